@@ -1,0 +1,241 @@
+/**
+ * LAN discovery end-to-end test.
+ *
+ * This is the ONLY test that uses multicast, and it never touches the real
+ * machine network: every mDNS packet is sent inside throwaway Linux network
+ * namespaces created here and deleted in afterAll:
+ *
+ *   ns A  10.213.N.1/24 ──veth── 10.213.N.2/24  ns B
+ *   (advertiser fixture)          (scripts/discover.ts)
+ *
+ *   ns C  nothing configured (lo down, no routes): "multicast unavailable"
+ *
+ * The veth pair's two ends live only in A and B, so 224.0.0.251 traffic has
+ * no path to any host interface. Nothing in this file calls startAdvertising
+ * or browseHubs in-process (the vitest worker runs in the host namespace).
+ *
+ * Needs root + iproute2 (`ip netns`). Otherwise the tests are skipped with a
+ * printed reason.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const FIXTURE = path.join(ROOT, 'hub/discovery/fixtures/advertise-fixture.ts');
+const DISCOVER = path.join(ROOT, 'scripts/discover.ts');
+const LOCAL_TSX = path.join(ROOT, 'node_modules/.bin/tsx');
+// Same as `npx tsx`, minus npx's start-up cost.
+const TSX: string[] = existsSync(LOCAL_TSX) ? [LOCAL_TSX] : ['npx', 'tsx'];
+
+const PID = process.pid;
+const NS_PREFIX = 'brigade-test-';
+const NS_A = `${NS_PREFIX}${PID}-a`;
+const NS_B = `${NS_PREFIX}${PID}-b`;
+const NS_C = `${NS_PREFIX}${PID}-c`;
+// Interface names are limited to 15 chars.
+const VETH_A = `bgt${PID % 10_000_000}a`;
+const VETH_B = `bgt${PID % 10_000_000}b`;
+const SUBNET = `10.213.${(PID % 250) + 1}`;
+const ADDR_A = `${SUBNET}.1`;
+const ADDR_B = `${SUBNET}.2`;
+
+const HUB = { port: 8765, storeId: '01HZTESTSTORE9XQ4K', storeName: 'Chez Test', api: '1' };
+
+function ip(args: string[]): { ok: boolean; out: string } {
+  const r = spawnSync('ip', args, { encoding: 'utf8', timeout: 5_000 });
+  return { ok: r.status === 0, out: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}`.trim() };
+}
+
+function mustIp(args: string[]): void {
+  const r = ip(args);
+  if (!r.ok) throw new Error(`ip ${args.join(' ')} failed: ${r.out}`);
+}
+
+/** Kill whatever still runs inside one of our namespaces, then delete it. */
+function deleteNs(ns: string): void {
+  const pids = ip(['netns', 'pids', ns]);
+  if (pids.ok) {
+    for (const p of pids.out.split(/\s+/).filter(Boolean)) {
+      try {
+        process.kill(Number(p), 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+  }
+  ip(['netns', 'del', ns]);
+}
+
+/** Synchronous probe at collection time so `it.skipIf` can use the answer. */
+function probeNamespaces(): { ok: true } | { ok: false; reason: string } {
+  if (process.platform !== 'linux') return { ok: false, reason: `network namespaces need Linux (this is ${process.platform})` };
+  if (process.getuid?.() !== 0) return { ok: false, reason: 'network namespaces need root' };
+  const v = spawnSync('ip', ['-V'], { encoding: 'utf8' });
+  if (v.error || v.status !== 0) return { ok: false, reason: '`ip` (iproute2) not found' };
+  const probe = `${NS_PREFIX}${PID}-probe`;
+  const add = ip(['netns', 'add', probe]);
+  if (!add.ok) return { ok: false, reason: `\`ip netns add\` failed: ${add.out}` };
+  ip(['netns', 'del', probe]);
+  return { ok: true };
+}
+
+const avail = probeNamespaces();
+if (!avail.ok) {
+  console.warn(`[discovery.test] SKIPPING mDNS namespace tests: ${avail.reason}`);
+}
+
+interface Proc {
+  child: ChildProcess;
+  stdout: string;
+  stderr: string;
+  exited: Promise<number | null>;
+}
+
+const procs: Proc[] = [];
+
+function runInNs(ns: string, script: string, env: Record<string, string>): Proc {
+  const [cmd, ...pre] = TSX;
+  const child = spawn('ip', ['netns', 'exec', ns, cmd as string, ...pre, script], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const p: Proc = {
+    child,
+    stdout: '',
+    stderr: '',
+    exited: new Promise((resolve) => child.on('close', (code) => resolve(code))),
+  };
+  child.stdout?.on('data', (d: Buffer) => (p.stdout += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (p.stderr += d.toString()));
+  procs.push(p);
+  return p;
+}
+
+async function waitFor(p: Proc, pred: (stdout: string) => boolean, ms: number, what: string): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!pred(p.stdout)) {
+    if (p.child.exitCode !== null) throw new Error(`${what}: process exited early\n${p.stdout}\n${p.stderr}`);
+    if (Date.now() > deadline) throw new Error(`${what}: timed out\nstdout: ${p.stdout}\nstderr: ${p.stderr}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function logLines(stdout: string): Array<{ level?: string; msg?: string; [k: string]: unknown }> {
+  return stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as { level?: string; msg?: string });
+}
+
+async function terminate(p: Proc): Promise<number | null> {
+  p.child.kill('SIGTERM');
+  const killer = setTimeout(() => p.child.kill('SIGKILL'), 3_000);
+  const code = await p.exited;
+  clearTimeout(killer);
+  return code;
+}
+
+describe('LAN discovery over mDNS (isolated network namespaces)', () => {
+  beforeAll(() => {
+    if (!avail.ok) return;
+    // Leftovers from earlier runs that died before afterAll (only if their pid is gone).
+    for (const line of ip(['netns', 'list']).out.split('\n')) {
+      const m = /^(brigade-test-(\d+)-[a-z]+)\b/.exec(line);
+      if (!m?.[1] || !m[2] || Number(m[2]) === PID) continue;
+      let alive = true;
+      try {
+        process.kill(Number(m[2]), 0);
+      } catch {
+        alive = false;
+      }
+      if (!alive) deleteNs(m[1]);
+    }
+
+    for (const ns of [NS_A, NS_B, NS_C]) mustIp(['netns', 'add', ns]);
+    // Create the pair inside ns A so it never exists in the host namespace.
+    mustIp(['-n', NS_A, 'link', 'add', VETH_A, 'type', 'veth', 'peer', 'name', VETH_B, 'netns', NS_B]);
+    for (const [ns, dev, addr] of [
+      [NS_A, VETH_A, ADDR_A],
+      [NS_B, VETH_B, ADDR_B],
+    ] as const) {
+      mustIp(['-n', ns, 'addr', 'add', `${addr}/24`, 'dev', dev]);
+      mustIp(['-n', ns, 'link', 'set', 'lo', 'up']);
+      mustIp(['-n', ns, 'link', 'set', dev, 'up']);
+      mustIp(['-n', ns, 'route', 'add', '224.0.0.0/4', 'dev', dev]);
+    }
+    // NS_C is deliberately left unconfigured.
+  });
+
+  afterAll(async () => {
+    await Promise.all(
+      procs.filter((p) => p.child.exitCode === null && p.child.signalCode === null).map((p) => terminate(p)),
+    );
+    for (const ns of [NS_A, NS_B, NS_C]) deleteNs(ns);
+  });
+
+  it.skipIf(!avail.ok)('hub advertised in ns A is discovered from ns B, and stops promptly', async () => {
+    const adv = runInNs(NS_A, FIXTURE, {
+      FIXTURE_PORT: String(HUB.port),
+      FIXTURE_STORE_ID: HUB.storeId,
+      FIXTURE_STORE_NAME: HUB.storeName,
+      FIXTURE_API: HUB.api,
+    });
+    await waitFor(adv, (s) => s.includes('mDNS: advertising hub'), 10_000, 'advertiser');
+
+    // The human-readable table and the JSON form, browsing concurrently.
+    const table = runInNs(NS_B, DISCOVER, { DISCOVER_SECONDS: '1.5' });
+    const json = runInNs(NS_B, DISCOVER, { DISCOVER_SECONDS: '1.5', DISCOVER_JSON: '1' });
+    expect(await table.exited).toBe(0);
+    expect(await json.exited).toBe(0);
+
+    const url = `http://${ADDR_A}:${HUB.port}/api/v1`;
+    expect(table.stdout).toMatch(/NAME\s+URL\s+STORE ID\s+API/);
+    expect(table.stdout).toContain(url);
+    expect(table.stdout).toContain(HUB.storeId);
+
+    const hubs = JSON.parse(json.stdout) as Array<Record<string, unknown>>;
+    expect(hubs).toHaveLength(1);
+    expect(hubs[0]).toMatchObject({
+      name: `${HUB.storeName} (${HUB.storeId.slice(-6).toLowerCase()})`,
+      port: HUB.port,
+      storeId: HUB.storeId,
+      api: HUB.api,
+      url,
+    });
+    expect(hubs[0]?.addresses).toContain(ADDR_A);
+
+    // Nothing went wrong on the advertiser side.
+    expect(logLines(adv.stdout).filter((l) => l.level === 'warn')).toEqual([]);
+
+    // stop(): goodbye + destroy, well within ~1 s.
+    expect(await terminate(adv)).toBe(0);
+    const stopped = logLines(adv.stdout).find((l) => l.msg === 'stopped');
+    expect(stopped).toBeDefined();
+    expect(stopped?.ms as number).toBeLessThan(1_100);
+  });
+
+  it.skipIf(!avail.ok)('without a usable network it warns exactly once and keeps running', async () => {
+    // ns C: loopback down, no routes at all, so every multicast send fails.
+    const adv = runInNs(NS_C, FIXTURE, { FIXTURE_PORT: String(HUB.port), FIXTURE_STORE_ID: HUB.storeId });
+    const browse = runInNs(NS_C, DISCOVER, { DISCOVER_SECONDS: '1' });
+
+    expect(await browse.exited).toBe(0);
+    expect(browse.stdout).toContain('no Brigade hub found on this network');
+
+    await waitFor(adv, (s) => s.includes('"level":"warn"'), 10_000, 'advertiser warning');
+    // Give it time to retry (probe retries, re-announce at +1 s) and maybe complain again.
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(adv.child.exitCode).toBeNull();
+    const lines = logLines(adv.stdout);
+    expect(lines.filter((l) => l.level === 'warn')).toHaveLength(1);
+    expect(lines.some((l) => l.msg === 'mDNS: advertising hub')).toBe(false);
+
+    expect(await terminate(adv)).toBe(0);
+    expect(adv.stderr).not.toMatch(/Error|Unhandled/);
+  });
+});

@@ -1,0 +1,90 @@
+import type { DeviceKind, Role } from '../protocol/common.ts';
+import type { PairDevice, Staff } from '../protocol/auth.ts';
+import { DomainError } from './errors.ts';
+import type { EventSink } from './ports.ts';
+import type { Principal } from './principal.ts';
+
+export interface DeviceRecord {
+  id: string;
+  name: string;
+  kind: DeviceKind;
+  pairedAt: number;
+}
+
+export interface AuthRepo {
+  insertDevice(device: DeviceRecord & { tokenHash: string }): void;
+  deviceByTokenHash(hash: string): DeviceRecord | undefined;
+  staffByPinHash(hash: string): Staff | undefined;
+  insertSession(session: { tokenHash: string; staffId: string; deviceId: string; createdAt: number; expiresAt: number }): void;
+  sessionByTokenHash(hash: string): { staffId: string; deviceId: string; role: Role; expiresAt: number } | undefined;
+  tableIdByQrToken(token: string): string | undefined;
+}
+
+/** Token minting and hashing, injected so the rules stay free of node:crypto. */
+export interface Secrets {
+  /** A fresh unguessable token, prefixed by what it is for (`dev_`, `stf_`). */
+  newToken(prefix: 'dev' | 'stf'): string;
+  /** One-way hash under which a token is stored: a stolen database does not hand out working tokens. */
+  hashToken(token: string): string;
+  /** Keyed hash of a PIN (the key lives in the store's meta table). */
+  hashPin(pin: string): string;
+}
+
+export const STAFF_SESSION_MS = 12 * 3_600_000; // one service day
+
+/** Short-lived codes a manager reads off the hub to pair a new tablet. */
+export interface PairingCodes {
+  isValid(code: string, now: number): boolean;
+}
+
+export class AuthService {
+  constructor(
+    private readonly repo: AuthRepo,
+    private readonly secrets: Secrets,
+    private readonly codes: PairingCodes,
+  ) {}
+
+  pair(input: PairDevice, ctx: { now: number; newId: () => string; events: EventSink }): { deviceToken: string; device: DeviceRecord } {
+    if (!this.codes.isValid(input.code, ctx.now)) {
+      throw new DomainError('pairing_code_invalid', 'that pairing code is wrong or has expired; read the current one off the hub');
+    }
+    const deviceToken = this.secrets.newToken('dev');
+    const device: DeviceRecord = { id: ctx.newId(), name: input.name, kind: input.kind, pairedAt: ctx.now };
+    this.repo.insertDevice({ ...device, tokenHash: this.secrets.hashToken(deviceToken) });
+    ctx.events.emit('device.paired', { device: { id: device.id, name: device.name, kind: device.kind } }, ['devices']);
+    return { deviceToken, device };
+  }
+
+  signIn(pin: string, principal: Principal, now: number): { token: string; staff: Staff; expiresAt: number } {
+    if (principal.kind !== 'device' && principal.kind !== 'staff') {
+      throw new DomainError('unauthenticated', 'staff sign in on a paired device: send its device token');
+    }
+    const staff = this.repo.staffByPinHash(this.secrets.hashPin(pin));
+    if (!staff) throw new DomainError('pin_invalid', 'unknown PIN');
+    const token = this.secrets.newToken('stf');
+    const expiresAt = now + STAFF_SESSION_MS;
+    this.repo.insertSession({ tokenHash: this.secrets.hashToken(token), staffId: staff.id, deviceId: principal.deviceId, createdAt: now, expiresAt });
+    return { token, staff, expiresAt };
+  }
+
+  /** Bearer token → who is asking. Unknown or expired tokens are refused, never downgraded to anonymous. */
+  resolve(token: string | undefined, now: number): Principal {
+    if (!token) return { kind: 'anonymous' };
+    if (token.startsWith('stf_')) {
+      const s = this.repo.sessionByTokenHash(this.secrets.hashToken(token));
+      if (!s || s.expiresAt <= now) throw new DomainError('unauthenticated', 'staff session expired or unknown; sign in again');
+      return { kind: 'staff', staffId: s.staffId, deviceId: s.deviceId, role: s.role };
+    }
+    if (token.startsWith('dev_')) {
+      const d = this.repo.deviceByTokenHash(this.secrets.hashToken(token));
+      if (!d) throw new DomainError('unauthenticated', 'unknown device token; pair this device again');
+      return { kind: 'device', deviceId: d.id, deviceKind: d.kind };
+    }
+    if (token.startsWith('tbl_')) {
+      const tableId = this.repo.tableIdByQrToken(token);
+      if (!tableId) throw new DomainError('unauthenticated', 'this table QR code is not valid any more; ask a waiter');
+      return { kind: 'table', tableId };
+    }
+    throw new DomainError('unauthenticated', 'unrecognised token');
+  }
+}

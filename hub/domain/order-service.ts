@@ -1,0 +1,331 @@
+import type {
+  AddLines,
+  DiscountInput,
+  Order,
+  OrderLine,
+  OrderStatus,
+  PaymentInput,
+  PlaceOrder,
+  Payment,
+  SetLineStatus,
+} from '../protocol/orders.ts';
+import { businessDate } from './business-date.ts';
+import { DomainError } from './errors.ts';
+import * as rules from './order.ts';
+import type { Change } from './order.ts';
+import { priceLine, reserveStock, stockDemand } from './pricing.ts';
+import { deviceIdOf, requireStaff, staffIdOf, staffRoles, type Principal } from './principal.ts';
+import type { CommandContext, FloorRepo, OrderRepo, StockRepo } from './ports.ts';
+
+export interface OrderDeps {
+  orders: OrderRepo;
+  floor: FloorRepo;
+  stock: StockRepo;
+}
+
+/** The topics an order event concerns: every order watcher, its table, and each station with touched lines. */
+export function orderTopics(order: Pick<Order, 'tableId'>, lines: readonly Pick<OrderLine, 'stationId'>[]): string[] {
+  const topics = new Set<string>(['orders']);
+  if (order.tableId) topics.add(`table:${order.tableId}`);
+  for (const l of lines) topics.add(`station:${l.stationId}`);
+  return [...topics];
+}
+
+/**
+ * Order commands: authorise, apply the pure rules, persist through the ports, record the facts.
+ * Each runs inside one store transaction opened by the caller.
+ */
+export class OrderService {
+  constructor(private readonly deps: OrderDeps) {}
+
+  place(input: PlaceOrder, ctx: CommandContext): Order {
+    const { orders, floor } = this.deps;
+    const tableId = this.authorisePlace(input, ctx.principal);
+    if (input.id && orders.exists(input.id)) {
+      throw new DomainError('conflict', `an order with id ${input.id} already exists`, { id: input.id });
+    }
+    if (tableId !== null && !floor.tableExists(tableId)) {
+      throw new DomainError('not_found', `no table ${tableId}`, { tableId });
+    }
+    if (input.lines.length === 0 && !(input.channel === 'pos' && tableId !== null)) {
+      throw new DomainError('invalid_order', 'an order needs at least one line (only a table can be opened empty)');
+    }
+    if (input.channel === 'qr' && tableId === null) throw new DomainError('invalid_order', 'a QR order needs a table');
+
+    const lines = this.priceLines(input.lines, ctx);
+    this.reserve(lines, ctx);
+    const date = businessDate(ctx.now, ctx.timeZone);
+    const draft: Order = {
+      id: input.id ?? ctx.newId(),
+      number: orders.nextNumber(date),
+      businessDate: date,
+      channel: input.channel,
+      tableId,
+      guestCount: input.guestCount ?? null,
+      note: input.note ? input.note : null,
+      status: 'placed',
+      lines,
+      payments: [],
+      subtotalMinor: 0,
+      discountMinor: 0,
+      discountReason: null,
+      totalMinor: 0,
+      paidMinor: 0,
+      dueMinor: 0,
+      revision: 0,
+      createdAt: ctx.now,
+      updatedAt: ctx.now,
+      closedAt: null,
+      deviceId: deviceIdOf(ctx.principal),
+      staffId: staffIdOf(ctx.principal),
+    };
+    const order = this.fireUnlessHeld(rules.settle(draft, ctx.now), input, ctx.now).order;
+    orders.insert(order);
+    ctx.events.emit('order.placed', { order }, orderTopics(order, order.lines));
+    return order;
+  }
+
+  addLines(orderId: string, input: AddLines, ctx: CommandContext): Order {
+    const current = this.load(orderId, ctx.principal);
+    if (ctx.principal.kind === 'table') {
+      if (current.tableId !== ctx.principal.tableId) throw notFound(orderId);
+    } else {
+      requireStaff(ctx.principal, staffRoles.placeOrder, 'adding to an order');
+    }
+    rules.requireOpen(current, 'add lines');
+    const lines = this.priceLines(input.lines, ctx);
+    this.reserve(lines, ctx);
+    const withLines = rules.settle({ ...current, lines: [...current.lines, ...lines] }, ctx.now);
+    const newIds = new Set(lines.map((l) => l.id));
+    const { order } = this.fireUnlessHeld(withLines, input, ctx.now, newIds);
+    const added = order.lines.filter((l) => newIds.has(l.id));
+    this.deps.orders.save(order, added);
+    ctx.events.emit('order.lines_added', { order: rules.summarize(order), lines: added }, orderTopics(order, added));
+    return order;
+  }
+
+  fire(orderId: string, course: number | undefined, ctx: CommandContext): Order {
+    requireStaff(ctx.principal, staffRoles.fire, 'firing');
+    const before = this.load(orderId, ctx.principal);
+    const change = rules.fire(before, course, ctx.now);
+    if (change.lines.length === 0) {
+      throw new DomainError('invalid_transition', course ? `course ${course} has no held lines` : 'no held lines to fire');
+    }
+    return this.commit(before, change, ctx, () =>
+      ctx.events.emit(
+        'order.lines_fired',
+        { order: rules.summarize(change.order), lineIds: change.lines.map((l) => l.id), firedAt: ctx.now },
+        orderTopics(change.order, change.lines),
+      ),
+    );
+  }
+
+  setLineStatus(orderId: string, input: SetLineStatus, ctx: CommandContext): Order {
+    const roles = input.status === 'served' ? staffRoles.serve : staffRoles.kitchenProgress;
+    requireStaff(ctx.principal, roles, `marking lines ${input.status}`);
+    const before = this.load(orderId, ctx.principal);
+    const change = rules.advanceLines(before, input.status, input.lineIds, ctx.now);
+    return this.commit(before, change, ctx, () =>
+      ctx.events.emit(
+        'order.lines_status_changed',
+        { order: rules.summarize(change.order), lineIds: change.lines.map((l) => l.id), status: input.status, at: ctx.now },
+        orderTopics(change.order, change.lines),
+      ),
+    );
+  }
+
+  voidLine(orderId: string, lineId: string, reason: string, ctx: CommandContext): Order {
+    const current = this.load(orderId, ctx.principal);
+    const line = current.lines.find((l) => l.id === lineId);
+    const fired = line !== undefined && rules.wasFired(line);
+    // food already cooking costs money: only a manager may void it
+    requireStaff(ctx.principal, fired ? staffRoles.managerOnly : staffRoles.voidUnfired, fired ? 'voiding a fired line' : 'voiding a line');
+    const before = current;
+    const change = rules.voidLine(current, lineId, reason, ctx.now);
+    this.releaseStock(change.lines, ctx);
+    const [voided] = change.lines;
+    return this.commit(before, change, ctx, () => {
+      if (voided) {
+        ctx.events.emit(
+          'order.line_voided',
+          { order: rules.summarize(change.order), line: voided, wasFired: fired },
+          orderTopics(change.order, [voided]),
+        );
+      }
+    });
+  }
+
+  voidOrder(orderId: string, reason: string, ctx: CommandContext): Order {
+    const current = this.load(orderId, ctx.principal);
+    const anyFired = rules.liveLines(current).some(rules.wasFired);
+    requireStaff(ctx.principal, anyFired ? staffRoles.managerOnly : staffRoles.voidUnfired, anyFired ? 'voiding a fired order' : 'voiding an order');
+    const before = current;
+    const change = rules.voidOrder(current, reason, ctx.now);
+    this.releaseStock(change.lines, ctx);
+    return this.commit(before, change, ctx, () =>
+      ctx.events.emit('order.voided', { order: rules.summarize(change.order), reason }, orderTopics(change.order, change.lines)),
+    );
+  }
+
+  discount(orderId: string, input: DiscountInput, ctx: CommandContext): Order {
+    requireStaff(ctx.principal, staffRoles.managerOnly, 'discounting');
+    const before = this.load(orderId, ctx.principal);
+    const change = rules.discount(before, input, ctx.now);
+    return this.commit(before, change, ctx, () =>
+      ctx.events.emit('order.discounted', { order: rules.summarize(change.order), reason: input.reason }, orderTopics(change.order, [])),
+    );
+  }
+
+  pay(orderId: string, input: PaymentInput, ctx: CommandContext): { order: Order; payment: Payment } {
+    requireStaff(ctx.principal, staffRoles.pay, 'taking payments');
+    if (input.id && this.deps.orders.paymentExists(input.id)) {
+      throw new DomainError('conflict', `a payment with id ${input.id} already exists`, { id: input.id });
+    }
+    const before = this.load(orderId, ctx.principal);
+    const change = rules.pay(before, input, {
+      id: input.id ?? ctx.newId(),
+      now: ctx.now,
+      staffId: staffIdOf(ctx.principal),
+    });
+    this.deps.orders.save(change.order, change.lines, change.payment);
+    ctx.events.emit(
+      'order.payment_taken',
+      { order: rules.summarize(change.order), payment: change.payment },
+      orderTopics(change.order, []),
+    );
+    this.emitIfClosed(before, change.order, ctx);
+    return { order: change.order, payment: change.payment };
+  }
+
+  reopen(orderId: string, reason: string, ctx: CommandContext): Order {
+    requireStaff(ctx.principal, staffRoles.managerOnly, 'reopening an order');
+    const before = this.load(orderId, ctx.principal);
+    const change = rules.reopen(before, ctx.now);
+    return this.commit(before, change, ctx, () =>
+      ctx.events.emit('order.reopened', { order: rules.summarize(change.order), reason }, orderTopics(change.order, [])),
+    );
+  }
+
+  /** Reading: staff see every order; a kiosk its own; a table's phone only orders of its table. */
+  get(orderId: string, principal: Principal): Order {
+    return this.load(orderId, principal);
+  }
+
+  list(filter: { status?: OrderStatus | 'open'; tableId?: string; limit?: number }, principal: Principal): Order[] {
+    const limit = filter.limit ?? 100;
+    if (principal.kind === 'table') {
+      if (filter.tableId && filter.tableId !== principal.tableId) throw new DomainError('forbidden', 'a table can list only its own orders');
+      return this.deps.orders.list({ ...filter, tableId: principal.tableId, limit });
+    }
+    requireStaff(principal, staffRoles.readOrders, 'listing orders');
+    return this.deps.orders.list({ ...filter, limit });
+  }
+
+  // ---- helpers ----
+
+  private authorisePlace(input: PlaceOrder, p: Principal): string | null {
+    switch (p.kind) {
+      case 'table':
+        if (input.channel !== 'qr') throw new DomainError('forbidden', 'a table QR code can only place QR orders');
+        if (input.tableId && input.tableId !== p.tableId) {
+          throw new DomainError('forbidden', 'a table QR code can only order for its own table');
+        }
+        return p.tableId;
+      case 'device':
+        if (p.deviceKind !== 'kiosk' || input.channel !== 'kiosk') {
+          throw new DomainError('forbidden', 'without a staff sign-in, only a kiosk can place (kiosk) orders');
+        }
+        return input.tableId ?? null;
+      case 'staff':
+        requireStaff(p, staffRoles.placeOrder, 'placing orders');
+        if (input.channel !== 'pos' && input.channel !== 'preorder') {
+          throw new DomainError('forbidden', `staff place pos or preorder orders, not ${input.channel}`);
+        }
+        return input.tableId ?? null;
+      case 'anonymous':
+        throw new DomainError('unauthenticated', 'placing an order needs a device, staff or table token');
+    }
+  }
+
+  private load(orderId: string, principal: Principal): Order {
+    const order = this.deps.orders.get(orderId);
+    if (!order) throw notFound(orderId);
+    switch (principal.kind) {
+      case 'staff':
+        return order;
+      case 'table':
+        if (order.tableId === principal.tableId) return order;
+        throw notFound(orderId); // never confirm that another table's order exists
+      case 'device':
+        if (order.deviceId === principal.deviceId) return order;
+        throw notFound(orderId);
+      case 'anonymous':
+        throw new DomainError('unauthenticated', 'reading an order needs a token');
+    }
+  }
+
+  private priceLines(inputs: PlaceOrder['lines'], ctx: CommandContext): OrderLine[] {
+    const seen = new Set<string>();
+    return inputs.map((input) => {
+      const id = input.id ?? ctx.newId();
+      if (seen.has(id) || (input.id !== undefined && this.deps.orders.lineExists(input.id))) {
+        throw new DomainError('conflict', `a line with id ${id} already exists`, { lineId: id });
+      }
+      seen.add(id);
+      return priceLine(ctx.menu, input, { id, now: ctx.now, staffId: staffIdOf(ctx.principal) });
+    });
+  }
+
+  private reserve(lines: readonly OrderLine[], ctx: CommandContext): void {
+    const demand = stockDemand(lines);
+    const counted = [...demand.keys()].filter((id) => ctx.menu.items.get(id)?.remaining !== null);
+    if (counted.length === 0) return; // the common case: nothing counted, no stock query on the hot path
+    const updates = reserveStock(demand, this.deps.stock.remaining(counted), (id) => ctx.menu.items.get(id)?.nameEn ?? id);
+    this.writeStock(updates, ctx);
+  }
+
+  /** Unfired voided lines go back to stock; fired ones were cooked. */
+  private releaseStock(voided: readonly OrderLine[], ctx: CommandContext): void {
+    const back = stockDemand(voided.filter((l) => !rules.wasFired(l)));
+    if (back.size === 0) return;
+    const current = this.deps.stock.remaining(back.keys());
+    const updates = new Map<string, number>();
+    for (const [itemId, qty] of back) {
+      const left = current.get(itemId);
+      if (left !== null && left !== undefined) updates.set(itemId, left + qty);
+    }
+    this.writeStock(updates, ctx);
+  }
+
+  private writeStock(updates: ReadonlyMap<string, number>, ctx: CommandContext): void {
+    if (updates.size === 0) return;
+    this.deps.stock.setRemaining(updates);
+    ctx.events.emit('menu.stock_changed', { items: [...updates].map(([id, remaining]) => ({ id, remaining })) }, ['menu']);
+  }
+
+  private fireUnlessHeld(order: Order, input: { fire?: boolean | undefined; lines: { hold?: boolean | undefined }[] }, now: number, among?: ReadonlySet<string>): Change {
+    if (input.fire === false) return { order, lines: [] };
+    const held = new Set(input.lines.flatMap((l, i) => (l.hold ? [i] : [])));
+    const candidates = among ? order.lines.filter((l) => among.has(l.id)) : order.lines;
+    const toFire = new Set(candidates.filter((_, i) => !held.has(i)).map((l) => l.id));
+    if (toFire.size === 0) return { order, lines: [] };
+    const change = rules.fire(order, undefined, now, toFire);
+    // settle() in fire bumped the revision once more; one command is one revision
+    return { ...change, order: { ...change.order, revision: order.revision } };
+  }
+
+  private commit(before: Order, change: Change, ctx: CommandContext, emit: () => void): Order {
+    this.deps.orders.save(change.order, change.lines);
+    emit();
+    this.emitIfClosed(before, change.order, ctx);
+    return change.order;
+  }
+
+  private emitIfClosed(before: Order, order: Order, ctx: CommandContext): void {
+    if (order.status === 'closed' && before.status !== 'closed') {
+      ctx.events.emit('order.closed', { order: rules.summarize(order) }, orderTopics(order, []));
+    }
+  }
+}
+
+const notFound = (orderId: string) => new DomainError('not_found', `no order ${orderId}`, { orderId });

@@ -1,0 +1,240 @@
+import type {
+  DiscountInput,
+  KitchenStatus,
+  LineStatus,
+  Order,
+  OrderLine,
+  OrderStatus,
+  OrderSummary,
+  Payment,
+  PaymentInput,
+} from '../protocol/orders.ts';
+import { DomainError } from './errors.ts';
+
+/**
+ * Rules of one order, as pure functions: each takes the current order and returns the next one plus the
+ * lines it touched. Status is derived from the lines (the kitchen moves lines, not orders); `closed` and
+ * `voided` are the only stored states. An order closes when it is paid in full; its lines keep moving
+ * through the kitchen independently, as on every real KDS.
+ */
+
+export const isOpen = (o: Pick<Order, 'status'>): boolean => o.status !== 'closed' && o.status !== 'voided';
+export const liveLines = (o: Pick<Order, 'lines'>): OrderLine[] => o.lines.filter((l) => l.status !== 'voided');
+
+export function deriveStatus(order: Pick<Order, 'status' | 'lines'>): OrderStatus {
+  if (!isOpen(order)) return order.status;
+  const live = liveLines(order);
+  if (live.length === 0) return 'placed';
+  const all = (...s: LineStatus[]) => live.every((l) => s.includes(l.status));
+  const some = (...s: LineStatus[]) => live.some((l) => s.includes(l.status));
+  if (all('served')) return 'served';
+  if (all('ready', 'served')) return 'ready';
+  if (some('preparing', 'ready', 'served')) return 'preparing';
+  if (some('fired')) return 'fired';
+  return 'placed';
+}
+
+/** Recomputes totals and status after any change; bumps revision and the change time. */
+export function settle(order: Order, now: number): Order {
+  const subtotalMinor = liveLines(order).reduce((sum, l) => sum + l.lineTotalMinor, 0);
+  const discountMinor = Math.min(order.discountMinor, subtotalMinor);
+  const totalMinor = subtotalMinor - discountMinor;
+  const paidMinor = order.payments.reduce((sum, p) => sum + p.amountMinor, 0);
+  let next: Order = {
+    ...order,
+    subtotalMinor,
+    discountMinor,
+    totalMinor,
+    paidMinor,
+    dueMinor: Math.max(0, totalMinor - paidMinor),
+    revision: order.revision + 1,
+    updatedAt: now,
+  };
+  next = { ...next, status: deriveStatus(next) };
+  if (isOpen(next) && paidMinor > 0 && paidMinor >= totalMinor) next = { ...next, status: 'closed', closedAt: now };
+  return next;
+}
+
+export const summarize = (o: Order): OrderSummary => ({
+  id: o.id,
+  number: o.number,
+  status: o.status,
+  tableId: o.tableId,
+  subtotalMinor: o.subtotalMinor,
+  discountMinor: o.discountMinor,
+  totalMinor: o.totalMinor,
+  paidMinor: o.paidMinor,
+  dueMinor: o.dueMinor,
+  revision: o.revision,
+});
+
+export function requireOpen(order: Order, action: string): void {
+  if (order.status === 'voided') throw new DomainError('order_closed', `order #${order.number} is voided; cannot ${action}`);
+  if (order.status === 'closed') {
+    throw new DomainError('order_closed', `order #${order.number} is closed; a manager can reopen it to ${action}`);
+  }
+}
+
+export interface Change {
+  order: Order;
+  /** New or modified lines, to be written. */
+  lines: OrderLine[];
+}
+
+function replaceLines(order: Order, changed: OrderLine[]): Order {
+  const byId = new Map(changed.map((l) => [l.id, l]));
+  return { ...order, lines: order.lines.map((l) => byId.get(l.id) ?? l) };
+}
+
+/** Sends held lines to the kitchen: all of them, or one course. */
+export function fire(order: Order, course: number | undefined, now: number, onlyLineIds?: ReadonlySet<string>): Change {
+  requireOpen(order, 'fire lines');
+  const fired = order.lines
+    .filter((l) => l.status === 'held' && (course === undefined || l.course === course))
+    .filter((l) => !onlyLineIds || onlyLineIds.has(l.id))
+    .map((l): OrderLine => ({ ...l, status: 'fired', firedAt: now }));
+  return { order: settle(replaceLines(order, fired), now), lines: fired };
+}
+
+const kitchenNext: Record<KitchenStatus, readonly LineStatus[]> = {
+  // a line can be marked ready or served straight from fired: cooks often bump without "start"
+  preparing: ['fired'],
+  ready: ['fired', 'preparing'],
+  served: ['fired', 'preparing', 'ready'],
+};
+
+/**
+ * Moves lines forward in the kitchen. With explicit line ids, every named line must be able to move;
+ * without, every line that can move does (at least one must).
+ */
+export function advanceLines(order: Order, status: KitchenStatus, lineIds: string[] | undefined, now: number): Change {
+  if (order.status === 'voided') throw new DomainError('order_closed', `order #${order.number} is voided`);
+  const allowedFrom = kitchenNext[status];
+  let targets: OrderLine[];
+  if (lineIds) {
+    targets = lineIds.map((id) => {
+      const line = order.lines.find((l) => l.id === id);
+      if (!line) throw new DomainError('not_found', `order #${order.number} has no line ${id}`, { lineId: id });
+      if (!allowedFrom.includes(line.status)) {
+        throw new DomainError('invalid_transition', `line ${line.nameEn} is ${line.status}; cannot mark it ${status}`, {
+          lineId: id,
+          from: line.status,
+          to: status,
+        });
+      }
+      return line;
+    });
+  } else {
+    targets = order.lines.filter((l) => allowedFrom.includes(l.status));
+    if (targets.length === 0) {
+      throw new DomainError('invalid_transition', `order #${order.number} has no lines that can be marked ${status}`);
+    }
+  }
+  const moved = targets.map(
+    (l): OrderLine => ({
+      ...l,
+      status,
+      readyAt: status === 'ready' || status === 'served' ? (l.readyAt ?? now) : l.readyAt,
+      servedAt: status === 'served' ? now : l.servedAt,
+    }),
+  );
+  return { order: settle(replaceLines(order, moved), now), lines: moved };
+}
+
+export const wasFired = (l: OrderLine): boolean => l.firedAt !== null;
+
+export function voidLine(order: Order, lineId: string, reason: string, now: number): Change {
+  requireOpen(order, 'void a line');
+  const line = order.lines.find((l) => l.id === lineId);
+  if (!line) throw new DomainError('not_found', `order #${order.number} has no line ${lineId}`, { lineId });
+  if (line.status === 'voided') throw new DomainError('invalid_transition', `line ${line.nameEn} is already voided`);
+  const voided: OrderLine = { ...line, status: 'voided', voidReason: reason };
+  const next = settle(replaceLines(order, [voided]), now);
+  if (next.paidMinor > next.totalMinor) {
+    throw new DomainError('order_has_payments', 'voiding this line would leave the order overpaid; refund first', {
+      paidMinor: next.paidMinor,
+      totalAfterMinor: next.totalMinor,
+    });
+  }
+  return { order: next, lines: [voided] };
+}
+
+export function voidOrder(order: Order, reason: string, now: number): Change {
+  requireOpen(order, 'void it');
+  if (order.paidMinor > 0) {
+    throw new DomainError('order_has_payments', `order #${order.number} has payments; refund them before voiding`);
+  }
+  const voided = order.lines
+    .filter((l) => l.status !== 'voided')
+    .map((l): OrderLine => ({ ...l, status: 'voided', voidReason: reason }));
+  const next = settle({ ...replaceLines(order, voided), status: 'voided' }, now);
+  return { order: next, lines: voided };
+}
+
+export function discount(order: Order, input: DiscountInput, now: number): Change {
+  requireOpen(order, 'discount it');
+  const amount =
+    input.amountMinor !== undefined ? input.amountMinor : Math.round((order.subtotalMinor * (input.percent ?? 0)) / 100);
+  if (amount > order.subtotalMinor) {
+    throw new DomainError('invalid_order', 'a discount cannot exceed the subtotal', {
+      subtotalMinor: order.subtotalMinor,
+      discountMinor: amount,
+    });
+  }
+  if (order.subtotalMinor - amount < order.paidMinor) {
+    throw new DomainError('order_has_payments', 'this discount would leave the order overpaid; refund first');
+  }
+  return { order: settle({ ...order, discountMinor: amount, discountReason: input.reason }, now), lines: [] };
+}
+
+/**
+ * Takes one tender. Cash may be handed over in excess (change is computed); no tender may pay more than is
+ * due, so split tenders add up exactly.
+ */
+export function pay(
+  order: Order,
+  input: PaymentInput,
+  payment: { id: string; now: number; staffId: string | null },
+): Change & { payment: Payment } {
+  requireOpen(order, 'take a payment');
+  if (order.dueMinor <= 0) throw new DomainError('overpayment', `order #${order.number} has nothing due`);
+  if (input.amountMinor > order.dueMinor) {
+    throw new DomainError('overpayment', `amount ${input.amountMinor} exceeds the ${order.dueMinor} due`, {
+      dueMinor: order.dueMinor,
+    });
+  }
+  if (input.tender !== 'cash' && input.tenderedMinor !== undefined) {
+    throw new DomainError('invalid_order', 'tenderedMinor is for cash only');
+  }
+  const tendered = input.tender === 'cash' ? (input.tenderedMinor ?? input.amountMinor) : null;
+  if (tendered !== null && tendered < input.amountMinor) {
+    throw new DomainError('invalid_order', 'cash tendered is less than the amount', {
+      tenderedMinor: tendered,
+      amountMinor: input.amountMinor,
+    });
+  }
+  if (input.tender === 'card' && !input.reference) {
+    throw new DomainError('invalid_order', 'a card payment needs the terminal reference');
+  }
+  const taken: Payment = {
+    id: payment.id,
+    tender: input.tender,
+    amountMinor: input.amountMinor,
+    tenderedMinor: tendered,
+    changeMinor: tendered === null ? 0 : tendered - input.amountMinor,
+    reference: input.reference ?? null,
+    createdAt: payment.now,
+    staffId: payment.staffId,
+  };
+  return { order: settle({ ...order, payments: [...order.payments, taken] }, payment.now), lines: [], payment: taken };
+}
+
+export function reopen(order: Order, now: number): Change {
+  if (order.status !== 'closed') {
+    throw new DomainError('invalid_transition', `order #${order.number} is ${order.status}; only closed orders reopen`);
+  }
+  // reopening must not close again at once, so settle sees it open with whatever is paid
+  const reopened: Order = { ...order, status: 'placed', closedAt: null };
+  const next = settle(reopened, now);
+  return { order: next.status === 'closed' ? { ...next, status: deriveStatus({ ...next, status: 'placed' }), closedAt: null } : next, lines: [] };
+}

@@ -1,0 +1,49 @@
+import type { EventPayload, EventType } from '../protocol/events.ts';
+import type { Order, OrderLine, Payment, OrderStatus } from '../protocol/orders.ts';
+import type { MenuItem, UpdateMenuItem } from '../protocol/menu.ts';
+import type { MenuIndex } from './menu-index.ts';
+import type { Principal } from './principal.ts';
+
+/**
+ * What the rules need from the outside world. The store implements these over SQLite; everything runs
+ * synchronously inside one transaction, so a rule sees its own writes and nothing else interleaves.
+ */
+export interface OrderRepo {
+  get(id: string): Order | undefined;
+  exists(id: string): boolean;
+  lineExists(id: string): boolean;
+  paymentExists(id: string): boolean;
+  insert(order: Order): void;
+  /** Writes the header, upserts the given lines and inserts the payment, if any. */
+  save(order: Order, lines: readonly OrderLine[], payment?: Payment): void;
+  nextNumber(businessDate: string): number;
+  list(filter: { status?: OrderStatus | 'open'; tableId?: string; limit: number }): Order[];
+}
+
+export interface FloorRepo {
+  tableExists(id: string): boolean;
+}
+
+export interface StockRepo {
+  /** Remaining portions for the given items (null: not counted). */
+  remaining(itemIds: Iterable<string>): Map<string, number | null>;
+  setRemaining(updates: ReadonlyMap<string, number>): void;
+}
+
+export interface MenuRepo {
+  updateItem(id: string, patch: UpdateMenuItem): MenuItem | undefined;
+}
+
+export interface EventSink {
+  emit<T extends EventType>(type: T, payload: EventPayload<T>, topics: readonly string[]): void;
+}
+
+/** Everything one command runs with: who asks, when, the menu of the moment, and where facts go. */
+export interface CommandContext {
+  principal: Principal;
+  now: number;
+  newId: () => string;
+  menu: MenuIndex;
+  timeZone: string;
+  events: EventSink;
+}

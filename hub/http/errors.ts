@@ -1,0 +1,67 @@
+import { ZodError } from 'zod';
+import { DomainError } from '../domain/errors.ts';
+import { errorStatus, type ErrorBody, type ErrorCode } from '../protocol/errors.ts';
+import { OverloadedError } from '../store/writer.ts';
+
+export class HttpError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+  }
+}
+
+export interface ErrorReply {
+  status: number;
+  body: ErrorBody;
+  headers?: Record<string, string>;
+  /** True when the error is ours (a bug or the disk), to be logged; client errors are not. */
+  unexpected: boolean;
+}
+
+const body = (code: string, message: string, details?: unknown): ErrorBody => ({
+  error: details === undefined ? { code, message } : { code, message, details },
+});
+
+/** The one place errors become responses. Anything unrecognised is a plain 500 that leaks nothing. */
+export function toErrorReply(err: unknown): ErrorReply {
+  if (err instanceof DomainError || err instanceof HttpError) {
+    return {
+      status: errorStatus[err.code],
+      body: body(err.code, err.message, err.details),
+      ...(err instanceof HttpError && err.headers ? { headers: err.headers } : {}),
+      unexpected: false,
+    };
+  }
+  if (err instanceof ZodError) {
+    const details = err.issues.map((i) => ({ path: i.path.join('.'), message: i.message }));
+    const first = details[0];
+    return {
+      status: 400,
+      body: body('validation_failed', first ? `${first.path || 'body'}: ${first.message}` : 'invalid request', details),
+      unexpected: false,
+    };
+  }
+  if (err instanceof OverloadedError) {
+    return {
+      status: 503,
+      body: body('overloaded', 'the hub is busy; retry shortly'),
+      headers: { 'Retry-After': '1' },
+      unexpected: false,
+    };
+  }
+  // body-parser errors carry a `type` and an HTTP status
+  const e = err as { type?: string; status?: number } | undefined;
+  if (e?.type === 'entity.parse.failed') return { status: 400, body: body('malformed_json', 'the body is not valid JSON'), unexpected: false };
+  if (e?.type === 'entity.too.large') return { status: 413, body: body('payload_too_large', 'the body is too large'), unexpected: false };
+  if (e?.type === 'charset.unsupported' || e?.type === 'encoding.unsupported') {
+    return { status: 415, body: body('unsupported_media_type', 'send UTF-8 JSON'), unexpected: false };
+  }
+  if (typeof e?.status === 'number' && e.status >= 400 && e.status < 500) {
+    return { status: e.status, body: body('bad_request', 'the request could not be read'), unexpected: false };
+  }
+  return { status: 500, body: body('internal', 'something went wrong on the hub; the request was not applied'), unexpected: true };
+}

@@ -1,0 +1,99 @@
+import { createHash } from 'node:crypto';
+import { DomainError } from '../domain/errors.ts';
+import { deviceIdOf, staffIdOf, type Principal } from '../domain/principal.ts';
+import type { CommandContext } from '../domain/ports.ts';
+import type { Services } from '../services.ts';
+import type { Tx } from '../store/writer.ts';
+import { HttpError, toErrorReply } from './errors.ts';
+import type { MutationRoute, Reply } from './route.ts';
+
+/** A mutation's answer, serialised once: what is stored with the key is exactly what is sent. */
+export interface Answer {
+  status: number;
+  json: string;
+  headers?: Record<string, string>;
+  replayed: boolean;
+}
+
+/** The IETF httpapi draft's header; Stripe's convention. Made on the device, unique per intended mutation. */
+export const IDEMPOTENCY_HEADER = 'idempotency-key';
+const KEY_PATTERN = /^[\x21-\x7e]{8,255}$/;
+
+export function readIdempotencyKey(header: string | string[] | undefined, optional: boolean): string | undefined {
+  const key = Array.isArray(header) ? header[0] : header;
+  if (key === undefined || key === '') {
+    if (optional) return undefined;
+    throw new HttpError('idempotency_key_missing', 'every mutation needs an Idempotency-Key header (8–255 printable characters), made on the device');
+  }
+  if (!KEY_PATTERN.test(key)) throw new HttpError('bad_request', 'Idempotency-Key must be 8–255 printable ASCII characters');
+  return key;
+}
+
+export const principalKey = (p: Principal): string =>
+  p.kind === 'staff' ? `staff:${p.staffId}@${p.deviceId}` : p.kind === 'device' ? `device:${p.deviceId}` : p.kind === 'table' ? `table:${p.tableId}` : 'anonymous';
+
+/** Canonical JSON (sorted keys) so a retry that re-serialises the same body still matches. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+export const requestHash = (method: string, path: string, body: unknown): string =>
+  createHash('sha256').update(`${method.toUpperCase()} ${path}\n${canonical(body ?? null)}`).digest('base64url');
+
+function serialise(reply: Reply): Omit<Answer, 'replayed'> {
+  return { status: reply.status, json: reply.json ?? JSON.stringify(reply.body ?? null), ...(reply.headers ? { headers: reply.headers } : {}) };
+}
+
+/**
+ * Runs one mutation in the writer: replay check, the handler in a savepoint, and the key + request hash +
+ * response stored in the same transaction as the write. Rule violations (DomainError) are answers too: they
+ * are stored, so a retry gets the same answer; anything unexpected rolls everything back and stores nothing.
+ */
+export function runMutation(
+  s: Services,
+  route: MutationRoute,
+  req: { principal: Principal; params: unknown; body: unknown; key: string | undefined; hash: string },
+): Promise<Answer> {
+  return s.writer.submit((tx): Answer => {
+    const owner = principalKey(req.principal);
+    if (req.key !== undefined) {
+      const stored = s.idempotency.get(req.key);
+      if (stored) {
+        if (stored.requestHash !== req.hash || stored.principal !== owner) {
+          throw new HttpError('idempotency_key_reused', 'this Idempotency-Key was already used for a different request');
+        }
+        return { status: stored.status, json: stored.body, replayed: true };
+      }
+    }
+    let answer: Omit<Answer, 'replayed'>;
+    try {
+      answer = serialise(tx.savepoint(() => route.handle({ principal: req.principal, params: req.params, body: req.body, cmd: command(s, tx, req.principal) }, s)));
+    } catch (err) {
+      if (!(err instanceof DomainError)) throw err;
+      const e = toErrorReply(err);
+      answer = { status: e.status, json: JSON.stringify(e.body) };
+    }
+    if (req.key !== undefined) s.idempotency.put(req.key, { principal: owner, requestHash: req.hash, status: answer.status, body: answer.json }, tx.now);
+    return { ...answer, replayed: false };
+  });
+}
+
+function command(s: Services, tx: Tx, principal: Principal): CommandContext {
+  const deviceId = deviceIdOf(principal);
+  const staffId = staffIdOf(principal);
+  return {
+    principal,
+    now: tx.now,
+    newId: s.newId,
+    menu: s.catalog.current().index,
+    timeZone: s.config.HUB_TIMEZONE,
+    events: { emit: (type, payload, topics) => void tx.append({ type, payload, topics, deviceId, staffId }) },
+  };
+}

@@ -1,0 +1,49 @@
+import type { z } from 'zod';
+import type { CommandContext } from '../domain/ports.ts';
+import type { Principal } from '../domain/principal.ts';
+import type { Services } from '../services.ts';
+
+export type Method = 'get' | 'post' | 'patch' | 'delete';
+
+/** What a handler answers: a body to serialise, or JSON already serialised (the cached menu). */
+export interface Reply {
+  status: number;
+  body?: unknown;
+  json?: string;
+  headers?: Record<string, string>;
+}
+
+interface Base<P, Q, B> {
+  method: Method;
+  /** Express-style path, e.g. `/api/v1/orders/:orderId`. */
+  path: string;
+  summary: string;
+  tag: string;
+  /** Who may call, for the docs; the rules enforce it. */
+  access: string;
+  params?: z.ZodType<P>;
+  query?: z.ZodType<Q>;
+  body?: z.ZodType<B>;
+  responses: Record<number, z.ZodType>;
+  /** Only for the auth handshakes: a key is accepted but not required. */
+  idempotencyOptional?: boolean;
+}
+
+export interface ReadRoute<P = unknown, Q = unknown> extends Base<P, Q, never> {
+  kind: 'read';
+  handle(req: { principal: Principal; params: P; query: Q; headers: Record<string, string | string[] | undefined> }, s: Services): Reply;
+}
+
+/** A mutation: runs inside the single writer's transaction, with its Idempotency-Key record. */
+export interface MutationRoute<P = unknown, B = unknown> extends Base<P, unknown, B> {
+  kind: 'mutation';
+  handle(req: { principal: Principal; params: P; body: B; cmd: CommandContext }, s: Services): Reply;
+}
+
+export type Route = ReadRoute<any, any> | MutationRoute<any, any>;
+
+export const read = <P = unknown, Q = unknown>(r: Omit<ReadRoute<P, Q>, 'kind'>): Route => ({ ...r, kind: 'read' }) as Route;
+export const mutation = <P = unknown, B = unknown>(r: Omit<MutationRoute<P, B>, 'kind'>): Route =>
+  ({ ...r, kind: 'mutation' }) as Route;
+
+export const ok = (body: unknown, status = 200): Reply => ({ status, body });

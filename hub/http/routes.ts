@@ -1,0 +1,324 @@
+import { z } from 'zod';
+import { DomainError } from '../domain/errors.ts';
+import { requireStaff, staffRoles, type Principal } from '../domain/principal.ts';
+import {
+  addLinesSchema,
+  discountSchema,
+  errorBodySchema,
+  fireSchema,
+  floorSchema,
+  healthSchema,
+  idSchema,
+  listOrdersQuerySchema,
+  menuItemResponseSchema,
+  menuSchema,
+  orderResponseSchema,
+  ordersResponseSchema,
+  pairDeviceSchema,
+  pairResponseSchema,
+  pairingCodeResponseSchema,
+  paymentInputSchema,
+  paymentResponseSchema,
+  placeOrderSchema,
+  qrTableSchema,
+  reopenSchema,
+  sessionResponseSchema,
+  setLineStatusSchema,
+  signInSchema,
+  snapshotSchema,
+  tableQrListSchema,
+  updateMenuItemSchema,
+  voidSchema,
+} from '../protocol/index.ts';
+import type { Services } from '../services.ts';
+import { HttpError } from './errors.ts';
+import { mutation, ok, read, type Route } from './route.ts';
+
+const orderParams = z.strictObject({ orderId: idSchema });
+const lineParams = z.strictObject({ orderId: idSchema, lineId: idSchema });
+const itemParams = z.strictObject({ itemId: idSchema });
+
+/** Device or staff: anything paired. Used by the read-only kitchen/tablet endpoints. */
+function requirePaired(p: Principal, what: string): void {
+  if (p.kind === 'device' || p.kind === 'staff') return;
+  throw new DomainError(p.kind === 'anonymous' ? 'unauthenticated' : 'forbidden', `${what} needs a paired device`);
+}
+
+export function health(s: Services) {
+  return {
+    status: 'ok' as const,
+    storeId: s.identity.storeId,
+    storeName: s.identity.storeName,
+    epoch: s.identity.epoch,
+    seq: s.events.head(),
+    uptimeS: Math.round((s.clock() - s.startedAt) / 100) / 10,
+    version: s.version,
+    streamClients: s.stats.streamClients(),
+    writeQueueDepth: s.writer.depth,
+    eventLoopLagMs: s.stats.eventLoopLagMs(),
+  };
+}
+
+/** Every HTTP route of the hub. The OpenAPI document is generated from this list, so it cannot miss one. */
+export const routes: Route[] = [
+  // ---- system ----
+  read({
+    method: 'get',
+    path: '/api/v1/health',
+    tag: 'system',
+    summary: 'Liveness, log head and load figures',
+    access: 'public',
+    responses: { 200: healthSchema },
+    handle: (_req, s) => ok(health(s)),
+  }),
+  read({
+    method: 'get',
+    path: '/api/v1/snapshot',
+    tag: 'stream',
+    summary: 'Open orders as of a seq; load it after a stream `reset`, then resume from its seq',
+    access: 'paired device',
+    responses: { 200: snapshotSchema },
+    handle: (req, s) => {
+      requirePaired(req.principal, 'a snapshot');
+      return ok({
+        epoch: s.identity.epoch,
+        seq: s.events.head(),
+        menuVersion: s.catalog.current().index.menu.version,
+        orders: s.orders.list({ status: 'open', limit: 500 }, staffView(req.principal)),
+      });
+    },
+  }),
+
+  // ---- devices and staff ----
+  mutation({
+    method: 'post',
+    path: '/api/v1/devices/pair',
+    tag: 'auth',
+    summary: 'Pair a device with the code shown by the hub; returns its device token',
+    access: 'public (with a valid pairing code)',
+    body: pairDeviceSchema,
+    idempotencyOptional: true,
+    responses: { 201: pairResponseSchema, 403: errorBodySchema },
+    handle: (req, s) => {
+      const r = s.auth.pair(req.body as z.infer<typeof pairDeviceSchema>, { now: req.cmd.now, newId: s.newId, events: req.cmd.events });
+      return ok(r, 201);
+    },
+  }),
+  mutation({
+    method: 'post',
+    path: '/api/v1/devices/pairing-codes',
+    tag: 'auth',
+    summary: 'Issue a fresh pairing code for a new device',
+    access: 'manager',
+    responses: { 201: pairingCodeResponseSchema },
+    handle: (req, s) => {
+      requireStaff(req.principal, staffRoles.managerOnly, 'issuing pairing codes');
+      return ok(s.pairing.issue(req.cmd.now), 201);
+    },
+  }),
+  mutation({
+    method: 'post',
+    path: '/api/v1/staff/sessions',
+    tag: 'auth',
+    summary: 'Sign a staff member in with their PIN on a paired device',
+    access: 'paired device',
+    body: signInSchema,
+    idempotencyOptional: true,
+    responses: { 201: sessionResponseSchema, 401: errorBodySchema },
+    handle: (req, s) => ok(s.auth.signIn((req.body as z.infer<typeof signInSchema>).pin, req.principal, req.cmd.now), 201),
+  }),
+
+  // ---- menu and floor ----
+  read({
+    method: 'get',
+    path: '/api/v1/menu',
+    tag: 'menu',
+    summary: 'The menu in Chinese and English, with ETag / If-None-Match',
+    access: 'public',
+    responses: { 200: z.object({ menu: menuSchema }), 304: z.null() },
+    handle: (req, s) => {
+      const { json, etag } = s.catalog.current();
+      const headers = { ETag: etag, 'Cache-Control': 'no-cache' };
+      const inm = req.headers['if-none-match'];
+      if (typeof inm === 'string' && inm.split(',').some((t) => t.trim() === etag)) return { status: 304, json: '', headers };
+      return { status: 200, json, headers };
+    },
+  }),
+  mutation({
+    method: 'patch',
+    path: '/api/v1/menu/items/:itemId',
+    tag: 'menu',
+    summary: 'Edit an item: names, price, availability, remaining count, target prep time',
+    access: 'manager',
+    params: itemParams,
+    body: updateMenuItemSchema,
+    responses: { 200: menuItemResponseSchema },
+    handle: (req, s) => ok({ item: s.menu.updateItem((req.params as { itemId: string }).itemId, req.body as never, req.cmd) }),
+  }),
+  read({
+    method: 'get',
+    path: '/api/v1/floor',
+    tag: 'floor',
+    summary: 'Areas and tables with live status derived from open orders',
+    access: 'staff',
+    responses: { 200: floorSchema },
+    handle: (req, s) => {
+      requireStaff(req.principal, staffRoles.readOrders, 'the floor plan');
+      return ok(s.floor.floor());
+    },
+  }),
+  read({
+    method: 'get',
+    path: '/api/v1/tables/qr-codes',
+    tag: 'floor',
+    summary: "Each table's secret QR path, to print the table cards",
+    access: 'manager',
+    responses: { 200: tableQrListSchema },
+    handle: (req, s) => {
+      requireStaff(req.principal, staffRoles.managerOnly, 'table QR codes');
+      return ok({ tables: s.floor.qrCodes() });
+    },
+  }),
+  read({
+    method: 'get',
+    path: '/api/v1/qr/table',
+    tag: 'floor',
+    summary: 'The table a QR token belongs to (for the customer ordering page)',
+    access: 'table QR token',
+    responses: { 200: qrTableSchema },
+    handle: (req, s) => {
+      if (req.principal.kind !== 'table') throw new HttpError('unauthenticated', 'send the table QR token');
+      const table = s.floor.table(req.principal.tableId);
+      if (!table) throw new HttpError('not_found', 'table not found');
+      return ok({ table });
+    },
+  }),
+
+  // ---- orders ----
+  mutation({
+    method: 'post',
+    path: '/api/v1/orders',
+    tag: 'orders',
+    summary: 'Place an order; the hub prices it and sends non-held lines to the kitchen',
+    access: 'waiter/cashier/manager (pos, preorder); kiosk device (kiosk); table QR token (qr, own table)',
+    body: placeOrderSchema,
+    responses: { 201: orderResponseSchema, 409: errorBodySchema, 422: errorBodySchema },
+    handle: (req, s) => ok({ order: s.orders.place(req.body as never, req.cmd) }, 201),
+  }),
+  read({
+    method: 'get',
+    path: '/api/v1/orders',
+    tag: 'orders',
+    summary: 'List orders, newest first; status "open" = not closed or voided',
+    access: 'staff; table QR token (own table only)',
+    query: listOrdersQuerySchema,
+    responses: { 200: ordersResponseSchema },
+    handle: (req, s) => ok({ orders: s.orders.list(req.query as z.infer<typeof listOrdersQuerySchema>, req.principal) }),
+  }),
+  read({
+    method: 'get',
+    path: '/api/v1/orders/:orderId',
+    tag: 'orders',
+    summary: 'One order with lines, payments and totals',
+    access: 'staff; the kiosk that placed it; table QR token (own table)',
+    params: orderParams,
+    responses: { 200: orderResponseSchema, 404: errorBodySchema },
+    handle: (req, s) => ok({ order: s.orders.get((req.params as { orderId: string }).orderId, req.principal) }),
+  }),
+  mutation({
+    method: 'post',
+    path: '/api/v1/orders/:orderId/lines',
+    tag: 'orders',
+    summary: 'Add lines to an open order (line-level: concurrent adds never overwrite each other)',
+    access: 'waiter/cashier/manager; table QR token (own table)',
+    params: orderParams,
+    body: addLinesSchema,
+    responses: { 200: orderResponseSchema },
+    handle: (req, s) => ok({ order: s.orders.addLines((req.params as { orderId: string }).orderId, req.body as never, req.cmd) }),
+  }),
+  mutation({
+    method: 'post',
+    path: '/api/v1/orders/:orderId/fire',
+    tag: 'orders',
+    summary: 'Send held lines (all, or one course) to the kitchen',
+    access: 'waiter/cashier/manager',
+    params: orderParams,
+    body: fireSchema,
+    responses: { 200: orderResponseSchema },
+    handle: (req, s) => ok({ order: s.orders.fire((req.params as { orderId: string }).orderId, (req.body as z.infer<typeof fireSchema>).course, req.cmd) }),
+  }),
+  mutation({
+    method: 'post',
+    path: '/api/v1/orders/:orderId/status',
+    tag: 'orders',
+    summary: 'Move lines through the kitchen: preparing, ready (kitchen/manager) or served (floor staff)',
+    access: 'kitchen/manager; served: waiter/cashier/kitchen/manager',
+    params: orderParams,
+    body: setLineStatusSchema,
+    responses: { 200: orderResponseSchema },
+    handle: (req, s) => ok({ order: s.orders.setLineStatus((req.params as { orderId: string }).orderId, req.body as never, req.cmd) }),
+  }),
+  mutation({
+    method: 'post',
+    path: '/api/v1/orders/:orderId/lines/:lineId/void',
+    tag: 'orders',
+    summary: 'Void one line with a reason (a manager once it was fired)',
+    access: 'waiter/cashier/manager; fired lines: manager',
+    params: lineParams,
+    body: voidSchema,
+    responses: { 200: orderResponseSchema },
+    handle: (req, s) => {
+      const { orderId, lineId } = req.params as { orderId: string; lineId: string };
+      return ok({ order: s.orders.voidLine(orderId, lineId, (req.body as z.infer<typeof voidSchema>).reason, req.cmd) });
+    },
+  }),
+  mutation({
+    method: 'post',
+    path: '/api/v1/orders/:orderId/void',
+    tag: 'orders',
+    summary: 'Void a whole order with a reason (a manager once anything was fired)',
+    access: 'waiter/cashier/manager; fired orders: manager',
+    params: orderParams,
+    body: voidSchema,
+    responses: { 200: orderResponseSchema },
+    handle: (req, s) => ok({ order: s.orders.voidOrder((req.params as { orderId: string }).orderId, (req.body as z.infer<typeof voidSchema>).reason, req.cmd) }),
+  }),
+  mutation({
+    method: 'post',
+    path: '/api/v1/orders/:orderId/discount',
+    tag: 'orders',
+    summary: 'Discount an order by an amount or a percentage',
+    access: 'manager',
+    params: orderParams,
+    body: discountSchema,
+    responses: { 200: orderResponseSchema },
+    handle: (req, s) => ok({ order: s.orders.discount((req.params as { orderId: string }).orderId, req.body as never, req.cmd) }),
+  }),
+  mutation({
+    method: 'post',
+    path: '/api/v1/orders/:orderId/payments',
+    tag: 'payments',
+    summary: 'Take one tender (cash with change, card with reference, other); the order closes when paid in full',
+    access: 'waiter/cashier/manager',
+    params: orderParams,
+    body: paymentInputSchema,
+    responses: { 201: paymentResponseSchema, 422: errorBodySchema },
+    handle: (req, s) => ok(s.orders.pay((req.params as { orderId: string }).orderId, req.body as never, req.cmd), 201),
+  }),
+  mutation({
+    method: 'post',
+    path: '/api/v1/orders/:orderId/reopen',
+    tag: 'orders',
+    summary: 'Reopen a closed order',
+    access: 'manager',
+    params: orderParams,
+    body: reopenSchema,
+    responses: { 200: orderResponseSchema },
+    handle: (req, s) => ok({ order: s.orders.reopen((req.params as { orderId: string }).orderId, (req.body as z.infer<typeof reopenSchema>).reason, req.cmd) }),
+  }),
+];
+
+/** The snapshot lists orders for any paired device, kiosks included; the rules' list is staff-only. */
+function staffView(p: Principal): Principal {
+  return p.kind === 'device' ? { kind: 'staff', deviceId: p.deviceId, staffId: 'device', role: 'kitchen' } : p;
+}

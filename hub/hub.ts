@@ -1,0 +1,137 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { Logger } from 'pino';
+import { monotonicFactory } from 'ulidx';
+import type { HubConfig } from './config.ts';
+import { AuthService } from './domain/auth-service.ts';
+import { MenuService } from './domain/menu-service.ts';
+import { OrderService } from './domain/order-service.ts';
+import { createApp } from './http/app.ts';
+import { buildOpenApi } from './http/openapi.ts';
+import { FailureLimiter, PairingCodeBook } from './http/pairing-codes.ts';
+import { landingPage } from './http/landing.ts';
+import { routes } from './http/routes.ts';
+import type { Services } from './services.ts';
+import { SqliteAuthRepo } from './store/auth-repo.ts';
+import { checkpointAndClose, openDb, readIdentity, type Db } from './store/db.ts';
+import { EventLog } from './store/event-log.ts';
+import { SqliteFloorRepo } from './store/floor-repo.ts';
+import { IdempotencyStore } from './store/idempotency.ts';
+import { MenuCatalog } from './store/menu-repo.ts';
+import { SqliteOrderRepo } from './store/order-repo.ts';
+import { nodeSecrets } from './store/secrets.ts';
+import { Writer } from './store/writer.ts';
+import { StreamServer } from './stream/stream-server.ts';
+
+export const DB_FILE = 'brigade.db';
+export const version: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+export interface Hub {
+  services: Services;
+  server: Server;
+  stream: StreamServer;
+  listen(): Promise<{ port: number }>;
+  /** Stop accepting, let in-flight requests finish, commit what is queued, close the database. */
+  stop(): Promise<void>;
+}
+
+/** Builds the whole hub from a config; main.ts only adds the process concerns (signals, banner, mDNS). */
+export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(join(config.HUB_DATA_DIR, DB_FILE))): Hub {
+  const identity = readIdentity(db);
+  const storeName =
+    config.HUB_STORE_NAME ?? ((db.prepare("SELECT value FROM meta WHERE key = 'store_name'").pluck().get() as string | undefined) ?? 'Brigade');
+  const clock = () => Date.now();
+  const ulid = monotonicFactory();
+
+  const catalog = new MenuCatalog(db, identity.epoch, config.HUB_CURRENCY);
+  const events = new EventLog(db);
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  lag.enable();
+  let stream: StreamServer | undefined;
+  const writer = new Writer(db, {
+    clock,
+    maxBatch: config.HUB_WRITE_BATCH,
+    maxQueue: config.HUB_WRITE_QUEUE,
+    onCommit: (committed) => {
+      if (committed.some((e) => e.type.startsWith('menu.'))) catalog.invalidate();
+      stream?.publish(committed);
+    },
+    onRollback: () => catalog.invalidate(),
+  });
+  const orderRepo = new SqliteOrderRepo(db);
+  const floor = new SqliteFloorRepo(db);
+  const pairing = new PairingCodeBook(config.HUB_PAIRING_CODE);
+  const auth = new AuthService(new SqliteAuthRepo(db), nodeSecrets(identity.pinKey), pairing);
+
+  const services: Services = {
+    config,
+    db,
+    identity: { ...identity, storeName },
+    version,
+    startedAt: clock(),
+    clock,
+    newId: () => ulid(),
+    orders: new OrderService({ orders: orderRepo, floor, stock: catalog }),
+    menu: new MenuService(catalog),
+    catalog,
+    auth,
+    floor,
+    events,
+    idempotency: new IdempotencyStore(db),
+    writer,
+    pairing,
+    pinFailures: new FailureLimiter(5, 30_000),
+    pairFailures: new FailureLimiter(10, 60_000),
+    stats: {
+      streamClients: () => stream?.clientCount ?? 0,
+      eventLoopLagMs: () => Math.round(lag.percentile(99) / 1e4) / 100,
+    },
+  };
+  const lagReset = setInterval(() => lag.reset(), 10_000);
+  lagReset.unref();
+
+  const openapi = JSON.stringify(buildOpenApi(routes, { version, storeName }));
+  const app = createApp(services, routes, logger, (a) => {
+    a.get('/api/v1/openapi.json', (_req, res) => void res.type('application/json').send(openapi));
+    a.get('/', (_req, res) => void res.type('html').send(landingPage(services)));
+  });
+  const server = createServer(app);
+  stream = new StreamServer({
+    epoch: identity.epoch,
+    log: events,
+    logger,
+    pingMs: config.HUB_STREAM_PING_MS,
+    maxBufferBytes: config.HUB_STREAM_MAX_BUFFER,
+    maxReplay: config.HUB_STREAM_MAX_REPLAY,
+    authenticate: (token) => auth.resolve(token, clock()),
+  });
+  stream.attach(server);
+  const liveStream = stream;
+
+  return {
+    services,
+    server,
+    stream: liveStream,
+    listen: () =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(config.HUB_PORT, config.HUB_HOST, () => {
+          const addr = server.address();
+          resolve({ port: typeof addr === 'object' && addr ? addr.port : config.HUB_PORT });
+        });
+      }),
+    stop: async () => {
+      liveStream.close();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const forced = setTimeout(() => server.closeAllConnections(), 5000);
+      await closed;
+      clearTimeout(forced);
+      writer.drain();
+      lag.disable();
+      checkpointAndClose(db);
+    },
+  };
+}

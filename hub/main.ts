@@ -1,0 +1,86 @@
+import { networkInterfaces } from 'node:os';
+import pino from 'pino';
+import { ConfigError, loadConfig, type HubConfig } from './config.ts';
+import { startAdvertising } from './discovery/advertise.ts';
+import { createHub, DB_FILE } from './hub.ts';
+import { demoSeed } from '../scripts/seed/demo.ts';
+import { isEmpty, loadSeed } from './store/seed.ts';
+import { openDb } from './store/db.ts';
+import { join } from 'node:path';
+
+function config(): HubConfig {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`brigade: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+}
+
+function lanUrls(port: number, host: string): string[] {
+  if (host !== '0.0.0.0' && host !== '::') return [`http://${host}:${port}`];
+  const urls = [`http://localhost:${port}`];
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) urls.push(`http://${a.address}:${port}`);
+  }
+  return urls;
+}
+
+async function main(): Promise<void> {
+  const cfg = config();
+  const logger = pino({
+    level: cfg.LOG_LEVEL,
+    // people read the console of a hub started by hand; machines read JSON
+    ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty', options: { ignore: 'pid,hostname' } } } : {}),
+  });
+
+  const db = openDb(join(cfg.HUB_DATA_DIR, DB_FILE));
+  if (cfg.HUB_SEED === 'demo' && isEmpty(db)) {
+    loadSeed(db, demoSeed);
+    logger.info({ items: demoSeed.items.length, tables: demoSeed.tables.length }, 'loaded the demo menu, floor and staff');
+  }
+  const hub = createHub(cfg, logger, db);
+  const { services } = hub;
+  const { port } = await hub.listen();
+  const pairing = services.pairing.issue(services.clock());
+  logger.info({ port, host: cfg.HUB_HOST, storeId: services.identity.storeId, epoch: services.identity.epoch, dataDir: cfg.HUB_DATA_DIR }, 'listening');
+
+  const advertiser =
+    cfg.HUB_MDNS === 'on'
+      ? startAdvertising({ port, storeId: services.identity.storeId, storeName: services.identity.storeName, apiVersion: 'v1', log: logger })
+      : undefined;
+
+  const urls = lanUrls(port, cfg.HUB_HOST);
+  process.stdout.write(
+    [
+      '',
+      `  Brigade hub · ${services.identity.storeName} — ${join(cfg.HUB_DATA_DIR, DB_FILE)}`,
+      ...urls.map((u) => `    ${u}`),
+      `  Pairing code 配对码: ${pairing.code}${pairing.expiresAt ? ' (valid 15 min; a manager can issue more)' : ''}`,
+      `  API: ${urls[0]}/api/v1/openapi.json · stream: ws://…/api/v1/stream`,
+      '',
+    ].join('\n') + '\n',
+  );
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    await advertiser?.stop();
+    await hub.stop();
+    logger.info('stopped cleanly');
+    logger.flush?.();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`brigade: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

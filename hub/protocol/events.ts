@@ -1,0 +1,55 @@
+import { z } from 'zod';
+import { epochMsSchema, idSchema } from './common.ts';
+import { menuItemSchema } from './menu.ts';
+import { kitchenStatusSchema, orderLineSchema, orderSchema, orderSummarySchema, paymentSchema } from './orders.ts';
+
+/**
+ * Facts, in dotted past tense. Each order event carries the order's summary after the change, so a client
+ * can keep headers current without refetching; line events carry the lines they touched.
+ */
+export const eventPayloadSchemas = {
+  'order.placed': z.object({ order: orderSchema }),
+  'order.lines_added': z.object({ order: orderSummarySchema, lines: z.array(orderLineSchema) }),
+  'order.lines_fired': z.object({ order: orderSummarySchema, lineIds: z.array(idSchema), firedAt: epochMsSchema }),
+  'order.lines_status_changed': z.object({
+    order: orderSummarySchema,
+    lineIds: z.array(idSchema),
+    status: kitchenStatusSchema,
+    at: epochMsSchema,
+  }),
+  'order.line_voided': z.object({ order: orderSummarySchema, line: orderLineSchema, wasFired: z.boolean() }),
+  'order.voided': z.object({ order: orderSummarySchema, reason: z.string() }),
+  'order.discounted': z.object({ order: orderSummarySchema, reason: z.string() }),
+  'order.payment_taken': z.object({ order: orderSummarySchema, payment: paymentSchema }),
+  'order.closed': z.object({ order: orderSummarySchema }),
+  'order.reopened': z.object({ order: orderSummarySchema, reason: z.string() }),
+  'menu.item_updated': z.object({ item: menuItemSchema }),
+  'menu.stock_changed': z.object({ items: z.array(z.object({ id: idSchema, remaining: z.number().int().nullable() })) }),
+  'device.paired': z.object({ device: z.object({ id: idSchema, name: z.string(), kind: z.string() }) }),
+} as const;
+
+export type EventType = keyof typeof eventPayloadSchemas;
+export type EventPayload<T extends EventType> = z.infer<(typeof eventPayloadSchemas)[T]>;
+
+export const eventTypeSchema = z.enum(Object.keys(eventPayloadSchemas) as [EventType, ...EventType[]]);
+
+/** The envelope every event travels in, on the stream and in the log. */
+export const hubEventSchema = z.object({
+  seq: z.number().int().positive(),
+  type: eventTypeSchema,
+  at: epochMsSchema,
+  deviceId: idSchema.nullable(),
+  staffId: idSchema.nullable(),
+  payload: z.unknown(),
+});
+
+export type HubEvent = {
+  [T in EventType]: {
+    seq: number;
+    type: T;
+    at: number;
+    deviceId: string | null;
+    staffId: string | null;
+    payload: EventPayload<T>;
+  };
+}[EventType];

@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { deltaMinorSchema, idSchema, minorSchema, shortText } from './common.ts';
+
+export const optionSchema = z.object({
+  id: idSchema,
+  nameZh: z.string(),
+  nameEn: z.string(),
+  priceDeltaMinor: deltaMinorSchema,
+});
+export type MenuOption = z.infer<typeof optionSchema>;
+
+export const optionGroupSchema = z.object({
+  id: idSchema,
+  nameZh: z.string(),
+  nameEn: z.string(),
+  minChoices: z.number().int().min(0),
+  maxChoices: z.number().int().min(1),
+  options: z.array(optionSchema),
+});
+export type OptionGroup = z.infer<typeof optionGroupSchema>;
+
+export const stationSchema = z.object({
+  id: idSchema,
+  nameZh: z.string(),
+  nameEn: z.string(),
+  targetPrepSeconds: z.number().int().positive(),
+});
+export type Station = z.infer<typeof stationSchema>;
+
+export const categorySchema = z.object({
+  id: idSchema,
+  nameZh: z.string(),
+  nameEn: z.string(),
+  sort: z.number().int(),
+});
+export type Category = z.infer<typeof categorySchema>;
+
+export const menuItemSchema = z.object({
+  id: idSchema,
+  categoryId: idSchema,
+  nameZh: z.string(),
+  nameEn: z.string(),
+  descriptionZh: z.string().nullable(),
+  descriptionEn: z.string().nullable(),
+  priceMinor: minorSchema,
+  stationId: idSchema,
+  optionGroupIds: z.array(idSchema),
+  available: z.boolean(),
+  /** null: not counted. 0: sold out. */
+  remaining: z.number().int().min(0).nullable(),
+  targetPrepSeconds: z.number().int().positive().nullable(),
+  sort: z.number().int(),
+});
+export type MenuItem = z.infer<typeof menuItemSchema>;
+
+export const menuSchema = z.object({
+  version: z.number().int(),
+  currency: z.string(),
+  stations: z.array(stationSchema),
+  categories: z.array(categorySchema),
+  optionGroups: z.array(optionGroupSchema),
+  items: z.array(menuItemSchema),
+});
+export type Menu = z.infer<typeof menuSchema>;
+
+/** Manager edits of one item. Every field optional; at least one must be present. */
+export const updateMenuItemSchema = z
+  .strictObject({
+    nameZh: shortText(80).min(1),
+    nameEn: shortText(80).min(1),
+    priceMinor: minorSchema,
+    available: z.boolean(),
+    remaining: z.number().int().min(0).max(1_000_000).nullable(),
+    targetPrepSeconds: z.number().int().positive().max(86_400).nullable(),
+  })
+  .partial()
+  .refine((v) => Object.keys(v).length > 0, { message: 'give at least one field to change' });
+export type UpdateMenuItem = z.infer<typeof updateMenuItemSchema>;
+
+export const menuItemResponseSchema = z.object({ item: menuItemSchema });

@@ -1,0 +1,185 @@
+import { z } from 'zod';
+import { channelSchema, epochMsSchema, idSchema, minorSchema, shortText } from './common.ts';
+
+export const lineStatusSchema = z.enum(['held', 'fired', 'preparing', 'ready', 'served', 'voided']);
+export type LineStatus = z.infer<typeof lineStatusSchema>;
+
+/** placed → fired → preparing → ready → served → closed, or voided. Derived from the lines, except closed/voided. */
+export const orderStatusSchema = z.enum(['placed', 'fired', 'preparing', 'ready', 'served', 'closed', 'voided']);
+export type OrderStatus = z.infer<typeof orderStatusSchema>;
+
+export const tenderSchema = z.enum(['cash', 'card', 'other']);
+export type Tender = z.infer<typeof tenderSchema>;
+
+export const chosenOptionSchema = z.object({
+  id: idSchema,
+  groupId: idSchema,
+  nameZh: z.string(),
+  nameEn: z.string(),
+  priceDeltaMinor: z.number().int(),
+});
+export type ChosenOption = z.infer<typeof chosenOptionSchema>;
+
+export const orderLineSchema = z.object({
+  id: idSchema,
+  itemId: idSchema,
+  nameZh: z.string(),
+  nameEn: z.string(),
+  stationId: idSchema,
+  qty: z.number().int(),
+  /** Item price plus option deltas, snapshotted when the line was added. */
+  unitPriceMinor: z.number().int(),
+  lineTotalMinor: z.number().int(),
+  options: z.array(chosenOptionSchema),
+  note: z.string().nullable(),
+  course: z.number().int(),
+  status: lineStatusSchema,
+  voidReason: z.string().nullable(),
+  addedAt: epochMsSchema,
+  firedAt: epochMsSchema.nullable(),
+  readyAt: epochMsSchema.nullable(),
+  servedAt: epochMsSchema.nullable(),
+  addedByStaffId: idSchema.nullable(),
+});
+export type OrderLine = z.infer<typeof orderLineSchema>;
+
+export const paymentSchema = z.object({
+  id: idSchema,
+  tender: tenderSchema,
+  amountMinor: minorSchema,
+  tenderedMinor: minorSchema.nullable(),
+  changeMinor: minorSchema,
+  reference: z.string().nullable(),
+  createdAt: epochMsSchema,
+  staffId: idSchema.nullable(),
+});
+export type Payment = z.infer<typeof paymentSchema>;
+
+export const orderSchema = z.object({
+  id: idSchema,
+  /** Human-friendly daily number (pickup number for kiosk/QR/takeaway). Restarts at 1 each business day. */
+  number: z.number().int(),
+  businessDate: z.string(),
+  channel: channelSchema,
+  tableId: idSchema.nullable(),
+  guestCount: z.number().int().nullable(),
+  note: z.string().nullable(),
+  status: orderStatusSchema,
+  lines: z.array(orderLineSchema),
+  payments: z.array(paymentSchema),
+  subtotalMinor: z.number().int(),
+  discountMinor: z.number().int(),
+  discountReason: z.string().nullable(),
+  totalMinor: z.number().int(),
+  paidMinor: z.number().int(),
+  dueMinor: z.number().int(),
+  /** Bumped by every change; lets clients drop stale copies. */
+  revision: z.number().int(),
+  createdAt: epochMsSchema,
+  updatedAt: epochMsSchema,
+  closedAt: epochMsSchema.nullable(),
+  deviceId: idSchema.nullable(),
+  staffId: idSchema.nullable(),
+});
+export type Order = z.infer<typeof orderSchema>;
+
+/** The part of an order that every order event carries, so a client can update its header without refetching. */
+export const orderSummarySchema = orderSchema.pick({
+  id: true,
+  number: true,
+  status: true,
+  tableId: true,
+  subtotalMinor: true,
+  discountMinor: true,
+  totalMinor: true,
+  paidMinor: true,
+  dueMinor: true,
+  revision: true,
+});
+export type OrderSummary = z.infer<typeof orderSummarySchema>;
+
+// ---- requests ----
+
+export const lineInputSchema = z.strictObject({
+  id: idSchema.optional(),
+  itemId: idSchema,
+  qty: z.number().int().min(1).max(99),
+  optionIds: z.array(idSchema).max(20).optional(),
+  note: shortText(140).optional(),
+  course: z.number().int().min(1).max(9).optional(),
+  /** Held lines wait for an explicit fire (course by course). */
+  hold: z.boolean().optional(),
+});
+export type LineInput = z.infer<typeof lineInputSchema>;
+
+export const placeOrderSchema = z.strictObject({
+  id: idSchema.optional(),
+  channel: channelSchema,
+  tableId: idSchema.optional(),
+  guestCount: z.number().int().min(1).max(99).optional(),
+  note: shortText(200).optional(),
+  /** Send non-held lines to the kitchen at once (default true). */
+  fire: z.boolean().optional(),
+  lines: z.array(lineInputSchema).max(100),
+});
+export type PlaceOrder = z.infer<typeof placeOrderSchema>;
+
+export const addLinesSchema = z.strictObject({
+  lines: z.array(lineInputSchema).min(1).max(100),
+  fire: z.boolean().optional(),
+});
+export type AddLines = z.infer<typeof addLinesSchema>;
+
+export const fireSchema = z.strictObject({ course: z.number().int().min(1).max(9).optional() });
+export type Fire = z.infer<typeof fireSchema>;
+
+export const kitchenStatusSchema = z.enum(['preparing', 'ready', 'served']);
+export type KitchenStatus = z.infer<typeof kitchenStatusSchema>;
+
+export const setLineStatusSchema = z.strictObject({
+  status: kitchenStatusSchema,
+  /** Default: every line of the order that can take this status. */
+  lineIds: z.array(idSchema).min(1).max(100).optional(),
+});
+export type SetLineStatus = z.infer<typeof setLineStatusSchema>;
+
+export const voidSchema = z.strictObject({ reason: shortText(140).min(1) });
+export type VoidInput = z.infer<typeof voidSchema>;
+
+export const discountSchema = z
+  .strictObject({
+    amountMinor: minorSchema.optional(),
+    percent: z.number().int().min(0).max(100).optional(),
+    reason: shortText(140).min(1),
+  })
+  .refine((v) => (v.amountMinor === undefined) !== (v.percent === undefined), {
+    message: 'give exactly one of amountMinor or percent',
+  });
+export type DiscountInput = z.infer<typeof discountSchema>;
+
+export const paymentInputSchema = z.strictObject({
+  id: idSchema.optional(),
+  tender: tenderSchema,
+  /** What this tender pays off the bill. */
+  amountMinor: minorSchema.min(1),
+  /** Cash handed over; change due = tendered − amount. */
+  tenderedMinor: minorSchema.optional(),
+  /** Card terminal reference or the name of another tender. */
+  reference: shortText(80).optional(),
+});
+export type PaymentInput = z.infer<typeof paymentInputSchema>;
+
+export const reopenSchema = voidSchema;
+
+export const listOrdersQuerySchema = z.strictObject({
+  status: z
+    .union([orderStatusSchema, z.literal('open')])
+    .optional()
+    .describe('"open" means neither closed nor voided'),
+  tableId: idSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+});
+
+export const orderResponseSchema = z.object({ order: orderSchema });
+export const paymentResponseSchema = z.object({ order: orderSchema, payment: paymentSchema });
+export const ordersResponseSchema = z.object({ orders: z.array(orderSchema) });

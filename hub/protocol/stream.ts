@@ -1,0 +1,65 @@
+import { z } from 'zod';
+import { hubEventSchema } from './events.ts';
+import { orderSchema } from './orders.ts';
+
+/**
+ * Topics a stream subscriber can ask for. Every event is tagged with the topics it concerns:
+ * `orders` (every order event), `station:<id>` (events touching that station's lines), `table:<id>`,
+ * `menu`, `devices`. `*` means everything.
+ */
+export const topicSchema = z.string().regex(/^(\*|orders|menu|devices|station:[A-Za-z0-9_-]+|table:[A-Za-z0-9_-]+)$/);
+
+/** Client → hub. The first message after the socket opens. */
+export const helloSchema = z.strictObject({
+  type: z.literal('hello'),
+  /** The last seq this client applied; omit on a first connection to start from now. */
+  lastSeq: z.number().int().min(0).optional(),
+  /** The epoch the client's lastSeq belongs to; a different epoch means the hub's database was replaced. */
+  epoch: z.string().optional(),
+  topics: z.array(topicSchema).min(1).max(50).optional(),
+});
+export type Hello = z.infer<typeof helloSchema>;
+
+export const clientMessageSchema = z.discriminatedUnion('type', [helloSchema]);
+
+/** Hub → client. */
+export const welcomeMessageSchema = z.object({
+  type: z.literal('welcome'),
+  epoch: z.string(),
+  headSeq: z.number().int(),
+  /** Events after this seq follow (replayed, then live). */
+  fromSeq: z.number().int(),
+});
+export const eventsMessageSchema = z.object({
+  type: z.literal('events'),
+  events: z.array(hubEventSchema),
+  /**
+   * Every event up to this seq that matches the subscription has been sent. With topic filters seqs have
+   * holes; a client stores `upToSeq` (not the last event's seq) as its resume point.
+   */
+  upToSeq: z.number().int(),
+});
+export const resetMessageSchema = z.object({
+  type: z.literal('reset'),
+  reason: z.enum(['epoch-changed', 'too-far-behind', 'ahead-of-hub']),
+  epoch: z.string(),
+  headSeq: z.number().int(),
+});
+export const streamErrorMessageSchema = z.object({ type: z.literal('error'), code: z.string(), message: z.string() });
+
+export const serverMessageSchema = z.discriminatedUnion('type', [
+  welcomeMessageSchema,
+  eventsMessageSchema,
+  resetMessageSchema,
+  streamErrorMessageSchema,
+]);
+export type ServerMessage = z.infer<typeof serverMessageSchema>;
+
+/** What a client loads after a `reset`: the open orders as of `seq`, then it resumes the stream from `seq`. */
+export const snapshotSchema = z.object({
+  epoch: z.string(),
+  seq: z.number().int(),
+  menuVersion: z.number().int(),
+  orders: z.array(orderSchema),
+});
+export type Snapshot = z.infer<typeof snapshotSchema>;

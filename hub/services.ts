@@ -1,0 +1,34 @@
+import type { HubConfig } from './config.ts';
+import type { AuthService } from './domain/auth-service.ts';
+import type { MenuService } from './domain/menu-service.ts';
+import type { OrderService } from './domain/order-service.ts';
+import type { FailureLimiter, PairingCodeBook } from './http/pairing-codes.ts';
+import type { Db, StoreIdentity } from './store/db.ts';
+import type { EventLog } from './store/event-log.ts';
+import type { SqliteFloorRepo } from './store/floor-repo.ts';
+import type { IdempotencyStore } from './store/idempotency.ts';
+import type { MenuCatalog } from './store/menu-repo.ts';
+import type { Writer } from './store/writer.ts';
+
+/** Everything the transports call, built once by main. */
+export interface Services {
+  config: HubConfig;
+  db: Db;
+  identity: StoreIdentity & { storeName: string };
+  version: string;
+  startedAt: number;
+  clock: () => number;
+  newId: () => string;
+  orders: OrderService;
+  menu: MenuService;
+  catalog: MenuCatalog;
+  auth: AuthService;
+  floor: SqliteFloorRepo;
+  events: EventLog;
+  idempotency: IdempotencyStore;
+  writer: Writer;
+  pairing: PairingCodeBook;
+  pinFailures: FailureLimiter;
+  pairFailures: FailureLimiter;
+  stats: { streamClients(): number; eventLoopLagMs(): number };
+}

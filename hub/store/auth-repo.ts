@@ -1,0 +1,47 @@
+import type { AuthRepo, DeviceRecord } from '../domain/auth-service.ts';
+import type { DeviceKind, Role } from '../protocol/common.ts';
+import type { Staff } from '../protocol/auth.ts';
+import type { Db } from './db.ts';
+
+export class SqliteAuthRepo implements AuthRepo {
+  private readonly s;
+
+  constructor(db: Db) {
+    this.s = {
+      insertDevice: db.prepare('INSERT INTO devices (id, name, kind, token_hash, paired_at) VALUES (@id, @name, @kind, @tokenHash, @pairedAt)'),
+      device: db.prepare(
+        'SELECT id, name, kind, paired_at AS pairedAt FROM devices WHERE token_hash = ? AND revoked_at IS NULL',
+      ),
+      staffByPin: db.prepare('SELECT id, name, role FROM staff WHERE pin_hash = ? AND active = 1'),
+      insertSession: db.prepare(
+        'INSERT INTO staff_sessions (token_hash, staff_id, device_id, created_at, expires_at) VALUES (@tokenHash, @staffId, @deviceId, @createdAt, @expiresAt)',
+      ),
+      session: db.prepare(
+        `SELECT s.staff_id AS staffId, s.device_id AS deviceId, st.role AS role, s.expires_at AS expiresAt
+           FROM staff_sessions s JOIN staff st ON st.id = s.staff_id
+           JOIN devices d ON d.id = s.device_id
+          WHERE s.token_hash = ? AND st.active = 1 AND d.revoked_at IS NULL`,
+      ),
+      table: db.prepare('SELECT id FROM dining_tables WHERE qr_token = ?').pluck(),
+    };
+  }
+
+  insertDevice(device: DeviceRecord & { tokenHash: string }): void {
+    this.s.insertDevice.run(device);
+  }
+  deviceByTokenHash(hash: string): DeviceRecord | undefined {
+    return this.s.device.get(hash) as (DeviceRecord & { kind: DeviceKind }) | undefined;
+  }
+  staffByPinHash(hash: string): Staff | undefined {
+    return this.s.staffByPin.get(hash) as Staff | undefined;
+  }
+  insertSession(session: { tokenHash: string; staffId: string; deviceId: string; createdAt: number; expiresAt: number }): void {
+    this.s.insertSession.run(session);
+  }
+  sessionByTokenHash(hash: string): { staffId: string; deviceId: string; role: Role; expiresAt: number } | undefined {
+    return this.s.session.get(hash) as { staffId: string; deviceId: string; role: Role; expiresAt: number } | undefined;
+  }
+  tableIdByQrToken(token: string): string | undefined {
+    return this.s.table.get(token) as string | undefined;
+  }
+}

@@ -1,0 +1,57 @@
+import Database from 'better-sqlite3';
+import { drizzle } from 'drizzle-orm/better-sqlite3';
+import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export type Db = Database.Database;
+
+const migrationsFolder = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
+
+/**
+ * Opens the store's single connection. Durability first: WAL with `synchronous=FULL`, because
+ * better-sqlite3 builds SQLite with WAL defaulting to NORMAL, which may roll back acknowledged commits on
+ * power loss (sqlite.org/wal.html §2.3). Applies committed migrations before anything else runs.
+ */
+export function openDb(file: string): Db {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(drizzle(db), { migrationsFolder });
+  ensureIdentity(db);
+  return db;
+}
+
+export interface StoreIdentity {
+  storeId: string;
+  /** Renewed whenever the database is created anew: clients holding seqs of another epoch must resync. */
+  epoch: string;
+  /** Key for PIN hashes, so a copied database does not reveal PINs by a lookup table alone. */
+  pinKey: string;
+}
+
+function ensureIdentity(db: Db): void {
+  const insert = db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)');
+  db.transaction(() => {
+    insert.run('store_id', randomUUID());
+    insert.run('epoch', randomBytes(8).toString('hex'));
+    insert.run('pin_key', randomBytes(32).toString('hex'));
+    insert.run('menu_version', '1');
+  })();
+}
+
+export function readIdentity(db: Db): StoreIdentity {
+  const get = (key: string) => (db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string }).value;
+  return { storeId: get('store_id'), epoch: get('epoch'), pinKey: get('pin_key') };
+}
+
+export function checkpointAndClose(db: Db): void {
+  if (!db.open) return;
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.close();
+}

@@ -1,0 +1,52 @@
+import type { HubEvent } from '../protocol/events.ts';
+import type { Db } from './db.ts';
+
+/**
+ * An event as the hub holds it after commit: its topics for routing, and its wire JSON built once, so the
+ * stream serialises each event one time for all sockets instead of once per socket.
+ */
+export interface LoggedEvent {
+  seq: number;
+  type: HubEvent['type'];
+  topics: readonly string[];
+  /** The `HubEvent` envelope as JSON. */
+  json: string;
+}
+
+interface EventRow {
+  seq: number;
+  type: string;
+  at: number;
+  deviceId: string | null;
+  staffId: string | null;
+  topics: string;
+  payloadJson: string;
+}
+
+export function logged(row: EventRow): LoggedEvent {
+  const json = `{"seq":${row.seq},"type":${JSON.stringify(row.type)},"at":${row.at},"deviceId":${JSON.stringify(row.deviceId)},"staffId":${JSON.stringify(row.staffId)},"payload":${row.payloadJson}}`;
+  return { seq: row.seq, type: row.type as HubEvent['type'], topics: row.topics === '' ? [] : row.topics.split(' '), json };
+}
+
+/** Reads the log: the head, and ranges for replay. */
+export class EventLog {
+  private readonly headStmt;
+  private readonly rangeStmt;
+
+  constructor(db: Db) {
+    this.headStmt = db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM events');
+    this.rangeStmt = db.prepare(
+      `SELECT seq, type, at, device_id AS deviceId, staff_id AS staffId, topics, payload AS payloadJson
+         FROM events WHERE seq > ? ORDER BY seq LIMIT ?`,
+    );
+  }
+
+  head(): number {
+    return (this.headStmt.get() as { seq: number }).seq;
+  }
+
+  /** Events after `afterSeq`, oldest first, at most `limit`. */
+  after(afterSeq: number, limit: number): LoggedEvent[] {
+    return (this.rangeStmt.all(afterSeq, limit) as EventRow[]).map(logged);
+  }
+}

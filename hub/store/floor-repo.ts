@@ -1,0 +1,48 @@
+import { tableStatus } from '../domain/floor.ts';
+import type { FloorRepo } from '../domain/ports.ts';
+import type { Floor } from '../protocol/floor.ts';
+import type { OrderStatus } from '../protocol/orders.ts';
+import type { Db } from './db.ts';
+
+export class SqliteFloorRepo implements FloorRepo {
+  private readonly s;
+
+  constructor(db: Db) {
+    this.s = {
+      exists: db.prepare('SELECT 1 FROM dining_tables WHERE id = ?').pluck(),
+      areas: db.prepare('SELECT id, name_zh AS nameZh, name_en AS nameEn, sort FROM areas ORDER BY sort'),
+      tables: db.prepare('SELECT id, area_id AS areaId, name, seats FROM dining_tables ORDER BY area_id, rowid'),
+      open: db.prepare(
+        `SELECT o.id, o.table_id AS tableId, o.status,
+                (SELECT COUNT(*) FROM order_lines l WHERE l.order_id = o.id AND l.status <> 'voided') AS lineCount
+           FROM orders o WHERE o.table_id IS NOT NULL AND o.status NOT IN ('closed', 'voided')`,
+      ),
+      qr: db.prepare('SELECT id, name, qr_token AS qrToken FROM dining_tables ORDER BY area_id, rowid'),
+      byQr: db.prepare('SELECT id, name, area_id AS areaId FROM dining_tables WHERE id = ?'),
+    };
+  }
+
+  tableExists(id: string): boolean {
+    return this.s.exists.get(id) !== undefined;
+  }
+
+  floor(): Floor {
+    const open = this.s.open.all() as { id: string; tableId: string; status: OrderStatus; lineCount: number }[];
+    const tables = this.s.tables.all() as { id: string; areaId: string; name: string; seats: number }[];
+    return {
+      areas: this.s.areas.all() as Floor['areas'],
+      tables: tables.map((t) => {
+        const mine = open.filter((o) => o.tableId === t.id);
+        return { ...t, status: tableStatus(mine), openOrderIds: mine.map((o) => o.id) };
+      }),
+    };
+  }
+
+  table(id: string): { id: string; name: string; areaId: string } | undefined {
+    return this.s.byQr.get(id) as { id: string; name: string; areaId: string } | undefined;
+  }
+
+  qrCodes(): { id: string; name: string; qrToken: string; path: string }[] {
+    return (this.s.qr.all() as { id: string; name: string; qrToken: string }[]).map((t) => ({ ...t, path: `/t/${t.qrToken}` }));
+  }
+}

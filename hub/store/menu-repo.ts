@@ -1,0 +1,128 @@
+import { createHash } from 'node:crypto';
+import { indexMenu, type MenuIndex } from '../domain/menu-index.ts';
+import type { MenuRepo, StockRepo } from '../domain/ports.ts';
+import type { Menu, MenuItem, UpdateMenuItem } from '../protocol/menu.ts';
+import type { Db } from './db.ts';
+
+interface ItemRow extends Omit<MenuItem, 'optionGroupIds' | 'available'> {
+  available: number;
+}
+
+const ITEM_COLUMNS = `id, category_id AS categoryId, name_zh AS nameZh, name_en AS nameEn, description_zh AS descriptionZh,
+  description_en AS descriptionEn, price_minor AS priceMinor, station_id AS stationId, available, remaining,
+  target_prep_seconds AS targetPrepSeconds, sort`;
+
+/**
+ * The menu as the order path and the public endpoint need it: an index for pricing and one serialised JSON
+ * body with its ETag, rebuilt only when a menu write marks it stale — not per request.
+ */
+export class MenuCatalog implements MenuRepo, StockRepo {
+  private cached: { index: MenuIndex; json: string; etag: string } | undefined;
+  private readonly s;
+
+  constructor(
+    private readonly db: Db,
+    private readonly epoch: string,
+    private readonly currency: string,
+  ) {
+    this.s = {
+      version: db.prepare("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'menu_version'").pluck(),
+      bump: db.prepare("UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'menu_version'"),
+      item: db.prepare(`SELECT ${ITEM_COLUMNS} FROM items WHERE id = ?`),
+      itemGroups: db.prepare('SELECT group_id FROM item_option_groups WHERE item_id = ? ORDER BY sort').pluck(),
+      remaining: db.prepare('SELECT remaining FROM items WHERE id = ?').pluck(),
+      setRemaining: db.prepare('UPDATE items SET remaining = ? WHERE id = ?'),
+    };
+  }
+
+  /** The current menu; rebuilt from the store when stale (also inside a transaction, seeing its writes). */
+  current(): { index: MenuIndex; json: string; etag: string } {
+    if (!this.cached) {
+      const menu = this.load();
+      const json = JSON.stringify({ menu });
+      const hash = createHash('sha1').update(json).digest('base64url').slice(0, 16);
+      this.cached = { index: indexMenu(menu), json, etag: `"${this.epoch}-${menu.version}-${hash}"` };
+    }
+    return this.cached;
+  }
+
+  /** Drop the cached menu; the next read rebuilds it. Called after menu writes and after any rollback. */
+  invalidate(): void {
+    this.cached = undefined;
+  }
+
+  remaining(itemIds: Iterable<string>): Map<string, number | null> {
+    const out = new Map<string, number | null>();
+    for (const id of itemIds) out.set(id, (this.s.remaining.get(id) as number | null | undefined) ?? null);
+    return out;
+  }
+
+  setRemaining(updates: ReadonlyMap<string, number>): void {
+    for (const [id, remaining] of updates) this.s.setRemaining.run(remaining, id);
+    this.changed();
+  }
+
+  updateItem(id: string, patch: UpdateMenuItem): MenuItem | undefined {
+    if (!this.s.item.get(id)) return undefined;
+    const columns: Record<keyof UpdateMenuItem, string> = {
+      nameZh: 'name_zh',
+      nameEn: 'name_en',
+      priceMinor: 'price_minor',
+      available: 'available',
+      remaining: 'remaining',
+      targetPrepSeconds: 'target_prep_seconds',
+    };
+    const entries = Object.entries(patch).filter(([, v]) => v !== undefined) as [keyof UpdateMenuItem, unknown][];
+    const set = entries.map(([k]) => `${columns[k]} = ?`).join(', ');
+    const values = entries.map(([, v]) => (typeof v === 'boolean' ? Number(v) : v));
+    this.db.prepare(`UPDATE items SET ${set} WHERE id = ?`).run(...values, id);
+    this.changed();
+    return this.item(id);
+  }
+
+  private changed(): void {
+    this.s.bump.run();
+    this.invalidate();
+  }
+
+  private item(id: string): MenuItem | undefined {
+    const row = this.s.item.get(id) as ItemRow | undefined;
+    return row && { ...row, available: row.available === 1, optionGroupIds: this.s.itemGroups.all(id) as string[] };
+  }
+
+  private load(): Menu {
+    const db = this.db;
+    const groupIdsByItem = new Map<string, string[]>();
+    for (const r of db.prepare('SELECT item_id AS itemId, group_id AS groupId FROM item_option_groups ORDER BY item_id, sort').all() as {
+      itemId: string;
+      groupId: string;
+    }[]) {
+      const list = groupIdsByItem.get(r.itemId) ?? [];
+      list.push(r.groupId);
+      groupIdsByItem.set(r.itemId, list);
+    }
+    const options = db
+      .prepare('SELECT id, group_id AS groupId, name_zh AS nameZh, name_en AS nameEn, price_delta_minor AS priceDeltaMinor FROM options ORDER BY sort')
+      .all() as { id: string; groupId: string; nameZh: string; nameEn: string; priceDeltaMinor: number }[];
+    const groups = db
+      .prepare('SELECT id, name_zh AS nameZh, name_en AS nameEn, min_choices AS minChoices, max_choices AS maxChoices FROM option_groups ORDER BY sort')
+      .all() as Omit<Menu['optionGroups'][number], 'options'>[];
+    return {
+      version: this.s.version.get() as number,
+      currency: this.currency,
+      stations: db
+        .prepare('SELECT id, name_zh AS nameZh, name_en AS nameEn, target_prep_seconds AS targetPrepSeconds FROM stations ORDER BY id')
+        .all() as Menu['stations'],
+      categories: db.prepare('SELECT id, name_zh AS nameZh, name_en AS nameEn, sort FROM categories ORDER BY sort').all() as Menu['categories'],
+      optionGroups: groups.map((g) => ({
+        ...g,
+        options: options.filter((o) => o.groupId === g.id).map(({ groupId: _, ...o }) => o),
+      })),
+      items: (db.prepare(`SELECT ${ITEM_COLUMNS} FROM items ORDER BY category_id, sort`).all() as ItemRow[]).map((r) => ({
+        ...r,
+        available: r.available === 1,
+        optionGroupIds: groupIdsByItem.get(r.id) ?? [],
+      })),
+    };
+  }
+}

@@ -1,0 +1,121 @@
+import type { OrderRepo } from '../domain/ports.ts';
+import type { Order, OrderLine, OrderStatus, Payment } from '../protocol/orders.ts';
+import type { Db } from './db.ts';
+
+interface OrderRow extends Omit<Order, 'lines' | 'payments'> {}
+interface LineRow extends Omit<OrderLine, 'options'> {
+  orderId: string;
+  options: string;
+}
+interface PaymentRow extends Payment {
+  orderId: string;
+}
+
+const ORDER_COLUMNS = `id, number, business_date AS businessDate, channel, table_id AS tableId, guest_count AS guestCount,
+  note, status, subtotal_minor AS subtotalMinor, discount_minor AS discountMinor, discount_reason AS discountReason,
+  total_minor AS totalMinor, paid_minor AS paidMinor, due_minor AS dueMinor, revision, created_at AS createdAt,
+  updated_at AS updatedAt, closed_at AS closedAt, device_id AS deviceId, staff_id AS staffId`;
+const LINE_COLUMNS = `id, order_id AS orderId, item_id AS itemId, name_zh AS nameZh, name_en AS nameEn, station_id AS stationId,
+  qty, unit_price_minor AS unitPriceMinor, line_total_minor AS lineTotalMinor, options, note, course, status,
+  void_reason AS voidReason, added_at AS addedAt, fired_at AS firedAt, ready_at AS readyAt, served_at AS servedAt,
+  added_by_staff_id AS addedByStaffId`;
+const PAYMENT_COLUMNS = `id, order_id AS orderId, tender, amount_minor AS amountMinor, tendered_minor AS tenderedMinor,
+  change_minor AS changeMinor, reference, created_at AS createdAt, staff_id AS staffId`;
+
+/** Orders with their lines and payments. All statements prepared once; the order path runs no ad-hoc SQL. */
+export class SqliteOrderRepo implements OrderRepo {
+  private readonly s;
+
+  constructor(db: Db) {
+    this.s = {
+      order: db.prepare(`SELECT ${ORDER_COLUMNS} FROM orders WHERE id = ?`),
+      lines: db.prepare(`SELECT ${LINE_COLUMNS} FROM order_lines WHERE order_id = ? ORDER BY position`),
+      payments: db.prepare(`SELECT ${PAYMENT_COLUMNS} FROM payments WHERE order_id = ? ORDER BY created_at, rowid`),
+      orderExists: db.prepare('SELECT 1 FROM orders WHERE id = ?').pluck(),
+      lineExists: db.prepare('SELECT 1 FROM order_lines WHERE id = ?').pluck(),
+      paymentExists: db.prepare('SELECT 1 FROM payments WHERE id = ?').pluck(),
+      insertOrder: db.prepare(
+        `INSERT INTO orders (id, number, business_date, channel, table_id, guest_count, note, status, subtotal_minor,
+           discount_minor, discount_reason, total_minor, paid_minor, due_minor, revision, created_at, updated_at, closed_at,
+           device_id, staff_id)
+         VALUES (@id, @number, @businessDate, @channel, @tableId, @guestCount, @note, @status, @subtotalMinor,
+           @discountMinor, @discountReason, @totalMinor, @paidMinor, @dueMinor, @revision, @createdAt, @updatedAt, @closedAt,
+           @deviceId, @staffId)`,
+      ),
+      updateOrder: db.prepare(
+        `UPDATE orders SET status = @status, subtotal_minor = @subtotalMinor, discount_minor = @discountMinor,
+           discount_reason = @discountReason, total_minor = @totalMinor, paid_minor = @paidMinor, due_minor = @dueMinor,
+           revision = @revision, updated_at = @updatedAt, closed_at = @closedAt, guest_count = @guestCount, note = @note
+         WHERE id = @id`,
+      ),
+      upsertLine: db.prepare(
+        `INSERT INTO order_lines (id, order_id, position, item_id, name_zh, name_en, station_id, qty, unit_price_minor,
+           line_total_minor, options, note, course, status, void_reason, added_at, fired_at, ready_at, served_at, added_by_staff_id)
+         VALUES (@id, @orderId, @position, @itemId, @nameZh, @nameEn, @stationId, @qty, @unitPriceMinor, @lineTotalMinor,
+           @options, @note, @course, @status, @voidReason, @addedAt, @firedAt, @readyAt, @servedAt, @addedByStaffId)
+         ON CONFLICT (id) DO UPDATE SET status = excluded.status, void_reason = excluded.void_reason,
+           fired_at = excluded.fired_at, ready_at = excluded.ready_at, served_at = excluded.served_at`,
+      ),
+      insertPayment: db.prepare(
+        `INSERT INTO payments (id, order_id, tender, amount_minor, tendered_minor, change_minor, reference, created_at, staff_id)
+         VALUES (@id, @orderId, @tender, @amountMinor, @tenderedMinor, @changeMinor, @reference, @createdAt, @staffId)`,
+      ),
+      nextNumber: db.prepare(
+        `INSERT INTO order_counters (business_date, last_number) VALUES (?, 1)
+         ON CONFLICT (business_date) DO UPDATE SET last_number = last_number + 1 RETURNING last_number`,
+      ).pluck(),
+      listAll: db.prepare(`SELECT ${ORDER_COLUMNS} FROM orders
+         WHERE (@status IS NULL OR status = @status OR (@status = 'open' AND status NOT IN ('closed', 'voided')))
+           AND (@tableId IS NULL OR table_id = @tableId)
+         ORDER BY created_at DESC, rowid DESC LIMIT @limit`),
+    };
+  }
+
+  get(id: string): Order | undefined {
+    const row = this.s.order.get(id) as OrderRow | undefined;
+    return row ? this.hydrate(row) : undefined;
+  }
+
+  exists(id: string): boolean {
+    return this.s.orderExists.get(id) !== undefined;
+  }
+  lineExists(id: string): boolean {
+    return this.s.lineExists.get(id) !== undefined;
+  }
+  paymentExists(id: string): boolean {
+    return this.s.paymentExists.get(id) !== undefined;
+  }
+
+  insert(order: Order): void {
+    this.s.insertOrder.run(order);
+    order.lines.forEach((line, position) => this.writeLine(order.id, line, position));
+  }
+
+  save(order: Order, lines: readonly OrderLine[], payment?: Payment): void {
+    this.s.updateOrder.run(order);
+    for (const line of lines) this.writeLine(order.id, line, order.lines.findIndex((l) => l.id === line.id));
+    if (payment) this.s.insertPayment.run({ ...payment, orderId: order.id });
+  }
+
+  nextNumber(businessDate: string): number {
+    return this.s.nextNumber.get(businessDate) as number;
+  }
+
+  list(filter: { status?: OrderStatus | 'open'; tableId?: string; limit: number }): Order[] {
+    const rows = this.s.listAll.all({ status: filter.status ?? null, tableId: filter.tableId ?? null, limit: filter.limit }) as OrderRow[];
+    return rows.map((r) => this.hydrate(r));
+  }
+
+  private writeLine(orderId: string, line: OrderLine, position: number): void {
+    this.s.upsertLine.run({ ...line, orderId, position, options: JSON.stringify(line.options) });
+  }
+
+  private hydrate(row: OrderRow): Order {
+    const lines = (this.s.lines.all(row.id) as LineRow[]).map(({ orderId: _, options, ...l }) => ({
+      ...l,
+      options: JSON.parse(options) as OrderLine['options'],
+    }));
+    const payments = (this.s.payments.all(row.id) as PaymentRow[]).map(({ orderId: _, ...p }) => p);
+    return { ...row, lines, payments };
+  }
+}

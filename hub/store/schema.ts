@@ -1,0 +1,237 @@
+import { sql } from 'drizzle-orm';
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+
+/**
+ * The store's tables. drizzle-kit generates the committed SQL migrations in ./migrations from this file
+ * (`npm run db:generate`); the hub applies them at start-up. Money columns are integer minor units,
+ * times are UTC epoch milliseconds.
+ */
+
+export const meta = sqliteTable('meta', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+});
+
+/** The spine: every state change appends one row here in the same transaction. */
+export const events = sqliteTable(
+  'events',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    type: text('type').notNull(),
+    at: integer('at').notNull(),
+    deviceId: text('device_id'),
+    staffId: text('staff_id'),
+    /** Space-separated topics (`orders table:t-a1 station:hot`) for filtered replay. */
+    topics: text('topics').notNull(),
+    payload: text('payload').notNull(),
+  },
+  (t) => [index('events_at').on(t.at)],
+);
+
+/** One row per mutation key: the response is stored with the write, so a replay answers without writing. */
+export const idempotencyKeys = sqliteTable('idempotency_keys', {
+  key: text('key').primaryKey(),
+  principal: text('principal').notNull(),
+  requestHash: text('request_hash').notNull(),
+  status: integer('status').notNull(),
+  body: text('body').notNull(),
+  createdAt: integer('created_at').notNull(),
+});
+
+export const stations = sqliteTable('stations', {
+  id: text('id').primaryKey(),
+  nameZh: text('name_zh').notNull(),
+  nameEn: text('name_en').notNull(),
+  targetPrepSeconds: integer('target_prep_seconds').notNull(),
+});
+
+export const categories = sqliteTable('categories', {
+  id: text('id').primaryKey(),
+  nameZh: text('name_zh').notNull(),
+  nameEn: text('name_en').notNull(),
+  sort: integer('sort').notNull(),
+});
+
+export const optionGroups = sqliteTable('option_groups', {
+  id: text('id').primaryKey(),
+  nameZh: text('name_zh').notNull(),
+  nameEn: text('name_en').notNull(),
+  minChoices: integer('min_choices').notNull(),
+  maxChoices: integer('max_choices').notNull(),
+  sort: integer('sort').notNull(),
+});
+
+export const options = sqliteTable('options', {
+  id: text('id').primaryKey(),
+  groupId: text('group_id')
+    .notNull()
+    .references(() => optionGroups.id),
+  nameZh: text('name_zh').notNull(),
+  nameEn: text('name_en').notNull(),
+  priceDeltaMinor: integer('price_delta_minor').notNull(),
+  sort: integer('sort').notNull(),
+});
+
+export const items = sqliteTable('items', {
+  id: text('id').primaryKey(),
+  categoryId: text('category_id')
+    .notNull()
+    .references(() => categories.id),
+  nameZh: text('name_zh').notNull(),
+  nameEn: text('name_en').notNull(),
+  descriptionZh: text('description_zh'),
+  descriptionEn: text('description_en'),
+  priceMinor: integer('price_minor').notNull(),
+  stationId: text('station_id')
+    .notNull()
+    .references(() => stations.id),
+  available: integer('available', { mode: 'boolean' }).notNull().default(true),
+  remaining: integer('remaining'),
+  targetPrepSeconds: integer('target_prep_seconds'),
+  sort: integer('sort').notNull(),
+});
+
+export const itemOptionGroups = sqliteTable(
+  'item_option_groups',
+  {
+    itemId: text('item_id')
+      .notNull()
+      .references(() => items.id),
+    groupId: text('group_id')
+      .notNull()
+      .references(() => optionGroups.id),
+    sort: integer('sort').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.itemId, t.groupId] })],
+);
+
+export const areas = sqliteTable('areas', {
+  id: text('id').primaryKey(),
+  nameZh: text('name_zh').notNull(),
+  nameEn: text('name_en').notNull(),
+  sort: integer('sort').notNull(),
+});
+
+export const diningTables = sqliteTable('dining_tables', {
+  id: text('id').primaryKey(),
+  areaId: text('area_id')
+    .notNull()
+    .references(() => areas.id),
+  name: text('name').notNull(),
+  seats: integer('seats').notNull(),
+  /** The secret in the table's QR code; rotating it invalidates printed codes. */
+  qrToken: text('qr_token').notNull().unique(),
+});
+
+export const staff = sqliteTable('staff', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  role: text('role', { enum: ['waiter', 'cashier', 'kitchen', 'manager'] }).notNull(),
+  pinHash: text('pin_hash').notNull().unique(),
+  active: integer('active', { mode: 'boolean' }).notNull().default(true),
+});
+
+export const devices = sqliteTable('devices', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  kind: text('kind').notNull(),
+  tokenHash: text('token_hash').notNull().unique(),
+  pairedAt: integer('paired_at').notNull(),
+  revokedAt: integer('revoked_at'),
+});
+
+export const staffSessions = sqliteTable('staff_sessions', {
+  tokenHash: text('token_hash').primaryKey(),
+  staffId: text('staff_id')
+    .notNull()
+    .references(() => staff.id),
+  deviceId: text('device_id')
+    .notNull()
+    .references(() => devices.id),
+  createdAt: integer('created_at').notNull(),
+  expiresAt: integer('expires_at').notNull(),
+});
+
+export const orderCounters = sqliteTable('order_counters', {
+  businessDate: text('business_date').primaryKey(),
+  lastNumber: integer('last_number').notNull(),
+});
+
+export const orders = sqliteTable(
+  'orders',
+  {
+    id: text('id').primaryKey(),
+    number: integer('number').notNull(),
+    businessDate: text('business_date').notNull(),
+    channel: text('channel').notNull(),
+    tableId: text('table_id').references(() => diningTables.id),
+    guestCount: integer('guest_count'),
+    note: text('note'),
+    status: text('status').notNull(),
+    subtotalMinor: integer('subtotal_minor').notNull(),
+    discountMinor: integer('discount_minor').notNull(),
+    discountReason: text('discount_reason'),
+    totalMinor: integer('total_minor').notNull(),
+    paidMinor: integer('paid_minor').notNull(),
+    dueMinor: integer('due_minor').notNull(),
+    revision: integer('revision').notNull(),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    closedAt: integer('closed_at'),
+    deviceId: text('device_id'),
+    staffId: text('staff_id'),
+  },
+  (t) => [
+    uniqueIndex('orders_day_number').on(t.businessDate, t.number),
+    index('orders_status').on(t.status),
+    index('orders_table').on(t.tableId).where(sql`${t.tableId} IS NOT NULL`),
+  ],
+);
+
+export const orderLines = sqliteTable(
+  'order_lines',
+  {
+    id: text('id').primaryKey(),
+    orderId: text('order_id')
+      .notNull()
+      .references(() => orders.id),
+    position: integer('position').notNull(),
+    itemId: text('item_id').notNull(),
+    nameZh: text('name_zh').notNull(),
+    nameEn: text('name_en').notNull(),
+    stationId: text('station_id').notNull(),
+    qty: integer('qty').notNull(),
+    unitPriceMinor: integer('unit_price_minor').notNull(),
+    lineTotalMinor: integer('line_total_minor').notNull(),
+    /** Chosen options as snapshotted JSON: names and prices as they were when ordered. */
+    options: text('options').notNull(),
+    note: text('note'),
+    course: integer('course').notNull(),
+    status: text('status').notNull(),
+    voidReason: text('void_reason'),
+    addedAt: integer('added_at').notNull(),
+    firedAt: integer('fired_at'),
+    readyAt: integer('ready_at'),
+    servedAt: integer('served_at'),
+    addedByStaffId: text('added_by_staff_id'),
+  },
+  (t) => [index('order_lines_order').on(t.orderId, t.position)],
+);
+
+export const payments = sqliteTable(
+  'payments',
+  {
+    id: text('id').primaryKey(),
+    orderId: text('order_id')
+      .notNull()
+      .references(() => orders.id),
+    tender: text('tender').notNull(),
+    amountMinor: integer('amount_minor').notNull(),
+    tenderedMinor: integer('tendered_minor'),
+    changeMinor: integer('change_minor').notNull(),
+    reference: text('reference'),
+    createdAt: integer('created_at').notNull(),
+    staffId: text('staff_id'),
+  },
+  (t) => [index('payments_order').on(t.orderId)],
+);

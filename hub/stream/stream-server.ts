@@ -1,0 +1,217 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Logger } from 'pino';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Principal } from '../domain/principal.ts';
+import { clientMessageSchema, type Hello, type ServerMessage } from '../protocol/stream.ts';
+import type { EventLog, LoggedEvent } from '../store/event-log.ts';
+
+export const STREAM_PATH = '/api/v1/stream';
+/** Close codes clients act on. 4008: you were too slow, reconnect and resume. */
+export const CLOSE_SLOW_CONSUMER = 4008;
+export const CLOSE_UNAUTHORISED = 4001;
+export const CLOSE_NO_HELLO = 4002;
+
+const HELLO_TIMEOUT_MS = 10_000;
+const REPLAY_PAGE = 1000;
+
+export interface StreamOptions {
+  epoch: string;
+  log: EventLog;
+  logger: Logger;
+  pingMs: number;
+  maxBufferBytes: number;
+  maxReplay: number;
+  /** Resolves the token a socket presents (query `token` or Authorization header). Throws when refused. */
+  authenticate(token: string | undefined): Principal;
+}
+
+interface Client {
+  ws: WebSocket;
+  principal: Principal;
+  /** null: every topic. */
+  topics: ReadonlySet<string> | null;
+  /** Everything up to this seq has been sent (or was not for this client). -1 until hello. */
+  cursor: number;
+  alive: boolean;
+}
+
+/**
+ * The live event stream. A client says hello with the last seq it applied; the hub replays the gap from the
+ * log, then streams. Live events are coalesced per turn of the event loop and each frame is serialised once
+ * per distinct subscription, not once per socket. A slow socket is closed rather than buffered without
+ * bound; it resumes from its seq on reconnect.
+ */
+export class StreamServer {
+  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  private readonly clients = new Set<Client>();
+  private pending: LoggedEvent[] = [];
+  private flushScheduled = false;
+  private readonly pinger: NodeJS.Timeout;
+
+  constructor(private readonly opts: StreamOptions) {
+    this.pinger = setInterval(() => this.heartbeat(), opts.pingMs);
+    this.pinger.unref();
+  }
+
+  get clientCount(): number {
+    return this.clients.size;
+  }
+
+  attach(server: Server): void {
+    server.on('upgrade', (req, socket, head) => {
+      const url = new URL(req.url ?? '/', 'http://hub');
+      if (url.pathname !== STREAM_PATH) {
+        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+        return;
+      }
+      let principal: Principal;
+      try {
+        principal = this.opts.authenticate(tokenOf(req, url));
+        if (principal.kind === 'anonymous') throw new Error('no token');
+      } catch {
+        socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        return;
+      }
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, principal));
+    });
+  }
+
+  /** Called after each commit, with the events it made durable. */
+  publish(events: readonly LoggedEvent[]): void {
+    for (const e of events) this.pending.push(e);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  close(): void {
+    clearInterval(this.pinger);
+    this.flush();
+    for (const c of this.clients) c.ws.close(1001, 'hub shutting down');
+    this.wss.close();
+  }
+
+  private accept(ws: WebSocket, principal: Principal): void {
+    const client: Client = { ws, principal, topics: null, cursor: -1, alive: true };
+    this.clients.add(client);
+    const helloTimer = setTimeout(() => client.cursor < 0 && ws.close(CLOSE_NO_HELLO, 'send hello first'), HELLO_TIMEOUT_MS);
+    ws.on('pong', () => (client.alive = true));
+    ws.on('close', () => {
+      clearTimeout(helloTimer);
+      this.clients.delete(client);
+    });
+    ws.on('error', () => ws.terminate());
+    ws.on('message', (data) => {
+      let msg;
+      try {
+        msg = clientMessageSchema.parse(JSON.parse(String(data)));
+      } catch (err) {
+        this.send(client, { type: 'error', code: 'bad_message', message: err instanceof Error ? err.message.slice(0, 200) : 'bad message' });
+        return;
+      }
+      this.hello(client, msg);
+    });
+  }
+
+  private hello(client: Client, hello: Hello): void {
+    const head = this.opts.log.head();
+    const { epoch } = this.opts;
+    const topics = hello.topics && !hello.topics.includes('*') ? new Set(hello.topics) : null;
+    // a customer's phone sees only its own table, whatever it asks for
+    client.topics = client.principal.kind === 'table' ? new Set([`table:${client.principal.tableId}`]) : topics;
+    const reset = (reason: 'epoch-changed' | 'too-far-behind' | 'ahead-of-hub') => {
+      client.cursor = -1;
+      this.send(client, { type: 'reset', reason, epoch, headSeq: head });
+    };
+    if (hello.lastSeq === undefined) {
+      client.cursor = head;
+      this.send(client, { type: 'welcome', epoch, headSeq: head, fromSeq: head });
+      return;
+    }
+    if (hello.epoch !== undefined && hello.epoch !== epoch) return reset('epoch-changed');
+    if (hello.lastSeq > head) return reset('ahead-of-hub');
+    if (head - hello.lastSeq > this.opts.maxReplay) return reset('too-far-behind');
+
+    this.send(client, { type: 'welcome', epoch, headSeq: head, fromSeq: hello.lastSeq });
+    // Replay synchronously up to head: no commit can interleave, so nothing is missed or sent twice.
+    let cursor = hello.lastSeq;
+    while (cursor < head) {
+      const page = this.opts.log.after(cursor, REPLAY_PAGE).filter((e) => e.seq <= head);
+      if (page.length === 0) break;
+      const upTo = page[page.length - 1]!.seq;
+      this.sendRaw(client, frame(page.filter((e) => matches(client.topics, e)), upTo));
+      cursor = upTo;
+    }
+    client.cursor = head;
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.pending;
+    if (batch.length === 0) return;
+    this.pending = [];
+    const upTo = batch[batch.length - 1]!.seq;
+    const firstSeq = batch[0]!.seq;
+    // one serialised frame per distinct subscription
+    const frames = new Map<string, string>();
+    for (const client of this.clients) {
+      if (client.cursor < 0 || client.cursor >= upTo) continue;
+      if (client.cursor >= firstSeq) {
+        // joined mid-batch: its replay already covered part of it
+        this.sendRaw(client, frame(batch.filter((e) => e.seq > client.cursor && matches(client.topics, e)), upTo));
+      } else {
+        const key = client.topics ? [...client.topics].sort().join(' ') : '*';
+        let f = frames.get(key);
+        if (f === undefined) {
+          f = frame(batch.filter((e) => matches(client.topics, e)), upTo);
+          frames.set(key, f);
+        }
+        this.sendRaw(client, f);
+      }
+      client.cursor = upTo;
+    }
+  }
+
+  private send(client: Client, msg: ServerMessage): void {
+    this.sendRaw(client, JSON.stringify(msg));
+  }
+
+  private sendRaw(client: Client, data: string): void {
+    const { ws } = client;
+    if (ws.readyState !== ws.OPEN) return;
+    if (ws.bufferedAmount > this.opts.maxBufferBytes) {
+      this.opts.logger.warn({ buffered: ws.bufferedAmount }, 'closing a stream client that cannot keep up');
+      client.cursor = -1;
+      ws.close(CLOSE_SLOW_CONSUMER, 'too slow; reconnect and resume from your last seq');
+      // a client that does not even read the close frame is cut off
+      setTimeout(() => ws.terminate(), 2000).unref();
+      return;
+    }
+    ws.send(data);
+  }
+
+  private heartbeat(): void {
+    for (const c of this.clients) {
+      if (!c.alive) {
+        c.ws.terminate();
+        continue;
+      }
+      c.alive = false;
+      c.ws.ping();
+    }
+  }
+}
+
+function tokenOf(req: IncomingMessage, url: URL): string | undefined {
+  const fromQuery = url.searchParams.get('token');
+  if (fromQuery) return fromQuery;
+  const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+  return m?.[1];
+}
+
+const matches = (topics: ReadonlySet<string> | null, e: LoggedEvent): boolean =>
+  topics === null || e.topics.some((t) => topics.has(t));
+
+const frame = (events: readonly LoggedEvent[], upToSeq: number): string =>
+  `{"type":"events","events":[${events.map((e) => e.json).join(',')}],"upToSeq":${upToSeq}}`;

@@ -1,0 +1,22 @@
+import { renderTicket, previewTicket, type TicketDocument } from './render/ticket.ts';
+import { SimPrinter } from './sim/sim-printer.ts';
+import { TcpPrinterTransport } from './transport/tcp-transport.ts';
+const doc: TicketDocument = { kind: 'kitchen', orderNumber: '42', tableLabel: 'T12', time: { epochMs: 0, timeZone: 'Asia/Shanghai' },
+  lines: [{ qty: 2, nameZh: '宫保鸡丁', nameEn: 'Kung Pao Chicken', options: [], note: '不要花生' }] };
+const p = { encoding: 'gb18030', widthChars: 48, buzzer: 'epson' } as const;
+const sim = await SimPrinter.start({ splitStatusReplies: true, isAsbOnAtConnect: true, msPerLine: 20 });
+const t = new TcpPrinterTransport({ host: '127.0.0.1', port: sim.port, statusTimeoutMs: 300, barrierTimeoutMs: 2000, pollIntervalMs: 100 });
+let t0 = Date.now();
+console.log(await t.probe(), Date.now() - t0);
+t0 = Date.now();
+console.log(await t.send(renderTicket(doc, p)), Date.now() - t0, sim.tickets.length);
+console.log(sim.tickets[0]?.text === previewTicket(doc, p), sim.tickets[0]?.beeps);
+sim.setPaperOut(true);
+console.log(await t.send(renderTicket(doc, p)));
+sim.setPaperOut(false);
+sim.powerOff();
+t0 = Date.now();
+console.log(await t.send(renderTicket(doc, p)), Date.now() - t0);
+sim.powerOn();
+console.log(await t.send(renderTicket(doc, p)), sim.tickets.length);
+await t.close(); await sim.stop();

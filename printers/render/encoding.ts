@@ -1,0 +1,208 @@
+import iconv from 'iconv-lite';
+
+/**
+ * Printer profiles and text encoding. Column arithmetic is done on *guarded* text with the printer's own
+ * rule: in Kanji mode a double-byte character prints full width (2 columns), a single byte half width.
+ * That is why width is measured from the encoded bytes and not from Unicode's East Asian Width table
+ * ('·' is "ambiguous" for Unicode but A1 A4, two columns, on a GB18030 printer).
+ */
+
+export const PRINTER_ENCODINGS = ['gb18030', 'gbk', 'big5', 'shift_jis', 'cp437'] as const;
+export type PrinterEncoding = (typeof PRINTER_ENCODINGS)[number];
+
+export interface PrinterProfile {
+  encoding: PrinterEncoding;
+  /** characters per line in font A: 32 on 58 mm paper, 48 on 80 mm paper */
+  widthChars: 32 | 48;
+  /** Epson `ESC ( A`, the clones' `ESC B`, or no buzzer */
+  buzzer: 'epson' | 'esc-b' | 'none';
+}
+
+/** Double-byte encodings that need the printer's Kanji mode (`FS &`). */
+export const isDoubleByteEncoding = (e: PrinterEncoding): boolean => e !== 'cp437';
+
+/**
+ * Substitutes tried, in order, for a character the printer cannot print safely. After these, the NFKC form
+ * is tried (fullwidth ↔ halfwidth), then '?'.
+ */
+const SUBSTITUTES: Readonly<Record<string, readonly string[]>> = {
+  '¥': ['￥', 'Y'], // GB18030 makes ¥ a 4-byte sequence (81 30 84 36) that 2-byte printers print as garbage
+  '\u00a0': [' '],
+  '€': ['EUR'],
+  '–': ['-'],
+  '—': ['-'],
+  '‘': ["'"],
+  '’': ["'"],
+  '“': ['"'],
+  '”': ['"'],
+  '…': ['...'],
+};
+
+const cache = new Map<string, Buffer | null>();
+
+/** The bytes of one character if the printer can print it safely, else null. */
+function safeBytes(ch: string, encoding: PrinterEncoding): Buffer | null {
+  const key = `${encoding}\u0000${ch}`;
+  const hit = cache.get(key);
+  if (hit !== undefined) return hit;
+  let result: Buffer | null = iconv.encode(ch, encoding);
+  const cp = ch.codePointAt(0) ?? 0;
+  if (cp < 0x20 || cp === 0x7f) result = null; // control bytes in user text would be printer commands
+  else if (result.length === 1 && result[0] === 0x3f && ch !== '?') result = null; // iconv's "unencodable"
+  else if (result.length > 2) result = null; // GB18030 4-byte sequences: most printers only do 2 bytes
+  else if (isDoubleByteEncoding(encoding) && result.length === 1 && (result[0] ?? 0) >= 0x80) {
+    // A lone high byte would start a double-byte character in Kanji mode (gbk '€' = 0x80).
+    // Shift_JIS half-width katakana (A1–DF) are real single-byte characters.
+    const b = result[0] ?? 0;
+    if (!(encoding === 'shift_jis' && b >= 0xa1 && b <= 0xdf)) result = null;
+  }
+  cache.set(key, result);
+  return result;
+}
+
+/**
+ * Replace what the printer cannot print: '¥' → '￥' on GB printers, control characters → ' ', unknown → '?'.
+ * Everything measured or encoded for a printer goes through this first.
+ */
+export function guardText(text: string, encoding: PrinterEncoding): string {
+  let out = '';
+  for (const ch of text) {
+    if (safeBytes(ch, encoding) !== null) {
+      out += ch;
+      continue;
+    }
+    const cp = ch.codePointAt(0) ?? 0;
+    if (cp < 0x20 || cp === 0x7f) {
+      out += ' ';
+      continue;
+    }
+    const candidates = [...(SUBSTITUTES[ch] ?? []), ch.normalize('NFKC')];
+    const sub = candidates.find((c) => c !== ch && [...c].every((x) => safeBytes(x, encoding) !== null));
+    out += sub ?? '?';
+  }
+  return out;
+}
+
+/** Encode already-guarded text; unsafe characters still become '?'. */
+export function encodeText(text: string, encoding: PrinterEncoding): Buffer {
+  return iconv.encode(guardText(text, encoding), encoding);
+}
+
+/** Columns one (guarded) character takes on paper. */
+export function charWidth(ch: string, encoding: PrinterEncoding): 1 | 2 {
+  if (!isDoubleByteEncoding(encoding)) return 1;
+  const b = safeBytes(ch, encoding);
+  return b !== null && b.length === 2 ? 2 : 1;
+}
+
+/** Columns a (guarded) string takes on paper at normal size. */
+export function displayWidth(text: string, encoding: PrinterEncoding): number {
+  let w = 0;
+  for (const ch of text) w += charWidth(ch, encoding);
+  return w;
+}
+
+/** Cut to at most `width` columns without splitting a double-byte character. */
+export function truncate(text: string, width: number, encoding: PrinterEncoding): string {
+  let w = 0;
+  let out = '';
+  for (const ch of text) {
+    const cw = charWidth(ch, encoding);
+    if (w + cw > width) break;
+    out += ch;
+    w += cw;
+  }
+  return out;
+}
+
+export function padEnd(text: string, width: number, encoding: PrinterEncoding): string {
+  return text + ' '.repeat(Math.max(0, width - displayWidth(text, encoding)));
+}
+
+export function padStart(text: string, width: number, encoding: PrinterEncoding): string {
+  return ' '.repeat(Math.max(0, width - displayWidth(text, encoding))) + text;
+}
+
+/** Centre within `width` columns (extra space goes right); the result has trailing spaces removed. */
+export function center(text: string, width: number, encoding: PrinterEncoding): string {
+  const left = Math.max(0, Math.floor((width - displayWidth(text, encoding)) / 2));
+  return ' '.repeat(left) + text;
+}
+
+/**
+ * Wrap into lines of at most `width` columns. Breaks after spaces when a word fits, anywhere between
+ * CJK characters (they have no spaces), and hard-breaks words longer than a line.
+ */
+export function wrap(text: string, width: number, encoding: PrinterEncoding): string[] {
+  if (width < 2) throw new RangeError('wrap width must be at least 2 columns');
+  const lines: string[] = [];
+  let line = '';
+  let lineW = 0;
+  const tokens = tokenize(text, encoding);
+  const pushLine = (): void => {
+    lines.push(line.trimEnd());
+    line = '';
+    lineW = 0;
+  };
+  for (const token of tokens) {
+    if (token.startsWith(' ')) {
+      if (lineW > 0 && lineW + token.length <= width) {
+        line += token;
+        lineW += token.length;
+      } else if (lineW > 0) pushLine();
+      continue;
+    }
+    const tw = displayWidth(token, encoding);
+    if (lineW + tw <= width) {
+      line += token;
+      lineW += tw;
+      continue;
+    }
+    if (tw <= width && lineW > 0) {
+      pushLine();
+      line = token;
+      lineW = tw;
+      continue;
+    }
+    for (const ch of token) {
+      const cw = charWidth(ch, encoding);
+      if (lineW + cw > width) pushLine();
+      line += ch;
+      lineW += cw;
+    }
+  }
+  if (lineW > 0 || lines.length === 0) lines.push(line.trimEnd());
+  return lines;
+}
+
+/** Runs of spaces, words of single-width characters, and single double-width characters. */
+function tokenize(text: string, encoding: PrinterEncoding): string[] {
+  const tokens: string[] = [];
+  let current = '';
+  let kind: 'space' | 'word' | null = null;
+  for (const ch of text) {
+    const k = ch === ' ' ? 'space' : charWidth(ch, encoding) === 1 ? 'word' : null;
+    if (k !== null && k === kind) {
+      current += ch;
+      continue;
+    }
+    if (current !== '') tokens.push(current);
+    current = ch;
+    kind = k;
+  }
+  if (current !== '') tokens.push(current);
+  return tokens;
+}
+
+/**
+ * `left` and `right` on one line of `width` columns, `right` flush right; when both do not fit, `left`
+ * wraps and `right` goes on its last line (or a line of its own).
+ */
+export function leftRight(left: string, right: string, width: number, encoding: PrinterEncoding): string[] {
+  const rw = displayWidth(right, encoding);
+  const lines = wrap(left, Math.max(2, width - rw - 1), encoding);
+  const last = lines.pop() ?? '';
+  const lastW = displayWidth(last, encoding);
+  if (lastW + 1 + rw <= width) return [...lines, last + ' '.repeat(width - lastW - rw) + right];
+  return [...lines, last, padStart(right, width, encoding)];
+}

@@ -1,0 +1,333 @@
+import {
+  CODE_PAGE_437,
+  INIT,
+  KANJI_ON,
+  KANJI_SHIFT_JIS,
+  PARTIAL_CUT,
+  beepEpson,
+  beepEscB,
+  boldOn,
+  charSize,
+  feedLines,
+  inverseOn,
+  qrCode,
+} from '../protocol/commands.ts';
+import {
+  center,
+  displayWidth,
+  encodeText,
+  guardText,
+  isDoubleByteEncoding,
+  leftRight,
+  padEnd,
+  wrap,
+  type PrinterProfile,
+} from './encoding.ts';
+
+/** One dish on a kitchen-side ticket. */
+export interface TicketLine {
+  qty: number;
+  nameZh: string;
+  /** '' when there is no English name */
+  nameEn: string;
+  options: string[];
+  note?: string;
+  /** course label ('Starter / 前菜'); a heading is printed whenever it changes */
+  course?: string;
+}
+
+export interface ReceiptItem {
+  qty: number;
+  nameZh: string;
+  nameEn?: string;
+  amountMinor: number;
+}
+
+/** Money on a receipt, all in integer minor units (fen, cents). */
+export interface ReceiptDetails {
+  items: ReceiptItem[];
+  subtotalMinor: number;
+  discountMinor: number;
+  totalMinor: number;
+  tenders: { label: string; amountMinor: number }[];
+  changeMinor: number;
+  qrText?: string;
+  /** printed before amounts; default '¥' (printed as '￥' on GB printers) */
+  currencySymbol?: string;
+}
+
+/** A loud line at the very top of the ticket. */
+export type TicketBanner =
+  | { type: 'possible-duplicate' }
+  | { type: 'reprint'; count: number }
+  | { type: 'moved-from'; printerName: string }
+  | { type: 'custom'; text: string };
+
+interface TicketCommon {
+  /** restaurant name, address… centred at the top */
+  headerLines?: string[];
+  /** printed big: '42', 'A017' */
+  orderNumber: string;
+  /** printed big beside the order number: 'T12', '外卖' */
+  tableLabel?: string;
+  /** when the order was placed; formatted in `timeZone` (IANA, e.g. 'Asia/Shanghai') */
+  time: { epochMs: number; timeZone: string };
+  server?: string;
+  channel?: string;
+  station?: string;
+  lines: TicketLine[];
+  banners?: TicketBanner[];
+  footerLines?: string[];
+  /** void tickets: why the dish was taken back */
+  voidReason?: string;
+  /** sound the buzzer; default true for kitchen, addon and void tickets */
+  buzz?: boolean;
+}
+
+export type TicketKind = 'kitchen' | 'addon' | 'void' | 'receipt' | 'pickup';
+
+/** Everything a printer needs to print one ticket. Knows tickets, not orders. */
+export type TicketDocument = TicketCommon &
+  ({ kind: 'kitchen' | 'addon' | 'void' | 'pickup'; receipt?: undefined } | { kind: 'receipt'; receipt: ReceiptDetails });
+
+/** A run of text in one style. `width`/`height` are the character multipliers. */
+export interface Span {
+  text: string;
+  bold?: boolean;
+  inverse?: boolean;
+  width?: 1 | 2;
+  height?: 1 | 2;
+}
+
+/** The layout both `renderTicket` and `previewTicket` are produced from, so they cannot disagree. */
+export type Row = { kind: 'text'; spans: Span[] } | { kind: 'qr'; data: string };
+
+/** How the QR code shows in previews; the simulator decodes `GS ( k` to the same text. */
+export const qrPreview = (data: string): string => `[QR ${data}]`;
+
+export function bannerText(b: TicketBanner): string {
+  switch (b.type) {
+    case 'possible-duplicate':
+      return 'POSSIBLE DUPLICATE / 可能重复';
+    case 'reprint':
+      return `REPRINT #${b.count} / 重打`;
+    case 'moved-from':
+      return `MOVED FROM ${b.printerName} / 转单`;
+    case 'custom':
+      return b.text;
+  }
+}
+
+const TITLES: Record<TicketKind, string | null> = {
+  kitchen: null,
+  addon: 'ADD-ON 加菜',
+  void: 'VOID 退菜',
+  receipt: null,
+  pickup: 'PICKUP 取餐',
+};
+
+/** 'YYYY-MM-DD HH:mm' in the given IANA time zone. */
+export function formatTicketTime(epochMs: number, timeZone: string): string {
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(new Date(epochMs));
+  const p = (t: Intl.DateTimeFormatPartTypes): string => parts.find((x) => x.type === t)?.value ?? '';
+  return `${p('year')}-${p('month')}-${p('day')} ${p('hour')}:${p('minute')}`;
+}
+
+/** 1234 → '12.34', -50 → '-0.50' (2-decimal currencies). */
+export function formatMinor(amountMinor: number, symbol = ''): string {
+  if (!Number.isInteger(amountMinor)) throw new RangeError(`amount must be integer minor units: ${amountMinor}`);
+  const sign = amountMinor < 0 ? '-' : '';
+  const abs = Math.abs(amountMinor);
+  return `${sign}${symbol}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
+}
+
+/** Lay a ticket out into rows of styled spans, every row within `profile.widthChars` columns. */
+export function layoutTicket(doc: TicketDocument, profile: PrinterProfile): Row[] {
+  const enc = profile.encoding;
+  const W = profile.widthChars;
+  const g = (s: string): string => guardText(s, enc);
+  const rows: Row[] = [];
+  const row = (...spans: Span[]): void => {
+    rows.push({ kind: 'text', spans });
+  };
+  const blank = (): void => row();
+  const rule = (ch = '-'): void => row({ text: ch.repeat(W) });
+  /** centred, wrapped; with `bar` the whole width is filled so inverse text makes a solid bar */
+  const centred = (text: string, style: Omit<Span, 'text'> = {}, bar = false): void => {
+    const scale = style.width ?? 1;
+    const cols = Math.floor(W / scale);
+    for (const line of wrap(g(text), cols, enc)) {
+      const c = center(line, cols, enc);
+      row({ ...style, text: bar ? padEnd(c, cols, enc) : c });
+    }
+  };
+
+  for (const b of doc.banners ?? []) centred(bannerText(b), { bold: true, inverse: true }, true);
+
+  const title = TITLES[doc.kind];
+  if (doc.kind === 'void' && title !== null) {
+    centred(title, { bold: true, inverse: true, width: 2, height: 2 }, true);
+    if (doc.voidReason) centred(doc.voidReason, { bold: true });
+  } else if (title !== null) {
+    centred(title, { bold: true, width: 2, height: 2 });
+  }
+
+  for (const h of doc.headerLines ?? []) centred(h);
+
+  // Big order number and table label, at double size: half the columns.
+  const half = W / 2;
+  const number = g(`#${doc.orderNumber}`);
+  const big: Omit<Span, 'text'> = { bold: true, width: 2, height: 2 };
+  if (doc.tableLabel) {
+    for (const line of leftRight(number, g(doc.tableLabel), half, enc)) row({ ...big, text: line });
+  } else {
+    centred(number, big);
+  }
+
+  const time = formatTicketTime(doc.time.epochMs, doc.time.timeZone);
+  for (const line of leftRight(time, g(doc.station ?? ''), W, enc)) row({ text: line });
+  const server = doc.server ? g(`Server 服务员: ${doc.server}`) : '';
+  const channel = g(doc.channel ?? '');
+  if (server || channel) for (const line of leftRight(server, channel, W, enc)) row({ text: line });
+  rule();
+
+  if (doc.lines.length > 0) layoutLines(doc.lines, profile, row, g);
+
+  if (doc.kind === 'receipt') {
+    if (doc.lines.length > 0) rule();
+    layoutReceipt(doc.receipt, profile, rows, g);
+  }
+
+  if ((doc.footerLines ?? []).length > 0) {
+    rule();
+    for (const f of doc.footerLines ?? []) centred(f);
+  }
+  if (doc.kind === 'void' && title !== null) {
+    blank();
+    centred(title, { bold: true, inverse: true, width: 2, height: 2 }, true);
+  }
+  return rows;
+}
+
+function layoutLines(
+  lines: TicketLine[],
+  profile: PrinterProfile,
+  row: (...spans: Span[]) => void,
+  g: (s: string) => string,
+): void {
+  const enc = profile.encoding;
+  const W = profile.widthChars;
+  const qtyTexts = lines.map((l) => g(`${l.qty}x`));
+  const qtyChars = Math.max(...qtyTexts.map((q) => displayWidth(q, enc))) + 1;
+  const indent = qtyChars * 2; // the quantity prints double width
+  const textCols = W - indent;
+  const pad = ' '.repeat(indent);
+  let course: string | undefined;
+  lines.forEach((line, i) => {
+    if (line.course !== undefined && line.course !== course) {
+      course = line.course;
+      row({ text: center(g(`-- ${line.course} --`), W, enc), bold: true });
+    }
+    const names = wrap(g(line.nameZh), textCols, enc);
+    names.forEach((name, j) => {
+      const qty = j === 0 ? padEnd(qtyTexts[i] ?? '', qtyChars, enc) : ' '.repeat(qtyChars);
+      row({ text: qty, bold: true, width: 2, height: 2 }, { text: name, bold: true, height: 2 });
+    });
+    if (line.nameEn) for (const t of wrap(g(line.nameEn), textCols, enc)) row({ text: pad + t });
+    for (const o of line.options) for (const t of wrap(g(`+ ${o}`), textCols, enc)) row({ text: pad + t });
+    if (line.note) {
+      for (const t of wrap(g(`! ${line.note}`), textCols, enc)) row({ text: pad }, { text: t, bold: true, inverse: true });
+    }
+  });
+}
+
+function layoutReceipt(r: ReceiptDetails, profile: PrinterProfile, rows: Row[], g: (s: string) => string): void {
+  const enc = profile.encoding;
+  const W = profile.widthChars;
+  const sym = r.currencySymbol ?? '¥';
+  const money = (m: number): string => g(formatMinor(m, sym));
+  const lr = (left: string, right: string, style: Omit<Span, 'text'> = {}): void => {
+    for (const t of leftRight(g(left), right, W, enc)) rows.push({ kind: 'text', spans: [{ ...style, text: t }] });
+  };
+  for (const item of r.items) {
+    lr(`${item.qty} ${item.nameZh}`, money(item.amountMinor));
+    if (item.nameEn) for (const t of wrap(g(item.nameEn), W - 2, enc)) rows.push({ kind: 'text', spans: [{ text: `  ${t}` }] });
+  }
+  rows.push({ kind: 'text', spans: [{ text: '-'.repeat(W) }] });
+  lr('Subtotal 小计', money(r.subtotalMinor));
+  if (r.discountMinor !== 0) lr('Discount 优惠', money(-Math.abs(r.discountMinor)));
+  lr('Total 合计', money(r.totalMinor), { bold: true, height: 2 });
+  for (const t of r.tenders) lr(t.label, money(t.amountMinor));
+  if (r.changeMinor !== 0) lr('Change 找零', money(r.changeMinor));
+  if (r.qrText) {
+    rows.push({ kind: 'text', spans: [] });
+    rows.push({ kind: 'qr', data: r.qrText });
+  }
+}
+
+/** What the paper shows, as plain text (styles dropped, trailing spaces trimmed). */
+export function previewTicket(doc: TicketDocument, profile: PrinterProfile): string {
+  return layoutTicket(doc, profile)
+    .map((r) => (r.kind === 'qr' ? qrPreview(r.data) : r.spans.map((s) => s.text).join('').trimEnd()))
+    .join('\n');
+}
+
+const shouldBuzz = (doc: TicketDocument): boolean =>
+  doc.buzz ?? (doc.kind === 'kitchen' || doc.kind === 'addon' || doc.kind === 'void');
+
+/**
+ * ESC/POS bytes for one ticket: `ESC @`, the character mode for the profile's encoding, the rows, the
+ * buzzer, a feed and a partial cut. Pure: same document and profile, same bytes.
+ */
+export function renderTicket(doc: TicketDocument, profile: PrinterProfile): Buffer {
+  const enc = profile.encoding;
+  const out: Buffer[] = [INIT];
+  if (isDoubleByteEncoding(enc)) {
+    out.push(KANJI_ON);
+    if (enc === 'shift_jis') out.push(KANJI_SHIFT_JIS);
+  } else {
+    out.push(CODE_PAGE_437);
+  }
+  let bold = false;
+  let inverse = false;
+  let size = '1x1';
+  const setStyle = (s: Omit<Span, 'text'>): void => {
+    const b = s.bold ?? false;
+    const inv = s.inverse ?? false;
+    const w = s.width ?? 1;
+    const h = s.height ?? 1;
+    if (b !== bold) out.push(boldOn((bold = b)));
+    if (inv !== inverse) out.push(inverseOn((inverse = inv)));
+    if (`${w}x${h}` !== size) {
+      out.push(charSize(w, h));
+      size = `${w}x${h}`;
+    }
+  };
+  for (const r of layoutTicket(doc, profile)) {
+    if (r.kind === 'qr') {
+      setStyle({});
+      out.push(qrCode(r.data)); // the symbol is printed and fed; no LF after it
+      continue;
+    }
+    for (const s of r.spans) {
+      setStyle(s);
+      out.push(encodeText(s.text, enc));
+    }
+    out.push(Buffer.from([0x0a]));
+  }
+  setStyle({});
+  if (shouldBuzz(doc)) {
+    if (profile.buzzer === 'epson') out.push(beepEpson(0x31, 2, 2));
+    else if (profile.buzzer === 'esc-b') out.push(beepEscB(2, 2));
+  }
+  out.push(feedLines(4), PARTIAL_CUT);
+  return Buffer.concat(out);
+}

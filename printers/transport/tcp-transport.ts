@@ -1,0 +1,149 @@
+import { BARRIER, recoveryFlush } from '../protocol/commands.ts';
+import { holdReasonOf, type PrinterStatus } from '../protocol/status.ts';
+import { PrinterConnection, TIMED_OUT, withTimeout } from './printer-connection.ts';
+import type { PrintResult, PrintWarning, PrinterTransport, ProbeResult } from './types.ts';
+
+export interface TcpTransportOptions {
+  host: string;
+  /** usually 9100 */
+  port: number;
+  /** give up connecting after this long (a powered-off printer never answers the SYN) */
+  connectTimeoutMs?: number;
+  /** wait this long for the three `DLE EOT` replies */
+  statusTimeoutMs?: number;
+  /** report 'write-stalled' when the printer reads nothing for this long */
+  writeStallTimeoutMs?: number;
+  /** wait this long for the `GS r 1` reply after the last byte was handed to the kernel */
+  barrierTimeoutMs?: number;
+  /** poll `DLE EOT` this often while waiting for the barrier, to see paper-out / cover-open mid-job */
+  pollIntervalMs?: number;
+  /** wait this long for the printer to close its side after our `end()` */
+  closeTimeoutMs?: number;
+  /** NUL bytes sent before each job to complete a command a dropped connection left half-sent; 0 = none */
+  recoveryNulBytes?: number;
+}
+
+const DEFAULTS = {
+  connectTimeoutMs: 3000,
+  statusTimeoutMs: 2000,
+  writeStallTimeoutMs: 15_000,
+  barrierTimeoutMs: 60_000,
+  pollIntervalMs: 1000,
+  closeTimeoutMs: 2000,
+  recoveryNulBytes: 8192,
+} satisfies Omit<Required<TcpTransportOptions>, 'host' | 'port'>;
+
+/**
+ * Raw ESC/POS over TCP port 9100, one connection per job:
+ * connect → `DLE EOT 1/2/4` (held if the printer cannot print) → NUL flush + `ESC @` → job → `GS r 1`
+ * → wait for its reply (printed) while polling status → `end()`.
+ * Jobs run one at a time, in call order: printers serve one connection at a time.
+ */
+export class TcpPrinterTransport implements PrinterTransport {
+  readonly #opts: Required<TcpTransportOptions>;
+  #tail: Promise<unknown> = Promise.resolve();
+
+  constructor(opts: TcpTransportOptions) {
+    this.#opts = { ...DEFAULTS, ...withoutUndefined(opts), host: opts.host, port: opts.port };
+  }
+
+  send(job: Uint8Array): Promise<PrintResult> {
+    return this.#serialised(() => this.#send(job));
+  }
+
+  probe(): Promise<ProbeResult> {
+    return this.#serialised(() => this.#probe());
+  }
+
+  async close(): Promise<void> {
+    await this.#tail;
+  }
+
+  #serialised<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#tail.then(fn, fn);
+    this.#tail = run.catch(() => undefined);
+    return run;
+  }
+
+  async #probe(): Promise<ProbeResult> {
+    const o = this.#opts;
+    const opened = await PrinterConnection.open(o.host, o.port, o.connectTimeoutMs);
+    if (!opened.ok) return { reachable: false, reason: opened.reason, detail: opened.detail };
+    const conn = opened.connection;
+    try {
+      const status = await conn.requestStatus(o.statusTimeoutMs);
+      if (status === 'closed') return { reachable: false, reason: 'connection-lost', detail: conn.error };
+      if (status === null) return { reachable: false, reason: 'no-status-reply' };
+      return { reachable: true, printer: status, hold: holdReasonOf(status) };
+    } finally {
+      await conn.end(o.closeTimeoutMs);
+    }
+  }
+
+  async #send(job: Uint8Array): Promise<PrintResult> {
+    const o = this.#opts;
+    const started = Date.now();
+    const opened = await PrinterConnection.open(o.host, o.port, o.connectTimeoutMs);
+    if (!opened.ok) return { status: 'not-sent', reason: opened.reason, detail: opened.detail };
+    const conn = opened.connection;
+    try {
+      // 1. Ask before sending: a printer out of paper would keep the job and print it later, retries too.
+      const before = await conn.requestStatus(o.statusTimeoutMs);
+      if (before === 'closed') return { status: 'not-sent', reason: 'connection-lost', detail: conn.error };
+      if (before === null) {
+        conn.destroy(); // silent printer: nothing was sent but status requests, nothing to lose
+        return { status: 'not-sent', reason: 'no-status-reply' };
+      }
+      const hold = holdReasonOf(before);
+      if (hold !== null) return { status: 'held', reason: hold, printer: before };
+      const warnings: PrintWarning[] = before.isPaperNearEnd ? ['paper-near-end'] : [];
+
+      // 2. From here on bytes of the job may reach the printer: every failure is 'uncertain'.
+      const barrier = conn.nextBarrierReply();
+      const payload = Buffer.concat([recoveryFlush(o.recoveryNulBytes), job, BARRIER]);
+      const written = await conn.write(payload, o.writeStallTimeoutMs);
+      if (written === 'closed') return { status: 'uncertain', reason: 'connection-lost', detail: conn.error };
+      if (written === 'stalled') {
+        conn.destroy();
+        return { status: 'uncertain', reason: 'write-stalled' };
+      }
+
+      // 3. Wait for the barrier reply; poll status meanwhile to tell "held with our job inside" apart.
+      let last: PrinterStatus = before;
+      let wasHeld = false;
+      const deadline = Date.now() + o.barrierTimeoutMs;
+      let reply: number | null | typeof TIMED_OUT = TIMED_OUT;
+      while (Date.now() < deadline) {
+        reply = await withTimeout(barrier, Math.min(o.pollIntervalMs, deadline - Date.now()));
+        if (reply !== TIMED_OUT) break;
+        // Status requests written behind unsent job bytes would only be answered after them: skip then.
+        if (conn.pendingWriteBytes > 0) continue;
+        const s = await conn.requestStatus(Math.min(o.statusTimeoutMs, Math.max(1, deadline - Date.now())));
+        if (s === 'closed') break;
+        if (s !== null) {
+          last = s;
+          if (holdReasonOf(s) !== null) wasHeld = true;
+          if (s.isPaperNearEnd && !warnings.includes('paper-near-end')) warnings.push('paper-near-end');
+        }
+      }
+      if (reply === TIMED_OUT) {
+        reply = await withTimeout(barrier, 0); // a reply racing the deadline still counts
+      }
+      if (reply === null || (reply === TIMED_OUT && conn.isClosed)) {
+        return { status: 'uncertain', reason: 'connection-lost', printer: last, detail: conn.error };
+      }
+      if (reply === TIMED_OUT) {
+        conn.destroy();
+        const stillHeld = holdReasonOf(last) !== null;
+        return { status: 'uncertain', reason: wasHeld && stillHeld ? 'held-after-send' : 'barrier-timeout', printer: last };
+      }
+      return { status: 'printed', warnings, elapsedMs: Date.now() - started };
+    } finally {
+      await conn.end(o.closeTimeoutMs);
+    }
+  }
+}
+
+function withoutUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
