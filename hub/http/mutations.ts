@@ -29,8 +29,14 @@ export function readIdempotencyKey(header: string | string[] | undefined, option
   return key;
 }
 
-export const principalKey = (p: Principal): string =>
-  p.kind === 'staff' ? `staff:${p.staffId}@${p.deviceId}` : p.kind === 'device' ? `device:${p.deviceId}` : p.kind === 'table' ? `table:${p.tableId}` : 'anonymous';
+/**
+ * The trust zone a key belongs to. Keys are random and made on the device, so they are not tied to one
+ * session: a tablet's outbox must be able to resend after its waiter signed in again, or after the tablet
+ * was re-paired. But a customer's phone can never replay (and so read) a key from the staff side or from
+ * another table.
+ */
+export const keyScope = (p: Principal): string =>
+  p.kind === 'staff' || p.kind === 'device' ? 'store' : p.kind === 'table' ? `table:${p.tableId}` : 'anonymous';
 
 /** Canonical JSON (sorted keys) so a retry that re-serialises the same body still matches. */
 function canonical(value: unknown): string {
@@ -62,7 +68,7 @@ export function runMutation(
   req: { principal: Principal; params: unknown; body: unknown; key: string | undefined; hash: string },
 ): Promise<Answer> {
   return s.writer.submit((tx): Answer => {
-    const owner = principalKey(req.principal);
+    const owner = keyScope(req.principal);
     if (req.key !== undefined) {
       const stored = s.idempotency.get(req.key);
       if (stored) {

@@ -35,7 +35,8 @@ export const eventsMessageSchema = z.object({
   events: z.array(hubEventSchema),
   /**
    * Every event up to this seq that matches the subscription has been sent. With topic filters seqs have
-   * holes; a client stores `upToSeq` (not the last event's seq) as its resume point.
+   * holes; a client stores `upToSeq` (not the last event's seq) as its resume point. Frames with no
+   * matching events are not sent.
    */
   upToSeq: z.number().int(),
 });

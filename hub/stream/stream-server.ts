@@ -140,7 +140,8 @@ export class StreamServer {
       const page = this.opts.log.after(cursor, REPLAY_PAGE).filter((e) => e.seq <= head);
       if (page.length === 0) break;
       const upTo = page[page.length - 1]!.seq;
-      this.sendRaw(client, frame(page.filter((e) => matches(client.topics, e)), upTo));
+      const mine = page.filter((e) => matches(client.topics, e));
+      if (mine.length > 0) this.sendRaw(client, frame(mine, upTo));
       cursor = upTo;
     }
     client.cursor = head;
@@ -159,15 +160,18 @@ export class StreamServer {
       if (client.cursor < 0 || client.cursor >= upTo) continue;
       if (client.cursor >= firstSeq) {
         // joined mid-batch: its replay already covered part of it
-        this.sendRaw(client, frame(batch.filter((e) => e.seq > client.cursor && matches(client.topics, e)), upTo));
+        const mine = batch.filter((e) => e.seq > client.cursor && matches(client.topics, e));
+        if (mine.length > 0) this.sendRaw(client, frame(mine, upTo));
       } else {
         const key = client.topics ? [...client.topics].sort().join(' ') : '*';
         let f = frames.get(key);
         if (f === undefined) {
-          f = frame(batch.filter((e) => matches(client.topics, e)), upTo);
+          const mine = batch.filter((e) => matches(client.topics, e));
+          f = mine.length > 0 ? frame(mine, upTo) : '';
           frames.set(key, f);
         }
-        this.sendRaw(client, f);
+        // nothing for this subscription: skip the send (its next frame's upToSeq covers the gap)
+        if (f !== '') this.sendRaw(client, f);
       }
       client.cursor = upTo;
     }

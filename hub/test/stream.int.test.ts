@@ -1,0 +1,158 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { connectStream, removeDir, sampleOrder, signIn, startHub, type HubProcess } from './harness.ts';
+
+let hub: HubProcess;
+let waiter: string;
+let kitchen: string;
+let device: string;
+
+const head = async () => (await hub.request('GET', '/api/v1/health')).body.seq as number;
+const placeOrders = async (n: number, table = 't-b1') => {
+  const ids: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const r = await hub.request('POST', '/api/v1/orders', { token: waiter, body: sampleOrder({ tableId: table }) });
+    expect(r.status).toBe(201);
+    ids.push(r.body.order.id);
+  }
+  return ids;
+};
+const seqs = (events: { seq: number }[]) => events.map((e) => e.seq);
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+beforeAll(async () => {
+  hub = await startHub({ env: { HUB_STREAM_PING_MS: '300' } });
+  const w = await signIn(hub, '1111');
+  waiter = w.staff;
+  device = w.device;
+  kitchen = (await signIn(hub, '3333', 'kds')).staff;
+});
+afterAll(async () => {
+  await hub.stop();
+  removeDir(hub.dataDir);
+});
+
+describe('event stream', () => {
+  it('delivers an order placed over HTTP to a connected client', async () => {
+    const client = await connectStream(hub, device, {});
+    await client.waitFor((m) => m.some((x) => x.type === 'welcome'));
+    const [id] = await placeOrders(1);
+    await client.waitFor(() => client.events().some((e) => e.type === 'order.placed' && e.payload.order.id === id));
+    client.close();
+  });
+
+  it('resumes after a disconnect with exactly the missed events, in seq order, then streams live', async () => {
+    const a = await connectStream(hub, device, { lastSeq: await head() });
+    await placeOrders(2);
+    await a.waitFor(() => a.events().filter((e) => e.type === 'order.placed').length === 2);
+    const applied = a.messages.filter((m) => m.type === 'events').at(-1).upToSeq as number;
+    a.ws.terminate(); // a Wi-Fi drop: no close handshake
+
+    await placeOrders(3);
+    const orderId = (await placeOrders(1))[0]!;
+    const bump = await hub.request('POST', `/api/v1/orders/${orderId}/status`, { token: kitchen, body: { status: 'ready' } });
+    expect(bump.status).toBe(200);
+    const missedTo = await head();
+
+    const b = await connectStream(hub, device, { lastSeq: applied });
+    await b.waitFor(() => b.messages.some((m) => m.type === 'events' && m.upToSeq >= missedTo));
+    expect(seqs(b.events())).toEqual(range(applied + 1, missedTo));
+    expect(b.events().at(-1).type).toBe('order.lines_status_changed');
+
+    const [live] = await placeOrders(1);
+    await b.waitFor(() => b.events().some((e) => e.payload.order?.id === live));
+    expect(seqs(b.events())).toEqual(range(applied + 1, missedTo + 1));
+    b.close();
+  });
+
+  it('filters by topic: a bar screen sees the events touching the bar only', async () => {
+    const bar = await connectStream(hub, device, { lastSeq: await head(), topics: ['station:bar'] });
+    const r = await hub.request('POST', '/api/v1/orders', {
+      token: waiter,
+      body: { channel: 'pos', tableId: 't-b2', lines: [{ itemId: 'mapo-tofu', qty: 1, optionIds: ['spice-mild', 'size-small'] }] },
+    });
+    const drink = await hub.request('POST', '/api/v1/orders', {
+      token: waiter,
+      body: { channel: 'pos', tableId: 't-b2', lines: [{ itemId: 'tsingtao-beer', qty: 1 }] },
+    });
+    const drinkSeq = await head();
+    await bar.waitFor((m) => m.some((x) => x.type === 'events' && x.upToSeq >= drinkSeq));
+    const ids = bar.events().map((e) => e.payload.order?.id);
+    expect(ids).toContain(drink.body.order.id);
+    expect(ids).not.toContain(r.body.order.id);
+    bar.close();
+  });
+
+  it.each([
+    ['epoch-changed', () => ({ lastSeq: 1, epoch: 'not-this-hub' })],
+    ['ahead-of-hub', () => ({ lastSeq: 10_000_000 })],
+  ])('tells a client to reload a snapshot when %s', async (reason, hello) => {
+    const c = await connectStream(hub, device, hello());
+    await c.waitFor((m) => m.some((x) => x.type === 'reset'));
+    expect(c.messages[0]).toMatchObject({ type: 'reset', reason });
+    // the snapshot then gives the seq to resume from
+    const snap = await hub.request('GET', '/api/v1/snapshot', { token: device });
+    expect(snap.status).toBe(200);
+    expect(snap.body.seq).toBe(await head());
+    c.ws.send(JSON.stringify({ type: 'hello', lastSeq: snap.body.seq, epoch: snap.body.epoch }));
+    await c.waitFor((m) => m.some((x) => x.type === 'welcome'));
+    c.close();
+  });
+
+  it('refuses a socket without a valid token', async () => {
+    for (const token of ['', 'dev_not-a-real-token']) {
+      const ws = new WebSocket(`ws://127.0.0.1:${hub.port}/api/v1/stream?token=${token}`);
+      const status = await new Promise<number>((res) => ws.once('unexpected-response', (_req, r) => res(r.statusCode ?? 0)));
+      expect(status).toBe(401);
+    }
+  });
+
+  it('answers a malformed hello with an error message and keeps the socket', async () => {
+    const c = await connectStream(hub, device, { lastSeq: -5 });
+    await c.waitFor((m) => m.some((x) => x.type === 'error'));
+    c.ws.send(JSON.stringify({ type: 'hello' }));
+    await c.waitFor((m) => m.some((x) => x.type === 'welcome'));
+    c.close();
+  });
+
+  it('drops a socket that stops answering pings', async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${hub.port}/api/v1/stream?token=${device}`, { autoPong: false });
+    await new Promise((r) => ws.once('open', r));
+    ws.send(JSON.stringify({ type: 'hello' }));
+    const closedWithin = await new Promise<number>((res) => {
+      const t0 = Date.now();
+      ws.once('close', () => res(Date.now() - t0));
+    });
+    expect(closedWithin).toBeLessThan(3000);
+  });
+});
+
+describe('event stream across a hub crash', () => {
+  it('replays, after kill -9 and restart, the events committed before the crash', async () => {
+    const crashHub = await startHub();
+    try {
+      const { staff, device: dev } = await signIn(crashHub, '1111');
+      const c = await connectStream(crashHub, dev, { lastSeq: 0 });
+      const epoch = await new Promise<string>((res) => c.waitFor((m) => m.some((x) => x.type === 'welcome')).then(() => res(c.messages[0].epoch)));
+      c.ws.terminate();
+      const placed: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const r = await crashHub.request('POST', '/api/v1/orders', { token: staff, body: sampleOrder({ tableId: 't-b3' }) });
+        placed.push(r.body.order.id);
+      }
+      await crashHub.kill9();
+      const restarted = await startHub({ dataDir: crashHub.dataDir });
+      try {
+        const again = await connectStream(restarted, dev, { lastSeq: 0, epoch });
+        await again.waitFor(() => again.events().filter((e) => e.type === 'order.placed').length === 5);
+        expect(again.events().filter((e) => e.type === 'order.placed').map((e) => e.payload.order.id)).toEqual(placed);
+        expect(again.messages[0]).toMatchObject({ type: 'welcome', epoch });
+        again.close();
+      } finally {
+        await restarted.stop();
+      }
+    } finally {
+      removeDir(crashHub.dataDir);
+    }
+  });
+});
