@@ -125,9 +125,12 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
     stop: async () => {
       liveStream.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // keep-alive sockets become idle as their in-flight responses finish: keep closing them
+      const reaper = setInterval(() => server.closeIdleConnections(), 50);
       server.closeIdleConnections();
       const forced = setTimeout(() => server.closeAllConnections(), 5000);
       await closed;
+      clearInterval(reaper);
       clearTimeout(forced);
       writer.drain();
       lag.disable();
