@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { displayWidth, encodeText, guardText, leftRight, padStart, wrap, type PrinterEncoding } from './encoding.ts';
+
+describe('guardText', () => {
+  it.each([
+    ['gb18030', '¥12', '￥12'],
+    ['gbk', '¥12', '￥12'],
+    ['big5', '¥12', '￥12'],
+    ['shift_jis', '¥12', '¥12'], // 0x5C is the yen sign in JIS-Roman
+    ['cp437', '¥12', '¥12'],
+    ['cp437', '￥12', '¥12'], // NFKC fallback
+    ['cp437', '宫保鸡丁', '????'],
+    ['gb18030', '😀 ok', '? ok'],
+    ['gb18030', 'a\u001b@b\nc', 'a @b c'], // control bytes never reach the printer as commands
+    ['gbk', '€5', 'EUR5'], // gbk 0x80 would start a double-byte character in Kanji mode
+    ['big5', '宫保', '?保'], // 宫 is simplified only
+  ] as const)('%s: %j → %j', (enc, input, expected) => {
+    expect(guardText(input, enc)).toBe(expected);
+  });
+
+  it('never produces a 4-byte GB18030 sequence', () => {
+    const bytes = encodeText('¥ ｱ \u00a0 宫保鸡丁 😀', 'gb18030');
+    expect(bytes.includes(Buffer.from([0x81, 0x30, 0x84, 0x36]))).toBe(false);
+    for (let i = 0; i < bytes.length; i++) {
+      const b = bytes[i] ?? 0;
+      if (b >= 0x81) {
+        expect(bytes[i + 1] ?? 0).not.toBeLessThan(0x40); // second byte 0x30–0x39 would mean 4 bytes
+        i++;
+      }
+    }
+  });
+});
+
+describe('displayWidth', () => {
+  it.each([
+    ['gb18030', 'abc', 3],
+    ['gb18030', '宫保鸡丁', 8],
+    ['gb18030', '￥12.00', 7],
+    ['gb18030', '·', 2], // A1 A4: full width on a GB printer although Unicode calls it ambiguous
+    ['shift_jis', 'ｱｲｳ', 3], // half-width katakana are single bytes
+    ['shift_jis', 'ラーメン', 8],
+    ['cp437', 'é', 1],
+  ] as const)('%s: %j is %i columns', (enc, text, cols) => {
+    expect(displayWidth(text, enc)).toBe(cols);
+  });
+});
+
+describe('wrap', () => {
+  const cases: [PrinterEncoding, string, number][] = [
+    ['gb18030', '扬州炒饭加一个很长很长的名字需要换行的菜名', 9],
+    ['gb18030', 'Kung Pao chicken with extra peanuts please', 10],
+    ['gb18030', '花生过敏 peanut allergy 不要花生 no peanuts at all', 11],
+    ['gb18030', 'Supercalifragilisticexpialidocious', 8],
+  ];
+  it.each(cases)('%s: %j at %i columns never overflows and loses nothing but spaces', (enc, text, width) => {
+    const lines = wrap(text, width, enc);
+    for (const l of lines) expect(displayWidth(l, enc)).toBeLessThanOrEqual(width);
+    expect(lines.join('').replace(/ /g, '')).toBe(text.replace(/ /g, ''));
+    expect(lines.length).toBeGreaterThan(1);
+  });
+
+  it('breaks at spaces when a word fits', () => {
+    expect(wrap('less spicy please', 11, 'gb18030')).toEqual(['less spicy', 'please']);
+  });
+
+  it('never splits a double-byte character at an odd column', () => {
+    expect(wrap('a宫保鸡', 4, 'gb18030')).toEqual(['a宫', '保鸡']);
+  });
+});
+
+describe('leftRight / padStart', () => {
+  it.each([32, 48])('puts the amount flush right at %i columns even after CJK text', (width) => {
+    const [line] = leftRight('2 宫保鸡丁', '￥56.00', width, 'gb18030');
+    expect(displayWidth(line ?? '', 'gb18030')).toBe(width);
+    expect(line?.endsWith('￥56.00')).toBe(true);
+  });
+
+  it('wraps the left text and keeps the right text on the last line', () => {
+    const lines = leftRight('12 扬州炒饭加一个很长很长的名字', '￥128.00', 20, 'gb18030');
+    expect(lines.length).toBeGreaterThan(1);
+    for (const l of lines) expect(displayWidth(l, 'gb18030')).toBeLessThanOrEqual(20);
+    expect(lines.at(-1)?.endsWith('￥128.00')).toBe(true);
+  });
+
+  it('pads by columns, not by string length', () => {
+    expect(padStart('宫保', 6, 'gb18030')).toBe('  宫保');
+  });
+});

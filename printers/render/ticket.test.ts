@@ -1,0 +1,231 @@
+import iconv from 'iconv-lite';
+import { describe, expect, it } from 'vitest';
+import { decodeEscPos, type DecodedLine } from '../sim/escpos-decoder.ts';
+import { displayWidth, type PrinterProfile } from './encoding.ts';
+import { formatMinor, formatTicketTime, previewTicket, renderTicket, type TicketDocument } from './ticket.ts';
+
+const GB32: PrinterProfile = { encoding: 'gb18030', widthChars: 32, buzzer: 'esc-b' };
+const GB48: PrinterProfile = { encoding: 'gb18030', widthChars: 48, buzzer: 'epson' };
+
+function kitchen(over: Partial<TicketDocument> = {}): TicketDocument {
+  return {
+    kind: 'kitchen',
+    orderNumber: '42',
+    tableLabel: 'T12',
+    time: { epochMs: Date.UTC(2024, 4, 1, 10, 32), timeZone: 'Asia/Shanghai' },
+    server: '李明',
+    channel: '堂食',
+    station: '热菜',
+    lines: [
+      { qty: 2, nameZh: '宫保鸡丁', nameEn: 'Kung Pao Chicken', options: ['少辣'], note: '花生过敏' },
+      { qty: 1, nameZh: '扬州炒饭', nameEn: '', options: [] },
+    ],
+    ...over,
+  } as TicketDocument;
+}
+
+function receipt(): TicketDocument {
+  return {
+    kind: 'receipt',
+    orderNumber: 'A017',
+    time: { epochMs: 0, timeZone: 'UTC' },
+    headerLines: ['金龙酒家 Golden Dragon'],
+    lines: [],
+    receipt: {
+      items: [
+        { qty: 2, nameZh: '宫保鸡丁', nameEn: 'Kung Pao Chicken', amountMinor: 5600 },
+        { qty: 1, nameZh: '扬州炒饭加一个很长很长的名字需要换行', amountMinor: 12800 },
+        { qty: 3, nameZh: '可乐', amountMinor: 900 },
+      ],
+      subtotalMinor: 19300,
+      discountMinor: 300,
+      totalMinor: 19000,
+      tenders: [{ label: 'Cash 现金', amountMinor: 20000 }],
+      changeMinor: 1000,
+      qrText: 'https://brigade.example/r/A017',
+    },
+    footerLines: ['谢谢光临 Thank you'],
+  };
+}
+
+/** Render, then read the bytes back the way the simulated printer does. */
+function paper(doc: TicketDocument, profile: PrinterProfile): { text: string; lines: DecodedLine[] } {
+  const { tickets, rest } = decodeEscPos(renderTicket(doc, profile), profile);
+  expect(tickets).toHaveLength(1);
+  expect(rest).toEqual([]);
+  const lines = tickets[0] ?? [];
+  const texts = lines.map((l) => l.text);
+  while (texts.at(-1) === '') texts.pop();
+  return { text: texts.join('\n'), lines };
+}
+
+describe('previewTicket', () => {
+  it('lays out a kitchen ticket on 32 columns', () => {
+    expect(previewTicket(kitchen(), GB32).split('\n')).toEqual([
+      '#42          T12',
+      '2024-05-01 18:32            热菜',
+      'Server 服务员: 李明         堂食',
+      '--------------------------------',
+      '2x 宫保鸡丁',
+      '      Kung Pao Chicken',
+      '      + 少辣',
+      '      ! 花生过敏',
+      '1x 扬州炒饭',
+    ]);
+  });
+
+  it('prints banners first: possible duplicate, reprint count, moved from', () => {
+    const doc = kitchen({
+      banners: [{ type: 'possible-duplicate' }, { type: 'reprint', count: 2 }, { type: 'moved-from', printerName: 'Hot-1' }],
+    });
+    const lines = previewTicket(doc, GB48).split('\n').map((l) => l.trim());
+    expect(lines.slice(0, 3)).toEqual(['POSSIBLE DUPLICATE / 可能重复', 'REPRINT #2 / 重打', 'MOVED FROM Hot-1 / 转单']);
+  });
+
+  it('prints course headings when the course changes', () => {
+    const doc = kitchen({
+      lines: [
+        { qty: 1, nameZh: '凉菜', nameEn: '', options: [], course: '前菜 Starters' },
+        { qty: 1, nameZh: '拍黄瓜', nameEn: '', options: [], course: '前菜 Starters' },
+        { qty: 1, nameZh: '红烧肉', nameEn: '', options: [], course: '主菜 Mains' },
+      ],
+    });
+    const headings = previewTicket(doc, GB32).split('\n').filter((l) => l.includes('--  ') || l.trim().startsWith('-- '));
+    expect(headings.map((l) => l.trim())).toEqual(['-- 前菜 Starters --', '-- 主菜 Mains --']);
+  });
+});
+
+describe('renderTicket → simulated printer', () => {
+  const docs: [string, TicketDocument][] = [
+    ['kitchen', kitchen()],
+    ['void', kitchen({ kind: 'void', voidReason: '客人取消 guest cancelled' })],
+    ['addon', kitchen({ kind: 'addon' })],
+    ['pickup', kitchen({ kind: 'pickup', tableLabel: undefined })],
+    ['receipt', receipt()],
+  ];
+  it.each(docs.flatMap(([name, doc]) => [GB32, GB48].map((p) => [name, p.widthChars, doc, p] as const)))(
+    '%s ticket at %i columns: the paper shows exactly the preview, no line overflows',
+    (_name, width, doc, profile) => {
+      const { text, lines } = paper(doc, profile);
+      expect(text).toBe(previewTicket(doc, profile));
+      for (const l of lines) expect(l.columns, l.text).toBeLessThanOrEqual(width);
+    },
+  );
+
+  it.each([
+    ['gb18030', '宫保鸡丁', '宫保鸡丁'],
+    ['gbk', '宫保鸡丁', '宫保鸡丁'],
+    ['big5', '臺灣滷肉飯', '臺灣滷肉飯'],
+    ['shift_jis', 'ラーメン ｱｲｳ', 'ラーメン ｱｲｳ'],
+    ['cp437', '宫保 Chicken', '?? Chicken'],
+  ] as const)('keeps %s text through render and decode: %s', (encoding, name, printed) => {
+    const profile: PrinterProfile = { encoding, widthChars: 48, buzzer: 'none' };
+    const doc = kitchen({ server: undefined, channel: undefined, station: undefined, lines: [{ qty: 1, nameZh: name, nameEn: '', options: [] }] });
+    const { text } = paper(doc, profile);
+    expect(text).toBe(previewTicket(doc, profile));
+    expect(text).toContain(printed);
+  });
+
+  it.each([32, 48] as const)('right-aligns every receipt amount to column %i, CJK names and ￥ included', (width) => {
+    const profile: PrinterProfile = { ...GB32, widthChars: width };
+    const { lines } = paper(receipt(), profile);
+    const amountLines = lines.filter((l) => /￥\d+\.\d\d$/.test(l.text));
+    expect(amountLines.length).toBe(8); // 3 items, subtotal, discount, total, cash, change
+    for (const l of amountLines) expect(l.columns, l.text).toBe(width);
+    expect(amountLines.map((l) => displayWidth(l.text, 'gb18030'))).toEqual(amountLines.map(() => width));
+  });
+
+  it('guards ¥: no 4-byte GB18030 sequence is sent, the paper shows ￥', () => {
+    const bytes = renderTicket(receipt(), GB48);
+    expect(bytes.includes(Buffer.from([0x81, 0x30, 0x84, 0x36]))).toBe(false);
+    const { text } = paper(receipt(), GB48);
+    expect(text).toContain('￥190.00');
+    expect(text).not.toContain('\uFFFD');
+  });
+
+  it('control: an unguarded ¥ prints as garbage on the simulated 2-byte printer', () => {
+    const raw = Buffer.concat([iconv.encode('¥12\n', 'gb18030'), Buffer.from([0x1d, 0x56, 0x01])]);
+    const { tickets } = decodeEscPos(raw, GB48);
+    expect(tickets[0]?.[0]?.text).toBe('\uFFFD\uFFFD12'); // 81 30 and 84 36 taken as two bad 2-byte codes
+  });
+
+  it('cannot be made to cut or reset by control characters in a note', () => {
+    const doc = kitchen({ lines: [{ qty: 1, nameZh: '面', nameEn: '', options: [], note: 'x\u001d\u0056\u0001y\u001b@' }] });
+    const { tickets, events } = decodeEscPos(renderTicket(doc, GB48), GB48);
+    expect(tickets).toHaveLength(1);
+    expect(events.filter((e) => e.type === 'init')).toHaveLength(1);
+  });
+
+  it('prints quantities at double size, names double height, notes inverted', () => {
+    const { lines } = paper(kitchen(), GB48);
+    const dish = lines.find((l) => l.text.includes('宫保鸡丁'));
+    expect(dish?.spans[0]).toMatchObject({ text: '2x ', width: 2, height: 2, bold: true });
+    expect(dish?.spans[1]).toMatchObject({ text: '宫保鸡丁', width: 1, height: 2 });
+    const note = lines.find((l) => l.text.includes('花生过敏'));
+    expect(note?.spans.find((s) => s.text.includes('花生过敏'))).toMatchObject({ inverse: true, bold: true });
+    const english = lines.find((l) => l.text.includes('Kung Pao'));
+    expect(english?.spans.every((s) => !s.inverse && s.width === 1)).toBe(true);
+  });
+
+  it('makes void tickets loud: a full-width inverted double-size VOID bar at the top and the bottom', () => {
+    const { lines } = paper(kitchen({ kind: 'void' }), GB48);
+    const bars = lines.filter((l) => l.text.includes('VOID 退菜'));
+    expect(bars).toHaveLength(2);
+    for (const bar of bars) {
+      expect(bar.spans).toHaveLength(1);
+      expect(bar.spans[0]).toMatchObject({ inverse: true, width: 2, height: 2 });
+      expect(bar.columns).toBe(48); // padded: the black bar spans the paper
+    }
+    expect(lines[0]).toBe(bars[0]);
+  });
+
+  it.each([
+    ['epson', [0x1b, 0x28, 0x41], 'epson'],
+    ['esc-b', [0x1b, 0x42], 'esc-b'],
+  ] as const)('sounds the %s buzzer on kitchen tickets', (buzzer, prefix, model) => {
+    const profile: PrinterProfile = { ...GB48, buzzer };
+    const bytes = renderTicket(kitchen(), profile);
+    expect(bytes.includes(Buffer.from(prefix))).toBe(true);
+    expect(decodeEscPos(bytes, profile).events.filter((e) => e.type === 'beep')).toEqual([{ type: 'beep', model }]);
+  });
+
+  it('does not beep with buzzer none, nor on receipts', () => {
+    const none = decodeEscPos(renderTicket(kitchen(), { ...GB48, buzzer: 'none' }), GB48);
+    const onReceipt = decodeEscPos(renderTicket(receipt(), GB48), GB48);
+    expect([...none.events, ...onReceipt.events].filter((e) => e.type === 'beep')).toEqual([]);
+  });
+
+  it('starts with ESC @ FS & on Chinese printers, ESC @ ESC t 0 on cp437, and ends with a feed and a partial cut', () => {
+    const gb = renderTicket(kitchen(), GB48);
+    expect([...gb.subarray(0, 4)]).toEqual([0x1b, 0x40, 0x1c, 0x26]);
+    expect([...gb.subarray(-6)]).toEqual([0x1b, 0x64, 0x04, 0x1d, 0x56, 0x01]);
+    const latin = renderTicket(kitchen(), { encoding: 'cp437', widthChars: 48, buzzer: 'none' });
+    expect([...latin.subarray(0, 5)]).toEqual([0x1b, 0x40, 0x1b, 0x74, 0x00]);
+    expect(latin.includes(Buffer.from([0x1c, 0x26]))).toBe(false);
+  });
+
+  it('prints the receipt QR code with GS ( k, UTF-8 length included', () => {
+    const { text } = paper(receipt(), GB48);
+    expect(text).toContain('[QR https://brigade.example/r/A017]');
+  });
+});
+
+describe('formatting', () => {
+  it('formats the time in the ticket time zone', () => {
+    expect(formatTicketTime(0, 'Asia/Shanghai')).toBe('1970-01-01 08:00');
+    expect(formatTicketTime(0, 'America/New_York')).toBe('1969-12-31 19:00');
+  });
+
+  it.each([
+    [0, '¥0.00'],
+    [5, '¥0.05'],
+    [12345, '¥123.45'],
+    [-300, '-¥3.00'],
+  ])('formats %i minor units as %s', (minor, text) => {
+    expect(formatMinor(minor, '¥')).toBe(text);
+  });
+
+  it('rejects non-integer amounts', () => {
+    expect(() => formatMinor(1.5)).toThrow(RangeError);
+  });
+});
