@@ -12,6 +12,8 @@ import { createApp } from './http/app.ts';
 import { buildOpenApi } from './http/openapi.ts';
 import { FailureLimiter, PairingCodeBook } from './http/pairing-codes.ts';
 import { landingPage } from './http/landing.ts';
+import { Admission } from './http/admission.ts';
+import { HubMetrics } from './http/metrics.ts';
 import { routes } from './http/routes.ts';
 import type { Services } from './services.ts';
 import { SqliteAuthRepo } from './store/auth-repo.ts';
@@ -50,16 +52,30 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
   const lag = monitorEventLoopDelay({ resolution: 10 });
   lag.enable();
   let stream: StreamServer | undefined;
-  const writer = new Writer(db, {
+  const lagMs = () => Math.round(lag.percentile(99) / 1e4) / 100;
+  let writer: Writer | undefined;
+  const metrics = new HubMetrics({
+    queueDepth: () => writer?.depth ?? 0,
+    streamClients: () => stream?.clientCount ?? 0,
+    eventLoopLagMs: lagMs,
+    seq: () => events.head(),
+  });
+  writer = new Writer(db, {
     clock,
     maxBatch: config.HUB_WRITE_BATCH,
     maxQueue: config.HUB_WRITE_QUEUE,
     onCommit: (committed) => {
       if (committed.some((e) => e.type.startsWith('menu.'))) catalog.invalidate();
       stream?.publish(committed);
+      metrics.countEvents(committed);
     },
     onRollback: () => catalog.invalidate(),
+    onFlush: (jobs, ms) => {
+      metrics.batch.observe(jobs);
+      metrics.commit.observe(ms / 1000);
+    },
   });
+  const theWriter = writer;
   const orderRepo = new SqliteOrderRepo(db);
   const floor = new SqliteFloorRepo(db);
   const pairing = new PairingCodeBook(config.HUB_PAIRING_CODE);
@@ -80,13 +96,23 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
     floor,
     events,
     idempotency: new IdempotencyStore(db),
-    writer,
+    writer: theWriter,
     pairing,
     pinFailures: new FailureLimiter(5, 30_000),
     pairFailures: new FailureLimiter(10, 60_000),
+    admission: new Admission({
+      clock,
+      queueDepth: () => theWriter.depth,
+      eventLoopLagMs: lagMs,
+      publicQueueLimit: config.HUB_PUBLIC_QUEUE,
+      maxLagMs: config.HUB_SHED_LAG_MS,
+      publicRatePerSec: config.HUB_PUBLIC_RATE,
+      onShed: (reason) => metrics.shed.inc({ reason }),
+    }),
+    metrics,
     stats: {
       streamClients: () => stream?.clientCount ?? 0,
-      eventLoopLagMs: () => Math.round(lag.percentile(99) / 1e4) / 100,
+      eventLoopLagMs: lagMs,
     },
   };
   const lagReset = setInterval(() => lag.reset(), 10_000);
@@ -96,6 +122,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
   const app = createApp(services, routes, logger, (a) => {
     a.get('/api/v1/openapi.json', (_req, res) => void res.type('application/json').send(openapi));
     a.get('/', (_req, res) => void res.type('html').send(landingPage(services)));
+    a.get('/metrics', async (_req, res) => void res.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
   });
   const server = createServer(app);
   stream = new StreamServer({
@@ -132,7 +159,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
       await closed;
       clearInterval(reaper);
       clearTimeout(forced);
-      writer.drain();
+      theWriter.drain();
       lag.disable();
       checkpointAndClose(db);
     },

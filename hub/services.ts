@@ -2,6 +2,8 @@ import type { HubConfig } from './config.ts';
 import type { AuthService } from './domain/auth-service.ts';
 import type { MenuService } from './domain/menu-service.ts';
 import type { OrderService } from './domain/order-service.ts';
+import type { Admission } from './http/admission.ts';
+import type { HubMetrics } from './http/metrics.ts';
 import type { FailureLimiter, PairingCodeBook } from './http/pairing-codes.ts';
 import type { Db, StoreIdentity } from './store/db.ts';
 import type { EventLog } from './store/event-log.ts';
@@ -30,5 +32,7 @@ export interface Services {
   pairing: PairingCodeBook;
   pinFailures: FailureLimiter;
   pairFailures: FailureLimiter;
+  admission: Admission;
+  metrics: HubMetrics;
   stats: { streamClients(): number; eventLoopLagMs(): number };
 }

@@ -30,10 +30,21 @@ export function createApp(s: Services, routes: readonly Route[], log: Logger, ex
   app.set('etag', false); // the menu sets its own ETag; other responses are not cacheable
   app.use(express.json({ limit: MAX_BODY, strict: false }));
 
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const started = performance.now();
+    res.on('finish', () => {
+      const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
+      s.metrics.requests.inc({ route, method: req.method, status: res.statusCode });
+      s.metrics.latency.observe({ kind: req.method === 'GET' ? 'read' : 'mutation' }, (performance.now() - started) / 1000);
+    });
+    next();
+  });
+
   for (const route of routes) {
     app[route.method](route.path, async (req: Request, res: Response, next: NextFunction) => {
       try {
         const principal = resolvePrincipal(s, req);
+        s.admission.admit(principal, req.socket.remoteAddress ?? 'unknown', route.kind === 'mutation');
         const params = route.params ? route.params.parse(req.params) : {};
         if (route.kind === 'read') {
           const query = route.query ? route.query.parse(req.query) : {};

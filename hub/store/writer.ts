@@ -30,6 +30,8 @@ export interface WriterOptions {
   onCommit: (events: LoggedEvent[]) => void;
   /** Called when a transaction or job rolled back, so caches that may have seen its writes can drop them. */
   onRollback?: () => void;
+  /** Called after each batch with its size and the time it took, COMMIT included (for metrics). */
+  onFlush?: (jobs: number, ms: number) => void;
 }
 
 interface Pending {
@@ -86,6 +88,7 @@ export class Writer {
   }
 
   private flush(batch: Pending[]): void {
+    const started = performance.now();
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
     const committed: LoggedEvent[] = [];
     let anyRolledBack = false;
@@ -110,6 +113,7 @@ export class Writer {
       return;
     }
     if (anyRolledBack) this.opts.onRollback?.();
+    this.opts.onFlush?.(batch.length, performance.now() - started);
     batch.forEach((pending, i) => {
       const outcome = outcomes[i]!;
       if (outcome.ok) pending.resolve(outcome.value);

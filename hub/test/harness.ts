@@ -90,7 +90,7 @@ export async function startHub(opts: { dataDir?: string; env?: Record<string, st
         body: o.body === undefined ? undefined : typeof o.body === 'string' ? o.body : JSON.stringify(o.body),
       });
       const text = await res.text();
-      let body: unknown = text;
+      let body: any = text;
       try {
         body = text ? JSON.parse(text) : null;
       } catch {

@@ -1,0 +1,69 @@
+import type { Principal } from '../domain/principal.ts';
+import { HttpError } from './errors.ts';
+
+export interface AdmissionOptions {
+  clock: () => number;
+  /** Mutations waiting for the writer. */
+  queueDepth: () => number;
+  /** Recent event-loop delay (p99, ms). */
+  eventLoopLagMs: () => number;
+  /** Public mutations are shed once this many writes wait (staff keep the rest of the queue). */
+  publicQueueLimit: number;
+  /** Public requests are shed while the event loop lags more than this. */
+  maxLagMs: number;
+  /** Sustained requests per second per public caller (table token or address), burst twice that. */
+  publicRatePerSec: number;
+  onShed?: (reason: 'rate' | 'queue' | 'lag') => void;
+}
+
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+
+/**
+ * Decides, before any work is done, whether a request is taken. Kitchen and staff traffic is never shed
+ * here — it meets only the writer's hard queue bound; customers' phones (table tokens) and anonymous callers
+ * are rate-limited and are the first to get 429/503 with Retry-After when the hub is busy, so the peak
+ * degrades the public channel before it touches the kitchen.
+ */
+export class Admission {
+  private readonly buckets = new Map<string, Bucket>();
+
+  constructor(private readonly o: AdmissionOptions) {}
+
+  admit(principal: Principal, address: string, isMutation: boolean): void {
+    if (principal.kind === 'staff' || principal.kind === 'device') return;
+    const caller = principal.kind === 'table' ? `table:${principal.tableId}` : `ip:${address}`;
+    if (!this.take(caller)) {
+      this.o.onShed?.('rate');
+      throw new HttpError('too_many_requests', 'too many requests from this device; slow down', undefined, { 'Retry-After': '1' });
+    }
+    if (!isMutation) return;
+    if (this.o.queueDepth() > this.o.publicQueueLimit) {
+      this.o.onShed?.('queue');
+      throw new HttpError('overloaded', 'the kitchen hub is very busy; please retry in a moment', undefined, { 'Retry-After': '2' });
+    }
+    if (this.o.eventLoopLagMs() > this.o.maxLagMs) {
+      this.o.onShed?.('lag');
+      throw new HttpError('overloaded', 'the kitchen hub is very busy; please retry in a moment', undefined, { 'Retry-After': '2' });
+    }
+  }
+
+  private take(caller: string): boolean {
+    const now = this.o.clock();
+    const rate = this.o.publicRatePerSec;
+    const burst = rate * 2;
+    let b = this.buckets.get(caller);
+    if (!b) {
+      if (this.buckets.size >= 50_000) this.buckets.clear(); // bounded memory under a flood of addresses
+      b = { tokens: burst, at: now };
+      this.buckets.set(caller, b);
+    }
+    b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * rate);
+    b.at = now;
+    if (b.tokens < 1) return false;
+    b.tokens -= 1;
+    return true;
+  }
+}

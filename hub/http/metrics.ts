@@ -1,0 +1,58 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { LoggedEvent } from '../store/event-log.ts';
+
+/** Prometheus metrics for `GET /metrics`: load, latency, shedding and the writer's batching. */
+export class HubMetrics {
+  readonly registry = new Registry();
+  readonly requests = new Counter({
+    name: 'brigade_http_requests_total',
+    help: 'HTTP requests by route template, method and status',
+    labelNames: ['route', 'method', 'status'] as const,
+    registers: [this.registry],
+  });
+  readonly latency = new Histogram({
+    name: 'brigade_http_request_duration_seconds',
+    help: 'HTTP request latency by route kind',
+    labelNames: ['kind'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
+  readonly shed = new Counter({
+    name: 'brigade_shed_total',
+    help: 'Requests refused by admission control (public traffic first)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly events = new Counter({
+    name: 'brigade_events_total',
+    help: 'Events committed to the log, by type',
+    labelNames: ['type'] as const,
+    registers: [this.registry],
+  });
+  readonly batch = new Histogram({
+    name: 'brigade_write_batch_jobs',
+    help: 'Mutations committed per transaction (group commit)',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+    registers: [this.registry],
+  });
+  readonly commit = new Histogram({
+    name: 'brigade_write_commit_seconds',
+    help: 'Time to run and commit one write batch (includes the fsync)',
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1],
+    registers: [this.registry],
+  });
+
+  constructor(gauges: { queueDepth: () => number; streamClients: () => number; eventLoopLagMs: () => number; seq: () => number }) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'brigade_' });
+    const gauge = (name: string, help: string, read: () => number) =>
+      new Gauge({ name, help, registers: [this.registry], collect() { this.set(read()); } });
+    gauge('brigade_write_queue_depth', 'Mutations waiting for the writer', gauges.queueDepth);
+    gauge('brigade_stream_clients', 'Connected event-stream sockets', gauges.streamClients);
+    gauge('brigade_event_loop_lag_p99_ms', 'Event-loop delay, p99 over the last 10 s', gauges.eventLoopLagMs);
+    gauge('brigade_event_log_head_seq', 'Highest committed event seq', gauges.seq);
+  }
+
+  countEvents(events: readonly LoggedEvent[]): void {
+    for (const e of events) this.events.inc({ type: e.type });
+  }
+}

@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { removeDir, sampleOrder, signIn, startHub, type HubProcess } from './harness.ts';
+
+let hub: HubProcess;
+let waiter: string;
+let tableToken: string;
+
+beforeAll(async () => {
+  // a deliberately tiny capacity for the public channel
+  hub = await startHub({ env: { HUB_PUBLIC_RATE: '2', HUB_PUBLIC_QUEUE: '0' } });
+  waiter = (await signIn(hub, '1111')).staff;
+  const manager = (await signIn(hub, '9999')).staff;
+  const qr = await hub.request('GET', '/api/v1/tables/qr-codes', { token: manager });
+  tableToken = qr.body.tables.find((t: { id: string }) => t.id === 't-b5').qrToken;
+});
+afterAll(async () => {
+  await hub.stop();
+  removeDir(hub.dataDir);
+});
+
+const qrOrder = { channel: 'qr', lines: [{ itemId: 'tsingtao-beer', qty: 1 }] };
+
+describe('overload', () => {
+  it('rate-limits a customer phone with 429 + Retry-After while staff orders go through', async () => {
+    const phone = await Promise.all(Array.from({ length: 20 }, () => hub.request('GET', '/api/v1/menu', { token: tableToken })));
+    const staff = await Promise.all(Array.from({ length: 20 }, () => hub.request('POST', '/api/v1/orders', { token: waiter, body: sampleOrder() })));
+    const limited = phone.filter((r) => r.status === 429);
+    expect(limited.length).toBeGreaterThanOrEqual(15);
+    for (const r of limited) {
+      expect(r.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(r.body.error.code).toBe('too_many_requests');
+    }
+    expect(staff.map((r) => r.status)).toEqual(Array(20).fill(201));
+  });
+
+  it('sheds public orders with 503 + Retry-After while the writer is backed up, never staff orders', async () => {
+    await new Promise((r) => setTimeout(r, 1500)); // let the phone's bucket refill
+    const mixed = await Promise.all(
+      Array.from({ length: 60 }, (_, i) =>
+        i % 20 === 0
+          ? hub.request('POST', '/api/v1/orders', { token: tableToken, body: qrOrder }).then((r) => ({ who: 'phone', r }))
+          : hub.request('POST', '/api/v1/orders', { token: waiter, body: sampleOrder() }).then((r) => ({ who: 'staff', r })),
+      ),
+    );
+    const staff = mixed.filter((m) => m.who === 'staff');
+    const phone = mixed.filter((m) => m.who === 'phone');
+    expect(staff.every((m) => m.r.status === 201)).toBe(true);
+    for (const { r } of phone) {
+      expect([201, 429, 503]).toContain(r.status);
+      if (r.status !== 201) expect(r.headers.get('retry-after')).toMatch(/^\d+$/);
+    }
+    // queued behind 50+ staff orders with a public queue limit of 0, at least one phone order is shed
+    expect(phone.filter((m) => m.r.status === 503).length).toBeGreaterThanOrEqual(1);
+    const health = await hub.request('GET', '/api/v1/health');
+    expect(health.status).toBe(200);
+    const metrics = await fetch(`${hub.url}/metrics`).then((r) => r.text());
+    expect(metrics).toMatch(/brigade_shed_total\{reason="queue"\} [1-9]/);
+    expect(metrics).toMatch(/brigade_shed_total\{reason="rate"\} [1-9]/);
+  });
+});
