@@ -8,6 +8,8 @@ import type { HubConfig } from './config.ts';
 import { AuthService } from './domain/auth-service.ts';
 import { MenuService } from './domain/menu-service.ts';
 import { OrderService } from './domain/order-service.ts';
+import { KitchenService } from './domain/pacing.ts';
+import { SqliteKitchenRepo } from './store/kitchen-repo.ts';
 import { createApp } from './http/app.ts';
 import { buildOpenApi } from './http/openapi.ts';
 import { FailureLimiter, PairingCodeBook } from './http/pairing-codes.ts';
@@ -79,6 +81,10 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
   const orderRepo = new SqliteOrderRepo(db);
   const floor = new SqliteFloorRepo(db);
   const pairing = new PairingCodeBook(config.HUB_PAIRING_CODE);
+  const kitchen = new KitchenService(new SqliteKitchenRepo(db), {
+    threshold: config.HUB_PACING_THRESHOLD,
+    secondsPerTicket: config.HUB_PACING_SECONDS_PER_TICKET,
+  });
   const auth = new AuthService(new SqliteAuthRepo(db), nodeSecrets(identity.pinKey), pairing);
 
   const services: Services = {
@@ -89,7 +95,8 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
     startedAt: clock(),
     clock,
     newId: () => ulid(),
-    orders: new OrderService({ orders: orderRepo, floor, stock: catalog }),
+    orders: new OrderService({ orders: orderRepo, floor, stock: catalog, kitchen }),
+    kitchen,
     menu: new MenuService(catalog),
     catalog,
     auth,

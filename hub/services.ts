@@ -2,6 +2,7 @@ import type { HubConfig } from './config.ts';
 import type { AuthService } from './domain/auth-service.ts';
 import type { MenuService } from './domain/menu-service.ts';
 import type { OrderService } from './domain/order-service.ts';
+import type { KitchenService } from './domain/pacing.ts';
 import type { Admission } from './http/admission.ts';
 import type { HubMetrics } from './http/metrics.ts';
 import type { FailureLimiter, PairingCodeBook } from './http/pairing-codes.ts';
@@ -23,6 +24,7 @@ export interface Services {
   newId: () => string;
   orders: OrderService;
   menu: MenuService;
+  kitchen: KitchenService;
   catalog: MenuCatalog;
   auth: AuthService;
   floor: SqliteFloorRepo;

@@ -1,4 +1,4 @@
-import type { Menu, MenuItem, MenuOption, OptionGroup } from '../protocol/menu.ts';
+import type { Menu, MenuItem, MenuOption, OptionGroup, Station } from '../protocol/menu.ts';
 
 /** The menu arranged for lookups on the order path; built once per menu version, not per request. */
 export interface MenuIndex {
@@ -6,7 +6,7 @@ export interface MenuIndex {
   readonly items: ReadonlyMap<string, MenuItem>;
   readonly groups: ReadonlyMap<string, OptionGroup>;
   readonly options: ReadonlyMap<string, { option: MenuOption; group: OptionGroup }>;
-  readonly stationIds: ReadonlySet<string>;
+  readonly stations: ReadonlyMap<string, Station>;
 }
 
 export function indexMenu(menu: Menu): MenuIndex {
@@ -18,6 +18,6 @@ export function indexMenu(menu: Menu): MenuIndex {
     items: new Map(menu.items.map((i) => [i.id, i])),
     groups,
     options,
-    stationIds: new Set(menu.stations.map((s) => s.id)),
+    stations: new Map(menu.stations.map((s) => [s.id, s])),
   };
 }

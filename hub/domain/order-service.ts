@@ -16,11 +16,13 @@ import type { Change } from './order.ts';
 import { priceLine, reserveStock, stockDemand } from './pricing.ts';
 import { deviceIdOf, requireStaff, staffIdOf, staffRoles, type Principal } from './principal.ts';
 import type { CommandContext, FloorRepo, OrderRepo, StockRepo } from './ports.ts';
+import { isPublicChannel, type KitchenService } from './pacing.ts';
 
 export interface OrderDeps {
   orders: OrderRepo;
   floor: FloorRepo;
   stock: StockRepo;
+  kitchen: KitchenService;
 }
 
 /** The topics an order event concerns: every order watcher, its table, and each station with touched lines. */
@@ -76,10 +78,14 @@ export class OrderService {
       createdAt: ctx.now,
       updatedAt: ctx.now,
       closedAt: null,
+      quotedReadyAt: null,
       deviceId: deviceIdOf(ctx.principal),
       staffId: staffIdOf(ctx.principal),
     };
-    const order = this.fireUnlessHeld(rules.settle(draft, ctx.now), input, ctx.now).order;
+    const settled = this.fireUnlessHeld(rules.settle(draft, ctx.now), input, ctx.now).order;
+    const order = isPublicChannel(input.channel)
+      ? { ...settled, quotedReadyAt: this.deps.kitchen.admitPublicOrder(settled, ctx.menu, ctx.now) }
+      : settled;
     orders.insert(order);
     ctx.events.emit('order.placed', { order }, orderTopics(order, order.lines));
     return order;

@@ -22,6 +22,11 @@ export interface ErrorReply {
   unexpected: boolean;
 }
 
+/** Refusals that pass with time tell the client when to try again. */
+const retryAfter: Partial<Record<ErrorCode, Record<string, string>>> = {
+  ordering_paused: { 'Retry-After': '60' },
+};
+
 const body = (code: string, message: string, details?: unknown): ErrorBody => ({
   error: details === undefined ? { code, message } : { code, message, details },
 });
@@ -29,10 +34,11 @@ const body = (code: string, message: string, details?: unknown): ErrorBody => ({
 /** The one place errors become responses. Anything unrecognised is a plain 500 that leaks nothing. */
 export function toErrorReply(err: unknown): ErrorReply {
   if (err instanceof DomainError || err instanceof HttpError) {
+    const headers = err instanceof HttpError ? err.headers : retryAfter[err.code];
     return {
       status: errorStatus[err.code],
       body: body(err.code, err.message, err.details),
-      ...(err instanceof HttpError && err.headers ? { headers: err.headers } : {}),
+      ...(headers ? { headers } : {}),
       unexpected: false,
     };
   }

@@ -84,7 +84,7 @@ export function runMutation(
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
       const e = toErrorReply(err);
-      answer = { status: e.status, json: JSON.stringify(e.body) };
+      answer = { status: e.status, json: JSON.stringify(e.body), ...(e.headers ? { headers: e.headers } : {}) };
     }
     if (req.key !== undefined) s.idempotency.put(req.key, { principal: owner, requestHash: req.hash, status: answer.status, body: answer.json }, tx.now);
     return { ...answer, replayed: false };

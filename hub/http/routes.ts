@@ -17,6 +17,8 @@ import {
   pairDeviceSchema,
   pairResponseSchema,
   pairingCodeResponseSchema,
+  pacingSchema,
+  setPacingSchema,
   paymentInputSchema,
   paymentResponseSchema,
   placeOrderSchema,
@@ -192,6 +194,27 @@ export const routes: Route[] = [
       if (!table) throw new HttpError('not_found', 'table not found');
       return ok({ table });
     },
+  }),
+
+  // ---- kitchen pacing ----
+  read({
+    method: 'get',
+    path: '/api/v1/kitchen/pacing',
+    tag: 'kitchen',
+    summary: 'Kitchen load and whether kiosk/QR ordering is paused (kiosks and phones show it)',
+    access: 'public',
+    responses: { 200: pacingSchema },
+    handle: (_req, s) => ok(s.kitchen.status()),
+  }),
+  mutation({
+    method: 'post',
+    path: '/api/v1/kitchen/pacing',
+    tag: 'kitchen',
+    summary: 'Pause or resume kiosk and QR ordering (staff ordering continues)',
+    access: 'manager',
+    body: setPacingSchema,
+    responses: { 200: pacingSchema },
+    handle: (req, s) => ok(s.kitchen.setPacing(req.body as z.infer<typeof setPacingSchema>, req.cmd)),
   }),
 
   // ---- orders ----

@@ -26,6 +26,7 @@ export const errorStatus = {
   too_many_requests: 429,
   internal: 500,
   overloaded: 503,
+  ordering_paused: 503,
   unavailable: 503,
 } as const;
 

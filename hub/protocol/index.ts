@@ -8,3 +8,4 @@ export * from './auth.ts';
 export * from './events.ts';
 export * from './stream.ts';
 export * from './health.ts';
+export * from './kitchen.ts';

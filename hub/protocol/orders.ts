@@ -78,6 +78,8 @@ export const orderSchema = z.object({
   createdAt: epochMsSchema,
   updatedAt: epochMsSchema,
   closedAt: epochMsSchema.nullable(),
+  /** When the kitchen was past its pacing threshold: the ready time quoted to a kiosk/QR customer. */
+  quotedReadyAt: epochMsSchema.nullable(),
   deviceId: idSchema.nullable(),
   staffId: idSchema.nullable(),
 });

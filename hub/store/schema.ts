@@ -178,6 +178,8 @@ export const orders = sqliteTable(
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
     closedAt: integer('closed_at'),
+    /** Kitchen-aware pacing: when the kitchen was busy, the ready time quoted to a kiosk/QR customer. */
+    quotedReadyAt: integer('quoted_ready_at'),
     deviceId: text('device_id'),
     staffId: text('staff_id'),
   },

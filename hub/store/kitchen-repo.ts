@@ -1,0 +1,29 @@
+import type { KitchenRepo } from '../domain/pacing.ts';
+import type { Db } from './db.ts';
+
+export class SqliteKitchenRepo implements KitchenRepo {
+  private readonly s;
+
+  constructor(db: Db) {
+    this.s = {
+      open: db.prepare("SELECT COUNT(*) FROM orders WHERE status IN ('fired', 'preparing')").pluck(),
+      get: db.prepare("SELECT value FROM meta WHERE key = 'public_ordering_paused'").pluck(),
+      set: db.prepare(
+        "INSERT INTO meta (key, value) VALUES ('public_ordering_paused', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      ),
+    };
+  }
+
+  openTickets(): number {
+    return this.s.open.get() as number;
+  }
+
+  pacing(): { paused: boolean; reason: string | null } {
+    const raw = this.s.get.get() as string | undefined;
+    return raw ? (JSON.parse(raw) as { paused: boolean; reason: string | null }) : { paused: false, reason: null };
+  }
+
+  setPacing(paused: boolean, reason: string | null): void {
+    this.s.set.run(JSON.stringify({ paused, reason }));
+  }
+}

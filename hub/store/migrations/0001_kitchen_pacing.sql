@@ -1,0 +1,1 @@
+ALTER TABLE `orders` ADD `quoted_ready_at` integer;
