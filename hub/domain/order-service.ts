@@ -227,6 +227,11 @@ export class OrderService {
     return this.deps.orders.list({ ...filter, limit });
   }
 
+  /** The snapshot a paired screen loads after a stream reset (callers check the device is paired). */
+  active(): Order[] {
+    return this.deps.orders.listActive();
+  }
+
   // ---- helpers ----
 
   private authorisePlace(input: PlaceOrder, p: Principal): string | null {

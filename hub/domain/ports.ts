@@ -18,6 +18,8 @@ export interface OrderRepo {
   save(order: Order, lines: readonly OrderLine[], payment?: Payment): void;
   nextNumber(businessDate: string): number;
   list(filter: { status?: OrderStatus | 'open'; tableId?: string; limit: number }): Order[];
+  /** Open orders, and closed ones whose food is still in the kitchen: what a KDS or tablet must show. */
+  listActive(): Order[];
 }
 
 export interface FloorRepo {

@@ -44,7 +44,8 @@ export function createApp(s: Services, routes: readonly Route[], log: Logger, ex
     app[route.method](route.path, async (req: Request, res: Response, next: NextFunction) => {
       try {
         const principal = resolvePrincipal(s, req);
-        s.admission.admit(principal, req.socket.remoteAddress ?? 'unknown', route.kind === 'mutation');
+        const address = req.socket.remoteAddress ?? 'unknown';
+        s.admission.admit(principal, address, route.kind === 'mutation');
         const params = route.params ? route.params.parse(req.params) : {};
         if (route.kind === 'read') {
           const query = route.query ? route.query.parse(req.query) : {};
@@ -58,7 +59,7 @@ export function createApp(s: Services, routes: readonly Route[], log: Logger, ex
         const key = readIdempotencyKey(req.headers[IDEMPOTENCY_HEADER], route.idempotencyOptional ?? false);
         const raw: unknown = req.body ?? {};
         const body = route.body ? route.body.parse(raw) : {};
-        const answer = await runMutation(s, route, { principal, params, body, key, hash: requestHash(req.method, req.path, raw) });
+        const answer = await runMutation(s, route, { principal, params, body, key, address, hash: requestHash(req.method, req.path, raw) });
         if (answer.replayed) res.set('Idempotent-Replayed', 'true');
         send(res, answer);
       } catch (err) {

@@ -65,7 +65,7 @@ function serialise(reply: Reply): Omit<Answer, 'replayed'> {
 export function runMutation(
   s: Services,
   route: MutationRoute,
-  req: { principal: Principal; params: unknown; body: unknown; key: string | undefined; hash: string },
+  req: { principal: Principal; params: unknown; body: unknown; key: string | undefined; hash: string; address: string },
 ): Promise<Answer> {
   return s.writer.submit((tx): Answer => {
     const owner = keyScope(req.principal);
@@ -80,7 +80,7 @@ export function runMutation(
     }
     let answer: Omit<Answer, 'replayed'>;
     try {
-      answer = serialise(tx.savepoint(() => route.handle({ principal: req.principal, params: req.params, body: req.body, cmd: command(s, tx, req.principal) }, s)));
+      answer = serialise(tx.savepoint(() => route.handle({ principal: req.principal, params: req.params, body: req.body, address: req.address, cmd: command(s, tx, req.principal) }, s)));
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
       const e = toErrorReply(err);

@@ -37,7 +37,7 @@ export interface ReadRoute<P = unknown, Q = unknown> extends Base<P, Q, never> {
 /** A mutation: runs inside the single writer's transaction, with its Idempotency-Key record. */
 export interface MutationRoute<P = unknown, B = unknown> extends Base<P, unknown, B> {
   kind: 'mutation';
-  handle(req: { principal: Principal; params: P; body: B; cmd: CommandContext }, s: Services): Reply;
+  handle(req: { principal: Principal; params: P; body: B; cmd: CommandContext; address: string }, s: Services): Reply;
 }
 
 export type Route = ReadRoute<any, any> | MutationRoute<any, any>;

@@ -34,6 +34,7 @@ import {
 } from '../protocol/index.ts';
 import type { Services } from '../services.ts';
 import { HttpError } from './errors.ts';
+import type { FailureLimiter } from './pairing-codes.ts';
 import { mutation, ok, read, type Route } from './route.ts';
 
 const orderParams = z.strictObject({ orderId: idSchema });
@@ -86,7 +87,7 @@ export const routes: Route[] = [
         epoch: s.identity.epoch,
         seq: s.events.head(),
         menuVersion: s.catalog.current().index.menu.version,
-        orders: s.orders.list({ status: 'open', limit: 500 }, staffView(req.principal)),
+        orders: s.orders.active(),
       });
     },
   }),
@@ -101,10 +102,10 @@ export const routes: Route[] = [
     body: pairDeviceSchema,
     idempotencyOptional: true,
     responses: { 201: pairResponseSchema, 403: errorBodySchema },
-    handle: (req, s) => {
-      const r = s.auth.pair(req.body as z.infer<typeof pairDeviceSchema>, { now: req.cmd.now, newId: s.newId, events: req.cmd.events });
-      return ok(r, 201);
-    },
+    handle: (req, s) =>
+      limited(s.pairFailures, `pair:${req.address}`, req.cmd.now, 'pairing_code_invalid', () =>
+        ok(s.auth.pair(req.body as z.infer<typeof pairDeviceSchema>, { now: req.cmd.now, newId: s.newId, events: req.cmd.events }), 201),
+      ),
   }),
   mutation({
     method: 'post',
@@ -127,7 +128,13 @@ export const routes: Route[] = [
     body: signInSchema,
     idempotencyOptional: true,
     responses: { 201: sessionResponseSchema, 401: errorBodySchema },
-    handle: (req, s) => ok(s.auth.signIn((req.body as z.infer<typeof signInSchema>).pin, req.principal, req.cmd.now), 201),
+    handle: (req, s) => {
+      // PINs are short: a device that keeps guessing is locked out for a while
+      const device = req.principal.kind === 'device' || req.principal.kind === 'staff' ? req.principal.deviceId : req.address;
+      return limited(s.pinFailures, `pin:${device}`, req.cmd.now, 'pin_invalid', () =>
+        ok(s.auth.signIn((req.body as z.infer<typeof signInSchema>).pin, req.principal, req.cmd.now), 201),
+      );
+    },
   }),
 
   // ---- menu and floor ----
@@ -341,7 +348,16 @@ export const routes: Route[] = [
   }),
 ];
 
-/** The snapshot lists orders for any paired device, kiosks included; the rules' list is staff-only. */
-function staffView(p: Principal): Principal {
-  return p.kind === 'device' ? { kind: 'staff', deviceId: p.deviceId, staffId: 'device', role: 'kitchen' } : p;
+/** Runs an attempt guarded by a failure limiter: locked keys get 429; a refusal with `code` counts. */
+function limited<T>(limiter: FailureLimiter, key: string, now: number, code: string, attempt: () => T): T {
+  const wait = limiter.lockedFor(key, now);
+  if (wait > 0) throw new HttpError('too_many_requests', `too many wrong attempts; try again in ${wait} s`, { retryAfterS: wait }, { 'Retry-After': String(wait) });
+  try {
+    const result = attempt();
+    limiter.succeed(key);
+    return result;
+  } catch (err) {
+    if (err instanceof DomainError && err.code === code) limiter.fail(key, now);
+    throw err;
+  }
 }

@@ -64,6 +64,11 @@ export class SqliteOrderRepo implements OrderRepo {
         `INSERT INTO order_counters (business_date, last_number) VALUES (?, 1)
          ON CONFLICT (business_date) DO UPDATE SET last_number = last_number + 1 RETURNING last_number`,
       ).pluck(),
+      listActive: db.prepare(`SELECT ${ORDER_COLUMNS} FROM orders o
+         WHERE status NOT IN ('closed', 'voided')
+            OR (status = 'closed' AND EXISTS (SELECT 1 FROM order_lines l
+                  WHERE l.order_id = o.id AND l.status IN ('fired', 'preparing', 'ready')))
+         ORDER BY created_at, rowid`),
       listAll: db.prepare(`SELECT ${ORDER_COLUMNS} FROM orders
          WHERE (@status IS NULL OR status = @status OR (@status = 'open' AND status NOT IN ('closed', 'voided')))
            AND (@tableId IS NULL OR table_id = @tableId)
@@ -104,6 +109,10 @@ export class SqliteOrderRepo implements OrderRepo {
   list(filter: { status?: OrderStatus | 'open'; tableId?: string; limit: number }): Order[] {
     const rows = this.s.listAll.all({ status: filter.status ?? null, tableId: filter.tableId ?? null, limit: filter.limit }) as OrderRow[];
     return rows.map((r) => this.hydrate(r));
+  }
+
+  listActive(): Order[] {
+    return (this.s.listActive.all() as OrderRow[]).map((r) => this.hydrate(r));
   }
 
   private writeLine(orderId: string, line: OrderLine, position: number): void {

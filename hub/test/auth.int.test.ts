@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PAIRING_CODE, removeDir, sampleOrder, signIn, startHub, type HubProcess } from './harness.ts';
+
+let hub: HubProcess;
+
+beforeAll(async () => {
+  hub = await startHub();
+});
+afterAll(async () => {
+  await hub.stop();
+  removeDir(hub.dataDir);
+});
+
+describe('pairing and PIN sign-in', () => {
+  it('pairs with the hub code only, and the device token then signs staff in', async () => {
+    const wrong = await hub.request('POST', '/api/v1/devices/pair', { body: { code: '000000', name: 'Tablet', kind: 'pos' } });
+    expect(wrong.status).toBe(403);
+    expect(wrong.body.error.code).toBe('pairing_code_invalid');
+    const paired = await hub.request('POST', '/api/v1/devices/pair', { body: { code: PAIRING_CODE, name: '收银台 Till', kind: 'pos' } });
+    expect(paired.status).toBe(201);
+    expect(paired.body.deviceToken).toMatch(/^dev_/);
+    const session = await hub.request('POST', '/api/v1/staff/sessions', { token: paired.body.deviceToken, body: { pin: '2222' } });
+    expect(session.status).toBe(201);
+    expect(session.body.staff).toMatchObject({ id: 's-cashier', role: 'cashier' });
+    expect(session.body.token).toMatch(/^stf_/);
+  });
+
+  it('refuses a PIN without a paired device', async () => {
+    const r = await hub.request('POST', '/api/v1/staff/sessions', { body: { pin: '1111' } });
+    expect(r.status).toBe(401);
+  });
+
+  it('locks a device out after five wrong PINs (429 + Retry-After), without affecting other devices', async () => {
+    const { device } = await signIn(hub);
+    for (let i = 0; i < 5; i++) {
+      const r = await hub.request('POST', '/api/v1/staff/sessions', { token: device, body: { pin: `000${i}` } });
+      expect(r.status).toBe(401);
+      expect(r.body.error.code).toBe('pin_invalid');
+    }
+    const locked = await hub.request('POST', '/api/v1/staff/sessions', { token: device, body: { pin: '1111' } });
+    expect(locked.status).toBe(429);
+    expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
+    const other = await signIn(hub, '1111');
+    expect(other.staff).toMatch(/^stf_/);
+  });
+});
+
+describe('snapshot', () => {
+  it('holds open orders and paid orders whose food is still in the kitchen, as of the log head', async () => {
+    const { staff, device } = await signIn(hub, '2222');
+    const open = await hub.request('POST', '/api/v1/orders', { token: staff, body: sampleOrder({ tableId: 't-a9' }) });
+    const paid = await hub.request('POST', '/api/v1/orders', { token: staff, body: sampleOrder({ tableId: 't-a10' }) });
+    const pay = await hub.request('POST', `/api/v1/orders/${paid.body.order.id}/payments`, {
+      token: staff,
+      body: { tender: 'cash', amountMinor: paid.body.order.totalMinor, tenderedMinor: 10000 },
+    });
+    expect(pay.status).toBe(201);
+    expect(pay.body.order.status).toBe('closed');
+    expect(pay.body.payment.changeMinor).toBe(10000 - paid.body.order.totalMinor);
+
+    const snap = await hub.request('GET', '/api/v1/snapshot', { token: device });
+    expect(snap.status).toBe(200);
+    const ids = snap.body.orders.map((o: { id: string }) => o.id);
+    expect(ids).toContain(open.body.order.id);
+    expect(ids).toContain(paid.body.order.id);
+    expect(snap.body.seq).toBe((await hub.request('GET', '/api/v1/health')).body.seq);
+  });
+});
