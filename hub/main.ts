@@ -65,16 +65,25 @@ async function main(): Promise<void> {
     ].join('\n') + '\n',
   );
 
+  // whoever started us may have gone away (a closed pipe): logging must never stop a shutdown
+  process.stdout.on('error', () => undefined);
+  process.stderr.on('error', () => undefined);
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    await advertiser?.stop();
-    await hub.stop();
-    logger.info('stopped cleanly');
+    let code = 0;
+    try {
+      await advertiser?.stop();
+      await hub.stop();
+      logger.info('stopped cleanly');
+    } catch (err) {
+      code = 1;
+      logger.error({ err }, 'shutdown failed');
+    }
     logger.flush?.();
-    process.exit(0);
+    process.exit(code);
   };
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -79,6 +79,7 @@ export class OrderService {
       updatedAt: ctx.now,
       closedAt: null,
       quotedReadyAt: null,
+      rush: input.rush ?? false,
       deviceId: deviceIdOf(ctx.principal),
       staffId: staffIdOf(ctx.principal),
     };
@@ -137,6 +138,30 @@ export class OrderService {
         { order: rules.summarize(change.order), lineIds: change.lines.map((l) => l.id), status: input.status, at: ctx.now },
         orderTopics(change.order, change.lines),
       ),
+    );
+  }
+
+  recall(orderId: string, lineIds: string[] | undefined, ctx: CommandContext): Order {
+    requireStaff(ctx.principal, staffRoles.kitchenProgress, 'recalling lines');
+    const before = this.load(orderId, ctx.principal);
+    const change = rules.recallLines(before, lineIds, ctx.now);
+    return this.commit(before, change, ctx, () =>
+      ctx.events.emit(
+        'order.lines_recalled',
+        { order: rules.summarize(change.order), lineIds: change.lines.map((l) => l.id), at: ctx.now },
+        orderTopics(change.order, change.lines),
+      ),
+    );
+  }
+
+  /** Rush / VIP flag: floor staff or the kitchen may set it; screens sort rushed tickets first. */
+  setRush(orderId: string, rush: boolean, ctx: CommandContext): Order {
+    requireStaff(ctx.principal, staffRoles.readOrders, 'flagging a rush');
+    const before = this.load(orderId, ctx.principal);
+    if (before.status === 'voided') throw new DomainError('order_closed', `order #${before.number} is voided`);
+    const change: Change = { order: rules.settle({ ...before, rush }, ctx.now), lines: [] };
+    return this.commit(before, change, ctx, () =>
+      ctx.events.emit('order.rush_changed', { order: rules.summarize(change.order) }, orderTopics(change.order, change.order.lines)),
     );
   }
 

@@ -66,6 +66,7 @@ export const summarize = (o: Order): OrderSummary => ({
   paidMinor: o.paidMinor,
   dueMinor: o.dueMinor,
   revision: o.revision,
+  rush: o.rush,
 });
 
 export function requireOpen(order: Order, action: string): void {
@@ -139,6 +140,28 @@ export function advanceLines(order: Order, status: KitchenStatus, lineIds: strin
     }),
   );
   return { order: settle(replaceLines(order, moved), now), lines: moved };
+}
+
+/** Puts bumped (ready) lines back on the kitchen screens: a cook bumped the wrong ticket. */
+export function recallLines(order: Order, lineIds: string[] | undefined, now: number): Change {
+  if (order.status === 'voided') throw new DomainError('order_closed', `order #${order.number} is voided`);
+  const ready = (l: OrderLine) => l.status === 'ready';
+  const targets = lineIds
+    ? lineIds.map((id) => {
+        const line = order.lines.find((l) => l.id === id);
+        if (!line) throw new DomainError('not_found', `order #${order.number} has no line ${id}`, { lineId: id });
+        if (!ready(line)) {
+          throw new DomainError('invalid_transition', `line ${line.nameEn} is ${line.status}; only ready lines can be recalled`, {
+            lineId: id,
+            from: line.status,
+          });
+        }
+        return line;
+      })
+    : order.lines.filter(ready);
+  if (targets.length === 0) throw new DomainError('invalid_transition', `order #${order.number} has no ready lines to recall`);
+  const recalled = targets.map((l): OrderLine => ({ ...l, status: 'preparing', readyAt: null }));
+  return { order: settle(replaceLines(order, recalled), now), lines: recalled };
 }
 
 export const wasFired = (l: OrderLine): boolean => l.firedAt !== null;

@@ -53,11 +53,13 @@ export function createApp(s: Services, routes: readonly Route[], log: Logger, ex
           send(res, { status: reply.status, json: reply.json ?? JSON.stringify(reply.body ?? null), headers: reply.headers });
           return;
         }
-        if (req.headers['content-length'] && req.headers['content-length'] !== '0' && !req.is('application/json')) {
+        // req.is() is null without a body, false for a body of another type (chunked bodies included)
+        if (req.headers['content-length'] !== '0' && req.is('application/json') === false) {
           throw new HttpError('unsupported_media_type', 'send the body as application/json');
         }
         const key = readIdempotencyKey(req.headers[IDEMPOTENCY_HEADER], route.idempotencyOptional ?? false);
-        const raw: unknown = req.body ?? {};
+        // no body at all means "no fields"; an explicit JSON null is a body, and the schema refuses it
+        const raw: unknown = req.body === undefined ? {} : req.body;
         const body = route.body ? route.body.parse(raw) : {};
         const answer = await runMutation(s, route, { principal, params, body, key, address, hash: requestHash(req.method, req.path, raw) });
         if (answer.replayed) res.set('Idempotent-Replayed', 'true');

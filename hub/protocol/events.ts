@@ -17,6 +17,8 @@ export const eventPayloadSchemas = {
     status: kitchenStatusSchema,
     at: epochMsSchema,
   }),
+  'order.lines_recalled': z.object({ order: orderSummarySchema, lineIds: z.array(idSchema), at: epochMsSchema }),
+  'order.rush_changed': z.object({ order: orderSummarySchema }),
   'order.line_voided': z.object({ order: orderSummarySchema, line: orderLineSchema, wasFired: z.boolean() }),
   'order.voided': z.object({ order: orderSummarySchema, reason: z.string() }),
   'order.discounted': z.object({ order: orderSummarySchema, reason: z.string() }),

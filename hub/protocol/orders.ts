@@ -80,6 +80,8 @@ export const orderSchema = z.object({
   closedAt: epochMsSchema.nullable(),
   /** When the kitchen was past its pacing threshold: the ready time quoted to a kiosk/QR customer. */
   quotedReadyAt: epochMsSchema.nullable(),
+  /** Rush / VIP: kitchen screens sort it first. */
+  rush: z.boolean(),
   deviceId: idSchema.nullable(),
   staffId: idSchema.nullable(),
 });
@@ -97,6 +99,7 @@ export const orderSummarySchema = orderSchema.pick({
   paidMinor: true,
   dueMinor: true,
   revision: true,
+  rush: true,
 });
 export type OrderSummary = z.infer<typeof orderSummarySchema>;
 
@@ -120,6 +123,7 @@ export const placeOrderSchema = z.strictObject({
   tableId: idSchema.optional(),
   guestCount: z.number().int().min(1).max(99).optional(),
   note: shortText(200).optional(),
+  rush: z.boolean().optional(),
   /** Send non-held lines to the kitchen at once (default true). */
   fire: z.boolean().optional(),
   lines: z.array(lineInputSchema).max(100),
@@ -144,6 +148,14 @@ export const setLineStatusSchema = z.strictObject({
   lineIds: z.array(idSchema).min(1).max(100).optional(),
 });
 export type SetLineStatus = z.infer<typeof setLineStatusSchema>;
+
+export const recallSchema = z.strictObject({
+  /** Default: every ready line of the order. */
+  lineIds: z.array(idSchema).min(1).max(100).optional(),
+});
+export type Recall = z.infer<typeof recallSchema>;
+
+export const rushSchema = z.strictObject({ rush: z.boolean() });
 
 export const voidSchema = z.strictObject({ reason: shortText(140).min(1) });
 export type VoidInput = z.infer<typeof voidSchema>;

@@ -14,7 +14,7 @@ interface PaymentRow extends Payment {
 const ORDER_COLUMNS = `id, number, business_date AS businessDate, channel, table_id AS tableId, guest_count AS guestCount,
   note, status, subtotal_minor AS subtotalMinor, discount_minor AS discountMinor, discount_reason AS discountReason,
   total_minor AS totalMinor, paid_minor AS paidMinor, due_minor AS dueMinor, revision, created_at AS createdAt,
-  updated_at AS updatedAt, closed_at AS closedAt, quoted_ready_at AS quotedReadyAt, device_id AS deviceId, staff_id AS staffId`;
+  updated_at AS updatedAt, closed_at AS closedAt, quoted_ready_at AS quotedReadyAt, rush, device_id AS deviceId, staff_id AS staffId`;
 const LINE_COLUMNS = `id, order_id AS orderId, item_id AS itemId, name_zh AS nameZh, name_en AS nameEn, station_id AS stationId,
   qty, unit_price_minor AS unitPriceMinor, line_total_minor AS lineTotalMinor, options, note, course, status,
   void_reason AS voidReason, added_at AS addedAt, fired_at AS firedAt, ready_at AS readyAt, served_at AS servedAt,
@@ -37,15 +37,16 @@ export class SqliteOrderRepo implements OrderRepo {
       insertOrder: db.prepare(
         `INSERT INTO orders (id, number, business_date, channel, table_id, guest_count, note, status, subtotal_minor,
            discount_minor, discount_reason, total_minor, paid_minor, due_minor, revision, created_at, updated_at, closed_at,
-           quoted_ready_at, device_id, staff_id)
+           quoted_ready_at, rush, device_id, staff_id)
          VALUES (@id, @number, @businessDate, @channel, @tableId, @guestCount, @note, @status, @subtotalMinor,
            @discountMinor, @discountReason, @totalMinor, @paidMinor, @dueMinor, @revision, @createdAt, @updatedAt, @closedAt,
-           @quotedReadyAt, @deviceId, @staffId)`,
+           @quotedReadyAt, @rush, @deviceId, @staffId)`,
       ),
       updateOrder: db.prepare(
         `UPDATE orders SET status = @status, subtotal_minor = @subtotalMinor, discount_minor = @discountMinor,
            discount_reason = @discountReason, total_minor = @totalMinor, paid_minor = @paidMinor, due_minor = @dueMinor,
-           revision = @revision, updated_at = @updatedAt, closed_at = @closedAt, guest_count = @guestCount, note = @note
+           revision = @revision, updated_at = @updatedAt, closed_at = @closedAt, guest_count = @guestCount, note = @note,
+           rush = @rush
          WHERE id = @id`,
       ),
       upsertLine: db.prepare(
@@ -92,12 +93,12 @@ export class SqliteOrderRepo implements OrderRepo {
   }
 
   insert(order: Order): void {
-    this.s.insertOrder.run(order);
+    this.s.insertOrder.run({ ...order, rush: Number(order.rush) });
     order.lines.forEach((line, position) => this.writeLine(order.id, line, position));
   }
 
   save(order: Order, lines: readonly OrderLine[], payment?: Payment): void {
-    this.s.updateOrder.run(order);
+    this.s.updateOrder.run({ ...order, rush: Number(order.rush) });
     for (const line of lines) this.writeLine(order.id, line, order.lines.findIndex((l) => l.id === line.id));
     if (payment) this.s.insertPayment.run({ ...payment, orderId: order.id });
   }
@@ -125,6 +126,6 @@ export class SqliteOrderRepo implements OrderRepo {
       options: JSON.parse(options) as OrderLine['options'],
     }));
     const payments = (this.s.payments.all(row.id) as PaymentRow[]).map(({ orderId: _, ...p }) => p);
-    return { ...row, lines, payments };
+    return { ...row, rush: Boolean(row.rush), lines, payments };
   }
 }

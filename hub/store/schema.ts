@@ -180,6 +180,8 @@ export const orders = sqliteTable(
     closedAt: integer('closed_at'),
     /** Kitchen-aware pacing: when the kitchen was busy, the ready time quoted to a kiosk/QR customer. */
     quotedReadyAt: integer('quoted_ready_at'),
+    /** Rush / VIP: kitchen screens sort it first. */
+    rush: integer('rush', { mode: 'boolean' }).notNull().default(false),
     deviceId: text('device_id'),
     staffId: text('staff_id'),
   },

@@ -1,0 +1,1 @@
+ALTER TABLE `orders` ADD `rush` integer DEFAULT false NOT NULL;

@@ -1,0 +1,479 @@
+/**
+ * Role boundaries of the HTTP API, against the real hub process: who may read and change what. Every
+ * refused request must also leave the store exactly as it was (no event, no order, line, payment or menu
+ * change); a refused mutation may store at most its own answer under its Idempotency-Key (by design: the
+ * key records the answer, so a retry gets the same one).
+ */
+import Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ErrorCode } from '../protocol/errors.ts';
+import type { Order } from '../protocol/orders.ts';
+import { PINS, removeDir, sampleOrder, signIn, startHub, type HubProcess } from './harness.ts';
+
+/** Everything a response of this API may carry that these tests look at. */
+interface Body {
+  order?: Order;
+  orders?: Order[];
+  table?: { id: string };
+  tables?: { id: string; qrToken: string }[];
+  item?: { id: string };
+  error?: { code: string; message: string };
+}
+
+type Actor =
+  | 'anonymous'
+  | 'posDevice'
+  | 'kioskDevice'
+  | 'tableA5'
+  | 'waiter'
+  | 'cashier'
+  | 'kitchen'
+  | 'manager'
+  // refused credentials
+  | 'garbage'
+  | 'forgedStaff'
+  | 'forgedDevice'
+  | 'forgedTable'
+  | 'expiredStaff'
+  | 'basicScheme';
+
+type Method = 'GET' | 'POST' | 'PATCH';
+
+interface Target {
+  path: string;
+  body?: unknown;
+}
+
+/** Builds a fresh fixture for one row, so rows never depend on each other's writes. */
+interface Fixtures {
+  held(): Promise<Order>;
+  fired(): Promise<Order>;
+  closed(): Promise<Order>;
+  ownQr(): Promise<Order>;
+  otherTable(): Promise<Order>;
+  kiosk(): Promise<Order>;
+}
+
+interface Case {
+  rule: string;
+  actor: Actor;
+  method: Method;
+  target: (f: Fixtures) => Target | Promise<Target>;
+  status: number;
+  code?: ErrorCode;
+  check?: (body: Body) => void;
+}
+
+let hub: HubProcess;
+let db: Database.Database;
+const auth = {} as Record<Actor, Record<string, string>>;
+let fixtures: Fixtures;
+
+function request(actor: Actor, method: Method, t: Target, key = randomUUID()) {
+  return hub.request<Body>(method, t.path, {
+    headers: auth[actor],
+    ...(t.body === undefined ? {} : { body: t.body }),
+    ...(method === 'GET' ? {} : { key }),
+  });
+}
+
+async function place(actor: Actor, body: unknown): Promise<Order> {
+  const r = await request(actor, 'POST', { path: '/api/v1/orders', body });
+  if (r.status !== 201 || !r.body.order) throw new Error(`fixture order refused: ${r.status} ${JSON.stringify(r.body)}`);
+  return r.body.order;
+}
+
+const orderPath = (o: Order, suffix = '') => `/api/v1/orders/${o.id}${suffix}`;
+const firstLine = (o: Order) => {
+  const line = o.lines[0];
+  if (!line) throw new Error(`order ${o.id} has no lines`);
+  return line;
+};
+const cash = (o: Order) => ({ tender: 'cash', amountMinor: o.dueMinor });
+const oneMore = { lines: [{ itemId: 'steamed-rice', qty: 1 }] };
+
+/** All rows a refusal must leave untouched, plus the head of the log. */
+function storeState() {
+  return {
+    seq: db.prepare('SELECT MAX(seq) FROM events').pluck().get(),
+    orders: db.prepare('SELECT * FROM orders ORDER BY id').all(),
+    lines: db.prepare('SELECT * FROM order_lines ORDER BY id').all(),
+    payments: db.prepare('SELECT * FROM payments ORDER BY id').all(),
+    items: db.prepare('SELECT * FROM items ORDER BY id').all(),
+    sessions: db.prepare('SELECT COUNT(*) FROM staff_sessions').pluck().get(),
+  };
+}
+const idempotencyCount = () => db.prepare('SELECT COUNT(*) FROM idempotency_keys').pluck().get() as number;
+const storedAnswer = (key: string) =>
+  db.prepare('SELECT status, body FROM idempotency_keys WHERE key = ?').get(key) as { status: number; body: string } | undefined;
+
+beforeAll(async () => {
+  hub = await startHub();
+  db = hub.openDb();
+  const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+  const [waiter, cashier, kitchen, manager, expired, pos, kiosk] = await Promise.all([
+    signIn(hub, PINS.waiter),
+    signIn(hub, PINS.cashier),
+    signIn(hub, PINS.kitchen),
+    signIn(hub, PINS.manager),
+    signIn(hub, PINS.waiter2),
+    signIn(hub, undefined, 'pos'),
+    signIn(hub, undefined, 'kiosk'),
+  ]);
+  const qr = await hub.request<Body>('GET', '/api/v1/tables/qr-codes', { token: manager.staff });
+  const a5 = qr.body.tables?.find((t) => t.id === 't-a5')?.qrToken;
+  if (!a5) throw new Error(`no QR token for t-a5: ${JSON.stringify(qr.body)}`);
+
+  // A real session made stale: the hub has no injectable clock, so move its expiry into the past.
+  const rw = new Database(join(hub.dataDir, 'brigade.db'));
+  try {
+    rw.prepare("UPDATE staff_sessions SET expires_at = 1 WHERE staff_id = 's-waiter2'").run();
+  } finally {
+    rw.close();
+  }
+
+  Object.assign(auth, {
+    anonymous: {},
+    posDevice: bearer(pos.device),
+    kioskDevice: bearer(kiosk.device),
+    tableA5: bearer(a5),
+    waiter: bearer(waiter.staff),
+    cashier: bearer(cashier.staff),
+    kitchen: bearer(kitchen.staff),
+    manager: bearer(manager.staff),
+    garbage: bearer('garbage'),
+    forgedStaff: bearer(`stf_${'x'.repeat(32)}`),
+    forgedDevice: bearer(`dev_${'x'.repeat(32)}`),
+    forgedTable: bearer(`tbl_${'x'.repeat(20)}`),
+    expiredStaff: bearer(expired.staff),
+    basicScheme: { authorization: `Basic ${Buffer.from(`waiter:${PINS.waiter}`).toString('base64')}` },
+  } satisfies Record<Actor, Record<string, string>>);
+
+  fixtures = {
+    held: () => place('waiter', sampleOrder({ tableId: 't-a2', fire: false })),
+    fired: () => place('waiter', sampleOrder({ tableId: 't-a3' })),
+    closed: async () => {
+      const o = await fixtures.fired();
+      const paid = await request('waiter', 'POST', { path: orderPath(o, '/payments'), body: cash(o) });
+      if (paid.status !== 201 || paid.body.order?.status !== 'closed') throw new Error(`fixture payment refused: ${JSON.stringify(paid.body)}`);
+      return paid.body.order;
+    },
+    ownQr: () => place('tableA5', sampleOrder({ channel: 'qr', tableId: 't-a5' })),
+    otherTable: () => place('waiter', sampleOrder({ tableId: 't-a6' })),
+    kiosk: () => place('kioskDevice', sampleOrder({ channel: 'kiosk', tableId: undefined })),
+  };
+  // so that "lists only its own table" has another table's order to leave out
+  await fixtures.otherTable();
+});
+
+afterAll(async () => {
+  db?.close();
+  if (hub) {
+    await hub.stop();
+    removeDir(hub.dataDir);
+  }
+});
+
+// ---- refusals ----
+
+/** `[rule, case]` rows: `%s` prints the whole rule as the test name (`$rule` would truncate it). */
+const named = (cases: Case[]) => cases.map((c) => [c.rule, c] as const);
+
+const placing = (body: unknown = sampleOrder()) => (): Target => ({ path: '/api/v1/orders', body });
+
+const anonymousTargets: [Method, string, Case['target']][] = [
+  ['GET', '/api/v1/floor', () => ({ path: '/api/v1/floor' })],
+  ['GET', '/api/v1/orders', () => ({ path: '/api/v1/orders' })],
+  ['GET', '/api/v1/orders/:orderId', async (f) => ({ path: orderPath(await f.fired()) })],
+  ['GET', '/api/v1/snapshot', () => ({ path: '/api/v1/snapshot' })],
+  ['GET', '/api/v1/tables/qr-codes', () => ({ path: '/api/v1/tables/qr-codes' })],
+  ['GET', '/api/v1/qr/table', () => ({ path: '/api/v1/qr/table' })],
+  ['POST', '/api/v1/orders', placing()],
+  ['POST', '/api/v1/orders/:orderId/lines', async (f) => ({ path: orderPath(await f.fired(), '/lines'), body: oneMore })],
+  ['POST', '/api/v1/orders/:orderId/fire', async (f) => ({ path: orderPath(await f.held(), '/fire'), body: {} })],
+  ['POST', '/api/v1/orders/:orderId/payments', async (f) => ({ path: orderPath(await f.fired(), '/payments'), body: { tender: 'cash', amountMinor: 100 } })],
+  ['PATCH', '/api/v1/menu/items/:itemId', () => ({ path: '/api/v1/menu/items/mapo-tofu', body: { priceMinor: 1 } })],
+  ['POST', '/api/v1/devices/pairing-codes', () => ({ path: '/api/v1/devices/pairing-codes' })],
+  ['POST', '/api/v1/staff/sessions', () => ({ path: '/api/v1/staff/sessions', body: { pin: PINS.manager } })],
+];
+const anonymousRows: Case[] = anonymousTargets.map(([method, route, target]) => ({
+  rule: `without a token, ${method} ${route} is refused with 401 unauthenticated`,
+  actor: 'anonymous',
+  method,
+  target,
+  status: 401,
+  code: 'unauthenticated',
+}));
+
+const badCredentials: [Actor, string][] = [
+  ['garbage', 'a garbage bearer token'],
+  ['forgedStaff', 'a forged staff token (stf_…)'],
+  ['forgedDevice', 'a forged device token (dev_…)'],
+  ['forgedTable', 'a forged table QR token (tbl_…)'],
+  ['expiredStaff', 'an expired staff session'],
+  ['basicScheme', 'an Authorization header that is not Bearer'],
+];
+const badCredentialTargets: [Method, string, Case['target']][] = [
+  ['GET', '/api/v1/menu (public, but a bad token is never downgraded to anonymous)', () => ({ path: '/api/v1/menu' })],
+  ['GET', '/api/v1/floor', () => ({ path: '/api/v1/floor' })],
+  ['POST', '/api/v1/orders', placing()],
+  ['POST', '/api/v1/orders/:orderId/payments', async (f) => ({ path: orderPath(await f.fired(), '/payments'), body: { tender: 'cash', amountMinor: 100 } })],
+];
+const badCredentialRows: Case[] = badCredentials.flatMap(([actor, label]) =>
+  badCredentialTargets.map(([method, route, target]) => ({
+    rule: `${label} is refused with 401 on ${method} ${route}`,
+    actor,
+    method,
+    target,
+    status: 401,
+    code: 'unauthenticated' as const,
+  })),
+);
+
+const deviceRows: Case[] = [
+  { rule: 'a paired pos device without a staff sign-in cannot read the floor (403)', actor: 'posDevice', method: 'GET', target: () => ({ path: '/api/v1/floor' }), status: 403, code: 'forbidden' },
+  { rule: 'a paired pos device without a staff sign-in cannot list orders (403)', actor: 'posDevice', method: 'GET', target: () => ({ path: '/api/v1/orders' }), status: 403, code: 'forbidden' },
+  { rule: 'a paired pos device without a staff sign-in cannot read an order it did not place (404)', actor: 'posDevice', method: 'GET', target: async (f) => ({ path: orderPath(await f.fired()) }), status: 404, code: 'not_found' },
+  { rule: 'a paired pos device without a staff sign-in cannot place a pos order (403)', actor: 'posDevice', method: 'POST', target: placing(), status: 403, code: 'forbidden' },
+  { rule: 'a paired pos device without a staff sign-in cannot fire (403)', actor: 'posDevice', method: 'POST', target: async (f) => ({ path: orderPath(await f.held(), '/fire'), body: {} }), status: 403, code: 'forbidden' },
+  { rule: 'a paired pos device without a staff sign-in cannot take a payment (403)', actor: 'posDevice', method: 'POST', target: async (f) => ({ path: orderPath(await f.fired(), '/payments'), body: { tender: 'cash', amountMinor: 100 } }), status: 403, code: 'forbidden' },
+  { rule: 'a paired pos device without a staff sign-in cannot move kitchen lines (403)', actor: 'posDevice', method: 'POST', target: async (f) => ({ path: orderPath(await f.fired(), '/status'), body: { status: 'preparing' } }), status: 403, code: 'forbidden' },
+  { rule: 'a paired pos device without a staff sign-in cannot edit the menu (403)', actor: 'posDevice', method: 'PATCH', target: () => ({ path: '/api/v1/menu/items/mapo-tofu', body: { priceMinor: 1 } }), status: 403, code: 'forbidden' },
+  { rule: 'a paired pos device without a staff sign-in cannot list table QR codes (403)', actor: 'posDevice', method: 'GET', target: () => ({ path: '/api/v1/tables/qr-codes' }), status: 403, code: 'forbidden' },
+  { rule: 'a kiosk device cannot place a pos order (403)', actor: 'kioskDevice', method: 'POST', target: placing(sampleOrder({ channel: 'pos' })), status: 403, code: 'forbidden' },
+  { rule: 'a kiosk device cannot place a qr order (403)', actor: 'kioskDevice', method: 'POST', target: placing(sampleOrder({ channel: 'qr', tableId: 't-a5' })), status: 403, code: 'forbidden' },
+  { rule: 'a kiosk device cannot read an order another device placed (404)', actor: 'kioskDevice', method: 'GET', target: async (f) => ({ path: orderPath(await f.fired()) }), status: 404, code: 'not_found' },
+  { rule: 'a kiosk device cannot add lines, even to its own order (403)', actor: 'kioskDevice', method: 'POST', target: async (f) => ({ path: orderPath(await f.kiosk(), '/lines'), body: oneMore }), status: 403, code: 'forbidden' },
+  { rule: 'a kiosk device cannot take a payment, even for its own order (403)', actor: 'kioskDevice', method: 'POST', target: async (f) => ({ path: orderPath(await f.kiosk(), '/payments'), body: { tender: 'cash', amountMinor: 100 } }), status: 403, code: 'forbidden' },
+];
+
+const tableRows: Case[] = [
+  { rule: 'a t-a5 QR token cannot order for table t-a6 (403)', actor: 'tableA5', method: 'POST', target: placing(sampleOrder({ channel: 'qr', tableId: 't-a6' })), status: 403, code: 'forbidden' },
+  { rule: 'a t-a5 QR token cannot place a pos order (403)', actor: 'tableA5', method: 'POST', target: placing(sampleOrder({ channel: 'pos', tableId: 't-a5' })), status: 403, code: 'forbidden' },
+  { rule: "a t-a5 QR token cannot read t-a6's order, nor learn that it exists (404)", actor: 'tableA5', method: 'GET', target: async (f) => ({ path: orderPath(await f.otherTable()) }), status: 404, code: 'not_found' },
+  { rule: "a t-a5 QR token cannot add lines to t-a6's order (404)", actor: 'tableA5', method: 'POST', target: async (f) => ({ path: orderPath(await f.otherTable(), '/lines'), body: oneMore }), status: 404, code: 'not_found' },
+  { rule: "a t-a5 QR token cannot list t-a6's orders (403)", actor: 'tableA5', method: 'GET', target: () => ({ path: '/api/v1/orders?tableId=t-a6' }), status: 403, code: 'forbidden' },
+  { rule: 'a QR token cannot read the floor (403)', actor: 'tableA5', method: 'GET', target: () => ({ path: '/api/v1/floor' }), status: 403, code: 'forbidden' },
+  { rule: 'a QR token cannot list the table QR codes (403)', actor: 'tableA5', method: 'GET', target: () => ({ path: '/api/v1/tables/qr-codes' }), status: 403, code: 'forbidden' },
+  { rule: 'a QR token cannot load the snapshot of open orders (403)', actor: 'tableA5', method: 'GET', target: () => ({ path: '/api/v1/snapshot' }), status: 403, code: 'forbidden' },
+  { rule: 'a QR token cannot pay, even for its own order (403)', actor: 'tableA5', method: 'POST', target: async (f) => ({ path: orderPath(await f.ownQr(), '/payments'), body: { tender: 'cash', amountMinor: 100 } }), status: 403, code: 'forbidden' },
+  { rule: 'a QR token cannot fire, even its own order (403)', actor: 'tableA5', method: 'POST', target: async (f) => ({ path: orderPath(await f.ownQr(), '/fire'), body: {} }), status: 403, code: 'forbidden' },
+  { rule: 'a QR token cannot void its own order (403)', actor: 'tableA5', method: 'POST', target: async (f) => ({ path: orderPath(await f.ownQr(), '/void'), body: { reason: 'changed my mind' } }), status: 403, code: 'forbidden' },
+  { rule: 'a QR token cannot void a line of its own order (403)', actor: 'tableA5', method: 'POST', target: async (f) => { const o = await f.ownQr(); return { path: orderPath(o, `/lines/${firstLine(o).id}/void`), body: { reason: 'changed my mind' } }; }, status: 403, code: 'forbidden' },
+  { rule: 'a QR token cannot discount its own order (403)', actor: 'tableA5', method: 'POST', target: async (f) => ({ path: orderPath(await f.ownQr(), '/discount'), body: { percent: 100, reason: 'free' } }), status: 403, code: 'forbidden' },
+  { rule: 'a QR token cannot move kitchen lines (403)', actor: 'tableA5', method: 'POST', target: async (f) => ({ path: orderPath(await f.ownQr(), '/status'), body: { status: 'ready' } }), status: 403, code: 'forbidden' },
+  { rule: 'a QR token cannot edit the menu (403)', actor: 'tableA5', method: 'PATCH', target: () => ({ path: '/api/v1/menu/items/mapo-tofu', body: { priceMinor: 1 } }), status: 403, code: 'forbidden' },
+];
+
+const waiterRows: Case[] = [
+  { rule: 'a waiter cannot void a line once it was fired (manager only, 403)', actor: 'waiter', method: 'POST', target: async (f) => { const o = await f.fired(); return { path: orderPath(o, `/lines/${firstLine(o).id}/void`), body: { reason: 'mistake' } }; }, status: 403, code: 'forbidden' },
+  { rule: 'a waiter cannot void a whole order once it was fired (manager only, 403)', actor: 'waiter', method: 'POST', target: async (f) => ({ path: orderPath(await f.fired(), '/void'), body: { reason: 'mistake' } }), status: 403, code: 'forbidden' },
+  { rule: 'a waiter cannot discount (manager only, 403)', actor: 'waiter', method: 'POST', target: async (f) => ({ path: orderPath(await f.fired(), '/discount'), body: { percent: 10, reason: 'regular' } }), status: 403, code: 'forbidden' },
+  { rule: 'a waiter cannot reopen a closed order (manager only, 403)', actor: 'waiter', method: 'POST', target: async (f) => ({ path: orderPath(await f.closed(), '/reopen'), body: { reason: 'wrong table' } }), status: 403, code: 'forbidden' },
+  { rule: 'a waiter cannot edit the menu (manager only, 403)', actor: 'waiter', method: 'PATCH', target: () => ({ path: '/api/v1/menu/items/mapo-tofu', body: { priceMinor: 1 } }), status: 403, code: 'forbidden' },
+  { rule: 'a waiter cannot list the table QR codes (manager only, 403)', actor: 'waiter', method: 'GET', target: () => ({ path: '/api/v1/tables/qr-codes' }), status: 403, code: 'forbidden' },
+  { rule: 'a waiter cannot issue pairing codes (manager only, 403)', actor: 'waiter', method: 'POST', target: () => ({ path: '/api/v1/devices/pairing-codes' }), status: 403, code: 'forbidden' },
+  { rule: 'a waiter cannot mark lines preparing (kitchen/manager only, 403)', actor: 'waiter', method: 'POST', target: async (f) => ({ path: orderPath(await f.fired(), '/status'), body: { status: 'preparing' } }), status: 403, code: 'forbidden' },
+  { rule: 'a cashier cannot discount (manager only, 403)', actor: 'cashier', method: 'POST', target: async (f) => ({ path: orderPath(await f.fired(), '/discount'), body: { amountMinor: 100, reason: 'regular' } }), status: 403, code: 'forbidden' },
+  { rule: 'a cashier cannot void a fired line (manager only, 403)', actor: 'cashier', method: 'POST', target: async (f) => { const o = await f.fired(); return { path: orderPath(o, `/lines/${firstLine(o).id}/void`), body: { reason: 'mistake' } }; }, status: 403, code: 'forbidden' },
+];
+
+const kitchenRows: Case[] = [
+  { rule: 'the kitchen cannot place orders (403)', actor: 'kitchen', method: 'POST', target: placing(), status: 403, code: 'forbidden' },
+  { rule: 'the kitchen cannot add lines (403)', actor: 'kitchen', method: 'POST', target: async (f) => ({ path: orderPath(await f.fired(), '/lines'), body: oneMore }), status: 403, code: 'forbidden' },
+  { rule: 'the kitchen cannot take payments (403)', actor: 'kitchen', method: 'POST', target: async (f) => ({ path: orderPath(await f.fired(), '/payments'), body: { tender: 'cash', amountMinor: 100 } }), status: 403, code: 'forbidden' },
+  { rule: 'the kitchen cannot fire held lines (403)', actor: 'kitchen', method: 'POST', target: async (f) => ({ path: orderPath(await f.held(), '/fire'), body: {} }), status: 403, code: 'forbidden' },
+  { rule: 'the kitchen cannot void a line, even an unfired one (403)', actor: 'kitchen', method: 'POST', target: async (f) => { const o = await f.held(); return { path: orderPath(o, `/lines/${firstLine(o).id}/void`), body: { reason: 'mistake' } }; }, status: 403, code: 'forbidden' },
+  { rule: 'the kitchen cannot edit the menu (403)', actor: 'kitchen', method: 'PATCH', target: () => ({ path: '/api/v1/menu/items/mapo-tofu', body: { available: false } }), status: 403, code: 'forbidden' },
+];
+
+const refused: Case[] = [...anonymousRows, ...badCredentialRows, ...deviceRows, ...tableRows, ...waiterRows, ...kitchenRows];
+
+describe('refused requests', () => {
+  it.each(named(refused))('%s', async (_rule, c) => {
+    const target = await c.target(fixtures);
+    const before = storeState();
+    const keysBefore = idempotencyCount();
+    const key = randomUUID();
+
+    const r = await request(c.actor, c.method, target, key);
+
+    expect(r.status, JSON.stringify(r.body)).toBe(c.status);
+    expect(r.body.error?.code).toBe(c.code);
+    expect(r.body.error?.message).toEqual(expect.any(String));
+    expect(storeState()).toEqual(before);
+    // a refusal may record its own answer under its key, and nothing else
+    const stored = storedAnswer(key);
+    expect(idempotencyCount() - keysBefore).toBe(stored ? 1 : 0);
+    if (stored) expect({ status: stored.status, body: JSON.parse(stored.body) as unknown }).toEqual({ status: r.status, body: r.body });
+  });
+
+  it('refuses a bad token before the rules run, so its key stores nothing', async () => {
+    const key = randomUUID();
+    const r = await request('forgedStaff', 'POST', placing()(), key);
+    expect(r.status).toBe(401);
+    expect(storedAnswer(key)).toBeUndefined();
+  });
+});
+
+// ---- allowed ----
+
+const statusOf = (body: Body, lineId: string) => body.order?.lines.find((l) => l.id === lineId)?.status;
+
+const allowed: Case[] = [
+  // devices
+  { rule: 'a paired device without staff may load the snapshot', actor: 'posDevice', method: 'GET', target: () => ({ path: '/api/v1/snapshot' }), status: 200 },
+  {
+    rule: "a kiosk device may place a 'kiosk' order without a staff sign-in",
+    actor: 'kioskDevice',
+    method: 'POST',
+    target: placing(sampleOrder({ channel: 'kiosk', tableId: undefined })),
+    status: 201,
+    check: (b) => expect(b.order).toMatchObject({ channel: 'kiosk', staffId: null }),
+  },
+  { rule: 'a kiosk device may read the order it placed', actor: 'kioskDevice', method: 'GET', target: async (f) => ({ path: orderPath(await f.kiosk()) }), status: 200 },
+
+  // table QR token
+  { rule: 'a QR token may read the menu', actor: 'tableA5', method: 'GET', target: () => ({ path: '/api/v1/menu' }), status: 200 },
+  { rule: 'a QR token learns its own table', actor: 'tableA5', method: 'GET', target: () => ({ path: '/api/v1/qr/table' }), status: 200, check: (b) => expect(b.table?.id).toBe('t-a5') },
+  {
+    rule: "a t-a5 QR token may place a 'qr' order for t-a5",
+    actor: 'tableA5',
+    method: 'POST',
+    target: placing(sampleOrder({ channel: 'qr', tableId: 't-a5' })),
+    status: 201,
+    check: (b) => expect(b.order).toMatchObject({ channel: 'qr', tableId: 't-a5' }),
+  },
+  {
+    rule: "a QR order without a tableId goes to the token's own table",
+    actor: 'tableA5',
+    method: 'POST',
+    target: placing(sampleOrder({ channel: 'qr', tableId: undefined })),
+    status: 201,
+    check: (b) => expect(b.order?.tableId).toBe('t-a5'),
+  },
+  {
+    rule: 'a t-a5 QR token may add lines to its own order',
+    actor: 'tableA5',
+    method: 'POST',
+    target: async (f) => ({ path: orderPath(await f.ownQr(), '/lines'), body: oneMore }),
+    status: 200,
+    check: (b) => expect(b.order?.lines.map((l) => l.itemId)).toContain('steamed-rice'),
+  },
+  { rule: 'a t-a5 QR token may read its own order', actor: 'tableA5', method: 'GET', target: async (f) => ({ path: orderPath(await f.ownQr()) }), status: 200 },
+  {
+    rule: "a t-a5 QR token lists only t-a5's orders",
+    actor: 'tableA5',
+    method: 'GET',
+    target: async (f) => {
+      await f.ownQr();
+      return { path: '/api/v1/orders' };
+    },
+    status: 200,
+    check: (b) => {
+      expect(b.orders?.length).toBeGreaterThan(0);
+      expect(new Set(b.orders?.map((o) => o.tableId))).toEqual(new Set(['t-a5']));
+    },
+  },
+
+  // waiter
+  { rule: 'a waiter may place an order', actor: 'waiter', method: 'POST', target: placing(), status: 201 },
+  { rule: 'a waiter may add lines', actor: 'waiter', method: 'POST', target: async (f) => ({ path: orderPath(await f.fired(), '/lines'), body: oneMore }), status: 200 },
+  {
+    rule: 'a waiter may fire held lines',
+    actor: 'waiter',
+    method: 'POST',
+    target: async (f) => ({ path: orderPath(await f.held(), '/fire'), body: {} }),
+    status: 200,
+    check: (b) => expect(b.order?.lines.every((l) => l.status === 'fired')).toBe(true),
+  },
+  {
+    rule: 'a waiter may take a payment',
+    actor: 'waiter',
+    method: 'POST',
+    target: async (f) => {
+      const o = await f.fired();
+      return { path: orderPath(o, '/payments'), body: cash(o) };
+    },
+    status: 201,
+    check: (b) => expect(b.order?.status).toBe('closed'),
+  },
+  {
+    rule: 'a waiter may void a line that was not fired yet',
+    actor: 'waiter',
+    method: 'POST',
+    target: async (f) => {
+      const o = await f.held();
+      return { path: orderPath(o, `/lines/${firstLine(o).id}/void`), body: { reason: 'guest changed mind' } };
+    },
+    status: 200,
+    check: (b) => expect(b.order?.lines[0]?.status).toBe('voided'),
+  },
+  { rule: 'a waiter may void a whole order that was not fired yet', actor: 'waiter', method: 'POST', target: async (f) => ({ path: orderPath(await f.held(), '/void'), body: { reason: 'walked out' } }), status: 200, check: (b) => expect(b.order?.status).toBe('voided') },
+  { rule: 'a waiter may read the floor', actor: 'waiter', method: 'GET', target: () => ({ path: '/api/v1/floor' }), status: 200 },
+  { rule: 'a cashier may take a payment', actor: 'cashier', method: 'POST', target: async (f) => { const o = await f.fired(); return { path: orderPath(o, '/payments'), body: cash(o) }; }, status: 201 },
+
+  // kitchen
+  { rule: 'the kitchen may read orders', actor: 'kitchen', method: 'GET', target: () => ({ path: '/api/v1/orders?status=open' }), status: 200 },
+  {
+    rule: 'the kitchen may mark fired lines preparing',
+    actor: 'kitchen',
+    method: 'POST',
+    target: async (f) => ({ path: orderPath(await f.fired(), '/status'), body: { status: 'preparing' } }),
+    status: 200,
+    check: (b) => expect(b.order?.status).toBe('preparing'),
+  },
+  {
+    rule: 'the kitchen may mark one line ready',
+    actor: 'kitchen',
+    method: 'POST',
+    target: async (f) => {
+      const o = await f.fired();
+      return { path: orderPath(o, '/status'), body: { status: 'ready', lineIds: [firstLine(o).id] } };
+    },
+    status: 200,
+    check: (b) => expect(b.order && statusOf(b, firstLine(b.order).id)).toBe('ready'),
+  },
+
+  // manager: everything the others were refused
+  { rule: 'a manager may place an order', actor: 'manager', method: 'POST', target: placing(), status: 201 },
+  { rule: 'a manager may fire held lines', actor: 'manager', method: 'POST', target: async (f) => ({ path: orderPath(await f.held(), '/fire'), body: {} }), status: 200 },
+  { rule: 'a manager may mark lines preparing', actor: 'manager', method: 'POST', target: async (f) => ({ path: orderPath(await f.fired(), '/status'), body: { status: 'preparing' } }), status: 200 },
+  { rule: 'a manager may mark lines ready', actor: 'manager', method: 'POST', target: async (f) => ({ path: orderPath(await f.fired(), '/status'), body: { status: 'ready' } }), status: 200 },
+  { rule: 'a manager may take a payment', actor: 'manager', method: 'POST', target: async (f) => { const o = await f.fired(); return { path: orderPath(o, '/payments'), body: cash(o) }; }, status: 201 },
+  {
+    rule: 'a manager may void a fired line',
+    actor: 'manager',
+    method: 'POST',
+    target: async (f) => {
+      const o = await f.fired();
+      return { path: orderPath(o, `/lines/${firstLine(o).id}/void`), body: { reason: 'sent back' } };
+    },
+    status: 200,
+    check: (b) => expect(b.order?.lines[0]?.status).toBe('voided'),
+  },
+  { rule: 'a manager may void a fired order', actor: 'manager', method: 'POST', target: async (f) => ({ path: orderPath(await f.fired(), '/void'), body: { reason: 'kitchen fire' } }), status: 200 },
+  {
+    rule: 'a manager may discount',
+    actor: 'manager',
+    method: 'POST',
+    target: async (f) => ({ path: orderPath(await f.fired(), '/discount'), body: { percent: 10, reason: 'regular' } }),
+    status: 200,
+    check: (b) => expect(b.order?.discountMinor).toBeGreaterThan(0),
+  },
+  { rule: 'a manager may reopen a closed order', actor: 'manager', method: 'POST', target: async (f) => ({ path: orderPath(await f.closed(), '/reopen'), body: { reason: 'wrong tender' } }), status: 200, check: (b) => expect(b.order?.status).not.toBe('closed') },
+  { rule: 'a manager may edit the menu', actor: 'manager', method: 'PATCH', target: () => ({ path: '/api/v1/menu/items/tsingtao-beer', body: { targetPrepSeconds: 60 } }), status: 200, check: (b) => expect(b.item?.id).toBe('tsingtao-beer') },
+  { rule: 'a manager may list the table QR codes', actor: 'manager', method: 'GET', target: () => ({ path: '/api/v1/tables/qr-codes' }), status: 200 },
+  { rule: 'a manager may issue pairing codes', actor: 'manager', method: 'POST', target: () => ({ path: '/api/v1/devices/pairing-codes' }), status: 201 },
+];
+
+describe('allowed requests', () => {
+  it.each(named(allowed))('%s', async (_rule, c) => {
+    const r = await request(c.actor, c.method, await c.target(fixtures));
+    expect(r.status, JSON.stringify(r.body)).toBe(c.status);
+    expect(r.body.error).toBeUndefined();
+    c.check?.(r.body);
+  });
+});
