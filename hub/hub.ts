@@ -14,6 +14,7 @@ import { createApp } from './http/app.ts';
 import { buildOpenApi } from './http/openapi.ts';
 import { FailureLimiter, PairingCodeBook } from './http/pairing-codes.ts';
 import { landingPage } from './http/landing.ts';
+import { mountClients } from './http/clients.ts';
 import { Admission } from './http/admission.ts';
 import { HubMetrics } from './http/metrics.ts';
 import { routes } from './http/routes.ts';
@@ -129,6 +130,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
   const app = createApp(services, routes, logger, (a) => {
     a.get('/api/v1/openapi.json', (_req, res) => void res.type('application/json').send(openapi));
     a.get('/', (_req, res) => void res.type('html').send(landingPage(services)));
+    mountClients(a);
     a.get('/metrics', async (_req, res) => void res.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
   });
   const server = createServer(app);

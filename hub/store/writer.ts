@@ -1,4 +1,4 @@
-import type { EventPayload, EventType } from '../protocol/events.ts';
+import type { EventPayload, EventType, HubEvent } from '../protocol/events.ts';
 import type { Db } from './db.ts';
 import { logged, type LoggedEvent } from './event-log.ts';
 
@@ -30,6 +30,11 @@ export interface WriterOptions {
   onCommit: (events: LoggedEvent[]) => void;
   /** Called when a transaction or job rolled back, so caches that may have seen its writes can drop them. */
   onRollback?: () => void;
+  /**
+   * Called inside the transaction right after an event is appended: derived rows (print jobs for fired
+   * lines, …) written here commit — or roll back — together with the change that caused them.
+   */
+  onAppend?: (event: HubEvent, tx: Tx) => void;
   /** Called after each batch with its size and the time it took, COMMIT included (for metrics). */
   onFlush?: (jobs: number, ms: number) => void;
 }
@@ -131,6 +136,7 @@ export class Writer {
         const payloadJson = JSON.stringify(e.payload);
         const seq = Number(this.insertEvent.run(e.type, now, e.deviceId, e.staffId, topics, payloadJson).lastInsertRowid);
         events.push(logged({ seq, type: e.type, at: now, deviceId: e.deviceId, staffId: e.staffId, topics, payloadJson }));
+        this.opts.onAppend?.({ seq, type: e.type, at: now, deviceId: e.deviceId, staffId: e.staffId, payload: e.payload } as HubEvent, tx);
         return seq;
       },
       savepoint: <R>(fn: () => R): R => {

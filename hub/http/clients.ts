@@ -1,0 +1,32 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import express, { type Express } from 'express';
+
+/** Where `vite build` puts the browser apps (one folder per app: kds/, pos/, …). */
+export const CLIENTS_DIST = resolve(import.meta.dirname, '../../clients/dist');
+
+/**
+ * Serves the built browser apps as static files: `/kds/` → clients/dist/kds/index.html, and so on. Each
+ * app is a single page: unknown paths under an app's prefix get its index.html (client-side routes).
+ * Hashed assets are cached for a year; index.html is revalidated each time so a new build reaches tablets.
+ */
+export function mountClients(app: Express, distDir = CLIENTS_DIST): string[] {
+  if (!existsSync(distDir)) return [];
+  app.use(
+    express.static(distDir, {
+      index: 'index.html',
+      setHeaders: (res, path) => {
+        res.setHeader('Cache-Control', /[/\\]assets[/\\]/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache');
+      },
+    }),
+  );
+  const apps = ['kds', 'pos', 'kiosk', 'order', 'manager'].filter((name) => existsSync(join(distDir, name, 'index.html')));
+  for (const name of apps) {
+    app.get(`/${name}`, (_req, res) => res.redirect(301, `/${name}/`));
+    app.get(new RegExp(`^/${name}/(?!assets/).*`), (_req, res) => {
+      res.setHeader('Cache-Control', 'no-cache');
+      res.sendFile(join(distDir, name, 'index.html'));
+    });
+  }
+  return apps;
+}
