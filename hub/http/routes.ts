@@ -106,7 +106,7 @@ export const routes: Route[] = [
     responses: { 201: pairResponseSchema, 403: errorBodySchema },
     handle: (req, s) =>
       limited(s.pairFailures, `pair:${req.address}`, req.cmd.now, 'pairing_code_invalid', () =>
-        ok(s.auth.pair(req.body as z.infer<typeof pairDeviceSchema>, { now: req.cmd.now, newId: s.newId, events: req.cmd.events }), 201),
+        ok(s.auth.pair(req.body, { now: req.cmd.now, newId: s.newId, events: req.cmd.events }), 201),
       ),
   }),
   mutation({
@@ -134,7 +134,7 @@ export const routes: Route[] = [
       // PINs are short: a device that keeps guessing is locked out for a while
       const device = req.principal.kind === 'device' || req.principal.kind === 'staff' ? req.principal.deviceId : req.address;
       return limited(s.pinFailures, `pin:${device}`, req.cmd.now, 'pin_invalid', () =>
-        ok(s.auth.signIn((req.body as z.infer<typeof signInSchema>).pin, req.principal, req.cmd.now), 201),
+        ok(s.auth.signIn(req.body.pin, req.principal, req.cmd.now), 201),
       );
     },
   }),
@@ -164,7 +164,7 @@ export const routes: Route[] = [
     params: itemParams,
     body: updateMenuItemSchema,
     responses: { 200: menuItemResponseSchema },
-    handle: (req, s) => ok({ item: s.menu.updateItem((req.params as { itemId: string }).itemId, req.body as never, req.cmd) }),
+    handle: (req, s) => ok({ item: s.menu.updateItem(req.params.itemId, req.body, req.cmd) }),
   }),
   read({
     method: 'get',
@@ -223,7 +223,7 @@ export const routes: Route[] = [
     access: 'manager',
     body: setPacingSchema,
     responses: { 200: pacingSchema },
-    handle: (req, s) => ok(s.kitchen.setPacing(req.body as z.infer<typeof setPacingSchema>, req.cmd)),
+    handle: (req, s) => ok(s.kitchen.setPacing(req.body, req.cmd)),
   }),
 
   // ---- orders ----
@@ -235,7 +235,7 @@ export const routes: Route[] = [
     access: 'waiter/cashier/manager (pos, preorder); kiosk device (kiosk); table QR token (qr, own table)',
     body: placeOrderSchema,
     responses: { 201: orderResponseSchema, 409: errorBodySchema, 422: errorBodySchema },
-    handle: (req, s) => ok({ order: s.orders.place(req.body as never, req.cmd) }, 201),
+    handle: (req, s) => ok({ order: s.orders.place(req.body, req.cmd) }, 201),
   }),
   read({
     method: 'get',
@@ -245,7 +245,7 @@ export const routes: Route[] = [
     access: 'staff; table QR token (own table only)',
     query: listOrdersQuerySchema,
     responses: { 200: ordersResponseSchema },
-    handle: (req, s) => ok({ orders: s.orders.list(req.query as z.infer<typeof listOrdersQuerySchema>, req.principal) }),
+    handle: (req, s) => ok({ orders: s.orders.list(req.query, req.principal) }),
   }),
   read({
     method: 'get',
@@ -255,7 +255,7 @@ export const routes: Route[] = [
     access: 'staff; the kiosk that placed it; table QR token (own table)',
     params: orderParams,
     responses: { 200: orderResponseSchema, 404: errorBodySchema },
-    handle: (req, s) => ok({ order: s.orders.get((req.params as { orderId: string }).orderId, req.principal) }),
+    handle: (req, s) => ok({ order: s.orders.get(req.params.orderId, req.principal) }),
   }),
   mutation({
     method: 'post',
@@ -266,7 +266,7 @@ export const routes: Route[] = [
     params: orderParams,
     body: addLinesSchema,
     responses: { 200: orderResponseSchema },
-    handle: (req, s) => ok({ order: s.orders.addLines((req.params as { orderId: string }).orderId, req.body as never, req.cmd) }),
+    handle: (req, s) => ok({ order: s.orders.addLines(req.params.orderId, req.body, req.cmd) }),
   }),
   mutation({
     method: 'post',
@@ -277,7 +277,7 @@ export const routes: Route[] = [
     params: orderParams,
     body: fireSchema,
     responses: { 200: orderResponseSchema },
-    handle: (req, s) => ok({ order: s.orders.fire((req.params as { orderId: string }).orderId, (req.body as z.infer<typeof fireSchema>).course, req.cmd) }),
+    handle: (req, s) => ok({ order: s.orders.fire(req.params.orderId, req.body.course, req.cmd) }),
   }),
   mutation({
     method: 'post',
@@ -288,7 +288,7 @@ export const routes: Route[] = [
     params: orderParams,
     body: setLineStatusSchema,
     responses: { 200: orderResponseSchema },
-    handle: (req, s) => ok({ order: s.orders.setLineStatus((req.params as { orderId: string }).orderId, req.body as never, req.cmd) }),
+    handle: (req, s) => ok({ order: s.orders.setLineStatus(req.params.orderId, req.body, req.cmd) }),
   }),
   mutation({
     method: 'post',
@@ -299,7 +299,7 @@ export const routes: Route[] = [
     params: orderParams,
     body: recallSchema,
     responses: { 200: orderResponseSchema },
-    handle: (req, s) => ok({ order: s.orders.recall((req.params as { orderId: string }).orderId, (req.body as z.infer<typeof recallSchema>).lineIds, req.cmd) }),
+    handle: (req, s) => ok({ order: s.orders.recall(req.params.orderId, req.body.lineIds, req.cmd) }),
   }),
   mutation({
     method: 'post',
@@ -310,7 +310,7 @@ export const routes: Route[] = [
     params: orderParams,
     body: rushSchema,
     responses: { 200: orderResponseSchema },
-    handle: (req, s) => ok({ order: s.orders.setRush((req.params as { orderId: string }).orderId, (req.body as z.infer<typeof rushSchema>).rush, req.cmd) }),
+    handle: (req, s) => ok({ order: s.orders.setRush(req.params.orderId, req.body.rush, req.cmd) }),
   }),
   mutation({
     method: 'post',
@@ -322,8 +322,8 @@ export const routes: Route[] = [
     body: voidSchema,
     responses: { 200: orderResponseSchema },
     handle: (req, s) => {
-      const { orderId, lineId } = req.params as { orderId: string; lineId: string };
-      return ok({ order: s.orders.voidLine(orderId, lineId, (req.body as z.infer<typeof voidSchema>).reason, req.cmd) });
+      const { orderId, lineId } = req.params;
+      return ok({ order: s.orders.voidLine(orderId, lineId, req.body.reason, req.cmd) });
     },
   }),
   mutation({
@@ -335,7 +335,7 @@ export const routes: Route[] = [
     params: orderParams,
     body: voidSchema,
     responses: { 200: orderResponseSchema },
-    handle: (req, s) => ok({ order: s.orders.voidOrder((req.params as { orderId: string }).orderId, (req.body as z.infer<typeof voidSchema>).reason, req.cmd) }),
+    handle: (req, s) => ok({ order: s.orders.voidOrder(req.params.orderId, req.body.reason, req.cmd) }),
   }),
   mutation({
     method: 'post',
@@ -346,7 +346,7 @@ export const routes: Route[] = [
     params: orderParams,
     body: discountSchema,
     responses: { 200: orderResponseSchema },
-    handle: (req, s) => ok({ order: s.orders.discount((req.params as { orderId: string }).orderId, req.body as never, req.cmd) }),
+    handle: (req, s) => ok({ order: s.orders.discount(req.params.orderId, req.body, req.cmd) }),
   }),
   mutation({
     method: 'post',
@@ -357,7 +357,7 @@ export const routes: Route[] = [
     params: orderParams,
     body: paymentInputSchema,
     responses: { 201: paymentResponseSchema, 422: errorBodySchema },
-    handle: (req, s) => ok(s.orders.pay((req.params as { orderId: string }).orderId, req.body as never, req.cmd), 201),
+    handle: (req, s) => ok(s.orders.pay(req.params.orderId, req.body, req.cmd), 201),
   }),
   mutation({
     method: 'post',
@@ -368,7 +368,7 @@ export const routes: Route[] = [
     params: orderParams,
     body: reopenSchema,
     responses: { 200: orderResponseSchema },
-    handle: (req, s) => ok({ order: s.orders.reopen((req.params as { orderId: string }).orderId, (req.body as z.infer<typeof reopenSchema>).reason, req.cmd) }),
+    handle: (req, s) => ok({ order: s.orders.reopen(req.params.orderId, req.body.reason, req.cmd) }),
   }),
 ];
 
