@@ -1,16 +1,25 @@
 /**
  * The business day an instant belongs to, in the store's time zone. A day runs from 04:00 to 04:00 local,
  * so a late supper at 01:30 still counts towards the evening it belongs to (and keeps its order numbers).
+ * Computed on the local wall clock, so daylight-saving changes move nothing.
  */
 export const BUSINESS_DAY_STARTS_AT_HOUR = 4;
 
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
-export function businessDate(epochMs: number, timeZone: string): string {
+function wallClock(epochMs: number, timeZone: string): { year: number; month: number; day: number; hour: number } {
   let fmt = formatters.get(timeZone);
   if (!fmt) {
-    fmt = new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' });
+    fmt = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', hourCycle: 'h23' });
     formatters.set(timeZone, fmt);
   }
-  return fmt.format(new Date(epochMs - BUSINESS_DAY_STARTS_AT_HOUR * 3_600_000));
+  const part = (type: string) => Number(fmt.formatToParts(epochMs).find((p) => p.type === type)?.value);
+  return { year: part('year'), month: part('month'), day: part('day'), hour: part('hour') };
+}
+
+export function businessDate(epochMs: number, timeZone: string): string {
+  const { year, month, day, hour } = wallClock(epochMs, timeZone);
+  // before 04:00 local the night still belongs to the previous calendar day
+  const date = new Date(Date.UTC(year, month - 1, hour < BUSINESS_DAY_STARTS_AT_HOUR ? day - 1 : day));
+  return date.toISOString().slice(0, 10);
 }

@@ -95,7 +95,8 @@ export class OrderService {
   addLines(orderId: string, input: AddLines, ctx: CommandContext): Order {
     const current = this.load(orderId, ctx.principal);
     if (ctx.principal.kind === 'table') {
-      if (current.tableId !== ctx.principal.tableId) throw notFound(orderId);
+      // a customer adding to the table is public ordering: a manager's pause applies to it too
+      this.deps.kitchen.admitPublicOrder(current, ctx.menu, ctx.now);
     } else {
       requireStaff(ctx.principal, staffRoles.placeOrder, 'adding to an order');
     }

@@ -51,7 +51,9 @@ export function settle(order: Order, now: number): Order {
     updatedAt: now,
   };
   next = { ...next, status: deriveStatus(next) };
-  if (isOpen(next) && paidMinor > 0 && paidMinor >= totalMinor) next = { ...next, status: 'closed', closedAt: now };
+  // settled: paid in full, or comped in full by a discount (nothing left to pay)
+  const settledUp = paidMinor >= totalMinor && (paidMinor > 0 || (discountMinor > 0 && totalMinor === 0));
+  if (isOpen(next) && settledUp) next = { ...next, status: 'closed', closedAt: now };
   return next;
 }
 

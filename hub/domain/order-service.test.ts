@@ -1,0 +1,528 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { LineInput, Order, PlaceOrder } from '../protocol/orders.ts';
+import type { Principal } from './principal.ts';
+import {
+  anonymous,
+  cashier,
+  domainErrorOf,
+  kiosk,
+  kitchen,
+  manager,
+  NOON,
+  openDemoStore,
+  DEFAULT_PACING,
+  outcomeOf,
+  posDevice,
+  shanghai,
+  table,
+  waiter,
+  waiter2,
+  type DemoStore,
+} from './test-support.ts';
+
+// ---- lines of the demo menu ----
+const tofu = (extra: Partial<LineInput> = {}): LineInput => ({ itemId: 'mapo-tofu', qty: 1, optionIds: ['spice-mild', 'size-regular'], ...extra });
+const fishHead = (qty: number, extra: Partial<LineInput> = {}): LineInput => ({
+  itemId: 'chopped-chili-fish-head',
+  qty,
+  optionIds: ['spice-medium'],
+  ...extra,
+});
+const plum = (extra: Partial<LineInput> = {}): LineInput => ({ itemId: 'sour-plum-drink', qty: 1, optionIds: ['ice-less'], ...extra });
+const rice = (extra: Partial<LineInput> = {}): LineInput => ({ itemId: 'steamed-rice', qty: 1, ...extra });
+const bao = (qty: number): LineInput => ({ itemId: 'xiaolongbao', qty });
+
+let s: DemoStore;
+beforeEach(() => {
+  s = openDemoStore();
+});
+afterEach(() => {
+  s.db.close();
+});
+
+const place = (principal: Principal, input: PlaceOrder, now = NOON): Order => s.run(() => s.service.place(input, s.ctx(principal, now)));
+const posOrder = (lines: LineInput[], extra: Partial<PlaceOrder> = {}): PlaceOrder => ({ channel: 'pos', tableId: 't-a1', lines, ...extra });
+const lineOf = (order: Order, itemId: string) => {
+  const line = order.lines.find((l) => l.itemId === itemId);
+  if (!line) throw new Error(`order has no ${itemId} line`);
+  return line;
+};
+
+describe('stock of counted items', () => {
+  it('counts portions down across channels (POS, then kiosk, then QR) and refuses the next one at 0', () => {
+    expect(s.remaining('chopped-chili-fish-head')).toBe(8);
+
+    place(waiter, posOrder([fishHead(3)]));
+    expect(s.remaining('chopped-chili-fish-head')).toBe(5);
+
+    place(kiosk, { channel: 'kiosk', lines: [fishHead(4)] });
+    expect(s.remaining('chopped-chili-fish-head')).toBe(1);
+
+    place(table('t-a2'), { channel: 'qr', lines: [fishHead(1)] });
+    expect(s.remaining('chopped-chili-fish-head')).toBe(0);
+    expect(s.catalog.current().index.items.get('chopped-chili-fish-head')?.remaining).toBe(0);
+
+    const error = domainErrorOf(() => place(table('t-a3'), { channel: 'qr', lines: [fishHead(1)] }));
+    expect(error.code).toBe('sold_out');
+    expect(error.details).toEqual({ items: [{ itemId: 'chopped-chili-fish-head', requested: 1, remaining: 0 }] });
+  });
+
+  it.each<{ who: string; principal: Principal; input: PlaceOrder }>([
+    { who: 'a waiter on the POS', principal: waiter, input: posOrder([fishHead(1)]) },
+    { who: 'a kiosk', principal: kiosk, input: { channel: 'kiosk', lines: [fishHead(1)] } },
+    { who: 'a table QR code', principal: table('t-a5'), input: { channel: 'qr', lines: [fishHead(1)] } },
+  ])('refuses $who a sold-out item with sold_out and writes nothing', ({ principal, input }) => {
+    place(manager, posOrder([fishHead(8)], { tableId: 't-a4' }));
+    const before = s.orders.list({ limit: 100 }).length;
+
+    expect(outcomeOf(() => place(principal, input))).toBe('sold_out');
+    expect(s.orders.list({ limit: 100 })).toHaveLength(before);
+    expect(s.remaining('chopped-chili-fish-head')).toBe(0);
+  });
+
+  it('refuses an order that one short item spoils, all or nothing, without burning an order number', () => {
+    const first = place(waiter, posOrder([fishHead(7)]));
+    expect(outcomeOf(() => place(waiter, posOrder([bao(2), fishHead(2)], { tableId: 't-a2' })))).toBe('sold_out');
+    expect(s.remaining('xiaolongbao')).toBe(30);
+    expect(s.remaining('chopped-chili-fish-head')).toBe(1);
+
+    const next = place(waiter, posOrder([bao(2)], { tableId: 't-a2' }));
+    expect(next.number).toBe(first.number + 1);
+    expect(s.remaining('xiaolongbao')).toBe(28);
+  });
+
+  it('counts two lines of the same item together', () => {
+    expect(outcomeOf(() => place(waiter, posOrder([fishHead(5), fishHead(4, { optionIds: ['spice-hot'] })])))).toBe('sold_out');
+    place(waiter, posOrder([fishHead(5), fishHead(3, { optionIds: ['spice-hot'] })]));
+    expect(s.remaining('chopped-chili-fish-head')).toBe(0);
+  });
+
+  it('announces the new counts on the menu topic', () => {
+    place(waiter, posOrder([bao(3), tofu()]));
+    expect(s.events.filter((e) => e.type === 'menu.stock_changed')).toEqual([
+      { type: 'menu.stock_changed', payload: { items: [{ id: 'xiaolongbao', remaining: 27 }] }, topics: ['menu'] },
+    ]);
+  });
+
+  it.each([
+    { what: 'an unfired (held) line goes back to stock', hold: true, by: waiter, after: 8 },
+    { what: 'a fired line stays used: it was cooked', hold: false, by: manager, after: 6 },
+  ])('voiding $what', ({ hold, by, after }) => {
+    const order = place(waiter, posOrder([fishHead(2, { hold })]));
+    expect(s.remaining('chopped-chili-fish-head')).toBe(6);
+
+    s.run(() => s.service.voidLine(order.id, lineOf(order, 'chopped-chili-fish-head').id, 'changed mind', s.ctx(by)));
+    expect(s.remaining('chopped-chili-fish-head')).toBe(after);
+  });
+
+  it('voiding a whole unfired order returns all its counted portions', () => {
+    const order = place(waiter, posOrder([fishHead(2), bao(5), tofu()], { fire: false }));
+    s.run(() => s.service.voidOrder(order.id, 'guests left', s.ctx(waiter)));
+    expect(s.remaining('chopped-chili-fish-head')).toBe(8);
+    expect(s.remaining('xiaolongbao')).toBe(30);
+  });
+});
+
+describe('who may place an order', () => {
+  it.each<{ who: string; principal: Principal; input: PlaceOrder; outcome: string }>([
+    { who: 'a waiter, on the POS channel', principal: waiter, input: posOrder([tofu()]), outcome: 'ok' },
+    { who: 'a cashier, as a preorder', principal: cashier, input: { channel: 'preorder', lines: [tofu()] }, outcome: 'ok' },
+    { who: 'not the kitchen', principal: kitchen, input: posOrder([tofu()]), outcome: 'forbidden' },
+    { who: 'not staff on the QR channel', principal: waiter, input: { channel: 'qr', tableId: 't-a1', lines: [tofu()] }, outcome: 'forbidden' },
+    { who: 'a table QR code, on the QR channel', principal: table('t-a1'), input: { channel: 'qr', lines: [tofu()] }, outcome: 'ok' },
+    { who: 'a table QR code, naming its own table', principal: table('t-a1'), input: { channel: 'qr', tableId: 't-a1', lines: [tofu()] }, outcome: 'ok' },
+    { who: 'not a table QR code on the POS channel', principal: table('t-a1'), input: { channel: 'pos', lines: [tofu()] }, outcome: 'forbidden' },
+    { who: 'not a table QR code for another table', principal: table('t-a1'), input: { channel: 'qr', tableId: 't-a2', lines: [tofu()] }, outcome: 'forbidden' },
+    { who: 'a kiosk, on the kiosk channel', principal: kiosk, input: { channel: 'kiosk', lines: [tofu()] }, outcome: 'ok' },
+    { who: 'not a kiosk on the POS channel', principal: kiosk, input: { channel: 'pos', lines: [tofu()] }, outcome: 'forbidden' },
+    { who: 'not a POS device without a staff sign-in', principal: posDevice, input: { channel: 'kiosk', lines: [tofu()] }, outcome: 'forbidden' },
+    { who: 'nobody anonymous', principal: anonymous, input: { channel: 'kiosk', lines: [tofu()] }, outcome: 'unauthenticated' },
+  ])('$who → $outcome', ({ principal, input, outcome }) => {
+    expect(outcomeOf(() => place(principal, input))).toBe(outcome);
+  });
+
+  it.each<{ what: string; input: PlaceOrder; outcome: string }>([
+    { what: 'a table that does not exist', input: posOrder([tofu()], { tableId: 't-z9' }), outcome: 'not_found' },
+    { what: 'no lines, away from a table', input: { channel: 'preorder', lines: [] }, outcome: 'invalid_order' },
+    { what: 'no lines, opening a table on the POS', input: posOrder([]), outcome: 'ok' },
+  ])('an order for $what → $outcome', ({ input, outcome }) => {
+    expect(outcomeOf(() => place(waiter, input))).toBe(outcome);
+  });
+
+  it('places a QR order on the table of the code', () => {
+    const order = place(table('t-b2'), { channel: 'qr', lines: [plum()] });
+    expect(order).toMatchObject({ tableId: 't-b2', channel: 'qr', deviceId: null, staffId: null });
+    expect(s.orders.get(order.id)?.tableId).toBe('t-b2');
+  });
+});
+
+describe('who may act on an existing order', () => {
+  let order: Order;
+  beforeEach(() => {
+    // at t-a1, placed by a waiter on the POS: the tofu fired at once, the drink held
+    order = place(waiter, posOrder([tofu(), plum({ hold: true })]));
+  });
+  const firedLine = () => lineOf(order, 'mapo-tofu').id;
+  const heldLine = () => lineOf(order, 'sour-plum-drink').id;
+
+  const actions = {
+    'void the fired line': (p: Principal) => s.service.voidLine(order.id, firedLine(), 'burnt', s.ctx(p)),
+    'void the held line': (p: Principal) => s.service.voidLine(order.id, heldLine(), 'not wanted', s.ctx(p)),
+    'void the order': (p: Principal) => s.service.voidOrder(order.id, 'walked out', s.ctx(p)),
+    'take a payment': (p: Principal) => s.service.pay(order.id, { tender: 'cash', amountMinor: 100 }, s.ctx(p)),
+    'discount': (p: Principal) => s.service.discount(order.id, { percent: 10, reason: 'regular' }, s.ctx(p)),
+    'fire': (p: Principal) => s.service.fire(order.id, undefined, s.ctx(p)),
+    'mark preparing': (p: Principal) => s.service.setLineStatus(order.id, { status: 'preparing' }, s.ctx(p)),
+    'mark served': (p: Principal) => s.service.setLineStatus(order.id, { status: 'served' }, s.ctx(p)),
+    'add lines': (p: Principal) => s.service.addLines(order.id, { lines: [rice()] }, s.ctx(p)),
+    'read it': (p: Principal) => s.service.get(order.id, p),
+  } as const;
+
+  it.each<{ action: keyof typeof actions; who: string; principal: Principal; outcome: string }>([
+    { action: 'void the fired line', who: 'a waiter', principal: waiter, outcome: 'forbidden' },
+    { action: 'void the fired line', who: 'a cashier', principal: cashier, outcome: 'forbidden' },
+    { action: 'void the fired line', who: 'a manager', principal: manager, outcome: 'ok' },
+    { action: 'void the held line', who: 'a waiter', principal: waiter, outcome: 'ok' },
+    { action: 'void the held line', who: 'the kitchen', principal: kitchen, outcome: 'forbidden' },
+    { action: 'void the held line', who: "the table's QR code", principal: table('t-a1'), outcome: 'forbidden' },
+    { action: 'void the order', who: 'a waiter (a line is fired)', principal: waiter, outcome: 'forbidden' },
+    { action: 'void the order', who: 'a manager', principal: manager, outcome: 'ok' },
+    { action: 'take a payment', who: 'the kitchen', principal: kitchen, outcome: 'forbidden' },
+    { action: 'take a payment', who: "the table's QR code", principal: table('t-a1'), outcome: 'forbidden' },
+    { action: 'take a payment', who: 'a waiter', principal: waiter, outcome: 'ok' },
+    { action: 'take a payment', who: 'a cashier', principal: cashier, outcome: 'ok' },
+    { action: 'discount', who: 'a waiter', principal: waiter, outcome: 'forbidden' },
+    { action: 'discount', who: 'a cashier', principal: cashier, outcome: 'forbidden' },
+    { action: 'discount', who: 'a manager', principal: manager, outcome: 'ok' },
+    { action: 'fire', who: 'the kitchen', principal: kitchen, outcome: 'forbidden' },
+    { action: 'fire', who: 'a waiter', principal: waiter, outcome: 'ok' },
+    { action: 'mark preparing', who: 'a waiter', principal: waiter, outcome: 'forbidden' },
+    { action: 'mark preparing', who: 'the kitchen', principal: kitchen, outcome: 'ok' },
+    { action: 'mark served', who: 'a waiter', principal: waiter, outcome: 'ok' },
+    { action: 'add lines', who: 'the kitchen', principal: kitchen, outcome: 'forbidden' },
+    { action: 'add lines', who: "the table's QR code", principal: table('t-a1'), outcome: 'ok' },
+    { action: 'add lines', who: "another table's QR code", principal: table('t-a2'), outcome: 'not_found' },
+    { action: 'add lines', who: 'a kiosk that did not place it', principal: kiosk, outcome: 'not_found' },
+    { action: 'read it', who: 'the kitchen', principal: kitchen, outcome: 'ok' },
+    { action: 'read it', who: "the table's QR code", principal: table('t-a1'), outcome: 'ok' },
+    { action: 'read it', who: "another table's QR code", principal: table('t-a2'), outcome: 'not_found' },
+    { action: 'read it', who: 'a kiosk that did not place it', principal: kiosk, outcome: 'not_found' },
+    { action: 'read it', who: 'nobody anonymous', principal: anonymous, outcome: 'unauthenticated' },
+  ])('$action: $who → $outcome', ({ action, principal, outcome }) => {
+    expect(outcomeOf(() => s.run(() => actions[action](principal)))).toBe(outcome);
+  });
+
+  it('answers not_found, not forbidden, for an order id that does not exist', () => {
+    expect(outcomeOf(() => s.service.get('no-such-order', kitchen))).toBe('not_found');
+  });
+
+  it.each<{ who: string; principal: Principal; outcome: string }>([
+    { who: 'a waiter', principal: waiter, outcome: 'forbidden' },
+    { who: 'a cashier', principal: cashier, outcome: 'forbidden' },
+    { who: 'a manager', principal: manager, outcome: 'ok' },
+  ])('reopening a closed order: $who → $outcome', ({ principal, outcome }) => {
+    s.run(() => s.service.pay(order.id, { tender: 'card', amountMinor: order.totalMinor, reference: 'T-9' }, s.ctx(cashier)));
+    expect(s.orders.get(order.id)?.status).toBe('closed');
+    expect(outcomeOf(() => s.run(() => s.service.reopen(order.id, 'forgot the rice', s.ctx(principal))))).toBe(outcome);
+  });
+
+  it('lets a kiosk read the orders it placed', () => {
+    const mine = place(kiosk, { channel: 'kiosk', lines: [plum()] });
+    expect(s.service.get(mine.id, kiosk).id).toBe(mine.id);
+  });
+});
+
+describe('kitchen pacing of kiosk and QR orders', () => {
+  const pause = () => s.run(() => s.kitchen.setPacing({ publicOrderingPaused: true, reason: 'kitchen slammed' }, s.ctx(manager)));
+
+  it.each<{ who: string; principal: Principal; input: PlaceOrder; outcome: string }>([
+    { who: 'a kiosk', principal: kiosk, input: { channel: 'kiosk', lines: [plum()] }, outcome: 'ordering_paused' },
+    { who: 'a table QR code', principal: table('t-a2'), input: { channel: 'qr', lines: [plum()] }, outcome: 'ordering_paused' },
+    { who: 'a waiter on the POS', principal: waiter, input: posOrder([plum()]), outcome: 'ok' },
+  ])('while a manager has paused public ordering, $who → $outcome', ({ principal, input, outcome }) => {
+    pause();
+    expect(outcomeOf(() => place(principal, input))).toBe(outcome);
+  });
+
+  it('refuses a table adding to its open order while paused, and takes it after resuming', () => {
+    const guest = table('t-a2');
+    const open = place(guest, { channel: 'qr', lines: [plum()] });
+    pause();
+    const add = () => s.run(() => s.service.addLines(open.id, { lines: [plum()] }, s.ctx(guest)));
+    expect(outcomeOf(add)).toBe('ordering_paused');
+    s.run(() => s.kitchen.setPacing({ publicOrderingPaused: false }, s.ctx(manager)));
+    expect(outcomeOf(add)).toBe('ok');
+  });
+
+  it('refuses the pause to anyone but a manager', () => {
+    expect(outcomeOf(() => s.run(() => s.kitchen.setPacing({ publicOrderingPaused: true }, s.ctx(waiter))))).toBe('forbidden');
+  });
+
+  it.each([
+    { openTickets: 1, waitSeconds: null },
+    // at the threshold: one ticket of backlog (60 s) on top of the drink's 240 s bar target
+    { openTickets: 2, waitSeconds: 240 + 60 },
+    { openTickets: 3, waitSeconds: 240 + 120 },
+  ])('with $openTickets kitchen tickets open (threshold 2), a kiosk drink order is quoted a wait of $waitSeconds s', ({ openTickets, waitSeconds }) => {
+    s.db.close();
+    s = openDemoStore({ ...DEFAULT_PACING, threshold: 2 });
+    for (let i = 1; i <= openTickets; i++) place(waiter, posOrder([tofu()], { tableId: `t-a${i}` }));
+    const order = place(kiosk, { channel: 'kiosk', lines: [plum()] });
+    expect(order.quotedReadyAt).toBe(waitSeconds === null ? null : NOON + waitSeconds * 1000);
+  });
+
+  it('never quotes a staff order, however busy the kitchen', () => {
+    s.db.close();
+    s = openDemoStore({ ...DEFAULT_PACING, threshold: 1 });
+    place(waiter, posOrder([tofu()]));
+    expect(place(waiter, posOrder([plum()], { tableId: 't-a2' })).quotedReadyAt).toBeNull();
+  });
+});
+
+describe('several devices on one order', () => {
+  it('keeps the lines two waiters add to the same order, each under their own name', () => {
+    const order = place(waiter, posOrder([tofu()], { tableId: 't-a3' }));
+    // both waiters look at the same revision, then add
+    const seenBy1 = s.service.get(order.id, waiter);
+    const seenBy2 = s.service.get(order.id, waiter2);
+    expect(seenBy1.revision).toBe(seenBy2.revision);
+
+    s.run(() => s.service.addLines(order.id, { lines: [plum()] }, s.ctx(waiter2)));
+    s.run(() => s.service.addLines(order.id, { lines: [rice({ qty: 2 })] }, s.ctx(waiter)));
+
+    const after = s.service.get(order.id, manager);
+    expect(after.lines.map((l) => [l.itemId, l.addedByStaffId])).toEqual([
+      ['mapo-tofu', 's-waiter'],
+      ['sour-plum-drink', 's-waiter2'],
+      ['steamed-rice', 's-waiter'],
+    ]);
+    expect(after).toMatchObject({ subtotalMinor: 2800 + 800 + 600, revision: order.revision + 2 });
+  });
+
+  it('refuses adding lines to a closed order', () => {
+    const order = place(waiter, posOrder([plum()]));
+    s.run(() => s.service.pay(order.id, { tender: 'cash', amountMinor: 800 }, s.ctx(cashier)));
+    expect(outcomeOf(() => s.run(() => s.service.addLines(order.id, { lines: [rice()] }, s.ctx(waiter))))).toBe('order_closed');
+  });
+});
+
+describe('daily order numbers', () => {
+  it('numbers orders 1, 2, 3 within a business day, across channels', () => {
+    const numbers = [
+      place(waiter, posOrder([tofu()]), shanghai(2024, 5, 1, 11, 0)),
+      place(kiosk, { channel: 'kiosk', lines: [plum()] }, shanghai(2024, 5, 1, 12, 0)),
+      place(table('t-a2'), { channel: 'qr', lines: [rice()] }, shanghai(2024, 5, 1, 13, 0)),
+    ].map((o) => [o.number, o.businessDate]);
+    expect(numbers).toEqual([
+      [1, '2024-05-01'],
+      [2, '2024-05-01'],
+      [3, '2024-05-01'],
+    ]);
+  });
+
+  // the business day starts at 04:00 Asia/Shanghai: a late supper still belongs to the evening before
+  it.each([
+    { at: '23:59', time: shanghai(2024, 5, 1, 23, 59), number: 3, businessDate: '2024-05-01' },
+    { at: '00:30 next day', time: shanghai(2024, 5, 2, 0, 30), number: 3, businessDate: '2024-05-01' },
+    { at: '03:59 next day', time: shanghai(2024, 5, 2, 3, 59), number: 3, businessDate: '2024-05-01' },
+    { at: '04:00 next day', time: shanghai(2024, 5, 2, 4, 0), number: 1, businessDate: '2024-05-02' },
+    { at: '11:00 next day', time: shanghai(2024, 5, 2, 11, 0), number: 1, businessDate: '2024-05-02' },
+  ])('after two orders on 1 May, an order at $at is number $number of $businessDate', ({ time, number, businessDate }) => {
+    place(waiter, posOrder([tofu()]), shanghai(2024, 5, 1, 12, 0));
+    place(waiter, posOrder([tofu()], { tableId: 't-a2' }), shanghai(2024, 5, 1, 20, 0));
+    expect(place(waiter, posOrder([tofu()], { tableId: 't-a3' }), time)).toMatchObject({ number, businessDate });
+  });
+
+  it('restarts at 1 on the next business day and keeps counting from there', () => {
+    place(waiter, posOrder([tofu()]), shanghai(2024, 5, 1, 12, 0));
+    place(waiter, posOrder([tofu()]), shanghai(2024, 5, 1, 13, 0));
+    const day2 = [shanghai(2024, 5, 2, 4, 0), shanghai(2024, 5, 2, 4, 1)].map((t) => place(waiter, posOrder([tofu()]), t).number);
+    expect(day2).toEqual([1, 2]);
+  });
+});
+
+describe('client-supplied ids', () => {
+  it('refuses an order id that is already taken with conflict, without taking stock', () => {
+    place(kiosk, { id: 'kiosk-01HZX', channel: 'kiosk', lines: [bao(1)] });
+    const error = domainErrorOf(() => place(kiosk, { id: 'kiosk-01HZX', channel: 'kiosk', lines: [bao(1)] }));
+    expect(error.code).toBe('conflict');
+    expect(error.details).toEqual({ id: 'kiosk-01HZX' });
+    expect(s.remaining('xiaolongbao')).toBe(29);
+    expect(s.orders.list({ limit: 100 })).toHaveLength(1);
+  });
+
+  it.each([
+    { what: 'a line id used by another order', first: [rice({ id: 'line-1' })], second: [rice({ id: 'line-1' })] },
+    { what: 'the same line id twice in one request', first: [], second: [rice({ id: 'line-2' }), plum({ id: 'line-2' })] },
+  ])('refuses $what with conflict', ({ first, second }) => {
+    if (first.length > 0) place(waiter, posOrder(first));
+    expect(outcomeOf(() => place(waiter, posOrder(second, { tableId: 't-a2' })))).toBe('conflict');
+  });
+
+  it('refuses a payment id that is already taken with conflict', () => {
+    const order = place(waiter, posOrder([tofu()]));
+    s.run(() => s.service.pay(order.id, { id: 'pay-1', tender: 'cash', amountMinor: 1000 }, s.ctx(cashier)));
+    expect(outcomeOf(() => s.run(() => s.service.pay(order.id, { id: 'pay-1', tender: 'cash', amountMinor: 1000 }, s.ctx(cashier))))).toBe(
+      'conflict',
+    );
+    expect(s.orders.get(order.id)?.paidMinor).toBe(1000);
+  });
+});
+
+describe('holding and firing by course', () => {
+  const coursed = () =>
+    place(
+      waiter,
+      posOrder([tofu({ course: 1 }), fishHead(1, { course: 2, hold: true }), plum({ course: 2, hold: true }), rice({ course: 3, hold: true })]),
+    );
+  const statuses = (order: Order) => Object.fromEntries(order.lines.map((l) => [l.itemId, l.status]));
+
+  it('fires the lines not held at once and keeps the held ones back', () => {
+    const order = coursed();
+    expect(order.status).toBe('fired');
+    expect(statuses(order)).toEqual({
+      'mapo-tofu': 'fired',
+      'chopped-chili-fish-head': 'held',
+      'sour-plum-drink': 'held',
+      'steamed-rice': 'held',
+    });
+  });
+
+  it('fires one course on request, leaving later courses held', () => {
+    const order = coursed();
+    const after = s.run(() => s.service.fire(order.id, 2, s.ctx(waiter)));
+    expect(statuses(after)).toEqual({
+      'mapo-tofu': 'fired',
+      'chopped-chili-fish-head': 'fired',
+      'sour-plum-drink': 'fired',
+      'steamed-rice': 'held',
+    });
+    expect(statuses(s.service.get(order.id, waiter))).toEqual(statuses(after));
+  });
+
+  it('refuses to fire a course that has no held lines left', () => {
+    const order = coursed();
+    s.run(() => s.service.fire(order.id, 2, s.ctx(waiter)));
+    expect(outcomeOf(() => s.run(() => s.service.fire(order.id, 2, s.ctx(waiter))))).toBe('invalid_transition');
+  });
+
+  it('holds every line when the order is placed with fire: false, as status placed', () => {
+    const order = place(waiter, posOrder([tofu(), plum()], { fire: false }));
+    expect(order.status).toBe('placed');
+    expect(order.lines.every((l) => l.status === 'held' && l.firedAt === null)).toBe(true);
+  });
+
+  it('fires only the new lines that are not held when adding to an order', () => {
+    const order = coursed();
+    const after = s.run(() => s.service.addLines(order.id, { lines: [bao(1), rice({ hold: true, course: 4 })] }, s.ctx(waiter)));
+    expect(after.lines.slice(-2).map((l) => [l.itemId, l.status])).toEqual([
+      ['xiaolongbao', 'fired'],
+      ['steamed-rice', 'held'],
+    ]);
+    expect(lineOf(after, 'chopped-chili-fish-head').status).toBe('held');
+  });
+
+  it('counts one revision per command, even when placing fires lines', () => {
+    const order = coursed();
+    const after = s.run(() => s.service.fire(order.id, 2, s.ctx(waiter)));
+    expect(after.revision).toBe(order.revision + 1);
+  });
+});
+
+describe('events', () => {
+  it.each<{ what: string; act: () => unknown; type: string; topics: string[] }>([
+    {
+      what: 'placing a table order with kitchen and bar lines',
+      act: () => place(waiter, posOrder([tofu(), plum()])),
+      type: 'order.placed',
+      topics: ['orders', 'table:t-a1', 'station:hot', 'station:bar'],
+    },
+    {
+      what: 'placing a kiosk order of drinks only',
+      act: () => place(kiosk, { channel: 'kiosk', lines: [plum()] }),
+      type: 'order.placed',
+      topics: ['orders', 'station:bar'],
+    },
+    {
+      what: 'adding a drink to a table order',
+      act: () => {
+        const o = place(waiter, posOrder([tofu()]));
+        s.run(() => s.service.addLines(o.id, { lines: [plum()] }, s.ctx(waiter)));
+      },
+      type: 'order.lines_added',
+      topics: ['orders', 'table:t-a1', 'station:bar'],
+    },
+    {
+      what: 'firing a held course of kitchen lines',
+      act: () => {
+        const o = place(waiter, posOrder([plum(), tofu({ hold: true, course: 2 })]));
+        s.run(() => s.service.fire(o.id, 2, s.ctx(waiter)));
+      },
+      type: 'order.lines_fired',
+      topics: ['orders', 'table:t-a1', 'station:hot'],
+    },
+    {
+      what: 'the bar marking its drink ready',
+      act: () => {
+        const o = place(waiter, posOrder([tofu(), plum()]));
+        s.run(() => s.service.setLineStatus(o.id, { status: 'ready', lineIds: [lineOf(o, 'sour-plum-drink').id] }, s.ctx(kitchen)));
+      },
+      type: 'order.lines_status_changed',
+      topics: ['orders', 'table:t-a1', 'station:bar'],
+    },
+    {
+      what: 'voiding a kitchen line',
+      act: () => {
+        const o = place(waiter, posOrder([tofu({ hold: true }), plum()]));
+        s.run(() => s.service.voidLine(o.id, lineOf(o, 'mapo-tofu').id, 'no tofu', s.ctx(waiter)));
+      },
+      type: 'order.line_voided',
+      topics: ['orders', 'table:t-a1', 'station:hot'],
+    },
+    {
+      what: 'discounting a table order',
+      act: () => {
+        const o = place(waiter, posOrder([tofu()]));
+        s.run(() => s.service.discount(o.id, { amountMinor: 100, reason: 'regular' }, s.ctx(manager)));
+      },
+      type: 'order.discounted',
+      topics: ['orders', 'table:t-a1'],
+    },
+  ])('$what emits $type on $topics', ({ act, type, topics }) => {
+    act();
+    const last = s.events.filter((e) => e.type.startsWith('order.')).at(-1);
+    expect(last?.type).toBe(type);
+    expect(last?.topics).toEqual(topics);
+  });
+
+  it('emits payment_taken for each tender of a split bill, then closed with the final summary', () => {
+    const order = place(waiter, posOrder([tofu(), plum()]));
+    s.events.length = 0;
+    s.run(() => s.service.pay(order.id, { tender: 'card', amountMinor: 2000, reference: 'T-1' }, s.ctx(cashier)));
+    const { order: paid } = s.run(() => s.service.pay(order.id, { tender: 'cash', amountMinor: 1600, tenderedMinor: 2000 }, s.ctx(cashier)));
+
+    expect(paid).toMatchObject({ status: 'closed', paidMinor: 3600, dueMinor: 0 });
+    expect(s.events.map((e) => e.type)).toEqual(['order.payment_taken', 'order.payment_taken', 'order.closed']);
+    expect(s.events.at(-1)).toEqual({
+      type: 'order.closed',
+      payload: { order: expect.objectContaining({ id: order.id, status: 'closed', paidMinor: 3600, dueMinor: 0 }) },
+      topics: ['orders', 'table:t-a1'],
+    });
+  });
+
+  it('does not close a reopened fully paid order again, and emits reopened rather than closed', () => {
+    const order = place(waiter, posOrder([tofu()]));
+    s.run(() => s.service.pay(order.id, { tender: 'cash', amountMinor: 2800 }, s.ctx(cashier)));
+    s.events.length = 0;
+
+    const reopened = s.run(() => s.service.reopen(order.id, 'forgot the rice', s.ctx(manager)));
+    expect(reopened).toMatchObject({ status: 'fired', closedAt: null, dueMinor: 0 });
+    expect(s.orders.get(order.id)?.status).toBe('fired');
+    expect(s.events.map((e) => e.type)).toEqual(['order.reopened']);
+
+    const withRice = s.run(() => s.service.addLines(order.id, { lines: [rice()] }, s.ctx(waiter)));
+    expect(withRice).toMatchObject({ status: 'fired', dueMinor: 300 });
+    const { order: closedAgain } = s.run(() => s.service.pay(order.id, { tender: 'cash', amountMinor: 300 }, s.ctx(cashier)));
+    expect(closedAgain.status).toBe('closed');
+  });
+});

@@ -1,0 +1,373 @@
+import { describe, expect, it } from 'vitest';
+import type { KitchenStatus, LineStatus, Order, OrderStatus, PaymentInput } from '../protocol/orders.ts';
+import { advanceLines, deriveStatus, discount, fire, pay, recallLines, reopen, settle, voidLine, voidOrder } from './order.ts';
+import { domainErrorOf, makeLine, makeOrder, NOON, outcomeOf } from './test-support.ts';
+
+const LATER = NOON + 60_000;
+
+/** An order of one line per status, priced 1000 each. */
+const orderOf = (...statuses: LineStatus[]): Order =>
+  makeOrder(statuses.map((status, i) => makeLine({ id: `l${i + 1}`, status })));
+
+/** A 3600 order (2800 + 800) with the given payments taken through the rules. */
+function orderPaid(...amounts: number[]): Order {
+  let order = makeOrder([
+    makeLine({ id: 'tofu', unitPriceMinor: 2800, status: 'served' }),
+    makeLine({ id: 'plum', itemId: 'sour-plum-drink', stationId: 'bar', unitPriceMinor: 800, status: 'served' }),
+  ]);
+  amounts.forEach((amountMinor, i) => {
+    order = pay(order, { tender: 'other', amountMinor }, { id: `p${i + 1}`, now: NOON, staffId: 's-cashier' }).order;
+  });
+  return order;
+}
+
+const takePayment = (order: Order, input: PaymentInput) => pay(order, input, { id: 'p-new', now: LATER, staffId: 's-cashier' });
+
+describe('deriveStatus', () => {
+  it.each<{ lines: LineStatus[]; status: OrderStatus }>([
+    { lines: [], status: 'placed' },
+    { lines: ['held', 'held'], status: 'placed' },
+    { lines: ['voided', 'voided'], status: 'placed' },
+    { lines: ['held', 'fired'], status: 'fired' },
+    { lines: ['fired', 'voided'], status: 'fired' },
+    { lines: ['fired', 'preparing'], status: 'preparing' },
+    { lines: ['fired', 'ready'], status: 'preparing' },
+    { lines: ['preparing', 'served'], status: 'preparing' },
+    { lines: ['ready', 'ready'], status: 'ready' },
+    { lines: ['ready', 'served'], status: 'ready' },
+    { lines: ['served', 'served'], status: 'served' },
+    { lines: ['served', 'voided'], status: 'served' },
+  ])('an open order with lines $lines is $status', ({ lines, status }) => {
+    const order = { status: 'placed' as const, lines: lines.map((s, i) => makeLine({ id: `l${i}`, status: s })) };
+    expect(deriveStatus(order)).toBe(status);
+  });
+
+  it.each<OrderStatus>(['closed', 'voided'])('keeps the stored %s status whatever the lines say', (stored) => {
+    const lines = [makeLine({ id: 'l1', status: 'fired' })];
+    expect(deriveStatus({ status: stored, lines })).toBe(stored);
+  });
+});
+
+describe('settle', () => {
+  const lines = [
+    makeLine({ id: 'tofu', unitPriceMinor: 2800 }),
+    makeLine({ id: 'plum', unitPriceMinor: 800, qty: 2 }),
+    makeLine({ id: 'fish', unitPriceMinor: 9800, status: 'voided' }),
+  ];
+
+  it.each([
+    { what: 'sums live lines and ignores voided ones', discountMinor: 0, subtotal: 4400, discountAfter: 0, total: 4400 },
+    { what: 'takes the discount off the subtotal', discountMinor: 400, subtotal: 4400, discountAfter: 400, total: 4000 },
+    { what: 'caps a discount at the subtotal', discountMinor: 9999, subtotal: 4400, discountAfter: 4400, total: 0 },
+  ])('$what', ({ discountMinor, subtotal, discountAfter, total }) => {
+    const order = settle({ ...makeOrder(lines), discountMinor }, LATER);
+    expect(order).toMatchObject({
+      subtotalMinor: subtotal,
+      discountMinor: discountAfter,
+      totalMinor: total,
+      paidMinor: 0,
+      dueMinor: total,
+    });
+  });
+
+  it('bumps the revision and the change time on every call', () => {
+    const before = makeOrder(lines);
+    const after = settle(before, LATER);
+    expect(after.revision).toBe(before.revision + 1);
+    expect(after.updatedAt).toBe(LATER);
+  });
+});
+
+describe('fire', () => {
+  const coursed = () =>
+    makeOrder([
+      makeLine({ id: 'starter', course: 1 }),
+      makeLine({ id: 'main', course: 2 }),
+      makeLine({ id: 'drink', course: 2, stationId: 'bar' }),
+      makeLine({ id: 'fired-earlier', course: 2, status: 'fired' }),
+      makeLine({ id: 'dessert', course: 3 }),
+    ]);
+
+  it.each([
+    { what: 'only the held lines of the given course', course: 2, only: undefined, fired: ['main', 'drink'] },
+    { what: 'every held line when no course is given', course: undefined, only: undefined, fired: ['starter', 'main', 'drink', 'dessert'] },
+    { what: 'nothing for a course without held lines', course: 4, only: undefined, fired: [] },
+    { what: 'only the named held lines', course: undefined, only: new Set(['dessert', 'fired-earlier']), fired: ['dessert'] },
+  ])('sends $what to the kitchen', ({ course, only, fired }) => {
+    const change = fire(coursed(), course, LATER, only);
+    expect(change.lines.map((l) => l.id)).toEqual(fired);
+    for (const l of change.lines) expect(l).toMatchObject({ status: 'fired', firedAt: LATER });
+    const untouched = change.order.lines.filter((l) => !fired.includes(l.id));
+    expect(untouched).toEqual(coursed().lines.filter((l) => !fired.includes(l.id)));
+  });
+
+  it('moves a placed order to fired', () => {
+    expect(fire(coursed(), 1, LATER).order.status).toBe('fired');
+  });
+
+  it('refuses a closed order', () => {
+    expect(domainErrorOf(() => fire(orderPaid(3600), undefined, LATER)).code).toBe('order_closed');
+  });
+});
+
+describe('advanceLines', () => {
+  const allowed: Record<KitchenStatus, LineStatus[]> = {
+    preparing: ['fired'],
+    ready: ['fired', 'preparing'],
+    served: ['fired', 'preparing', 'ready'],
+  };
+  const transitions = (['held', 'fired', 'preparing', 'ready', 'served', 'voided'] as const).flatMap((from) =>
+    (['preparing', 'ready', 'served'] as const).map((to) => ({
+      from,
+      to,
+      outcome: allowed[to].includes(from) ? ('ok' as const) : ('invalid_transition' as const),
+    })),
+  );
+
+  it.each(transitions)('a $from line named explicitly → $to: $outcome', ({ from, to, outcome }) => {
+    const order = orderOf(from, 'fired');
+    const run = () => advanceLines(order, to, ['l1'], LATER);
+    expect(outcomeOf(run)).toBe(outcome);
+    if (outcome === 'ok') {
+      const { order: next, lines } = run();
+      expect(lines.map((l) => [l.id, l.status])).toEqual([['l1', to]]);
+      expect(next.lines.find((l) => l.id === 'l2')?.status).toBe('fired');
+    }
+  });
+
+  it.each(transitions)('a lone $from line, no ids given → $to: $outcome', ({ from, to, outcome }) => {
+    const run = () => advanceLines(orderOf(from), to, undefined, LATER);
+    expect(outcomeOf(run)).toBe(outcome);
+    if (outcome === 'ok') expect(run().order.lines[0]?.status).toBe(to);
+  });
+
+  it.each<{ to: KitchenStatus; moved: string[] }>([
+    { to: 'preparing', moved: ['l2'] },
+    { to: 'ready', moved: ['l2', 'l3'] },
+    { to: 'served', moved: ['l2', 'l3', 'l4'] },
+  ])('without ids moves every line that can take $to and leaves the rest', ({ to, moved }) => {
+    const { order, lines } = advanceLines(orderOf('held', 'fired', 'preparing', 'ready', 'served', 'voided'), to, undefined, LATER);
+    expect(lines.map((l) => l.id)).toEqual(moved);
+    expect(order.lines.filter((l) => l.status === to).map((l) => l.id)).toEqual(expect.arrayContaining(moved));
+    expect(order.lines[0]?.status).toBe('held');
+    expect(order.lines[5]?.status).toBe('voided');
+  });
+
+  it.each<{ from: LineStatus; to: KitchenStatus; readyAt: number | null; servedAt: number | null }>([
+    { from: 'fired', to: 'preparing', readyAt: null, servedAt: null },
+    { from: 'preparing', to: 'ready', readyAt: LATER, servedAt: null },
+    { from: 'fired', to: 'served', readyAt: LATER, servedAt: LATER },
+    { from: 'ready', to: 'served', readyAt: NOON, servedAt: LATER },
+  ])('stamps $from → $to with readyAt $readyAt and servedAt $servedAt', ({ from, to, readyAt, servedAt }) => {
+    const [line] = advanceLines(orderOf(from), to, ['l1'], LATER).lines;
+    expect(line).toMatchObject({ readyAt, servedAt });
+  });
+
+  it('refuses the whole request when one named line cannot move', () => {
+    const error = domainErrorOf(() => advanceLines(orderOf('fired', 'held'), 'preparing', ['l1', 'l2'], LATER));
+    expect(error.code).toBe('invalid_transition');
+    expect(error.details).toEqual({ lineId: 'l2', from: 'held', to: 'preparing' });
+  });
+
+  it('answers not_found for a line id the order does not have', () => {
+    const error = domainErrorOf(() => advanceLines(orderOf('fired'), 'ready', ['l1', 'nope'], LATER));
+    expect(error.code).toBe('not_found');
+    expect(error.details).toEqual({ lineId: 'nope' });
+  });
+
+  it('refuses a voided order', () => {
+    const voided = voidOrder(orderOf('held'), 'walked out', NOON).order;
+    expect(domainErrorOf(() => advanceLines(voided, 'served', undefined, LATER)).code).toBe('order_closed');
+  });
+
+  it('still moves lines of a closed (paid) order, which stays closed', () => {
+    const paid = pay(orderOf('fired'), { tender: 'other', amountMinor: 1000 }, { id: 'p1', now: NOON, staffId: null }).order;
+    const { order } = advanceLines(paid, 'served', undefined, LATER);
+    expect(order.status).toBe('closed');
+    expect(order.lines[0]?.status).toBe('served');
+  });
+});
+
+describe('recallLines', () => {
+  it.each<{ from: LineStatus; outcome: string }>([
+    { from: 'held', outcome: 'invalid_transition' },
+    { from: 'fired', outcome: 'invalid_transition' },
+    { from: 'preparing', outcome: 'invalid_transition' },
+    { from: 'ready', outcome: 'ok' },
+    { from: 'served', outcome: 'invalid_transition' },
+    { from: 'voided', outcome: 'invalid_transition' },
+  ])('a $from line named explicitly → $outcome', ({ from, outcome }) => {
+    const run = () => recallLines(orderOf(from, 'ready'), ['l1'], LATER);
+    expect(outcomeOf(run)).toBe(outcome);
+    if (outcome === 'ok') {
+      expect(run().lines).toEqual([expect.objectContaining({ id: 'l1', status: 'preparing', readyAt: null })]);
+      expect(run().order.lines[1]?.status).toBe('ready');
+    }
+  });
+
+  it('without ids puts every ready line back to preparing, and the order with it', () => {
+    const { order, lines } = recallLines(orderOf('ready', 'served', 'ready'), undefined, LATER);
+    expect(lines.map((l) => l.id)).toEqual(['l1', 'l3']);
+    expect(order.status).toBe('preparing');
+  });
+
+  it.each([
+    { what: 'no ready line to recall', order: () => orderOf('served', 'preparing'), lineIds: undefined, code: 'invalid_transition' },
+    { what: 'a line id the order does not have', order: () => orderOf('ready'), lineIds: ['nope'], code: 'not_found' },
+    { what: 'a voided order', order: () => voidOrder(orderOf('held'), 'x', NOON).order, lineIds: undefined, code: 'order_closed' },
+  ])('refuses $what with $code', ({ order, lineIds, code }) => {
+    expect(domainErrorOf(() => recallLines(order(), lineIds, LATER)).code).toBe(code);
+  });
+});
+
+describe('voidLine', () => {
+  it('voids a line with its reason and takes it off the totals', () => {
+    const { order, lines } = voidLine(orderPaid(), 'plum', 'spilled', LATER);
+    expect(lines).toEqual([expect.objectContaining({ id: 'plum', status: 'voided', voidReason: 'spilled' })]);
+    expect(order).toMatchObject({ subtotalMinor: 2800, totalMinor: 2800, dueMinor: 2800 });
+  });
+
+  it.each([
+    { what: 'a line that is already voided', order: () => orderOf('voided', 'held'), lineId: 'l1', code: 'invalid_transition' },
+    { what: 'a line id the order does not have', order: () => orderOf('held'), lineId: 'nope', code: 'not_found' },
+    { what: 'a line of a closed order', order: () => orderPaid(3600), lineId: 'plum', code: 'order_closed' },
+    { what: 'a line whose removal leaves the order overpaid', order: () => orderPaid(3000), lineId: 'plum', code: 'order_has_payments' },
+  ])('refuses $what with $code', ({ order, lineId, code }) => {
+    expect(domainErrorOf(() => voidLine(order(), lineId, 'reason', LATER)).code).toBe(code);
+  });
+
+  it('reports the payments and the total it would leave when refusing an overpaying void', () => {
+    const error = domainErrorOf(() => voidLine(orderPaid(3000), 'tofu', 'wrong dish', LATER));
+    expect(error.details).toEqual({ paidMinor: 3000, totalAfterMinor: 800 });
+  });
+
+  it('closes the order when what is left equals what was paid', () => {
+    const { order } = voidLine(orderPaid(2800), 'plum', 'never came', LATER);
+    expect(order).toMatchObject({ status: 'closed', closedAt: LATER, dueMinor: 0 });
+  });
+});
+
+describe('voidOrder', () => {
+  it('voids every live line, keeps earlier voids as they were, and zeroes the totals', () => {
+    const before = orderOf('held', 'fired', 'voided');
+    const { order, lines } = voidOrder(before, 'guest left', LATER);
+    expect(order).toMatchObject({ status: 'voided', subtotalMinor: 0, totalMinor: 0, dueMinor: 0 });
+    expect(lines.map((l) => [l.id, l.voidReason])).toEqual([
+      ['l1', 'guest left'],
+      ['l2', 'guest left'],
+    ]);
+    expect(order.lines[2]?.voidReason).toBe('test');
+  });
+
+  it.each([
+    { what: 'an order with payments', order: () => orderPaid(1000), code: 'order_has_payments' },
+    { what: 'a closed order', order: () => orderPaid(3600), code: 'order_closed' },
+    { what: 'an order already voided', order: () => voidOrder(orderOf('held'), 'x', NOON).order, code: 'order_closed' },
+  ])('refuses $what with $code', ({ order, code }) => {
+    expect(domainErrorOf(() => voidOrder(order(), 'reason', LATER)).code).toBe(code);
+  });
+});
+
+describe('discount', () => {
+  it.each([
+    { what: 'a fixed amount', input: { amountMinor: 500 }, discountMinor: 500, total: 3100 },
+    { what: 'a percentage of the subtotal', input: { percent: 10 }, discountMinor: 360, total: 3240 },
+    { what: 'a full percentage', input: { percent: 100 }, discountMinor: 3600, total: 0 },
+    { what: 'the whole subtotal', input: { amountMinor: 3600 }, discountMinor: 3600, total: 0 },
+    { what: 'zero, which removes a discount', input: { amountMinor: 0 }, discountMinor: 0, total: 3600 },
+  ])('applies $what', ({ input, discountMinor, total }) => {
+    const { order } = discount(orderPaid(), { ...input, reason: 'regular' }, LATER);
+    expect(order).toMatchObject({ discountMinor, totalMinor: total, dueMinor: total, discountReason: 'regular' });
+  });
+
+  // regression: a comped order once had nothing to pay and no way to close
+  it('closes an order comped in full, with nothing to pay', () => {
+    const { order } = discount(orderPaid(), { percent: 100, reason: 'birthday' }, LATER);
+    expect(order).toMatchObject({ status: 'closed', totalMinor: 0, paidMinor: 0, closedAt: LATER });
+  });
+
+  it('rounds half a fen up', () => {
+    const order = makeOrder([makeLine({ id: 'l1', unitPriceMinor: 2850 })]);
+    expect(discount(order, { percent: 15, reason: 'staff' }, LATER).order.discountMinor).toBe(428);
+  });
+
+  it.each([
+    { what: 'more than the subtotal', order: () => orderPaid(), input: { amountMinor: 3601 }, code: 'invalid_order' },
+    { what: 'a total below what was already paid', order: () => orderPaid(3000), input: { amountMinor: 601 }, code: 'order_has_payments' },
+    { what: 'a closed order', order: () => orderPaid(3600), input: { percent: 10 }, code: 'order_closed' },
+  ])('refuses $what with $code', ({ order, input, code }) => {
+    expect(domainErrorOf(() => discount(order(), { ...input, reason: 'r' }, LATER)).code).toBe(code);
+  });
+});
+
+describe('pay', () => {
+  it.each<{ what: string; input: PaymentInput; tenderedMinor: number | null; changeMinor: number }>([
+    { what: 'cash handed over in excess, with change', input: { tender: 'cash', amountMinor: 3600, tenderedMinor: 5000 }, tenderedMinor: 5000, changeMinor: 1400 },
+    { what: 'exact cash when nothing tendered is given', input: { tender: 'cash', amountMinor: 3600 }, tenderedMinor: 3600, changeMinor: 0 },
+    { what: 'card with its terminal reference', input: { tender: 'card', amountMinor: 3600, reference: 'T-1234' }, tenderedMinor: null, changeMinor: 0 },
+    { what: 'another tender without reference', input: { tender: 'other', amountMinor: 3600 }, tenderedMinor: null, changeMinor: 0 },
+  ])('takes $what', ({ input, tenderedMinor, changeMinor }) => {
+    const { order, payment } = takePayment(orderPaid(), input);
+    expect(payment).toEqual({
+      id: 'p-new',
+      tender: input.tender,
+      amountMinor: input.amountMinor,
+      tenderedMinor,
+      changeMinor,
+      reference: input.reference ?? null,
+      createdAt: LATER,
+      staffId: 's-cashier',
+    });
+    expect(order.payments).toEqual([payment]);
+    expect(order).toMatchObject({ paidMinor: 3600, dueMinor: 0, status: 'closed', closedAt: LATER });
+  });
+
+  it.each<{ what: string; order: () => Order; input: PaymentInput; code: string }>([
+    { what: 'a card payment without reference', order: () => orderPaid(), input: { tender: 'card', amountMinor: 100 }, code: 'invalid_order' },
+    { what: 'tenderedMinor on a card', order: () => orderPaid(), input: { tender: 'card', amountMinor: 100, tenderedMinor: 100, reference: 'T' }, code: 'invalid_order' },
+    { what: 'tenderedMinor on another tender', order: () => orderPaid(), input: { tender: 'other', amountMinor: 100, tenderedMinor: 200 }, code: 'invalid_order' },
+    { what: 'less cash tendered than the amount', order: () => orderPaid(), input: { tender: 'cash', amountMinor: 1000, tenderedMinor: 999 }, code: 'invalid_order' },
+    { what: 'more than is due', order: () => orderPaid(3000), input: { tender: 'cash', amountMinor: 601, tenderedMinor: 1000 }, code: 'overpayment' },
+    { what: 'an order with nothing due', order: () => makeOrder([]), input: { tender: 'cash', amountMinor: 1 }, code: 'overpayment' },
+    { what: 'a closed order', order: () => orderPaid(3600), input: { tender: 'cash', amountMinor: 1 }, code: 'order_closed' },
+  ])('refuses $what with $code', ({ order, input, code }) => {
+    expect(domainErrorOf(() => takePayment(order(), input)).code).toBe(code);
+  });
+
+  it('tells how much is due when refusing an overpayment', () => {
+    expect(domainErrorOf(() => takePayment(orderPaid(3000), { tender: 'other', amountMinor: 700 })).details).toEqual({ dueMinor: 600 });
+  });
+
+  it('closes a split bill exactly when the tenders reach the total, not before', () => {
+    const first = pay(orderPaid(), { tender: 'card', amountMinor: 2000, reference: 'T-1' }, { id: 'p1', now: NOON, staffId: null }).order;
+    expect(first).toMatchObject({ status: 'served', paidMinor: 2000, dueMinor: 1600, closedAt: null });
+
+    const second = pay(first, { tender: 'cash', amountMinor: 1600, tenderedMinor: 2000 }, { id: 'p2', now: LATER, staffId: null });
+    expect(second.order).toMatchObject({ status: 'closed', paidMinor: 3600, dueMinor: 0, closedAt: LATER });
+    expect(second.order.payments.map((p) => [p.id, p.amountMinor, p.changeMinor])).toEqual([
+      ['p1', 2000, 0],
+      ['p2', 1600, 400],
+    ]);
+  });
+});
+
+describe('reopen', () => {
+  it.each<{ lines: LineStatus[]; status: OrderStatus }>([
+    { lines: ['served', 'served'], status: 'served' },
+    { lines: ['fired', 'ready'], status: 'preparing' },
+  ])('reopens a closed order with lines $lines as $status, not closed again', ({ lines, status }) => {
+    const order = orderOf(...lines);
+    const closed = pay(order, { tender: 'other', amountMinor: order.totalMinor }, { id: 'p1', now: NOON, staffId: null }).order;
+    expect(closed.status).toBe('closed');
+
+    const { order: reopened } = reopen(closed, LATER);
+    expect(reopened).toMatchObject({ status, closedAt: null, paidMinor: order.totalMinor, dueMinor: 0, updatedAt: LATER });
+  });
+
+  it.each<{ what: string; order: () => Order }>([
+    { what: 'an open order', order: () => orderPaid(1000) },
+    { what: 'a voided order', order: () => voidOrder(orderOf('held'), 'x', NOON).order },
+  ])('refuses $what: only closed orders reopen', ({ order }) => {
+    expect(domainErrorOf(() => reopen(order(), LATER)).code).toBe('invalid_transition');
+  });
+});
