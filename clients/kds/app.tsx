@@ -1,0 +1,194 @@
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { ConnectionBanner } from '../shared/ui/connection-banner.tsx';
+import { LanguageToggle, PairScreen, PinScreen } from '../shared/ui/pairing.tsx';
+import { formatClock, formatDuration } from '../shared/format.ts';
+import { nameIn, useTranslate } from '../shared/i18n.ts';
+import { sharedMessages } from '../shared/messages.ts';
+import { useStore } from '../shared/store.ts';
+import { NEW_FOR_MS, type KdsApp } from './kds-app.ts';
+import { kdsMessages } from './messages.ts';
+import { TicketCard, type TicketActions } from './ticket-card.tsx';
+import { allDayCounts, buildTickets, menuTargets, recentlyBumped, type View } from './tickets.ts';
+
+export function App({ app }: { app: KdsApp }) {
+  const device = useStore(app.session.device);
+  const staff = useStore(app.session.staff);
+  const view = useStore(app.view);
+  if (!device) return <PairScreen hub={app.hub} session={app.session} kind="kds" defaultName="KDS" />;
+  if (!staff) return <PinScreen hub={app.hub} session={app.session} roles={['kitchen', 'manager']} />;
+  if (!view) return <StationPicker app={app} />;
+  return <BoardScreen app={app} view={view} />;
+}
+
+function StationPicker({ app }: { app: KdsApp }) {
+  const { t, lang } = useTranslate(kdsMessages);
+  const menu = useStore(app.menu);
+  return (
+    <main class="gate">
+      <div class="gate__card picker">
+        <div class="gate__top">
+          <h1>{t('station.pick')}</h1>
+          <LanguageToggle />
+        </div>
+        {(menu?.stations ?? []).map((s) => (
+          <button type="button" key={s.id} class="btn btn--big picker__station" data-station={s.id} onClick={() => app.setView({ kind: 'station', stationId: s.id })}>
+            {nameIn(lang, s)}
+          </button>
+        ))}
+        <button type="button" class="btn btn--big btn--primary picker__station" data-station="expo" onClick={() => app.setView({ kind: 'expo' })}>
+          {t('station.expo')}
+        </button>
+      </div>
+    </main>
+  );
+}
+
+/** Re-renders every second so ages and colours move. */
+function useTick(ms = 1000): void {
+  const [, setN] = useState(0);
+  useEffect(() => {
+    const id = setInterval(() => setN((n) => n + 1), ms);
+    return () => clearInterval(id);
+  }, [ms]);
+}
+
+function BoardScreen({ app, view }: { app: KdsApp; view: View }) {
+  useTick();
+  useStore(app.version);
+  useStore(app.clock.offset);
+  const { t, lang } = useTranslate(kdsMessages);
+  const { t: ts } = useTranslate(sharedMessages);
+  const connection = useStore(app.connection);
+  const menu = useStore(app.menu);
+  const tables = useStore(app.tableNames);
+  const dismissed = useStore(app.dismissed);
+  const sending = useStore(app.sending);
+  const muted = useStore(app.muted);
+  const notices = useStore(app.notices);
+  const [recallOpen, setRecallOpen] = useState(false);
+
+  const targets = useMemo(() => menuTargets(menu), [menu]);
+  const now = app.clock.now();
+  const deviceNow = Date.now();
+  const tickets = buildTickets(app.board.orders.values(), targets, view, now, dismissed);
+  const counts = allDayCounts(tickets);
+  const stationName = (id: string) => {
+    const s = menu?.stations.find((x) => x.id === id);
+    return s ? nameIn(lang, s) : id;
+  };
+  // orders carry the server's staff id only; the screen knows the name of whoever signed in on it
+  const me = app.session.staff.get()?.staff;
+  const serverName = (id: string) => (me && me.id === id ? me.name : id);
+  const title = view.kind === 'expo' ? t('station.expoShort') : stationName(view.stationId);
+  const actions: TicketActions = {
+    bump: (order, lineIds) => void app.bump(order, lineIds),
+    dismiss: (lineIds) => app.dismiss(lineIds),
+    toggleRush: (order) => void app.toggleRush(order),
+  };
+  const isLive = connection.status === 'live';
+
+  return (
+    <div class={`kds${isLive ? '' : ' kds--stale'}`} data-view={view.kind === 'expo' ? 'expo' : view.stationId}>
+      <header class="bar">
+        <button type="button" class="bar__station" onClick={() => app.setView(null)} title={t('station.switch')}>
+          {title} ▾
+        </button>
+        <ConnectionBanner state={connection} now={deviceNow} onRetry={() => app.reconnectNow()} />
+        <span class="bar__count" data-count={tickets.length}>
+          {t('tickets.count', { n: tickets.length })}
+        </span>
+        <span class="bar__spacer" />
+        {view.kind === 'station' && (
+          <button type="button" class="btn" data-recall onClick={() => setRecallOpen(true)}>
+            ↶ {t('recall.title')}
+          </button>
+        )}
+        <button type="button" class="btn" aria-pressed={muted} onClick={() => app.muted.set(!muted)}>
+          {muted ? t('sound.off') : t('sound.on')}
+        </button>
+        <LanguageToggle />
+        <button type="button" class="btn btn--ghost" onClick={() => app.lock()}>
+          {ts('common.signOut')}
+        </button>
+        <span class="bar__clock">{formatClock(now)}</span>
+      </header>
+
+      <main class="tickets">
+        {tickets.length === 0 && <p class="tickets__empty">{t('empty')}</p>}
+        {tickets.map((ticket) => (
+          <TicketCard
+            key={ticket.order.id}
+            ticket={ticket}
+            isExpo={view.kind === 'expo'}
+            isNew={deviceNow - (app.arrivedAt.get(ticket.order.id) ?? 0) < NEW_FOR_MS}
+            sending={sending}
+            tableName={ticket.order.tableId ? (tables.get(ticket.order.tableId) ?? null) : null}
+            stationName={stationName}
+            serverName={serverName}
+            lang={lang}
+            t={t}
+            actions={actions}
+          />
+        ))}
+      </main>
+
+      <footer class="allday" aria-label={t('allDay.title')}>
+        <span class="allday__title">{t('allDay.title')}</span>
+        {counts.length === 0 && <span class="allday__empty">{t('allDay.empty')}</span>}
+        {counts.map((c) => (
+          <span class="allday__item" key={c.itemId} data-item={c.itemId} data-qty={c.qty}>
+            <b>{c.qty}</b> {nameIn(lang, c)}
+          </span>
+        ))}
+      </footer>
+
+      {recallOpen && view.kind === 'station' && (
+        <div class="overlay" onClick={() => setRecallOpen(false)}>
+          <div class="panel" onClick={(e) => e.stopPropagation()}>
+            <div class="panel__head">
+              <h2>{t('recall.title')}</h2>
+              <button type="button" class="btn" onClick={() => setRecallOpen(false)}>
+                {t('recall.close')}
+              </button>
+            </div>
+            {(() => {
+              const bumped = recentlyBumped(app.board.orders.values(), view.stationId);
+              if (bumped.length === 0) return <p class="panel__empty">{t('recall.empty')}</p>;
+              return bumped.map((b) => (
+                <div class="recall" key={b.order.id} data-order-id={b.order.id}>
+                  <span class="recall__no">#{b.order.number}</span>
+                  <span class="recall__what">
+                    {b.order.lines
+                      .filter((l) => b.lineIds.includes(l.id))
+                      .map((l) => `${l.qty}× ${nameIn(lang, l)}`)
+                      .join('，')}
+                  </span>
+                  <span class="recall__ago">{t('recall.ago', { t: formatDuration(now - b.readyAt, lang) })}</span>
+                  <button
+                    type="button"
+                    class="btn btn--primary"
+                    disabled={b.lineIds.some((id) => sending.has(id))}
+                    onClick={() => {
+                      void app.recall(b.order, b.lineIds);
+                      setRecallOpen(false);
+                    }}
+                  >
+                    {t('recall.action')}
+                  </button>
+                </div>
+              ));
+            })()}
+          </div>
+        </div>
+      )}
+
+      <div class="notices" aria-live="assertive">
+        {notices.map((n) => (
+          <div class="notice" key={n.id} role="alert" onClick={() => app.dropNotice(n.id)}>
+            {n.text}
+          </div>
+        ))}
+      </div>
+    </div>
+  );
+}

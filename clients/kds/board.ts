@@ -1,0 +1,146 @@
+/**
+ * The kitchen's picture of the hub: every order the screens may need, kept current from the stream.
+ * Pure state changes over a Map; no I/O. After a snapshot plus the events since it, the board equals the
+ * hub's orders (the e2e tests compare the two).
+ */
+import type { HubEvent, Order, OrderLine, OrderSummary, Snapshot } from '../../hub/protocol/index.ts';
+
+/** Lines that just reached a station (new ticket, add-on, fired course, recall): the screen beeps. */
+export interface Arrival {
+  orderId: string;
+  lines: OrderLine[];
+}
+
+export class KitchenBoard {
+  readonly orders = new Map<string, Order>();
+  /** Orders known only from an event's summary (their `order.placed` was never seen); fetch them whole. */
+  readonly partial = new Set<string>();
+
+  loadSnapshot(snapshot: Snapshot): void {
+    this.orders.clear();
+    this.partial.clear();
+    for (const o of snapshot.orders) this.orders.set(o.id, o);
+  }
+
+  /** Applies events in seq order; returns what arrived at the stations. */
+  apply(events: readonly HubEvent[]): Arrival[] {
+    const arrivals: Arrival[] = [];
+    for (const e of events) {
+      const a = applyEvent(this.orders, this.partial, e);
+      if (a && a.lines.length > 0) arrivals.push(a);
+    }
+    return arrivals;
+  }
+
+  /** A whole order from an HTTP answer; kept only if it is not older than what the board has. */
+  upsert(order: Order): boolean {
+    const current = this.orders.get(order.id);
+    if (current && order.revision < current.revision) return false;
+    this.orders.set(order.id, order);
+    this.partial.delete(order.id);
+    return true;
+  }
+}
+
+const isKitchen = (l: OrderLine) => l.status === 'fired' || l.status === 'preparing' || l.status === 'ready';
+
+function applyEvent(orders: Map<string, Order>, partial: Set<string>, e: HubEvent): Arrival | null {
+  if (e.type === 'order.placed') {
+    const { order } = e.payload;
+    orders.set(order.id, order);
+    partial.delete(order.id);
+    return { orderId: order.id, lines: order.lines.filter((l) => l.status === 'fired' || l.status === 'preparing') };
+  }
+  if (!e.type.startsWith('order.')) return null;
+  const summary = (e.payload as { order: OrderSummary }).order;
+  const current = orders.get(summary.id);
+  // an HTTP answer may already have brought a newer copy: never step back
+  if (current && summary.revision < current.revision) return null;
+
+  const merge = (lines: (ls: OrderLine[]) => OrderLine[]): Order => {
+    const base = current ?? placeholder(summary, e.at, partial);
+    return { ...base, ...summary, lines: lines(base.lines), updatedAt: e.at };
+  };
+  const patchLines = (ids: readonly string[], patch: (l: OrderLine) => OrderLine) => {
+    const set = new Set(ids);
+    return (ls: OrderLine[]) => ls.map((l) => (set.has(l.id) ? patch(l) : l));
+  };
+
+  let next: Order;
+  let arrived: OrderLine[] = [];
+  switch (e.type) {
+    case 'order.lines_added': {
+      const ids = new Set(e.payload.lines.map((l) => l.id));
+      next = merge((ls) => [...ls.filter((l) => !ids.has(l.id)), ...e.payload.lines]);
+      arrived = e.payload.lines.filter((l) => l.status === 'fired');
+      break;
+    }
+    case 'order.lines_fired': {
+      const { firedAt, lineIds } = e.payload;
+      next = merge(patchLines(lineIds, (l) => ({ ...l, status: 'fired', firedAt })));
+      arrived = next.lines.filter((l) => lineIds.includes(l.id));
+      break;
+    }
+    case 'order.lines_status_changed': {
+      const { status, at, lineIds } = e.payload;
+      next = merge(
+        patchLines(lineIds, (l) => ({
+          ...l,
+          status,
+          readyAt: status === 'ready' || status === 'served' ? (l.readyAt ?? at) : l.readyAt,
+          servedAt: status === 'served' ? at : l.servedAt,
+        })),
+      );
+      break;
+    }
+    case 'order.lines_recalled': {
+      const { lineIds } = e.payload;
+      next = merge(patchLines(lineIds, (l) => ({ ...l, status: 'preparing', readyAt: null })));
+      arrived = next.lines.filter((l) => lineIds.includes(l.id));
+      break;
+    }
+    case 'order.line_voided': {
+      const voided = e.payload.line;
+      next = merge((ls) => (ls.some((l) => l.id === voided.id) ? ls.map((l) => (l.id === voided.id ? voided : l)) : [...ls, voided]));
+      break;
+    }
+    case 'order.voided': {
+      const reason = e.payload.reason;
+      next = merge((ls) => ls.map((l) => (l.status === 'voided' ? l : { ...l, status: 'voided', voidReason: reason })));
+      break;
+    }
+    default:
+      // rush, payments, discounts, close, reopen: the header changes, the lines do not
+      if (!current) return null; // nothing on a screen depends on an order the board never had
+      next = { ...current, ...summary, updatedAt: e.at };
+  }
+  // a paid order whose food has all left the kitchen is history
+  if (next.status === 'closed' && !next.lines.some(isKitchen)) {
+    orders.delete(next.id);
+    partial.delete(next.id);
+    return null;
+  }
+  orders.set(next.id, next);
+  return { orderId: next.id, lines: arrived };
+}
+
+/** An order seen first through a later event: enough to show its lines until the whole order is fetched. */
+function placeholder(summary: OrderSummary, at: number, partial: Set<string>): Order {
+  partial.add(summary.id);
+  return {
+    ...summary,
+    businessDate: '',
+    channel: 'pos',
+    guestCount: null,
+    note: null,
+    lines: [],
+    payments: [],
+    discountReason: null,
+    createdAt: at,
+    updatedAt: at,
+    closedAt: null,
+    quotedReadyAt: null,
+    deviceId: null,
+    staffId: null,
+  };
+}

@@ -1,0 +1,223 @@
+/**
+ * The KDS controller: owns the session, the hub client, the stream and the board, and offers the actions
+ * the screen's buttons call. The components only render what it holds.
+ */
+import type { Menu, Order } from '../../hub/protocol/index.ts';
+import { Clock } from '../shared/clock.ts';
+import { HubError, HubUnreachableError, type HubClient } from '../shared/hub-client.ts';
+import { translator, language } from '../shared/i18n.ts';
+import { Session } from '../shared/session.ts';
+import { load, save } from '../shared/storage.ts';
+import { Store } from '../shared/store.ts';
+import { StreamClient, type ConnectionState, type SocketFactory } from '../shared/stream-client.ts';
+import { KitchenBoard, type Arrival } from './board.ts';
+import { kdsMessages } from './messages.ts';
+import { chime } from './sound.ts';
+import type { View } from './tickets.ts';
+
+export interface Notice {
+  id: number;
+  text: string;
+}
+
+/** How long a ticket flashes after new food reached it (device time). */
+export const NEW_FOR_MS = 12_000;
+
+export class KdsApp {
+  readonly session = new Session('kds');
+  readonly hub: HubClient;
+  readonly clock: Clock;
+  readonly board = new KitchenBoard();
+  /** Bumped on every board change; views subscribe to it. */
+  readonly version = new Store(0);
+  readonly connection = new Store<ConnectionState>({ status: 'stopped', since: Date.now() });
+  readonly menu = new Store<Menu | null>(null);
+  readonly tableNames = new Store<ReadonlyMap<string, string>>(new Map());
+  readonly view: Store<View | null>;
+  readonly muted = new Store<boolean>(load<boolean>('kds.muted') ?? false);
+  /** Voided lines a cook has acknowledged on this screen. */
+  readonly dismissed = new Store<ReadonlySet<string>>(new Set());
+  /** Lines with a bump/recall in flight. */
+  readonly sending = new Store<ReadonlySet<string>>(new Set());
+  readonly notices = new Store<readonly Notice[]>([]);
+  /** Ticket (order id) → when new food last reached it on this screen (device time). */
+  readonly arrivedAt = new Map<string, number>();
+  private stream: StreamClient | null = null;
+  private readonly fetching = new Set<string>();
+  private noticeSeq = 0;
+
+  constructor(private readonly env: { search: string; socket?: SocketFactory } = { search: '' }) {
+    this.hub = this.session.client();
+    this.clock = new Clock(() => this.hub.serverOffsetMs);
+    this.view = new Store<View | null>(viewFromUrl(env.search) ?? load<View>('kds.view'));
+    this.view.subscribe((v) => save('kds.view', v));
+    this.muted.subscribe((m) => save('kds.muted', m));
+  }
+
+  /** Starts loading the menu and, once paired, the stream; restarts both when the pairing changes. */
+  start(): void {
+    void this.loadMenu();
+    this.session.device.subscribe((d) => (d ? this.startStream() : this.stopStream()));
+    this.session.staff.subscribe((s) => s && void this.loadTables());
+    if (this.session.device.get()) this.startStream();
+    if (this.session.staff.get()) void this.loadTables();
+  }
+
+  reconnectNow(): void {
+    this.stream?.reconnectNow();
+  }
+
+  setView(view: View | null): void {
+    this.view.set(view);
+  }
+
+  lock(): void {
+    this.session.staff.set(null);
+  }
+
+  // ---- actions ----
+
+  /** Bumps lines: at a station they become ready; at expo, ready lines are served. */
+  async bump(order: Order, lineIds: readonly string[]): Promise<void> {
+    const view = this.view.get();
+    if (!view || lineIds.length === 0) return;
+    const status = view.kind === 'expo' ? 'served' : 'ready';
+    await this.act(lineIds, () => this.hub.setLineStatus(order.id, { status, lineIds: [...lineIds] }));
+  }
+
+  async recall(order: Order, lineIds: readonly string[]): Promise<void> {
+    await this.act(lineIds, () => this.hub.recall(order.id, { lineIds: [...lineIds] }));
+  }
+
+  async toggleRush(order: Order): Promise<void> {
+    await this.act([], () => this.hub.setRush(order.id, !order.rush));
+  }
+
+  /** Acknowledges voided lines on this screen (a local matter: the hub already knows they are void). */
+  dismiss(lineIds: readonly string[]): void {
+    this.dismissed.set(new Set([...this.dismissed.get(), ...lineIds]));
+  }
+
+  dropNotice(id: number): void {
+    this.notices.set(this.notices.get().filter((n) => n.id !== id));
+  }
+
+  private async act(lineIds: readonly string[], call: () => Promise<Order>): Promise<void> {
+    this.sending.set(new Set([...this.sending.get(), ...lineIds]));
+    try {
+      // the answer carries the order after the change: show it now, whatever the stream is doing
+      if (this.board.upsert(await call())) this.changed();
+    } catch (err) {
+      this.notify(err);
+    } finally {
+      const left = new Set(this.sending.get());
+      for (const id of lineIds) left.delete(id);
+      this.sending.set(left);
+    }
+  }
+
+  private notify(err: unknown): void {
+    const t = translator(kdsMessages, language.get());
+    const text =
+      err instanceof HubUnreachableError
+        ? t('error.unknown')
+        : err instanceof HubError && err.code === 'forbidden'
+          ? t('error.role')
+          : t('error.action', { message: err instanceof Error ? err.message : String(err) });
+    const id = ++this.noticeSeq;
+    this.notices.set([...this.notices.get(), { id, text }]);
+    setTimeout(() => this.dropNotice(id), 8000);
+  }
+
+  // ---- data ----
+
+  private async loadMenu(): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        this.menu.set(await this.hub.menu());
+        return;
+      } catch {
+        await new Promise((r) => setTimeout(r, Math.min(10_000, 500 * 2 ** attempt)));
+      }
+    }
+  }
+
+  private async loadTables(): Promise<void> {
+    try {
+      const floor = await this.hub.floor();
+      this.tableNames.set(new Map(floor.tables.map((t) => [t.id, t.name])));
+    } catch {
+      /* table ids still show; names come with the next sign-in */
+    }
+  }
+
+  private startStream(): void {
+    this.stopStream();
+    this.stream = new StreamClient({
+      url: () => {
+        const token = this.session.deviceToken();
+        return token ? this.hub.streamUrl(token) : null;
+      },
+      // every order event, not just this station's: `order.placed` carries the whole order (header, other
+      // stations' lines for expo), so a screen never has to guess an order it has not seen
+      topics: ['orders', 'menu'],
+      loadSnapshot: () => this.hub.snapshot(),
+      onSnapshot: (s) => {
+        this.board.loadSnapshot(s);
+        this.changed();
+      },
+      onEvents: (events) => {
+        const arrivals = this.board.apply(events);
+        if (events.some((e) => e.type === 'menu.item_updated')) void this.loadMenu();
+        this.arrived(arrivals);
+        this.fetchPartial();
+        this.changed();
+      },
+      onState: (s) => {
+        this.connection.set(s);
+        if (s.status === 'unauthorised') this.session.refused('device');
+      },
+      ...(this.env.socket ? { socket: this.env.socket } : {}),
+      log: (m, d) => console.warn(`[stream] ${m}`, d ?? ''),
+    });
+    this.stream.start();
+  }
+
+  private stopStream(): void {
+    this.stream?.stop();
+    this.stream = null;
+  }
+
+  private arrived(arrivals: readonly Arrival[]): void {
+    const view = this.view.get();
+    if (!view) return;
+    const mine = arrivals.filter((a) => view.kind === 'expo' || a.lines.some((l) => l.stationId === view.stationId));
+    if (mine.length === 0) return;
+    const now = Date.now();
+    for (const [id, at] of this.arrivedAt) if (now - at > NEW_FOR_MS) this.arrivedAt.delete(id);
+    for (const a of mine) this.arrivedAt.set(a.orderId, now);
+    if (!this.muted.get()) chime();
+  }
+
+  private fetchPartial(): void {
+    for (const id of this.board.partial) {
+      if (this.fetching.has(id)) continue;
+      this.fetching.add(id);
+      this.hub
+        .order(id)
+        .then((o) => this.board.upsert(o) && this.changed())
+        .catch(() => undefined)
+        .finally(() => this.fetching.delete(id));
+    }
+  }
+
+  private changed(): void {
+    this.version.set(this.version.get() + 1);
+  }
+}
+
+function viewFromUrl(search: string): View | null {
+  const station = new URLSearchParams(search).get('station');
+  if (!station) return null;
+  return station === 'expo' ? { kind: 'expo' } : { kind: 'station', stationId: station };
+}

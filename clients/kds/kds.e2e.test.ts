@@ -1,0 +1,292 @@
+/**
+ * The KDS in a real browser (Debian chromium via playwright-core) against the real hub process.
+ * `KDS_SCREENSHOTS=1` also refreshes the screenshots in docs/screenshots/.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PAIRING_CODE, PINS, ROOT, removeDir, startHub, type HubProcess } from '../../hub/test/harness.ts';
+import { buildClients } from '../build.ts';
+import { eventually, freePort, launchBrowser, openApp, pageErrors, pairAndSignIn, type DeviceLogin } from '../test/browser.ts';
+
+let hub: HubProcess;
+let port: number;
+let browser: Browser;
+let kitchen: DeviceLogin;
+let waiter: string;
+let manager: string;
+const pages: Page[] = [];
+
+const line = (itemId: string, qty = 1, optionIds: string[] = [], extra: Record<string, unknown> = {}) => ({ itemId, qty, optionIds, ...extra });
+const MAPO = () => line('mapo-tofu', 1, ['spice-medium', 'size-regular']);
+const PLUM = () => line('sour-plum-drink', 2, ['ice-less']);
+
+async function place(lines: unknown[], extra: Record<string, unknown> = {}): Promise<{ id: string; number: number; lines: { id: string; itemId: string; stationId: string }[] }> {
+  const r = await hub.request('POST', '/api/v1/orders', { token: waiter, body: { channel: 'pos', tableId: 't-a2', lines, ...extra } });
+  expect(r.status, JSON.stringify(r.body)).toBe(201);
+  return r.body.order;
+}
+
+async function kds(view: string, o: { lang?: 'zh-CN' | 'en'; viewport?: { width: number; height: number } } = {}): Promise<Page> {
+  const page = await openApp(browser, `${hub.url}/kds/?station=${view}`, { app: 'kds', login: kitchen, ...o });
+  pages.push(page);
+  await page.locator('[data-conn=live]').waitFor();
+  return page;
+}
+
+const ticket = (page: Page, orderId: string) => page.locator(`.ticket[data-order-id="${orderId}"]`);
+
+/** What a screen shows: each ticket with its lines still to cook. */
+const screen = (page: Page) =>
+  page.$$eval('.ticket', (els) =>
+    els.map((el) => ({
+      id: el.getAttribute('data-order-id')!,
+      pending: [...el.querySelectorAll('.line[data-state=pending]')].map((l) => l.getAttribute('data-line-id')!).sort(),
+    })),
+  );
+
+/** What the hub says that screen should show (from the snapshot a fresh screen would load). */
+async function expected(view: string): Promise<{ id: string; pending: string[] }[]> {
+  const snap = await hub.request('GET', '/api/v1/snapshot', { token: kitchen.device.token });
+  return (snap.body.orders as { id: string; lines: { id: string; stationId: string; status: string }[] }[])
+    .map((o) => ({
+      id: o.id,
+      pending: o.lines
+        .filter((l) => (view === 'expo' || l.stationId === view) && (l.status === 'fired' || l.status === 'preparing'))
+        .map((l) => l.id)
+        .sort(),
+      // expo also keeps a ticket whose food is all ready, until it is served
+      isReadyAtExpo: view === 'expo' && o.lines.some((l) => l.status === 'ready'),
+    }))
+    .filter((t) => t.pending.length > 0 || t.isReadyAtExpo)
+    .map(({ id, pending }) => ({ id, pending }));
+}
+
+const byId = (ts: { id: string; pending: string[] }[]) => [...ts].sort((a, b) => a.id.localeCompare(b.id));
+
+beforeAll(async () => {
+  await buildClients({ quiet: true });
+  port = await freePort();
+  [hub, browser] = await Promise.all([startHub({ env: { HUB_PORT: String(port) } }), launchBrowser()]);
+  kitchen = await pairAndSignIn(hub, 'kds', PINS.kitchen);
+  waiter = (await pairAndSignIn(hub, 'pos', PINS.waiter)).staff.token;
+  manager = (await pairAndSignIn(hub, 'pos', PINS.manager)).staff.token;
+}, 60_000);
+
+afterAll(async () => {
+  for (const p of pages) expect(pageErrors.get(p) ?? [], 'uncaught errors in the page').toEqual([]);
+  await browser?.close();
+  await hub?.stop();
+  if (hub) removeDir(hub.dataDir);
+});
+
+describe('KDS in a browser', () => {
+  it('pairs with the hub code, refuses a waiter PIN, takes the kitchen PIN, and shows an order placed through the API', async () => {
+    const page = await openApp(browser, `${hub.url}/kds/`, { app: 'kds' });
+    pages.push(page);
+    await page.fill('input[name=code]', PAIRING_CODE);
+    await page.click('button[type=submit]');
+    await page.locator('.pin__pad').waitFor();
+    await page.fill('input[name=pin]', PINS.waiter);
+    await page.click('.pin__key--ok');
+    await page.locator('.gate__error').waitFor(); // a waiter may not run the kitchen screen
+    await page.fill('input[name=pin]', PINS.kitchen);
+    await page.click('.pin__key--ok');
+    await page.click('[data-station=hot]');
+    await page.locator('[data-conn=live]').waitFor();
+
+    const order = await place([MAPO(), PLUM()]);
+    const placedAt = Date.now();
+    await ticket(page, order.id).waitFor();
+    expect(Date.now() - placedAt).toBeLessThan(1000); // "within a blink"
+    const hot = order.lines.find((l) => l.stationId === 'hot')!;
+    const bar = order.lines.find((l) => l.stationId === 'bar')!;
+    expect(await ticket(page, order.id).locator(`[data-line-id="${hot.id}"]`).count()).toBe(1);
+    expect(await ticket(page, order.id).locator(`[data-line-id="${bar.id}"]`).count()).toBe(0); // the bar's drink is not the hot kitchen's
+    expect(await ticket(page, order.id).textContent()).toContain('麻婆豆腐');
+    expect(await page.locator('.allday__item[data-item="mapo-tofu"]').count()).toBe(1);
+    await page.close();
+  });
+
+  it('bumping on one screen updates the other screens; expo turns ready when every station has bumped, then serves', async () => {
+    const [hotA, hotB, barScreen, expo] = await Promise.all([kds('hot'), kds('hot'), kds('bar'), kds('expo')]);
+    const order = await place([MAPO(), PLUM()]);
+    await Promise.all([hotA, hotB, barScreen, expo].map((p) => ticket(p, order.id).waitFor()));
+    expect(await ticket(expo, order.id).getAttribute('data-ready')).toBe('false');
+
+    await ticket(hotA, order.id).locator('[data-bump]').click();
+    await ticket(hotB, order.id).waitFor({ state: 'detached' });
+    await expo.locator(`.ticket[data-order-id="${order.id}"] .chip--done[data-station=hot]`).waitFor();
+    expect(await ticket(expo, order.id).getAttribute('data-ready')).toBe('false'); // the bar has not bumped yet
+
+    // the bar bumps its one line by tapping it
+    await ticket(barScreen, order.id).locator('.line[data-state=pending]').click();
+    await expo.locator(`.ticket[data-order-id="${order.id}"][data-ready=true]`).waitFor();
+
+    // recall from the hot screen: the ticket is back on both hot screens, and expo is no longer ready
+    await hotB.click('[data-recall]');
+    await hotB.locator(`.recall[data-order-id="${order.id}"] button`).click();
+    await ticket(hotA, order.id).waitFor();
+    await expo.locator(`.ticket[data-order-id="${order.id}"][data-ready=false]`).waitFor();
+    await ticket(hotA, order.id).locator('[data-bump]').click();
+    await expo.locator(`.ticket[data-order-id="${order.id}"][data-ready=true]`).waitFor();
+
+    await ticket(expo, order.id).locator('[data-bump]').click();
+    await ticket(expo, order.id).waitFor({ state: 'detached' });
+    const after = await hub.request('GET', `/api/v1/orders/${order.id}`, { token: waiter });
+    expect(after.body.order.lines.map((l: { status: string }) => l.status)).toEqual(['served', 'served']);
+    await Promise.all([hotA, hotB, barScreen, expo].map((p) => p.close()));
+  });
+
+  it('colours tickets by age against the target prep time (injected clock); overdue and rush tickets rise to the top', async () => {
+    const page = await kds('hot');
+    // fish head: its own 20-minute target; mapo tofu: the hot station's 10 minutes
+    const slow = await place([line('chopped-chili-fish-head', 1, ['spice-hot'])]);
+    const quick = await place([MAPO()]);
+    await ticket(page, quick.id).waitFor();
+    const urgency = (id: string) => ticket(page, id).getAttribute('data-urgency');
+    const order = async () => (await screen(page)).map((t) => t.id).filter((id) => id === slow.id || id === quick.id);
+    expect([await urgency(slow.id), await urgency(quick.id)]).toEqual(['ok', 'ok']);
+    expect(await order()).toEqual([slow.id, quick.id]); // oldest first
+
+    await page.evaluate(() => window.__brigadeClock!.set(8 * 60_000)); // 8 of 10 minutes: amber
+    await eventually('amber', async () => ((await urgency(quick.id)) === 'warn' ? true : undefined));
+    expect(await urgency(slow.id)).toBe('ok');
+
+    await page.evaluate(() => window.__brigadeClock!.set(11 * 60_000)); // past 10 minutes: red, and on top
+    await eventually('red', async () => ((await urgency(quick.id)) === 'late' ? true : undefined));
+    expect(await urgency(slow.id)).toBe('ok');
+    expect(await order()).toEqual([quick.id, slow.id]);
+
+    // a rush flag beats being overdue
+    await ticket(page, slow.id).locator('.ticket__rush').click();
+    await eventually('rush first', async () => ((await order())[0] === slow.id ? true : undefined));
+    expect(await ticket(page, slow.id).locator('.badge--rush').count()).toBe(1);
+
+    await page.evaluate(() => window.__brigadeClock!.set(21 * 60_000));
+    await eventually('both red', async () => ((await urgency(slow.id)) === 'late' ? true : undefined));
+    for (const o of [slow, quick]) await hub.request('POST', `/api/v1/orders/${o.id}/status`, { token: kitchen.staff.token, body: { status: 'ready' } });
+    await page.close();
+  });
+
+  it('marks add-ons and voids on a ticket already in the kitchen, never silently', async () => {
+    const page = await kds('hot');
+    const order = await place([MAPO(), line('twice-cooked-pork', 1, ['spice-mild'])]);
+    await ticket(page, order.id).waitFor();
+
+    const added = await hub.request('POST', `/api/v1/orders/${order.id}/lines`, { token: waiter, body: { lines: [line('hunan-beef', 1, ['spice-hot'], { note: '不要香菜' })] } });
+    expect(added.status).toBe(200);
+    const addOnId = added.body.order.lines.at(-1).id as string;
+    await page.locator(`.line--addon[data-line-id="${addOnId}"]`).waitFor();
+    expect(await ticket(page, order.id).locator('.ticket__sep--addon').count()).toBe(1);
+
+    const pork = order.lines.find((l) => l.itemId === 'twice-cooked-pork')!;
+    const voided = await hub.request('POST', `/api/v1/orders/${order.id}/lines/${pork.id}/void`, { token: manager, body: { reason: '客人不要了' } });
+    expect(voided.status).toBe(200);
+    const voidLine = page.locator(`.line[data-line-id="${pork.id}"][data-state=voided]`);
+    await voidLine.waitFor();
+    expect(await voidLine.textContent()).toContain('客人不要了');
+    expect(await page.locator('.allday__item[data-item="twice-cooked-pork"]').count()).toBe(0);
+
+    // the whole order voided: the ticket stays, stamped, until a cook acknowledges it
+    const whole = await hub.request('POST', `/api/v1/orders/${order.id}/void`, { token: manager, body: { reason: '客人离开' } });
+    expect(whole.status).toBe(200);
+    await page.locator(`.ticket.is-voided[data-order-id="${order.id}"]`).waitFor();
+    await ticket(page, order.id).locator('[data-bump]').click();
+    await ticket(page, order.id).waitFor({ state: 'detached' });
+    await page.close();
+  });
+
+  it('shows the outage on the banner while the hub is down, then converges to exactly the hub state after a restart', async () => {
+    const [hot, expo] = await Promise.all([kds('hot'), kds('expo')]);
+    const keep = await place([MAPO(), PLUM()]);
+    const bumpLater = await place([line('kung-pao-chicken', 2, ['spice-hot', 'size-large'])]);
+    await Promise.all([ticket(hot, bumpLater.id).waitFor(), ticket(expo, bumpLater.id).waitFor()]);
+
+    const dataDir = hub.dataDir;
+    await hub.stop();
+    await hot.locator('[data-conn=reconnecting]').waitFor();
+    await hot.locator('.kds--stale').waitFor();
+
+    // while the screens cannot reach it, the hub runs (elsewhere) and the kitchen moves on
+    const gap = await startHub({ dataDir, env: {} });
+    hub = gap;
+    const during = await place([line('xiaolongbao', 2), line('lemon-tea', 1, ['ice-less', 'sugar-half'])]);
+    await gap.request('POST', `/api/v1/orders/${bumpLater.id}/status`, { token: kitchen.staff.token, body: { status: 'ready' } });
+    await gap.request('POST', `/api/v1/orders/${keep.id}/lines`, { token: waiter, body: { lines: [line('steamed-rice', 2)] } });
+    await gap.stop();
+
+    hub = await startHub({ dataDir, env: { HUB_PORT: String(port) } });
+    await Promise.all([hot.locator('[data-conn=live]').waitFor({ timeout: 20_000 }), expo.locator('[data-conn=live]').waitFor({ timeout: 20_000 })]);
+    for (const [page, view] of [
+      [hot, 'hot'],
+      [expo, 'expo'],
+    ] as const) {
+      const want = JSON.stringify(byId(await expected(view)));
+      let got = '';
+      await eventually(`${view} to match the hub`, async () => ((got = JSON.stringify(byId(await screen(page)))) === want ? true : undefined)).catch((err: Error) => {
+        throw new Error(`${err.message}\nscreen: ${got}\nhub:    ${want}`);
+      });
+      const ids = (await screen(page)).map((t) => t.id);
+      expect(new Set(ids).size).toBe(ids.length); // no ticket twice
+    }
+    expect((await screen(hot)).map((t) => t.id)).toContain(during.id);
+    expect((await screen(hot)).map((t) => t.id)).not.toContain(bumpLater.id);
+
+    // and it is live again: a new order appears at once
+    const next = await place([MAPO()]);
+    await ticket(hot, next.id).waitFor({ timeout: 2000 });
+    await Promise.all([hot.close(), expo.close()]);
+  }, 60_000);
+});
+
+describe.runIf(process.env.KDS_SCREENSHOTS)('KDS screenshots (KDS_SCREENSHOTS=1)', () => {
+  it('saves the station and expo screens in Chinese and English to docs/screenshots/', async () => {
+    const dir = join(ROOT, 'docs/screenshots');
+    mkdirSync(dir, { recursive: true });
+    // clear what earlier tests left on the screens
+    const snap = await hub.request('GET', '/api/v1/snapshot', { token: kitchen.device.token });
+    for (const o of snap.body.orders as { id: string; lines: { status: string }[] }[]) {
+      if (o.lines.some((l) => l.status === 'fired' || l.status === 'preparing' || l.status === 'ready')) {
+        await hub.request('POST', `/api/v1/orders/${o.id}/status`, { token: kitchen.staff.token, body: { status: 'served' } });
+      }
+    }
+    const a = await place([line('mapo-tofu', 1, ['spice-medium', 'size-regular'], { note: '少油' }), line('steamed-rice', 2), PLUM()], { tableId: 't-a1' });
+    const b = await place([line('chopped-chili-fish-head', 1, ['spice-hot']), line('lemon-tea', 2, ['ice-less', 'sugar-half'])], { tableId: 't-a3', rush: true });
+    const c = await place([line('mao-braised-pork'), line('dry-fried-green-beans', 1, ['spice-mild', 'size-small']), line('coca-cola', 2, ['ice-regular'])], { tableId: 't-b2' });
+    const d = await place([line('twice-cooked-pork', 1, ['spice-medium']), line('fuqi-feipian', 1, ['spice-hot'])], { tableId: 't-a4' });
+    await hub.request('POST', `/api/v1/orders/${d.id}/lines/${d.lines[1]!.id}/void`, { token: manager, body: { reason: '客人退菜' } });
+    const e = await place([line('sichuan-boiled-fish', 1, ['spice-hot']), line('mango-pomelo-sago', 2, [], { course: 2, hold: true })], { tableId: 't-b1' });
+    const f = await place([line('kung-pao-chicken', 1, ['spice-medium', 'size-regular'])], { tableId: 't-a5' });
+    await hub.request('POST', `/api/v1/orders/${f.id}/lines`, { token: waiter, body: { lines: [line('hunan-beef', 1, ['spice-hot'], { note: '不要香菜' })] } });
+    await hub.request('POST', `/api/v1/orders/${c.id}/status`, { token: kitchen.staff.token, body: { status: 'ready', lineIds: [c.lines[2]!.id] } });
+    void [a, b, e];
+
+    const shots: [string, string, 'zh-CN' | 'en', { width: number; height: number }][] = [
+      ['kds-hot-zh-1280x800.png', 'hot', 'zh-CN', { width: 1280, height: 800 }],
+      ['kds-hot-en-1920x1080.png', 'hot', 'en', { width: 1920, height: 1080 }],
+      ['kds-expo-zh-1920x1080.png', 'expo', 'zh-CN', { width: 1920, height: 1080 }],
+      ['kds-expo-en-1280x800.png', 'expo', 'en', { width: 1280, height: 800 }],
+    ];
+    for (const [file, view, lang, viewport] of shots) {
+      const page = await kds(view, { lang, viewport });
+      await page.evaluate(() => window.__brigadeClock!.set(7.7 * 60_000)); // a lunch rush, some minutes in
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: join(dir, file) });
+      await page.close();
+    }
+    const down = await kds('hot', { lang: 'zh-CN' });
+    const dataDir = hub.dataDir;
+    await hub.stop();
+    await down.locator('[data-conn=reconnecting]').waitFor();
+    await down.waitForTimeout(2200);
+    await down.screenshot({ path: join(dir, 'kds-reconnecting-zh-1280x800.png') });
+    hub = await startHub({ dataDir, env: { HUB_PORT: String(port) } });
+    const pair = await openApp(browser, `${hub.url}/kds/`, { app: 'kds', lang: 'zh-CN' });
+    pages.push(pair);
+    await pair.locator('input[name=code]').waitFor();
+    await pair.screenshot({ path: join(dir, 'kds-pair-zh-1280x800.png') });
+    await Promise.all([down.close(), pair.close()]);
+  }, 60_000);
+});

@@ -1,0 +1,15 @@
+import { render } from 'preact';
+import '../shared/ui/base.css';
+import './kds.css';
+import { App } from './app.tsx';
+import { KdsApp } from './kds-app.ts';
+import { unlockAudio } from './sound.ts';
+
+const app = new KdsApp({ search: location.search });
+app.clock.installTestHooks(location.search, window);
+app.start();
+// browsers allow sound after a user gesture: any tap arms the chime
+addEventListener('pointerdown', unlockAudio, { passive: true });
+// the browser knows before our backoff does that the network is back
+addEventListener('online', () => app.reconnectNow());
+render(<App app={app} />, document.getElementById('app')!);

@@ -1,0 +1,249 @@
+import { describe, expect, it } from 'vitest';
+import type { HubEvent, Order, OrderLine } from '../../hub/protocol/index.ts';
+import { KitchenBoard } from './board.ts';
+import { allDayCounts, buildTickets, recentlyBumped, urgencyOf, type MenuTargets } from './tickets.ts';
+
+const T0 = Date.UTC(2025, 0, 1, 4, 0, 0);
+const MIN = 60_000;
+const targets: MenuTargets = {
+  item: new Map([
+    ['fish-head', 1200],
+    ['cola', 60],
+    ['mapo', null],
+  ]),
+  station: new Map([
+    ['hot', 600],
+    ['bar', 240],
+  ]),
+};
+
+let seq = 0;
+function makeLine(over: Partial<OrderLine> = {}): OrderLine {
+  const itemId = over.itemId ?? 'mapo';
+  return {
+    id: `l${++seq}`,
+    itemId,
+    nameZh: itemId,
+    nameEn: itemId,
+    stationId: 'hot',
+    qty: 1,
+    unitPriceMinor: 1000,
+    lineTotalMinor: 1000,
+    options: [],
+    note: null,
+    course: 1,
+    status: 'fired',
+    voidReason: null,
+    addedAt: T0,
+    firedAt: T0,
+    readyAt: null,
+    servedAt: null,
+    addedByStaffId: null,
+    ...over,
+  };
+}
+function makeOrder(lines: OrderLine[], over: Partial<Order> = {}): Order {
+  return {
+    id: `o${++seq}`,
+    number: seq,
+    businessDate: '2025-01-01',
+    channel: 'pos',
+    tableId: 't-a1',
+    guestCount: null,
+    note: null,
+    status: 'fired',
+    lines,
+    payments: [],
+    subtotalMinor: 0,
+    discountMinor: 0,
+    discountReason: null,
+    totalMinor: 0,
+    paidMinor: 0,
+    dueMinor: 0,
+    revision: 1,
+    createdAt: T0,
+    updatedAt: T0,
+    closedAt: null,
+    quotedReadyAt: null,
+    rush: false,
+    deviceId: null,
+    staffId: null,
+    ...over,
+  };
+}
+const hot = { kind: 'station', stationId: 'hot' } as const;
+const expo = { kind: 'expo' } as const;
+const ids = (ts: { order: Order }[]) => ts.map((t) => t.order.id);
+
+describe('urgency', () => {
+  it.each([
+    [0, 'ok'],
+    [7.4 * MIN, 'ok'],
+    [7.5 * MIN, 'warn'],
+    [9.9 * MIN, 'warn'],
+    [10 * MIN, 'late'],
+  ] as const)('a ticket %i ms into a 10-minute target is %s', (age, expected) => {
+    expect(urgencyOf(age, 10 * MIN)).toBe(expected);
+  });
+
+  it("uses the item's own target, else the station's, and the most urgent line decides", () => {
+    const fish = makeLine({ itemId: 'fish-head' });
+    const tofu = makeLine({ itemId: 'mapo' });
+    const order = makeOrder([fish, tofu]);
+    const at = (m: number) => buildTickets([order], targets, hot, T0 + m * MIN)[0]!;
+    expect(at(8).urgency).toBe('warn'); // tofu: 8 of the hot station's 10 minutes
+    expect(at(11).urgency).toBe('late');
+    expect(at(11).lines.map((l) => [l.line.itemId, l.isLate])).toEqual([
+      ['fish-head', false],
+      ['mapo', true],
+    ]);
+    expect(buildTickets([makeOrder([makeLine({ itemId: 'fish-head' })])], targets, hot, T0 + 11 * MIN)[0]!.urgency).toBe('ok');
+  });
+});
+
+describe('station tickets', () => {
+  it("shows only the station's sent lines, counts held ones, and drops the ticket once bumped", () => {
+    const tofu = makeLine();
+    const drink = makeLine({ stationId: 'bar', itemId: 'cola' });
+    const dessert = makeLine({ status: 'held', firedAt: null, course: 2 });
+    const order = makeOrder([tofu, drink, dessert]);
+    const [t] = buildTickets([order], targets, hot, T0);
+    expect(t!.lines.map((l) => l.line.id)).toEqual([tofu.id]);
+    expect(t!.heldCount).toBe(1);
+    expect(t!.bumpLineIds).toEqual([tofu.id]);
+    const bumped = makeOrder([{ ...tofu, status: 'ready', readyAt: T0 }, drink, dessert]);
+    expect(buildTickets([bumped], targets, hot, T0)).toEqual([]);
+  });
+
+  it('sorts voided first, then rush, then overdue (earliest due first), then oldest', () => {
+    const old = makeOrder([makeLine({ itemId: 'fish-head', firedAt: T0 })]);
+    const lateDrinkish = makeOrder([makeLine({ firedAt: T0 + 1 * MIN })]); // due at 11 min
+    const lateEarlier = makeOrder([makeLine({ firedAt: T0 + 0.5 * MIN })]); // due at 10.5 min
+    const rush = makeOrder([makeLine({ firedAt: T0 + 2 * MIN })], { rush: true });
+    const voided = makeOrder([makeLine({ status: 'voided', voidReason: 'left' })], { status: 'voided' });
+    const fresh = makeOrder([makeLine({ firedAt: T0 + 12 * MIN })]);
+    const tickets = buildTickets([old, lateDrinkish, fresh, lateEarlier, rush, voided], targets, hot, T0 + 12 * MIN);
+    expect(ids(tickets)).toEqual([voided.id, rush.id, lateEarlier.id, lateDrinkish.id, old.id, fresh.id]);
+  });
+
+  it('marks add-ons, and keeps a voided line the cooks may have started until it is acknowledged', () => {
+    const first = makeLine();
+    const addOn = makeLine({ addedAt: T0 + 5 * MIN, firedAt: T0 + 5 * MIN });
+    const voided = makeLine({ status: 'voided', voidReason: 'changed mind' });
+    const order = makeOrder([first, addOn, voided]);
+    const [t] = buildTickets([order], targets, hot, T0 + 6 * MIN);
+    expect(t!.lines.map((l) => [l.line.id, l.state, l.isAddOn])).toEqual([
+      [first.id, 'pending', false],
+      [voided.id, 'voided', false],
+      [addOn.id, 'pending', true],
+    ]);
+    const onlyVoided = makeOrder([makeLine({ status: 'voided', voidReason: 'x' })]);
+    expect(buildTickets([onlyVoided], targets, hot, T0)).toHaveLength(1);
+    expect(buildTickets([onlyVoided], targets, hot, T0, new Set([onlyVoided.lines[0]!.id]))).toEqual([]);
+  });
+});
+
+describe('expo tickets', () => {
+  it('turn ready when every station has bumped, and bumping serves the ready lines', () => {
+    const tofu = makeLine({ status: 'ready', readyAt: T0 + MIN });
+    const drink = makeLine({ stationId: 'bar', itemId: 'cola' });
+    const waiting = buildTickets([makeOrder([tofu, drink])], targets, expo, T0 + 2 * MIN)[0]!;
+    expect(waiting.isReady).toBe(false);
+    expect(waiting.stations).toEqual([
+      { stationId: 'hot', done: 1, total: 1 },
+      { stationId: 'bar', done: 0, total: 1 },
+    ]);
+    expect(waiting.urgency).toBe('late'); // the one-minute cola is two minutes in
+    const ready = buildTickets([makeOrder([tofu, { ...drink, status: 'ready', readyAt: T0 }])], targets, expo, T0)[0]!;
+    expect(ready.isReady).toBe(true);
+    expect(ready.bumpLineIds).toEqual([tofu.id, drink.id]);
+    expect(buildTickets([makeOrder([{ ...tofu, status: 'served' }])], targets, expo, T0)).toEqual([]);
+  });
+});
+
+describe('all-day counts and recall', () => {
+  it('sums what is waiting per item, across tickets', () => {
+    const tickets = buildTickets(
+      [makeOrder([makeLine({ qty: 2 }), makeLine({ itemId: 'fish-head' })]), makeOrder([makeLine({ qty: 3 }), makeLine({ status: 'ready', readyAt: T0 })])],
+      targets,
+      hot,
+      T0,
+    );
+    expect(allDayCounts(tickets).map((c) => [c.itemId, c.qty])).toEqual([
+      ['mapo', 5],
+      ['fish-head', 1],
+    ]);
+  });
+
+  it('lists recallable tickets of the station, most recently bumped first', () => {
+    const a = makeOrder([makeLine({ status: 'ready', readyAt: T0 + MIN })]);
+    const b = makeOrder([makeLine({ status: 'ready', readyAt: T0 + 2 * MIN }), makeLine({ stationId: 'bar', status: 'ready', readyAt: T0 })]);
+    const served = makeOrder([makeLine({ status: 'served', readyAt: T0 + 3 * MIN })]);
+    const bumped = recentlyBumped([a, b, served], 'hot');
+    expect(bumped.map((x) => [x.order.id, x.lineIds.length])).toEqual([
+      [b.id, 1],
+      [a.id, 1],
+    ]);
+  });
+});
+
+describe('KitchenBoard', () => {
+  const event = <T extends HubEvent['type']>(type: T, payload: Extract<HubEvent, { type: T }>['payload'], s = ++seq): HubEvent =>
+    ({ seq: s, type, at: T0, deviceId: null, staffId: null, payload }) as HubEvent;
+  const summary = (o: Order) => ({
+    id: o.id,
+    number: o.number,
+    status: o.status,
+    tableId: o.tableId,
+    subtotalMinor: 0,
+    discountMinor: 0,
+    totalMinor: 0,
+    paidMinor: 0,
+    dueMinor: 0,
+    revision: o.revision,
+    rush: o.rush,
+  });
+
+  it('applies placement, bumps and recalls, and reports what arrived at the stations', () => {
+    const board = new KitchenBoard();
+    const line = makeLine();
+    const order = makeOrder([line]);
+    expect(board.apply([event('order.placed', { order })])).toEqual([{ orderId: order.id, lines: [line] }]);
+    board.apply([event('order.lines_status_changed', { order: { ...summary(order), revision: 2 }, lineIds: [line.id], status: 'ready', at: T0 + MIN })]);
+    expect(board.orders.get(order.id)!.lines[0]).toMatchObject({ status: 'ready', readyAt: T0 + MIN });
+    const arrivals = board.apply([event('order.lines_recalled', { order: { ...summary(order), revision: 3 }, lineIds: [line.id], at: T0 + 2 * MIN })]);
+    expect(arrivals[0]!.lines.map((l) => l.status)).toEqual(['preparing']);
+    expect(board.orders.get(order.id)!.lines[0]!.readyAt).toBeNull();
+  });
+
+  it('never steps back to an older revision than an HTTP answer already brought', () => {
+    const board = new KitchenBoard();
+    const line = makeLine();
+    const order = makeOrder([line]);
+    board.apply([event('order.placed', { order })]);
+    expect(board.upsert({ ...order, revision: 5, lines: [{ ...line, status: 'ready' }] })).toBe(true);
+    board.apply([event('order.lines_status_changed', { order: { ...summary(order), revision: 4 }, lineIds: [line.id], status: 'preparing', at: T0 })]);
+    expect(board.orders.get(order.id)!.lines[0]!.status).toBe('ready');
+    expect(board.upsert({ ...order, revision: 3 })).toBe(false);
+  });
+
+  it('keeps lines added to an order it never saw, and marks the order to be fetched whole', () => {
+    const board = new KitchenBoard();
+    const order = makeOrder([]);
+    const added = makeLine();
+    board.apply([event('order.lines_added', { order: summary(order), lines: [added] })]);
+    expect(board.orders.get(order.id)!.lines).toEqual([added]);
+    expect([...board.partial]).toEqual([order.id]);
+    board.upsert({ ...order, lines: [added] });
+    expect(board.partial.size).toBe(0);
+  });
+
+  it('forgets a paid order once its food has left the kitchen', () => {
+    const board = new KitchenBoard();
+    const line = makeLine({ status: 'served' });
+    const order = makeOrder([line]);
+    board.apply([event('order.placed', { order })]);
+    board.apply([event('order.closed', { order: { ...summary(order), status: 'closed', revision: 2 } })]);
+    expect(board.orders.has(order.id)).toBe(false);
+  });
+});

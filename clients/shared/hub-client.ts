@@ -1,0 +1,251 @@
+/**
+ * The typed HTTP client every app uses. Request and response types come from `hub/protocol` (type-only
+ * imports: no schema code ships to the tablets); nothing here restates a hub type by hand.
+ *
+ * Every mutation carries an Idempotency-Key made on the device, and a retry of the same mutation reuses it,
+ * so "sent twice because the Wi-Fi hiccuped" is one change on the hub.
+ */
+import type { z } from 'zod';
+import type {
+  ErrorBody,
+  ErrorCode,
+  Floor,
+  Health,
+  Menu,
+  Order,
+  PairDevice,
+  Recall,
+  SetLineStatus,
+  Snapshot,
+  menuSchema,
+  orderResponseSchema,
+  pairResponseSchema,
+  sessionResponseSchema,
+} from '../../hub/protocol/index.ts';
+import { newIdempotencyKey } from './ids.ts';
+
+export type PairResponse = z.infer<typeof pairResponseSchema>;
+export type SessionResponse = z.infer<typeof sessionResponseSchema>;
+type OrderResponse = z.infer<typeof orderResponseSchema>;
+type MenuResponse = { menu: z.infer<typeof menuSchema> };
+
+/** Which token a request presents. Reads and the stream use the device's; staff actions the staff session's. */
+export type AuthAs = 'none' | 'device' | 'staff';
+
+export interface HubCredentials {
+  device(): string | null;
+  staff(): string | null;
+}
+
+/** The hub answered with an error body: a definite "no" (or "not now" for 429/503). */
+export class HubError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: ErrorCode | (string & {}),
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'HubError';
+  }
+}
+
+/** No answer (network down, hub stopped, timeout). For a mutation the outcome is unknown, never "failed". */
+export class HubUnreachableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'HubUnreachableError';
+  }
+}
+
+export interface HubClientOptions {
+  /** '' (same origin, the browser apps) or `http://host:port` (tests, tools). */
+  baseUrl?: string;
+  credentials: HubCredentials;
+  fetch?: typeof fetch;
+  timeoutMs?: number;
+  /** Told when the hub refuses a token (401), so the app can ask to pair or sign in again. */
+  onUnauthenticated?: (as: AuthAs) => void;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+}
+
+export interface RequestOptions {
+  as?: AuthAs;
+  body?: unknown;
+  /** Idempotency-Key; mutations get a fresh one unless given. */
+  key?: string;
+  headers?: Record<string, string>;
+  /** Sees the raw answer's headers (ETag, …). */
+  onHeaders?: (headers: Headers) => void;
+}
+
+export class HubClient {
+  readonly baseUrl: string;
+  private readonly fetchFn: typeof fetch;
+  private readonly timeoutMs: number;
+  private menuCache: { etag: string; menu: Menu } | null = null;
+  /** Hub clock minus device clock, from the `Date` header of answers (cheap tablets drift when offline). */
+  private skew: number | null = null;
+
+  constructor(private readonly opts: HubClientOptions) {
+    this.baseUrl = opts.baseUrl ?? '';
+    this.fetchFn = opts.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.timeoutMs = opts.timeoutMs ?? 8000;
+  }
+
+  /** Best estimate of the hub's clock offset from this device's, in ms (0 until the first answer). */
+  get serverOffsetMs(): number {
+    return this.skew ?? 0;
+  }
+
+  async request<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, o: RequestOptions = {}): Promise<T> {
+    const as = o.as ?? 'device';
+    const headers: Record<string, string> = { accept: 'application/json', ...o.headers };
+    const token = as === 'none' ? null : as === 'device' ? this.opts.credentials.device() : this.opts.credentials.staff();
+    if (as !== 'none' && !token) {
+      this.opts.onUnauthenticated?.(as);
+      throw new HubError(401, 'unauthenticated', as === 'staff' ? 'no staff member is signed in' : 'this device is not paired');
+    }
+    if (token) headers.authorization = `Bearer ${token}`;
+    if (o.body !== undefined) headers['content-type'] = 'application/json';
+    if (o.key) headers['idempotency-key'] = o.key;
+
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.timeoutMs);
+    const sentAt = Date.now();
+    let res: Response;
+    try {
+      res = await this.fetchFn(this.baseUrl + path, {
+        method,
+        headers,
+        body: o.body === undefined ? null : JSON.stringify(o.body),
+        signal: controller.signal,
+        cache: 'no-store',
+      });
+    } catch (err) {
+      throw new HubUnreachableError(controller.signal.aborted ? `no answer from the hub in ${this.timeoutMs} ms` : `hub unreachable: ${String(err)}`);
+    } finally {
+      clearTimeout(timer);
+    }
+    this.observeClock(res.headers.get('date'), sentAt, Date.now());
+    o.onHeaders?.(res.headers);
+    if (res.status === 304) return null as T;
+    const text = await res.text();
+    let json: unknown = null;
+    try {
+      json = text ? JSON.parse(text) : null;
+    } catch {
+      /* not JSON: handled below */
+    }
+    if (!res.ok) {
+      const error = (json as Partial<ErrorBody> | null)?.error;
+      if (res.status === 401) this.opts.onUnauthenticated?.(as);
+      throw new HubError(res.status, error?.code ?? 'internal', error?.message ?? `HTTP ${res.status}`, error?.details ?? retryAfter(res));
+    }
+    return json as T;
+  }
+
+  /**
+   * A state change. Retries while the outcome is unknown (no answer) or the hub asks to wait (429/503),
+   * always with the same Idempotency-Key, so the hub applies it once.
+   */
+  async mutate<T>(method: 'POST' | 'PATCH' | 'DELETE', path: string, body: unknown, o: { as?: AuthAs; key?: string; attempts?: number } = {}): Promise<T> {
+    const key = o.key ?? newIdempotencyKey();
+    const attempts = o.attempts ?? 4;
+    const sleep = this.opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+    const random = this.opts.random ?? Math.random;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.request<T>(method, path, { as: o.as ?? 'staff', body, key });
+      } catch (err) {
+        const retriable = err instanceof HubUnreachableError || (err instanceof HubError && (err.status === 429 || err.status === 503));
+        if (!retriable || attempt >= attempts) throw err;
+        const hinted = err instanceof HubError ? (err.details as { retryAfterS?: number } | undefined)?.retryAfterS : undefined;
+        await sleep(hinted !== undefined ? Math.min(hinted, 5) * 1000 : backoffDelay(attempt - 1, { baseMs: 250, maxMs: 4000 }, random));
+      }
+    }
+  }
+
+  // ---- endpoints (types from hub/protocol) ----
+
+  health(): Promise<Health> {
+    return this.request<Health>('GET', '/api/v1/health', { as: 'none' });
+  }
+
+  /** The menu, revalidated with its ETag: an unchanged menu costs a 304 and no parsing. */
+  async menu(): Promise<Menu> {
+    const cached = this.menuCache;
+    let etag: string | null = null;
+    const res = await this.request<MenuResponse | null>('GET', '/api/v1/menu', {
+      as: 'none',
+      headers: cached ? { 'if-none-match': cached.etag } : {},
+      onHeaders: (h) => (etag = h.get('etag')),
+    });
+    if (res === null && cached) return cached.menu;
+    if (res === null) throw new HubError(500, 'internal', 'empty menu answer');
+    this.menuCache = etag ? { etag, menu: res.menu } : null;
+    return res.menu;
+  }
+
+  snapshot(): Promise<Snapshot> {
+    return this.request<Snapshot>('GET', '/api/v1/snapshot', { as: 'device' });
+  }
+
+  floor(): Promise<Floor> {
+    return this.request<Floor>('GET', '/api/v1/floor', { as: 'staff' });
+  }
+
+  async order(orderId: string): Promise<Order> {
+    return (await this.request<OrderResponse>('GET', `/api/v1/orders/${encodeURIComponent(orderId)}`, { as: 'staff' })).order;
+  }
+
+  pair(body: PairDevice): Promise<PairResponse> {
+    return this.mutate<PairResponse>('POST', '/api/v1/devices/pair', body, { as: 'none', attempts: 1 });
+  }
+
+  signIn(pin: string): Promise<SessionResponse> {
+    return this.mutate<SessionResponse>('POST', '/api/v1/staff/sessions', { pin }, { as: 'device', attempts: 1 });
+  }
+
+  async setLineStatus(orderId: string, body: SetLineStatus): Promise<Order> {
+    return (await this.mutate<OrderResponse>('POST', `/api/v1/orders/${encodeURIComponent(orderId)}/status`, body)).order;
+  }
+
+  async recall(orderId: string, body: Recall): Promise<Order> {
+    return (await this.mutate<OrderResponse>('POST', `/api/v1/orders/${encodeURIComponent(orderId)}/recall`, body)).order;
+  }
+
+  async setRush(orderId: string, rush: boolean): Promise<Order> {
+    return (await this.mutate<OrderResponse>('POST', `/api/v1/orders/${encodeURIComponent(orderId)}/rush`, { rush })).order;
+  }
+
+  /** The WebSocket address of the stream, with the token in the query (browsers cannot set headers on it). */
+  streamUrl(token: string): string {
+    const base = this.baseUrl || (typeof location !== 'undefined' ? location.origin : 'http://localhost');
+    return `${base.replace(/^http/, 'ws')}/api/v1/stream?token=${encodeURIComponent(token)}`;
+  }
+
+  private observeClock(date: string | null, sentAt: number, receivedAt: number): void {
+    if (!date) return;
+    const hub = Date.parse(date);
+    if (Number.isNaN(hub)) return;
+    // the header has 1 s resolution: the true hub time lies in [hub, hub + 1000); aim for the middle
+    const sample = hub + 500 - (sentAt + receivedAt) / 2;
+    this.skew = this.skew === null ? sample : this.skew + (sample - this.skew) / 4;
+  }
+}
+
+function retryAfter(res: Response): { retryAfterS: number } | undefined {
+  const v = Number(res.headers.get('retry-after'));
+  return Number.isFinite(v) && v > 0 ? { retryAfterS: v } : undefined;
+}
+
+/**
+ * Exponential backoff with full jitter (a uniformly random wait up to the exponential cap), so a room of
+ * tablets that lost the hub together do not all knock again in the same instant.
+ */
+export function backoffDelay(attempt: number, o: { baseMs: number; maxMs: number }, random: () => number = Math.random): number {
+  const cap = Math.min(o.maxMs, o.baseMs * 2 ** Math.min(attempt, 30));
+  return Math.floor(random() * cap);
+}

@@ -1,0 +1,164 @@
+import { useState } from 'preact/hooks';
+import type { DeviceKind, Role } from '../../../hub/protocol/index.ts';
+import { HubError, HubUnreachableError, type HubClient } from '../hub-client.ts';
+import { newId } from '../ids.ts';
+import { useTranslate, language, type Translate } from '../i18n.ts';
+import { sharedMessages, type SharedKey } from '../messages.ts';
+import type { Session } from '../session.ts';
+
+function errorText(err: unknown, t: Translate<SharedKey>, invalid: 'pair.invalid' | 'pin.invalid'): string {
+  if (err instanceof HubUnreachableError) return t('pair.unreachable');
+  if (err instanceof HubError) {
+    if (err.status === 429) return t('pair.tooMany', { n: (err.details as { retryAfterS?: number } | undefined)?.retryAfterS ?? 30 });
+    if (err.code === 'pairing_code_invalid' || err.code === 'pin_invalid' || err.status === 400) return t(invalid);
+    return t('common.error', { message: err.message });
+  }
+  return t('common.error', { message: String(err) });
+}
+
+export function LanguageToggle() {
+  const { t, lang } = useTranslate(sharedMessages);
+  return (
+    <button type="button" class="btn btn--ghost lang-toggle" onClick={() => language.set(lang === 'en' ? 'zh-CN' : 'en')}>
+      {t('common.language')}
+    </button>
+  );
+}
+
+/** First visit: the hub's pairing code turns this browser into a known device. */
+export function PairScreen({ hub, session, kind, defaultName }: { hub: HubClient; session: Session; kind: DeviceKind; defaultName: string }) {
+  const { t } = useTranslate(sharedMessages);
+  const [code, setCode] = useState('');
+  const [name, setName] = useState(() => `${defaultName}-${newId().slice(-4)}`);
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError('');
+    try {
+      const res = await hub.pair({ code: code.trim(), name: name.trim() || defaultName, kind });
+      session.device.set({ token: res.deviceToken, deviceId: res.device.id, name: res.device.name, kind });
+    } catch (err) {
+      setError(errorText(err, t, 'pair.invalid'));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <main class="gate">
+      <form class="gate__card" onSubmit={submit}>
+        <div class="gate__top">
+          <h1>{t('pair.title')}</h1>
+          <LanguageToggle />
+        </div>
+        <p class="gate__help">{t('pair.help')}</p>
+        <label class="field">
+          <span>{t('pair.code')}</span>
+          <input
+            name="code"
+            inputMode="numeric"
+            autoComplete="one-time-code"
+            value={code}
+            onInput={(e) => setCode(e.currentTarget.value)}
+            autoFocus
+            required
+          />
+        </label>
+        <label class="field">
+          <span>{t('pair.name')}</span>
+          <input name="name" value={name} onInput={(e) => setName(e.currentTarget.value)} maxLength={60} />
+        </label>
+        {error && (
+          <p class="gate__error" role="alert">
+            {error}
+          </p>
+        )}
+        <button class="btn btn--primary btn--big" type="submit" disabled={busy || code.trim().length < 4}>
+          {t('pair.submit')}
+        </button>
+      </form>
+    </main>
+  );
+}
+
+/** Staff PIN on a paired device. Only the given roles may go on (a waiter's PIN does not open the KDS). */
+export function PinScreen({ hub, session, roles }: { hub: HubClient; session: Session; roles: readonly Role[] }) {
+  const { t } = useTranslate(sharedMessages);
+  const [pin, setPin] = useState('');
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+  const submit = async (value: string) => {
+    if (value.length < 4 || busy) return;
+    setBusy(true);
+    setError('');
+    try {
+      const res = await hub.signIn(value);
+      if (!roles.includes(res.staff.role)) {
+        setError(t('pin.role', { name: res.staff.name }));
+        setPin('');
+        return;
+      }
+      session.staff.set({ token: res.token, staff: res.staff, expiresAt: res.expiresAt });
+    } catch (err) {
+      setError(errorText(err, t, 'pin.invalid'));
+      setPin('');
+    } finally {
+      setBusy(false);
+    }
+  };
+  const press = (key: string) => {
+    setError('');
+    if (key === 'back') setPin((p) => p.slice(0, -1));
+    else if (key === 'clear') setPin('');
+    else if (key === 'ok') void submit(pin);
+    else setPin((p) => (p.length < 8 ? p + key : p));
+  };
+  const keys = ['1', '2', '3', '4', '5', '6', '7', '8', '9', 'clear', '0', 'ok'];
+  return (
+    <main class="gate">
+      <form
+        class="gate__card gate__card--pin"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void submit(pin);
+        }}
+      >
+        <div class="gate__top">
+          <h1>{t('pin.title')}</h1>
+          <LanguageToggle />
+        </div>
+        <p class="gate__help">{t('pin.help')}</p>
+        <input
+          class="pin__input"
+          name="pin"
+          type="password"
+          inputMode="numeric"
+          autoComplete="off"
+          value={pin}
+          aria-label={t('pin.help')}
+          onInput={(e) => setPin(e.currentTarget.value.replace(/\D/g, '').slice(0, 8))}
+          autoFocus
+        />
+        {error && (
+          <p class="gate__error" role="alert">
+            {error}
+          </p>
+        )}
+        <div class="pin__pad">
+          {keys.map((k) => (
+            <button
+              type="button"
+              key={k}
+              class={`pin__key${k === 'ok' ? ' pin__key--ok' : ''}`}
+              disabled={busy}
+              onClick={() => press(k)}
+            >
+              {k === 'clear' ? t('pin.clear') : k === 'ok' ? t('pin.enter') : k}
+            </button>
+          ))}
+        </div>
+      </form>
+    </main>
+  );
+}

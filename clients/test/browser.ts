@@ -1,0 +1,80 @@
+/**
+ * Browser end-to-end support: Debian's chromium driven by playwright-core (no bundled browser download),
+ * pages opened on the real hub with a paired device and a signed-in staff member already in localStorage.
+ */
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { PAIRING_CODE, type HubProcess } from '../../hub/test/harness.ts';
+
+export { freePort } from './ports.ts';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+export function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+}
+
+export interface DeviceLogin {
+  device: { token: string; deviceId: string; name: string; kind: string };
+  staff: { token: string; staff: { id: string; name: string; role: string }; expiresAt: number };
+}
+
+/** Pairs a device of `kind` and signs `pin` in on it, through the API. */
+export async function pairAndSignIn(hub: HubProcess, kind: string, pin: string): Promise<DeviceLogin> {
+  const pair = await hub.request('POST', '/api/v1/devices/pair', { body: { code: PAIRING_CODE, name: `e2e-${kind}`, kind } });
+  if (pair.status !== 201) throw new Error(`pairing failed: ${JSON.stringify(pair.body)}`);
+  const session = await hub.request('POST', '/api/v1/staff/sessions', { token: pair.body.deviceToken, body: { pin } });
+  if (session.status !== 201) throw new Error(`sign-in failed: ${JSON.stringify(session.body)}`);
+  return {
+    device: { token: pair.body.deviceToken, deviceId: pair.body.device.id, name: pair.body.device.name, kind },
+    staff: { token: session.body.token, staff: session.body.staff, expiresAt: session.body.expiresAt },
+  };
+}
+
+/** Opens `path` in a fresh browser context (its own localStorage) already paired and signed in as `app`. */
+export async function openApp(
+  browser: Browser,
+  url: string,
+  o: { app: string; login?: DeviceLogin; lang?: 'zh-CN' | 'en'; viewport?: { width: number; height: number } },
+): Promise<Page> {
+  const context = await browser.newContext({ viewport: o.viewport ?? { width: 1280, height: 800 } });
+  await context.addInitScript(
+    ({ app, login, lang }) => {
+      if (sessionStorage.getItem('e2e-seeded')) return; // once per tab: reloads keep what the app saved
+      sessionStorage.setItem('e2e-seeded', '1');
+      if (login) {
+        localStorage.setItem(`brigade.${app}.device`, JSON.stringify(login.device));
+        localStorage.setItem(`brigade.${app}.staff`, JSON.stringify(login.staff));
+      }
+      localStorage.setItem('brigade.lang', JSON.stringify(lang));
+    },
+    { app: o.app, login: o.login ?? null, lang: o.lang ?? 'zh-CN' },
+  );
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  pageErrors.set(page, errors);
+  await page.goto(url);
+  return page;
+}
+
+/** Uncaught errors each page threw: a test ends by checking there were none. */
+export const pageErrors = new WeakMap<Page, string[]>();
+
+/** Polls until `fn` returns a value that is not undefined, or throws with the last value seen. */
+export async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
