@@ -5,6 +5,7 @@ const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&l
 /** What a person sees opening the hub's address: that it is up, and where to go. */
 export function landingPage(s: Services): string {
   const links = [
+    ['/kds/', '厨房显示 Kitchen display (KDS)'],
     ['/api/v1/health', '健康状态 Health'],
     ['/api/v1/menu', '菜单 Menu (JSON)'],
     ['/api/v1/openapi.json', 'API (OpenAPI 3.1)'],
