@@ -17,9 +17,15 @@ function wallClock(epochMs: number, timeZone: string): { year: number; month: nu
   return { year: part('year'), month: part('month'), day: part('day'), hour: part('hour') };
 }
 
+// every order asks; the answer can only change on a minute boundary (all zone offsets are whole minutes)
+let last = { minute: NaN, timeZone: '', date: '' };
+
 export function businessDate(epochMs: number, timeZone: string): string {
+  const minute = Math.floor(epochMs / 60_000);
+  if (minute === last.minute && timeZone === last.timeZone) return last.date;
   const { year, month, day, hour } = wallClock(epochMs, timeZone);
   // before 04:00 local the night still belongs to the previous calendar day
-  const date = new Date(Date.UTC(year, month - 1, hour < BUSINESS_DAY_STARTS_AT_HOUR ? day - 1 : day));
-  return date.toISOString().slice(0, 10);
+  const date = new Date(Date.UTC(year, month - 1, hour < BUSINESS_DAY_STARTS_AT_HOUR ? day - 1 : day)).toISOString().slice(0, 10);
+  last = { minute, timeZone, date };
+  return date;
 }
