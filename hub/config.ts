@@ -41,6 +41,22 @@ export const envSchema = z.object({
   HUB_STREAM_PING_MS: intVar(100, 600_000, 30_000).describe('WebSocket ping interval; a socket missing a pong is dropped'),
   HUB_STREAM_MAX_BUFFER: intVar(1024, 1 << 30, 4 << 20).describe('bytes a slow socket may have unsent before it is closed'),
   HUB_STREAM_MAX_REPLAY: intVar(1, 10_000_000, 50_000).describe('events a reconnecting client may replay before it must reload'),
+  HUB_PRINTERS: z
+    .enum(['sim', 'none'])
+    .default('sim')
+    .describe('sim: with no printer configured, start one simulated printer per station (see /printers/sim); none: only configured printers'),
+  HUB_PRINT_FAILOVER_MS: intVar(100, 3_600_000, 30_000).describe('a printer down this long has its queue moved to its backup printer'),
+  HUB_PRINT_RETRY_BASE_MS: intVar(10, 60_000, 500).describe('print retry back-off base (full jitter, doubling per attempt)'),
+  HUB_PRINT_RETRY_MAX_MS: intVar(10, 600_000, 10_000).describe('print retry back-off cap'),
+  HUB_PRINT_HELD_POLL_MS: intVar(10, 60_000, 1000).describe('how often a printer out of paper / with its cover open is asked again'),
+  HUB_PRINT_PROBE_MS: intVar(100, 3_600_000, 15_000).describe('how often an idle printer is probed for its health'),
+  HUB_PRINT_MAX_UNCERTAIN: intVar(1, 100, 3).describe('unconfirmed attempts after which a print job fails instead of printing more possible duplicates'),
+  HUB_PRINT_CONNECT_TIMEOUT_MS: intVar(10, 60_000, 3000).describe('printer connect timeout'),
+  HUB_PRINT_STATUS_TIMEOUT_MS: intVar(10, 60_000, 2000).describe('printer status (DLE EOT) reply timeout'),
+  HUB_PRINT_WRITE_STALL_MS: intVar(10, 600_000, 15_000).describe('a printer reading nothing this long makes the job uncertain'),
+  HUB_PRINT_BARRIER_TIMEOUT_MS: intVar(10, 600_000, 60_000).describe('wait this long after the last byte for the printer to confirm (GS r 1)'),
+  HUB_PRINT_POLL_MS: intVar(10, 60_000, 1000).describe('printer status poll interval while waiting for a confirmation'),
+  HUB_PRINT_CLOSE_TIMEOUT_MS: intVar(10, 60_000, 2000).describe('wait this long for a printer to close its side of the connection'),
 });
 
 export type HubConfig = z.infer<typeof envSchema>;

@@ -17,7 +17,7 @@ import { landingPage } from './http/landing.ts';
 import { mountClients } from './http/clients.ts';
 import { Admission } from './http/admission.ts';
 import { HubMetrics } from './http/metrics.ts';
-import { routes } from './http/routes.ts';
+import { allRoutes } from './http/all-routes.ts';
 import type { Services } from './services.ts';
 import { SqliteAuthRepo } from './store/auth-repo.ts';
 import { checkpointAndClose, openDb, readIdentity, type Db } from './store/db.ts';
@@ -29,6 +29,9 @@ import { SqliteOrderRepo } from './store/order-repo.ts';
 import { nodeSecrets } from './store/secrets.ts';
 import { Writer } from './store/writer.ts';
 import { StreamServer } from './stream/stream-server.ts';
+import { PrintService, printSettingsFrom } from './print/print-service.ts';
+import { mountSimPage } from './print/sim-page.ts';
+import type { SimulatorRegistry } from './print/simulated.ts';
 
 export const DB_FILE = 'brigade.db';
 export const version: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -37,13 +40,19 @@ export interface Hub {
   services: Services;
   server: Server;
   stream: StreamServer;
+  printing: PrintService;
   listen(): Promise<{ port: number }>;
   /** Stop accepting, let in-flight requests finish, commit what is queued, close the database. */
   stop(): Promise<void>;
 }
 
 /** Builds the whole hub from a config; main.ts only adds the process concerns (signals, banner, mDNS). */
-export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(join(config.HUB_DATA_DIR, DB_FILE))): Hub {
+export interface HubOptions {
+  /** embedded simulated printers started by main (HUB_PRINTERS=sim); their page is served at /printers/sim */
+  simulators?: SimulatorRegistry;
+}
+
+export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(join(config.HUB_DATA_DIR, DB_FILE)), opts: HubOptions = {}): Hub {
   const identity = readIdentity(db);
   const storeName =
     config.HUB_STORE_NAME ?? ((db.prepare("SELECT value FROM meta WHERE key = 'store_name'").pluck().get() as string | undefined) ?? 'Brigade');
@@ -63,6 +72,17 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
     eventLoopLagMs: lagMs,
     seq: () => events.head(),
   });
+  const printSettings = printSettingsFrom(config);
+  const printing = new PrintService({
+    db,
+    submit: (job) => writer!.submit(job),
+    clock,
+    timeZone: config.HUB_TIMEZONE,
+    settings: printSettings.queue,
+    transportSettings: printSettings.transport,
+    isSimulatorRunning: (id) => opts.simulators?.has(id) ?? false,
+    log: logger.child({ module: 'print' }),
+  });
   writer = new Writer(db, {
     clock,
     maxBatch: config.HUB_WRITE_BATCH,
@@ -73,6 +93,8 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
       metrics.countEvents(committed);
     },
     onRollback: () => catalog.invalidate(),
+    // print jobs are planned in the transaction of the order change that needs them
+    onAppend: printing.onAppend,
     onFlush: (jobs, ms) => {
       metrics.batch.observe(jobs);
       metrics.commit.observe(ms / 1000);
@@ -122,14 +144,16 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
       streamClients: () => stream?.clientCount ?? 0,
       eventLoopLagMs: lagMs,
     },
+    printing,
   };
   const lagReset = setInterval(() => lag.reset(), 10_000);
   lagReset.unref();
 
-  const openapi = JSON.stringify(buildOpenApi(routes, { version, storeName }));
-  const app = createApp(services, routes, logger, (a) => {
+  const openapi = JSON.stringify(buildOpenApi(allRoutes, { version, storeName }));
+  const app = createApp(services, allRoutes, logger, (a) => {
     a.get('/api/v1/openapi.json', (_req, res) => void res.type('application/json').send(openapi));
     a.get('/', (_req, res) => void res.type('html').send(landingPage(services)));
+    if (opts.simulators) mountSimPage(a, opts.simulators, printing);
     mountClients(a);
     a.get('/metrics', async (_req, res) => void res.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
   });
@@ -150,15 +174,22 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
     services,
     server,
     stream: liveStream,
-    listen: () =>
-      new Promise((resolve, reject) => {
+    printing,
+    listen: async () => {
+      const port = await new Promise<number>((resolve, reject) => {
         server.once('error', reject);
         server.listen(config.HUB_PORT, config.HUB_HOST, () => {
           const addr = server.address();
-          resolve({ port: typeof addr === 'object' && addr ? addr.port : config.HUB_PORT });
+          resolve(typeof addr === 'object' && addr ? addr.port : config.HUB_PORT);
         });
-      }),
+      });
+      await printing.start();
+      // start-up (module loading, migrations, seeding) is not load: measure lag from here on
+      lag.reset();
+      return { port };
+    },
     stop: async () => {
+      await printing.stop();
       liveStream.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       // keep-alive sockets become idle as their in-flight responses finish: keep closing them

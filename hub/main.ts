@@ -6,6 +6,7 @@ import { createHub, DB_FILE } from './hub.ts';
 import { demoSeed } from '../scripts/seed/demo.ts';
 import { isEmpty, loadSeed } from './store/seed.ts';
 import { openDb } from './store/db.ts';
+import { SimulatorRegistry, startSimulatedPrinters } from './print/simulated.ts';
 import { join } from 'node:path';
 
 function config(): HubConfig {
@@ -42,8 +43,23 @@ async function main(): Promise<void> {
     loadSeed(db, demoSeed);
     logger.info({ items: demoSeed.items.length, tables: demoSeed.tables.length }, 'loaded the demo menu, floor and staff');
   }
-  const hub = createHub(cfg, logger, db);
+  const simulators = new SimulatorRegistry();
+  const hub = createHub(cfg, logger, db, { simulators });
   const { services } = hub;
+  // no printer yet? simulated ones, so a new user sees tickets at /printers/sim (HUB_PRINTERS=none: never)
+  const simulated =
+    cfg.HUB_PRINTERS === 'sim'
+      ? await startSimulatedPrinters({
+          printing: hub.printing,
+          submit: (job) => services.writer.submit(job),
+          newId: services.newId,
+          registry: simulators,
+          log: logger,
+        }).catch((err: unknown) => {
+          logger.warn({ err }, 'simulated printers did not start; the hub runs without them');
+          return 0;
+        })
+      : 0;
   const { port } = await hub.listen();
   const pairing = services.pairing.issue(services.clock());
   logger.info({ port, host: cfg.HUB_HOST, storeId: services.identity.storeId, epoch: services.identity.epoch, dataDir: cfg.HUB_DATA_DIR }, 'listening');
@@ -60,7 +76,9 @@ async function main(): Promise<void> {
       `  Brigade hub · ${services.identity.storeName} — ${join(cfg.HUB_DATA_DIR, DB_FILE)}`,
       ...urls.map((u) => `    ${u}`),
       `  Pairing code 配对码: ${pairing.code}${pairing.expiresAt ? ' (valid 15 min; a manager can issue more)' : ''}`,
+      `  Kitchen display 厨房显示: ${urls[urls.length - 1]}/kds/  (kitchen PIN 3333)`,
       `  API: ${urls[0]}/api/v1/openapi.json · stream: ws://…/api/v1/stream`,
+      ...(simulated > 0 ? [`  Simulated printers 模拟打印机: ${urls[0]}/printers/sim`] : []),
       '',
     ].join('\n') + '\n',
   );
@@ -77,6 +95,7 @@ async function main(): Promise<void> {
     try {
       await advertiser?.stop();
       await hub.stop();
+      await simulators.stopAll();
       logger.info('stopped cleanly');
     } catch (err) {
       code = 1;

@@ -12,6 +12,7 @@ import type { SqliteFloorRepo } from './store/floor-repo.ts';
 import type { IdempotencyStore } from './store/idempotency.ts';
 import type { MenuCatalog } from './store/menu-repo.ts';
 import type { Writer } from './store/writer.ts';
+import type { PrintService } from './print/print-service.ts';
 
 /** Everything the transports call, built once by main. */
 export interface Services {
@@ -37,4 +38,6 @@ export interface Services {
   admission: Admission;
   metrics: HubMetrics;
   stats: { streamClients(): number; eventLoopLagMs(): number };
+  /** Kitchen printing (hub/print): planner, printer workers, configuration. */
+  printing?: PrintService;
 }

@@ -21,7 +21,7 @@ export {
   type TicketKind,
   type TicketLine,
 } from './render/ticket.ts';
-export { HOLD_REASONS, type HoldReason, type PrinterStatus } from './protocol/status.ts';
+export { HOLD_REASONS, holdReasonOf, type HoldReason, type PrinterStatus } from './protocol/status.ts';
 export {
   NOT_SENT_REASONS,
   UNCERTAIN_REASONS,

@@ -39,7 +39,8 @@ export class Admission {
       this.o.onShed?.('rate');
       throw new HttpError('too_many_requests', 'too many requests from this device; slow down', undefined, { 'Retry-After': '1' });
     }
-    if (!isMutation) return;
+    // shed orders from customers' phones; anonymous mutations are only pairing handshakes, rare and rate-limited
+    if (!isMutation || principal.kind !== 'table') return;
     if (this.o.queueDepth() > this.o.publicQueueLimit) {
       this.o.onShed?.('queue');
       throw new HttpError('overloaded', 'the kitchen hub is very busy; please retry in a moment', undefined, { 'Retry-After': '2' });

@@ -61,6 +61,7 @@ export function health(s: Services) {
     streamClients: s.stats.streamClients(),
     writeQueueDepth: s.writer.depth,
     eventLoopLagMs: s.stats.eventLoopLagMs(),
+    ...(s.printing ? { printers: s.printing.health() } : {}),
   };
 }
 

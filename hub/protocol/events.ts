@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { epochMsSchema, idSchema } from './common.ts';
 import { menuItemSchema } from './menu.ts';
 import { kitchenStatusSchema, orderLineSchema, orderSchema, orderSummarySchema, paymentSchema } from './orders.ts';
+import { printingEventPayloadSchemas } from './printing.ts';
 
 /**
  * Facts, in dotted past tense. Each order event carries the order's summary after the change, so a client
@@ -29,6 +30,7 @@ export const eventPayloadSchemas = {
   'menu.stock_changed': z.object({ items: z.array(z.object({ id: idSchema, remaining: z.number().int().nullable() })) }),
   'kitchen.pacing_changed': z.object({ publicOrderingPaused: z.boolean(), reason: z.string().nullable() }),
   'device.paired': z.object({ device: z.object({ id: idSchema, name: z.string(), kind: z.string() }) }),
+  ...printingEventPayloadSchemas,
 } as const;
 
 export type EventType = keyof typeof eventPayloadSchemas;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { printerHealthSchema } from './printing.ts';
 
 export const healthSchema = z.object({
   status: z.literal('ok'),
@@ -11,5 +12,7 @@ export const healthSchema = z.object({
   streamClients: z.number().int(),
   writeQueueDepth: z.number().int(),
   eventLoopLagMs: z.number(),
+  /** Kitchen printers as their workers last saw them (absent when printing is not set up). */
+  printers: z.array(printerHealthSchema).optional(),
 });
 export type Health = z.infer<typeof healthSchema>;

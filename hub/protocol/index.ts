@@ -9,3 +9,4 @@ export * from './events.ts';
 export * from './stream.ts';
 export * from './health.ts';
 export * from './kitchen.ts';
+export * from './printing.ts';

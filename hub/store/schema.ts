@@ -239,3 +239,66 @@ export const payments = sqliteTable(
   },
   (t) => [index('payments_order').on(t.orderId)],
 );
+
+/** Kitchen printers (port 9100). `stations` is a JSON array of station ids; config changes apply live. */
+export const printers = sqliteTable('printers', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  host: text('host').notNull(),
+  port: integer('port').notNull(),
+  encoding: text('encoding').notNull(),
+  widthChars: integer('width_chars').notNull(),
+  stations: text('stations').notNull(),
+  backupPrinterId: text('backup_printer_id'),
+  buzzer: text('buzzer').notNull(),
+  enabled: integer('enabled', { mode: 'boolean' }).notNull().default(true),
+  /** An embedded simulator the hub starts itself (HUB_PRINTERS=sim); its port changes at each start. */
+  simulated: integer('simulated', { mode: 'boolean' }).notNull().default(false),
+  createdAt: integer('created_at').notNull(),
+  updatedAt: integer('updated_at').notNull(),
+});
+
+/**
+ * The durable print queue. Rows are created in the same transaction as the order change that needs them;
+ * `idempotency_key` (order + revision + event seq + station + kind + printer) makes a second row for the
+ * same ticket impossible. `document` is the ticket as printed (a printers/ TicketDocument, JSON), so
+ * reprints and previews never depend on later state; banners (possible duplicate, reprint, moved from) are
+ * added at print time from the flags.
+ */
+export const printJobs = sqliteTable(
+  'print_jobs',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    idempotencyKey: text('idempotency_key').notNull(),
+    kind: text('kind').notNull(),
+    orderId: text('order_id'),
+    orderNumber: text('order_number'),
+    stationId: text('station_id'),
+    /** null: no printer serves the station (the job is `failed`) */
+    printerId: text('printer_id'),
+    state: text('state').notNull(),
+    document: text('document').notNull(),
+    /** the event that caused the job */
+    sourceSeq: integer('source_seq'),
+    possibleDuplicate: integer('possible_duplicate', { mode: 'boolean' }).notNull().default(false),
+    reprintOf: integer('reprint_of'),
+    reprintNumber: integer('reprint_number'),
+    movedFromJobId: integer('moved_from_job_id'),
+    movedFromPrinter: text('moved_from_printer'),
+    attempts: integer('attempts').notNull().default(0),
+    /** results that left the job uncertain; past a limit the job fails instead of printing more duplicates */
+    uncertainCount: integer('uncertain_count').notNull().default(0),
+    nextAttemptAt: integer('next_attempt_at'),
+    lastError: text('last_error'),
+    createdAt: integer('created_at').notNull(),
+    updatedAt: integer('updated_at').notNull(),
+    sentAt: integer('sent_at'),
+    confirmedAt: integer('confirmed_at'),
+  },
+  (t) => [
+    uniqueIndex('print_jobs_key').on(t.idempotencyKey),
+    index('print_jobs_printer').on(t.printerId, t.state, t.id),
+    index('print_jobs_state').on(t.state),
+    index('print_jobs_order').on(t.orderId).where(sql`${t.orderId} IS NOT NULL`),
+  ],
+);

@@ -4,7 +4,7 @@
  */
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { routes } from '../http/routes.ts';
+import { allRoutes as routes } from '../http/all-routes.ts';
 import { removeDir, startHub, type HubProcess } from './harness.ts';
 
 interface Parameter {

@@ -1,0 +1,170 @@
+import type { Logger } from 'pino';
+import type { HubEvent } from '../protocol/events.ts';
+import type { OrderLine } from '../protocol/orders.ts';
+import type { PrinterConfig } from '../protocol/printing.ts';
+import { jobView, type SqlitePrintRepo } from '../store/print-repo.ts';
+import type { Tx } from '../store/writer.ts';
+import { printersForStation } from './routing.ts';
+import { buildStationTickets, type TicketChange, type TicketOrder } from './tickets.ts';
+
+/** The order events that can put something on paper; every other event costs the order path nothing. */
+const PRINTING_EVENTS: ReadonlySet<HubEvent['type']> = new Set([
+  'order.placed',
+  'order.lines_added',
+  'order.lines_fired',
+  'order.line_voided',
+  'order.voided',
+]);
+
+export interface PlannerDeps {
+  repo: SqlitePrintRepo;
+  timeZone: string;
+  /** Printers that can take jobs now (enabled; simulated ones only while their simulator runs). */
+  printers: () => PrinterConfig[];
+  /** Where a printer's tickets go while it is failed over (its backup), or null when it prints itself. */
+  redirect?: (printerId: string) => { printerId: string; fromName: string } | null;
+  /** A job was queued for this printer (called inside the transaction; wake the worker after it). */
+  onQueued: (printerId: string) => void;
+  log: Logger;
+}
+
+/**
+ * Turns order events into print jobs, inside the transaction that appends the event (the Writer's
+ * `onAppend`): a committed order change always has its tickets, a rolled-back one never does, and the
+ * unique idempotency key means a change never gets two.
+ *
+ * - `order.placed`: the lines fired at once → one kitchen ticket per station
+ * - `order.lines_added`: the new lines fired at once → an add-on ticket per station
+ * - `order.lines_fired`: held lines sent now (a course) → a kitchen ticket per station
+ * - `order.line_voided` of a fired line → a void ticket for its station
+ * - `order.voided` → a void ticket per station for the fired lines not voided before
+ *
+ * Printing is never on the order path: if planning fails, the order still commits (the error is logged);
+ * with no printer configured at all, nothing is planned.
+ */
+export class PrintPlanner {
+  constructor(private readonly deps: PlannerDeps) {}
+
+  readonly onAppend = (event: HubEvent, tx: Tx): void => {
+    if (!PRINTING_EVENTS.has(event.type)) return;
+    try {
+      tx.savepoint(() => this.plan(event, tx));
+    } catch (err) {
+      this.deps.log.error({ err, seq: event.seq, type: event.type }, 'planning print jobs failed; the order change is kept');
+    }
+  };
+
+  private plan(event: HubEvent, tx: Tx): void {
+    const found = this.change(event);
+    if (found === null || found.change.lines.length === 0) return;
+    const printers = this.deps.printers();
+    if (printers.length === 0) return; // printing is not set up
+    const { repo } = this.deps;
+    const { order, change, revision } = found;
+    const tickets = buildStationTickets(order, change, { stations: repo.stationNames(), timeZone: this.deps.timeZone });
+    for (const ticket of tickets) {
+      const targets = printersForStation(ticket.stationId, printers);
+      const base = {
+        kind: change.kind,
+        orderId: order.id,
+        orderNumber: String(order.number),
+        stationId: ticket.stationId,
+        document: JSON.stringify(ticket.document),
+        sourceSeq: event.seq,
+        possibleDuplicate: false,
+        reprintOf: null,
+        reprintNumber: null,
+        movedFromJobId: null,
+        movedFromPrinter: null,
+        createdAt: tx.now,
+      };
+      const key = `${order.id}:r${revision}:e${event.seq}:${ticket.stationId}:${change.kind}`;
+      if (targets.length === 0) {
+        const id = repo.insertJob({ ...base, idempotencyKey: `${key}:-`, printerId: null, state: 'failed', lastError: `no printer prints station ${ticket.stationId}` });
+        const job = id === null ? undefined : repo.job(id);
+        if (job) {
+          tx.append({
+            type: 'print.job_failed',
+            payload: { job: jobView(job), error: job.lastError ?? 'no printer' },
+            topics: ['printers', `station:${ticket.stationId}`],
+            deviceId: null,
+            staffId: null,
+          });
+        }
+        continue;
+      }
+      for (const p of targets) {
+        // a printer that is failed over would only move the job on: send it to the backup straight away
+        const moved = this.deps.redirect?.(p.id) ?? null;
+        const printerId = moved?.printerId ?? p.id;
+        const id = repo.insertJob({
+          ...base,
+          idempotencyKey: `${key}:${p.id}`,
+          printerId,
+          state: 'queued',
+          lastError: null,
+          ...(moved ? { movedFromPrinter: moved.fromName } : {}),
+        });
+        if (id !== null) this.deps.onQueued(printerId);
+      }
+    }
+  }
+
+  /** The order (resolved to names) and the lines an event puts on paper, or null for events that print nothing. */
+  private change(event: HubEvent): { order: TicketOrder; change: TicketChange; revision: number } | null {
+    const { repo } = this.deps;
+    const header = (orderId: string, staffId: string | null) => {
+      const h = repo.orderHeader(orderId);
+      if (!h) return null;
+      return {
+        h,
+        order: {
+          id: h.id,
+          number: h.number,
+          channel: h.channel,
+          tableName: h.tableId ? repo.tableName(h.tableId) : null,
+          note: h.note,
+          rush: h.rush,
+          serverName: staffId ? repo.staffName(staffId) : h.staffId ? repo.staffName(h.staffId) : null,
+        } satisfies TicketOrder,
+      };
+    };
+    const fired = (l: OrderLine) => l.status !== 'held' && l.status !== 'voided' && l.firedAt !== null;
+    switch (event.type) {
+      case 'order.placed': {
+        const o = event.payload.order;
+        const found = header(o.id, o.staffId);
+        if (!found) return null;
+        return { order: found.order, revision: o.revision, change: { kind: 'kitchen', lines: o.lines.filter(fired), at: event.at } };
+      }
+      case 'order.lines_added': {
+        const found = header(event.payload.order.id, event.staffId);
+        if (!found) return null;
+        return { order: found.order, revision: event.payload.order.revision, change: { kind: 'addon', lines: event.payload.lines.filter(fired), at: event.at } };
+      }
+      case 'order.lines_fired': {
+        const found = header(event.payload.order.id, event.staffId);
+        if (!found) return null;
+        const ids = new Set(event.payload.lineIds);
+        const lines = repo.orderLines(found.h.id).filter((l) => ids.has(l.id));
+        return { order: found.order, revision: event.payload.order.revision, change: { kind: 'kitchen', lines, at: event.at } };
+      }
+      case 'order.line_voided': {
+        if (!event.payload.wasFired) return null;
+        const found = header(event.payload.order.id, event.staffId);
+        if (!found) return null;
+        const line = event.payload.line;
+        return { order: found.order, revision: event.payload.order.revision, change: { kind: 'void', lines: [line], at: event.at, reason: line.voidReason } };
+      }
+      case 'order.voided': {
+        const found = header(event.payload.order.id, event.staffId);
+        if (!found) return null;
+        const before = repo.linesVoidedBefore(found.h.id, found.h.createdAt);
+        const lines = repo.orderLines(found.h.id).filter((l) => l.firedAt !== null && !before.has(l.id));
+        return { order: found.order, revision: event.payload.order.revision, change: { kind: 'void', lines, at: event.at, reason: event.payload.reason } };
+      }
+      default:
+        return null;
+    }
+  }
+}

@@ -1,0 +1,358 @@
+/**
+ * The durable print queue on a real SQLite store and the real single writer, with in-memory printers
+ * (`InMemoryTransport` can script the outcomes a simulator cannot produce on demand, such as "uncertain").
+ * The TCP + simulator behaviour is covered end to end in hub/test/print*.int.test.ts.
+ */
+import pino from 'pino';
+import { monotonicFactory } from 'ulidx';
+import { afterEach, describe, expect, it } from 'vitest';
+import { InMemoryTransport } from '../../printers/index.ts';
+import { decodeEscPos, ticketText } from '../../printers/sim/escpos-decoder.ts';
+import { demoSeed } from '../../scripts/seed/demo.ts';
+import { OrderService } from '../domain/order-service.ts';
+import { KitchenService } from '../domain/pacing.ts';
+import type { CommandContext } from '../domain/ports.ts';
+import type { Principal } from '../domain/principal.ts';
+import type { PlaceOrder } from '../protocol/orders.ts';
+import type { CreatePrinter } from '../protocol/printing.ts';
+import { openDb, readIdentity, type Db } from '../store/db.ts';
+import type { LoggedEvent } from '../store/event-log.ts';
+import { SqliteFloorRepo } from '../store/floor-repo.ts';
+import { SqliteKitchenRepo } from '../store/kitchen-repo.ts';
+import { MenuCatalog } from '../store/menu-repo.ts';
+import { SqliteOrderRepo } from '../store/order-repo.ts';
+import type { JobRow } from '../store/print-repo.ts';
+import { loadSeed } from '../store/seed.ts';
+import { Writer, type Tx } from '../store/writer.ts';
+import { PrintService } from './print-service.ts';
+import type { PrintSettings } from './worker.ts';
+
+const FAST: PrintSettings = {
+  failoverMs: 300,
+  retryBaseMs: 10,
+  retryMaxMs: 40,
+  heldPollMs: 20,
+  probeIntervalMs: 5000,
+  maxUncertain: 2,
+  stopTimeoutMs: 500,
+};
+const waiter: Principal = { kind: 'staff', deviceId: 'dev-1', staffId: 's-waiter', role: 'waiter' };
+const manager: Principal = { kind: 'staff', deviceId: 'dev-1', staffId: 's-manager', role: 'manager' };
+
+const open: { stop(): Promise<void> }[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((s) => s.stop()));
+});
+
+interface PrinterSpec {
+  id: string;
+  stations: string[];
+  backupPrinterId?: string;
+}
+
+async function store(printers: PrinterSpec[], settings: Partial<PrintSettings> = {}) {
+  const db: Db = openDb(':memory:');
+  loadSeed(db, demoSeed);
+  const ulid = monotonicFactory();
+  const committed: LoggedEvent[] = [];
+  const transports = new Map<string, InMemoryTransport>();
+  let printing: PrintService | undefined;
+  const writer = new Writer(db, {
+    clock: Date.now,
+    maxBatch: 64,
+    maxQueue: 10_000,
+    onCommit: (events) => committed.push(...events),
+    onAppend: (e, tx) => printing?.onAppend(e, tx),
+  });
+  printing = new PrintService({
+    db,
+    submit: (job) => writer.submit(job),
+    clock: Date.now,
+    timeZone: 'Asia/Shanghai',
+    settings: { ...FAST, ...settings },
+    transportFor: (p) => transports.get(p.id)!,
+    log: pino({ level: 'silent' }),
+  });
+  const service = printing;
+  open.push({ stop: () => service.stop() });
+  const catalog = new MenuCatalog(db, readIdentity(db).epoch, 'CNY');
+  const orders = new OrderService({
+    orders: new SqliteOrderRepo(db),
+    floor: new SqliteFloorRepo(db),
+    stock: catalog,
+    kitchen: new KitchenService(new SqliteKitchenRepo(db), { threshold: 1000, secondsPerTicket: 60 }),
+  });
+  const ctx = (tx: Tx, principal: Principal): CommandContext => ({
+    principal,
+    now: tx.now,
+    newId: () => ulid(),
+    menu: catalog.current().index,
+    timeZone: 'Asia/Shanghai',
+    events: {
+      emit: (type, payload, topics) =>
+        void tx.append({ type, payload, topics, deviceId: 'dev-1', staffId: principal.kind === 'staff' ? principal.staffId : null }),
+    },
+  });
+  const run = <R>(fn: (c: CommandContext) => R, principal: Principal = waiter) => writer.submit((tx) => fn(ctx(tx, principal)));
+  for (const p of printers) transports.set(p.id, new InMemoryTransport());
+  for (const p of printers) {
+    const input: CreatePrinter = {
+      id: p.id,
+      name: p.id.toUpperCase(),
+      host: '127.0.0.1',
+      port: 9100,
+      encoding: 'gb18030',
+      widthChars: 48,
+      stations: p.stations,
+      backupPrinterId: p.backupPrinterId ?? null,
+      buzzer: 'none',
+      enabled: true,
+    };
+    await run((c) => service.createPrinter(input, c), manager);
+  }
+  const jobs = (): JobRow[] => (db.prepare('SELECT id FROM print_jobs ORDER BY id').pluck().all() as number[]).map((id) => service.repo.job(id)!);
+  return {
+    db,
+    writer,
+    printing: service,
+    orders,
+    run,
+    committed,
+    jobs,
+    printer: (id: string) => transports.get(id)!,
+    /** tickets a printer has printed, as text */
+    printed: (id: string) =>
+      transports
+        .get(id)!
+        .printer.jobs.flatMap((job) => decodeEscPos(job, { encoding: 'gb18030' }).tickets.map((lines) => ticketText(lines))),
+    place: (input: Partial<PlaceOrder> = {}) =>
+      run((c) =>
+        orders.place(
+          {
+            channel: 'pos',
+            tableId: 't-a1',
+            lines: [
+              { itemId: 'mapo-tofu', qty: 1, optionIds: ['spice-medium', 'size-regular'] },
+              { itemId: 'tsingtao-beer', qty: 2 },
+            ],
+            ...input,
+          },
+          c,
+        ),
+      ),
+  };
+}
+
+async function until(cond: () => boolean, what: string, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+const eventTypes = (events: LoggedEvent[]) => events.map((e) => e.type);
+
+describe('planning print jobs in the order transaction', () => {
+  it('queues one kitchen ticket per station for the lines fired when an order is placed', async () => {
+    const s = await store([{ id: 'hot', stations: ['hot'] }, { id: 'bar', stations: ['bar'] }]);
+    const order = await s.place();
+    expect(s.jobs().map((j) => [j.printerId, j.kind, j.state, j.orderId])).toEqual([
+      ['hot', 'kitchen', 'queued', order.id],
+      ['bar', 'kitchen', 'queued', order.id],
+    ]);
+  });
+
+  it('plans nothing for a change that rolls back', async () => {
+    const s = await store([{ id: 'hot', stations: ['hot'] }]);
+    await expect(
+      s.run((c) => {
+        s.orders.place({ channel: 'pos', tableId: 't-a1', lines: [{ itemId: 'mapo-tofu', qty: 1, optionIds: ['spice-medium', 'size-regular'] }] }, c);
+        throw new Error('the command failed after placing');
+      }),
+    ).rejects.toThrow('failed after placing');
+    expect(s.jobs()).toEqual([]);
+  });
+
+  it('never makes two jobs for the same change, even if the planner sees its event twice', async () => {
+    const s = await store([{ id: 'hot', stations: ['hot'] }]);
+    await s.place({ lines: [{ itemId: 'mapo-tofu', qty: 1, optionIds: ['spice-medium', 'size-regular'] }] });
+    const placed = s.committed.find((e) => e.type === 'order.placed')!;
+    await s.writer.submit((tx) => s.printing.onAppend(JSON.parse(placed.json), tx));
+    expect(s.jobs()).toHaveLength(1);
+  });
+
+  it('prints nothing for held lines until they are fired, then a ticket with just those lines', async () => {
+    const s = await store([{ id: 'hot', stations: ['hot'] }]);
+    await s.printing.start();
+    const order = await s.place({
+      lines: [
+        { itemId: 'mapo-tofu', qty: 1, optionIds: ['spice-medium', 'size-regular'] },
+        { itemId: 'mapo-tofu', qty: 3, optionIds: ['spice-hot', 'size-large'], course: 2, hold: true },
+      ],
+    });
+    await until(() => s.printed('hot').length === 1, 'the first ticket');
+    expect(s.printed('hot')[0]).toContain('1x 麻婆豆腐');
+    expect(s.printed('hot')[0]).not.toContain('3x');
+    await s.run((c) => s.orders.fire(order.id, 2, c));
+    await until(() => s.printed('hot').length === 2, 'the course 2 ticket');
+    expect(s.printed('hot')[1]).toContain('3x 麻婆豆腐');
+    expect(s.printed('hot')[1]).toContain('Course 2 / 第2道');
+    expect(s.printed('hot')[1]).not.toContain('1x');
+  });
+
+  it('prints add-on tickets for added lines and void tickets for fired lines, each line voided once', async () => {
+    const s = await store([{ id: 'hot', stations: ['hot'] }, { id: 'bar', stations: ['bar'] }]);
+    await s.printing.start();
+    const order = await s.place();
+    const added = await s.run((c) => s.orders.addLines(order.id, { lines: [{ itemId: 'tsingtao-beer', qty: 1 }] }, c));
+    const newBeer = added.lines.at(-1)!;
+    await s.run((c) => s.orders.voidLine(order.id, newBeer.id, '点错了 wrong item', c), manager);
+    await s.run((c) => s.orders.voidOrder(order.id, '客人走了 guest left', c), manager);
+    await until(() => s.printed('hot').length === 2 && s.printed('bar').length === 4, 'all tickets');
+    const [barFirst, addon, voidOne, voidRest] = s.printed('bar');
+    expect(barFirst).toContain('2x 青岛啤酒');
+    expect(addon).toContain('ADD-ON 加菜');
+    expect(addon).toContain('1x 青岛啤酒');
+    expect(voidOne).toContain('VOID 退菜');
+    expect(voidOne).toContain('点错了 wrong item');
+    expect(voidOne).toContain('1x 青岛啤酒');
+    // the order void lists the first beers only: the added one had its own void ticket
+    expect(voidRest).toContain('客人走了 guest left');
+    expect(voidRest).toContain('2x 青岛啤酒');
+    expect(voidRest).not.toContain('1x 青岛啤酒');
+    expect(s.printed('hot')[1]).toContain('VOID 退菜');
+  });
+
+  it('plans nothing when no printer is configured, and a failed job with an alert when none prints the station', async () => {
+    const none = await store([]);
+    await none.place();
+    expect(none.jobs()).toEqual([]);
+
+    const hotOnly = await store([{ id: 'hot', stations: ['hot'] }]);
+    await hotOnly.place();
+    const [hot, bar] = hotOnly.jobs();
+    expect(hot).toMatchObject({ printerId: 'hot', state: expect.stringMatching(/queued|sending|confirmed/) });
+    expect(bar).toMatchObject({ printerId: null, stationId: 'bar', state: 'failed', lastError: 'no printer prints station bar' });
+    expect(eventTypes(hotOnly.committed)).toContain('print.job_failed');
+  });
+});
+
+describe('a printer worker', () => {
+  it('prints the queue in order, once each, and confirms each job', async () => {
+    const s = await store([{ id: 'hot', stations: ['hot'] }]);
+    await s.printing.start();
+    const numbers: number[] = [];
+    for (let i = 0; i < 5; i++) numbers.push((await s.place({ lines: [{ itemId: 'mapo-tofu', qty: 1, optionIds: ['spice-medium', 'size-regular'] }] })).number);
+    await until(() => s.jobs().every((j) => j.state === 'confirmed'), 'five confirmed jobs');
+    expect(s.printed('hot').map((t) => /#(\d+)/.exec(t)?.[1])).toEqual(numbers.map(String));
+    expect(s.jobs().every((j) => j.attempts === 1 && j.confirmedAt !== null)).toBe(true);
+  });
+
+  it('holds jobs while the paper is out, tells the staff, and prints them once after the paper is loaded', async () => {
+    const s = await store([{ id: 'hot', stations: ['hot'] }]);
+    await s.printing.start();
+    s.printer('hot').printer.set({ isPaperOut: true });
+    await s.place({ lines: [{ itemId: 'mapo-tofu', qty: 1, optionIds: ['spice-medium', 'size-regular'] }] });
+    await s.place({ lines: [{ itemId: 'mapo-tofu', qty: 2, optionIds: ['spice-medium', 'size-regular'] }] });
+    await until(() => s.jobs()[0]?.state === 'held', 'a held job');
+    expect(s.printing.health()[0]).toMatchObject({ state: 'held', queued: 2 });
+    expect(s.committed.find((e) => e.type === 'printer.down')?.json).toContain('paper-out');
+    await new Promise((r) => setTimeout(r, 100)); // several polls while held
+    expect(s.printer('hot').printer.jobs).toHaveLength(0);
+
+    s.printer('hot').printer.set({ isPaperOut: false });
+    await until(() => s.jobs().every((j) => j.state === 'confirmed'), 'both printed');
+    expect(s.printed('hot')).toHaveLength(2);
+    expect(s.printed('hot').some((t) => t.includes('POSSIBLE DUPLICATE'))).toBe(false);
+    expect(eventTypes(s.committed)).toContain('printer.up');
+    expect(s.printing.health()[0]).toMatchObject({ state: 'online', queued: 0 });
+  });
+
+  it('prints a job again marked POSSIBLE DUPLICATE when the printer did not confirm it', async () => {
+    const s = await store([{ id: 'hot', stations: ['hot'] }]);
+    s.printer('hot').scriptNext({ status: 'uncertain', reason: 'barrier-timeout' }, { isJobKept: true });
+    await s.printing.start();
+    await s.place({ lines: [{ itemId: 'mapo-tofu', qty: 1, optionIds: ['spice-medium', 'size-regular'] }] });
+    await until(() => s.jobs()[0]?.state === 'confirmed', 'the resent job confirmed');
+    const [late, again] = s.printed('hot');
+    expect(late).not.toContain('POSSIBLE DUPLICATE');
+    expect(again).toContain('POSSIBLE DUPLICATE / 可能重复');
+    expect(s.jobs()[0]).toMatchObject({ possibleDuplicate: true, attempts: 2, uncertainCount: 1 });
+    expect(eventTypes(s.committed)).toContain('print.job_state_changed');
+  });
+
+  it('does not resend a job the printer took before it stopped; the next barrier confirms it', async () => {
+    const s = await store([{ id: 'hot', stations: ['hot'] }]);
+    const paperOut = { isOnline: false, isCoverOpen: false, isPaperOut: true, isPaperNearEnd: false, hasError: false, raw: { printer: 0x1a, offline: 0x32, paper: 0x72 } };
+    s.printer('hot').scriptNext({ status: 'uncertain', reason: 'held-after-send', printer: paperOut }, { isJobKept: true });
+    await s.printing.start();
+    await s.place({ lines: [{ itemId: 'mapo-tofu', qty: 1, optionIds: ['spice-medium', 'size-regular'] }] });
+    await until(() => s.jobs()[0]?.state === 'confirmed', 'the held job confirmed by a later barrier');
+    expect(s.printed('hot')).toHaveLength(1);
+    expect(s.jobs()[0]).toMatchObject({ attempts: 1, possibleDuplicate: false });
+  });
+
+  it('gives up with an alert after too many unconfirmed attempts instead of printing duplicates forever', async () => {
+    const s = await store([{ id: 'hot', stations: ['hot'] }]);
+    for (let i = 0; i < 3; i++) s.printer('hot').scriptNext({ status: 'uncertain', reason: 'connection-lost' });
+    await s.printing.start();
+    await s.place({ lines: [{ itemId: 'mapo-tofu', qty: 1, optionIds: ['spice-medium', 'size-regular'] }] });
+    await until(() => s.jobs()[0]?.state === 'failed', 'a failed job');
+    expect(s.jobs()[0]).toMatchObject({ uncertainCount: 3, attempts: 3 });
+    expect(eventTypes(s.committed)).toContain('print.job_failed');
+  });
+
+  it('prints a job found sending at start-up again, marked POSSIBLE DUPLICATE, and a queued one unmarked', async () => {
+    const s = await store([{ id: 'hot', stations: ['hot'] }]);
+    await s.place({ lines: [{ itemId: 'mapo-tofu', qty: 1, optionIds: ['spice-medium', 'size-regular'] }] });
+    await s.place({ lines: [{ itemId: 'mapo-tofu', qty: 2, optionIds: ['spice-medium', 'size-regular'] }] });
+    // as a crash leaves it: the first job was on its way to the printer
+    s.db.prepare("UPDATE print_jobs SET state = 'sending', attempts = 1 WHERE id = 1").run();
+    await s.printing.start();
+    await until(() => s.jobs().every((j) => j.state === 'confirmed'), 'both printed');
+    const [first, second] = s.printed('hot');
+    expect(first).toContain('POSSIBLE DUPLICATE / 可能重复');
+    expect(first).toContain('1x 麻婆豆腐');
+    expect(second).not.toContain('POSSIBLE DUPLICATE');
+    expect(second).toContain('2x 麻婆豆腐');
+  });
+
+  it("moves a dead printer's queue to its backup after the failover time, marked MOVED FROM", async () => {
+    const s = await store([{ id: 'spare', stations: [] }, { id: 'hot', stations: ['hot'], backupPrinterId: 'spare' }]);
+    s.printer('hot').printer.set({ isPoweredOff: true });
+    await s.printing.start();
+    const started = Date.now();
+    await s.place({ lines: [{ itemId: 'mapo-tofu', qty: 1, optionIds: ['spice-medium', 'size-regular'] }] });
+    await until(() => s.printed('spare').length === 1, 'the ticket on the backup');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(FAST.failoverMs);
+    expect(s.printed('spare')[0]).toContain('MOVED FROM HOT');
+    await until(() => s.jobs()[1]?.state === 'confirmed', 'the moved job confirmed');
+    expect(s.jobs().map((j) => [j.printerId, j.state])).toEqual([
+      ['hot', 'rerouted'],
+      ['spare', 'confirmed'],
+    ]);
+    expect(eventTypes(s.committed)).toEqual(expect.arrayContaining(['printer.down', 'printer.failed_over']));
+
+    // back on: new tickets print on the printer itself again
+    s.printer('hot').printer.set({ isPoweredOff: false });
+    await until(() => s.printing.health().find((p) => p.id === 'hot')?.state === 'online', 'the printer back');
+    await s.place({ lines: [{ itemId: 'mapo-tofu', qty: 2, optionIds: ['spice-medium', 'size-regular'] }] });
+    await until(() => s.printed('hot').length === 1, 'a ticket on the recovered printer');
+    expect(s.printed('hot')[0]).not.toContain('MOVED FROM');
+  });
+
+  it('reprints a ticket with "REPRINT #n", counting per original ticket', async () => {
+    const s = await store([{ id: 'hot', stations: ['hot'] }]);
+    await s.printing.start();
+    await s.place({ lines: [{ itemId: 'mapo-tofu', qty: 1, optionIds: ['spice-medium', 'size-regular'] }] });
+    await until(() => s.jobs()[0]?.state === 'confirmed', 'the ticket');
+    const first = await s.run((c) => s.printing.reprint(1, {}, c));
+    const second = await s.run((c) => s.printing.reprint(first.id, {}, c));
+    expect([first.reprintNumber, second.reprintNumber, second.reprintOf]).toEqual([1, 2, 1]);
+    await until(() => s.printed('hot').length === 3, 'two reprints');
+    expect(s.printed('hot')[1]).toContain('REPRINT #1 / 重打');
+    expect(s.printed('hot')[2]).toContain('REPRINT #2 / 重打');
+    expect(s.printing.preview(second.id).preview).toContain('REPRINT #2 / 重打');
+  });
+});

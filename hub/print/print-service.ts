@@ -1,0 +1,507 @@
+import type { Logger } from 'pino';
+import { TcpPrinterTransport, previewTicket, type PrinterTransport, type TicketDocument } from '../../printers/index.ts';
+import type { HubConfig } from '../config.ts';
+import { DomainError } from '../domain/errors.ts';
+import type { CommandContext } from '../domain/ports.ts';
+import type {
+  CreatePrinter,
+  ListPrintJobsQuery,
+  PrintJob,
+  Printer,
+  PrinterConfig,
+  PrinterHealth,
+  PrinterState,
+  ReprintInput,
+  UpdatePrinter,
+} from '../protocol/printing.ts';
+import type { Db } from '../store/db.ts';
+import { jobView, SqlitePrintRepo, type JobRow } from '../store/print-repo.ts';
+import type { Tx } from '../store/writer.ts';
+import { PrintPlanner } from './planner.ts';
+import { failoverTarget, isUsableState, printersForStation } from './routing.ts';
+import { markedDocument, testTicket } from './tickets.ts';
+import { PrinterWorker, profileOf, type PrintSettings, type WorkerHost } from './worker.ts';
+
+/** Timeouts of the TCP transport (docs/printers.md, "Timeouts"). */
+export interface TransportSettings {
+  connectTimeoutMs: number;
+  statusTimeoutMs: number;
+  writeStallTimeoutMs: number;
+  barrierTimeoutMs: number;
+  pollIntervalMs: number;
+  closeTimeoutMs: number;
+}
+
+export function printSettingsFrom(c: HubConfig): { queue: PrintSettings; transport: TransportSettings } {
+  return {
+    queue: {
+      failoverMs: c.HUB_PRINT_FAILOVER_MS,
+      retryBaseMs: c.HUB_PRINT_RETRY_BASE_MS,
+      retryMaxMs: c.HUB_PRINT_RETRY_MAX_MS,
+      heldPollMs: c.HUB_PRINT_HELD_POLL_MS,
+      probeIntervalMs: c.HUB_PRINT_PROBE_MS,
+      maxUncertain: c.HUB_PRINT_MAX_UNCERTAIN,
+      stopTimeoutMs: 2000,
+    },
+    transport: {
+      connectTimeoutMs: c.HUB_PRINT_CONNECT_TIMEOUT_MS,
+      statusTimeoutMs: c.HUB_PRINT_STATUS_TIMEOUT_MS,
+      writeStallTimeoutMs: c.HUB_PRINT_WRITE_STALL_MS,
+      barrierTimeoutMs: c.HUB_PRINT_BARRIER_TIMEOUT_MS,
+      pollIntervalMs: c.HUB_PRINT_POLL_MS,
+      closeTimeoutMs: c.HUB_PRINT_CLOSE_TIMEOUT_MS,
+    },
+  };
+}
+
+export interface PrintServiceDeps {
+  db: Db;
+  /** the single writer: every state change goes through it */
+  submit: <R>(job: (tx: Tx) => R) => Promise<R>;
+  clock: () => number;
+  random?: () => number;
+  timeZone: string;
+  settings: PrintSettings;
+  /** how to reach a printer; default: TCP port 9100 with `transportSettings` */
+  transportFor?: (printer: PrinterConfig) => PrinterTransport;
+  transportSettings?: TransportSettings;
+  /** embedded simulators that are running now (`HUB_PRINTERS=sim`); others' simulated printers are idle */
+  isSimulatorRunning?: (printerId: string) => boolean;
+  log: Logger;
+}
+
+/** Recovery flush for embedded simulators: they never hold half a command as large as a real printer's. */
+const SIM_RECOVERY_NUL_BYTES = 512;
+
+/**
+ * The hub's printing: the planner (print jobs in the order's transaction), one worker per printer, failover,
+ * reprints, printer configuration and health. Printing is never on the order path: workers run beside the
+ * writer and only submit their own state changes to it.
+ */
+export class PrintService {
+  readonly repo: SqlitePrintRepo;
+  readonly planner: PrintPlanner;
+  readonly #workers = new Map<string, PrinterWorker>();
+  readonly #toWake = new Set<string>();
+  #wakeScheduled = false;
+  #reconcileScheduled = false;
+  #reconciling: Promise<void> = Promise.resolve();
+  #started = false;
+  #stopped = false;
+  #configs: PrinterConfig[] = [];
+  readonly #host: WorkerHost;
+
+  constructor(private readonly deps: PrintServiceDeps) {
+    this.repo = new SqlitePrintRepo(deps.db);
+    this.#configs = this.repo.listPrinters();
+    this.planner = new PrintPlanner({
+      repo: this.repo,
+      timeZone: deps.timeZone,
+      printers: () => this.repo.listPrinters().filter((p) => this.#isRunnable(p)),
+      onQueued: (id) => this.wake(id),
+      redirect: (id) => {
+        const w = this.#workers.get(id);
+        const to = w?.status.state === 'failed-over' ? w.status.failedOverTo : null;
+        return to !== null && to !== undefined && isUsableState(this.#stateOf(to)) ? { printerId: to, fromName: w!.lastName } : null;
+      },
+      log: deps.log,
+    });
+    const random = deps.random ?? Math.random;
+    const transportFor = deps.transportFor ?? ((p: PrinterConfig) => this.#tcp(p));
+    this.#host = {
+      settings: deps.settings,
+      repo: this.repo,
+      clock: deps.clock,
+      random,
+      log: deps.log,
+      config: (id) => this.#configs.find((p) => p.id === id),
+      transport: transportFor,
+      submit: deps.submit,
+      failover: (w, p) => this.#failover(w, p),
+    };
+  }
+
+  /** For the Writer: plans print jobs inside the transaction of each order event. */
+  readonly onAppend = (...args: Parameters<PrintPlanner['onAppend']>): void => this.planner.onAppend(...args);
+
+  /**
+   * Starts the workers. Jobs a previous run left `sending` or `sent` may or may not have printed: they are
+   * printed again marked POSSIBLE DUPLICATE, never silently.
+   */
+  async start(): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
+    await this.deps.submit((tx) => {
+      for (const j of this.repo.inFlightJobs()) {
+        const job: JobRow = {
+          ...j,
+          state: 'uncertain',
+          possibleDuplicate: true,
+          nextAttemptAt: null,
+          updatedAt: tx.now,
+          lastError: `the hub stopped while the job was ${j.state === 'sending' ? 'being sent' : 'held by the printer'}; printing again marked POSSIBLE DUPLICATE`,
+        };
+        this.repo.updateJob(job);
+        tx.append({ type: 'print.job_state_changed', payload: { job: jobView(job) }, topics: topicsOf(job.stationId), deviceId: null, staffId: null });
+      }
+    });
+    await this.reconcile();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.#reconciling;
+    const workers = [...this.#workers.values()];
+    this.#workers.clear();
+    await Promise.all(workers.map((w) => w.stop()));
+  }
+
+  /** Wakes a printer's worker after the current transaction (coalesced). */
+  wake(printerId: string): void {
+    this.#toWake.add(printerId);
+    if (this.#wakeScheduled) return;
+    this.#wakeScheduled = true;
+    // after the writer's flush: the worker then reads the committed job
+    setImmediate(() => {
+      this.#wakeScheduled = false;
+      for (const id of this.#toWake) this.#workers.get(id)?.wake();
+      this.#toWake.clear();
+    });
+  }
+
+  /** Applies the printers table to the running workers (after a config change: no restart needed). */
+  scheduleReconcile(): void {
+    if (this.#reconcileScheduled) return;
+    this.#reconcileScheduled = true;
+    setImmediate(() => {
+      this.#reconcileScheduled = false;
+      void this.reconcile().catch((err: unknown) => this.deps.log.error({ err }, 'applying the printer configuration failed'));
+    });
+  }
+
+  reconcile(): Promise<void> {
+    const run = this.#reconciling.then(() => this.#reconcile());
+    this.#reconciling = run.catch(() => undefined);
+    return run;
+  }
+
+  async #reconcile(): Promise<void> {
+    this.#configs = this.repo.listPrinters();
+    if (this.#stopped || !this.#started) return;
+    const runnable = new Set(this.#configs.filter((p) => this.#isRunnable(p)).map((p) => p.id));
+    const retired: PrinterWorker[] = [];
+    for (const [id, w] of this.#workers) {
+      if (!runnable.has(id)) {
+        this.#workers.delete(id);
+        retired.push(w);
+      }
+    }
+    await Promise.all(retired.map((w) => w.stop()));
+    for (const id of runnable) {
+      let w = this.#workers.get(id);
+      if (!w) {
+        w = new PrinterWorker(id, this.#host);
+        this.#workers.set(id, w);
+        w.start();
+      } else {
+        w.wake();
+      }
+    }
+    // jobs left on deleted or disabled printers go to another printer of their station
+    const names = new Map(retired.map((w) => [w.printerId, w.lastName]));
+    const orphaned = [...this.repo.waitingCounts().keys()].filter((id) => {
+      const p = this.#configs.find((c) => c.id === id);
+      return !p || !p.enabled;
+    });
+    if (orphaned.length > 0) {
+      await this.deps.submit((tx) => {
+        for (const id of orphaned) this.#rehome(tx, id, this.#configs.find((c) => c.id === id)?.name ?? names.get(id) ?? id);
+      });
+    }
+  }
+
+  #isRunnable(p: PrinterConfig): boolean {
+    return p.enabled && (!p.simulated || (this.deps.isSimulatorRunning?.(p.id) ?? false));
+  }
+
+  #tcp(p: PrinterConfig): PrinterTransport {
+    const t = this.deps.transportSettings;
+    return new TcpPrinterTransport({ host: p.host, port: p.port, ...t, ...(p.simulated ? { recoveryNulBytes: SIM_RECOVERY_NUL_BYTES } : {}) });
+  }
+
+  #stateOf(id: string): PrinterState {
+    const p = this.#configs.find((c) => c.id === id);
+    if (!p || !p.enabled) return 'disabled';
+    return this.#workers.get(id)?.status.state ?? (this.#isRunnable(p) ? 'unknown' : 'offline');
+  }
+
+  // ---- failover and moving jobs ----
+
+  async #failover(worker: PrinterWorker, printer: PrinterConfig): Promise<string | null> {
+    const runnable = this.#configs.filter((p) => this.#isRunnable(p));
+    const target = failoverTarget(printer, runnable, (id) => this.#stateOf(id));
+    if (target === null) return null;
+    await this.deps.submit((tx) => {
+      const jobs = [...this.repo.sentJobs(printer.id), ...this.repo.activeJobs(printer.id)].sort((a, b) => a.id - b.id);
+      const moved = jobs.map((j) => this.#move(tx, j, printer.name, target.id)).filter((id): id is number => id !== null);
+      if (worker.markFailedOver(target.id, tx.now) || moved.length > 0) {
+        tx.append({
+          type: 'printer.failed_over',
+          payload: { printerId: printer.id, name: printer.name, backupPrinterId: target.id, jobIds: moved },
+          topics: ['printers', ...printer.stations.map((s) => `station:${s}`)],
+          deviceId: null,
+          staffId: null,
+        });
+      }
+    });
+    this.wake(target.id);
+    return target.id;
+  }
+
+  /**
+   * Moves a waiting job to another printer: the job becomes `rerouted` and a new job carries the same
+   * ticket with a MOVED FROM banner (and POSSIBLE DUPLICATE if the first printer may have printed it).
+   */
+  #move(tx: Tx, job: JobRow, fromName: string, toPrinterId: string): number | null {
+    this.repo.updateJob({ ...job, state: 'rerouted', nextAttemptAt: null, updatedAt: tx.now, lastError: `moved to printer ${toPrinterId}` });
+    const id = this.repo.insertJob({
+      idempotencyKey: `${job.idempotencyKey}>${toPrinterId}`,
+      kind: job.kind,
+      orderId: job.orderId,
+      orderNumber: job.orderNumber,
+      stationId: job.stationId,
+      printerId: toPrinterId,
+      state: 'queued',
+      document: job.document,
+      sourceSeq: job.sourceSeq,
+      possibleDuplicate: job.possibleDuplicate || job.state === 'sent' || job.state === 'uncertain',
+      reprintOf: job.reprintOf,
+      reprintNumber: job.reprintNumber,
+      movedFromJobId: job.id,
+      movedFromPrinter: fromName,
+      lastError: null,
+      createdAt: tx.now,
+    });
+    if (id !== null) this.wake(toPrinterId);
+    return id;
+  }
+
+  /** Jobs of a printer that was deleted or disabled: to its backup or another printer of the station, else failed. */
+  #rehome(tx: Tx, printerId: string, name: string): void {
+    const runnable = this.#configs.filter((p) => this.#isRunnable(p) && p.id !== printerId);
+    const backupId = this.#configs.find((p) => p.id === printerId)?.backupPrinterId ?? null;
+    const jobs = [...this.repo.sentJobs(printerId), ...this.repo.activeJobs(printerId)].sort((a, b) => a.id - b.id);
+    for (const job of jobs) {
+      const target =
+        runnable.find((p) => p.id === backupId) ?? (job.stationId ? printersForStation(job.stationId, runnable)[0] : undefined);
+      if (target) {
+        this.#move(tx, job, name, target.id);
+        continue;
+      }
+      const error = `printer ${name} was removed or disabled and no other printer prints station ${job.stationId ?? '-'}`;
+      const failed: JobRow = { ...job, state: 'failed', nextAttemptAt: null, updatedAt: tx.now, lastError: error };
+      this.repo.updateJob(failed);
+      tx.append({ type: 'print.job_failed', payload: { job: jobView(failed), error }, topics: topicsOf(job.stationId), deviceId: null, staffId: null });
+    }
+  }
+
+  // ---- views ----
+
+  printers(): Printer[] {
+    const waiting = this.repo.waitingCounts();
+    return this.repo.listPrinters().map((p) => this.#view(p, waiting));
+  }
+
+  printer(id: string): Printer {
+    const p = this.repo.printer(id);
+    if (!p) throw new DomainError('not_found', `no printer ${id}`, { printerId: id });
+    return this.#view(p, this.repo.waitingCounts());
+  }
+
+  #view(p: PrinterConfig, waiting: Map<string, number>): Printer {
+    const w = this.#workers.get(p.id);
+    const queued = waiting.get(p.id) ?? 0;
+    if (!p.enabled) return { ...p, status: { state: 'disabled', reason: null, since: null, lastError: null, queued, failedOverTo: null, warnings: [] } };
+    if (!w) {
+      const lastError = p.simulated && !this.#isRunnable(p) ? 'simulator not running (HUB_PRINTERS=none)' : null;
+      return { ...p, status: { state: lastError ? 'offline' : 'unknown', reason: null, since: null, lastError, queued, failedOverTo: null, warnings: [] } };
+    }
+    return { ...p, status: { ...w.status, warnings: [...w.status.warnings], queued } };
+  }
+
+  health(): PrinterHealth[] {
+    return this.printers().map((p) => ({ id: p.id, name: p.name, state: p.status.state, queued: p.status.queued, lastError: p.status.lastError }));
+  }
+
+  jobs(q: ListPrintJobsQuery): PrintJob[] {
+    return this.repo
+      .listJobs({ limit: q.limit ?? 100, ...(q.state ? { state: q.state } : {}), ...(q.printerId ? { printerId: q.printerId } : {}), ...(q.orderId ? { orderId: q.orderId } : {}) })
+      .map(jobView);
+  }
+
+  job(id: number): JobRow {
+    const job = this.repo.job(id);
+    if (!job) throw new DomainError('not_found', `no print job ${id}`, { jobId: id });
+    return job;
+  }
+
+  /** The ticket as it prints (or printed), banners included, laid out for its printer (48 columns if it has none). */
+  preview(id: number): { job: PrintJob; preview: string; widthChars: number } {
+    const job = this.job(id);
+    const printer = job.printerId ? this.repo.printer(job.printerId) : undefined;
+    const profile = printer ? profileOf(printer) : { encoding: 'gb18030' as const, widthChars: 48 as const, buzzer: 'none' as const };
+    const doc = markedDocument(JSON.parse(job.document) as TicketDocument, job);
+    return { job: jobView(job), preview: previewTicket(doc, profile), widthChars: profile.widthChars };
+  }
+
+  // ---- commands (inside the writer's transaction, from the HTTP routes) ----
+
+  createPrinter(input: CreatePrinter, cmd: Pick<CommandContext, 'now' | 'newId' | 'events'>, opts: { simulated?: boolean } = {}): Printer {
+    const id = input.id ?? cmd.newId();
+    if (this.repo.printer(id)) throw new DomainError('conflict', `a printer with id ${id} already exists`, { printerId: id });
+    const printer: PrinterConfig = {
+      id,
+      name: input.name,
+      host: input.host,
+      port: input.port,
+      encoding: input.encoding,
+      widthChars: input.widthChars,
+      stations: [...new Set(input.stations)],
+      backupPrinterId: input.backupPrinterId ?? null,
+      buzzer: input.buzzer,
+      enabled: input.enabled,
+      simulated: opts.simulated ?? false,
+      createdAt: cmd.now,
+      updatedAt: cmd.now,
+    };
+    this.#validate(printer);
+    this.repo.insertPrinter(printer);
+    this.#configured(printer, cmd);
+    return this.#view(printer, new Map());
+  }
+
+  updatePrinter(id: string, patch: UpdatePrinter, cmd: CommandContext): Printer {
+    const current = this.repo.printer(id);
+    if (!current) throw new DomainError('not_found', `no printer ${id}`, { printerId: id });
+    const defined = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as UpdatePrinter;
+    const printer: PrinterConfig = {
+      ...current,
+      ...defined,
+      stations: patch.stations ? [...new Set(patch.stations)] : current.stations,
+      updatedAt: cmd.now,
+    };
+    this.#validate(printer);
+    this.repo.updatePrinter(printer);
+    this.#configured(printer, cmd);
+    return this.#view(printer, this.repo.waitingCounts());
+  }
+
+  deletePrinter(id: string, cmd: CommandContext): { printerId: string } {
+    const current = this.repo.printer(id);
+    if (!current) throw new DomainError('not_found', `no printer ${id}`, { printerId: id });
+    const dependents = this.repo.listPrinters().filter((p) => p.backupPrinterId === id);
+    if (dependents.length > 0) {
+      throw new DomainError('conflict', `printer ${current.name} is the backup of ${dependents.map((p) => p.name).join(', ')}; change that first`, {
+        backupOf: dependents.map((p) => p.id),
+      });
+    }
+    this.repo.deletePrinter(id);
+    cmd.events.emit('printer.removed', { printerId: id, name: current.name }, ['printers', ...current.stations.map((s) => `station:${s}`)]);
+    this.scheduleReconcile();
+    return { printerId: id };
+  }
+
+  /** Prints a job's ticket again with "REPRINT #n / 重打": on the given printer, its own, or its station's. */
+  reprint(jobId: number, input: ReprintInput, cmd: CommandContext): PrintJob {
+    const job = this.job(jobId);
+    const root = job.reprintOf ?? job.movedFromJobId ?? job.id;
+    const runnable = this.repo.listPrinters().filter((p) => this.#isRunnable(p));
+    let printer: PrinterConfig | undefined;
+    if (input.printerId) {
+      printer = runnable.find((p) => p.id === input.printerId);
+      if (!printer) throw new DomainError('not_found', `no usable printer ${input.printerId}`, { printerId: input.printerId });
+    } else {
+      printer = runnable.find((p) => p.id === job.printerId) ?? (job.stationId ? printersForStation(job.stationId, runnable)[0] : undefined);
+    }
+    if (!printer) throw new DomainError('conflict', 'no printer can print this ticket now; give a printerId', { stationId: job.stationId });
+    const n = this.repo.reprintCount(root) + 1;
+    const id = this.repo.insertJob({
+      idempotencyKey: `reprint:${root}:${n}`,
+      kind: job.kind,
+      orderId: job.orderId,
+      orderNumber: job.orderNumber,
+      stationId: job.stationId,
+      printerId: printer.id,
+      state: 'queued',
+      document: job.document,
+      sourceSeq: job.sourceSeq,
+      possibleDuplicate: false,
+      reprintOf: root,
+      reprintNumber: n,
+      movedFromJobId: null,
+      movedFromPrinter: null,
+      lastError: null,
+      createdAt: cmd.now,
+    });
+    if (id === null) throw new DomainError('conflict', 'that reprint is already queued');
+    this.wake(printer.id);
+    return jobView(this.job(id));
+  }
+
+  /** Queues a test page on a printer (to check an installation). */
+  testPrint(printerId: string, cmd: CommandContext): PrintJob {
+    const printer = this.repo.printer(printerId);
+    if (!printer) throw new DomainError('not_found', `no printer ${printerId}`, { printerId });
+    const id = this.repo.insertJob({
+      idempotencyKey: `test:${printerId}:${cmd.newId()}`,
+      kind: 'test',
+      orderId: null,
+      orderNumber: null,
+      stationId: null,
+      printerId,
+      state: 'queued',
+      document: JSON.stringify(testTicket(printer.name, cmd.now, this.deps.timeZone)),
+      sourceSeq: null,
+      possibleDuplicate: false,
+      reprintOf: null,
+      reprintNumber: null,
+      movedFromJobId: null,
+      movedFromPrinter: null,
+      lastError: null,
+      createdAt: cmd.now,
+    });
+    this.wake(printerId);
+    return jobView(this.job(id!));
+  }
+
+  /** The embedded simulators get a new port at every start. */
+  setSimulatorAddress(printerId: string, host: string, port: number, tx: Tx): void {
+    const p = this.repo.printer(printerId);
+    if (!p) return;
+    this.repo.updatePrinter({ ...p, host, port, updatedAt: tx.now });
+    this.scheduleReconcile();
+  }
+
+  #validate(p: PrinterConfig): void {
+    const known = new Set(this.repo.stationIds());
+    const unknown = p.stations.filter((s) => !known.has(s));
+    if (unknown.length > 0) {
+      throw new DomainError('validation_failed', `stations: unknown station ${unknown.join(', ')} (known: ${[...known].join(', ') || 'none'})`, {
+        stations: unknown,
+      });
+    }
+    if (p.backupPrinterId !== null) {
+      if (p.backupPrinterId === p.id) throw new DomainError('validation_failed', 'backupPrinterId: a printer cannot be its own backup');
+      if (!this.repo.printer(p.backupPrinterId)) {
+        throw new DomainError('validation_failed', `backupPrinterId: no printer ${p.backupPrinterId}`, { backupPrinterId: p.backupPrinterId });
+      }
+    }
+  }
+
+  #configured(p: PrinterConfig, cmd: Pick<CommandContext, 'events'>): void {
+    cmd.events.emit('printer.configured', { printer: p }, ['printers', ...p.stations.map((s) => `station:${s}`)]);
+    this.scheduleReconcile();
+  }
+}
+
+const topicsOf = (stationId: string | null): string[] => (stationId ? ['printers', `station:${stationId}`] : ['printers']);

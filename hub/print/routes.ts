@@ -1,0 +1,151 @@
+import { z } from 'zod';
+import { DomainError } from '../domain/errors.ts';
+import { requireStaff, staffRoles, type Principal } from '../domain/principal.ts';
+import {
+  createPrinterSchema,
+  errorBodySchema,
+  listPrintJobsQuerySchema,
+  printJobParamsSchema,
+  printJobPreviewSchema,
+  printJobResponseSchema,
+  printJobsResponseSchema,
+  printerParamsSchema,
+  printerResponseSchema,
+  printersResponseSchema,
+  reprintSchema,
+  updatePrinterSchema,
+  type CreatePrinter,
+  type ListPrintJobsQuery,
+  type ReprintInput,
+  type UpdatePrinter,
+} from '../protocol/index.ts';
+import { mutation, ok, read, type Route } from '../http/route.ts';
+import type { Services } from '../services.ts';
+import type { PrintService } from './print-service.ts';
+
+/** Kitchen screens and tablets show printer health: any paired device or signed-in staff may read it. */
+function requirePaired(p: Principal, what: string): void {
+  if (p.kind === 'device' || p.kind === 'staff') return;
+  throw new DomainError(p.kind === 'anonymous' ? 'unauthenticated' : 'forbidden', `${what} needs a paired device`);
+}
+
+/** The hub always has printing; a Services built without it (a test double) answers 503. */
+function printingOf(s: Services): PrintService {
+  if (!s.printing) throw new DomainError('unavailable', 'printing is not running on this hub');
+  return s.printing;
+}
+
+const printerId = (params: unknown) => (params as { printerId: string }).printerId;
+const jobId = (params: unknown) => (params as { jobId: number }).jobId;
+
+/**
+ * The printing API. Configuration is the manager's; the names and fields of the printer routes are a
+ * contract outside tools use. Config changes apply to the running workers without a restart.
+ */
+export const printRoutes: Route[] = [
+  read({
+    method: 'get',
+    path: '/api/v1/printers',
+    tag: 'printing',
+    summary: 'Configured printers with their live status (online, offline, held, failed-over…) and queue length',
+    access: 'paired device',
+    responses: { 200: printersResponseSchema },
+    handle: (req, s) => {
+      requirePaired(req.principal, 'the printer list');
+      return ok({ printers: printingOf(s).printers() });
+    },
+  }),
+  mutation({
+    method: 'post',
+    path: '/api/v1/printers',
+    tag: 'printing',
+    summary: 'Add a port-9100 printer: { name, host, port, encoding, widthChars, stations, backupPrinterId? }',
+    access: 'manager',
+    body: createPrinterSchema,
+    responses: { 201: printerResponseSchema, 400: errorBodySchema, 409: errorBodySchema },
+    handle: (req, s) => {
+      requireStaff(req.principal, staffRoles.managerOnly, 'configuring printers');
+      return ok({ printer: printingOf(s).createPrinter(req.body as CreatePrinter, req.cmd) }, 201);
+    },
+  }),
+  mutation({
+    method: 'patch',
+    path: '/api/v1/printers/:printerId',
+    tag: 'printing',
+    summary: 'Change a printer (any subset of the fields); takes effect at once',
+    access: 'manager',
+    params: printerParamsSchema,
+    body: updatePrinterSchema,
+    responses: { 200: printerResponseSchema, 400: errorBodySchema, 404: errorBodySchema },
+    handle: (req, s) => {
+      requireStaff(req.principal, staffRoles.managerOnly, 'configuring printers');
+      return ok({ printer: printingOf(s).updatePrinter(printerId(req.params), req.body as UpdatePrinter, req.cmd) });
+    },
+  }),
+  mutation({
+    method: 'delete',
+    path: '/api/v1/printers/:printerId',
+    tag: 'printing',
+    summary: "Remove a printer; its waiting jobs move to its backup or another printer of their station",
+    access: 'manager',
+    params: printerParamsSchema,
+    responses: { 200: z.object({ printerId: z.string() }), 404: errorBodySchema, 409: errorBodySchema },
+    handle: (req, s) => {
+      requireStaff(req.principal, staffRoles.managerOnly, 'configuring printers');
+      return ok(printingOf(s).deletePrinter(printerId(req.params), req.cmd));
+    },
+  }),
+  mutation({
+    method: 'post',
+    path: '/api/v1/printers/:printerId/test',
+    tag: 'printing',
+    summary: 'Print a test page (both languages) on a printer',
+    access: 'manager',
+    params: printerParamsSchema,
+    responses: { 201: printJobResponseSchema, 404: errorBodySchema },
+    handle: (req, s) => {
+      requireStaff(req.principal, staffRoles.managerOnly, 'printing a test page');
+      return ok({ job: printingOf(s).testPrint(printerId(req.params), req.cmd) }, 201);
+    },
+  }),
+  read({
+    method: 'get',
+    path: '/api/v1/print-jobs',
+    tag: 'printing',
+    summary: 'Print jobs, newest first; filter by state ("active" = not finished), printer or order',
+    access: 'staff',
+    query: listPrintJobsQuerySchema,
+    responses: { 200: printJobsResponseSchema },
+    handle: (req, s) => {
+      requireStaff(req.principal, staffRoles.readOrders, 'the print queue');
+      return ok({ jobs: printingOf(s).jobs(req.query as ListPrintJobsQuery) });
+    },
+  }),
+  read({
+    method: 'get',
+    path: '/api/v1/print-jobs/:jobId/preview',
+    tag: 'printing',
+    summary: 'A print job and the text of its ticket as the paper shows it (banners included)',
+    access: 'staff',
+    params: printJobParamsSchema,
+    responses: { 200: printJobPreviewSchema, 404: errorBodySchema },
+    handle: (req, s) => {
+      requireStaff(req.principal, staffRoles.readOrders, 'a ticket preview');
+      return ok(printingOf(s).preview(jobId(req.params)));
+    },
+  }),
+  mutation({
+    method: 'post',
+    path: '/api/v1/print-jobs/:jobId/reprint',
+    tag: 'printing',
+    summary: 'Print a ticket again, marked "REPRINT #n / 重打" (on its printer, or the one given)',
+    access: 'staff',
+    params: printJobParamsSchema,
+    body: reprintSchema,
+    responses: { 201: printJobResponseSchema, 404: errorBodySchema, 409: errorBodySchema },
+    handle: (req, s) => {
+      requireStaff(req.principal, staffRoles.readOrders, 'reprinting a ticket');
+      return ok({ job: printingOf(s).reprint(jobId(req.params), req.body as ReprintInput, req.cmd) }, 201);
+    },
+  }),
+];

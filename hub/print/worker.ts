@@ -1,0 +1,402 @@
+import type { Logger } from 'pino';
+import { holdReasonOf, renderTicket, type PrintResult, type PrinterProfile, type PrinterTransport, type TicketDocument } from '../../printers/index.ts';
+import type { PrinterConfig, PrinterState } from '../protocol/printing.ts';
+import { ACTIVE_STATES, jobView, type JobRow, type SqlitePrintRepo } from '../store/print-repo.ts';
+import type { Tx } from '../store/writer.ts';
+import { fullJitterDelay } from './routing.ts';
+import { markedDocument } from './tickets.ts';
+
+export interface PrintSettings {
+  /** a printer down this long has its queue moved to its backup */
+  failoverMs: number;
+  /** retry back-off: full jitter over base · 2^attempt, capped */
+  retryBaseMs: number;
+  retryMaxMs: number;
+  /** how often a printer that refuses jobs (paper out, cover open) is asked again */
+  heldPollMs: number;
+  /** an idle printer is probed this often, so its health is known before a ticket needs it */
+  probeIntervalMs: number;
+  /** uncertain results after which a job fails instead of printing more possible duplicates */
+  maxUncertain: number;
+  /** how long stopping waits for a job on its way to a printer */
+  stopTimeoutMs: number;
+}
+
+/** What a worker needs from the print service. */
+export interface WorkerHost {
+  readonly settings: PrintSettings;
+  readonly repo: SqlitePrintRepo;
+  readonly clock: () => number;
+  readonly random: () => number;
+  readonly log: Logger;
+  config(printerId: string): PrinterConfig | undefined;
+  transport(printer: PrinterConfig): PrinterTransport;
+  submit<R>(job: (tx: Tx) => R): Promise<R>;
+  /** Moves the printer's waiting jobs to its backup if one is up; the backup's id, or null. */
+  failover(worker: PrinterWorker, printer: PrinterConfig): Promise<string | null>;
+}
+
+export interface WorkerStatus {
+  state: PrinterState;
+  reason: string | null;
+  since: number | null;
+  lastError: string | null;
+  warnings: string[];
+  failedOverTo: string | null;
+}
+
+const MIN_DELAY_MS = 20;
+const isDown = (s: PrinterState): boolean => s === 'offline' || s === 'held' || s === 'failed-over';
+const EMPTY = new Uint8Array(0);
+
+export const profileOf = (p: PrinterConfig): PrinterProfile => ({ encoding: p.encoding, widthChars: p.widthChars, buzzer: p.buzzer });
+
+/** The bytes of a job as it prints now: the stored document plus its banners, for the printer's profile. */
+export function jobBytes(job: JobRow, printer: PrinterConfig): Buffer {
+  const doc = JSON.parse(job.document) as TicketDocument;
+  return renderTicket(markedDocument(doc, job), profileOf(printer));
+}
+
+/**
+ * One printer's queue: FIFO, one job at a time, every state change written through the single writer
+ * before the next step (a job is `sending` on disk before its first byte leaves, so a crash can never make
+ * it print silently twice).
+ *
+ * How a transport result moves the job (docs/printers.md, "Results and the queue's states"):
+ * printed → confirmed · not-sent → retry-wait · held → held · uncertain/held-after-send → sent (the printer
+ * prints it after recovery; a later barrier confirms it) · other uncertain → uncertain, printed again marked
+ * POSSIBLE DUPLICATE · too many uncertain → failed.
+ */
+export class PrinterWorker {
+  status: WorkerStatus = { state: 'unknown', reason: null, since: null, lastError: null, warnings: [], failedOverTo: null };
+  /** name as last seen, for "moved from" after the printer is deleted */
+  lastName: string;
+  #downSince: number | null = null;
+  #lastContact = 0;
+  #probeAttempts = 0;
+  #stopped = false;
+  /** set when stop gave up waiting: a late result must not touch the (closing) store */
+  #abandoned = false;
+  #wake: (() => void) | null = null;
+  #woken = false;
+  #loop: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly printerId: string,
+    private readonly host: WorkerHost,
+  ) {
+    this.lastName = host.config(printerId)?.name ?? printerId;
+  }
+
+  get isStopped(): boolean {
+    return this.#stopped;
+  }
+
+  start(): void {
+    this.#loop = this.#run();
+  }
+
+  /** Look at the queue now (a job was queued, the config changed). */
+  wake(): void {
+    this.#woken = true;
+    this.#wake?.();
+  }
+
+  /** Stops after the current step; a job still on its way after `stopTimeoutMs` stays `sending` on disk. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.wake();
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), this.host.settings.stopTimeoutMs)));
+    const outcome = await Promise.race([this.#loop.then(() => 'done' as const), gaveUp]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') this.#abandoned = true;
+  }
+
+  async #run(): Promise<void> {
+    while (!this.#stopped) {
+      let waitMs: number;
+      try {
+        waitMs = await this.#step();
+      } catch (err) {
+        if (this.#abandoned) return;
+        this.host.log.error({ err, printerId: this.printerId }, 'print worker step failed');
+        waitMs = this.host.settings.retryMaxMs;
+      }
+      if (this.#stopped) return;
+      await this.#sleep(waitMs);
+    }
+  }
+
+  #sleep(ms: number): Promise<void> {
+    if (this.#woken || ms <= 0) {
+      this.#woken = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      // a wake() during a step (no sleeper) leaves #woken set, so the next sleep returns at once
+      const finish = (): void => {
+        clearTimeout(timer);
+        this.#wake = null;
+        this.#woken = false;
+        resolve();
+      };
+      const timer = setTimeout(finish, ms);
+      this.#wake = finish;
+    });
+  }
+
+  /** One step; resolves how long to wait before the next (0: at once). */
+  async #step(): Promise<number> {
+    const printer = this.host.config(this.printerId);
+    if (!printer) return this.host.settings.probeIntervalMs; // removed: the service stops this worker
+    this.lastName = printer.name;
+    const s = this.host.settings;
+    const now = this.host.clock();
+
+    // Down long enough: the queue moves to the backup, and this printer is only probed until it is back.
+    if (this.#downSince !== null && now - this.#downSince >= s.failoverMs) {
+      const backup = await this.host.failover(this, printer);
+      if (backup !== null || this.status.state === 'failed-over') return this.#probe(printer);
+    }
+
+    const job = this.host.repo.headJob(this.printerId);
+    if (!job) {
+      if (this.host.repo.sentJobs(this.printerId).length > 0) return this.#confirmSent(printer);
+      const idleFor = now - this.#lastContact;
+      if (this.#downSince !== null || idleFor >= s.probeIntervalMs) return this.#probe(printer);
+      return s.probeIntervalMs - idleFor;
+    }
+    if (job.nextAttemptAt !== null && job.nextAttemptAt > now) return job.nextAttemptAt - now;
+    if (job.state === 'held') {
+      // paper changes take minutes: ask the printer, and write nothing, until it can print again
+      const probe = await this.host.transport(printer).probe();
+      if (this.#abandoned) return 0;
+      if (probe.reachable && probe.hold !== null) {
+        if (this.status.state === 'held') this.status = { ...this.status, reason: probe.hold, lastError: probe.hold };
+        return s.heldPollMs;
+      }
+    }
+    return this.#print(printer, job);
+  }
+
+  async #print(printer: PrinterConfig, head: JobRow): Promise<number> {
+    let bytes: Buffer;
+    try {
+      bytes = jobBytes(head, printer);
+    } catch (err) {
+      await this.host.submit((tx) => this.#fail(tx, head, `cannot render the ticket: ${err instanceof Error ? err.message : String(err)}`));
+      return 0;
+    }
+    // durable before the first byte leaves: after a crash, `sending` means "may have printed"
+    const job = await this.host.submit((tx) => {
+      const current = this.host.repo.job(head.id);
+      if (!current || current.printerId !== this.printerId || !(ACTIVE_STATES as readonly string[]).includes(current.state)) return null;
+      const sending: JobRow = { ...current, state: 'sending', attempts: current.attempts + 1, nextAttemptAt: null, updatedAt: tx.now };
+      this.host.repo.updateJob(sending);
+      return { before: current, sending };
+    });
+    if (job === null) return 0;
+    const result = await this.host.transport(printer).send(bytes);
+    if (this.#abandoned) return 0;
+    await this.host.submit((tx) => this.#apply(tx, printer, job.before, job.sending, result));
+    return 0;
+  }
+
+  #apply(tx: Tx, printer: PrinterConfig, before: JobRow, job: JobRow, result: PrintResult): void {
+    const { repo, settings: s } = this.host;
+    const now = tx.now;
+    const at = { ...job, updatedAt: now };
+    switch (result.status) {
+      case 'printed':
+        repo.updateJob({ ...at, state: 'confirmed', sentAt: now, confirmedAt: now, lastError: null });
+        // GS r answers only after everything before it was processed: jobs the printer held are done too
+        this.#confirmAllSent(tx);
+        this.status.warnings = [...result.warnings];
+        this.#up(tx, printer);
+        return;
+      case 'not-sent':
+        repo.updateJob({ ...at, state: 'retry-wait', nextAttemptAt: now + this.#retryDelay(job.attempts), lastError: `not sent: ${result.reason}` });
+        this.#suspectSent(tx);
+        this.#down(tx, printer, 'offline', result.reason);
+        return;
+      case 'held': {
+        repo.updateJob({ ...at, state: 'held', nextAttemptAt: now + s.heldPollMs, lastError: `printer held: ${result.reason}` });
+        if (before.state !== 'held') this.#jobChanged(tx, job.id, printer);
+        this.#down(tx, printer, 'held', result.reason);
+        return;
+      }
+      case 'uncertain': {
+        if (result.reason === 'held-after-send') {
+          // the printer has the job and prints it once it recovers: resending would print it twice
+          repo.updateJob({ ...at, state: 'sent', sentAt: now, lastError: 'the printer stopped during the job; it prints it after recovery' });
+          this.#jobChanged(tx, job.id, printer);
+          const hold = result.printer ? holdReasonOf(result.printer) : null;
+          this.#down(tx, printer, 'held', hold ?? 'held-after-send');
+          return;
+        }
+        const uncertainCount = job.uncertainCount + 1;
+        const error = `not confirmed: ${result.reason}${result.detail ? ` (${result.detail})` : ''}`;
+        if (uncertainCount > s.maxUncertain) {
+          this.#fail(tx, { ...at, uncertainCount }, `${error}; gave up after ${uncertainCount} unconfirmed attempts`);
+        } else {
+          repo.updateJob({ ...at, state: 'uncertain', uncertainCount, possibleDuplicate: true, nextAttemptAt: now + this.#retryDelay(job.attempts), lastError: error });
+          this.#jobChanged(tx, job.id, printer);
+        }
+        this.#down(tx, printer, 'offline', result.reason);
+        return;
+      }
+    }
+  }
+
+  /** The queue is empty but the printer holds jobs it stopped on: an empty job's barrier tells when they are done. */
+  async #confirmSent(printer: PrinterConfig): Promise<number> {
+    const result = await this.host.transport(printer).send(EMPTY);
+    if (this.#abandoned) return 0;
+    const s = this.host.settings;
+    return this.host.submit((tx) => {
+      switch (result.status) {
+        case 'printed':
+          this.#confirmAllSent(tx);
+          this.#up(tx, printer);
+          return 0;
+        case 'held':
+          this.#down(tx, printer, 'held', result.reason);
+          return s.heldPollMs;
+        case 'not-sent':
+          this.#suspectSent(tx);
+          this.#down(tx, printer, 'offline', result.reason);
+          return this.#retryDelay(this.#probeAttempts++);
+        case 'uncertain':
+          this.#down(tx, printer, result.reason === 'held-after-send' ? 'held' : 'offline', result.reason);
+          return this.#retryDelay(this.#probeAttempts++);
+      }
+    });
+  }
+
+  async #probe(printer: PrinterConfig): Promise<number> {
+    const probe = await this.host.transport(printer).probe();
+    if (this.#abandoned) return 0;
+    const s = this.host.settings;
+    if (probe.reachable && probe.hold === null) {
+      this.status.warnings = probe.printer.isPaperNearEnd ? ['paper-near-end'] : [];
+      if (this.status.state === 'online') {
+        this.#lastContact = this.host.clock();
+        return s.probeIntervalMs;
+      }
+      await this.host.submit((tx) => this.#up(tx, printer));
+      return 0;
+    }
+    await this.host.submit((tx) => {
+      if (probe.reachable) this.#down(tx, printer, 'held', probe.hold ?? 'held');
+      else {
+        this.#suspectSent(tx);
+        this.#down(tx, printer, 'offline', probe.reason);
+      }
+    });
+    return probe.reachable ? s.heldPollMs : this.#retryDelay(this.#probeAttempts++);
+  }
+
+  #retryDelay(attempt: number): number {
+    const s = this.host.settings;
+    return Math.max(MIN_DELAY_MS, fullJitterDelay(Math.max(0, attempt - 1), s.retryBaseMs, s.retryMaxMs, this.host.random));
+  }
+
+  // ---- job and printer state, inside the writer's transaction ----
+
+  #fail(tx: Tx, job: JobRow, error: string): void {
+    const failed: JobRow = { ...job, state: 'failed', lastError: error, nextAttemptAt: null, updatedAt: tx.now };
+    this.host.repo.updateJob(failed);
+    tx.append({
+      type: 'print.job_failed',
+      payload: { job: jobView(failed), error },
+      topics: this.#topics(failed.stationId),
+      deviceId: null,
+      staffId: null,
+    });
+  }
+
+  #jobChanged(tx: Tx, jobId: number, printer: PrinterConfig): void {
+    const job = this.host.repo.job(jobId);
+    if (!job) return;
+    tx.append({ type: 'print.job_state_changed', payload: { job: jobView(job) }, topics: this.#topics(job.stationId, printer), deviceId: null, staffId: null });
+  }
+
+  #confirmAllSent(tx: Tx): void {
+    for (const j of this.host.repo.sentJobs(this.printerId)) {
+      this.host.repo.updateJob({ ...j, state: 'confirmed', confirmedAt: tx.now, updatedAt: tx.now, lastError: null });
+    }
+  }
+
+  /** The printer was unreachable: it may have been power-cycled and forgotten what it held. */
+  #suspectSent(tx: Tx): void {
+    const printer = this.host.config(this.printerId);
+    for (const j of this.host.repo.sentJobs(this.printerId)) {
+      this.host.repo.updateJob({
+        ...j,
+        state: 'uncertain',
+        possibleDuplicate: true,
+        nextAttemptAt: null,
+        updatedAt: tx.now,
+        lastError: 'the printer went away while holding the job; printing again marked POSSIBLE DUPLICATE',
+      });
+      if (printer) this.#jobChanged(tx, j.id, printer);
+    }
+  }
+
+  #down(tx: Tx, printer: PrinterConfig, state: 'offline' | 'held', reason: string): void {
+    const now = tx.now;
+    this.#downSince ??= now;
+    this.#lastContact = now;
+    const was = this.status;
+    if (was.state === 'failed-over') {
+      this.status = { ...was, reason, lastError: reason };
+      return;
+    }
+    const isNewState = was.state !== state;
+    this.status = { state, reason, since: isNewState ? now : was.since, lastError: reason, warnings: was.warnings, failedOverTo: null };
+    if (isNewState) {
+      tx.append({
+        type: 'printer.down',
+        payload: { printerId: printer.id, name: printer.name, state, reason, since: this.#downSince },
+        topics: this.#topics(null, printer),
+        deviceId: null,
+        staffId: null,
+      });
+    }
+  }
+
+  #up(tx: Tx, printer: PrinterConfig): void {
+    const now = tx.now;
+    this.#lastContact = now;
+    this.#probeAttempts = 0;
+    const was = this.status;
+    const downSince = this.#downSince;
+    this.#downSince = null;
+    if (was.state === 'online') return;
+    this.status = { state: 'online', reason: null, since: now, lastError: null, warnings: was.warnings, failedOverTo: null };
+    if (isDown(was.state)) {
+      tx.append({
+        type: 'printer.up',
+        payload: { printerId: printer.id, name: printer.name, downMs: downSince === null ? 0 : now - downSince },
+        topics: this.#topics(null, printer),
+        deviceId: null,
+        staffId: null,
+      });
+    }
+  }
+
+  /** Called by the service, inside its transaction, when it moved this printer's queue to the backup. */
+  markFailedOver(backupId: string, now: number): boolean {
+    const was = this.status.state;
+    this.status = { ...this.status, state: 'failed-over', since: was === 'failed-over' ? this.status.since : now, failedOverTo: backupId };
+    return was !== 'failed-over';
+  }
+
+  #topics(stationId: string | null, printer?: PrinterConfig): string[] {
+    const topics = new Set(['printers']);
+    if (stationId) topics.add(`station:${stationId}`);
+    for (const st of printer?.stations ?? []) topics.add(`station:${st}`);
+    return [...topics];
+  }
+}

@@ -1,0 +1,296 @@
+import type { Channel } from '../protocol/common.ts';
+import type { OrderLine } from '../protocol/orders.ts';
+import type { PrintJob, PrintJobKind, PrintJobState, PrinterConfig } from '../protocol/printing.ts';
+import type { Db } from './db.ts';
+
+/** States in which a job still waits for its printer; `sending` and `sent` are in flight. */
+export const ACTIVE_STATES = ['queued', 'retry-wait', 'held', 'uncertain'] as const satisfies readonly PrintJobState[];
+const ACTIVE_SQL = `('queued', 'retry-wait', 'held', 'uncertain')`;
+/** What `?state=active` lists: everything not finished. */
+const UNFINISHED_SQL = `('queued', 'sending', 'sent', 'retry-wait', 'held', 'uncertain')`;
+
+/** A print job as stored, the ticket document still JSON. */
+export interface JobRow {
+  id: number;
+  idempotencyKey: string;
+  kind: PrintJobKind;
+  orderId: string | null;
+  orderNumber: string | null;
+  stationId: string | null;
+  printerId: string | null;
+  state: PrintJobState;
+  document: string;
+  sourceSeq: number | null;
+  possibleDuplicate: boolean;
+  reprintOf: number | null;
+  reprintNumber: number | null;
+  movedFromJobId: number | null;
+  movedFromPrinter: string | null;
+  attempts: number;
+  uncertainCount: number;
+  nextAttemptAt: number | null;
+  lastError: string | null;
+  createdAt: number;
+  updatedAt: number;
+  sentAt: number | null;
+  confirmedAt: number | null;
+}
+
+export type NewJob = Omit<JobRow, 'id' | 'attempts' | 'uncertainCount' | 'nextAttemptAt' | 'sentAt' | 'confirmedAt' | 'updatedAt'> & {
+  lastError: string | null;
+};
+
+/** The fields a state change may write. */
+export type JobUpdate = Pick<
+  JobRow,
+  'id' | 'state' | 'possibleDuplicate' | 'attempts' | 'uncertainCount' | 'nextAttemptAt' | 'lastError' | 'updatedAt' | 'sentAt' | 'confirmedAt'
+>;
+
+const JOB_COLUMNS = `id, idempotency_key AS idempotencyKey, kind, order_id AS orderId, order_number AS orderNumber,
+  station_id AS stationId, printer_id AS printerId, state, document, source_seq AS sourceSeq,
+  possible_duplicate AS possibleDuplicate, reprint_of AS reprintOf, reprint_number AS reprintNumber,
+  moved_from_job_id AS movedFromJobId, moved_from_printer AS movedFromPrinter, attempts, uncertain_count AS uncertainCount,
+  next_attempt_at AS nextAttemptAt, last_error AS lastError, created_at AS createdAt, updated_at AS updatedAt,
+  sent_at AS sentAt, confirmed_at AS confirmedAt`;
+
+const PRINTER_COLUMNS = `id, name, host, port, encoding, width_chars AS widthChars, stations, backup_printer_id AS backupPrinterId,
+  buzzer, enabled, simulated, created_at AS createdAt, updated_at AS updatedAt`;
+
+type PrinterRow = Omit<PrinterConfig, 'stations' | 'enabled' | 'simulated'> & { stations: string; enabled: number; simulated: number };
+type RawJob = Omit<JobRow, 'possibleDuplicate'> & { possibleDuplicate: number };
+
+const toPrinter = (r: PrinterRow): PrinterConfig => ({
+  ...r,
+  stations: JSON.parse(r.stations) as string[],
+  enabled: r.enabled === 1,
+  simulated: r.simulated === 1,
+});
+const toJob = (r: RawJob): JobRow => ({ ...r, possibleDuplicate: r.possibleDuplicate === 1 });
+
+/** The job as the API shows it (no document, no key). */
+export const jobView = (j: JobRow): PrintJob => ({
+  id: j.id,
+  kind: j.kind,
+  orderId: j.orderId,
+  orderNumber: j.orderNumber,
+  stationId: j.stationId,
+  printerId: j.printerId,
+  state: j.state,
+  possibleDuplicate: j.possibleDuplicate,
+  reprintOf: j.reprintOf,
+  reprintNumber: j.reprintNumber,
+  movedFromJobId: j.movedFromJobId,
+  movedFromPrinter: j.movedFromPrinter,
+  attempts: j.attempts,
+  lastError: j.lastError,
+  createdAt: j.createdAt,
+  updatedAt: j.updatedAt,
+  confirmedAt: j.confirmedAt,
+});
+
+export interface OrderHeaderRow {
+  id: string;
+  number: number;
+  channel: Channel;
+  tableId: string | null;
+  note: string | null;
+  rush: boolean;
+  staffId: string | null;
+  createdAt: number;
+}
+
+/**
+ * Printers and print jobs on the hub's one connection. Writes run inside the writer's transaction (the
+ * planner's inserts share the order change's transaction); reads run between transactions.
+ */
+export class SqlitePrintRepo {
+  private readonly s;
+
+  constructor(private readonly db: Db) {
+    this.s = {
+      printers: db.prepare(`SELECT ${PRINTER_COLUMNS} FROM printers ORDER BY created_at, id`),
+      printer: db.prepare(`SELECT ${PRINTER_COLUMNS} FROM printers WHERE id = ?`),
+      insertPrinter: db.prepare(
+        `INSERT INTO printers (id, name, host, port, encoding, width_chars, stations, backup_printer_id, buzzer, enabled, simulated,
+           created_at, updated_at)
+         VALUES (@id, @name, @host, @port, @encoding, @widthChars, @stations, @backupPrinterId, @buzzer, @enabled, @simulated,
+           @createdAt, @updatedAt)`,
+      ),
+      updatePrinter: db.prepare(
+        `UPDATE printers SET name = @name, host = @host, port = @port, encoding = @encoding, width_chars = @widthChars,
+           stations = @stations, backup_printer_id = @backupPrinterId, buzzer = @buzzer, enabled = @enabled, updated_at = @updatedAt
+         WHERE id = @id`,
+      ),
+      deletePrinter: db.prepare('DELETE FROM printers WHERE id = ?'),
+      insertJob: db.prepare(
+        `INSERT INTO print_jobs (idempotency_key, kind, order_id, order_number, station_id, printer_id, state, document, source_seq,
+           possible_duplicate, reprint_of, reprint_number, moved_from_job_id, moved_from_printer, last_error, created_at, updated_at)
+         VALUES (@idempotencyKey, @kind, @orderId, @orderNumber, @stationId, @printerId, @state, @document, @sourceSeq,
+           @possibleDuplicate, @reprintOf, @reprintNumber, @movedFromJobId, @movedFromPrinter, @lastError, @createdAt, @createdAt)
+         ON CONFLICT (idempotency_key) DO NOTHING`,
+      ),
+      updateJob: db.prepare(
+        `UPDATE print_jobs SET state = @state, possible_duplicate = @possibleDuplicate, attempts = @attempts,
+           uncertain_count = @uncertainCount, next_attempt_at = @nextAttemptAt, last_error = @lastError, updated_at = @updatedAt,
+           sent_at = @sentAt, confirmed_at = @confirmedAt
+         WHERE id = @id`,
+      ),
+      job: db.prepare(`SELECT ${JOB_COLUMNS} FROM print_jobs WHERE id = ?`),
+      head: db.prepare(`SELECT ${JOB_COLUMNS} FROM print_jobs WHERE printer_id = ? AND state IN ${ACTIVE_SQL} ORDER BY id LIMIT 1`),
+      active: db.prepare(`SELECT ${JOB_COLUMNS} FROM print_jobs WHERE printer_id = ? AND state IN ${ACTIVE_SQL} ORDER BY id`),
+      sent: db.prepare(`SELECT ${JOB_COLUMNS} FROM print_jobs WHERE printer_id = ? AND state = 'sent' ORDER BY id`),
+      inFlight: db.prepare(`SELECT ${JOB_COLUMNS} FROM print_jobs WHERE state IN ('sending', 'sent') ORDER BY id`),
+      waiting: db.prepare(
+        `SELECT printer_id AS printerId, COUNT(*) AS n FROM print_jobs WHERE state IN ${UNFINISHED_SQL} AND printer_id IS NOT NULL
+         GROUP BY printer_id`,
+      ),
+      reprints: db.prepare('SELECT COUNT(*) FROM print_jobs WHERE reprint_of = ?').pluck(),
+      // order data for tickets (the planner runs inside the order's transaction, so these see its writes)
+      orderHeader: db.prepare(
+        `SELECT id, number, channel, table_id AS tableId, note, rush, staff_id AS staffId, created_at AS createdAt FROM orders WHERE id = ?`,
+      ),
+      lines: db.prepare(
+        `SELECT id, item_id AS itemId, name_zh AS nameZh, name_en AS nameEn, station_id AS stationId, qty,
+           unit_price_minor AS unitPriceMinor, line_total_minor AS lineTotalMinor, options, note, course, status,
+           void_reason AS voidReason, added_at AS addedAt, fired_at AS firedAt, ready_at AS readyAt, served_at AS servedAt,
+           added_by_staff_id AS addedByStaffId
+         FROM order_lines WHERE order_id = ? ORDER BY position`,
+      ),
+      // lines voided one by one earlier have had their own void ticket; `events_at` bounds the scan to the order's life
+      voidedBefore: db
+        .prepare(
+          `SELECT json_extract(payload, '$.line.id') FROM events
+           WHERE at >= ? AND type = 'order.line_voided' AND json_extract(payload, '$.order.id') = ?`,
+        )
+        .pluck(),
+      stations: db.prepare('SELECT id, name_zh AS nameZh, name_en AS nameEn FROM stations'),
+      stationIds: db.prepare('SELECT id FROM stations').pluck(),
+      tableName: db.prepare('SELECT name FROM dining_tables WHERE id = ?').pluck(),
+      staffName: db.prepare('SELECT name FROM staff WHERE id = ?').pluck(),
+      anyPrinter: db.prepare('SELECT 1 FROM printers LIMIT 1').pluck(),
+    };
+  }
+
+  // ---- printers ----
+
+  listPrinters(): PrinterConfig[] {
+    return (this.s.printers.all() as PrinterRow[]).map(toPrinter);
+  }
+
+  printer(id: string): PrinterConfig | undefined {
+    const row = this.s.printer.get(id) as PrinterRow | undefined;
+    return row ? toPrinter(row) : undefined;
+  }
+
+  hasAnyPrinter(): boolean {
+    return this.s.anyPrinter.get() !== undefined;
+  }
+
+  insertPrinter(p: PrinterConfig): void {
+    this.s.insertPrinter.run(printerParams(p));
+  }
+
+  updatePrinter(p: PrinterConfig): void {
+    this.s.updatePrinter.run(printerParams(p));
+  }
+
+  deletePrinter(id: string): void {
+    this.s.deletePrinter.run(id);
+  }
+
+  // ---- jobs ----
+
+  /** Inserts a job; returns its id, or null when a job with the same idempotency key exists already. */
+  insertJob(job: NewJob): number | null {
+    const r = this.s.insertJob.run({ ...job, possibleDuplicate: job.possibleDuplicate ? 1 : 0 });
+    return r.changes === 1 ? Number(r.lastInsertRowid) : null;
+  }
+
+  updateJob(u: JobUpdate): void {
+    this.s.updateJob.run({ ...u, possibleDuplicate: u.possibleDuplicate ? 1 : 0 });
+  }
+
+  job(id: number): JobRow | undefined {
+    const r = this.s.job.get(id) as RawJob | undefined;
+    return r ? toJob(r) : undefined;
+  }
+
+  /** The oldest job waiting for the printer: FIFO, one at a time. */
+  headJob(printerId: string): JobRow | undefined {
+    const r = this.s.head.get(printerId) as RawJob | undefined;
+    return r ? toJob(r) : undefined;
+  }
+
+  activeJobs(printerId: string): JobRow[] {
+    return (this.s.active.all(printerId) as RawJob[]).map(toJob);
+  }
+
+  /** Jobs the printer took but stopped on (paper ran out mid-job), oldest first. */
+  sentJobs(printerId: string): JobRow[] {
+    return (this.s.sent.all(printerId) as RawJob[]).map(toJob);
+  }
+
+  /** Jobs that were on their way to a printer: after a crash nobody knows whether they printed. */
+  inFlightJobs(): JobRow[] {
+    return (this.s.inFlight.all() as RawJob[]).map(toJob);
+  }
+
+  /** Unfinished jobs per printer. */
+  waitingCounts(): Map<string, number> {
+    return new Map((this.s.waiting.all() as { printerId: string; n: number }[]).map((r) => [r.printerId, r.n]));
+  }
+
+  reprintCount(jobId: number): number {
+    return this.s.reprints.get(jobId) as number;
+  }
+
+  listJobs(f: { state?: PrintJobState | 'active'; printerId?: string; orderId?: string; limit: number }): JobRow[] {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (f.state === 'active') where.push(`state IN ${UNFINISHED_SQL}`);
+    else if (f.state) (where.push('state = ?'), params.push(f.state));
+    if (f.printerId) (where.push('printer_id = ?'), params.push(f.printerId));
+    if (f.orderId) (where.push('order_id = ?'), params.push(f.orderId));
+    const sql = `SELECT ${JOB_COLUMNS} FROM print_jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...params, f.limit) as RawJob[]).map(toJob);
+  }
+
+  // ---- what tickets are made of ----
+
+  orderHeader(orderId: string): OrderHeaderRow | undefined {
+    const r = this.s.orderHeader.get(orderId) as (Omit<OrderHeaderRow, 'rush'> & { rush: number }) | undefined;
+    return r ? { ...r, rush: r.rush === 1 } : undefined;
+  }
+
+  orderLines(orderId: string): OrderLine[] {
+    return (this.s.lines.all(orderId) as (Omit<OrderLine, 'options'> & { options: string })[]).map((l) => ({
+      ...l,
+      options: JSON.parse(l.options) as OrderLine['options'],
+    }));
+  }
+
+  /** Ids of the order's lines voided one by one (each had its own void ticket). */
+  linesVoidedBefore(orderId: string, orderCreatedAt: number): Set<string> {
+    return new Set(this.s.voidedBefore.all(orderCreatedAt, orderId) as string[]);
+  }
+
+  stationNames(): Map<string, { nameZh: string; nameEn: string }> {
+    return new Map((this.s.stations.all() as { id: string; nameZh: string; nameEn: string }[]).map((s) => [s.id, s]));
+  }
+
+  stationIds(): string[] {
+    return this.s.stationIds.all() as string[];
+  }
+
+  tableName(id: string): string | null {
+    return (this.s.tableName.get(id) as string | undefined) ?? null;
+  }
+
+  staffName(id: string): string | null {
+    return (this.s.staffName.get(id) as string | undefined) ?? null;
+  }
+}
+
+function printerParams(p: PrinterConfig) {
+  return { ...p, stations: JSON.stringify(p.stations), enabled: p.enabled ? 1 : 0, simulated: p.simulated ? 1 : 0 };
+}
