@@ -142,5 +142,6 @@ function placeholder(summary: OrderSummary, at: number, partial: Set<string>): O
     quotedReadyAt: null,
     deviceId: null,
     staffId: null,
+    staffName: null,
   };
 }

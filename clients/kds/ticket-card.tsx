@@ -59,7 +59,7 @@ export function TicketCard({ ticket, isExpo, isNew, sending, tableName, stationN
         </span>
         <span class="ticket__meta">
           {t(`channel.${order.channel}`)}
-          {order.staffId ? ` · ${serverName(order.staffId)}` : ''}
+          {order.staffName ? ` · ${order.staffName}` : order.staffId ? ` · ${serverName(order.staffId)}` : ''}
           {` · ${formatClock(ticket.startedAt)}`}
         </span>
         {order.rush && <span class="badge badge--rush">{t('ticket.rush')}</span>}

@@ -68,6 +68,7 @@ function makeOrder(lines: OrderLine[], over: Partial<Order> = {}): Order {
     rush: false,
     deviceId: null,
     staffId: null,
+    staffName: null,
     ...over,
   };
 }

@@ -16,7 +16,7 @@ export interface AuthRepo {
   deviceByTokenHash(hash: string): DeviceRecord | undefined;
   staffByPinHash(hash: string): Staff | undefined;
   insertSession(session: { tokenHash: string; staffId: string; deviceId: string; createdAt: number; expiresAt: number }): void;
-  sessionByTokenHash(hash: string): { staffId: string; deviceId: string; role: Role; expiresAt: number } | undefined;
+  sessionByTokenHash(hash: string): { staffId: string; staffName: string; deviceId: string; role: Role; expiresAt: number } | undefined;
   tableIdByQrToken(token: string): string | undefined;
 }
 
@@ -73,7 +73,7 @@ export class AuthService {
     if (token.startsWith('stf_')) {
       const s = this.repo.sessionByTokenHash(this.secrets.hashToken(token));
       if (!s || s.expiresAt <= now) throw new DomainError('unauthenticated', 'staff session expired or unknown; sign in again');
-      return { kind: 'staff', staffId: s.staffId, deviceId: s.deviceId, role: s.role };
+      return { kind: 'staff', staffId: s.staffId, staffName: s.staffName, deviceId: s.deviceId, role: s.role };
     }
     if (token.startsWith('dev_')) {
       const d = this.repo.deviceByTokenHash(this.secrets.hashToken(token));

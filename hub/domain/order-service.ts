@@ -82,6 +82,7 @@ export class OrderService {
       rush: input.rush ?? false,
       deviceId: deviceIdOf(ctx.principal),
       staffId: staffIdOf(ctx.principal),
+      staffName: ctx.principal.kind === 'staff' ? ctx.principal.staffName : null,
     };
     const settled = this.fireUnlessHeld(rules.settle(draft, ctx.now), input, ctx.now).order;
     const order = isPublicChannel(input.channel)

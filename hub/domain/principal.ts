@@ -3,7 +3,7 @@ import { DomainError } from './errors.ts';
 
 /** Who is asking. Resolved from the bearer token by the transport; rules only look at this. */
 export type Principal =
-  | { kind: 'staff'; deviceId: string; staffId: string; role: Role }
+  | { kind: 'staff'; deviceId: string; staffId: string; staffName: string; role: Role }
   | { kind: 'device'; deviceId: string; deviceKind: DeviceKind }
   | { kind: 'table'; tableId: string }
   | { kind: 'anonymous' };

@@ -58,6 +58,7 @@ export const staff = (role: Role, staffId: string = `s-${role}`): Principal => (
   kind: 'staff',
   deviceId: 'dev-pos-1',
   staffId,
+  staffName: `Staff ${staffId}`,
   role,
 });
 export const waiter = staff('waiter');
@@ -129,6 +130,7 @@ export function makeOrder(lines: OrderLine[], overrides: Partial<Order> = {}): O
     rush: false,
     deviceId: 'dev-pos-1',
     staffId: 's-waiter',
+    staffName: '王芳 Wang Fang',
     ...overrides,
   };
   return settle(draft, T0);

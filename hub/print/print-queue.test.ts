@@ -36,8 +36,8 @@ const FAST: PrintSettings = {
   maxUncertain: 2,
   stopTimeoutMs: 500,
 };
-const waiter: Principal = { kind: 'staff', deviceId: 'dev-1', staffId: 's-waiter', role: 'waiter' };
-const manager: Principal = { kind: 'staff', deviceId: 'dev-1', staffId: 's-manager', role: 'manager' };
+const waiter: Principal = { kind: 'staff', deviceId: 'dev-1', staffId: 's-waiter', staffName: '王芳 Wang Fang', role: 'waiter' };
+const manager: Principal = { kind: 'staff', deviceId: 'dev-1', staffId: 's-manager', staffName: '刘洋 Liu Yang', role: 'manager' };
 
 const open: { stop(): Promise<void> }[] = [];
 afterEach(async () => {

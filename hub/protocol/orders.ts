@@ -84,6 +84,8 @@ export const orderSchema = z.object({
   rush: z.boolean(),
   deviceId: idSchema.nullable(),
   staffId: idSchema.nullable(),
+  /** Who placed it, as named when it was placed (tickets and screens show it). */
+  staffName: z.string().nullable(),
 });
 export type Order = z.infer<typeof orderSchema>;
 

@@ -17,7 +17,7 @@ export class SqliteAuthRepo implements AuthRepo {
         'INSERT INTO staff_sessions (token_hash, staff_id, device_id, created_at, expires_at) VALUES (@tokenHash, @staffId, @deviceId, @createdAt, @expiresAt)',
       ),
       session: db.prepare(
-        `SELECT s.staff_id AS staffId, s.device_id AS deviceId, st.role AS role, s.expires_at AS expiresAt
+        `SELECT s.staff_id AS staffId, st.name AS staffName, s.device_id AS deviceId, st.role AS role, s.expires_at AS expiresAt
            FROM staff_sessions s JOIN staff st ON st.id = s.staff_id
            JOIN devices d ON d.id = s.device_id
           WHERE s.token_hash = ? AND st.active = 1 AND d.revoked_at IS NULL`,
@@ -38,8 +38,8 @@ export class SqliteAuthRepo implements AuthRepo {
   insertSession(session: { tokenHash: string; staffId: string; deviceId: string; createdAt: number; expiresAt: number }): void {
     this.s.insertSession.run(session);
   }
-  sessionByTokenHash(hash: string): { staffId: string; deviceId: string; role: Role; expiresAt: number } | undefined {
-    return this.s.session.get(hash) as { staffId: string; deviceId: string; role: Role; expiresAt: number } | undefined;
+  sessionByTokenHash(hash: string): { staffId: string; staffName: string; deviceId: string; role: Role; expiresAt: number } | undefined {
+    return this.s.session.get(hash) as { staffId: string; staffName: string; deviceId: string; role: Role; expiresAt: number } | undefined;
   }
   tableIdByQrToken(token: string): string | undefined {
     return this.s.table.get(token) as string | undefined;

@@ -14,7 +14,7 @@ interface PaymentRow extends Payment {
 const ORDER_COLUMNS = `id, number, business_date AS businessDate, channel, table_id AS tableId, guest_count AS guestCount,
   note, status, subtotal_minor AS subtotalMinor, discount_minor AS discountMinor, discount_reason AS discountReason,
   total_minor AS totalMinor, paid_minor AS paidMinor, due_minor AS dueMinor, revision, created_at AS createdAt,
-  updated_at AS updatedAt, closed_at AS closedAt, quoted_ready_at AS quotedReadyAt, rush, device_id AS deviceId, staff_id AS staffId`;
+  updated_at AS updatedAt, closed_at AS closedAt, quoted_ready_at AS quotedReadyAt, rush, device_id AS deviceId, staff_id AS staffId, staff_name AS staffName`;
 const LINE_COLUMNS = `id, order_id AS orderId, item_id AS itemId, name_zh AS nameZh, name_en AS nameEn, station_id AS stationId,
   qty, unit_price_minor AS unitPriceMinor, line_total_minor AS lineTotalMinor, options, note, course, status,
   void_reason AS voidReason, added_at AS addedAt, fired_at AS firedAt, ready_at AS readyAt, served_at AS servedAt,
@@ -37,10 +37,10 @@ export class SqliteOrderRepo implements OrderRepo {
       insertOrder: db.prepare(
         `INSERT INTO orders (id, number, business_date, channel, table_id, guest_count, note, status, subtotal_minor,
            discount_minor, discount_reason, total_minor, paid_minor, due_minor, revision, created_at, updated_at, closed_at,
-           quoted_ready_at, rush, device_id, staff_id)
+           quoted_ready_at, rush, device_id, staff_id, staff_name)
          VALUES (@id, @number, @businessDate, @channel, @tableId, @guestCount, @note, @status, @subtotalMinor,
            @discountMinor, @discountReason, @totalMinor, @paidMinor, @dueMinor, @revision, @createdAt, @updatedAt, @closedAt,
-           @quotedReadyAt, @rush, @deviceId, @staffId)`,
+           @quotedReadyAt, @rush, @deviceId, @staffId, @staffName)`,
       ),
       updateOrder: db.prepare(
         `UPDATE orders SET status = @status, subtotal_minor = @subtotalMinor, discount_minor = @discountMinor,

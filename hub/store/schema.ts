@@ -184,6 +184,7 @@ export const orders = sqliteTable(
     rush: integer('rush', { mode: 'boolean' }).notNull().default(false),
     deviceId: text('device_id'),
     staffId: text('staff_id'),
+    staffName: text('staff_name'),
   },
   (t) => [
     uniqueIndex('orders_day_number').on(t.businessDate, t.number),

@@ -49,6 +49,7 @@ describe('snapshot', () => {
   it('holds open orders and paid orders whose food is still in the kitchen, as of the log head', async () => {
     const { staff, device } = await signIn(hub, '2222');
     const open = await hub.request('POST', '/api/v1/orders', { token: staff, body: sampleOrder({ tableId: 't-a9' }) });
+    expect(open.body.order).toMatchObject({ staffId: 's-cashier', staffName: '陈静 Chen Jing' });
     const paid = await hub.request('POST', '/api/v1/orders', { token: staff, body: sampleOrder({ tableId: 't-a10' }) });
     const pay = await hub.request('POST', `/api/v1/orders/${paid.body.order.id}/payments`, {
       token: staff,

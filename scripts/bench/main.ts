@@ -1,0 +1,287 @@
+/**
+ * `npm run bench` — in one run, on this machine:
+ *   1. fsync latency of the data disk;
+ *   2. the machine's own limit: raw better-sqlite3 commits of an order-shaped durable transaction
+ *      (WAL, synchronous=FULL), one per transaction and 16 per transaction;
+ *   3. the real hub end to end at that durability, with 200 live stream sockets: closed-loop waiter-like
+ *      clients ordering as fast as they are acknowledged, menu reads (ETag 304) alongside;
+ *   4. an open-loop phase at a fixed rate, latency from the scheduled send time;
+ *   5. an overload phase at 5 × the measured capacity, then the verifier over every phase's logs.
+ * Prints a table and writes bench/results.json.
+ *
+ * Environment: BENCH_SECONDS (10) scales every phase; BENCH_RATE (1000/s) the open loop; BENCH_OVERLOAD (5)
+ * the overload factor; BENCH_SOCKETS (200); BENCH_CLIENTS (64); BENCH_LINES (order lines, 10);
+ * BENCH_WORKERS (2); BENCH_DIR (temp dir on the data disk; default the OS temp dir); BENCH_OUT
+ * (bench/results.json); BENCH_HUB_ENV (extra hub env, "K=V,K=V"); BENCH_KEEP=1 keeps the hub's data and logs.
+ */
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { withDefaults } from '../load/config.ts';
+import { ROOT, startHub, type StartedHub } from '../load/hub-process.ts';
+import { formatResult } from '../load/format.ts';
+import { runLoad, type RunResult } from '../load/run.ts';
+import { formatReport, verifyRun, type VerifyReport } from '../load/verify.ts';
+import { fsyncLatency, type FsyncResult } from './fsync.ts';
+import { rawCommitRate } from './raw-sqlite.ts';
+
+const env = (name: string, dflt: number, min: number, max: number): number => {
+  const v = process.env[name];
+  if (v === undefined || v === '') return dflt;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min || n > max) throw new Error(`${name} must be a number in ${min}…${max}, got ${v}`);
+  return n;
+};
+
+export interface BenchResults {
+  rawOrdersPerSec: number;
+  rawGroupedOrdersPerSec: number;
+  hubOrdersPerSec: number;
+  /** The same closed loop with no stream socket: the difference is what fanning events out costs. */
+  hubOrdersPerSecNoSockets: number;
+  /** hub / raw one-at-a-time. */
+  ratio: number;
+  /** hub / raw in groups of 16. */
+  ratioGrouped: number;
+  p50SubmitMs: number;
+  p99SubmitMs: number;
+  p50AckToKdsMs: number;
+  p99AckToKdsMs: number;
+  sockets: number;
+  /** Median fsync of a 4 KiB append on the data disk. */
+  fsyncMs: number;
+  fsync: FsyncResult;
+  menuReadsPerSec: number;
+  linesPerOrder: number;
+  /** Size of one order.placed payload in the raw benchmark (the hub's is similar). */
+  eventBytes: number;
+  openLoop: {
+    ratePerSec: number;
+    achievedPerSec: number;
+    p50SubmitMs: number;
+    p99SubmitMs: number;
+    p99SendToKdsMs: number;
+    p99AckToKdsMs: number;
+    notSent: number;
+    abandoned: number;
+  };
+  overload: {
+    offeredPerSec: number;
+    seconds: number;
+    ackedPerSec: number;
+    statusCounts: Record<string, number>;
+    /** Per attempt, waiter tablets (never shed by admission). */
+    staffP99Ms: number;
+    /** Per attempt, kiosks (paired devices) and customers' phones (table tokens: shed first). */
+    kioskP99Ms: number;
+    qrP99Ms: number;
+    hubRssStartMB: number | null;
+    hubRssMaxMB: number | null;
+    hubRssEndMB: number | null;
+    /** GET /api/v1/health answers received during the phase (one in flight at a time, 10 s timeout). */
+    healthSamples: number;
+    /** From those answers; null when /api/v1/health never answered during the phase. */
+    maxWriteQueueDepth: number | null;
+    maxEventLoopLagMs: number | null;
+    timeouts: number;
+    abandoned: number;
+    notSent: number;
+    hubAlive: boolean;
+    verifierOk: boolean;
+  };
+  verifier: { ok: boolean; failures: string[] };
+  benchSeconds: number;
+  hubWriteBatch: string;
+  node: string;
+  cpu: string;
+  cores: number;
+  /** 1-minute load average at the start and the end: on a shared machine, read the figures with it. */
+  loadAvg: { start: number; end: number };
+  date: string;
+}
+
+function cpuModel(): string {
+  try {
+    const m = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
+    if (m) return m[1]!.trim();
+  } catch {
+    /* not Linux */
+  }
+  return 'unknown';
+}
+
+const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
+const mb = (b: number | undefined) => (b === undefined ? null : Math.round(b / 1048576));
+const log = (s: string) => process.stderr.write(`${s}\n`);
+
+async function main(): Promise<number> {
+  const seconds = env('BENCH_SECONDS', 10, 1, 3600);
+  const rate = env('BENCH_RATE', 1000, 1, 100_000);
+  const factor = env('BENCH_OVERLOAD', 5, 1, 50);
+  const sockets = env('BENCH_SOCKETS', 200, 0, 5000);
+  const clients = env('BENCH_CLIENTS', 64, 1, 2000);
+  const lines = env('BENCH_LINES', 10, 1, 100);
+  const workers = env('BENCH_WORKERS', 2, 1, 16);
+  const dir = resolve(process.env.BENCH_DIR || tmpdir());
+  const out = resolve(ROOT, process.env.BENCH_OUT || 'bench/results.json');
+  const hubEnv = Object.fromEntries(
+    (process.env.BENCH_HUB_ENV ?? '')
+      .split(',')
+      .filter(Boolean)
+      .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
+
+  const loadStart = loadavg()[0]!;
+  log(`bench: ${seconds} s per phase, ${lines} lines per order, ${sockets} sockets, data in ${dir}`);
+  log('1/5 fsync latency …');
+  const fsync = fsyncLatency({ dir, seconds: Math.min(seconds, 3) });
+  log(`2/5 raw SQLite commit rate (${seconds} s one at a time, ${seconds} s in groups of 16) …`);
+  const raw = rawCommitRate({ dir, seconds, lines, group: 16 });
+
+  const runDir = mkdtempSync(join(dir, 'brigade-bench-run-'));
+  const hub: StartedHub = await startHub({ parentDir: dir, env: hubEnv });
+  log(`hub pid ${hub.pid} on ${hub.url}, data ${hub.dataDir}, logs ${runDir}`);
+  let closed: RunResult;
+  let bare: RunResult;
+  let open: RunResult;
+  let over: RunResult;
+  let verify: VerifyReport;
+  let hubAlive = true;
+  let passed = false;
+  try {
+    const common = { workers, trackPlaced: true, profile: 'orders' as const, linesPerOrder: lines, durationS: seconds, mix: { tablets: 0, kiosks: 0, phones: 0, kds: 0, sockets } };
+    const phase = (name: string, config: ReturnType<typeof withDefaults>) =>
+      runLoad({ config, url: hub.url, hubPid: hub.pid, dbFile: hub.dbFile, runDir, phase: name, title: name });
+    // JIT, page cache and statement caches warm up before anything is measured (logged and verified too)
+    log(`warm-up: ${Math.min(3, seconds)} s closed loop …`);
+    await phase('warmup', withDefaults({ ...common, durationS: Math.min(3, seconds), clients, trackPlaced: false }));
+
+    log(`3/5 hub, closed loop: ${clients} waiter-like clients as fast as acknowledged + menu reads, ${sockets} live sockets …`);
+    closed = await phase('closed', withDefaults({ ...common, clients, menuReaders: 4 }));
+    log(formatResult(closed));
+    log(`3b   the same with no stream sockets (what the fan-out costs) …`);
+    bare = await phase('nosockets', withDefaults({ ...common, clients, trackPlaced: false, mix: { ...common.mix, sockets: 0 } }));
+    log(formatResult(bare));
+
+    log(`4/5 hub, open loop at ${rate} orders/s …`);
+    open = await phase('open', withDefaults({ ...common, clients: 0, ratePerSec: rate, publicShare: 0 }));
+    log(formatResult(open));
+
+    const capacity = closed.counters.ordersAcked / closed.elapsedS;
+    const offered = Math.max(1, Math.round(capacity * factor));
+    log(`5/5 overload: ${offered} orders/s offered (${factor} × ${Math.round(capacity)}/s), 60 % public, for ${seconds} s …`);
+    over = await phase('overload', withDefaults({ ...common, trackPlaced: false, clients: 0, ratePerSec: offered, publicShare: 0.6, requestTimeoutMs: 10_000 }));
+    log(formatResult(over));
+    hubAlive = hub.proc.exitCode === null && hub.proc.signalCode === null;
+    verify = verifyRun({ runDir, dbFile: hub.dbFile });
+    log(formatReport(verify));
+    passed = verify.ok && hubAlive;
+  } finally {
+    const code = await hub.stop();
+    if (code !== 0) log(`hub exited with ${code}:\n${hub.output().slice(-4000)}`);
+    // a bench leaves a few hundred MB of orders behind: kept only when asked or when something failed
+    if (process.env.BENCH_KEEP !== '1' && passed && code === 0) {
+      rmSync(hub.dataDir, { recursive: true, force: true });
+      rmSync(runDir, { recursive: true, force: true });
+    } else {
+      log(`kept for inspection: hub data ${hub.dataDir}, logs ${runDir}`);
+    }
+  }
+
+  const hubOrdersPerSec = closed.counters.ordersAcked / closed.elapsedS;
+  const results: BenchResults = {
+    rawOrdersPerSec: round(raw.single.ordersPerSec, 0),
+    rawGroupedOrdersPerSec: round(raw.grouped.ordersPerSec, 0),
+    hubOrdersPerSec: round(hubOrdersPerSec, 0),
+    hubOrdersPerSecNoSockets: round(bare.counters.ordersAcked / bare.elapsedS, 0),
+    ratio: round(hubOrdersPerSec / raw.single.ordersPerSec, 2),
+    ratioGrouped: round(hubOrdersPerSec / raw.grouped.ordersPerSec, 2),
+    p50SubmitMs: closed.submit.p50Ms,
+    p99SubmitMs: closed.submit.p99Ms,
+    p50AckToKdsMs: closed.ackToKds?.p50Ms ?? 0,
+    p99AckToKdsMs: closed.ackToKds?.p99Ms ?? 0,
+    sockets: closed.sockets,
+    fsyncMs: fsync.fsyncP50Ms,
+    fsync,
+    menuReadsPerSec: round(closed.counters.menu304 / closed.elapsedS, 0),
+    linesPerOrder: lines,
+    eventBytes: raw.single.eventBytes,
+    openLoop: {
+      ratePerSec: rate,
+      achievedPerSec: round(open.counters.ordersAcked / open.elapsedS, 0),
+      p50SubmitMs: open.submit.p50Ms,
+      p99SubmitMs: open.submit.p99Ms,
+      p99SendToKdsMs: open.sendToKds?.p99Ms ?? 0,
+      p99AckToKdsMs: open.ackToKds?.p99Ms ?? 0,
+      notSent: open.counters.dropped,
+      abandoned: open.counters.abandoned,
+    },
+    overload: {
+      offeredPerSec: Math.round(over.counters.offered / seconds),
+      seconds,
+      ackedPerSec: round(over.counters.ordersAcked / over.elapsedS, 0),
+      statusCounts: over.counters.status,
+      staffP99Ms: over.byClass.staff.p99Ms,
+      kioskP99Ms: over.byClass.kiosk.p99Ms,
+      qrP99Ms: over.byClass.qr.p99Ms,
+      hubRssStartMB: mb(over.rss.startBytes),
+      hubRssMaxMB: mb(over.rss.maxBytes),
+      hubRssEndMB: mb(over.rss.endBytes),
+      healthSamples: over.health.samples,
+      maxWriteQueueDepth: over.health.samples > 0 ? over.health.maxWriteQueueDepth : null,
+      maxEventLoopLagMs: over.health.samples > 0 ? over.health.maxEventLoopLagMs : null,
+      timeouts: over.counters.timeouts,
+      abandoned: over.counters.abandoned,
+      notSent: over.counters.dropped,
+      hubAlive,
+      verifierOk: verify.ok,
+    },
+    verifier: { ok: verify.ok, failures: verify.failures },
+    benchSeconds: seconds,
+    hubWriteBatch: hubEnv.HUB_WRITE_BATCH ?? 'default',
+    node: process.version,
+    cpu: cpuModel(),
+    cores: availableParallelism(),
+    loadAvg: { start: round(loadStart, 2), end: round(loadavg()[0]!, 2) },
+    date: new Date().toISOString(),
+  };
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`\n${table(results)}\n\nwrote ${out}\n`);
+  return verify.ok && hubAlive ? 0 : 1;
+}
+
+export function table(r: BenchResults): string {
+  const o = r.openLoop;
+  const v = r.overload;
+  const rows: [string, string][] = [
+    ['machine', `${r.cpu}, ${r.cores} cores, Node ${r.node}; load average ${r.loadAvg.start} → ${r.loadAvg.end}`],
+    ['fsync 4 KiB (p50 / p99)', `${r.fsync.fsyncP50Ms} / ${r.fsync.fsyncP99Ms} ms (fdatasync ${r.fsync.fdatasyncP50Ms} / ${r.fsync.fdatasyncP99Ms} ms)`],
+    [`raw SQLite, 1 order/txn (${r.linesPerOrder} lines)`, `${r.rawOrdersPerSec} orders/s`],
+    ['raw SQLite, 16 orders/txn', `${r.rawGroupedOrdersPerSec} orders/s`],
+    [`hub, closed loop, ${r.sockets} sockets`, `${r.hubOrdersPerSec} orders/s`],
+    ['hub, same, no sockets', `${r.hubOrdersPerSecNoSockets} orders/s`],
+    ['ratio hub / raw (1 per txn)', `${r.ratio}  (vs 16 per txn: ${r.ratioGrouped})`],
+    ['submit p50 / p99', `${r.p50SubmitMs} / ${r.p99SubmitMs} ms`],
+    ['ack → every socket p50 / p99', `${r.p50AckToKdsMs} / ${r.p99AckToKdsMs} ms`],
+    ['menu reads alongside (304)', `${r.menuReadsPerSec} /s`],
+    [`open loop ${o.ratePerSec}/s: achieved`, `${o.achievedPerSec} orders/s (not sent ${o.notSent}, abandoned ${o.abandoned})`],
+    ['open loop p50 / p99 submit', `${o.p50SubmitMs} / ${o.p99SubmitMs} ms from the scheduled time`],
+    ['open loop p99 → every socket', `${o.p99SendToKdsMs} ms from the scheduled time (${o.p99AckToKdsMs} ms from the ack)`],
+    [`overload ${v.offeredPerSec}/s offered`, `${v.ackedPerSec} orders/s acked; hub ${v.hubAlive ? 'up' : 'DOWN'}`],
+    ['overload statuses', Object.entries(v.statusCounts).sort().map(([k, n]) => `${k}=${n}`).join(' ')],
+    ['overload p99 staff / kiosk / QR', `${v.staffP99Ms} / ${v.kioskP99Ms} / ${v.qrP99Ms} ms per attempt`],
+    ['overload hub RSS start / max / end', `${v.hubRssStartMB} / ${v.hubRssMaxMB} / ${v.hubRssEndMB} MB; ${v.healthSamples > 0 ? `health: write queue ≤ ${v.maxWriteQueueDepth}, loop lag ≤ ${v.maxEventLoopLagMs} ms` : '/api/v1/health never answered during the phase'}`],
+    ['verifier (all phases)', r.verifier.ok ? 'PASS' : `FAIL (${r.verifier.failures.length} kinds)`],
+  ];
+  const w = Math.max(...rows.map(([k]) => k.length));
+  return rows.map(([k, v2]) => `${k.padEnd(w)}  ${v2}`).join('\n');
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(2);
+  },
+);

@@ -1,0 +1,170 @@
+/**
+ * A small keep-alive HTTP client for the load generator (node:http, no fetch: cheaper per request, and the
+ * socket pool per device is explicit), and the exactly-once mutation path every device uses: one
+ * Idempotency-Key per intended mutation, the same key on every retry.
+ */
+import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { randomUUID } from 'node:crypto';
+
+export interface HttpReply {
+  status: number;
+  headers: IncomingHttpHeaders;
+  text: string;
+  /** ms from the moment the request had a socket (left this process's pool) to the end of the answer. */
+  wireMs: number;
+}
+
+export interface RequestOptions {
+  token?: string | undefined;
+  body?: unknown;
+  key?: string | undefined;
+  headers?: Record<string, string> | undefined;
+  timeoutMs: number;
+}
+
+/** Thrown for an attempt that got no HTTP answer: refused, reset, or timed out. */
+export class NoAnswerError extends Error {
+  constructor(
+    readonly reason: 'timeout' | 'network',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export const newAgent = (maxSockets: number): Agent => new Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo' });
+
+export function httpCall(base: URL, agent: Agent, method: string, path: string, o: RequestOptions): Promise<HttpReply> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string | number> = { accept: 'application/json', ...o.headers };
+    if (o.token) headers.authorization = `Bearer ${o.token}`;
+    if (o.key) headers['idempotency-key'] = o.key;
+    let payload: Buffer | undefined;
+    if (o.body !== undefined) {
+      payload = Buffer.from(JSON.stringify(o.body));
+      headers['content-type'] = 'application/json';
+      headers['content-length'] = payload.length;
+    }
+    let settled = false;
+    let onWire = nowMs();
+    const req = httpRequest({ host: base.hostname, port: base.port, method, path, headers, agent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8'), wireMs: nowMs() - onWire });
+      });
+      res.on('error', fail('network'));
+    });
+    const timer = setTimeout(() => {
+      fail('timeout')(new Error(`no answer in ${o.timeoutMs} ms`));
+      req.destroy();
+    }, o.timeoutMs);
+    function fail(reason: 'timeout' | 'network') {
+      return (err: Error) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        reject(new NoAnswerError(reason, `${method} ${path}: ${err.message}`));
+      };
+    }
+    // time spent waiting for a free socket in our own pool is the client's, not the hub's
+    req.once('socket', () => (onWire = nowMs()));
+    req.on('error', fail('network'));
+    req.end(payload);
+  });
+}
+
+/** Monotonic milliseconds shared by every process on the machine (CLOCK_MONOTONIC), so workers' times compare. */
+export const nowMs = (): number => Number(process.hrtime.bigint()) / 1e6;
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+
+/** Statuses after which the same request is sent again, with the same key. */
+export function isRetryable(status: number, text: string): boolean {
+  if (status === 429 || status === 503 || status === 502 || status === 504) return true;
+  // nothing was applied (the hub says so for 500); a key still being processed elsewhere answers 409 in_use
+  if (status === 500) return true;
+  return status === 409 && text.includes('"idempotency_key_in_use"');
+}
+
+/** Seconds in a Retry-After header (delta form), as ms; undefined when absent or a date. */
+export function retryAfterMs(h: IncomingHttpHeaders): number | undefined {
+  const v = h['retry-after'];
+  const s = Array.isArray(v) ? v[0] : v;
+  if (s === undefined) return undefined;
+  const n = Number(s);
+  return Number.isFinite(n) && n >= 0 ? n * 1000 : undefined;
+}
+
+export interface AttemptRecord {
+  /** ms from this attempt's request leaving our socket pool to its answer (or failure). */
+  ms: number;
+  status: number;
+  /** 'timeout' | 'network' when there was no HTTP answer. */
+  failure?: 'timeout' | 'network';
+}
+
+export interface MutationOutcome {
+  key: string;
+  /** The final HTTP answer, or undefined when the mutation was abandoned (no answer that ends it). */
+  reply: HttpReply | undefined;
+  attempts: number;
+  /** From the first send (or the scheduled time, open loop) to the final answer. */
+  totalMs: number;
+}
+
+export interface MutationPolicy {
+  timeoutMs: number;
+  maxAttempts: number;
+  /** Monotonic ms after which no further attempt starts (read before each retry: a run that stops early lowers it). */
+  giveUpAt: () => number;
+  /** Called for every attempt, answered or not (latency per attempt, status counts). */
+  onAttempt?: (a: AttemptRecord) => void;
+  /** Open loop: measure totalMs from this monotonic time instead of the first send. */
+  scheduledAt?: number;
+}
+
+/**
+ * Sends a mutation until it gets an answer that ends it (anything but a timeout, a network error or a
+ * retryable status), always with the same Idempotency-Key: the hub applies it at most once and answers a
+ * replay with the stored response — the exactly-once path. Backs off exponentially with jitter; honours
+ * Retry-After; bounded by attempts and by `giveUpAt`.
+ */
+export async function mutate(
+  base: URL,
+  agent: Agent,
+  method: string,
+  path: string,
+  body: unknown,
+  token: string | undefined,
+  policy: MutationPolicy,
+  key: string = randomUUID(),
+): Promise<MutationOutcome> {
+  const start = policy.scheduledAt ?? nowMs();
+  let backoff = 50;
+  let attempts = 0;
+  for (let attempt = 1; attempt <= policy.maxAttempts; attempt++) {
+    attempts = attempt;
+    const sent = nowMs();
+    let wait: number;
+    try {
+      const reply = await httpCall(base, agent, method, path, { token, body, key, timeoutMs: policy.timeoutMs });
+      policy.onAttempt?.({ ms: reply.wireMs, status: reply.status });
+      if (!isRetryable(reply.status, reply.text)) return { key, reply, attempts: attempt, totalMs: nowMs() - start };
+      wait = retryAfterMs(reply.headers) ?? backoff;
+    } catch (err) {
+      if (!(err instanceof NoAnswerError)) throw err;
+      policy.onAttempt?.({ ms: nowMs() - sent, status: 0, failure: err.reason });
+      wait = backoff;
+    }
+    backoff = Math.min(backoff * 2, 2000);
+    // jitter so that a crowd told "Retry-After: 1" does not come back in one instant
+    wait = wait * (0.75 + Math.random() * 0.5);
+    if (nowMs() + wait >= policy.giveUpAt()) break;
+    await sleep(wait);
+  }
+  return { key, reply: undefined, attempts, totalMs: nowMs() - start };
+}

@@ -1,0 +1,132 @@
+/**
+ * Starts the real hub as a child process (`node --import tsx hub/main.ts`) on a random loopback port with a
+ * temp data dir and mDNS off, the way the integration tests do, and exposes what a load run needs: its URL,
+ * its SQLite file, its pid (for RSS) and a clean stop.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+export const PAIRING_CODE = '424242';
+export const PINS = { waiter: '1111', waiter2: '1112', cashier: '2222', kitchen: '3333', manager: '9999' } as const;
+const DB_FILE = 'brigade.db';
+const START_TIMEOUT_MS = 30_000;
+const STOP_TIMEOUT_MS = 20_000;
+
+export interface StartedHub {
+  url: string;
+  port: number;
+  dataDir: string;
+  dbFile: string;
+  pid: number;
+  proc: ChildProcess;
+  /** The last 64 kB the hub printed, for diagnosing failures. */
+  output(): string;
+  /** Resident set size of the hub process in bytes (Linux /proc), or undefined where unavailable. */
+  rssBytes(): number | undefined;
+  /** SIGTERM, wait for the exit (SIGKILL after 20 s); resolves the exit code. */
+  stop(): Promise<number | null>;
+}
+
+export interface StartHubOptions {
+  dataDir?: string;
+  /** Where the temp data dir is made (the disk under test); default the OS temp dir. */
+  parentDir?: string;
+  env?: Record<string, string>;
+  /** Extra node flags for the hub process, e.g. `--cpu-prof` to see where its time goes. */
+  nodeArgs?: string[];
+}
+
+export async function startHub(opts: StartHubOptions = {}): Promise<StartedHub> {
+  const dataDir = opts.dataDir ?? mkdtempSync(join(opts.parentDir ?? tmpdir(), 'brigade-load-'));
+  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', 'hub/main.ts'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      HUB_PORT: '0',
+      HUB_HOST: '127.0.0.1',
+      HUB_DATA_DIR: dataDir,
+      HUB_PAIRING_CODE: PAIRING_CODE,
+      LOG_LEVEL: 'info',
+      ...opts.env,
+      // never advertise on the LAN from a load run, whatever the caller passed
+      HUB_MDNS: 'off',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  const keep = (chunk: Buffer) => {
+    out += chunk.toString();
+    if (out.length > 128 * 1024) out = out.slice(-64 * 1024);
+  };
+  proc.stderr!.on('data', keep);
+  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+
+  const port = await new Promise<number>((resolvePort, reject) => {
+    const timer = setTimeout(() => {
+      proc.kill('SIGKILL');
+      reject(new Error(`hub did not start in ${START_TIMEOUT_MS / 1000} s:\n${out}`));
+    }, START_TIMEOUT_MS);
+    let line = '';
+    const onData = (chunk: Buffer) => {
+      keep(chunk);
+      line += chunk.toString();
+      for (let nl = line.indexOf('\n'); nl >= 0; nl = line.indexOf('\n')) {
+        const text = line.slice(0, nl);
+        line = line.slice(nl + 1);
+        if (!text.includes('"msg":"listening"')) continue;
+        const m = /"port":(\d+)/.exec(text);
+        if (m) {
+          clearTimeout(timer);
+          proc.stdout!.off('data', onData);
+          proc.stdout!.on('data', keep);
+          resolvePort(Number(m[1]));
+        }
+      }
+    };
+    proc.stdout!.on('data', onData);
+    proc.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`hub exited with ${code} before listening:\n${out}`));
+    });
+  });
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    dataDir,
+    dbFile: join(dataDir, DB_FILE),
+    pid: proc.pid!,
+    proc,
+    output: () => out,
+    rssBytes: () => rssOf(proc.pid!),
+    async stop() {
+      if (proc.exitCode !== null || proc.signalCode !== null) return proc.exitCode;
+      proc.kill('SIGTERM');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), STOP_TIMEOUT_MS);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
+
+/** VmRSS of a process from /proc, in bytes. */
+export function rssOf(pid: number): number | undefined {
+  try {
+    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The load generator talks to loopback only. */
+export function assertLoopback(url: string): void {
+  const host = new URL(url).hostname;
+  if (host !== '127.0.0.1' && host !== 'localhost' && host !== '[::1]') {
+    throw new Error(`the load generator only talks to a hub on this machine (127.0.0.1), not ${host}`);
+  }
+}

@@ -1,0 +1,428 @@
+/**
+ * One load run: set up (manager sign-in, table QR codes), fork the workers, start them together, show a
+ * progress bar, stop them at the bound, let every stream socket catch up with the final log head, merge
+ * what they measured. Used by the CLI (`npm run load`), the benchmark and the integration test.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import cliProgress from 'cli-progress';
+import type { LoadConfig } from './config.ts';
+import { httpCall, mutate, newAgent, nowMs, sleep } from './http.ts';
+import { PAIRING_CODE, PINS, ROOT, assertLoopback, rssOf } from './hub-process.ts';
+import { CLASSES, addCounters, emptyCounters, type Class, type Counters, type FromWorker, type KdsAssignment, type ToWorker, type WorkerPlan, type WorkerReport } from './ipc.ts';
+import type { RunMeta } from './records.ts';
+import { decodeInto, newHistogram, recordMs, summarise, type Histogram, type LatencySummary } from './stats.ts';
+
+export interface RunOptions {
+  config: LoadConfig;
+  /** The hub to load (started by the caller; loopback only). */
+  url: string;
+  /** The hub's pid, to sample its RSS. */
+  hubPid?: number | undefined;
+  /** The hub's SQLite file, recorded in run.json for the verifier. */
+  dbFile?: string | undefined;
+  /** Where logs go; several runs (bench phases) may share one. */
+  runDir?: string | undefined;
+  /** Prefix for worker ids in this run dir, so phases do not overwrite each other's logs. */
+  phase?: string;
+  quiet?: boolean;
+  /** Label on the progress bar. */
+  title?: string;
+}
+
+export interface RunResult {
+  runDir: string;
+  phase: string;
+  /** Seconds from start to the stop of the last worker. */
+  elapsedS: number;
+  counters: Counters;
+  /** place: first send (or scheduled time) → 201. */
+  submit: LatencySummary;
+  /** Every attempt's latency, by who sent it. */
+  byClass: Record<Class, LatencySummary>;
+  /** trackPlaced only: from the acknowledgement to the moment the last socket had the order.placed. */
+  ackToKds?: LatencySummary;
+  /** trackPlaced only: from the scheduled (open loop) or first send time to the last socket. */
+  sendToKds?: LatencySummary;
+  /** trackPlaced only: acked orders whose order.placed did not reach every socket. */
+  notEverywhere: number;
+  sockets: number;
+  endHead: number;
+  /** Hub RSS samples (bytes) while the run was going. */
+  rss: { startBytes: number | undefined; maxBytes: number | undefined; endBytes: number | undefined };
+  /** Highest write-queue depth and event-loop lag the hub reported on /api/v1/health while the run was going. */
+  health: { maxWriteQueueDepth: number; maxEventLoopLagMs: number; samples: number };
+  notes: string[];
+}
+
+const READY_TIMEOUT_MS = 120_000;
+const SETTLE_TIMEOUT_MS = 20_000;
+const QUIESCE_TIMEOUT_MS = 120_000;
+
+/**
+ * Waits until the hub is idle: health answers, the write queue is empty and the head stops moving. After an
+ * overload the hub may still be working through requests whose clients gave up long ago. Bounded.
+ */
+async function quiesce(health: () => Promise<HealthBody>, timeoutMs: number): Promise<number> {
+  const end = nowMs() + timeoutMs;
+  let last = -1;
+  for (;;) {
+    try {
+      const h = await health();
+      if (h.seq === last && (h.writeQueueDepth ?? 0) === 0) return h.seq;
+      last = h.seq;
+    } catch (err) {
+      if (nowMs() > end) throw err;
+    }
+    if (nowMs() > end) throw new Error(`the hub did not go idle within ${timeoutMs / 1000} s after the run`);
+    await sleep(300);
+  }
+}
+
+export async function runLoad(o: RunOptions): Promise<RunResult> {
+  const cfg = o.config;
+  assertLoopback(o.url);
+  const base = new URL(o.url);
+  const phase = o.phase ?? 'load';
+  const runDir = o.runDir ?? mkdtempSync(join(tmpdir(), 'brigade-run-'));
+  mkdirSync(runDir, { recursive: true });
+
+  // ---- set-up as a manager: the table QR codes phones will scan, the log head and epoch ----
+  const agent = newAgent(4);
+  const call = async (method: string, path: string, body?: unknown, token?: string) => {
+    const out = await mutate(base, agent, method, path, body, token, { timeoutMs: 10_000, maxAttempts: 5, giveUpAt: () => nowMs() + 30_000 });
+    if (!out.reply) throw new Error(`${method} ${path}: no answer`);
+    return out.reply;
+  };
+  const pair = await call('POST', '/api/v1/devices/pair', { code: PAIRING_CODE, name: `load-manager-${phase}`, kind: 'manager' });
+  if (pair.status !== 201) throw new Error(`pairing the manager device failed (${pair.status}): ${pair.text}`);
+  const deviceToken = (JSON.parse(pair.text) as { deviceToken: string }).deviceToken;
+  const session = await call('POST', '/api/v1/staff/sessions', { pin: PINS.manager }, deviceToken);
+  if (session.status !== 201) throw new Error(`manager sign-in failed (${session.status}): ${session.text}`);
+  const managerToken = (JSON.parse(session.text) as { token: string }).token;
+  const qrReply = await httpCall(base, agent, 'GET', '/api/v1/tables/qr-codes', { token: managerToken, timeoutMs: 10_000 });
+  if (qrReply.status !== 200) throw new Error(`GET /api/v1/tables/qr-codes answered ${qrReply.status}`);
+  const qr = (JSON.parse(qrReply.text) as { tables: { id: string; qrToken: string }[] }).tables.map((t) => ({ tableId: t.id, token: t.qrToken }));
+  // reads carry the manager's token: anonymous reads from loopback share one rate-limit bucket
+  const menuReply = await httpCall(base, agent, 'GET', '/api/v1/menu', { token: managerToken, timeoutMs: 10_000 });
+  if (menuReply.status !== 200) throw new Error(`GET /api/v1/menu answered ${menuReply.status}`);
+  const stations = (JSON.parse(menuReply.text) as { menu: { stations: { id: string }[] } }).menu.stations.map((s) => s.id);
+  const health = async () => {
+    const r = await httpCall(base, agent, 'GET', '/api/v1/health', { token: managerToken, timeoutMs: 10_000 });
+    if (r.status !== 200) throw new Error(`GET /api/v1/health answered ${r.status}`);
+    return JSON.parse(r.text) as HealthBody;
+  };
+  const { epoch } = await health();
+
+  const plans = planWorkers(cfg, { phase, url: o.url, runDir, epoch, qr, stations });
+  writeMeta(runDir, { url: o.url, dbFile: o.dbFile, phase });
+
+  // ---- fork and set up the workers ----
+  const workers = plans.map((plan) => new WorkerHandle(plan));
+  const stopAll = () => workers.forEach((w) => w.kill());
+  try {
+    await Promise.all(workers.map((w) => w.ready(READY_TIMEOUT_MS)));
+
+    const bar = o.quiet || !process.stderr.isTTY ? undefined : new cliProgress.SingleBar(
+      {
+        format: `${(o.title ?? phase).padEnd(10)} {bar} {value}s/{total}s  orders {orders} ({rate}/s)  p99 {p99} ms  in-flight {inflight}  errs {errs}  sockets {sockets}`,
+        barsize: 24,
+        hideCursor: true,
+        clearOnComplete: false,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    const durationMs = cfg.durationS * 1000;
+    const t0 = nowMs() + 250;
+    const rss = { startBytes: o.hubPid ? rssOf(o.hubPid) : undefined, maxBytes: undefined as number | undefined, endBytes: undefined as number | undefined };
+    const hs = { maxWriteQueueDepth: 0, maxEventLoopLagMs: 0, samples: 0 };
+    bar?.start(Math.round(cfg.durationS), 0, { orders: 0, rate: 0, p99: 0, inflight: 0, errs: 0, sockets: 0 });
+    for (const w of workers) w.send({ type: 'start', t0, durationMs });
+
+    // ---- while it runs: progress, RSS and health samples; stop at the duration or when the budget is spent ----
+    let lastOrders = 0;
+    let lastAt = nowMs();
+    let healthBusy = false;
+    const deadline = t0 + durationMs;
+    while (nowMs() < deadline && !workers.every((w) => w.budgetSpent) && workers.every((w) => !w.failed)) {
+      await sleep(Math.min(500, Math.max(10, deadline - nowMs())));
+      if (o.hubPid) {
+        const b = rssOf(o.hubPid);
+        if (b !== undefined) rss.maxBytes = Math.max(rss.maxBytes ?? 0, b);
+      }
+      if (!healthBusy) {
+        healthBusy = true;
+        // a probe that itself waits behind the overload says as much as the figures in it
+        void health()
+          .then((h) => {
+            hs.samples++;
+            hs.maxWriteQueueDepth = Math.max(hs.maxWriteQueueDepth, h.writeQueueDepth ?? 0);
+            hs.maxEventLoopLagMs = Math.max(hs.maxEventLoopLagMs, h.eventLoopLagMs ?? 0);
+          })
+          .catch(() => undefined)
+          .finally(() => (healthBusy = false));
+      }
+      const c = sumTicks(workers);
+      const now = nowMs();
+      const rate = Math.round(((c.ordersAcked - lastOrders) * 1000) / Math.max(1, now - lastAt));
+      lastOrders = c.ordersAcked;
+      lastAt = now;
+      bar?.update(Math.min(Math.round(cfg.durationS), Math.round((now - t0) / 1000)), {
+        orders: c.ordersAcked,
+        rate,
+        p99: Math.max(...workers.map((w) => w.recentP99Ms)).toFixed(1),
+        inflight: c.inFlight,
+        errs: c.timeouts + c.networkErrors + c.abandoned,
+        sockets: c.socketsOpen,
+      });
+    }
+    bar?.stop();
+    const failed = workers.find((w) => w.failed);
+    if (failed) throw new Error(`load worker ${failed.plan.id} failed: ${failed.failure}`);
+
+    for (const w of workers) w.send({ type: 'stop' });
+    await Promise.all(workers.map((w) => w.drained(cfg.drainTimeoutMs + cfg.requestTimeoutMs * 2 + 10_000)));
+    const elapsedS = (nowMs() - t0) / 1000;
+    if (o.hubPid) rss.endBytes = rssOf(o.hubPid);
+    rss.maxBytes = Math.max(rss.maxBytes ?? 0, rss.startBytes ?? 0, rss.endBytes ?? 0) || undefined;
+
+    // ---- let the hub finish what it still holds, then every socket must catch up with the final head ----
+    const endHead = await quiesce(health, QUIESCE_TIMEOUT_MS);
+    for (const w of workers) w.send({ type: 'settle', head: endHead, timeoutMs: SETTLE_TIMEOUT_MS });
+    const reports = await Promise.all(workers.map((w) => w.final(SETTLE_TIMEOUT_MS + 30_000)));
+    writeMeta(runDir, { url: o.url, dbFile: o.dbFile, phase, endHead });
+    return merge(reports, { runDir, phase, elapsedS, endHead, rss, health: hs, trackPlaced: cfg.trackPlaced, sockets: cfg.mix.sockets });
+  } finally {
+    stopAll();
+    agent.destroy();
+  }
+}
+
+interface HealthBody {
+  seq: number;
+  epoch: string;
+  writeQueueDepth?: number;
+  eventLoopLagMs?: number;
+}
+
+/** Spreads the devices over the workers, round robin per kind, and KDS screens over the stations. */
+export function planWorkers(
+  cfg: LoadConfig,
+  ctx: { phase: string; url: string; runDir: string; epoch: string; qr: WorkerPlan['qr']; stations: string[] },
+): WorkerPlan[] {
+  const n = Math.max(1, cfg.workers);
+  const share = (total: number, i: number) => Math.floor(total / n) + (i < total % n ? 1 : 0);
+  const spread = (count: number, i: number) => Array.from({ length: count }, (_, k) => k).filter((k) => k % n === i);
+  const kdsAll: KdsAssignment[] = [];
+  const stations = ctx.stations.length > 0 ? ctx.stations : ['hot'];
+  const perStation = new Map<string, number>();
+  for (let k = 0; k < cfg.mix.kds; k++) {
+    const station = stations[k % stations.length]!;
+    perStation.set(station, (perStation.get(station) ?? 0) + 1);
+  }
+  const seenPerStation = new Map<string, number>();
+  for (let k = 0; k < cfg.mix.kds; k++) {
+    const station = stations[k % stations.length]!;
+    const index = seenPerStation.get(station) ?? 0;
+    seenPerStation.set(station, index + 1);
+    kdsAll.push({ station, index, of: perStation.get(station)!, label: `kds-${station}-${index}` });
+  }
+  const idle = Math.max(0, cfg.mix.sockets - cfg.mix.kds);
+  let idleOffset = 0;
+  return Array.from({ length: n }, (_, i) => {
+    const idleSockets = share(idle, i);
+    const plan: WorkerPlan = {
+      id: `${ctx.phase}-w${i}`,
+      url: ctx.url,
+      runDir: ctx.runDir,
+      epoch: ctx.epoch,
+      pairingCode: PAIRING_CODE,
+      pins: { waiter: PINS.waiter, waiter2: PINS.waiter2, cashier: PINS.cashier, kitchen: PINS.kitchen },
+      qr: ctx.qr,
+      tablets: spread(cfg.mix.tablets, i),
+      kiosks: spread(cfg.mix.kiosks, i),
+      phones: spread(cfg.mix.phones, i),
+      kds: kdsAll.filter((_, k) => k % n === i),
+      idleSockets,
+      idleOffset,
+      clients: share(cfg.clients, i),
+      ratePerSec: cfg.ratePerSec / n,
+      menuReaders: share(cfg.menuReaders, i),
+      maxOrders: cfg.maxOrders > 0 ? Math.max(1, share(cfg.maxOrders, i)) : 0,
+      config: { ...cfg, seed: cfg.seed + i },
+    };
+    idleOffset += idleSockets;
+    return plan;
+  });
+}
+
+function writeMeta(runDir: string, m: { url: string; dbFile: string | undefined; phase: string; endHead?: number }): void {
+  const file = join(runDir, 'run.json');
+  const prev: RunMeta | undefined = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as RunMeta) : undefined;
+  const meta: RunMeta = {
+    startedAt: prev?.startedAt ?? new Date().toISOString(),
+    url: m.url,
+    dbFile: m.dbFile ?? prev?.dbFile,
+    endHead: Math.max(m.endHead ?? 0, prev?.endHead ?? 0),
+    phases: [...new Set([...(prev?.phases ?? []), m.phase])],
+  };
+  writeFileSync(file, `${JSON.stringify(meta, null, 2)}\n`);
+}
+
+function sumTicks(workers: WorkerHandle[]): Counters {
+  return workers.reduce((acc, w) => addCounters(acc, w.counters), emptyCounters());
+}
+
+function merge(
+  reports: WorkerReport[],
+  ctx: Pick<RunResult, 'runDir' | 'phase' | 'elapsedS' | 'endHead' | 'rss' | 'health'> & { trackPlaced: boolean; sockets: number },
+): RunResult {
+  const counters = emptyCounters();
+  const h = Object.fromEntries(['submit', ...CLASSES].map((k) => [k, newHistogram()])) as Record<Class | 'submit', Histogram>;
+  for (const r of reports) {
+    addCounters(counters, r.counters);
+    for (const k of Object.keys(h) as (keyof typeof h)[]) decodeInto(h[k], r.hist[k]);
+  }
+  counters.inFlight = 0;
+  const notes = reports.flatMap((r) => r.notes.map((n) => `${r.id}: ${n}`));
+  const sockets = reports.reduce((a, r) => a + r.sockets, 0);
+  const result: RunResult = {
+    runDir: ctx.runDir,
+    phase: ctx.phase,
+    elapsedS: ctx.elapsedS,
+    counters,
+    submit: summarise(h.submit),
+    byClass: Object.fromEntries(CLASSES.map((k) => [k, summarise(h[k])])) as Record<Class, LatencySummary>,
+    notEverywhere: 0,
+    sockets,
+    endHead: ctx.endHead,
+    rss: ctx.rss,
+    health: ctx.health,
+    notes,
+  };
+  if (ctx.trackPlaced) {
+    // the moment the last socket anywhere had the order, against when it was acknowledged / sent
+    const seen = new Map<string, [number, number]>();
+    for (const r of reports) {
+      for (const [id, at, n] of r.seen) {
+        const s = seen.get(id);
+        if (s) {
+          s[0] = Math.max(s[0], at);
+          s[1] += n;
+        } else seen.set(id, [at, n]);
+      }
+    }
+    const ackToKds = newHistogram();
+    const sendToKds = newHistogram();
+    for (const r of reports) {
+      for (const [id, sentAt, ackAt] of r.acked) {
+        const s = seen.get(id);
+        if (!s || s[1] < sockets) {
+          result.notEverywhere++;
+          continue;
+        }
+        recordMs(ackToKds, s[0] - ackAt);
+        recordMs(sendToKds, s[0] - sentAt);
+      }
+    }
+    result.ackToKds = summarise(ackToKds);
+    result.sendToKds = summarise(sendToKds);
+  }
+  for (const x of Object.values(h)) x.destroy();
+  return result;
+}
+
+/** One forked worker process and the messages it has sent. */
+class WorkerHandle {
+  readonly proc: ChildProcess;
+  counters: Counters = emptyCounters();
+  recentP99Ms = 0;
+  budgetSpent = false;
+  failed = false;
+  failure = '';
+  private readonly waiting = new Map<FromWorker['type'], (m: FromWorker) => void>();
+  private readonly got = new Map<FromWorker['type'], FromWorker>();
+  private stderr = '';
+
+  constructor(readonly plan: WorkerPlan) {
+    this.proc = fork(join(ROOT, 'scripts/load/worker.ts'), [], {
+      cwd: ROOT,
+      // LOAD_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the workers themselves
+      execArgv: [...(process.env.LOAD_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
+      serialization: 'advanced',
+    });
+    this.proc.stderr?.on('data', (c: Buffer) => {
+      this.stderr = (this.stderr + c.toString()).slice(-8000);
+    });
+    this.proc.on('message', (m: FromWorker) => this.onMessage(m));
+    this.proc.on('exit', (code) => {
+      if (!this.got.has('final')) this.fail(`exited with ${code} before reporting${this.stderr ? `:\n${this.stderr}` : ''}`);
+    });
+    this.send({ type: 'init', plan });
+  }
+
+  send(m: ToWorker): void {
+    if (this.proc.connected) this.proc.send(m);
+  }
+
+  kill(): void {
+    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGKILL');
+  }
+
+  ready(timeoutMs: number): Promise<FromWorker> {
+    return this.wait('ready', timeoutMs);
+  }
+
+  drained(timeoutMs: number): Promise<FromWorker> {
+    return this.wait('drained', timeoutMs);
+  }
+
+  async final(timeoutMs: number): Promise<WorkerReport> {
+    const m = await this.wait('final', timeoutMs);
+    if (m.type !== 'final') throw new Error('unreachable');
+    return m.report;
+  }
+
+  private onMessage(m: FromWorker): void {
+    switch (m.type) {
+      case 'tick':
+        this.counters = m.counters;
+        this.recentP99Ms = m.recentP99Ms;
+        return;
+      case 'budget-spent':
+        this.budgetSpent = true;
+        return;
+      case 'fatal':
+        this.fail(m.message);
+        return;
+      case 'drained':
+        this.counters = m.counters;
+    }
+    this.got.set(m.type, m);
+    this.waiting.get(m.type)?.(m);
+  }
+
+  private fail(message: string): void {
+    if (this.failed) return;
+    this.failed = true;
+    this.failure = message;
+    for (const w of this.waiting.values()) w({ type: 'fatal', message });
+  }
+
+  private wait(type: FromWorker['type'], timeoutMs: number): Promise<FromWorker> {
+    const have = this.got.get(type);
+    if (have) return Promise.resolve(have);
+    if (this.failed) return Promise.reject(new Error(`worker ${this.plan.id}: ${this.failure}`));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`worker ${this.plan.id}: no '${type}' in ${timeoutMs} ms`)), timeoutMs);
+      this.waiting.set(type, (m) => {
+        clearTimeout(timer);
+        if (m.type === 'fatal') reject(new Error(`worker ${this.plan.id} failed: ${m.message}`));
+        else resolve(m);
+      });
+    });
+  }
+}
