@@ -1,5 +1,13 @@
 import type { Principal } from '../domain/principal.ts';
+import type { Priority } from '../store/writer.ts';
 import { HttpError } from './errors.ts';
+
+/** Customers' phones, self-order kiosks and anonymous callers are the public channel; staff and kitchen are not. */
+export const isPublic = (p: Principal): boolean =>
+  p.kind === 'table' || p.kind === 'anonymous' || (p.kind === 'device' && p.deviceKind === 'kiosk');
+
+/** Kitchen and staff first: the public channel waits in the writer's low lane. */
+export const priorityOf = (p: Principal): Priority => (isPublic(p) ? 'low' : 'high');
 
 export interface AdmissionOptions {
   clock: () => number;
@@ -23,9 +31,9 @@ interface Bucket {
 
 /**
  * Decides, before any work is done, whether a request is taken. Kitchen and staff traffic is never shed
- * here — it meets only the writer's hard queue bound; customers' phones (table tokens) and anonymous callers
- * are rate-limited and are the first to get 429/503 with Retry-After when the hub is busy, so the peak
- * degrades the public channel before it touches the kitchen.
+ * here — it meets only the writer's hard queue bound, and its mutations go first; customers' phones, kiosks
+ * and anonymous callers are rate-limited and are the first to get 429/503 with Retry-After when the hub is
+ * busy, so the peak degrades the public channel before it touches the kitchen.
  */
 export class Admission {
   private readonly buckets = new Map<string, Bucket>();
@@ -33,14 +41,15 @@ export class Admission {
   constructor(private readonly o: AdmissionOptions) {}
 
   admit(principal: Principal, address: string, isMutation: boolean): void {
-    if (principal.kind === 'staff' || principal.kind === 'device') return;
-    const caller = principal.kind === 'table' ? `table:${principal.tableId}` : `ip:${address}`;
+    if (!isPublic(principal)) return;
+    const caller =
+      principal.kind === 'table' ? `table:${principal.tableId}` : principal.kind === 'device' ? `device:${principal.deviceId}` : `ip:${address}`;
     if (!this.take(caller)) {
       this.o.onShed?.('rate');
       throw new HttpError('too_many_requests', 'too many requests from this device; slow down', undefined, { 'Retry-After': '1' });
     }
-    // shed orders from customers' phones; anonymous mutations are only pairing handshakes, rare and rate-limited
-    if (!isMutation || principal.kind !== 'table') return;
+    // shed orders from phones and kiosks; anonymous mutations are only pairing handshakes, rare and rate-limited
+    if (!isMutation || principal.kind === 'anonymous') return;
     if (this.o.queueDepth() > this.o.publicQueueLimit) {
       this.o.onShed?.('queue');
       throw new HttpError('overloaded', 'the kitchen hub is very busy; please retry in a moment', undefined, { 'Retry-After': '2' });

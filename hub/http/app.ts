@@ -61,7 +61,17 @@ export function createApp(s: Services, routes: readonly Route[], log: Logger, ex
         // no body at all means "no fields"; an explicit JSON null is a body, and the schema refuses it
         const raw: unknown = req.body === undefined ? {} : req.body;
         const body = route.body ? route.body.parse(raw) : {};
-        const answer = await runMutation(s, route, { principal, params, body, key, address, hash: requestHash(req.method, req.path, raw) });
+        let gone = false;
+        res.once('close', () => (gone = !res.writableFinished));
+        const answer = await runMutation(s, route, {
+          principal,
+          params,
+          body,
+          key,
+          address,
+          hash: requestHash(req.method, req.path, raw),
+          abandoned: () => gone,
+        });
         if (answer.replayed) res.set('Idempotent-Replayed', 'true');
         send(res, answer);
       } catch (err) {

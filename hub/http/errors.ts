@@ -14,6 +14,13 @@ export class HttpError extends Error {
   }
 }
 
+/** The client went away before its mutation's turn; nothing was written and nobody is left to answer. */
+export class AbandonedError extends Error {
+  constructor() {
+    super('client disconnected before the write');
+  }
+}
+
 export interface ErrorReply {
   status: number;
   body: ErrorBody;
@@ -50,6 +57,9 @@ export function toErrorReply(err: unknown): ErrorReply {
       body: body('validation_failed', first ? `${first.path || 'body'}: ${first.message}` : 'invalid request', details),
       unexpected: false,
     };
+  }
+  if (err instanceof AbandonedError) {
+    return { status: 499, body: body('client_closed', 'the client disconnected before the write; nothing was applied'), unexpected: false };
   }
   if (err instanceof OverloadedError) {
     return {

@@ -4,7 +4,8 @@ import { deviceIdOf, staffIdOf, type Principal } from '../domain/principal.ts';
 import type { CommandContext } from '../domain/ports.ts';
 import type { Services } from '../services.ts';
 import type { Tx } from '../store/writer.ts';
-import { HttpError, toErrorReply } from './errors.ts';
+import { priorityOf } from './admission.ts';
+import { AbandonedError, HttpError, toErrorReply } from './errors.ts';
 import type { MutationRoute, Reply } from './route.ts';
 
 /** A mutation's answer, serialised once: what is stored with the key is exactly what is sent. */
@@ -65,9 +66,19 @@ function serialise(reply: Reply): Omit<Answer, 'replayed'> {
 export function runMutation(
   s: Services,
   route: MutationRoute,
-  req: { principal: Principal; params: unknown; body: unknown; key: string | undefined; hash: string; address: string },
+  req: {
+    principal: Principal;
+    params: unknown;
+    body: unknown;
+    key: string | undefined;
+    hash: string;
+    address: string;
+    /** The client hung up while this waited: do nothing, so its retry (same key) finds nothing half-done. */
+    abandoned: () => boolean;
+  },
 ): Promise<Answer> {
   return s.writer.submit((tx): Answer => {
+    if (req.abandoned()) throw new AbandonedError();
     const owner = keyScope(req.principal);
     if (req.key !== undefined) {
       const stored = s.idempotency.get(req.key);
@@ -88,7 +99,7 @@ export function runMutation(
     }
     if (req.key !== undefined) s.idempotency.put(req.key, { principal: owner, requestHash: req.hash, status: answer.status, body: answer.json }, tx.now);
     return { ...answer, replayed: false };
-  });
+  }, priorityOf(req.principal));
 }
 
 function command(s: Services, tx: Tx, principal: Principal): CommandContext {

@@ -14,6 +14,8 @@ export interface Tx {
 
 export type Job<R> = (tx: Tx) => R;
 
+export type Priority = 'high' | 'low';
+
 export class OverloadedError extends Error {
   constructor(readonly depth: number) {
     super(`write queue is full (${depth} waiting)`);
@@ -53,7 +55,8 @@ interface Pending {
  * throughput at peak comes from.
  */
 export class Writer {
-  private queue: Pending[] = [];
+  /** Staff and kitchen work first; customers' phones and kiosks wait behind it when the hub is busy. */
+  private readonly lanes: Record<Priority, Pending[]> = { high: [], low: [] };
   private scheduled = false;
   private readonly insertEvent;
   private readonly runBatch;
@@ -72,24 +75,41 @@ export class Writer {
   }
 
   get depth(): number {
-    return this.queue.length;
+    return this.lanes.high.length + this.lanes.low.length;
   }
 
-  submit<R>(job: Job<R>): Promise<R> {
-    if (this.queue.length >= this.opts.maxQueue) return Promise.reject(new OverloadedError(this.queue.length));
+  submit<R>(job: Job<R>, priority: Priority = 'high'): Promise<R> {
+    if (this.depth >= this.opts.maxQueue) return Promise.reject(new OverloadedError(this.depth));
     return new Promise<R>((resolve, reject) => {
-      this.queue.push({ job, resolve: resolve as (v: unknown) => void, reject });
-      if (!this.scheduled) {
-        this.scheduled = true;
-        setImmediate(() => this.drain());
-      }
+      this.lanes[priority].push({ job, resolve: resolve as (v: unknown) => void, reject });
+      this.schedule();
     });
   }
 
   /** Commits everything queued, now. Used at shutdown. */
   drain(): void {
-    this.scheduled = false;
-    while (this.queue.length > 0) this.flush(this.queue.splice(0, this.opts.maxBatch));
+    while (this.depth > 0) this.flush(this.nextBatch());
+  }
+
+  /**
+   * One batch per turn of the event loop: between batches the hub parses new requests (a waiter's order
+   * arriving now goes ahead of phones still waiting) and answers reads such as health checks.
+   */
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      if (this.depth > 0) this.flush(this.nextBatch());
+      if (this.depth > 0) this.schedule();
+    });
+  }
+
+  private nextBatch(): Pending[] {
+    const { high, low } = this.lanes;
+    const batch = high.splice(0, this.opts.maxBatch);
+    if (batch.length < this.opts.maxBatch) batch.push(...low.splice(0, this.opts.maxBatch - batch.length));
+    return batch;
   }
 
   private flush(batch: Pending[]): void {
