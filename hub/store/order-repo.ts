@@ -52,8 +52,7 @@ export class SqliteOrderRepo implements OrderRepo {
       upsertLine: db.prepare(
         `INSERT INTO order_lines (id, order_id, position, item_id, name_zh, name_en, station_id, qty, unit_price_minor,
            line_total_minor, options, note, course, status, void_reason, added_at, fired_at, ready_at, served_at, added_by_staff_id)
-         VALUES (@id, @orderId, @position, @itemId, @nameZh, @nameEn, @stationId, @qty, @unitPriceMinor, @lineTotalMinor,
-           @options, @note, @course, @status, @voidReason, @addedAt, @firedAt, @readyAt, @servedAt, @addedByStaffId)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET status = excluded.status, void_reason = excluded.void_reason,
            fired_at = excluded.fired_at, ready_at = excluded.ready_at, served_at = excluded.served_at`,
       ),
@@ -116,8 +115,13 @@ export class SqliteOrderRepo implements OrderRepo {
     return (this.s.listActive.all() as OrderRow[]).map((r) => this.hydrate(r));
   }
 
-  private writeLine(orderId: string, line: OrderLine, position: number): void {
-    this.s.upsertLine.run({ ...line, orderId, position, options: JSON.stringify(line.options) });
+  // positional parameters: ten lines an order make this the hottest statement, and named binding costs
+  private writeLine(orderId: string, l: OrderLine, position: number): void {
+    this.s.upsertLine.run(
+      l.id, orderId, position, l.itemId, l.nameZh, l.nameEn, l.stationId, l.qty, l.unitPriceMinor, l.lineTotalMinor,
+      JSON.stringify(l.options), l.note, l.course, l.status, l.voidReason, l.addedAt, l.firedAt, l.readyAt, l.servedAt,
+      l.addedByStaffId,
+    );
   }
 
   private hydrate(row: OrderRow): Order {
