@@ -61,6 +61,7 @@ export function createApp(s: Services, routes: readonly Route[], log: Logger, ex
         // no body at all means "no fields"; an explicit JSON null is a body, and the schema refuses it
         const raw: unknown = req.body === undefined ? {} : req.body;
         const body = route.body ? route.body.parse(raw) : {};
+        if (route.precheck && !(key !== undefined && s.idempotency.get(key))) await route.precheck({ principal, params, body }, s);
         let gone = false;
         res.once('close', () => (gone = !res.writableFinished));
         const answer = await runMutation(s, route, {

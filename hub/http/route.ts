@@ -37,6 +37,11 @@ export interface ReadRoute<P = unknown, Q = unknown> extends Base<P, Q, never> {
 /** A mutation: runs inside the single writer's transaction, with its Idempotency-Key record. */
 export interface MutationRoute<P = unknown, B = unknown> extends Base<P, unknown, B> {
   kind: 'mutation';
+  /**
+   * Checks that need I/O (a printer answering on its port) run before the writer, like validation: a
+   * refusal here is not stored with the key. Skipped when the key already has an answer to replay.
+   */
+  precheck?(req: { principal: Principal; params: P; body: B }, s: Services): Promise<void>;
   handle(req: { principal: Principal; params: P; body: B; cmd: CommandContext; address: string }, s: Services): Reply;
 }
 

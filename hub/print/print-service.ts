@@ -483,14 +483,19 @@ export class PrintService {
   }
 
   #validate(p: PrinterConfig): void {
+    this.checkReferences(p);
+  }
+
+  /** The stations and backup printer a config names exist (also run before the reachability probe). */
+  checkReferences(p: { id?: string | undefined; stations?: readonly string[] | undefined; backupPrinterId?: string | null | undefined }): void {
     const known = new Set(this.repo.stationIds());
-    const unknown = p.stations.filter((s) => !known.has(s));
+    const unknown = (p.stations ?? []).filter((s) => !known.has(s));
     if (unknown.length > 0) {
       throw new DomainError('validation_failed', `stations: unknown station ${unknown.join(', ')} (known: ${[...known].join(', ') || 'none'})`, {
         stations: unknown,
       });
     }
-    if (p.backupPrinterId !== null) {
+    if (p.backupPrinterId !== null && p.backupPrinterId !== undefined) {
       if (p.backupPrinterId === p.id) throw new DomainError('validation_failed', 'backupPrinterId: a printer cannot be its own backup');
       if (!this.repo.printer(p.backupPrinterId)) {
         throw new DomainError('validation_failed', `backupPrinterId: no printer ${p.backupPrinterId}`, { backupPrinterId: p.backupPrinterId });

@@ -22,6 +22,7 @@ import {
 import { mutation, ok, read, type Route } from '../http/route.ts';
 import type { Services } from '../services.ts';
 import type { PrintService } from './print-service.ts';
+import { requireReachable } from './reachability.ts';
 
 /** Kitchen screens and tablets show printer health: any paired device or signed-in staff may read it. */
 function requirePaired(p: Principal, what: string): void {
@@ -62,10 +63,17 @@ export const printRoutes: Route[] = [
     summary: 'Add a port-9100 printer: { name, host, port, encoding, widthChars, stations, backupPrinterId? }',
     access: 'manager',
     body: createPrinterSchema,
-    responses: { 201: printerResponseSchema, 400: errorBodySchema, 409: errorBodySchema },
+    responses: { 201: printerResponseSchema, 400: errorBodySchema, 409: errorBodySchema, 422: errorBodySchema },
+    precheck: async (req, s) => {
+      requireStaff(req.principal, staffRoles.managerOnly, 'configuring printers');
+      const { host, port, allowOffline, stations, backupPrinterId } = req.body as CreatePrinter;
+      printingOf(s).checkReferences({ stations, backupPrinterId }); // a wrong config is told before an absent printer
+      if (!allowOffline) await requireReachable(host, port, s.config.HUB_PRINT_CONNECT_TIMEOUT_MS);
+    },
     handle: (req, s) => {
       requireStaff(req.principal, staffRoles.managerOnly, 'configuring printers');
-      return ok({ printer: printingOf(s).createPrinter(req.body as CreatePrinter, req.cmd) }, 201);
+      const { allowOffline: _, ...input } = req.body as CreatePrinter;
+      return ok({ printer: printingOf(s).createPrinter(input, req.cmd) }, 201);
     },
   }),
   mutation({
@@ -76,10 +84,20 @@ export const printRoutes: Route[] = [
     access: 'manager',
     params: printerParamsSchema,
     body: updatePrinterSchema,
-    responses: { 200: printerResponseSchema, 400: errorBodySchema, 404: errorBodySchema },
+    responses: { 200: printerResponseSchema, 400: errorBodySchema, 404: errorBodySchema, 422: errorBodySchema },
+    precheck: async (req, s) => {
+      requireStaff(req.principal, staffRoles.managerOnly, 'configuring printers');
+      const patch = req.body as UpdatePrinter;
+      printingOf(s).checkReferences({ id: printerId(req.params), stations: patch.stations, backupPrinterId: patch.backupPrinterId });
+      if (patch.allowOffline || (patch.host === undefined && patch.port === undefined)) return;
+      const current = printingOf(s).printers().find((p) => p.id === printerId(req.params));
+      if (!current) return; // the handler answers 404
+      await requireReachable(patch.host ?? current.host, patch.port ?? current.port, s.config.HUB_PRINT_CONNECT_TIMEOUT_MS);
+    },
     handle: (req, s) => {
       requireStaff(req.principal, staffRoles.managerOnly, 'configuring printers');
-      return ok({ printer: printingOf(s).updatePrinter(printerId(req.params), req.body as UpdatePrinter, req.cmd) });
+      const { allowOffline: _, ...patch } = req.body as UpdatePrinter;
+      return ok({ printer: printingOf(s).updatePrinter(printerId(req.params), patch, req.cmd) });
     },
   }),
   mutation({

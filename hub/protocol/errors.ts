@@ -22,6 +22,7 @@ export const errorStatus = {
   idempotency_key_reused: 422,
   invalid_order: 422,
   overpayment: 422,
+  printer_unreachable: 422,
   pairing_code_invalid: 403,
   too_many_requests: 429,
   internal: 500,

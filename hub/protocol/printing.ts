@@ -58,6 +58,8 @@ export const createPrinterSchema = z.strictObject({
   backupPrinterId: printerFields.backupPrinterId.optional(),
   buzzer: printerFields.buzzer.default('esc-b'),
   enabled: printerFields.enabled.default(true),
+  /** Save it even though nothing answers at host:port now (a printer switched off during set-up). */
+  allowOffline: z.boolean().optional(),
 });
 export type CreatePrinter = z.infer<typeof createPrinterSchema>;
 
@@ -73,6 +75,7 @@ export const updatePrinterSchema = z
     backupPrinterId: printerFields.backupPrinterId.optional(),
     buzzer: printerFields.buzzer.optional(),
     enabled: printerFields.enabled.optional(),
+    allowOffline: z.boolean().optional(),
   })
   .refine((v) => Object.keys(v).length > 0, { message: 'give at least one field to change' });
 export type UpdatePrinter = z.infer<typeof updatePrinterSchema>;

@@ -4,6 +4,7 @@
  * see: the tickets the printers printed.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createServer } from 'node:net';
 import { addPrinters, FAST_PRINT_ENV, numbersOn, waitUntil, type TestPrinters } from '../print/test-support.ts';
 import { connectStream, removeDir, signIn, startHub, type HubProcess } from './harness.ts';
 
@@ -213,6 +214,23 @@ describe('configuration', () => {
     await place([TOFU]); // order taking is unaffected
   });
 
+  it('refuses an address nothing answers on with 422, unless told to save it offline; order taking unaffected', async () => {
+    const dead = { ...good, port: await freePort() };
+    const refused = await hub.request('POST', '/api/v1/printers', { token: manager, body: dead });
+    expect(refused.status).toBe(422);
+    expect(refused.body.error.code).toBe('printer_unreachable');
+    expect(refused.body.error.message).toContain(`127.0.0.1:${dead.port}`);
+    expect((await hub.request('GET', '/api/v1/printers', { token: manager })).body.printers).toEqual([]);
+    await place([TOFU]);
+
+    const saved = await hub.request('POST', '/api/v1/printers', { token: manager, body: { ...dead, allowOffline: true } });
+    expect(saved.status).toBe(201);
+    expect(saved.body.printer).not.toHaveProperty('allowOffline');
+    const moved = await hub.request('PATCH', `/api/v1/printers/${saved.body.printer.id}`, { token: manager, body: { port: await freePort() } });
+    expect(moved.status).toBe(422);
+    await hub.request('DELETE', `/api/v1/printers/${saved.body.printer.id}`, { token: manager });
+  });
+
   it('lets only a manager configure printers', async () => {
     const r = await hub.request('POST', '/api/v1/printers', { token: waiter, body: good });
     expect(r.status).toBe(403);
@@ -267,3 +285,14 @@ describe('configuration', () => {
     expect(printers.texts('Hot')).toEqual([]);
   });
 });
+
+/** A loopback port nothing listens on (bound, then released). */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
