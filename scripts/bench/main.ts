@@ -19,6 +19,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { withDefaults } from '../load/config.ts';
 import { ROOT, startHub, type StartedHub } from '../load/hub-process.ts';
+import { startExternalPrinters } from './printers.ts';
 import { formatResult } from '../load/format.ts';
 import { runLoad, type RunResult } from '../load/run.ts';
 import { formatReport, verifyRun, type VerifyReport } from '../load/verify.ts';
@@ -139,8 +140,10 @@ async function main(): Promise<number> {
   const raw = rawCommitRate({ dir, seconds, lines, group: 16 });
 
   const runDir = mkdtempSync(join(dir, 'brigade-bench-run-'));
-  const hub: StartedHub = await startHub({ parentDir: dir, env: hubEnv });
+  // printers as in a store: separate devices on TCP 9100 (simulated, each in its own process)
+  const hub: StartedHub = await startHub({ parentDir: dir, env: { HUB_PRINTERS: 'none', ...hubEnv } });
   log(`hub pid ${hub.pid} on ${hub.url}, data ${hub.dataDir}, logs ${runDir}`);
+  const printers = hubEnv.HUB_PRINTERS === 'sim' ? undefined : await startExternalPrinters(hub.url);
   let closed: RunResult;
   let bare: RunResult;
   let open: RunResult;
@@ -177,6 +180,7 @@ async function main(): Promise<number> {
     log(formatReport(verify));
     passed = verify.ok && hubAlive;
   } finally {
+    printers?.stop();
     const code = await hub.stop();
     if (code !== 0) log(`hub exited with ${code}:\n${hub.output().slice(-4000)}`);
     // a bench leaves a few hundred MB of orders behind: kept only when asked or when something failed

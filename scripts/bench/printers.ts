@@ -1,0 +1,65 @@
+/**
+ * Real kitchen printers are separate devices, so the bench runs its simulated printers in their own
+ * processes (the `printers/sim` CLI on loopback) and configures the hub to use them over TCP 9100, the way a
+ * store would. The hub then does all of a real print pipeline's work — job rows in the order's transaction,
+ * rendering, status probes, sending, barrier confirmation — while the simulator's decoding is not charged to
+ * it, as it would be with `HUB_PRINTERS=sim` (which runs them inside the hub for the demo).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { ROOT, PAIRING_CODE, PINS } from '../load/hub-process.ts';
+
+export interface ExternalPrinters {
+  stop(): void;
+}
+
+function startSim(): Promise<{ proc: ChildProcess; port: number }> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'printers/sim/main.ts', '--port', '0'], {
+    cwd: ROOT,
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`simulated printer did not start:\n${out}`)), 15_000);
+    proc.stdout!.on('data', (chunk: Buffer) => {
+      if (out.length < 10_000) out += chunk.toString(); // the printed tickets themselves are not kept
+      const m = /listening on [\d.]+:(\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ proc, port: Number(m[1]) });
+      }
+    });
+    proc.once('exit', (code) => reject(new Error(`simulated printer exited with ${code}:\n${out}`)));
+  });
+}
+
+async function call(url: string, path: string, body: unknown, token?: string): Promise<any> {
+  const res = await fetch(url + path, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      'idempotency-key': `bench-${path}-${Math.random().toString(36).slice(2)}`,
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+    },
+    body: JSON.stringify(body),
+  });
+  const json = (await res.json()) as unknown;
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** One simulated printer per station (hot kitchen, bar), each in its own process, configured on the hub. */
+export async function startExternalPrinters(hubUrl: string): Promise<ExternalPrinters> {
+  const sims = await Promise.all([startSim(), startSim()]);
+  try {
+    const { deviceToken } = await call(hubUrl, '/api/v1/devices/pair', { code: PAIRING_CODE, name: 'bench set-up', kind: 'manager' });
+    const { token } = await call(hubUrl, '/api/v1/staff/sessions', { pin: PINS.manager }, deviceToken);
+    const stations = ['hot', 'bar'];
+    for (const [i, sim] of sims.entries()) {
+      await call(hubUrl, '/api/v1/printers', { name: `bench ${stations[i]}`, host: '127.0.0.1', port: sim.port, stations: [stations[i]] }, token);
+    }
+  } catch (err) {
+    for (const s of sims) s.proc.kill();
+    throw err;
+  }
+  return { stop: () => sims.forEach((s) => s.proc.kill()) };
+}
