@@ -17,11 +17,11 @@
  * socket is dead, and the client reconnects and resumes.
  */
 import type { HubEvent, ServerMessage, Snapshot } from '../../hub/protocol/index.ts';
+import { streamCloseCodes } from '../../hub/protocol/close-codes.ts';
 import { backoffDelay, HubError } from './hub-client.ts';
 
 /** Close codes the hub uses (hub/stream/stream-server.ts). */
-export const CLOSE_UNAUTHORISED = 4001;
-export const CLOSE_SLOW_CONSUMER = 4008;
+export const { unauthorised: CLOSE_UNAUTHORISED, slowConsumer: CLOSE_SLOW_CONSUMER } = streamCloseCodes;
 
 export interface StreamSocket {
   send(data: string): void;

@@ -24,6 +24,12 @@ export const staffRoles = {
   managerOnly: ['manager'],
 } as const satisfies Record<string, readonly Role[]>;
 
+/** Device or staff: anything paired with the hub (the kitchen screens' and tablets' read-only views). */
+export function requirePaired(p: Principal, what: string): void {
+  if (p.kind === 'device' || p.kind === 'staff') return;
+  throw new DomainError(p.kind === 'anonymous' ? 'unauthenticated' : 'forbidden', `${what} needs a paired device`);
+}
+
 export function requireStaff(p: Principal, roles: readonly Role[], action: string): Extract<Principal, { kind: 'staff' }> {
   if (p.kind !== 'staff') {
     throw new DomainError(

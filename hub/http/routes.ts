@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DomainError } from '../domain/errors.ts';
-import { requireStaff, staffRoles, type Principal } from '../domain/principal.ts';
+import { requirePaired, requireStaff, staffRoles, type Principal } from '../domain/principal.ts';
 import {
   addLinesSchema,
   discountSchema,
@@ -43,11 +43,6 @@ const orderParams = z.strictObject({ orderId: idSchema });
 const lineParams = z.strictObject({ orderId: idSchema, lineId: idSchema });
 const itemParams = z.strictObject({ itemId: idSchema });
 
-/** Device or staff: anything paired. Used by the read-only kitchen/tablet endpoints. */
-function requirePaired(p: Principal, what: string): void {
-  if (p.kind === 'device' || p.kind === 'staff') return;
-  throw new DomainError(p.kind === 'anonymous' ? 'unauthenticated' : 'forbidden', `${what} needs a paired device`);
-}
 
 export function health(s: Services) {
   return {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DomainError } from '../domain/errors.ts';
-import { requireStaff, staffRoles, type Principal } from '../domain/principal.ts';
+import { requirePaired, requireStaff, staffRoles, type Principal } from '../domain/principal.ts';
 import {
   createPrinterSchema,
   errorBodySchema,
@@ -24,11 +24,6 @@ import type { Services } from '../services.ts';
 import type { PrintService } from './print-service.ts';
 import { requireReachable } from './reachability.ts';
 
-/** Kitchen screens and tablets show printer health: any paired device or signed-in staff may read it. */
-function requirePaired(p: Principal, what: string): void {
-  if (p.kind === 'device' || p.kind === 'staff') return;
-  throw new DomainError(p.kind === 'anonymous' ? 'unauthenticated' : 'forbidden', `${what} needs a paired device`);
-}
 
 /** The hub always has printing; a Services built without it (a test double) answers 503. */
 function printingOf(s: Services): PrintService {

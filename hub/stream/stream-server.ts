@@ -2,14 +2,12 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Principal } from '../domain/principal.ts';
+import { streamCloseCodes } from '../protocol/close-codes.ts';
 import { clientMessageSchema, type Hello, type ServerMessage } from '../protocol/stream.ts';
 import type { EventLog, LoggedEvent } from '../store/event-log.ts';
 
 export const STREAM_PATH = '/api/v1/stream';
-/** Close codes clients act on. 4008: you were too slow, reconnect and resume. */
-export const CLOSE_SLOW_CONSUMER = 4008;
-export const CLOSE_UNAUTHORISED = 4001;
-export const CLOSE_NO_HELLO = 4002;
+const { slowConsumer: CLOSE_SLOW_CONSUMER, noHello: CLOSE_NO_HELLO } = streamCloseCodes;
 
 const HELLO_TIMEOUT_MS = 10_000;
 const REPLAY_PAGE = 1000;

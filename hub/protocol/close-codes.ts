@@ -1,0 +1,12 @@
+/**
+ * WebSocket close codes of `/api/v1/stream` that clients act on. No imports, so browser apps can use these
+ * values at run time without pulling zod into their bundles.
+ */
+export const streamCloseCodes = {
+  /** The token was refused: pair or sign in again. */
+  unauthorised: 4001,
+  /** No hello within the hub's timeout. */
+  noHello: 4002,
+  /** The socket could not keep up: reconnect at once and resume from the last applied seq. */
+  slowConsumer: 4008,
+} as const;
