@@ -28,5 +28,13 @@ export function mountClients(app: Express, distDir = CLIENTS_DIST): string[] {
       res.sendFile(join(distDir, name, 'index.html'));
     });
   }
+  // a table's QR code opens the customer ordering page at /t/<table token>; the page reads the token from the path
+  if (apps.includes('order')) {
+    app.get(/^\/t\/[A-Za-z0-9_-]+\/?$/, (_req, res) => {
+      res.setHeader('Cache-Control', 'no-cache');
+      res.setHeader('Referrer-Policy', 'no-referrer');
+      res.sendFile(join(distDir, 'order', 'index.html'));
+    });
+  }
   return apps;
 }

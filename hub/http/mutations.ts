@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { DomainError } from '../domain/errors.ts';
+import type { ErrorCode } from '../protocol/errors.ts';
 import { deviceIdOf, staffIdOf, type Principal } from '../domain/principal.ts';
 import type { CommandContext } from '../domain/ports.ts';
 import type { Services } from '../services.ts';
@@ -18,6 +19,9 @@ export interface Answer {
 
 /** The IETF httpapi draft's header; Stripe's convention. Made on the device, unique per intended mutation. */
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
+
+/** Rule refusals that are about the moment, not the request: answered, never stored with the key. */
+const TRANSIENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['ordering_paused']);
 const KEY_PATTERN = /^[\x21-\x7e]{8,255}$/;
 
 export function readIdempotencyKey(header: string | string[] | undefined, optional: boolean): string | undefined {
@@ -93,7 +97,9 @@ export function runMutation(
     try {
       answer = serialise(tx.savepoint(() => route.handle({ principal: req.principal, params: req.params, body: req.body, address: req.address, cmd: command(s, tx, req.principal) }, s)));
     } catch (err) {
-      if (!(err instanceof DomainError)) throw err;
+      // a refusal that passes with time (kitchen paused) is not the request's answer: nothing is stored, so
+      // the same key succeeds once the kitchen resumes
+      if (!(err instanceof DomainError) || TRANSIENT.has(err.code)) throw err;
       const e = toErrorReply(err);
       answer = { status: e.status, json: JSON.stringify(e.body), ...(e.headers ? { headers: e.headers } : {}) };
     }

@@ -18,6 +18,8 @@ import {
   pairResponseSchema,
   pairingCodeResponseSchema,
   pacingSchema,
+  waiterCallSchema,
+  waiterCallResponseSchema,
   setPacingSchema,
   paymentInputSchema,
   paymentResponseSchema,
@@ -198,6 +200,26 @@ export const routes: Route[] = [
       const table = s.floor.table(req.principal.tableId);
       if (!table) throw new HttpError('not_found', 'table not found');
       return ok({ table });
+    },
+  }),
+
+  mutation({
+    method: 'post',
+    path: '/api/v1/qr/waiter-call',
+    tag: 'floor',
+    summary: "Call a waiter to the table of this QR token (tablets see it on the stream's floor topic)",
+    access: 'table QR token',
+    body: waiterCallSchema,
+    responses: { 201: waiterCallResponseSchema },
+    handle: (req, s) => {
+      if (req.principal.kind !== 'table') throw new HttpError('unauthenticated', 'send the table QR token');
+      const table = s.floor.table(req.principal.tableId);
+      if (!table) throw new HttpError('not_found', 'table not found');
+      req.cmd.events.emit('table.waiter_called', { table: { id: table.id, name: table.name }, note: req.body.note ?? null }, [
+        `table:${table.id}`,
+        'floor',
+      ]);
+      return ok({ called: true, at: req.cmd.now }, 201);
     },
   }),
 

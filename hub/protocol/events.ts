@@ -28,6 +28,7 @@ export const eventPayloadSchemas = {
   'order.reopened': z.object({ order: orderSummarySchema, reason: z.string() }),
   'menu.item_updated': z.object({ item: menuItemSchema }),
   'menu.stock_changed': z.object({ items: z.array(z.object({ id: idSchema, remaining: z.number().int().nullable() })) }),
+  'table.waiter_called': z.object({ table: z.object({ id: idSchema, name: z.string() }), note: z.string().nullable() }),
   'kitchen.pacing_changed': z.object({ publicOrderingPaused: z.boolean(), reason: z.string().nullable() }),
   'device.paired': z.object({ device: z.object({ id: idSchema, name: z.string(), kind: z.string() }) }),
   ...printingEventPayloadSchemas,

@@ -23,6 +23,10 @@ export type Floor = z.infer<typeof floorSchema>;
 /** What a customer's phone learns from its QR token: its own table, nothing else. */
 export const qrTableSchema = z.object({ table: z.object({ id: idSchema, name: z.string(), areaId: idSchema }) });
 
+/** A customer's phone asks for a waiter (optionally saying why: the bill, more water…). */
+export const waiterCallSchema = z.strictObject({ note: z.string().trim().max(140).optional() });
+export const waiterCallResponseSchema = z.object({ called: z.literal(true), at: z.number().int() });
+
 /** Manager-only view with the secret QR tokens (to print the table cards). */
 export const tableQrListSchema = z.object({
   tables: z.array(z.object({ id: idSchema, name: z.string(), qrToken: z.string(), path: z.string() })),

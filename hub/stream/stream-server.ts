@@ -116,8 +116,13 @@ export class StreamServer {
     const head = this.opts.log.head();
     const { epoch } = this.opts;
     const topics = hello.topics && !hello.topics.includes('*') ? new Set(hello.topics) : null;
-    // a customer's phone sees only its own table, whatever it asks for
-    client.topics = client.principal.kind === 'table' ? new Set([`table:${client.principal.tableId}`]) : topics;
+    // a customer's phone sees its own table, the menu (sold-out) and the kitchen's pacing — nothing else
+    if (client.principal.kind === 'table') {
+      const allowed = [`table:${client.principal.tableId}`, 'menu', 'kitchen'];
+      client.topics = new Set(topics ? allowed.filter((t) => topics.has(t)) : allowed);
+    } else {
+      client.topics = topics;
+    }
     const reset = (reason: 'epoch-changed' | 'too-far-behind' | 'ahead-of-hub') => {
       client.cursor = -1;
       this.send(client, { type: 'reset', reason, epoch, headSeq: head });

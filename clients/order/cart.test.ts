@@ -1,0 +1,112 @@
+import { describe, expect, it } from 'vitest';
+import type { Menu, MenuItem } from '../../hub/protocol/index.ts';
+import { cartProblems, cartTotal, customerStatus, defaultOptions, isSoldOut, optionProblems, toggleOption, toLineInputs, unitPrice, type CartLine } from './cart.ts';
+import { tokenFromLocation } from './order-app.ts';
+
+const item = (o: Partial<MenuItem> & { id: string }): MenuItem => ({
+  categoryId: 'hot',
+  nameZh: o.id,
+  nameEn: o.id,
+  descriptionZh: null,
+  descriptionEn: null,
+  priceMinor: 2800,
+  stationId: 'hot',
+  optionGroupIds: [],
+  available: true,
+  remaining: null,
+  targetPrepSeconds: null,
+  sort: 1,
+  ...o,
+});
+
+const menu: Menu = {
+  version: 1,
+  currency: 'CNY',
+  stations: [],
+  categories: [],
+  optionGroups: [
+    { id: 'spice', nameZh: '辣度', nameEn: 'Spice', minChoices: 1, maxChoices: 1, options: [
+      { id: 'mild', nameZh: '微辣', nameEn: 'Mild', priceDeltaMinor: 0 },
+      { id: 'hot', nameZh: '特辣', nameEn: 'Hot', priceDeltaMinor: 0 },
+    ] },
+    { id: 'size', nameZh: '份量', nameEn: 'Size', minChoices: 1, maxChoices: 1, options: [{ id: 'large', nameZh: '大份', nameEn: 'Large', priceDeltaMinor: 800 }] },
+    { id: 'add', nameZh: '加料', nameEn: 'Add-ons', minChoices: 0, maxChoices: 2, options: [
+      { id: 'egg', nameZh: '加蛋', nameEn: 'Egg', priceDeltaMinor: 200 },
+      { id: 'meat', nameZh: '加肉', nameEn: 'Meat', priceDeltaMinor: 600 },
+      { id: 'rice', nameZh: '加饭', nameEn: 'Rice', priceDeltaMinor: 200 },
+    ] },
+  ],
+  items: [
+    item({ id: 'tofu', optionGroupIds: ['spice', 'size', 'add'] }),
+    item({ id: 'out', available: false }),
+    item({ id: 'gone', remaining: 0 }),
+    item({ id: 'few', remaining: 3, priceMinor: 300 }),
+  ],
+};
+const tofu = menu.items[0]!;
+
+describe('option groups', () => {
+  it('a required group must be chosen; a single-option required group starts chosen', () => {
+    expect(defaultOptions(menu, tofu)).toEqual(['large']);
+    expect(optionProblems(menu, tofu, ['large']).map((p) => [p.group.id, p.kind])).toEqual([['spice', 'min']]);
+    expect(optionProblems(menu, tofu, ['large', 'mild'])).toEqual([]);
+    expect(optionProblems(menu, tofu, ['large', 'mild', 'egg', 'meat', 'rice']).map((p) => [p.group.id, p.kind])).toEqual([['add', 'max']]);
+  });
+
+  it('a one-choice group swaps; a required choice cannot be untapped; a many-choice group stops at its max', () => {
+    let o = toggleOption(menu, tofu, ['large'], 'mild');
+    o = toggleOption(menu, tofu, o, 'hot');
+    expect(o).toEqual(['large', 'hot']);
+    expect(toggleOption(menu, tofu, o, 'hot')).toEqual(o);
+    o = toggleOption(menu, tofu, o, 'egg');
+    o = toggleOption(menu, tofu, o, 'meat');
+    expect(toggleOption(menu, tofu, o, 'rice')).toEqual(o); // max 2
+    expect(toggleOption(menu, tofu, o, 'egg')).toEqual(['large', 'hot', 'meat']); // optional: untoggles
+  });
+
+  it('prices a line with its option deltas, in integer fen', () => {
+    expect(unitPrice(menu, tofu, ['large', 'mild', 'egg'])).toBe(2800 + 800 + 200);
+    const cart: CartLine[] = [
+      { id: 'l1', itemId: 'tofu', qty: 2, optionIds: ['large', 'mild'], note: ' 少盐 ' },
+      { id: 'l2', itemId: 'few', qty: 3, optionIds: [], note: '' },
+    ];
+    expect(cartTotal(menu, cart)).toBe(2 * 3600 + 900);
+    expect(toLineInputs(cart)).toEqual([
+      { id: 'l1', itemId: 'tofu', qty: 2, optionIds: ['large', 'mild'], note: '少盐' },
+      { id: 'l2', itemId: 'few', qty: 3, optionIds: [] },
+    ]);
+  });
+});
+
+describe('sold out and cart problems', () => {
+  it('unavailable or none remaining is sold out; a sold-out or incomplete cart line blocks sending', () => {
+    expect(menu.items.map((i) => [i.id, isSoldOut(i)])).toEqual([['tofu', false], ['out', true], ['gone', true], ['few', false]]);
+    expect(
+      cartProblems(menu, [
+        { id: 'a', itemId: 'gone', qty: 1, optionIds: [], note: '' },
+        { id: 'b', itemId: 'tofu', qty: 1, optionIds: ['large'], note: '' },
+        { id: 'c', itemId: 'few', qty: 1, optionIds: [], note: '' },
+        { id: 'd', itemId: 'deleted-from-menu', qty: 1, optionIds: [], note: '' },
+      ]),
+    ).toEqual(['a', 'b', 'd']);
+  });
+});
+
+describe('what the customer is told', () => {
+  it.each([
+    ['placed', 'received'],
+    ['fired', 'received'],
+    ['preparing', 'cooking'],
+    ['ready', 'ready'],
+    ['served', 'served'],
+    ['closed', 'paid'],
+    ['voided', 'cancelled'],
+  ] as const)('%s → %s', (status, shown) => expect(customerStatus({ status })).toBe(shown));
+
+  it('reads the table token from /t/<token>', () => {
+    expect(tokenFromLocation({ pathname: '/t/tbl_abc-DEF_1', search: '' })).toBe('tbl_abc-DEF_1');
+    expect(tokenFromLocation({ pathname: '/t/tbl_abc/', search: '' })).toBe('tbl_abc');
+    expect(tokenFromLocation({ pathname: '/order/', search: '?t=tbl_x' })).toBe('tbl_x');
+    expect(tokenFromLocation({ pathname: '/order/', search: '' })).toBeNull();
+  });
+});

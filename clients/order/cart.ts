@@ -1,0 +1,130 @@
+/**
+ * The customer's cart and the menu rules it must respect before anything is sent: option groups with
+ * min/max, sold-out items. Pure functions; the hub re-checks everything and computes the real prices (the
+ * totals here are a preview from the same menu).
+ */
+import type { LineInput, Menu, MenuItem, OptionGroup, Order } from '../../hub/protocol/index.ts';
+
+export interface CartLine {
+  /** Local id of the cart row (also the order line id sent to the hub). */
+  id: string;
+  itemId: string;
+  qty: number;
+  optionIds: string[];
+  note: string;
+}
+
+export const isSoldOut = (item: Pick<MenuItem, 'available' | 'remaining'>): boolean => !item.available || item.remaining === 0;
+
+export function groupsOf(menu: Menu, item: MenuItem): OptionGroup[] {
+  return item.optionGroupIds.map((id) => menu.optionGroups.find((g) => g.id === id)).filter((g): g is OptionGroup => g !== undefined);
+}
+
+export interface GroupProblem {
+  group: OptionGroup;
+  kind: 'min' | 'max';
+}
+
+/** What is wrong with these choices for this item (empty: it can go in the cart). */
+export function optionProblems(menu: Menu, item: MenuItem, optionIds: readonly string[]): GroupProblem[] {
+  const problems: GroupProblem[] = [];
+  for (const group of groupsOf(menu, item)) {
+    const n = group.options.filter((o) => optionIds.includes(o.id)).length;
+    if (n < group.minChoices) problems.push({ group, kind: 'min' });
+    else if (n > group.maxChoices) problems.push({ group, kind: 'max' });
+  }
+  return problems;
+}
+
+/**
+ * Tapping an option: a one-choice group swaps its choice; a many-choice group toggles, refusing a choice
+ * past its max (the sheet disables those).
+ */
+export function toggleOption(menu: Menu, item: MenuItem, optionIds: readonly string[], optionId: string): string[] {
+  const group = groupsOf(menu, item).find((g) => g.options.some((o) => o.id === optionId));
+  if (!group) return [...optionIds];
+  const inGroup = new Set(group.options.map((o) => o.id));
+  if (optionIds.includes(optionId)) {
+    // a required single choice stays chosen: tapping it again is a no-op
+    if (group.maxChoices === 1 && group.minChoices >= 1) return [...optionIds];
+    return optionIds.filter((id) => id !== optionId);
+  }
+  if (group.maxChoices === 1) return [...optionIds.filter((id) => !inGroup.has(id)), optionId];
+  const chosen = optionIds.filter((id) => inGroup.has(id)).length;
+  if (chosen >= group.maxChoices) return [...optionIds];
+  return [...optionIds, optionId];
+}
+
+/** Choices to start an item sheet with: a group with a single option that must be chosen is chosen. */
+export function defaultOptions(menu: Menu, item: MenuItem): string[] {
+  return groupsOf(menu, item).flatMap((g) => (g.minChoices >= 1 && g.options.length === 1 ? [g.options[0]!.id] : []));
+}
+
+export function unitPrice(menu: Menu, item: MenuItem, optionIds: readonly string[]): number {
+  let price = item.priceMinor;
+  for (const g of groupsOf(menu, item)) for (const o of g.options) if (optionIds.includes(o.id)) price += o.priceDeltaMinor;
+  return price;
+}
+
+export function cartTotal(menu: Menu, lines: readonly CartLine[]): number {
+  let total = 0;
+  for (const l of lines) {
+    const item = menu.items.find((i) => i.id === l.itemId);
+    if (item) total += unitPrice(menu, item, l.optionIds) * l.qty;
+  }
+  return total;
+}
+
+export const cartCount = (lines: readonly CartLine[]): number => lines.reduce((n, l) => n + l.qty, 0);
+
+/** Cart rows that cannot be sent now (sold out since they were added, or options no longer valid). */
+export function cartProblems(menu: Menu, lines: readonly CartLine[]): string[] {
+  return lines
+    .filter((l) => {
+      const item = menu.items.find((i) => i.id === l.itemId);
+      return !item || isSoldOut(item) || optionProblems(menu, item, l.optionIds).length > 0;
+    })
+    .map((l) => l.id);
+}
+
+/** The cart as the hub's order lines; each line carries its own client id. */
+export const toLineInputs = (lines: readonly CartLine[]): LineInput[] =>
+  lines.map((l) => ({ id: l.id, itemId: l.itemId, qty: l.qty, optionIds: [...l.optionIds], ...(l.note.trim() ? { note: l.note.trim() } : {}) }));
+
+export type CustomerStatus = 'received' | 'cooking' | 'ready' | 'served' | 'paid' | 'cancelled';
+
+/** What a customer is told about an order: received (in the queue), cooking, ready, served, paid. */
+export function customerStatus(order: Pick<Order, 'status'>): CustomerStatus {
+  switch (order.status) {
+    case 'placed':
+    case 'fired':
+      return 'received';
+    case 'preparing':
+      return 'cooking';
+    case 'ready':
+      return 'ready';
+    case 'served':
+      return 'served';
+    case 'closed':
+      return 'paid';
+    case 'voided':
+      return 'cancelled';
+  }
+}
+
+/** The same for one line (held lines are "received": waiting to be fired). */
+export function lineStatus(status: Order['lines'][number]['status']): CustomerStatus {
+  switch (status) {
+    case 'held':
+    case 'fired':
+      return 'received';
+    case 'preparing':
+      return 'cooking';
+    case 'ready':
+      return 'ready';
+    case 'served':
+      return 'served';
+    case 'voided':
+      return 'cancelled';
+  }
+}

@@ -1,0 +1,347 @@
+/**
+ * The customer's phone: everything the QR ordering page knows and does, without the view.
+ *
+ * Identity is the table's QR token in the URL (`/t/<token>`); it is sent as the bearer token, so the hub
+ * lets this page read the menu and its own table's orders, and place or add to that table's orders only.
+ * Every submission goes through the IndexedDB outbox (clients/shared/outbox.ts): the first one creates an
+ * order with an id made here, later ones add lines to the table's open order — queued in order, so both
+ * work offline and survive a reload.
+ */
+import type { Health, Menu, Order, Pacing, Snapshot } from '../../hub/protocol/index.ts';
+import { HubClient, HubError, HubUnreachableError } from '../shared/hub-client.ts';
+import { newId } from '../shared/ids.ts';
+import { load, save } from '../shared/storage.ts';
+import { Store } from '../shared/store.ts';
+import { StreamClient, type ConnectionState } from '../shared/stream-client.ts';
+import { IdbOutboxStorage, isSettled, MemoryOutboxStorage, Outbox, type OutboxEntry, type OutboxStorage, type SendResult } from '../shared/outbox.ts';
+import { cartProblems, toLineInputs, type CartLine } from './cart.ts';
+
+export interface SubmissionMeta {
+  /** create: a new order for the table; add: lines added to an open order. */
+  kind: 'create' | 'add';
+  orderId: string;
+  lines: CartLine[];
+}
+
+export type Submission = OutboxEntry<SubmissionMeta>;
+
+export type Phase =
+  | { name: 'loading' }
+  | { name: 'invalid'; message: string }
+  | { name: 'unreachable'; message: string }
+  | { name: 'ready' };
+
+export interface QrState {
+  phase: Phase;
+  table: { id: string; name: string } | null;
+  menu: Menu | null;
+  pacing: Pacing | null;
+  /** This table's orders as the hub last told us (newest first). */
+  orders: Order[];
+  submissions: Submission[];
+  cart: CartLine[];
+  conn: ConnectionState;
+  /** False when the browser has no IndexedDB: submissions then live only in memory (the UI warns). */
+  durable: boolean;
+  storageError: boolean;
+}
+
+/** `/t/<token>` → token (also tolerates `/order/?t=<token>` for development). */
+export function tokenFromLocation(loc: { pathname: string; search: string }): string | null {
+  const m = /^\/t\/([^/?#]+)/.exec(loc.pathname);
+  if (m) return decodeURIComponent(m[1]!);
+  return new URLSearchParams(loc.search).get('t');
+}
+
+const PRUNE_CONFIRMED_AFTER_MS = 12 * 3600_000;
+
+export class QrApp {
+  readonly state: Store<QrState>;
+  readonly client: HubClient;
+  readonly outbox: Outbox;
+  private stream: StreamClient | null = null;
+  private pollTimer: ReturnType<typeof setInterval> | null = null;
+  private refetch = new Map<string, ReturnType<typeof setTimeout>>();
+  private readonly cartKey: string;
+
+  constructor(
+    readonly token: string,
+    o: { storage?: OutboxStorage; baseUrl?: string } = {},
+  ) {
+    this.client = new HubClient({
+      baseUrl: o.baseUrl ?? '',
+      credentials: { device: () => token, staff: () => null },
+      timeoutMs: 8000,
+      onUnauthenticated: () => this.invalid('unauthenticated'),
+    });
+    const durable = !o.storage && IdbOutboxStorage.available();
+    const storage = o.storage ?? (durable ? new IdbOutboxStorage() : new MemoryOutboxStorage());
+    this.cartKey = `order.cart.${token.slice(-12)}`;
+    this.state = new Store<QrState>({
+      phase: { name: 'loading' },
+      table: null,
+      menu: load<Menu>('order.menu'),
+      pacing: null,
+      orders: [],
+      submissions: [],
+      cart: load<CartLine[]>(this.cartKey) ?? [],
+      conn: { status: 'stopped', since: Date.now() },
+      durable: durable || !!o.storage,
+      storageError: false,
+    });
+    this.outbox = new Outbox({
+      storage,
+      transport: (e) => this.send(e),
+      onChange: (entries) => this.onOutbox(entries),
+      log: (m) => console.info(m),
+    });
+  }
+
+  private set(patch: Partial<QrState>): void {
+    this.state.set({ ...this.state.get(), ...patch });
+  }
+
+  async start(): Promise<void> {
+    // the outbox first: whatever a previous page left resumes even if the rest cannot load
+    void this.outbox.load().catch((err: unknown) => {
+      console.error('outbox unavailable', err);
+      this.set({ durable: false });
+    });
+    await this.loadAll();
+    this.pollTimer = setInterval(() => void this.poll(), 30_000);
+  }
+
+  /** Table, menu, pacing and orders; then the live stream. Safe to call again ("Try again"). */
+  async loadAll(): Promise<void> {
+    try {
+      const { table } = await this.client.request<{ table: { id: string; name: string } }>('GET', '/api/v1/qr/table');
+      this.set({ table });
+      const [menu, pacing, orders] = await Promise.all([this.client.menu(), this.loadPacing(), this.loadOrders()]);
+      save('order.menu', menu);
+      this.set({ menu, pacing, orders, phase: { name: 'ready' } });
+      this.startStream(table.id);
+    } catch (err) {
+      if (err instanceof HubError && (err.status === 401 || err.status === 404)) return this.invalid(err.message);
+      const cached = this.state.get().menu;
+      // a phone that lost the Wi-Fi after loading once still shows the menu it has (and its outbox)
+      if (cached && this.state.get().table) this.set({ phase: { name: 'ready' } });
+      else this.set({ phase: { name: 'unreachable', message: err instanceof Error ? err.message : String(err) } });
+    }
+  }
+
+  private invalid(message: string): void {
+    this.stream?.stop();
+    this.set({ phase: { name: 'invalid', message } });
+  }
+
+  private loadPacing(): Promise<Pacing> {
+    return this.client.request<Pacing>('GET', '/api/v1/kitchen/pacing', { as: 'none' });
+  }
+
+  private async loadOrders(): Promise<Order[]> {
+    return (await this.client.request<{ orders: Order[] }>('GET', '/api/v1/orders?status=open&limit=20')).orders;
+  }
+
+  /**
+   * The hub streams only this table's topic to a table token, so menu (sold-out) and pacing changes are
+   * polled: the menu with its ETag (an unchanged menu is a 304), every 30 s and when the page comes back.
+   */
+  async poll(): Promise<void> {
+    if (this.state.get().phase.name !== 'ready') return;
+    try {
+      const [menu, pacing] = await Promise.all([this.client.menu(), this.loadPacing()]);
+      if (menu !== this.state.get().menu) save('order.menu', menu);
+      this.set({ menu, pacing });
+    } catch {
+      /* offline: keep what we have */
+    }
+  }
+
+  private startStream(tableId: string): void {
+    if (this.stream) return;
+    this.stream = new StreamClient({
+      url: () => this.client.streamUrl(this.token),
+      topics: [`table:${tableId}`],
+      // a table token may not load the staff snapshot: the same thing from the public head + own orders
+      loadSnapshot: async (): Promise<Snapshot> => {
+        const health = await this.client.request<Health>('GET', '/api/v1/health', { as: 'none' });
+        const orders = await this.loadOrders();
+        return { epoch: health.epoch, seq: health.seq, menuVersion: this.state.get().menu?.version ?? 0, orders };
+      },
+      onSnapshot: (snap) => this.set({ orders: snap.orders }),
+      onEvents: (events) => {
+        for (const e of events) {
+          if (e.type === 'order.placed') this.upsert(e.payload.order);
+          else if (e.type.startsWith('order.')) {
+            const summary = (e.payload as { order: { id: string; revision: number; status: Order['status'] } }).order;
+            this.patchSummary(summary);
+            this.scheduleRefetch(summary.id);
+          }
+        }
+      },
+      onState: (conn) => {
+        this.set({ conn });
+        if (conn.status === 'live') {
+          this.outbox.retryNow();
+          void this.poll();
+        }
+      },
+    });
+    this.stream.start();
+  }
+
+  /** The browser is online again, or the page is visible again: do not wait for the backoff. */
+  wake(): void {
+    this.outbox.retryNow();
+    this.stream?.reconnectNow();
+    if (this.state.get().phase.name === 'unreachable') void this.loadAll();
+    else void this.poll();
+  }
+
+  private upsert(order: Order): void {
+    const orders = this.state.get().orders;
+    const i = orders.findIndex((o) => o.id === order.id);
+    if (i >= 0 && orders[i]!.revision >= order.revision) return;
+    const next = i >= 0 ? orders.map((o) => (o.id === order.id ? order : o)) : [order, ...orders];
+    this.set({ orders: next.sort((a, b) => b.createdAt - a.createdAt) });
+  }
+
+  private patchSummary(s: { id: string; revision: number; status: Order['status'] }): void {
+    const orders = this.state.get().orders;
+    const cur = orders.find((o) => o.id === s.id);
+    if (!cur || cur.revision >= s.revision) return;
+    // the header at once; `revision` stays the full order's, so the refetch of its lines still applies
+    this.set({ orders: orders.map((o) => (o.id === s.id ? { ...o, ...s, revision: o.revision } : o)) });
+  }
+
+  /** Line states come from the full order; events are coalesced into one fetch per order. */
+  private scheduleRefetch(orderId: string): void {
+    if (this.refetch.has(orderId)) return;
+    this.refetch.set(
+      orderId,
+      setTimeout(() => {
+        this.refetch.delete(orderId);
+        this.client
+          .request<{ order: Order }>('GET', `/api/v1/orders/${encodeURIComponent(orderId)}`)
+          .then((r) => this.upsert(r.order))
+          .catch(() => undefined);
+      }, 150),
+    );
+  }
+
+  // ---- the cart ----
+
+  setCart(cart: CartLine[]): void {
+    save(this.cartKey, cart);
+    this.set({ cart });
+  }
+
+  /** Which order new lines go to: this phone's own (maybe still queued) order, else the table's open one. */
+  private target(): { orderId: string; dependsOn: string | null } | null {
+    const { submissions, orders } = this.state.get();
+    const isOpen = (id: string) => orders.some((o) => o.id === id && o.status !== 'closed' && o.status !== 'voided');
+    for (let i = submissions.length - 1; i >= 0; i--) {
+      const s = submissions[i]!;
+      if (s.meta.kind !== 'create' || s.state === 'rejected') continue;
+      // still queued: add behind it (offline "create, then add")
+      if (!isSettled(s)) return { orderId: s.meta.orderId, dependsOn: s.id };
+      // placed: only while the hub still lists it open (a paid order takes no more lines)
+      if (isOpen(s.meta.orderId)) return { orderId: s.meta.orderId, dependsOn: null };
+    }
+    const open = orders.find((o) => isOpen(o.id));
+    return open ? { orderId: open.id, dependsOn: null } : null;
+  }
+
+  /** True when the next submission adds to an existing order. */
+  appending(): boolean {
+    return this.target() !== null;
+  }
+
+  /**
+   * Sends the cart: stored in the outbox first (so it survives anything after this), then the cart is
+   * emptied. Returns false (cart kept) when nothing could be stored or the cart has a problem.
+   */
+  /** Asks for a waiter now. Not queued: a call delivered an hour late helps nobody, so the page says if it failed. */
+  async callWaiter(): Promise<boolean> {
+    try {
+      await this.client.mutate('POST', '/api/v1/qr/waiter-call', {}, { as: 'device', attempts: 2 });
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async submit(lines: CartLine[] = this.state.get().cart): Promise<boolean> {
+    const { menu, table } = this.state.get();
+    if (!menu || !table || lines.length === 0 || cartProblems(menu, lines).length > 0) return false;
+    const target = this.target();
+    const orderId = target?.orderId ?? newId();
+    try {
+      await this.outbox.enqueue<SubmissionMeta>({
+        scope: this.token,
+        method: 'POST',
+        path: target ? `/api/v1/orders/${encodeURIComponent(orderId)}/lines` : '/api/v1/orders',
+        body: target ? { lines: toLineInputs(lines) } : { id: orderId, channel: 'qr', lines: toLineInputs(lines) },
+        dependsOn: target?.dependsOn ?? null,
+        meta: { kind: target ? 'add' : 'create', orderId, lines },
+      });
+    } catch (err) {
+      console.error('could not store the order on this device', err);
+      this.set({ storageError: true });
+      return false;
+    }
+    if (lines === this.state.get().cart) this.setCart([]);
+    this.set({ storageError: false });
+    return true;
+  }
+
+  /** A refused submission, sent again as a new one (a new key; to whichever order is open now). */
+  async sendAgain(id: string): Promise<void> {
+    const s = this.state.get().submissions.find((x) => x.id === id);
+    if (!s) return;
+    // fresh line ids: the refused ones may not be reused
+    const lines = s.meta.lines.map((l) => ({ ...l, id: newId() }));
+    if (await this.submit(lines)) await this.outbox.remove(id);
+  }
+
+  dismiss(id: string): Promise<void> {
+    return this.outbox.remove(id);
+  }
+
+  // ---- outbox plumbing ----
+
+  private async send(e: OutboxEntry): Promise<SendResult> {
+    try {
+      const body = await this.client.request<unknown>(e.method, e.path, { body: e.body, key: e.key });
+      return { kind: 'answer', status: e.path.endsWith('/lines') ? 200 : 201, body };
+    } catch (err) {
+      if (err instanceof HubError) {
+        return {
+          kind: 'answer',
+          status: err.status,
+          body: { error: { code: err.code, message: err.message } },
+          retryAfterS: (err.details as { retryAfterS?: number } | undefined)?.retryAfterS,
+        };
+      }
+      if (err instanceof HubUnreachableError) return { kind: 'unreachable', reason: err.message };
+      throw err;
+    }
+  }
+
+  private onOutbox(entries: readonly OutboxEntry[]): void {
+    const now = Date.now();
+    const mine = entries.filter((e) => e.scope === this.token) as Submission[];
+    for (const e of mine) {
+      const order = (e.result as { order?: Order } | null)?.order;
+      if (e.state === 'confirmed' && order) this.upsert(order);
+      if (e.state === 'confirmed' && now - e.updatedAt > PRUNE_CONFIRMED_AFTER_MS) void this.outbox.remove(e.id);
+    }
+    this.set({ submissions: mine });
+  }
+
+  stop(): void {
+    this.stream?.stop();
+    this.outbox.stop();
+    if (this.pollTimer) clearInterval(this.pollTimer);
+  }
+}

@@ -1,0 +1,311 @@
+import { describe, expect, it } from 'vitest';
+import { classify, MemoryOutboxStorage, Outbox, type OutboxEntry, type OutboxTimers, type SendResult } from './outbox.ts';
+
+/** Timers driven by the test: `advance(ms)` runs what falls due. */
+class FakeTimers implements OutboxTimers {
+  now = 1_000_000;
+  private tasks: { at: number; fn: () => void; id: number }[] = [];
+  private nextId = 1;
+  setTimeout(fn: () => void, ms: number): unknown {
+    const id = this.nextId++;
+    this.tasks.push({ at: this.now + ms, fn, id });
+    return id;
+  }
+  clearTimeout(handle: unknown): void {
+    this.tasks = this.tasks.filter((t) => t.id !== handle);
+  }
+  get pending(): number {
+    return this.tasks.length;
+  }
+  async advance(ms: number): Promise<void> {
+    const end = this.now + ms;
+    for (;;) {
+      await settle();
+      const due = this.tasks.filter((t) => t.at <= end).sort((a, b) => a.at - b.at)[0];
+      if (!due) break;
+      this.tasks = this.tasks.filter((t) => t !== due);
+      this.now = due.at;
+      due.fn();
+    }
+    this.now = end;
+    await settle();
+  }
+}
+
+const settle = async () => {
+  for (let i = 0; i < 20; i++) await new Promise<void>((r) => setImmediate(r));
+};
+
+const ok = (body: unknown = { ok: true }, status = 201): SendResult => ({ kind: 'answer', status, body });
+const err = (status: number, code: string, message = code, retryAfterS?: number): SendResult => ({ kind: 'answer', status, body: { error: { code, message } }, retryAfterS });
+const down: SendResult = { kind: 'unreachable', reason: 'hub unreachable: TypeError: Failed to fetch' };
+
+/** A transport that answers from a script, and records what was sent (and what storage held at that moment). */
+function scripted(storage: MemoryOutboxStorage, answers: (SendResult | ((e: OutboxEntry) => SendResult))[]) {
+  const sent: { path: string; key: string; storedBeforeSend: boolean; body: unknown }[] = [];
+  const transport = async (e: OutboxEntry): Promise<SendResult> => {
+    sent.push({ path: e.path, key: e.key, storedBeforeSend: storage.rows.has(e.id), body: e.body });
+    const next = answers.shift() ?? ok();
+    return typeof next === 'function' ? next(e) : next;
+  };
+  return { sent, transport };
+}
+
+function setup(answers: (SendResult | ((e: OutboxEntry) => SendResult))[] = [], storage = new MemoryOutboxStorage(), random = () => 0.5) {
+  const timers = new FakeTimers();
+  const { sent, transport } = scripted(storage, answers);
+  const states: string[][] = [];
+  const outbox = new Outbox({
+    storage,
+    transport,
+    timers,
+    now: () => timers.now,
+    random,
+    backoff: { baseMs: 1000, maxMs: 8000 },
+    onChange: (entries) => states.push(entries.map((e) => e.state)),
+  });
+  return { outbox, storage, timers, sent, states };
+}
+
+const createOrder = (id = 'order-1') => ({ scope: 'tbl', method: 'POST' as const, path: '/api/v1/orders', body: { id, channel: 'qr', lines: [{ itemId: 'mapo-tofu', qty: 1 }] }, meta: { label: 'create' } });
+const addLines = (id = 'order-1', dependsOn?: string) => ({ scope: 'tbl', method: 'POST' as const, path: `/api/v1/orders/${id}/lines`, body: { lines: [{ itemId: 'rice', qty: 2 }] }, meta: { label: 'add' }, dependsOn: dependsOn ?? null });
+
+describe('classify: what an answer means', () => {
+  it.each([
+    [ok({}, 201), 'confirmed'],
+    [ok({}, 200), 'confirmed'],
+    [down, 'unknown'],
+    [err(500, 'internal'), 'unknown'],
+    [err(502, 'http_502'), 'unknown'],
+    [err(503, 'overloaded', 'busy', 2), 'unknown'],
+    [err(429, 'too_many_requests', 'slow down', 1), 'unknown'],
+    [err(408, 'http_408'), 'unknown'],
+    [err(409, 'idempotency_key_in_use'), 'unknown'],
+    [err(409, 'sold_out'), 'rejected'],
+    [err(422, 'invalid_order'), 'rejected'],
+    [err(401, 'unauthenticated'), 'rejected'],
+    [err(404, 'not_found'), 'rejected'],
+    // stored with the key by the hub: the same key would get it back forever
+    [err(503, 'ordering_paused', 'paused', 60), 'rejected'],
+  ] as const)('%j → %s', (result, outcome) => {
+    expect(classify(result).outcome).toBe(outcome);
+  });
+
+  it('a non-JSON error page still yields a code and a message', () => {
+    expect(classify({ kind: 'answer', status: 418, body: '<html>' })).toEqual({ outcome: 'rejected', error: { status: 418, code: 'http_418', message: 'HTTP 418' } });
+  });
+});
+
+describe('Outbox', () => {
+  it('stores an entry before its first send, then confirms it on 201 and keeps the answer', async () => {
+    const { outbox, sent, storage, states } = setup([ok({ order: { id: 'order-1', number: 7 } })]);
+    await outbox.load();
+    const e = await outbox.enqueue(createOrder());
+    expect(e.state).toBe('saved');
+    expect(storage.rows.get(e.id)?.state).toBeDefined();
+    const done = await outbox.settled(e.id);
+    expect(done.state).toBe('confirmed');
+    expect(done.result).toEqual({ order: { id: 'order-1', number: 7 } });
+    expect(sent).toEqual([{ path: '/api/v1/orders', key: e.key, storedBeforeSend: true, body: createOrder().body }]);
+    expect(storage.rows.get(e.id)?.state).toBe('confirmed');
+    expect(states.filter((s) => s.length > 0).map((s) => s[0])).toEqual(['saved', 'sending', 'confirmed']);
+  });
+
+  it('an unanswered send is "unknown", never failed: it retries with the same key after a full-jitter backoff until the hub answers', async () => {
+    const { outbox, sent, timers } = setup([down, err(500, 'internal'), down, ok()], undefined, () => 0.5);
+    await outbox.load();
+    const e = await outbox.enqueue(createOrder());
+    await timers.advance(0);
+    expect(outbox.get(e.id)).toMatchObject({ state: 'unknown', attempts: 1, lastProblem: expect.stringContaining('unreachable') });
+    // random 0.5 of min(8000, 1000·2ⁿ): 500, 1000, 2000
+    expect(outbox.get(e.id)!.nextAttemptAt).toBe(timers.now + 500);
+    await timers.advance(499);
+    expect(sent).toHaveLength(1);
+    await timers.advance(1);
+    expect(sent).toHaveLength(2);
+    expect(outbox.get(e.id)!.nextAttemptAt).toBe(timers.now + 1000);
+    await timers.advance(1000);
+    expect(outbox.get(e.id)!.nextAttemptAt).toBe(timers.now + 2000);
+    await timers.advance(2000);
+    expect(outbox.get(e.id)).toMatchObject({ state: 'confirmed', attempts: 4 });
+    expect(new Set(sent.map((s) => s.key))).toEqual(new Set([e.key]));
+  });
+
+  it('backoff is capped and jittered between 0 and the cap', async () => {
+    const { outbox, timers } = setup(Array.from({ length: 10 }, () => down), undefined, () => 0.999);
+    await outbox.load();
+    const e = await outbox.enqueue(createOrder());
+    for (let i = 0; i < 8; i++) {
+      await timers.advance(0);
+      const wait = outbox.get(e.id)!.nextAttemptAt! - timers.now;
+      expect(wait).toBeGreaterThanOrEqual(0);
+      expect(wait).toBeLessThan(Math.min(8000, 1000 * 2 ** i));
+      await timers.advance(wait);
+    }
+  });
+
+  it('honours Retry-After on 429 and 503 (busy, still retrying)', async () => {
+    const { outbox, timers, sent } = setup([err(429, 'too_many_requests', 'slow down', 3), err(503, 'overloaded', 'busy', 2), ok()]);
+    await outbox.load();
+    const e = await outbox.enqueue(createOrder());
+    await timers.advance(0);
+    expect(outbox.get(e.id)).toMatchObject({ state: 'unknown', nextAttemptAt: timers.now + 3000 });
+    await timers.advance(2999);
+    expect(sent).toHaveLength(1);
+    await timers.advance(1);
+    expect(outbox.get(e.id)).toMatchObject({ state: 'unknown', nextAttemptAt: timers.now + 2000, lastProblem: 'HTTP 503 overloaded' });
+    await timers.advance(2000);
+    expect(outbox.get(e.id)!.state).toBe('confirmed');
+  });
+
+  it('a rule refusal is rejected with the hub\'s message, and is not retried', async () => {
+    const { outbox, timers, sent } = setup([err(409, 'sold_out', '麻婆豆腐 is sold out')]);
+    await outbox.load();
+    const e = await outbox.enqueue(createOrder());
+    const done = await outbox.settled(e.id);
+    expect(done).toMatchObject({ state: 'rejected', error: { status: 409, code: 'sold_out', message: '麻婆豆腐 is sold out' } });
+    await timers.advance(60_000);
+    expect(sent).toHaveLength(1);
+    expect(timers.pending).toBe(0);
+  });
+
+  it('sends strictly in order: a later entry waits while an earlier one is unknown, so "create, then add lines" works offline', async () => {
+    const { outbox, timers, sent } = setup([down, down, ok(), ok({}, 200)]);
+    await outbox.load();
+    const create = await outbox.enqueue(createOrder());
+    const add = await outbox.enqueue(addLines('order-1', create.id));
+    await timers.advance(0);
+    expect(sent.map((s) => s.path)).toEqual(['/api/v1/orders']);
+    expect(outbox.get(add.id)!.state).toBe('saved');
+    await timers.advance(10_000);
+    expect(sent.map((s) => s.path)).toEqual(['/api/v1/orders', '/api/v1/orders', '/api/v1/orders', '/api/v1/orders/order-1/lines']);
+    expect(outbox.list().map((e) => e.state)).toEqual(['confirmed', 'confirmed']);
+  });
+
+  it('when the hub refuses an entry, the entries that depend on it are refused too; independent ones still go', async () => {
+    const { outbox, sent } = setup([err(422, 'invalid_order', 'bad option')]);
+    await outbox.load();
+    const create = await outbox.enqueue(createOrder());
+    const add = await outbox.enqueue(addLines('order-1', create.id));
+    const other = await outbox.enqueue(addLines('order-2'));
+    expect((await outbox.settled(add.id)).error).toMatchObject({ code: 'depends_on_rejected', message: 'bad option' });
+    expect((await outbox.settled(other.id)).state).toBe('confirmed');
+    expect(sent.map((s) => s.path)).toEqual(['/api/v1/orders', '/api/v1/orders/order-2/lines']);
+  });
+
+  it('a paused kitchen (ordering_paused) is final for that key: rejected with the reason, nothing retried', async () => {
+    const { outbox, timers, sent } = setup([err(503, 'ordering_paused', 'kitchen paused', 60)]);
+    await outbox.load();
+    const e = await outbox.enqueue(createOrder());
+    expect((await outbox.settled(e.id)).error?.code).toBe('ordering_paused');
+    await timers.advance(120_000);
+    expect(sent).toHaveLength(1);
+  });
+
+  it('a reload loses nothing: an entry that was mid-send is unknown and resent at once with the same key; settled ones are not resent', async () => {
+    const storage = new MemoryOutboxStorage();
+    // the first page: one confirmed entry, then one caught mid-send when the tab closes, and one queued behind it
+    const before = setup([ok()], storage);
+    await before.outbox.load();
+    const done = await before.outbox.enqueue(createOrder('order-0'));
+    await before.outbox.settled(done.id);
+    before.outbox.stop();
+    const page1 = new Outbox({ storage, transport: () => new Promise<never>(() => undefined), now: () => 2_000_000 });
+    await page1.load();
+    const inflight = await page1.enqueue(createOrder('order-1'));
+    const queued = await page1.enqueue(addLines('order-1', inflight.id));
+    await settle();
+    expect(storage.rows.get(inflight.id)!.state).toBe('sending');
+    page1.stop();
+
+    // the next page
+    const page2 = setup([ok(), ok()], storage);
+    await page2.outbox.load();
+    expect(page2.outbox.get(inflight.id)!.state).not.toBe('saved');
+    await page2.outbox.settled(queued.id);
+    expect(page2.sent.map((s) => [s.path, s.key])).toEqual([
+      ['/api/v1/orders', inflight.key],
+      ['/api/v1/orders/order-1/lines', queued.key],
+    ]);
+    expect(page2.outbox.list().map((e) => e.state)).toEqual(['confirmed', 'confirmed', 'confirmed']);
+  });
+
+  it('shows an entry caught mid-send as unknown after a reload (the hub may have it)', async () => {
+    const storage = new MemoryOutboxStorage();
+    const page1 = new Outbox({ storage, transport: () => new Promise<never>(() => undefined) });
+    await page1.load();
+    const e = await page1.enqueue(createOrder());
+    await settle();
+    page1.stop();
+    const timers = new FakeTimers();
+    const seen: string[] = [];
+    const page2 = new Outbox({
+      storage,
+      transport: () => new Promise<never>(() => undefined),
+      timers,
+      now: () => timers.now,
+      onChange: (es) => seen.push(es[0]!.state),
+    });
+    await page2.load();
+    expect(seen[0]).toBe('unknown');
+    expect(page2.get(e.id)!.attempts).toBe(2);
+  });
+
+  it('retryNow skips the backoff wait', async () => {
+    const { outbox, timers, sent } = setup([down, ok()], undefined, () => 0.99);
+    await outbox.load();
+    const e = await outbox.enqueue(createOrder());
+    await timers.advance(0);
+    expect(outbox.get(e.id)!.nextAttemptAt! - timers.now).toBeGreaterThan(400);
+    outbox.retryNow();
+    await timers.advance(0);
+    expect(sent).toHaveLength(2);
+    expect(outbox.get(e.id)!.state).toBe('confirmed');
+  });
+
+  it('a thrown transport error counts as no answer', async () => {
+    const storage = new MemoryOutboxStorage();
+    let calls = 0;
+    const timers = new FakeTimers();
+    const outbox = new Outbox({
+      storage,
+      timers,
+      now: () => timers.now,
+      transport: async () => {
+        if (calls++ === 0) throw new TypeError('Failed to fetch');
+        return ok();
+      },
+    });
+    await outbox.load();
+    const e = await outbox.enqueue(createOrder());
+    await timers.advance(0);
+    expect(outbox.get(e.id)!.state).toBe('unknown');
+    await timers.advance(60_000);
+    expect(outbox.get(e.id)!.state).toBe('confirmed');
+  });
+
+  it('an unsettled entry cannot be removed; a settled one can', async () => {
+    const { outbox, storage } = setup([down, ok()]);
+    await outbox.load();
+    const e = await outbox.enqueue(createOrder());
+    await expect(outbox.remove(e.id)).rejects.toThrow(/not known/);
+    await outbox.retryNow();
+    await outbox.settled(e.id);
+    await outbox.remove(e.id);
+    expect(storage.rows.size).toBe(0);
+    expect(outbox.list()).toEqual([]);
+  });
+
+  it('enqueue fails loudly when the device cannot store the entry (nothing is sent)', async () => {
+    const storage = new MemoryOutboxStorage();
+    storage.put = async () => {
+      throw new Error('QuotaExceededError');
+    };
+    const { outbox, sent } = setup([], storage);
+    await outbox.load();
+    await expect(outbox.enqueue(createOrder())).rejects.toThrow(/Quota/);
+    await settle();
+    expect(sent).toEqual([]);
+    expect(outbox.list()).toEqual([]);
+  });
+});

@@ -1,0 +1,408 @@
+/**
+ * The offline outbox: every mutation an app makes goes through here, so that "the Wi-Fi dropped", "the tab
+ * was closed" or "the hub restarted" never loses or duplicates an order.
+ *
+ * - An entry (method, path, body, and an Idempotency-Key made on the device) is written to storage
+ *   (IndexedDB in the browser) **before** the first send; `enqueue` resolves only once it is stored.
+ * - Entries are sent one at a time, strictly in the order they were queued (the per-device ordering a
+ *   Replicache `mutationId` gives comes from the queue itself), so "create order X, then add lines to X"
+ *   can be queued while offline. An entry never overtakes an earlier one that is still unsettled.
+ * - States: `saved` (on this device, not sent yet) → `sending` → `confirmed` (the hub answered 2xx: the only
+ *   state that counts as placed) | `rejected` (the hub's rules said no: a 4xx, needs a human) |
+ *   `unknown` (no answer, a timeout, a 5xx, 429/503: the outcome is not known, and the entry is retried
+ *   with the same key — never shown as failed). Retries use exponential backoff with full jitter and honour
+ *   `Retry-After`.
+ * - On load, unsettled entries resume. An entry that was `sending` when the page died is `unknown`: the hub
+ *   may have committed it; resending with the same key returns the stored answer instead of a second order.
+ * - An entry may depend on an earlier one (`dependsOn`): when that one is rejected, so is this one (adding
+ *   lines to an order the hub refused to create cannot succeed).
+ *
+ * Storage is a three-method interface: `MemoryOutboxStorage` for unit tests, `IdbOutboxStorage` for the
+ * browser (a dozen lines over IndexedDB, which works on plain-HTTP LAN pages, unlike most storage APIs
+ * that need a secure context).
+ */
+import { backoffDelay } from './hub-client.ts';
+import { newId, newIdempotencyKey } from './ids.ts';
+
+export type OutboxState = 'saved' | 'sending' | 'unknown' | 'confirmed' | 'rejected';
+
+export interface OutboxError {
+  status: number;
+  code: string;
+  message: string;
+}
+
+export interface OutboxEntry<M = unknown> {
+  /** Entry id (client-generated ULID). */
+  id: string;
+  /** Queue position: sent in this order. */
+  seq: number;
+  /** Groups entries (e.g. one table token); `pending()` and the app's views filter by it. */
+  scope: string;
+  key: string;
+  method: 'POST' | 'PATCH' | 'DELETE';
+  path: string;
+  body: unknown;
+  dependsOn: string | null;
+  /** What the app needs to show this entry (e.g. the cart it came from). Never sent. */
+  meta: M;
+  state: OutboxState;
+  attempts: number;
+  createdAt: number;
+  updatedAt: number;
+  /** When the next attempt is due (state `unknown`). */
+  nextAttemptAt: number | null;
+  /** Why the last attempt gave no definite answer ("hub unreachable", "HTTP 503 …"). */
+  lastProblem: string | null;
+  /** The hub's answer body once confirmed. */
+  result: unknown;
+  error: OutboxError | null;
+}
+
+export interface OutboxStorage {
+  all(): Promise<OutboxEntry[]>;
+  put(entry: OutboxEntry): Promise<void>;
+  delete(id: string): Promise<void>;
+}
+
+/** What one attempt got back: an HTTP answer, or nothing at all. */
+export type SendResult =
+  | { kind: 'answer'; status: number; body: unknown; retryAfterS?: number | undefined }
+  | { kind: 'unreachable'; reason: string };
+
+export type Transport = (entry: OutboxEntry) => Promise<SendResult>;
+
+export type Verdict = { outcome: 'confirmed' } | { outcome: 'rejected'; error: OutboxError } | { outcome: 'unknown'; problem: string; retryAfterS?: number | undefined };
+
+/**
+ * The hub's answer → what it means for the entry.
+ * 2xx: confirmed. 408/425/429, 5xx and `idempotency_key_in_use` (the same key is still being processed):
+ * unknown, retry. Other 4xx: rejected. One 503 is final: `ordering_paused` is a rule's answer the hub stores
+ * with the key, so resending the same key would replay it forever; the customer sends again later (a new key).
+ */
+export function classify(result: SendResult): Verdict {
+  if (result.kind === 'unreachable') return { outcome: 'unknown', problem: result.reason };
+  const { status, body } = result;
+  if (status >= 200 && status < 300) return { outcome: 'confirmed' };
+  const err = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
+  const code = typeof err?.code === 'string' ? err.code : `http_${status}`;
+  const message = typeof err?.message === 'string' ? err.message : `HTTP ${status}`;
+  if (code === 'ordering_paused') return { outcome: 'rejected', error: { status, code, message } };
+  if (status === 408 || status === 425 || status === 429 || status >= 500 || code === 'idempotency_key_in_use') {
+    return { outcome: 'unknown', problem: `HTTP ${status} ${code}`, retryAfterS: result.retryAfterS };
+  }
+  return { outcome: 'rejected', error: { status, code, message } };
+}
+
+export interface OutboxTimers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface OutboxOptions {
+  storage: OutboxStorage;
+  transport: Transport;
+  now?: () => number;
+  random?: () => number;
+  timers?: OutboxTimers;
+  /** Backoff for unknown outcomes: random(0, min(maxMs, baseMs·2ⁿ)). */
+  backoff?: { baseMs: number; maxMs: number };
+  /** Longest Retry-After honoured (a hub asking for 60 s is still re-asked within this). */
+  maxRetryAfterMs?: number;
+  /** Called after every state change with all entries (queue order). */
+  onChange?: (entries: readonly OutboxEntry[]) => void;
+  log?: (message: string, detail?: unknown) => void;
+}
+
+const UNSETTLED: ReadonlySet<OutboxState> = new Set(['saved', 'sending', 'unknown']);
+export const isSettled = (e: Pick<OutboxEntry, 'state'>): boolean => !UNSETTLED.has(e.state);
+
+export class Outbox {
+  private entries: OutboxEntry[] = [];
+  private readonly now: () => number;
+  private readonly random: () => number;
+  private readonly timers: OutboxTimers;
+  private readonly backoff: { baseMs: number; maxMs: number };
+  private loaded = false;
+  private pumping = false;
+  private again = false;
+  private timer: unknown = null;
+  private stopped = false;
+  /** Resolvers waiting for an entry to settle. */
+  private readonly waiters = new Map<string, ((e: OutboxEntry) => void)[]>();
+
+  constructor(private readonly opts: OutboxOptions) {
+    this.now = opts.now ?? (() => Date.now());
+    this.random = opts.random ?? Math.random;
+    this.timers = opts.timers ?? {
+      setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
+      clearTimeout: (h) => globalThis.clearTimeout(h as Parameters<typeof clearTimeout>[0]),
+    };
+    this.backoff = opts.backoff ?? { baseMs: 500, maxMs: 15_000 };
+  }
+
+  /** Every entry, in queue order (a copy). */
+  list(scope?: string): OutboxEntry[] {
+    return this.entries.filter((e) => scope === undefined || e.scope === scope).map((e) => ({ ...e }));
+  }
+
+  get(id: string): OutboxEntry | undefined {
+    const e = this.entries.find((x) => x.id === id);
+    return e && { ...e };
+  }
+
+  /** Reads what a previous page left and resumes sending it. An entry caught mid-send is `unknown`. */
+  async load(): Promise<void> {
+    const stored = await this.opts.storage.all();
+    const known = new Set(this.entries.map((e) => e.id));
+    for (const e of stored) {
+      if (known.has(e.id)) continue;
+      if (e.state === 'sending') e.state = 'unknown';
+      if (e.state === 'unknown') e.nextAttemptAt = this.now(); // a new page: try at once
+      this.entries.push(e);
+    }
+    this.entries.sort((a, b) => a.seq - b.seq);
+    this.loaded = true;
+    this.changed();
+    this.kick();
+  }
+
+  /**
+   * Queues a mutation. Resolves once it is stored on the device (before any send), with the entry.
+   * Throws if the device cannot store it: the caller must then say so, not pretend it was queued.
+   */
+  async enqueue<M>(m: { scope: string; method: OutboxEntry['method']; path: string; body: unknown; meta: M; dependsOn?: string | null; key?: string; id?: string }): Promise<OutboxEntry<M>> {
+    const now = this.now();
+    const seq = Math.max(now, (this.entries[this.entries.length - 1]?.seq ?? 0) + 1);
+    const entry: OutboxEntry<M> = {
+      id: m.id ?? newId(now),
+      seq,
+      scope: m.scope,
+      key: m.key ?? newIdempotencyKey(),
+      method: m.method,
+      path: m.path,
+      body: m.body,
+      dependsOn: m.dependsOn ?? null,
+      meta: m.meta,
+      state: 'saved',
+      attempts: 0,
+      createdAt: now,
+      updatedAt: now,
+      nextAttemptAt: null,
+      lastProblem: null,
+      result: null,
+      error: null,
+    };
+    await this.opts.storage.put(entry);
+    this.entries.push(entry);
+    const saved = { ...entry };
+    this.changed();
+    this.kick();
+    return saved;
+  }
+
+  /** Resolves when the entry is confirmed or rejected (tests, "tap send → confirmed" timing). */
+  settled(id: string): Promise<OutboxEntry> {
+    const e = this.entries.find((x) => x.id === id);
+    if (!e) return Promise.reject(new Error(`no outbox entry ${id}`));
+    if (isSettled(e)) return Promise.resolve({ ...e });
+    return new Promise((resolve) => {
+      const list = this.waiters.get(id) ?? [];
+      list.push(resolve);
+      this.waiters.set(id, list);
+    });
+  }
+
+  /** Skip the backoff wait: the browser says it is online again, or someone tapped "retry now". */
+  retryNow(): void {
+    for (const e of this.entries) if (e.state === 'unknown') e.nextAttemptAt = this.now();
+    this.kick();
+  }
+
+  /** Forget a settled entry (a rejected one the customer dismissed, old confirmed ones). */
+  async remove(id: string): Promise<void> {
+    const e = this.entries.find((x) => x.id === id);
+    if (!e) return;
+    if (!isSettled(e)) throw new Error('an unsettled entry cannot be removed: its outcome is not known yet');
+    await this.opts.storage.delete(id);
+    this.entries = this.entries.filter((x) => x.id !== id);
+    this.changed();
+  }
+
+  /** Stop sending (tests, page teardown). Stored entries stay for the next load. */
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== null) this.timers.clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  // ---- the send loop ----
+
+  private kick(): void {
+    if (!this.loaded || this.stopped) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    if (this.timer !== null) {
+      this.timers.clearTimeout(this.timer);
+      this.timer = null;
+    }
+    void this.pump();
+  }
+
+  private async pump(): Promise<void> {
+    this.pumping = true;
+    try {
+      for (;;) {
+        this.again = false;
+        if (this.stopped) return;
+        const head = this.entries.find((e) => !isSettled(e));
+        if (!head) return;
+        const parent = head.dependsOn ? this.entries.find((e) => e.id === head.dependsOn) : undefined;
+        if (parent?.state === 'rejected') {
+          await this.settle(head, 'rejected', {
+            error: { status: 0, code: 'depends_on_rejected', message: parent.error?.message ?? 'an earlier change was refused' },
+          });
+          continue;
+        }
+        const wait = (head.nextAttemptAt ?? 0) - this.now();
+        if (wait > 0) {
+          this.timer = this.timers.setTimeout(() => {
+            this.timer = null;
+            this.kick();
+          }, wait);
+          return;
+        }
+        head.state = 'sending';
+        head.attempts += 1;
+        head.updatedAt = this.now();
+        await this.persist(head);
+        this.changed();
+        let result: SendResult;
+        try {
+          result = await this.opts.transport({ ...head });
+        } catch (err) {
+          result = { kind: 'unreachable', reason: String(err) };
+        }
+        const verdict = classify(result);
+        if (verdict.outcome === 'confirmed') {
+          await this.settle(head, 'confirmed', { result: result.kind === 'answer' ? result.body : null });
+        } else if (verdict.outcome === 'rejected') {
+          await this.settle(head, 'rejected', { error: verdict.error });
+        } else {
+          const hinted = verdict.retryAfterS !== undefined && verdict.retryAfterS > 0 ? Math.min(verdict.retryAfterS * 1000, this.opts.maxRetryAfterMs ?? 30_000) : null;
+          const delay = hinted ?? backoffDelay(head.attempts - 1, this.backoff, this.random);
+          head.state = 'unknown';
+          head.lastProblem = verdict.problem;
+          head.nextAttemptAt = this.now() + delay;
+          head.updatedAt = this.now();
+          await this.persist(head);
+          this.changed();
+          this.opts.log?.(`outbox: ${head.method} ${head.path} unknown (${verdict.problem}); retry in ${delay} ms`);
+        }
+      }
+    } finally {
+      this.pumping = false;
+      if (this.again && this.timer === null && !this.stopped) void this.pump();
+    }
+  }
+
+  private async settle(e: OutboxEntry, state: 'confirmed' | 'rejected', o: { result?: unknown; error?: OutboxError }): Promise<void> {
+    e.state = state;
+    e.result = o.result ?? null;
+    e.error = o.error ?? null;
+    e.nextAttemptAt = null;
+    e.updatedAt = this.now();
+    await this.persist(e);
+    this.changed();
+    const list = this.waiters.get(e.id);
+    this.waiters.delete(e.id);
+    for (const w of list ?? []) w({ ...e });
+  }
+
+  private async persist(e: OutboxEntry): Promise<void> {
+    try {
+      await this.opts.storage.put({ ...e });
+    } catch (err) {
+      // the entry is already stored from enqueue; a failed state update only costs a re-send (same key)
+      this.opts.log?.('outbox: could not store a state change', err);
+    }
+  }
+
+  private changed(): void {
+    this.opts.onChange?.(this.list());
+  }
+}
+
+/** For unit tests, and as the fallback when a browser has no IndexedDB (then the UI says so). */
+export class MemoryOutboxStorage implements OutboxStorage {
+  readonly rows = new Map<string, OutboxEntry>();
+  async all(): Promise<OutboxEntry[]> {
+    return [...this.rows.values()].map((e) => structuredClone(e));
+  }
+  async put(entry: OutboxEntry): Promise<void> {
+    this.rows.set(entry.id, structuredClone(entry));
+  }
+  async delete(id: string): Promise<void> {
+    this.rows.delete(id);
+  }
+}
+
+/**
+ * IndexedDB: one database, one object store keyed by entry id. Each put is its own readwrite transaction
+ * and resolves on `complete` (asking for `durability: 'strict'` where the browser supports the hint), so
+ * `enqueue` returns only after the browser has committed the entry.
+ */
+export class IdbOutboxStorage implements OutboxStorage {
+  private db: Promise<IDBDatabase> | null = null;
+
+  constructor(
+    private readonly name = 'brigade-outbox',
+    private readonly idb: IDBFactory = globalThis.indexedDB,
+  ) {}
+
+  static available(): boolean {
+    return typeof globalThis.indexedDB !== 'undefined';
+  }
+
+  private open(): Promise<IDBDatabase> {
+    this.db ??= new Promise<IDBDatabase>((resolve, reject) => {
+      const req = this.idb.open(this.name, 1);
+      req.onupgradeneeded = () => {
+        if (!req.result.objectStoreNames.contains('entries')) req.result.createObjectStore('entries', { keyPath: 'id' });
+      };
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error ?? new Error('IndexedDB open failed'));
+      req.onblocked = () => reject(new Error('IndexedDB open blocked'));
+    }).catch((err: unknown) => {
+      this.db = null;
+      throw err;
+    });
+    return this.db;
+  }
+
+  private async tx<T>(mode: IDBTransactionMode, fn: (store: IDBObjectStore) => IDBRequest<T> | void): Promise<T | undefined> {
+    const db = await this.open();
+    return new Promise<T | undefined>((resolve, reject) => {
+      // `durability` is a hint some browsers know; older typings and browsers ignore it
+      const t = (db.transaction as (names: string, mode: IDBTransactionMode, o?: { durability: string }) => IDBTransaction)('entries', mode, { durability: 'strict' });
+      const req = fn(t.objectStore('entries'));
+      t.oncomplete = () => resolve(req ? req.result : undefined);
+      t.onerror = () => reject(t.error ?? new Error('IndexedDB transaction failed'));
+      t.onabort = () => reject(t.error ?? new Error('IndexedDB transaction aborted'));
+    });
+  }
+
+  async all(): Promise<OutboxEntry[]> {
+    return ((await this.tx<OutboxEntry[]>('readonly', (s) => s.getAll() as IDBRequest<OutboxEntry[]>)) ?? []).sort((a, b) => a.seq - b.seq);
+  }
+
+  async put(entry: OutboxEntry): Promise<void> {
+    await this.tx('readwrite', (s) => void s.put(entry));
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.tx('readwrite', (s) => void s.delete(id));
+  }
+}
