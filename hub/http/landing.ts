@@ -6,6 +6,7 @@ const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&l
 export function landingPage(s: Services): string {
   const links = [
     ['/kds/', '厨房显示 Kitchen display (KDS)'],
+    ['/printers/sim', '模拟打印机 Simulated printers (tickets printed)'],
     ['/api/v1/health', '健康状态 Health'],
     ['/api/v1/menu', '菜单 Menu (JSON)'],
     ['/api/v1/openapi.json', 'API (OpenAPI 3.1)'],
@@ -18,6 +19,7 @@ export function landingPage(s: Services): string {
 <body><h1>Brigade hub · ${esc(s.identity.storeName)}</h1>
 <p>门店中枢运行中 · The hub is running. Store <code>${esc(s.identity.storeId)}</code>, version ${esc(s.version)}.</p>
 <ul>${links}</ul>
-<p>Pair a device with the code printed in the hub's console: <code>POST /api/v1/devices/pair</code>. See the README.</p>
+<p>Pair a device with the code printed in the hub's console (<code>POST /api/v1/devices/pair</code>). Customers order from their
+table's QR code, <code>/t/&lt;table token&gt;</code>; a manager lists the codes at <code>GET /api/v1/tables/qr-codes</code>. See the README.</p>
 </body></html>`;
 }
