@@ -18,7 +18,7 @@ import {
   toggleOption,
   unitPrice,
   type CartLine,
-} from './cart.ts';
+} from '../shared/cart.ts';
 import { orderMessages, type OrderKey } from './messages.ts';
 import type { QrApp, Submission } from './order-app.ts';
 

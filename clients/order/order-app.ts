@@ -14,7 +14,7 @@ import { load, save } from '../shared/storage.ts';
 import { Store } from '../shared/store.ts';
 import { StreamClient, type ConnectionState } from '../shared/stream-client.ts';
 import { IdbOutboxStorage, isSettled, MemoryOutboxStorage, Outbox, type OutboxEntry, type OutboxStorage, type SendResult } from '../shared/outbox.ts';
-import { cartProblems, toLineInputs, type CartLine } from './cart.ts';
+import { cartProblems, toLineInputs, type CartLine } from '../shared/cart.ts';
 
 export interface SubmissionMeta {
   /** create: a new order for the table; add: lines added to an open order. */

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Menu, MenuItem } from '../../hub/protocol/index.ts';
 import { cartProblems, cartTotal, customerStatus, defaultOptions, isSoldOut, optionProblems, toggleOption, toLineInputs, unitPrice, type CartLine } from './cart.ts';
-import { tokenFromLocation } from './order-app.ts';
 
 const item = (o: Partial<MenuItem> & { id: string }): MenuItem => ({
   categoryId: 'hot',
@@ -103,10 +102,4 @@ describe('what the customer is told', () => {
     ['voided', 'cancelled'],
   ] as const)('%s → %s', (status, shown) => expect(customerStatus({ status })).toBe(shown));
 
-  it('reads the table token from /t/<token>', () => {
-    expect(tokenFromLocation({ pathname: '/t/tbl_abc-DEF_1', search: '' })).toBe('tbl_abc-DEF_1');
-    expect(tokenFromLocation({ pathname: '/t/tbl_abc/', search: '' })).toBe('tbl_abc');
-    expect(tokenFromLocation({ pathname: '/order/', search: '?t=tbl_x' })).toBe('tbl_x');
-    expect(tokenFromLocation({ pathname: '/order/', search: '' })).toBeNull();
-  });
 });

@@ -1,0 +1,456 @@
+import { useEffect, useState } from 'preact/hooks';
+import type { Menu, MenuItem } from '../../hub/protocol/index.ts';
+import { cartCount, cartProblems, cartTotal, defaultOptions, groupsOf, isSoldOut, optionProblems, toggleOption, unitPrice, type CartLine } from '../shared/cart.ts';
+import { formatClock, formatDuration, formatMoney } from '../shared/format.ts';
+import { nameIn, useTranslate, type Lang, type Translate } from '../shared/i18n.ts';
+import { newId } from '../shared/ids.ts';
+import { useStore } from '../shared/store.ts';
+import { LanguageToggle, PairScreen } from '../shared/ui/pairing.tsx';
+import type { KioskApp } from './kiosk-app.ts';
+import { categoryColour, orderView, recentPickups } from './kiosk-logic.ts';
+import { kioskMessages, type KioskKey } from './messages.ts';
+
+type T = Translate<KioskKey>;
+
+export function App({ app }: { app: KioskApp }) {
+  const device = useStore(app.session.device);
+  const s = useStore(app.state);
+  useEffect(() => {
+    document.documentElement.classList.toggle('k-large', s.largeText);
+  }, [s.largeText]);
+  useEffect(() => {
+    if (device) app.start();
+  }, [device]);
+  if (!device) return <PairScreen hub={app.client} session={app.session} kind="kiosk" defaultName="kiosk" />;
+  return <Kiosk app={app} />;
+}
+
+/** Re-renders every second (retry countdowns, recent numbers). */
+function useTick(ms = 1000): number {
+  const [n, setN] = useState(0);
+  useEffect(() => {
+    const id = setInterval(() => setN((x) => x + 1), ms);
+    return () => clearInterval(id);
+  }, [ms]);
+  return n;
+}
+
+function Kiosk({ app }: { app: KioskApp }) {
+  const s = useStore(app.state);
+  const { t, lang } = useTranslate(kioskMessages);
+  if (s.phase === 'loading' || (s.phase === 'ready' && !s.menu)) {
+    return (
+      <main class="k-gate" data-gate="loading">
+        <h1>{t('title')}</h1>
+        <p>{t('loading')}</p>
+      </main>
+    );
+  }
+  if (s.phase === 'unreachable' || !s.menu) {
+    return (
+      <main class="k-gate" data-gate="unreachable">
+        <h1>{t('unreachable.title')}</h1>
+        <p>{t('unreachable.body')}</p>
+        <button type="button" class="btn btn--primary btn--big k-gate__btn" onClick={() => void app.loadAll()}>
+          {t('retry')}
+        </button>
+      </main>
+    );
+  }
+  const menu = s.menu;
+  return (
+    <div class={`k k--${s.screen}`} data-screen={s.screen}>
+      {s.screen === 'welcome' ? (
+        <Welcome app={app} t={t} lang={lang} />
+      ) : (
+        <>
+          <Header app={app} t={t} />
+          <Banners app={app} t={t} lang={lang} />
+          {s.screen === 'menu' && <MenuScreen app={app} menu={menu} t={t} lang={lang} />}
+          {s.screen === 'checkout' && <Checkout app={app} menu={menu} t={t} lang={lang} />}
+          {s.screen === 'done' && <Done app={app} menu={menu} t={t} />}
+        </>
+      )}
+    </div>
+  );
+}
+
+function LargeTextToggle({ app, t }: { app: KioskApp; t: T }) {
+  const on = useStore(app.state).largeText;
+  return (
+    <button
+      type="button"
+      class={`btn btn--ghost k-large-toggle${on ? ' is-on' : ''}`}
+      data-large-text={on}
+      aria-pressed={on}
+      onClick={(e) => {
+        e.stopPropagation();
+        app.toggleLargeText();
+      }}
+    >
+      <span aria-hidden="true">A</span>
+      <span aria-hidden="true" class="k-large-toggle__big">A</span> {on ? t('largeText.on') : t('largeText.off')}
+    </button>
+  );
+}
+
+function Header({ app, t }: { app: KioskApp; t: T }) {
+  return (
+    <header class="k-head">
+      <strong class="k-head__title">{t('title')}</strong>
+      <LargeTextToggle app={app} t={t} />
+      <LanguageToggle />
+      <button type="button" class="btn btn--ghost" data-start-over onClick={() => app.reset()}>
+        {t('menu.startOver')}
+      </button>
+    </header>
+  );
+}
+
+function Banners({ app, t, lang }: { app: KioskApp; t: T; lang: Lang }) {
+  const s = useStore(app.state);
+  const offline = !s.reachable || (typeof navigator !== 'undefined' && navigator.onLine === false);
+  return (
+    <>
+      {s.pacing?.publicOrderingPaused && (
+        <div class="k-banner k-banner--paused" data-pacing="paused" role="alert">
+          {t('pacing.paused', { reason: s.pacing.pausedReason ? (lang === 'en' ? `: ${s.pacing.pausedReason}` : `：${s.pacing.pausedReason}`) : '' })}
+        </div>
+      )}
+      {s.pacing && !s.pacing.publicOrderingPaused && s.pacing.busy && s.pacing.backlogSeconds !== null && (
+        <div class="k-banner k-banner--busy" data-pacing="busy">
+          {t('pacing.busy', { n: formatDuration(s.pacing.backlogSeconds * 1000, lang) })}
+        </div>
+      )}
+      {offline && (
+        <div class="k-banner k-banner--offline" data-offline>
+          {t('offline')}
+        </div>
+      )}
+      {!s.durable && <div class="k-banner k-banner--paused">{t('cart.storageFailed')}</div>}
+    </>
+  );
+}
+
+function Welcome({ app, t, lang }: { app: KioskApp; t: T; lang: Lang }) {
+  useTick(5000);
+  const s = useStore(app.state);
+  const recent = recentPickups(s.submissions, Date.now());
+  return (
+    <main class="k-welcome" data-welcome onClick={() => app.go('menu')}>
+      <div class="k-welcome__top" onClick={(e) => e.stopPropagation()}>
+        <LargeTextToggle app={app} t={t} />
+        <LanguageToggle />
+      </div>
+      <div class="k-welcome__hero">
+        <div class="k-welcome__mark" aria-hidden="true">
+          点
+        </div>
+        <h1>{t('welcome.title')}</h1>
+        <button type="button" class="k-welcome__start" data-start>
+          {t('welcome.tap')}
+        </button>
+        <p class="k-welcome__sub" lang={lang === 'en' ? 'zh-CN' : 'en'}>
+          {t('welcome.sub')}
+        </p>
+      </div>
+      {s.pacing?.publicOrderingPaused && (
+        <div class="k-banner k-banner--paused" data-pacing="paused" role="alert">
+          {t('pacing.paused', { reason: s.pacing.pausedReason ? (lang === 'en' ? `: ${s.pacing.pausedReason}` : `：${s.pacing.pausedReason}`) : '' })}
+        </div>
+      )}
+      <footer class="k-welcome__foot">
+        {recent.pending > 0 && (
+          <p data-pending={recent.pending}>{t('welcome.pending', { n: recent.pending })}</p>
+        )}
+        {recent.numbers.length > 0 && (
+          <p data-recent>
+            {t('welcome.recent')}:{' '}
+            {recent.numbers.map((n) => (
+              <b key={n} class="k-chip">
+                {n}
+              </b>
+            ))}
+          </p>
+        )}
+      </footer>
+    </main>
+  );
+}
+
+function MenuScreen({ app, menu, t, lang }: { app: KioskApp; menu: Menu; t: T; lang: Lang }) {
+  const s = useStore(app.state);
+  const cats = [...menu.categories].sort((a, b) => a.sort - b.sort).filter((c) => menu.items.some((i) => i.categoryId === c.id));
+  const [catId, setCatId] = useState(cats[0]?.id ?? '');
+  const [sheet, setSheet] = useState<{ item: MenuItem; line: CartLine | null } | null>(null);
+  const colourOf = (id: string) => categoryColour(Math.max(0, cats.findIndex((c) => c.id === id)));
+  const cat = cats.find((c) => c.id === catId) ?? cats[0];
+  const items = menu.items.filter((i) => i.categoryId === cat?.id).sort((a, b) => a.sort - b.sort);
+  return (
+    <>
+      <nav class="k-cats" role="tablist">
+        {cats.map((c) => (
+          <button
+            type="button"
+            role="tab"
+            key={c.id}
+            aria-selected={c.id === cat?.id}
+            class={`k-cat${c.id === cat?.id ? ' is-on' : ''}`}
+            style={{ '--cat': colourOf(c.id) }}
+            data-cat={c.id}
+            onClick={() => setCatId(c.id)}
+          >
+            {nameIn(lang, c)}
+          </button>
+        ))}
+      </nav>
+      <main class="k-grid">
+        {items.map((item) => {
+          const out = isSoldOut(item);
+          const desc = lang === 'en' ? item.descriptionEn : item.descriptionZh;
+          const inCart = s.cart.filter((l) => l.itemId === item.id).reduce((n, l) => n + l.qty, 0);
+          return (
+            <button
+              type="button"
+              key={item.id}
+              class={`k-card${out ? ' is-out' : ''}`}
+              style={{ '--cat': colourOf(item.categoryId) }}
+              data-item={item.id}
+              data-sold-out={out}
+              disabled={out}
+              onClick={() => setSheet({ item, line: null })}
+            >
+              <span class="k-card__badge">{cat ? nameIn(lang, cat) : ''}</span>
+              {inCart > 0 && <span class="k-card__count">{inCart}</span>}
+              <span class="k-card__zh" lang="zh-CN">
+                {item.nameZh}
+              </span>
+              <span class="k-card__en" lang="en">
+                {item.nameEn}
+              </span>
+              {desc && <span class="k-card__desc">{desc}</span>}
+              <span class="k-card__foot">
+                <span class="k-card__price">{formatMoney(item.priceMinor, menu.currency)}</span>
+                {out ? (
+                  <span class="k-tag k-tag--out">{t('item.soldOut')}</span>
+                ) : item.remaining !== null && item.remaining <= 10 ? (
+                  <span class="k-tag">{t('item.left', { n: item.remaining })}</span>
+                ) : (
+                  <span class="k-card__plus">+</span>
+                )}
+              </span>
+            </button>
+          );
+        })}
+      </main>
+      <div class="k-cartbar">
+        <span class="k-cartbar__count" data-cart-count={cartCount(s.cart)}>
+          {s.cart.length === 0 ? t('cart.empty') : t('cart.count', { n: cartCount(s.cart) })}
+        </span>
+        <strong class="k-cartbar__total" data-cart-total>
+          {formatMoney(cartTotal(menu, s.cart), menu.currency)}
+        </strong>
+        <button type="button" class="btn btn--primary k-cartbar__go" data-checkout disabled={s.cart.length === 0} onClick={() => app.go('checkout')}>
+          {t('cart.checkout')} ›
+        </button>
+      </div>
+      {sheet && <ItemSheet app={app} menu={menu} item={sheet.item} line={sheet.line} lang={lang} t={t} onClose={() => setSheet(null)} />}
+    </>
+  );
+}
+
+function ItemSheet({ app, menu, item, line, lang, t, onClose }: { app: KioskApp; menu: Menu; item: MenuItem; line: CartLine | null; lang: Lang; t: T; onClose: () => void }) {
+  const [options, setOptions] = useState<string[]>(line?.optionIds ?? defaultOptions(menu, item));
+  const [qty, setQty] = useState(line?.qty ?? 1);
+  const problems = optionProblems(menu, item, options);
+  const save = () => {
+    if (problems.length > 0) return;
+    const cart = app.state.get().cart;
+    const next: CartLine = { id: line?.id ?? newId(), itemId: item.id, qty, optionIds: options, note: line?.note ?? '' };
+    app.setCart(line ? cart.map((l) => (l.id === line.id ? next : l)) : [...cart, next]);
+    onClose();
+  };
+  return (
+    <div class="k-sheet" role="dialog" onClick={onClose}>
+      <div class="k-sheet__card" data-item-sheet={item.id} onClick={(e) => e.stopPropagation()}>
+        <div class="k-sheet__head">
+          <div>
+            <h2 lang="zh-CN">{item.nameZh}</h2>
+            <p lang="en">{item.nameEn}</p>
+          </div>
+          <button type="button" class="k-x" aria-label={t('item.close')} onClick={onClose}>
+            ×
+          </button>
+        </div>
+        {groupsOf(menu, item).map((g) => {
+          const chosen = g.options.filter((o) => options.includes(o.id)).length;
+          const full = g.maxChoices > 1 && chosen >= g.maxChoices;
+          const missing = problems.some((p) => p.group.id === g.id);
+          return (
+            <fieldset key={g.id} class={`k-group${missing ? ' is-missing' : ''}`} data-group={g.id}>
+              <legend>
+                {nameIn(lang, g)} <small>{g.minChoices > 0 ? t('item.required') : t('item.optional', { n: g.maxChoices })}</small>
+              </legend>
+              <div class="k-opts">
+                {g.options.map((o) => {
+                  const on = options.includes(o.id);
+                  return (
+                    <button
+                      type="button"
+                      key={o.id}
+                      class={`k-opt${on ? ' is-on' : ''}`}
+                      data-option={o.id}
+                      aria-pressed={on}
+                      disabled={!on && full}
+                      onClick={() => setOptions(toggleOption(menu, item, options, o.id))}
+                    >
+                      {nameIn(lang, o)}
+                      {o.priceDeltaMinor !== 0 && (
+                        <small>
+                          {' '}
+                          {o.priceDeltaMinor > 0 ? '+' : ''}
+                          {formatMoney(o.priceDeltaMinor, menu.currency)}
+                        </small>
+                      )}
+                    </button>
+                  );
+                })}
+              </div>
+            </fieldset>
+          );
+        })}
+        <div class="k-qty">
+          <button type="button" data-qty="-" disabled={qty <= 1} onClick={() => setQty(qty - 1)}>
+            −
+          </button>
+          <span data-qty-value>{qty}</span>
+          <button type="button" data-qty="+" disabled={qty >= 99} onClick={() => setQty(qty + 1)}>
+            +
+          </button>
+        </div>
+        {problems.length > 0 && <p class="k-hint">{t('item.choose', { groups: problems.map((p) => nameIn(lang, p.group)).join(lang === 'en' ? ', ' : '、') })}</p>}
+        <button type="button" class="btn btn--primary btn--big" data-add disabled={problems.length > 0} onClick={save}>
+          {line ? t('item.update') : t('item.add')} · {formatMoney(unitPrice(menu, item, options) * qty, menu.currency)}
+        </button>
+      </div>
+    </div>
+  );
+}
+
+function Checkout({ app, menu, t, lang }: { app: KioskApp; menu: Menu; t: T; lang: Lang }) {
+  const s = useStore(app.state);
+  const [sheet, setSheet] = useState<{ item: MenuItem; line: CartLine } | null>(null);
+  const [busy, setBusy] = useState(false);
+  const bad = cartProblems(menu, s.cart);
+  const paused = s.pacing?.publicOrderingPaused ?? false;
+  return (
+    <main class="k-checkout" data-checkout-screen>
+      <h1>{t('cart.title')}</h1>
+      {s.cart.length === 0 && <p class="k-empty">{t('cart.empty')}</p>}
+      <div class="k-lines">
+        {s.cart.map((l) => {
+          const item = menu.items.find((i) => i.id === l.itemId);
+          if (!item) return null;
+          const opts = groupsOf(menu, item).flatMap((g) => g.options.filter((o) => l.optionIds.includes(o.id)).map((o) => nameIn(lang, o)));
+          return (
+            <div key={l.id} class={`k-line${bad.includes(l.id) ? ' is-bad' : ''}`} data-cart-line={l.itemId}>
+              <div class="k-line__main">
+                <strong>
+                  {nameIn(lang, item)} × {l.qty}
+                </strong>
+                {opts.length > 0 && <small>{opts.join(' · ')}</small>}
+              </div>
+              <span class="k-line__price">{formatMoney(unitPrice(menu, item, l.optionIds) * l.qty, menu.currency)}</span>
+              <button type="button" class="btn" data-edit onClick={() => setSheet({ item, line: l })}>
+                {t('cart.edit')}
+              </button>
+              <button type="button" class="btn" data-remove onClick={() => app.setCart(s.cart.filter((x) => x.id !== l.id))}>
+                {t('cart.remove')}
+              </button>
+            </div>
+          );
+        })}
+      </div>
+      <div class="k-total">
+        <span>{t('cart.total')}</span>
+        <strong data-checkout-total>{formatMoney(cartTotal(menu, s.cart), menu.currency)}</strong>
+      </div>
+      <p class="k-note">{t('cart.estimate')}</p>
+      {bad.length > 0 && <p class="k-hint">{t('cart.problem')}</p>}
+      {s.storageError && <p class="k-hint">{t('cart.storageFailed')}</p>}
+      <section class="k-pay">
+        <h2>{t('pay.title')}</h2>
+        <div class="k-pay__opt is-on" data-pay="counter" aria-checked="true" role="radio">
+          <strong>{t('pay.counter')}</strong>
+          <small>{t('pay.counterHelp')}</small>
+        </div>
+      </section>
+      <div class="k-checkout__actions">
+        <button type="button" class="btn btn--big" data-back onClick={() => app.go('menu')}>
+          ‹ {t('cart.back')}
+        </button>
+        <button
+          type="button"
+          class="btn btn--primary btn--big"
+          data-place
+          disabled={busy || s.cart.length === 0 || bad.length > 0 || paused}
+          onClick={() => {
+            setBusy(true);
+            void app.submit().finally(() => setBusy(false));
+          }}
+        >
+          {t('pay.place')} · {formatMoney(cartTotal(menu, s.cart), menu.currency)}
+        </button>
+      </div>
+      {sheet && <ItemSheet app={app} menu={menu} item={sheet.item} line={sheet.line} lang={lang} t={t} onClose={() => setSheet(null)} />}
+    </main>
+  );
+}
+
+function Done({ app, menu, t }: { app: KioskApp; menu: Menu; t: T }) {
+  useTick();
+  const s = useStore(app.state);
+  const entry = s.submissions.find((x) => x.id === s.current);
+  const view = entry ? orderView(entry) : { kind: 'saving' as const };
+  return (
+    <main class={`k-done k-done--${view.kind}`} data-done={view.kind}>
+      {view.kind === 'confirmed' ? (
+        <>
+          <p class="k-done__label">{t('done.number')}</p>
+          <div class="k-done__number" data-pickup={view.number}>
+            {view.number}
+          </div>
+          {view.quotedReadyAt !== null && (
+            <p class="k-done__quoted" data-quoted>
+              {t('done.quoted', { time: formatClock(view.quotedReadyAt) })}
+            </p>
+          )}
+          <p class="k-done__pay" data-hub-total={view.totalMinor}>
+            {t('done.payAtCounter', { amount: formatMoney(view.totalMinor, menu.currency) })}
+          </p>
+          <button type="button" class="btn btn--primary btn--big k-done__btn" data-new onClick={() => app.reset()}>
+            {t('done.new')}
+          </button>
+        </>
+      ) : view.kind === 'rejected' ? (
+        <>
+          <p class="k-done__problem" role="alert">
+            {view.code === 'ordering_paused' ? t('done.paused') : t('done.rejected', { message: view.message })}
+          </p>
+          <button type="button" class="btn btn--primary btn--big k-done__btn" data-edit-refused onClick={() => entry && void app.editRefused(entry.id)}>
+            {t('done.edit')}
+          </button>
+          <button type="button" class="btn btn--big k-done__btn" onClick={() => app.reset()}>
+            {t('done.new')}
+          </button>
+        </>
+      ) : (
+        <>
+          <div class="k-spinner" aria-hidden="true" />
+          <p class="k-done__state">{view.kind === 'saving' ? t('done.saving') : view.kind === 'sending' ? t('done.sending') : view.busy ? t('done.busy') : t('done.retrying')}</p>
+          <p class="k-done__wait">{t('done.wait')}</p>
+        </>
+      )}
+    </main>
+  );
+}

@@ -1,0 +1,134 @@
+/**
+ * The kiosk's pure rules, without the view or the hub: how long until an untouched kiosk starts over, what
+ * the customer is told about an order in the outbox, which pickup numbers to keep showing, and the colour
+ * of a category's badge.
+ */
+import type { Order } from '../../hub/protocol/index.ts';
+import type { OutboxEntry } from '../shared/outbox.ts';
+
+export const DEFAULT_IDLE_MS = 90_000;
+
+/** `?idle=<seconds>` (for tests and set-up), else the default; never shorter than 1 s. */
+export function idleMsFrom(search: string, fallbackMs: number = DEFAULT_IDLE_MS): number {
+  const raw = new URLSearchParams(search).get('idle');
+  if (raw === null || raw.trim() === '') return fallbackMs;
+  const s = Number(raw);
+  if (!Number.isFinite(s) || s <= 0) return fallbackMs;
+  return Math.max(1000, Math.round(s * 1000));
+}
+
+export interface IdleTimers {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const realTimers: IdleTimers = {
+  now: () => Date.now(),
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+};
+
+/**
+ * Calls `onIdle` once `idleMs` pass with no `touch()`. While `armed` is false (the welcome screen) it
+ * never fires. Touches are cheap (a timestamp); the timer is re-armed lazily when it comes due.
+ */
+export class IdleWatch {
+  private last: number;
+  private handle: unknown = null;
+  private armed = false;
+
+  constructor(
+    readonly idleMs: number,
+    private readonly onIdle: () => void,
+    private readonly timers: IdleTimers = realTimers,
+  ) {
+    this.last = timers.now();
+  }
+
+  touch(): void {
+    this.last = this.timers.now();
+  }
+
+  /** Arm (a customer is using the kiosk) or disarm (back at the welcome screen). Arming counts as a touch. */
+  setArmed(armed: boolean): void {
+    if (armed === this.armed) return;
+    this.armed = armed;
+    this.touch();
+    if (armed) this.schedule(this.idleMs);
+    else this.cancel();
+  }
+
+  stop(): void {
+    this.armed = false;
+    this.cancel();
+  }
+
+  private cancel(): void {
+    if (this.handle !== null) this.timers.clearTimeout(this.handle);
+    this.handle = null;
+  }
+
+  private schedule(ms: number): void {
+    this.cancel();
+    this.handle = this.timers.setTimeout(() => this.due(), ms);
+  }
+
+  private due(): void {
+    this.handle = null;
+    if (!this.armed) return;
+    const left = this.last + this.idleMs - this.timers.now();
+    if (left > 0) return this.schedule(left);
+    this.armed = false;
+    this.onIdle();
+  }
+}
+
+/** What the confirmation screen says about a submitted order. Only `confirmed` shows a pickup number. */
+export type OrderView =
+  | { kind: 'saving' }
+  | { kind: 'sending' }
+  /** No answer yet (offline, timeout, hub busy): still retrying with the same key, never "failed". */
+  | { kind: 'retrying'; busy: boolean; nextAttemptAt: number | null }
+  | { kind: 'confirmed'; number: number; totalMinor: number; quotedReadyAt: number | null }
+  | { kind: 'rejected'; code: string; message: string };
+
+export function orderView(e: Pick<OutboxEntry, 'state' | 'result' | 'error' | 'lastProblem' | 'nextAttemptAt'>): OrderView {
+  switch (e.state) {
+    case 'saved':
+      return { kind: 'saving' };
+    case 'sending':
+      return { kind: 'sending' };
+    case 'unknown':
+      return { kind: 'retrying', busy: e.lastProblem !== null && /HTTP (429|503)/.test(e.lastProblem), nextAttemptAt: e.nextAttemptAt };
+    case 'rejected':
+      return { kind: 'rejected', code: e.error?.code ?? 'internal', message: e.error?.message ?? '' };
+    case 'confirmed': {
+      const order = (e.result as { order?: Pick<Order, 'number' | 'totalMinor' | 'quotedReadyAt'> } | null)?.order;
+      // a 2xx without an order body cannot happen with this hub; say "sending" rather than invent a number
+      if (!order) return { kind: 'sending' };
+      return { kind: 'confirmed', number: order.number, totalMinor: order.totalMinor, quotedReadyAt: order.quotedReadyAt };
+    }
+  }
+}
+
+/**
+ * Orders placed on this kiosk worth showing on the welcome screen: pickup numbers confirmed in the last
+ * `windowMs` (a customer who walked away before the answer came), and how many are still unsettled.
+ */
+export function recentPickups(entries: readonly Pick<OutboxEntry, 'state' | 'result' | 'updatedAt'>[], now: number, windowMs = 10 * 60_000): { numbers: number[]; pending: number } {
+  const numbers: number[] = [];
+  let pending = 0;
+  for (const e of entries) {
+    if (e.state === 'saved' || e.state === 'sending' || e.state === 'unknown') pending++;
+    if (e.state !== 'confirmed' || now - e.updatedAt > windowMs) continue;
+    const n = (e.result as { order?: { number?: number } } | null)?.order?.number;
+    if (typeof n === 'number') numbers.push(n);
+  }
+  return { numbers: numbers.slice(-6), pending };
+}
+
+/** Badge colours for categories, in menu order (readable with white text). */
+export const CATEGORY_COLOURS = ['#c0392b', '#d35400', '#1e8449', '#2471a3', '#7d3c98', '#b7950b', '#117a65', '#a04000'] as const;
+
+export const categoryColour = (index: number): string => CATEGORY_COLOURS[((index % CATEGORY_COLOURS.length) + CATEGORY_COLOURS.length) % CATEGORY_COLOURS.length]!;
