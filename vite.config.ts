@@ -4,7 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { defineConfig, type Plugin } from 'vite';
 
 /** One entry per browser app; each builds to clients/dist/<app>/index.html, shared hashed assets in clients/dist/assets/. */
-export const CLIENT_APPS = ['kds', 'order', 'kiosk'] as const;
+export const CLIENT_APPS = ['kds', 'order', 'kiosk', 'pos'] as const;
 
 const root = resolve(import.meta.dirname, 'clients');
 

@@ -77,6 +77,7 @@ async function main(): Promise<void> {
       ...urls.map((u) => `    ${u}`),
       `  Pairing code 配对码: ${pairing.code}${pairing.expiresAt ? ' (valid 15 min; a manager can issue more)' : ''}`,
       `  Kitchen display 厨房显示: ${urls[urls.length - 1]}/kds/  (kitchen PIN 3333)`,
+      `  Waiter tablet 点餐平板: ${urls[urls.length - 1]}/pos/  (waiter PIN 1111)`,
       `  Self-order kiosk 自助点餐: ${urls[urls.length - 1]}/kiosk/`,
       `  API: ${urls[0]}/api/v1/openapi.json · stream: ws://…/api/v1/stream`,
       ...(simulated > 0 ? [`  Simulated printers 模拟打印机: ${urls[0]}/printers/sim`] : []),

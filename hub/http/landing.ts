@@ -6,6 +6,7 @@ const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&l
 export function landingPage(s: Services): string {
   const links = [
     ['/kds/', '厨房显示 Kitchen display (KDS)'],
+    ['/pos/', '点餐平板 Waiter tablet'],
     ['/kiosk/', '自助点餐 Self-order kiosk'],
     ['/printers/sim', '模拟打印机 Simulated printers (tickets printed)'],
     ['/api/v1/health', '健康状态 Health'],

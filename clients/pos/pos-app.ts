@@ -1,0 +1,403 @@
+/**
+ * The waiter tablet: everything it knows and does, without the view.
+ *
+ * Identity: the tablet is paired once (kind `pos`), then a staff member signs in with a PIN; idle for
+ * `?lock=` seconds (default 120) locks back to the PIN screen. The floor comes from `GET /api/v1/floor` and
+ * is refetched whenever the stream (`orders`, `floor`, `menu` topics) says an order changed; waiter calls
+ * (`table.waiter_called`) are badges until acknowledged.
+ *
+ * Every change — open a table, add lines, take a payment, void a line, fire a course — goes through the
+ * IndexedDB outbox with an id made here and an Idempotency-Key, stored before the first send and retried
+ * until the hub answers. Adding to a table is line-level (`POST /orders/:id/lines`), so two tablets on one
+ * table merge. Each entry carries the token of the staff member who made it, so a change queued before the
+ * screen locked is still sent as that person.
+ */
+import type { Floor, HubEvent, Menu, Order } from '../../hub/protocol/index.ts';
+import { toLineInputs, type CartLine } from '../shared/cart.ts';
+import { HubError, HubUnreachableError, type HubClient } from '../shared/hub-client.ts';
+import { newId } from '../shared/ids.ts';
+import { IdbOutboxStorage, MemoryOutboxStorage, Outbox, type OutboxEntry, type OutboxStorage, type SendResult } from '../shared/outbox.ts';
+import { Session } from '../shared/session.ts';
+import { load, save } from '../shared/storage.ts';
+import { Store } from '../shared/store.ts';
+import { StreamClient, type ConnectionState, type SocketFactory } from '../shared/stream-client.ts';
+import { IdleWatch } from '../kiosk/kiosk-logic.ts';
+import { lockMsFrom } from './pos-logic.ts';
+
+export type PosAction =
+  | { kind: 'open'; tableId: string; guests: number }
+  | { kind: 'lines'; lines: CartLine[] }
+  | { kind: 'payment'; amountMinor: number; tender: 'cash' | 'card' }
+  | { kind: 'void'; lineId: string }
+  | { kind: 'fire'; course: number };
+
+export interface PosMeta {
+  orderId: string;
+  action: PosAction;
+  /** The staff token of whoever made the change (sent with it). */
+  staffToken: string | null;
+}
+
+export type PosSubmission = OutboxEntry<PosMeta>;
+
+export type Screen = 'floor' | 'order' | 'bill';
+
+export interface PosCartLine extends CartLine {
+  course: number;
+  hold: boolean;
+}
+
+export interface WaiterCall {
+  at: number;
+  note: string | null;
+}
+
+export interface PosState {
+  phase: 'loading' | 'unreachable' | 'ready';
+  screen: Screen;
+  menu: Menu | null;
+  floor: Floor | null;
+  calls: Record<string, WaiterCall>;
+  tableId: string | null;
+  orderId: string | null;
+  order: Order | null;
+  /** Dishes chosen for the current order, not sent yet. */
+  cart: PosCartLine[];
+  submissions: PosSubmission[];
+  conn: ConnectionState;
+  durable: boolean;
+  storageError: boolean;
+}
+
+const PRUNE_SETTLED_AFTER_MS = 12 * 3600_000;
+
+export class PosApp {
+  readonly session = new Session('pos');
+  readonly client: HubClient;
+  readonly outbox: Outbox;
+  readonly state: Store<PosState>;
+  readonly idle: IdleWatch;
+  private stream: StreamClient | null = null;
+  private started = false;
+  private floorTimer: ReturnType<typeof setTimeout> | null = null;
+  private floorLoading = false;
+  private floorAgain = false;
+
+  constructor(private readonly o: { search?: string; storage?: OutboxStorage; baseUrl?: string; socket?: SocketFactory } = {}) {
+    this.client = this.session.client({ baseUrl: o.baseUrl ?? '', timeoutMs: 8000 });
+    const durable = !o.storage && IdbOutboxStorage.available();
+    const storage = o.storage ?? (durable ? new IdbOutboxStorage() : new MemoryOutboxStorage());
+    this.state = new Store<PosState>({
+      phase: 'loading',
+      screen: 'floor',
+      menu: load<Menu>('pos.menu'),
+      floor: null,
+      calls: {},
+      tableId: null,
+      orderId: null,
+      order: null,
+      cart: [],
+      submissions: [],
+      conn: { status: 'stopped', since: Date.now() },
+      durable: durable || !!o.storage,
+      storageError: false,
+    });
+    this.outbox = new Outbox({
+      storage,
+      transport: (e) => this.send(e as PosSubmission),
+      onChange: (entries) => this.onOutbox(entries),
+      log: (m) => console.info(m),
+    });
+    this.idle = new IdleWatch(lockMsFrom(o.search ?? ''), () => this.lock());
+    this.session.staff.subscribe((s) => this.idle.setArmed(s !== null));
+    this.idle.setArmed(this.session.staff.get() !== null);
+  }
+
+  private set(patch: Partial<PosState>): void {
+    this.state.set({ ...this.state.get(), ...patch });
+  }
+
+  /** Outbox scope: this tablet (other apps on the same origin keep their own entries). */
+  private scope(): string {
+    return `pos:${this.session.device.get()?.deviceId ?? 'unpaired'}`;
+  }
+
+  lock(): void {
+    this.session.staff.set(null);
+  }
+
+  /** Once paired: outbox, menu and the stream. The floor loads once someone has signed in. */
+  start(): void {
+    if (this.started || !this.session.device.get()) return;
+    this.started = true;
+    void this.outbox.load().catch((err: unknown) => {
+      console.error('outbox unavailable', err);
+      this.set({ durable: false });
+    });
+    void this.loadMenu();
+    this.session.staff.subscribe((s) => s && this.refreshFloor());
+    if (this.session.staff.get()) this.refreshFloor();
+    this.stream = new StreamClient({
+      url: () => {
+        const token = this.session.deviceToken();
+        return token ? this.client.streamUrl(token) : null;
+      },
+      topics: ['orders', 'floor', 'menu'],
+      loadSnapshot: () => this.client.snapshot(),
+      onSnapshot: () => this.refreshFloor(),
+      onEvents: (events) => this.onEvents(events),
+      onState: (conn) => this.set({ conn }),
+      ...(this.o.socket ? { socket: this.o.socket } : {}),
+    });
+    this.stream.start();
+  }
+
+  async loadMenu(): Promise<void> {
+    try {
+      const menu = await this.client.menu();
+      if (menu !== this.state.get().menu) save('pos.menu', menu);
+      this.set({ menu, phase: 'ready' });
+    } catch (err) {
+      this.set({ phase: this.state.get().menu ? 'ready' : 'unreachable' });
+      if (!(err instanceof HubUnreachableError)) console.error('loading the menu failed', err);
+    }
+  }
+
+  /** Refetches the floor (coalesced: one request in flight, one more queued). */
+  refreshFloor(): void {
+    if (this.floorTimer) return;
+    this.floorTimer = setTimeout(() => {
+      this.floorTimer = null;
+      void this.loadFloor();
+    }, 30);
+  }
+
+  private async loadFloor(): Promise<void> {
+    if (!this.session.staffToken()) return;
+    if (this.floorLoading) {
+      this.floorAgain = true;
+      return;
+    }
+    this.floorLoading = true;
+    try {
+      const floor = await this.client.floor();
+      this.set({ floor });
+    } catch (err) {
+      if (!(err instanceof HubUnreachableError) && !(err instanceof HubError && err.status === 401)) console.error('loading the floor failed', err);
+    } finally {
+      this.floorLoading = false;
+      if (this.floorAgain) {
+        this.floorAgain = false;
+        this.refreshFloor();
+      }
+    }
+  }
+
+  async loadOrder(): Promise<void> {
+    const { orderId } = this.state.get();
+    if (!orderId || !this.session.staffToken()) return;
+    try {
+      const order = await this.client.order(orderId);
+      if (this.state.get().orderId === orderId) this.acceptOrder(order);
+    } catch (err) {
+      // 404: the order is still in the outbox (not created yet) — the outbox's answer brings it
+      if (!(err instanceof HubUnreachableError) && !(err instanceof HubError && (err.status === 404 || err.status === 401))) console.error('loading the order failed', err);
+    }
+  }
+
+  /** Keeps the newest copy of the current order (by revision). */
+  private acceptOrder(order: Order): void {
+    const cur = this.state.get().order;
+    if (order.id !== this.state.get().orderId) return;
+    if (cur && cur.id === order.id && cur.revision > order.revision) return;
+    this.set({ order });
+  }
+
+  private onEvents(events: HubEvent[]): void {
+    let floor = false;
+    let order = false;
+    let menu = false;
+    const calls = { ...this.state.get().calls };
+    let called = false;
+    const current = this.state.get().orderId;
+    for (const e of events) {
+      if (e.type.startsWith('order.')) {
+        floor = true;
+        const id = (e.payload as { order?: { id?: string } }).order?.id;
+        if (id && id === current) order = true;
+      } else if (e.type === 'table.waiter_called') {
+        calls[e.payload.table.id] = { at: e.at, note: e.payload.note };
+        called = true;
+      } else if (e.type.startsWith('menu.')) menu = true;
+    }
+    if (called) this.set({ calls });
+    if (floor) this.refreshFloor();
+    if (order) void this.loadOrder();
+    if (menu) void this.loadMenu();
+  }
+
+  acknowledgeCall(tableId: string): void {
+    const calls = { ...this.state.get().calls };
+    delete calls[tableId];
+    this.set({ calls });
+  }
+
+  wake(): void {
+    this.outbox.retryNow();
+    this.stream?.reconnectNow();
+    void this.loadMenu();
+    this.refreshFloor();
+  }
+
+  // ---- screens ----
+
+  goFloor(): void {
+    this.set({ screen: 'floor', tableId: null, orderId: null, order: null, cart: [] });
+    this.refreshFloor();
+  }
+
+  /** An occupied table (or one this tablet is opening): its order. */
+  openExisting(tableId: string): void {
+    const table = this.state.get().floor?.tables.find((t) => t.id === tableId);
+    const orderId = table?.openOrderIds[0] ?? this.pendingOpen(tableId);
+    if (!orderId) return;
+    this.acknowledgeCall(tableId);
+    this.set({ screen: 'order', tableId, orderId, order: null, cart: [] });
+    void this.loadOrder();
+  }
+
+  /** The order this tablet is opening on a table and the hub has not confirmed (nor refused) yet. */
+  pendingOpen(tableId: string): string | null {
+    const e = this.state.get().submissions.find((s) => s.meta.action.kind === 'open' && s.meta.action.tableId === tableId && s.state !== 'rejected' && s.state !== 'confirmed');
+    return e?.meta.orderId ?? null;
+  }
+
+  go(screen: 'order' | 'bill'): void {
+    this.set({ screen });
+    void this.loadOrder();
+  }
+
+  setCart(cart: PosCartLine[]): void {
+    this.set({ cart });
+  }
+
+  // ---- changes (all through the outbox) ----
+
+  private async enqueue(orderId: string, path: string, body: unknown, action: PosAction, dependsOn: string | null = null): Promise<PosSubmission | null> {
+    try {
+      const entry = await this.outbox.enqueue<PosMeta>({
+        scope: this.scope(),
+        method: 'POST',
+        path,
+        body,
+        dependsOn,
+        meta: { orderId, action, staffToken: this.session.staffToken() },
+      });
+      this.set({ storageError: false });
+      return entry;
+    } catch (err) {
+      console.error('could not store the change on this tablet', err);
+      this.set({ storageError: true });
+      return null;
+    }
+  }
+
+  /** The entry that creates `orderId`, while unsettled (later changes to the order depend on it). */
+  private opening(orderId: string): string | null {
+    return this.state.get().submissions.find((s) => s.meta.action.kind === 'open' && s.meta.orderId === orderId && s.state !== 'confirmed')?.id ?? null;
+  }
+
+  /** Opens a free table with a guest count: an order with no lines, its id made here. */
+  async openTable(tableId: string, guests: number): Promise<boolean> {
+    const orderId = newId();
+    const entry = await this.enqueue(orderId, '/api/v1/orders', { id: orderId, channel: 'pos', tableId, guestCount: guests, lines: [] }, { kind: 'open', tableId, guests });
+    if (!entry) return false;
+    this.acknowledgeCall(tableId);
+    this.set({ screen: 'order', tableId, orderId, order: null, cart: [] });
+    return true;
+  }
+
+  /** Sends the cart: one line-level add (never replaces what another tablet added); held courses wait. */
+  async sendCart(): Promise<boolean> {
+    const { orderId, cart } = this.state.get();
+    if (!orderId || cart.length === 0) return false;
+    const lines = toLineInputs(cart).map((l, i) => ({ ...l, course: cart[i]!.course, ...(cart[i]!.hold ? { hold: true } : {}) }));
+    const entry = await this.enqueue(orderId, `/api/v1/orders/${orderId}/lines`, { lines, fire: true }, { kind: 'lines', lines: cart }, this.opening(orderId));
+    if (!entry) return false;
+    this.set({ cart: [] });
+    return true;
+  }
+
+  async pay(p: { tender: 'cash' | 'card'; amountMinor: number; tenderedMinor?: number; reference?: string }): Promise<PosSubmission | null> {
+    const { orderId } = this.state.get();
+    if (!orderId || p.amountMinor <= 0) return null;
+    const body = {
+      id: newId(),
+      tender: p.tender,
+      amountMinor: p.amountMinor,
+      ...(p.tender === 'cash' && p.tenderedMinor !== undefined ? { tenderedMinor: p.tenderedMinor } : {}),
+      ...(p.tender === 'card' && p.reference?.trim() ? { reference: p.reference.trim() } : {}),
+    };
+    return this.enqueue(orderId, `/api/v1/orders/${orderId}/payments`, body, { kind: 'payment', amountMinor: p.amountMinor, tender: p.tender }, this.opening(orderId));
+  }
+
+  async voidLine(lineId: string, reason: string): Promise<void> {
+    const { orderId } = this.state.get();
+    if (!orderId || !reason.trim()) return;
+    await this.enqueue(orderId, `/api/v1/orders/${orderId}/lines/${lineId}/void`, { reason: reason.trim() }, { kind: 'void', lineId });
+  }
+
+  async fireCourse(course: number): Promise<void> {
+    const { orderId } = this.state.get();
+    if (!orderId) return;
+    await this.enqueue(orderId, `/api/v1/orders/${orderId}/fire`, { course }, { kind: 'fire', course });
+  }
+
+  async dismiss(id: string): Promise<void> {
+    await this.outbox.remove(id);
+  }
+
+  // ---- outbox plumbing ----
+
+  private async send(e: PosSubmission): Promise<SendResult> {
+    const token = e.meta.staffToken ?? this.session.staffToken();
+    if (!token) return { kind: 'unreachable', reason: 'no staff member signed in' };
+    try {
+      const body = await this.client.request<unknown>(e.method, e.path, { as: 'none', body: e.body, key: e.key, headers: { authorization: `Bearer ${token}` } });
+      return { kind: 'answer', status: 200, body };
+    } catch (err) {
+      if (err instanceof HubError) {
+        return {
+          kind: 'answer',
+          status: err.status,
+          body: { error: { code: err.code, message: err.message } },
+          retryAfterS: (err.details as { retryAfterS?: number } | undefined)?.retryAfterS,
+        };
+      }
+      if (err instanceof HubUnreachableError) return { kind: 'unreachable', reason: err.message };
+      throw err;
+    }
+  }
+
+  private onOutbox(entries: readonly OutboxEntry[]): void {
+    const now = Date.now();
+    const mine = entries.filter((e) => e.scope === this.scope()) as PosSubmission[];
+    const before = new Map(this.state.get().submissions.map((s) => [s.id, s.state]));
+    for (const e of mine) {
+      if ((e.state === 'confirmed' || e.state === 'rejected') && now - e.updatedAt > PRUNE_SETTLED_AFTER_MS) void this.outbox.remove(e.id);
+    }
+    this.set({ submissions: mine });
+    for (const e of mine) {
+      if (e.state !== 'confirmed' || before.get(e.id) === 'confirmed') continue;
+      const order = (e.result as { order?: Order } | null)?.order;
+      if (order) this.acceptOrder(order);
+      this.refreshFloor();
+    }
+  }
+
+  stop(): void {
+    this.outbox.stop();
+    this.idle.stop();
+    this.stream?.stop();
+  }
+}

@@ -1,0 +1,245 @@
+/**
+ * The waiter tablet in a real browser (Debian chromium via playwright-core) against the real hub process,
+ * at 1280×800, loaded through a non-loopback host name (`hub.test` → 127.0.0.1): the plain-HTTP LAN path.
+ * Also writes docs/screenshots/pos-*.png (floor, order, bill; zh and en).
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PAIRING_CODE, PINS, ROOT, removeDir, startHub, type HubProcess } from '../../hub/test/harness.ts';
+import { buildClients } from '../build.ts';
+import { CHROMIUM, eventually, freePort, openApp, pageErrors, pairAndSignIn, type DeviceLogin } from '../test/browser.ts';
+
+let hub: HubProcess;
+let port: number;
+let browser: Browser;
+let manager: string;
+let waiter: DeviceLogin;
+let categoryOf: Map<string, string>;
+const pages: Page[] = [];
+const SHOTS = join(ROOT, 'docs', 'screenshots');
+
+interface HubOrder {
+  id: string;
+  status: string;
+  tableId: string | null;
+  guestCount: number | null;
+  totalMinor: number;
+  dueMinor: number;
+  lines: { id: string; itemId: string; qty: number; status: string; note: string | null; options: { id: string }[] }[];
+  payments: { tender: string; amountMinor: number; tenderedMinor: number | null; changeMinor: number }[];
+}
+
+const posUrl = (query = '') => `http://hub.test:${port}/pos/${query}`;
+
+async function open(o: { login?: DeviceLogin; lang?: 'zh-CN' | 'en'; query?: string } = {}): Promise<Page> {
+  const page = await openApp(browser, posUrl(o.query), { app: 'pos', ...(o.login ? { login: o.login } : {}), lang: o.lang ?? 'zh-CN' });
+  page.context().setDefaultTimeout(8000);
+  pages.push(page);
+  return page;
+}
+
+const shot = async (page: Page, name: string) => {
+  if (process.env.POS_SCREENSHOTS === '0') return;
+  mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: join(SHOTS, name) });
+};
+
+async function addItem(page: Page, itemId: string, optionIds: string[] = [], o: { note?: string } = {}) {
+  await page.click(`[data-cat="${categoryOf.get(itemId)}"]`);
+  await page.click(`[data-item="${itemId}"]`);
+  for (const id of optionIds) await page.click(`[data-item-sheet] [data-option="${id}"]`);
+  if (o.note) await page.fill('[data-item-sheet] [data-note]', o.note);
+  await page.click('[data-item-sheet] [data-add]');
+  await page.locator('[data-item-sheet]').waitFor({ state: 'detached' });
+}
+
+async function openOrder(tableId: string): Promise<HubOrder | undefined> {
+  const r = await hub.request('GET', `/api/v1/orders?status=open&tableId=${tableId}`, { token: manager });
+  expect(r.status).toBe(200);
+  return (r.body.orders as HubOrder[])[0];
+}
+
+async function tableStatus(tableId: string): Promise<string> {
+  const r = await hub.request('GET', '/api/v1/floor', { token: manager });
+  return (r.body.tables as { id: string; status: string }[]).find((t) => t.id === tableId)!.status;
+}
+
+beforeAll(async () => {
+  await buildClients({ quiet: true });
+  port = await freePort();
+  [hub, browser] = await Promise.all([
+    startHub({ env: { HUB_PORT: String(port), HUB_SHED_LAG_MS: '2000' } }),
+    chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--host-resolver-rules=MAP hub.test 127.0.0.1'],
+    }),
+  ]);
+  const mgr = await pairAndSignIn(hub, 'pos', PINS.manager);
+  manager = mgr.staff.token;
+  waiter = await pairAndSignIn(hub, 'pos', PINS.waiter);
+  const menu = await hub.request('GET', '/api/v1/menu');
+  categoryOf = new Map((menu.body.menu.items as { id: string; categoryId: string }[]).map((i) => [i.id, i.categoryId]));
+  // a lived-in floor for the screenshots: a few busy tables
+  for (const [tableId, lines] of [
+    ['t-a3', [{ itemId: 'steamed-rice', qty: 2 }]],
+    ['t-a4', []],
+  ] as const) {
+    const r = await hub.request('POST', '/api/v1/orders', { token: manager, body: { channel: 'pos', tableId, guestCount: 3, lines } });
+    expect(r.status).toBe(201);
+  }
+}, 60_000);
+
+afterAll(async () => {
+  for (const p of pages) expect(pageErrors.get(p) ?? [], 'uncaught errors in the page').toEqual([]);
+  await browser?.close();
+  await hub?.stop();
+  if (hub) removeDir(hub.dataDir);
+});
+
+describe('waiter tablet', () => {
+  it('pairs, signs in, opens A1 for 2, orders with options, sends, takes cash with change: order closed, table free', async () => {
+    const page = await open();
+    await page.fill('input[name=code]', PAIRING_CODE);
+    await page.click('button[type=submit]');
+    await page.fill('input[name=pin]', PINS.waiter);
+    await page.click('.pin__key--ok');
+    await page.locator('[data-table="t-a1"][data-status=free]').waitFor();
+    expect(await page.evaluate(() => ({ secure: window.isSecureContext, uuid: typeof crypto.randomUUID }))).toEqual({ secure: false, uuid: 'undefined' });
+    await page.locator('[data-conn=live]').waitFor();
+
+    // a customer at A4 calls a waiter: a badge on the table, live from the stream
+    const qr = await hub.request('GET', '/api/v1/tables/qr-codes', { token: manager });
+    const a4 = (qr.body.tables as { id: string; qrToken: string }[]).find((t) => t.id === 't-a4')!;
+    expect((await hub.request('POST', '/api/v1/qr/waiter-call', { token: a4.qrToken, body: { note: '买单' } })).status).toBe(201);
+    await page.locator('[data-table="t-a4"] [data-waiter-call]').waitFor();
+    await shot(page, 'pos-floor-zh-1280x800.png');
+
+    // open A1 with 2 guests: an order made on the tablet, through the outbox
+    await page.click('[data-table="t-a1"]');
+    await page.click('[data-guest-sheet] [data-guests="2"]');
+    await page.click('[data-open-table]');
+    await page.locator('[data-screen=order]').waitFor();
+    await page.locator('[data-submission=open][data-state=confirmed]').waitFor();
+
+    // pinyin initials search, computed in the browser
+    await page.fill('[data-search]', 'gbjd');
+    expect(await page.locator('.p-items [data-item]').evaluateAll((els) => els.map((e) => e.getAttribute('data-item')))).toEqual(['kung-pao-chicken']);
+    await page.fill('[data-search]', '');
+
+    // options enforced by the shared cart rules
+    await page.click(`[data-cat="${categoryOf.get('mapo-tofu')}"]`);
+    await page.click('[data-item="mapo-tofu"]');
+    expect(await page.locator('[data-item-sheet] [data-add]').isDisabled()).toBe(true);
+    await page.click('[data-item-sheet] [data-option="spice-medium"]');
+    await page.click('[data-item-sheet] [data-option="size-large"]');
+    await page.fill('[data-item-sheet] [data-note]', '少油');
+    await page.click('[data-item-sheet] [data-add]');
+    await addItem(page, 'sour-plum-drink', ['ice-less']);
+    await page.locator('[data-cart-line]').nth(1).waitFor();
+    await page.click('[data-send]');
+    await page.locator('[data-submission=lines][data-state=confirmed]').waitFor();
+    await page.locator('[data-order-line="sour-plum-drink"]').waitFor();
+
+    const order = (await openOrder('t-a1'))!;
+    expect(order.guestCount).toBe(2);
+    const meta = await page.evaluate(() => (window as unknown as { __brigadePos: { state: { get(): { orderId: string } } } }).__brigadePos.state.get().orderId);
+    expect(order.id).toBe(meta); // the id made on the tablet
+    expect(order.lines.map((l) => [l.itemId, l.qty, l.options.map((x) => x.id).sort(), l.note, l.status])).toEqual([
+      ['mapo-tofu', 1, ['size-large', 'spice-medium'], '少油', 'fired'],
+      ['sour-plum-drink', 1, ['ice-less'], null, 'fired'],
+    ]);
+    expect(await page.locator('[data-order-total]').textContent()).toContain((order.totalMinor / 100).toFixed(2));
+    await shot(page, 'pos-order-zh-1280x800.png');
+
+    // the bill: the hub's totals; cash with change due
+    await page.click('[data-to-bill]');
+    await page.locator(`[data-due="${order.totalMinor}"]`).waitFor();
+    const tendered = Math.ceil(order.totalMinor / 10_000) * 10_000 + 10_000;
+    await page.fill('[data-tendered]', String(tendered / 100));
+    expect(await page.locator('[data-change]').getAttribute('data-change')).toBe(String(tendered - order.totalMinor));
+    await shot(page, 'pos-bill-zh-1280x800.png');
+    await page.click('[data-pay]');
+    await page.locator('[data-closed]').waitFor();
+    const closed = (await hub.request('GET', `/api/v1/orders/${order.id}`, { token: manager })).body.order as HubOrder;
+    expect(closed.status).toBe('closed');
+    expect(closed.payments).toMatchObject([{ tender: 'cash', amountMinor: order.totalMinor, tenderedMinor: tendered, changeMinor: tendered - order.totalMinor }]);
+    expect(await tableStatus('t-a1')).toBe('free');
+    await page.click('[data-done]');
+    await page.locator('[data-table="t-a1"][data-status=free]').waitFor();
+  });
+
+  it('two tablets add to the same table at once: both lines land (line-level merge)', async () => {
+    const waiter2 = await pairAndSignIn(hub, 'pos', PINS.waiter2);
+    const placed = await hub.request('POST', '/api/v1/orders', { token: waiter.staff.token, body: { channel: 'pos', tableId: 't-a2', guestCount: 4, lines: [] } });
+    expect(placed.status).toBe(201);
+    const [p1, p2] = await Promise.all([open({ login: waiter }), open({ login: waiter2 })]);
+    for (const p of [p1, p2]) {
+      await p.locator('[data-table="t-a2"][data-status=seated]').waitFor();
+      await p.click('[data-table="t-a2"]');
+      await p.locator('[data-screen=order]').waitFor();
+    }
+    await addItem(p1, 'steamed-rice');
+    await addItem(p2, 'sour-plum-drink', ['ice-none']);
+    await Promise.all([p1.click('[data-send]'), p2.click('[data-send]')]);
+    for (const p of [p1, p2]) await p.locator('[data-submission=lines][data-state=confirmed]').waitFor();
+    const order = (await openOrder('t-a2'))!;
+    expect(order.lines.map((l) => l.itemId).sort()).toEqual(['sour-plum-drink', 'steamed-rice']);
+    // each tablet sees the other's line, live
+    for (const p of [p1, p2]) {
+      await p.locator('[data-order-line="steamed-rice"]').waitFor();
+      await p.locator('[data-order-line="sour-plum-drink"]').waitFor();
+    }
+    await p1.context().close();
+    await p2.context().close();
+  });
+
+  it('English: floor, order with a held course, split tender (card + cash); auto-lock to the PIN screen', async () => {
+    const page = await open({ login: waiter, lang: 'en', query: '?lock=4' });
+    await page.locator('[data-table="t-a1"][data-status=free]').waitFor();
+    await shot(page, 'pos-floor-en-1280x800.png');
+    await page.click('[data-table="t-a1"]');
+    await page.click('[data-guest-sheet] [data-guests="3"]');
+    await page.click('[data-open-table]');
+    await page.locator('[data-screen=order]').waitFor();
+    await page.fill('[data-search]', 'tofu');
+    await page.click('[data-item="mapo-tofu"]');
+    await page.click('[data-item-sheet] [data-option="spice-none"]');
+    await page.click('[data-item-sheet] [data-option="size-regular"]');
+    await page.click('[data-item-sheet] [data-add]');
+    await page.fill('[data-search]', '');
+    await page.click(`[data-cat="${categoryOf.get('mango-pomelo-sago')}"]`);
+    await page.click('[data-item="mango-pomelo-sago"]');
+    await page.click('[data-item-sheet] [data-course="2"]');
+    await page.click('[data-item-sheet] [data-hold]');
+    await page.click('[data-item-sheet] [data-add]');
+    await page.click('[data-send]');
+    await page.locator('[data-order-line="mango-pomelo-sago"][data-line-status=held]').waitFor();
+    await shot(page, 'pos-order-en-1280x800.png');
+    await page.click('[data-fire="2"]');
+    await page.locator('[data-order-line="mango-pomelo-sago"][data-line-status=fired]').waitFor();
+
+    const order = (await openOrder('t-a1'))!;
+    await page.click('[data-to-bill]');
+    await page.locator(`[data-due="${order.totalMinor}"]`).waitFor();
+    // split tender: ¥10 by card, the rest in cash
+    await page.click('[data-tender=card]');
+    await page.fill('[data-amount]', '10');
+    await page.fill('[data-reference]', 'AUTH-4711');
+    await page.click('[data-pay]');
+    await page.locator(`[data-due="${order.totalMinor - 1000}"]`).waitFor();
+    await page.fill('[data-tendered]', String(Math.ceil((order.totalMinor - 1000) / 10_000) * 100));
+    await shot(page, 'pos-bill-en-1280x800.png');
+    await page.click('[data-pay]');
+    await page.locator('[data-closed]').waitFor();
+    const closed = (await hub.request('GET', `/api/v1/orders/${order.id}`, { token: manager })).body.order as HubOrder;
+    expect(closed.status).toBe('closed');
+    expect(closed.payments.map((p) => p.tender)).toEqual(['card', 'cash']);
+    await eventually('table free', async () => ((await tableStatus('t-a1')) === 'free' ? true : undefined));
+
+    // idle: back to the PIN screen
+    await page.locator('input[name=pin]').waitFor({ timeout: 8000 });
+    await page.context().close();
+  });
+});
