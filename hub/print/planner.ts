@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
 import type { HubEvent } from '../protocol/events.ts';
-import type { OrderLine } from '../protocol/orders.ts';
+import type { Order, OrderLine } from '../protocol/orders.ts';
 import type { PrinterConfig } from '../protocol/printing.ts';
 import { jobView, type SqlitePrintRepo } from '../store/print-repo.ts';
 import type { Tx } from '../store/writer.ts';
+import { RECEIPT_STATION, pickupSlip } from './receipts.ts';
 import { printersForStation } from './routing.ts';
 import { buildStationTickets, type TicketChange, type TicketOrder } from './tickets.ts';
 
@@ -21,6 +22,7 @@ export interface PlannerDeps {
   timeZone: string;
   /** Printers that can take jobs now (enabled; simulated ones only while their simulator runs). */
   printers: () => PrinterConfig[];
+  storeName: string;
   /** Where a printer's tickets go while it is failed over (its backup), or null when it prints itself. */
   redirect?: (printerId: string) => { printerId: string; fromName: string } | null;
   /** A job was queued for this printer (called inside the transaction; wake the worker after it). */
@@ -38,6 +40,7 @@ export interface PlannerDeps {
  * - `order.lines_fired`: held lines sent now (a course) → a kitchen ticket per station
  * - `order.line_voided` of a fired line → a void ticket for its station
  * - `order.voided` → a void ticket per station for the fired lines not voided before
+ * - `order.placed` at a kiosk → a pickup slip on the receipt printer(s) (stations: ['receipts'])
  *
  * Printing is never on the order path: if planning fails, the order still commits (the error is logged);
  * with no printer configured at all, nothing is planned.
@@ -55,6 +58,7 @@ export class PrintPlanner {
   };
 
   private plan(event: HubEvent, tx: Tx): void {
+    if (event.type === 'order.placed' && event.payload.order.channel === 'kiosk') this.planPickupSlip(event.payload.order, event, tx);
     const found = this.change(event);
     if (found === null || found.change.lines.length === 0) return;
     const printers = this.deps.printers();
@@ -107,6 +111,35 @@ export class PrintPlanner {
         });
         if (id !== null) this.deps.onQueued(printerId);
       }
+    }
+  }
+
+  /** A kiosk customer's slip; with no receipt printer the kiosk's screen is all they get, so nothing fails. */
+  private planPickupSlip(order: Order, event: HubEvent, tx: Tx): void {
+    const targets = printersForStation(RECEIPT_STATION, this.deps.printers());
+    const document = JSON.stringify(pickupSlip(order, { storeName: this.deps.storeName, tableName: null, timeZone: this.deps.timeZone, at: event.at }));
+    for (const p of targets) {
+      const moved = this.deps.redirect?.(p.id) ?? null;
+      const printerId = moved?.printerId ?? p.id;
+      const id = this.deps.repo.insertJob({
+        idempotencyKey: `${order.id}:pickup:${p.id}`,
+        kind: 'pickup',
+        orderId: order.id,
+        orderNumber: String(order.number),
+        stationId: RECEIPT_STATION,
+        printerId,
+        state: 'queued',
+        document,
+        sourceSeq: event.seq,
+        possibleDuplicate: false,
+        reprintOf: null,
+        reprintNumber: null,
+        movedFromJobId: null,
+        movedFromPrinter: moved?.fromName ?? null,
+        lastError: null,
+        createdAt: tx.now,
+      });
+      if (id !== null) this.deps.onQueued(printerId);
     }
   }
 

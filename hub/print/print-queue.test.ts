@@ -293,6 +293,37 @@ describe('a printer worker', () => {
     expect(s.jobs()[0]).toMatchObject({ attempts: 1, possibleDuplicate: false });
   });
 
+  it('keeps a job the printer took as sent while the printer is too busy to answer, and does not print it twice', async () => {
+    // seen on a loaded machine: the slow head still prints the held job, so the confirming connection is
+    // queued unread (no status reply) and then the barrier waits behind the ticket's last lines
+    const s = await store([{ id: 'hot', stations: ['hot'] }]);
+    const paperOut = { isOnline: false, isCoverOpen: false, isPaperOut: true, isPaperNearEnd: false, hasError: false, raw: { printer: 0x1a, offline: 0x32, paper: 0x72 } };
+    const p = s.printer('hot');
+    p.scriptNext({ status: 'uncertain', reason: 'held-after-send', printer: paperOut }, { isJobKept: true });
+    p.scriptNext({ status: 'uncertain', reason: 'barrier-timeout' });
+    p.scriptNext({ status: 'not-sent', reason: 'no-status-reply' });
+    p.scriptNext({ status: 'not-sent', reason: 'no-status-reply' });
+    await s.printing.start();
+    await s.place({ lines: [{ itemId: 'mapo-tofu', qty: 1, optionIds: ['spice-medium', 'size-regular'] }] });
+    await until(() => s.jobs()[0]?.state === 'confirmed', 'the held job confirmed by a later barrier');
+    expect(s.printed('hot')).toHaveLength(1);
+    expect(s.jobs()[0]).toMatchObject({ attempts: 1, possibleDuplicate: false });
+  });
+
+  it('prints a sent job again marked POSSIBLE DUPLICATE when the printer refused a connection (it may have restarted)', async () => {
+    const s = await store([{ id: 'hot', stations: ['hot'] }]);
+    const paperOut = { isOnline: false, isCoverOpen: false, isPaperOut: true, isPaperNearEnd: false, hasError: false, raw: { printer: 0x1a, offline: 0x32, paper: 0x72 } };
+    const p = s.printer('hot');
+    p.scriptNext({ status: 'uncertain', reason: 'held-after-send', printer: paperOut });
+    p.scriptNext({ status: 'not-sent', reason: 'connect-refused' });
+    await s.printing.start();
+    await s.place({ lines: [{ itemId: 'mapo-tofu', qty: 1, optionIds: ['spice-medium', 'size-regular'] }] });
+    await until(() => s.jobs()[0]?.state === 'confirmed', 'the job printed again');
+    expect(s.printed('hot')).toHaveLength(1);
+    expect(s.printed('hot')[0]).toContain('POSSIBLE DUPLICATE / 可能重复');
+    expect(s.jobs()[0]).toMatchObject({ attempts: 2, possibleDuplicate: true });
+  });
+
   it('gives up with an alert after too many unconfirmed attempts instead of printing duplicates forever', async () => {
     const s = await store([{ id: 'hot', stations: ['hot'] }]);
     for (let i = 0; i < 3; i++) s.printer('hot').scriptNext({ status: 'uncertain', reason: 'connection-lost' });
@@ -321,8 +352,9 @@ describe('a printer worker', () => {
   it("moves a dead printer's queue to its backup after the failover time, marked MOVED FROM", async () => {
     const s = await store([{ id: 'spare', stations: [] }, { id: 'hot', stations: ['hot'], backupPrinterId: 'spare' }]);
     s.printer('hot').printer.set({ isPoweredOff: true });
-    await s.printing.start();
+    // the start-up probe may already find it down: the failover clock runs from then
     const started = Date.now();
+    await s.printing.start();
     await s.place({ lines: [{ itemId: 'mapo-tofu', qty: 1, optionIds: ['spice-medium', 'size-regular'] }] });
     await until(() => s.printed('spare').length === 1, 'the ticket on the backup');
     expect(Date.now() - started).toBeGreaterThanOrEqual(FAST.failoverMs);

@@ -11,13 +11,16 @@ import type {
   PrinterConfig,
   PrinterHealth,
   PrinterState,
+  ReceiptInput,
   ReprintInput,
   UpdatePrinter,
 } from '../protocol/printing.ts';
+import type { Order } from '../protocol/orders.ts';
 import type { Db } from '../store/db.ts';
 import { jobView, SqlitePrintRepo, type JobRow } from '../store/print-repo.ts';
 import type { Tx } from '../store/writer.ts';
 import { PrintPlanner } from './planner.ts';
+import { RECEIPT_STATION, receiptDocument } from './receipts.ts';
 import { failoverTarget, isUsableState, printersForStation } from './routing.ts';
 import { markedDocument, testTicket } from './tickets.ts';
 import { PrinterWorker, profileOf, type PrintSettings, type WorkerHost } from './worker.ts';
@@ -61,6 +64,8 @@ export interface PrintServiceDeps {
   clock: () => number;
   random?: () => number;
   timeZone: string;
+  /** printed at the top of receipts and pickup slips */
+  storeName?: string;
   settings: PrintSettings;
   /** how to reach a printer; default: TCP port 9100 with `transportSettings` */
   transportFor?: (printer: PrinterConfig) => PrinterTransport;
@@ -97,13 +102,10 @@ export class PrintService {
     this.planner = new PrintPlanner({
       repo: this.repo,
       timeZone: deps.timeZone,
+      storeName: deps.storeName ?? 'Brigade',
       printers: () => this.repo.listPrinters().filter((p) => this.#isRunnable(p)),
       onQueued: (id) => this.wake(id),
-      redirect: (id) => {
-        const w = this.#workers.get(id);
-        const to = w?.status.state === 'failed-over' ? w.status.failedOverTo : null;
-        return to !== null && to !== undefined && isUsableState(this.#stateOf(to)) ? { printerId: to, fromName: w!.lastName } : null;
-      },
+      redirect: (id) => this.#redirect(id),
       log: deps.log,
     });
     const random = deps.random ?? Math.random;
@@ -218,6 +220,13 @@ export class PrintService {
         for (const id of orphaned) this.#rehome(tx, id, this.#configs.find((c) => c.id === id)?.name ?? names.get(id) ?? id);
       });
     }
+  }
+
+  /** Where a printer's new jobs go while it is failed over: its backup, if that can print. */
+  #redirect(printerId: string): { printerId: string; fromName: string } | null {
+    const w = this.#workers.get(printerId);
+    const to = w?.status.state === 'failed-over' ? w.status.failedOverTo : null;
+    return to !== null && to !== undefined && isUsableState(this.#stateOf(to)) ? { printerId: to, fromName: w!.lastName } : null;
   }
 
   #isRunnable(p: PrinterConfig): boolean {
@@ -448,6 +457,44 @@ export class PrintService {
     return jobView(this.job(id));
   }
 
+  /**
+   * Queues the order's bill (while something is due) or receipt (once paid) on a receipt printer: the one
+   * given, else the first printer listing the `receipts` station.
+   */
+  receipt(order: Order, input: ReceiptInput, cmd: CommandContext): PrintJob {
+    const runnable = this.repo.listPrinters().filter((p) => this.#isRunnable(p));
+    const printer = input.printerId ? runnable.find((p) => p.id === input.printerId) : printersForStation(RECEIPT_STATION, runnable)[0];
+    if (!printer) {
+      throw input.printerId
+        ? new DomainError('not_found', `no usable printer ${input.printerId}`, { printerId: input.printerId })
+        : new DomainError('no_receipt_printer', `no printer prints receipts: give a printer the station "${RECEIPT_STATION}"`);
+    }
+    const moved = this.#redirect(printer.id);
+    const printerId = moved?.printerId ?? printer.id;
+    const tableName = order.tableId ? this.repo.tableName(order.tableId) : null;
+    const document = receiptDocument(order, { storeName: this.deps.storeName ?? 'Brigade', tableName, timeZone: this.deps.timeZone, at: cmd.now });
+    const id = this.repo.insertJob({
+      idempotencyKey: `receipt:${order.id}:${cmd.newId()}`,
+      kind: 'receipt',
+      orderId: order.id,
+      orderNumber: String(order.number),
+      stationId: RECEIPT_STATION,
+      printerId,
+      state: 'queued',
+      document: JSON.stringify(document),
+      sourceSeq: null,
+      possibleDuplicate: false,
+      reprintOf: null,
+      reprintNumber: null,
+      movedFromJobId: null,
+      movedFromPrinter: moved?.fromName ?? null,
+      lastError: null,
+      createdAt: cmd.now,
+    });
+    this.wake(printerId);
+    return jobView(this.job(id!));
+  }
+
   /** Queues a test page on a printer (to check an installation). */
   testPrint(printerId: string, cmd: CommandContext): PrintJob {
     const printer = this.repo.printer(printerId);
@@ -488,7 +535,7 @@ export class PrintService {
 
   /** The stations and backup printer a config names exist (also run before the reachability probe). */
   checkReferences(p: { id?: string | undefined; stations?: readonly string[] | undefined; backupPrinterId?: string | null | undefined }): void {
-    const known = new Set(this.repo.stationIds());
+    const known = new Set([...this.repo.stationIds(), RECEIPT_STATION]);
     const unknown = (p.stations ?? []).filter((s) => !known.has(s));
     if (unknown.length > 0) {
       throw new DomainError('validation_failed', `stations: unknown station ${unknown.join(', ')} (known: ${[...known].join(', ') || 'none'})`, {

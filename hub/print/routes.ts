@@ -12,10 +12,13 @@ import {
   printerParamsSchema,
   printerResponseSchema,
   printersResponseSchema,
+  idSchema,
+  receiptSchema,
   reprintSchema,
   updatePrinterSchema,
   type CreatePrinter,
   type ListPrintJobsQuery,
+  type ReceiptInput,
   type ReprintInput,
   type UpdatePrinter,
 } from '../protocol/index.ts';
@@ -159,6 +162,21 @@ export const printRoutes: Route[] = [
     handle: (req, s) => {
       requireStaff(req.principal, staffRoles.readOrders, 'reprinting a ticket');
       return ok({ job: printingOf(s).reprint(jobId(req.params), req.body as ReprintInput, req.cmd) }, 201);
+    },
+  }),
+  mutation({
+    method: 'post',
+    path: '/api/v1/orders/:orderId/receipt',
+    tag: 'printing',
+    summary: 'Print the bill (something still due) or the receipt (paid) on the receipt printer (station "receipts")',
+    access: 'waiter/cashier/manager',
+    params: z.strictObject({ orderId: idSchema }),
+    body: receiptSchema,
+    responses: { 201: printJobResponseSchema, 404: errorBodySchema, 422: errorBodySchema },
+    handle: (req, s) => {
+      requireStaff(req.principal, staffRoles.pay, 'printing a receipt');
+      const order = s.orders.get((req.params as { orderId: string }).orderId, req.principal);
+      return ok({ job: printingOf(s).receipt(order, req.body as ReceiptInput, req.cmd) }, 201);
     },
   }),
 ];

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { SimPrinter } from '../../printers/sim/sim-printer.ts';
 import type { Tx } from '../store/writer.ts';
 import type { PrintService } from './print-service.ts';
+import { RECEIPT_STATION } from './receipts.ts';
 
 /** The simulators running in this process, by printer id. */
 export class SimulatorRegistry {
@@ -37,7 +38,8 @@ export class SimulatorRegistry {
 
 /**
  * Starts the simulators: for the simulated printers already configured (their port changes at each start),
- * or, when the store has no printer at all, one per station (hot kitchen → `sim-hot`, bar → `sim-bar`).
+ * or, when the store has no printer at all, one per station (hot kitchen → `sim-hot`, bar → `sim-bar`), and
+ * in a demo store one for the front counter's receipts and pickup slips (`sim-receipts`).
  * Returns how many run. Call before the print workers start.
  */
 export async function startSimulatedPrinters(deps: {
@@ -49,36 +51,28 @@ export async function startSimulatedPrinters(deps: {
 }): Promise<number> {
   const { printing, registry } = deps;
   const configured = printing.repo.listPrinters();
-  if (configured.length === 0) {
-    for (const [stationId, names] of printing.repo.stationNames()) {
-      const sim = await SimPrinter.start({ encoding: 'gb18030', widthChars: 48 });
-      const id = `sim-${stationId}`;
-      registry.set(id, sim);
-      await deps.submit((tx) =>
-        printing.createPrinter(
-          {
-            id,
-            name: `${names.nameZh} ${names.nameEn} (sim)`,
-            host: sim.host,
-            port: sim.port,
-            encoding: 'gb18030',
-            widthChars: 48,
-            stations: [stationId],
-            buzzer: 'epson',
-            enabled: true,
-          },
-          { now: tx.now, newId: deps.newId, events: { emit: (type, payload, topics) => void tx.append({ type, payload, topics, deviceId: null, staffId: null }) } },
-          { simulated: true },
-        ),
-      );
-    }
-  } else {
-    for (const p of configured.filter((c) => c.simulated)) {
-      const sim = await SimPrinter.start({ encoding: p.encoding, widthChars: p.widthChars });
-      registry.set(p.id, sim);
-      await deps.submit((tx) => printing.setSimulatorAddress(p.id, sim.host, sim.port, tx));
-    }
+  const add = async (id: string, name: string, stations: string[]): Promise<void> => {
+    const sim = await SimPrinter.start({ encoding: 'gb18030', widthChars: 48 });
+    registry.set(id, sim);
+    await deps.submit((tx) =>
+      printing.createPrinter(
+        { id, name, host: sim.host, port: sim.port, encoding: 'gb18030', widthChars: 48, stations, buzzer: 'epson', enabled: true },
+        { now: tx.now, newId: deps.newId, events: { emit: (type, payload, topics) => void tx.append({ type, payload, topics, deviceId: null, staffId: null }) } },
+        { simulated: true },
+      ),
+    );
+  };
+  for (const p of configured.filter((c) => c.simulated)) {
+    const sim = await SimPrinter.start({ encoding: p.encoding, widthChars: p.widthChars });
+    registry.set(p.id, sim);
+    await deps.submit((tx) => printing.setSimulatorAddress(p.id, sim.host, sim.port, tx));
   }
+  if (configured.length === 0) {
+    for (const [stationId, names] of printing.repo.stationNames()) await add(`sim-${stationId}`, `${names.nameZh} ${names.nameEn} (sim)`, [stationId]);
+  }
+  // a demo store (only simulators) also gets the front counter's printer, for receipts and kiosk pickup slips
+  const isDemo = configured.every((c) => c.simulated);
+  if (isDemo && !configured.some((c) => c.stations.includes(RECEIPT_STATION))) await add(`sim-${RECEIPT_STATION}`, '前台 Counter (sim)', [RECEIPT_STATION]);
   const running = registry.entries();
   if (running.length > 0) deps.log.info({ printers: running.map(([id, s]) => `${id}@${s.host}:${s.port}`) }, 'simulated printers running');
   return running.length;

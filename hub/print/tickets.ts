@@ -22,7 +22,7 @@ export interface TicketOrder {
 
 /** What changed: the lines a station must cook (kitchen, addon) or stop cooking (void). */
 export interface TicketChange {
-  kind: Exclude<PrintJobKind, 'test'>;
+  kind: Extract<PrintJobKind, 'kitchen' | 'addon' | 'void'>;
   lines: readonly OrderLine[];
   /** when the change happened (UTC epoch ms): the time on the ticket */
   at: number;

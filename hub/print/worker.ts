@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { holdReasonOf, renderTicket, type PrintResult, type PrinterProfile, type PrinterTransport, type TicketDocument } from '../../printers/index.ts';
+import { holdReasonOf, renderTicket, type NotSentReason, type PrintResult, type PrinterProfile, type PrinterTransport, type TicketDocument } from '../../printers/index.ts';
 import type { PrinterConfig, PrinterState } from '../protocol/printing.ts';
 import { ACTIVE_STATES, jobView, type JobRow, type SqlitePrintRepo } from '../store/print-repo.ts';
 import type { Tx } from '../store/writer.ts';
@@ -217,7 +217,7 @@ export class PrinterWorker {
         return;
       case 'not-sent':
         repo.updateJob({ ...at, state: 'retry-wait', nextAttemptAt: now + this.#retryDelay(job.attempts), lastError: `not sent: ${result.reason}` });
-        this.#suspectSent(tx);
+        this.#suspectSent(tx, result.reason);
         this.#down(tx, printer, 'offline', result.reason);
         return;
       case 'held': {
@@ -264,7 +264,7 @@ export class PrinterWorker {
           this.#down(tx, printer, 'held', result.reason);
           return s.heldPollMs;
         case 'not-sent':
-          this.#suspectSent(tx);
+          this.#suspectSent(tx, result.reason);
           this.#down(tx, printer, 'offline', result.reason);
           return this.#retryDelay(this.#probeAttempts++);
         case 'uncertain':
@@ -290,7 +290,7 @@ export class PrinterWorker {
     await this.host.submit((tx) => {
       if (probe.reachable) this.#down(tx, printer, 'held', probe.hold ?? 'held');
       else {
-        this.#suspectSent(tx);
+        this.#suspectSent(tx, probe.reason);
         this.#down(tx, printer, 'offline', probe.reason);
       }
     });
@@ -328,8 +328,14 @@ export class PrinterWorker {
     }
   }
 
-  /** The printer was unreachable: it may have been power-cycled and forgotten what it held. */
-  #suspectSent(tx: Tx): void {
+  /**
+   * The printer could not be reached: if it may have been power-cycled, it forgot the jobs it held, and they
+   * print again marked POSSIBLE DUPLICATE. A printer that accepts the connection but does not answer is up
+   * and busy (still printing what it held, a queued connection is not read until then) or hung; it keeps
+   * its buffer, so its jobs stay `sent` (a hung one fails over, and the moved copy says POSSIBLE DUPLICATE).
+   */
+  #suspectSent(tx: Tx, reason: NotSentReason): void {
+    if (reason === 'no-status-reply') return;
     const printer = this.host.config(this.printerId);
     for (const j of this.host.repo.sentJobs(this.printerId)) {
       this.host.repo.updateJob({

@@ -23,6 +23,7 @@ export const errorStatus = {
   invalid_order: 422,
   overpayment: 422,
   printer_unreachable: 422,
+  no_receipt_printer: 422,
   pairing_code_invalid: 403,
   too_many_requests: 429,
   internal: 500,

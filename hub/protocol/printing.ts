@@ -141,7 +141,8 @@ export const PRINT_JOB_STATES = ['queued', 'sending', 'sent', 'confirmed', 'retr
 export const printJobStateSchema = z.enum(PRINT_JOB_STATES);
 export type PrintJobState = z.infer<typeof printJobStateSchema>;
 
-export const printJobKindSchema = z.enum(['kitchen', 'addon', 'void', 'test']);
+/** Kitchen-side tickets (kitchen, addon, void), customer paper (receipt, pickup slip) and test pages. */
+export const printJobKindSchema = z.enum(['kitchen', 'addon', 'void', 'receipt', 'pickup', 'test']);
 export type PrintJobKind = z.infer<typeof printJobKindSchema>;
 
 export const printJobSchema = z.object({
@@ -188,6 +189,12 @@ export const reprintSchema = z.strictObject({
   printerId: idSchema.optional(),
 });
 export type ReprintInput = z.infer<typeof reprintSchema>;
+
+/** Print an order's bill (something due) or receipt (paid); on the receipt printer unless one is named. */
+export const receiptSchema = z.strictObject({
+  printerId: idSchema.optional(),
+});
+export type ReceiptInput = z.infer<typeof receiptSchema>;
 
 export const printerParamsSchema = z.strictObject({ printerId: idSchema });
 export const printJobParamsSchema = z.strictObject({ jobId: z.coerce.number().int().positive() });

@@ -23,6 +23,7 @@ describe('embedded simulated printers (HUB_PRINTERS=sim, the default)', () => {
       expect(printers.map((p) => [p.id, p.stations, p.simulated])).toEqual([
         ['sim-hot', ['hot'], true],
         ['sim-bar', ['bar'], true],
+        ['sim-receipts', ['receipts'], true],
       ]);
       const page = async () => (await fetch(`${hub.url}/printers/sim`)).text();
       const order = async (note: string) => {
@@ -41,6 +42,13 @@ describe('embedded simulated printers (HUB_PRINTERS=sim, the default)', () => {
       expect(html).toContain('Mapo Tofu');
       expect(html).toContain('青岛啤酒');
       expect(html).toContain('http-equiv="refresh"');
+
+      // the demo's front-counter printer: a kiosk order's pickup slip
+      const kiosk = (await signIn(hub, undefined, 'kiosk')).device;
+      const k = await hub.request('POST', '/api/v1/orders', { token: kiosk, body: { channel: 'kiosk', lines: [{ itemId: 'tsingtao-beer', qty: 3 }] } });
+      expect(k.status).toBe(201);
+      await waitUntil(async () => (await page()).includes('PICKUP 取餐'), 'the pickup slip on the page');
+      expect(await page()).toContain(`#${k.body.order.number}`);
 
       // pull the paper on the hot kitchen's printer, keep ordering, load it again
       const pull = await fetch(`${hub.url}/printers/sim/sim-hot/paper-out`, { method: 'POST', redirect: 'manual' });
@@ -70,7 +78,7 @@ describe('embedded simulated printers (HUB_PRINTERS=sim, the default)', () => {
       expect(r.status).toBe(201);
       await waitUntil(async () => (await page()).includes('重启后 after restart'), 'a ticket after the restart');
       const health = (await hub.request('GET', '/api/v1/health')).body.printers as { id: string; state: string }[];
-      expect(health.map((p) => p.id).sort()).toEqual(['sim-bar', 'sim-hot']);
+      expect(health.map((p) => p.id).sort()).toEqual(['sim-bar', 'sim-hot', 'sim-receipts']);
       expect(health.find((p) => p.id === 'sim-hot')?.state).toBe('online');
     } finally {
       await hub.stop();

@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import { displayWidth, previewTicket } from '../../printers/index.ts';
+import type { Order, OrderLine, Payment } from '../protocol/orders.ts';
+import { pickupSlip, receiptDocument, type CustomerPaperContext } from './receipts.ts';
+
+/** 2024-05-01 12:34 in Asia/Shanghai. */
+const AT = Date.UTC(2024, 4, 1, 4, 34);
+const ctx: CustomerPaperContext = { storeName: '川味小馆 Sichuan House', tableName: 'A1', timeZone: 'Asia/Shanghai', at: AT };
+const GB48 = { encoding: 'gb18030', widthChars: 48, buzzer: 'none' } as const;
+const GB32 = { encoding: 'gb18030', widthChars: 32, buzzer: 'none' } as const;
+
+const line = (id: string, over: Partial<OrderLine> = {}): OrderLine => ({
+  id,
+  itemId: 'mapo-tofu',
+  nameZh: '麻婆豆腐',
+  nameEn: 'Mapo Tofu',
+  stationId: 'hot',
+  qty: 1,
+  unitPriceMinor: 2800,
+  lineTotalMinor: 2800,
+  options: [],
+  note: null,
+  course: 1,
+  status: 'fired',
+  voidReason: null,
+  addedAt: AT,
+  firedAt: AT,
+  readyAt: null,
+  servedAt: null,
+  addedByStaffId: null,
+  ...over,
+});
+
+const payment = (over: Partial<Payment>): Payment =>
+  ({ id: 'p', tender: 'cash', amountMinor: 0, lines: [], tenderedMinor: null, changeMinor: 0, reference: null, createdAt: AT, staffId: null, ...over }) as Payment;
+
+function order(over: Partial<Order> = {}): Order {
+  const lines = [
+    line('l1', { options: [{ id: 'spice-hot', groupId: 'spice', nameZh: '特辣', nameEn: 'Extra hot', priceDeltaMinor: 0 }] }),
+    line('l2', { itemId: 'beer', nameZh: '青岛啤酒', nameEn: 'Tsingtao Beer', qty: 2, unitPriceMinor: 1200, lineTotalMinor: 2400 }),
+    line('l3', { nameZh: '退掉的菜', nameEn: 'Voided dish', status: 'voided', lineTotalMinor: 0 }),
+  ];
+  return {
+    id: 'o-1',
+    number: 42,
+    businessDate: '2024-05-01',
+    channel: 'pos',
+    tableId: 't-a1',
+    guestCount: 2,
+    note: null,
+    status: 'served',
+    lines,
+    payments: [],
+    subtotalMinor: 5200,
+    discountMinor: 0,
+    discountReason: null,
+    totalMinor: 5200,
+    paidMinor: 0,
+    dueMinor: 5200,
+    revision: 3,
+    createdAt: AT,
+    updatedAt: AT,
+    closedAt: null,
+    quotedReadyAt: null,
+    rush: false,
+    deviceId: null,
+    staffId: 's-1',
+    staffName: '王芳 Wang Fang',
+    ...over,
+  } as Order;
+}
+
+describe('receiptDocument', () => {
+  it('prints the bill while something is due: the dishes with their options and amounts, no voided line, the total', () => {
+    const text = previewTicket(receiptDocument(order(), ctx), GB48);
+    expect(text).toContain('BILL / 账单');
+    expect(text).toContain('川味小馆 Sichuan House');
+    expect(text).toContain('1 麻婆豆腐 (特辣)');
+    expect(text).toMatch(/2 青岛啤酒 +￥24\.00/);
+    expect(text).not.toContain('退掉的菜');
+    expect(text).toMatch(/Total 合计 +￥52\.00/);
+    expect(text).toContain('#42');
+    expect(text).toContain('A1');
+  });
+
+  it('prints the receipt once paid: each tender, cash as handed over, and the change', () => {
+    const paid = order({
+      status: 'closed',
+      paidMinor: 5200,
+      dueMinor: 0,
+      payments: [
+        payment({ id: 'p1', tender: 'card', amountMinor: 2000, reference: 'VISA 4242' }),
+        payment({ id: 'p2', tender: 'cash', amountMinor: 3200, tenderedMinor: 5000, changeMinor: 1800 }),
+      ],
+    });
+    const text = previewTicket(receiptDocument(paid, ctx), GB48);
+    expect(text).toContain('RECEIPT / 收据');
+    expect(text).toMatch(/Card 刷卡 VISA 4242 +￥20\.00/);
+    expect(text).toMatch(/Cash 现金 +￥50\.00/);
+    expect(text).toMatch(/Change 找零 +￥18\.00/);
+    expect(text).toContain('谢谢光临 Thank you!');
+  });
+
+  it('shows what is still due after a partial payment, and fits 58 mm paper', () => {
+    const part = order({
+      paidMinor: 2000,
+      dueMinor: 3200,
+      payments: [payment({ id: 'p1', tender: 'card', amountMinor: 2000 })],
+    });
+    const text = previewTicket(receiptDocument(part, ctx), GB32);
+    expect(text).toContain('BILL / 账单');
+    expect(text).toMatch(/Due 待付 +￥32\.00/);
+    for (const l of text.split('\n')) expect(displayWidth(l, 'gb18030')).toBeLessThanOrEqual(32);
+  });
+});
+
+describe('pickupSlip', () => {
+  it('prints the number big, the dishes, what to pay at the counter and the quoted time', () => {
+    const kiosk = order({ channel: 'kiosk', tableId: null, quotedReadyAt: AT + 25 * 60_000 });
+    const text = previewTicket(pickupSlip(kiosk, { ...ctx, tableName: null }), GB48);
+    expect(text).toContain('PICKUP 取餐');
+    expect(text).toContain('#42');
+    expect(text).toContain('麻婆豆腐');
+    expect(text).not.toContain('退掉的菜');
+    expect(text).toContain('Ready about 预计 12:59');
+    expect(text).toContain('请到前台付款: ￥52.00');
+  });
+});
