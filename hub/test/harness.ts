@@ -48,6 +48,10 @@ export async function startHub(opts: { dataDir?: string; env?: Record<string, st
       HUB_MDNS: 'off',
       HUB_PAIRING_CODE: PAIRING_CODE,
       LOG_LEVEL: 'info',
+      // Tests share two cores with other test files and a browser: the hub's event loop lags by whole
+      // seconds at times, and lag-based shedding would answer their kiosk/QR requests 503. Tests of
+      // shedding set their own value.
+      HUB_SHED_LAG_MS: '10000',
       ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
