@@ -19,7 +19,6 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -27,9 +26,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const FIXTURE = path.join(ROOT, 'hub/discovery/fixtures/advertise-fixture.ts');
 const DISCOVER = path.join(ROOT, 'scripts/discover.ts');
-const LOCAL_TSX = path.join(ROOT, 'node_modules/.bin/tsx');
-// Same as `npx tsx`, minus npx's start-up cost.
-const TSX: string[] = existsSync(LOCAL_TSX) ? [LOCAL_TSX] : ['npx', 'tsx'];
+// Node itself with tsx's loader, not the tsx CLI: the CLI runs the script in a second process and relays
+// signals to it; on a loaded machine a SIGTERM could end the wrapper with 143 instead of the script's 0.
+const TSX: string[] = [process.execPath, '--import', 'tsx'];
 
 const PID = process.pid;
 const NS_PREFIX = 'brigade-test-';
