@@ -99,6 +99,7 @@ describe('receiptDocument', () => {
     expect(text).toMatch(/Cash 现金 +￥50\.00/);
     expect(text).toMatch(/Change 找零 +￥18\.00/);
     expect(text).toContain('谢谢光临 Thank you!');
+    expect(text).toContain('[QR brigade:order:o-1]');
   });
 
   it('shows what is still due after a partial payment, and fits 58 mm paper', () => {

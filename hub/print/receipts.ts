@@ -61,6 +61,8 @@ export function receiptDocument(order: Order, ctx: CustomerPaperContext): Ticket
       totalMinor: order.totalMinor,
       tenders,
       changeMinor: order.payments.reduce((sum, p) => sum + p.changeMinor, 0),
+      // a scanner at the counter finds the order again (refunds, a second copy)
+      qrText: `brigade:order:${order.id}`,
     },
     footerLines: isPaid ? ['谢谢光临 Thank you!'] : ['Please pay at the counter or ask your server', '请到前台或向服务员付款'],
     buzz: false,
