@@ -1,4 +1,5 @@
 import preact from '@preact/preset-vite';
+import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { defineConfig, type Plugin } from 'vite';
@@ -7,6 +8,10 @@ import { defineConfig, type Plugin } from 'vite';
 export const CLIENT_APPS = ['kds', 'order', 'kiosk', 'pos'] as const;
 
 const root = resolve(import.meta.dirname, 'clients');
+
+/** Apps that get a service worker (clients/shared/sw.ts) at /<app>/sw.js: the staff devices. */
+export const SW_APPS = ['pos', 'kds', 'kiosk'] as const;
+const SW_ENTRY = 'sw';
 
 /** First-load JavaScript budgets, KB gzipped (issue 6: kiosk and QR pages ≤ 100 KB). */
 const JS_BUDGET_KB: Record<string, number> = { order: 100, kiosk: 100 };
@@ -49,10 +54,48 @@ function firstLoadBudget(): Plugin {
   };
 }
 
+/**
+ * Turns the one compiled service worker into /<app>/sw.js per staff app, each prefixed with the list of
+ * that app's shell files (its page and every JS/CSS file it may load, lazy chunks included) and a version
+ * hashed from them. A new build changes the bytes of sw.js, which is how browsers notice a new worker.
+ */
+function serviceWorkers(): Plugin {
+  return {
+    name: 'brigade-service-workers',
+    apply: 'build',
+    enforce: 'post',
+    generateBundle(_options, bundle) {
+      const worker = Object.values(bundle).find((o) => o.type === 'chunk' && o.isEntry && o.name === SW_ENTRY);
+      if (!worker || worker.type !== 'chunk') return this.error('the service worker entry was not built');
+      if (worker.imports.length > 0) this.error(`the service worker must not share chunks with the apps (it imports ${worker.imports.join(', ')})`);
+      delete bundle[worker.fileName];
+      const chunks = new Map(Object.values(bundle).flatMap((o) => (o.type === 'chunk' ? [[o.fileName, o] as const] : [])));
+      for (const app of SW_APPS) {
+        const page = bundle[`${app}/index.html`];
+        const entry = [...chunks.values()].find((c) => c.isEntry && c.facadeModuleId === resolve(root, app, 'index.html'));
+        if (!page || page.type !== 'asset' || !entry) return this.error(`no built page for ${app}`);
+        const files = new Set<string>();
+        const visit = (fileName: string) => {
+          const c = chunks.get(fileName);
+          if (!c || files.has(`/${fileName}`)) return;
+          files.add(`/${fileName}`);
+          for (const f of [...c.viteMetadata?.importedCss ?? [], ...c.viteMetadata?.importedAssets ?? []]) files.add(`/${f}`);
+          for (const f of [...c.imports, ...c.dynamicImports]) visit(f);
+        };
+        visit(entry.fileName);
+        const sorted = [...files].sort();
+        const version = createHash('sha256').update(String(page.source)).update(sorted.join('\n')).update(worker.code).digest('hex').slice(0, 16);
+        const manifest = { app, version, files: [`/${app}/`, ...sorted] };
+        this.emitFile({ type: 'asset', fileName: `${app}/sw.js`, source: `self.__BRIGADE_SHELL__ = ${JSON.stringify(manifest)};\n${worker.code}` });
+      }
+    },
+  };
+}
+
 export default defineConfig({
   root,
   base: '/',
-  plugins: [preact(), firstLoadBudget()],
+  plugins: [preact(), firstLoadBudget(), serviceWorkers()],
   build: {
     outDir: resolve(root, 'dist'),
     emptyOutDir: true,
@@ -60,7 +103,9 @@ export default defineConfig({
     target: 'es2020',
     reportCompressedSize: true,
     rolldownOptions: {
-      input: Object.fromEntries(CLIENT_APPS.map((app) => [app, resolve(root, app, 'index.html')])),
+      input: { ...Object.fromEntries(CLIENT_APPS.map((app) => [app, resolve(root, app, 'index.html')])), [SW_ENTRY]: resolve(root, 'shared', 'sw.ts') },
+      // the worker's code is copied into each app's folder (serviceWorkers above), so its own name stays plain
+      output: { entryFileNames: (chunk) => (chunk.name === SW_ENTRY ? `${SW_ENTRY}.js` : 'assets/[name]-[hash].js') },
     },
   },
   // `npx vite` serves the apps with hot reload; the API and stream go to a hub on :8080

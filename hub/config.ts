@@ -11,9 +11,22 @@ const isTimeZone = (tz: string) => {
 
 const intVar = (min: number, max: number, dflt: number) => z.coerce.number().int().min(min).max(max).default(dflt);
 
+const isHostName = (s: string) => /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i.test(s);
+const isIPv4 = (s: string) => /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(s);
+
 /** Every setting comes from the environment; the defaults make `npm start` work with no setup. */
 export const envSchema = z.object({
   HUB_PORT: intVar(0, 65_535, 8080).describe('HTTP port (0 picks a free one)'),
+  HUB_HTTPS_PORT: z
+    .union([z.literal('off'), z.coerce.number().int().min(0).max(65_535)], { error: "must be a port number (0 picks a free one) or 'off'" })
+    .default(8443)
+    .describe('HTTPS and secure WebSocket port, with a certificate from the hub\'s own CA (0 picks a free one; off: no HTTPS)'),
+  HUB_TLS_NAMES: z
+    .string()
+    .transform((s) => s.split(',').map((n) => n.trim().toLowerCase()).filter((n) => n !== ''))
+    .refine((names) => names.every((n) => isHostName(n) || isIPv4(n)), 'must be a comma-separated list of host names or IPv4 addresses')
+    .default([])
+    .describe('extra host names or addresses the HTTPS certificate names, besides the machine\'s own'),
   HUB_HOST: z.string().min(1).default('0.0.0.0').describe('interface to listen on (default: all)'),
   HUB_DATA_DIR: z.string().min(1).default('./data').describe('where the SQLite database lives'),
   HUB_PAIRING_CODE: z

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Logger } from 'pino';
@@ -32,6 +33,7 @@ import { StreamServer } from './stream/stream-server.ts';
 import { PrintService, printSettingsFrom } from './print/print-service.ts';
 import { mountSimPage } from './print/sim-page.ts';
 import type { SimulatorRegistry } from './print/simulated.ts';
+import { HubTls } from './tls/hub-tls.ts';
 
 export const DB_FILE = 'brigade.db';
 export const version: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -39,9 +41,12 @@ export const version: string = (JSON.parse(readFileSync(new URL('../package.json
 export interface Hub {
   services: Services;
   server: Server;
+  /** the HTTPS side (HUB_HTTPS_PORT): the same app and stream with the hub CA's certificate; null when HTTPS is off */
+  tls: HubTls | null;
   stream: StreamServer;
   printing: PrintService;
-  listen(): Promise<{ port: number }>;
+  /** `httpsPort` is missing when HTTPS is off or could not start (the hub then runs on plain HTTP only). */
+  listen(): Promise<{ port: number; httpsPort?: number }>;
   /** Stop accepting, let in-flight requests finish, commit what is queued, close the database. */
   stop(): Promise<void>;
 }
@@ -78,6 +83,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
     submit: (job) => writer!.submit(job),
     clock,
     timeZone: config.HUB_TIMEZONE,
+    storeName,
     settings: printSettings.queue,
     transportSettings: printSettings.transport,
     isSimulatorRunning: (id) => opts.simulators?.has(id) ?? false,
@@ -149,10 +155,26 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
   const lagReset = setInterval(() => lag.reset(), 10_000);
   lagReset.unref();
 
+  let tls: HubTls | null = null;
+  let httpsPort: number | undefined;
   const openapi = JSON.stringify(buildOpenApi(allRoutes, { version, storeName }));
   const app = createApp(services, allRoutes, logger, (a) => {
     a.get('/api/v1/openapi.json', (_req, res) => void res.type('application/json').send(openapi));
-    a.get('/', (_req, res) => void res.type('html').send(landingPage(services)));
+    a.get('/', (req, res) => {
+      const ca = tls?.identity?.ca;
+      const https = ca && httpsPort !== undefined ? { port: httpsPort, caFingerprint: ca.fingerprint256 } : undefined;
+      res.type('html').send(landingPage(services, { secure: req.secure, host: req.hostname, ...(https ? { https } : {}) }));
+    });
+    // staff devices install the hub's CA from here; only the certificate, never its key
+    a.get(['/ca.crt', '/ca.pem'], (req, res, next) => {
+      const ca = tls?.identity?.ca;
+      if (!ca) return next();
+      res.setHeader('Cache-Control', 'no-cache');
+      if (req.path === '/ca.pem') return void res.type('application/x-pem-file').send(ca.certPem);
+      // DER is what Android's certificate installer and iOS Safari's profile download both accept
+      res.setHeader('Content-Disposition', 'attachment; filename="brigade-hub-ca.crt"');
+      res.type('application/x-x509-ca-cert').send(ca.der);
+    });
     if (opts.simulators) mountSimPage(a, opts.simulators, printing);
     mountClients(a);
     a.get('/metrics', async (_req, res) => void res.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
@@ -168,40 +190,80 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
     authenticate: (token) => auth.resolve(token, clock()),
   });
   stream.attach(server);
+  if (config.HUB_HTTPS_PORT !== 'off') {
+    tls = new HubTls(app, {
+      dir: join(config.HUB_DATA_DIR, 'tls'),
+      bindHost: config.HUB_HOST,
+      extraNames: config.HUB_TLS_NAMES,
+      caName: `Brigade hub CA · ${storeName} · ${identity.storeId.slice(-6)}`,
+      clock,
+      logger,
+    });
+    stream.attach(tls.server);
+  }
   const liveStream = stream;
+  const httpsServer = tls?.server;
+  let tlsCheck: ReturnType<typeof setInterval> | undefined;
+
+  /** HTTPS is an extra (the apps work over plain HTTP): when it cannot start, say so and run on. */
+  const listenHttps = async (hubTls: HubTls, httpsPortWanted: number): Promise<number | undefined> => {
+    try {
+      await hubTls.load();
+      const bound = await listenOn(hubTls.server, httpsPortWanted, config.HUB_HOST);
+      // a new DHCP lease, or the certificate nearing its end, gets a new certificate without a restart
+      tlsCheck = setInterval(() => void hubTls.refresh().catch((err: unknown) => logger.warn({ err }, 'tls: re-issuing the certificate failed')), 10 * 60_000);
+      tlsCheck.unref();
+      return bound;
+    } catch (err) {
+      logger.warn({ err, port: httpsPortWanted }, 'https did not start; the hub runs on plain HTTP only');
+      return undefined;
+    }
+  };
 
   return {
     services,
     server,
+    tls,
     stream: liveStream,
     printing,
     listen: async () => {
-      const port = await new Promise<number>((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(config.HUB_PORT, config.HUB_HOST, () => {
-          const addr = server.address();
-          resolve(typeof addr === 'object' && addr ? addr.port : config.HUB_PORT);
-        });
-      });
+      const port = await listenOn(server, config.HUB_PORT, config.HUB_HOST);
+      if (tls && config.HUB_HTTPS_PORT !== 'off') httpsPort = await listenHttps(tls, config.HUB_HTTPS_PORT);
       await printing.start();
       // start-up (module loading, migrations, seeding) is not load: measure lag from here on
       lag.reset();
-      return { port };
+      return httpsPort === undefined ? { port } : { port, httpsPort };
     },
     stop: async () => {
       await printing.stop();
+      clearInterval(tlsCheck);
       liveStream.close();
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      // keep-alive sockets become idle as their in-flight responses finish: keep closing them
-      const reaper = setInterval(() => server.closeIdleConnections(), 50);
-      server.closeIdleConnections();
-      const forced = setTimeout(() => server.closeAllConnections(), 5000);
-      await closed;
-      clearInterval(reaper);
-      clearTimeout(forced);
+      await Promise.all([closeGracefully(server), httpsServer?.listening ? closeGracefully(httpsServer) : undefined]);
       theWriter.drain();
       lag.disable();
       checkpointAndClose(db);
     },
   };
+}
+
+function listenOn(server: Server | HttpsServer, port: number, host: string): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      const addr = server.address();
+      resolve(typeof addr === 'object' && addr ? addr.port : port);
+    });
+  });
+}
+
+/** Stops accepting and lets in-flight requests finish (5 s at most). */
+async function closeGracefully(server: Server | HttpsServer): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // keep-alive sockets become idle as their in-flight responses finish: keep closing them
+  const reaper = setInterval(() => server.closeIdleConnections(), 50);
+  server.closeIdleConnections();
+  const forced = setTimeout(() => server.closeAllConnections(), 5000);
+  await closed;
+  clearInterval(reaper);
+  clearTimeout(forced);
 }

@@ -21,11 +21,11 @@ function config(): HubConfig {
   }
 }
 
-function lanUrls(port: number, host: string): string[] {
-  if (host !== '0.0.0.0' && host !== '::') return [`http://${host}:${port}`];
-  const urls = [`http://localhost:${port}`];
+function lanUrls(port: number, host: string, scheme: 'http' | 'https' = 'http'): string[] {
+  if (host !== '0.0.0.0' && host !== '::') return [`${scheme}://${host}:${port}`];
+  const urls = [`${scheme}://localhost:${port}`];
   for (const addrs of Object.values(networkInterfaces())) {
-    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) urls.push(`http://${a.address}:${port}`);
+    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) urls.push(`${scheme}://${a.address}:${port}`);
   }
   return urls;
 }
@@ -60,9 +60,9 @@ async function main(): Promise<void> {
           return 0;
         })
       : 0;
-  const { port } = await hub.listen();
+  const { port, httpsPort } = await hub.listen();
   const pairing = services.pairing.issue(services.clock());
-  logger.info({ port, host: cfg.HUB_HOST, storeId: services.identity.storeId, epoch: services.identity.epoch, dataDir: cfg.HUB_DATA_DIR }, 'listening');
+  logger.info({ port, httpsPort, host: cfg.HUB_HOST, storeId: services.identity.storeId, epoch: services.identity.epoch, dataDir: cfg.HUB_DATA_DIR }, 'listening');
 
   const advertiser =
     cfg.HUB_MDNS === 'on'
@@ -70,16 +70,28 @@ async function main(): Promise<void> {
       : undefined;
 
   const urls = lanUrls(port, cfg.HUB_HOST);
+  const secureUrls = httpsPort === undefined ? [] : lanUrls(httpsPort, cfg.HUB_HOST, 'https');
+  const ca = hub.tls?.identity?.ca;
+  // the LAN address (the last one) is what a tablet types; with HTTPS, staff apps also get their https:// address
+  const at = (path: string) => [urls[urls.length - 1], secureUrls[secureUrls.length - 1]].filter(Boolean).map((u) => `${u}${path}`).join(' · ');
   process.stdout.write(
     [
       '',
       `  Brigade hub · ${services.identity.storeName} — ${join(cfg.HUB_DATA_DIR, DB_FILE)}`,
       ...urls.map((u) => `    ${u}`),
+      ...(secureUrls.length > 0 && ca
+        ? [
+            `  HTTPS (staff tablets, works offline after the first load 离线可用):`,
+            ...secureUrls.map((u) => `    ${u}`),
+            `  Install the hub's CA on staff tablets 在员工平板上安装证书: ${urls[urls.length - 1]}/ca.crt`,
+            `    SHA-256 ${ca.fingerprint256}`,
+          ]
+        : []),
       `  Pairing code 配对码: ${pairing.code}${pairing.expiresAt ? ' (valid 15 min; a manager can issue more)' : ''}`,
-      `  Kitchen display 厨房显示: ${urls[urls.length - 1]}/kds/  (kitchen PIN 3333)`,
-      `  Waiter tablet 点餐平板: ${urls[urls.length - 1]}/pos/  (waiter PIN 1111)`,
-      `  Self-order kiosk 自助点餐: ${urls[urls.length - 1]}/kiosk/`,
-      `  API: ${urls[0]}/api/v1/openapi.json · stream: ws://…/api/v1/stream`,
+      `  Kitchen display 厨房显示: ${at('/kds/')}  (kitchen PIN 3333)`,
+      `  Waiter tablet 点餐平板: ${at('/pos/')}  (waiter PIN 1111)`,
+      `  Self-order kiosk 自助点餐: ${at('/kiosk/')}`,
+      `  API: ${urls[0]}/api/v1/openapi.json · stream: ws://…/api/v1/stream${secureUrls.length > 0 ? ' (wss:// on the HTTPS port)' : ''}`,
       ...(simulated > 0 ? [`  Simulated printers 模拟打印机: ${urls[0]}/printers/sim`] : []),
       '',
     ].join('\n') + '\n',

@@ -1,4 +1,5 @@
 import { render } from 'preact';
+import { enableOffline } from '../shared/sw-register.ts';
 import '../shared/ui/base.css';
 import './kds.css';
 import { App } from './app.tsx';
@@ -13,3 +14,5 @@ addEventListener('pointerdown', unlockAudio, { passive: true });
 // the browser knows before our backoff does that the network is back
 addEventListener('online', () => app.reconnectNow());
 render(<App app={app} />, document.getElementById('app')!);
+// over HTTPS: reloads work while the hub is briefly unreachable (a no-op on plain http://)
+enableOffline('kds');

@@ -1,4 +1,5 @@
 import { render } from 'preact';
+import { enableOffline } from '../shared/sw-register.ts';
 import '../shared/ui/base.css';
 import './kiosk.css';
 import { App } from './app.tsx';
@@ -13,3 +14,5 @@ document.addEventListener('visibilitychange', () => document.visibilityState ===
 // tests reach the controller (outbox state)
 (window as unknown as { __brigadeKiosk: KioskApp }).__brigadeKiosk = app;
 render(<App app={app} />, document.getElementById('app')!);
+// over HTTPS: reloads work while the hub is briefly unreachable (a no-op on plain http://)
+enableOffline('kiosk');

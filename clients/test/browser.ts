@@ -9,10 +9,22 @@ export { freePort } from './ports.ts';
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-export function launchBrowser(): Promise<Browser> {
+/** `extraArgs`: more Chromium switches (host resolver rules, certificate trust). */
+export function launchBrowser(extraArgs: readonly string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', ...extraArgs],
+  });
+}
+
+/** The host name the e2e tests load the apps through: not loopback, so the pages are NOT a secure context. */
+export const LAN_HOST = 'hub.test';
+
+/** Like `launchBrowser`, with `hub.test` resolving to 127.0.0.1: the plain-HTTP LAN path a store's devices take. */
+export function launchLanBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', `--host-resolver-rules=MAP ${LAN_HOST} 127.0.0.1`],
   });
 }
 
@@ -42,13 +54,17 @@ export async function openApp(
   const context = await browser.newContext({ viewport: o.viewport ?? { width: 1280, height: 800 } });
   await context.addInitScript(
     ({ app, login, lang }) => {
-      if (sessionStorage.getItem('e2e-seeded')) return; // once per tab: reloads keep what the app saved
-      sessionStorage.setItem('e2e-seeded', '1');
-      if (login) {
-        localStorage.setItem(`brigade.${app}.device`, JSON.stringify(login.device));
-        localStorage.setItem(`brigade.${app}.staff`, JSON.stringify(login.staff));
+      try {
+        if (sessionStorage.getItem('e2e-seeded')) return; // once per tab: reloads keep what the app saved
+        sessionStorage.setItem('e2e-seeded', '1');
+        if (login) {
+          localStorage.setItem(`brigade.${app}.device`, JSON.stringify(login.device));
+          localStorage.setItem(`brigade.${app}.staff`, JSON.stringify(login.staff));
+        }
+        localStorage.setItem('brigade.lang', JSON.stringify(lang));
+      } catch {
+        /* the browser's own error page (a reload while offline or the hub is down) has no storage */
       }
-      localStorage.setItem('brigade.lang', JSON.stringify(lang));
     },
     { app: o.app, login: o.login ?? null, lang: o.lang ?? 'zh-CN' },
   );

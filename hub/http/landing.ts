@@ -2,8 +2,31 @@ import type { Services } from '../services.ts';
 
 const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c]!);
 
+export interface LandingOptions {
+  /** this page was asked for over HTTPS */
+  secure: boolean;
+  /** the host name the browser used, to build the HTTPS address on the same name */
+  host: string;
+  /** the HTTPS side, when it is running */
+  https?: { port: number; caFingerprint: string };
+}
+
+function httpsSection(o: LandingOptions): string {
+  if (!o.https) return '';
+  const host = o.host.includes(':') ? `[${o.host}]` : o.host;
+  const url = `https://${host}:${o.https.port}/`;
+  return `<h2>HTTPS · 安全连接</h2>
+<p><a href="/ca.crt" download>下载门店证书 Download the hub's certificate (CA)</a> ·
+指纹 SHA-256 fingerprint <code class="fp">${esc(o.https.caFingerprint)}</code></p>
+<p>请在员工平板（点餐、厨房显示、自助机）上安装此证书，然后用 <a href="${esc(url)}">${esc(url)}</a> 打开：应用在网络短暂中断时也能重新加载。
+顾客手机无需安装。<br>
+Install this certificate on staff tablets (waiter, kitchen display, kiosk), then open the apps at <a href="${esc(url)}">${esc(url)}</a>:
+they then reload even while the hub is briefly unreachable. Customers' phones need nothing. Check that the fingerprint the
+tablet shows is the one above. How: docs/https.md.</p>${o.secure ? '<p>✓ 此页面已通过 HTTPS 加载 · This page came over HTTPS.</p>' : ''}`;
+}
+
 /** What a person sees opening the hub's address: that it is up, and where to go. */
-export function landingPage(s: Services): string {
+export function landingPage(s: Services, o: LandingOptions = { secure: false, host: 'localhost' }): string {
   const links = [
     ['/kds/', '厨房显示 Kitchen display (KDS)'],
     ['/pos/', '点餐平板 Waiter tablet'],
@@ -17,11 +40,12 @@ export function landingPage(s: Services): string {
     .join('');
   return `<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>Brigade · ${esc(s.identity.storeName)}</title>
 <meta name="viewport" content="width=device-width,initial-scale=1">
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}code{background:#eee;padding:0 .2em}</style></head>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}code{background:#eee;padding:0 .2em}.fp{word-break:break-all}</style></head>
 <body><h1>Brigade hub · ${esc(s.identity.storeName)}</h1>
 <p>门店中枢运行中 · The hub is running. Store <code>${esc(s.identity.storeId)}</code>, version ${esc(s.version)}.</p>
 <ul>${links}</ul>
 <p>Pair a device with the code printed in the hub's console (<code>POST /api/v1/devices/pair</code>). Customers order from their
 table's QR code, <code>/t/&lt;table token&gt;</code>; a manager lists the codes at <code>GET /api/v1/tables/qr-codes</code>. See the README.</p>
+${httpsSection(o)}
 </body></html>`;
 }

@@ -52,6 +52,8 @@ export async function startHub(opts: { dataDir?: string; env?: Record<string, st
       // seconds at times, and lag-based shedding would answer their kiosk/QR requests 503. Tests of
       // shedding set their own value.
       HUB_SHED_LAG_MS: '10000',
+      // many test hubs run at once: only the HTTPS tests (which pass 0) open a second port
+      HUB_HTTPS_PORT: 'off',
       ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

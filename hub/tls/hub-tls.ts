@@ -1,0 +1,60 @@
+import { createServer, type Server } from 'node:https';
+import { hostname, networkInterfaces } from 'node:os';
+import type { RequestListener } from 'node:http';
+import type { Logger } from 'pino';
+import { certNames, sameNames } from './host-names.ts';
+import { loadTlsIdentity, RENEW_BEFORE_DAYS, type TlsIdentity } from './local-ca.ts';
+
+const DAY = 86_400_000;
+
+export interface HubTlsOptions {
+  /** where the CA and server keys live: <data dir>/tls */
+  dir: string;
+  bindHost: string;
+  extraNames: readonly string[];
+  caName: string;
+  clock: () => number;
+  logger: Logger;
+}
+
+/**
+ * The HTTPS side of the hub: a server whose certificate comes from the hub's own CA. The server exists from
+ * the start (so the stream can attach to it) and gets its certificate in `load()`; `refresh()` swaps in a new
+ * one without a restart when the machine's addresses change (a new DHCP lease) or the certificate ages.
+ */
+export class HubTls {
+  readonly server: Server;
+  private current: TlsIdentity | null = null;
+
+  constructor(
+    app: RequestListener,
+    private readonly o: HubTlsOptions,
+  ) {
+    this.server = createServer({}, app);
+  }
+
+  get identity(): TlsIdentity | null {
+    return this.current;
+  }
+
+  private wantedNames() {
+    return certNames({ hostname: hostname(), interfaces: networkInterfaces(), bindHost: this.o.bindHost, extra: this.o.extraNames });
+  }
+
+  async load(): Promise<TlsIdentity> {
+    const { identity, change, reason } = await loadTlsIdentity(this.o.dir, { names: this.wantedNames(), now: this.o.clock(), caName: this.o.caName });
+    this.current = identity;
+    this.server.setSecureContext({ key: identity.server.keyPem, cert: identity.server.certPem });
+    const log = { names: [...identity.server.names.dns, ...identity.server.names.ips], ca: identity.ca.fingerprint256, ...(reason ? { reason } : {}) };
+    if (change === 'created-ca') this.o.logger.info(log, 'tls: made the hub CA and its server certificate (install /ca.crt on staff tablets)');
+    else if (change === 'issued') this.o.logger.info(log, 'tls: issued a new server certificate');
+    return identity;
+  }
+
+  /** Re-issues when needed; a no-op (and no disk access) while the names match and the certificate is young. */
+  async refresh(): Promise<void> {
+    const cur = this.current;
+    if (cur && sameNames(cur.server.names, this.wantedNames()) && cur.server.validTo - this.o.clock() > RENEW_BEFORE_DAYS * DAY) return;
+    await this.load();
+  }
+}

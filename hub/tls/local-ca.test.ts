@@ -1,0 +1,105 @@
+import { X509Certificate } from 'node:crypto';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { certNames } from './host-names.ts';
+import { loadTlsIdentity, RENEW_BEFORE_DAYS, SERVER_VALID_DAYS } from './local-ca.ts';
+
+const DAY = 86_400_000;
+const NOW = Date.parse('2026-03-01T12:00:00Z');
+const dirs: string[] = [];
+const tmp = () => {
+  const d = mkdtempSync(join(tmpdir(), 'brigade-tls-'));
+  dirs.push(d);
+  return join(d, 'tls');
+};
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+const lan = (...addresses: string[]) => ({
+  lo: [{ address: '127.0.0.1', family: 'IPv4' as const, internal: true, netmask: '255.0.0.0', mac: '', cidr: null }],
+  eth0: addresses.map((address) => ({ address, family: 'IPv4' as const, internal: false, netmask: '255.255.255.0', mac: '', cidr: null })),
+});
+const names = (...addresses: string[]) => certNames({ hostname: 'kitchen-pc', interfaces: lan(...addresses), bindHost: '0.0.0.0', extra: [] });
+const caName = 'Brigade test CA';
+
+describe('certNames', () => {
+  it('names localhost, the host and its .local name, loopback, LAN IPv4 addresses, the bound address and extras', () => {
+    const n = certNames({
+      hostname: 'Kitchen-PC',
+      interfaces: { ...lan('192.168.1.20'), wlan0: [{ address: 'fe80::1', family: 'IPv6', internal: false, netmask: '', mac: '', cidr: null, scopeid: 1 }] },
+      bindHost: '10.0.0.5',
+      extra: ['hub.test', '172.16.0.9'],
+    });
+    expect(n).toEqual({ dns: ['hub.test', 'kitchen-pc', 'kitchen-pc.local', 'localhost'], ips: ['10.0.0.5', '127.0.0.1', '172.16.0.9', '192.168.1.20'] });
+  });
+});
+
+describe('loadTlsIdentity', () => {
+  it('makes a CA and a server certificate on first start: keys 0600, the server certificate verifies against the CA for every name', async () => {
+    const dir = tmp();
+    const { identity, change } = await loadTlsIdentity(dir, { names: names('192.168.1.20'), now: NOW, caName });
+    expect(change).toBe('created-ca');
+    expect(statSync(join(dir, 'ca.key')).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, 'server.key')).mode & 0o777).toBe(0o600);
+    const ca = new X509Certificate(readFileSync(join(dir, 'ca.crt')));
+    const leaf = new X509Certificate(identity.server.certPem);
+    expect(ca.ca).toBe(true);
+    expect(leaf.ca).toBe(false);
+    expect(leaf.verify(ca.publicKey)).toBe(true);
+    expect(leaf.checkIssued(ca)).toBe(true);
+    for (const host of ['localhost', 'kitchen-pc', 'kitchen-pc.local']) expect(leaf.checkHost(host)).toBe(host);
+    for (const ip of ['127.0.0.1', '192.168.1.20']) expect(leaf.checkIP(ip)).toBe(ip);
+    expect(leaf.checkIP('192.168.1.21')).toBeUndefined();
+    expect(Date.parse(ca.validTo) - NOW).toBeGreaterThan(3649 * DAY);
+    expect(Date.parse(leaf.validTo) - NOW).toBe(SERVER_VALID_DAYS * DAY);
+    expect(leaf.keyUsage).toEqual(['1.3.6.1.5.5.7.3.1']); // serverAuth (Node lists the extended key usage here)
+    expect(identity.ca.der.equals(ca.raw)).toBe(true);
+    // the CA key is on disk only: nothing handed to the HTTP side carries it
+    expect(JSON.stringify(identity)).not.toContain(readFileSync(join(dir, 'ca.key'), 'utf8').split('\n')[1]);
+  });
+
+  it('reuses both certificates across restarts while the names are the same', async () => {
+    const dir = tmp();
+    const first = await loadTlsIdentity(dir, { names: names('192.168.1.20'), now: NOW, caName });
+    const again = await loadTlsIdentity(dir, { names: names('192.168.1.20'), now: NOW + 100 * DAY, caName });
+    expect(again.change).toBe('reused');
+    expect(again.identity.server.certPem).toBe(first.identity.server.certPem);
+    expect(again.identity.ca.certPem).toBe(first.identity.ca.certPem);
+  });
+
+  it('re-issues the server certificate (same CA) when the LAN address changes', async () => {
+    const dir = tmp();
+    const first = await loadTlsIdentity(dir, { names: names('192.168.1.20'), now: NOW, caName });
+    const moved = await loadTlsIdentity(dir, { names: names('192.168.1.77'), now: NOW, caName });
+    expect(moved).toMatchObject({ change: 'issued', reason: 'the host names or addresses changed' });
+    expect(moved.identity.ca.certPem).toBe(first.identity.ca.certPem);
+    const leaf = new X509Certificate(moved.identity.server.certPem);
+    expect(leaf.checkIP('192.168.1.77')).toBe('192.168.1.77');
+    expect(leaf.checkIP('192.168.1.20')).toBeUndefined();
+  });
+
+  it(`re-issues the server certificate ${RENEW_BEFORE_DAYS} days before it expires, not earlier`, async () => {
+    const dir = tmp();
+    const first = await loadTlsIdentity(dir, { names: names('192.168.1.20'), now: NOW, caName });
+    const early = await loadTlsIdentity(dir, { names: names('192.168.1.20'), now: NOW + (SERVER_VALID_DAYS - RENEW_BEFORE_DAYS - 1) * DAY, caName });
+    expect(early.change).toBe('reused');
+    const late = await loadTlsIdentity(dir, { names: names('192.168.1.20'), now: NOW + (SERVER_VALID_DAYS - RENEW_BEFORE_DAYS + 1) * DAY, caName });
+    expect(late).toMatchObject({ change: 'issued', reason: 'it expires soon' });
+    expect(late.identity.server.certPem).not.toBe(first.identity.server.certPem);
+  });
+
+  it('re-issues a server certificate that another CA signed (the CA files were replaced)', async () => {
+    const dir = tmp();
+    const other = tmp();
+    await loadTlsIdentity(dir, { names: names('192.168.1.20'), now: NOW, caName });
+    await loadTlsIdentity(other, { names: names('192.168.1.20'), now: NOW, caName });
+    // a server certificate from another hub's CA next to this CA
+    for (const f of ['server.crt', 'server.key']) copyFileSync(join(other, f), join(dir, f));
+    const r = await loadTlsIdentity(dir, { names: names('192.168.1.20'), now: NOW, caName });
+    expect(r).toMatchObject({ change: 'issued', reason: 'not signed by the current CA' });
+    expect(new X509Certificate(r.identity.server.certPem).verify(new X509Certificate(r.identity.ca.certPem).publicKey)).toBe(true);
+  });
+});
