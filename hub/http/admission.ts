@@ -9,6 +9,19 @@ export const isPublic = (p: Principal): boolean =>
 /** Kitchen and staff first: the public channel waits in the writer's low lane. */
 export const priorityOf = (p: Principal): Priority => (isPublic(p) ? 'low' : 'high');
 
+/**
+ * How long a mutation may expect to wait for its turn in the writer before it is refused with 503 +
+ * Retry-After instead (Writer.submit), and how many jobs must be ahead of it before that can happen.
+ * Without a bound, staff traffic beyond what the disk and CPU can take queued for seconds under overload
+ * (p99 6 s at 5 × capacity), and so did everything behind it. Staff are refused only once more is queued
+ * than a whole restaurant's tablets and screens send at once; the public channel, which waits behind
+ * them anyway, gets a much shorter budget, so it is shed long before staff are.
+ */
+export const writerWaitBudget: Record<Priority, { maxWaitMs: number; minAhead: number }> = {
+  high: { maxWaitMs: 150, minAhead: 64 },
+  low: { maxWaitMs: 50, minAhead: 8 },
+};
+
 export interface AdmissionOptions {
   clock: () => number;
   /** Mutations waiting for the writer. */

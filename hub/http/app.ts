@@ -1,34 +1,37 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
-import type { Principal } from '../domain/principal.ts';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Services } from '../services.ts';
+import { resolvePrincipal } from './auth-header.ts';
 import { HttpError, toErrorReply } from './errors.ts';
-import { IDEMPOTENCY_HEADER, readIdempotencyKey, requestHash, runMutation } from './mutations.ts';
+import { createFastPath, MAX_BODY_BYTES } from './fast-path.ts';
+import { handleMutation } from './mutations.ts';
 import type { Reply, Route } from './route.ts';
-
-const MAX_BODY = '64kb';
-
-export function bearerToken(header: string | undefined): string | undefined {
-  if (!header) return undefined;
-  const m = /^Bearer\s+(\S+)$/i.exec(header);
-  if (!m) throw new HttpError('unauthenticated', 'send the token as "Authorization: Bearer <token>"');
-  return m[1];
-}
 
 function send(res: Response, reply: { status: number; json: string; headers?: Record<string, string> | undefined }): void {
   if (reply.headers) res.set(reply.headers);
   res.status(reply.status).type('application/json').send(reply.json);
 }
 
+type Handle = (req: IncomingMessage, res: ServerResponse, callback?: (err?: unknown) => void) => void;
+
 /**
  * The HTTP transport, thin by design: parse and validate with the route's zod schemas, resolve who is
- * asking, hand over to the rules, map errors in one place.
+ * asking, hand over to the rules, map errors in one place. Mutations of the route table are answered by a
+ * plain `node:http` fast path (fast-path.ts) before express sees them; express serves everything else, and
+ * any mutation request the fast path leaves to it (unusual encodings or paths), with the same answers.
  */
 export function createApp(s: Services, routes: readonly Route[], log: Logger, extra?: (app: express.Express) => void): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false); // the menu sets its own ETag; other responses are not cacheable
-  app.use(express.json({ limit: MAX_BODY, strict: false }));
+  // express hands every request to app.handle (express/lib/express.js): the fast path goes first
+  const fast = createFastPath(s, routes, log);
+  const viaExpress = (app as unknown as { handle: Handle }).handle.bind(app);
+  (app as unknown as { handle: Handle }).handle = (req, res, callback) => {
+    if (!fast(req, res)) viaExpress(req, res, callback);
+  };
+  app.use(express.json({ limit: MAX_BODY_BYTES, strict: false }));
 
   app.use((req: Request, res: Response, next: NextFunction) => {
     const started = performance.now();
@@ -43,34 +46,28 @@ export function createApp(s: Services, routes: readonly Route[], log: Logger, ex
   for (const route of routes) {
     app[route.method](route.path, async (req: Request, res: Response, next: NextFunction) => {
       try {
-        const principal = resolvePrincipal(s, req);
+        const principal = resolvePrincipal(s, req.headers);
         const address = req.socket.remoteAddress ?? 'unknown';
         s.admission.admit(principal, address, route.kind === 'mutation');
-        const params = route.params ? route.params.parse(req.params) : {};
         if (route.kind === 'read') {
+          const params = route.params ? route.params.parse(req.params) : {};
           const query = route.query ? route.query.parse(req.query) : {};
           const reply: Reply = route.handle({ principal, params, query, headers: req.headers }, s);
           send(res, { status: reply.status, json: reply.json ?? JSON.stringify(reply.body ?? null), headers: reply.headers });
           return;
         }
-        // req.is() is null without a body, false for a body of another type (chunked bodies included)
-        if (req.headers['content-length'] !== '0' && req.is('application/json') === false) {
-          throw new HttpError('unsupported_media_type', 'send the body as application/json');
-        }
-        const key = readIdempotencyKey(req.headers[IDEMPOTENCY_HEADER], route.idempotencyOptional ?? false);
-        // no body at all means "no fields"; an explicit JSON null is a body, and the schema refuses it
-        const raw: unknown = req.body === undefined ? {} : req.body;
-        const body = route.body ? route.body.parse(raw) : {};
-        if (route.precheck && !(key !== undefined && s.idempotency.get(key))) await route.precheck({ principal, params, body }, s);
         let gone = false;
         res.once('close', () => (gone = !res.writableFinished));
-        const answer = await runMutation(s, route, {
+        const answer = await handleMutation(s, route, {
           principal,
-          params,
-          body,
-          key,
           address,
-          hash: requestHash(req.method, req.path, raw),
+          method: req.method,
+          path: req.path,
+          params: req.params as Record<string, string>,
+          headers: req.headers,
+          body: req.body,
+          // req.is() is null without a body, false for a body of another type (chunked bodies included)
+          isJson: req.headers['content-length'] === '0' || req.is('application/json') !== false,
           abandoned: () => gone,
         });
         if (answer.replayed) res.set('Idempotent-Replayed', 'true');
@@ -93,9 +90,4 @@ export function createApp(s: Services, routes: readonly Route[], log: Logger, ex
     send(res, { status: reply.status, json: JSON.stringify(reply.body), headers: reply.headers });
   });
   return app;
-}
-
-export function resolvePrincipal(s: Services, req: { headers: Record<string, string | string[] | undefined> }): Principal {
-  const header = req.headers.authorization;
-  return s.auth.resolve(bearerToken(Array.isArray(header) ? header[0] : header), s.clock());
 }

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import { DomainError } from '../domain/errors.ts';
 import type { ErrorCode } from '../protocol/errors.ts';
 import { deviceIdOf, staffIdOf, type Principal } from '../domain/principal.ts';
 import type { CommandContext } from '../domain/ports.ts';
 import type { Services } from '../services.ts';
-import type { Tx } from '../store/writer.ts';
-import { priorityOf } from './admission.ts';
+import { priorityOf, writerWaitBudget } from './admission.ts';
 import { AbandonedError, HttpError, toErrorReply } from './errors.ts';
+import { OverloadedError, type Tx } from '../store/writer.ts';
 import type { MutationRoute, Reply } from './route.ts';
 
 /** A mutation's answer, serialised once: what is stored with the key is exactly what is sent. */
@@ -58,8 +59,48 @@ function canonical(value: unknown): string {
 export const requestHash = (method: string, path: string, body: unknown): string =>
   createHash('sha256').update(`${method.toUpperCase()} ${path}\n${canonical(body ?? null)}`).digest('base64url');
 
-function serialise(reply: Reply): Omit<Answer, 'replayed'> {
-  return { status: reply.status, json: reply.json ?? JSON.stringify(reply.body ?? null), ...(reply.headers ? { headers: reply.headers } : {}) };
+function serialise(reply: Reply, tx: Tx): Omit<Answer, 'replayed'> {
+  return { status: reply.status, json: reply.json ?? tx.stringify(reply.body ?? null), ...(reply.headers ? { headers: reply.headers } : {}) };
+}
+
+/** A mutation request as both HTTP paths (express and the fast path) hand it over, body already parsed. */
+export interface MutationRequest {
+  principal: Principal;
+  address: string;
+  method: string;
+  /** The path without the query string, as hashed with the body. */
+  path: string;
+  /** Raw path parameters, validated here by the route's schema. */
+  params: Record<string, string>;
+  headers: IncomingHttpHeaders;
+  /** The parsed JSON body; undefined when the request had none. */
+  body: unknown;
+  /** False when the body was sent as something other than JSON. */
+  isJson: boolean;
+  abandoned: () => boolean;
+}
+
+/**
+ * Everything between an authenticated, admitted request and its answer, in the order the checks have
+ * always run: path parameters, media type, Idempotency-Key, body schema, precheck, then the writer.
+ */
+export async function handleMutation(s: Services, route: MutationRoute, r: MutationRequest): Promise<Answer> {
+  const params: unknown = route.params ? route.params.parse(r.params) : {};
+  if (!r.isJson) throw new HttpError('unsupported_media_type', 'send the body as application/json');
+  const key = readIdempotencyKey(r.headers[IDEMPOTENCY_HEADER], route.idempotencyOptional ?? false);
+  // no body at all means "no fields"; an explicit JSON null is a body, and the schema refuses it
+  const raw: unknown = r.body === undefined ? {} : r.body;
+  const body: unknown = route.body ? route.body.parse(raw) : {};
+  if (route.precheck && !(key !== undefined && s.idempotency.get(key))) await route.precheck({ principal: r.principal, params, body }, s);
+  return runMutation(s, route, {
+    principal: r.principal,
+    params,
+    body,
+    key,
+    address: r.address,
+    hash: requestHash(r.method, r.path, raw),
+    abandoned: r.abandoned,
+  });
 }
 
 /**
@@ -81,6 +122,7 @@ export function runMutation(
     abandoned: () => boolean;
   },
 ): Promise<Answer> {
+  const priority = priorityOf(req.principal);
   return s.writer.submit((tx): Answer => {
     if (req.abandoned()) throw new AbandonedError();
     const owner = keyScope(req.principal);
@@ -95,7 +137,10 @@ export function runMutation(
     }
     let answer: Omit<Answer, 'replayed'>;
     try {
-      answer = serialise(tx.savepoint(() => route.handle({ principal: req.principal, params: req.params, body: req.body, address: req.address, cmd: command(s, tx, req.principal) }, s)));
+      answer = serialise(
+        tx.savepoint(() => route.handle({ principal: req.principal, params: req.params, body: req.body, address: req.address, cmd: command(s, tx, req.principal) }, s)),
+        tx,
+      );
     } catch (err) {
       // a refusal that passes with time (kitchen paused) is not the request's answer: nothing is stored, so
       // the same key succeeds once the kitchen resumes
@@ -105,7 +150,10 @@ export function runMutation(
     }
     if (req.key !== undefined) s.idempotency.put(req.key, { principal: owner, requestHash: req.hash, status: answer.status, body: answer.json }, tx.now);
     return { ...answer, replayed: false };
-  }, priorityOf(req.principal));
+  }, priority, writerWaitBudget[priority]).catch((err: unknown) => {
+    if (err instanceof OverloadedError) s.metrics.shed.inc({ reason: 'writer' });
+    throw err;
+  });
 }
 
 function command(s: Services, tx: Tx, principal: Principal): CommandContext {

@@ -10,11 +10,19 @@ export interface Tx {
   ): number;
   /** Runs `fn` in a savepoint: if it throws, its writes and events are undone and the error rethrown. */
   savepoint<R>(fn: () => R): R;
+  /**
+   * `JSON.stringify(value)`, except that each top-level member's JSON is kept for the rest of the job and
+   * reused when the same object is serialised again: a placed order is serialised once for its
+   * `order.placed` event and its HTTP answer (which the idempotency record stores), not twice.
+   */
+  stringify(value: unknown): string;
 }
 
 export type Job<R> = (tx: Tx) => R;
 
 export type Priority = 'high' | 'low';
+
+const DEFAULT_MAX_BATCH_MS = 25;
 
 export class OverloadedError extends Error {
   constructor(readonly depth: number) {
@@ -26,6 +34,8 @@ export interface WriterOptions {
   clock: () => number;
   /** Jobs committed together in one transaction (group commit). 1 disables grouping. */
   maxBatch: number;
+  /** A batch takes no further job once its jobs have run this long (default 25 ms). */
+  maxBatchMs?: number;
   /** Jobs allowed to wait; beyond this submit() refuses at once instead of queueing without bound. */
   maxQueue: number;
   /** Called after each commit with the events it made durable, in seq order. */
@@ -58,6 +68,8 @@ export class Writer {
   /** Staff and kitchen work first; customers' phones and kiosks wait behind it when the hub is busy. */
   private readonly lanes: Record<Priority, Pending[]> = { high: [], low: [] };
   private scheduled = false;
+  /** Recent time per job (a batch's time over its jobs, COMMIT included), moving average. */
+  private msPerJob = 1;
   private readonly insertEvent;
   private readonly runBatch;
   private readonly runSavepoint;
@@ -78,51 +90,80 @@ export class Writer {
     return this.lanes.high.length + this.lanes.low.length;
   }
 
-  submit<R>(job: Job<R>, priority: Priority = 'high'): Promise<R> {
-    if (this.depth >= this.opts.maxQueue) return Promise.reject(new OverloadedError(this.depth));
+  /**
+   * How long a job submitted now with this priority would wait for its turn, estimated from the jobs ahead
+   * of it (a staff job has only the high lane ahead; a public one both) and the recent time per job,
+   * COMMIT included.
+   */
+  expectedWaitMs(priority: Priority): number {
+    return (this.lanes.high.length + (priority === 'low' ? this.lanes.low.length : 0)) * this.msPerJob;
+  }
+
+  /**
+   * Queues a job. With `maxWaitMs`, a job that would wait longer than that for its turn, behind at least
+   * `minAhead` others, is refused at once (OverloadedError, answered 503 + Retry-After): under sustained
+   * overload a caller learns in a millisecond to come back later, instead of every caller waiting seconds
+   * in a queue that cannot drain. `minAhead` keeps an ordinary burst (every tablet sending at once, or one
+   * slow commit inflating the estimate) from being refused.
+   */
+  submit<R>(job: Job<R>, priority: Priority = 'high', o: { maxWaitMs?: number; minAhead?: number } = {}): Promise<R> {
+    if (this.depth >= this.opts.maxQueue || (o.maxWaitMs !== undefined && this.tooLong(priority, o.maxWaitMs, o.minAhead ?? 0))) {
+      return Promise.reject(new OverloadedError(this.depth));
+    }
     return new Promise<R>((resolve, reject) => {
       this.lanes[priority].push({ job, resolve: resolve as (v: unknown) => void, reject });
       this.schedule();
     });
   }
 
+  private tooLong(priority: Priority, maxWaitMs: number, minAhead: number): boolean {
+    const ahead = this.lanes.high.length + (priority === 'low' ? this.lanes.low.length : 0);
+    return ahead >= minAhead && ahead * this.msPerJob > maxWaitMs;
+  }
+
   /** Commits everything queued, now. Used at shutdown. */
   drain(): void {
-    while (this.depth > 0) this.flush(this.nextBatch());
+    while (this.depth > 0) this.flush(Infinity);
   }
 
   /**
    * One batch per turn of the event loop: between batches the hub parses new requests (a waiter's order
-   * arriving now goes ahead of phones still waiting) and answers reads such as health checks.
+   * arriving now goes ahead of phones still waiting), sheds what it cannot take, and answers reads such as
+   * health checks.
    */
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      if (this.depth > 0) this.flush(this.nextBatch());
+      if (this.depth > 0) this.flush(this.opts.maxBatchMs ?? DEFAULT_MAX_BATCH_MS);
       if (this.depth > 0) this.schedule();
     });
   }
 
-  private nextBatch(): Pending[] {
-    const { high, low } = this.lanes;
-    const batch = high.splice(0, this.opts.maxBatch);
-    if (batch.length < this.opts.maxBatch) batch.push(...low.splice(0, this.opts.maxBatch - batch.length));
-    return batch;
+  /** The next job: the high lane first. */
+  private take(): Pending | undefined {
+    return this.lanes.high.shift() ?? this.lanes.low.shift();
   }
 
-  private flush(batch: Pending[]): void {
+  /**
+   * Runs up to `maxBatch` jobs in one transaction and commits them. A batch also ends once its jobs have
+   * run for `maxMs`: the event loop is blocked while it runs, and a long one would hold up every request
+   * and stream frame behind it; the rest wait for the next turn.
+   */
+  private flush(maxMs: number): void {
     const started = performance.now();
+    const batch: Pending[] = [];
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
     const committed: LoggedEvent[] = [];
     let anyRolledBack = false;
     try {
       this.runBatch(() => {
-        for (const pending of batch) {
+        for (let pending = this.take(); pending; pending = batch.length < this.opts.maxBatch && performance.now() - started < maxMs ? this.take() : undefined) {
+          batch.push(pending);
           const events: LoggedEvent[] = [];
           try {
-            const value = this.runSavepoint(() => pending.job(this.txFor(events)));
+            const value = this.runSavepoint(() => pending!.job(this.txFor(events)));
             committed.push(...events);
             outcomes.push({ ok: true, value });
           } catch (error) {
@@ -138,7 +179,9 @@ export class Writer {
       return;
     }
     if (anyRolledBack) this.opts.onRollback?.();
-    this.opts.onFlush?.(batch.length, performance.now() - started);
+    const ms = performance.now() - started;
+    this.msPerJob = this.msPerJob * 0.8 + (ms / Math.max(1, batch.length)) * 0.2;
+    this.opts.onFlush?.(batch.length, ms);
     batch.forEach((pending, i) => {
       const outcome = outcomes[i]!;
       if (outcome.ok) pending.resolve(outcome.value);
@@ -149,11 +192,13 @@ export class Writer {
 
   private txFor(events: LoggedEvent[]): Tx {
     const now = this.opts.clock();
+    const memo = new WeakMap<object, string>();
     const tx: Tx = {
       now,
+      stringify: (value) => stringifyShared(value, memo),
       append: (e) => {
         const topics = e.topics.join(' ');
-        const payloadJson = JSON.stringify(e.payload);
+        const payloadJson = stringifyShared(e.payload, memo);
         const seq = Number(this.insertEvent.run(e.type, now, e.deviceId, e.staffId, topics, payloadJson).lastInsertRowid);
         events.push(logged({ seq, type: e.type, at: now, deviceId: e.deviceId, staffId: e.staffId, topics, payloadJson }));
         this.opts.onAppend?.({ seq, type: e.type, at: now, deviceId: e.deviceId, staffId: e.staffId, payload: e.payload } as HubEvent, tx);
@@ -171,4 +216,34 @@ export class Writer {
     };
     return tx;
   }
+}
+
+/**
+ * The same string as `JSON.stringify(value) ?? 'null'`, built member by member for a plain object so that
+ * an object member (an order) serialised earlier in the job is not serialised again. Objects here are
+ * immutable values (the rules copy, never mutate), so the JSON kept for one stays true for the job.
+ */
+function stringifyShared(value: unknown, memo: WeakMap<object, string>): string {
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+    return JSON.stringify(value) ?? 'null';
+  }
+  let out = '';
+  for (const key of Object.keys(value)) {
+    const member: unknown = (value as Record<string, unknown>)[key];
+    let json: string | undefined;
+    if (member !== null && typeof member === 'object') {
+      json = memo.get(member);
+      if (json === undefined) {
+        json = JSON.stringify(member) as string | undefined;
+        if (json === undefined) continue;
+        memo.set(member, json);
+      }
+    } else {
+      // undefined, functions and symbols are left out, as JSON.stringify does
+      json = JSON.stringify(member) as string | undefined;
+      if (json === undefined) continue;
+    }
+    out += `${out === '' ? '{' : ','}${JSON.stringify(key)}:${json}`;
+  }
+  return out === '' ? '{}' : `${out}}`;
 }

@@ -28,6 +28,8 @@ interface Client {
   principal: Principal;
   /** null: every topic. */
   topics: ReadonlySet<string> | null;
+  /** The subscription as a key ('*' or its sorted topics): clients with the same key share one frame. */
+  topicsKey: string;
   /** Everything up to this seq has been sent (or was not for this client). -1 until hello. */
   cursor: number;
   alive: boolean;
@@ -91,7 +93,7 @@ export class StreamServer {
   }
 
   private accept(ws: WebSocket, principal: Principal): void {
-    const client: Client = { ws, principal, topics: null, cursor: -1, alive: true };
+    const client: Client = { ws, principal, topics: null, topicsKey: '*', cursor: -1, alive: true };
     this.clients.add(client);
     const helloTimer = setTimeout(() => client.cursor < 0 && ws.close(CLOSE_NO_HELLO, 'send hello first'), HELLO_TIMEOUT_MS);
     ws.on('pong', () => (client.alive = true));
@@ -123,6 +125,7 @@ export class StreamServer {
     } else {
       client.topics = topics;
     }
+    client.topicsKey = client.topics ? [...client.topics].sort().join(' ') : '*';
     const reset = (reason: 'epoch-changed' | 'too-far-behind' | 'ahead-of-hub') => {
       client.cursor = -1;
       this.send(client, { type: 'reset', reason, epoch, headSeq: head });
@@ -166,7 +169,7 @@ export class StreamServer {
         const mine = batch.filter((e) => e.seq > client.cursor && matches(client.topics, e));
         if (mine.length > 0) this.sendRaw(client, frame(mine, upTo));
       } else {
-        const key = client.topics ? [...client.topics].sort().join(' ') : '*';
+        const key = client.topicsKey;
         let f = frames.get(key);
         if (f === undefined) {
           const mine = batch.filter((e) => matches(client.topics, e));

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeDir, sampleOrder, signIn, startHub, type HubProcess } from './harness.ts';
 
@@ -100,4 +101,67 @@ describe('Idempotency-Key', () => {
     expect(added.status).toBe(200);
     expect(added.body.order.lines.map((l: { id: string }) => l.id)).toContain(lineId);
   });
+
+  it('stores and replays one string: the answer, its idempotency record and the order.placed payload are the same bytes', async () => {
+    const key = randomUUID();
+    const first = await rawPost(hub, '/api/v1/orders', JSON.stringify(sampleOrder({ tableId: 't-a9' })), { 'idempotency-key': key, authorization: `Bearer ${waiter}` });
+    expect(first.status).toBe(201);
+    const db = hub.openDb();
+    try {
+      const id = (JSON.parse(first.text) as { order: { id: string } }).order.id;
+      expect(db.prepare("SELECT payload FROM events WHERE type = 'order.placed' AND json_extract(payload, '$.order.id') = ?").pluck().get(id)).toBe(first.text);
+      expect(db.prepare('SELECT body FROM idempotency_keys WHERE key = ?').pluck().get(key)).toBe(first.text);
+    } finally {
+      db.close();
+    }
+    const again = await rawPost(hub, '/api/v1/orders', JSON.stringify(sampleOrder({ tableId: 't-a9' })), { 'idempotency-key': key, authorization: `Bearer ${waiter}` });
+    expect(again.text).toBe(first.text);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+  });
+
+  // the plain node:http path takes ordinary requests; express takes the unusual ones; both answer alike
+  it('answers a chunked body (left to express) exactly as a plain one: same status, headers and replay', async () => {
+    const key = randomUUID();
+    const body = JSON.stringify(sampleOrder({ tableId: 't-a10' }));
+    const headers = { 'idempotency-key': key, authorization: `Bearer ${waiter}` };
+    const chunked = await rawPost(hub, '/api/v1/orders', body, headers, { chunked: true });
+    const plain = await rawPost(hub, '/api/v1/orders', body, headers);
+    expect(chunked.status).toBe(201);
+    expect(plain.status).toBe(201);
+    expect(plain.text).toBe(chunked.text);
+    expect(plain.headers['idempotent-replayed']).toBe('true');
+    expect(plain.headers['content-type']).toBe(chunked.headers['content-type']);
+    expect(plain.headers['x-powered-by']).toBeUndefined();
+    const refused = await rawPost(hub, '/api/v1/orders', '{"channel":', headers, { chunked: true });
+    const refusedPlain = await rawPost(hub, '/api/v1/orders', '{"channel":', headers);
+    expect([refused.status, refusedPlain.status]).toEqual([400, 400]);
+    expect(refusedPlain.text).toBe(refused.text);
+  });
 });
+
+/** A POST over node:http, with a Content-Length or chunked; the answer's bytes as text. */
+function rawPost(
+  h: HubProcess,
+  path: string,
+  body: string,
+  headers: Record<string, string>,
+  o: { chunked?: boolean } = {},
+): Promise<{ status: number; text: string; headers: Record<string, string | string[] | undefined> }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      `${h.url}${path}`,
+      { method: 'POST', headers: { 'content-type': 'application/json', ...(o.chunked ? {} : { 'content-length': String(Buffer.byteLength(body)) }), ...headers } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
+      },
+    );
+    req.on('error', reject);
+    if (o.chunked) {
+      req.write(body.slice(0, 10));
+      req.write(body.slice(10));
+    } else req.write(body);
+    req.end();
+  });
+}

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeDir, sampleOrder, signIn, startHub, type HubProcess } from './harness.ts';
 
@@ -56,5 +57,28 @@ describe('overload', () => {
     const metrics = await fetch(`${hub.url}/metrics`).then((r) => r.text());
     expect(metrics).toMatch(/brigade_shed_total\{reason="queue"\} [1-9]/);
     expect(metrics).toMatch(/brigade_shed_total\{reason="rate"\} [1-9]/);
+  });
+
+  it('answers a staff burst far beyond the writer with 201 or a 503 + Retry-After that left nothing behind', async () => {
+    const keys = Array.from({ length: 200 }, () => randomUUID());
+    const body = sampleOrder({ lines: Array.from({ length: 10 }, () => ({ itemId: 'steamed-rice', qty: 1 })) });
+    const replies = await Promise.all(keys.map((key) => hub.request('POST', '/api/v1/orders', { token: waiter, body, key })));
+    const refused = keys.filter((_, i) => replies[i]!.status !== 201);
+    for (const key of refused) {
+      const r = replies[keys.indexOf(key)]!;
+      expect(r.status).toBe(503);
+      expect(r.body.error.code).toBe('overloaded');
+      expect(r.headers.get('retry-after')).toMatch(/^\d+$/);
+    }
+    // a refused key stored nothing: its retry is placed, once
+    const retried = await Promise.all(refused.slice(0, 5).map((key) => hub.request('POST', '/api/v1/orders', { token: waiter, body, key })));
+    for (const r of retried) expect(r.status).toBe(201);
+    const db = hub.openDb();
+    try {
+      const stored = db.prepare(`SELECT COUNT(*) FROM idempotency_keys WHERE key IN (${keys.map(() => '?').join(',')})`).pluck().get(...keys);
+      expect(stored).toBe(keys.length - refused.length + retried.length);
+    } finally {
+      db.close();
+    }
   });
 });

@@ -12,7 +12,9 @@
  * Environment: BENCH_SECONDS (10) scales every phase; BENCH_RATE (1000/s) the open loop; BENCH_OVERLOAD (5)
  * the overload factor; BENCH_SOCKETS (200); BENCH_CLIENTS (64); BENCH_LINES (order lines, 10);
  * BENCH_WORKERS (2); BENCH_DIR (temp dir on the data disk; default the OS temp dir); BENCH_OUT
- * (bench/results.json); BENCH_HUB_ENV (extra hub env, "K=V,K=V"); BENCH_KEEP=1 keeps the hub's data and logs.
+ * (bench/results.json); BENCH_HUB_ENV (extra hub env, "K=V,K=V"); BENCH_KEEP=1 keeps the hub's data and logs;
+ * BENCH_HUB_CPUS / BENCH_LOAD_CPUS (`taskset` lists; by default, with 4 or more cores, the hub gets the first
+ * half and the load workers and simulated printers the rest; `none` turns pinning off).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -40,6 +42,15 @@ export interface BenchResults {
   hubOrdersPerSec: number;
   /** The same closed loop with no stream socket: the difference is what fanning events out costs. */
   hubOrdersPerSecNoSockets: number;
+  /**
+   * The hub process's own CPU time (user + system, all threads) per acknowledged order in the closed loop,
+   * with and without the sockets. Unlike orders/s it hardly depends on what else runs on the machine, so it
+   * compares runs and machines; 1000 / it is the rate one dedicated core could take.
+   */
+  hubCpuMsPerOrder: number | null;
+  hubCpuMsPerOrderNoSockets: number | null;
+  /** CPU lists the hub and the load generator were pinned to (`taskset`), or null when not pinned. */
+  pinning: { hub: string; load: string } | null;
   /** hub / raw one-at-a-time. */
   ratio: number;
   /** hub / raw in groups of 16. */
@@ -101,6 +112,29 @@ export interface BenchResults {
   date: string;
 }
 
+/**
+ * Which CPUs the hub and the load generator get. The generator (2 workers parsing what 200 sockets receive)
+ * and the simulated printers would otherwise compete with the hub for its cores and the figures would
+ * measure the generator too. Explicit lists win; `none` turns pinning off; with 4 or more cores the hub
+ * gets the first half; on fewer cores nothing is pinned unless asked.
+ */
+function cpuSplit(): { hub: string; load: string } | null {
+  const hubCpus = process.env.BENCH_HUB_CPUS;
+  const loadCpus = process.env.BENCH_LOAD_CPUS;
+  if (hubCpus === 'none' || loadCpus === 'none') return null;
+  const n = availableParallelism();
+  if (hubCpus || loadCpus) {
+    if (!hubCpus || !loadCpus) throw new Error('set both BENCH_HUB_CPUS and BENCH_LOAD_CPUS (taskset lists, e.g. 0 and 1-3)');
+    return { hub: hubCpus, load: loadCpus };
+  }
+  if (n < 4) return null;
+  const half = Math.floor(n / 2);
+  return { hub: `0-${half - 1}`, load: `${half}-${n - 1}` };
+}
+
+const cpuPerOrder = (r: RunResult): number | null =>
+  r.hubCpuMs !== undefined && r.counters.ordersAcked > 0 ? round(r.hubCpuMs / r.counters.ordersAcked, 3) : null;
+
 function cpuModel(): string {
   try {
     const m = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
@@ -132,6 +166,7 @@ async function main(): Promise<number> {
       .map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
   );
 
+  const pinning = cpuSplit();
   const loadStart = loadavg()[0]!;
   log(`bench: ${seconds} s per phase, ${lines} lines per order, ${sockets} sockets, data in ${dir}`);
   log('1/5 fsync latency …');
@@ -141,9 +176,9 @@ async function main(): Promise<number> {
 
   const runDir = mkdtempSync(join(dir, 'brigade-bench-run-'));
   // printers as in a store: separate devices on TCP 9100 (simulated, each in its own process)
-  const hub: StartedHub = await startHub({ parentDir: dir, env: { HUB_PRINTERS: 'none', ...hubEnv } });
-  log(`hub pid ${hub.pid} on ${hub.url}, data ${hub.dataDir}, logs ${runDir}`);
-  const printers = hubEnv.HUB_PRINTERS === 'sim' ? undefined : await startExternalPrinters(hub.url);
+  const hub: StartedHub = await startHub({ parentDir: dir, env: { HUB_PRINTERS: 'none', ...hubEnv }, cpus: pinning?.hub });
+  log(`hub pid ${hub.pid} on ${hub.url}, data ${hub.dataDir}, logs ${runDir}${pinning ? `; hub on CPUs ${pinning.hub}, load on ${pinning.load}` : ''}`);
+  const printers = hubEnv.HUB_PRINTERS === 'sim' ? undefined : await startExternalPrinters(hub.url, pinning?.load);
   let closed: RunResult;
   let bare: RunResult;
   let open: RunResult;
@@ -154,7 +189,7 @@ async function main(): Promise<number> {
   try {
     const common = { workers, trackPlaced: true, profile: 'orders' as const, linesPerOrder: lines, durationS: seconds, mix: { tablets: 0, kiosks: 0, phones: 0, kds: 0, sockets } };
     const phase = (name: string, config: ReturnType<typeof withDefaults>) =>
-      runLoad({ config, url: hub.url, hubPid: hub.pid, dbFile: hub.dbFile, runDir, phase: name, title: name });
+      runLoad({ config, url: hub.url, hubPid: hub.pid, dbFile: hub.dbFile, runDir, phase: name, title: name, cpus: pinning?.load });
     // JIT, page cache and statement caches warm up before anything is measured (logged and verified too)
     log(`warm-up: ${Math.min(3, seconds)} s closed loop …`);
     await phase('warmup', withDefaults({ ...common, durationS: Math.min(3, seconds), clients, trackPlaced: false }));
@@ -198,6 +233,9 @@ async function main(): Promise<number> {
     rawGroupedOrdersPerSec: round(raw.grouped.ordersPerSec, 0),
     hubOrdersPerSec: round(hubOrdersPerSec, 0),
     hubOrdersPerSecNoSockets: round(bare.counters.ordersAcked / bare.elapsedS, 0),
+    hubCpuMsPerOrder: cpuPerOrder(closed),
+    hubCpuMsPerOrderNoSockets: cpuPerOrder(bare),
+    pinning,
     ratio: round(hubOrdersPerSec / raw.single.ordersPerSec, 2),
     ratioGrouped: round(hubOrdersPerSec / raw.grouped.ordersPerSec, 2),
     p50SubmitMs: closed.submit.p50Ms,
@@ -260,11 +298,12 @@ export function table(r: BenchResults): string {
   const v = r.overload;
   const rows: [string, string][] = [
     ['machine', `${r.cpu}, ${r.cores} cores, Node ${r.node}; load average ${r.loadAvg.start} → ${r.loadAvg.end}`],
+    ['pinning', r.pinning ? `hub on CPUs ${r.pinning.hub}, load generator and printers on ${r.pinning.load}` : 'none (hub and load generator share the cores)'],
     ['fsync 4 KiB (p50 / p99)', `${r.fsync.fsyncP50Ms} / ${r.fsync.fsyncP99Ms} ms (fdatasync ${r.fsync.fdatasyncP50Ms} / ${r.fsync.fdatasyncP99Ms} ms)`],
     [`raw SQLite, 1 order/txn (${r.linesPerOrder} lines)`, `${r.rawOrdersPerSec} orders/s`],
     ['raw SQLite, 16 orders/txn', `${r.rawGroupedOrdersPerSec} orders/s`],
-    [`hub, closed loop, ${r.sockets} sockets`, `${r.hubOrdersPerSec} orders/s`],
-    ['hub, same, no sockets', `${r.hubOrdersPerSecNoSockets} orders/s`],
+    [`hub, closed loop, ${r.sockets} sockets`, `${r.hubOrdersPerSec} orders/s (hub CPU ${r.hubCpuMsPerOrder ?? '—'} ms per order)`],
+    ['hub, same, no sockets', `${r.hubOrdersPerSecNoSockets} orders/s (hub CPU ${r.hubCpuMsPerOrderNoSockets ?? '—'} ms per order)`],
     ['ratio hub / raw (1 per txn)', `${r.ratio}  (vs 16 per txn: ${r.ratioGrouped})`],
     ['submit p50 / p99', `${r.p50SubmitMs} / ${r.p99SubmitMs} ms`],
     ['ack → every socket p50 / p99', `${r.p50AckToKdsMs} / ${r.p99AckToKdsMs} ms`],

@@ -6,17 +6,18 @@
  * it, as it would be with `HUB_PRINTERS=sim` (which runs them inside the hub for the demo).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { ROOT, PAIRING_CODE, PINS } from '../load/hub-process.ts';
+import { ROOT, PAIRING_CODE, PINS, pinProcess } from '../load/hub-process.ts';
 
 export interface ExternalPrinters {
   stop(): void;
 }
 
-function startSim(): Promise<{ proc: ChildProcess; port: number }> {
+function startSim(cpus: string | undefined): Promise<{ proc: ChildProcess; port: number }> {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'printers/sim/main.ts', '--port', '0'], {
     cwd: ROOT,
     stdio: ['pipe', 'pipe', 'inherit'],
   });
+  if (cpus && proc.pid !== undefined) pinProcess(proc.pid, cpus);
   return new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`simulated printer did not start:\n${out}`)), 15_000);
@@ -47,9 +48,12 @@ async function call(url: string, path: string, body: unknown, token?: string): P
   return json;
 }
 
-/** One simulated printer per station (hot kitchen, bar), each in its own process, configured on the hub. */
-export async function startExternalPrinters(hubUrl: string): Promise<ExternalPrinters> {
-  const sims = await Promise.all([startSim(), startSim()]);
+/**
+ * One simulated printer per station (hot kitchen, bar), each in its own process, configured on the hub.
+ * `cpus` pins them (with the load generator) away from the hub's CPUs.
+ */
+export async function startExternalPrinters(hubUrl: string, cpus?: string): Promise<ExternalPrinters> {
+  const sims = await Promise.all([startSim(cpus), startSim(cpus)]);
   try {
     const { deviceToken } = await call(hubUrl, '/api/v1/devices/pair', { code: PAIRING_CODE, name: 'bench set-up', kind: 'manager' });
     const { token } = await call(hubUrl, '/api/v1/staff/sessions', { pin: PINS.manager }, deviceToken);

@@ -22,6 +22,9 @@ export function formatResult(r: RunResult): string {
     ...CLASSES.filter((k) => r.byClass[k].count > 0).map((k) => lat(`${k} attempts`, r.byClass[k])),
     ...(r.ackToKds ? [lat('ack → every socket', r.ackToKds), lat('send → every socket', r.sendToKds!), `  not on every socket    ${r.notEverywhere}`] : []),
     `  stream sockets         ${r.sockets}; final head seq ${r.endHead}`,
+    ...(r.hubCpuMs !== undefined
+      ? [`  hub CPU                ${(r.hubCpuMs / 1000).toFixed(1)} s (${(r.hubCpuMs / Math.max(0.001, r.elapsedS) / 10).toFixed(0)} % of one core)${c.ordersAcked > 0 ? `, ${(r.hubCpuMs / c.ordersAcked).toFixed(2)} ms per acknowledged order` : ''}`]
+      : []),
     `  hub RSS                start ${mb(r.rss.startBytes)}, max ${mb(r.rss.maxBytes)}, end ${mb(r.rss.endBytes)}; ${r.health.samples > 0 ? `max write queue ${r.health.maxWriteQueueDepth}, max loop lag ${r.health.maxEventLoopLagMs} ms (${r.health.samples} health answers)` : 'no /api/v1/health answer during the run'}`,
     `  statuses               ${statuses}`,
     ...r.notes.map((n) => `  note: ${n}`),

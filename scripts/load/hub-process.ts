@@ -3,7 +3,7 @@
  * temp data dir and mDNS off, the way the integration tests do, and exposes what a load run needs: its URL,
  * its SQLite file, its pid (for RSS) and a clean stop.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -37,12 +37,19 @@ export interface StartHubOptions {
   env?: Record<string, string>;
   /** Extra node flags for the hub process, e.g. `--cpu-prof` to see where its time goes. */
   nodeArgs?: string[];
+  /** Pin the hub to these CPUs (`taskset` list syntax, e.g. `0-1`), away from the load generator. */
+  cpus?: string | undefined;
+  /** Run the hub of another checkout (an A/B baseline); default this one. */
+  root?: string | undefined;
 }
 
 export async function startHub(opts: StartHubOptions = {}): Promise<StartedHub> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(opts.parentDir ?? tmpdir(), 'brigade-load-'));
-  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', 'hub/main.ts'], {
-    cwd: ROOT,
+  const nodeArgv = [...(opts.nodeArgs ?? []), '--import', 'tsx', 'hub/main.ts'];
+  // taskset execs node in place: the pid (and so RSS and CPU sampling) is the hub's own
+  const [cmd, argv] = opts.cpus ? ['taskset', ['-c', opts.cpus, process.execPath, ...nodeArgv]] : [process.execPath, nodeArgv];
+  const proc = spawn(cmd, argv, {
+    cwd: opts.root ?? ROOT,
     env: {
       ...process.env,
       HUB_PORT: '0',
@@ -121,6 +128,30 @@ export function rssOf(pid: number): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+let ticksPerSecond: number | undefined;
+
+/**
+ * CPU time (user + system, all threads) a process has used so far, in ms, from /proc; undefined where
+ * unavailable. The hub's CPU time per order compares machines and runs where orders/s cannot: it does not
+ * depend on what else shares the cores.
+ */
+export function cpuTimeMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // fields after the parenthesised command name: state is the 3rd field, utime the 14th, stime the 15th
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Pins a running process (every thread; threads it starts later inherit it) to a `taskset` CPU list. */
+export function pinProcess(pid: number, cpus: string): void {
+  execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
 }
 
 /** The load generator talks to loopback only. */

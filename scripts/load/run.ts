@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { LoadConfig } from './config.ts';
 import { httpCall, mutate, newAgent, nowMs, sleep } from './http.ts';
-import { PAIRING_CODE, PINS, ROOT, assertLoopback, rssOf } from './hub-process.ts';
+import { PAIRING_CODE, PINS, ROOT, assertLoopback, cpuTimeMs, pinProcess, rssOf } from './hub-process.ts';
 import { CLASSES, addCounters, emptyCounters, type Class, type Counters, type FromWorker, type KdsAssignment, type ToWorker, type WorkerPlan, type WorkerReport } from './ipc.ts';
 import type { RunMeta } from './records.ts';
 import { decodeInto, newHistogram, recordMs, summarise, type Histogram, type LatencySummary } from './stats.ts';
@@ -30,6 +30,8 @@ export interface RunOptions {
   quiet?: boolean;
   /** Label on the progress bar. */
   title?: string;
+  /** Pin the worker processes to these CPUs (`taskset` list), away from the hub's. */
+  cpus?: string | undefined;
 }
 
 export interface RunResult {
@@ -54,6 +56,12 @@ export interface RunResult {
   rss: { startBytes: number | undefined; maxBytes: number | undefined; endBytes: number | undefined };
   /** Highest write-queue depth and event-loop lag the hub reported on /api/v1/health while the run was going. */
   health: { maxWriteQueueDepth: number; maxEventLoopLagMs: number; samples: number };
+  /**
+   * CPU time (all threads, user + system) the hub process used from the start until every worker drained,
+   * in ms; undefined without a hub pid or /proc. Divided by the orders acknowledged it is the hub's cost per
+   * order, which compares across machines and runs where orders/s on shared cores does not.
+   */
+  hubCpuMs: number | undefined;
   notes: string[];
 }
 
@@ -120,7 +128,7 @@ export async function runLoad(o: RunOptions): Promise<RunResult> {
   writeMeta(runDir, { url: o.url, dbFile: o.dbFile, phase });
 
   // ---- fork and set up the workers ----
-  const workers = plans.map((plan) => new WorkerHandle(plan));
+  const workers = plans.map((plan) => new WorkerHandle(plan, o.cpus));
   const stopAll = () => workers.forEach((w) => w.kill());
   try {
     await Promise.all(workers.map((w) => w.ready(READY_TIMEOUT_MS)));
@@ -140,6 +148,8 @@ export async function runLoad(o: RunOptions): Promise<RunResult> {
     const hs = { maxWriteQueueDepth: 0, maxEventLoopLagMs: 0, samples: 0 };
     bar?.start(Math.round(cfg.durationS), 0, { orders: 0, rate: 0, p99: 0, inflight: 0, errs: 0, sockets: 0 });
     for (const w of workers) w.send({ type: 'start', t0, durationMs });
+    await sleep(Math.max(0, t0 - nowMs()));
+    const cpuStart = o.hubPid ? cpuTimeMs(o.hubPid) : undefined;
 
     // ---- while it runs: progress, RSS and health samples; stop at the duration or when the budget is spent ----
     let lastOrders = 0;
@@ -185,6 +195,8 @@ export async function runLoad(o: RunOptions): Promise<RunResult> {
     for (const w of workers) w.send({ type: 'stop' });
     await Promise.all(workers.map((w) => w.drained(cfg.drainTimeoutMs + cfg.requestTimeoutMs * 2 + 10_000)));
     const elapsedS = (nowMs() - t0) / 1000;
+    const cpuEnd = o.hubPid ? cpuTimeMs(o.hubPid) : undefined;
+    const hubCpuMs = cpuStart !== undefined && cpuEnd !== undefined ? cpuEnd - cpuStart : undefined;
     if (o.hubPid) rss.endBytes = rssOf(o.hubPid);
     rss.maxBytes = Math.max(rss.maxBytes ?? 0, rss.startBytes ?? 0, rss.endBytes ?? 0) || undefined;
 
@@ -193,7 +205,7 @@ export async function runLoad(o: RunOptions): Promise<RunResult> {
     for (const w of workers) w.send({ type: 'settle', head: endHead, timeoutMs: SETTLE_TIMEOUT_MS });
     const reports = await Promise.all(workers.map((w) => w.final(SETTLE_TIMEOUT_MS + 30_000)));
     writeMeta(runDir, { url: o.url, dbFile: o.dbFile, phase, endHead });
-    return merge(reports, { runDir, phase, elapsedS, endHead, rss, health: hs, trackPlaced: cfg.trackPlaced, sockets: cfg.mix.sockets });
+    return merge(reports, { runDir, phase, elapsedS, endHead, rss, health: hs, hubCpuMs, trackPlaced: cfg.trackPlaced, sockets: cfg.mix.sockets });
   } finally {
     stopAll();
     agent.destroy();
@@ -277,7 +289,7 @@ function sumTicks(workers: WorkerHandle[]): Counters {
 
 function merge(
   reports: WorkerReport[],
-  ctx: Pick<RunResult, 'runDir' | 'phase' | 'elapsedS' | 'endHead' | 'rss' | 'health'> & { trackPlaced: boolean; sockets: number },
+  ctx: Pick<RunResult, 'runDir' | 'phase' | 'elapsedS' | 'endHead' | 'rss' | 'health' | 'hubCpuMs'> & { trackPlaced: boolean; sockets: number },
 ): RunResult {
   const counters = emptyCounters();
   const h = Object.fromEntries(['submit', ...CLASSES].map((k) => [k, newHistogram()])) as Record<Class | 'submit', Histogram>;
@@ -300,6 +312,7 @@ function merge(
     endHead: ctx.endHead,
     rss: ctx.rss,
     health: ctx.health,
+    hubCpuMs: ctx.hubCpuMs,
     notes,
   };
   if (ctx.trackPlaced) {
@@ -346,7 +359,10 @@ class WorkerHandle {
   private readonly got = new Map<FromWorker['type'], FromWorker>();
   private stderr = '';
 
-  constructor(readonly plan: WorkerPlan) {
+  constructor(
+    readonly plan: WorkerPlan,
+    cpus?: string,
+  ) {
     this.proc = fork(join(ROOT, 'scripts/load/worker.ts'), [], {
       cwd: ROOT,
       // LOAD_WORKER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the workers themselves
@@ -357,6 +373,7 @@ class WorkerHandle {
     this.proc.stderr?.on('data', (c: Buffer) => {
       this.stderr = (this.stderr + c.toString()).slice(-8000);
     });
+    if (cpus && this.proc.pid !== undefined) pinProcess(this.proc.pid, cpus);
     this.proc.on('message', (m: FromWorker) => this.onMessage(m));
     this.proc.on('exit', (code) => {
       if (!this.got.has('final')) this.fail(`exited with ${code} before reporting${this.stderr ? `:\n${this.stderr}` : ''}`);

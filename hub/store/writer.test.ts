@@ -1,0 +1,83 @@
+/**
+ * The single writer on a real SQLite store: batches bounded in time, refusals by expected wait, and the
+ * JSON it shares between an event and the answer of the same job.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { openDb, type Db } from './db.ts';
+import type { LoggedEvent } from './event-log.ts';
+import { OverloadedError, Writer, type WriterOptions } from './writer.ts';
+
+const dbs: Db[] = [];
+afterEach(() => dbs.splice(0).forEach((db) => db.close()));
+
+function writer(o: Partial<WriterOptions> = {}) {
+  const db = openDb(':memory:');
+  dbs.push(db);
+  const batches: number[] = [];
+  const committed: LoggedEvent[] = [];
+  const w = new Writer(db, {
+    clock: Date.now,
+    maxBatch: 64,
+    maxQueue: 1000,
+    onCommit: (events) => committed.push(...events),
+    onFlush: (jobs) => batches.push(jobs),
+    ...o,
+  });
+  return { w, batches, committed };
+}
+
+const busy = (ms: number) => {
+  const end = performance.now() + ms;
+  while (performance.now() < end) {
+    /* a job that takes this long */
+  }
+};
+
+describe('Writer', () => {
+  it('ends a batch once its jobs have run for maxBatchMs, and runs the rest on the next turns', async () => {
+    const { w, batches } = writer({ maxBatchMs: 25 });
+    await Promise.all(Array.from({ length: 10 }, () => w.submit(() => busy(10))));
+    expect(batches.reduce((a, b) => a + b, 0)).toBe(10);
+    expect(Math.max(...batches)).toBeLessThanOrEqual(3);
+  });
+
+  it('still groups quick jobs that arrive in one turn into one transaction', async () => {
+    const { w, batches } = writer();
+    await Promise.all(Array.from({ length: 20 }, () => w.submit(() => 1)));
+    expect(batches).toEqual([20]);
+  });
+
+  it('refuses a job that would wait longer than maxWaitMs, counting only the lanes ahead of it', async () => {
+    const { w } = writer();
+    // teach the writer that a job takes ~10 ms
+    await Promise.all(Array.from({ length: 30 }, () => w.submit(() => busy(10))));
+    const queued = Array.from({ length: 5 }, () => w.submit(() => 'staff', 'high'));
+    const phones = Array.from({ length: 20 }, () => w.submit(() => 'phone', 'low'));
+    expect(w.expectedWaitMs('high')).toBeGreaterThan(20);
+    expect(w.expectedWaitMs('low')).toBeGreaterThan(w.expectedWaitMs('high'));
+    // a staff job has only the 5 staff jobs ahead of it, a phone's all 25
+    const budget = w.expectedWaitMs('high') + 1;
+    await expect(w.submit(() => 'late phone', 'low', { maxWaitMs: budget })).rejects.toBeInstanceOf(OverloadedError);
+    // …but not while fewer than minAhead jobs are ahead: a burst is not an overload
+    const burst = w.submit(() => 'phone in a burst', 'low', { maxWaitMs: budget, minAhead: 26 });
+    await expect(w.submit(() => 'staff', 'high', { maxWaitMs: budget })).resolves.toBe('staff');
+    await expect(burst).resolves.toBe('phone in a burst');
+    await expect(Promise.all([...queued, ...phones])).resolves.toHaveLength(25);
+  });
+
+  it('serialises an object once for the event and the answer of the same job, as JSON.stringify would', async () => {
+    const { w, committed } = writer();
+    const order = { id: 'o-1', lines: [{ id: 'l-1', nameZh: '麻婆豆腐', note: null }], total: 2800, skipped: undefined };
+    const answer = await w.submit((tx) => {
+      tx.append({ type: 'order.rush_changed', payload: { order } as never, topics: ['orders'], deviceId: null, staffId: null });
+      return tx.stringify({ order, n: 1, gone: undefined, f: () => 1, at: new Date(0), list: [order] });
+    });
+    expect(answer).toBe(JSON.stringify({ order, n: 1, gone: undefined, f: () => 1, at: new Date(0), list: [order] }));
+    expect(committed[0]!.json).toContain(`"payload":${JSON.stringify({ order })}`);
+  });
+
+  it.each([null, 1, 'text', [1, { a: 2 }], {}, { a: undefined }, { toJSON: () => 'custom' }])('stringifies %j exactly as JSON.stringify', async (value) => {
+    const { w } = writer();
+    await expect(w.submit((tx) => tx.stringify(value))).resolves.toBe(JSON.stringify(value) ?? 'null');
+  });
+});

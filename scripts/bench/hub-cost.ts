@@ -1,0 +1,135 @@
+/**
+ * `npx tsx scripts/bench/hub-cost.ts` — what one order costs the hub, for A/B comparisons of hub changes on
+ * a busy machine. Starts a hub (this checkout's, or `--root` another one's: the baseline), the bench's
+ * external printers, then a short warm-up and a closed loop of `orders`-profile clients (the bench's closed
+ * phase), and prints one JSON line: orders/s, submit p50/p99, and the hub's own CPU time per acknowledged
+ * order (user + system, all threads, from /proc). Orders/s moves with whatever else shares the cores; CPU
+ * time per order barely does, so run old and new interleaved a few times and compare that first.
+ *
+ *   npx tsx scripts/bench/hub-cost.ts --seconds 6 --sockets 200
+ *   npx tsx scripts/bench/hub-cost.ts --root /tmp/baseline-checkout --prof /tmp/prof-base
+ *
+ * Options: --seconds S (6), --sockets N (200), --clients N (64), --lines N (10), --workers N (2),
+ * --root DIR (hub checkout), --prof DIR (hub runs with --cpu-prof into DIR), --hub-cpus / --load-cpus LIST
+ * (`taskset` pinning), --hub-env K=V (repeatable), --overload F (then F × the measured capacity for the same
+ * time, 60 % public, as the bench's overload phase: staff / kiosk / QR p99 per attempt). Loopback only; every phase is bounded in time.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { withDefaults } from '../load/config.ts';
+import { startHub } from '../load/hub-process.ts';
+import { runLoad } from '../load/run.ts';
+import { startExternalPrinters } from './printers.ts';
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '6' },
+    sockets: { type: 'string', default: '200' },
+    clients: { type: 'string', default: '64' },
+    lines: { type: 'string', default: '10' },
+    workers: { type: 'string', default: '2' },
+    root: { type: 'string' },
+    prof: { type: 'string' },
+    'hub-cpus': { type: 'string' },
+    'load-cpus': { type: 'string' },
+    'hub-env': { type: 'string', multiple: true },
+    overload: { type: 'string' },
+  },
+  strict: true,
+});
+const int = (name: keyof typeof values, min: number, max: number): number => {
+  const n = Number(values[name]);
+  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be an integer in ${min}…${max}`);
+  return n;
+};
+const seconds = int('seconds', 1, 120);
+const sockets = int('sockets', 0, 2000);
+const clients = int('clients', 1, 1000);
+const lines = int('lines', 1, 100);
+const workers = int('workers', 1, 16);
+const hubEnv = Object.fromEntries((values['hub-env'] ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+
+async function main(): Promise<void> {
+  const hub = await startHub({
+    env: { HUB_PRINTERS: 'none', ...hubEnv },
+    root: values.root ? resolve(values.root) : undefined,
+    cpus: values['hub-cpus'],
+    nodeArgs: values.prof ? ['--cpu-prof', `--cpu-prof-dir=${resolve(values.prof)}`] : [],
+  });
+  const printers = await startExternalPrinters(hub.url, values['load-cpus']);
+  const runDir = mkdtempSync(join(tmpdir(), 'brigade-cost-run-'));
+  try {
+    const common = { workers, profile: 'orders' as const, linesPerOrder: lines, clients, mix: { tablets: 0, kiosks: 0, phones: 0, kds: 0, sockets } };
+    const phase = (name: string, durationS: number) =>
+      runLoad({
+        config: withDefaults({ ...common, durationS }),
+        url: hub.url,
+        hubPid: hub.pid,
+        runDir,
+        phase: name,
+        quiet: true,
+        cpus: values['load-cpus'],
+      });
+    await phase('warmup', Math.min(3, seconds));
+    const r = await phase('closed', seconds);
+    const acked = r.counters.ordersAcked;
+    // group commit as the hub saw it, over the warm-up and the run: mutations per transaction, ms per batch
+    const metrics = await (await fetch(`${hub.url}/metrics`)).text();
+    const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+    const batches = metric('brigade_write_batch_jobs_count');
+    process.stdout.write(
+      `${JSON.stringify({
+        hub: values.root ?? 'this checkout',
+        sockets: r.sockets,
+        ordersPerSec: Math.round(acked / r.elapsedS),
+        hubCpuMsPerOrder: r.hubCpuMs !== undefined && acked > 0 ? Math.round((r.hubCpuMs / acked) * 1000) / 1000 : null,
+        hubCpuShare: r.hubCpuMs !== undefined ? Math.round(r.hubCpuMs / r.elapsedS / 10) / 100 : null,
+        p50SubmitMs: r.submit.p50Ms,
+        p99SubmitMs: r.submit.p99Ms,
+        jobsPerBatch: Math.round((metric('brigade_write_batch_jobs_sum') / batches) * 10) / 10,
+        msPerBatch: Math.round((metric('brigade_write_commit_seconds_sum') / batches) * 1e5) / 100,
+        errors: r.counters.timeouts + r.counters.networkErrors + r.counters.abandoned,
+      })}\n`,
+    );
+    if (values.overload !== undefined) {
+      // the bench's overload phase: this many times the capacity just measured, 60 % phones and kiosks
+      const offered = Math.max(1, Math.round((acked / r.elapsedS) * Number(values.overload)));
+      const o = await runLoad({
+        config: withDefaults({ ...common, clients: 0, durationS: seconds, ratePerSec: offered, publicShare: 0.6, requestTimeoutMs: 10_000 }),
+        url: hub.url,
+        hubPid: hub.pid,
+        runDir,
+        phase: 'overload',
+        quiet: true,
+        cpus: values['load-cpus'],
+      });
+      process.stdout.write(
+        `${JSON.stringify({
+          overloadOfferedPerSec: offered,
+          ackedPerSec: Math.round(o.counters.ordersAcked / o.elapsedS),
+          staffP99Ms: o.byClass.staff.p99Ms,
+          kioskP99Ms: o.byClass.kiosk.p99Ms,
+          qrP99Ms: o.byClass.qr.p99Ms,
+          maxLoopLagMs: o.health.maxEventLoopLagMs,
+          maxWriteQueue: o.health.maxWriteQueueDepth,
+          status: o.counters.status,
+        })}\n`,
+      );
+    }
+  } finally {
+    printers.stop();
+    await hub.stop();
+    rmSync(runDir, { recursive: true, force: true });
+    rmSync(hub.dataDir, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err: unknown) => {
+    process.stderr.write(`hub-cost: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(2);
+  },
+);
