@@ -57,6 +57,8 @@ export async function startHub(opts: StartHubOptions = {}): Promise<StartedHub> 
       HUB_DATA_DIR: dataDir,
       HUB_PAIRING_CODE: PAIRING_CODE,
       LOG_LEVEL: 'info',
+      // the load runs only the plain HTTP port
+      HUB_HTTPS_PORT: 'off',
       ...opts.env,
       // never advertise on the LAN from a load run, whatever the caller passed
       HUB_MDNS: 'off',
