@@ -1,10 +1,12 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Menu, MenuItem } from '../../hub/protocol/index.ts';
-import { cartCount, cartProblems, cartTotal, defaultOptions, groupsOf, isSoldOut, optionProblems, toggleOption, unitPrice, type CartLine } from '../shared/cart.ts';
-import { formatClock, formatDuration, formatMoney } from '../shared/format.ts';
+import { cartCount, cartProblems, cartTotal, defaultOptions, groupsOf, isSoldOut, optionProblems, unitPrice, type CartLine } from '../shared/cart.ts';
+import { formatClock, formatMoney } from '../shared/format.ts';
 import { nameIn, useTranslate, type Lang, type Translate } from '../shared/i18n.ts';
 import { newId } from '../shared/ids.ts';
 import { useStore } from '../shared/store.ts';
+import { OptionGroups } from '../shared/ui/option-groups.tsx';
+import { PublicBanners } from '../shared/ui/public-banners.tsx';
 import { LanguageToggle, PairScreen } from '../shared/ui/pairing.tsx';
 import type { KioskApp } from './kiosk-app.ts';
 import { categoryColour, orderView, recentPickups } from './kiosk-logic.ts';
@@ -110,26 +112,7 @@ function Header({ app, t }: { app: KioskApp; t: T }) {
 function Banners({ app, t, lang }: { app: KioskApp; t: T; lang: Lang }) {
   const s = useStore(app.state);
   const offline = !s.reachable || (typeof navigator !== 'undefined' && navigator.onLine === false);
-  return (
-    <>
-      {s.pacing?.publicOrderingPaused && (
-        <div class="k-banner k-banner--paused" data-pacing="paused" role="alert">
-          {t('pacing.paused', { reason: s.pacing.pausedReason ? (lang === 'en' ? `: ${s.pacing.pausedReason}` : `：${s.pacing.pausedReason}`) : '' })}
-        </div>
-      )}
-      {s.pacing && !s.pacing.publicOrderingPaused && s.pacing.busy && s.pacing.backlogSeconds !== null && (
-        <div class="k-banner k-banner--busy" data-pacing="busy">
-          {t('pacing.busy', { n: formatDuration(s.pacing.backlogSeconds * 1000, lang) })}
-        </div>
-      )}
-      {offline && (
-        <div class="k-banner k-banner--offline" data-offline>
-          {t('offline')}
-        </div>
-      )}
-      {!s.durable && <div class="k-banner k-banner--paused">{t('cart.storageFailed')}</div>}
-    </>
-  );
+  return <PublicBanners prefix="k" pacing={s.pacing} offline={offline ? t('offline') : null} durable={s.durable} lang={lang} t={t} />;
 }
 
 function Welcome({ app, t, lang }: { app: KioskApp; t: T; lang: Lang }) {
@@ -282,43 +265,7 @@ function ItemSheet({ app, menu, item, line, lang, t, onClose }: { app: KioskApp;
             ×
           </button>
         </div>
-        {groupsOf(menu, item).map((g) => {
-          const chosen = g.options.filter((o) => options.includes(o.id)).length;
-          const full = g.maxChoices > 1 && chosen >= g.maxChoices;
-          const missing = problems.some((p) => p.group.id === g.id);
-          return (
-            <fieldset key={g.id} class={`k-group${missing ? ' is-missing' : ''}`} data-group={g.id}>
-              <legend>
-                {nameIn(lang, g)} <small>{g.minChoices > 0 ? t('item.required') : t('item.optional', { n: g.maxChoices })}</small>
-              </legend>
-              <div class="k-opts">
-                {g.options.map((o) => {
-                  const on = options.includes(o.id);
-                  return (
-                    <button
-                      type="button"
-                      key={o.id}
-                      class={`k-opt${on ? ' is-on' : ''}`}
-                      data-option={o.id}
-                      aria-pressed={on}
-                      disabled={!on && full}
-                      onClick={() => setOptions(toggleOption(menu, item, options, o.id))}
-                    >
-                      {nameIn(lang, o)}
-                      {o.priceDeltaMinor !== 0 && (
-                        <small>
-                          {' '}
-                          {o.priceDeltaMinor > 0 ? '+' : ''}
-                          {formatMoney(o.priceDeltaMinor, menu.currency)}
-                        </small>
-                      )}
-                    </button>
-                  );
-                })}
-              </div>
-            </fieldset>
-          );
-        })}
+        <OptionGroups prefix="k" menu={menu} item={item} chosen={options} problems={problems} onChange={setOptions} lang={lang} t={t} />
         <div class="k-qty">
           <button type="button" data-qty="-" disabled={qty <= 1} onClick={() => setQty(qty - 1)}>
             −

@@ -8,12 +8,13 @@
  * gives the pickup number (`order.number`). The idle timeout starts the kiosk over for the next customer —
  * the cart goes, an unconfirmed order does not (the outbox keeps sending it in the background).
  */
-import type { Menu, Order, Pacing } from '../../hub/protocol/index.ts';
+import type { Menu, Pacing } from '../../hub/protocol/index.ts';
 import { cartProblems, toLineInputs, type CartLine } from '../shared/cart.ts';
-import { HubError, HubUnreachableError, type HubClient } from '../shared/hub-client.ts';
+import { HubUnreachableError, type HubClient } from '../shared/hub-client.ts';
 import { language } from '../shared/i18n.ts';
 import { newId } from '../shared/ids.ts';
 import { IdbOutboxStorage, MemoryOutboxStorage, Outbox, type OutboxEntry, type OutboxStorage, type SendResult } from '../shared/outbox.ts';
+import { sendEntry } from '../shared/outbox-transport.ts';
 import { Session } from '../shared/session.ts';
 import { load, save } from '../shared/storage.ts';
 import { Store } from '../shared/store.ts';
@@ -200,22 +201,8 @@ export class KioskApp {
 
   // ---- outbox plumbing ----
 
-  private async send(e: OutboxEntry): Promise<SendResult> {
-    try {
-      const body = await this.client.request<{ order: Order }>(e.method, e.path, { body: e.body, key: e.key });
-      return { kind: 'answer', status: 201, body };
-    } catch (err) {
-      if (err instanceof HubError) {
-        return {
-          kind: 'answer',
-          status: err.status,
-          body: { error: { code: err.code, message: err.message } },
-          retryAfterS: (err.details as { retryAfterS?: number } | undefined)?.retryAfterS,
-        };
-      }
-      if (err instanceof HubUnreachableError) return { kind: 'unreachable', reason: err.message };
-      throw err;
-    }
+  private send(e: OutboxEntry): Promise<SendResult> {
+    return sendEntry(this.client, e);
   }
 
   private onOutbox(entries: readonly OutboxEntry[]): void {

@@ -3,7 +3,10 @@ import type { Menu, MenuItem, Order } from '../../hub/protocol/index.ts';
 import { formatClock, formatDuration, formatMoney } from '../shared/format.ts';
 import { nameIn, useTranslate, type Lang, type Translate } from '../shared/i18n.ts';
 import { newId } from '../shared/ids.ts';
+import { entryView } from '../shared/outbox.ts';
 import { useStore } from '../shared/store.ts';
+import { OptionGroups } from '../shared/ui/option-groups.tsx';
+import { PublicBanners } from '../shared/ui/public-banners.tsx';
 import { LanguageToggle } from '../shared/ui/pairing.tsx';
 import {
   cartCount,
@@ -15,7 +18,6 @@ import {
   isSoldOut,
   lineStatus,
   optionProblems,
-  toggleOption,
   unitPrice,
   type CartLine,
 } from '../shared/cart.ts';
@@ -107,25 +109,23 @@ function Main({ app, menu }: { app: QrApp; menu: Menu }) {
           }}>
           {t('waiter.call')}
         </button>
+        {s.orders.some((o) => o.status !== 'closed' && o.status !== 'voided' && o.status !== 'merged') && (
+          <button type="button" class="q-head__waiter" data-ask-bill onClick={() => {
+              setWaiter('calling');
+              void app.callWaiter('bill').then((ok) => setWaiter(ok ? 'called' : 'failed'));
+            }}>
+            {t('waiter.bill')}
+          </button>
+        )}
         <LanguageToggle />
       </header>
 
-      {s.pacing?.publicOrderingPaused && (
-        <div class="q-banner q-banner--paused" data-pacing="paused" role="alert">
-          {t('pacing.paused', { reason: s.pacing.pausedReason ? (lang === 'en' ? `: ${s.pacing.pausedReason}` : `：${s.pacing.pausedReason}`) : '' })}
+      <PublicBanners prefix="q" pacing={s.pacing} offline={offline ? t('conn.offline') : null} durable={s.durable} lang={lang} t={t} />
+      {s.moved && (
+        <div class="q-banner q-banner--busy" data-moved={s.moved.orderId} role="status">
+          {t('moved.note', { table: s.moved.tableName })}
         </div>
       )}
-      {s.pacing && !s.pacing.publicOrderingPaused && s.pacing.busy && s.pacing.backlogSeconds !== null && (
-        <div class="q-banner q-banner--busy" data-pacing="busy">
-          {t('pacing.busy', { n: formatDuration(s.pacing.backlogSeconds * 1000, lang) })}
-        </div>
-      )}
-      {offline && (
-        <div class="q-banner q-banner--offline" data-offline>
-          {t('conn.offline')}
-        </div>
-      )}
-      {!s.durable && <div class="q-banner q-banner--paused">{t('cart.storageFailed')}</div>}
 
       <nav class="q-tabs">
         <button type="button" class={tab === 'menu' ? 'is-on' : ''} data-tab="menu" onClick={() => setTab('menu')}>
@@ -249,36 +249,7 @@ function ItemSheet({ app, menu, item, line, lang, t, onClose }: { app: QrApp; me
             ×
           </button>
         </div>
-        {groupsOf(menu, item).map((g) => {
-          const chosen = g.options.filter((o) => options.includes(o.id)).length;
-          const full = g.maxChoices > 1 && chosen >= g.maxChoices;
-          return (
-            <fieldset key={g.id} class="q-group" data-group={g.id}>
-              <legend>
-                {nameIn(lang, g)} <small>{g.minChoices > 0 ? t('item.required') : t('item.optional', { n: g.maxChoices })}</small>
-              </legend>
-              <div class="q-opts">
-                {g.options.map((o) => {
-                  const on = options.includes(o.id);
-                  return (
-                    <button
-                      type="button"
-                      key={o.id}
-                      class={`q-opt${on ? ' is-on' : ''}`}
-                      data-option={o.id}
-                      aria-pressed={on}
-                      disabled={!on && full}
-                      onClick={() => setOptions(toggleOption(menu, item, options, o.id))}
-                    >
-                      {nameIn(lang, o)}
-                      {o.priceDeltaMinor !== 0 && <small> {o.priceDeltaMinor > 0 ? '+' : ''}{formatMoney(o.priceDeltaMinor, menu.currency)}</small>}
-                    </button>
-                  );
-                })}
-              </div>
-            </fieldset>
-          );
-        })}
+        <OptionGroups prefix="q" menu={menu} item={item} chosen={options} problems={problems} onChange={setOptions} lang={lang} t={t} />
         <input class="q-note" maxLength={140} placeholder={t('item.note')} value={note} onInput={(e) => setNote((e.target as HTMLInputElement).value)} />
         <div class="q-qty">
           <button type="button" data-qty="-" disabled={qty <= 1} onClick={() => setQty(qty - 1)}>
@@ -356,30 +327,8 @@ function Submissions({ app, subs, t }: { app: QrApp; subs: Submission[]; t: T })
     <div class="q-subs">
       {list.some((s) => s.state !== 'confirmed' && s.state !== 'rejected') && <p class="q-subs__note">{t('sub.keepOpen')}</p>}
       {list.map((s) => {
-        let text: string;
-        const busy = s.lastProblem !== null && /HTTP (429|503)/.test(s.lastProblem);
-        switch (s.state) {
-          case 'saved':
-            text = t('sub.saved');
-            break;
-          case 'sending':
-            text = t('sub.sending');
-            break;
-          case 'unknown':
-            text = busy ? t('sub.busy') : t('sub.unknown');
-            break;
-          case 'confirmed':
-            text = t('sub.confirmed');
-            break;
-          case 'rejected':
-            text =
-              s.error?.code === 'ordering_paused'
-                ? t('sub.paused')
-                : s.error?.code === 'depends_on_rejected'
-                  ? t('sub.dependency')
-                  : t('sub.rejected', { message: s.error?.message ?? '' });
-            break;
-        }
+        const view = entryView(s);
+        const text = view === 'rejected' ? t('sub.rejected', { message: s.error?.message ?? '' }) : t(`sub.${view}`);
         const names = s.meta.lines.map((l) => {
           const item = menu?.items.find((i) => i.id === l.itemId);
           return `${item ? nameIn(lang, item) : l.itemId} × ${l.qty}`;

@@ -8,7 +8,8 @@
  * work offline and survive a reload.
  */
 import type { Health, Menu, Order, Pacing, Snapshot } from '../../hub/protocol/index.ts';
-import { HubClient, HubError, HubUnreachableError } from '../shared/hub-client.ts';
+import { HubClient, HubError } from '../shared/hub-client.ts';
+import { sendEntry } from '../shared/outbox-transport.ts';
 import { newId } from '../shared/ids.ts';
 import { load, save } from '../shared/storage.ts';
 import { Store } from '../shared/store.ts';
@@ -41,6 +42,8 @@ export interface QrState {
   submissions: Submission[];
   cart: CartLine[];
   conn: ConnectionState;
+  /** A waiter moved this table's order to another table: this QR code no longer follows it. */
+  moved: { orderId: string; tableName: string } | null;
   /** False when the browser has no IndexedDB: submissions then live only in memory (the UI warns). */
   durable: boolean;
   storageError: boolean;
@@ -83,6 +86,7 @@ export class QrApp {
       menu: load<Menu>('order.menu'),
       pacing: null,
       orders: [],
+      moved: null,
       submissions: [],
       cart: load<CartLine[]>(this.cartKey) ?? [],
       conn: { status: 'stopped', since: Date.now() },
@@ -172,7 +176,15 @@ export class QrApp {
       onEvents: (events) => {
         for (const e of events) {
           if (e.type === 'order.placed') this.upsert(e.payload.order);
-          else if (e.type.startsWith('order.')) {
+          else if (e.type === 'order.transferred') this.movedAway(e.payload.order.id, e.payload.to.name);
+          else if (e.type === 'order.merged') {
+            // each side refetches what it may read: the merged order (old table), the order it joined (new table)
+            for (const o of [e.payload.merged, e.payload.order]) {
+              if (!this.state.get().orders.some((x) => x.id === o.id)) continue;
+              this.patchSummary(o);
+              this.scheduleRefetch(o.id);
+            }
+          } else if (e.type.startsWith('order.')) {
             const summary = (e.payload as { order: { id: string; revision: number; status: Order['status'] } }).order;
             this.patchSummary(summary);
             this.scheduleRefetch(summary.id);
@@ -196,6 +208,16 @@ export class QrApp {
     this.stream?.reconnectNow();
     if (this.state.get().phase.name === 'unreachable') void this.loadAll();
     else void this.poll();
+  }
+
+  /**
+   * The guests were moved to another table: the order belongs to that table's QR code now (the hub no
+   * longer shows it to this one), so it leaves this page with a note saying where it went.
+   */
+  private movedAway(orderId: string, tableName: string): void {
+    const { orders } = this.state.get();
+    if (!orders.some((o) => o.id === orderId)) return;
+    this.set({ orders: orders.filter((o) => o.id !== orderId), moved: { orderId, tableName } });
   }
 
   private upsert(order: Order): void {
@@ -262,9 +284,9 @@ export class QrApp {
    * emptied. Returns false (cart kept) when nothing could be stored or the cart has a problem.
    */
   /** Asks for a waiter now. Not queued: a call delivered an hour late helps nobody, so the page says if it failed. */
-  async callWaiter(): Promise<boolean> {
+  async callWaiter(reason?: 'bill'): Promise<boolean> {
     try {
-      await this.client.mutate('POST', '/api/v1/qr/waiter-call', {}, { as: 'device', attempts: 2 });
+      await this.client.mutate('POST', '/api/v1/qr/waiter-call', reason ? { reason } : {}, { as: 'device', attempts: 2 });
       return true;
     } catch {
       return false;
@@ -310,22 +332,8 @@ export class QrApp {
 
   // ---- outbox plumbing ----
 
-  private async send(e: OutboxEntry): Promise<SendResult> {
-    try {
-      const body = await this.client.request<unknown>(e.method, e.path, { body: e.body, key: e.key });
-      return { kind: 'answer', status: e.path.endsWith('/lines') ? 200 : 201, body };
-    } catch (err) {
-      if (err instanceof HubError) {
-        return {
-          kind: 'answer',
-          status: err.status,
-          body: { error: { code: err.code, message: err.message } },
-          retryAfterS: (err.details as { retryAfterS?: number } | undefined)?.retryAfterS,
-        };
-      }
-      if (err instanceof HubUnreachableError) return { kind: 'unreachable', reason: err.message };
-      throw err;
-    }
+  private send(e: OutboxEntry): Promise<SendResult> {
+    return sendEntry(this.client, e);
   }
 
   private onOutbox(entries: readonly OutboxEntry[]): void {

@@ -292,4 +292,27 @@ describe('QR table ordering on a phone', () => {
     const after = await hub.request('GET', `/api/v1/orders/${id}`, { token: waiter });
     expect(after.body.order.lines).toHaveLength(1);
   });
+
+  it('asks for the bill (the floor shows it); after a waiter moves the table, says where the order went and stops showing it', async () => {
+    const { page, context } = await phone('t-b3', 'en');
+    await addItem(page, 'steamed-rice');
+    await submitCart(page);
+    await eventually('order placed', async () => ((await hubOrders('t-b3')).length === 1 ? true : undefined));
+    const [order] = await hubOrders('t-b3');
+
+    await page.click('[data-ask-bill]');
+    await page.locator('[data-waiter-state=called]').waitFor();
+    const floor = await hub.request('GET', '/api/v1/floor', { token: waiter });
+    expect((floor.body.tables as { id: string; status: string }[]).find((t) => t.id === 't-b3')!.status).toBe('bill-requested');
+    await page.click('[data-waiter-sheet] button');
+
+    await page.click('[data-tab=orders]');
+    await page.locator(`[data-order="${order!.id}"]`).waitFor();
+    expect((await hub.request('POST', `/api/v1/orders/${order!.id}/transfer`, { token: waiter, body: { tableId: 't-b4' } })).status).toBe(200);
+    await page.locator(`[data-moved="${order!.id}"]`).waitFor();
+    expect(await page.locator('[data-moved]').textContent()).toContain('B4');
+    await page.locator(`[data-order="${order!.id}"]`).waitFor({ state: 'detached' });
+    await shot(page, 'qr-moved-en-390x844.png');
+    await context.close();
+  });
 });

@@ -1,17 +1,22 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import type { Menu, MenuItem, Order, Table } from '../../hub/protocol/index.ts';
-import { cartTotal, defaultOptions, groupsOf, isSoldOut, optionProblems, toggleOption, unitPrice } from '../shared/cart.ts';
+import type { Menu, MenuItem, Table } from '../../hub/protocol/index.ts';
+import { cartTotal, defaultOptions, groupsOf, isSoldOut, optionProblems, unitPrice } from '../shared/cart.ts';
 import { formatMoney } from '../shared/format.ts';
-import { nameIn, useTranslate, type Lang, type Translate } from '../shared/i18n.ts';
+import { nameIn, useTranslate, type Lang } from '../shared/i18n.ts';
 import { newId } from '../shared/ids.ts';
 import { useStore } from '../shared/store.ts';
 import { ConnectionBanner } from '../shared/ui/connection-banner.tsx';
+import { OptionGroups } from '../shared/ui/option-groups.tsx';
 import { LanguageToggle, PairScreen, PinScreen } from '../shared/ui/pairing.tsx';
-import { posMessages, type PosKey } from './messages.ts';
-import type { PosApp, PosCartLine, PosSubmission } from './pos-app.ts';
-import { cashSuggestions, changeDue, guestChoices, heldCourses, parseMoney, pinyinAvailable, searchIndex, searchItems, submissionView } from './pos-logic.ts';
+import { BillScreen } from './bill.tsx';
+import { posMessages, type PosKey, type PosT } from './messages.ts';
+import { MergedNotice, OrderActions, VoidForm } from './order-actions.tsx';
+import type { PosApp, PosCartLine } from './pos-app.ts';
+import { guestChoices, heldCourses, pinyinAvailable, searchIndex, searchItems, TABLE_STATUSES } from './pos-logic.ts';
+import { Sheet } from './sheet.tsx';
+import { Submission } from './submission.tsx';
 
-type T = Translate<PosKey>;
+type T = PosT;
 
 export function App({ app }: { app: PosApp }) {
   const device = useStore(app.session.device);
@@ -131,7 +136,7 @@ function FloorScreen({ app, t, lang }: { app: PosApp; t: T; lang: Lang }) {
         </section>
       ))}
       <footer class="p-legend">
-        {(['free', 'seated', 'ordered', 'in-kitchen', 'food-ready', 'served'] as const).map((st) => (
+        {TABLE_STATUSES.map((st) => (
           <span key={st} class={`p-legend__item p-table--${st}`}>
             {t(`status.${st}`)}
           </span>
@@ -144,36 +149,30 @@ function FloorScreen({ app, t, lang }: { app: PosApp; t: T; lang: Lang }) {
 
 function GuestSheet({ app, table, t, onClose }: { app: PosApp; table: Table; t: T; onClose: () => void }) {
   const [n, setN] = useState(Math.min(2, table.seats));
+  const open = (
+    <button
+      type="button"
+      class="btn btn--primary"
+      data-open-table
+      onClick={() => {
+        void app.openTable(table.id, n);
+        onClose();
+      }}
+    >
+      {t('open.go')}
+    </button>
+  );
   return (
-    <div class="p-sheet" role="dialog" onClick={onClose}>
-      <div class="p-sheet__card" data-guest-sheet onClick={(e) => e.stopPropagation()}>
-        <h2>{t('open.title', { table: table.name })}</h2>
-        <p>{t('open.guests')}</p>
-        <div class="p-guests">
-          {guestChoices(table.seats).map((g) => (
-            <button type="button" key={g} class={`p-chip${g === n ? ' is-on' : ''}`} data-guests={g} aria-pressed={g === n} onClick={() => setN(g)}>
-              {g}
-            </button>
-          ))}
-        </div>
-        <div class="p-sheet__actions">
-          <button type="button" class="btn" onClick={onClose}>
-            {t('cancel')}
+    <Sheet data={{ 'data-guest-sheet': true }} title={t('open.title', { table: table.name })} cancel={t('cancel')} onClose={onClose} actions={open}>
+      <p>{t('open.guests')}</p>
+      <div class="p-guests">
+        {guestChoices(table.seats).map((g) => (
+          <button type="button" key={g} class={`p-chip${g === n ? ' is-on' : ''}`} data-guests={g} aria-pressed={g === n} onClick={() => setN(g)}>
+            {g}
           </button>
-          <button
-            type="button"
-            class="btn btn--primary"
-            data-open-table
-            onClick={() => {
-              void app.openTable(table.id, n);
-              onClose();
-            }}
-          >
-            {t('open.go')}
-          </button>
-        </div>
+        ))}
       </div>
-    </div>
+    </Sheet>
   );
 }
 
@@ -242,11 +241,12 @@ function optionNames(lang: Lang, menu: Menu, item: MenuItem | undefined, ids: re
 
 function Ticket({ app, menu, t, lang }: { app: PosApp; menu: Menu; t: T; lang: Lang }) {
   const s = useStore(app.state);
-  const subs = s.submissions.filter((x) => x.meta.orderId === s.orderId);
+  // a merge is this order's news too: it brought the lines here
+  const subs = s.submissions.filter((x) => x.meta.orderId === s.orderId || (x.meta.action.kind === 'merge' && x.meta.action.intoOrderId === s.orderId));
   const order = s.order;
   const held = order ? heldCourses(order) : [];
   const [voiding, setVoiding] = useState<string | null>(null);
-  const [reason, setReason] = useState('');
+  if (order?.status === 'merged') return <MergedNotice app={app} order={order} t={t} />;
   return (
     <div class="p-ticket">
       <h3>{t('order.cart')}</h3>
@@ -260,7 +260,9 @@ function Ticket({ app, menu, t, lang }: { app: PosApp; menu: Menu; t: T; lang: L
                 {item ? nameIn(lang, item) : l.itemId} × {l.qty}
               </strong>
               <small>
-                {[optionNames(lang, menu, item, l.optionIds), l.note, l.course > 1 ? t('item.courseN', { n: l.course }) : '', l.hold ? t('line.held') : ''].filter(Boolean).join(' · ')}
+                {[optionNames(lang, menu, item, l.optionIds), l.note, l.course > 1 ? t('item.courseN', { n: l.course }) : '', l.hold ? t('line.held') : '', l.seat ? t('line.seat', { n: l.seat }) : '']
+                  .filter(Boolean)
+                  .join(' · ')}
               </small>
             </div>
             <span>{item ? formatMoney(unitPrice(menu, item, l.optionIds) * l.qty, menu.currency) : ''}</span>
@@ -278,7 +280,7 @@ function Ticket({ app, menu, t, lang }: { app: PosApp; menu: Menu; t: T; lang: L
           <h3>{t('order.sent')}</h3>
           <ul class="p-subs">
             {subs.map((e) => (
-              <Submission key={e.id} e={e} menu={menu} t={t} />
+              <Submission key={e.id} e={e} menu={menu} floor={s.floor} t={t} />
             ))}
           </ul>
         </>
@@ -292,34 +294,22 @@ function Ticket({ app, menu, t, lang }: { app: PosApp; menu: Menu; t: T; lang: L
             <strong>
               {nameIn(lang, l)} × {l.qty}
             </strong>
-            <small>{[l.options.map((o) => nameIn(lang, o)).join(' · '), l.note ?? '', l.course > 1 ? t('item.courseN', { n: l.course }) : ''].filter(Boolean).join(' · ')}</small>
+            <small>
+              {[l.options.map((o) => nameIn(lang, o)).join(' · '), l.note ?? '', l.course > 1 ? t('item.courseN', { n: l.course }) : '', l.seat ? t('line.seat', { n: l.seat }) : '']
+                .filter(Boolean)
+                .join(' · ')}
+            </small>
           </div>
           <span class="p-line__status">{t(`line.status.${l.status}` as PosKey)}</span>
-          {l.status === 'held' && (
+          {l.status !== 'voided' && order.status !== 'closed' && (
             <button type="button" class="btn btn--small" data-void={l.id} onClick={() => setVoiding(l.id)}>
               {t('line.void')}
             </button>
           )}
         </div>
       ))}
-      {voiding && (
-        <form
-          class="p-void"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void app.voidLine(voiding, reason);
-            setVoiding(null);
-            setReason('');
-          }}
-        >
-          <input data-void-reason placeholder={t('line.voidReason')} value={reason} onInput={(e) => setReason(e.currentTarget.value)} required />
-          <button type="submit" class="btn" disabled={!reason.trim()}>
-            {t('line.void')}
-          </button>
-          <button type="button" class="btn" onClick={() => setVoiding(null)}>
-            {t('cancel')}
-          </button>
-        </form>
+      {voiding && order && (
+        <VoidForm app={app} lineId={voiding} fired={order.lines.some((l) => l.id === voiding && l.firedAt !== null)} t={t} onDone={() => setVoiding(null)} />
       )}
       {held.map((c) => (
         <button type="button" key={c} class="btn" data-fire={c} onClick={() => void app.fireCourse(c)}>
@@ -332,6 +322,7 @@ function Ticket({ app, menu, t, lang }: { app: PosApp; menu: Menu; t: T; lang: L
           <strong data-order-total>{formatMoney(order.totalMinor, menu.currency)}</strong>
         </div>
       )}
+      {order && order.status !== 'closed' && <OrderActions app={app} order={order} t={t} />}
       <button type="button" class="btn btn--big" data-to-bill disabled={!order} onClick={() => app.go('bill')}>
         {t('order.bill')} ›
       </button>
@@ -339,28 +330,9 @@ function Ticket({ app, menu, t, lang }: { app: PosApp; menu: Menu; t: T; lang: L
   );
 }
 
-function Submission({ e, menu, t }: { e: PosSubmission; menu: Menu; t: T }) {
-  const view = submissionView(e);
-  const a = e.meta.action;
-  const what =
-    a.kind === 'open'
-      ? t('sub.open', { n: a.guests })
-      : a.kind === 'lines'
-        ? t('sub.lines', { n: a.lines.reduce((n, l) => n + l.qty, 0) })
-        : a.kind === 'payment'
-          ? t('sub.payment', { amount: formatMoney(a.amountMinor, menu.currency) })
-          : a.kind === 'void'
-            ? t('sub.void')
-            : t('sub.fire', { n: a.course });
-  return (
-    <li class={`p-sub p-sub--${view}`} data-submission={a.kind} data-state={view}>
-      <span>{what}</span>
-      <span class="p-sub__state">{view === 'rejected' ? t('sub.rejected', { message: e.error?.message ?? '' }) : t(`sub.${view}`)}</span>
-    </li>
-  );
-}
-
 function ItemSheet({ app, menu, item, t, lang, onClose }: { app: PosApp; menu: Menu; item: MenuItem; t: T; lang: Lang; onClose: () => void }) {
+  const guests = useStore(app.state).order?.guestCount ?? 4;
+  const [seat, setSeat] = useState<number | null>(null);
   const [options, setOptions] = useState<string[]>(defaultOptions(menu, item));
   const [qty, setQty] = useState(1);
   const [note, setNote] = useState('');
@@ -369,7 +341,7 @@ function ItemSheet({ app, menu, item, t, lang, onClose }: { app: PosApp; menu: M
   const problems = optionProblems(menu, item, options);
   const add = () => {
     if (problems.length > 0) return;
-    const line: PosCartLine = { id: newId(), itemId: item.id, qty, optionIds: options, note, course, hold };
+    const line: PosCartLine = { id: newId(), itemId: item.id, qty, optionIds: options, note, course, hold, seat };
     app.setCart([...app.state.get().cart, line]);
     onClose();
   };
@@ -384,27 +356,7 @@ function ItemSheet({ app, menu, item, t, lang, onClose }: { app: PosApp; menu: M
             ×
           </button>
         </div>
-        {groupsOf(menu, item).map((g) => {
-          const chosen = g.options.filter((o) => options.includes(o.id)).length;
-          const full = g.maxChoices > 1 && chosen >= g.maxChoices;
-          const missing = problems.some((p) => p.group.id === g.id);
-          return (
-            <fieldset key={g.id} class={`p-group${missing ? ' is-missing' : ''}`} data-group={g.id}>
-              <legend>
-                {nameIn(lang, g)} <small>{g.minChoices > 0 ? t('item.required') : t('item.optional', { n: g.maxChoices })}</small>
-              </legend>
-              {g.options.map((o) => {
-                const on = options.includes(o.id);
-                return (
-                  <button type="button" key={o.id} class={`p-chip${on ? ' is-on' : ''}`} data-option={o.id} aria-pressed={on} disabled={!on && full} onClick={() => setOptions(toggleOption(menu, item, options, o.id))}>
-                    {nameIn(lang, o)}
-                    {o.priceDeltaMinor !== 0 && ` ${o.priceDeltaMinor > 0 ? '+' : ''}${formatMoney(o.priceDeltaMinor, menu.currency)}`}
-                  </button>
-                );
-              })}
-            </fieldset>
-          );
-        })}
+        <OptionGroups prefix="p" menu={menu} item={item} chosen={options} problems={problems} onChange={setOptions} lang={lang} t={t} />
         <fieldset class="p-group">
           <legend>{t('item.course')}</legend>
           {[1, 2, 3].map((c) => (
@@ -415,6 +367,14 @@ function ItemSheet({ app, menu, item, t, lang, onClose }: { app: PosApp; menu: M
           <button type="button" class={`p-chip${hold ? ' is-on' : ''}`} data-hold aria-pressed={hold} onClick={() => setHold(!hold)}>
             {t('item.held')}
           </button>
+        </fieldset>
+        <fieldset class="p-group">
+          <legend>{t('item.seat')}</legend>
+          {[null, ...Array.from({ length: Math.min(12, Math.max(guests, 1)) }, (_, i) => i + 1)].map((n) => (
+            <button type="button" key={n ?? 0} class={`p-chip${n === seat ? ' is-on' : ''}`} data-seat={n ?? 'shared'} aria-pressed={n === seat} onClick={() => setSeat(n)}>
+              {n === null ? t('item.seatShared') : t('item.seatN', { n })}
+            </button>
+          ))}
         </fieldset>
         <input class="p-note" data-note maxLength={140} placeholder={t('item.note')} value={note} onInput={(e) => setNote(e.currentTarget.value)} />
         <div class="p-qty">
@@ -432,158 +392,5 @@ function ItemSheet({ app, menu, item, t, lang, onClose }: { app: PosApp; menu: M
         </button>
       </div>
     </div>
-  );
-}
-
-// ---- bill ----
-
-function BillScreen({ app, menu, t, lang }: { app: PosApp; menu: Menu; t: T; lang: Lang }) {
-  const s = useStore(app.state);
-  const order = s.order;
-  if (!order) return <main class="p-gate">{t('bill.loading')}</main>;
-  const table = s.floor?.tables.find((x) => x.id === s.tableId);
-  const pending = s.submissions.filter((x) => x.meta.orderId === order.id && x.meta.action.kind === 'payment');
-  return (
-    <main class="p-bill">
-      <section class="p-bill__order">
-        <h2>{t('bill.title', { table: table?.name ?? '' })}</h2>
-        {order.lines
-          .filter((l) => l.status !== 'voided')
-          .map((l) => (
-            <div key={l.id} class="p-line" data-bill-line={l.itemId}>
-              <div class="p-line__main">
-                <strong>
-                  {nameIn(lang, l)} × {l.qty}
-                </strong>
-                <small>{l.options.map((o) => nameIn(lang, o)).join(' · ')}</small>
-              </div>
-              <span>{formatMoney(l.lineTotalMinor, menu.currency)}</span>
-            </div>
-          ))}
-        <dl class="p-totals">
-          <dt>{t('bill.subtotal')}</dt>
-          <dd>{formatMoney(order.subtotalMinor, menu.currency)}</dd>
-          {order.discountMinor > 0 && (
-            <>
-              <dt>{t('bill.discount')}</dt>
-              <dd>−{formatMoney(order.discountMinor, menu.currency)}</dd>
-            </>
-          )}
-          <dt>{t('bill.total')}</dt>
-          <dd data-total={order.totalMinor}>{formatMoney(order.totalMinor, menu.currency)}</dd>
-          <dt>{t('bill.paid')}</dt>
-          <dd data-paid={order.paidMinor}>{formatMoney(order.paidMinor, menu.currency)}</dd>
-          <dt class="p-totals__due">{t('bill.due')}</dt>
-          <dd class="p-totals__due" data-due={order.dueMinor}>
-            {formatMoney(order.dueMinor, menu.currency)}
-          </dd>
-        </dl>
-        {order.payments.length > 0 && (
-          <>
-            <h3>{t('bill.payments')}</h3>
-            <ul class="p-subs">
-              {order.payments.map((p) => (
-                <li key={p.id} class="p-sub" data-payment={p.tender}>
-                  <span>
-                    {p.tender === 'cash' ? t('bill.cash') : p.tender === 'card' ? t('bill.card') : p.tender} {formatMoney(p.amountMinor, menu.currency)}
-                    {p.reference ? ` · ${p.reference}` : ''}
-                  </span>
-                  {p.changeMinor > 0 && (
-                    <span data-change-given={p.changeMinor}>
-                      {t('bill.changeGiven')} {formatMoney(p.changeMinor, menu.currency)}
-                    </span>
-                  )}
-                </li>
-              ))}
-            </ul>
-          </>
-        )}
-        {pending.some((x) => x.state !== 'confirmed') && (
-          <ul class="p-subs">
-            {pending
-              .filter((x) => x.state !== 'confirmed')
-              .map((e) => (
-                <Submission key={e.id} e={e} menu={menu} t={t} />
-              ))}
-          </ul>
-        )}
-      </section>
-      <section class="p-bill__pay">
-        {order.status === 'closed' ? (
-          <div class="p-closed" data-closed>
-            <p>✓ {t('bill.closed')}</p>
-            <button type="button" class="btn btn--primary btn--big" data-done onClick={() => app.goFloor()}>
-              {t('bill.done')}
-            </button>
-          </div>
-        ) : (
-          <PayForm app={app} order={order} menu={menu} t={t} key={`${order.id}:${order.dueMinor}`} />
-        )}
-        <button type="button" class="btn" data-back-order onClick={() => app.go('order')}>
-          {t('bill.back')}
-        </button>
-      </section>
-    </main>
-  );
-}
-
-function PayForm({ app, order, menu, t }: { app: PosApp; order: Order; menu: Menu; t: T }) {
-  const [tender, setTender] = useState<'cash' | 'card'>('cash');
-  const [amount, setAmount] = useState((order.dueMinor / 100).toFixed(2));
-  const [tendered, setTendered] = useState('');
-  const [reference, setReference] = useState('');
-  const amountMinor = parseMoney(amount);
-  const tenderedMinor = parseMoney(tendered);
-  const change = amountMinor !== null && tenderedMinor !== null ? changeDue(amountMinor, tenderedMinor) : null;
-  const ok = amountMinor !== null && amountMinor > 0 && amountMinor <= order.dueMinor && (tender === 'card' || (change !== null && change >= 0));
-  return (
-    <form
-      class="p-pay"
-      onSubmit={(e) => {
-        e.preventDefault();
-        if (!ok || amountMinor === null) return;
-        void app.pay({ tender, amountMinor, ...(tender === 'cash' && tenderedMinor !== null ? { tenderedMinor } : {}), ...(tender === 'card' ? { reference } : {}) });
-      }}
-    >
-      <div class="p-tenders">
-        {(['cash', 'card'] as const).map((x) => (
-          <button type="button" key={x} class={`p-chip${x === tender ? ' is-on' : ''}`} data-tender={x} aria-pressed={x === tender} onClick={() => setTender(x)}>
-            {x === 'cash' ? t('bill.cash') : t('bill.card')}
-          </button>
-        ))}
-      </div>
-      <label class="field">
-        <span>{t('bill.amount')}</span>
-        <input data-amount inputMode="decimal" value={amount} onInput={(e) => setAmount(e.currentTarget.value)} />
-      </label>
-      {tender === 'cash' ? (
-        <>
-          <label class="field">
-            <span>{t('bill.tendered')}</span>
-            <input data-tendered inputMode="decimal" value={tendered} onInput={(e) => setTendered(e.currentTarget.value)} />
-          </label>
-          <div class="p-quick">
-            {cashSuggestions(amountMinor ?? 0).map((v) => (
-              <button type="button" key={v} class="p-chip" data-quick={v} onClick={() => setTendered((v / 100).toFixed(2))}>
-                {formatMoney(v, menu.currency)}
-              </button>
-            ))}
-          </div>
-          {change !== null && (
-            <p class={`p-change${change < 0 ? ' is-short' : ''}`} data-change={change}>
-              {change >= 0 ? t('bill.change', { amount: formatMoney(change, menu.currency) }) : t('bill.short', { amount: formatMoney(-change, menu.currency) })}
-            </p>
-          )}
-        </>
-      ) : (
-        <label class="field">
-          <span>{t('bill.reference')}</span>
-          <input data-reference value={reference} maxLength={80} onInput={(e) => setReference(e.currentTarget.value)} />
-        </label>
-      )}
-      <button type="submit" class="btn btn--primary btn--big" data-pay disabled={!ok}>
-        {t('bill.pay')}
-      </button>
-    </form>
   );
 }

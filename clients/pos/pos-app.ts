@@ -16,7 +16,9 @@ import type { Floor, HubEvent, Menu, Order } from '../../hub/protocol/index.ts';
 import { toLineInputs, type CartLine } from '../shared/cart.ts';
 import { HubError, HubUnreachableError, type HubClient } from '../shared/hub-client.ts';
 import { newId } from '../shared/ids.ts';
+import type { PrintJob } from '../../hub/protocol/printing.ts';
 import { IdbOutboxStorage, MemoryOutboxStorage, Outbox, type OutboxEntry, type OutboxStorage, type SendResult } from '../shared/outbox.ts';
+import { sendEntry } from '../shared/outbox-transport.ts';
 import { Session } from '../shared/session.ts';
 import { load, save } from '../shared/storage.ts';
 import { Store } from '../shared/store.ts';
@@ -27,9 +29,24 @@ import { lockMsFrom } from './pos-logic.ts';
 export type PosAction =
   | { kind: 'open'; tableId: string; guests: number }
   | { kind: 'lines'; lines: CartLine[] }
-  | { kind: 'payment'; amountMinor: number; tender: 'cash' | 'card' }
-  | { kind: 'void'; lineId: string }
-  | { kind: 'fire'; course: number };
+  | { kind: 'payment'; amountMinor: number; tender: 'cash' | 'card'; split?: PaySplit }
+  /** `approvedBy`: the manager whose PIN approved voiding a line the kitchen already had. */
+  | { kind: 'void'; lineId: string; approvedBy?: string }
+  | { kind: 'fire'; course: number }
+  | { kind: 'transfer'; toTableId: string }
+  | { kind: 'merge'; intoOrderId: string; intoTableId: string }
+  | { kind: 'billRequest'; requested: boolean }
+  | { kind: 'receipt' }
+  | { kind: 'reprint'; jobId: number };
+
+/** How one payment splits the bill: some lines (by item or by seat), or one of `ways` even shares. */
+export type PaySplit = { lineIds: string[] } | { ways: number };
+
+/** A manager's PIN, checked by the hub on this tablet: a session used for the one change it approves. */
+export interface Approval {
+  token: string;
+  name: string;
+}
 
 export interface PosMeta {
   orderId: string;
@@ -45,6 +62,8 @@ export type Screen = 'floor' | 'order' | 'bill';
 export interface PosCartLine extends CartLine {
   course: number;
   hold: boolean;
+  /** The guest's seat, for splitting the bill by seat (none: shared). */
+  seat?: number | null;
 }
 
 export interface WaiterCall {
@@ -210,7 +229,8 @@ export class PosApp {
     const cur = this.state.get().order;
     if (order.id !== this.state.get().orderId) return;
     if (cur && cur.id === order.id && cur.revision > order.revision) return;
-    this.set({ order });
+    // another tablet may have moved the table: follow the order, not the table
+    this.set({ order, ...(order.tableId && order.tableId !== this.state.get().tableId ? { tableId: order.tableId } : {}) });
   }
 
   private onEvents(events: HubEvent[]): void {
@@ -225,6 +245,8 @@ export class PosApp {
         floor = true;
         const id = (e.payload as { order?: { id?: string } }).order?.id;
         if (id && id === current) order = true;
+        // another tablet merged the order shown here away: reload it to say where it went
+        if (e.type === 'order.merged' && e.payload.merged.id === current) order = true;
       } else if (e.type === 'table.waiter_called') {
         calls[e.payload.table.id] = { at: e.at, note: e.payload.note };
         called = true;
@@ -256,6 +278,16 @@ export class PosApp {
     this.refreshFloor();
   }
 
+  /** Follows a merged order to the order (and table) that took its lines. */
+  followMerge(): void {
+    const { order, floor } = this.state.get();
+    const into = order?.mergedIntoOrderId;
+    if (!into) return;
+    const table = floor?.tables.find((t) => t.openOrderIds.includes(into));
+    this.set({ orderId: into, order: null, tableId: table?.id ?? null });
+    void this.loadOrder();
+  }
+
   /** An occupied table (or one this tablet is opening): its order. */
   openExisting(tableId: string): void {
     const table = this.state.get().floor?.tables.find((t) => t.id === tableId);
@@ -283,7 +315,7 @@ export class PosApp {
 
   // ---- changes (all through the outbox) ----
 
-  private async enqueue(orderId: string, path: string, body: unknown, action: PosAction, dependsOn: string | null = null): Promise<PosSubmission | null> {
+  private async enqueue(orderId: string, path: string, body: unknown, action: PosAction, dependsOn: string | null = null, asToken?: string): Promise<PosSubmission | null> {
     try {
       const entry = await this.outbox.enqueue<PosMeta>({
         scope: this.scope(),
@@ -291,7 +323,7 @@ export class PosApp {
         path,
         body,
         dependsOn,
-        meta: { orderId, action, staffToken: this.session.staffToken() },
+        meta: { orderId, action, staffToken: asToken ?? this.session.staffToken() },
       });
       this.set({ storageError: false });
       return entry;
@@ -321,14 +353,18 @@ export class PosApp {
   async sendCart(): Promise<boolean> {
     const { orderId, cart } = this.state.get();
     if (!orderId || cart.length === 0) return false;
-    const lines = toLineInputs(cart).map((l, i) => ({ ...l, course: cart[i]!.course, ...(cart[i]!.hold ? { hold: true } : {}) }));
+    const lines = toLineInputs(cart).map((l, i) => {
+      const c = cart[i]!;
+      return { ...l, course: c.course, ...(c.hold ? { hold: true } : {}), ...(c.seat ? { seat: c.seat } : {}) };
+    });
     const entry = await this.enqueue(orderId, `/api/v1/orders/${orderId}/lines`, { lines, fire: true }, { kind: 'lines', lines: cart }, this.opening(orderId));
     if (!entry) return false;
     this.set({ cart: [] });
     return true;
   }
 
-  async pay(p: { tender: 'cash' | 'card'; amountMinor: number; tenderedMinor?: number; reference?: string }): Promise<PosSubmission | null> {
+  /** One tender; with `split`, it pays some lines or one even share (the hub checks the amount against it). */
+  async pay(p: { tender: 'cash' | 'card'; amountMinor: number; tenderedMinor?: number; reference?: string; split?: PaySplit }): Promise<PosSubmission | null> {
     const { orderId } = this.state.get();
     if (!orderId || p.amountMinor <= 0) return null;
     const body = {
@@ -337,14 +373,84 @@ export class PosApp {
       amountMinor: p.amountMinor,
       ...(p.tender === 'cash' && p.tenderedMinor !== undefined ? { tenderedMinor: p.tenderedMinor } : {}),
       ...(p.tender === 'card' && p.reference?.trim() ? { reference: p.reference.trim() } : {}),
+      ...(p.split && 'lineIds' in p.split ? { lineIds: p.split.lineIds } : {}),
+      ...(p.split && 'ways' in p.split ? { splitWays: p.split.ways } : {}),
     };
-    return this.enqueue(orderId, `/api/v1/orders/${orderId}/payments`, body, { kind: 'payment', amountMinor: p.amountMinor, tender: p.tender }, this.opening(orderId));
+    const action: PosAction = { kind: 'payment', amountMinor: p.amountMinor, tender: p.tender, ...(p.split ? { split: p.split } : {}) };
+    return this.enqueue(orderId, `/api/v1/orders/${orderId}/payments`, body, action, this.opening(orderId));
   }
 
-  async voidLine(lineId: string, reason: string): Promise<void> {
+  /** Voids a line; a line the kitchen already has needs a manager's approval (the hub enforces it). */
+  async voidLine(lineId: string, reason: string, approval?: Approval): Promise<void> {
     const { orderId } = this.state.get();
     if (!orderId || !reason.trim()) return;
-    await this.enqueue(orderId, `/api/v1/orders/${orderId}/lines/${lineId}/void`, { reason: reason.trim() }, { kind: 'void', lineId });
+    const action: PosAction = { kind: 'void', lineId, ...(approval ? { approvedBy: approval.name } : {}) };
+    await this.enqueue(orderId, `/api/v1/orders/${orderId}/lines/${lineId}/void`, { reason: reason.trim() }, action, null, approval?.token);
+  }
+
+  /**
+   * A manager's PIN typed on this tablet: the hub signs the manager in on this device (same PIN rules and
+   * lockout as the PIN screen) and the session is used for the one change it approves, then forgotten.
+   * Needs the hub: a PIN is never checked on the tablet.
+   */
+  async managerApproval(pin: string): Promise<Approval | 'not_manager' | 'pin_invalid' | 'unreachable'> {
+    try {
+      const session = await this.client.signIn(pin);
+      return session.staff.role === 'manager' ? { token: session.token, name: session.staff.name } : 'not_manager';
+    } catch (err) {
+      if (err instanceof HubError && (err.code === 'pin_invalid' || err.status === 429)) return 'pin_invalid';
+      return 'unreachable';
+    }
+  }
+
+  /** Moves the current order to a free table. */
+  async transfer(toTableId: string): Promise<void> {
+    const { orderId } = this.state.get();
+    if (!orderId) return;
+    const entry = await this.enqueue(orderId, `/api/v1/orders/${orderId}/transfer`, { tableId: toTableId }, { kind: 'transfer', toTableId }, this.opening(orderId));
+    if (entry) this.set({ tableId: toTableId });
+  }
+
+  /** Moves everything of the current order into the open order of another table, and follows it there. */
+  async merge(intoTableId: string): Promise<void> {
+    const { orderId, floor } = this.state.get();
+    const intoOrderId = floor?.tables.find((t) => t.id === intoTableId)?.openOrderIds[0];
+    if (!orderId || !intoOrderId) return;
+    const entry = await this.enqueue(orderId, `/api/v1/orders/${orderId}/merge`, { intoOrderId }, { kind: 'merge', intoOrderId, intoTableId }, this.opening(orderId));
+    if (!entry) return;
+    this.set({ tableId: intoTableId, orderId: intoOrderId, order: null, cart: [] });
+    void this.loadOrder();
+  }
+
+  async requestBill(requested: boolean): Promise<void> {
+    const { orderId } = this.state.get();
+    if (!orderId) return;
+    await this.enqueue(orderId, `/api/v1/orders/${orderId}/bill-request`, { requested }, { kind: 'billRequest', requested }, this.opening(orderId));
+  }
+
+  /** Queues the customer's receipt on the receipt printer (the hub answers 422 if there is none). */
+  async printReceipt(): Promise<void> {
+    const { orderId } = this.state.get();
+    if (!orderId) return;
+    await this.enqueue(orderId, `/api/v1/orders/${orderId}/receipt`, {}, { kind: 'receipt' }, this.opening(orderId));
+  }
+
+  /** The kitchen tickets printed for the current order (not reprints), newest first. */
+  async kitchenTickets(): Promise<PrintJob[] | null> {
+    const { orderId } = this.state.get();
+    if (!orderId) return null;
+    try {
+      const { jobs } = await this.client.request<{ jobs: PrintJob[] }>('GET', `/api/v1/print-jobs?orderId=${encodeURIComponent(orderId)}`, { as: 'staff' });
+      return jobs.filter((j) => j.reprintOf === null && j.kind !== 'test');
+    } catch {
+      return null;
+    }
+  }
+
+  async reprint(jobId: number): Promise<void> {
+    const { orderId } = this.state.get();
+    if (!orderId) return;
+    await this.enqueue(orderId, `/api/v1/print-jobs/${jobId}/reprint`, {}, { kind: 'reprint', jobId });
   }
 
   async fireCourse(course: number): Promise<void> {
@@ -362,21 +468,7 @@ export class PosApp {
   private async send(e: PosSubmission): Promise<SendResult> {
     const token = e.meta.staffToken ?? this.session.staffToken();
     if (!token) return { kind: 'unreachable', reason: 'no staff member signed in' };
-    try {
-      const body = await this.client.request<unknown>(e.method, e.path, { as: 'none', body: e.body, key: e.key, headers: { authorization: `Bearer ${token}` } });
-      return { kind: 'answer', status: 200, body };
-    } catch (err) {
-      if (err instanceof HubError) {
-        return {
-          kind: 'answer',
-          status: err.status,
-          body: { error: { code: err.code, message: err.message } },
-          retryAfterS: (err.details as { retryAfterS?: number } | undefined)?.retryAfterS,
-        };
-      }
-      if (err instanceof HubUnreachableError) return { kind: 'unreachable', reason: err.message };
-      throw err;
-    }
+    return sendEntry(this.client, e, token);
   }
 
   private onOutbox(entries: readonly OutboxEntry[]): void {
@@ -386,13 +478,14 @@ export class PosApp {
     for (const e of mine) {
       if ((e.state === 'confirmed' || e.state === 'rejected') && now - e.updatedAt > PRUNE_SETTLED_AFTER_MS) void this.outbox.remove(e.id);
     }
-    this.set({ submissions: mine });
+    // the hub's answer first, then the entry's new state: a bill never shows a payment both pending and paid
     for (const e of mine) {
       if (e.state !== 'confirmed' || before.get(e.id) === 'confirmed') continue;
       const order = (e.result as { order?: Order } | null)?.order;
       if (order) this.acceptOrder(order);
       this.refreshFloor();
     }
+    this.set({ submissions: mine });
   }
 
   stop(): void {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { Menu, MenuItem } from '../../hub/protocol/index.ts';
-import { cashSuggestions, changeDue, DEFAULT_LOCK_MS, heldCourses, initialOf, lockMsFrom, parseMoney, pinyinInitials, searchIndex, searchItems, submissionView } from './pos-logic.ts';
+import type { Menu, MenuItem, Order } from '../../hub/protocol/index.ts';
+import { cashSuggestions, changeDue, DEFAULT_LOCK_MS, heldCourses, initialOf, linesAmount, lockMsFrom, nextShare, parseMoney, pinyinInitials, searchIndex, searchItems, seatLineIds } from './pos-logic.ts';
+import { entryView, type OutboxEntry, type OutboxState } from '../shared/outbox.ts';
 
 const item = (id: string, nameZh: string, nameEn: string, sort = 0): MenuItem =>
   ({ id, nameZh, nameEn, sort, categoryId: 'c', priceMinor: 100, available: true, remaining: null, optionGroupIds: [] }) as unknown as MenuItem;
@@ -62,11 +63,39 @@ describe('lock, money, outbox states', () => {
     expect(changeDue(8850, 5000)).toBe(-3850);
   });
   it('never shows an unknown outcome as failed', () => {
-    expect(submissionView({ state: 'saved' })).toBe('saved');
-    expect(submissionView({ state: 'unknown' })).toBe('retrying');
-    expect(submissionView({ state: 'confirmed' })).toBe('confirmed');
+    const view = (state: OutboxState, more: Partial<OutboxEntry> = {}) => entryView({ state, lastProblem: null, error: null, ...more });
+    expect(view('saved')).toBe('saved');
+    expect(view('unknown', { lastProblem: 'hub unreachable' })).toBe('retrying');
+    expect(view('unknown', { lastProblem: 'HTTP 503 overloaded' })).toBe('busy');
+    expect(view('confirmed')).toBe('confirmed');
+    expect(view('rejected', { error: { status: 403, code: 'forbidden', message: 'no' } })).toBe('rejected');
+    expect(view('rejected', { error: { status: 409, code: 'depends_on_rejected', message: 'no' } })).toBe('dependency');
   });
   it('lists held courses', () => {
     expect(heldCourses({ lines: [{ status: 'held', course: 3 }, { status: 'fired', course: 1 }, { status: 'held', course: 2 }, { status: 'held', course: 2 }] } as never)).toEqual([2, 3]);
+  });
+});
+
+describe('splitting the bill on the tablet', () => {
+  const line = (id: string, lineTotalMinor: number, seat: number | null) => ({ id, lineTotalMinor, seat, status: 'served' as const }) as Order['lines'][number];
+  const order = (payments: Order['payments'] = []) => ({ lines: [line('a', 2800, 1), line('b', 800, 2), line('c', 1200, 1)], payments });
+  const paid = (lines: { lineId: string; amountMinor: number }[]) =>
+    ({ id: 'p', tender: 'cash', amountMinor: lines.reduce((s, l) => s + l.amountMinor, 0), lines, tenderedMinor: null, changeMinor: 0, reference: null, createdAt: 0, staffId: null }) as Order['payments'][number];
+
+  it('offers the open amount of the chosen lines, capped at what is due', () => {
+    expect(linesAmount(order(), ['a', 'b'], 10_000)).toBe(3600);
+    expect(linesAmount(order([paid([{ lineId: 'a', amountMinor: 2800 }])]), ['a', 'b'], 10_000)).toBe(800);
+    expect(linesAmount(order(), ['a', 'b'], 3000)).toBe(3000);
+  });
+
+  it("takes a seat's lines that are still open", () => {
+    expect(seatLineIds(order(), 1)).toEqual(['a', 'c']);
+    expect(seatLineIds(order([paid([{ lineId: 'c', amountMinor: 1200 }])]), 1)).toEqual(['a']);
+  });
+
+  it('offers the next even share; after paying it, the rest splits into the same shares', () => {
+    expect(nextShare(4801, 2)).toBe(2401);
+    expect(nextShare(4801 - 2401, 1)).toBe(2400);
+    expect(nextShare(1000, 0)).toBe(1000);
   });
 });

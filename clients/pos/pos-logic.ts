@@ -1,9 +1,9 @@
 /**
  * The waiter tablet's pure rules: auto-lock delay, menu search (Chinese, English, pinyin initials), what an
- * outbox entry means to the waiter, money input and change due. No DOM, no hub: unit-tested.
+ * money input and change due, splitting the bill. No DOM, no hub: unit-tested.
  */
 import type { Menu, MenuItem, Order, TableStatus } from '../../hub/protocol/index.ts';
-import type { OutboxEntry } from '../shared/outbox.ts';
+import { evenShares, lineBalances } from '../../hub/domain/bill.ts';
 
 export const DEFAULT_LOCK_MS = 120_000;
 
@@ -101,26 +101,6 @@ export function searchItems(index: readonly SearchIndex[], query: string): MenuI
   return scored.sort((a, b) => b.score - a.score || a.sort - b.sort).map((s) => s.item);
 }
 
-// ---- outbox entries as the waiter sees them ----
-
-export type SubmissionView = 'saved' | 'sending' | 'retrying' | 'confirmed' | 'rejected';
-
-/** saved on this device → sending → confirmed by the hub; no answer is "retrying", never "failed". */
-export function submissionView(e: Pick<OutboxEntry, 'state'>): SubmissionView {
-  switch (e.state) {
-    case 'saved':
-      return 'saved';
-    case 'sending':
-      return 'sending';
-    case 'unknown':
-      return 'retrying';
-    case 'confirmed':
-      return 'confirmed';
-    case 'rejected':
-      return 'rejected';
-  }
-}
-
 // ---- money ----
 
 /** "88" → 8800, "88.5" → 8850, "88.05" → 8805; null for anything else (no floats on money). */
@@ -143,7 +123,7 @@ export const changeDue = (amountMinor: number, tenderedMinor: number): number =>
 
 // ---- tables and orders ----
 
-export const TABLE_STATUSES: readonly TableStatus[] = ['free', 'seated', 'ordered', 'in-kitchen', 'food-ready', 'served'];
+export const TABLE_STATUSES: readonly TableStatus[] = ['free', 'seated', 'ordered', 'in-kitchen', 'food-ready', 'served', 'bill-requested'];
 
 /** Held lines by course (to fire them), lowest course first. */
 export function heldCourses(order: Pick<Order, 'lines'>): number[] {
@@ -151,3 +131,25 @@ export function heldCourses(order: Pick<Order, 'lines'>): number[] {
 }
 
 export const guestChoices = (seats: number): number[] => Array.from({ length: Math.max(8, seats + 2) }, (_, i) => i + 1);
+
+// ---- splitting the bill ----
+// The hub checks every split payment with the same functions (hub/domain/bill.ts: pure, no imports at run
+// time), so what the tablet offers is exactly what the hub accepts.
+
+export { evenShares, lineBalances, seatsOf } from '../../hub/domain/bill.ts';
+
+/** What the chosen lines still have open, capped at what is due (a discount can make the bill smaller). */
+export function linesAmount(order: Pick<Order, 'lines' | 'payments'>, lineIds: readonly string[], dueMinor: number): number {
+  const balances = lineBalances(order);
+  const open = lineIds.reduce((sum, id) => sum + (balances.get(id)?.openMinor ?? 0), 0);
+  return Math.min(open, dueMinor);
+}
+
+/** The lines of one seat that still have something open. */
+export function seatLineIds(order: Pick<Order, 'lines' | 'payments'>, seat: number): string[] {
+  const balances = lineBalances(order);
+  return order.lines.filter((l) => l.seat === seat && (balances.get(l.id)?.openMinor ?? 0) > 0).map((l) => l.id);
+}
+
+/** The next even share of what is due, with `waysLeft` shares still to pay (this one included). */
+export const nextShare = (dueMinor: number, waysLeft: number): number => evenShares(dueMinor, Math.max(1, waysLeft))[0] ?? 0;

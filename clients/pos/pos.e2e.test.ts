@@ -27,8 +27,16 @@ interface HubOrder {
   guestCount: number | null;
   totalMinor: number;
   dueMinor: number;
-  lines: { id: string; itemId: string; qty: number; status: string; note: string | null; options: { id: string }[] }[];
+  mergedIntoOrderId?: string | null;
+  lines: { id: string; itemId: string; qty: number; status: string; lineTotalMinor: number; note: string | null; voidReason?: string | null; options: { id: string }[] }[];
   payments: { tender: string; amountMinor: number; tenderedMinor: number | null; changeMinor: number }[];
+}
+
+/** An order placed by the waiter through the API, its lines sent to the kitchen at once. */
+async function placed(tableId: string, lines: { itemId: string; qty: number; optionIds?: string[] }[]): Promise<HubOrder> {
+  const r = await hub.request('POST', '/api/v1/orders', { token: waiter.staff.token, body: { channel: 'pos', tableId, guestCount: 2, lines } });
+  expect(r.status).toBe(201);
+  return r.body.order as HubOrder;
 }
 
 const posUrl = (query = '') => `http://hub.test:${port}/pos/${query}`;
@@ -240,6 +248,142 @@ describe('waiter tablet', () => {
 
     // idle: back to the PIN screen
     await page.locator('input[name=pin]').waitFor({ timeout: 8000 });
+    await page.context().close();
+  });
+
+  it('moves a table to a free one and marks its bill requested; merges another table into it; splits the bill evenly between 2', async () => {
+    const a5 = await placed('t-a5', [{ itemId: 'steamed-rice', qty: 3 }]);
+    const a6 = await placed('t-a6', [{ itemId: 'xiaolongbao', qty: 1 }, { itemId: 'tsingtao-beer', qty: 1 }]);
+    const page = await open({ login: waiter, lang: 'en' });
+
+    // transfer: A5's guests move to B1
+    await page.click('[data-table="t-a5"]');
+    await page.locator('[data-order-line="steamed-rice"]').waitFor();
+    await page.click('[data-move]');
+    expect(await page.locator('[data-move-to="t-a6"]').count()).toBe(0); // busy tables are not offered
+    await page.click('[data-move-to="t-b1"]');
+    await page.locator('[data-submission=transfer][data-state=confirmed]').waitFor();
+    expect((await openOrder('t-b1'))?.id).toBe(a5.id);
+    expect(await tableStatus('t-a5')).toBe('free');
+
+    // bill requested: shown on the floor
+    await page.click('[data-bill-request=false]');
+    await page.locator('[data-submission=billRequest][data-state=confirmed]').waitFor();
+    await page.click('[data-back-floor]');
+    await page.locator('[data-table="t-b1"][data-status="bill-requested"]').waitFor();
+    await page.locator('[data-table="t-a5"][data-status=free]').waitFor();
+    await shot(page, 'pos-floor-bill-requested-en-1280x800.png');
+
+    // merge: A6 joins B1; its lines keep their kitchen state and nothing goes back to the kitchen
+    await page.click('[data-table="t-a6"]');
+    await page.locator('[data-order-line="xiaolongbao"]').waitFor();
+    await page.click('[data-merge]');
+    await page.click('[data-merge-into="t-b1"]');
+    await page.locator('[data-submission=merge][data-state=confirmed]').waitFor();
+    await page.locator('[data-order-line="steamed-rice"]').waitFor(); // now showing B1's order
+    const merged = (await hub.request('GET', `/api/v1/orders/${a6.id}`, { token: manager })).body.order as HubOrder;
+    expect(merged).toMatchObject({ status: 'merged', mergedIntoOrderId: a5.id, lines: [] });
+    const b1 = (await openOrder('t-b1'))!;
+    expect(b1.lines.map((l) => [l.itemId, l.status])).toEqual([
+      ['steamed-rice', 'fired'],
+      ['xiaolongbao', 'fired'],
+      ['tsingtao-beer', 'fired'],
+    ]);
+    await eventually('A6 free', async () => ((await tableStatus('t-a6')) === 'free' ? true : undefined));
+
+    // split evenly between 2: two card payments whose amounts sum exactly to the bill
+    await page.click('[data-to-bill]');
+    await page.locator(`[data-due="${b1.totalMinor}"]`).waitFor();
+    await page.click('[data-split-mode=even]');
+    await page.click('[data-split-ways="2"]');
+    const first = Math.ceil(b1.totalMinor / 2);
+    await page.locator(`[data-share="1"][data-share-amount="${first}"]`).waitFor();
+    await page.click('[data-tender=card]');
+    await page.fill('[data-reference]', 'AUTH-1');
+    await shot(page, 'pos-bill-split-en-1280x800.png');
+    await page.click('[data-pay]');
+    await page.locator(`[data-due="${b1.totalMinor - first}"]`).waitFor();
+    await page.locator(`[data-share="2"][data-share-amount="${b1.totalMinor - first}"]`).waitFor();
+    await page.click('[data-tender=card]');
+    await page.fill('[data-reference]', 'AUTH-2');
+    await page.click('[data-pay]');
+    await page.locator('[data-closed]').waitFor();
+    const closed = (await hub.request('GET', `/api/v1/orders/${a5.id}`, { token: manager })).body.order as HubOrder;
+    expect(closed.status).toBe('closed');
+    expect(closed.payments.map((p) => p.amountMinor)).toEqual([first, b1.totalMinor - first]);
+    await eventually('B1 free', async () => ((await tableStatus('t-b1')) === 'free' ? true : undefined));
+    await page.context().close();
+  });
+
+  it("voids a dish the kitchen already has only with a manager's PIN, typed on the waiter's tablet; reprints a kitchen ticket", async () => {
+    const order = await placed('t-a8', [{ itemId: 'xiaolongbao', qty: 1 }, { itemId: 'steamed-rice', qty: 1 }]);
+    const bao = order.lines.find((l) => l.itemId === 'xiaolongbao')!;
+    const page = await open({ login: waiter, lang: 'en' });
+    await page.click('[data-table="t-a8"]');
+    await page.locator('[data-order-line="xiaolongbao"][data-line-status=fired]').waitFor();
+    await page.click(`[data-void="${bao.id}"]`);
+    await page.fill('[data-void-reason]', 'guest allergic');
+    await page.fill('[data-manager-pin]', '0000'); // nobody's PIN: refused, and the tablet stays paired and signed in
+    await page.click('[data-void-confirm]');
+    await page.locator('[data-void-problem="void.pinInvalid"]').waitFor();
+    await page.fill('[data-manager-pin]', PINS.waiter2); // a PIN, but not a manager's
+    await page.click('[data-void-confirm]');
+    await page.locator('[data-void-problem="void.notManager"]').waitFor();
+    expect((await openOrder('t-a8'))!.lines.find((l) => l.id === bao.id)!.status).toBe('fired');
+
+    await page.fill('[data-manager-pin]', PINS.manager);
+    await shot(page, 'pos-void-manager-en-1280x800.png');
+    await page.click('[data-void-confirm]');
+    await page.locator('[data-submission=void][data-state=confirmed]').waitFor();
+    await page.locator('[data-order-line="xiaolongbao"][data-line-status=voided]').waitFor();
+    const voided = (await openOrder('t-a8'))!.lines.find((l) => l.id === bao.id)!;
+    expect(voided).toMatchObject({ status: 'voided', voidReason: 'guest allergic' });
+    // the tablet stays signed in as the waiter: the manager's session served that one change
+    expect(await page.locator('[data-staff]').getAttribute('data-staff')).toBe('waiter');
+
+    // reprint the kitchen ticket: the order's tickets are listed, the chosen one printed again as a reprint
+    await page.click('[data-reprint-open]');
+    const jobId = await page.locator('[data-reprint]').first().getAttribute('data-reprint');
+    await page.click(`[data-reprint="${jobId}"]`);
+    await page.locator('[data-submission=reprint][data-state=confirmed]').waitFor();
+    const jobs = (await hub.request('GET', `/api/v1/print-jobs?orderId=${order.id}`, { token: manager })).body.jobs as { reprintOf: number | null }[];
+    expect(jobs.filter((j) => j.reprintOf === Number(jobId))).toHaveLength(1);
+    await page.context().close();
+  });
+
+  it('orders for seats 1 and 2, then splits the bill by seat: each guest pays their own dishes', async () => {
+    await hub.request('POST', '/api/v1/orders', { token: waiter.staff.token, body: { channel: 'pos', tableId: 't-a9', guestCount: 2, lines: [] } });
+    const page = await open({ login: waiter, lang: 'en' });
+    await page.click('[data-table="t-a9"]');
+    await page.locator('[data-screen=order]').waitFor();
+    for (const [itemId, seat] of [['steamed-rice', '1'], ['tsingtao-beer', '2']] as const) {
+      await page.click(`[data-cat="${categoryOf.get(itemId)}"]`);
+      await page.click(`[data-item="${itemId}"]`);
+      await page.click(`[data-item-sheet] [data-seat="${seat}"]`);
+      await page.click('[data-item-sheet] [data-add]');
+    }
+    await page.click('[data-send]');
+    await page.locator('[data-submission=lines][data-state=confirmed]').waitFor();
+    const order = (await openOrder('t-a9'))!;
+    const total = (itemId: string) => order.lines.find((l) => l.itemId === itemId)!.lineTotalMinor;
+
+    await page.click('[data-to-bill]');
+    await page.click('[data-split-mode=seats]');
+    for (const [seat, itemId] of [['1', 'steamed-rice'], ['2', 'tsingtao-beer']] as const) {
+      await page.click(`[data-split-seat="${seat}"]`);
+      expect(await page.inputValue('[data-amount]')).toBe((total(itemId) / 100).toFixed(2));
+      await page.click('[data-tender=card]');
+      await page.fill('[data-reference]', `SEAT-${seat}`);
+      await page.click('[data-pay]');
+      await page.locator(`[data-bill-line="${itemId}"][data-line-open="0"]`).waitFor();
+    }
+    await page.locator('[data-closed]').waitFor();
+    const paid = (await hub.request('GET', `/api/v1/orders/${order.id}`, { token: manager })).body.order as { status: string; payments: { reference: string; lines: { amountMinor: number }[] }[] };
+    expect(paid.status).toBe('closed');
+    expect(paid.payments.map((p) => [p.reference, p.lines.map((l) => l.amountMinor)])).toEqual([
+      ['SEAT-1', [total('steamed-rice')]],
+      ['SEAT-2', [total('tsingtao-beer')]],
+    ]);
     await page.context().close();
   });
 });

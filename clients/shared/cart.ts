@@ -91,7 +91,7 @@ export function cartProblems(menu: Menu, lines: readonly CartLine[]): string[] {
 export const toLineInputs = (lines: readonly CartLine[]): LineInput[] =>
   lines.map((l) => ({ id: l.id, itemId: l.itemId, qty: l.qty, optionIds: [...l.optionIds], ...(l.note.trim() ? { note: l.note.trim() } : {}) }));
 
-export type CustomerStatus = 'received' | 'cooking' | 'ready' | 'served' | 'paid' | 'cancelled';
+export type CustomerStatus = 'received' | 'cooking' | 'ready' | 'served' | 'paid' | 'cancelled' | 'merged';
 
 /** What a customer is told about an order: received (in the queue), cooking, ready, served, paid. */
 export function customerStatus(order: Pick<Order, 'status'>): CustomerStatus {
@@ -109,6 +109,8 @@ export function customerStatus(order: Pick<Order, 'status'>): CustomerStatus {
       return 'paid';
     case 'voided':
       return 'cancelled';
+    case 'merged':
+      return 'merged';
   }
 }
 

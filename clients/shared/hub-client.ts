@@ -140,7 +140,8 @@ export class HubClient {
     }
     if (!res.ok) {
       const error = (json as Partial<ErrorBody> | null)?.error;
-      if (res.status === 401) this.opts.onUnauthenticated?.(as);
+      // a wrong PIN is a 401 too, but the device's token was fine: only a refused token signs anyone out
+      if (res.status === 401 && error?.code !== 'pin_invalid') this.opts.onUnauthenticated?.(as);
       throw new HubError(res.status, error?.code ?? 'internal', error?.message ?? `HTTP ${res.status}`, error?.details ?? retryAfter(res));
     }
     return json as T;

@@ -114,6 +114,25 @@ export interface OutboxOptions {
   log?: (message: string, detail?: unknown) => void;
 }
 
+/**
+ * What a person is told about an entry: saved on this device → sending → confirmed; no answer is
+ * "retrying" (or "busy" when the hub asked to wait), never "failed"; a refusal says why when it can.
+ */
+export type EntryView = 'saved' | 'sending' | 'retrying' | 'busy' | 'confirmed' | 'rejected' | 'paused' | 'dependency';
+
+export function entryView(e: Pick<OutboxEntry, 'state' | 'lastProblem' | 'error'>): EntryView {
+  switch (e.state) {
+    case 'saved':
+    case 'sending':
+    case 'confirmed':
+      return e.state;
+    case 'unknown':
+      return e.lastProblem !== null && /HTTP (429|503)/.test(e.lastProblem) ? 'busy' : 'retrying';
+    case 'rejected':
+      return e.error?.code === 'ordering_paused' ? 'paused' : e.error?.code === 'depends_on_rejected' ? 'dependency' : 'rejected';
+  }
+}
+
 const UNSETTLED: ReadonlySet<OutboxState> = new Set(['saved', 'sending', 'unknown']);
 export const isSettled = (e: Pick<OutboxEntry, 'state'>): boolean => !UNSETTLED.has(e.state);
 

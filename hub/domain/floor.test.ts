@@ -25,6 +25,16 @@ describe('tableStatus', () => {
   ])('open orders $open (status, live lines) make the table $status', ({ open, status }) => {
     expect(tableStatus(open.map(([s, lineCount]) => ({ status: s, lineCount })))).toBe(status);
   });
+
+  it.each<{ open: [OrderStatus, boolean][]; status: TableStatus }>([
+    { open: [['served', true]], status: 'bill-requested' },
+    { open: [['preparing', true]], status: 'bill-requested' },
+    { open: [['placed', false], ['served', true]], status: 'bill-requested' },
+    { open: [['ready', true]], status: 'food-ready' },
+    { open: [['served', false]], status: 'served' },
+  ])('open orders $open (status, bill requested) make the table $status', ({ open, status }) => {
+    expect(tableStatus(open.map(([s, billRequested]) => ({ status: s, lineCount: 1, billRequested })))).toBe(status);
+  });
 });
 
 describe('the floor derived from stored orders', () => {

@@ -526,3 +526,103 @@ describe('events', () => {
     expect(closedAgain.status).toBe('closed');
   });
 });
+
+describe('moving tables', () => {
+  const open = (tableId: string, lines: LineInput[] = [tofu(), plum()]) => place(waiter, posOrder(lines, { tableId, guestCount: 2 }));
+  const run = <R>(fn: (ctx: ReturnType<DemoStore['ctx']>) => R, who: Principal = waiter) => s.run(() => fn(s.ctx(who)));
+
+  it('transfers an order to a free table; the floor, the stored order and the old table’s phone all see the move', () => {
+    const order = open('t-a1');
+    const moved = run((ctx) => s.service.transfer(order.id, { tableId: 't-b2' }, ctx));
+    expect(s.orders.get(order.id)?.tableId).toBe('t-b2');
+    const status = (id: string) => s.floor.floor().tables.find((t) => t.id === id)?.status;
+    expect([status('t-a1'), status('t-b2')]).toEqual(['free', 'in-kitchen']);
+    expect(s.events.at(-1)).toMatchObject({
+      type: 'order.transferred',
+      payload: { from: { id: 't-a1' }, to: { id: 't-b2' } },
+      topics: expect.arrayContaining(['table:t-a1', 'table:t-b2', 'floor', 'station:hot']),
+    });
+    expect(outcomeOf(() => s.service.get(moved.id, table('t-a1')))).toBe('not_found');
+    expect(s.service.list({ status: 'open' }, table('t-a1'))).toEqual([]);
+    expect(s.service.get(moved.id, table('t-b2')).id).toBe(order.id);
+  });
+
+  it.each<{ what: string; to: string; code: string; who?: Principal }>([
+    { what: 'to a table with an open order', to: 't-a2', code: 'conflict' },
+    { what: 'to a table that does not exist', to: 't-zz', code: 'not_found' },
+    { what: 'by the kitchen', to: 't-b2', code: 'forbidden', who: kitchen },
+    { what: 'by a table’s phone', to: 't-b2', code: 'forbidden', who: table('t-a1') },
+  ])('refuses a transfer $what with $code', ({ to, code, who }) => {
+    const order = open('t-a1');
+    open('t-a2');
+    expect(outcomeOf(() => run((ctx) => s.service.transfer(order.id, { tableId: to }, ctx), who))).toBe(code);
+    expect(s.orders.get(order.id)?.tableId).toBe('t-a1');
+  });
+
+  it('merges one table into another: lines keep their kitchen state, payments follow, nothing is fired again', () => {
+    const a = open('t-a1');
+    const b = open('t-a2', [rice()]);
+    run((ctx) => s.service.pay(a.id, { tender: 'cash', amountMinor: 500 }, ctx), cashier);
+    const [tofuLine] = a.lines;
+    run((ctx) => s.service.setLineStatus(a.id, { status: 'ready', lineIds: [tofuLine!.id] }, ctx), kitchen);
+    const eventsBefore = s.events.length;
+
+    const { order, merged } = run((ctx) => s.service.merge(a.id, { intoOrderId: b.id }, ctx));
+    const stored = s.orders.get(b.id)!;
+    expect(stored).toEqual(order);
+    expect(stored.lines.map((l) => [l.itemId, l.status])).toEqual([
+      ['steamed-rice', 'fired'],
+      ['mapo-tofu', 'ready'],
+      ['sour-plum-drink', 'fired'],
+    ]);
+    expect(stored).toMatchObject({ paidMinor: 500, totalMinor: a.totalMinor + b.totalMinor, guestCount: 4 });
+    expect(s.orders.get(a.id)).toMatchObject({ status: 'merged', mergedIntoOrderId: b.id, lines: [], payments: [] });
+    expect(merged.status).toBe('merged');
+    expect(s.events.slice(eventsBefore).map((e) => e.type)).toEqual(['order.merged']);
+    expect(s.floor.floor().tables.find((t) => t.id === 't-a1')?.status).toBe('free');
+    expect(s.service.active().map((o) => o.id)).not.toContain(a.id);
+  });
+
+  it('refuses to merge into an order that is gone', () => {
+    const a = open('t-a1');
+    expect(outcomeOf(() => run((ctx) => s.service.merge(a.id, { intoOrderId: 'nope' }, ctx)))).toBe('not_found');
+  });
+});
+
+describe('bill requested', () => {
+  it('a phone asking for the bill marks its table’s open orders, the floor shows it, and paying clears it', () => {
+    const order = place(waiter, posOrder([rice()], { tableId: 't-a1' }));
+    s.run(() => s.service.requestBillFromTable(s.ctx(table('t-a1'))));
+    const status = () => s.floor.floor().tables.find((t) => t.id === 't-a1')?.status;
+    expect(status()).toBe('bill-requested');
+    expect(s.events.at(-1)).toMatchObject({ type: 'order.bill_requested', payload: { requested: true, by: 'table' } });
+
+    s.run(() => s.service.pay(order.id, { tender: 'cash', amountMinor: order.totalMinor }, s.ctx(cashier)));
+    expect(s.orders.get(order.id)).toMatchObject({ status: 'closed', billRequestedAt: null });
+    expect(status()).toBe('free');
+  });
+
+  it('a waiter marks and clears it; the kitchen may not', () => {
+    const order = place(waiter, posOrder([rice()], { tableId: 't-a1' }));
+    expect(s.run(() => s.service.requestBill(order.id, true, s.ctx(waiter))).billRequestedAt).toBe(NOON);
+    expect(s.run(() => s.service.requestBill(order.id, false, s.ctx(waiter))).billRequestedAt).toBeNull();
+    expect(outcomeOf(() => s.run(() => s.service.requestBill(order.id, true, s.ctx(kitchen))))).toBe('forbidden');
+  });
+});
+
+describe('voiding a fired line', () => {
+  it('is refused to a waiter alone and done for a manager, with the reason on the line', () => {
+    const order = place(waiter, posOrder([tofu()]));
+    const lineId = order.lines[0]!.id;
+    expect(outcomeOf(() => s.run(() => s.service.voidLine(order.id, lineId, 'guest changed mind', s.ctx(waiter))))).toBe('forbidden');
+    const voided = s.run(() => s.service.voidLine(order.id, lineId, 'guest changed mind', s.ctx(manager)));
+    expect(voided.lines[0]).toMatchObject({ status: 'voided', voidReason: 'guest changed mind' });
+  });
+});
+
+describe('seats', () => {
+  it('keeps the seat a line was ordered for', () => {
+    const order = place(waiter, posOrder([tofu({ seat: 2 }), rice()]));
+    expect(s.orders.get(order.id)!.lines.map((l) => l.seat)).toEqual([2, null]);
+  });
+});

@@ -1,6 +1,8 @@
 import type {
   AddLines,
   DiscountInput,
+  MergeInput,
+  TransferInput,
   Order,
   OrderLine,
   OrderStatus,
@@ -83,6 +85,8 @@ export class OrderService {
       deviceId: deviceIdOf(ctx.principal),
       staffId: staffIdOf(ctx.principal),
       staffName: ctx.principal.kind === 'staff' ? ctx.principal.staffName : null,
+      mergedIntoOrderId: null,
+      billRequestedAt: null,
     };
     const settled = this.fireUnlessHeld(rules.settle(draft, ctx.now), input, ctx.now).order;
     const order = isPublicChannel(input.channel)
@@ -239,6 +243,77 @@ export class OrderService {
     );
   }
 
+  /** Moves an open order to a free table; phones on the old table stop seeing it (their token names that table). */
+  transfer(orderId: string, input: TransferInput, ctx: CommandContext): Order {
+    requireStaff(ctx.principal, staffRoles.floorMoves, 'moving a table');
+    const before = this.load(orderId, ctx.principal);
+    const to = this.deps.floor.table(input.tableId);
+    if (!to) throw new DomainError('not_found', `no table ${input.tableId}`, { tableId: input.tableId });
+    const busy = this.deps.floor.openOrderIds(to.id).filter((id) => id !== before.id);
+    if (busy.length > 0) {
+      throw new DomainError('conflict', `table ${to.name} is not free; merge into its order instead`, { tableId: to.id, openOrderIds: busy });
+    }
+    if (before.tableId === null) throw new DomainError('invalid_order', `order #${before.number} has no table to move from`);
+    const from = this.deps.floor.table(before.tableId) ?? { id: before.tableId, name: before.tableId };
+    const change = rules.transfer(before, to.id, ctx.now);
+    return this.commit(before, change, ctx, () =>
+      ctx.events.emit(
+        'order.transferred',
+        { order: rules.summarize(change.order), from, to: { id: to.id, name: to.name } },
+        [...orderTopics(change.order, inKitchen(change.order)), `table:${from.id}`, 'floor'],
+      ),
+    );
+  }
+
+  /** Moves all lines and payments of an open order into another open order; nothing is sent to the kitchen again. */
+  merge(orderId: string, input: MergeInput, ctx: CommandContext): { order: Order; merged: Order } {
+    requireStaff(ctx.principal, staffRoles.floorMoves, 'merging tables');
+    const source = this.load(orderId, ctx.principal);
+    const target = this.load(input.intoOrderId, ctx.principal);
+    const { merged, into } = rules.merge(source, target, ctx.now);
+    const { orders } = this.deps;
+    orders.moveContents(target.id, source.lines.map((l) => l.id), source.payments.map((p) => p.id), target.lines.length);
+    orders.save(merged, []);
+    orders.save(into, []);
+    const topics = new Set([...orderTopics(into, inKitchen(into)), ...orderTopics(source, []), 'floor']);
+    ctx.events.emit(
+      'order.merged',
+      {
+        merged: rules.summarize(merged),
+        order: rules.summarize(into),
+        lineIds: source.lines.map((l) => l.id),
+        paymentIds: source.payments.map((p) => p.id),
+      },
+      [...topics],
+    );
+    this.emitIfClosed(target, into, ctx);
+    return { order: into, merged };
+  }
+
+  /** A waiter marks (or clears) "bill requested" on an order. */
+  requestBill(orderId: string, requested: boolean, ctx: CommandContext): Order {
+    requireStaff(ctx.principal, staffRoles.floorMoves, 'marking a bill request');
+    const before = this.load(orderId, ctx.principal);
+    return this.markBill(before, requested, 'staff', ctx);
+  }
+
+  /** A customer's phone asked for the bill: every open order of its table is marked. */
+  requestBillFromTable(ctx: CommandContext): Order[] {
+    if (ctx.principal.kind !== 'table') throw new DomainError('forbidden', 'only a table QR code asks for its own bill');
+    const { tableId } = ctx.principal;
+    return this.deps.orders
+      .list({ status: 'open', tableId, limit: 20 })
+      .filter((o) => o.billRequestedAt == null)
+      .map((o) => this.markBill(o, true, 'table', ctx));
+  }
+
+  private markBill(before: Order, requested: boolean, by: 'staff' | 'table', ctx: CommandContext): Order {
+    const change = rules.requestBill(before, requested, ctx.now);
+    return this.commit(before, change, ctx, () =>
+      ctx.events.emit('order.bill_requested', { order: rules.summarize(change.order), requested, by }, [...orderTopics(change.order, []), 'floor']),
+    );
+  }
+
   /** Reading: staff see every order; a kiosk its own; a table's phone only orders of its table. */
   get(orderId: string, principal: Principal): Order {
     return this.load(orderId, principal);
@@ -365,5 +440,8 @@ export class OrderService {
     }
   }
 }
+
+/** Lines still on a kitchen screen: their stations hear about a move (the ticket's table changes). */
+const inKitchen = (o: Order): OrderLine[] => o.lines.filter((l) => l.status === 'fired' || l.status === 'preparing' || l.status === 'ready');
 
 const notFound = (orderId: string) => new DomainError('not_found', `no order ${orderId}`, { orderId });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KitchenStatus, LineStatus, Order, OrderStatus, PaymentInput } from '../protocol/orders.ts';
-import { advanceLines, deriveStatus, discount, fire, pay, recallLines, reopen, settle, voidLine, voidOrder } from './order.ts';
+import { advanceLines, deriveStatus, discount, fire, isOpen, merge, pay, recallLines, reopen, requestBill, settle, transfer, voidLine, voidOrder } from './order.ts';
 import { domainErrorOf, makeLine, makeOrder, NOON, outcomeOf } from './test-support.ts';
 
 const LATER = NOON + 60_000;
@@ -312,6 +312,7 @@ describe('pay', () => {
       id: 'p-new',
       tender: input.tender,
       amountMinor: input.amountMinor,
+      lines: [],
       tenderedMinor,
       changeMinor,
       reference: input.reference ?? null,
@@ -369,5 +370,128 @@ describe('reopen', () => {
     { what: 'a voided order', order: () => voidOrder(orderOf('held'), 'x', NOON).order },
   ])('refuses $what: only closed orders reopen', ({ order }) => {
     expect(domainErrorOf(() => reopen(order(), LATER)).code).toBe('invalid_transition');
+  });
+});
+
+describe('pay by item or seat (lineIds)', () => {
+  it('records which lines a tender paid, and a later tender pays only what is still open', () => {
+    const first = takePayment(orderPaid(), { tender: 'cash', amountMinor: 800, lineIds: ['plum'] });
+    expect(first.payment.lines).toEqual([{ lineId: 'plum', amountMinor: 800 }]);
+    expect(first.order).toMatchObject({ paidMinor: 800, dueMinor: 2800, status: 'served' });
+
+    expect(domainErrorOf(() => takePayment(first.order, { tender: 'cash', amountMinor: 800, lineIds: ['plum'] })).code).toBe('overpayment');
+    const second = takePayment(first.order, { tender: 'card', amountMinor: 2800, reference: 'T-9', lineIds: ['tofu'] });
+    expect(second.order).toMatchObject({ status: 'closed', dueMinor: 0 });
+  });
+
+  it.each<{ what: string; input: PaymentInput; code: string }>([
+    { what: 'an amount other than the lines’ open amount', input: { tender: 'cash', amountMinor: 700, lineIds: ['plum'] }, code: 'invalid_order' },
+    { what: 'a line the order does not have', input: { tender: 'cash', amountMinor: 800, lineIds: ['nope'] }, code: 'invalid_order' },
+  ])('refuses $what with $code, telling the expected amount', ({ input, code }) => {
+    expect(domainErrorOf(() => takePayment(orderPaid(), input)).code).toBe(code);
+  });
+
+  it('says what the lines have open when a stale tablet sends another amount', () => {
+    expect(domainErrorOf(() => takePayment(orderPaid(), { tender: 'cash', amountMinor: 700, lineIds: ['plum', 'tofu'] })).details).toEqual({
+      expectedMinor: 3600,
+    });
+  });
+
+  it('caps the lines’ amount at what is due when a discount made the bill smaller', () => {
+    const discounted = discount(orderPaid(), { amountMinor: 600, reason: 'regular' }, NOON).order;
+    const { payment, order } = takePayment(discounted, { tender: 'cash', amountMinor: 3000, lineIds: ['tofu', 'plum'] });
+    expect(payment.lines).toEqual([
+      { lineId: 'tofu', amountMinor: 2800 },
+      { lineId: 'plum', amountMinor: 200 },
+    ]);
+    expect(order.status).toBe('closed');
+  });
+
+  it('refuses to void a line that a payment covered', () => {
+    const { order } = takePayment(orderPaid(), { tender: 'cash', amountMinor: 800, lineIds: ['plum'] });
+    expect(domainErrorOf(() => voidLine(order, 'plum', 'wrong', LATER)).code).toBe('order_has_payments');
+  });
+});
+
+describe('pay evenly (splitWays)', () => {
+  it('takes 2 shares of an odd total: the first carries the extra fen, and the second closes the order', () => {
+    const odd = makeOrder([makeLine({ id: 'a', unitPriceMinor: 3601, status: 'served' })]);
+    const first = takePayment(odd, { tender: 'cash', amountMinor: 1801, splitWays: 2 });
+    expect(first.order).toMatchObject({ dueMinor: 1800, status: 'served' });
+    expect(first.payment.lines).toEqual([]);
+    const second = takePayment(first.order, { tender: 'card', amountMinor: 1800, reference: 'T', splitWays: 1 });
+    expect(second.order).toMatchObject({ dueMinor: 0, status: 'closed' });
+  });
+
+  it('refuses a share that is not the next even share of what is due', () => {
+    const error = domainErrorOf(() => takePayment(orderPaid(), { tender: 'cash', amountMinor: 1000, splitWays: 3 }));
+    expect(error.code).toBe('invalid_order');
+    expect(error.details).toEqual({ expectedMinor: 1200 });
+  });
+});
+
+describe('transfer', () => {
+  it('moves an open order to another table and keeps its lines as they are', () => {
+    const before = orderOf('fired', 'ready');
+    const { order } = transfer(before, 't-b2', LATER);
+    expect(order).toMatchObject({ tableId: 't-b2', status: before.status, revision: before.revision + 1 });
+    expect(order.lines).toEqual(before.lines);
+  });
+
+  it.each([
+    { what: 'to the table it is at', order: () => orderOf('fired'), table: 't-a1', code: 'invalid_transition' },
+    { what: 'a closed order', order: () => orderPaid(3600), table: 't-b2', code: 'order_closed' },
+  ])('refuses $what with $code', ({ order, table, code }) => {
+    expect(domainErrorOf(() => transfer(order(), table, LATER)).code).toBe(code);
+  });
+});
+
+describe('merge', () => {
+  const source = () =>
+    pay(
+      makeOrder([makeLine({ id: 's1', status: 'preparing', unitPriceMinor: 2000 }), makeLine({ id: 's2', status: 'held' })], {
+        id: 'o-src',
+        tableId: 't-a1',
+        guestCount: 2,
+      }),
+      { tender: 'cash', amountMinor: 500 },
+      { id: 'p-src', now: NOON, staffId: null },
+    ).order;
+  const target = () => makeOrder([makeLine({ id: 't1', status: 'served', unitPriceMinor: 3000 })], { id: 'o-dst', tableId: 't-a2', guestCount: 3 });
+
+  it('moves every line with its kitchen progress, and every payment, into the target', () => {
+    const { into, merged } = merge(source(), target(), LATER);
+    expect(into.lines.map((l) => [l.id, l.status, l.firedAt])).toEqual([
+      ['t1', 'served', NOON],
+      ['s1', 'preparing', NOON],
+      ['s2', 'held', null],
+    ]);
+    expect(into).toMatchObject({ subtotalMinor: 6000, paidMinor: 500, dueMinor: 5500, guestCount: 5, status: 'preparing' });
+    expect(into.payments.map((p) => p.id)).toEqual(['p-src']);
+    expect(merged).toMatchObject({ status: 'merged', mergedIntoOrderId: 'o-dst', lines: [], payments: [], totalMinor: 0, dueMinor: 0 });
+    expect(isOpen(merged)).toBe(false);
+  });
+
+  it.each([
+    { what: 'an order into itself', a: () => target(), b: () => target(), code: 'invalid_transition' },
+    { what: 'into a closed order', a: () => source(), b: () => orderPaid(3600), code: 'order_closed' },
+    { what: 'an order already merged', a: () => merge(source(), target(), LATER).merged, b: () => target(), code: 'order_closed' },
+  ])('refuses to merge $what with $code', ({ a, b, code }) => {
+    expect(domainErrorOf(() => merge(a(), b(), LATER)).code).toBe(code);
+  });
+});
+
+describe('requestBill', () => {
+  it('marks the bill requested once (the first time is kept) and clears it on request', () => {
+    const marked = requestBill(orderOf('served'), true, NOON).order;
+    expect(marked.billRequestedAt).toBe(NOON);
+    expect(requestBill(marked, true, LATER).order.billRequestedAt).toBe(NOON);
+    expect(requestBill(marked, false, LATER).order.billRequestedAt).toBeNull();
+  });
+
+  it('clears when the order is paid in full', () => {
+    const marked = requestBill(orderPaid(), true, NOON).order;
+    const paid = takePayment(marked, { tender: 'cash', amountMinor: 3600 }).order;
+    expect(paid).toMatchObject({ status: 'closed', billRequestedAt: null });
   });
 });

@@ -9,6 +9,7 @@ import type {
   Payment,
   PaymentInput,
 } from '../protocol/orders.ts';
+import { allocate, evenShares, lineBalances } from './bill.ts';
 import { DomainError } from './errors.ts';
 
 /**
@@ -18,7 +19,7 @@ import { DomainError } from './errors.ts';
  * through the kitchen independently, as on every real KDS.
  */
 
-export const isOpen = (o: Pick<Order, 'status'>): boolean => o.status !== 'closed' && o.status !== 'voided';
+export const isOpen = (o: Pick<Order, 'status'>): boolean => o.status !== 'closed' && o.status !== 'voided' && o.status !== 'merged';
 export const liveLines = (o: Pick<Order, 'lines'>): OrderLine[] => o.lines.filter((l) => l.status !== 'voided');
 
 export function deriveStatus(order: Pick<Order, 'status' | 'lines'>): OrderStatus {
@@ -53,7 +54,8 @@ export function settle(order: Order, now: number): Order {
   next = { ...next, status: deriveStatus(next) };
   // settled: paid in full, or comped in full by a discount (nothing left to pay)
   const settledUp = paidMinor >= totalMinor && (paidMinor > 0 || (discountMinor > 0 && totalMinor === 0));
-  if (isOpen(next) && settledUp) next = { ...next, status: 'closed', closedAt: now };
+  // a closed bill is no longer requested: the floor shows the table free
+  if (isOpen(next) && settledUp) next = { ...next, status: 'closed', closedAt: now, billRequestedAt: null };
   return next;
 }
 
@@ -72,6 +74,11 @@ export const summarize = (o: Order): OrderSummary => ({
 });
 
 export function requireOpen(order: Order, action: string): void {
+  if (order.status === 'merged') {
+    throw new DomainError('order_closed', `order #${order.number} was merged into another order; cannot ${action}`, {
+      mergedIntoOrderId: order.mergedIntoOrderId,
+    });
+  }
   if (order.status === 'voided') throw new DomainError('order_closed', `order #${order.number} is voided; cannot ${action}`);
   if (order.status === 'closed') {
     throw new DomainError('order_closed', `order #${order.number} is closed; a manager can reopen it to ${action}`);
@@ -173,6 +180,9 @@ export function voidLine(order: Order, lineId: string, reason: string, now: numb
   const line = order.lines.find((l) => l.id === lineId);
   if (!line) throw new DomainError('not_found', `order #${order.number} has no line ${lineId}`, { lineId });
   if (line.status === 'voided') throw new DomainError('invalid_transition', `line ${line.nameEn} is already voided`);
+  if ((lineBalances(order).get(lineId)?.paidMinor ?? 0) > 0) {
+    throw new DomainError('order_has_payments', `line ${line.nameEn} is paid; refund it before voiding`, { lineId });
+  }
   const voided: OrderLine = { ...line, status: 'voided', voidReason: reason };
   const next = settle(replaceLines(order, [voided]), now);
   if (next.paidMinor > next.totalMinor) {
@@ -245,6 +255,7 @@ export function pay(
     id: payment.id,
     tender: input.tender,
     amountMinor: input.amountMinor,
+    lines: coveredLines(order, input),
     tenderedMinor: tendered,
     changeMinor: tendered === null ? 0 : tendered - input.amountMinor,
     reference: input.reference ?? null,
@@ -252,6 +263,76 @@ export function pay(
     staffId: payment.staffId,
   };
   return { order: settle({ ...order, payments: [...order.payments, taken] }, payment.now), lines: [], payment: taken };
+}
+
+/**
+ * The lines a payment covers (split by item or seat), checking the amount against what a tablet should
+ * have shown: the lines' open amounts, or the next even share. A mismatch means the tablet's bill was stale.
+ */
+function coveredLines(order: Order, input: PaymentInput): Payment['lines'] {
+  if (input.splitWays !== undefined) {
+    const [share = 0] = evenShares(order.dueMinor, input.splitWays);
+    if (input.amountMinor !== share) {
+      throw new DomainError('invalid_order', `one of ${input.splitWays} shares of ${order.dueMinor} is ${share}, not ${input.amountMinor}`, {
+        expectedMinor: share,
+      });
+    }
+    return [];
+  }
+  if (input.lineIds === undefined) return [];
+  const balances = lineBalances(order);
+  const open = [...new Set(input.lineIds)].map((lineId) => {
+    const balance = balances.get(lineId);
+    if (!balance) throw new DomainError('invalid_order', `order #${order.number} has no live line ${lineId}`, { lineId });
+    if (balance.openMinor === 0) throw new DomainError('overpayment', `line ${lineId} is already paid`, { lineId });
+    return { lineId, openMinor: balance.openMinor };
+  });
+  const expected = Math.min(order.dueMinor, open.reduce((sum, l) => sum + l.openMinor, 0));
+  if (input.amountMinor !== expected) {
+    throw new DomainError('invalid_order', `those lines have ${expected} open, not ${input.amountMinor}`, { expectedMinor: expected });
+  }
+  return allocate(expected, open);
+}
+
+/** Moves an open order to another table (the service checks that the table exists and is free). */
+export function transfer(order: Order, toTableId: string, now: number): Change {
+  requireOpen(order, 'move it');
+  if (order.tableId === toTableId) throw new DomainError('invalid_transition', `order #${order.number} is already at that table`);
+  return { order: settle({ ...order, tableId: toTableId }, now), lines: [] };
+}
+
+/**
+ * Moves every line (with its kitchen progress) and payment of `source` into `target`; `source` ends as
+ * `merged`, pointing at `target`. Nothing goes back to the kitchen: the lines keep their status and times.
+ */
+export function merge(source: Order, target: Order, now: number): { merged: Order; into: Order } {
+  requireOpen(source, 'merge it');
+  requireOpen(target, 'merge into it');
+  if (source.id === target.id) throw new DomainError('invalid_transition', 'an order cannot be merged into itself');
+  const into = settle(
+    {
+      ...target,
+      lines: [...target.lines, ...source.lines],
+      payments: [...target.payments, ...source.payments],
+      discountMinor: target.discountMinor + source.discountMinor,
+      discountReason: target.discountReason ?? source.discountReason,
+      guestCount: target.guestCount === null && source.guestCount === null ? null : (target.guestCount ?? 0) + (source.guestCount ?? 0),
+      rush: target.rush || source.rush,
+      billRequestedAt: target.billRequestedAt ?? source.billRequestedAt,
+    },
+    now,
+  );
+  const merged = settle(
+    { ...source, status: 'merged', mergedIntoOrderId: target.id, lines: [], payments: [], discountMinor: 0, billRequestedAt: null },
+    now,
+  );
+  return { merged, into };
+}
+
+/** "Bill please": shown on the floor plan until the order closes (or a waiter clears it). */
+export function requestBill(order: Order, requested: boolean, now: number): Change {
+  requireOpen(order, requested ? 'ask for its bill' : 'clear its bill request');
+  return { order: settle({ ...order, billRequestedAt: requested ? (order.billRequestedAt ?? now) : null }, now), lines: [] };
 }
 
 export function reopen(order: Order, now: number): Change {

@@ -16,6 +16,8 @@ export interface OrderRepo {
   insert(order: Order): void;
   /** Writes the header, upserts the given lines and inserts the payment, if any. */
   save(order: Order, lines: readonly OrderLine[], payment?: Payment): void;
+  /** Re-homes lines (appended, in the given order) and payments to another order (a merge). */
+  moveContents(toOrderId: string, lineIds: readonly string[], paymentIds: readonly string[], firstPosition: number): void;
   nextNumber(businessDate: string): number;
   list(filter: { status?: OrderStatus | 'open'; tableId?: string; limit: number }): Order[];
   /** Open orders, and closed ones whose food is still in the kitchen: what a KDS or tablet must show. */
@@ -24,6 +26,9 @@ export interface OrderRepo {
 
 export interface FloorRepo {
   tableExists(id: string): boolean;
+  table(id: string): { id: string; name: string } | undefined;
+  /** Ids of the table's open orders (none: the table is free). */
+  openOrderIds(tableId: string): string[];
 }
 
 export interface StockRepo {

@@ -69,6 +69,7 @@ export function priceLine(
     options: chosen,
     note: input.note ? input.note : null,
     course: input.course ?? 1,
+    seat: input.seat ?? null,
     status: 'held',
     voidReason: null,
     addedAt: line.now,

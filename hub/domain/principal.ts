@@ -21,6 +21,8 @@ export const staffRoles = {
   serve: ['waiter', 'cashier', 'kitchen', 'manager'],
   voidUnfired: ['waiter', 'cashier', 'manager'],
   pay: ['waiter', 'cashier', 'manager'],
+  /** Transfer and merge tables, mark "bill requested". */
+  floorMoves: ['waiter', 'cashier', 'manager'],
   managerOnly: ['manager'],
 } as const satisfies Record<string, readonly Role[]>;
 

@@ -92,6 +92,7 @@ export function makeLine(overrides: Partial<OrderLine> & { id: string }): OrderL
     options: [],
     note: null,
     course: 1,
+    seat: null,
     voidReason: status === 'voided' ? 'test' : null,
     addedAt: T0,
     firedAt: status === 'held' || status === 'voided' ? null : T0,
@@ -131,6 +132,8 @@ export function makeOrder(lines: OrderLine[], overrides: Partial<Order> = {}): O
     deviceId: 'dev-pos-1',
     staffId: 's-waiter',
     staffName: '王芳 Wang Fang',
+    mergedIntoOrderId: null,
+    billRequestedAt: null,
     ...overrides,
   };
   return settle(draft, T0);

@@ -36,6 +36,7 @@ import {
   updateMenuItemSchema,
   voidSchema,
 } from '../protocol/index.ts';
+import { billRequestSchema, mergeResponseSchema, mergeSchema, transferSchema } from '../protocol/orders.ts';
 import type { Services } from '../services.ts';
 import { HttpError } from './errors.ts';
 import type { FailureLimiter } from './pairing-codes.ts';
@@ -215,10 +216,13 @@ export const routes: Route[] = [
       if (req.principal.kind !== 'table') throw new HttpError('unauthenticated', 'send the table QR token');
       const table = s.floor.table(req.principal.tableId);
       if (!table) throw new HttpError('not_found', 'table not found');
-      req.cmd.events.emit('table.waiter_called', { table: { id: table.id, name: table.name }, note: req.body.note ?? null }, [
+      const { reason } = req.body;
+      const call = { table: { id: table.id, name: table.name }, note: req.body.note ?? null, ...(reason ? { reason } : {}) };
+      req.cmd.events.emit('table.waiter_called', call, [
         `table:${table.id}`,
         'floor',
       ]);
+      if (reason === 'bill') s.orders.requestBillFromTable(req.cmd);
       return ok({ called: true, at: req.cmd.now }, 201);
     },
   }),
@@ -376,6 +380,39 @@ export const routes: Route[] = [
     body: paymentInputSchema,
     responses: { 201: paymentResponseSchema, 422: errorBodySchema },
     handle: (req, s) => ok(s.orders.pay(req.params.orderId, req.body, req.cmd), 201),
+  }),
+  mutation({
+    method: 'post',
+    path: '/api/v1/orders/:orderId/transfer',
+    tag: 'floor',
+    summary: "Move an open order to a free table (the old table's QR phones no longer see it)",
+    access: 'waiter/cashier/manager',
+    params: orderParams,
+    body: transferSchema,
+    responses: { 200: orderResponseSchema, 404: errorBodySchema, 409: errorBodySchema },
+    handle: (req, s) => ok({ order: s.orders.transfer(req.params.orderId, req.body, req.cmd) }),
+  }),
+  mutation({
+    method: 'post',
+    path: '/api/v1/orders/:orderId/merge',
+    tag: 'floor',
+    summary: 'Move every line (kitchen progress kept, nothing reprinted) and payment of this order into another open order',
+    access: 'waiter/cashier/manager',
+    params: orderParams,
+    body: mergeSchema,
+    responses: { 200: mergeResponseSchema, 404: errorBodySchema, 409: errorBodySchema },
+    handle: (req, s) => ok(s.orders.merge(req.params.orderId, req.body, req.cmd)),
+  }),
+  mutation({
+    method: 'post',
+    path: '/api/v1/orders/:orderId/bill-request',
+    tag: 'floor',
+    summary: 'Mark (or clear) "bill requested" on the floor plan; it clears by itself when the order closes',
+    access: 'waiter/cashier/manager',
+    params: orderParams,
+    body: billRequestSchema,
+    responses: { 200: orderResponseSchema },
+    handle: (req, s) => ok({ order: s.orders.requestBill(req.params.orderId, req.body.requested, req.cmd) }),
   }),
   mutation({
     method: 'post',

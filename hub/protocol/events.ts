@@ -26,9 +26,27 @@ export const eventPayloadSchemas = {
   'order.payment_taken': z.object({ order: orderSummarySchema, payment: paymentSchema }),
   'order.closed': z.object({ order: orderSummarySchema }),
   'order.reopened': z.object({ order: orderSummarySchema, reason: z.string() }),
+  /** Topics: the order's, plus the table it left and `floor`. */
+  'order.transferred': z.object({
+    order: orderSummarySchema,
+    from: z.object({ id: idSchema, name: z.string() }),
+    to: z.object({ id: idSchema, name: z.string() }),
+  }),
+  /** `merged` ends as status merged; `into` holds its lines (kitchen progress kept) and payments now. */
+  'order.merged': z.object({
+    merged: orderSummarySchema,
+    order: orderSummarySchema,
+    lineIds: z.array(idSchema),
+    paymentIds: z.array(idSchema),
+  }),
+  'order.bill_requested': z.object({ order: orderSummarySchema, requested: z.boolean(), by: z.enum(['staff', 'table']) }),
   'menu.item_updated': z.object({ item: menuItemSchema }),
   'menu.stock_changed': z.object({ items: z.array(z.object({ id: idSchema, remaining: z.number().int().nullable() })) }),
-  'table.waiter_called': z.object({ table: z.object({ id: idSchema, name: z.string() }), note: z.string().nullable() }),
+  'table.waiter_called': z.object({
+    table: z.object({ id: idSchema, name: z.string() }),
+    note: z.string().nullable(),
+    reason: z.enum(['bill', 'other']).optional(),
+  }),
   'kitchen.pacing_changed': z.object({ publicOrderingPaused: z.boolean(), reason: z.string().nullable() }),
   'device.paired': z.object({ device: z.object({ id: idSchema, name: z.string(), kind: z.string() }) }),
   ...printingEventPayloadSchemas,

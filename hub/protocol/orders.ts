@@ -4,8 +4,11 @@ import { channelSchema, epochMsSchema, idSchema, minorSchema, shortText } from '
 export const lineStatusSchema = z.enum(['held', 'fired', 'preparing', 'ready', 'served', 'voided']);
 export type LineStatus = z.infer<typeof lineStatusSchema>;
 
-/** placed → fired → preparing → ready → served → closed, or voided. Derived from the lines, except closed/voided. */
-export const orderStatusSchema = z.enum(['placed', 'fired', 'preparing', 'ready', 'served', 'closed', 'voided']);
+/**
+ * placed → fired → preparing → ready → served → closed, or voided, or merged (its lines and payments moved
+ * into another order). Derived from the lines, except closed/voided/merged.
+ */
+export const orderStatusSchema = z.enum(['placed', 'fired', 'preparing', 'ready', 'served', 'closed', 'voided', 'merged']);
 export type OrderStatus = z.infer<typeof orderStatusSchema>;
 
 export const tenderSchema = z.enum(['cash', 'card', 'other']);
@@ -33,6 +36,11 @@ export const orderLineSchema = z.object({
   options: z.array(chosenOptionSchema),
   note: z.string().nullable(),
   course: z.number().int(),
+  /**
+   * The guest's seat (chosen on the tablet), for splitting the bill by seat. Optional like the other fields
+   * added after the first release: copies cached by clients, and fixtures, from before it stay valid.
+   */
+  seat: z.number().int().nullable().optional(),
   status: lineStatusSchema,
   voidReason: z.string().nullable(),
   addedAt: epochMsSchema,
@@ -43,10 +51,16 @@ export const orderLineSchema = z.object({
 });
 export type OrderLine = z.infer<typeof orderLineSchema>;
 
+/** What part of one line a payment paid (split by item or seat). */
+export const paymentLineSchema = z.object({ lineId: idSchema, amountMinor: minorSchema });
+export type PaymentLine = z.infer<typeof paymentLineSchema>;
+
 export const paymentSchema = z.object({
   id: idSchema,
   tender: tenderSchema,
   amountMinor: minorSchema,
+  /** The lines this payment covers; empty for a payment on the whole bill (or an even share of it). */
+  lines: z.array(paymentLineSchema),
   tenderedMinor: minorSchema.nullable(),
   changeMinor: minorSchema,
   reference: z.string().nullable(),
@@ -86,6 +100,10 @@ export const orderSchema = z.object({
   staffId: idSchema.nullable(),
   /** Who placed it, as named when it was placed (tickets and screens show it). */
   staffName: z.string().nullable(),
+  /** Status `merged`: the order its lines and payments went to. */
+  mergedIntoOrderId: idSchema.nullable().optional(),
+  /** The table asked for the bill (the waiter marked it, or the customer's phone asked); cleared on close. */
+  billRequestedAt: epochMsSchema.nullable().optional(),
 });
 export type Order = z.infer<typeof orderSchema>;
 
@@ -114,6 +132,7 @@ export const lineInputSchema = z.strictObject({
   optionIds: z.array(idSchema).max(20).optional(),
   note: shortText(140).optional(),
   course: z.number().int().min(1).max(9).optional(),
+  seat: z.number().int().min(1).max(99).optional(),
   /** Held lines wait for an explicit fire (course by course). */
   hold: z.boolean().optional(),
 });
@@ -182,8 +201,32 @@ export const paymentInputSchema = z.strictObject({
   tenderedMinor: minorSchema.optional(),
   /** Card terminal reference or the name of another tender. */
   reference: shortText(80).optional(),
-});
+  /**
+   * Split by item or seat: the lines this tender pays. `amountMinor` must then be what is still open on
+   * them (capped at what is due), so a tablet with a stale bill is refused rather than mis-allocating.
+   */
+  lineIds: z.array(idSchema).min(1).max(100).optional(),
+  /**
+   * Split evenly: this tender is one of `splitWays` equal shares of what is due now (shares left, counting
+   * this one). `amountMinor` must be the first of those shares; the remainder fen go to the first shares.
+   */
+  splitWays: z.number().int().min(1).max(50).optional(),
+}).refine((v) => v.lineIds === undefined || v.splitWays === undefined, { message: 'give lineIds or splitWays, not both' });
 export type PaymentInput = z.infer<typeof paymentInputSchema>;
+
+/** Move an open order to a free table. */
+export const transferSchema = z.strictObject({ tableId: idSchema });
+export type TransferInput = z.infer<typeof transferSchema>;
+
+/** Move everything of this open order into another open order (usually another table's). */
+export const mergeSchema = z.strictObject({ intoOrderId: idSchema });
+export type MergeInput = z.infer<typeof mergeSchema>;
+
+/** Mark (or unmark) that the table asked for the bill. */
+export const billRequestSchema = z.strictObject({ requested: z.boolean() });
+export type BillRequestInput = z.infer<typeof billRequestSchema>;
+
+export const mergeResponseSchema = z.object({ order: orderSchema, merged: orderSchema });
 
 export const reopenSchema = voidSchema;
 

@@ -13,10 +13,11 @@ export class SqliteFloorRepo implements FloorRepo {
       areas: db.prepare('SELECT id, name_zh AS nameZh, name_en AS nameEn, sort FROM areas ORDER BY sort'),
       tables: db.prepare('SELECT id, area_id AS areaId, name, seats FROM dining_tables ORDER BY area_id, rowid'),
       open: db.prepare(
-        `SELECT o.id, o.table_id AS tableId, o.status,
+        `SELECT o.id, o.table_id AS tableId, o.status, o.bill_requested_at IS NOT NULL AS billRequested,
                 (SELECT COUNT(*) FROM order_lines l WHERE l.order_id = o.id AND l.status <> 'voided') AS lineCount
-           FROM orders o WHERE o.table_id IS NOT NULL AND o.status NOT IN ('closed', 'voided')`,
+           FROM orders o WHERE o.table_id IS NOT NULL AND o.status NOT IN ('closed', 'voided', 'merged')`,
       ),
+      openOf: db.prepare(`SELECT id FROM orders WHERE table_id = ? AND status NOT IN ('closed', 'voided', 'merged')`).pluck(),
       qr: db.prepare('SELECT id, name, qr_token AS qrToken FROM dining_tables ORDER BY area_id, rowid'),
       byQr: db.prepare('SELECT id, name, area_id AS areaId FROM dining_tables WHERE id = ?'),
     };
@@ -27,7 +28,9 @@ export class SqliteFloorRepo implements FloorRepo {
   }
 
   floor(): Floor {
-    const open = this.s.open.all() as { id: string; tableId: string; status: OrderStatus; lineCount: number }[];
+    const open = (this.s.open.all() as { id: string; tableId: string; status: OrderStatus; lineCount: number; billRequested: number }[]).map(
+      (o) => ({ ...o, billRequested: o.billRequested === 1 }),
+    );
     const tables = this.s.tables.all() as { id: string; areaId: string; name: string; seats: number }[];
     return {
       areas: this.s.areas.all() as Floor['areas'],
@@ -36,6 +39,10 @@ export class SqliteFloorRepo implements FloorRepo {
         return { ...t, status: tableStatus(mine), openOrderIds: mine.map((o) => o.id) };
       }),
     };
+  }
+
+  openOrderIds(tableId: string): string[] {
+    return this.s.openOf.all(tableId) as string[];
   }
 
   table(id: string): { id: string; name: string; areaId: string } | undefined {

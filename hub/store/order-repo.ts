@@ -7,20 +7,29 @@ interface LineRow extends Omit<OrderLine, 'options'> {
   orderId: string;
   options: string;
 }
-interface PaymentRow extends Payment {
+interface PaymentRow extends Omit<Payment, 'lines'> {
   orderId: string;
+  lines: string;
 }
 
 const ORDER_COLUMNS = `id, number, business_date AS businessDate, channel, table_id AS tableId, guest_count AS guestCount,
   note, status, subtotal_minor AS subtotalMinor, discount_minor AS discountMinor, discount_reason AS discountReason,
   total_minor AS totalMinor, paid_minor AS paidMinor, due_minor AS dueMinor, revision, created_at AS createdAt,
-  updated_at AS updatedAt, closed_at AS closedAt, quoted_ready_at AS quotedReadyAt, rush, device_id AS deviceId, staff_id AS staffId, staff_name AS staffName`;
+  updated_at AS updatedAt, closed_at AS closedAt, quoted_ready_at AS quotedReadyAt, rush, device_id AS deviceId, staff_id AS staffId, staff_name AS staffName,
+  merged_into_order_id AS mergedIntoOrderId, bill_requested_at AS billRequestedAt`;
 const LINE_COLUMNS = `id, order_id AS orderId, item_id AS itemId, name_zh AS nameZh, name_en AS nameEn, station_id AS stationId,
-  qty, unit_price_minor AS unitPriceMinor, line_total_minor AS lineTotalMinor, options, note, course, status,
+  qty, unit_price_minor AS unitPriceMinor, line_total_minor AS lineTotalMinor, options, note, course, seat, status,
   void_reason AS voidReason, added_at AS addedAt, fired_at AS firedAt, ready_at AS readyAt, served_at AS servedAt,
   added_by_staff_id AS addedByStaffId`;
 const PAYMENT_COLUMNS = `id, order_id AS orderId, tender, amount_minor AS amountMinor, tendered_minor AS tenderedMinor,
-  change_minor AS changeMinor, reference, created_at AS createdAt, staff_id AS staffId`;
+  change_minor AS changeMinor, reference, created_at AS createdAt, staff_id AS staffId, lines`;
+
+const orderParams = (o: Order) => ({
+  ...o,
+  rush: Number(o.rush),
+  mergedIntoOrderId: o.mergedIntoOrderId ?? null,
+  billRequestedAt: o.billRequestedAt ?? null,
+});
 
 /** Orders with their lines and payments. All statements prepared once; the order path runs no ad-hoc SQL. */
 export class SqliteOrderRepo implements OrderRepo {
@@ -37,40 +46,42 @@ export class SqliteOrderRepo implements OrderRepo {
       insertOrder: db.prepare(
         `INSERT INTO orders (id, number, business_date, channel, table_id, guest_count, note, status, subtotal_minor,
            discount_minor, discount_reason, total_minor, paid_minor, due_minor, revision, created_at, updated_at, closed_at,
-           quoted_ready_at, rush, device_id, staff_id, staff_name)
+           quoted_ready_at, rush, device_id, staff_id, staff_name, merged_into_order_id, bill_requested_at)
          VALUES (@id, @number, @businessDate, @channel, @tableId, @guestCount, @note, @status, @subtotalMinor,
            @discountMinor, @discountReason, @totalMinor, @paidMinor, @dueMinor, @revision, @createdAt, @updatedAt, @closedAt,
-           @quotedReadyAt, @rush, @deviceId, @staffId, @staffName)`,
+           @quotedReadyAt, @rush, @deviceId, @staffId, @staffName, @mergedIntoOrderId, @billRequestedAt)`,
       ),
       updateOrder: db.prepare(
         `UPDATE orders SET status = @status, subtotal_minor = @subtotalMinor, discount_minor = @discountMinor,
            discount_reason = @discountReason, total_minor = @totalMinor, paid_minor = @paidMinor, due_minor = @dueMinor,
            revision = @revision, updated_at = @updatedAt, closed_at = @closedAt, guest_count = @guestCount, note = @note,
-           rush = @rush
+           rush = @rush, table_id = @tableId, merged_into_order_id = @mergedIntoOrderId, bill_requested_at = @billRequestedAt
          WHERE id = @id`,
       ),
       upsertLine: db.prepare(
         `INSERT INTO order_lines (id, order_id, position, item_id, name_zh, name_en, station_id, qty, unit_price_minor,
-           line_total_minor, options, note, course, status, void_reason, added_at, fired_at, ready_at, served_at, added_by_staff_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           line_total_minor, options, note, course, seat, status, void_reason, added_at, fired_at, ready_at, served_at, added_by_staff_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET status = excluded.status, void_reason = excluded.void_reason,
            fired_at = excluded.fired_at, ready_at = excluded.ready_at, served_at = excluded.served_at`,
       ),
       insertPayment: db.prepare(
-        `INSERT INTO payments (id, order_id, tender, amount_minor, tendered_minor, change_minor, reference, created_at, staff_id)
-         VALUES (@id, @orderId, @tender, @amountMinor, @tenderedMinor, @changeMinor, @reference, @createdAt, @staffId)`,
+        `INSERT INTO payments (id, order_id, tender, amount_minor, tendered_minor, change_minor, reference, created_at, staff_id, lines)
+         VALUES (@id, @orderId, @tender, @amountMinor, @tenderedMinor, @changeMinor, @reference, @createdAt, @staffId, @lines)`,
       ),
+      moveLine: db.prepare('UPDATE order_lines SET order_id = ?, position = ? WHERE id = ?'),
+      movePayment: db.prepare('UPDATE payments SET order_id = ? WHERE id = ?'),
       nextNumber: db.prepare(
         `INSERT INTO order_counters (business_date, last_number) VALUES (?, 1)
          ON CONFLICT (business_date) DO UPDATE SET last_number = last_number + 1 RETURNING last_number`,
       ).pluck(),
       listActive: db.prepare(`SELECT ${ORDER_COLUMNS} FROM orders o
-         WHERE status NOT IN ('closed', 'voided')
+         WHERE status NOT IN ('closed', 'voided', 'merged')
             OR (status = 'closed' AND EXISTS (SELECT 1 FROM order_lines l
                   WHERE l.order_id = o.id AND l.status IN ('fired', 'preparing', 'ready')))
          ORDER BY created_at, rowid`),
       listAll: db.prepare(`SELECT ${ORDER_COLUMNS} FROM orders
-         WHERE (@status IS NULL OR status = @status OR (@status = 'open' AND status NOT IN ('closed', 'voided')))
+         WHERE (@status IS NULL OR status = @status OR (@status = 'open' AND status NOT IN ('closed', 'voided', 'merged')))
            AND (@tableId IS NULL OR table_id = @tableId)
          ORDER BY created_at DESC, rowid DESC LIMIT @limit`),
     };
@@ -92,14 +103,19 @@ export class SqliteOrderRepo implements OrderRepo {
   }
 
   insert(order: Order): void {
-    this.s.insertOrder.run({ ...order, rush: Number(order.rush) });
+    this.s.insertOrder.run(orderParams(order));
     order.lines.forEach((line, position) => this.writeLine(order.id, line, position));
   }
 
   save(order: Order, lines: readonly OrderLine[], payment?: Payment): void {
-    this.s.updateOrder.run({ ...order, rush: Number(order.rush) });
+    this.s.updateOrder.run(orderParams(order));
     for (const line of lines) this.writeLine(order.id, line, order.lines.findIndex((l) => l.id === line.id));
-    if (payment) this.s.insertPayment.run({ ...payment, orderId: order.id });
+    if (payment) this.s.insertPayment.run({ ...payment, orderId: order.id, lines: JSON.stringify(payment.lines) });
+  }
+
+  moveContents(toOrderId: string, lineIds: readonly string[], paymentIds: readonly string[], firstPosition: number): void {
+    lineIds.forEach((id, i) => this.s.moveLine.run(toOrderId, firstPosition + i, id));
+    for (const id of paymentIds) this.s.movePayment.run(toOrderId, id);
   }
 
   nextNumber(businessDate: string): number {
@@ -119,7 +135,7 @@ export class SqliteOrderRepo implements OrderRepo {
   private writeLine(orderId: string, l: OrderLine, position: number): void {
     this.s.upsertLine.run(
       l.id, orderId, position, l.itemId, l.nameZh, l.nameEn, l.stationId, l.qty, l.unitPriceMinor, l.lineTotalMinor,
-      JSON.stringify(l.options), l.note, l.course, l.status, l.voidReason, l.addedAt, l.firedAt, l.readyAt, l.servedAt,
+      JSON.stringify(l.options), l.note, l.course, l.seat ?? null, l.status, l.voidReason, l.addedAt, l.firedAt, l.readyAt, l.servedAt,
       l.addedByStaffId,
     );
   }
@@ -129,7 +145,10 @@ export class SqliteOrderRepo implements OrderRepo {
       ...l,
       options: JSON.parse(options) as OrderLine['options'],
     }));
-    const payments = (this.s.payments.all(row.id) as PaymentRow[]).map(({ orderId: _, ...p }) => p);
+    const payments = (this.s.payments.all(row.id) as PaymentRow[]).map(({ orderId: _, lines, ...p }) => ({
+      ...p,
+      lines: JSON.parse(lines) as Payment['lines'],
+    }));
     return { ...row, rush: Boolean(row.rush), lines, payments };
   }
 }

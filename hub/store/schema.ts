@@ -185,6 +185,10 @@ export const orders = sqliteTable(
     deviceId: text('device_id'),
     staffId: text('staff_id'),
     staffName: text('staff_name'),
+    /** Status `merged`: the order that took this one's lines and payments. */
+    mergedIntoOrderId: text('merged_into_order_id'),
+    /** The table asked for the bill (floor status "bill requested"); cleared when the order closes. */
+    billRequestedAt: integer('bill_requested_at'),
   },
   (t) => [
     uniqueIndex('orders_day_number').on(t.businessDate, t.number),
@@ -212,6 +216,8 @@ export const orderLines = sqliteTable(
     options: text('options').notNull(),
     note: text('note'),
     course: integer('course').notNull(),
+    /** The guest's seat, for splitting the bill by seat. */
+    seat: integer('seat'),
     status: text('status').notNull(),
     voidReason: text('void_reason'),
     addedAt: integer('added_at').notNull(),
@@ -237,6 +243,8 @@ export const payments = sqliteTable(
     reference: text('reference'),
     createdAt: integer('created_at').notNull(),
     staffId: text('staff_id'),
+    /** JSON `[{ lineId, amountMinor }]`: the lines this payment covers (split by item or seat). */
+    lines: text('lines').notNull().default('[]'),
   },
   (t) => [index('payments_order').on(t.orderId)],
 );

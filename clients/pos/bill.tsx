@@ -1,0 +1,280 @@
+import { useState } from 'preact/hooks';
+import type { Menu, Order } from '../../hub/protocol/index.ts';
+import { formatMoney } from '../shared/format.ts';
+import { nameIn, type Lang } from '../shared/i18n.ts';
+import { useStore } from '../shared/store.ts';
+import type { PosT } from './messages.ts';
+import type { PaySplit, PosApp } from './pos-app.ts';
+import { cashSuggestions, changeDue, lineBalances, linesAmount, nextShare, parseMoney, seatLineIds, seatsOf } from './pos-logic.ts';
+import { Submission } from './submission.tsx';
+
+type Mode = 'whole' | 'items' | 'seats' | 'even';
+const WAYS = [2, 3, 4, 5, 6];
+
+/**
+ * The hub's bill, and how this payment splits it: the whole due amount (or part of it: a split tender),
+ * some dishes (by item, or all of one seat's), or the next of N even shares. The tablet computes the amount
+ * with the hub's own rules and the hub refuses a payment whose amount does not match its split.
+ */
+export function BillScreen({ app, menu, t, lang }: { app: PosApp; menu: Menu; t: PosT; lang: Lang }) {
+  const s = useStore(app.state);
+  const [mode, setMode] = useState<Mode>('whole');
+  const [picked, setPicked] = useState<string[]>([]);
+  const [ways, setWays] = useState(2);
+  const [sharesTaken, setSharesTaken] = useState(0);
+  const order = s.order;
+  if (!order) return <main class="p-gate">{t('bill.loading')}</main>;
+  const table = s.floor?.tables.find((x) => x.id === s.tableId);
+  const payments = s.submissions.filter((x) => x.meta.orderId === order.id && x.meta.action.kind === 'payment');
+  const unsettled = payments.filter((x) => x.state !== 'confirmed' && x.state !== 'rejected');
+  // payments still on their way count already: the next share is of what will be left
+  const due = Math.max(0, order.dueMinor - unsettled.reduce((sum, x) => sum + (x.meta.action.kind === 'payment' ? x.meta.action.amountMinor : 0), 0));
+  const balances = lineBalances(order);
+  const live = order.lines.filter((l) => l.status !== 'voided');
+  const open = picked.filter((id) => (balances.get(id)?.openMinor ?? 0) > 0);
+  const waysLeft = Math.max(1, ways - sharesTaken);
+  const plan: { amountMinor: number; split?: PaySplit } | null =
+    mode === 'whole'
+      ? null
+      : mode === 'even'
+        ? { amountMinor: nextShare(due, waysLeft), split: { ways: waysLeft } }
+        : open.length > 0
+          ? { amountMinor: linesAmount(order, open, due), split: { lineIds: open } }
+          : { amountMinor: 0 };
+  const choose = (m: Mode) => {
+    setMode(m);
+    setPicked([]);
+    setSharesTaken(0);
+  };
+  const toggle = (id: string) => setPicked(picked.includes(id) ? picked.filter((x) => x !== id) : [...picked, id]);
+  return (
+    <main class="p-bill">
+      <section class="p-bill__order">
+        <h2>{t('bill.title', { table: table?.name ?? '' })}</h2>
+        {live.map((l) => {
+          const b = balances.get(l.id);
+          const paid = b !== undefined && b.openMinor === 0;
+          const on = picked.includes(l.id);
+          const pickable = mode === 'items' && !paid;
+          return (
+            <div
+              key={l.id}
+              class={`p-line${on ? ' is-on' : ''}${paid ? ' is-paid' : ''}${pickable ? ' is-pickable' : ''}`}
+              data-bill-line={l.itemId}
+              data-line-open={b?.openMinor ?? 0}
+              onClick={() => pickable && toggle(l.id)}
+            >
+              <div class="p-line__main">
+                <strong>
+                  {nameIn(lang, l)} × {l.qty}
+                </strong>
+                <small>{[l.options.map((o) => nameIn(lang, o)).join(' · '), l.seat ? t('line.seat', { n: l.seat }) : ''].filter(Boolean).join(' · ')}</small>
+              </div>
+              <span>
+                {formatMoney(l.lineTotalMinor, menu.currency)}
+                {b && b.paidMinor > 0 && <small class="p-line__open">{paid ? t('split.paid') : t('split.open', { amount: formatMoney(b.openMinor, menu.currency) })}</small>}
+              </span>
+            </div>
+          );
+        })}
+        <dl class="p-totals">
+          <dt>{t('bill.subtotal')}</dt>
+          <dd>{formatMoney(order.subtotalMinor, menu.currency)}</dd>
+          {order.discountMinor > 0 && (
+            <>
+              <dt>{t('bill.discount')}</dt>
+              <dd>−{formatMoney(order.discountMinor, menu.currency)}</dd>
+            </>
+          )}
+          <dt>{t('bill.total')}</dt>
+          <dd data-total={order.totalMinor}>{formatMoney(order.totalMinor, menu.currency)}</dd>
+          <dt>{t('bill.paid')}</dt>
+          <dd data-paid={order.paidMinor}>{formatMoney(order.paidMinor, menu.currency)}</dd>
+          <dt class="p-totals__due">{t('bill.due')}</dt>
+          <dd class="p-totals__due" data-due={order.dueMinor}>
+            {formatMoney(order.dueMinor, menu.currency)}
+          </dd>
+        </dl>
+        {order.payments.length > 0 && (
+          <>
+            <h3>{t('bill.payments')}</h3>
+            <ul class="p-subs">
+              {order.payments.map((p) => (
+                <li key={p.id} class="p-sub" data-payment={p.tender}>
+                  <span>
+                    {p.tender === 'cash' ? t('bill.cash') : p.tender === 'card' ? t('bill.card') : p.tender} {formatMoney(p.amountMinor, menu.currency)}
+                    {p.reference ? ` · ${p.reference}` : ''}
+                  </span>
+                  {p.changeMinor > 0 && (
+                    <span data-change-given={p.changeMinor}>
+                      {t('bill.changeGiven')} {formatMoney(p.changeMinor, menu.currency)}
+                    </span>
+                  )}
+                </li>
+              ))}
+            </ul>
+          </>
+        )}
+        {s.submissions.some((x) => x.meta.orderId === order.id && x.state !== 'confirmed' && ['payment', 'receipt'].includes(x.meta.action.kind)) && (
+          <ul class="p-subs">
+            {s.submissions
+              .filter((x) => x.meta.orderId === order.id && x.state !== 'confirmed' && ['payment', 'receipt'].includes(x.meta.action.kind))
+              .map((e) => (
+                <Submission key={e.id} e={e} menu={menu} floor={s.floor} t={t} />
+              ))}
+          </ul>
+        )}
+      </section>
+      <section class="p-bill__pay">
+        {order.status === 'closed' ? (
+          <div class="p-closed" data-closed>
+            <p>✓ {t('bill.closed')}</p>
+            <button type="button" class="btn btn--primary btn--big" data-done onClick={() => app.goFloor()}>
+              {t('bill.done')}
+            </button>
+          </div>
+        ) : (
+          <>
+            <div class="p-tenders" role="tablist">
+              {(['whole', 'items', 'seats', 'even'] as const).map((m) => (
+                <button type="button" role="tab" key={m} class={`p-chip${m === mode ? ' is-on' : ''}`} data-split-mode={m} aria-selected={m === mode} onClick={() => choose(m)}>
+                  {t(`split.${m}`)}
+                </button>
+              ))}
+            </div>
+            {mode === 'items' && <p class="p-muted">{t('split.pickLines')}</p>}
+            {mode === 'seats' && <SeatPicker order={order} picked={picked} onPick={setPicked} t={t} />}
+            {mode === 'even' && (
+              <div class="p-tenders">
+                {WAYS.map((n) => (
+                  <button
+                    type="button"
+                    key={n}
+                    class={`p-chip${n === ways ? ' is-on' : ''}`}
+                    data-split-ways={n}
+                    aria-pressed={n === ways}
+                    onClick={() => {
+                      setWays(n);
+                      setSharesTaken(0);
+                    }}
+                  >
+                    {t('split.ways', { n })}
+                  </button>
+                ))}
+                <strong class="p-share" data-share={sharesTaken + 1} data-share-amount={plan?.amountMinor}>
+                  {t('split.share', { k: Math.min(ways, sharesTaken + 1), n: ways })} · {formatMoney(plan?.amountMinor ?? 0, menu.currency)}
+                </strong>
+              </div>
+            )}
+            <PayForm
+              app={app}
+              due={due}
+              plan={plan}
+              menu={menu}
+              t={t}
+              key={`${order.id}:${due}:${mode}:${plan?.amountMinor ?? ''}`}
+              onPaid={() => {
+                setPicked([]);
+                if (mode === 'even') setSharesTaken(sharesTaken + 1);
+              }}
+            />
+          </>
+        )}
+        <button type="button" class="btn" data-receipt onClick={() => void app.printReceipt()}>
+          {t('bill.receipt')}
+        </button>
+        <button type="button" class="btn" data-back-order onClick={() => app.go('order')}>
+          {t('bill.back')}
+        </button>
+      </section>
+    </main>
+  );
+}
+
+function SeatPicker({ order, picked, onPick, t }: { order: Order; picked: string[]; onPick: (ids: string[]) => void; t: PosT }) {
+  const seats = seatsOf(order);
+  if (seats.length === 0) return <p class="p-muted">{t('split.noSeats')}</p>;
+  return (
+    <div class="p-tenders">
+      {seats.map((n) => {
+        const ids = seatLineIds(order, n);
+        const on = ids.length > 0 && ids.every((id) => picked.includes(id)) && picked.length === ids.length;
+        return (
+          <button type="button" key={n} class={`p-chip${on ? ' is-on' : ''}`} data-split-seat={n} aria-pressed={on} disabled={ids.length === 0} onClick={() => onPick(ids)}>
+            {t('split.seatN', { n })}
+          </button>
+        );
+      })}
+    </div>
+  );
+}
+
+/** One tender: cash (with change) or card; a split fixes the amount, otherwise any part of what is due. */
+function PayForm({ app, due, plan, menu, t, onPaid }: { app: PosApp; due: number; plan: { amountMinor: number; split?: PaySplit } | null; menu: Menu; t: PosT; onPaid: () => void }) {
+  const [tender, setTender] = useState<'cash' | 'card'>('cash');
+  const [amount, setAmount] = useState(((plan?.amountMinor ?? due) / 100).toFixed(2));
+  const [tendered, setTendered] = useState('');
+  const [reference, setReference] = useState('');
+  const amountMinor = plan ? plan.amountMinor : parseMoney(amount);
+  const tenderedMinor = parseMoney(tendered);
+  const change = amountMinor !== null && tenderedMinor !== null ? changeDue(amountMinor, tenderedMinor) : null;
+  const ok = amountMinor !== null && amountMinor > 0 && amountMinor <= due && (tender === 'card' || (change !== null && change >= 0));
+  return (
+    <form
+      class="p-pay"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (!ok || amountMinor === null) return;
+        const split = plan?.split;
+        void app.pay({
+          tender,
+          amountMinor,
+          ...(tender === 'cash' && tenderedMinor !== null ? { tenderedMinor } : {}),
+          ...(tender === 'card' ? { reference } : {}),
+          ...(split ? { split } : {}),
+        });
+        onPaid();
+      }}
+    >
+      <div class="p-tenders">
+        {(['cash', 'card'] as const).map((x) => (
+          <button type="button" key={x} class={`p-chip${x === tender ? ' is-on' : ''}`} data-tender={x} aria-pressed={x === tender} onClick={() => setTender(x)}>
+            {x === 'cash' ? t('bill.cash') : t('bill.card')}
+          </button>
+        ))}
+      </div>
+      <label class="field">
+        <span>{t('bill.amount')}</span>
+        <input data-amount inputMode="decimal" readOnly={plan !== null} value={plan ? (plan.amountMinor / 100).toFixed(2) : amount} onInput={(e) => setAmount(e.currentTarget.value)} />
+      </label>
+      {tender === 'cash' ? (
+        <>
+          <label class="field">
+            <span>{t('bill.tendered')}</span>
+            <input data-tendered inputMode="decimal" value={tendered} onInput={(e) => setTendered(e.currentTarget.value)} />
+          </label>
+          <div class="p-quick">
+            {cashSuggestions(amountMinor ?? 0).map((v) => (
+              <button type="button" key={v} class="p-chip" data-quick={v} onClick={() => setTendered((v / 100).toFixed(2))}>
+                {formatMoney(v, menu.currency)}
+              </button>
+            ))}
+          </div>
+          {change !== null && (
+            <p class={`p-change${change < 0 ? ' is-short' : ''}`} data-change={change}>
+              {change >= 0 ? t('bill.change', { amount: formatMoney(change, menu.currency) }) : t('bill.short', { amount: formatMoney(-change, menu.currency) })}
+            </p>
+          )}
+        </>
+      ) : (
+        <label class="field">
+          <span>{t('bill.reference')}</span>
+          <input data-reference value={reference} maxLength={80} onInput={(e) => setReference(e.currentTarget.value)} />
+        </label>
+      )}
+      <button type="submit" class="btn btn--primary btn--big" data-pay disabled={!ok}>
+        {t('bill.pay')}
+      </button>
+    </form>
+  );
+}

@@ -1,0 +1,43 @@
+import type { Floor, Menu } from '../../hub/protocol/index.ts';
+import { formatMoney } from '../shared/format.ts';
+import { entryView } from '../shared/outbox.ts';
+import type { PosT } from './messages.ts';
+import type { PosAction, PosSubmission } from './pos-app.ts';
+
+/** One change this tablet made, with where it stands: saved here → sending → confirmed, or why it was refused. */
+export function Submission({ e, menu, floor, t }: { e: PosSubmission; menu: Menu; floor: Floor | null; t: PosT }) {
+  const view = entryView(e);
+  const a = e.meta.action;
+  return (
+    <li class={`p-sub p-sub--${view}`} data-submission={a.kind} data-state={view}>
+      <span>{describe(a, menu, floor, t)}</span>
+      <span class="p-sub__state">{view === 'rejected' ? t('sub.rejected', { message: e.error?.message ?? '' }) : t(`sub.${view}`)}</span>
+    </li>
+  );
+}
+
+function describe(a: PosAction, menu: Menu, floor: Floor | null, t: PosT): string {
+  const tableName = (id: string) => floor?.tables.find((x) => x.id === id)?.name ?? id;
+  switch (a.kind) {
+    case 'open':
+      return t('sub.open', { n: a.guests });
+    case 'lines':
+      return t('sub.lines', { n: a.lines.reduce((n, l) => n + l.qty, 0) });
+    case 'payment':
+      return t('sub.payment', { amount: formatMoney(a.amountMinor, menu.currency) });
+    case 'void':
+      return a.approvedBy ? t('sub.voidApproved', { name: a.approvedBy }) : t('sub.void');
+    case 'fire':
+      return t('sub.fire', { n: a.course });
+    case 'transfer':
+      return t('sub.transfer', { table: tableName(a.toTableId) });
+    case 'merge':
+      return t('sub.merge', { table: tableName(a.intoTableId) });
+    case 'billRequest':
+      return a.requested ? t('sub.billRequest') : t('sub.billClear');
+    case 'receipt':
+      return t('sub.receipt');
+    case 'reprint':
+      return t('sub.reprint', { n: a.jobId });
+  }
+}
