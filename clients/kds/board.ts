@@ -109,6 +109,18 @@ function applyEvent(orders: Map<string, Order>, partial: Set<string>, e: HubEven
       next = merge((ls) => ls.map((l) => (l.status === 'voided' ? l : { ...l, status: 'voided', voidReason: reason })));
       break;
     }
+    case 'order.merged': {
+      // a table merged into another: its lines (kitchen progress kept) now belong to the other order
+      const from = orders.get(e.payload.merged.id);
+      orders.delete(e.payload.merged.id);
+      partial.delete(e.payload.merged.id);
+      const ids = new Set(e.payload.lineIds);
+      const moved = from?.lines.filter((l) => ids.has(l.id)) ?? [];
+      next = merge((ls) => [...ls.filter((l) => !ids.has(l.id)), ...moved]);
+      // lines the board never had (it did not know the merged order): fetch the whole order
+      if (moved.length < ids.size) partial.add(next.id);
+      break;
+    }
     default:
       // rush, payments, discounts, close, reopen: the header changes, the lines do not
       if (!current) return null; // nothing on a screen depends on an order the board never had

@@ -239,6 +239,34 @@ describe('KitchenBoard', () => {
     expect(board.partial.size).toBe(0);
   });
 
+  it('moves a merged table\'s lines, with their kitchen progress, onto the order it was merged into', () => {
+    const board = new KitchenBoard();
+    const cooking = makeLine({ status: 'preparing' });
+    const from = makeOrder([cooking], { tableId: 't-a2' });
+    const kept = makeLine();
+    const into = makeOrder([kept]);
+    board.apply([event('order.placed', { order: from }), event('order.placed', { order: into })]);
+    board.apply([
+      event('order.merged', {
+        merged: { ...summary(from), status: 'merged', revision: 2 },
+        order: { ...summary(into), revision: 2 },
+        lineIds: [cooking.id],
+        paymentIds: [],
+      }),
+    ]);
+    expect(board.orders.has(from.id)).toBe(false);
+    expect(board.orders.get(into.id)!.lines).toEqual([kept, cooking]);
+    expect(board.partial.size).toBe(0);
+  });
+
+  it('fetches the merged order whole when it never had the lines that moved', () => {
+    const board = new KitchenBoard();
+    const into = makeOrder([makeLine()]);
+    board.apply([event('order.placed', { order: into })]);
+    board.apply([event('order.merged', { merged: { ...summary(makeOrder([])), status: 'merged' }, order: { ...summary(into), revision: 2 }, lineIds: ['l-unknown'], paymentIds: [] })]);
+    expect([...board.partial]).toEqual([into.id]);
+  });
+
   it('forgets a paid order once its food has left the kitchen', () => {
     const board = new KitchenBoard();
     const line = makeLine({ status: 'served' });
