@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { HubEvent } from '../protocol/events.ts';
 import type { Order, OrderLine } from '../protocol/orders.ts';
 import type { PrinterConfig } from '../protocol/printing.ts';
-import { jobView, type SqlitePrintRepo } from '../store/print-repo.ts';
+import { jobView, queuedJob, type SqlitePrintRepo } from '../store/print-repo.ts';
 import type { Tx } from '../store/writer.ts';
 import { RECEIPT_STATION, pickupSlip } from './receipts.ts';
 import { printersForStation } from './routing.ts';
@@ -121,24 +121,20 @@ export class PrintPlanner {
     for (const p of targets) {
       const moved = this.deps.redirect?.(p.id) ?? null;
       const printerId = moved?.printerId ?? p.id;
-      const id = this.deps.repo.insertJob({
-        idempotencyKey: `${order.id}:pickup:${p.id}`,
-        kind: 'pickup',
-        orderId: order.id,
-        orderNumber: String(order.number),
-        stationId: RECEIPT_STATION,
-        printerId,
-        state: 'queued',
-        document,
-        sourceSeq: event.seq,
-        possibleDuplicate: false,
-        reprintOf: null,
-        reprintNumber: null,
-        movedFromJobId: null,
-        movedFromPrinter: moved?.fromName ?? null,
-        lastError: null,
-        createdAt: tx.now,
-      });
+      const id = this.deps.repo.insertJob(
+        queuedJob({
+          idempotencyKey: `${order.id}:pickup:${p.id}`,
+          kind: 'pickup',
+          orderId: order.id,
+          orderNumber: String(order.number),
+          stationId: RECEIPT_STATION,
+          printerId,
+          document,
+          sourceSeq: event.seq,
+          movedFromPrinter: moved?.fromName ?? null,
+          createdAt: tx.now,
+        }),
+      );
       if (id !== null) this.deps.onQueued(printerId);
     }
   }

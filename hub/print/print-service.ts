@@ -17,7 +17,7 @@ import type {
 } from '../protocol/printing.ts';
 import type { Order } from '../protocol/orders.ts';
 import type { Db } from '../store/db.ts';
-import { jobView, SqlitePrintRepo, type JobRow } from '../store/print-repo.ts';
+import { jobView, queuedJob, SqlitePrintRepo, type JobRow } from '../store/print-repo.ts';
 import type { Tx } from '../store/writer.ts';
 import { PrintPlanner } from './planner.ts';
 import { RECEIPT_STATION, receiptDocument } from './receipts.ts';
@@ -434,24 +434,21 @@ export class PrintService {
     }
     if (!printer) throw new DomainError('conflict', 'no printer can print this ticket now; give a printerId', { stationId: job.stationId });
     const n = this.repo.reprintCount(root) + 1;
-    const id = this.repo.insertJob({
-      idempotencyKey: `reprint:${root}:${n}`,
-      kind: job.kind,
-      orderId: job.orderId,
-      orderNumber: job.orderNumber,
-      stationId: job.stationId,
-      printerId: printer.id,
-      state: 'queued',
-      document: job.document,
-      sourceSeq: job.sourceSeq,
-      possibleDuplicate: false,
-      reprintOf: root,
-      reprintNumber: n,
-      movedFromJobId: null,
-      movedFromPrinter: null,
-      lastError: null,
-      createdAt: cmd.now,
-    });
+    const id = this.repo.insertJob(
+      queuedJob({
+        idempotencyKey: `reprint:${root}:${n}`,
+        kind: job.kind,
+        orderId: job.orderId,
+        orderNumber: job.orderNumber,
+        stationId: job.stationId,
+        printerId: printer.id,
+        document: job.document,
+        sourceSeq: job.sourceSeq,
+        reprintOf: root,
+        reprintNumber: n,
+        createdAt: cmd.now,
+      }),
+    );
     if (id === null) throw new DomainError('conflict', 'that reprint is already queued');
     this.wake(printer.id);
     return jobView(this.job(id));
@@ -473,24 +470,20 @@ export class PrintService {
     const printerId = moved?.printerId ?? printer.id;
     const tableName = order.tableId ? this.repo.tableName(order.tableId) : null;
     const document = receiptDocument(order, { storeName: this.deps.storeName ?? 'Brigade', tableName, timeZone: this.deps.timeZone, at: cmd.now });
-    const id = this.repo.insertJob({
-      idempotencyKey: `receipt:${order.id}:${cmd.newId()}`,
-      kind: 'receipt',
-      orderId: order.id,
-      orderNumber: String(order.number),
-      stationId: RECEIPT_STATION,
-      printerId,
-      state: 'queued',
-      document: JSON.stringify(document),
-      sourceSeq: null,
-      possibleDuplicate: false,
-      reprintOf: null,
-      reprintNumber: null,
-      movedFromJobId: null,
-      movedFromPrinter: moved?.fromName ?? null,
-      lastError: null,
-      createdAt: cmd.now,
-    });
+    const id = this.repo.insertJob(
+      queuedJob({
+        idempotencyKey: `receipt:${order.id}:${cmd.newId()}`,
+        kind: 'receipt',
+        orderId: order.id,
+        orderNumber: String(order.number),
+        stationId: RECEIPT_STATION,
+        printerId,
+        document: JSON.stringify(document),
+        sourceSeq: null,
+        movedFromPrinter: moved?.fromName ?? null,
+        createdAt: cmd.now,
+      }),
+    );
     this.wake(printerId);
     return jobView(this.job(id!));
   }
@@ -499,24 +492,19 @@ export class PrintService {
   testPrint(printerId: string, cmd: CommandContext): PrintJob {
     const printer = this.repo.printer(printerId);
     if (!printer) throw new DomainError('not_found', `no printer ${printerId}`, { printerId });
-    const id = this.repo.insertJob({
-      idempotencyKey: `test:${printerId}:${cmd.newId()}`,
-      kind: 'test',
-      orderId: null,
-      orderNumber: null,
-      stationId: null,
-      printerId,
-      state: 'queued',
-      document: JSON.stringify(testTicket(printer.name, cmd.now, this.deps.timeZone)),
-      sourceSeq: null,
-      possibleDuplicate: false,
-      reprintOf: null,
-      reprintNumber: null,
-      movedFromJobId: null,
-      movedFromPrinter: null,
-      lastError: null,
-      createdAt: cmd.now,
-    });
+    const id = this.repo.insertJob(
+      queuedJob({
+        idempotencyKey: `test:${printerId}:${cmd.newId()}`,
+        kind: 'test',
+        orderId: null,
+        orderNumber: null,
+        stationId: null,
+        printerId,
+        document: JSON.stringify(testTicket(printer.name, cmd.now, this.deps.timeZone)),
+        sourceSeq: null,
+        createdAt: cmd.now,
+      }),
+    );
     this.wake(printerId);
     return jobView(this.job(id!));
   }

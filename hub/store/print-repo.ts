@@ -40,6 +40,14 @@ export type NewJob = Omit<JobRow, 'id' | 'attempts' | 'uncertainCount' | 'nextAt
   lastError: string | null;
 };
 
+/** A new job waiting for its printer, unmarked: no banner, not a reprint, not moved, no error. */
+export function queuedJob(
+  job: Pick<NewJob, 'idempotencyKey' | 'kind' | 'orderId' | 'orderNumber' | 'stationId' | 'printerId' | 'document' | 'sourceSeq' | 'createdAt'> &
+    Partial<Pick<NewJob, 'reprintOf' | 'reprintNumber' | 'movedFromPrinter'>>,
+): NewJob {
+  return { state: 'queued', possibleDuplicate: false, reprintOf: null, reprintNumber: null, movedFromJobId: null, movedFromPrinter: null, lastError: null, ...job };
+}
+
 /** The fields a state change may write. */
 export type JobUpdate = Pick<
   JobRow,
