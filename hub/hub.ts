@@ -176,7 +176,13 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
       res.type('application/x-x509-ca-cert').send(ca.der);
     });
     if (opts.simulators) mountSimPage(a, opts.simulators, printing);
-    mountClients(a);
+    // the QR sheet opened over HTTPS still prints plain-HTTP codes: customers' phones do not trust the hub's CA
+    mountClients(a, undefined, {
+      plainHttpPort: () => {
+        const address = server.address();
+        return typeof address === 'object' && address ? address.port : undefined;
+      },
+    });
     a.get('/metrics', async (_req, res) => void res.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
   });
   const server = createServer(app);

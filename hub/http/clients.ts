@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import express, { type Express } from 'express';
+import { mountQrSheet, type QrSheetOptions } from './qr-sheet.ts';
 
 /** Where `vite build` puts the browser apps (one folder per app: kds/, pos/, …). */
 export const CLIENTS_DIST = resolve(import.meta.dirname, '../../clients/dist');
@@ -10,7 +11,8 @@ export const CLIENTS_DIST = resolve(import.meta.dirname, '../../clients/dist');
  * app is a single page: unknown paths under an app's prefix get its index.html (client-side routes).
  * Hashed assets are cached for a year; index.html is revalidated each time so a new build reaches tablets.
  */
-export function mountClients(app: Express, distDir = CLIENTS_DIST): string[] {
+export function mountClients(app: Express, distDir = CLIENTS_DIST, o: QrSheetOptions = {}): string[] {
+  mountQrSheet(app, o); // the manager's printable table QR codes: a page of its own, not a built app
   if (!existsSync(distDir)) return [];
   app.use(
     express.static(distDir, {

@@ -1,0 +1,271 @@
+/**
+ * The printable sheet of table QR codes for the manager: `GET /tables/qr`.
+ *
+ * The page itself is a static shell with no secret in it. Its small inline script does what the other apps
+ * do to become a manager: pair the browser once (`POST /api/v1/devices/pair`, kind `manager`; the device
+ * token is kept in localStorage `brigade.qr-sheet.device`), sign in with a PIN (`POST /api/v1/staff/sessions`;
+ * the staff session is kept in sessionStorage only, so closing the tab signs the manager out), then read
+ * `GET /api/v1/tables/qr-codes` — which the hub answers for a manager only (a waiter gets 403, shown on the
+ * page). Each table becomes a card: its name big, the QR code (drawn in the browser as SVG by the
+ * `qrcode-generator` package, served at `/tables/qr/qrcode.js`), "扫码点餐 Scan to order" and the URL.
+ *
+ * The URL a code opens must be one the customers' phones can reach: the page's own address unless that is
+ * loopback (a manager at the hub's own keyboard on `localhost`), then the hub's first LAN address, which the
+ * shell carries; `?base=http://…` overrides both. Opened over HTTPS, the codes still use plain HTTP (a
+ * stranger's phone has not installed the hub's CA): `plainHttpPort` tells the page that port. Print CSS lays
+ * the cards out 3 × 3 on A4.
+ */
+import { createRequire } from 'node:module';
+import { networkInterfaces } from 'node:os';
+import type { Express, Request } from 'express';
+
+export const QR_SHEET_PATH = '/tables/qr';
+const QR_SCRIPT_PATH = '/tables/qr/qrcode.js';
+/** A classic browser script that defines the global `qrcode` (MIT, Kazuhiko Arase). */
+const QR_SCRIPT_FILE = createRequire(import.meta.url).resolve('qrcode-generator');
+
+/** `http://<address>:<port>` for each non-internal IPv4 address of this machine: where phones can reach the hub. */
+export function lanOrigins(port: number): string[] {
+  const out: string[] = [];
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) out.push(`http://${a.address}:${port}`);
+  }
+  return out;
+}
+
+export interface QrSheetOptions {
+  /**
+   * The hub's plain-HTTP port. Only needed when the sheet is opened over HTTPS (the same app serves both):
+   * customers' phones do not have the hub's CA, so their codes must open the plain-HTTP address.
+   */
+  plainHttpPort?: () => number | undefined;
+}
+
+export function mountQrSheet(app: Express, o: QrSheetOptions = {}): void {
+  app.get(QR_SHEET_PATH, (req: Request, res) => {
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    const httpPort = req.secure ? (o.plainHttpPort?.() ?? null) : (req.socket.localPort ?? null);
+    res.type('html').send(qrSheetPage({ httpPort, lan: httpPort === null ? [] : lanOrigins(httpPort) }));
+  });
+  app.get(QR_SCRIPT_PATH, (_req, res) => {
+    res.sendFile(QR_SCRIPT_FILE, { headers: { 'Cache-Control': 'public, max-age=86400', 'Content-Type': 'text/javascript; charset=utf-8' } });
+  });
+}
+
+/** JSON safe inside a `<script>` element. */
+const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c');
+
+/** `httpPort`: where phones reach the hub over plain HTTP (null: unknown, the page was opened over HTTPS). */
+export function qrSheetPage(hub: { httpPort: number | null; lan: readonly string[] }): string {
+  return `<!doctype html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width,initial-scale=1">
+<title>桌码 Table QR codes · Brigade</title>
+<style>${CSS}</style>
+</head>
+<body>
+<header class="bar">
+  <h1>桌码打印 Table QR codes <small id="store"></small></h1>
+  <div class="bar__actions" id="actions" hidden>
+    <button type="button" id="print">打印 Print</button>
+    <button type="button" id="signout">退出 Sign out</button>
+  </div>
+</header>
+<p class="error" id="error" role="alert" data-error hidden></p>
+<form class="gate" id="pair" data-gate="pair" hidden>
+  <h2>配对此电脑 Pair this computer</h2>
+  <p>输入中枢显示的配对码 Enter the pairing code the hub shows.</p>
+  <label>配对码 Pairing code <input name="code" inputmode="numeric" autocomplete="off" required></label>
+  <button type="submit">配对 Pair</button>
+</form>
+<form class="gate" id="pin" data-gate="pin" hidden>
+  <h2>经理登录 Manager sign-in</h2>
+  <p>只有经理可以打印桌码 Only a manager can print the table codes.</p>
+  <label>PIN <input name="pin" type="password" inputmode="numeric" autocomplete="off" required></label>
+  <button type="submit">登录 Sign in</button>
+</form>
+<section id="sheet" data-sheet hidden>
+  <p class="base" id="base"></p>
+  <div class="cards" id="cards"></div>
+</section>
+<script type="application/json" id="hub">${scriptJson(hub)}</script>
+<script src="${QR_SCRIPT_PATH}"></script>
+<script>${SCRIPT}</script>
+</body>
+</html>`;
+}
+
+const CSS = `
+*{box-sizing:border-box}
+[hidden]{display:none!important}
+body{font:16px/1.45 system-ui,"Noto Sans CJK SC","WenQuanYi Micro Hei",sans-serif;margin:0;color:#111;background:#f4f4f2}
+.bar{display:flex;align-items:center;justify-content:space-between;gap:1rem;padding:.75rem 1.25rem;background:#1d2a33;color:#fff}
+.bar h1{font-size:1.2rem;margin:0}.bar small{font-weight:400;opacity:.8}
+.bar button,.gate button{font:inherit;padding:.5rem 1rem;border-radius:.4rem;border:0;background:#e8562a;color:#fff;cursor:pointer;min-height:44px}
+.bar button#signout{background:#51606b}
+.gate{max-width:24rem;margin:2rem auto;padding:1.5rem;background:#fff;border-radius:.6rem;box-shadow:0 1px 4px #0002;display:grid;gap:.75rem}
+.gate h2{margin:0;font-size:1.2rem}.gate p{margin:0;color:#555}
+.gate label{display:grid;gap:.25rem}.gate input{font:inherit;font-size:1.4rem;padding:.5rem;letter-spacing:.2em}
+.error{max-width:40rem;margin:1rem auto 0;padding:.75rem 1rem;background:#fde8e4;color:#8a1c0a;border-radius:.4rem}
+.base{max-width:60rem;margin:1rem auto;padding:0 1rem;color:#444}.base a{margin-right:.75rem}
+.base .warn{color:#8a1c0a;font-weight:600}
+.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(62mm,1fr));gap:6mm;padding:0 1rem 2rem;max-width:210mm;margin:0 auto}
+.card{background:#fff;border:1px dashed #888;border-radius:3mm;padding:5mm 4mm;text-align:center;display:flex;flex-direction:column;align-items:center;gap:2mm;break-inside:avoid;page-break-inside:avoid}
+.card__table{font-size:30pt;font-weight:800;line-height:1;letter-spacing:.02em}
+.card__qr{width:42mm;height:42mm}.card__qr svg{width:100%;height:100%;display:block}
+.card__cta{font-size:13pt;font-weight:700;margin:0}
+.card__url{font:8pt/1.2 ui-monospace,monospace;word-break:break-all;margin:0;color:#333}
+@page{size:A4;margin:10mm}
+@media print{
+  body{background:#fff}
+  .bar,.gate,.error,.base{display:none!important}
+  .cards{grid-template-columns:repeat(3,1fr);gap:5mm;padding:0;max-width:none}
+  .card{height:86mm;justify-content:center;border-color:#999}
+}
+`;
+
+/* Plain ES2017 for any browser on the store's LAN (no build step, no secure context needed). */
+const SCRIPT = `
+(function () {
+  'use strict';
+  var DEVICE = 'brigade.qr-sheet.device';
+  var STAFF = 'brigade.qr-sheet.staff';
+  var hub = JSON.parse(document.getElementById('hub').textContent || '{}');
+  var lan = hub.lan || [];
+  var $ = function (id) { return document.getElementById(id); };
+
+  function load(store, key) { try { var v = store.getItem(key); return v ? JSON.parse(v) : null; } catch (e) { return null; } }
+  function save(store, key, value) { try { if (value == null) store.removeItem(key); else store.setItem(key, JSON.stringify(value)); } catch (e) { /* private mode: keep going */ } }
+  function show(which) {
+    var shown = !$(which).hidden;
+    ['pair', 'pin', 'sheet'].forEach(function (id) { $(id).hidden = id !== which; });
+    $('actions').hidden = which !== 'sheet';
+    var input = which === 'sheet' || shown ? null : $(which).querySelector('input');
+    if (input) input.focus();
+  }
+  function error(message) { $('error').textContent = message || ''; $('error').hidden = !message; }
+  function hubMessage(r) { return r.body && r.body.error && r.body.error.message ? r.body.error.message : (r.status ? 'HTTP ' + r.status : '中枢无应答 The hub did not answer'); }
+
+  async function api(method, path, token, body) {
+    var headers = {};
+    if (token) headers.authorization = 'Bearer ' + token;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    try {
+      var res = await fetch(path, { method: method, headers: headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
+      var json = null;
+      try { json = await res.json(); } catch (e) { /* not JSON */ }
+      return { status: res.status, body: json };
+    } catch (e) {
+      return { status: 0, body: null };
+    }
+  }
+
+  function isLoopback(host) { return host === 'localhost' || host === '[::1]' || /^127\\./.test(host); }
+  /** Where the codes point: ?base=, else this page's address over plain HTTP (phones lack the hub's CA). */
+  function baseUrl() {
+    var q = new URLSearchParams(location.search).get('base');
+    if (q && /^https?:\\/\\/[^/]+/.test(q)) return q.replace(/\\/+$/, '');
+    if (isLoopback(location.hostname) && lan.length > 0) return lan[0];
+    if (location.protocol === 'http:') return location.origin;
+    return hub.httpPort ? 'http://' + location.hostname + ':' + hub.httpPort : null;
+  }
+
+  function qrSvg(text) {
+    var qr = qrcode(0, 'M');
+    qr.addData(text);
+    qr.make();
+    // error correction M survives a scuffed or wet card; margin 16 = 4 modules of quiet zone, as ISO/IEC 18004 asks
+    return qr.createSvgTag({ cellSize: 4, margin: 16, scalable: true });
+  }
+
+  function el(tag, cls, text) { var e = document.createElement(tag); if (cls) e.className = cls; if (text != null) e.textContent = text; return e; }
+
+  function render(tables) {
+    var base = baseUrl();
+    var note = $('base');
+    note.textContent = '';
+    $('cards').textContent = '';
+    if (!base) {
+      show('sheet');
+      return error('此页面经 HTTPS 打开，但顾客手机需要中枢的 HTTP 地址 This page came over HTTPS, but customers\\' phones need the hub\\'s plain HTTP address: open it at http://<hub>:<port>/tables/qr, or add ?base=http://<hub>:<port>');
+    }
+    note.appendChild(document.createTextNode('二维码指向 The codes open: '));
+    note.appendChild(el('strong', null, base));
+    if (isLoopback(new URL(base).hostname)) note.appendChild(el('span', 'warn', ' — 只在本机有效 works on this computer only: open this page at the hub\\'s LAN address'));
+    var others = lan.concat(location.protocol === 'http:' ? [location.origin] : []).filter(function (o, i, all) { return o !== base && all.indexOf(o) === i; });
+    if (others.length) {
+      note.appendChild(el('br'));
+      note.appendChild(document.createTextNode('其他地址 Other addresses: '));
+      others.forEach(function (o) { var a = el('a', null, o); a.href = '?base=' + encodeURIComponent(o); note.appendChild(a); });
+    }
+    var cards = $('cards');
+    cards.textContent = '';
+    tables.forEach(function (t) {
+      var url = base + t.path;
+      var card = el('article', 'card');
+      card.setAttribute('data-table-card', t.id);
+      card.appendChild(el('div', 'card__table', t.name));
+      var qr = el('div', 'card__qr');
+      qr.setAttribute('data-qr', '');
+      qr.innerHTML = qrSvg(url);
+      card.appendChild(qr);
+      card.appendChild(el('p', 'card__cta', '扫码点餐 Scan to order'));
+      var u = el('p', 'card__url', url);
+      u.setAttribute('data-url', '');
+      card.appendChild(u);
+      cards.appendChild(card);
+    });
+    show('sheet');
+  }
+
+  async function start() {
+    var device = load(localStorage, DEVICE);
+    if (!device) return show('pair');
+    var staff = load(sessionStorage, STAFF);
+    if (!staff || staff.expiresAt <= Date.now()) return show('pin');
+    var r = await api('GET', '/api/v1/tables/qr-codes', staff.token);
+    if (r.status === 200) { error(''); return render(r.body.tables); }
+    save(sessionStorage, STAFF, null);
+    show('pin');
+    if (r.status === 403) error('只有经理可以打印桌码 Only a manager can print the table QR codes (' + (staff.staff && staff.staff.name || '') + '): ' + hubMessage(r));
+    else if (r.status === 401) error('请重新登录 Please sign in again: ' + hubMessage(r));
+    else error('无法读取桌码 Could not read the table codes: ' + hubMessage(r));
+  }
+
+  $('pair').addEventListener('submit', async function (ev) {
+    ev.preventDefault();
+    var code = String(new FormData(ev.target).get('code') || '').trim();
+    var r = await api('POST', '/api/v1/devices/pair', null, { code: code, name: '桌码打印 QR sheet', kind: 'manager' });
+    if (r.status !== 201) { show('pair'); return error('配对失败 Pairing failed: ' + hubMessage(r)); }
+    save(localStorage, DEVICE, { token: r.body.deviceToken, deviceId: r.body.device.id, name: r.body.device.name, kind: r.body.device.kind });
+    error('');
+    show('pin');
+  });
+
+  $('pin').addEventListener('submit', async function (ev) {
+    ev.preventDefault();
+    var device = load(localStorage, DEVICE);
+    if (!device) return show('pair');
+    var pin = String(new FormData(ev.target).get('pin') || '');
+    ev.target.reset(); // a PIN never stays on the screen
+    var r = await api('POST', '/api/v1/staff/sessions', device.token, { pin: pin });
+    if (r.status === 201) { save(sessionStorage, STAFF, r.body); return start(); }
+    if (r.status === 401 && r.body && r.body.error && r.body.error.code === 'unauthenticated') {
+      save(localStorage, DEVICE, null); // the hub no longer knows this computer: pair again
+      show('pair');
+      return error('请重新配对 Please pair this computer again: ' + hubMessage(r));
+    }
+    show('pin');
+    error('登录失败 Sign-in failed: ' + hubMessage(r));
+  });
+
+  $('print').addEventListener('click', function () { window.print(); });
+  $('signout').addEventListener('click', function () { save(sessionStorage, STAFF, null); error(''); show('pin'); });
+
+  api('GET', '/api/v1/health').then(function (r) { if (r.body && r.body.storeName) $('store').textContent = '· ' + r.body.storeName; });
+  start();
+})();
+`;
