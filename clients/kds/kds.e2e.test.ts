@@ -6,9 +6,9 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PAIRING_CODE, PINS, ROOT, removeDir, startHub, type HubProcess } from '../../hub/test/harness.ts';
+import { PAIRING_CODE, PINS, ROOT, startHub, type HubProcess } from '../../hub/test/harness.ts';
 import { buildClients } from '../build.ts';
-import { eventually, freePort, launchBrowser, openApp, pageErrors, pairAndSignIn, type DeviceLogin } from '../test/browser.ts';
+import { closeAll, eventually, freePort, launchBrowser, openApp, pairAndSignIn, type DeviceLogin } from '../test/browser.ts';
 
 let hub: HubProcess;
 let port: number;
@@ -75,10 +75,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const p of pages) expect(pageErrors.get(p) ?? [], 'uncaught errors in the page').toEqual([]);
-  await browser?.close();
-  await hub?.stop();
-  if (hub) removeDir(hub.dataDir);
+  await closeAll(pages, browser, hub);
 });
 
 describe('KDS in a browser', () => {

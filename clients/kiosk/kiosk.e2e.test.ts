@@ -8,9 +8,9 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PAIRING_CODE, PINS, ROOT, removeDir, startHub, type HubProcess } from '../../hub/test/harness.ts';
+import { PAIRING_CODE, PINS, ROOT, startHub, type HubProcess } from '../../hub/test/harness.ts';
 import { buildClients } from '../build.ts';
-import { CHROMIUM, eventually, freePort, pageErrors, pairAndSignIn } from '../test/browser.ts';
+import { closeAll, eventually, freePort, launchLanBrowser, pageErrors, pairAndSignIn } from '../test/browser.ts';
 
 let hub: HubProcess;
 let port: number;
@@ -97,10 +97,7 @@ beforeAll(async () => {
     // a low pacing threshold, so the kitchen is "busy" and kiosk orders get a quoted ready time;
     // HUB_SHED_LAG_MS: a loaded test machine must not shed kiosk orders with 503 (handled, only slower)
     startHub({ env: { HUB_PORT: String(port), HUB_PACING_THRESHOLD: '2', HUB_SHED_LAG_MS: '2000' } }),
-    chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--host-resolver-rules=MAP hub.test 127.0.0.1'],
-    }),
+    launchLanBrowser(),
   ]);
   const [waiter, mgr] = await Promise.all([pairAndSignIn(hub, 'pos', PINS.waiter), pairAndSignIn(hub, 'pos', PINS.manager)]);
   manager = mgr.staff.token;
@@ -113,10 +110,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const p of pages) expect(pageErrors.get(p) ?? [], 'uncaught errors in the page').toEqual([]);
-  await browser?.close();
-  await hub?.stop();
-  if (hub) removeDir(hub.dataDir);
+  await closeAll(pages, browser, hub);
 });
 
 describe('self-order kiosk', () => {

@@ -8,9 +8,9 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PINS, ROOT, removeDir, startHub, type HubProcess } from '../../hub/test/harness.ts';
+import { PINS, ROOT, startHub, type HubProcess } from '../../hub/test/harness.ts';
 import { buildClients } from '../build.ts';
-import { CHROMIUM, eventually, freePort, pageErrors, pairAndSignIn } from '../test/browser.ts';
+import { closeAll, eventually, freePort, launchLanBrowser, pageErrors, pairAndSignIn } from '../test/browser.ts';
 
 let hub: HubProcess;
 let port: number;
@@ -78,10 +78,7 @@ beforeAll(async () => {
     // HUB_SHED_LAG_MS: with two test files sharing two cores the hub's event loop lags at start-up and would
     // shed phone orders with 503 + Retry-After 2 (handled: "busy, retrying"), which only slows these tests
     startHub({ env: { HUB_PORT: String(port), HUB_PACING_THRESHOLD: '2', HUB_SHED_LAG_MS: '2000' } }),
-    chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--host-resolver-rules=MAP hub.test 127.0.0.1'],
-    }),
+    launchLanBrowser(),
   ]);
   [waiter, kitchen, manager] = (
     await Promise.all([pairAndSignIn(hub, 'pos', PINS.waiter), pairAndSignIn(hub, 'kds', PINS.kitchen), pairAndSignIn(hub, 'pos', PINS.manager)])
@@ -93,10 +90,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const p of pages) expect(pageErrors.get(p) ?? [], 'uncaught errors in the page').toEqual([]);
-  await browser?.close();
-  await hub?.stop();
-  if (hub) removeDir(hub.dataDir);
+  await closeAll(pages, browser, hub);
 });
 
 describe('QR table ordering on a phone', () => {

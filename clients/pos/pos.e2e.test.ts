@@ -7,9 +7,9 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PAIRING_CODE, PINS, ROOT, removeDir, startHub, type HubProcess } from '../../hub/test/harness.ts';
+import { PAIRING_CODE, PINS, ROOT, startHub, type HubProcess } from '../../hub/test/harness.ts';
 import { buildClients } from '../build.ts';
-import { CHROMIUM, eventually, freePort, openApp, pageErrors, pairAndSignIn, type DeviceLogin } from '../test/browser.ts';
+import { closeAll, eventually, freePort, launchLanBrowser, openApp, pairAndSignIn, type DeviceLogin } from '../test/browser.ts';
 
 let hub: HubProcess;
 let port: number;
@@ -79,10 +79,7 @@ beforeAll(async () => {
   port = await freePort();
   [hub, browser] = await Promise.all([
     startHub({ env: { HUB_PORT: String(port), HUB_SHED_LAG_MS: '2000' } }),
-    chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--host-resolver-rules=MAP hub.test 127.0.0.1'],
-    }),
+    launchLanBrowser(),
   ]);
   const mgr = await pairAndSignIn(hub, 'pos', PINS.manager);
   manager = mgr.staff.token;
@@ -100,10 +97,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const p of pages) expect(pageErrors.get(p) ?? [], 'uncaught errors in the page').toEqual([]);
-  await browser?.close();
-  await hub?.stop();
-  if (hub) removeDir(hub.dataDir);
+  await closeAll(pages, browser, hub);
 });
 
 describe('waiter tablet', () => {

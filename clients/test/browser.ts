@@ -3,7 +3,8 @@
  * pages opened on the real hub with a paired device and a signed-in staff member already in localStorage.
  */
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { PAIRING_CODE, type HubProcess } from '../../hub/test/harness.ts';
+import { expect } from 'vitest';
+import { PAIRING_CODE, removeDir, type HubProcess } from '../../hub/test/harness.ts';
 
 export { freePort } from './ports.ts';
 
@@ -93,4 +94,12 @@ export async function eventually<T>(what: string, fn: () => Promise<T | undefine
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** The end of an e2e file: no uncaught error in any page it opened, then the browser and the hub go. */
+export async function closeAll(pages: readonly Page[], browser: Browser | undefined, hub?: HubProcess): Promise<void> {
+  for (const p of pages) expect(pageErrors.get(p) ?? [], 'uncaught errors in the page').toEqual([]);
+  await browser?.close();
+  await hub?.stop();
+  if (hub) removeDir(hub.dataDir);
 }

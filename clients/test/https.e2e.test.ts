@@ -13,11 +13,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PINS, removeDir, startHub, type HubProcess } from '../../hub/test/harness.ts';
+import { PINS, startHub, type HubProcess } from '../../hub/test/harness.ts';
 import { fetchCa, httpsPortOf, httpsRequest } from '../../hub/test/tls-support.ts';
 import { CLIENTS_DIST } from '../../hub/http/clients.ts';
 import { buildClients } from '../build.ts';
-import { freePort, launchBrowser, openApp, pageErrors, pairAndSignIn, type DeviceLogin } from './browser.ts';
+import { closeAll, freePort, launchBrowser, openApp, pairAndSignIn, type DeviceLogin } from './browser.ts';
 
 let hub: HubProcess;
 let httpsPort: number;
@@ -47,10 +47,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const p of pages) expect(pageErrors.get(p) ?? [], 'uncaught errors in the page').toEqual([]);
-  await browser?.close();
-  await hub?.stop();
-  if (hub) removeDir(hub.dataDir);
+  await closeAll(pages, browser, hub);
 });
 
 async function open(url: string): Promise<Page> {

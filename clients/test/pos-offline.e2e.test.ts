@@ -9,9 +9,9 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PINS, removeDir, startHub, type HubProcess } from '../../hub/test/harness.ts';
+import { PINS, startHub, type HubProcess } from '../../hub/test/harness.ts';
 import { buildClients } from '../build.ts';
-import { LAN_HOST, eventually, freePort, launchLanBrowser, openApp, pageErrors, pairAndSignIn, type DeviceLogin } from './browser.ts';
+import { closeAll, eventually, freePort, LAN_HOST, launchLanBrowser, openApp, pairAndSignIn, type DeviceLogin } from './browser.ts';
 
 interface HubOrder {
   id: string;
@@ -46,10 +46,7 @@ beforeAll(async () => {
 }, 90_000);
 
 afterAll(async () => {
-  for (const p of pages) expect(pageErrors.get(p) ?? [], 'uncaught errors in the page').toEqual([]);
-  await browser?.close();
-  await hub?.stop();
-  if (hub) removeDir(hub.dataDir);
+  await closeAll(pages, browser, hub);
 });
 
 async function tablet(login: DeviceLogin): Promise<Page> {

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import qrcode from 'qrcode-generator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PAIRING_CODE, PINS, ROOT, removeDir, startHub, type HubProcess } from '../../hub/test/harness.ts';
-import { LAN_HOST, freePort, launchLanBrowser, pageErrors, pairAndSignIn } from './browser.ts';
+import { PAIRING_CODE, PINS, ROOT, startHub, type HubProcess } from '../../hub/test/harness.ts';
+import { closeAll, freePort, LAN_HOST, launchLanBrowser, pageErrors, pairAndSignIn } from './browser.ts';
 
 let hub: HubProcess;
 let port: number;
@@ -31,10 +31,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  for (const p of pages) expect(pageErrors.get(p) ?? [], 'uncaught errors in the page').toEqual([]);
-  await browser?.close();
-  await hub?.stop();
-  if (hub) removeDir(hub.dataDir);
+  await closeAll(pages, browser, hub);
 });
 
 async function freshPage(): Promise<Page> {
