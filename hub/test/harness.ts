@@ -3,16 +3,14 @@
  * and gives tests a small client for it. No mocks: real sockets, real SQLite files.
  */
 import Database from 'better-sqlite3';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import WebSocket from 'ws';
+import { PAIRING_CODE, startHub as startHubProcess } from '../../scripts/load/hub-process.ts';
 
-export const ROOT = resolve(import.meta.dirname, '../..');
-export const PAIRING_CODE = '424242';
-export const PINS = { waiter: '1111', waiter2: '1112', cashier: '2222', kitchen: '3333', manager: '9999' } as const;
+export { PAIRING_CODE, PINS, ROOT } from '../../scripts/load/hub-process.ts';
 
 export interface Reply<T = any> {
   status: number;
@@ -37,17 +35,10 @@ export interface HubProcess {
 }
 
 export async function startHub(opts: { dataDir?: string; env?: Record<string, string> } = {}): Promise<HubProcess> {
-  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'brigade-test-'));
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'hub/main.ts'], {
-    cwd: ROOT,
+  const started = await startHubProcess({
+    ...(opts.dataDir ? { dataDir: opts.dataDir } : {}),
+    keepAllOutput: true,
     env: {
-      ...process.env,
-      HUB_PORT: '0',
-      HUB_HOST: '127.0.0.1',
-      HUB_DATA_DIR: dataDir,
-      HUB_MDNS: 'off',
-      HUB_PAIRING_CODE: PAIRING_CODE,
-      LOG_LEVEL: 'info',
       // Tests share two cores with other test files and a browser: the hub's event loop lags by whole
       // seconds at times, and lag-based shedding would answer their kiosk/QR requests 503. Tests of
       // shedding set their own value.
@@ -56,35 +47,16 @@ export async function startHub(opts: { dataDir?: string; env?: Record<string, st
       HUB_HTTPS_PORT: 'off',
       ...opts.env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let out = '';
-  const port = await new Promise<number>((resolvePort, reject) => {
-    const timer = setTimeout(() => reject(new Error(`hub did not start in 20 s:\n${out}`)), 20_000);
-    const onData = (chunk: Buffer) => {
-      out += chunk.toString();
-      const m = /"port":(\d+)[^\n]*"msg":"listening"/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolvePort(Number(m[1]));
-      }
-    };
-    proc.stdout!.on('data', onData);
-    proc.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-    proc.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`hub exited with ${code} before listening:\n${out}`));
-    });
-  });
-  const url = `http://127.0.0.1:${port}`;
-  const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
+  const { url, port, dataDir, proc } = started;
+  const exited = new Promise<void>((r) => (proc.exitCode !== null || proc.signalCode !== null ? r() : proc.once('exit', () => r())));
 
   return {
     url,
     port,
     dataDir,
     proc,
-    output: () => out,
+    output: started.output,
     async request(method, path, o = {}) {
       const headers: Record<string, string> = { ...o.headers };
       if (o.token) headers.authorization = `Bearer ${o.token}`;
@@ -108,10 +80,7 @@ export async function startHub(opts: { dataDir?: string; env?: Record<string, st
       proc.kill('SIGKILL');
       await exited;
     },
-    async stop() {
-      proc.kill('SIGTERM');
-      return exited;
-    },
+    stop: started.stop,
     openDb: () => new Database(join(dataDir, 'brigade.db'), { readonly: true, fileMustExist: true }),
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Starts the real hub as a child process (`node --import tsx hub/main.ts`) on a random loopback port with a
- * temp data dir and mDNS off, the way the integration tests do, and exposes what a load run needs: its URL,
- * its SQLite file, its pid (for RSS) and a clean stop.
+ * temp data dir and mDNS off, and exposes what a load run needs: its URL, its SQLite file, its pid (for RSS)
+ * and a clean stop. The integration tests' harness (hub/test/harness.ts) starts its hubs with it too.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -41,6 +41,8 @@ export interface StartHubOptions {
   cpus?: string | undefined;
   /** Run the hub of another checkout (an A/B baseline); default this one. */
   root?: string | undefined;
+  /** Keep everything the hub prints (tests assert on it); default: the last 64 kB, enough to diagnose a long run. */
+  keepAllOutput?: boolean;
 }
 
 export async function startHub(opts: StartHubOptions = {}): Promise<StartedHub> {
@@ -59,16 +61,16 @@ export async function startHub(opts: StartHubOptions = {}): Promise<StartedHub> 
       LOG_LEVEL: 'info',
       // the load runs only the plain HTTP port
       HUB_HTTPS_PORT: 'off',
-      ...opts.env,
-      // never advertise on the LAN from a load run, whatever the caller passed
+      // never advertise on the LAN from a load run or a test (the config tests pass invalid values on purpose)
       HUB_MDNS: 'off',
+      ...opts.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   const keep = (chunk: Buffer) => {
     out += chunk.toString();
-    if (out.length > 128 * 1024) out = out.slice(-64 * 1024);
+    if (!opts.keepAllOutput && out.length > 128 * 1024) out = out.slice(-64 * 1024);
   };
   proc.stderr!.on('data', keep);
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
