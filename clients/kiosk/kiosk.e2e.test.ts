@@ -10,7 +10,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PAIRING_CODE, PINS, ROOT, startHub, type HubProcess } from '../../hub/test/harness.ts';
 import { buildClients } from '../build.ts';
-import { closeAll, eventually, freePort, launchLanBrowser, pageErrors, pairAndSignIn } from '../test/browser.ts';
+import { addDish, closeAll, eventually, freePort, launchLanBrowser, pageErrors, pairAndSignIn, pairKiosk } from '../test/browser.ts';
 
 let hub: HubProcess;
 let port: number;
@@ -54,17 +54,9 @@ async function kiosk(o: { query?: string; device?: { token: string; deviceId: st
   return { page, context };
 }
 
-async function pairKiosk(name: string): Promise<{ token: string; deviceId: string; name: string }> {
-  const r = await hub.request('POST', '/api/v1/devices/pair', { body: { code: PAIRING_CODE, name, kind: 'kiosk' } });
-  expect(r.status).toBe(201);
-  return { token: r.body.deviceToken, deviceId: r.body.device.id, name: r.body.device.name };
-}
 
 async function addItem(page: Page, itemId: string, optionIds: string[] = []) {
-  await page.click(`[data-item="${itemId}"]`);
-  for (const o of optionIds) await page.click(`[data-item-sheet] [data-option="${o}"]`);
-  await page.click('[data-item-sheet] [data-add]');
-  await page.locator('[data-item-sheet]').waitFor({ state: 'detached' });
+  await addDish(page, itemId, optionIds);
 }
 
 /** Switches to the category holding `itemId` (the menu shows one category at a time). */
@@ -190,7 +182,7 @@ describe('self-order kiosk', () => {
   });
 
   it('the idle timeout returns to the welcome screen and clears the cart', async () => {
-    const device = await pairKiosk('e2e-kiosk-idle');
+    const device = await pairKiosk(hub, 'e2e-kiosk-idle');
     const { page, context } = await kiosk({ device, query: '?idle=1.5' });
     await page.click('[data-start]');
     await showItem(page, categoryOf.get('steamed-rice')!);
@@ -204,7 +196,7 @@ describe('self-order kiosk', () => {
   });
 
   it('offline mid-send, the idle reset keeps the order in the outbox, back online: exactly one order and its number', async () => {
-    const device = await pairKiosk('e2e-kiosk-offline');
+    const device = await pairKiosk(hub, 'e2e-kiosk-offline');
     const { page, context } = await kiosk({ device, query: '?idle=2' });
     await page.click('[data-start]');
     await showItem(page, categoryOf.get('mapo-tofu')!);
@@ -252,7 +244,7 @@ describe('self-order kiosk', () => {
   it('paused ordering: a clear message and no checkout', async () => {
     expect((await hub.request('POST', '/api/v1/kitchen/pacing', { token: manager, body: { publicOrderingPaused: true, reason: '后厨满单' } })).status).toBe(200);
     try {
-      const device = await pairKiosk('e2e-kiosk-paused');
+      const device = await pairKiosk(hub, 'e2e-kiosk-paused');
       const { page, context } = await kiosk({ device });
       await page.locator('[data-welcome] [data-pacing=paused]').waitFor();
       expect(await page.locator('[data-pacing=paused]').textContent()).toContain('后厨满单');

@@ -10,7 +10,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PINS, ROOT, startHub, type HubProcess } from '../../hub/test/harness.ts';
 import { buildClients } from '../build.ts';
-import { closeAll, eventually, freePort, launchLanBrowser, pageErrors, pairAndSignIn } from '../test/browser.ts';
+import { addDish, closeAll, eventually, freePort, launchLanBrowser, pageErrors, pairAndSignIn } from '../test/browser.ts';
 
 let hub: HubProcess;
 let port: number;
@@ -47,10 +47,7 @@ async function phone(tableId: string, lang: 'zh-CN' | 'en' = 'zh-CN'): Promise<{
 /** Item sheet: pick options, then add. */
 async function addItem(page: Page, itemId: string, optionIds: string[] = []) {
   await page.click('[data-tab=menu]');
-  await page.click(`[data-item="${itemId}"]`);
-  for (const o of optionIds) await page.click(`[data-item-sheet] [data-option="${o}"]`);
-  await page.click('[data-item-sheet] [data-add]');
-  await page.locator('[data-item-sheet]').waitFor({ state: 'detached' });
+  await addDish(page, itemId, optionIds);
 }
 
 async function submitCart(page: Page) {

@@ -103,3 +103,22 @@ export async function closeAll(pages: readonly Page[], browser: Browser | undefi
   await hub?.stop();
   if (hub) removeDir(hub.dataDir);
 }
+
+/**
+ * The dish sheet all ordering apps share (clients/shared/ui/option-groups.tsx): tap the dish (its category
+ * must be showing), its options and any other sheet controls (`[data-hold]`…), add, and wait for it to close.
+ */
+export async function addDish(page: Page, itemId: string, optionIds: readonly string[] = [], sheetTaps: readonly string[] = []): Promise<void> {
+  await page.click(`[data-item="${itemId}"]`);
+  for (const o of optionIds) await page.click(`[data-item-sheet] [data-option="${o}"]`);
+  for (const selector of sheetTaps) await page.click(`[data-item-sheet] ${selector}`);
+  await page.click('[data-item-sheet] [data-add]');
+  await page.locator('[data-item-sheet]').waitFor({ state: 'detached' });
+}
+
+/** Pairs a kiosk (no staff PIN on a kiosk): the device login its app keeps in localStorage. */
+export async function pairKiosk(hub: HubProcess, name: string): Promise<DeviceLogin['device']> {
+  const pair = await hub.request('POST', '/api/v1/devices/pair', { body: { code: PAIRING_CODE, name, kind: 'kiosk' } });
+  if (pair.status !== 201) throw new Error(`pairing failed: ${JSON.stringify(pair.body)}`);
+  return { token: pair.body.deviceToken, deviceId: pair.body.device.id, name: pair.body.device.name, kind: 'kiosk' };
+}

@@ -16,7 +16,7 @@ import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PAIRING_CODE, PINS } from '../../hub/test/harness.ts';
 import { buildClients } from '../build.ts';
-import { LAN_HOST, eventually, launchLanBrowser, pageErrors, pairAndSignIn } from './browser.ts';
+import { addDish, eventually, LAN_HOST, launchLanBrowser, pageErrors, pairAndSignIn, pairKiosk } from './browser.ts';
 import { startRestartableHub, type RestartableHub } from './hub-restart.ts';
 
 type CrashMoment = 'before-commit' | 'after-commit';
@@ -162,10 +162,7 @@ describe.each<[CrashMoment, string, string]>([
       ['sour-plum-drink', ['ice-less']],
     ] as const) {
       await page.click('[data-tab=menu]');
-      await page.click(`[data-item="${itemId}"]`);
-      for (const o of options) await page.click(`[data-item-sheet] [data-option="${o}"]`);
-      await page.click('[data-item-sheet] [data-add]');
-      await page.locator('[data-item-sheet]').waitFor({ state: 'detached' });
+      await addDish(page, itemId, options);
     }
     const { crashed } = await crashOnNextOrder(page, moment);
     await page.click('[data-cart-open]');
@@ -206,9 +203,7 @@ describe.each<[CrashMoment, string]>([
   ['after-commit', 'the hub committed; the answer was lost'],
 ])('kiosk, hub killed mid-send (%s)', (moment, what) => {
   it(`${what}: reload while down, hub back → exactly one order, its pickup number on the welcome screen`, async () => {
-    const pair = await rh.hub.request('POST', '/api/v1/devices/pair', { body: { code: PAIRING_CODE, name: `e2e-kiosk-${moment}`, kind: 'kiosk' } });
-    expect(pair.status).toBe(201);
-    const device = { token: pair.body.deviceToken as string, deviceId: pair.body.device.id as string, name: pair.body.device.name as string, kind: 'kiosk' };
+    const device = await pairKiosk(rh.hub, `e2e-kiosk-${moment}`);
     const { page } = await newContext({ width: 1080, height: 1920 }, { 'brigade.lang': 'zh-CN', 'brigade.kiosk.device': device });
     const kioskUrl = `${origin()}/kiosk/`;
     await page.goto(kioskUrl);
@@ -218,10 +213,7 @@ describe.each<[CrashMoment, string]>([
       ['sour-plum-drink', ['ice-none']],
     ] as const) {
       await page.click(`[data-cat="${categoryOf.get(itemId)}"]`);
-      await page.click(`[data-item="${itemId}"]`);
-      for (const o of options) await page.click(`[data-item-sheet] [data-option="${o}"]`);
-      await page.click('[data-item-sheet] [data-add]');
-      await page.locator('[data-item-sheet]').waitFor({ state: 'detached' });
+      await addDish(page, itemId, options);
     }
     const { crashed } = await crashOnNextOrder(page, moment);
     await page.click('[data-checkout]');

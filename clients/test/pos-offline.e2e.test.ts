@@ -11,7 +11,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PINS, startHub, type HubProcess } from '../../hub/test/harness.ts';
 import { buildClients } from '../build.ts';
-import { closeAll, eventually, freePort, LAN_HOST, launchLanBrowser, openApp, pairAndSignIn, type DeviceLogin } from './browser.ts';
+import { addDish, closeAll, eventually, freePort, LAN_HOST, launchLanBrowser, openApp, pairAndSignIn, type DeviceLogin } from './browser.ts';
 
 interface HubOrder {
   id: string;
@@ -58,10 +58,7 @@ async function tablet(login: DeviceLogin): Promise<Page> {
 
 async function addItem(page: Page, itemId: string, optionIds: string[] = []) {
   await page.click(`[data-cat="${categoryOf.get(itemId)}"]`);
-  await page.click(`[data-item="${itemId}"]`);
-  for (const id of optionIds) await page.click(`[data-item-sheet] [data-option="${id}"]`);
-  await page.click('[data-item-sheet] [data-add]');
-  await page.locator('[data-item-sheet]').waitFor({ state: 'detached' });
+  await addDish(page, itemId, optionIds);
 }
 
 const outbox = (page: Page) => page.evaluate(() => (window as unknown as { __brigadePos: { outbox: { list(): Entry[] } } }).__brigadePos.outbox.list());

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PAIRING_CODE, PINS, removeDir, startHub, type HubProcess } from '../../hub/test/harness.ts';
 import { addPrinters, FAST_PRINT_ENV, numbersOn, waitUntil, type TestPrinters } from '../../hub/print/test-support.ts';
 import { buildClients } from '../build.ts';
-import { LAN_HOST, eventually, freePort, launchLanBrowser, openApp, pageErrors, pairAndSignIn } from './browser.ts';
+import { addDish, eventually, freePort, LAN_HOST, launchLanBrowser, openApp, pageErrors, pairAndSignIn, pairKiosk } from './browser.ts';
 
 const HOT = 'Hot 热厨';
 const BAR = 'Bar 水吧';
@@ -117,10 +117,7 @@ async function orderFromPhone(): Promise<HubOrder> {
   await page.locator('[data-table="t-b3"]').waitFor();
   const add = async (itemId: string, options: string[]) => {
     await page.click('[data-tab=menu]');
-    await page.click(`[data-item="${itemId}"]`);
-    for (const o of options) await page.click(`[data-item-sheet] [data-option="${o}"]`);
-    await page.click('[data-item-sheet] [data-add]');
-    await page.locator('[data-item-sheet]').waitFor({ state: 'detached' });
+    await addDish(page, itemId, options);
   };
   const submit = async (n: number) => {
     await page.click('[data-cart-open]');
@@ -139,8 +136,7 @@ async function orderFromPhone(): Promise<HubOrder> {
 
 /** Kiosk: one order, whose answer is lost mid-send; retried with the same key once back online. */
 async function orderFromKiosk(): Promise<HubOrder> {
-  const pair = await hub.request('POST', '/api/v1/devices/pair', { body: { code: PAIRING_CODE, name: 'e2e-kiosk-tickets', kind: 'kiosk' } });
-  const device = { token: pair.body.deviceToken as string, deviceId: pair.body.device.id as string, name: pair.body.device.name as string, kind: 'kiosk' };
+  const device = await pairKiosk(hub, 'e2e-kiosk-tickets');
   const { page, context } = await newPage({ width: 1080, height: 1920 }, { 'brigade.lang': 'zh-CN', 'brigade.kiosk.device': device });
   await page.goto(`${origin()}/kiosk/`);
   await page.click('[data-start]');
@@ -149,10 +145,7 @@ async function orderFromKiosk(): Promise<HubOrder> {
     ['sour-plum-drink', ['ice-none']],
   ] as const) {
     await page.click(`[data-cat="${categoryOf.get(itemId)}"]`);
-    await page.click(`[data-item="${itemId}"]`);
-    for (const o of options) await page.click(`[data-item-sheet] [data-option="${o}"]`);
-    await page.click('[data-item-sheet] [data-add]');
-    await page.locator('[data-item-sheet]').waitFor({ state: 'detached' });
+    await addDish(page, itemId, options);
   }
   const { hubAnswered } = await loseTheAnswer(page, (p) => p === '/api/v1/orders');
   await page.click('[data-checkout]');
@@ -174,12 +167,7 @@ async function orderFromTablet(): Promise<HubOrder> {
   pages.push(page);
   const add = async (itemId: string, options: string[], o: { course?: number; hold?: boolean } = {}) => {
     await page.click(`[data-cat="${categoryOf.get(itemId)}"]`);
-    await page.click(`[data-item="${itemId}"]`);
-    for (const id of options) await page.click(`[data-item-sheet] [data-option="${id}"]`);
-    if (o.course) await page.click(`[data-item-sheet] [data-course="${o.course}"]`);
-    if (o.hold) await page.click('[data-item-sheet] [data-hold]');
-    await page.click('[data-item-sheet] [data-add]');
-    await page.locator('[data-item-sheet]').waitFor({ state: 'detached' });
+    await addDish(page, itemId, options, [...(o.course ? [`[data-course="${o.course}"]`] : []), ...(o.hold ? ['[data-hold]'] : [])]);
   };
   const confirmedRounds = (n: number) =>
     eventually(`${n} rounds confirmed`, async () => ((await page.locator('[data-submission=lines][data-state=confirmed]').count()) === n ? true : undefined), 20_000);
