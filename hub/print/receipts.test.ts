@@ -1,35 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { displayWidth, previewTicket } from '../../printers/index.ts';
 import type { Order, OrderLine, Payment } from '../protocol/orders.ts';
+import { AT, orderLine } from './order-fixtures.ts';
 import { pickupSlip, receiptDocument, type CustomerPaperContext } from './receipts.ts';
 
-/** 2024-05-01 12:34 in Asia/Shanghai. */
-const AT = Date.UTC(2024, 4, 1, 4, 34);
 const ctx: CustomerPaperContext = { storeName: '川味小馆 Sichuan House', tableName: 'A1', timeZone: 'Asia/Shanghai', at: AT };
 const GB48 = { encoding: 'gb18030', widthChars: 48, buzzer: 'none' } as const;
 const GB32 = { encoding: 'gb18030', widthChars: 32, buzzer: 'none' } as const;
 
-const line = (id: string, over: Partial<OrderLine> = {}): OrderLine => ({
-  id,
-  itemId: 'mapo-tofu',
-  nameZh: '麻婆豆腐',
-  nameEn: 'Mapo Tofu',
-  stationId: 'hot',
-  qty: 1,
-  unitPriceMinor: 2800,
-  lineTotalMinor: 2800,
-  options: [],
-  note: null,
-  course: 1,
-  status: 'fired',
-  voidReason: null,
-  addedAt: AT,
-  firedAt: AT,
-  readyAt: null,
-  servedAt: null,
-  addedByStaffId: null,
-  ...over,
-});
+const line = (id: string, over: Partial<OrderLine> = {}): OrderLine => orderLine(id, { addedByStaffId: null, ...over });
 
 const payment = (over: Partial<Payment>): Payment =>
   ({ id: 'p', tender: 'cash', amountMinor: 0, lines: [], tenderedMinor: null, changeMinor: 0, reference: null, createdAt: AT, staffId: null, ...over }) as Payment;

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { previewTicket } from '../../printers/index.ts';
 import type { OrderLine } from '../protocol/orders.ts';
+import { AT, orderLine } from './order-fixtures.ts';
 import { buildStationTickets, markedDocument, type TicketContext, type TicketOrder } from './tickets.ts';
 
-/** 2024-05-01 12:34 in Asia/Shanghai. */
-const AT = Date.UTC(2024, 4, 1, 4, 34);
 const ctx: TicketContext = {
   stations: new Map([
     ['hot', { nameZh: '热厨', nameEn: 'Hot kitchen' }],
@@ -15,29 +14,7 @@ const ctx: TicketContext = {
 const order: TicketOrder = { id: 'o-1', number: 42, channel: 'pos', tableName: 'A1', note: null, rush: false, serverName: '王芳 Wang Fang' };
 const PROFILE = { encoding: 'gb18030', widthChars: 48, buzzer: 'none' } as const;
 
-function line(id: string, over: Partial<OrderLine> = {}): OrderLine {
-  return {
-    id,
-    itemId: 'mapo-tofu',
-    nameZh: '麻婆豆腐',
-    nameEn: 'Mapo Tofu',
-    stationId: 'hot',
-    qty: 1,
-    unitPriceMinor: 2800,
-    lineTotalMinor: 2800,
-    options: [],
-    note: null,
-    course: 1,
-    status: 'fired',
-    voidReason: null,
-    addedAt: AT,
-    firedAt: AT,
-    readyAt: null,
-    servedAt: null,
-    addedByStaffId: 's-waiter',
-    ...over,
-  };
-}
+const line = orderLine;
 const beer = (id: string, over: Partial<OrderLine> = {}) =>
   line(id, { itemId: 'tsingtao-beer', nameZh: '青岛啤酒', nameEn: 'Tsingtao Beer', stationId: 'bar', ...over });
 
