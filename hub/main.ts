@@ -73,6 +73,8 @@ async function main(): Promise<void> {
   const secureUrls = httpsPort === undefined ? [] : lanUrls(httpsPort, cfg.HUB_HOST, 'https');
   const ca = hub.tls?.identity?.ca;
   // the LAN address (the last one) is what a tablet types; with HTTPS, staff apps also get their https:// address
+  // customers' phones stay on plain HTTP: they do not trust the hub's CA
+  const firstTable = services.floor.qrCodes()[0];
   const at = (path: string) => [urls[urls.length - 1], secureUrls[secureUrls.length - 1]].filter(Boolean).map((u) => `${u}${path}`).join(' · ');
   process.stdout.write(
     [
@@ -91,6 +93,9 @@ async function main(): Promise<void> {
       `  Kitchen display 厨房显示: ${at('/kds/')}  (kitchen PIN 3333)`,
       `  Waiter tablet 点餐平板: ${at('/pos/')}  (waiter PIN 1111)`,
       `  Self-order kiosk 自助点餐: ${at('/kiosk/')}`,
+      ...(firstTable
+        ? [`  Table QR codes 桌码: ${urls[urls.length - 1]}/tables/qr (manager PIN 9999) · table ${firstTable.name}: ${urls[urls.length - 1]}${firstTable.path}`]
+        : []),
       `  API: ${urls[0]}/api/v1/openapi.json · stream: ws://…/api/v1/stream${secureUrls.length > 0 ? ' (wss:// on the HTTPS port)' : ''}`,
       ...(simulated > 0 ? [`  Simulated printers 模拟打印机: ${urls[0]}/printers/sim`] : []),
       '',
