@@ -16,6 +16,8 @@ import { buildOpenApi } from './http/openapi.ts';
 import { FailureLimiter, PairingCodeBook } from './http/pairing-codes.ts';
 import { landingPage } from './http/landing.ts';
 import { mountClients } from './http/clients.ts';
+import { mountMenuImages } from './http/menu-images.ts';
+import { SharpImageStore } from './media/sharp-image-store.ts';
 import { Admission } from './http/admission.ts';
 import { HubMetrics } from './http/metrics.ts';
 import { allRoutes } from './http/all-routes.ts';
@@ -128,6 +130,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
     kitchen,
     menu: new MenuService(catalog),
     catalog,
+    media: new SharpImageStore(join(config.HUB_DATA_DIR, 'media')),
     auth,
     floor,
     events,
@@ -175,6 +178,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
       res.setHeader('Content-Disposition', 'attachment; filename="brigade-hub-ca.crt"');
       res.type('application/x-x509-ca-cert').send(ca.der);
     });
+    mountMenuImages(a, services);
     if (opts.simulators) mountSimPage(a, opts.simulators, printing);
     // the QR sheet opened over HTTPS still prints plain-HTTP codes: customers' phones do not trust the hub's CA
     mountClients(a, undefined, {

@@ -11,6 +11,7 @@ import type { EventLog } from './store/event-log.ts';
 import type { SqliteFloorRepo } from './store/floor-repo.ts';
 import type { IdempotencyStore } from './store/idempotency.ts';
 import type { MenuCatalog } from './store/menu-repo.ts';
+import type { SharpImageStore } from './media/sharp-image-store.ts';
 import type { Writer } from './store/writer.ts';
 import type { PrintService } from './print/print-service.ts';
 
@@ -27,6 +28,8 @@ export interface Services {
   menu: MenuService;
   kitchen: KitchenService;
   catalog: MenuCatalog;
+  /** Dish photos: processing and the variant files under `<data dir>/media/`. */
+  media: SharpImageStore;
   auth: AuthService;
   floor: SqliteFloorRepo;
   events: EventLog;

@@ -6,11 +6,13 @@ import { nameIn, useTranslate, type Lang, type Translate } from '../shared/i18n.
 import { newId } from '../shared/ids.ts';
 import { useStore } from '../shared/store.ts';
 import { OptionGroups } from '../shared/ui/option-groups.tsx';
+import { DishImage } from '../shared/ui/dish-image.tsx';
 import { PublicBanners } from '../shared/ui/public-banners.tsx';
 import { LanguageToggle, PairScreen } from '../shared/ui/pairing.tsx';
 import type { KioskApp } from './kiosk-app.ts';
 import { categoryColour, orderView, recentPickups } from './kiosk-logic.ts';
 import { kioskMessages, type KioskKey } from './messages.ts';
+import { PayChoice, PaymentPanel, PendingPayments } from './payment.tsx';
 
 type T = Translate<KioskKey>;
 
@@ -146,6 +148,7 @@ function Welcome({ app, t, lang }: { app: KioskApp; t: T; lang: Lang }) {
         {recent.pending > 0 && (
           <p data-pending={recent.pending}>{t('welcome.pending', { n: recent.pending })}</p>
         )}
+        <PendingPayments app={app} t={t} />
         {recent.numbers.length > 0 && (
           <p data-recent>
             {t('welcome.recent')}:{' '}
@@ -203,6 +206,8 @@ function MenuScreen({ app, menu, t, lang }: { app: KioskApp; menu: Menu; t: T; l
               disabled={out}
               onClick={() => setSheet({ item, line: null })}
             >
+              {/* cards are about a third of a portrait screen, a quarter of a landscape one (kiosk.css) */}
+              <DishImage item={item} colour={colourOf(item.categoryId)} sizes={s.largeText ? '(orientation: portrait) 48vw, 33vw' : '(orientation: portrait) 32vw, 25vw'} class="k-card__img" />
               <span class="k-card__badge">{cat ? nameIn(lang, cat) : ''}</span>
               {inCart > 0 && <span class="k-card__count">{inCart}</span>}
               <span class="k-card__zh" lang="zh-CN">
@@ -325,13 +330,7 @@ function Checkout({ app, menu, t, lang }: { app: KioskApp; menu: Menu; t: T; lan
       <p class="k-note">{t('cart.estimate')}</p>
       {bad.length > 0 && <p class="k-hint">{t('cart.problem')}</p>}
       {s.storageError && <p class="k-hint">{t('cart.storageFailed')}</p>}
-      <section class="k-pay">
-        <h2>{t('pay.title')}</h2>
-        <div class="k-pay__opt is-on" data-pay="counter" aria-checked="true" role="radio">
-          <strong>{t('pay.counter')}</strong>
-          <small>{t('pay.counterHelp')}</small>
-        </div>
-      </section>
+      <PayChoice app={app} t={t} />
       <div class="k-checkout__actions">
         <button type="button" class="btn btn--big" data-back onClick={() => app.go('menu')}>
           ‹ {t('cart.back')}
@@ -372,9 +371,7 @@ function Done({ app, menu, t }: { app: KioskApp; menu: Menu; t: T }) {
               {t('done.quoted', { time: formatClock(view.quotedReadyAt) })}
             </p>
           )}
-          <p class="k-done__pay" data-hub-total={view.totalMinor}>
-            {t('done.payAtCounter', { amount: formatMoney(view.totalMinor, menu.currency) })}
-          </p>
+          <PaymentPanel app={app} menu={menu} orderId={entry?.meta.orderId ?? null} totalMinor={view.totalMinor} t={t} />
           <button type="button" class="btn btn--primary btn--big k-done__btn" data-new onClick={() => app.reset()}>
             {t('done.new')}
           </button>

@@ -7,6 +7,11 @@
  * an Idempotency-Key: stored before the first send, retried until the hub answers. Only the hub's answer
  * gives the pickup number (`order.number`). The idle timeout starts the kiosk over for the next customer —
  * the cart goes, an unconfirmed order does not (the outbox keeps sending it in the background).
+ *
+ * Card payment (issue #6): once the hub confirmed an order placed with "pay by card", the kiosk runs a sale
+ * on its `PaymentTerminal` for the hub's amount due. An approval becomes an outbox entry at once
+ * (`POST /orders/:id/payments`, tender card, the terminal's reference), so it survives a dead network and a
+ * reload like an order does; the hub lets a kiosk record exactly that payment and nothing else.
  */
 import type { Menu, Pacing } from '../../hub/protocol/index.ts';
 import { cartProblems, toLineInputs, type CartLine } from '../shared/cart.ts';
@@ -18,14 +23,22 @@ import { sendEntry } from '../shared/outbox-transport.ts';
 import { Session } from '../shared/session.ts';
 import { load, save } from '../shared/storage.ts';
 import { Store } from '../shared/store.ts';
-import { IdleWatch, idleMsFrom } from './kiosk-logic.ts';
+import { confirmedOrder, IdleWatch, idleMsFrom, type CardApproval, type CardSale } from './kiosk-logic.ts';
+import { createTerminal, terminalSetting, type PaymentTerminal, type SaleOutcome } from './terminal.ts';
+
+export type PayChoice = 'card' | 'counter';
 
 export interface KioskOrderMeta {
   orderId: string;
   lines: CartLine[];
+  /** Absent on entries stored before card payment existed: the counter. */
+  pay?: PayChoice;
 }
 
 export type KioskSubmission = OutboxEntry<KioskOrderMeta>;
+export type KioskPayment = OutboxEntry<CardApproval>;
+
+const isPayment = (e: OutboxEntry): e is KioskPayment => (e.meta as { kind?: unknown } | null)?.kind === 'payment';
 
 export type Screen = 'welcome' | 'menu' | 'checkout' | 'done';
 
@@ -38,6 +51,11 @@ export interface KioskState {
   /** The outbox entry the confirmation screen is about. */
   current: string | null;
   submissions: KioskSubmission[];
+  /** Card payments this kiosk recorded (outbox entries), newest last. */
+  payments: KioskPayment[];
+  /** How the customer chose to pay at checkout; card only when a terminal is set up. */
+  payChoice: PayChoice;
+  sale: CardSale | null;
   /** Last poll of the hub answered. */
   reachable: boolean;
   largeText: boolean;
@@ -54,10 +72,16 @@ export class KioskApp {
   readonly outbox: Outbox;
   readonly state: Store<KioskState>;
   readonly idle: IdleWatch;
+  /** Null: no card payment offered (`?terminal=off`). */
+  readonly terminal: PaymentTerminal | null;
   private pollTimer: ReturnType<typeof setInterval> | null = null;
   private started = false;
+  private saleAbort: AbortController | null = null;
 
-  constructor(o: { search?: string; storage?: OutboxStorage; baseUrl?: string } = {}) {
+  constructor(o: { search?: string; storage?: OutboxStorage; baseUrl?: string; terminal?: PaymentTerminal | null } = {}) {
+    const setting = terminalSetting(o.search ?? '', load('kiosk.terminal'));
+    save('kiosk.terminal', setting);
+    this.terminal = o.terminal !== undefined ? o.terminal : createTerminal(setting);
     this.client = this.session.client({ baseUrl: o.baseUrl ?? '', timeoutMs: 8000 });
     const durable = !o.storage && IdbOutboxStorage.available();
     const storage = o.storage ?? (durable ? new IdbOutboxStorage() : new MemoryOutboxStorage());
@@ -69,6 +93,9 @@ export class KioskApp {
       cart: [],
       current: null,
       submissions: [],
+      payments: [],
+      payChoice: 'counter',
+      sale: null,
       reachable: true,
       largeText: false,
       durable: durable || !!o.storage,
@@ -146,7 +173,9 @@ export class KioskApp {
 
   /** The next customer: welcome screen, empty cart, default language and text size. Never touches the outbox. */
   reset(): void {
-    this.set({ screen: 'welcome', cart: [], current: null, largeText: false, storageError: false });
+    // a sale still on the terminal is cancelled; should the card be approved anyway, it is still recorded
+    this.saleAbort?.abort();
+    this.set({ screen: 'welcome', cart: [], current: null, largeText: false, storageError: false, payChoice: 'counter', sale: null });
     this.idle.setArmed(false);
     language.set('zh-CN');
   }
@@ -159,16 +188,21 @@ export class KioskApp {
     this.set({ cart });
   }
 
+  choosePayment(payChoice: PayChoice): void {
+    if (payChoice === 'card' && !this.terminal) return;
+    this.set({ payChoice });
+  }
+
   orderingPaused(): boolean {
     return this.state.get().pacing?.publicOrderingPaused ?? false;
   }
 
   /**
-   * Places the cart as a kiosk order (pay at the counter): stored in the outbox first, then the cart is
+   * Places the cart as a kiosk order (paid as chosen): stored in the outbox first, then the cart is
    * emptied and the confirmation screen follows that entry. False (cart kept) when nothing could be stored.
    */
   async submit(): Promise<boolean> {
-    const { menu, cart } = this.state.get();
+    const { menu, cart, payChoice } = this.state.get();
     if (!menu || cart.length === 0 || cartProblems(menu, cart).length > 0 || this.orderingPaused()) return false;
     const orderId = newId();
     let entry: KioskSubmission;
@@ -178,14 +212,14 @@ export class KioskApp {
         method: 'POST',
         path: '/api/v1/orders',
         body: { id: orderId, channel: 'kiosk', lines: toLineInputs(cart) },
-        meta: { orderId, lines: cart },
+        meta: { orderId, lines: cart, pay: payChoice },
       });
     } catch (err) {
       console.error('could not store the order on this kiosk', err);
       this.set({ storageError: true });
       return false;
     }
-    this.set({ cart: [], current: entry.id, storageError: false });
+    this.set({ cart: [], current: entry.id, storageError: false, sale: null });
     this.go('done');
     return true;
   }
@@ -199,6 +233,100 @@ export class KioskApp {
     this.go('checkout');
   }
 
+  // ---- card payment ----
+
+  /**
+   * Runs the terminal sale for the confirmed order on screen, for the hub's amount due. Started by itself
+   * when the order was placed with "pay by card", and again by "try again" after a decline.
+   */
+  async payByCard(): Promise<void> {
+    const { current, submissions, sale, menu } = this.state.get();
+    const entry = submissions.find((e) => e.id === current);
+    const order = confirmedOrder(entry);
+    const busy = sale !== null && (sale.phase === 'terminal' || sale.approval !== null);
+    if (!this.terminal || !entry || !order || order.dueMinor <= 0 || busy) return;
+    this.set({ sale: { entryId: entry.id, phase: 'terminal', reason: null, approval: null, paymentEntryId: null, storeFailed: false } });
+    const abort = new AbortController();
+    this.saleAbort = abort;
+    let outcome: SaleOutcome;
+    try {
+      outcome = await this.terminal.sale({ amountMinor: order.dueMinor, currency: menu?.currency ?? 'CNY', merchantReference: String(order.number) }, abort.signal);
+    } catch (err) {
+      // the interface says never reject; a terminal SDK that does anyway is treated as "no outcome"
+      outcome = { kind: 'error', message: String(err) };
+    } finally {
+      if (this.saleAbort === abort) this.saleAbort = null;
+    }
+    if (outcome.kind !== 'approved') {
+      this.patchSale(entry.id, { phase: outcome.kind, reason: outcome.kind === 'declined' ? outcome.reason : outcome.kind === 'error' ? outcome.message : null });
+      return;
+    }
+    const approval: CardApproval = {
+      kind: 'payment',
+      orderId: order.id,
+      paymentId: newId(),
+      number: order.number,
+      amountMinor: order.dueMinor,
+      reference: outcome.reference,
+      cardLast4: outcome.cardLast4 ?? null,
+      scheme: outcome.scheme ?? null,
+    };
+    this.patchSale(entry.id, { phase: 'approved', approval });
+    await this.storeApproval(entry.id, approval);
+  }
+
+  /** Ask the terminal to stop waiting for a card. */
+  cancelCardSale(): void {
+    this.saleAbort?.abort();
+  }
+
+  /** After a decline or cancel: the order stays placed and unpaid; the counter takes the money. */
+  payAtCounter(): void {
+    const sale = this.state.get().sale;
+    if (sale && sale.phase !== 'terminal' && !sale.approval) this.patchSale(sale.entryId, { phase: 'counter' });
+  }
+
+  /** "Try again" for an approval this kiosk could not store. */
+  async retryStoreApproval(): Promise<void> {
+    const sale = this.state.get().sale;
+    if (sale?.approval && sale.storeFailed) await this.storeApproval(sale.entryId, sale.approval);
+  }
+
+  /**
+   * The approval goes into the outbox before anything else: from here on the outbox owns it (retries, a
+   * reload, the idle reset), whatever the screen does. Depends on the order's entry, which is confirmed.
+   */
+  private async storeApproval(orderEntryId: string, approval: CardApproval): Promise<void> {
+    try {
+      const payment = await this.outbox.enqueue<CardApproval>({
+        scope: this.scope(),
+        method: 'POST',
+        path: `/api/v1/orders/${encodeURIComponent(approval.orderId)}/payments`,
+        body: { id: approval.paymentId, tender: 'card', amountMinor: approval.amountMinor, reference: approval.reference },
+        meta: approval,
+        dependsOn: orderEntryId,
+      });
+      this.patchSale(orderEntryId, { paymentEntryId: payment.id, storeFailed: false });
+    } catch (err) {
+      console.error('an approved card payment could not be stored on this kiosk', approval, err);
+      this.patchSale(orderEntryId, { storeFailed: true });
+    }
+  }
+
+  /** Updates the sale only while the screen is still about that order (the customer may have moved on). */
+  private patchSale(entryId: string, patch: Partial<CardSale>): void {
+    const sale = this.state.get().sale;
+    if (sale?.entryId === entryId) this.set({ sale: { ...sale, ...patch } });
+  }
+
+  /** An order placed with "pay by card" starts its sale as soon as the hub confirms it. */
+  private startSaleWhenConfirmed(): void {
+    const { current, submissions, sale, screen } = this.state.get();
+    if (screen !== 'done' || sale !== null) return;
+    const entry = submissions.find((e) => e.id === current);
+    if (entry?.meta.pay === 'card' && confirmedOrder(entry)) void this.payByCard();
+  }
+
   // ---- outbox plumbing ----
 
   private send(e: OutboxEntry): Promise<SendResult> {
@@ -207,14 +335,16 @@ export class KioskApp {
 
   private onOutbox(entries: readonly OutboxEntry[]): void {
     const now = Date.now();
-    const mine = entries.filter((e) => e.scope === this.scope()) as KioskSubmission[];
+    const mine = entries.filter((e) => e.scope === this.scope());
     for (const e of mine) {
       if ((e.state === 'confirmed' || e.state === 'rejected') && now - e.updatedAt > PRUNE_SETTLED_AFTER_MS) void this.outbox.remove(e.id);
     }
-    this.set({ submissions: mine });
+    this.set({ submissions: mine.filter((e) => !isPayment(e)) as KioskSubmission[], payments: mine.filter(isPayment) });
+    this.startSaleWhenConfirmed();
   }
 
   stop(): void {
+    this.saleAbort?.abort();
     this.outbox.stop();
     this.idle.stop();
     if (this.pollTimer) clearInterval(this.pollTimer);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CATEGORY_COLOURS, categoryColour, DEFAULT_IDLE_MS, IdleWatch, idleMsFrom, orderView, recentPickups, type IdleTimers } from './kiosk-logic.ts';
+import { CATEGORY_COLOURS, categoryColour, confirmedOrder, DEFAULT_IDLE_MS, IdleWatch, idleMsFrom, orderView, paymentView, recentPickups, type CardApproval, type CardSale, type IdleTimers } from './kiosk-logic.ts';
 
 function fakeTimers(): IdleTimers & { advance(ms: number): void } {
   let now = 0;
@@ -97,5 +97,48 @@ describe('category badges', () => {
   it('cycle through the palette', () => {
     expect(categoryColour(0)).toBe(CATEGORY_COLOURS[0]);
     expect(categoryColour(CATEGORY_COLOURS.length + 1)).toBe(CATEGORY_COLOURS[1]);
+  });
+});
+
+describe('what the confirmation screen says about paying by card', () => {
+  const approval: CardApproval = { kind: 'payment', orderId: 'o-1', paymentId: 'p-1', number: 17, amountMinor: 4200, reference: 'SIM-1', cardLast4: '4242', scheme: 'SIMULATED' };
+  const sale = (patch: Partial<CardSale> = {}): CardSale => ({ entryId: 'e-1', phase: 'terminal', reason: null, approval: null, paymentEntryId: null, storeFailed: false, ...patch });
+  const payment = (state: 'saved' | 'sending' | 'unknown' | 'confirmed' | 'rejected', error: { status: number; code: string; message: string } | null = null) => ({ state, error, meta: approval });
+
+  it('says "pay at the counter" when no card sale ran, or the customer chose the counter after a decline', () => {
+    expect(paymentView(null, undefined)).toEqual({ kind: 'counter' });
+    expect(paymentView(sale({ phase: 'counter' }), undefined)).toEqual({ kind: 'counter' });
+  });
+
+  it('waits for the card, then offers retry or the counter after a decline, a cancel or a terminal error', () => {
+    expect(paymentView(sale(), undefined)).toEqual({ kind: 'terminal' });
+    expect(paymentView(sale({ phase: 'declined', reason: 'insufficient funds' }), undefined)).toEqual({ kind: 'failed', outcome: 'declined', reason: 'insufficient funds' });
+    expect(paymentView(sale({ phase: 'cancelled' }), undefined)).toEqual({ kind: 'failed', outcome: 'cancelled', reason: null });
+    expect(paymentView(sale({ phase: 'error', reason: 'link down' }), undefined)).toMatchObject({ kind: 'failed', outcome: 'error' });
+  });
+
+  it('never says "pay at the counter" once the terminal approved: saving until the hub confirms, then paid', () => {
+    expect(paymentView(sale({ phase: 'approved', approval }), undefined)).toEqual({ kind: 'saving', approval, retrying: false });
+    expect(paymentView(sale({ phase: 'approved', approval, paymentEntryId: 'x' }), payment('sending'))).toEqual({ kind: 'saving', approval, retrying: false });
+    expect(paymentView(sale({ phase: 'approved', approval, paymentEntryId: 'x' }), payment('unknown'))).toEqual({ kind: 'saving', approval, retrying: true });
+    expect(paymentView(sale({ phase: 'approved', approval, paymentEntryId: 'x' }), payment('confirmed'))).toEqual({ kind: 'paid', approval });
+  });
+
+  it('goes by the stored payment even when the screen forgot the sale (the idle reset, a reload)', () => {
+    expect(paymentView(null, payment('unknown'))).toMatchObject({ kind: 'saving', retrying: true });
+    expect(paymentView(sale({ phase: 'counter' }), payment('confirmed'))).toEqual({ kind: 'paid', approval });
+  });
+
+  it('sends an approval the hub refused, or the kiosk could not store, to the counter with its reference', () => {
+    expect(paymentView(null, payment('rejected', { status: 403, code: 'forbidden', message: 'has 0 due' }))).toEqual({ kind: 'unrecorded', approval, message: 'has 0 due' });
+    expect(paymentView(sale({ phase: 'approved', approval, storeFailed: true }), undefined)).toEqual({ kind: 'unsaved', approval });
+  });
+
+  it('takes the amount for the terminal from the hub’s confirmed order only', () => {
+    const order = { id: 'o-1', number: 17, dueMinor: 4200, totalMinor: 4200 };
+    expect(confirmedOrder({ state: 'confirmed', result: { order } })).toEqual({ id: 'o-1', number: 17, dueMinor: 4200 });
+    expect(confirmedOrder({ state: 'unknown', result: null })).toBeNull();
+    expect(confirmedOrder({ state: 'confirmed', result: { order: { id: 'o-1', number: 17 } } })).toBeNull();
+    expect(confirmedOrder(undefined)).toBeNull();
   });
 });

@@ -132,3 +132,78 @@ export function recentPickups(entries: readonly Pick<OutboxEntry, 'state' | 'res
 export const CATEGORY_COLOURS = ['#c0392b', '#d35400', '#1e8449', '#2471a3', '#7d3c98', '#b7950b', '#117a65', '#a04000'] as const;
 
 export const categoryColour = (index: number): string => CATEGORY_COLOURS[((index % CATEGORY_COLOURS.length) + CATEGORY_COLOURS.length) % CATEGORY_COLOURS.length]!;
+
+// ---- card payment at the kiosk (issue #6) ----
+
+/** The hub's answer to a confirmed order entry: what a card sale needs. Null until the hub confirmed it. */
+export function confirmedOrder(e: Pick<OutboxEntry, 'state' | 'result'> | undefined): Pick<Order, 'id' | 'number' | 'dueMinor'> | null {
+  if (e?.state !== 'confirmed') return null;
+  const order = (e.result as { order?: Partial<Order> } | null)?.order;
+  if (typeof order?.id !== 'string' || typeof order.number !== 'number' || typeof order.dueMinor !== 'number') return null;
+  return { id: order.id, number: order.number, dueMinor: order.dueMinor };
+}
+
+/** What the terminal approved, as the payment's outbox entry keeps it (and the screen shows it). */
+export interface CardApproval {
+  kind: 'payment';
+  orderId: string;
+  /** Made on the kiosk: a resend under another key is then a conflict, never a second payment. */
+  paymentId: string;
+  number: number;
+  amountMinor: number;
+  reference: string;
+  cardLast4: string | null;
+  scheme: string | null;
+}
+
+/** The card sale of the order on the confirmation screen (not stored: a reload starts a new screen). */
+export interface CardSale {
+  /** The order's outbox entry. */
+  entryId: string;
+  phase: 'terminal' | 'declined' | 'cancelled' | 'error' | 'approved' | 'counter';
+  reason: string | null;
+  /** What the terminal approved (phase `approved`). */
+  approval: CardApproval | null;
+  /** The payment's outbox entry, once the approval is stored. */
+  paymentEntryId: string | null;
+  /** The approval could not be stored on this kiosk: it stays on screen for the counter, with "try again". */
+  storeFailed: boolean;
+}
+
+/** What the confirmation screen says about paying. Only `paid` means the hub has the payment. */
+export type PaymentView =
+  | { kind: 'counter' }
+  | { kind: 'terminal' }
+  | { kind: 'failed'; outcome: 'declined' | 'cancelled' | 'error'; reason: string | null }
+  /** Approved by the terminal, not yet confirmed by the hub: the outbox keeps sending it. */
+  | { kind: 'saving'; approval: CardApproval; retrying: boolean }
+  | { kind: 'paid'; approval: CardApproval }
+  /** The hub refused to record an approved payment: a person at the counter must sort it out. */
+  | { kind: 'unrecorded'; approval: CardApproval; message: string }
+  | { kind: 'unsaved'; approval: CardApproval };
+
+export function paymentView(sale: CardSale | null, payment: Pick<OutboxEntry<CardApproval>, 'state' | 'error' | 'meta'> | undefined): PaymentView {
+  // the stored payment outranks the screen's memory of the sale: it is what the hub will (or did) get
+  if (payment) {
+    const approval = payment.meta;
+    switch (payment.state) {
+      case 'confirmed':
+        return { kind: 'paid', approval };
+      case 'rejected':
+        return { kind: 'unrecorded', approval, message: payment.error?.message ?? '' };
+      default:
+        return { kind: 'saving', approval, retrying: payment.state === 'unknown' };
+    }
+  }
+  if (sale?.approval) return sale.storeFailed ? { kind: 'unsaved', approval: sale.approval } : { kind: 'saving', approval: sale.approval, retrying: false };
+  switch (sale?.phase) {
+    case 'terminal':
+      return { kind: 'terminal' };
+    case 'declined':
+    case 'cancelled':
+    case 'error':
+      return { kind: 'failed', outcome: sale.phase, reason: sale.reason };
+    default:
+      return { kind: 'counter' };
+  }
+}

@@ -5,6 +5,8 @@ import { nameIn, useTranslate, type Lang, type Translate } from '../shared/i18n.
 import { newId } from '../shared/ids.ts';
 import { entryView } from '../shared/outbox.ts';
 import { useStore } from '../shared/store.ts';
+import { placeholderColour } from '../shared/dish-image.ts';
+import { DishImage } from '../shared/ui/dish-image.tsx';
 import { OptionGroups } from '../shared/ui/option-groups.tsx';
 import { PublicBanners } from '../shared/ui/public-banners.tsx';
 import { LanguageToggle } from '../shared/ui/pairing.tsx';
@@ -206,7 +208,8 @@ function MenuList({ menu, lang, t, onPick }: { menu: Menu; lang: Lang; t: T; onP
               .map((item) => {
                 const out = isSoldOut(item);
                 return (
-                  <button type="button" key={item.id} class={`q-item${out ? ' is-out' : ''}`} data-item={item.id} data-sold-out={out} disabled={out} onClick={() => onPick(item)}>
+                  <button type="button" key={item.id} class={`q-item q-item--pic${out ? ' is-out' : ''}`} data-item={item.id} data-sold-out={out} disabled={out} onClick={() => onPick(item)}>
+                    <DishImage item={item} colour={placeholderColour(cats.indexOf(c))} aspect={1} sizes="4.5rem" class="q-item__img" />
                     <span class="q-item__name">{nameIn(lang, item)}</span>
                     {(lang === 'en' ? item.descriptionEn : item.descriptionZh) && <span class="q-item__desc">{lang === 'en' ? item.descriptionEn : item.descriptionZh}</span>}
                     <span class="q-item__foot">

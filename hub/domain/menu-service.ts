@@ -1,10 +1,11 @@
-import type { MenuItem, UpdateMenuItem } from '../protocol/menu.ts';
+import type { MenuImage, MenuItem, UpdateMenuItem } from '../protocol/menu.ts';
 import { DomainError } from './errors.ts';
+import type { MenuImageRepo } from './menu-images.ts';
 import type { CommandContext, MenuRepo } from './ports.ts';
 import { requireStaff, staffRoles } from './principal.ts';
 
 export class MenuService {
-  constructor(private readonly repo: MenuRepo) {}
+  constructor(private readonly repo: MenuRepo & MenuImageRepo) {}
 
   /** Manager edits: names, price, availability, remaining count, target prep time. */
   updateItem(id: string, patch: UpdateMenuItem, ctx: CommandContext): MenuItem {
@@ -13,5 +14,22 @@ export class MenuService {
     if (!item) throw new DomainError('not_found', `no menu item ${id}`, { itemId: id });
     ctx.events.emit('menu.item_updated', { item }, ['menu']);
     return item;
+  }
+
+  /**
+   * Gives an item a photo (already processed and on disk) or, with null, takes it away. The files stay:
+   * other items or an earlier menu may name the same hash, and a stale cache may still ask for them.
+   */
+  setItemImage(id: string, image: MenuImage | null, ctx: CommandContext): MenuItem {
+    requireStaff(ctx.principal, staffRoles.managerOnly, 'changing dish photos');
+    const item = this.repo.setItemImage(id, image, ctx.now);
+    if (!item) throw new DomainError('not_found', `no menu item ${id}`, { itemId: id });
+    ctx.events.emit('menu.item_updated', { item }, ['menu']);
+    return item;
+  }
+
+  /** The refusal an upload gets before its bytes are processed: the same rule `setItemImage` applies. */
+  checkMayChangeImages(ctx: Pick<CommandContext, 'principal'>): void {
+    requireStaff(ctx.principal, staffRoles.managerOnly, 'changing dish photos');
   }
 }

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { LineInput, Order, PlaceOrder } from '../protocol/orders.ts';
+import type { LineInput, Order, PaymentInput, PlaceOrder } from '../protocol/orders.ts';
 import type { Principal } from './principal.ts';
 import {
   anonymous,
@@ -229,6 +229,64 @@ describe('who may act on an existing order', () => {
   it('lets a kiosk read the orders it placed', () => {
     const mine = place(kiosk, { channel: 'kiosk', lines: [plum()] });
     expect(s.service.get(mine.id, kiosk).id).toBe(mine.id);
+  });
+});
+
+describe('a kiosk device paying by card (its own terminal, no staff PIN)', () => {
+  const otherKiosk: Principal = { kind: 'device', deviceId: 'dev-kiosk-2', deviceKind: 'kiosk' };
+  let mine: Order;
+  beforeEach(() => {
+    mine = place(kiosk, { channel: 'kiosk', lines: [plum(), rice()] });
+  });
+  const card = (extra: Partial<PaymentInput> = {}): PaymentInput => ({ tender: 'card', amountMinor: mine.dueMinor, reference: 'SIM-1', ...extra });
+  const pay = (principal: Principal, input: PaymentInput, orderId = mine.id) => s.run(() => s.service.pay(orderId, input, s.ctx(principal)));
+
+  it('records the card payment of the whole amount due on its own order, which closes it', () => {
+    const { order, payment } = pay(kiosk, card({ id: 'pay-k1' }));
+    expect(payment).toMatchObject({ id: 'pay-k1', tender: 'card', amountMinor: mine.dueMinor, reference: 'SIM-1', staffId: null });
+    expect(order).toMatchObject({ status: 'closed', dueMinor: 0, paidMinor: mine.totalMinor });
+  });
+
+  it.each<{ what: string; input: () => PaymentInput; message: RegExp }>([
+    { what: 'cash', input: () => ({ tender: 'cash', amountMinor: mine.dueMinor }), message: /tender cash is taken at the counter/ },
+    { what: 'another tender', input: () => ({ tender: 'other', amountMinor: mine.dueMinor, reference: 'voucher' }), message: /tender other/ },
+    { what: 'a card payment without a reference', input: () => card({ reference: undefined }), message: /reference is missing/ },
+    { what: 'a blank reference', input: () => card({ reference: '  ' }), message: /reference is missing/ },
+    { what: 'part of the amount due', input: () => card({ amountMinor: mine.dueMinor - 1 }), message: /has \d+ due, not \d+/ },
+    { what: 'a share of an even split', input: () => card({ splitWays: 1 }), message: /does not split/ },
+    { what: 'the lines of an item split', input: () => card({ lineIds: [mine.lines[0]!.id] }), message: /does not split/ },
+  ])('refuses $what with forbidden and a message that says why, recording nothing', ({ input, message }) => {
+    const error = domainErrorOf(() => pay(kiosk, input()));
+    expect(error.code).toBe('forbidden');
+    expect(error.message).toMatch(message);
+    expect(s.orders.get(mine.id)).toMatchObject({ payments: [], dueMinor: mine.dueMinor, status: mine.status });
+  });
+
+  it('cannot pay for an order another kiosk placed, nor learn that it exists (not_found)', () => {
+    expect(outcomeOf(() => pay(otherKiosk, card()))).toBe('not_found');
+  });
+
+  it("cannot pay for a waiter's order", () => {
+    const pos = place(waiter, posOrder([tofu()]));
+    expect(outcomeOf(() => pay(kiosk, { tender: 'card', amountMinor: pos.dueMinor, reference: 'SIM-2' }, pos.id))).toBe('not_found');
+  });
+
+  it('cannot pay twice: nothing is due after the first card payment', () => {
+    pay(kiosk, card());
+    expect(outcomeOf(() => pay(kiosk, card({ reference: 'SIM-again' })))).toBe('forbidden');
+    expect(s.orders.get(mine.id)?.payments).toHaveLength(1);
+  });
+
+  it('still may not discount or void its own order', () => {
+    expect(outcomeOf(() => s.run(() => s.service.discount(mine.id, { percent: 10, reason: 'kiosk' }, s.ctx(kiosk))))).toBe('forbidden');
+    expect(outcomeOf(() => s.run(() => s.service.voidOrder(mine.id, 'kiosk', s.ctx(kiosk))))).toBe('forbidden');
+  });
+
+  it.each<{ who: string; principal: Principal }>([
+    { who: 'a pos device without a PIN', principal: posDevice },
+    { who: "the table's QR code", principal: table('t-a1') },
+  ])('leaves the card rule to kiosks: $who is refused a card payment', ({ principal }) => {
+    expect(outcomeOf(() => pay(principal, card()))).toBe('forbidden');
   });
 });
 

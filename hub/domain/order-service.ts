@@ -16,7 +16,7 @@ import { DomainError } from './errors.ts';
 import * as rules from './order.ts';
 import type { Change } from './order.ts';
 import { priceLine, reserveStock, stockDemand } from './pricing.ts';
-import { deviceIdOf, requireStaff, staffIdOf, staffRoles, type Principal } from './principal.ts';
+import { deviceIdOf, requirePaymentTaker, requireStaff, staffIdOf, staffRoles, type Principal } from './principal.ts';
 import type { CommandContext, FloorRepo, OrderRepo, StockRepo } from './ports.ts';
 import { isPublicChannel, type KitchenService } from './pacing.ts';
 
@@ -214,11 +214,15 @@ export class OrderService {
   }
 
   pay(orderId: string, input: PaymentInput, ctx: CommandContext): { order: Order; payment: Payment } {
-    requireStaff(ctx.principal, staffRoles.pay, 'taking payments');
+    const p = ctx.principal;
+    // a kiosk's own card sale is the one payment without staff (requirePaymentTaker); any other device,
+    // a table or nobody is refused before the order is looked up, so the answer never depends on it
+    if (!(p.kind === 'device' && p.deviceKind === 'kiosk')) requireStaff(p, staffRoles.pay, 'taking payments');
     if (input.id && this.deps.orders.paymentExists(input.id)) {
       throw new DomainError('conflict', `a payment with id ${input.id} already exists`, { id: input.id });
     }
-    const before = this.load(orderId, ctx.principal);
+    const before = this.load(orderId, p);
+    requirePaymentTaker(p, before, input);
     const change = rules.pay(before, input, {
       id: input.id ?? ctx.newId(),
       now: ctx.now,

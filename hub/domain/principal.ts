@@ -1,4 +1,5 @@
 import type { DeviceKind, Role } from '../protocol/common.ts';
+import type { Order, PaymentInput } from '../protocol/orders.ts';
 import { DomainError } from './errors.ts';
 
 /** Who is asking. Resolved from the bearer token by the transport; rules only look at this. */
@@ -45,4 +46,27 @@ export function requireStaff(p: Principal, roles: readonly Role[], action: strin
     });
   }
   return p;
+}
+
+/**
+ * Who may record a payment on `order`. Staff by role; and a kiosk *device* (no PIN) for exactly one thing:
+ * the card sale its own payment terminal just approved for an order it placed itself — tender `card` with
+ * the terminal's reference, for exactly what is due, in one piece. The terminal has already taken the money,
+ * so anything else (cash, part of the bill, someone else's order) would be the kiosk deciding what the
+ * customer owes, which only staff may do. The caller has already checked the order is the device's own
+ * (another device's order is `not_found`, as for reading). Issue #6.
+ */
+export function requirePaymentTaker(p: Principal, order: Pick<Order, 'number' | 'dueMinor' | 'deviceId'>, input: PaymentInput): void {
+  if (p.kind !== 'device' || p.deviceKind !== 'kiosk') {
+    requireStaff(p, staffRoles.pay, 'taking payments');
+    return;
+  }
+  const refuse = (why: string, details?: unknown): never => {
+    throw new DomainError('forbidden', `a kiosk without a staff sign-in may only record its terminal's card payment of the whole amount due: ${why}`, details);
+  };
+  if (order.deviceId !== p.deviceId) refuse(`order #${order.number} was placed by another device`);
+  if (input.tender !== 'card') refuse(`tender ${input.tender} is taken at the counter`);
+  if (!input.reference?.trim()) refuse('the terminal reference is missing');
+  if (input.lineIds !== undefined || input.splitWays !== undefined) refuse('a kiosk does not split bills');
+  if (input.amountMinor !== order.dueMinor) refuse(`order #${order.number} has ${order.dueMinor} due, not ${input.amountMinor}`, { dueMinor: order.dueMinor });
 }

@@ -165,6 +165,17 @@ export const routes: Route[] = [
     responses: { 200: menuItemResponseSchema },
     handle: (req, s) => ok({ item: s.menu.updateItem(req.params.itemId, req.body, req.cmd) }),
   }),
+  // the upload (PUT, the photo's bytes as the body) is mounted by http/menu-images.ts: it is not JSON
+  mutation({
+    method: 'delete',
+    path: '/api/v1/menu/items/:itemId/image',
+    tag: 'menu',
+    summary: "Remove an item's photo (clients show the placeholder again)",
+    access: 'manager',
+    params: itemParams,
+    responses: { 200: menuItemResponseSchema },
+    handle: (req, s) => ok({ item: s.menu.setItemImage(req.params.itemId, null, req.cmd) }),
+  }),
   read({
     method: 'get',
     path: '/api/v1/floor',
@@ -375,7 +386,7 @@ export const routes: Route[] = [
     path: '/api/v1/orders/:orderId/payments',
     tag: 'payments',
     summary: 'Take one tender (cash with change, card with reference, other); the order closes when paid in full',
-    access: 'waiter/cashier/manager',
+    access: 'waiter/cashier/manager; the kiosk that placed the order (its card payment of the whole amount due)',
     params: orderParams,
     body: paymentInputSchema,
     responses: { 201: paymentResponseSchema, 422: errorBodySchema },

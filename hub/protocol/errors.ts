@@ -20,6 +20,7 @@ export const errorStatus = {
   payload_too_large: 413,
   unsupported_media_type: 415,
   idempotency_key_reused: 422,
+  image_invalid: 422,
   invalid_order: 422,
   overpayment: 422,
   printer_unreachable: 422,

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { deltaMinorSchema, idSchema, minorSchema, shortText } from './common.ts';
 
+export { IMAGE_UPLOAD_MAX_BYTES, IMAGE_UPLOAD_TYPES, mediaPath } from './media.ts';
+
 export const optionSchema = z.object({
   id: idSchema,
   nameZh: z.string(),
@@ -35,6 +37,22 @@ export const categorySchema = z.object({
 });
 export type Category = z.infer<typeof categorySchema>;
 
+/**
+ * A dish's photo as stored by the hub: WebP variants of one upload, content-addressed so their URLs can be
+ * cached for ever (a new photo is a new hash). `width`/`height` are the original's, after EXIF rotation.
+ */
+export const menuImageSchema = z.object({
+  /** sha256 (hex) of the processing version and the uploaded bytes. */
+  hash: z.string().regex(/^[0-9a-f]{64}$/),
+  /** Widths of the stored variants in px, ascending; none is wider than the original. */
+  widths: z.array(z.number().int().positive()).min(1),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+  /** The photo's dominant colour, `#rrggbb`: the placeholder while it loads. */
+  color: z.string().regex(/^#[0-9a-f]{6}$/),
+});
+export type MenuImage = z.infer<typeof menuImageSchema>;
+
 export const menuItemSchema = z.object({
   id: idSchema,
   categoryId: idSchema,
@@ -50,6 +68,11 @@ export const menuItemSchema = z.object({
   remaining: z.number().int().min(0).nullable(),
   targetPrepSeconds: z.number().int().positive().nullable(),
   sort: z.number().int(),
+  /**
+   * null: no photo; clients show a typographic placeholder. The hub always sends it; optional because a
+   * menu a service worker cached from an older hub has no such field.
+   */
+  image: menuImageSchema.nullable().optional(),
 });
 export type MenuItem = z.infer<typeof menuItemSchema>;
 

@@ -1,22 +1,39 @@
 import { createHash } from 'node:crypto';
 import { indexMenu, type MenuIndex } from '../domain/menu-index.ts';
+import type { MenuImageRepo } from '../domain/menu-images.ts';
 import type { MenuRepo, StockRepo } from '../domain/ports.ts';
-import type { Menu, MenuItem, UpdateMenuItem } from '../protocol/menu.ts';
+import type { Menu, MenuImage, MenuItem, UpdateMenuItem } from '../protocol/menu.ts';
 import type { Db } from './db.ts';
 
-interface ItemRow extends Omit<MenuItem, 'optionGroupIds' | 'available'> {
+interface ItemRow extends Omit<MenuItem, 'optionGroupIds' | 'available' | 'image'> {
   available: number;
+  imageHash: string | null;
+  imageWidths: string | null;
+  imageWidth: number | null;
+  imageHeight: number | null;
+  imageColor: string | null;
 }
 
-const ITEM_COLUMNS = `id, category_id AS categoryId, name_zh AS nameZh, name_en AS nameEn, description_zh AS descriptionZh,
-  description_en AS descriptionEn, price_minor AS priceMinor, station_id AS stationId, available, remaining,
-  target_prep_seconds AS targetPrepSeconds, sort`;
+const ITEM_COLUMNS = `i.id, i.category_id AS categoryId, i.name_zh AS nameZh, i.name_en AS nameEn, i.description_zh AS descriptionZh,
+  i.description_en AS descriptionEn, i.price_minor AS priceMinor, i.station_id AS stationId, i.available, i.remaining,
+  i.target_prep_seconds AS targetPrepSeconds, i.sort, i.image_hash AS imageHash, m.widths AS imageWidths,
+  m.width AS imageWidth, m.height AS imageHeight, m.color AS imageColor`;
+const ITEM_FROM = 'items i LEFT JOIN media_images m ON m.hash = i.image_hash';
+
+function itemOf(row: ItemRow, optionGroupIds: string[]): MenuItem {
+  const { imageHash, imageWidths, imageWidth, imageHeight, imageColor, available, ...rest } = row;
+  const image: MenuImage | null =
+    imageHash && imageWidths && imageWidth && imageHeight && imageColor
+      ? { hash: imageHash, widths: imageWidths.split(',').map(Number), width: imageWidth, height: imageHeight, color: imageColor }
+      : null;
+  return { ...rest, available: available === 1, optionGroupIds, image };
+}
 
 /**
  * The menu as the order path and the public endpoint need it: an index for pricing and one serialised JSON
  * body with its ETag, rebuilt only when a menu write marks it stale — not per request.
  */
-export class MenuCatalog implements MenuRepo, StockRepo {
+export class MenuCatalog implements MenuRepo, MenuImageRepo, StockRepo {
   private cached: { index: MenuIndex; json: string; etag: string } | undefined;
   private readonly s;
 
@@ -28,7 +45,11 @@ export class MenuCatalog implements MenuRepo, StockRepo {
     this.s = {
       version: db.prepare("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'menu_version'").pluck(),
       bump: db.prepare("UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'menu_version'"),
-      item: db.prepare(`SELECT ${ITEM_COLUMNS} FROM items WHERE id = ?`),
+      item: db.prepare(`SELECT ${ITEM_COLUMNS} FROM ${ITEM_FROM} WHERE i.id = ?`),
+      putImage: db.prepare(
+        'INSERT OR IGNORE INTO media_images (hash, widths, width, height, color, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      setImage: db.prepare('UPDATE items SET image_hash = ? WHERE id = ?'),
       itemGroups: db.prepare('SELECT group_id FROM item_option_groups WHERE item_id = ? ORDER BY sort').pluck(),
       remaining: db.prepare('SELECT remaining FROM items WHERE id = ?').pluck(),
       setRemaining: db.prepare('UPDATE items SET remaining = ? WHERE id = ?'),
@@ -80,6 +101,14 @@ export class MenuCatalog implements MenuRepo, StockRepo {
     return this.item(id);
   }
 
+  setItemImage(id: string, image: MenuImage | null, now: number): MenuItem | undefined {
+    if (!this.s.item.get(id)) return undefined;
+    if (image) this.s.putImage.run(image.hash, image.widths.join(','), image.width, image.height, image.color, now);
+    this.s.setImage.run(image?.hash ?? null, id);
+    this.changed();
+    return this.item(id);
+  }
+
   private changed(): void {
     this.s.bump.run();
     this.invalidate();
@@ -87,7 +116,7 @@ export class MenuCatalog implements MenuRepo, StockRepo {
 
   private item(id: string): MenuItem | undefined {
     const row = this.s.item.get(id) as ItemRow | undefined;
-    return row && { ...row, available: row.available === 1, optionGroupIds: this.s.itemGroups.all(id) as string[] };
+    return row && itemOf(row, this.s.itemGroups.all(id) as string[]);
   }
 
   private load(): Menu {
@@ -118,11 +147,9 @@ export class MenuCatalog implements MenuRepo, StockRepo {
         ...g,
         options: options.filter((o) => o.groupId === g.id).map(({ groupId: _, ...o }) => o),
       })),
-      items: (db.prepare(`SELECT ${ITEM_COLUMNS} FROM items ORDER BY category_id, sort`).all() as ItemRow[]).map((r) => ({
-        ...r,
-        available: r.available === 1,
-        optionGroupIds: groupIdsByItem.get(r.id) ?? [],
-      })),
+      items: (db.prepare(`SELECT ${ITEM_COLUMNS} FROM ${ITEM_FROM} ORDER BY i.category_id, i.sort`).all() as ItemRow[]).map((r) =>
+        itemOf(r, groupIdsByItem.get(r.id) ?? []),
+      ),
     };
   }
 }

@@ -72,6 +72,20 @@ export const options = sqliteTable('options', {
   sort: integer('sort').notNull(),
 });
 
+/**
+ * Photos of dishes, one row per processed upload. The WebP variants live in `<data dir>/media/` named by
+ * hash and width, written and synced before the row that names them commits.
+ */
+export const mediaImages = sqliteTable('media_images', {
+  hash: text('hash').primaryKey(),
+  /** Variant widths in px, ascending, comma-separated (`160,320,640`). */
+  widths: text('widths').notNull(),
+  width: integer('width').notNull(),
+  height: integer('height').notNull(),
+  color: text('color').notNull(),
+  createdAt: integer('created_at').notNull(),
+});
+
 export const items = sqliteTable('items', {
   id: text('id').primaryKey(),
   categoryId: text('category_id')
@@ -89,6 +103,7 @@ export const items = sqliteTable('items', {
   remaining: integer('remaining'),
   targetPrepSeconds: integer('target_prep_seconds'),
   sort: integer('sort').notNull(),
+  imageHash: text('image_hash').references(() => mediaImages.hash),
 });
 
 export const itemOptionGroups = sqliteTable(

@@ -246,7 +246,12 @@ const deviceRows: Case[] = [
   { rule: 'a kiosk device cannot place a qr order (403)', actor: 'kioskDevice', method: 'POST', target: placing(sampleOrder({ channel: 'qr', tableId: 't-a5' })), status: 403, code: 'forbidden' },
   { rule: 'a kiosk device cannot read an order another device placed (404)', actor: 'kioskDevice', method: 'GET', target: async (f) => ({ path: orderPath(await f.fired()) }), status: 404, code: 'not_found' },
   { rule: 'a kiosk device cannot add lines, even to its own order (403)', actor: 'kioskDevice', method: 'POST', target: async (f) => ({ path: orderPath(await f.kiosk(), '/lines'), body: oneMore }), status: 403, code: 'forbidden' },
-  { rule: 'a kiosk device cannot take a payment, even for its own order (403)', actor: 'kioskDevice', method: 'POST', target: async (f) => ({ path: orderPath(await f.kiosk(), '/payments'), body: { tender: 'cash', amountMinor: 100 } }), status: 403, code: 'forbidden' },
+  { rule: 'a kiosk device cannot take cash, even for its own order (403)', actor: 'kioskDevice', method: 'POST', target: async (f) => ({ path: orderPath(await f.kiosk(), '/payments'), body: cash(await f.kiosk()) }), status: 403, code: 'forbidden' },
+  { rule: 'a kiosk device cannot record a card payment of part of its own order (403)', actor: 'kioskDevice', method: 'POST', target: async (f) => { const o = await f.kiosk(); return { path: orderPath(o, '/payments'), body: { tender: 'card', amountMinor: o.dueMinor - 1, reference: 'SIM-part' } }; }, status: 403, code: 'forbidden' },
+  { rule: 'a kiosk device cannot record a card payment for an order another device placed (404)', actor: 'kioskDevice', method: 'POST', target: async (f) => { const o = await f.fired(); return { path: orderPath(o, '/payments'), body: { tender: 'card', amountMinor: o.dueMinor, reference: 'SIM-other' } }; }, status: 404, code: 'not_found' },
+  { rule: 'a kiosk device cannot discount its own order (403)', actor: 'kioskDevice', method: 'POST', target: async (f) => ({ path: orderPath(await f.kiosk(), '/discount'), body: { percent: 100, reason: 'free' } }), status: 403, code: 'forbidden' },
+  { rule: 'a kiosk device cannot void its own order (403)', actor: 'kioskDevice', method: 'POST', target: async (f) => ({ path: orderPath(await f.kiosk(), '/void'), body: { reason: 'changed my mind' } }), status: 403, code: 'forbidden' },
+  { rule: 'a paired pos device without a staff sign-in cannot record a card payment either (403)', actor: 'posDevice', method: 'POST', target: async (f) => { const o = await f.fired(); return { path: orderPath(o, '/payments'), body: { tender: 'card', amountMinor: o.dueMinor, reference: 'SIM-pos' } }; }, status: 403, code: 'forbidden' },
 ];
 
 const tableRows: Case[] = [
@@ -334,6 +339,17 @@ const allowed: Case[] = [
     check: (b) => expect(b.order).toMatchObject({ channel: 'kiosk', staffId: null }),
   },
   { rule: 'a kiosk device may read the order it placed', actor: 'kioskDevice', method: 'GET', target: async (f) => ({ path: orderPath(await f.kiosk()) }), status: 200 },
+  {
+    rule: "a kiosk device may record its terminal's card payment of the whole amount due on its own order",
+    actor: 'kioskDevice',
+    method: 'POST',
+    target: async (f) => {
+      const o = await f.kiosk();
+      return { path: orderPath(o, '/payments'), body: { tender: 'card', amountMinor: o.dueMinor, reference: 'SIM-roles' } };
+    },
+    status: 201,
+    check: (b) => expect(b.order).toMatchObject({ status: 'closed', dueMinor: 0, payments: [expect.objectContaining({ tender: 'card', reference: 'SIM-roles', staffId: null })] }),
+  },
 
   // table QR token
   { rule: 'a QR token may read the menu', actor: 'tableA5', method: 'GET', target: () => ({ path: '/api/v1/menu' }), status: 200 },

@@ -1,0 +1,118 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { access, open, rename, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { checkDimensions, ImageRejectedError, MAX_IMAGE_PIXELS, variantWidths, type ImageStore } from '../domain/menu-images.ts';
+import type { MenuImage } from '../protocol/menu.ts';
+
+/**
+ * Part of every hash: the URLs are cached for a year as immutable, so output made with other settings
+ * (quality, widths) must get other URLs even for the same upload.
+ */
+const PROCESSING_VERSION = 'brigade-webp-q78-v1';
+const WEBP = { quality: 78, effort: 4 } as const;
+const ACCEPTED_FORMATS: ReadonlySet<string> = new Set(['jpeg', 'png', 'webp']);
+/** `<sha256>-<width>.webp`, the only names the store writes or serves. */
+const VARIANT_NAME = /^([0-9a-f]{64})-(\d{1,5})\.webp$/;
+
+// Uploads are rare and the hub's two cores belong to the order path: one libvips thread, no operation
+// cache holding decoded photos in memory.
+sharp.concurrency(1);
+sharp.cache(false);
+
+/**
+ * Dish photos on disk under `<data dir>/media/`, processed with sharp (libvips). Output carries no
+ * metadata (sharp drops EXIF, GPS and ICC unless asked to keep them) and is converted to sRGB.
+ */
+export class SharpImageStore implements ImageStore {
+  /** One upload at a time: each decode of a phone photo takes tens of MB and a core. */
+  private tail: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+  }
+
+  ingest(bytes: Uint8Array): Promise<MenuImage> {
+    const run = this.tail.then(() => this.process(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)));
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The file of a variant name, or undefined for any name the store never writes (no path tricks). */
+  fileOf(name: string): string | undefined {
+    return VARIANT_NAME.test(name) ? join(this.dir, name) : undefined;
+  }
+
+  private async process(input: Buffer): Promise<MenuImage> {
+    const hash = createHash('sha256').update(`${PROCESSING_VERSION}\n`).update(input).digest('hex');
+    const open_ = () => sharp(input, { failOn: 'error', limitInputPixels: MAX_IMAGE_PIXELS, autoOrient: true });
+    const meta = await decoding(() => open_().metadata());
+    if (!meta.format || !ACCEPTED_FORMATS.has(meta.format)) throw new ImageRejectedError('not_an_image');
+    const width = meta.autoOrient?.width ?? meta.width;
+    const height = meta.autoOrient?.height ?? meta.height;
+    if (!width || !height) throw new ImageRejectedError('not_an_image');
+    const rejection = checkDimensions(width, height);
+    if (rejection) throw new ImageRejectedError(rejection);
+
+    const widths = variantWidths(width);
+    // encode everything before writing anything: a photo that fails to decode half-way leaves no files
+    const variants = await decoding(() =>
+      Promise.all(widths.map((w) => open_().resize({ width: w }).toColourspace('srgb').webp(WEBP).toBuffer())),
+    );
+    const { dominant } = await decoding(() => open_().resize({ width: 64 }).stats());
+    for (const [i, w] of widths.entries()) await this.writeOnce(`${hash}-${w}.webp`, variants[i]!);
+    await syncDir(this.dir);
+    return { hash, widths, width, height, color: hex(dominant) };
+  }
+
+  /** Content-addressed: a file already there holds the same bytes. Otherwise write, sync, then rename. */
+  private async writeOnce(name: string, data: Buffer): Promise<void> {
+    const file = join(this.dir, name);
+    if (await exists(file)) return;
+    const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
+    const fh = await open(tmp, 'w');
+    try {
+      await fh.writeFile(data);
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+    try {
+      await rename(tmp, file);
+    } catch (err) {
+      await unlink(tmp).catch(() => undefined);
+      throw err;
+    }
+  }
+}
+
+/** Runs a sharp call; a decoding failure is the upload's fault (422), anything else is ours. */
+async function decoding<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    const message = err instanceof Error ? err.message : '';
+    if (/pixel limit/i.test(message)) throw new ImageRejectedError('too_many_pixels');
+    throw new ImageRejectedError('not_an_image');
+  }
+}
+
+const exists = (file: string) =>
+  access(file).then(
+    () => true,
+    () => false,
+  );
+
+/** The renames are durable only once the directory itself is synced (POSIX). */
+async function syncDir(dir: string): Promise<void> {
+  const fh = await open(dir, 'r');
+  try {
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+const hex = ({ r, g, b }: { r: number; g: number; b: number }): string =>
+  `#${[r, g, b].map((v) => Math.max(0, Math.min(255, Math.round(v))).toString(16).padStart(2, '0')).join('')}`;
