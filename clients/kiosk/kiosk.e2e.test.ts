@@ -204,7 +204,8 @@ describe('self-order kiosk', () => {
     // the hub commits the order, but the kiosk never hears the answer: the network drops mid-send
     let reachedHub = 0;
     await page.route('**/api/v1/orders', async (route) => {
-      reachedHub++;
+      // only the first send reaches the hub; a retry racing the drop finds the network gone
+      if (reachedHub++ > 0) return route.abort('internetdisconnected');
       await route.fetch({ url: route.request().url().replace('hub.test', '127.0.0.1') }); // Node, not the browser, makes this request
       await context.setOffline(true);
       await route.abort('internetdisconnected');
@@ -215,7 +216,7 @@ describe('self-order kiosk', () => {
     // the outbox may retry (same key) before the page is offline: the hub replays it; one order either way
     expect(reachedHub).toBeGreaterThanOrEqual(1);
     expect(await page.locator('[data-pickup]').count()).toBe(0); // no number until the hub confirms
-    await page.unroute('**/api/v1/orders');
+    await page.unrouteAll({ behavior: 'wait' }); // a send still inside the handler finishes first
     const [entry] = await outbox(page);
     const mine = (await kioskOrders()).filter((o) => o.deviceId === device.deviceId);
     expect(mine.map((o) => o.id)).toEqual([entry!.meta.orderId]); // placed, though the kiosk cannot know
