@@ -20,7 +20,15 @@ export const helloSchema = z.strictObject({
 });
 export type Hello = z.infer<typeof helloSchema>;
 
-export const clientMessageSchema = z.discriminatedUnion('type', [helloSchema]);
+/**
+ * Client → hub, after the welcome: "how far have I been sent?". The hub answers with an `events` frame with
+ * no events and the `upToSeq` it has sent this subscription everything up to (frames keep their order on a
+ * socket, so the answer comes after every frame sent before it). A filtered subscriber uses it to learn it
+ * is caught up, since frames with nothing for it are not sent.
+ */
+export const syncSchema = z.strictObject({ type: z.literal('sync') });
+
+export const clientMessageSchema = z.discriminatedUnion('type', [helloSchema, syncSchema]);
 
 /** Hub → client. */
 export const welcomeMessageSchema = z.object({

@@ -110,6 +110,10 @@ export class StreamServer {
         this.send(client, { type: 'error', code: 'bad_message', message: err instanceof Error ? err.message.slice(0, 200) : 'bad message' });
         return;
       }
+      if (msg.type === 'sync') {
+        if (client.cursor >= 0) this.send(client, { type: 'events', events: [], upToSeq: client.cursor });
+        return;
+      }
       this.hello(client, msg);
     });
   }

@@ -83,6 +83,25 @@ describe('event stream', () => {
     bar.close();
   });
 
+  it('answers sync with how far a filtered subscriber has been sent, though nothing matched it', async () => {
+    const bar = await connectStream(hub, device, { lastSeq: await head(), topics: ['station:bar'] });
+    const hot = await hub.request('POST', '/api/v1/orders', {
+      token: waiter,
+      body: { channel: 'pos', tableId: 't-b3', lines: [{ itemId: 'mapo-tofu', qty: 1, optionIds: ['spice-mild', 'size-small'] }] },
+    });
+    expect(hot.status).toBe(201);
+    const after = await head();
+    // nothing for the bar: no frame; sync until the answer covers the hot-kitchen order
+    for (let i = 0; i < 50 && !bar.messages.some((x) => x.type === 'events' && x.upToSeq >= after); i++) {
+      bar.ws.send(JSON.stringify({ type: 'sync' }));
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const answers = bar.messages.filter((x) => x.type === 'events');
+    expect(answers.at(-1)).toMatchObject({ events: [], upToSeq: after });
+    expect(answers.flatMap((x) => x.events)).toEqual([]);
+    bar.close();
+  });
+
   it.each([
     ['epoch-changed', () => ({ lastSeq: 1, epoch: 'not-this-hub' })],
     ['ahead-of-hub', () => ({ lastSeq: 10_000_000 })],

@@ -148,18 +148,21 @@ export class Subscriber {
   }
 
   /**
-   * Waits until the subscriber has caught up with `head`. An all-topics subscriber must see upToSeq reach it.
-   * A filtered one may not: the hub skips frames with nothing for a subscription, so its upToSeq only moves
-   * with its next matching event; it counts as caught up once the socket has been quiet for `quietMs`, and
-   * the verifier checks that no event of its topics lies between its upToSeq and the head.
+   * Waits until the subscriber has caught up with `head`: its upToSeq reaches it. A filtered subscriber's
+   * upToSeq moves only with its next matching event (the hub skips frames with nothing for it), so it asks
+   * the hub with `sync`, whose answer carries how far it has been sent.
    */
-  async settle(head: number, timeoutMs: number, quietMs = 500): Promise<boolean> {
+  async settle(head: number, timeoutMs: number, syncEveryMs = 200): Promise<boolean> {
     this.endHead = Math.max(this.endHead, head);
     const end = nowMs() + timeoutMs;
+    let lastSync = 0;
     for (;;) {
       if (this.upToSeq >= head) return (this.reachedEnd = true);
-      if (this.o.topics !== null && this.isOpen && nowMs() - this.lastFrameAt >= quietMs) return (this.reachedEnd = true);
       if (nowMs() >= end) return (this.reachedEnd = false);
+      if (this.isOpen && this.current && nowMs() - lastSync >= syncEveryMs) {
+        lastSync = nowMs();
+        this.ws?.send('{"type":"sync"}');
+      }
       await sleep(20);
     }
   }
