@@ -2,7 +2,7 @@
  * Browser end-to-end support: Debian's chromium driven by playwright-core (no bundled browser download),
  * pages opened on the real hub with a paired device and a signed-in staff member already in localStorage.
  */
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { PAIRING_CODE, removeDir, type HubProcess } from '../../hub/test/harness.ts';
 
@@ -121,4 +121,32 @@ export async function pairKiosk(hub: HubProcess, name: string): Promise<DeviceLo
   const pair = await hub.request('POST', '/api/v1/devices/pair', { body: { code: PAIRING_CODE, name, kind: 'kiosk' } });
   if (pair.status !== 201) throw new Error(`pairing failed: ${JSON.stringify(pair.body)}`);
   return { token: pair.body.deviceToken, deviceId: pair.body.device.id, name: pair.body.device.name, kind: 'kiosk' };
+}
+
+/**
+ * A fresh touch-screen context and page with `seed` written to localStorage once per tab (a reload keeps what
+ * the app saved since). The page's uncaught errors are recorded for `closeAll`, and the page added to `pages`.
+ */
+export async function seededPage(
+  browser: Browser,
+  viewport: { width: number; height: number },
+  seed: Record<string, unknown>,
+  pages: Page[],
+): Promise<{ page: Page; context: BrowserContext }> {
+  const context = await browser.newContext({ viewport, deviceScaleFactor: 1, hasTouch: true });
+  context.setDefaultTimeout(20_000);
+  await context.addInitScript((values) => {
+    try {
+      if (sessionStorage.getItem('e2e-seeded')) return;
+      sessionStorage.setItem('e2e-seeded', '1');
+      for (const [k, v] of Object.entries(values)) localStorage.setItem(k, JSON.stringify(v));
+    } catch {
+      /* the browser's own error page (offline, or the hub down) has no storage */
+    }
+  }, seed);
+  const page = await context.newPage();
+  pageErrors.set(page, []);
+  page.on('pageerror', (e) => pageErrors.get(page)!.push(e.message));
+  pages.push(page);
+  return { page, context };
 }

@@ -16,7 +16,7 @@ import type { Browser, BrowserContext, Page, Route } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PAIRING_CODE, PINS } from '../../hub/test/harness.ts';
 import { buildClients } from '../build.ts';
-import { addDish, eventually, LAN_HOST, launchLanBrowser, pageErrors, pairAndSignIn, pairKiosk } from './browser.ts';
+import { addDish, eventually, LAN_HOST, launchLanBrowser, pageErrors, pairAndSignIn, pairKiosk, seededPage } from './browser.ts';
 import { startRestartableHub, type RestartableHub } from './hub-restart.ts';
 
 type CrashMoment = 'before-commit' | 'after-commit';
@@ -71,24 +71,7 @@ afterAll(async () => {
   await rh?.dispose();
 });
 
-async function newContext(viewport: { width: number; height: number }, seed: Record<string, unknown>): Promise<{ page: Page; context: BrowserContext }> {
-  const context = await browser.newContext({ viewport, deviceScaleFactor: 1, hasTouch: true });
-  context.setDefaultTimeout(20_000);
-  await context.addInitScript((values) => {
-    try {
-      if (sessionStorage.getItem('e2e-seeded')) return;
-      sessionStorage.setItem('e2e-seeded', '1');
-      for (const [k, v] of Object.entries(values)) localStorage.setItem(k, JSON.stringify(v));
-    } catch {
-      /* the browser's own error page (the hub is down) has no storage */
-    }
-  }, seed);
-  const page = await context.newPage();
-  pageErrors.set(page, []);
-  page.on('pageerror', (e) => pageErrors.get(page)!.push(e.message));
-  pages.push(page);
-  return { page, context };
-}
+const newContext = (viewport: { width: number; height: number }, seed: Record<string, unknown>) => seededPage(browser, viewport, seed, pages);
 
 /**
  * Arms a crash on the next `POST /api/v1/orders` of this page. Resolves `crashed` once the hub is dead and

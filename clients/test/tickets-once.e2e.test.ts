@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PAIRING_CODE, PINS, removeDir, startHub, type HubProcess } from '../../hub/test/harness.ts';
 import { addPrinters, FAST_PRINT_ENV, numbersOn, waitUntil, type TestPrinters } from '../../hub/print/test-support.ts';
 import { buildClients } from '../build.ts';
-import { addDish, eventually, freePort, LAN_HOST, launchLanBrowser, openApp, pageErrors, pairAndSignIn, pairKiosk } from './browser.ts';
+import { addDish, eventually, freePort, LAN_HOST, launchLanBrowser, openApp, pageErrors, pairAndSignIn, pairKiosk, seededPage } from './browser.ts';
 
 const HOT = 'Hot 热厨';
 const BAR = 'Bar 水吧';
@@ -57,22 +57,7 @@ afterAll(async () => {
   if (hub) removeDir(hub.dataDir);
 });
 
-async function newPage(viewport: { width: number; height: number }, seed: Record<string, unknown>): Promise<{ page: Page; context: BrowserContext }> {
-  const context = await browser.newContext({ viewport, deviceScaleFactor: 1, hasTouch: true });
-  context.setDefaultTimeout(20_000);
-  await context.addInitScript((values) => {
-    try {
-      for (const [k, v] of Object.entries(values)) if (localStorage.getItem(k) === null) localStorage.setItem(k, JSON.stringify(v));
-    } catch {
-      /* the browser's own error page has no storage */
-    }
-  }, seed);
-  const page = await context.newPage();
-  pageErrors.set(page, []);
-  page.on('pageerror', (e) => pageErrors.get(page)!.push(e.message));
-  pages.push(page);
-  return { page, context };
-}
+const newPage = (viewport: { width: number; height: number }, seed: Record<string, unknown>) => seededPage(browser, viewport, seed, pages);
 
 /**
  * The next POST to `path` reaches the hub (Node delivers it, the hub commits and answers), then the device
