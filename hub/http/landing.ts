@@ -33,6 +33,7 @@ export function landingPage(s: Services, o: LandingOptions = { secure: false, ho
     ['/kiosk/', '自助点餐 Self-order kiosk'],
     ['/printers/sim', '模拟打印机 Simulated printers (tickets printed)'],
     ['/tables/qr', '桌码打印 Table QR codes to print (manager)'],
+    ['/menu/photos', '菜品照片 Dish photos (manager)'],
     ['/api/v1/health', '健康状态 Health'],
     ['/api/v1/menu', '菜单 Menu (JSON)'],
     ['/api/v1/openapi.json', 'API (OpenAPI 3.1)'],

@@ -1,8 +1,9 @@
 /**
  * The printable sheet of table QR codes for the manager: `GET /tables/qr`.
  *
- * The page itself is a static shell with no secret in it. Its small inline script does what the other apps
- * do to become a manager: pair the browser once (`POST /api/v1/devices/pair`, kind `manager`; the device
+ * The page itself is a static shell with no secret in it. Its small inline script (the sign-in part shared
+ * with the other manager pages, hub/http/manager-page.ts) does what the other apps do to become a manager:
+ * pair the browser once (`POST /api/v1/devices/pair`, kind `manager`; the device
  * token is kept in localStorage `brigade.qr-sheet.device`), sign in with a PIN (`POST /api/v1/staff/sessions`;
  * the staff session is kept in sessionStorage only, so closing the tab signs the manager out), then read
  * `GET /api/v1/tables/qr-codes` — which the hub answers for a manager only (a waiter gets 403, shown on the
@@ -18,6 +19,7 @@
 import { createRequire } from 'node:module';
 import { networkInterfaces } from 'node:os';
 import type { Express, Request } from 'express';
+import { MANAGER_PAGE_CSS, managerAuthScript, managerGates, scriptJson } from './manager-page.ts';
 
 export const QR_SHEET_PATH = '/tables/qr';
 const QR_SCRIPT_PATH = '/tables/qr/qrcode.js';
@@ -53,9 +55,6 @@ export function mountQrSheet(app: Express, o: QrSheetOptions = {}): void {
   });
 }
 
-/** JSON safe inside a `<script>` element. */
-const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c');
-
 /** `httpPort`: where phones reach the hub over plain HTTP (null: unknown, the page was opened over HTTPS). */
 export function qrSheetPage(hub: { httpPort: number | null; lan: readonly string[] }): string {
   return `<!doctype html>
@@ -74,19 +73,7 @@ export function qrSheetPage(hub: { httpPort: number | null; lan: readonly string
     <button type="button" id="signout">退出 Sign out</button>
   </div>
 </header>
-<p class="error" id="error" role="alert" data-error hidden></p>
-<form class="gate" id="pair" data-gate="pair" hidden>
-  <h2>配对此电脑 Pair this computer</h2>
-  <p>输入中枢显示的配对码 Enter the pairing code the hub shows.</p>
-  <label>配对码 Pairing code <input name="code" inputmode="numeric" autocomplete="off" required></label>
-  <button type="submit">配对 Pair</button>
-</form>
-<form class="gate" id="pin" data-gate="pin" hidden>
-  <h2>经理登录 Manager sign-in</h2>
-  <p>只有经理可以打印桌码 Only a manager can print the table codes.</p>
-  <label>PIN <input name="pin" type="password" inputmode="numeric" autocomplete="off" required></label>
-  <button type="submit">登录 Sign in</button>
-</form>
+${managerGates('只有经理可以打印桌码 Only a manager can print the table codes.')}
 <section id="sheet" data-sheet hidden>
   <p class="base" id="base"></p>
   <div class="cards" id="cards"></div>
@@ -98,18 +85,7 @@ export function qrSheetPage(hub: { httpPort: number | null; lan: readonly string
 </html>`;
 }
 
-const CSS = `
-*{box-sizing:border-box}
-[hidden]{display:none!important}
-body{font:16px/1.45 system-ui,"Noto Sans CJK SC","WenQuanYi Micro Hei",sans-serif;margin:0;color:#111;background:#f4f4f2}
-.bar{display:flex;align-items:center;justify-content:space-between;gap:1rem;padding:.75rem 1.25rem;background:#1d2a33;color:#fff}
-.bar h1{font-size:1.2rem;margin:0}.bar small{font-weight:400;opacity:.8}
-.bar button,.gate button{font:inherit;padding:.5rem 1rem;border-radius:.4rem;border:0;background:#e8562a;color:#fff;cursor:pointer;min-height:44px}
-.bar button#signout{background:#51606b}
-.gate{max-width:24rem;margin:2rem auto;padding:1.5rem;background:#fff;border-radius:.6rem;box-shadow:0 1px 4px #0002;display:grid;gap:.75rem}
-.gate h2{margin:0;font-size:1.2rem}.gate p{margin:0;color:#555}
-.gate label{display:grid;gap:.25rem}.gate input{font:inherit;font-size:1.4rem;padding:.5rem;letter-spacing:.2em}
-.error{max-width:40rem;margin:1rem auto 0;padding:.75rem 1rem;background:#fde8e4;color:#8a1c0a;border-radius:.4rem}
+const CSS = `${MANAGER_PAGE_CSS}
 .base{max-width:60rem;margin:1rem auto;padding:0 1rem;color:#444}.base a{margin-right:.75rem}
 .base .warn{color:#8a1c0a;font-weight:600}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(62mm,1fr));gap:6mm;padding:0 1rem 2rem;max-width:210mm;margin:0 auto}
@@ -131,37 +107,9 @@ body{font:16px/1.45 system-ui,"Noto Sans CJK SC","WenQuanYi Micro Hei",sans-seri
 const SCRIPT = `
 (function () {
   'use strict';
-  var DEVICE = 'brigade.qr-sheet.device';
-  var STAFF = 'brigade.qr-sheet.staff';
+  ${managerAuthScript({ key: 'qr-sheet', deviceName: '桌码打印 QR sheet', main: 'sheet' })}
   var hub = JSON.parse(document.getElementById('hub').textContent || '{}');
   var lan = hub.lan || [];
-  var $ = function (id) { return document.getElementById(id); };
-
-  function load(store, key) { try { var v = store.getItem(key); return v ? JSON.parse(v) : null; } catch (e) { return null; } }
-  function save(store, key, value) { try { if (value == null) store.removeItem(key); else store.setItem(key, JSON.stringify(value)); } catch (e) { /* private mode: keep going */ } }
-  function show(which) {
-    var shown = !$(which).hidden;
-    ['pair', 'pin', 'sheet'].forEach(function (id) { $(id).hidden = id !== which; });
-    $('actions').hidden = which !== 'sheet';
-    var input = which === 'sheet' || shown ? null : $(which).querySelector('input');
-    if (input) input.focus();
-  }
-  function error(message) { $('error').textContent = message || ''; $('error').hidden = !message; }
-  function hubMessage(r) { return r.body && r.body.error && r.body.error.message ? r.body.error.message : (r.status ? 'HTTP ' + r.status : '中枢无应答 The hub did not answer'); }
-
-  async function api(method, path, token, body) {
-    var headers = {};
-    if (token) headers.authorization = 'Bearer ' + token;
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    try {
-      var res = await fetch(path, { method: method, headers: headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
-      var json = null;
-      try { json = await res.json(); } catch (e) { /* not JSON */ }
-      return { status: res.status, body: json };
-    } catch (e) {
-      return { status: 0, body: null };
-    }
-  }
 
   function isLoopback(host) { return host === 'localhost' || host === '[::1]' || /^127\\./.test(host); }
   /** Where the codes point: ?base=, else this page's address over plain HTTP (phones lack the hub's CA). */
@@ -180,8 +128,6 @@ const SCRIPT = `
     // error correction M survives a scuffed or wet card; margin 16 = 4 modules of quiet zone, as ISO/IEC 18004 asks
     return qr.createSvgTag({ cellSize: 4, margin: 16, scalable: true });
   }
-
-  function el(tag, cls, text) { var e = document.createElement(tag); if (cls) e.className = cls; if (text != null) e.textContent = text; return e; }
 
   function render(tables) {
     var base = baseUrl();
@@ -235,37 +181,7 @@ const SCRIPT = `
     else error('无法读取桌码 Could not read the table codes: ' + hubMessage(r));
   }
 
-  $('pair').addEventListener('submit', async function (ev) {
-    ev.preventDefault();
-    var code = String(new FormData(ev.target).get('code') || '').trim();
-    var r = await api('POST', '/api/v1/devices/pair', null, { code: code, name: '桌码打印 QR sheet', kind: 'manager' });
-    if (r.status !== 201) { show('pair'); return error('配对失败 Pairing failed: ' + hubMessage(r)); }
-    save(localStorage, DEVICE, { token: r.body.deviceToken, deviceId: r.body.device.id, name: r.body.device.name, kind: r.body.device.kind });
-    error('');
-    show('pin');
-  });
-
-  $('pin').addEventListener('submit', async function (ev) {
-    ev.preventDefault();
-    var device = load(localStorage, DEVICE);
-    if (!device) return show('pair');
-    var pin = String(new FormData(ev.target).get('pin') || '');
-    ev.target.reset(); // a PIN never stays on the screen
-    var r = await api('POST', '/api/v1/staff/sessions', device.token, { pin: pin });
-    if (r.status === 201) { save(sessionStorage, STAFF, r.body); return start(); }
-    if (r.status === 401 && r.body && r.body.error && r.body.error.code === 'unauthenticated') {
-      save(localStorage, DEVICE, null); // the hub no longer knows this computer: pair again
-      show('pair');
-      return error('请重新配对 Please pair this computer again: ' + hubMessage(r));
-    }
-    show('pin');
-    error('登录失败 Sign-in failed: ' + hubMessage(r));
-  });
-
   $('print').addEventListener('click', function () { window.print(); });
-  $('signout').addEventListener('click', function () { save(sessionStorage, STAFF, null); error(''); show('pin'); });
-
-  api('GET', '/api/v1/health').then(function (r) { if (r.body && r.body.storeName) $('store').textContent = '· ' + r.body.storeName; });
   start();
 })();
 `;

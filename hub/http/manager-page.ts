@@ -1,0 +1,117 @@
+/**
+ * What the hub's own manager pages (`/tables/qr`, `/menu/photos`) share: the pairing and PIN forms, their
+ * CSS, and the inline script that signs a manager in. Each page is a static shell with no secret in it; the
+ * script pairs the browser once (`POST /api/v1/devices/pair`, kind `manager`; the device token is kept in
+ * localStorage `brigade.<key>.device`), signs in with a PIN (`POST /api/v1/staff/sessions`; the staff
+ * session is kept in sessionStorage only, so closing the tab signs the manager out), then calls the page's
+ * own `start()`.
+ *
+ * The script is a fragment for the page's IIFE (plain ES2017, no build step, no secure context needed). It
+ * defines `$`, `load`, `save`, `show`, `error`, `hubMessage`, `api`, `el`, `DEVICE`, `STAFF` and wires the
+ * forms and `#signout`; the page defines `async function start()` (hoisted) and calls it.
+ */
+
+/** JSON safe inside a `<script>` element. */
+export const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c');
+
+export const MANAGER_PAGE_CSS = `
+*{box-sizing:border-box}
+[hidden]{display:none!important}
+body{font:16px/1.45 system-ui,"Noto Sans CJK SC","WenQuanYi Micro Hei",sans-serif;margin:0;color:#111;background:#f4f4f2}
+.bar{display:flex;align-items:center;justify-content:space-between;gap:1rem;padding:.75rem 1.25rem;background:#1d2a33;color:#fff}
+.bar h1{font-size:1.2rem;margin:0}.bar small{font-weight:400;opacity:.8}
+.bar button,.gate button{font:inherit;padding:.5rem 1rem;border-radius:.4rem;border:0;background:#e8562a;color:#fff;cursor:pointer;min-height:44px}
+.bar button#signout{background:#51606b}
+.gate{max-width:24rem;margin:2rem auto;padding:1.5rem;background:#fff;border-radius:.6rem;box-shadow:0 1px 4px #0002;display:grid;gap:.75rem}
+.gate h2{margin:0;font-size:1.2rem}.gate p{margin:0;color:#555}
+.gate label{display:grid;gap:.25rem}.gate input{font:inherit;font-size:1.4rem;padding:.5rem;letter-spacing:.2em}
+.error{max-width:40rem;margin:1rem auto 0;padding:.75rem 1rem;background:#fde8e4;color:#8a1c0a;border-radius:.4rem}
+`;
+
+/** The error line and the two sign-in forms; `pinHint` says why a manager is needed. */
+export function managerGates(pinHint: string): string {
+  return `<p class="error" id="error" role="alert" data-error hidden></p>
+<form class="gate" id="pair" data-gate="pair" hidden>
+  <h2>配对此电脑 Pair this computer</h2>
+  <p>输入中枢显示的配对码 Enter the pairing code the hub shows.</p>
+  <label>配对码 Pairing code <input name="code" inputmode="numeric" autocomplete="off" required></label>
+  <button type="submit">配对 Pair</button>
+</form>
+<form class="gate" id="pin" data-gate="pin" hidden>
+  <h2>经理登录 Manager sign-in</h2>
+  <p>${pinHint}</p>
+  <label>PIN <input name="pin" type="password" inputmode="numeric" autocomplete="off" required></label>
+  <button type="submit">登录 Sign in</button>
+</form>`;
+}
+
+/**
+ * `key`: the storage namespace (`brigade.<key>.device|staff`); `deviceName`: what the hub lists the browser
+ * as; `main`: the id of the section shown once signed in (with the `#actions` toolbar).
+ */
+export function managerAuthScript(o: { key: string; deviceName: string; main: string }): string {
+  return `
+  var DEVICE = ${scriptJson(`brigade.${o.key}.device`)};
+  var STAFF = ${scriptJson(`brigade.${o.key}.staff`)};
+  var MAIN = ${scriptJson(o.main)};
+  var $ = function (id) { return document.getElementById(id); };
+
+  function load(store, key) { try { var v = store.getItem(key); return v ? JSON.parse(v) : null; } catch (e) { return null; } }
+  function save(store, key, value) { try { if (value == null) store.removeItem(key); else store.setItem(key, JSON.stringify(value)); } catch (e) { /* private mode: keep going */ } }
+  function show(which) {
+    var shown = !$(which).hidden;
+    ['pair', 'pin', MAIN].forEach(function (id) { $(id).hidden = id !== which; });
+    $('actions').hidden = which !== MAIN;
+    var input = which === MAIN || shown ? null : $(which).querySelector('input');
+    if (input) input.focus();
+  }
+  function error(message) { $('error').textContent = message || ''; $('error').hidden = !message; }
+  function hubMessage(r) { return r.body && r.body.error && r.body.error.message ? r.body.error.message : (r.status ? 'HTTP ' + r.status : '中枢无应答 The hub did not answer'); }
+  function el(tag, cls, text) { var e = document.createElement(tag); if (cls) e.className = cls; if (text != null) e.textContent = text; return e; }
+
+  async function api(method, path, token, body, headers) {
+    headers = headers || {};
+    if (token) headers.authorization = 'Bearer ' + token;
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    try {
+      var res = await fetch(path, { method: method, headers: headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
+      var json = null;
+      try { json = await res.json(); } catch (e) { /* not JSON */ }
+      return { status: res.status, body: json };
+    } catch (e) {
+      return { status: 0, body: null };
+    }
+  }
+
+  $('pair').addEventListener('submit', async function (ev) {
+    ev.preventDefault();
+    var code = String(new FormData(ev.target).get('code') || '').trim();
+    var r = await api('POST', '/api/v1/devices/pair', null, { code: code, name: ${scriptJson(o.deviceName)}, kind: 'manager' });
+    if (r.status !== 201) { show('pair'); return error('配对失败 Pairing failed: ' + hubMessage(r)); }
+    save(localStorage, DEVICE, { token: r.body.deviceToken, deviceId: r.body.device.id, name: r.body.device.name, kind: r.body.device.kind });
+    error('');
+    show('pin');
+  });
+
+  $('pin').addEventListener('submit', async function (ev) {
+    ev.preventDefault();
+    var device = load(localStorage, DEVICE);
+    if (!device) return show('pair');
+    var pin = String(new FormData(ev.target).get('pin') || '');
+    ev.target.reset(); // a PIN never stays on the screen
+    var r = await api('POST', '/api/v1/staff/sessions', device.token, { pin: pin });
+    if (r.status === 201) { save(sessionStorage, STAFF, r.body); return start(); }
+    if (r.status === 401 && r.body && r.body.error && r.body.error.code === 'unauthenticated') {
+      save(localStorage, DEVICE, null); // the hub no longer knows this computer: pair again
+      show('pair');
+      return error('请重新配对 Please pair this computer again: ' + hubMessage(r));
+    }
+    show('pin');
+    error('登录失败 Sign-in failed: ' + hubMessage(r));
+  });
+
+  $('signout').addEventListener('click', function () { save(sessionStorage, STAFF, null); error(''); show('pin'); });
+
+  api('GET', '/api/v1/health').then(function (r) { if (r.body && r.body.storeName) $('store').textContent = '· ' + r.body.storeName; });
+`;
+}
