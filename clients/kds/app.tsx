@@ -1,5 +1,7 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { ConnectionBanner } from '../shared/ui/connection-banner.tsx';
+import { PrinterAlerts } from '../shared/ui/printer-alerts.tsx';
+import { visibleAlerts } from '../shared/printer-health.ts';
 import { LanguageToggle, PairScreen, PinScreen } from '../shared/ui/pairing.tsx';
 import { formatClock, formatDuration } from '../shared/format.ts';
 import { nameIn, useTranslate } from '../shared/i18n.ts';
@@ -65,6 +67,7 @@ function BoardScreen({ app, view }: { app: KdsApp; view: View }) {
   const sending = useStore(app.sending);
   const muted = useStore(app.muted);
   const notices = useStore(app.notices);
+  const printers = useStore(app.printers.state);
   const [recallOpen, setRecallOpen] = useState(false);
 
   const targets = useMemo(() => menuTargets(menu), [menu]);
@@ -112,6 +115,12 @@ function BoardScreen({ app, view }: { app: KdsApp; view: View }) {
         </button>
         <span class="bar__clock">{formatClock(now)}</span>
       </header>
+      {/* a station screen shows the printers of its station (all of them at expo) */}
+      <PrinterAlerts
+        alerts={visibleAlerts(printers, view.kind === 'expo' ? null : [view.stationId])}
+        printerName={(id) => printers.printers.find((p) => p.id === id)?.name ?? id}
+        onDismiss={(f) => app.printers.dismiss(f.jobId)}
+      />
 
       <main class="tickets">
         {tickets.length === 0 && <p class="tickets__empty">{t('empty')}</p>}

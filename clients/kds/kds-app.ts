@@ -2,10 +2,12 @@
  * The KDS controller: owns the session, the hub client, the stream and the board, and offers the actions
  * the screen's buttons call. The components only render what it holds.
  */
-import type { Menu, Order } from '../../hub/protocol/index.ts';
+import type { Health, Menu, Order } from '../../hub/protocol/index.ts';
+import type { Printer } from '../../hub/protocol/printing.ts';
 import { Clock } from '../shared/clock.ts';
 import { HubError, HubUnreachableError, type HubClient } from '../shared/hub-client.ts';
 import { translator, language } from '../shared/i18n.ts';
+import { fromHealth, fromPrinterList, PrinterHealthFeed } from '../shared/printer-health.ts';
 import { Session } from '../shared/session.ts';
 import { load, save } from '../shared/storage.ts';
 import { Store } from '../shared/store.ts';
@@ -42,6 +44,8 @@ export class KdsApp {
   readonly notices = new Store<readonly Notice[]>([]);
   /** Ticket (order id) → when new food last reached it on this screen (device time). */
   readonly arrivedAt = new Map<string, number>();
+  /** Printer health (topic `printers`): the alert strip under the bar. */
+  readonly printers = new PrinterHealthFeed(() => this.loadPrinters());
   private stream: StreamClient | null = null;
   private readonly fetching = new Set<string>();
   private noticeSeq = 0;
@@ -142,6 +146,17 @@ export class KdsApp {
     }
   }
 
+  /** The printer list with stations and reasons; the public health endpoint if this device may not read it. */
+  private async loadPrinters(): Promise<{ entries: ReturnType<typeof fromHealth> }> {
+    try {
+      const { printers } = await this.hub.request<{ printers: Printer[] }>('GET', '/api/v1/printers', { as: 'device' });
+      return { entries: fromPrinterList(printers) };
+    } catch (err) {
+      if (err instanceof HubUnreachableError) throw err;
+      return { entries: fromHealth(await this.hub.request<Health>('GET', '/api/v1/health', { as: 'none' })) };
+    }
+  }
+
   private async loadTables(): Promise<void> {
     try {
       const floor = await this.hub.floor();
@@ -160,13 +175,15 @@ export class KdsApp {
       },
       // every order event, not just this station's: `order.placed` carries the whole order (header, other
       // stations' lines for expo), so a screen never has to guess an order it has not seen
-      topics: ['orders', 'menu'],
+      topics: ['orders', 'menu', 'printers'],
       loadSnapshot: () => this.hub.snapshot(),
       onSnapshot: (s) => {
         this.board.loadSnapshot(s);
         this.changed();
+        void this.printers.reload();
       },
       onEvents: (events) => {
+        this.printers.apply(events);
         const arrivals = this.board.apply(events);
         if (events.some((e) => e.type === 'menu.item_updated')) void this.loadMenu();
         this.arrived(arrivals);

@@ -6,6 +6,8 @@ import { nameIn, useTranslate, type Lang } from '../shared/i18n.ts';
 import { newId } from '../shared/ids.ts';
 import { useStore } from '../shared/store.ts';
 import { ConnectionBanner } from '../shared/ui/connection-banner.tsx';
+import { PrinterAlerts } from '../shared/ui/printer-alerts.tsx';
+import { visibleAlerts } from '../shared/printer-health.ts';
 import { OptionGroups } from '../shared/ui/option-groups.tsx';
 import { LanguageToggle, PairScreen, PinScreen } from '../shared/ui/pairing.tsx';
 import { BillScreen } from './bill.tsx';
@@ -43,6 +45,7 @@ function Pos({ app }: { app: PosApp }) {
   const staff = useStore(app.session.staff);
   const { t, lang } = useTranslate(posMessages);
   const now = useNow();
+  const printers = useStore(app.printers.state);
   const table = s.floor?.tables.find((x) => x.id === s.tableId);
   return (
     <div class={`p p--${s.screen}`} data-screen={s.screen}>
@@ -64,6 +67,12 @@ function Pos({ app }: { app: PosApp }) {
           {t('lock')}
         </button>
       </header>
+      <PrinterAlerts
+        alerts={visibleAlerts(printers, null)}
+        printerName={(id) => printers.printers.find((p) => p.id === id)?.name ?? id}
+        onReprint={(f) => void app.reprintFailed(f)}
+        onDismiss={(f) => app.printers.dismiss(f.jobId)}
+      />
       {!s.durable && <div class="p-banner">IndexedDB unavailable: changes are kept in memory only</div>}
       {s.storageError && <div class="p-banner">Could not store the change on this tablet</div>}
       {s.phase === 'unreachable' && !s.menu ? (

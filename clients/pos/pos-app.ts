@@ -16,7 +16,8 @@ import type { Floor, HubEvent, Menu, Order } from '../../hub/protocol/index.ts';
 import { toLineInputs, type CartLine } from '../shared/cart.ts';
 import { HubError, HubUnreachableError, type HubClient } from '../shared/hub-client.ts';
 import { newId } from '../shared/ids.ts';
-import type { PrintJob } from '../../hub/protocol/printing.ts';
+import type { PrintJob, Printer } from '../../hub/protocol/printing.ts';
+import { fromHealth, fromPrinterList, PrinterHealthFeed, type FailedTicket, type PrinterSnapshotEntry } from '../shared/printer-health.ts';
 import { IdbOutboxStorage, MemoryOutboxStorage, Outbox, type OutboxEntry, type OutboxStorage, type SendResult } from '../shared/outbox.ts';
 import { sendEntry } from '../shared/outbox-transport.ts';
 import { Session } from '../shared/session.ts';
@@ -96,6 +97,8 @@ export class PosApp {
   readonly outbox: Outbox;
   readonly state: Store<PosState>;
   readonly idle: IdleWatch;
+  /** Printer health (topic `printers`): every printer's alerts and the tickets that could not print. */
+  readonly printers = new PrinterHealthFeed(() => this.loadPrinters());
   private stream: StreamClient | null = null;
   private started = false;
   private floorTimer: ReturnType<typeof setTimeout> | null = null;
@@ -161,14 +164,38 @@ export class PosApp {
         const token = this.session.deviceToken();
         return token ? this.client.streamUrl(token) : null;
       },
-      topics: ['orders', 'floor', 'menu'],
+      topics: ['orders', 'floor', 'menu', 'printers'],
       loadSnapshot: () => this.client.snapshot(),
-      onSnapshot: () => this.refreshFloor(),
-      onEvents: (events) => this.onEvents(events),
+      onSnapshot: () => {
+        this.refreshFloor();
+        void this.printers.reload();
+      },
+      onEvents: (events) => {
+        this.printers.apply(events);
+        this.onEvents(events);
+      },
       onState: (conn) => this.set({ conn }),
       ...(this.o.socket ? { socket: this.o.socket } : {}),
     });
     this.stream.start();
+  }
+
+  /** The printer list with stations and reasons; the public health endpoint if this device may not read it. */
+  private async loadPrinters(): Promise<{ entries: PrinterSnapshotEntry[] }> {
+    try {
+      const { printers } = await this.client.request<{ printers: Printer[] }>('GET', '/api/v1/printers', { as: 'device' });
+      return { entries: fromPrinterList(printers) };
+    } catch (err) {
+      if (err instanceof HubUnreachableError) throw err;
+      return { entries: fromHealth(await this.client.health()) };
+    }
+  }
+
+  /** Reprints a ticket that could not print (from the printer alert strip) and takes it off the strip. */
+  async reprintFailed(ticket: FailedTicket): Promise<void> {
+    if (!ticket.orderId) return;
+    const entry = await this.enqueue(ticket.orderId, `/api/v1/print-jobs/${ticket.jobId}/reprint`, {}, { kind: 'reprint', jobId: ticket.jobId });
+    if (entry) this.printers.dismiss(ticket.jobId);
   }
 
   async loadMenu(): Promise<void> {

@@ -65,3 +65,35 @@ export const sharedMessages = defineMessages(
 );
 
 export type SharedKey = keyof (typeof sharedMessages)['zh-CN'];
+
+/** The printer alert bar (clients/shared/ui/printer-alerts.tsx) on the KDS and the waiter tablet. */
+export const printerMessages = defineMessages(
+  {
+    'printer.label': '打印机提醒',
+    'printer.paperOut': '{name} 打印机缺纸',
+    'printer.coverOpen': '{name} 打印机机盖打开',
+    'printer.offline': '{name} 打印机离线',
+    'printer.failedOver': '{name} 打印机故障 · 已转到 {backup}',
+    'printer.error': '{name} 打印机故障',
+    'printer.since': '自 {time}',
+    'printer.waiting': '待打印：{orders}',
+    'printer.failed': '单号 #{number} 厨房单未能打印',
+    'printer.failedNoNumber': '一张厨房单未能打印',
+    'printer.reprint': '重打',
+    'printer.dismiss': '知道了',
+  },
+  {
+    'printer.label': 'Printer alerts',
+    'printer.paperOut': '{name} printer: paper out',
+    'printer.coverOpen': '{name} printer: cover open',
+    'printer.offline': '{name} printer: offline',
+    'printer.failedOver': '{name} printer down · moved to {backup}',
+    'printer.error': '{name} printer: error',
+    'printer.since': 'since {time}',
+    'printer.waiting': 'waiting: {orders}',
+    'printer.failed': 'Order #{number}: a ticket could not print',
+    'printer.failedNoNumber': 'A ticket could not print',
+    'printer.reprint': 'Reprint',
+    'printer.dismiss': 'Dismiss',
+  },
+);

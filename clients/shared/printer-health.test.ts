@@ -1,0 +1,107 @@
+import { describe, expect, it } from 'vitest';
+import type { HubEvent } from '../../hub/protocol/index.ts';
+import type { PrintJob } from '../../hub/protocol/printing.ts';
+import {
+  applyPrinterEvents,
+  downReasonKey,
+  emptyPrinterHealth,
+  fromHealth,
+  loadPrinterSnapshot,
+  PrinterHealthFeed,
+  visibleAlerts,
+  type PrinterSnapshotEntry,
+} from './printer-health.ts';
+
+let seq = 0;
+const ev = (type: string, payload: unknown): HubEvent => ({ seq: ++seq, type, at: 1000 + seq, deviceId: null, staffId: null, payload }) as HubEvent;
+const job = (over: Partial<PrintJob> = {}): PrintJob => ({
+  id: 7,
+  kind: 'kitchen',
+  orderId: 'o1',
+  orderNumber: '12',
+  stationId: 'hot',
+  printerId: 'p-hot',
+  state: 'held',
+  possibleDuplicate: false,
+  reprintOf: null,
+  reprintNumber: null,
+  movedFromJobId: null,
+  movedFromPrinter: null,
+  attempts: 1,
+  lastError: null,
+  createdAt: 1,
+  updatedAt: 1,
+  confirmedAt: null,
+  ...over,
+});
+const SNAP: PrinterSnapshotEntry[] = [
+  { id: 'p-hot', name: '热厨 Hot', state: 'online', stations: ['hot'] },
+  { id: 'p-bar', name: '吧台 Bar', state: 'online', stations: ['bar'] },
+];
+const base = () => loadPrinterSnapshot(emptyPrinterHealth, SNAP);
+const down = (id = 'p-hot', reason = 'paper-out', state = 'held') => ev('printer.down', { printerId: id, name: id === 'p-hot' ? '热厨 Hot' : '吧台 Bar', state, reason, since: 500 });
+
+describe('printer health reducer', () => {
+  it('printer.down shows the printer with its reason; printer.up clears it', () => {
+    let s = applyPrinterEvents(base(), [down()]);
+    const shown = visibleAlerts(s, null).down;
+    expect(shown.map((p) => [p.id, p.state, p.reason, p.since])).toEqual([['p-hot', 'held', 'paper-out', 500]]);
+    expect(downReasonKey(shown[0]!)).toBe('printer.paperOut');
+    s = applyPrinterEvents(s, [ev('printer.up', { printerId: 'p-hot', name: '热厨 Hot', downMs: 10 })]);
+    expect(visibleAlerts(s, null).down).toEqual([]);
+  });
+
+  it('names the reason: cover open, offline', () => {
+    const s = applyPrinterEvents(base(), [down('p-hot', 'cover-open'), down('p-bar', 'connect-refused', 'offline')]);
+    expect(visibleAlerts(s, null).down.map(downReasonKey)).toEqual(['printer.coverOpen', 'printer.offline']);
+  });
+
+  it('failed-over says where the queue went, and stays down until the printer is up', () => {
+    let s = applyPrinterEvents(base(), [down(), ev('printer.failed_over', { printerId: 'p-hot', name: '热厨 Hot', backupPrinterId: 'p-bar', jobIds: [7] })]);
+    const p = visibleAlerts(s, null).down[0]!;
+    expect([p.state, p.failedOverTo, downReasonKey(p)]).toEqual(['failed-over', 'p-bar', 'printer.failedOver']);
+    s = applyPrinterEvents(s, [ev('printer.up', { printerId: 'p-hot', name: '热厨 Hot', downMs: 10 })]);
+    expect(visibleAlerts(s, null).down).toEqual([]);
+  });
+
+  it('a station screen sees only its printers; unknown stations show everywhere', () => {
+    const s = applyPrinterEvents(base(), [down('p-hot'), down('p-bar'), down('p-new')]);
+    expect(visibleAlerts(s, ['bar']).down.map((p) => p.id)).toEqual(['p-bar', 'p-new']);
+    expect(visibleAlerts(s, null).down).toHaveLength(3);
+  });
+
+  it('job_failed adds a ticket alert until dismissed, or until that job (or its reprint) changes state', () => {
+    const failed = ev('print.job_failed', { job: job({ state: 'failed' }), error: 'no printer' });
+    let s = applyPrinterEvents(base(), [failed, failed]);
+    expect(s.failed.map((f) => [f.jobId, f.orderNumber, f.stationId, f.error])).toEqual([[7, '12', 'hot', 'no printer']]);
+    expect(visibleAlerts(s, ['bar']).failed).toEqual([]);
+    const dismissed = new PrinterHealthFeed(async () => ({ entries: [] }));
+    dismissed.apply([failed]);
+    dismissed.dismiss(7);
+    expect(dismissed.state.get().failed).toEqual([]);
+    s = applyPrinterEvents(s, [ev('print.job_state_changed', { job: job({ id: 9, reprintOf: 7, state: 'held' }) })]);
+    expect(s.failed).toEqual([]);
+  });
+
+  it('tickets waiting behind a held printer are listed until it is up', () => {
+    let s = applyPrinterEvents(base(), [down(), ev('print.job_state_changed', { job: job() })]);
+    expect(visibleAlerts(s, ['hot']).down[0]!.waiting).toEqual([{ jobId: 7, orderNumber: '12' }]);
+    s = applyPrinterEvents(s, [ev('printer.up', { printerId: 'p-hot', name: '热厨 Hot', downMs: 1 })]);
+    expect(s.printers.find((p) => p.id === 'p-hot')!.waiting).toEqual([]);
+  });
+
+  it('the health endpoint has no reason but lastError while down', () => {
+    const s = loadPrinterSnapshot(emptyPrinterHealth, fromHealth({ printers: [{ id: 'p', name: 'P', state: 'held', queued: 1, lastError: 'paper-out' }] }));
+    expect(visibleAlerts(s, ['hot']).down.map(downReasonKey)).toEqual(['printer.paperOut']);
+  });
+
+  it('events that arrive during a reload are applied on top of its (older) answer', async () => {
+    let answer!: (v: { entries: PrinterSnapshotEntry[] }) => void;
+    const feed = new PrinterHealthFeed(() => new Promise((r) => (answer = r)));
+    const loading = feed.reload();
+    feed.apply([ev('printer.up', { printerId: 'p-hot', name: '热厨 Hot', downMs: 1 })]);
+    answer({ entries: [{ id: 'p-hot', name: '热厨 Hot', state: 'held', reason: 'paper-out', stations: ['hot'] }] });
+    await loading;
+    expect(visibleAlerts(feed.state.get(), null).down).toEqual([]);
+  });
+});

@@ -1,0 +1,60 @@
+import { formatClock } from '../format.ts';
+import { useTranslate } from '../i18n.ts';
+import { printerMessages } from '../messages.ts';
+import { downReasonKey, type FailedTicket, type PrinterAlertsView, type PrinterView } from '../printer-health.ts';
+
+/**
+ * The printer alert strip under an app's top bar: a red line per down printer (paper out, cover open,
+ * offline, moved to its backup) and per ticket that could not print. The strip is always there at one
+ * line's height (several alerts scroll sideways), so nothing on the screen moves when an alert comes or
+ * goes. `printerName` resolves a backup printer id to its name. `onReprint` (the waiter tablet) adds a
+ * reprint button to failed tickets; `onDismiss` a dismiss button.
+ */
+export function PrinterAlerts({
+  alerts,
+  printerName,
+  onReprint,
+  onDismiss,
+}: {
+  alerts: PrinterAlertsView;
+  printerName: (id: string) => string;
+  onReprint?: (ticket: FailedTicket) => void;
+  onDismiss?: (ticket: FailedTicket) => void;
+}) {
+  const { t } = useTranslate(printerMessages);
+  const empty = alerts.down.length === 0 && alerts.failed.length === 0;
+  const downText = (p: PrinterView) => t(downReasonKey(p), { name: p.name, backup: p.failedOverTo ? printerName(p.failedOverTo) : '' });
+  return (
+    <div class={`palerts${empty ? ' palerts--empty' : ''}`} role="alert" aria-live="assertive" aria-label={t('printer.label')} data-printer-alerts={empty ? 'none' : 'some'}>
+      {alerts.down.map((p) => (
+        <span class="palert palert--printer" key={`p-${p.id}`} data-printer-id={p.id} data-printer-state={p.state} data-reason={p.reason ?? ''}>
+          <span class="palert__icon" aria-hidden="true">
+            ⎙
+          </span>
+          <b>{downText(p)}</b>
+          {p.since !== null && <span class="palert__detail">{t('printer.since', { time: formatClock(p.since) })}</span>}
+          {p.waiting.length > 0 && (
+            <span class="palert__detail" data-waiting={p.waiting.length}>
+              {t('printer.waiting', { orders: p.waiting.map((w) => (w.orderNumber ? `#${w.orderNumber}` : '…')).join(' ') })}
+            </span>
+          )}
+        </span>
+      ))}
+      {alerts.failed.map((f) => (
+        <span class="palert palert--job" key={`j-${f.jobId}`} data-failed-job={f.jobId} data-order-number={f.orderNumber ?? ''} title={f.error}>
+          <b>{f.orderNumber ? t('printer.failed', { number: f.orderNumber }) : t('printer.failedNoNumber')}</b>
+          {onReprint && (
+            <button type="button" class="palert__btn" data-reprint-job={f.jobId} onClick={() => onReprint(f)}>
+              {t('printer.reprint')}
+            </button>
+          )}
+          {onDismiss && (
+            <button type="button" class="palert__btn" data-dismiss-job={f.jobId} onClick={() => onDismiss(f)}>
+              {t('printer.dismiss')}
+            </button>
+          )}
+        </span>
+      ))}
+    </div>
+  );
+}
