@@ -150,3 +150,19 @@ export async function seededPage(
   pages.push(page);
   return { page, context };
 }
+
+/**
+ * The sign-in of the hub's manager pages (/tables/qr, /menu/photos; hub/http/manager-page.ts): open `url`,
+ * pair the browser with the hub's code, then type `pin`. One step at a time: the PIN form shows only after
+ * pairing.
+ */
+export async function signInManagerPage(page: Page, url: string, pin: string): Promise<void> {
+  await page.goto(url);
+  await page.locator('[data-gate=pair]').waitFor();
+  expect(await page.locator('[data-gate=pin]').isVisible()).toBe(false);
+  await page.fill('[data-gate=pair] input[name=code]', PAIRING_CODE);
+  await page.click('[data-gate=pair] button[type=submit]');
+  await page.locator('[data-gate=pin]').waitFor();
+  await page.fill('[data-gate=pin] input[name=pin]', pin);
+  await page.click('[data-gate=pin] button[type=submit]');
+}

@@ -8,8 +8,8 @@
 import type { Browser, Page, Request } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PAIRING_CODE, PINS, startHub, type HubProcess } from '../../hub/test/harness.ts';
-import { closeAll, eventually, freePort, LAN_HOST, launchLanBrowser, pageErrors } from './browser.ts';
+import { PINS, startHub, type HubProcess } from '../../hub/test/harness.ts';
+import { closeAll, eventually, freePort, LAN_HOST, launchLanBrowser, seededPage, signInManagerPage } from './browser.ts';
 
 let hub: HubProcess;
 let port: number;
@@ -33,25 +33,9 @@ afterAll(async () => {
   await closeAll(pages, browser, hub);
 });
 
-async function freshPage(): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
-  context.setDefaultTimeout(20_000);
-  const page = await context.newPage();
-  pageErrors.set(page, []);
-  page.on('pageerror', (e) => pageErrors.get(page)!.push(e.message));
-  pages.push(page);
-  return page;
-}
+const freshPage = async (): Promise<Page> => (await seededPage(browser, { width: 1280, height: 900 }, {}, pages)).page;
 
-async function pairAndEnterPin(page: Page, pin: string): Promise<void> {
-  await page.goto(`http://${LAN_HOST}:${port}/menu/photos`);
-  await page.locator('[data-gate=pair]').waitFor();
-  await page.fill('[data-gate=pair] input[name=code]', PAIRING_CODE);
-  await page.click('[data-gate=pair] button[type=submit]');
-  await page.locator('[data-gate=pin]').waitFor();
-  await page.fill('[data-gate=pin] input[name=pin]', pin);
-  await page.click('[data-gate=pin] button[type=submit]');
-}
+const pairAndEnterPin = (page: Page, pin: string) => signInManagerPage(page, `http://${LAN_HOST}:${port}/menu/photos`, pin);
 
 describe('dish photo page', () => {
   it('a manager uploads a photo for a dish, sees it, sees a bad file refused, and removes it', async () => {

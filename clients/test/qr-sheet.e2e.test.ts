@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import qrcode from 'qrcode-generator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PAIRING_CODE, PINS, ROOT, startHub, type HubProcess } from '../../hub/test/harness.ts';
-import { closeAll, freePort, LAN_HOST, launchLanBrowser, pageErrors, pairAndSignIn } from './browser.ts';
+import { PINS, ROOT, startHub, type HubProcess } from '../../hub/test/harness.ts';
+import { closeAll, freePort, LAN_HOST, launchLanBrowser, pairAndSignIn, seededPage, signInManagerPage } from './browser.ts';
 
 let hub: HubProcess;
 let port: number;
@@ -34,26 +34,9 @@ afterAll(async () => {
   await closeAll(pages, browser, hub);
 });
 
-async function freshPage(): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1 });
-  context.setDefaultTimeout(20_000);
-  const page = await context.newPage();
-  pageErrors.set(page, []);
-  page.on('pageerror', (e) => pageErrors.get(page)!.push(e.message));
-  pages.push(page);
-  return page;
-}
+const freshPage = async (): Promise<Page> => (await seededPage(browser, { width: 1280, height: 900 }, {}, pages)).page;
 
-async function pairAndEnterPin(page: Page, pin: string): Promise<void> {
-  await page.goto(sheetUrl());
-  await page.locator('[data-gate=pair]').waitFor();
-  expect(await page.locator('[data-gate=pin]').isVisible()).toBe(false); // one step at a time
-  await page.fill('[data-gate=pair] input[name=code]', PAIRING_CODE);
-  await page.click('[data-gate=pair] button[type=submit]');
-  await page.locator('[data-gate=pin]').waitFor();
-  await page.fill('[data-gate=pin] input[name=pin]', pin);
-  await page.click('[data-gate=pin] button[type=submit]');
-}
+const pairAndEnterPin = (page: Page, pin: string) => signInManagerPage(page, sheetUrl(), pin);
 
 /** The SVG path the page must draw for `url`: the same encoder, the same settings, in Node. */
 function expectedPath(url: string): string {
