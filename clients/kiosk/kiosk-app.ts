@@ -18,7 +18,7 @@ import { cartProblems, toLineInputs, type CartLine } from '../shared/cart.ts';
 import { HubUnreachableError, type HubClient } from '../shared/hub-client.ts';
 import { language } from '../shared/i18n.ts';
 import { newId } from '../shared/ids.ts';
-import { IdbOutboxStorage, MemoryOutboxStorage, Outbox, type OutboxEntry, type OutboxStorage, type SendResult } from '../shared/outbox.ts';
+import { Outbox, outboxStorage, type OutboxEntry, type OutboxStorage, type SendResult } from '../shared/outbox.ts';
 import { sendEntry } from '../shared/outbox-transport.ts';
 import { Session } from '../shared/session.ts';
 import { load, save } from '../shared/storage.ts';
@@ -83,8 +83,7 @@ export class KioskApp {
     save('kiosk.terminal', setting);
     this.terminal = o.terminal !== undefined ? o.terminal : createTerminal(setting);
     this.client = this.session.client({ baseUrl: o.baseUrl ?? '', timeoutMs: 8000 });
-    const durable = !o.storage && IdbOutboxStorage.available();
-    const storage = o.storage ?? (durable ? new IdbOutboxStorage() : new MemoryOutboxStorage());
+    const { storage, durable } = outboxStorage(o.storage);
     this.state = new Store<KioskState>({
       phase: 'loading',
       screen: 'welcome',
@@ -98,7 +97,7 @@ export class KioskApp {
       sale: null,
       reachable: true,
       largeText: false,
-      durable: durable || !!o.storage,
+      durable,
       storageError: false,
     });
     this.outbox = new Outbox({

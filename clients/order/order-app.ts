@@ -14,7 +14,7 @@ import { newId } from '../shared/ids.ts';
 import { load, save } from '../shared/storage.ts';
 import { Store } from '../shared/store.ts';
 import { StreamClient, type ConnectionState } from '../shared/stream-client.ts';
-import { IdbOutboxStorage, isSettled, MemoryOutboxStorage, Outbox, type OutboxEntry, type OutboxStorage, type SendResult } from '../shared/outbox.ts';
+import { isSettled, Outbox, outboxStorage, type OutboxEntry, type OutboxStorage, type SendResult } from '../shared/outbox.ts';
 import { cartProblems, toLineInputs, type CartLine } from '../shared/cart.ts';
 
 export interface SubmissionMeta {
@@ -77,8 +77,7 @@ export class QrApp {
       timeoutMs: 8000,
       onUnauthenticated: () => this.invalid('unauthenticated'),
     });
-    const durable = !o.storage && IdbOutboxStorage.available();
-    const storage = o.storage ?? (durable ? new IdbOutboxStorage() : new MemoryOutboxStorage());
+    const { storage, durable } = outboxStorage(o.storage);
     this.cartKey = `order.cart.${token.slice(-12)}`;
     this.state = new Store<QrState>({
       phase: { name: 'loading' },
@@ -90,7 +89,7 @@ export class QrApp {
       submissions: [],
       cart: load<CartLine[]>(this.cartKey) ?? [],
       conn: { status: 'stopped', since: Date.now() },
-      durable: durable || !!o.storage,
+      durable,
       storageError: false,
     });
     this.outbox = new Outbox({

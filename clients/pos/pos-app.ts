@@ -18,7 +18,7 @@ import { HubError, HubUnreachableError, type HubClient } from '../shared/hub-cli
 import { newId } from '../shared/ids.ts';
 import type { PrintJob, Printer } from '../../hub/protocol/printing.ts';
 import { fromHealth, fromPrinterList, PrinterHealthFeed, type FailedTicket, type PrinterSnapshotEntry } from '../shared/printer-health.ts';
-import { IdbOutboxStorage, MemoryOutboxStorage, Outbox, type OutboxEntry, type OutboxStorage, type SendResult } from '../shared/outbox.ts';
+import { Outbox, outboxStorage, type OutboxEntry, type OutboxStorage, type SendResult } from '../shared/outbox.ts';
 import { sendEntry } from '../shared/outbox-transport.ts';
 import { Session } from '../shared/session.ts';
 import { load, save } from '../shared/storage.ts';
@@ -107,8 +107,7 @@ export class PosApp {
 
   constructor(private readonly o: { search?: string; storage?: OutboxStorage; baseUrl?: string; socket?: SocketFactory } = {}) {
     this.client = this.session.client({ baseUrl: o.baseUrl ?? '', timeoutMs: 8000 });
-    const durable = !o.storage && IdbOutboxStorage.available();
-    const storage = o.storage ?? (durable ? new IdbOutboxStorage() : new MemoryOutboxStorage());
+    const { storage, durable } = outboxStorage(o.storage);
     this.state = new Store<PosState>({
       phase: 'loading',
       screen: 'floor',
@@ -121,7 +120,7 @@ export class PosApp {
       cart: [],
       submissions: [],
       conn: { status: 'stopped', since: Date.now() },
-      durable: durable || !!o.storage,
+      durable,
       storageError: false,
     });
     this.outbox = new Outbox({

@@ -369,6 +369,15 @@ export class MemoryOutboxStorage implements OutboxStorage {
 }
 
 /**
+ * Where an app's outbox lives: the storage a caller gives (tests), else IndexedDB, else memory (a browser
+ * without IndexedDB: the app says unsent orders would not survive a reload). `durable`: they would survive.
+ */
+export function outboxStorage(given?: OutboxStorage): { storage: OutboxStorage; durable: boolean } {
+  if (given) return { storage: given, durable: true };
+  return IdbOutboxStorage.available() ? { storage: new IdbOutboxStorage(), durable: true } : { storage: new MemoryOutboxStorage(), durable: false };
+}
+
+/**
  * IndexedDB: one database, one object store keyed by entry id. Each put is its own readwrite transaction
  * and resolves on `complete` (asking for `durability: 'strict'` where the browser supports the hint), so
  * `enqueue` returns only after the browser has committed the entry.
