@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Menu, MenuItem } from '../../hub/protocol/index.ts';
-import { cartCount, cartProblems, cartTotal, defaultOptions, groupsOf, isSoldOut, optionProblems, unitPrice, type CartLine } from '../shared/cart.ts';
+import { cartCount, cartProblems, cartTotal, chosenOptions, defaultOptions, isSoldOut, optionProblems, unitPrice, type CartLine } from '../shared/cart.ts';
 import { formatClock, formatMoney } from '../shared/format.ts';
 import { nameIn, useTranslate, type Lang, type Translate } from '../shared/i18n.ts';
 import { newId } from '../shared/ids.ts';
@@ -303,7 +303,7 @@ function Checkout({ app, menu, t, lang }: { app: KioskApp; menu: Menu; t: T; lan
         {s.cart.map((l) => {
           const item = menu.items.find((i) => i.id === l.itemId);
           if (!item) return null;
-          const opts = groupsOf(menu, item).flatMap((g) => g.options.filter((o) => l.optionIds.includes(o.id)).map((o) => nameIn(lang, o)));
+          const opts = chosenOptions(menu, item, l.optionIds).map((o) => nameIn(lang, o));
           return (
             <div key={l.id} class={`k-line${bad.includes(l.id) ? ' is-bad' : ''}`} data-cart-line={l.itemId}>
               <div class="k-line__main">

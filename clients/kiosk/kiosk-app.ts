@@ -122,10 +122,7 @@ export class KioskApp {
   start(): void {
     if (this.started || !this.session.device.get()) return;
     this.started = true;
-    void this.outbox.load().catch((err: unknown) => {
-      console.error('outbox unavailable', err);
-      this.set({ durable: false });
-    });
+    this.outbox.resume(() => this.set({ durable: false }));
     void this.loadAll();
     this.pollTimer = setInterval(() => void this.poll(), POLL_MS);
   }

@@ -10,19 +10,7 @@ import { DishImage } from '../shared/ui/dish-image.tsx';
 import { OptionGroups } from '../shared/ui/option-groups.tsx';
 import { PublicBanners } from '../shared/ui/public-banners.tsx';
 import { LanguageToggle } from '../shared/ui/pairing.tsx';
-import {
-  cartCount,
-  cartProblems,
-  cartTotal,
-  customerStatus,
-  defaultOptions,
-  groupsOf,
-  isSoldOut,
-  lineStatus,
-  optionProblems,
-  unitPrice,
-  type CartLine,
-} from '../shared/cart.ts';
+import { cartCount, cartProblems, cartTotal, chosenOptions, customerStatus, defaultOptions, isSoldOut, lineStatus, optionProblems, unitPrice, type CartLine } from '../shared/cart.ts';
 import { orderMessages, type OrderKey } from './messages.ts';
 import type { QrApp, Submission } from './order-app.ts';
 
@@ -289,7 +277,7 @@ function CartSheet({ app, menu, lang, t, onClose, onEdit, onSubmit }: { app: QrA
         {s.cart.map((l) => {
           const item = menu.items.find((i) => i.id === l.itemId);
           if (!item) return null;
-          const opts = groupsOf(menu, item).flatMap((g) => g.options.filter((o) => l.optionIds.includes(o.id)).map((o) => nameIn(lang, o)));
+          const opts = chosenOptions(menu, item, l.optionIds).map((o) => nameIn(lang, o));
           return (
             <div key={l.id} class={`q-line${bad.includes(l.id) ? ' is-bad' : ''}`} data-cart-line={l.itemId}>
               <div class="q-line__main">

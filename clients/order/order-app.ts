@@ -106,10 +106,7 @@ export class QrApp {
 
   async start(): Promise<void> {
     // the outbox first: whatever a previous page left resumes even if the rest cannot load
-    void this.outbox.load().catch((err: unknown) => {
-      console.error('outbox unavailable', err);
-      this.set({ durable: false });
-    });
+    this.outbox.resume(() => this.set({ durable: false }));
     await this.loadAll();
     this.pollTimer = setInterval(() => void this.poll(), 30_000);
   }

@@ -151,10 +151,7 @@ export class PosApp {
   start(): void {
     if (this.started || !this.session.device.get()) return;
     this.started = true;
-    void this.outbox.load().catch((err: unknown) => {
-      console.error('outbox unavailable', err);
-      this.set({ durable: false });
-    });
+    this.outbox.resume(() => this.set({ durable: false }));
     void this.loadMenu();
     this.session.staff.subscribe((s) => s && this.refreshFloor());
     if (this.session.staff.get()) this.refreshFloor();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Menu, MenuItem } from '../../hub/protocol/index.ts';
-import { cartProblems, cartTotal, customerStatus, defaultOptions, isSoldOut, optionProblems, toggleOption, toLineInputs, unitPrice, type CartLine } from './cart.ts';
+import { cartProblems, cartTotal, chosenOptions, customerStatus, defaultOptions, isSoldOut, optionProblems, toggleOption, toLineInputs, unitPrice, type CartLine } from './cart.ts';
 
 const item = (o: Partial<MenuItem> & { id: string }): MenuItem => ({
   categoryId: 'hot',
@@ -45,6 +45,11 @@ const menu: Menu = {
 const tofu = menu.items[0]!;
 
 describe('option groups', () => {
+  it('lists a line\'s chosen options in the item\'s group order, whatever order they were tapped in', () => {
+    expect(chosenOptions(menu, tofu, ['meat', 'large', 'hot']).map((o) => o.id)).toEqual(['hot', 'large', 'meat']);
+    expect(chosenOptions(menu, tofu, ['not-an-option'])).toEqual([]);
+  });
+
   it('a required group must be chosen; a single-option required group starts chosen', () => {
     expect(defaultOptions(menu, tofu)).toEqual(['large']);
     expect(optionProblems(menu, tofu, ['large']).map((p) => [p.group.id, p.kind])).toEqual([['spice', 'min']]);

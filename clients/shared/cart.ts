@@ -20,6 +20,10 @@ export function groupsOf(menu: Menu, item: MenuItem): OptionGroup[] {
   return item.optionGroupIds.map((id) => menu.optionGroups.find((g) => g.id === id)).filter((g): g is OptionGroup => g !== undefined);
 }
 
+/** The options a cart line chose, in the item's group order (what the cart lists under the dish). */
+export const chosenOptions = (menu: Menu, item: MenuItem, optionIds: readonly string[]): OptionGroup['options'] =>
+  groupsOf(menu, item).flatMap((g) => g.options.filter((o) => optionIds.includes(o.id)));
+
 export interface GroupProblem {
   group: OptionGroup;
   kind: 'min' | 'max';

@@ -170,6 +170,17 @@ export class Outbox {
     return e && { ...e };
   }
 
+  /**
+   * `load()` for an app's start: storage that cannot be read (private mode, quota, a broken IndexedDB) must
+   * not stop the app, but it means unsent orders would not survive a reload, which `onUnavailable` shows.
+   */
+  resume(onUnavailable: () => void): void {
+    void this.load().catch((err: unknown) => {
+      console.error('outbox unavailable', err);
+      onUnavailable();
+    });
+  }
+
   /** Reads what a previous page left and resumes sending it. An entry caught mid-send is `unknown`. */
   async load(): Promise<void> {
     const stored = await this.opts.storage.all();
