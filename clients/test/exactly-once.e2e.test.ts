@@ -121,14 +121,7 @@ async function hubOrders(filter: (o: HubOrder) => boolean): Promise<HubOrder[]> 
   return (r.body.orders as HubOrder[]).filter(filter);
 }
 
-function placedEvents(orderId: string): number {
-  const db = rh.hub.openDb();
-  try {
-    return db.prepare("SELECT count(*) FROM events WHERE type = 'order.placed' AND json_extract(payload, '$.order.id') = ?").pluck().get(orderId) as number;
-  } finally {
-    db.close();
-  }
-}
+const placedEvents = (orderId: string): number => rh.hub.eventCount('order.placed', orderId);
 
 const lineShape = (o: HubOrder) => o.lines.map((l) => [l.itemId, l.qty, l.options.map((x) => x.id).sort()]);
 

@@ -69,14 +69,7 @@ async function ordersAt(tableId: string): Promise<HubOrder[]> {
   return r.body.orders as HubOrder[];
 }
 
-function eventCount(type: string, orderId: string): number {
-  const db = hub.openDb();
-  try {
-    return db.prepare("SELECT count(*) FROM events WHERE type = ? AND json_extract(payload, '$.order.id') = ?").pluck().get(type, orderId) as number;
-  } finally {
-    db.close();
-  }
-}
+const eventCount = (type: string, orderId: string): number => hub.eventCount(type, orderId);
 
 /** Offline reload: the browser's error page; back online, the app is loaded again and its outbox resumes. */
 async function reloadOfflineThenComeBack(page: Page): Promise<void> {

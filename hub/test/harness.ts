@@ -32,6 +32,8 @@ export interface HubProcess {
   stop(): Promise<number | null>;
   /** Opens the hub's SQLite file read-only (safe while the hub runs: WAL). */
   openDb(): Database.Database;
+  /** How many events of `type` the log holds for the order `orderId` (exactly-once checks). */
+  eventCount(type: string, orderId: string): number;
 }
 
 export async function startHub(opts: { dataDir?: string; env?: Record<string, string> } = {}): Promise<HubProcess> {
@@ -49,6 +51,7 @@ export async function startHub(opts: { dataDir?: string; env?: Record<string, st
     },
   });
   const { url, port, dataDir, proc } = started;
+  const openDb = () => new Database(join(dataDir, 'brigade.db'), { readonly: true, fileMustExist: true });
   const exited = new Promise<void>((r) => (proc.exitCode !== null || proc.signalCode !== null ? r() : proc.once('exit', () => r())));
 
   return {
@@ -81,7 +84,15 @@ export async function startHub(opts: { dataDir?: string; env?: Record<string, st
       await exited;
     },
     stop: started.stop,
-    openDb: () => new Database(join(dataDir, 'brigade.db'), { readonly: true, fileMustExist: true }),
+    openDb,
+    eventCount(type, orderId) {
+      const db = openDb();
+      try {
+        return db.prepare("SELECT count(*) FROM events WHERE type = ? AND json_extract(payload, '$.order.id') = ?").pluck().get(type, orderId) as number;
+      } finally {
+        db.close();
+      }
+    },
   };
 }
 
