@@ -99,8 +99,12 @@ describe('TcpPrinterTransport against the simulator', () => {
     h = await startSimHarness({ msPerLine: 20 });
     const started = Date.now();
     const sending = h.transport.send(render(longTicket(7, 15)));
-    await sleep(100);
-    h.sim.powerOff();
+    // power off once job bytes are arriving (past the status request and the 8 KiB recovery flush); a fixed
+    // 100 ms was sometimes before the status reply on a loaded machine, which is rightly `not-sent`
+    const sim = h.sim;
+    for (let i = 0; i < 250 && sim.stats.bytesReceived <= 8192 + 64; i++) await sleep(20);
+    expect(sim.stats.bytesReceived).toBeGreaterThan(8192 + 64);
+    sim.powerOff();
     const result = await sending;
     expect(result).toMatchObject({ status: 'uncertain', reason: 'barrier-timeout' });
     expect(Date.now() - started).toBeLessThan(TEST_TIMEOUTS.barrierTimeoutMs + 1500);
