@@ -256,10 +256,16 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
   };
 }
 
+const LISTEN_BACKLOG = 4096;
+
 function listenOn(server: Server | HttpsServer, port: number, host: string): Promise<number> {
   return new Promise<number>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, host, () => {
+    // Phones connecting in a crowd wait in the kernel's accept queue rather than being dropped (a dropped SYN
+    // is retried after 1 s, then 3 s): Node takes one new connection per turn of the event loop, and at a
+    // busy hub's few hundred turns a second Node's default backlog of 511 overflowed in the overload runs.
+    // The kernel caps it at net.core.somaxconn (4096 on current kernels).
+    server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
       const addr = server.address();
       resolve(typeof addr === 'object' && addr ? addr.port : port);
     });

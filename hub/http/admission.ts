@@ -22,6 +22,11 @@ export const writerWaitBudget: Record<Priority, { maxWaitMs: number; minAhead: n
   low: { maxWaitMs: 50, minAhead: 8 },
 };
 
+// Built once and thrown as often as needed: under a flood a refusal should cost next to nothing, and the
+// stack trace a new Error captures is never looked at (refusals are answers, not failures to log).
+const RATE_LIMITED = new HttpError('too_many_requests', 'too many requests from this device; slow down', undefined, { 'Retry-After': '1' });
+const OVERLOADED = new HttpError('overloaded', 'the kitchen hub is very busy; please retry in a moment', undefined, { 'Retry-After': '2' });
+
 export interface AdmissionOptions {
   clock: () => number;
   /** Mutations waiting for the writer. */
@@ -59,17 +64,17 @@ export class Admission {
       principal.kind === 'table' ? `table:${principal.tableId}` : principal.kind === 'device' ? `device:${principal.deviceId}` : `ip:${address}`;
     if (!this.take(caller)) {
       this.o.onShed?.('rate');
-      throw new HttpError('too_many_requests', 'too many requests from this device; slow down', undefined, { 'Retry-After': '1' });
+      throw RATE_LIMITED;
     }
     // shed orders from phones and kiosks; anonymous mutations are only pairing handshakes, rare and rate-limited
     if (!isMutation || principal.kind === 'anonymous') return;
     if (this.o.queueDepth() > this.o.publicQueueLimit) {
       this.o.onShed?.('queue');
-      throw new HttpError('overloaded', 'the kitchen hub is very busy; please retry in a moment', undefined, { 'Retry-After': '2' });
+      throw OVERLOADED;
     }
     if (this.o.eventLoopLagMs() > this.o.maxLagMs) {
       this.o.onShed?.('lag');
-      throw new HttpError('overloaded', 'the kitchen hub is very busy; please retry in a moment', undefined, { 'Retry-After': '2' });
+      throw OVERLOADED;
     }
   }
 

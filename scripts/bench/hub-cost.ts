@@ -10,15 +10,17 @@
  *   npx tsx scripts/bench/hub-cost.ts --root /tmp/baseline-checkout --prof /tmp/prof-base
  *
  * Options: --seconds S (6), --sockets N (200), --clients N (64), --lines N (10), --workers N (2),
- * --root DIR (hub checkout), --prof DIR (hub runs with --cpu-prof into DIR), --hub-cpus / --load-cpus LIST
+ * --root DIR (hub checkout), --prof DIR (hub runs with --cpu-prof into DIR), --no-printers (no external
+ * printers: the hub prints nothing, so the difference is what printing costs), --hub-cpus / --load-cpus LIST
  * (`taskset` pinning), --hub-env K=V (repeatable), --overload F (then F × the measured capacity for the same
- * time, 60 % public, as the bench's overload phase: staff / kiosk / QR p99 per attempt). Loopback only; every phase is bounded in time.
+ * time, waiters at a fifth of the capacity and phones and kiosks the rest, as the bench's overload phase:
+ * staff / kiosk / QR p99 per attempt). Loopback only; every phase is bounded in time.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { withDefaults } from '../load/config.ts';
+import { overloadPublicShare, withDefaults } from '../load/config.ts';
 import { startHub } from '../load/hub-process.ts';
 import { runLoad } from '../load/run.ts';
 import { startExternalPrinters } from './printers.ts';
@@ -36,6 +38,7 @@ const { values } = parseArgs({
     'load-cpus': { type: 'string' },
     'hub-env': { type: 'string', multiple: true },
     overload: { type: 'string' },
+    'no-printers': { type: 'boolean', default: false },
   },
   strict: true,
 });
@@ -58,7 +61,8 @@ async function main(): Promise<void> {
     cpus: values['hub-cpus'],
     nodeArgs: values.prof ? ['--cpu-prof', `--cpu-prof-dir=${resolve(values.prof)}`] : [],
   });
-  const printers = await startExternalPrinters(hub.url, values['load-cpus']);
+  // --no-printers: what printing costs, by difference (the hub then plans no print jobs at all)
+  const printers = values['no-printers'] ? { stop() {} } : await startExternalPrinters(hub.url, values['load-cpus']);
   const runDir = mkdtempSync(join(tmpdir(), 'brigade-cost-run-'));
   try {
     const common = { workers, profile: 'orders' as const, linesPerOrder: lines, clients, mix: { tablets: 0, kiosks: 0, phones: 0, kds: 0, sockets } };
@@ -88,16 +92,18 @@ async function main(): Promise<void> {
         hubCpuShare: r.hubCpuMs !== undefined ? Math.round(r.hubCpuMs / r.elapsedS / 10) / 100 : null,
         p50SubmitMs: r.submit.p50Ms,
         p99SubmitMs: r.submit.p99Ms,
+        // over the warm-up and the run, like the two figures after it
+        batchesPerSec: Math.round(batches / (r.elapsedS + Math.min(3, seconds))),
         jobsPerBatch: Math.round((metric('brigade_write_batch_jobs_sum') / batches) * 10) / 10,
         msPerBatch: Math.round((metric('brigade_write_commit_seconds_sum') / batches) * 1e5) / 100,
         errors: r.counters.timeouts + r.counters.networkErrors + r.counters.abandoned,
       })}\n`,
     );
     if (values.overload !== undefined) {
-      // the bench's overload phase: this many times the capacity just measured, 60 % phones and kiosks
+      // the bench's overload phase: this many times the capacity just measured, mostly phones and kiosks
       const offered = Math.max(1, Math.round((acked / r.elapsedS) * Number(values.overload)));
       const o = await runLoad({
-        config: withDefaults({ ...common, clients: 0, durationS: seconds, ratePerSec: offered, publicShare: 0.6, requestTimeoutMs: 10_000 }),
+        config: withDefaults({ ...common, clients: 0, durationS: seconds, ratePerSec: offered, publicShare: overloadPublicShare(Number(values.overload)), requestTimeoutMs: 10_000 }),
         url: hub.url,
         hubPid: hub.pid,
         runDir,

@@ -19,7 +19,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { withDefaults } from '../load/config.ts';
+import { overloadPublicShare, withDefaults } from '../load/config.ts';
 import { ROOT, startHub, type StartedHub } from '../load/hub-process.ts';
 import { startExternalPrinters } from './printers.ts';
 import { formatResult } from '../load/format.ts';
@@ -207,8 +207,8 @@ async function main(): Promise<number> {
 
     const capacity = closed.counters.ordersAcked / closed.elapsedS;
     const offered = Math.max(1, Math.round(capacity * factor));
-    log(`5/5 overload: ${offered} orders/s offered (${factor} × ${Math.round(capacity)}/s), 60 % public, for ${seconds} s …`);
-    over = await phase('overload', withDefaults({ ...common, trackPlaced: false, clients: 0, ratePerSec: offered, publicShare: 0.6, requestTimeoutMs: 10_000 }));
+    log(`5/5 overload: ${offered} orders/s offered (${factor} × ${Math.round(capacity)}/s), ${Math.round(overloadPublicShare(factor) * 100)} % public, for ${seconds} s …`);
+    over = await phase('overload', withDefaults({ ...common, trackPlaced: false, clients: 0, ratePerSec: offered, publicShare: overloadPublicShare(factor), requestTimeoutMs: 10_000 }));
     log(formatResult(over));
     hubAlive = hub.proc.exitCode === null && hub.proc.signalCode === null;
     verify = verifyRun({ runDir, dbFile: hub.dbFile });

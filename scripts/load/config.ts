@@ -59,6 +59,14 @@ export interface LoadConfig {
   seed: number;
 }
 
+/**
+ * The overload phase's waiters send a fifth of the capacity just measured — already ten times what a
+ * restaurant's tablets send at its peak — and phones and kiosks bring the rest of the offered load. A flood
+ * is public traffic: if staff alone offered more than the hub can commit, no priority could keep them fast.
+ */
+export const OVERLOAD_STAFF_SHARE_OF_CAPACITY = 0.2;
+export const overloadPublicShare = (factor: number): number => Math.max(0, 1 - OVERLOAD_STAFF_SHARE_OF_CAPACITY / factor);
+
 export const defaultMix: Mix = { tablets: 40, kiosks: 20, phones: 300, kds: 8, sockets: 208 };
 
 export const defaultConfig: LoadConfig = {

@@ -27,6 +27,8 @@ export class NoAnswerError extends Error {
   constructor(
     readonly reason: 'timeout' | 'network',
     message: string,
+    /** ms from the moment the request had a socket (left this process's pool) to the failure. */
+    readonly wireMs: number,
   ) {
     super(message);
   }
@@ -67,7 +69,7 @@ export function httpCall(base: URL, agent: Agent, method: string, path: string, 
         if (settled) return;
         settled = true;
         clearTimeout(timer);
-        reject(new NoAnswerError(reason, `${method} ${path}: ${err.message}`));
+        reject(new NoAnswerError(reason, `${method} ${path}: ${err.message}`, nowMs() - onWire));
       };
     }
     // time spent waiting for a free socket in our own pool is the client's, not the hub's
@@ -148,7 +150,6 @@ export async function mutate(
   let attempts = 0;
   for (let attempt = 1; attempt <= policy.maxAttempts; attempt++) {
     attempts = attempt;
-    const sent = nowMs();
     let wait: number;
     try {
       const reply = await httpCall(base, agent, method, path, { token, body, key, timeoutMs: policy.timeoutMs });
@@ -157,7 +158,7 @@ export async function mutate(
       wait = retryAfterMs(reply.headers) ?? backoff;
     } catch (err) {
       if (!(err instanceof NoAnswerError)) throw err;
-      policy.onAttempt?.({ ms: nowMs() - sent, status: 0, failure: err.reason });
+      policy.onAttempt?.({ ms: err.wireMs, status: 0, failure: err.reason });
       wait = backoff;
     }
     backoff = Math.min(backoff * 2, 2000);

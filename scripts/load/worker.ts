@@ -9,9 +9,10 @@ import { randomUUID } from 'node:crypto';
 import { createWriteStream, writeFileSync } from 'node:fs';
 import type { Agent } from 'node:http';
 import { join } from 'node:path';
+import { defaultMix } from './config.ts';
 import type { Menu } from '../../hub/protocol/menu.ts';
 import type { LineInput, Order } from '../../hub/protocol/orders.ts';
-import { httpCall, isRetryable, mutate, newAgent, nowMs, retryAfterMs, sleep, type AttemptRecord, type HttpReply, type MutationOutcome } from './http.ts';
+import { NoAnswerError, httpCall, isRetryable, mutate, newAgent, nowMs, retryAfterMs, sleep, type AttemptRecord, type HttpReply, type MutationOutcome } from './http.ts';
 import { CLASSES, emptyCounters, type Class, type Counters, type FromWorker, type KdsAssignment, type ToWorker, type WorkerPlan, type WorkerReport } from './ipc.ts';
 import { between, linePicker, pick, rng, type LinePicker, type Rand } from './menu-lines.ts';
 import { fnv1a, type AckRecord, type Op } from './records.ts';
@@ -92,10 +93,22 @@ class LoadWorker {
     const p = this.plan;
     const pins = [p.pins.waiter, p.pins.waiter2, p.pins.cashier];
     const profileOrders = this.cfg.profile === 'orders';
-    // profile `orders`: one tablet per closed-loop client (or 8 for the open loop), shared agent pool
+    // profile `orders`: one tablet per closed-loop client (or 8 for the open loop), a socket pool per class
     const tabletCount = profileOrders ? Math.max(p.clients, p.ratePerSec > 0 ? 8 : 0) : p.tablets.length;
-    // open loop: enough sockets that arrivals do not queue in our own pool (the hub should see them)
-    const shared = profileOrders ? newAgent(Math.max(16, p.clients + 8, p.ratePerSec > 0 ? 1024 : 0)) : undefined;
+    // Connections are opened before the clock starts and kept, as devices keep theirs; in the open loop, as
+    // many as the default mix's kiosks (2 each) and phones (1 each) shared out over the workers, and 256 for
+    // the waiters' orders (the open-loop phase is all waiters). The flood is many requests, not thousands of
+    // new TCP connections a second: Node takes one new connection per turn of its event loop, so a storm of
+    // them waits in the kernel's accept queue, which is what the overload phase measured before.
+    const openLoop = p.ratePerSec > 0;
+    const share = (n: number) => Math.max(1, Math.ceil(n / this.cfg.workers));
+    const pools = profileOrders
+      ? {
+          staff: newAgent(Math.max(16, p.clients + 8, openLoop ? 256 : 0)),
+          kiosk: newAgent(openLoop ? 2 * share(defaultMix.kiosks) : 16),
+          qr: newAgent(openLoop ? share(defaultMix.phones) : 16),
+        }
+      : undefined;
     // labels are unique across workers: global indices, or the worker id in profile `orders`
     const range = (n: number) => Array.from({ length: n }, (_, i) => `${p.id}.${i}`);
     const tabletLabels = profileOrders ? range(tabletCount) : p.tablets.map(String);
@@ -105,16 +118,16 @@ class LoadWorker {
     await inBatches(tabletLabels, 8, async (n, i) => {
       const deviceToken = await this.pair(`tablet-${n}`, 'pos');
       const staff = await this.signIn(`tablet-${n}`, deviceToken, pins[i % pins.length]!);
-      this.tablets.push({ label: `tablet-${n}`, kind: 'tablet', cls: 'staff', agent: shared ?? newAgent(2), token: staff, deviceToken });
+      this.tablets.push({ label: `tablet-${n}`, kind: 'tablet', cls: 'staff', agent: pools?.staff ?? newAgent(2), token: staff, deviceToken });
     });
     await inBatches(kioskLabels, 8, async (n) => {
       const deviceToken = await this.pair(`kiosk-${n}`, 'kiosk');
-      this.kiosks.push({ label: `kiosk-${n}`, kind: 'kiosk', cls: 'kiosk', agent: shared ?? newAgent(2), token: deviceToken, deviceToken, etag });
+      this.kiosks.push({ label: `kiosk-${n}`, kind: 'kiosk', cls: 'kiosk', agent: pools?.kiosk ?? newAgent(2), token: deviceToken, deviceToken, etag });
     });
     phoneLabels.forEach((n, i) => {
       const q = p.qr[(profileOrders ? i : Number(n)) % p.qr.length]!;
       // one connection per phone; a fresh phone's first menu fetch has no ETag
-      this.phones.push({ label: `phone-${n}`, kind: 'phone', cls: 'qr', agent: shared ?? newAgent(1), token: q.token, tableId: q.tableId });
+      this.phones.push({ label: `phone-${n}`, kind: 'phone', cls: 'qr', agent: pools?.qr ?? newAgent(1), token: q.token, tableId: q.tableId });
     });
 
     // Open every device's connection before the clock starts: a burst of new connections at t0 is served
@@ -122,6 +135,18 @@ class LoadWorker {
     await inBatches([...this.tablets, ...this.kiosks, ...this.phones], 32, async (d) => {
       await httpCall(this.base, d.agent, 'GET', '/api/v1/health', { token: d.token, timeoutMs: 10_000 });
     });
+    // the open loop's devices send many requests at once: their connections are all open before it starts
+    if (pools && openLoop) {
+      const warm = (agent: Agent, devices: readonly Device[]) =>
+        Promise.all(
+          Array.from({ length: agent.maxSockets }, (_, i) =>
+            httpCall(this.base, agent, 'GET', '/api/v1/health', { token: devices[i % devices.length]?.token, timeoutMs: 10_000 }),
+          ),
+        );
+      await warm(pools.staff, this.tablets);
+      await warm(pools.kiosk, this.kiosks);
+      await warm(pools.qr, this.phones);
+    }
     // menu readers (bench): kiosk screens re-reading the menu with its ETag
     if (p.menuReaders > 0) {
       const token = await this.pair(`menu-screen-${p.id}`, 'kiosk');
@@ -271,7 +296,8 @@ class LoadWorker {
       }
       return reply.status;
     } catch (err) {
-      this.attempt('menu', { ms: nowMs() - sent, status: 0, failure: (err as { reason?: 'timeout' | 'network' }).reason ?? 'network' });
+      const e = err instanceof NoAnswerError ? err : undefined;
+      this.attempt('menu', { ms: e?.wireMs ?? nowMs() - sent, status: 0, failure: e?.reason ?? 'network' });
       return 0;
     }
   }
