@@ -258,7 +258,16 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
 
 const LISTEN_BACKLOG = 4096;
 
+/**
+ * Tablets, screens and phones keep their connection between requests. Node's default of 5 s closed it
+ * between a phone's orders, and a request sent as the hub closed the idle connection failed (reset) on
+ * the device; reconnecting in a crowd also queues for Node's one accept per event-loop turn.
+ */
+const KEEP_ALIVE_MS = 65_000;
+
 function listenOn(server: Server | HttpsServer, port: number, host: string): Promise<number> {
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  server.headersTimeout = KEEP_ALIVE_MS + 1000; // kept above it, so the headers timer never cuts an idle connection first
   return new Promise<number>((resolve, reject) => {
     server.once('error', reject);
     // Phones connecting in a crowd wait in the kernel's accept queue rather than being dropped (a dropped SYN

@@ -22,10 +22,34 @@ export const writerWaitBudget: Record<Priority, { maxWaitMs: number; minAhead: n
   low: { maxWaitMs: 50, minAhead: 8 },
 };
 
-// Built once and thrown as often as needed: under a flood a refusal should cost next to nothing, and the
-// stack trace a new Error captures is never looked at (refusals are answers, not failures to log).
-const RATE_LIMITED = new HttpError('too_many_requests', 'too many requests from this device; slow down', undefined, { 'Retry-After': '1' });
-const OVERLOADED = new HttpError('overloaded', 'the kitchen hub is very busy; please retry in a moment', undefined, { 'Retry-After': '2' });
+/**
+ * Public refusals per second the hub aims to answer at most. Each costs the hub about a fifth of a
+ * millisecond of its one thread (HTTP in and out), so a flood of phones retrying every second was enough
+ * to take the whole thread and slow the waiters' orders behind it. Past this rate the Retry-After grows
+ * with the rate of refusals (clients honour it: the apps' outboxes do), so retries thin out instead of
+ * multiplying the flood.
+ */
+const PUBLIC_REFUSALS_PER_SEC = 300;
+const MAX_RETRY_AFTER_S = 15;
+
+/**
+ * The refusals, built once per Retry-After value and thrown as often as needed: a refusal should cost
+ * next to nothing, and the stack trace a new Error captures is never looked at (refusals are answers).
+ */
+const refusal = (make: (retryAfterS: number) => HttpError) => {
+  const made = new Map<number, HttpError>();
+  return (retryAfterS: number): HttpError => {
+    let e = made.get(retryAfterS);
+    if (!e) made.set(retryAfterS, (e = make(retryAfterS)));
+    return e;
+  };
+};
+const rateLimited = refusal(
+  (s) => new HttpError('too_many_requests', 'too many requests from this device; slow down', undefined, { 'Retry-After': String(s) }),
+);
+const overloaded = refusal(
+  (s) => new HttpError('overloaded', 'the kitchen hub is very busy; please retry in a moment', undefined, { 'Retry-After': String(s) }),
+);
 
 export interface AdmissionOptions {
   clock: () => number;
@@ -55,6 +79,8 @@ interface Bucket {
  */
 export class Admission {
   private readonly buckets = new Map<string, Bucket>();
+  /** Public refusals in the current and the previous whole second of the clock. */
+  private readonly refusals = { second: 0, current: 0, previous: 0 };
 
   constructor(private readonly o: AdmissionOptions) {}
 
@@ -64,18 +90,32 @@ export class Admission {
       principal.kind === 'table' ? `table:${principal.tableId}` : principal.kind === 'device' ? `device:${principal.deviceId}` : `ip:${address}`;
     if (!this.take(caller)) {
       this.o.onShed?.('rate');
-      throw RATE_LIMITED;
+      throw rateLimited(this.retryAfterS(1));
     }
     // shed orders from phones and kiosks; anonymous mutations are only pairing handshakes, rare and rate-limited
     if (!isMutation || principal.kind === 'anonymous') return;
     if (this.o.queueDepth() > this.o.publicQueueLimit) {
       this.o.onShed?.('queue');
-      throw OVERLOADED;
+      throw overloaded(this.retryAfterS(2));
     }
     if (this.o.eventLoopLagMs() > this.o.maxLagMs) {
       this.o.onShed?.('lag');
-      throw OVERLOADED;
+      throw overloaded(this.retryAfterS(2));
     }
+  }
+
+  /** Counts a refusal and says how long its caller should wait: `base`, or longer while refusals flood. */
+  private retryAfterS(base: number): number {
+    const second = Math.floor(this.o.clock() / 1000);
+    const r = this.refusals;
+    if (second !== r.second) {
+      r.previous = second === r.second + 1 ? r.current : 0;
+      r.current = 0;
+      r.second = second;
+    }
+    r.current++;
+    const rate = Math.max(r.previous, r.current);
+    return Math.min(MAX_RETRY_AFTER_S, Math.max(base, Math.ceil(rate / PUBLIC_REFUSALS_PER_SEC)));
   }
 
   private take(caller: string): boolean {

@@ -37,8 +37,7 @@ export function createApp(s: Services, routes: readonly Route[], log: Logger, ex
     const started = performance.now();
     res.on('finish', () => {
       const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
-      s.metrics.requests.inc({ route, method: req.method, status: res.statusCode });
-      s.metrics.latency.observe({ kind: req.method === 'GET' ? 'read' : 'mutation' }, (performance.now() - started) / 1000);
+      s.metrics.observeRequest(route, req.method, res.statusCode, req.method === 'GET' ? 'read' : 'mutation', (performance.now() - started) / 1000);
     });
     next();
   });

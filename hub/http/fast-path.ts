@@ -90,8 +90,7 @@ export function createFastPath(s: Services, routes: readonly Route[], log: Logge
     const started = performance.now();
     const { route } = found.c;
     res.once('finish', () => {
-      s.metrics.requests.inc({ route: route.path, method, status: res.statusCode });
-      s.metrics.latency.observe({ kind: 'mutation' }, (performance.now() - started) / 1000);
+      s.metrics.observeRequest(route.path, method, res.statusCode, 'mutation', (performance.now() - started) / 1000);
     });
     let gone = false;
     res.once('close', () => (gone = !res.writableFinished));

@@ -95,16 +95,17 @@ class LoadWorker {
     const profileOrders = this.cfg.profile === 'orders';
     // profile `orders`: one tablet per closed-loop client (or 8 for the open loop), a socket pool per class
     const tabletCount = profileOrders ? Math.max(p.clients, p.ratePerSec > 0 ? 8 : 0) : p.tablets.length;
-    // Connections are opened before the clock starts and kept, as devices keep theirs; in the open loop, as
-    // many as the default mix's kiosks (2 each) and phones (1 each) shared out over the workers, and 256 for
-    // the waiters' orders (the open-loop phase is all waiters). The flood is many requests, not thousands of
-    // new TCP connections a second: Node takes one new connection per turn of its event loop, so a storm of
-    // them waits in the kernel's accept queue, which is what the overload phase measured before.
+    // Connections are opened before the clock starts and kept, as devices keep theirs. Under overload (an
+    // open loop with public traffic), as many as the default mix's tablets and kiosks (2 each) and phones (1
+    // each), shared out over the workers: the flood is many requests, not thousands of new TCP connections
+    // a second. Node takes one new connection per turn of its event loop, so a storm of them waits in the
+    // kernel's accept queue, which is what the overload phase measured before. The open-loop throughput
+    // phase (waiters only) keeps a large pool, so the hub sees every arrival.
     const openLoop = p.ratePerSec > 0;
     const share = (n: number) => Math.max(1, Math.ceil(n / this.cfg.workers));
     const pools = profileOrders
       ? {
-          staff: newAgent(Math.max(16, p.clients + 8, openLoop ? 256 : 0)),
+          staff: newAgent(Math.max(16, p.clients + 8, openLoop ? (this.cfg.publicShare > 0 ? 2 * share(defaultMix.tablets) : 1024) : 0)),
           kiosk: newAgent(openLoop ? 2 * share(defaultMix.kiosks) : 16),
           qr: newAgent(openLoop ? share(defaultMix.phones) : 16),
         }
@@ -130,19 +131,25 @@ class LoadWorker {
       this.phones.push({ label: `phone-${n}`, kind: 'phone', cls: 'qr', agent: pools?.qr ?? newAgent(1), token: q.token, tableId: q.tableId });
     });
 
+    // A connection the hub closed as it was reused (keep-alive timing, or the last phase's connections still
+    // being torn down) is opened again, three times at most.
+    const open = async (agent: Agent, token: string | undefined) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await httpCall(this.base, agent, 'GET', '/api/v1/health', { token, timeoutMs: 10_000 });
+        } catch (err) {
+          if (!(err instanceof NoAnswerError) || attempt >= 3) throw err;
+          this.note(`warm-up: ${err.message}; opening the connection again`);
+        }
+      }
+    };
     // Open every device's connection before the clock starts: a burst of new connections at t0 is served
     // unevenly by Node (some wait seconds behind busy keep-alive ones), which is a start-up artefact, not load.
-    await inBatches([...this.tablets, ...this.kiosks, ...this.phones], 32, async (d) => {
-      await httpCall(this.base, d.agent, 'GET', '/api/v1/health', { token: d.token, timeoutMs: 10_000 });
-    });
-    // the open loop's devices send many requests at once: their connections are all open before it starts
-    if (pools && openLoop) {
+    await inBatches([...this.tablets, ...this.kiosks, ...this.phones], 32, async (d) => void (await open(d.agent, d.token)));
+    // the overload's devices send many requests at once: all their connections are open before it starts
+    if (pools && openLoop && this.cfg.publicShare > 0) {
       const warm = (agent: Agent, devices: readonly Device[]) =>
-        Promise.all(
-          Array.from({ length: agent.maxSockets }, (_, i) =>
-            httpCall(this.base, agent, 'GET', '/api/v1/health', { token: devices[i % devices.length]?.token, timeoutMs: 10_000 }),
-          ),
-        );
+        Promise.all(Array.from({ length: agent.maxSockets }, (_, i) => open(agent, devices[i % devices.length]?.token)));
       await warm(pools.staff, this.tablets);
       await warm(pools.kiosk, this.kiosks);
       await warm(pools.qr, this.phones);
