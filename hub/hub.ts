@@ -146,7 +146,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
       publicQueueLimit: config.HUB_PUBLIC_QUEUE,
       maxLagMs: config.HUB_SHED_LAG_MS,
       publicRatePerSec: config.HUB_PUBLIC_RATE,
-      onShed: (reason) => metrics.shed.inc({ reason }),
+      onShed: (reason) => metrics.countShed(reason),
     }),
     metrics,
     stats: {

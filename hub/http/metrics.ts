@@ -64,7 +64,18 @@ export class HubMetrics {
     this.latencyByKind[kind].observe(seconds);
   }
 
+  /** Counts one refusal by admission control, with its label set bound once (see observeRequest). */
+  countShed(reason: 'rate' | 'queue' | 'lag' | 'writer'): void {
+    this.shedByReason[reason].inc();
+  }
+
   private readonly requestCounters = new Map<string, { inc(): void }>();
+  private readonly shedByReason = {
+    rate: this.shed.labels('rate'),
+    queue: this.shed.labels('queue'),
+    lag: this.shed.labels('lag'),
+    writer: this.shed.labels('writer'),
+  };
   private readonly latencyByKind = { read: this.latency.labels('read'), mutation: this.latency.labels('mutation') };
 
   countEvents(events: readonly LoggedEvent[]): void {

@@ -151,7 +151,7 @@ export function runMutation(
     if (req.key !== undefined) s.idempotency.put(req.key, { principal: owner, requestHash: req.hash, status: answer.status, body: answer.json }, tx.now);
     return { ...answer, replayed: false };
   }, priority, writerWaitBudget[priority]).catch((err: unknown) => {
-    if (err instanceof OverloadedError) s.metrics.shed.inc({ reason: 'writer' });
+    if (err instanceof OverloadedError) s.metrics.countShed('writer');
     throw err;
   });
 }

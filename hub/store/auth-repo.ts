@@ -3,6 +3,8 @@ import type { DeviceKind, Role } from '../protocol/common.ts';
 import type { Staff } from '../protocol/auth.ts';
 import type { Db } from './db.ts';
 
+const MAX_CACHED_TABLES = 10_000;
+
 export class SqliteAuthRepo implements AuthRepo {
   private readonly s;
 
@@ -41,7 +43,17 @@ export class SqliteAuthRepo implements AuthRepo {
   sessionByTokenHash(hash: string): { staffId: string; staffName: string; deviceId: string; role: Role; expiresAt: number } | undefined {
     return this.s.session.get(hash) as { staffId: string; staffName: string; deviceId: string; role: Role; expiresAt: number } | undefined;
   }
+  /**
+   * A table's QR token is set when the floor is seeded and never changes, so a hit is kept: every request
+   * from a phone (and every refusal in a flood of them) looks it up. Misses are not kept, so unknown tokens
+   * cannot grow the map. Whoever adds token rotation clears this.
+   */
   tableIdByQrToken(token: string): string | undefined {
-    return this.s.table.get(token) as string | undefined;
+    const hit = this.tableByQrToken.get(token);
+    if (hit !== undefined) return hit;
+    const id = this.s.table.get(token) as string | undefined;
+    if (id !== undefined && this.tableByQrToken.size < MAX_CACHED_TABLES) this.tableByQrToken.set(token, id);
+    return id;
   }
+  private readonly tableByQrToken = new Map<string, string>();
 }
