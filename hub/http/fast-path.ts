@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
+import type { Principal } from '../domain/principal.ts';
 import type { Services } from '../services.ts';
 import { resolvePrincipal } from './auth-header.ts';
 import { toErrorReply } from './errors.ts';
@@ -92,6 +93,21 @@ export function createFastPath(s: Services, routes: readonly Route[], log: Logge
     res.once('finish', () => {
       s.metrics.observeRequest(route.path, method, res.statusCode, 'mutation', (performance.now() - started) / 1000);
     });
+    // Shed before the body is read: in a flood of phones a refusal must cost next to nothing. Only a token
+    // the hub knows is judged here; any other is answered after the body, as express answers it. (express
+    // reads the body first, so a refused request with a broken body gets 400 there and 429/503 here: a
+    // refusal either way, with nothing written.)
+    const address = req.socket.remoteAddress ?? 'unknown';
+    const principal = knownPrincipal(s, h);
+    if (principal !== undefined) {
+      try {
+        s.admission.admit(principal, address, true);
+      } catch (err) {
+        const e = toErrorReply(err);
+        reply(res, e.status, JSON.stringify(e.body), e.headers);
+        return true; // node:http reads and drops the unread body, and the connection stays usable
+      }
+    }
     let gone = false;
     res.once('close', () => (gone = !res.writableFinished));
     const chunks: Buffer[] = [];
@@ -100,7 +116,7 @@ export function createFastPath(s: Services, routes: readonly Route[], log: Logge
     req.on('error', () => undefined);
     req.once('end', () => {
       const text = chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks).toString('utf8');
-      void answer(route, req, res, path, found.params, text, h['content-length'] !== undefined, () => gone);
+      void answer(route, req, res, path, found.params, text, h['content-length'] !== undefined, () => gone, principal, address);
     });
     return true;
   };
@@ -114,6 +130,9 @@ export function createFastPath(s: Services, routes: readonly Route[], log: Logge
     text: string,
     hasBody: boolean,
     abandoned: () => boolean,
+    /** Resolved and admitted before the body was read; undefined when the token is still to be judged. */
+    admitted: Principal | undefined,
+    address: string,
   ): Promise<void> {
     try {
       // as express.json: an empty body is {}, a BOM is dropped, any JSON value is a body
@@ -125,9 +144,11 @@ export function createFastPath(s: Services, routes: readonly Route[], log: Logge
           throw Object.assign(new SyntaxError('the body is not valid JSON'), { type: 'entity.parse.failed', status: 400 });
         }
       }
-      const principal = resolvePrincipal(s, req.headers);
-      const address = req.socket.remoteAddress ?? 'unknown';
-      s.admission.admit(principal, address, true);
+      let principal = admitted;
+      if (principal === undefined) {
+        principal = resolvePrincipal(s, req.headers);
+        s.admission.admit(principal, address, true);
+      }
       const a = await handleMutation(s, route, {
         principal,
         address,
@@ -145,6 +166,15 @@ export function createFastPath(s: Services, routes: readonly Route[], log: Logge
       if (e.unexpected) log.error({ err, method: req.method, path }, 'request failed');
       reply(res, e.status, JSON.stringify(e.body), e.headers);
     }
+  }
+}
+
+/** Who is asking, when the token is one the hub accepts; undefined for a refused or malformed one. */
+function knownPrincipal(s: Services, headers: IncomingMessage['headers']): Principal | undefined {
+  try {
+    return resolvePrincipal(s, headers);
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Agent, request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { removeDir, sampleOrder, signIn, startHub, type HubProcess } from './harness.ts';
 
@@ -79,6 +80,49 @@ describe('overload', () => {
       expect(stored).toBe(keys.length - refused.length + retried.length);
     } finally {
       db.close();
+    }
+  });
+
+  it('refuses a rate-limited phone before reading its order, and the connection stays open for the next one', async () => {
+    await new Promise((r) => setTimeout(r, 1500)); // let the phone's bucket refill (2/s, burst 4)
+    const url = new URL(hub.url);
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    const sockets = new Set<unknown>();
+    const post = (body: string) =>
+      new Promise<{ status: number; retryAfter: string | undefined; text: string }>((resolve, reject) => {
+        const req = httpRequest(
+          {
+            host: url.hostname,
+            port: url.port,
+            method: 'POST',
+            path: '/api/v1/orders',
+            agent,
+            headers: { authorization: `Bearer ${tableToken}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), 'idempotency-key': randomUUID() },
+          },
+          (res) => {
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (c: string) => (text += c));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, retryAfter: res.headers['retry-after'], text }));
+          },
+        );
+        req.on('socket', (socket) => sockets.add(socket));
+        req.on('error', reject);
+        req.end(body);
+      });
+    try {
+      const answers = [];
+      for (let i = 0; i < 8; i++) answers.push(await post(JSON.stringify(qrOrder)));
+      expect(answers.filter((a) => a.status === 429).length).toBeGreaterThanOrEqual(3);
+      // 60 kB that is not even JSON: a refusal that read it would answer 400; this one never looks at it
+      const unread = await post(`{not json ${'x'.repeat(60_000)}`);
+      expect([unread.status, unread.retryAfter, JSON.parse(unread.text).error.code]).toEqual([429, '1', 'too_many_requests']);
+      // and the same connection carries the next request
+      expect((await post(JSON.stringify(qrOrder))).status).toBe(429);
+      // every answer came over the one keep-alive connection
+      expect(sockets.size).toBe(1);
+    } finally {
+      agent.destroy();
     }
   });
 });
