@@ -2,6 +2,7 @@ import { formatClock } from '../format.ts';
 import { useTranslate } from '../i18n.ts';
 import { printerMessages } from '../messages.ts';
 import { downReasonKey, type FailedTicket, type PrinterAlertsView, type PrinterView } from '../printer-health.ts';
+import './printer-alerts.css';
 
 /**
  * The printer alert strip under an app's top bar: a red line per down printer (paper out, cover open,
