@@ -4,14 +4,12 @@
  * the simulator: `?terminal=sim-auto` approves by itself, `?terminal=sim` shows its demo buttons.
  * Also writes docs/screenshots/kiosk-card-*.png.
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Order } from '../../hub/protocol/orders.ts';
-import { PAIRING_CODE, PINS, ROOT, removeDir, startHub, type HubProcess } from '../../hub/test/harness.ts';
+import { PAIRING_CODE, PINS, removeDir, startHub, type HubProcess } from '../../hub/test/harness.ts';
 import { buildClients } from '../build.ts';
-import { CHROMIUM, eventually, freePort, pageErrors, pairAndSignIn } from '../test/browser.ts';
+import { CHROMIUM, eventually, freePort, pageErrors, pairAndSignIn, screenshotter } from '../test/browser.ts';
 
 let hub: HubProcess;
 let port: number;
@@ -19,7 +17,6 @@ let browser: Browser;
 let manager: string;
 let riceCategory: string;
 const pages: Page[] = [];
-const SHOTS = join(ROOT, 'docs', 'screenshots');
 
 interface Device {
   token: string;
@@ -109,11 +106,7 @@ async function outbox(page: Page): Promise<OutboxRow[]> {
 }
 const paymentsIn = async (page: Page) => (await outbox(page)).filter((e) => e.path.endsWith('/payments'));
 
-const shot = async (page: Page, name: string) => {
-  if (process.env.KIOSK_SCREENSHOTS === '0') return;
-  mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: join(SHOTS, name) });
-};
+const shot = screenshotter('KIOSK_SCREENSHOTS');
 
 beforeAll(async () => {
   await buildClients({ quiet: true });

@@ -4,20 +4,17 @@
  * page is NOT a secure context: the plain-HTTP LAN path. Also writes docs/screenshots/kiosk-*.png
  * (welcome, menu, confirmation; zh and en).
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PAIRING_CODE, PINS, ROOT, startHub, type HubProcess } from '../../hub/test/harness.ts';
+import { PAIRING_CODE, PINS, startHub, type HubProcess } from '../../hub/test/harness.ts';
 import { buildClients } from '../build.ts';
-import { addDish, closeAll, eventually, freePort, launchLanBrowser, pageErrors, pairAndSignIn, pairKiosk } from '../test/browser.ts';
+import { addDish, closeAll, eventually, freePort, launchLanBrowser, pageErrors, pairAndSignIn, pairKiosk, screenshotter } from '../test/browser.ts';
 
 let hub: HubProcess;
 let port: number;
 let browser: Browser;
 let manager: string;
 const pages: Page[] = [];
-const SHOTS = join(ROOT, 'docs', 'screenshots');
 const PORTRAIT = { width: 1080, height: 1920 };
 
 interface HubOrder {
@@ -54,7 +51,6 @@ async function kiosk(o: { query?: string; device?: { token: string; deviceId: st
   return { page, context };
 }
 
-
 async function addItem(page: Page, itemId: string, optionIds: string[] = []) {
   await addDish(page, itemId, optionIds);
 }
@@ -74,11 +70,7 @@ async function outbox(page: Page): Promise<{ state: string; key: string; meta: {
   return page.evaluate(() => (window as unknown as { __brigadeKiosk: { outbox: { list(): { state: string; key: string; meta: { orderId: string } }[] } } }).__brigadeKiosk.outbox.list());
 }
 
-const shot = async (page: Page, name: string) => {
-  if (process.env.KIOSK_SCREENSHOTS === '0') return;
-  mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: join(SHOTS, name) });
-};
+const shot = screenshotter('KIOSK_SCREENSHOTS');
 
 let categoryOf: Map<string, string>;
 

@@ -4,13 +4,11 @@
  * NOT a secure context: no crypto.randomUUID, no service worker — the plain-HTTP LAN path a customer's
  * phone takes. Also writes docs/screenshots/qr-*.png (zh and en, 390×844).
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PINS, ROOT, startHub, type HubProcess } from '../../hub/test/harness.ts';
+import { PINS, startHub, type HubProcess } from '../../hub/test/harness.ts';
 import { buildClients } from '../build.ts';
-import { addDish, closeAll, eventually, freePort, launchLanBrowser, pageErrors, pairAndSignIn } from '../test/browser.ts';
+import { addDish, closeAll, eventually, freePort, launchLanBrowser, pageErrors, pairAndSignIn, screenshotter } from '../test/browser.ts';
 
 let hub: HubProcess;
 let port: number;
@@ -20,7 +18,6 @@ let kitchen: string;
 let manager: string;
 let tokens: Map<string, string>;
 const pages: Page[] = [];
-const SHOTS = join(ROOT, 'docs', 'screenshots');
 const PHONE = { width: 390, height: 844 };
 
 const url = (tableId: string) => `http://hub.test:${port}/t/${tokens.get(tableId)}`;
@@ -61,11 +58,7 @@ async function hubOrders(tableId: string): Promise<{ id: string; channel: string
   return r.body.orders;
 }
 
-const shot = async (page: Page, name: string) => {
-  if (process.env.QR_SCREENSHOTS === '0') return;
-  mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: join(SHOTS, name) });
-};
+const shot = screenshotter('QR_SCREENSHOTS');
 
 beforeAll(async () => {
   await buildClients({ quiet: true });

@@ -3,13 +3,11 @@
  * at 1280×800, loaded through a non-loopback host name (`hub.test` → 127.0.0.1): the plain-HTTP LAN path.
  * Also writes docs/screenshots/pos-*.png (floor, order, bill; zh and en).
  */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PAIRING_CODE, PINS, ROOT, startHub, type HubProcess } from '../../hub/test/harness.ts';
+import { PAIRING_CODE, PINS, startHub, type HubProcess } from '../../hub/test/harness.ts';
 import { buildClients } from '../build.ts';
-import { closeAll, eventually, freePort, launchLanBrowser, openApp, pairAndSignIn, type DeviceLogin } from '../test/browser.ts';
+import { closeAll, eventually, freePort, launchLanBrowser, openApp, pairAndSignIn, screenshotter, type DeviceLogin } from '../test/browser.ts';
 
 let hub: HubProcess;
 let port: number;
@@ -18,7 +16,6 @@ let manager: string;
 let waiter: DeviceLogin;
 let categoryOf: Map<string, string>;
 const pages: Page[] = [];
-const SHOTS = join(ROOT, 'docs', 'screenshots');
 
 interface HubOrder {
   id: string;
@@ -48,11 +45,7 @@ async function open(o: { login?: DeviceLogin; lang?: 'zh-CN' | 'en'; query?: str
   return page;
 }
 
-const shot = async (page: Page, name: string) => {
-  if (process.env.POS_SCREENSHOTS === '0') return;
-  mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: join(SHOTS, name) });
-};
+const shot = screenshotter('POS_SCREENSHOTS');
 
 async function addItem(page: Page, itemId: string, optionIds: string[] = [], o: { note?: string } = {}) {
   await page.click(`[data-cat="${categoryOf.get(itemId)}"]`);

@@ -2,9 +2,11 @@
  * Browser end-to-end support: Debian's chromium driven by playwright-core (no bundled browser download),
  * pages opened on the real hub with a paired device and a signed-in staff member already in localStorage.
  */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { expect } from 'vitest';
-import { PAIRING_CODE, removeDir, type HubProcess } from '../../hub/test/harness.ts';
+import { PAIRING_CODE, ROOT, removeDir, type HubProcess } from '../../hub/test/harness.ts';
 
 export { freePort } from './ports.ts';
 
@@ -165,4 +167,17 @@ export async function signInManagerPage(page: Page, url: string, pin: string): P
   await page.locator('[data-gate=pin]').waitFor();
   await page.fill('[data-gate=pin] input[name=pin]', pin);
   await page.click('[data-gate=pin] button[type=submit]');
+}
+
+/**
+ * `shot(page, name)` for an app's e2e file: writes docs/screenshots/<name> (the pictures the README and docs
+ * show), unless `<envVar>=0` — what to set when running the suite without touching the docs.
+ */
+export function screenshotter(envVar: string): (page: Page, name: string) => Promise<void> {
+  const dir = join(ROOT, 'docs', 'screenshots');
+  return async (page, name) => {
+    if (process.env[envVar] === '0') return;
+    mkdirSync(dir, { recursive: true });
+    await page.screenshot({ path: join(dir, name) });
+  };
 }
