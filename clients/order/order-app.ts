@@ -65,6 +65,8 @@ export class QrApp {
   private stream: StreamClient | null = null;
   private pollTimer: ReturnType<typeof setInterval> | null = null;
   private refetch = new Map<string, ReturnType<typeof setTimeout>>();
+  /** Orders a waiter moved to another table: this QR code no longer follows them. */
+  private readonly movedAwayIds = new Set<string>();
   private readonly cartKey: string;
 
   constructor(
