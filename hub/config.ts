@@ -21,6 +21,10 @@ export const envSchema = z.object({
     .union([z.literal('off'), z.coerce.number().int().min(0).max(65_535)], { error: "must be a port number (0 picks a free one) or 'off'" })
     .default(8443)
     .describe('HTTPS and secure WebSocket port, with a certificate from the hub\'s own CA (0 picks a free one; off: no HTTPS)'),
+  HUB_PUBLIC_PORT: z
+    .union([z.literal('off'), z.coerce.number().int().min(0).max(65_535)], { error: "must be a port number (0 picks a free one) or 'off'" })
+    .default(8081)
+    .describe("customers' phones and kiosks: the public address, served by its own thread that sheds their floods before they reach the hub (0 picks a free one; off: phones use the staff port)"),
   HUB_TLS_NAMES: z
     .string()
     .transform((s) => s.split(',').map((n) => n.trim().toLowerCase()).filter((n) => n !== ''))
@@ -48,6 +52,8 @@ export const envSchema = z.object({
   HUB_WRITE_QUEUE: intVar(1, 1_000_000, 2000).describe('mutations allowed to wait before the hub answers 503'),
   HUB_PUBLIC_RATE: intVar(1, 100_000, 20).describe('requests per second per customer phone (table token) or anonymous address'),
   HUB_PUBLIC_QUEUE: intVar(0, 1_000_000, 200).describe('public orders are shed (503) once this many writes wait'),
+  HUB_PUBLIC_INFLIGHT: intVar(1, 10_000, 8).describe('requests the public address lets wait on the hub at once; more get 503 + Retry-After'),
+  HUB_PUBLIC_NICE: intVar(0, 19, 10).describe("the public address's thread's nice value: when the cores are saturated, the hub's own thread gets them first (0: same priority)"),
   HUB_SHED_LAG_MS: intVar(1, 60_000, 200).describe('public orders are shed while the event loop lags more than this'),
   HUB_PACING_THRESHOLD: intVar(1, 100_000, 30).describe('open kitchen tickets past which kiosk/QR orders are quoted a ready time'),
   HUB_PACING_SECONDS_PER_TICKET: intVar(0, 3600, 60).describe('extra quoted wait per open ticket past the threshold'),

@@ -36,6 +36,7 @@ import { PrintService, printSettingsFrom } from './print/print-service.ts';
 import { mountSimPage } from './print/sim-page.ts';
 import type { SimulatorRegistry } from './print/simulated.ts';
 import { HubTls } from './tls/hub-tls.ts';
+import { PublicGate } from './gate/public-gate.ts';
 
 export const DB_FILE = 'brigade.db';
 export const version: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -47,8 +48,11 @@ export interface Hub {
   tls: HubTls | null;
   stream: StreamServer;
   printing: PrintService;
-  /** `httpsPort` is missing when HTTPS is off or could not start (the hub then runs on plain HTTP only). */
-  listen(): Promise<{ port: number; httpsPort?: number }>;
+  /**
+   * `httpsPort` is missing when HTTPS is off or could not start (the hub then runs on plain HTTP only);
+   * `publicPort` likewise when the public address is off or could not start (phones then use `port`).
+   */
+  listen(): Promise<{ port: number; httpsPort?: number; publicPort?: number }>;
   /** Stop accepting, let in-flight requests finish, commit what is queued, close the database. */
   stop(): Promise<void>;
 }
@@ -160,6 +164,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
 
   let tls: HubTls | null = null;
   let httpsPort: number | undefined;
+  let publicPort: number | undefined;
   const openapi = JSON.stringify(buildOpenApi(allRoutes, { version, storeName }));
   const app = createApp(services, allRoutes, logger, (a) => {
     a.get('/api/v1/openapi.json', (_req, res) => void res.type('application/json').send(openapi));
@@ -182,6 +187,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
     if (opts.simulators) mountSimPage(a, opts.simulators, printing);
     // the QR sheet opened over HTTPS still prints plain-HTTP codes: customers' phones do not trust the hub's CA
     mountClients(a, undefined, {
+      publicPort: () => publicPort,
       plainHttpPort: () => {
         const address = server.address();
         return typeof address === 'object' && address ? address.port : undefined;
@@ -212,6 +218,25 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
     stream.attach(tls.server);
   }
   const liveStream = stream;
+  const gate =
+    config.HUB_PUBLIC_PORT === 'off'
+      ? undefined
+      : new PublicGate({
+          port: config.HUB_PUBLIC_PORT,
+          host: config.HUB_HOST,
+          app,
+          attachUpgrades: (internal) => liveStream.attach(internal),
+          signals: () => ({ queueDepth: theWriter.depth, lagMs: lagMs() }),
+          settings: {
+            ratePerSec: config.HUB_PUBLIC_RATE,
+            maxInFlight: config.HUB_PUBLIC_INFLIGHT,
+            publicQueueLimit: config.HUB_PUBLIC_QUEUE,
+            maxLagMs: config.HUB_SHED_LAG_MS,
+            keepAliveMs: KEEP_ALIVE_MS,
+            niceness: config.HUB_PUBLIC_NICE,
+          },
+          onShed: (reason, count) => metrics.countShed(reason, count),
+        });
   const httpsServer = tls?.server;
   let tlsCheck: ReturnType<typeof setInterval> | undefined;
 
@@ -230,6 +255,17 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
     }
   };
 
+  /** Like HTTPS, an extra: without it phones use the staff port, as QR codes printed before it did. */
+  const listenPublic = async (publicGate: PublicGate): Promise<number | undefined> => {
+    try {
+      return await publicGate.listen();
+    } catch (err) {
+      logger.warn({ err }, 'the public address did not start; phones use the staff port');
+      await publicGate.stop();
+      return undefined;
+    }
+  };
+
   return {
     services,
     server,
@@ -239,14 +275,17 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
     listen: async () => {
       const port = await listenOn(server, config.HUB_PORT, config.HUB_HOST);
       if (tls && config.HUB_HTTPS_PORT !== 'off') httpsPort = await listenHttps(tls, config.HUB_HTTPS_PORT);
+      // like HTTPS, an extra: without it phones use the staff port, as QR codes printed before it did
+      if (gate) publicPort = await listenPublic(gate);
       await printing.start();
       // start-up (module loading, migrations, seeding) is not load: measure lag from here on
       lag.reset();
-      return httpsPort === undefined ? { port } : { port, httpsPort };
+      return { port, ...(httpsPort === undefined ? {} : { httpsPort }), ...(publicPort === undefined ? {} : { publicPort }) };
     },
     stop: async () => {
       await printing.stop();
       clearInterval(tlsCheck);
+      await gate?.stop();
       liveStream.close();
       await Promise.all([closeGracefully(server), httpsServer?.listening ? closeGracefully(httpsServer) : undefined]);
       theWriter.drain();

@@ -60,9 +60,9 @@ async function main(): Promise<void> {
           return 0;
         })
       : 0;
-  const { port, httpsPort } = await hub.listen();
+  const { port, httpsPort, publicPort } = await hub.listen();
   const pairing = services.pairing.issue(services.clock());
-  logger.info({ port, httpsPort, host: cfg.HUB_HOST, storeId: services.identity.storeId, epoch: services.identity.epoch, dataDir: cfg.HUB_DATA_DIR }, 'listening');
+  logger.info({ port, httpsPort, publicPort, host: cfg.HUB_HOST, storeId: services.identity.storeId, epoch: services.identity.epoch, dataDir: cfg.HUB_DATA_DIR }, 'listening');
 
   const advertiser =
     cfg.HUB_MDNS === 'on'
@@ -71,6 +71,9 @@ async function main(): Promise<void> {
 
   const urls = lanUrls(port, cfg.HUB_HOST);
   const secureUrls = httpsPort === undefined ? [] : lanUrls(httpsPort, cfg.HUB_HOST, 'https');
+  // customers' phones and kiosks: the public address when it runs, else the staff one
+  const publicUrls = publicPort === undefined ? urls : lanUrls(publicPort, cfg.HUB_HOST);
+  const publicAt = publicUrls[publicUrls.length - 1];
   const ca = hub.tls?.identity?.ca;
   // the LAN address (the last one) is what a tablet types; with HTTPS, staff apps also get their https:// address
   // customers' phones stay on plain HTTP: they do not trust the hub's CA
@@ -92,9 +95,10 @@ async function main(): Promise<void> {
       `  Pairing code 配对码: ${pairing.code}${pairing.expiresAt ? ' (valid 15 min; a manager can issue more)' : ''}`,
       `  Kitchen display 厨房显示: ${at('/kds/')}  (kitchen PIN 3333)`,
       `  Waiter tablet 点餐平板: ${at('/pos/')}  (waiter PIN 1111)`,
-      `  Self-order kiosk 自助点餐: ${at('/kiosk/')}`,
+      `  Self-order kiosk 自助点餐: ${publicAt}/kiosk/`,
+      ...(publicPort === undefined ? [] : [`  Public address 顾客地址 (phones and kiosks only; staff apps are refused there): ${publicUrls.join(' · ')}`]),
       ...(firstTable
-        ? [`  Table QR codes 桌码: ${urls[urls.length - 1]}/tables/qr (manager PIN 9999) · table ${firstTable.name}: ${urls[urls.length - 1]}${firstTable.path}`]
+        ? [`  Table QR codes 桌码: ${urls[urls.length - 1]}/tables/qr (manager PIN 9999) · table ${firstTable.name}: ${publicAt}${firstTable.path}`]
         : []),
       `  API: ${urls[0]}/api/v1/openapi.json · stream: ws://…/api/v1/stream${secureUrls.length > 0 ? ' (wss:// on the HTTPS port)' : ''}`,
       ...(simulated > 0 ? [`  Simulated printers 模拟打印机: ${urls[0]}/printers/sim`] : []),

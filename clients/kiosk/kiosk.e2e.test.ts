@@ -1,7 +1,8 @@
 /**
  * The self-order kiosk in a real browser (Debian chromium via playwright-core) against the real hub
  * process, at 1080×1920 portrait, loaded through a non-loopback host name (`hub.test` → 127.0.0.1) so the
- * page is NOT a secure context: the plain-HTTP LAN path. Also writes docs/screenshots/kiosk-*.png
+ * page is NOT a secure context: the plain-HTTP LAN path. The kiosk opens the hub's public address
+ * (HUB_PUBLIC_PORT, hub/gate), pairs and orders there. Also writes docs/screenshots/kiosk-*.png
  * (welcome, menu, confirmation; zh and en).
  */
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -12,6 +13,7 @@ import { addDish, closeAll, eventually, freePort, launchLanBrowser, pageErrors, 
 
 let hub: HubProcess;
 let port: number;
+let publicPort: number;
 let browser: Browser;
 let manager: string;
 const pages: Page[] = [];
@@ -27,7 +29,7 @@ interface HubOrder {
   lines: { itemId: string; qty: number; options: { id: string }[] }[];
 }
 
-const kioskUrl = (query = '') => `http://hub.test:${port}/kiosk/${query}`;
+const kioskUrl = (query = '') => `http://hub.test:${publicPort}/kiosk/${query}`;
 
 /** A fresh kiosk browser: either unpaired (pairs through the page) or with a device token seeded. */
 async function kiosk(o: { query?: string; device?: { token: string; deviceId: string; name: string } } = {}): Promise<{ page: Page; context: BrowserContext }> {
@@ -76,11 +78,11 @@ let categoryOf: Map<string, string>;
 
 beforeAll(async () => {
   await buildClients({ quiet: true });
-  port = await freePort();
+  [port, publicPort] = [await freePort(), await freePort()];
   [hub, browser] = await Promise.all([
     // a low pacing threshold, so the kitchen is "busy" and kiosk orders get a quoted ready time;
     // HUB_SHED_LAG_MS: a loaded test machine must not shed kiosk orders with 503 (handled, only slower)
-    startHub({ env: { HUB_PORT: String(port), HUB_PACING_THRESHOLD: '2', HUB_SHED_LAG_MS: '2000' } }),
+    startHub({ env: { HUB_PORT: String(port), HUB_PUBLIC_PORT: String(publicPort), HUB_PACING_THRESHOLD: '2', HUB_SHED_LAG_MS: '2000' } }),
     launchLanBrowser(),
   ]);
   const [waiter, mgr] = await Promise.all([pairAndSignIn(hub, 'pos', PINS.waiter), pairAndSignIn(hub, 'pos', PINS.manager)]);

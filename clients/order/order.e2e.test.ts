@@ -2,7 +2,9 @@
  * QR table ordering in a real browser (Debian chromium via playwright-core) against the real hub process,
  * on a phone-sized screen, loaded through a non-loopback host name (`hub.test` → 127.0.0.1) so the page is
  * NOT a secure context: no crypto.randomUUID, no service worker — the plain-HTTP LAN path a customer's
- * phone takes. Also writes docs/screenshots/qr-*.png (zh and en, 390×844).
+ * phone takes. The phone opens the hub's public address (HUB_PUBLIC_PORT, hub/gate), as a printed QR code
+ * says; staff and the test's own API calls use the staff address. Also writes docs/screenshots/qr-*.png (zh
+ * and en, 390×844).
  */
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +14,7 @@ import { addDish, closeAll, eventually, freePort, launchLanBrowser, pageErrors, 
 
 let hub: HubProcess;
 let port: number;
+let publicPort: number;
 let browser: Browser;
 let waiter: string;
 let kitchen: string;
@@ -20,7 +23,7 @@ let tokens: Map<string, string>;
 const pages: Page[] = [];
 const PHONE = { width: 390, height: 844 };
 
-const url = (tableId: string) => `http://hub.test:${port}/t/${tokens.get(tableId)}`;
+const url = (tableId: string) => `http://hub.test:${publicPort}/t/${tokens.get(tableId)}`;
 
 async function phone(tableId: string, lang: 'zh-CN' | 'en' = 'zh-CN'): Promise<{ page: Page; context: BrowserContext }> {
   const context = await browser.newContext({ viewport: PHONE, deviceScaleFactor: 1, isMobile: true, hasTouch: true });
@@ -62,12 +65,12 @@ const shot = screenshotter('QR_SCREENSHOTS');
 
 beforeAll(async () => {
   await buildClients({ quiet: true });
-  port = await freePort();
+  [port, publicPort] = [await freePort(), await freePort()];
   [hub, browser] = await Promise.all([
     // a low pacing threshold, so a couple of kitchen tickets make the kitchen "busy" and QR orders get a quoted time
     // HUB_SHED_LAG_MS: with two test files sharing two cores the hub's event loop lags at start-up and would
     // shed phone orders with 503 + Retry-After 2 (handled: "busy, retrying"), which only slows these tests
-    startHub({ env: { HUB_PORT: String(port), HUB_PACING_THRESHOLD: '2', HUB_SHED_LAG_MS: '2000' } }),
+    startHub({ env: { HUB_PORT: String(port), HUB_PUBLIC_PORT: String(publicPort), HUB_PACING_THRESHOLD: '2', HUB_SHED_LAG_MS: '2000' } }),
     launchLanBrowser(),
   ]);
   [waiter, kitchen, manager] = (

@@ -11,6 +11,10 @@ export type Principal =
 
 export const deviceIdOf = (p: Principal): string | null =>
   p.kind === 'staff' || p.kind === 'device' ? p.deviceId : null;
+/** Customers' phones, self-order kiosks and anonymous callers are the public channel; staff and kitchen are not. */
+export const isPublic = (p: Principal): boolean =>
+  p.kind === 'table' || p.kind === 'anonymous' || (p.kind === 'device' && p.deviceKind === 'kiosk');
+
 export const staffIdOf = (p: Principal): string | null => (p.kind === 'staff' ? p.staffId : null);
 
 /** Roles allowed to take each staff action. Contextual rules (e.g. voids after firing) live with the action. */

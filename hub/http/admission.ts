@@ -1,10 +1,6 @@
-import type { Principal } from '../domain/principal.ts';
+import { isPublic, type Principal } from '../domain/principal.ts';
 import type { Priority } from '../store/writer.ts';
 import { HttpError } from './errors.ts';
-
-/** Customers' phones, self-order kiosks and anonymous callers are the public channel; staff and kitchen are not. */
-export const isPublic = (p: Principal): boolean =>
-  p.kind === 'table' || p.kind === 'anonymous' || (p.kind === 'device' && p.deviceKind === 'kiosk');
 
 /** Kitchen and staff first: the public channel waits in the writer's low lane. */
 export const priorityOf = (p: Principal): Priority => (isPublic(p) ? 'low' : 'high');
@@ -72,41 +68,33 @@ interface Bucket {
 }
 
 /**
- * Decides, before any work is done, whether a request is taken. Kitchen and staff traffic is never shed
- * here — it meets only the writer's hard queue bound, and its mutations go first; customers' phones, kiosks
- * and anonymous callers are rate-limited and are the first to get 429/503 with Retry-After when the hub is
- * busy, so the peak degrades the public channel before it touches the kitchen.
+ * Per-caller token buckets and the refusals they lead to, with a Retry-After that grows while refusals
+ * flood. Used by the hub's own admission and by the public gate (hub/gate), which refuses on its own
+ * thread before a request reaches the hub.
  */
-export class Admission {
+export class PublicLimiter {
   private readonly buckets = new Map<string, Bucket>();
   /** Public refusals in the current and the previous whole second of the clock. */
   private readonly refusals = { second: 0, current: 0, previous: 0 };
 
-  constructor(private readonly o: AdmissionOptions) {}
+  constructor(
+    private readonly clock: () => number,
+    private readonly ratePerSec: number,
+  ) {}
 
-  admit(principal: Principal, address: string, isMutation: boolean): void {
-    if (!isPublic(principal)) return;
-    const caller =
-      principal.kind === 'table' ? `table:${principal.tableId}` : principal.kind === 'device' ? `device:${principal.deviceId}` : `ip:${address}`;
-    if (!this.take(caller)) {
-      this.o.onShed?.('rate');
-      throw rateLimited(this.retryAfterS(1));
-    }
-    // shed orders from phones and kiosks; anonymous mutations are only pairing handshakes, rare and rate-limited
-    if (!isMutation || principal.kind === 'anonymous') return;
-    if (this.o.queueDepth() > this.o.publicQueueLimit) {
-      this.o.onShed?.('queue');
-      throw overloaded(this.retryAfterS(2));
-    }
-    if (this.o.eventLoopLagMs() > this.o.maxLagMs) {
-      this.o.onShed?.('lag');
-      throw overloaded(this.retryAfterS(2));
-    }
+  /** Takes one request from `caller`'s bucket; the 429 to throw when it is empty. */
+  take(caller: string): HttpError | undefined {
+    return this.takeToken(caller) ? undefined : rateLimited(this.retryAfterS(1));
+  }
+
+  /** The 503 for a request shed because the hub is busy. */
+  overloaded(): HttpError {
+    return overloaded(this.retryAfterS(2));
   }
 
   /** Counts a refusal and says how long its caller should wait: `base`, or longer while refusals flood. */
   private retryAfterS(base: number): number {
-    const second = Math.floor(this.o.clock() / 1000);
+    const second = Math.floor(this.clock() / 1000);
     const r = this.refusals;
     if (second !== r.second) {
       r.previous = second === r.second + 1 ? r.current : 0;
@@ -118,9 +106,9 @@ export class Admission {
     return Math.min(MAX_RETRY_AFTER_S, Math.max(base, Math.ceil(rate / PUBLIC_REFUSALS_PER_SEC)));
   }
 
-  private take(caller: string): boolean {
-    const now = this.o.clock();
-    const rate = this.o.publicRatePerSec;
+  private takeToken(caller: string): boolean {
+    const now = this.clock();
+    const rate = this.ratePerSec;
     const burst = rate * 2;
     let b = this.buckets.get(caller);
     if (!b) {
@@ -133,5 +121,40 @@ export class Admission {
     if (b.tokens < 1) return false;
     b.tokens -= 1;
     return true;
+  }
+}
+
+/**
+ * Decides, before any work is done, whether a request is taken. Kitchen and staff traffic is never shed
+ * here — it meets only the writer's hard queue bound, and its mutations go first; customers' phones, kiosks
+ * and anonymous callers are rate-limited and are the first to get 429/503 with Retry-After when the hub is
+ * busy, so the peak degrades the public channel before it touches the kitchen.
+ */
+export class Admission {
+  private readonly limiter: PublicLimiter;
+
+  constructor(private readonly o: AdmissionOptions) {
+    this.limiter = new PublicLimiter(o.clock, o.publicRatePerSec);
+  }
+
+  admit(principal: Principal, address: string, isMutation: boolean): void {
+    if (!isPublic(principal)) return;
+    const caller =
+      principal.kind === 'table' ? `table:${principal.tableId}` : principal.kind === 'device' ? `device:${principal.deviceId}` : `ip:${address}`;
+    const limited = this.limiter.take(caller);
+    if (limited) {
+      this.o.onShed?.('rate');
+      throw limited;
+    }
+    // shed orders from phones and kiosks; anonymous mutations are only pairing handshakes, rare and rate-limited
+    if (!isMutation || principal.kind === 'anonymous') return;
+    if (this.o.queueDepth() > this.o.publicQueueLimit) {
+      this.o.onShed?.('queue');
+      throw this.limiter.overloaded();
+    }
+    if (this.o.eventLoopLagMs() > this.o.maxLagMs) {
+      this.o.onShed?.('lag');
+      throw this.limiter.overloaded();
+    }
   }
 }

@@ -1,7 +1,9 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isPublic } from '../domain/principal.ts';
 import type { Services } from '../services.ts';
+import { clientAddress } from '../gate/mark.ts';
 import { resolvePrincipal } from './auth-header.ts';
 import { HttpError, toErrorReply } from './errors.ts';
 import { createFastPath, MAX_BODY_BYTES } from './fast-path.ts';
@@ -37,7 +39,9 @@ export function createApp(s: Services, routes: readonly Route[], log: Logger, ex
     const started = performance.now();
     res.on('finish', () => {
       const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
-      s.metrics.observeRequest(route, req.method, res.statusCode, req.method === 'GET' ? 'read' : 'mutation', (performance.now() - started) / 1000);
+      const seconds = (performance.now() - started) / 1000;
+      s.metrics.observeRequest(route, req.method, res.statusCode, req.method === 'GET' ? 'read' : 'mutation', seconds);
+      if (res.locals.staffMutation === true) s.metrics.staffMutations.observe(seconds);
     });
     next();
   });
@@ -45,8 +49,9 @@ export function createApp(s: Services, routes: readonly Route[], log: Logger, ex
   for (const route of routes) {
     app[route.method](route.path, async (req: Request, res: Response, next: NextFunction) => {
       try {
-        const principal = resolvePrincipal(s, req.headers);
-        const address = req.socket.remoteAddress ?? 'unknown';
+        const principal = resolvePrincipal(s, req);
+        if (route.kind === 'mutation' && !isPublic(principal)) res.locals.staffMutation = true;
+        const address = clientAddress(req);
         s.admission.admit(principal, address, route.kind === 'mutation');
         if (route.kind === 'read') {
           const params = route.params ? route.params.parse(req.params) : {};

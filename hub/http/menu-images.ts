@@ -5,6 +5,7 @@ import { ImageRejectedError } from '../domain/menu-images.ts';
 import { idSchema } from '../protocol/common.ts';
 import { IMAGE_UPLOAD_MAX_BYTES, IMAGE_UPLOAD_TYPES, menuImageSchema, menuItemResponseSchema, type MenuImage } from '../protocol/menu.ts';
 import type { Services } from '../services.ts';
+import { clientAddress } from '../gate/mark.ts';
 import { resolvePrincipal } from './auth-header.ts';
 import { HttpError } from './errors.ts';
 import { IDEMPOTENCY_HEADER, readIdempotencyKey, requestHash, runMutation } from './mutations.ts';
@@ -47,8 +48,8 @@ const mediaTypeOf = (req: Request): string => (req.headers['content-type'] ?? ''
  */
 export function mountMenuImages(app: Express, s: Services): void {
   const check = (req: Request, _res: Response, next: NextFunction) => {
-    const principal = resolvePrincipal(s, req.headers);
-    s.admission.admit(principal, req.socket.remoteAddress ?? 'unknown', true);
+    const principal = resolvePrincipal(s, req);
+    s.admission.admit(principal, clientAddress(req), true);
     itemParams.parse(req.params);
     s.menu.checkMayChangeImages({ principal });
     if (!(IMAGE_UPLOAD_TYPES as readonly string[]).includes(mediaTypeOf(req))) {
@@ -67,7 +68,7 @@ export function mountMenuImages(app: Express, s: Services): void {
     try {
       let gone = false;
       res.once('close', () => (gone = !res.writableFinished));
-      const principal = resolvePrincipal(s, req.headers);
+      const principal = resolvePrincipal(s, req);
       const params = itemParams.parse(req.params);
       const key = readIdempotencyKey(req.headers[IDEMPOTENCY_HEADER], false)!;
       const bytes = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
@@ -81,7 +82,7 @@ export function mountMenuImages(app: Express, s: Services): void {
         body: { image },
         key,
         hash: requestHash('PUT', req.path, { sha256: digest }),
-        address: req.socket.remoteAddress ?? 'unknown',
+        address: clientAddress(req),
         abandoned: () => gone,
       });
       if (answer.headers) res.set(answer.headers);

@@ -17,6 +17,13 @@ export class HubMetrics {
     buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
+  /** The figure to watch at the peak: waiters and the kitchen must stay fast whatever the phones do. */
+  readonly staffMutations = new Histogram({
+    name: 'brigade_staff_mutation_seconds',
+    help: 'Staff and kitchen mutations, from their headers to their answer (the public channel is shed first to keep this low)',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
   readonly shed = new Counter({
     name: 'brigade_shed_total',
     help: 'Requests refused by admission control (public traffic first)',
@@ -65,8 +72,8 @@ export class HubMetrics {
   }
 
   /** Counts one refusal by admission control, with its label set bound once (see observeRequest). */
-  countShed(reason: 'rate' | 'queue' | 'lag' | 'writer'): void {
-    this.shedByReason[reason].inc();
+  countShed(reason: 'rate' | 'queue' | 'lag' | 'writer' | 'gate', count = 1): void {
+    this.shedByReason[reason].inc(count);
   }
 
   private readonly requestCounters = new Map<string, { inc(): void }>();
@@ -75,6 +82,7 @@ export class HubMetrics {
     queue: this.shed.labels('queue'),
     lag: this.shed.labels('lag'),
     writer: this.shed.labels('writer'),
+    gate: this.shed.labels('gate'),
   };
   private readonly latencyByKind = { read: this.latency.labels('read'), mutation: this.latency.labels('mutation') };
 

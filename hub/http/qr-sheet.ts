@@ -13,7 +13,8 @@
  * The URL a code opens must be one the customers' phones can reach: the page's own address unless that is
  * loopback (a manager at the hub's own keyboard on `localhost`), then the hub's first LAN address, which the
  * shell carries; `?base=http://…` overrides both. Opened over HTTPS, the codes still use plain HTTP (a
- * stranger's phone has not installed the hub's CA): `plainHttpPort` tells the page that port. Print CSS lays
+ * stranger's phone has not installed the hub's CA): `plainHttpPort` tells the page that port. With the public
+ * address up (HUB_PUBLIC_PORT, hub/gate), the codes name its port instead, on the page's host. Print CSS lays
  * the cards out 3 × 3 on A4.
  */
 import { createRequire } from 'node:module';
@@ -41,22 +42,28 @@ export interface QrSheetOptions {
    * customers' phones do not have the hub's CA, so their codes must open the plain-HTTP address.
    */
   plainHttpPort?: () => number | undefined;
+  /** The public address's port (HUB_PUBLIC_PORT), when it is up: customers' phones go there. */
+  publicPort?: () => number | undefined;
 }
 
 export function mountQrSheet(app: Express, o: QrSheetOptions = {}): void {
   app.get(QR_SHEET_PATH, (req: Request, res) => {
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Referrer-Policy', 'no-referrer');
-    const httpPort = req.secure ? (o.plainHttpPort?.() ?? null) : (req.socket.localPort ?? null);
-    res.type('html').send(qrSheetPage({ httpPort, lan: httpPort === null ? [] : lanOrigins(httpPort) }));
+    const publicPort = o.publicPort?.();
+    const httpPort = publicPort ?? (req.secure ? (o.plainHttpPort?.() ?? null) : (req.socket.localPort ?? null));
+    res.type('html').send(qrSheetPage({ httpPort, publicPort: publicPort ?? null, lan: httpPort === null ? [] : lanOrigins(httpPort) }));
   });
   app.get(QR_SCRIPT_PATH, (_req, res) => {
     res.sendFile(QR_SCRIPT_FILE, { headers: { 'Cache-Control': 'public, max-age=86400', 'Content-Type': 'text/javascript; charset=utf-8' } });
   });
 }
 
-/** `httpPort`: where phones reach the hub over plain HTTP (null: unknown, the page was opened over HTTPS). */
-export function qrSheetPage(hub: { httpPort: number | null; lan: readonly string[] }): string {
+/**
+ * `httpPort`: where phones reach the hub over plain HTTP (null: unknown, the page was opened over HTTPS);
+ * `publicPort`: the public address's port when it is up (then the same as `httpPort`), else null.
+ */
+export function qrSheetPage(hub: { httpPort: number | null; publicPort?: number | null; lan: readonly string[] }): string {
   return `<!doctype html>
 <html lang="zh-CN">
 <head>
@@ -112,11 +119,15 @@ const SCRIPT = `
   var lan = hub.lan || [];
 
   function isLoopback(host) { return host === 'localhost' || host === '[::1]' || /^127\\./.test(host); }
-  /** Where the codes point: ?base=, else this page's address over plain HTTP (phones lack the hub's CA). */
+  /**
+   * Where the codes point: ?base=, else the hub's public address (its own port for phones) on this page's
+   * host, else this page's address over plain HTTP (phones lack the hub's CA).
+   */
   function baseUrl() {
     var q = new URLSearchParams(location.search).get('base');
     if (q && /^https?:\\/\\/[^/]+/.test(q)) return q.replace(/\\/+$/, '');
     if (isLoopback(location.hostname) && lan.length > 0) return lan[0];
+    if (hub.publicPort) return 'http://' + location.hostname + ':' + hub.publicPort;
     if (location.protocol === 'http:') return location.origin;
     return hub.httpPort ? 'http://' + location.hostname + ':' + hub.httpPort : null;
   }
@@ -141,7 +152,7 @@ const SCRIPT = `
     note.appendChild(document.createTextNode('二维码指向 The codes open: '));
     note.appendChild(el('strong', null, base));
     if (isLoopback(new URL(base).hostname)) note.appendChild(el('span', 'warn', ' — 只在本机有效 works on this computer only: open this page at the hub\\'s LAN address'));
-    var others = lan.concat(location.protocol === 'http:' ? [location.origin] : []).filter(function (o, i, all) { return o !== base && all.indexOf(o) === i; });
+    var others = lan.concat(location.protocol === 'http:' && !hub.publicPort ? [location.origin] : []).filter(function (o, i, all) { return o !== base && all.indexOf(o) === i; });
     if (others.length) {
       note.appendChild(el('br'));
       note.appendChild(document.createTextNode('其他地址 Other addresses: '));

@@ -1,7 +1,8 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { Principal } from '../domain/principal.ts';
+import { isPublic, type Principal } from '../domain/principal.ts';
+import { viaGate } from '../gate/mark.ts';
 import { streamCloseCodes } from '../protocol/close-codes.ts';
 import { clientMessageSchema, type Hello, type ServerMessage } from '../protocol/stream.ts';
 import type { EventLog, LoggedEvent } from '../store/event-log.ts';
@@ -70,6 +71,11 @@ export class StreamServer {
         if (principal.kind === 'anonymous') throw new Error('no token');
       } catch {
         socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        return;
+      }
+      // the public address serves the public channel only (see hub/gate/public-gate.ts)
+      if (viaGate(req) !== undefined && !isPublic(principal)) {
+        socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         return;
       }
       this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, principal));

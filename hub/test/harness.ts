@@ -21,11 +21,18 @@ export interface Reply<T = any> {
 export interface HubProcess {
   url: string;
   port: number;
+  /** The public address (phones and kiosks), when the test started the hub with HUB_PUBLIC_PORT. */
+  publicUrl: string | undefined;
   dataDir: string;
   proc: ChildProcess;
   /** Everything the hub printed, for diagnosing failures. */
   output(): string;
-  request<T = any>(method: string, path: string, opts?: { token?: string | undefined; body?: unknown; key?: string | null; headers?: Record<string, string> }): Promise<Reply<T>>;
+  /** `base`: another address of the hub (its public one); default `url`. */
+  request<T = any>(
+    method: string,
+    path: string,
+    opts?: { token?: string | undefined; body?: unknown; key?: string | null; headers?: Record<string, string>; base?: string },
+  ): Promise<Reply<T>>;
   /** SIGKILL: no shutdown code runs, like a power cut for the process. */
   kill9(): Promise<void>;
   /** SIGTERM and wait for exit; resolves the exit code. */
@@ -45,18 +52,20 @@ export async function startHub(opts: { dataDir?: string; env?: Record<string, st
       // seconds at times, and lag-based shedding would answer their kiosk/QR requests 503. Tests of
       // shedding set their own value.
       HUB_SHED_LAG_MS: '10000',
-      // many test hubs run at once: only the HTTPS tests (which pass 0) open a second port
+      // many test hubs run at once: only the HTTPS and public-address tests (which pass 0) open a second port
       HUB_HTTPS_PORT: 'off',
+      HUB_PUBLIC_PORT: 'off',
       ...opts.env,
     },
   });
-  const { url, port, dataDir, proc } = started;
+  const { url, port, publicUrl, dataDir, proc } = started;
   const openDb = () => new Database(join(dataDir, 'brigade.db'), { readonly: true, fileMustExist: true });
   const exited = new Promise<void>((r) => (proc.exitCode !== null || proc.signalCode !== null ? r() : proc.once('exit', () => r())));
 
   return {
     url,
     port,
+    publicUrl,
     dataDir,
     proc,
     output: started.output,
@@ -65,7 +74,7 @@ export async function startHub(opts: { dataDir?: string; env?: Record<string, st
       if (o.token) headers.authorization = `Bearer ${o.token}`;
       if (o.body !== undefined) headers['content-type'] ??= 'application/json';
       if (method !== 'GET' && o.key !== null) headers['idempotency-key'] = o.key ?? randomUUID();
-      const res = await fetch(url + path, {
+      const res = await fetch((o.base ?? url) + path, {
         method,
         headers,
         body: o.body === undefined ? undefined : typeof o.body === 'string' ? o.body : JSON.stringify(o.body),
@@ -128,8 +137,9 @@ export interface StreamClient {
   ws: WebSocket;
 }
 
-export function connectStream(hub: HubProcess, token: string, hello: Record<string, unknown>): Promise<StreamClient> {
-  const ws = new WebSocket(`ws://127.0.0.1:${hub.port}/api/v1/stream?token=${encodeURIComponent(token)}`);
+/** `base`: another address of the hub (its public one); default its staff address. */
+export function connectStream(hub: HubProcess, token: string, hello: Record<string, unknown>, base = hub.url): Promise<StreamClient> {
+  const ws = new WebSocket(`ws://${new URL(base).host}/api/v1/stream?token=${encodeURIComponent(token)}`);
   const messages: any[] = [];
   const waiters: (() => void)[] = [];
   ws.on('message', (d) => {

@@ -22,7 +22,7 @@ afterAll(async () => {
 });
 
 const get = (path: string) => fetch(hub.url + path);
-const hubJson = (html: string) => JSON.parse(/<script type="application\/json" id="hub">(.*?)<\/script>/.exec(html)![1]!) as { httpPort: number | null; lan: string[] };
+const hubJson = (html: string) => JSON.parse(/<script type="application\/json" id="hub">(.*?)<\/script>/.exec(html)![1]!) as { httpPort: number | null; publicPort: number | null; lan: string[] };
 
 describe('GET /tables/qr', () => {
   it('serves the sheet as an uncached HTML page with the pairing and PIN forms, A4 print CSS and the encoder script', async () => {
@@ -77,7 +77,7 @@ describe('GET /tables/qr', () => {
 
 describe('the sheet opened over HTTPS (the same app serves both ports)', () => {
   /** An app behind `X-Forwarded-Proto: https` is what `req.secure` sees on the hub's HTTPS port. */
-  async function sheetOverHttps(o: QrSheetOptions): Promise<{ httpPort: number | null; lan: string[] }> {
+  async function sheetOverHttps(o: QrSheetOptions): Promise<{ httpPort: number | null; publicPort: number | null; lan: string[] }> {
     const app = express();
     app.set('trust proxy', true);
     mountQrSheet(app, o);
@@ -98,6 +98,13 @@ describe('the sheet opened over HTTPS (the same app serves both ports)', () => {
   });
 
   it('leaves the port unknown (the page then asks for the HTTP address) when it is not given', async () => {
-    expect(await sheetOverHttps({})).toEqual({ httpPort: null, lan: [] });
+    expect(await sheetOverHttps({})).toEqual({ httpPort: null, publicPort: null, lan: [] });
+  });
+
+  it("points the codes at the hub's public address when it runs (HUB_PUBLIC_PORT), not the staff port", async () => {
+    const { httpPort, publicPort, lan } = await sheetOverHttps({ plainHttpPort: () => 8080, publicPort: () => 8081 });
+    expect(httpPort).toBe(8081);
+    expect(publicPort).toBe(8081);
+    for (const origin of lan) expect(origin).toMatch(/^http:\/\/[\d.]+:8081$/);
   });
 });

@@ -70,6 +70,7 @@ async function main(): Promise<void> {
       runLoad({
         config: withDefaults({ ...common, durationS }),
         url: hub.url,
+        publicUrl: hub.publicUrl,
         hubPid: hub.pid,
         runDir,
         phase: name,
@@ -100,20 +101,26 @@ async function main(): Promise<void> {
       })}\n`,
     );
     if (values.overload !== undefined) {
+      const staffBefore = staffBuckets(await (await fetch(`${hub.url}/metrics`)).text());
       // the bench's overload phase: this many times the capacity just measured, mostly phones and kiosks
       const offered = Math.max(1, Math.round((acked / r.elapsedS) * Number(values.overload)));
       const o = await runLoad({
         config: withDefaults({ ...common, clients: 0, durationS: seconds, ratePerSec: offered, publicShare: overloadPublicShare(Number(values.overload)), requestTimeoutMs: 10_000 }),
         url: hub.url,
+        publicUrl: hub.publicUrl,
         hubPid: hub.pid,
         runDir,
         phase: 'overload',
         quiet: true,
         cpus: values['load-cpus'],
       });
+      const staffInHub = bucketQuantiles(staffBefore, staffBuckets(await (await fetch(`${hub.url}/metrics`)).text()));
       process.stdout.write(
         `${JSON.stringify({
           overloadOfferedPerSec: offered,
+          // from the headers to the answer inside the hub (histogram buckets' upper bounds): the rest of staffP99Ms is the wire and the generator
+          staffInHubP50Ms: staffInHub.p50,
+          staffInHubP99Ms: staffInHub.p99,
           ackedPerSec: Math.round(o.counters.ordersAcked / o.elapsedS),
           staffP99Ms: o.byClass.staff.p99Ms,
           kioskP99Ms: o.byClass.kiosk.p99Ms,
@@ -130,6 +137,25 @@ async function main(): Promise<void> {
     rmSync(runDir, { recursive: true, force: true });
     rmSync(hub.dataDir, { recursive: true, force: true });
   }
+}
+
+/** The cumulative buckets of `brigade_staff_mutation_seconds`: upper bound (s) → count. */
+function staffBuckets(metrics: string): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const m of metrics.matchAll(/^brigade_staff_mutation_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm)) out.set(m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2]));
+  return out;
+}
+
+/** p50 / p99 (ms, a bucket's upper bound) of what was observed between two scrapes. */
+function bucketQuantiles(before: Map<number, number>, after: Map<number, number>): { p50: number | null; p99: number | null } {
+  const rows = [...after].map(([le, n]) => [le, n - (before.get(le) ?? 0)] as const).sort((a, b) => a[0] - b[0]);
+  const total = rows.at(-1)?.[1] ?? 0;
+  const at = (q: number) => {
+    if (total === 0) return null;
+    const row = rows.find(([, n]) => n >= q * total);
+    return row && Number.isFinite(row[0]) ? row[0] * 1000 : null;
+  };
+  return { p50: at(0.5), p99: at(0.99) };
 }
 
 main().then(

@@ -189,7 +189,7 @@ async function main(): Promise<number> {
   try {
     const common = { workers, trackPlaced: true, profile: 'orders' as const, linesPerOrder: lines, durationS: seconds, mix: { tablets: 0, kiosks: 0, phones: 0, kds: 0, sockets } };
     const phase = (name: string, config: ReturnType<typeof withDefaults>) =>
-      runLoad({ config, url: hub.url, hubPid: hub.pid, dbFile: hub.dbFile, runDir, phase: name, title: name, cpus: pinning?.load });
+      runLoad({ config, url: hub.url, publicUrl: hub.publicUrl, hubPid: hub.pid, dbFile: hub.dbFile, runDir, phase: name, title: name, cpus: pinning?.load });
     // JIT, page cache and statement caches warm up before anything is measured (logged and verified too)
     log(`warm-up: ${Math.min(3, seconds)} s closed loop …`);
     await phase('warmup', withDefaults({ ...common, durationS: Math.min(3, seconds), clients, trackPlaced: false }));

@@ -102,6 +102,7 @@ Plays a service against a Brigade hub over real HTTP and WebSocket from worker p
 acknowledgement, then verifies the hub's database against the logs.
 
   --url URL            use a running hub (loopback only) instead of starting one; needs --db to verify
+  --public-url URL     that hub's public address (HUB_PUBLIC_PORT), where phones and kiosks send (default: --url)
   --db FILE            the hub's SQLite file (read-only), for the verifier
   --run-dir DIR        where logs go (default: runs/load-<time> under the OS temp dir)
   --duration S         seconds of load (default ${defaultConfig.durationS})
@@ -122,6 +123,7 @@ acknowledgement, then verifies the hub's database against the logs.
 export interface CliOptions {
   config: LoadConfig;
   url: string | undefined;
+  publicUrl: string | undefined;
   db: string | undefined;
   runDir: string | undefined;
   hubEnv: Record<string, string>;
@@ -137,6 +139,7 @@ export function parseCli(argv: string[]): CliOptions {
     args: argv,
     options: {
       url: { type: 'string' },
+      'public-url': { type: 'string' },
       db: { type: 'string' },
       'run-dir': { type: 'string' },
       duration: { type: 'string' },
@@ -194,6 +197,7 @@ export function parseCli(argv: string[]): CliOptions {
   return {
     config,
     url: values.url,
+    publicUrl: values['public-url'],
     db: values.db,
     runDir: values['run-dir'],
     hubEnv,

@@ -18,6 +18,8 @@ const STOP_TIMEOUT_MS = 20_000;
 export interface StartedHub {
   url: string;
   port: number;
+  /** The public address (phones and kiosks, HUB_PUBLIC_PORT), when the hub runs it. */
+  publicUrl: string | undefined;
   dataDir: string;
   dbFile: string;
   pid: number;
@@ -59,8 +61,9 @@ export async function startHub(opts: StartHubOptions = {}): Promise<StartedHub> 
       HUB_DATA_DIR: dataDir,
       HUB_PAIRING_CODE: PAIRING_CODE,
       LOG_LEVEL: 'info',
-      // the load runs only the plain HTTP port
+      // the load runs only the plain HTTP port, and the public address on a free port
       HUB_HTTPS_PORT: 'off',
+      HUB_PUBLIC_PORT: '0',
       // never advertise on the LAN from a load run or a test (the config tests pass invalid values on purpose)
       HUB_MDNS: 'off',
       ...opts.env,
@@ -75,7 +78,7 @@ export async function startHub(opts: StartHubOptions = {}): Promise<StartedHub> 
   proc.stderr!.on('data', keep);
   const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));
 
-  const port = await new Promise<number>((resolvePort, reject) => {
+  const { port, publicPort } = await new Promise<{ port: number; publicPort: number | undefined }>((resolvePort, reject) => {
     const timer = setTimeout(() => {
       proc.kill('SIGKILL');
       reject(new Error(`hub did not start in ${START_TIMEOUT_MS / 1000} s:\n${out}`));
@@ -93,7 +96,8 @@ export async function startHub(opts: StartHubOptions = {}): Promise<StartedHub> 
           clearTimeout(timer);
           proc.stdout!.off('data', onData);
           proc.stdout!.on('data', keep);
-          resolvePort(Number(m[1]));
+          const pub = /"publicPort":(\d+)/.exec(text);
+          resolvePort({ port: Number(m[1]), publicPort: pub ? Number(pub[1]) : undefined });
         }
       }
     };
@@ -107,6 +111,7 @@ export async function startHub(opts: StartHubOptions = {}): Promise<StartedHub> 
   return {
     url: `http://127.0.0.1:${port}`,
     port,
+    publicUrl: publicPort === undefined ? undefined : `http://127.0.0.1:${publicPort}`,
     dataDir,
     dbFile: join(dataDir, DB_FILE),
     pid: proc.pid!,

@@ -12,6 +12,8 @@ export interface KdsAssignment {
 export interface WorkerPlan {
   id: string;
   url: string;
+  /** The hub's public address: phones and kiosks send there (the staff address when the hub runs none). */
+  publicUrl: string;
   runDir: string;
   epoch: string;
   pairingCode: string;

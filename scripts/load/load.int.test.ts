@@ -51,6 +51,7 @@ describe('a small load run (4 tablets, 2 kiosks, 10 phones, 2 KDS + 10 idle sock
         mix: { tablets: 4, kiosks: 2, phones: 10, kds: 2, sockets: 12 },
       }),
       url: hub.url,
+      publicUrl: hub.publicUrl,
       hubPid: hub.pid,
       dbFile: hub.dbFile,
       runDir: tempDir('brigade-load-run-'),

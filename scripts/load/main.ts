@@ -27,6 +27,7 @@ async function main(): Promise<number> {
     process.stderr.write(`hub started on ${hub.url} (data ${hub.dataDir}, pid ${hub.pid})\n`);
   }
   const url = cli.url ?? hub!.url;
+  const publicUrl = cli.url ? cli.publicUrl : hub!.publicUrl;
   const dbFile = cli.db ?? hub?.dbFile;
   let passed = false;
   try {
@@ -36,7 +37,7 @@ async function main(): Promise<number> {
         `${cli.config.ratePerSec > 0 ? `open loop ${cli.config.ratePerSec} orders/s` : `closed loop, think ${cli.config.thinkMs} ms`}; ` +
         `${cli.config.durationS} s over ${cli.config.workers} workers → ${runDir}\n`,
     );
-    const result = await runLoad({ config: cli.config, url, hubPid: hub?.pid, dbFile, runDir, quiet: cli.quiet, title: 'load' });
+    const result = await runLoad({ config: cli.config, url, publicUrl, hubPid: hub?.pid, dbFile, runDir, quiet: cli.quiet, title: 'load' });
     process.stdout.write(`${formatResult(result)}\n`);
     if (!cli.verify) return 0;
     if (!dbFile) {

@@ -19,6 +19,8 @@ export interface RunOptions {
   config: LoadConfig;
   /** The hub to load (started by the caller; loopback only). */
   url: string;
+  /** The hub's public address (HUB_PUBLIC_PORT), where phones and kiosks send, as real ones do; default `url`. */
+  publicUrl?: string | undefined;
   /** The hub's pid, to sample its RSS. */
   hubPid?: number | undefined;
   /** The hub's SQLite file, recorded in run.json for the verifier. */
@@ -92,6 +94,7 @@ async function quiesce(health: () => Promise<HealthBody>, timeoutMs: number): Pr
 export async function runLoad(o: RunOptions): Promise<RunResult> {
   const cfg = o.config;
   assertLoopback(o.url);
+  if (o.publicUrl) assertLoopback(o.publicUrl);
   const base = new URL(o.url);
   const phase = o.phase ?? 'load';
   const runDir = o.runDir ?? mkdtempSync(join(tmpdir(), 'brigade-run-'));
@@ -124,7 +127,7 @@ export async function runLoad(o: RunOptions): Promise<RunResult> {
   };
   const { epoch } = await health();
 
-  const plans = planWorkers(cfg, { phase, url: o.url, runDir, epoch, qr, stations });
+  const plans = planWorkers(cfg, { phase, url: o.url, publicUrl: o.publicUrl ?? o.url, runDir, epoch, qr, stations });
   writeMeta(runDir, { url: o.url, dbFile: o.dbFile, phase });
 
   // ---- fork and set up the workers ----
@@ -222,7 +225,7 @@ interface HealthBody {
 /** Spreads the devices over the workers, round robin per kind, and KDS screens over the stations. */
 export function planWorkers(
   cfg: LoadConfig,
-  ctx: { phase: string; url: string; runDir: string; epoch: string; qr: WorkerPlan['qr']; stations: string[] },
+  ctx: { phase: string; url: string; publicUrl: string; runDir: string; epoch: string; qr: WorkerPlan['qr']; stations: string[] },
 ): WorkerPlan[] {
   const n = Math.max(1, cfg.workers);
   const share = (total: number, i: number) => Math.floor(total / n) + (i < total % n ? 1 : 0);
@@ -248,6 +251,7 @@ export function planWorkers(
     const plan: WorkerPlan = {
       id: `${ctx.phase}-w${i}`,
       url: ctx.url,
+      publicUrl: ctx.publicUrl,
       runDir: ctx.runDir,
       epoch: ctx.epoch,
       pairingCode: PAIRING_CODE,

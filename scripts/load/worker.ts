@@ -24,6 +24,8 @@ interface Device {
   label: string;
   kind: 'tablet' | 'kiosk' | 'phone' | 'kds' | 'monitor';
   cls: Class;
+  /** Where it sends: phones and kiosks to the hub's public address, staff and screens to the staff one. */
+  base: URL;
   agent: Agent;
   /** The token mutations are sent with (staff session, kiosk device, table QR). */
   token: string;
@@ -48,6 +50,7 @@ const TICK_MS = 500;
 
 class LoadWorker {
   private readonly base: URL;
+  private readonly publicBase: URL;
   private readonly r: Rand;
   private readonly counters: Counters = emptyCounters();
   private readonly hist = Object.fromEntries(['submit', ...CLASSES].map((k) => [k, newHistogram()])) as Record<Class | 'submit', Histogram>;
@@ -74,6 +77,7 @@ class LoadWorker {
 
   constructor(private readonly plan: WorkerPlan) {
     this.base = new URL(plan.url);
+    this.publicBase = new URL(plan.publicUrl);
     this.r = rng(plan.config.seed * 7919 + fnv1a(plan.id));
     this.acks = createWriteStream(join(plan.runDir, `acks-${plan.id}.jsonl`), { flags: 'a' });
   }
@@ -119,24 +123,24 @@ class LoadWorker {
     await inBatches(tabletLabels, 8, async (n, i) => {
       const deviceToken = await this.pair(`tablet-${n}`, 'pos');
       const staff = await this.signIn(`tablet-${n}`, deviceToken, pins[i % pins.length]!);
-      this.tablets.push({ label: `tablet-${n}`, kind: 'tablet', cls: 'staff', agent: pools?.staff ?? newAgent(2), token: staff, deviceToken });
+      this.tablets.push({ label: `tablet-${n}`, kind: 'tablet', cls: 'staff', base: this.base, agent: pools?.staff ?? newAgent(2), token: staff, deviceToken });
     });
     await inBatches(kioskLabels, 8, async (n) => {
       const deviceToken = await this.pair(`kiosk-${n}`, 'kiosk');
-      this.kiosks.push({ label: `kiosk-${n}`, kind: 'kiosk', cls: 'kiosk', agent: pools?.kiosk ?? newAgent(2), token: deviceToken, deviceToken, etag });
+      this.kiosks.push({ label: `kiosk-${n}`, kind: 'kiosk', cls: 'kiosk', base: this.publicBase, agent: pools?.kiosk ?? newAgent(2), token: deviceToken, deviceToken, etag });
     });
     phoneLabels.forEach((n, i) => {
       const q = p.qr[(profileOrders ? i : Number(n)) % p.qr.length]!;
       // one connection per phone; a fresh phone's first menu fetch has no ETag
-      this.phones.push({ label: `phone-${n}`, kind: 'phone', cls: 'qr', agent: pools?.qr ?? newAgent(1), token: q.token, tableId: q.tableId });
+      this.phones.push({ label: `phone-${n}`, kind: 'phone', cls: 'qr', base: this.publicBase, agent: pools?.qr ?? newAgent(1), token: q.token, tableId: q.tableId });
     });
 
     // A connection the hub closed as it was reused (keep-alive timing, or the last phase's connections still
     // being torn down) is opened again, three times at most.
-    const open = async (agent: Agent, token: string | undefined) => {
+    const open = async (agent: Agent, token: string | undefined, base: URL) => {
       for (let attempt = 1; ; attempt++) {
         try {
-          return await httpCall(this.base, agent, 'GET', '/api/v1/health', { token, timeoutMs: 10_000 });
+          return await httpCall(base, agent, 'GET', '/api/v1/health', { token, timeoutMs: 10_000 });
         } catch (err) {
           if (!(err instanceof NoAnswerError) || attempt >= 3) throw err;
           this.note(`warm-up: ${err.message}; opening the connection again`);
@@ -145,11 +149,11 @@ class LoadWorker {
     };
     // Open every device's connection before the clock starts: a burst of new connections at t0 is served
     // unevenly by Node (some wait seconds behind busy keep-alive ones), which is a start-up artefact, not load.
-    await inBatches([...this.tablets, ...this.kiosks, ...this.phones], 32, async (d) => void (await open(d.agent, d.token)));
+    await inBatches([...this.tablets, ...this.kiosks, ...this.phones], 32, async (d) => void (await open(d.agent, d.token, d.base)));
     // the overload's devices send many requests at once: all their connections are open before it starts
     if (pools && openLoop && this.cfg.publicShare > 0) {
       const warm = (agent: Agent, devices: readonly Device[]) =>
-        Promise.all(Array.from({ length: agent.maxSockets }, (_, i) => open(agent, devices[i % devices.length]?.token)));
+        Promise.all(Array.from({ length: agent.maxSockets }, (_, i) => open(agent, devices[i % devices.length]?.token, devices[0]?.base ?? this.base)));
       await warm(pools.staff, this.tablets);
       await warm(pools.kiosk, this.kiosks);
       await warm(pools.qr, this.phones);
@@ -158,7 +162,7 @@ class LoadWorker {
     if (p.menuReaders > 0) {
       const token = await this.pair(`menu-screen-${p.id}`, 'kiosk');
       const agent = newAgent(p.menuReaders);
-      for (let i = 0; i < p.menuReaders; i++) this.menuReaders.push({ label: `menu-screen-${p.id}.${i}`, kind: 'kiosk', cls: 'menu', agent, token, etag });
+      for (let i = 0; i < p.menuReaders; i++) this.menuReaders.push({ label: `menu-screen-${p.id}.${i}`, kind: 'kiosk', cls: 'menu', base: this.publicBase, agent, token, etag });
     }
 
     // stream sockets: KDS screens (full parse, they act on lines) and idle listeners (scan)
@@ -167,7 +171,7 @@ class LoadWorker {
     await inBatches(p.kds, 4, async (a) => {
       const deviceToken = await this.pair(a.label, 'kds');
       const staff = await this.signIn(a.label, deviceToken, '3333');
-      const dev: Device = { label: a.label, kind: 'kds', cls: 'kitchen', agent: newAgent(2), token: staff, deviceToken };
+      const dev: Device = { label: a.label, kind: 'kds', cls: 'kitchen', base: this.base, agent: newAgent(2), token: staff, deviceToken };
       const entry = { dev, a, sub: undefined as unknown as Subscriber, pending: new Set<NodeJS.Timeout>() };
       entry.sub = new Subscriber({
         wsUrl,
@@ -218,7 +222,7 @@ class LoadWorker {
   }
 
   private setupDevice(label: string): Device {
-    return { label, kind: 'monitor', cls: 'staff', agent: this.setupAgent, token: '' };
+    return { label, kind: 'monitor', cls: 'staff', base: this.base, agent: this.setupAgent, token: '' };
   }
 
   private async head(): Promise<number> {
@@ -251,7 +255,7 @@ class LoadWorker {
     const giveUpAt = op === 'pair' || op === 'signin' ? () => setupDeadline : () => this.giveUpAt;
     let attempts = 0;
     this.counters.inFlight++;
-    const outcome = await mutate(this.base, agent, method, path, body, token, {
+    const outcome = await mutate(dev.base, agent, method, path, body, token, {
       timeoutMs: this.cfg.requestTimeoutMs,
       maxAttempts: this.cfg.maxAttempts,
       giveUpAt,
@@ -293,7 +297,7 @@ class LoadWorker {
     const sent = nowMs();
     try {
       // every device reads with its own token (a phone its table's): admission rate-limits per caller
-      const reply = await httpCall(this.base, dev.agent, 'GET', path, { token: dev.token || undefined, headers, timeoutMs: this.cfg.requestTimeoutMs });
+      const reply = await httpCall(dev.base, dev.agent, 'GET', path, { token: dev.token || undefined, headers, timeoutMs: this.cfg.requestTimeoutMs });
       this.attempt('menu', { ms: reply.wireMs, status: reply.status });
       if (reply.status === 304) this.counters.menu304++;
       if (reply.status === 200 && path === '/api/v1/menu') {

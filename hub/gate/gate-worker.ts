@@ -1,0 +1,155 @@
+/**
+ * The public gate's thread (see public-gate.ts): customers' phones and kiosks connect here, on the hub's
+ * public port. This thread parses their HTTP, rate-limits each caller, sheds when the hub is busy, and
+ * passes what it admits to the hub's thread over a local socket — so a flood of phones costs this thread
+ * its CPU, not the thread that commits orders and serves the waiters and the kitchen.
+ */
+import { createServer, request, Agent, type IncomingMessage, type OutgoingHttpHeaders, type ServerResponse } from 'node:http';
+import { connect, type Socket } from 'node:net';
+import { setPriority } from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
+import { PublicLimiter } from '../http/admission.ts';
+import { toErrorReply, HttpError } from '../http/errors.ts';
+import { GATE_SIGNAL, isPublicPath, type GateSettings, type GateToHub, type HubToGate } from './protocol.ts';
+
+const settings = workerData as GateSettings;
+
+// On Linux a priority set with pid 0 is this thread's alone (setpriority acts on threads there): when the
+// cores are saturated, the hub's thread — which commits orders and answers the waiters and the kitchen —
+// gets the CPU first and the phones' thread waits. Where that is not allowed, the gate runs as it is.
+try {
+  setPriority(0, settings.niceness);
+} catch {
+  // not permitted (or not supported): same priority as the hub
+}
+const signals = new Int32Array(settings.signals);
+const limiter = new PublicLimiter(() => Date.now(), settings.ratePerSec);
+const notFound = new HttpError('not_found', 'not found on the public address; staff apps use the hub\'s staff address');
+// the hub's thread is reached over keep-alive connections; at most `maxInFlight` requests wait on it
+const agent = new Agent({ keepAlive: true, maxSockets: settings.maxInFlight, maxFreeSockets: settings.maxInFlight });
+let inFlight = 0;
+
+const post = (m: GateToHub) => parentPort!.postMessage(m);
+
+function refuse(res: ServerResponse, err: unknown): void {
+  const reply = toErrorReply(err);
+  res.writeHead(reply.status, { 'Content-Type': 'application/json; charset=utf-8', ...reply.headers });
+  res.end(JSON.stringify(reply.body));
+}
+
+/** The hub is behind: a public request would only wait for it (and make the waiters wait). */
+function hubBusy(): boolean {
+  return (
+    inFlight >= settings.maxInFlight ||
+    Atomics.load(signals, GATE_SIGNAL.queueDepth) > settings.publicQueueLimit ||
+    Atomics.load(signals, GATE_SIGNAL.lagMs) > settings.maxLagMs
+  );
+}
+
+/** The caller a rate limit applies to: the token it sends (a table's QR token, a kiosk's device token), else its address. */
+function callerOf(req: IncomingMessage): string {
+  const auth = req.headers.authorization;
+  if (auth) return `token:${auth}`;
+  const url = req.url ?? '';
+  const t = url.indexOf('token=');
+  return t >= 0 ? `token:${url.slice(t + 6, t + 200)}` : `ip:${req.socket.remoteAddress ?? 'unknown'}`;
+}
+
+/** Only the hub's thread may trust these; a caller cannot send them through the gate. */
+function forwardedHeaders(req: IncomingMessage): OutgoingHttpHeaders {
+  const headers: OutgoingHttpHeaders = { ...req.headers };
+  delete headers['x-forwarded-for'];
+  headers['x-forwarded-for'] = req.socket.remoteAddress ?? 'unknown';
+  return headers;
+}
+
+const server = createServer((req, res) => {
+  const path = req.url ?? '/';
+  if (!isPublicPath(path)) return refuse(res, notFound);
+  const limited = limiter.take(callerOf(req));
+  if (limited) {
+    Atomics.add(signals, GATE_SIGNAL.shedRate, 1);
+    return refuse(res, limited);
+  }
+  if (hubBusy()) {
+    Atomics.add(signals, GATE_SIGNAL.shedBusy, 1);
+    return refuse(res, limiter.overloaded());
+  }
+  inFlight++;
+  let done = false;
+  const finish = () => {
+    if (done) return;
+    done = true;
+    inFlight--;
+  };
+  const upstream = request(
+    { socketPath: settings.hubSocket, method: req.method, path, headers: forwardedHeaders(req), agent },
+    (answer) => {
+      const headers = { ...answer.headers };
+      // hop-by-hop: this connection to the phone has its own
+      delete headers.connection;
+      delete headers['keep-alive'];
+      delete headers['transfer-encoding'];
+      res.writeHead(answer.statusCode ?? 502, headers);
+      answer.pipe(res);
+      answer.once('end', finish);
+      answer.once('error', finish);
+    },
+  );
+  upstream.once('error', () => {
+    finish();
+    if (!res.headersSent) refuse(res, new HttpError('overloaded', 'the hub did not answer; retry shortly', undefined, { 'Retry-After': '1' }));
+    else res.destroy();
+  });
+  // the phone hung up: the hub sees its connection close too, and skips the work if it has not started
+  res.once('close', () => {
+    if (!res.writableFinished) upstream.destroy();
+    finish();
+  });
+  req.pipe(upstream);
+});
+
+// the order page's live stream: the same checks, then the bytes are passed through both ways
+server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+  const path = req.url ?? '/';
+  const refusal = !isPublicPath(path) ? notFound : limiter.take(callerOf(req));
+  if (refusal) {
+    if (refusal !== notFound) Atomics.add(signals, GATE_SIGNAL.shedRate, 1);
+    const reply = toErrorReply(refusal);
+    const retry = reply.headers?.['Retry-After'];
+    socket.end(`HTTP/1.1 ${reply.status} ${reply.body.error.code}\r\nConnection: close\r\n${retry ? `Retry-After: ${retry}\r\n` : ''}Content-Length: 0\r\n\r\n`);
+    return;
+  }
+  const hub = connect(settings.hubSocket);
+  const headers = forwardedHeaders(req);
+  let head0 = `${req.method} ${path} HTTP/1.1\r\n`;
+  for (const [name, value] of Object.entries(headers)) {
+    for (const v of Array.isArray(value) ? value : [value]) if (v !== undefined) head0 += `${name}: ${String(v)}\r\n`;
+  }
+  hub.write(`${head0}\r\n`);
+  if (head.length > 0) hub.write(head);
+  hub.pipe(socket).pipe(hub);
+  const close = () => {
+    hub.destroy();
+    socket.destroy();
+  };
+  hub.once('error', close);
+  socket.once('error', close);
+  hub.once('close', close);
+  socket.once('close', close);
+});
+
+server.keepAliveTimeout = settings.keepAliveMs;
+server.headersTimeout = settings.keepAliveMs + 1000;
+server.once('error', (err) => post({ type: 'error', message: err.message }));
+server.listen({ port: settings.port, host: settings.host, backlog: 4096 }, () => {
+  const addr = server.address();
+  post({ type: 'listening', port: typeof addr === 'object' && addr ? addr.port : settings.port });
+});
+
+parentPort!.on('message', (m: HubToGate) => {
+  if (m.type !== 'close') return;
+  server.close(() => post({ type: 'closed' }));
+  server.closeIdleConnections();
+  setTimeout(() => server.closeAllConnections(), 2000).unref();
+});

@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { connectStream, removeDir, sampleOrder, signIn, startHub, type HubProcess } from './harness.ts';
+
+let hub: HubProcess;
+let pub: string;
+let waiter: { device: string; staff: string };
+let tableToken: string;
+
+beforeAll(async () => {
+  // one request at a time may wait on the hub through the public address: the test holds that one open
+  hub = await startHub({ env: { HUB_PUBLIC_PORT: '0', HUB_PUBLIC_INFLIGHT: '1', HUB_PUBLIC_RATE: '5' } });
+  if (!hub.publicUrl) throw new Error(`the hub logged no public port:\n${hub.output()}`);
+  pub = hub.publicUrl;
+  waiter = await signIn(hub, '1111');
+  const manager = (await signIn(hub, '9999')).staff;
+  const qr = await hub.request('GET', '/api/v1/tables/qr-codes', { token: manager });
+  tableToken = qr.body.tables.find((t: { id: string }) => t.id === 't-b3').qrToken;
+});
+afterAll(async () => {
+  await hub.stop();
+  removeDir(hub.dataDir);
+});
+
+const qrOrder = { channel: 'qr', lines: [{ itemId: 'tsingtao-beer', qty: 1 }] };
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('the public address (customers’ phones and kiosks)', () => {
+  it('takes a phone’s order exactly once: a replay of its key gets the stored answer', async () => {
+    const key = randomUUID();
+    const first = await hub.request('POST', '/api/v1/orders', { base: pub, token: tableToken, body: qrOrder, key });
+    expect(first.status).toBe(201);
+    const again = await hub.request('POST', '/api/v1/orders', { base: pub, token: tableToken, body: qrOrder, key });
+    expect(again.status).toBe(201);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.body.order.id).toBe(first.body.order.id);
+    // it is the hub's own order, seen on the staff address too, placed once
+    const staffView = await hub.request('GET', `/api/v1/orders/${first.body.order.id}`, { token: waiter.staff });
+    expect(staffView.status).toBe(200);
+    expect(hub.eventCount('order.placed', first.body.order.id)).toBe(1);
+  });
+
+  it('serves the table its live stream, and refuses staff tokens, their stream and the staff pages', async () => {
+    await pause(1000); // the table's bucket refills
+    const phone = await connectStream(hub, tableToken, { lastSeq: 0 }, pub);
+    await phone.waitFor((m) => m.some((x) => x.type === 'welcome'));
+    phone.close();
+
+    const asStaff = await hub.request('GET', '/api/v1/orders', { base: pub, token: waiter.staff });
+    expect(asStaff.status).toBe(403);
+    expect(asStaff.body.error.code).toBe('forbidden');
+    const staffOrder = await hub.request('POST', '/api/v1/orders', { base: pub, token: waiter.staff, body: sampleOrder() });
+    expect(staffOrder.status).toBe(403);
+    // the same tokens work on the staff address
+    expect((await hub.request('GET', '/api/v1/orders', { token: waiter.staff })).status).toBe(200);
+
+    const staffStream = await new Promise<number>((resolve, reject) => {
+      const ws = new WebSocket(`ws://${new URL(pub).host}/api/v1/stream?token=${encodeURIComponent(waiter.staff)}`);
+      ws.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+      ws.once('open', () => reject(new Error('a staff stream opened on the public address')));
+      ws.once('error', () => undefined);
+    });
+    expect(staffStream).toBe(403);
+
+    for (const path of ['/metrics', '/pos/', '/kds/', '/tables/qr', '/printers/sim', '/ca.crt', '/api/v1/../metrics']) {
+      const r = await fetch(pub + path);
+      expect(r.status, path).toBe(404);
+    }
+    expect((await fetch(`${hub.url}/metrics`)).status).toBe(200);
+  });
+
+  it('rate-limits one phone with 429 + Retry-After before the hub sees the requests', async () => {
+    await pause(1000);
+    const replies = await Promise.all(Array.from({ length: 30 }, () => hub.request('GET', '/api/v1/menu', { base: pub, token: tableToken })));
+    const limited = replies.filter((r) => r.status === 429);
+    expect(limited.length).toBeGreaterThanOrEqual(15);
+    for (const r of limited) {
+      expect(r.headers.get('retry-after')).toMatch(/^\d+$/);
+      expect(r.body.error.code).toBe('too_many_requests');
+    }
+    // the hub counts the gate's refusals (published every few ms)
+    await expect.poll(async () => (await fetch(`${hub.url}/metrics`).then((r) => r.text())).match(/brigade_shed_total\{reason="rate"\} (\d+)/)?.[1], { timeout: 5000 }).toMatch(/^[1-9]/);
+  });
+
+  it('answers 503 + Retry-After once as many requests wait on the hub as it allows, and staff are not held up', async () => {
+    await pause(1000);
+    // a phone that sends its headers and then only half of its body holds the one place
+    const slow = connect(Number(new URL(pub).port), '127.0.0.1');
+    await new Promise<void>((r) => slow.once('connect', () => r()));
+    const body = JSON.stringify(qrOrder);
+    slow.write(
+      `POST /api/v1/orders HTTP/1.1\r\nHost: hub\r\nAuthorization: Bearer ${tableToken}\r\nContent-Type: application/json\r\n` +
+        `Idempotency-Key: ${randomUUID()}\r\nContent-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`,
+    );
+    await pause(300);
+    const shed = await hub.request('GET', '/api/v1/menu', { base: pub });
+    expect(shed.status).toBe(503);
+    expect(shed.body.error.code).toBe('overloaded');
+    expect(shed.headers.get('retry-after')).toMatch(/^\d+$/);
+    // staff do not go through the gate
+    expect((await hub.request('POST', '/api/v1/orders', { token: waiter.staff, body: sampleOrder() })).status).toBe(201);
+
+    // the phone hangs up: its place is free again, and nothing was written for it
+    slow.destroy();
+    await expect.poll(async () => (await hub.request('GET', '/api/v1/menu', { base: pub })).status, { timeout: 5000 }).toBe(200);
+    const metrics = await fetch(`${hub.url}/metrics`).then((r) => r.text());
+    expect(metrics).toMatch(/brigade_shed_total\{reason="gate"\} [1-9]/);
+  });
+});
