@@ -4,7 +4,6 @@ import type { Server as HttpsServer } from 'node:https';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { monotonicFactory } from 'ulidx';
 import type { HubConfig } from './config.ts';
 import { AuthService } from './domain/auth-service.ts';
 import { MenuService } from './domain/menu-service.ts';
@@ -30,6 +29,7 @@ import { IdempotencyStore } from './store/idempotency.ts';
 import { MenuCatalog } from './store/menu-repo.ts';
 import { SqliteOrderRepo } from './store/order-repo.ts';
 import { nodeSecrets } from './store/secrets.ts';
+import { ulidFactory } from './store/ulid.ts';
 import { Writer } from './store/writer.ts';
 import { StreamServer } from './stream/stream-server.ts';
 import { PrintService, printSettingsFrom } from './print/print-service.ts';
@@ -68,7 +68,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
   const storeName =
     config.HUB_STORE_NAME ?? ((db.prepare("SELECT value FROM meta WHERE key = 'store_name'").pluck().get() as string | undefined) ?? 'Brigade');
   const clock = () => Date.now();
-  const ulid = monotonicFactory();
+  const ulid = ulidFactory();
 
   const catalog = new MenuCatalog(db, identity.epoch, config.HUB_CURRENCY);
   const events = new EventLog(db);

@@ -21,7 +21,7 @@ export class HubMetrics {
   readonly staffMutations = new Histogram({
     name: 'brigade_staff_mutation_seconds',
     help: 'Staff and kitchen mutations, from their headers to their answer (the public channel is shed first to keep this low)',
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.35, 0.5, 1, 2.5],
     registers: [this.registry],
   });
   readonly shed = new Counter({

@@ -23,6 +23,7 @@ import { parseArgs } from 'node:util';
 import { overloadPublicShare, withDefaults } from '../load/config.ts';
 import { startHub } from '../load/hub-process.ts';
 import { runLoad } from '../load/run.ts';
+import { bucketQuantiles, staffBuckets } from './hub-metrics.ts';
 import { startExternalPrinters } from './printers.ts';
 
 const { values } = parseArgs({
@@ -101,7 +102,7 @@ async function main(): Promise<void> {
       })}\n`,
     );
     if (values.overload !== undefined) {
-      const staffBefore = staffBuckets(await (await fetch(`${hub.url}/metrics`)).text());
+      const staffBefore = await staffBuckets(hub.url);
       // the bench's overload phase: this many times the capacity just measured, mostly phones and kiosks
       const offered = Math.max(1, Math.round((acked / r.elapsedS) * Number(values.overload)));
       const o = await runLoad({
@@ -114,7 +115,7 @@ async function main(): Promise<void> {
         quiet: true,
         cpus: values['load-cpus'],
       });
-      const staffInHub = bucketQuantiles(staffBefore, staffBuckets(await (await fetch(`${hub.url}/metrics`)).text()));
+      const staffInHub = bucketQuantiles(staffBefore, await staffBuckets(hub.url));
       process.stdout.write(
         `${JSON.stringify({
           overloadOfferedPerSec: offered,
@@ -126,6 +127,7 @@ async function main(): Promise<void> {
           kioskP99Ms: o.byClass.kiosk.p99Ms,
           qrP99Ms: o.byClass.qr.p99Ms,
           maxLoopLagMs: o.health.maxEventLoopLagMs,
+          generatorLagMs: o.generatorLagMs,
           maxWriteQueue: o.health.maxWriteQueueDepth,
           status: o.counters.status,
         })}\n`,
@@ -137,25 +139,6 @@ async function main(): Promise<void> {
     rmSync(runDir, { recursive: true, force: true });
     rmSync(hub.dataDir, { recursive: true, force: true });
   }
-}
-
-/** The cumulative buckets of `brigade_staff_mutation_seconds`: upper bound (s) → count. */
-function staffBuckets(metrics: string): Map<number, number> {
-  const out = new Map<number, number>();
-  for (const m of metrics.matchAll(/^brigade_staff_mutation_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm)) out.set(m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2]));
-  return out;
-}
-
-/** p50 / p99 (ms, a bucket's upper bound) of what was observed between two scrapes. */
-function bucketQuantiles(before: Map<number, number>, after: Map<number, number>): { p50: number | null; p99: number | null } {
-  const rows = [...after].map(([le, n]) => [le, n - (before.get(le) ?? 0)] as const).sort((a, b) => a[0] - b[0]);
-  const total = rows.at(-1)?.[1] ?? 0;
-  const at = (q: number) => {
-    if (total === 0) return null;
-    const row = rows.find(([, n]) => n >= q * total);
-    return row && Number.isFinite(row[0]) ? row[0] * 1000 : null;
-  };
-  return { p50: at(0.5), p99: at(0.99) };
 }
 
 main().then(

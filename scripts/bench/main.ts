@@ -20,6 +20,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { overloadPublicShare, withDefaults } from '../load/config.ts';
+import { bucketQuantiles, staffBuckets } from './hub-metrics.ts';
 import { ROOT, startHub, type StartedHub } from '../load/hub-process.ts';
 import { startExternalPrinters } from './printers.ts';
 import { formatResult } from '../load/format.ts';
@@ -84,6 +85,15 @@ export interface BenchResults {
     statusCounts: Record<string, number>;
     /** Per attempt, waiter tablets (never shed by admission). */
     staffP99Ms: number;
+    /**
+     * The same requests inside the hub, headers to answer (`brigade_staff_mutation_seconds`, upper bound of
+     * the bucket): the rest of staffP99Ms is the wire and the load generator sharing the cores.
+     */
+    staffInHubP50Ms: number | null;
+    staffInHubP99Ms: number | null;
+    /** The load generator's own event-loop delay during the phase (worst worker). */
+    generatorLagP99Ms: number;
+    generatorLagMaxMs: number;
     /** Per attempt, kiosks (paired devices) and customers' phones (table tokens: shed first). */
     kioskP99Ms: number;
     qrP99Ms: number;
@@ -183,6 +193,7 @@ async function main(): Promise<number> {
   let bare: RunResult;
   let open: RunResult;
   let over: RunResult;
+  let staffInHub: { p50: number | null; p99: number | null } = { p50: null, p99: null };
   let verify: VerifyReport;
   let hubAlive = true;
   let passed = false;
@@ -208,7 +219,9 @@ async function main(): Promise<number> {
     const capacity = closed.counters.ordersAcked / closed.elapsedS;
     const offered = Math.max(1, Math.round(capacity * factor));
     log(`5/5 overload: ${offered} orders/s offered (${factor} × ${Math.round(capacity)}/s), ${Math.round(overloadPublicShare(factor) * 100)} % public, for ${seconds} s …`);
+    const staffBefore = await staffBuckets(hub.url);
     over = await phase('overload', withDefaults({ ...common, trackPlaced: false, clients: 0, ratePerSec: offered, publicShare: overloadPublicShare(factor), requestTimeoutMs: 10_000 }));
+    staffInHub = bucketQuantiles(staffBefore, await staffBuckets(hub.url));
     log(formatResult(over));
     hubAlive = hub.proc.exitCode === null && hub.proc.signalCode === null;
     verify = verifyRun({ runDir, dbFile: hub.dbFile });
@@ -264,6 +277,10 @@ async function main(): Promise<number> {
       ackedPerSec: round(over.counters.ordersAcked / over.elapsedS, 0),
       statusCounts: over.counters.status,
       staffP99Ms: over.byClass.staff.p99Ms,
+      staffInHubP50Ms: staffInHub.p50,
+      staffInHubP99Ms: staffInHub.p99,
+      generatorLagP99Ms: over.generatorLagMs.p99,
+      generatorLagMaxMs: over.generatorLagMs.max,
       kioskP99Ms: over.byClass.kiosk.p99Ms,
       qrP99Ms: over.byClass.qr.p99Ms,
       hubRssStartMB: mb(over.rss.startBytes),
@@ -314,6 +331,10 @@ export function table(r: BenchResults): string {
     [`overload ${v.offeredPerSec}/s offered`, `${v.ackedPerSec} orders/s acked; hub ${v.hubAlive ? 'up' : 'DOWN'}`],
     ['overload statuses', Object.entries(v.statusCounts).sort().map(([k, n]) => `${k}=${n}`).join(' ')],
     ['overload p99 staff / kiosk / QR', `${v.staffP99Ms} / ${v.kioskP99Ms} / ${v.qrP99Ms} ms per attempt`],
+    [
+      'overload staff inside the hub',
+      `p50 ≤ ${v.staffInHubP50Ms ?? '?'} ms, p99 ≤ ${v.staffInHubP99Ms ?? '?'} ms; the generator's own loop lag p99 ${v.generatorLagP99Ms} ms, max ${v.generatorLagMaxMs} ms`,
+    ],
     ['overload hub RSS start / max / end', `${v.hubRssStartMB} / ${v.hubRssMaxMB} / ${v.hubRssEndMB} MB; ${v.healthSamples > 0 ? `health: write queue ≤ ${v.maxWriteQueueDepth}, loop lag ≤ ${v.maxEventLoopLagMs} ms` : '/api/v1/health never answered during the phase'}`],
     ['verifier (all phases)', r.verifier.ok ? 'PASS' : `FAIL (${r.verifier.failures.length} kinds)`],
   ];

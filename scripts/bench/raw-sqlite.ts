@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { monotonicFactory } from 'ulidx';
+import { ulidFactory } from '../../hub/store/ulid.ts';
 
 export interface RawResult {
   ordersPerSec: number;
@@ -63,7 +63,7 @@ export function rawCommitRate(o: { dir: string; seconds: number; lines: number; 
     db.pragma('synchronous = FULL'); // the hub's setting: each COMMIT fsyncs the WAL
     db.pragma('foreign_keys = ON');
     db.exec(SCHEMA);
-    const ulid = monotonicFactory();
+    const ulid = ulidFactory();
     const s = {
       order: db.prepare(
         `INSERT INTO orders VALUES (@id, @number, '2025-01-01', 'pos', 't-a1', 2, NULL, 'fired', @total, 0, @total, 0, @total, 1, @now, @now, 'dev', 'staff')`,

@@ -104,6 +104,11 @@ export type WorkerHistograms = Record<Class | 'submit', string>;
 
 export interface WorkerReport {
   id: string;
+  /**
+   * The worker's own event-loop delay from the start to the end of its phase. An answer that arrives while
+   * the worker is busy is read late, and its latency counted long: this says how long at most.
+   */
+  loopLagMs: { p99: number; max: number };
   counters: Counters;
   hist: WorkerHistograms;
   /** trackPlaced: [orderId, scheduled-or-sent, acknowledged] in monotonic ms. */

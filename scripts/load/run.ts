@@ -64,6 +64,8 @@ export interface RunResult {
    * order, which compares across machines and runs where orders/s on shared cores does not.
    */
   hubCpuMs: number | undefined;
+  /** The load generator's own event-loop delay (worst worker): latency the clients added to what they measured. */
+  generatorLagMs: { p99: number; max: number };
   notes: string[];
 }
 
@@ -317,6 +319,10 @@ function merge(
     rss: ctx.rss,
     health: ctx.health,
     hubCpuMs: ctx.hubCpuMs,
+    generatorLagMs: {
+      p99: Math.max(0, ...reports.map((r) => r.loopLagMs.p99)),
+      max: Math.max(0, ...reports.map((r) => r.loopLagMs.max)),
+    },
     notes,
   };
   if (ctx.trackPlaced) {

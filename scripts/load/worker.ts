@@ -9,6 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { createWriteStream, writeFileSync } from 'node:fs';
 import type { Agent } from 'node:http';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { defaultMix } from './config.ts';
 import type { Menu } from '../../hub/protocol/menu.ts';
 import type { LineInput, Order } from '../../hub/protocol/orders.ts';
@@ -51,6 +52,8 @@ const TICK_MS = 500;
 class LoadWorker {
   private readonly base: URL;
   private readonly publicBase: URL;
+  /** This worker's own event-loop delay while it runs: how much of a measured latency is the generator's. */
+  private readonly loopDelay = monitorEventLoopDelay({ resolution: 10 });
   private readonly r: Rand;
   private readonly counters: Counters = emptyCounters();
   private readonly hist = Object.fromEntries(['submit', ...CLASSES].map((k) => [k, newHistogram()])) as Record<Class | 'submit', Histogram>;
@@ -460,6 +463,7 @@ class LoadWorker {
     // set-up traffic (pairing, sign-in) is logged but not measured
     Object.assign(this.counters, emptyCounters());
     for (const h of Object.values(this.hist)) h.reset();
+    this.loopDelay.enable();
     this.running = true;
     this.endAt = t0 + durationMs;
     this.giveUpAt = this.endAt + this.cfg.drainTimeoutMs;
@@ -574,8 +578,10 @@ class LoadWorker {
     const lines = this.subs.map((s) => JSON.stringify(s.record())).join('\n');
     writeFileSync(join(this.plan.runDir, `subs-${this.plan.id}.jsonl`), lines ? `${lines}\n` : '');
     await new Promise<void>((resolve) => this.acks.end(resolve));
+    this.loopDelay.disable();
     return {
       id: this.plan.id,
+      loopLagMs: { p99: Math.round(this.loopDelay.percentile(99) / 1e5) / 10, max: Math.round(this.loopDelay.max / 1e5) / 10 },
       counters: this.counters,
       hist: Object.fromEntries(Object.entries(this.hist).map(([k, h]) => [k, encode(h)])) as WorkerReport['hist'],
       acked: this.acked,

@@ -1,0 +1,24 @@
+/** Reading the hub's own figures from `GET /metrics` around a bench phase. */
+
+/** The cumulative buckets of `brigade_staff_mutation_seconds` now: upper bound (s) → count. */
+export async function staffBuckets(hubUrl: string): Promise<Map<number, number>> {
+  const metrics = await (await fetch(`${hubUrl}/metrics`)).text();
+  const out = new Map<number, number>();
+  for (const m of metrics.matchAll(/^brigade_staff_mutation_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm)) out.set(m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2]));
+  return out;
+}
+
+/**
+ * p50 / p99 in ms of what was observed between two scrapes, as the upper bound of the bucket they fall in
+ * (so "≤ this"); null when nothing was observed or it fell past the last bound.
+ */
+export function bucketQuantiles(before: Map<number, number>, after: Map<number, number>): { p50: number | null; p99: number | null } {
+  const rows = [...after].map(([le, n]) => [le, n - (before.get(le) ?? 0)] as const).sort((a, b) => a[0] - b[0]);
+  const total = rows.at(-1)?.[1] ?? 0;
+  const at = (q: number) => {
+    if (total === 0) return null;
+    const row = rows.find(([, n]) => n >= q * total);
+    return row && Number.isFinite(row[0]) ? Math.round(row[0] * 1000) : null;
+  };
+  return { p50: at(0.5), p99: at(0.99) };
+}
