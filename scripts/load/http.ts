@@ -34,6 +34,9 @@ export class NoAnswerError extends Error {
   }
 }
 
+/** How long a request may wait for a socket in its device's pool before it gives up unsent. */
+const QUEUE_WAIT_MAX_MS = 30_000;
+
 export const newAgent = (maxSockets: number): Agent => new Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo' });
 
 export function httpCall(base: URL, agent: Agent, method: string, path: string, o: RequestOptions): Promise<HttpReply> {
@@ -60,10 +63,17 @@ export function httpCall(base: URL, agent: Agent, method: string, path: string, 
       });
       res.on('error', fail('network'));
     });
-    const timer = setTimeout(() => {
-      fail('timeout')(new Error(`no answer in ${o.timeoutMs} ms`));
-      req.destroy();
-    }, o.timeoutMs);
+    // The timeout runs from the moment the request has a socket: an arrival waiting in our own pool has not
+    // been sent (in an open loop beyond the hub's capacity most wait there, late by their scheduled time).
+    // Timing it from the call instead cut requests off just after they reached the hub, their connection
+    // with them, and the reconnecting pool spiralled. A request that never gets a socket gives up after
+    // QUEUE_WAIT_MAX_MS.
+    const expire = (ms: number) =>
+      setTimeout(() => {
+        fail('timeout')(new Error(`no answer in ${ms} ms`));
+        req.destroy();
+      }, ms);
+    let timer = expire(QUEUE_WAIT_MAX_MS + o.timeoutMs);
     function fail(reason: 'timeout' | 'network') {
       return (err: Error) => {
         if (settled) return;
@@ -73,7 +83,11 @@ export function httpCall(base: URL, agent: Agent, method: string, path: string, 
       };
     }
     // time spent waiting for a free socket in our own pool is the client's, not the hub's
-    req.once('socket', () => (onWire = nowMs()));
+    req.once('socket', () => {
+      onWire = nowMs();
+      clearTimeout(timer);
+      if (!settled) timer = expire(o.timeoutMs);
+    });
     req.on('error', fail('network'));
     req.end(payload);
   });

@@ -224,8 +224,39 @@ interface HealthBody {
   eventLoopLagMs?: number;
 }
 
-/** Spreads the devices over the workers, round robin per kind, and KDS screens over the stations. */
+/**
+ * Spreads the devices over the workers, round robin per kind, and KDS screens over the stations.
+ *
+ * An open loop of waiters and a public flood (the bench's overload) gets one worker that plays only the
+ * waiters' tablets, with no stream sockets: the waiters' latency is the figure that matters there, and a
+ * worker busy with thousands of refused phone requests and a hundred sockets read its answers late (its
+ * own event loop lagged up to 350 ms), which counted as the hub's. Real tablets are devices of their own.
+ */
 export function planWorkers(
+  cfg: LoadConfig,
+  ctx: { phase: string; url: string; publicUrl: string; runDir: string; epoch: string; qr: WorkerPlan['qr']; stations: string[] },
+): WorkerPlan[] {
+  const waitersAlone = cfg.profile === 'orders' && cfg.ratePerSec > 0 && cfg.publicShare > 0 && cfg.publicShare < 1 && cfg.workers >= 2;
+  const plans = spreadOverWorkers(waitersAlone ? { ...cfg, workers: cfg.workers - 1, ratePerSec: cfg.ratePerSec * cfg.publicShare, publicShare: 1 } : cfg, ctx);
+  if (!waitersAlone) return plans;
+  const waiters: WorkerPlan = {
+    ...plans[0]!,
+    id: `${ctx.phase}-wstaff`,
+    tablets: [],
+    kiosks: [],
+    phones: [],
+    kds: [],
+    idleSockets: 0,
+    idleOffset: 0,
+    clients: 0,
+    ratePerSec: cfg.ratePerSec * (1 - cfg.publicShare),
+    menuReaders: 0,
+    config: { ...cfg, publicShare: 0, seed: cfg.seed + cfg.workers },
+  };
+  return [waiters, ...plans];
+}
+
+function spreadOverWorkers(
   cfg: LoadConfig,
   ctx: { phase: string; url: string; publicUrl: string; runDir: string; epoch: string; qr: WorkerPlan['qr']; stations: string[] },
 ): WorkerPlan[] {

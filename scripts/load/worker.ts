@@ -102,17 +102,19 @@ class LoadWorker {
     const profileOrders = this.cfg.profile === 'orders';
     // profile `orders`: one tablet per closed-loop client (or 8 for the open loop), a socket pool per class
     const tabletCount = profileOrders ? Math.max(p.clients, p.ratePerSec > 0 ? 8 : 0) : p.tablets.length;
-    // Connections are opened before the clock starts and kept, as devices keep theirs. Under overload (an
-    // open loop with public traffic), as many as the default mix's tablets and kiosks (2 each) and phones (1
-    // each), shared out over the workers: the flood is many requests, not thousands of new TCP connections
-    // a second. Node takes one new connection per turn of its event loop, so a storm of them waits in the
-    // kernel's accept queue, which is what the overload phase measured before. The open-loop throughput
-    // phase (waiters only) keeps a large pool, so the hub sees every arrival.
+    // Connections are opened before the clock starts and kept, as devices keep theirs. In the open loop
+    // (the throughput phase and the overload), as many as the default mix's tablets and kiosks (2 each)
+    // and phones (1 each), shared out over the workers: more arrivals than the hub can take are many
+    // requests, not thousands of new TCP connections a second. Node takes one new connection per turn of
+    // its event loop, so a storm of them waits in the kernel's accept queue, and the throughput phase
+    // (which grew a pool of 1,024 on demand) spiralled there: requests timed out unanswered, their retries
+    // queued behind them, and goodput fell to a third of the capacity. Arrivals beyond the pool wait in this
+    // process, late by their scheduled time, which is what an open loop measures.
     const openLoop = p.ratePerSec > 0;
     const share = (n: number) => Math.max(1, Math.ceil(n / this.cfg.workers));
     const pools = profileOrders
       ? {
-          staff: newAgent(Math.max(16, p.clients + 8, openLoop ? (this.cfg.publicShare > 0 ? 2 * share(defaultMix.tablets) : 1024) : 0)),
+          staff: newAgent(Math.max(16, p.clients + 8, openLoop ? 2 * share(defaultMix.tablets) : 0)),
           kiosk: newAgent(openLoop ? 2 * share(defaultMix.kiosks) : 16),
           qr: newAgent(openLoop ? share(defaultMix.phones) : 16),
         }
@@ -153,8 +155,8 @@ class LoadWorker {
     // Open every device's connection before the clock starts: a burst of new connections at t0 is served
     // unevenly by Node (some wait seconds behind busy keep-alive ones), which is a start-up artefact, not load.
     await inBatches([...this.tablets, ...this.kiosks, ...this.phones], 32, async (d) => void (await open(d.agent, d.token, d.base)));
-    // the overload's devices send many requests at once: all their connections are open before it starts
-    if (pools && openLoop && this.cfg.publicShare > 0) {
+    // the open loop's devices send many requests at once: all their connections are open before it starts
+    if (pools && openLoop) {
       const warm = (agent: Agent, devices: readonly Device[]) =>
         Promise.all(Array.from({ length: agent.maxSockets }, (_, i) => open(agent, devices[i % devices.length]?.token, devices[0]?.base ?? this.base)));
       await warm(pools.staff, this.tablets);
