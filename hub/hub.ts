@@ -236,6 +236,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
             niceness: config.HUB_PUBLIC_NICE,
           },
           onShed: (reason, count) => metrics.countShed(reason, count),
+          onFailure: (err) => logger.error({ err }, 'public address'),
         });
   const httpsServer = tls?.server;
   let tlsCheck: ReturnType<typeof setInterval> | undefined;

@@ -34,6 +34,8 @@ export interface PublicGateOptions {
   settings: Pick<GateSettings, 'ratePerSec' | 'maxInFlight' | 'publicQueueLimit' | 'maxLagMs' | 'keepAliveMs' | 'niceness'>;
   /** Refusals the gate made since the last call, by reason. */
   onShed: (reason: 'rate' | 'gate', count: number) => void;
+  /** The gate's thread failed after it started (it is started again): for the log. */
+  onFailure: (err: unknown) => void;
 }
 
 export class PublicGate {
@@ -43,6 +45,8 @@ export class PublicGate {
   private readonly shared = new SharedArrayBuffer(4 * GATE_SIGNAL_SLOTS);
   private worker: Worker | undefined;
   private ticker: ReturnType<typeof setInterval> | undefined;
+  private restart: ReturnType<typeof setTimeout> | undefined;
+  private stopping = false;
 
   constructor(private readonly o: PublicGateOptions) {
     this.internal = createServer((req, res) => {
@@ -81,21 +85,38 @@ export class PublicGate {
     // the gate reads these before it admits an order; a few ms old is fresh enough
     this.ticker = setInterval(publish, 10);
     this.ticker.unref();
-    const settings: GateSettings = { ...this.o.settings, port: this.o.port, host: this.o.host, hubSocket, signals: this.shared };
+    return this.startThread({ ...this.o.settings, port: this.o.port, host: this.o.host, hubSocket, signals: this.shared });
+  }
+
+  /**
+   * Starts the gate's thread; resolves its port once it listens. A thread that dies afterwards (a bug) is
+   * started again on the same port a second later: the phones' address must not just disappear mid-service.
+   */
+  private startThread(settings: GateSettings): Promise<number> {
     // tsx compiles the hub on the fly; a worker thread needs its loader registered again (boot.mjs)
     const worker = new Worker(new URL('./boot.mjs', import.meta.url), { workerData: settings });
     this.worker = worker;
     return new Promise<number>((resolve, reject) => {
+      let port: number | undefined;
       worker.on('message', (m: GateToHub) => {
-        if (m.type === 'listening') resolve(m.port);
+        if (m.type === 'listening') resolve((port = m.port));
         else if (m.type === 'error') reject(new Error(`public gate: ${m.message}`));
       });
-      worker.once('error', reject);
-      worker.once('exit', (code) => reject(new Error(`public gate exited (${code})`)));
+      worker.on('error', (err) => (port === undefined ? reject(err) : this.o.onFailure(err)));
+      worker.once('exit', (code) => {
+        if (port === undefined) return reject(new Error(`public gate exited (${code}) before it listened`));
+        if (this.stopping) return;
+        this.o.onFailure(new Error(`the public gate's thread exited (${code}); starting it again`));
+        this.restart = setTimeout(() => {
+          this.startThread({ ...settings, port: port! }).catch((err: unknown) => this.o.onFailure(err));
+        }, 1000);
+      });
     });
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.restart);
     clearInterval(this.ticker);
     const worker = this.worker;
     if (worker) {

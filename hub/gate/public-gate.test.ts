@@ -1,0 +1,49 @@
+import type { Worker } from 'node:worker_threads';
+import { afterEach, describe, expect, it } from 'vitest';
+import { viaGate } from './mark.ts';
+import { PublicGate } from './public-gate.ts';
+
+let gate: PublicGate | undefined;
+afterEach(async () => {
+  await gate?.stop();
+  gate = undefined;
+});
+
+function start(failures: unknown[]): PublicGate {
+  return new PublicGate({
+    port: 0,
+    host: '127.0.0.1',
+    // the hub's app, reduced to saying what it was told about the caller
+    app: (req, res) => {
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ via: viaGate(req) ?? null, path: req.url }));
+    },
+    attachUpgrades: () => undefined,
+    signals: () => ({ queueDepth: 0, lagMs: 0 }),
+    settings: { ratePerSec: 1000, maxInFlight: 8, publicQueueLimit: 100, maxLagMs: 1000, keepAliveMs: 5000, niceness: 0 },
+    onShed: () => undefined,
+    onFailure: (err) => failures.push(err),
+  });
+}
+
+describe('PublicGate', () => {
+  it("passes a public request to the hub's app marked with the phone's address, and keeps the rest out", async () => {
+    gate = start([]);
+    const port = await gate.listen();
+    const r = await fetch(`http://127.0.0.1:${port}/api/v1/menu`, { headers: { 'x-forwarded-for': '10.9.9.9' } });
+    // the caller's own X-Forwarded-For is replaced by what the gate saw
+    expect(await r.json()).toEqual({ via: '127.0.0.1', path: '/api/v1/menu' });
+    expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(404);
+  });
+
+  it('starts its thread again on the same port when it dies, and says so', async () => {
+    const failures: unknown[] = [];
+    gate = start(failures);
+    const port = await gate.listen();
+    await (gate as unknown as { worker: Worker }).worker.terminate();
+    await expect
+      .poll(async () => (await fetch(`http://127.0.0.1:${port}/api/v1/menu`).catch(() => undefined))?.status, { timeout: 10_000, interval: 200 })
+      .toBe(200);
+    expect(failures).toHaveLength(1);
+  });
+});
