@@ -25,8 +25,10 @@ try {
 const signals = new Int32Array(settings.signals);
 const limiter = new PublicLimiter(() => Date.now(), settings.ratePerSec);
 const notFound = new HttpError('not_found', 'not found on the public address; staff apps use the hub\'s staff address');
-// the hub's thread is reached over keep-alive connections; at most `maxInFlight` requests wait on it
-const agent = new Agent({ keepAlive: true, maxSockets: settings.maxInFlight, maxFreeSockets: settings.maxInFlight });
+// the hub's thread is reached over keep-alive connections; at most `maxInFlight` API requests wait on it,
+// and the pages and their assets have connections of their own, so they never queue behind those
+const apiAgent = new Agent({ keepAlive: true, maxSockets: settings.maxInFlight, maxFreeSockets: settings.maxInFlight });
+const pageAgent = new Agent({ keepAlive: true, maxSockets: 16, maxFreeSockets: 16 });
 let inFlight = 0;
 
 const post = (m: GateToHub) => parentPort!.postMessage(m);
@@ -71,19 +73,23 @@ const server = createServer((req, res) => {
     Atomics.add(signals, GATE_SIGNAL.shedRate, 1);
     return refuse(res, limited);
   }
-  if (hubBusy()) {
+  // The page and its assets are only rate-limited: a browser does not retry a script that answered 503, and
+  // a customer scanning the code at the peak must still get a working page (whose API calls then wait
+  // their turn, with the outbox's retries). They are small static files, cheap for the hub.
+  const api = path.startsWith('/api/');
+  if (api && hubBusy()) {
     Atomics.add(signals, GATE_SIGNAL.shedBusy, 1);
     return refuse(res, limiter.overloaded());
   }
-  inFlight++;
-  let done = false;
+  if (api) inFlight++;
+  let done = !api;
   const finish = () => {
     if (done) return;
     done = true;
     inFlight--;
   };
   const upstream = request(
-    { socketPath: settings.hubSocket, method: req.method, path, headers: forwardedHeaders(req), agent },
+    { socketPath: settings.hubSocket, method: req.method, path, headers: forwardedHeaders(req), agent: api ? apiAgent : pageAgent },
     (answer) => {
       const headers = { ...answer.headers };
       // hop-by-hop: this connection to the phone has its own
