@@ -29,7 +29,9 @@ const notFound = new HttpError('not_found', 'not found on the public address; st
 // and the pages and their assets have connections of their own, so they never queue behind those
 const apiAgent = new Agent({ keepAlive: true, maxSockets: settings.maxInFlight, maxFreeSockets: settings.maxInFlight });
 const pageAgent = new Agent({ keepAlive: true, maxSockets: 16, maxFreeSockets: 16 });
-let inFlight = 0;
+/** Page and asset requests allowed to wait for those connections; more get 503 (a flood of page loads). */
+const MAX_PAGES_WAITING = 512;
+const waiting = { api: 0, pages: 0 };
 
 const post = (m: GateToHub) => parentPort!.postMessage(m);
 
@@ -42,7 +44,7 @@ function refuse(res: ServerResponse, err: unknown): void {
 /** The hub is behind: a public request would only wait for it (and make the waiters wait). */
 function hubBusy(): boolean {
   return (
-    inFlight >= settings.maxInFlight ||
+    waiting.api >= settings.maxInFlight ||
     Atomics.load(signals, GATE_SIGNAL.queueDepth) > settings.publicQueueLimit ||
     Atomics.load(signals, GATE_SIGNAL.lagMs) > settings.maxLagMs
   );
@@ -65,31 +67,37 @@ function forwardedHeaders(req: IncomingMessage): OutgoingHttpHeaders {
   return headers;
 }
 
+/**
+ * API requests are rate-limited per caller and shed while the hub is busy. The ordering page, its assets
+ * and the dish photos are neither: a browser does not retry a script or an image that answered 429/503, and
+ * a customer scanning the code at the peak must still get a working page, with every photo of the menu
+ * (its API calls then wait their turn, its orders in the outbox). They are static files, cheap for the hub,
+ * on connections of their own so they never queue behind the API's; only a flood of them is refused.
+ */
 const server = createServer((req, res) => {
   const path = req.url ?? '/';
   if (!isPublicPath(path)) return refuse(res, notFound);
-  const limited = limiter.take(callerOf(req));
-  if (limited) {
-    Atomics.add(signals, GATE_SIGNAL.shedRate, 1);
-    return refuse(res, limited);
+  const kind = path.startsWith('/api/') ? 'api' : 'pages';
+  if (kind === 'api') {
+    const limited = limiter.take(callerOf(req));
+    if (limited) {
+      Atomics.add(signals, GATE_SIGNAL.shedRate, 1);
+      return refuse(res, limited);
+    }
   }
-  // The page and its assets are only rate-limited: a browser does not retry a script that answered 503, and
-  // a customer scanning the code at the peak must still get a working page (whose API calls then wait
-  // their turn, with the outbox's retries). They are small static files, cheap for the hub.
-  const api = path.startsWith('/api/');
-  if (api && hubBusy()) {
+  if (kind === 'api' ? hubBusy() : waiting.pages >= MAX_PAGES_WAITING) {
     Atomics.add(signals, GATE_SIGNAL.shedBusy, 1);
     return refuse(res, limiter.overloaded());
   }
-  if (api) inFlight++;
-  let done = !api;
+  waiting[kind]++;
+  let done = false;
   const finish = () => {
     if (done) return;
     done = true;
-    inFlight--;
+    waiting[kind]--;
   };
   const upstream = request(
-    { socketPath: settings.hubSocket, method: req.method, path, headers: forwardedHeaders(req), agent: api ? apiAgent : pageAgent },
+    { socketPath: settings.hubSocket, method: req.method, path, headers: forwardedHeaders(req), agent: kind === 'api' ? apiAgent : pageAgent },
     (answer) => {
       const headers = { ...answer.headers };
       // hop-by-hop: this connection to the phone has its own

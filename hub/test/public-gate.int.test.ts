@@ -80,6 +80,9 @@ describe('the public address (customers’ phones and kiosks)', () => {
       expect(r.headers.get('retry-after')).toMatch(/^\d+$/);
       expect(r.body.error.code).toBe('too_many_requests');
     }
+    // the page and its assets (and dish photos) are never rate-limited: a browser does not retry them
+    const pages = await Promise.all(Array.from({ length: 30 }, () => fetch(`${pub}/t/${tableToken}`)));
+    expect(pages.filter((r) => r.status === 429)).toHaveLength(0);
     // the hub counts the gate's refusals (published every few ms)
     await expect.poll(async () => (await fetch(`${hub.url}/metrics`).then((r) => r.text())).match(/brigade_shed_total\{reason="rate"\} (\d+)/)?.[1], { timeout: 5000 }).toMatch(/^[1-9]/);
   });

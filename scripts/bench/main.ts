@@ -5,11 +5,13 @@
  *      (WAL, synchronous=FULL), one per transaction and 16 per transaction;
  *   3. the real hub end to end at that durability, with 200 live stream sockets: closed-loop waiter-like
  *      clients ordering as fast as they are acknowledged, menu reads (ETag 304) alongside;
- *   4. an open-loop phase at a fixed rate, latency from the scheduled send time;
+ *   4. an open-loop phase at a fixed rate, latency from the scheduled send time; and another at a
+ *      restaurant's real peak (BENCH_PEAK_RATE, 50 orders/s: several times a stadium's halftime);
  *   5. an overload phase at 5 × the measured capacity, then the verifier over every phase's logs.
  * Prints a table and writes bench/results.json.
  *
- * Environment: BENCH_SECONDS (10) scales every phase; BENCH_RATE (1000/s) the open loop; BENCH_OVERLOAD (5)
+ * Environment: BENCH_SECONDS (10) scales every phase; BENCH_RATE (1000/s) the open loop; BENCH_PEAK_RATE
+ * (50/s) the second open loop; BENCH_OVERLOAD (5)
  * the overload factor; BENCH_SOCKETS (200); BENCH_CLIENTS (64); BENCH_LINES (order lines, 10);
  * BENCH_WORKERS (2); BENCH_DIR (temp dir on the data disk; default the OS temp dir); BENCH_OUT
  * (bench/results.json); BENCH_HUB_ENV (extra hub env, "K=V,K=V"); BENCH_KEEP=1 keeps the hub's data and logs;
@@ -68,16 +70,9 @@ export interface BenchResults {
   linesPerOrder: number;
   /** Size of one order.placed payload in the raw benchmark (the hub's is similar). */
   eventBytes: number;
-  openLoop: {
-    ratePerSec: number;
-    achievedPerSec: number;
-    p50SubmitMs: number;
-    p99SubmitMs: number;
-    p99SendToKdsMs: number;
-    p99AckToKdsMs: number;
-    notSent: number;
-    abandoned: number;
-  };
+  openLoop: OpenLoopFigures;
+  /** The same at BENCH_PEAK_RATE, a rate a real restaurant (or stadium) reaches: what a waiter sees at the peak. */
+  peakLoop: OpenLoopFigures;
   overload: {
     offeredPerSec: number;
     seconds: number;
@@ -159,9 +154,32 @@ const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 const mb = (b: number | undefined) => (b === undefined ? null : Math.round(b / 1048576));
 const log = (s: string) => process.stderr.write(`${s}\n`);
 
+interface OpenLoopFigures {
+  ratePerSec: number;
+  achievedPerSec: number;
+  p50SubmitMs: number;
+  p99SubmitMs: number;
+  p99SendToKdsMs: number;
+  p99AckToKdsMs: number;
+  notSent: number;
+  abandoned: number;
+}
+
+const openLoopFigures = (rate: number, r: RunResult): OpenLoopFigures => ({
+  ratePerSec: rate,
+  achievedPerSec: round(r.counters.ordersAcked / r.elapsedS, 0),
+  p50SubmitMs: r.submit.p50Ms,
+  p99SubmitMs: r.submit.p99Ms,
+  p99SendToKdsMs: r.sendToKds?.p99Ms ?? 0,
+  p99AckToKdsMs: r.ackToKds?.p99Ms ?? 0,
+  notSent: r.counters.dropped,
+  abandoned: r.counters.abandoned,
+});
+
 async function main(): Promise<number> {
   const seconds = env('BENCH_SECONDS', 10, 1, 3600);
   const rate = env('BENCH_RATE', 1000, 1, 100_000);
+  const peakRate = env('BENCH_PEAK_RATE', 50, 1, 100_000);
   const factor = env('BENCH_OVERLOAD', 5, 1, 50);
   const sockets = env('BENCH_SOCKETS', 200, 0, 5000);
   const clients = env('BENCH_CLIENTS', 64, 1, 2000);
@@ -192,6 +210,7 @@ async function main(): Promise<number> {
   let closed: RunResult;
   let bare: RunResult;
   let open: RunResult;
+  let peak: RunResult;
   let over: RunResult;
   let staffInHub: { p50: number | null; p99: number | null } = { p50: null, p99: null };
   let verify: VerifyReport;
@@ -215,6 +234,9 @@ async function main(): Promise<number> {
     log(`4/5 hub, open loop at ${rate} orders/s …`);
     open = await phase('open', withDefaults({ ...common, clients: 0, ratePerSec: rate, publicShare: 0 }));
     log(formatResult(open));
+    log(`4b   open loop at a real peak, ${peakRate} orders/s …`);
+    peak = await phase('peak', withDefaults({ ...common, clients: 0, ratePerSec: peakRate, publicShare: 0 }));
+    log(formatResult(peak));
 
     const capacity = closed.counters.ordersAcked / closed.elapsedS;
     const offered = Math.max(1, Math.round(capacity * factor));
@@ -261,16 +283,8 @@ async function main(): Promise<number> {
     menuReadsPerSec: round(closed.counters.menu304 / closed.elapsedS, 0),
     linesPerOrder: lines,
     eventBytes: raw.single.eventBytes,
-    openLoop: {
-      ratePerSec: rate,
-      achievedPerSec: round(open.counters.ordersAcked / open.elapsedS, 0),
-      p50SubmitMs: open.submit.p50Ms,
-      p99SubmitMs: open.submit.p99Ms,
-      p99SendToKdsMs: open.sendToKds?.p99Ms ?? 0,
-      p99AckToKdsMs: open.ackToKds?.p99Ms ?? 0,
-      notSent: open.counters.dropped,
-      abandoned: open.counters.abandoned,
-    },
+    openLoop: openLoopFigures(rate, open),
+    peakLoop: openLoopFigures(peakRate, peak),
     overload: {
       offeredPerSec: Math.round(over.counters.offered / seconds),
       seconds,
@@ -328,6 +342,7 @@ export function table(r: BenchResults): string {
     [`open loop ${o.ratePerSec}/s: achieved`, `${o.achievedPerSec} orders/s (not sent ${o.notSent}, abandoned ${o.abandoned})`],
     ['open loop p50 / p99 submit', `${o.p50SubmitMs} / ${o.p99SubmitMs} ms from the scheduled time`],
     ['open loop p99 → every socket', `${o.p99SendToKdsMs} ms from the scheduled time (${o.p99AckToKdsMs} ms from the ack)`],
+    [`open loop ${r.peakLoop.ratePerSec}/s (a real peak)`, `${r.peakLoop.achievedPerSec} orders/s; submit p50 / p99 ${r.peakLoop.p50SubmitMs} / ${r.peakLoop.p99SubmitMs} ms; p99 → every socket ${r.peakLoop.p99SendToKdsMs} ms from the scheduled time`],
     [`overload ${v.offeredPerSec}/s offered`, `${v.ackedPerSec} orders/s acked; hub ${v.hubAlive ? 'up' : 'DOWN'}`],
     ['overload statuses', Object.entries(v.statusCounts).sort().map(([k, n]) => `${k}=${n}`).join(' ')],
     ['overload p99 staff / kiosk / QR', `${v.staffP99Ms} / ${v.kioskP99Ms} / ${v.qrP99Ms} ms per attempt`],
