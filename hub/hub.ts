@@ -171,7 +171,9 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
     a.get('/', (req, res) => {
       const ca = tls?.identity?.ca;
       const https = ca && httpsPort !== undefined ? { port: httpsPort, caFingerprint: ca.fingerprint256 } : undefined;
-      res.type('html').send(landingPage(services, { secure: req.secure, host: req.hostname, ...(https ? { https } : {}) }));
+      res
+        .type('html')
+        .send(landingPage(services, { secure: req.secure, host: req.hostname, ...(https ? { https } : {}), ...(publicPort === undefined ? {} : { publicPort }) }));
     });
     // staff devices install the hub's CA from here; only the certificate, never its key
     a.get(['/ca.crt', '/ca.pem'], (req, res, next) => {

@@ -9,6 +9,18 @@ export interface LandingOptions {
   host: string;
   /** the HTTPS side, when it is running */
   https?: { port: number; caFingerprint: string };
+  /** the public address's port (phones and kiosks), when it is running */
+  publicPort?: number;
+}
+
+function publicSection(o: LandingOptions): string {
+  if (o.publicPort === undefined) return '';
+  const host = o.host.includes(':') ? `[${o.host}]` : o.host;
+  const base = `http://${host}:${o.publicPort}`;
+  return `<h2>顾客地址 · Public address</h2>
+<p>顾客手机（桌码）和自助机使用 <a href="${esc(base)}/kiosk/">${esc(base)}</a>：高峰时它先拒绝过量的请求，员工和厨房不受影响；员工应用在这里被拒绝。<br>
+Customers' phones (the table QR codes) and kiosks use <a href="${esc(base)}/kiosk/">${esc(base)}</a>: at the peak it refuses what the hub
+cannot take before the hub sees it, so waiters and the kitchen are not slowed; staff apps are refused there. Kiosk: <a href="${esc(base)}/kiosk/">${esc(base)}/kiosk/</a>.</p>`;
 }
 
 function httpsSection(o: LandingOptions): string {
@@ -48,6 +60,7 @@ export function landingPage(s: Services, o: LandingOptions = { secure: false, ho
 <ul>${links}</ul>
 <p>Pair a device with the code printed in the hub's console (<code>POST /api/v1/devices/pair</code>). Customers order from their
 table's QR code, <code>/t/&lt;table token&gt;</code>; a manager lists the codes at <code>GET /api/v1/tables/qr-codes</code>. See the README.</p>
+${publicSection(o)}
 ${httpsSection(o)}
 </body></html>`;
 }

@@ -69,6 +69,9 @@ describe('the public address (customers’ phones and kiosks)', () => {
       expect(r.status, path).toBe(404);
     }
     expect((await fetch(`${hub.url}/metrics`)).status).toBe(200);
+    // the staff address's landing page says where phones and kiosks go
+    const landing = await (await fetch(`${hub.url}/`)).text();
+    expect(landing).toContain(`http://127.0.0.1:${new URL(pub).port}/kiosk/`);
   });
 
   it('rate-limits one phone with 429 + Retry-After before the hub sees the requests', async () => {
