@@ -278,7 +278,6 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
     listen: async () => {
       const port = await listenOn(server, config.HUB_PORT, config.HUB_HOST);
       if (tls && config.HUB_HTTPS_PORT !== 'off') httpsPort = await listenHttps(tls, config.HUB_HTTPS_PORT);
-      // like HTTPS, an extra: without it phones use the staff port, as QR codes printed before it did
       if (gate) publicPort = await listenPublic(gate);
       await printing.start();
       // start-up (module loading, migrations, seeding) is not load: measure lag from here on

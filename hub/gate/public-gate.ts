@@ -115,6 +115,7 @@ export class PublicGate {
   }
 
   async stop(): Promise<void> {
+    if (this.stopping) return;
     this.stopping = true;
     clearTimeout(this.restart);
     clearInterval(this.ticker);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { connect } from 'node:net';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { connectStream, removeDir, sampleOrder, signIn, startHub, type HubProcess } from './harness.ts';
@@ -116,5 +116,21 @@ describe('the public address (customers’ phones and kiosks)', () => {
     await expect.poll(async () => (await hub.request('GET', '/api/v1/menu', { base: pub })).status, { timeout: 5000 }).toBe(200);
     const metrics = await fetch(`${hub.url}/metrics`).then((r) => r.text());
     expect(metrics).toMatch(/brigade_shed_total\{reason="gate"\} [1-9]/);
+  });
+
+  it('when its port is taken, the hub starts anyway on the staff port and says so', async () => {
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', () => r()));
+    const port = (busy.address() as AddressInfo).port;
+    const other = await startHub({ env: { HUB_PUBLIC_PORT: String(port) } });
+    try {
+      expect(other.publicUrl).toBeUndefined();
+      expect(other.output()).toContain('the public address did not start');
+      expect((await other.request('GET', '/api/v1/health')).status).toBe(200);
+    } finally {
+      await other.stop();
+      removeDir(other.dataDir);
+      busy.close();
+    }
   });
 });
