@@ -227,20 +227,22 @@ interface HealthBody {
 /**
  * Spreads the devices over the workers, round robin per kind, and KDS screens over the stations.
  *
- * An open loop of waiters and a public flood (the bench's overload) gets one worker that plays only the
- * waiters' tablets, with no stream sockets: the waiters' latency is the figure that matters there, and a
- * worker busy with thousands of refused phone requests and a hundred sockets read its answers late (its
- * own event loop lagged up to 350 ms), which counted as the hub's. Real tablets are devices of their own.
+ * In the bench's open loops (profile `orders`, two workers or more) one worker sends the waiters' orders
+ * and holds no stream socket: a worker that also reads a hundred sockets (and, in the overload, handles
+ * thousands of refused phone requests) read the answers late — its own event loop lagged up to 350 ms —
+ * and that counted as the hub's latency. Real tablets, screens and phones are devices of their own. The
+ * other workers hold the sockets and the KDS screens, and in the overload send the phones' and kiosks'
+ * flood.
  */
 export function planWorkers(
   cfg: LoadConfig,
   ctx: { phase: string; url: string; publicUrl: string; runDir: string; epoch: string; qr: WorkerPlan['qr']; stations: string[] },
 ): WorkerPlan[] {
-  const waitersAlone = cfg.profile === 'orders' && cfg.ratePerSec > 0 && cfg.publicShare > 0 && cfg.publicShare < 1 && cfg.workers >= 2;
-  const plans = spreadOverWorkers(waitersAlone ? { ...cfg, workers: cfg.workers - 1, ratePerSec: cfg.ratePerSec * cfg.publicShare, publicShare: 1 } : cfg, ctx);
-  if (!waitersAlone) return plans;
+  const split = cfg.profile === 'orders' && cfg.ratePerSec > 0 && cfg.publicShare < 1 && cfg.workers >= 2;
+  if (!split) return spreadOverWorkers(cfg, ctx);
+  const others = spreadOverWorkers({ ...cfg, workers: cfg.workers - 1, ratePerSec: cfg.ratePerSec * cfg.publicShare, publicShare: 1 }, ctx);
   const waiters: WorkerPlan = {
-    ...plans[0]!,
+    ...others[0]!,
     id: `${ctx.phase}-wstaff`,
     tablets: [],
     kiosks: [],
@@ -253,7 +255,7 @@ export function planWorkers(
     menuReaders: 0,
     config: { ...cfg, publicShare: 0, seed: cfg.seed + cfg.workers },
   };
-  return [waiters, ...plans];
+  return [waiters, ...others];
 }
 
 function spreadOverWorkers(
