@@ -59,10 +59,17 @@ function callerOf(req: IncomingMessage): string {
   return t >= 0 ? `token:${url.slice(t + 6, t + 200)}` : `ip:${req.socket.remoteAddress ?? 'unknown'}`;
 }
 
-/** Only the hub's thread may trust these; a caller cannot send them through the gate. */
-function forwardedHeaders(req: IncomingMessage): OutgoingHttpHeaders {
+/** Hop-by-hop: about the phone's connection to the gate, not the gate's kept connections to the hub. */
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'expect'];
+
+/**
+ * The phone's headers for the hub, with its address as the gate saw it in X-Forwarded-For (whatever the
+ * phone sent there is dropped: the hub trusts that header only from the gate). `upgrade` keeps the
+ * WebSocket handshake's own headers.
+ */
+function forwardedHeaders(req: IncomingMessage, upgrade = false): OutgoingHttpHeaders {
   const headers: OutgoingHttpHeaders = { ...req.headers };
-  delete headers['x-forwarded-for'];
+  if (!upgrade) for (const h of HOP_BY_HOP) delete headers[h];
   headers['x-forwarded-for'] = req.socket.remoteAddress ?? 'unknown';
   return headers;
 }
@@ -135,7 +142,7 @@ server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     return;
   }
   const hub = connect(settings.hubSocket);
-  const headers = forwardedHeaders(req);
+  const headers = forwardedHeaders(req, true);
   let head0 = `${req.method} ${path} HTTP/1.1\r\n`;
   for (const [name, value] of Object.entries(headers)) {
     for (const v of Array.isArray(value) ? value : [value]) if (v !== undefined) head0 += `${name}: ${String(v)}\r\n`;

@@ -16,7 +16,7 @@ function start(failures: unknown[]): PublicGate {
     // the hub's app, reduced to saying what it was told about the caller
     app: (req, res) => {
       res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ via: viaGate(req) ?? null, path: req.url }));
+      res.end(JSON.stringify({ via: viaGate(req) ?? null, path: req.url, connection: req.headers.connection }));
     },
     attachUpgrades: () => undefined,
     signals: () => ({ queueDepth: 0, lagMs: 0 }),
@@ -32,7 +32,10 @@ describe('PublicGate', () => {
     const port = await gate.listen();
     const r = await fetch(`http://127.0.0.1:${port}/api/v1/menu`, { headers: { 'x-forwarded-for': '10.9.9.9' } });
     // the caller's own X-Forwarded-For is replaced by what the gate saw
-    expect(await r.json()).toEqual({ via: '127.0.0.1', path: '/api/v1/menu' });
+    expect(await r.json()).toEqual({ via: '127.0.0.1', path: '/api/v1/menu', connection: 'keep-alive' });
+    // a phone closing its connection does not close the gate's kept connection to the hub
+    const closing = await fetch(`http://127.0.0.1:${port}/api/v1/menu`, { headers: { connection: 'close' } });
+    expect((await closing.json()).connection).toBe('keep-alive');
     expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(404);
   });
 
