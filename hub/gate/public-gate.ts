@@ -7,7 +7,8 @@
  * Why a thread of its own: a refused request costs about 0.2 ms of CPU however it is refused, and under a
  * flood of phones those refusals alone filled the one thread that also commits orders and answers the
  * waiters and the kitchen — staff requests then waited seconds behind them. Here they are refused on the
- * gate's thread; the hub's thread sees only admitted requests, at most HUB_PUBLIC_INFLIGHT at a time.
+ * gate's thread; the hub's thread sees only admitted requests, at most HUB_PUBLIC_INFLIGHT API requests at
+ * a time (pages and assets on connections of their own).
  *
  * What reaches the hub through the gate is marked (`viaGate`), and the hub answers it as public traffic
  * only: a staff token sent to the public address is refused, so the public port can be the only one the
