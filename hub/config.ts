@@ -52,7 +52,7 @@ export const envSchema = z.object({
   HUB_WRITE_QUEUE: intVar(1, 1_000_000, 2000).describe('mutations allowed to wait before the hub answers 503'),
   HUB_PUBLIC_RATE: intVar(1, 100_000, 20).describe('requests per second per customer phone (table token) or anonymous address'),
   HUB_PUBLIC_QUEUE: intVar(0, 1_000_000, 200).describe('public orders are shed (503) once this many writes wait'),
-  HUB_PUBLIC_INFLIGHT: intVar(1, 10_000, 8).describe('requests the public address lets wait on the hub at once; more get 503 + Retry-After'),
+  HUB_PUBLIC_INFLIGHT: intVar(1, 10_000, 16).describe('API requests the public address lets wait on the hub at once; more get 503 + Retry-After'),
   HUB_PUBLIC_NICE: intVar(0, 19, 10).describe("the public address's thread's nice value: when the cores are saturated, the hub's own thread gets them first (0: same priority)"),
   HUB_SHED_LAG_MS: intVar(1, 60_000, 200).describe('public orders are shed while the event loop lags more than this'),
   HUB_PACING_THRESHOLD: intVar(1, 100_000, 30).describe('open kitchen tickets past which kiosk/QR orders are quoted a ready time'),
