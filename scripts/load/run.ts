@@ -227,20 +227,20 @@ interface HealthBody {
 /**
  * Spreads the devices over the workers, round robin per kind, and KDS screens over the stations.
  *
- * In the bench's open loops (profile `orders`, two workers or more) one worker sends the waiters' orders
- * and holds no stream socket: a worker that also reads a hundred sockets (and, in the overload, handles
- * thousands of refused phone requests) read the answers late — its own event loop lagged up to 350 ms —
- * and that counted as the hub's latency. Real tablets, screens and phones are devices of their own. The
- * other workers hold the sockets and the KDS screens, and in the overload send the phones' and kiosks'
- * flood.
+ * In the bench's open loops (profile `orders`) one more worker sends the waiters' orders and holds no
+ * stream socket: a worker that also reads a hundred sockets (and, in the overload, handles thousands of
+ * refused phone requests) read the answers late — its own event loop lagged up to 350 ms — and that
+ * counted as the hub's latency. Real tablets, screens and phones are devices of their own. The `workers`
+ * others hold the sockets and the KDS screens, and in the overload send the phones' and kiosks' flood
+ * (one process alone cannot read 200 sockets at the hub's full rate: they fell seconds behind).
  */
 export function planWorkers(
   cfg: LoadConfig,
   ctx: { phase: string; url: string; publicUrl: string; runDir: string; epoch: string; qr: WorkerPlan['qr']; stations: string[] },
 ): WorkerPlan[] {
-  const split = cfg.profile === 'orders' && cfg.ratePerSec > 0 && cfg.publicShare < 1 && cfg.workers >= 2;
+  const split = cfg.profile === 'orders' && cfg.ratePerSec > 0 && cfg.publicShare < 1;
   if (!split) return spreadOverWorkers(cfg, ctx);
-  const others = spreadOverWorkers({ ...cfg, workers: cfg.workers - 1, ratePerSec: cfg.ratePerSec * cfg.publicShare, publicShare: 1 }, ctx);
+  const others = spreadOverWorkers({ ...cfg, ratePerSec: cfg.ratePerSec * cfg.publicShare, publicShare: 1 }, ctx);
   const waiters: WorkerPlan = {
     ...others[0]!,
     id: `${ctx.phase}-wstaff`,
@@ -253,7 +253,8 @@ export function planWorkers(
     clients: 0,
     ratePerSec: cfg.ratePerSec * (1 - cfg.publicShare),
     menuReaders: 0,
-    config: { ...cfg, publicShare: 0, seed: cfg.seed + cfg.workers },
+    // the whole fleet of tablets is this worker's (its socket pool is sized by it)
+    config: { ...cfg, workers: 1, publicShare: 0, seed: cfg.seed + cfg.workers },
   };
   return [waiters, ...others];
 }
