@@ -50,13 +50,16 @@ function hubBusy(): boolean {
   );
 }
 
+/** Tokens are a few dozen characters; a longer header is cut, so a flood of huge ones cannot bloat the buckets. */
+const MAX_CALLER_CHARS = 128;
+
 /** The caller a rate limit applies to: the token it sends (a table's QR token, a kiosk's device token), else its address. */
 function callerOf(req: IncomingMessage): string {
   const auth = req.headers.authorization;
-  if (auth) return `token:${auth}`;
+  if (auth) return `token:${auth.slice(0, MAX_CALLER_CHARS)}`;
   const url = req.url ?? '';
   const t = url.indexOf('token=');
-  return t >= 0 ? `token:${url.slice(t + 6, t + 200)}` : `ip:${req.socket.remoteAddress ?? 'unknown'}`;
+  return t >= 0 ? `token:${url.slice(t + 6, t + 6 + MAX_CALLER_CHARS)}` : `ip:${req.socket.remoteAddress ?? 'unknown'}`;
 }
 
 /** Hop-by-hop: about the phone's connection to the gate, not the gate's kept connections to the hub. */
