@@ -66,7 +66,7 @@ async function main(): Promise<void> {
 
   const advertiser =
     cfg.HUB_MDNS === 'on'
-      ? startAdvertising({ port, storeId: services.identity.storeId, storeName: services.identity.storeName, apiVersion: 'v1', log: logger })
+      ? startAdvertising({ port, publicPort, storeId: services.identity.storeId, storeName: services.identity.storeName, apiVersion: 'v1', log: logger })
       : undefined;
 
   const urls = lanUrls(port, cfg.HUB_HOST);

@@ -17,8 +17,8 @@ function seconds(): number {
 }
 
 function table(hubs: DiscoveredHub[]): string {
-  const header = ['NAME', 'URL', 'STORE ID', 'API'];
-  const rows = hubs.map((h) => [h.name, h.url, h.storeId ?? '-', h.api ?? '-']);
+  const header = ['NAME', 'URL', 'STORE ID', 'API', 'PUBLIC URL (phones, kiosks)'];
+  const rows = hubs.map((h) => [h.name, h.url, h.storeId ?? '-', h.api ?? '-', h.publicUrl ?? '-']);
   const widths = header.map((_, i) => Math.max(...[header, ...rows].map((r) => (r[i] ?? '').length)));
   const fmt = (r: string[]): string =>
     r

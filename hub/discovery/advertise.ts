@@ -25,6 +25,8 @@ export interface DiscoveryLog {
 
 export interface AdvertiseOptions {
   port: number;
+  /** The public address's port (phones and kiosks), when it runs: advertised in TXT as `public`. */
+  publicPort?: number | undefined;
   storeId: string;
   storeName: string;
   apiVersion: string;
@@ -129,7 +131,7 @@ function localHostName(): string {
 }
 
 export function startAdvertising(opts: AdvertiseOptions): { stop(): Promise<void> } {
-  const { port, storeId, storeName, apiVersion, log } = opts;
+  const { port, publicPort, storeId, storeName, apiVersion, log } = opts;
   const name = instanceName(storeName, storeId);
 
   let stopped = false;
@@ -152,7 +154,7 @@ export function startAdvertising(opts: AdvertiseOptions): { stop(): Promise<void
       protocol: 'tcp',
       port,
       host: localHostName(),
-      txt: { storeId, api: apiVersion, path: API_PATH },
+      txt: { storeId, api: apiVersion, path: API_PATH, ...(publicPort === undefined ? {} : { public: String(publicPort) }) },
     });
     // 'up' fires after probing + the first announcement was handed to the socket.
     service.on('up', () => {

@@ -18,6 +18,8 @@ export interface DiscoveredHub {
   api?: string;
   /** Best-guess base URL of the hub's HTTP API, e.g. http://10.0.0.5:8080/api/v1 */
   url: string;
+  /** The public address (phones and kiosks: TXT `public`), when the hub runs one, e.g. http://10.0.0.5:8081/api/v1 */
+  publicUrl?: string;
 }
 
 export interface BrowseOptions {
@@ -137,13 +139,10 @@ function toHub(svc: Service): DiscoveredHub | undefined {
   const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
   const addresses = [...new Set(svc.addresses ?? [])];
   const path = str(txt.path) ?? API_PATH;
-  const hub: DiscoveredHub = {
-    name: svc.name,
-    host: svc.host,
-    addresses,
-    port: svc.port,
-    url: `http://${formatHost(pickAddress(svc, addresses))}:${svc.port}${path.startsWith('/') ? path : `/${path}`}`,
-  };
+  const base = (port: number) => `http://${formatHost(pickAddress(svc, addresses))}:${port}${path.startsWith('/') ? path : `/${path}`}`;
+  const hub: DiscoveredHub = { name: svc.name, host: svc.host, addresses, port: svc.port, url: base(svc.port) };
+  const publicPort = Number(str(txt.public));
+  if (Number.isInteger(publicPort) && publicPort > 0 && publicPort < 65536) hub.publicUrl = base(publicPort);
   const storeId = str(txt.storeId);
   const api = str(txt.api);
   if (storeId !== undefined) hub.storeId = storeId;

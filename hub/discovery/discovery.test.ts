@@ -42,7 +42,7 @@ const SUBNET = `10.213.${(PID % 250) + 1}`;
 const ADDR_A = `${SUBNET}.1`;
 const ADDR_B = `${SUBNET}.2`;
 
-const HUB = { port: 8765, storeId: '01HZTESTSTORE9XQ4K', storeName: 'Chez Test', api: '1' };
+const HUB = { port: 8765, publicPort: 8766, storeId: '01HZTESTSTORE9XQ4K', storeName: 'Chez Test', api: '1' };
 
 function ip(args: string[]): { ok: boolean; out: string } {
   const r = spawnSync('ip', args, { encoding: 'utf8', timeout: 5_000 });
@@ -180,6 +180,7 @@ describe('LAN discovery over mDNS (isolated network namespaces)', () => {
   it.skipIf(!avail.ok)('hub advertised in ns A is discovered from ns B, and stops promptly', async () => {
     const adv = runInNs(NS_A, FIXTURE, {
       FIXTURE_PORT: String(HUB.port),
+      FIXTURE_PUBLIC_PORT: String(HUB.publicPort),
       FIXTURE_STORE_ID: HUB.storeId,
       FIXTURE_STORE_NAME: HUB.storeName,
       FIXTURE_API: HUB.api,
@@ -196,6 +197,7 @@ describe('LAN discovery over mDNS (isolated network namespaces)', () => {
     expect(table.stdout).toMatch(/NAME\s+URL\s+STORE ID\s+API/);
     expect(table.stdout).toContain(url);
     expect(table.stdout).toContain(HUB.storeId);
+    expect(table.stdout).toContain(`http://${ADDR_A}:${HUB.publicPort}/api/v1`);
 
     const hubs = JSON.parse(json.stdout) as Array<Record<string, unknown>>;
     expect(hubs).toHaveLength(1);
@@ -205,6 +207,7 @@ describe('LAN discovery over mDNS (isolated network namespaces)', () => {
       storeId: HUB.storeId,
       api: HUB.api,
       url,
+      publicUrl: `http://${ADDR_A}:${HUB.publicPort}/api/v1`,
     });
     expect(hubs[0]?.addresses).toContain(ADDR_A);
 
