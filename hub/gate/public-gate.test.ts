@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import { viaGate } from './mark.ts';
@@ -37,6 +41,25 @@ describe('PublicGate', () => {
     const closing = await fetch(`http://127.0.0.1:${port}/api/v1/menu`, { headers: { connection: 'close' } });
     expect((await closing.json()).connection).toBe('keep-alive');
     expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(404);
+  });
+
+  it('removes the socket directories that hubs killed with -9 left behind, and only those', async () => {
+    const deadPid = spawnSync(process.execPath, ['-e', '']).pid!;
+    const dead = join(tmpdir(), `brigade-gate-${deadPid}-leftover`);
+    const running = join(tmpdir(), `brigade-gate-${process.pid}-running`);
+    for (const dir of [dead, running]) {
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, 'hub.sock'), '');
+    }
+    try {
+      gate = start([]);
+      await gate.listen();
+      expect(existsSync(dead)).toBe(false);
+      expect(existsSync(running)).toBe(true);
+    } finally {
+      rmSync(dead, { recursive: true, force: true });
+      rmSync(running, { recursive: true, force: true });
+    }
   });
 
   it('starts its thread again on the same port when it dies, and says so', async () => {

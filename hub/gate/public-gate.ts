@@ -15,7 +15,7 @@
  * guest Wi-Fi sees. Old QR codes that name the staff port keep working; those phones just do not get the
  * gate's protection.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +37,35 @@ export interface PublicGateOptions {
   onShed: (reason: 'rate' | 'gate', count: number) => void;
   /** The gate's thread failed after it started (it is started again): for the log. */
   onFailure: (err: unknown) => void;
+}
+
+const DIR_PREFIX = 'brigade-gate-';
+
+/**
+ * A hub killed with -9 (or a power cut, where /tmp is on disk) leaves its socket directory behind; the next
+ * start removes those of hubs no longer running. The hub's pid is in the name; a pid reused since by another
+ * process only keeps a directory a little longer.
+ */
+function removeDirsOfDeadHubs(): void {
+  for (const name of readdirSync(tmpdir())) {
+    const pid = Number(new RegExp(`^${DIR_PREFIX}(\\d+)-`).exec(name)?.[1]);
+    if (!pid || isRunning(pid)) continue;
+    try {
+      rmSync(join(tmpdir(), name), { recursive: true, force: true });
+    } catch {
+      // another user's, or already gone: not ours to worry about
+    }
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: it runs, as another user
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 export class PublicGate {
@@ -63,7 +92,8 @@ export class PublicGate {
 
   /** Starts the internal listener and the gate's thread; resolves the public port. */
   async listen(): Promise<number> {
-    this.dir = mkdtempSync(join(tmpdir(), 'brigade-gate-'));
+    removeDirsOfDeadHubs();
+    this.dir = mkdtempSync(join(tmpdir(), `${DIR_PREFIX}${process.pid}-`));
     const hubSocket = join(this.dir, 'hub.sock');
     await new Promise<void>((resolve, reject) => {
       this.internal.once('error', reject);
