@@ -91,6 +91,8 @@ async function main(): Promise<void> {
         sockets: r.sockets,
         ordersPerSec: Math.round(acked / r.elapsedS),
         hubCpuMsPerOrder: r.hubCpuMs !== undefined && acked > 0 ? Math.round((r.hubCpuMs / acked) * 1000) / 1000 : null,
+        // everything on the machine, the generator above all: what the hub competes with for the cores
+        machineCpuMsPerOrder: r.machineCpuMs !== undefined && acked > 0 ? Math.round((r.machineCpuMs / acked) * 1000) / 1000 : null,
         hubCpuShare: r.hubCpuMs !== undefined ? Math.round(r.hubCpuMs / r.elapsedS / 10) / 100 : null,
         p50SubmitMs: r.submit.p50Ms,
         p99SubmitMs: r.submit.p99Ms,

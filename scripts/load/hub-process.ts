@@ -147,6 +147,24 @@ let ticksPerSecond: number | undefined;
  * depend on what else shares the cores.
  */
 export function cpuTimeMs(pid: number): number | undefined {
+  return pid === MACHINE ? machineCpuTimeMs() : processCpuTimeMs(pid);
+}
+
+/** Pass as the pid to cpuTimeMs for the whole machine: every process and the kernel, all cores. */
+export const MACHINE = 0;
+
+function machineCpuTimeMs(): number | undefined {
+  try {
+    // cpu  user nice system idle iowait irq softirq steal …
+    const [user, nice, system, , , irq, softirq] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+    ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    return ((user! + nice! + system! + irq! + softirq!) * 1000) / ticksPerSecond;
+  } catch {
+    return undefined;
+  }
+}
+
+function processCpuTimeMs(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // fields after the parenthesised command name: state is the 3rd field, utime the 14th, stime the 15th

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { LoadConfig } from './config.ts';
 import { httpCall, mutate, newAgent, nowMs, sleep } from './http.ts';
-import { PAIRING_CODE, PINS, ROOT, assertLoopback, cpuTimeMs, pinProcess, rssOf } from './hub-process.ts';
+import { PAIRING_CODE, PINS, ROOT, assertLoopback, cpuTimeMs, MACHINE, pinProcess, rssOf } from './hub-process.ts';
 import { CLASSES, addCounters, emptyCounters, type Class, type Counters, type FromWorker, type KdsAssignment, type ToWorker, type WorkerPlan, type WorkerReport } from './ipc.ts';
 import type { RunMeta } from './records.ts';
 import { decodeInto, newHistogram, recordMs, summarise, type Histogram, type LatencySummary } from './stats.ts';
@@ -64,6 +64,8 @@ export interface RunResult {
    * order, which compares across machines and runs where orders/s on shared cores does not.
    */
   hubCpuMs: number | undefined;
+  /** CPU time of the whole machine over the same span: the hub, the generator, printers, the kernel. */
+  machineCpuMs: number | undefined;
   /** The load generator's own event-loop delay (worst worker): latency the clients added to what they measured. */
   generatorLagMs: { p99: number; max: number };
   notes: string[];
@@ -155,6 +157,7 @@ export async function runLoad(o: RunOptions): Promise<RunResult> {
     for (const w of workers) w.send({ type: 'start', t0, durationMs });
     await sleep(Math.max(0, t0 - nowMs()));
     const cpuStart = o.hubPid ? cpuTimeMs(o.hubPid) : undefined;
+    const machineStart = cpuTimeMs(MACHINE);
 
     // ---- while it runs: progress, RSS and health samples; stop at the duration or when the budget is spent ----
     let lastOrders = 0;
@@ -202,6 +205,8 @@ export async function runLoad(o: RunOptions): Promise<RunResult> {
     const elapsedS = (nowMs() - t0) / 1000;
     const cpuEnd = o.hubPid ? cpuTimeMs(o.hubPid) : undefined;
     const hubCpuMs = cpuStart !== undefined && cpuEnd !== undefined ? cpuEnd - cpuStart : undefined;
+    const machineEnd = cpuTimeMs(MACHINE);
+    const machineCpuMs = machineStart !== undefined && machineEnd !== undefined ? machineEnd - machineStart : undefined;
     if (o.hubPid) rss.endBytes = rssOf(o.hubPid);
     rss.maxBytes = Math.max(rss.maxBytes ?? 0, rss.startBytes ?? 0, rss.endBytes ?? 0) || undefined;
 
@@ -210,7 +215,7 @@ export async function runLoad(o: RunOptions): Promise<RunResult> {
     for (const w of workers) w.send({ type: 'settle', head: endHead, timeoutMs: SETTLE_TIMEOUT_MS });
     const reports = await Promise.all(workers.map((w) => w.final(SETTLE_TIMEOUT_MS + 30_000)));
     writeMeta(runDir, { url: o.url, dbFile: o.dbFile, phase, endHead });
-    return merge(reports, { runDir, phase, elapsedS, endHead, rss, health: hs, hubCpuMs, trackPlaced: cfg.trackPlaced, sockets: cfg.mix.sockets });
+    return merge(reports, { runDir, phase, elapsedS, endHead, rss, health: hs, hubCpuMs, machineCpuMs, trackPlaced: cfg.trackPlaced, sockets: cfg.mix.sockets });
   } finally {
     stopAll();
     agent.destroy();
@@ -329,7 +334,7 @@ function sumTicks(workers: WorkerHandle[]): Counters {
 
 function merge(
   reports: WorkerReport[],
-  ctx: Pick<RunResult, 'runDir' | 'phase' | 'elapsedS' | 'endHead' | 'rss' | 'health' | 'hubCpuMs'> & { trackPlaced: boolean; sockets: number },
+  ctx: Pick<RunResult, 'runDir' | 'phase' | 'elapsedS' | 'endHead' | 'rss' | 'health' | 'hubCpuMs' | 'machineCpuMs'> & { trackPlaced: boolean; sockets: number },
 ): RunResult {
   const counters = emptyCounters();
   const h = Object.fromEntries(['submit', ...CLASSES].map((k) => [k, newHistogram()])) as Record<Class | 'submit', Histogram>;
@@ -353,6 +358,7 @@ function merge(
     rss: ctx.rss,
     health: ctx.health,
     hubCpuMs: ctx.hubCpuMs,
+    machineCpuMs: ctx.machineCpuMs,
     generatorLagMs: {
       p99: Math.max(0, ...reports.map((r) => r.loopLagMs.p99)),
       max: Math.max(0, ...reports.map((r) => r.loopLagMs.max)),
