@@ -59,6 +59,9 @@ export const envSchema = z.object({
   HUB_PACING_SECONDS_PER_TICKET: intVar(0, 3600, 60).describe('extra quoted wait per open ticket past the threshold'),
   HUB_STREAM_PING_MS: intVar(100, 600_000, 30_000).describe('WebSocket ping interval; a socket missing a pong is dropped'),
   HUB_STREAM_MAX_BUFFER: intVar(1024, 1 << 30, 4 << 20).describe('bytes a slow socket may have unsent before it is closed'),
+  HUB_STREAM_DEFLATE_SOCKETS: intVar(0, 1_000_000, 8).describe(
+    'a live frame is compressed once for all the sockets of a subscription that accept compression, when at least this many get it; 0: never',
+  ),
   HUB_STREAM_MAX_REPLAY: intVar(1, 10_000_000, 50_000).describe('events a reconnecting client may replay before it must reload'),
   HUB_PRINTERS: z
     .enum(['sim', 'none'])

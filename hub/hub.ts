@@ -205,6 +205,8 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
     pingMs: config.HUB_STREAM_PING_MS,
     maxBufferBytes: config.HUB_STREAM_MAX_BUFFER,
     maxReplay: config.HUB_STREAM_MAX_REPLAY,
+    deflateMinSockets: config.HUB_STREAM_DEFLATE_SOCKETS,
+    onSent: (form, bytes) => metrics.countStreamBytes(form, bytes),
     authenticate: (token) => auth.resolve(token, clock()),
   });
   stream.attach(server);

@@ -63,12 +63,16 @@ async function expected(view: string): Promise<{ id: string; pending: string[] }
     .map(({ id, pending }) => ({ id, pending }));
 }
 
+const deflatedBytes = async () =>
+  Number(/^brigade_stream_bytes_total\{form="deflated"\} (\d+)/m.exec(await (await fetch(`${hub.url}/metrics`)).text())?.[1] ?? 0);
+
 const byId = (ts: { id: string; pending: string[] }[]) => [...ts].sort((a, b) => a.id.localeCompare(b.id));
 
 beforeAll(async () => {
   await buildClients({ quiet: true });
   port = await freePort();
-  [hub, browser] = await Promise.all([startHub({ env: { HUB_PORT: String(port) } }), launchBrowser()]);
+  // every live frame of 1 kB or more compressed, even for one screen: Chromium must read them
+  [hub, browser] = await Promise.all([startHub({ env: { HUB_PORT: String(port), HUB_STREAM_DEFLATE_SOCKETS: '1' } }), launchBrowser()]);
   kitchen = await pairAndSignIn(hub, 'kds', PINS.kitchen);
   waiter = (await pairAndSignIn(hub, 'pos', PINS.waiter)).staff.token;
   manager = (await pairAndSignIn(hub, 'pos', PINS.manager)).staff.token;
@@ -93,9 +97,11 @@ describe('KDS in a browser', () => {
     await page.click('[data-station=hot]');
     await page.locator('[data-conn=live]').waitFor();
 
+    const deflatedBefore = await deflatedBytes();
     const order = await place([MAPO(), PLUM()]);
     const placedAt = Date.now();
     await ticket(page, order.id).waitFor();
+    expect(await deflatedBytes()).toBeGreaterThan(deflatedBefore); // the order reached the screen compressed
     expect(Date.now() - placedAt).toBeLessThan(1000); // "within a blink"
     const hot = order.lines.find((l) => l.stationId === 'hot')!;
     const bar = order.lines.find((l) => l.stationId === 'bar')!;

@@ -36,6 +36,12 @@ export class HubMetrics {
     labelNames: ['type'] as const,
     registers: [this.registry],
   });
+  readonly streamBytes = new Counter({
+    name: 'brigade_stream_bytes_total',
+    help: 'Bytes of event-stream frames written to sockets, plain or compressed (permessage-deflate)',
+    labelNames: ['form'] as const,
+    registers: [this.registry],
+  });
   readonly batch = new Histogram({
     name: 'brigade_write_batch_jobs',
     help: 'Mutations committed per transaction (group commit)',
@@ -85,6 +91,12 @@ export class HubMetrics {
     gate: this.shed.labels('gate'),
   };
   private readonly latencyByKind = { read: this.latency.labels('read'), mutation: this.latency.labels('mutation') };
+
+  private readonly streamBytesByForm = { plain: this.streamBytes.labels('plain'), deflated: this.streamBytes.labels('deflated') };
+
+  countStreamBytes(form: 'plain' | 'deflated', bytes: number): void {
+    this.streamBytesByForm[form].inc(bytes);
+  }
 
   countEvents(events: readonly LoggedEvent[]): void {
     for (const e of events) this.events.inc({ type: e.type });

@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { isPublic, type Principal } from '../domain/principal.ts';
@@ -6,12 +7,15 @@ import { viaGate } from '../gate/mark.ts';
 import { streamCloseCodes } from '../protocol/close-codes.ts';
 import { clientMessageSchema, type Hello, type ServerMessage } from '../protocol/stream.ts';
 import type { EventLog, LoggedEvent } from '../store/event-log.ts';
+import { acceptsSharedDeflate, SharedMessage } from './ws-frame.ts';
 
 export const STREAM_PATH = '/api/v1/stream';
 const { slowConsumer: CLOSE_SLOW_CONSUMER, noHello: CLOSE_NO_HELLO } = streamCloseCodes;
 
 const HELLO_TIMEOUT_MS = 10_000;
 const REPLAY_PAGE = 1000;
+/** Below this a frame goes out as it is: deflating it would save less than it costs. */
+const DEFLATE_MIN_BYTES = 1024;
 
 export interface StreamOptions {
   epoch: string;
@@ -20,12 +24,23 @@ export interface StreamOptions {
   pingMs: number;
   maxBufferBytes: number;
   maxReplay: number;
+  /**
+   * A live frame is deflated once and the same bytes sent to every socket of its subscription that accepts
+   * permessage-deflate, when at least this many of them get it; 0: never deflate.
+   */
+  deflateMinSockets: number;
+  /** Called with every frame written (for metrics). */
+  onSent?: (form: 'plain' | 'deflated', bytes: number) => void;
   /** Resolves the token a socket presents (query `token` or Authorization header). Throws when refused. */
   authenticate(token: string | undefined): Principal;
 }
 
 interface Client {
   ws: WebSocket;
+  /** ws's own socket: frames built once are written to it directly (see sendMessage). */
+  socket: Duplex;
+  /** The socket accepts the shared deflated frames (permessage-deflate, no server context, full window). */
+  deflate: boolean;
   principal: Principal;
   /** null: every topic. */
   topics: ReadonlySet<string> | null;
@@ -39,17 +54,32 @@ interface Client {
 /**
  * The live event stream. A client says hello with the last seq it applied; the hub replays the gap from the
  * log, then streams. Live events are coalesced per turn of the event loop and each frame is serialised once
- * per distinct subscription, not once per socket. A slow socket is closed rather than buffered without
- * bound; it resumes from its seq on reconnect.
+ * per distinct subscription, not once per socket; when many sockets of a subscription accept compression,
+ * it is also compressed once for all of them. A slow socket is closed rather than buffered without bound;
+ * it resumes from its seq on reconnect.
  */
 export class StreamServer {
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+  private readonly wss: WebSocketServer;
+  /** What each upgrade's answer said about permessage-deflate, read when the socket is accepted. */
+  private readonly deflateAnswered = new WeakMap<IncomingMessage, boolean>();
   private readonly clients = new Set<Client>();
   private pending: LoggedEvent[] = [];
   private flushScheduled = false;
   private readonly pinger: NodeJS.Timeout;
 
   constructor(private readonly opts: StreamOptions) {
+    this.wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: 64 * 1024,
+      // permessage-deflate (RFC 7692): a frame of orders shrinks 6–8 times, for the screens on the store's
+      // Wi-Fi and for the hub's writes. Each message is compressed on its own (no context kept between
+      // messages), so the same bytes suit every socket and are made once; ws itself never compresses here.
+      perMessageDeflate: opts.deflateMinSockets > 0 && { serverNoContextTakeover: true, clientNoContextTakeover: true },
+    });
+    this.wss.on('headers', (headers, req) => {
+      const answer = headers.find((h) => h.toLowerCase().startsWith('sec-websocket-extensions:'));
+      this.deflateAnswered.set(req, acceptsSharedDeflate(answer?.slice(answer.indexOf(':') + 1)));
+    });
     this.pinger = setInterval(() => this.heartbeat(), opts.pingMs);
     this.pinger.unref();
   }
@@ -78,7 +108,7 @@ export class StreamServer {
         socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         return;
       }
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, principal));
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, socket, this.deflateAnswered.get(req) === true, principal));
     });
   }
 
@@ -98,8 +128,8 @@ export class StreamServer {
     this.wss.close();
   }
 
-  private accept(ws: WebSocket, principal: Principal): void {
-    const client: Client = { ws, principal, topics: null, topicsKey: '*', cursor: -1, alive: true };
+  private accept(ws: WebSocket, socket: Duplex, deflate: boolean, principal: Principal): void {
+    const client: Client = { ws, socket, deflate, principal, topics: null, topicsKey: '*', cursor: -1, alive: true };
     this.clients.add(client);
     const helloTimer = setTimeout(() => client.cursor < 0 && ws.close(CLOSE_NO_HELLO, 'send hello first'), HELLO_TIMEOUT_MS);
     ws.on('pong', () => (client.alive = true));
@@ -157,7 +187,7 @@ export class StreamServer {
       if (page.length === 0) break;
       const upTo = page[page.length - 1]!.seq;
       const mine = page.filter((e) => matches(client.topics, e));
-      if (mine.length > 0) this.sendRaw(client, frame(mine, upTo));
+      if (mine.length > 0) this.sendMessage(client, new SharedMessage(frame(mine, upTo)));
       cursor = upTo;
     }
     client.cursor = head;
@@ -170,38 +200,53 @@ export class StreamServer {
     this.pending = [];
     const upTo = batch[batch.length - 1]!.seq;
     const firstSeq = batch[0]!.seq;
-    // one serialised frame per distinct subscription
-    const frames = new Map<string, Buffer | null>();
+    // one message per distinct subscription, framed (and deflated) once for all its sockets
+    const bySubscription = new Map<string, Client[]>();
     for (const client of this.clients) {
       if (client.cursor < 0 || client.cursor >= upTo) continue;
       if (client.cursor >= firstSeq) {
         // joined mid-batch: its replay already covered part of it
         const mine = batch.filter((e) => e.seq > client.cursor && matches(client.topics, e));
-        if (mine.length > 0) this.sendRaw(client, frame(mine, upTo));
-      } else {
-        const key = client.topicsKey;
-        let f = frames.get(key);
-        if (f === undefined) {
-          const mine = batch.filter((e) => matches(client.topics, e));
-          f = mine.length > 0 ? frame(mine, upTo) : null;
-          frames.set(key, f);
-        }
-        // nothing for this subscription: skip the send (its next frame's upToSeq covers the gap)
-        if (f !== null) this.sendRaw(client, f);
+        if (mine.length > 0) this.sendMessage(client, new SharedMessage(frame(mine, upTo)));
+        client.cursor = upTo;
+        continue;
       }
-      client.cursor = upTo;
+      const group = bySubscription.get(client.topicsKey);
+      if (group) group.push(client);
+      else bySubscription.set(client.topicsKey, [client]);
+    }
+    for (const group of bySubscription.values()) {
+      const mine = batch.filter((e) => matches(group[0]!.topics, e));
+      // nothing for this subscription: no send (its next frame's upToSeq covers the gap)
+      if (mine.length > 0) {
+        const message = new SharedMessage(frame(mine, upTo));
+        const deflate = this.worthDeflating(message, group);
+        for (const client of group) this.sendMessage(client, message, deflate);
+      }
+      for (const client of group) client.cursor = upTo;
     }
   }
 
+  private worthDeflating(message: SharedMessage, group: readonly Client[]): boolean {
+    const min = this.opts.deflateMinSockets;
+    if (min === 0 || message.payload.length < DEFLATE_MIN_BYTES) return false;
+    let accepting = 0;
+    for (const c of group) if (c.deflate && ++accepting >= min) return true;
+    return false;
+  }
+
   private send(client: Client, msg: ServerMessage): void {
-    this.sendRaw(client, Buffer.from(JSON.stringify(msg)));
+    this.sendMessage(client, new SharedMessage(Buffer.from(JSON.stringify(msg))));
   }
 
   /**
-   * Frames go out as UTF-8 bytes encoded once: sending a string makes ws measure and Node encode it again
-   * for every socket, which was a third of the hub's CPU with 200 screens connected.
+   * Every message goes out as a WebSocket frame built once (UTF-8 encoded once, deflated once when
+   * `deflate`) and written straight to the socket: ws cannot send bytes compressed elsewhere, and would frame
+   * the message again for every socket. This is safe with ws because the hub never hands it a message to
+   * send: its sender then never queues (it queues only while compressing), and its own writes (pings, the
+   * close frame) go out synchronously, in order with these. `bufferedAmount` counts both.
    */
-  private sendRaw(client: Client, data: Buffer): void {
+  private sendMessage(client: Client, message: SharedMessage, deflate = false): void {
     const { ws } = client;
     if (ws.readyState !== ws.OPEN) return;
     if (ws.bufferedAmount > this.opts.maxBufferBytes) {
@@ -212,7 +257,10 @@ export class StreamServer {
       setTimeout(() => ws.terminate(), 2000).unref();
       return;
     }
-    ws.send(data, { binary: false });
+    const form = deflate && client.deflate ? 'deflated' : 'plain';
+    const frame = form === 'deflated' ? message.deflated() : message.plain();
+    client.socket.write(frame);
+    this.opts.onSent?.(form, frame.length);
   }
 
   private heartbeat(): void {

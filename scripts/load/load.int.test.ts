@@ -39,8 +39,9 @@ function rewriteJsonl<T>(file: string, edit: (rows: T[]) => T[]): void {
 
 describe('a small load run (4 tablets, 2 kiosks, 10 phones, 2 KDS + 10 idle sockets, 3 s)', () => {
   beforeAll(async () => {
-    // lag-based shedding stays on but cannot refuse every phone of a short run on a busy CI machine
-    hub = await startHub({ env: { HUB_SHED_LAG_MS: '2000' } });
+    // lag-based shedding stays on but cannot refuse every phone of a short run on a busy CI machine;
+    // frames are compressed from 2 sockets on, so the verifier also covers the compressed stream
+    hub = await startHub({ env: { HUB_SHED_LAG_MS: '2000', HUB_STREAM_DEFLATE_SOCKETS: '2' } });
     dirs.push(hub.dataDir);
     result = await runLoad({
       config: withDefaults({

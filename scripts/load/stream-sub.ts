@@ -8,6 +8,10 @@
  * machine hold 200 sockets next to the hub; frames byte-identical to a recent one (every all-topics socket
  * gets the same bytes) reuse its scan. The scanner checks itself against JSON.parse on a sample of frames
  * and throws if they ever disagree.
+ *
+ * Sockets offer compression as browsers do. The hub compresses a frame once for all the sockets of a
+ * subscription, so byte-identical compressed messages are inflated once per worker process
+ * (shareInflation), as identical frames are scanned once: a real screen inflates its own, on its own CPU.
  */
 import WebSocket from 'ws';
 import { FNV_OFFSET, fnv1a, type SegmentRecord, type SubscriberRecord } from './records.ts';
@@ -75,8 +79,9 @@ export class FrameScanner {
 
   read(data: Buffer, mode: 'full' | 'scan'): Frame {
     if (mode === 'full' || !EVENTS_PREFIX.equals(data.subarray(0, EVENTS_PREFIX.length))) return parseFull(data.toString('utf8'));
-    // compare bytes before decoding: 100 sockets of one worker get the same 100 kB frame
-    for (const r of this.recent) if (r.buf.length === data.length && r.buf.equals(data)) return r.frame;
+    // compare bytes before decoding: 100 sockets of one worker get the same 100 kB frame (the very same
+    // Buffer when it came compressed)
+    for (const r of this.recent) if (r.buf === data || (r.buf.length === data.length && r.buf.equals(data))) return r.frame;
     const text = data.toString('utf8');
     const frame = scanEvents(text);
     this.scanned++;
@@ -94,6 +99,52 @@ export class FrameScanner {
     const b = JSON.stringify(full.type === 'events' ? [full.upToSeq, full.events.map((e) => [e.seq, e.type, e.placedId ?? null])] : null);
     if (a !== b) throw new Error(`frame scanner disagrees with JSON.parse: ${a.slice(0, 200)} vs ${b.slice(0, 200)}`);
   }
+}
+
+interface Inflater {
+  decompress(data: Buffer, fin: boolean, cb: (err: Error | null, out?: Buffer) => void): void;
+}
+type InflateCb = (err: Error | null, out?: Buffer) => void;
+interface Inflater {
+  decompress(data: Buffer, fin: boolean, cb: InflateCb): void;
+}
+interface Inflation {
+  deflated: Buffer;
+  inflated?: Buffer;
+  /** Sockets that got the same bytes while the first one's inflation was still running. */
+  waiting: InflateCb[];
+}
+const recentInflations: Inflation[] = [];
+
+/**
+ * ws inflates each socket's messages on its own and has no hook for sharing that work, so this wraps the
+ * socket's permessage-deflate instance (ws 8's internals; checked, so a change fails the run loudly). A
+ * whole message byte-identical to a recent one gets that one's result, asynchronously as ws's own would.
+ */
+function shareInflation(ws: WebSocket): void {
+  if (!ws.extensions.includes('permessage-deflate')) return;
+  const pmd = (ws as unknown as { _extensions?: Record<string, Inflater> })._extensions?.['permessage-deflate'];
+  if (typeof pmd?.decompress !== 'function') throw new Error('ws internals changed: no permessage-deflate instance to share inflation through');
+  const own = pmd.decompress.bind(pmd);
+  // only whole single-frame messages are shared: a fragment's output depends on the fragments before it
+  let midMessage = false;
+  pmd.decompress = (data, fin, cb) => {
+    const whole = fin && !midMessage;
+    midMessage = !fin;
+    if (!whole) return own(data, fin, cb);
+    const known = recentInflations.find((r) => r.deflated.length === data.length && r.deflated.equals(data));
+    if (known?.inflated) return void process.nextTick(cb, null, known.inflated);
+    if (known) return void known.waiting.push(cb);
+    // `data` may be a view into ws's receive buffer: keep a copy
+    const entry: Inflation = { deflated: Buffer.from(data), waiting: [cb] };
+    recentInflations.push(entry);
+    if (recentInflations.length > 8) recentInflations.shift();
+    own(data, fin, (err, out) => {
+      if (out && !err) entry.inflated = out;
+      else if (recentInflations.includes(entry)) recentInflations.splice(recentInflations.indexOf(entry), 1);
+      for (const w of entry.waiting.splice(0)) w(err, out);
+    });
+  };
 }
 
 export interface SubscriberOptions {
@@ -194,7 +245,7 @@ export class Subscriber {
   private connect(lastSeq: number | undefined): Promise<void> {
     return new Promise((resolve, reject) => {
       const url = `${this.o.wsUrl}?token=${encodeURIComponent(this.o.token)}`;
-      const ws = new WebSocket(url, { perMessageDeflate: false, skipUTF8Validation: true, handshakeTimeout: CONNECT_TIMEOUT_MS });
+      const ws = new WebSocket(url, { skipUTF8Validation: true, handshakeTimeout: CONNECT_TIMEOUT_MS });
       this.ws = ws;
       const timer = setTimeout(() => {
         ws.terminate();
@@ -205,6 +256,7 @@ export class Subscriber {
         resolve();
       };
       ws.on('open', () => {
+        shareInflation(ws);
         const hello: Record<string, unknown> = { type: 'hello', epoch: this.epoch };
         if (lastSeq !== undefined) hello.lastSeq = lastSeq;
         if (this.o.topics) hello.topics = this.o.topics;
