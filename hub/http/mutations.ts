@@ -148,7 +148,9 @@ export function runMutation(
       const e = toErrorReply(err);
       answer = { status: e.status, json: JSON.stringify(e.body), ...(e.headers ? { headers: e.headers } : {}) };
     }
-    if (req.key !== undefined) s.idempotency.put(req.key, { principal: owner, requestHash: req.hash, status: answer.status, body: answer.json }, tx.now);
+    if (req.key !== undefined) {
+      s.idempotency.put(req.key, { principal: owner, requestHash: req.hash, status: answer.status, body: answer.json }, tx.now, tx.eventWithPayload(answer.json));
+    }
     return { ...answer, replayed: false };
   }, priority, writerWaitBudget[priority]).catch((err: unknown) => {
     if (err instanceof OverloadedError) s.metrics.countShed('writer');

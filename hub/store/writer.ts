@@ -16,6 +16,8 @@ export interface Tx {
    * `order.placed` event and its HTTP answer (which the idempotency record stores), not twice.
    */
   stringify(value: unknown): string;
+  /** The seq of an event this job appended (and kept) whose payload is exactly this JSON, if any. */
+  eventWithPayload(json: string): number | undefined;
 }
 
 export type Job<R> = (tx: Tx) => R;
@@ -193,6 +195,7 @@ export class Writer {
   private txFor(events: LoggedEvent[]): Tx {
     const now = this.opts.clock();
     const memo = new WeakMap<object, string>();
+    const payloads: { seq: number; json: string }[] = [];
     const tx: Tx = {
       now,
       stringify: (value) => stringifyShared(value, memo),
@@ -201,15 +204,19 @@ export class Writer {
         const payloadJson = stringifyShared(e.payload, memo);
         const seq = Number(this.insertEvent.run(e.type, now, e.deviceId, e.staffId, topics, payloadJson).lastInsertRowid);
         events.push(logged({ seq, type: e.type, at: now, deviceId: e.deviceId, staffId: e.staffId, topics, payloadJson }));
+        payloads.push({ seq, json: payloadJson });
         this.opts.onAppend?.({ seq, type: e.type, at: now, deviceId: e.deviceId, staffId: e.staffId, payload: e.payload } as HubEvent, tx);
         return seq;
       },
+      eventWithPayload: (json) => payloads.find((p) => p.json.length === json.length && p.json === json)?.seq,
       savepoint: <R>(fn: () => R): R => {
         const mark = events.length;
+        const payloadMark = payloads.length;
         try {
           return this.runSavepoint(fn) as R;
         } catch (error) {
           events.length = mark;
+          payloads.length = payloadMark;
           throw error;
         }
       },

@@ -102,15 +102,23 @@ describe('Idempotency-Key', () => {
     expect(added.body.order.lines.map((l: { id: string }) => l.id)).toContain(lineId);
   });
 
-  it('stores and replays one string: the answer, its idempotency record and the order.placed payload are the same bytes', async () => {
+  it('stores one string once: the answer is the order.placed payload, which the idempotency record points to', async () => {
     const key = randomUUID();
     const first = await rawPost(hub, '/api/v1/orders', JSON.stringify(sampleOrder({ tableId: 't-a9' })), { 'idempotency-key': key, authorization: `Bearer ${waiter}` });
     expect(first.status).toBe(201);
     const db = hub.openDb();
     try {
       const id = (JSON.parse(first.text) as { order: { id: string } }).order.id;
-      expect(db.prepare("SELECT payload FROM events WHERE type = 'order.placed' AND json_extract(payload, '$.order.id') = ?").pluck().get(id)).toBe(first.text);
-      expect(db.prepare('SELECT body FROM idempotency_keys WHERE key = ?').pluck().get(key)).toBe(first.text);
+      const placed = db.prepare("SELECT seq, payload FROM events WHERE type = 'order.placed' AND json_extract(payload, '$.order.id') = ?").get(id) as { seq: number; payload: string };
+      expect(placed.payload).toBe(first.text);
+      // the record holds the event's seq, not a second copy of the body
+      expect(db.prepare('SELECT body, body_event_seq AS seq FROM idempotency_keys WHERE key = ?').get(key)).toEqual({ body: '', seq: placed.seq });
+      // an answer that is no event's payload (a refusal) is stored as it is
+      const refusal = await hub.request('POST', '/api/v1/orders', { token: waiter, body: sampleOrder({ tableId: 'no-such-table' }) });
+      expect(refusal.status).toBeGreaterThanOrEqual(400);
+      const keyOfRefusal = db.prepare('SELECT body, body_event_seq AS seq FROM idempotency_keys ORDER BY created_at DESC, rowid DESC LIMIT 1').get() as { body: string; seq: number | null };
+      expect(keyOfRefusal.seq).toBeNull();
+      expect(JSON.parse(keyOfRefusal.body)).toEqual(refusal.body);
     } finally {
       db.close();
     }

@@ -113,7 +113,13 @@ function check(db: Database.Database, acks: AckRecord[], subs: SubscriberRecord[
     perOrder.set(`${r.type} ${r.id}`, r.n);
   }
   const stored = new Map<string, { status: number; orderId: string | null }>();
-  for (const r of db.prepare("SELECT key, status, json_extract(body, '$.order.id') AS orderId FROM idempotency_keys").iterate() as Iterable<{
+  // a placed order's stored answer is its order.placed event's payload (body_event_seq), others are inline
+  const byEvent = (db.prepare("SELECT COUNT(*) FROM pragma_table_info('idempotency_keys') WHERE name = 'body_event_seq'").pluck().get() as number) > 0;
+  const storedAnswers = byEvent
+    ? `SELECT k.key, k.status, json_extract(CASE WHEN k.body_event_seq IS NULL THEN k.body ELSE e.payload END, '$.order.id') AS orderId
+         FROM idempotency_keys k LEFT JOIN events e ON e.seq = k.body_event_seq`
+    : "SELECT key, status, json_extract(body, '$.order.id') AS orderId FROM idempotency_keys";
+  for (const r of db.prepare(storedAnswers).iterate() as Iterable<{
     key: string;
     status: number;
     orderId: string | null;
