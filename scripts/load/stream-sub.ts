@@ -101,9 +101,6 @@ export class FrameScanner {
   }
 }
 
-interface Inflater {
-  decompress(data: Buffer, fin: boolean, cb: (err: Error | null, out?: Buffer) => void): void;
-}
 type InflateCb = (err: Error | null, out?: Buffer) => void;
 interface Inflater {
   decompress(data: Buffer, fin: boolean, cb: InflateCb): void;
