@@ -140,6 +140,10 @@ export function rssOf(pid: number): number | undefined {
 }
 
 let ticksPerSecond: number | undefined;
+const clockTicksToMs = (ticks: number) => {
+  ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  return (ticks * 1000) / ticksPerSecond;
+};
 
 /**
  * CPU time (user + system, all threads) a process has used so far, in ms, from /proc; undefined where
@@ -147,30 +151,22 @@ let ticksPerSecond: number | undefined;
  * depend on what else shares the cores.
  */
 export function cpuTimeMs(pid: number): number | undefined {
-  return pid === MACHINE ? machineCpuTimeMs() : processCpuTimeMs(pid);
-}
-
-/** Pass as the pid to cpuTimeMs for the whole machine: every process and the kernel, all cores. */
-export const MACHINE = 0;
-
-function machineCpuTimeMs(): number | undefined {
   try {
-    // cpu  user nice system idle iowait irq softirq steal …
-    const [user, nice, system, , , irq, softirq] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
-    ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-    return ((user! + nice! + system! + irq! + softirq!) * 1000) / ticksPerSecond;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // fields after the parenthesised command name: state is the 3rd field, utime the 14th, stime the 15th
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return clockTicksToMs(Number(fields[11]) + Number(fields[12]));
   } catch {
     return undefined;
   }
 }
 
-function processCpuTimeMs(pid: number): number | undefined {
+/** CPU time the whole machine has spent so far (every process and the kernel, all cores), in ms. */
+export function machineCpuTimeMs(): number | undefined {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // fields after the parenthesised command name: state is the 3rd field, utime the 14th, stime the 15th
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    ticksPerSecond ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
+    // cpu  user nice system idle iowait irq softirq steal …
+    const [user, nice, system, , , irq, softirq] = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+    return clockTicksToMs(user! + nice! + system! + irq! + softirq!);
   } catch {
     return undefined;
   }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { LoadConfig } from './config.ts';
 import { httpCall, mutate, newAgent, nowMs, sleep } from './http.ts';
-import { PAIRING_CODE, PINS, ROOT, assertLoopback, cpuTimeMs, MACHINE, pinProcess, rssOf } from './hub-process.ts';
+import { PAIRING_CODE, PINS, ROOT, assertLoopback, cpuTimeMs, machineCpuTimeMs, pinProcess, rssOf } from './hub-process.ts';
 import { CLASSES, addCounters, emptyCounters, type Class, type Counters, type FromWorker, type KdsAssignment, type ToWorker, type WorkerPlan, type WorkerReport } from './ipc.ts';
 import type { RunMeta } from './records.ts';
 import { decodeInto, newHistogram, recordMs, summarise, type Histogram, type LatencySummary } from './stats.ts';
@@ -157,7 +157,7 @@ export async function runLoad(o: RunOptions): Promise<RunResult> {
     for (const w of workers) w.send({ type: 'start', t0, durationMs });
     await sleep(Math.max(0, t0 - nowMs()));
     const cpuStart = o.hubPid ? cpuTimeMs(o.hubPid) : undefined;
-    const machineStart = cpuTimeMs(MACHINE);
+    const machineStart = machineCpuTimeMs();
 
     // ---- while it runs: progress, RSS and health samples; stop at the duration or when the budget is spent ----
     let lastOrders = 0;
@@ -205,7 +205,7 @@ export async function runLoad(o: RunOptions): Promise<RunResult> {
     const elapsedS = (nowMs() - t0) / 1000;
     const cpuEnd = o.hubPid ? cpuTimeMs(o.hubPid) : undefined;
     const hubCpuMs = cpuStart !== undefined && cpuEnd !== undefined ? cpuEnd - cpuStart : undefined;
-    const machineEnd = cpuTimeMs(MACHINE);
+    const machineEnd = machineCpuTimeMs();
     const machineCpuMs = machineStart !== undefined && machineEnd !== undefined ? machineEnd - machineStart : undefined;
     if (o.hubPid) rss.endBytes = rssOf(o.hubPid);
     rss.maxBytes = Math.max(rss.maxBytes ?? 0, rss.startBytes ?? 0, rss.endBytes ?? 0) || undefined;
