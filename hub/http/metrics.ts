@@ -55,6 +55,14 @@ export class HubMetrics {
     registers: [this.registry],
   });
 
+  readonly checkpoint = new Histogram({
+    name: 'brigade_wal_checkpoint_seconds',
+    help: 'WAL checkpoints: on their own thread, and the remainder finished on the writer\'s thread',
+    labelNames: ['where'] as const,
+    buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1],
+    registers: [this.registry],
+  });
+
   constructor(gauges: { queueDepth: () => number; streamClients: () => number; eventLoopLagMs: () => number; seq: () => number }) {
     collectDefaultMetrics({ register: this.registry, prefix: 'brigade_' });
     const gauge = (name: string, help: string, read: () => number) =>

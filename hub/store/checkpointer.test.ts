@@ -1,0 +1,92 @@
+/**
+ * WAL checkpoints on their own thread, on a real store file: the WAL stays small while the writer keeps
+ * committing (without the checkpointer, and with SQLite's own checkpoints turned off, it only grows), and
+ * when the thread dies the writer's connection goes back to checkpointing on its own.
+ */
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Checkpointer } from './checkpointer.ts';
+import { openDb, type Db } from './db.ts';
+
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function store(): { db: Db; wal: () => number } {
+  const dir = mkdtempSync(join(tmpdir(), 'brigade-ckpt-'));
+  const db = openDb(join(dir, 'store.db'));
+  db.exec('CREATE TABLE scratch (body BLOB NOT NULL)');
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }), () => void db.close());
+  return { db, wal: () => statSync(join(dir, 'store.db-wal')).size };
+}
+
+const BODY = Buffer.alloc(16 * 1024, 7);
+const COMMITS = 600; // ~10 MB through the WAL
+
+/** Commits like the writer does, one transaction per turn of the event loop, and reports each commit. */
+async function commitMany(db: Db, afterCommit: () => void, commits = COMMITS): Promise<void> {
+  const insert = db.prepare('INSERT INTO scratch (body) VALUES (?)');
+  const batch = db.transaction(() => insert.run(BODY)).immediate;
+  for (let i = 0; i < commits; i++) {
+    batch();
+    afterCommit();
+    await nextTurn();
+  }
+}
+
+describe('Checkpointer', () => {
+  it('keeps the WAL small while the writer commits, checkpointing on its thread and finishing on the writer', async () => {
+    const { db, wal } = store();
+    const seen = { thread: 0, writer: 0 };
+    const checkpointer = new Checkpointer(db, { intervalMs: 0, onCheckpoint: (where) => seen[where]++ });
+    cleanups.push(() => checkpointer.stop());
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
+
+    // the WAL file keeps its largest size; what it reached while the thread was starting does not count
+    for (let i = 0; i < 1000 && seen.thread === 0; i++) await commitMany(db, () => checkpointer.committed(), 1);
+    expect(seen.thread).toBe(1);
+    const before = wal();
+    const committedBefore = db.prepare('SELECT count(*) FROM scratch').pluck().get() as number;
+
+    await commitMany(db, () => checkpointer.committed());
+
+    expect(seen.thread).toBeGreaterThan(5);
+    expect(seen.writer).toBe(seen.thread);
+    expect(wal() - before).toBeLessThan(2 * 1024 * 1024);
+    expect(db.prepare('SELECT count(*) FROM scratch').pluck().get()).toBe(committedBefore + COMMITS);
+  });
+
+  it('(control) without it, and with SQLite not checkpointing either, the same commits grow the WAL', async () => {
+    const { db, wal } = store();
+    db.pragma('wal_autocheckpoint = 0');
+    await commitMany(db, () => {}, 1);
+    const before = wal();
+    await commitMany(db, () => {});
+    expect(wal() - before).toBeGreaterThan(8 * 1024 * 1024);
+  });
+
+  it('hands checkpoints back to SQLite if its thread dies', async () => {
+    const { db } = store();
+    let failure: unknown;
+    const checkpointer = new Checkpointer(db, { intervalMs: 0, onFailure: (e) => (failure = e) });
+    cleanups.push(() => checkpointer.stop());
+    await (checkpointer as unknown as { worker: { terminate(): Promise<number> } }).worker.terminate();
+    await nextTurn();
+    expect(failure).toBeInstanceOf(Error);
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+    checkpointer.committed(); // asks nothing of a dead thread
+  });
+
+  it('lets the store close with a final checkpoint after it stops', async () => {
+    const { db, wal } = store();
+    const checkpointer = new Checkpointer(db, { intervalMs: 0 });
+    await commitMany(db, () => checkpointer.committed());
+    await checkpointer.stop();
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    expect(wal()).toBe(0);
+  });
+});
