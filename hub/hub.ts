@@ -112,7 +112,10 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
       stream?.publish(committed);
       metrics.countEvents(committed);
     },
-    onRollback: () => catalog.invalidate(),
+    onRollback: () => {
+      catalog.invalidate();
+      printing.rolledBack();
+    },
     // print jobs are planned in the transaction of the order change that needs them
     onAppend: printing.onAppend,
     onFlush: (jobs, ms) => {

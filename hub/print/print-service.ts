@@ -314,6 +314,11 @@ export class PrintService {
     }
   }
 
+  /** The writer rolled a job or a batch back: waiting counts kept from its writes are counted again. */
+  rolledBack(): void {
+    this.repo.forgetWaitingCounts();
+  }
+
   // ---- views ----
 
   printers(): Printer[] {
@@ -327,7 +332,7 @@ export class PrintService {
     return this.#view(p, this.repo.waitingCounts());
   }
 
-  #view(p: PrinterConfig, waiting: Map<string, number>): Printer {
+  #view(p: PrinterConfig, waiting: ReadonlyMap<string, number>): Printer {
     const w = this.#workers.get(p.id);
     const queued = waiting.get(p.id) ?? 0;
     if (!p.enabled) return { ...p, status: { state: 'disabled', reason: null, since: null, lastError: null, queued, failedOverTo: null, warnings: [] } };
@@ -402,7 +407,8 @@ export class PrintService {
     this.#validate(printer);
     this.repo.updatePrinter(printer);
     this.#configured(printer, cmd);
-    return this.#view(printer, this.repo.waitingCounts());
+    // inside the write batch: counted now, not from the counts kept for health (see waitingCounts)
+    return this.#view(printer, new Map([[printer.id, this.repo.waitingOn(printer.id)]]));
   }
 
   deletePrinter(id: string, cmd: CommandContext): { printerId: string } {
