@@ -9,7 +9,7 @@ import { openDb, type Db } from './db.ts';
 import { queuedJob, SqlitePrintRepo, UNFINISHED_SQL } from './print-repo.ts';
 import { Writer } from './writer.ts';
 
-const STATES: PrintJobState[] = ['queued', 'sending', 'sent', 'retry-wait', 'held', 'uncertain', 'confirmed', 'failed', 'rerouted', 'cancelled'];
+const STATES: PrintJobState[] = ['queued', 'sending', 'sent', 'retry-wait', 'held', 'uncertain', 'confirmed', 'failed', 'rerouted'];
 const PRINTERS = ['kitchen', 'bar', 'pass', null];
 
 const dbs: Db[] = [];
