@@ -5,10 +5,11 @@ import type { Db } from './db.ts';
 
 /** States in which a job still waits for its printer; `sending` and `sent` are in flight. */
 export const ACTIVE_STATES = ['queued', 'retry-wait', 'held', 'uncertain'] as const satisfies readonly PrintJobState[];
-const ACTIVE_SQL = `('queued', 'retry-wait', 'held', 'uncertain')`;
 /** What `?state=active` lists, and what counts as waiting on a printer: everything not finished. */
-const UNFINISHED_STATES: ReadonlySet<string> = new Set(['queued', 'sending', 'sent', 'retry-wait', 'held', 'uncertain'] satisfies PrintJobState[]);
-export const UNFINISHED_SQL = `(${[...UNFINISHED_STATES].map((st) => `'${st}'`).join(', ')})`;
+const UNFINISHED_STATES: ReadonlySet<string> = new Set<PrintJobState>([...ACTIVE_STATES, 'sending', 'sent']);
+const sqlList = (states: Iterable<string>): string => `(${[...states].map((st) => `'${st}'`).join(', ')})`;
+const ACTIVE_SQL = sqlList(ACTIVE_STATES);
+export const UNFINISHED_SQL = sqlList(UNFINISHED_STATES);
 
 /** A print job as stored, the ticket document still JSON. */
 export interface JobRow {
