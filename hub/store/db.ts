@@ -22,6 +22,10 @@ export function openDb(file: string): Db {
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
+  // Every job in a group commit runs in its own savepoint, and SQLite copies each page a savepoint changes
+  // into a statement journal first. Past 64 KiB (a 10-line order) that journal spills into a temp file in
+  // /var/tmp: a file created, written page by page and deleted in every batch. In memory it stays a memcpy.
+  db.pragma('temp_store = MEMORY');
   migrate(drizzle(db), { migrationsFolder });
   ensureIdentity(db);
   return db;

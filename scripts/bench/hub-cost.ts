@@ -12,7 +12,7 @@
  * Options: --seconds S (6), --sockets N (200), --clients N (64), --lines N (10), --workers N (2),
  * --root DIR (hub checkout), --prof DIR (hub runs with --cpu-prof into DIR), --no-printers (no external
  * printers: the hub prints nothing, so the difference is what printing costs), --hub-cpus / --load-cpus LIST
- * (`taskset` pinning), --hub-env K=V (repeatable), --overload F (then F × the measured capacity for the same
+ * (`taskset` pinning), --hub-env K=V and --hub-node-arg ARG (repeatable), --overload F (then F × the measured capacity for the same
  * time, waiters at a fifth of the capacity and phones and kiosks the rest, as the bench's overload phase:
  * staff / kiosk / QR p99 per attempt). Loopback only; every phase is bounded in time.
  */
@@ -38,6 +38,7 @@ const { values } = parseArgs({
     'hub-cpus': { type: 'string' },
     'load-cpus': { type: 'string' },
     'hub-env': { type: 'string', multiple: true },
+    'hub-node-arg': { type: 'string', multiple: true },
     overload: { type: 'string' },
     'no-printers': { type: 'boolean', default: false },
   },
@@ -60,7 +61,7 @@ async function main(): Promise<void> {
     env: { HUB_PRINTERS: 'none', ...hubEnv },
     root: values.root ? resolve(values.root) : undefined,
     cpus: values['hub-cpus'],
-    nodeArgs: values.prof ? ['--cpu-prof', `--cpu-prof-dir=${resolve(values.prof)}`] : [],
+    nodeArgs: [...(values.prof ? ['--cpu-prof', `--cpu-prof-dir=${resolve(values.prof)}`] : []), ...(values['hub-node-arg'] ?? [])],
   });
   // --no-printers: what printing costs, by difference (the hub then plans no print jobs at all)
   const printers = values['no-printers'] ? { stop() {} } : await startExternalPrinters(hub.url, values['load-cpus']);
