@@ -1,7 +1,8 @@
 /**
  * A simulated port-9100 printer for manual testing:
- *   npx tsx printers/sim/main.ts --port 9100 --encoding gb18030 --width 48 [--ms-per-line 30] [--split-status]
- * Prints each ticket to stdout when it is cut. Faults from the keyboard: p paper out/in, c cover open/closed,
+ *   npx tsx printers/sim/main.ts --port 9100 --encoding gb18030 --width 48 [--ms-per-line 30] [--split-status] [--quiet]
+ * Prints each ticket to stdout when it is cut (with --quiet, only a count every 10 s: the bench's printers
+ * stand in for separate devices, and writing out every ticket would take CPU from the hub they measure). Faults from the keyboard: p paper out/in, c cover open/closed,
  * n near end on/off, o power off/on, r reboot (5 s), q quit.
  */
 import { parseArgs } from 'node:util';
@@ -16,6 +17,7 @@ const { values } = parseArgs({
     width: { type: 'string', default: '48' },
     'ms-per-line': { type: 'string', default: '0' },
     'split-status': { type: 'boolean', default: false },
+    quiet: { type: 'boolean', default: false },
   },
 });
 
@@ -34,8 +36,15 @@ const log = (msg: string): void => console.log(`[sim ${new Date().toISOString()}
 log(`listening on ${sim.host}:${sim.port} (${encoding}, ${values.width} columns)`);
 
 let count = 0;
+if (values.quiet) {
+  let reported = 0;
+  setInterval(() => {
+    if (count !== reported) log(`${(reported = count)} tickets printed`);
+  }, 10_000).unref();
+}
 sim.onTicket((t) => {
   count++;
+  if (values.quiet) return;
   const rule = '='.repeat(Number(values.width));
   log(`ticket #${count} (${t.lines.length} lines${t.beeps.length ? `, beep ${t.beeps.join(',')}` : ''}${t.overflowLines.length ? `, ${t.overflowLines.length} OVERFLOWING` : ''})`);
   console.log(`${rule}\n${t.text}\n${rule}`);

@@ -13,7 +13,7 @@ export interface ExternalPrinters {
 }
 
 function startSim(cpus: string | undefined): Promise<{ proc: ChildProcess; port: number }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'printers/sim/main.ts', '--port', '0'], {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'printers/sim/main.ts', '--port', '0', '--quiet'], {
     cwd: ROOT,
     stdio: ['pipe', 'pipe', 'inherit'],
   });
@@ -22,7 +22,7 @@ function startSim(cpus: string | undefined): Promise<{ proc: ChildProcess; port:
     let out = '';
     const timer = setTimeout(() => reject(new Error(`simulated printer did not start:\n${out}`)), 15_000);
     proc.stdout!.on('data', (chunk: Buffer) => {
-      if (out.length < 10_000) out += chunk.toString(); // the printed tickets themselves are not kept
+      if (out.length < 10_000) out += chunk.toString();
       const m = /listening on [\d.]+:(\d+)/.exec(out);
       if (m) {
         clearTimeout(timer);
