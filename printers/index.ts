@@ -8,6 +8,7 @@ export {
   guardText,
   type PrinterEncoding,
   type PrinterProfile,
+  warmEncoding,
 } from './render/encoding.ts';
 export {
   formatMinor,

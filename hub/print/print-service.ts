@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { TcpPrinterTransport, previewTicket, type PrinterTransport, type TicketDocument } from '../../printers/index.ts';
+import { TcpPrinterTransport, previewTicket, warmEncoding, type PrinterTransport, type TicketDocument } from '../../printers/index.ts';
 import type { HubConfig } from '../config.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { CommandContext } from '../domain/ports.ts';
@@ -202,6 +202,8 @@ export class PrintService {
     for (const id of runnable) {
       let w = this.#workers.get(id);
       if (!w) {
+        const config = this.#configs.find((c) => c.id === id);
+        if (config) warmEncoding(config.encoding);
         w = new PrinterWorker(id, this.#host);
         this.#workers.set(id, w);
         w.start();

@@ -38,12 +38,14 @@ const SUBSTITUTES: Readonly<Record<string, readonly string[]>> = {
   '…': ['...'],
 };
 
-const cache = new Map<string, Buffer | null>();
+/** Per encoding, each character's bytes (null: not printable safely), worked out once. */
+const caches = new Map<PrinterEncoding, Map<string, Buffer | null>>();
 
 /** The bytes of one character if the printer can print it safely, else null. */
 function safeBytes(ch: string, encoding: PrinterEncoding): Buffer | null {
-  const key = `${encoding}\u0000${ch}`;
-  const hit = cache.get(key);
+  let cache = caches.get(encoding);
+  if (cache === undefined) caches.set(encoding, (cache = new Map()));
+  const hit = cache.get(ch);
   if (hit !== undefined) return hit;
   let result: Buffer | null = iconv.encode(ch, encoding);
   const cp = ch.codePointAt(0) ?? 0;
@@ -56,8 +58,16 @@ function safeBytes(ch: string, encoding: PrinterEncoding): Buffer | null {
     const b = result[0] ?? 0;
     if (!(encoding === 'shift_jis' && b >= 0xa1 && b <= 0xdf)) result = null;
   }
-  cache.set(key, result);
+  cache.set(ch, result);
   return result;
+}
+
+/**
+ * Builds the encoder's tables now. iconv-lite builds a double-byte codec on its first use, ~30 ms for
+ * GB18030: done when a printer is set up, not inside the first ticket of the day.
+ */
+export function warmEncoding(encoding: PrinterEncoding): void {
+  encodeText('热菜 Hot dishes ¥', encoding);
 }
 
 /**
