@@ -86,6 +86,9 @@ async function main(): Promise<void> {
     const metrics = await (await fetch(`${hub.url}/metrics`)).text();
     const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
     const batches = metric('brigade_write_batch_jobs_count');
+    // tickets still waiting for the printers: a backlog means printing fell behind and its cost is not all in the figures
+    const health = (await (await fetch(`${hub.url}/api/v1/health`)).json()) as { printers?: { queued: number }[] };
+    const printBacklog = (health.printers ?? []).reduce((n, p) => n + p.queued, 0);
     process.stdout.write(
       `${JSON.stringify({
         hub: values.root ?? 'this checkout',
@@ -101,6 +104,7 @@ async function main(): Promise<void> {
         batchesPerSec: Math.round(batches / (r.elapsedS + Math.min(3, seconds))),
         jobsPerBatch: Math.round((metric('brigade_write_batch_jobs_sum') / batches) * 10) / 10,
         msPerBatch: Math.round((metric('brigade_write_commit_seconds_sum') / batches) * 1e5) / 100,
+        printBacklog,
         errors: r.counters.timeouts + r.counters.networkErrors + r.counters.abandoned,
       })}\n`,
     );
