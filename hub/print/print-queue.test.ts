@@ -25,7 +25,7 @@ import type { JobRow } from '../store/print-repo.ts';
 import { loadSeed } from '../store/seed.ts';
 import { Writer, type Tx } from '../store/writer.ts';
 import { PrintService } from './print-service.ts';
-import { MAX_SEND_JOBS, type PrintSettings } from './worker.ts';
+import type { PrintSettings } from './worker.ts';
 
 const FAST: PrintSettings = {
   failoverMs: 300,
@@ -247,39 +247,6 @@ describe('a printer worker', () => {
     await until(() => s.jobs().every((j) => j.state === 'confirmed'), 'five confirmed jobs');
     expect(s.printed('hot').map((t) => /#(\d+)/.exec(t)?.[1])).toEqual(numbers.map(String));
     expect(s.jobs().every((j) => j.attempts === 1 && j.confirmedAt !== null)).toBe(true);
-  });
-
-  it('sends the waiting tickets in one connection, in order, at most MAX_SEND_JOBS at a time, and confirms them all', async () => {
-    const s = await store([{ id: 'hot', stations: ['hot'] }]);
-    const numbers: number[] = [];
-    // a backlog, as at the peak: the printer is not being served yet
-    for (let i = 0; i < MAX_SEND_JOBS + 2; i++) numbers.push((await s.place({ lines: [{ itemId: 'mapo-tofu', qty: 1, optionIds: ['spice-medium', 'size-regular'] }] })).number);
-    await s.printing.start();
-    await until(() => s.jobs().every((j) => j.state === 'confirmed'), 'every job confirmed');
-    const sends = s.printer('hot').printer.jobs.map((bytes) => decodeEscPos(bytes, { encoding: 'gb18030' }).tickets.length);
-    expect(sends).toEqual([MAX_SEND_JOBS, 2]);
-    expect(s.printed('hot').map((t) => /#(\d+)/.exec(t)?.[1])).toEqual(numbers.map(String));
-    expect(s.jobs().every((j) => j.attempts === 1 && !j.possibleDuplicate)).toBe(true);
-  });
-
-  it('prints every ticket of an unconfirmed send again, marked POSSIBLE DUPLICATE, and a refused send unmarked', async () => {
-    const s = await store([{ id: 'hot', stations: ['hot'] }]);
-    s.printer('hot').scriptNext({ status: 'not-sent', reason: 'connect-refused' });
-    s.printer('hot').scriptNext({ status: 'uncertain', reason: 'barrier-timeout' }, { isJobKept: true });
-    for (let qty = 1; qty <= 3; qty++) await s.place({ lines: [{ itemId: 'mapo-tofu', qty, optionIds: ['spice-medium', 'size-regular'] }] });
-    await s.printing.start();
-    await until(() => s.jobs().every((j) => j.state === 'confirmed'), 'every job confirmed');
-    const printed = s.printed('hot');
-    // the refused send printed nothing; the unconfirmed one did (late), and all three came again, marked
-    expect(printed).toHaveLength(6);
-    expect(printed.slice(0, 3).some((t) => t.includes('POSSIBLE DUPLICATE'))).toBe(false);
-    expect(printed.slice(3).every((t) => t.includes('POSSIBLE DUPLICATE / 可能重复'))).toBe(true);
-    expect(printed.map((t) => /(\d)x 麻婆豆腐/.exec(t)?.[1])).toEqual(['1', '2', '3', '1', '2', '3']);
-    expect(s.jobs().map((j) => [j.attempts, j.uncertainCount])).toEqual([
-      [3, 1],
-      [3, 1],
-      [3, 1],
-    ]);
   });
 
   it('holds jobs while the paper is out, tells the staff, and prints them once after the paper is loaded', async () => {

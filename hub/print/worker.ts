@@ -48,13 +48,6 @@ export interface WorkerStatus {
 const MIN_DELAY_MS = 20;
 const isDown = (s: PrinterState): boolean => s === 'offline' || s === 'held' || s === 'failed-over';
 const EMPTY = new Uint8Array(0);
-/**
- * At most this many tickets, and this many bytes (a ticket is 1–3 kB), go in one connection: enough to
- * drain a kitchen printer's queue at the peak, few enough that an unconfirmed send (printed again marked
- * POSSIBLE DUPLICATE) repeats only a handful of tickets.
- */
-export const MAX_SEND_JOBS = 8;
-const MAX_SEND_BYTES = 32 * 1024;
 
 export const profileOf = (p: PrinterConfig): PrinterProfile => ({ encoding: p.encoding, widthChars: p.widthChars, buzzer: p.buzzer });
 
@@ -65,9 +58,9 @@ export function jobBytes(job: JobRow, printer: PrinterConfig): Buffer {
 }
 
 /**
- * One printer's queue: FIFO, one send at a time (the head and the due tickets behind it), every state
- * change written through the single writer before the next step (a job is `sending` on disk before its
- * first byte leaves, so a crash can never make it print silently twice).
+ * One printer's queue: FIFO, one job at a time, every state change written through the single writer
+ * before the next step (a job is `sending` on disk before its first byte leaves, so a crash can never make
+ * it print silently twice).
  *
  * How a transport result moves the job (docs/printers.md, "Results and the queue's states"):
  * printed → confirmed · not-sent → retry-wait · held → held · uncertain/held-after-send → sent (the printer
@@ -167,8 +160,7 @@ export class PrinterWorker {
       if (backup !== null || this.status.state === 'failed-over') return this.#probe(printer);
     }
 
-    const queue = this.host.repo.headJobs(this.printerId, MAX_SEND_JOBS);
-    const job = queue[0];
+    const job = this.host.repo.headJob(this.printerId);
     if (!job) {
       if (this.host.repo.sentJobs(this.printerId).length > 0) return this.#confirmSent(printer);
       const idleFor = now - this.#lastContact;
@@ -185,107 +177,71 @@ export class PrinterWorker {
         return s.heldPollMs;
       }
     }
-    // the jobs right behind the head that are due go in the same connection; FIFO, so the run stops at the
-    // first one still waiting for its retry time
-    const due = queue.findIndex((j, i) => i > 0 && j.nextAttemptAt !== null && j.nextAttemptAt > now);
-    return this.#print(printer, due === -1 ? queue : queue.slice(0, due));
+    return this.#print(printer, job);
   }
 
-  /**
-   * Sends the head of the queue and the due tickets behind it (at most MAX_SEND_JOBS, MAX_SEND_BYTES) in
-   * one connection: one probe, one barrier and two transactions for all of them instead of for each. At the
-   * peak a kitchen printer has a queue, and this is where its per-ticket cost goes; the printer's barrier
-   * answers only once every ticket before it was processed, so one answer confirms them all.
-   */
-  async #print(printer: PrinterConfig, jobs: JobRow[]): Promise<number> {
-    const head = jobs[0]!;
-    const rendered: { job: JobRow; bytes: Buffer }[] = [];
-    let size = 0;
-    for (const job of jobs) {
-      let bytes: Buffer;
-      try {
-        bytes = jobBytes(job, printer);
-      } catch (err) {
-        if (job !== head) break; // it fails on its own once it is the head
-        await this.host.submit((tx) => this.#fail(tx, head, `cannot render the ticket: ${err instanceof Error ? err.message : String(err)}`));
-        return 0;
-      }
-      if (rendered.length > 0 && size + bytes.length > MAX_SEND_BYTES) break;
-      rendered.push({ job, bytes });
-      size += bytes.length;
+  async #print(printer: PrinterConfig, head: JobRow): Promise<number> {
+    let bytes: Buffer;
+    try {
+      bytes = jobBytes(head, printer);
+    } catch (err) {
+      await this.host.submit((tx) => this.#fail(tx, head, `cannot render the ticket: ${err instanceof Error ? err.message : String(err)}`));
+      return 0;
     }
     // durable before the first byte leaves: after a crash, `sending` means "may have printed"
-    const sending = await this.host.submit((tx) => {
-      const out: { before: JobRow; sending: JobRow; bytes: Buffer }[] = [];
-      for (const { job, bytes } of rendered) {
-        const current = this.host.repo.job(job.id);
-        // moved, cancelled or printed meanwhile: the tickets behind it wait for the next send (FIFO)
-        if (!current || current.printerId !== this.printerId || !(ACTIVE_STATES as readonly string[]).includes(current.state)) break;
-        const next: JobRow = { ...current, state: 'sending', attempts: current.attempts + 1, nextAttemptAt: null, updatedAt: tx.now };
-        this.host.repo.updateJob(next);
-        out.push({ before: current, sending: next, bytes });
-      }
-      return out;
+    const job = await this.host.submit((tx) => {
+      const current = this.host.repo.job(head.id);
+      if (!current || current.printerId !== this.printerId || !(ACTIVE_STATES as readonly string[]).includes(current.state)) return null;
+      const sending: JobRow = { ...current, state: 'sending', attempts: current.attempts + 1, nextAttemptAt: null, updatedAt: tx.now };
+      this.host.repo.updateJob(sending);
+      return { before: current, sending };
     });
-    if (sending.length === 0) return 0;
-    const bytes = sending.length === 1 ? sending[0]!.bytes : Buffer.concat(sending.map((j) => j.bytes));
+    if (job === null) return 0;
     const result = await this.host.transport(printer).send(bytes);
     if (this.#abandoned) return 0;
-    await this.host.submit((tx) => this.#apply(tx, printer, sending, result));
+    await this.host.submit((tx) => this.#apply(tx, printer, job.before, job.sending, result));
     return 0;
   }
 
-  /** Moves every job of one send by the printer's answer, then the printer's own state once. */
-  #apply(tx: Tx, printer: PrinterConfig, sent: readonly { before: JobRow; sending: JobRow }[], result: PrintResult): void {
+  #apply(tx: Tx, printer: PrinterConfig, before: JobRow, job: JobRow, result: PrintResult): void {
     const { repo, settings: s } = this.host;
     const now = tx.now;
-    const at = (job: JobRow): JobRow => ({ ...job, updatedAt: now });
-    // one back-off for the whole send: its tickets are retried together, in order
-    const retryAt = (): number => now + this.#retryDelay(sent[0]!.sending.attempts);
+    const at = { ...job, updatedAt: now };
     switch (result.status) {
       case 'printed':
-        for (const { sending: job } of sent) repo.updateJob({ ...at(job), state: 'confirmed', sentAt: now, confirmedAt: now, lastError: null });
+        repo.updateJob({ ...at, state: 'confirmed', sentAt: now, confirmedAt: now, lastError: null });
         // GS r answers only after everything before it was processed: jobs the printer held are done too
         this.#confirmAllSent(tx);
         this.status.warnings = [...result.warnings];
         this.#up(tx, printer);
         return;
-      case 'not-sent': {
-        const nextAttemptAt = retryAt();
-        for (const { sending: job } of sent) repo.updateJob({ ...at(job), state: 'retry-wait', nextAttemptAt, lastError: `not sent: ${result.reason}` });
+      case 'not-sent':
+        repo.updateJob({ ...at, state: 'retry-wait', nextAttemptAt: now + this.#retryDelay(job.attempts), lastError: `not sent: ${result.reason}` });
         this.#suspectSent(tx, result.reason);
         this.#down(tx, printer, 'offline', result.reason);
         return;
-      }
       case 'held': {
-        for (const { before, sending: job } of sent) {
-          repo.updateJob({ ...at(job), state: 'held', nextAttemptAt: now + s.heldPollMs, lastError: `printer held: ${result.reason}` });
-          if (before.state !== 'held') this.#jobChanged(tx, job.id, printer);
-        }
+        repo.updateJob({ ...at, state: 'held', nextAttemptAt: now + s.heldPollMs, lastError: `printer held: ${result.reason}` });
+        if (before.state !== 'held') this.#jobChanged(tx, job.id, printer);
         this.#down(tx, printer, 'held', result.reason);
         return;
       }
       case 'uncertain': {
         if (result.reason === 'held-after-send') {
-          // the printer has the jobs and prints them once it recovers: resending would print them twice
-          for (const { sending: job } of sent) {
-            repo.updateJob({ ...at(job), state: 'sent', sentAt: now, lastError: 'the printer stopped during the job; it prints it after recovery' });
-            this.#jobChanged(tx, job.id, printer);
-          }
+          // the printer has the job and prints it once it recovers: resending would print it twice
+          repo.updateJob({ ...at, state: 'sent', sentAt: now, lastError: 'the printer stopped during the job; it prints it after recovery' });
+          this.#jobChanged(tx, job.id, printer);
           const hold = result.printer ? holdReasonOf(result.printer) : null;
           this.#down(tx, printer, 'held', hold ?? 'held-after-send');
           return;
         }
+        const uncertainCount = job.uncertainCount + 1;
         const error = `not confirmed: ${result.reason}${result.detail ? ` (${result.detail})` : ''}`;
-        const nextAttemptAt = retryAt();
-        for (const { sending: job } of sent) {
-          const uncertainCount = job.uncertainCount + 1;
-          if (uncertainCount > s.maxUncertain) {
-            this.#fail(tx, { ...at(job), uncertainCount }, `${error}; gave up after ${uncertainCount} unconfirmed attempts`);
-          } else {
-            repo.updateJob({ ...at(job), state: 'uncertain', uncertainCount, possibleDuplicate: true, nextAttemptAt, lastError: error });
-            this.#jobChanged(tx, job.id, printer);
-          }
+        if (uncertainCount > s.maxUncertain) {
+          this.#fail(tx, { ...at, uncertainCount }, `${error}; gave up after ${uncertainCount} unconfirmed attempts`);
+        } else {
+          repo.updateJob({ ...at, state: 'uncertain', uncertainCount, possibleDuplicate: true, nextAttemptAt: now + this.#retryDelay(job.attempts), lastError: error });
+          this.#jobChanged(tx, job.id, printer);
         }
         this.#down(tx, printer, 'offline', result.reason);
         return;

@@ -153,7 +153,7 @@ export class SqlitePrintRepo {
          WHERE id = @id`,
       ),
       job: db.prepare(`SELECT ${JOB_COLUMNS} FROM print_jobs WHERE id = ?`),
-      head: db.prepare(`SELECT ${JOB_COLUMNS} FROM print_jobs WHERE printer_id = ? AND state IN ${ACTIVE_SQL} ORDER BY id LIMIT ?`),
+      head: db.prepare(`SELECT ${JOB_COLUMNS} FROM print_jobs WHERE printer_id = ? AND state IN ${ACTIVE_SQL} ORDER BY id LIMIT 1`),
       active: db.prepare(`SELECT ${JOB_COLUMNS} FROM print_jobs WHERE printer_id = ? AND state IN ${ACTIVE_SQL} ORDER BY id`),
       sent: db.prepare(`SELECT ${JOB_COLUMNS} FROM print_jobs WHERE printer_id = ? AND state = 'sent' ORDER BY id`),
       inFlight: db.prepare(`SELECT ${JOB_COLUMNS} FROM print_jobs WHERE state IN ('sending', 'sent') ORDER BY id`),
@@ -246,9 +246,10 @@ export class SqlitePrintRepo {
     return r ? toJob(r) : undefined;
   }
 
-  /** The oldest `limit` jobs waiting for the printer, in the order they print (FIFO). */
-  headJobs(printerId: string, limit: number): JobRow[] {
-    return (this.s.head.all(printerId, limit) as RawJob[]).map(toJob);
+  /** The oldest job waiting for the printer: FIFO, one at a time. */
+  headJob(printerId: string): JobRow | undefined {
+    const r = this.s.head.get(printerId) as RawJob | undefined;
+    return r ? toJob(r) : undefined;
   }
 
   activeJobs(printerId: string): JobRow[] {
