@@ -24,7 +24,7 @@ import { overloadPublicShare, withDefaults } from '../load/config.ts';
 import { startHub } from '../load/hub-process.ts';
 import { runLoad } from '../load/run.ts';
 import { bucketQuantiles, staffBuckets } from './hub-metrics.ts';
-import { startExternalPrinters } from './printers.ts';
+import { printBacklog, startExternalPrinters } from './printers.ts';
 
 const { values } = parseArgs({
   options: {
@@ -86,9 +86,7 @@ async function main(): Promise<void> {
     const metrics = await (await fetch(`${hub.url}/metrics`)).text();
     const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
     const batches = metric('brigade_write_batch_jobs_count');
-    // tickets still waiting for the printers: a backlog means printing fell behind and its cost is not all in the figures
-    const health = (await (await fetch(`${hub.url}/api/v1/health`)).json()) as { printers?: { queued: number }[] };
-    const printBacklog = (health.printers ?? []).reduce((n, p) => n + p.queued, 0);
+    const printBacklogAfter = await printBacklog(hub.url);
     process.stdout.write(
       `${JSON.stringify({
         hub: values.root ?? 'this checkout',
@@ -104,7 +102,7 @@ async function main(): Promise<void> {
         batchesPerSec: Math.round(batches / (r.elapsedS + Math.min(3, seconds))),
         jobsPerBatch: Math.round((metric('brigade_write_batch_jobs_sum') / batches) * 10) / 10,
         msPerBatch: Math.round((metric('brigade_write_commit_seconds_sum') / batches) * 1e5) / 100,
-        printBacklog,
+        printBacklog: printBacklogAfter,
         errors: r.counters.timeouts + r.counters.networkErrors + r.counters.abandoned,
       })}\n`,
     );

@@ -67,3 +67,13 @@ export async function startExternalPrinters(hubUrl: string, cpus?: string): Prom
   }
   return { stop: () => sims.forEach((s) => s.proc.kill()) };
 }
+
+/**
+ * Tickets still waiting for the printers (the hub's health answer). In a closed loop the simulated printers
+ * fall behind the orders; whatever is left here was not printed inside the measured time, so its cost is
+ * not in the figures.
+ */
+export async function printBacklog(hubUrl: string): Promise<number> {
+  const health = (await (await fetch(`${hubUrl}/api/v1/health`)).json()) as { printers?: { queued: number }[] };
+  return (health.printers ?? []).reduce((n, p) => n + p.queued, 0);
+}
