@@ -12,9 +12,11 @@
  * Options: --seconds S (6), --sockets N (200), --clients N (64), --lines N (10), --workers N (2),
  * --root DIR (hub checkout), --prof DIR (hub runs with --cpu-prof into DIR), --no-printers (no external
  * printers: the hub prints nothing, so the difference is what printing costs), --hub-cpus / --load-cpus LIST
- * (`taskset` pinning), --hub-env K=V and --hub-node-arg ARG (repeatable), --overload F (then F × the measured capacity for the same
- * time, waiters at a fifth of the capacity and phones and kiosks the rest, as the bench's overload phase:
- * staff / kiosk / QR p99 per attempt). Loopback only; every phase is bounded in time.
+ * (`taskset` pinning), --hub-env K=V and --hub-node-arg ARG (repeatable), --overload F (then F × the
+ * measured capacity for the same time, waiters at 1/F of it and phones and kiosks the rest, as the bench's
+ * overload phase: staff / kiosk / QR p99 per attempt), --overload-rate N (that flood at N orders/s instead,
+ * with the same mix: hubs of different capacity then meet the same flood). Loopback only; every phase is
+ * bounded in time.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -40,6 +42,7 @@ const { values } = parseArgs({
     'hub-env': { type: 'string', multiple: true },
     'hub-node-arg': { type: 'string', multiple: true },
     overload: { type: 'string' },
+    'overload-rate': { type: 'string' },
     'no-printers': { type: 'boolean', default: false },
   },
   strict: true,
@@ -109,7 +112,8 @@ async function main(): Promise<void> {
     if (values.overload !== undefined) {
       const staffBefore = await staffBuckets(hub.url);
       // the bench's overload phase: this many times the capacity just measured, mostly phones and kiosks
-      const offered = Math.max(1, Math.round((acked / r.elapsedS) * Number(values.overload)));
+      // --overload-rate fixes the flood, so that hubs of different capacity meet the same one
+      const offered = values['overload-rate'] !== undefined ? int('overload-rate', 1, 100_000) : Math.max(1, Math.round((acked / r.elapsedS) * Number(values.overload)));
       const o = await runLoad({
         config: withDefaults({ ...common, clients: 0, durationS: seconds, ratePerSec: offered, publicShare: overloadPublicShare(Number(values.overload)), requestTimeoutMs: 10_000 }),
         url: hub.url,
