@@ -25,7 +25,6 @@ export type Job<R> = (tx: Tx) => R;
 export type Priority = 'high' | 'low';
 
 const DEFAULT_MAX_BATCH_MS = 25;
-const DEFAULT_MAX_LOW_BATCH_MS = 8;
 
 export class OverloadedError extends Error {
   constructor(readonly depth: number) {
@@ -39,12 +38,6 @@ export interface WriterOptions {
   maxBatch: number;
   /** A batch takes no further job once its jobs have run this long (default 25 ms). */
   maxBatchMs?: number;
-  /**
-   * …and no further low-lane job (phones, kiosks) once they have run this long (default 8 ms). In a flood
-   * of public orders a waiter's order waits for the batch running when it arrives, then rides the next one
-   * (high lane first): public jobs filling every batch to 25 ms made that two long turns.
-   */
-  maxLowBatchMs?: number;
   /** Jobs allowed to wait; beyond this submit() refuses at once instead of queueing without bound. */
   maxQueue: number;
   /** Called after each commit with the events it made durable, in seq order. */
@@ -132,7 +125,7 @@ export class Writer {
 
   /** Commits everything queued, now. Used at shutdown. */
   drain(): void {
-    while (this.depth > 0) this.flush(Infinity, Infinity);
+    while (this.depth > 0) this.flush(Infinity);
   }
 
   /**
@@ -145,33 +138,30 @@ export class Writer {
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
-      if (this.depth > 0) this.flush(this.opts.maxBatchMs ?? DEFAULT_MAX_BATCH_MS, this.opts.maxLowBatchMs ?? DEFAULT_MAX_LOW_BATCH_MS);
+      if (this.depth > 0) this.flush(this.opts.maxBatchMs ?? DEFAULT_MAX_BATCH_MS);
       if (this.depth > 0) this.schedule();
     });
   }
 
-  /** The next job for a batch whose jobs have run `ranMs` so far: the high lane first. */
-  private take(ranMs: number, maxMs: number, maxLowMs: number): Pending | undefined {
-    if (ranMs >= maxMs) return undefined;
-    return this.lanes.high.shift() ?? (ranMs < maxLowMs ? this.lanes.low.shift() : undefined);
+  /** The next job: the high lane first. */
+  private take(): Pending | undefined {
+    return this.lanes.high.shift() ?? this.lanes.low.shift();
   }
 
   /**
    * Runs up to `maxBatch` jobs in one transaction and commits them. A batch also ends once its jobs have
-   * run for `maxMs` (low-lane jobs: `maxLowMs`): the event loop is blocked while it runs, and a long one
-   * would hold up every request and stream frame behind it; the rest wait for the next turn.
+   * run for `maxMs`: the event loop is blocked while it runs, and a long one would hold up every request
+   * and stream frame behind it; the rest wait for the next turn.
    */
-  private flush(maxMs: number, maxLowMs: number): void {
+  private flush(maxMs: number): void {
     const started = performance.now();
     const batch: Pending[] = [];
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
     const committed: LoggedEvent[] = [];
     let anyRolledBack = false;
-    const next = (): Pending | undefined =>
-      batch.length < this.opts.maxBatch ? this.take(batch.length === 0 ? 0 : performance.now() - started, maxMs, maxLowMs) : undefined;
     try {
       this.runBatch(() => {
-        for (let pending = next(); pending; pending = next()) {
+        for (let pending = this.take(); pending; pending = batch.length < this.opts.maxBatch && performance.now() - started < maxMs ? this.take() : undefined) {
           batch.push(pending);
           const events: LoggedEvent[] = [];
           try {
