@@ -2,8 +2,9 @@
  * A simulated port-9100 printer for manual testing:
  *   npx tsx printers/sim/main.ts --port 9100 --encoding gb18030 --width 48 [--ms-per-line 30] [--split-status] [--quiet]
  * Prints each ticket to stdout when it is cut (with --quiet, only a count every 10 s: the bench's printers
- * stand in for separate devices, and writing out every ticket would take CPU from the hub they measure). Faults from the keyboard: p paper out/in, c cover open/closed,
- * n near end on/off, o power off/on, r reboot (5 s), q quit.
+ * stand in for separate devices, and writing out every ticket would take CPU from the hub they measure).
+ * Faults from the keyboard: p paper out/in, c cover open/closed, n near end on/off, o power off/on,
+ * r reboot (5 s), q quit.
  */
 import { parseArgs } from 'node:util';
 import { PRINTER_ENCODINGS, type PrinterEncoding } from '../render/encoding.ts';
