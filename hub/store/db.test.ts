@@ -9,17 +9,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openDb } from './db.ts';
 
-// SQLite reads SQLITE_TMPDIR once, the first time it needs a temp file in this process; this file's tests
-// run in their own worker process, so setting it here makes every temp file land in our directory.
-const sqliteTmp = mkdtempSync(join(tmpdir(), 'brigade-sqlite-tmp-'));
-process.env.SQLITE_TMPDIR = sqliteTmp;
 const dir = mkdtempSync(join(tmpdir(), 'brigade-db-test-'));
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
-  rmSync(sqliteTmp, { recursive: true, force: true });
-});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Files this process holds open in SQLite's temp directory (SQLite unlinks them at once, so only /proc sees them). */
+/**
+ * SQLite's temp files this process holds open (named `etilqs_…` in its temp directory; SQLite unlinks them
+ * at once, so only /proc sees them).
+ */
 function openTempFiles(): string[] {
   return readdirSync('/proc/self/fd')
     .map((fd) => {
@@ -29,7 +25,7 @@ function openTempFiles(): string[] {
         return '';
       }
     })
-    .filter((target) => target.startsWith(sqliteTmp));
+    .filter((target) => target.includes('/etilqs_'));
 }
 
 /**
