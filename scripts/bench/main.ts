@@ -355,7 +355,7 @@ export function table(r: BenchResults): string {
     ['submit p50 / p99', `${r.p50SubmitMs} / ${r.p99SubmitMs} ms`],
     ['ack → every socket p50 / p99', `${r.p50AckToKdsMs} / ${r.p99AckToKdsMs} ms`],
     ['menu reads alongside (304)', `${r.menuReadsPerSec} /s`],
-    ['tickets not yet printed after it', r.printBacklogAfterClosed === null ? '— (printers inside the hub)' : `${r.printBacklogAfterClosed}`],
+    ['tickets not yet printed after the closed loop', r.printBacklogAfterClosed === null ? '— (printers inside the hub)' : `${r.printBacklogAfterClosed}`],
     [`open loop ${o.ratePerSec}/s: achieved`, `${o.achievedPerSec} orders/s (not sent ${o.notSent}, abandoned ${o.abandoned})`],
     ['open loop p50 / p99 submit', `${o.p50SubmitMs} / ${o.p99SubmitMs} ms from the scheduled time`],
     ['open loop p99 → every socket', `${o.p99SendToKdsMs} ms from the scheduled time (${o.p99AckToKdsMs} ms from the ack)`],
