@@ -49,6 +49,19 @@ export interface QrState {
   storageError: boolean;
 }
 
+/**
+ * `orders` (newest first) with `order` in it, or null when that changes nothing: the page already has this
+ * revision or a newer one, or the order was moved to another table — answers from before a move can
+ * arrive after it (a refetch in flight, a confirmed submission replayed by the outbox).
+ */
+export function withOrder(orders: readonly Order[], order: Order, movedAway: ReadonlySet<string>): Order[] | null {
+  if (movedAway.has(order.id)) return null;
+  const i = orders.findIndex((o) => o.id === order.id);
+  if (i >= 0 && orders[i]!.revision >= order.revision) return null;
+  const next = i >= 0 ? orders.map((o) => (o.id === order.id ? order : o)) : [order, ...orders];
+  return next.sort((a, b) => b.createdAt - a.createdAt);
+}
+
 /** `/t/<token>` → token (also tolerates `/order/?t=<token>` for development). */
 export function tokenFromLocation(loc: { pathname: string; search: string }): string | null {
   const m = /^\/t\/([^/?#]+)/.exec(loc.pathname);
@@ -170,7 +183,7 @@ export class QrApp {
         const orders = await this.loadOrders();
         return { epoch: health.epoch, seq: health.seq, menuVersion: this.state.get().menu?.version ?? 0, orders };
       },
-      onSnapshot: (snap) => this.set({ orders: snap.orders }),
+      onSnapshot: (snap) => this.set({ orders: snap.orders.filter((o) => !this.movedAwayIds.has(o.id)) }),
       onEvents: (events) => {
         for (const e of events) {
           if (e.type === 'order.placed') this.upsert(e.payload.order);
@@ -215,15 +228,14 @@ export class QrApp {
   private movedAway(orderId: string, tableName: string): void {
     const { orders } = this.state.get();
     if (!orders.some((o) => o.id === orderId)) return;
+    // remembered, so that a refetch, snapshot or outbox answer from before the move cannot bring it back
+    this.movedAwayIds.add(orderId);
     this.set({ orders: orders.filter((o) => o.id !== orderId), moved: { orderId, tableName } });
   }
 
   private upsert(order: Order): void {
-    const orders = this.state.get().orders;
-    const i = orders.findIndex((o) => o.id === order.id);
-    if (i >= 0 && orders[i]!.revision >= order.revision) return;
-    const next = i >= 0 ? orders.map((o) => (o.id === order.id ? order : o)) : [order, ...orders];
-    this.set({ orders: next.sort((a, b) => b.createdAt - a.createdAt) });
+    const next = withOrder(this.state.get().orders, order, this.movedAwayIds);
+    if (next) this.set({ orders: next });
   }
 
   private patchSummary(s: { id: string; revision: number; status: Order['status'] }): void {
@@ -277,10 +289,6 @@ export class QrApp {
     return this.target() !== null;
   }
 
-  /**
-   * Sends the cart: stored in the outbox first (so it survives anything after this), then the cart is
-   * emptied. Returns false (cart kept) when nothing could be stored or the cart has a problem.
-   */
   /** Asks for a waiter now. Not queued: a call delivered an hour late helps nobody, so the page says if it failed. */
   async callWaiter(reason?: 'bill'): Promise<boolean> {
     try {
@@ -291,6 +299,10 @@ export class QrApp {
     }
   }
 
+  /**
+   * Sends the cart: stored in the outbox first (so it survives anything after this), then the cart is
+   * emptied. Returns false (cart kept) when nothing could be stored or the cart has a problem.
+   */
   async submit(lines: CartLine[] = this.state.get().cart): Promise<boolean> {
     const { menu, table } = this.state.get();
     if (!menu || !table || lines.length === 0 || cartProblems(menu, lines).length > 0) return false;
