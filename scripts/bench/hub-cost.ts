@@ -9,7 +9,8 @@
  *   npx tsx scripts/bench/hub-cost.ts --seconds 6 --sockets 200
  *   npx tsx scripts/bench/hub-cost.ts --root /tmp/baseline-checkout --prof /tmp/prof-base
  *
- * Options: --seconds S (6), --sockets N (200), --clients N (64), --lines N (10), --workers N (2),
+ * Options: --seconds S (6), --sockets N (200), --clients N (64), --lines N (10), --workers N (1 on fewer than 4
+ * cores unless --load-cpus pins the generator, else 2: see load-workers.ts),
  * --root DIR (hub checkout), --prof DIR (hub runs with --cpu-prof into DIR), --no-printers (no external
  * printers: the hub prints nothing, so the difference is what printing costs), --hub-cpus / --load-cpus LIST
  * (`taskset` pinning), --hub-env K=V and --hub-node-arg ARG (repeatable), --overload F (then F × the
@@ -26,6 +27,7 @@ import { overloadPublicShare, withDefaults } from '../load/config.ts';
 import { startHub } from '../load/hub-process.ts';
 import { runLoad } from '../load/run.ts';
 import { bucketQuantiles, staffBuckets } from './hub-metrics.ts';
+import { defaultLoadWorkers } from './load-workers.ts';
 import { printBacklog, startExternalPrinters } from './printers.ts';
 
 const { values } = parseArgs({
@@ -34,7 +36,7 @@ const { values } = parseArgs({
     sockets: { type: 'string', default: '200' },
     clients: { type: 'string', default: '64' },
     lines: { type: 'string', default: '10' },
-    workers: { type: 'string', default: '2' },
+    workers: { type: 'string' },
     root: { type: 'string' },
     prof: { type: 'string' },
     'hub-cpus': { type: 'string' },
@@ -56,7 +58,7 @@ const seconds = int('seconds', 1, 120);
 const sockets = int('sockets', 0, 2000);
 const clients = int('clients', 1, 1000);
 const lines = int('lines', 1, 100);
-const workers = int('workers', 1, 16);
+const workers = values.workers === undefined ? defaultLoadWorkers(values['load-cpus'] !== undefined) : int('workers', 1, 16);
 const hubEnv = Object.fromEntries((values['hub-env'] ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 
 async function main(): Promise<void> {

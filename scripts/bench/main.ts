@@ -11,12 +11,13 @@
  * Prints a table and writes bench/results.json.
  *
  * Environment: BENCH_SECONDS (10) scales every phase; BENCH_RATE (1000/s) the open loop; BENCH_PEAK_RATE
- * (50/s) the second open loop; BENCH_OVERLOAD (5)
- * the overload factor; BENCH_SOCKETS (200); BENCH_CLIENTS (64); BENCH_LINES (order lines, 10);
- * BENCH_WORKERS (2); BENCH_DIR (temp dir on the data disk; default the OS temp dir); BENCH_OUT
- * (bench/results.json); BENCH_HUB_ENV (extra hub env, "K=V,K=V"); BENCH_KEEP=1 keeps the hub's data and logs;
- * BENCH_HUB_CPUS / BENCH_LOAD_CPUS (`taskset` lists; by default, with 4 or more cores, the hub gets the first
- * half and the load workers and simulated printers the rest; `none` turns pinning off).
+ * (50/s) the second open loop; BENCH_OVERLOAD (5) the overload factor; BENCH_SOCKETS (200); BENCH_CLIENTS
+ * (64); BENCH_LINES (order lines, 10); BENCH_WORKERS (load-generator processes holding the sockets: 1 on
+ * fewer than 4 cores, else 2; see load-workers.ts); BENCH_DIR (temp dir on the data disk; default the OS
+ * temp dir); BENCH_OUT (bench/results.json); BENCH_HUB_ENV (extra hub env, "K=V,K=V"); BENCH_KEEP=1 keeps
+ * the hub's data and logs; BENCH_HUB_CPUS / BENCH_LOAD_CPUS (`taskset` lists; by default, with 4 or more
+ * cores, the hub gets the first half and the load workers and simulated printers the rest; `none` turns
+ * pinning off).
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -24,6 +25,7 @@ import { dirname, join, resolve } from 'node:path';
 import { overloadPublicShare, withDefaults } from '../load/config.ts';
 import { bucketQuantiles, staffBuckets } from './hub-metrics.ts';
 import { ROOT, startHub, type StartedHub } from '../load/hub-process.ts';
+import { defaultLoadWorkers } from './load-workers.ts';
 import { printBacklog, startExternalPrinters } from './printers.ts';
 import { formatResult } from '../load/format.ts';
 import { runLoad, type RunResult } from '../load/run.ts';
@@ -60,6 +62,8 @@ export interface BenchResults {
   machineCpuMsPerOrder: number | null;
   /** CPU lists the hub and the load generator were pinned to (`taskset`), or null when not pinned. */
   pinning: { hub: string; load: string } | null;
+  /** Load-generator processes holding the stream sockets (BENCH_WORKERS; the open loops add one for the waiters). */
+  loadWorkers: number;
   /** hub / raw one-at-a-time. */
   ratio: number;
   /** hub / raw in groups of 16. */
@@ -130,7 +134,7 @@ export interface BenchResults {
 }
 
 /**
- * Which CPUs the hub and the load generator get. The generator (2 workers parsing what 200 sockets receive)
+ * Which CPUs the hub and the load generator get. The generator (workers parsing what 200 sockets receive)
  * and the simulated printers would otherwise compete with the hub for its cores and the figures would
  * measure the generator too. Explicit lists win; `none` turns pinning off; with 4 or more cores the hub
  * gets the first half; on fewer cores nothing is pinned unless asked.
@@ -196,7 +200,6 @@ async function main(): Promise<number> {
   const sockets = env('BENCH_SOCKETS', 200, 0, 5000);
   const clients = env('BENCH_CLIENTS', 64, 1, 2000);
   const lines = env('BENCH_LINES', 10, 1, 100);
-  const workers = env('BENCH_WORKERS', 2, 1, 16);
   const dir = resolve(process.env.BENCH_DIR || tmpdir());
   const out = resolve(ROOT, process.env.BENCH_OUT || 'bench/results.json');
   const hubEnv = Object.fromEntries(
@@ -207,6 +210,7 @@ async function main(): Promise<number> {
   );
 
   const pinning = cpuSplit();
+  const workers = env('BENCH_WORKERS', defaultLoadWorkers(pinning !== null), 1, 16);
   const loadStart = loadavg()[0]!;
   log(`bench: ${seconds} s per phase, ${lines} lines per order, ${sockets} sockets, data in ${dir}`);
   log('1/5 fsync latency …');
@@ -286,6 +290,7 @@ async function main(): Promise<number> {
     hubCpuMsPerOrderNoSockets: cpuPerOrder(bare),
     machineCpuMsPerOrder: cpuPerOrder(closed, closed.machineCpuMs),
     pinning,
+    loadWorkers: workers,
     ratio: round(hubOrdersPerSec / raw.single.ordersPerSec, 2),
     ratioGrouped: round(hubOrdersPerSec / raw.grouped.ordersPerSec, 2),
     p50SubmitMs: closed.submit.p50Ms,
@@ -346,6 +351,7 @@ export function table(r: BenchResults): string {
   const rows: [string, string][] = [
     ['machine', `${r.cpu}, ${r.cores} cores, Node ${r.node}; load average ${r.loadAvg.start} → ${r.loadAvg.end}`],
     ['pinning', r.pinning ? `hub on CPUs ${r.pinning.hub}, load generator and printers on ${r.pinning.load}` : 'none (hub and load generator share the cores)'],
+    ['load generator', `${r.loadWorkers} worker process${r.loadWorkers === 1 ? '' : 'es'} holding the sockets (+1 for the waiters in the open loops)`],
     ['fsync 4 KiB (p50 / p99)', `${r.fsync.fsyncP50Ms} / ${r.fsync.fsyncP99Ms} ms (fdatasync ${r.fsync.fdatasyncP50Ms} / ${r.fsync.fdatasyncP99Ms} ms)`],
     [`raw SQLite, 1 order/txn (${r.linesPerOrder} lines)`, `${r.rawOrdersPerSec} orders/s`],
     ['raw SQLite, 16 orders/txn', `${r.rawGroupedOrdersPerSec} orders/s`],

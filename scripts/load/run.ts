@@ -236,8 +236,9 @@ interface HealthBody {
  * stream socket: a worker that also reads a hundred sockets (and, in the overload, handles thousands of
  * refused phone requests) read the answers late — its own event loop lagged up to 350 ms — and that
  * counted as the hub's latency. Real tablets, screens and phones are devices of their own. The `workers`
- * others hold the sockets and the KDS screens, and in the overload send the phones' and kiosks' flood
- * (one process alone cannot read 200 sockets at the hub's full rate: they fell seconds behind).
+ * others hold the sockets and the KDS screens, and in the overload send the phones' and kiosks' flood.
+ * (Before the workers shared one inflation per frame, one process alone could not read 200 sockets at the
+ * hub's full rate; now it can, and the bench uses one on small machines: scripts/bench/load-workers.ts.)
  */
 export function planWorkers(
   cfg: LoadConfig,
