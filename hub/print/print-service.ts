@@ -93,7 +93,7 @@ export class PrintService {
   #reconciling: Promise<void> = Promise.resolve();
   #started = false;
   #stopped = false;
-  #configs: PrinterConfig[] = [];
+  #configs: readonly PrinterConfig[] = [];
   readonly #host: WorkerHost;
 
   constructor(private readonly deps: PrintServiceDeps) {
@@ -316,9 +316,9 @@ export class PrintService {
     }
   }
 
-  /** The writer rolled a job or a batch back: waiting counts kept from its writes are counted again. */
+  /** The writer rolled a job or a batch back: what the repo kept from its writes is read again. */
   rolledBack(): void {
-    this.repo.forgetWaitingCounts();
+    this.repo.forgetKept();
   }
 
   // ---- views ----

@@ -33,7 +33,7 @@ describe('SqlitePrintRepo waiting counts', () => {
     const db = openDb(':memory:');
     dbs.push(db);
     const repo = new SqlitePrintRepo(db);
-    const writer = new Writer(db, { clock: () => 0, maxBatch: 8, maxQueue: 100, onCommit: () => {}, onRollback: () => repo.forgetWaitingCounts() });
+    const writer = new Writer(db, { clock: () => 0, maxBatch: 8, maxQueue: 100, onCommit: () => {}, onRollback: () => repo.forgetKept() });
     const r = random(3);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
     const ids = () => db.prepare('SELECT id FROM print_jobs').pluck().all() as number[];

@@ -69,6 +69,8 @@ const PRINTER_COLUMNS = `id, name, host, port, encoding, width_chars AS widthCha
 type PrinterRow = Omit<PrinterConfig, 'stations' | 'enabled' | 'simulated'> & { stations: string; enabled: number; simulated: number };
 type RawJob = Omit<JobRow, 'possibleDuplicate'> & { possibleDuplicate: number };
 
+const frozen = (p: PrinterConfig): PrinterConfig => Object.freeze({ ...p, stations: Object.freeze([...p.stations]) as string[] });
+
 const toPrinter = (r: PrinterRow): PrinterConfig => ({
   ...r,
   stations: JSON.parse(r.stations) as string[],
@@ -122,6 +124,12 @@ export class SqlitePrintRepo {
    * and a trigger-kept or partially indexed count doubled the cost of every job's state change.
    */
   private waiting: Map<string, number> | undefined;
+  /**
+   * The printers, kept from the last read until this repo writes one (it is their only writer) or the
+   * writer rolls back (a printer written by the rolled-back work may have been read since). The planner
+   * asks for them for every order (~2 % of the hub's time read from SQLite). Frozen: every caller shares them.
+   */
+  private printers: readonly PrinterConfig[] | undefined;
 
   constructor(private readonly db: Db) {
     this.s = {
@@ -192,8 +200,9 @@ export class SqlitePrintRepo {
 
   // ---- printers ----
 
-  listPrinters(): PrinterConfig[] {
-    return (this.s.printers.all() as PrinterRow[]).map(toPrinter);
+  listPrinters(): readonly PrinterConfig[] {
+    this.printers ??= Object.freeze((this.s.printers.all() as PrinterRow[]).map((r) => frozen(toPrinter(r))));
+    return this.printers;
   }
 
   printer(id: string): PrinterConfig | undefined {
@@ -206,14 +215,17 @@ export class SqlitePrintRepo {
   }
 
   insertPrinter(p: PrinterConfig): void {
+    this.printers = undefined;
     this.s.insertPrinter.run(printerParams(p));
   }
 
   updatePrinter(p: PrinterConfig): void {
+    this.printers = undefined;
     this.s.updatePrinter.run(printerParams(p));
   }
 
   deletePrinter(id: string): void {
+    this.printers = undefined;
     this.s.deletePrinter.run(id);
   }
 
@@ -268,7 +280,7 @@ export class SqlitePrintRepo {
 
   /**
    * Unfinished jobs per printer (printers with none left out), as committed. Only outside a write batch: a
-   * job of the batch may yet roll back (then the writer calls forgetWaitingCounts). Inside one, waitingOn.
+   * job of the batch may yet roll back (then the writer calls forgetKept). Inside one, waitingOn.
    */
   waitingCounts(): ReadonlyMap<string, number> {
     this.waiting ??= new Map((this.s.waiting.all() as { printerId: string; n: number }[]).map((r) => [r.printerId, r.n]));
@@ -280,9 +292,13 @@ export class SqlitePrintRepo {
     return this.s.waitingOn.get(printerId) as number;
   }
 
-  /** After a rollback: the counts may include writes that never happened; they are counted again when asked. */
-  forgetWaitingCounts(): void {
+  /**
+   * After a rollback: the waiting counts and the printers kept may include writes that never happened; they
+   * are read again when asked.
+   */
+  forgetKept(): void {
     this.waiting = undefined;
+    this.printers = undefined;
   }
 
   reprintCount(jobId: number): number {
