@@ -4,7 +4,7 @@
  * and a clean stop. The integration tests' harness (hub/test/harness.ts) starts its hubs with it too.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -106,6 +106,10 @@ export async function startHub(opts: StartHubOptions = {}): Promise<StartedHub> 
       clearTimeout(timer);
       reject(new Error(`hub exited with ${code} before listening:\n${out}`));
     });
+  }).catch((err: unknown) => {
+    // a hub that never started (the config tests start some on purpose) leaves no temp dir of ours behind
+    if (!opts.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    throw err;
   });
 
   return {
