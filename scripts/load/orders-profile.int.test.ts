@@ -42,6 +42,8 @@ describe("the bench's orders profile: a closed loop, then an open loop (1 worker
     expect(closed.counters.ordersAcked).toBe(closed.counters.status['staff:201']);
     expect(closed.counters.abandoned).toBe(0);
     expect(closed.counters.menu304).toBeGreaterThan(0);
+    // the screens share one kiosk token (20 reads/s); refused, each waits as told instead of re-asking at once
+    expect(closed.counters.status['menu:429'] ?? 0).toBeLessThanOrEqual(10);
     expect(closed.sockets).toBe(SOCKETS);
     expect(closed.ackToKds?.count).toBe(closed.counters.ordersAcked); // each order reached every socket
   });
