@@ -304,7 +304,7 @@ class LoadWorker {
   }
 
   /** A read's status (0: no answer) and, when it was refused, how long the hub said to wait. */
-  private async read(dev: Device, path: string, headers: Record<string, string> = {}): Promise<{ status: number; retryAfterS: number | null }> {
+  private async read(dev: Device, path: string, headers: Record<string, string> = {}): Promise<{ status: number; retryAfterMs?: number | undefined }> {
     const sent = nowMs();
     try {
       // every device reads with its own token (a phone its table's): admission rate-limits per caller
@@ -316,16 +316,15 @@ class LoadWorker {
         const tag = reply.headers.etag;
         if (typeof tag === 'string') dev.etag = tag;
       }
-      const retryAfter = Number(reply.headers['retry-after']);
-      return { status: reply.status, retryAfterS: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null };
+      return { status: reply.status, retryAfterMs: retryAfterMs(reply.headers) };
     } catch (err) {
       const e = err instanceof NoAnswerError ? err : undefined;
       this.attempt('menu', { ms: e?.wireMs ?? nowMs() - sent, status: 0, failure: e?.reason ?? 'network' });
-      return { status: 0, retryAfterS: null };
+      return { status: 0 };
     }
   }
 
-  private fetchMenu(dev: Device): Promise<{ status: number; retryAfterS: number | null }> {
+  private fetchMenu(dev: Device): Promise<{ status: number; retryAfterMs?: number | undefined }> {
     return this.read(dev, '/api/v1/menu', dev.etag ? { 'if-none-match': dev.etag } : {});
   }
 
@@ -335,8 +334,8 @@ class LoadWorker {
    * ~500 times a second during the closed loop, CPU taken from the hub they measure, for no more reads.
    */
   private async readMenuAgain(dev: Device): Promise<void> {
-    const { status, retryAfterS } = await this.fetchMenu(dev);
-    if ((status === 429 || status === 503) && this.running) await sleep(Math.min((retryAfterS ?? 1) * 1000, Math.max(0, this.endAt - nowMs())));
+    const { status, retryAfterMs: wait } = await this.fetchMenu(dev);
+    if ((status === 429 || status === 503) && this.running) await sleep(Math.min(wait ?? 1000, Math.max(0, this.endAt - nowMs())));
   }
 
   // ---------- placing orders ----------
