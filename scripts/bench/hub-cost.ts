@@ -16,8 +16,10 @@
  * (`taskset` pinning), --hub-env K=V and --hub-node-arg ARG (repeatable), --overload F (then F × the
  * measured capacity for the same time, waiters at 1/F of it and phones and kiosks the rest, as the bench's
  * overload phase: staff / kiosk / QR p99 per attempt), --overload-rate N (that flood at N orders/s instead,
- * with the same mix: hubs of different capacity then meet the same flood). Loopback only; every phase is
- * bounded in time.
+ * with the same mix: hubs of different capacity then meet the same flood), --open-rates R1,R2,… (instead of
+ * the closed loop, an open loop at each rate after the warm-up: submit and ack → every socket latency from
+ * the scheduled time, one JSON line per rate), --printer-ms-per-line MS (the simulated printers' pace; 0
+ * prints at once, a real thermal printer takes ~17). Loopback only; every phase is bounded in time.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,6 +48,8 @@ const { values } = parseArgs({
     overload: { type: 'string' },
     'overload-rate': { type: 'string' },
     'no-printers': { type: 'boolean', default: false },
+    'open-rates': { type: 'string' },
+    'printer-ms-per-line': { type: 'string', default: '0' },
   },
   strict: true,
 });
@@ -59,6 +63,12 @@ const sockets = int('sockets', 0, 2000);
 const clients = int('clients', 1, 1000);
 const lines = int('lines', 1, 100);
 const workers = values.workers === undefined ? defaultLoadWorkers(values['load-cpus'] !== undefined) : int('workers', 1, 16);
+const printerMsPerLine = int('printer-ms-per-line', 0, 1000);
+const openRates = values['open-rates']?.split(',').map((r) => {
+  const n = Number(r);
+  if (!Number.isInteger(n) || n < 1 || n > 100_000) throw new Error(`--open-rates takes orders/s (1…100000), comma-separated; got ${r}`);
+  return n;
+});
 const hubEnv = Object.fromEntries((values['hub-env'] ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 
 async function main(): Promise<void> {
@@ -69,7 +79,7 @@ async function main(): Promise<void> {
     nodeArgs: [...(values.prof ? ['--cpu-prof', `--cpu-prof-dir=${resolve(values.prof)}`] : []), ...(values['hub-node-arg'] ?? [])],
   });
   // --no-printers: what printing costs, by difference (the hub then plans no print jobs at all)
-  const printers = values['no-printers'] ? { stop() {} } : await startExternalPrinters(hub.url, values['load-cpus']);
+  const printers = values['no-printers'] ? { stop() {} } : await startExternalPrinters(hub.url, values['load-cpus'], printerMsPerLine);
   const runDir = mkdtempSync(join(tmpdir(), 'brigade-cost-run-'));
   try {
     const common = { workers, profile: 'orders' as const, linesPerOrder: lines, clients, mix: { tablets: 0, kiosks: 0, phones: 0, kds: 0, sockets } };
@@ -84,7 +94,43 @@ async function main(): Promise<void> {
         quiet: true,
         cpus: values['load-cpus'],
       });
+    // an open loop at a fixed rate, latency from the scheduled send time (the bench's open-loop phases)
+    const openLoop = async (rate: number) => {
+      const staffBefore = await staffBuckets(hub.url);
+      const o = await runLoad({
+        config: withDefaults({ ...common, clients: 0, durationS: seconds, ratePerSec: rate, publicShare: 0, trackPlaced: true }),
+        url: hub.url,
+        publicUrl: hub.publicUrl,
+        hubPid: hub.pid,
+        runDir,
+        phase: `open-${rate}`,
+        quiet: true,
+        cpus: values['load-cpus'],
+      });
+      const inHub = bucketQuantiles(staffBefore, await staffBuckets(hub.url));
+      process.stdout.write(
+        `${JSON.stringify({
+          openRate: rate,
+          achievedPerSec: Math.round(o.counters.ordersAcked / o.elapsedS),
+          p50SubmitMs: o.submit.p50Ms,
+          p99SubmitMs: o.submit.p99Ms,
+          // headers to answer inside the hub (histogram buckets' upper bounds)
+          inHubP50Ms: inHub.p50,
+          inHubP99Ms: inHub.p99,
+          p50AckToKdsMs: o.ackToKds?.p50Ms ?? null,
+          p99AckToKdsMs: o.ackToKds?.p99Ms ?? null,
+          p99SendToKdsMs: o.sendToKds?.p99Ms ?? null,
+          hubCpuShare: o.hubCpuMs !== undefined ? Math.round(o.hubCpuMs / o.elapsedS / 10) / 100 : null,
+          generatorLagMs: o.generatorLagMs,
+          printBacklog: await printBacklog(hub.url),
+        })}\n`,
+      );
+    };
     await phase('warmup', Math.min(3, seconds));
+    if (openRates) {
+      for (const rate of openRates) await openLoop(rate);
+      return;
+    }
     const r = await phase('closed', seconds);
     const acked = r.counters.ordersAcked;
     // group commit as the hub saw it, over the warm-up and the run: mutations per transaction, ms per batch

@@ -12,8 +12,8 @@ export interface ExternalPrinters {
   stop(): void;
 }
 
-function startSim(cpus: string | undefined): Promise<{ proc: ChildProcess; port: number }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', 'printers/sim/main.ts', '--port', '0', '--quiet'], {
+function startSim(cpus: string | undefined, msPerLine: number): Promise<{ proc: ChildProcess; port: number }> {
+  const proc = spawn(process.execPath, ['--import', 'tsx', 'printers/sim/main.ts', '--port', '0', '--quiet', '--ms-per-line', String(msPerLine)], {
     cwd: ROOT,
     stdio: ['pipe', 'pipe', 'inherit'],
   });
@@ -50,10 +50,11 @@ async function call(url: string, path: string, body: unknown, token?: string): P
 
 /**
  * One simulated printer per station (hot kitchen, bar), each in its own process, configured on the hub.
- * `cpus` pins them (with the load generator) away from the hub's CPUs.
+ * `cpus` pins them (with the load generator) away from the hub's CPUs. `msPerLine` 0 prints at once; a
+ * real thermal printer takes ~17 ms per line.
  */
-export async function startExternalPrinters(hubUrl: string, cpus?: string): Promise<ExternalPrinters> {
-  const sims = await Promise.all([startSim(cpus), startSim(cpus)]);
+export async function startExternalPrinters(hubUrl: string, cpus?: string, msPerLine = 0): Promise<ExternalPrinters> {
+  const sims = await Promise.all([startSim(cpus, msPerLine), startSim(cpus, msPerLine)]);
   try {
     const { deviceToken } = await call(hubUrl, '/api/v1/devices/pair', { code: PAIRING_CODE, name: 'bench set-up', kind: 'manager' });
     const { token } = await call(hubUrl, '/api/v1/staff/sessions', { pin: PINS.manager }, deviceToken);
