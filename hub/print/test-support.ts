@@ -68,7 +68,8 @@ export async function addPrinters(hub: HubProcess, manager: string, specs: Print
   }
   // the first probe of each printer is done: faults a test sets now meet a job, not that probe
   await waitUntil(async () => {
-    const health = (await hub.request('GET', '/api/v1/health')).body.printers as { id: string; state: string }[];
+    // with a staff token: an anonymous caller may ask 20 times a second, and waitUntil polls every 20 ms
+    const health = (await hub.request('GET', '/api/v1/health', { token: manager })).body.printers as { id: string; state: string }[];
     return [...ids.values()].every((id) => health.some((p) => p.id === id && p.state !== 'unknown'));
   }, 'the printers probed');
   return {
