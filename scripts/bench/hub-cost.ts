@@ -83,30 +83,13 @@ async function main(): Promise<void> {
   const runDir = mkdtempSync(join(tmpdir(), 'brigade-cost-run-'));
   try {
     const common = { workers, profile: 'orders' as const, linesPerOrder: lines, clients, mix: { tablets: 0, kiosks: 0, phones: 0, kds: 0, sockets } };
-    const phase = (name: string, durationS: number) =>
-      runLoad({
-        config: withDefaults({ ...common, durationS }),
-        url: hub.url,
-        publicUrl: hub.publicUrl,
-        hubPid: hub.pid,
-        runDir,
-        phase: name,
-        quiet: true,
-        cpus: values['load-cpus'],
-      });
+    const run = (name: string, config: ReturnType<typeof withDefaults>) =>
+      runLoad({ config, url: hub.url, publicUrl: hub.publicUrl, hubPid: hub.pid, runDir, phase: name, quiet: true, cpus: values['load-cpus'] });
+    const phase = (name: string, durationS: number) => run(name, withDefaults({ ...common, durationS }));
     // an open loop at a fixed rate, latency from the scheduled send time (the bench's open-loop phases)
     const openLoop = async (rate: number) => {
       const staffBefore = await staffBuckets(hub.url);
-      const o = await runLoad({
-        config: withDefaults({ ...common, clients: 0, durationS: seconds, ratePerSec: rate, publicShare: 0, trackPlaced: true }),
-        url: hub.url,
-        publicUrl: hub.publicUrl,
-        hubPid: hub.pid,
-        runDir,
-        phase: `open-${rate}`,
-        quiet: true,
-        cpus: values['load-cpus'],
-      });
+      const o = await run(`open-${rate}`, withDefaults({ ...common, clients: 0, durationS: seconds, ratePerSec: rate, publicShare: 0, trackPlaced: true }));
       const inHub = bucketQuantiles(staffBefore, await staffBuckets(hub.url));
       process.stdout.write(
         `${JSON.stringify({
@@ -162,16 +145,10 @@ async function main(): Promise<void> {
       // the bench's overload phase: this many times the capacity just measured, mostly phones and kiosks
       // --overload-rate fixes the flood, so that hubs of different capacity meet the same one
       const offered = values['overload-rate'] !== undefined ? int('overload-rate', 1, 100_000) : Math.max(1, Math.round((acked / r.elapsedS) * Number(values.overload)));
-      const o = await runLoad({
-        config: withDefaults({ ...common, clients: 0, durationS: seconds, ratePerSec: offered, publicShare: overloadPublicShare(Number(values.overload)), requestTimeoutMs: 10_000 }),
-        url: hub.url,
-        publicUrl: hub.publicUrl,
-        hubPid: hub.pid,
-        runDir,
-        phase: 'overload',
-        quiet: true,
-        cpus: values['load-cpus'],
-      });
+      const o = await run(
+        'overload',
+        withDefaults({ ...common, clients: 0, durationS: seconds, ratePerSec: offered, publicShare: overloadPublicShare(Number(values.overload)), requestTimeoutMs: 10_000 }),
+      );
       const staffInHub = bucketQuantiles(staffBefore, await staffBuckets(hub.url));
       process.stdout.write(
         `${JSON.stringify({
