@@ -68,8 +68,7 @@ export async function addPrinters(hub: HubProcess, manager: string, specs: Print
   }
   // the first probe of each printer is done: faults a test sets now meet a job, not that probe
   await waitUntil(async () => {
-    // with a staff token: an anonymous caller may ask 20 times a second, and waitUntil polls every 20 ms
-    const health = (await hub.request('GET', '/api/v1/health', { token: manager })).body.printers as { id: string; state: string }[];
+    const health = await printersInHealth(hub, manager);
     return [...ids.values()].every((id) => health.some((p) => p.id === id && p.state !== 'unknown'));
   }, 'the printers probed');
   return {
@@ -83,6 +82,14 @@ export async function addPrinters(hub: HubProcess, manager: string, specs: Print
       await Promise.all([...sims.values()].map((s) => s.stop()));
     },
   };
+}
+
+/**
+ * The printers as `/api/v1/health` shows them. Asked with a staff token: an anonymous caller may ask 20 times
+ * a second, and the waits that call this poll every 20 ms.
+ */
+export async function printersInHealth(hub: HubProcess, staffToken: string): Promise<{ id: string; state: string; queued: number }[]> {
+  return (await hub.request('GET', '/api/v1/health', { token: staffToken })).body.printers as { id: string; state: string; queued: number }[];
 }
 
 export async function waitUntil(cond: () => boolean | Promise<boolean>, what: string, timeoutMs = 8000): Promise<void> {

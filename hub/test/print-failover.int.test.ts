@@ -3,7 +3,7 @@
  * ever arrives) has its queue moved to its backup after HUB_PRINT_FAILOVER_MS, with a MOVED FROM header.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addPrinters, FAST_PRINT_ENV, numbersOn, waitUntil, type TestPrinters } from '../print/test-support.ts';
+import { addPrinters, FAST_PRINT_ENV, numbersOn, printersInHealth, waitUntil, type TestPrinters } from '../print/test-support.ts';
 import { connectStream, removeDir, signIn, startHub, type HubProcess } from './harness.ts';
 
 const FAILOVER_MS = 1500;
@@ -37,9 +37,7 @@ const place = async (qty: number) => {
   expect(r.status).toBe(201);
   return r.body.order as { id: string; number: number };
 };
-// with a staff token: an anonymous caller may ask 20 times a second, and waitUntil polls every 20 ms
-const health = async (name: string) =>
-  ((await hub.request('GET', '/api/v1/health', { token: waiter })).body.printers as { id: string; state: string }[]).find((p) => p.id === printers.id(name));
+const health = async (name: string) => (await printersInHealth(hub, waiter)).find((p) => p.id === printers.id(name));
 
 describe('silent power-off', () => {
   it('moves the queue to the backup within the failover time, marked MOVED FROM, and comes back when the printer does', async () => {

@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from 'node:net';
-import { addPrinters, FAST_PRINT_ENV, numbersOn, waitUntil, type TestPrinters } from '../print/test-support.ts';
+import { addPrinters, FAST_PRINT_ENV, numbersOn, printersInHealth, waitUntil, type TestPrinters } from '../print/test-support.ts';
 import { connectStream, removeDir, signIn, startHub, type HubProcess } from './harness.ts';
 
 let hub: HubProcess;
@@ -40,9 +40,7 @@ async function place(lines: unknown[], extra: Record<string, unknown> = {}): Pro
 }
 const jobsOf = async (orderId: string) =>
   (await hub.request('GET', `/api/v1/print-jobs?orderId=${orderId}`, { token: waiter })).body.jobs as { id: number; state: string; printerId: string; possibleDuplicate: boolean }[];
-// with a staff token: an anonymous caller may ask 20 times a second, and the waits below poll every 20 ms
-const stateOfPrinter = async (id: string) =>
-  ((await hub.request('GET', '/api/v1/health', { token: waiter })).body.printers as { id: string; state: string; queued: number }[]).find((p) => p.id === id);
+const stateOfPrinter = async (id: string) => (await printersInHealth(hub, waiter)).find((p) => p.id === id);
 
 describe('normal service', () => {
   it('prints exactly one ticket per station per fire, in order, with the Chinese text intact', async () => {
