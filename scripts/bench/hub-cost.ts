@@ -28,7 +28,7 @@ import { parseArgs } from 'node:util';
 import { overloadPublicShare, withDefaults } from '../load/config.ts';
 import { startHub } from '../load/hub-process.ts';
 import { runLoad } from '../load/run.ts';
-import { bucketQuantiles, staffBuckets } from './hub-metrics.ts';
+import { bucketQuantiles, staffBuckets, writerCheckpoints } from './hub-metrics.ts';
 import { defaultLoadWorkers } from './load-workers.ts';
 import { printBacklog, startExternalPrinters } from './printers.ts';
 
@@ -89,8 +89,10 @@ async function main(): Promise<void> {
     // an open loop at a fixed rate, latency from the scheduled send time (the bench's open-loop phases)
     const openLoop = async (rate: number) => {
       const staffBefore = await staffBuckets(hub.url);
+      const checkpointsBefore = await writerCheckpoints(hub.url);
       const o = await run(`open-${rate}`, withDefaults({ ...common, clients: 0, durationS: seconds, ratePerSec: rate, publicShare: 0, trackPlaced: true }));
       const inHub = bucketQuantiles(staffBefore, await staffBuckets(hub.url));
+      const checkpointsAfter = await writerCheckpoints(hub.url);
       process.stdout.write(
         `${JSON.stringify({
           openRate: rate,
@@ -105,6 +107,9 @@ async function main(): Promise<void> {
           p99SendToKdsMs: o.sendToKds?.p99Ms ?? null,
           hubCpuShare: o.hubCpuMs !== undefined ? Math.round(o.hubCpuMs / o.elapsedS / 10) / 100 : null,
           generatorLagMs: o.generatorLagMs,
+          // WAL checkpoints finished on the hub's event loop during the phase (and its settling), per second
+          writerCheckpointsPerSec: Math.round(((checkpointsAfter.count - checkpointsBefore.count) / o.elapsedS) * 10) / 10,
+          writerCheckpointMsPerSec: Math.round(((checkpointsAfter.seconds - checkpointsBefore.seconds) * 1000 * 100) / o.elapsedS) / 100,
           printBacklog: await printBacklog(hub.url),
         })}\n`,
       );
@@ -120,6 +125,7 @@ async function main(): Promise<void> {
     const metrics = await (await fetch(`${hub.url}/metrics`)).text();
     const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
     const batches = metric('brigade_write_batch_jobs_count');
+    const checkpoints = await writerCheckpoints(hub.url);
     const printBacklogAfter = await printBacklog(hub.url);
     process.stdout.write(
       `${JSON.stringify({
@@ -136,6 +142,8 @@ async function main(): Promise<void> {
         batchesPerSec: Math.round(batches / (r.elapsedS + Math.min(3, seconds))),
         jobsPerBatch: Math.round((metric('brigade_write_batch_jobs_sum') / batches) * 10) / 10,
         msPerBatch: Math.round((metric('brigade_write_commit_seconds_sum') / batches) * 1e5) / 100,
+        writerCheckpointsPerSec: Math.round((checkpoints.count / (r.elapsedS + Math.min(3, seconds))) * 10) / 10,
+        msPerWriterCheckpoint: checkpoints.count > 0 ? Math.round((checkpoints.seconds / checkpoints.count) * 1e5) / 100 : null,
         printBacklog: printBacklogAfter,
         errors: r.counters.timeouts + r.counters.networkErrors + r.counters.abandoned,
       })}\n`,

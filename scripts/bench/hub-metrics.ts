@@ -22,3 +22,10 @@ export function bucketQuantiles(before: Map<number, number>, after: Map<number, 
   };
   return { p50: at(0.5), p99: at(0.99) };
 }
+
+/** Count and total seconds of the WAL checkpoints finished on the writer's (event loop's) thread so far. */
+export async function writerCheckpoints(hubUrl: string): Promise<{ count: number; seconds: number }> {
+  const metrics = await (await fetch(`${hubUrl}/metrics`)).text();
+  const read = (what: 'count' | 'sum') => Number(new RegExp(`^brigade_wal_checkpoint_seconds_${what}\\{where="writer"\\} (\\S+)$`, 'm').exec(metrics)?.[1] ?? 0);
+  return { count: read('count'), seconds: read('sum') };
+}
