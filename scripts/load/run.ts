@@ -55,7 +55,8 @@ export interface RunResult {
   sockets: number;
   endHead: number;
   /** Hub RSS samples (bytes) while the run was going. */
-  rss: { startBytes: number | undefined; maxBytes: number | undefined; endBytes: number | undefined };
+  /** `maxBytesPer10s`: the highest sample in each 10 s of the run (bounded RSS is a flat line there). */
+  rss: { startBytes: number | undefined; maxBytes: number | undefined; endBytes: number | undefined; maxBytesPer10s: number[] };
   /** Highest write-queue depth and event-loop lag the hub reported on /api/v1/health while the run was going. */
   health: { maxWriteQueueDepth: number; maxEventLoopLagMs: number; samples: number };
   /**
@@ -151,7 +152,7 @@ export async function runLoad(o: RunOptions): Promise<RunResult> {
     );
     const durationMs = cfg.durationS * 1000;
     const t0 = nowMs() + 250;
-    const rss = { startBytes: o.hubPid ? rssOf(o.hubPid) : undefined, maxBytes: undefined as number | undefined, endBytes: undefined as number | undefined };
+    const rss = { startBytes: o.hubPid ? rssOf(o.hubPid) : undefined, maxBytes: undefined as number | undefined, endBytes: undefined as number | undefined, maxBytesPer10s: [] as number[] };
     const hs = { maxWriteQueueDepth: 0, maxEventLoopLagMs: 0, samples: 0 };
     bar?.start(Math.round(cfg.durationS), 0, { orders: 0, rate: 0, p99: 0, inflight: 0, errs: 0, sockets: 0 });
     for (const w of workers) w.send({ type: 'start', t0, durationMs });
@@ -168,7 +169,11 @@ export async function runLoad(o: RunOptions): Promise<RunResult> {
       await sleep(Math.min(500, Math.max(10, deadline - nowMs())));
       if (o.hubPid) {
         const b = rssOf(o.hubPid);
-        if (b !== undefined) rss.maxBytes = Math.max(rss.maxBytes ?? 0, b);
+        if (b !== undefined) {
+          rss.maxBytes = Math.max(rss.maxBytes ?? 0, b);
+          const slice = Math.max(0, Math.floor((nowMs() - t0) / 10_000));
+          rss.maxBytesPer10s[slice] = Math.max(rss.maxBytesPer10s[slice] ?? 0, b);
+        }
       }
       if (!healthBusy) {
         healthBusy = true;
