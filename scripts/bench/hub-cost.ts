@@ -28,7 +28,7 @@ import { parseArgs } from 'node:util';
 import { overloadPublicShare, withDefaults } from '../load/config.ts';
 import { startHub } from '../load/hub-process.ts';
 import { runLoad } from '../load/run.ts';
-import { bucketQuantiles, staffBuckets, writerCheckpoints } from './hub-metrics.ts';
+import { bucketQuantiles, floodReachingHub, staffBuckets, writerCheckpoints } from './hub-metrics.ts';
 import { defaultLoadWorkers } from './load-workers.ts';
 import { printBacklog, startExternalPrinters } from './printers.ts';
 
@@ -161,6 +161,7 @@ async function main(): Promise<void> {
       process.stdout.write(
         `${JSON.stringify({
           overloadOfferedPerSec: offered,
+          ...floodReachingHub(o, seconds),
           // from the headers to the answer inside the hub (histogram buckets' upper bounds): the rest of staffP99Ms is the wire and the generator
           staffInHubP50Ms: staffInHub.p50,
           staffInHubP99Ms: staffInHub.p99,

@@ -1,4 +1,5 @@
-/** Reading the hub's own figures from `GET /metrics` around a bench phase. */
+/** The hub's own figures from `GET /metrics` around a bench phase, and what of a flood reached the hub. */
+import type { RunResult } from '../load/run.ts';
 
 /** The cumulative buckets of `brigade_staff_mutation_seconds` now: upper bound (s) → count. */
 export async function staffBuckets(hubUrl: string): Promise<Map<number, number>> {
@@ -28,4 +29,19 @@ export async function writerCheckpoints(hubUrl: string): Promise<{ count: number
   const metrics = await (await fetch(`${hubUrl}/metrics`)).text();
   const read = (what: 'count' | 'sum') => Number(new RegExp(`^brigade_wal_checkpoint_seconds_${what}\\{where="writer"\\} (\\S+)$`, 'm').exec(metrics)?.[1] ?? 0);
   return { count: read('count'), seconds: read('sum') };
+}
+
+/**
+ * What of an overload phase reached the hub: the arrivals the generator sent per second of the phase (it
+ * keeps at most 4,000 arrivals in flight per worker and counts the rest as not sent, so on a small machine it sends a
+ * fraction of what it offers), and its attempts (first sends and retries) per second over the phase and its
+ * drain, when retries still come.
+ */
+export function floodReachingHub(r: RunResult, phaseSeconds: number): { sentPerSec: number; notSent: number; attemptsPerSec: number; attemptsOverS: number } {
+  return {
+    sentPerSec: Math.round((r.counters.offered - r.counters.dropped) / phaseSeconds),
+    notSent: r.counters.dropped,
+    attemptsPerSec: Math.round(r.counters.attempts / r.elapsedS),
+    attemptsOverS: Math.round(r.elapsedS),
+  };
 }

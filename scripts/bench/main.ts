@@ -28,7 +28,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { overloadPublicShare, withDefaults } from '../load/config.ts';
-import { bucketQuantiles, staffBuckets } from './hub-metrics.ts';
+import { bucketQuantiles, floodReachingHub, staffBuckets } from './hub-metrics.ts';
 import { ROOT, startHub, type StartedHub } from '../load/hub-process.ts';
 import { defaultLoadWorkers } from './load-workers.ts';
 import { printBacklog, startExternalPrinters } from './printers.ts';
@@ -107,8 +107,10 @@ export interface BenchResults {
   /** The same at BENCH_PEAK_RATE, a rate a real restaurant (or stadium) reaches: what a waiter sees at the peak. */
   peakLoop: OpenLoopFigures;
   overload: {
+    /** Arrivals the generator scheduled: BENCH_OVERLOAD × the closed loop's capacity. */
     offeredPerSec: number;
     seconds: number;
+  } & ReturnType<typeof floodReachingHub> & {
     ackedPerSec: number;
     statusCounts: Record<string, number>;
     /** Per attempt, waiter tablets (never shed by admission). */
@@ -137,7 +139,6 @@ export interface BenchResults {
     maxEventLoopLagMs: number | null;
     timeouts: number;
     abandoned: number;
-    notSent: number;
     hubAlive: boolean;
     verifierOk: boolean;
   };
@@ -342,6 +343,7 @@ async function main(): Promise<number> {
     overload: {
       offeredPerSec: Math.round(over.counters.offered / overloadSeconds),
       seconds: overloadSeconds,
+      ...floodReachingHub(over, overloadSeconds),
       ackedPerSec: round(over.counters.ordersAcked / over.elapsedS, 0),
       statusCounts: over.counters.status,
       staffP99Ms: over.byClass.staff.p99Ms,
@@ -360,7 +362,6 @@ async function main(): Promise<number> {
       maxEventLoopLagMs: over.health.samples > 0 ? over.health.maxEventLoopLagMs : null,
       timeouts: over.counters.timeouts,
       abandoned: over.counters.abandoned,
-      notSent: over.counters.dropped,
       hubAlive,
       verifierOk: verify.ok,
     },
@@ -411,6 +412,10 @@ export function table(r: BenchResults): string {
       `${r.peakLoop.achievedPerSec} orders/s; submit p50 / p99 ${r.peakLoop.p50SubmitMs} / ${r.peakLoop.p99SubmitMs} ms; p99 → every socket ${r.peakLoop.p99SendToKdsMs} ms from the scheduled time (${r.peakLoop.p99AckToKdsMs} ms from the ack)`,
     ],
     [`overload ${v.offeredPerSec}/s offered for ${v.seconds} s`, `${v.ackedPerSec} orders/s acked; hub ${v.hubAlive ? 'up' : 'DOWN'}`],
+    [
+      'overload: what reached the hub',
+      `${v.sentPerSec} arrivals/s sent (${v.notSent} not sent: the generator keeps ≤ 4,000 in flight per worker); ${v.attemptsPerSec} requests/s over ${v.attemptsOverS} s, retries included`,
+    ],
     ['overload statuses', Object.entries(v.statusCounts).sort().map(([k, n]) => `${k}=${n}`).join(' ')],
     ['overload p99 staff / kiosk / QR', `${v.staffP99Ms} / ${v.kioskP99Ms} / ${v.qrP99Ms} ms per attempt`],
     [

@@ -54,8 +54,7 @@ export interface RunResult {
   notEverywhere: number;
   sockets: number;
   endHead: number;
-  /** Hub RSS samples (bytes) while the run was going. */
-  /** `maxBytesPer10s`: the highest sample in each 10 s of the run (bounded RSS is a flat line there). */
+  /** Hub RSS samples (bytes) while the run was going; `maxBytesPer10s` the highest in each 10 s of it. */
   rss: { startBytes: number | undefined; maxBytes: number | undefined; endBytes: number | undefined; maxBytesPer10s: number[] };
   /** Highest write-queue depth and event-loop lag the hub reported on /api/v1/health while the run was going. */
   health: { maxWriteQueueDepth: number; maxEventLoopLagMs: number; samples: number };
