@@ -33,7 +33,7 @@ export async function writerCheckpoints(hubUrl: string): Promise<{ count: number
 
 /**
  * What of an overload phase reached the hub: the arrivals the generator sent per second of the phase (it
- * keeps at most 4,000 arrivals in flight per worker and counts the rest as not sent, so on a small machine it sends a
+ * keeps at most `OPEN_LOOP_MAX_IN_FLIGHT` (4,000) arrivals in flight per worker and counts the rest as not sent, so on a small machine it sends a
  * fraction of what it offers), and its attempts (first sends and retries) per second over the phase and its
  * drain, when retries still come.
  */

@@ -27,7 +27,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { overloadPublicShare, withDefaults } from '../load/config.ts';
+import { OPEN_LOOP_MAX_IN_FLIGHT, overloadPublicShare, withDefaults } from '../load/config.ts';
 import { bucketQuantiles, floodReachingHub, staffBuckets } from './hub-metrics.ts';
 import { ROOT, startHub, type StartedHub } from '../load/hub-process.ts';
 import { defaultLoadWorkers } from './load-workers.ts';
@@ -414,7 +414,7 @@ export function table(r: BenchResults): string {
     [`overload ${v.offeredPerSec}/s offered for ${v.seconds} s`, `${v.ackedPerSec} orders/s acked; hub ${v.hubAlive ? 'up' : 'DOWN'}`],
     [
       'overload: what reached the hub',
-      `${v.sentPerSec} arrivals/s sent (${v.notSent} not sent: the generator keeps ≤ 4,000 in flight per worker); ${v.attemptsPerSec} requests/s over ${v.attemptsOverS} s, retries included`,
+      `${v.sentPerSec} arrivals/s sent (${v.notSent} not sent: the generator keeps ≤ ${OPEN_LOOP_MAX_IN_FLIGHT.toLocaleString('en')} in flight per worker); ${v.attemptsPerSec} requests/s over ${v.attemptsOverS} s, retries included`,
     ],
     ['overload statuses', Object.entries(v.statusCounts).sort().map(([k, n]) => `${k}=${n}`).join(' ')],
     ['overload p99 staff / kiosk / QR', `${v.staffP99Ms} / ${v.kioskP99Ms} / ${v.qrP99Ms} ms per attempt`],

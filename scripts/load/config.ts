@@ -67,6 +67,12 @@ export interface LoadConfig {
 export const OVERLOAD_STAFF_SHARE_OF_CAPACITY = 0.2;
 export const overloadPublicShare = (factor: number): number => Math.max(0, 1 - OVERLOAD_STAFF_SHARE_OF_CAPACITY / factor);
 
+/**
+ * Open loop: arrivals in flight per worker (sent, answered or not, refused ones retrying) beyond which new
+ * arrivals are counted as not sent. It bounds the generator; under a flood it also bounds what is sent.
+ */
+export const OPEN_LOOP_MAX_IN_FLIGHT = 4000;
+
 export const defaultMix: Mix = { tablets: 40, kiosks: 20, phones: 300, kds: 8, sockets: 208 };
 
 export const defaultConfig: LoadConfig = {

@@ -10,7 +10,7 @@ import { createWriteStream, writeFileSync } from 'node:fs';
 import type { Agent } from 'node:http';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { defaultMix } from './config.ts';
+import { OPEN_LOOP_MAX_IN_FLIGHT, defaultMix } from './config.ts';
 import type { Menu } from '../../hub/protocol/menu.ts';
 import type { LineInput, Order } from '../../hub/protocol/orders.ts';
 import { NoAnswerError, httpCall, isRetryable, mutate, newAgent, nowMs, retryAfterMs, sleep, type AttemptRecord, type HttpReply, type MutationOutcome } from './http.ts';
@@ -46,7 +46,6 @@ interface KdsScreen {
 }
 
 const send = (m: FromWorker) => process.send?.(m);
-const OPEN_LOOP_MAX_IN_FLIGHT = 4000;
 const TICK_MS = 500;
 
 class LoadWorker {
