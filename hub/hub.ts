@@ -219,6 +219,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
     maxReplay: config.HUB_STREAM_MAX_REPLAY,
     deflateMinSockets: config.HUB_STREAM_DEFLATE_SOCKETS,
     onSent: (form, bytes) => metrics.countStreamBytes(form, bytes),
+    onDelivered: (ms, events) => metrics.observeStreamDelivery(ms, events),
     authenticate: (token) => auth.resolve(token, clock()),
   });
   stream.attach(server);

@@ -42,6 +42,13 @@ export class HubMetrics {
     labelNames: ['form'] as const,
     registers: [this.registry],
   });
+  /** The kitchen's side of the peak: how long a committed event waits before every screen has been sent it. */
+  readonly streamDelivery = new Histogram({
+    name: 'brigade_stream_delivery_seconds',
+    help: 'Live events, from their commit to the hub writing them to the last subscribed stream socket (per event)',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.015, 0.025, 0.05, 0.1, 0.25, 0.5, 1],
+    registers: [this.registry],
+  });
   readonly batch = new Histogram({
     name: 'brigade_write_batch_jobs',
     help: 'Mutations committed per transaction (group commit)',
@@ -101,6 +108,10 @@ export class HubMetrics {
   private readonly latencyByKind = { read: this.latency.labels('read'), mutation: this.latency.labels('mutation') };
 
   private readonly streamBytesByForm = { plain: this.streamBytes.labels('plain'), deflated: this.streamBytes.labels('deflated') };
+
+  observeStreamDelivery(ms: number, events: number): void {
+    for (let i = 0; i < events; i++) this.streamDelivery.observe(ms / 1000);
+  }
 
   countStreamBytes(form: 'plain' | 'deflated', bytes: number): void {
     this.streamBytesByForm[form].inc(bytes);

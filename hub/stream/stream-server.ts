@@ -31,6 +31,11 @@ export interface StreamOptions {
   deflateMinSockets: number;
   /** Called with every frame written (for metrics). */
   onSent?: (form: 'plain' | 'deflated', bytes: number) => void;
+  /**
+   * Called after each live flush that reached a socket, once per commit it carried: how long from the
+   * commit to the last socket's write, and how many events that commit made (for metrics).
+   */
+  onDelivered?: (ms: number, events: number) => void;
   /** Resolves the token a socket presents (query `token` or Authorization header). Throws when refused. */
   authenticate(token: string | undefined): Principal;
 }
@@ -64,6 +69,8 @@ export class StreamServer {
   private readonly deflateAnswered = new WeakMap<IncomingMessage, boolean>();
   private readonly clients = new Set<Client>();
   private pending: LoggedEvent[] = [];
+  /** When each commit in `pending` was published, and how many of its events it holds. */
+  private pendingCommits: { at: number; events: number }[] = [];
   private flushScheduled = false;
   private readonly pinger: NodeJS.Timeout;
 
@@ -115,6 +122,7 @@ export class StreamServer {
   /** Called after each commit, with the events it made durable. */
   publish(events: readonly LoggedEvent[]): void {
     for (const e of events) this.pending.push(e);
+    if (events.length > 0) this.pendingCommits.push({ at: performance.now(), events: events.length });
     if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => this.flush());
@@ -196,8 +204,11 @@ export class StreamServer {
   private flush(): void {
     this.flushScheduled = false;
     const batch = this.pending;
+    const commits = this.pendingCommits;
     if (batch.length === 0) return;
     this.pending = [];
+    this.pendingCommits = [];
+    let wrote = false;
     const upTo = batch[batch.length - 1]!.seq;
     const firstSeq = batch[0]!.seq;
     // one message per distinct subscription, framed (and deflated) once for all its sockets
@@ -207,7 +218,10 @@ export class StreamServer {
       if (client.cursor >= firstSeq) {
         // joined mid-batch: its replay already covered part of it
         const mine = batch.filter((e) => e.seq > client.cursor && matches(client.topics, e));
-        if (mine.length > 0) this.sendMessage(client, new SharedMessage(frame(mine, upTo)));
+        if (mine.length > 0) {
+          this.sendMessage(client, new SharedMessage(frame(mine, upTo)));
+          wrote = true;
+        }
         client.cursor = upTo;
         continue;
       }
@@ -222,8 +236,13 @@ export class StreamServer {
         const message = new SharedMessage(frame(mine, upTo));
         const deflate = this.worthDeflating(message, group);
         for (const client of group) this.sendMessage(client, message, deflate);
+        wrote = true;
       }
       for (const client of group) client.cursor = upTo;
+    }
+    if (wrote && this.opts.onDelivered) {
+      const done = performance.now();
+      for (const c of commits) this.opts.onDelivered(done - c.at, c.events);
     }
   }
 

@@ -41,6 +41,30 @@ describe('event stream', () => {
     client.close();
   });
 
+  it('counts in /metrics how long every live event waited between its commit and the last socket, and only live ones', async () => {
+    const delivered = async () => {
+      const metrics = await fetch(`${hub.url}/metrics`).then((r) => r.text());
+      return Number(/^brigade_stream_delivery_seconds_count (\d+)$/m.exec(metrics)?.[1]);
+    };
+    const before = await delivered();
+    const from = await head();
+    const live = await connectStream(hub, device, { lastSeq: from });
+    await live.waitFor((m) => m.some((x) => x.type === 'welcome'));
+    await placeOrders(3);
+    const to = await head();
+    const reached = (c: typeof live) => () => c.messages.some((m) => m.type === 'events' && m.upToSeq >= to);
+    await live.waitFor(reached(live));
+    expect(to - from).toBeGreaterThanOrEqual(3);
+    expect((await delivered()) - before).toBe(to - from);
+
+    // a socket catching up is sent a replay, not a live delivery: nothing more is counted
+    const late = await connectStream(hub, device, { lastSeq: from });
+    await late.waitFor(reached(late));
+    expect((await delivered()) - before).toBe(to - from);
+    live.close();
+    late.close();
+  });
+
   it('resumes after a disconnect with exactly the missed events, in seq order, then streams live', async () => {
     const a = await connectStream(hub, device, { lastSeq: await head() });
     await placeOrders(2);

@@ -28,7 +28,7 @@ import { parseArgs } from 'node:util';
 import { overloadPublicShare, withDefaults } from '../load/config.ts';
 import { startHub } from '../load/hub-process.ts';
 import { runLoad } from '../load/run.ts';
-import { bucketQuantiles, floodReachingHub, staffBuckets, writerCheckpoints } from './hub-metrics.ts';
+import { bucketQuantiles, deliveryBuckets, floodReachingHub, staffBuckets, writerCheckpoints } from './hub-metrics.ts';
 import { defaultLoadWorkers } from './load-workers.ts';
 import { printBacklog, startExternalPrinters } from './printers.ts';
 
@@ -90,9 +90,11 @@ async function main(): Promise<void> {
     const openLoop = async (rate: number) => {
       const staffBefore = await staffBuckets(hub.url);
       const checkpointsBefore = await writerCheckpoints(hub.url);
+      const deliveryBefore = await deliveryBuckets(hub.url);
       const o = await run(`open-${rate}`, withDefaults({ ...common, clients: 0, durationS: seconds, ratePerSec: rate, publicShare: 0, trackPlaced: true }));
       const inHub = bucketQuantiles(staffBefore, await staffBuckets(hub.url));
       const checkpointsAfter = await writerCheckpoints(hub.url);
+      const delivery = bucketQuantiles(deliveryBefore, await deliveryBuckets(hub.url));
       process.stdout.write(
         `${JSON.stringify({
           openRate: rate,
@@ -105,6 +107,9 @@ async function main(): Promise<void> {
           p50AckToKdsMs: o.ackToKds?.p50Ms ?? null,
           p99AckToKdsMs: o.ackToKds?.p99Ms ?? null,
           p99SendToKdsMs: o.sendToKds?.p99Ms ?? null,
+          // from each event's commit to its write to the last socket, inside the hub (bucket bounds)
+          inHubDeliveryP50Ms: delivery.p50,
+          inHubDeliveryP99Ms: delivery.p99,
           hubCpuShare: o.hubCpuMs !== undefined ? Math.round(o.hubCpuMs / o.elapsedS / 10) / 100 : null,
           generatorLagMs: o.generatorLagMs,
           // WAL checkpoints finished on the hub's event loop during the phase (and its settling), per second

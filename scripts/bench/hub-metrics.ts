@@ -1,25 +1,37 @@
 /** The hub's own figures from `GET /metrics` around a bench phase, and what of a flood reached the hub. */
 import type { RunResult } from '../load/run.ts';
 
-/** The cumulative buckets of `brigade_staff_mutation_seconds` now: upper bound (s) → count. */
-export async function staffBuckets(hubUrl: string): Promise<Map<number, number>> {
+/** The cumulative buckets of an unlabelled histogram of the hub's now: upper bound (s) → count. */
+async function histogramBuckets(hubUrl: string, name: string): Promise<Map<number, number>> {
   const metrics = await (await fetch(`${hubUrl}/metrics`)).text();
   const out = new Map<number, number>();
-  for (const m of metrics.matchAll(/^brigade_staff_mutation_seconds_bucket\{le="([^"]+)"\} (\d+)$/gm)) out.set(m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2]));
+  for (const m of metrics.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)"\\} (\\d+)$`, 'gm'))) out.set(m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2]));
   return out;
 }
+
+/** Staff and kitchen mutations, from their headers to their answer (`brigade_staff_mutation_seconds`). */
+export const staffBuckets = (hubUrl: string) => histogramBuckets(hubUrl, 'brigade_staff_mutation_seconds');
+
+/** Live events, from their commit to the last stream socket's write (`brigade_stream_delivery_seconds`). */
+export const deliveryBuckets = (hubUrl: string) => histogramBuckets(hubUrl, 'brigade_stream_delivery_seconds');
 
 /**
  * p50 / p99 in ms of what was observed between two scrapes, as the upper bound of the bucket they fall in
  * (so "≤ this"); null when nothing was observed or it fell past the last bound.
  */
-export function bucketQuantiles(before: Map<number, number>, after: Map<number, number>): { p50: number | null; p99: number | null } {
+/** p50 and p99 in ms from a hub histogram, "≤ this" (null: nothing observed, or past the last bound). */
+export interface InHub {
+  p50: number | null;
+  p99: number | null;
+}
+
+export function bucketQuantiles(before: Map<number, number>, after: Map<number, number>): InHub {
   const rows = [...after].map(([le, n]) => [le, n - (before.get(le) ?? 0)] as const).sort((a, b) => a[0] - b[0]);
   const total = rows.at(-1)?.[1] ?? 0;
   const at = (q: number) => {
     if (total === 0) return null;
     const row = rows.find(([, n]) => n >= q * total);
-    return row && Number.isFinite(row[0]) ? Math.round(row[0] * 1000) : null;
+    return row && Number.isFinite(row[0]) ? Math.round(row[0] * 10_000) / 10 : null;
   };
   return { p50: at(0.5), p99: at(0.99) };
 }

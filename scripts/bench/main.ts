@@ -28,7 +28,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { OPEN_LOOP_MAX_IN_FLIGHT, overloadPublicShare, withDefaults } from '../load/config.ts';
-import { bucketQuantiles, floodReachingHub, staffBuckets } from './hub-metrics.ts';
+import { bucketQuantiles, deliveryBuckets, floodReachingHub, staffBuckets, type InHub } from './hub-metrics.ts';
 import { ROOT, startHub, type StartedHub } from '../load/hub-process.ts';
 import { defaultLoadWorkers } from './load-workers.ts';
 import { printBacklog, startExternalPrinters } from './printers.ts';
@@ -77,6 +77,12 @@ export interface BenchResults {
   p99SubmitMs: number;
   p50AckToKdsMs: number;
   p99AckToKdsMs: number;
+  /**
+   * The same inside the hub: from each event's commit to its write to the last socket
+   * (`brigade_stream_delivery_seconds`, upper bound of the bucket). The rest of the figures above is the
+   * wire, the answer to the waiter, and the generator reading 200 sockets on the same cores.
+   */
+  inHubDeliveryMs: InHub;
   sockets: number;
   /** Median fsync of a 4 KiB append on the data disk. */
   fsyncMs: number;
@@ -197,12 +203,20 @@ interface OpenLoopFigures {
   p99SubmitMs: number;
   p99SendToKdsMs: number;
   p99AckToKdsMs: number;
+  /** Commit → last socket's write inside the hub (see BenchResults.inHubDeliveryMs). */
+  inHubDeliveryMs: InHub;
   notSent: number;
   abandoned: number;
 }
 
-const openLoopFigures = (rate: number, r: RunResult): OpenLoopFigures => ({
+interface Measured {
+  r: RunResult;
+  delivery: InHub;
+}
+
+const openLoopFigures = (rate: number, { r, delivery }: Measured): OpenLoopFigures => ({
   ratePerSec: rate,
+  inHubDeliveryMs: delivery,
   achievedPerSec: round(r.counters.ordersAcked / r.elapsedS, 0),
   p50SubmitMs: r.submit.p50Ms,
   p99SubmitMs: r.submit.p99Ms,
@@ -248,11 +262,11 @@ async function main(): Promise<number> {
   const hub: StartedHub = await startHub({ parentDir: dir, env: { HUB_PRINTERS: 'none', ...hubEnv }, cpus: pinning?.hub });
   log(`hub pid ${hub.pid} on ${hub.url}, data ${hub.dataDir}, logs ${runDir}${pinning ? `; hub on CPUs ${pinning.hub}, load on ${pinning.load}` : ''}`);
   const printers = hubEnv.HUB_PRINTERS === 'sim' ? undefined : await startExternalPrinters(hub.url, pinning?.load, printerMsPerLine);
-  let closed: RunResult;
+  let closed: Measured;
   let bare: RunResult;
-  let open: RunResult;
-  let peak: RunResult;
-  let sustained: RunResult;
+  let open: Measured;
+  let peak: Measured;
+  let sustained: Measured;
   let sustainedRate = 0;
   let over: RunResult;
   let staffInHub: { p50: number | null; p99: number | null } = { p50: null, p99: null };
@@ -264,30 +278,36 @@ async function main(): Promise<number> {
     const common = { workers, trackPlaced: true, profile: 'orders' as const, linesPerOrder: lines, durationS: seconds, mix: { tablets: 0, kiosks: 0, phones: 0, kds: 0, sockets } };
     const phase = (name: string, config: ReturnType<typeof withDefaults>) =>
       runLoad({ config, url: hub.url, publicUrl: hub.publicUrl, hubPid: hub.pid, dbFile: hub.dbFile, runDir, phase: name, title: name, cpus: pinning?.load });
+    // a phase with sockets, and how long its events took inside the hub from their commit to the last socket
+    const measured = async (name: string, config: ReturnType<typeof withDefaults>): Promise<Measured> => {
+      const before = await deliveryBuckets(hub.url);
+      const r = await phase(name, config);
+      return { r, delivery: bucketQuantiles(before, await deliveryBuckets(hub.url)) };
+    };
     // JIT, page cache and statement caches warm up before anything is measured (logged and verified too)
     log(`warm-up: ${Math.min(3, seconds)} s closed loop …`);
     await phase('warmup', withDefaults({ ...common, durationS: Math.min(3, seconds), clients, trackPlaced: false }));
 
     log(`3/5 hub, closed loop: ${clients} waiter-like clients as fast as acknowledged + menu reads, ${sockets} live sockets …`);
-    closed = await phase('closed', withDefaults({ ...common, clients, menuReaders: 4 }));
+    closed = await measured('closed', withDefaults({ ...common, clients, menuReaders: 4 }));
     closedPrintBacklog = printers ? await printBacklog(hub.url) : null;
-    log(formatResult(closed));
+    log(formatResult(closed.r));
     log(`3b   the same with no stream sockets (what the fan-out costs) …`);
     bare = await phase('nosockets', withDefaults({ ...common, clients, trackPlaced: false, mix: { ...common.mix, sockets: 0 } }));
     log(formatResult(bare));
 
     // below the capacity first: the phase above it leaves a queue (and tickets) behind for the next one
-    const capacity = closed.counters.ordersAcked / closed.elapsedS;
+    const capacity = closed.r.counters.ordersAcked / closed.r.elapsedS;
     sustainedRate = Math.max(1, Math.round(capacity * sustainedFraction));
     log(`4/5 hub, open loop at ${sustainedFraction} × the capacity measured, ${sustainedRate} orders/s …`);
-    sustained = await phase('sustained', withDefaults({ ...common, clients: 0, ratePerSec: sustainedRate, publicShare: 0 }));
-    log(formatResult(sustained));
+    sustained = await measured('sustained', withDefaults({ ...common, clients: 0, ratePerSec: sustainedRate, publicShare: 0 }));
+    log(formatResult(sustained.r));
     log(`4b   open loop at ${rate} orders/s …`);
-    open = await phase('open', withDefaults({ ...common, clients: 0, ratePerSec: rate, publicShare: 0 }));
-    log(formatResult(open));
+    open = await measured('open', withDefaults({ ...common, clients: 0, ratePerSec: rate, publicShare: 0 }));
+    log(formatResult(open.r));
     log(`4c   open loop at a real peak, ${peakRate} orders/s …`);
-    peak = await phase('peak', withDefaults({ ...common, clients: 0, ratePerSec: peakRate, publicShare: 0 }));
-    log(formatResult(peak));
+    peak = await measured('peak', withDefaults({ ...common, clients: 0, ratePerSec: peakRate, publicShare: 0 }));
+    log(formatResult(peak.r));
 
     const offered = Math.max(1, Math.round(capacity * factor));
     log(`5/5 overload: ${offered} orders/s offered (${factor} × ${Math.round(capacity)}/s), ${Math.round(overloadPublicShare(factor) * 100)} % public, for ${overloadSeconds} s …`);
@@ -312,27 +332,28 @@ async function main(): Promise<number> {
     }
   }
 
-  const hubOrdersPerSec = closed.counters.ordersAcked / closed.elapsedS;
+  const hubOrdersPerSec = closed.r.counters.ordersAcked / closed.r.elapsedS;
   const results: BenchResults = {
     rawOrdersPerSec: round(raw.single.ordersPerSec, 0),
     rawGroupedOrdersPerSec: round(raw.grouped.ordersPerSec, 0),
     hubOrdersPerSec: round(hubOrdersPerSec, 0),
     hubOrdersPerSecNoSockets: round(bare.counters.ordersAcked / bare.elapsedS, 0),
-    hubCpuMsPerOrder: cpuPerOrder(closed),
+    hubCpuMsPerOrder: cpuPerOrder(closed.r),
     hubCpuMsPerOrderNoSockets: cpuPerOrder(bare),
-    machineCpuMsPerOrder: cpuPerOrder(closed, closed.machineCpuMs),
+    machineCpuMsPerOrder: cpuPerOrder(closed.r, closed.r.machineCpuMs),
     pinning,
     loadWorkers: workers,
     ratio: round(hubOrdersPerSec / raw.single.ordersPerSec, 2),
     ratioGrouped: round(hubOrdersPerSec / raw.grouped.ordersPerSec, 2),
-    p50SubmitMs: closed.submit.p50Ms,
-    p99SubmitMs: closed.submit.p99Ms,
-    p50AckToKdsMs: closed.ackToKds?.p50Ms ?? 0,
-    p99AckToKdsMs: closed.ackToKds?.p99Ms ?? 0,
-    sockets: closed.sockets,
+    p50SubmitMs: closed.r.submit.p50Ms,
+    p99SubmitMs: closed.r.submit.p99Ms,
+    p50AckToKdsMs: closed.r.ackToKds?.p50Ms ?? 0,
+    p99AckToKdsMs: closed.r.ackToKds?.p99Ms ?? 0,
+    inHubDeliveryMs: closed.delivery,
+    sockets: closed.r.sockets,
     fsyncMs: fsync.fsyncP50Ms,
     fsync,
-    menuReadsPerSec: round(closed.counters.menu304 / closed.elapsedS, 0),
+    menuReadsPerSec: round(closed.r.counters.menu304 / closed.r.elapsedS, 0),
     printBacklogAfterClosed: closedPrintBacklog,
     printerMsPerLine,
     linesPerOrder: lines,
@@ -380,6 +401,9 @@ async function main(): Promise<number> {
   return verify.ok && hubAlive ? 0 : 1;
 }
 
+/** A hub histogram's p50 / p99 as "≤ bound" (the bucket they fall in). */
+const inHub = (q: InHub) => `p50 ≤ ${q.p50 ?? '?'} / p99 ≤ ${q.p99 ?? '?'} ms`;
+
 export function table(r: BenchResults): string {
   const o = r.openLoop;
   const v = r.overload;
@@ -394,7 +418,7 @@ export function table(r: BenchResults): string {
     ['hub, same, no sockets', `${r.hubOrdersPerSecNoSockets} orders/s (hub CPU ${r.hubCpuMsPerOrderNoSockets ?? '—'} ms per order)`],
     ['ratio hub / raw (1 per txn)', `${r.ratio}  (vs 16 per txn: ${r.ratioGrouped})`],
     ['submit p50 / p99', `${r.p50SubmitMs} / ${r.p99SubmitMs} ms`],
-    ['ack → every socket p50 / p99', `${r.p50AckToKdsMs} / ${r.p99AckToKdsMs} ms`],
+    ['ack → every socket p50 / p99', `${r.p50AckToKdsMs} / ${r.p99AckToKdsMs} ms; inside the hub, commit → last socket ${inHub(r.inHubDeliveryMs)}`],
     ['menu reads alongside (304)', `${r.menuReadsPerSec} /s`],
     [
       'tickets not yet printed after the closed loop',
@@ -402,14 +426,14 @@ export function table(r: BenchResults): string {
     ],
     [
       `open loop ${r.sustainedLoop.ratePerSec}/s (${r.sustainedLoop.fractionOfCapacity} × capacity)`,
-      `${r.sustainedLoop.achievedPerSec} orders/s; submit p50 / p99 ${r.sustainedLoop.p50SubmitMs} / ${r.sustainedLoop.p99SubmitMs} ms; p99 → every socket ${r.sustainedLoop.p99SendToKdsMs} ms from the scheduled time (${r.sustainedLoop.p99AckToKdsMs} ms from the ack)`,
+      `${r.sustainedLoop.achievedPerSec} orders/s; submit p50 / p99 ${r.sustainedLoop.p50SubmitMs} / ${r.sustainedLoop.p99SubmitMs} ms; p99 → every socket ${r.sustainedLoop.p99SendToKdsMs} ms from the scheduled time (${r.sustainedLoop.p99AckToKdsMs} ms from the ack; inside the hub ${inHub(r.sustainedLoop.inHubDeliveryMs)})`,
     ],
     [`open loop ${o.ratePerSec}/s: achieved`, `${o.achievedPerSec} orders/s (not sent ${o.notSent}, abandoned ${o.abandoned})`],
     ['open loop p50 / p99 submit', `${o.p50SubmitMs} / ${o.p99SubmitMs} ms from the scheduled time`],
-    ['open loop p99 → every socket', `${o.p99SendToKdsMs} ms from the scheduled time (${o.p99AckToKdsMs} ms from the ack)`],
+    ['open loop p99 → every socket', `${o.p99SendToKdsMs} ms from the scheduled time (${o.p99AckToKdsMs} ms from the ack; inside the hub ${inHub(o.inHubDeliveryMs)})`],
     [
       `open loop ${r.peakLoop.ratePerSec}/s (a real peak)`,
-      `${r.peakLoop.achievedPerSec} orders/s; submit p50 / p99 ${r.peakLoop.p50SubmitMs} / ${r.peakLoop.p99SubmitMs} ms; p99 → every socket ${r.peakLoop.p99SendToKdsMs} ms from the scheduled time (${r.peakLoop.p99AckToKdsMs} ms from the ack)`,
+      `${r.peakLoop.achievedPerSec} orders/s; submit p50 / p99 ${r.peakLoop.p50SubmitMs} / ${r.peakLoop.p99SubmitMs} ms; p99 → every socket ${r.peakLoop.p99SendToKdsMs} ms from the scheduled time (${r.peakLoop.p99AckToKdsMs} ms from the ack; inside the hub ${inHub(r.peakLoop.inHubDeliveryMs)})`,
     ],
     [`overload ${v.offeredPerSec}/s offered for ${v.seconds} s`, `${v.ackedPerSec} orders/s acked; hub ${v.hubAlive ? 'up' : 'DOWN'}`],
     [
