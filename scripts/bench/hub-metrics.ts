@@ -15,16 +15,16 @@ export const staffBuckets = (hubUrl: string) => histogramBuckets(hubUrl, 'brigad
 /** Live events, from their commit to the last stream socket's write (`brigade_stream_delivery_seconds`). */
 export const deliveryBuckets = (hubUrl: string) => histogramBuckets(hubUrl, 'brigade_stream_delivery_seconds');
 
-/**
- * p50 / p99 in ms of what was observed between two scrapes, as the upper bound of the bucket they fall in
- * (so "≤ this"); null when nothing was observed or it fell past the last bound.
- */
 /** p50 and p99 in ms from a hub histogram, "≤ this" (null: nothing observed, or past the last bound). */
 export interface InHub {
   p50: number | null;
   p99: number | null;
 }
 
+/**
+ * p50 / p99 in ms of what was observed between two scrapes, as the upper bound of the bucket they fall in
+ * (so "≤ this"); null when nothing was observed or it fell past the last bound.
+ */
 export function bucketQuantiles(before: Map<number, number>, after: Map<number, number>): InHub {
   const rows = [...after].map(([le, n]) => [le, n - (before.get(le) ?? 0)] as const).sort((a, b) => a[0] - b[0]);
   const total = rows.at(-1)?.[1] ?? 0;
