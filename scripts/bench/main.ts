@@ -37,6 +37,7 @@ import { runLoad, type RunResult } from '../load/run.ts';
 import { formatReport, verifyRun, type VerifyReport } from '../load/verify.ts';
 import { fsyncLatency, type FsyncResult } from './fsync.ts';
 import { rawCommitRate } from './raw-sqlite.ts';
+import { formatTargets, judgeTargets, type TargetVerdict } from './targets.ts';
 
 const env = (name: string, dflt: number, min: number, max: number): number => {
   const v = process.env[name];
@@ -149,6 +150,8 @@ export interface BenchResults {
     verifierOk: boolean;
   };
   verifier: { ok: boolean; failures: string[] };
+  /** The issue's targets, each judged on this run's figures (targets.ts). */
+  targets: TargetVerdict[];
   benchSeconds: number;
   hubWriteBatch: string;
   node: string;
@@ -333,7 +336,7 @@ async function main(): Promise<number> {
   }
 
   const hubOrdersPerSec = closed.r.counters.ordersAcked / closed.r.elapsedS;
-  const results: BenchResults = {
+  const figures: Omit<BenchResults, 'targets'> = {
     rawOrdersPerSec: round(raw.single.ordersPerSec, 0),
     rawGroupedOrdersPerSec: round(raw.grouped.ordersPerSec, 0),
     hubOrdersPerSec: round(hubOrdersPerSec, 0),
@@ -395,9 +398,10 @@ async function main(): Promise<number> {
     loadAvg: { start: round(loadStart, 2), end: round(loadavg()[0]!, 2) },
     date: new Date().toISOString(),
   };
+  const results: BenchResults = { ...figures, targets: judgeTargets(figures) };
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
-  process.stdout.write(`\n${table(results)}\n\nwrote ${out}\n`);
+  process.stdout.write(`\n${table(results)}\n\nthe issue's targets, on this run:\n${formatTargets(results.targets)}\n\nwrote ${out}\n`);
   return verify.ok && hubAlive ? 0 : 1;
 }
 
