@@ -28,7 +28,7 @@ import { parseArgs } from 'node:util';
 import { overloadPublicShare, withDefaults } from '../load/config.ts';
 import { startHub } from '../load/hub-process.ts';
 import { runLoad } from '../load/run.ts';
-import { bucketQuantiles, deliveryBuckets, floodReachingHub, staffBuckets, writerCheckpoints } from './hub-metrics.ts';
+import { bucketQuantiles, deliveryBuckets, floodReachingHub, scrape, staffBuckets, writerCheckpoints } from './hub-metrics.ts';
 import { defaultLoadWorkers } from './load-workers.ts';
 import { printBacklog, startExternalPrinters } from './printers.ts';
 
@@ -127,8 +127,7 @@ async function main(): Promise<void> {
     const r = await phase('closed', seconds);
     const acked = r.counters.ordersAcked;
     // group commit as the hub saw it, over the warm-up and the run: mutations per transaction, ms per batch
-    const metrics = await (await fetch(`${hub.url}/metrics`)).text();
-    const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+    const { value: metric } = await scrape(hub.url);
     const batches = metric('brigade_write_batch_jobs_count');
     const checkpoints = await writerCheckpoints(hub.url);
     const printBacklogAfter = await printBacklog(hub.url);

@@ -1,11 +1,26 @@
 /** The hub's own figures from `GET /metrics` around a bench phase, and what of a flood reached the hub. */
 import type { RunResult } from '../load/run.ts';
 
+/**
+ * One scrape of the hub's `/metrics`: the value of a series named exactly as the text format writes it
+ * (`brigade_write_batch_jobs_count`, `brigade_wal_checkpoint_seconds_sum{where="writer"}`), NaN if absent.
+ */
+export async function scrape(hubUrl: string): Promise<{ text: string; value(series: string): number }> {
+  const text = await (await fetch(`${hubUrl}/metrics`)).text();
+  const values = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const space = line.lastIndexOf(' ');
+    values.set(line.slice(0, space), Number(line.slice(space + 1)));
+  }
+  return { text, value: (series) => values.get(series) ?? NaN };
+}
+
 /** The cumulative buckets of an unlabelled histogram of the hub's now: upper bound (s) → count. */
 async function histogramBuckets(hubUrl: string, name: string): Promise<Map<number, number>> {
-  const metrics = await (await fetch(`${hubUrl}/metrics`)).text();
+  const { text } = await scrape(hubUrl);
   const out = new Map<number, number>();
-  for (const m of metrics.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)"\\} (\\d+)$`, 'gm'))) out.set(m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2]));
+  for (const m of text.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)"\\} (\\d+)$`, 'gm'))) out.set(m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2]));
   return out;
 }
 
@@ -38,8 +53,9 @@ export function bucketQuantiles(before: Map<number, number>, after: Map<number, 
 
 /** Count and total seconds of the WAL checkpoints finished on the writer's (event loop's) thread so far. */
 export async function writerCheckpoints(hubUrl: string): Promise<{ count: number; seconds: number }> {
-  const metrics = await (await fetch(`${hubUrl}/metrics`)).text();
-  const read = (what: 'count' | 'sum') => Number(new RegExp(`^brigade_wal_checkpoint_seconds_${what}\\{where="writer"\\} (\\S+)$`, 'm').exec(metrics)?.[1] ?? 0);
+  const { value } = await scrape(hubUrl);
+  // no series until the first checkpoint on the writer's thread
+  const read = (what: 'count' | 'sum') => value(`brigade_wal_checkpoint_seconds_${what}{where="writer"}`) || 0;
   return { count: read('count'), seconds: read('sum') };
 }
 
