@@ -28,7 +28,7 @@ import { parseArgs } from 'node:util';
 import { overloadPublicShare, withDefaults } from '../load/config.ts';
 import { startHub } from '../load/hub-process.ts';
 import { runLoad } from '../load/run.ts';
-import { bucketQuantiles, deliveryBuckets, floodReachingHub, scrape, staffBuckets, writerCheckpoints } from './hub-metrics.ts';
+import { bucketQuantiles, floodReachingHub, scrape, snapshot } from './hub-metrics.ts';
 import { defaultLoadWorkers } from './load-workers.ts';
 import { printBacklog, startExternalPrinters } from './printers.ts';
 
@@ -88,13 +88,12 @@ async function main(): Promise<void> {
     const phase = (name: string, durationS: number) => run(name, withDefaults({ ...common, durationS }));
     // an open loop at a fixed rate, latency from the scheduled send time (the bench's open-loop phases)
     const openLoop = async (rate: number) => {
-      const staffBefore = await staffBuckets(hub.url);
-      const checkpointsBefore = await writerCheckpoints(hub.url);
-      const deliveryBefore = await deliveryBuckets(hub.url);
+      const before = await snapshot(hub.url);
       const o = await run(`open-${rate}`, withDefaults({ ...common, clients: 0, durationS: seconds, ratePerSec: rate, publicShare: 0, trackPlaced: true }));
-      const inHub = bucketQuantiles(staffBefore, await staffBuckets(hub.url));
-      const checkpointsAfter = await writerCheckpoints(hub.url);
-      const delivery = bucketQuantiles(deliveryBefore, await deliveryBuckets(hub.url));
+      const after = await snapshot(hub.url);
+      const inHub = bucketQuantiles(before.staff, after.staff);
+      const delivery = bucketQuantiles(before.delivery, after.delivery);
+      const checkpoints = { count: after.writerCheckpoints.count - before.writerCheckpoints.count, seconds: after.writerCheckpoints.seconds - before.writerCheckpoints.seconds };
       process.stdout.write(
         `${JSON.stringify({
           openRate: rate,
@@ -113,8 +112,8 @@ async function main(): Promise<void> {
           hubCpuShare: o.hubCpuMs !== undefined ? Math.round(o.hubCpuMs / o.elapsedS / 10) / 100 : null,
           generatorLagMs: o.generatorLagMs,
           // WAL checkpoints finished on the hub's event loop during the phase (and its settling), per second
-          writerCheckpointsPerSec: Math.round(((checkpointsAfter.count - checkpointsBefore.count) / o.elapsedS) * 10) / 10,
-          writerCheckpointMsPerSec: Math.round(((checkpointsAfter.seconds - checkpointsBefore.seconds) * 1000 * 100) / o.elapsedS) / 100,
+          writerCheckpointsPerSec: Math.round((checkpoints.count / o.elapsedS) * 10) / 10,
+          writerCheckpointMsPerSec: Math.round((checkpoints.seconds * 1000 * 100) / o.elapsedS) / 100,
           printBacklog: await printBacklog(hub.url),
         })}\n`,
       );
@@ -129,7 +128,7 @@ async function main(): Promise<void> {
     // group commit as the hub saw it, over the warm-up and the run: mutations per transaction, ms per batch
     const { value: metric } = await scrape(hub.url);
     const batches = metric('brigade_write_batch_jobs_count');
-    const checkpoints = await writerCheckpoints(hub.url);
+    const checkpoints = (await snapshot(hub.url)).writerCheckpoints;
     const printBacklogAfter = await printBacklog(hub.url);
     process.stdout.write(
       `${JSON.stringify({
@@ -153,7 +152,7 @@ async function main(): Promise<void> {
       })}\n`,
     );
     if (values.overload !== undefined) {
-      const staffBefore = await staffBuckets(hub.url);
+      const staffBefore = (await snapshot(hub.url)).staff;
       // the bench's overload phase: this many times the capacity just measured, mostly phones and kiosks
       // --overload-rate fixes the flood, so that hubs of different capacity meet the same one
       const offered = values['overload-rate'] !== undefined ? int('overload-rate', 1, 100_000) : Math.max(1, Math.round((acked / r.elapsedS) * Number(values.overload)));
@@ -161,7 +160,7 @@ async function main(): Promise<void> {
         'overload',
         withDefaults({ ...common, clients: 0, durationS: seconds, ratePerSec: offered, publicShare: overloadPublicShare(Number(values.overload)), requestTimeoutMs: 10_000 }),
       );
-      const staffInHub = bucketQuantiles(staffBefore, await staffBuckets(hub.url));
+      const staffInHub = bucketQuantiles(staffBefore, (await snapshot(hub.url)).staff);
       process.stdout.write(
         `${JSON.stringify({
           overloadOfferedPerSec: offered,

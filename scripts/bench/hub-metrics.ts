@@ -16,19 +16,33 @@ export async function scrape(hubUrl: string): Promise<{ text: string; value(seri
   return { text, value: (series) => values.get(series) ?? NaN };
 }
 
-/** The cumulative buckets of an unlabelled histogram of the hub's now: upper bound (s) → count. */
-async function histogramBuckets(hubUrl: string, name: string): Promise<Map<number, number>> {
-  const { text } = await scrape(hubUrl);
+/** The cumulative buckets of an unlabelled histogram in a scrape's text: upper bound (s) → count. */
+function histogramBuckets(text: string, name: string): Map<number, number> {
   const out = new Map<number, number>();
   for (const m of text.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)"\\} (\\d+)$`, 'gm'))) out.set(m[1] === '+Inf' ? Infinity : Number(m[1]), Number(m[2]));
   return out;
 }
 
-/** Staff and kitchen mutations, from their headers to their answer (`brigade_staff_mutation_seconds`). */
-export const staffBuckets = (hubUrl: string) => histogramBuckets(hubUrl, 'brigade_staff_mutation_seconds');
+/** The hub's figures a bench phase is judged by, read once before it and once after. */
+export interface HubSnapshot {
+  /** Staff and kitchen mutations, from their headers to their answer (`brigade_staff_mutation_seconds`). */
+  staff: Map<number, number>;
+  /** Live events, from their commit to the last stream socket's write (`brigade_stream_delivery_seconds`). */
+  delivery: Map<number, number>;
+  /** WAL checkpoints finished on the writer's (event loop's) thread so far: count and total seconds. */
+  writerCheckpoints: { count: number; seconds: number };
+}
 
-/** Live events, from their commit to the last stream socket's write (`brigade_stream_delivery_seconds`). */
-export const deliveryBuckets = (hubUrl: string) => histogramBuckets(hubUrl, 'brigade_stream_delivery_seconds');
+export async function snapshot(hubUrl: string): Promise<HubSnapshot> {
+  const { text, value } = await scrape(hubUrl);
+  // no checkpoint series until the first checkpoint on the writer's thread
+  const checkpoints = (what: 'count' | 'sum') => value(`brigade_wal_checkpoint_seconds_${what}{where="writer"}`) || 0;
+  return {
+    staff: histogramBuckets(text, 'brigade_staff_mutation_seconds'),
+    delivery: histogramBuckets(text, 'brigade_stream_delivery_seconds'),
+    writerCheckpoints: { count: checkpoints('count'), seconds: checkpoints('sum') },
+  };
+}
 
 /** p50 and p99 in ms from a hub histogram, "≤ this" (null: nothing observed, or past the last bound). */
 export interface InHub {
@@ -49,14 +63,6 @@ export function bucketQuantiles(before: Map<number, number>, after: Map<number, 
     return row && Number.isFinite(row[0]) ? Math.round(row[0] * 10_000) / 10 : null;
   };
   return { p50: at(0.5), p99: at(0.99) };
-}
-
-/** Count and total seconds of the WAL checkpoints finished on the writer's (event loop's) thread so far. */
-export async function writerCheckpoints(hubUrl: string): Promise<{ count: number; seconds: number }> {
-  const { value } = await scrape(hubUrl);
-  // no series until the first checkpoint on the writer's thread
-  const read = (what: 'count' | 'sum') => value(`brigade_wal_checkpoint_seconds_${what}{where="writer"}`) || 0;
-  return { count: read('count'), seconds: read('sum') };
 }
 
 /**

@@ -169,7 +169,6 @@ export async function runLoad(o: RunOptions): Promise<RunResult> {
       if (o.hubPid) {
         const b = rssOf(o.hubPid);
         if (b !== undefined) {
-          rss.maxBytes = Math.max(rss.maxBytes ?? 0, b);
           const slice = Math.max(0, Math.floor((nowMs() - t0) / 10_000));
           rss.maxBytesPer10s[slice] = Math.max(rss.maxBytesPer10s[slice] ?? 0, b);
         }
@@ -212,7 +211,8 @@ export async function runLoad(o: RunOptions): Promise<RunResult> {
     const machineEnd = machineCpuTimeMs();
     const machineCpuMs = machineStart !== undefined && machineEnd !== undefined ? machineEnd - machineStart : undefined;
     if (o.hubPid) rss.endBytes = rssOf(o.hubPid);
-    rss.maxBytes = Math.max(rss.maxBytes ?? 0, rss.startBytes ?? 0, rss.endBytes ?? 0) || undefined;
+    // filter: a 10 s without a sample is a hole in the array
+    rss.maxBytes = Math.max(0, ...rss.maxBytesPer10s.filter((b) => b !== undefined), rss.startBytes ?? 0, rss.endBytes ?? 0) || undefined;
 
     // ---- let the hub finish what it still holds, then every socket must catch up with the final head ----
     const endHead = await quiesce(health, QUIESCE_TIMEOUT_MS);
