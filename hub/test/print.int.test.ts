@@ -172,9 +172,12 @@ describe('printer faults', () => {
 
   it('keeps retrying through a printer reboot and prints the ticket once when it is back', async () => {
     printers = await addPrinters(hub, manager, [{ name: 'Hot', stations: ['hot'] }]);
-    const rebooted = printers.sim('Hot').reboot(1000);
+    // down until the job has been seen waiting to retry: a fixed second was over before a slow machine
+    // had placed the order and tried once, and the job then never waited
+    let seenRetrying!: () => void;
+    const rebooted = printers.sim('Hot').reboot(new Promise<void>((resolve) => (seenRetrying = resolve)));
     const order = await place([TOFU]);
-    await waitUntil(async () => (await jobsOf(order.id))[0]?.state === 'retry-wait', 'a job waiting to retry');
+    await waitUntil(async () => (await jobsOf(order.id))[0]?.state === 'retry-wait', 'a job waiting to retry').finally(() => seenRetrying());
     await rebooted;
     await waitUntil(() => printers!.texts('Hot').length === 1, 'the ticket after the reboot');
     await new Promise((r) => setTimeout(r, 300));

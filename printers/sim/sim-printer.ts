@@ -188,12 +188,15 @@ export class SimPrinter {
     this.#signal();
   }
 
-  /** Reboot: connections dropped, buffer forgotten, connections refused for `downMs`. Resolves when back. */
-  async reboot(downMs: number): Promise<void> {
+  /**
+   * Reboot: connections dropped, buffer forgotten, connections refused for `down` ms, or until `down`
+   * settles (a test that must see the hub react while the printer is away). Resolves when back.
+   */
+  async reboot(down: number | Promise<unknown>): Promise<void> {
     this.#forgetBuffer();
     for (const s of this.#all) s.destroy();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
-    await delay(downMs);
+    await (typeof down === 'number' ? delay(down) : down.catch(() => undefined));
     this.#server = this.#createServer();
     await this.#listen();
   }
