@@ -1,14 +1,16 @@
 /**
- * A small keep-alive HTTP client for the load generator (node:http, no fetch: cheaper per request, and the
- * socket pool per device is explicit), and the exactly-once mutation path every device uses: one
- * Idempotency-Key per intended mutation, the same key on every retry.
+ * The load generator's HTTP calls (over HttpPool: a pool per device class, explicit and cheap), and the
+ * exactly-once mutation path every device uses: one Idempotency-Key per intended mutation, the same key on
+ * every retry.
  */
-import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { HttpPool, TimeoutError, type ReplyHeaders } from './http-pool.ts';
+
+export { HttpPool };
 
 export interface HttpReply {
   status: number;
-  headers: IncomingHttpHeaders;
+  headers: ReplyHeaders;
   text: string;
   /** ms from the moment the request had a socket (left this process's pool) to the end of the answer. */
   wireMs: number;
@@ -37,60 +39,33 @@ export class NoAnswerError extends Error {
 /** How long a request may wait for a socket in its device's pool before it gives up unsent. */
 const QUEUE_WAIT_MAX_MS = 30_000;
 
-export const newAgent = (maxSockets: number): Agent => new Agent({ keepAlive: true, maxSockets, maxFreeSockets: maxSockets, scheduling: 'lifo' });
+export const newPool = (maxSockets: number): HttpPool => new HttpPool(maxSockets);
 
-export function httpCall(base: URL, agent: Agent, method: string, path: string, o: RequestOptions): Promise<HttpReply> {
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string | number> = { accept: 'application/json', ...o.headers };
-    if (o.token) headers.authorization = `Bearer ${o.token}`;
-    if (o.key) headers['idempotency-key'] = o.key;
-    let payload: Buffer | undefined;
-    if (o.body !== undefined) {
-      payload = Buffer.from(JSON.stringify(o.body));
-      headers['content-type'] = 'application/json';
-      headers['content-length'] = payload.length;
-    }
-    let settled = false;
-    let onWire = nowMs();
-    const req = httpRequest({ host: base.hostname, port: base.port, method, path, headers, agent }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8'), wireMs: nowMs() - onWire });
-      });
-      res.on('error', fail('network'));
-    });
-    // The timeout runs from the moment the request has a socket: an arrival waiting in our own pool has not
-    // been sent (in an open loop beyond the hub's capacity most wait there, late by their scheduled time).
-    // Timing it from the call instead cut requests off just after they reached the hub, their connection
-    // with them, and the reconnecting pool spiralled. A request that never gets a socket gives up after
-    // QUEUE_WAIT_MAX_MS.
-    const expire = (ms: number) =>
-      setTimeout(() => {
-        fail('timeout')(new Error(`no answer in ${ms} ms`));
-        req.destroy();
-      }, ms);
-    let timer = expire(QUEUE_WAIT_MAX_MS + o.timeoutMs);
-    function fail(reason: 'timeout' | 'network') {
-      return (err: Error) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(timer);
-        reject(new NoAnswerError(reason, `${method} ${path}: ${err.message}`, nowMs() - onWire));
-      };
-    }
-    // time spent waiting for a free socket in our own pool is the client's, not the hub's
-    req.once('socket', () => {
-      onWire = nowMs();
-      clearTimeout(timer);
-      if (!settled) timer = expire(o.timeoutMs);
-    });
-    req.on('error', fail('network'));
-    req.end(payload);
-  });
+/**
+ * One request. Its timeout runs from the moment it has a socket: an arrival waiting in our own pool has
+ * not been sent (in an open loop beyond the hub's capacity most wait there, late by their scheduled time).
+ * Timing it from the call instead cut requests off just after they reached the hub, their connection with
+ * them, and the reconnecting pool spiralled. A request that never gets a socket gives up after
+ * QUEUE_WAIT_MAX_MS.
+ */
+export async function httpCall(base: URL, pool: HttpPool, method: string, path: string, o: RequestOptions): Promise<HttpReply> {
+  const headers: Record<string, string> = { accept: 'application/json', ...o.headers };
+  if (o.token) headers.authorization = `Bearer ${o.token}`;
+  if (o.key) headers['idempotency-key'] = o.key;
+  let body: string | undefined;
+  if (o.body !== undefined) {
+    body = JSON.stringify(o.body);
+    headers['content-type'] = 'application/json';
+  }
+  // time spent waiting for a free socket in our own pool is the client's, not the hub's
+  let onWire = nowMs();
+  try {
+    const r = await pool.request(base, { method, path, headers, body, onSocket: () => (onWire = nowMs()) }, o.timeoutMs, QUEUE_WAIT_MAX_MS + o.timeoutMs);
+    return { status: r.status, headers: r.headers, text: r.body.toString('utf8'), wireMs: nowMs() - onWire };
+  } catch (err) {
+    const message = `${method} ${path}: ${err instanceof Error ? err.message : String(err)}`;
+    throw new NoAnswerError(err instanceof TimeoutError ? 'timeout' : 'network', message, nowMs() - onWire);
+  }
 }
 
 /** Monotonic milliseconds shared by every process on the machine (CLOCK_MONOTONIC), so workers' times compare. */
@@ -107,9 +82,8 @@ export function isRetryable(status: number, text: string): boolean {
 }
 
 /** Seconds in a Retry-After header (delta form), as ms; undefined when absent or a date. */
-export function retryAfterMs(h: IncomingHttpHeaders): number | undefined {
-  const v = h['retry-after'];
-  const s = Array.isArray(v) ? v[0] : v;
+export function retryAfterMs(h: ReplyHeaders): number | undefined {
+  const s = h['retry-after'];
   if (s === undefined) return undefined;
   const n = Number(s);
   return Number.isFinite(n) && n >= 0 ? n * 1000 : undefined;
@@ -151,7 +125,7 @@ export interface MutationPolicy {
  */
 export async function mutate(
   base: URL,
-  agent: Agent,
+  pool: HttpPool,
   method: string,
   path: string,
   body: unknown,
@@ -166,7 +140,7 @@ export async function mutate(
     attempts = attempt;
     let wait: number;
     try {
-      const reply = await httpCall(base, agent, method, path, { token, body, key, timeoutMs: policy.timeoutMs });
+      const reply = await httpCall(base, pool, method, path, { token, body, key, timeoutMs: policy.timeoutMs });
       policy.onAttempt?.({ ms: reply.wireMs, status: reply.status });
       if (!isRetryable(reply.status, reply.text)) return { key, reply, attempts: attempt, totalMs: nowMs() - start };
       wait = retryAfterMs(reply.headers) ?? backoff;

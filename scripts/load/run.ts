@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { LoadConfig } from './config.ts';
-import { httpCall, mutate, newAgent, nowMs, sleep } from './http.ts';
+import { httpCall, mutate, newPool, nowMs, sleep } from './http.ts';
 import { PAIRING_CODE, PINS, ROOT, assertLoopback, cpuTimeMs, machineCpuTimeMs, pinProcess, rssOf } from './hub-process.ts';
 import { CLASSES, addCounters, emptyCounters, type Class, type Counters, type FromWorker, type KdsAssignment, type ToWorker, type WorkerPlan, type WorkerReport } from './ipc.ts';
 import type { RunMeta } from './records.ts';
@@ -105,9 +105,9 @@ export async function runLoad(o: RunOptions): Promise<RunResult> {
   mkdirSync(runDir, { recursive: true });
 
   // ---- set-up as a manager: the table QR codes phones will scan, the log head and epoch ----
-  const agent = newAgent(4);
+  const pool = newPool(4);
   const call = async (method: string, path: string, body?: unknown, token?: string) => {
-    const out = await mutate(base, agent, method, path, body, token, { timeoutMs: 10_000, maxAttempts: 5, giveUpAt: () => nowMs() + 30_000 });
+    const out = await mutate(base, pool, method, path, body, token, { timeoutMs: 10_000, maxAttempts: 5, giveUpAt: () => nowMs() + 30_000 });
     if (!out.reply) throw new Error(`${method} ${path}: no answer`);
     return out.reply;
   };
@@ -117,15 +117,15 @@ export async function runLoad(o: RunOptions): Promise<RunResult> {
   const session = await call('POST', '/api/v1/staff/sessions', { pin: PINS.manager }, deviceToken);
   if (session.status !== 201) throw new Error(`manager sign-in failed (${session.status}): ${session.text}`);
   const managerToken = (JSON.parse(session.text) as { token: string }).token;
-  const qrReply = await httpCall(base, agent, 'GET', '/api/v1/tables/qr-codes', { token: managerToken, timeoutMs: 10_000 });
+  const qrReply = await httpCall(base, pool, 'GET', '/api/v1/tables/qr-codes', { token: managerToken, timeoutMs: 10_000 });
   if (qrReply.status !== 200) throw new Error(`GET /api/v1/tables/qr-codes answered ${qrReply.status}`);
   const qr = (JSON.parse(qrReply.text) as { tables: { id: string; qrToken: string }[] }).tables.map((t) => ({ tableId: t.id, token: t.qrToken }));
   // reads carry the manager's token: anonymous reads from loopback share one rate-limit bucket
-  const menuReply = await httpCall(base, agent, 'GET', '/api/v1/menu', { token: managerToken, timeoutMs: 10_000 });
+  const menuReply = await httpCall(base, pool, 'GET', '/api/v1/menu', { token: managerToken, timeoutMs: 10_000 });
   if (menuReply.status !== 200) throw new Error(`GET /api/v1/menu answered ${menuReply.status}`);
   const stations = (JSON.parse(menuReply.text) as { menu: { stations: { id: string }[] } }).menu.stations.map((s) => s.id);
   const health = async () => {
-    const r = await httpCall(base, agent, 'GET', '/api/v1/health', { token: managerToken, timeoutMs: 10_000 });
+    const r = await httpCall(base, pool, 'GET', '/api/v1/health', { token: managerToken, timeoutMs: 10_000 });
     if (r.status !== 200) throw new Error(`GET /api/v1/health answered ${r.status}`);
     return JSON.parse(r.text) as HealthBody;
   };
@@ -222,7 +222,7 @@ export async function runLoad(o: RunOptions): Promise<RunResult> {
     return merge(reports, { runDir, phase, elapsedS, endHead, rss, health: hs, hubCpuMs, machineCpuMs, trackPlaced: cfg.trackPlaced, sockets: cfg.mix.sockets });
   } finally {
     stopAll();
-    agent.destroy();
+    pool.destroy();
   }
 }
 
@@ -440,8 +440,14 @@ class WorkerHandle {
     if (this.proc.connected) this.proc.send(m);
   }
 
+  /**
+   * A worker that has reported exits on its own once disconnected (and only then writes a CPU profile it
+   * was asked for): it gets a few seconds to do so. One that has not reported is stopped at once.
+   */
   kill(): void {
-    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGKILL');
+    const kill = () => this.proc.exitCode === null && this.proc.signalCode === null && this.proc.kill('SIGKILL');
+    if (this.got.has('final')) setTimeout(kill, 10_000).unref();
+    else kill();
   }
 
   ready(timeoutMs: number): Promise<FromWorker> {

@@ -7,13 +7,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, writeFileSync } from 'node:fs';
-import type { Agent } from 'node:http';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { OPEN_LOOP_MAX_IN_FLIGHT, defaultMix } from './config.ts';
 import type { Menu } from '../../hub/protocol/menu.ts';
 import type { LineInput, Order } from '../../hub/protocol/orders.ts';
-import { NoAnswerError, httpCall, isRetryable, mutate, newAgent, nowMs, retryAfterMs, sleep, type AttemptRecord, type HttpReply, type MutationOutcome } from './http.ts';
+import { NoAnswerError, httpCall, type HttpPool, isRetryable, mutate, newPool, nowMs, retryAfterMs, sleep, type AttemptRecord, type HttpReply, type MutationOutcome } from './http.ts';
 import { CLASSES, emptyCounters, type Class, type Counters, type FromWorker, type KdsAssignment, type ToWorker, type WorkerPlan, type WorkerReport } from './ipc.ts';
 import { between, linePicker, pick, rng, type LinePicker, type Rand } from './menu-lines.ts';
 import { fnv1a, type AckRecord, type Op } from './records.ts';
@@ -27,7 +26,7 @@ interface Device {
   cls: Class;
   /** Where it sends: phones and kiosks to the hub's public address, staff and screens to the staff one. */
   base: URL;
-  agent: Agent;
+  pool: HttpPool;
   /** The token mutations are sent with (staff session, kiosk device, table QR). */
   token: string;
   /** The device token (streams). */
@@ -75,7 +74,7 @@ class LoadWorker {
   private readonly loops: Promise<void>[] = [];
   private ticker: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | undefined;
-  private readonly setupAgent = newAgent(8);
+  private readonly setupPool = newPool(8);
 
   constructor(private readonly plan: WorkerPlan) {
     this.base = new URL(plan.url);
@@ -113,9 +112,9 @@ class LoadWorker {
     const share = (n: number) => Math.max(1, Math.ceil(n / this.cfg.workers));
     const pools = profileOrders
       ? {
-          staff: newAgent(Math.max(16, p.clients + 8, openLoop ? 2 * share(defaultMix.tablets) : 0)),
-          kiosk: newAgent(openLoop ? 2 * share(defaultMix.kiosks) : 16),
-          qr: newAgent(openLoop ? share(defaultMix.phones) : 16),
+          staff: newPool(Math.max(16, p.clients + 8, openLoop ? 2 * share(defaultMix.tablets) : 0)),
+          kiosk: newPool(openLoop ? 2 * share(defaultMix.kiosks) : 16),
+          qr: newPool(openLoop ? share(defaultMix.phones) : 16),
         }
       : undefined;
     // labels are unique across workers: global indices, or the worker id in profile `orders`
@@ -127,24 +126,24 @@ class LoadWorker {
     await inBatches(tabletLabels, 8, async (n, i) => {
       const deviceToken = await this.pair(`tablet-${n}`, 'pos');
       const staff = await this.signIn(`tablet-${n}`, deviceToken, pins[i % pins.length]!);
-      this.tablets.push({ label: `tablet-${n}`, kind: 'tablet', cls: 'staff', base: this.base, agent: pools?.staff ?? newAgent(2), token: staff, deviceToken });
+      this.tablets.push({ label: `tablet-${n}`, kind: 'tablet', cls: 'staff', base: this.base, pool: pools?.staff ?? newPool(2), token: staff, deviceToken });
     });
     await inBatches(kioskLabels, 8, async (n) => {
       const deviceToken = await this.pair(`kiosk-${n}`, 'kiosk');
-      this.kiosks.push({ label: `kiosk-${n}`, kind: 'kiosk', cls: 'kiosk', base: this.publicBase, agent: pools?.kiosk ?? newAgent(2), token: deviceToken, deviceToken, etag });
+      this.kiosks.push({ label: `kiosk-${n}`, kind: 'kiosk', cls: 'kiosk', base: this.publicBase, pool: pools?.kiosk ?? newPool(2), token: deviceToken, deviceToken, etag });
     });
     phoneLabels.forEach((n, i) => {
       const q = p.qr[(profileOrders ? i : Number(n)) % p.qr.length]!;
       // one connection per phone; a fresh phone's first menu fetch has no ETag
-      this.phones.push({ label: `phone-${n}`, kind: 'phone', cls: 'qr', base: this.publicBase, agent: pools?.qr ?? newAgent(1), token: q.token, tableId: q.tableId });
+      this.phones.push({ label: `phone-${n}`, kind: 'phone', cls: 'qr', base: this.publicBase, pool: pools?.qr ?? newPool(1), token: q.token, tableId: q.tableId });
     });
 
     // A connection the hub closed as it was reused (keep-alive timing, or the last phase's connections still
     // being torn down) is opened again, three times at most.
-    const open = async (agent: Agent, token: string | undefined, base: URL) => {
+    const open = async (pool: HttpPool, token: string | undefined, base: URL) => {
       for (let attempt = 1; ; attempt++) {
         try {
-          return await httpCall(base, agent, 'GET', '/api/v1/health', { token, timeoutMs: 10_000 });
+          return await httpCall(base, pool, 'GET', '/api/v1/health', { token, timeoutMs: 10_000 });
         } catch (err) {
           if (!(err instanceof NoAnswerError) || attempt >= 3) throw err;
           this.note(`warm-up: ${err.message}; opening the connection again`);
@@ -153,14 +152,14 @@ class LoadWorker {
     };
     // Open every device's connection before the clock starts: a burst of new connections at t0 is served
     // unevenly by Node (some wait seconds behind busy keep-alive ones), which is a start-up artefact, not load.
-    await inBatches([...this.tablets, ...this.kiosks, ...this.phones], 32, async (d) => void (await open(d.agent, d.token, d.base)));
+    await inBatches([...this.tablets, ...this.kiosks, ...this.phones], 32, async (d) => void (await open(d.pool, d.token, d.base)));
     // Every connection a phase uses at once is open before it starts: the open loop's devices send many
     // requests at once, and all the closed loop's clients send their first order at t0. (The batches of 32
     // above left half of 64 clients without one: their first orders waited for connections the hub accepts
     // one per turn of its busy event loop, a staircase up to 2.2 s, which was the closed loop's submit p99.)
     if (pools) {
-      const warm = (agent: Agent, devices: readonly Device[]) =>
-        Promise.all(Array.from({ length: agent.maxSockets }, (_, i) => open(agent, devices[i % devices.length]?.token, devices[0]?.base ?? this.base)));
+      const warm = (pool: HttpPool, devices: readonly Device[]) =>
+        Promise.all(Array.from({ length: pool.maxSockets }, (_, i) => open(pool, devices[i % devices.length]?.token, devices[0]?.base ?? this.base)));
       await warm(pools.staff, this.tablets);
       if (openLoop) {
         await warm(pools.kiosk, this.kiosks);
@@ -170,8 +169,8 @@ class LoadWorker {
     // menu readers (bench): kiosk screens re-reading the menu with its ETag
     if (p.menuReaders > 0) {
       const token = await this.pair(`menu-screen-${p.id}`, 'kiosk');
-      const agent = newAgent(p.menuReaders);
-      for (let i = 0; i < p.menuReaders; i++) this.menuReaders.push({ label: `menu-screen-${p.id}.${i}`, kind: 'kiosk', cls: 'menu', base: this.publicBase, agent, token, etag });
+      const pool = newPool(p.menuReaders);
+      for (let i = 0; i < p.menuReaders; i++) this.menuReaders.push({ label: `menu-screen-${p.id}.${i}`, kind: 'kiosk', cls: 'menu', base: this.publicBase, pool, token, etag });
     }
 
     // stream sockets: KDS screens (full parse, they act on lines) and idle listeners (scan)
@@ -180,7 +179,7 @@ class LoadWorker {
     await inBatches(p.kds, 4, async (a) => {
       const deviceToken = await this.pair(a.label, 'kds');
       const staff = await this.signIn(a.label, deviceToken, '3333');
-      const dev: Device = { label: a.label, kind: 'kds', cls: 'kitchen', base: this.base, agent: newAgent(2), token: staff, deviceToken };
+      const dev: Device = { label: a.label, kind: 'kds', cls: 'kitchen', base: this.base, pool: newPool(2), token: staff, deviceToken };
       const entry = { dev, a, sub: undefined as unknown as Subscriber, pending: new Set<NodeJS.Timeout>() };
       entry.sub = new Subscriber({
         wsUrl,
@@ -231,7 +230,7 @@ class LoadWorker {
   }
 
   private setupDevice(label: string): Device {
-    return { label, kind: 'monitor', cls: 'staff', base: this.base, agent: this.setupAgent, token: '' };
+    return { label, kind: 'monitor', cls: 'staff', base: this.base, pool: this.setupPool, token: '' };
   }
 
   private async head(): Promise<number> {
@@ -241,7 +240,7 @@ class LoadWorker {
   /** A read during set-up: anonymous reads from loopback share one rate-limit bucket, so 429/503 are waited out. */
   private async setupGet(path: string): Promise<HttpReply> {
     for (let attempt = 1; ; attempt++) {
-      const r = await httpCall(this.base, this.setupAgent, 'GET', path, { timeoutMs: 10_000 });
+      const r = await httpCall(this.base, this.setupPool, 'GET', path, { timeoutMs: 10_000 });
       if (r.status === 200) return r;
       if (!isRetryable(r.status, r.text) || attempt >= 10) throw new Error(`GET ${path} answered ${r.status}: ${r.text.slice(0, 200)}`);
       await sleep(retryAfterMs(r.headers) ?? 500);
@@ -259,12 +258,12 @@ class LoadWorker {
     token: string | undefined,
     extra: { orderId?: string; scheduledAt?: number } = {},
   ): Promise<MutationOutcome> {
-    const agent = dev.agent;
+    const pool = dev.pool;
     const setupDeadline = nowMs() + 30_000;
     const giveUpAt = op === 'pair' || op === 'signin' ? () => setupDeadline : () => this.giveUpAt;
     let attempts = 0;
     this.counters.inFlight++;
-    const outcome = await mutate(dev.base, agent, method, path, body, token, {
+    const outcome = await mutate(dev.base, pool, method, path, body, token, {
       timeoutMs: this.cfg.requestTimeoutMs,
       maxAttempts: this.cfg.maxAttempts,
       giveUpAt,
@@ -307,7 +306,7 @@ class LoadWorker {
     const sent = nowMs();
     try {
       // every device reads with its own token (a phone its table's): admission rate-limits per caller
-      const reply = await httpCall(dev.base, dev.agent, 'GET', path, { token: dev.token || undefined, headers, timeoutMs: this.cfg.requestTimeoutMs });
+      const reply = await httpCall(dev.base, dev.pool, 'GET', path, { token: dev.token || undefined, headers, timeoutMs: this.cfg.requestTimeoutMs });
       this.attempt('menu', { ms: reply.wireMs, status: reply.status });
       if (reply.status === 304) this.counters.menu304++;
       if (reply.status === 200 && path === '/api/v1/menu') {
