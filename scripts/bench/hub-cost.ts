@@ -168,7 +168,6 @@ async function main(): Promise<void> {
           // from the headers to the answer inside the hub (histogram buckets' upper bounds): the rest of staffP99Ms is the wire and the generator
           staffInHubP50Ms: staffInHub.p50,
           staffInHubP99Ms: staffInHub.p99,
-          ackedPerSec: Math.round(o.counters.ordersAcked / o.elapsedS),
           staffP99Ms: o.byClass.staff.p99Ms,
           kioskP99Ms: o.byClass.kiosk.p99Ms,
           qrP99Ms: o.byClass.qr.p99Ms,

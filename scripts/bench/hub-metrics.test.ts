@@ -1,6 +1,8 @@
 /** The arithmetic behind the bench's "inside the hub" figures: quantiles from two scrapes of a histogram. */
 import { describe, expect, it } from 'vitest';
-import { bucketQuantiles } from './hub-metrics.ts';
+import type { RunResult } from '../load/run.ts';
+import { emptyCounters } from '../load/ipc.ts';
+import { bucketQuantiles, floodReachingHub } from './hub-metrics.ts';
 
 // cumulative Prometheus buckets: upper bound in seconds → observations at or below it
 const buckets = (rows: [number, number][]) => new Map(rows);
@@ -18,5 +20,14 @@ describe('bucketQuantiles', () => {
     expect(bucketQuantiles(same, same)).toEqual({ p50: null, p99: null });
     const slow = buckets([[0.005, 0], [Infinity, 10]]);
     expect(bucketQuantiles(new Map(), slow)).toEqual({ p50: null, p99: null });
+  });
+});
+
+describe('floodReachingHub', () => {
+  it('counts what the hub answered while the phase ran, per second of the phase, and the drain apart', () => {
+    const counters = { ...emptyCounters(), offered: 30_000, dropped: 6_000, attempts: 50_000, attemptsInPhase: 36_000, unsent: 7, ordersAcked: 2_400, ackedInPhase: 2_000 };
+    // the run lasted 25 s with its drain; the phase itself 10 s
+    const r = { counters, elapsedS: 25 } as RunResult;
+    expect(floodReachingHub(r, 10)).toEqual({ sentPerSec: 2_400, notSent: 6_000, attemptsPerSec: 3_600, ackedPerSec: 200, attemptsAfterPhase: 14_000, requestsNeverSent: 7 });
   });
 });

@@ -67,15 +67,22 @@ export function bucketQuantiles(before: Map<number, number>, after: Map<number, 
 
 /**
  * What of an overload phase reached the hub: the arrivals the generator sent per second of the phase (it
- * keeps at most `OPEN_LOOP_MAX_IN_FLIGHT` (4,000) arrivals in flight per worker and counts the rest as not sent, so on a small machine it sends a
- * fraction of what it offers), and its attempts (first sends and retries) per second over the phase and its
- * drain, when retries still come.
+ * keeps at most `OPEN_LOOP_MAX_IN_FLIGHT` arrivals in flight per worker and counts the rest as not sent),
+ * the requests the hub answered per second while the phase ran (first sends and retries), the orders it
+ * acknowledged meanwhile, the attempts still made after it (retries during the drain), and the requests
+ * that waited so long for a connection of their device's pool that they were never sent.
  */
-export function floodReachingHub(r: RunResult, phaseSeconds: number): { sentPerSec: number; notSent: number; attemptsPerSec: number; attemptsOverS: number } {
+export function floodReachingHub(
+  r: RunResult,
+  phaseSeconds: number,
+): { sentPerSec: number; notSent: number; attemptsPerSec: number; ackedPerSec: number; attemptsAfterPhase: number; requestsNeverSent: number } {
+  const c = r.counters;
   return {
-    sentPerSec: Math.round((r.counters.offered - r.counters.dropped) / phaseSeconds),
-    notSent: r.counters.dropped,
-    attemptsPerSec: Math.round(r.counters.attempts / r.elapsedS),
-    attemptsOverS: Math.round(r.elapsedS),
+    sentPerSec: Math.round((c.offered - c.dropped) / phaseSeconds),
+    notSent: c.dropped,
+    attemptsPerSec: Math.round(c.attemptsInPhase / phaseSeconds),
+    ackedPerSec: Math.round(c.ackedInPhase / phaseSeconds),
+    attemptsAfterPhase: c.attempts - c.attemptsInPhase,
+    requestsNeverSent: c.unsent,
   };
 }

@@ -69,9 +69,12 @@ export const overloadPublicShare = (factor: number): number => Math.max(0, 1 - O
 
 /**
  * Open loop: arrivals in flight per worker (sent, answered or not, refused ones retrying) beyond which new
- * arrivals are counted as not sent. It bounds the generator; under a flood it also bounds what is sent.
+ * arrivals are counted as not sent. It bounds the generator's memory (~10 kB an arrival: ~1 GB of RSS when
+ * full); under a flood, where the hub's Retry-After grows to 15 s and refused arrivals stay in flight
+ * for the rest of the phase, it also bounds what is sent. At 4,000 a 5 × flood put ~2 × the capacity
+ * on the hub; at 30,000, with HttpPool's cheaper requests, ~4 × (docs/benchmarks.md, round eleven).
  */
-export const OPEN_LOOP_MAX_IN_FLIGHT = 4000;
+export const OPEN_LOOP_MAX_IN_FLIGHT = 30_000;
 
 export const defaultMix: Mix = { tablets: 40, kiosks: 20, phones: 300, kds: 8, sockets: 208 };
 

@@ -15,7 +15,7 @@ export function formatResult(r: RunResult): string {
   return [
     `run ${r.phase}: ${r.elapsedS.toFixed(1)} s, logs in ${r.runDir}`,
     `  orders acknowledged    ${c.ordersAcked} (${rate(c.ordersAcked)}/s) of ${c.ordersStarted} started; refused ${c.refused}, abandoned ${c.abandoned}`,
-    `  requests               ${c.attempts} (${rate(c.attempts)}/s), retries ${c.retries}, timeouts ${c.timeouts}, network errors ${c.networkErrors}`,
+    `  requests               ${c.attempts} (${rate(c.attempts)}/s), retries ${c.retries}, timeouts ${c.timeouts}, network errors ${c.networkErrors}, never sent (no connection free in time) ${c.unsent}`,
     `  menu reads             ${c.menu200 + c.menu304} (${rate(c.menu304)}/s answered 304 from the ETag)`,
     ...(c.offered > 0 ? [`  open loop              offered ${c.offered}, not sent (client saturated) ${c.dropped}`] : []),
     lat('submit (place → 201)', r.submit),

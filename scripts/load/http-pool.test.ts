@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConnectionError, HttpPool, TimeoutError } from './http-pool.ts';
+import { ConnectionError, HttpPool, TimeoutError, UnsentError } from './http-pool.ts';
 
 /** A loopback server whose answers the tests choose by path. */
 let server: Server;
@@ -119,7 +119,7 @@ describe('HttpPool', () => {
     const busy = get(pool, '/slow');
     let sent = false;
     const queued = pool.request(base, { method: 'GET', path: '/length', headers: {}, onSocket: () => (sent = true) }, 2000, 10);
-    await expect(queued).rejects.toBeInstanceOf(TimeoutError);
+    await expect(queued).rejects.toBeInstanceOf(UnsentError);
     await busy;
     expect(sent).toBe(false);
     pool.destroy();

@@ -279,7 +279,8 @@ export class HttpPool {
 
   /**
    * Sends `req` to `base`'s host when a connection is free. `timeoutMs` runs from that moment; `queueMs`
-   * bounds the wait for a connection. Rejects with ConnectionError, or a TimeoutError when either runs out.
+   * bounds the wait for a connection. Rejects with ConnectionError, TimeoutError (no answer in time), or
+   * UnsentError (no connection in time: the request was never sent).
    */
   request(base: URL, req: PoolRequest, timeoutMs: number, queueMs: number): Promise<PoolReply> {
     const key = `${base.hostname}:${base.port}`;
@@ -317,7 +318,7 @@ export class HttpPool {
         w.reject(e);
         w.conn?.abandon();
       };
-      timer = setTimeout(() => fail(new TimeoutError(`no connection in ${queueMs} ms`)), queueMs);
+      timer = setTimeout(() => fail(new UnsentError(`no connection in ${queueMs} ms`)), queueMs);
       origin.enqueue(w);
     });
   }
@@ -329,3 +330,6 @@ export class HttpPool {
 }
 
 export class TimeoutError extends Error {}
+
+/** The request waited `queueMs` for a connection and was never sent: the client's limit, not the server's. */
+export class UnsentError extends Error {}

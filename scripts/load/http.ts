@@ -4,7 +4,7 @@
  * every retry.
  */
 import { randomUUID } from 'node:crypto';
-import { HttpPool, TimeoutError, type ReplyHeaders } from './http-pool.ts';
+import { HttpPool, TimeoutError, UnsentError, type ReplyHeaders } from './http-pool.ts';
 
 export { HttpPool };
 
@@ -24,10 +24,13 @@ export interface RequestOptions {
   timeoutMs: number;
 }
 
-/** Thrown for an attempt that got no HTTP answer: refused, reset, or timed out. */
+/**
+ * Thrown for an attempt that got no HTTP answer: refused, reset, timed out, or never sent because it waited
+ * too long for a connection of its device's pool (`unsent`: the generator's limit, the hub never saw it).
+ */
 export class NoAnswerError extends Error {
   constructor(
-    readonly reason: 'timeout' | 'network',
+    readonly reason: 'timeout' | 'network' | 'unsent',
     message: string,
     /** ms from the moment the request had a socket (left this process's pool) to the failure. */
     readonly wireMs: number,
@@ -64,7 +67,7 @@ export async function httpCall(base: URL, pool: HttpPool, method: string, path: 
     return { status: r.status, headers: r.headers, text: r.body.toString('utf8'), wireMs: nowMs() - onWire };
   } catch (err) {
     const message = `${method} ${path}: ${err instanceof Error ? err.message : String(err)}`;
-    throw new NoAnswerError(err instanceof TimeoutError ? 'timeout' : 'network', message, nowMs() - onWire);
+    throw new NoAnswerError(err instanceof TimeoutError ? 'timeout' : err instanceof UnsentError ? 'unsent' : 'network', message, nowMs() - onWire);
   }
 }
 
@@ -93,8 +96,8 @@ export interface AttemptRecord {
   /** ms from this attempt's request leaving our socket pool to its answer (or failure). */
   ms: number;
   status: number;
-  /** 'timeout' | 'network' when there was no HTTP answer. */
-  failure?: 'timeout' | 'network';
+  /** Why there was no HTTP answer, when there was none. */
+  failure?: NoAnswerError['reason'];
 }
 
 export interface MutationOutcome {

@@ -49,6 +49,8 @@ export interface Counters {
   attempts: number;
   /** Attempts with no answer. */
   timeouts: number;
+  /** Requests given up after waiting QUEUE_WAIT_MAX_MS for a connection in this process: never sent. */
+  unsent: number;
   networkErrors: number;
   /** Attempts after the first, same key. */
   retries: number;
@@ -57,6 +59,12 @@ export interface Counters {
   /** Open loop: arrivals scheduled, and arrivals not sent because too many were already in flight. */
   offered: number;
   dropped: number;
+  /**
+   * Attempts answered (or failed) and orders acknowledged while the phase ran, before its stop: what the
+   * hub took while the load was on, where `attempts` and `ordersAcked` also count the drain after it.
+   */
+  attemptsInPhase: number;
+  ackedInPhase: number;
   /** Status counts of every attempt, by class: `staff:201`, `qr:429`, `menu:304`, `kitchen:200`. */
   status: Record<string, number>;
   socketsOpen: number;
@@ -70,12 +78,15 @@ export const emptyCounters = (): Counters => ({
   abandoned: 0,
   attempts: 0,
   timeouts: 0,
+  unsent: 0,
   networkErrors: 0,
   retries: 0,
   menu200: 0,
   menu304: 0,
   offered: 0,
   dropped: 0,
+  attemptsInPhase: 0,
+  ackedInPhase: 0,
   status: {},
   socketsOpen: 0,
   inFlight: 0,

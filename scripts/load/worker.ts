@@ -293,7 +293,13 @@ class LoadWorker {
   }
 
   private attempt(cls: Class, a: AttemptRecord): void {
+    // a request that never left this process is not an attempt the hub saw
+    if (a.failure === 'unsent') {
+      this.counters.unsent++;
+      return;
+    }
     this.counters.attempts++;
+    if (nowMs() < this.endAt) this.counters.attemptsInPhase++;
     if (a.failure === 'timeout') this.counters.timeouts++;
     else if (a.failure === 'network') this.counters.networkErrors++;
     const k = `${cls}:${a.status || a.failure}`;
@@ -349,6 +355,7 @@ class LoadWorker {
     });
     if (o.reply?.status !== 201) return undefined;
     this.counters.ordersAcked++;
+    if (nowMs() < this.endAt) this.counters.ackedInPhase++;
     recordMs(this.hist.submit, o.totalMs);
     recordMs(this.recent, o.totalMs);
     const order = (JSON.parse(o.reply.text) as { order: Order }).order;
@@ -575,7 +582,7 @@ class LoadWorker {
   }
 
   private async drain(): Promise<void> {
-    if (this.endAt === Infinity) this.endAt = nowMs();
+    this.endAt = Math.min(this.endAt, nowMs());
     this.giveUpAt = Math.min(this.giveUpAt, nowMs() + this.cfg.drainTimeoutMs);
     this.running = false;
     for (const k of this.kds) for (const t of k.pending) clearTimeout(t);
