@@ -195,7 +195,7 @@ export class StreamServer {
       if (page.length === 0) break;
       const upTo = page[page.length - 1]!.seq;
       const mine = page.filter((e) => matches(client.topics, e));
-      if (mine.length > 0) this.sendMessage(client, new SharedMessage(frame(mine, upTo)));
+      if (mine.length > 0) this.sendMessage(client, new SharedMessage(frame(mine, upTo, utf8)));
       cursor = upTo;
     }
     client.cursor = head;
@@ -211,6 +211,13 @@ export class StreamServer {
     let wrote = false;
     const upTo = batch[batch.length - 1]!.seq;
     const firstSeq = batch[0]!.seq;
+    // each event is encoded once, however many subscriptions' frames carry it
+    const encoded = new Map<LoggedEvent, Buffer>();
+    const bytesOf = (e: LoggedEvent): Buffer => {
+      let b = encoded.get(e);
+      if (!b) encoded.set(e, (b = utf8(e)));
+      return b;
+    };
     // one message per distinct subscription, framed (and deflated) once for all its sockets
     const bySubscription = new Map<string, Client[]>();
     for (const client of this.clients) {
@@ -219,7 +226,7 @@ export class StreamServer {
         // joined mid-batch: its replay already covered part of it
         const mine = batch.filter((e) => e.seq > client.cursor && matches(client.topics, e));
         if (mine.length > 0) {
-          this.sendMessage(client, new SharedMessage(frame(mine, upTo)));
+          this.sendMessage(client, new SharedMessage(frame(mine, upTo, bytesOf)));
           wrote = true;
         }
         client.cursor = upTo;
@@ -233,7 +240,7 @@ export class StreamServer {
       const mine = batch.filter((e) => matches(group[0]!.topics, e));
       // nothing for this subscription: no send (its next frame's upToSeq covers the gap)
       if (mine.length > 0) {
-        const message = new SharedMessage(frame(mine, upTo));
+        const message = new SharedMessage(frame(mine, upTo, bytesOf));
         const deflate = this.worthDeflating(message, group);
         for (const client of group) this.sendMessage(client, message, deflate);
         wrote = true;
@@ -304,5 +311,21 @@ function tokenOf(req: IncomingMessage, url: URL): string | undefined {
 const matches = (topics: ReadonlySet<string> | null, e: LoggedEvent): boolean =>
   topics === null || e.topics.some((t) => topics.has(t));
 
-const frame = (events: readonly LoggedEvent[], upToSeq: number): Buffer =>
-  Buffer.from(`{"type":"events","events":[${events.map((e) => e.json).join(',')}],"upToSeq":${upToSeq}}`);
+const FRAME_HEAD = Buffer.from('{"type":"events","events":[');
+const COMMA = Buffer.from(',');
+const utf8 = (e: LoggedEvent): Buffer => Buffer.from(e.json);
+
+/**
+ * `{"type":"events","events":[…],"upToSeq":n}` from the events' UTF-8 bytes. Encoding is what costs here (a
+ * placed order is ~6 kB of JSON with Chinese names, and it is in the frame of every subscription that
+ * sees it), so a flush encodes each event once and joins bytes.
+ */
+function frame(events: readonly LoggedEvent[], upToSeq: number, bytesOf: (e: LoggedEvent) => Buffer): Buffer {
+  const parts: Buffer[] = [FRAME_HEAD];
+  events.forEach((e, i) => {
+    if (i > 0) parts.push(COMMA);
+    parts.push(bytesOf(e));
+  });
+  parts.push(Buffer.from(`],"upToSeq":${upToSeq}}`));
+  return Buffer.concat(parts);
+}
