@@ -13,7 +13,7 @@
  * cores unless --load-cpus pins the generator, else 2: see load-workers.ts),
  * --root DIR (hub checkout), --prof DIR (hub runs with --cpu-prof into DIR), --no-printers (no external
  * printers: the hub prints nothing, so the difference is what printing costs), --hub-cpus / --load-cpus LIST
- * (`taskset` pinning), --hub-env K=V and --hub-node-arg ARG (repeatable), --overload F (then F × the
+ * (`taskset` pinning), --load-nice N (the load workers' and printers' nice value, 0 by default), --hub-env K=V and --hub-node-arg ARG (repeatable), --overload F (then F × the
  * measured capacity for the same time, waiters at 1/F of it and phones and kiosks the rest, as the bench's
  * overload phase: staff / kiosk / QR p99 per attempt), --overload-rate N (that flood at N orders/s instead,
  * with the same mix: hubs of different capacity then meet the same flood), --open-rates R1,R2,… (instead of
@@ -43,6 +43,7 @@ const { values } = parseArgs({
     prof: { type: 'string' },
     'hub-cpus': { type: 'string' },
     'load-cpus': { type: 'string' },
+    'load-nice': { type: 'string' },
     'hub-env': { type: 'string', multiple: true },
     'hub-node-arg': { type: 'string', multiple: true },
     overload: { type: 'string' },
@@ -64,6 +65,7 @@ const clients = int('clients', 1, 1000);
 const lines = int('lines', 1, 100);
 const workers = values.workers === undefined ? defaultLoadWorkers(values['load-cpus'] !== undefined) : int('workers', 1, 16);
 const printerMsPerLine = int('printer-ms-per-line', 0, 1000);
+const loadPlacement = { cpus: values['load-cpus'], nice: values['load-nice'] === undefined ? 0 : int('load-nice', 0, 19) };
 const openRates = values['open-rates']?.split(',').map((r) => {
   const n = Number(r);
   if (!Number.isInteger(n) || n < 1 || n > 100_000) throw new Error(`--open-rates takes orders/s (1…100000), comma-separated; got ${r}`);
@@ -79,12 +81,12 @@ async function main(): Promise<void> {
     nodeArgs: [...(values.prof ? ['--cpu-prof', `--cpu-prof-dir=${resolve(values.prof)}`] : []), ...(values['hub-node-arg'] ?? [])],
   });
   // --no-printers: what printing costs, by difference (the hub then plans no print jobs at all)
-  const printers = values['no-printers'] ? { stop() {} } : await startExternalPrinters(hub.url, values['load-cpus'], printerMsPerLine);
+  const printers = values['no-printers'] ? { stop() {} } : await startExternalPrinters(hub.url, loadPlacement, printerMsPerLine);
   const runDir = mkdtempSync(join(tmpdir(), 'brigade-cost-run-'));
   try {
     const common = { workers, profile: 'orders' as const, linesPerOrder: lines, clients, mix: { tablets: 0, kiosks: 0, phones: 0, kds: 0, sockets } };
     const run = (name: string, config: ReturnType<typeof withDefaults>) =>
-      runLoad({ config, url: hub.url, publicUrl: hub.publicUrl, hubPid: hub.pid, runDir, phase: name, quiet: true, cpus: values['load-cpus'] });
+      runLoad({ config, url: hub.url, publicUrl: hub.publicUrl, hubPid: hub.pid, runDir, phase: name, quiet: true, placement: loadPlacement });
     const phase = (name: string, durationS: number) => run(name, withDefaults({ ...common, durationS }));
     // an open loop at a fixed rate, latency from the scheduled send time (the bench's open-loop phases)
     const openLoop = async (rate: number) => {

@@ -22,7 +22,9 @@
  * 0 prints at once); BENCH_OUT (bench/results.json); BENCH_HUB_ENV (extra hub env, "K=V,K=V"); BENCH_KEEP=1 keeps
  * the hub's data and logs; BENCH_HUB_CPUS / BENCH_LOAD_CPUS (`taskset` lists; by default, with 4 or more
  * cores, the hub gets the first half and the load workers and simulated printers the rest; `none` turns
- * pinning off).
+ * pinning off); BENCH_LOAD_NICE (0: the load workers' and simulated printers' nice value; above 0 they
+ * yield the CPU to the hub when both want it, see docs/benchmarks.md round eleven for what that does).
+
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -68,6 +70,8 @@ export interface BenchResults {
   machineCpuMsPerOrder: number | null;
   /** CPU lists the hub and the load generator were pinned to (`taskset`), or null when not pinned. */
   pinning: { hub: string; load: string } | null;
+  /** The nice value of the load workers and simulated printers (BENCH_LOAD_NICE). */
+  loadNice: number;
   /** Load-generator processes holding the stream sockets (BENCH_WORKERS; the open loops add one for the waiters). */
   loadWorkers: number;
   /** hub / raw one-at-a-time. */
@@ -251,6 +255,11 @@ async function main(): Promise<number> {
   );
 
   const pinning = cpuSplit();
+  // On a store's hub the devices are other machines; here they share its cores. At equal priority the more
+  // of a flood the generator sends the more of the hub's core it takes; below it (BENCH_LOAD_NICE) the
+  // generator's 200 socket readers fall behind instead, which the verifier fails ("Round eleven").
+  const loadNice = env('BENCH_LOAD_NICE', 0, 0, 19);
+  const loadPlacement = { cpus: pinning?.load, nice: loadNice };
   const workers = env('BENCH_WORKERS', defaultLoadWorkers(pinning !== null), 1, 16);
   const loadStart = loadavg()[0]!;
   log(`bench: ${seconds} s per phase, ${lines} lines per order, ${sockets} sockets, data in ${dir}`);
@@ -263,7 +272,7 @@ async function main(): Promise<number> {
   // printers as in a store: separate devices on TCP 9100 (simulated, each in its own process)
   const hub: StartedHub = await startHub({ parentDir: dir, env: { HUB_PRINTERS: 'none', ...hubEnv }, cpus: pinning?.hub });
   log(`hub pid ${hub.pid} on ${hub.url}, data ${hub.dataDir}, logs ${runDir}${pinning ? `; hub on CPUs ${pinning.hub}, load on ${pinning.load}` : ''}`);
-  const printers = hubEnv.HUB_PRINTERS === 'sim' ? undefined : await startExternalPrinters(hub.url, pinning?.load, printerMsPerLine);
+  const printers = hubEnv.HUB_PRINTERS === 'sim' ? undefined : await startExternalPrinters(hub.url, loadPlacement, printerMsPerLine);
   let closed: Measured;
   let bare: RunResult;
   let open: Measured;
@@ -279,7 +288,7 @@ async function main(): Promise<number> {
   try {
     const common = { workers, trackPlaced: true, profile: 'orders' as const, linesPerOrder: lines, durationS: seconds, mix: { tablets: 0, kiosks: 0, phones: 0, kds: 0, sockets } };
     const phase = (name: string, config: ReturnType<typeof withDefaults>) =>
-      runLoad({ config, url: hub.url, publicUrl: hub.publicUrl, hubPid: hub.pid, dbFile: hub.dbFile, runDir, phase: name, title: name, cpus: pinning?.load });
+      runLoad({ config, url: hub.url, publicUrl: hub.publicUrl, hubPid: hub.pid, dbFile: hub.dbFile, runDir, phase: name, title: name, placement: loadPlacement });
     // a phase with sockets, and how long its events took inside the hub from their commit to the last socket
     const measured = async (name: string, config: ReturnType<typeof withDefaults>): Promise<Measured> => {
       const before = await snapshot(hub.url);
@@ -344,6 +353,7 @@ async function main(): Promise<number> {
     hubCpuMsPerOrderNoSockets: cpuPerOrder(bare),
     machineCpuMsPerOrder: cpuPerOrder(closed.r, closed.r.machineCpuMs),
     pinning,
+    loadNice,
     loadWorkers: workers,
     ratio: round(hubOrdersPerSec / raw.single.ordersPerSec, 2),
     ratioGrouped: round(hubOrdersPerSec / raw.grouped.ordersPerSec, 2),
@@ -412,6 +422,7 @@ export function table(r: BenchResults): string {
   const rows: [string, string][] = [
     ['machine', `${r.cpu}, ${r.cores} cores, Node ${r.node}; load average ${r.loadAvg.start} → ${r.loadAvg.end}`],
     ['pinning', r.pinning ? `hub on CPUs ${r.pinning.hub}, load generator and printers on ${r.pinning.load}` : 'none (hub and load generator share the cores)'],
+    ['load generator and printers niceness', r.loadNice > 0 ? `${r.loadNice} (they yield the CPU to the hub when both want it)` : '0 (the same priority as the hub)'],
     ['load generator', `${r.loadWorkers} worker process${r.loadWorkers === 1 ? '' : 'es'} holding the sockets (+1 for the waiters in the open loops)`],
     ['fsync 4 KiB (p50 / p99)', `${r.fsync.fsyncP50Ms} / ${r.fsync.fsyncP99Ms} ms (fdatasync ${r.fsync.fdatasyncP50Ms} / ${r.fsync.fdatasyncP99Ms} ms)`],
     [`raw SQLite, 1 order/txn (${r.linesPerOrder} lines)`, `${r.rawOrdersPerSec} orders/s`],

@@ -6,18 +6,18 @@
  * it, as it would be with `HUB_PRINTERS=sim` (which runs them inside the hub for the demo).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { ROOT, PAIRING_CODE, PINS, pinProcess } from '../load/hub-process.ts';
+import { ROOT, PAIRING_CODE, PINS, placeProcess, type Placement } from '../load/hub-process.ts';
 
 export interface ExternalPrinters {
   stop(): void;
 }
 
-function startSim(cpus: string | undefined, msPerLine: number): Promise<{ proc: ChildProcess; port: number }> {
+function startSim(placement: Placement, msPerLine: number): Promise<{ proc: ChildProcess; port: number }> {
   const proc = spawn(process.execPath, ['--import', 'tsx', 'printers/sim/main.ts', '--port', '0', '--quiet', '--ms-per-line', String(msPerLine)], {
     cwd: ROOT,
     stdio: ['pipe', 'pipe', 'inherit'],
   });
-  if (cpus && proc.pid !== undefined) pinProcess(proc.pid, cpus);
+  if (proc.pid !== undefined) placeProcess(proc.pid, placement);
   return new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`simulated printer did not start:\n${out}`)), 15_000);
@@ -50,11 +50,11 @@ async function call(url: string, path: string, body: unknown, token?: string): P
 
 /**
  * One simulated printer per station (hot kitchen, bar), each in its own process, configured on the hub.
- * `cpus` pins them (with the load generator) away from the hub's CPUs. `msPerLine` 0 prints at once; a
+ * `placement` puts them with the load generator (away from the hub's CPUs, or below its priority). `msPerLine` 0 prints at once; a
  * real thermal printer takes ~17 ms per line.
  */
-export async function startExternalPrinters(hubUrl: string, cpus?: string, msPerLine = 0): Promise<ExternalPrinters> {
-  const sims = await Promise.all([startSim(cpus, msPerLine), startSim(cpus, msPerLine)]);
+export async function startExternalPrinters(hubUrl: string, placement: Placement = {}, msPerLine = 0): Promise<ExternalPrinters> {
+  const sims = await Promise.all([startSim(placement, msPerLine), startSim(placement, msPerLine)]);
   try {
     const { deviceToken } = await call(hubUrl, '/api/v1/devices/pair', { code: PAIRING_CODE, name: 'bench set-up', kind: 'manager' });
     const { token } = await call(hubUrl, '/api/v1/staff/sessions', { pin: PINS.manager }, deviceToken);

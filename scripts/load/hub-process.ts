@@ -4,8 +4,8 @@
  * and a clean stop. The integration tests' harness (hub/test/harness.ts) starts its hubs with it too.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { setPriority, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -179,6 +179,30 @@ export function machineCpuTimeMs(): number | undefined {
 /** Pins a running process (every thread; threads it starts later inherit it) to a `taskset` CPU list. */
 export function pinProcess(pid: number, cpus: string): void {
   execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
+}
+
+/** Where the processes that stand in for devices (load workers, simulated printers) run. */
+export interface Placement {
+  /** A `taskset` CPU list, away from the hub's. */
+  cpus?: string | undefined;
+  /** A nice value (0–19) for every thread of theirs. */
+  nice?: number | undefined;
+}
+
+/**
+ * Pins a device process and lowers its priority. The nice value is per thread on Linux, so it is set on
+ * each of the process's threads (those it starts later inherit it from the thread that starts them).
+ */
+export function placeProcess(pid: number, p: Placement): void {
+  if (p.cpus) pinProcess(pid, p.cpus);
+  if (!p.nice) return;
+  let threads: number[] = [pid];
+  try {
+    threads = readdirSync(`/proc/${pid}/task`).map(Number);
+  } catch {
+    // no /proc: the main thread only
+  }
+  for (const tid of threads) setPriority(tid, p.nice);
 }
 
 /** The load generator talks to loopback only. */

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { LoadConfig } from './config.ts';
 import { httpCall, mutate, newPool, nowMs, sleep } from './http.ts';
-import { PAIRING_CODE, PINS, ROOT, assertLoopback, cpuTimeMs, machineCpuTimeMs, pinProcess, rssOf } from './hub-process.ts';
+import { PAIRING_CODE, PINS, ROOT, assertLoopback, cpuTimeMs, machineCpuTimeMs, placeProcess, rssOf, type Placement } from './hub-process.ts';
 import { CLASSES, addCounters, emptyCounters, type Class, type Counters, type FromWorker, type KdsAssignment, type ToWorker, type WorkerPlan, type WorkerReport } from './ipc.ts';
 import type { RunMeta } from './records.ts';
 import { decodeInto, newHistogram, recordMs, summarise, type Histogram, type LatencySummary } from './stats.ts';
@@ -32,8 +32,8 @@ export interface RunOptions {
   quiet?: boolean;
   /** Label on the progress bar. */
   title?: string;
-  /** Pin the worker processes to these CPUs (`taskset` list), away from the hub's. */
-  cpus?: string | undefined;
+  /** Where the worker processes run: pinned away from the hub's CPUs, and/or at a lower priority. */
+  placement?: Placement | undefined;
 }
 
 export interface RunResult {
@@ -135,7 +135,7 @@ export async function runLoad(o: RunOptions): Promise<RunResult> {
   writeMeta(runDir, { url: o.url, dbFile: o.dbFile, phase });
 
   // ---- fork and set up the workers ----
-  const workers = plans.map((plan) => new WorkerHandle(plan, o.cpus));
+  const workers = plans.map((plan) => new WorkerHandle(plan, o.placement ?? {}));
   const stopAll = () => workers.forEach((w) => w.kill());
   try {
     await Promise.all(workers.map((w) => w.ready(READY_TIMEOUT_MS)));
@@ -416,7 +416,7 @@ class WorkerHandle {
 
   constructor(
     readonly plan: WorkerPlan,
-    cpus?: string,
+    placement: Placement,
   ) {
     this.proc = fork(join(ROOT, 'scripts/load/worker.ts'), [], {
       cwd: ROOT,
@@ -428,7 +428,7 @@ class WorkerHandle {
     this.proc.stderr?.on('data', (c: Buffer) => {
       this.stderr = (this.stderr + c.toString()).slice(-8000);
     });
-    if (cpus && this.proc.pid !== undefined) pinProcess(this.proc.pid, cpus);
+    if (this.proc.pid !== undefined) placeProcess(this.proc.pid, placement);
     this.proc.on('message', (m: FromWorker) => this.onMessage(m));
     this.proc.on('exit', (code) => {
       if (!this.got.has('final')) this.fail(`exited with ${code} before reporting${this.stderr ? `:\n${this.stderr}` : ''}`);
