@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConnectionError, HttpPool, TimeoutError, UnsentError } from './http-pool.ts';
 
@@ -147,5 +147,29 @@ describe('HttpPool', () => {
     expect(r.status).toBe(200);
     expect(r.body.toString()).not.toBe(first);
     pool.destroy();
+  });
+
+  it('drops a connection that receives an answer to no request, and serves the next on a new one', async () => {
+    // a raw server: answers each request, then, on the first connection, an unasked-for 408 a moment later
+    let connectionsSeen = 0;
+    const raw = createTcpServer((socket) => {
+      const n = ++connectionsSeen;
+      socket.on('data', () => {
+        socket.write('HTTP/1.1 200 OK\r\ncontent-length: 1\r\n\r\n' + String(n));
+        if (n === 1) setTimeout(() => socket.write('HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\n\r\n'), 20);
+      });
+    });
+    await new Promise<void>((r) => raw.listen(0, '127.0.0.1', r));
+    const rawBase = new URL(`http://127.0.0.1:${(raw.address() as AddressInfo).port}`);
+    const pool = new HttpPool(1);
+    try {
+      const first = await pool.request(rawBase, { method: 'GET', path: '/', headers: {} }, 2000, 5000);
+      await new Promise((r) => setTimeout(r, 60));
+      const second = await pool.request(rawBase, { method: 'GET', path: '/', headers: {} }, 2000, 5000);
+      expect([first.body.toString(), second.body.toString()]).toEqual(['1', '2']);
+    } finally {
+      pool.destroy();
+      raw.close();
+    }
   });
 });

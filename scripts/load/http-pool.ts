@@ -131,6 +131,8 @@ class Connection {
   /** Consumes what it can of the buffered bytes; true when it finished an answer and more bytes wait. */
   private parse(): boolean {
     if (!this.answer) {
+      // bytes on a connection with no request in flight (a server's 408 on an idle one): not reusable
+      if (!this.waiter) throw new ConnectionError('an answer to no request');
       const end = this.buffered.indexOf(HEADER_END);
       if (end < 0) return false;
       const lines = this.buffered.toString('latin1', 0, end).split('\r\n');
