@@ -13,9 +13,10 @@
  * cores unless --load-cpus pins the generator, else 2: see load-workers.ts),
  * --root DIR (hub checkout), --prof DIR (hub runs with --cpu-prof into DIR), --no-printers (no external
  * printers: the hub prints nothing, so the difference is what printing costs), --hub-cpus / --load-cpus LIST
- * (`taskset` pinning), --load-nice N (the load workers' and printers' nice value, 0 by default), --hub-env K=V and --hub-node-arg ARG (repeatable), --overload F (then F × the
- * measured capacity for the same time, waiters at 1/F of it and phones and kiosks the rest, as the bench's
- * overload phase: staff / kiosk / QR p99 per attempt), --overload-rate N (that flood at N orders/s instead,
+ * (`taskset` pinning), --load-nice N (the load workers' and printers' nice value, 0 by default), --hub-env
+ * K=V and --hub-node-arg ARG (repeatable), --overload F (then F × the measured capacity for the same time,
+ * waiters at 1/F of it and phones and kiosks the rest, as the bench's overload phase: staff / kiosk / QR p99
+ * per attempt), --overload-rate N (that flood at N orders/s instead,
  * with the same mix: hubs of different capacity then meet the same flood), --open-rates R1,R2,… (instead of
  * the closed loop, an open loop at each rate after the warm-up: submit and ack → every socket latency from
  * the scheduled time, one JSON line per rate), --printer-ms-per-line MS (the simulated printers' pace; 0

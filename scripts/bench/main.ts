@@ -24,7 +24,6 @@
  * cores, the hub gets the first half and the load workers and simulated printers the rest; `none` turns
  * pinning off); BENCH_LOAD_NICE (0: the load workers' and simulated printers' nice value; above 0 they
  * yield the CPU to the hub when both want it, see docs/benchmarks.md round eleven for what that does).
-
  */
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
