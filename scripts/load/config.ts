@@ -72,7 +72,7 @@ export const overloadPublicShare = (factor: number): number => Math.max(0, 1 - O
  * arrivals are counted as not sent. It bounds the generator's memory (~10 kB an arrival: ~1 GB of RSS when
  * full); under a flood, where the hub's Retry-After grows to 15 s and refused arrivals stay in flight
  * for the rest of the phase, it also bounds what is sent. At 4,000 a 5 × flood put ~2 × the capacity
- * on the hub; at 30,000, with HttpPool's cheaper requests, ~4 × (docs/benchmarks.md, round eleven).
+ * on the hub; at 30,000, with HttpPool's cheaper requests, 3.5–3.7 × (docs/benchmarks.md, round eleven).
  */
 export const OPEN_LOOP_MAX_IN_FLIGHT = 30_000;
 

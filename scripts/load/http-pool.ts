@@ -39,6 +39,8 @@ interface Waiter {
   reject: (e: Error) => void;
   /** Settled from outside while still queued (timed out): skipped when its turn comes. */
   cancelled: boolean;
+  /** The connection it was sent on, once it was. */
+  conn?: Connection;
 }
 
 /** Requests in arrival order; `shift` is O(1), unlike an array's, however many wait. */
@@ -249,7 +251,7 @@ class Origin {
       }
       w.req.onSocket?.();
       conn.send(w, `${this.host}:${this.port}`);
-      (w as WaiterOnConnection).conn = conn;
+      w.conn = conn;
     }
   }
 
@@ -270,10 +272,6 @@ class Origin {
   }
 }
 
-interface WaiterOnConnection extends Waiter {
-  conn?: Connection;
-}
-
 export class HttpPool {
   private readonly origins = new Map<string, Origin>();
 
@@ -291,7 +289,7 @@ export class HttpPool {
     return new Promise<PoolReply>((resolve, reject) => {
       let timer: NodeJS.Timeout;
       let settled = false;
-      const w: WaiterOnConnection = {
+      const w: Waiter = {
         cancelled: false,
         req: {
           ...req,
