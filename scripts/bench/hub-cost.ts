@@ -29,7 +29,7 @@ import { parseArgs } from 'node:util';
 import { overloadPublicShare, withDefaults } from '../load/config.ts';
 import { startHub } from '../load/hub-process.ts';
 import { runLoad } from '../load/run.ts';
-import { bucketQuantiles, floodReachingHub, scrape, snapshot } from './hub-metrics.ts';
+import { aroundPhase, floodReachingHub, scrape, snapshot } from './hub-metrics.ts';
 import { defaultLoadWorkers } from './load-workers.ts';
 import { printBacklog, startExternalPrinters } from './printers.ts';
 
@@ -91,12 +91,12 @@ async function main(): Promise<void> {
     const phase = (name: string, durationS: number) => run(name, withDefaults({ ...common, durationS }));
     // an open loop at a fixed rate, latency from the scheduled send time (the bench's open-loop phases)
     const openLoop = async (rate: number) => {
-      const before = await snapshot(hub.url);
-      const o = await run(`open-${rate}`, withDefaults({ ...common, clients: 0, durationS: seconds, ratePerSec: rate, publicShare: 0, trackPlaced: true }));
-      const after = await snapshot(hub.url);
-      const inHub = bucketQuantiles(before.staff, after.staff);
-      const delivery = bucketQuantiles(before.delivery, after.delivery);
-      const checkpoints = { count: after.writerCheckpoints.count - before.writerCheckpoints.count, seconds: after.writerCheckpoints.seconds - before.writerCheckpoints.seconds };
+      const {
+        result: o,
+        staff: inHub,
+        delivery,
+        writerCheckpoints: checkpoints,
+      } = await aroundPhase(hub.url, () => run(`open-${rate}`, withDefaults({ ...common, clients: 0, durationS: seconds, ratePerSec: rate, publicShare: 0, trackPlaced: true })));
       process.stdout.write(
         `${JSON.stringify({
           openRate: rate,
@@ -155,15 +155,12 @@ async function main(): Promise<void> {
       })}\n`,
     );
     if (values.overload !== undefined) {
-      const staffBefore = (await snapshot(hub.url)).staff;
       // the bench's overload phase: this many times the capacity just measured, mostly phones and kiosks
       // --overload-rate fixes the flood, so that hubs of different capacity meet the same one
       const offered = values['overload-rate'] !== undefined ? int('overload-rate', 1, 100_000) : Math.max(1, Math.round((acked / r.elapsedS) * Number(values.overload)));
-      const o = await run(
-        'overload',
-        withDefaults({ ...common, clients: 0, durationS: seconds, ratePerSec: offered, publicShare: overloadPublicShare(Number(values.overload)), requestTimeoutMs: 10_000 }),
+      const { result: o, staff: staffInHub } = await aroundPhase(hub.url, () =>
+        run('overload', withDefaults({ ...common, clients: 0, durationS: seconds, ratePerSec: offered, publicShare: overloadPublicShare(Number(values.overload)), requestTimeoutMs: 10_000 })),
       );
-      const staffInHub = bucketQuantiles(staffBefore, (await snapshot(hub.url)).staff);
       process.stdout.write(
         `${JSON.stringify({
           overloadOfferedPerSec: offered,

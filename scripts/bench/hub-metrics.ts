@@ -65,6 +65,29 @@ export function bucketQuantiles(before: Map<number, number>, after: Map<number, 
   return { p50: at(0.5), p99: at(0.99) };
 }
 
+/** What the hub's own figures recorded while a phase ran: staff mutations, stream delivery, writer checkpoints. */
+export interface DuringPhase {
+  staff: InHub;
+  delivery: InHub;
+  writerCheckpoints: { count: number; seconds: number };
+}
+
+/** Runs a phase between two snapshots of the hub's `/metrics`, and says what they recorded meanwhile. */
+export async function aroundPhase<T>(hubUrl: string, phase: () => Promise<T>): Promise<{ result: T } & DuringPhase> {
+  const before = await snapshot(hubUrl);
+  const result = await phase();
+  const after = await snapshot(hubUrl);
+  return {
+    result,
+    staff: bucketQuantiles(before.staff, after.staff),
+    delivery: bucketQuantiles(before.delivery, after.delivery),
+    writerCheckpoints: {
+      count: after.writerCheckpoints.count - before.writerCheckpoints.count,
+      seconds: after.writerCheckpoints.seconds - before.writerCheckpoints.seconds,
+    },
+  };
+}
+
 /**
  * What of an overload phase reached the hub: the arrivals the generator sent per second of the phase (it
  * keeps at most `OPEN_LOOP_MAX_IN_FLIGHT` arrivals in flight per worker and counts the rest as not sent),

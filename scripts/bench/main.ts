@@ -29,7 +29,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { OPEN_LOOP_MAX_IN_FLIGHT, overloadPublicShare, withDefaults } from '../load/config.ts';
-import { bucketQuantiles, floodReachingHub, snapshot, type InHub } from './hub-metrics.ts';
+import { aroundPhase, floodReachingHub, type InHub } from './hub-metrics.ts';
 import { ROOT, startHub, type StartedHub } from '../load/hub-process.ts';
 import { defaultLoadWorkers } from './load-workers.ts';
 import { printBacklog, startExternalPrinters } from './printers.ts';
@@ -279,7 +279,7 @@ async function main(): Promise<number> {
   let sustained: Measured;
   let sustainedRate = 0;
   let over: RunResult;
-  let staffInHub: { p50: number | null; p99: number | null } = { p50: null, p99: null };
+  let staffInHub: InHub = { p50: null, p99: null };
   let closedPrintBacklog: number | null = null;
   let verify: VerifyReport;
   let hubAlive = true;
@@ -290,9 +290,8 @@ async function main(): Promise<number> {
       runLoad({ config, url: hub.url, publicUrl: hub.publicUrl, hubPid: hub.pid, dbFile: hub.dbFile, runDir, phase: name, title: name, placement: loadPlacement });
     // a phase with sockets, and how long its events took inside the hub from their commit to the last socket
     const measured = async (name: string, config: ReturnType<typeof withDefaults>): Promise<Measured> => {
-      const before = await snapshot(hub.url);
-      const r = await phase(name, config);
-      return { r, delivery: bucketQuantiles(before.delivery, (await snapshot(hub.url)).delivery) };
+      const { result: r, delivery } = await aroundPhase(hub.url, () => phase(name, config));
+      return { r, delivery };
     };
     // JIT, page cache and statement caches warm up before anything is measured (logged and verified too)
     log(`warm-up: ${Math.min(3, seconds)} s closed loop …`);
@@ -321,9 +320,11 @@ async function main(): Promise<number> {
 
     const offered = Math.max(1, Math.round(capacity * factor));
     log(`5/5 overload: ${offered} orders/s offered (${factor} × ${Math.round(capacity)}/s), ${Math.round(overloadPublicShare(factor) * 100)} % public, for ${overloadSeconds} s …`);
-    const staffBefore = (await snapshot(hub.url)).staff;
-    over = await phase('overload', withDefaults({ ...common, durationS: overloadSeconds, trackPlaced: false, clients: 0, ratePerSec: offered, publicShare: overloadPublicShare(factor), requestTimeoutMs: 10_000 }));
-    staffInHub = bucketQuantiles(staffBefore, (await snapshot(hub.url)).staff);
+    const flood = await aroundPhase(hub.url, () =>
+      phase('overload', withDefaults({ ...common, durationS: overloadSeconds, trackPlaced: false, clients: 0, ratePerSec: offered, publicShare: overloadPublicShare(factor), requestTimeoutMs: 10_000 })),
+    );
+    over = flood.result;
+    staffInHub = flood.staff;
     log(formatResult(over));
     hubAlive = hub.proc.exitCode === null && hub.proc.signalCode === null;
     verify = verifyRun({ runDir, dbFile: hub.dbFile });

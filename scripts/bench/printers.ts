@@ -50,8 +50,8 @@ async function call(url: string, path: string, body: unknown, token?: string): P
 
 /**
  * One simulated printer per station (hot kitchen, bar), each in its own process, configured on the hub.
- * `placement` puts them with the load generator (away from the hub's CPUs, or below its priority). `msPerLine` 0 prints at once; a
- * real thermal printer takes ~17 ms per line.
+ * `placement` puts them with the load generator (away from the hub's CPUs, or below its priority).
+ * `msPerLine` 0 prints at once; a real thermal printer takes ~17 ms per line.
  */
 export async function startExternalPrinters(hubUrl: string, placement: Placement = {}, msPerLine = 0): Promise<ExternalPrinters> {
   const sims = await Promise.all([startSim(placement, msPerLine), startSim(placement, msPerLine)]);
