@@ -152,8 +152,11 @@ describe('HttpPool', () => {
   it('drops a connection that receives an answer to no request, and serves the next on a new one', async () => {
     // a raw server: answers each request, then, on the first connection, an unasked-for 408 a moment later
     let connectionsSeen = 0;
+    let firstDropped!: () => void;
+    const firstClosed = new Promise<void>((r) => (firstDropped = r));
     const raw = createTcpServer((socket) => {
       const n = ++connectionsSeen;
+      if (n === 1) socket.on('close', () => firstDropped());
       socket.on('data', () => {
         socket.write('HTTP/1.1 200 OK\r\ncontent-length: 1\r\n\r\n' + String(n));
         if (n === 1) setTimeout(() => socket.write('HTTP/1.1 408 Request Timeout\r\ncontent-length: 0\r\n\r\n'), 20);
@@ -164,7 +167,9 @@ describe('HttpPool', () => {
     const pool = new HttpPool(1);
     try {
       const first = await pool.request(rawBase, { method: 'GET', path: '/', headers: {} }, 2000, 5000);
-      await new Promise((r) => setTimeout(r, 60));
+      // wait until the pool has dropped the first connection: a fixed sleep raced the 408 on a busy machine
+      const stillOpen = new Promise((_, reject) => setTimeout(() => reject(new Error('the pool kept the first connection open')), 5000).unref());
+      await Promise.race([firstClosed, stillOpen]);
       const second = await pool.request(rawBase, { method: 'GET', path: '/', headers: {} }, 2000, 5000);
       expect([first.body.toString(), second.body.toString()]).toEqual(['1', '2']);
     } finally {
