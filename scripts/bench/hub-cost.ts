@@ -96,6 +96,7 @@ async function main(): Promise<void> {
         staff: inHub,
         delivery,
         writerCheckpoints: checkpoints,
+        batches,
       } = await aroundPhase(hub.url, () => run(`open-${rate}`, withDefaults({ ...common, clients: 0, durationS: seconds, ratePerSec: rate, publicShare: 0, trackPlaced: true })));
       process.stdout.write(
         `${JSON.stringify({
@@ -117,6 +118,9 @@ async function main(): Promise<void> {
           // WAL checkpoints finished on the hub's event loop during the phase (and its settling), per second
           writerCheckpointsPerSec: Math.round((checkpoints.count / o.elapsedS) * 10) / 10,
           writerCheckpointMsPerSec: Math.round((checkpoints.seconds * 1000 * 100) / o.elapsedS) / 100,
+          // group commit at this rate: transactions per second and mutations per transaction
+          batchesPerSec: Math.round(batches.count / o.elapsedS),
+          jobsPerBatch: batches.count > 0 ? Math.round((batches.jobs / batches.count) * 10) / 10 : null,
           printBacklog: await printBacklog(hub.url),
         })}\n`,
       );

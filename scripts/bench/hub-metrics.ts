@@ -31,6 +31,8 @@ export interface HubSnapshot {
   delivery: Map<number, number>;
   /** WAL checkpoints finished on the writer's (event loop's) thread so far: count and total seconds. */
   writerCheckpoints: { count: number; seconds: number };
+  /** Group commits so far: transactions, and the mutations they carried (`brigade_write_batch_jobs`). */
+  batches: { count: number; jobs: number };
 }
 
 export async function snapshot(hubUrl: string): Promise<HubSnapshot> {
@@ -41,6 +43,7 @@ export async function snapshot(hubUrl: string): Promise<HubSnapshot> {
     staff: histogramBuckets(text, 'brigade_staff_mutation_seconds'),
     delivery: histogramBuckets(text, 'brigade_stream_delivery_seconds'),
     writerCheckpoints: { count: checkpoints('count'), seconds: checkpoints('sum') },
+    batches: { count: value('brigade_write_batch_jobs_count') || 0, jobs: value('brigade_write_batch_jobs_sum') || 0 },
   };
 }
 
@@ -65,11 +68,12 @@ export function bucketQuantiles(before: Map<number, number>, after: Map<number, 
   return { p50: at(0.5), p99: at(0.99) };
 }
 
-/** What the hub's own figures recorded while a phase ran: staff mutations, stream delivery, writer checkpoints. */
+/** What the hub's own figures recorded while a phase ran: staff mutations, stream delivery, writer checkpoints, group commits. */
 export interface DuringPhase {
   staff: InHub;
   delivery: InHub;
   writerCheckpoints: { count: number; seconds: number };
+  batches: { count: number; jobs: number };
 }
 
 /** Runs a phase between two snapshots of the hub's `/metrics`, and says what they recorded meanwhile. */
@@ -85,6 +89,7 @@ export async function aroundPhase<T>(hubUrl: string, phase: () => Promise<T>): P
       count: after.writerCheckpoints.count - before.writerCheckpoints.count,
       seconds: after.writerCheckpoints.seconds - before.writerCheckpoints.seconds,
     },
+    batches: { count: after.batches.count - before.batches.count, jobs: after.batches.jobs - before.batches.jobs },
   };
 }
 
