@@ -29,7 +29,7 @@ import { parseArgs } from 'node:util';
 import { overloadPublicShare, withDefaults } from '../load/config.ts';
 import { startHub } from '../load/hub-process.ts';
 import { runLoad } from '../load/run.ts';
-import { aroundPhase, floodReachingHub, scrape, snapshot } from './hub-metrics.ts';
+import { aroundPhase, floodReachingHub, snapshot } from './hub-metrics.ts';
 import { defaultLoadWorkers } from './load-workers.ts';
 import { printBacklog, startExternalPrinters } from './printers.ts';
 
@@ -133,9 +133,7 @@ async function main(): Promise<void> {
     const r = await phase('closed', seconds);
     const acked = r.counters.ordersAcked;
     // group commit as the hub saw it, over the warm-up and the run: mutations per transaction, ms per batch
-    const { value: metric } = await scrape(hub.url);
-    const batches = metric('brigade_write_batch_jobs_count');
-    const checkpoints = (await snapshot(hub.url)).writerCheckpoints;
+    const { batches, writerCheckpoints: checkpoints } = await snapshot(hub.url);
     const printBacklogAfter = await printBacklog(hub.url);
     process.stdout.write(
       `${JSON.stringify({
@@ -149,9 +147,9 @@ async function main(): Promise<void> {
         p50SubmitMs: r.submit.p50Ms,
         p99SubmitMs: r.submit.p99Ms,
         // over the warm-up and the run, like the two figures after it
-        batchesPerSec: Math.round(batches / (r.elapsedS + Math.min(3, seconds))),
-        jobsPerBatch: Math.round((metric('brigade_write_batch_jobs_sum') / batches) * 10) / 10,
-        msPerBatch: Math.round((metric('brigade_write_commit_seconds_sum') / batches) * 1e5) / 100,
+        batchesPerSec: Math.round(batches.count / (r.elapsedS + Math.min(3, seconds))),
+        jobsPerBatch: Math.round((batches.jobs / batches.count) * 10) / 10,
+        msPerBatch: Math.round((batches.seconds / batches.count) * 1e5) / 100,
         writerCheckpointsPerSec: Math.round((checkpoints.count / (r.elapsedS + Math.min(3, seconds))) * 10) / 10,
         msPerWriterCheckpoint: checkpoints.count > 0 ? Math.round((checkpoints.seconds / checkpoints.count) * 1e5) / 100 : null,
         printBacklog: printBacklogAfter,

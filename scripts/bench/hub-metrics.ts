@@ -5,7 +5,7 @@ import type { RunResult } from '../load/run.ts';
  * One scrape of the hub's `/metrics`: the value of a series named exactly as the text format writes it
  * (`brigade_write_batch_jobs_count`, `brigade_wal_checkpoint_seconds_sum{where="writer"}`), NaN if absent.
  */
-export async function scrape(hubUrl: string): Promise<{ text: string; value(series: string): number }> {
+async function scrape(hubUrl: string): Promise<{ text: string; value(series: string): number }> {
   const text = await (await fetch(`${hubUrl}/metrics`)).text();
   const values = new Map<string, number>();
   for (const line of text.split('\n')) {
@@ -31,8 +31,14 @@ export interface HubSnapshot {
   delivery: Map<number, number>;
   /** WAL checkpoints finished on the writer's (event loop's) thread so far: count and total seconds. */
   writerCheckpoints: { count: number; seconds: number };
-  /** Group commits so far: transactions, and the mutations they carried (`brigade_write_batch_jobs`). */
-  batches: { count: number; jobs: number };
+  /** Group commits so far: transactions, the mutations they carried, and their time to COMMIT (`brigade_write_batch_jobs`, `brigade_write_commit_seconds`). */
+  batches: Batches;
+}
+
+export interface Batches {
+  count: number;
+  jobs: number;
+  seconds: number;
 }
 
 export async function snapshot(hubUrl: string): Promise<HubSnapshot> {
@@ -43,7 +49,11 @@ export async function snapshot(hubUrl: string): Promise<HubSnapshot> {
     staff: histogramBuckets(text, 'brigade_staff_mutation_seconds'),
     delivery: histogramBuckets(text, 'brigade_stream_delivery_seconds'),
     writerCheckpoints: { count: checkpoints('count'), seconds: checkpoints('sum') },
-    batches: { count: value('brigade_write_batch_jobs_count') || 0, jobs: value('brigade_write_batch_jobs_sum') || 0 },
+    batches: {
+      count: value('brigade_write_batch_jobs_count') || 0,
+      jobs: value('brigade_write_batch_jobs_sum') || 0,
+      seconds: value('brigade_write_commit_seconds_sum') || 0,
+    },
   };
 }
 
@@ -73,7 +83,7 @@ export interface DuringPhase {
   staff: InHub;
   delivery: InHub;
   writerCheckpoints: { count: number; seconds: number };
-  batches: { count: number; jobs: number };
+  batches: Batches;
 }
 
 /** Runs a phase between two snapshots of the hub's `/metrics`, and says what they recorded meanwhile. */
@@ -89,7 +99,11 @@ export async function aroundPhase<T>(hubUrl: string, phase: () => Promise<T>): P
       count: after.writerCheckpoints.count - before.writerCheckpoints.count,
       seconds: after.writerCheckpoints.seconds - before.writerCheckpoints.seconds,
     },
-    batches: { count: after.batches.count - before.batches.count, jobs: after.batches.jobs - before.batches.jobs },
+    batches: {
+      count: after.batches.count - before.batches.count,
+      jobs: after.batches.jobs - before.batches.jobs,
+      seconds: after.batches.seconds - before.batches.seconds,
+    },
   };
 }
 

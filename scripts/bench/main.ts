@@ -256,7 +256,8 @@ async function main(): Promise<number> {
   const pinning = cpuSplit();
   // On a store's hub the devices are other machines; here they share its cores. At equal priority the more
   // of a flood the generator sends the more of the hub's core it takes; below it (BENCH_LOAD_NICE) the
-  // generator's 200 socket readers fall behind instead, which the verifier fails ("Round eleven").
+  // generator's 200 socket readers and its sends fall behind instead (at nice 10 the verifier failed in
+  // round eleven and passed in round twelve's run Z10; docs/benchmarks.md).
   const loadNice = env('BENCH_LOAD_NICE', 0, 0, 19);
   const loadPlacement = { cpus: pinning?.load, nice: loadNice };
   const workers = env('BENCH_WORKERS', defaultLoadWorkers(pinning !== null), 1, 16);
