@@ -4,7 +4,9 @@
  * external printers, then a short warm-up and a closed loop of `orders`-profile clients (the bench's closed
  * phase), and prints one JSON line: orders/s, submit p50/p99, and the hub's own CPU time per acknowledged
  * order (user + system, all threads, from /proc). Orders/s moves with whatever else shares the cores; CPU
- * time per order barely does, so run old and new interleaved a few times and compare that first.
+ * time per order barely does, so run old and new interleaved a few times and compare that first. Each line
+ * carries `cpuRefMs`, the CPU reference work's time just before the hub started: CPU time per order moves with
+ * it, and a shared VM's CPU is not as fast from one hour to the next.
  *
  *   npx tsx scripts/bench/hub-cost.ts --seconds 6 --sockets 200
  *   npx tsx scripts/bench/hub-cost.ts --root /tmp/baseline-checkout --prof /tmp/prof-base
@@ -29,6 +31,7 @@ import { parseArgs } from 'node:util';
 import { overloadPublicShare, withDefaults } from '../load/config.ts';
 import { startHub } from '../load/hub-process.ts';
 import { runLoad } from '../load/run.ts';
+import { cpuReference } from './cpu-reference.ts';
 import { aroundPhase, floodReachingHub, snapshot } from './hub-metrics.ts';
 import { defaultLoadWorkers } from './load-workers.ts';
 import { printBacklog, startExternalPrinters } from './printers.ts';
@@ -75,6 +78,8 @@ const openRates = values['open-rates']?.split(',').map((r) => {
 const hubEnv = Object.fromEntries((values['hub-env'] ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 
 async function main(): Promise<void> {
+  // before the hub starts: how fast this CPU is now, so that runs on different days compare (cpu-reference.ts)
+  const cpuRefMs = cpuReference({ rounds: 5 }).p50Ms;
   const hub = await startHub({
     env: { HUB_PRINTERS: 'none', ...hubEnv },
     root: values.root ? resolve(values.root) : undefined,
@@ -101,6 +106,7 @@ async function main(): Promise<void> {
       process.stdout.write(
         `${JSON.stringify({
           openRate: rate,
+          cpuRefMs,
           achievedPerSec: Math.round(o.counters.ordersAcked / o.elapsedS),
           p50SubmitMs: o.submit.p50Ms,
           p99SubmitMs: o.submit.p99Ms,
@@ -138,6 +144,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       `${JSON.stringify({
         hub: values.root ?? 'this checkout',
+        cpuRefMs,
         sockets: r.sockets,
         ordersPerSec: Math.round(acked / r.elapsedS),
         hubCpuMsPerOrder: r.hubCpuMs !== undefined && acked > 0 ? Math.round((r.hubCpuMs / acked) * 1000) / 1000 : null,

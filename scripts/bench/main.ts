@@ -1,6 +1,7 @@
 /**
  * `npm run bench` — in one run, on this machine:
- *   1. fsync latency of the data disk;
+ *   1. fsync latency of the data disk, and a fixed piece of CPU work timed (how fast this CPU is; again
+ *      after the last phase, as a shared VM's CPU speed moves);
  *   2. the machine's own limit: raw better-sqlite3 commits of an order-shaped durable transaction
  *      (WAL, synchronous=FULL), one per transaction and 16 per transaction;
  *   3. the real hub end to end at that durability, with 200 live stream sockets: closed-loop waiter-like
@@ -36,6 +37,7 @@ import { printBacklog, startExternalPrinters } from './printers.ts';
 import { formatResult } from '../load/format.ts';
 import { runLoad, type RunResult } from '../load/run.ts';
 import { formatReport, verifyRun, type VerifyReport } from '../load/verify.ts';
+import { cpuReference, type CpuReference } from './cpu-reference.ts';
 import { fsyncLatency, type FsyncResult } from './fsync.ts';
 import { rawCommitRate } from './raw-sqlite.ts';
 import { formatTargets, judgeTargets, type TargetVerdict } from './targets.ts';
@@ -91,6 +93,13 @@ export interface BenchResults {
   /** Median fsync of a 4 KiB append on the data disk. */
   fsyncMs: number;
   fsync: FsyncResult;
+  /**
+   * Median time of a fixed round of single-threaded work shaped like the hub's (cpu-reference.ts), before
+   * the first phase and after the last: the CPU-bound figures (hub orders/s, CPU per order) move with it
+   * from one machine to the next, and on a shared VM from one hour to the next.
+   */
+  cpuReferenceMs: { before: number; after: number };
+  cpuReference: { before: CpuReference; after: CpuReference };
   menuReadsPerSec: number;
   /**
    * Tickets the printers had not got through when the closed loop ended (null: the hub's own simulated
@@ -263,8 +272,9 @@ async function main(): Promise<number> {
   const workers = env('BENCH_WORKERS', defaultLoadWorkers(pinning !== null), 1, 16);
   const loadStart = loadavg()[0]!;
   log(`bench: ${seconds} s per phase, ${lines} lines per order, ${sockets} sockets, data in ${dir}`);
-  log('1/5 fsync latency …');
+  log('1/5 fsync latency and CPU speed …');
   const fsync = fsyncLatency({ dir, seconds: Math.min(seconds, 3) });
+  const cpuBefore = cpuReference({ rounds: 7 });
   log(`2/5 raw SQLite commit rate (${seconds} s one at a time, ${seconds} s in groups of 16) …`);
   const raw = rawCommitRate({ dir, seconds, lines, group: 16 });
 
@@ -344,6 +354,8 @@ async function main(): Promise<number> {
     }
   }
 
+  // the hub has stopped: the CPU again, with nothing else of the bench running
+  const cpuAfter = cpuReference({ rounds: 7 });
   const hubOrdersPerSec = closed.r.counters.ordersAcked / closed.r.elapsedS;
   const figures: Omit<BenchResults, 'targets'> = {
     rawOrdersPerSec: round(raw.single.ordersPerSec, 0),
@@ -366,6 +378,8 @@ async function main(): Promise<number> {
     sockets: closed.r.sockets,
     fsyncMs: fsync.fsyncP50Ms,
     fsync,
+    cpuReferenceMs: { before: cpuBefore.p50Ms, after: cpuAfter.p50Ms },
+    cpuReference: { before: cpuBefore, after: cpuAfter },
     menuReadsPerSec: round(closed.r.counters.menu304 / closed.r.elapsedS, 0),
     printBacklogAfterClosed: closedPrintBacklog,
     printerMsPerLine,
@@ -426,6 +440,7 @@ export function table(r: BenchResults): string {
     ['load generator and printers niceness', r.loadNice > 0 ? `${r.loadNice} (they yield the CPU to the hub when both want it)` : '0 (the same priority as the hub)'],
     ['load generator', `${r.loadWorkers} worker process${r.loadWorkers === 1 ? '' : 'es'} holding the sockets (+1 for the waiters in the open loops)`],
     ['fsync 4 KiB (p50 / p99)', `${r.fsync.fsyncP50Ms} / ${r.fsync.fsyncP99Ms} ms (fdatasync ${r.fsync.fdatasyncP50Ms} / ${r.fsync.fdatasyncP99Ms} ms)`],
+    ['CPU reference work, before / after', `${r.cpuReferenceMs.before} / ${r.cpuReferenceMs.after} ms a round (one thread, lower is faster; cpu-reference.ts)`],
     [`raw SQLite, 1 order/txn (${r.linesPerOrder} lines)`, `${r.rawOrdersPerSec} orders/s`],
     ['raw SQLite, 16 orders/txn', `${r.rawGroupedOrdersPerSec} orders/s`],
     [`hub, closed loop, ${r.sockets} sockets`, `${r.hubOrdersPerSec} orders/s (hub CPU ${r.hubCpuMsPerOrder ?? '—'} ms per order, whole machine ${r.machineCpuMsPerOrder ?? '—'})`],
