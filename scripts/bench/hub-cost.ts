@@ -120,6 +120,7 @@ async function main(): Promise<void> {
           inHubDeliveryP50Ms: delivery.p50,
           inHubDeliveryP99Ms: delivery.p99,
           hubCpuShare: o.hubCpuMs !== undefined ? Math.round(o.hubCpuMs / o.elapsedS / 10) / 100 : null,
+          hubMainThread: o.hubMainThread ?? null,
           generatorLagMs: o.generatorLagMs,
           // WAL checkpoints finished on the hub's event loop during the phase (and its settling), per second
           writerCheckpointsPerSec: Math.round((checkpoints.count / o.elapsedS) * 10) / 10,
@@ -151,6 +152,8 @@ async function main(): Promise<void> {
         // everything on the machine, the generator above all: what the hub competes with for the cores
         machineCpuMsPerOrder: r.machineCpuMs !== undefined && acked > 0 ? Math.round((r.machineCpuMs / acked) * 1000) / 1000 : null,
         hubCpuShare: r.hubCpuMs !== undefined ? Math.round(r.hubCpuMs / r.elapsedS / 10) / 100 : null,
+        // the event loop's thread alone: near 1, that thread was the limit
+        hubMainThread: r.hubMainThread ?? null,
         p50SubmitMs: r.submit.p50Ms,
         p99SubmitMs: r.submit.p99Ms,
         // over the warm-up and the run, like the two figures after it

@@ -69,6 +69,13 @@ export interface BenchResults {
    * what the hub shares its cores with (on a store's hub the devices are other machines).
    */
   machineCpuMsPerOrder: number | null;
+  /**
+   * The hub's main thread (its event loop, where the JavaScript runs) over the closed loop, as shares of
+   * the phase's time from the scheduler's account: `running` on a CPU, `waiting` for one while ready to run.
+   * Running near 1: that one thread was the limit; waiting well above 0: the generator and the hub's other
+   * threads had the cores it wanted (on a store's hub the devices are other machines).
+   */
+  hubMainThread: { running: number; waiting: number } | null;
   /** CPU lists the hub and the load generator were pinned to (`taskset`), or null when not pinned. */
   pinning: { hub: string; load: string } | null;
   /** The nice value of the load workers and simulated printers (BENCH_LOAD_NICE). */
@@ -221,6 +228,8 @@ interface OpenLoopFigures {
   inHubDeliveryMs: InHub;
   notSent: number;
   abandoned: number;
+  /** The hub's main thread, running and waiting for a CPU (see BenchResults.hubMainThread). */
+  hubMainThread: { running: number; waiting: number } | null;
 }
 
 interface Measured {
@@ -238,6 +247,7 @@ const openLoopFigures = (rate: number, { r, delivery }: Measured): OpenLoopFigur
   p99AckToKdsMs: r.ackToKds?.p99Ms ?? 0,
   notSent: r.counters.dropped,
   abandoned: r.counters.abandoned,
+  hubMainThread: r.hubMainThread ?? null,
 });
 
 async function main(): Promise<number> {
@@ -365,6 +375,7 @@ async function main(): Promise<number> {
     hubCpuMsPerOrder: cpuPerOrder(closed.r),
     hubCpuMsPerOrderNoSockets: cpuPerOrder(bare),
     machineCpuMsPerOrder: cpuPerOrder(closed.r, closed.r.machineCpuMs),
+    hubMainThread: closed.r.hubMainThread ?? null,
     pinning,
     loadNice,
     loadWorkers: workers,
@@ -428,6 +439,10 @@ async function main(): Promise<number> {
   return verify.ok && hubAlive ? 0 : 1;
 }
 
+/** The hub's main thread over a phase, as the table says it. */
+const mainThread = (t: { running: number; waiting: number } | null) =>
+  t ? `the hub's main thread running ${t.running}, waiting for a CPU ${t.waiting} of the time` : "the hub's main thread —";
+
 /** A hub histogram's p50 / p99 as "≤ bound" (the bucket they fall in). */
 const inHub = (q: InHub) => `p50 ≤ ${q.p50 ?? '?'} / p99 ≤ ${q.p99 ?? '?'} ms`;
 
@@ -443,7 +458,7 @@ export function table(r: BenchResults): string {
     ['CPU reference work, before / after', `${r.cpuReferenceMs.before} / ${r.cpuReferenceMs.after} ms a round (one thread, lower is faster; cpu-reference.ts)`],
     [`raw SQLite, 1 order/txn (${r.linesPerOrder} lines)`, `${r.rawOrdersPerSec} orders/s`],
     ['raw SQLite, 16 orders/txn', `${r.rawGroupedOrdersPerSec} orders/s`],
-    [`hub, closed loop, ${r.sockets} sockets`, `${r.hubOrdersPerSec} orders/s (hub CPU ${r.hubCpuMsPerOrder ?? '—'} ms per order, whole machine ${r.machineCpuMsPerOrder ?? '—'})`],
+    [`hub, closed loop, ${r.sockets} sockets`, `${r.hubOrdersPerSec} orders/s (hub CPU ${r.hubCpuMsPerOrder ?? '—'} ms per order, whole machine ${r.machineCpuMsPerOrder ?? '—'}; ${mainThread(r.hubMainThread)})`],
     ['hub, same, no sockets', `${r.hubOrdersPerSecNoSockets} orders/s (hub CPU ${r.hubCpuMsPerOrderNoSockets ?? '—'} ms per order)`],
     ['ratio hub / raw (1 per txn)', `${r.ratio}  (vs 16 per txn: ${r.ratioGrouped})`],
     ['submit p50 / p99', `${r.p50SubmitMs} / ${r.p99SubmitMs} ms`],
@@ -455,14 +470,14 @@ export function table(r: BenchResults): string {
     ],
     [
       `open loop ${r.sustainedLoop.ratePerSec}/s (${r.sustainedLoop.fractionOfCapacity} × capacity)`,
-      `${r.sustainedLoop.achievedPerSec} orders/s; submit p50 / p99 ${r.sustainedLoop.p50SubmitMs} / ${r.sustainedLoop.p99SubmitMs} ms; p99 → every socket ${r.sustainedLoop.p99SendToKdsMs} ms from the scheduled time (${r.sustainedLoop.p99AckToKdsMs} ms from the ack; inside the hub ${inHub(r.sustainedLoop.inHubDeliveryMs)})`,
+      `${r.sustainedLoop.achievedPerSec} orders/s; submit p50 / p99 ${r.sustainedLoop.p50SubmitMs} / ${r.sustainedLoop.p99SubmitMs} ms; p99 → every socket ${r.sustainedLoop.p99SendToKdsMs} ms from the scheduled time (${r.sustainedLoop.p99AckToKdsMs} ms from the ack; inside the hub ${inHub(r.sustainedLoop.inHubDeliveryMs)}); ${mainThread(r.sustainedLoop.hubMainThread)}`,
     ],
-    [`open loop ${o.ratePerSec}/s: achieved`, `${o.achievedPerSec} orders/s (not sent ${o.notSent}, abandoned ${o.abandoned})`],
+    [`open loop ${o.ratePerSec}/s: achieved`, `${o.achievedPerSec} orders/s (not sent ${o.notSent}, abandoned ${o.abandoned}); ${mainThread(o.hubMainThread)}`],
     ['open loop p50 / p99 submit', `${o.p50SubmitMs} / ${o.p99SubmitMs} ms from the scheduled time`],
     ['open loop p99 → every socket', `${o.p99SendToKdsMs} ms from the scheduled time (${o.p99AckToKdsMs} ms from the ack; inside the hub ${inHub(o.inHubDeliveryMs)})`],
     [
       `open loop ${r.peakLoop.ratePerSec}/s (a real peak)`,
-      `${r.peakLoop.achievedPerSec} orders/s; submit p50 / p99 ${r.peakLoop.p50SubmitMs} / ${r.peakLoop.p99SubmitMs} ms; p99 → every socket ${r.peakLoop.p99SendToKdsMs} ms from the scheduled time (${r.peakLoop.p99AckToKdsMs} ms from the ack; inside the hub ${inHub(r.peakLoop.inHubDeliveryMs)})`,
+      `${r.peakLoop.achievedPerSec} orders/s; submit p50 / p99 ${r.peakLoop.p50SubmitMs} / ${r.peakLoop.p99SubmitMs} ms; p99 → every socket ${r.peakLoop.p99SendToKdsMs} ms from the scheduled time (${r.peakLoop.p99AckToKdsMs} ms from the ack; inside the hub ${inHub(r.peakLoop.inHubDeliveryMs)}); ${mainThread(r.peakLoop.hubMainThread)}`,
     ],
     [`overload ${v.offeredPerSec}/s offered for ${v.seconds} s`, `${v.ackedPerSec} orders/s acked; hub ${v.hubAlive ? 'up' : 'DOWN'}`],
     [

@@ -165,6 +165,22 @@ export function cpuTimeMs(pid: number): number | undefined {
   }
 }
 
+/**
+ * The process's main thread — the hub's event loop, where its JavaScript runs — from the scheduler's own
+ * account (`/proc/<pid>/task/<pid>/schedstat`, ns): the time it ran on a CPU, and the time it was ready to
+ * run but waited for one. Over a phase, running near 1 means that one thread was the limit; running plus
+ * waiting near 1 means it would have been, had it had a core to itself. Undefined without schedstats.
+ */
+export function mainThreadSchedMs(pid: number): { runMs: number; waitMs: number } | undefined {
+  try {
+    const [run, wait] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8').trim().split(/\s+/).map(Number);
+    if (!Number.isFinite(run) || !Number.isFinite(wait)) return undefined;
+    return { runMs: run! / 1e6, waitMs: wait! / 1e6 };
+  } catch {
+    return undefined;
+  }
+}
+
 /** CPU time the whole machine has spent so far (every process and the kernel, all cores), in ms. */
 export function machineCpuTimeMs(): number | undefined {
   try {

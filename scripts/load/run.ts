@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import cliProgress from 'cli-progress';
 import type { LoadConfig } from './config.ts';
 import { httpCall, mutate, newPool, nowMs, sleep } from './http.ts';
-import { PAIRING_CODE, PINS, ROOT, assertLoopback, cpuTimeMs, machineCpuTimeMs, placeProcess, rssOf, type Placement } from './hub-process.ts';
+import { PAIRING_CODE, PINS, ROOT, assertLoopback, cpuTimeMs, machineCpuTimeMs, mainThreadSchedMs, placeProcess, rssOf, type Placement } from './hub-process.ts';
 import { CLASSES, addCounters, emptyCounters, type Class, type Counters, type FromWorker, type KdsAssignment, type ToWorker, type WorkerPlan, type WorkerReport } from './ipc.ts';
 import type { RunMeta } from './records.ts';
 import { decodeInto, newHistogram, recordMs, summarise, type Histogram, type LatencySummary } from './stats.ts';
@@ -64,6 +64,13 @@ export interface RunResult {
    * order, which compares across machines and runs where orders/s on shared cores does not.
    */
   hubCpuMs: number | undefined;
+  /**
+   * The hub's main thread (its event loop, where the JavaScript runs) from the start until the phase's time
+   * was up (the drain after it left out), as shares of that time: `running` on a CPU, and `waiting` for one
+   * while ready to run. Running near 1: that one thread was the limit; the two together near 1 with waiting
+   * well above 0: it would have been, had it had a core of its own. Undefined without /proc schedstats.
+   */
+  hubMainThread: { running: number; waiting: number } | undefined;
   /** CPU time of the whole machine over the same span: the hub, the generator, printers, the kernel. */
   machineCpuMs: number | undefined;
   /** The load generator's own event-loop delay (worst worker): latency the clients added to what they measured. */
@@ -157,6 +164,7 @@ export async function runLoad(o: RunOptions): Promise<RunResult> {
     for (const w of workers) w.send({ type: 'start', t0, durationMs });
     await sleep(Math.max(0, t0 - nowMs()));
     const cpuStart = o.hubPid ? cpuTimeMs(o.hubPid) : undefined;
+    const mainStart = o.hubPid ? mainThreadSchedMs(o.hubPid) : undefined;
     const machineStart = machineCpuTimeMs();
 
     // ---- while it runs: progress, RSS and health samples; stop at the duration or when the budget is spent ----
@@ -200,6 +208,11 @@ export async function runLoad(o: RunOptions): Promise<RunResult> {
       });
     }
     bar?.stop();
+    // the main thread over the phase itself, not the drain after it (the thread idles there)
+    const mainEnd = o.hubPid ? mainThreadSchedMs(o.hubPid) : undefined;
+    const phaseMs = nowMs() - t0;
+    const share = (ms: number) => Math.round((ms / phaseMs) * 100) / 100;
+    const hubMainThread = mainStart && mainEnd ? { running: share(mainEnd.runMs - mainStart.runMs), waiting: share(mainEnd.waitMs - mainStart.waitMs) } : undefined;
     const failed = workers.find((w) => w.failed);
     if (failed) throw new Error(`load worker ${failed.plan.id} failed: ${failed.failure}`);
 
@@ -219,7 +232,7 @@ export async function runLoad(o: RunOptions): Promise<RunResult> {
     for (const w of workers) w.send({ type: 'settle', head: endHead, timeoutMs: SETTLE_TIMEOUT_MS });
     const reports = await Promise.all(workers.map((w) => w.final(SETTLE_TIMEOUT_MS + 30_000)));
     writeMeta(runDir, { url: o.url, dbFile: o.dbFile, phase, endHead });
-    return merge(reports, { runDir, phase, elapsedS, endHead, rss, health: hs, hubCpuMs, machineCpuMs, trackPlaced: cfg.trackPlaced, sockets: cfg.mix.sockets });
+    return merge(reports, { runDir, phase, elapsedS, endHead, rss, health: hs, hubCpuMs, hubMainThread, machineCpuMs, trackPlaced: cfg.trackPlaced, sockets: cfg.mix.sockets });
   } finally {
     stopAll();
     pool.destroy();
@@ -339,7 +352,7 @@ function sumTicks(workers: WorkerHandle[]): Counters {
 
 function merge(
   reports: WorkerReport[],
-  ctx: Pick<RunResult, 'runDir' | 'phase' | 'elapsedS' | 'endHead' | 'rss' | 'health' | 'hubCpuMs' | 'machineCpuMs'> & { trackPlaced: boolean; sockets: number },
+  ctx: Pick<RunResult, 'runDir' | 'phase' | 'elapsedS' | 'endHead' | 'rss' | 'health' | 'hubCpuMs' | 'hubMainThread' | 'machineCpuMs'> & { trackPlaced: boolean; sockets: number },
 ): RunResult {
   const counters = emptyCounters();
   const h = Object.fromEntries(['submit', ...CLASSES].map((k) => [k, newHistogram()])) as Record<Class | 'submit', Histogram>;
@@ -363,6 +376,7 @@ function merge(
     rss: ctx.rss,
     health: ctx.health,
     hubCpuMs: ctx.hubCpuMs,
+    hubMainThread: ctx.hubMainThread,
     machineCpuMs: ctx.machineCpuMs,
     generatorLagMs: {
       p99: Math.max(0, ...reports.map((r) => r.loopLagMs.p99)),

@@ -1,0 +1,43 @@
+/** The hub's main thread from the scheduler's account: the time it ran, and the time it waited for a CPU. */
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { cpuTimeMs, mainThreadSchedMs } from './hub-process.ts';
+
+const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe.runIf(process.platform === 'linux')('mainThreadSchedMs', () => {
+  it('counts the main thread only: a worker thread spinning leaves its running time near zero', async () => {
+    // the main thread sleeps while a worker thread spins for 800 ms
+    const script = `new (require('node:worker_threads').Worker)('const end = Date.now() + 800; while (Date.now() < end) {}', { eval: true }); setTimeout(() => {}, 20000);`;
+    const child = spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
+    try {
+      await settle(1500);
+      const all = cpuTimeMs(child.pid!)!;
+      const main = mainThreadSchedMs(child.pid!)!;
+      expect(all).toBeGreaterThan(600);
+      expect(main.runMs).toBeLessThan(all / 2);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
+  it('counts the time the main thread was ready to run but another process had its only CPU', async () => {
+    // two processes spinning on one CPU: each runs about half the time and waits the other half
+    const spin = (ms: number) => spawn('taskset', ['-c', '0', process.execPath, '-e', `const end = Date.now() + ${ms}; while (Date.now() < end) {}; setTimeout(() => {}, 20000);`], { stdio: 'ignore' });
+    const rival = spin(1500);
+    const child = spin(1000);
+    try {
+      await settle(1300);
+      const main = mainThreadSchedMs(child.pid!)!;
+      expect(main.runMs).toBeGreaterThan(150);
+      expect(main.waitMs).toBeGreaterThan(150);
+    } finally {
+      child.kill('SIGKILL');
+      rival.kill('SIGKILL');
+    }
+  });
+
+  it('is undefined for a process that is not there', () => {
+    expect(mainThreadSchedMs(2 ** 30)).toBeUndefined();
+  });
+});
