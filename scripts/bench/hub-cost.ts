@@ -152,7 +152,7 @@ async function main(): Promise<void> {
         // everything on the machine, the generator above all: what the hub competes with for the cores
         machineCpuMsPerOrder: r.machineCpuMs !== undefined && acked > 0 ? Math.round((r.machineCpuMs / acked) * 1000) / 1000 : null,
         hubCpuShare: r.hubCpuMs !== undefined ? Math.round(r.hubCpuMs / r.elapsedS / 10) / 100 : null,
-        // the event loop's thread alone: near 1, that thread was the limit
+        // the event loop's thread: the share of the phase it ran, and the share it waited for a CPU
         hubMainThread: r.hubMainThread ?? null,
         p50SubmitMs: r.submit.p50Ms,
         p99SubmitMs: r.submit.p99Ms,

@@ -35,7 +35,7 @@ import { ROOT, startHub, type StartedHub } from '../load/hub-process.ts';
 import { defaultLoadWorkers } from './load-workers.ts';
 import { printBacklog, startExternalPrinters } from './printers.ts';
 import { formatResult } from '../load/format.ts';
-import { runLoad, type RunResult } from '../load/run.ts';
+import { runLoad, type MainThreadShares, type RunResult } from '../load/run.ts';
 import { formatReport, verifyRun, type VerifyReport } from '../load/verify.ts';
 import { cpuReference, type CpuReference } from './cpu-reference.ts';
 import { fsyncLatency, type FsyncResult } from './fsync.ts';
@@ -75,7 +75,7 @@ export interface BenchResults {
    * Running near 1: that one thread was the limit; waiting well above 0: the generator and the hub's other
    * threads had the cores it wanted (on a store's hub the devices are other machines).
    */
-  hubMainThread: { running: number; waiting: number } | null;
+  hubMainThread: MainThreadShares | null;
   /** CPU lists the hub and the load generator were pinned to (`taskset`), or null when not pinned. */
   pinning: { hub: string; load: string } | null;
   /** The nice value of the load workers and simulated printers (BENCH_LOAD_NICE). */
@@ -229,7 +229,7 @@ interface OpenLoopFigures {
   notSent: number;
   abandoned: number;
   /** The hub's main thread, running and waiting for a CPU (see BenchResults.hubMainThread). */
-  hubMainThread: { running: number; waiting: number } | null;
+  hubMainThread: MainThreadShares | null;
 }
 
 interface Measured {
@@ -440,7 +440,7 @@ async function main(): Promise<number> {
 }
 
 /** The hub's main thread over a phase, as the table says it. */
-const mainThread = (t: { running: number; waiting: number } | null) =>
+const mainThread = (t: MainThreadShares | null) =>
   t ? `the hub's main thread running ${t.running}, waiting for a CPU ${t.waiting} of the time` : "the hub's main thread —";
 
 /** A hub histogram's p50 / p99 as "≤ bound" (the bucket they fall in). */

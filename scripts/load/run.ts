@@ -36,6 +36,12 @@ export interface RunOptions {
   placement?: Placement | undefined;
 }
 
+/** Shares of a phase's time the hub's main thread spent running on a CPU, and ready but waiting for one. */
+export interface MainThreadShares {
+  running: number;
+  waiting: number;
+}
+
 export interface RunResult {
   runDir: string;
   phase: string;
@@ -70,7 +76,7 @@ export interface RunResult {
    * while ready to run. Running near 1: that one thread was the limit; the two together near 1 with waiting
    * well above 0: it would have been, had it had a core of its own. Undefined without /proc schedstats.
    */
-  hubMainThread: { running: number; waiting: number } | undefined;
+  hubMainThread: MainThreadShares | undefined;
   /** CPU time of the whole machine over the same span: the hub, the generator, printers, the kernel. */
   machineCpuMs: number | undefined;
   /** The load generator's own event-loop delay (worst worker): latency the clients added to what they measured. */
