@@ -18,7 +18,7 @@ export interface CpuReference {
 }
 
 /** One round: 2,000 orders of 10 lines serialised, parsed, hashed and scanned. */
-export const ORDERS_PER_ROUND = 2_000;
+const ORDERS_PER_ROUND = 2_000;
 
 function referenceOrder(i: number) {
   return {

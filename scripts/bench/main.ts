@@ -105,7 +105,6 @@ export interface BenchResults {
    * the first phase and after the last: the CPU-bound figures (hub orders/s, CPU per order) move with it
    * from one machine to the next, and on a shared VM from one hour to the next.
    */
-  cpuReferenceMs: { before: number; after: number };
   cpuReference: { before: CpuReference; after: CpuReference };
   menuReadsPerSec: number;
   /**
@@ -389,7 +388,6 @@ async function main(): Promise<number> {
     sockets: closed.r.sockets,
     fsyncMs: fsync.fsyncP50Ms,
     fsync,
-    cpuReferenceMs: { before: cpuBefore.p50Ms, after: cpuAfter.p50Ms },
     cpuReference: { before: cpuBefore, after: cpuAfter },
     menuReadsPerSec: round(closed.r.counters.menu304 / closed.r.elapsedS, 0),
     printBacklogAfterClosed: closedPrintBacklog,
@@ -455,7 +453,7 @@ export function table(r: BenchResults): string {
     ['load generator and printers niceness', r.loadNice > 0 ? `${r.loadNice} (they yield the CPU to the hub when both want it)` : '0 (the same priority as the hub)'],
     ['load generator', `${r.loadWorkers} worker process${r.loadWorkers === 1 ? '' : 'es'} holding the sockets (+1 for the waiters in the open loops)`],
     ['fsync 4 KiB (p50 / p99)', `${r.fsync.fsyncP50Ms} / ${r.fsync.fsyncP99Ms} ms (fdatasync ${r.fsync.fdatasyncP50Ms} / ${r.fsync.fdatasyncP99Ms} ms)`],
-    ['CPU reference work, before / after', `${r.cpuReferenceMs.before} / ${r.cpuReferenceMs.after} ms a round (one thread, lower is faster; cpu-reference.ts)`],
+    ['CPU reference work, before / after', `${r.cpuReference.before.p50Ms} / ${r.cpuReference.after.p50Ms} ms a round (one thread, lower is faster; cpu-reference.ts)`],
     [`raw SQLite, 1 order/txn (${r.linesPerOrder} lines)`, `${r.rawOrdersPerSec} orders/s`],
     ['raw SQLite, 16 orders/txn', `${r.rawGroupedOrdersPerSec} orders/s`],
     [`hub, closed loop, ${r.sockets} sockets`, `${r.hubOrdersPerSec} orders/s (hub CPU ${r.hubCpuMsPerOrder ?? '—'} ms per order, whole machine ${r.machineCpuMsPerOrder ?? '—'}; ${mainThread(r.hubMainThread)})`],
