@@ -90,6 +90,9 @@ export class Checkpointer {
 
   private finish(result: CheckpointResult): void {
     this.inFlight = false;
+    // SQLITE_BUSY (busy 1, log -1): another connection was checkpointing — the writer finishing the
+    // previous one. Nothing was copied and there is nothing to finish; the next request tries again.
+    if (result.busy && result.log < 0) return;
     this.opts.onCheckpoint?.('thread', result.ms);
     if (result.log < (this.opts.finishAtFrames ?? DEFAULT_FINISH_AT_FRAMES)) return;
     if (this.closing || !this.db.open || this.db.inTransaction) return;
