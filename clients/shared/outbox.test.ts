@@ -271,6 +271,8 @@ describe('Outbox', () => {
       storage,
       timers,
       now: () => timers.now,
+      // full jitter may draw a 0 ms wait, which `advance(0)` would run: the retry must be in the future to be seen
+      random: () => 0.5,
       transport: async () => {
         if (calls++ === 0) throw new TypeError('Failed to fetch');
         return ok();
