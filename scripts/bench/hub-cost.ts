@@ -3,7 +3,8 @@
  * a busy machine. Starts a hub (this checkout's, or `--root` another one's: the baseline), the bench's
  * external printers, then a short warm-up and a closed loop of `orders`-profile clients (the bench's closed
  * phase), and prints one JSON line: orders/s, submit p50/p99, and the hub's own CPU time per acknowledged
- * order (user + system, all threads, from /proc). Orders/s moves with whatever else shares the cores; CPU
+ * order (user + system, all threads, from /proc), and the tickets the printers confirmed meanwhile (printing shares
+ * the hub's thread with the orders; how much of it ran inside the window moves the cost per order). Orders/s moves with whatever else shares the cores; CPU
  * time per order barely does, so run old and new interleaved a few times and compare that first. Each line
  * carries `cpuRefMs`, the CPU reference work's time just before the hub started: CPU time per order moves with
  * it, and a shared VM's CPU is not as fast from one hour to the next.
@@ -28,9 +29,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
 import { overloadPublicShare, withDefaults } from '../load/config.ts';
-import { startHub } from '../load/hub-process.ts';
-import { runLoad } from '../load/run.ts';
+import { DB_FILE, startHub } from '../load/hub-process.ts';
+import { runLoad, type RunResult } from '../load/run.ts';
 import { cpuReference } from './cpu-reference.ts';
 import { aroundPhase, floodReachingHub, snapshot } from './hub-metrics.ts';
 import { defaultLoadWorkers } from './load-workers.ts';
@@ -93,6 +95,7 @@ async function main(): Promise<void> {
     const common = { workers, profile: 'orders' as const, linesPerOrder: lines, clients, mix: { tablets: 0, kiosks: 0, phones: 0, kds: 0, sockets } };
     const run = (name: string, config: ReturnType<typeof withDefaults>) =>
       runLoad({ config, url: hub.url, publicUrl: hub.publicUrl, hubPid: hub.pid, runDir, phase: name, quiet: true, placement: loadPlacement });
+    const printedPerSec = (r: RunResult) => Math.round((printedBetween(hub.dataDir, r.window.fromMs, r.window.toMs) * 1000) / (r.window.toMs - r.window.fromMs));
     const phase = (name: string, durationS: number) => run(name, withDefaults({ ...common, durationS }));
     // an open loop at a fixed rate, latency from the scheduled send time (the bench's open-loop phases)
     const openLoop = async (rate: number) => {
@@ -129,6 +132,7 @@ async function main(): Promise<void> {
           batchesPerSec: Math.round(batches.count / o.elapsedS),
           jobsPerBatch: batches.count > 0 ? Math.round((batches.jobs / batches.count) * 10) / 10 : null,
           printBacklog: await printBacklog(hub.url),
+          printedPerSec: printedPerSec(o),
         })}\n`,
       );
     };
@@ -163,6 +167,8 @@ async function main(): Promise<void> {
         writerCheckpointsPerSec: Math.round((checkpoints.count / (r.elapsedS + Math.min(3, seconds))) * 10) / 10,
         msPerWriterCheckpoint: checkpoints.count > 0 ? Math.round((checkpoints.seconds / checkpoints.count) * 1e5) / 100 : null,
         printBacklog: printBacklogAfter,
+        // tickets the printers confirmed while the closed loop ran: printing competes with orders for the hub's thread
+        printedPerSec: printedPerSec(r),
         errors: r.counters.timeouts + r.counters.networkErrors + r.counters.abandoned,
       })}\n`,
     );
@@ -205,3 +211,13 @@ main().then(
     process.exit(2);
   },
 );
+
+/** Print jobs confirmed between two wall-clock times, read from the running hub's store (WAL: readers never block it). */
+function printedBetween(dataDir: string, from: number, to: number): number {
+  const db = new Database(join(dataDir, DB_FILE), { readonly: true, fileMustExist: true });
+  try {
+    return db.prepare('SELECT count(*) FROM print_jobs WHERE confirmed_at BETWEEN ? AND ?').pluck().get(from, to) as number;
+  } finally {
+    db.close();
+  }
+}

@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 export const ROOT = resolve(import.meta.dirname, '../..');
 export const PAIRING_CODE = '424242';
 export const PINS = { waiter: '1111', waiter2: '1112', cashier: '2222', kitchen: '3333', manager: '9999' } as const;
-const DB_FILE = 'brigade.db';
+export const DB_FILE = 'brigade.db';
 const START_TIMEOUT_MS = 30_000;
 const STOP_TIMEOUT_MS = 20_000;
 

@@ -78,6 +78,21 @@ describe('a small load run (4 tablets, 2 kiosks, 10 phones, 2 KDS + 10 idle sock
     expect(result.sockets).toBe(12);
   });
 
+  it("reports the phase's wall-clock window, which holds the hub's timestamps of the orders it took", () => {
+    const { fromMs, toMs } = result.window;
+    expect(toMs - fromMs).toBeGreaterThanOrEqual(2_900);
+    expect(toMs - fromMs).toBeLessThan(result.elapsedS * 1000);
+    const db = new Database(hub.dbFile, { readonly: true });
+    try {
+      const inside = db.prepare('SELECT count(*) FROM orders WHERE created_at BETWEEN ? AND ?').pluck().get(fromMs, toMs) as number;
+      const before = db.prepare('SELECT count(*) FROM orders WHERE created_at < ?').pluck().get(fromMs) as number;
+      expect(before).toBe(0);
+      expect(inside).toBeGreaterThanOrEqual(result.counters.ordersAcked * 0.9);
+    } finally {
+      db.close();
+    }
+  });
+
   it('passes the verifier: every acked order stored once, every event delivered to every socket in seq order', () => {
     const report = verifyRun({ runDir: result.runDir, dbFile: hub.dbFile });
     expect(report.failures).toEqual([]);

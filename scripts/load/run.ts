@@ -47,6 +47,8 @@ export interface RunResult {
   phase: string;
   /** Seconds from start to the stop of the last worker. */
   elapsedS: number;
+  /** The phase's own time as wall-clock epoch ms, the drain after it left out: to match the hub's timestamps. */
+  window: { fromMs: number; toMs: number };
   counters: Counters;
   /** place: first send (or scheduled time) → 201. */
   submit: LatencySummary;
@@ -164,6 +166,7 @@ export async function runLoad(o: RunOptions): Promise<RunResult> {
     );
     const durationMs = cfg.durationS * 1000;
     const t0 = nowMs() + 250;
+    const wallFrom = Date.now() + 250;
     const rss = { startBytes: o.hubPid ? rssOf(o.hubPid) : undefined, maxBytes: undefined as number | undefined, endBytes: undefined as number | undefined, maxBytesPer10s: [] as number[] };
     const hs = { maxWriteQueueDepth: 0, maxEventLoopLagMs: 0, samples: 0 };
     bar?.start(Math.round(cfg.durationS), 0, { orders: 0, rate: 0, p99: 0, inflight: 0, errs: 0, sockets: 0 });
@@ -217,6 +220,7 @@ export async function runLoad(o: RunOptions): Promise<RunResult> {
     // the main thread over the phase itself, not the drain after it (the thread idles there)
     const mainEnd = o.hubPid ? mainThreadSchedMs(o.hubPid) : undefined;
     const phaseMs = nowMs() - t0;
+    const window = { fromMs: wallFrom, toMs: Date.now() };
     const share = (ms: number) => Math.round((ms / phaseMs) * 100) / 100;
     const hubMainThread = mainStart && mainEnd ? { running: share(mainEnd.runMs - mainStart.runMs), waiting: share(mainEnd.waitMs - mainStart.waitMs) } : undefined;
     const failed = workers.find((w) => w.failed);
@@ -238,7 +242,7 @@ export async function runLoad(o: RunOptions): Promise<RunResult> {
     for (const w of workers) w.send({ type: 'settle', head: endHead, timeoutMs: SETTLE_TIMEOUT_MS });
     const reports = await Promise.all(workers.map((w) => w.final(SETTLE_TIMEOUT_MS + 30_000)));
     writeMeta(runDir, { url: o.url, dbFile: o.dbFile, phase, endHead });
-    return merge(reports, { runDir, phase, elapsedS, endHead, rss, health: hs, hubCpuMs, hubMainThread, machineCpuMs, trackPlaced: cfg.trackPlaced, sockets: cfg.mix.sockets });
+    return merge(reports, { runDir, phase, elapsedS, window, endHead, rss, health: hs, hubCpuMs, hubMainThread, machineCpuMs, trackPlaced: cfg.trackPlaced, sockets: cfg.mix.sockets });
   } finally {
     stopAll();
     pool.destroy();
@@ -358,7 +362,7 @@ function sumTicks(workers: WorkerHandle[]): Counters {
 
 function merge(
   reports: WorkerReport[],
-  ctx: Pick<RunResult, 'runDir' | 'phase' | 'elapsedS' | 'endHead' | 'rss' | 'health' | 'hubCpuMs' | 'hubMainThread' | 'machineCpuMs'> & { trackPlaced: boolean; sockets: number },
+  ctx: Pick<RunResult, 'runDir' | 'phase' | 'elapsedS' | 'window' | 'endHead' | 'rss' | 'health' | 'hubCpuMs' | 'hubMainThread' | 'machineCpuMs'> & { trackPlaced: boolean; sockets: number },
 ): RunResult {
   const counters = emptyCounters();
   const h = Object.fromEntries(['submit', ...CLASSES].map((k) => [k, newHistogram()])) as Record<Class | 'submit', Histogram>;
@@ -373,6 +377,7 @@ function merge(
     runDir: ctx.runDir,
     phase: ctx.phase,
     elapsedS: ctx.elapsedS,
+    window: ctx.window,
     counters,
     submit: summarise(h.submit),
     byClass: Object.fromEntries(CLASSES.map((k) => [k, summarise(h[k])])) as Record<Class, LatencySummary>,
