@@ -59,10 +59,10 @@ export class PrintPlanner {
 
   private plan(event: HubEvent, tx: Tx): void {
     if (event.type === 'order.placed' && event.payload.order.channel === 'kiosk') this.planPickupSlip(event.payload.order, event, tx);
+    const printers = this.deps.printers();
+    if (printers.length === 0) return; // printing is not set up: no lookups on the order path
     const found = this.change(event);
     if (found === null || found.change.lines.length === 0) return;
-    const printers = this.deps.printers();
-    if (printers.length === 0) return; // printing is not set up
     const { repo } = this.deps;
     const { order, change, revision } = found;
     const tickets = buildStationTickets(order, change, { stations: repo.stationNames(), timeZone: this.deps.timeZone });
@@ -161,10 +161,18 @@ export class PrintPlanner {
     const fired = (l: OrderLine) => l.status !== 'held' && l.status !== 'voided' && l.firedAt !== null;
     switch (event.type) {
       case 'order.placed': {
+        // the event carries the whole order as it was just written: only the table's name is looked up
         const o = event.payload.order;
-        const found = header(o.id, o.staffId);
-        if (!found) return null;
-        return { order: found.order, revision: o.revision, change: { kind: 'kitchen', lines: o.lines.filter(fired), at: event.at } };
+        const order: TicketOrder = {
+          id: o.id,
+          number: o.number,
+          channel: o.channel,
+          tableName: o.tableId ? repo.tableName(o.tableId) : null,
+          note: o.note,
+          rush: o.rush,
+          serverName: o.staffName,
+        };
+        return { order, revision: o.revision, change: { kind: 'kitchen', lines: o.lines.filter(fired), at: event.at } };
       }
       case 'order.lines_added': {
         const found = header(event.payload.order.id, event.staffId);

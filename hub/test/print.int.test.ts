@@ -71,6 +71,7 @@ describe('normal service', () => {
       expect(t).toContain('+ 中辣 Medium');
       expect(t).toContain('热厨 Hot kitchen');
       expect(t).toContain('王芳 Wang Fang');
+      expect(t).toMatch(/\bA2\b/); // the table's name, next to the order number
       expect(t).not.toMatch(/[\uFFFD?]{2}/); // nothing the printer could not decode
     }
     for (const t of bar) expect(t).toContain('2x 青岛啤酒');
