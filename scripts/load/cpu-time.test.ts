@@ -7,11 +7,23 @@ const settle = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe.runIf(process.platform === 'linux')('mainThreadSchedMs', () => {
   it('counts the main thread only: a worker thread spinning leaves its running time near zero', async () => {
-    // the main thread sleeps while a worker thread spins for 800 ms
-    const script = `new (require('node:worker_threads').Worker)('const end = Date.now() + 800; while (Date.now() < end) {}', { eval: true }); setTimeout(() => {}, 20000);`;
-    const child = spawn(process.execPath, ['-e', script], { stdio: 'ignore' });
+    // the main thread sleeps while a worker thread spins until the process has used 800 ms of CPU (counted
+    // in CPU time, not wall time: on a busy machine the worker is descheduled part of the time)
+    const worker = `const start = process.cpuUsage(); const cap = Date.now() + 10000;
+      while (Date.now() < cap) { const u = process.cpuUsage(start); if (u.user + u.system >= 800000) break; }
+      require('node:worker_threads').parentPort.postMessage('done');`;
+    const script = `new (require('node:worker_threads').Worker)(${JSON.stringify(worker)}, { eval: true }).on('message', () => process.stdout.write('done\\n')); setTimeout(() => {}, 20000);`;
+    const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'ignore'] });
     try {
-      await settle(1500);
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('the worker did not finish spinning within 15 s')), 15_000);
+        child.stdout.on('data', (chunk: Buffer) => {
+          if (chunk.toString().includes('done')) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
       const all = cpuTimeMs(child.pid!)!;
       const main = mainThreadSchedMs(child.pid!)!;
       expect(all).toBeGreaterThan(600);
