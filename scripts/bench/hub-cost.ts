@@ -2,12 +2,13 @@
  * `npx tsx scripts/bench/hub-cost.ts` — what one order costs the hub, for A/B comparisons of hub changes on
  * a busy machine. Starts a hub (this checkout's, or `--root` another one's: the baseline), the bench's
  * external printers, then a short warm-up and a closed loop of `orders`-profile clients (the bench's closed
- * phase), and prints one JSON line: orders/s, submit p50/p99, and the hub's own CPU time per acknowledged
- * order (user + system, all threads, from /proc), and the tickets the printers confirmed meanwhile (printing shares
- * the hub's thread with the orders; how much of it ran inside the window moves the cost per order). Orders/s moves with whatever else shares the cores; CPU
- * time per order barely does, so run old and new interleaved a few times and compare that first. Each line
- * carries `cpuRefMs`, the CPU reference work's time just before the hub started: CPU time per order moves with
- * it, and a shared VM's CPU is not as fast from one hour to the next.
+ * phase), and prints one JSON line: orders/s, submit p50/p99, the hub's own CPU time per acknowledged order
+ * (user + system, all threads, from /proc), and the tickets the printers confirmed meanwhile (printing shares
+ * the hub's thread with the orders, so how much of it ran inside the window moves the cost per order).
+ * Orders/s moves with whatever else shares the cores; CPU time per order barely does, so run old and new
+ * interleaved a few times and compare that first. Each line carries `cpuRefMs`, the CPU reference work's time
+ * just before the hub started: CPU time per order moves with it, and a shared VM's CPU is not as fast from
+ * one hour to the next.
  *
  *   npx tsx scripts/bench/hub-cost.ts --seconds 6 --sockets 200
  *   npx tsx scripts/bench/hub-cost.ts --root /tmp/baseline-checkout --prof /tmp/prof-base

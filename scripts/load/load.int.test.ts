@@ -80,8 +80,9 @@ describe('a small load run (4 tablets, 2 kiosks, 10 phones, 2 KDS + 10 idle sock
 
   it("reports the phase's wall-clock window, which holds the hub's timestamps of the orders it took", () => {
     const { fromMs, toMs } = result.window;
+    // the 3 s phase (its end is noticed at the progress loop's next tick), not the drain after it
     expect(toMs - fromMs).toBeGreaterThanOrEqual(2_900);
-    expect(toMs - fromMs).toBeLessThan(result.elapsedS * 1000);
+    expect(toMs - fromMs).toBeLessThan(5_000);
     const db = new Database(hub.dbFile, { readonly: true });
     try {
       const inside = db.prepare('SELECT count(*) FROM orders WHERE created_at BETWEEN ? AND ?').pluck().get(fromMs, toMs) as number;
