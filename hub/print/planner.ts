@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { HubEvent } from '../protocol/events.ts';
 import type { Order, OrderLine } from '../protocol/orders.ts';
 import type { PrinterConfig } from '../protocol/printing.ts';
-import { jobView, queuedJob, type SqlitePrintRepo } from '../store/print-repo.ts';
+import { jobView, queuedJob, type OrderHeaderRow, type SqlitePrintRepo } from '../store/print-repo.ts';
 import type { Tx } from '../store/writer.ts';
 import { RECEIPT_STATION, pickupSlip } from './receipts.ts';
 import { printersForStation } from './routing.ts';
@@ -142,37 +142,27 @@ export class PrintPlanner {
   /** The order (resolved to names) and the lines an event puts on paper, or null for events that print nothing. */
   private change(event: HubEvent): { order: TicketOrder; change: TicketChange; revision: number } | null {
     const { repo } = this.deps;
+    const ticketOrder = (o: Pick<OrderHeaderRow, 'id' | 'number' | 'channel' | 'tableId' | 'note' | 'rush'>, serverName: string | null): TicketOrder => ({
+      id: o.id,
+      number: o.number,
+      channel: o.channel,
+      tableName: o.tableId ? repo.tableName(o.tableId) : null,
+      note: o.note,
+      rush: o.rush,
+      serverName,
+    });
     const header = (orderId: string, staffId: string | null) => {
       const h = repo.orderHeader(orderId);
       if (!h) return null;
-      return {
-        h,
-        order: {
-          id: h.id,
-          number: h.number,
-          channel: h.channel,
-          tableName: h.tableId ? repo.tableName(h.tableId) : null,
-          note: h.note,
-          rush: h.rush,
-          serverName: staffId ? repo.staffName(staffId) : h.staffId ? repo.staffName(h.staffId) : null,
-        } satisfies TicketOrder,
-      };
+      const serverId = staffId || h.staffId;
+      return { h, order: ticketOrder(h, serverId ? repo.staffName(serverId) : null) };
     };
     const fired = (l: OrderLine) => l.status !== 'held' && l.status !== 'voided' && l.firedAt !== null;
     switch (event.type) {
       case 'order.placed': {
         // the event carries the whole order as it was just written: only the table's name is looked up
         const o = event.payload.order;
-        const order: TicketOrder = {
-          id: o.id,
-          number: o.number,
-          channel: o.channel,
-          tableName: o.tableId ? repo.tableName(o.tableId) : null,
-          note: o.note,
-          rush: o.rush,
-          serverName: o.staffName,
-        };
-        return { order, revision: o.revision, change: { kind: 'kitchen', lines: o.lines.filter(fired), at: event.at } };
+        return { order: ticketOrder(o, o.staffName), revision: o.revision, change: { kind: 'kitchen', lines: o.lines.filter(fired), at: event.at } };
       }
       case 'order.lines_added': {
         const found = header(event.payload.order.id, event.staffId);

@@ -38,6 +38,14 @@ async function commitMany(db: Db, afterCommit: () => void, commits = COMMITS): P
   }
 }
 
+/**
+ * Commits one at a time until the thread has reported its first checkpoint: bounded in time, not in commits,
+ * as on a loaded machine the thread can take a second or more to start.
+ */
+async function untilTheThreadCheckpointed(db: Db, checkpointer: Checkpointer, seen: { thread: number }): Promise<void> {
+  for (const end = Date.now() + 15_000; seen.thread === 0 && Date.now() < end; ) await commitMany(db, () => checkpointer.committed(), 1);
+}
+
 describe('Checkpointer', () => {
   it('keeps the WAL small while the writer commits, checkpointing on its thread and finishing on the writer', async () => {
     const { db, wal } = store();
@@ -48,8 +56,7 @@ describe('Checkpointer', () => {
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(0);
 
     // the WAL file keeps its largest size; what it reached while the thread was starting does not count
-    // bounded in time, not in commits: on a loaded machine the thread can take a second or more to start
-    for (const end = Date.now() + 15_000; seen.thread === 0 && Date.now() < end; ) await commitMany(db, () => checkpointer.committed(), 1);
+    await untilTheThreadCheckpointed(db, checkpointer, seen);
     expect(seen.thread).toBe(1);
     const before = wal();
     const committedBefore = db.prepare('SELECT count(*) FROM scratch').pluck().get() as number;
@@ -68,8 +75,7 @@ describe('Checkpointer', () => {
     const finishAtFrames = 500; // ~2 MB of 4 kB pages
     const checkpointer = new Checkpointer(db, { intervalMs: 0, finishAtFrames, onCheckpoint: (where) => seen[where]++ });
     cleanups.push(() => checkpointer.stop());
-    // bounded in time, not in commits: on a loaded machine the thread can take a second or more to start
-    for (const end = Date.now() + 15_000; seen.thread === 0 && Date.now() < end; ) await commitMany(db, () => checkpointer.committed(), 1);
+    await untilTheThreadCheckpointed(db, checkpointer, seen);
     const before = wal();
     const committedBefore = db.prepare('SELECT count(*) FROM scratch').pluck().get() as number;
 

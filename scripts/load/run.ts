@@ -166,7 +166,6 @@ export async function runLoad(o: RunOptions): Promise<RunResult> {
     );
     const durationMs = cfg.durationS * 1000;
     const t0 = nowMs() + 250;
-    const wallFrom = Date.now() + 250;
     const rss = { startBytes: o.hubPid ? rssOf(o.hubPid) : undefined, maxBytes: undefined as number | undefined, endBytes: undefined as number | undefined, maxBytesPer10s: [] as number[] };
     const hs = { maxWriteQueueDepth: 0, maxEventLoopLagMs: 0, samples: 0 };
     bar?.start(Math.round(cfg.durationS), 0, { orders: 0, rate: 0, p99: 0, inflight: 0, errs: 0, sockets: 0 });
@@ -220,7 +219,8 @@ export async function runLoad(o: RunOptions): Promise<RunResult> {
     // the main thread over the phase itself, not the drain after it (the thread idles there)
     const mainEnd = o.hubPid ? mainThreadSchedMs(o.hubPid) : undefined;
     const phaseMs = nowMs() - t0;
-    const window = { fromMs: wallFrom, toMs: Date.now() };
+    const toMs = Date.now();
+    const window = { fromMs: toMs - phaseMs, toMs };
     const share = (ms: number) => Math.round((ms / phaseMs) * 100) / 100;
     const hubMainThread = mainStart && mainEnd ? { running: share(mainEnd.runMs - mainStart.runMs), waiting: share(mainEnd.waitMs - mainStart.waitMs) } : undefined;
     const failed = workers.find((w) => w.failed);
