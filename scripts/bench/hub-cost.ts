@@ -38,29 +38,39 @@ import { cpuReference } from './cpu-reference.ts';
 import { aroundPhase, floodReachingHub, snapshot } from './hub-metrics.ts';
 import { defaultLoadWorkers } from './load-workers.ts';
 import { printBacklog, startExternalPrinters } from './printers.ts';
+import { exitWithHelpIfAsked } from './usage.ts';
 
-const { values } = parseArgs({
-  options: {
-    seconds: { type: 'string', default: '6' },
-    sockets: { type: 'string', default: '200' },
-    clients: { type: 'string', default: '64' },
-    lines: { type: 'string', default: '10' },
-    workers: { type: 'string' },
-    root: { type: 'string' },
-    prof: { type: 'string' },
-    'hub-cpus': { type: 'string' },
-    'load-cpus': { type: 'string' },
-    'load-nice': { type: 'string' },
-    'hub-env': { type: 'string', multiple: true },
-    'hub-node-arg': { type: 'string', multiple: true },
-    overload: { type: 'string' },
-    'overload-rate': { type: 'string' },
-    'no-printers': { type: 'boolean', default: false },
-    'open-rates': { type: 'string' },
-    'printer-ms-per-line': { type: 'string', default: '0' },
-  },
-  strict: true,
-});
+exitWithHelpIfAsked(import.meta.filename);
+// a mistyped option gets its one-line reason, not a stack trace
+const { values } = (() => {
+  try {
+    return parseArgs({
+      options: {
+        seconds: { type: 'string', default: '6' },
+        sockets: { type: 'string', default: '200' },
+        clients: { type: 'string', default: '64' },
+        lines: { type: 'string', default: '10' },
+        workers: { type: 'string' },
+        root: { type: 'string' },
+        prof: { type: 'string' },
+        'hub-cpus': { type: 'string' },
+        'load-cpus': { type: 'string' },
+        'load-nice': { type: 'string' },
+        'hub-env': { type: 'string', multiple: true },
+        'hub-node-arg': { type: 'string', multiple: true },
+        overload: { type: 'string' },
+        'overload-rate': { type: 'string' },
+        'no-printers': { type: 'boolean', default: false },
+        'open-rates': { type: 'string' },
+        'printer-ms-per-line': { type: 'string', default: '0' },
+      },
+      strict: true,
+    });
+  } catch (err) {
+    process.stderr.write(`hub-cost: ${err instanceof Error ? err.message : String(err)} (--help lists the options)\n`);
+    process.exit(2);
+  }
+})();
 const int = (name: keyof typeof values, min: number, max: number): number => {
   const n = Number(values[name]);
   if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be an integer in ${min}…${max}`);

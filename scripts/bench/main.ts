@@ -41,6 +41,7 @@ import { cpuReference, type CpuReference } from './cpu-reference.ts';
 import { fsyncLatency, type FsyncResult } from './fsync.ts';
 import { rawCommitRate } from './raw-sqlite.ts';
 import { formatTargets, judgeTargets, type TargetVerdict } from './targets.ts';
+import { exitWithHelpIfAsked } from './usage.ts';
 
 const env = (name: string, dflt: number, min: number, max: number): number => {
   const v = process.env[name];
@@ -250,6 +251,12 @@ const openLoopFigures = (rate: number, { r, delivery }: Measured): OpenLoopFigur
 });
 
 async function main(): Promise<number> {
+  exitWithHelpIfAsked(import.meta.filename);
+  if (process.argv.length > 2) {
+    // a forgotten `--` or a flag from hub-cost would otherwise start a three-minute run that ignores it
+    process.stderr.write(`bench: takes no arguments (got ${process.argv.slice(2).join(' ')}); it is set with BENCH_* environment variables: npm run bench -- --help\n`);
+    return 2;
+  }
   const seconds = env('BENCH_SECONDS', 10, 1, 3600);
   const rate = env('BENCH_RATE', 1000, 1, 100_000);
   const peakRate = env('BENCH_PEAK_RATE', 50, 1, 100_000);

@@ -328,12 +328,17 @@ export function formatReport(r: VerifyReport): string {
 async function cli(): Promise<void> {
   const { values, positionals } = parseArgs({
     args: process.argv.slice(2),
-    options: { db: { type: 'string' }, lenient: { type: 'boolean' }, json: { type: 'boolean' } },
+    options: { db: { type: 'string' }, lenient: { type: 'boolean' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     allowPositionals: true,
   });
+  const usage = 'usage: tsx scripts/load/verify.ts <run-dir> [--db brigade.db] [--lenient] [--json]\n';
+  if (values.help) {
+    process.stdout.write(usage);
+    process.exit(0);
+  }
   const runDir = positionals[0];
   if (!runDir) {
-    process.stderr.write('usage: tsx scripts/load/verify.ts <run-dir> [--db brigade.db] [--lenient] [--json]\n');
+    process.stderr.write(usage);
     process.exit(2);
   }
   const report = verifyRun({ runDir: resolve(runDir), dbFile: values.db, strictOrders: !values.lenient });
