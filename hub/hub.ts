@@ -217,6 +217,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
     pingMs: config.HUB_STREAM_PING_MS,
     maxBufferBytes: config.HUB_STREAM_MAX_BUFFER,
     maxReplay: config.HUB_STREAM_MAX_REPLAY,
+    maxPublicReplay: config.HUB_STREAM_MAX_PUBLIC_REPLAY,
     deflateMinSockets: config.HUB_STREAM_DEFLATE_SOCKETS,
     onSent: (form, bytes) => metrics.countStreamBytes(form, bytes),
     onDelivered: (ms, events) => metrics.observeStreamDelivery(ms, events),

@@ -158,8 +158,9 @@ export class QrApp {
   }
 
   /**
-   * The hub streams only this table's topic to a table token, so menu (sold-out) and pacing changes are
-   * polled: the menu with its ETag (an unchanged menu is a 304), every 30 s and when the page comes back.
+   * Menu (sold-out) and pacing changes are polled: the menu with its ETag (an unchanged menu is a 304), every
+   * 30 s and when the page comes back. The hub streams them to table tokens too, but this page applies only
+   * order events so far (docs/qr-ordering.md, "Hub notes").
    */
   async poll(): Promise<void> {
     if (this.state.get().phase.name !== 'ready') return;

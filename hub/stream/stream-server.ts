@@ -13,6 +13,14 @@ export const STREAM_PATH = '/api/v1/stream';
 const { slowConsumer: CLOSE_SLOW_CONSUMER, noHello: CLOSE_NO_HELLO } = streamCloseCodes;
 
 const HELLO_TIMEOUT_MS = 10_000;
+/**
+ * Hellos one socket may send at once, and how fast that allowance comes back. A client says hello once per
+ * connection, and again only to resubscribe after a reset or a reload of its state; each hello may replay
+ * part of the log, so a socket that keeps saying it is closed (1008) instead of served.
+ */
+const HELLO_BURST = 5;
+const HELLO_REFILL_MS = 10_000;
+const CLOSE_POLICY = 1008;
 const REPLAY_PAGE = 1000;
 /** Below this a frame goes out as it is: deflating it would save less than it costs. */
 const DEFLATE_MIN_BYTES = 1024;
@@ -24,6 +32,12 @@ export interface StreamOptions {
   pingMs: number;
   maxBufferBytes: number;
   maxReplay: number;
+  /**
+   * The same for the public channel (customers' phones, kiosks), lower: a replay reads every event of the
+   * gap, whoever it concerns, and the hub's thread does nothing else meanwhile. Further behind, a public
+   * client reloads its state over HTTP, where floods are rate-limited and shed.
+   */
+  maxPublicReplay: number;
   /**
    * A live frame is deflated once and the same bytes sent to every socket of its subscription that accepts
    * permessage-deflate, when at least this many of them get it; 0: never deflate.
@@ -54,6 +68,8 @@ interface Client {
   /** Everything up to this seq has been sent (or was not for this client). -1 until hello. */
   cursor: number;
   alive: boolean;
+  /** Hellos this socket may still send now (see HELLO_BURST), and when that was last topped up. */
+  hellos: { left: number; at: number };
 }
 
 /**
@@ -137,7 +153,7 @@ export class StreamServer {
   }
 
   private accept(ws: WebSocket, socket: Duplex, deflate: boolean, principal: Principal): void {
-    const client: Client = { ws, socket, deflate, principal, topics: null, topicsKey: '*', cursor: -1, alive: true };
+    const client: Client = { ws, socket, deflate, principal, topics: null, topicsKey: '*', cursor: -1, alive: true, hellos: { left: HELLO_BURST, at: Date.now() } };
     this.clients.add(client);
     const helloTimer = setTimeout(() => client.cursor < 0 && ws.close(CLOSE_NO_HELLO, 'send hello first'), HELLO_TIMEOUT_MS);
     ws.on('pong', () => (client.alive = true));
@@ -156,6 +172,12 @@ export class StreamServer {
       }
       if (msg.type === 'sync') {
         if (client.cursor >= 0) this.send(client, { type: 'events', events: [], upToSeq: client.cursor });
+        return;
+      }
+      if (!takeHello(client.hellos, Date.now())) {
+        this.send(client, { type: 'error', code: 'too_many_hellos', message: `at most ${HELLO_BURST} hellos at once, then one every ${HELLO_REFILL_MS / 1000} s` });
+        client.cursor = -1;
+        ws.close(CLOSE_POLICY, 'too many hellos');
         return;
       }
       this.hello(client, msg);
@@ -185,7 +207,7 @@ export class StreamServer {
     }
     if (hello.epoch !== undefined && hello.epoch !== epoch) return reset('epoch-changed');
     if (hello.lastSeq > head) return reset('ahead-of-hub');
-    if (head - hello.lastSeq > this.opts.maxReplay) return reset('too-far-behind');
+    if (head - hello.lastSeq > (isPublic(client.principal) ? this.opts.maxPublicReplay : this.opts.maxReplay)) return reset('too-far-behind');
 
     this.send(client, { type: 'welcome', epoch, headSeq: head, fromSeq: hello.lastSeq });
     // Replay synchronously up to head: no commit can interleave, so nothing is missed or sent twice.
@@ -299,6 +321,18 @@ export class StreamServer {
       c.ws.ping();
     }
   }
+}
+
+/** Spends one hello of the socket's allowance; false when none is left. */
+function takeHello(hellos: Client['hellos'], now: number): boolean {
+  const refilled = Math.floor((now - hellos.at) / HELLO_REFILL_MS);
+  if (refilled > 0) {
+    hellos.left = Math.min(HELLO_BURST, hellos.left + refilled);
+    hellos.at += refilled * HELLO_REFILL_MS;
+  }
+  if (hellos.left === 0) return false;
+  hellos.left--;
+  return true;
 }
 
 function tokenOf(req: IncomingMessage, url: URL): string | undefined {

@@ -173,6 +173,22 @@ describe('event stream', () => {
     c.close();
   });
 
+  it('closes a socket that keeps saying hello (each hello may replay the log), and serves the others', async () => {
+    const c = await connectStream(hub, device, {});
+    for (let i = 0; i < 5; i++) c.ws.send(JSON.stringify({ type: 'hello', lastSeq: 0 }));
+    const code = await new Promise<number>((res, rej) => {
+      const t = setTimeout(() => rej(new Error(`still open after 5 s; got ${JSON.stringify(c.messages.map((m) => m.type))}`)), 5000);
+      c.ws.once('close', (closeCode) => (clearTimeout(t), res(closeCode)));
+    });
+    expect(code).toBe(1008);
+    // the first hello and four more were served; the sixth was refused
+    expect(c.messages.filter((m) => m.type === 'welcome')).toHaveLength(5);
+    expect(c.messages.at(-1)).toMatchObject({ type: 'error', code: 'too_many_hellos' });
+    const other = await connectStream(hub, device, {});
+    await other.waitFor((m) => m.some((x) => x.type === 'welcome'));
+    other.close();
+  });
+
   it('drops a socket that stops answering pings', async () => {
     const ws = new WebSocket(`ws://127.0.0.1:${hub.port}/api/v1/stream?token=${device}`, { autoPong: false });
     await new Promise((r) => ws.once('open', r));
@@ -182,6 +198,44 @@ describe('event stream', () => {
       ws.once('close', () => res(Date.now() - t0));
     });
     expect(closedWithin).toBeLessThan(3000);
+  });
+});
+
+describe('event stream: how far back a phone may replay', () => {
+  it("tells a phone further behind than HUB_STREAM_MAX_PUBLIC_REPLAY to reload; staff that far behind replay", async () => {
+    // no printers: nothing but these orders writes events, so the seqs below are exact
+    const own = await startHub({ env: { HUB_STREAM_MAX_PUBLIC_REPLAY: '3', HUB_PRINTERS: 'none' } });
+    try {
+      const manager = (await signIn(own, '9999')).staff;
+      const kds = (await signIn(own, '3333', 'kds')).staff;
+      const waiterHere = (await signIn(own, '1111')).staff;
+      const tables = (await own.request('GET', '/api/v1/tables/qr-codes', { token: manager })).body.tables as { id: string; qrToken: string }[];
+      const table = tables[0]!;
+      for (let i = 0; i < 4; i++) {
+        expect((await own.request('POST', '/api/v1/orders', { token: waiterHere, body: sampleOrder({ tableId: table.id }) })).status).toBe(201);
+      }
+      const now = (await own.request('GET', '/api/v1/health')).body.seq as number;
+
+      const near = await connectStream(own, table.qrToken, { lastSeq: now - 3 }, own.url);
+      await near.waitFor((m) => m.some((x) => x.type === 'events'));
+      expect(near.messages[0]).toMatchObject({ type: 'welcome', fromSeq: now - 3 });
+      expect(seqs(near.events())).toEqual(range(now - 2, now));
+      near.close();
+
+      const far = await connectStream(own, table.qrToken, { lastSeq: now - 4 }, own.url);
+      await far.waitFor((m) => m.some((x) => x.type === 'reset'));
+      expect(far.messages[0]).toMatchObject({ type: 'reset', reason: 'too-far-behind', headSeq: now });
+      far.close();
+
+      const staff = await connectStream(own, kds, { lastSeq: now - 4 }, own.url);
+      await staff.waitFor((m) => m.some((x) => x.type === 'events'));
+      expect(staff.messages[0]).toMatchObject({ type: 'welcome', fromSeq: now - 4 });
+      expect(seqs(staff.events())).toEqual(range(now - 3, now));
+      staff.close();
+    } finally {
+      await own.stop();
+      removeDir(own.dataDir);
+    }
   });
 });
 
