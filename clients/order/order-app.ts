@@ -7,7 +7,7 @@
  * order with an id made here, later ones add lines to the table's open order — queued in order, so both
  * work offline and survive a reload.
  */
-import type { Health, Menu, Order, Pacing, Snapshot } from '../../hub/protocol/index.ts';
+import type { Health, HubEvent, Menu, Order, Pacing, Snapshot } from '../../hub/protocol/index.ts';
 import { HubClient, HubError } from '../shared/hub-client.ts';
 import { sendEntry } from '../shared/outbox-transport.ts';
 import { newId } from '../shared/ids.ts';
@@ -16,6 +16,7 @@ import { Store } from '../shared/store.ts';
 import { StreamClient, type ConnectionState } from '../shared/stream-client.ts';
 import { isSettled, Outbox, outboxStorage, type OutboxEntry, type OutboxStorage, type SendResult } from '../shared/outbox.ts';
 import { cartProblems, toLineInputs, type CartLine } from '../shared/cart.ts';
+import { withMenuEvents } from '../shared/menu-events.ts';
 
 export interface SubmissionMeta {
   /** create: a new order for the table; add: lines added to an open order. */
@@ -77,6 +78,8 @@ export class QrApp {
   readonly outbox: Outbox;
   private stream: StreamClient | null = null;
   private pollTimer: ReturnType<typeof setInterval> | null = null;
+  /** The menu as the hub last sent it (the stream's changes are applied to a copy in the state). */
+  private fetchedMenu: Menu | null = null;
   private refetch = new Map<string, ReturnType<typeof setTimeout>>();
   /** Orders a waiter moved to another table: this QR code no longer follows them. */
   private readonly movedAwayIds = new Set<string>();
@@ -132,6 +135,7 @@ export class QrApp {
       const { table } = await this.client.request<{ table: { id: string; name: string } }>('GET', '/api/v1/qr/table');
       this.set({ table });
       const [menu, pacing, orders] = await Promise.all([this.client.menu(), this.loadPacing(), this.loadOrders()]);
+      this.fetchedMenu = menu;
       save('order.menu', menu);
       this.set({ menu, pacing, orders, phase: { name: 'ready' } });
       this.startStream(table.id);
@@ -158,26 +162,47 @@ export class QrApp {
   }
 
   /**
-   * Menu (sold-out) and pacing changes are polled: the menu with its ETag (an unchanged menu is a 304), every
-   * 30 s and when the page comes back. The hub streams them to table tokens too, but this page applies only
-   * order events so far (docs/qr-ordering.md, "Hub notes").
+   * Sold-out counts and a kitchen pause arrive on the stream (`menu` and `kitchen` topics) and are applied as
+   * they come; the menu (ETag: unchanged is a 304) and pacing (how busy the kitchen is) are also polled every
+   * 30 s and when the stream comes back, for whatever was missed while it was down.
    */
   async poll(): Promise<void> {
     if (this.state.get().phase.name !== 'ready') return;
     try {
       const [menu, pacing] = await Promise.all([this.client.menu(), this.loadPacing()]);
-      if (menu !== this.state.get().menu) save('order.menu', menu);
-      this.set({ menu, pacing });
+      // a 304 hands back the menu fetched before: keep the stream's changes applied to it since
+      if (menu !== this.fetchedMenu) {
+        this.fetchedMenu = menu;
+        save('order.menu', menu);
+        this.set({ menu });
+      }
+      this.set({ pacing });
     } catch {
       /* offline: keep what we have */
     }
+  }
+
+  private applyMenuAndPacing(events: readonly HubEvent[]): void {
+    const { menu, pacing } = this.state.get();
+    if (menu) {
+      const next = withMenuEvents(menu, events);
+      if (next !== menu) {
+        save('order.menu', next);
+        this.set({ menu: next });
+      }
+    }
+    let next = pacing;
+    for (const e of events) {
+      if (e.type === 'kitchen.pacing_changed' && next) next = { ...next, publicOrderingPaused: e.payload.publicOrderingPaused, pausedReason: e.payload.reason };
+    }
+    if (next !== pacing) this.set({ pacing: next });
   }
 
   private startStream(tableId: string): void {
     if (this.stream) return;
     this.stream = new StreamClient({
       url: () => this.client.streamUrl(this.token),
-      topics: [`table:${tableId}`],
+      topics: [`table:${tableId}`, 'menu', 'kitchen'],
       // a table token may not load the staff snapshot: the same thing from the public head + own orders
       loadSnapshot: async (): Promise<Snapshot> => {
         const health = await this.client.request<Health>('GET', '/api/v1/health', { as: 'none' });
@@ -186,6 +211,7 @@ export class QrApp {
       },
       onSnapshot: (snap) => this.set({ orders: snap.orders.filter((o) => !this.movedAwayIds.has(o.id)) }),
       onEvents: (events) => {
+        this.applyMenuAndPacing(events);
         for (const e of events) {
           if (e.type === 'order.placed') this.upsert(e.payload.order);
           else if (e.type === 'order.transferred') this.movedAway(e.payload.order.id, e.payload.to.name);

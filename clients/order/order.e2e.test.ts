@@ -244,6 +244,31 @@ describe('QR table ordering on a phone', () => {
     await context.close();
   });
 
+  it('shows a dish sold out, and a kitchen pause, as they happen (the stream), not at the next 30 s poll', async () => {
+    const { page, context } = await phone('t-b3', 'en');
+    const dish = '[data-item="fuqi-feipian"]';
+    await page.click('[data-tab=menu]');
+    await page.locator(`${dish}[data-sold-out=false]`).waitFor();
+    const edit = (body: Record<string, unknown>) => hub.request('PATCH', '/api/v1/menu/items/fuqi-feipian', { token: manager, body });
+    const pacing = (body: Record<string, unknown>) => hub.request('POST', '/api/v1/kitchen/pacing', { token: manager, body });
+    try {
+      expect((await edit({ available: false })).status).toBe(200);
+      await page.locator(`${dish}[data-sold-out=true]`).waitFor({ timeout: 5000 });
+      expect((await pacing({ publicOrderingPaused: true, reason: 'kitchen full' })).status).toBe(200);
+      await page.locator('[data-pacing=paused]').waitFor({ timeout: 5000 });
+      expect(await page.locator('[data-pacing=paused]').textContent()).toContain('kitchen full');
+      expect((await pacing({ publicOrderingPaused: false })).status).toBe(200);
+      await page.locator('[data-pacing=paused]').waitFor({ state: 'detached', timeout: 5000 });
+      expect((await edit({ available: true })).status).toBe(200);
+      await page.locator(`${dish}[data-sold-out=false]`).waitFor({ timeout: 5000 });
+      expect(pageErrors.get(page)).toEqual([]);
+    } finally {
+      await edit({ available: true });
+      await pacing({ publicOrderingPaused: false });
+      await context.close();
+    }
+  });
+
   it('calls a waiter from the phone: the page confirms, and the call is an event for the floor', async () => {
     const { page, context } = await phone('t-b2', 'en');
     await page.click('[data-call-waiter]');

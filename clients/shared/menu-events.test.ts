@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import type { HubEvent, Menu, MenuItem } from '../../hub/protocol/index.ts';
+import { withMenuEvents } from './menu-events.ts';
+
+const item = (id: string, o: Partial<MenuItem> = {}): MenuItem => ({
+  id,
+  categoryId: 'hot',
+  nameZh: id,
+  nameEn: id,
+  descriptionZh: null,
+  descriptionEn: null,
+  priceMinor: 2800,
+  stationId: 'hot',
+  optionGroupIds: [],
+  available: true,
+  remaining: null,
+  targetPrepSeconds: null,
+  sort: 1,
+  ...o,
+});
+const menu: Menu = { version: 3, currency: 'CNY', stations: [], categories: [], optionGroups: [], items: [item('tofu', { remaining: 5 }), item('rice'), item('fish', { remaining: 2 })] };
+const event = <T extends HubEvent['type']>(type: T, payload: Extract<HubEvent, { type: T }>['payload'], seq = 1) =>
+  ({ seq, type, at: 0, deviceId: null, staffId: null, payload }) as HubEvent;
+
+describe('withMenuEvents', () => {
+  it('applies stock counts to the items named, in order, and leaves the others as they were', () => {
+    const next = withMenuEvents(menu, [
+      event('menu.stock_changed', { items: [{ id: 'tofu', remaining: 4 }, { id: 'fish', remaining: 1 }] }),
+      event('menu.stock_changed', { items: [{ id: 'tofu', remaining: 0 }] }, 2),
+    ]);
+    expect(next.items.map((i) => [i.id, i.remaining])).toEqual([['tofu', 0], ['rice', null], ['fish', 1]]);
+    expect(next.items[1]).toBe(menu.items[1]);
+    expect(menu.items[0]!.remaining).toBe(5);
+  });
+
+  it('replaces an updated item whole (sold out by the manager, renamed, repriced)', () => {
+    const updated = item('rice', { available: false, priceMinor: 300, nameEn: 'Rice (bowl)' });
+    const next = withMenuEvents(menu, [event('menu.item_updated', { item: updated })]);
+    expect(next.items[1]).toEqual(updated);
+    expect(next.items.length).toBe(3);
+  });
+
+  it('returns the same menu when no event concerns it', () => {
+    expect(withMenuEvents(menu, [event('kitchen.pacing_changed', { publicOrderingPaused: true, reason: null })])).toBe(menu);
+    expect(withMenuEvents(menu, [event('menu.stock_changed', { items: [] })]).items).toEqual(menu.items);
+  });
+});
