@@ -8,7 +8,7 @@ import { StreamClient, type ConnectionState, type SocketFactory, type StreamClie
 
 /** Real sockets (the `ws` package in Node 20), with switches to cut the network or freeze a socket silently. */
 function network() {
-  const ctl = { blocked: false, frozen: false, sockets: [] as WebSocket[] };
+  const ctl = { blocked: false, frozen: false, sockets: [] as WebSocket[], sent: [] as string[] };
   const factory: SocketFactory = (url, on) => {
     const ws = new WebSocket(ctl.blocked ? 'ws://127.0.0.1:9/' : url);
     ctl.sockets.push(ws);
@@ -16,7 +16,7 @@ function network() {
     ws.on('message', (data) => !ctl.frozen && on.message(String(data)));
     ws.on('close', (code, reason) => on.close(code, String(reason)));
     ws.on('error', () => undefined);
-    return { send: (d) => !ctl.frozen && ws.send(d), close: (code, reason) => ws.close(code, reason) };
+    return { send: (d) => !ctl.frozen && (ctl.sent.push(d), ws.send(d)), close: (code, reason) => ws.close(code, reason) };
   };
   return { ctl, factory, last: () => ctl.sockets.at(-1)! };
 }
@@ -165,6 +165,34 @@ describe('stream client against a real hub', () => {
     await s.until('the order placed while frozen', () => s.placedIds().includes(during));
     expect(strictlyIncreasing(s.seqs())).toBe(true);
     expect(s.rec.snapshots).toHaveLength(1);
+    s.client.stop();
+  });
+
+  it('moves its resume point on while its topics are quiet: the probe on a quiet socket is a sync, which replays nothing', async () => {
+    const s = recorder(hub, device, { topics: ['floor'], quietMs: 150, probeTimeoutMs: 3000 });
+    s.client.start();
+    await s.until('live', () => s.client.connection.status === 'live');
+    await place();
+    await place();
+    const head = (await hub.request('GET', '/api/v1/health')).body.seq as number;
+    await s.until('the resume point at the head', () => (s.client.resumePoint?.seq ?? 0) >= head);
+    expect(s.rec.events).toEqual([]);
+    const types = s.net.ctl.sent.map((m) => (JSON.parse(m) as { type: string }).type);
+    expect(types[0]).toBe('hello');
+    expect(types.slice(1)).toContain('sync');
+    expect(types.filter((t) => t === 'hello')).toHaveLength(1);
+    s.client.stop();
+  });
+
+  it('waits its longest back-off when the hub closes it for too many hellos (4029)', async () => {
+    const s = recorder(hub, device, { backoff: { baseMs: 10, maxMs: 1500 }, random: () => 0 });
+    s.client.start();
+    await s.until('live', () => s.client.connection.status === 'live');
+    const sockets = s.net.ctl.sockets.length;
+    const closedAt = Date.now();
+    s.net.last().close(4029, 'too many hellos');
+    await s.until('reconnected', () => s.net.ctl.sockets.length > sockets, 5000);
+    expect(Date.now() - closedAt).toBeGreaterThanOrEqual(1400);
     s.client.stop();
   });
 

@@ -12,16 +12,16 @@
  * `offlineAfterMs` down) → live again, or unauthorised (the token was refused: pair or sign in again).
  *
  * A socket can die without a close (a pulled cable, a sleeping access point), and the hub's pings are not
- * visible to browser code. So when the socket has been quiet for `quietMs` the client says hello again on
- * the same socket (the hub answers every hello with `welcome`); no answer within `probeTimeoutMs` means the
- * socket is dead, and the client reconnects and resumes.
+ * visible to browser code. So when the socket has been quiet for `quietMs` the client sends `sync` on the
+ * same socket (the hub answers with how far it has sent this subscription); no answer within
+ * `probeTimeoutMs` means the socket is dead, and the client reconnects and resumes.
  */
 import type { HubEvent, ServerMessage, Snapshot } from '../../hub/protocol/index.ts';
 import { streamCloseCodes } from '../../hub/protocol/close-codes.ts';
 import { backoffDelay, HubError } from './hub-client.ts';
 
 /** Close codes the hub uses (hub/stream/stream-server.ts). */
-export const { unauthorised: CLOSE_UNAUTHORISED, slowConsumer: CLOSE_SLOW_CONSUMER } = streamCloseCodes;
+export const { unauthorised: CLOSE_UNAUTHORISED, slowConsumer: CLOSE_SLOW_CONSUMER, tooManyHellos: CLOSE_TOO_MANY_HELLOS } = streamCloseCodes;
 
 export interface StreamSocket {
   send(data: string): void;
@@ -112,6 +112,8 @@ export class StreamClient {
   private retryTimer: unknown = null;
   private offlineTimer: unknown = null;
   private quietTimer: unknown = null;
+  /** The socket generation a snapshot is being loaded for, if any. */
+  private snapshotLoading: number | null = null;
   private probeTimer: unknown = null;
   private running = false;
 
@@ -205,16 +207,21 @@ export class StreamClient {
   }
 
   private async loadSnapshotAndHello(gen: number): Promise<void> {
+    // one at a time: events that keep failing to apply, frame after frame, must not send a hello per frame
+    if (this.snapshotLoading === gen) return;
+    this.snapshotLoading = gen;
     let snapshot: Snapshot;
     try {
       snapshot = await this.opts.loadSnapshot();
     } catch (err) {
+      if (this.snapshotLoading === gen) this.snapshotLoading = null;
       if (gen !== this.generation) return;
       if (err instanceof HubError && err.status === 401) return this.unauthorised();
       this.log('could not load the snapshot; retrying', err);
       this.socket?.close(1000, 'snapshot failed');
       return this.dropped(gen, 1006, true);
     }
+    if (this.snapshotLoading === gen) this.snapshotLoading = null;
     if (gen !== this.generation) return;
     this.applySnapshot(snapshot);
     this.hello(this.position!);
@@ -277,8 +284,11 @@ export class StreamClient {
     if (code === CLOSE_UNAUTHORISED) return this.unauthorised();
     const now = this.now();
     this.downSince ??= now;
-    // the hub cut a slow socket: resume straight away, the backlog is waiting in the log
-    const delay = code === CLOSE_SLOW_CONSUMER && opened ? 0 : backoffDelay(this.attempt++, this.opts.backoff ?? { baseMs: 500, maxMs: 10_000 }, this.opts.random);
+    const backoff = this.opts.backoff ?? { baseMs: 500, maxMs: 10_000 };
+    // the hub cut a slow socket: resume straight away, the backlog is waiting in the log; it cut one that
+    // said hello too often: something here loops, so wait the longest back-off
+    const delay =
+      code === CLOSE_SLOW_CONSUMER && opened ? 0 : code === CLOSE_TOO_MANY_HELLOS ? backoff.maxMs : backoffDelay(this.attempt++, backoff, this.opts.random);
     this.setDown(now + delay);
     this.retryTimer = this.timers.setTimeout(() => {
       this.retryTimer = null;
@@ -331,7 +341,9 @@ export class StreamClient {
     this.quietTimer = this.timers.setTimeout(() => {
       this.quietTimer = null;
       if (gen !== this.generation || !this.position) return;
-      this.hello(this.position); // answered by `welcome` (and any missed events)
+      // answered by an `events` frame saying how far this subscription has been sent; unlike a hello it
+      // replays nothing and the hub does not count it against the socket
+      this.socket?.send(JSON.stringify({ type: 'sync' }));
       this.probeTimer = this.timers.setTimeout(() => {
         this.probeTimer = null;
         if (gen !== this.generation) return;

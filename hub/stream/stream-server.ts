@@ -10,17 +10,17 @@ import type { EventLog, LoggedEvent } from '../store/event-log.ts';
 import { acceptsSharedDeflate, SharedMessage } from './ws-frame.ts';
 
 export const STREAM_PATH = '/api/v1/stream';
-const { slowConsumer: CLOSE_SLOW_CONSUMER, noHello: CLOSE_NO_HELLO } = streamCloseCodes;
+const { slowConsumer: CLOSE_SLOW_CONSUMER, noHello: CLOSE_NO_HELLO, tooManyHellos: CLOSE_TOO_MANY_HELLOS } = streamCloseCodes;
 
 const HELLO_TIMEOUT_MS = 10_000;
 /**
  * Hellos one socket may send at once, and how fast that allowance comes back. A client says hello once per
- * connection, and again only to resubscribe after a reset or a reload of its state; each hello may replay
- * part of the log, so a socket that keeps saying it is closed (1008) instead of served.
+ * connection, and again only to resubscribe after a reset or a reload of its state (its liveness probe on a
+ * quiet socket is a `sync`); each hello may replay part of the log, so a socket that keeps saying it is
+ * closed (4029) instead of served.
  */
-const HELLO_BURST = 5;
-const HELLO_REFILL_MS = 10_000;
-const CLOSE_POLICY = 1008;
+export const HELLO_BURST = 5;
+export const HELLO_REFILL_MS = 10_000;
 const REPLAY_PAGE = 1000;
 /** Below this a frame goes out as it is: deflating it would save less than it costs. */
 const DEFLATE_MIN_BYTES = 1024;
@@ -54,6 +54,11 @@ export interface StreamOptions {
   authenticate(token: string | undefined): Principal;
 }
 
+export interface HelloAllowance {
+  left: number;
+  at: number;
+}
+
 interface Client {
   ws: WebSocket;
   /** ws's own socket: frames built once are written to it directly (see sendMessage). */
@@ -69,7 +74,7 @@ interface Client {
   cursor: number;
   alive: boolean;
   /** Hellos this socket may still send now (see HELLO_BURST), and when that was last topped up. */
-  hellos: { left: number; at: number };
+  hellos: HelloAllowance;
 }
 
 /**
@@ -153,7 +158,7 @@ export class StreamServer {
   }
 
   private accept(ws: WebSocket, socket: Duplex, deflate: boolean, principal: Principal): void {
-    const client: Client = { ws, socket, deflate, principal, topics: null, topicsKey: '*', cursor: -1, alive: true, hellos: { left: HELLO_BURST, at: Date.now() } };
+    const client: Client = { ws, socket, deflate, principal, topics: null, topicsKey: '*', cursor: -1, alive: true, hellos: { left: HELLO_BURST, at: performance.now() } };
     this.clients.add(client);
     const helloTimer = setTimeout(() => client.cursor < 0 && ws.close(CLOSE_NO_HELLO, 'send hello first'), HELLO_TIMEOUT_MS);
     ws.on('pong', () => (client.alive = true));
@@ -174,10 +179,10 @@ export class StreamServer {
         if (client.cursor >= 0) this.send(client, { type: 'events', events: [], upToSeq: client.cursor });
         return;
       }
-      if (!takeHello(client.hellos, Date.now())) {
+      if (!takeHello(client.hellos, performance.now())) {
         this.send(client, { type: 'error', code: 'too_many_hellos', message: `at most ${HELLO_BURST} hellos at once, then one every ${HELLO_REFILL_MS / 1000} s` });
         client.cursor = -1;
-        ws.close(CLOSE_POLICY, 'too many hellos');
+        ws.close(CLOSE_TOO_MANY_HELLOS, 'too many hellos');
         return;
       }
       this.hello(client, msg);
@@ -207,19 +212,27 @@ export class StreamServer {
     }
     if (hello.epoch !== undefined && hello.epoch !== epoch) return reset('epoch-changed');
     if (hello.lastSeq > head) return reset('ahead-of-hub');
-    if (head - hello.lastSeq > (isPublic(client.principal) ? this.opts.maxPublicReplay : this.opts.maxReplay)) return reset('too-far-behind');
+    const maxReplay = isPublic(client.principal) ? Math.min(this.opts.maxPublicReplay, this.opts.maxReplay) : this.opts.maxReplay;
+    if (head - hello.lastSeq > maxReplay) return reset('too-far-behind');
 
     this.send(client, { type: 'welcome', epoch, headSeq: head, fromSeq: hello.lastSeq });
     // Replay synchronously up to head: no commit can interleave, so nothing is missed or sent twice.
     let cursor = hello.lastSeq;
+    let sentUpTo = hello.lastSeq;
     while (cursor < head) {
       const page = this.opts.log.after(cursor, REPLAY_PAGE).filter((e) => e.seq <= head);
       if (page.length === 0) break;
       const upTo = page[page.length - 1]!.seq;
       const mine = page.filter((e) => matches(client.topics, e));
-      if (mine.length > 0) this.sendMessage(client, new SharedMessage(frame(mine, upTo, utf8)));
+      if (mine.length > 0) {
+        this.sendMessage(client, new SharedMessage(frame(mine, upTo, utf8)));
+        sentUpTo = upTo;
+      }
       cursor = upTo;
     }
+    // A filtered client whose topics were quiet would otherwise keep its old resume point, and each later
+    // hello would read the same (growing) gap again: tell it how far it has been sent.
+    if (sentUpTo < head) this.send(client, { type: 'events', events: [], upToSeq: head });
     client.cursor = head;
   }
 
@@ -323,8 +336,8 @@ export class StreamServer {
   }
 }
 
-/** Spends one hello of the socket's allowance; false when none is left. */
-function takeHello(hellos: Client['hellos'], now: number): boolean {
+/** Spends one hello of a socket's allowance (`now`: a monotonic clock, ms); false when none is left. */
+export function takeHello(hellos: HelloAllowance, now: number): boolean {
   const refilled = Math.floor((now - hellos.at) / HELLO_REFILL_MS);
   if (refilled > 0) {
     hellos.left = Math.min(HELLO_BURST, hellos.left + refilled);

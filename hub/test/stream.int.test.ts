@@ -180,13 +180,25 @@ describe('event stream', () => {
       const t = setTimeout(() => rej(new Error(`still open after 5 s; got ${JSON.stringify(c.messages.map((m) => m.type))}`)), 5000);
       c.ws.once('close', (closeCode) => (clearTimeout(t), res(closeCode)));
     });
-    expect(code).toBe(1008);
+    expect(code).toBe(4029);
     // the first hello and four more were served; the sixth was refused
     expect(c.messages.filter((m) => m.type === 'welcome')).toHaveLength(5);
     expect(c.messages.at(-1)).toMatchObject({ type: 'error', code: 'too_many_hellos' });
     const other = await connectStream(hub, device, {});
     await other.waitFor((m) => m.some((x) => x.type === 'welcome'));
     other.close();
+  });
+
+  it('ends a replay with how far it went, though nothing in it matched the subscription', async () => {
+    await placeOrders(2);
+    const now = await head();
+    const c = await connectStream(hub, kitchen, { lastSeq: now - 2, topics: ['floor'] });
+    await c.waitFor((m) => m.some((x) => x.type === 'events'));
+    expect(c.messages[0]).toMatchObject({ type: 'welcome', fromSeq: now - 2 });
+    // the printers may have written events of their own since `now`: the frame says the head it replayed to
+    expect(c.messages[1]).toEqual({ type: 'events', events: [], upToSeq: expect.any(Number) });
+    expect(c.messages[1].upToSeq).toBeGreaterThanOrEqual(now);
+    c.close();
   });
 
   it('drops a socket that stops answering pings', async () => {

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { HELLO_BURST, HELLO_REFILL_MS, takeHello, type HelloAllowance } from './stream-server.ts';
+
+const fresh = (at = 0): HelloAllowance => ({ left: HELLO_BURST, at });
+const take = (a: HelloAllowance, now: number, n: number) => Array.from({ length: n }, () => takeHello(a, now));
+
+describe("a socket's hello allowance", () => {
+  it(`grants ${HELLO_BURST} at once, then none`, () => {
+    const a = fresh();
+    expect(take(a, 0, HELLO_BURST + 1)).toEqual([...Array(HELLO_BURST).fill(true), false]);
+  });
+
+  it('gives one back per refill interval, not before', () => {
+    const a = fresh();
+    take(a, 0, HELLO_BURST);
+    expect(takeHello(a, HELLO_REFILL_MS - 1)).toBe(false);
+    expect(takeHello(a, HELLO_REFILL_MS)).toBe(true);
+    expect(takeHello(a, HELLO_REFILL_MS + 1)).toBe(false);
+    // the part of an interval already waited counts towards the next one
+    expect(takeHello(a, 2 * HELLO_REFILL_MS)).toBe(true);
+  });
+
+  it(`never holds more than ${HELLO_BURST}, however long the socket was quiet`, () => {
+    const a = fresh();
+    takeHello(a, 0);
+    expect(take(a, 100 * HELLO_REFILL_MS, HELLO_BURST + 1)).toEqual([...Array(HELLO_BURST).fill(true), false]);
+  });
+});
