@@ -16,7 +16,7 @@ import { Store } from '../shared/store.ts';
 import { StreamClient, type ConnectionState } from '../shared/stream-client.ts';
 import { isSettled, Outbox, outboxStorage, type OutboxEntry, type OutboxStorage, type SendResult } from '../shared/outbox.ts';
 import { cartProblems, toLineInputs, type CartLine } from '../shared/cart.ts';
-import { withMenuEvents } from '../shared/menu-events.ts';
+import { touchesMenuOrPacing, withMenuEvents, withPacingEvents } from '../shared/menu-events.ts';
 
 export interface SubmissionMeta {
   /** create: a new order for the table; add: lines added to an open order. */
@@ -78,8 +78,8 @@ export class QrApp {
   readonly outbox: Outbox;
   private stream: StreamClient | null = null;
   private pollTimer: ReturnType<typeof setInterval> | null = null;
-  /** The menu as the hub last sent it (the stream's changes are applied to a copy in the state). */
-  private fetchedMenu: Menu | null = null;
+  /** Menu and pacing events applied from the stream so far (a poll answer that crossed one is stale). */
+  private streamChanges = 0;
   private refetch = new Map<string, ReturnType<typeof setTimeout>>();
   /** Orders a waiter moved to another table: this QR code no longer follows them. */
   private readonly movedAwayIds = new Set<string>();
@@ -135,7 +135,6 @@ export class QrApp {
       const { table } = await this.client.request<{ table: { id: string; name: string } }>('GET', '/api/v1/qr/table');
       this.set({ table });
       const [menu, pacing, orders] = await Promise.all([this.client.menu(), this.loadPacing(), this.loadOrders()]);
-      this.fetchedMenu = menu;
       save('order.menu', menu);
       this.set({ menu, pacing, orders, phase: { name: 'ready' } });
       this.startStream(table.id);
@@ -169,33 +168,27 @@ export class QrApp {
   async poll(): Promise<void> {
     if (this.state.get().phase.name !== 'ready') return;
     try {
+      const changesBefore = this.streamChanges;
       const [menu, pacing] = await Promise.all([this.client.menu(), this.loadPacing()]);
-      // a 304 hands back the menu fetched before: keep the stream's changes applied to it since
-      if (menu !== this.fetchedMenu) {
-        this.fetchedMenu = menu;
-        save('order.menu', menu);
-        this.set({ menu });
-      }
-      this.set({ pacing });
+      // the stream changed the menu or pacing while this was on its way: the answer may be older than
+      // what the page shows now, so keep that (the next poll, or the next event, brings the rest)
+      if (this.streamChanges !== changesBefore) return;
+      // otherwise the hub's answer is the truth, a 304 included (the menu as last fetched: a stock count
+      // that went down and back up while the stream was away is a 304, and must undo what it applied)
+      if (menu !== this.state.get().menu) save('order.menu', menu);
+      this.set({ menu, pacing });
     } catch {
       /* offline: keep what we have */
     }
   }
 
   private applyMenuAndPacing(events: readonly HubEvent[]): void {
+    if (!touchesMenuOrPacing(events)) return;
+    this.streamChanges++;
     const { menu, pacing } = this.state.get();
-    if (menu) {
-      const next = withMenuEvents(menu, events);
-      if (next !== menu) {
-        save('order.menu', next);
-        this.set({ menu: next });
-      }
-    }
-    let next = pacing;
-    for (const e of events) {
-      if (e.type === 'kitchen.pacing_changed' && next) next = { ...next, publicOrderingPaused: e.payload.publicOrderingPaused, pausedReason: e.payload.reason };
-    }
-    if (next !== pacing) this.set({ pacing: next });
+    const nextMenu = menu && withMenuEvents(menu, events);
+    if (nextMenu && nextMenu !== menu) save('order.menu', nextMenu);
+    this.set({ menu: nextMenu, pacing: pacing && withPacingEvents(pacing, events) });
   }
 
   private startStream(tableId: string): void {

@@ -26,6 +26,7 @@ import { Store } from '../shared/store.ts';
 import { StreamClient, type ConnectionState, type SocketFactory } from '../shared/stream-client.ts';
 import { IdleWatch } from '../kiosk/kiosk-logic.ts';
 import { lockMsFrom } from './pos-logic.ts';
+import { withMenuEvents } from '../shared/menu-events.ts';
 
 export type PosAction =
   | { kind: 'open'; tableId: string; guests: number }
@@ -102,6 +103,8 @@ export class PosApp {
   private stream: StreamClient | null = null;
   private started = false;
   private floorTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Menu events applied from the stream so far (a menu answer that crossed one is stale). */
+  private menuChanges = 0;
   private floorLoading = false;
   private floorAgain = false;
 
@@ -196,7 +199,10 @@ export class PosApp {
 
   async loadMenu(): Promise<void> {
     try {
+      const changesBefore = this.menuChanges;
       const menu = await this.client.menu();
+      // the stream changed the menu while this was on its way: what the tablet shows is newer than the answer
+      if (this.menuChanges !== changesBefore) return this.set({ phase: 'ready' });
       if (menu !== this.state.get().menu) save('pos.menu', menu);
       this.set({ menu, phase: 'ready' });
     } catch (err) {
@@ -259,7 +265,6 @@ export class PosApp {
   private onEvents(events: HubEvent[]): void {
     let floor = false;
     let order = false;
-    let menu = false;
     const calls = { ...this.state.get().calls };
     let called = false;
     const current = this.state.get().orderId;
@@ -273,12 +278,20 @@ export class PosApp {
       } else if (e.type === 'table.waiter_called') {
         calls[e.payload.table.id] = { at: e.at, note: e.payload.note };
         called = true;
-      } else if (e.type.startsWith('menu.')) menu = true;
+      }
     }
     if (called) this.set({ calls });
     if (floor) this.refreshFloor();
     if (order) void this.loadOrder();
-    if (menu) void this.loadMenu();
+    // sold-out counts and item edits come whole in the events: a counted dish selling must not send every
+    // tablet to refetch the menu
+    const shown = this.state.get().menu;
+    if (events.some((e) => e.type.startsWith('menu.'))) this.menuChanges++;
+    const menu = shown && withMenuEvents(shown, events);
+    if (menu && menu !== shown) {
+      save('pos.menu', menu);
+      this.set({ menu });
+    }
   }
 
   acknowledgeCall(tableId: string): void {

@@ -190,6 +190,35 @@ describe('waiter tablet', () => {
     await p2.context().close();
   });
 
+  it('counts a dish down and greys it out live, from the events alone: the tablet does not refetch the menu', async () => {
+    const page = await open({ login: waiter, lang: 'en' });
+    await page.locator('[data-table="t-b2"][data-status=free]').waitFor();
+    await page.click('[data-table="t-b2"]');
+    await page.click('[data-guest-sheet] [data-guests="2"]');
+    await page.click('[data-open-table]');
+    await page.locator('[data-screen=order]').waitFor();
+    await page.click(`[data-cat="${categoryOf.get('steamed-rice')}"]`);
+    const dish = page.locator('[data-item="steamed-rice"]');
+    await dish.waitFor();
+    // from here on, every change must come from the stream's events
+    const menuRequests: string[] = [];
+    page.on('request', (r) => void (new URL(r.url()).pathname === '/api/v1/menu' && menuRequests.push(r.url())));
+    const edit = (body: Record<string, unknown>) => hub.request('PATCH', '/api/v1/menu/items/steamed-rice', { token: manager, body });
+    try {
+      expect((await edit({ remaining: 3 })).status).toBe(200);
+      await page.locator('[data-item="steamed-rice"]:has-text("3 left")').waitFor({ timeout: 5000 });
+      await placed('t-b3', [{ itemId: 'steamed-rice', qty: 2 }]);
+      await page.locator('[data-item="steamed-rice"]:has-text("1 left")').waitFor({ timeout: 5000 });
+      expect((await edit({ available: false })).status).toBe(200);
+      await page.locator('[data-item="steamed-rice"][data-sold-out=true]').waitFor({ timeout: 5000 });
+      expect(await dish.isDisabled()).toBe(true);
+      expect(menuRequests).toEqual([]);
+    } finally {
+      await edit({ available: true, remaining: null });
+      await page.context().close();
+    }
+  });
+
   it('English: floor, order with a held course, split tender (card + cash); auto-lock to the PIN screen', async () => {
     const page = await open({ login: waiter, lang: 'en', query: '?lock=4' });
     await page.locator('[data-table="t-a1"][data-status=free]').waitFor();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { HubEvent, Menu, MenuItem } from '../../hub/protocol/index.ts';
-import { withMenuEvents } from './menu-events.ts';
+import type { HubEvent, Menu, MenuItem, Pacing } from '../../hub/protocol/index.ts';
+import { touchesMenuOrPacing, withMenuEvents, withPacingEvents } from './menu-events.ts';
 
 const item = (id: string, o: Partial<MenuItem> = {}): MenuItem => ({
   id,
@@ -40,8 +40,30 @@ describe('withMenuEvents', () => {
     expect(next.items.length).toBe(3);
   });
 
-  it('returns the same menu when no event concerns it', () => {
+  it('returns the same menu when nothing in it changes', () => {
     expect(withMenuEvents(menu, [event('kitchen.pacing_changed', { publicOrderingPaused: true, reason: null })])).toBe(menu);
-    expect(withMenuEvents(menu, [event('menu.stock_changed', { items: [] })]).items).toEqual(menu.items);
+    expect(withMenuEvents(menu, [event('menu.stock_changed', { items: [] })])).toBe(menu);
+    expect(withMenuEvents(menu, [event('menu.stock_changed', { items: [{ id: 'tofu', remaining: 5 }, { id: 'gone', remaining: 1 }] })])).toBe(menu);
+    expect(withMenuEvents(menu, [event('menu.item_updated', { item: item('not-on-this-menu') })])).toBe(menu);
+  });
+});
+
+describe('withPacingEvents', () => {
+  const pacing: Pacing = { publicOrderingPaused: false, pausedReason: null, openTickets: 7, threshold: 5, busy: true, backlogSeconds: 300 };
+
+  it("takes the manager's last pause or resume, and keeps how busy the kitchen is", () => {
+    const next = withPacingEvents(pacing, [
+      event('kitchen.pacing_changed', { publicOrderingPaused: true, reason: '后厨满单' }),
+      event('menu.stock_changed', { items: [] }, 2),
+    ]);
+    expect(next).toEqual({ ...pacing, publicOrderingPaused: true, pausedReason: '后厨满单' });
+    expect(withPacingEvents(next, [event('kitchen.pacing_changed', { publicOrderingPaused: false, reason: null }, 3)])).toEqual(pacing);
+    expect(withPacingEvents(pacing, [event('menu.stock_changed', { items: [] })])).toBe(pacing);
+  });
+
+  it('says which events touch the menu or pacing', () => {
+    expect(touchesMenuOrPacing([event('menu.stock_changed', { items: [] })])).toBe(true);
+    expect(touchesMenuOrPacing([event('kitchen.pacing_changed', { publicOrderingPaused: false, reason: null })])).toBe(true);
+    expect(touchesMenuOrPacing([])).toBe(false);
   });
 });
