@@ -3,7 +3,8 @@
  * from the route's published schemas: bodies that fit them and bodies with one thing spoilt (a wrong type,
  * an edge number, hostile text, a missing or unknown field), path ids real and made up, by every kind of
  * caller. Whatever the route and the request:
- * - never a 5xx, and every 4xx carries `{ error: { code, message } }`;
+ * - never a 5xx (but the 503 a paused kitchen gives phones and kiosks), and every 4xx carries
+ *   `{ error: { code, message } }`;
  * - a refused request changes nothing (no event, order, line, payment, menu or session row);
  * - a successful mutation replayed with its key gets the first answer back, and changes nothing more.
  * The hand-written cases (malformed.int, roles.int) say what each refusal must be; this says what no route
@@ -53,6 +54,8 @@ function storeState() {
  * live orders and not only ones earlier requests voided, paid or moved.
  */
 async function freshOrders(): Promise<void> {
+  // and the kitchen open to phones and kiosks again, whatever an earlier pacing request left it as
+  expect((await hub.request('POST', '/api/v1/kitchen/pacing', { token: callers.manager, body: { publicOrderingPaused: false } })).status).toBe(200);
   const placed: Order[] = [];
   for (const fire of [false, true]) {
     const tableId = ids.tableId![placedCount++ % ids.tableId!.length];
@@ -131,7 +134,6 @@ describe('every route in the OpenAPI document', () => {
     const callerNames = ['manager', 'manager', 'manager', 'waiter', 'waiter', 'kitchen', 'posDevice', 'kioskDevice', 'table', 'nobody'];
     const problems: string[] = [];
     const succeeded = new Set<string>();
-    let replays = 0;
 
     for (const op of operations) {
       await freshOrders();
@@ -152,7 +154,9 @@ describe('every route in the OpenAPI document', () => {
 
         const before = storeState();
         const r = await hub.request(op.method, url, { token, key, ...(body !== undefined ? { body } : {}) });
-        if (r.status >= 500) problems.push(`${what} → ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
+        // a paused kitchen (a spoilt or fitting pacing request may pause it) answers phones and kiosks 503 by design
+        const paused = r.status === 503 && r.body?.error?.code === 'ordering_paused';
+        if (r.status >= 500 && !paused) problems.push(`${what} → ${r.status} ${JSON.stringify(r.body).slice(0, 300)}`);
         else if (r.status >= 400) {
           if (typeof r.body?.error?.code !== 'string' || typeof r.body?.error?.message !== 'string') problems.push(`${what} → ${r.status} without an error body`);
           const after = storeState();
@@ -161,7 +165,6 @@ describe('every route in the OpenAPI document', () => {
           succeeded.add(`${op.method} ${op.path}`);
           const afterFirst = storeState();
           const replay = await hub.request(op.method, url, { token, key, ...(body !== undefined ? { body } : {}) });
-          replays++;
           if (replay.status !== r.status || JSON.stringify(replay.body) !== JSON.stringify(r.body)) {
             problems.push(`${what} → ${r.status}, replayed → ${replay.status} ${JSON.stringify(replay.body).slice(0, 200)}`);
           }
@@ -174,7 +177,6 @@ describe('every route in the OpenAPI document', () => {
     // the requests reached the rules, not only validation: at least a third of the mutations succeeded at least once (14–17 of 27 with the eight seeds tried)
     const mutations = operations.filter((o) => o.mutation).length;
     expect(succeeded.size, [...succeeded].join(', ')).toBeGreaterThanOrEqual(Math.floor(mutations / 3));
-    expect(replays).toBeGreaterThanOrEqual(succeeded.size);
     expect((await hub.request('GET', '/api/v1/health')).status).toBe(200);
   }, 240_000);
 });

@@ -57,8 +57,8 @@ export class BodyMaker {
     switch (Array.isArray(schema.type) ? this.pick(schema.type) : schema.type) {
       case 'object': {
         const out: Record<string, unknown> = {};
-        for (const [name, field] of Object.entries(schema.properties ?? {})) {
-          if (schema.required?.includes(name) || this.random() < 0.5) out[name] = this.make(field as Schema, name, root, depth + 1);
+        for (const [name, property] of Object.entries(schema.properties ?? {})) {
+          if (schema.required?.includes(name) || this.random() < 0.5) out[name] = this.make(property as Schema, name, root, depth + 1);
         }
         return out;
       }

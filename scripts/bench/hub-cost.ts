@@ -38,10 +38,9 @@ import { cpuReference } from './cpu-reference.ts';
 import { aroundPhase, floodReachingHub, snapshot } from './hub-metrics.ts';
 import { defaultLoadWorkers } from './load-workers.ts';
 import { printBacklog, startExternalPrinters } from './printers.ts';
-import { exitWithHelpIfAsked } from './usage.ts';
+import { exitWithHelpIfAsked, exitWithUsageError } from './usage.ts';
 
 exitWithHelpIfAsked(import.meta.filename);
-// a mistyped option gets its one-line reason, not a stack trace
 const { values } = (() => {
   try {
     return parseArgs({
@@ -67,13 +66,12 @@ const { values } = (() => {
       strict: true,
     });
   } catch (err) {
-    process.stderr.write(`hub-cost: ${err instanceof Error ? err.message : String(err)} (--help lists the options)\n`);
-    process.exit(2);
+    exitWithUsageError('hub-cost', err instanceof Error ? err.message : String(err));
   }
 })();
 const int = (name: keyof typeof values, min: number, max: number): number => {
   const n = Number(values[name]);
-  if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${name} must be an integer in ${min}…${max}`);
+  if (!Number.isInteger(n) || n < min || n > max) exitWithUsageError('hub-cost', `--${name} must be an integer in ${min}…${max}`);
   return n;
 };
 const seconds = int('seconds', 1, 120);
@@ -85,9 +83,13 @@ const printerMsPerLine = int('printer-ms-per-line', 0, 1000);
 const loadPlacement = { cpus: values['load-cpus'], nice: values['load-nice'] === undefined ? 0 : int('load-nice', 0, 19) };
 const openRates = values['open-rates']?.split(',').map((r) => {
   const n = Number(r);
-  if (!Number.isInteger(n) || n < 1 || n > 100_000) throw new Error(`--open-rates takes orders/s (1…100000), comma-separated; got ${r}`);
+  if (!Number.isInteger(n) || n < 1 || n > 100_000) exitWithUsageError('hub-cost', `--open-rates takes orders/s (1…100000), comma-separated; got ${r}`);
   return n;
 });
+// checked before anything runs, not after the closed loop the flood follows
+const overloadFactor = values.overload === undefined ? undefined : Number(values.overload);
+if (overloadFactor !== undefined && !(overloadFactor > 0 && overloadFactor <= 100)) exitWithUsageError('hub-cost', `--overload takes a factor of the capacity (0…100]; got ${values.overload}`);
+const overloadRate = values['overload-rate'] === undefined ? undefined : int('overload-rate', 1, 100_000);
 const hubEnv = Object.fromEntries((values['hub-env'] ?? []).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
 
 async function main(): Promise<void> {
@@ -183,12 +185,12 @@ async function main(): Promise<void> {
         errors: r.counters.timeouts + r.counters.networkErrors + r.counters.abandoned,
       })}\n`,
     );
-    if (values.overload !== undefined) {
+    if (overloadFactor !== undefined) {
       // the bench's overload phase: this many times the capacity just measured, mostly phones and kiosks
       // --overload-rate fixes the flood, so that hubs of different capacity meet the same one
-      const offered = values['overload-rate'] !== undefined ? int('overload-rate', 1, 100_000) : Math.max(1, Math.round((acked / r.elapsedS) * Number(values.overload)));
+      const offered = overloadRate ?? Math.max(1, Math.round((acked / r.elapsedS) * overloadFactor));
       const { result: o, staff: staffInHub } = await aroundPhase(hub.url, () =>
-        run('overload', withDefaults({ ...common, clients: 0, durationS: seconds, ratePerSec: offered, publicShare: overloadPublicShare(Number(values.overload)), requestTimeoutMs: 10_000 })),
+        run('overload', withDefaults({ ...common, clients: 0, durationS: seconds, ratePerSec: offered, publicShare: overloadPublicShare(overloadFactor), requestTimeoutMs: 10_000 })),
       );
       process.stdout.write(
         `${JSON.stringify({

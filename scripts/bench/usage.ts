@@ -21,3 +21,9 @@ export function exitWithHelpIfAsked(file: string, args: readonly string[] = proc
     process.exit(0);
   }
 }
+
+/** A mistyped command line: one line saying what is wrong, no stack trace, exit 2. */
+export function exitWithUsageError(tool: string, message: string): never {
+  process.stderr.write(`${tool}: ${message} (--help lists the options)\n`);
+  process.exit(2);
+}
