@@ -1,22 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Menu, MenuItem } from '../../hub/protocol/index.ts';
+import { menuItem } from './menu-fixtures.ts';
 import { cartProblems, cartTotal, chosenOptions, customerStatus, defaultOptions, isSoldOut, optionProblems, toggleOption, toLineInputs, unitPrice, type CartLine } from './cart.ts';
 
-const item = (o: Partial<MenuItem> & { id: string }): MenuItem => ({
-  categoryId: 'hot',
-  nameZh: o.id,
-  nameEn: o.id,
-  descriptionZh: null,
-  descriptionEn: null,
-  priceMinor: 2800,
-  stationId: 'hot',
-  optionGroupIds: [],
-  available: true,
-  remaining: null,
-  targetPrepSeconds: null,
-  sort: 1,
-  ...o,
-});
+const item = menuItem;
 
 const menu: Menu = {
   version: 1,

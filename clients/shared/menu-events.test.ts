@@ -1,23 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { HubEvent, Menu, MenuItem, Pacing } from '../../hub/protocol/index.ts';
+import { menuItem } from './menu-fixtures.ts';
 import { touchesMenuOrPacing, withMenuEvents, withPacingEvents } from './menu-events.ts';
 
-const item = (id: string, o: Partial<MenuItem> = {}): MenuItem => ({
-  id,
-  categoryId: 'hot',
-  nameZh: id,
-  nameEn: id,
-  descriptionZh: null,
-  descriptionEn: null,
-  priceMinor: 2800,
-  stationId: 'hot',
-  optionGroupIds: [],
-  available: true,
-  remaining: null,
-  targetPrepSeconds: null,
-  sort: 1,
-  ...o,
-});
+const item = (id: string, o: Partial<MenuItem> = {}): MenuItem => menuItem({ ...o, id });
 const menu: Menu = { version: 3, currency: 'CNY', stations: [], categories: [], optionGroups: [], items: [item('tofu', { remaining: 5 }), item('rice'), item('fish', { remaining: 2 })] };
 const event = <T extends HubEvent['type']>(type: T, payload: Extract<HubEvent, { type: T }>['payload'], seq = 1) =>
   ({ seq, type, at: 0, deviceId: null, staffId: null, payload }) as HubEvent;

@@ -15,7 +15,8 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Order } from '../protocol/orders.ts';
 import { PINS, removeDir, sampleOrder, signIn, startHub, type HubProcess } from './harness.ts';
-import { BodyMaker, HOSTILE_SEGMENTS, prng } from './schema-bodies.ts';
+import { rng } from '../../scripts/load/menu-lines.ts';
+import { BodyMaker, HOSTILE_SEGMENTS } from './schema-bodies.ts';
 
 const SEED = Number(process.env.EVERY_ROUTE_SEED ?? 20261126);
 /** Requests per operation, and how many of them fit the schemas (the rest are spoilt). */
@@ -129,7 +130,7 @@ describe('every route in the OpenAPI document', () => {
   });
 
   it('answers made-up and spoilt requests from every caller without a 5xx; refusals change nothing; replays get the first answer', async () => {
-    const random = prng(SEED);
+    const random = rng(SEED);
     const maker = new BodyMaker(random, ids);
     const callerNames = ['manager', 'manager', 'manager', 'waiter', 'waiter', 'kitchen', 'posDevice', 'kioskDevice', 'table', 'nobody'];
     const problems: string[] = [];

@@ -6,18 +6,6 @@
 
 type Schema = Record<string, any>;
 
-/** A small deterministic PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Values no field expects: wrong types, edge numbers, hostile and broken text. */
 export const HOSTILE_VALUES: readonly unknown[] = [
   null, true, 0, -1, 1.5, 2 ** 31, 2 ** 53, -(2 ** 63), 1e308, '', ' ', 'x'.repeat(5000), '\ud800', '💥', '<script>alert(1)</script>',
