@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Menu, MenuItem } from '../../hub/protocol/index.ts';
+import type { Menu } from '../../hub/protocol/index.ts';
 import { menuItem } from './menu-fixtures.ts';
 import { cartProblems, cartTotal, chosenOptions, customerStatus, defaultOptions, isSoldOut, optionProblems, toggleOption, toLineInputs, unitPrice, type CartLine } from './cart.ts';
 
