@@ -63,6 +63,7 @@ export const envSchema = z.object({
     'a live frame is compressed once for all the sockets of a subscription that accept compression, when at least this many get it; 0: never',
   ),
   HUB_STREAM_MAX_REPLAY: intVar(1, 10_000_000, 50_000).describe('events a reconnecting client may replay before it must reload'),
+  HUB_STREAM_REPLAY_PAGE: intVar(1, 100_000, 250).describe("events a reconnecting client's replay reads and sends per turn of the hub's event loop; orders are taken between pages"),
   HUB_STREAM_MAX_PUBLIC_REPLAY: intVar(1, 10_000_000, 1_000).describe("the same for customers' phones and kiosks: each replayed event is read whoever it concerns, so this bounds what one reconnect from the public channel costs the hub"),
   HUB_PRINTERS: z
     .enum(['sim', 'none'])

@@ -218,6 +218,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
     maxBufferBytes: config.HUB_STREAM_MAX_BUFFER,
     maxReplay: config.HUB_STREAM_MAX_REPLAY,
     maxPublicReplay: config.HUB_STREAM_MAX_PUBLIC_REPLAY,
+    replayPage: config.HUB_STREAM_REPLAY_PAGE,
     deflateMinSockets: config.HUB_STREAM_DEFLATE_SOCKETS,
     onSent: (form, bytes) => metrics.countStreamBytes(form, bytes),
     onDelivered: (ms, events) => metrics.observeStreamDelivery(ms, events),

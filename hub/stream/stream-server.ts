@@ -21,7 +21,8 @@ const HELLO_TIMEOUT_MS = 10_000;
  */
 export const HELLO_BURST = 5;
 export const HELLO_REFILL_MS = 10_000;
-const REPLAY_PAGE = 1000;
+/** How long a replay waits for a socket holding over half its buffer bound to drain before the next page. */
+const REPLAY_DRAIN_WAIT_MS = 20;
 /** Below this a frame goes out as it is: deflating it would save less than it costs. */
 const DEFLATE_MIN_BYTES = 1024;
 
@@ -38,6 +39,8 @@ export interface StreamOptions {
    * client reloads its state over HTTP, where floods are rate-limited and shed.
    */
   maxPublicReplay: number;
+  /** Events a replay reads and sends per turn of the event loop (see replayPage). */
+  replayPage: number;
   /**
    * A live frame is deflated once and the same bytes sent to every socket of its subscription that accepts
    * permessage-deflate, when at least this many of them get it; 0: never deflate.
@@ -75,6 +78,17 @@ interface Client {
   alive: boolean;
   /** Hellos this socket may still send now (see HELLO_BURST), and when that was last topped up. */
   hellos: HelloAllowance;
+  /** It said a valid hello (so the hello timeout does not close it, whatever its cursor). */
+  greeted: boolean;
+  /** The replay of the gap its last hello asked for, while it runs (see replayPage). */
+  replay: Replay | null;
+}
+
+interface Replay {
+  /** Everything up to this seq has been read from the log. */
+  from: number;
+  /** The upToSeq of the last frame sent (to say how far it went at the end). */
+  sentUpTo: number;
 }
 
 /**
@@ -158,9 +172,9 @@ export class StreamServer {
   }
 
   private accept(ws: WebSocket, socket: Duplex, deflate: boolean, principal: Principal): void {
-    const client: Client = { ws, socket, deflate, principal, topics: null, topicsKey: '*', cursor: -1, alive: true, hellos: { left: HELLO_BURST, at: performance.now() } };
+    const client: Client = { ws, socket, deflate, principal, topics: null, topicsKey: '*', cursor: -1, alive: true, hellos: { left: HELLO_BURST, at: performance.now() }, greeted: false, replay: null };
     this.clients.add(client);
-    const helloTimer = setTimeout(() => client.cursor < 0 && ws.close(CLOSE_NO_HELLO, 'send hello first'), HELLO_TIMEOUT_MS);
+    const helloTimer = setTimeout(() => !client.greeted && ws.close(CLOSE_NO_HELLO, 'send hello first'), HELLO_TIMEOUT_MS);
     ws.on('pong', () => (client.alive = true));
     ws.on('close', () => {
       clearTimeout(helloTimer);
@@ -190,6 +204,10 @@ export class StreamServer {
   }
 
   private hello(client: Client, hello: Hello): void {
+    // a hello replaces whatever the socket asked for before, a replay still running included
+    client.replay = null;
+    client.cursor = -1;
+    client.greeted = true;
     const head = this.opts.log.head();
     const { epoch } = this.opts;
     const topics = hello.topics && !hello.topics.includes('*') ? new Set(hello.topics) : null;
@@ -216,24 +234,44 @@ export class StreamServer {
     if (head - hello.lastSeq > maxReplay) return reset('too-far-behind');
 
     this.send(client, { type: 'welcome', epoch, headSeq: head, fromSeq: hello.lastSeq });
-    // Replay synchronously up to head: no commit can interleave, so nothing is missed or sent twice.
-    let cursor = hello.lastSeq;
-    let sentUpTo = hello.lastSeq;
-    while (cursor < head) {
-      const page = this.opts.log.after(cursor, REPLAY_PAGE).filter((e) => e.seq <= head);
-      if (page.length === 0) break;
+    const replay: Replay = { from: hello.lastSeq, sentUpTo: hello.lastSeq };
+    client.replay = replay;
+    this.replayPage(client, replay);
+  }
+
+  /**
+   * One page of a client's replay, then the next on a later turn of the event loop, so that a long gap (a
+   * screen back after hours) never holds the hub's thread: orders keep being taken between pages. Until the
+   * replay has caught up with the log, live flushes skip the client (cursor -1) and the next page reads what
+   * they carried from the log instead. A page reads only committed events and no commit can interleave with
+   * it, so when a page comes back short the client has everything up to the head: nothing missed, nothing
+   * sent twice. A socket slow to drain is waited for between pages rather than cut off.
+   */
+  private replayPage(client: Client, replay: Replay): void {
+    if (client.replay !== replay || client.ws.readyState !== client.ws.OPEN) return;
+    if (client.ws.bufferedAmount > this.opts.maxBufferBytes / 2) {
+      setTimeout(() => this.replayPage(client, replay), REPLAY_DRAIN_WAIT_MS).unref();
+      return;
+    }
+    const page = this.opts.log.after(replay.from, this.opts.replayPage);
+    if (page.length > 0) {
       const upTo = page[page.length - 1]!.seq;
       const mine = page.filter((e) => matches(client.topics, e));
       if (mine.length > 0) {
         this.sendMessage(client, new SharedMessage(frame(mine, upTo, utf8)));
-        sentUpTo = upTo;
+        replay.sentUpTo = upTo;
       }
-      cursor = upTo;
+      replay.from = upTo;
     }
-    // A filtered client whose topics were quiet would otherwise keep its old resume point, and each later
-    // hello would read the same (growing) gap again: tell it how far it has been sent.
-    if (sentUpTo < head) this.send(client, { type: 'events', events: [], upToSeq: head });
-    client.cursor = head;
+    if (page.length === this.opts.replayPage) {
+      setImmediate(() => this.replayPage(client, replay));
+      return;
+    }
+    // caught up: `from` is the head now. A filtered client whose topics were quiet would otherwise keep its
+    // old resume point, and each later hello would read the same (growing) gap again: tell it how far it went
+    if (replay.sentUpTo < replay.from) this.send(client, { type: 'events', events: [], upToSeq: replay.from });
+    client.replay = null;
+    client.cursor = replay.from;
   }
 
   private flush(): void {

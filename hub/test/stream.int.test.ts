@@ -213,6 +213,49 @@ describe('event stream', () => {
   });
 });
 
+describe('event stream: a long replay, page by page', () => {
+  it('replays in pages of HUB_STREAM_REPLAY_PAGE while new orders commit: every event once, in seq order, then live', async () => {
+    // no printers: only orders write events; pages of one event make a 200-event gap take 200 turns of the loop
+    const own = await startHub({ env: { HUB_STREAM_REPLAY_PAGE: '1', HUB_PRINTERS: 'none' } });
+    try {
+      const waiterHere = (await signIn(own, '1111')).staff;
+      const kds = (await signIn(own, '3333', 'kds')).staff;
+      const place = () => own.request('POST', '/api/v1/orders', { token: waiterHere, body: sampleOrder({ tableId: 't-b2' }) });
+      for (let i = 0; i < 20; i++) for (const r of await Promise.all(Array.from({ length: 10 }, place))) expect(r.status).toBe(201);
+      const start = (await own.request('GET', '/api/v1/health')).body.seq as number;
+
+      // the replay from the beginning and ten more orders, at once
+      const [c, ...placed] = await Promise.all([connectStream(own, kds, { lastSeq: 0 }, own.url), ...Array.from({ length: 10 }, place)]);
+      for (const r of placed) expect(r.status).toBe(201);
+      const end = (await own.request('GET', '/api/v1/health')).body.seq as number;
+      expect(end).toBe(start + 10);
+      await c.waitFor((m) => m.some((x) => x.type === 'events' && x.upToSeq >= end));
+      expect(c.messages[0]).toMatchObject({ type: 'welcome', fromSeq: 0 });
+      expect(seqs(c.events())).toEqual(range(1, end));
+      // page by page: a frame per event of the gap there was at the hello
+      expect(c.messages.filter((m) => m.type === 'events').length).toBeGreaterThanOrEqual(start);
+
+      // and live afterwards
+      expect((await place()).status).toBe(201);
+      await c.waitFor((m) => m.some((x) => x.type === 'events' && x.upToSeq >= end + 1));
+      expect(seqs(c.events())).toEqual(range(1, end + 1));
+      c.close();
+
+      // the hub answers between pages: a request sent just after a hello is answered before its replay is done
+      const again = await connectStream(own, kds, { lastSeq: 0 }, own.url);
+      const health = await own.request('GET', '/api/v1/health');
+      const receivedByThen = again.events().length;
+      expect(health.status).toBe(200);
+      await again.waitFor((m) => m.some((x) => x.type === 'events' && x.upToSeq >= end + 1));
+      expect(receivedByThen).toBeLessThan(end + 1);
+      again.close();
+    } finally {
+      await own.stop();
+      removeDir(own.dataDir);
+    }
+  });
+});
+
 describe('event stream: how far back a phone may replay', () => {
   it("tells a phone further behind than HUB_STREAM_MAX_PUBLIC_REPLAY to reload; staff that far behind replay", async () => {
     // no printers: nothing but these orders writes events, so the seqs below are exact
