@@ -213,21 +213,38 @@ describe('event stream', () => {
   });
 });
 
+/**
+ * A hub of a test's own with no printers, so that only the test's orders write events and seqs are exact;
+ * with a waiter and a kitchen screen signed in. Stopped and removed afterwards.
+ */
+async function withQuietHub(
+  env: Record<string, string>,
+  test: (h: { hub: HubProcess; kds: string; place: (tableId?: string) => Promise<void>; head: () => Promise<number> }) => Promise<void>,
+): Promise<void> {
+  const own = await startHub({ env: { ...env, HUB_PRINTERS: 'none' } });
+  try {
+    const waiterHere = (await signIn(own, '1111')).staff;
+    const kds = (await signIn(own, '3333', 'kds')).staff;
+    const place = async (tableId = 't-b2') => {
+      expect((await own.request('POST', '/api/v1/orders', { token: waiterHere, body: sampleOrder({ tableId }) })).status).toBe(201);
+    };
+    await test({ hub: own, kds, place, head: async () => (await own.request('GET', '/api/v1/health')).body.seq as number });
+  } finally {
+    await own.stop();
+    removeDir(own.dataDir);
+  }
+}
+
 describe('event stream: a long replay, page by page', () => {
   it('replays in pages of HUB_STREAM_REPLAY_PAGE while new orders commit: every event once, in seq order, then live', async () => {
-    // no printers: only orders write events; pages of one event make a 200-event gap take 200 turns of the loop
-    const own = await startHub({ env: { HUB_STREAM_REPLAY_PAGE: '1', HUB_PRINTERS: 'none' } });
-    try {
-      const waiterHere = (await signIn(own, '1111')).staff;
-      const kds = (await signIn(own, '3333', 'kds')).staff;
-      const place = () => own.request('POST', '/api/v1/orders', { token: waiterHere, body: sampleOrder({ tableId: 't-b2' }) });
-      for (let i = 0; i < 20; i++) for (const r of await Promise.all(Array.from({ length: 10 }, place))) expect(r.status).toBe(201);
-      const start = (await own.request('GET', '/api/v1/health')).body.seq as number;
+    // pages of one event make a 200-event gap take 200 turns of the loop
+    await withQuietHub({ HUB_STREAM_REPLAY_PAGE: '1' }, async ({ hub: own, kds, place, head: headHere }) => {
+      for (let i = 0; i < 20; i++) await Promise.all(Array.from({ length: 10 }, () => place()));
+      const start = await headHere();
 
       // the replay from the beginning and ten more orders, at once
-      const [c, ...placed] = await Promise.all([connectStream(own, kds, { lastSeq: 0 }, own.url), ...Array.from({ length: 10 }, place)]);
-      for (const r of placed) expect(r.status).toBe(201);
-      const end = (await own.request('GET', '/api/v1/health')).body.seq as number;
+      const [c] = await Promise.all([connectStream(own, kds, { lastSeq: 0 }, own.url), ...Array.from({ length: 10 }, () => place())]);
+      const end = await headHere();
       expect(end).toBe(start + 10);
       await c.waitFor((m) => m.some((x) => x.type === 'events' && x.upToSeq >= end));
       expect(c.messages[0]).toMatchObject({ type: 'welcome', fromSeq: 0 });
@@ -236,7 +253,7 @@ describe('event stream: a long replay, page by page', () => {
       expect(c.messages.filter((m) => m.type === 'events').length).toBeGreaterThanOrEqual(start);
 
       // and live afterwards
-      expect((await place()).status).toBe(201);
+      await place();
       await c.waitFor((m) => m.some((x) => x.type === 'events' && x.upToSeq >= end + 1));
       expect(seqs(c.events())).toEqual(range(1, end + 1));
       c.close();
@@ -249,27 +266,18 @@ describe('event stream: a long replay, page by page', () => {
       await again.waitFor((m) => m.some((x) => x.type === 'events' && x.upToSeq >= end + 1));
       expect(receivedByThen).toBeLessThan(end + 1);
       again.close();
-    } finally {
-      await own.stop();
-      removeDir(own.dataDir);
-    }
+    });
   });
 });
 
 describe('event stream: how far back a phone may replay', () => {
   it("tells a phone further behind than HUB_STREAM_MAX_PUBLIC_REPLAY to reload; staff that far behind replay", async () => {
-    // no printers: nothing but these orders writes events, so the seqs below are exact
-    const own = await startHub({ env: { HUB_STREAM_MAX_PUBLIC_REPLAY: '3', HUB_PRINTERS: 'none' } });
-    try {
+    await withQuietHub({ HUB_STREAM_MAX_PUBLIC_REPLAY: '3' }, async ({ hub: own, kds, place, head: headHere }) => {
       const manager = (await signIn(own, '9999')).staff;
-      const kds = (await signIn(own, '3333', 'kds')).staff;
-      const waiterHere = (await signIn(own, '1111')).staff;
       const tables = (await own.request('GET', '/api/v1/tables/qr-codes', { token: manager })).body.tables as { id: string; qrToken: string }[];
       const table = tables[0]!;
-      for (let i = 0; i < 4; i++) {
-        expect((await own.request('POST', '/api/v1/orders', { token: waiterHere, body: sampleOrder({ tableId: table.id }) })).status).toBe(201);
-      }
-      const now = (await own.request('GET', '/api/v1/health')).body.seq as number;
+      for (let i = 0; i < 4; i++) await place(table.id);
+      const now = await headHere();
 
       const near = await connectStream(own, table.qrToken, { lastSeq: now - 3 }, own.url);
       await near.waitFor((m) => m.some((x) => x.type === 'events'));
@@ -287,10 +295,7 @@ describe('event stream: how far back a phone may replay', () => {
       expect(staff.messages[0]).toMatchObject({ type: 'welcome', fromSeq: now - 4 });
       expect(seqs(staff.events())).toEqual(range(now - 3, now));
       staff.close();
-    } finally {
-      await own.stop();
-      removeDir(own.dataDir);
-    }
+    });
   });
 });
 
