@@ -35,8 +35,9 @@ export interface StreamOptions {
   maxReplay: number;
   /**
    * The same for the public channel (customers' phones, kiosks), lower: a replay reads every event of the
-   * gap, whoever it concerns, and the hub's thread does nothing else meanwhile. Further behind, a public
-   * client reloads its state over HTTP, where floods are rate-limited and shed.
+   * gap on the hub's thread, whoever it concerns, and a phone can reconnect as often as the public address
+   * lets it. Further behind, a public client reloads its state over HTTP, where floods are rate-limited and
+   * shed.
    */
   maxPublicReplay: number;
   /** Events a replay reads and sends per turn of the event loop (see replayPage). */
