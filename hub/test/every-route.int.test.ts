@@ -33,7 +33,7 @@ interface Operation {
 
 let hub: HubProcess;
 let db: Database.Database;
-let operations: Operation[] = [];
+const operations: Operation[] = [];
 const callers: Record<string, string | undefined> = {};
 /** The store's real ids by the name fields and path parameters give them. */
 const ids: Record<string, string[]> = { itemId: [], optionId: [], tableId: [], stationId: [], orderId: [], lineId: [], printerId: [], jobId: [] };
