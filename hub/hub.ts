@@ -18,6 +18,7 @@ import { mountClients } from './http/clients.ts';
 import { mountMenuImages } from './http/menu-images.ts';
 import { SharpImageStore } from './media/sharp-image-store.ts';
 import { Admission } from './http/admission.ts';
+import { toErrorReply } from './http/errors.ts';
 import { HubMetrics } from './http/metrics.ts';
 import { allRoutes } from './http/all-routes.ts';
 import type { Services } from './services.ts';
@@ -223,6 +224,16 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
     onSent: (form, bytes) => metrics.countStreamBytes(form, bytes),
     onDelivered: (ms, events) => metrics.observeStreamDelivery(ms, events),
     authenticate: (token) => auth.resolve(token, clock()),
+    admit: (principal, address) => {
+      try {
+        // a socket is a read as far as shedding goes: only the public rate limit applies to it
+        services.admission.admit(principal, address, false);
+        return undefined;
+      } catch (err) {
+        const reply = toErrorReply(err);
+        return { status: reply.status, ...(reply.headers?.['Retry-After'] ? { retryAfter: reply.headers['Retry-After'] } : {}) };
+      }
+    },
   });
   stream.attach(server);
   if (config.HUB_HTTPS_PORT !== 'off') {

@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { isPublic, type Principal } from '../domain/principal.ts';
-import { viaGate } from '../gate/mark.ts';
+import { clientAddress, viaGate } from '../gate/mark.ts';
 import { streamCloseCodes } from '../protocol/close-codes.ts';
 import { clientMessageSchema, type Hello, type ServerMessage } from '../protocol/stream.ts';
 import type { EventLog, LoggedEvent } from '../store/event-log.ts';
@@ -56,6 +56,12 @@ export interface StreamOptions {
   onDelivered?: (ms: number, events: number) => void;
   /** Resolves the token a socket presents (query `token` or Authorization header). Throws when refused. */
   authenticate(token: string | undefined): Principal;
+  /**
+   * Whether a socket may open now, as for any request (the public channel's rate limit per table, kiosk or
+   * address): a phone on the store's LAN could otherwise open sockets, and replays, as fast as it likes on
+   * the staff address, which has no gate in front. Returns the refusal's status and Retry-After, or nothing.
+   */
+  admit?(principal: Principal, address: string): { status: number; retryAfter?: string } | undefined;
 }
 
 export interface HelloAllowance {
@@ -149,6 +155,12 @@ export class StreamServer {
       // the public address serves the public channel only (see hub/gate/public-gate.ts)
       if (viaGate(req) !== undefined && !isPublic(principal)) {
         socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        return;
+      }
+      const refused = this.opts.admit?.(principal, clientAddress(req));
+      if (refused) {
+        const retry = refused.retryAfter ? `Retry-After: ${refused.retryAfter}\r\n` : '';
+        socket.end(`HTTP/1.1 ${refused.status} ${refused.status === 429 ? 'Too Many Requests' : 'Service Unavailable'}\r\nConnection: close\r\n${retry}Content-Length: 0\r\n\r\n`);
         return;
       }
       this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, socket, this.deflateAnswered.get(req) === true, principal));

@@ -299,6 +299,30 @@ describe('event stream: how far back a phone may replay', () => {
   });
 });
 
+describe("event stream: a phone's sockets on the staff address", () => {
+  it("count against the phone's request rate (429 + Retry-After past it); staff sockets do not", async () => {
+    // 2 a second, a burst of 4: of ten sockets opened at once, most are refused
+    await withQuietHub({ HUB_PUBLIC_RATE: '2' }, async ({ hub: own, kds }) => {
+      const manager = (await signIn(own, '9999')).staff;
+      const table = ((await own.request('GET', '/api/v1/tables/qr-codes', { token: manager })).body.tables as { qrToken: string }[])[0]!;
+      const open = (token: string) =>
+        new Promise<{ status: number; retryAfter?: string }>((resolve) => {
+          const ws = new WebSocket(`ws://127.0.0.1:${own.port}/api/v1/stream?token=${encodeURIComponent(token)}`);
+          ws.once('open', () => (ws.close(), resolve({ status: 101 })));
+          ws.once('unexpected-response', (_req, res) => resolve({ status: res.statusCode ?? 0, ...(res.headers['retry-after'] ? { retryAfter: String(res.headers['retry-after']) } : {}) }));
+          ws.once('error', () => undefined);
+        });
+      const phone = await Promise.all(Array.from({ length: 10 }, () => open(table.qrToken)));
+      expect(phone.filter((r) => r.status === 101).length).toBeLessThanOrEqual(5);
+      const refused = phone.filter((r) => r.status !== 101);
+      expect(refused.length).toBeGreaterThanOrEqual(5);
+      for (const r of refused) expect(r).toEqual({ status: 429, retryAfter: expect.stringMatching(/^\d+$/) });
+      const staff = await Promise.all(Array.from({ length: 10 }, () => open(kds)));
+      expect(staff.map((r) => r.status)).toEqual(Array(10).fill(101));
+    });
+  });
+});
+
 describe('event stream across a hub crash', () => {
   it('replays, after kill -9 and restart, the events committed before the crash', async () => {
     const crashHub = await startHub();
