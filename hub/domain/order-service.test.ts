@@ -638,7 +638,7 @@ describe('moving tables', () => {
     expect(merged.status).toBe('merged');
     expect(s.events.slice(eventsBefore).map((e) => e.type)).toEqual(['order.merged']);
     expect(s.floor.floor().tables.find((t) => t.id === 't-a1')?.status).toBe('free');
-    expect(s.service.active().map((o) => o.id)).not.toContain(a.id);
+    expect(s.service.active(Date.now()).map((o) => o.id)).not.toContain(a.id);
   });
 
   it('refuses to merge into an order that is gone', () => {
@@ -682,5 +682,44 @@ describe('seats', () => {
   it('keeps the seat a line was ordered for', () => {
     const order = place(waiter, posOrder([tofu({ seat: 2 }), rice()]));
     expect(s.orders.get(order.id)!.lines.map((l) => l.seat)).toEqual([2, null]);
+  });
+});
+
+describe("the kitchen's snapshot (what a screen loads after a reset)", () => {
+  const HOUR = 3_600_000;
+  const paidKioskOrder = (now = NOON): Order => {
+    const order = place(kiosk, { channel: 'kiosk', lines: [plum(), rice()] }, now);
+    const card = { tender: 'card' as const, amountMinor: order.dueMinor, reference: 'SIM-1' };
+    return s.run(() => s.service.pay(order.id, card, s.ctx(kiosk, now))).order;
+  };
+  const bump = (order: Order, status: 'ready' | 'served', now: number) =>
+    s.run(() => s.service.setLineStatus(order.id, { status, lineIds: order.lines.map((l) => l.id) }, s.ctx(kitchen, now)));
+  const activeIds = (now: number) => s.service.active(now).map((o) => o.id);
+
+  it('keeps paid food the kitchen has not finished, however long ago it was paid', () => {
+    const cooking = paidKioskOrder();
+    expect(cooking.status).toBe('closed');
+    expect(activeIds(NOON + 48 * HOUR)).toEqual([cooking.id]);
+  });
+
+  it('keeps paid food bumped ready for two hours, then lets it go; open orders stay whatever their age', () => {
+    const collected = paidKioskOrder();
+    bump(collected, 'ready', NOON + HOUR);
+    const dineIn = place(waiter, posOrder([tofu()]), NOON + 10);
+    bump(dineIn, 'ready', NOON + HOUR);
+    expect(activeIds(NOON + 2 * HOUR)).toEqual([collected.id, dineIn.id]);
+    expect(activeIds(NOON + 3 * HOUR + 1)).toEqual([dineIn.id]);
+  });
+
+  it('drops paid food once it is served', () => {
+    const order = paidKioskOrder();
+    bump(order, 'served', NOON + 60_000);
+    expect(activeIds(NOON + 120_000)).toEqual([]);
+  });
+
+  it('lists what it keeps oldest first', () => {
+    const later = place(waiter, posOrder([tofu()]), NOON + 5_000);
+    const earlier = paidKioskOrder(NOON);
+    expect(activeIds(NOON + 10_000)).toEqual([earlier.id, later.id]);
   });
 });

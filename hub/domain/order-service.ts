@@ -27,6 +27,14 @@ export interface OrderDeps {
   kitchen: KitchenService;
 }
 
+/**
+ * How long food bumped ready stays kitchen business once its order is paid: the expo screen shows it until
+ * someone taps Served, but a kitchen that never does (no expo; the customer collects at the counter) would
+ * otherwise carry every paid order it ever cooked in each screen's snapshot. Open orders stay whatever
+ * their lines' age, and fired or preparing food stays however old it is.
+ */
+export const READY_FOOD_KEPT_MS = 2 * 60 * 60 * 1000;
+
 /** The topics an order event concerns: every order watcher, its table, and each station with touched lines. */
 export function orderTopics(order: Pick<Order, 'tableId'>, lines: readonly Pick<OrderLine, 'stationId'>[]): string[] {
   const topics = new Set<string>(['orders']);
@@ -334,8 +342,8 @@ export class OrderService {
   }
 
   /** The snapshot a paired screen loads after a stream reset (callers check the device is paired). */
-  active(): Order[] {
-    return this.deps.orders.listActive();
+  active(now: number): Order[] {
+    return this.deps.orders.listActive(now - READY_FOOD_KEPT_MS);
   }
 
   // ---- helpers ----

@@ -9,6 +9,7 @@ import type {
   Payment,
   PaymentInput,
 } from '../protocol/orders.ts';
+import { orderStatusSchema } from '../protocol/orders.ts';
 import { allocate, evenShares, lineBalances } from './bill.ts';
 import { DomainError } from './errors.ts';
 
@@ -18,6 +19,10 @@ import { DomainError } from './errors.ts';
  * `voided` are the only stored states. An order closes when it is paid in full; its lines keep moving
  * through the kitchen independently, as on every real KDS.
  */
+
+/** Statuses an order ends in; every other status is an open order's. */
+export const DONE_STATUSES: readonly OrderStatus[] = ['closed', 'voided', 'merged'];
+export const OPEN_STATUSES: readonly OrderStatus[] = orderStatusSchema.options.filter((s) => !DONE_STATUSES.includes(s));
 
 export const isOpen = (o: Pick<Order, 'status'>): boolean => o.status !== 'closed' && o.status !== 'voided' && o.status !== 'merged';
 export const liveLines = (o: Pick<Order, 'lines'>): OrderLine[] => o.lines.filter((l) => l.status !== 'voided');

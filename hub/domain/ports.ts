@@ -20,8 +20,11 @@ export interface OrderRepo {
   moveContents(toOrderId: string, lineIds: readonly string[], paymentIds: readonly string[], firstPosition: number): void;
   nextNumber(businessDate: string): number;
   list(filter: { status?: OrderStatus | 'open'; tableId?: string; limit: number }): Order[];
-  /** Open orders, and closed ones whose food is still in the kitchen: what a KDS or tablet must show. */
-  listActive(): Order[];
+  /**
+   * Open orders, and closed ones whose food is still in the kitchen (fired, preparing, or ready since
+   * `readySince`): what a KDS or tablet must show.
+   */
+  listActive(readySince: number): Order[];
 }
 
 export interface FloorRepo {

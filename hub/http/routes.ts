@@ -88,7 +88,7 @@ export const routes: Route[] = [
         epoch: s.identity.epoch,
         seq: s.events.head(),
         menuVersion: s.catalog.current().index.menu.version,
-        orders: s.orders.active(),
+        orders: s.orders.active(s.clock()),
       });
     },
   }),

@@ -3,6 +3,7 @@ import type { FloorRepo } from '../domain/ports.ts';
 import type { Floor } from '../protocol/floor.ts';
 import type { OrderStatus } from '../protocol/orders.ts';
 import type { Db } from './db.ts';
+import { OPEN_ORDER } from './order-repo.ts';
 
 export class SqliteFloorRepo implements FloorRepo {
   private readonly s;
@@ -15,9 +16,10 @@ export class SqliteFloorRepo implements FloorRepo {
       open: db.prepare(
         `SELECT o.id, o.table_id AS tableId, o.status, o.bill_requested_at IS NOT NULL AS billRequested,
                 (SELECT COUNT(*) FROM order_lines l WHERE l.order_id = o.id AND l.status <> 'voided') AS lineCount
-           FROM orders o WHERE o.table_id IS NOT NULL AND o.status NOT IN ('closed', 'voided', 'merged')`,
+           FROM orders o WHERE o.table_id IS NOT NULL AND o.${OPEN_ORDER}`,
       ),
-      openOf: db.prepare(`SELECT id FROM orders WHERE table_id = ? AND status NOT IN ('closed', 'voided', 'merged')`).pluck(),
+      // through the open statuses, not through every order the table ever had
+      openOf: db.prepare(`SELECT id FROM orders INDEXED BY orders_status WHERE table_id = ? AND ${OPEN_ORDER}`).pluck(),
       qr: db.prepare('SELECT id, name, qr_token AS qrToken FROM dining_tables ORDER BY area_id, rowid'),
       byQr: db.prepare('SELECT id, name, area_id AS areaId FROM dining_tables WHERE id = ?'),
     };

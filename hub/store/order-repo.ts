@@ -1,6 +1,14 @@
 import type { OrderRepo } from '../domain/ports.ts';
 import type { Order, OrderLine, OrderStatus, Payment } from '../protocol/orders.ts';
+import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.ts';
+import { OPEN_STATUSES } from '../domain/order.ts';
+
+/**
+ * An open order, in SQL: a list of statuses (not `NOT IN` the done ones), so that `orders_status` finds the
+ * open orders among a year of closed ones one status at a time.
+ */
+export const OPEN_ORDER = `status IN (${OPEN_STATUSES.map((s) => `'${s}'`).join(', ')})`;
 
 interface OrderRow extends Omit<Order, 'lines' | 'payments'> {}
 interface LineRow extends Omit<OrderLine, 'options'> {
@@ -24,6 +32,24 @@ const LINE_COLUMNS = `id, order_id AS orderId, item_id AS itemId, name_zh AS nam
 const PAYMENT_COLUMNS = `id, order_id AS orderId, tender, amount_minor AS amountMinor, tendered_minor AS tenderedMinor,
   change_minor AS changeMinor, reference, created_at AS createdAt, staff_id AS staffId, lines`;
 
+/**
+ * One statement per shape of the order list's filter, each with a WHERE an index can serve in created-at
+ * order (one statement with `@status IS NULL OR …` reads every order there ever was, then sorts them).
+ */
+const listShapes = (['open', 'status', 'any'] as const).flatMap((status) =>
+  [false, true].map((table) => {
+    const terms = [
+      ...(status === 'open' ? [OPEN_ORDER] : status === 'status' ? ['status = @status'] : []),
+      ...(table ? ['table_id = @tableId'] : []),
+    ];
+    // a table's open orders: through the open statuses, not through every order the table ever had
+    const from = status === 'open' && table ? 'orders INDEXED BY orders_status' : 'orders';
+    return { key: `${status}/${table}`, sql: `SELECT ${ORDER_COLUMNS} FROM ${from} ${terms.length ? `WHERE ${terms.join(' AND ')}` : ''}` };
+  }),
+);
+const listShapeKey = (status: OrderStatus | 'open' | undefined, tableId: string | undefined) =>
+  `${status === 'open' ? 'open' : status ? 'status' : 'any'}/${tableId !== undefined}`;
+
 const orderParams = (o: Order) => ({
   ...o,
   rush: Number(o.rush),
@@ -34,6 +60,7 @@ const orderParams = (o: Order) => ({
 /** Orders with their lines and payments. All statements prepared once; the order path runs no ad-hoc SQL. */
 export class SqliteOrderRepo implements OrderRepo {
   private readonly s;
+  private readonly listBy: Map<string, Statement>;
 
   constructor(db: Db) {
     this.s = {
@@ -75,16 +102,17 @@ export class SqliteOrderRepo implements OrderRepo {
         `INSERT INTO order_counters (business_date, last_number) VALUES (?, 1)
          ON CONFLICT (business_date) DO UPDATE SET last_number = last_number + 1 RETURNING last_number`,
       ).pluck(),
-      listActive: db.prepare(`SELECT ${ORDER_COLUMNS} FROM orders o
-         WHERE status NOT IN ('closed', 'voided', 'merged')
-            OR (status = 'closed' AND EXISTS (SELECT 1 FROM order_lines l
-                  WHERE l.order_id = o.id AND l.status IN ('fired', 'preparing', 'ready')))
+      // rowids, then the rows: each branch reads its own index (the open orders'; the lines still in the
+      // kitchen), where one WHERE with an OR would read every order the store ever had
+      listActive: db.prepare(`SELECT ${ORDER_COLUMNS} FROM orders WHERE rowid IN (
+           SELECT rowid FROM orders WHERE ${OPEN_ORDER}
+           UNION SELECT o.rowid FROM order_lines l JOIN orders o ON o.id = l.order_id
+             WHERE l.status IN ('fired', 'preparing') OR (l.status = 'ready' AND l.ready_at >= ?))
          ORDER BY created_at, rowid`),
-      listAll: db.prepare(`SELECT ${ORDER_COLUMNS} FROM orders
-         WHERE (@status IS NULL OR status = @status OR (@status = 'open' AND status NOT IN ('closed', 'voided', 'merged')))
-           AND (@tableId IS NULL OR table_id = @tableId)
-         ORDER BY created_at DESC, rowid DESC LIMIT @limit`),
     };
+    this.listBy = new Map(
+      listShapes.map((shape) => [shape.key, db.prepare(`${shape.sql} ORDER BY created_at DESC, rowid DESC LIMIT @limit`)]),
+    );
   }
 
   get(id: string): Order | undefined {
@@ -123,12 +151,13 @@ export class SqliteOrderRepo implements OrderRepo {
   }
 
   list(filter: { status?: OrderStatus | 'open'; tableId?: string; limit: number }): Order[] {
-    const rows = this.s.listAll.all({ status: filter.status ?? null, tableId: filter.tableId ?? null, limit: filter.limit }) as OrderRow[];
+    const statement = this.listBy.get(listShapeKey(filter.status, filter.tableId))!;
+    const rows = statement.all({ status: filter.status, tableId: filter.tableId, limit: filter.limit }) as OrderRow[];
     return rows.map((r) => this.hydrate(r));
   }
 
-  listActive(): Order[] {
-    return (this.s.listActive.all() as OrderRow[]).map((r) => this.hydrate(r));
+  listActive(readySince: number): Order[] {
+    return (this.s.listActive.all(readySince) as OrderRow[]).map((r) => this.hydrate(r));
   }
 
   // positional parameters: ten lines an order make this the hottest statement, and named binding costs

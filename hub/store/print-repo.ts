@@ -312,7 +312,10 @@ export class SqlitePrintRepo {
     else if (f.state) (where.push('state = ?'), params.push(f.state));
     if (f.printerId) (where.push('printer_id = ?'), params.push(f.printerId));
     if (f.orderId) (where.push('order_id = ?'), params.push(f.orderId));
-    const sql = `SELECT ${JOB_COLUMNS} FROM print_jobs ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
+    // one printer's tickets, newest first: backwards along the ids until the page is full (the printers share
+    // the kitchen's tickets), not all of that printer's tickets ever printed, sorted
+    const from = f.printerId && !f.state && !f.orderId ? 'print_jobs NOT INDEXED' : 'print_jobs';
+    const sql = `SELECT ${JOB_COLUMNS} FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
     return (this.db.prepare(sql).all(...params, f.limit) as RawJob[]).map(toJob);
   }
 

@@ -1,0 +1,177 @@
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoSeed } from '../../scripts/seed/demo.ts';
+import { loadConfig } from '../config.ts';
+import { createHub, type Hub } from '../hub.ts';
+import { openDb, type Db } from './db.ts';
+import { loadSeed } from './seed.ts';
+
+/**
+ * Nothing deletes an order, a line, a payment, an event, a print job or an idempotency key, so after a year
+ * these tables hold hundreds of thousands of rows each (a year at 1,000 orders a day: 365,000 orders, over
+ * a million lines, events and keys). A statement that reads one of them whole is fine on a test's database
+ * and takes the hub's only thread for half a second in a year-old store (docs/benchmarks.md, round
+ * sixteen). This asks SQLite how it would run every statement the hub prepares and holds each to one rule:
+ * a history table is read only through an index, by equality on its leading columns, or through an index
+ * whose rows do not pile up with history.
+ *
+ * Plans without `sqlite_stat1` do not depend on the data (the hub never runs ANALYZE), so the plans asked of
+ * this fresh database are the ones a year-old store would run.
+ */
+
+const HISTORY = ['orders', 'order_lines', 'payments', 'events', 'idempotency_keys', 'print_jobs'];
+
+/** Indexes a range may run along: each holds only rows that leave it, or a range the caller bounds. */
+const RANGE_OK: Record<string, string> = {
+  events_at: "bounded below by the order's own creation time: the events of one order's life",
+  'INTEGER PRIMARY KEY': 'replays and pages from a seq or job id, with a LIMIT',
+};
+
+/**
+ * Indexes where even one value piles up with history (every closed order, a table's orders of every day, all
+ * printed tickets). Reading one by equality is bounded only when the values named are ones rows leave (open
+ * statuses, unfinished tickets), when a range on the next column bounds it, or when the index hands rows over
+ * in the statement's order and a LIMIT stops the read.
+ */
+const PILING: Record<string, { column: string; piles: string[] }> = {
+  orders_status: { column: 'status', piles: ['closed', 'voided', 'merged'] },
+  orders_table: { column: 'table_id', piles: ['*'] },
+  orders_created: { column: 'created_at', piles: ['*'] },
+  order_lines_status: { column: 'status', piles: ['served', 'voided'] },
+  print_jobs_state: { column: 'state', piles: ['confirmed', 'failed', 'cancelled'] },
+  print_jobs_printer: { column: 'state', piles: ['confirmed', 'failed', 'cancelled'] },
+};
+
+/** Table scans that a LIMIT ends early although the statement filters: each says why the filter keeps many. */
+const LIMITED_SCANS: Record<string, string> = {
+  'FROM print_jobs NOT INDEXED': "one printer's tickets, newest first: the kitchen's printers share the tickets",
+};
+
+/**
+ * The literal values a statement names for a column of the table it calls `name` (`l.status IN ('fired', …)`),
+ * or null when they are bound (`= ?`).
+ */
+function literalValues(sql: string, name: string, column: string): string[] | null {
+  const qualified = new RegExp(`\\b${name}\\.${column}\\s*(?:IN\\s*\\(([^)]*)\\)|=\\s*('[^']*'))`, 'i');
+  const bare = new RegExp(`(?<![.\\w])${column}\\s*(?:IN\\s*\\(([^)]*)\\)|=\\s*('[^']*'))`, 'i');
+  const m = qualified.exec(sql) ?? bare.exec(sql);
+  if (!m) return null;
+  const list = m[1] ?? m[2]!;
+  if (!/^\s*'[^']*'(\s*,\s*'[^']*')*\s*$/.test(list)) return null;
+  return [...list.matchAll(/'([^']*)'/g)].map((v) => v[1]!);
+}
+
+const SQL_KEYWORDS = new Set(['where', 'join', 'left', 'inner', 'on', 'order', 'group', 'limit', 'set', 'values', 'as', 'union', 'using']);
+
+/** `orders o`, `order_lines AS l`: the names a plan calls history tables by in this statement. */
+function historyNames(sql: string): Map<string, string> {
+  const names = new Map(HISTORY.map((t) => [t, t]));
+  for (const m of sql.matchAll(/\b(?:FROM|JOIN)\s+"?(\w+)"?\s+(?:AS\s+)?(\w+)/gi)) {
+    const [, table, alias] = m;
+    if (HISTORY.includes(table!) && !SQL_KEYWORDS.has(alias!.toLowerCase())) names.set(alias!, table!);
+  }
+  return names;
+}
+
+/** Nulls for every parameter: EXPLAIN QUERY PLAN does not need values, better-sqlite3 needs them bound. */
+function nullParams(sql: string): unknown[] {
+  const unquoted = sql.replace(/'(?:[^']|'')*'/g, "''");
+  const named = [...new Set([...unquoted.matchAll(/[@:$]([A-Za-z_]\w*)/g)].map((m) => m[1]!))];
+  if (named.length > 0) return [Object.fromEntries(named.map((n) => [n, null]))];
+  return Array.from({ length: (unquoted.match(/\?/g) ?? []).length }, () => null);
+}
+
+export interface PlanProblem {
+  sql: string;
+  step: string;
+}
+
+/** The steps of a statement's plan that read a history table as a whole, or along a part that grows. */
+export function historyReads(db: Db, sql: string): PlanProblem[] {
+  const names = historyNames(sql);
+  const plan = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...nullParams(sql)) as { detail: string }[];
+  // an index that hands rows over in the statement's order lets a LIMIT end the read early
+  const limitEndsRead = /\bLIMIT\b/i.test(sql) && !plan.some((p) => p.detail.startsWith('USE TEMP B-TREE FOR ORDER BY'));
+  const problems: PlanProblem[] = [];
+  for (const { detail } of plan) {
+    const scan = /^SCAN (\w+)(?: USING (?:COVERING )?INDEX (\w+))?/.exec(detail);
+    if (scan && names.has(scan[1]!)) {
+      const limited = limitEndsRead && (!/\bWHERE\b/i.test(sql) || Object.keys(LIMITED_SCANS).some((f) => sql.includes(f)));
+      if (!limited) problems.push({ sql, step: detail });
+    }
+    const search = /^SEARCH (\w+) USING (?:COVERING )?(?:INDEX (\w+)|(INTEGER PRIMARY KEY)) \((.*)\)/.exec(detail);
+    if (!search || !names.has(search[1]!)) continue;
+    const index = search[2] ?? search[3]!;
+    const constraints = search[4]!;
+    if (!/^\w+=\?/.test(constraints)) {
+      if (!(index in RANGE_OK)) problems.push({ sql, step: detail });
+      continue;
+    }
+    const piling = PILING[index];
+    if (!piling || limitEndsRead || /[<>]\?$/.test(constraints)) continue;
+    const values = literalValues(sql, search[1]!, piling.column);
+    if (values === null || values.some((v) => piling.piles.includes(v) || piling.piles.includes('*'))) problems.push({ sql, step: detail });
+  }
+  return problems;
+}
+
+describe('query plans in a store with a long history', () => {
+  let db: Db;
+  let hub: Hub;
+  const prepared = new Set<string>();
+
+  beforeAll(() => {
+    db = openDb(':memory:');
+    loadSeed(db, demoSeed);
+    const prepare = db.prepare.bind(db);
+    db.prepare = ((sql: string) => {
+      prepared.add(sql);
+      return prepare(sql);
+    }) as typeof db.prepare;
+    hub = createHub(loadConfig({ HUB_DATA_DIR: '/nonexistent', HUB_MDNS: 'off', HUB_PRINTERS: 'none' }), pino({ level: 'silent' }), db);
+    // statements made per call: the print job list, in each of its filter shapes
+    for (const state of [undefined, 'active', 'failed'] as const) {
+      for (const printerId of [undefined, 'p-1']) {
+        for (const orderId of [undefined, 'o-1']) {
+          hub.printing.jobs({ limit: 10, ...(state ? { state } : {}), ...(printerId ? { printerId } : {}), ...(orderId ? { orderId } : {}) });
+        }
+      }
+    }
+  });
+  afterAll(async () => {
+    await hub?.stop();
+  });
+
+  it('sees the statements of every repository', () => {
+    const reads = [...prepared].filter((sql) => /^\s*SELECT/i.test(sql));
+    // the order path, the floor, the kitchen snapshot, the print queue, idempotency replays and the stream
+    for (const fragment of ['FROM orders', 'FROM order_lines', 'FROM payments', 'FROM print_jobs', 'FROM events', 'FROM idempotency_keys']) {
+      expect(reads.some((sql) => sql.includes(fragment)), fragment).toBe(true);
+    }
+  });
+
+  it('reads no history table whole, nor along a range that grows with it', () => {
+    const problems = [...prepared].filter((sql) => !/^\s*(CREATE|ALTER|DROP|PRAGMA)\b/i.test(sql)).flatMap((sql) => historyReads(db, sql));
+    expect(problems.map((p) => `${p.step}  ←  ${p.sql.replace(/\s+/g, ' ').slice(0, 300)}`)).toEqual([]);
+  });
+
+  it('flags the shapes that read a whole history (the rule itself can fail)', () => {
+    const flagged = (sql: string) => historyReads(db, sql).length > 0;
+    // whole tables
+    expect(flagged("SELECT id FROM orders WHERE status NOT IN ('closed', 'voided', 'merged')")).toBe(true);
+    expect(flagged('SELECT COUNT(*) FROM print_jobs WHERE moved_from_job_id = ?')).toBe(true);
+    expect(flagged('SELECT o.id FROM orders o JOIN order_lines l ON l.order_id = o.id WHERE l.note = ?')).toBe(true);
+    // a range along an index of everything
+    expect(flagged('SELECT o.id FROM orders o WHERE o.table_id IS NOT NULL')).toBe(true);
+    // equality on a value that piles up, or on one the caller chooses
+    expect(flagged("SELECT id FROM orders WHERE status = 'closed'")).toBe(true);
+    expect(flagged('SELECT id FROM orders WHERE status = ?')).toBe(true);
+    expect(flagged("SELECT id FROM orders WHERE table_id = ? AND status IN ('placed', 'fired')")).toBe(true);
+    expect(flagged("SELECT id FROM orders WHERE status = ? ORDER BY note LIMIT 5")).toBe(true);
+    // what is fine
+    expect(flagged('SELECT id FROM orders WHERE id = ?')).toBe(false);
+    expect(flagged("SELECT id FROM orders WHERE status IN ('placed', 'fired')")).toBe(false);
+    expect(flagged('SELECT id FROM orders WHERE status = ? ORDER BY created_at DESC LIMIT 5')).toBe(false);
+    expect(flagged('SELECT id FROM orders ORDER BY created_at DESC LIMIT 5')).toBe(false);
+  });
+});
