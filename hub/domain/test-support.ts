@@ -167,8 +167,9 @@ export interface DemoStore {
 /** The hub's default pacing (hub/config.ts): quotes start past 30 open tickets, 60 s per ticket. */
 export const DEFAULT_PACING: PacingPolicy = { threshold: 30, secondsPerTicket: 60 };
 
-export function openDemoStore(pacing: PacingPolicy = DEFAULT_PACING): DemoStore {
-  const db = openDb(':memory:');
+/** The demo store in memory, or in `file` for a test that reads the database as a file afterwards. */
+export function openDemoStore(pacing: PacingPolicy = DEFAULT_PACING, file = ':memory:'): DemoStore {
+  const db = openDb(file);
   loadSeed(db, demoSeed);
   const catalog = new MenuCatalog(db, readIdentity(db).epoch, 'CNY');
   const orders = new SqliteOrderRepo(db);

@@ -24,7 +24,9 @@
  * with the same mix: hubs of different capacity then meet the same flood), --open-rates R1,R2,… (instead of
  * the closed loop, an open loop at each rate after the warm-up: submit and ack → every socket latency from
  * the scheduled time, one JSON line per rate), --printer-ms-per-line MS (the simulated printers' pace; 0
- * prints at once, a real thermal printer takes ~17). Loopback only; every phase is bounded in time.
+ * prints at once, a real thermal printer takes ~17), --data-dir DIR (the hub runs on this store, say one
+ * with a year of history from age-store.ts, instead of a fresh one; the run's orders stay in it). Loopback
+ * only; every phase is bounded in time.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -62,6 +64,7 @@ const { values } = (() => {
         'no-printers': { type: 'boolean', default: false },
         'open-rates': { type: 'string' },
         'printer-ms-per-line': { type: 'string', default: '0' },
+        'data-dir': { type: 'string' },
       },
       strict: true,
     });
@@ -98,6 +101,7 @@ async function main(): Promise<void> {
   const hub = await startHub({
     env: { HUB_PRINTERS: 'none', ...hubEnv },
     root: values.root ? resolve(values.root) : undefined,
+    ...(values['data-dir'] ? { dataDir: resolve(values['data-dir']) } : {}),
     cpus: values['hub-cpus'],
     nodeArgs: [...(values.prof ? ['--cpu-prof', `--cpu-prof-dir=${resolve(values.prof)}`] : []), ...(values['hub-node-arg'] ?? [])],
   });
@@ -213,7 +217,8 @@ async function main(): Promise<void> {
     printers.stop();
     await hub.stop();
     rmSync(runDir, { recursive: true, force: true });
-    rmSync(hub.dataDir, { recursive: true, force: true });
+    // a store it was given is the caller's
+    if (!values['data-dir']) rmSync(hub.dataDir, { recursive: true, force: true });
   }
 }
 
