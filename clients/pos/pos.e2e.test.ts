@@ -219,6 +219,34 @@ describe('waiter tablet', () => {
     }
   });
 
+  it("shows other devices' changes on the floor within a second, with one floor request a second however many there are", async () => {
+    const page = await open({ login: waiter, lang: 'en' });
+    await page.locator('[data-conn=live]').waitFor();
+    await page.locator('[data-table="t-a7"][data-status=free]').waitFor();
+    const floorRequests: number[] = [];
+    page.on('request', (r) => void (new URL(r.url()).pathname === '/api/v1/floor' && floorRequests.push(Date.now())));
+    try {
+      // another tablet seats A7
+      await placed('t-a7', []);
+      await page.locator('[data-table="t-a7"][data-status=seated]').waitFor({ timeout: 3000 });
+      // a peak compressed: 20 orders from other tablets, 100 ms apart; before, each one sent this tablet to
+      // refetch the floor
+      floorRequests.length = 0;
+      const started = Date.now();
+      for (let i = 0; i < 20; i++) {
+        await placed('t-a10', [{ itemId: 'steamed-rice', qty: 1 }]);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      await page.locator('[data-table="t-a10"][data-status=in-kitchen]').waitFor({ timeout: 3000 });
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      const seconds = (Date.now() - started) / 1000;
+      expect(floorRequests.length).toBeGreaterThan(0);
+      expect(floorRequests.length).toBeLessThanOrEqual(Math.ceil(seconds) + 1);
+    } finally {
+      await page.context().close();
+    }
+  });
+
   it('English: floor, order with a held course, split tender (card + cash); auto-lock to the PIN screen', async () => {
     const page = await open({ login: waiter, lang: 'en', query: '?lock=4' });
     await page.locator('[data-table="t-a1"][data-status=free]').waitFor();
