@@ -14,7 +14,7 @@ export function formatResult(r: RunResult): string {
   const mb = (b: number | undefined) => (b === undefined ? '—' : `${(b / 1048576).toFixed(0)} MB`);
   return [
     `run ${r.phase}: ${r.elapsedS.toFixed(1)} s, logs in ${r.runDir}`,
-    `  orders acknowledged    ${c.ordersAcked} (${rate(c.ordersAcked)}/s) of ${c.ordersStarted} started; refused ${c.refused}, abandoned ${c.abandoned}`,
+    `  orders acknowledged    ${c.ordersAcked} (${rate(c.ordersAcked)}/s) of ${c.ordersStarted} started; refused ${c.refused}, lost races ${c.raced} (paid a moment before), abandoned ${c.abandoned}`,
     `  requests               ${c.attempts} (${rate(c.attempts)}/s), retries ${c.retries}, timeouts ${c.timeouts}, network errors ${c.networkErrors}, never sent (no connection free in time) ${c.unsent}`,
     `  menu reads             ${c.menu200 + c.menu304} (${rate(c.menu304)}/s answered 304 from the ETag)`,
     ...(c.offered > 0 ? [`  open loop              offered ${c.offered}, not sent (client saturated) ${c.dropped}`] : []),

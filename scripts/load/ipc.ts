@@ -41,8 +41,13 @@ export interface Counters {
   ordersStarted: number;
   /** place answered 201. */
   ordersAcked: number;
-  /** Mutations answered with a final non-2xx status (rule refusals: 4xx). */
+  /** Mutations answered with a final non-2xx status (rule refusals: 4xx), lost races apart. */
   refused: number;
+  /**
+   * Lost races the service mix makes on purpose: paying an order another waiter has just paid, a phone adding
+   * to an order its table has just paid (409 `order_closed`, 422 `overpayment`).
+   */
+  raced: number;
   /** Mutations abandoned with no final answer. */
   abandoned: number;
   /** HTTP attempts (requests actually sent), reads included. */
@@ -75,6 +80,7 @@ export const emptyCounters = (): Counters => ({
   ordersStarted: 0,
   ordersAcked: 0,
   refused: 0,
+  raced: 0,
   abandoned: 0,
   attempts: 0,
   timeouts: 0,

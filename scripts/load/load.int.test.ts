@@ -78,6 +78,21 @@ describe('a small load run (4 tablets, 2 kiosks, 10 phones, 2 KDS + 10 idle sock
     expect(result.sockets).toBe(12);
   });
 
+  it('pays for what the kiosks and the phones ordered: kiosks on their terminal, waiters as their tables leave', () => {
+    const db = new Database(hub.dbFile, { readonly: true });
+    try {
+      const paid = db
+        .prepare("SELECT o.channel, COUNT(DISTINCT o.id) AS n FROM orders o JOIN payments p ON p.order_id = o.id GROUP BY o.channel")
+        .all() as { channel: string; n: number }[];
+      const byChannel = Object.fromEntries(paid.map((r) => [r.channel, r.n]));
+      expect(byChannel.kiosk).toBeGreaterThan(0);
+      expect(byChannel.qr).toBeGreaterThan(0);
+      expect(byChannel.pos).toBeGreaterThan(0);
+    } finally {
+      db.close();
+    }
+  });
+
   it("reports the phase's wall-clock window, which holds the hub's timestamps of the orders it took", () => {
     const { fromMs, toMs } = result.window;
     // the 3 s phase (its end is noticed at the progress loop's next tick), not the drain after it

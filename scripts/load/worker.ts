@@ -59,6 +59,8 @@ class LoadWorker {
   private readonly acks;
   private picker!: LinePicker;
   private readonly tablets: Device[] = [];
+  /** Tables a waiter of this worker is settling right now. */
+  private readonly settling = new Set<string>();
   private readonly kiosks: Device[] = [];
   private readonly phones: Device[] = [];
   private readonly menuReaders: Device[] = [];
@@ -280,7 +282,8 @@ class LoadWorker {
       rec.orderId = extra.orderId ?? orderIdOf(op, status, text);
       if (status >= 400) {
         rec.code = /"code":"([a-z_]+)"/.exec(text)?.[1];
-        this.counters.refused++;
+        if (lostRace(op, rec.code)) this.counters.raced++;
+        else this.counters.refused++;
       }
       if (outcome.reply.headers['idempotent-replayed'] === 'true') rec.replayed = true;
     } else {
@@ -307,23 +310,32 @@ class LoadWorker {
     if (a.status) recordMs(this.hist[cls], a.ms);
   }
 
-  /** A read's status (0: no answer) and, when it was refused, how long the hub said to wait. */
-  private async read(dev: Device, path: string, headers: Record<string, string> = {}): Promise<{ status: number; retryAfterMs?: number | undefined }> {
+  /**
+   * A read's status (0: no answer) and, when it was refused, how long the hub said to wait. Counted with the
+   * menu reads, or with the device's own class (`byDevice`: a waiter waits for the floor as for an order).
+   */
+  private async read(
+    dev: Device,
+    path: string,
+    headers: Record<string, string> = {},
+    byDevice = false,
+  ): Promise<{ status: number; retryAfterMs?: number | undefined; text?: string }> {
+    const cls = byDevice ? dev.cls : 'menu';
     const sent = nowMs();
     try {
       // every device reads with its own token (a phone its table's): admission rate-limits per caller
       const reply = await httpCall(dev.base, dev.pool, 'GET', path, { token: dev.token || undefined, headers, timeoutMs: this.cfg.requestTimeoutMs });
-      this.attempt('menu', { ms: reply.wireMs, status: reply.status });
+      this.attempt(cls, { ms: reply.wireMs, status: reply.status });
       if (reply.status === 304) this.counters.menu304++;
       if (reply.status === 200 && path === '/api/v1/menu') {
         this.counters.menu200++;
         const tag = reply.headers.etag;
         if (typeof tag === 'string') dev.etag = tag;
       }
-      return { status: reply.status, retryAfterMs: retryAfterMs(reply.headers) };
+      return { status: reply.status, retryAfterMs: retryAfterMs(reply.headers), text: reply.text };
     } catch (err) {
       const e = err instanceof NoAnswerError ? err : undefined;
-      this.attempt('menu', { ms: e?.wireMs ?? nowMs() - sent, status: 0, failure: e?.reason ?? 'network' });
+      this.attempt(cls, { ms: e?.wireMs ?? nowMs() - sent, status: 0, failure: e?.reason ?? 'network' });
       return { status: 0 };
     }
   }
@@ -377,10 +389,21 @@ class LoadWorker {
 
   // ---------- sessions: what each kind of device does ----------
 
-  /** A waiter: open a table (sometimes empty first), order with options, maybe add-ons, pay. */
+  /**
+   * A waiter: look at the floor, open a table (sometimes empty first), order with options, maybe add-ons,
+   * pay; then the table leaves, and what its guests ordered from their phones is paid too.
+   */
   private async waiterSession(dev: Device, scheduledAt?: number): Promise<void> {
+    // the floor first, as on the tablet (which also refetches it, at most once a second, as orders change)
+    await this.read(dev, '/api/v1/floor', {}, true);
+    if (!this.running && scheduledAt === undefined) return;
+    const tableId = pick(this.r, this.plan.qr).tableId;
+    await this.serveTable(dev, tableId, scheduledAt);
+    if (this.running) await this.settleTable(dev, tableId);
+  }
+
+  private async serveTable(dev: Device, tableId: string, scheduledAt?: number): Promise<void> {
     const r = this.r;
-    const tableId = pick(r, this.plan.qr).tableId;
     const openEmpty = r() < 0.2;
     let order = await this.place(
       dev,
@@ -406,22 +429,50 @@ class LoadWorker {
     const cash = r() < 0.4;
     const payment = cash
       ? { id: randomUUID(), tender: 'cash', amountMinor: order.dueMinor, tenderedMinor: Math.ceil(order.dueMinor / 10_000) * 10_000 }
-      : { id: randomUUID(), tender: 'card', amountMinor: order.dueMinor, reference: `load-${randomUUID().slice(0, 8)}` };
+      : cardPayment(order.dueMinor);
     await this.mutation(dev, 'pay', 'POST', `/api/v1/orders/${order.id}/payments`, payment, dev.token, { orderId: order.id });
   }
 
-  /** A kiosk: menu (ETag), then a kiosk order the customer pays at the counter. */
+  /**
+   * The table's open QR orders (its phones'), each paid by card. Without it no QR order ever closed,
+   * and the open orders a floor, a kitchen snapshot or a phone reads piled up through a run by the thousand,
+   * where a real store has a few per table.
+   */
+  private async settleTable(dev: Device, tableId: string): Promise<void> {
+    // one waiter settles a table at a time (in this worker; the other worker's waiters may still race one,
+    // and the hub then refuses the second payment of a closed order with 409 order_closed, as it should)
+    if (this.settling.has(tableId)) return;
+    this.settling.add(tableId);
+    try {
+      const { status, text } = await this.read(dev, `/api/v1/orders?status=open&tableId=${encodeURIComponent(tableId)}&limit=50`, {}, true);
+      if (status !== 200 || !text) return;
+      for (const order of (JSON.parse(text) as { orders: Order[] }).orders) {
+        if (!this.running) return;
+        // another waiter's order at the table is theirs to take payment for
+        if (order.channel !== 'qr' || order.dueMinor <= 0) continue;
+        await this.mutation(dev, 'pay', 'POST', `/api/v1/orders/${order.id}/payments`, cardPayment(order.dueMinor), dev.token, { orderId: order.id });
+      }
+    } finally {
+      this.settling.delete(tableId);
+    }
+  }
+
+  /** A kiosk: menu (ETag), then a kiosk order, paid by card on the kiosk's own terminal. */
   private async kioskSession(dev: Device, scheduledAt?: number): Promise<void> {
     await this.fetchMenu(dev);
     if (!this.running && scheduledAt === undefined) return;
-    await this.place(dev, { channel: 'kiosk', lines: this.picker.lines(between(this.r, 1, 5)) }, scheduledAt);
+    const order = await this.place(dev, { channel: 'kiosk', lines: this.picker.lines(between(this.r, 1, 5)) }, scheduledAt);
+    if (!order || !this.running || order.dueMinor <= 0) return;
+    await this.mutation(dev, 'pay', 'POST', `/api/v1/orders/${order.id}/payments`, cardPayment(order.dueMinor), dev.token, { orderId: order.id });
   }
 
-  /** A customer's phone: its table, the menu (mostly 304), a QR order, sometimes one more dish. */
+  /** A customer's phone: its table and its open orders (once), the menu (mostly 304), a QR order, sometimes one more dish. */
   private async phoneSession(dev: Device, scheduledAt?: number): Promise<void> {
     if (!dev.seenTable) {
       dev.seenTable = true;
+      // the order page opening: its table, and what the table has ordered so far
       await this.read(dev, '/api/v1/qr/table');
+      await this.read(dev, '/api/v1/orders?status=open&limit=20', {}, true);
     }
     await this.fetchMenu(dev);
     const order = await this.place(dev, { channel: 'qr', lines: this.picker.lines(between(this.r, 1, 4)) }, scheduledAt);
@@ -623,6 +674,16 @@ class LoadWorker {
 function orderIdOf(op: Op, status: number, text: string): string | undefined {
   if (op === 'pair' || op === 'signin' || status >= 300) return undefined;
   return /^\{"order":\{"id":"([^"]+)"/.exec(text)?.[1];
+}
+
+/** A refusal the settling of tables makes on purpose: someone paid the order a moment before. */
+function lostRace(op: Op, code: string | undefined): boolean {
+  return (op === 'pay' || op === 'add') && (code === 'order_closed' || code === 'overpayment');
+}
+
+/** A card payment of the whole amount due, with the terminal's reference. */
+function cardPayment(amountMinor: number) {
+  return { id: randomUUID(), tender: 'card', amountMinor, reference: `load-${randomUUID().slice(0, 8)}` };
 }
 
 /** Idle listeners: mostly everything (like a manager screen), some filtered like tablets and bars. */
