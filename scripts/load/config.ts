@@ -123,6 +123,10 @@ acknowledgement, then verifies the hub's database against the logs.
   --profile service|orders
   --workers N          worker processes (default ${defaultConfig.workers})
   --hub-env K=V        extra environment for the hub this run starts (repeatable)
+  --data-dir DIR       the hub this run starts runs on this store (say one aged by scripts/bench/age-store.ts)
+                       instead of a fresh one; the store keeps what the run writes, and the verifier does not
+                       ask it to account for orders the run did not place
+  --root DIR           start the hub of another checkout (a baseline) instead of this one
   --no-verify          skip the verifier
   --keep               keep the started hub's data dir and the logs (kept anyway when anything fails)
   --quiet              no progress bar
@@ -136,6 +140,8 @@ export interface CliOptions {
   db: string | undefined;
   runDir: string | undefined;
   hubEnv: Record<string, string>;
+  dataDir: string | undefined;
+  root: string | undefined;
   verify: boolean;
   /** Keep the temp hub's data dir and the logs after a verified run. */
   keep: boolean;
@@ -163,6 +169,8 @@ export function parseCli(argv: string[]): CliOptions {
       profile: { type: 'string' },
       workers: { type: 'string' },
       'hub-env': { type: 'string', multiple: true },
+      'data-dir': { type: 'string' },
+      root: { type: 'string' },
       'no-verify': { type: 'boolean' },
       keep: { type: 'boolean' },
       quiet: { type: 'boolean' },
@@ -210,6 +218,8 @@ export function parseCli(argv: string[]): CliOptions {
     db: values.db,
     runDir: values['run-dir'],
     hubEnv,
+    dataDir: values['data-dir'],
+    root: values.root,
     verify: !values['no-verify'],
     keep: values.keep ?? false,
     quiet: values.quiet ?? false,

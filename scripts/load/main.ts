@@ -7,7 +7,7 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseCli, usage } from './config.ts';
 import { startHub, type StartedHub } from './hub-process.ts';
 import { formatResult } from './format.ts';
@@ -23,7 +23,11 @@ async function main(): Promise<number> {
   const runDir = cli.runDir ?? mkdtempSync(join(tmpdir(), 'brigade-load-run-'));
   let hub: StartedHub | undefined;
   if (!cli.url) {
-    hub = await startHub({ env: cli.hubEnv });
+    hub = await startHub({
+      env: cli.hubEnv,
+      ...(cli.dataDir ? { dataDir: resolve(cli.dataDir) } : {}),
+      ...(cli.root ? { root: resolve(cli.root) } : {}),
+    });
     process.stderr.write(`hub started on ${hub.url} (data ${hub.dataDir}, pid ${hub.pid})\n`);
   }
   const url = cli.url ?? hub!.url;
@@ -44,7 +48,8 @@ async function main(): Promise<number> {
       process.stderr.write('no --db given: skipping the verifier\n');
       return 0;
     }
-    const report = verifyRun({ runDir, dbFile });
+    // a store given with --data-dir holds orders from before the run: they are not the run's to account for
+    const report = verifyRun({ runDir, dbFile, strictOrders: !cli.dataDir });
     process.stdout.write(`${formatReport(report)}\n`);
     passed = report.ok;
     return report.ok ? 0 : 1;
@@ -54,7 +59,7 @@ async function main(): Promise<number> {
       if (code !== 0) process.stderr.write(`hub exited with ${code}\n${hub.output().slice(-4000)}\n`);
       // the temp hub and its logs are removed after a verified run unless --keep; kept on any failure
       if (passed && code === 0 && !cli.keep) {
-        rmSync(hub.dataDir, { recursive: true, force: true });
+        if (!cli.dataDir) rmSync(hub.dataDir, { recursive: true, force: true });
         if (!cli.runDir) rmSync(runDir, { recursive: true, force: true });
       } else {
         process.stderr.write(`kept for inspection: hub data ${hub.dataDir}, logs ${runDir}\n`);
