@@ -1,7 +1,7 @@
 /**
  * The kitchen's picture of the hub: every order the screens may need, kept current from the stream.
- * Pure state changes over a Map; no I/O. After a snapshot plus the events since it, the board equals the
- * hub's orders (the e2e tests compare the two).
+ * Pure state changes over a Map; no I/O. After a snapshot plus the events since it (and `forgetCollected`),
+ * the board equals the hub's orders (the e2e tests compare the two).
  */
 import type { HubEvent, Order, OrderLine, OrderSummary, Snapshot } from '../../hub/protocol/index.ts';
 
@@ -30,6 +30,25 @@ export class KitchenBoard {
       if (a && a.lines.length > 0) arrivals.push(a);
     }
     return arrivals;
+  }
+
+  /**
+   * Forgets paid orders whose food has all been ready since before `readySince` (now minus
+   * `READY_FOOD_KEPT_MS`), as the hub's snapshot leaves them out: a screen up all day and one that just
+   * loaded show the same tickets. Returns whether it forgot any.
+   */
+  forgetCollected(readySince: number): boolean {
+    let forgot = false;
+    for (const [id, o] of this.orders) {
+      if (o.status !== 'closed') continue;
+      const stillCooking = o.lines.some((l) => l.status === 'fired' || l.status === 'preparing');
+      const recentlyReady = o.lines.some((l) => l.status === 'ready' && (l.readyAt ?? readySince) >= readySince);
+      if (stillCooking || recentlyReady) continue;
+      this.orders.delete(id);
+      this.partial.delete(id);
+      forgot = true;
+    }
+    return forgot;
   }
 
   /** A whole order from an HTTP answer; kept only if it is not older than what the board has. */

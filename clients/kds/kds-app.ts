@@ -4,6 +4,7 @@
  */
 import type { Health, Menu, Order } from '../../hub/protocol/index.ts';
 import type { Printer } from '../../hub/protocol/printing.ts';
+import { READY_FOOD_KEPT_MS } from '../../hub/protocol/kitchen-snapshot.ts';
 import { Clock } from '../shared/clock.ts';
 import { HubError, HubUnreachableError, type HubClient } from '../shared/hub-client.ts';
 import { translator, language } from '../shared/i18n.ts';
@@ -185,6 +186,7 @@ export class KdsApp {
       onEvents: (events) => {
         this.printers.apply(events);
         const arrivals = this.board.apply(events);
+        this.board.forgetCollected(this.clock.now() - READY_FOOD_KEPT_MS);
         if (events.some((e) => e.type === 'menu.item_updated')) void this.loadMenu();
         this.arrived(arrivals);
         this.fetchPartial();

@@ -267,6 +267,19 @@ describe('KitchenBoard', () => {
     expect([...board.partial]).toEqual([into.id]);
   });
 
+  it('forgets a paid order two hours after its food was bumped ready, as the hub’s snapshot leaves it out', () => {
+    const board = new KitchenBoard();
+    const HOUR = 3_600_000;
+    const collected = makeOrder([makeLine({ status: 'ready', readyAt: 10 * HOUR })], { id: 'o-collected', status: 'closed' });
+    const cooking = makeOrder([makeLine({ status: 'fired', readyAt: null })], { id: 'o-cooking', status: 'closed' });
+    const dineIn = makeOrder([makeLine({ status: 'ready', readyAt: 10 * HOUR })], { id: 'o-dine-in', status: 'ready' });
+    board.loadSnapshot({ epoch: 'e', seq: 1, menuVersion: 1, orders: [collected, cooking, dineIn] });
+    expect(board.forgetCollected(10 * HOUR)).toBe(false); // ready at 10:00, still kept at noon
+    expect([...board.orders.keys()]).toEqual(['o-collected', 'o-cooking', 'o-dine-in']);
+    expect(board.forgetCollected(10 * HOUR + 1)).toBe(true);
+    expect([...board.orders.keys()]).toEqual(['o-cooking', 'o-dine-in']);
+  });
+
   it('forgets a paid order once its food has left the kitchen', () => {
     const board = new KitchenBoard();
     const line = makeLine({ status: 'served' });

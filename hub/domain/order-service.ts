@@ -12,6 +12,7 @@ import type {
   SetLineStatus,
 } from '../protocol/orders.ts';
 import { businessDate } from './business-date.ts';
+import { READY_FOOD_KEPT_MS } from '../protocol/kitchen-snapshot.ts';
 import { DomainError } from './errors.ts';
 import * as rules from './order.ts';
 import type { Change } from './order.ts';
@@ -26,14 +27,6 @@ export interface OrderDeps {
   stock: StockRepo;
   kitchen: KitchenService;
 }
-
-/**
- * How long food bumped ready stays kitchen business once its order is paid: the expo screen shows it until
- * someone taps Served, but a kitchen that never does (no expo; the customer collects at the counter) would
- * otherwise carry every paid order it ever cooked in each screen's snapshot. Open orders stay whatever
- * their lines' age, and fired or preparing food stays however old it is.
- */
-export const READY_FOOD_KEPT_MS = 2 * 60 * 60 * 1000;
 
 /** The topics an order event concerns: every order watcher, its table, and each station with touched lines. */
 export function orderTopics(order: Pick<Order, 'tableId'>, lines: readonly Pick<OrderLine, 'stationId'>[]): string[] {
@@ -341,7 +334,10 @@ export class OrderService {
     return this.deps.orders.list({ ...filter, limit });
   }
 
-  /** The snapshot a paired screen loads after a stream reset (callers check the device is paired). */
+  /**
+   * The snapshot a paired screen loads after a stream reset (callers check the device is paired): open
+   * orders whatever their age, paid ones while their food is in the kitchen (`READY_FOOD_KEPT_MS`).
+   */
   active(now: number): Order[] {
     return this.deps.orders.listActive(now - READY_FOOD_KEPT_MS);
   }

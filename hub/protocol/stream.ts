@@ -64,7 +64,11 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
 ]);
 export type ServerMessage = z.infer<typeof serverMessageSchema>;
 
-/** What a client loads after a `reset`: the open orders as of `seq`, then it resumes the stream from `seq`. */
+/**
+ * What a client loads after a `reset`, as of `seq` (then it resumes the stream from `seq`): the open orders,
+ * and paid ones with food still in the kitchen — fired or preparing, or bumped ready within
+ * `READY_FOOD_KEPT_MS` (kitchen-snapshot.ts).
+ */
 export const snapshotSchema = z.object({
   epoch: z.string(),
   seq: z.number().int(),
