@@ -647,6 +647,18 @@ describe('moving tables', () => {
   });
 });
 
+describe("a table's open orders", () => {
+  it('come oldest first, whatever their kitchen status: the waiter opens the order the table was opened with', () => {
+    const first = place(waiter, posOrder([rice()], { tableId: 't-a1' }), NOON);
+    s.run(() => s.service.setLineStatus(first.id, { status: 'served', lineIds: first.lines.map((l) => l.id) }, s.ctx(kitchen, NOON + 60_000)));
+    const fromPhone = place(table('t-a1'), { channel: 'qr', lines: [plum()] }, NOON + 120_000);
+    const later = place(waiter, posOrder([tofu()], { tableId: 't-a1' }), NOON + 180_000);
+    const ids = [first.id, fromPhone.id, later.id];
+    expect(s.floor.floor().tables.find((t) => t.id === 't-a1')?.openOrderIds).toEqual(ids);
+    expect(s.floor.openOrderIds('t-a1')).toEqual(ids);
+  });
+});
+
 describe('bill requested', () => {
   it('a phone asking for the bill marks its table’s open orders, the floor shows it, and paying clears it', () => {
     const order = place(waiter, posOrder([rice()], { tableId: 't-a1' }));

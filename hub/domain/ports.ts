@@ -30,7 +30,7 @@ export interface OrderRepo {
 export interface FloorRepo {
   tableExists(id: string): boolean;
   table(id: string): { id: string; name: string } | undefined;
-  /** Ids of the table's open orders (none: the table is free). */
+  /** Ids of the table's open orders, oldest first (none: the table is free). */
   openOrderIds(tableId: string): string[];
 }
 

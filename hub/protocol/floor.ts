@@ -13,6 +13,7 @@ export const tableSchema = z.object({
   name: z.string(),
   seats: z.number().int(),
   status: tableStatusSchema,
+  /** Oldest first: the waiter's tap opens the first, the order the table was opened with. */
   openOrderIds: z.array(idSchema),
 });
 export type Table = z.infer<typeof tableSchema>;

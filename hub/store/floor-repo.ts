@@ -16,10 +16,11 @@ export class SqliteFloorRepo implements FloorRepo {
       open: db.prepare(
         `SELECT o.id, o.table_id AS tableId, o.status, o.bill_requested_at IS NOT NULL AS billRequested,
                 (SELECT COUNT(*) FROM order_lines l WHERE l.order_id = o.id AND l.status <> 'voided') AS lineCount
-           FROM orders o WHERE o.table_id IS NOT NULL AND o.${OPEN_ORDER}`,
+           FROM orders o WHERE o.table_id IS NOT NULL AND o.${OPEN_ORDER}
+           ORDER BY o.created_at, o.rowid`,
       ),
       // through the open statuses, not through every order the table ever had
-      openOf: db.prepare(`SELECT id FROM orders INDEXED BY orders_status WHERE table_id = ? AND ${OPEN_ORDER}`).pluck(),
+      openOf: db.prepare(`SELECT id FROM orders INDEXED BY orders_status WHERE table_id = ? AND ${OPEN_ORDER} ORDER BY created_at, rowid`).pluck(),
       qr: db.prepare('SELECT id, name, qr_token AS qrToken FROM dining_tables ORDER BY area_id, rowid'),
       byQr: db.prepare('SELECT id, name, area_id AS areaId FROM dining_tables WHERE id = ?'),
     };

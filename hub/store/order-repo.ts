@@ -33,8 +33,10 @@ const PAYMENT_COLUMNS = `id, order_id AS orderId, tender, amount_minor AS amount
   change_minor AS changeMinor, reference, created_at AS createdAt, staff_id AS staffId, lines`;
 
 /**
- * One statement per shape of the order list's filter, each with a WHERE an index can serve in created-at
- * order (one statement with `@status IS NULL OR …` reads every order there ever was, then sorts them).
+ * One statement per shape of the order list's filter, each with a WHERE an index serves (one statement with
+ * `@status IS NULL OR …` read every order there ever was, then sorted them): any order, a status or a table
+ * newest first along `orders_created`, `orders_status` or `orders_table`, until the page is full; the open
+ * orders through the open statuses, sorted (they are few).
  */
 const listShapes = (['open', 'status', 'any'] as const).flatMap((status) =>
   [false, true].map((table) => {
@@ -42,8 +44,9 @@ const listShapes = (['open', 'status', 'any'] as const).flatMap((status) =>
       ...(status === 'open' ? [OPEN_ORDER] : status === 'status' ? ['status = @status'] : []),
       ...(table ? ['table_id = @tableId'] : []),
     ];
-    // a table's open orders: through the open statuses, not through every order the table ever had
-    const from = status === 'open' && table ? 'orders INDEXED BY orders_status' : 'orders';
+    // a status at a table: through that status (newest first, until the page has the table's share, or
+    // every order of a rare status), not through every order the table ever had
+    const from = status !== 'any' && table ? 'orders INDEXED BY orders_status' : 'orders';
     return { key: `${status}/${table}`, sql: `SELECT ${ORDER_COLUMNS} FROM ${from} ${terms.length ? `WHERE ${terms.join(' AND ')}` : ''}` };
   }),
 );

@@ -115,6 +115,12 @@ export interface OrderHeaderRow {
  * Printers and print jobs on the hub's one connection. Writes run inside the writer's transaction (the
  * planner's inserts share the order change's transaction); reads run between transactions.
  */
+/**
+ * A printer's queue, read through its unfinished states: never along \`print_jobs_printer_id\`, which the
+ * planner would take for \`ORDER BY id\` and which holds every ticket the printer ever printed.
+ */
+const QUEUE = 'print_jobs INDEXED BY print_jobs_printer';
+
 export class SqlitePrintRepo {
   private readonly s;
   /**
@@ -161,15 +167,15 @@ export class SqlitePrintRepo {
          WHERE id = @id`,
       ),
       job: db.prepare(`SELECT ${JOB_COLUMNS} FROM print_jobs WHERE id = ?`),
-      head: db.prepare(`SELECT ${JOB_COLUMNS} FROM print_jobs WHERE printer_id = ? AND state IN ${ACTIVE_SQL} ORDER BY id LIMIT 1`),
-      active: db.prepare(`SELECT ${JOB_COLUMNS} FROM print_jobs WHERE printer_id = ? AND state IN ${ACTIVE_SQL} ORDER BY id`),
-      sent: db.prepare(`SELECT ${JOB_COLUMNS} FROM print_jobs WHERE printer_id = ? AND state = 'sent' ORDER BY id`),
+      head: db.prepare(`SELECT ${JOB_COLUMNS} FROM ${QUEUE} WHERE printer_id = ? AND state IN ${ACTIVE_SQL} ORDER BY id LIMIT 1`),
+      active: db.prepare(`SELECT ${JOB_COLUMNS} FROM ${QUEUE} WHERE printer_id = ? AND state IN ${ACTIVE_SQL} ORDER BY id`),
+      sent: db.prepare(`SELECT ${JOB_COLUMNS} FROM ${QUEUE} WHERE printer_id = ? AND state = 'sent' ORDER BY id`),
       inFlight: db.prepare(`SELECT ${JOB_COLUMNS} FROM print_jobs WHERE state IN ('sending', 'sent') ORDER BY id`),
       waiting: db.prepare(
         `SELECT printer_id AS printerId, COUNT(*) AS n FROM print_jobs WHERE state IN ${UNFINISHED_SQL} AND printer_id IS NOT NULL
          GROUP BY printer_id`,
       ),
-      waitingOn: db.prepare(`SELECT COUNT(*) FROM print_jobs WHERE printer_id = ? AND state IN ${UNFINISHED_SQL}`).pluck(),
+      waitingOn: db.prepare(`SELECT COUNT(*) FROM ${QUEUE} WHERE printer_id = ? AND state IN ${UNFINISHED_SQL}`).pluck(),
       placeOf: db.prepare('SELECT state, printer_id AS printerId FROM print_jobs WHERE id = ?'),
       reprints: db.prepare('SELECT COUNT(*) FROM print_jobs WHERE reprint_of = ?').pluck(),
       // order data for tickets (the planner runs inside the order's transaction, so these see its writes)
@@ -312,9 +318,8 @@ export class SqlitePrintRepo {
     else if (f.state) (where.push('state = ?'), params.push(f.state));
     if (f.printerId) (where.push('printer_id = ?'), params.push(f.printerId));
     if (f.orderId) (where.push('order_id = ?'), params.push(f.orderId));
-    // one printer's tickets, newest first: backwards along the ids until the page is full (the printers share
-    // the kitchen's tickets), not all of that printer's tickets ever printed, sorted
-    const from = f.printerId && !f.state && !f.orderId ? 'print_jobs NOT INDEXED' : 'print_jobs';
+    // an order's few tickets through the order; a printer's in one state through that state
+    const from = f.orderId ? 'print_jobs INDEXED BY print_jobs_order' : f.printerId && f.state ? QUEUE : 'print_jobs';
     const sql = `SELECT ${JOB_COLUMNS} FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
     return (this.db.prepare(sql).all(...params, f.limit) as RawJob[]).map(toJob);
   }

@@ -339,5 +339,7 @@ export const printJobs = sqliteTable(
     index('print_jobs_state').on(t.state),
     index('print_jobs_order').on(t.orderId).where(sql`${t.orderId} IS NOT NULL`),
     index('print_jobs_reprint').on(t.reprintOf).where(sql`${t.reprintOf} IS NOT NULL`),
+    /** One printer's tickets, newest first, for a manager's list: a page without sorting the printer's year. */
+    index('print_jobs_printer_id').on(t.printerId, t.id),
   ],
 );
