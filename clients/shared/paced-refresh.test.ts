@@ -5,7 +5,7 @@ import { PacedRefresh } from './paced-refresh.ts';
 function slowFetch(ms: number) {
   const starts: number[] = [];
   const fetch = () => {
-    starts.push(Date.now());
+    starts.push(performance.now());
     return new Promise<void>((resolve) => setTimeout(resolve, ms));
   };
   return { starts, fetch };
@@ -13,7 +13,7 @@ function slowFetch(ms: number) {
 
 describe('PacedRefresh', () => {
   beforeEach(() => {
-    vi.useFakeTimers({ now: 0 });
+    vi.useFakeTimers({ now: 0, toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
   });
   afterEach(() => {
     vi.useRealTimers();
@@ -93,6 +93,18 @@ describe('PacedRefresh', () => {
       process.off('unhandledRejection', unhandled);
     }
     expect(calls).toBe(2);
+    expect(unhandled).not.toHaveBeenCalled();
+  });
+
+  it('keeps its pace when the wall clock is set back', async () => {
+    const f = slowFetch(20);
+    const refresh = new PacedRefresh(f.fetch, { coalesceMs: 30, paceMs: 1000 });
+    refresh.soon();
+    await vi.advanceTimersByTimeAsync(100);
+    vi.setSystemTime(Date.now() - 3_600_000); // the tablet's clock corrected by an hour
+    refresh.paced();
+    await vi.advanceTimersByTimeAsync(2000);
+    expect(f.starts).toEqual([30, 1030]);
   });
 
   it('fetches nothing once stopped', async () => {
