@@ -110,6 +110,31 @@ describe('age-store: a day of orders, repeated back in time', () => {
   });
 });
 
+describe('age-store: a run that crossed the start of a business day', () => {
+  it('moves each copy back as many days as the run spans, so no two copies share a date', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'brigade-age-'));
+    try {
+      const from = join(dir, 'source.db');
+      const s = openDemoStore(DEFAULT_PACING, from);
+      for (const at of [NOON, NOON + DAY]) {
+        s.run(() => s.service.place({ channel: 'kiosk', lines: [{ itemId: 'steamed-rice', qty: 1 }] }, s.ctx(kiosk, at)));
+      }
+      s.db.close();
+      const out = join(dir, 'aged.db');
+      expect(ageStore({ from, out, days: 2 }).counts).toMatchObject({ orders: 4, order_counters: 4 });
+      const aged = new Database(out, { readonly: true });
+      try {
+        const dates = aged.prepare('SELECT business_date FROM orders ORDER BY business_date').pluck().all();
+        expect(dates).toEqual(['2024-04-27', '2024-04-28', '2024-04-29', '2024-04-30']);
+      } finally {
+        aged.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('dateMinusDays', () => {
   it('counts back across months and years', () => {
     expect(dateMinusDays('2024-03-01', 1)).toBe('2024-02-29');

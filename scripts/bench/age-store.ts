@@ -4,8 +4,9 @@
  *
  * Nothing ever deletes an order, a line, a payment, an event, a print job or an idempotency key, so a hub
  * that has served a year carries a year of them in every index it writes and reads. A load run's database is
- * one busy day; this writes a new database holding that day N times over, copy k dated k days back (k = N…1),
- * and no today: the hub that measures it makes today's orders itself.
+ * one busy day; this writes a new database holding that day N times over, copy k dated k days back (k = N…1;
+ * a run that crossed the start of a business day spans two, and each copy then moves back two days), and no
+ * today: the hub that measures it makes today's orders itself.
  *
  * - order, line and payment IDs are the same IDs moved to their day: a ULID (made by the hub) keeps its
  *   random part and gets its time moved back k days, so history sorts before today in every index as in a
@@ -53,11 +54,11 @@ export function shiftUlid(id: string, shiftMs: number): string {
 }
 
 /**
- * The ID of copy `k` (days back): a ULID keeps its place in time; any other ID (a device's UUID, random
- * anyway) gets a suffix.
+ * The ID of copy `k`, `daysBack` days back: a ULID keeps its place in time; any other ID (a device's UUID,
+ * random anyway) gets a suffix.
  */
-export function agedId(id: string, k: number): string {
-  return ULID.test(id) ? shiftUlid(id, k * DAY_MS) : `${id}-d${k}`;
+export function agedId(id: string, k: number, daysBack = k): string {
+  return ULID.test(id) ? shiftUlid(id, daysBack * DAY_MS) : `${id}-d${k}`;
 }
 
 /** `YYYY-MM-DD` minus `days`, as a calendar date (business dates carry no time zone). */
@@ -68,8 +69,10 @@ export function dateMinusDays(date: string, days: number): string {
 type Row = Record<string, unknown>;
 
 interface Copy {
-  /** Days back, 1 or more. */
+  /** The copy's number, 1 or more: copy k is k source spans back. */
   k: number;
+  /** How many days back it is: k × the business dates the source spans (a run across the day's start: 2). */
+  daysBack: number;
   /** Added to every event seq of the source. */
   seqBase: number;
 }
@@ -118,8 +121,14 @@ export function ageStore(o: { from: string; out: string; days: number; progress?
     for (const table of ['orders', 'order_lines', 'payments']) {
       for (const { id } of src.prepare(`SELECT id FROM ${table}`).iterate() as Iterable<{ id: string }>) ids.add(id);
     }
+    // a source that crossed the start of a business day holds two dates: each copy then moves back two days
+    const dates = src.prepare('SELECT min(business_date) AS first, max(business_date) AS last FROM order_counters').get() as {
+      first: string | null;
+      last: string | null;
+    };
+    const span = dates.first && dates.last ? Math.round((Date.parse(dates.last) - Date.parse(dates.first)) / DAY_MS) + 1 : 1;
     for (let k = o.days; k >= 1; k--) {
-      copyDay(src, dst, ids, { k, seqBase: (o.days - k) * head });
+      copyDay(src, dst, ids, { k, daysBack: k * span, seqBase: (o.days - k) * head });
       o.progress?.(o.days - k + 1);
     }
     const broken = dst.pragma('foreign_key_check') as unknown[];
@@ -151,19 +160,19 @@ function copyConfiguration(src: Database.Database, dst: Db): void {
 }
 
 function copyDay(src: Database.Database, dst: Db, copiedIds: ReadonlySet<string>, copy: Copy): void {
-  const { k, seqBase } = copy;
-  const shift = k * DAY_MS;
-  const id = (v: unknown) => (typeof v === 'string' ? agedId(v, k) : v);
+  const { k, daysBack, seqBase } = copy;
+  const shift = daysBack * DAY_MS;
+  const id = (v: unknown) => (typeof v === 'string' ? agedId(v, k, daysBack) : v);
   const ms = (v: unknown) => (typeof v === 'number' ? v - shift : v);
   const seq = (v: unknown) => (typeof v === 'number' ? v + seqBase : v);
   const idsIn = (text: unknown) =>
-    typeof text === 'string' ? text.replace(JSON_STRING, (m, id: string) => (copiedIds.has(id) ? `"${agedId(id, k)}"` : m)) : text;
+    typeof text === 'string' ? text.replace(JSON_STRING, (m, id: string) => (copiedIds.has(id) ? `"${agedId(id, k, daysBack)}"` : m)) : text;
   const key = (v: unknown) => `${String(v)}~${k}`;
   const rows = (sql: string) => src.prepare(sql).iterate() as Iterable<Row>;
 
   dst.transaction(() => {
     for (const r of rows('SELECT * FROM order_counters')) {
-      insert(dst, 'order_counters', { ...r, business_date: dateMinusDays(String(r.business_date), k) });
+      insert(dst, 'order_counters', { ...r, business_date: dateMinusDays(String(r.business_date), daysBack) });
     }
     for (const r of rows('SELECT * FROM orders')) {
       const open = !['closed', 'voided', 'merged'].includes(String(r.status));
@@ -171,7 +180,7 @@ function copyDay(src: Database.Database, dst: Db, copiedIds: ReadonlySet<string>
       insert(dst, 'orders', {
         ...o,
         id: id(o.id),
-        business_date: dateMinusDays(String(o.business_date), k),
+        business_date: dateMinusDays(String(o.business_date), daysBack),
         created_at: ms(o.created_at),
         updated_at: ms(o.updated_at),
         closed_at: ms(o.closed_at),
