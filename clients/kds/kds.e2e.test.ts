@@ -173,6 +173,30 @@ describe('KDS in a browser', () => {
     await page.close();
   });
 
+  it('lets paid food that nobody served go from expo two hours after it was bumped ready, as the hub snapshot does', async () => {
+    const expo = await kds('expo');
+    const paid = await place([MAPO()]);
+    const due = (await hub.request('GET', `/api/v1/orders/${paid.id}`, { token: manager })).body.order.dueMinor as number;
+    expect((await hub.request('POST', `/api/v1/orders/${paid.id}/payments`, { token: manager, body: { tender: 'cash', amountMinor: due } })).status).toBe(201);
+    await hub.request('POST', `/api/v1/orders/${paid.id}/status`, { token: kitchen.staff.token, body: { status: 'ready' } });
+    await expo.locator(`.ticket[data-order-id="${paid.id}"][data-ready=true]`).waitFor();
+    const anotherOrder = async () => {
+      const o = await place([PLUM()]);
+      await ticket(expo, o.id).waitFor();
+      await hub.request('POST', `/api/v1/orders/${o.id}/status`, { token: kitchen.staff.token, body: { status: 'served' } });
+      await ticket(expo, o.id).waitFor({ state: 'detached' });
+    };
+    // just under two hours later it is still there after the next event
+    await expo.evaluate(() => window.__brigadeClock!.set(119 * 60_000));
+    await anotherOrder();
+    expect(await ticket(expo, paid.id).count()).toBe(1);
+    // past two hours, the next event lets it go
+    await expo.evaluate(() => window.__brigadeClock!.set(121 * 60_000));
+    await anotherOrder();
+    await ticket(expo, paid.id).waitFor({ state: 'detached' });
+    await expo.close();
+  });
+
   it('marks add-ons and voids on a ticket already in the kitchen, never silently', async () => {
     const page = await kds('hot');
     const order = await place([MAPO(), line('twice-cooked-pork', 1, ['spice-mild'])]);
