@@ -35,10 +35,9 @@ export class KitchenBoard {
   /**
    * Forgets paid orders whose food has all been ready since before `readySince` (now minus
    * `READY_FOOD_KEPT_MS`), as the hub's snapshot leaves them out: a screen up all day and one that just
-   * loaded show the same tickets. Returns whether it forgot any.
+   * loaded show the same tickets.
    */
-  forgetCollected(readySince: number): boolean {
-    let forgot = false;
+  forgetCollected(readySince: number): void {
     for (const [id, o] of this.orders) {
       if (o.status !== 'closed') continue;
       const stillCooking = o.lines.some((l) => l.status === 'fired' || l.status === 'preparing');
@@ -46,9 +45,7 @@ export class KitchenBoard {
       if (stillCooking || recentlyReady) continue;
       this.orders.delete(id);
       this.partial.delete(id);
-      forgot = true;
     }
-    return forgot;
   }
 
   /** A whole order from an HTTP answer; kept only if it is not older than what the board has. */

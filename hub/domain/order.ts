@@ -24,7 +24,7 @@ import { DomainError } from './errors.ts';
 export const DONE_STATUSES: readonly OrderStatus[] = ['closed', 'voided', 'merged'];
 export const OPEN_STATUSES: readonly OrderStatus[] = orderStatusSchema.options.filter((s) => !DONE_STATUSES.includes(s));
 
-export const isOpen = (o: Pick<Order, 'status'>): boolean => o.status !== 'closed' && o.status !== 'voided' && o.status !== 'merged';
+export const isOpen = (o: Pick<Order, 'status'>): boolean => !DONE_STATUSES.includes(o.status);
 export const liveLines = (o: Pick<Order, 'lines'>): OrderLine[] => o.lines.filter((l) => l.status !== 'voided');
 
 export function deriveStatus(order: Pick<Order, 'status' | 'lines'>): OrderStatus {

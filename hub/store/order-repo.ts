@@ -38,20 +38,21 @@ const PAYMENT_COLUMNS = `id, order_id AS orderId, tender, amount_minor AS amount
  * newest first along `orders_created`, `orders_status` or `orders_table`, until the page is full; the open
  * orders through the open statuses, sorted (they are few).
  */
-const listShapes = (['open', 'status', 'any'] as const).flatMap((status) =>
-  [false, true].map((table) => {
-    const terms = [
-      ...(status === 'open' ? [OPEN_ORDER] : status === 'status' ? ['status = @status'] : []),
-      ...(table ? ['table_id = @tableId'] : []),
-    ];
-    // a status at a table: through that status (newest first, until the page has the table's share, or
-    // every order of a rare status), not through every order the table ever had
-    const from = status !== 'any' && table ? 'orders INDEXED BY orders_status' : 'orders';
-    return { key: `${status}/${table}`, sql: `SELECT ${ORDER_COLUMNS} FROM ${from} ${terms.length ? `WHERE ${terms.join(' AND ')}` : ''}` };
-  }),
-);
-const listShapeKey = (status: OrderStatus | 'open' | undefined, tableId: string | undefined) =>
-  `${status === 'open' ? 'open' : status ? 'status' : 'any'}/${tableId !== undefined}`;
+type ListShape = 'open' | 'status' | 'any';
+const LIST_SHAPES: readonly ListShape[] = ['open', 'status', 'any'];
+const shapeOf = (status: OrderStatus | 'open' | undefined): ListShape => (status === 'open' ? 'open' : status ? 'status' : 'any');
+
+function listSql(shape: ListShape, byTable: boolean): string {
+  const terms = [
+    ...(shape === 'open' ? [OPEN_ORDER] : shape === 'status' ? ['status = @status'] : []),
+    ...(byTable ? ['table_id = @tableId'] : []),
+  ];
+  // a status at a table: through that status (newest first, until the page has the table's share, or every
+  // order of a rare status), not through every order the table ever had
+  const from = shape !== 'any' && byTable ? 'orders INDEXED BY orders_status' : 'orders';
+  const where = terms.length ? `WHERE ${terms.join(' AND ')}` : '';
+  return `SELECT ${ORDER_COLUMNS} FROM ${from} ${where} ORDER BY created_at DESC, rowid DESC LIMIT @limit`;
+}
 
 const orderParams = (o: Order) => ({
   ...o,
@@ -113,9 +114,7 @@ export class SqliteOrderRepo implements OrderRepo {
              WHERE l.status IN ('fired', 'preparing') OR (l.status = 'ready' AND l.ready_at >= ?))
          ORDER BY created_at, rowid`),
     };
-    this.listBy = new Map(
-      listShapes.map((shape) => [shape.key, db.prepare(`${shape.sql} ORDER BY created_at DESC, rowid DESC LIMIT @limit`)]),
-    );
+    this.listBy = new Map(LIST_SHAPES.flatMap((shape) => [false, true].map((t) => [`${shape}/${t}`, db.prepare(listSql(shape, t))])));
   }
 
   get(id: string): Order | undefined {
@@ -154,7 +153,7 @@ export class SqliteOrderRepo implements OrderRepo {
   }
 
   list(filter: { status?: OrderStatus | 'open'; tableId?: string; limit: number }): Order[] {
-    const statement = this.listBy.get(listShapeKey(filter.status, filter.tableId))!;
+    const statement = this.listBy.get(`${shapeOf(filter.status)}/${filter.tableId !== undefined}`)!;
     const rows = statement.all({ status: filter.status, tableId: filter.tableId, limit: filter.limit }) as OrderRow[];
     return rows.map((r) => this.hydrate(r));
   }

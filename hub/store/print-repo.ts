@@ -112,15 +112,15 @@ export interface OrderHeaderRow {
 }
 
 /**
- * Printers and print jobs on the hub's one connection. Writes run inside the writer's transaction (the
- * planner's inserts share the order change's transaction); reads run between transactions.
- */
-/**
- * A printer's queue, read through its unfinished states: never along \`print_jobs_printer_id\`, which the
- * planner would take for \`ORDER BY id\` and which holds every ticket the printer ever printed.
+ * A printer's queue, read through its unfinished states: never along `print_jobs_printer_id`, which the
+ * planner would take for `ORDER BY id` and which holds every ticket the printer ever printed.
  */
 const QUEUE = 'print_jobs INDEXED BY print_jobs_printer';
 
+/**
+ * Printers and print jobs on the hub's one connection. Writes run inside the writer's transaction (the
+ * planner's inserts share the order change's transaction); reads run between transactions.
+ */
 export class SqlitePrintRepo {
   private readonly s;
   /**
