@@ -659,6 +659,32 @@ describe("a table's open orders", () => {
   });
 });
 
+describe('listing orders', () => {
+  it('filters by status, open, and table in every combination, newest first, a page at a time', () => {
+    const at = (minutes: number) => NOON + minutes * 60_000;
+    const a1Paid = place(waiter, posOrder([rice()], { tableId: 't-a1' }), at(0));
+    s.run(() => s.service.pay(a1Paid.id, { tender: 'cash', amountMinor: a1Paid.totalMinor }, s.ctx(cashier, at(1))));
+    const a1Open = place(waiter, posOrder([rice()], { tableId: 't-a1' }), at(2));
+    const a2Open = place(waiter, posOrder([tofu()], { tableId: 't-a2' }), at(3));
+    const a2Paid = place(waiter, posOrder([rice()], { tableId: 't-a2' }), at(4));
+    s.run(() => s.service.pay(a2Paid.id, { tender: 'cash', amountMinor: a2Paid.totalMinor }, s.ctx(cashier, at(5))));
+    const counter = place(kiosk, { channel: 'kiosk', lines: [plum()] }, at(6));
+    const ids = (filter: Parameters<typeof s.service.list>[0]) => s.service.list(filter, manager).map((o) => o.id);
+
+    expect(ids({})).toEqual([counter.id, a2Paid.id, a2Open.id, a1Open.id, a1Paid.id]);
+    expect(ids({ limit: 2 })).toEqual([counter.id, a2Paid.id]);
+    expect(ids({ tableId: 't-a1' })).toEqual([a1Open.id, a1Paid.id]);
+    expect(ids({ status: 'open' })).toEqual([counter.id, a2Open.id, a1Open.id]);
+    expect(ids({ status: 'open', tableId: 't-a2' })).toEqual([a2Open.id]);
+    expect(ids({ status: 'fired' })).toEqual([counter.id, a2Open.id, a1Open.id]);
+    expect(ids({ status: 'fired', tableId: 't-a1' })).toEqual([a1Open.id]);
+    expect(ids({ status: 'closed' })).toEqual([a2Paid.id, a1Paid.id]);
+    expect(ids({ status: 'closed', tableId: 't-a1' })).toEqual([a1Paid.id]);
+    expect(ids({ status: 'closed', tableId: 't-b1' })).toEqual([]);
+    expect(ids({ status: 'voided' })).toEqual([]);
+  });
+});
+
 describe('bill requested', () => {
   it('a phone asking for the bill marks its table’s open orders, the floor shows it, and paying clears it', () => {
     const order = place(waiter, posOrder([rice()], { tableId: 't-a1' }));

@@ -2,7 +2,7 @@ import type { OrderRepo } from '../domain/ports.ts';
 import type { Order, OrderLine, OrderStatus, Payment } from '../protocol/orders.ts';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.ts';
-import { OPEN_STATUSES } from '../domain/order.ts';
+import { DONE_STATUSES, OPEN_STATUSES } from '../domain/order.ts';
 
 /**
  * An open order, in SQL: a list of statuses (not `NOT IN` the done ones), so that `orders_status` finds the
@@ -34,24 +34,27 @@ const PAYMENT_COLUMNS = `id, order_id AS orderId, tender, amount_minor AS amount
 
 /**
  * One statement per shape of the order list's filter, each with a WHERE an index serves (one statement with
- * `@status IS NULL OR …` read every order there ever was, then sorted them): any order, a status or a table
- * newest first along `orders_created`, `orders_status` or `orders_table`, until the page is full; the open
- * orders through the open statuses, sorted (they are few).
+ * `@status IS NULL OR …` read every order there ever was, then sorted them):
+ * - `any`: newest first along `orders_created` (or a table's along `orders_table`), until the page is full;
+ * - `open`, `live` (one open status): through the open statuses in `orders_status`, sorted: open orders are
+ *   few, where one table's orders of every day are not;
+ * - `done` (closed, voided, merged): newest first along `orders_status`, or at a table along the table's own
+ *   orders in `orders_table` (closed is nearly all of them; a rare status reads one table's history, never
+ *   the whole store's closed orders for a table that has few).
  */
-type ListShape = 'open' | 'status' | 'any';
-const LIST_SHAPES: readonly ListShape[] = ['open', 'status', 'any'];
-const shapeOf = (status: OrderStatus | 'open' | undefined): ListShape => (status === 'open' ? 'open' : status ? 'status' : 'any');
+type ListShape = 'open' | 'live' | 'done' | 'any';
+const LIST_SHAPES: readonly ListShape[] = ['open', 'live', 'done', 'any'];
+const shapeOf = (status: OrderStatus | 'open' | undefined): ListShape =>
+  status === undefined ? 'any' : status === 'open' ? 'open' : DONE_STATUSES.includes(status) ? 'done' : 'live';
 
 function listSql(shape: ListShape, byTable: boolean): string {
   const terms = [
-    ...(shape === 'open' ? [OPEN_ORDER] : shape === 'status' ? ['status = @status'] : []),
+    ...(shape === 'open' ? [OPEN_ORDER] : shape === 'live' ? [OPEN_ORDER, 'status = @status'] : shape === 'done' ? ['status = @status'] : []),
     ...(byTable ? ['table_id = @tableId'] : []),
   ];
-  // a status at a table: through that status (newest first, until the page has the table's share, or every
-  // order of a rare status), not through every order the table ever had
-  const from = shape !== 'any' && byTable ? 'orders INDEXED BY orders_status' : 'orders';
+  const index = !byTable ? '' : shape === 'open' || shape === 'live' ? ' INDEXED BY orders_status' : ' INDEXED BY orders_table';
   const where = terms.length ? `WHERE ${terms.join(' AND ')}` : '';
-  return `SELECT ${ORDER_COLUMNS} FROM ${from} ${where} ORDER BY created_at DESC, rowid DESC LIMIT @limit`;
+  return `SELECT ${ORDER_COLUMNS} FROM orders${index} ${where} ORDER BY created_at DESC, rowid DESC LIMIT @limit`;
 }
 
 const orderParams = (o: Order) => ({

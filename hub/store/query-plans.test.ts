@@ -48,15 +48,29 @@ const PILING: Record<string, { column: string; piles: string[] }> = {
  * along an index and filter on a column it does not hold; each says why the filter keeps many of the rows.
  */
 const FILTERED_PAGES: Record<string, string> = {
-  'INDEXED BY orders_status WHERE status = @status AND table_id = @tableId':
-    "a status at one table, newest first: that status's orders until the page has the table's share, or all orders of a rare status",
+  'INDEXED BY orders_table WHERE status = @status AND table_id = @tableId':
+    "a done status at one table, newest first along the table's own orders: closed is nearly all of them; a rare status (voided) reads that one table's history",
 };
 
-/** The columns a statement's WHERE compares (`status`, `table_id`), qualifiers dropped. */
-function whereColumns(sql: string): Set<string> {
-  const where = /\bWHERE\b([\s\S]*?)(?:\bORDER BY\b|\bGROUP BY\b|\bLIMIT\b|$)/i.exec(sql)?.[1] ?? '';
-  const columns = [...where.matchAll(/(?:\w+\.)?(\w+)\s*(?:=|<>|!=|<=|>=|<|>|\bIN\b|\bIS\b|\bNOT IN\b)/gi)].map((m) => m[1]!);
-  return new Set(columns.filter((c) => !/^(AND|OR|NOT)$/i.test(c)));
+/**
+ * The columns of `table` (called `name` in the statement) that its WHERE clauses mention, whatever the
+ * operator or function around them; the statement's own closing ORDER BY and LIMIT left out.
+ */
+function filterColumns(db: Db, sql: string, name: string, table: string): Set<string> {
+  const columns = new Set((db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((c) => c.name));
+  const from = sql.search(/\bWHERE\b/i);
+  if (from < 0) return new Set();
+  const where = sql
+    .slice(from)
+    .replace(/\bORDER BY\b[^()]*$/i, '')
+    .replace(/'(?:[^']|'')*'/g, "''")
+    .replace(/[@:$]\w+/g, '?');
+  const found = new Set<string>();
+  for (const [, qualifier, column] of where.matchAll(/\b(?:(\w+)\.)?(\w+)\b/g)) {
+    if (!columns.has(column!)) continue;
+    if (qualifier === undefined || qualifier === name || qualifier === table) found.add(column!);
+  }
+  return found;
 }
 
 /**
@@ -101,14 +115,18 @@ export interface PlanProblem {
 /** The steps of a statement's plan that read a history table as a whole, or along a part that grows. */
 export function historyReads(db: Db, sql: string): PlanProblem[] {
   const names = historyNames(sql);
-  const plan = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...nullParams(sql)) as { detail: string }[];
-  // an index that hands rows over in the statement's order lets a LIMIT end the read early
-  const limitEndsRead = /\bLIMIT\b/i.test(sql) && !plan.some((p) => p.detail.startsWith('USE TEMP B-TREE FOR ORDER BY'));
+  const plan = db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...nullParams(sql)) as { parent: number; detail: string }[];
+  // an index that hands the outermost loop its rows in the statement's order lets a LIMIT end the read early;
+  // the LIMIT bounds nothing in the loops inside it
+  const sorted = plan.some((p) => p.detail.startsWith('USE TEMP B-TREE FOR ORDER BY'));
+  const outermost = plan.find((p) => p.parent === 0 && /^(SCAN|SEARCH) /.test(p.detail));
+  const limitEnds = (step: { detail: string }) => /\bLIMIT\b/i.test(sql) && !sorted && step === outermost;
   const problems: PlanProblem[] = [];
-  for (const { detail } of plan) {
+  for (const step of plan) {
+    const { detail } = step;
     const scan = /^SCAN (\w+)(?: USING (?:COVERING )?INDEX (\w+))?/.exec(detail);
     // a scan in the statement's order, with nothing to filter, ends at the LIMIT
-    if (scan && names.has(scan[1]!) && !(limitEndsRead && !/\bWHERE\b/i.test(sql))) problems.push({ sql, step: detail });
+    if (scan && names.has(scan[1]!) && !(limitEnds(step) && !/\bWHERE\b/i.test(sql))) problems.push({ sql, step: detail });
     const search = /^SEARCH (\w+) USING (?:COVERING )?(?:INDEX (\w+)|(INTEGER PRIMARY KEY)) \((.*)\)/.exec(detail);
     if (!search || !names.has(search[1]!)) continue;
     const index = search[2] ?? search[3]!;
@@ -119,15 +137,18 @@ export function historyReads(db: Db, sql: string): PlanProblem[] {
     }
     const piling = PILING[index];
     if (!piling || /[<>]\?$/.test(constraints)) continue;
-    if (limitEndsRead) {
+    // bounded by what it names: values rows leave (open statuses, unfinished tickets)
+    const values = literalValues(sql, search[1]!, piling.column);
+    if (values !== null && !values.some((v) => piling.piles.includes(v) || piling.piles.includes('*'))) continue;
+    // bounded by a LIMIT, if every row the index hands over is kept
+    if (limitEnds(step)) {
       const served = new Set([...constraints.matchAll(/(\w+)[=<>]/g)].map((m) => m[1]!));
-      const filtered = [...whereColumns(sql)].filter((c) => !served.has(c));
-      const explained = Object.keys(FILTERED_PAGES).some((f) => sql.includes(f));
-      if (filtered.length > 0 && !explained) problems.push({ sql, step: `${detail}, then filters on ${filtered.join(', ')}` });
+      const filtered = [...filterColumns(db, sql, search[1]!, names.get(search[1]!)!)].filter((c) => !served.has(c));
+      if (filtered.length === 0 || Object.keys(FILTERED_PAGES).some((f) => sql.includes(f))) continue;
+      problems.push({ sql, step: `${detail}, then filters on ${filtered.join(', ')}` });
       continue;
     }
-    const values = literalValues(sql, search[1]!, piling.column);
-    if (values === null || values.some((v) => piling.piles.includes(v) || piling.piles.includes('*'))) problems.push({ sql, step: detail });
+    problems.push({ sql, step: detail });
   }
   return problems;
 }
@@ -185,8 +206,15 @@ describe('query plans in a store with a long history', () => {
     expect(flagged('SELECT id FROM orders WHERE status = ?')).toBe(true);
     expect(flagged("SELECT id FROM orders WHERE table_id = ? AND status IN ('placed', 'fired')")).toBe(true);
     expect(flagged("SELECT id FROM orders WHERE status = ? ORDER BY note LIMIT 5")).toBe(true);
-    // a page along an index that hands over rows the statement then throws away
+    // a page along an index that hands over rows the statement then throws away, however it says so
     expect(flagged('SELECT id FROM orders WHERE status = ? AND note = ? ORDER BY created_at DESC LIMIT 5')).toBe(true);
+    expect(flagged('SELECT id FROM orders WHERE status = ? AND note LIKE ? ORDER BY created_at DESC LIMIT 5')).toBe(true);
+    expect(flagged("SELECT id FROM orders WHERE status = ? AND coalesce(note, '') = ? ORDER BY created_at DESC LIMIT 5")).toBe(true);
+    expect(flagged('SELECT id FROM orders WHERE status = ? AND ? = note ORDER BY created_at DESC LIMIT 5')).toBe(true);
+    // a LIMIT bounds the outer loop, not one inside it
+    expect(
+      flagged('SELECT o.id FROM orders o CROSS JOIN order_lines l WHERE o.status = ? AND l.status = ? ORDER BY o.created_at DESC LIMIT 5'),
+    ).toBe(true);
     expect(flagged('SELECT id FROM print_jobs NOT INDEXED WHERE printer_id = ? ORDER BY id DESC LIMIT 5')).toBe(true);
     // what is fine
     expect(flagged('SELECT id FROM orders WHERE id = ?')).toBe(false);

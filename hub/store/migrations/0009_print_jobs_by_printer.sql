@@ -1,0 +1,1 @@
+CREATE INDEX `print_jobs_printer_id` ON `print_jobs` (`printer_id`,`id`);
