@@ -1,0 +1,50 @@
+/**
+ * Migrations are history: once a store has run one, it must never change. drizzle's migrator runs every
+ * migration whose journal `when` is later than the last one the store recorded, and does not compare the
+ * SQL, so an edited migration is either skipped by old stores (they never get the change) or, with a new
+ * `when`, run again on top of itself (a store that had run 0008 failed to start when 0008 was edited in
+ * round sixteen: its CREATE INDEX met the index it had made). A change goes in a new migration
+ * (`npm run db:generate`); its line is then added below.
+ */
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const folder = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
+
+/** Every migration ever committed: tag, journal `when`, first 16 hex digits of the SHA-256 of its SQL. */
+const COMMITTED: [tag: string, when: number, sha256: string][] = [
+  ['0000_init', 1795598864188, '59907c23523ef173'],
+  ['0001_kitchen_pacing', 1795599715045, 'cf59153eff8dea12'],
+  ['0002_rush', 1795600018509, 'fee8cfa5319af9a3'],
+  ['0003_print_queue', 1795600604652, 'cce09300322e9bbe'],
+  ['0004_staff_name', 1795602416272, 'bcc2a50d0f6e926a'],
+  ['0005_floor_moves_and_split_bills', 1795608916912, '3729003ddd308475'],
+  ['0006_menu_images', 1795611659281, '62f74b1dda4f4e82'],
+  ['0007_idempotency_body_by_event', 1795639300676, 'bf7a0e755b318975'],
+  ['0008_indexes_for_a_long_history', 1795712934786, '0a36c6cd9be5a7cf'],
+  ['0009_print_jobs_by_printer', 1795717414704, '08bdb3e4b1d99a8d'],
+];
+
+const journal = JSON.parse(readFileSync(join(folder, 'meta', '_journal.json'), 'utf8')) as { entries: { idx: number; when: number; tag: string }[] };
+const sha = (tag: string) => createHash('sha256').update(readFileSync(join(folder, `${tag}.sql`))).digest('hex').slice(0, 16);
+
+describe('migrations', () => {
+  it('are the committed ones, unchanged, and in the order they were made', () => {
+    const now = journal.entries.map((e) => [e.tag, e.when, sha(e.tag)]);
+    // a new migration: add its line to COMMITTED; an old one changed: make a new migration instead
+    expect(now.slice(0, COMMITTED.length)).toEqual(COMMITTED);
+    expect(now.length, 'a migration in the journal is missing from COMMITTED: add its line').toBe(COMMITTED.length);
+  });
+
+  it('are numbered without gaps, each later than the one before, each with its SQL file and nothing else', () => {
+    journal.entries.forEach((e, i) => {
+      expect(e.idx).toBe(i);
+      if (i > 0) expect(e.when).toBeGreaterThan(journal.entries[i - 1]!.when);
+    });
+    const files = readdirSync(folder).filter((f) => f.endsWith('.sql')).sort();
+    expect(files).toEqual(journal.entries.map((e) => `${e.tag}.sql`));
+  });
+});
