@@ -146,6 +146,8 @@ export function connectStream(hub: HubProcess, token: string, hello: Record<stri
     messages.push(JSON.parse(String(d)));
     for (const w of waiters) w();
   });
+  // a condition never met says so when the hub closed the socket (not a message type the hub sends)
+  ws.on('close', (code, reason) => messages.push({ type: 'closed', code, reason: String(reason) }));
   const client: StreamClient = {
     ws,
     messages,

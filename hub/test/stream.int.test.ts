@@ -21,7 +21,9 @@ const seqs = (events: { seq: number }[]) => events.map((e) => e.seq);
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 beforeAll(async () => {
-  hub = await startHub({ env: { HUB_STREAM_PING_MS: '300' } });
+  // the default ping interval: at 300 ms, a test process held up by a busy CI machine for a few hundred ms
+  // had its live sockets taken for dead (a bar screen lost its events once); the ping test has a hub of its own
+  hub = await startHub();
   const w = await signIn(hub, '1111');
   waiter = w.staff;
   device = w.device;
@@ -183,7 +185,7 @@ describe('event stream', () => {
     expect(code).toBe(4029);
     // the first hello and four more were served; the sixth was refused
     expect(c.messages.filter((m) => m.type === 'welcome')).toHaveLength(5);
-    expect(c.messages.at(-1)).toMatchObject({ type: 'error', code: 'too_many_hellos' });
+    expect(c.messages.filter((m) => m.type !== 'closed').at(-1)).toMatchObject({ type: 'error', code: 'too_many_hellos' });
     const other = await connectStream(hub, device, {});
     await other.waitFor((m) => m.some((x) => x.type === 'welcome'));
     other.close();
@@ -202,14 +204,16 @@ describe('event stream', () => {
   });
 
   it('drops a socket that stops answering pings', async () => {
-    const ws = new WebSocket(`ws://127.0.0.1:${hub.port}/api/v1/stream?token=${device}`, { autoPong: false });
-    await new Promise((r) => ws.once('open', r));
-    ws.send(JSON.stringify({ type: 'hello' }));
-    const closedWithin = await new Promise<number>((res) => {
-      const t0 = Date.now();
-      ws.once('close', () => res(Date.now() - t0));
+    await withQuietHub({ HUB_STREAM_PING_MS: '300' }, async ({ hub: own, kds }) => {
+      const ws = new WebSocket(`ws://127.0.0.1:${own.port}/api/v1/stream?token=${kds}`, { autoPong: false });
+      await new Promise((r) => ws.once('open', r));
+      ws.send(JSON.stringify({ type: 'hello' }));
+      const closedWithin = await new Promise<number>((res) => {
+        const t0 = Date.now();
+        ws.once('close', () => res(Date.now() - t0));
+      });
+      expect(closedWithin).toBeLessThan(3000);
     });
-    expect(closedWithin).toBeLessThan(3000);
   });
 });
 
