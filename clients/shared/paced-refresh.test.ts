@@ -11,6 +11,12 @@ function slowFetch(ms: number) {
   return { starts, fetch };
 }
 
+/** A refresh as the tablet's floor uses it (30 ms to gather, one a second), over a fetch taking `ms`. */
+function pacedOver(ms: number) {
+  const f = slowFetch(ms);
+  return { f, refresh: new PacedRefresh(f.fetch, { coalesceMs: 30, paceMs: 1000 }) };
+}
+
 describe('PacedRefresh', () => {
   beforeEach(() => {
     vi.useFakeTimers({ now: 0, toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'] });
@@ -20,8 +26,7 @@ describe('PacedRefresh', () => {
   });
 
   it('gathers a burst of this device’s own changes into one fetch, soon', async () => {
-    const f = slowFetch(20);
-    const refresh = new PacedRefresh(f.fetch, { coalesceMs: 30, paceMs: 1000 });
+    const { f, refresh } = pacedOver(20);
     for (let i = 0; i < 5; i++) refresh.soon();
     await vi.advanceTimersByTimeAsync(29);
     expect(f.starts).toEqual([]);
@@ -32,8 +37,7 @@ describe('PacedRefresh', () => {
   });
 
   it('fetches at most once a pace for a stream of other devices’ changes, and once more after the last', async () => {
-    const f = slowFetch(20);
-    const refresh = new PacedRefresh(f.fetch, { coalesceMs: 30, paceMs: 1000 });
+    const { f, refresh } = pacedOver(20);
     // an order event every 10 ms for 5 s: 500 changes
     for (let t = 0; t < 5000; t += 10) {
       refresh.paced();
@@ -44,8 +48,7 @@ describe('PacedRefresh', () => {
   });
 
   it('lets this device’s own change overtake a paced fetch that is waiting', async () => {
-    const f = slowFetch(20);
-    const refresh = new PacedRefresh(f.fetch, { coalesceMs: 30, paceMs: 1000 });
+    const { f, refresh } = pacedOver(20);
     refresh.soon();
     await vi.advanceTimersByTimeAsync(100);
     refresh.paced(); // due at 1030
@@ -56,8 +59,7 @@ describe('PacedRefresh', () => {
   });
 
   it('queues one more fetch for changes heard while one is on its way, and drops none', async () => {
-    const f = slowFetch(500);
-    const refresh = new PacedRefresh(f.fetch, { coalesceMs: 30, paceMs: 1000 });
+    const { f, refresh } = pacedOver(500);
     refresh.soon();
     await vi.advanceTimersByTimeAsync(100); // in flight from 30 to 530
     refresh.paced();
@@ -97,8 +99,7 @@ describe('PacedRefresh', () => {
   });
 
   it('keeps its pace when the wall clock is set back', async () => {
-    const f = slowFetch(20);
-    const refresh = new PacedRefresh(f.fetch, { coalesceMs: 30, paceMs: 1000 });
+    const { f, refresh } = pacedOver(20);
     refresh.soon();
     await vi.advanceTimersByTimeAsync(100);
     vi.setSystemTime(Date.now() - 3_600_000); // the tablet's clock corrected by an hour
@@ -108,8 +109,7 @@ describe('PacedRefresh', () => {
   });
 
   it('fetches nothing once stopped', async () => {
-    const f = slowFetch(20);
-    const refresh = new PacedRefresh(f.fetch, { coalesceMs: 30, paceMs: 1000 });
+    const { f, refresh } = pacedOver(20);
     refresh.soon();
     refresh.stop();
     refresh.paced();
