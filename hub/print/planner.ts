@@ -3,7 +3,7 @@ import type { HubEvent } from '../protocol/events.ts';
 import type { Order, OrderLine } from '../protocol/orders.ts';
 import type { PrinterConfig } from '../protocol/printing.ts';
 import { jobView, queuedJob, type OrderHeaderRow, type SqlitePrintRepo } from '../store/print-repo.ts';
-import type { Tx } from '../store/writer.ts';
+import { isStorageFull, TransactionLostError, type Tx } from '../store/writer.ts';
 import { RECEIPT_STATION, pickupSlip } from './receipts.ts';
 import { printersForStation } from './routing.ts';
 import { buildStationTickets, type TicketChange, type TicketOrder } from './tickets.ts';
@@ -53,6 +53,9 @@ export class PrintPlanner {
     try {
       tx.savepoint(() => this.plan(event, tx));
     } catch (err) {
+      // a full disk or a transaction SQLite gave up is the whole change's failure, not planning's: the order
+      // without its tickets must not commit
+      if (err instanceof TransactionLostError || isStorageFull(err)) throw err;
       this.deps.log.error({ err, seq: event.seq, type: event.type }, 'planning print jobs failed; the order change is kept');
     }
   };

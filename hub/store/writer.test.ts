@@ -5,7 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDb, type Db } from './db.ts';
 import type { LoggedEvent } from './event-log.ts';
-import { OverloadedError, Writer, type WriterOptions } from './writer.ts';
+import { OverloadedError, StorageFullError, Writer, type WriterOptions } from './writer.ts';
 
 const dbs: Db[] = [];
 afterEach(() => dbs.splice(0).forEach((db) => db.close()));
@@ -79,5 +79,45 @@ describe('Writer', () => {
   it.each([null, 1, 'text', [1, { a: 2 }], {}, { a: undefined }, { toJSON: () => 'custom' }])('stringifies %j exactly as JSON.stringify', async (value) => {
     const { w } = writer();
     await expect(w.submit((tx) => tx.stringify(value))).resolves.toBe(JSON.stringify(value) ?? 'null');
+  });
+
+  describe('when the disk fills up in the middle of a batch', () => {
+    // SQLite answers SQLITE_FULL when the file cannot grow; max_page_count makes that happen on cue. On
+    // SQLITE_FULL it may roll the whole transaction back, not just the failing statement.
+    function fullAfter(extraPages: number) {
+      let full = 0;
+      const t = writer({ onStorageFull: () => full++ });
+      const db = dbs.at(-1)!;
+      db.exec('CREATE TABLE probe (name TEXT, filler TEXT)');
+      const insert = db.prepare('INSERT INTO probe VALUES (?, ?)');
+      const names = () => db.prepare('SELECT name FROM probe ORDER BY rowid').pluck().all();
+      const pages = db.pragma('page_count', { simple: true }) as number;
+      db.pragma(`max_page_count = ${pages + extraPages}`);
+      const job = (name: string, bytes: number) => (tx: Parameters<Parameters<typeof t.w.submit>[0]>[0]) => {
+        insert.run(name, 'x'.repeat(bytes));
+        tx.append({ type: 'order.rush_changed', payload: { name } as never, topics: ['orders'], deviceId: null, staffId: null });
+        return name;
+      };
+      return { ...t, db, job, names, full: () => full, room: () => db.pragma(`max_page_count = ${pages + 10_000}`) };
+    }
+
+    it('answers every job of the batch "storage full", commits none of them, and publishes nothing', async () => {
+      const { w, job, names, committed, full } = fullAfter(3);
+      const outcomes = await Promise.allSettled([w.submit(job('before', 10)), w.submit(job('too big', 200_000)), w.submit(job('after', 10))]);
+      // without the check, "after" ran outside any transaction, committed on its own and was never published
+      expect(names()).toEqual([]);
+      expect(committed).toEqual([]);
+      for (const o of outcomes) expect(o.status === 'rejected' && o.reason).toBeInstanceOf(StorageFullError);
+      expect(full()).toBe(1);
+    });
+
+    it('takes the same jobs again once there is room, each exactly once', async () => {
+      const { w, job, names, committed, room } = fullAfter(3);
+      await Promise.allSettled([w.submit(job('before', 10)), w.submit(job('too big', 200_000)), w.submit(job('after', 10))]);
+      room();
+      await expect(Promise.all([w.submit(job('before', 10)), w.submit(job('after', 10))])).resolves.toEqual(['before', 'after']);
+      expect(names()).toEqual(['before', 'after']);
+      expect(committed.map((e) => e.type)).toEqual(['order.rush_changed', 'order.rush_changed']);
+    });
   });
 });

@@ -32,6 +32,29 @@ export class OverloadedError extends Error {
   }
 }
 
+/** The disk had no room for a write (SQLITE_FULL, ENOSPC): nothing of it was kept, and a retry may succeed. */
+export class StorageFullError extends Error {
+  constructor(override readonly cause: unknown) {
+    super("the hub's disk is full: the write was not saved");
+  }
+}
+
+export const isStorageFull = (err: unknown): boolean => {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'SQLITE_FULL' || code === 'ENOSPC';
+};
+
+/**
+ * SQLite rolled the whole transaction back on its own after an error (SQLITE_FULL, SQLITE_IOERR…), not just
+ * the failing statement; `cause` is that error. Nothing may run after it: outside a transaction each
+ * statement would commit on its own. Code that catches errors inside a job must rethrow this one.
+ */
+export class TransactionLostError extends Error {
+  constructor(override readonly cause: unknown) {
+    super('SQLite rolled the transaction back');
+  }
+}
+
 export interface WriterOptions {
   clock: () => number;
   /** Jobs committed together in one transaction (group commit). 1 disables grouping. */
@@ -51,6 +74,8 @@ export interface WriterOptions {
   onAppend?: (event: HubEvent, tx: Tx) => void;
   /** Called after each batch with its size and the time it took, COMMIT included (for metrics). */
   onFlush?: (jobs: number, ms: number) => void;
+  /** Called when a write failed for want of disk space (the jobs it hit are refused with StorageFullError). */
+  onStorageFull?: () => void;
 }
 
 interface Pending {
@@ -159,10 +184,15 @@ export class Writer {
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
     const committed: LoggedEvent[] = [];
     let anyRolledBack = false;
+    let lastError: unknown;
     try {
       this.runBatch(() => {
         for (let pending = this.take(); pending; pending = batch.length < this.opts.maxBatch && performance.now() - started < maxMs ? this.take() : undefined) {
           batch.push(pending);
+          // On some errors (SQLITE_FULL, SQLITE_IOERR) SQLite rolls the whole transaction back, not just the
+          // failing statement. A job run after that would commit on its own, outside the batch, answered
+          // with the batch's failure and never published to the stream: the batch ends here instead.
+          if (!this.db.inTransaction) throw new TransactionLostError(lastError);
           const events: LoggedEvent[] = [];
           try {
             const value = this.runSavepoint(() => pending!.job(this.txFor(events)));
@@ -170,14 +200,20 @@ export class Writer {
             outcomes.push({ ok: true, value });
           } catch (error) {
             anyRolledBack = true;
-            outcomes.push({ ok: false, error });
+            lastError = error instanceof TransactionLostError ? error.cause : error;
+            outcomes.push({ ok: false, error: this.storageFull(lastError) ? new StorageFullError(lastError) : error });
           }
         }
+        if (!this.db.inTransaction) throw new TransactionLostError(lastError);
       });
     } catch (error) {
-      // the COMMIT itself failed (disk full, I/O error): nothing in this batch is durable
+      // nothing in this batch is durable: SQLite rolled it back, or the COMMIT itself failed (disk full, I/O)
+      const cause = error instanceof TransactionLostError ? error.cause : error;
+      // (a job's own SQLITE_FULL was already reported when it failed)
+      const full = cause === lastError ? isStorageFull(cause) : this.storageFull(cause);
+      const refusal = full ? new StorageFullError(cause) : cause;
       this.opts.onRollback?.();
-      for (const pending of batch) pending.reject(error);
+      for (const pending of batch) pending.reject(refusal);
       return;
     }
     if (anyRolledBack) this.opts.onRollback?.();
@@ -192,6 +228,17 @@ export class Writer {
     if (committed.length > 0) this.opts.onCommit(committed);
   }
 
+  private assertInTransaction(): void {
+    if (!this.db.inTransaction) throw new TransactionLostError(undefined);
+  }
+
+  /** Whether `error` is the disk being full; says so to `onStorageFull` when it is. */
+  private storageFull(error: unknown): boolean {
+    if (!isStorageFull(error)) return false;
+    this.opts.onStorageFull?.();
+    return true;
+  }
+
   private txFor(events: LoggedEvent[]): Tx {
     const now = this.opts.clock();
     const memo = new WeakMap<object, string>();
@@ -200,6 +247,7 @@ export class Writer {
       now,
       stringify: (value) => stringifyShared(value, memo),
       append: (e) => {
+        this.assertInTransaction();
         const topics = e.topics.join(' ');
         const payloadJson = stringifyShared(e.payload, memo);
         const seq = Number(this.insertEvent.run(e.type, now, e.deviceId, e.staffId, topics, payloadJson).lastInsertRowid);
@@ -210,6 +258,7 @@ export class Writer {
       },
       eventWithPayload: (json) => payloads.find((p) => p.json.length === json.length && p.json === json)?.seq,
       savepoint: <R>(fn: () => R): R => {
+        this.assertInTransaction();
         const mark = events.length;
         const payloadMark = payloads.length;
         try {
@@ -217,6 +266,7 @@ export class Writer {
         } catch (error) {
           events.length = mark;
           payloads.length = payloadMark;
+          if (!this.db.inTransaction && !(error instanceof TransactionLostError)) throw new TransactionLostError(error);
           throw error;
         }
       },
