@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { HubConfig } from './config.ts';
@@ -25,6 +25,7 @@ import type { Services } from './services.ts';
 import { SqliteAuthRepo } from './store/auth-repo.ts';
 import { Checkpointer } from './store/checkpointer.ts';
 import { checkpointAndClose, openDb, readIdentity, type Db } from './store/db.ts';
+import { StorageGuard } from './store/storage-guard.ts';
 import { EventLog } from './store/event-log.ts';
 import { SqliteFloorRepo } from './store/floor-repo.ts';
 import { IdempotencyStore } from './store/idempotency.ts';
@@ -79,11 +80,23 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
   let stream: StreamServer | undefined;
   const lagMs = () => Math.round(lag.percentile(99) / 1e4) / 100;
   let writer: Writer | undefined;
+  const storage = db.memory
+    ? undefined
+    : new StorageGuard({
+        dir: dirname(db.name),
+        storeFiles: [db.name, `${db.name}-wal`],
+        reserveBytes: config.HUB_DISK_RESERVE_MB * MB,
+        lowBytes: config.HUB_DISK_LOW_MB * MB,
+        checkMs: config.HUB_DISK_CHECK_MS,
+        clock,
+        log: logger.child({ module: 'storage' }),
+      });
   const metrics = new HubMetrics({
     queueDepth: () => writer?.depth ?? 0,
     streamClients: () => stream?.clientCount ?? 0,
     eventLoopLagMs: lagMs,
     seq: () => events.head(),
+    ...(storage ? { storage: () => storage.status() } : {}),
   });
   const checkpointer = db.memory
     ? undefined
@@ -123,6 +136,11 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
       metrics.batch.observe(jobs);
       metrics.commit.observe(ms / 1000);
       checkpointer?.committed();
+      storage?.committed();
+    },
+    onStorageFull: () => {
+      metrics.storageFull.inc();
+      storage?.writeFailed();
     },
   });
   const theWriter = writer;
@@ -171,6 +189,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
       eventLoopLagMs: lagMs,
     },
     printing,
+    ...(storage ? { storage } : {}),
   };
   const lagReset = setInterval(() => lag.reset(), 10_000);
   lagReset.unref();
@@ -308,12 +327,15 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
       if (tls && config.HUB_HTTPS_PORT !== 'off') httpsPort = await listenHttps(tls, config.HUB_HTTPS_PORT);
       if (gate) publicPort = await listenPublic(gate);
       await printing.start();
+      // the first look makes the reserve (once per store, 64 MB of writes): after the hub answers, not before
+      void storage?.start();
       // start-up (module loading, migrations, seeding) is not load: measure lag from here on
       lag.reset();
       return { port, ...(httpsPort === undefined ? {} : { httpsPort }), ...(publicPort === undefined ? {} : { publicPort }) };
     },
     stop: async () => {
       await printing.stop();
+      storage?.stop();
       clearInterval(tlsCheck);
       await gate?.stop();
       liveStream.close();
@@ -321,7 +343,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
       theWriter.drain();
       lag.disable();
       await checkpointer?.stop();
-      checkpointAndClose(db);
+      checkpointAndClose(db, (err) => logger.warn({ err }, 'the last checkpoint failed; the WAL is read back at the next start'));
     },
   };
 }
@@ -333,6 +355,8 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
 const CHECKPOINT_INTERVAL_MS = 250;
 
 const LISTEN_BACKLOG = 4096;
+
+const MB = 1 << 20;
 
 /**
  * Tablets, screens and phones keep their connection between requests. Node's default of 5 s closed it

@@ -14,6 +14,7 @@ import type { MenuCatalog } from './store/menu-repo.ts';
 import type { SharpImageStore } from './media/sharp-image-store.ts';
 import type { Writer } from './store/writer.ts';
 import type { PrintService } from './print/print-service.ts';
+import type { StorageGuard } from './store/storage-guard.ts';
 
 /** Everything the transports call, built once by main. */
 export interface Services {
@@ -43,4 +44,6 @@ export interface Services {
   stats: { streamClients(): number; eventLoopLagMs(): number };
   /** Kitchen printing (hub/print): planner, printer workers, configuration. */
   printing?: PrintService;
+  /** The disk under the store (absent for an in-memory store). */
+  storage?: StorageGuard;
 }

@@ -24,4 +24,4 @@ if (isEmpty(db)) {
 } else {
   console.log(`${file} already has a menu; use --reset to start over`);
 }
-checkpointAndClose(db);
+checkpointAndClose(db, (err) => console.warn(`the last checkpoint failed (${String(err)}); the WAL is read back at the next start`));

@@ -1,7 +1,7 @@
 import { ZodError } from 'zod';
 import { DomainError } from '../domain/errors.ts';
 import { errorStatus, type ErrorBody, type ErrorCode } from '../protocol/errors.ts';
-import { OverloadedError } from '../store/writer.ts';
+import { OverloadedError, StorageFullError } from '../store/writer.ts';
 
 export class HttpError extends Error {
   constructor(
@@ -66,6 +66,16 @@ export function toErrorReply(err: unknown): ErrorReply {
       status: 503,
       body: body('overloaded', 'the hub is busy; retry shortly'),
       headers: { 'Retry-After': '1' },
+      unexpected: false,
+    };
+  }
+  if (err instanceof StorageFullError) {
+    // 5xx: the device keeps the request and resends it with the same key; the hub frees its reserve on
+    // the first failure (storage-guard.ts), so the retry usually finds room
+    return {
+      status: 507,
+      body: body('storage_full', "the hub's disk is full: nothing was saved; the device retries, and the manager must free space on the hub"),
+      headers: { 'Retry-After': '5' },
       unexpected: false,
     };
   }

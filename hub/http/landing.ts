@@ -37,6 +37,23 @@ they then reload even while the hub is briefly unreachable. Customers' phones ne
 tablet shows is the one above. How: docs/https.md.</p>${o.secure ? '<p>✓ 此页面已通过 HTTPS 加载 · This page came over HTTPS.</p>' : ''}`;
 }
 
+const mb = (bytes: number) => `${Math.floor(bytes / (1 << 20)).toLocaleString('en')} MB`;
+
+/** The disk under the store, when it needs someone: the hub's address is where a manager looks first. */
+function storageSection(s: Services): string {
+  const st = s.storage?.status();
+  if (!st || st.state === 'ok') return '';
+  const [zh, en] =
+    st.state === 'low'
+      ? ['磁盘空间不足', `Disk space is low: ${mb(st.freeBytes)} free. The store needs room to grow: remove old files or backups from the hub's disk.`]
+      : st.state === 'critical'
+        ? ['磁盘几乎已满，请立即清理', `The disk is almost full: ${mb(st.freeBytes)} left${st.reserveBytes === 0 ? ', the hub is running on its reserve' : ''}. Free space on the hub now.`]
+        : ['磁盘已满：订单无法保存', "The disk is full: orders cannot be saved. Tablets and kiosks keep them and resend them; free space on the hub now."];
+  const colour = st.state === 'low' ? '#fff4d6;color:#6b4a00' : '#fde8e4;color:#8a1c0a';
+  return `<p role="alert" data-storage="${st.state}" style="padding:.75rem 1rem;border-radius:.4rem;background:${colour}"><strong>${zh} · ${esc(en)}</strong>
+The store takes ${mb(st.storeBytes)}. Details: <a href="/api/v1/health">health</a> (<code>storage</code>).</p>`;
+}
+
 /** What a person sees opening the hub's address: that it is up, and where to go. */
 export function landingPage(s: Services, o: LandingOptions = { secure: false, host: 'localhost' }): string {
   const links = [
@@ -57,6 +74,7 @@ export function landingPage(s: Services, o: LandingOptions = { secure: false, ho
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}code{background:#eee;padding:0 .2em}.fp{word-break:break-all}</style></head>
 <body><h1>Brigade hub · ${esc(s.identity.storeName)}</h1>
 <p>门店中枢运行中 · The hub is running. Store <code>${esc(s.identity.storeId)}</code>, version ${esc(s.version)}.</p>
+${storageSection(s)}
 <ul>${links}</ul>
 <p>Pair a device with the code printed in the hub's console (<code>POST /api/v1/devices/pair</code>). Customers order from their
 table's QR code, <code>/t/&lt;table token&gt;</code>; a manager lists the codes at <code>GET /api/v1/tables/qr-codes</code>. See the README.</p>

@@ -1,5 +1,9 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { StorageStatus } from '../protocol/health.ts';
 import type { LoggedEvent } from '../store/event-log.ts';
+
+/** `brigade_storage_state`'s values, worst last. */
+const STORAGE_STATES: Record<StorageStatus['state'], number> = { ok: 0, low: 1, critical: 2, full: 3 };
 
 /** Prometheus metrics for `GET /metrics`: load, latency, shedding and the writer's batching. */
 export class HubMetrics {
@@ -70,7 +74,20 @@ export class HubMetrics {
     registers: [this.registry],
   });
 
-  constructor(gauges: { queueDepth: () => number; streamClients: () => number; eventLoopLagMs: () => number; seq: () => number }) {
+  readonly storageFull = new Counter({
+    name: 'brigade_storage_full_total',
+    help: 'Writes that failed because the disk was full (the devices resend them)',
+    registers: [this.registry],
+  });
+
+  constructor(gauges: {
+    queueDepth: () => number;
+    streamClients: () => number;
+    eventLoopLagMs: () => number;
+    seq: () => number;
+    /** The disk under the store; absent for an in-memory store. */
+    storage?: () => StorageStatus;
+  }) {
     collectDefaultMetrics({ register: this.registry, prefix: 'brigade_' });
     const gauge = (name: string, help: string, read: () => number) =>
       new Gauge({ name, help, registers: [this.registry], collect() { this.set(read()); } });
@@ -78,6 +95,13 @@ export class HubMetrics {
     gauge('brigade_stream_clients', 'Connected event-stream sockets', gauges.streamClients);
     gauge('brigade_event_loop_lag_p99_ms', 'Event-loop delay, p99 over the last 10 s', gauges.eventLoopLagMs);
     gauge('brigade_event_log_head_seq', 'Highest committed event seq', gauges.seq);
+    const storage = gauges.storage;
+    if (storage) {
+      gauge('brigade_disk_free_bytes', "Free space the hub can write on the data directory's disk, its reserve not counted", () => storage().freeBytes);
+      gauge('brigade_store_bytes', 'The database and its write-ahead log', () => storage().storeBytes);
+      gauge('brigade_disk_reserve_bytes', 'Space held back for a full disk (0 once given up)', () => storage().reserveBytes);
+      gauge('brigade_storage_state', 'The disk under the store: 0 ok, 1 low, 2 critical (no reserve left), 3 full (writes failing)', () => STORAGE_STATES[storage().state]);
+    }
   }
 
   /**

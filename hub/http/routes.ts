@@ -60,6 +60,7 @@ export function health(s: Services) {
     writeQueueDepth: s.writer.depth,
     eventLoopLagMs: s.stats.eventLoopLagMs(),
     ...(s.printing ? { printers: s.printing.health() } : {}),
+    ...(s.storage ? { storage: s.storage.status() } : {}),
   };
 }
 

@@ -18,7 +18,7 @@ import type {
 import type { Order } from '../protocol/orders.ts';
 import type { Db } from '../store/db.ts';
 import { jobView, queuedJob, SqlitePrintRepo, type JobRow } from '../store/print-repo.ts';
-import type { Tx } from '../store/writer.ts';
+import { StorageFullError, type Tx } from '../store/writer.ts';
 import { PrintPlanner } from './planner.ts';
 import { RECEIPT_STATION, receiptDocument } from './receipts.ts';
 import { failoverTarget, isUsableState, printersForStation } from './routing.ts';
@@ -75,6 +75,9 @@ export interface PrintServiceDeps {
   log: Logger;
 }
 
+/** How often printing tries to start again on a full disk. */
+const START_RETRY_MS = 5_000;
+
 /** Recovery flush for embedded simulators: they never hold half a command as large as a real printer's. */
 const SIM_RECOVERY_NUL_BYTES = 512;
 
@@ -92,6 +95,9 @@ export class PrintService {
   #reconcileScheduled = false;
   #reconciling: Promise<void> = Promise.resolve();
   #started = false;
+  /** Jobs a previous run left in flight are marked: workers may run. */
+  #recovered = false;
+  #startRetry: ReturnType<typeof setTimeout> | undefined;
   #stopped = false;
   #configs: readonly PrinterConfig[] = [];
   readonly #host: WorkerHost;
@@ -133,6 +139,35 @@ export class PrintService {
   async start(): Promise<void> {
     if (this.#started) return;
     this.#started = true;
+    try {
+      await this.#recoverInFlight();
+    } catch (err) {
+      // On a full disk the hub must still start (the kitchen screens, the menu, the bill all read): printing
+      // waits, since it cannot record what it prints. Its jobs stay queued; the planner keeps adding to them.
+      if (!(err instanceof StorageFullError)) throw err;
+      this.deps.log.error('disk full: printing starts once there is room to record what it prints');
+      this.#retryStart();
+      return;
+    }
+    await this.reconcile();
+  }
+
+  #retryStart(): void {
+    this.#startRetry = setTimeout(() => {
+      if (this.#stopped) return;
+      this.#recoverInFlight().then(
+        () => this.reconcile().catch((err: unknown) => this.deps.log.error({ err }, 'starting the printers failed')),
+        (err: unknown) => {
+          if (err instanceof StorageFullError) this.#retryStart();
+          else this.deps.log.error({ err }, 'starting the printers failed');
+        },
+      );
+    }, START_RETRY_MS);
+    this.#startRetry.unref();
+  }
+
+  /** Until this has committed, no worker runs: a job left `sending` must be marked before it is sent again. */
+  async #recoverInFlight(): Promise<void> {
     await this.deps.submit((tx) => {
       for (const j of this.repo.inFlightJobs()) {
         const job: JobRow = {
@@ -147,11 +182,12 @@ export class PrintService {
         tx.append({ type: 'print.job_state_changed', payload: { job: jobView(job) }, topics: topicsOf(job.stationId), deviceId: null, staffId: null });
       }
     });
-    await this.reconcile();
+    this.#recovered = true;
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    clearTimeout(this.#startRetry);
     await this.#reconciling;
     const workers = [...this.#workers.values()];
     this.#workers.clear();
@@ -189,7 +225,7 @@ export class PrintService {
 
   async #reconcile(): Promise<void> {
     this.#configs = this.repo.listPrinters();
-    if (this.#stopped || !this.#started) return;
+    if (this.#stopped || !this.#recovered) return;
     const runnable = new Set(this.#configs.filter((p) => this.#isRunnable(p)).map((p) => p.id));
     const retired: PrinterWorker[] = [];
     for (const [id, w] of this.#workers) {

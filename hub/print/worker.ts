@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { holdReasonOf, renderTicket, type NotSentReason, type PrintResult, type PrinterProfile, type PrinterTransport, type TicketDocument } from '../../printers/index.ts';
 import type { PrinterConfig, PrinterState } from '../protocol/printing.ts';
 import { ACTIVE_STATES, jobView, type JobRow, type SqlitePrintRepo } from '../store/print-repo.ts';
-import type { Tx } from '../store/writer.ts';
+import { StorageFullError, type Tx } from '../store/writer.ts';
 import { fullJitterDelay } from './routing.ts';
 import { markedDocument } from './tickets.ts';
 
@@ -120,7 +120,9 @@ export class PrinterWorker {
         waitMs = await this.#step();
       } catch (err) {
         if (this.#abandoned) return;
-        this.host.log.error({ err, printerId: this.printerId }, 'print worker step failed');
+        // a full disk is the storage guard's to report, once, not every printer's at every step
+        if (err instanceof StorageFullError) this.host.log.debug({ printerId: this.printerId }, 'print worker: disk full, waiting');
+        else this.host.log.error({ err, printerId: this.printerId }, 'print worker step failed');
         waitMs = this.host.settings.retryMaxMs;
       }
       if (this.#stopped) return;

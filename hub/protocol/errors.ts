@@ -31,6 +31,7 @@ export const errorStatus = {
   overloaded: 503,
   ordering_paused: 503,
   unavailable: 503,
+  storage_full: 507,
 } as const;
 
 export type ErrorCode = keyof typeof errorStatus;

@@ -1,6 +1,17 @@
 import { z } from 'zod';
 import { printerHealthSchema } from './printing.ts';
 
+export const storageStatusSchema = z.object({
+  state: z
+    .enum(['ok', 'low', 'critical', 'full'])
+    .describe('low: free space under HUB_DISK_LOW_MB; critical: the hub has no reserve left (given back when the disk filled, or no room to make it); full: writes are failing now'),
+  freeBytes: z.number().int().describe("what the hub can still write on the data directory's disk, its reserve not counted"),
+  storeBytes: z.number().int().describe('the database and its write-ahead log'),
+  reserveBytes: z.number().int().describe('space held back for a full disk (0 once given up)'),
+  since: z.number().int().nullable().describe('when the state stopped being ok (epoch ms)'),
+});
+export type StorageStatus = z.infer<typeof storageStatusSchema>;
+
 export const healthSchema = z.object({
   status: z.literal('ok'),
   storeId: z.string(),
@@ -14,5 +25,7 @@ export const healthSchema = z.object({
   eventLoopLagMs: z.number(),
   /** Kitchen printers as their workers last saw them (absent when printing is not set up). */
   printers: z.array(printerHealthSchema).optional(),
+  /** The disk under the store (absent for an in-memory store). */
+  storage: storageStatusSchema.optional(),
 });
 export type Health = z.infer<typeof healthSchema>;

@@ -54,8 +54,14 @@ export function readIdentity(db: Db): StoreIdentity {
   return { storeId: get('store_id'), epoch: get('epoch'), pinKey: get('pin_key') };
 }
 
-export function checkpointAndClose(db: Db): void {
+export function checkpointAndClose(db: Db, onCheckpointFailed: (err: unknown) => void): void {
   if (!db.open) return;
-  db.pragma('wal_checkpoint(TRUNCATE)');
+  try {
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } catch (err) {
+    // a full disk cannot take the WAL's pages into the database; nothing is lost: SQLite reads the WAL
+    // back at the next start
+    onCheckpointFailed(err);
+  }
   db.close();
 }

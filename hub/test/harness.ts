@@ -55,6 +55,8 @@ export async function startHub(opts: { dataDir?: string; env?: Record<string, st
       // many test hubs run at once: only the HTTPS and public-address tests (which pass 0) open a second port
       HUB_HTTPS_PORT: 'off',
       HUB_PUBLIC_PORT: 'off',
+      // 64 MB written by every test hub would cost CI more than the tests; the disk-full test sets its own
+      HUB_DISK_RESERVE_MB: '0',
       ...opts.env,
     },
   });

@@ -1,0 +1,190 @@
+/**
+ * The disk under the store. A mini PC's disk fills up (a small eMMC, logs, a store that is never pruned) and
+ * it does so at the peak, when the most is written. SQLite then refuses the write (SQLITE_FULL): no order is
+ * lost — the device keeps it and resends it with its key — but none can be taken either.
+ *
+ * So the hub holds a reserve: a file of `reserveBytes` in the data directory, made while there is room.
+ * The first write that fails for want of space gives it back to the file system, and the retry (the
+ * device's, seconds later) finds room: the service goes on for thousands of orders while the state says
+ * `critical` in `/api/v1/health`, `/metrics` and the log. Before that, `low` warns while there is time.
+ * Once there is room again, the reserve is made anew.
+ *
+ * States: `ok`; `low` (free space under `lowBytes`); `critical` (the reserve is given back or could not be
+ * made: what is left is all there is); `full` (writes are failing now: a write failed for space and none
+ * has been committed since).
+ */
+import { constants } from 'node:fs';
+import { open, stat, statfs, unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { StorageStatus } from '../protocol/health.ts';
+
+type StorageState = StorageStatus['state'];
+
+/** What the guard needs from the file system: the real one, or a test's. */
+export interface StorageFs {
+  freeBytes(dir: string): Promise<number>;
+  /** Size of a file, 0 when it does not exist. */
+  size(file: string): Promise<number>;
+  /** Writes `bytes` zero bytes to a new file and syncs it; a failure removes what was written. */
+  fill(file: string, bytes: number): Promise<void>;
+  remove(file: string): Promise<void>;
+}
+
+export const RESERVE_FILE = 'disk-reserve';
+const CHUNK = 1 << 20;
+
+export const nodeStorageFs: StorageFs = {
+  async freeBytes(dir) {
+    const s = await statfs(dir);
+    return s.bavail * s.bsize;
+  },
+  async size(file) {
+    try {
+      return (await stat(file)).size;
+    } catch {
+      return 0;
+    }
+  },
+  async fill(file, bytes) {
+    // real zeros, written and synced: a sparse file or fallocate on some file systems would hold no space
+    const handle = await open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC);
+    try {
+      const zeros = Buffer.alloc(CHUNK);
+      for (let written = 0; written < bytes; written += CHUNK) await handle.write(zeros, 0, Math.min(CHUNK, bytes - written));
+      await handle.sync();
+    } catch (err) {
+      await handle.close();
+      await unlink(file).catch(() => undefined);
+      throw err;
+    }
+    await handle.close();
+  },
+  async remove(file) {
+    await unlink(file).catch((err: NodeJS.ErrnoException) => {
+      if (err.code !== 'ENOENT') throw err;
+    });
+  },
+};
+
+export interface StorageGuardOptions {
+  dir: string;
+  /** The files whose size is `storeBytes`. */
+  storeFiles: string[];
+  reserveBytes: number;
+  lowBytes: number;
+  /** How often free space is looked at. */
+  checkMs: number;
+  clock: () => number;
+  log: { info(o: object, msg: string): void; warn(o: object, msg: string): void; error(o: object, msg: string): void };
+  fs?: StorageFs;
+}
+
+export class StorageGuard {
+  private readonly fs: StorageFs;
+  private readonly reserveFile: string;
+  private free = Number.POSITIVE_INFINITY;
+  private storeBytes = 0;
+  private reserveHeld = 0;
+  /** A write failed for space and nothing has been committed since. */
+  private failing = false;
+  private state: StorageState = 'ok';
+  private since: number | null = null;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private checking: Promise<void> | undefined;
+
+  constructor(private readonly o: StorageGuardOptions) {
+    this.fs = o.fs ?? nodeStorageFs;
+    this.reserveFile = join(o.dir, RESERVE_FILE);
+  }
+
+  /** Looks once (making the reserve if there is room for it), then every `checkMs`. */
+  async start(): Promise<void> {
+    await this.check();
+    this.timer = setInterval(() => void this.check(), this.o.checkMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  status(): StorageStatus {
+    return { state: this.state, freeBytes: Number.isFinite(this.free) ? this.free : 0, storeBytes: this.storeBytes, reserveBytes: this.reserveHeld, since: this.since };
+  }
+
+  /** A write failed for want of space: give the reserve back, so that the retry finds room. */
+  writeFailed(): void {
+    if (!this.failing) this.o.log.error({ reserveBytes: this.reserveHeld }, "disk full: a write failed; devices keep their orders and resend them");
+    this.failing = true;
+    this.update();
+    if (this.reserveHeld > 0) {
+      const released = this.reserveHeld;
+      this.reserveHeld = 0;
+      this.fs.remove(this.reserveFile).then(
+        () => {
+          this.o.log.error({ releasedBytes: released }, 'disk full: the hub gave back its reserve; free space on the hub now');
+          void this.check();
+        },
+        (err: unknown) => this.o.log.error({ err }, 'disk full: the reserve could not be given back'),
+      );
+    }
+  }
+
+  /** A batch committed: writes go through again. Called after every commit, so it costs one test. */
+  committed(): void {
+    if (!this.failing) return;
+    this.failing = false;
+    this.update();
+  }
+
+  /** Free space, the store's size, and the reserve made again once there is room for it. */
+  check(): Promise<void> {
+    this.checking ??= this.look().finally(() => (this.checking = undefined));
+    return this.checking;
+  }
+
+  private async look(): Promise<void> {
+    try {
+      if (this.reserveHeld === 0 && this.o.reserveBytes > 0) {
+        const existing = await this.fs.size(this.reserveFile);
+        if (existing >= this.o.reserveBytes) this.reserveHeld = existing;
+        else if ((await this.fs.freeBytes(this.o.dir)) + existing >= 2 * this.o.reserveBytes) {
+          // room for the reserve and as much again besides: taking it cannot cause what it guards against, and
+          // just after it was given back (free space ≈ the reserve) it is not taken again until someone makes room
+          await this.fs.fill(this.reserveFile, this.o.reserveBytes);
+          this.reserveHeld = this.o.reserveBytes;
+          this.o.log.info({ reserveBytes: this.reserveHeld }, 'disk: reserve in place');
+        }
+      }
+    } catch (err) {
+      this.o.log.warn({ err }, 'disk: the reserve could not be made');
+    }
+    try {
+      this.free = await this.fs.freeBytes(this.o.dir);
+      let store = 0;
+      for (const f of this.o.storeFiles) store += await this.fs.size(f);
+      this.storeBytes = store;
+    } catch (err) {
+      this.o.log.warn({ err }, 'disk: free space could not be read');
+    }
+    this.update();
+  }
+
+  private update(): void {
+    const next: StorageState = this.failing
+      ? 'full'
+      : this.o.reserveBytes > 0 && this.reserveHeld === 0
+        ? 'critical'
+        : this.free < this.o.lowBytes
+          ? 'low'
+          : 'ok';
+    if (next === this.state) return;
+    const was = this.state;
+    this.state = next;
+    this.since = next === 'ok' ? null : (this.since ?? this.o.clock());
+    const detail = { state: next, was, freeBytes: this.status().freeBytes, reserveBytes: this.reserveHeld };
+    if (next === 'ok') this.o.log.info(detail, 'disk: enough free space again');
+    else if (next === 'low') this.o.log.warn(detail, 'disk: free space is low; the store needs room to grow');
+    else if (next === 'critical') this.o.log.error(detail, 'disk: no reserve left; free space on the hub before it fills');
+  }
+}
