@@ -48,10 +48,16 @@ export class KitchenBoard {
     }
   }
 
-  /** A whole order from an HTTP answer; kept only if it is not older than what the board has. */
+  /**
+   * A whole order from an HTTP answer; kept only if the board still holds the order and the answer is not
+   * older than its copy. Only the stream puts orders on the board: an order that has left it (served and
+   * paid, merged away, not in a newer snapshot) would come back from an answer older than its leaving — a
+   * retried bump gets the answer the hub stored for the first try — and any later change to it reaches the
+   * board as an event anyway.
+   */
   upsert(order: Order): boolean {
     const current = this.orders.get(order.id);
-    if (current && order.revision < current.revision) return false;
+    if (!current || order.revision < current.revision) return false;
     this.orders.set(order.id, order);
     this.partial.delete(order.id);
     return true;

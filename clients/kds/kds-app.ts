@@ -110,7 +110,8 @@ export class KdsApp {
   private async act(lineIds: readonly string[], call: () => Promise<Order>): Promise<void> {
     this.sending.set(new Set([...this.sending.get(), ...lineIds]));
     try {
-      // the answer carries the order after the change: show it now, whatever the stream is doing
+      // the answer carries the order after the change: show it now, whatever the stream is doing (the board
+      // ignores it if the order has left meanwhile: a retry's answer can predate that)
       if (this.board.upsert(await call())) this.changed();
     } catch (err) {
       this.notify(err);

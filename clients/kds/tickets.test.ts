@@ -228,6 +228,36 @@ describe('KitchenBoard', () => {
     expect(board.upsert({ ...order, revision: 3 })).toBe(false);
   });
 
+  it('does not bring back an order that left the board when a retried bump gets the hub’s stored, older answer', () => {
+    const board = new KitchenBoard();
+    const line = makeLine();
+    const order = makeOrder([line]);
+    board.apply([event('order.placed', { order })]);
+    // the station's "ready" commits (revision 2), but its answer is lost on the Wi-Fi; expo serves, the
+    // guest pays, and the order leaves the board
+    const ready = { ...order, revision: 2, status: 'ready' as const, lines: [{ ...line, status: 'ready' as const, readyAt: T0 + MIN }] };
+    board.apply([
+      event('order.lines_status_changed', { order: summary(ready), lineIds: [line.id], status: 'ready', at: T0 + MIN }),
+      event('order.lines_status_changed', { order: { ...summary(ready), status: 'served', revision: 3 }, lineIds: [line.id], status: 'served', at: T0 + 2 * MIN }),
+      event('order.closed', { order: { ...summary(ready), status: 'closed', revision: 4 } }),
+    ]);
+    expect(board.orders.has(order.id)).toBe(false);
+    // the retry, same Idempotency-Key, gets the answer the hub stored for the first try
+    expect(board.upsert(ready)).toBe(false);
+    board.forgetCollected(T0);
+    expect(board.orders.has(order.id)).toBe(false);
+  });
+
+  it('does not bring back a table merged into another when an answer about it comes late', () => {
+    const board = new KitchenBoard();
+    const from = makeOrder([makeLine()], { tableId: 't-a2' });
+    const into = makeOrder([makeLine()]);
+    board.apply([event('order.placed', { order: from }), event('order.placed', { order: into })]);
+    board.apply([event('order.merged', { merged: { ...summary(from), status: 'merged', revision: 2 }, order: { ...summary(into), revision: 2 }, lineIds: [from.lines[0]!.id], paymentIds: [] })]);
+    expect(board.upsert({ ...from, rush: true })).toBe(false);
+    expect(board.orders.has(from.id)).toBe(false);
+  });
+
   it('keeps lines added to an order it never saw, and marks the order to be fetched whole', () => {
     const board = new KitchenBoard();
     const order = makeOrder([]);

@@ -1,24 +1,39 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import type { HubEvent, Snapshot } from '../../hub/protocol/index.ts';
 import { removeDir, sampleOrder, signIn, startHub, type HubProcess } from '../../hub/test/harness.ts';
 import { freePort } from '../test/ports.ts';
 import { backoffDelay, HubClient } from './hub-client.ts';
-import { StreamClient, type ConnectionState, type SocketFactory, type StreamClientOptions } from './stream-client.ts';
+import { StreamClient, type ConnectionState, type SocketFactory, type SocketHandlers, type StreamClientOptions, type StreamPosition } from './stream-client.ts';
 
-/** Real sockets (the `ws` package in Node 20), with switches to cut the network or freeze a socket silently. */
+/**
+ * Real sockets (the `ws` package in Node 20), with switches to cut the network, freeze a socket silently, or
+ * hold frames back (`held`) until `release()` delivers them in order.
+ */
 function network() {
-  const ctl = { blocked: false, frozen: false, sockets: [] as WebSocket[], sent: [] as string[] };
+  const ctl = { blocked: false, frozen: false, sockets: [] as WebSocket[], sent: [] as string[], received: [] as string[], held: null as string[] | null };
+  let deliver = (_: string) => undefined as unknown;
+  const release = () => {
+    const frames = ctl.held ?? [];
+    ctl.held = null;
+    for (const f of frames) deliver(f);
+  };
   const factory: SocketFactory = (url, on) => {
     const ws = new WebSocket(ctl.blocked ? 'ws://127.0.0.1:9/' : url);
     ctl.sockets.push(ws);
+    deliver = on.message;
     ws.on('open', () => on.open());
-    ws.on('message', (data) => !ctl.frozen && on.message(String(data)));
+    ws.on('message', (data) => {
+      if (ctl.frozen) return;
+      if (ctl.held) return void ctl.held.push(String(data));
+      ctl.received.push(String(data));
+      on.message(String(data));
+    });
     ws.on('close', (code, reason) => on.close(code, String(reason)));
     ws.on('error', () => undefined);
     return { send: (d) => !ctl.frozen && (ctl.sent.push(d), ws.send(d)), close: (code, reason) => ws.close(code, reason) };
   };
-  return { ctl, factory, last: () => ctl.sockets.at(-1)! };
+  return { ctl, factory, release, last: () => ctl.sockets.at(-1)! };
 }
 
 /** What a screen would keep: the snapshot it loaded and every event applied, in order. */
@@ -111,6 +126,45 @@ describe('stream client against a real hub', () => {
     expect(s.client.resumePoint?.seq).toBe(head);
     const live = s.rec.states.filter((x) => x.status === 'live');
     expect(live).toHaveLength(2);
+    s.client.stop();
+  });
+
+  it('recovers from events it could not apply without losing one the old subscription sent while the snapshot loaded', async () => {
+    // the review's race: the snapshot is read at S; S+1 reaches the old state before the snapshot's answer;
+    // S+2 comes after the snapshot but before the hello's welcome; then the replay from S brings both again
+    let fail = false;
+    let loads = 0;
+    const shown = new Set<string>();
+    const placed: string[] = [];
+    const inFrame = (frames: string[], id: string) => frames.some((f) => f.includes(id));
+    const s: ReturnType<typeof recorder> = recorder(hub, device, {
+      onSnapshot: (snap) => (shown.clear(), snap.orders.forEach((o) => shown.add(o.id))),
+      onEvents: (es) => {
+        if (fail) throw new Error('the screen could not apply this', { cause: (fail = false) });
+        es.forEach((e) => e.type === 'order.placed' && shown.add(e.payload.order.id));
+      },
+      loadSnapshot: async () => {
+        const api = new HubClient({ baseUrl: hub.url, credentials: { device: () => device, staff: () => null } });
+        const snapshot = await api.snapshot();
+        if (++loads === 1) return snapshot;
+        const early = await place();
+        await s.until('the frame ahead of the snapshot', () => inFrame(s.net.ctl.received, early));
+        s.net.ctl.held = [];
+        const late = await place();
+        await s.until('the frame behind the snapshot', () => inFrame(s.net.ctl.held ?? [], late));
+        setTimeout(s.net.release, 0); // once the snapshot is applied and the hello sent
+        placed.push(early, late);
+        return snapshot;
+      },
+    });
+    s.client.start();
+    await s.until('live', () => s.client.connection.status === 'live');
+    fail = true;
+    const failed = await place();
+    await s.until('the reload', () => placed.length === 2);
+    const head = (await hub.request('GET', '/api/v1/health')).body.seq as number;
+    await s.until('the resume point at the head', () => s.client.resumePoint?.seq === head);
+    expect([failed, ...placed].filter((id) => !shown.has(id))).toEqual([]);
     s.client.stop();
   });
 
@@ -273,6 +327,112 @@ describe('stream client across a hub restart', () => {
     } finally {
       removeDir(first.dataDir);
     }
+  });
+});
+
+/**
+ * The test speaks for the hub, frame by frame, to play races a real hub only loses now and then. The app's
+ * state is the seq of its last snapshot plus the seqs applied since: it is right when those are exactly the
+ * seqs after the snapshot, in order.
+ */
+function scriptedHub(position: StreamPosition | null, failOn: number[] = []) {
+  const sockets: { on: SocketHandlers; sent: { type: string; lastSeq?: number }[] }[] = [];
+  const loads: ((s: Snapshot) => void)[] = [];
+  const app = { base: -1, applied: [] as number[], snapshots: 0 };
+  const failing = new Set(failOn);
+  const client = new StreamClient({
+    url: () => 'ws://scripted',
+    loadSnapshot: () => new Promise<Snapshot>((resolve) => loads.push(resolve)),
+    onSnapshot: (s) => ((app.base = s.seq), (app.applied = []), app.snapshots++),
+    onEvents: (es) => {
+      for (const e of es) {
+        if (failing.delete(e.seq)) throw new Error(`cannot apply ${e.seq}`);
+        app.applied.push(e.seq);
+      }
+    },
+    position,
+    socket: (_url, on) => {
+      const s = { on, sent: [] as { type: string }[] };
+      sockets.push(s);
+      return { send: (d) => s.sent.push(JSON.parse(d) as { type: string }), close: () => undefined };
+    },
+    backoff: { baseMs: 1, maxMs: 1 },
+  });
+  const socket = () => sockets.at(-1)!;
+  const say = (msg: object) => socket().on.message(JSON.stringify(msg));
+  const event = (seq: number) => ({ seq, type: 'order.placed', at: 0, deviceId: null, staffId: null, payload: {} }) as unknown as HubEvent;
+  return {
+    client,
+    app,
+    loads,
+    socket,
+    hellos: () => socket().sent.filter((m) => m.type === 'hello').map((m) => m.lastSeq),
+    welcome: (fromSeq: number) => say({ type: 'welcome', epoch: 'e', headSeq: fromSeq, fromSeq }),
+    events: (seqs: number[]) => say({ type: 'events', events: seqs.map(event), upToSeq: seqs.at(-1) }),
+    /** The hub read its snapshot at `seq`; the answer arrives now. */
+    snapshot: async (seq: number) => {
+      loads.shift()!({ epoch: 'e', seq, menuVersion: 1, orders: [] });
+      await new Promise((r) => setTimeout(r, 0));
+    },
+    rightAfterSnapshot: (upTo: number) => expect(app.applied).toEqual(Array.from({ length: upTo - app.base }, (_, i) => app.base + 1 + i)),
+  };
+}
+
+describe('stream client resubscribing on one socket (scripted hub)', () => {
+  it('reloads after an event fails to apply without losing the events the old subscription sent meanwhile', async () => {
+    const h = scriptedHub({ epoch: 'e', seq: 10 }, [11]);
+    h.client.start();
+    h.socket().on.open();
+    expect(h.hellos()).toEqual([10]);
+    h.welcome(10);
+    h.events([11]); // throws: the client asks for a snapshot, which the hub reads at 12
+    expect(h.loads).toHaveLength(1);
+    h.events([12]);
+    h.events([13]); // the old subscription goes on, ahead of the snapshot's answer
+    await h.snapshot(12);
+    expect(h.hellos()).toEqual([10, 12]);
+    h.events([14]); // in flight before the hub read the hello
+    h.welcome(12);
+    h.events([13, 14]); // the replay the hello asked for
+    h.rightAfterSnapshot(14);
+    expect(h.client.resumePoint).toEqual({ epoch: 'e', seq: 14 });
+    h.client.stop();
+  });
+
+  it('after an event failed to apply, a socket that drops before the snapshot came resumes from a new snapshot, not from past the failed event', async () => {
+    const h = scriptedHub({ epoch: 'e', seq: 10 }, [11]);
+    h.client.start();
+    h.socket().on.open();
+    h.welcome(10);
+    h.events([11]);
+    const first = h.socket();
+    first.on.close(1006, '');
+    await vi.waitFor(() => expect(h.socket()).not.toBe(first));
+    h.socket().on.open();
+    expect(h.hellos()).toEqual([]);
+    await h.snapshot(11); // the drop made this answer useless
+    expect(h.app.snapshots).toBe(0);
+    await h.snapshot(12);
+    expect(h.hellos()).toEqual([12]);
+    h.welcome(12);
+    h.events([13]);
+    expect(h.app.snapshots).toBe(1);
+    h.rightAfterSnapshot(13);
+    h.client.stop();
+  });
+
+  it('after a reset applies only what follows the welcome of its new hello', async () => {
+    const h = scriptedHub({ epoch: 'old', seq: 3 });
+    h.client.start();
+    h.socket().on.open();
+    h.socket().on.message(JSON.stringify({ type: 'reset', reason: 'epoch-changed', epoch: 'e', headSeq: 12 }));
+    await h.snapshot(12);
+    expect(h.hellos()).toEqual([3, 12]);
+    h.welcome(12);
+    h.events([13]);
+    h.rightAfterSnapshot(13);
+    expect(h.client.resumePoint).toEqual({ epoch: 'e', seq: 13 });
+    h.client.stop();
   });
 });
 

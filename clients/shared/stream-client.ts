@@ -5,7 +5,10 @@
  * get `welcome`, then `events` frames. The resume point is each frame's `upToSeq` (with topic filters seqs
  * have holes); an event at or below the applied seq is never applied twice. `reset` (another epoch, too far
  * behind, ahead of the hub) means: load `GET /api/v1/snapshot`, replace local state with it, and say hello
- * again from the snapshot's seq. A first start has no resume point, so it starts the same way.
+ * again from the snapshot's seq. A first start has no resume point, so it starts the same way, and so does
+ * a failure to apply events. Between a hello and its answer (`welcome` or `reset`) `events` frames belong to
+ * the subscription the hello replaced and are ignored: applied to a state they were not meant for, they
+ * would move the resume point past events the hello's replay then skips.
  *
  * Drops are retried with exponential backoff and full jitter; close code 4008 (the hub cut a slow socket)
  * resumes at once. The state is always visible: connecting → live → reconnecting → offline (after
@@ -114,6 +117,8 @@ export class StreamClient {
   private quietTimer: unknown = null;
   /** The socket generation a snapshot is being loaded for, if any. */
   private snapshotLoading: number | null = null;
+  /** Hellos on this socket the hub has not answered yet: until then its frames are the old subscription's. */
+  private unansweredHellos = 0;
   private probeTimer: unknown = null;
   private running = false;
 
@@ -179,6 +184,7 @@ export class StreamClient {
     if (url === null) return this.unauthorised();
     let opened = false;
     if (this.state.status === 'reconnecting' || this.state.status === 'offline') this.setState({ ...this.state, retryAt: null });
+    this.unansweredHellos = 0;
     this.socket = this.socketFactory(url, {
       open: () => {
         if (gen !== this.generation) return;
@@ -203,7 +209,9 @@ export class StreamClient {
 
   private hello(from: StreamPosition): void {
     const msg = { type: 'hello', lastSeq: from.seq, epoch: from.epoch, ...(this.opts.topics ? { topics: this.opts.topics } : {}) };
-    this.socket?.send(JSON.stringify(msg));
+    if (!this.socket) return;
+    this.unansweredHellos++;
+    this.socket.send(JSON.stringify(msg));
   }
 
   private async loadSnapshotAndHello(gen: number): Promise<void> {
@@ -243,6 +251,7 @@ export class StreamClient {
     }
     switch (msg.type) {
       case 'welcome':
+        this.helloAnswered();
         if (this.position) this.position = { epoch: msg.epoch, seq: this.position.seq };
         this.attempt = 0;
         this.downSince = null;
@@ -252,27 +261,38 @@ export class StreamClient {
         return;
       case 'events': {
         const from = this.position;
-        if (!from) return; // cannot happen: events follow a hello, which follows a position
+        // no position: the state waits for a snapshot, which (with the replay after it) brings these events
+        if (!from || this.unansweredHellos > 0) return;
         const fresh = (msg.events as HubEvent[]).filter((e) => e.seq > from.seq);
         this.position = { epoch: from.epoch, seq: Math.max(from.seq, msg.upToSeq) };
         if (fresh.length === 0) return;
         try {
           this.opts.onEvents(fresh);
         } catch (err) {
-          // local state may now be wrong: rebuild it from a snapshot rather than show something stale
+          // local state may now be wrong: rebuild it from a snapshot rather than show something stale. The
+          // resume point already covers the failed events, so forget it: a reconnect meanwhile must not
+          // resume from it, and frames until the snapshot would be applied to a state it is about to replace
           this.log('applying events failed; reloading the snapshot', err);
+          this.position = null;
           void this.loadSnapshotAndHello(gen);
         }
         return;
       }
       case 'reset':
+        this.helloAnswered();
         this.log(`hub asked for a snapshot (${msg.reason})`);
+        // the hub has no use for this resume point; a reconnect before the snapshot comes goes straight to one
+        this.position = null;
         void this.loadSnapshotAndHello(gen);
         return;
       case 'error':
         this.log(`hub stream error ${msg.code}: ${msg.message}`);
         return;
     }
+  }
+
+  private helloAnswered(): void {
+    this.unansweredHellos = Math.max(0, this.unansweredHellos - 1);
   }
 
   private dropped(gen: number, code: number, opened: boolean): void {
