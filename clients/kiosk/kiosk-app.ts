@@ -42,6 +42,13 @@ const isPayment = (e: OutboxEntry): e is KioskPayment => (e.meta as { kind?: unk
 
 export type Screen = 'welcome' | 'menu' | 'checkout' | 'done';
 
+/**
+ * The outbox entries this kiosk sends: its own, with its device token. One kiosk per browser (its pairing
+ * lives in this origin's localStorage), so every `kiosk:` entry in this origin's IndexedDB is this kiosk's,
+ * from this pairing or an earlier one; the phones' and tablets' entries on the same origin are not.
+ */
+export const ownsKioskScope = (scope: string): boolean => scope.startsWith('kiosk:');
+
 export interface KioskState {
   phase: 'loading' | 'unreachable' | 'ready';
   screen: Screen;
@@ -102,11 +109,17 @@ export class KioskApp {
     });
     this.outbox = new Outbox({
       storage,
+      owns: ownsKioskScope,
+      // a 401 means this kiosk's device token was refused (unpaired): the kiosk asks to be paired, and its
+      // orders wait (unknown), then go with the new token and the same key — the hub keeps device keys per
+      // store, so an order committed before the answer was lost is answered, not placed twice
       transport: (e) => this.send(e),
       onChange: (entries) => this.onOutbox(entries),
       log: (m) => console.info(m),
     });
     this.idle = new IdleWatch(idleMsFrom(o.search ?? ''), () => this.reset());
+    // paired again: what waited for a token goes now
+    this.session.device.subscribe((d) => d && this.outbox.retryNow());
   }
 
   private set(patch: Partial<KioskState>): void {
@@ -331,7 +344,8 @@ export class KioskApp {
 
   private onOutbox(entries: readonly OutboxEntry[]): void {
     const now = Date.now();
-    const mine = entries.filter((e) => e.scope === this.scope());
+    // the outbox holds this kiosk's entries only (from this pairing or an earlier one)
+    const mine = entries;
     for (const e of mine) {
       if ((e.state === 'confirmed' || e.state === 'rejected') && now - e.updatedAt > PRUNE_SETTLED_AFTER_MS) void this.outbox.remove(e.id);
     }

@@ -112,6 +112,13 @@ export class QrApp {
     });
     this.outbox = new Outbox({
       storage,
+      // the hub takes the table from the token the entry is sent with: a page sends only its own table's
+      // entries (another table's order, queued on this phone, waits for that table's page)
+      owns: (scope) => scope === token,
+      // a table's QR token is the phone's only credential and nothing on the phone can renew it (the hub
+      // changes it only when the table is set up again): a 401 is final, and the page says the code is not
+      // valid any more. It cannot cause a second order: a page with a refused token sends nothing.
+      unauthenticated: 'reject',
       transport: (e) => this.send(e),
       onChange: (entries) => this.onOutbox(entries),
       log: (m) => console.info(m),
@@ -368,7 +375,8 @@ export class QrApp {
 
   private onOutbox(entries: readonly OutboxEntry[]): void {
     const now = Date.now();
-    const mine = entries.filter((e) => e.scope === this.token) as Submission[];
+    // the outbox holds this table's entries only
+    const mine = entries as Submission[];
     for (const e of mine) {
       const order = (e.result as { order?: Order } | null)?.order;
       if (e.state === 'confirmed' && order) this.upsert(order);

@@ -63,6 +63,13 @@ export type PosSubmission = OutboxEntry<PosMeta>;
 
 export type Screen = 'floor' | 'order' | 'bill';
 
+/**
+ * The outbox entries this tablet sends: its own, with staff tokens. One waiter tablet per browser (its
+ * pairing lives in this origin's localStorage), so every `pos:` entry in this origin's IndexedDB is this
+ * tablet's, from this pairing or an earlier one; the phones' and kiosks' entries on the same origin are not.
+ */
+export const ownsPosScope = (scope: string): boolean => scope.startsWith('pos:');
+
 export interface PosCartLine extends CartLine {
   course: number;
   hold: boolean;
@@ -113,6 +120,8 @@ export class PosApp {
   private readonly floorRefresh = new PacedRefresh(() => this.loadFloor(), { coalesceMs: 30, paceMs: FLOOR_PACE_MS });
   /** Menu events applied from the stream so far (a menu answer that crossed one is stale). */
   private menuChanges = 0;
+  /** Staff tokens the hub refused for an outbox send on this page: not presented again (each try is a 401). */
+  private readonly refusedTokens = new Set<string>();
 
   constructor(private readonly o: { search?: string; storage?: OutboxStorage; baseUrl?: string; socket?: SocketFactory } = {}) {
     this.client = this.session.client({ baseUrl: o.baseUrl ?? '', timeoutMs: 8000 });
@@ -134,6 +143,7 @@ export class PosApp {
     });
     this.outbox = new Outbox({
       storage,
+      owns: ownsPosScope,
       transport: (e) => this.send(e as PosSubmission),
       onChange: (entries) => this.onOutbox(entries),
       log: (m) => console.info(m),
@@ -141,6 +151,8 @@ export class PosApp {
     this.idle = new IdleWatch(lockMsFrom(o.search ?? ''), () => this.lock());
     this.session.staff.subscribe((s) => this.idle.setArmed(s !== null));
     this.idle.setArmed(this.session.staff.get() !== null);
+    // someone signed in: changes that waited for a staff token go now
+    this.session.staff.subscribe((s) => s && this.outbox.retryNow());
   }
 
   private set(patch: Partial<PosState>): void {
@@ -492,15 +504,35 @@ export class PosApp {
 
   // ---- outbox plumbing ----
 
+  /**
+   * Sends a change as whoever made it, or, when the hub no longer takes that session (expired after 12 h,
+   * revoked), as whoever is signed in now. A 401 is about the token, not the change (the hub checks the token
+   * before the key, and may have committed the change before its answer was lost); the key stays the same and
+   * the hub keeps staff keys per store, not per session, so the resend as another waiter gets the stored
+   * answer, never a second change. With no token the hub takes, the change waits (unknown) until someone
+   * signs in.
+   */
   private async send(e: PosSubmission): Promise<SendResult> {
-    const token = e.meta.staffToken ?? this.session.staffToken();
-    if (!token) return { kind: 'unreachable', reason: 'no staff member signed in' };
-    return sendEntry(this.client, e, token);
+    for (const token of this.bearers(e)) {
+      const result = await sendEntry(this.client, e, token);
+      if (result.kind !== 'answer' || result.status !== 401) return result;
+      this.refusedTokens.add(token);
+      // the signed-in session itself was refused: back to the PIN screen, as for any other request
+      if (token === this.session.staffToken()) this.session.refused('staff');
+    }
+    return { kind: 'answer', status: 401, body: { error: { code: 'unauthenticated', message: 'sign in to send this change' } } };
+  }
+
+  /** The staff tokens to try for an entry, in order: whoever made it, then whoever is signed in. */
+  private bearers(e: PosSubmission): string[] {
+    const tokens = new Set([e.meta.staffToken, this.session.staffToken()]);
+    return [...tokens].filter((t): t is string => t !== null && !this.refusedTokens.has(t));
   }
 
   private onOutbox(entries: readonly OutboxEntry[]): void {
     const now = Date.now();
-    const mine = entries.filter((e) => e.scope === this.scope()) as PosSubmission[];
+    // the outbox holds this tablet's entries only (from this pairing or an earlier one)
+    const mine = entries as PosSubmission[];
     const before = new Map(this.state.get().submissions.map((s) => [s.id, s.state]));
     for (const e of mine) {
       if ((e.state === 'confirmed' || e.state === 'rejected') && now - e.updatedAt > PRUNE_SETTLED_AFTER_MS) void this.outbox.remove(e.id);

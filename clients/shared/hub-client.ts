@@ -111,27 +111,38 @@ export class HubClient {
     if (o.body !== undefined) headers['content-type'] = 'application/json';
     if (o.key) headers['idempotency-key'] = o.key;
 
+    // the timeout covers the whole answer, body included: headers and half a body, then a dead link, is no
+    // answer at all (an outbox entry waiting on it would stay "sending", and the whole queue behind it)
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.timeoutMs);
     const sentAt = Date.now();
+    const unreachable = (err: unknown) =>
+      new HubUnreachableError(controller.signal.aborted ? `no answer from the hub in ${this.timeoutMs} ms` : `hub unreachable: ${String(err)}`);
     let res: Response;
+    let text: string;
     try {
-      res = await this.fetchFn(this.baseUrl + path, {
-        method,
-        headers,
-        body: o.body === undefined ? null : JSON.stringify(o.body),
-        signal: controller.signal,
-        cache: 'no-store',
-      });
-    } catch (err) {
-      throw new HubUnreachableError(controller.signal.aborted ? `no answer from the hub in ${this.timeoutMs} ms` : `hub unreachable: ${String(err)}`);
+      try {
+        res = await this.fetchFn(this.baseUrl + path, {
+          method,
+          headers,
+          body: o.body === undefined ? null : JSON.stringify(o.body),
+          signal: controller.signal,
+          cache: 'no-store',
+        });
+      } catch (err) {
+        throw unreachable(err);
+      }
+      this.observeClock(res.headers.get('date'), sentAt, Date.now());
+      o.onHeaders?.(res.headers);
+      if (res.status === 304) return null as T;
+      try {
+        text = await res.text();
+      } catch (err) {
+        throw unreachable(err);
+      }
     } finally {
       clearTimeout(timer);
     }
-    this.observeClock(res.headers.get('date'), sentAt, Date.now());
-    o.onHeaders?.(res.headers);
-    if (res.status === 304) return null as T;
-    const text = await res.text();
     let json: unknown = null;
     try {
       json = text ? JSON.parse(text) : null;

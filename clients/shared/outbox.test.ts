@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classify, MemoryOutboxStorage, Outbox, type OutboxEntry, type OutboxTimers, type SendResult } from './outbox.ts';
+import { classify, MemoryOutboxStorage, Outbox, type OutboxEntry, type OutboxOptions, type OutboxTimers, type SendResult } from './outbox.ts';
 
 /** Timers driven by the test: `advance(ms)` runs what falls due. */
 class FakeTimers implements OutboxTimers {
@@ -51,7 +51,7 @@ function scripted(storage: MemoryOutboxStorage, answers: (SendResult | ((e: Outb
   return { sent, transport };
 }
 
-function setup(answers: (SendResult | ((e: OutboxEntry) => SendResult))[] = [], storage = new MemoryOutboxStorage(), random = () => 0.5) {
+function setup(answers: (SendResult | ((e: OutboxEntry) => SendResult))[] = [], storage = new MemoryOutboxStorage(), random = () => 0.5, more: Partial<OutboxOptions> = {}) {
   const timers = new FakeTimers();
   const { sent, transport } = scripted(storage, answers);
   const states: string[][] = [];
@@ -63,12 +63,42 @@ function setup(answers: (SendResult | ((e: OutboxEntry) => SendResult))[] = [], 
     random,
     backoff: { baseMs: 1000, maxMs: 8000 },
     onChange: (entries) => states.push(entries.map((e) => e.state)),
+    ...more,
   });
   return { outbox, storage, timers, sent, states };
 }
 
 const createOrder = (id = 'order-1') => ({ scope: 'tbl', method: 'POST' as const, path: '/api/v1/orders', body: { id, channel: 'qr', lines: [{ itemId: 'mapo-tofu', qty: 1 }] }, meta: { label: 'create' } });
 const addLines = (id = 'order-1', dependsOn?: string) => ({ scope: 'tbl', method: 'POST' as const, path: `/api/v1/orders/${id}/lines`, body: { lines: [{ itemId: 'rice', qty: 2 }] }, meta: { label: 'add' }, dependsOn: dependsOn ?? null });
+
+/** An entry as a previous page left it in storage. */
+const stored = (o: Pick<OutboxEntry, 'id' | 'seq' | 'scope' | 'path'> & Partial<OutboxEntry>): OutboxEntry => ({
+  key: `key-${o.id}`,
+  method: 'POST',
+  body: {},
+  dependsOn: null,
+  meta: {},
+  state: 'saved',
+  attempts: 0,
+  createdAt: o.seq,
+  updatedAt: o.seq,
+  nextAttemptAt: null,
+  lastProblem: null,
+  result: null,
+  error: null,
+  ...o,
+});
+
+/** A hub that knows which orders exist: lines for an order it never created are a 404 (a real refusal). */
+function hubWithOrders() {
+  const created = new Set<string>();
+  return (e: OutboxEntry): SendResult => {
+    const lines = /^\/api\/v1\/orders\/([^/]+)\/lines$/.exec(e.path);
+    if (lines) return created.has(lines[1]!) ? ok({}, 200) : err(404, 'not_found', 'no such order');
+    created.add((e.body as { id: string }).id);
+    return ok();
+  };
+}
 
 describe('classify: what an answer means', () => {
   it.each([
@@ -83,7 +113,8 @@ describe('classify: what an answer means', () => {
     [err(409, 'idempotency_key_in_use'), 'unknown'],
     [err(409, 'sold_out'), 'rejected'],
     [err(422, 'invalid_order'), 'rejected'],
-    [err(401, 'unauthenticated'), 'rejected'],
+    // the credentials were refused, not the request: no answer about the change itself
+    [err(401, 'unauthenticated'), 'unauthenticated'],
     [err(404, 'not_found'), 'rejected'],
     // stored with the key by the hub: the same key would get it back forever
     [err(503, 'ordering_paused', 'paused', 60), 'rejected'],
@@ -309,5 +340,109 @@ describe('Outbox', () => {
     await settle();
     expect(sent).toEqual([]);
     expect(outbox.list()).toEqual([]);
+  });
+
+  it('a 401 is not the answer to the change: the entry is held (unknown, same key) until the credentials are put right, never rejected', async () => {
+    const refused = err(401, 'unauthenticated', 'staff session expired or unknown; sign in again');
+    const { outbox, timers, sent } = setup([refused, refused, ok()]);
+    await outbox.load();
+    const e = await outbox.enqueue(createOrder());
+    await timers.advance(0);
+    expect(outbox.get(e.id)).toMatchObject({ state: 'unknown', error: null, lastProblem: expect.stringContaining('401') });
+    await timers.advance(60_000);
+    expect(outbox.get(e.id)!.state).toBe('confirmed');
+    expect(sent.map((s) => s.key)).toEqual([e.key, e.key, e.key]);
+  });
+
+  it("an app whose credential nothing can renew (a table's QR token) makes a 401 final", async () => {
+    const { outbox, timers, sent } = setup([err(401, 'unauthenticated', 'this table QR code is not valid any more')], undefined, undefined, { unauthenticated: 'reject' });
+    await outbox.load();
+    const e = await outbox.enqueue(createOrder());
+    expect((await outbox.settled(e.id)).error).toMatchObject({ status: 401, code: 'unauthenticated' });
+    await timers.advance(60_000);
+    expect(sent).toHaveLength(1);
+  });
+});
+
+describe('Outbox: whose entries it sends', () => {
+  // every app on the hub's origin shares one IndexedDB database
+  it("loads and sends only the scopes it owns: another table's entry stays in storage untouched and holds up nothing", async () => {
+    const storage = new MemoryOutboxStorage();
+    // a phone queued an order on table A5 and the Wi-Fi dropped mid-send; now it opens A7's page
+    const a5 = stored({ id: 'a5-order', seq: 1, scope: 'tbl_A5', path: '/api/v1/orders', state: 'sending', attempts: 1, body: { id: 'order-a5', channel: 'qr', lines: [] } });
+    storage.rows.set(a5.id, structuredClone(a5));
+    const a7 = setup([ok()], storage, undefined, { owns: (scope) => scope === 'tbl_A7' });
+    await a7.outbox.load();
+    const mine = await a7.outbox.enqueue({ ...createOrder('order-a7'), scope: 'tbl_A7' });
+    expect((await a7.outbox.settled(mine.id)).state).toBe('confirmed');
+    await a7.timers.advance(60_000);
+    expect(a7.sent.map((s) => (s.body as { id: string }).id)).toEqual(['order-a7']);
+    expect(a7.outbox.list().map((e) => e.id)).toEqual([mine.id]);
+    expect(storage.rows.get(a5.id)).toEqual(a5);
+    await expect(a7.outbox.enqueue(createOrder())).rejects.toThrow(/scope/);
+
+    // A5's page sends it, with its own key
+    const page = setup([ok()], storage, undefined, { owns: (scope) => scope === 'tbl_A5' });
+    await page.outbox.load();
+    expect((await page.outbox.settled(a5.id)).state).toBe('confirmed');
+    expect(page.sent).toEqual([{ path: '/api/v1/orders', key: a5.key, storedBeforeSend: true, body: a5.body }]);
+  });
+});
+
+describe('Outbox: an entry never goes before the one it depends on', () => {
+  it('a change queued before the first read of storage returns, on a clock set back since, still goes after the entry it depends on', async () => {
+    const storage = new MemoryOutboxStorage();
+    // "open order" queued by the previous page, at a device time an hour ahead of the corrected clock
+    storage.rows.set('open', stored({ id: 'open', seq: 1_000_000 + 3_600_000, scope: 'tbl', path: '/api/v1/orders', body: { id: 'order-1' } }));
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const all = storage.all.bind(storage);
+    storage.all = async () => {
+      await gate;
+      return all();
+    };
+    const hub = hubWithOrders();
+    const { outbox, timers, sent } = setup([hub, hub], storage);
+    const loading = outbox.load();
+    const adding = outbox.enqueue(addLines('order-1', 'open'));
+    release();
+    await loading;
+    const add = await adding;
+    await timers.advance(0);
+    expect(sent.map((s) => s.path)).toEqual(['/api/v1/orders', '/api/v1/orders/order-1/lines']);
+    expect(outbox.list().map((e) => [e.id, e.state])).toEqual([
+      ['open', 'confirmed'],
+      [add.id, 'confirmed'],
+    ]);
+  });
+
+  it('a stored entry queued ahead of the one it depends on waits for it (the parent is sent first)', async () => {
+    const storage = new MemoryOutboxStorage();
+    storage.rows.set('add', stored({ id: 'add', seq: 10, scope: 'tbl', path: '/api/v1/orders/order-1/lines', dependsOn: 'open' }));
+    storage.rows.set('open', stored({ id: 'open', seq: 20, scope: 'tbl', path: '/api/v1/orders', body: { id: 'order-1' } }));
+    const hub = hubWithOrders();
+    const { outbox, timers, sent } = setup([hub, hub], storage);
+    await outbox.load();
+    await timers.advance(0);
+    expect(sent.map((s) => s.path)).toEqual(['/api/v1/orders', '/api/v1/orders/order-1/lines']);
+    expect(outbox.get('add')!.state).toBe('confirmed');
+  });
+
+  it('when the first read of storage fails, what is queued afterwards is still sent, and a later read brings back what was stored', async () => {
+    const storage = new MemoryOutboxStorage();
+    storage.rows.set('old', stored({ id: 'old', seq: 10, scope: 'tbl', path: '/api/v1/orders', body: { id: 'order-0' } }));
+    const all = storage.all.bind(storage);
+    let failures = 1;
+    storage.all = async () => {
+      if (failures-- > 0) throw new Error('IndexedDB read failed');
+      return all();
+    };
+    const { outbox, timers, sent } = setup([], storage);
+    await expect(outbox.load()).rejects.toThrow(/read failed/);
+    const e = await outbox.enqueue(createOrder('order-2'));
+    await timers.advance(0);
+    expect(outbox.get(e.id)!.state).toBe('confirmed');
+    expect(outbox.get('old')!.state).toBe('confirmed');
+    expect(sent.map((s) => (s.body as { id: string }).id)).toEqual(['order-0', 'order-2']);
   });
 });

@@ -6,12 +6,18 @@
  *   (IndexedDB in the browser) **before** the first send; `enqueue` resolves only once it is stored.
  * - Entries are sent one at a time, strictly in the order they were queued (the per-device ordering a
  *   Replicache `mutationId` gives comes from the queue itself), so "create order X, then add lines to X"
- *   can be queued while offline. An entry never overtakes an earlier one that is still unsettled.
+ *   can be queued while offline. An entry never overtakes an earlier one that is still unsettled, and is
+ *   never sent while the entry it depends on is unsettled, wherever that one sits in the queue.
+ * - Every app on the hub's origin shares the one IndexedDB database: an outbox loads and sends only the
+ *   scopes it `owns`, the ones it holds the credentials for (a QR page its own table's entries). Another
+ *   scope's entries stay in storage untouched until their own app sends them.
  * - States: `saved` (on this device, not sent yet) → `sending` → `confirmed` (the hub answered 2xx: the only
  *   state that counts as placed) | `rejected` (the hub's rules said no: a 4xx, needs a human) |
  *   `unknown` (no answer, a timeout, a 5xx, 429/503: the outcome is not known, and the entry is retried
  *   with the same key — never shown as failed). Retries use exponential backoff with full jitter and honour
- *   `Retry-After`.
+ *   `Retry-After`. A 401 is not the answer to the change (the hub refused the credentials, and may have
+ *   committed the change before an answer was lost): the entry is held as `unknown` and resent with the
+ *   same key once the app has credentials again, unless the app says nothing can renew them.
  * - On load, unsettled entries resume. An entry that was `sending` when the page died is `unknown`: the hub
  *   may have committed it; resending with the same key returns the stored answer instead of a second order.
  * - An entry may depend on an earlier one (`dependsOn`): when that one is rejected, so is this one (adding
@@ -72,13 +78,19 @@ export type SendResult =
 
 export type Transport = (entry: OutboxEntry) => Promise<SendResult>;
 
-export type Verdict = { outcome: 'confirmed' } | { outcome: 'rejected'; error: OutboxError } | { outcome: 'unknown'; problem: string; retryAfterS?: number | undefined };
+export type Verdict =
+  | { outcome: 'confirmed' }
+  | { outcome: 'rejected'; error: OutboxError }
+  | { outcome: 'unknown'; problem: string; retryAfterS?: number | undefined }
+  | { outcome: 'unauthenticated'; error: OutboxError };
 
 /**
  * The hub's answer → what it means for the entry.
  * 2xx: confirmed. 408/425/429, 5xx and `idempotency_key_in_use` (the same key is still being processed):
- * unknown, retry. Other 4xx: rejected. One 503 is final: `ordering_paused` is a rule's answer the hub stores
- * with the key, so resending the same key would replay it forever; the customer sends again later (a new key).
+ * unknown, retry. 401: unauthenticated — the hub checks the token before it looks up the key, so a 401 says
+ * nothing about the change (the outbox's `unauthenticated` option decides). Other 4xx: rejected. One 503 is
+ * final: `ordering_paused` is a rule's answer the hub stores with the key, so resending the same key would
+ * replay it forever; the customer sends again later (a new key).
  */
 export function classify(result: SendResult): Verdict {
   if (result.kind === 'unreachable') return { outcome: 'unknown', problem: result.reason };
@@ -87,6 +99,7 @@ export function classify(result: SendResult): Verdict {
   const err = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
   const code = typeof err?.code === 'string' ? err.code : `http_${status}`;
   const message = typeof err?.message === 'string' ? err.message : `HTTP ${status}`;
+  if (status === 401) return { outcome: 'unauthenticated', error: { status, code, message } };
   if (code === 'ordering_paused') return { outcome: 'rejected', error: { status, code, message } };
   if (status === 408 || status === 425 || status === 429 || status >= 500 || code === 'idempotency_key_in_use') {
     return { outcome: 'unknown', problem: `HTTP ${status} ${code}`, retryAfterS: result.retryAfterS };
@@ -109,7 +122,21 @@ export interface OutboxOptions {
   backoff?: { baseMs: number; maxMs: number };
   /** Longest Retry-After honoured (a hub asking for 60 s is still re-asked within this). */
   maxRetryAfterMs?: number;
-  /** Called after every state change with all entries (queue order). */
+  /**
+   * Which scopes this outbox loads and sends. Every app on the hub's origin shares one IndexedDB database,
+   * and an app may send only what it holds the credentials for; another scope's entries are never read into
+   * this outbox (so never sent, changed or pruned by it), and wait in storage for their own app.
+   * Default: every scope (one app per storage).
+   */
+  owns?: (scope: string) => boolean;
+  /**
+   * What a 401 does to an entry. `hold` (default): the hub refused the credentials, not the change — which
+   * it may have committed before the answer was lost — so the entry stays `unknown` and is resent with the
+   * same key, on the usual backoff and at `retryNow` (someone signed in, the device was paired again).
+   * `reject`: the app's credential can never be renewed (a table's QR token), so the 401 is final.
+   */
+  unauthenticated?: 'hold' | 'reject';
+  /** Called after every state change with the entries of its scopes (queue order). */
   onChange?: (entries: readonly OutboxEntry[]) => void;
   log?: (message: string, detail?: unknown) => void;
 }
@@ -142,7 +169,14 @@ export class Outbox {
   private readonly random: () => number;
   private readonly timers: OutboxTimers;
   private readonly backoff: { baseMs: number; maxMs: number };
+  private readonly owns: (scope: string) => boolean;
+  /** Sending may start: the first read of storage has finished (or failed). */
   private loaded = false;
+  /** Storage has been read once: enqueue and retryNow read again until it has. */
+  private readOnce = false;
+  private reading: Promise<void> | null = null;
+  /** The last queue position given or loaded: positions only grow, whatever the device clock does. */
+  private lastSeq = 0;
   private pumping = false;
   private again = false;
   private timer: unknown = null;
@@ -158,6 +192,7 @@ export class Outbox {
       clearTimeout: (h) => globalThis.clearTimeout(h as Parameters<typeof clearTimeout>[0]),
     };
     this.backoff = opts.backoff ?? { baseMs: 500, maxMs: 15_000 };
+    this.owns = opts.owns ?? (() => true);
   }
 
   /** Every entry, in queue order (a copy). */
@@ -181,20 +216,35 @@ export class Outbox {
     });
   }
 
-  /** Reads what a previous page left and resumes sending it. An entry caught mid-send is `unknown`. */
-  async load(): Promise<void> {
-    const stored = await this.opts.storage.all();
-    const known = new Set(this.entries.map((e) => e.id));
-    for (const e of stored) {
-      if (known.has(e.id)) continue;
-      if (e.state === 'sending') e.state = 'unknown';
-      if (e.state === 'unknown') e.nextAttemptAt = this.now(); // a new page: try at once
-      this.entries.push(e);
+  /**
+   * Reads what a previous page left (of the scopes this outbox owns) and resumes sending it. An entry caught
+   * mid-send is `unknown`. Calls while a read is running share it.
+   */
+  load(): Promise<void> {
+    this.reading ??= this.read().finally(() => (this.reading = null));
+    return this.reading;
+  }
+
+  private async read(): Promise<void> {
+    try {
+      const stored = await this.opts.storage.all();
+      const known = new Set(this.entries.map((e) => e.id));
+      for (const e of stored) {
+        if (known.has(e.id) || !this.owns(e.scope)) continue;
+        if (e.state === 'sending') e.state = 'unknown';
+        if (e.state === 'unknown') e.nextAttemptAt = this.now(); // a new page: try at once
+        this.entries.push(e);
+        this.lastSeq = Math.max(this.lastSeq, e.seq);
+      }
+      this.entries.sort((a, b) => a.seq - b.seq);
+      this.readOnce = true;
+    } finally {
+      // storage that cannot be read must not stop what is queued from now on (`enqueue` stores each entry
+      // itself): sending starts anyway, and the next enqueue or retryNow reads again
+      this.loaded = true;
+      this.changed();
+      this.kick();
     }
-    this.entries.sort((a, b) => a.seq - b.seq);
-    this.loaded = true;
-    this.changed();
-    this.kick();
   }
 
   /**
@@ -202,8 +252,13 @@ export class Outbox {
    * Throws if the device cannot store it: the caller must then say so, not pretend it was queued.
    */
   async enqueue<M>(m: { scope: string; method: OutboxEntry['method']; path: string; body: unknown; meta: M; dependsOn?: string | null; key?: string; id?: string }): Promise<OutboxEntry<M>> {
+    // stored under a scope this outbox does not send, it would wait for an app that never comes
+    if (!this.owns(m.scope)) throw new Error(`this outbox does not send scope ${m.scope}`);
+    // what a previous page left first: a new entry is queued behind every stored one, even when a tap comes
+    // before the first read returns and the device clock was set back since
+    if (!this.readOnce) await this.load().catch(() => undefined);
     const now = this.now();
-    const seq = Math.max(now, (this.entries[this.entries.length - 1]?.seq ?? 0) + 1);
+    const seq = (this.lastSeq = Math.max(now, this.lastSeq + 1));
     const entry: OutboxEntry<M> = {
       id: m.id ?? newId(now),
       seq,
@@ -225,6 +280,7 @@ export class Outbox {
     };
     await this.opts.storage.put(entry);
     this.entries.push(entry);
+    this.entries.sort((a, b) => a.seq - b.seq);
     const saved = { ...entry };
     this.changed();
     this.kick();
@@ -245,6 +301,7 @@ export class Outbox {
 
   /** Skip the backoff wait: the browser says it is online again, or someone tapped "retry now". */
   retryNow(): void {
+    if (this.loaded && !this.readOnce) void this.load().catch(() => undefined); // the first read failed
     for (const e of this.entries) if (e.state === 'unknown') e.nextAttemptAt = this.now();
     this.kick();
   }
@@ -287,7 +344,7 @@ export class Outbox {
       for (;;) {
         this.again = false;
         if (this.stopped) return;
-        const head = this.entries.find((e) => !isSettled(e));
+        const head = this.next();
         if (!head) return;
         const parent = head.dependsOn ? this.entries.find((e) => e.id === head.dependsOn) : undefined;
         if (parent?.state === 'rejected') {
@@ -320,22 +377,44 @@ export class Outbox {
           await this.settle(head, 'confirmed', { result: result.kind === 'answer' ? result.body : null });
         } else if (verdict.outcome === 'rejected') {
           await this.settle(head, 'rejected', { error: verdict.error });
+        } else if (verdict.outcome === 'unauthenticated' && this.opts.unauthenticated === 'reject') {
+          await this.settle(head, 'rejected', { error: verdict.error });
         } else {
-          const hinted = verdict.retryAfterS !== undefined && verdict.retryAfterS > 0 ? Math.min(verdict.retryAfterS * 1000, this.opts.maxRetryAfterMs ?? 30_000) : null;
+          const retryAfterS = verdict.outcome === 'unknown' ? verdict.retryAfterS : undefined;
+          const problem = verdict.outcome === 'unknown' ? verdict.problem : `HTTP 401 ${verdict.error.code}: ${verdict.error.message}`;
+          const hinted = retryAfterS !== undefined && retryAfterS > 0 ? Math.min(retryAfterS * 1000, this.opts.maxRetryAfterMs ?? 30_000) : null;
           const delay = hinted ?? backoffDelay(head.attempts - 1, this.backoff, this.random);
           head.state = 'unknown';
-          head.lastProblem = verdict.problem;
+          head.lastProblem = problem;
           head.nextAttemptAt = this.now() + delay;
           head.updatedAt = this.now();
           await this.persist(head);
           this.changed();
-          this.opts.log?.(`outbox: ${head.method} ${head.path} unknown (${verdict.problem}); retry in ${delay} ms`);
+          this.opts.log?.(`outbox: ${head.method} ${head.path} unknown (${problem}); retry in ${delay} ms`);
         }
       }
     } finally {
       this.pumping = false;
       if (this.again && this.timer === null && !this.stopped) void this.pump();
     }
+  }
+
+  /**
+   * The entry to send next: the first unsettled one in queue order, or, when that one depends on an entry
+   * still unsettled behind it (positions come from device clocks), that entry first: an entry is never sent
+   * before the one it depends on has its answer.
+   */
+  private next(): OutboxEntry | undefined {
+    let head = this.entries.find((e) => !isSettled(e));
+    const seen = new Set<string>();
+    while (head?.dependsOn && !seen.has(head.id)) {
+      seen.add(head.id);
+      const parentId = head.dependsOn;
+      const parent = this.entries.find((e) => e.id === parentId);
+      if (!parent || isSettled(parent)) break;
+      head = parent;
+    }
+    return head;
   }
 
   private async settle(e: OutboxEntry, state: 'confirmed' | 'rejected', o: { result?: unknown; error?: OutboxError }): Promise<void> {

@@ -1,0 +1,61 @@
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { HubClient, HubUnreachableError } from './hub-client.ts';
+import { sendEntry } from './outbox-transport.ts';
+import type { OutboxEntry } from './outbox.ts';
+
+/** A loopback server whose answers the test writes by hand (headers now, the body maybe never). */
+let server: Server | null = null;
+async function serve(handler: (res: ServerResponse) => void): Promise<string> {
+  server = createServer((req, res) => {
+    req.resume();
+    handler(res);
+  });
+  await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+afterEach(async () => {
+  server?.closeAllConnections();
+  await new Promise((r) => server?.close(r) ?? r(undefined));
+  server = null;
+});
+
+/** Headers and the first bytes of a 6 kB answer, then nothing: the link died mid-body. */
+const stallMidBody = (res: ServerResponse) => {
+  res.writeHead(201, { 'content-type': 'application/json', 'content-length': '6000' });
+  res.write('{"order":{"id":"01J');
+};
+
+const client = (baseUrl: string) => new HubClient({ baseUrl, credentials: { device: () => 'dev_test', staff: () => null }, timeoutMs: 300 });
+/** The promise's outcome, or 'still waiting' after `ms` (a hung request must fail the test, not hang it). */
+const within = <T>(p: Promise<T>, ms: number) =>
+  Promise.race([p.then((v) => ({ settled: 'resolved' as const, v }), (e: unknown) => ({ settled: 'rejected' as const, e })), new Promise<{ settled: 'still waiting' }>((r) => setTimeout(() => r({ settled: 'still waiting' }), ms))]);
+
+describe('HubClient timeout', () => {
+  it('covers the whole answer: a body that stalls after the headers is "no answer" within the timeout', async () => {
+    const base = await serve(stallMidBody);
+    const started = Date.now();
+    const out = await within(client(base).request('POST', '/api/v1/orders', { body: { id: 'x' }, key: 'key-12345678' }), 3000);
+    expect(out.settled).toBe('rejected');
+    expect((out as { e: unknown }).e).toBeInstanceOf(HubUnreachableError);
+    expect(((out as { e: Error }).e).message).toMatch(/no answer from the hub in 300 ms/);
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('so an outbox entry whose answer stalled is "unknown" (retried with its key), not stuck in sending', async () => {
+    const base = await serve(stallMidBody);
+    const entry = { method: 'POST', path: '/api/v1/orders', body: { id: 'x' }, key: 'key-12345678' } as OutboxEntry;
+    const out = await within(sendEntry(client(base), entry), 3000);
+    expect(out).toMatchObject({ settled: 'resolved', v: { kind: 'unreachable', reason: expect.stringMatching(/no answer/) } });
+  });
+
+  it('a slow but complete answer inside the timeout is read as usual', async () => {
+    const base = await serve((res) => {
+      res.writeHead(201, { 'content-type': 'application/json' });
+      res.write('{"order":');
+      setTimeout(() => res.end('{"id":"a"}}'), 100);
+    });
+    expect(await client(base).request('POST', '/api/v1/orders', { body: {}, key: 'key-12345678' })).toEqual({ order: { id: 'a' } });
+  });
+});
