@@ -44,13 +44,20 @@ export function readIdempotencyKey(header: string | string[] | undefined, option
 export const keyScope = (p: Principal): string =>
   p.kind === 'staff' || p.kind === 'device' ? 'store' : p.kind === 'table' ? `table:${p.tableId}` : 'anonymous';
 
+/**
+ * Deeper than any body the API takes. Routes without a body schema hash whatever was sent, and a body nested
+ * 20,000 deep overflowed the stack here (a 500, before any authorisation).
+ */
+const MAX_BODY_DEPTH = 64;
+
 /** Canonical JSON (sorted keys) so a retry that re-serialises the same body still matches. */
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+function canonical(value: unknown, depth = 0): string {
+  if (depth > MAX_BODY_DEPTH) throw new HttpError('bad_request', `the JSON body is nested more than ${MAX_BODY_DEPTH} levels deep`);
+  if (Array.isArray(value)) return `[${value.map((v) => canonical(v, depth + 1)).join(',')}]`;
   if (value && typeof value === 'object') {
     return `{${Object.keys(value)
       .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k], depth + 1)}`)
       .join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';

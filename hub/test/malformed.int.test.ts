@@ -47,6 +47,8 @@ let fx: Fixtures;
 const tokens: Record<Who, string | undefined> = { nobody: undefined, device: undefined, waiter: undefined, kitchen: undefined, manager: undefined };
 
 const UNKNOWN = '01JUNKNOWNORDER0000000000';
+/** `[[[…]]]`, `levels` deep, as text. */
+const deep = (levels: number) => '['.repeat(levels) + ']'.repeat(levels);
 const order = (suffix = '') => (f: Fixtures) => `/api/v1/orders/${f.held.id}${suffix}`;
 const fired = (suffix = '') => (f: Fixtures) => `/api/v1/orders/${f.fired.id}${suffix}`;
 const at = (path: string) => () => path;
@@ -247,6 +249,10 @@ const rows: Row[] = [
   // ---- list query ----
   { name: 'list with status "opn" (typo)', method: 'GET', path: at('/api/v1/orders?status=opn'), status: 400, code: 'validation_failed' },
   { name: 'list with two statuses', method: 'GET', path: at('/api/v1/orders?status=open&status=closed'), status: 400, code: 'validation_failed' },
+  // a route without a body schema hashes the body as sent (its Idempotency-Key's request hash)
+  { name: 'a body nested 20,000 deep, anonymously', as: 'nobody', path: () => '/api/v1/devices/pairing-codes', body: deep(20_000), status: 400, code: 'bad_request' },
+  { name: 'a body nested 20,000 deep, as a manager', as: 'manager', path: () => '/api/v1/devices/pairing-codes', body: deep(20_000), status: 400, code: 'bad_request' },
+  { name: 'a body nested 20,000 deep on a DELETE', as: 'waiter', method: 'DELETE', path: () => '/api/v1/menu/items/mapo-tofu/image', body: deep(20_000), status: 400, code: 'bad_request' },
   { name: 'list with limit 0', method: 'GET', path: at('/api/v1/orders?limit=0'), status: 400, code: 'validation_failed' },
   { name: 'list with limit 501', method: 'GET', path: at('/api/v1/orders?limit=501'), status: 400, code: 'validation_failed' },
   { name: 'list with limit "abc"', method: 'GET', path: at('/api/v1/orders?limit=abc'), status: 400, code: 'validation_failed' },
