@@ -9,6 +9,7 @@ import { priorityOf, writerWaitBudget } from './admission.ts';
 import { AbandonedError, HttpError, toErrorReply } from './errors.ts';
 import { OverloadedError, type Tx } from '../store/writer.ts';
 import type { MutationRoute, Reply } from './route.ts';
+import { seal, sealedKey, unseal } from '../store/idempotency.ts';
 
 /** A mutation's answer, serialised once: what is stored with the key is exactly what is sent. */
 export interface Answer {
@@ -98,7 +99,7 @@ export async function handleMutation(s: Services, route: MutationRoute, r: Mutat
   // no body at all means "no fields"; an explicit JSON null is a body, and the schema refuses it
   const raw: unknown = r.body === undefined ? {} : r.body;
   const body: unknown = route.body ? route.body.parse(raw) : {};
-  if (route.precheck && !(key !== undefined && s.idempotency.get(key))) await route.precheck({ principal: r.principal, params, body }, s);
+  if (route.precheck && !(key !== undefined && s.idempotency.get(storedUnder(route, key)))) await route.precheck({ principal: r.principal, params, body }, s);
   return runMutation(s, route, {
     principal: r.principal,
     params,
@@ -134,12 +135,12 @@ export function runMutation(
     if (req.abandoned()) throw new AbandonedError();
     const owner = keyScope(req.principal);
     if (req.key !== undefined) {
-      const stored = s.idempotency.get(req.key);
+      const stored = s.idempotency.get(storedUnder(route, req.key));
       if (stored) {
         if (stored.requestHash !== req.hash || stored.principal !== owner) {
           throw new HttpError('idempotency_key_reused', 'this Idempotency-Key was already used for a different request');
         }
-        return { status: stored.status, json: stored.body, replayed: true };
+        return { status: stored.status, json: route.answerHasSecrets ? unseal(req.key, stored.body) : stored.body, replayed: true };
       }
     }
     let answer: Omit<Answer, 'replayed'>;
@@ -155,7 +156,9 @@ export function runMutation(
       const e = toErrorReply(err);
       answer = { status: e.status, json: JSON.stringify(e.body), ...(e.headers ? { headers: e.headers } : {}) };
     }
-    if (req.key !== undefined) {
+    if (req.key !== undefined && route.answerHasSecrets) {
+      s.idempotency.put(sealedKey(req.key), { principal: owner, requestHash: req.hash, status: answer.status, body: seal(req.key, answer.json) }, tx.now);
+    } else if (req.key !== undefined) {
       s.idempotency.put(req.key, { principal: owner, requestHash: req.hash, status: answer.status, body: answer.json }, tx.now, tx.eventWithPayload(answer.json));
     }
     return { ...answer, replayed: false };
@@ -164,6 +167,9 @@ export function runMutation(
     throw err;
   });
 }
+
+/** Where a key's answer is kept: under the key, or sealed under its hash (answers with credentials). */
+const storedUnder = (route: MutationRoute, key: string): string => (route.answerHasSecrets ? sealedKey(key) : key);
 
 function command(s: Services, tx: Tx, principal: Principal): CommandContext {
   const deviceId = deviceIdOf(principal);

@@ -43,6 +43,8 @@ export interface MutationRoute<P = unknown, B = unknown> extends Base<P, unknown
    */
   precheck?(req: { principal: Principal; params: P; body: B }, s: Services): Promise<void>;
   handle(req: { principal: Principal; params: P; body: B; cmd: CommandContext; address: string }, s: Services): Reply;
+  /** The answer carries a credential: it is kept with its key sealed (hub/store/idempotency.ts), never in clear. */
+  answerHasSecrets?: boolean;
 }
 
 export type Route = ReadRoute<any, any> | MutationRoute<any, any>;

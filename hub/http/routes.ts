@@ -103,6 +103,7 @@ export const routes: Route[] = [
     access: 'public (with a valid pairing code)',
     body: pairDeviceSchema,
     idempotencyOptional: true,
+    answerHasSecrets: true,
     responses: { 201: pairResponseSchema, 403: errorBodySchema },
     handle: (req, s) =>
       limited(s.pairFailures, `pair:${req.address}`, req.cmd.now, 'pairing_code_invalid', () =>
@@ -129,6 +130,7 @@ export const routes: Route[] = [
     access: 'paired device',
     body: signInSchema,
     idempotencyOptional: true,
+    answerHasSecrets: true,
     responses: { 201: sessionResponseSchema, 401: errorBodySchema },
     handle: (req, s) => {
       // PINs are short: a device that keeps guessing is locked out for a while

@@ -1,3 +1,4 @@
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 import type { Db } from './db.ts';
 
 export interface StoredResponse {
@@ -37,4 +38,29 @@ export class IdempotencyStore {
     if (bodyEventSeq === undefined) this.s.put.run(key, r.principal, r.requestHash, r.status, r.body, null, now);
     else this.s.put.run(key, r.principal, r.requestHash, r.status, '', bodyEventSeq, now);
   }
+}
+
+/**
+ * Answers that carry a credential (a device token, a staff session) are kept sealed, so that a copy of the
+ * store (a backup, a stolen disk) hands out no working token, as the tokens' own hashes intend: the row is
+ * found by the SHA-256 of the Idempotency-Key, and the answer is encrypted (AES-256-GCM) with a key derived
+ * from the Idempotency-Key itself. Only a retry, which holds the key, can read the answer back.
+ */
+export const sealedKey = (key: string): string => `sealed:${createHash('sha256').update(key).digest('base64url')}`;
+
+const SEALED = 'sealed:v1:';
+const answerKey = (key: string) => Buffer.from(hkdfSync('sha256', key, 'brigade', 'idempotency answer', 32));
+
+export function seal(key: string, body: string): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', answerKey(key), iv);
+  const sealed = Buffer.concat([cipher.update(body, 'utf8'), cipher.final()]);
+  return SEALED + Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64url');
+}
+
+export function unseal(key: string, stored: string): string {
+  const bytes = Buffer.from(stored.slice(SEALED.length), 'base64url');
+  const decipher = createDecipheriv('aes-256-gcm', answerKey(key), bytes.subarray(0, 12));
+  decipher.setAuthTag(bytes.subarray(12, 28));
+  return Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString('utf8');
 }

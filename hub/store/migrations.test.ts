@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 
 const folder = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
@@ -26,6 +27,7 @@ const COMMITTED: [tag: string, when: number, sha256: string][] = [
   ['0007_idempotency_body_by_event', 1795639300676, 'bf7a0e755b318975'],
   ['0008_indexes_for_a_long_history', 1795712934786, '0a36c6cd9be5a7cf'],
   ['0009_print_jobs_by_printer', 1795717414704, '08bdb3e4b1d99a8d'],
+  ['0010_forget_stored_credentials', 1795720961403, '4fff8637971b32d0'],
 ];
 
 const journal = JSON.parse(readFileSync(join(folder, 'meta', '_journal.json'), 'utf8')) as { entries: { idx: number; when: number; tag: string }[] };
@@ -46,5 +48,25 @@ describe('migrations', () => {
     });
     const files = readdirSync(folder).filter((f) => f.endsWith('.sql')).sort();
     expect(files).toEqual(journal.entries.map((e) => `${e.tag}.sql`));
+  });
+});
+
+describe('0010_forget_stored_credentials', () => {
+  it('forgets the answers kept in clear that carry a token, and nothing else', () => {
+    const db = new Database(':memory:');
+    db.exec('CREATE TABLE idempotency_keys (key TEXT PRIMARY KEY, body TEXT NOT NULL)');
+    const rows = {
+      pairing: '{"deviceToken":"dev_3fZ","device":{"id":"d1"}}',
+      signIn: '{"token":"stf_9Qx","staff":{"id":"s1"},"expiresAt":1}',
+      order: '{"order":{"id":"o1","note":"{\\"token\\":\\"stf_x\\"}"}}',
+      lookalike: '{"token":"stfx","staff":{}}',
+      sealed: 'sealed:v1:AAAA',
+      byEvent: '',
+    };
+    const insert = db.prepare('INSERT INTO idempotency_keys VALUES (?, ?)');
+    for (const [key, body] of Object.entries(rows)) insert.run(key, body);
+    db.exec(readFileSync(join(folder, '0010_forget_stored_credentials.sql'), 'utf8'));
+    expect(db.prepare('SELECT key FROM idempotency_keys ORDER BY key').pluck().all()).toEqual(['byEvent', 'lookalike', 'order', 'sealed']);
+    db.close();
   });
 });

@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeDir, sampleOrder, signIn, startHub, type HubProcess } from './harness.ts';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PAIRING_CODE, PINS, removeDir, sampleOrder, signIn, startHub, type HubProcess } from './harness.ts';
 
 let hub: HubProcess;
 let waiter: string;
@@ -173,3 +175,37 @@ function rawPost(
     req.end();
   });
 }
+
+describe('Idempotency-Key, on answers that carry a credential', () => {
+  /** Every byte of the store as it is on disk now: the database file and its WAL. */
+  const storeBytes = () => Buffer.concat(['brigade.db', 'brigade.db-wal'].map((f) => readFileSync(join(hub.dataDir, f)))).toString('latin1');
+
+  it('replays the same device token and staff session, yet a copy of the store holds neither', async () => {
+    const pairKey = randomUUID();
+    const pairBody = { code: PAIRING_CODE, name: 'tablet 7', kind: 'pos' };
+    const paired = await hub.request('POST', '/api/v1/devices/pair', { body: pairBody, key: pairKey });
+    expect(paired.status).toBe(201);
+    const again = await hub.request('POST', '/api/v1/devices/pair', { body: pairBody, key: pairKey });
+    expect(again.status).toBe(201);
+    expect(again.body).toEqual(paired.body);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    const device = paired.body.deviceToken as string;
+
+    const signInKey = randomUUID();
+    const session = await hub.request('POST', '/api/v1/staff/sessions', { token: device, body: { pin: PINS.waiter }, key: signInKey });
+    expect(session.status).toBe(201);
+    const replayed = await hub.request('POST', '/api/v1/staff/sessions', { token: device, body: { pin: PINS.waiter }, key: signInKey });
+    expect(replayed.body).toEqual(session.body);
+    const staff = session.body.token as string;
+    expect((await hub.request('GET', '/api/v1/orders?status=open', { token: staff })).status).toBe(200);
+
+    // a backup or a stolen disk hands out no working token: not in the answers kept with the keys, nowhere
+    const bytes = storeBytes();
+    expect(bytes).not.toContain(device);
+    expect(bytes).not.toContain(staff);
+    expect(bytes).not.toContain(pairKey);
+    // and the key still guards its request: another body under it is refused
+    const other = await hub.request('POST', '/api/v1/devices/pair', { body: { ...pairBody, name: 'tablet 8' }, key: pairKey });
+    expect(other.status).toBe(422);
+  });
+});
