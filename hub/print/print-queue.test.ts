@@ -23,7 +23,7 @@ import { MenuCatalog } from '../store/menu-repo.ts';
 import { SqliteOrderRepo } from '../store/order-repo.ts';
 import type { JobRow } from '../store/print-repo.ts';
 import { loadSeed } from '../store/seed.ts';
-import { Writer, type Tx } from '../store/writer.ts';
+import { OverloadedError, StorageFullError, Writer, type Tx } from '../store/writer.ts';
 import { PrintService } from './print-service.ts';
 import type { PrintSettings } from './worker.ts';
 
@@ -50,7 +50,13 @@ interface PrinterSpec {
   backupPrinterId?: string;
 }
 
-async function store(printers: PrinterSpec[], settings: Partial<PrintSettings> = {}) {
+/** The writer refuses the next `count` submits from printing once a printer has been sent a job. */
+interface RefuseAfterSend {
+  count: number;
+  error: () => Error;
+}
+
+async function store(printers: PrinterSpec[], settings: Partial<PrintSettings> = {}, refuse?: RefuseAfterSend) {
   const db: Db = openDb(':memory:');
   loadSeed(db, demoSeed);
   const ulid = monotonicFactory();
@@ -64,9 +70,16 @@ async function store(printers: PrinterSpec[], settings: Partial<PrintSettings> =
     onCommit: (events) => committed.push(...events),
     onAppend: (e, tx) => printing?.onAppend(e, tx),
   });
+  let sent = false;
   printing = new PrintService({
     db,
-    submit: (job) => writer.submit(job),
+    submit: (job) => {
+      if (sent && refuse && refuse.count > 0) {
+        refuse.count--;
+        return Promise.reject(refuse.error());
+      }
+      return writer.submit(job);
+    },
     clock: Date.now,
     timeZone: 'Asia/Shanghai',
     settings: { ...FAST, ...settings },
@@ -94,7 +107,15 @@ async function store(printers: PrinterSpec[], settings: Partial<PrintSettings> =
     },
   });
   const run = <R>(fn: (c: CommandContext) => R, principal: Principal = waiter) => writer.submit((tx) => fn(ctx(tx, principal)));
-  for (const p of printers) transports.set(p.id, new InMemoryTransport());
+  for (const p of printers) {
+    const t = new InMemoryTransport();
+    const send = t.send.bind(t);
+    t.send = (job) => {
+      sent = true;
+      return send(job);
+    };
+    transports.set(p.id, t);
+  }
   for (const p of printers) {
     const input: CreatePrinter = {
       id: p.id,
@@ -247,6 +268,20 @@ describe('a printer worker', () => {
     await until(() => s.jobs().every((j) => j.state === 'confirmed'), 'five confirmed jobs');
     expect(s.printed('hot').map((t) => /#(\d+)/.exec(t)?.[1])).toEqual(numbers.map(String));
     expect(s.jobs().every((j) => j.attempts === 1 && j.confirmedAt !== null)).toBe(true);
+  });
+
+  it.each([
+    ['the write queue is full', () => new OverloadedError(2000)],
+    ['the disk is full', () => new StorageFullError(Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }))],
+  ])('records a printed ticket once the writer takes it again, when %s', async (_why, error) => {
+    // the ticket has printed: its record must wait and go in, not leave the job "sending" until a restart
+    // reprints it marked POSSIBLE DUPLICATE
+    const s = await store([{ id: 'hot', stations: ['hot'] }], {}, { count: 3, error });
+    await s.printing.start();
+    await s.place({ lines: [{ itemId: 'mapo-tofu', qty: 1, optionIds: ['spice-medium', 'size-regular'] }] });
+    await until(() => s.jobs().every((j) => j.state === 'confirmed'), 'the job confirmed');
+    expect(s.printed('hot')).toHaveLength(1);
+    expect(s.jobs().map((j) => [j.attempts, j.possibleDuplicate])).toEqual([[1, false]]);
   });
 
   it('holds jobs while the paper is out, tells the staff, and prints them once after the paper is loaded', async () => {

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { holdReasonOf, renderTicket, type NotSentReason, type PrintResult, type PrinterProfile, type PrinterTransport, type TicketDocument } from '../../printers/index.ts';
 import type { PrinterConfig, PrinterState } from '../protocol/printing.ts';
 import { ACTIVE_STATES, jobView, type JobRow, type SqlitePrintRepo } from '../store/print-repo.ts';
-import { StorageFullError, type Tx } from '../store/writer.ts';
+import { OverloadedError, StorageFullError, type Tx } from '../store/writer.ts';
 import { fullJitterDelay } from './routing.ts';
 import { markedDocument } from './tickets.ts';
 
@@ -120,8 +120,9 @@ export class PrinterWorker {
         waitMs = await this.#step();
       } catch (err) {
         if (this.#abandoned) return;
-        // a full disk is the storage guard's to report, once, not every printer's at every step
-        if (err instanceof StorageFullError) this.host.log.debug({ printerId: this.printerId }, 'print worker: disk full, waiting');
+        // a full disk (the storage guard reports it, once) or a full write queue (shedding is counted) passes:
+        // not an error of every printer at every step
+        if (err instanceof StorageFullError || err instanceof OverloadedError) this.host.log.debug({ printerId: this.printerId, err }, 'print worker: the writer is refusing, waiting');
         else this.host.log.error({ err, printerId: this.printerId }, 'print worker step failed');
         waitMs = this.host.settings.retryMaxMs;
       }
@@ -201,8 +202,24 @@ export class PrinterWorker {
     if (job === null) return 0;
     const result = await this.host.transport(printer).send(bytes);
     if (this.#abandoned) return 0;
-    await this.host.submit((tx) => this.#apply(tx, printer, job.before, job.sending, result));
+    await this.#record((tx) => this.#apply(tx, printer, job.before, job.sending, result));
     return 0;
+  }
+
+  /**
+   * Writes what a send did. The ticket has gone (or not) whatever the writer says now, so a refusal that
+   * passes (a full write queue, a full disk) is waited out: dropped, it would leave the job `sending` until
+   * a restart printed it again marked POSSIBLE DUPLICATE.
+   */
+  async #record(write: (tx: Tx) => void): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.host.submit(write);
+      } catch (err) {
+        if (!(err instanceof OverloadedError || err instanceof StorageFullError) || this.#stopped || this.#abandoned) throw err;
+        await new Promise((r) => setTimeout(r, this.#retryDelay(attempt)));
+      }
+    }
   }
 
   #apply(tx: Tx, printer: PrinterConfig, before: JobRow, job: JobRow, result: PrintResult): void {
