@@ -89,8 +89,9 @@ export type Verdict =
  * 2xx: confirmed. 408/425/429, 5xx and `idempotency_key_in_use` (the same key is still being processed):
  * unknown, retry. 401: unauthenticated — the hub checks the token before it looks up the key, so a 401 says
  * nothing about the change (the outbox's `unauthenticated` option decides). Other 4xx: rejected. One 503 is
- * final: `ordering_paused` is a rule's answer the hub stores with the key, so resending the same key would
- * replay it forever; the customer sends again later (a new key).
+ * final: `ordering_paused` (the manager paused kiosk and QR orders). The hub does not store it with the key,
+ * so the same key would go through once ordering resumes, but an order placed by itself minutes later, when
+ * the customer may have given up or gone, is worse than asking: the customer sends again (a new key).
  */
 export function classify(result: SendResult): Verdict {
   if (result.kind === 'unreachable') return { outcome: 'unknown', problem: result.reason };
