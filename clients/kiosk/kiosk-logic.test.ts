@@ -77,6 +77,7 @@ describe('what the confirmation screen says', () => {
     expect(orderView({ ...base, state: 'sending' })).toEqual({ kind: 'sending' });
     expect(orderView({ ...base, state: 'unknown', lastProblem: 'hub unreachable', nextAttemptAt: 5 })).toEqual({ kind: 'retrying', busy: false, nextAttemptAt: 5 });
     expect(orderView({ ...base, state: 'unknown', lastProblem: 'HTTP 503 overloaded' })).toMatchObject({ kind: 'retrying', busy: true });
+    expect(orderView({ ...base, state: 'unknown', lastProblem: 'HTTP 507 storage_full' })).toMatchObject({ kind: 'retrying', busy: true });
     expect(orderView({ ...base, state: 'confirmed', result: { order: { number: 42, totalMinor: 3800, quotedReadyAt: null } } })).toEqual({ kind: 'confirmed', number: 42, totalMinor: 3800, quotedReadyAt: null });
     expect(orderView({ ...base, state: 'confirmed', result: null })).toEqual({ kind: 'sending' });
     expect(orderView({ ...base, state: 'rejected', error: { status: 409, code: 'ordering_paused', message: 'paused' } })).toEqual({ kind: 'rejected', code: 'ordering_paused', message: 'paused' });

@@ -100,7 +100,7 @@ export function orderView(e: Pick<OutboxEntry, 'state' | 'result' | 'error' | 'l
     case 'sending':
       return { kind: 'sending' };
     case 'unknown':
-      return { kind: 'retrying', busy: e.lastProblem !== null && /HTTP (429|503)/.test(e.lastProblem), nextAttemptAt: e.nextAttemptAt };
+      return { kind: 'retrying', busy: e.lastProblem !== null && /HTTP (429|503|507)/.test(e.lastProblem), nextAttemptAt: e.nextAttemptAt };
     case 'rejected':
       return { kind: 'rejected', code: e.error?.code ?? 'internal', message: e.error?.message ?? '' };
     case 'confirmed': {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classify, MemoryOutboxStorage, Outbox, type OutboxEntry, type OutboxOptions, type OutboxTimers, type SendResult } from './outbox.ts';
+import { classify, entryView, MemoryOutboxStorage, Outbox, type OutboxEntry, type OutboxOptions, type OutboxTimers, type SendResult } from './outbox.ts';
 
 /** Timers driven by the test: `advance(ms)` runs what falls due. */
 class FakeTimers implements OutboxTimers {
@@ -116,10 +116,22 @@ describe('classify: what an answer means', () => {
     // the credentials were refused, not the request: no answer about the change itself
     [err(401, 'unauthenticated'), 'unauthenticated'],
     [err(404, 'not_found'), 'rejected'],
-    // stored with the key by the hub: the same key would get it back forever
+    // a rule's answer about the moment: the customer decides whether to send again
     [err(503, 'ordering_paused', 'paused', 60), 'rejected'],
+    // the hub's disk is full: nothing was saved, and the resend goes through once there is room
+    [err(507, 'storage_full', 'disk full', 5), 'unknown'],
   ] as const)('%j → %s', (result, outcome) => {
     expect(classify(result).outcome).toBe(outcome);
+  });
+
+  it.each([
+    ['hub unreachable', 'retrying'],
+    ['HTTP 500 internal', 'retrying'],
+    ['HTTP 503 overloaded', 'busy'],
+    ['HTTP 429 too_many_requests', 'busy'],
+    ['HTTP 507 storage_full', 'storage'],
+  ] as const)('an entry waiting after "%s" is shown as %s', (lastProblem, view) => {
+    expect(entryView({ state: 'unknown', lastProblem, error: null })).toBe(view);
   });
 
   it('a non-JSON error page still yields a code and a message', () => {

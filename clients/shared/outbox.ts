@@ -144,9 +144,10 @@ export interface OutboxOptions {
 
 /**
  * What a person is told about an entry: saved on this device → sending → confirmed; no answer is
- * "retrying" (or "busy" when the hub asked to wait), never "failed"; a refusal says why when it can.
+ * "retrying" (or "busy" when the hub asked to wait, "storage" when its disk is full: staff are to tell the
+ * manager, not blame the Wi-Fi), never "failed"; a refusal says why when it can.
  */
-export type EntryView = 'saved' | 'sending' | 'retrying' | 'busy' | 'confirmed' | 'rejected' | 'paused' | 'dependency';
+export type EntryView = 'saved' | 'sending' | 'retrying' | 'busy' | 'storage' | 'confirmed' | 'rejected' | 'paused' | 'dependency';
 
 export function entryView(e: Pick<OutboxEntry, 'state' | 'lastProblem' | 'error'>): EntryView {
   switch (e.state) {
@@ -155,7 +156,8 @@ export function entryView(e: Pick<OutboxEntry, 'state' | 'lastProblem' | 'error'
     case 'confirmed':
       return e.state;
     case 'unknown':
-      return e.lastProblem !== null && /HTTP (429|503)/.test(e.lastProblem) ? 'busy' : 'retrying';
+      if (e.lastProblem === null) return 'retrying';
+      return /HTTP 507/.test(e.lastProblem) ? 'storage' : /HTTP (429|503)/.test(e.lastProblem) ? 'busy' : 'retrying';
     case 'rejected':
       return e.error?.code === 'ordering_paused' ? 'paused' : e.error?.code === 'depends_on_rejected' ? 'dependency' : 'rejected';
   }
