@@ -78,7 +78,8 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 
 /** Statuses after which the same request is sent again, with the same key. */
 export function isRetryable(status: number, text: string): boolean {
-  if (status === 429 || status === 503 || status === 502 || status === 504) return true;
+  // 507: the hub's disk is full; nothing was saved, and the devices resend as the outbox does
+  if (status === 429 || status === 503 || status === 502 || status === 504 || status === 507) return true;
   // nothing was applied (the hub says so for 500); a key still being processed elsewhere answers 409 in_use
   if (status === 500) return true;
   return status === 409 && text.includes('"idempotency_key_in_use"');

@@ -22,6 +22,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FNV_OFFSET, fnv1a, type AckRecord, type RunMeta, type SegmentRecord, type SubscriberRecord } from './records.ts';
+import { sealedKey } from '../../hub/store/idempotency.ts';
 
 export interface VerifyOptions {
   runDir: string;
@@ -115,10 +116,12 @@ function check(db: Database.Database, acks: AckRecord[], subs: SubscriberRecord[
   const stored = new Map<string, { status: number; orderId: string | null }>();
   // a placed order's stored answer is its order.placed event's payload (body_event_seq), others are inline
   const byEvent = (db.prepare("SELECT COUNT(*) FROM pragma_table_info('idempotency_keys') WHERE name = 'body_event_seq'").pluck().get() as number) > 0;
+  // answers that carry a credential (pairing, sign-in) are sealed, under the hash of their key: no JSON to read
   const storedAnswers = byEvent
-    ? `SELECT k.key, k.status, json_extract(CASE WHEN k.body_event_seq IS NULL THEN k.body ELSE e.payload END, '$.order.id') AS orderId
+    ? `SELECT k.key, k.status, CASE WHEN k.body LIKE 'sealed:%' THEN NULL
+              ELSE json_extract(CASE WHEN k.body_event_seq IS NULL THEN k.body ELSE e.payload END, '$.order.id') END AS orderId
          FROM idempotency_keys k LEFT JOIN events e ON e.seq = k.body_event_seq`
-    : "SELECT key, status, json_extract(body, '$.order.id') AS orderId FROM idempotency_keys";
+    : "SELECT key, status, CASE WHEN body LIKE 'sealed:%' THEN NULL ELSE json_extract(body, '$.order.id') END AS orderId FROM idempotency_keys";
   for (const r of db.prepare(storedAnswers).iterate() as Iterable<{
     key: string;
     status: number;
@@ -138,7 +141,7 @@ function check(db: Database.Database, acks: AckRecord[], subs: SubscriberRecord[
     const prev = keysSeen.get(a.key);
     if (prev) f.add('an Idempotency-Key was logged twice (the generator reused a key for two intents)', `${a.key} (${prev.op}, ${a.op})`);
     keysSeen.set(a.key, a);
-    const st = stored.get(a.key);
+    const st = stored.get(a.key) ?? stored.get(sealedKey(a.key));
     if (a.abandoned) {
       abandoned++;
       if (a.op === 'place') {
