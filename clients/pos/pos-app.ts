@@ -106,6 +106,9 @@ const PRUNE_SETTLED_AFTER_MS = 12 * 3600_000;
  */
 const FLOOR_PACE_MS = 1000;
 
+/** Menu answers asked for after a snapshot while stream menu events keep crossing them (a busy counted dish). */
+const MENU_TRIES = 5;
+
 export class PosApp {
   readonly session = new Session('pos');
   readonly client: HubClient;
@@ -183,9 +186,13 @@ export class PosApp {
       },
       topics: ['orders', 'floor', 'menu', 'printers'],
       loadSnapshot: () => this.client.snapshot(),
+      // the events between this tablet's old position and the snapshot never come: everything kept from
+      // events is loaded again — the menu (sold-out dishes, prices; a 304 when unchanged) and the order shown
       onSnapshot: () => {
         this.refreshFloor();
         void this.printers.reload();
+        void this.loadMenu(true);
+        void this.loadOrder();
       },
       onEvents: (events) => {
         this.printers.apply(events);
@@ -215,12 +222,20 @@ export class PosApp {
     if (entry) this.printers.dismiss(ticket.jobId);
   }
 
-  async loadMenu(): Promise<void> {
+  /**
+   * `stale`: the menu shown may lack changes (after a snapshot, the events before it never came), so an answer
+   * that crossed menu events is not dropped for the shown one but asked for again.
+   */
+  async loadMenu(stale = false): Promise<void> {
     try {
-      const changesBefore = this.menuChanges;
-      const menu = await this.client.menu();
-      // the stream changed the menu while this was on its way: what the tablet shows is newer than the answer
-      if (this.menuChanges !== changesBefore) return this.set({ phase: 'ready' });
+      let menu: Menu;
+      for (let tries = 1; ; tries++) {
+        const changesBefore = this.menuChanges;
+        menu = await this.client.menu();
+        if (this.menuChanges === changesBefore) break;
+        // the stream changed the menu while this was on its way: what the tablet shows is newer than the answer
+        if (!stale || tries >= MENU_TRIES) return this.set({ phase: 'ready' });
+      }
       if (menu !== this.state.get().menu) save('pos.menu', menu);
       this.set({ menu, phase: 'ready' });
     } catch (err) {
