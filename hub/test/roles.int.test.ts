@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ErrorCode } from '../protocol/errors.ts';
 import type { Order } from '../protocol/orders.ts';
+import { sealedKey, unseal } from '../store/idempotency.ts';
 import { PINS, removeDir, sampleOrder, signIn, startHub, type HubProcess } from './harness.ts';
 
 /** Everything a response of this API may carry that these tests look at. */
@@ -106,8 +107,14 @@ function storeState() {
   };
 }
 const idempotencyCount = () => db.prepare('SELECT COUNT(*) FROM idempotency_keys').pluck().get() as number;
-const storedAnswer = (key: string) =>
-  db.prepare('SELECT status, body FROM idempotency_keys WHERE key = ?').get(key) as { status: number; body: string } | undefined;
+/** The answer kept with a key: in clear, or sealed under the key's hash (routes whose answers carry credentials). */
+function storedAnswer(key: string): { status: number; body: string } | undefined {
+  const get = db.prepare('SELECT status, body FROM idempotency_keys WHERE key = ?');
+  const clear = get.get(key) as { status: number; body: string } | undefined;
+  if (clear) return clear;
+  const sealed = get.get(sealedKey(key)) as { status: number; body: string } | undefined;
+  return sealed && { status: sealed.status, body: unseal(key, sealed.body) };
+}
 
 beforeAll(async () => {
   hub = await startHub();
