@@ -139,7 +139,14 @@ export class StreamServer {
 
   attach(server: Server): void {
     server.on('upgrade', (req, socket, head) => {
-      const url = new URL(req.url ?? '/', 'http://hub');
+      // outside express: a target URL() cannot parse ('//', a bare authority) threw here and ended the hub
+      let url: URL;
+      try {
+        url = new URL(req.url ?? '/', 'http://hub');
+      } catch {
+        socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        return;
+      }
       if (url.pathname !== STREAM_PATH) {
         socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
         return;

@@ -7,6 +7,7 @@
 import type Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ErrorCode } from '../protocol/errors.ts';
 import type { Order } from '../protocol/orders.ts';
@@ -349,6 +350,21 @@ describe('malformed requests', () => {
     expect(status).toBe(415);
     expect(JSON.parse(text).error.code).toBe('unsupported_media_type');
     expect(storeState()).toEqual(before);
+  });
+
+  it.each(['//', '/\\', 'http://a:b/'])('refuses a WebSocket upgrade to %s with 400, and stays up', async (target) => {
+    // the upgrade is handled outside express: a target URL() cannot parse threw there and ended the process
+    const reply = await new Promise<string>((resolve, reject) => {
+      const socket = connect(hub.port, '127.0.0.1', () =>
+        socket.write(`GET ${target} HTTP/1.1\r\nHost: hub\r\nConnection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n`),
+      );
+      let text = '';
+      socket.on('data', (c: Buffer) => (text += c.toString()));
+      socket.on('close', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(reply).toMatch(/^HTTP\/1\.1 400 /);
+    expect((await hub.request('GET', '/api/v1/health')).status).toBe(200);
   });
 
   it('leaves orders, lines, payments, the menu and the event log as they were after the whole table', () => {
