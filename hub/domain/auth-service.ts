@@ -59,6 +59,9 @@ export class AuthService {
     if (principal.kind !== 'device' && principal.kind !== 'staff') {
       throw new DomainError('unauthenticated', 'staff sign in on a paired device: send its device token');
     }
+    // a kiosk stands in public and reaches the hub through the public address: no PIN is typed there, and a
+    // staff session made on one would be a manager's session in a customer's hands
+    if (principal.kind === 'device' && principal.deviceKind === 'kiosk') throw new DomainError('forbidden', 'staff do not sign in on a kiosk');
     const staff = this.repo.staffByPinHash(this.secrets.hashPin(pin));
     if (!staff) throw new DomainError('pin_invalid', 'unknown PIN');
     const token = this.secrets.newToken('stf');

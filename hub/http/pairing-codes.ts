@@ -29,35 +29,51 @@ export class PairingCodeBook implements PairingCodes {
   }
 }
 
-/** Counts failures per key (device, address) and locks the key out for a while: PINs are short. */
+/**
+ * Counts wrong guesses per key (a device, an address) and locks the key out for a while: PINs are short.
+ *
+ * - A success does not wipe the count: a waiter guessing the manager's PIN could otherwise sign in as
+ *   themself after every few guesses and never be locked out.
+ * - Each lockout of a key lasts twice the one before (up to `maxLockMs`): at 5 guesses per lockout, a
+ *   device gets ~150 guesses a day instead of ~14,000, weeks for a 4-digit PIN space.
+ * - A key with no wrong guess for `quietMs` starts afresh: a tired waiter's typos do not add up for days.
+ */
 export class FailureLimiter {
-  private readonly failures = new Map<string, { count: number; until: number }>();
+  private readonly keys = new Map<string, { count: number; lockouts: number; until: number; last: number }>();
 
   constructor(
     private readonly maxFailures: number,
     private readonly lockMs: number,
+    private readonly maxLockMs = 3_600_000,
+    private readonly quietMs = 3_600_000,
   ) {}
 
   /** Seconds until the key may try again, or 0. */
   lockedFor(key: string, now: number): number {
-    const f = this.failures.get(key);
-    if (!f || f.count < this.maxFailures) return 0;
-    if (f.until <= now) {
-      this.failures.delete(key);
-      return 0;
-    }
-    return Math.ceil((f.until - now) / 1000);
+    const k = this.live(key, now);
+    return k && k.until > now ? Math.ceil((k.until - now) / 1000) : 0;
   }
 
   fail(key: string, now: number): void {
-    const f = this.failures.get(key) ?? { count: 0, until: 0 };
-    f.count += 1;
-    f.until = now + this.lockMs;
-    this.failures.set(key, f);
-    if (this.failures.size > 10_000) this.failures.delete(this.failures.keys().next().value!);
+    const k = this.live(key, now) ?? { count: 0, lockouts: 0, until: 0, last: now };
+    k.count += 1;
+    k.last = now;
+    if (k.count >= this.maxFailures) {
+      k.until = now + Math.min(this.maxLockMs, this.lockMs * 2 ** k.lockouts);
+      k.lockouts += 1;
+      k.count = 0;
+    }
+    this.keys.delete(key); // re-inserted last: the oldest key is the first one dropped below
+    this.keys.set(key, k);
+    if (this.keys.size > 10_000) this.keys.delete(this.keys.keys().next().value!);
   }
 
-  succeed(key: string): void {
-    this.failures.delete(key);
+  private live(key: string, now: number) {
+    const k = this.keys.get(key);
+    if (k && k.until <= now && now - k.last >= this.quietMs) {
+      this.keys.delete(key);
+      return undefined;
+    }
+    return k;
   }
 }

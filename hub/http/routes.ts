@@ -446,9 +446,7 @@ function limited<T>(limiter: FailureLimiter, key: string, now: number, code: str
   const wait = limiter.lockedFor(key, now);
   if (wait > 0) throw new HttpError('too_many_requests', `too many wrong attempts; try again in ${wait} s`, { retryAfterS: wait }, { 'Retry-After': String(wait) });
   try {
-    const result = attempt();
-    limiter.succeed(key);
-    return result;
+    return attempt();
   } catch (err) {
     if (err instanceof DomainError && err.code === code) limiter.fail(key, now);
     throw err;

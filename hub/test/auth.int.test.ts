@@ -43,6 +43,24 @@ describe('pairing and PIN sign-in', () => {
     const other = await signIn(hub, '1111');
     expect(other.staff).toMatch(/^stf_/);
   });
+
+  it('does not forget wrong PINs when someone signs in: guesses between a waiter\'s own sign-ins still lock the device', async () => {
+    // a waiter guessing the manager's PIN, signing in as themself after every four guesses
+    const { device } = await signIn(hub);
+    const attempt = (pin: string) => hub.request('POST', '/api/v1/staff/sessions', { token: device, body: { pin } });
+    for (let round = 0; round < 2; round++) {
+      for (let i = 0; i < 4; i++) if ((await attempt(`98${round}${i}`)).status === 429) return; // locked: as it should be
+      expect((await attempt('1111')).status).toBe(201);
+    }
+    expect((await attempt('9870')).status).toBe(429);
+  });
+
+  it('refuses to sign staff in on a kiosk (a paired device standing in public)', async () => {
+    const { device } = await signIn(hub, undefined, 'kiosk');
+    const r = await hub.request('POST', '/api/v1/staff/sessions', { token: device, body: { pin: '9999' } });
+    expect(r.status).toBe(403);
+    expect(r.body.error.code).toBe('forbidden');
+  });
 });
 
 describe('snapshot', () => {
