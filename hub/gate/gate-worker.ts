@@ -9,6 +9,7 @@ import { connect, type Socket } from 'node:net';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PublicLimiter } from '../http/admission.ts';
+import { FailureLimiter } from '../http/pairing-codes.ts';
 import { toErrorReply, HttpError } from '../http/errors.ts';
 import { GATE_SIGNAL, isPublicPath, type GateSettings, type GateToHub, type HubToGate } from './protocol.ts';
 
@@ -62,6 +63,33 @@ function callerOf(req: IncomingMessage): string {
   return t >= 0 ? `token:${url.slice(t + 6, t + 6 + MAX_CALLER_CHARS)}` : `ip:${req.socket.remoteAddress ?? 'unknown'}`;
 }
 
+/**
+ * A caller is rate-limited by its token, so a token made up for each request would get a fresh allowance
+ * each time, and every one of them would reach the hub's thread (to be refused 401 there). So an address
+ * whose tokens the hub keeps refusing is held up itself (doubling, up to 10 minutes), except for the tokens
+ * the hub has taken from anyone: a real phone behind the same router as the flood still gets through.
+ */
+const refusedTokens = new FailureLimiter(20, 10_000, 600_000, 600_000);
+const knownTokens = new Set<string>();
+const MAX_KNOWN_TOKENS = 10_000;
+
+function madeUpTokens(req: IncomingMessage, caller: string): HttpError | undefined {
+  if (!caller.startsWith('token:') || knownTokens.has(caller)) return undefined;
+  const wait = refusedTokens.lockedFor(addressOf(req), Date.now());
+  return wait > 0 ? new HttpError('too_many_requests', 'too many refused tokens from this address; retry later', undefined, { 'Retry-After': String(wait) }) : undefined;
+}
+
+/** What the hub answered a caller's token: it learns the good ones and counts the refused ones per address. */
+function answered(req: IncomingMessage, caller: string, status: number): void {
+  if (!caller.startsWith('token:')) return;
+  if (status === 401) return refusedTokens.fail(addressOf(req), Date.now());
+  if (knownTokens.has(caller)) return;
+  knownTokens.add(caller);
+  if (knownTokens.size > MAX_KNOWN_TOKENS) knownTokens.delete(knownTokens.values().next().value!);
+}
+
+const addressOf = (req: IncomingMessage): string => req.socket.remoteAddress ?? 'unknown';
+
 /** Hop-by-hop: about the phone's connection to the gate, not the gate's kept connections to the hub. */
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'expect'];
 
@@ -88,8 +116,9 @@ const server = createServer((req, res) => {
   const path = req.url ?? '/';
   if (!isPublicPath(path)) return refuse(res, notFound);
   const kind = path.startsWith('/api/') ? 'api' : 'pages';
+  const caller = callerOf(req);
   if (kind === 'api') {
-    const limited = limiter.take(callerOf(req));
+    const limited = madeUpTokens(req, caller) ?? limiter.take(caller);
     if (limited) {
       Atomics.add(signals, GATE_SIGNAL.shedRate, 1);
       return refuse(res, limited);
@@ -114,6 +143,7 @@ const server = createServer((req, res) => {
       delete headers.connection;
       delete headers['keep-alive'];
       delete headers['transfer-encoding'];
+      if (kind === 'api') answered(req, caller, answer.statusCode ?? 502);
       res.writeHead(answer.statusCode ?? 502, headers);
       answer.pipe(res);
       answer.once('end', finish);
@@ -136,7 +166,8 @@ const server = createServer((req, res) => {
 // the order page's live stream: the same checks, then the bytes are passed through both ways
 server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
   const path = req.url ?? '/';
-  const refusal = !isPublicPath(path) ? notFound : limiter.take(callerOf(req));
+  const caller = callerOf(req);
+  const refusal = !isPublicPath(path) ? notFound : (madeUpTokens(req, caller) ?? limiter.take(caller));
   if (refusal) {
     if (refusal !== notFound) Atomics.add(signals, GATE_SIGNAL.shedRate, 1);
     const reply = toErrorReply(refusal);
@@ -152,6 +183,11 @@ server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
   }
   hub.write(`${head0}\r\n`);
   if (head.length > 0) hub.write(head);
+  // the hub's status line says whether it took the token (101) or refused it (401)
+  hub.once('data', (chunk: Buffer) => {
+    const status = /^HTTP\/1\.1 (\d{3})/.exec(chunk.toString('latin1', 0, 16));
+    if (status) answered(req, caller, Number(status[1]));
+  });
   hub.pipe(socket).pipe(hub);
   const close = () => {
     hub.destroy();
