@@ -51,7 +51,8 @@ export class PrintPlanner {
   readonly onAppend = (event: HubEvent, tx: Tx): void => {
     if (!PRINTING_EVENTS.has(event.type)) return;
     try {
-      tx.savepoint(() => this.plan(event, tx));
+      // the savepoint undoes the rows, `undoable` the waiting counts the repo kept for them
+      tx.savepoint(() => this.deps.repo.undoable(() => this.plan(event, tx)));
     } catch (err) {
       // a full disk or a transaction SQLite gave up is the whole change's failure, not planning's: the order
       // without its tickets must not commit

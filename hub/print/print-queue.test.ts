@@ -173,6 +173,8 @@ async function until(cond: () => boolean, what: string, timeoutMs = 3000): Promi
 }
 
 const eventTypes = (events: LoggedEvent[]) => events.map((e) => e.type);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const MAPO = { lines: [{ itemId: 'mapo-tofu', qty: 1, optionIds: ['spice-medium', 'size-regular'] }] };
 
 describe('planning print jobs in the order transaction', () => {
   it('queues one kitchen ticket per station for the lines fired when an order is placed', async () => {
@@ -256,6 +258,23 @@ describe('planning print jobs in the order transaction', () => {
     expect(hot).toMatchObject({ printerId: 'hot', state: expect.stringMatching(/queued|sending|confirmed/) });
     expect(bar).toMatchObject({ printerId: null, stationId: 'bar', state: 'failed', lastError: 'no printer prints station bar' });
     expect(eventTypes(hotOnly.committed)).toContain('print.job_failed');
+  });
+
+  it('keeps the waiting counts true when planning fails and the order commits without its tickets', async () => {
+    const s = await store([{ id: 'hot', stations: ['hot'] }, { id: 'bar', stations: ['bar'] }]);
+    expect(s.printing.health().map((p) => p.queued)).toEqual([0, 0]); // the counts are kept from now on
+    const repo = s.printing.repo;
+    const insert = repo.insertJob.bind(repo);
+    let calls = 0;
+    repo.insertJob = (job) => {
+      const id = insert(job);
+      if (++calls === 2) throw new Error('planning broke after a job was inserted');
+      return id;
+    };
+    const order = await s.place();
+    expect(order.number).toBeGreaterThan(0);
+    expect(s.jobs()).toEqual([]);
+    expect(s.printing.health().map((p) => p.queued)).toEqual([0, 0]);
   });
 });
 
@@ -407,6 +426,84 @@ describe('a printer worker', () => {
     await s.place({ lines: [{ itemId: 'mapo-tofu', qty: 2, optionIds: ['spice-medium', 'size-regular'] }] });
     await until(() => s.printed('hot').length === 1, 'a ticket on the recovered printer');
     expect(s.printed('hot')[0]).not.toContain('MOVED FROM');
+  });
+
+  it('moves a job whose send outlives a disable to the backup marked POSSIBLE DUPLICATE, and ignores the late result', async () => {
+    const s = await store([{ id: 'spare', stations: [] }, { id: 'hot', stations: ['hot'], backupPrinterId: 'spare' }]);
+    let returned = false;
+    s.printer('hot').send = async () => {
+      await sleep(FAST.stopTimeoutMs + 300);
+      returned = true;
+      return { status: 'not-sent', reason: 'connect-timeout' };
+    };
+    await s.printing.start();
+    await s.place(MAPO);
+    await until(() => s.jobs()[0]?.state === 'sending', 'the job on its way');
+    await s.run((c) => s.printing.updatePrinter('hot', { enabled: false }, c), manager);
+    await until(() => s.printed('spare').length === 1, 'the ticket on the backup');
+    expect(s.printed('spare')[0]).toContain('POSSIBLE DUPLICATE / 可能重复');
+    expect(s.printed('spare')[0]).toContain('MOVED FROM HOT');
+    await until(() => returned, 'the slow send returned');
+    await sleep(50);
+    expect(s.jobs().map((j) => [j.printerId, j.state])).toEqual([
+      ['hot', 'rerouted'],
+      ['spare', 'confirmed'],
+    ]);
+    expect(eventTypes(s.committed)).not.toContain('print.job_failed');
+    expect(s.printing.health().map((p) => [p.id, p.queued])).toEqual([
+      ['spare', 0],
+      ['hot', 0],
+    ]);
+  });
+
+  it('alerts and fails over when a job held before a restart finds the paper still out', async () => {
+    const s = await store([{ id: 'spare', stations: [] }, { id: 'hot', stations: ['hot'], backupPrinterId: 'spare' }]);
+    await s.place(MAPO);
+    // as a restart finds it: the job was held by the printer, whose paper is still out
+    s.db.prepare("UPDATE print_jobs SET state = 'held', attempts = 1 WHERE id = 1").run();
+    s.printer('hot').printer.set({ isPaperOut: true });
+    await s.printing.start();
+    await until(() => s.printed('spare').length === 1, 'the held ticket on the backup', 5 * FAST.failoverMs);
+    expect(s.printed('spare')[0]).toContain('MOVED FROM HOT');
+    expect(s.printed('spare')[0]).not.toContain('POSSIBLE DUPLICATE');
+    expect(eventTypes(s.committed)).toEqual(expect.arrayContaining(['printer.down', 'printer.failed_over']));
+    expect(s.committed.find((e) => e.type === 'printer.down')?.json).toContain('paper-out');
+    expect(s.printing.health().find((p) => p.id === 'hot')).toMatchObject({ state: 'failed-over', queued: 0 });
+  });
+
+  it('does not send jobs back to a dead printer when its backup is disabled: they fail with an alert', async () => {
+    const s = await store([{ id: 'spare', stations: [] }, { id: 'hot', stations: ['hot'], backupPrinterId: 'spare' }]);
+    s.printer('hot').printer.set({ isPoweredOff: true });
+    await s.printing.start();
+    await until(() => s.printing.health().every((p) => p.state !== 'unknown'), 'the first probes');
+    // the backup is up when the queue moves there, then holds the moved job (its paper ran out meanwhile)
+    s.printer('spare').printer.set({ isPaperOut: true });
+    await s.place(MAPO);
+    await until(() => s.jobs()[1]?.state === 'held', 'the moved job held on the backup');
+    expect(s.printing.health().find((p) => p.id === 'hot')?.state).toBe('failed-over');
+    await s.run((c) => s.printing.updatePrinter('spare', { enabled: false }, c), manager);
+    await until(() => eventTypes(s.committed).includes('print.job_failed'), 'an alert for the stranded ticket');
+    expect(s.jobs().map((j) => [j.printerId, j.state])).toEqual([
+      ['hot', 'rerouted'],
+      ['spare', 'failed'],
+    ]);
+    expect(s.printing.health().find((p) => p.id === 'hot')?.queued).toBe(0);
+  });
+
+  it('numbers reprints per ticket, not per moved copy', async () => {
+    const s = await store([{ id: 'spare', stations: [] }, { id: 'hot', stations: ['hot'], backupPrinterId: 'spare' }]);
+    await s.printing.start();
+    await s.place(MAPO);
+    await until(() => s.jobs()[0]?.state === 'confirmed', 'the ticket');
+    s.printer('hot').printer.set({ isPoweredOff: true });
+    const first = await s.run((c) => s.printing.reprint(1, { printerId: 'hot' }, c));
+    await until(() => s.printed('spare').length === 1, 'reprint #1 moved to the backup');
+    expect(s.printed('spare')[0]).toContain('REPRINT #1 / 重打');
+    const moved = s.jobs().find((j) => j.movedFromJobId === first.id)!;
+    const second = await s.run((c) => s.printing.reprint(moved.id, { printerId: 'spare' }, c));
+    expect(second.reprintNumber).toBe(2);
+    await until(() => s.printed('spare').length === 2, 'reprint #2');
+    expect(s.printed('spare')[1]).toContain('REPRINT #2 / 重打');
   });
 
   it('reprints a ticket with "REPRINT #n", counting per original ticket', async () => {

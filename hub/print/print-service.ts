@@ -235,6 +235,29 @@ export class PrintService {
       }
     }
     await Promise.all(retired.map((w) => w.stop()));
+    // A retired worker waited `stopTimeoutMs` at most: a send still on its way then (a dead printer's connect
+    // timeout, a barrier wait) is abandoned and its result never recorded, and a result the writer refused
+    // while stopping is dropped. Such a job may have printed: it prints again marked POSSIBLE DUPLICATE (moved
+    // below if its printer is gone or disabled), never left `sending` with nobody to send or fail it.
+    const stranded = retired.flatMap((w) => this.repo.sendingJobs(w.printerId));
+    if (stranded.length > 0) {
+      await this.deps.submit((tx) => {
+        for (const j of stranded) {
+          const current = this.repo.job(j.id);
+          if (!current || current.state !== 'sending' || current.printerId !== j.printerId) continue;
+          const job: JobRow = {
+            ...current,
+            state: 'uncertain',
+            possibleDuplicate: true,
+            nextAttemptAt: null,
+            updatedAt: tx.now,
+            lastError: 'the printer was disabled or removed while the job was being sent; printing again marked POSSIBLE DUPLICATE',
+          };
+          this.repo.updateJob(job);
+          tx.append({ type: 'print.job_state_changed', payload: { job: jobView(job) }, topics: topicsOf(job.stationId), deviceId: null, staffId: null });
+        }
+      });
+    }
     for (const id of runnable) {
       let w = this.#workers.get(id);
       if (!w) {
@@ -333,9 +356,13 @@ export class PrintService {
     return id;
   }
 
-  /** Jobs of a printer that was deleted or disabled: to its backup or another printer of the station, else failed. */
+  /**
+   * Jobs of a printer that was deleted or disabled: to its backup or another printer of the station that can
+   * print now, else failed with an alert. Never to a printer that is down: one failed over (to the printer
+   * being disabled, perhaps) would only hold them, with nobody told.
+   */
   #rehome(tx: Tx, printerId: string, name: string): void {
-    const runnable = this.#configs.filter((p) => this.#isRunnable(p) && p.id !== printerId);
+    const runnable = this.#configs.filter((p) => this.#isRunnable(p) && p.id !== printerId && isUsableState(this.#stateOf(p.id)));
     const backupId = this.#configs.find((p) => p.id === printerId)?.backupPrinterId ?? null;
     const jobs = [...this.repo.sentJobs(printerId), ...this.repo.activeJobs(printerId)].sort((a, b) => a.id - b.id);
     for (const job of jobs) {
@@ -345,7 +372,7 @@ export class PrintService {
         this.#move(tx, job, name, target.id);
         continue;
       }
-      const error = `printer ${name} was removed or disabled and no other printer prints station ${job.stationId ?? '-'}`;
+      const error = `printer ${name} was removed or disabled and no other printer that is up prints station ${job.stationId ?? '-'}`;
       const failed: JobRow = { ...job, state: 'failed', nextAttemptAt: null, updatedAt: tx.now, lastError: error };
       this.repo.updateJob(failed);
       tx.append({ type: 'print.job_failed', payload: { job: jobView(failed), error }, topics: topicsOf(job.stationId), deviceId: null, staffId: null });
@@ -467,7 +494,14 @@ export class PrintService {
   /** Prints a job's ticket again with "REPRINT #n / 重打": on the given printer, its own, or its station's. */
   reprint(jobId: number, input: ReprintInput, cmd: CommandContext): PrintJob {
     const job = this.job(jobId);
-    const root = job.reprintOf ?? job.movedFromJobId ?? job.id;
+    // a moved copy (moved once or more) is the ticket it was moved from; a reprint counts for its original
+    let from = job;
+    for (let hops = 0; from.reprintOf === null && from.movedFromJobId !== null && hops < 100; hops++) {
+      const earlier = this.repo.job(from.movedFromJobId);
+      if (!earlier) break;
+      from = earlier;
+    }
+    const root = from.reprintOf ?? from.id;
     const runnable = this.repo.listPrinters().filter((p) => this.#isRunnable(p));
     let printer: PrinterConfig | undefined;
     if (input.printerId) {
@@ -477,7 +511,7 @@ export class PrintService {
       printer = runnable.find((p) => p.id === job.printerId) ?? (job.stationId ? printersForStation(job.stationId, runnable)[0] : undefined);
     }
     if (!printer) throw new DomainError('conflict', 'no printer can print this ticket now; give a printerId', { stationId: job.stationId });
-    const n = this.repo.reprintCount(root) + 1;
+    const n = this.repo.lastReprintNumber(root) + 1;
     const id = this.repo.insertJob(
       queuedJob({
         idempotencyKey: `reprint:${root}:${n}`,

@@ -102,7 +102,11 @@ export class PrinterWorker {
     this.#wake?.();
   }
 
-  /** Stops after the current step; a job still on its way after `stopTimeoutMs` stays `sending` on disk. */
+  /**
+   * Stops after the current step. A job still on its way after `stopTimeoutMs` stays `sending` on disk and its
+   * result is ignored: at shutdown the next start prints it marked POSSIBLE DUPLICATE; when the printer is
+   * retired (disabled, removed) the service marks it `uncertain` and moves it on at once.
+   */
   async stop(): Promise<void> {
     this.#stopped = true;
     this.wake();
@@ -176,7 +180,14 @@ export class PrinterWorker {
       const probe = await this.host.transport(printer).probe();
       if (this.#abandoned) return 0;
       if (probe.reachable && probe.hold !== null) {
-        if (this.status.state === 'held') this.status = { ...this.status, reason: probe.hold, lastError: probe.hold };
+        const hold = probe.hold;
+        if (this.status.state === 'held' || this.status.state === 'failed-over') {
+          this.status = { ...this.status, reason: hold, lastError: hold };
+        } else {
+          // a job found held at start-up (or after an offline spell): the printer is down from now, the staff
+          // are told, and the failover clock runs, as when a send is held
+          await this.host.submit((tx) => this.#down(tx, printer, 'held', hold));
+        }
         return s.heldPollMs;
       }
     }
@@ -202,7 +213,13 @@ export class PrinterWorker {
     if (job === null) return 0;
     const result = await this.host.transport(printer).send(bytes);
     if (this.#abandoned) return 0;
-    await this.#record((tx) => this.#apply(tx, printer, job.before, job.sending, result));
+    await this.#record((tx) => {
+      // the job may have been taken from this send meanwhile (its printer was disabled while the send was
+      // slow: it was marked uncertain and moved); the result then belongs to nobody
+      const current = this.host.repo.job(job.sending.id);
+      if (!current || current.state !== 'sending' || current.printerId !== this.printerId || current.attempts !== job.sending.attempts) return;
+      this.#apply(tx, printer, job.before, job.sending, result);
+    });
     return 0;
   }
 
@@ -218,6 +235,7 @@ export class PrinterWorker {
       } catch (err) {
         if (!(err instanceof OverloadedError || err instanceof StorageFullError) || this.#stopped || this.#abandoned) throw err;
         await new Promise((r) => setTimeout(r, this.#retryDelay(attempt)));
+        if (this.#abandoned) throw err;
       }
     }
   }

@@ -170,6 +170,7 @@ export class SqlitePrintRepo {
       head: db.prepare(`SELECT ${JOB_COLUMNS} FROM ${QUEUE} WHERE printer_id = ? AND state IN ${ACTIVE_SQL} ORDER BY id LIMIT 1`),
       active: db.prepare(`SELECT ${JOB_COLUMNS} FROM ${QUEUE} WHERE printer_id = ? AND state IN ${ACTIVE_SQL} ORDER BY id`),
       sent: db.prepare(`SELECT ${JOB_COLUMNS} FROM ${QUEUE} WHERE printer_id = ? AND state = 'sent' ORDER BY id`),
+      sending: db.prepare(`SELECT ${JOB_COLUMNS} FROM ${QUEUE} WHERE printer_id = ? AND state = 'sending' ORDER BY id`),
       inFlight: db.prepare(`SELECT ${JOB_COLUMNS} FROM print_jobs WHERE state IN ('sending', 'sent') ORDER BY id`),
       waiting: db.prepare(
         `SELECT printer_id AS printerId, COUNT(*) AS n FROM print_jobs WHERE state IN ${UNFINISHED_SQL} AND printer_id IS NOT NULL
@@ -177,7 +178,8 @@ export class SqlitePrintRepo {
       ),
       waitingOn: db.prepare(`SELECT COUNT(*) FROM ${QUEUE} WHERE printer_id = ? AND state IN ${UNFINISHED_SQL}`).pluck(),
       placeOf: db.prepare('SELECT state, printer_id AS printerId FROM print_jobs WHERE id = ?'),
-      reprints: db.prepare('SELECT COUNT(*) FROM print_jobs WHERE reprint_of = ?').pluck(),
+      // a reprint moved to another printer keeps its number: its copies are not further reprints
+      lastReprint: db.prepare('SELECT COALESCE(MAX(reprint_number), 0) FROM print_jobs WHERE reprint_of = ?').pluck(),
       // order data for tickets (the planner runs inside the order's transaction, so these see its writes)
       orderHeader: db.prepare(
         `SELECT id, number, channel, table_id AS tableId, note, rush, staff_id AS staffId, created_at AS createdAt FROM orders WHERE id = ?`,
@@ -279,6 +281,11 @@ export class SqlitePrintRepo {
     return (this.s.sent.all(printerId) as RawJob[]).map(toJob);
   }
 
+  /** Jobs a printer's worker marked `sending` (at most one while the worker runs). */
+  sendingJobs(printerId: string): JobRow[] {
+    return (this.s.sending.all(printerId) as RawJob[]).map(toJob);
+  }
+
   /** Jobs that were on their way to a printer: after a crash nobody knows whether they printed. */
   inFlightJobs(): JobRow[] {
     return (this.s.inFlight.all() as RawJob[]).map(toJob);
@@ -307,8 +314,23 @@ export class SqlitePrintRepo {
     this.printers = undefined;
   }
 
-  reprintCount(jobId: number): number {
-    return this.s.reprints.get(jobId) as number;
+  /**
+   * Runs `fn`, which writes inside a savepoint of the current transaction; if it throws (the savepoint is
+   * rolled back, the transaction goes on) the waiting counts are put back as they were before it.
+   */
+  undoable<R>(fn: () => R): R {
+    const kept = this.waiting && new Map(this.waiting);
+    try {
+      return fn();
+    } catch (err) {
+      this.waiting = kept;
+      throw err;
+    }
+  }
+
+  /** The number of the latest reprint of a ticket (0: none); moved copies of a reprint keep its number. */
+  lastReprintNumber(jobId: number): number {
+    return this.s.lastReprint.get(jobId) as number;
   }
 
   listJobs(f: { state?: PrintJobState | 'active'; printerId?: string; orderId?: string; limit: number }): JobRow[] {

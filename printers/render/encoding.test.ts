@@ -14,6 +14,16 @@ describe('guardText', () => {
     ['gb18030', 'a\u001b@b\nc', 'a @b c'], // control bytes never reach the printer as commands
     ['gbk', '€5', 'EUR5'], // gbk 0x80 would start a double-byte character in Kanji mode
     ['big5', '宫保', '?保'], // 宫 is simplified only
+    // a character the code page lacks is one '?', outside the BMP too (iconv-lite's single-byte codecs give two)
+    ['cp437', '😀 ok', '? ok'],
+    ['gbk', '😀 ok', '? ok'],
+    ['big5', '😀 ok', '? ok'],
+    ['shift_jis', '😀 ok', '? ok'],
+    ['cp437', 'a\ud83db', 'a?b'], // a lone surrogate
+    // combining marks are composed first: e + U+0301 is é, which the code page has
+    ['cp437', 'cafe\u0301', 'café'],
+    ['gb18030', 'cafe\u0301', 'café'],
+    ['cp437', 'Cre\u0300me bru\u0302le\u0301e', 'Crème brûlée'],
   ] as const)('%s: %j → %j', (enc, input, expected) => {
     expect(guardText(input, enc)).toBe(expected);
   });
@@ -28,6 +38,14 @@ describe('guardText', () => {
         i++;
       }
     }
+  });
+});
+
+describe('what the printer cannot print counts as what it prints', () => {
+  it.each(['cp437', 'gbk', 'big5', 'shift_jis', 'gb18030'] as const)('%s: an emoji is one column and one byte', (enc) => {
+    const guarded = guardText('a😀b', enc);
+    expect(displayWidth(guarded, enc)).toBe(3);
+    expect(encodeText('a😀b', enc)).toEqual(Buffer.from('a?b'));
   });
 });
 
@@ -80,6 +98,13 @@ describe('leftRight / padStart', () => {
     expect(lines.length).toBeGreaterThan(1);
     for (const l of lines) expect(displayWidth(l, 'gb18030')).toBeLessThanOrEqual(20);
     expect(lines.at(-1)?.endsWith('￥128.00')).toBe(true);
+  });
+
+  it('never squeezes the left text into a sliver beside a long right text, nor lets the right text overflow', () => {
+    const lines = leftRight('2024-05-01 18:32', '热菜 Hot dishes and the grill station', 32, 'gb18030');
+    for (const l of lines) expect(displayWidth(l, 'gb18030')).toBeLessThanOrEqual(32);
+    expect(lines[0]).toBe('2024-05-01 18:32');
+    expect(lines.slice(1).join(' ').replace(/ +/g, ' ').trim()).toBe('热菜 Hot dishes and the grill station');
   });
 
   it('pads by columns, not by string length', () => {

@@ -50,7 +50,8 @@ function safeBytes(ch: string, encoding: PrinterEncoding): Buffer | null {
   let result: Buffer | null = iconv.encode(ch, encoding);
   const cp = ch.codePointAt(0) ?? 0;
   if (cp < 0x20 || cp === 0x7f) result = null; // control bytes in user text would be printer commands
-  else if (result.length === 1 && result[0] === 0x3f && ch !== '?') result = null; // iconv's "unencodable"
+  // iconv's "unencodable": one '?', or two for a character outside the BMP in a single-byte code page (cp437)
+  else if (ch !== '?' && result.every((b) => b === 0x3f)) result = null;
   else if (result.length > 2) result = null; // GB18030 4-byte sequences: most printers only do 2 bytes
   else if (isDoubleByteEncoding(encoding) && result.length === 1 && (result[0] ?? 0) >= 0x80) {
     // A lone high byte would start a double-byte character in Kanji mode (gbk '€' = 0x80).
@@ -71,12 +72,14 @@ export function warmEncoding(encoding: PrinterEncoding): void {
 }
 
 /**
- * Replace what the printer cannot print: '¥' → '￥' on GB printers, control characters → ' ', unknown → '?'.
- * Everything measured or encoded for a printer goes through this first.
+ * Replace what the printer cannot print: '¥' → '￥' on GB printers, control characters → ' ', unknown → '?'
+ * (one '?', one column, whatever the character). Combining marks are composed first (NFC: 'e' + U+0301 →
+ * 'é'), since code pages have the composed letters but not the marks. Everything measured or encoded for a
+ * printer goes through this first.
  */
 export function guardText(text: string, encoding: PrinterEncoding): string {
   let out = '';
-  for (const ch of text) {
+  for (const ch of text.normalize('NFC')) {
     if (safeBytes(ch, encoding) !== null) {
       out += ch;
       continue;
@@ -206,13 +209,27 @@ function tokenize(text: string, encoding: PrinterEncoding): string[] {
 
 /**
  * `left` and `right` on one line of `width` columns, `right` flush right; when both do not fit, `left`
- * wraps and `right` goes on its last line (or a line of its own).
+ * wraps and `right` goes on its last line (or a line of its own). A `right` wider than half the line is not
+ * left beside a sliver of `left`: see `stacked`.
  */
 export function leftRight(left: string, right: string, width: number, encoding: PrinterEncoding): string[] {
   const rw = displayWidth(right, encoding);
+  if (rw > Math.floor(width / 2) && displayWidth(left, encoding) + 1 + rw > width) return stacked(left, right, width, encoding);
   const lines = wrap(left, Math.max(2, width - rw - 1), encoding);
   const last = lines.pop() ?? '';
   const lastW = displayWidth(last, encoding);
   if (lastW + 1 + rw <= width) return [...lines, last + ' '.repeat(width - lastW - rw) + right];
   return [...lines, last, padStart(right, width, encoding)];
+}
+
+/**
+ * `left` and `right` on one line when both fit (`right` flush right); else `left` on its own line(s) and
+ * `right` under it, flush right, wrapped to `width`: neither is squeezed into a few columns or split to make
+ * room for the other, and nothing runs past the paper. (The order number beside a long table label.)
+ */
+export function stacked(left: string, right: string, width: number, encoding: PrinterEncoding): string[] {
+  if (displayWidth(left, encoding) + 1 + displayWidth(right, encoding) <= width) return leftRight(left, right, width, encoding);
+  const lines = left === '' ? [] : wrap(left, width, encoding);
+  if (right !== '') for (const line of wrap(right, width, encoding)) lines.push(padStart(line, width, encoding));
+  return lines;
 }

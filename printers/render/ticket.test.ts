@@ -126,6 +126,37 @@ describe('renderTicket → simulated printer', () => {
     expect(text).toContain(printed);
   });
 
+  it.each([32, 48] as const)('prints an emoji on cp437 as one "?" at %i columns: the paper shows the preview', (width) => {
+    const profile: PrinterProfile = { encoding: 'cp437', widthChars: width, buzzer: 'none' };
+    const note = 'birthday 🎂 no nuts 🥜 please, the cake comes out at the end with a candle in it';
+    const doc = kitchen({ server: 'Li', channel: 'Dine-in', station: 'Hot', tableLabel: 'T12 🎉', lines: [{ qty: 1, nameZh: 'Cake 🎂', nameEn: '', options: ['🍓 on top'], note }] });
+    const { text, lines } = paper(doc, profile);
+    expect(text).toBe(previewTicket(doc, profile));
+    for (const once of ['T12 ?\n', 'Cake ?\n', '+ ? on top', 'birthday ? no nuts ?']) expect(text).toContain(once);
+    for (const l of lines) expect(l.columns, l.text).toBeLessThanOrEqual(width);
+  });
+
+  it.each([
+    [32, '1234', 'Booth 卡座 12'],
+    [32, '1234', 'Terrace 露台 by the fountain 喷泉边 A7'],
+    [48, '1234', 'Terrace 露台 by the fountain 喷泉边 A7'],
+    [48, '98765', 'Private room 包间 Peony 牡丹厅, upstairs on the left'],
+  ] as const)('never splits the order number at %i columns, and wraps a long table label below it: #%s %s', (width, number, label) => {
+    const profile: PrinterProfile = { ...GB32, widthChars: width };
+    const doc = kitchen({ orderNumber: number, tableLabel: label });
+    const { text, lines } = paper(doc, profile);
+    expect(text).toBe(previewTicket(doc, profile));
+    for (const l of lines) expect(l.columns, l.text).toBeLessThanOrEqual(width);
+    const header = text.split('\n').slice(0, text.split('\n').findIndex((l) => l.startsWith('2024-')));
+    expect(header[0]?.trim()).toBe(`#${number}`);
+    expect(header.length).toBeGreaterThan(1);
+    expect(header.slice(1).join('').replace(/ /g, '')).toBe(label.replace(/ /g, '')); // all of it, nothing cut
+  });
+
+  it('keeps the order number and a short table label on one line', () => {
+    expect(previewTicket(kitchen({ orderNumber: '1234', tableLabel: 'T12' }), GB32).split('\n')[0]).toBe('#1234        T12');
+  });
+
   it.each([32, 48] as const)('right-aligns every receipt amount to column %i, CJK names and ￥ included', (width) => {
     const profile: PrinterProfile = { ...GB32, widthChars: width };
     const { lines } = paper(receipt(), profile);

@@ -20,6 +20,7 @@ import {
   isDoubleByteEncoding,
   leftRight,
   padEnd,
+  stacked,
   wrap,
   type PrinterProfile,
 } from './encoding.ts';
@@ -190,12 +191,13 @@ export function layoutTicket(doc: TicketDocument, profile: PrinterProfile): Row[
 
   for (const h of doc.headerLines ?? []) centred(h);
 
-  // Big order number and table label, at double size: half the columns.
+  // Big order number and table label, at double size: half the columns. The number is never split (a cook
+  // reading "#1" of "#1234" makes the wrong order): a label that does not fit beside it goes under it.
   const half = W / 2;
   const number = g(`#${doc.orderNumber}`);
   const big: Omit<Span, 'text'> = { bold: true, width: 2, height: 2 };
   if (doc.tableLabel) {
-    for (const line of leftRight(number, g(doc.tableLabel), half, enc)) row({ ...big, text: line });
+    for (const line of stacked(number, g(doc.tableLabel), half, enc)) row({ ...big, text: line });
   } else {
     centred(number, big);
   }
