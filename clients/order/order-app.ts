@@ -2,7 +2,9 @@
  * The customer's phone: everything the QR ordering page knows and does, without the view.
  *
  * Identity is the table's QR token in the URL (`/t/<token>`); it is sent as the bearer token, so the hub
- * lets this page read the menu and its own table's orders, and place or add to that table's orders only.
+ * lets this page read the menu and its own table's orders (the open ones, and those done in the last minutes:
+ * hub/domain/public-reads.ts; with no payment reference or staff on them), and place or add to that table's
+ * orders only.
  * Every submission goes through the IndexedDB outbox (clients/shared/outbox.ts): the first one creates an
  * order with an id made here, later ones add lines to the table's open order — queued in order, so both
  * work offline and survive a reload.

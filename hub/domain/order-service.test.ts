@@ -221,6 +221,8 @@ describe('who may act on an existing order', () => {
     { who: 'a cashier', principal: cashier, outcome: 'forbidden' },
     { who: 'a manager', principal: manager, outcome: 'ok' },
   ])('reopening a closed order: $who → $outcome', ({ principal, outcome }) => {
+    // a held line keeps a paid order open: the drink goes to the bar first
+    s.run(() => s.service.fire(order.id, undefined, s.ctx(waiter)));
     s.run(() => s.service.pay(order.id, { tender: 'card', amountMinor: order.totalMinor, reference: 'T-9' }, s.ctx(cashier)));
     expect(s.orders.get(order.id)?.status).toBe('closed');
     expect(outcomeOf(() => s.run(() => s.service.reopen(order.id, 'forgot the rice', s.ctx(principal))))).toBe(outcome);
@@ -759,5 +761,140 @@ describe("the kitchen's snapshot (what a screen loads after a reset)", () => {
     const later = place(waiter, posOrder([tofu()]), NOON + 5_000);
     const earlier = paidKioskOrder(NOON);
     expect(activeIds(NOON + 10_000)).toEqual([earlier.id, later.id]);
+  });
+});
+
+describe('a held course on an order paid up front', () => {
+  const tableStatus = (id = 't-a1') => s.floor.floor().tables.find((t) => t.id === id)?.status;
+  /** Course 1 sent at once, dessert (rice, for the demo) held as course 2, the whole bill paid up front. */
+  const paidUpFront = () => {
+    const order = place(waiter, posOrder([tofu(), rice({ course: 2, hold: true })]));
+    return s.run(() => s.service.pay(order.id, { tender: 'cash', amountMinor: order.dueMinor }, s.ctx(cashier))).order;
+  };
+
+  it('keeps the order open, on the floor and in the kitchen snapshot, after course 1 is served', () => {
+    const order = paidUpFront();
+    expect(order).toMatchObject({ dueMinor: 0, closedAt: null });
+    expect(order.status).not.toBe('closed');
+    s.run(() => s.service.setLineStatus(order.id, { status: 'served', lineIds: [lineOf(order, 'mapo-tofu').id] }, s.ctx(waiter)));
+
+    expect(s.orders.get(order.id)?.status).not.toBe('closed');
+    expect(tableStatus()).not.toBe('free');
+    expect(s.service.active(NOON + 48 * 3_600_000).map((o) => o.id)).toEqual([order.id]);
+    expect(s.events.map((e) => e.type)).not.toContain('order.closed');
+  });
+
+  it.each<{ who: string; principal: Principal }>([
+    { who: 'a waiter', principal: waiter },
+    { who: 'a manager', principal: manager },
+  ])('lets $who fire course 2, which sends it to the kitchen and closes the order', ({ principal }) => {
+    const order = paidUpFront();
+    s.events.length = 0;
+    const fired = s.run(() => s.service.fire(order.id, 2, s.ctx(principal)));
+    expect(lineOf(fired, 'steamed-rice').status).toBe('fired');
+    expect(fired).toMatchObject({ status: 'closed', closedAt: NOON });
+    expect(s.events.map((e) => e.type)).toEqual(['order.lines_fired', 'order.closed']);
+    expect(tableStatus()).toBe('free');
+    // the dessert is on the kitchen's screens until it is made
+    expect(s.service.active(NOON + 48 * 3_600_000).map((o) => o.id)).toEqual([order.id]);
+  });
+
+  it('closes when a waiter voids the held course instead, once what is left is paid', () => {
+    const order = place(waiter, posOrder([tofu(), rice({ course: 2, hold: true })]));
+    s.run(() => s.service.pay(order.id, { tender: 'cash', amountMinor: lineOf(order, 'mapo-tofu').lineTotalMinor }, s.ctx(cashier)));
+    s.events.length = 0;
+    const after = s.run(() => s.service.voidLine(order.id, lineOf(order, 'steamed-rice').id, 'too full', s.ctx(waiter)));
+    expect(after.status).toBe('closed');
+    expect(s.events.map((e) => e.type)).toEqual(['order.line_voided', 'order.closed']);
+  });
+});
+
+describe('a discount when food is voided and added back', () => {
+  /** Tofu and rice held, 1000 off granted by a manager. */
+  const discounted = (extra: Partial<LineInput> = { hold: true }) => {
+    const order = place(waiter, posOrder([tofu({ hold: true }), rice(extra)]));
+    s.run(() => s.service.discount(order.id, { amountMinor: 1000, reason: 'regular' }, s.ctx(manager)));
+    return order;
+  };
+
+  it('keeps the order open and the granted discount when a waiter voids the wrong dish; the right one gets the whole discount', () => {
+    const order = discounted();
+    const voided = s.run(() => s.service.voidLine(order.id, lineOf(order, 'mapo-tofu').id, 'wrong dish', s.ctx(waiter)));
+    expect(voided).toMatchObject({ subtotalMinor: 300, discountMinor: 300, discountGrantedMinor: 1000, totalMinor: 0, paidMinor: 0 });
+    expect(voided.status).not.toBe('closed');
+
+    const readded = s.run(() => s.service.addLines(order.id, { lines: [tofu({ optionIds: ['spice-hot', 'size-regular'] })] }, s.ctx(waiter)));
+    expect(readded).toMatchObject({ subtotalMinor: 3100, discountMinor: 1000, discountGrantedMinor: 1000, totalMinor: 2100, dueMinor: 2100 });
+    expect(s.orders.get(order.id)).toMatchObject({ discountMinor: 1000, discountGrantedMinor: 1000, totalMinor: 2100 });
+  });
+
+  it('does not close a discounted order with nothing paid when a void leaves nothing to pay, the rest fired', () => {
+    const order = discounted({});
+    const voided = s.run(() => s.service.voidLine(order.id, lineOf(order, 'mapo-tofu').id, 'wrong dish', s.ctx(waiter)));
+    expect(voided).toMatchObject({ totalMinor: 0, paidMinor: 0, closedAt: null });
+    expect(s.events.map((e) => e.type)).not.toContain('order.closed');
+    expect(outcomeOf(() => s.run(() => s.service.addLines(order.id, { lines: [tofu()] }, s.ctx(waiter))))).toBe('ok');
+  });
+
+  it('stores what was granted and what applies, and reads both back', () => {
+    const order = discounted();
+    s.run(() => s.service.voidLine(order.id, lineOf(order, 'mapo-tofu').id, 'wrong dish', s.ctx(waiter)));
+    const row = s.db.prepare('SELECT discount_minor AS applied, discount_granted_minor AS granted FROM orders WHERE id = ?').get(order.id);
+    expect(row).toEqual({ applied: 300, granted: 1000 });
+  });
+});
+
+describe('an order whose total is 0', () => {
+  const freeTea = (): LineInput => ({ itemId: 'chrysanthemum-tea', qty: 1, optionIds: ['sugar-none'] });
+  beforeEach(() => {
+    s.catalog.updateItem('chrysanthemum-tea', { priceMinor: 0 });
+  });
+  const tableStatus = () => s.floor.floor().tables.find((t) => t.id === 't-a1')?.status;
+
+  it('stays open so that real dishes can follow the free tea', () => {
+    const order = place(waiter, posOrder([freeTea()]));
+    expect(order).toMatchObject({ totalMinor: 0, dueMinor: 0, closedAt: null });
+    expect(order.status).not.toBe('closed');
+    const more = s.run(() => s.service.addLines(order.id, { lines: [tofu()] }, s.ctx(waiter)));
+    expect(more.dueMinor).toBe(2800);
+  });
+
+  it('is settled by a payment of 0: recorded, closed, the table free', () => {
+    const order = place(waiter, posOrder([freeTea()]));
+    s.events.length = 0;
+    const { order: settled, payment } = s.run(() => s.service.pay(order.id, { id: 'pay-0', tender: 'cash', amountMinor: 0 }, s.ctx(cashier)));
+    expect(payment).toMatchObject({ id: 'pay-0', tender: 'cash', amountMinor: 0, tenderedMinor: 0, changeMinor: 0, staffId: 's-cashier' });
+    expect(settled).toMatchObject({ status: 'closed', paidMinor: 0, dueMinor: 0 });
+    expect(s.orders.get(order.id)?.payments).toEqual([payment]);
+    expect(s.events.map((e) => e.type)).toEqual(['order.payment_taken', 'order.closed']);
+    expect(tableStatus()).toBe('free');
+  });
+
+  it('refuses a payment of 0 while something is due, recording nothing', () => {
+    const order = place(waiter, posOrder([freeTea(), rice()]));
+    const error = domainErrorOf(() => s.run(() => s.service.pay(order.id, { tender: 'cash', amountMinor: 0 }, s.ctx(cashier))));
+    expect(error).toMatchObject({ code: 'invalid_order', details: { dueMinor: 300 } });
+    expect(s.orders.get(order.id)?.payments).toEqual([]);
+  });
+});
+
+describe('rush from customers', () => {
+  it.each<{ who: string; principal: Principal; input: PlaceOrder; outcome: string }>([
+    { who: 'a table QR code', principal: table('t-a1'), input: { channel: 'qr', rush: true, lines: [plum()] }, outcome: 'forbidden' },
+    { who: 'a table QR code, even unflagging', principal: table('t-a1'), input: { channel: 'qr', rush: false, lines: [plum()] }, outcome: 'forbidden' },
+    { who: 'a kiosk', principal: kiosk, input: { channel: 'kiosk', rush: true, lines: [plum()] }, outcome: 'forbidden' },
+    { who: 'a waiter', principal: waiter, input: posOrder([plum()], { rush: true }), outcome: 'ok' },
+  ])('placing a rush order: $who → $outcome', ({ principal, input, outcome }) => {
+    expect(outcomeOf(() => place(principal, input))).toBe(outcome);
+  });
+
+  it('says why, the way setting the flag later does, and places nothing', () => {
+    const error = domainErrorOf(() => place(kiosk, { channel: 'kiosk', rush: true, lines: [plum()] }));
+    expect(error.message).toMatch(/rush.*staff/);
+    expect(s.orders.list({ limit: 10 })).toEqual([]);
+  });
+
+  it('keeps the flag a waiter sets when placing', () => {
+    expect(place(waiter, posOrder([plum()], { rush: true })).rush).toBe(true);
   });
 });

@@ -20,6 +20,7 @@ import { priceLine, reserveStock, stockDemand } from './pricing.ts';
 import { deviceIdOf, requirePaymentTaker, requireStaff, staffIdOf, staffRoles, type Principal } from './principal.ts';
 import type { CommandContext, FloorRepo, OrderRepo, StockRepo } from './ports.ts';
 import { isPublicChannel, type KitchenService } from './pacing.ts';
+import { orderShownTo, TABLE_DONE_VISIBLE_MS, TABLE_PARTY_MAX_MS, visibleToTable } from './public-reads.ts';
 
 export interface OrderDeps {
   orders: OrderRepo;
@@ -46,6 +47,8 @@ export class OrderService {
   place(input: PlaceOrder, ctx: CommandContext): Order {
     const { orders, floor } = this.deps;
     const tableId = this.authorisePlace(input, ctx.principal);
+    // rush / VIP is the staff's call, as on setRush: a customer's phone or a kiosk does not jump the queue
+    if (input.rush !== undefined) requireStaff(ctx.principal, staffRoles.readOrders, 'flagging a rush');
     if (input.id && orders.exists(input.id)) {
       throw new DomainError('conflict', `an order with id ${input.id} already exists`, { id: input.id });
     }
@@ -73,6 +76,7 @@ export class OrderService {
       payments: [],
       subtotalMinor: 0,
       discountMinor: 0,
+      discountGrantedMinor: 0,
       discountReason: null,
       totalMinor: 0,
       paidMinor: 0,
@@ -115,6 +119,7 @@ export class OrderService {
     const added = order.lines.filter((l) => newIds.has(l.id));
     this.deps.orders.save(order, added);
     ctx.events.emit('order.lines_added', { order: rules.summarize(order), lines: added }, orderTopics(order, added));
+    this.emitIfClosed(current, order, ctx);
     return order;
   }
 
@@ -319,23 +324,40 @@ export class OrderService {
     );
   }
 
-  /** Reading: staff see every order; a kiosk its own; a table's phone only orders of its table. */
-  get(orderId: string, principal: Principal): Order {
-    return this.load(orderId, principal);
+  /**
+   * Reading: staff see every order; a kiosk its own; a table's phone its table's open orders and those done
+   * in the last minutes (`visibleToTable`), as a guest sees them (`orderForPublic`: no card reference, no
+   * staff). `now`: the hub's clock.
+   */
+  get(orderId: string, principal: Principal, now = Date.now()): Order {
+    return orderShownTo(this.load(orderId, principal, now), principal);
   }
 
-  list(filter: { status?: OrderStatus | 'open'; tableId?: string; limit?: number }, principal: Principal): Order[] {
+  /** Staff list every order; a table's phone as for `get`; anyone else (a kiosk included) none. */
+  list(filter: { status?: OrderStatus | 'open'; tableId?: string; limit?: number }, principal: Principal, now = Date.now()): Order[] {
     const limit = filter.limit ?? 100;
     if (principal.kind === 'table') {
       if (filter.tableId && filter.tableId !== principal.tableId) throw new DomainError('forbidden', 'a table can list only its own orders');
-      return this.deps.orders.list({ ...filter, tableId: principal.tableId, limit });
+      return this.tableOrders(principal.tableId, filter.status, limit, now).map((o) => orderShownTo(o, principal));
     }
     requireStaff(principal, staffRoles.readOrders, 'listing orders');
     return this.deps.orders.list({ ...filter, limit });
   }
 
+  /** What `visibleToTable` lets a table's phone read, newest first: its open orders, and its done ones lately changed. */
+  private tableOrders(tableId: string, status: OrderStatus | 'open' | undefined, limit: number, now: number): Order[] {
+    const { orders } = this.deps;
+    const done = (s: OrderStatus | 'open'): s is OrderStatus => s !== 'open' && !rules.isOpen({ status: s });
+    const since = { placedSince: now - TABLE_PARTY_MAX_MS, changedSince: now - TABLE_DONE_VISIBLE_MS };
+    if (status !== undefined && done(status)) return orders.listDoneAtTable({ tableId, status, ...since, limit });
+    const open = orders.list({ status: status ?? 'open', tableId, limit });
+    if (status !== undefined) return open;
+    const recent = orders.listDoneAtTable({ tableId, ...since, limit });
+    return [...open, ...recent].sort((a, b) => b.createdAt - a.createdAt).slice(0, limit);
+  }
+
   /**
-   * The snapshot a paired screen loads after a stream reset (callers check the device is paired): open
+   * The snapshot a paired screen loads after a stream reset (callers check `requireStoreScreen`): open
    * orders whatever their age, paid ones while their food is in the kitchen (`READY_FOOD_KEPT_MS`).
    */
   active(now: number): Order[] {
@@ -356,7 +378,9 @@ export class OrderService {
         if (p.deviceKind !== 'kiosk' || input.channel !== 'kiosk') {
           throw new DomainError('forbidden', 'without a staff sign-in, only a kiosk can place (kiosk) orders');
         }
-        return input.tableId ?? null;
+        // a kiosk order is a pickup order (docs/kiosk.md): on a table, that table's phones would read and add to it
+        if (input.tableId !== undefined) throw new DomainError('forbidden', 'a kiosk order is a pickup order: it cannot name a table');
+        return null;
       case 'staff':
         requireStaff(p, staffRoles.placeOrder, 'placing orders');
         if (input.channel !== 'pos' && input.channel !== 'preorder') {
@@ -368,15 +392,16 @@ export class OrderService {
     }
   }
 
-  private load(orderId: string, principal: Principal): Order {
+  /** The order if `principal` may read it (a table's phone: `visibleToTable` at `now`), else not found. */
+  private load(orderId: string, principal: Principal, now = Date.now()): Order {
     const order = this.deps.orders.get(orderId);
     if (!order) throw notFound(orderId);
     switch (principal.kind) {
       case 'staff':
         return order;
       case 'table':
-        if (order.tableId === principal.tableId) return order;
-        throw notFound(orderId); // never confirm that another table's order exists
+        if (visibleToTable(order, principal.tableId, now)) return order;
+        throw notFound(orderId); // never confirm that another table's (or an earlier party's) order exists
       case 'device':
         if (order.deviceId === principal.deviceId) return order;
         throw notFound(orderId);

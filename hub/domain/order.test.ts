@@ -56,14 +56,15 @@ describe('settle', () => {
   ];
 
   it.each([
-    { what: 'sums live lines and ignores voided ones', discountMinor: 0, subtotal: 4400, discountAfter: 0, total: 4400 },
-    { what: 'takes the discount off the subtotal', discountMinor: 400, subtotal: 4400, discountAfter: 400, total: 4000 },
-    { what: 'caps a discount at the subtotal', discountMinor: 9999, subtotal: 4400, discountAfter: 4400, total: 0 },
-  ])('$what', ({ discountMinor, subtotal, discountAfter, total }) => {
-    const order = settle({ ...makeOrder(lines), discountMinor }, LATER);
+    { what: 'sums live lines and ignores voided ones', granted: 0, subtotal: 4400, discountAfter: 0, total: 4400 },
+    { what: 'takes the discount off the subtotal', granted: 400, subtotal: 4400, discountAfter: 400, total: 4000 },
+    { what: 'caps a discount at the subtotal, keeping what was granted', granted: 9999, subtotal: 4400, discountAfter: 4400, total: 0 },
+  ])('$what', ({ granted, subtotal, discountAfter, total }) => {
+    const order = settle({ ...makeOrder(lines), discountGrantedMinor: granted }, LATER);
     expect(order).toMatchObject({
       subtotalMinor: subtotal,
       discountMinor: discountAfter,
+      discountGrantedMinor: granted,
       totalMinor: total,
       paidMinor: 0,
       dueMinor: total,
@@ -493,5 +494,120 @@ describe('requestBill', () => {
     const marked = requestBill(orderPaid(), true, NOON).order;
     const paid = takePayment(marked, { tender: 'cash', amountMinor: 3600 }).order;
     expect(paid).toMatchObject({ status: 'closed', billRequestedAt: null });
+  });
+});
+
+describe('an order with held lines is not done (paid up front, dessert held)', () => {
+  /** Course 1 served, course 2 held: 2800 + 800, paid in full up front. */
+  const paidWithDessertHeld = () => {
+    const order = makeOrder([
+      makeLine({ id: 'main', unitPriceMinor: 2800, status: 'served' }),
+      makeLine({ id: 'dessert', unitPriceMinor: 800, course: 2, status: 'held' }),
+    ]);
+    return takePayment(order, { tender: 'cash', amountMinor: 3600 }).order;
+  };
+
+  it('stays open when paid in full while a line is held', () => {
+    expect(paidWithDessertHeld()).toMatchObject({ status: 'preparing', paidMinor: 3600, dueMinor: 0, closedAt: null });
+  });
+
+  it('closes when the last held course is fired, the fired line going to the kitchen', () => {
+    const { order, lines } = fire(paidWithDessertHeld(), 2, LATER);
+    expect(lines.map((l) => [l.id, l.status])).toEqual([['dessert', 'fired']]);
+    expect(order).toMatchObject({ status: 'closed', closedAt: LATER, billRequestedAt: null });
+  });
+
+  it('closes when the last held line is voided instead, what is left being paid', () => {
+    const order = makeOrder([makeLine({ id: 'main', unitPriceMinor: 2800, status: 'served' }), makeLine({ id: 'dessert', unitPriceMinor: 800, status: 'held' })]);
+    const paidMain = takePayment(order, { tender: 'cash', amountMinor: 2800 }).order;
+    expect(paidMain.status).not.toBe('closed');
+    expect(voidLine(paidMain, 'dessert', 'no room left', LATER).order).toMatchObject({ status: 'closed', closedAt: LATER });
+  });
+
+  it('is not closed by a discount to nothing while a line is held', () => {
+    const order = makeOrder([makeLine({ id: 'main', status: 'served' }), makeLine({ id: 'dessert', status: 'held' })]);
+    expect(discount(order, { percent: 100, reason: 'birthday' }, LATER).order).toMatchObject({ totalMinor: 0, closedAt: null, status: 'preparing' });
+  });
+});
+
+describe('the discount a manager granted', () => {
+  /** Tofu 2800 and rice 300, unfired, with 1000 off granted. */
+  const discounted = () =>
+    discount(
+      makeOrder([makeLine({ id: 'tofu', unitPriceMinor: 2800, status: 'fired' }), makeLine({ id: 'rice', itemId: 'steamed-rice', unitPriceMinor: 300, status: 'fired' })]),
+      { amountMinor: 1000, reason: 'regular' },
+      NOON,
+    ).order;
+
+  it('is kept when a void leaves less food than it, and applies again in full when food comes back', () => {
+    const voided = voidLine(discounted(), 'tofu', 'wrong dish', LATER).order;
+    expect(voided).toMatchObject({ subtotalMinor: 300, discountMinor: 300, discountGrantedMinor: 1000, totalMinor: 0, dueMinor: 0 });
+
+    const readded = settle({ ...voided, lines: [...voided.lines, makeLine({ id: 'fish', unitPriceMinor: 3200, status: 'fired' })] }, LATER);
+    expect(readded).toMatchObject({ subtotalMinor: 3500, discountMinor: 1000, discountGrantedMinor: 1000, totalMinor: 2500, dueMinor: 2500 });
+  });
+
+  it('does not let a void close the order with nothing paid, even though nothing is left to pay', () => {
+    const voided = voidLine(discounted(), 'tofu', 'wrong dish', LATER).order;
+    expect(voided).toMatchObject({ paidMinor: 0, closedAt: null });
+    expect(isOpen(voided)).toBe(true);
+  });
+
+  it('is what an order stored before grants were kept apart applied', () => {
+    const { discountGrantedMinor: _, ...stored } = discounted();
+    expect(settle({ ...stored, discountMinor: 700 }, LATER)).toMatchObject({ discountMinor: 700, discountGrantedMinor: 700, totalMinor: 2400 });
+  });
+
+  it('follows the food into a merged order, whole', () => {
+    const source = voidLine(discounted(), 'tofu', 'wrong dish', LATER).order;
+    const target = makeOrder([makeLine({ id: 'fish', unitPriceMinor: 3200, status: 'fired' })], { id: 'o-2', tableId: 't-a2' });
+    const { into, merged } = merge(source, target, LATER);
+    expect(into).toMatchObject({ subtotalMinor: 3500, discountMinor: 1000, discountGrantedMinor: 1000, totalMinor: 2500 });
+    expect(merged).toMatchObject({ discountMinor: 0, discountGrantedMinor: 0 });
+  });
+
+  it('is what a new discount grants, whatever was granted before', () => {
+    const again = discount(discounted(), { amountMinor: 200, reason: 'fixed' }, LATER).order;
+    expect(again).toMatchObject({ discountMinor: 200, discountGrantedMinor: 200, totalMinor: 2900 });
+  });
+});
+
+describe('settling a bill with nothing due (payment of 0)', () => {
+  /** A pot of tea on the house: a line priced 0, fired. */
+  const freeTea = () => makeOrder([makeLine({ id: 'tea', itemId: 'chrysanthemum-tea', stationId: 'bar', unitPriceMinor: 0, status: 'served' })]);
+
+  it('never closes a zero-total order by itself: more dishes may still come', () => {
+    const order = settle(freeTea(), LATER);
+    expect(order).toMatchObject({ totalMinor: 0, dueMinor: 0, closedAt: null });
+    expect(isOpen(order)).toBe(true);
+  });
+
+  it('records a payment of 0 with the tender sent, which closes the order', () => {
+    const { order, payment } = takePayment(freeTea(), { tender: 'other', amountMinor: 0, reference: 'on the house' });
+    expect(payment).toMatchObject({ tender: 'other', amountMinor: 0, changeMinor: 0, reference: 'on the house', lines: [] });
+    expect(order).toMatchObject({ status: 'closed', closedAt: LATER, paidMinor: 0, payments: [payment] });
+  });
+
+  it('settles an order a manager comped after its held lines were fired', () => {
+    const comped = discount(orderOf('served', 'held'), { percent: 100, reason: 'birthday' }, NOON).order;
+    const fired = fire(comped, undefined, NOON).order;
+    expect(fired).toMatchObject({ totalMinor: 0, closedAt: null });
+    expect(takePayment(fired, { tender: 'cash', amountMinor: 0 }).order.status).toBe('closed');
+  });
+
+  it.each<{ what: string; order: () => Order; code: string; message: RegExp }>([
+    { what: 'when something is due', order: () => orderPaid(1000), code: 'invalid_order', message: /2600 is due/ },
+    { what: 'on an order without lines', order: () => makeOrder([]), code: 'invalid_order', message: /no lines/ },
+    { what: 'on an order whose lines are all voided', order: () => orderOf('voided'), code: 'invalid_order', message: /no lines/ },
+    { what: 'while a line is held', order: () => discount(orderOf('held', 'served'), { percent: 100, reason: 'comp' }, NOON).order, code: 'invalid_transition', message: /held/ },
+    { what: 'on a closed order', order: () => orderPaid(3600), code: 'order_closed', message: /closed/ },
+  ])('refuses a payment of 0 $what', ({ order, code, message }) => {
+    const error = domainErrorOf(() => takePayment(order(), { tender: 'cash', amountMinor: 0 }));
+    expect(error.code).toBe(code);
+    expect(error.message).toMatch(message);
+  });
+
+  it('says what is due when refusing a payment of 0', () => {
+    expect(domainErrorOf(() => takePayment(orderPaid(1000), { tender: 'cash', amountMinor: 0 })).details).toEqual({ dueMinor: 2600 });
   });
 });

@@ -16,8 +16,10 @@ import { DomainError } from './errors.ts';
 /**
  * Rules of one order, as pure functions: each takes the current order and returns the next one plus the
  * lines it touched. Status is derived from the lines (the kitchen moves lines, not orders); `closed` and
- * `voided` are the only stored states. An order closes when it is paid in full; its lines keep moving
- * through the kitchen independently, as on every real KDS.
+ * `voided` are the only stored states. An order closes when it is paid in full and none of its lines is
+ * held (a course still to fire is food still to cook: the order is not done); its fired lines keep moving
+ * through the kitchen independently, as on every real KDS. A bill with nothing due (free dishes) is never
+ * closed by itself — more dishes may follow — but settled by a payment of 0 (or a manager's comp).
  */
 
 /** Statuses an order ends in; every other status is an open order's. */
@@ -26,6 +28,21 @@ export const OPEN_STATUSES: readonly OrderStatus[] = orderStatusSchema.options.f
 
 export const isOpen = (o: Pick<Order, 'status'>): boolean => !DONE_STATUSES.includes(o.status);
 export const liveLines = (o: Pick<Order, 'lines'>): OrderLine[] => o.lines.filter((l) => l.status !== 'voided');
+export const heldLines = (o: Pick<Order, 'lines'>): OrderLine[] => o.lines.filter((l) => l.status === 'held');
+/** What a manager granted; an order stored before the grant was kept apart carries only what applied. */
+export const grantedDiscount = (o: Pick<Order, 'discountMinor' | 'discountGrantedMinor'>): number => o.discountGrantedMinor ?? o.discountMinor;
+
+/**
+ * Nothing keeps the order from being done: it has food (a live line), none of it waiting to be fired, and
+ * nothing due. Every rule that closes an order asks this, so the floor, the kitchen snapshot and
+ * `order.closed` agree.
+ */
+function nothingLeft(o: Order): boolean {
+  return o.dueMinor === 0 && liveLines(o).length > 0 && heldLines(o).length === 0;
+}
+
+// a closed bill is no longer requested: the floor shows the table free
+const close = (o: Order, now: number): Order => ({ ...o, status: 'closed', closedAt: now, billRequestedAt: null });
 
 export function deriveStatus(order: Pick<Order, 'status' | 'lines'>): OrderStatus {
   if (!isOpen(order)) return order.status;
@@ -43,13 +60,16 @@ export function deriveStatus(order: Pick<Order, 'status' | 'lines'>): OrderStatu
 /** Recomputes totals and status after any change; bumps revision and the change time. */
 export function settle(order: Order, now: number): Order {
   const subtotalMinor = liveLines(order).reduce((sum, l) => sum + l.lineTotalMinor, 0);
-  const discountMinor = Math.min(order.discountMinor, subtotalMinor);
+  // the grant is kept whole: a void that leaves less food than it does not cut it for good
+  const discountGrantedMinor = grantedDiscount(order);
+  const discountMinor = Math.min(discountGrantedMinor, subtotalMinor);
   const totalMinor = subtotalMinor - discountMinor;
   const paidMinor = order.payments.reduce((sum, p) => sum + p.amountMinor, 0);
   let next: Order = {
     ...order,
     subtotalMinor,
     discountMinor,
+    discountGrantedMinor,
     totalMinor,
     paidMinor,
     dueMinor: Math.max(0, totalMinor - paidMinor),
@@ -57,10 +77,9 @@ export function settle(order: Order, now: number): Order {
     updatedAt: now,
   };
   next = { ...next, status: deriveStatus(next) };
-  // settled: paid in full, or comped in full by a discount (nothing left to pay)
-  const settledUp = paidMinor >= totalMinor && (paidMinor > 0 || (discountMinor > 0 && totalMinor === 0));
-  // a closed bill is no longer requested: the floor shows the table free
-  if (isOpen(next) && settledUp) next = { ...next, status: 'closed', closedAt: now, billRequestedAt: null };
+  // paid in full (a payment of 0 settles a bill with nothing due); a total of 0 alone never closes: a
+  // table opened with free tea still orders its dishes, and a void never closes an order nobody paid
+  if (isOpen(next) && next.payments.length > 0 && nothingLeft(next)) next = close(next, now);
   return next;
 }
 
@@ -224,7 +243,10 @@ export function discount(order: Order, input: DiscountInput, now: number): Chang
   if (order.subtotalMinor - amount < order.paidMinor) {
     throw new DomainError('order_has_payments', 'this discount would leave the order overpaid; refund first');
   }
-  return { order: settle({ ...order, discountMinor: amount, discountReason: input.reason }, now), lines: [] };
+  const next = settle({ ...order, discountGrantedMinor: amount, discountReason: input.reason }, now);
+  // a manager comping the whole bill settles it, unless a course is still held (then a payment of 0 does)
+  const comped = amount > 0 && isOpen(next) && nothingLeft(next);
+  return { order: comped ? close(next, now) : next, lines: [] };
 }
 
 /**
@@ -237,7 +259,8 @@ export function pay(
   payment: { id: string; now: number; staffId: string | null },
 ): Change & { payment: Payment } {
   requireOpen(order, 'take a payment');
-  if (order.dueMinor <= 0) throw new DomainError('overpayment', `order #${order.number} has nothing due`);
+  if (input.amountMinor === 0) requireNothingDue(order, input);
+  else if (order.dueMinor <= 0) throw new DomainError('overpayment', `order #${order.number} has nothing due (a payment of 0 settles it)`);
   if (input.amountMinor > order.dueMinor) {
     throw new DomainError('overpayment', `amount ${input.amountMinor} exceeds the ${order.dueMinor} due`, {
       dueMinor: order.dueMinor,
@@ -268,6 +291,31 @@ export function pay(
     staffId: payment.staffId,
   };
   return { order: settle({ ...order, payments: [...order.payments, taken] }, payment.now), lines: [], payment: taken };
+}
+
+/**
+ * A payment of 0 settles a bill with nothing due, explicitly (a zero total never closes by itself): only
+ * when nothing is due, the order has food, and no course is still held; whole, and without cash handed over.
+ */
+function requireNothingDue(order: Order, input: PaymentInput): void {
+  if (order.dueMinor > 0) {
+    throw new DomainError('invalid_order', `a payment of 0 only settles a bill with nothing due, and ${order.dueMinor} is due`, {
+      dueMinor: order.dueMinor,
+    });
+  }
+  if (liveLines(order).length === 0) {
+    throw new DomainError('invalid_order', `order #${order.number} has no lines: nothing to settle (void it instead)`);
+  }
+  const held = heldLines(order);
+  if (held.length > 0) {
+    throw new DomainError('invalid_transition', `order #${order.number} has held lines: fire or void them before settling the bill`, {
+      lineIds: held.map((l) => l.id),
+    });
+  }
+  if (input.lineIds !== undefined || input.splitWays !== undefined) {
+    throw new DomainError('invalid_order', 'a bill with nothing due is settled whole, not split');
+  }
+  if ((input.tenderedMinor ?? 0) > 0) throw new DomainError('invalid_order', 'nothing is due: no cash is tendered');
 }
 
 /**
@@ -319,7 +367,8 @@ export function merge(source: Order, target: Order, now: number): { merged: Orde
       ...target,
       lines: [...target.lines, ...source.lines],
       payments: [...target.payments, ...source.payments],
-      discountMinor: target.discountMinor + source.discountMinor,
+      // the grants follow the food: the merged bill applies both, capped at its subtotal
+      discountGrantedMinor: grantedDiscount(target) + grantedDiscount(source),
       discountReason: target.discountReason ?? source.discountReason,
       guestCount: target.guestCount === null && source.guestCount === null ? null : (target.guestCount ?? 0) + (source.guestCount ?? 0),
       rush: target.rush || source.rush,
@@ -328,7 +377,7 @@ export function merge(source: Order, target: Order, now: number): { merged: Orde
     now,
   );
   const merged = settle(
-    { ...source, status: 'merged', mergedIntoOrderId: target.id, lines: [], payments: [], discountMinor: 0, billRequestedAt: null },
+    { ...source, status: 'merged', mergedIntoOrderId: target.id, lines: [], payments: [], discountMinor: 0, discountGrantedMinor: 0, billRequestedAt: null },
     now,
   );
   return { merged, into };

@@ -21,6 +21,11 @@ export interface OrderRepo {
   nextNumber(businessDate: string): number;
   list(filter: { status?: OrderStatus | 'open'; tableId?: string; limit: number }): Order[];
   /**
+   * A table's done orders (closed, voided, merged; or only `status`, one of those) placed at or after
+   * `placedSince` and last changed at or after `changedSince`, newest first (what a table's phone may read).
+   */
+  listDoneAtTable(filter: { tableId: string; status?: OrderStatus; placedSince: number; changedSince: number; limit: number }): Order[];
+  /**
    * Open orders, and closed ones whose food is still in the kitchen (fired, preparing, or ready since
    * `readySince`): what a KDS or tablet must show.
    */

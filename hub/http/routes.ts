@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DomainError } from '../domain/errors.ts';
-import { requirePaired, requireStaff, staffRoles, type Principal } from '../domain/principal.ts';
+import { requireStaff, staffRoles, type Principal } from '../domain/principal.ts';
+import { orderShownTo, requireStoreScreen } from '../domain/public-reads.ts';
 import {
   addLinesSchema,
   discountSchema,
@@ -81,10 +82,10 @@ export const routes: Route[] = [
     path: '/api/v1/snapshot',
     tag: 'stream',
     summary: 'Open orders as of a seq; load it after a stream `reset`, then resume from its seq',
-    access: 'paired device',
+    access: 'paired device (not a kiosk)',
     responses: { 200: snapshotSchema },
     handle: (req, s) => {
-      requirePaired(req.principal, 'a snapshot');
+      requireStoreScreen(req.principal, 'the snapshot of every open order');
       return ok({
         epoch: s.identity.epoch,
         seq: s.events.head(),
@@ -271,27 +272,27 @@ export const routes: Route[] = [
     access: 'waiter/cashier/manager (pos, preorder); kiosk device (kiosk); table QR token (qr, own table)',
     body: placeOrderSchema,
     responses: { 201: orderResponseSchema, 409: errorBodySchema, 422: errorBodySchema },
-    handle: (req, s) => ok({ order: s.orders.place(req.body, req.cmd) }, 201),
+    handle: (req, s) => ok({ order: orderShownTo(s.orders.place(req.body, req.cmd), req.principal) }, 201),
   }),
   read({
     method: 'get',
     path: '/api/v1/orders',
     tag: 'orders',
     summary: 'List orders, newest first; status "open" = not closed or voided',
-    access: 'staff; table QR token (own table only)',
+    access: "staff; table QR token (own table: open orders, and those done in the last 10 min, without payment references or staff)",
     query: listOrdersQuerySchema,
     responses: { 200: ordersResponseSchema },
-    handle: (req, s) => ok({ orders: s.orders.list(req.query, req.principal) }),
+    handle: (req, s) => ok({ orders: s.orders.list(req.query, req.principal, s.clock()) }),
   }),
   read({
     method: 'get',
     path: '/api/v1/orders/:orderId',
     tag: 'orders',
     summary: 'One order with lines, payments and totals',
-    access: 'staff; the kiosk that placed it; table QR token (own table)',
+    access: 'staff; the kiosk that placed it; table QR token (own table: open, or done in the last 10 min; without payment references or staff)',
     params: orderParams,
     responses: { 200: orderResponseSchema, 404: errorBodySchema },
-    handle: (req, s) => ok({ order: s.orders.get(req.params.orderId, req.principal) }),
+    handle: (req, s) => ok({ order: s.orders.get(req.params.orderId, req.principal, s.clock()) }),
   }),
   mutation({
     method: 'post',
@@ -302,7 +303,7 @@ export const routes: Route[] = [
     params: orderParams,
     body: addLinesSchema,
     responses: { 200: orderResponseSchema },
-    handle: (req, s) => ok({ order: s.orders.addLines(req.params.orderId, req.body, req.cmd) }),
+    handle: (req, s) => ok({ order: orderShownTo(s.orders.addLines(req.params.orderId, req.body, req.cmd), req.principal) }),
   }),
   mutation({
     method: 'post',

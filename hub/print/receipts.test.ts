@@ -81,6 +81,20 @@ describe('receiptDocument', () => {
     expect(text).toContain('[QR brigade:order:o-1]');
   });
 
+  it.each<{ what: string; over: Partial<Order> }>([
+    { what: 'a bill a manager comped in full (closed, no payment)', over: { status: 'closed', discountMinor: 5200, discountGrantedMinor: 5200, totalMinor: 0, dueMinor: 0 } },
+    { what: 'free dishes settled by a payment of 0', over: { status: 'closed', subtotalMinor: 0, totalMinor: 0, dueMinor: 0, payments: [payment({ tender: 'other', amountMinor: 0 })] } },
+  ])('prints the receipt, not a bill to pay, for $what', ({ over }) => {
+    const text = previewTicket(receiptDocument(order(over), ctx), GB48);
+    expect(text).toContain('RECEIPT / 收据');
+    expect(text).not.toContain('Please pay');
+  });
+
+  it('prints a bill for free dishes nobody settled yet: the order is still open', () => {
+    const text = previewTicket(receiptDocument(order({ subtotalMinor: 0, totalMinor: 0, dueMinor: 0 }), ctx), GB48);
+    expect(text).toContain('BILL / 账单');
+  });
+
   it('shows what is still due after a partial payment, and fits 58 mm paper', () => {
     const part = order({
       paidMinor: 2000,

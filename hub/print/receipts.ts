@@ -33,7 +33,8 @@ const TENDER_LABELS: Record<Tender, string> = {
  * ("RECEIPT / 收据", with tenders and change). Voided lines are left off; comped lines print at 0.
  */
 export function receiptDocument(order: Order, ctx: CustomerPaperContext): TicketDocument {
-  const isPaid = order.dueMinor <= 0 && order.payments.length > 0;
+  // settled: paid (a payment of 0 settles free dishes), or closed without one (a manager comped it in full)
+  const isPaid = order.status === 'closed' || (order.dueMinor <= 0 && order.payments.length > 0);
   const lines = order.lines.filter((l) => l.status !== 'voided');
   const tenders = order.payments.map((p) => ({
     label: p.reference ? `${TENDER_LABELS[p.tender]} ${p.reference}` : TENDER_LABELS[p.tender],

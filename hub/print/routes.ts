@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DomainError } from '../domain/errors.ts';
-import { requirePaired, requireStaff, staffRoles, type Principal } from '../domain/principal.ts';
+import { requireStaff, staffRoles, type Principal } from '../domain/principal.ts';
+import { requireStoreScreen } from '../domain/public-reads.ts';
 import {
   createPrinterSchema,
   errorBodySchema,
@@ -47,10 +48,10 @@ export const printRoutes: Route[] = [
     path: '/api/v1/printers',
     tag: 'printing',
     summary: 'Configured printers with their live status (online, offline, held, failed-over…) and queue length',
-    access: 'paired device',
+    access: 'paired device (not a kiosk)',
     responses: { 200: printersResponseSchema },
     handle: (req, s) => {
-      requirePaired(req.principal, 'the printer list');
+      requireStoreScreen(req.principal, 'the printer list');
       return ok({ printers: printingOf(s).printers() });
     },
   }),

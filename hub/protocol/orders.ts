@@ -82,7 +82,13 @@ export const orderSchema = z.object({
   lines: z.array(orderLineSchema),
   payments: z.array(paymentSchema),
   subtotalMinor: z.number().int(),
+  /** The discount the bill applies now: what a manager granted, capped at the subtotal. */
   discountMinor: z.number().int(),
+  /**
+   * What a manager granted (kept when a void leaves less food than that, so it applies again when food is
+   * added back). Optional like the other fields added after the first release; the hub always sends it.
+   */
+  discountGrantedMinor: z.number().int().optional(),
   discountReason: z.string().nullable(),
   totalMinor: z.number().int(),
   paidMinor: z.number().int(),
@@ -195,8 +201,11 @@ export type DiscountInput = z.infer<typeof discountSchema>;
 export const paymentInputSchema = z.strictObject({
   id: idSchema.optional(),
   tender: tenderSchema,
-  /** What this tender pays off the bill. */
-  amountMinor: minorSchema.min(1),
+  /**
+   * What this tender pays off the bill. 0 only settles (and closes) a bill with nothing due: free dishes,
+   * or a bill comped in full; while something is due it is refused (422).
+   */
+  amountMinor: minorSchema,
   /** Cash handed over; change due = tendered − amount. */
   tenderedMinor: minorSchema.optional(),
   /** Card terminal reference or the name of another tender. */

@@ -28,6 +28,7 @@ const COMMITTED: [tag: string, when: number, sha256: string][] = [
   ['0008_indexes_for_a_long_history', 1795712934786, '0a36c6cd9be5a7cf'],
   ['0009_print_jobs_by_printer', 1795717414704, '08bdb3e4b1d99a8d'],
   ['0010_forget_stored_credentials', 1795720961403, '4fff8637971b32d0'],
+  ['0011_keep_the_granted_discount', 1795722462245, 'b784f4e4182ba5ee'],
 ];
 
 const journal = JSON.parse(readFileSync(join(folder, 'meta', '_journal.json'), 'utf8')) as { entries: { idx: number; when: number; tag: string }[] };
@@ -67,6 +68,21 @@ describe('0010_forget_stored_credentials', () => {
     for (const [key, body] of Object.entries(rows)) insert.run(key, body);
     db.exec(readFileSync(join(folder, '0010_forget_stored_credentials.sql'), 'utf8'));
     expect(db.prepare('SELECT key FROM idempotency_keys ORDER BY key').pluck().all()).toEqual(['byEvent', 'lookalike', 'order', 'sealed']);
+    db.close();
+  });
+});
+
+describe('0011_keep_the_granted_discount', () => {
+  it('takes the discount an order applied as the one it was granted, for the orders stored before', () => {
+    const db = new Database(':memory:');
+    db.exec('CREATE TABLE orders (id TEXT PRIMARY KEY, discount_minor INTEGER NOT NULL)');
+    db.exec("INSERT INTO orders VALUES ('none', 0), ('comped', 300), ('regular', 1000)");
+    db.exec(readFileSync(join(folder, '0011_keep_the_granted_discount.sql'), 'utf8'));
+    expect(db.prepare('SELECT id, discount_minor AS applied, discount_granted_minor AS granted FROM orders ORDER BY id').all()).toEqual([
+      { id: 'comped', applied: 300, granted: 300 },
+      { id: 'none', applied: 0, granted: 0 },
+      { id: 'regular', applied: 1000, granted: 1000 },
+    ]);
     db.close();
   });
 });

@@ -2,7 +2,7 @@ import type { OrderRepo } from '../domain/ports.ts';
 import type { Order, OrderLine, OrderStatus, Payment } from '../protocol/orders.ts';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.ts';
-import { DONE_STATUSES, OPEN_STATUSES } from '../domain/order.ts';
+import { DONE_STATUSES, grantedDiscount, OPEN_STATUSES } from '../domain/order.ts';
 
 /**
  * An open order, in SQL: a list of statuses (not `NOT IN` the done ones), so that `orders_status` finds the
@@ -21,7 +21,7 @@ interface PaymentRow extends Omit<Payment, 'lines'> {
 }
 
 const ORDER_COLUMNS = `id, number, business_date AS businessDate, channel, table_id AS tableId, guest_count AS guestCount,
-  note, status, subtotal_minor AS subtotalMinor, discount_minor AS discountMinor, discount_reason AS discountReason,
+  note, status, subtotal_minor AS subtotalMinor, discount_minor AS discountMinor, discount_granted_minor AS discountGrantedMinor, discount_reason AS discountReason,
   total_minor AS totalMinor, paid_minor AS paidMinor, due_minor AS dueMinor, revision, created_at AS createdAt,
   updated_at AS updatedAt, closed_at AS closedAt, quoted_ready_at AS quotedReadyAt, rush, device_id AS deviceId, staff_id AS staffId, staff_name AS staffName,
   merged_into_order_id AS mergedIntoOrderId, bill_requested_at AS billRequestedAt`;
@@ -57,17 +57,33 @@ function listSql(shape: ListShape, byTable: boolean): string {
   return `SELECT ${ORDER_COLUMNS} FROM orders${index} ${where} ORDER BY created_at DESC, rowid DESC LIMIT @limit`;
 }
 
+/** The done statuses, in SQL: a table's orders done lately (see `listDoneAtTable`). */
+const DONE_ORDER = `status IN (${DONE_STATUSES.map((s) => `'${s}'`).join(', ')})`;
+
+/**
+ * A table's done orders lately changed, for its phone: along the table's own orders in `orders_table` from
+ * `placedSince` on (a range on the index's second column: one table's orders of the last day, never its
+ * whole history), then the status and the last change filtered among those few.
+ */
+function doneAtTableSql(oneStatus: boolean): string {
+  return `SELECT ${ORDER_COLUMNS} FROM orders INDEXED BY orders_table
+    WHERE table_id = @tableId AND created_at >= @placedSince AND ${oneStatus ? 'status = @status' : DONE_ORDER} AND updated_at >= @changedSince
+    ORDER BY created_at DESC, rowid DESC LIMIT @limit`;
+}
+
 const orderParams = (o: Order) => ({
   ...o,
   rush: Number(o.rush),
   mergedIntoOrderId: o.mergedIntoOrderId ?? null,
   billRequestedAt: o.billRequestedAt ?? null,
+  discountGrantedMinor: grantedDiscount(o),
 });
 
 /** Orders with their lines and payments. All statements prepared once; the order path runs no ad-hoc SQL. */
 export class SqliteOrderRepo implements OrderRepo {
   private readonly s;
   private readonly listBy: Map<string, Statement>;
+  private readonly doneAtTable: { any: Statement; one: Statement };
 
   constructor(db: Db) {
     this.s = {
@@ -79,15 +95,15 @@ export class SqliteOrderRepo implements OrderRepo {
       paymentExists: db.prepare('SELECT 1 FROM payments WHERE id = ?').pluck(),
       insertOrder: db.prepare(
         `INSERT INTO orders (id, number, business_date, channel, table_id, guest_count, note, status, subtotal_minor,
-           discount_minor, discount_reason, total_minor, paid_minor, due_minor, revision, created_at, updated_at, closed_at,
+           discount_minor, discount_granted_minor, discount_reason, total_minor, paid_minor, due_minor, revision, created_at, updated_at, closed_at,
            quoted_ready_at, rush, device_id, staff_id, staff_name, merged_into_order_id, bill_requested_at)
          VALUES (@id, @number, @businessDate, @channel, @tableId, @guestCount, @note, @status, @subtotalMinor,
-           @discountMinor, @discountReason, @totalMinor, @paidMinor, @dueMinor, @revision, @createdAt, @updatedAt, @closedAt,
+           @discountMinor, @discountGrantedMinor, @discountReason, @totalMinor, @paidMinor, @dueMinor, @revision, @createdAt, @updatedAt, @closedAt,
            @quotedReadyAt, @rush, @deviceId, @staffId, @staffName, @mergedIntoOrderId, @billRequestedAt)`,
       ),
       updateOrder: db.prepare(
         `UPDATE orders SET status = @status, subtotal_minor = @subtotalMinor, discount_minor = @discountMinor,
-           discount_reason = @discountReason, total_minor = @totalMinor, paid_minor = @paidMinor, due_minor = @dueMinor,
+           discount_granted_minor = @discountGrantedMinor, discount_reason = @discountReason, total_minor = @totalMinor, paid_minor = @paidMinor, due_minor = @dueMinor,
            revision = @revision, updated_at = @updatedAt, closed_at = @closedAt, guest_count = @guestCount, note = @note,
            rush = @rush, table_id = @tableId, merged_into_order_id = @mergedIntoOrderId, bill_requested_at = @billRequestedAt
          WHERE id = @id`,
@@ -118,6 +134,7 @@ export class SqliteOrderRepo implements OrderRepo {
          ORDER BY created_at, rowid`),
     };
     this.listBy = new Map(LIST_SHAPES.flatMap((shape) => [false, true].map((t) => [`${shape}/${t}`, db.prepare(listSql(shape, t))])));
+    this.doneAtTable = { any: db.prepare(doneAtTableSql(false)), one: db.prepare(doneAtTableSql(true)) };
   }
 
   get(id: string): Order | undefined {
@@ -158,6 +175,13 @@ export class SqliteOrderRepo implements OrderRepo {
   list(filter: { status?: OrderStatus | 'open'; tableId?: string; limit: number }): Order[] {
     const statement = this.listBy.get(`${shapeOf(filter.status)}/${filter.tableId !== undefined}`)!;
     const rows = statement.all({ status: filter.status, tableId: filter.tableId, limit: filter.limit }) as OrderRow[];
+    return rows.map((r) => this.hydrate(r));
+  }
+
+  listDoneAtTable(filter: { tableId: string; status?: OrderStatus; placedSince: number; changedSince: number; limit: number }): Order[] {
+    const statement = filter.status === undefined ? this.doneAtTable.any : this.doneAtTable.one;
+    const { tableId, placedSince, changedSince, limit } = filter;
+    const rows = statement.all({ tableId, placedSince, changedSince, limit, ...(filter.status === undefined ? {} : { status: filter.status }) }) as OrderRow[];
     return rows.map((r) => this.hydrate(r));
   }
 

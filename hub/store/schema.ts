@@ -190,7 +190,10 @@ export const orders = sqliteTable(
     note: text('note'),
     status: text('status').notNull(),
     subtotalMinor: integer('subtotal_minor').notNull(),
+    /** The discount the bill applies: the granted one, capped at the subtotal. */
     discountMinor: integer('discount_minor').notNull(),
+    /** The discount a manager granted, kept whole when a void leaves less food than it. */
+    discountGrantedMinor: integer('discount_granted_minor').notNull().default(0),
     discountReason: text('discount_reason'),
     totalMinor: integer('total_minor').notNull(),
     paidMinor: integer('paid_minor').notNull(),

@@ -3,6 +3,7 @@ import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { isPublic, type Principal } from '../domain/principal.ts';
+import { eventForPublic, streamTopicsFor, tableReplayReachMs } from '../domain/public-reads.ts';
 import { clientAddress, viaGate } from '../gate/mark.ts';
 import { streamCloseCodes } from '../protocol/close-codes.ts';
 import { clientMessageSchema, type Hello, type ServerMessage } from '../protocol/stream.ts';
@@ -231,14 +232,12 @@ export class StreamServer {
     const head = this.opts.log.head();
     const { epoch } = this.opts;
     const topics = hello.topics && !hello.topics.includes('*') ? new Set(hello.topics) : null;
-    // a customer's phone sees its own table, the menu (sold-out) and the kitchen's pacing — nothing else
-    if (client.principal.kind === 'table') {
-      const allowed = [`table:${client.principal.tableId}`, 'menu', 'kitchen'];
-      client.topics = new Set(topics ? allowed.filter((t) => topics.has(t)) : allowed);
-    } else {
-      client.topics = topics;
-    }
-    client.topicsKey = client.topics ? [...client.topics].sort().join(' ') : '*';
+    // a customer's phone sees its own table, the menu (sold-out) and the kitchen's pacing; a kiosk the menu
+    // and the pacing — nothing else (domain/public-reads.ts)
+    const allowed = streamTopicsFor(client.principal);
+    client.topics = allowed ? new Set(topics ? allowed.filter((t) => topics.has(t)) : allowed) : topics;
+    // the public channel hears events as a guest may (`guestBytes`): never in the same frame as staff screens
+    client.topicsKey = (isPublic(client.principal) ? 'guest|' : '') + (client.topics ? [...client.topics].sort().join(' ') : '*');
     const reset = (reason: 'epoch-changed' | 'too-far-behind' | 'ahead-of-hub') => {
       client.cursor = -1;
       this.send(client, { type: 'reset', reason, epoch, headSeq: head });
@@ -252,6 +251,12 @@ export class StreamServer {
     if (hello.lastSeq > head) return reset('ahead-of-hub');
     const maxReplay = isPublic(client.principal) ? Math.min(this.opts.maxPublicReplay, this.opts.maxReplay) : this.opts.maxReplay;
     if (head - hello.lastSeq > maxReplay) return reset('too-far-behind');
+    // a phone replays only as far back as it may read its table's done orders over HTTP: an earlier party's
+    // orders are not replayed to the next party's phone, which reloads its table's open orders instead
+    if (client.principal.kind === 'table' && hello.lastSeq < head) {
+      const [first] = this.opts.log.after(hello.lastSeq, 1);
+      if (first && (JSON.parse(first.json) as { at: number }).at < Date.now() - tableReplayReachMs) return reset('too-far-behind');
+    }
 
     this.send(client, { type: 'welcome', epoch, headSeq: head, fromSeq: hello.lastSeq });
     const replay: Replay = { from: hello.lastSeq, sentUpTo: hello.lastSeq };
@@ -278,7 +283,7 @@ export class StreamServer {
       const upTo = page[page.length - 1]!.seq;
       const mine = page.filter((e) => matches(client.topics, e));
       if (mine.length > 0) {
-        this.sendMessage(client, new SharedMessage(frame(mine, upTo, utf8)));
+        this.sendMessage(client, new SharedMessage(frame(mine, upTo, isPublic(client.principal) ? guestBytes : utf8)));
         replay.sentUpTo = upTo;
       }
       replay.from = upTo;
@@ -311,6 +316,12 @@ export class StreamServer {
       if (!b) encoded.set(e, (b = utf8(e)));
       return b;
     };
+    const guestEncoded = new Map<LoggedEvent, Buffer>();
+    const guestBytesOf = (e: LoggedEvent): Buffer => {
+      let b = guestEncoded.get(e);
+      if (!b) guestEncoded.set(e, (b = guestBytes(e)));
+      return b;
+    };
     // one message per distinct subscription, framed (and deflated) once for all its sockets
     const bySubscription = new Map<string, Client[]>();
     for (const client of this.clients) {
@@ -319,7 +330,7 @@ export class StreamServer {
         // joined mid-batch: its replay already covered part of it
         const mine = batch.filter((e) => e.seq > client.cursor && matches(client.topics, e));
         if (mine.length > 0) {
-          this.sendMessage(client, new SharedMessage(frame(mine, upTo, bytesOf)));
+          this.sendMessage(client, new SharedMessage(frame(mine, upTo, isPublic(client.principal) ? guestBytesOf : bytesOf)));
           wrote = true;
         }
         client.cursor = upTo;
@@ -333,7 +344,7 @@ export class StreamServer {
       const mine = batch.filter((e) => matches(group[0]!.topics, e));
       // nothing for this subscription: no send (its next frame's upToSeq covers the gap)
       if (mine.length > 0) {
-        const message = new SharedMessage(frame(mine, upTo, bytesOf));
+        const message = new SharedMessage(frame(mine, upTo, isPublic(group[0]!.principal) ? guestBytesOf : bytesOf));
         const deflate = this.worthDeflating(message, group);
         for (const client of group) this.sendMessage(client, message, deflate);
         wrote = true;
@@ -419,6 +430,11 @@ const matches = (topics: ReadonlySet<string> | null, e: LoggedEvent): boolean =>
 const FRAME_HEAD = Buffer.from('{"type":"events","events":[');
 const COMMA = Buffer.from(',');
 const utf8 = (e: LoggedEvent): Buffer => Buffer.from(e.json);
+/** A value of a key the public channel may not hear (a staff id or name, a payment reference); `null` is fine. */
+const STAFF_ONLY_VALUE = /"(?:staffId|staffName|addedByStaffId|reference)":(?!null)/;
+/** The event as a customer's phone or a kiosk may hear it (`eventForPublic`); as it is when nothing is to clear. */
+const guestBytes = (e: LoggedEvent): Buffer =>
+  STAFF_ONLY_VALUE.test(e.json) ? Buffer.from(JSON.stringify(eventForPublic(JSON.parse(e.json) as unknown))) : utf8(e);
 
 /**
  * `{"type":"events","events":[…],"upToSeq":n}` from the events' UTF-8 bytes. Encoding is what costs here (a

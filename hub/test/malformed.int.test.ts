@@ -204,7 +204,7 @@ const rows: Row[] = [
 
   // ---- payments ----
   { name: 'payment amount as a string', path: fired('/payments'), body: { tender: 'cash', amountMinor: '4400' }, status: 400, code: 'validation_failed' },
-  { name: 'payment amount 0', path: fired('/payments'), body: { tender: 'cash', amountMinor: 0 }, status: 400, code: 'validation_failed' },
+  { name: 'payment amount 0 while something is due (0 only settles a bill with nothing due)', path: fired('/payments'), body: { tender: 'cash', amountMinor: 0 }, status: 422, code: 'invalid_order' },
   { name: 'payment amount negative', path: fired('/payments'), body: { tender: 'cash', amountMinor: -100 }, status: 400, code: 'validation_failed' },
   { name: 'payment amount fractional (in yuan, not fen)', path: fired('/payments'), body: { tender: 'cash', amountMinor: 44.5 }, status: 400, code: 'validation_failed' },
   { name: 'payment amount beyond the maximum', path: fired('/payments'), body: { tender: 'cash', amountMinor: 1_000_000_000 }, status: 400, code: 'validation_failed' },

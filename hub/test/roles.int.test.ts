@@ -251,12 +251,17 @@ const deviceRows: Case[] = [
   { rule: 'a paired pos device without a staff sign-in cannot list table QR codes (403)', actor: 'posDevice', method: 'GET', target: () => ({ path: '/api/v1/tables/qr-codes' }), status: 403, code: 'forbidden' },
   { rule: 'a kiosk device cannot place a pos order (403)', actor: 'kioskDevice', method: 'POST', target: placing(sampleOrder({ channel: 'pos' })), status: 403, code: 'forbidden' },
   { rule: 'a kiosk device cannot place a qr order (403)', actor: 'kioskDevice', method: 'POST', target: placing(sampleOrder({ channel: 'qr', tableId: 't-a5' })), status: 403, code: 'forbidden' },
+  { rule: 'a kiosk device cannot put its (pickup) order on a table (403)', actor: 'kioskDevice', method: 'POST', target: placing(sampleOrder({ channel: 'kiosk', tableId: 't-a5' })), status: 403, code: 'forbidden' },
+  { rule: 'a kiosk device cannot load the snapshot of open orders (403)', actor: 'kioskDevice', method: 'GET', target: () => ({ path: '/api/v1/snapshot' }), status: 403, code: 'forbidden' },
+  { rule: 'a kiosk device cannot read the printers and their queues (403)', actor: 'kioskDevice', method: 'GET', target: () => ({ path: '/api/v1/printers' }), status: 403, code: 'forbidden' },
+  { rule: 'a kiosk device cannot list orders (403)', actor: 'kioskDevice', method: 'GET', target: () => ({ path: '/api/v1/orders' }), status: 403, code: 'forbidden' },
   { rule: 'a kiosk device cannot read an order another device placed (404)', actor: 'kioskDevice', method: 'GET', target: async (f) => ({ path: orderPath(await f.fired()) }), status: 404, code: 'not_found' },
   { rule: 'a kiosk device cannot add lines, even to its own order (403)', actor: 'kioskDevice', method: 'POST', target: async (f) => ({ path: orderPath(await f.kiosk(), '/lines'), body: oneMore }), status: 403, code: 'forbidden' },
   { rule: 'a kiosk device cannot take cash, even for its own order (403)', actor: 'kioskDevice', method: 'POST', target: async (f) => ({ path: orderPath(await f.kiosk(), '/payments'), body: cash(await f.kiosk()) }), status: 403, code: 'forbidden' },
   { rule: 'a kiosk device cannot record a card payment of part of its own order (403)', actor: 'kioskDevice', method: 'POST', target: async (f) => { const o = await f.kiosk(); return { path: orderPath(o, '/payments'), body: { tender: 'card', amountMinor: o.dueMinor - 1, reference: 'SIM-part' } }; }, status: 403, code: 'forbidden' },
   { rule: 'a kiosk device cannot record a card payment for an order another device placed (404)', actor: 'kioskDevice', method: 'POST', target: async (f) => { const o = await f.fired(); return { path: orderPath(o, '/payments'), body: { tender: 'card', amountMinor: o.dueMinor, reference: 'SIM-other' } }; }, status: 404, code: 'not_found' },
   { rule: 'a kiosk device cannot discount its own order (403)', actor: 'kioskDevice', method: 'POST', target: async (f) => ({ path: orderPath(await f.kiosk(), '/discount'), body: { percent: 100, reason: 'free' } }), status: 403, code: 'forbidden' },
+  { rule: 'a kiosk device cannot place a rush order: rush is for staff (403)', actor: 'kioskDevice', method: 'POST', target: placing(sampleOrder({ channel: 'kiosk', tableId: undefined, rush: true })), status: 403, code: 'forbidden' },
   { rule: 'a kiosk device cannot void its own order (403)', actor: 'kioskDevice', method: 'POST', target: async (f) => ({ path: orderPath(await f.kiosk(), '/void'), body: { reason: 'changed my mind' } }), status: 403, code: 'forbidden' },
   { rule: 'a paired pos device without a staff sign-in cannot record a card payment either (403)', actor: 'posDevice', method: 'POST', target: async (f) => { const o = await f.fired(); return { path: orderPath(o, '/payments'), body: { tender: 'card', amountMinor: o.dueMinor, reference: 'SIM-pos' } }; }, status: 403, code: 'forbidden' },
 ];
@@ -267,6 +272,7 @@ const tableRows: Case[] = [
   { rule: "a t-a5 QR token cannot read t-a6's order, nor learn that it exists (404)", actor: 'tableA5', method: 'GET', target: async (f) => ({ path: orderPath(await f.otherTable()) }), status: 404, code: 'not_found' },
   { rule: "a t-a5 QR token cannot add lines to t-a6's order (404)", actor: 'tableA5', method: 'POST', target: async (f) => ({ path: orderPath(await f.otherTable(), '/lines'), body: oneMore }), status: 404, code: 'not_found' },
   { rule: "a t-a5 QR token cannot list t-a6's orders (403)", actor: 'tableA5', method: 'GET', target: () => ({ path: '/api/v1/orders?tableId=t-a6' }), status: 403, code: 'forbidden' },
+  { rule: 'a QR token cannot place a rush order for its own table: rush is for staff (403)', actor: 'tableA5', method: 'POST', target: placing(sampleOrder({ channel: 'qr', tableId: 't-a5', rush: true })), status: 403, code: 'forbidden' },
   { rule: 'a QR token cannot read the floor (403)', actor: 'tableA5', method: 'GET', target: () => ({ path: '/api/v1/floor' }), status: 403, code: 'forbidden' },
   { rule: 'a QR token cannot list the table QR codes (403)', actor: 'tableA5', method: 'GET', target: () => ({ path: '/api/v1/tables/qr-codes' }), status: 403, code: 'forbidden' },
   { rule: 'a QR token cannot load the snapshot of open orders (403)', actor: 'tableA5', method: 'GET', target: () => ({ path: '/api/v1/snapshot' }), status: 403, code: 'forbidden' },
@@ -403,6 +409,7 @@ const allowed: Case[] = [
 
   // waiter
   { rule: 'a waiter may place an order', actor: 'waiter', method: 'POST', target: placing(), status: 201 },
+  { rule: 'a waiter may place a rush order', actor: 'waiter', method: 'POST', target: placing(sampleOrder({ tableId: 't-a7', rush: true })), status: 201, check: (b) => expect(b.order?.rush).toBe(true) },
   { rule: 'a waiter may add lines', actor: 'waiter', method: 'POST', target: async (f) => ({ path: orderPath(await f.fired(), '/lines'), body: oneMore }), status: 200 },
   {
     rule: 'a waiter may fire held lines',
