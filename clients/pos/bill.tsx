@@ -133,6 +133,20 @@ export function BillScreen({ app, menu, t, lang }: { app: PosApp; menu: Menu; t:
               {t('bill.done')}
             </button>
           </div>
+        ) : order.dueMinor === 0 && order.lines.some((l) => l.status !== 'voided') ? (
+          // comped, or free dishes only: nothing to pay, but the bill is still closed by someone
+          <div class="p-closed" data-nothing-due>
+            {order.lines.some((l) => l.status === 'held') ? (
+              <p>{t('bill.nothingDueHeld')}</p>
+            ) : (
+              <>
+                <p>{t('bill.nothingDue')}</p>
+                <button type="button" class="btn btn--primary btn--big" data-settle onClick={() => void app.pay({ tender: 'cash', amountMinor: 0 })}>
+                  {t('bill.settle')}
+                </button>
+              </>
+            )}
+          </div>
         ) : (
           <>
             <div class="p-tenders" role="tablist">

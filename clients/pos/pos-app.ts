@@ -420,7 +420,8 @@ export class PosApp {
   /** One tender; with `split`, it pays some lines or one even share (the hub checks the amount against it). */
   async pay(p: { tender: 'cash' | 'card'; amountMinor: number; tenderedMinor?: number; reference?: string; split?: PaySplit }): Promise<PosSubmission | null> {
     const { orderId } = this.state.get();
-    if (!orderId || p.amountMinor <= 0) return null;
+    // 0 settles a bill with nothing due (comped, or free dishes only): the hub takes it only then
+    if (!orderId || p.amountMinor < 0) return null;
     const body = {
       id: newId(),
       tender: p.tender,

@@ -395,6 +395,30 @@ describe('waiter tablet', () => {
     await page.context().close();
   });
 
+  it('closes a comped bill with nothing due, once the held course is fired', async () => {
+    const r = await hub.request('POST', '/api/v1/orders', {
+      token: waiter.staff.token,
+      body: { channel: 'pos', tableId: 't-a10', guestCount: 2, lines: [{ itemId: 'steamed-rice', qty: 1 }, { itemId: 'steamed-rice', qty: 1, course: 2, hold: true }] },
+    });
+    expect(r.status).toBe(201);
+    const order = r.body.order as HubOrder;
+    const comp = await hub.request('POST', `/api/v1/orders/${order.id}/discount`, { token: manager, body: { percent: 100, reason: 'birthday' } });
+    expect(comp.status).toBe(200);
+    const page = await open({ login: waiter, lang: 'en' });
+    await page.click('[data-table="t-a10"]');
+    await page.click('[data-to-bill]');
+    // nothing to pay, but dessert is still held: the tablet says to fire it first, and offers no payment
+    await page.locator('[data-nothing-due]').getByText('a course is still held').waitFor();
+    expect(await page.locator('[data-settle], [data-pay]').count()).toBe(0);
+    expect((await hub.request('POST', `/api/v1/orders/${order.id}/fire`, { token: waiter.staff.token, body: { course: 2 } })).status).toBe(200);
+    await page.click('[data-settle]');
+    await page.locator('[data-closed]').waitFor();
+    const closed = (await hub.request('GET', `/api/v1/orders/${order.id}`, { token: manager })).body.order as HubOrder;
+    expect(closed.status).toBe('closed');
+    expect(closed.payments.map((p) => p.amountMinor)).toEqual([0]);
+    await page.context().close();
+  });
+
   it('orders for seats 1 and 2, then splits the bill by seat: each guest pays their own dishes', async () => {
     await hub.request('POST', '/api/v1/orders', { token: waiter.staff.token, body: { channel: 'pos', tableId: 't-a9', guestCount: 2, lines: [] } });
     const page = await open({ login: waiter, lang: 'en' });
