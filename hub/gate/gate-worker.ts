@@ -79,11 +79,18 @@ function madeUpTokens(req: IncomingMessage, caller: string): HttpError | undefin
   return wait > 0 ? new HttpError('too_many_requests', 'too many refused tokens from this address; retry later', undefined, { 'Retry-After': String(wait) }) : undefined;
 }
 
-/** What the hub answered a caller's token: it learns the good ones and counts the refused ones per address. */
-function answered(req: IncomingMessage, caller: string, status: number): void {
+/**
+ * What the hub answered a caller's token: it counts the refused ones per address, and learns the ones it
+ * took. Only a success is taken for a good token, and only a token the hub read (the Authorization header
+ * of a request, the stream's `?token=`): a made-up one earns a 404 or a 400 as easily as a real one.
+ */
+function answered(req: IncomingMessage, caller: string, status: number, tokenRead: boolean): void {
   if (!caller.startsWith('token:')) return;
   if (status === 401) return refusedTokens.fail(addressOf(req), Date.now());
-  if (knownTokens.has(caller)) return;
+  const took = status === 101 || (status >= 200 && status < 300);
+  if (!tokenRead || !took) return;
+  // least recently used first out: a phone in use is never the one dropped
+  knownTokens.delete(caller);
   knownTokens.add(caller);
   if (knownTokens.size > MAX_KNOWN_TOKENS) knownTokens.delete(knownTokens.values().next().value!);
 }
@@ -143,7 +150,7 @@ const server = createServer((req, res) => {
       delete headers.connection;
       delete headers['keep-alive'];
       delete headers['transfer-encoding'];
-      if (kind === 'api') answered(req, caller, answer.statusCode ?? 502);
+      if (kind === 'api') answered(req, caller, answer.statusCode ?? 502, req.headers.authorization !== undefined);
       res.writeHead(answer.statusCode ?? 502, headers);
       answer.pipe(res);
       answer.once('end', finish);
@@ -186,7 +193,7 @@ server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
   // the hub's status line says whether it took the token (101) or refused it (401)
   hub.once('data', (chunk: Buffer) => {
     const status = /^HTTP\/1\.1 (\d{3})/.exec(chunk.toString('latin1', 0, 16));
-    if (status) answered(req, caller, Number(status[1]));
+    if (status) answered(req, caller, Number(status[1]), true);
   });
   hub.pipe(socket).pipe(hub);
   const close = () => {
