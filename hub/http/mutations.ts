@@ -9,7 +9,7 @@ import { priorityOf, writerWaitBudget } from './admission.ts';
 import { AbandonedError, HttpError, toErrorReply } from './errors.ts';
 import { OverloadedError, type Tx } from '../store/writer.ts';
 import type { MutationRoute, Reply } from './route.ts';
-import { seal, sealedKey, unseal } from '../store/idempotency.ts';
+import { seal, sealedHash, sealedKey, unseal } from '../store/idempotency.ts';
 
 /** A mutation's answer, serialised once: what is stored with the key is exactly what is sent. */
 export interface Answer {
@@ -137,7 +137,8 @@ export function runMutation(
     if (req.key !== undefined) {
       const stored = s.idempotency.get(storedUnder(route, req.key));
       if (stored) {
-        if (stored.requestHash !== req.hash || stored.principal !== owner) {
+        const hash = route.answerHasSecrets ? sealedHash(req.key, req.hash) : req.hash;
+        if (stored.requestHash !== hash || stored.principal !== owner) {
           throw new HttpError('idempotency_key_reused', 'this Idempotency-Key was already used for a different request');
         }
         return { status: stored.status, json: route.answerHasSecrets ? unseal(req.key, stored.body) : stored.body, replayed: true };
@@ -157,7 +158,7 @@ export function runMutation(
       answer = { status: e.status, json: JSON.stringify(e.body), ...(e.headers ? { headers: e.headers } : {}) };
     }
     if (req.key !== undefined && route.answerHasSecrets) {
-      s.idempotency.put(sealedKey(req.key), { principal: owner, requestHash: req.hash, status: answer.status, body: seal(req.key, answer.json) }, tx.now);
+      s.idempotency.put(sealedKey(req.key), { principal: owner, requestHash: sealedHash(req.key, req.hash), status: answer.status, body: seal(req.key, answer.json) }, tx.now);
     } else if (req.key !== undefined) {
       s.idempotency.put(req.key, { principal: owner, requestHash: req.hash, status: answer.status, body: answer.json }, tx.now, tx.eventWithPayload(answer.json));
     }

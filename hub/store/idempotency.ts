@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import type { Db } from './db.ts';
 
 export interface StoredResponse {
@@ -50,6 +50,13 @@ export const sealedKey = (key: string): string => `sealed:${createHash('sha256')
 
 const SEALED = 'sealed:v1:';
 const answerKey = (key: string) => Buffer.from(hkdfSync('sha256', key, 'brigade', 'idempotency answer', 32));
+
+/**
+ * The request hash kept with a sealed answer: keyed by the Idempotency-Key too, since a plain SHA-256 of a
+ * body as small as `{"pin":"1234"}` or a pairing code gives the body back to anyone who tries them all.
+ */
+export const sealedHash = (key: string, requestHash: string): string =>
+  createHmac('sha256', answerKey(key)).update(requestHash).digest('base64url');
 
 export function seal(key: string, body: string): string {
   const iv = randomBytes(12);

@@ -3,6 +3,7 @@ import { request as httpRequest } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { requestHash } from '../http/mutations.ts';
 import { PAIRING_CODE, PINS, removeDir, sampleOrder, signIn, startHub, type HubProcess } from './harness.ts';
 
 let hub: HubProcess;
@@ -199,6 +200,16 @@ describe('Idempotency-Key, on answers that carry a credential', () => {
     const staff = session.body.token as string;
     expect((await hub.request('GET', '/api/v1/orders?status=open', { token: staff })).status).toBe(200);
 
+    // the request hash kept with them does not give the PIN or the pairing code back to whoever tries them all
+    const db = hub.openDb();
+    try {
+      const hashes = db.prepare("SELECT request_hash FROM idempotency_keys WHERE key LIKE 'sealed:%'").pluck().all() as string[];
+      expect(hashes.length).toBeGreaterThanOrEqual(2);
+      const guesses = [requestHash('POST', '/api/v1/devices/pair', pairBody), requestHash('POST', '/api/v1/staff/sessions', { pin: PINS.waiter })];
+      for (const g of guesses) expect(hashes).not.toContain(g);
+    } finally {
+      db.close();
+    }
     // a backup or a stolen disk hands out no working token: not in the answers kept with the keys, nowhere
     const bytes = storeBytes();
     expect(bytes).not.toContain(device);
