@@ -135,4 +135,38 @@ describe('StorageGuard', () => {
     g.committed();
     expect(g.status().state).toBe('ok');
   });
+
+  it('gives back a reserve file of any size on the first failed write: one cut short, or made smaller before', async () => {
+    const { fs, sizes } = fakeFs(20 * MB, { [`/data/${RESERVE_FILE}`]: 40 * MB });
+    const { g } = guard(fs);
+    await g.check();
+    expect(g.status()).toMatchObject({ reserveBytes: 40 * MB });
+    fs.free = 0;
+    g.writeFailed();
+    await settle();
+    await g.check();
+    expect(sizes.has(`/data/${RESERVE_FILE}`)).toBe(false);
+    expect(g.status()).toMatchObject({ state: 'full', freeBytes: 40 * MB, reserveBytes: 0 });
+  });
+
+  it('does not count the reserve as held when a look runs while it is being given back', async () => {
+    const { fs, sizes } = fakeFs(4096 * MB);
+    const pending: (() => void)[] = [];
+    const remove = fs.remove;
+    fs.remove = (f) => new Promise<void>((r) => pending.push(() => void remove(f).then(r)));
+    const removed = () => pending.splice(0).forEach((go) => go());
+    const { g } = guard(fs);
+    await g.check();
+    fs.free = 0;
+    g.writeFailed();
+    const looking = g.check(); // the periodic look, while the file is still there
+    removed();
+    await looking;
+    await settle();
+    await g.check();
+    expect(sizes.has(`/data/${RESERVE_FILE}`)).toBe(false);
+    expect(g.status()).toMatchObject({ state: 'full', reserveBytes: 0 });
+    g.committed();
+    expect(g.status().state).toBe('critical');
+  });
 });

@@ -14,7 +14,7 @@
  * has been committed since).
  */
 import { constants } from 'node:fs';
-import { open, stat, statfs, unlink } from 'node:fs/promises';
+import { open, rename, stat, statfs, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { StorageStatus } from '../protocol/health.ts';
 
@@ -46,18 +46,21 @@ export const nodeStorageFs: StorageFs = {
     }
   },
   async fill(file, bytes) {
-    // real zeros, written and synced: a sparse file or fallocate on some file systems would hold no space
-    const handle = await open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC);
+    // real zeros, written and synced: a sparse file or fallocate on some file systems would hold no space.
+    // Written aside and renamed, so a power cut mid-write leaves no short reserve under the real name.
+    const aside = `${file}.part`;
+    const handle = await open(aside, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC);
     try {
       const zeros = Buffer.alloc(CHUNK);
       for (let written = 0; written < bytes; written += CHUNK) await handle.write(zeros, 0, Math.min(CHUNK, bytes - written));
       await handle.sync();
     } catch (err) {
       await handle.close();
-      await unlink(file).catch(() => undefined);
+      await unlink(aside).catch(() => undefined);
       throw err;
     }
     await handle.close();
+    await rename(aside, file);
   },
   async remove(file) {
     await unlink(file).catch((err: NodeJS.ErrnoException) => {
@@ -91,6 +94,9 @@ export class StorageGuard {
   private since: number | null = null;
   private timer: ReturnType<typeof setInterval> | undefined;
   private checking: Promise<void> | undefined;
+  /** The reserve being given back: until it is gone, a look must not count the file as held. */
+  private releasing: Promise<void> | undefined;
+  private stopped = false;
 
   constructor(private readonly o: StorageGuardOptions) {
     this.fs = o.fs ?? nodeStorageFs;
@@ -100,11 +106,13 @@ export class StorageGuard {
   /** Looks once (making the reserve if there is room for it), then every `checkMs`. */
   async start(): Promise<void> {
     await this.check();
+    if (this.stopped) return;
     this.timer = setInterval(() => void this.check(), this.o.checkMs);
     this.timer.unref();
   }
 
   stop(): void {
+    this.stopped = true;
     clearInterval(this.timer);
   }
 
@@ -117,17 +125,22 @@ export class StorageGuard {
     if (!this.failing) this.o.log.error({ reserveBytes: this.reserveHeld }, "disk full: a write failed; devices keep their orders and resend them");
     this.failing = true;
     this.update();
-    if (this.reserveHeld > 0) {
-      const released = this.reserveHeld;
-      this.reserveHeld = 0;
-      this.fs.remove(this.reserveFile).then(
-        () => {
-          this.o.log.error({ releasedBytes: released }, 'disk full: the hub gave back its reserve; free space on the hub now');
-          void this.check();
-        },
-        (err: unknown) => this.o.log.error({ err }, 'disk full: the reserve could not be given back'),
-      );
-    }
+    if (this.o.reserveBytes === 0 || this.releasing) return;
+    // whatever is there goes, held or not: a reserve cut short by a power cut while it was written, or made
+    // under a smaller HUB_DISK_RESERVE_MB, is space too
+    const released = this.reserveHeld;
+    this.reserveHeld = 0;
+    this.releasing = Promise.all([this.fs.remove(this.reserveFile), this.fs.remove(`${this.reserveFile}.part`)]).then(
+      () => {
+        this.releasing = undefined;
+        this.o.log.error({ releasedBytes: released }, 'disk full: the hub gave back its reserve; free space on the hub now');
+        void this.check();
+      },
+      (err: unknown) => {
+        this.releasing = undefined;
+        this.o.log.error({ err }, 'disk full: the reserve could not be given back');
+      },
+    );
   }
 
   /** A batch committed: writes go through again. Called after every commit, so it costs one test. */
@@ -145,7 +158,7 @@ export class StorageGuard {
 
   private async look(): Promise<void> {
     try {
-      if (this.reserveHeld === 0 && this.o.reserveBytes > 0) {
+      if (this.reserveHeld === 0 && this.o.reserveBytes > 0 && !this.releasing) {
         const existing = await this.fs.size(this.reserveFile);
         if (existing >= this.o.reserveBytes) this.reserveHeld = existing;
         else if ((await this.fs.freeBytes(this.o.dir)) + existing >= 2 * this.o.reserveBytes) {
@@ -154,7 +167,12 @@ export class StorageGuard {
           await this.fs.fill(this.reserveFile, this.o.reserveBytes);
           this.reserveHeld = this.o.reserveBytes;
           this.o.log.info({ reserveBytes: this.reserveHeld }, 'disk: reserve in place');
+        } else if (existing > 0) {
+          // a smaller one (an older, lower HUB_DISK_RESERVE_MB) and no room to grow it: it is what there is
+          this.reserveHeld = existing;
         }
+        // given back while this looked: the file just measured is gone, or going
+        if (this.releasing) this.reserveHeld = 0;
       }
     } catch (err) {
       this.o.log.warn({ err }, 'disk: the reserve could not be made');
