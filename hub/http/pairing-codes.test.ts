@@ -19,15 +19,24 @@ describe('FailureLimiter', () => {
     expect(lockouts).toEqual([30, 60, 120, 120]);
   });
 
-  it('forgets a key after a quiet hour, and never another key', () => {
+  it('starts the doubling afresh an hour after the last lockout ended, and counts guesses within 15 minutes only', () => {
     const l = new FailureLimiter(5, 30 * S);
     for (let i = 0; i < 5; i++) l.fail('dev', 0);
     l.fail('other', 0);
     expect(l.lockedFor('dev', 1)).toBe(30);
-    // the first lockout ended long ago and nothing was guessed for an hour: the next one is 30 s again
-    for (let i = 0; i < 5; i++) l.fail('dev', 3600 * S);
-    expect(l.lockedFor('dev', 3600 * S)).toBe(30);
+    // the lockout ended at 30 s; an hour after that, the next lockout is 30 s again (not 60)
+    for (let i = 0; i < 5; i++) l.fail('dev', 3630 * S);
+    expect(l.lockedFor('dev', 3630 * S)).toBe(30);
+    // 'other': one guess an hour ago and four now are not five within the window
     for (let i = 0; i < 4; i++) l.fail('other', 3600 * S);
     expect(l.lockedFor('other', 3600 * S)).toBe(0);
+  });
+
+  it('never locks a shared tablet out for typos spread over a service: one wrong PIN every six minutes', () => {
+    const l = new FailureLimiter(5, 30 * S);
+    for (let at = 0; at < 4 * 3600 * S; at += 360 * S) {
+      expect(l.lockedFor('tablet', at)).toBe(0);
+      l.fail('tablet', at);
+    }
   });
 });

@@ -32,48 +32,41 @@ export class PairingCodeBook implements PairingCodes {
 /**
  * Counts wrong guesses per key (a device, an address) and locks the key out for a while: PINs are short.
  *
- * - A success does not wipe the count: a waiter guessing the manager's PIN could otherwise sign in as
- *   themself after every few guesses and never be locked out.
- * - Each lockout of a key lasts twice the one before (up to `maxLockMs`): at 5 guesses per lockout, a
- *   device gets ~150 guesses a day instead of ~14,000, weeks for a 4-digit PIN space.
- * - A key with no wrong guess for `quietMs` starts afresh: a tired waiter's typos do not add up for days.
+ * - `maxFailures` wrong guesses within `windowMs` lock the key. A success does not wipe them: a waiter
+ *   guessing the manager's PIN could otherwise sign in as themself after every few guesses and never be
+ *   locked out. Typos spread over a service (one every few minutes on a shared tablet) never add up.
+ * - A lockout that follows the last one within `quietMs` lasts twice as long (up to `maxLockMs`): at five
+ *   guesses a lockout, a device gets ~120 guesses a day instead of ~14,000, weeks for a 4-digit PIN space.
  */
 export class FailureLimiter {
-  private readonly keys = new Map<string, { count: number; lockouts: number; until: number; last: number }>();
+  private readonly keys = new Map<string, { recent: number[]; lockouts: number; until: number }>();
 
   constructor(
     private readonly maxFailures: number,
     private readonly lockMs: number,
     private readonly maxLockMs = 3_600_000,
     private readonly quietMs = 3_600_000,
+    private readonly windowMs = 15 * 60_000,
   ) {}
 
   /** Seconds until the key may try again, or 0. */
   lockedFor(key: string, now: number): number {
-    const k = this.live(key, now);
+    const k = this.keys.get(key);
     return k && k.until > now ? Math.ceil((k.until - now) / 1000) : 0;
   }
 
   fail(key: string, now: number): void {
-    const k = this.live(key, now) ?? { count: 0, lockouts: 0, until: 0, last: now };
-    k.count += 1;
-    k.last = now;
-    if (k.count >= this.maxFailures) {
+    const k = this.keys.get(key) ?? { recent: [], lockouts: 0, until: 0 };
+    k.recent = [...k.recent.filter((at) => at > now - this.windowMs), now];
+    if (k.recent.length >= this.maxFailures) {
+      // a quiet hour since the last lockout ended: this one starts the doubling afresh
+      if (k.until !== 0 && now - k.until >= this.quietMs) k.lockouts = 0;
       k.until = now + Math.min(this.maxLockMs, this.lockMs * 2 ** k.lockouts);
       k.lockouts += 1;
-      k.count = 0;
+      k.recent = [];
     }
     this.keys.delete(key); // re-inserted last: the oldest key is the first one dropped below
     this.keys.set(key, k);
     if (this.keys.size > 10_000) this.keys.delete(this.keys.keys().next().value!);
-  }
-
-  private live(key: string, now: number) {
-    const k = this.keys.get(key);
-    if (k && k.until <= now && now - k.last >= this.quietMs) {
-      this.keys.delete(key);
-      return undefined;
-    }
-    return k;
   }
 }
