@@ -208,7 +208,8 @@ export class Writer {
       });
     } catch (error) {
       // nothing in this batch is durable: SQLite rolled it back, or the COMMIT itself failed (disk full, I/O)
-      const cause = error instanceof TransactionLostError ? error.cause : error;
+      // (a loss no job reported — one swallowed its error — is refused as itself, not as `undefined`)
+      const cause = error instanceof TransactionLostError ? (error.cause ?? error) : error;
       // (a job's own SQLITE_FULL was already reported when it failed)
       const full = cause === lastError ? isStorageFull(cause) : this.storageFull(cause);
       const refusal = full ? new StorageFullError(cause) : cause;
