@@ -112,7 +112,8 @@ export class KioskApp {
       owns: ownsKioskScope,
       // a 401 means this kiosk's device token was refused (unpaired): the kiosk asks to be paired, and its
       // orders wait (unknown), then go with the new token and the same key — the hub keeps device keys per
-      // store, so an order committed before the answer was lost is answered, not placed twice
+      // store, so an order committed before the answer was lost is answered, not placed twice. Not so a card
+      // payment of an order the old pairing placed: the order is the old device's, so the hub refuses it (404)
       transport: (e) => this.send(e),
       onChange: (entries) => this.onOutbox(entries),
       log: (m) => console.info(m),

@@ -134,16 +134,19 @@ export function BillScreen({ app, menu, t, lang }: { app: PosApp; menu: Menu; t:
             </button>
           </div>
         ) : order.dueMinor === 0 && order.lines.some((l) => l.status !== 'voided') ? (
-          // comped, or free dishes only: nothing to pay, but the bill is still closed by someone
+          // comped, free dishes only, or paid in full and reopened: nothing to pay, but the bill is still closed
+          // by someone. While its payment of 0 is on its way the button is gone (a second would be refused)
           <div class="p-closed" data-nothing-due>
             {order.lines.some((l) => l.status === 'held') ? (
               <p>{t('bill.nothingDueHeld')}</p>
             ) : (
               <>
                 <p>{t('bill.nothingDue')}</p>
-                <button type="button" class="btn btn--primary btn--big" data-settle onClick={() => void app.pay({ tender: 'cash', amountMinor: 0 })}>
-                  {t('bill.settle')}
-                </button>
+                {unsettled.length === 0 && (
+                  <button type="button" class="btn btn--primary btn--big" data-settle onClick={() => void app.settle()}>
+                    {t('bill.settle')}
+                  </button>
+                )}
               </>
             )}
           </div>

@@ -106,9 +106,6 @@ const PRUNE_SETTLED_AFTER_MS = 12 * 3600_000;
  */
 const FLOOR_PACE_MS = 1000;
 
-/** Menu answers asked for after a snapshot while stream menu events keep crossing them (a busy counted dish). */
-const MENU_TRIES = 5;
-
 export class PosApp {
   readonly session = new Session('pos');
   readonly client: HubClient;
@@ -121,8 +118,13 @@ export class PosApp {
   private started = false;
   /** The floor: at once for this tablet's own changes, at most once a second for everyone else's. */
   private readonly floorRefresh = new PacedRefresh(() => this.loadFloor(), { coalesceMs: 30, paceMs: FLOOR_PACE_MS });
-  /** Menu events applied from the stream so far (a menu answer that crossed one is stale). */
-  private menuChanges = 0;
+  /** For each menu request on its way, the stream's menu events heard since it was sent. */
+  private readonly menuCrossing = new Set<HubEvent[]>();
+  /** Menu requests sent so far, and the latest one whose answer is shown (an older answer coming later is not). */
+  private menuAsked = 0;
+  private menuShownFrom = 0;
+  /** Orders whose payment of 0 (`settle`) is being stored in the outbox right now. */
+  private readonly settling = new Set<string>();
   /** Staff tokens the hub refused for an outbox send on this page: not presented again (each try is a 401). */
   private readonly refusedTokens = new Set<string>();
 
@@ -191,7 +193,7 @@ export class PosApp {
       onSnapshot: () => {
         this.refreshFloor();
         void this.printers.reload();
-        void this.loadMenu(true);
+        void this.loadMenu();
         void this.loadOrder();
       },
       onEvents: (events) => {
@@ -223,24 +225,27 @@ export class PosApp {
   }
 
   /**
-   * `stale`: the menu shown may lack changes (after a snapshot, the events before it never came), so an answer
-   * that crossed menu events is not dropped for the shown one but asked for again.
+   * The menu from the hub. The stream may change the menu while the answer is on its way (a busy counted dish
+   * sells on every order): those events carry whole items and absolute counts, so they are applied again on
+   * top of the answer, which is then never older than what the tablet has heard — the menu shown may itself
+   * lack changes (after a snapshot the events before it never came), so the answer is never dropped for it.
    */
-  async loadMenu(stale = false): Promise<void> {
+  async loadMenu(): Promise<void> {
+    const asked = ++this.menuAsked;
+    const crossing: HubEvent[] = [];
+    this.menuCrossing.add(crossing);
     try {
-      let menu: Menu;
-      for (let tries = 1; ; tries++) {
-        const changesBefore = this.menuChanges;
-        menu = await this.client.menu();
-        if (this.menuChanges === changesBefore) break;
-        // the stream changed the menu while this was on its way: what the tablet shows is newer than the answer
-        if (!stale || tries >= MENU_TRIES) return this.set({ phase: 'ready' });
-      }
+      const answer: Menu = await this.client.menu();
+      if (asked < this.menuShownFrom) return this.set({ phase: 'ready' });
+      this.menuShownFrom = asked;
+      const menu = withMenuEvents(answer, crossing);
       if (menu !== this.state.get().menu) save('pos.menu', menu);
       this.set({ menu, phase: 'ready' });
     } catch (err) {
       this.set({ phase: this.state.get().menu ? 'ready' : 'unreachable' });
       if (!(err instanceof HubUnreachableError)) console.error('loading the menu failed', err);
+    } finally {
+      this.menuCrossing.delete(crossing);
     }
   }
 
@@ -304,7 +309,8 @@ export class PosApp {
     // sold-out counts and item edits come whole in the events: a counted dish selling must not send every
     // tablet to refetch the menu
     const shown = this.state.get().menu;
-    if (events.some((e) => e.type.startsWith('menu.'))) this.menuChanges++;
+    const menuEvents = events.filter((e) => e.type.startsWith('menu.'));
+    if (menuEvents.length > 0) for (const crossing of this.menuCrossing) crossing.push(...menuEvents);
     const menu = shown && withMenuEvents(shown, events);
     if (menu && menu !== shown) {
       save('pos.menu', menu);
@@ -420,7 +426,7 @@ export class PosApp {
   /** One tender; with `split`, it pays some lines or one even share (the hub checks the amount against it). */
   async pay(p: { tender: 'cash' | 'card'; amountMinor: number; tenderedMinor?: number; reference?: string; split?: PaySplit }): Promise<PosSubmission | null> {
     const { orderId } = this.state.get();
-    // 0 settles a bill with nothing due (comped, or free dishes only): the hub takes it only then
+    // 0 settles a bill with nothing due (comped, free dishes only, paid and reopened): the hub takes it only then
     if (!orderId || p.amountMinor < 0) return null;
     const body = {
       id: newId(),
@@ -433,6 +439,27 @@ export class PosApp {
     };
     const action: PosAction = { kind: 'payment', amountMinor: p.amountMinor, tender: p.tender, ...(p.split ? { split: p.split } : {}) };
     return this.enqueue(orderId, `/api/v1/orders/${orderId}/payments`, body, action, this.opening(orderId));
+  }
+
+  /**
+   * Closes a bill with nothing due (comped, free dishes only, or paid in full and reopened): a payment of 0,
+   * once. While one is being stored or is on its way no other is queued: the first closes the bill, and the
+   * hub refuses the second (409 order_closed).
+   */
+  async settle(): Promise<PosSubmission | null> {
+    const { orderId } = this.state.get();
+    if (!orderId || this.settling.has(orderId) || this.paymentOnItsWay(orderId)) return null;
+    this.settling.add(orderId);
+    try {
+      return await this.pay({ tender: 'cash', amountMinor: 0 });
+    } finally {
+      this.settling.delete(orderId);
+    }
+  }
+
+  /** Whether a payment for the order is in the outbox, neither confirmed nor refused yet. */
+  paymentOnItsWay(orderId: string): boolean {
+    return this.state.get().submissions.some((x) => x.meta.orderId === orderId && x.meta.action.kind === 'payment' && x.state !== 'confirmed' && x.state !== 'rejected');
   }
 
   /** Voids a line; a line the kitchen already has needs a manager's approval (the hub enforces it). */

@@ -336,9 +336,10 @@ describe('stream client across a hub restart', () => {
  * seqs after the snapshot, in order.
  */
 function scriptedHub(position: StreamPosition | null, failOn: number[] = []) {
-  const sockets: { on: SocketHandlers; sent: { type: string; lastSeq?: number }[] }[] = [];
+  const sockets: { on: SocketHandlers; sent: { type: string; lastSeq?: number }[]; closed: boolean }[] = [];
   const loads: ((s: Snapshot) => void)[] = [];
-  const app = { base: -1, applied: [] as number[], snapshots: 0 };
+  /** `gaps`: events applied to a state that lacked the one before (the screen showed something wrong). */
+  const app = { base: -1, applied: [] as number[], snapshots: 0, gaps: [] as number[] };
   const failing = new Set(failOn);
   const client = new StreamClient({
     url: () => 'ws://scripted',
@@ -347,14 +348,15 @@ function scriptedHub(position: StreamPosition | null, failOn: number[] = []) {
     onEvents: (es) => {
       for (const e of es) {
         if (failing.delete(e.seq)) throw new Error(`cannot apply ${e.seq}`);
+        if (e.seq !== (app.applied.at(-1) ?? app.base) + 1) app.gaps.push(e.seq);
         app.applied.push(e.seq);
       }
     },
     position,
     socket: (_url, on) => {
-      const s = { on, sent: [] as { type: string }[] };
+      const s = { on, sent: [] as { type: string }[], closed: false };
       sockets.push(s);
-      return { send: (d) => s.sent.push(JSON.parse(d) as { type: string }), close: () => undefined };
+      return { send: (d) => s.sent.push(JSON.parse(d) as { type: string }), close: () => void (s.closed = true) };
     },
     backoff: { baseMs: 1, maxMs: 1 },
   });
@@ -365,9 +367,12 @@ function scriptedHub(position: StreamPosition | null, failOn: number[] = []) {
     client,
     app,
     loads,
+    sockets,
     socket,
     hellos: () => socket().sent.filter((m) => m.type === 'hello').map((m) => m.lastSeq),
     welcome: (fromSeq: number) => say({ type: 'welcome', epoch: 'e', headSeq: fromSeq, fromSeq }),
+    reset: (headSeq: number) => say({ type: 'reset', reason: 'too-far-behind', epoch: 'e', headSeq }),
+    error: (code = 'bad_message') => say({ type: 'error', code, message: 'scripted' }),
     events: (seqs: number[]) => say({ type: 'events', events: seqs.map(event), upToSeq: seqs.at(-1) }),
     /** The hub read its snapshot at `seq`; the answer arrives now. */
     snapshot: async (seq: number) => {
@@ -421,17 +426,76 @@ describe('stream client resubscribing on one socket (scripted hub)', () => {
     h.client.stop();
   });
 
-  it('after a reset applies only what follows the welcome of its new hello', async () => {
-    const h = scriptedHub({ epoch: 'old', seq: 3 });
+  it('a hello answered by reset: frames the old subscription sent before the hub read it are not applied, only what follows the next welcome', async () => {
+    const h = scriptedHub({ epoch: 'e', seq: 10 }, [11]);
     h.client.start();
     h.socket().on.open();
-    h.socket().on.message(JSON.stringify({ type: 'reset', reason: 'epoch-changed', epoch: 'e', headSeq: 12 }));
-    await h.snapshot(12);
-    expect(h.hellos()).toEqual([3, 12]);
-    h.welcome(12);
+    h.welcome(10);
+    h.events([11]); // throws: the client asks for a snapshot, which the hub reads at 12
+    h.events([12]);
     h.events([13]);
-    h.rightAfterSnapshot(13);
-    expect(h.client.resumePoint).toEqual({ epoch: 'e', seq: 13 });
+    await h.snapshot(12);
+    expect(h.hellos()).toEqual([10, 12]);
+    h.events([14]); // the old subscription, before the hub read the hello: 13 is not in the snapshot
+    expect(h.app.applied).toEqual([]);
+    h.reset(14); // the hello is too far behind now (a small replay allowance, a table's phone)
+    await h.snapshot(14);
+    expect(h.hellos()).toEqual([10, 12, 14]);
+    h.welcome(14);
+    h.events([15]);
+    expect(h.app.snapshots).toBe(2);
+    h.rightAfterSnapshot(15);
+    expect(h.app.gaps).toEqual([]);
+    expect(h.client.resumePoint).toEqual({ epoch: 'e', seq: 15 });
+    h.client.stop();
+  });
+
+  it('a hello answered with an error closes the socket and resumes on a new one (the old subscription would go on as if live)', async () => {
+    const h = scriptedHub({ epoch: 'e', seq: 10 }, [11]);
+    h.client.start();
+    h.socket().on.open();
+    h.welcome(10);
+    h.events([11]); // throws: a snapshot, then a hello from it on the same socket
+    await h.snapshot(12);
+    expect(h.hellos()).toEqual([10, 12]);
+    const first = h.socket();
+    h.error(); // the hub refused the hello and keeps the old subscription (and answers its syncs)
+    h.events([13]);
+    expect(first.closed).toBe(true);
+    await vi.waitFor(() => expect(h.sockets).toHaveLength(2));
+    h.socket().on.open();
+    expect(h.hellos()).toEqual([12]);
+    h.welcome(12);
+    h.events([13, 14]);
+    h.rightAfterSnapshot(14);
+    expect(h.client.connection.status).toBe('live');
+    h.client.stop();
+  });
+
+  it('a first hello answered with an error does not leave the client waiting on that socket', async () => {
+    const h = scriptedHub({ epoch: 'e', seq: 10 });
+    h.client.start();
+    h.socket().on.open();
+    h.error();
+    expect(h.socket().closed).toBe(true);
+    await vi.waitFor(() => expect(h.sockets).toHaveLength(2));
+    h.socket().on.open();
+    expect(h.hellos()).toEqual([10]);
+    h.welcome(10);
+    expect(h.client.connection.status).toBe('live');
+    h.client.stop();
+  });
+
+  it('an error that is no hello\'s answer (a bad sync) leaves a live socket alone', async () => {
+    const h = scriptedHub({ epoch: 'e', seq: 10 });
+    h.client.start();
+    h.socket().on.open();
+    h.welcome(10);
+    h.error();
+    h.events([11]);
+    expect(h.socket().closed).toBe(false);
+    expect(h.sockets).toHaveLength(1);
+    expect(h.app.applied).toEqual([11]);
     h.client.stop();
   });
 });

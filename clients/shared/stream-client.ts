@@ -8,7 +8,8 @@
  * again from the snapshot's seq. A first start has no resume point, so it starts the same way, and so does
  * a failure to apply events. Between a hello and its answer (`welcome` or `reset`) `events` frames belong to
  * the subscription the hello replaced and are ignored: applied to a state they were not meant for, they
- * would move the resume point past events the hello's replay then skips.
+ * would move the resume point past events the hello's replay then skips. A hello answered with `error` is
+ * not taken: the socket is closed and the client reconnects.
  *
  * Drops are retried with exponential backoff and full jitter; close code 4008 (the hub cut a slow socket)
  * resumes at once. The state is always visible: connecting → live → reconnecting → offline (after
@@ -287,6 +288,13 @@ export class StreamClient {
         return;
       case 'error':
         this.log(`hub stream error ${msg.code}: ${msg.message}`);
+        // the hub refused a hello and kept the subscription it had: frames stay ignored as the old one's, syncs
+        // are answered, and the client would sit "live" forever. A new socket says hello afresh, backing off
+        // (and as long as the hub asks after too many hellos)
+        if (this.unansweredHellos > 0) {
+          this.socket?.close(1000, 'hello refused');
+          this.dropped(gen, msg.code === 'too_many_hellos' ? CLOSE_TOO_MANY_HELLOS : 1006, true);
+        }
         return;
     }
   }
