@@ -33,7 +33,7 @@ import { MenuCatalog } from './store/menu-repo.ts';
 import { SqliteOrderRepo } from './store/order-repo.ts';
 import { nodeSecrets } from './store/secrets.ts';
 import { ulidFactory } from './store/ulid.ts';
-import { Writer } from './store/writer.ts';
+import { isStorageFull, Writer } from './store/writer.ts';
 import { StreamServer } from './stream/stream-server.ts';
 import { PrintService, printSettingsFrom } from './print/print-service.ts';
 import { mountSimPage } from './print/sim-page.ts';
@@ -104,6 +104,8 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
         intervalMs: CHECKPOINT_INTERVAL_MS,
         onCheckpoint: (where, ms) => metrics.checkpoint.labels({ where }).observe(ms / 1000),
         onFailure: (err) => logger.error({ err }, 'the WAL checkpoint thread failed; SQLite checkpoints in the writer\'s commits again'),
+        // the database file could not grow: the same as a write refused for space (the reserve goes)
+        onCheckpointError: (err) => (isStorageFull(err) ? storage?.writeFailed() : logger.error({ err }, 'a WAL checkpoint failed; the next one tries again')),
       });
   const printSettings = printSettingsFrom(config);
   const printing = new PrintService({

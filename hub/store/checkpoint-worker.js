@@ -20,6 +20,12 @@ port.on('message', (/** @type {'checkpoint' | 'close'} */ message) => {
     return;
   }
   const started = performance.now();
-  const [result] = /** @type {{ busy: number; log: number; checkpointed: number }[]} */ (db.pragma('wal_checkpoint(PASSIVE)'));
-  port.postMessage({ ...result, ms: performance.now() - started });
+  try {
+    const [result] = /** @type {{ busy: number; log: number; checkpointed: number }[]} */ (db.pragma('wal_checkpoint(PASSIVE)'));
+    port.postMessage({ ...result, ms: performance.now() - started });
+  } catch (err) {
+    // a full disk (the database file cannot grow) or an I/O error: this checkpoint failed, the next may not
+    const e = /** @type {{ code?: unknown; message?: unknown }} */ (err);
+    port.postMessage({ busy: 0, log: -1, checkpointed: -1, ms: performance.now() - started, error: { code: String(e.code ?? ''), message: String(e.message ?? err) } });
+  }
 });

@@ -9,6 +9,8 @@ export interface CheckpointResult {
   /** Frames copied back into the database file, this time or before. */
   checkpointed: number;
   ms: number;
+  /** The checkpoint failed (a full disk: the database file could not grow); the next one tries again. */
+  error?: { code: string; message: string };
 }
 
 export interface CheckpointerOptions {
@@ -23,6 +25,12 @@ export interface CheckpointerOptions {
   onCheckpoint?: (where: 'thread' | 'writer', ms: number) => void;
   /** The thread failed: the writer's connection checkpoints on its own again (SQLite's default). */
   onFailure?: (error: unknown) => void;
+  /**
+   * One checkpoint failed, on the thread or on the writer's thread (`code` is SQLite's: SQLITE_FULL when
+   * the database file could not grow). Nothing is lost — the WAL keeps every page — and the next one tries
+   * again; it used to throw out of the worker's message handler and end the hub.
+   */
+  onCheckpointError?: (error: { code: string; message: string }) => void;
 }
 
 const SQLITE_DEFAULT_AUTOCHECKPOINT = 1000;
@@ -90,6 +98,7 @@ export class Checkpointer {
 
   private finish(result: CheckpointResult): void {
     this.inFlight = false;
+    if (result.error) return this.opts.onCheckpointError?.(result.error);
     // SQLITE_BUSY (busy 1, log -1): another connection was checkpointing — the writer finishing the
     // previous one. Nothing was copied and there is nothing to finish; the next request tries again.
     if (result.busy && result.log < 0) return;
@@ -98,7 +107,12 @@ export class Checkpointer {
     if (this.closing || !this.db.open || this.db.inTransaction) return;
     // a message is its own turn of the event loop, never inside a write batch
     const started = performance.now();
-    this.db.pragma('wal_checkpoint(PASSIVE)');
+    try {
+      this.db.pragma('wal_checkpoint(PASSIVE)');
+    } catch (err) {
+      const e = err as { code?: unknown; message?: unknown };
+      return this.opts.onCheckpointError?.({ code: String(e.code ?? ''), message: String(e.message ?? err) });
+    }
     this.opts.onCheckpoint?.('writer', performance.now() - started);
   }
 
