@@ -74,6 +74,13 @@ function applyEvent(orders: Map<string, Order>, partial: Set<string>, e: HubEven
     return { orderId: order.id, lines: order.lines.filter((l) => l.status === 'fired' || l.status === 'preparing') };
   }
   if (!e.type.startsWith('order.')) return null;
+  // the merged-away order leaves the board whatever copy of the order it joined the board holds (a newer one
+  // from an HTTP answer already has the moved lines, and the check below then skips the rest of the event)
+  const mergedFrom = e.type === 'order.merged' ? orders.get(e.payload.merged.id) : undefined;
+  if (e.type === 'order.merged') {
+    orders.delete(e.payload.merged.id);
+    partial.delete(e.payload.merged.id);
+  }
   const summary = (e.payload as { order: OrderSummary }).order;
   const current = orders.get(summary.id);
   // an HTTP answer may already have brought a newer copy: never step back
@@ -133,9 +140,7 @@ function applyEvent(orders: Map<string, Order>, partial: Set<string>, e: HubEven
     }
     case 'order.merged': {
       // a table merged into another: its lines (kitchen progress kept) now belong to the other order
-      const from = orders.get(e.payload.merged.id);
-      orders.delete(e.payload.merged.id);
-      partial.delete(e.payload.merged.id);
+      const from = mergedFrom;
       const ids = new Set(e.payload.lineIds);
       const moved = from?.lines.filter((l) => ids.has(l.id)) ?? [];
       next = merge((ls) => [...ls.filter((l) => !ids.has(l.id)), ...moved]);

@@ -10,7 +10,7 @@ import { DishImage } from '../shared/ui/dish-image.tsx';
 import { PublicBanners } from '../shared/ui/public-banners.tsx';
 import { LanguageToggle, PairScreen } from '../shared/ui/pairing.tsx';
 import type { KioskApp } from './kiosk-app.ts';
-import { categoryColour, orderView, recentPickups } from './kiosk-logic.ts';
+import { approvalUnstored, categoryColour, orderView, recentPickups } from './kiosk-logic.ts';
 import { kioskMessages, type KioskKey } from './messages.ts';
 import { PayChoice, PaymentPanel, PendingPayments } from './payment.tsx';
 
@@ -372,7 +372,7 @@ function Done({ app, menu, t }: { app: KioskApp; menu: Menu; t: T }) {
             </p>
           )}
           <PaymentPanel app={app} menu={menu} orderId={entry?.meta.orderId ?? null} totalMinor={view.totalMinor} t={t} />
-          <button type="button" class="btn btn--primary btn--big k-done__btn" data-new onClick={() => app.reset()}>
+          <button type="button" class="btn btn--primary btn--big k-done__btn" data-new disabled={approvalUnstored(s.sale)} onClick={() => app.reset()}>
             {t('done.new')}
           </button>
         </>

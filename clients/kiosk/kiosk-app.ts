@@ -23,7 +23,7 @@ import { sendEntry } from '../shared/outbox-transport.ts';
 import { Session } from '../shared/session.ts';
 import { load, save } from '../shared/storage.ts';
 import { Store } from '../shared/store.ts';
-import { confirmedOrder, IdleWatch, idleMsFrom, type CardApproval, type CardSale } from './kiosk-logic.ts';
+import { approvalUnstored, confirmedOrder, IdleWatch, idleMsFrom, saleHoldsScreen, type CardApproval, type CardSale } from './kiosk-logic.ts';
 import { createTerminal, terminalSetting, type PaymentTerminal, type SaleOutcome } from './terminal.ts';
 
 export type PayChoice = 'card' | 'counter';
@@ -178,12 +178,27 @@ export class KioskApp {
 
   go(screen: Screen): void {
     this.set({ screen });
-    this.idle.setArmed(screen !== 'welcome');
+    this.syncIdle();
   }
 
-  /** The next customer: welcome screen, empty cart, default language and text size. Never touches the outbox. */
+  /**
+   * The idle timer runs while a customer is past the welcome screen, except while the card sale holds the
+   * screen (the customer is at the terminal, or an approval is not stored yet): it starts again, from
+   * zero, once the sale has its outcome.
+   */
+  private syncIdle(): void {
+    const { screen, sale } = this.state.get();
+    this.idle.setArmed(screen !== 'welcome' && !saleHoldsScreen(sale));
+  }
+
+  /**
+   * The next customer: welcome screen, empty cart, default language and text size. Never touches the outbox.
+   * Not while an approved charge is unstored: it stays on screen, with "try again", for the counter.
+   */
   reset(): void {
-    // a sale still on the terminal is cancelled; should the card be approved anyway, it is still recorded
+    if (approvalUnstored(this.state.get().sale)) return;
+    // a sale still on the terminal is cancelled (a tap on "new order"; the idle reset waits for the terminal);
+    // should the card be approved anyway, it is still recorded
     this.saleAbort?.abort();
     this.set({ screen: 'welcome', cart: [], current: null, largeText: false, storageError: false, payChoice: 'counter', sale: null });
     this.idle.setArmed(false);
@@ -256,6 +271,7 @@ export class KioskApp {
     const busy = sale !== null && (sale.phase === 'terminal' || sale.approval !== null);
     if (!this.terminal || !entry || !order || order.dueMinor <= 0 || busy) return;
     this.set({ sale: { entryId: entry.id, phase: 'terminal', reason: null, approval: null, paymentEntryId: null, storeFailed: false } });
+    this.syncIdle();
     const abort = new AbortController();
     this.saleAbort = abort;
     let outcome: SaleOutcome;
@@ -326,7 +342,9 @@ export class KioskApp {
   /** Updates the sale only while the screen is still about that order (the customer may have moved on). */
   private patchSale(entryId: string, patch: Partial<CardSale>): void {
     const sale = this.state.get().sale;
-    if (sale?.entryId === entryId) this.set({ sale: { ...sale, ...patch } });
+    if (sale?.entryId !== entryId) return;
+    this.set({ sale: { ...sale, ...patch } });
+    this.syncIdle();
   }
 
   /** An order placed with "pay by card" starts its sale as soon as the hub confirms it. */

@@ -170,6 +170,20 @@ export interface CardSale {
   storeFailed: boolean;
 }
 
+/**
+ * The sale needs the confirmation screen to stay: the customer is paying on the terminal, or an approved
+ * charge is not stored on this kiosk yet (being stored, or it failed and waits for "try again"). The idle
+ * reset waits, and "new order" with it while an approval is unstored.
+ */
+export function saleHoldsScreen(sale: CardSale | null): boolean {
+  return sale !== null && (sale.phase === 'terminal' || (sale.approval !== null && sale.paymentEntryId === null));
+}
+
+/** An approved charge this kiosk has not stored yet: starting over would lose it. */
+export function approvalUnstored(sale: CardSale | null): boolean {
+  return sale !== null && sale.approval !== null && sale.paymentEntryId === null;
+}
+
 /** What the confirmation screen says about paying. Only `paid` means the hub has the payment. */
 export type PaymentView =
   | { kind: 'counter' }

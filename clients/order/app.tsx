@@ -299,7 +299,7 @@ function CartSheet({ app, menu, lang, t, onClose, onEdit, onSubmit }: { app: QrA
         })}
         {bad.length > 0 && <p class="q-hint">{t('cart.problem')}</p>}
         {s.storageError && <p class="q-hint">{t('cart.storageFailed')}</p>}
-        <button type="button" class="btn btn--primary btn--big" data-submit disabled={s.cart.length === 0 || bad.length > 0 || paused} onClick={onSubmit}>
+        <button type="button" class="btn btn--primary btn--big" data-submit disabled={s.cart.length === 0 || bad.length > 0 || paused || s.submitting} onClick={onSubmit}>
           {app.appending() ? t('cart.append') : t('cart.submit')} · {formatMoney(cartTotal(menu, s.cart), menu.currency)}
         </button>
       </div>
@@ -343,7 +343,7 @@ function Submissions({ app, subs, t }: { app: QrApp; subs: Submission[]; t: T })
             )}
             {s.state === 'rejected' && (
               <div class="q-sub__actions">
-                <button type="button" class="btn btn--primary" data-send-again onClick={() => void app.sendAgain(s.id)}>
+                <button type="button" class="btn btn--primary" data-send-again disabled={app.state.get().submitting} onClick={() => void app.sendAgain(s.id)}>
                   {t('sub.again')}
                 </button>
                 <button type="button" class="btn" data-dismiss onClick={() => void app.dismiss(s.id)}>

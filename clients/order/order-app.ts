@@ -50,6 +50,8 @@ export interface QrState {
   /** False when the browser has no IndexedDB: submissions then live only in memory (the UI warns). */
   durable: boolean;
   storageError: boolean;
+  /** A submit() is storing the cart: one at a time, so a double tap cannot send the dishes twice. */
+  submitting: boolean;
 }
 
 /**
@@ -111,6 +113,7 @@ export class QrApp {
       conn: { status: 'stopped', since: Date.now() },
       durable,
       storageError: false,
+      submitting: false,
     });
     this.outbox = new Outbox({
       storage,
@@ -216,7 +219,10 @@ export class QrApp {
         this.applyMenuAndPacing(events);
         for (const e of events) {
           if (e.type === 'order.placed') this.upsert(e.payload.order);
-          else if (e.type === 'order.transferred') this.movedAway(e.payload.order.id, e.payload.to.name);
+          else if (e.type === 'order.transferred') {
+            if (e.payload.to.id === this.state.get().table?.id) this.movedHere(e.payload.order.id);
+            else this.movedAway(e.payload.order.id, e.payload.to.name);
+          }
           else if (e.type === 'order.merged') {
             // each side refetches what it may read: the merged order (old table), the order it joined (new table)
             for (const o of [e.payload.merged, e.payload.order]) {
@@ -262,6 +268,13 @@ export class QrApp {
     this.set({ orders: orders.filter((o) => o.id !== orderId), moved: { orderId, tableName } });
   }
 
+  /** A waiter moved another table's order onto this one: the hub shows it to this QR code now, so the page does too. */
+  private movedHere(orderId: string): void {
+    this.movedAwayIds.delete(orderId);
+    if (this.state.get().moved?.orderId === orderId) this.set({ moved: null });
+    this.scheduleRefetch(orderId);
+  }
+
   private upsert(order: Order): void {
     const next = withOrder(this.state.get().orders, order, this.movedAwayIds);
     if (next) this.set({ orders: next });
@@ -300,7 +313,9 @@ export class QrApp {
   /** Which order new lines go to: this phone's own (maybe still queued) order, else the table's open one. */
   private target(): { orderId: string; dependsOn: string | null } | null {
     const { submissions, orders } = this.state.get();
-    const isOpen = (id: string) => orders.some((o) => o.id === id && o.status !== 'closed' && o.status !== 'voided');
+    // a merged order lives on inside another one (maybe another table's): it takes no more lines either
+    const isOpen = (id: string) =>
+      orders.some((o) => o.id === id && o.status !== 'closed' && o.status !== 'voided' && o.status !== 'merged');
     for (let i = submissions.length - 1; i >= 0; i--) {
       const s = submissions[i]!;
       if (s.meta.kind !== 'create' || s.state === 'rejected') continue;
@@ -330,11 +345,21 @@ export class QrApp {
 
   /**
    * Sends the cart: stored in the outbox first (so it survives anything after this), then the cart is
-   * emptied. Returns false (cart kept) when nothing could be stored or the cart has a problem.
+   * emptied. Returns false (cart kept) when nothing could be stored or the cart has a problem, and when
+   * another submit is still storing (a double tap: the first one sends the dishes).
    */
   async submit(lines: CartLine[] = this.state.get().cart): Promise<boolean> {
-    const { menu, table } = this.state.get();
-    if (!menu || !table || lines.length === 0 || cartProblems(menu, lines).length > 0) return false;
+    const { menu, table, submitting } = this.state.get();
+    if (submitting || !menu || !table || lines.length === 0 || cartProblems(menu, lines).length > 0) return false;
+    this.set({ submitting: true });
+    try {
+      return await this.store(lines);
+    } finally {
+      this.set({ submitting: false });
+    }
+  }
+
+  private async store(lines: CartLine[]): Promise<boolean> {
     const target = this.target();
     const orderId = target?.orderId ?? newId();
     try {

@@ -1,0 +1,86 @@
+/**
+ * The QR page's controller (QrApp, run in Node with the `ws` package for the stream) against a real hub,
+ * while staff change the table's orders: a merge, a move onto this table, and a double tap on "send".
+ */
+import WS from 'ws';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { PINS, startHub, type HubProcess } from '../../hub/test/harness.ts';
+import { eventually, pairAndSignIn } from '../test/browser.ts';
+import { MemoryOutboxStorage } from '../shared/outbox.ts';
+import { QrApp } from './order-app.ts';
+
+(globalThis as { WebSocket?: unknown }).WebSocket ??= WS;
+let hub: HubProcess;
+let waiter: string;
+let tokens: Map<string, string>;
+const apps: QrApp[] = [];
+beforeAll(async () => {
+  hub = await startHub();
+  waiter = (await pairAndSignIn(hub, 'pos', PINS.manager)).staff.token;
+  const qr = await hub.request('GET', '/api/v1/tables/qr-codes', { token: waiter });
+  tokens = new Map((qr.body.tables as { id: string; qrToken: string }[]).map((t) => [t.id, t.qrToken]));
+}, 60_000);
+afterAll(async () => {
+  for (const a of apps) a.stop();
+  await hub?.stop();
+});
+
+const line = () => ({ id: crypto.randomUUID(), itemId: 'sour-plum-drink', qty: 1, optionIds: ['ice-less'], note: '' });
+const posOrder = async (tableId: string): Promise<string> => {
+  const r = await hub.request('POST', '/api/v1/orders', { token: waiter, body: { channel: 'pos', tableId, lines: [{ itemId: 'sour-plum-drink', qty: 1, optionIds: ['ice-less'] }] } });
+  expect(r.status).toBe(201);
+  return r.body.order.id as string;
+};
+const page = async (tableId: string): Promise<QrApp> => {
+  const app = new QrApp(tokens.get(tableId)!, { storage: new MemoryOutboxStorage(), baseUrl: hub.url });
+  apps.push(app);
+  await app.start();
+  await eventually('live', async () => (app.state.get().conn.status === 'live' ? true : undefined));
+  return app;
+};
+const settled = (app: QrApp, known: Set<string>) =>
+  eventually('settled', async () => app.state.get().submissions.find((s) => !known.has(s.id) && (s.state === 'confirmed' || s.state === 'rejected')));
+
+it('after its order was merged into another table\'s, the next dishes start a new order', async () => {
+  const app = await page('t-a5');
+  expect(await app.submit([line()])).toBe(true);
+  const first = await settled(app, new Set());
+  expect(first.state).toBe('confirmed');
+  const orderA = first.meta.orderId;
+  const into = await posOrder('t-a6');
+  const m = await hub.request('POST', `/api/v1/orders/${orderA}/merge`, { token: waiter, body: { intoOrderId: into } });
+  expect(m.status).toBe(200);
+  await eventually('page sees merged', async () => (app.state.get().orders.find((o) => o.id === orderA)?.status === 'merged' ? true : undefined));
+  expect(app.appending()).toBe(false);
+  expect(await app.submit([line()])).toBe(true);
+  const second = await settled(app, new Set([first.id]));
+  expect(second.state).toBe('confirmed');
+  expect(second.meta.kind).toBe('create');
+  expect(second.meta.orderId).not.toBe(orderA);
+}, 60_000);
+
+it('an order a waiter moves onto this table is shown, and the next dishes go to it', async () => {
+  const app = await page('t-a8');
+  const moved = await posOrder('t-a7');
+  const tr = await hub.request('POST', `/api/v1/orders/${moved}/transfer`, { token: waiter, body: { tableId: 't-a8' } });
+  expect(tr.status).toBe(200);
+  await eventually('shown', async () => (app.state.get().orders.some((o) => o.id === moved) ? true : undefined));
+  expect(app.appending()).toBe(true);
+  expect(await app.submit([line()])).toBe(true);
+  const s = await settled(app, new Set());
+  expect([s.state, s.meta.kind, s.meta.orderId]).toEqual(['confirmed', 'add', moved]);
+}, 60_000);
+
+it('a double tap on send places the dishes once', async () => {
+  const app = await page('t-a3');
+  app.setCart([line()]);
+  const results = await Promise.all([app.submit(), app.submit()]);
+  expect(results.filter(Boolean)).toHaveLength(1);
+  expect(app.state.get().submitting).toBe(false);
+  expect(app.state.get().cart).toEqual([]);
+  const s = await settled(app, new Set());
+  expect(s.state).toBe('confirmed');
+  expect(app.state.get().submissions).toHaveLength(1);
+  const r = await hub.request('GET', '/api/v1/orders?tableId=t-a3', { token: waiter });
+  expect(r.body.orders.flatMap((o: { lines: unknown[] }) => o.lines)).toHaveLength(1);
+}, 60_000);
