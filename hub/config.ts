@@ -9,7 +9,18 @@ const isTimeZone = (tz: string) => {
   }
 };
 
-const intVar = (min: number, max: number, dflt: number) => z.coerce.number().int().min(min).max(max).default(dflt);
+/**
+ * Plain decimal digits only: z.coerce.number() also read "0x1f90" as 8080, "8e3" as 8000 and " " as 0 (a
+ * random port), so a typo started a hub somewhere nobody looks.
+ */
+const decimal = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'must be a whole number in plain decimal digits')
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+const intVar = (min: number, max: number, dflt: number) => decimal(min, max).default(dflt);
 
 const isHostName = (s: string) => /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i.test(s);
 const isIPv4 = (s: string) => /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/.test(s);
@@ -18,11 +29,11 @@ const isIPv4 = (s: string) => /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1
 export const envSchema = z.object({
   HUB_PORT: intVar(0, 65_535, 8080).describe('HTTP port (0 picks a free one)'),
   HUB_HTTPS_PORT: z
-    .union([z.literal('off'), z.coerce.number().int().min(0).max(65_535)], { error: "must be a port number (0 picks a free one) or 'off'" })
+    .union([z.literal('off'), decimal(0, 65_535)], { error: "must be a port number (0 picks a free one) or 'off'" })
     .default(8443)
     .describe('HTTPS and secure WebSocket port, with a certificate from the hub\'s own CA (0 picks a free one; off: no HTTPS)'),
   HUB_PUBLIC_PORT: z
-    .union([z.literal('off'), z.coerce.number().int().min(0).max(65_535)], { error: "must be a port number (0 picks a free one) or 'off'" })
+    .union([z.literal('off'), decimal(0, 65_535)], { error: "must be a port number (0 picks a free one) or 'off'" })
     .default(8081)
     .describe("customers' phones and kiosks: the public address, served by its own thread that sheds their floods before they reach the hub (0 picks a free one; off: phones use the staff port)"),
   HUB_TLS_NAMES: z
@@ -94,9 +105,18 @@ export class ConfigError extends Error {}
 
 /** Parses the environment; an invalid value is one line naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): HubConfig {
-  const blankAsUnset = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
+  // empty or whitespace only (`HUB_PORT= ` in a unit file): as if the variable were not set
+  const blankAsUnset = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ''));
   const parsed = envSchema.safeParse(blankAsUnset);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    const c = parsed.data;
+    if (c.HUB_PRINT_RETRY_BASE_MS > c.HUB_PRINT_RETRY_MAX_MS) {
+      throw new ConfigError(
+        `invalid configuration: HUB_PRINT_RETRY_BASE_MS=${c.HUB_PRINT_RETRY_BASE_MS} is above HUB_PRINT_RETRY_MAX_MS=${c.HUB_PRINT_RETRY_MAX_MS}: the back-off base must not exceed its cap`,
+      );
+    }
+    return c;
+  }
   const issue = parsed.error.issues[0]!;
   const name = String(issue.path[0] ?? 'environment');
   throw new ConfigError(`invalid configuration: ${name}=${JSON.stringify(env[name] ?? '')}: ${issue.message}`);
