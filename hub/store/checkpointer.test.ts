@@ -3,14 +3,14 @@
  * committing (without the checkpointer, and with SQLite's own checkpoints turned off, it only grows), and
  * when the thread dies the writer's connection goes back to checkpointing on its own.
  */
-import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, statfsSync, statSync, writeSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Checkpointer } from './checkpointer.ts';
 import { openDb, type Db } from './db.ts';
+import { canMountTmpfs, mountTmpfs } from '../test/tmpfs.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -121,14 +121,10 @@ describe('Checkpointer', () => {
   });
 
   // a tmpfs of its own (root only, as CI runs): the database file cannot grow once it is full
-  const mountable = process.getuid?.() === 0 && spawnSync('mount', ['--version']).status === 0;
-  it.skipIf(!mountable)('survives a checkpoint the full disk refuses, and says so, instead of ending the process', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'brigade-ckpt-full-'));
-    expect(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=8m', 'tmpfs', dir]).status).toBe(0);
-    cleanups.push(() => {
-      spawnSync('umount', ['-l', dir]);
-      rmSync(dir, { recursive: true, force: true });
-    });
+  it.skipIf(!canMountTmpfs().ok)('survives a checkpoint the full disk refuses, and says so, instead of ending the process', async () => {
+    const disk = mountTmpfs(8, 'brigade-ckpt-full-');
+    cleanups.push(() => disk.remove());
+    const dir = disk.dir;
     const db = openDb(join(dir, 'store.db'));
     cleanups.push(() => void db.close());
     db.exec('CREATE TABLE scratch (body BLOB NOT NULL)');
@@ -137,9 +133,7 @@ describe('Checkpointer', () => {
     const checkpointer = new Checkpointer(db, { intervalMs: 1e12, finishAtFrames: 0, onCheckpointError: (e) => errors.push(e) });
     cleanups.push(() => checkpointer.stop());
     await commitMany(db, () => undefined, 40); // ~640 kB of new pages, all in the WAL so far
-    const fd = openSync(join(dir, 'ballast'), 'w');
-    for (const chunk = Buffer.alloc(4096); statfsSync(dir).bavail > 0; ) writeSync(fd, chunk);
-    closeSync(fd);
+    disk.fill('ballast', 0);
     const finish = (checkpointer as unknown as { finish(r: object): void }).finish.bind(checkpointer);
     expect(() => finish({ busy: 0, log: 200, checkpointed: 0, ms: 1 })).not.toThrow();
     expect(errors.map((e) => e.code)).toEqual(['SQLITE_FULL']);

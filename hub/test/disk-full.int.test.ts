@@ -4,60 +4,26 @@
  *
  * Needs root (to mount the tmpfs). Otherwise the test is skipped with the reason.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { closeSync, mkdtempSync, openSync, rmSync, statfsSync, unlinkSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectStream, PINS, sampleOrder, signIn, startHub, type HubProcess, type Reply } from './harness.ts';
+import { canMountTmpfs, mountTmpfs, type Tmpfs } from './tmpfs.ts';
 
 const MB = 1 << 20;
 const RESERVE_MB = 8;
 const ENV = { HUB_DISK_RESERVE_MB: String(RESERVE_MB), HUB_DISK_LOW_MB: '24', HUB_DISK_CHECK_MS: '100' };
 
-/** Whether this process may mount a tmpfs, asked once at collection time so `skipIf` can use the answer. */
-function canMount(): { ok: boolean; reason: string } {
-  if (process.getuid?.() !== 0) return { ok: false, reason: 'mounting a tmpfs needs root' };
-  const dir = mkdtempSync(join(tmpdir(), 'brigade-mount-probe-'));
-  try {
-    const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', dir], { encoding: 'utf8' });
-    if (mounted.status !== 0) return { ok: false, reason: `mount failed: ${mounted.stderr.trim()}` };
-    spawnSync('umount', [dir]);
-    return { ok: true, reason: '' };
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-const avail = canMount();
+const avail = canMountTmpfs();
 if (!avail.ok) console.warn(`disk-full tests skipped: ${avail.reason}`);
 
-const mnt = mkdtempSync(join(tmpdir(), 'brigade-disk-full-'));
-let mounted = false;
+let disk: Tmpfs | undefined;
 let hub: HubProcess | undefined;
 afterAll(async () => {
   await hub?.stop().catch(() => undefined);
-  if (mounted) spawnSync('umount', ['-l', mnt]);
-  rmSync(mnt, { recursive: true, force: true });
+  disk?.remove();
 });
-
-const free = () => {
-  const s = statfsSync(mnt);
-  return s.bavail * s.bsize;
-};
-
-/** Grows a ballast file until `leftBytes` are free on the tmpfs. */
-function fill(name: string, leftBytes: number): void {
-  const fd = openSync(join(mnt, name), 'a');
-  try {
-    const big = Buffer.alloc(MB);
-    const small = Buffer.alloc(4096);
-    while (free() > leftBytes + MB) writeSync(fd, big);
-    while (free() > leftBytes) writeSync(fd, small);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 async function storage(h: HubProcess) {
   const r = await h.request('GET', '/api/v1/health');
@@ -84,8 +50,9 @@ interface Attempt {
 
 describe.skipIf(!avail.ok)('a disk that fills up during service', () => {
   it('goes on on its reserve, answers 507 while full, reads and restarts, loses and duplicates nothing, and recovers once there is room', async () => {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64m', 'tmpfs', mnt]);
-    mounted = true;
+    disk = mountTmpfs(64, 'brigade-disk-full-');
+    const mnt = disk.dir;
+    const fill = disk.fill;
     hub = await startHub({ dataDir: join(mnt, 'data'), env: ENV });
     const { staff } = await signIn(hub, PINS.waiter);
     const { staff: kitchen } = await signIn(hub, PINS.kitchen, 'kds');
