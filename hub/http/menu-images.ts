@@ -5,6 +5,7 @@ import { ImageRejectedError } from '../domain/menu-images.ts';
 import { idSchema } from '../protocol/common.ts';
 import { IMAGE_UPLOAD_MAX_BYTES, IMAGE_UPLOAD_TYPES, menuImageSchema, menuItemResponseSchema, type MenuImage } from '../protocol/menu.ts';
 import type { Services } from '../services.ts';
+import { StorageFullError } from '../store/writer.ts';
 import { clientAddress } from '../gate/mark.ts';
 import { resolvePrincipal } from './auth-header.ts';
 import { HttpError } from './errors.ts';
@@ -40,8 +41,9 @@ const mediaTypeOf = (req: Request): string => (req.headers['content-type'] ?? ''
 
 /**
  * `PUT /api/v1/menu/items/:itemId/image`: the photo's bytes as the body (`image/jpeg|png|webp`, ≤ 8 MB),
- * an Idempotency-Key, a manager's token. Who, what type and how big are checked before a byte is read;
- * the bytes are decoded and the variants written before the writer points the item at them.
+ * an Idempotency-Key, a manager's token. Who, which item, what type and how big are checked before a
+ * byte is read, and the disk: while the storage state is critical or full, photos are refused with 507.
+ * The bytes are decoded and the variants written before the writer points the item at them.
  *
  * `GET /media/<sha256>-<width>.webp`: the variants, public like the menu, cached for a year (a new
  * photo is a new URL).
@@ -50,8 +52,13 @@ export function mountMenuImages(app: Express, s: Services): void {
   const check = (req: Request, _res: Response, next: NextFunction) => {
     const principal = resolvePrincipal(s, req);
     s.admission.admit(principal, clientAddress(req), true);
-    itemParams.parse(req.params);
+    const { itemId } = itemParams.parse(req.params);
     s.menu.checkMayChangeImages({ principal });
+    // before a byte is read or decoded: a photo for no item would be processed and written for nothing
+    if (!s.catalog.current().index.items.has(itemId)) throw new HttpError('not_found', `no menu item ${itemId}`, { itemId });
+    // photos must not take the last space that orders need: none while the reserve is spent or writes fail
+    const storage = s.storage?.status().state;
+    if (storage === 'critical' || storage === 'full') throw new StorageFullError(new Error(`storage is ${storage}: photo uploads wait for free space`));
     if (!(IMAGE_UPLOAD_TYPES as readonly string[]).includes(mediaTypeOf(req))) {
       throw new HttpError('unsupported_media_type', `send the photo as one of ${IMAGE_UPLOAD_TYPES.join(', ')}`);
     }
@@ -107,6 +114,11 @@ async function ingest(s: Services, bytes: Buffer): Promise<MenuImage> {
     return await s.media.ingest(bytes);
   } catch (err) {
     if (err instanceof ImageRejectedError) throw new HttpError('image_invalid', err.message, { reason: err.reason });
+    if (err instanceof StorageFullError) {
+      // as for a write the writer refused: the guard gives its reserve back, so that orders find room
+      s.metrics.storageFull.inc();
+      s.storage?.writeFailed();
+    }
     throw err;
   }
 }

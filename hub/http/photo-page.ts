@@ -84,7 +84,7 @@ const SCRIPT = `
   function imagePath(itemId) { return '/api/v1/menu/items/' + encodeURIComponent(itemId) + '/image'; }
   function problem(r) {
     var reason = r.body && r.body.error && r.body.error.details && r.body.error.details.reason;
-    var what = r.status === 413 ? '照片太大 Too large' : r.status === 415 ? '格式不支持 Unsupported type' : r.status === 422 ? '不是有效的图片 Not a usable image' : r.status === 403 ? '无权限 Not allowed' : '失败 Failed';
+    var what = r.status === 413 ? '照片太大 Too large' : r.status === 415 ? '格式不支持 Unsupported type' : r.status === 422 ? '不是有效的图片 Not a usable image' : r.status === 403 ? '无权限 Not allowed' : r.status === 507 ? '磁盘空间不足 Hub disk is full' : '失败 Failed';
     return what + ' (' + (r.status || '—') + (reason ? ', ' + reason : '') + '): ' + hubMessage(r);
   }
   function staffToken() { var staff = load(sessionStorage, STAFF); return staff ? staff.token : null; }

@@ -1,6 +1,6 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ImageRejectedError } from '../domain/menu-images.ts';
@@ -77,5 +77,17 @@ describe('SharpImageStore', () => {
     expect(s.fileOf(`${'a'.repeat(64)}-160.webp`)).toBe(join(s.dir, `${'a'.repeat(64)}-160.webp`));
     expect(s.fileOf('../brigade.db')).toBeUndefined();
     expect(s.fileOf(`${'a'.repeat(64)}-160.png`)).toBeUndefined();
+  });
+
+  it('removes the temporary files a hub killed mid-upload left behind, and nothing else, at start', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'brigade-media-')), 'media');
+    dirs.push(dirname(dir));
+    mkdirSync(dir, { recursive: true });
+    const kept = `${'b'.repeat(64)}-160.webp`;
+    writeFileSync(join(dir, kept), 'x');
+    writeFileSync(join(dir, `${'c'.repeat(64)}-320.webp.0123456789ab.tmp`), 'half');
+    writeFileSync(join(dir, 'other.tmp'), 'half');
+    new SharpImageStore(dir);
+    expect(readdirSync(dir)).toEqual([kept]);
   });
 });

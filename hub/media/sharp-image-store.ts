@@ -1,10 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, unlinkSync } from 'node:fs';
 import { access, open, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { checkDimensions, ImageRejectedError, MAX_IMAGE_PIXELS, variantWidths, type ImageStore } from '../domain/menu-images.ts';
 import type { MenuImage } from '../protocol/menu.ts';
+import { isStorageFull, StorageFullError } from '../store/writer.ts';
 
 /**
  * Part of every hash: the URLs are cached for a year as immutable, so output made with other settings
@@ -15,6 +16,8 @@ const WEBP = { quality: 78, effort: 4 } as const;
 const ACCEPTED_FORMATS: ReadonlySet<string> = new Set(['jpeg', 'png', 'webp']);
 /** `<sha256>-<width>.webp`, the only names the store writes or serves. */
 const VARIANT_NAME = /^([0-9a-f]{64})-(\d{1,5})\.webp$/;
+/** A variant being written (`<variant>.<random>.tmp`), renamed once synced. */
+const TMP_NAME = /\.tmp$/;
 
 // Uploads are rare and the hub's two cores belong to the order path: one libvips thread, no operation
 // cache holding decoded photos in memory.
@@ -31,6 +34,15 @@ export class SharpImageStore implements ImageStore {
 
   constructor(readonly dir: string) {
     mkdirSync(dir, { recursive: true });
+    // a hub stopped mid-upload (killed, power cut) leaves its half-written variants: nothing names them
+    for (const name of readdirSync(dir)) {
+      if (!TMP_NAME.test(name)) continue;
+      try {
+        unlinkSync(join(dir, name));
+      } catch {
+        // not ours to insist on (a directory so named, a permission): it is only space
+      }
+    }
   }
 
   ingest(bytes: Uint8Array): Promise<MenuImage> {
@@ -61,25 +73,36 @@ export class SharpImageStore implements ImageStore {
       Promise.all(widths.map((w) => open_().resize({ width: w }).toColourspace('srgb').webp(WEBP).toBuffer())),
     );
     const { dominant } = await decoding(() => open_().resize({ width: 64 }).stats());
-    for (const [i, w] of widths.entries()) await this.writeOnce(`${hash}-${w}.webp`, variants[i]!);
-    await syncDir(this.dir);
+    // a write that fails (a full disk) takes back the variants this upload wrote: no row will name them
+    const written: string[] = [];
+    try {
+      for (const [i, w] of widths.entries()) if (await this.writeOnce(`${hash}-${w}.webp`, variants[i]!)) written.push(`${hash}-${w}.webp`);
+      await syncDir(this.dir);
+    } catch (err) {
+      await Promise.all(written.map((name) => unlink(join(this.dir, name)).catch(() => undefined)));
+      throw isStorageFull(err) ? new StorageFullError(err) : err;
+    }
     return { hash, widths, width, height, color: hex(dominant) };
   }
 
-  /** Content-addressed: a file already there holds the same bytes. Otherwise write, sync, then rename. */
-  private async writeOnce(name: string, data: Buffer): Promise<void> {
+  /**
+   * Content-addressed: a file already there holds the same bytes. Otherwise write, sync, then rename;
+   * whatever fails (ENOSPC on a full disk) removes the temporary file. Whether it wrote the file.
+   */
+  private async writeOnce(name: string, data: Buffer): Promise<boolean> {
     const file = join(this.dir, name);
-    if (await exists(file)) return;
+    if (await exists(file)) return false;
     const tmp = `${file}.${randomBytes(6).toString('hex')}.tmp`;
-    const fh = await open(tmp, 'w');
     try {
-      await fh.writeFile(data);
-      await fh.sync();
-    } finally {
-      await fh.close();
-    }
-    try {
+      const fh = await open(tmp, 'w');
+      try {
+        await fh.writeFile(data);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
       await rename(tmp, file);
+      return true;
     } catch (err) {
       await unlink(tmp).catch(() => undefined);
       throw err;

@@ -180,10 +180,16 @@ describe('PUT /api/v1/menu/items/:itemId/image', () => {
     expect((await menuItem('twice-cooked-pork')).item.image).toBeNull();
   });
 
-  it('answers 404 for an item that does not exist', async () => {
-    const r = await upload('no-such-dish', await photo(300, 300));
+  it('answers 404 for an item that does not exist, before processing or writing anything', async () => {
+    const before = mediaFiles().sort();
+    const r = await upload('no-such-dish', await photo(300, 300, 7));
     expect(r.status).toBe(404);
     expect(r.body.error?.code).toBe('not_found');
+    expect(mediaFiles().sort()).toEqual(before);
+    // the item is looked up before the body is read: bytes that are no photo still answer 404, not 422
+    const junk = await upload('no-such-dish', 'not a photo');
+    expect(junk.status).toBe(404);
+    expect(junk.body.error?.code).toBe('not_found');
   });
 });
 
