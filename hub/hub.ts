@@ -339,8 +339,9 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
       await printing.stop();
       storage?.stop();
       clearInterval(tlsCheck);
+      // the streams first, while the public gate still carries their close frames to phones and kiosks
+      await liveStream.close();
       await gate?.stop();
-      liveStream.close();
       await Promise.all([closeGracefully(server), httpsServer?.listening ? closeGracefully(httpsServer) : undefined]);
       theWriter.drain();
       lag.disable();

@@ -14,6 +14,8 @@ export const STREAM_PATH = '/api/v1/stream';
 const { slowConsumer: CLOSE_SLOW_CONSUMER, noHello: CLOSE_NO_HELLO, tooManyHellos: CLOSE_TOO_MANY_HELLOS } = streamCloseCodes;
 
 const HELLO_TIMEOUT_MS = 10_000;
+/** How long, at shutdown, a client has to answer the close frame before its socket is cut. */
+const CLOSE_GRACE_MS = 1000;
 /**
  * Hellos one socket may send at once, and how fast that allowance comes back. A client says hello once per
  * connection, and again only to resubscribe after a reset or a reload of its state (its liveness probe on a
@@ -185,11 +187,32 @@ export class StreamServer {
     }
   }
 
-  close(): void {
+  /**
+   * Sends every client its close frame (1001) and resolves once all are gone. A client that has not
+   * answered within `graceMs` (a frozen tablet reads but never answers) is cut off: ws would otherwise wait
+   * 30 s for it, and the HTTP server's close() waits for upgraded sockets, which closeAllConnections()
+   * does not cover.
+   */
+  close(graceMs = CLOSE_GRACE_MS): Promise<void> {
     clearInterval(this.pinger);
     this.flush();
-    for (const c of this.clients) c.ws.close(1001, 'hub shutting down');
+    const open = [...this.clients].map((c) => c.ws);
+    for (const ws of open) ws.close(1001, 'hub shutting down');
     this.wss.close();
+    const gone = open.filter((ws) => ws.readyState !== ws.CLOSED).map((ws) => new Promise<void>((resolve) => ws.once('close', () => resolve())));
+    if (gone.length === 0) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      let last: ReturnType<typeof setTimeout> | undefined;
+      const cut = setTimeout(() => {
+        for (const ws of open) if (ws.readyState !== ws.CLOSED) ws.terminate();
+        last = setTimeout(resolve, 1000); // a terminated socket says 'close' at once; never wait on one that did not
+      }, graceMs);
+      void Promise.all(gone).then(() => {
+        clearTimeout(cut);
+        clearTimeout(last);
+        resolve();
+      });
+    });
   }
 
   private accept(ws: WebSocket, socket: Duplex, deflate: boolean, principal: Principal): void {
