@@ -9,7 +9,6 @@ describe('start-up configuration', () => {
     ['HUB_PORT', 'eighty'],
     ['HUB_PORT', '70000'],
     ['HUB_PORT', '0x1f90'],
-    ['HUB_PRINT_RETRY_BASE_MS', '20000'],
     ['HUB_MDNS', 'maybe'],
     ['HUB_TIMEZONE', 'Mars/Olympus_Mons'],
     ['LOG_LEVEL', 'loud'],
