@@ -73,12 +73,16 @@ export interface KioskState {
 const PRUNE_SETTLED_AFTER_MS = 12 * 3600_000;
 const POLL_MS = 15_000;
 
+/** A card prompt is given this many times the screen's idle time before the kiosk gives up on it. */
+const TERMINAL_IDLE_FACTOR = 3;
+
 export class KioskApp {
   readonly session = new Session('kiosk');
   readonly client: HubClient;
   readonly outbox: Outbox;
   readonly state: Store<KioskState>;
   readonly idle: IdleWatch;
+  private readonly terminalIdle: IdleWatch;
   /** Null: no card payment offered (`?terminal=off`). */
   readonly terminal: PaymentTerminal | null;
   private pollTimer: ReturnType<typeof setInterval> | null = null;
@@ -119,6 +123,9 @@ export class KioskApp {
       log: (m) => console.info(m),
     });
     this.idle = new IdleWatch(idleMsFrom(o.search ?? ''), () => this.reset());
+    // a card prompt nobody answers: the customer walked away from the terminal too (its own prompt may never
+    // time out, as the simulated one does not); longer than the screen's idle time, as a PIN takes a while
+    this.terminalIdle = new IdleWatch(this.idle.idleMs * TERMINAL_IDLE_FACTOR, () => this.reset());
     // paired again: what waited for a token goes now
     this.session.device.subscribe((d) => d && this.outbox.retryNow());
   }
@@ -189,6 +196,7 @@ export class KioskApp {
   private syncIdle(): void {
     const { screen, sale } = this.state.get();
     this.idle.setArmed(screen !== 'welcome' && !saleHoldsScreen(sale));
+    this.terminalIdle.setArmed(sale?.phase === 'terminal');
   }
 
   /**
@@ -202,6 +210,7 @@ export class KioskApp {
     this.saleAbort?.abort();
     this.set({ screen: 'welcome', cart: [], current: null, largeText: false, storageError: false, payChoice: 'counter', sale: null });
     this.idle.setArmed(false);
+    this.terminalIdle.setArmed(false);
     language.set('zh-CN');
   }
 
@@ -376,6 +385,7 @@ export class KioskApp {
     this.saleAbort?.abort();
     this.outbox.stop();
     this.idle.stop();
+    this.terminalIdle.stop();
     if (this.pollTimer) clearInterval(this.pollTimer);
   }
 }

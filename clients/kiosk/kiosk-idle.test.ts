@@ -74,3 +74,22 @@ it('an approved card charge the kiosk could not store stays on screen, with its 
   await new Promise((r) => setTimeout(r, 1300)); // stored: the idle reset runs again
   expect(app.state.get().screen).toBe('welcome');
 });
+
+it('gives up on a card prompt nobody answers, after three times the idle time: the customer walked away from the terminal too', async () => {
+  const storage = new MemoryOutboxStorage();
+  await storage.put(entry);
+  const terminal = new Terminal(); // like the simulated terminal, its prompt never times out by itself
+  const app = new KioskApp({ storage, terminal, baseUrl: 'http://127.0.0.1:9', search: '?idle=1' });
+  apps.push(app);
+  app.session.device.set({ token: 'dev_x', deviceId: 'dev-k1', name: 'kiosk', kind: 'kiosk' });
+  app.state.set({ ...app.state.get(), current: 'e1' });
+  app.go('done');
+  await app.outbox.load();
+  app.outbox.stop();
+  expect(app.state.get().sale?.phase).toBe('terminal');
+  await new Promise((r) => setTimeout(r, 2500));
+  expect(app.state.get().screen).toBe('done'); // still paying, as far as anyone can tell
+  await new Promise((r) => setTimeout(r, 1000));
+  expect(terminal.cancelled).toBe(1);
+  expect(app.state.get().screen).toBe('welcome');
+});
