@@ -39,4 +39,17 @@ describe('FailureLimiter', () => {
       l.fail('tablet', at);
     }
   });
+
+  it('holds a device that guesses four at a time every quarter hour to a few dozen guesses a day', () => {
+    const l = new FailureLimiter(5, 30 * S);
+    let guesses = 0;
+    for (let at = 0; at < 24 * 3600 * S; at += 15 * 60 * S) {
+      for (let i = 0; i < 4; i++) {
+        if (l.lockedFor('dev', at + i) > 0) continue;
+        l.fail('dev', at + i);
+        guesses++;
+      }
+    }
+    expect(guesses).toBeLessThan(80); // 384 without the daily count
+  });
 });

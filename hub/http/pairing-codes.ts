@@ -29,17 +29,21 @@ export class PairingCodeBook implements PairingCodes {
   }
 }
 
+const DAY_MS = 24 * 3600_000;
+
 /**
  * Counts wrong guesses per key (a device, an address) and locks the key out for a while: PINs are short.
  *
  * - `maxFailures` wrong guesses within `windowMs` lock the key. A success does not wipe them: a waiter
  *   guessing the manager's PIN could otherwise sign in as themself after every few guesses and never be
  *   locked out. Typos spread over a service (one every few minutes on a shared tablet) never add up.
- * - A lockout that follows the last one within `quietMs` lasts twice as long (up to `maxLockMs`): at five
- *   guesses a lockout, a device gets ~120 guesses a day instead of ~14,000, weeks for a 4-digit PIN space.
+ * - A lockout that follows the last one within `quietMs` lasts twice as long (up to `maxLockMs`).
+ * - Past `maxPerDay` wrong guesses in 24 hours, every further one locks: four guesses every quarter of an
+ *   hour would otherwise never lock at all (384 a day). So a device gets at most ~70 guesses a day instead
+ *   of ~14,000 (weeks for a 4-digit PIN space), and a tablet with a typo every quarter hour is never held up.
  */
 export class FailureLimiter {
-  private readonly keys = new Map<string, { recent: number[]; lockouts: number; until: number }>();
+  private readonly keys = new Map<string, { recent: number[]; day: number[]; lockouts: number; until: number }>();
 
   constructor(
     private readonly maxFailures: number,
@@ -47,6 +51,7 @@ export class FailureLimiter {
     private readonly maxLockMs = 3_600_000,
     private readonly quietMs = 3_600_000,
     private readonly windowMs = 15 * 60_000,
+    private readonly maxPerDay = 50,
   ) {}
 
   /** Seconds until the key may try again, or 0. */
@@ -56,9 +61,10 @@ export class FailureLimiter {
   }
 
   fail(key: string, now: number): void {
-    const k = this.keys.get(key) ?? { recent: [], lockouts: 0, until: 0 };
+    const k = this.keys.get(key) ?? { recent: [], day: [], lockouts: 0, until: 0 };
     k.recent = [...k.recent.filter((at) => at > now - this.windowMs), now];
-    if (k.recent.length >= this.maxFailures) {
+    k.day = [...k.day.filter((at) => at > now - DAY_MS), now].slice(-this.maxPerDay);
+    if (k.recent.length >= this.maxFailures || k.day.length >= this.maxPerDay) {
       // a quiet hour since the last lockout ended: this one starts the doubling afresh
       if (k.until !== 0 && now - k.until >= this.quietMs) k.lockouts = 0;
       k.until = now + Math.min(this.maxLockMs, this.lockMs * 2 ** k.lockouts);
