@@ -169,4 +169,28 @@ describe('StorageGuard', () => {
     g.committed();
     expect(g.status().state).toBe('critical');
   });
+
+  it('does not count a smaller reserve it measured just before the disk filled and the file was given back', async () => {
+    const { fs, sizes } = fakeFs(20 * MB, { [`/data/${RESERVE_FILE}`]: 16 * MB });
+    const { g } = guard(fs);
+    // the look measures the 16 MB file, then waits on free space; meanwhile a write fails and the file goes
+    const freeBytes = fs.freeBytes;
+    let hold: () => void = () => undefined;
+    let held = false;
+    fs.freeBytes = (dir) => {
+      if (held) return freeBytes(dir);
+      held = true;
+      return new Promise((r) => (hold = () => void freeBytes(dir).then(r)));
+    };
+    const looking = g.check();
+    await settle();
+    g.writeFailed();
+    await settle();
+    expect(sizes.has(`/data/${RESERVE_FILE}`)).toBe(false);
+    hold();
+    await looking;
+    expect(g.status()).toMatchObject({ reserveBytes: 0 });
+    g.committed();
+    expect(g.status().state).toBe('critical');
+  });
 });

@@ -96,6 +96,8 @@ export class StorageGuard {
   private checking: Promise<void> | undefined;
   /** The reserve being given back: until it is gone, a look must not count the file as held. */
   private releasing: Promise<void> | undefined;
+  /** Reserves given back so far: a look that began before one and ends after it must not count the file. */
+  private releases = 0;
   private stopped = false;
 
   constructor(private readonly o: StorageGuardOptions) {
@@ -130,6 +132,7 @@ export class StorageGuard {
     // under a smaller HUB_DISK_RESERVE_MB, is space too
     const released = this.reserveHeld;
     this.reserveHeld = 0;
+    this.releases += 1;
     this.releasing = Promise.all([this.fs.remove(this.reserveFile), this.fs.remove(`${this.reserveFile}.part`)]).then(
       () => {
         this.releasing = undefined;
@@ -157,6 +160,7 @@ export class StorageGuard {
   }
 
   private async look(): Promise<void> {
+    const releasesBefore = this.releases;
     try {
       if (this.reserveHeld === 0 && this.o.reserveBytes > 0 && !this.releasing) {
         const existing = await this.fs.size(this.reserveFile);
@@ -172,7 +176,7 @@ export class StorageGuard {
           this.reserveHeld = existing;
         }
         // given back while this looked: the file just measured is gone, or going
-        if (this.releasing) this.reserveHeld = 0;
+        if (this.releases !== releasesBefore) this.reserveHeld = 0;
       }
     } catch (err) {
       this.o.log.warn({ err }, 'disk: the reserve could not be made');
