@@ -77,6 +77,8 @@ export function tokenFromLocation(loc: { pathname: string; search: string }): st
 const PRUNE_CONFIRMED_AFTER_MS = 12 * 3600_000;
 
 export class QrApp {
+  /** Refused submissions being sent again right now (one tap, one resend). */
+  private readonly resending = new Set<string>();
   readonly state: Store<QrState>;
   readonly client: HubClient;
   readonly outbox: Outbox;
@@ -384,10 +386,16 @@ export class QrApp {
   /** A refused submission, sent again as a new one (a new key; to whichever order is open now). */
   async sendAgain(id: string): Promise<void> {
     const s = this.state.get().submissions.find((x) => x.id === id);
-    if (!s) return;
-    // fresh line ids: the refused ones may not be reused
-    const lines = s.meta.lines.map((l) => ({ ...l, id: newId() }));
-    if (await this.submit(lines)) await this.outbox.remove(id);
+    // a second tap while the first is stored, or while the refused entry is being removed, sends nothing
+    if (!s || this.resending.has(id)) return;
+    this.resending.add(id);
+    try {
+      // fresh line ids: the refused ones may not be reused
+      const lines = s.meta.lines.map((l) => ({ ...l, id: newId() }));
+      if (await this.submit(lines)) await this.outbox.remove(id);
+    } finally {
+      this.resending.delete(id);
+    }
   }
 
   dismiss(id: string): Promise<void> {
