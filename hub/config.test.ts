@@ -41,6 +41,7 @@ describe('loadConfig', () => {
 
   it('reads a number with spaces around it (an env file written by hand) as that number', () => {
     expect(loadConfig({ HUB_PORT: ' 80', HUB_PUBLIC_PORT: '8081 ' })).toMatchObject({ HUB_PORT: 80, HUB_PUBLIC_PORT: 8081 });
+    expect(loadConfig({ HUB_PUBLIC_PORT: 'off ', HUB_HTTPS_PORT: ' off' })).toMatchObject({ HUB_PUBLIC_PORT: 'off', HUB_HTTPS_PORT: 'off' });
   });
 
   it('takes a print retry base above its cap (the cap wins), as a store configured before may have', () => {

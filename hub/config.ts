@@ -29,11 +29,11 @@ const isIPv4 = (s: string) => /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1
 export const envSchema = z.object({
   HUB_PORT: intVar(0, 65_535, 8080).describe('HTTP port (0 picks a free one)'),
   HUB_HTTPS_PORT: z
-    .union([z.literal('off'), decimal(0, 65_535)], { error: "must be a port number (0 picks a free one) or 'off'" })
+    .union([z.string().trim().pipe(z.literal('off')), decimal(0, 65_535)], { error: "must be a port number (0 picks a free one) or 'off'" })
     .default(8443)
     .describe('HTTPS and secure WebSocket port, with a certificate from the hub\'s own CA (0 picks a free one; off: no HTTPS)'),
   HUB_PUBLIC_PORT: z
-    .union([z.literal('off'), decimal(0, 65_535)], { error: "must be a port number (0 picks a free one) or 'off'" })
+    .union([z.string().trim().pipe(z.literal('off')), decimal(0, 65_535)], { error: "must be a port number (0 picks a free one) or 'off'" })
     .default(8081)
     .describe("customers' phones and kiosks: the public address, served by its own thread that sheds their floods before they reach the hub (0 picks a free one; off: phones use the staff port)"),
   HUB_TLS_NAMES: z
