@@ -22,7 +22,8 @@ const entry: OutboxEntry<KioskOrderMeta> = {
 const apps: KioskApp[] = [];
 afterEach(() => { for (const a of apps.splice(0)) a.stop(); });
 
-it('the idle reset waits while the customer is paying on the terminal, and runs again after the outcome', async () => {
+/** A kiosk (idle time 1 s) on the confirmation screen of a card order, its sale waiting at the terminal. */
+async function atTerminal() {
   const storage = new MemoryOutboxStorage();
   await storage.put(entry);
   const terminal = new Terminal();
@@ -33,6 +34,11 @@ it('the idle reset waits while the customer is paying on the terminal, and runs 
   app.go('done'); // as submit() does
   await app.outbox.load();
   app.outbox.stop();
+  return { storage, terminal, app };
+}
+
+it('the idle reset waits while the customer is paying on the terminal, and runs again after the outcome', async () => {
+  const { storage, terminal, app } = await atTerminal();
   expect(app.state.get().sale?.phase).toBe('terminal');
   // the customer is entering a PIN on the terminal: nothing touches the kiosk screen
   await new Promise((r) => setTimeout(r, 1300));
@@ -46,16 +52,7 @@ it('the idle reset waits while the customer is paying on the terminal, and runs 
 });
 
 it('an approved card charge the kiosk could not store stays on screen, with its retry, through the idle time', async () => {
-  const storage = new MemoryOutboxStorage();
-  await storage.put(entry);
-  const terminal = new Terminal();
-  const app = new KioskApp({ storage, terminal, baseUrl: 'http://127.0.0.1:9', search: '?idle=1' });
-  apps.push(app);
-  app.session.device.set({ token: 'dev_x', deviceId: 'dev-k1', name: 'kiosk', kind: 'kiosk' });
-  app.state.set({ ...app.state.get(), current: 'e1' });
-  app.go('done');
-  await app.outbox.load();
-  app.outbox.stop();
+  const { storage, terminal, app } = await atTerminal();
   storage.put = () => Promise.reject(new Error('QuotaExceededError'));
   app.idle.touch();
   terminal.answer!({ kind: 'approved', reference: 'T-1' });
@@ -76,16 +73,7 @@ it('an approved card charge the kiosk could not store stays on screen, with its 
 });
 
 it('gives up on a card prompt nobody answers, after three times the idle time: the customer walked away from the terminal too', async () => {
-  const storage = new MemoryOutboxStorage();
-  await storage.put(entry);
-  const terminal = new Terminal(); // like the simulated terminal, its prompt never times out by itself
-  const app = new KioskApp({ storage, terminal, baseUrl: 'http://127.0.0.1:9', search: '?idle=1' });
-  apps.push(app);
-  app.session.device.set({ token: 'dev_x', deviceId: 'dev-k1', name: 'kiosk', kind: 'kiosk' });
-  app.state.set({ ...app.state.get(), current: 'e1' });
-  app.go('done');
-  await app.outbox.load();
-  app.outbox.stop();
+  const { storage, terminal, app } = await atTerminal();
   expect(app.state.get().sale?.phase).toBe('terminal');
   await new Promise((r) => setTimeout(r, 2500));
   expect(app.state.get().screen).toBe('done'); // still paying, as far as anyone can tell
