@@ -91,6 +91,11 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
         clock,
         log: logger.child({ module: 'storage' }),
       });
+  /** The disk refused a write (the writer's, a checkpoint's, a photo's): counted, and the reserve given back. */
+  const diskFull = () => {
+    metrics.storageFull.inc();
+    storage?.writeFailed();
+  };
   const metrics = new HubMetrics({
     queueDepth: () => writer?.depth ?? 0,
     streamClients: () => stream?.clientCount ?? 0,
@@ -105,7 +110,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
         onCheckpoint: (where, ms) => metrics.checkpoint.labels({ where }).observe(ms / 1000),
         onFailure: (err) => logger.error({ err }, 'the WAL checkpoint thread failed; SQLite checkpoints in the writer\'s commits again'),
         // the database file could not grow: the same as a write refused for space (the reserve goes)
-        onCheckpointError: (err) => (isStorageFull(err) ? storage?.writeFailed() : logger.error({ err }, 'a WAL checkpoint failed; the next one tries again')),
+        onCheckpointError: (err) => (isStorageFull(err) ? diskFull() : logger.error({ err }, 'a WAL checkpoint failed; the next one tries again')),
       });
   const printSettings = printSettingsFrom(config);
   const printing = new PrintService({
@@ -140,10 +145,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
       checkpointer?.committed();
       storage?.committed();
     },
-    onStorageFull: () => {
-      metrics.storageFull.inc();
-      storage?.writeFailed();
-    },
+    onStorageFull: diskFull,
   });
   const theWriter = writer;
   const orderRepo = new SqliteOrderRepo(db);
@@ -192,6 +194,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
     },
     printing,
     ...(storage ? { storage } : {}),
+    diskFull,
   };
   const lagReset = setInterval(() => lag.reset(), 10_000);
   lagReset.unref();

@@ -46,4 +46,6 @@ export interface Services {
   printing?: PrintService;
   /** The disk under the store (absent for an in-memory store). */
   storage?: StorageGuard;
+  /** The disk refused a write outside the writer (a photo): counted, and the storage guard told. */
+  diskFull(): void;
 }

@@ -116,8 +116,7 @@ async function ingest(s: Services, bytes: Buffer): Promise<MenuImage> {
     if (err instanceof ImageRejectedError) throw new HttpError('image_invalid', err.message, { reason: err.reason });
     if (err instanceof StorageFullError) {
       // as for a write the writer refused: the guard gives its reserve back, so that orders find room
-      s.metrics.storageFull.inc();
-      s.storage?.writeFailed();
+      s.diskFull();
     }
     throw err;
   }
