@@ -46,13 +46,13 @@ export function simPage(registry: SimulatorRegistry, printing: PrintService): st
       .join('');
     const tickets = sim.tickets
       .slice(-TICKETS_SHOWN)
-      .map((t, i, shown) => ({ t, n: sim.tickets.length - shown.length + i + 1 }))
+      .map((t, i, shown) => ({ t, n: sim.printedCount - shown.length + i + 1 }))
       .reverse()
       .map(({ t, n }) => `<figure><figcaption>#${n}${t.beeps.length ? ' 🔔' : ''}</figcaption><pre>${escapeHtml(t.text)}</pre></figure>`)
       .join('');
     return `<section>
 <h2>${escapeHtml(name)}</h2>
-<p class="meta">${escapeHtml(`${sim.host}:${sim.port} · stations 档口 ${p?.stations.join(', ') ?? '-'} · ${status} · printed 已打印 ${sim.tickets.length}`)}</p>
+<p class="meta">${escapeHtml(`${sim.host}:${sim.port} · stations 档口 ${p?.stations.join(', ') ?? '-'} · ${status} · printed 已打印 ${sim.printedCount}`)}</p>
 <div class="controls">${buttons}</div>
 <div class="tickets">${tickets || '<p>No tickets yet — place an order. 还没有小票，下个单试试。</p>'}</div>
 </section>`;

@@ -9,6 +9,12 @@ import type { Tx } from '../store/writer.ts';
 import type { PrintService } from './print-service.ts';
 import { RECEIPT_STATION } from './receipts.ts';
 
+/**
+ * Tickets each simulator keeps for `/printers/sim` (it shows the latest 30): a demo hub runs for weeks, and
+ * a simulator keeping every ticket would grow by some kilobytes per ticket for good.
+ */
+export const SIM_TICKETS_KEPT = 50;
+
 /** The simulators running in this process, by printer id. */
 export class SimulatorRegistry {
   readonly #sims = new Map<string, SimPrinter>();
@@ -52,7 +58,7 @@ export async function startSimulatedPrinters(deps: {
   const { printing, registry } = deps;
   const configured = printing.repo.listPrinters();
   const add = async (id: string, name: string, stations: string[]): Promise<void> => {
-    const sim = await SimPrinter.start({ encoding: 'gb18030', widthChars: 48 });
+    const sim = await SimPrinter.start({ encoding: 'gb18030', widthChars: 48, keepTickets: SIM_TICKETS_KEPT });
     registry.set(id, sim);
     await deps.submit((tx) =>
       printing.createPrinter(
@@ -63,7 +69,7 @@ export async function startSimulatedPrinters(deps: {
     );
   };
   for (const p of configured.filter((c) => c.simulated)) {
-    const sim = await SimPrinter.start({ encoding: p.encoding, widthChars: p.widthChars });
+    const sim = await SimPrinter.start({ encoding: p.encoding, widthChars: p.widthChars, keepTickets: SIM_TICKETS_KEPT });
     registry.set(p.id, sim);
     await deps.submit((tx) => printing.setSimulatorAddress(p.id, sim.host, sim.port, tx));
   }

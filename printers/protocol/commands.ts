@@ -48,6 +48,8 @@ export const beepEscB = (count: number, duration: number): Buffer => bytes(ESC, 
 export function qrCode(data: string, moduleSize = 6): Buffer {
   const payload = Buffer.from(data, 'utf8');
   const storeLen = payload.length + 3;
+  // pL pH hold 16 bits: a longer payload would be announced short, and its tail run as commands and text
+  if (storeLen > 0xffff) throw new RangeError(`QR data too long: ${payload.length} bytes`);
   return Buffer.concat([
     bytes(GS, 0x28, 0x6b, 0x04, 0x00, 0x31, 0x41, 0x32, 0x00),
     bytes(GS, 0x28, 0x6b, 0x03, 0x00, 0x31, 0x43, moduleSize),

@@ -126,6 +126,27 @@ describe('renderTicket → simulated printer', () => {
     expect(text).toContain(printed);
   });
 
+  it('prints accented cp437 text right on a Chinese-market printer, whose Kanji mode is on at power-up', () => {
+    // Most cheap printers ship with a GB18030 font and Kanji mode on; a Western menu on one is set up as cp437.
+    // In Kanji mode 'é' (0x82) would start a double-byte character and swallow the byte after it.
+    const profile: PrinterProfile = { encoding: 'cp437', widthChars: 48, buzzer: 'none' };
+    const doc = kitchen({ server: 'José', channel: undefined, station: 'Grill', lines: [{ qty: 1, nameZh: 'Crème brûlée', nameEn: 'Café au lait', options: ['naïve piñata'] }] });
+    const { tickets } = decodeEscPos(renderTicket(doc, profile), { encoding: 'gb18030', isKanjiAtPowerOn: true });
+    const texts = (tickets[0] ?? []).map((l) => l.text);
+    while (texts.at(-1) === '') texts.pop();
+    expect(texts.join('\n')).toBe(previewTicket(doc, profile));
+  });
+
+  it.each([32, 48] as const)('wraps a course heading longer than the paper at %i columns', (width) => {
+    const profile: PrinterProfile = { ...GB32, widthChars: width };
+    const course = 'Main course 主菜 — served after the speeches, when the bride and groom have sat down';
+    const doc = kitchen({ lines: [{ qty: 1, nameZh: '烤鸭', nameEn: 'Roast duck', options: [], course }] });
+    const { text, lines } = paper(doc, profile);
+    expect(text).toBe(previewTicket(doc, profile));
+    for (const l of lines) expect(l.columns, l.text).toBeLessThanOrEqual(width);
+    expect(text.replace(/[\s—-]/g, '')).toContain(course.replace(/[\s—-]/g, '')); // all of it, nothing cut
+  });
+
   it.each([32, 48] as const)('prints an emoji on cp437 as one "?" at %i columns: the paper shows the preview', (width) => {
     const profile: PrinterProfile = { encoding: 'cp437', widthChars: width, buzzer: 'none' };
     const note = 'birthday 🎂 no nuts 🥜 please, the cake comes out at the end with a candle in it';
@@ -226,13 +247,31 @@ describe('renderTicket → simulated printer', () => {
     expect([...none.events, ...onReceipt.events].filter((e) => e.type === 'beep')).toEqual([]);
   });
 
-  it('starts with ESC @ FS & on Chinese printers, ESC @ ESC t 0 on cp437, and ends with a feed and a partial cut', () => {
+  it('starts with ESC @ FS & on Chinese printers, ESC @ FS . ESC t 0 on cp437, and ends with a feed and a partial cut', () => {
     const gb = renderTicket(kitchen(), GB48);
     expect([...gb.subarray(0, 4)]).toEqual([0x1b, 0x40, 0x1c, 0x26]);
     expect([...gb.subarray(-6)]).toEqual([0x1b, 0x64, 0x04, 0x1d, 0x56, 0x01]);
     const latin = renderTicket(kitchen(), { encoding: 'cp437', widthChars: 48, buzzer: 'none' });
-    expect([...latin.subarray(0, 5)]).toEqual([0x1b, 0x40, 0x1b, 0x74, 0x00]);
+    expect([...latin.subarray(0, 7)]).toEqual([0x1b, 0x40, 0x1c, 0x2e, 0x1b, 0x74, 0x00]);
     expect(latin.includes(Buffer.from([0x1c, 0x26]))).toBe(false);
+  });
+
+  it('sends no control bytes inside the QR data: printers act on DLE EOT / DLE ENQ even inside command data', () => {
+    // `10 05 02` (DLE ENQ 2) clears the printer's buffers, `10 04 n` answers a status byte nobody asked for
+    const doc = receipt();
+    if (doc.kind !== 'receipt') throw new Error('receipt expected');
+    doc.receipt.qrText = 'order\x10\x05\x02:\x10\x04\x01\x1b@\x1dV\x01\x7f42';
+    const bytes = renderTicket(doc, GB48);
+    for (const seq of [[0x10, 0x05], [0x10, 0x04], [0x10, 0x14]]) expect(bytes.includes(Buffer.from(seq))).toBe(false);
+    const { text } = paper(doc, GB48);
+    expect(text).toBe(previewTicket(doc, GB48));
+  });
+
+  it('refuses QR data longer than the GS ( k length field can say, rather than let the tail run as commands', () => {
+    const doc = receipt();
+    if (doc.kind !== 'receipt') throw new Error('receipt expected');
+    doc.receipt.qrText = 'x'.repeat(65_536);
+    expect(() => renderTicket(doc, GB48)).toThrow(RangeError);
   });
 
   it('prints the receipt QR code with GS ( k, UTF-8 length included', () => {

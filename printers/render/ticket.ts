@@ -1,6 +1,7 @@
 import {
   CODE_PAGE_437,
   INIT,
+  KANJI_OFF,
   KANJI_ON,
   KANJI_SHIFT_JIS,
   PARTIAL_CUT,
@@ -244,7 +245,8 @@ function layoutLines(
   lines.forEach((line, i) => {
     if (line.course !== undefined && line.course !== course) {
       course = line.course;
-      row({ text: center(g(`-- ${line.course} --`), W, enc), bold: true });
+      // wrapped like every other row: a printer folds an overlong line on its own, and the preview would not
+      for (const t of wrap(g(`-- ${line.course} --`), W, enc)) row({ text: center(t, W, enc), bold: true });
     }
     const names = wrap(g(line.nameZh), textCols, enc);
     names.forEach((name, j) => {
@@ -277,9 +279,12 @@ function layoutReceipt(r: ReceiptDetails, profile: PrinterProfile, rows: Row[], 
   lr('Total 合计', money(r.totalMinor), { bold: true, height: 2 });
   for (const t of r.tenders) lr(t.label, money(t.amountMinor));
   if (r.changeMinor !== 0) lr('Change 找零', money(r.changeMinor));
-  if (r.qrText) {
+  // Control characters are dropped from the QR data: it goes out raw inside `GS ( k`, and printers act on
+  // real-time commands (`DLE EOT`, `DLE ENQ 2` = clear buffers) even inside another command's data.
+  const qrData = (r.qrText ?? '').replace(/[\u0000-\u001f\u007f]/g, '');
+  if (qrData) {
     rows.push({ kind: 'text', spans: [] });
-    rows.push({ kind: 'qr', data: r.qrText });
+    rows.push({ kind: 'qr', data: qrData });
   }
 }
 
@@ -294,8 +299,9 @@ const shouldBuzz = (doc: TicketDocument): boolean =>
   doc.buzz ?? (doc.kind === 'kitchen' || doc.kind === 'addon' || doc.kind === 'void');
 
 /**
- * ESC/POS bytes for one ticket: `ESC @`, the character mode for the profile's encoding, the rows, the
- * buzzer, a feed and a partial cut. Pure: same document and profile, same bytes.
+ * ESC/POS bytes for one ticket: `ESC @`, the character mode for the profile's encoding (`FS &`; `FS .` +
+ * `ESC t 0` for cp437), the rows, the buzzer, a feed and a partial cut. Pure: same document and profile,
+ * same bytes.
  */
 export function renderTicket(doc: TicketDocument, profile: PrinterProfile): Buffer {
   const enc = profile.encoding;
@@ -304,7 +310,9 @@ export function renderTicket(doc: TicketDocument, profile: PrinterProfile): Buff
     out.push(KANJI_ON);
     if (enc === 'shift_jis') out.push(KANJI_SHIFT_JIS);
   } else {
-    out.push(CODE_PAGE_437);
+    // Kanji mode off first: most printers sold with a GB18030 font start in it, and there a code-page byte
+    // such as 'é' (0x82) would begin a double-byte character and swallow the byte after it.
+    out.push(KANJI_OFF, CODE_PAGE_437);
   }
   let bold = false;
   let inverse = false;

@@ -174,8 +174,9 @@ export class EscPosDecoder {
     const m = this.#mode;
     if (p === 0x1b) {
       switch (x) {
-        case 0x40: // ESC @
+        case 0x40: // ESC @: modes back to power-on, and the print buffer (a line not yet printed) cleared
           this.#mode = this.#powerOnMode();
+          this.#spans = [];
           out.push({ type: 'init' });
           return;
         case 0x45: // ESC E n

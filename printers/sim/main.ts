@@ -32,6 +32,7 @@ const sim = await SimPrinter.start({
   widthChars: Number(values.width),
   msPerLine: Number(values['ms-per-line']),
   splitStatusReplies: values['split-status'],
+  keepTickets: 0, // each ticket goes to stdout (or a count) as it is cut; a bench run prints many thousands
 });
 const log = (msg: string): void => console.log(`[sim ${new Date().toISOString()}] ${msg}`);
 log(`listening on ${sim.host}:${sim.port} (${encoding}, ${values.width} columns)`);

@@ -1,6 +1,6 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BARRIER, INIT, asb, statusRequest } from '../protocol/commands.ts';
+import { BARRIER, INIT, PARTIAL_CUT, asb, statusRequest } from '../protocol/commands.ts';
 import { renderTicket } from '../render/ticket.ts';
 import { contractTicket } from '../transport/transport-contract.ts';
 import { TEST_PROFILE } from './sim-harness.ts';
@@ -100,6 +100,31 @@ describe('SimPrinter', () => {
     sockets.push(again.socket);
     again.socket.write(statusRequest(1));
     await until(() => again.bytes().length === 1);
+  });
+
+  it('forgets a line it was printing when rebooted: it does not turn up on the next ticket', async () => {
+    sim = await SimPrinter.start({ msPerLine: 120 });
+    const c = await rawClient(sim.port);
+    c.socket.write(Buffer.from('line of the lost job\n'));
+    await until(() => (sim?.stats.bytesReceived ?? 0) > 0);
+    await sleep(30); // the head is printing that line
+    await sim.reboot(20);
+    await sleep(150); // past the end of the line that was being printed
+    const again = await rawClient(sim.port);
+    sockets.push(again.socket);
+    again.socket.write(Buffer.concat([INIT, Buffer.from('#7\n'), PARTIAL_CUT]));
+    const [ticket] = await sim.waitForTickets(1, 2000);
+    expect(ticket?.text).toBe('#7');
+  });
+
+  it('keeps only the latest tickets when told to, and still counts and waits for every one', async () => {
+    sim = await SimPrinter.start({ keepTickets: 2 });
+    const c = await rawClient(sim.port);
+    sockets.push(c.socket);
+    for (const n of [1, 2, 3, 4]) c.socket.write(Buffer.concat([INIT, Buffer.from(`#${n}\n`), PARTIAL_CUT]));
+    await sim.waitForTickets(4, 2000);
+    expect(sim.printedCount).toBe(4);
+    expect(sim.tickets.map((t) => t.text)).toEqual(['#3', '#4']);
   });
 
   it('answers nothing after a silent power-off, but keeps the socket open', async () => {

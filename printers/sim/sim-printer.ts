@@ -22,6 +22,11 @@ export interface SimPrinterOptions {
   /** a second connection while one is served: 'queue' (accepted, not read, like Epson UB-E02) or 'refuse' */
   busyConnections?: 'queue' | 'refuse';
   supportsGb18030FourByte?: boolean;
+  /**
+   * how many of the latest tickets `tickets` keeps; default all (tests read them). A long-running simulator
+   * (the hub's embedded ones, the bench's) sets a bound: every ticket kept costs some kilobytes for good.
+   */
+  keepTickets?: number;
 }
 
 export interface SimTicket {
@@ -62,6 +67,7 @@ export class SimPrinter {
   readonly tickets: SimTicket[] = [];
   readonly stats = { connections: 0, refused: 0, maxServing: 0, maxBuffered: 0, bytesReceived: 0 };
   readonly #opts: Required<Omit<SimPrinterOptions, 'port'>>;
+  #printedCount = 0;
   #port: number;
   #server: net.Server;
   readonly #decoder: EscPosDecoder;
@@ -94,6 +100,7 @@ export class SimPrinter {
       isAsbOnAtConnect: opts.isAsbOnAtConnect ?? false,
       busyConnections: opts.busyConnections ?? 'queue',
       supportsGb18030FourByte: opts.supportsGb18030FourByte ?? false,
+      keepTickets: opts.keepTickets ?? Number.POSITIVE_INFINITY,
     };
     this.#port = opts.port ?? 0;
     this.#decoder = new EscPosDecoder({
@@ -113,6 +120,11 @@ export class SimPrinter {
     return this.#port;
   }
 
+  /** Tickets printed since start, including those no longer kept in `tickets`. */
+  get printedCount(): number {
+    return this.#printedCount;
+  }
+
   get host(): string {
     return this.#opts.host;
   }
@@ -129,14 +141,14 @@ export class SimPrinter {
 
   /** Resolves once `count` tickets have been printed in total. */
   waitForTickets(count: number, timeoutMs: number): Promise<SimTicket[]> {
-    if (this.tickets.length >= count) return Promise.resolve(this.tickets);
+    if (this.#printedCount >= count) return Promise.resolve(this.tickets);
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         off();
-        reject(new Error(`only ${this.tickets.length} of ${count} tickets after ${timeoutMs} ms`));
+        reject(new Error(`only ${this.#printedCount} of ${count} tickets after ${timeoutMs} ms`));
       }, timeoutMs);
       const off = this.onTicket(() => {
-        if (this.tickets.length >= count) {
+        if (this.#printedCount >= count) {
           clearTimeout(timer);
           off();
           resolve(this.tickets);
@@ -360,7 +372,7 @@ export class SimPrinter {
         for (const e of this.#decoder.push(slice)) {
           while (this.#isHalted() && epoch === this.#epoch) await this.#changedPromise;
           if (epoch !== this.#epoch) return;
-          await this.#handle(e, item.conn);
+          await this.#handle(e, item.conn, epoch);
         }
       }
     } finally {
@@ -368,10 +380,12 @@ export class SimPrinter {
     }
   }
 
-  async #handle(e: DecoderEvent, conn: SimConnection): Promise<void> {
+  async #handle(e: DecoderEvent, conn: SimConnection, epoch: number): Promise<void> {
     switch (e.type) {
       case 'line':
         if (this.#opts.msPerLine > 0) await delay(this.#opts.msPerLine);
+        // a reboot or power-off while the head was on this line forgot it with the rest of the buffer
+        if (epoch !== this.#epoch) return;
         this.#lines.push(e.line);
         return;
       case 'cut': {
@@ -385,6 +399,8 @@ export class SimPrinter {
         this.#lines = [];
         this.#beeps = [];
         this.tickets.push(ticket);
+        this.#printedCount++;
+        if (this.tickets.length > this.#opts.keepTickets) this.tickets.splice(0, this.tickets.length - this.#opts.keepTickets);
         for (const l of this.#ticketListeners) l(ticket);
         return;
       }

@@ -176,6 +176,14 @@ describe('TcpPrinterTransport against the simulator', () => {
     },
   );
 
+  it('gives up probing a silent printer after the status timeout, without also waiting for it to close', async () => {
+    h = await startSimHarness({}, { statusTimeoutMs: 300, closeTimeoutMs: 3000 });
+    h.sim.powerOff();
+    const started = Date.now();
+    expect(await h.transport.probe()).toMatchObject({ reachable: false, reason: 'no-status-reply' });
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
   it('reports connect-refused when nothing listens', async () => {
     h = await startSimHarness();
     const port = h.sim.port;

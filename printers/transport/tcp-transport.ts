@@ -73,7 +73,10 @@ export class TcpPrinterTransport implements PrinterTransport {
     try {
       const status = await conn.requestStatus(o.statusTimeoutMs);
       if (status === 'closed') return { reachable: false, reason: 'connection-lost', detail: conn.error };
-      if (status === null) return { reachable: false, reason: 'no-status-reply' };
+      if (status === null) {
+        conn.destroy(); // as in send: only status requests went out, and a silent printer would not close either
+        return { reachable: false, reason: 'no-status-reply' };
+      }
       return { reachable: true, printer: status, hold: holdReasonOf(status) };
     } finally {
       await conn.end(o.closeTimeoutMs);
@@ -82,7 +85,10 @@ export class TcpPrinterTransport implements PrinterTransport {
 
   async #send(job: Uint8Array): Promise<PrintResult> {
     const o = this.#opts;
-    const started = Date.now();
+    // Monotonic time, not Date.now(): a hub without a real-time clock has its wall clock stepped by hours when
+    // NTP syncs, which would end the barrier wait at once (a false 'uncertain', a duplicate ticket) or
+    // stretch it by the size of the step.
+    const started = performance.now();
     const opened = await PrinterConnection.open(o.host, o.port, o.connectTimeoutMs);
     if (!opened.ok) return { status: 'not-sent', reason: opened.reason, detail: opened.detail };
     const conn = opened.connection;
@@ -111,14 +117,14 @@ export class TcpPrinterTransport implements PrinterTransport {
       // 3. Wait for the barrier reply; poll status meanwhile to tell "held with our job inside" apart.
       let last: PrinterStatus = before;
       let wasHeld = false;
-      const deadline = Date.now() + o.barrierTimeoutMs;
+      const deadline = performance.now() + o.barrierTimeoutMs;
       let reply: number | null | typeof TIMED_OUT = TIMED_OUT;
-      while (Date.now() < deadline) {
-        reply = await withTimeout(barrier, Math.min(o.pollIntervalMs, deadline - Date.now()));
+      while (performance.now() < deadline) {
+        reply = await withTimeout(barrier, Math.min(o.pollIntervalMs, deadline - performance.now()));
         if (reply !== TIMED_OUT) break;
         // Status requests written behind unsent job bytes would only be answered after them: skip then.
         if (conn.pendingWriteBytes > 0) continue;
-        const s = await conn.requestStatus(Math.min(o.statusTimeoutMs, Math.max(1, deadline - Date.now())));
+        const s = await conn.requestStatus(Math.min(o.statusTimeoutMs, Math.max(1, deadline - performance.now())));
         if (s === 'closed') break;
         if (s !== null) {
           last = s;
@@ -137,7 +143,7 @@ export class TcpPrinterTransport implements PrinterTransport {
         const stillHeld = holdReasonOf(last) !== null;
         return { status: 'uncertain', reason: wasHeld && stillHeld ? 'held-after-send' : 'barrier-timeout', printer: last };
       }
-      return { status: 'printed', warnings, elapsedMs: Date.now() - started };
+      return { status: 'printed', warnings, elapsedMs: Math.round(performance.now() - started) };
     } finally {
       await conn.end(o.closeTimeoutMs);
     }
