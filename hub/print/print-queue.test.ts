@@ -403,6 +403,18 @@ describe('a printer worker', () => {
     expect(second).toContain('2x 麻婆豆腐');
   });
 
+  it('does not hold the queue for the size of a clock step back: a retry due "in an hour" is tried at once', async () => {
+    // A hub without a real-time clock boots with a wrong time, and NTP steps it: a retry written before the
+    // step is due an hour later than any wait the worker sets, and would stall the printer's whole queue.
+    const s = await store([{ id: 'hot', stations: ['hot'] }]);
+    await s.place(MAPO);
+    await s.place({ lines: [{ itemId: 'mapo-tofu', qty: 2, optionIds: ['spice-medium', 'size-regular'] }] });
+    s.db.prepare("UPDATE print_jobs SET state = 'retry-wait', attempts = 1, next_attempt_at = ? WHERE id = 1").run(Date.now() + 3_600_000);
+    await s.printing.start();
+    await until(() => s.jobs().every((j) => j.state === 'confirmed'), 'both printed');
+    expect(s.printed('hot')).toHaveLength(2);
+  });
+
   it("moves a dead printer's queue to its backup after the failover time, marked MOVED FROM", async () => {
     const s = await store([{ id: 'spare', stations: [] }, { id: 'hot', stations: ['hot'], backupPrinterId: 'spare' }]);
     s.printer('hot').printer.set({ isPoweredOff: true });

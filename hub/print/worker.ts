@@ -162,6 +162,8 @@ export class PrinterWorker {
     const now = this.host.clock();
 
     // Down long enough: the queue moves to the backup, and this printer is only probed until it is back.
+    // a clock step back restarts the failover clock, rather than adding the step to it
+    if (this.#downSince !== null && this.#downSince > now) this.#downSince = now;
     if (this.#downSince !== null && now - this.#downSince >= s.failoverMs) {
       const backup = await this.host.failover(this, printer);
       if (backup !== null || this.status.state === 'failed-over') return this.#probe(printer);
@@ -170,11 +172,16 @@ export class PrinterWorker {
     const job = this.host.repo.headJob(this.printerId);
     if (!job) {
       if (this.host.repo.sentJobs(this.printerId).length > 0) return this.#confirmSent(printer);
-      const idleFor = now - this.#lastContact;
+      const idleFor = Math.max(0, now - this.#lastContact); // a clock step back must not delay the next probe
       if (this.#downSince !== null || idleFor >= s.probeIntervalMs) return this.#probe(printer);
       return s.probeIntervalMs - idleFor;
     }
-    if (job.nextAttemptAt !== null && job.nextAttemptAt > now) return job.nextAttemptAt - now;
+    if (job.nextAttemptAt !== null && job.nextAttemptAt > now) {
+      const wait = job.nextAttemptAt - now;
+      // Longer than any wait this worker sets: the wall clock stepped back since it was written (NTP on a hub
+      // without a real-time clock), and waiting for the step would stall the printer's whole queue.
+      if (wait <= this.#longestWait()) return wait;
+    }
     if (job.state === 'held') {
       // paper changes take minutes: ask the printer, and write nothing, until it can print again
       const probe = await this.host.transport(printer).probe();
@@ -332,6 +339,11 @@ export class PrinterWorker {
       }
     });
     return probe.reachable ? s.heldPollMs : this.#retryDelay(this.#probeAttempts++);
+  }
+
+  #longestWait(): number {
+    const s = this.host.settings;
+    return Math.max(MIN_DELAY_MS, s.retryMaxMs, s.heldPollMs);
   }
 
   #retryDelay(attempt: number): number {
