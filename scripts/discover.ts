@@ -16,9 +16,15 @@ function seconds(): number {
   return Number.isFinite(n) && n > 0 ? n : 3;
 }
 
+/**
+ * Any device on the LAN can advertise under our service type with any name: control characters (escape
+ * sequences that retitle, clear or rewrite the terminal, line breaks that forge rows) are shown as '?'.
+ */
+const printable = (s: string): string => s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, '?');
+
 function table(hubs: DiscoveredHub[]): string {
   const header = ['NAME', 'URL', 'STORE ID', 'API', 'PUBLIC URL (phones, kiosks)'];
-  const rows = hubs.map((h) => [h.name, h.url, h.storeId ?? '-', h.api ?? '-', h.publicUrl ?? '-']);
+  const rows = hubs.map((h) => [h.name, h.url, h.storeId ?? '-', h.api ?? '-', h.publicUrl ?? '-'].map(printable));
   const widths = header.map((_, i) => Math.max(...[header, ...rows].map((r) => (r[i] ?? '').length)));
   const fmt = (r: string[]): string =>
     r

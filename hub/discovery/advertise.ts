@@ -17,6 +17,7 @@ export const API_PATH = '/api/v1';
 /** Max bytes in one DNS label (RFC 1035). dns-packet silently corrupts longer ones. */
 const MAX_LABEL_BYTES = 63;
 const STOP_TIMEOUT_MS = 1_000;
+const RECHECK_MS = 30_000;
 
 export interface DiscoveryLog {
   info(obj: object, msg?: string): void;
@@ -31,6 +32,8 @@ export interface AdvertiseOptions {
   storeName: string;
   apiVersion: string;
   log: DiscoveryLog;
+  /** How often to look for a change of the machine's addresses (default 30 s). */
+  recheckMs?: number;
 }
 
 /**
@@ -130,6 +133,17 @@ function localHostName(): string {
   return `${truncateUtf8(first || 'brigade-hub', MAX_LABEL_BYTES)}.local`;
 }
 
+/**
+ * The addresses bonjour puts in the A/AAAA records (it reads them once, when it announces): non-internal
+ * interfaces with a MAC address.
+ */
+function advertisedAddresses(): string {
+  return Object.values(os.networkInterfaces())
+    .flatMap((addrs) => (addrs ?? []).filter((a) => !a.internal && a.mac !== '00:00:00:00:00:00').map((a) => a.address))
+    .sort()
+    .join();
+}
+
 export function startAdvertising(opts: AdvertiseOptions): { stop(): Promise<void> } {
   const { port, publicPort, storeId, storeName, apiVersion, log } = opts;
   const name = instanceName(storeName, storeId);
@@ -146,18 +160,24 @@ export function startAdvertising(opts: AdvertiseOptions): { stop(): Promise<void
   };
 
   let bonjour: Bonjour | undefined;
-  try {
-    bonjour = createSafeBonjour({}, warnOnce);
-    const service = bonjour.publish({
+  let service: ReturnType<Bonjour['publish']> | undefined;
+  const publish = (b: Bonjour, probe: boolean) => {
+    service = b.publish({
       name,
       type: SERVICE_TYPE,
       protocol: 'tcp',
       port,
       host: localHostName(),
+      probe,
       txt: { storeId, api: apiVersion, path: API_PATH, ...(publicPort === undefined ? {} : { public: String(publicPort) }) },
     });
+    return service;
+  };
+  let addresses = advertisedAddresses();
+  try {
+    bonjour = createSafeBonjour({}, warnOnce);
     // 'up' fires after probing + the first announcement was handed to the socket.
-    service.on('up', () => {
+    publish(bonjour, true).on('up', () => {
       // 'up' is emitted even when the announcement failed to send; only claim
       // success if nothing went wrong so far.
       if (!stopped && !warned) log.info({ name, type: `_${SERVICE_TYPE}._tcp`, port, storeId }, 'mDNS: advertising hub');
@@ -166,11 +186,42 @@ export function startAdvertising(opts: AdvertiseOptions): { stop(): Promise<void
     warnOnce(toError(err), 'publish');
   }
 
+  // bonjour answers with the addresses it read when it announced, for as long as it runs: after a new DHCP
+  // lease (or a hub that started before its network was up) tablets would be sent to an address that is gone.
+  // On a change the service is withdrawn (goodbye, which also drops the old address records) and announced
+  // again with the new ones; the name is ours already, so no second probe.
+  let republishing = false;
+  const recheck = setInterval(() => {
+    const b = bonjour;
+    const current = advertisedAddresses();
+    if (!b || stopped || republishing || current === addresses) return;
+    addresses = current;
+    republishing = true;
+    const again = () => {
+      republishing = false;
+      if (stopped) return;
+      try {
+        publish(b, false);
+      } catch (err) {
+        warnOnce(toError(err), 'publish');
+      }
+    };
+    try {
+      if (service) service.stop(again);
+      else again();
+    } catch (err) {
+      warnOnce(toError(err), 'publish');
+      again();
+    }
+  }, opts.recheckMs ?? RECHECK_MS);
+  recheck.unref();
+
   let stopping: Promise<void> | undefined;
   return {
     stop(): Promise<void> {
       if (stopping) return stopping;
       stopped = true; // errors from tearing down are expected; don't warn about them
+      clearInterval(recheck);
       const b = bonjour;
       stopping = new Promise<void>((resolve) => {
         let done = false;

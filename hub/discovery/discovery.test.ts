@@ -240,4 +240,43 @@ describe('LAN discovery over mDNS (isolated network namespaces)', () => {
     expect(await terminate(adv)).toBe(0);
     expect(adv.stderr).not.toMatch(/Error|Unhandled/);
   });
+
+  it.skipIf(!avail.ok)("answers with the hub's new address after its address changes (a new DHCP lease), not the one it started with", async () => {
+    const adv = runInNs(NS_A, FIXTURE, { FIXTURE_PORT: String(HUB.port), FIXTURE_STORE_ID: HUB.storeId, FIXTURE_STORE_NAME: 'Moved', FIXTURE_RECHECK_MS: '200' });
+    await waitFor(adv, (s) => s.includes('mDNS: advertising hub'), 10_000, 'advertiser');
+    const moved = `${SUBNET}.3`;
+    // the new lease comes before the old one goes, as a DHCP client does it, so the interface never has no address
+    mustIp(['netns', 'exec', NS_A, 'sysctl', '-qw', `net.ipv4.conf.${VETH_A}.promote_secondaries=1`]);
+    mustIp(['-n', NS_A, 'addr', 'add', `${moved}/24`, 'dev', VETH_A]);
+    mustIp(['-n', NS_A, 'addr', 'del', `${ADDR_A}/24`, 'dev', VETH_A]);
+    mustIp(['-n', NS_A, 'route', 'replace', '224.0.0.0/4', 'dev', VETH_A]);
+    try {
+      await new Promise((r) => setTimeout(r, 1_000));
+      const json = runInNs(NS_B, DISCOVER, { DISCOVER_SECONDS: '1.5', DISCOVER_JSON: '1' });
+      expect(await json.exited).toBe(0);
+      const hubs = JSON.parse(json.stdout) as Array<{ name: string; url: string; addresses: string[] }>;
+      const hub = hubs.find((h) => h.name.startsWith('Moved'));
+      expect(hub?.url).toBe(`http://${moved}:${HUB.port}/api/v1`);
+      expect(hub?.addresses).toContain(moved);
+      expect(hub?.addresses).not.toContain(ADDR_A);
+      expect(logLines(adv.stdout).filter((l) => l.level === 'warn')).toEqual([]);
+      expect(await terminate(adv)).toBe(0);
+    } finally {
+      ip(['-n', NS_A, 'addr', 'add', `${ADDR_A}/24`, 'dev', VETH_A]);
+      ip(['-n', NS_A, 'addr', 'del', `${moved}/24`, 'dev', VETH_A]);
+      ip(['-n', NS_A, 'route', 'replace', '224.0.0.0/4', 'dev', VETH_A]);
+    }
+  });
+
+  it.skipIf(!avail.ok)('prints a name with terminal control characters from some device on the LAN harmlessly', async () => {
+    // what any device on the LAN can advertise under _brigade._tcp: escape sequences that retitle or clear the terminal
+    const adv = runInNs(NS_A, FIXTURE, { FIXTURE_PORT: '8799', FIXTURE_STORE_ID: 'EVIL01', FIXTURE_STORE_NAME: 'Evil\x1b]0;pwned\x07\x1b[2J\r\nFAKE' });
+    await waitFor(adv, (s) => s.includes('mDNS: advertising hub'), 10_000, 'advertiser');
+    const table = runInNs(NS_B, DISCOVER, { DISCOVER_SECONDS: '1.5' });
+    expect(await table.exited).toBe(0);
+    expect(table.stdout).toContain('Evil');
+    expect(table.stdout).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f]/);
+    expect(table.stdout.split('\n').filter((l) => l.startsWith('FAKE'))).toEqual([]);
+    expect(await terminate(adv)).toBe(0);
+  });
 });

@@ -34,7 +34,10 @@ export const STAFF_SESSION_MS = 12 * 3_600_000; // one service day
 
 /** Short-lived codes a manager reads off the hub to pair a new tablet. */
 export interface PairingCodes {
+  /** May throw a DomainError (`too_many_requests`) while guessing codes is locked. */
   isValid(code: string, now: number): boolean;
+  /** Counts a device paired with the code (codes pair a limited number of devices). */
+  redeemed(code: string): void;
 }
 
 export class AuthService {
@@ -46,11 +49,12 @@ export class AuthService {
 
   pair(input: PairDevice, ctx: { now: number; newId: () => string; events: EventSink }): { deviceToken: string; device: DeviceRecord } {
     if (!this.codes.isValid(input.code, ctx.now)) {
-      throw new DomainError('pairing_code_invalid', 'that pairing code is wrong or has expired; read the current one off the hub');
+      throw new DomainError('pairing_code_invalid', 'that pairing code is wrong, used up or has expired; read the current one off the hub or ask a manager for a new one');
     }
     const deviceToken = this.secrets.newToken('dev');
     const device: DeviceRecord = { id: ctx.newId(), name: input.name, kind: input.kind, pairedAt: ctx.now };
     this.repo.insertDevice({ ...device, tokenHash: this.secrets.hashToken(deviceToken) });
+    this.codes.redeemed(input.code); // once the device is stored: a failed insert uses nothing
     ctx.events.emit('device.paired', { device: { id: device.id, name: device.name, kind: device.kind } }, ['devices']);
     return { deviceToken, device };
   }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FailureLimiter } from './pairing-codes.ts';
+import { DomainError } from '../domain/errors.ts';
+import { FailureLimiter, PAIRING_CODE_USES, PairingCodeBook } from './pairing-codes.ts';
 
 const S = 1000;
 
@@ -51,5 +52,73 @@ describe('FailureLimiter', () => {
       }
     }
     expect(guesses).toBeLessThan(80); // 384 without the daily count
+  });
+});
+
+describe('PairingCodeBook', () => {
+  const MIN = 60_000;
+  /** A book whose monotonic clock the test moves; `wall` is what the (adjustable) system clock says. */
+  const book = (fixed?: string) => {
+    const t = { mono: 0 };
+    return { t, codes: new PairingCodeBook(fixed, () => t.mono) };
+  };
+  const refusal = (f: () => void): string | undefined => {
+    try {
+      f();
+      return undefined;
+    } catch (err) {
+      if (err instanceof DomainError) return err.code;
+      throw err;
+    }
+  };
+  const WALL = Date.parse('2026-03-01T12:00:00Z');
+
+  it(`pairs at most ${PAIRING_CODE_USES} devices with one code: enough for a store's tablets set up in one go, not an open door`, () => {
+    const { codes } = book();
+    const { code } = codes.issue(WALL);
+    for (let i = 0; i < PAIRING_CODE_USES; i++) {
+      expect(codes.isValid(code, WALL)).toBe(true);
+      codes.redeemed(code);
+    }
+    expect(codes.isValid(code, WALL)).toBe(false);
+    // a new code from a manager pairs the rest
+    const next = codes.issue(WALL).code;
+    expect(codes.isValid(next, WALL)).toBe(true);
+  });
+
+  it('expires 15 minutes after it was issued by the monotonic clock, whatever the wall clock does (NTP setting it back a day)', () => {
+    const { t, codes } = book();
+    const { code } = codes.issue(WALL);
+    t.mono = 14 * MIN;
+    expect(codes.isValid(code, WALL - 24 * 60 * MIN)).toBe(true);
+    expect(codes.isValid(code, WALL + 24 * 60 * MIN)).toBe(true); // set forward: still the 15 minutes it said
+    t.mono = 16 * MIN;
+    expect(codes.isValid(code, WALL - 24 * 60 * MIN + 16 * MIN)).toBe(false);
+  });
+
+  it('after 20 wrong codes from anywhere within 15 minutes, refuses every code for a while (guesses from many addresses)', () => {
+    const { t, codes } = book();
+    const { code } = codes.issue(WALL);
+    for (let i = 0; i < 19; i++) expect(codes.isValid(String(100_000 + i), WALL)).toBe(false);
+    expect(codes.isValid(code, WALL)).toBe(true);
+    expect(codes.isValid('999999' === code ? '999998' : '999999', WALL)).toBe(false);
+    expect(refusal(() => codes.isValid(code, WALL))).toBe('too_many_requests');
+    t.mono = 61_000;
+    expect(codes.isValid(code, WALL)).toBe(true);
+  });
+
+  it('holds guessing to little more than a hundred codes a day in all, so a 6-digit code (or a fixed 4-digit one) is not worn down', () => {
+    const { t, codes } = book('4711');
+    let guesses = 0;
+    for (let at = 0; at < 24 * 60 * MIN; at += 5000) {
+      t.mono = at;
+      try {
+        codes.isValid(String(at % 10_000).padStart(4, '0') === '4711' ? '0000' : String(at % 10_000).padStart(4, '0'), WALL + at);
+        guesses++;
+      } catch {
+        /* locked */
+      }
+    }
+    expect(guesses).toBeLessThan(130); // 17,280 at one every 5 s without the count across callers
   });
 });

@@ -1,31 +1,61 @@
 import { randomInt } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { DomainError } from '../domain/errors.ts';
 import type { PairingCodes } from '../domain/auth-service.ts';
 
 const CODE_TTL_MS = 15 * 60_000;
+/**
+ * Devices one code may pair. A store sets up its tablets, screens and kiosks in one go with one code; a code
+ * read off the hub's screen or log by someone else cannot go on adding devices all quarter of an hour.
+ */
+export const PAIRING_CODE_USES = 10;
 
 /**
  * The codes a new device may pair with. With HUB_PAIRING_CODE set, that code always works (scripted set-up);
- * otherwise the hub issues random 6-digit codes that expire after 15 minutes. Kept in memory: a restart
- * prints a new one, which is what a person standing at the hub expects.
+ * otherwise the hub issues random 6-digit codes, each good for PAIRING_CODE_USES devices within 15 minutes.
+ * Kept in memory: a restart prints a new one, which is what a person standing at the hub expects.
+ *
+ * - Expiry runs on the monotonic clock: a mini PC's wall clock may be set back (NTP after a boot with a bad
+ *   clock), and a code must not live on for as long as it was set back, nor die when it is set forward.
+ * - Wrong codes are counted here, from every caller together, on top of the route's count per address: a
+ *   guesser with many addresses (a phone on the guest Wi-Fi can have any number of IPv6 addresses) still
+ *   gets only a few dozen guesses a quarter of an hour and about a hundred a day at the million codes.
  */
 export class PairingCodeBook implements PairingCodes {
-  private readonly codes = new Map<string, number>();
+  private readonly codes = new Map<string, { bornAt: number; uses: number }>();
+  private readonly guesses = new FailureLimiter(20, 60_000, 3_600_000, 3_600_000, 15 * 60_000, 100);
 
-  constructor(private readonly fixed: string | undefined) {}
+  constructor(
+    private readonly fixed: string | undefined,
+    private readonly monotonic: () => number = () => performance.now(),
+  ) {}
 
   issue(now: number): { code: string; expiresAt: number | null } {
     if (this.fixed) return { code: this.fixed, expiresAt: null };
-    for (const [code, expiresAt] of this.codes) if (expiresAt <= now) this.codes.delete(code);
-    const code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-    const expiresAt = now + CODE_TTL_MS;
-    this.codes.set(code, expiresAt);
-    return { code, expiresAt };
+    const t = this.monotonic();
+    for (const [code, c] of this.codes) if (t - c.bornAt >= CODE_TTL_MS || c.uses >= PAIRING_CODE_USES) this.codes.delete(code);
+    let code: string;
+    do code = String(randomInt(0, 1_000_000)).padStart(6, '0');
+    while (this.codes.has(code)); // a fresh code, never an old one with its uses and age
+    this.codes.set(code, { bornAt: t, uses: 0 });
+    return { code, expiresAt: now + CODE_TTL_MS };
   }
 
-  isValid(code: string, now: number): boolean {
-    if (this.fixed) return code === this.fixed;
-    const expiresAt = this.codes.get(code);
-    return expiresAt !== undefined && expiresAt > now;
+  /** Whether `code` may pair a device now; a wrong one counts as a guess. Throws `too_many_requests` while guessing is locked. */
+  isValid(code: string, _now: number): boolean {
+    const t = this.monotonic();
+    const wait = this.guesses.lockedFor('all', t);
+    if (wait > 0) throw new DomainError('too_many_requests', `too many wrong pairing codes; try again in ${wait} s`, { retryAfterS: wait });
+    const c = this.codes.get(code);
+    const ok = this.fixed ? code === this.fixed : c !== undefined && t - c.bornAt < CODE_TTL_MS && c.uses < PAIRING_CODE_USES;
+    if (!ok) this.guesses.fail('all', t);
+    return ok;
+  }
+
+  /** A device was paired with `code`: one use fewer. */
+  redeemed(code: string): void {
+    const c = this.codes.get(code);
+    if (c) c.uses += 1;
   }
 }
 

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:https';
 import { hostname, networkInterfaces } from 'node:os';
 import type { RequestListener } from 'node:http';
 import type { Logger } from 'pino';
-import { certNames, sameNames } from './host-names.ts';
+import { certNames, sameNames, type CertNames } from './host-names.ts';
 import { loadTlsIdentity, RENEW_BEFORE_DAYS, type TlsIdentity } from './local-ca.ts';
 
 const DAY = 86_400_000;
@@ -25,6 +25,8 @@ export interface HubTlsOptions {
 export class HubTls {
   readonly server: Server;
   private current: TlsIdentity | null = null;
+  /** The names last asked for: the certificate may lack some (those the CA may not vouch for). */
+  private asked: CertNames | null = null;
 
   constructor(
     app: RequestListener,
@@ -42,19 +44,23 @@ export class HubTls {
   }
 
   async load(): Promise<TlsIdentity> {
-    const { identity, change, reason } = await loadTlsIdentity(this.o.dir, { names: this.wantedNames(), now: this.o.clock(), caName: this.o.caName });
-    this.current = identity;
+    const names = this.wantedNames();
+    const { identity, change, reason, outside } = await loadTlsIdentity(this.o.dir, { names, now: this.o.clock(), caName: this.o.caName });
     this.server.setSecureContext({ key: identity.server.keyPem, cert: identity.server.certPem });
+    this.current = identity;
+    const changedOutside = outside && (!this.asked || !sameNames(this.asked, names));
+    this.asked = names;
     const log = { names: [...identity.server.names.dns, ...identity.server.names.ips], ca: identity.ca.fingerprint256, ...(reason ? { reason } : {}) };
-    if (change === 'created-ca') this.o.logger.info(log, 'tls: made the hub CA and its server certificate (install /ca.crt on staff tablets)');
+    if (change === 'created-ca') this.o.logger[reason ? 'warn' : 'info'](log, 'tls: made the hub CA and its server certificate (install /ca.crt on staff tablets)');
     else if (change === 'issued') this.o.logger.info(log, 'tls: issued a new server certificate');
+    if (changedOutside) this.o.logger.warn({ outside }, 'tls: the hub CA may vouch only for LAN names and addresses; the certificate leaves these out');
     return identity;
   }
 
   /** Re-issues when needed; a no-op (and no disk access) while the names match and the certificate is young. */
   async refresh(): Promise<void> {
     const cur = this.current;
-    if (cur && sameNames(cur.server.names, this.wantedNames()) && cur.server.validTo - this.o.clock() > RENEW_BEFORE_DAYS * DAY) return;
+    if (cur && this.asked && sameNames(this.asked, this.wantedNames()) && cur.server.validTo - this.o.clock() > RENEW_BEFORE_DAYS * DAY) return;
     await this.load();
   }
 }

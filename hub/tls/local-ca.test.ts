@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { connect as tlsConnect, createSecureContext, createServer as createTlsServer } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -40,8 +41,9 @@ describe('certNames', () => {
 describe('loadTlsIdentity', () => {
   it('makes a CA and a server certificate on first start: keys 0600, the server certificate verifies against the CA for every name', async () => {
     const dir = tmp();
-    const { identity, change } = await loadTlsIdentity(dir, { names: names('192.168.1.20'), now: NOW, caName });
+    const { identity, change, reason } = await loadTlsIdentity(dir, { names: names('192.168.1.20'), now: NOW, caName });
     expect(change).toBe('created-ca');
+    expect(reason).toBeUndefined(); // nothing to warn about on a first start
     expect(statSync(join(dir, 'ca.key')).mode & 0o777).toBe(0o600);
     expect(statSync(join(dir, 'server.key')).mode & 0o777).toBe(0o600);
     const ca = new X509Certificate(readFileSync(join(dir, 'ca.crt')));
@@ -101,5 +103,106 @@ describe('loadTlsIdentity', () => {
     const r = await loadTlsIdentity(dir, { names: names('192.168.1.20'), now: NOW, caName });
     expect(r).toMatchObject({ change: 'issued', reason: 'not signed by the current CA' });
     expect(new X509Certificate(r.identity.server.certPem).verify(new X509Certificate(r.identity.ca.certPem).publicKey)).toBe(true);
+  });
+});
+
+describe('loadTlsIdentity after a power cut or a careless copy', () => {
+  const servable = (id: { server: { keyPem: string; certPem: string } }) => () => createSecureContext({ key: id.server.keyPem, cert: id.server.certPem });
+
+  it('replaces a server key that does not match its certificate (cut between the two renames) instead of failing every start', async () => {
+    const dir = tmp();
+    const other = tmp();
+    await loadTlsIdentity(dir, { names: names('192.168.1.20'), now: NOW, caName });
+    await loadTlsIdentity(other, { names: names('192.168.1.20'), now: NOW, caName });
+    copyFileSync(join(other, 'server.key'), join(dir, 'server.key')); // the new key landed, its certificate did not
+    const r = await loadTlsIdentity(dir, { names: names('192.168.1.20'), now: NOW, caName });
+    expect(r.change).toBe('issued');
+    expect(servable(r.identity)).not.toThrow();
+  });
+
+  it('replaces an empty (never flushed) or truncated server key or certificate', async () => {
+    const dir = tmp();
+    await loadTlsIdentity(dir, { names: names('192.168.1.20'), now: NOW, caName });
+    for (const [file, cut] of [['server.key', 0], ['server.key', 60], ['server.crt', 0], ['server.crt', 100]] as const) {
+      const full = readFileSync(join(dir, file));
+      writeFileSync(join(dir, file), full.subarray(0, cut));
+      const r = await loadTlsIdentity(dir, { names: names('192.168.1.20'), now: NOW, caName });
+      expect(r.change).toBe('issued');
+      expect(servable(r.identity)).not.toThrow();
+    }
+  });
+
+  it('makes a new CA, saying why, when the CA key on disk is damaged: it could never sign again', async () => {
+    const dir = tmp();
+    await loadTlsIdentity(dir, { names: names('192.168.1.20'), now: NOW, caName });
+    writeFileSync(join(dir, 'ca.key'), '');
+    // the next re-issue (a new address) needs the CA key
+    const r = await loadTlsIdentity(dir, { names: names('192.168.1.77'), now: NOW, caName });
+    expect(r.change).toBe('created-ca');
+    expect(r.reason).toMatch(/CA/);
+    expect(servable(r.identity)).not.toThrow();
+    expect(new X509Certificate(r.identity.server.certPem).checkIP('192.168.1.77')).toBe('192.168.1.77');
+  });
+
+  it('makes key files that others can read (a restored backup) 0600 again', async () => {
+    const dir = tmp();
+    await loadTlsIdentity(dir, { names: names('192.168.1.20'), now: NOW, caName });
+    for (const key of ['ca.key', 'server.key']) chmodSync(join(dir, key), 0o644);
+    expect((await loadTlsIdentity(dir, { names: names('192.168.1.20'), now: NOW, caName })).change).toBe('reused');
+    for (const key of ['ca.key', 'server.key']) expect(statSync(join(dir, key)).mode & 0o777).toBe(0o600);
+  });
+});
+
+describe('the CA is name-constrained to the store LAN', () => {
+  /** A TLS handshake on loopback with `leaf`, by a client that trusts only `caPem`: null when it verifies, else the error. */
+  async function handshake(leaf: { keyPem: string; certPem: string }, caPem: string, servername: string): Promise<string | null> {
+    const server = createTlsServer({ key: leaf.keyPem, cert: leaf.certPem }, (s) => s.end());
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const { port } = server.address() as { port: number };
+    try {
+      return await new Promise<string | null>((resolve) => {
+        const s = tlsConnect({ host: '127.0.0.1', port, ca: caPem, servername, checkServerIdentity: () => undefined }, () => {
+          s.destroy();
+          resolve(null);
+        });
+        s.on('error', (err: NodeJS.ErrnoException) => resolve(`${err.code}: ${err.message}`));
+      });
+    } finally {
+      server.close();
+    }
+  }
+
+  it('a certificate the CA key signs for a public name is refused by clients that trust the CA; the hub\'s own names pass', async () => {
+    const dir = tmp();
+    const { identity } = await loadTlsIdentity(dir, { names: names('192.168.1.20'), now: Date.now(), caName });
+    expect(await handshake(identity.server, identity.ca.certPem, 'kitchen-pc.local')).toBeNull();
+    // whoever steals ca.key can sign what they like, but tablets check it against the CA they installed
+    const ca = { keyPem: readFileSync(join(dir, 'ca.key'), 'utf8'), certPem: identity.ca.certPem };
+    const { issueServerCert } = await import('./x509.ts');
+    const forged = await issueServerCert(ca, { dns: ['bank.example.com'], ips: ['8.8.8.8'] }, { now: Date.now(), validDays: 30 });
+    expect(await handshake(forged, identity.ca.certPem, 'bank.example.com')).toMatch(/PERMITTED|SUBTREE|CONSTRAINT/i);
+    const lanName = await issueServerCert(ca, { dns: ['till.lan', 'x.home.arpa'], ips: ['10.1.2.3', '172.20.0.1'] }, { now: Date.now(), validDays: 30 });
+    expect(await handshake(lanName, identity.ca.certPem, 'till.lan')).toBeNull();
+  });
+
+  it('leaves out of the server certificate a name added later that the CA may not vouch for, and does not re-issue for it every start', async () => {
+    const dir = tmp();
+    await loadTlsIdentity(dir, { names: names('192.168.1.20'), now: NOW, caName });
+    const later = certNames({ hostname: 'kitchen-pc', interfaces: lan('192.168.1.20', '203.0.113.7'), bindHost: '0.0.0.0', extra: ['hub.example.com', 'brigade.lan'] });
+    const r = await loadTlsIdentity(dir, { names: later, now: NOW, caName });
+    expect(r.change).toBe('issued');
+    expect(r.outside).toEqual(['hub.example.com', '203.0.113.7']);
+    expect(r.identity.server.names.dns).toContain('brigade.lan');
+    expect(r.identity.server.names.dns).not.toContain('hub.example.com');
+    expect(r.identity.server.names.ips).not.toContain('203.0.113.7');
+    expect((await loadTlsIdentity(dir, { names: later, now: NOW, caName })).change).toBe('reused');
+  });
+
+  it('names at the first start (the host name, HUB_TLS_NAMES, a public address) are part of what the new CA may vouch for', async () => {
+    const dir = tmp();
+    const first = certNames({ hostname: 'hub.example.com', interfaces: lan('203.0.113.7'), bindHost: '0.0.0.0', extra: ['pos.example.org'] });
+    const r = await loadTlsIdentity(dir, { names: first, now: NOW, caName });
+    expect(r.outside ?? []).toEqual([]);
+    expect(r.identity.server.names).toEqual(first);
   });
 });

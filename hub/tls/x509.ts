@@ -3,6 +3,7 @@ import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { createPrivateKey, randomBytes, webcrypto } from 'node:crypto';
 import type { CertNames } from './host-names.ts';
+import { decodeNameConstraints, encodeNameConstraints, type Permitted } from './name-constraints.ts';
 
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
@@ -33,8 +34,10 @@ async function keyPem(key: CryptoKey): Promise<string> {
 const importSigningKey = (pem: string) =>
   webcrypto.subtle.importKey('pkcs8', createPrivateKey(pem).export({ type: 'pkcs8', format: 'der' }), ALG, false, ['sign']) as Promise<CryptoKey>;
 
-/** A self-signed root that may sign server certificates only (path length 0). */
-export async function createCa(o: { commonName: string; now: number; validDays: number }): Promise<Issued> {
+const NAME_CONSTRAINTS = '2.5.29.30';
+
+/** A self-signed root that may sign server certificates only (path length 0), for the `permitted` names only. */
+export async function createCa(o: { commonName: string; now: number; validDays: number; permitted: Permitted }): Promise<Issued> {
   const keys = await generateKeys();
   const cert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
@@ -47,9 +50,17 @@ export async function createCa(o: { commonName: string; now: number; validDays: 
       new x509.BasicConstraintsExtension(true, 0, true),
       new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
       await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+      // critical, as RFC 5280 asks: a client that cannot check the constraints must not trust the CA without them
+      new x509.Extension(NAME_CONSTRAINTS, true, new Uint8Array(encodeNameConstraints(o.permitted))),
     ],
   });
   return { keyPem: await keyPem(keys.privateKey), certPem: cert.toString('pem') };
+}
+
+/** The names a CA may vouch for, or null when it has no name constraints (a CA made before they existed). */
+export function permittedOf(caPem: string): Permitted | null {
+  const ext = new x509.X509Certificate(caPem).getExtension(NAME_CONSTRAINTS);
+  return ext ? decodeNameConstraints(new Uint8Array(ext.value)) : null;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
-import type { DeviceKind, Role } from '../../../hub/protocol/index.ts';
-import { HubError, HubUnreachableError, type HubClient } from '../hub-client.ts';
-import { newId } from '../ids.ts';
+import type { DeviceKind, PairDevice, Role } from '../../../hub/protocol/index.ts';
+import { HubError, HubUnreachableError, type HubClient, type PairResponse } from '../hub-client.ts';
+import { newId, newIdempotencyKey } from '../ids.ts';
 import { useTranslate, language, type Translate } from '../i18n.ts';
 import { sharedMessages, type SharedKey } from '../messages.ts';
 import type { Session } from '../session.ts';
@@ -14,6 +14,29 @@ function errorText(err: unknown, t: Translate<SharedKey>, invalid: 'pair.invalid
     return t('common.error', { message: err.message });
   }
   return t('common.error', { message: String(err) });
+}
+
+/**
+ * Pairs, with one Idempotency-Key per attempt at the same code and name. When the answer was lost (a Wi-Fi
+ * drop, a timeout) the hub may have paired the device already: tapping Pair again then gets that device back
+ * instead of pairing a second one, which would also use up one more of the code's few devices.
+ */
+export function pairDevice(hub: HubClient): (body: PairDevice) => Promise<PairResponse> {
+  let attempt: { of: string; key: string } | null = null;
+  return async (body) => {
+    const of = JSON.stringify([body.code, body.name, body.kind]);
+    if (attempt?.of !== of) attempt = { of, key: newIdempotencyKey() };
+    try {
+      const res = await hub.mutate<PairResponse>('POST', '/api/v1/devices/pair', body, { as: 'none', attempts: 1, key: attempt.key });
+      attempt = null;
+      return res;
+    } catch (err) {
+      // the hub answered, and did not pair: the next tap is a new attempt. No answer, busy or "wait": the same one.
+      const outcomeUnknown = err instanceof HubUnreachableError || (err instanceof HubError && (err.status === 429 || err.status >= 500));
+      if (!outcomeUnknown) attempt = null;
+      throw err;
+    }
+  };
 }
 
 export function LanguageToggle() {
@@ -32,12 +55,14 @@ export function PairScreen({ hub, session, kind, defaultName }: { hub: HubClient
   const [name, setName] = useState(() => `${defaultName}-${newId().slice(-4)}`);
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
+  const [pair] = useState(() => pairDevice(hub));
   const submit = async (e: Event) => {
     e.preventDefault();
+    if (busy) return; // Enter pressed again while the first tap is on its way
     setBusy(true);
     setError('');
     try {
-      const res = await hub.pair({ code: code.trim(), name: name.trim() || defaultName, kind });
+      const res = await pair({ code: code.trim(), name: name.trim() || defaultName, kind });
       session.device.set({ token: res.deviceToken, deviceId: res.device.id, name: res.device.name, kind });
     } catch (err) {
       setError(errorText(err, t, 'pair.invalid'));
