@@ -13,10 +13,12 @@ export interface FsyncResult {
   samples: number;
 }
 
-const percentile = (xs: number[], p: number): number => {
+/** Nearest rank: the smallest value with at least p % of the samples at or below it (0 for none). */
+export const percentile = (xs: number[], p: number): number => {
   if (xs.length === 0) return 0;
   const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+  // rank ⌈p/100 × n⌉ is 1-based; ⌊p/100 × n⌋ as an index was the next one up (p99 of 100 was the maximum)
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 };
 
 /** Appends 4 KiB (a WAL frame, roughly) and syncs, for `seconds` per call kind; bounded to 20,000 samples each. */

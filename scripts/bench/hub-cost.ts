@@ -34,15 +34,17 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { overloadPublicShare, withDefaults } from '../load/config.ts';
-import { DB_FILE, startHub } from '../load/hub-process.ts';
+import { DB_FILE, exitOnSignals, startHub } from '../load/hub-process.ts';
 import { runLoad, type RunResult } from '../load/run.ts';
 import { cpuReference } from './cpu-reference.ts';
 import { aroundPhase, floodReachingHub, snapshot } from './hub-metrics.ts';
 import { defaultLoadWorkers } from './load-workers.ts';
-import { printBacklog, startExternalPrinters } from './printers.ts';
+import { printBacklog, startExternalPrinters, type ExternalPrinters } from './printers.ts';
 import { exitWithHelpIfAsked, exitWithUsageError } from './usage.ts';
 
 exitWithHelpIfAsked(import.meta.filename);
+// Ctrl-C (or a supervisor's SIGTERM) stops the hub, the printers and the workers it started
+exitOnSignals('hub-cost');
 const { values } = (() => {
   try {
     return parseArgs({
@@ -106,9 +108,11 @@ async function main(): Promise<void> {
     nodeArgs: [...(values.prof ? ['--cpu-prof', `--cpu-prof-dir=${resolve(values.prof)}`] : []), ...(values['hub-node-arg'] ?? [])],
   });
   // --no-printers: what printing costs, by difference (the hub then plans no print jobs at all)
-  const printers = values['no-printers'] ? { stop() {} } : await startExternalPrinters(hub.url, loadPlacement, printerMsPerLine);
+  let printers: ExternalPrinters = { stop() {} };
   const runDir = mkdtempSync(join(tmpdir(), 'brigade-cost-run-'));
   try {
+    // inside the try: printers that fail to start must not leave the hub running
+    if (!values['no-printers']) printers = await startExternalPrinters(hub.url, loadPlacement, printerMsPerLine);
     const common = { workers, profile: 'orders' as const, linesPerOrder: lines, clients, mix: { tablets: 0, kiosks: 0, phones: 0, kds: 0, sockets } };
     const run = (name: string, config: ReturnType<typeof withDefaults>) =>
       runLoad({ config, url: hub.url, publicUrl: hub.publicUrl, hubPid: hub.pid, runDir, phase: name, quiet: true, placement: loadPlacement });

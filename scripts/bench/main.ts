@@ -31,9 +31,9 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { OPEN_LOOP_MAX_IN_FLIGHT, overloadPublicShare, withDefaults } from '../load/config.ts';
 import { aroundPhase, floodReachingHub, type InHub } from './hub-metrics.ts';
-import { ROOT, startHub, type StartedHub } from '../load/hub-process.ts';
+import { ROOT, exitOnSignals, startHub, type StartedHub } from '../load/hub-process.ts';
 import { defaultLoadWorkers } from './load-workers.ts';
-import { printBacklog, startExternalPrinters } from './printers.ts';
+import { printBacklog, startExternalPrinters, type ExternalPrinters } from './printers.ts';
 import { formatResult } from '../load/format.ts';
 import { runLoad, type MainThreadShares, type RunResult } from '../load/run.ts';
 import { formatReport, verifyRun, type VerifyReport } from '../load/verify.ts';
@@ -220,6 +220,13 @@ const log = (s: string) => process.stderr.write(`${s}\n`);
 interface OpenLoopFigures {
   ratePerSec: number;
   achievedPerSec: number;
+  /** Orders acknowledged: the samples behind the submit percentiles (0: they are no measurement). */
+  acknowledged: number;
+  /**
+   * Acknowledged orders whose order.placed did not reach every socket: they are not in the ack → socket
+   * percentiles, so those hold only while this is 0.
+   */
+  notOnEverySocket: number;
   p50SubmitMs: number;
   p99SubmitMs: number;
   p99SendToKdsMs: number;
@@ -241,6 +248,8 @@ const openLoopFigures = (rate: number, { r, delivery }: Measured): OpenLoopFigur
   ratePerSec: rate,
   inHubDeliveryMs: delivery,
   achievedPerSec: round(r.counters.ordersAcked / r.elapsedS, 0),
+  acknowledged: r.counters.ordersAcked,
+  notOnEverySocket: r.notEverywhere,
   p50SubmitMs: r.submit.p50Ms,
   p99SubmitMs: r.submit.p99Ms,
   p99SendToKdsMs: r.sendToKds?.p99Ms ?? 0,
@@ -252,6 +261,8 @@ const openLoopFigures = (rate: number, { r, delivery }: Measured): OpenLoopFigur
 
 async function main(): Promise<number> {
   exitWithHelpIfAsked(import.meta.filename);
+  // Ctrl-C (or a supervisor's SIGTERM) stops the hub, the printers and the workers it started
+  exitOnSignals('bench');
   if (process.argv.length > 2) {
     // a forgotten `--` or a flag from hub-cost would otherwise start a three-minute run that ignores it
     process.stderr.write(`bench: takes no arguments (got ${process.argv.slice(2).join(' ')}); it is set with BENCH_* environment variables: npm run bench -- --help\n`);
@@ -298,7 +309,7 @@ async function main(): Promise<number> {
   // printers as in a store: separate devices on TCP 9100 (simulated, each in its own process)
   const hub: StartedHub = await startHub({ parentDir: dir, env: { HUB_PRINTERS: 'none', ...hubEnv }, cpus: pinning?.hub });
   log(`hub pid ${hub.pid} on ${hub.url}, data ${hub.dataDir}, logs ${runDir}${pinning ? `; hub on CPUs ${pinning.hub}, load on ${pinning.load}` : ''}`);
-  const printers = hubEnv.HUB_PRINTERS === 'sim' ? undefined : await startExternalPrinters(hub.url, loadPlacement, printerMsPerLine);
+  let printers: ExternalPrinters | undefined;
   let closed: Measured;
   let bare: RunResult;
   let open: Measured;
@@ -312,6 +323,8 @@ async function main(): Promise<number> {
   let hubAlive = true;
   let passed = false;
   try {
+    // inside the try: printers that fail to start must not leave the hub running
+    printers = hubEnv.HUB_PRINTERS === 'sim' ? undefined : await startExternalPrinters(hub.url, loadPlacement, printerMsPerLine);
     const common = { workers, trackPlaced: true, profile: 'orders' as const, linesPerOrder: lines, durationS: seconds, mix: { tablets: 0, kiosks: 0, phones: 0, kds: 0, sockets } };
     const phase = (name: string, config: ReturnType<typeof withDefaults>) =>
       runLoad({ config, url: hub.url, publicUrl: hub.publicUrl, hubPid: hub.pid, dbFile: hub.dbFile, runDir, phase: name, title: name, placement: loadPlacement });

@@ -6,7 +6,7 @@
  * it, as it would be with `HUB_PRINTERS=sim` (which runs them inside the hub for the demo).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { ROOT, PAIRING_CODE, PINS, placeProcess, type Placement } from '../load/hub-process.ts';
+import { ROOT, PAIRING_CODE, PINS, placeProcess, stopWithUs, type Placement } from '../load/hub-process.ts';
 
 export interface ExternalPrinters {
   stop(): void;
@@ -17,6 +17,7 @@ function startSim(placement: Placement, msPerLine: number): Promise<{ proc: Chil
     cwd: ROOT,
     stdio: ['pipe', 'pipe', 'inherit'],
   });
+  stopWithUs(proc);
   if (proc.pid !== undefined) placeProcess(proc.pid, placement);
   return new Promise((resolve, reject) => {
     let out = '';

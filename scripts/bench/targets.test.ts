@@ -15,7 +15,7 @@ const meeting = (over: Partial<BenchResults['overload']> = {}, rest: Partial<Ben
   ...run,
   ratio: 0.85,
   hubOrdersPerSec: 500,
-  openLoop: { ...run.openLoop, ratePerSec: 1000, p99SubmitMs: 20, p99AckToKdsMs: 24 },
+  openLoop: { ...run.openLoop, ratePerSec: 1000, p99SubmitMs: 20, p99AckToKdsMs: 24, acknowledged: 10_000, notSent: 0, abandoned: 0, notOnEverySocket: 0 },
   overload: {
     ...run.overload,
     seconds: 60,
@@ -49,5 +49,27 @@ describe('judgeTargets', () => {
     expect(verdict(meeting({ staffP99Ms: 251 }), 'overload: staff').met).toBe(false);
     expect(verdict(meeting({ statusCounts: { 'qr:429': 5, 'qr:timeout': 1 } }), 'overload: shed').met).toBe(false);
     expect(verdict(meeting({}, { verifier: { ok: false, failures: ['lost'] } }), 'every acknowledged order').met).toBe(false);
+  });
+
+  // a percentile of nothing is 0 ms, and arrivals that were never measured are not fast ones
+  it('does not meet a latency target on a phase where nothing, or not everything, was measured', () => {
+    const open = meeting().openLoop;
+    const submit = 'open loop at 1000 orders/s: submit';
+    const toSockets = 'open loop at 1000 orders/s: acknowledged';
+    // no order acknowledged: both p99s are 0 ms
+    const none = { ...open, acknowledged: 0, achievedPerSec: 0, p99SubmitMs: 0, p99AckToKdsMs: 0 };
+    expect(verdict(meeting({}, { openLoop: none }), submit).met).toBe(false);
+    expect(verdict(meeting({}, { openLoop: none }), toSockets).met).toBe(false);
+    // arrivals not sent (the generator's in-flight bound) or abandoned have no latency in the histogram
+    expect(verdict(meeting({}, { openLoop: { ...open, notSent: 500 } }), submit).met).toBe(false);
+    expect(verdict(meeting({}, { openLoop: { ...open, abandoned: 3 } }), submit).met).toBe(false);
+    // orders that never reached every socket are not in the ack → socket histogram
+    expect(verdict(meeting({}, { openLoop: { ...open, notOnEverySocket: 40 } }), toSockets).met).toBe(false);
+  });
+
+  it("does not meet the staff p99 under the flood when staff requests timed out or none was answered", () => {
+    // attempts with no answer have no latency: a timed-out waiter is not in staffP99Ms
+    expect(verdict(meeting({ statusCounts: { 'staff:201': 10, 'staff:timeout': 2, 'qr:429': 5 } }), 'overload: staff').met).toBe(false);
+    expect(verdict(meeting({ staffP99Ms: 0, statusCounts: { 'qr:429': 5 } }), 'overload: staff').met).toBe(false);
   });
 });

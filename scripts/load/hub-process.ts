@@ -70,6 +70,7 @@ export async function startHub(opts: StartHubOptions = {}): Promise<StartedHub> 
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  stopWithUs(proc);
   let out = '';
   const keep = (chunk: Buffer) => {
     out += chunk.toString();
@@ -131,6 +132,49 @@ export async function startHub(opts: StartHubOptions = {}): Promise<StartedHub> 
       return code;
     },
   };
+}
+
+/**
+ * Child processes this process started (hubs, simulated printers) that must not outlive it (load workers
+ * exit by themselves when their parent goes: they see the IPC channel close).
+ * A `finally` that stops them does not run when the process is interrupted or exits from an error handler,
+ * and nothing else stops them: a hub kept listening on loopback with its temp data dir, the printers too.
+ */
+const children = new Set<ChildProcess>();
+const running = (c: ChildProcess) => c.exitCode === null && c.signalCode === null;
+let exitHooked = false;
+
+/** Stops `proc` (SIGTERM: a hub shuts down cleanly) if it is still running when this process exits. */
+export function stopWithUs(proc: ChildProcess): void {
+  children.add(proc);
+  proc.once('exit', () => children.delete(proc));
+  if (exitHooked) return;
+  exitHooked = true;
+  process.once('exit', () => {
+    for (const c of children) if (running(c)) c.kill('SIGTERM');
+  });
+}
+
+/**
+ * For the CLIs: on SIGINT or SIGTERM, stop every child (SIGTERM, SIGKILL after `graceMs`), then exit
+ * 130 / 143. A second signal exits at once (the exit hook still sends SIGTERM).
+ */
+export function exitOnSignals(name: string, graceMs = 10_000): void {
+  let stopping = false;
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    process.on(signal, () => {
+      if (stopping) process.exit(code);
+      stopping = true;
+      process.stderr.write(`\n${name}: ${signal}, stopping the processes it started …\n`);
+      const left = [...children].filter(running);
+      for (const c of left) c.kill('SIGTERM');
+      const killer = setTimeout(() => left.forEach((c) => running(c) && c.kill('SIGKILL')), graceMs);
+      void Promise.all(left.map((c) => (running(c) ? new Promise((r) => c.once('exit', r)) : undefined))).then(() => {
+        clearTimeout(killer);
+        process.exit(code);
+      });
+    });
+  }
 }
 
 /** VmRSS of a process from /proc, in bytes. */

@@ -28,11 +28,15 @@ export interface WorkerPlan {
   idleSockets: number;
   /** Global index of this worker's first idle socket (for labels and topic choice). */
   idleOffset: number;
-  /** This worker's share: closed-loop place-only clients, open-loop rate, menu readers, order budget. */
+  /** This worker's share: closed-loop place-only clients, open-loop rate, menu readers. */
   clients: number;
   ratePerSec: number;
   menuReaders: number;
-  maxOrders: number;
+  /**
+   * This worker's share of the run's order budget: null when the run has none (bounded in time only), 0 when
+   * its share is nothing (a budget smaller than the workers: the run's total must stay the run's).
+   */
+  maxOrders: number | null;
   config: LoadConfig;
 }
 

@@ -9,12 +9,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseCli, usage } from './config.ts';
-import { startHub, type StartedHub } from './hub-process.ts';
+import { exitOnSignals, startHub, type StartedHub } from './hub-process.ts';
 import { formatResult } from './format.ts';
 import { runLoad } from './run.ts';
 import { formatReport, verifyRun } from './verify.ts';
 
 async function main(): Promise<number> {
+  // Ctrl-C (or a supervisor's SIGTERM) stops the hub and the workers this run started before exiting
+  exitOnSignals('load');
   const cli = parseCli(process.argv.slice(2));
   if (cli.help) {
     process.stdout.write(usage);
@@ -49,7 +51,8 @@ async function main(): Promise<number> {
       return 0;
     }
     // a store given with --data-dir holds orders from before the run: they are not the run's to account for
-    const report = verifyRun({ runDir, dbFile, strictOrders: !cli.dataDir });
+    // (those made since it started are)
+    const report = verifyRun({ runDir, dbFile, accountFor: cli.dataDir ? 'run' : 'all' });
     process.stdout.write(`${formatReport(report)}\n`);
     passed = report.ok;
     return report.ok ? 0 : 1;

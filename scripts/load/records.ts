@@ -4,6 +4,8 @@
  *   run.json           RunMeta: the hub's database file, the final log head, the config
  *   acks-<w>.jsonl     one AckRecord per mutation that was answered (or abandoned)
  *   subs-<w>.jsonl     one SubscriberRecord per stream socket, written when it closes
+ *   done-<w>.json      DoneRecord, written last: without it (or with counts the files do not match) the
+ *                      worker's logs are incomplete — killed or crashed — and the verifier fails the run
  */
 
 export type Op = 'pair' | 'signin' | 'place' | 'add' | 'pay' | 'bump';
@@ -70,6 +72,22 @@ export interface RunMeta {
   /** Highest seq when the run ended (after every device finished). */
   endHead: number;
   phases: string[];
+  /**
+   * Every worker forked into this run dir (all phases), with the stream sockets it was planned to hold:
+   * written before they start, so a worker that dies leaves a name the verifier finds no complete log for.
+   */
+  workers?: WorkerMeta[];
+}
+
+export interface WorkerMeta {
+  id: string;
+  sockets: number;
+}
+
+/** What a worker wrote, counted by the worker itself once its logs were closed. */
+export interface DoneRecord {
+  acks: number;
+  subscribers: number;
 }
 
 /** FNV-1a, 32 bit, over a string; `h` chains calls. */

@@ -12,7 +12,7 @@ import type { LoadConfig } from './config.ts';
 import { httpCall, mutate, newPool, nowMs, sleep } from './http.ts';
 import { PAIRING_CODE, PINS, ROOT, assertLoopback, cpuTimeMs, machineCpuTimeMs, mainThreadSchedMs, placeProcess, rssOf, type Placement } from './hub-process.ts';
 import { CLASSES, addCounters, emptyCounters, type Class, type Counters, type FromWorker, type KdsAssignment, type ToWorker, type WorkerPlan, type WorkerReport } from './ipc.ts';
-import type { RunMeta } from './records.ts';
+import type { RunMeta, WorkerMeta } from './records.ts';
 import { decodeInto, newHistogram, recordMs, summarise, type Histogram, type LatencySummary } from './stats.ts';
 
 export interface RunOptions {
@@ -147,7 +147,7 @@ export async function runLoad(o: RunOptions): Promise<RunResult> {
   const { epoch } = await health();
 
   const plans = planWorkers(cfg, { phase, url: o.url, publicUrl: o.publicUrl ?? o.url, runDir, epoch, qr, stations });
-  writeMeta(runDir, { url: o.url, dbFile: o.dbFile, phase });
+  writeMeta(runDir, { url: o.url, dbFile: o.dbFile, phase, workers: plans.map((p) => ({ id: p.id, sockets: p.kds.length + p.idleSockets })) });
 
   // ---- fork and set up the workers ----
   const workers = plans.map((plan) => new WorkerHandle(plan, o.placement ?? {}));
@@ -272,8 +272,11 @@ export function planWorkers(
   ctx: { phase: string; url: string; publicUrl: string; runDir: string; epoch: string; qr: WorkerPlan['qr']; stations: string[] },
 ): WorkerPlan[] {
   const split = cfg.profile === 'orders' && cfg.ratePerSec > 0 && cfg.publicShare < 1;
-  if (!split) return spreadOverWorkers(cfg, ctx);
-  const others = spreadOverWorkers({ ...cfg, ratePerSec: cfg.ratePerSec * cfg.publicShare, publicShare: 1 }, ctx);
+  const budget = cfg.maxOrders > 0 ? cfg.maxOrders : null;
+  if (!split) return spreadOverWorkers(cfg, ctx, budget);
+  // the budget is shared like the arrivals: the waiters' worker its staff share, the others the rest
+  const staffBudget = budget === null ? null : Math.round(budget * (1 - cfg.publicShare));
+  const others = spreadOverWorkers({ ...cfg, ratePerSec: cfg.ratePerSec * cfg.publicShare, publicShare: 1 }, ctx, budget === null ? null : budget - staffBudget!);
   const waiters: WorkerPlan = {
     ...others[0]!,
     id: `${ctx.phase}-wstaff`,
@@ -286,6 +289,7 @@ export function planWorkers(
     clients: 0,
     ratePerSec: cfg.ratePerSec * (1 - cfg.publicShare),
     menuReaders: 0,
+    maxOrders: staffBudget,
     // the whole fleet of tablets is this worker's (its socket pool is sized by it)
     config: { ...cfg, workers: 1, publicShare: 0, seed: cfg.seed + cfg.workers },
   };
@@ -295,6 +299,7 @@ export function planWorkers(
 function spreadOverWorkers(
   cfg: LoadConfig,
   ctx: { phase: string; url: string; publicUrl: string; runDir: string; epoch: string; qr: WorkerPlan['qr']; stations: string[] },
+  budget: number | null,
 ): WorkerPlan[] {
   const n = Math.max(1, cfg.workers);
   const share = (total: number, i: number) => Math.floor(total / n) + (i < total % n ? 1 : 0);
@@ -335,7 +340,7 @@ function spreadOverWorkers(
       clients: share(cfg.clients, i),
       ratePerSec: cfg.ratePerSec / n,
       menuReaders: share(cfg.menuReaders, i),
-      maxOrders: cfg.maxOrders > 0 ? Math.max(1, share(cfg.maxOrders, i)) : 0,
+      maxOrders: budget === null ? null : share(budget, i),
       config: { ...cfg, seed: cfg.seed + i },
     };
     idleOffset += idleSockets;
@@ -343,7 +348,7 @@ function spreadOverWorkers(
   });
 }
 
-function writeMeta(runDir: string, m: { url: string; dbFile: string | undefined; phase: string; endHead?: number }): void {
+function writeMeta(runDir: string, m: { url: string; dbFile: string | undefined; phase: string; endHead?: number; workers?: WorkerMeta[] }): void {
   const file = join(runDir, 'run.json');
   const prev: RunMeta | undefined = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as RunMeta) : undefined;
   const meta: RunMeta = {
@@ -352,6 +357,7 @@ function writeMeta(runDir: string, m: { url: string; dbFile: string | undefined;
     dbFile: m.dbFile ?? prev?.dbFile,
     endHead: Math.max(m.endHead ?? 0, prev?.endHead ?? 0),
     phases: [...new Set([...(prev?.phases ?? []), m.phase])],
+    workers: [...(prev?.workers ?? []).filter((w) => !m.workers?.some((x) => x.id === w.id)), ...(m.workers ?? [])],
   };
   writeFileSync(file, `${JSON.stringify(meta, null, 2)}\n`);
 }
@@ -450,6 +456,8 @@ class WorkerHandle {
       stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
       serialization: 'advanced',
     });
+    // not stopWithUs: a worker exits by itself when this process goes (disconnect), after writing the CPU
+    // profile it may have been asked for, which a SIGTERM would lose
     this.proc.stderr?.on('data', (c: Buffer) => {
       this.stderr = (this.stderr + c.toString()).slice(-8000);
     });

@@ -178,6 +178,8 @@ export class Subscriber {
   private reconnecting = false;
   private endHead = 0;
   private reachedEnd = false;
+  /** The lastSeq the first hello asked to resume after: its welcome must start there, or events were skipped. */
+  private asked: number | undefined;
 
   constructor(private readonly o: SubscriberOptions) {}
 
@@ -192,6 +194,7 @@ export class Subscriber {
   /** Connects and says hello with `lastSeq` (resume point) and the epoch it belongs to; resolves on welcome. */
   start(lastSeq: number | undefined, epoch: string): Promise<void> {
     this.epoch = epoch;
+    this.asked = lastSeq;
     return this.connect(lastSeq);
   }
 
@@ -311,6 +314,10 @@ export class Subscriber {
         if (this.current && this.current.resumes > 0) {
           if (f.fromSeq !== this.current.upToSeq) this.violation(`resumed from ${this.current.upToSeq} but welcome says fromSeq ${f.fromSeq}`);
         } else {
+          // the verifier owes the subscriber only what follows its welcome's fromSeq: a welcome later than
+          // the seq asked for would hide the events between from it
+          if (this.asked !== undefined && f.fromSeq !== this.asked) this.violation(`asked for events after ${this.asked} but welcome says fromSeq ${f.fromSeq}`);
+          this.asked = undefined;
           this.current = { fromSeq: f.fromSeq, upToSeq: f.fromSeq, ranges: [], count: 0, hash: FNV_OFFSET, resumes: 0, lastSeq: f.fromSeq };
           this.segments.push(this.current);
         }
@@ -323,6 +330,7 @@ export class Subscriber {
         this.resets++;
         this.violation(`reset (${f.reason}) at head ${f.headSeq}`);
         this.current = undefined;
+        this.asked = undefined; // the hello below asks for no lastSeq
         this.ws?.send(JSON.stringify({ type: 'hello', ...(this.o.topics ? { topics: this.o.topics } : {}) }));
         return;
       }

@@ -13,6 +13,9 @@
  *       no gap and no duplicate, from its welcome's fromSeq to its last upToSeq (seqs, types and count
  *       checked against the `events` table)
  *  [V6] every subscriber reached the run's final head before it closed; none was reset
+ *  [V0] the logs are whole: every worker run.json names left its completion mark, and its files hold as many
+ *       acknowledgements and subscriber records as it wrote and as it was planned to hold sockets (a log cut
+ *       short by a killed worker would otherwise just be a shorter run that passes)
  *
  * Usable as a function (`verifyRun`) and as a CLI: `tsx scripts/load/verify.ts <run-dir> [--db FILE]`;
  * exits non-zero with a report when anything fails.
@@ -21,15 +24,19 @@ import Database from 'better-sqlite3';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { FNV_OFFSET, fnv1a, type AckRecord, type RunMeta, type SegmentRecord, type SubscriberRecord } from './records.ts';
+import { FNV_OFFSET, fnv1a, type AckRecord, type DoneRecord, type RunMeta, type SegmentRecord, type SubscriberRecord } from './records.ts';
 import { sealedKey } from '../../hub/store/idempotency.ts';
 
 export interface VerifyOptions {
   runDir: string;
   /** Overrides run.json's dbFile. */
   dbFile?: string | undefined;
-  /** [V4]: fail on orders no logged key accounts for (default true; off when other clients used the hub). */
-  strictOrders?: boolean;
+  /**
+   * [V4] the orders in the database a logged key must account for: `all` (default); `run`, those created
+   * since the run started, for a store that held orders before it (`--data-dir`: history is not the run's,
+   * but a duplicate the run made still is); `none` when other clients used the hub too (`--lenient`).
+   */
+  accountFor?: 'all' | 'run' | 'none';
 }
 
 export interface VerifyReport {
@@ -54,23 +61,78 @@ const success = (op: string, status: number) => (op === 'place' || op === 'pay' 
 /** The event each successful mutation appends exactly once (the one that names it). */
 const eventOf: Record<string, string> = { add: 'order.lines_added', pay: 'order.payment_taken', bump: 'order.lines_status_changed' };
 
-export function readJsonl<T>(dir: string, prefix: string): T[] {
+/** The records of one JSONL file; a line that does not parse (cut mid-write) is reported, not thrown. */
+function readJsonlFile<T>(file: string, problems: string[]): T[] {
   const out: T[] = [];
-  for (const f of readdirSync(dir).filter((n) => n.startsWith(prefix) && n.endsWith('.jsonl')).sort()) {
-    for (const line of readFileSync(join(dir, f), 'utf8').split('\n')) if (line.trim()) out.push(JSON.parse(line) as T);
-  }
+  if (!existsSync(file)) return out;
+  const lines = readFileSync(file, 'utf8').split('\n');
+  lines.forEach((line, i) => {
+    if (!line.trim()) return;
+    try {
+      out.push(JSON.parse(line) as T);
+    } catch {
+      problems.push(`${file.split('/').pop()} line ${i + 1} does not parse (cut mid-write?): the log is incomplete`);
+    }
+  });
   return out;
+}
+
+interface Logs {
+  acks: AckRecord[];
+  subs: SubscriberRecord[];
+  /** [V0] failures: logs missing, cut short, or short of what their worker wrote or was planned to hold. */
+  incomplete: string[];
+  fewerSubscribers: string[];
+}
+
+/**
+ * Reads every worker's logs and checks they are whole. The workers come from run.json (written before they
+ * were forked), and logs of any worker it does not name are read too, and reported.
+ */
+function readLogs(dir: string, meta: RunMeta): Logs {
+  const logs: Logs = { acks: [], subs: [], incomplete: [], fewerSubscribers: [] };
+  const workerOf = (name: string, prefix: string, ext: string) => (name.startsWith(prefix) && name.endsWith(ext) ? name.slice(prefix.length, -ext.length) : undefined);
+  const onDisk = new Set<string>();
+  for (const name of readdirSync(dir)) {
+    const id = workerOf(name, 'acks-', '.jsonl') ?? workerOf(name, 'subs-', '.jsonl') ?? workerOf(name, 'done-', '.json');
+    if (id !== undefined) onDisk.add(id);
+  }
+  if (!meta.workers) logs.incomplete.push('run.json names no workers (an older generator?): there is no telling whether the logs are whole, so the log is incomplete');
+  const planned = new Map((meta.workers ?? []).map((w) => [w.id, w.sockets]));
+  for (const id of [...new Set([...planned.keys(), ...onDisk])].sort()) {
+    const acks = readJsonlFile<AckRecord>(join(dir, `acks-${id}.jsonl`), logs.incomplete);
+    const subs = readJsonlFile<SubscriberRecord>(join(dir, `subs-${id}.jsonl`), logs.incomplete);
+    logs.acks.push(...acks);
+    logs.subs.push(...subs);
+    if (meta.workers && !planned.has(id)) logs.incomplete.push(`worker ${id} left logs but run.json does not name it (logs of another run?): the log is incomplete`);
+    const doneFile = join(dir, `done-${id}.json`);
+    if (!existsSync(doneFile)) {
+      logs.incomplete.push(`worker ${id} left no completion mark (done-${id}.json): it was killed or crashed, and its log is incomplete`);
+      continue;
+    }
+    let done: DoneRecord;
+    try {
+      done = JSON.parse(readFileSync(doneFile, 'utf8')) as DoneRecord;
+    } catch {
+      logs.incomplete.push(`done-${id}.json does not parse: the log is incomplete`);
+      continue;
+    }
+    if (acks.length !== done.acks) logs.incomplete.push(`acks-${id}.jsonl holds ${acks.length} acknowledgements, its worker wrote ${done.acks}: the log is incomplete`);
+    if (subs.length !== done.subscribers) logs.incomplete.push(`subs-${id}.jsonl holds ${subs.length} subscribers, its worker wrote ${done.subscribers}: the log is incomplete`);
+    const sockets = planned.get(id);
+    if (sockets !== undefined && subs.length !== sockets) logs.fewerSubscribers.push(`${id}: ${subs.length} subscriber records, ${sockets} sockets planned`);
+  }
+  return logs;
 }
 
 export function verifyRun(o: VerifyOptions): VerifyReport {
   const meta = JSON.parse(readFileSync(join(o.runDir, 'run.json'), 'utf8')) as RunMeta;
   const dbFile = o.dbFile ?? meta.dbFile;
   if (!dbFile || !existsSync(dbFile)) throw new Error(`no hub database to verify against (${dbFile ?? 'pass --db'})`);
-  const acks = readJsonl<AckRecord>(o.runDir, 'acks-');
-  const subs = readJsonl<SubscriberRecord>(o.runDir, 'subs-');
+  const logs = readLogs(o.runDir, meta);
   const db = new Database(dbFile, { readonly: true, fileMustExist: true });
   try {
-    return check(db, acks, subs, meta, o.strictOrders ?? true);
+    return check(db, logs, meta, o.accountFor ?? 'all');
   } finally {
     db.close();
   }
@@ -93,11 +155,15 @@ class Failures {
   }
 }
 
-function check(db: Database.Database, acks: AckRecord[], subs: SubscriberRecord[], meta: RunMeta, strict: boolean): VerifyReport {
+function check(db: Database.Database, logs: Logs, meta: RunMeta, accountFor: 'all' | 'run' | 'none'): VerifyReport {
   const f = new Failures();
+  const { acks, subs } = logs;
+  for (const x of logs.incomplete) f.add('[V0] a log is incomplete', x);
+  for (const x of logs.fewerSubscribers) f.add('[V0] subscriber records differ from the sockets the worker was planned to hold', x);
 
   // ---------- the database side ----------
-  const orderIds = new Set(db.prepare('SELECT id FROM orders').pluck().all() as string[]);
+  const orderRows = db.prepare('SELECT id, created_at AS createdAt FROM orders').all() as { id: string; createdAt: number }[];
+  const orderIds = new Set(orderRows.map((r) => r.id));
   const placed = new Map<string, number>();
   for (const r of db
     .prepare("SELECT json_extract(payload, '$.order.id') AS id, COUNT(*) AS n FROM events WHERE type = 'order.placed' GROUP BY 1")
@@ -137,6 +203,8 @@ function check(db: Database.Database, acks: AckRecord[], subs: SubscriberRecord[
   let ordersAcked = 0;
   let abandoned = 0;
   const keysSeen = new Map<string, AckRecord>();
+  /** orderId → the key that acknowledged it: two keys are two intents, and cannot both be one order. */
+  const ackedBy = new Map<string, string>();
   for (const a of acks) {
     const prev = keysSeen.get(a.key);
     if (prev) f.add('an Idempotency-Key was logged twice (the generator reused a key for two intents)', `${a.key} (${prev.op}, ${a.op})`);
@@ -149,6 +217,8 @@ function check(db: Database.Database, acks: AckRecord[], subs: SubscriberRecord[
         if (st?.orderId) accounted.add(st.orderId);
         const id = a.orderId ?? st?.orderId;
         if (id && (placed.get(id) ?? 0) > 1) f.add('[V1] an abandoned order was placed more than once', `${id}: ${placed.get(id)} order.placed events`);
+        // applied after all (it is in the database): then like any order, with the event the screens get
+        if (id && orderIds.has(id) && (placed.get(id) ?? 0) === 0) f.add('[V1] an order the hub applied has no order.placed event', `${id} (abandoned key ${a.key}, ${a.dev})`);
       }
     } else {
       mutationsAcked[`${a.op}:${a.status}`] = (mutationsAcked[`${a.op}:${a.status}`] ?? 0) + 1;
@@ -165,6 +235,9 @@ function check(db: Database.Database, acks: AckRecord[], subs: SubscriberRecord[
         continue;
       }
       accounted.add(a.orderId);
+      const other = ackedBy.get(a.orderId);
+      if (other !== undefined && other !== a.key) f.add('[V1] two acknowledged orders are one order in the database (one of them is lost)', `${a.orderId}: keys ${other} and ${a.key}`);
+      ackedBy.set(a.orderId, a.key);
       if (!orderIds.has(a.orderId)) f.add('[V1] an acknowledged order is missing from the database', `${a.orderId} (key ${a.key}, ${a.dev})`);
       const n = placed.get(a.orderId) ?? 0;
       if (n !== 1) f.add('[V1] an acknowledged order does not have exactly one order.placed event', `${a.orderId}: ${n}`);
@@ -189,8 +262,12 @@ function check(db: Database.Database, acks: AckRecord[], subs: SubscriberRecord[
   }
 
   // ---------- [V4] phantom orders ----------
-  if (strict) {
-    for (const id of orderIds) if (!accounted.has(id)) f.add('[V4] an order in the database that no logged key accounts for (a duplicate?)', id);
+  // A store that held orders before the run still owes an account of every order made since the run
+  // started: the hub's clock is this machine's, and history is older (aged stores: days older).
+  const started = Date.parse(meta.startedAt);
+  const since = accountFor === 'none' ? Infinity : accountFor === 'run' && Number.isFinite(started) ? started : -Infinity;
+  for (const { id, createdAt } of orderRows) {
+    if (createdAt >= since && !accounted.has(id)) f.add('[V4] an order in the database that no logged key accounts for (a duplicate?)', id);
   }
   for (const id of placed.keys()) if (!orderIds.has(id)) f.add('[V1] an order.placed event for an order that is not in the database', id);
 
@@ -344,7 +421,7 @@ async function cli(): Promise<void> {
     process.stderr.write(usage);
     process.exit(2);
   }
-  const report = verifyRun({ runDir: resolve(runDir), dbFile: values.db, strictOrders: !values.lenient });
+  const report = verifyRun({ runDir: resolve(runDir), dbFile: values.db, accountFor: values.lenient ? 'none' : 'all' });
   process.stdout.write(`${values.json ? JSON.stringify(report, null, 2) : formatReport(report)}\n`);
   process.exit(report.ok ? 0 : 1);
 }

@@ -15,7 +15,7 @@ import type { LineInput, Order } from '../../hub/protocol/orders.ts';
 import { NoAnswerError, httpCall, type HttpPool, isRetryable, mutate, newPool, nowMs, retryAfterMs, sleep, type AttemptRecord, type HttpReply, type MutationOutcome } from './http.ts';
 import { CLASSES, emptyCounters, type Class, type Counters, type FromWorker, type KdsAssignment, type ToWorker, type WorkerPlan, type WorkerReport } from './ipc.ts';
 import { between, linePicker, pick, rng, type LinePicker, type Rand } from './menu-lines.ts';
-import { fnv1a, type AckRecord, type Op } from './records.ts';
+import { fnv1a, type AckRecord, type DoneRecord, type Op } from './records.ts';
 import { encode, newHistogram, recordMs, type Histogram } from './stats.ts';
 import { FrameScanner, Subscriber, type WireEvent } from './stream-sub.ts';
 
@@ -57,6 +57,8 @@ class LoadWorker {
   private readonly hist = Object.fromEntries(['submit', ...CLASSES].map((k) => [k, newHistogram()])) as Record<Class | 'submit', Histogram>;
   private recent = newHistogram();
   private readonly acks;
+  /** Lines written to `acks`: the completion mark says how many the file must hold. */
+  private acksWritten = 0;
   private picker!: LinePicker;
   private readonly tablets: Device[] = [];
   /** Tables a waiter of this worker is settling right now. */
@@ -293,6 +295,7 @@ class LoadWorker {
       this.counters.abandoned++;
     }
     this.acks.write(`${JSON.stringify(rec)}\n`);
+    this.acksWritten++;
     return outcome;
   }
 
@@ -359,9 +362,9 @@ class LoadWorker {
 
   /** Budget check + place; records the submit latency of a 201. */
   private async place(dev: Device, body: Record<string, unknown>, scheduledAt?: number): Promise<Order | undefined> {
-    if (this.plan.maxOrders > 0 && this.counters.ordersStarted >= this.plan.maxOrders) return undefined;
+    if (!this.budgetLeft()) return undefined;
     this.counters.ordersStarted++;
-    if (this.plan.maxOrders > 0 && this.counters.ordersStarted >= this.plan.maxOrders) send({ type: 'budget-spent' });
+    if (!this.budgetLeft()) send({ type: 'budget-spent' });
     const o = await this.mutation(dev, 'place', 'POST', '/api/v1/orders', body, dev.token, {
       ...(typeof body.id === 'string' ? { orderId: body.id } : {}),
       ...(scheduledAt !== undefined ? { scheduledAt } : {}),
@@ -546,6 +549,8 @@ class LoadWorker {
     this.running = true;
     this.endAt = t0 + durationMs;
     this.giveUpAt = this.endAt + this.cfg.drainTimeoutMs;
+    // a worker whose share of the budget is nothing has spent it: the run may end when the others have
+    if (!this.budgetLeft()) send({ type: 'budget-spent' });
     this.ticker = setInterval(() => {
       const recentP99Ms = this.recent.totalCount > 0 ? this.recent.getValueAtPercentile(99) / 1000 : 0;
       this.recent.reset();
@@ -574,7 +579,7 @@ class LoadWorker {
   }
 
   private budgetLeft(): boolean {
-    return this.plan.maxOrders === 0 || this.counters.ordersStarted < this.plan.maxOrders;
+    return this.plan.maxOrders === null || this.counters.ordersStarted < this.plan.maxOrders;
   }
 
   private async closedLoop(session: () => Promise<void>, think = true): Promise<void> {
@@ -657,6 +662,9 @@ class LoadWorker {
     const lines = this.subs.map((s) => JSON.stringify(s.record())).join('\n');
     writeFileSync(join(this.plan.runDir, `subs-${this.plan.id}.jsonl`), lines ? `${lines}\n` : '');
     await new Promise<void>((resolve) => this.acks.end(resolve));
+    // last, once both logs are closed: a worker killed before this point leaves logs the verifier refuses
+    const done: DoneRecord = { acks: this.acksWritten, subscribers: this.subs.length };
+    writeFileSync(join(this.plan.runDir, `done-${this.plan.id}.json`), `${JSON.stringify(done)}\n`);
     this.loopDelay.disable();
     return {
       id: this.plan.id,
