@@ -1,5 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from 'pino';
+import { ZodError, type z } from 'zod';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isPublic } from '../domain/principal.ts';
 import type { Services } from '../services.ts';
@@ -9,10 +10,18 @@ import { HttpError, toErrorReply } from './errors.ts';
 import { createFastPath, MAX_BODY_BYTES } from './fast-path.ts';
 import { handleMutation } from './mutations.ts';
 import type { Reply, Route } from './route.ts';
+import { SECURITY_HEADERS } from './security-headers.ts';
 
 function send(res: Response, reply: { status: number; json: string; headers?: Record<string, string> | undefined }): void {
   if (reply.headers) res.set(reply.headers);
   res.status(reply.status).type('application/json').send(reply.json);
+}
+
+/** The query string against its schema; a refusal names it (`query`, `query.limit`), not the body a GET has not got. */
+function parseQuery<T>(schema: z.ZodType<T>, value: unknown): T {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  throw new ZodError(r.error.issues.map((i) => ({ ...i, path: ['query', ...i.path] })));
 }
 
 type Handle = (req: IncomingMessage, res: ServerResponse, callback?: (err?: unknown) => void) => void;
@@ -33,9 +42,9 @@ export function createApp(s: Services, routes: readonly Route[], log: Logger, ex
   (app as unknown as { handle: Handle }).handle = (req, res, callback) => {
     if (!fast(req, res)) viaExpress(req, res, callback);
   };
-  app.use(express.json({ limit: MAX_BODY_BYTES, strict: false }));
-
+  // counted from the first middleware on: a body express.json refuses is an answered request too
   app.use((req: Request, res: Response, next: NextFunction) => {
+    res.set(SECURITY_HEADERS);
     const started = performance.now();
     res.on('finish', () => {
       const route = (req.route as { path?: string } | undefined)?.path ?? 'unmatched';
@@ -45,6 +54,7 @@ export function createApp(s: Services, routes: readonly Route[], log: Logger, ex
     });
     next();
   });
+  app.use(express.json({ limit: MAX_BODY_BYTES, strict: false }));
 
   for (const route of routes) {
     app[route.method](route.path, async (req: Request, res: Response, next: NextFunction) => {
@@ -55,7 +65,7 @@ export function createApp(s: Services, routes: readonly Route[], log: Logger, ex
         s.admission.admit(principal, address, route.kind === 'mutation');
         if (route.kind === 'read') {
           const params = route.params ? route.params.parse(req.params) : {};
-          const query = route.query ? route.query.parse(req.query) : {};
+          const query = route.query ? parseQuery(route.query, req.query) : {};
           const reply: Reply = route.handle({ principal, params, query, headers: req.headers }, s);
           send(res, { status: reply.status, json: reply.json ?? JSON.stringify(reply.body ?? null), headers: reply.headers });
           return;

@@ -7,6 +7,7 @@ import { resolvePrincipal } from './auth-header.ts';
 import { toErrorReply } from './errors.ts';
 import { handleMutation } from './mutations.ts';
 import type { MutationRoute, Route } from './route.ts';
+import { SECURITY_HEADERS } from './security-headers.ts';
 
 /** The largest body any route takes (express.json's `limit` too). */
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -140,11 +141,12 @@ export function createFastPath(s: Services, routes: readonly Route[], log: Logge
     address: string,
   ): Promise<void> {
     try {
-      // as express.json: an empty body is {}, a BOM is dropped, any JSON value is a body
+      // as express.json: a BOM is dropped, then an empty body is {}, and any JSON value is a body
       let body: unknown;
       if (hasBody) {
         try {
-          body = text === '' ? {} : JSON.parse(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text);
+          const json = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+          body = json === '' ? {} : JSON.parse(json);
         } catch {
           throw Object.assign(new SyntaxError('the body is not valid JSON'), { type: 'entity.parse.failed', status: 400 });
         }
@@ -186,6 +188,7 @@ function knownPrincipal(s: Services, req: IncomingMessage): Principal | undefine
 function reply(res: ServerResponse, status: number, json: string, headers: Record<string, string> | undefined): void {
   if (res.headersSent || res.destroyed) return;
   res.writeHead(status, {
+    ...SECURITY_HEADERS,
     ...headers,
     'Content-Type': 'application/json; charset=utf-8',
     'Content-Length': Buffer.byteLength(json),

@@ -5,17 +5,26 @@ const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&l
 export interface LandingOptions {
   /** this page was asked for over HTTPS */
   secure: boolean;
-  /** the host name the browser used, to build the HTTPS address on the same name */
-  host: string;
+  /**
+   * The host name the browser used, to build the other addresses on the same name (express's
+   * `req.hostname`: an IPv6 literal comes bracketed, and an HTTP/1.0 request may have no Host at all).
+   */
+  host: string | undefined;
   /** the HTTPS side, when it is running */
   https?: { port: number; caFingerprint: string };
   /** the public address's port (phones and kiosks), when it is running */
   publicPort?: number;
 }
 
+/** `host` as it goes in a URL: an IPv6 literal bracketed once; none given, the hub's own name for itself. */
+export function urlHost(host: string | undefined): string {
+  if (!host) return 'localhost';
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
 function publicSection(o: LandingOptions): string {
   if (o.publicPort === undefined) return '';
-  const host = o.host.includes(':') ? `[${o.host}]` : o.host;
+  const host = urlHost(o.host);
   const base = `http://${host}:${o.publicPort}`;
   return `<h2>顾客地址 · Public address</h2>
 <p>顾客手机（桌码）和自助机使用 <a href="${esc(base)}/kiosk/">${esc(base)}</a>：高峰时它先拒绝过量的请求，员工和厨房不受影响；员工应用在这里被拒绝。<br>
@@ -25,7 +34,7 @@ cannot take before the hub sees it, so waiters and the kitchen are not slowed; s
 
 function httpsSection(o: LandingOptions): string {
   if (!o.https) return '';
-  const host = o.host.includes(':') ? `[${o.host}]` : o.host;
+  const host = urlHost(o.host);
   const url = `https://${host}:${o.https.port}/`;
   return `<h2>HTTPS · 安全连接</h2>
 <p><a href="/ca.crt" download>下载门店证书 Download the hub's certificate (CA)</a> ·

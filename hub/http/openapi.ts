@@ -55,7 +55,8 @@ export function buildOpenApi(routes: readonly Route[], info: { version: string; 
     if (route.kind === 'mutation' && route.body) {
       op.requestBody = { required: true, content: { 'application/json': { schema: schemaOf(route.body, 'input') } } };
     }
-    if (route.access !== 'public') op.security = [{ bearer: [] }];
+    // 'public (with a valid pairing code)' is public too: the credential is in the body, not a bearer token
+    if (!route.access.startsWith('public')) op.security = [{ bearer: [] }];
     (paths[path] ??= {})[route.method] = op;
   }
   paths['/api/v1/stream'] = {

@@ -13,6 +13,7 @@
 import type { Express } from 'express';
 import { IMAGE_UPLOAD_MAX_BYTES, IMAGE_UPLOAD_TYPES } from '../protocol/media.ts';
 import { MANAGER_PAGE_CSS, managerAuthScript, managerGates, scriptJson } from './manager-page.ts';
+import { pageCsp } from './security-headers.ts';
 
 export const PHOTO_PAGE_PATH = '/menu/photos';
 
@@ -20,6 +21,7 @@ export function mountPhotoPage(app: Express): void {
   app.get(PHOTO_PAGE_PATH, (_req, res) => {
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('Content-Security-Policy', CSP);
     res.type('html').send(photoPage());
   });
 }
@@ -219,3 +221,6 @@ const SCRIPT = `
   start();
 })();
 `;
+
+/** The page runs its one inline script and style and nothing else inline (hub/http/security-headers.ts). */
+const CSP = pageCsp({ scripts: [SCRIPT], styles: [CSS] });

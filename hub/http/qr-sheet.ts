@@ -21,6 +21,7 @@ import { createRequire } from 'node:module';
 import { networkInterfaces } from 'node:os';
 import type { Express, Request } from 'express';
 import { MANAGER_PAGE_CSS, managerAuthScript, managerGates, scriptJson } from './manager-page.ts';
+import { pageCsp } from './security-headers.ts';
 
 export const QR_SHEET_PATH = '/tables/qr';
 const QR_SCRIPT_PATH = '/tables/qr/qrcode.js';
@@ -50,6 +51,7 @@ export function mountQrSheet(app: Express, o: QrSheetOptions = {}): void {
   app.get(QR_SHEET_PATH, (req: Request, res) => {
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('Content-Security-Policy', CSP);
     const publicPort = o.publicPort?.();
     const httpPort = publicPort ?? (req.secure ? (o.plainHttpPort?.() ?? null) : (req.socket.localPort ?? null));
     res.type('html').send(qrSheetPage({ httpPort, publicPort: publicPort ?? null, lan: httpPort === null ? [] : lanOrigins(httpPort) }));
@@ -196,3 +198,6 @@ const SCRIPT = `
   start();
 })();
 `;
+
+/** The page runs its one inline script and style and nothing else inline (hub/http/security-headers.ts). */
+const CSP = pageCsp({ scripts: [SCRIPT], styles: [CSS] });
