@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { Menu, MenuItem, Table } from '../../hub/protocol/index.ts';
-import { cartTotal, defaultOptions, groupsOf, isSoldOut, optionProblems, unitPrice } from '../shared/cart.ts';
+import { cartProblems, cartTotal, defaultOptions, groupsOf, isSoldOut, optionProblems, unitPrice } from '../shared/cart.ts';
 import { formatMoney } from '../shared/format.ts';
 import { nameIn, useTranslate, type Lang } from '../shared/i18n.ts';
 import { newId } from '../shared/ids.ts';
@@ -13,7 +13,7 @@ import { LanguageToggle, PairScreen, PinScreen } from '../shared/ui/pairing.tsx'
 import { BillScreen } from './bill.tsx';
 import { posMessages, type PosKey, type PosT } from './messages.ts';
 import { MergedNotice, OrderActions, VoidForm } from './order-actions.tsx';
-import type { PosApp, PosCartLine } from './pos-app.ts';
+import { isOpenOrder, type PosApp, type PosCartLine } from './pos-app.ts';
 import { guestChoices, heldCourses, pinyinAvailable, searchIndex, searchItems, TABLE_STATUSES } from './pos-logic.ts';
 import { Sheet } from './sheet.tsx';
 import { Submission } from './submission.tsx';
@@ -73,8 +73,8 @@ function Pos({ app }: { app: PosApp }) {
         onReprint={(f) => void app.reprintFailed(f)}
         onDismiss={(f) => app.printers.dismiss(f.jobId)}
       />
-      {!s.durable && <div class="p-banner">IndexedDB unavailable: changes are kept in memory only</div>}
-      {s.storageError && <div class="p-banner">Could not store the change on this tablet</div>}
+      {!s.durable && <div class="p-banner">{t('banner.memoryOnly')}</div>}
+      {s.storageError && <div class="p-banner">{t('banner.storageError')}</div>}
       {s.phase === 'unreachable' && !s.menu ? (
         <main class="p-gate">
           <h1>{t('unreachable.title')}</h1>
@@ -104,6 +104,7 @@ function FloorScreen({ app, t, lang }: { app: PosApp; t: T; lang: Lang }) {
   if (!s.floor) return <main class="p-gate">{t('loading')}</main>;
   const areas = [...s.floor.areas].sort((a, b) => a.sort - b.sort);
   const calls = Object.keys(s.calls).length;
+  const unsent = app.unsentTables();
   return (
     <main class="p-floor">
       {calls > 0 && (
@@ -136,6 +137,11 @@ function FloorScreen({ app, t, lang }: { app: PosApp; t: T; lang: Lang }) {
                     {call && (
                       <span class="p-table__call" data-waiter-call title={call.note ?? ''}>
                         {call.note ?? t('floor.call')}
+                      </span>
+                    )}
+                    {unsent.includes(table.id) && (
+                      <span class="p-tag" data-unsent>
+                        {t('floor.unsent')}
                       </span>
                     )}
                   </button>
@@ -256,20 +262,23 @@ function Ticket({ app, menu, t, lang }: { app: PosApp; menu: Menu; t: T; lang: L
   const held = order ? heldCourses(order) : [];
   const [voiding, setVoiding] = useState<string | null>(null);
   if (order?.status === 'merged') return <MergedNotice app={app} order={order} t={t} />;
+  // a dish that sold out or left the menu since it was chosen: the hub would refuse the whole cart
+  const bad = cartProblems(menu, s.cart);
   return (
     <div class="p-ticket">
       <h3>{t('order.cart')}</h3>
       {s.cart.length === 0 && <p class="p-muted">{t('order.cartEmpty')}</p>}
       {s.cart.map((l) => {
         const item = menu.items.find((i) => i.id === l.itemId);
+        const problem = !item ? t('line.notOnMenu') : bad.includes(l.id) && isSoldOut(item) ? t('line.soldOut') : '';
         return (
-          <div key={l.id} class="p-line" data-cart-line={l.itemId}>
+          <div key={l.id} class={`p-line${bad.includes(l.id) ? ' is-bad' : ''}`} data-cart-line={l.itemId} data-cart-problem={bad.includes(l.id)}>
             <div class="p-line__main">
               <strong>
-                {item ? nameIn(lang, item) : l.itemId} × {l.qty}
+                {item ? nameIn(lang, item) : t('line.notOnMenu')} × {l.qty}
               </strong>
               <small>
-                {[optionNames(lang, menu, item, l.optionIds), l.note, l.course > 1 ? t('item.courseN', { n: l.course }) : '', l.hold ? t('line.held') : '', l.seat ? t('line.seat', { n: l.seat }) : '']
+                {[problem, optionNames(lang, menu, item, l.optionIds), l.note, l.course > 1 ? t('item.courseN', { n: l.course }) : '', l.hold ? t('line.held') : '', l.seat ? t('line.seat', { n: l.seat }) : '']
                   .filter(Boolean)
                   .join(' · ')}
               </small>
@@ -281,7 +290,22 @@ function Ticket({ app, menu, t, lang }: { app: PosApp; menu: Menu; t: T; lang: L
           </div>
         );
       })}
-      <button type="button" class="btn btn--primary btn--big" data-send disabled={s.cart.length === 0} onClick={() => void app.sendCart()}>
+      {bad.length > 0 && <p class="p-hint">{t('order.cartProblem')}</p>}
+      {order && !isOpenOrder(order) && s.cart.length > 0 && s.tableId && (
+        <>
+          <p class="p-hint">{t('order.closedCart')}</p>
+          <button type="button" class="btn" data-open-again onClick={() => void app.openTable(s.tableId!, order.guestCount ?? 2, { carryCart: true })}>
+            {t('order.openAgain')}
+          </button>
+        </>
+      )}
+      <button
+        type="button"
+        class="btn btn--primary btn--big"
+        data-send
+        disabled={s.cart.length === 0 || bad.length > 0 || (order !== null && !isOpenOrder(order))}
+        onClick={() => void app.sendCart()}
+      >
         {t('order.send')} · {formatMoney(cartTotal(menu, s.cart), menu.currency)}
       </button>
       {subs.length > 0 && (
@@ -310,7 +334,7 @@ function Ticket({ app, menu, t, lang }: { app: PosApp; menu: Menu; t: T; lang: L
             </small>
           </div>
           <span class="p-line__status">{t(`line.status.${l.status}` as PosKey)}</span>
-          {l.status !== 'voided' && order.status !== 'closed' && (
+          {l.status !== 'voided' && order.status !== 'closed' && app.canVoid(l.id) && (
             <button type="button" class="btn btn--small" data-void={l.id} onClick={() => setVoiding(l.id)}>
               {t('line.void')}
             </button>

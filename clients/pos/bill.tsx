@@ -5,7 +5,7 @@ import { nameIn, type Lang } from '../shared/i18n.ts';
 import { useStore } from '../shared/store.ts';
 import type { PosT } from './messages.ts';
 import type { PaySplit, PosApp } from './pos-app.ts';
-import { cashSuggestions, changeDue, lineBalances, linesAmount, nextShare, parseMoney, seatLineIds, seatsOf } from './pos-logic.ts';
+import { cashSuggestions, changeDue, evenSplitProgress, lineBalances, linesAmount, moneyText, nextShare, parseMoney, paymentProblem, seatLineIds, seatsOf } from './pos-logic.ts';
 import { Submission } from './submission.tsx';
 
 type Mode = 'whole' | 'items' | 'seats' | 'even';
@@ -18,14 +18,25 @@ const WAYS = [2, 3, 4, 5, 6];
  */
 export function BillScreen({ app, menu, t, lang }: { app: PosApp; menu: Menu; t: PosT; lang: Lang }) {
   const s = useStore(app.state);
-  const [mode, setMode] = useState<Mode>('whole');
+  const payments = s.submissions.filter((x) => x.meta.orderId === s.orderId && x.meta.action.kind === 'payment');
+  // a ways chip tapped starts a new split: the shares paid before it no longer count
+  const [splitFrom, setSplitFrom] = useState<string | null>(null);
+  const from = splitFrom === null ? 0 : payments.findIndex((x) => x.id === splitFrom) + 1;
+  // the split going on, from the payments stored here: leaving the bill screen and coming back keeps it
+  const progress = evenSplitProgress(
+    payments
+      .slice(from)
+      .filter((x) => x.state !== 'rejected')
+      .map((x) => (x.meta.action.kind === 'payment' && x.meta.action.split && 'ways' in x.meta.action.split ? { ways: x.meta.action.split.ways } : {})),
+  );
+  const [mode, setMode] = useState<Mode>(progress ? 'even' : 'whole');
   const [picked, setPicked] = useState<string[]>([]);
-  const [ways, setWays] = useState(2);
-  const [sharesTaken, setSharesTaken] = useState(0);
+  const [waysChosen, setWays] = useState(2);
+  const ways = progress?.ways ?? waysChosen;
+  const sharesTaken = progress?.taken ?? 0;
   const order = s.order;
   if (!order) return <main class="p-gate">{t('bill.loading')}</main>;
   const table = s.floor?.tables.find((x) => x.id === s.tableId);
-  const payments = s.submissions.filter((x) => x.meta.orderId === order.id && x.meta.action.kind === 'payment');
   const unsettled = payments.filter((x) => x.state !== 'confirmed' && x.state !== 'rejected');
   // payments still on their way count already: the next share is of what will be left
   const due = Math.max(0, order.dueMinor - unsettled.reduce((sum, x) => sum + (x.meta.action.kind === 'payment' ? x.meta.action.amountMinor : 0), 0));
@@ -44,7 +55,6 @@ export function BillScreen({ app, menu, t, lang }: { app: PosApp; menu: Menu; t:
   const choose = (m: Mode) => {
     setMode(m);
     setPicked([]);
-    setSharesTaken(0);
   };
   const toggle = (id: string) => setPicked(picked.includes(id) ? picked.filter((x) => x !== id) : [...picked, id]);
   return (
@@ -172,7 +182,7 @@ export function BillScreen({ app, menu, t, lang }: { app: PosApp; menu: Menu; t:
                     aria-pressed={n === ways}
                     onClick={() => {
                       setWays(n);
-                      setSharesTaken(0);
+                      setSplitFrom(payments.at(-1)?.id ?? null);
                     }}
                   >
                     {t('split.ways', { n })}
@@ -190,10 +200,7 @@ export function BillScreen({ app, menu, t, lang }: { app: PosApp; menu: Menu; t:
               menu={menu}
               t={t}
               key={`${order.id}:${due}:${mode}:${plan?.amountMinor ?? ''}`}
-              onPaid={() => {
-                setPicked([]);
-                if (mode === 'even') setSharesTaken(sharesTaken + 1);
-              }}
+              onPaid={() => setPicked([])}
             />
           </>
         )}
@@ -229,13 +236,16 @@ function SeatPicker({ order, picked, onPick, t }: { order: Order; picked: string
 /** One tender: cash (with change) or card; a split fixes the amount, otherwise any part of what is due. */
 function PayForm({ app, due, plan, menu, t, onPaid }: { app: PosApp; due: number; plan: { amountMinor: number; split?: PaySplit } | null; menu: Menu; t: PosT; onPaid: () => void }) {
   const [tender, setTender] = useState<'cash' | 'card'>('cash');
-  const [amount, setAmount] = useState(((plan?.amountMinor ?? due) / 100).toFixed(2));
+  const cur = menu.currency;
+  const [amount, setAmount] = useState(moneyText(plan?.amountMinor ?? due, cur));
   const [tendered, setTendered] = useState('');
   const [reference, setReference] = useState('');
-  const amountMinor = plan ? plan.amountMinor : parseMoney(amount);
-  const tenderedMinor = parseMoney(tendered);
+  const amountMinor = plan ? plan.amountMinor : parseMoney(amount, cur);
+  const tenderedMinor = parseMoney(tendered, cur);
   const change = amountMinor !== null && tenderedMinor !== null ? changeDue(amountMinor, tenderedMinor) : null;
-  const ok = amountMinor !== null && amountMinor > 0 && amountMinor <= due && (tender === 'card' || (change !== null && change >= 0));
+  // cash: the change is shown before the money goes in the drawer, so what was handed over is typed
+  const problem = paymentProblem({ tender, amountMinor, tenderedMinor, reference, dueMinor: due });
+  const ok = problem === null && (tender === 'card' || change !== null);
   return (
     <form
       class="p-pay"
@@ -243,14 +253,16 @@ function PayForm({ app, due, plan, menu, t, onPaid }: { app: PosApp; due: number
         e.preventDefault();
         if (!ok || amountMinor === null) return;
         const split = plan?.split;
-        void app.pay({
-          tender,
-          amountMinor,
-          ...(tender === 'cash' && tenderedMinor !== null ? { tenderedMinor } : {}),
-          ...(tender === 'card' ? { reference } : {}),
-          ...(split ? { split } : {}),
-        });
-        onPaid();
+        // a share counts as taken only once its payment is stored (a double tap stores one)
+        void app
+          .pay({
+            tender,
+            amountMinor,
+            ...(tender === 'cash' && tenderedMinor !== null ? { tenderedMinor } : {}),
+            ...(tender === 'card' ? { reference } : {}),
+            ...(split ? { split } : {}),
+          })
+          .then((entry) => entry && onPaid());
       }}
     >
       <div class="p-tenders">
@@ -262,7 +274,7 @@ function PayForm({ app, due, plan, menu, t, onPaid }: { app: PosApp; due: number
       </div>
       <label class="field">
         <span>{t('bill.amount')}</span>
-        <input data-amount inputMode="decimal" readOnly={plan !== null} value={plan ? (plan.amountMinor / 100).toFixed(2) : amount} onInput={(e) => setAmount(e.currentTarget.value)} />
+        <input data-amount inputMode="decimal" readOnly={plan !== null} value={plan ? moneyText(plan.amountMinor, cur) : amount} onInput={(e) => setAmount(e.currentTarget.value)} />
       </label>
       {tender === 'cash' ? (
         <>
@@ -272,7 +284,7 @@ function PayForm({ app, due, plan, menu, t, onPaid }: { app: PosApp; due: number
           </label>
           <div class="p-quick">
             {cashSuggestions(amountMinor ?? 0).map((v) => (
-              <button type="button" key={v} class="p-chip" data-quick={v} onClick={() => setTendered((v / 100).toFixed(2))}>
+              <button type="button" key={v} class="p-chip" data-quick={v} onClick={() => setTendered(moneyText(v, cur))}>
                 {formatMoney(v, menu.currency)}
               </button>
             ))}
@@ -287,6 +299,7 @@ function PayForm({ app, due, plan, menu, t, onPaid }: { app: PosApp; due: number
         <label class="field">
           <span>{t('bill.reference')}</span>
           <input data-reference value={reference} maxLength={80} onInput={(e) => setReference(e.currentTarget.value)} />
+          {problem === 'reference' && <small class="p-muted">{t('bill.needReference')}</small>}
         </label>
       )}
       <button type="submit" class="btn btn--primary btn--big" data-pay disabled={!ok}>

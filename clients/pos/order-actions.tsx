@@ -2,8 +2,9 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Order } from '../../hub/protocol/index.ts';
 import type { PrintJob } from '../../hub/protocol/printing.ts';
 import { formatClock } from '../shared/format.ts';
+import { nameIn, useTranslate } from '../shared/i18n.ts';
 import { useStore } from '../shared/store.ts';
-import type { PosT } from './messages.ts';
+import { posMessages, type PosT } from './messages.ts';
 import type { PosApp } from './pos-app.ts';
 import { Sheet } from './sheet.tsx';
 
@@ -63,6 +64,13 @@ function TablePicker({ app, mode, t, onClose }: { app: PosApp; mode: 'move' | 'm
 
 function ReprintSheet({ app, t, onClose }: { app: PosApp; t: PosT; onClose: () => void }) {
   const [jobs, setJobs] = useState<PrintJob[] | null | 'loading'>('loading');
+  const { lang } = useTranslate(posMessages);
+  const stations = useStore(app.state).menu?.stations ?? [];
+  // the station's name, not its id ("hot" means nothing on a Chinese screen)
+  const station = (id: string | null) => {
+    const found = stations.find((x) => x.id === id);
+    return found ? nameIn(lang, found) : '';
+  };
   useEffect(() => {
     void app.kitchenTickets().then(setJobs);
   }, []);
@@ -76,10 +84,10 @@ function ReprintSheet({ app, t, onClose }: { app: PosApp; t: PosT; onClose: () =
           <div key={j.id} class="p-line" data-print-job={j.id}>
             <div class="p-line__main">
               <strong>
-                {t(`reprint.kind.${j.kind as 'kitchen' | 'addon' | 'void'}`)} · {j.stationId ?? ''}
+                {[t(`reprint.kind.${j.kind as 'kitchen' | 'addon' | 'void'}`), station(j.stationId)].filter(Boolean).join(' · ')}
               </strong>
               <small>
-                #{j.id} · {formatClock(j.createdAt)} · {j.state}
+                #{j.id} · {formatClock(j.createdAt)} · {t(`reprint.state.${j.state}`)}
               </small>
             </div>
             <button

@@ -14,7 +14,7 @@
  * screen locked is still sent as that person.
  */
 import type { Floor, HubEvent, Menu, Order } from '../../hub/protocol/index.ts';
-import { toLineInputs, type CartLine } from '../shared/cart.ts';
+import { cartProblems, toLineInputs, type CartLine } from '../shared/cart.ts';
 import { HubError, HubUnreachableError, type HubClient } from '../shared/hub-client.ts';
 import { newId } from '../shared/ids.ts';
 import type { PrintJob, Printer } from '../../hub/protocol/printing.ts';
@@ -26,7 +26,7 @@ import { load, save } from '../shared/storage.ts';
 import { Store } from '../shared/store.ts';
 import { StreamClient, type ConnectionState, type SocketFactory } from '../shared/stream-client.ts';
 import { IdleWatch } from '../kiosk/kiosk-logic.ts';
-import { lockMsFrom } from './pos-logic.ts';
+import { lockMsFrom, paymentProblem, voidBlocked } from './pos-logic.ts';
 import { withMenuEvents } from '../shared/menu-events.ts';
 import { PacedRefresh } from '../shared/paced-refresh.ts';
 
@@ -93,6 +93,11 @@ export interface PosState {
   order: Order | null;
   /** Dishes chosen for the current order, not sent yet. */
   cart: PosCartLine[];
+  /**
+   * Dishes chosen for other orders and not sent yet, by order id: a waiter called away to another table
+   * mid-order finds them again when they come back (this tablet only, until sent).
+   */
+  unsent: Record<string, PosCartLine[]>;
   submissions: PosSubmission[];
   conn: ConnectionState;
   durable: boolean;
@@ -100,6 +105,9 @@ export interface PosState {
 }
 
 const PRUNE_SETTLED_AFTER_MS = 12 * 3600_000;
+/** Whether an order still takes dishes and payments (not closed, voided or merged away). */
+export const isOpenOrder = (order: Pick<Order, 'status'>): boolean => order.status !== 'closed' && order.status !== 'voided' && order.status !== 'merged';
+const KITCHEN_KINDS: ReadonlySet<string> = new Set(['kitchen', 'addon', 'void']);
 /**
  * Another device's change shows on this tablet's floor within a second. Refetching on every order event kept
  * 40 tablets fetching back to back at a peak: up to ~1,000 floor requests a second for the hub.
@@ -127,6 +135,12 @@ export class PosApp {
   private readonly settling = new Set<string>();
   /** Staff tokens the hub refused for an outbox send on this page: not presented again (each try is a 401). */
   private readonly refusedTokens = new Set<string>();
+  /**
+   * Paths of changes being stored in the outbox right now. A second tap on the same button lands before the
+   * first change is stored (IndexedDB takes a moment) and the screen has moved on: it would queue the change
+   * twice — two payments, two orders on one table, two receipts.
+   */
+  private readonly storing = new Set<string>();
 
   constructor(private readonly o: { search?: string; storage?: OutboxStorage; baseUrl?: string; socket?: SocketFactory } = {}) {
     this.client = this.session.client({ baseUrl: o.baseUrl ?? '', timeoutMs: 8000 });
@@ -141,6 +155,7 @@ export class PosApp {
       orderId: null,
       order: null,
       cart: [],
+      unsent: {},
       submissions: [],
       conn: { status: 'stopped', since: Date.now() },
       durable,
@@ -334,8 +349,30 @@ export class PosApp {
   // ---- screens ----
 
   goFloor(): void {
-    this.set({ screen: 'floor', tableId: null, orderId: null, order: null, cart: [] });
+    this.set({ screen: 'floor', tableId: null, orderId: null, order: null, ...this.cartsFor(null) });
     this.refreshFloor();
+  }
+
+  /**
+   * The carts when the tablet turns to another order: the current order's unsent dishes are put aside and
+   * the next order's are taken back. `carryTo`: the current order's dishes go with it to the order that took
+   * its lines (a merge), after that order's own.
+   */
+  private cartsFor(orderId: string | null, carryTo = false): Pick<PosState, 'cart' | 'unsent'> {
+    const { orderId: current, cart, unsent } = this.state.get();
+    if (orderId === current && !carryTo) return { cart, unsent };
+    const next = { ...unsent };
+    if (current && cart.length > 0 && !carryTo) next[current] = cart;
+    const taken = orderId ? (next[orderId] ?? []) : [];
+    if (orderId) delete next[orderId];
+    return { cart: carryTo ? [...taken, ...cart] : taken, unsent: next };
+  }
+
+  /** Tables with dishes chosen on this tablet and not sent yet (the floor marks them). */
+  unsentTables(): string[] {
+    const { floor, unsent, orderId, cart } = this.state.get();
+    const has = (id: string) => (unsent[id]?.length ?? 0) > 0 || (id === orderId && cart.length > 0);
+    return (floor?.tables ?? []).filter((t) => [...t.openOrderIds, this.pendingOpen(t.id)].some((id) => id !== null && has(id))).map((t) => t.id);
   }
 
   /** Follows a merged order to the order (and table) that took its lines. */
@@ -344,7 +381,7 @@ export class PosApp {
     const into = order?.mergedIntoOrderId;
     if (!into) return;
     const table = floor?.tables.find((t) => t.openOrderIds.includes(into));
-    this.set({ orderId: into, order: null, tableId: table?.id ?? null });
+    this.set({ ...this.cartsFor(into, true), orderId: into, order: null, tableId: table?.id ?? null });
     void this.loadOrder();
   }
 
@@ -354,7 +391,7 @@ export class PosApp {
     const orderId = table?.openOrderIds[0] ?? this.pendingOpen(tableId);
     if (!orderId) return;
     this.acknowledgeCall(tableId);
-    this.set({ screen: 'order', tableId, orderId, order: null, cart: [] });
+    this.set({ ...this.cartsFor(orderId), screen: 'order', tableId, orderId, order: this.state.get().orderId === orderId ? this.state.get().order : null });
     void this.loadOrder();
   }
 
@@ -376,6 +413,8 @@ export class PosApp {
   // ---- changes (all through the outbox) ----
 
   private async enqueue(orderId: string, path: string, body: unknown, action: PosAction, dependsOn: string | null = null, asToken?: string): Promise<PosSubmission | null> {
+    if (this.storing.has(path)) return null;
+    this.storing.add(path);
     try {
       const entry = await this.outbox.enqueue<PosMeta>({
         scope: this.scope(),
@@ -391,6 +430,8 @@ export class PosApp {
       console.error('could not store the change on this tablet', err);
       this.set({ storageError: true });
       return null;
+    } finally {
+      this.storing.delete(path);
     }
   }
 
@@ -399,20 +440,39 @@ export class PosApp {
     return this.state.get().submissions.find((s) => s.meta.action.kind === 'open' && s.meta.orderId === orderId && s.state !== 'confirmed')?.id ?? null;
   }
 
-  /** Opens a free table with a guest count: an order with no lines, its id made here. */
-  async openTable(tableId: string, guests: number): Promise<boolean> {
+  /**
+   * Opens a free table with a guest count: an order with no lines, its id made here. `carryCart`: the dishes
+   * chosen for the order shown (closed under the waiter: paid at the counter) go to the new one.
+   */
+  async openTable(tableId: string, guests: number, o: { carryCart?: boolean } = {}): Promise<boolean> {
+    // being opened from this tablet, or seated from another since the floor was drawn: a second order on the
+    // table would split its bill and its kitchen tickets in two; go to the order it has
+    const { floor, order } = this.state.get();
+    const table = floor?.tables.find((t) => t.id === tableId);
+    // a floor drawn before the order shown was closed still lists it: that one does not count
+    const closed = order && !isOpenOrder(order) ? order.id : null;
+    if (this.pendingOpen(tableId) || (table && table.openOrderIds.some((id) => id !== closed))) {
+      this.openExisting(tableId);
+      return false;
+    }
     const orderId = newId();
     const entry = await this.enqueue(orderId, '/api/v1/orders', { id: orderId, channel: 'pos', tableId, guestCount: guests, lines: [] }, { kind: 'open', tableId, guests });
     if (!entry) return false;
     this.acknowledgeCall(tableId);
-    this.set({ screen: 'order', tableId, orderId, order: null, cart: [] });
+    this.set({ ...this.cartsFor(orderId, o.carryCart === true), screen: 'order', tableId, orderId, order: null });
     return true;
   }
 
   /** Sends the cart: one line-level add (never replaces what another tablet added); held courses wait. */
   async sendCart(): Promise<boolean> {
-    const { orderId, cart } = this.state.get();
+    const { orderId, cart, menu, order } = this.state.get();
     if (!orderId || cart.length === 0) return false;
+    // paid at the counter (or voided, merged) on another device: the hub would refuse the dishes and the cart
+    // would be gone. The ticket offers a new order for the table that takes them along
+    if (order && order.id === orderId && !isOpenOrder(order)) return false;
+    // the hub takes the lines all or nothing: one sold-out dish would send the whole cart back refused, after
+    // it was cleared here. The ticket marks the dish to take out
+    if (menu && cartProblems(menu, cart).length > 0) return false;
     const lines = toLineInputs(cart).map((l, i) => {
       const c = cart[i]!;
       return { ...l, course: c.course, ...(c.hold ? { hold: true } : {}), ...(c.seat ? { seat: c.seat } : {}) };
@@ -427,7 +487,7 @@ export class PosApp {
   async pay(p: { tender: 'cash' | 'card'; amountMinor: number; tenderedMinor?: number; reference?: string; split?: PaySplit }): Promise<PosSubmission | null> {
     const { orderId } = this.state.get();
     // 0 settles a bill with nothing due (comped, free dishes only, paid and reopened): the hub takes it only then
-    if (!orderId || p.amountMinor < 0) return null;
+    if (!orderId || paymentProblem(p) !== null) return null;
     const body = {
       id: newId(),
       tender: p.tender,
@@ -465,9 +525,20 @@ export class PosApp {
   /** Voids a line; a line the kitchen already has needs a manager's approval (the hub enforces it). */
   async voidLine(lineId: string, reason: string, approval?: Approval): Promise<void> {
     const { orderId } = this.state.get();
-    if (!orderId || !reason.trim()) return;
+    if (!orderId || !reason.trim() || !this.canVoid(lineId)) return;
     const action: PosAction = { kind: 'void', lineId, ...(approval ? { approvedBy: approval.name } : {}) };
     await this.enqueue(orderId, `/api/v1/orders/${orderId}/lines/${lineId}/void`, { reason: reason.trim() }, action, null, approval?.token);
+  }
+
+  /**
+   * Whether the tablet offers to void a line of the order shown: not one the hub would refuse (voided, paid,
+   * or leaving the bill overpaid), nor one whose void is already on its way (tapped again before the hub
+   * answered, it would come back refused: already voided).
+   */
+  canVoid(lineId: string): boolean {
+    const { order, orderId, submissions } = this.state.get();
+    if (order && order.id === orderId && voidBlocked(order, lineId) !== null) return false;
+    return !submissions.some((x) => x.meta.orderId === orderId && x.meta.action.kind === 'void' && x.meta.action.lineId === lineId && x.state !== 'confirmed' && x.state !== 'rejected');
   }
 
   /**
@@ -500,7 +571,7 @@ export class PosApp {
     if (!orderId || !intoOrderId) return;
     const entry = await this.enqueue(orderId, `/api/v1/orders/${orderId}/merge`, { intoOrderId }, { kind: 'merge', intoOrderId, intoTableId }, this.opening(orderId));
     if (!entry) return;
-    this.set({ tableId: intoTableId, orderId: intoOrderId, order: null, cart: [] });
+    this.set({ ...this.cartsFor(intoOrderId, true), tableId: intoTableId, orderId: intoOrderId, order: null });
     void this.loadOrder();
   }
 
@@ -523,7 +594,8 @@ export class PosApp {
     if (!orderId) return null;
     try {
       const { jobs } = await this.client.request<{ jobs: PrintJob[] }>('GET', `/api/v1/print-jobs?orderId=${encodeURIComponent(orderId)}`, { as: 'staff' });
-      return jobs.filter((j) => j.reprintOf === null && j.kind !== 'test');
+      // the sheet reprints kitchen tickets: the customer's receipt (and any other slip) is not one
+      return jobs.filter((j) => j.reprintOf === null && KITCHEN_KINDS.has(j.kind));
     } catch {
       return null;
     }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Menu, MenuItem, Order } from '../../hub/protocol/index.ts';
-import { cashSuggestions, changeDue, DEFAULT_LOCK_MS, heldCourses, initialOf, linesAmount, lockMsFrom, nextShare, parseMoney, pinyinInitials, searchIndex, searchItems, seatLineIds } from './pos-logic.ts';
+import { cashSuggestions, changeDue, DEFAULT_LOCK_MS, evenSplitProgress, heldCourses, initialOf, linesAmount, lockMsFrom, moneyText, nextShare, parseMoney, paymentProblem, pinyinInitials, searchIndex, searchItems, seatLineIds } from './pos-logic.ts';
 import { entryView, type OutboxEntry, type OutboxState } from '../shared/outbox.ts';
 
 const item = (id: string, nameZh: string, nameEn: string, sort = 0): MenuItem =>
@@ -97,5 +97,44 @@ describe('splitting the bill on the tablet', () => {
     expect(nextShare(4801, 2)).toBe(2401);
     expect(nextShare(4801 - 2401, 1)).toBe(2400);
     expect(nextShare(1000, 0)).toBe(1000);
+  });
+});
+
+describe('an even split in progress', () => {
+  it('is read back from the payments queued on the tablet (leaving the bill screen does not restart it)', () => {
+    expect(evenSplitProgress([])).toBeNull();
+    expect(evenSplitProgress([{ ways: 3 }])).toEqual({ ways: 3, taken: 1 });
+    expect(evenSplitProgress([{ ways: 3 }, { ways: 2 }])).toEqual({ ways: 3, taken: 2 });
+    // the last share paid: the split is over
+    expect(evenSplitProgress([{ ways: 3 }, { ways: 2 }, { ways: 1 }])).toBeNull();
+    // a whole-bill payment in between ends it; a new split starts again
+    expect(evenSplitProgress([{ ways: 3 }, {}])).toBeNull();
+    expect(evenSplitProgress([{ ways: 3 }, { ways: 2 }, { ways: 4 }])).toEqual({ ways: 4, taken: 1 });
+  });
+});
+
+describe('a tender the hub would refuse', () => {
+  it('is caught on the tablet', () => {
+    expect(paymentProblem({ tender: 'card', amountMinor: 100, reference: '', dueMinor: 100 })).toBe('reference');
+    expect(paymentProblem({ tender: 'card', amountMinor: 100, reference: 'A-1', dueMinor: 100 })).toBeNull();
+    expect(paymentProblem({ tender: 'cash', amountMinor: 100, tenderedMinor: 99, dueMinor: 100 })).toBe('short');
+    expect(paymentProblem({ tender: 'cash', amountMinor: 101, tenderedMinor: 200, dueMinor: 100 })).toBe('overDue');
+    expect(paymentProblem({ tender: 'cash', amountMinor: 0, tenderedMinor: 0, dueMinor: 100 })).toBe('amount');
+    expect(paymentProblem({ tender: 'cash', amountMinor: null, dueMinor: 100 })).toBe('amount');
+    // settling a bill with nothing due: 0, no due given
+    expect(paymentProblem({ tender: 'cash', amountMinor: 0 })).toBeNull();
+  });
+});
+
+describe('money typed in the currency of the store', () => {
+  it('a currency without minor units (HUB_CURRENCY=JPY) is typed and shown in whole units, as formatMoney shows it', () => {
+    expect(parseMoney('1500', 'JPY')).toBe(1500);
+    expect(parseMoney('1500.5', 'JPY')).toBeNull();
+    expect(moneyText(1500, 'JPY')).toBe('1500');
+    expect(parseMoney('88.05', 'CNY')).toBe(8805);
+    expect(moneyText(8805, 'CNY')).toBe('88.05');
+    expect(moneyText(5, 'CNY')).toBe('0.05');
+    expect(moneyText(123456789, 'CNY')).toBe('1234567.89');
+    expect(parseMoney(moneyText(99_999_99, 'CNY'), 'CNY')).toBe(99_999_99);
   });
 });

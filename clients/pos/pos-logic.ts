@@ -4,6 +4,7 @@
  */
 import type { Menu, MenuItem, Order, TableStatus } from '../../hub/protocol/index.ts';
 import { evenShares, lineBalances } from '../../hub/domain/bill.ts';
+import { minorDigits } from '../shared/format.ts';
 
 export const DEFAULT_LOCK_MS = 120_000;
 
@@ -103,11 +104,23 @@ export function searchItems(index: readonly SearchIndex[], query: string): MenuI
 
 // ---- money ----
 
-/** "88" → 8800, "88.5" → 8850, "88.05" → 8805; null for anything else (no floats on money). */
-export function parseMoney(text: string): number | null {
+/**
+ * "88" → 8800, "88.5" → 8850, "88.05" → 8805; null for anything else (no floats on money). In a currency
+ * without minor units (JPY: what formatMoney shows as ¥1,500 is 1500) only whole numbers.
+ */
+export function parseMoney(text: string, currency = 'CNY'): number | null {
   const m = /^\s*(\d{1,7})(?:[.,](\d{0,2}))?\s*$/.exec(text);
   if (!m) return null;
+  if (minorDigits(currency) === 0) return m[2] === undefined ? Number(m[1]) : null;
   return Number(m[1]) * 100 + Number((m[2] ?? '').padEnd(2, '0'));
+}
+
+/** An amount as the money fields show it for typing: 8805 → "88.05" (no symbol, no grouping, no float). */
+export function moneyText(minor: number, currency = 'CNY'): string {
+  const sign = minor < 0 ? '-' : '';
+  const abs = Math.abs(Math.trunc(minor));
+  if (minorDigits(currency) === 0) return `${sign}${abs}`;
+  return `${sign}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`;
 }
 
 /** Cash handed over for a bill: the exact amount, then round notes above it (¥10, ¥20, ¥50, ¥100 steps). */
@@ -121,9 +134,46 @@ export function cashSuggestions(dueMinor: number): number[] {
 /** Change for a cash tender; negative means not enough handed over. */
 export const changeDue = (amountMinor: number, tenderedMinor: number): number => tenderedMinor - amountMinor;
 
+export type PaymentProblem = 'amount' | 'overDue' | 'short' | 'reference';
+
+/**
+ * Why a tender cannot be taken as typed, or null: the hub's own rules (a card needs the terminal's
+ * reference, cash handed over covers the amount, whole fen, never more than is due), checked before the
+ * payment is queued — refused after the tap, it reads as "failed" to a cashier who already has the money.
+ * Without `dueMinor` (the controller, which settles a bill with 0) an amount of 0 passes.
+ */
+export function paymentProblem(p: { tender: 'cash' | 'card'; amountMinor: number | null; tenderedMinor?: number | null; reference?: string; dueMinor?: number }): PaymentProblem | null {
+  const amount = p.amountMinor;
+  if (amount === null || !Number.isSafeInteger(amount) || amount < 0) return 'amount';
+  if (p.dueMinor !== undefined) {
+    if (amount === 0) return 'amount';
+    if (amount > p.dueMinor) return 'overDue';
+  }
+  if (p.tender === 'card') return p.reference?.trim() ? null : 'reference';
+  const tendered = p.tenderedMinor;
+  if (tendered === undefined || tendered === null) return null;
+  return Number.isSafeInteger(tendered) && tendered >= amount ? null : 'short';
+}
+
 // ---- tables and orders ----
 
 export const TABLE_STATUSES: readonly TableStatus[] = ['free', 'seated', 'ordered', 'in-kitchen', 'food-ready', 'served', 'bill-requested'];
+
+/**
+ * Why a line cannot be voided, or null (the hub decides; this only keeps the tablet from offering what it
+ * would refuse): already voided, paid by a payment that named it, or its void would leave the bill overpaid
+ * (both "refund first").
+ */
+export function voidBlocked(order: Pick<Order, 'lines' | 'payments' | 'subtotalMinor' | 'discountMinor' | 'discountGrantedMinor' | 'paidMinor'>, lineId: string): 'missing' | 'voided' | 'paid' | 'overpaid' | null {
+  const line = order.lines.find((l) => l.id === lineId);
+  if (!line) return 'missing';
+  if (line.status === 'voided') return 'voided';
+  if ((lineBalances(order).get(lineId)?.paidMinor ?? 0) > 0) return 'paid';
+  // the hub's settle(): the granted discount applies up to the subtotal
+  const subtotal = order.subtotalMinor - line.lineTotalMinor;
+  const total = subtotal - Math.min(order.discountGrantedMinor ?? order.discountMinor, subtotal);
+  return order.paidMinor > total ? 'overpaid' : null;
+}
 
 /** Held lines by course (to fire them), lowest course first. */
 export function heldCourses(order: Pick<Order, 'lines'>): number[] {
@@ -151,5 +201,78 @@ export function seatLineIds(order: Pick<Order, 'lines' | 'payments'>, seat: numb
   return order.lines.filter((l) => l.seat === seat && (balances.get(l.id)?.openMinor ?? 0) > 0).map((l) => l.id);
 }
 
+/**
+ * The even split a cashier is paying on this tablet, read back from the payments queued here (this order's,
+ * oldest first, refused ones left out): each share carries the ways still left (`ways`), so the latest run
+ * 3, 2, … is one split. Kept in the bill screen alone, it restarted whenever the cashier stepped back to
+ * the order: "share 1 of 2" of what was left, after one of three guests had paid. Null: no split going on.
+ */
+export function evenSplitProgress(payments: readonly { ways?: number | undefined }[]): { ways: number; taken: number } | null {
+  let run: number[] = [];
+  for (const p of payments) {
+    if (p.ways === undefined) run = [];
+    else if (run.length > 0 && p.ways === run[run.length - 1]! - 1) run.push(p.ways);
+    else run = [p.ways];
+  }
+  const ways = run[0];
+  return ways !== undefined && run.length < ways ? { ways, taken: run.length } : null;
+}
+
 /** The next even share of what is due, with `waysLeft` shares still to pay (this one included). */
 export const nextShare = (dueMinor: number, waysLeft: number): number => evenShares(dueMinor, Math.max(1, waysLeft))[0] ?? 0;
+
+// ---- what a refusal means to the waiter ----
+
+export type RejectionKey =
+  | 'reject.soldOut'
+  | 'reject.unavailable'
+  | 'reject.closed'
+  | 'reject.billChanged'
+  | 'reject.paidLine'
+  | 'reject.forbidden'
+  | 'reject.notFound'
+  | 'reject.tableBusy'
+  | 'reject.changed'
+  | 'reject.noReceiptPrinter'
+  | 'reject.printer'
+  | 'reject.invalid'
+  | 'reject.other';
+
+/**
+ * The message for a change the hub refused, from its stable error code and what the change was. The hub's
+ * own `message` is English for developers ("amount 5000 exceeds the 3000 due"): staff are told what happened
+ * in their language, never a code.
+ */
+export function rejectionKey(kind: string, code: string | undefined): RejectionKey {
+  switch (code) {
+    case 'sold_out':
+      return 'reject.soldOut';
+    case 'item_unavailable':
+      return 'reject.unavailable';
+    case 'order_closed':
+      return 'reject.closed';
+    case 'overpayment':
+    case 'invalid_order':
+      return kind === 'payment' ? 'reject.billChanged' : 'reject.invalid';
+    case 'order_has_payments':
+      return 'reject.paidLine';
+    case 'forbidden':
+      return 'reject.forbidden';
+    case 'not_found':
+      return 'reject.notFound';
+    case 'conflict':
+      return kind === 'transfer' ? 'reject.tableBusy' : 'reject.changed';
+    case 'invalid_transition':
+      return 'reject.changed';
+    case 'no_receipt_printer':
+      return 'reject.noReceiptPrinter';
+    case 'printer_unreachable':
+      return 'reject.printer';
+    case 'validation_failed':
+    case 'bad_request':
+    case 'malformed_json':
+      return 'reject.invalid';
+    default:
+      return 'reject.other';
+  }
+}

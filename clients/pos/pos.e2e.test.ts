@@ -347,7 +347,11 @@ describe('waiter tablet', () => {
     await shot(page, 'pos-bill-split-en-1280x800.png');
     await page.click('[data-pay]');
     await page.locator(`[data-due="${b1.totalMinor - first}"]`).waitFor();
-    await page.locator(`[data-share="2"][data-share-amount="${b1.totalMinor - first}"]`).waitFor();
+    // the cashier steps back to the order and returns: the split goes on with share 2, not "1 of 2" again
+    await page.click('[data-back-order]');
+    await page.locator('[data-to-bill]').waitFor();
+    await page.click('[data-to-bill]');
+    await page.locator(`[data-share="2"][data-share-amount="${b1.totalMinor - first}"]`).waitFor({ timeout: 5000 });
     await page.click('[data-tender=card]');
     await page.fill('[data-reference]', 'AUTH-2');
     await page.click('[data-pay]');

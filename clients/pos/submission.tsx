@@ -3,15 +3,21 @@ import { formatMoney } from '../shared/format.ts';
 import { entryView } from '../shared/outbox.ts';
 import type { PosT } from './messages.ts';
 import type { PosAction, PosSubmission } from './pos-app.ts';
+import { rejectionKey } from './pos-logic.ts';
 
 /** One change this tablet made, with where it stands: saved here → sending → confirmed, or why it was refused. */
 export function Submission({ e, menu, floor, t }: { e: PosSubmission; menu: Menu; floor: Floor | null; t: PosT }) {
   const view = entryView(e);
   const a = e.meta.action;
+  // the hub's own message is for developers (English, amounts in fen): staff read why in their language, and
+  // a manager can still hover for the hub's words
+  const why = view === 'rejected' ? t(rejectionKey(a.kind, e.error?.code)) : null;
   return (
-    <li class={`p-sub p-sub--${view}`} data-submission={a.kind} data-state={view}>
+    <li class={`p-sub p-sub--${view}`} data-submission={a.kind} data-state={view} data-error-code={e.error?.code}>
       <span>{describe(a, menu, floor, t)}</span>
-      <span class="p-sub__state">{view === 'rejected' ? t('sub.rejected', { message: e.error?.message ?? '' }) : t(`sub.${view}`)}</span>
+      <span class="p-sub__state" title={view === 'rejected' ? (e.error?.message ?? '') : undefined}>
+        {why !== null ? t('sub.rejected', { message: why }) : t(`sub.${view}`)}
+      </span>
     </li>
   );
 }

@@ -81,6 +81,14 @@ describe('sold out and cart problems', () => {
       ]),
     ).toEqual(['a', 'b', 'd']);
   });
+
+  it('more of a counted dish than is left, over all its cart lines, blocks sending (the hub refuses it sold out)', () => {
+    const few = menu.items.find((i) => i.id === 'few')!.remaining!;
+    const line = (id: string, qty: number) => ({ id, itemId: 'few', qty, optionIds: [], note: '' });
+    expect(cartProblems(menu, [line('a', few)])).toEqual([]);
+    expect(cartProblems(menu, [line('a', few), line('b', 1)])).toEqual(['a', 'b']);
+    expect(cartProblems(menu, [line('a', few + 1)])).toEqual(['a']);
+  });
 });
 
 describe('what the customer is told', () => {

@@ -81,12 +81,19 @@ export function cartTotal(menu: Menu, lines: readonly CartLine[]): number {
 
 export const cartCount = (lines: readonly CartLine[]): number => lines.reduce((n, l) => n + l.qty, 0);
 
-/** Cart rows that cannot be sent now (sold out since they were added, or options no longer valid). */
+/**
+ * Cart rows that cannot be sent now: sold out or gone from the menu since they were added, options no longer
+ * valid, or more of a counted dish than is left (over all its rows: the hub reserves the whole order's
+ * quantity at once and refuses the whole order, sold out, when it is short).
+ */
 export function cartProblems(menu: Menu, lines: readonly CartLine[]): string[] {
+  const wanted = new Map<string, number>();
+  for (const l of lines) wanted.set(l.itemId, (wanted.get(l.itemId) ?? 0) + l.qty);
   return lines
     .filter((l) => {
       const item = menu.items.find((i) => i.id === l.itemId);
-      return !item || isSoldOut(item) || optionProblems(menu, item, l.optionIds).length > 0;
+      if (!item || isSoldOut(item) || optionProblems(menu, item, l.optionIds).length > 0) return true;
+      return item.remaining !== null && (wanted.get(l.itemId) ?? 0) > item.remaining;
     })
     .map((l) => l.id);
 }

@@ -13,6 +13,9 @@ export function formatMoney(minor: number, currency = 'CNY'): string {
   return `${sign}${symbol}${group(Math.floor(abs / 100))}.${String(abs % 100).padStart(2, '0')}`;
 }
 
+/** Digits after the point in the currency's minor units: 2 (fen, cents), 0 where the minor unit is the unit. */
+export const minorDigits = (currency = 'CNY'): 0 | 2 => (ZERO_DECIMAL.has(currency) ? 0 : 2);
+
 const group = (n: number): string => String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 
 const two = (n: number) => String(n).padStart(2, '0');

@@ -1,0 +1,90 @@
+/**
+ * Every word the waiter tablet shows comes in Chinese and English, from the message tables: no English
+ * literal in the views, no hub error message or code shown to staff, no raw print job state.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { VNode } from 'preact';
+import { describe, expect, it } from 'vitest';
+import { errorStatus } from '../../hub/protocol/errors.ts';
+import type { Menu } from '../../hub/protocol/index.ts';
+import { PRINT_JOB_STATES } from '../../hub/protocol/printing.ts';
+import { translator, type Lang } from '../shared/i18n.ts';
+import { posMessages, type PosKey } from './messages.ts';
+import type { PosSubmission } from './pos-app.ts';
+import { rejectionKey } from './pos-logic.ts';
+import { Submission } from './submission.tsx';
+
+/** The text a (hook-free) component renders. */
+function textOf(node: unknown): string {
+  if (node === null || node === undefined || typeof node === 'boolean') return '';
+  if (typeof node === 'string' || typeof node === 'number') return String(node);
+  if (Array.isArray(node)) return node.map(textOf).join('');
+  const v = node as VNode<{ children?: unknown }>;
+  if (typeof v.type === 'function') return textOf((v.type as (p: unknown) => unknown)(v.props));
+  return textOf(v.props?.children);
+}
+
+const menu = { currency: 'CNY', items: [], categories: [], optionGroups: [], stations: [], version: 1 } as unknown as Menu;
+
+const refused = (kind: 'payment' | 'transfer' | 'void', code: string, message: string): PosSubmission =>
+  ({
+    id: 'e-1',
+    state: 'rejected',
+    lastProblem: null,
+    error: { status: 422, code, message },
+    meta: {
+      orderId: 'o-1',
+      staffToken: null,
+      action: kind === 'payment' ? { kind, amountMinor: 5000, tender: 'cash' } : kind === 'transfer' ? { kind, toTableId: 't-b1' } : { kind, lineId: 'l-1' },
+    },
+  }) as unknown as PosSubmission;
+
+describe('a refused change says why in the waiter’s language', () => {
+  it.each(['zh-CN', 'en'] as Lang[])('%s: never the hub’s developer message or its error code', (lang) => {
+    const t = translator(posMessages, lang);
+    for (const [kind, code, message] of [
+      ['payment', 'overpayment', 'amount 5000 exceeds the 3000 due'],
+      ['payment', 'invalid_order', 'those lines have 2800 open, not 3000'],
+      ['transfer', 'conflict', 'table B1 is not free; merge into its order instead'],
+      ['void', 'order_has_payments', 'line Mapo tofu is paid; refund it before voiding'],
+      ['void', 'some_future_code', 'something new'],
+    ] as const) {
+      const text = textOf(Submission({ e: refused(kind, code, message), menu, floor: null, t }));
+      expect(text).not.toContain(message);
+      expect(text).not.toContain(code);
+      if (lang === 'zh-CN') expect(text).not.toMatch(/[A-Za-z]{3,}/);
+    }
+  });
+
+  it('every error code the hub can answer has words in both languages', () => {
+    for (const code of Object.keys(errorStatus)) {
+      for (const kind of ['payment', 'lines', 'void', 'transfer', 'merge', 'receipt']) {
+        const key = rejectionKey(kind, code) as PosKey;
+        expect(posMessages['zh-CN'][key], `${kind} ${code}`).toBeTruthy();
+        expect(posMessages.en[key], `${kind} ${code}`).toBeTruthy();
+      }
+    }
+  });
+});
+
+describe('no English literal in the views', () => {
+  const dir = import.meta.dirname;
+  const views = readdirSync(dir).filter((f) => f.endsWith('.tsx'));
+  it.each(views)('%s', (file) => {
+    const src = readFileSync(join(dir, file), 'utf8');
+    // JSX text between tags: `>Some words<` (expressions in braces are not text)
+    const literals = [...src.matchAll(/>([^<>{}]*)</g)].map((m) => m[1]!.trim()).filter((x) => /[A-Za-z]{2,}/.test(x) && !/[=;()&|?]/.test(x));
+    expect(literals).toEqual([]);
+  });
+});
+
+describe('the reprint list', () => {
+  it('names every print job state in both languages', () => {
+    for (const state of PRINT_JOB_STATES) {
+      const key = `reprint.state.${state}` as PosKey;
+      expect(posMessages['zh-CN'][key], state).toBeTruthy();
+      expect(posMessages.en[key], state).toBeTruthy();
+    }
+  });
+});

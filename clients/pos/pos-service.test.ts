@@ -1,0 +1,271 @@
+/**
+ * The waiter tablet's controller during a busy service, in Node, with no hub (its outbox never gets an
+ * answer): double taps on every change, dishes that sold out while they sat in the cart, card payments
+ * without the terminal's reference, voids the hub would refuse, the cart kept while the waiter answers
+ * another table, and the reprint list.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Menu, Order } from '../../hub/protocol/index.ts';
+import type { PrintJob } from '../../hub/protocol/printing.ts';
+import { menuItem } from '../shared/menu-fixtures.ts';
+import { HubUnreachableError } from '../shared/hub-client.ts';
+import { MemoryOutboxStorage } from '../shared/outbox.ts';
+import { PosApp, type PosCartLine } from './pos-app.ts';
+
+let pos: PosApp | null = null;
+afterEach(() => pos?.stop());
+
+const menu: Menu = {
+  version: 1,
+  currency: 'CNY',
+  stations: [{ id: 'hot', nameZh: '热厨', nameEn: 'Hot kitchen' }] as Menu['stations'],
+  categories: [],
+  optionGroups: [],
+  items: [menuItem({ id: 'mapo-tofu' }), menuItem({ id: 'dumplings', remaining: 2 }), menuItem({ id: 'fish', available: false })],
+};
+
+const line = (id: string, o: Partial<Order['lines'][number]> = {}): Order['lines'][number] => ({
+  id,
+  itemId: 'mapo-tofu',
+  nameZh: '麻婆豆腐',
+  nameEn: 'Mapo tofu',
+  stationId: 'hot',
+  qty: 1,
+  unitPriceMinor: 2800,
+  lineTotalMinor: 2800,
+  options: [],
+  note: null,
+  course: 1,
+  seat: null,
+  status: 'fired',
+  voidReason: null,
+  addedAt: 0,
+  firedAt: 0,
+  readyAt: null,
+  servedAt: null,
+  addedByStaffId: null,
+  ...o,
+});
+
+const order = (o: Partial<Order> = {}): Order => ({
+  id: 'o-1',
+  number: 7,
+  businessDate: '2024-01-01',
+  channel: 'pos',
+  tableId: 't-a1',
+  guestCount: 2,
+  note: null,
+  status: 'fired',
+  lines: [line('l-1'), line('l-2')],
+  payments: [],
+  subtotalMinor: 5600,
+  discountMinor: 0,
+  discountGrantedMinor: 0,
+  discountReason: null,
+  totalMinor: 5600,
+  paidMinor: 0,
+  dueMinor: 5600,
+  revision: 3,
+  createdAt: 0,
+  updatedAt: 0,
+  closedAt: null,
+  quotedReadyAt: null,
+  rush: false,
+  deviceId: null,
+  staffId: null,
+  staffName: null,
+  mergedIntoOrderId: null,
+  billRequestedAt: null,
+  ...o,
+});
+
+const cartLine = (id: string, itemId: string, qty = 1): PosCartLine => ({ id, itemId, qty, optionIds: [], note: '', course: 1, hold: false, seat: null });
+
+/** A signed-in tablet showing order o-1 at A1; its outbox keeps everything (the hub is out of reach). */
+async function tablet() {
+  const app = (pos = new PosApp({ storage: new MemoryOutboxStorage() }));
+  app.session.device.set({ token: 'dev_test', deviceId: 'd-1', name: 'test-pos', kind: 'pos' });
+  app.session.staff.set({ token: 'staff_test', staff: { id: 's-1', name: '王芳', role: 'waiter' } as never, expiresAt: Date.now() + 3600_000 });
+  // no hub: every send is "unreachable", so entries stay unsettled
+  app.client.request = (async () => {
+    throw new HubUnreachableError('no hub in this test');
+  }) as typeof app.client.request;
+  await app.outbox.load();
+  app.state.set({
+    ...app.state.get(),
+    phase: 'ready',
+    menu,
+    screen: 'order',
+    tableId: 't-a1',
+    orderId: 'o-1',
+    order: order(),
+    floor: {
+      areas: [],
+      tables: [
+        { id: 't-a1', name: 'A1', areaId: 'a', seats: 4, status: 'ordered', openOrderIds: ['o-1'] },
+        { id: 't-a2', name: 'A2', areaId: 'a', seats: 4, status: 'ordered', openOrderIds: ['o-2'] },
+        { id: 't-a3', name: 'A3', areaId: 'a', seats: 4, status: 'free', openOrderIds: [] },
+      ],
+    } as never,
+  });
+  const of = (kind: string) => app.state.get().submissions.filter((s) => s.meta.action.kind === kind);
+  return { app, of };
+}
+
+describe('a double tap queues a change once', () => {
+  it('takes one cash payment of part of the bill, not two', async () => {
+    const { app, of } = await tablet();
+    const pay = () => app.pay({ tender: 'cash', amountMinor: 2000, tenderedMinor: 2000 });
+    const [a, b] = await Promise.all([pay(), pay()]);
+    expect([a, b].filter((x) => x !== null)).toHaveLength(1);
+    expect(of('payment')).toHaveLength(1);
+  });
+
+  it('opens a free table once (never two orders on one table)', async () => {
+    const { app, of } = await tablet();
+    app.goFloor();
+    const [a, b] = await Promise.all([app.openTable('t-a3', 2), app.openTable('t-a3', 2)]);
+    expect([a, b].filter(Boolean)).toHaveLength(1);
+    expect(of('open')).toHaveLength(1);
+    // the table shows as being opened; opening it again (a second tap once the sheet is back) goes to that order
+    expect(await app.openTable('t-a3', 2)).toBe(false);
+    expect(of('open')).toHaveLength(1);
+  });
+
+  it('sends the cart once', async () => {
+    const { app, of } = await tablet();
+    app.setCart([cartLine('c-1', 'mapo-tofu')]);
+    await Promise.all([app.sendCart(), app.sendCart()]);
+    expect(of('lines')).toHaveLength(1);
+  });
+
+  it('prints one receipt', async () => {
+    const { app, of } = await tablet();
+    await Promise.all([app.printReceipt(), app.printReceipt()]);
+    expect(of('receipt')).toHaveLength(1);
+  });
+
+  it('voids a line once, also when tapped again before the hub has answered', async () => {
+    const { app, of } = await tablet();
+    await Promise.all([app.voidLine('l-1', 'wrong dish'), app.voidLine('l-1', 'wrong dish')]);
+    expect(of('void')).toHaveLength(1);
+    await app.voidLine('l-1', 'wrong dish');
+    expect(of('void')).toHaveLength(1);
+    // another line is another change
+    await app.voidLine('l-2', 'wrong dish');
+    expect(of('void')).toHaveLength(2);
+  });
+});
+
+describe('a dish that sold out or left the menu while it sat in the cart', () => {
+  it('is not sent (the hub would refuse the whole batch and the cart would be gone)', async () => {
+    const { app, of } = await tablet();
+    app.setCart([cartLine('c-1', 'mapo-tofu'), cartLine('c-2', 'fish')]);
+    expect(await app.sendCart()).toBe(false);
+    expect(of('lines')).toHaveLength(0);
+    expect(app.state.get().cart.map((l) => l.id)).toEqual(['c-1', 'c-2']);
+  });
+
+  it('nor a dish no longer on the menu, nor more of a counted dish than is left', async () => {
+    const { app, of } = await tablet();
+    app.setCart([cartLine('c-1', 'gone-dish')]);
+    expect(await app.sendCart()).toBe(false);
+    app.setCart([cartLine('c-1', 'dumplings', 2), cartLine('c-2', 'dumplings', 1)]);
+    expect(await app.sendCart()).toBe(false);
+    expect(of('lines')).toHaveLength(0);
+    app.setCart([cartLine('c-1', 'dumplings', 2)]);
+    expect(await app.sendCart()).toBe(true);
+    expect(of('lines')).toHaveLength(1);
+  });
+});
+
+describe('an order that was closed under the waiter', () => {
+  it('takes no more dishes: the cart stays (to send on the table\'s new order), not refused and lost', async () => {
+    const { app, of } = await tablet();
+    app.state.set({ ...app.state.get(), order: order({ status: 'closed', closedAt: 1, paidMinor: 5600, dueMinor: 0 }) });
+    app.setCart([cartLine('c-1', 'mapo-tofu')]);
+    expect(await app.sendCart()).toBe(false);
+    expect(of('lines')).toHaveLength(0);
+    expect(app.state.get().cart).toHaveLength(1);
+    // the table is free again: a new order for it takes the dishes along
+    app.state.set({ ...app.state.get(), floor: { areas: [], tables: [{ id: 't-a1', name: 'A1', areaId: 'a', seats: 4, status: 'free', openOrderIds: [] }] } as never });
+    expect(await app.openTable('t-a1', 2, { carryCart: true })).toBe(true);
+    expect(app.state.get().orderId).not.toBe('o-1');
+    expect(app.state.get().cart.map((l) => l.id)).toEqual(['c-1']);
+    expect(await app.sendCart()).toBe(true);
+    expect(of('lines')).toHaveLength(1);
+    expect(of('lines')[0]!.dependsOn).toBe(of('open')[0]!.id);
+  });
+});
+
+describe('payments the hub would refuse are not queued', () => {
+  it('a card payment needs the terminal reference', async () => {
+    const { app, of } = await tablet();
+    expect(await app.pay({ tender: 'card', amountMinor: 5600, reference: '  ' })).toBeNull();
+    expect(of('payment')).toHaveLength(0);
+    expect(await app.pay({ tender: 'card', amountMinor: 5600, reference: 'AUTH-1' })).not.toBeNull();
+  });
+
+  it('cash handed over must cover the amount, and amounts are whole fen', async () => {
+    const { app, of } = await tablet();
+    expect(await app.pay({ tender: 'cash', amountMinor: 5600, tenderedMinor: 5000 })).toBeNull();
+    expect(await app.pay({ tender: 'cash', amountMinor: 56.5 })).toBeNull();
+    expect(of('payment')).toHaveLength(0);
+  });
+});
+
+describe('voids the hub would refuse', () => {
+  it('a line a payment covered cannot be voided (refund first): not queued', async () => {
+    const { app, of } = await tablet();
+    const paid = order({
+      payments: [{ id: 'p-1', tender: 'cash', amountMinor: 2800, lines: [{ lineId: 'l-1', amountMinor: 2800 }], tenderedMinor: 2800, changeMinor: 0, reference: null, createdAt: 0, staffId: null }],
+      paidMinor: 2800,
+      dueMinor: 2800,
+    });
+    app.state.set({ ...app.state.get(), order: paid });
+    expect(app.canVoid('l-1')).toBe(false);
+    expect(app.canVoid('l-2')).toBe(true);
+    await app.voidLine('l-1', 'guest left');
+    expect(of('void')).toHaveLength(0);
+  });
+
+  it('nor a line whose void would leave the order overpaid', async () => {
+    const { app } = await tablet();
+    // ¥40 paid on the whole bill of ¥56: voiding a ¥28 dish leaves ¥28 of food
+    app.state.set({ ...app.state.get(), order: order({ payments: [{ id: 'p-1', tender: 'cash', amountMinor: 4000, lines: [], tenderedMinor: 4000, changeMinor: 0, reference: null, createdAt: 0, staffId: null }], paidMinor: 4000, dueMinor: 1600 }) });
+    expect(app.canVoid('l-1')).toBe(false);
+  });
+});
+
+describe('the unsent cart while the waiter answers another table', () => {
+  it('is kept per order: back to the floor, another table, and back again', async () => {
+    const { app } = await tablet();
+    app.setCart([cartLine('c-1', 'mapo-tofu')]);
+    app.goFloor();
+    app.openExisting('t-a2');
+    expect(app.state.get().cart).toEqual([]);
+    app.setCart([cartLine('c-9', 'dumplings')]);
+    app.openExisting('t-a1');
+    expect(app.state.get().cart.map((l) => l.id)).toEqual(['c-1']);
+    app.openExisting('t-a2');
+    expect(app.state.get().cart.map((l) => l.id)).toEqual(['c-9']);
+    expect(app.unsentTables()).toEqual(['t-a1', 't-a2']);
+  });
+
+  it('follows the order when it is merged into another table', async () => {
+    const { app } = await tablet();
+    app.setCart([cartLine('c-1', 'mapo-tofu')]);
+    await app.merge('t-a2');
+    expect(app.state.get().orderId).toBe('o-2');
+    expect(app.state.get().cart.map((l) => l.id)).toEqual(['c-1']);
+  });
+});
+
+describe('reprinting a kitchen ticket', () => {
+  it("lists the order's kitchen tickets only: not its receipt, nor reprints", async () => {
+    const { app } = await tablet();
+    const job = (id: number, kind: PrintJob['kind'], reprintOf: number | null = null) => ({ id, kind, reprintOf, orderId: 'o-1', stationId: 'hot', state: 'confirmed', createdAt: 0 }) as PrintJob;
+    app.client.request = (async () => ({ jobs: [job(1, 'kitchen'), job(2, 'receipt'), job(3, 'addon'), job(4, 'kitchen', 1), job(5, 'void')] })) as typeof app.client.request;
+    expect((await app.kitchenTickets())?.map((j) => j.id)).toEqual([1, 3, 5]);
+  });
+});
