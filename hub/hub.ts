@@ -12,7 +12,7 @@ import { KitchenService } from './domain/pacing.ts';
 import { SqliteKitchenRepo } from './store/kitchen-repo.ts';
 import { createApp } from './http/app.ts';
 import { buildOpenApi } from './http/openapi.ts';
-import { FailureLimiter, PairingCodeBook } from './http/pairing-codes.ts';
+import { FailureLimiter, PairingCodeBook, pairingGuessLimiter } from './http/pairing-codes.ts';
 import { landingPage } from './http/landing.ts';
 import { mountClients } from './http/clients.ts';
 import { mountMenuImages } from './http/menu-images.ts';
@@ -178,6 +178,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
     pairing,
     pinFailures: new FailureLimiter(5, 30_000),
     pairFailures: new FailureLimiter(10, 60_000),
+    pairGuesses: pairingGuessLimiter(),
     admission: new Admission({
       clock,
       queueDepth: () => theWriter.depth,

@@ -39,6 +39,8 @@ export interface Services {
   pairing: PairingCodeBook;
   pinFailures: FailureLimiter;
   pairFailures: FailureLimiter;
+  /** Wrong pairing codes from everyone, per address of the hub (staff, public). */
+  pairGuesses: FailureLimiter;
   admission: Admission;
   metrics: HubMetrics;
   stats: { streamClients(): number; eventLoopLagMs(): number };

@@ -34,7 +34,6 @@ export const STAFF_SESSION_MS = 12 * 3_600_000; // one service day
 
 /** Short-lived codes a manager reads off the hub to pair a new tablet. */
 export interface PairingCodes {
-  /** May throw a DomainError (`too_many_requests`) while guessing codes is locked. */
   isValid(code: string, now: number): boolean;
   /** Counts a device paired with the code (codes pair a limited number of devices). */
   redeemed(code: string): void;

@@ -4,7 +4,7 @@ import { ZodError, type z } from 'zod';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isPublic } from '../domain/principal.ts';
 import type { Services } from '../services.ts';
-import { clientAddress } from '../gate/mark.ts';
+import { clientAddress, viaGate } from '../gate/mark.ts';
 import { resolvePrincipal } from './auth-header.ts';
 import { HttpError, toErrorReply } from './errors.ts';
 import { createFastPath, MAX_BODY_BYTES } from './fast-path.ts';
@@ -75,6 +75,7 @@ export function createApp(s: Services, routes: readonly Route[], log: Logger, ex
         const answer = await handleMutation(s, route, {
           principal,
           address,
+          viaPublicAddress: viaGate(req) !== undefined,
           method: req.method,
           path: req.path,
           params: req.params as Record<string, string>,

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { isPublic, type Principal } from '../domain/principal.ts';
 import type { Services } from '../services.ts';
-import { clientAddress } from '../gate/mark.ts';
+import { clientAddress, viaGate } from '../gate/mark.ts';
 import { resolvePrincipal } from './auth-header.ts';
 import { toErrorReply } from './errors.ts';
 import { handleMutation } from './mutations.ts';
@@ -159,6 +159,7 @@ export function createFastPath(s: Services, routes: readonly Route[], log: Logge
       const a = await handleMutation(s, route, {
         principal,
         address,
+        viaPublicAddress: viaGate(req) !== undefined,
         method: req.method!,
         path,
         params,

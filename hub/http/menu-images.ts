@@ -6,7 +6,7 @@ import { idSchema } from '../protocol/common.ts';
 import { IMAGE_UPLOAD_MAX_BYTES, IMAGE_UPLOAD_TYPES, menuImageSchema, menuItemResponseSchema, type MenuImage } from '../protocol/menu.ts';
 import type { Services } from '../services.ts';
 import { StorageFullError } from '../store/writer.ts';
-import { clientAddress } from '../gate/mark.ts';
+import { clientAddress, viaGate } from '../gate/mark.ts';
 import { resolvePrincipal } from './auth-header.ts';
 import { HttpError } from './errors.ts';
 import { IDEMPOTENCY_HEADER, readIdempotencyKey, requestHash, runMutation } from './mutations.ts';
@@ -90,6 +90,7 @@ export function mountMenuImages(app: Express, s: Services): void {
         key,
         hash: requestHash('PUT', req.path, { sha256: digest }),
         address: clientAddress(req),
+        viaPublicAddress: viaGate(req) !== undefined,
         abandoned: () => gone,
       });
       if (answer.headers) res.set(answer.headers);

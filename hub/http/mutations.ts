@@ -75,6 +75,8 @@ function serialise(reply: Reply, tx: Tx): Omit<Answer, 'replayed'> {
 export interface MutationRequest {
   principal: Principal;
   address: string;
+  /** Came through the public gate (guest network), not the staff address. */
+  viaPublicAddress: boolean;
   method: string;
   /** The path without the query string, as hashed with the body. */
   path: string;
@@ -106,6 +108,7 @@ export async function handleMutation(s: Services, route: MutationRoute, r: Mutat
     body,
     key,
     address: r.address,
+    viaPublicAddress: r.viaPublicAddress,
     hash: requestHash(r.method, r.path, raw),
     abandoned: r.abandoned,
   });
@@ -126,6 +129,7 @@ export function runMutation(
     key: string | undefined;
     hash: string;
     address: string;
+    viaPublicAddress: boolean;
     /** The client hung up while this waited: do nothing, so its retry (same key) finds nothing half-done. */
     abandoned: () => boolean;
   },
@@ -147,7 +151,7 @@ export function runMutation(
     let answer: Omit<Answer, 'replayed'>;
     try {
       answer = serialise(
-        tx.savepoint(() => route.handle({ principal: req.principal, params: req.params, body: req.body, address: req.address, cmd: command(s, tx, req.principal) }, s)),
+        tx.savepoint(() => route.handle({ principal: req.principal, params: req.params, body: req.body, address: req.address, viaPublicAddress: req.viaPublicAddress, cmd: command(s, tx, req.principal) }, s)),
         tx,
       );
     } catch (err) {

@@ -42,7 +42,18 @@ export interface MutationRoute<P = unknown, B = unknown> extends Base<P, unknown
    * refusal here is not stored with the key. Skipped when the key already has an answer to replay.
    */
   precheck?(req: { principal: Principal; params: P; body: B }, s: Services): Promise<void>;
-  handle(req: { principal: Principal; params: P; body: B; cmd: CommandContext; address: string }, s: Services): Reply;
+  handle(
+    req: {
+      principal: Principal;
+      params: P;
+      body: B;
+      cmd: CommandContext;
+      address: string;
+      /** Came through the public gate (guest network), not the staff address. */
+      viaPublicAddress: boolean;
+    },
+    s: Services,
+  ): Reply;
   /** The answer carries a credential: it is kept with its key sealed (hub/store/idempotency.ts), never in clear. */
   answerHasSecrets?: boolean;
 }

@@ -107,8 +107,10 @@ export const routes: Route[] = [
     answerHasSecrets: true,
     responses: { 201: pairResponseSchema, 403: errorBodySchema },
     handle: (req, s) =>
-      limited(s.pairFailures, `pair:${req.address}`, req.cmd.now, 'pairing_code_invalid', () =>
-        ok(s.auth.pair(req.body, { now: req.cmd.now, newId: s.newId, events: req.cmd.events }), 201),
+      limited(s.pairGuesses, req.viaPublicAddress ? 'public' : 'staff', req.cmd.now, 'pairing_code_invalid', () =>
+        limited(s.pairFailures, `pair:${req.address}`, req.cmd.now, 'pairing_code_invalid', () =>
+          ok(s.auth.pair(req.body, { now: req.cmd.now, newId: s.newId, events: req.cmd.events }), 201),
+        ),
       ),
   }),
   mutation({
