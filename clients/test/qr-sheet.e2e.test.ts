@@ -97,6 +97,17 @@ describe('printable table QR sheet', () => {
     const based = await cards(page);
     expect(based[0]!.url).toBe(`http://192.168.1.50:8080${tables[0]!.path}`);
     expect(based[0]!.path).toBe(expectedPath(based[0]!.url));
+    // a link with an address this hub does not know it has (someone else's server?) is flagged before printing
+    const note = () => page.locator('#base').textContent();
+    expect(await note()).toContain('not an address this hub knows it has');
+    await page.goto(sheetUrl(`?base=${encodeURIComponent(`http://${LAN_HOST}:${port}`)}`));
+    await page.locator('[data-sheet]').waitFor();
+    expect(await note()).not.toContain('not an address this hub knows it has');
+    // a ?base= that is not an address is ignored, and said so; the page still draws the codes
+    await page.goto(sheetUrl(`?base=${encodeURIComponent('http://[oops')}`));
+    await page.locator('[data-sheet]').waitFor();
+    expect((await cards(page))[0]!.url).toBe(`http://${LAN_HOST}:${port}${tables[0]!.path}`);
+    expect(await note()).toContain('was ignored');
 
     // signing out hides the codes
     await page.click('#signout');

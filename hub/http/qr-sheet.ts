@@ -125,9 +125,19 @@ const SCRIPT = `
    * Where the codes point: ?base=, else the hub's public address (its own port for phones) on this page's
    * host, else this page's address over plain HTTP (phones lack the hub's CA).
    */
-  function baseUrl() {
+  /** The ?base= asked for: its address, null when it is not an http(s) URL with a host, undefined when none. */
+  function requestedBase() {
     var q = new URLSearchParams(location.search).get('base');
-    if (q && /^https?:\\/\\/[^/]+/.test(q)) return q.replace(/\\/+$/, '');
+    if (!q) return undefined;
+    try {
+      var u = new URL(q);
+      if ((u.protocol === 'http:' || u.protocol === 'https:') && u.host) return (u.origin + u.pathname).replace(/\\/+$/, '');
+    } catch (e) { /* not a URL: ignored, and said so */ }
+    return null;
+  }
+  function baseUrl() {
+    var q = requestedBase();
+    if (q) return q;
     if (isLoopback(location.hostname) && lan.length > 0) return lan[0];
     if (hub.publicPort) return 'http://' + location.hostname + ':' + hub.publicPort;
     if (location.protocol === 'http:') return location.origin;
@@ -154,6 +164,13 @@ const SCRIPT = `
     note.appendChild(document.createTextNode('二维码指向 The codes open: '));
     note.appendChild(el('strong', null, base));
     if (isLoopback(new URL(base).hostname)) note.appendChild(el('span', 'warn', ' — 只在本机有效 works on this computer only: open this page at the hub\\'s LAN address'));
+    var asked = requestedBase();
+    if (asked === null) note.appendChild(el('span', 'warn', ' — 无效的 ?base= 已忽略 the ?base= given is not an http(s) address and was ignored'));
+    // a link to this page with someone else's ?base= would print codes that send the customers elsewhere
+    var known = lan.map(function (o) { return new URL(o).hostname; }).concat([location.hostname]);
+    if (asked && known.indexOf(new URL(asked).hostname) < 0) {
+      note.appendChild(el('span', 'warn', ' — 不是本中枢已知的地址，打印前请核对 not an address this hub knows it has: check it before printing'));
+    }
     var others = lan.concat(location.protocol === 'http:' && !hub.publicPort ? [location.origin] : []).filter(function (o, i, all) { return o !== base && all.indexOf(o) === i; });
     if (others.length) {
       note.appendChild(el('br'));
