@@ -66,7 +66,7 @@ export function createApp(s: Services, routes: readonly Route[], log: Logger, ex
         if (route.kind === 'read') {
           const params = route.params ? route.params.parse(req.params) : {};
           const query = route.query ? parseQuery(route.query, req.query) : {};
-          const reply: Reply = route.handle({ principal, params, query, headers: req.headers }, s);
+          const reply: Reply = route.handle({ principal, params, query, headers: req.headers, viaPublicAddress: viaGate(req) !== undefined }, s);
           send(res, { status: reply.status, json: reply.json ?? JSON.stringify(reply.body ?? null), headers: reply.headers });
           return;
         }

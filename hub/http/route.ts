@@ -31,7 +31,17 @@ interface Base<P, Q, B> {
 
 export interface ReadRoute<P = unknown, Q = unknown> extends Base<P, Q, never> {
   kind: 'read';
-  handle(req: { principal: Principal; params: P; query: Q; headers: Record<string, string | string[] | undefined> }, s: Services): Reply;
+  handle(
+    req: {
+      principal: Principal;
+      params: P;
+      query: Q;
+      headers: Record<string, string | string[] | undefined>;
+      /** Came through the public gate (guest network), not the staff address. */
+      viaPublicAddress: boolean;
+    },
+    s: Services,
+  ): Reply;
 }
 
 /** A mutation: runs inside the single writer's transaction, with its Idempotency-Key record. */

@@ -72,10 +72,17 @@ export const routes: Route[] = [
     method: 'get',
     path: '/api/v1/health',
     tag: 'system',
-    summary: 'Liveness, log head and load figures',
+    summary: 'Liveness, log head and load figures (on the public address without printers and storage)',
     access: 'public',
     responses: { 200: healthSchema },
-    handle: (_req, s) => ok(health(s)),
+    handle: (req, s) => {
+      // the guest network learns nothing of the store's printers (names, addresses in their last errors)
+      // or disk: phones need only the log's head; the kitchen screens read the rest on the staff address
+      const all = health(s);
+      if (!req.viaPublicAddress) return ok(all);
+      const { printers: _printers, storage: _storage, ...shown } = all;
+      return ok(shown);
+    },
   }),
   read({
     method: 'get',
