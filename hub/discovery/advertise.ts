@@ -18,6 +18,11 @@ export const API_PATH = '/api/v1';
 const MAX_LABEL_BYTES = 63;
 const STOP_TIMEOUT_MS = 1_000;
 const RECHECK_MS = 30_000;
+/** Probing (RFC 6762 §8.1): three queries 250 ms apart, after a random 0-250 ms delay. */
+const PROBE_COUNT = 3;
+const PROBE_INTERVAL_MS = 250;
+/** Names tried on conflicts: "<name>", "<name> (2)", ..., "<name> (10)"; then we give up (one warning). */
+const MAX_NAME_ATTEMPTS = 10;
 
 export interface DiscoveryLog {
   info(obj: object, msg?: string): void;
@@ -43,9 +48,26 @@ export interface AdvertiseOptions {
  * otherwise be an unhandled 'error' event and crash the process.
  */
 type SendCallback = (err?: Error | null) => void;
+interface MdnsRecord {
+  name: string;
+  type: string;
+  ttl?: number;
+  data?: unknown;
+}
+interface MdnsPacket {
+  answers?: MdnsRecord[];
+  additionals?: MdnsRecord[];
+}
 interface MdnsInternals {
   on(event: 'error' | 'warning', listener: (err: Error) => void): unknown;
+  on(event: 'response', listener: (packet: MdnsPacket) => void): unknown;
+  removeListener(event: 'response', listener: (packet: MdnsPacket) => void): unknown;
   send(value: unknown, rinfo?: unknown, cb?: SendCallback): void;
+  query(q: string, type: string, cb?: SendCallback): void;
+}
+
+function mdnsOf(bonjour: Bonjour): MdnsInternals | undefined {
+  return (bonjour as unknown as { server?: { mdns?: MdnsInternals } }).server?.mdns;
 }
 
 /**
@@ -62,7 +84,7 @@ export function createSafeBonjour(
     mdnsOpts as ConstructorParameters<typeof Bonjour>[0],
     (err: unknown) => onError(toError(err), 'respond'),
   );
-  const mdns = (bonjour as unknown as { server?: { mdns?: MdnsInternals } }).server?.mdns;
+  const mdns = mdnsOf(bonjour);
   if (mdns && typeof mdns.send === 'function') {
     // Send failures (ENETUNREACH when there is no multicast route, EPERM, ...)
     // are passed to per-call callbacks which bonjour ignores, so it would
@@ -87,7 +109,7 @@ export function createSafeBonjour(
     // Malformed packets from other devices are routine noise, not worth a warning.
     mdns.on('error', (err) => onError(err, 'socket'));
     mdns.on('warning', (err) => {
-      if (isDecodeNoise(err)) return;
+      if (isDecodeNoise(err) || isAlreadyMember(err)) return;
       onError(err, 'socket');
     });
   }
@@ -102,6 +124,16 @@ function isDecodeNoise(err: Error): boolean {
   // multicast-dns re-emits dns-packet decode failures of other devices' packets
   // as warnings. Real socket problems are ErrnoExceptions carrying `syscall`.
   return typeof (err as NodeJS.ErrnoException).syscall !== 'string';
+}
+
+/**
+ * multicast-dns re-joins the group every few seconds for each interface *address* it has not joined with
+ * yet. When an interface gets a new address (a new DHCP lease) the group is already joined on that
+ * interface, and Linux answers EADDRINUSE: nothing is wrong, multicast keeps working.
+ */
+function isAlreadyMember(err: Error): boolean {
+  const e = err as NodeJS.ErrnoException;
+  return e.syscall === 'addMembership' && e.code === 'EADDRINUSE';
 }
 
 /** Truncate a string so its UTF-8 encoding fits in `maxBytes`, without splitting code points. */
@@ -127,6 +159,64 @@ export function instanceName(storeName: string, storeId: string): string {
   return truncateUtf8(base, MAX_LABEL_BYTES - Buffer.byteLength(suffix)).trimEnd() + suffix;
 }
 
+/** "<name> (n)", the DNS-SD convention for a renamed instance, still within one 63-byte label. */
+export function alternativeName(name: string, n: number): string {
+  if (n <= 1) return name;
+  const suffix = ` (${n})`;
+  return truncateUtf8(name, MAX_LABEL_BYTES - Buffer.byteLength(suffix)).trimEnd() + suffix;
+}
+
+const dnsEqual = (a: string, b: string): boolean => a.toLowerCase() === b.toLowerCase();
+
+/**
+ * Probe for `fqdn` (RFC 6762 §8.1) and call `done(true)` as soon as another responder answers for it, or
+ * `done(false)` once the probes went unanswered. An answer carrying our own SRV (same target and port) is
+ * ourselves, e.g. a Wi-Fi access point replaying our records from before a restart: no conflict. Goodbyes
+ * (TTL 0) are no claim either. Returns a cancel function.
+ */
+function probeName(mdns: MdnsInternals, fqdn: string, own: { host: string; port: number }, done: (conflict: boolean) => void): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  let sent = 0;
+  let over = false;
+  const finish = (conflict: boolean): void => {
+    if (over) return;
+    over = true;
+    clearTimeout(timer);
+    mdns.removeListener('response', onResponse);
+    done(conflict);
+  };
+  // Any response claiming the name counts, also an unsolicited announcement arriving before our first probe.
+  function onResponse(packet: MdnsPacket): void {
+    const records = [...(packet.answers ?? []), ...(packet.additionals ?? [])].filter(
+      (rr) => typeof rr.name === 'string' && dnsEqual(rr.name, fqdn) && rr.ttl !== 0,
+    );
+    if (records.length === 0) return;
+    const isOurs = records.some((rr) => {
+      if (rr.type !== 'SRV') return false;
+      const d = rr.data as { port?: unknown; target?: unknown } | undefined;
+      return d?.port === own.port && typeof d.target === 'string' && dnsEqual(d.target, own.host);
+    });
+    if (!isOurs) finish(true);
+  }
+  const send = (): void => {
+    if (over) return;
+    if (sent === PROBE_COUNT) return finish(false);
+    sent++;
+    // A send failure is reported by createSafeBonjour's send hook; carry on as bonjour's own probe does.
+    mdns.query(fqdn, 'ANY', () => {});
+    timer = setTimeout(send, PROBE_INTERVAL_MS);
+    timer.unref();
+  };
+  mdns.on('response', onResponse);
+  timer = setTimeout(send, Math.random() * PROBE_INTERVAL_MS);
+  timer.unref();
+  return () => {
+    over = true;
+    clearTimeout(timer);
+    mdns.removeListener('response', onResponse);
+  };
+}
+
 /** `<hostname>.local`, the conventional mDNS SRV target (first label only, ≤63 bytes). */
 function localHostName(): string {
   const first = (os.hostname().split('.')[0] ?? '').replace(/[^0-9A-Za-z-]/g, '-');
@@ -146,7 +236,10 @@ function advertisedAddresses(): string {
 
 export function startAdvertising(opts: AdvertiseOptions): { stop(): Promise<void> } {
   const { port, publicPort, storeId, storeName, apiVersion, log } = opts;
-  const name = instanceName(storeName, storeId);
+  const baseName = instanceName(storeName, storeId);
+  const host = localHostName();
+  /** The instance name we advertise: `baseName`, or "<baseName> (n)" after a conflict. */
+  let name = baseName;
 
   let stopped = false;
   let warned = false;
@@ -161,27 +254,67 @@ export function startAdvertising(opts: AdvertiseOptions): { stop(): Promise<void
 
   let bonjour: Bonjour | undefined;
   let service: ReturnType<Bonjour['publish']> | undefined;
+  let addresses = advertisedAddresses();
   const publish = (b: Bonjour, probe: boolean) => {
+    addresses = advertisedAddresses(); // what this announcement will carry
     service = b.publish({
       name,
       type: SERVICE_TYPE,
       protocol: 'tcp',
       port,
-      host: localHostName(),
+      host,
       probe,
       txt: { storeId, api: apiVersion, path: API_PATH, ...(publicPort === undefined ? {} : { public: String(publicPort) }) },
     });
     return service;
   };
-  let addresses = advertisedAddresses();
-  try {
-    bonjour = createSafeBonjour({}, warnOnce);
-    // 'up' fires after probing + the first announcement was handed to the socket.
-    publish(bonjour, true).on('up', () => {
+  const announce = (b: Bonjour, probe: boolean): void => {
+    // 'up' fires after the first announcement was handed to the socket.
+    publish(b, probe).on('up', () => {
       // 'up' is emitted even when the announcement failed to send; only claim
       // success if nothing went wrong so far.
       if (!stopped && !warned) log.info({ name, type: `_${SERVICE_TYPE}._tcp`, port, storeId }, 'mDNS: advertising hub');
     });
+  };
+
+  // We probe for the name ourselves and publish with probe: false. On a conflict bonjour-service (1.4.x)
+  // console.logs an Error, withdraws the service (sending goodbyes for the very name the other hub owns, so
+  // browsers drop *that* hub too) and emits nothing, so we could neither rename nor warn (RFC 6762 §9).
+  let cancelProbe: (() => void) | undefined;
+  const claim = (b: Bonjour, mdns: MdnsInternals, attempt: number, taken: string[]): void => {
+    const candidate = alternativeName(baseName, attempt);
+    cancelProbe = probeName(mdns, `${candidate}._${SERVICE_TYPE}._tcp.local`, { host, port }, (conflict) => {
+      cancelProbe = undefined;
+      if (stopped) return;
+      if (conflict) {
+        taken.push(candidate);
+        if (attempt < MAX_NAME_ATTEMPTS) return claim(b, mdns, attempt + 1, taken);
+        log.warn(
+          { name: baseName, taken, port },
+          'mDNS name conflict: every name tried is already in use on the LAN; not advertising, hub still reachable by address',
+        );
+        return;
+      }
+      name = candidate;
+      if (taken.length > 0) {
+        log.warn(
+          { name: baseName, newName: name, taken, port },
+          `mDNS name conflict: "${baseName}" is already in use on the LAN (another hub with a copy of this data directory, an old hub still running, or a cached answer); advertising as "${name}"`,
+        );
+      }
+      try {
+        announce(b, false);
+      } catch (err) {
+        warnOnce(toError(err), 'publish');
+      }
+    });
+  };
+
+  try {
+    bonjour = createSafeBonjour({}, warnOnce);
+    const mdns = mdnsOf(bonjour);
+    if (mdns && typeof mdns.query === 'function' && typeof mdns.removeListener === 'function') claim(bonjour, mdns, 1, []);
+    else announce(bonjour, true); // bonjour's internals changed: its own probe (no rename) is the best left
   } catch (err) {
     warnOnce(toError(err), 'publish');
   }
@@ -189,13 +322,12 @@ export function startAdvertising(opts: AdvertiseOptions): { stop(): Promise<void
   // bonjour answers with the addresses it read when it announced, for as long as it runs: after a new DHCP
   // lease (or a hub that started before its network was up) tablets would be sent to an address that is gone.
   // On a change the service is withdrawn (goodbye, which also drops the old address records) and announced
-  // again with the new ones; the name is ours already, so no second probe.
+  // again with the new ones, under the name it won (maybe renamed); the name is ours already, so no second
+  // probe. While still probing (no service yet) there is nothing to redo: the announcement reads the addresses.
   let republishing = false;
   const recheck = setInterval(() => {
     const b = bonjour;
-    const current = advertisedAddresses();
-    if (!b || stopped || republishing || current === addresses) return;
-    addresses = current;
+    if (!b || !service || stopped || republishing || advertisedAddresses() === addresses) return;
     republishing = true;
     const again = () => {
       republishing = false;
@@ -222,6 +354,7 @@ export function startAdvertising(opts: AdvertiseOptions): { stop(): Promise<void
       if (stopping) return stopping;
       stopped = true; // errors from tearing down are expected; don't warn about them
       clearInterval(recheck);
+      cancelProbe?.();
       const b = bonjour;
       stopping = new Promise<void>((resolve) => {
         let done = false;

@@ -268,6 +268,64 @@ describe('LAN discovery over mDNS (isolated network namespaces)', () => {
     }
   });
 
+  it.skipIf(!avail.ok)('a second hub with the same name on the link renames itself, warns once, and re-announces its new address under the new name', async () => {
+    // Same store name and id (a hub started from a copied data directory), different machines and ports.
+    const same = { FIXTURE_STORE_ID: HUB.storeId, FIXTURE_STORE_NAME: 'Twin', FIXTURE_API: HUB.api };
+    const base = `Twin (${HUB.storeId.slice(-6).toLowerCase()})`;
+    const first = runInNs(NS_B, FIXTURE, { ...same, FIXTURE_PORT: '8771' });
+    await waitFor(first, (s) => s.includes('mDNS: advertising hub'), 10_000, 'first advertiser');
+    const second = runInNs(NS_A, FIXTURE, { ...same, FIXTURE_PORT: '8772', FIXTURE_PUBLIC_PORT: '8773', FIXTURE_RECHECK_MS: '200' });
+    await waitFor(second, (s) => s.includes('mDNS: advertising hub'), 10_000, 'second advertiser');
+    const moved = `${SUBNET}.3`;
+    try {
+      const discover = async (): Promise<Array<{ name: string; port: number; url: string; storeId?: string; publicUrl?: string; addresses: string[] }>> => {
+        const json = runInNs(NS_B, DISCOVER, { DISCOVER_SECONDS: '1.5', DISCOVER_JSON: '1' });
+        expect(await json.exited).toBe(0);
+        return (JSON.parse(json.stdout) as Array<{ name: string; port: number; url: string; storeId?: string; publicUrl?: string; addresses: string[] }>)
+          .filter((h) => h.name.startsWith('Twin'))
+          .sort((x, y) => x.port - y.port);
+      };
+      let hubs = await discover();
+      expect(hubs.map((h) => [h.name, h.url])).toEqual([
+        [base, `http://${ADDR_B}:8771/api/v1`],
+        [`${base} (2)`, `http://${ADDR_A}:8772/api/v1`],
+      ]);
+      // TXT unchanged by the rename.
+      expect(hubs[1]).toMatchObject({ storeId: HUB.storeId, api: HUB.api, publicUrl: `http://${ADDR_A}:8773/api/v1` });
+
+      // One clear warning from the hub that renamed, nothing from the one that kept its name, and no stray output.
+      const warns = logLines(second.stdout).filter((l) => l.level === 'warn');
+      expect(warns).toHaveLength(1);
+      expect(warns[0]).toMatchObject({ name: base, newName: `${base} (2)` });
+      expect(warns[0]?.msg).toMatch(/conflict/i);
+      expect(logLines(second.stdout).find((l) => l.msg === 'mDNS: advertising hub')).toMatchObject({ name: `${base} (2)` });
+      expect(logLines(first.stdout).filter((l) => l.level === 'warn')).toEqual([]);
+      for (const p of [first, second]) expect(p.stdout.split('\n').filter((l) => l !== '' && !l.startsWith('{'))).toEqual([]);
+
+      // The renamed hub gets a new lease: it re-announces under its new name, and does not take the first one's.
+      mustIp(['netns', 'exec', NS_A, 'sysctl', '-qw', `net.ipv4.conf.${VETH_A}.promote_secondaries=1`]);
+      mustIp(['-n', NS_A, 'addr', 'add', `${moved}/24`, 'dev', VETH_A]);
+      mustIp(['-n', NS_A, 'addr', 'del', `${ADDR_A}/24`, 'dev', VETH_A]);
+      mustIp(['-n', NS_A, 'route', 'replace', '224.0.0.0/4', 'dev', VETH_A]);
+      await new Promise((r) => setTimeout(r, 1_000));
+      hubs = await discover();
+      expect(hubs.map((h) => [h.name, h.url])).toEqual([
+        [base, `http://${ADDR_B}:8771/api/v1`],
+        [`${base} (2)`, `http://${moved}:8772/api/v1`],
+      ]);
+      expect(hubs[1]?.addresses).not.toContain(ADDR_A);
+      expect(logLines(second.stdout).filter((l) => l.level === 'warn')).toHaveLength(1);
+
+      expect(await terminate(second)).toBe(0);
+      expect(await terminate(first)).toBe(0);
+      expect(second.stderr).not.toMatch(/Error|Unhandled/);
+    } finally {
+      ip(['-n', NS_A, 'addr', 'add', `${ADDR_A}/24`, 'dev', VETH_A]);
+      ip(['-n', NS_A, 'addr', 'del', `${moved}/24`, 'dev', VETH_A]);
+      ip(['-n', NS_A, 'route', 'replace', '224.0.0.0/4', 'dev', VETH_A]);
+    }
+  });
+
   it.skipIf(!avail.ok)('prints a name with terminal control characters from some device on the LAN harmlessly', async () => {
     // what any device on the LAN can advertise under _brigade._tcp: escape sequences that retitle or clear the terminal
     const adv = runInNs(NS_A, FIXTURE, { FIXTURE_PORT: '8799', FIXTURE_STORE_ID: 'EVIL01', FIXTURE_STORE_NAME: 'Evil\x1b]0;pwned\x07\x1b[2J\r\nFAKE' });
