@@ -1,6 +1,6 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import type { Menu, MenuItem, Table } from '../../hub/protocol/index.ts';
-import { cartProblems, cartTotal, defaultOptions, groupsOf, isSoldOut, optionProblems, unitPrice } from '../shared/cart.ts';
+import { cartTotal, defaultOptions, groupsOf, isSoldOut, optionProblems, unitPrice } from '../shared/cart.ts';
 import { formatMoney } from '../shared/format.ts';
 import { nameIn, useTranslate, type Lang } from '../shared/i18n.ts';
 import { newId } from '../shared/ids.ts';
@@ -16,7 +16,7 @@ import { MergedNotice, OrderActions, VoidForm } from './order-actions.tsx';
 import { isOpenOrder, type PosApp, type PosCartLine } from './pos-app.ts';
 import { guestChoices, heldCourses, pinyinAvailable, searchIndex, searchItems, TABLE_STATUSES } from './pos-logic.ts';
 import { Sheet } from './sheet.tsx';
-import { Submission } from './submission.tsx';
+import { SubmissionList } from './submission.tsx';
 
 type T = PosT;
 
@@ -261,16 +261,26 @@ function Ticket({ app, menu, t, lang }: { app: PosApp; menu: Menu; t: T; lang: L
   const order = s.order;
   const held = order ? heldCourses(order) : [];
   const [voiding, setVoiding] = useState<string | null>(null);
-  if (order?.status === 'merged') return <MergedNotice app={app} order={order} t={t} />;
-  // a dish that sold out or left the menu since it was chosen: the hub would refuse the whole cart
-  const bad = cartProblems(menu, s.cart);
+  if (order?.status === 'merged') {
+    // a batch refused because the order was merged away can still be put back: it goes to the merged order
+    const refused = subs.filter((x) => app.canPutBack(x.id));
+    return (
+      <>
+        <MergedNotice app={app} order={order} t={t} />
+        {refused.length > 0 && <SubmissionList app={app} subs={refused} menu={menu} floor={s.floor} t={t} />}
+      </>
+    );
+  }
+  // a dish that sold out or left the menu since it was chosen, or the hub refused: it would refuse the whole cart
+  const bad = app.cartBlocked();
+  const gone = app.orderGone();
   return (
     <div class="p-ticket">
       <h3>{t('order.cart')}</h3>
       {s.cart.length === 0 && <p class="p-muted">{t('order.cartEmpty')}</p>}
       {s.cart.map((l) => {
         const item = menu.items.find((i) => i.id === l.itemId);
-        const problem = !item ? t('line.notOnMenu') : bad.includes(l.id) && isSoldOut(item) ? t('line.soldOut') : '';
+        const problem = [!item ? t('line.notOnMenu') : bad.includes(l.id) && isSoldOut(item) ? t('line.soldOut') : '', l.refused ? t('line.refused') : ''].filter(Boolean).join(' · ');
         return (
           <div key={l.id} class={`p-line${bad.includes(l.id) ? ' is-bad' : ''}`} data-cart-line={l.itemId} data-cart-problem={bad.includes(l.id)}>
             <div class="p-line__main">
@@ -290,11 +300,11 @@ function Ticket({ app, menu, t, lang }: { app: PosApp; menu: Menu; t: T; lang: L
           </div>
         );
       })}
-      {bad.length > 0 && <p class="p-hint">{t('order.cartProblem')}</p>}
-      {order && !isOpenOrder(order) && s.cart.length > 0 && s.tableId && (
+      {bad.length > 0 && <p class="p-hint">{s.cart.some((l) => l.refused) ? t('order.refusedCart') : t('order.cartProblem')}</p>}
+      {gone && s.cart.length > 0 && s.tableId && (
         <>
-          <p class="p-hint">{t('order.closedCart')}</p>
-          <button type="button" class="btn" data-open-again onClick={() => void app.openTable(s.tableId!, order.guestCount ?? 2, { carryCart: true })}>
+          <p class="p-hint">{order && !isOpenOrder(order) ? t('order.closedCart') : t('order.refusedOpen')}</p>
+          <button type="button" class="btn" data-open-again onClick={() => void app.openTable(s.tableId!, app.guestsFor(s.orderId ?? '') ?? 2, { carryCart: true })}>
             {t('order.openAgain')}
           </button>
         </>
@@ -303,7 +313,7 @@ function Ticket({ app, menu, t, lang }: { app: PosApp; menu: Menu; t: T; lang: L
         type="button"
         class="btn btn--primary btn--big"
         data-send
-        disabled={s.cart.length === 0 || bad.length > 0 || (order !== null && !isOpenOrder(order))}
+        disabled={s.cart.length === 0 || bad.length > 0 || gone}
         onClick={() => void app.sendCart()}
       >
         {t('order.send')} · {formatMoney(cartTotal(menu, s.cart), menu.currency)}
@@ -311,11 +321,7 @@ function Ticket({ app, menu, t, lang }: { app: PosApp; menu: Menu; t: T; lang: L
       {subs.length > 0 && (
         <>
           <h3>{t('order.sent')}</h3>
-          <ul class="p-subs">
-            {subs.map((e) => (
-              <Submission key={e.id} e={e} menu={menu} floor={s.floor} t={t} />
-            ))}
-          </ul>
+          <SubmissionList app={app} subs={subs} menu={menu} floor={s.floor} t={t} />
         </>
       )}
       <h3>{t('order.onOrder')}</h3>

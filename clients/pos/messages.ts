@@ -178,6 +178,12 @@ export const posMessages = defineMessages(
     'reprint.state.uncertain': '不确定是否打印',
     'reprint.state.rerouted': '已转到备用打印机',
     'reprint.state.failed': '打印失败',
+    'sub.putBack': '放回购物车',
+    'sub.reprintReceipt': '重打小票 #{n}',
+    'sub.reprintSlip': '重打单据 #{n}',
+    'line.refused': '中枢拒绝了这道菜',
+    'order.refusedCart': '中枢拒绝了标红的菜：删除后再发送',
+    'order.refusedOpen': '中枢没有接受这次开台：这些菜没有发送',
   },
   {
     title: 'Waiter tablet',
@@ -356,6 +362,12 @@ export const posMessages = defineMessages(
     'reprint.state.uncertain': 'may not have printed',
     'reprint.state.rerouted': 'moved to the backup printer',
     'reprint.state.failed': 'failed',
+    'sub.putBack': 'Put back in cart',
+    'sub.reprintReceipt': 'Reprint receipt #{n}',
+    'sub.reprintSlip': 'Reprint slip #{n}',
+    'line.refused': 'refused by the hub',
+    'order.refusedCart': 'The hub refused the dish marked in red: remove it, then send',
+    'order.refusedOpen': 'The hub did not open this order: these dishes were not sent',
   },
 );
 

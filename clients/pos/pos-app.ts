@@ -18,7 +18,7 @@ import { cartProblems, toLineInputs, type CartLine } from '../shared/cart.ts';
 import { HubError, HubUnreachableError, type HubClient } from '../shared/hub-client.ts';
 import { newId } from '../shared/ids.ts';
 import type { PrintJob, Printer } from '../../hub/protocol/printing.ts';
-import { fromHealth, fromPrinterList, PrinterHealthFeed, type FailedTicket, type PrinterSnapshotEntry } from '../shared/printer-health.ts';
+import { fromHealth, fromPrinterList, PrinterHealthFeed, slipKind, type FailedTicket, type PrinterSnapshotEntry, type SlipKind } from '../shared/printer-health.ts';
 import { Outbox, outboxStorage, type OutboxEntry, type OutboxStorage, type SendResult } from '../shared/outbox.ts';
 import { sendEntry } from '../shared/outbox-transport.ts';
 import { Session } from '../shared/session.ts';
@@ -26,7 +26,7 @@ import { load, save } from '../shared/storage.ts';
 import { Store } from '../shared/store.ts';
 import { StreamClient, type ConnectionState, type SocketFactory } from '../shared/stream-client.ts';
 import { IdleWatch } from '../kiosk/kiosk-logic.ts';
-import { lockMsFrom, paymentProblem, voidBlocked } from './pos-logic.ts';
+import { lockMsFrom, paymentProblem, refusedItemIds, voidBlocked } from './pos-logic.ts';
 import { withMenuEvents } from '../shared/menu-events.ts';
 import { PacedRefresh } from '../shared/paced-refresh.ts';
 
@@ -41,7 +41,8 @@ export type PosAction =
   | { kind: 'merge'; intoOrderId: string; intoTableId: string }
   | { kind: 'billRequest'; requested: boolean }
   | { kind: 'receipt' }
-  | { kind: 'reprint'; jobId: number };
+  /** `slip`: what is reprinted, when not a kitchen ticket (a failed receipt reprinted from the alert strip). */
+  | { kind: 'reprint'; jobId: number; slip?: SlipKind };
 
 /** How one payment splits the bill: some lines (by item or by seat), or one of `ways` even shares. */
 export type PaySplit = { lineIds: string[] } | { ways: number };
@@ -75,6 +76,8 @@ export interface PosCartLine extends CartLine {
   hold: boolean;
   /** The guest's seat, for splitting the bill by seat (none: shared). */
   seat?: number | null;
+  /** The hub refused this dish when it was sent (sold out, not available): put back marked, not sent again. */
+  refused?: boolean;
 }
 
 export interface WaiterCall {
@@ -95,7 +98,9 @@ export interface PosState {
   cart: PosCartLine[];
   /**
    * Dishes chosen for other orders and not sent yet, by order id: a waiter called away to another table
-   * mid-order finds them again when they come back (this tablet only, until sent).
+   * mid-order finds them again when they come back (this tablet only, in memory: a reload loses them). Those
+   * of an order that takes no more (closed, or refused by the hub) wait under `table:<id>` for the table's
+   * next order.
    */
   unsent: Record<string, PosCartLine[]>;
   submissions: PosSubmission[];
@@ -105,6 +110,8 @@ export interface PosState {
 }
 
 const PRUNE_SETTLED_AFTER_MS = 12 * 3600_000;
+/** Where the unsent dishes of an order that takes no more wait: for the table's next order. */
+const tableKey = (tableId: string): string => `table:${tableId}`;
 /** Whether an order still takes dishes and payments (not closed, voided or merged away). */
 export const isOpenOrder = (order: Pick<Order, 'status'>): boolean => order.status !== 'closed' && order.status !== 'voided' && order.status !== 'merged';
 const KITCHEN_KINDS: ReadonlySet<string> = new Set(['kitchen', 'addon', 'void']);
@@ -141,6 +148,13 @@ export class PosApp {
    * twice — two payments, two orders on one table, two receipts.
    */
   private readonly storing = new Set<string>();
+  /**
+   * The dishes the hub named when it refused a batch (`details`, which the outbox does not keep), by entry:
+   * put back, they are marked. In memory: after a reload the menu (refetched at start) marks a sold-out one.
+   */
+  private readonly refusedDishes = new Map<string, string[]>();
+  /** Refused batches already put back in a cart on this page (a second tap would add the dishes twice). */
+  private readonly putBackDone = new Set<string>();
 
   constructor(private readonly o: { search?: string; storage?: OutboxStorage; baseUrl?: string; socket?: SocketFactory } = {}) {
     this.client = this.session.client({ baseUrl: o.baseUrl ?? '', timeoutMs: 8000 });
@@ -235,7 +249,8 @@ export class PosApp {
   /** Reprints a ticket that could not print (from the printer alert strip) and takes it off the strip. */
   async reprintFailed(ticket: FailedTicket): Promise<void> {
     if (!ticket.orderId) return;
-    const entry = await this.enqueue(ticket.orderId, `/api/v1/print-jobs/${ticket.jobId}/reprint`, {}, { kind: 'reprint', jobId: ticket.jobId });
+    const slip = slipKind(ticket.kind);
+    const entry = await this.enqueue(ticket.orderId, `/api/v1/print-jobs/${ticket.jobId}/reprint`, {}, { kind: 'reprint', jobId: ticket.jobId, ...(slip === 'kitchen' ? {} : { slip }) });
     if (entry) this.printers.dismiss(ticket.jobId);
   }
 
@@ -358,13 +373,21 @@ export class PosApp {
    * the next order's are taken back. `carryTo`: the current order's dishes go with it to the order that took
    * its lines (a merge), after that order's own.
    */
-  private cartsFor(orderId: string | null, carryTo = false): Pick<PosState, 'cart' | 'unsent'> {
-    const { orderId: current, cart, unsent } = this.state.get();
+  private cartsFor(orderId: string | null, carryTo = false, tableId: string | null = null): Pick<PosState, 'cart' | 'unsent'> {
+    const { orderId: current, tableId: currentTable, order, cart, unsent } = this.state.get();
     if (orderId === current && !carryTo) return { cart, unsent };
     const next = { ...unsent };
-    if (current && cart.length > 0 && !carryTo) next[current] = cart;
-    const taken = orderId ? (next[orderId] ?? []) : [];
-    if (orderId) delete next[orderId];
+    if (current && cart.length > 0 && !carryTo) {
+      // an order that takes no more dishes is off the floor: its dishes would be out of reach under its id.
+      // Merged away, they go to the order that took its lines; closed or refused, to the table's next order
+      const into = order?.id === current ? order.mergedIntoOrderId : null;
+      const key = into ?? (this.orderGone(current) && currentTable ? tableKey(currentTable) : current);
+      next[key] = [...(next[key] ?? []), ...cart];
+    }
+    // the table's next order (opened here or on another tablet) takes what waited for it
+    const keys = [orderId, tableId === null ? null : tableKey(tableId)].filter((k): k is string => k !== null);
+    const taken = keys.flatMap((k) => next[k] ?? []);
+    for (const k of keys) delete next[k];
     return { cart: carryTo ? [...taken, ...cart] : taken, unsent: next };
   }
 
@@ -372,7 +395,39 @@ export class PosApp {
   unsentTables(): string[] {
     const { floor, unsent, orderId, cart } = this.state.get();
     const has = (id: string) => (unsent[id]?.length ?? 0) > 0 || (id === orderId && cart.length > 0);
-    return (floor?.tables ?? []).filter((t) => [...t.openOrderIds, this.pendingOpen(t.id)].some((id) => id !== null && has(id))).map((t) => t.id);
+    return (floor?.tables ?? [])
+      .filter((t) => has(tableKey(t.id)) || [...t.openOrderIds, this.pendingOpen(t.id)].some((id) => id !== null && has(id)))
+      .map((t) => t.id);
+  }
+
+  /**
+   * Whether an order (default: the one shown) takes no more dishes: closed, voided or merged away under the
+   * waiter, or never created (the hub refused to open it). Dishes for it can go to a new order for the table.
+   */
+  orderGone(orderId: string | null = this.state.get().orderId): boolean {
+    const { order, submissions } = this.state.get();
+    if (!orderId) return false;
+    if (order && order.id === orderId && !isOpenOrder(order)) return true;
+    return submissions.some((s) => s.meta.orderId === orderId && s.meta.action.kind === 'open' && s.state === 'rejected');
+  }
+
+  /** The guest count an order was opened with (the hub's order, or this tablet's opening of it). */
+  guestsFor(orderId: string): number | null {
+    const { order, submissions } = this.state.get();
+    if (order?.id === orderId && order.guestCount !== null) return order.guestCount;
+    const open = submissions.find((s) => s.meta.orderId === orderId && s.meta.action.kind === 'open')?.meta.action;
+    return open?.kind === 'open' ? open.guests : null;
+  }
+
+  /**
+   * Cart lines that cannot be sent: sold out, off the menu or more than is left (the menu shown), or refused
+   * by the hub when they were sent. The hub takes a batch all or nothing: one of them would send the whole
+   * cart back refused.
+   */
+  cartBlocked(): string[] {
+    const { menu, cart } = this.state.get();
+    const bad = new Set(menu ? cartProblems(menu, cart) : []);
+    return cart.filter((l) => l.refused || bad.has(l.id)).map((l) => l.id);
   }
 
   /** Follows a merged order to the order (and table) that took its lines. */
@@ -385,13 +440,13 @@ export class PosApp {
     void this.loadOrder();
   }
 
-  /** An occupied table (or one this tablet is opening): its order. */
+  /** An occupied table (or one this tablet is opening): its order, with the dishes that waited for it. */
   openExisting(tableId: string): void {
     const table = this.state.get().floor?.tables.find((t) => t.id === tableId);
     const orderId = table?.openOrderIds[0] ?? this.pendingOpen(tableId);
     if (!orderId) return;
     this.acknowledgeCall(tableId);
-    this.set({ ...this.cartsFor(orderId), screen: 'order', tableId, orderId, order: this.state.get().orderId === orderId ? this.state.get().order : null });
+    this.set({ ...this.cartsFor(orderId, false, tableId), screen: 'order', tableId, orderId, order: this.state.get().orderId === orderId ? this.state.get().order : null });
     void this.loadOrder();
   }
 
@@ -459,20 +514,20 @@ export class PosApp {
     const entry = await this.enqueue(orderId, '/api/v1/orders', { id: orderId, channel: 'pos', tableId, guestCount: guests, lines: [] }, { kind: 'open', tableId, guests });
     if (!entry) return false;
     this.acknowledgeCall(tableId);
-    this.set({ ...this.cartsFor(orderId, o.carryCart === true), screen: 'order', tableId, orderId, order: null });
+    this.set({ ...this.cartsFor(orderId, o.carryCart === true, tableId), screen: 'order', tableId, orderId, order: null });
     return true;
   }
 
   /** Sends the cart: one line-level add (never replaces what another tablet added); held courses wait. */
   async sendCart(): Promise<boolean> {
-    const { orderId, cart, menu, order } = this.state.get();
+    const { orderId, cart } = this.state.get();
     if (!orderId || cart.length === 0) return false;
-    // paid at the counter (or voided, merged) on another device: the hub would refuse the dishes and the cart
-    // would be gone. The ticket offers a new order for the table that takes them along
-    if (order && order.id === orderId && !isOpenOrder(order)) return false;
+    // paid at the counter (or voided, merged) on another device, or its opening refused: the hub would refuse
+    // the dishes and the cart would be gone. The ticket offers a new order for the table that takes them along
+    if (this.orderGone(orderId)) return false;
     // the hub takes the lines all or nothing: one sold-out dish would send the whole cart back refused, after
     // it was cleared here. The ticket marks the dish to take out
-    if (menu && cartProblems(menu, cart).length > 0) return false;
+    if (this.cartBlocked().length > 0) return false;
     const lines = toLineInputs(cart).map((l, i) => {
       const c = cart[i]!;
       return { ...l, course: c.course, ...(c.hold ? { hold: true } : {}), ...(c.seat ? { seat: c.seat } : {}) };
@@ -480,6 +535,43 @@ export class PosApp {
     const entry = await this.enqueue(orderId, `/api/v1/orders/${orderId}/lines`, { lines, fire: true }, { kind: 'lines', lines: cart }, this.opening(orderId));
     if (!entry) return false;
     this.set({ cart: [] });
+    return true;
+  }
+
+  /** Whether a refused batch of dishes can be put back in a cart (not put back already). */
+  canPutBack(entryId: string): boolean {
+    const e = this.state.get().submissions.find((s) => s.id === entryId);
+    return e !== undefined && e.state === 'rejected' && e.meta.action.kind === 'lines' && !this.putBackDone.has(entryId);
+  }
+
+  /**
+   * Puts a batch of dishes the hub refused (sold out while the tablet was offline, the order closed, its
+   * opening refused) back in the cart of the order it was for: the cart was cleared when it was queued, and
+   * the waiter would enter every dish again from memory. The dishes the refusal named are marked, to take out;
+   * an order that takes no more dishes offers a new order for the table with them. The refusal is then taken
+   * off the list (dealt with).
+   */
+  async putBack(entryId: string): Promise<boolean> {
+    const e = this.state.get().submissions.find((s) => s.id === entryId);
+    if (!e || e.meta.action.kind !== 'lines' || !this.canPutBack(entryId)) return false;
+    this.putBackDone.add(entryId);
+    const named = new Set(this.refusedDishes.get(entryId) ?? []);
+    // queued by this tablet, the batch's lines are its cart lines (course, hold, seat and all)
+    const lines: PosCartLine[] = e.meta.action.lines.map((l) => {
+      const { refused: _, ...line } = l as Partial<PosCartLine> & CartLine;
+      return { ...line, course: line.course ?? 1, hold: line.hold ?? false, ...(named.has(l.itemId) ? { refused: true } : {}) };
+    });
+    const { orderId, order, cart, unsent } = this.state.get();
+    // merged away since: the dishes belong to the order that took its lines
+    const target = (order?.id === e.meta.orderId ? order.mergedIntoOrderId : null) ?? e.meta.orderId;
+    if (target === orderId) this.set({ cart: [...cart, ...lines] });
+    else this.set({ unsent: { ...unsent, [target]: [...(unsent[target] ?? []), ...lines] } });
+    try {
+      await this.outbox.remove(entryId);
+    } catch (err) {
+      // still listed, and still not put back twice on this page
+      console.error('could not remove the refused batch', err);
+    }
     return true;
   }
 
@@ -630,12 +722,20 @@ export class PosApp {
   private async send(e: PosSubmission): Promise<SendResult> {
     for (const token of this.bearers(e)) {
       const result = await sendEntry(this.client, e, token);
+      if (result.kind === 'answer' && result.status >= 400 && e.meta.action.kind === 'lines') this.noteRefusedDishes(e.id, result.body);
       if (result.kind !== 'answer' || result.status !== 401) return result;
       this.refusedTokens.add(token);
       // the signed-in session itself was refused: back to the PIN screen, as for any other request
       if (token === this.session.staffToken()) this.session.refused('staff');
     }
     return { kind: 'answer', status: 401, body: { error: { code: 'unauthenticated', message: 'sign in to send this change' } } };
+  }
+
+  /** Keeps the dishes a refusal names (its `details`: the outbox keeps only the code and message). */
+  private noteRefusedDishes(entryId: string, body: unknown): void {
+    const error = (body as { error?: { code?: string; details?: unknown } } | null)?.error;
+    const ids = refusedItemIds(error?.code, error?.details);
+    if (ids.length > 0) this.refusedDishes.set(entryId, ids);
   }
 
   /** The staff tokens to try for an entry, in order: whoever made it, then whoever is signed in. */

@@ -88,3 +88,13 @@ describe('the reprint list', () => {
     }
   });
 });
+
+describe('a reprint from the printer alert strip', () => {
+  it.each(['zh-CN', 'en'] as Lang[])('%s: a receipt is not called a kitchen ticket', (lang) => {
+    const t = translator(posMessages, lang);
+    const e = { id: 'e-2', state: 'saved', lastProblem: null, error: null, meta: { orderId: 'o-1', staffToken: null, action: { kind: 'reprint', jobId: 9, slip: 'receipt' } } } as unknown as PosSubmission;
+    const text = textOf(Submission({ e, menu, floor: null, t }));
+    expect(text).toContain(lang === 'en' ? 'receipt' : '小票');
+    expect(text).not.toMatch(/厨房|kitchen/i);
+  });
+});

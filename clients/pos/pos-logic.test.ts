@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Menu, MenuItem, Order } from '../../hub/protocol/index.ts';
-import { cashSuggestions, changeDue, DEFAULT_LOCK_MS, evenSplitProgress, heldCourses, initialOf, linesAmount, lockMsFrom, moneyText, nextShare, parseMoney, paymentProblem, pinyinInitials, searchIndex, searchItems, seatLineIds } from './pos-logic.ts';
+import { cashSuggestions, changeDue, DEFAULT_LOCK_MS, evenSplitProgress, heldCourses, initialOf, linesAmount, lockMsFrom, moneyText, nextShare, parseMoney, paymentProblem, pinyinInitials, refusedItemIds, searchIndex, searchItems, seatLineIds } from './pos-logic.ts';
 import { entryView, type OutboxEntry, type OutboxState } from '../shared/outbox.ts';
 
 const item = (id: string, nameZh: string, nameEn: string, sort = 0): MenuItem =>
@@ -136,5 +136,16 @@ describe('money typed in the currency of the store', () => {
     expect(moneyText(5, 'CNY')).toBe('0.05');
     expect(moneyText(123456789, 'CNY')).toBe('1234567.89');
     expect(parseMoney(moneyText(99_999_99, 'CNY'), 'CNY')).toBe(99_999_99);
+  });
+});
+
+describe('the dishes a refused batch names', () => {
+  it('sold out (each short dish), not available, not orderable as chosen; none when the order was refused', () => {
+    expect(refusedItemIds('sold_out', { items: [{ itemId: 'a', requested: 2, remaining: 0 }, { itemId: 'b', requested: 1, remaining: 0 }] })).toEqual(['a', 'b']);
+    expect(refusedItemIds('item_unavailable', { itemId: 'fish' })).toEqual(['fish']);
+    expect(refusedItemIds('invalid_order', { itemId: 'fish', optionId: 'x' })).toEqual(['fish']);
+    expect(refusedItemIds('order_closed', { itemId: 'fish' })).toEqual([]);
+    expect(refusedItemIds('sold_out', undefined)).toEqual([]);
+    expect(refusedItemIds(undefined, null)).toEqual([]);
   });
 });

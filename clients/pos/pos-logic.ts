@@ -223,6 +223,19 @@ export const nextShare = (dueMinor: number, waysLeft: number): number => evenSha
 
 // ---- what a refusal means to the waiter ----
 
+/**
+ * The dishes a refusal of a batch names (the hub's `details`): sold out (`items[].itemId`), not available or
+ * not orderable as chosen (`itemId`). Empty when the refusal was about the order, not a dish (closed, not
+ * found), so the batch goes back unmarked.
+ */
+export function refusedItemIds(code: string | undefined, details: unknown): string[] {
+  if (code !== 'sold_out' && code !== 'item_unavailable' && code !== 'invalid_order') return [];
+  const d = details as { itemId?: unknown; items?: unknown } | null | undefined;
+  if (!d || typeof d !== 'object') return [];
+  const ids = Array.isArray(d.items) ? d.items.map((i: { itemId?: unknown } | null) => i?.itemId) : [d.itemId];
+  return ids.filter((x): x is string => typeof x === 'string');
+}
+
 export type RejectionKey =
   | 'reject.soldOut'
   | 'reject.unavailable'

@@ -8,9 +8,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { Menu, Order } from '../../hub/protocol/index.ts';
 import type { PrintJob } from '../../hub/protocol/printing.ts';
 import { menuItem } from '../shared/menu-fixtures.ts';
-import { HubUnreachableError } from '../shared/hub-client.ts';
+import { HubError, HubUnreachableError } from '../shared/hub-client.ts';
 import { MemoryOutboxStorage } from '../shared/outbox.ts';
+import { posMessages } from './messages.ts';
 import { PosApp, type PosCartLine } from './pos-app.ts';
+import { SubmissionList } from './submission.tsx';
+import { translator } from '../shared/i18n.ts';
 
 let pos: PosApp | null = null;
 afterEach(() => pos?.stop());
@@ -261,11 +264,174 @@ describe('the unsent cart while the waiter answers another table', () => {
   });
 });
 
+describe('reprinting from the printer alert strip', () => {
+  it('a failed receipt is queued as a receipt reprint, a kitchen ticket as a kitchen ticket', async () => {
+    const { app, of } = await tablet();
+    const failed = { orderId: 'o-1', orderNumber: '7', stationId: null, printerId: 'p-1', error: 'offline', at: 0 };
+    await app.reprintFailed({ ...failed, jobId: 5, kind: 'receipt' });
+    await app.reprintFailed({ ...failed, jobId: 6, kind: 'addon' });
+    expect(of('reprint').map((e) => e.meta.action)).toEqual([
+      { kind: 'reprint', jobId: 5, slip: 'receipt' },
+      { kind: 'reprint', jobId: 6 },
+    ]);
+  });
+});
+
 describe('reprinting a kitchen ticket', () => {
   it("lists the order's kitchen tickets only: not its receipt, nor reprints", async () => {
     const { app } = await tablet();
     const job = (id: number, kind: PrintJob['kind'], reprintOf: number | null = null) => ({ id, kind, reprintOf, orderId: 'o-1', stationId: 'hot', state: 'confirmed', createdAt: 0 }) as PrintJob;
     app.client.request = (async () => ({ jobs: [job(1, 'kitchen'), job(2, 'receipt'), job(3, 'addon'), job(4, 'kitchen', 1), job(5, 'void')] })) as typeof app.client.request;
     expect((await app.kitchenTickets())?.map((j) => j.id)).toEqual([1, 3, 5]);
+  });
+});
+
+/** A hub that refuses some requests (by method and path) and is out of reach for every other one. */
+function refusing(app: PosApp, refuse: (method: string, path: string) => HubError | null): void {
+  app.client.request = (async (method: string, path: string) => {
+    throw refuse(method, path) ?? new HubUnreachableError('no hub in this test');
+  }) as typeof app.client.request;
+}
+
+/** The props of every element in a (hook-free) view whose props match, function components expanded. */
+function elements(node: unknown, match: (props: Record<string, unknown>) => boolean): Record<string, unknown>[] {
+  if (node === null || typeof node !== 'object') return [];
+  if (Array.isArray(node)) return node.flatMap((n) => elements(n, match));
+  const v = node as { type: unknown; props: Record<string, unknown> };
+  if (typeof v.type === 'function') return elements((v.type as (p: unknown) => unknown)(v.props), match);
+  return [...(match(v.props ?? {}) ? [v.props] : []), ...elements(v.props?.children, match)];
+}
+
+describe('a batch of dishes the hub refused after it was queued', () => {
+  const soldOut = () => new HubError(409, 'sold_out', 'sold out: dumplings (0 left)', { items: [{ itemId: 'dumplings', requested: 2, remaining: 0 }] });
+
+  it('goes back in the cart of its order, the refused dish marked and not sent until it is taken out', async () => {
+    const { app, of } = await tablet();
+    refusing(app, (m, path) => (path === '/api/v1/orders/o-1/lines' ? soldOut() : null));
+    const dumplings: PosCartLine = { ...cartLine('c-2', 'dumplings', 2), course: 2, hold: true, seat: 1, note: 'no chili' };
+    app.setCart([cartLine('c-1', 'mapo-tofu'), dumplings]);
+    expect(await app.sendCart()).toBe(true);
+    expect(app.state.get().cart).toEqual([]);
+    const batch = of('lines')[0]!;
+    expect((await app.outbox.settled(batch.id)).state).toBe('rejected');
+    expect(app.canPutBack(batch.id)).toBe(true);
+    // a double tap puts the dishes back once
+    await Promise.all([app.putBack(batch.id), app.putBack(batch.id)]);
+    const cart = app.state.get().cart;
+    expect(cart.map((l) => l.id)).toEqual(['c-1', 'c-2']);
+    // course, hold, seat and note come back as chosen
+    expect(cart[1]).toMatchObject({ course: 2, hold: true, seat: 1, note: 'no chili', qty: 2, refused: true });
+    expect(cart[0]!.refused).toBeFalsy();
+    // the tablet's menu has not heard the dish sold out: the hub's refusal marks it
+    expect(app.cartBlocked()).toEqual(['c-2']);
+    // dealt with: the refusal is gone from the list and cannot be put back again
+    expect(of('lines')).toHaveLength(0);
+    expect(app.canPutBack(batch.id)).toBe(false);
+    expect(await app.sendCart()).toBe(false);
+    app.setCart(app.state.get().cart.filter((l) => l.id !== 'c-2'));
+    expect(await app.sendCart()).toBe(true);
+    expect(of('lines')).toHaveLength(1);
+  });
+
+  it('is offered on the refused batch in the order’s list, in both languages', async () => {
+    const { app, of } = await tablet();
+    refusing(app, (m, path) => (path === '/api/v1/orders/o-1/lines' ? soldOut() : null));
+    app.setCart([cartLine('c-1', 'mapo-tofu')]);
+    await app.sendCart();
+    await app.printReceipt();
+    await app.outbox.settled(of('lines')[0]!.id);
+    const s = app.state.get();
+    for (const [lang, word] of [
+      ['zh-CN', '放回购物车'],
+      ['en', 'Put back in cart'],
+    ] as const) {
+      const t = translator(posMessages, lang);
+      const buttons = elements(SubmissionList({ app, subs: s.submissions, menu, floor: s.floor, t }), (p) => 'data-put-back' in p);
+      // the refused batch has it; the receipt still on its way has not
+      expect(buttons).toHaveLength(1);
+      expect(buttons[0]!.children).toBe(word);
+    }
+    const t = translator(posMessages, 'en');
+    const [button] = elements(SubmissionList({ app, subs: s.submissions, menu, floor: s.floor, t }), (p) => 'data-put-back' in p);
+    (button!.onClick as () => void)();
+    expect(app.state.get().cart.map((l) => l.id)).toEqual(['c-1']);
+  });
+
+  it('on an order closed under the waiter: back in its cart, and a new order for the table takes them', async () => {
+    const { app, of } = await tablet();
+    refusing(app, (m, path) => (path === '/api/v1/orders/o-1/lines' ? new HubError(409, 'order_closed', 'order #7 is closed') : null));
+    app.setCart([cartLine('c-1', 'mapo-tofu')]);
+    await app.sendCart();
+    await app.outbox.settled(of('lines')[0]!.id);
+    app.state.set({ ...app.state.get(), order: order({ status: 'closed', closedAt: 1, paidMinor: 5600, dueMinor: 0 }) });
+    await app.putBack(of('lines')[0]!.id);
+    expect(app.state.get().cart.map((l) => [l.id, l.refused ?? false])).toEqual([['c-1', false]]);
+    expect(app.orderGone()).toBe(true);
+    expect(await app.sendCart()).toBe(false);
+    expect(await app.openTable('t-a1', 2, { carryCart: true })).toBe(true);
+    expect(app.state.get().orderId).not.toBe('o-1');
+    expect(app.state.get().cart.map((l) => l.id)).toEqual(['c-1']);
+  });
+
+  it('on an order closed under the waiter, when another tablet has seated the table since: its order takes them', async () => {
+    const { app } = await tablet();
+    app.state.set({ ...app.state.get(), order: order({ status: 'closed', closedAt: 1, paidMinor: 5600, dueMinor: 0 }) });
+    app.setCart([cartLine('c-1', 'mapo-tofu')]);
+    app.state.set({ ...app.state.get(), floor: { areas: [], tables: [{ id: 't-a1', name: 'A1', areaId: 'a', seats: 4, status: 'seated', openOrderIds: ['o-9'] }] } as never });
+    expect(await app.openTable('t-a1', 2, { carryCart: true })).toBe(false);
+    expect(app.state.get().orderId).toBe('o-9');
+    expect(app.state.get().cart.map((l) => l.id)).toEqual(['c-1']);
+  });
+
+  it('of a new order the hub refused: back in the cart, and the table opened again with them', async () => {
+    const { app, of } = await tablet();
+    refusing(app, (m, path) => (path === '/api/v1/orders' ? new HubError(403, 'forbidden', 'not allowed') : null));
+    app.goFloor();
+    expect(await app.openTable('t-a3', 3)).toBe(true);
+    const refusedOrder = app.state.get().orderId!;
+    app.setCart([cartLine('c-1', 'mapo-tofu')]);
+    expect(await app.sendCart()).toBe(true);
+    const batch = of('lines')[0]!;
+    // the dishes waited behind the table's opening, and are refused with it
+    expect((await app.outbox.settled(batch.id)).error?.code).toBe('depends_on_rejected');
+    await app.putBack(batch.id);
+    expect(app.state.get().cart.map((l) => l.id)).toEqual(['c-1']);
+    expect(app.orderGone()).toBe(true);
+    // sent again, they would wait on the refused opening and be refused at once
+    expect(await app.sendCart()).toBe(false);
+    expect(app.guestsFor(refusedOrder)).toBe(3);
+    expect(await app.openTable('t-a3', 3, { carryCart: true })).toBe(true);
+    expect(app.state.get().orderId).not.toBe(refusedOrder);
+    expect(app.state.get().cart.map((l) => l.id)).toEqual(['c-1']);
+  });
+
+  it('of an order that cannot take them, left for the floor: they wait on the table for its next order', async () => {
+    const { app, of } = await tablet();
+    refusing(app, (m, path) => (path === '/api/v1/orders/o-1/lines' ? new HubError(409, 'order_closed', 'order #7 is closed') : null));
+    app.setCart([cartLine('c-1', 'mapo-tofu')]);
+    await app.sendCart();
+    await app.outbox.settled(of('lines')[0]!.id);
+    app.state.set({ ...app.state.get(), order: order({ status: 'closed', closedAt: 1, paidMinor: 5600, dueMinor: 0 }) });
+    await app.putBack(of('lines')[0]!.id);
+    app.goFloor();
+    // the closed order is off the floor: the table itself carries the tag
+    app.state.set({ ...app.state.get(), floor: { areas: [], tables: [{ id: 't-a1', name: 'A1', areaId: 'a', seats: 4, status: 'free', openOrderIds: [] }] } as never });
+    expect(app.unsentTables()).toEqual(['t-a1']);
+    expect(await app.openTable('t-a1', 2)).toBe(true);
+    expect(app.state.get().cart.map((l) => l.id)).toEqual(['c-1']);
+  });
+
+  it('of an order merged away since: they go to the order that took its lines', async () => {
+    const { app, of } = await tablet();
+    refusing(app, (m, path) => (path === '/api/v1/orders/o-1/lines' ? new HubError(409, 'order_closed', 'order #7 was merged') : null));
+    app.setCart([cartLine('c-1', 'mapo-tofu')]);
+    await app.sendCart();
+    await app.outbox.settled(of('lines')[0]!.id);
+    app.state.set({ ...app.state.get(), order: order({ status: 'merged', mergedIntoOrderId: 'o-2' }) });
+    await app.putBack(of('lines')[0]!.id);
+    expect(app.unsentTables()).toEqual(['t-a2']);
+    app.followMerge();
+    expect(app.state.get().orderId).toBe('o-2');
+    expect(app.state.get().cart.map((l) => l.id)).toEqual(['c-1']);
   });
 });

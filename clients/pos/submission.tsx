@@ -2,11 +2,25 @@ import type { Floor, Menu } from '../../hub/protocol/index.ts';
 import { formatMoney } from '../shared/format.ts';
 import { entryView } from '../shared/outbox.ts';
 import type { PosT } from './messages.ts';
-import type { PosAction, PosSubmission } from './pos-app.ts';
+import type { PosAction, PosApp, PosSubmission } from './pos-app.ts';
 import { rejectionKey } from './pos-logic.ts';
 
+/**
+ * Changes this tablet made, each with where it stands; a refused batch of dishes offers to go back in the
+ * cart (its dishes left the cart when it was queued). No hooks: unit-tested without a browser.
+ */
+export function SubmissionList({ app, subs, menu, floor, t }: { app: PosApp; subs: readonly PosSubmission[]; menu: Menu; floor: Floor | null; t: PosT }) {
+  return (
+    <ul class="p-subs">
+      {subs.map((e) => (
+        <Submission key={e.id} e={e} menu={menu} floor={floor} t={t} {...(app.canPutBack(e.id) ? { onPutBack: () => void app.putBack(e.id) } : {})} />
+      ))}
+    </ul>
+  );
+}
+
 /** One change this tablet made, with where it stands: saved here → sending → confirmed, or why it was refused. */
-export function Submission({ e, menu, floor, t }: { e: PosSubmission; menu: Menu; floor: Floor | null; t: PosT }) {
+export function Submission({ e, menu, floor, t, onPutBack }: { e: PosSubmission; menu: Menu; floor: Floor | null; t: PosT; onPutBack?: () => void }) {
   const view = entryView(e);
   const a = e.meta.action;
   // the hub's own message is for developers (English, amounts in fen): staff read why in their language, and
@@ -18,6 +32,11 @@ export function Submission({ e, menu, floor, t }: { e: PosSubmission; menu: Menu
       <span class="p-sub__state" title={view === 'rejected' ? (e.error?.message ?? '') : undefined}>
         {why !== null ? t('sub.rejected', { message: why }) : t(`sub.${view}`)}
       </span>
+      {onPutBack && (
+        <button type="button" class="btn btn--small" data-put-back onClick={onPutBack}>
+          {t('sub.putBack')}
+        </button>
+      )}
     </li>
   );
 }
@@ -44,6 +63,6 @@ function describe(a: PosAction, menu: Menu, floor: Floor | null, t: PosT): strin
     case 'receipt':
       return t('sub.receipt');
     case 'reprint':
-      return t('sub.reprint', { n: a.jobId });
+      return a.slip === 'receipt' ? t('sub.reprintReceipt', { n: a.jobId }) : a.slip === 'pickup' || a.slip === 'other' ? t('sub.reprintSlip', { n: a.jobId }) : t('sub.reprint', { n: a.jobId });
   }
 }

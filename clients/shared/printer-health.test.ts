@@ -1,10 +1,13 @@
 import { describe, expect, it } from 'vitest';
+import { translator, type Lang } from './i18n.ts';
+import { printerMessages } from './messages.ts';
 import type { HubEvent } from '../../hub/protocol/index.ts';
 import type { PrintJob } from '../../hub/protocol/printing.ts';
 import {
   applyPrinterEvents,
   downReasonKey,
   emptyPrinterHealth,
+  failedTicketKey,
   fromHealth,
   loadPrinterSnapshot,
   PrinterHealthFeed,
@@ -103,5 +106,41 @@ describe('printer health reducer', () => {
     answer({ entries: [{ id: 'p-hot', name: '热厨 Hot', state: 'held', reason: 'paper-out', stations: ['hot'] }] });
     await loading;
     expect(visibleAlerts(feed.state.get(), null).down).toEqual([]);
+  });
+});
+
+describe('a ticket that could not print says what it was', () => {
+  const failedOf = (kind: PrintJob['kind'], orderNumber: string | null = '12') =>
+    applyPrinterEvents(base(), [ev('print.job_failed', { job: job({ id: 30, kind, orderNumber, state: 'failed' }), error: 'no printer' })]).failed[0]!;
+
+  it.each([
+    ['zh-CN', 'receipt', '单号 #12 小票未能打印'],
+    ['en', 'receipt', 'Order #12: the receipt could not print'],
+    ['zh-CN', 'kitchen', '单号 #12 厨房单未能打印'],
+    ['en', 'addon', 'Order #12: a kitchen ticket could not print'],
+    ['zh-CN', 'pickup', '单号 #12 取餐单未能打印'],
+    ['en', 'pickup', 'Order #12: the pickup slip could not print'],
+  ] as [Lang, PrintJob['kind'], string][])('%s, %s', (lang, kind, text) => {
+    const f = failedOf(kind);
+    expect(f.kind).toBe(kind);
+    expect(translator(printerMessages, lang)(failedTicketKey(f), { number: '12' })).toBe(text);
+  });
+
+  it('a receipt is never called a kitchen ticket, with or without an order number', () => {
+    for (const lang of ['zh-CN', 'en'] as Lang[]) {
+      const t = translator(printerMessages, lang);
+      for (const f of [failedOf('receipt'), failedOf('receipt', null)]) expect(t(failedTicketKey(f), { number: '12' })).not.toMatch(/厨房|kitchen/i);
+    }
+    expect(translator(printerMessages, 'en')(failedTicketKey(failedOf('receipt', null)))).toBe('A receipt could not print');
+  });
+
+  it('every kind of job has words in both languages', () => {
+    for (const kind of ['kitchen', 'addon', 'void', 'receipt', 'pickup', 'test'] as const) {
+      for (const number of ['12', null]) {
+        const key = failedTicketKey(failedOf(kind, number));
+        expect(printerMessages['zh-CN'][key], key).toBeTruthy();
+        expect(printerMessages.en[key], key).toBeTruthy();
+      }
+    }
   });
 });

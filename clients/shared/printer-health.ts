@@ -15,7 +15,7 @@
  */
 import type { HubEvent } from '../../hub/protocol/index.ts';
 import type { Health } from '../../hub/protocol/health.ts';
-import type { PrintJob, Printer, PrinterState } from '../../hub/protocol/printing.ts';
+import type { PrintJob, PrintJobKind, Printer, PrinterState } from '../../hub/protocol/printing.ts';
 import { Store } from './store.ts';
 
 export interface WaitingTicket {
@@ -39,6 +39,8 @@ export interface PrinterView {
 
 export interface FailedTicket {
   jobId: number;
+  /** what it was (a kitchen ticket, the customer's receipt, …): the alert names it */
+  kind: PrintJobKind;
   orderId: string | null;
   orderNumber: string | null;
   stationId: string | null;
@@ -155,7 +157,7 @@ export function applyPrinterEvents(state: PrinterHealthState, events: readonly H
 
 function addFailed(failed: readonly FailedTicket[], job: PrintJob, error: string, at: number): readonly FailedTicket[] {
   if (failed.some((f) => f.jobId === job.id)) return failed;
-  return [...failed, { jobId: job.id, orderId: job.orderId, orderNumber: job.orderNumber, stationId: job.stationId, printerId: job.printerId, error, at }];
+  return [...failed, { jobId: job.id, kind: job.kind, orderId: job.orderId, orderNumber: job.orderNumber, stationId: job.stationId, printerId: job.printerId, error, at }];
 }
 
 function dropWaiting(p: PrinterView, jobId: number): PrinterView {
@@ -192,6 +194,25 @@ export function downReasonKey(p: PrinterView): DownReasonKey {
   if (p.reason === 'cover-open') return 'printer.coverOpen';
   if (p.state === 'offline' || p.reason === 'offline') return 'printer.offline';
   return 'printer.error';
+}
+
+/** What a printed slip is, as staff call it: the kitchen's tickets (new, add-on, void) are all 厨房单. */
+export type SlipKind = 'kitchen' | 'receipt' | 'pickup' | 'other';
+
+export function slipKind(kind: PrintJobKind | null | undefined): SlipKind {
+  if (kind === 'kitchen' || kind === 'addon' || kind === 'void') return 'kitchen';
+  if (kind === 'receipt' || kind === 'pickup') return kind;
+  return 'other';
+}
+
+export type FailedTicketKey = `printer.failed.${SlipKind}` | `printer.failedNoNumber.${SlipKind}`;
+
+/**
+ * The message for a ticket that could not print. It names what failed: a cashier told "a kitchen ticket
+ * could not print" for the customer's receipt looks for the problem in the kitchen.
+ */
+export function failedTicketKey(f: Pick<FailedTicket, 'kind' | 'orderNumber'>): FailedTicketKey {
+  return f.orderNumber ? `printer.failed.${slipKind(f.kind)}` : `printer.failedNoNumber.${slipKind(f.kind)}`;
 }
 
 /**

@@ -1,14 +1,14 @@
 import { formatClock } from '../format.ts';
 import { useTranslate } from '../i18n.ts';
 import { printerMessages } from '../messages.ts';
-import { downReasonKey, type FailedTicket, type PrinterAlertsView, type PrinterView } from '../printer-health.ts';
+import { downReasonKey, failedTicketKey, type FailedTicket, type PrinterAlertsView, type PrinterView } from '../printer-health.ts';
 import './printer-alerts.css';
 
 /**
  * The printer alert strip under an app's top bar: a red line per down printer (paper out, cover open,
- * offline, moved to its backup) and per ticket that could not print. The strip is always there at one
- * line's height (several alerts scroll sideways), so nothing on the screen moves when an alert comes or
- * goes. `printerName` resolves a backup printer id to its name. `onReprint` (the waiter tablet) adds a
+ * offline, moved to its backup) and per ticket that could not print, named for what it was (kitchen ticket,
+ * receipt, pickup slip). The strip is always there at one line's height (several alerts scroll sideways), so
+ * nothing on the screen moves when an alert comes or goes. `printerName` resolves a backup printer id to its name. `onReprint` (the waiter tablet) adds a
  * reprint button to failed tickets; `onDismiss` a dismiss button.
  */
 export function PrinterAlerts({
@@ -42,8 +42,8 @@ export function PrinterAlerts({
         </span>
       ))}
       {alerts.failed.map((f) => (
-        <span class="palert palert--job" key={`j-${f.jobId}`} data-failed-job={f.jobId} data-order-number={f.orderNumber ?? ''} title={f.error}>
-          <b>{f.orderNumber ? t('printer.failed', { number: f.orderNumber }) : t('printer.failedNoNumber')}</b>
+        <span class="palert palert--job" key={`j-${f.jobId}`} data-failed-job={f.jobId} data-job-kind={f.kind} data-order-number={f.orderNumber ?? ''} title={f.error}>
+          <b>{t(failedTicketKey(f), { number: f.orderNumber ?? '' })}</b>
           {onReprint && (
             <button type="button" class="palert__btn" data-reprint-job={f.jobId} onClick={() => onReprint(f)}>
               {t('printer.reprint')}
