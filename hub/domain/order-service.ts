@@ -17,7 +17,7 @@ import { DomainError } from './errors.ts';
 import * as rules from './order.ts';
 import type { Change } from './order.ts';
 import { priceLine, reserveStock, stockDemand } from './pricing.ts';
-import { deviceIdOf, requirePaymentTaker, requireStaff, staffIdOf, staffRoles, type Principal } from './principal.ts';
+import { deviceIdOf, isPublic, requirePaymentTaker, requireStaff, staffIdOf, staffRoles, type Principal } from './principal.ts';
 import type { CommandContext, FloorRepo, OrderRepo, StockRepo } from './ports.ts';
 import { isPublicChannel, type KitchenService } from './pacing.ts';
 import { orderShownTo, TABLE_DONE_VISIBLE_MS, TABLE_PARTY_MAX_MS, visibleToTable } from './public-reads.ts';
@@ -59,6 +59,8 @@ export class OrderService {
       throw new DomainError('invalid_order', 'an order needs at least one line (only a table can be opened empty)');
     }
     if (input.channel === 'qr' && tableId === null) throw new DomainError('invalid_order', 'a QR order needs a table');
+    refusePublicHold(input, ctx.principal);
+    if (tableId !== null && input.lines.length === 0 && !input.separateCheck) this.refuseSeatedTable(tableId);
 
     const lines = this.priceLines(input.lines, ctx);
     this.reserve(lines, ctx);
@@ -111,6 +113,7 @@ export class OrderService {
       requireStaff(ctx.principal, staffRoles.placeOrder, 'adding to an order');
     }
     rules.requireOpen(current, 'add lines');
+    refusePublicHold(input, ctx.principal);
     const lines = this.priceLines(input.lines, ctx);
     this.reserve(lines, ctx);
     const withLines = rules.settle({ ...current, lines: [...current.lines, ...lines] }, ctx.now);
@@ -248,6 +251,7 @@ export class OrderService {
     requireStaff(ctx.principal, staffRoles.managerOnly, 'reopening an order');
     const before = this.load(orderId, ctx.principal);
     const change = rules.reopen(before, ctx.now);
+    this.refuseReseatedTable(before);
     return this.commit(before, change, ctx, () =>
       ctx.events.emit('order.reopened', { order: rules.summarize(change.order), reason }, orderTopics(change.order, [])),
     );
@@ -392,6 +396,47 @@ export class OrderService {
     }
   }
 
+  /**
+   * Opening a table a waiter has already opened: refused, naming its order, unless another check is asked
+   * for. Two tablets tapping a free table at once would otherwise each open an order: the bill and the
+   * tickets split in two, and every tablet then opens the first one, so the second is paid by nobody. The
+   * guests' own phone orders do not count: each phone orders on its own, and the waiter still seats the table.
+   */
+  private refuseSeatedTable(tableId: string): void {
+    const seated = this.deps.floor
+      .openOrderIds(tableId)
+      .map((id) => this.deps.orders.get(id))
+      .filter((o): o is Order => o !== undefined && !isPublicChannel(o.channel));
+    const [first] = seated;
+    if (!first) return;
+    const name = this.deps.floor.table(tableId)?.name ?? tableId;
+    throw new DomainError('conflict', `table ${name} is already open (order #${first.number}); add to that order, or ask for a separate check`, {
+      tableId,
+      openOrderIds: seated.map((o) => o.id),
+    });
+  }
+
+  /**
+   * Reopening a bill whose table has been opened again since it closed: back on the table, the last party's
+   * bill would be the one every tablet opens there (the oldest), and the new guests' phones would read it and
+   * order onto it. Orders that were open beside it when it closed (a separate check, a phone's order) are the
+   * same party's and do not count.
+   */
+  private refuseReseatedTable(closed: Order): void {
+    if (closed.tableId === null || closed.closedAt === null) return;
+    const since = closed.closedAt;
+    const newer = this.deps.floor
+      .openOrderIds(closed.tableId)
+      .map((id) => this.deps.orders.get(id))
+      .filter((o): o is Order => o !== undefined && o.id !== closed.id && o.createdAt >= since);
+    if (newer.length === 0) return;
+    const name = this.deps.floor.table(closed.tableId)?.name ?? closed.tableId;
+    throw new DomainError('conflict', `table ${name} has new guests (order #${newer[0]!.number}); reopen order #${closed.number} once the table is free`, {
+      tableId: closed.tableId,
+      openOrderIds: newer.map((o) => o.id),
+    });
+  }
+
   /** The order if `principal` may read it (a table's phone: `visibleToTable` at `now`), else not found. */
   private load(orderId: string, principal: Principal, now = Date.now()): Order {
     const order = this.deps.orders.get(orderId);
@@ -471,6 +516,18 @@ export class OrderService {
     if (order.status === 'closed' && before.status !== 'closed') {
       ctx.events.emit('order.closed', { order: rules.summarize(order) }, orderTopics(order, []));
     }
+  }
+}
+
+/**
+ * A held course waits for a waiter to fire it: a customer's phone or a kiosk has nobody to do that, so a dish
+ * it held would never reach the kitchen (a kiosk's paid order would wait for ever) and a bill with it could
+ * not close.
+ */
+function refusePublicHold(input: { fire?: boolean | undefined; lines: { hold?: boolean | undefined }[] }, principal: Principal): void {
+  if (!isPublic(principal)) return;
+  if (input.fire === false || input.lines.some((l) => l.hold)) {
+    throw new DomainError('forbidden', 'holding a course is for staff: a customer order goes to the kitchen as it is placed');
   }
 }
 

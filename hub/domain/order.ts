@@ -376,6 +376,14 @@ export function merge(source: Order, target: Order, now: number): { merged: Orde
     },
     now,
   );
+  // a grant left unused on one side (a void left it less food) applies to the other side's food too: with
+  // payments taken, that can make the merged bill paid beyond its total, which would close it overpaid
+  if (into.paidMinor > into.totalMinor) {
+    throw new DomainError('order_has_payments', 'merging these orders would leave the bill overpaid (a discount covers more of it); refund first', {
+      paidMinor: into.paidMinor,
+      totalAfterMinor: into.totalMinor,
+    });
+  }
   const merged = settle(
     { ...source, status: 'merged', mergedIntoOrderId: target.id, lines: [], payments: [], discountMinor: 0, discountGrantedMinor: 0, billRequestedAt: null },
     now,

@@ -153,6 +153,12 @@ export const placeOrderSchema = z.strictObject({
   rush: z.boolean().optional(),
   /** Send non-held lines to the kitchen at once (default true). */
   fire: z.boolean().optional(),
+  /**
+   * Opening a table (a POS order with a table and no lines) that a waiter has already opened is refused
+   * (409, naming its open order): two tablets seating one table at the same moment would split its bill and
+   * tickets in two. `true` asks for another check on that table on purpose.
+   */
+  separateCheck: z.boolean().optional(),
   lines: z.array(lineInputSchema).max(100),
 });
 export type PlaceOrder = z.infer<typeof placeOrderSchema>;

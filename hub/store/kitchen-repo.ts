@@ -6,7 +6,9 @@ export class SqliteKitchenRepo implements KitchenRepo {
 
   constructor(db: Db) {
     this.s = {
-      open: db.prepare("SELECT COUNT(*) FROM orders WHERE status IN ('fired', 'preparing')").pluck(),
+      // by the lines, not the orders' status: a kiosk order paid at checkout is closed at once, its food
+      // still to cook (along order_lines_status: only the lines in the kitchen are read)
+      open: db.prepare("SELECT COUNT(DISTINCT order_id) FROM order_lines WHERE status IN ('fired', 'preparing')").pluck(),
       get: db.prepare("SELECT value FROM meta WHERE key = 'public_ordering_paused'").pluck(),
       set: db.prepare(
         "INSERT INTO meta (key, value) VALUES ('public_ordering_paused', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",

@@ -120,3 +120,49 @@ describe('a bill with nothing due', () => {
     expect(again.body.error?.code).toBe('order_closed');
   });
 });
+
+describe('two tablets seating one table at the same moment', () => {
+  it('opens one order; the other tablet is refused (409 naming it), and a separate check is opened only when asked for', async () => {
+    const waiter2 = (await signIn(hub, PINS.waiter2)).staff;
+    const seat = (token: string, extra: Record<string, unknown> = {}) =>
+      post(token, '/api/v1/orders', { channel: 'pos', tableId: 't-b5', guestCount: 2, lines: [], ...extra });
+    const answers = await Promise.all([seat(waiter), seat(waiter2)]);
+    expect(answers.map((a) => a.status).sort()).toEqual([201, 409]);
+    const opened = answers.find((a) => a.status === 201)!.body.order!;
+    const refused = answers.find((a) => a.status === 409)!.body.error!;
+    expect(refused).toMatchObject({ code: 'conflict', details: { tableId: 't-b5', openOrderIds: [opened.id] } });
+    expect(refused.message).toMatch(/B5/);
+    const floor = async () => (await hub.request<Floor>('GET', '/api/v1/floor', { token: waiter })).body.tables.find((t) => t.id === 't-b5')!.openOrderIds;
+    expect(await floor()).toEqual([opened.id]);
+
+    const separate = await seat(waiter2, { separateCheck: true });
+    expect(separate.status, JSON.stringify(separate.body)).toBe(201);
+    expect(await floor()).toEqual([opened.id, separate.body.order!.id]);
+  });
+});
+
+describe('reopening a bill whose table has new guests', () => {
+  it('is refused (409 naming the new order) and the bill stays closed', async () => {
+    const placed = await place({ tableId: 't-b6', lines: [rice] });
+    expect((await post(waiter, order(placed.id, '/payments'), { tender: 'cash', amountMinor: placed.dueMinor })).status).toBe(201);
+    const next = await place({ tableId: 't-b6', guestCount: 4, lines: [] });
+
+    const reopened = await post(manager, order(placed.id, '/reopen'), { reason: 'forgot the beer' });
+    expect(reopened.status).toBe(409);
+    expect(reopened.body.error).toMatchObject({ code: 'conflict', details: { tableId: 't-b6', openOrderIds: [next.id] } });
+    expect((await hub.request<Body>('GET', order(placed.id), { token: waiter })).body.order?.status).toBe('closed');
+  });
+});
+
+describe("a customer's phone", () => {
+  it('cannot hold its dishes back from the kitchen (403), and orders them as placed', async () => {
+    const codes = await hub.request<{ tables: { id: string; qrToken: string }[] }>('GET', '/api/v1/tables/qr-codes', { token: manager });
+    const phone = codes.body.tables.find((t) => t.id === 't-b7')!.qrToken;
+    const held = await post(phone, '/api/v1/orders', { channel: 'qr', lines: [{ ...rice, hold: true }] });
+    expect(held.status).toBe(403);
+    expect(held.body.error?.code).toBe('forbidden');
+    const placed = await post(phone, '/api/v1/orders', { channel: 'qr', lines: [rice] });
+    expect(placed.status).toBe(201);
+    expect(placed.body.order?.lines.map((l) => l.status)).toEqual(['fired']);
+  });
+});

@@ -411,7 +411,11 @@ class LoadWorker {
     const openEmpty = r() < 0.2;
     let order = await this.place(
       dev,
-      { id: randomUUID(), channel: 'pos', tableId, guestCount: between(r, 1, 6), lines: openEmpty ? [] : this.picker.lines(between(r, 2, 5), { withIds: true }) },
+      // waiters pick tables at random, so an empty open may find the table already open: a separate check
+      // (without it the hub refuses a second open of a table, as for two tablets seating one party)
+      openEmpty
+        ? { id: randomUUID(), channel: 'pos', tableId, guestCount: between(r, 1, 6), lines: [], separateCheck: true }
+        : { id: randomUUID(), channel: 'pos', tableId, guestCount: between(r, 1, 6), lines: this.picker.lines(between(r, 2, 5), { withIds: true }) },
       scheduledAt,
     );
     if (!order) return;
