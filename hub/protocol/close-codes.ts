@@ -3,7 +3,10 @@
  * values at run time without pulling zod into their bundles.
  */
 export const streamCloseCodes = {
-  /** The token was refused: pair or sign in again. */
+  /**
+   * The socket's token stopped being valid while it was open (a staff session expired, a device unpaired):
+   * pair or sign in again. A token refused at the upgrade is answered 401 instead.
+   */
   unauthorised: 4001,
   /** No hello within the hub's timeout. */
   noHello: 4002,

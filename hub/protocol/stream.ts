@@ -23,8 +23,9 @@ export type Hello = z.infer<typeof helloSchema>;
 /**
  * Client → hub, after the welcome: "how far have I been sent?". The hub answers with an `events` frame with
  * no events and the `upToSeq` it has sent this subscription everything up to (frames keep their order on a
- * socket, so the answer comes after every frame sent before it). A filtered subscriber uses it to learn it
- * is caught up, since frames with nothing for it are not sent.
+ * socket, so the answer comes after every frame sent before it), during a replay as far as the replay has
+ * gone. A filtered subscriber uses it to learn it is caught up, since frames with nothing for it are not
+ * sent. Not answered between a `reset` and the next hello.
  */
 export const syncSchema = z.strictObject({ type: z.literal('sync') });
 

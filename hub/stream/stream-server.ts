@@ -2,6 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { DomainError } from '../domain/errors.ts';
 import { isPublic, type Principal } from '../domain/principal.ts';
 import { eventForPublic, streamTopicsFor, tableReplayReachMs } from '../domain/public-reads.ts';
 import { clientAddress, viaGate } from '../gate/mark.ts';
@@ -11,7 +12,12 @@ import type { EventLog, LoggedEvent } from '../store/event-log.ts';
 import { acceptsSharedDeflate, SharedMessage } from './ws-frame.ts';
 
 export const STREAM_PATH = '/api/v1/stream';
-const { slowConsumer: CLOSE_SLOW_CONSUMER, noHello: CLOSE_NO_HELLO, tooManyHellos: CLOSE_TOO_MANY_HELLOS } = streamCloseCodes;
+const {
+  slowConsumer: CLOSE_SLOW_CONSUMER,
+  noHello: CLOSE_NO_HELLO,
+  tooManyHellos: CLOSE_TOO_MANY_HELLOS,
+  unauthorised: CLOSE_UNAUTHORISED,
+} = streamCloseCodes;
 
 const HELLO_TIMEOUT_MS = 10_000;
 /** How long, at shutdown, a client has to answer the close frame before its socket is cut. */
@@ -57,7 +63,11 @@ export interface StreamOptions {
    * commit to the last socket's write, and how many events that commit made (for metrics).
    */
   onDelivered?: (ms: number, events: number) => void;
-  /** Resolves the token a socket presents (query `token` or Authorization header). Throws when refused. */
+  /**
+   * Resolves the token a socket presents (query `token` or Authorization header). Throws when refused (a
+   * `DomainError` 'unauthenticated' for a token that is unknown, expired or revoked). Asked again with every
+   * ping and every hello while the socket is open.
+   */
   authenticate(token: string | undefined): Principal;
   /**
    * Whether a socket may open now, as for any request (the public channel's rate limit per table, kiosk or
@@ -79,6 +89,8 @@ interface Client {
   /** The socket accepts the shared deflated frames (permessage-deflate, no server context, full window). */
   deflate: boolean;
   principal: Principal;
+  /** The token it opened with, checked again while it is open (see stillAuthorised). */
+  token: string | undefined;
   /** null: every topic. */
   topics: ReadonlySet<string> | null;
   /** The subscription as a key ('*' or its sorted topics): clients with the same key share one frame. */
@@ -147,33 +159,34 @@ export class StreamServer {
       try {
         url = new URL(req.url ?? '/', 'http://hub');
       } catch {
-        socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        refuseUpgrade(socket, 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         return;
       }
       if (url.pathname !== STREAM_PATH) {
-        socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+        refuseUpgrade(socket, 'HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
         return;
       }
       let principal: Principal;
+      const token = tokenOf(req, url);
       try {
-        principal = this.opts.authenticate(tokenOf(req, url));
+        principal = this.opts.authenticate(token);
         if (principal.kind === 'anonymous') throw new Error('no token');
       } catch {
-        socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        refuseUpgrade(socket, 'HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         return;
       }
       // the public address serves the public channel only (see hub/gate/public-gate.ts)
       if (viaGate(req) !== undefined && !isPublic(principal)) {
-        socket.end('HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        refuseUpgrade(socket, 'HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
         return;
       }
       const refused = this.opts.admit?.(principal, clientAddress(req));
       if (refused) {
         const retry = refused.retryAfter ? `Retry-After: ${refused.retryAfter}\r\n` : '';
-        socket.end(`HTTP/1.1 ${refused.status} ${refused.status === 429 ? 'Too Many Requests' : 'Service Unavailable'}\r\nConnection: close\r\n${retry}Content-Length: 0\r\n\r\n`);
+        refuseUpgrade(socket, `HTTP/1.1 ${refused.status} ${refused.status === 429 ? 'Too Many Requests' : 'Service Unavailable'}\r\nConnection: close\r\n${retry}Content-Length: 0\r\n\r\n`);
         return;
       }
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, socket, this.deflateAnswered.get(req) === true, principal));
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, socket, this.deflateAnswered.get(req) === true, principal, token));
     });
   }
 
@@ -215,8 +228,8 @@ export class StreamServer {
     });
   }
 
-  private accept(ws: WebSocket, socket: Duplex, deflate: boolean, principal: Principal): void {
-    const client: Client = { ws, socket, deflate, principal, topics: null, topicsKey: '*', cursor: -1, alive: true, hellos: { left: HELLO_BURST, at: performance.now() }, greeted: false, replay: null };
+  private accept(ws: WebSocket, socket: Duplex, deflate: boolean, principal: Principal, token: string | undefined): void {
+    const client: Client = { ws, socket, deflate, principal, token, topics: null, topicsKey: '*', cursor: -1, alive: true, hellos: { left: HELLO_BURST, at: performance.now() }, greeted: false, replay: null };
     this.clients.add(client);
     const helloTimer = setTimeout(() => !client.greeted && ws.close(CLOSE_NO_HELLO, 'send hello first'), HELLO_TIMEOUT_MS);
     ws.on('pong', () => (client.alive = true));
@@ -234,7 +247,10 @@ export class StreamServer {
         return;
       }
       if (msg.type === 'sync') {
-        if (client.cursor >= 0) this.send(client, { type: 'events', events: [], upToSeq: client.cursor });
+        // mid-replay, as far as its pages went (everything of the subscription up to there is sent): a client
+        // that hears nothing takes its socket for dead and reconnects, and a long replay would start over
+        const upTo = client.replay ? client.replay.from : client.cursor;
+        if (upTo >= 0) this.send(client, { type: 'events', events: [], upToSeq: upTo });
         return;
       }
       if (!takeHello(client.hellos, performance.now())) {
@@ -243,8 +259,29 @@ export class StreamServer {
         ws.close(CLOSE_TOO_MANY_HELLOS, 'too many hellos');
         return;
       }
-      this.hello(client, msg);
+      if (this.stillAuthorised(client)) this.hello(client, msg);
     });
+  }
+
+  /**
+   * Whether the socket's token is still good. A token is checked when the socket opens, but a socket may stay
+   * open for days: a staff session expires after its service day, a device is unpaired. Such a socket is
+   * closed with 4001, which tells the app to sign in or pair again, instead of streaming every order on. Only a refusal closes it: a store error is no reason to send a screen to its
+   * pairing page.
+   */
+  private stillAuthorised(client: Client): boolean {
+    try {
+      if (this.opts.authenticate(client.token).kind !== 'anonymous') return true;
+    } catch (err) {
+      if (!(err instanceof DomainError && err.code === 'unauthenticated')) {
+        this.opts.logger.warn({ err }, "could not check a stream client's token again; it stays open");
+        return true;
+      }
+    }
+    client.cursor = -1;
+    client.replay = null;
+    client.ws.close(CLOSE_UNAUTHORISED, 'token refused: sign in or pair again');
+    return false;
   }
 
   private hello(client: Client, hello: Hello): void {
@@ -422,6 +459,8 @@ export class StreamServer {
         c.ws.terminate();
         continue;
       }
+      // a socket closing (for its token too) is still pinged: one that never finishes closing is cut like any
+      if (c.ws.readyState === c.ws.OPEN) this.stillAuthorised(c);
       c.alive = false;
       c.ws.ping();
     }
@@ -438,6 +477,16 @@ export function takeHello(hellos: HelloAllowance, now: number): boolean {
   if (hellos.left === 0) return false;
   hellos.left--;
   return true;
+}
+
+/**
+ * Answers an upgrade the stream refuses, and hangs up. Node hands an upgrade's socket over with no 'error'
+ * listener (ws adds its own only to the sockets it takes): a caller resetting the connection meanwhile was
+ * an uncaught ECONNRESET that ended the hub.
+ */
+function refuseUpgrade(socket: Duplex, response: string): void {
+  socket.on('error', () => socket.destroy());
+  socket.end(response);
 }
 
 function tokenOf(req: IncomingMessage, url: URL): string | undefined {

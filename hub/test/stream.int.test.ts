@@ -274,6 +274,27 @@ describe('event stream: a long replay, page by page', () => {
   });
 });
 
+describe('event stream: a liveness probe during a replay', () => {
+  it('answers a sync sent while the replay runs with how far the replay has gone, not with silence', async () => {
+    // pages of one event: the replay of the gap takes a turn of the loop per event
+    await withQuietHub({ HUB_STREAM_REPLAY_PAGE: '1' }, async ({ hub: own, kds, place, head: headHere }) => {
+      for (let i = 0; i < 8; i++) await Promise.all(Array.from({ length: 10 }, () => place()));
+      const end = await headHere();
+      // a screen whose topics nothing in the gap matches: the replay sends it nothing until its end
+      const c = await connectStream(own, kds, { lastSeq: 0, topics: ['floor'] }, own.url);
+      c.ws.send(JSON.stringify({ type: 'sync' }));
+      await c.waitFor((m) => m.some((x) => x.type === 'events' && x.upToSeq >= end));
+      const frames = c.messages.filter((m) => m.type === 'events');
+      // the answer to the sync, then the replay's end; every one of them without events, never going back
+      expect(frames.length).toBe(2);
+      expect(frames.flatMap((f) => f.events)).toEqual([]);
+      expect(frames[0].upToSeq).toBeLessThan(end);
+      expect(frames[1].upToSeq).toBe(end);
+      c.close();
+    });
+  });
+});
+
 describe('event stream: how far back a phone may replay', () => {
   it("tells a phone further behind than HUB_STREAM_MAX_PUBLIC_REPLAY to reload; staff that far behind replay", async () => {
     await withQuietHub({ HUB_STREAM_MAX_PUBLIC_REPLAY: '3' }, async ({ hub: own, kds, place, head: headHere }) => {
