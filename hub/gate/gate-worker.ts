@@ -179,6 +179,9 @@ server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
     if (refusal !== notFound) Atomics.add(signals, GATE_SIGNAL.shedRate, 1);
     const reply = toErrorReply(refusal);
     const retry = reply.headers?.['Retry-After'];
+    // Node hands an upgrade's socket over with no 'error' listener: a caller resetting it while we answer
+    // would be an uncaught ECONNRESET, and one anonymous phone would end the public address's thread
+    socket.on('error', () => socket.destroy());
     socket.end(`HTTP/1.1 ${reply.status} ${reply.body.error.code}\r\nConnection: close\r\n${retry ? `Retry-After: ${retry}\r\n` : ''}Content-Length: 0\r\n\r\n`);
     return;
   }
