@@ -11,6 +11,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { PublicLimiter } from '../http/admission.ts';
 import { FailureLimiter } from '../http/pairing-codes.ts';
 import { toErrorReply, HttpError } from '../http/errors.ts';
+import { SECURITY_HEADERS } from '../http/security-headers.ts';
 import { GATE_SIGNAL, isPublicPath, type GateSettings, type GateToHub, type HubToGate } from './protocol.ts';
 
 const settings = workerData as GateSettings;
@@ -38,7 +39,8 @@ const post = (m: GateToHub) => parentPort!.postMessage(m);
 
 function refuse(res: ServerResponse, err: unknown): void {
   const reply = toErrorReply(err);
-  res.writeHead(reply.status, { 'Content-Type': 'application/json; charset=utf-8', ...reply.headers });
+  // what the hub's own answers carry (hub/http/security-headers.ts): these never reach the hub
+  res.writeHead(reply.status, { ...SECURITY_HEADERS, 'Content-Type': 'application/json; charset=utf-8', ...reply.headers });
   res.end(JSON.stringify(reply.body));
 }
 

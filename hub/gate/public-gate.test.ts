@@ -43,6 +43,18 @@ describe('PublicGate', () => {
     expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(404);
   });
 
+  it("answers what it refuses itself with the hub's security headers too (it is the guest network's only door)", async () => {
+    gate = start([]);
+    const port = await gate.listen();
+    for (const path of ['/metrics', '/pos/']) {
+      const r = await fetch(`http://127.0.0.1:${port}${path}`);
+      expect(r.status).toBe(404);
+      expect(r.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(r.headers.get('x-frame-options')).toBe('DENY');
+      expect(r.headers.get('content-security-policy')).toBe("frame-ancestors 'none'");
+    }
+  });
+
   it('removes the socket directories that hubs killed with -9 left behind, and only those', async () => {
     const deadPid = spawnSync(process.execPath, ['-e', '']).pid!;
     const dead = join(tmpdir(), `brigade-gate-${deadPid}-leftover`);

@@ -217,4 +217,4 @@ const SCRIPT = `
 `;
 
 /** The page runs its one inline script and style and nothing else inline (hub/http/security-headers.ts). */
-const CSP = pageCsp({ scripts: [SCRIPT], styles: [CSS] });
+const CSP = pageCsp({ scripts: [SCRIPT], styles: [CSS], scriptFiles: true }); // the QR encoder, QR_SCRIPT_PATH

@@ -18,14 +18,15 @@ export const cspHash = (text: string): string => `'sha256-${createHash('sha256')
 
 /**
  * The Content-Security-Policy of a hub page built from fixed inline code (the manager pages): only its own
- * inline script and style run, scripts and images come from the hub, it talks only to the hub, and it is
- * never framed. Store data (dish and table names) reaches these pages as data only; should any ever be
- * written into them as markup by mistake, it cannot run.
+ * inline script and style run, script files (`scriptFiles`: only for a page that loads one) and images come
+ * from the hub, it talks only to the hub, and it is never framed. Store data (dish and table names) reaches
+ * these pages as data only; should any ever be written into them as markup by mistake, it cannot run (nor
+ * load one of the hub's own apps, unless the page loads script files itself).
  */
-export function pageCsp(o: { scripts: readonly string[]; styles: readonly string[] }): string {
+export function pageCsp(o: { scripts: readonly string[]; styles: readonly string[]; scriptFiles?: boolean }): string {
   return [
     "default-src 'none'",
-    `script-src 'self' ${o.scripts.map(cspHash).join(' ')}`,
+    `script-src ${[...(o.scriptFiles ? ["'self'"] : []), ...o.scripts.map(cspHash)].join(' ')}`,
     `style-src ${o.styles.map(cspHash).join(' ')}`,
     "img-src 'self'",
     "connect-src 'self'",

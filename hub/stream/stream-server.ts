@@ -269,19 +269,29 @@ export class StreamServer {
    * closed with 4001, which tells the app to sign in or pair again, instead of streaming every order on. Only a refusal closes it: a store error is no reason to send a screen to its
    * pairing page.
    */
-  private stillAuthorised(client: Client): boolean {
-    try {
-      if (this.opts.authenticate(client.token).kind !== 'anonymous') return true;
-    } catch (err) {
-      if (!(err instanceof DomainError && err.code === 'unauthenticated')) {
-        this.opts.logger.warn({ err }, "could not check a stream client's token again; it stays open");
-        return true;
-      }
+  private stillAuthorised(client: Client, round?: Map<string | undefined, boolean>): boolean {
+    // a ping round asks once per token: many sockets share one (a table's phones, a kitchen's screens)
+    let good = round?.get(client.token);
+    if (good === undefined) {
+      good = this.tokenStillGood(client.token);
+      round?.set(client.token, good);
     }
+    if (good) return true;
     client.cursor = -1;
     client.replay = null;
     client.ws.close(CLOSE_UNAUTHORISED, 'token refused: sign in or pair again');
     return false;
+  }
+
+  /** False only when the token is refused; a store error is no reason to close a socket. */
+  private tokenStillGood(token: string | undefined): boolean {
+    try {
+      return this.opts.authenticate(token).kind !== 'anonymous';
+    } catch (err) {
+      if (err instanceof DomainError && err.code === 'unauthenticated') return false;
+      this.opts.logger.warn({ err }, "could not check a stream client's token again; it stays open");
+      return true;
+    }
   }
 
   private hello(client: Client, hello: Hello): void {
@@ -454,13 +464,14 @@ export class StreamServer {
   }
 
   private heartbeat(): void {
+    const round = new Map<string | undefined, boolean>();
     for (const c of this.clients) {
       if (!c.alive) {
         c.ws.terminate();
         continue;
       }
       // a socket closing (for its token too) is still pinged: one that never finishes closing is cut like any
-      if (c.ws.readyState === c.ws.OPEN) this.stillAuthorised(c);
+      if (c.ws.readyState === c.ws.OPEN) this.stillAuthorised(c, round);
       c.alive = false;
       c.ws.ping();
     }

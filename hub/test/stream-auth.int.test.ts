@@ -14,8 +14,9 @@ let waiter: string;
 let waiterDevice: string;
 
 beforeAll(async () => {
-  // pings every 200 ms: the token is looked at again with them
-  hub = await startHub({ env: { HUB_PRINTERS: 'none', HUB_STREAM_PING_MS: '200' } });
+  // pings every second: the token is looked at again with them. Not much faster: a socket whose pong is not
+  // back by the next ping is cut, and a test process held up that long (2 busy cores) would lose `other` too
+  hub = await startHub({ env: { HUB_PRINTERS: 'none', HUB_STREAM_PING_MS: '1000' } });
   ({ staff: waiter, device: waiterDevice } = await signIn(hub, PINS.waiter));
 });
 afterAll(async () => {

@@ -52,7 +52,9 @@ describe('loadTlsIdentity', () => {
     expect(leaf.ca).toBe(false);
     expect(leaf.verify(ca.publicKey)).toBe(true);
     expect(leaf.checkIssued(ca)).toBe(true);
-    for (const host of ['localhost', 'kitchen-pc', 'kitchen-pc.local']) expect(leaf.checkHost(host)).toBe(host);
+    for (const host of ['localhost', 'kitchen-pc.local']) expect(leaf.checkHost(host)).toBe(host);
+    // the bare host name is one label: the name-constrained CA may not vouch for it (it could be a whole TLD)
+    expect(leaf.checkHost('kitchen-pc')).toBeUndefined();
     for (const ip of ['127.0.0.1', '192.168.1.20']) expect(leaf.checkIP(ip)).toBe(ip);
     expect(leaf.checkIP('192.168.1.21')).toBeUndefined();
     expect(Date.parse(ca.validTo) - NOW).toBeGreaterThan(3649 * DAY);
@@ -185,13 +187,25 @@ describe('the CA is name-constrained to the store LAN', () => {
     expect(await handshake(lanName, identity.ca.certPem, 'till.lan')).toBeNull();
   });
 
+  it('a hub whose host name is a top-level domain ("kitchen") cannot have its CA key sign for that whole domain', async () => {
+    const dir = tmp();
+    const kitchen = certNames({ hostname: 'kitchen', interfaces: lan('192.168.1.20'), bindHost: '0.0.0.0', extra: [] });
+    const { identity, outside } = await loadTlsIdentity(dir, { names: kitchen, now: Date.now(), caName });
+    expect(await handshake(identity.server, identity.ca.certPem, 'kitchen.local')).toBeNull();
+    expect(outside).toEqual(['kitchen']); // the bare name is left out of the certificate, <host>.local is in
+    const ca = { keyPem: readFileSync(join(dir, 'ca.key'), 'utf8'), certPem: identity.ca.certPem };
+    const { issueServerCert } = await import('./x509.ts');
+    const forged = await issueServerCert(ca, { dns: ['order.kitchen'], ips: [] }, { now: Date.now(), validDays: 30 });
+    expect(await handshake(forged, identity.ca.certPem, 'order.kitchen')).toMatch(/PERMITTED|SUBTREE|CONSTRAINT/i);
+  });
+
   it('leaves out of the server certificate a name added later that the CA may not vouch for, and does not re-issue for it every start', async () => {
     const dir = tmp();
     await loadTlsIdentity(dir, { names: names('192.168.1.20'), now: NOW, caName });
     const later = certNames({ hostname: 'kitchen-pc', interfaces: lan('192.168.1.20', '203.0.113.7'), bindHost: '0.0.0.0', extra: ['hub.example.com', 'brigade.lan'] });
     const r = await loadTlsIdentity(dir, { names: later, now: NOW, caName });
     expect(r.change).toBe('issued');
-    expect(r.outside).toEqual(['hub.example.com', '203.0.113.7']);
+    expect(r.outside).toEqual(['hub.example.com', 'kitchen-pc', '203.0.113.7']);
     expect(r.identity.server.names.dns).toContain('brigade.lan');
     expect(r.identity.server.names.dns).not.toContain('hub.example.com');
     expect(r.identity.server.names.ips).not.toContain('203.0.113.7');

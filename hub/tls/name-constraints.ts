@@ -30,11 +30,14 @@ const inSubtree = (name: string, tree: string) => name === tree || name.endsWith
 
 /**
  * The constraints of a new CA: the LAN's names and ranges, plus the names the hub has when the CA is made
- * (its host name, HUB_TLS_NAMES, an address outside the private ranges), so a hub set up that way keeps working.
+ * (a host name with a domain, HUB_TLS_NAMES, an address outside the private ranges), so a hub set up that
+ * way keeps working. Never a one-label name: a DNS constraint covers every name under it, and a hub called
+ * "kitchen", "cafe" or "restaurant" (all public top-level domains) would let its CA key vouch for every web
+ * site in that domain. Such a bare host name is left out of the certificate; `<host>.local` is in it.
  */
 export function permittedFor(names: CertNames): Permitted {
   const dns = [...LAN_DNS];
-  for (const n of names.dns) if (!dns.some((t) => inSubtree(n, t))) dns.push(n);
+  for (const n of names.dns) if (n.includes('.') && !dns.some((t) => inSubtree(n, t))) dns.push(n);
   const ips = [...LAN_IPS];
   for (const ip of names.ips) if (!ips.some((r) => inRange(ip, r))) ips.push(`${ip}/32`);
   return { dns, ips };
