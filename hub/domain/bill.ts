@@ -19,10 +19,15 @@ export function evenShares(totalMinor: number, ways: number): number[] {
   return Array.from({ length: ways }, (_, i) => base + (i < remainder ? 1 : 0));
 }
 
-/** What is paid and still open on each live line, from the payments that named lines. */
-export function lineBalances(order: Pick<Order, 'lines' | 'payments'>): Map<string, { paidMinor: number; openMinor: number }> {
+/**
+ * What is paid and still open on each live line, from the payments that named lines less what refunds gave
+ * back of them: a refunded line is open again (it can be paid again, or voided).
+ */
+export function lineBalances(order: Pick<Order, 'lines' | 'payments' | 'refunds'>): Map<string, { paidMinor: number; openMinor: number }> {
   const paid = new Map<string, number>();
-  for (const p of order.payments) for (const l of p.lines) paid.set(l.lineId, (paid.get(l.lineId) ?? 0) + l.amountMinor);
+  const add = (lineId: string, amountMinor: number) => paid.set(lineId, (paid.get(lineId) ?? 0) + amountMinor);
+  for (const p of order.payments) for (const l of p.lines) add(l.lineId, l.amountMinor);
+  for (const r of order.refunds ?? []) for (const l of r.lines) add(l.lineId, -l.amountMinor);
   const balances = new Map<string, { paidMinor: number; openMinor: number }>();
   for (const line of order.lines) {
     if (line.status === 'voided') continue;

@@ -9,6 +9,8 @@ import type {
   PaymentInput,
   PlaceOrder,
   Payment,
+  Refund,
+  RefundInput,
   SetLineStatus,
 } from '../protocol/orders.ts';
 import { businessDate } from './business-date.ts';
@@ -76,6 +78,7 @@ export class OrderService {
       status: 'placed',
       lines,
       payments: [],
+      refunds: [],
       subtotalMinor: 0,
       discountMinor: 0,
       discountGrantedMinor: 0,
@@ -247,6 +250,34 @@ export class OrderService {
     return { order: change.order, payment: change.payment };
   }
 
+  /**
+   * Gives back money taken by one of the order's payments: a manager's call, as a discount is. The order
+   * stays open or closed as it was (`rules.refund`), so no `order.closed` follows; `order.refunded` goes to
+   * whoever heard the payment taken.
+   */
+  refund(orderId: string, input: RefundInput, ctx: CommandContext): { order: Order; refund: Refund } {
+    requireStaff(ctx.principal, staffRoles.managerOnly, 'refunding');
+    if (input.id && this.deps.orders.refundExists(input.id)) {
+      throw new DomainError('conflict', `a refund with id ${input.id} already exists`, { id: input.id });
+    }
+    const before = this.load(orderId, ctx.principal);
+    if (before.status === 'merged') this.refuseMergedAway(before);
+    const change = rules.refund(before, input, { id: input.id ?? ctx.newId(), now: ctx.now, staffId: staffIdOf(ctx.principal) });
+    this.deps.orders.saveRefund(change.order, change.refund);
+    ctx.events.emit('order.refunded', { order: rules.summarize(change.order), refund: change.refund }, orderTopics(change.order, []));
+    return { order: change.order, refund: change.refund };
+  }
+
+  /** A merged-away order holds no payments: they are on the order it went to (followed, if that one merged on too). */
+  private refuseMergedAway(merged: Order): never {
+    let into: Order | undefined = merged;
+    for (let hops = 0; into?.status === 'merged' && into.mergedIntoOrderId && hops < 20; hops++) into = this.deps.orders.get(into.mergedIntoOrderId);
+    const where = into && into.status !== 'merged' ? `order #${into.number}` : 'another order';
+    throw new DomainError('order_closed', `order #${merged.number} was merged into ${where}: refund its payments there`, {
+      mergedIntoOrderId: merged.mergedIntoOrderId,
+    });
+  }
+
   reopen(orderId: string, reason: string, ctx: CommandContext): Order {
     requireStaff(ctx.principal, staffRoles.managerOnly, 'reopening an order');
     const before = this.load(orderId, ctx.principal);
@@ -286,7 +317,13 @@ export class OrderService {
     const target = this.load(input.intoOrderId, ctx.principal);
     const { merged, into } = rules.merge(source, target, ctx.now);
     const { orders } = this.deps;
-    orders.moveContents(target.id, source.lines.map((l) => l.id), source.payments.map((p) => p.id), target.lines.length);
+    orders.moveContents(
+      target.id,
+      source.lines.map((l) => l.id),
+      source.payments.map((p) => p.id),
+      target.lines.length,
+      rules.refundsOf(source).map((r) => r.id),
+    );
     orders.save(merged, []);
     orders.save(into, []);
     const topics = new Set([...orderTopics(into, inKitchen(into)), ...orderTopics(source, []), 'floor']);

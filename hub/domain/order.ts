@@ -8,6 +8,9 @@ import type {
   OrderSummary,
   Payment,
   PaymentInput,
+  PaymentLine,
+  Refund,
+  RefundInput,
 } from '../protocol/orders.ts';
 import { orderStatusSchema } from '../protocol/orders.ts';
 import { allocate, evenShares, lineBalances } from './bill.ts';
@@ -31,6 +34,9 @@ export const liveLines = (o: Pick<Order, 'lines'>): OrderLine[] => o.lines.filte
 export const heldLines = (o: Pick<Order, 'lines'>): OrderLine[] => o.lines.filter((l) => l.status === 'held');
 /** What a manager granted; an order stored before the grant was kept apart carries only what applied. */
 export const grantedDiscount = (o: Pick<Order, 'discountMinor' | 'discountGrantedMinor'>): number => o.discountGrantedMinor ?? o.discountMinor;
+/** Refunds given so far; an order stored or cached before refunds existed has none. */
+export const refundsOf = (o: Pick<Order, 'refunds'>): Refund[] => o.refunds ?? [];
+const sumMinor = (xs: readonly { amountMinor: number }[]): number => xs.reduce((sum, x) => sum + x.amountMinor, 0);
 
 /**
  * Nothing keeps the order from being done: it has food (a live line), none of it waiting to be fired, and
@@ -64,7 +70,9 @@ export function settle(order: Order, now: number): Order {
   const discountGrantedMinor = grantedDiscount(order);
   const discountMinor = Math.min(discountGrantedMinor, subtotalMinor);
   const totalMinor = subtotalMinor - discountMinor;
-  const paidMinor = order.payments.reduce((sum, p) => sum + p.amountMinor, 0);
+  // what the payments took less what refunds gave back: every "refund first" rule (void, discount, merge)
+  // compares against this, so a refund is what lets them through
+  const paidMinor = sumMinor(order.payments) - sumMinor(refundsOf(order));
   let next: Order = {
     ...order,
     subtotalMinor,
@@ -347,6 +355,93 @@ function coveredLines(order: Order, input: PaymentInput): Payment['lines'] {
   return allocate(expected, open);
 }
 
+/**
+ * Gives back money taken by one of the order's payments (the rules are on `refundInputSchema`). The order
+ * may be open or closed and stays so: a complaint after the bill is no reason to put the table back on the
+ * floor, and a refund on an open bill only makes more due. Payments are never changed; the refund is a
+ * record of its own, and `settle` takes it off what is paid.
+ */
+export function refund(order: Order, input: RefundInput, made: { id: string; now: number; staffId: string | null }): Change & { refund: Refund } {
+  if (order.status === 'merged') {
+    // the service names the order it went to; this is the rule's own guard
+    throw new DomainError('order_closed', `order #${order.number} was merged into another order: refund its payments there`, {
+      mergedIntoOrderId: order.mergedIntoOrderId,
+    });
+  }
+  if (order.status === 'voided') {
+    // voiding is refused while anything is paid, so a voided order holds no money to give back
+    throw new DomainError('order_closed', `order #${order.number} is voided: it has nothing left to refund`);
+  }
+  const payment = order.payments.find((p) => p.id === input.paymentId);
+  if (!payment) throw new DomainError('not_found', `order #${order.number} has no payment ${input.paymentId}`, { paymentId: input.paymentId });
+  const earlier = refundsOf(order).filter((r) => r.paymentId === payment.id);
+  const refundableMinor = payment.amountMinor - sumMinor(earlier);
+  if (input.amountMinor > refundableMinor) {
+    throw new DomainError('overpayment', `refund ${input.amountMinor} exceeds the ${refundableMinor} left of payment ${payment.id}`, {
+      paymentId: payment.id,
+      refundableMinor,
+    });
+  }
+  if (payment.tender === 'card' && !input.reference) {
+    // the card money goes back through the terminal: without its reference nobody can match the two
+    throw new DomainError('invalid_order', "a card refund needs the terminal's refund reference");
+  }
+  const given: Refund = {
+    id: made.id,
+    paymentId: payment.id,
+    amountMinor: input.amountMinor,
+    lines: refundedLines(payment, earlier, input),
+    reference: input.reference ?? null,
+    reason: input.reason,
+    createdAt: made.now,
+    staffId: made.staffId,
+  };
+  const settled = settle({ ...order, refunds: [...refundsOf(order), given] }, made.now);
+  // settle closes an open order with nothing due; a refund only adds to what is due, but an open order must
+  // never be closed by one (nor a closed one reopened: settle leaves done orders' status alone)
+  const next = isOpen(order) && !isOpen(settled) ? { ...settled, status: deriveStatus({ ...settled, status: 'placed' }), closedAt: null } : settled;
+  return { order: next, lines: [], refund: given };
+}
+
+/**
+ * What a refund gives back of the lines its payment covered. A bill-level payment covered none. A payment by
+ * item or seat is refunded line by line, each named line whole (what the payment still covers on it), or all
+ * it still holds: the amount must be exactly that, as a payment by item must be what is open on its lines,
+ * so a tablet with a stale bill is refused rather than leaving a line half paid.
+ */
+function refundedLines(payment: Payment, earlier: readonly Refund[], input: RefundInput): PaymentLine[] {
+  if (payment.lines.length === 0) {
+    if (input.lineIds !== undefined) {
+      throw new DomainError('invalid_order', `payment ${payment.id} was taken on the whole bill: its refund names no lines`, { paymentId: payment.id });
+    }
+    return [];
+  }
+  const left = new Map(payment.lines.map((l) => [l.lineId, l.amountMinor]));
+  for (const r of earlier) for (const l of r.lines) left.set(l.lineId, (left.get(l.lineId) ?? 0) - l.amountMinor);
+  let back: PaymentLine[];
+  if (input.lineIds === undefined) {
+    back = [...left].filter(([, amountMinor]) => amountMinor > 0).map(([lineId, amountMinor]) => ({ lineId, amountMinor }));
+  } else {
+    back = [...new Set(input.lineIds)].map((lineId) => {
+      const amountMinor = left.get(lineId);
+      if (amountMinor === undefined) {
+        throw new DomainError('invalid_order', `payment ${payment.id} did not pay line ${lineId}`, { paymentId: payment.id, lineId });
+      }
+      if (amountMinor <= 0) throw new DomainError('overpayment', `line ${lineId} was refunded already`, { paymentId: payment.id, lineId });
+      return { lineId, amountMinor };
+    });
+  }
+  const expected = sumMinor(back);
+  if (input.amountMinor !== expected) {
+    const what =
+      input.lineIds === undefined
+        ? `payment ${payment.id} still covers ${expected} on its lines (name the lines to refund part of it)`
+        : `payment ${payment.id} covers ${expected} on those lines`;
+    throw new DomainError('invalid_order', `${what}, not ${input.amountMinor}`, { expectedMinor: expected });
+  }
+  return back;
+}
+
 /** Moves an open order to another table (the service checks that the table exists and is free). */
 export function transfer(order: Order, toTableId: string, now: number): Change {
   requireOpen(order, 'move it');
@@ -367,6 +462,8 @@ export function merge(source: Order, target: Order, now: number): { merged: Orde
       ...target,
       lines: [...target.lines, ...source.lines],
       payments: [...target.payments, ...source.payments],
+      // a refund belongs with its payment: the merged bill's paid amount stays net of it
+      refunds: [...refundsOf(target), ...refundsOf(source)],
       // the grants follow the food: the merged bill applies both, capped at its subtotal
       discountGrantedMinor: grantedDiscount(target) + grantedDiscount(source),
       discountReason: target.discountReason ?? source.discountReason,
@@ -385,7 +482,7 @@ export function merge(source: Order, target: Order, now: number): { merged: Orde
     });
   }
   const merged = settle(
-    { ...source, status: 'merged', mergedIntoOrderId: target.id, lines: [], payments: [], discountMinor: 0, discountGrantedMinor: 0, billRequestedAt: null },
+    { ...source, status: 'merged', mergedIntoOrderId: target.id, lines: [], payments: [], refunds: [], discountMinor: 0, discountGrantedMinor: 0, billRequestedAt: null },
     now,
   );
   return { merged, into };

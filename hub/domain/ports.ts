@@ -1,5 +1,5 @@
 import type { EventPayload, EventType } from '../protocol/events.ts';
-import type { Order, OrderLine, Payment, OrderStatus } from '../protocol/orders.ts';
+import type { Order, OrderLine, Payment, OrderStatus, Refund } from '../protocol/orders.ts';
 import type { MenuItem, UpdateMenuItem } from '../protocol/menu.ts';
 import type { MenuIndex } from './menu-index.ts';
 import type { Principal } from './principal.ts';
@@ -13,11 +13,14 @@ export interface OrderRepo {
   exists(id: string): boolean;
   lineExists(id: string): boolean;
   paymentExists(id: string): boolean;
+  refundExists(id: string): boolean;
   insert(order: Order): void;
   /** Writes the header, upserts the given lines and inserts the payment, if any. */
   save(order: Order, lines: readonly OrderLine[], payment?: Payment): void;
-  /** Re-homes lines (appended, in the given order) and payments to another order (a merge). */
-  moveContents(toOrderId: string, lineIds: readonly string[], paymentIds: readonly string[], firstPosition: number): void;
+  /** Writes the header and inserts the refund (payments are never changed). */
+  saveRefund(order: Order, refund: Refund): void;
+  /** Re-homes lines (appended, in the given order), payments and their refunds to another order (a merge). */
+  moveContents(toOrderId: string, lineIds: readonly string[], paymentIds: readonly string[], firstPosition: number, refundIds: readonly string[]): void;
   nextNumber(businessDate: string): number;
   list(filter: { status?: OrderStatus | 'open'; tableId?: string; limit: number }): Order[];
   /**

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Order, PlaceOrder } from '../protocol/orders.ts';
 import type { Principal } from './principal.ts';
 import { eventForPublic, orderForPublic, streamTopicsFor, TABLE_DONE_VISIBLE_MS, visibleToTable } from './public-reads.ts';
-import { cashier, kiosk, NOON, openDemoStore, outcomeOf, posDevice, table, waiter, type DemoStore } from './test-support.ts';
+import { cashier, kiosk, manager, NOON, openDemoStore, outcomeOf, posDevice, table, waiter, type DemoStore } from './test-support.ts';
 
 let s: DemoStore;
 beforeEach(() => {
@@ -49,6 +49,21 @@ describe("a table's phone reads", () => {
     expect(seen.payments).toEqual([{ ...paid.payments[0], reference: null, staffId: null }]);
     expect(s.service.get(paid.id, waiter).payments[0]).toMatchObject({ reference: 'AUTH-2', staffId: 's-cashier' });
     expect(orderForPublic(paid)).toEqual(seen);
+  });
+
+  it("orders' refunds without their refund reference or the manager's staff id, amounts and reason kept", () => {
+    const paid = payByCard(atTable('t-a4'), 'AUTH-4', NOON + MIN);
+    const input = { paymentId: paid.payments[0]!.id, amountMinor: 100, reason: 'cold rice', reference: 'RFND-4' };
+    const { refund } = s.run(() => s.service.refund(paid.id, input, s.ctx(manager, NOON + 2 * MIN)));
+    const seen = s.service.get(paid.id, table('t-a4'), NOON + 3 * MIN);
+    expect(seen.refunds).toEqual([{ ...refund, reference: null, staffId: null }]);
+    expect(seen.paidMinor).toBe(paid.paidMinor - 100);
+    expect(JSON.stringify(s.service.list({}, table('t-a4'), NOON + 3 * MIN))).not.toMatch(/RFND-4|s-manager/);
+    expect(s.service.get(paid.id, waiter).refunds?.[0]).toMatchObject({ reference: 'RFND-4', staffId: 's-manager' });
+    // the event phones hear, as the stream clears it
+    const event = s.events.find((e) => e.type === 'order.refunded')!;
+    expect(JSON.stringify(eventForPublic({ staffId: 's-manager', payload: event.payload }))).not.toMatch(/RFND-4|s-manager/);
+    expect(eventForPublic(event.payload)).toMatchObject({ refund: { amountMinor: 100, reason: 'cold rice', reference: null, staffId: null } });
   });
 });
 

@@ -3,7 +3,7 @@
  * with no PIN, standing in public) are not staff: what they are shown of an order is what a guest may see,
  * the same over HTTP (`GET /orders`, `GET /orders/:id`, answers to their own changes) and on the stream.
  */
-import type { Order, OrderLine, Payment } from '../protocol/orders.ts';
+import type { Order, OrderLine, Payment, Refund } from '../protocol/orders.ts';
 import { DomainError } from './errors.ts';
 import { isOpen } from './order.ts';
 import { requirePaired, type Principal } from './principal.ts';
@@ -38,11 +38,13 @@ export function visibleToTable(order: Pick<Order, 'tableId' | 'status' | 'create
 
 const publicLine = (l: OrderLine): OrderLine => (l.addedByStaffId === null ? l : { ...l, addedByStaffId: null });
 const publicPayment = (p: Payment): Payment => ({ ...p, reference: null, staffId: null });
+// the terminal's refund reference and the manager who gave it, as a payment's: amounts and the reason stay
+const publicRefund = (r: Refund): Refund => ({ ...r, reference: null, staffId: null });
 
 /**
- * An order as a guest sees it: no card (or other tender's) reference on its payments, and no staff id or
- * staff name anywhere (who placed it, who added a line, who took a payment). Tender and amounts stay: the
- * page shows what is paid and due.
+ * An order as a guest sees it: no card (or other tender's) reference on its payments or refunds, and no
+ * staff id or staff name anywhere (who placed it, who added a line, who took a payment or gave a refund).
+ * Tender and amounts stay: the page shows what is paid and due.
  */
 export const orderForPublic = (o: Order): Order => ({
   ...o,
@@ -50,6 +52,7 @@ export const orderForPublic = (o: Order): Order => ({
   staffName: null,
   lines: o.lines.map(publicLine),
   payments: o.payments.map(publicPayment),
+  ...(o.refunds ? { refunds: o.refunds.map(publicRefund) } : {}),
 });
 
 /** `order` as `principal` may be shown it: staff and the kiosk that placed it see all of it; a table's phone, a guest's view. */
@@ -67,9 +70,10 @@ function strip(value: unknown): unknown {
 }
 
 /**
- * An event (envelope and payload) as a guest's phone may hear it: `orderForPublic` for the orders, lines
- * and payments it carries (order.placed's whole order, added and voided lines, order.payment_taken's
- * payment), and no staff id on the envelope. Every field it clears is nullable in the protocol.
+ * An event (envelope and payload) as a guest's phone may hear it: `orderForPublic` for the orders, lines,
+ * payments and refunds it carries (order.placed's whole order, added and voided lines, order.payment_taken's
+ * payment, order.refunded's refund: the same keys), and no staff id on the envelope. Every field it clears
+ * is nullable in the protocol.
  */
 export const eventForPublic = <E>(event: E): E => strip(event) as E;
 

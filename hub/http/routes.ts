@@ -37,7 +37,7 @@ import {
   updateMenuItemSchema,
   voidSchema,
 } from '../protocol/index.ts';
-import { billRequestSchema, mergeResponseSchema, mergeSchema, transferSchema } from '../protocol/orders.ts';
+import { billRequestSchema, mergeResponseSchema, mergeSchema, refundInputSchema, refundResponseSchema, transferSchema } from '../protocol/orders.ts';
 import type { Services } from '../services.ts';
 import { HttpError } from './errors.ts';
 import type { FailureLimiter } from './pairing-codes.ts';
@@ -404,6 +404,18 @@ export const routes: Route[] = [
     body: paymentInputSchema,
     responses: { 201: paymentResponseSchema, 422: errorBodySchema },
     handle: (req, s) => ok(s.orders.pay(req.params.orderId, req.body, req.cmd), 201),
+  }),
+  mutation({
+    method: 'post',
+    path: '/api/v1/orders/:orderId/refunds',
+    tag: 'payments',
+    summary:
+      'Give back money taken by one payment (card: with the terminal reference; a payment by item: by lines); paid goes down, the order stays open or closed as it was',
+    access: 'manager',
+    params: orderParams,
+    body: refundInputSchema,
+    responses: { 201: refundResponseSchema, 409: errorBodySchema, 422: errorBodySchema },
+    handle: (req, s) => ok(s.orders.refund(req.params.orderId, req.body, req.cmd), 201),
   }),
   mutation({
     method: 'post',

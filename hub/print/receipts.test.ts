@@ -81,6 +81,24 @@ describe('receiptDocument', () => {
     expect(text).toContain('[QR brigade:order:o-1]');
   });
 
+  it('prints each refund under the tenders, so a reprinted receipt is true', () => {
+    const refunded = order({
+      status: 'closed',
+      paidMinor: 4000,
+      dueMinor: 1200,
+      payments: [
+        payment({ id: 'p1', tender: 'card', amountMinor: 2000, reference: 'VISA 4242' }),
+        payment({ id: 'p2', tender: 'cash', amountMinor: 3200 }),
+      ],
+      refunds: [{ id: 'r1', paymentId: 'p2', amountMinor: 1200, lines: [], reference: null, reason: 'cold rice', createdAt: AT, staffId: 's-9' }],
+    });
+    const text = previewTicket(receiptDocument(refunded, ctx), GB32);
+    expect(text).toContain('RECEIPT / 收据');
+    expect(text).toMatch(/Cash 现金 +￥32\.00\n.*Refund 退款 +-￥12\.00/);
+    expect(text).not.toContain('Due');
+    for (const l of text.split('\n')) expect(displayWidth(l, 'gb18030')).toBeLessThanOrEqual(32);
+  });
+
   it.each<{ what: string; over: Partial<Order> }>([
     { what: 'a bill a manager comped in full (closed, no payment)', over: { status: 'closed', discountMinor: 5200, discountGrantedMinor: 5200, totalMinor: 0, dueMinor: 0 } },
     { what: 'free dishes settled by a payment of 0', over: { status: 'closed', subtotalMinor: 0, totalMinor: 0, dueMinor: 0, payments: [payment({ tender: 'other', amountMinor: 0 })] } },

@@ -30,7 +30,7 @@ const TENDER_LABELS: Record<Tender, string> = {
 
 /**
  * The bill while something is still due ("BILL / 账单", what to pay), the receipt once the order is paid
- * ("RECEIPT / 收据", with tenders and change). Voided lines are left off; comped lines print at 0.
+ * ("RECEIPT / 收据", with tenders, refunds and change). Voided lines are left off; comped lines print at 0.
  */
 export function receiptDocument(order: Order, ctx: CustomerPaperContext): TicketDocument {
   // settled: paid (a payment of 0 settles free dishes), or closed without one (a manager comped it in full)
@@ -40,6 +40,8 @@ export function receiptDocument(order: Order, ctx: CustomerPaperContext): Ticket
     label: p.reference ? `${TENDER_LABELS[p.tender]} ${p.reference}` : TENDER_LABELS[p.tender],
     amountMinor: p.tenderedMinor ?? p.amountMinor,
   }));
+  // money given back, as a negative amount under the tenders: a receipt reprinted after a refund is true
+  for (const r of order.refunds ?? []) tenders.push({ label: r.reference ? `Refund 退款 ${r.reference}` : 'Refund 退款', amountMinor: -r.amountMinor });
   if (!isPaid && order.dueMinor > 0 && order.paidMinor > 0) tenders.push({ label: 'Due 待付', amountMinor: order.dueMinor });
   return {
     kind: 'receipt',

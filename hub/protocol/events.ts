@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { epochMsSchema, idSchema } from './common.ts';
 import { menuItemSchema } from './menu.ts';
-import { kitchenStatusSchema, orderLineSchema, orderSchema, orderSummarySchema, paymentSchema } from './orders.ts';
+import { kitchenStatusSchema, orderLineSchema, orderSchema, orderSummarySchema, paymentSchema, refundSchema } from './orders.ts';
 import { printingEventPayloadSchemas } from './printing.ts';
 
 /**
@@ -24,6 +24,7 @@ export const eventPayloadSchemas = {
   'order.voided': z.object({ order: orderSummarySchema, reason: z.string() }),
   'order.discounted': z.object({ order: orderSummarySchema, reason: z.string() }),
   'order.payment_taken': z.object({ order: orderSummarySchema, payment: paymentSchema }),
+  'order.refunded': z.object({ order: orderSummarySchema, refund: refundSchema }),
   'order.closed': z.object({ order: orderSummarySchema }),
   'order.reopened': z.object({ order: orderSummarySchema, reason: z.string() }),
   /** Topics: the order's, plus the table it left and `floor`. */

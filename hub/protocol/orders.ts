@@ -69,6 +69,25 @@ export const paymentSchema = z.object({
 });
 export type Payment = z.infer<typeof paymentSchema>;
 
+/**
+ * Money given back on one payment, in the payment's own tender (cash from the drawer, a card refund on the
+ * terminal). Payments are never changed: a refund is a row of its own, and the order's `paidMinor` is what
+ * its payments took less what was refunded.
+ */
+export const refundSchema = z.object({
+  id: idSchema,
+  paymentId: idSchema,
+  amountMinor: minorSchema,
+  /** The lines this refund gives back of what the payment covered on them (empty for a bill-level payment). */
+  lines: z.array(paymentLineSchema),
+  /** The card terminal's refund reference (card), or a note on the tender. */
+  reference: z.string().nullable(),
+  reason: z.string(),
+  createdAt: epochMsSchema,
+  staffId: idSchema.nullable(),
+});
+export type Refund = z.infer<typeof refundSchema>;
+
 export const orderSchema = z.object({
   id: idSchema,
   /** Human-friendly daily number (pickup number for kiosk/QR/takeaway). Restarts at 1 each business day. */
@@ -81,6 +100,8 @@ export const orderSchema = z.object({
   status: orderStatusSchema,
   lines: z.array(orderLineSchema),
   payments: z.array(paymentSchema),
+  /** Money given back, newest last. Optional like the other fields added after the first release; the hub always sends it. */
+  refunds: z.array(refundSchema).optional(),
   subtotalMinor: z.number().int(),
   /** The discount the bill applies now: what a manager granted, capped at the subtotal. */
   discountMinor: z.number().int(),
@@ -228,6 +249,28 @@ export const paymentInputSchema = z.strictObject({
   splitWays: z.number().int().min(1).max(50).optional(),
 }).refine((v) => v.lineIds === undefined || v.splitWays === undefined, { message: 'give lineIds or splitWays, not both' });
 export type PaymentInput = z.infer<typeof paymentInputSchema>;
+
+/**
+ * Give back money taken by one of the order's payments (manager only). The order may be open or closed; it
+ * stays as it is (a closed bill refunded after a complaint stays closed). A refund of a payment that
+ * covered lines (split by item or seat) names the lines it gives back (`lineIds`), and `amountMinor` must be
+ * what that payment still covers on them, as a payment by item must be what is open on its lines; without
+ * `lineIds` such a refund must give back all the payment still holds. A bill-level payment can be refunded in
+ * part. Never more than the payment took less its earlier refunds (422). Once refunded, a line is no longer
+ * "paid": it can be voided, and a discount or a merge is no longer refused for leaving the bill overpaid.
+ */
+export const refundInputSchema = z.strictObject({
+  id: idSchema.optional(),
+  paymentId: idSchema,
+  amountMinor: minorSchema.refine((v) => v > 0, { message: 'a refund gives back more than 0' }),
+  reason: shortText(140).min(1),
+  /** The card terminal's refund reference; required when the payment was by card. */
+  reference: shortText(80).optional(),
+  lineIds: z.array(idSchema).min(1).max(100).optional(),
+});
+export type RefundInput = z.infer<typeof refundInputSchema>;
+
+export const refundResponseSchema = z.object({ order: orderSchema, refund: refundSchema });
 
 /** Move an open order to a free table. */
 export const transferSchema = z.strictObject({ tableId: idSchema });

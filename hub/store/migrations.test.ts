@@ -29,6 +29,7 @@ const COMMITTED: [tag: string, when: number, sha256: string][] = [
   ['0009_print_jobs_by_printer', 1795717414704, '08bdb3e4b1d99a8d'],
   ['0010_forget_stored_credentials', 1795720961403, '4fff8637971b32d0'],
   ['0011_keep_the_granted_discount', 1795722462245, 'b784f4e4182ba5ee'],
+  ['0012_refunds', 1795731535402, 'e998d419ed4f37a4'],
 ];
 
 const journal = JSON.parse(readFileSync(join(folder, 'meta', '_journal.json'), 'utf8')) as { entries: { idx: number; when: number; tag: string }[] };
@@ -83,6 +84,25 @@ describe('0011_keep_the_granted_discount', () => {
       { id: 'none', applied: 0, granted: 0 },
       { id: 'regular', applied: 1000, granted: 1000 },
     ]);
+    db.close();
+  });
+});
+
+describe('0012_refunds', () => {
+  it('adds refunds beside the payments they give back on, found by order, leaving the payments as they were', () => {
+    const db = new Database(':memory:');
+    db.pragma('foreign_keys = ON');
+    db.exec('CREATE TABLE orders (id TEXT PRIMARY KEY)');
+    db.exec('CREATE TABLE payments (id TEXT PRIMARY KEY, order_id TEXT NOT NULL, amount_minor INTEGER NOT NULL)');
+    db.exec("INSERT INTO orders VALUES ('o1'); INSERT INTO payments VALUES ('p1', 'o1', 4400)");
+    db.exec(readFileSync(join(folder, '0012_refunds.sql'), 'utf8'));
+    db.prepare("INSERT INTO refunds (id, order_id, payment_id, amount_minor, reason, created_at) VALUES ('r1', 'o1', 'p1', 1200, 'cold soup', 1)").run();
+    expect(db.prepare('SELECT id, lines, reference, staff_id AS staffId FROM refunds').all()).toEqual([{ id: 'r1', lines: '[]', reference: null, staffId: null }]);
+    expect(db.prepare('SELECT * FROM payments').all()).toEqual([{ id: 'p1', order_id: 'o1', amount_minor: 4400 }]);
+    // a refund names a payment that exists
+    expect(() => db.prepare("INSERT INTO refunds (id, order_id, payment_id, amount_minor, reason, created_at) VALUES ('r2', 'o1', 'nope', 1, 'x', 1)").run()).toThrow(/FOREIGN KEY/);
+    const plan = db.prepare("EXPLAIN QUERY PLAN SELECT * FROM refunds WHERE order_id = 'o1'").all() as { detail: string }[];
+    expect(plan.map((p) => p.detail).join(' ')).toMatch(/USING INDEX refunds_order/);
     db.close();
   });
 });

@@ -1,5 +1,5 @@
 import type { OrderRepo } from '../domain/ports.ts';
-import type { Order, OrderLine, OrderStatus, Payment } from '../protocol/orders.ts';
+import type { Order, OrderLine, OrderStatus, Payment, Refund } from '../protocol/orders.ts';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.ts';
 import { DONE_STATUSES, grantedDiscount, OPEN_STATUSES } from '../domain/order.ts';
@@ -10,12 +10,16 @@ import { DONE_STATUSES, grantedDiscount, OPEN_STATUSES } from '../domain/order.t
  */
 export const OPEN_ORDER = `status IN (${OPEN_STATUSES.map((s) => `'${s}'`).join(', ')})`;
 
-interface OrderRow extends Omit<Order, 'lines' | 'payments'> {}
+interface OrderRow extends Omit<Order, 'lines' | 'payments' | 'refunds'> {}
 interface LineRow extends Omit<OrderLine, 'options'> {
   orderId: string;
   options: string;
 }
 interface PaymentRow extends Omit<Payment, 'lines'> {
+  orderId: string;
+  lines: string;
+}
+interface RefundRow extends Omit<Refund, 'lines'> {
   orderId: string;
   lines: string;
 }
@@ -31,6 +35,8 @@ const LINE_COLUMNS = `id, order_id AS orderId, item_id AS itemId, name_zh AS nam
   added_by_staff_id AS addedByStaffId`;
 const PAYMENT_COLUMNS = `id, order_id AS orderId, tender, amount_minor AS amountMinor, tendered_minor AS tenderedMinor,
   change_minor AS changeMinor, reference, created_at AS createdAt, staff_id AS staffId, lines`;
+const REFUND_COLUMNS = `id, order_id AS orderId, payment_id AS paymentId, amount_minor AS amountMinor, lines, reference, reason,
+  created_at AS createdAt, staff_id AS staffId`;
 
 /**
  * One statement per shape of the order list's filter, each with a WHERE an index serves (one statement with
@@ -79,7 +85,7 @@ const orderParams = (o: Order) => ({
   discountGrantedMinor: grantedDiscount(o),
 });
 
-/** Orders with their lines and payments. All statements prepared once; the order path runs no ad-hoc SQL. */
+/** Orders with their lines, payments and refunds. All statements prepared once; the order path runs no ad-hoc SQL. */
 export class SqliteOrderRepo implements OrderRepo {
   private readonly s;
   private readonly listBy: Map<string, Statement>;
@@ -90,9 +96,11 @@ export class SqliteOrderRepo implements OrderRepo {
       order: db.prepare(`SELECT ${ORDER_COLUMNS} FROM orders WHERE id = ?`),
       lines: db.prepare(`SELECT ${LINE_COLUMNS} FROM order_lines WHERE order_id = ? ORDER BY position`),
       payments: db.prepare(`SELECT ${PAYMENT_COLUMNS} FROM payments WHERE order_id = ? ORDER BY created_at, rowid`),
+      refunds: db.prepare(`SELECT ${REFUND_COLUMNS} FROM refunds WHERE order_id = ? ORDER BY created_at, rowid`),
       orderExists: db.prepare('SELECT 1 FROM orders WHERE id = ?').pluck(),
       lineExists: db.prepare('SELECT 1 FROM order_lines WHERE id = ?').pluck(),
       paymentExists: db.prepare('SELECT 1 FROM payments WHERE id = ?').pluck(),
+      refundExists: db.prepare('SELECT 1 FROM refunds WHERE id = ?').pluck(),
       insertOrder: db.prepare(
         `INSERT INTO orders (id, number, business_date, channel, table_id, guest_count, note, status, subtotal_minor,
            discount_minor, discount_granted_minor, discount_reason, total_minor, paid_minor, due_minor, revision, created_at, updated_at, closed_at,
@@ -119,8 +127,13 @@ export class SqliteOrderRepo implements OrderRepo {
         `INSERT INTO payments (id, order_id, tender, amount_minor, tendered_minor, change_minor, reference, created_at, staff_id, lines)
          VALUES (@id, @orderId, @tender, @amountMinor, @tenderedMinor, @changeMinor, @reference, @createdAt, @staffId, @lines)`,
       ),
+      insertRefund: db.prepare(
+        `INSERT INTO refunds (id, order_id, payment_id, amount_minor, lines, reference, reason, created_at, staff_id)
+         VALUES (@id, @orderId, @paymentId, @amountMinor, @lines, @reference, @reason, @createdAt, @staffId)`,
+      ),
       moveLine: db.prepare('UPDATE order_lines SET order_id = ?, position = ? WHERE id = ?'),
       movePayment: db.prepare('UPDATE payments SET order_id = ? WHERE id = ?'),
+      moveRefund: db.prepare('UPDATE refunds SET order_id = ? WHERE id = ?'),
       nextNumber: db.prepare(
         `INSERT INTO order_counters (business_date, last_number) VALUES (?, 1)
          ON CONFLICT (business_date) DO UPDATE SET last_number = last_number + 1 RETURNING last_number`,
@@ -151,6 +164,9 @@ export class SqliteOrderRepo implements OrderRepo {
   paymentExists(id: string): boolean {
     return this.s.paymentExists.get(id) !== undefined;
   }
+  refundExists(id: string): boolean {
+    return this.s.refundExists.get(id) !== undefined;
+  }
 
   insert(order: Order): void {
     this.s.insertOrder.run(orderParams(order));
@@ -163,9 +179,15 @@ export class SqliteOrderRepo implements OrderRepo {
     if (payment) this.s.insertPayment.run({ ...payment, orderId: order.id, lines: JSON.stringify(payment.lines) });
   }
 
-  moveContents(toOrderId: string, lineIds: readonly string[], paymentIds: readonly string[], firstPosition: number): void {
+  saveRefund(order: Order, refund: Refund): void {
+    this.s.updateOrder.run(orderParams(order));
+    this.s.insertRefund.run({ ...refund, orderId: order.id, lines: JSON.stringify(refund.lines) });
+  }
+
+  moveContents(toOrderId: string, lineIds: readonly string[], paymentIds: readonly string[], firstPosition: number, refundIds: readonly string[]): void {
     lineIds.forEach((id, i) => this.s.moveLine.run(toOrderId, firstPosition + i, id));
     for (const id of paymentIds) this.s.movePayment.run(toOrderId, id);
+    for (const id of refundIds) this.s.moveRefund.run(toOrderId, id);
   }
 
   nextNumber(businessDate: string): number {
@@ -207,6 +229,10 @@ export class SqliteOrderRepo implements OrderRepo {
       ...p,
       lines: JSON.parse(lines) as Payment['lines'],
     }));
-    return { ...row, rush: Boolean(row.rush), lines, payments };
+    const refunds = (this.s.refunds.all(row.id) as RefundRow[]).map(({ orderId: _, lines, ...r }) => ({
+      ...r,
+      lines: JSON.parse(lines) as Refund['lines'],
+    }));
+    return { ...row, rush: Boolean(row.rush), lines, payments, refunds };
   }
 }

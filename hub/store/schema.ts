@@ -281,6 +281,31 @@ export const payments = sqliteTable(
   (t) => [index('payments_order').on(t.orderId)],
 );
 
+/**
+ * Money given back on one payment. Payments are never changed: a refund is a row of its own. `order_id`
+ * is the order holding the payment now (a merge moves both), so an order reads its refunds as its payments.
+ */
+export const refunds = sqliteTable(
+  'refunds',
+  {
+    id: text('id').primaryKey(),
+    orderId: text('order_id')
+      .notNull()
+      .references(() => orders.id),
+    paymentId: text('payment_id')
+      .notNull()
+      .references(() => payments.id),
+    amountMinor: integer('amount_minor').notNull(),
+    /** JSON `[{ lineId, amountMinor }]`: what of the payment's lines it gives back (empty: a bill-level payment). */
+    lines: text('lines').notNull().default('[]'),
+    reference: text('reference'),
+    reason: text('reason').notNull(),
+    createdAt: integer('created_at').notNull(),
+    staffId: text('staff_id'),
+  },
+  (t) => [index('refunds_order').on(t.orderId)],
+);
+
 /** Kitchen printers (port 9100). `stations` is a JSON array of station ids; config changes apply live. */
 export const printers = sqliteTable('printers', {
   id: text('id').primaryKey(),

@@ -36,7 +36,7 @@ let db: Database.Database;
 const operations: Operation[] = [];
 const callers: Record<string, string | undefined> = {};
 /** The store's real ids by the name fields and path parameters give them. */
-const ids: Record<string, string[]> = { itemId: [], optionId: [], tableId: [], stationId: [], orderId: [], lineId: [], printerId: [], jobId: [] };
+const ids: Record<string, string[]> = { itemId: [], optionId: [], tableId: [], stationId: [], orderId: [], lineId: [], paymentId: [], printerId: [], jobId: [] };
 
 /** What a refusal must leave as it was. Printing's own events are left out: the print worker writes them whenever a printer answers. */
 function storeState() {
@@ -45,14 +45,15 @@ function storeState() {
     orders: db.prepare('SELECT * FROM orders ORDER BY id').all(),
     lines: db.prepare('SELECT * FROM order_lines ORDER BY id').all(),
     payments: db.prepare('SELECT * FROM payments ORDER BY id').all(),
+    refunds: db.prepare('SELECT * FROM refunds ORDER BY id').all(),
     items: db.prepare('SELECT * FROM items ORDER BY id').all(),
     sessions: db.prepare('SELECT COUNT(*) FROM staff_sessions').pluck().get(),
   };
 }
 
 /**
- * Two orders just placed (one held, one sent to the kitchen) become the ones requests aim at, so each route meets
- * live orders and not only ones earlier requests voided, paid or moved.
+ * Two orders just placed (one held, one sent to the kitchen, part paid) become the ones requests aim at, so each
+ * route meets live orders and not only ones earlier requests voided, paid or moved, and a refund has a payment.
  */
 async function freshOrders(): Promise<void> {
   // and the kitchen open to phones and kiosks again, whatever an earlier pacing request left it as
@@ -64,8 +65,12 @@ async function freshOrders(): Promise<void> {
     expect(r.status, JSON.stringify(r.body)).toBe(201);
     placed.push(r.body.order);
   }
+  const fired = placed[1]!;
+  const paid = await hub.request('POST', `/api/v1/orders/${fired.id}/payments`, { token: callers.waiter, body: { tender: 'cash', amountMinor: Math.min(1000, fired.dueMinor) } });
+  expect(paid.status, JSON.stringify(paid.body)).toBe(201);
   ids.orderId = placed.map((o) => o.id);
   ids.lineId = placed.flatMap((o) => o.lines.map((l) => l.id));
+  ids.paymentId = [paid.body.payment.id];
 }
 let placedCount = 0;
 

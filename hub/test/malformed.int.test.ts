@@ -216,6 +216,20 @@ const rows: Row[] = [
   { name: 'tenderedMinor on a card payment', path: fired('/payments'), body: { tender: 'card', amountMinor: 100, tenderedMinor: 200, reference: 'T1' }, status: 422, code: 'invalid_order' },
   { name: 'paying more than is due', path: fired('/payments'), body: { tender: 'cash', amountMinor: 99_999 }, status: 422, code: 'overpayment' },
 
+  // ---- refunds (as the manager, who may refund: the body is what is wrong) ----
+  { name: 'no Idempotency-Key on a refund', as: 'manager', path: fired('/refunds'), body: { paymentId: UNKNOWN, amountMinor: 100, reason: 'x' }, key: null, status: 400, code: 'idempotency_key_missing' },
+  { name: 'a refund of 0', as: 'manager', path: fired('/refunds'), body: { paymentId: UNKNOWN, amountMinor: 0, reason: 'x' }, status: 400, code: 'validation_failed' },
+  { name: 'a negative refund', as: 'manager', path: fired('/refunds'), body: { paymentId: UNKNOWN, amountMinor: -100, reason: 'x' }, status: 400, code: 'validation_failed' },
+  { name: 'a refund amount as a string', as: 'manager', path: fired('/refunds'), body: { paymentId: UNKNOWN, amountMinor: '100', reason: 'x' }, status: 400, code: 'validation_failed' },
+  { name: 'a refund without a reason', as: 'manager', path: fired('/refunds'), body: { paymentId: UNKNOWN, amountMinor: 100 }, status: 400, code: 'validation_failed' },
+  { name: 'a refund with an empty reason', as: 'manager', path: fired('/refunds'), body: { paymentId: UNKNOWN, amountMinor: 100, reason: '' }, status: 400, code: 'validation_failed' },
+  { name: 'a refund without a paymentId', as: 'manager', path: fired('/refunds'), body: { amountMinor: 100, reason: 'x' }, status: 400, code: 'validation_failed' },
+  { name: 'a refund with a client-sent tender', as: 'manager', path: fired('/refunds'), body: { paymentId: UNKNOWN, amountMinor: 100, reason: 'x', tender: 'cash' }, status: 400, code: 'validation_failed' },
+  { name: 'a refund with an empty lineIds', as: 'manager', path: fired('/refunds'), body: { paymentId: UNKNOWN, amountMinor: 100, reason: 'x', lineIds: [] }, status: 400, code: 'validation_failed' },
+  { name: 'a refund reference of 81 characters', as: 'manager', path: fired('/refunds'), body: { paymentId: UNKNOWN, amountMinor: 100, reason: 'x', reference: 'r'.repeat(81) }, status: 400, code: 'validation_failed' },
+  { name: 'a refund of a payment the order does not have', as: 'manager', path: fired('/refunds'), body: { paymentId: UNKNOWN, amountMinor: 100, reason: 'x' }, status: 404, code: 'not_found' },
+  { name: 'a refund on an unknown order', as: 'manager', path: at(`/api/v1/orders/${UNKNOWN}/refunds`), body: { paymentId: UNKNOWN, amountMinor: 100, reason: 'x' }, status: 404, code: 'not_found' },
+
   // ---- void, discount, reopen ----
   { name: 'void without a reason', path: order('/void'), body: {}, status: 400, code: 'validation_failed' },
   { name: 'void with an empty reason', path: order('/void'), body: { reason: '' }, status: 400, code: 'validation_failed' },
@@ -268,6 +282,7 @@ function storeState() {
     orders: db.prepare('SELECT * FROM orders ORDER BY id').all(),
     lines: db.prepare('SELECT * FROM order_lines ORDER BY id').all(),
     payments: db.prepare('SELECT * FROM payments ORDER BY id').all(),
+    refunds: db.prepare('SELECT * FROM refunds ORDER BY id').all(),
     items: db.prepare('SELECT * FROM items ORDER BY id').all(),
     devices: db.prepare('SELECT COUNT(*) FROM devices').pluck().get(),
   };

@@ -93,6 +93,14 @@ const firstLine = (o: Order) => {
   return line;
 };
 const cash = (o: Order) => ({ tender: 'cash', amountMinor: o.dueMinor });
+/** A refund of part of a cash payment the cashier takes on `o` first (the payment is the fixture, not the row's request). */
+async function refundOf(order: Order | Promise<Order>): Promise<Target> {
+  const o = await order;
+  const paid = await request('cashier', 'POST', { path: orderPath(o, '/payments'), body: { tender: 'cash', amountMinor: 500 } });
+  const payment = paid.body.order?.payments[0];
+  if (paid.status !== 201 || !payment) throw new Error(`fixture payment refused: ${JSON.stringify(paid.body)}`);
+  return { path: orderPath(o, '/refunds'), body: { paymentId: payment.id, amountMinor: 200, reason: 'cold soup' } };
+}
 const oneMore = { lines: [{ itemId: 'steamed-rice', qty: 1 }] };
 
 /** All rows a refusal must leave untouched, plus the head of the log. */
@@ -102,6 +110,7 @@ function storeState() {
     orders: db.prepare('SELECT * FROM orders ORDER BY id').all(),
     lines: db.prepare('SELECT * FROM order_lines ORDER BY id').all(),
     payments: db.prepare('SELECT * FROM payments ORDER BY id').all(),
+    refunds: db.prepare('SELECT * FROM refunds ORDER BY id').all(),
     items: db.prepare('SELECT * FROM items ORDER BY id').all(),
     sessions: db.prepare('SELECT COUNT(*) FROM staff_sessions').pluck().get(),
   };
@@ -201,6 +210,7 @@ const anonymousTargets: [Method, string, Case['target']][] = [
   ['POST', '/api/v1/orders/:orderId/lines', async (f) => ({ path: orderPath(await f.fired(), '/lines'), body: oneMore })],
   ['POST', '/api/v1/orders/:orderId/fire', async (f) => ({ path: orderPath(await f.held(), '/fire'), body: {} })],
   ['POST', '/api/v1/orders/:orderId/payments', async (f) => ({ path: orderPath(await f.fired(), '/payments'), body: { tender: 'cash', amountMinor: 100 } })],
+  ['POST', '/api/v1/orders/:orderId/refunds', (f) => refundOf(f.fired())],
   ['PATCH', '/api/v1/menu/items/:itemId', () => ({ path: '/api/v1/menu/items/mapo-tofu', body: { priceMinor: 1 } })],
   ['POST', '/api/v1/devices/pairing-codes', () => ({ path: '/api/v1/devices/pairing-codes' })],
   ['POST', '/api/v1/staff/sessions', () => ({ path: '/api/v1/staff/sessions', body: { pin: PINS.manager } })],
@@ -263,6 +273,8 @@ const deviceRows: Case[] = [
   { rule: 'a kiosk device cannot discount its own order (403)', actor: 'kioskDevice', method: 'POST', target: async (f) => ({ path: orderPath(await f.kiosk(), '/discount'), body: { percent: 100, reason: 'free' } }), status: 403, code: 'forbidden' },
   { rule: 'a kiosk device cannot place a rush order: rush is for staff (403)', actor: 'kioskDevice', method: 'POST', target: placing(sampleOrder({ channel: 'kiosk', tableId: undefined, rush: true })), status: 403, code: 'forbidden' },
   { rule: 'a kiosk device cannot void its own order (403)', actor: 'kioskDevice', method: 'POST', target: async (f) => ({ path: orderPath(await f.kiosk(), '/void'), body: { reason: 'changed my mind' } }), status: 403, code: 'forbidden' },
+  { rule: 'a paired pos device without a staff sign-in cannot refund (403)', actor: 'posDevice', method: 'POST', target: (f) => refundOf(f.fired()), status: 403, code: 'forbidden' },
+  { rule: 'a kiosk device cannot refund, even on its own order (403)', actor: 'kioskDevice', method: 'POST', target: (f) => refundOf(f.kiosk()), status: 403, code: 'forbidden' },
   { rule: 'a paired pos device without a staff sign-in cannot record a card payment either (403)', actor: 'posDevice', method: 'POST', target: async (f) => { const o = await f.fired(); return { path: orderPath(o, '/payments'), body: { tender: 'card', amountMinor: o.dueMinor, reference: 'SIM-pos' } }; }, status: 403, code: 'forbidden' },
 ];
 
@@ -277,6 +289,7 @@ const tableRows: Case[] = [
   { rule: 'a QR token cannot list the table QR codes (403)', actor: 'tableA5', method: 'GET', target: () => ({ path: '/api/v1/tables/qr-codes' }), status: 403, code: 'forbidden' },
   { rule: 'a QR token cannot load the snapshot of open orders (403)', actor: 'tableA5', method: 'GET', target: () => ({ path: '/api/v1/snapshot' }), status: 403, code: 'forbidden' },
   { rule: 'a QR token cannot pay, even for its own order (403)', actor: 'tableA5', method: 'POST', target: async (f) => ({ path: orderPath(await f.ownQr(), '/payments'), body: { tender: 'cash', amountMinor: 100 } }), status: 403, code: 'forbidden' },
+  { rule: 'a QR token cannot refund, even on its own order (403)', actor: 'tableA5', method: 'POST', target: (f) => refundOf(f.ownQr()), status: 403, code: 'forbidden' },
   { rule: 'a QR token cannot fire, even its own order (403)', actor: 'tableA5', method: 'POST', target: async (f) => ({ path: orderPath(await f.ownQr(), '/fire'), body: {} }), status: 403, code: 'forbidden' },
   { rule: 'a QR token cannot void its own order (403)', actor: 'tableA5', method: 'POST', target: async (f) => ({ path: orderPath(await f.ownQr(), '/void'), body: { reason: 'changed my mind' } }), status: 403, code: 'forbidden' },
   { rule: 'a QR token cannot void a line of its own order (403)', actor: 'tableA5', method: 'POST', target: async (f) => { const o = await f.ownQr(); return { path: orderPath(o, `/lines/${firstLine(o).id}/void`), body: { reason: 'changed my mind' } }; }, status: 403, code: 'forbidden' },
@@ -294,6 +307,8 @@ const waiterRows: Case[] = [
   { rule: 'a waiter cannot list the table QR codes (manager only, 403)', actor: 'waiter', method: 'GET', target: () => ({ path: '/api/v1/tables/qr-codes' }), status: 403, code: 'forbidden' },
   { rule: 'a waiter cannot issue pairing codes (manager only, 403)', actor: 'waiter', method: 'POST', target: () => ({ path: '/api/v1/devices/pairing-codes' }), status: 403, code: 'forbidden' },
   { rule: 'a waiter cannot mark lines preparing (kitchen/manager only, 403)', actor: 'waiter', method: 'POST', target: async (f) => ({ path: orderPath(await f.fired(), '/status'), body: { status: 'preparing' } }), status: 403, code: 'forbidden' },
+  { rule: 'a waiter cannot refund (manager only, 403)', actor: 'waiter', method: 'POST', target: (f) => refundOf(f.fired()), status: 403, code: 'forbidden' },
+  { rule: 'a cashier cannot refund, though a cashier takes payments (manager only, 403)', actor: 'cashier', method: 'POST', target: (f) => refundOf(f.fired()), status: 403, code: 'forbidden' },
   { rule: 'a cashier cannot discount (manager only, 403)', actor: 'cashier', method: 'POST', target: async (f) => ({ path: orderPath(await f.fired(), '/discount'), body: { amountMinor: 100, reason: 'regular' } }), status: 403, code: 'forbidden' },
   { rule: 'a cashier cannot void a fired line (manager only, 403)', actor: 'cashier', method: 'POST', target: async (f) => { const o = await f.fired(); return { path: orderPath(o, `/lines/${firstLine(o).id}/void`), body: { reason: 'mistake' } }; }, status: 403, code: 'forbidden' },
 ];
@@ -302,6 +317,7 @@ const kitchenRows: Case[] = [
   { rule: 'the kitchen cannot place orders (403)', actor: 'kitchen', method: 'POST', target: placing(), status: 403, code: 'forbidden' },
   { rule: 'the kitchen cannot add lines (403)', actor: 'kitchen', method: 'POST', target: async (f) => ({ path: orderPath(await f.fired(), '/lines'), body: oneMore }), status: 403, code: 'forbidden' },
   { rule: 'the kitchen cannot take payments (403)', actor: 'kitchen', method: 'POST', target: async (f) => ({ path: orderPath(await f.fired(), '/payments'), body: { tender: 'cash', amountMinor: 100 } }), status: 403, code: 'forbidden' },
+  { rule: 'the kitchen cannot refund (403)', actor: 'kitchen', method: 'POST', target: (f) => refundOf(f.fired()), status: 403, code: 'forbidden' },
   { rule: 'the kitchen cannot fire held lines (403)', actor: 'kitchen', method: 'POST', target: async (f) => ({ path: orderPath(await f.held(), '/fire'), body: {} }), status: 403, code: 'forbidden' },
   { rule: 'the kitchen cannot void a line, even an unfired one (403)', actor: 'kitchen', method: 'POST', target: async (f) => { const o = await f.held(); return { path: orderPath(o, `/lines/${firstLine(o).id}/void`), body: { reason: 'mistake' } }; }, status: 403, code: 'forbidden' },
   { rule: 'the kitchen cannot edit the menu (403)', actor: 'kitchen', method: 'PATCH', target: () => ({ path: '/api/v1/menu/items/mapo-tofu', body: { available: false } }), status: 403, code: 'forbidden' },
@@ -492,6 +508,14 @@ const allowed: Case[] = [
     target: async (f) => ({ path: orderPath(await f.fired(), '/discount'), body: { percent: 10, reason: 'regular' } }),
     status: 200,
     check: (b) => expect(b.order?.discountMinor).toBeGreaterThan(0),
+  },
+  {
+    rule: 'a manager may refund part of a payment',
+    actor: 'manager',
+    method: 'POST',
+    target: (f) => refundOf(f.fired()),
+    status: 201,
+    check: (b) => expect(b.order).toMatchObject({ paidMinor: 300, refunds: [expect.objectContaining({ amountMinor: 200, staffId: 's-manager' })] }),
   },
   { rule: 'a manager may reopen a closed order', actor: 'manager', method: 'POST', target: async (f) => ({ path: orderPath(await f.closed(), '/reopen'), body: { reason: 'wrong tender' } }), status: 200, check: (b) => expect(b.order?.status).not.toBe('closed') },
   { rule: 'a manager may edit the menu', actor: 'manager', method: 'PATCH', target: () => ({ path: '/api/v1/menu/items/tsingtao-beer', body: { targetPrepSeconds: 60 } }), status: 200, check: (b) => expect(b.item?.id).toBe('tsingtao-beer') },
