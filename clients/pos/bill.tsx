@@ -6,6 +6,7 @@ import { useStore } from '../shared/store.ts';
 import type { PosT } from './messages.ts';
 import type { PaySplit, PosApp } from './pos-app.ts';
 import { cashSuggestions, changeDue, evenSplitProgress, lineBalances, linesAmount, moneyText, nextShare, parseMoney, paymentProblem, seatLineIds, seatsOf } from './pos-logic.ts';
+import { RefundSheet, tenderName } from './refund.tsx';
 import { Submission } from './submission.tsx';
 
 type Mode = 'whole' | 'items' | 'seats' | 'even';
@@ -18,16 +19,26 @@ const WAYS = [2, 3, 4, 5, 6];
  */
 export function BillScreen({ app, menu, t, lang }: { app: PosApp; menu: Menu; t: PosT; lang: Lang }) {
   const s = useStore(app.state);
-  const payments = s.submissions.filter((x) => x.meta.orderId === s.orderId && x.meta.action.kind === 'payment');
+  // payments and refunds queued here, in queue order
+  const money = s.submissions.filter((x) => x.meta.orderId === s.orderId && (x.meta.action.kind === 'payment' || x.meta.action.kind === 'refund'));
+  const payments = money.filter((x) => x.meta.action.kind === 'payment');
   // a ways chip tapped starts a new split: the shares paid before it no longer count
   const [splitFrom, setSplitFrom] = useState<string | null>(null);
-  const from = splitFrom === null ? 0 : payments.findIndex((x) => x.id === splitFrom) + 1;
+  const [refunding, setRefunding] = useState<string | null>(null);
+  const from = splitFrom === null ? 0 : money.findIndex((x) => x.id === splitFrom) + 1;
+  // payments given money back, here or on another device: a share refunded ends the split
+  const refundedPayments = new Set([...(s.order?.refunds ?? []).map((r) => r.paymentId), ...money.flatMap((x) => (x.meta.action.kind === 'refund' && x.state !== 'rejected' ? [x.meta.action.paymentId] : []))]);
   // the split going on, from the payments stored here: leaving the bill screen and coming back keeps it
   const progress = evenSplitProgress(
-    payments
+    money
       .slice(from)
       .filter((x) => x.state !== 'rejected')
-      .map((x) => (x.meta.action.kind === 'payment' && x.meta.action.split && 'ways' in x.meta.action.split ? { ways: x.meta.action.split.ways } : {})),
+      .map((x) => {
+        const a = x.meta.action;
+        if (a.kind === 'refund') return { refund: true as const };
+        const refunded = refundedPayments.has((x.body as { id?: string }).id ?? '');
+        return a.kind === 'payment' && a.split && 'ways' in a.split ? { ways: a.split.ways, refunded } : {};
+      }),
   );
   const [mode, setMode] = useState<Mode>(progress ? 'even' : 'whole');
   const [picked, setPicked] = useState<string[]>([]);
@@ -41,6 +52,9 @@ export function BillScreen({ app, menu, t, lang }: { app: PosApp; menu: Menu; t:
   // payments still on their way count already: the next share is of what will be left
   const due = Math.max(0, order.dueMinor - unsettled.reduce((sum, x) => sum + (x.meta.action.kind === 'payment' ? x.meta.action.amountMinor : 0), 0));
   const balances = lineBalances(order);
+  const refundedOf = (paymentId: string) => (order.refunds ?? []).filter((r) => r.paymentId === paymentId).reduce((sum, r) => sum + r.amountMinor, 0);
+  const refundedMinor = (order.refunds ?? []).reduce((sum, r) => sum + r.amountMinor, 0);
+  const refundingPayment = order.payments.find((p) => p.id === refunding);
   const live = order.lines.filter((l) => l.status !== 'voided');
   const open = picked.filter((id) => (balances.get(id)?.openMinor ?? 0) > 0);
   const waysLeft = Math.max(1, ways - sharesTaken);
@@ -98,6 +112,12 @@ export function BillScreen({ app, menu, t, lang }: { app: PosApp; menu: Menu; t:
           )}
           <dt>{t('bill.total')}</dt>
           <dd data-total={order.totalMinor}>{formatMoney(order.totalMinor, menu.currency)}</dd>
+          {refundedMinor > 0 && (
+            <>
+              <dt>{t('bill.refunded')}</dt>
+              <dd data-refunded-total={refundedMinor}>−{formatMoney(refundedMinor, menu.currency)}</dd>
+            </>
+          )}
           <dt>{t('bill.paid')}</dt>
           <dd data-paid={order.paidMinor}>{formatMoney(order.paidMinor, menu.currency)}</dd>
           <dt class="p-totals__due">{t('bill.due')}</dt>
@@ -109,26 +129,37 @@ export function BillScreen({ app, menu, t, lang }: { app: PosApp; menu: Menu; t:
           <>
             <h3>{t('bill.payments')}</h3>
             <ul class="p-subs">
-              {order.payments.map((p) => (
-                <li key={p.id} class="p-sub" data-payment={p.tender}>
-                  <span>
-                    {p.tender === 'cash' ? t('bill.cash') : p.tender === 'card' ? t('bill.card') : p.tender} {formatMoney(p.amountMinor, menu.currency)}
-                    {p.reference ? ` · ${p.reference}` : ''}
-                  </span>
-                  {p.changeMinor > 0 && (
-                    <span data-change-given={p.changeMinor}>
-                      {t('bill.changeGiven')} {formatMoney(p.changeMinor, menu.currency)}
+              {order.payments.map((p) => {
+                const refunded = refundedOf(p.id);
+                // what is left to give back, counting refunds on their way from this tablet
+                const left = app.refundLeft(p.id)?.leftMinor ?? 0;
+                return (
+                  <li key={p.id} class="p-sub" data-payment={p.tender} data-payment-id={p.id} data-refunded={refunded}>
+                    <span>
+                      {tenderName(p.tender, t)} {formatMoney(p.amountMinor, menu.currency)}
+                      {p.reference ? ` · ${p.reference}` : ''}
+                      {refunded > 0 && <small class="p-line__open">{t('bill.refundedOf', { amount: formatMoney(refunded, menu.currency) })}</small>}
                     </span>
-                  )}
-                </li>
-              ))}
+                    {p.changeMinor > 0 && (
+                      <span data-change-given={p.changeMinor}>
+                        {t('bill.changeGiven')} {formatMoney(p.changeMinor, menu.currency)}
+                      </span>
+                    )}
+                    {left > 0 && (
+                      <button type="button" class="btn btn--small" data-refund={p.id} onClick={() => setRefunding(p.id)}>
+                        {t('bill.refund')}
+                      </button>
+                    )}
+                  </li>
+                );
+              })}
             </ul>
           </>
         )}
-        {s.submissions.some((x) => x.meta.orderId === order.id && x.state !== 'confirmed' && ['payment', 'receipt'].includes(x.meta.action.kind)) && (
+        {s.submissions.some((x) => x.meta.orderId === order.id && x.state !== 'confirmed' && ['payment', 'refund', 'receipt'].includes(x.meta.action.kind)) && (
           <ul class="p-subs">
             {s.submissions
-              .filter((x) => x.meta.orderId === order.id && x.state !== 'confirmed' && ['payment', 'receipt'].includes(x.meta.action.kind))
+              .filter((x) => x.meta.orderId === order.id && x.state !== 'confirmed' && ['payment', 'refund', 'receipt'].includes(x.meta.action.kind))
               .map((e) => (
                 <Submission key={e.id} e={e} menu={menu} floor={s.floor} t={t} />
               ))}
@@ -182,7 +213,7 @@ export function BillScreen({ app, menu, t, lang }: { app: PosApp; menu: Menu; t:
                     aria-pressed={n === ways}
                     onClick={() => {
                       setWays(n);
-                      setSplitFrom(payments.at(-1)?.id ?? null);
+                      setSplitFrom(money.at(-1)?.id ?? null);
                     }}
                   >
                     {t('split.ways', { n })}
@@ -211,6 +242,7 @@ export function BillScreen({ app, menu, t, lang }: { app: PosApp; menu: Menu; t:
           {t('bill.back')}
         </button>
       </section>
+      {refundingPayment && <RefundSheet app={app} payment={refundingPayment} menu={menu} t={t} lang={lang} onClose={() => setRefunding(null)} />}
     </main>
   );
 }

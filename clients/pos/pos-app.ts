@@ -13,7 +13,7 @@
  * table merge. Each entry carries the token of the staff member who made it, so a change queued before the
  * screen locked is still sent as that person.
  */
-import type { Floor, HubEvent, Menu, Order } from '../../hub/protocol/index.ts';
+import type { Floor, HubEvent, Menu, Order, OrderSummary, Refund } from '../../hub/protocol/index.ts';
 import { cartProblems, toLineInputs, type CartLine } from '../shared/cart.ts';
 import { HubError, HubUnreachableError, type HubClient } from '../shared/hub-client.ts';
 import { newId } from '../shared/ids.ts';
@@ -26,7 +26,7 @@ import { load, save } from '../shared/storage.ts';
 import { Store } from '../shared/store.ts';
 import { StreamClient, type ConnectionState, type SocketFactory } from '../shared/stream-client.ts';
 import { IdleWatch } from '../kiosk/kiosk-logic.ts';
-import { lockMsFrom, paymentProblem, refusedItemIds, voidBlocked } from './pos-logic.ts';
+import { lockMsFrom, paymentProblem, refundLeft, refundLinesAmount, refundProblem, refusedItemIds, voidBlocked, type RefundLike } from './pos-logic.ts';
 import { withMenuEvents } from '../shared/menu-events.ts';
 import { PacedRefresh } from '../shared/paced-refresh.ts';
 
@@ -37,6 +37,11 @@ export type PosAction =
   /** `approvedBy`: the manager whose PIN approved voiding a line the kitchen already had. */
   | { kind: 'void'; lineId: string; approvedBy?: string }
   | { kind: 'fire'; course: number }
+  /**
+   * Money given back on one payment. `lines`: what it gives back of each line (by-line refunds), so a refund
+   * on its way counts against what is left to refund; `approvedBy`: the manager whose PIN approved it.
+   */
+  | { kind: 'refund'; paymentId: string; amountMinor: number; tender: string; lines: { lineId: string; amountMinor: number }[]; approvedBy?: string }
   | { kind: 'transfer'; toTableId: string }
   | { kind: 'merge'; intoOrderId: string; intoTableId: string }
   | { kind: 'billRequest'; requested: boolean }
@@ -328,6 +333,9 @@ export class PosApp {
         if (id && id === current) order = true;
         // another tablet merged the order shown here away: reload it to say where it went
         if (e.type === 'order.merged' && e.payload.merged.id === current) order = true;
+        // money given back (on another tablet, or this one's refund answered on the stream first): the bill
+        // shows it at once, without waiting for the reload (which may not come back: offline)
+        if (e.type === 'order.refunded') this.applyRefund(e.payload.order, e.payload.refund);
       } else if (e.type === 'table.waiter_called') {
         calls[e.payload.table.id] = { at: e.at, note: e.payload.note };
         called = true;
@@ -346,6 +354,18 @@ export class PosApp {
       save('pos.menu', menu);
       this.set({ menu });
     }
+  }
+
+  /**
+   * An `order.refunded` event on the order shown: its summary (paid, due, status, revision) and the refund
+   * itself. Only the next change of the copy shown (revision + 1) is applied: a later one skipped changes
+   * this tablet has not seen (lines, payments), and the reload every order event starts brings them all.
+   */
+  private applyRefund(summary: OrderSummary, refund: Refund): void {
+    const cur = this.state.get().order;
+    if (!cur || cur.id !== summary.id || summary.id !== this.state.get().orderId || summary.revision !== cur.revision + 1) return;
+    const refunds = [...(cur.refunds ?? []).filter((r) => r.id !== refund.id), refund];
+    this.set({ order: { ...cur, ...summary, refunds } });
   }
 
   acknowledgeCall(tableId: string): void {
@@ -612,6 +632,69 @@ export class PosApp {
   /** Whether a payment for the order is in the outbox, neither confirmed nor refused yet. */
   paymentOnItsWay(orderId: string): boolean {
     return this.state.get().submissions.some((x) => x.meta.orderId === orderId && x.meta.action.kind === 'payment' && x.state !== 'confirmed' && x.state !== 'rejected');
+  }
+
+  /** Refunds of the order shown that are on their way from this tablet (neither confirmed nor refused). */
+  private refundsOnTheirWay(): RefundLike[] {
+    const { orderId, submissions } = this.state.get();
+    return submissions.flatMap((x) =>
+      x.meta.orderId === orderId && x.meta.action.kind === 'refund' && x.state !== 'confirmed' && x.state !== 'rejected'
+        ? [{ id: (x.body as { id?: string }).id, paymentId: x.meta.action.paymentId, amountMinor: x.meta.action.amountMinor, lines: x.meta.action.lines }]
+        : [],
+    );
+  }
+
+  /** What a payment of the order shown still holds to refund (in all and by line), counting refunds on their way. */
+  refundLeft(paymentId: string): { leftMinor: number; lines: Map<string, number> } | null {
+    const { order, orderId } = this.state.get();
+    return order && order.id === orderId ? refundLeft(order, paymentId, this.refundsOnTheirWay()) : null;
+  }
+
+  /** A by-line refund's amount: what the payment still covers on those lines. */
+  refundAmount(paymentId: string, lineIds: readonly string[]): number {
+    const { order, orderId } = this.state.get();
+    return order && order.id === orderId ? refundLinesAmount(order, paymentId, lineIds, this.refundsOnTheirWay()) : 0;
+  }
+
+  /** Why a refund cannot be queued as typed (the hub's rules, refunds on their way counted), or null. */
+  refundProblem(r: { paymentId: string; amountMinor: number | null; reason: string; reference?: string; lineIds?: readonly string[] }): ReturnType<typeof refundProblem> {
+    const { order, orderId } = this.state.get();
+    return order && order.id === orderId ? refundProblem(order, r, this.refundsOnTheirWay()) : 'payment';
+  }
+
+  /** The hub takes refunds from a manager only: anyone else signed in needs a manager's PIN for one. */
+  refundNeedsApproval(): boolean {
+    return this.session.staff.get()?.staff.role !== 'manager';
+  }
+
+  /**
+   * Gives back money of one payment of the order shown, through the outbox (a refund id made here, its own
+   * Idempotency-Key). Not queued when the hub would refuse it (more than is left counting refunds on their
+   * way — so a second tap never gives the money back twice —, an amount that does not match the lines, no
+   * reason, a card refund without the terminal's reference) nor without a manager: the signed-in manager,
+   * or `approval`, a manager's PIN typed on this tablet (sent with that session, as a void of a fired line).
+   */
+  async refund(r: { paymentId: string; amountMinor: number; reason: string; reference?: string; lineIds?: string[] }, approval?: Approval): Promise<PosSubmission | null> {
+    const { orderId, order } = this.state.get();
+    if (!orderId || !order || order.id !== orderId) return null;
+    if (!approval && this.refundNeedsApproval()) return null;
+    if (this.refundProblem(r) !== null) return null;
+    const payment = order.payments.find((p) => p.id === r.paymentId)!;
+    const left = this.refundLeft(r.paymentId)!;
+    // by line: what it gives back of each line, to count while it is on its way (the hub says the same)
+    const lineIds = payment.lines.length > 0 ? (r.lineIds ?? [...left.lines.keys()]) : [];
+    const lines = [...new Set(lineIds)].map((lineId) => ({ lineId, amountMinor: left.lines.get(lineId) ?? 0 }));
+    const reference = r.reference?.trim();
+    const body = {
+      id: newId(),
+      paymentId: r.paymentId,
+      amountMinor: r.amountMinor,
+      reason: r.reason.trim(),
+      ...(reference ? { reference } : {}),
+      ...(r.lineIds ? { lineIds: [...new Set(r.lineIds)] } : {}),
+    };
+    const action: PosAction = { kind: 'refund', paymentId: r.paymentId, amountMinor: r.amountMinor, tender: payment.tender, lines, ...(approval ? { approvedBy: approval.name } : {}) };
+    return this.enqueue(orderId, `/api/v1/orders/${orderId}/refunds`, body, action, this.opening(orderId), approval?.token);
   }
 
   /** Voids a line; a line the kitchen already has needs a manager's approval (the hub enforces it). */

@@ -27,7 +27,7 @@ function textOf(node: unknown): string {
 
 const menu = { currency: 'CNY', items: [], categories: [], optionGroups: [], stations: [], version: 1 } as unknown as Menu;
 
-const refused = (kind: 'payment' | 'transfer' | 'void', code: string, message: string): PosSubmission =>
+const refused = (kind: 'payment' | 'transfer' | 'void' | 'refund', code: string, message: string): PosSubmission =>
   ({
     id: 'e-1',
     state: 'rejected',
@@ -36,7 +36,14 @@ const refused = (kind: 'payment' | 'transfer' | 'void', code: string, message: s
     meta: {
       orderId: 'o-1',
       staffToken: null,
-      action: kind === 'payment' ? { kind, amountMinor: 5000, tender: 'cash' } : kind === 'transfer' ? { kind, toTableId: 't-b1' } : { kind, lineId: 'l-1' },
+      action:
+        kind === 'payment'
+          ? { kind, amountMinor: 5000, tender: 'cash' }
+          : kind === 'transfer'
+            ? { kind, toTableId: 't-b1' }
+            : kind === 'refund'
+              ? { kind, paymentId: 'p-1', amountMinor: 5000, tender: 'card', lines: [] }
+              : { kind, lineId: 'l-1' },
     },
   }) as unknown as PosSubmission;
 
@@ -49,6 +56,9 @@ describe('a refused change says why in the waiter’s language', () => {
       ['transfer', 'conflict', 'table B1 is not free; merge into its order instead'],
       ['void', 'order_has_payments', 'line Mapo tofu is paid; refund it before voiding'],
       ['void', 'some_future_code', 'something new'],
+      ['refund', 'overpayment', 'refund 5000 exceeds the 3000 left on payment p-1'],
+      ['refund', 'invalid_order', 'a card refund needs the terminal reference'],
+      ['refund', 'forbidden', 'refunds need the manager role'],
     ] as const) {
       const text = textOf(Submission({ e: refused(kind, code, message), menu, floor: null, t }));
       expect(text).not.toContain(message);
@@ -59,7 +69,7 @@ describe('a refused change says why in the waiter’s language', () => {
 
   it('every error code the hub can answer has words in both languages', () => {
     for (const code of Object.keys(errorStatus)) {
-      for (const kind of ['payment', 'lines', 'void', 'transfer', 'merge', 'receipt']) {
+      for (const kind of ['payment', 'lines', 'void', 'transfer', 'merge', 'receipt', 'refund']) {
         const key = rejectionKey(kind, code) as PosKey;
         expect(posMessages['zh-CN'][key], `${kind} ${code}`).toBeTruthy();
         expect(posMessages.en[key], `${kind} ${code}`).toBeTruthy();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Menu, MenuItem, Order } from '../../hub/protocol/index.ts';
-import { cashSuggestions, changeDue, DEFAULT_LOCK_MS, evenSplitProgress, heldCourses, initialOf, linesAmount, lockMsFrom, moneyText, nextShare, parseMoney, paymentProblem, pinyinInitials, refusedItemIds, searchIndex, searchItems, seatLineIds } from './pos-logic.ts';
+import { cashSuggestions, changeDue, DEFAULT_LOCK_MS, evenSplitProgress, heldCourses, initialOf, lineBalances, linesAmount, lockMsFrom, moneyText, nextShare, parseMoney, paymentProblem, pinyinInitials, refundLeft, refundLinesAmount, refundProblem, refusedItemIds, searchIndex, searchItems, seatLineIds, voidBlocked } from './pos-logic.ts';
 import { entryView, type OutboxEntry, type OutboxState } from '../shared/outbox.ts';
 
 const item = (id: string, nameZh: string, nameEn: string, sort = 0): MenuItem =>
@@ -147,5 +147,83 @@ describe('the dishes a refused batch names', () => {
     expect(refusedItemIds('order_closed', { itemId: 'fish' })).toEqual([]);
     expect(refusedItemIds('sold_out', undefined)).toEqual([]);
     expect(refusedItemIds(undefined, null)).toEqual([]);
+  });
+});
+
+describe('refunds on the tablet (paid means payments less refunds)', () => {
+  const line = (id: string, lineTotalMinor: number) => ({ id, lineTotalMinor, seat: null, status: 'served' as const }) as Order['lines'][number];
+  const payment = (id: string, amountMinor: number, lines: { lineId: string; amountMinor: number }[] = [], tender: 'cash' | 'card' = 'cash') =>
+    ({ id, tender, amountMinor, lines, tenderedMinor: null, changeMinor: 0, reference: tender === 'card' ? 'AUTH-1' : null, createdAt: 0, staffId: null }) as Order['payments'][number];
+  const refund = (id: string, paymentId: string, amountMinor: number, lines: { lineId: string; amountMinor: number }[] = []) =>
+    ({ id, paymentId, amountMinor, lines, reference: null, reason: 'cold', createdAt: 1, staffId: null }) as NonNullable<Order['refunds']>[number];
+  // a ¥28 dish, an ¥8 drink and a ¥12 dish; p-1 paid the first two by item, p-2 ¥10 on the whole bill
+  const order = (refunds: NonNullable<Order['refunds']> = []) => ({
+    lines: [line('a', 2800), line('b', 800), line('c', 1200)],
+    payments: [payment('p-1', 3600, [{ lineId: 'a', amountMinor: 2800 }, { lineId: 'b', amountMinor: 800 }]), payment('p-2', 1000), payment('p-3', 500, [], 'card')],
+    refunds,
+  });
+
+  it('a by-line refund gives back what the payment still covers on the chosen lines', () => {
+    expect(refundLinesAmount(order(), 'p-1', ['a'])).toBe(2800);
+    expect(refundLinesAmount(order(), 'p-1', ['a', 'b'])).toBe(3600);
+    // the drink was refunded already: only the dish is left on p-1
+    const after = order([refund('r-1', 'p-1', 800, [{ lineId: 'b', amountMinor: 800 }])]);
+    expect(refundLinesAmount(after, 'p-1', ['a', 'b'])).toBe(2800);
+    expect(refundLeft(after, 'p-1')).toEqual({ leftMinor: 2800, lines: new Map([['a', 2800]]) });
+    // a refund on its way counts already: a second tap cannot give the same money back twice
+    expect(refundLeft(after, 'p-1', [{ id: 'r-2', paymentId: 'p-1', amountMinor: 2800, lines: [{ lineId: 'a', amountMinor: 2800 }] }])?.leftMinor).toBe(0);
+    // a line it never covered gives nothing back
+    expect(refundLinesAmount(order(), 'p-1', ['c'])).toBe(0);
+  });
+
+  it('a refunded line is open again (payable by item, voidable)', () => {
+    const after = order([refund('r-1', 'p-1', 800, [{ lineId: 'b', amountMinor: 800 }])]);
+    expect(lineBalances(after).get('b')).toEqual({ paidMinor: 0, openMinor: 800 });
+    expect(lineBalances(after).get('a')).toEqual({ paidMinor: 2800, openMinor: 0 });
+    expect(linesAmount(after, ['b', 'c'], 10_000)).toBe(2000);
+  });
+
+  it('checks a refund as the hub does: amount, lines, reason, the card terminal reference', () => {
+    const o = order([refund('r-1', 'p-2', 400)]);
+    const ok = { paymentId: 'p-2', amountMinor: 600, reason: 'cold soup' };
+    expect(refundProblem(o, ok)).toBeNull();
+    // a bill-level payment can be refunded in part, never beyond what it still holds
+    expect(refundProblem(o, { ...ok, amountMinor: 100 })).toBeNull();
+    expect(refundProblem(o, { ...ok, amountMinor: 601 })).toBe('over');
+    expect(refundProblem(o, { ...ok, amountMinor: 0 })).toBe('amount');
+    expect(refundProblem(o, { ...ok, amountMinor: 12.5 })).toBe('amount');
+    expect(refundProblem(o, { ...ok, amountMinor: null })).toBe('amount');
+    expect(refundProblem(o, { ...ok, reason: '  ' })).toBe('reason');
+    expect(refundProblem(o, { ...ok, paymentId: 'p-9' })).toBe('payment');
+    expect(refundProblem(o, { ...ok, lineIds: ['a'] })).toBe('lines');
+    // a card refund needs the terminal's refund reference
+    expect(refundProblem(o, { paymentId: 'p-3', amountMinor: 500, reason: 'double charged' })).toBe('reference');
+    expect(refundProblem(o, { paymentId: 'p-3', amountMinor: 500, reason: 'double charged', reference: ' ' })).toBe('reference');
+    expect(refundProblem(o, { paymentId: 'p-3', amountMinor: 500, reason: 'double charged', reference: 'RF-1' })).toBeNull();
+    // by item: the amount is what it still covers on the lines named; without lines, all it still holds
+    expect(refundProblem(o, { paymentId: 'p-1', amountMinor: 2800, reason: 'cold', lineIds: ['a'] })).toBeNull();
+    expect(refundProblem(o, { paymentId: 'p-1', amountMinor: 2000, reason: 'cold', lineIds: ['a'] })).toBe('amount');
+    expect(refundProblem(o, { paymentId: 'p-1', amountMinor: 800, reason: 'cold', lineIds: ['c'] })).toBe('lines');
+    expect(refundProblem(o, { paymentId: 'p-1', amountMinor: 3600, reason: 'cold' })).toBeNull();
+    expect(refundProblem(o, { paymentId: 'p-1', amountMinor: 2800, reason: 'cold' })).toBe('amount');
+  });
+
+  it('after a refund, the void the hub refused ("refund first") is offered again', () => {
+    const base = { lines: [line('a', 2800), line('b', 2800)], subtotalMinor: 5600, discountMinor: 0, discountGrantedMinor: 0 };
+    // paid by item: the dish cannot be voided until its payment is refunded
+    const byItem = { ...base, payments: [payment('p-1', 2800, [{ lineId: 'a', amountMinor: 2800 }])], refunds: [], paidMinor: 2800 };
+    expect(voidBlocked(byItem, 'a')).toBe('paid');
+    expect(voidBlocked({ ...byItem, refunds: [refund('r-1', 'p-1', 2800, [{ lineId: 'a', amountMinor: 2800 }])], paidMinor: 0 }, 'a')).toBeNull();
+    // ¥40 on the whole bill: voiding a ¥28 dish would leave it overpaid, until ¥12 of it is given back
+    const whole = { ...base, payments: [payment('p-2', 4000)], refunds: [], paidMinor: 4000 };
+    expect(voidBlocked(whole, 'a')).toBe('overpaid');
+    expect(voidBlocked({ ...whole, refunds: [refund('r-1', 'p-2', 1200)], paidMinor: 2800 }, 'a')).toBeNull();
+  });
+
+  it('a refund ends an even split in progress (the shares were of a bill that has changed)', () => {
+    expect(evenSplitProgress([{ ways: 3 }, { refund: true }])).toBeNull();
+    expect(evenSplitProgress([{ ways: 3 }, { ways: 2 }, { refund: true }, { ways: 2 }])).toEqual({ ways: 2, taken: 1 });
+    // a share that was refunded (here or on another device) ends it too
+    expect(evenSplitProgress([{ ways: 3, refunded: true }, { ways: 2 }])).toBeNull();
   });
 });

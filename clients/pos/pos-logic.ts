@@ -3,7 +3,7 @@
  * money input and change due, splitting the bill. No DOM, no hub: unit-tested.
  */
 import type { Menu, MenuItem, Order, TableStatus } from '../../hub/protocol/index.ts';
-import { evenShares, lineBalances } from '../../hub/domain/bill.ts';
+import { evenShares } from '../../hub/domain/bill.ts';
 import { minorDigits } from '../shared/format.ts';
 
 export const DEFAULT_LOCK_MS = 120_000;
@@ -164,12 +164,13 @@ export const TABLE_STATUSES: readonly TableStatus[] = ['free', 'seated', 'ordere
  * would refuse): already voided, paid by a payment that named it, or its void would leave the bill overpaid
  * (both "refund first").
  */
-export function voidBlocked(order: Pick<Order, 'lines' | 'payments' | 'subtotalMinor' | 'discountMinor' | 'discountGrantedMinor' | 'paidMinor'>, lineId: string): 'missing' | 'voided' | 'paid' | 'overpaid' | null {
+export function voidBlocked(order: Pick<Order, 'lines' | 'payments' | 'refunds' | 'subtotalMinor' | 'discountMinor' | 'discountGrantedMinor' | 'paidMinor'>, lineId: string): 'missing' | 'voided' | 'paid' | 'overpaid' | null {
   const line = order.lines.find((l) => l.id === lineId);
   if (!line) return 'missing';
   if (line.status === 'voided') return 'voided';
   if ((lineBalances(order).get(lineId)?.paidMinor ?? 0) > 0) return 'paid';
-  // the hub's settle(): the granted discount applies up to the subtotal
+  // the hub's settle(): the granted discount applies up to the subtotal. `paidMinor` is the hub's figure,
+  // payments less refunds: a refund makes room for the void
   const subtotal = order.subtotalMinor - line.lineTotalMinor;
   const total = subtotal - Math.min(order.discountGrantedMinor ?? order.discountMinor, subtotal);
   return order.paidMinor > total ? 'overpaid' : null;
@@ -186,17 +187,36 @@ export const guestChoices = (seats: number): number[] => Array.from({ length: Ma
 // The hub checks every split payment with the same functions (hub/domain/bill.ts: pure, no imports at run
 // time), so what the tablet offers is exactly what the hub accepts.
 
-export { evenShares, lineBalances, seatsOf } from '../../hub/domain/bill.ts';
+export { evenShares, seatsOf } from '../../hub/domain/bill.ts';
+
+/**
+ * What is paid and still open on each live line: what the payments that named it took, less what refunds
+ * gave back of it. A refunded line is open again — payable by item, voidable — as the hub counts it.
+ * Computed here from both lists, not by wrapping the hub's `lineBalances`: that one predates refunds (and
+ * may learn them), so subtracting refunds on top of it could count them twice.
+ */
+export function lineBalances(order: Pick<Order, 'lines' | 'payments' | 'refunds'>): Map<string, { paidMinor: number; openMinor: number }> {
+  const paid = new Map<string, number>();
+  for (const p of order.payments) for (const l of p.lines) paid.set(l.lineId, (paid.get(l.lineId) ?? 0) + l.amountMinor);
+  for (const r of order.refunds ?? []) for (const l of r.lines) paid.set(l.lineId, (paid.get(l.lineId) ?? 0) - l.amountMinor);
+  const balances = new Map<string, { paidMinor: number; openMinor: number }>();
+  for (const line of order.lines) {
+    if (line.status === 'voided') continue;
+    const paidMinor = Math.max(0, paid.get(line.id) ?? 0);
+    balances.set(line.id, { paidMinor, openMinor: Math.max(0, line.lineTotalMinor - paidMinor) });
+  }
+  return balances;
+}
 
 /** What the chosen lines still have open, capped at what is due (a discount can make the bill smaller). */
-export function linesAmount(order: Pick<Order, 'lines' | 'payments'>, lineIds: readonly string[], dueMinor: number): number {
+export function linesAmount(order: Pick<Order, 'lines' | 'payments' | 'refunds'>, lineIds: readonly string[], dueMinor: number): number {
   const balances = lineBalances(order);
   const open = lineIds.reduce((sum, id) => sum + (balances.get(id)?.openMinor ?? 0), 0);
   return Math.min(open, dueMinor);
 }
 
 /** The lines of one seat that still have something open. */
-export function seatLineIds(order: Pick<Order, 'lines' | 'payments'>, seat: number): string[] {
+export function seatLineIds(order: Pick<Order, 'lines' | 'payments' | 'refunds'>, seat: number): string[] {
   const balances = lineBalances(order);
   return order.lines.filter((l) => l.seat === seat && (balances.get(l.id)?.openMinor ?? 0) > 0).map((l) => l.id);
 }
@@ -206,20 +226,90 @@ export function seatLineIds(order: Pick<Order, 'lines' | 'payments'>, seat: numb
  * oldest first, refused ones left out): each share carries the ways still left (`ways`), so the latest run
  * 3, 2, … is one split. Kept in the bill screen alone, it restarted whenever the cashier stepped back to
  * the order: "share 1 of 2" of what was left, after one of three guests had paid. Null: no split going on.
+ *
+ * A refund ends the split: one queued here after a share (`{ refund: true }`, in queue order), or one of the
+ * run's shares refunded anywhere (`refunded`). The shares were of what was due; a refund makes more due, and
+ * "share 2 of 3" of the new amount would charge the guests who paid for the money given back.
  */
-export function evenSplitProgress(payments: readonly { ways?: number | undefined }[]): { ways: number; taken: number } | null {
-  let run: number[] = [];
+export function evenSplitProgress(payments: readonly ({ ways?: number | undefined; refunded?: boolean } | { refund: true })[]): { ways: number; taken: number } | null {
+  let run: { ways: number; refunded: boolean }[] = [];
   for (const p of payments) {
-    if (p.ways === undefined) run = [];
-    else if (run.length > 0 && p.ways === run[run.length - 1]! - 1) run.push(p.ways);
-    else run = [p.ways];
+    if ('refund' in p || p.ways === undefined) run = [];
+    else if (run.length > 0 && p.ways === run[run.length - 1]!.ways - 1) run.push({ ways: p.ways, refunded: p.refunded === true });
+    else run = [{ ways: p.ways, refunded: p.refunded === true }];
   }
-  const ways = run[0];
-  return ways !== undefined && run.length < ways ? { ways, taken: run.length } : null;
+  const ways = run[0]?.ways;
+  if (ways === undefined || run.some((p) => p.refunded)) return null;
+  return run.length < ways ? { ways, taken: run.length } : null;
 }
 
 /** The next even share of what is due, with `waysLeft` shares still to pay (this one included). */
 export const nextShare = (dueMinor: number, waysLeft: number): number => evenShares(dueMinor, Math.max(1, waysLeft))[0] ?? 0;
+
+// ---- refunds ----
+// The hub's rules (refundInputSchema in hub/protocol/orders.ts): a refund gives back money of one payment,
+// never more than it took less its refunds; a payment that covered lines is refunded by line, for exactly
+// what it still covers on them (or all it still holds); a card refund carries the terminal's reference.
+
+/** A refund as the tablet counts it: the hub's, or one queued here and not answered yet. */
+export interface RefundLike {
+  id?: string;
+  paymentId: string;
+  amountMinor: number;
+  lines: readonly { lineId: string; amountMinor: number }[];
+}
+
+/**
+ * What one payment still holds — in all, and on each line it covered (only lines with something left) —
+ * after the hub's refunds and those on their way from this tablet (`pending`; one the hub already lists,
+ * by id, is not counted twice). Null: no such payment.
+ */
+export function refundLeft(order: Pick<Order, 'payments' | 'refunds'>, paymentId: string, pending: readonly RefundLike[] = []): { leftMinor: number; lines: Map<string, number> } | null {
+  const payment = order.payments.find((p) => p.id === paymentId);
+  if (!payment) return null;
+  const known = new Set((order.refunds ?? []).map((r) => r.id));
+  const refunds = [...(order.refunds ?? []), ...pending.filter((r) => r.id === undefined || !known.has(r.id))].filter((r) => r.paymentId === paymentId);
+  const lines = new Map<string, number>();
+  for (const l of payment.lines) lines.set(l.lineId, (lines.get(l.lineId) ?? 0) + l.amountMinor);
+  for (const r of refunds) for (const l of r.lines) lines.set(l.lineId, (lines.get(l.lineId) ?? 0) - l.amountMinor);
+  for (const [id, left] of lines) if (left <= 0) lines.delete(id);
+  const leftMinor = Math.max(0, payment.amountMinor - refunds.reduce((sum, r) => sum + r.amountMinor, 0));
+  return { leftMinor, lines };
+}
+
+/** A by-line refund's amount: what the payment still covers on the chosen lines (0 for lines it never covered). */
+export function refundLinesAmount(order: Pick<Order, 'payments' | 'refunds'>, paymentId: string, lineIds: readonly string[], pending: readonly RefundLike[] = []): number {
+  const left = refundLeft(order, paymentId, pending);
+  return left ? [...new Set(lineIds)].reduce((sum, id) => sum + (left.lines.get(id) ?? 0), 0) : 0;
+}
+
+export type RefundProblem = 'payment' | 'amount' | 'over' | 'lines' | 'reason' | 'reference';
+
+/**
+ * Why a refund cannot be queued as typed, or null: the hub's rules, checked before the refund is queued —
+ * refused after the tap, it reads as failed to a cashier who has already handed the money back.
+ */
+export function refundProblem(
+  order: Pick<Order, 'payments' | 'refunds'>,
+  r: { paymentId: string; amountMinor: number | null; reason: string; reference?: string | undefined; lineIds?: readonly string[] | undefined },
+  pending: readonly RefundLike[] = [],
+): RefundProblem | null {
+  const payment = order.payments.find((p) => p.id === r.paymentId);
+  const left = refundLeft(order, r.paymentId, pending);
+  if (!payment || !left) return 'payment';
+  const amount = r.amountMinor;
+  if (amount === null || !Number.isSafeInteger(amount) || amount <= 0) return 'amount';
+  if (amount > left.leftMinor) return 'over';
+  if (payment.lines.length === 0) {
+    if (r.lineIds !== undefined) return 'lines';
+  } else if (r.lineIds !== undefined) {
+    if (r.lineIds.length === 0 || r.lineIds.some((id) => !left.lines.has(id))) return 'lines';
+    if (amount !== refundLinesAmount(order, r.paymentId, r.lineIds, pending)) return 'amount';
+  } else if (amount !== left.leftMinor) return 'amount';
+  if (!r.reason.trim()) return 'reason';
+  if (payment.tender === 'card' && !r.reference?.trim()) return 'reference';
+  return null;
+}
 
 // ---- what a refusal means to the waiter ----
 
@@ -249,6 +339,9 @@ export type RejectionKey =
   | 'reject.noReceiptPrinter'
   | 'reject.printer'
   | 'reject.invalid'
+  | 'reject.overRefund'
+  | 'reject.refundMismatch'
+  | 'reject.refundManager'
   | 'reject.other';
 
 /**
@@ -257,6 +350,13 @@ export type RejectionKey =
  * in their language, never a code.
  */
 export function rejectionKey(kind: string, code: string | undefined): RejectionKey {
+  if (kind === 'refund') {
+    // the hub's refund rules (refundInputSchema): more than the payment holds; an amount or lines that do not
+    // match it, or a card refund without the terminal's reference; managers only
+    if (code === 'overpayment') return 'reject.overRefund';
+    if (code === 'invalid_order') return 'reject.refundMismatch';
+    if (code === 'forbidden') return 'reject.refundManager';
+  }
   switch (code) {
     case 'sold_out':
       return 'reject.soldOut';

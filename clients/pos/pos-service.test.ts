@@ -5,14 +5,15 @@
  * another table, and the reprint list.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Menu, Order } from '../../hub/protocol/index.ts';
+import type { HubEvent, Menu, Order } from '../../hub/protocol/index.ts';
 import type { PrintJob } from '../../hub/protocol/printing.ts';
 import { menuItem } from '../shared/menu-fixtures.ts';
 import { HubError, HubUnreachableError } from '../shared/hub-client.ts';
 import { MemoryOutboxStorage } from '../shared/outbox.ts';
 import { posMessages } from './messages.ts';
 import { PosApp, type PosCartLine } from './pos-app.ts';
-import { SubmissionList } from './submission.tsx';
+import { Submission, SubmissionList } from './submission.tsx';
+import type { SocketFactory, SocketHandlers } from '../shared/stream-client.ts';
 import { translator } from '../shared/i18n.ts';
 
 let pos: PosApp | null = null;
@@ -85,8 +86,8 @@ const order = (o: Partial<Order> = {}): Order => ({
 const cartLine = (id: string, itemId: string, qty = 1): PosCartLine => ({ id, itemId, qty, optionIds: [], note: '', course: 1, hold: false, seat: null });
 
 /** A signed-in tablet showing order o-1 at A1; its outbox keeps everything (the hub is out of reach). */
-async function tablet() {
-  const app = (pos = new PosApp({ storage: new MemoryOutboxStorage() }));
+async function tablet(o: { socket?: SocketFactory } = {}) {
+  const app = (pos = new PosApp({ storage: new MemoryOutboxStorage(), ...o }));
   app.session.device.set({ token: 'dev_test', deviceId: 'd-1', name: 'test-pos', kind: 'pos' });
   app.session.staff.set({ token: 'staff_test', staff: { id: 's-1', name: '王芳', role: 'waiter' } as never, expiresAt: Date.now() + 3600_000 });
   // no hub: every send is "unreachable", so entries stay unsettled
@@ -433,5 +434,148 @@ describe('a batch of dishes the hub refused after it was queued', () => {
     app.followMerge();
     expect(app.state.get().orderId).toBe('o-2');
     expect(app.state.get().cart.map((l) => l.id)).toEqual(['c-1']);
+  });
+});
+
+describe('refunds', () => {
+  type Payment = Order['payments'][number];
+  type Refund = NonNullable<Order['refunds']>[number];
+  const payment = (id: string, amountMinor: number, o: Partial<Payment> = {}): Payment => ({ id, tender: 'cash', amountMinor, lines: [], tenderedMinor: amountMinor, changeMinor: 0, reference: null, createdAt: 0, staffId: null, ...o });
+  const refund = (id: string, paymentId: string, amountMinor: number, lines: Refund['lines'] = []): Refund => ({ id, paymentId, amountMinor, lines, reference: null, reason: 'cold', createdAt: 1, staffId: 's-9' });
+  /** ¥40 paid on the whole bill of ¥56 (p-1, cash), nothing refunded yet. */
+  const partlyPaid = () => order({ payments: [payment('p-1', 4000)], refunds: [], paidMinor: 4000, dueMinor: 1600 });
+  /** Both dishes paid by item (p-1): l-1 and l-2, ¥28 each. */
+  const paidByItem = (o: Partial<Payment> = {}) =>
+    order({ payments: [payment('p-1', 5600, { lines: [{ lineId: 'l-1', amountMinor: 2800 }, { lineId: 'l-2', amountMinor: 2800 }], ...o })], refunds: [], paidMinor: 5600, dueMinor: 0 });
+  const signIn = (app: PosApp, role: 'manager' | 'waiter' | 'cashier') =>
+    app.session.staff.set({ token: `staff_${role}`, staff: { id: `s-${role}`, name: role, role } as never, expiresAt: Date.now() + 3600_000 });
+  const show = (app: PosApp, o: Order) => app.state.set({ ...app.state.get(), screen: 'bill', order: o });
+
+  it('is queued once, with a refund id made here and its own Idempotency-Key, also when tapped twice', async () => {
+    const { app, of } = await tablet();
+    signIn(app, 'manager');
+    show(app, partlyPaid());
+    const tap = () => app.refund({ paymentId: 'p-1', amountMinor: 1200, reason: ' overcharged ' });
+    const [a, b] = await Promise.all([tap(), tap()]);
+    expect([a, b].filter((x) => x !== null)).toHaveLength(1);
+    const [e] = of('refund');
+    expect(of('refund')).toHaveLength(1);
+    expect(e).toMatchObject({ method: 'POST', path: '/api/v1/orders/o-1/refunds', meta: { orderId: 'o-1', staffToken: 'staff_manager' } });
+    expect(e!.body).toEqual({ id: expect.any(String), paymentId: 'p-1', amountMinor: 1200, reason: 'overcharged' });
+    expect(e!.key).toEqual(expect.any(String));
+    expect(e!.key).not.toBe('');
+    // the refund on its way counts: ¥28 is left on the payment, never its whole ¥40 again
+    expect(app.refundLeft('p-1')?.leftMinor).toBe(2800);
+    expect(await app.refund({ paymentId: 'p-1', amountMinor: 4000, reason: 'overcharged' })).toBeNull();
+    expect(await app.refund({ paymentId: 'p-1', amountMinor: 2800, reason: 'guest left' })).not.toBeNull();
+    expect(of('refund')).toHaveLength(2);
+    expect(app.refundLeft('p-1')?.leftMinor).toBe(0);
+  });
+
+  it('of a payment by item gives back what it still covers on the lines chosen', async () => {
+    const { app, of } = await tablet();
+    signIn(app, 'manager');
+    show(app, paidByItem());
+    expect(app.refundAmount('p-1', ['l-1'])).toBe(2800);
+    expect(app.refundAmount('p-1', ['l-1', 'l-2'])).toBe(5600);
+    // an amount that is not what the payment covers on those lines would be refused: not queued
+    expect(await app.refund({ paymentId: 'p-1', amountMinor: 2000, reason: 'cold', lineIds: ['l-1'] })).toBeNull();
+    expect(await app.refund({ paymentId: 'p-1', amountMinor: 2800, reason: 'cold', lineIds: ['l-1'] })).not.toBeNull();
+    expect(of('refund')[0]!.body).toEqual({ id: expect.any(String), paymentId: 'p-1', amountMinor: 2800, reason: 'cold', lineIds: ['l-1'] });
+    // the line's refund is on its way: what is left to refund is the other dish
+    expect(app.refundAmount('p-1', ['l-1', 'l-2'])).toBe(2800);
+  });
+
+  it('by card needs the terminal refund reference', async () => {
+    const { app, of } = await tablet();
+    signIn(app, 'manager');
+    show(app, order({ payments: [payment('p-1', 4000, { tender: 'card', tenderedMinor: null, reference: 'AUTH-1' })], refunds: [], paidMinor: 4000, dueMinor: 1600 }));
+    expect(await app.refund({ paymentId: 'p-1', amountMinor: 4000, reason: 'double charge' })).toBeNull();
+    expect(await app.refund({ paymentId: 'p-1', amountMinor: 4000, reason: 'double charge', reference: '   ' })).toBeNull();
+    expect(of('refund')).toHaveLength(0);
+    expect(await app.refund({ paymentId: 'p-1', amountMinor: 4000, reason: 'double charge', reference: ' RF-77 ' })).not.toBeNull();
+    expect(of('refund')[0]!.body).toMatchObject({ reference: 'RF-77', amountMinor: 4000 });
+  });
+
+  it("by a waiter or cashier needs a manager's approval, and goes with the manager's session", async () => {
+    const { app, of } = await tablet();
+    show(app, partlyPaid());
+    // the hub takes refunds from managers only: refused after the tap, the money would already be handed back
+    expect(app.refundNeedsApproval()).toBe(true);
+    expect(await app.refund({ paymentId: 'p-1', amountMinor: 1000, reason: 'cold' })).toBeNull();
+    signIn(app, 'cashier');
+    expect(await app.refund({ paymentId: 'p-1', amountMinor: 1000, reason: 'cold' })).toBeNull();
+    expect(of('refund')).toHaveLength(0);
+    const entry = await app.refund({ paymentId: 'p-1', amountMinor: 1000, reason: 'cold' }, { token: 'staff_approving', name: '刘洋' });
+    expect(entry).not.toBeNull();
+    expect(entry!.meta).toMatchObject({ staffToken: 'staff_approving', action: { kind: 'refund', paymentId: 'p-1', amountMinor: 1000, approvedBy: '刘洋' } });
+    // the cashier stays signed in
+    expect(app.session.staffToken()).toBe('staff_cashier');
+    signIn(app, 'manager');
+    expect(app.refundNeedsApproval()).toBe(false);
+  });
+
+  it('after the hub confirms it, the void it refused ("refund first") is offered again', async () => {
+    const { app, of } = await tablet();
+    signIn(app, 'manager');
+    const before = paidByItem();
+    show(app, before);
+    expect(app.canVoid('l-1')).toBe(false);
+    const after: Order = { ...before, refunds: [refund('r-1', 'p-1', 2800, [{ lineId: 'l-1', amountMinor: 2800 }])], paidMinor: 2800, dueMinor: 0, revision: before.revision + 1 };
+    app.client.request = (async (method: string, path: string, o: { body?: { id?: string } }) => {
+      if (path === '/api/v1/orders/o-1/refunds') return { order: after, refund: { ...after.refunds![0]!, id: o.body?.id } };
+      throw new HubUnreachableError('no hub in this test');
+    }) as typeof app.client.request;
+    const entry = await app.refund({ paymentId: 'p-1', amountMinor: 2800, reason: 'wrong dish', lineIds: ['l-1'] });
+    expect((await app.outbox.settled(entry!.id)).state).toBe('confirmed');
+    expect(app.state.get().order?.paidMinor).toBe(2800);
+    expect(app.canVoid('l-1')).toBe(true);
+    expect(app.canVoid('l-2')).toBe(false);
+    await app.voidLine('l-1', 'wrong dish');
+    expect(of('void')).toHaveLength(1);
+  });
+
+  it('from the stream (another tablet) is applied to the order shown: its totals and the refund', async () => {
+    const sockets: SocketHandlers[] = [];
+    const { app } = await tablet({ socket: (_url, on) => (sockets.push(on), { send: () => undefined, close: () => undefined }) });
+    app.client.menu = async () => menu;
+    app.client.snapshot = async () => ({ epoch: 'e', seq: 5, menuVersion: 1, orders: [] });
+    app.client.health = async () => ({ status: 'ok', printers: [] }) as unknown as Awaited<ReturnType<typeof app.client.health>>;
+    const flush = () => new Promise((r) => setTimeout(r, 0));
+    const before = partlyPaid();
+    show(app, before);
+    app.start();
+    sockets.at(-1)!.open();
+    await flush();
+    sockets.at(-1)!.message(JSON.stringify({ type: 'welcome', epoch: 'e', headSeq: 5, fromSeq: 5 }));
+    await flush();
+    const r = refund('r-1', 'p-1', 1200);
+    const summary = { id: 'o-1', number: 7, status: 'fired', tableId: 't-a1', subtotalMinor: 5600, discountMinor: 0, totalMinor: 5600, paidMinor: 2800, dueMinor: 2800, revision: before.revision + 1, rush: false };
+    const event = { seq: 6, type: 'order.refunded', at: 0, deviceId: 'd-2', staffId: 's-9', payload: { order: summary, refund: r } } as unknown as HubEvent;
+    sockets.at(-1)!.message(JSON.stringify({ type: 'events', upToSeq: 6, events: [event] }));
+    await flush();
+    const shown = app.state.get().order!;
+    expect(shown).toMatchObject({ paidMinor: 2800, dueMinor: 2800, revision: before.revision + 1, refunds: [r] });
+    expect(shown.lines).toHaveLength(2);
+    expect(app.refundLeft('p-1')?.leftMinor).toBe(2800);
+    // the same event again (a replay) changes nothing
+    sockets.at(-1)!.message(JSON.stringify({ type: 'events', upToSeq: 6, events: [event] }));
+    await flush();
+    expect(app.state.get().order!.refunds).toEqual([r]);
+  });
+
+  it('refused by the hub says why in both languages: over-refund, a card reference missing, not a manager', () => {
+    for (const lang of ['zh-CN', 'en'] as const) {
+      const t = translator(posMessages, lang);
+      const said = (code: string) => {
+        const e = { id: 'e-1', state: 'rejected', lastProblem: null, error: { status: 422, code, message: 'developer words' }, meta: { orderId: 'o-1', staffToken: null, action: { kind: 'refund', paymentId: 'p-1', amountMinor: 1200, lines: [], tender: 'card' } } } as never;
+        return elements(Submission({ e, menu, floor: null, t }), (p) => p.class === 'p-sub__state').map((p) => String(p.children))[0]!;
+      };
+      const over = said('overpayment');
+      expect(over).toContain(lang === 'en' ? 'more than is left' : '超过');
+      expect(said('invalid_order')).toContain(lang === 'en' ? 'reference' : '参考号');
+      expect(said('forbidden')).toContain(lang === 'en' ? 'manager' : '经理');
+      expect(over).not.toContain('developer words');
+    }
   });
 });

@@ -13,6 +13,7 @@ let hub: HubProcess;
 let port: number;
 let browser: Browser;
 let manager: string;
+let managerLogin: DeviceLogin;
 let waiter: DeviceLogin;
 let categoryOf: Map<string, string>;
 const pages: Page[] = [];
@@ -74,8 +75,8 @@ beforeAll(async () => {
     startHub({ env: { HUB_PORT: String(port), HUB_SHED_LAG_MS: '2000' } }),
     launchLanBrowser(),
   ]);
-  const mgr = await pairAndSignIn(hub, 'pos', PINS.manager);
-  manager = mgr.staff.token;
+  managerLogin = await pairAndSignIn(hub, 'pos', PINS.manager);
+  manager = managerLogin.staff.token;
   waiter = await pairAndSignIn(hub, 'pos', PINS.waiter);
   const menu = await hub.request('GET', '/api/v1/menu');
   categoryOf = new Map((menu.body.menu.items as { id: string; categoryId: string }[]).map((i) => [i.id, i.categoryId]));
@@ -396,6 +397,53 @@ describe('waiter tablet', () => {
     await page.locator('[data-submission=reprint][data-state=confirmed]').waitFor();
     const jobs = (await hub.request('GET', `/api/v1/print-jobs?orderId=${order.id}`, { token: manager })).body.jobs as { reprintOf: number | null }[];
     expect(jobs.filter((j) => j.reprintOf === Number(jobId))).toHaveLength(1);
+    await page.context().close();
+  });
+
+  it('a manager refunds a dish a guest paid for by item, then voids it: the "refund first" the hub asked for', async () => {
+    const order = await placed('t-b4', [{ itemId: 'xiaolongbao', qty: 1 }, { itemId: 'steamed-rice', qty: 1 }]);
+    const bao = order.lines.find((l) => l.itemId === 'xiaolongbao')!;
+    const rice = order.lines.find((l) => l.itemId === 'steamed-rice')!;
+    // one guest paid for the dumplings, by item, in cash
+    const paid = await hub.request('POST', `/api/v1/orders/${order.id}/payments`, {
+      token: waiter.staff.token,
+      body: { tender: 'cash', amountMinor: bao.lineTotalMinor, tenderedMinor: bao.lineTotalMinor, lineIds: [bao.id] },
+    });
+    expect(paid.status).toBe(201);
+    const paymentId = paid.body.payment.id as string;
+    const page = await open({ login: managerLogin, lang: 'en' });
+    await page.click('[data-table="t-b4"]');
+    await page.locator('[data-order-line="xiaolongbao"][data-line-status=fired]').waitFor();
+    // paid: the hub would refuse its void ("refund first"), so none is offered
+    await page.locator('[data-order-line="steamed-rice"] [data-void]').waitFor();
+    expect(await page.locator(`[data-void="${bao.id}"]`).count()).toBe(0);
+
+    await page.click('[data-to-bill]');
+    await page.click(`[data-refund="${paymentId}"]`);
+    // a payment by item is refunded by line: the line it covered is chosen, the amount is what it paid for it
+    await page.locator(`[data-refund-line="${bao.id}"][aria-pressed=true]`).waitFor();
+    expect(await page.inputValue('[data-refund-amount]')).toBe((bao.lineTotalMinor / 100).toFixed(2));
+    await page.fill('[data-refund-reason]', 'guest allergic');
+    await page.click('[data-refund-confirm]');
+    await page.locator('[data-refund-sheet]').waitFor({ state: 'detached' });
+    await page.locator(`[data-payment-id="${paymentId}"][data-refunded="${bao.lineTotalMinor}"]`).waitFor();
+    await page.locator(`[data-bill-line="xiaolongbao"][data-line-open="${bao.lineTotalMinor}"]`).waitFor();
+    await page.locator(`[data-due="${bao.lineTotalMinor + rice.lineTotalMinor}"]`).waitFor();
+    // nothing left of the payment to refund
+    expect(await page.locator(`[data-refund="${paymentId}"]`).count()).toBe(0);
+
+    // back on the order, the void is offered again; a manager is signed in, so no PIN is asked
+    await page.click('[data-back-order]');
+    await page.click(`[data-void="${bao.id}"]`);
+    expect(await page.locator('[data-manager-pin]').count()).toBe(0);
+    await page.fill('[data-void-reason]', 'guest allergic');
+    await page.click('[data-void-confirm]');
+    await page.locator('[data-submission=void][data-state=confirmed]').waitFor();
+    await page.locator('[data-order-line="xiaolongbao"][data-line-status=voided]').waitFor();
+    const after = (await hub.request('GET', `/api/v1/orders/${order.id}`, { token: manager })).body.order as HubOrder & { paidMinor: number; refunds: unknown[] };
+    expect(after.refunds).toMatchObject([{ paymentId, amountMinor: bao.lineTotalMinor, lines: [{ lineId: bao.id, amountMinor: bao.lineTotalMinor }], reason: 'guest allergic', staffId: managerLogin.staff.staff.id }]);
+    expect(after.lines.find((l) => l.id === bao.id)).toMatchObject({ status: 'voided', voidReason: 'guest allergic' });
+    expect({ paid: after.paidMinor, due: after.dueMinor }).toEqual({ paid: 0, due: rice.lineTotalMinor });
     await page.context().close();
   });
 

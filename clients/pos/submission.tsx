@@ -54,6 +54,10 @@ function describe(a: PosAction, menu: Menu, floor: Floor | null, t: PosT): strin
       return a.approvedBy ? t('sub.voidApproved', { name: a.approvedBy }) : t('sub.void');
     case 'fire':
       return t('sub.fire', { n: a.course });
+    case 'refund': {
+      const amount = formatMoney(a.amountMinor, menu.currency);
+      return a.approvedBy ? t('sub.refundApproved', { amount, name: a.approvedBy }) : t('sub.refund', { amount });
+    }
     case 'transfer':
       return t('sub.transfer', { table: tableName(a.toTableId) });
     case 'merge':
