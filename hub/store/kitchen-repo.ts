@@ -1,14 +1,19 @@
 import type { KitchenRepo } from '../domain/pacing.ts';
 import type { Db } from './db.ts';
 
+/**
+ * Orders with food in the kitchen. By the lines, not the orders' status: a kiosk order paid at checkout is
+ * closed at once, its food still to cook. Asked by every kiosk and QR order inside the write transaction, so
+ * it reads `order_lines_status` alone (status, ready_at, order_id), only the lines in the kitchen.
+ */
+export const OPEN_TICKETS_SQL = "SELECT COUNT(DISTINCT order_id) FROM order_lines WHERE status IN ('fired', 'preparing')";
+
 export class SqliteKitchenRepo implements KitchenRepo {
   private readonly s;
 
   constructor(db: Db) {
     this.s = {
-      // by the lines, not the orders' status: a kiosk order paid at checkout is closed at once, its food
-      // still to cook (along order_lines_status: only the lines in the kitchen are read)
-      open: db.prepare("SELECT COUNT(DISTINCT order_id) FROM order_lines WHERE status IN ('fired', 'preparing')").pluck(),
+      open: db.prepare(OPEN_TICKETS_SQL).pluck(),
       get: db.prepare("SELECT value FROM meta WHERE key = 'public_ordering_paused'").pluck(),
       set: db.prepare(
         "INSERT INTO meta (key, value) VALUES ('public_ordering_paused', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
