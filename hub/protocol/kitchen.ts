@@ -6,7 +6,10 @@ export const pacingSchema = z.object({
   /** A manager paused kiosk and QR ordering (staff can still order). */
   publicOrderingPaused: z.boolean(),
   pausedReason: z.string().nullable(),
-  /** Orders with food in the kitchen (fired or preparing). */
+  /**
+   * Orders with food in the kitchen (fired or preparing), counted up to `threshold` + 100: past that the
+   * quote is already hours, and counting on would cost every kiosk and QR order time in the writer.
+   */
   openTickets: z.number().int(),
   /** Past this many open tickets, kiosk and QR orders get a quoted ready time. */
   threshold: z.number().int(),

@@ -2,11 +2,13 @@ import type { KitchenRepo } from '../domain/pacing.ts';
 import type { Db } from './db.ts';
 
 /**
- * Orders with food in the kitchen. By the lines, not the orders' status: a kiosk order paid at checkout is
- * closed at once, its food still to cook. Asked by every kiosk and QR order inside the write transaction, so
- * it reads `order_lines_status` alone (status, ready_at, order_id), only the lines in the kitchen.
+ * Orders with food in the kitchen, up to a limit. By the lines, not the orders' status: a kiosk order paid at
+ * checkout is closed at once, its food still to cook. Asked by every kiosk and QR order inside the write
+ * transaction, so it reads `order_lines_status` alone (status, ready_at, order_id), only the lines in the
+ * kitchen, and stops at the limit (pacing.ts, BACKLOG_COUNTED).
  */
-export const OPEN_TICKETS_SQL = "SELECT COUNT(DISTINCT order_id) FROM order_lines WHERE status IN ('fired', 'preparing')";
+export const OPEN_TICKETS_SQL =
+  "SELECT COUNT(*) FROM (SELECT DISTINCT order_id FROM order_lines WHERE status IN ('fired', 'preparing') LIMIT ?)";
 
 export class SqliteKitchenRepo implements KitchenRepo {
   private readonly s;
@@ -21,8 +23,8 @@ export class SqliteKitchenRepo implements KitchenRepo {
     };
   }
 
-  openTickets(): number {
-    return this.s.open.get() as number;
+  openTickets(upTo: number): number {
+    return this.s.open.get(upTo) as number;
   }
 
   pacing(): { paused: boolean; reason: string | null } {
