@@ -11,6 +11,7 @@ import { visibleAlerts } from '../shared/printer-health.ts';
 import { OptionGroups } from '../shared/ui/option-groups.tsx';
 import { LanguageToggle, PairScreen, PinScreen } from '../shared/ui/pairing.tsx';
 import { BillScreen } from './bill.tsx';
+import { BillsScreen } from './bills.tsx';
 import { posMessages, type PosKey, type PosT } from './messages.ts';
 import { MergedNotice, OrderActions, VoidForm } from './order-actions.tsx';
 import { isOpenOrder, type PosApp, type PosCartLine } from './pos-app.ts';
@@ -50,13 +51,31 @@ function Pos({ app }: { app: PosApp }) {
   return (
     <div class={`p p--${s.screen}`} data-screen={s.screen}>
       <header class="p-head">
-        {s.screen !== 'floor' && (
-          <button type="button" class="btn" data-back-floor onClick={() => app.goFloor()}>
-            {t('order.floor')}
+        {s.screen !== 'floor' &&
+          (s.fromBills && s.screen !== 'bills' ? (
+            <button type="button" class="btn" data-back-bills onClick={() => void app.backFromBill()}>
+              {t('bills.back')}
+            </button>
+          ) : (
+            <button type="button" class="btn" data-back-floor onClick={() => app.goFloor()}>
+              {t('order.floor')}
+            </button>
+          ))}
+        <strong class="p-head__title">
+          {s.screen === 'floor'
+            ? t('floor.title')
+            : s.screen === 'bills'
+              ? t('bills.title')
+              : s.order && !s.order.tableId
+                ? t(`bills.channel.${s.order.channel}`)
+                : t('order.table', { table: table?.name ?? s.tableId ?? '' })}
+        </strong>
+        {s.order && s.screen !== 'floor' && s.screen !== 'bills' && <span class="p-head__no">{t('order.number', { n: s.order.number })}</span>}
+        {s.screen === 'floor' && (
+          <button type="button" class="btn" data-bills-open onClick={() => void app.showBills()}>
+            {t('bills.open')}
           </button>
         )}
-        <strong class="p-head__title">{s.screen === 'floor' ? t('floor.title') : t('order.table', { table: table?.name ?? s.tableId ?? '' })}</strong>
-        {s.order && s.screen !== 'floor' && <span class="p-head__no">{t('order.number', { n: s.order.number })}</span>}
         <span class="p-head__fill" />
         <ConnectionBanner state={s.conn} now={now} onRetry={() => app.wake()} />
         <span class="p-head__staff" data-staff={staff?.staff.role}>
@@ -87,6 +106,8 @@ function Pos({ app }: { app: PosApp }) {
         <FloorScreen app={app} t={t} lang={lang} />
       ) : !s.menu ? (
         <main class="p-gate">{t('loading')}</main>
+      ) : s.screen === 'bills' ? (
+        <BillsScreen app={app} menu={s.menu} t={t} />
       ) : s.screen === 'order' ? (
         <OrderScreen app={app} menu={s.menu} t={t} lang={lang} />
       ) : (

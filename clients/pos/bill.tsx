@@ -1,10 +1,11 @@
 import { useState } from 'preact/hooks';
 import type { Menu, Order } from '../../hub/protocol/index.ts';
-import { formatMoney } from '../shared/format.ts';
+import { formatClock, formatMoney } from '../shared/format.ts';
 import { nameIn, type Lang } from '../shared/i18n.ts';
 import { useStore } from '../shared/store.ts';
 import type { PosT } from './messages.ts';
-import type { PaySplit, PosApp } from './pos-app.ts';
+import { isOpenOrder, type PaySplit, type PosApp } from './pos-app.ts';
+import { billStatusKey } from './bills.tsx';
 import { cashSuggestions, changeDue, evenSplitProgress, lineBalances, linesAmount, moneyText, nextShare, parseMoney, paymentProblem, seatLineIds, seatsOf } from './pos-logic.ts';
 import { RefundSheet, tenderName } from './refund.tsx';
 import { Submission } from './submission.tsx';
@@ -47,6 +48,7 @@ export function BillScreen({ app, menu, t, lang }: { app: PosApp; menu: Menu; t:
   const sharesTaken = progress?.taken ?? 0;
   const order = s.order;
   if (!order) return <main class="p-gate">{t('bill.loading')}</main>;
+  const readOnly = !isOpenOrder(order);
   const table = s.floor?.tables.find((x) => x.id === s.tableId);
   const unsettled = payments.filter((x) => x.state !== 'confirmed' && x.state !== 'rejected');
   // payments still on their way count already: the next share is of what will be left
@@ -74,7 +76,7 @@ export function BillScreen({ app, menu, t, lang }: { app: PosApp; menu: Menu; t:
   return (
     <main class="p-bill">
       <section class="p-bill__order">
-        <h2>{t('bill.title', { table: table?.name ?? '' })}</h2>
+        <h2>{t('bill.title', { table: order.tableId ? (table?.name ?? '') : t(`bills.channel.${order.channel}`) })}</h2>
         {live.map((l) => {
           const b = balances.get(l.id);
           const paid = b !== undefined && b.openMinor === 0;
@@ -167,11 +169,17 @@ export function BillScreen({ app, menu, t, lang }: { app: PosApp; menu: Menu; t:
         )}
       </section>
       <section class="p-bill__pay">
-        {order.status === 'closed' ? (
-          <div class="p-closed" data-closed>
-            <p>✓ {t('bill.closed')}</p>
-            <button type="button" class="btn btn--primary btn--big" data-done onClick={() => app.goFloor()}>
-              {t('bill.done')}
+        {readOnly ? (
+          // closed (voided, merged): nothing is paid or changed any more; refunds (on the payments) and the
+          // receipt stay. Opened again from today's bills, it goes back there
+          <div class="p-closed" data-closed data-read-only={order.status}>
+            <p>
+              {order.status === 'closed' ? '✓ ' : ''}
+              {order.status !== 'closed' ? t(billStatusKey(order)) : s.fromBills ? t('bills.closedAt', { time: formatClock(order.closedAt ?? order.updatedAt) }) : t('bill.closed')}
+            </p>
+            {s.fromBills && <p class="p-muted">{t('bills.readOnly')}</p>}
+            <button type="button" class="btn btn--primary btn--big" data-done onClick={() => void app.backFromBill()}>
+              {s.fromBills ? t('bills.back') : t('bill.done')}
             </button>
           </div>
         ) : order.dueMinor === 0 && order.lines.some((l) => l.status !== 'voided') ? (
@@ -235,12 +243,16 @@ export function BillScreen({ app, menu, t, lang }: { app: PosApp; menu: Menu; t:
             />
           </>
         )}
-        <button type="button" class="btn" data-receipt onClick={() => void app.printReceipt()}>
-          {t('bill.receipt')}
-        </button>
-        <button type="button" class="btn" data-back-order onClick={() => app.go('order')}>
-          {t('bill.back')}
-        </button>
+        {order.status !== 'voided' && order.status !== 'merged' && (
+          <button type="button" class="btn" data-receipt onClick={() => void app.printReceipt()}>
+            {t('bill.receipt')}
+          </button>
+        )}
+        {!(readOnly && s.fromBills) && (
+          <button type="button" class="btn" data-back-order onClick={() => app.go('order')}>
+            {t('bill.back')}
+          </button>
+        )}
       </section>
       {refundingPayment && <RefundSheet app={app} payment={refundingPayment} menu={menu} t={t} lang={lang} onClose={() => setRefunding(null)} />}
     </main>

@@ -26,7 +26,7 @@ import { load, save } from '../shared/storage.ts';
 import { Store } from '../shared/store.ts';
 import { StreamClient, type ConnectionState, type SocketFactory } from '../shared/stream-client.ts';
 import { IdleWatch } from '../kiosk/kiosk-logic.ts';
-import { lockMsFrom, paymentProblem, refundLeft, refundLinesAmount, refundProblem, refusedItemIds, voidBlocked, type RefundLike } from './pos-logic.ts';
+import { BILLS_FIRST_LIMIT, dayBills, lockMsFrom, nextBillsLimit, paymentProblem, refundLeft, refundLinesAmount, refundProblem, refusedItemIds, voidBlocked, type RefundLike } from './pos-logic.ts';
 import { withMenuEvents } from '../shared/menu-events.ts';
 import { PacedRefresh } from '../shared/paced-refresh.ts';
 
@@ -67,7 +67,26 @@ export interface PosMeta {
 
 export type PosSubmission = OutboxEntry<PosMeta>;
 
-export type Screen = 'floor' | 'order' | 'bill';
+export type Screen = 'floor' | 'order' | 'bill' | 'bills';
+
+/**
+ * Today's bills (今日账单): the business day's orders, closed ones included, so a bill that has left the floor
+ * (paid, then the guest complains) can be opened again to refund it or reprint its receipt.
+ */
+export interface BillsState {
+  /** The business day's orders, newest first (the hub's copies as last loaded). */
+  orders: Order[];
+  /** Their business day (the newest order's); null until an answer had one. */
+  date: string | null;
+  /** How many orders the last list asked the hub for (more: a bigger limit). */
+  limit: number;
+  /** The whole day is listed; otherwise more can be loaded (up to the hub's 500). */
+  complete: boolean;
+  loading: boolean;
+  /** The last load got no answer: what is listed is from `loadedAt`. */
+  failed: boolean;
+  loadedAt: number | null;
+}
 
 /**
  * The outbox entries this tablet sends: its own, with staff tokens. One waiter tablet per browser (its
@@ -109,6 +128,9 @@ export interface PosState {
    */
   unsent: Record<string, PosCartLine[]>;
   submissions: PosSubmission[];
+  bills: BillsState;
+  /** The bill shown was opened from today's bills: going back returns there, not to the floor. */
+  fromBills: boolean;
   conn: ConnectionState;
   durable: boolean;
   storageError: boolean;
@@ -143,6 +165,8 @@ export class PosApp {
   /** Menu requests sent so far, and the latest one whose answer is shown (an older answer coming later is not). */
   private menuAsked = 0;
   private menuShownFrom = 0;
+  /** Bill lists asked for so far (only the latest answer is shown). */
+  private billsAsked = 0;
   /** Orders whose payment of 0 (`settle`) is being stored in the outbox right now. */
   private readonly settling = new Set<string>();
   /** Staff tokens the hub refused for an outbox send on this page: not presented again (each try is a 401). */
@@ -176,6 +200,8 @@ export class PosApp {
       cart: [],
       unsent: {},
       submissions: [],
+      bills: { orders: [], date: null, limit: BILLS_FIRST_LIMIT, complete: true, loading: false, failed: false, loadedAt: null },
+      fromBills: false,
       conn: { status: 'stopped', since: Date.now() },
       durable,
       storageError: false,
@@ -384,8 +410,97 @@ export class PosApp {
   // ---- screens ----
 
   goFloor(): void {
-    this.set({ screen: 'floor', tableId: null, orderId: null, order: null, ...this.cartsFor(null) });
+    this.set({ screen: 'floor', tableId: null, orderId: null, order: null, fromBills: false, ...this.cartsFor(null) });
     this.refreshFloor();
+  }
+
+  // ---- today's bills ----
+
+  /**
+   * Today's bills: from the floor (the first page, asked for again), or `keep`, back from a bill opened there
+   * (the pages loaded so far, with that bill's own copy in the list at once: offline, it still shows the
+   * refund just made). What was listed stays on screen while the hub answers, and when it does not.
+   */
+  async showBills(o: { keep?: boolean } = {}): Promise<void> {
+    const { order, bills } = this.state.get();
+    const orders = o.keep && order ? bills.orders.map((x) => (x.id === order.id && x.revision <= order.revision ? order : x)) : bills.orders;
+    this.set({
+      ...this.cartsFor(null),
+      screen: 'bills',
+      tableId: null,
+      orderId: null,
+      order: null,
+      fromBills: false,
+      bills: { ...bills, orders, ...(o.keep ? {} : { limit: BILLS_FIRST_LIMIT }) },
+    });
+    await this.loadBills();
+  }
+
+  /** Leaves the bill shown: to today's bills when it was opened there, else to the floor. */
+  async backFromBill(): Promise<void> {
+    if (this.state.get().fromBills) await this.showBills({ keep: true });
+    else this.goFloor();
+  }
+
+  private setBills(patch: Partial<BillsState>): void {
+    this.set({ bills: { ...this.state.get().bills, ...patch } });
+  }
+
+  /**
+   * The business day's orders from the hub's list, newest first (`more`: the next, bigger page). Only the
+   * latest request's answer is shown. No answer: the list says it could not load and keeps what it showed.
+   */
+  async loadBills(o: { more?: boolean } = {}): Promise<void> {
+    if (!this.session.staffToken()) return;
+    const limit = o.more ? nextBillsLimit(this.state.get().bills.limit) : this.state.get().bills.limit;
+    if (limit === null) return;
+    const asked = ++this.billsAsked;
+    this.setBills({ loading: true });
+    try {
+      const { orders } = await this.client.request<{ orders: Order[] }>('GET', `/api/v1/orders?limit=${limit}`, { as: 'staff' });
+      if (asked !== this.billsAsked) return;
+      this.setBills({ ...dayBills(orders, limit), limit, loading: false, failed: false, loadedAt: Date.now() });
+    } catch (err) {
+      if (asked !== this.billsAsked) return;
+      this.setBills({ loading: false, failed: true });
+      if (!(err instanceof HubUnreachableError) && !(err instanceof HubError && err.status === 401)) console.error('loading the bills failed', err);
+    }
+  }
+
+  /**
+   * A table's orders of the day, asked for by the table (`?tableId=`): on a busy day a search for a table
+   * finds its bills beyond the pages loaded (the hub's list filters by table, not by number or day).
+   */
+  async findTableBills(tableId: string): Promise<void> {
+    try {
+      const { orders } = await this.client.request<{ orders: Order[] }>('GET', `/api/v1/orders?tableId=${encodeURIComponent(tableId)}&limit=${BILLS_FIRST_LIMIT}`, { as: 'staff' });
+      const { date, orders: listed } = this.state.get().bills;
+      const known = new Set(listed.map((x) => x.id));
+      const found = orders.filter((x) => x.businessDate === date && !known.has(x.id));
+      if (found.length > 0) this.setBills({ orders: [...listed, ...found].sort((a, b) => b.createdAt - a.createdAt) });
+    } catch (err) {
+      // the search shows what is listed; the list itself says when the hub cannot be reached
+      if (!(err instanceof HubUnreachableError) && !(err instanceof HubError && err.status === 401)) console.error('finding the table’s bills failed', err);
+    }
+  }
+
+  /**
+   * Opens a bill from today's bills: the list's copy at once (offline too), then the hub's. An open order's
+   * bill is the usual one; a closed (voided, merged) one is read-only but for refunds and the receipt.
+   */
+  openBill(orderId: string): void {
+    const found = this.state.get().bills.orders.find((x) => x.id === orderId);
+    if (!found) return;
+    // a closed order takes no dishes: the table's waiting ones stay for its next order
+    const tableId = isOpenOrder(found) ? found.tableId : null;
+    this.set({ ...this.cartsFor(orderId, false, tableId), screen: 'bill', tableId: found.tableId, orderId, order: found, fromBills: true });
+    void this.loadOrder();
+  }
+
+  /** The bill shown is of an order that is done (closed, voided, merged): nothing on it changes but refunds. */
+  billReadOnly(): boolean {
+    const { order, orderId } = this.state.get();
+    return order !== null && order.id === orderId && !isOpenOrder(order);
   }
 
   /**
@@ -466,7 +581,7 @@ export class PosApp {
     const orderId = table?.openOrderIds[0] ?? this.pendingOpen(tableId);
     if (!orderId) return;
     this.acknowledgeCall(tableId);
-    this.set({ ...this.cartsFor(orderId, false, tableId), screen: 'order', tableId, orderId, order: this.state.get().orderId === orderId ? this.state.get().order : null });
+    this.set({ ...this.cartsFor(orderId, false, tableId), screen: 'order', tableId, orderId, order: this.state.get().orderId === orderId ? this.state.get().order : null, fromBills: false });
     void this.loadOrder();
   }
 
@@ -534,7 +649,7 @@ export class PosApp {
     const entry = await this.enqueue(orderId, '/api/v1/orders', { id: orderId, channel: 'pos', tableId, guestCount: guests, lines: [] }, { kind: 'open', tableId, guests });
     if (!entry) return false;
     this.acknowledgeCall(tableId);
-    this.set({ ...this.cartsFor(orderId, o.carryCart === true, tableId), screen: 'order', tableId, orderId, order: null });
+    this.set({ ...this.cartsFor(orderId, o.carryCart === true, tableId), screen: 'order', tableId, orderId, order: null, fromBills: false });
     return true;
   }
 
@@ -598,8 +713,9 @@ export class PosApp {
   /** One tender; with `split`, it pays some lines or one even share (the hub checks the amount against it). */
   async pay(p: { tender: 'cash' | 'card'; amountMinor: number; tenderedMinor?: number; reference?: string; split?: PaySplit }): Promise<PosSubmission | null> {
     const { orderId } = this.state.get();
-    // 0 settles a bill with nothing due (comped, free dishes only, paid and reopened): the hub takes it only then
-    if (!orderId || paymentProblem(p) !== null) return null;
+    // 0 settles a bill with nothing due (comped, free dishes only, paid and reopened): the hub takes it only then.
+    // A closed bill (opened again from today's bills) takes no payment: the hub would refuse it (order_closed)
+    if (!orderId || paymentProblem(p) !== null || this.billReadOnly()) return null;
     const body = {
       id: newId(),
       tender: p.tender,
@@ -712,6 +828,7 @@ export class PosApp {
    */
   canVoid(lineId: string): boolean {
     const { order, orderId, submissions } = this.state.get();
+    if (this.billReadOnly()) return false;
     if (order && order.id === orderId && voidBlocked(order, lineId) !== null) return false;
     return !submissions.some((x) => x.meta.orderId === orderId && x.meta.action.kind === 'void' && x.meta.action.lineId === lineId && x.state !== 'confirmed' && x.state !== 'rejected');
   }

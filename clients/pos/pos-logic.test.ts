@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Menu, MenuItem, Order } from '../../hub/protocol/index.ts';
-import { cashSuggestions, changeDue, DEFAULT_LOCK_MS, evenSplitProgress, heldCourses, initialOf, lineBalances, linesAmount, lockMsFrom, moneyText, nextShare, parseMoney, paymentProblem, pinyinInitials, refundLeft, refundLinesAmount, refundProblem, refusedItemIds, searchIndex, searchItems, seatLineIds, voidBlocked } from './pos-logic.ts';
+import { BILLS_FIRST_LIMIT, cashSuggestions, changeDue, dayBills, DEFAULT_LOCK_MS, nextBillsLimit, searchBills, tableNamed, evenSplitProgress, heldCourses, initialOf, lineBalances, linesAmount, lockMsFrom, moneyText, nextShare, parseMoney, paymentProblem, pinyinInitials, refundLeft, refundLinesAmount, refundProblem, refusedItemIds, searchIndex, searchItems, seatLineIds, voidBlocked } from './pos-logic.ts';
 import { entryView, type OutboxEntry, type OutboxState } from '../shared/outbox.ts';
 
 const item = (id: string, nameZh: string, nameEn: string, sort = 0): MenuItem =>
@@ -225,5 +225,58 @@ describe('refunds on the tablet (paid means payments less refunds)', () => {
     expect(evenSplitProgress([{ ways: 3 }, { ways: 2 }, { refund: true }, { ways: 2 }])).toEqual({ ways: 2, taken: 1 });
     // a share that was refunded (here or on another device) ends it too
     expect(evenSplitProgress([{ ways: 3, refunded: true }, { ways: 2 }])).toBeNull();
+  });
+});
+
+describe("today's bills (the hub's order list, newest first)", () => {
+  const o = (id: string, number: number, businessDate: string, createdAt: number, tableId: string | null = 't-a1', status: Order['status'] = 'closed') =>
+    ({ id, number, businessDate, createdAt, tableId, status }) as Order;
+  const tables = [
+    { id: 't-a1', name: 'A1' },
+    { id: 't-a12', name: 'A12' },
+    { id: 't-b1', name: 'B1' },
+  ];
+  const name = (id: string | null) => tables.find((x) => x.id === id)?.name;
+
+  it("lists the newest order's business day only, newest first, closed ones included", () => {
+    const answer = [o('c', 3, '2024-05-02', 300, 't-b1', 'fired'), o('b', 2, '2024-05-02', 200), o('a', 1, '2024-05-02', 100, null), o('z', 88, '2024-05-01', 50)];
+    const day = dayBills(answer, 50);
+    expect(day.date).toBe('2024-05-02');
+    expect(day.orders.map((x) => x.id)).toEqual(['c', 'b', 'a']);
+    // the answer reached the day before: the whole day is here
+    expect(day.complete).toBe(true);
+    // sorted by when placed, whatever order the answer came in
+    expect(dayBills([answer[1]!, answer[0]!], 50).orders.map((x) => x.id)).toEqual(['c', 'b']);
+    expect(dayBills([], 50)).toEqual({ date: null, orders: [], complete: true });
+  });
+
+  it('a full page still inside the day is not the whole day: more can be loaded, up to the hub’s 500', () => {
+    const full = Array.from({ length: 3 }, (_, i) => o(`o${i}`, 10 - i, '2024-05-02', 1000 - i));
+    expect(dayBills(full, 3).complete).toBe(false);
+    expect(dayBills(full, 4).complete).toBe(true);
+    expect(BILLS_FIRST_LIMIT).toBe(50);
+    expect(nextBillsLimit(50)).toBe(150);
+    expect(nextBillsLimit(150)).toBe(300);
+    expect(nextBillsLimit(300)).toBe(500);
+    // the hub's list answers at most 500 (listOrdersQuerySchema)
+    expect(nextBillsLimit(500)).toBeNull();
+  });
+
+  it('finds a bill by its number (12, #12, 单号12) or its table (A1, a1; a prefix lists A1 and A12)', () => {
+    const day = [o('p', 12, 'd', 5, 't-a12'), o('q', 3, 'd', 4, 't-a1'), o('r', 1, 'd', 3, 't-b1'), o('s', 120, 'd', 2, null)];
+    const ids = (q: string) => searchBills(day, q, name).map((x) => x.id);
+    expect(ids('')).toEqual(['p', 'q', 'r', 's']);
+    expect(ids('12')).toEqual(['p']);
+    expect(ids(' #12 ')).toEqual(['p']);
+    expect(ids('单号12')).toEqual(['p']);
+    expect(ids('120')).toEqual(['s']);
+    expect(ids('a1')).toEqual(['p', 'q']);
+    expect(ids('A12')).toEqual(['p']);
+    expect(ids('b')).toEqual(['r']);
+    expect(ids('zz')).toEqual([]);
+    // a table named exactly (the hub can list its orders beyond the page loaded)
+    expect(tableNamed(' a1 ', tables)?.id).toBe('t-a1');
+    expect(tableNamed('a', tables)).toBeNull();
+    expect(tableNamed('12', tables)).toBeNull();
   });
 });

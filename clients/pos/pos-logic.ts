@@ -169,11 +169,23 @@ export function voidBlocked(order: Pick<Order, 'lines' | 'payments' | 'refunds' 
   if (!line) return 'missing';
   if (line.status === 'voided') return 'voided';
   if ((lineBalances(order).get(lineId)?.paidMinor ?? 0) > 0) return 'paid';
-  // the hub's settle(): the granted discount applies up to the subtotal. `paidMinor` is the hub's figure,
-  // payments less refunds: a refund makes room for the void
-  const subtotal = order.subtotalMinor - line.lineTotalMinor;
-  const total = subtotal - Math.min(order.discountGrantedMinor ?? order.discountMinor, subtotal);
-  return order.paidMinor > total ? 'overpaid' : null;
+  // the hub's voidLine(): refused when what is paid is more than the bill without the line. `paidMinor` is
+  // the hub's figure, payments less refunds: a refund makes room for the void
+  return order.paidMinor > billTotalMinor({ ...order, subtotalMinor: order.subtotalMinor - line.lineTotalMinor }) ? 'overpaid' : null;
+}
+
+/**
+ * The bill's total for a subtotal: the manager's granted discount applies up to the subtotal (an order
+ * stored before the grant was kept apart has only `discountMinor`, what applied).
+ *
+ * A COPY of the arithmetic in `settle()` (hub/domain/order.ts: `discountMinor = min(grantedDiscount(order),
+ * subtotalMinor)`, `totalMinor = subtotalMinor - discountMinor`) and MUST MATCH it: the hub keeps it in
+ * order.ts, whose imports (zod schemas at run time) the tablet's bundle does not take, and hub/domain/bill.ts
+ * (pure, imported here) has no total. `pos-void-parity.test.ts` pins the two to the same answers with the
+ * hub's own `settle` and `voidLine`; once bill.ts exports the bill's totals, import them and drop this.
+ */
+export function billTotalMinor(o: Pick<Order, 'subtotalMinor' | 'discountMinor' | 'discountGrantedMinor'>): number {
+  return o.subtotalMinor - Math.min(o.discountGrantedMinor ?? o.discountMinor, o.subtotalMinor);
 }
 
 /** Held lines by course (to fire them), lowest course first. */
@@ -182,6 +194,54 @@ export function heldCourses(order: Pick<Order, 'lines'>): number[] {
 }
 
 export const guestChoices = (seats: number): number[] => Array.from({ length: Math.max(8, seats + 2) }, (_, i) => i + 1);
+
+// ---- today's bills ----
+// The hub's order list (`GET /api/v1/orders?limit=`, listOrdersQuerySchema) is newest first and filters by
+// status and table only: no business day, no order number, no page after the first. The tablet asks for the
+// newest orders, keeps the newest one's business day, and asks for more (a bigger limit) while a full answer
+// is still all of that day.
+
+/** The first page of today's bills: a lunch's orders, a few hundred kB at most on the tablet's Wi-Fi. */
+export const BILLS_FIRST_LIMIT = 50;
+/** The hub answers at most 500 orders a list (listOrdersQuerySchema's `limit`). */
+const BILLS_LIMITS = [BILLS_FIRST_LIMIT, 150, 300, 500];
+
+/** How many orders to ask for to see more of the day; null: the hub lists no more (its 500). */
+export function nextBillsLimit(limit: number): number | null {
+  return BILLS_LIMITS.find((l) => l > limit) ?? null;
+}
+
+/**
+ * The business day's orders from an answer to `GET /orders?limit=`: the day is the newest order's own
+ * `businessDate` (the hub's, in the store's time zone and with its 04:00 day start, which the tablet does not
+ * know), newest first. `complete`: the answer holds the whole day — it had fewer than asked for, or it went
+ * back past the day's first order; otherwise more can be asked for.
+ */
+export function dayBills(orders: readonly Order[], limit: number): { date: string | null; orders: Order[]; complete: boolean } {
+  const sorted = [...orders].sort((a, b) => b.createdAt - a.createdAt);
+  const date = sorted[0]?.businessDate ?? null;
+  const day = sorted.filter((o) => o.businessDate === date);
+  return { date, orders: day, complete: orders.length < limit || day.length < sorted.length };
+}
+
+const searchText = (q: string): string => q.trim().toLowerCase().replace(/^(#|单号|no\.?)\s*/, '').replace(/\s+/g, '');
+
+/**
+ * The bills a search finds: by order number (`12`, `#12`, `单号12`: that number exactly) or by table (its name,
+ * or the start of it: `a1` finds A1 and A12). Empty: all of them.
+ */
+export function searchBills(orders: readonly Order[], query: string, tableName: (tableId: string | null) => string | undefined): Order[] {
+  const q = searchText(query);
+  if (!q) return [...orders];
+  const n = /^\d+$/.test(q) ? Number(q) : null;
+  return orders.filter((o) => o.number === n || (tableName(o.tableId)?.toLowerCase().replace(/\s+/g, '').startsWith(q) ?? false));
+}
+
+/** The table a search names exactly (the hub can list its orders by itself, beyond the page loaded). */
+export function tableNamed<T extends { id: string; name: string }>(query: string, tables: readonly T[]): T | null {
+  const q = searchText(query);
+  return q ? (tables.find((t) => t.name.toLowerCase().replace(/\s+/g, '') === q) ?? null) : null;
+}
 
 // ---- splitting the bill ----
 // The hub checks every split payment with the same functions (hub/domain/bill.ts: pure, no imports at run

@@ -579,3 +579,115 @@ describe('refunds', () => {
     }
   });
 });
+
+describe("today's bills: a closed bill found again", () => {
+  type Payment = Order['payments'][number];
+  const paid = (id: string, amountMinor: number, o: Partial<Payment> = {}): Payment => ({ id, tender: 'cash', amountMinor, lines: [], tenderedMinor: amountMinor, changeMinor: 0, reference: null, createdAt: 0, staffId: null, ...o });
+  /** Order #3 at A1, paid in full (¥56 cash) and closed: gone from the floor. */
+  const closed = order({ id: 'o-3', number: 3, businessDate: '2024-05-02', createdAt: 3000, status: 'closed', closedAt: 3500, payments: [paid('p-1', 5600)], refunds: [], paidMinor: 5600, dueMinor: 0 });
+  const open = order({ id: 'o-4', number: 4, businessDate: '2024-05-02', createdAt: 4000, tableId: 't-a2' });
+  const earlier = order({ id: 'o-2', number: 2, businessDate: '2024-05-02', createdAt: 2000, tableId: null, channel: 'kiosk', status: 'closed', payments: [paid('p-0', 1800)], paidMinor: 1800, dueMinor: 0 });
+  const yesterday = order({ id: 'o-y', number: 81, businessDate: '2024-05-01', createdAt: 100, status: 'closed' });
+
+  /** A tablet whose hub answers the order list (and each order) from `orders`, until `offline()`. */
+  async function withHub(orders: Order[], role: 'manager' | 'waiter' = 'manager') {
+    const t = await tablet();
+    const { app } = t;
+    app.session.staff.set({ token: `staff_${role}`, staff: { id: `s-${role}`, name: role, role } as never, expiresAt: Date.now() + 3600_000 });
+    app.goFloor();
+    const asked: string[] = [];
+    let reachable = true;
+    app.client.request = (async (method: string, path: string) => {
+      if (!reachable) throw new HubUnreachableError('Wi-Fi down');
+      asked.push(`${method} ${path}`);
+      const url = new URL(path, 'http://hub');
+      if (method === 'GET' && url.pathname === '/api/v1/orders') {
+        const tableId = url.searchParams.get('tableId');
+        const limit = Number(url.searchParams.get('limit'));
+        return { orders: orders.filter((o) => !tableId || o.tableId === tableId).sort((a, b) => b.createdAt - a.createdAt).slice(0, limit) };
+      }
+      const one = /^\/api\/v1\/orders\/([^/]+)$/.exec(url.pathname);
+      if (method === 'GET' && one) return { order: orders.find((o) => o.id === one[1]) };
+      if (method === 'GET' && url.pathname === '/api/v1/floor') return app.state.get().floor;
+      throw new HubUnreachableError('no such route in this test');
+    }) as typeof app.client.request;
+    return { ...t, asked, offline: () => (reachable = false) };
+  }
+
+  it("lists the business day's orders, closed ones included, newest first, from the hub's order list", async () => {
+    const { app, asked } = await withHub([earlier, closed, open, yesterday]);
+    await app.showBills();
+    expect(app.state.get().screen).toBe('bills');
+    expect(asked).toContain('GET /api/v1/orders?limit=50');
+    const { bills } = app.state.get();
+    expect(bills.orders.map((o) => o.id)).toEqual(['o-4', 'o-3', 'o-2']);
+    expect(bills).toMatchObject({ date: '2024-05-02', complete: true, failed: false, loading: false });
+  });
+
+  it('offline: says it could not load and keeps the list shown', async () => {
+    const { app, offline } = await withHub([closed, open]);
+    await app.showBills();
+    offline();
+    await app.loadBills();
+    expect(app.state.get().bills).toMatchObject({ failed: true, loading: false, date: '2024-05-02' });
+    expect(app.state.get().bills.orders.map((o) => o.id)).toEqual(['o-4', 'o-3']);
+    // never loaded: nothing to keep, and it says so
+    const other = await withHub([closed]);
+    other.offline();
+    await other.app.showBills();
+    expect(other.app.state.get().bills).toMatchObject({ failed: true, orders: [], date: null });
+  });
+
+  it('a closed bill opens read-only: refund and receipt only, its back goes to the list', async () => {
+    const { app, of } = await withHub([closed, open]);
+    await app.showBills();
+    app.openBill('o-3');
+    const s = app.state.get();
+    expect(s).toMatchObject({ screen: 'bill', orderId: 'o-3', tableId: 't-a1', fromBills: true });
+    // the list's copy at once (offline too), then the hub's
+    expect(s.order?.id).toBe('o-3');
+    expect(app.billReadOnly()).toBe(true);
+    // nothing that changes the order is queued: no payment, no settling, no void
+    expect(await app.pay({ tender: 'cash', amountMinor: 100, tenderedMinor: 100 })).toBeNull();
+    expect(await app.settle()).toBeNull();
+    expect(app.canVoid('l-1')).toBe(false);
+    await app.voidLine('l-1', 'cold');
+    expect(of('payment')).toHaveLength(0);
+    expect(of('void')).toHaveLength(0);
+    // the guest complains after paying: ¥12 back, and the receipt reprinted
+    const r = await app.refund({ paymentId: 'p-1', amountMinor: 1200, reason: 'cold soup' });
+    expect(r).toMatchObject({ path: '/api/v1/orders/o-3/refunds', body: { paymentId: 'p-1', amountMinor: 1200, reason: 'cold soup' } });
+    await app.printReceipt();
+    expect(of('receipt')).toMatchObject([{ path: '/api/v1/orders/o-3/receipt' }]);
+    // back: the list again, the bill's copy in it
+    await app.backFromBill();
+    expect(app.state.get()).toMatchObject({ screen: 'bills', orderId: null, order: null, fromBills: false });
+    expect(app.state.get().bills.orders.map((o) => o.id)).toEqual(['o-4', 'o-3']);
+  });
+
+  it('an open order from the list opens its bill as usual (payments taken)', async () => {
+    const { app, of } = await withHub([closed, open]);
+    await app.showBills();
+    app.openBill('o-4');
+    expect(app.state.get()).toMatchObject({ screen: 'bill', orderId: 'o-4', tableId: 't-a2' });
+    expect(app.billReadOnly()).toBe(false);
+    expect(await app.pay({ tender: 'cash', amountMinor: 1000, tenderedMinor: 1000 })).not.toBeNull();
+    expect(of('payment')).toHaveLength(1);
+  });
+
+  it('a busy day: more is loaded page by page, and a table named in the search is asked for by itself', async () => {
+    const many = Array.from({ length: 60 }, (_, i) => order({ id: `o-${100 + i}`, number: 100 + i, businessDate: '2024-05-02', createdAt: 10_000 + i, tableId: 't-a2', status: 'closed' }));
+    const { app, asked } = await withHub([closed, ...many]);
+    await app.showBills();
+    expect(app.state.get().bills).toMatchObject({ complete: false, limit: 50 });
+    expect(app.state.get().bills.orders.some((o) => o.id === 'o-3')).toBe(false);
+    // A1 named exactly: its orders come by themselves (beyond the page), into the list
+    await app.findTableBills('t-a1');
+    expect(asked).toContain('GET /api/v1/orders?tableId=t-a1&limit=50');
+    expect(app.state.get().bills.orders.some((o) => o.id === 'o-3')).toBe(true);
+    await app.loadBills({ more: true });
+    expect(asked).toContain('GET /api/v1/orders?limit=150');
+    expect(app.state.get().bills).toMatchObject({ complete: true, limit: 150 });
+    expect(app.state.get().bills.orders).toHaveLength(61);
+  });
+});

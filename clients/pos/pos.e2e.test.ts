@@ -523,4 +523,43 @@ describe('waiter tablet', () => {
     ]);
     await page.context().close();
   });
+
+  it("finds a bill that closed and left the floor in today's bills: read-only but for a refund and its receipt", async () => {
+    const order = await placed('t-b8', [{ itemId: 'steamed-rice', qty: 2 }]);
+    const paid = await hub.request('POST', `/api/v1/orders/${order.id}/payments`, {
+      token: waiter.staff.token,
+      body: { tender: 'cash', amountMinor: order.totalMinor, tenderedMinor: order.totalMinor },
+    });
+    expect(paid.status).toBe(201);
+    expect(paid.body.order.status).toBe('closed');
+    const paymentId = paid.body.payment.id as string;
+    const page = await open({ login: managerLogin, lang: 'en' });
+    // paid and gone: B8 is free, its bill is in today's bills
+    await page.locator('[data-table="t-b8"][data-status=free]').waitFor();
+    await page.click('[data-bills-open]');
+    await page.locator(`[data-screen=bills] [data-bill-row="${order.id}"][data-bill-status=closed]`).waitFor();
+    const rows = () => page.locator('[data-bill-row]').evaluateAll((els) => els.map((e) => e.getAttribute('data-bill-row')));
+    await page.fill('[data-bills-search]', 'b8');
+    expect(await rows()).toEqual([order.id]);
+    await page.fill('[data-bills-search]', `#${paid.body.order.number}`);
+    expect(await rows()).toEqual([order.id]);
+    await page.click(`[data-bill-row="${order.id}"]`);
+    await page.locator('[data-read-only=closed]').waitFor();
+    expect(await page.locator('[data-pay], [data-settle], [data-split-mode], [data-back-order]').count()).toBe(0);
+    // the receipt goes to the hub (printed, or 422 where the store has no receipt printer: said on the bill)
+    const [receipt] = await Promise.all([page.waitForResponse((r) => r.url().endsWith(`/api/v1/orders/${order.id}/receipt`)), page.click('[data-receipt]')]);
+    expect([201, 422]).toContain(receipt.status());
+    // the guest complains after paying: ¥1 back on the cash payment
+    await page.click(`[data-refund="${paymentId}"]`);
+    await page.fill('[data-refund-amount]', '1.00');
+    await page.fill('[data-refund-reason]', 'rice was cold');
+    await page.click('[data-refund-confirm]');
+    await page.locator(`[data-payment-id="${paymentId}"][data-refunded="100"]`).waitFor();
+    await page.click('[data-done]');
+    await page.locator(`[data-screen=bills] [data-bill-row="${order.id}"]`).waitFor();
+    const after = (await hub.request('GET', `/api/v1/orders/${order.id}`, { token: manager })).body.order as HubOrder & { refunds: unknown[] };
+    expect(after.status).toBe('closed');
+    expect(after.refunds).toMatchObject([{ paymentId, amountMinor: 100, reason: 'rice was cold' }]);
+    await page.context().close();
+  });
 });

@@ -1,0 +1,130 @@
+/**
+ * The tablet's copy of the hub's bill arithmetic, pinned to the hub's. `voidBlocked` (pos-logic.ts) decides
+ * whether the tablet offers a void by the total the bill would have without the line; the hub decides it in
+ * `voidLine` with `settle()` (hub/domain/order.ts). `settle` is not in a browser-safe module the tablet may
+ * import (hub/domain/bill.ts has no total), so the tablet keeps `billTotalMinor`: these orders hold both to
+ * the same answers, so a change to the hub's discount rule fails here, not on a cashier's screen.
+ */
+import { describe, expect, it } from 'vitest';
+import { settle, voidLine } from '../../hub/domain/order.ts';
+import type { Order, OrderLine, Payment, Refund } from '../../hub/protocol/index.ts';
+import { billTotalMinor, voidBlocked } from './pos-logic.ts';
+
+const line = (id: string, totalMinor: number, o: Partial<OrderLine> = {}): OrderLine => ({
+  id,
+  itemId: 'mapo-tofu',
+  nameZh: '麻婆豆腐',
+  nameEn: 'Mapo tofu',
+  stationId: 'hot',
+  qty: 1,
+  unitPriceMinor: totalMinor,
+  lineTotalMinor: totalMinor,
+  options: [],
+  note: null,
+  course: 1,
+  seat: null,
+  status: 'fired',
+  voidReason: null,
+  addedAt: 0,
+  firedAt: 0,
+  readyAt: null,
+  servedAt: null,
+  addedByStaffId: null,
+  ...o,
+});
+
+const payment = (id: string, amountMinor: number, lines: Payment['lines'] = []): Payment => ({
+  id,
+  tender: 'cash',
+  amountMinor,
+  lines,
+  tenderedMinor: amountMinor,
+  changeMinor: 0,
+  reference: null,
+  createdAt: 0,
+  staffId: null,
+});
+
+const refund = (id: string, paymentId: string, amountMinor: number): Refund => ({ id, paymentId, amountMinor, lines: [], reference: null, reason: 'cold', createdAt: 0, staffId: null });
+
+/** An open order as the hub stores it: totals from `settle` itself, never typed in by hand. */
+function order(o: { lines: OrderLine[]; payments?: Payment[]; refunds?: Refund[]; discountGrantedMinor?: number; legacyDiscountMinor?: number }): Order {
+  const raw: Order = {
+    id: 'o-1',
+    number: 7,
+    businessDate: '2024-05-01',
+    channel: 'pos',
+    tableId: 't-a1',
+    guestCount: 2,
+    note: null,
+    status: 'fired',
+    lines: o.lines,
+    payments: o.payments ?? [],
+    refunds: o.refunds ?? [],
+    subtotalMinor: 0,
+    discountMinor: o.legacyDiscountMinor ?? 0,
+    discountReason: null,
+    totalMinor: 0,
+    paidMinor: 0,
+    dueMinor: 0,
+    revision: 1,
+    createdAt: 0,
+    updatedAt: 0,
+    closedAt: null,
+    quotedReadyAt: null,
+    rush: false,
+    deviceId: null,
+    staffId: null,
+    staffName: null,
+    mergedIntoOrderId: null,
+    billRequestedAt: null,
+    // an order stored before the grant was kept apart has only `discountMinor` (what applied)
+    ...(o.discountGrantedMinor === undefined ? {} : { discountGrantedMinor: o.discountGrantedMinor }),
+  };
+  const settled = settle(raw, 0);
+  if (o.legacyDiscountMinor !== undefined) delete (settled as Partial<Order>).discountGrantedMinor;
+  return settled;
+}
+
+/** What the hub answers to voiding the line: refused as "refund first" (paid or overpaid), or taken. */
+function hubVoid(o: Order, lineId: string): 'refused' | 'ok' {
+  try {
+    voidLine(o, lineId, 'test', 1);
+    return 'ok';
+  } catch (err) {
+    expect((err as { code?: string }).code).toBe('order_has_payments');
+    return 'refused';
+  }
+}
+
+const cases: [string, Order][] = [
+  ['no discount, part paid on the whole bill', order({ lines: [line('a', 2800), line('b', 2800)], payments: [payment('p-1', 4000)] })],
+  ['no discount, paid exactly what is left after the void', order({ lines: [line('a', 2800), line('b', 2800)], payments: [payment('p-1', 2800)] })],
+  ['a discount larger than what the void leaves (applies up to the subtotal)', order({ lines: [line('a', 2800), line('b', 1200)], payments: [payment('p-1', 100)], discountGrantedMinor: 3000 })],
+  ['a discount, the rest part paid', order({ lines: [line('a', 2800), line('b', 2800), line('c', 800)], payments: [payment('p-1', 4500)], discountGrantedMinor: 1000 })],
+  ['a legacy order (only the discount that applied)', order({ lines: [line('a', 2800), line('b', 2800)], payments: [payment('p-1', 2400)], legacyDiscountMinor: 500 })],
+  ['a refund makes room for the void', order({ lines: [line('a', 2800), line('b', 2800)], payments: [payment('p-1', 5000)], refunds: [refund('r-1', 'p-1', 2200)] })],
+  ['a refund short of the room needed', order({ lines: [line('a', 2800), line('b', 2800)], payments: [payment('p-1', 5000)], refunds: [refund('r-1', 'p-1', 2100)] })],
+  ['a line paid by item', order({ lines: [line('a', 2800), line('b', 2800)], payments: [payment('p-1', 2800, [{ lineId: 'a', amountMinor: 2800 }])] })],
+  ['a voided line beside it', order({ lines: [line('a', 2800), line('b', 2800), line('v', 900, { status: 'voided', voidReason: 'x' })], payments: [payment('p-1', 2000)], discountGrantedMinor: 900 })],
+];
+
+describe('the tablet offers a void exactly when the hub takes it', () => {
+  it.each(cases)('%s', (_, o) => {
+    for (const l of o.lines.filter((x) => x.status !== 'voided')) {
+      const tablet = voidBlocked(o, l.id) === null ? 'ok' : 'refused';
+      expect(tablet, `line ${l.id}`).toBe(hubVoid(o, l.id));
+    }
+  });
+});
+
+describe('billTotalMinor is settle()’s total', () => {
+  it.each(cases)('%s', (_, o) => {
+    expect(billTotalMinor(o)).toBe(o.totalMinor);
+    // and without each line, as voidBlocked asks it
+    for (const l of o.lines.filter((x) => x.status !== 'voided')) {
+      const hub = settle({ ...o, lines: o.lines.map((x) => (x.id === l.id ? { ...x, status: 'voided' as const } : x)) }, 1);
+      expect(billTotalMinor({ ...o, subtotalMinor: o.subtotalMinor - l.lineTotalMinor }), `without ${l.id}`).toBe(hub.totalMinor);
+    }
+  });
+});
