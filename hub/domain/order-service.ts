@@ -263,9 +263,15 @@ export class OrderService {
     const before = this.load(orderId, ctx.principal);
     if (before.status === 'merged') this.refuseMergedAway(before);
     const change = rules.refund(before, input, { id: input.id ?? ctx.newId(), now: ctx.now, staffId: staffIdOf(ctx.principal) });
-    this.deps.orders.saveRefund(change.order, change.refund);
-    ctx.events.emit('order.refunded', { order: rules.summarize(change.order), refund: change.refund }, orderTopics(change.order, []));
-    return { order: change.order, refund: change.refund };
+    // A complaint is often refunded hours after the bill closed, with the next party at the table. Their
+    // phones hear the table's topic and read the table's orders changed in the last minutes (`visibleToTable`,
+    // by `updatedAt`), and their page fetches any order it hears of: a refund of a bill they can no longer
+    // read must neither be announced to the table nor make that bill "lately changed" again.
+    const tableParty = before.tableId !== null && visibleToTable(before, before.tableId, ctx.now);
+    const order = before.tableId === null || tableParty ? change.order : { ...change.order, updatedAt: before.updatedAt };
+    this.deps.orders.saveRefund(order, change.refund);
+    ctx.events.emit('order.refunded', { order: rules.summarize(order), refund: change.refund }, orderTopics(tableParty ? order : { tableId: null }, []));
+    return { order, refund: change.refund };
   }
 
   /** A merged-away order holds no payments: they are on the order it went to (followed, if that one merged on too). */

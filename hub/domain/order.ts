@@ -39,6 +39,16 @@ export const refundsOf = (o: Pick<Order, 'refunds'>): Refund[] => o.refunds ?? [
 const sumMinor = (xs: readonly { amountMinor: number }[]): number => xs.reduce((sum, x) => sum + x.amountMinor, 0);
 
 /**
+ * Someone settled the bill: a payment of 0 (free dishes, a comp), or one not given back in full. A payment
+ * wholly refunded settles nothing any more: with it the bill would close by itself, with nothing paid, the
+ * moment nothing is due (a comp, a void leaving free dishes) instead of waiting for its payment of 0.
+ */
+export function hasStandingPayment(o: Pick<Order, 'payments' | 'refunds'>): boolean {
+  const refunds = refundsOf(o);
+  return o.payments.some((p) => p.amountMinor === 0 || sumMinor(refunds.filter((r) => r.paymentId === p.id)) < p.amountMinor);
+}
+
+/**
  * Nothing keeps the order from being done: it has food (a live line), none of it waiting to be fired, and
  * nothing due. Every rule that closes an order asks this, so the floor, the kitchen snapshot and
  * `order.closed` agree.
@@ -87,7 +97,7 @@ export function settle(order: Order, now: number): Order {
   next = { ...next, status: deriveStatus(next) };
   // paid in full (a payment of 0 settles a bill with nothing due); a total of 0 alone never closes: a
   // table opened with free tea still orders its dishes, and a void never closes an order nobody paid
-  if (isOpen(next) && next.payments.length > 0 && nothingLeft(next)) next = close(next, now);
+  if (isOpen(next) && hasStandingPayment(next) && nothingLeft(next)) next = close(next, now);
   return next;
 }
 

@@ -253,3 +253,75 @@ describe('a refund of a closed order', () => {
     expect(s.events.at(-1)?.type).toBe('order.refunded');
   });
 });
+
+describe("a refund and the table's phones", () => {
+  const HOUR = 3_600_000;
+
+  it("of a bill closed long ago is not the table's news: the next party's phones neither hear it nor read that bill again", () => {
+    const o = place(posOrder([tofu(), rice()]));
+    const { payment, order: paid } = pay(o.id, { tender: 'cash', amountMinor: o.totalMinor }, NOON);
+    expect(paid.status).toBe('closed');
+    // the next party sits at the table; the first party's bill is refunded after a complaint by phone
+    const nextParty = s.run(() => s.service.place(posOrder([rice()]), s.ctx(waiter, NOON + HOUR)));
+    const r = refund(o.id, { paymentId: payment.id, amountMinor: 300, reason: 'hair in the soup' }, manager, NOON + 2 * HOUR);
+
+    const refunded = s.events.at(-1)!;
+    expect(refunded.type).toBe('order.refunded');
+    expect(refunded.topics).toContain('orders');
+    expect(refunded.topics).not.toContain('table:t-a1');
+    const phone = table('t-a1');
+    expect(outcomeOf(() => s.service.get(o.id, phone, NOON + 2 * HOUR + MIN))).toBe('not_found');
+    expect(s.service.list({}, phone, NOON + 2 * HOUR + MIN).map((x) => x.id)).toEqual([nextParty.id]);
+    // staff read the refund as given
+    expect(s.service.get(o.id, manager)).toEqual(r.order);
+    expect(r.order).toMatchObject({ status: 'closed', paidMinor: o.totalMinor - 300, revision: paid.revision + 1 });
+  });
+
+  it("of a bill closed a moment ago is its party's: the table's phones hear it and read it", () => {
+    const o = place(posOrder([tofu(), rice()]));
+    const { payment } = pay(o.id, { tender: 'cash', amountMinor: o.totalMinor }, NOON);
+    refund(o.id, { paymentId: payment.id, amountMinor: 300, reason: 'cold rice' }, manager, NOON + 5 * MIN);
+    expect(s.events.at(-1)!.topics).toContain('table:t-a1');
+    expect(s.service.get(o.id, table('t-a1'), NOON + 6 * MIN)).toMatchObject({ paidMinor: o.totalMinor - 300 });
+  });
+});
+
+describe('what is due on a closed bill after a refund', () => {
+  it('is not paid again while the bill stays closed (a cashier or the kitchen moving its food leaves it closed); a manager reopens it to take it', () => {
+    const o = place(posOrder([tofu(), rice()]));
+    const { payment } = pay(o.id, { tender: 'cash', amountMinor: o.totalMinor }, NOON);
+    const r = refund(o.id, { paymentId: payment.id, amountMinor: 300, reason: 'complaint' }, manager, NOON + 5 * MIN);
+    expect(r.order).toMatchObject({ status: 'closed', dueMinor: 300 });
+    expect(outcomeOf(() => pay(o.id, { tender: 'cash', amountMinor: 300 }, NOON + 6 * MIN))).toBe('order_closed');
+    const served = s.run(() => s.service.setLineStatus(o.id, { status: 'served' }, s.ctx(waiter, NOON + 7 * MIN)));
+    expect(served).toMatchObject({ status: 'closed', closedAt: NOON, dueMinor: 300 });
+    expect(s.events.filter((e) => e.type === 'order.closed')).toHaveLength(1);
+
+    const reopened = s.run(() => s.service.reopen(o.id, 'charge the rest after all', s.ctx(manager, NOON + 8 * MIN)));
+    expect(reopened).toMatchObject({ status: 'served', dueMinor: 300, closedAt: null });
+    expect(pay(o.id, { tender: 'cash', amountMinor: 300 }, NOON + 9 * MIN).order).toMatchObject({ status: 'closed', paidMinor: o.totalMinor, dueMinor: 0 });
+  });
+});
+
+describe('a payment given back in full', () => {
+  it('no longer settles the bill: a comp after it waits for a payment of 0, as a comp with no payment does', () => {
+    const course2 = place(posOrder([tofu(), rice({ course: 2, hold: true })]));
+    const { payment } = pay(course2.id, { tender: 'cash', amountMinor: course2.totalMinor });
+    refund(course2.id, { paymentId: payment.id, amountMinor: course2.totalMinor, reason: 'comp instead' });
+    s.run(() => s.service.discount(course2.id, { percent: 100, reason: 'comp' }, s.ctx(manager, NOON + 2 * MIN)));
+
+    const fired = s.run(() => s.service.fire(course2.id, 2, s.ctx(waiter, NOON + 3 * MIN)));
+    expect(fired).toMatchObject({ status: 'fired', paidMinor: 0, dueMinor: 0, closedAt: null });
+    expect(s.events.filter((e) => e.type === 'order.closed')).toHaveLength(0);
+    // the explicit settle, as for any bill with nothing due
+    expect(pay(course2.id, { tender: 'other', amountMinor: 0 }, NOON + 4 * MIN).order.status).toBe('closed');
+  });
+
+  it('partly given back, it still settles what it paid', () => {
+    const o = place(posOrder([tofu(), rice({ course: 2, hold: true })]));
+    const { payment } = pay(o.id, { tender: 'cash', amountMinor: o.totalMinor });
+    refund(o.id, { paymentId: payment.id, amountMinor: 100, reason: 'chipped bowl' });
+    s.run(() => s.service.discount(o.id, { amountMinor: 100, reason: 'chipped bowl' }, s.ctx(manager, NOON + 2 * MIN)));
+    expect(s.run(() => s.service.fire(o.id, 2, s.ctx(waiter, NOON + 3 * MIN))).status).toBe('closed');
+  });
+});

@@ -99,6 +99,22 @@ describe('receiptDocument', () => {
     for (const l of text.split('\n')) expect(displayWidth(l, 'gb18030')).toBeLessThanOrEqual(32);
   });
 
+  it('prints a bill, not a receipt, for an open order comped after its only payment was given back in full', () => {
+    // nothing due, but nothing settled it: the payment of 0 that settles a comped bill is still to come
+    const comped = order({
+      discountMinor: 5200,
+      discountGrantedMinor: 5200,
+      totalMinor: 0,
+      paidMinor: 0,
+      dueMinor: 0,
+      payments: [payment({ id: 'p1', tender: 'cash', amountMinor: 5200 })],
+      refunds: [{ id: 'r1', paymentId: 'p1', amountMinor: 5200, lines: [], reference: null, reason: 'comp instead', createdAt: AT, staffId: null }],
+    });
+    const text = previewTicket(receiptDocument(comped, ctx), GB32);
+    expect(text).toContain('BILL / 账单');
+    expect(text).not.toContain('RECEIPT');
+  });
+
   it.each<{ what: string; over: Partial<Order> }>([
     { what: 'a bill a manager comped in full (closed, no payment)', over: { status: 'closed', discountMinor: 5200, discountGrantedMinor: 5200, totalMinor: 0, dueMinor: 0 } },
     { what: 'free dishes settled by a payment of 0', over: { status: 'closed', subtotalMinor: 0, totalMinor: 0, dueMinor: 0, payments: [payment({ tender: 'other', amountMinor: 0 })] } },

@@ -3,6 +3,7 @@
  * no clock; the planner and the receipt route store what these return, the worker adds banners when it prints.
  */
 import { formatMinor, formatTicketTime, type TicketDocument } from '../../printers/index.ts';
+import { hasStandingPayment } from '../domain/order.ts';
 import type { Order, Tender } from '../protocol/orders.ts';
 import { CHANNEL_LABELS } from './tickets.ts';
 
@@ -33,8 +34,9 @@ const TENDER_LABELS: Record<Tender, string> = {
  * ("RECEIPT / 收据", with tenders, refunds and change). Voided lines are left off; comped lines print at 0.
  */
 export function receiptDocument(order: Order, ctx: CustomerPaperContext): TicketDocument {
-  // settled: paid (a payment of 0 settles free dishes), or closed without one (a manager comped it in full)
-  const isPaid = order.status === 'closed' || (order.dueMinor <= 0 && order.payments.length > 0);
+  // settled: paid (a payment of 0 settles free dishes; one refunded in full no longer counts), or closed
+  // without one (a manager comped it in full)
+  const isPaid = order.status === 'closed' || (order.dueMinor <= 0 && hasStandingPayment(order));
   const lines = order.lines.filter((l) => l.status !== 'voided');
   const tenders = order.payments.map((p) => ({
     label: p.reference ? `${TENDER_LABELS[p.tender]} ${p.reference}` : TENDER_LABELS[p.tender],

@@ -19,7 +19,7 @@ import { loadSeed } from './seed.ts';
  * this fresh database are the ones a year-old store would run.
  */
 
-const HISTORY = ['orders', 'order_lines', 'payments', 'events', 'idempotency_keys', 'print_jobs'];
+const HISTORY = ['orders', 'order_lines', 'payments', 'refunds', 'events', 'idempotency_keys', 'print_jobs'];
 
 /** Indexes a range may run along: each holds only rows that leave it, or a range the caller bounds. */
 const RANGE_OK: Record<string, string> = {
@@ -183,7 +183,7 @@ describe('query plans in a store with a long history', () => {
   it('sees the statements of every repository', () => {
     const reads = [...prepared].filter((sql) => /^\s*SELECT/i.test(sql));
     // the order path, the floor, the kitchen snapshot, the print queue, idempotency replays and the stream
-    for (const fragment of ['FROM orders', 'FROM order_lines', 'FROM payments', 'FROM print_jobs', 'FROM events', 'FROM idempotency_keys']) {
+    for (const fragment of ['FROM orders', 'FROM order_lines', 'FROM payments', 'FROM refunds', 'FROM print_jobs', 'FROM events', 'FROM idempotency_keys']) {
       expect(reads.some((sql) => sql.includes(fragment)), fragment).toBe(true);
     }
   });
