@@ -122,10 +122,16 @@ export function BillScreen({ app, menu, t, lang }: { app: PosApp; menu: Menu; t:
           )}
           <dt>{t('bill.paid')}</dt>
           <dd data-paid={order.paidMinor}>{formatMoney(order.paidMinor, menu.currency)}</dd>
-          <dt class="p-totals__due">{t('bill.due')}</dt>
-          <dd class="p-totals__due" data-due={order.dueMinor}>
-            {formatMoney(order.dueMinor, menu.currency)}
-          </dd>
+          {/* a done bill owes nothing: after a refund its due is what was given back, and "Due" would send the
+              cashier after money the store returned on purpose */}
+          {!readOnly && (
+            <>
+              <dt class="p-totals__due">{t('bill.due')}</dt>
+              <dd class="p-totals__due" data-due={order.dueMinor}>
+                {formatMoney(order.dueMinor, menu.currency)}
+              </dd>
+            </>
+          )}
         </dl>
         {order.payments.length > 0 && (
           <>

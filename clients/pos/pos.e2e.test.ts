@@ -555,6 +555,8 @@ describe('waiter tablet', () => {
     await page.fill('[data-refund-reason]', 'rice was cold');
     await page.click('[data-refund-confirm]');
     await page.locator(`[data-payment-id="${paymentId}"][data-refunded="100"]`).waitFor();
+    await page.locator('[data-refunded-total="100"]').waitFor();
+    expect(await page.locator('[data-due]').count()).toBe(0); // a closed bill owes nothing, refund or not
     await page.click('[data-done]');
     await page.locator(`[data-screen=bills] [data-bill-row="${order.id}"]`).waitFor();
     const after = (await hub.request('GET', `/api/v1/orders/${order.id}`, { token: manager })).body.order as HubOrder & { refunds: unknown[] };
