@@ -7,6 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HubEvent, Menu, Order } from '../../hub/protocol/index.ts';
 import type { PrintJob } from '../../hub/protocol/printing.ts';
+import { orderLine } from '../../hub/print/order-fixtures.ts';
 import { menuItem } from '../shared/menu-fixtures.ts';
 import { HubError, HubUnreachableError } from '../shared/hub-client.ts';
 import { MemoryOutboxStorage } from '../shared/outbox.ts';
@@ -28,28 +29,8 @@ const menu: Menu = {
   items: [menuItem({ id: 'mapo-tofu' }), menuItem({ id: 'dumplings', remaining: 2 }), menuItem({ id: 'fish', available: false })],
 };
 
-const line = (id: string, o: Partial<Order['lines'][number]> = {}): Order['lines'][number] => ({
-  id,
-  itemId: 'mapo-tofu',
-  nameZh: '麻婆豆腐',
-  nameEn: 'Mapo tofu',
-  stationId: 'hot',
-  qty: 1,
-  unitPriceMinor: 2800,
-  lineTotalMinor: 2800,
-  options: [],
-  note: null,
-  course: 1,
-  seat: null,
-  status: 'fired',
-  voidReason: null,
-  addedAt: 0,
-  firedAt: 0,
-  readyAt: null,
-  servedAt: null,
-  addedByStaffId: null,
-  ...o,
-});
+const line = (id: string, o: Partial<Order['lines'][number]> = {}): Order['lines'][number] =>
+  orderLine(id, { addedAt: 0, firedAt: 0, seat: null, addedByStaffId: null, ...o });
 
 const order = (o: Partial<Order> = {}): Order => ({
   id: 'o-1',

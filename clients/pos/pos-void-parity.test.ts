@@ -7,31 +7,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { settle, voidLine } from '../../hub/domain/order.ts';
+import { orderLine } from '../../hub/print/order-fixtures.ts';
 import type { Order, OrderLine, Payment, Refund } from '../../hub/protocol/index.ts';
 import { billTotalMinor, voidBlocked } from './pos-logic.ts';
 
-const line = (id: string, totalMinor: number, o: Partial<OrderLine> = {}): OrderLine => ({
-  id,
-  itemId: 'mapo-tofu',
-  nameZh: '麻婆豆腐',
-  nameEn: 'Mapo tofu',
-  stationId: 'hot',
-  qty: 1,
-  unitPriceMinor: totalMinor,
-  lineTotalMinor: totalMinor,
-  options: [],
-  note: null,
-  course: 1,
-  seat: null,
-  status: 'fired',
-  voidReason: null,
-  addedAt: 0,
-  firedAt: 0,
-  readyAt: null,
-  servedAt: null,
-  addedByStaffId: null,
-  ...o,
-});
+/** A fired dish at `totalMinor`, as the print tests' fixture (hub/print/order-fixtures.ts) makes it. */
+const line = (id: string, totalMinor: number, o: Partial<OrderLine> = {}): OrderLine =>
+  orderLine(id, { unitPriceMinor: totalMinor, lineTotalMinor: totalMinor, addedAt: 0, firedAt: 0, seat: null, addedByStaffId: null, ...o });
 
 const payment = (id: string, amountMinor: number, lines: Payment['lines'] = []): Payment => ({
   id,
