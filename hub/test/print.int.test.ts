@@ -53,10 +53,13 @@ describe('normal service', () => {
     for (let i = 0; i < N; i++) placed.push(await place(i % 2 === 0 ? [TOFU, BEER] : [TOFU]));
     // a held second course, fired later: one more ticket, for its station only
     const coursed = await place([TOFU, { ...TOFU, qty: 3, course: 2, hold: true }]);
-    await waitUntil(() => printers!.texts('Hot 热厨').length === N + 1 && printers!.texts('Bar 水吧').length === N / 2, 'the first tickets');
+    // at least: a ticket too many (a duplicate) then fails the exact checks below with the tickets in view,
+    // not as a wait that never ends
+    await waitUntil(() => printers!.texts('Hot 热厨').length >= N + 1 && printers!.texts('Bar 水吧').length >= N / 2, 'the first tickets');
+    expect(numbersOn(printers.texts('Hot 热厨')), printers.texts('Hot 热厨').join('\n---\n')).toEqual([...placed.map((o) => o.number), coursed.number]);
     const fire = await hub.request('POST', `/api/v1/orders/${coursed.id}/fire`, { token: waiter, body: { course: 2 } });
     expect(fire.status).toBe(200);
-    await waitUntil(() => printers!.texts('Hot 热厨').length === N + 2, 'the course 2 ticket');
+    await waitUntil(() => printers!.texts('Hot 热厨').length >= N + 2, 'the course 2 ticket');
     await new Promise((r) => setTimeout(r, 300)); // nothing more arrives
 
     const hot = printers.texts('Hot 热厨');
