@@ -4,11 +4,12 @@
  * leave a bill paid beyond its total, and the kitchen's load counted with food already paid for.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { LineInput, Order, PlaceOrder } from '../protocol/orders.ts';
+import type { Order, PlaceOrder } from '../protocol/orders.ts';
 import { discount, merge, pay, voidLine } from './order.ts';
 import type { Principal } from './principal.ts';
 import {
   DEFAULT_PACING,
+  type DemoStore,
   domainErrorOf,
   kiosk,
   makeLine,
@@ -17,14 +18,13 @@ import {
   NOON,
   openDemoStore,
   outcomeOf,
+  plum,
   table,
+  tofu,
   waiter,
   waiter2,
-  type DemoStore,
 } from './test-support.ts';
 
-const tofu = (extra: Partial<LineInput> = {}): LineInput => ({ itemId: 'mapo-tofu', qty: 1, optionIds: ['spice-mild', 'size-regular'], ...extra });
-const plum = (extra: Partial<LineInput> = {}): LineInput => ({ itemId: 'sour-plum-drink', qty: 1, optionIds: ['ice-less'], ...extra });
 
 const LATER = NOON + 60_000;
 

@@ -4,32 +4,32 @@ import type { Principal } from './principal.ts';
 import {
   anonymous,
   cashier,
+  DEFAULT_PACING,
+  type DemoStore,
   domainErrorOf,
   kiosk,
   kitchen,
   manager,
   NOON,
   openDemoStore,
-  DEFAULT_PACING,
   outcomeOf,
+  plum,
   posDevice,
+  rice,
   shanghai,
   table,
+  tofu,
   waiter,
   waiter2,
-  type DemoStore,
 } from './test-support.ts';
 
 // ---- lines of the demo menu ----
-const tofu = (extra: Partial<LineInput> = {}): LineInput => ({ itemId: 'mapo-tofu', qty: 1, optionIds: ['spice-mild', 'size-regular'], ...extra });
 const fishHead = (qty: number, extra: Partial<LineInput> = {}): LineInput => ({
   itemId: 'chopped-chili-fish-head',
   qty,
   optionIds: ['spice-medium'],
   ...extra,
 });
-const plum = (extra: Partial<LineInput> = {}): LineInput => ({ itemId: 'sour-plum-drink', qty: 1, optionIds: ['ice-less'], ...extra });
-const rice = (extra: Partial<LineInput> = {}): LineInput => ({ itemId: 'steamed-rice', qty: 1, ...extra });
 const bao = (qty: number): LineInput => ({ itemId: 'xiaolongbao', qty });
 
 let s: DemoStore;

@@ -9,19 +9,19 @@ import type { Principal } from './principal.ts';
 import {
   anonymous,
   cashier,
+  type DemoStore,
   domainErrorOf,
   kitchen,
   manager,
   NOON,
   openDemoStore,
   outcomeOf,
+  rice,
   table,
+  tofu,
   waiter,
-  type DemoStore,
 } from './test-support.ts';
 
-const tofu = (extra: Partial<LineInput> = {}): LineInput => ({ itemId: 'mapo-tofu', qty: 1, optionIds: ['spice-mild', 'size-regular'], ...extra });
-const rice = (extra: Partial<LineInput> = {}): LineInput => ({ itemId: 'steamed-rice', qty: 1, ...extra });
 
 let s: DemoStore;
 beforeEach(() => {

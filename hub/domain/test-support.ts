@@ -12,7 +12,7 @@ import { loadSeed } from '../store/seed.ts';
 import type { Role } from '../protocol/common.ts';
 import type { ErrorCode } from '../protocol/errors.ts';
 import type { EventType } from '../protocol/events.ts';
-import type { LineStatus, Order, OrderLine } from '../protocol/orders.ts';
+import type { LineInput, LineStatus, Order, OrderLine } from '../protocol/orders.ts';
 import { DomainError } from './errors.ts';
 import { OrderService } from './order-service.ts';
 import { settle } from './order.ts';
@@ -70,6 +70,12 @@ export const kiosk: Principal = { kind: 'device', deviceId: 'dev-kiosk-1', devic
 export const posDevice: Principal = { kind: 'device', deviceId: 'dev-pos-2', deviceKind: 'pos' };
 export const table = (tableId: string): Principal => ({ kind: 'table', tableId });
 export const anonymous: Principal = { kind: 'anonymous' };
+
+// ---- dishes of the demo menu, as a tablet orders them ----
+
+export const tofu = (extra: Partial<LineInput> = {}): LineInput => ({ itemId: 'mapo-tofu', qty: 1, optionIds: ['spice-mild', 'size-regular'], ...extra });
+export const plum = (extra: Partial<LineInput> = {}): LineInput => ({ itemId: 'sour-plum-drink', qty: 1, optionIds: ['ice-less'], ...extra });
+export const rice = (extra: Partial<LineInput> = {}): LineInput => ({ itemId: 'steamed-rice', qty: 1, ...extra });
 
 // ---- pure orders ----
 
