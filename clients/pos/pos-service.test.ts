@@ -284,6 +284,16 @@ function elements(node: unknown, match: (props: Record<string, unknown>) => bool
   return [...(match(v.props ?? {}) ? [v.props] : []), ...elements(v.props?.children, match)];
 }
 
+/** A dish sent to order o-1, refused because the order closed meanwhile (paid at the counter), then put back in the cart. */
+async function putBackFromClosedOrder(app: PosApp, of: (kind: string) => { id: string }[]): Promise<void> {
+  refusing(app, (m, path) => (path === '/api/v1/orders/o-1/lines' ? new HubError(409, 'order_closed', 'order #7 is closed') : null));
+  app.setCart([cartLine('c-1', 'mapo-tofu')]);
+  await app.sendCart();
+  await app.outbox.settled(of('lines')[0]!.id);
+  app.state.set({ ...app.state.get(), order: order({ status: 'closed', closedAt: 1, paidMinor: 5600, dueMinor: 0 }) });
+  await app.putBack(of('lines')[0]!.id);
+}
+
 describe('a batch of dishes the hub refused after it was queued', () => {
   const soldOut = () => new HubError(409, 'sold_out', 'sold out: dumplings (0 left)', { items: [{ itemId: 'dumplings', requested: 2, remaining: 0 }] });
 
@@ -341,12 +351,7 @@ describe('a batch of dishes the hub refused after it was queued', () => {
 
   it('on an order closed under the waiter: back in its cart, and a new order for the table takes them', async () => {
     const { app, of } = await tablet();
-    refusing(app, (m, path) => (path === '/api/v1/orders/o-1/lines' ? new HubError(409, 'order_closed', 'order #7 is closed') : null));
-    app.setCart([cartLine('c-1', 'mapo-tofu')]);
-    await app.sendCart();
-    await app.outbox.settled(of('lines')[0]!.id);
-    app.state.set({ ...app.state.get(), order: order({ status: 'closed', closedAt: 1, paidMinor: 5600, dueMinor: 0 }) });
-    await app.putBack(of('lines')[0]!.id);
+    await putBackFromClosedOrder(app, of);
     expect(app.state.get().cart.map((l) => [l.id, l.refused ?? false])).toEqual([['c-1', false]]);
     expect(app.orderGone()).toBe(true);
     expect(await app.sendCart()).toBe(false);
@@ -389,12 +394,7 @@ describe('a batch of dishes the hub refused after it was queued', () => {
 
   it('of an order that cannot take them, left for the floor: they wait on the table for its next order', async () => {
     const { app, of } = await tablet();
-    refusing(app, (m, path) => (path === '/api/v1/orders/o-1/lines' ? new HubError(409, 'order_closed', 'order #7 is closed') : null));
-    app.setCart([cartLine('c-1', 'mapo-tofu')]);
-    await app.sendCart();
-    await app.outbox.settled(of('lines')[0]!.id);
-    app.state.set({ ...app.state.get(), order: order({ status: 'closed', closedAt: 1, paidMinor: 5600, dueMinor: 0 }) });
-    await app.putBack(of('lines')[0]!.id);
+    await putBackFromClosedOrder(app, of);
     app.goFloor();
     // the closed order is off the floor: the table itself carries the tag
     app.state.set({ ...app.state.get(), floor: { areas: [], tables: [{ id: 't-a1', name: 'A1', areaId: 'a', seats: 4, status: 'free', openOrderIds: [] }] } as never });
