@@ -4,16 +4,16 @@ import { formatClock, formatMoney } from '../shared/format.ts';
 import { useStore } from '../shared/store.ts';
 import type { PosKey, PosT } from './messages.ts';
 import { isOpenOrder, type PosApp } from './pos-app.ts';
-import { nextBillsLimit, searchBills, tableNamed } from './pos-logic.ts';
+import { searchBills, searchedNumber, tableNamed } from './pos-logic.ts';
 
 /** The word for where an order is in its life, as the list of bills shows it. */
 export const billStatusKey = (o: Pick<Order, 'status'>): PosKey => (isOpenOrder(o) ? 'bills.status.open' : (`bills.status.${o.status}` as PosKey));
 
 /**
- * 今日账单 Today's bills: the business day's orders, closed ones included, newest first, so a bill that has
- * left the floor can be opened again (refund, receipt). Searchable by order number and table; a table named
- * exactly is also asked for by itself, so a busy day's earlier bills at that table are found beyond the pages
- * loaded. Offline, it says it could not load and keeps what it showed.
+ * 今日账单 Today's bills: the business day's orders (the hub's today), closed ones included, newest first, so a
+ * bill that has left the floor can be opened again (refund, receipt), a page at a time. Searchable by order
+ * number and table; a number, or a table named exactly, is also asked of the hub, so a busy day's earlier
+ * bills are found beyond the pages loaded. Offline, it says it could not load and keeps what it showed.
  */
 export function BillsScreen({ app, menu, t }: { app: PosApp; menu: Menu; t: PosT }) {
   const s = useStore(app.state);
@@ -21,12 +21,12 @@ export function BillsScreen({ app, menu, t }: { app: PosApp; menu: Menu; t: PosT
   const b = s.bills;
   const tables = s.floor?.tables ?? [];
   const tableName = (id: string | null) => (id === null ? undefined : (tables.find((x) => x.id === id)?.name ?? id));
-  const named = tableNamed(query, tables);
   useEffect(() => {
-    if (named && !b.complete) void app.findTableBills(named.id);
-  }, [named?.id, b.loadedAt]);
+    if (query.trim()) void app.lookUpBills(query);
+  }, [query, b.loadedAt]);
   const shown = searchBills(b.orders, query, tableName);
-  const more = nextBillsLimit(b.limit) !== null;
+  // the hub was asked and answered: what it did not find is not in the day
+  const answered = b.complete || (b.lookup?.query === query && b.lookup.state === 'answered' && (searchedNumber(query) !== null || tableNamed(query, tables) !== null));
   return (
     <main class="p-bills" data-bills-date={b.date ?? ''}>
       <div class="p-bills__bar">
@@ -43,7 +43,11 @@ export function BillsScreen({ app, menu, t }: { app: PosApp; menu: Menu; t: PosT
       {b.date && <p class="p-muted">{t('bills.day', { date: b.date, n: b.orders.length })}</p>}
       {b.loading && b.orders.length === 0 && <p class="p-muted">{t('bills.loading')}</p>}
       {!b.loading && !b.failed && b.orders.length === 0 && <p class="p-muted">{t('bills.none')}</p>}
-      {query.trim() && b.orders.length > 0 && shown.length === 0 && <p class="p-muted">{b.complete ? t('bills.noMatch', { q: query }) : t('bills.noMatchMore', { q: query })}</p>}
+      {query.trim() && b.orders.length > 0 && shown.length === 0 && (
+        <p class="p-muted" data-bills-no-match>
+          {answered ? t('bills.noMatch', { q: query }) : b.lookup?.query === query && b.lookup.state === 'asking' ? t('bills.searching', { q: query }) : t('bills.noMatchMore', { q: query })}
+        </p>
+      )}
       <div class="p-bills__list">
         {shown.map((o) => {
           const refunded = (o.refunds ?? []).reduce((sum, r) => sum + r.amountMinor, 0);
@@ -61,14 +65,11 @@ export function BillsScreen({ app, menu, t }: { app: PosApp; menu: Menu; t: PosT
           );
         })}
       </div>
-      {!b.complete &&
-        (more ? (
-          <button type="button" class="btn" data-bills-more disabled={b.loading} onClick={() => void app.loadBills({ more: true })}>
-            {t('bills.more')}
-          </button>
-        ) : (
-          <p class="p-muted">{t('bills.limit')}</p>
-        ))}
+      {!b.complete && (
+        <button type="button" class="btn" data-bills-more disabled={b.loading} onClick={() => void app.loadBills({ more: true })}>
+          {t('bills.more')}
+        </button>
+      )}
     </main>
   );
 }

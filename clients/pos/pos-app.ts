@@ -26,7 +26,7 @@ import { load, save } from '../shared/storage.ts';
 import { Store } from '../shared/store.ts';
 import { StreamClient, type ConnectionState, type SocketFactory } from '../shared/stream-client.ts';
 import { IdleWatch } from '../kiosk/kiosk-logic.ts';
-import { BILLS_FIRST_LIMIT, dayBills, lockMsFrom, nextBillsLimit, paymentProblem, refundLeft, refundLinesAmount, refundProblem, refusedItemIds, voidBlocked, type RefundLike } from './pos-logic.ts';
+import { BILLS_PAGE, billsPath, lockMsFrom, mergeBills, paymentProblem, refreshLimit, searchedNumber, tableNamed, refundLeft, refundLinesAmount, refundProblem, refusedItemIds, voidBlocked, type RefundLike } from './pos-logic.ts';
 import { withMenuEvents } from '../shared/menu-events.ts';
 import { PacedRefresh } from '../shared/paced-refresh.ts';
 
@@ -76,16 +76,20 @@ export type Screen = 'floor' | 'order' | 'bill' | 'bills';
 export interface BillsState {
   /** The business day's orders, newest first (the hub's copies as last loaded). */
   orders: Order[];
-  /** Their business day (the newest order's); null until an answer had one. */
+  /** Their business day: the hub's today when they were asked for; null until the hub named one. */
   date: string | null;
-  /** How many orders the last list asked the hub for (more: a bigger limit). */
-  limit: number;
-  /** The whole day is listed; otherwise more can be loaded (up to the hub's 500). */
+  /** The last order of the pages loaded one after another: the next page is the orders after it. */
+  cursor: string | null;
+  /** How many orders those pages held (a refresh asks for as many again). */
+  paged: number;
+  /** The whole day is listed; otherwise the next page can be loaded. */
   complete: boolean;
   loading: boolean;
   /** The last load got no answer: what is listed is from `loadedAt`. */
   failed: boolean;
   loadedAt: number | null;
+  /** A search asked of the hub (an order number, a table named exactly), and how far it got. */
+  lookup: { query: string; state: 'asking' | 'answered' | 'failed' } | null;
 }
 
 /**
@@ -200,7 +204,7 @@ export class PosApp {
       cart: [],
       unsent: {},
       submissions: [],
-      bills: { orders: [], date: null, limit: BILLS_FIRST_LIMIT, complete: true, loading: false, failed: false, loadedAt: null },
+      bills: { orders: [], date: null, cursor: null, paged: 0, complete: true, loading: false, failed: false, loadedAt: null, lookup: null },
       fromBills: false,
       conn: { status: 'stopped', since: Date.now() },
       durable,
@@ -431,7 +435,7 @@ export class PosApp {
       orderId: null,
       order: null,
       fromBills: false,
-      bills: { ...bills, orders, ...(o.keep ? {} : { limit: BILLS_FIRST_LIMIT }) },
+      bills: { ...bills, orders, ...(o.keep ? {} : { paged: 0 }) },
     });
     await this.loadBills();
   }
@@ -446,20 +450,52 @@ export class PosApp {
     this.set({ bills: { ...this.state.get().bills, ...patch } });
   }
 
+  /** One answer of the hub's order list: the orders, and the business day it is now. */
+  private listOrders(path: string): Promise<{ orders: Order[]; businessDate?: string | undefined }> {
+    return this.client.request<{ orders: Order[]; businessDate?: string }>('GET', path, { as: 'staff' });
+  }
+
   /**
-   * The business day's orders from the hub's list, newest first (`more`: the next, bigger page). Only the
-   * latest request's answer is shown. No answer: the list says it could not load and keeps what it showed.
+   * Today's orders from the hub's list, newest first: the first pages again, as many as were loaded (or
+   * `more`: the page after the last one). "Today" is the hub's: the day it named last, checked against each
+   * answer (past 04:00 the day turns, and the list is asked for again); never named yet, it is asked for
+   * first. Only the latest request's answer is shown. No answer: the list says it could not load and keeps
+   * what it showed.
    */
   async loadBills(o: { more?: boolean } = {}): Promise<void> {
     if (!this.session.staffToken()) return;
-    const limit = o.more ? nextBillsLimit(this.state.get().bills.limit) : this.state.get().bills.limit;
-    if (limit === null) return;
+    const b = this.state.get().bills;
+    if (o.more && (b.complete || b.date === null || b.cursor === null)) return;
     const asked = ++this.billsAsked;
     this.setBills({ loading: true });
     try {
-      const { orders } = await this.client.request<{ orders: Order[] }>('GET', `/api/v1/orders?limit=${limit}`, { as: 'staff' });
+      if (o.more && b.date !== null) {
+        const { orders } = await this.listOrders(billsPath(b.date, { limit: BILLS_PAGE, before: b.cursor }));
+        if (asked !== this.billsAsked) return;
+        const now = this.state.get().bills;
+        this.setBills({
+          orders: mergeBills(now.orders, orders),
+          cursor: orders.at(-1)?.id ?? now.cursor,
+          paged: now.paged + orders.length,
+          complete: orders.length < BILLS_PAGE,
+          loading: false,
+          failed: false,
+          loadedAt: Date.now(),
+        });
+        return;
+      }
+      const limit = refreshLimit(b.paged);
+      let date = b.date ?? (await this.listOrders('/api/v1/orders?limit=1')).businessDate;
+      if (date === undefined) throw new Error('the hub did not name its business day');
+      let answer = await this.listOrders(billsPath(date, { limit }));
+      if (answer.businessDate !== undefined && answer.businessDate !== date) {
+        date = answer.businessDate;
+        answer = await this.listOrders(billsPath(date, { limit }));
+      }
       if (asked !== this.billsAsked) return;
-      this.setBills({ ...dayBills(orders, limit), limit, loading: false, failed: false, loadedAt: Date.now() });
+      const { orders } = answer;
+      // a search is asked again of the list as it is now (bills.tsx asks on every load)
+      this.setBills({ orders, date, cursor: orders.at(-1)?.id ?? null, paged: orders.length, complete: orders.length < limit, loading: false, failed: false, loadedAt: Date.now(), lookup: null });
     } catch (err) {
       if (asked !== this.billsAsked) return;
       this.setBills({ loading: false, failed: true });
@@ -468,19 +504,31 @@ export class PosApp {
   }
 
   /**
-   * A table's orders of the day, asked for by the table (`?tableId=`): on a busy day a search for a table
-   * finds its bills beyond the pages loaded (the hub's list filters by table, not by number or day).
+   * A search the pages loaded may not hold the answer to: the order number it names, and the table it names
+   * exactly, asked of the hub for the day listed, and what it finds added to the list. Nothing to ask when
+   * the whole day is listed, or the number is.
    */
-  async findTableBills(tableId: string): Promise<void> {
+  async lookUpBills(query: string): Promise<void> {
+    const { bills, floor } = this.state.get();
+    const { date } = bills;
+    const number = searchedNumber(query);
+    const table = tableNamed(query, floor?.tables ?? []);
+    if (bills.complete || date === null) return;
+    const paths = [
+      ...(number !== null && !bills.orders.some((o) => o.number === number) ? [billsPath(date, { number, limit: 1 })] : []),
+      ...(table ? [billsPath(date, { tableId: table.id, limit: BILLS_PAGE })] : []),
+    ];
+    if (paths.length === 0) return;
+    const mine = () => this.state.get().bills.lookup?.query === query && this.state.get().bills.date === date;
+    this.setBills({ lookup: { query, state: 'asking' } });
     try {
-      const { orders } = await this.client.request<{ orders: Order[] }>('GET', `/api/v1/orders?tableId=${encodeURIComponent(tableId)}&limit=${BILLS_FIRST_LIMIT}`, { as: 'staff' });
-      const { date, orders: listed } = this.state.get().bills;
-      const known = new Set(listed.map((x) => x.id));
-      const found = orders.filter((x) => x.businessDate === date && !known.has(x.id));
-      if (found.length > 0) this.setBills({ orders: [...listed, ...found].sort((a, b) => b.createdAt - a.createdAt) });
+      const answers = await Promise.all(paths.map((p) => this.listOrders(p)));
+      if (this.state.get().bills.date !== date) return;
+      this.setBills({ orders: mergeBills(this.state.get().bills.orders, answers.flatMap((a) => a.orders)), ...(mine() ? { lookup: { query, state: 'answered' as const } } : {}) });
     } catch (err) {
+      if (mine()) this.setBills({ lookup: { query, state: 'failed' } });
       // the search shows what is listed; the list itself says when the hub cannot be reached
-      if (!(err instanceof HubUnreachableError) && !(err instanceof HubError && err.status === 401)) console.error('finding the table’s bills failed', err);
+      if (!(err instanceof HubUnreachableError) && !(err instanceof HubError && err.status === 401)) console.error('looking up the bills failed', err);
     }
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Menu, MenuItem, Order } from '../../hub/protocol/index.ts';
-import { BILLS_FIRST_LIMIT, cashSuggestions, changeDue, dayBills, DEFAULT_LOCK_MS, nextBillsLimit, searchBills, tableNamed, evenSplitProgress, heldCourses, initialOf, lineBalances, linesAmount, lockMsFrom, moneyText, nextShare, parseMoney, paymentProblem, pinyinInitials, refundLeft, refundLinesAmount, refundProblem, refusedItemIds, searchIndex, searchItems, seatLineIds, voidBlocked } from './pos-logic.ts';
+import { BILLS_MAX, BILLS_PAGE, billsPath, cashSuggestions, changeDue, DEFAULT_LOCK_MS, mergeBills, refreshLimit, searchBills, searchedNumber, tableNamed, evenSplitProgress, heldCourses, initialOf, lineBalances, linesAmount, lockMsFrom, moneyText, nextShare, parseMoney, paymentProblem, pinyinInitials, refundLeft, refundLinesAmount, refundProblem, refusedItemIds, searchIndex, searchItems, seatLineIds, voidBlocked } from './pos-logic.ts';
 import { entryView, type OutboxEntry, type OutboxState } from '../shared/outbox.ts';
 
 const item = (id: string, nameZh: string, nameEn: string, sort = 0): MenuItem =>
@@ -238,28 +238,41 @@ describe("today's bills (the hub's order list, newest first)", () => {
   ];
   const name = (id: string | null) => tables.find((x) => x.id === id)?.name;
 
-  it("lists the newest order's business day only, newest first, closed ones included", () => {
-    const answer = [o('c', 3, '2024-05-02', 300, 't-b1', 'fired'), o('b', 2, '2024-05-02', 200), o('a', 1, '2024-05-02', 100, null), o('z', 88, '2024-05-01', 50)];
-    const day = dayBills(answer, 50);
-    expect(day.date).toBe('2024-05-02');
-    expect(day.orders.map((x) => x.id)).toEqual(['c', 'b', 'a']);
-    // the answer reached the day before: the whole day is here
-    expect(day.complete).toBe(true);
-    // sorted by when placed, whatever order the answer came in
-    expect(dayBills([answer[1]!, answer[0]!], 50).orders.map((x) => x.id)).toEqual(['c', 'b']);
-    expect(dayBills([], 50)).toEqual({ date: null, orders: [], complete: true });
+  it("asks the hub for one business day's orders: a page, the page after an order, a table's, a number's", () => {
+    expect(billsPath('2024-05-02', { limit: BILLS_PAGE })).toBe('/api/v1/orders?businessDate=2024-05-02&limit=50');
+    expect(billsPath('2024-05-02', { limit: 50, before: 'o-9' })).toBe('/api/v1/orders?businessDate=2024-05-02&before=o-9&limit=50');
+    expect(billsPath('2024-05-02', { limit: 50, before: null })).toBe('/api/v1/orders?businessDate=2024-05-02&limit=50');
+    expect(billsPath('2024-05-02', { limit: 50, tableId: 't-a1' })).toBe('/api/v1/orders?businessDate=2024-05-02&tableId=t-a1&limit=50');
+    expect(billsPath('2024-05-02', { limit: 1, number: 12 })).toBe('/api/v1/orders?businessDate=2024-05-02&number=12&limit=1');
   });
 
-  it('a full page still inside the day is not the whole day: more can be loaded, up to the hub’s 500', () => {
-    const full = Array.from({ length: 3 }, (_, i) => o(`o${i}`, 10 - i, '2024-05-02', 1000 - i));
-    expect(dayBills(full, 3).complete).toBe(false);
-    expect(dayBills(full, 4).complete).toBe(true);
-    expect(BILLS_FIRST_LIMIT).toBe(50);
-    expect(nextBillsLimit(50)).toBe(150);
-    expect(nextBillsLimit(150)).toBe(300);
-    expect(nextBillsLimit(300)).toBe(500);
-    // the hub's list answers at most 500 (listOrdersQuerySchema)
-    expect(nextBillsLimit(500)).toBeNull();
+  it('a refresh asks for as many as the pages loaded held, a page at least, the hub’s 500 at most', () => {
+    expect(refreshLimit(0)).toBe(BILLS_PAGE);
+    expect(refreshLimit(20)).toBe(BILLS_PAGE);
+    expect(refreshLimit(150)).toBe(150);
+    // the hub's list answers at most 500 (listOrdersQuerySchema): past those, the next page again
+    expect(refreshLimit(650)).toBe(BILLS_MAX);
+    expect(BILLS_MAX).toBe(500);
+  });
+
+  it('adds what the hub found to the list: one copy of each, the newer revision, newest first', () => {
+    const r = (x: Order, revision: number) => ({ ...x, revision });
+    const listed = [r(o('c', 3, 'd', 300), 1), r(o('b', 2, 'd', 200), 5)];
+    const merged = mergeBills(listed, [r(o('a', 1, 'd', 100), 1), r(o('c', 3, 'd', 300), 2), r(o('b', 2, 'd', 200), 4), r(o('e', 9, 'd', 900), 1)]);
+    expect(merged.map((x) => [x.id, x.revision])).toEqual([['e', 1], ['c', 2], ['b', 5], ['a', 1]]);
+    expect(mergeBills([], [])).toEqual([]);
+  });
+
+  it('a search names an order number for the hub to find (12, #12, 单号12), not a table or nothing', () => {
+    expect(searchedNumber('12')).toBe(12);
+    expect(searchedNumber(' #12 ')).toBe(12);
+    expect(searchedNumber('单号 7')).toBe(7);
+    expect(searchedNumber('No. 3')).toBe(3);
+    expect(searchedNumber('a1')).toBeNull();
+    expect(searchedNumber('')).toBeNull();
+    expect(searchedNumber('0')).toBeNull();
+    // beyond any day's numbers (the hub refuses more than 1,000,000)
+    expect(searchedNumber('12345678')).toBeNull();
   });
 
   it('finds a bill by its number (12, #12, 单号12) or its table (A1, a1; a prefix lists A1 and A12)', () => {

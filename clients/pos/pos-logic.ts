@@ -196,32 +196,43 @@ export function heldCourses(order: Pick<Order, 'lines'>): number[] {
 export const guestChoices = (seats: number): number[] => Array.from({ length: Math.max(8, seats + 2) }, (_, i) => i + 1);
 
 // ---- today's bills ----
-// The hub's order list (`GET /api/v1/orders?limit=`, listOrdersQuerySchema) is newest first and filters by
-// status and table only: no business day, no order number, no page after the first. The tablet asks for the
-// newest orders, keeps the newest one's business day, and asks for more (a bigger limit) while a full answer
-// is still all of that day.
+// The hub lists one business day's orders (`GET /api/v1/orders?businessDate=`, listOrdersQuerySchema) newest
+// first, a page at a time (`before`: the last order of the page before), finds the day's order of a number
+// (`number`), and names the business day it is now in every answer (`businessDate`: the store's time zone and
+// 04:00 day start, which the tablet does not know).
 
-/** The first page of today's bills: a lunch's orders, a few hundred kB at most on the tablet's Wi-Fi. */
-export const BILLS_FIRST_LIMIT = 50;
+/** A page of today's bills: a lunch's orders, a few hundred kB at most on the tablet's Wi-Fi. */
+export const BILLS_PAGE = 50;
 /** The hub answers at most 500 orders a list (listOrdersQuerySchema's `limit`). */
-const BILLS_LIMITS = [BILLS_FIRST_LIMIT, 150, 300, 500];
+export const BILLS_MAX = 500;
 
-/** How many orders to ask for to see more of the day; null: the hub lists no more (its 500). */
-export function nextBillsLimit(limit: number): number | null {
-  return BILLS_LIMITS.find((l) => l > limit) ?? null;
+/** The hub's list of one business day's orders, narrowed to a table or an order number, or the page after an order. */
+export function billsPath(date: string, o: { limit: number; before?: string | null; tableId?: string; number?: number }): string {
+  const q = new URLSearchParams({ businessDate: date });
+  if (o.tableId !== undefined) q.set('tableId', o.tableId);
+  if (o.number !== undefined) q.set('number', String(o.number));
+  if (o.before) q.set('before', o.before);
+  q.set('limit', String(o.limit));
+  return `/api/v1/orders?${q}`;
 }
 
 /**
- * The business day's orders from an answer to `GET /orders?limit=`: the day is the newest order's own
- * `businessDate` (the hub's, in the store's time zone and with its 04:00 day start, which the tablet does not
- * know), newest first. `complete`: the answer holds the whole day — it had fewer than asked for, or it went
- * back past the day's first order; otherwise more can be asked for.
+ * How many orders a refresh asks for: as many as the pages loaded held (a page at least), so what was
+ * paged through stays listed, up to the hub's 500 (past those, "more" pages on again).
  */
-export function dayBills(orders: readonly Order[], limit: number): { date: string | null; orders: Order[]; complete: boolean } {
-  const sorted = [...orders].sort((a, b) => b.createdAt - a.createdAt);
-  const date = sorted[0]?.businessDate ?? null;
-  const day = sorted.filter((o) => o.businessDate === date);
-  return { date, orders: day, complete: orders.length < limit || day.length < sorted.length };
+export const refreshLimit = (paged: number): number => Math.min(Math.max(BILLS_PAGE, paged), BILLS_MAX);
+
+/**
+ * The list with orders the hub answered added (a search's, the next page's): one copy of each, the newer
+ * revision, newest first as the hub lists them.
+ */
+export function mergeBills(listed: readonly Order[], found: readonly Order[]): Order[] {
+  const byId = new Map(listed.map((o) => [o.id, o]));
+  for (const o of found) {
+    const known = byId.get(o.id);
+    if (!known || known.revision <= o.revision) byId.set(o.id, o);
+  }
+  return [...byId.values()].sort((a, b) => b.createdAt - a.createdAt);
 }
 
 const searchText = (q: string): string => q.trim().toLowerCase().replace(/^(#|单号|no\.?)\s*/, '').replace(/\s+/g, '');
@@ -235,6 +246,12 @@ export function searchBills(orders: readonly Order[], query: string, tableName: 
   if (!q) return [...orders];
   const n = /^\d+$/.test(q) ? Number(q) : null;
   return orders.filter((o) => o.number === n || (tableName(o.tableId)?.toLowerCase().replace(/\s+/g, '').startsWith(q) ?? false));
+}
+
+/** The order number a search names (`12`, `#12`, `单号12`; the hub finds it beyond the pages loaded), or null. */
+export function searchedNumber(query: string): number | null {
+  const q = searchText(query);
+  return /^\d{1,6}$/.test(q) && Number(q) > 0 ? Number(q) : null;
 }
 
 /** The table a search names exactly (the hub can list its orders by itself, beyond the page loaded). */

@@ -570,8 +570,14 @@ describe("today's bills: a closed bill found again", () => {
   const earlier = order({ id: 'o-2', number: 2, businessDate: '2024-05-02', createdAt: 2000, tableId: null, channel: 'kiosk', status: 'closed', payments: [paid('p-0', 1800)], paidMinor: 1800, dueMinor: 0 });
   const yesterday = order({ id: 'o-y', number: 81, businessDate: '2024-05-01', createdAt: 100, status: 'closed' });
 
-  /** A tablet whose hub answers the order list (and each order) from `orders`, until `offline()`. */
-  async function withHub(orders: Order[], role: 'manager' | 'waiter' = 'manager') {
+  /**
+   * A tablet whose hub answers the order list (and each order) from `orders`, until `offline()`, as the hub
+   * lists them (hub/test/orders-by-day.int.test.ts): one business day, a table, a number, the page after an
+   * order; every answer names the business day it is now (`today`, until `turnDay`).
+   */
+  async function withHub(orders: Order[], o: { role?: 'manager' | 'waiter'; today?: string } = {}) {
+    const role = o.role ?? 'manager';
+    let today = o.today ?? '2024-05-02';
     const t = await tablet();
     const { app } = t;
     app.session.staff.set({ token: `staff_${role}`, staff: { id: `s-${role}`, name: role, role } as never, expiresAt: Date.now() + 3600_000 });
@@ -583,26 +589,53 @@ describe("today's bills: a closed bill found again", () => {
       asked.push(`${method} ${path}`);
       const url = new URL(path, 'http://hub');
       if (method === 'GET' && url.pathname === '/api/v1/orders') {
-        const tableId = url.searchParams.get('tableId');
-        const limit = Number(url.searchParams.get('limit'));
-        return { orders: orders.filter((o) => !tableId || o.tableId === tableId).sort((a, b) => b.createdAt - a.createdAt).slice(0, limit) };
+        const q = (name: string) => url.searchParams.get(name);
+        const cursor = orders.find((x) => x.id === q('before'));
+        const listed = orders
+          .filter((x) => (!q('businessDate') || x.businessDate === q('businessDate')) && (!q('tableId') || x.tableId === q('tableId')) && (!q('number') || x.number === Number(q('number'))))
+          .filter((x) => !cursor || x.createdAt < cursor.createdAt)
+          .sort((a, b) => b.createdAt - a.createdAt);
+        return { orders: listed.slice(0, Number(q('limit'))), businessDate: today };
       }
       const one = /^\/api\/v1\/orders\/([^/]+)$/.exec(url.pathname);
       if (method === 'GET' && one) return { order: orders.find((o) => o.id === one[1]) };
       if (method === 'GET' && url.pathname === '/api/v1/floor') return app.state.get().floor;
       throw new HubUnreachableError('no such route in this test');
     }) as typeof app.client.request;
-    return { ...t, asked, offline: () => (reachable = false) };
+    return { ...t, asked, offline: () => (reachable = false), turnDay: (day: string) => (today = day) };
   }
 
-  it("lists the business day's orders, closed ones included, newest first, from the hub's order list", async () => {
+  it("lists the hub's business day (named in its answer), closed orders included, newest first", async () => {
     const { app, asked } = await withHub([earlier, closed, open, yesterday]);
     await app.showBills();
     expect(app.state.get().screen).toBe('bills');
-    expect(asked).toContain('GET /api/v1/orders?limit=50');
+    // the day not known yet: the hub names it, then its orders are asked for
+    expect(asked).toEqual(['GET /api/v1/orders?limit=1', 'GET /api/v1/orders?businessDate=2024-05-02&limit=50']);
     const { bills } = app.state.get();
     expect(bills.orders.map((o) => o.id)).toEqual(['o-4', 'o-3', 'o-2']);
     expect(bills).toMatchObject({ date: '2024-05-02', complete: true, failed: false, loading: false });
+    // known: one request
+    await app.loadBills();
+    expect(asked.slice(2)).toEqual(['GET /api/v1/orders?businessDate=2024-05-02&limit=50']);
+  });
+
+  it("shows the day that has begun, not the newest order's: none yet, yesterday's not among them", async () => {
+    const { app } = await withHub([earlier, closed, open, yesterday], { today: '2024-05-03' });
+    await app.showBills();
+    expect(app.state.get().bills).toMatchObject({ date: '2024-05-03', orders: [], complete: true });
+  });
+
+  it('asks again when the day turns while the list is open (past 04:00 at the hub)', async () => {
+    const late = order({ id: 'o-n1', number: 1, businessDate: '2024-05-03', createdAt: 9000, tableId: null, channel: 'kiosk' });
+    const { app, asked, turnDay } = await withHub([earlier, closed, open, late]);
+    await app.showBills();
+    expect(app.state.get().bills.orders.map((o) => o.id)).toEqual(['o-4', 'o-3', 'o-2']);
+    turnDay('2024-05-03');
+    asked.length = 0;
+    await app.loadBills();
+    expect(asked).toEqual(['GET /api/v1/orders?businessDate=2024-05-02&limit=50', 'GET /api/v1/orders?businessDate=2024-05-03&limit=50']);
+    expect(app.state.get().bills).toMatchObject({ date: '2024-05-03', complete: true });
+    expect(app.state.get().bills.orders.map((o) => o.id)).toEqual(['o-n1']);
   });
 
   it('offline: says it could not load and keeps the list shown', async () => {
@@ -656,19 +689,41 @@ describe("today's bills: a closed bill found again", () => {
     expect(of('payment')).toHaveLength(1);
   });
 
-  it('a busy day: more is loaded page by page, and a table named in the search is asked for by itself', async () => {
-    const many = Array.from({ length: 60 }, (_, i) => order({ id: `o-${100 + i}`, number: 100 + i, businessDate: '2024-05-02', createdAt: 10_000 + i, tableId: 't-a2', status: 'closed' }));
-    const { app, asked } = await withHub([closed, ...many]);
+  it('a busy day: page after page, a number and a table searched for asked of the hub beyond them, none twice', async () => {
+    // 120 orders after #3 at A1, then #2 (a kiosk's) and #3 earlier in the day: two pages and a bit
+    const many = Array.from({ length: 120 }, (_, i) => order({ id: `o-${100 + i}`, number: 100 + i, businessDate: '2024-05-02', createdAt: 10_000 + i, tableId: 't-a2', status: 'closed' }));
+    const { app, asked } = await withHub([earlier, closed, ...many, yesterday]);
     await app.showBills();
-    expect(app.state.get().bills).toMatchObject({ complete: false, limit: 50 });
-    expect(app.state.get().bills.orders.some((o) => o.id === 'o-3')).toBe(false);
-    // A1 named exactly: its orders come by themselves (beyond the page), into the list
-    await app.findTableBills('t-a1');
-    expect(asked).toContain('GET /api/v1/orders?tableId=t-a1&limit=50');
-    expect(app.state.get().bills.orders.some((o) => o.id === 'o-3')).toBe(true);
+    const ids = () => app.state.get().bills.orders.map((o) => o.id);
+    expect(app.state.get().bills).toMatchObject({ complete: false, paged: 50, cursor: 'o-170' });
+    expect(ids()).not.toContain('o-3');
+    // #2, by its number: the hub finds it, into the list
+    asked.length = 0;
+    await app.lookUpBills('#2');
+    expect(asked).toEqual(['GET /api/v1/orders?businessDate=2024-05-02&number=2&limit=1']);
+    expect(ids()).toContain('o-2');
+    expect(app.state.get().bills.lookup).toEqual({ query: '#2', state: 'answered' });
+    // A1 named exactly: its orders of the day, by themselves
+    await app.lookUpBills('a1');
+    expect(asked[1]).toBe('GET /api/v1/orders?businessDate=2024-05-02&tableId=t-a1&limit=50');
+    expect(ids()).toContain('o-3');
+    // listed now: not asked again
+    await app.lookUpBills('3');
+    expect(asked).toHaveLength(2);
+    // the pages go on from the last one's last order, not from the orders found
     await app.loadBills({ more: true });
-    expect(asked).toContain('GET /api/v1/orders?limit=150');
-    expect(app.state.get().bills).toMatchObject({ complete: true, limit: 150 });
-    expect(app.state.get().bills.orders).toHaveLength(61);
+    expect(asked[2]).toBe('GET /api/v1/orders?businessDate=2024-05-02&before=o-170&limit=50');
+    await app.loadBills({ more: true });
+    expect(asked[3]).toBe('GET /api/v1/orders?businessDate=2024-05-02&before=o-120&limit=50');
+    expect(app.state.get().bills).toMatchObject({ complete: true, paged: 122 });
+    expect(ids()).toEqual([...many.map((o) => o.id).reverse(), 'o-3', 'o-2']);
+    // complete: nothing more to ask
+    await app.loadBills({ more: true });
+    await app.lookUpBills('#99');
+    expect(asked).toHaveLength(4);
+    // a refresh asks for as many as were paged through
+    await app.loadBills();
+    expect(asked[4]).toBe('GET /api/v1/orders?businessDate=2024-05-02&limit=122');
+    expect(ids()).toHaveLength(122);
   });
 });

@@ -564,4 +564,29 @@ describe('waiter tablet', () => {
     expect(after.refunds).toMatchObject([{ paymentId, amountMinor: 100, reason: 'rice was cold' }]);
     await page.context().close();
   });
+
+  it("a busy day's earlier bill is found by its number beyond the first page, and the next page loads", async () => {
+    const early = await placed('t-b8', [{ itemId: 'steamed-rice', qty: 1 }]);
+    // a page (50) of takeaways after it
+    for (let i = 0; i < 50; i++) {
+      const r = await hub.request('POST', '/api/v1/orders', { token: waiter.staff.token, body: { channel: 'pos', lines: [{ itemId: 'steamed-rice', qty: 1 }] } });
+      expect(r.status).toBe(201);
+    }
+    const { number } = (await hub.request('GET', `/api/v1/orders/${early.id}`, { token: manager })).body.order as { number: number };
+    const page = await open({ login: managerLogin, lang: 'en' });
+    await page.locator('[data-table="t-b8"]').waitFor();
+    await page.click('[data-bills-open]');
+    await page.locator('[data-bills-more]').waitFor();
+    const row = page.locator(`[data-screen=bills] [data-bill-row="${early.id}"]`);
+    expect(await page.locator('[data-bill-row]').count()).toBe(50);
+    expect(await row.count()).toBe(0);
+    // its number typed: asked of the hub, and listed
+    await page.fill('[data-bills-search]', String(number));
+    await row.waitFor();
+    // the search cleared, the next page goes on from the first one's last bill
+    await page.fill('[data-bills-search]', '');
+    await page.click('[data-bills-more]');
+    await eventually('the next page', async () => ((await page.locator('[data-bill-row]').count()) > 51 ? true : undefined));
+    await page.context().close();
+  });
 });

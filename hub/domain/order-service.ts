@@ -20,7 +20,7 @@ import * as rules from './order.ts';
 import type { Change } from './order.ts';
 import { priceLine, reserveStock, stockDemand } from './pricing.ts';
 import { deviceIdOf, isPublic, requirePaymentTaker, requireStaff, staffIdOf, staffRoles, type Principal } from './principal.ts';
-import type { CommandContext, FloorRepo, OrderRepo, StockRepo } from './ports.ts';
+import type { CommandContext, FloorRepo, OrderListFilter, OrderRepo, StockRepo } from './ports.ts';
 import { isPublicChannel, type KitchenService } from './pacing.ts';
 import { orderShownTo, TABLE_DONE_VISIBLE_MS, TABLE_PARTY_MAX_MS, visibleToTable } from './public-reads.ts';
 
@@ -380,14 +380,25 @@ export class OrderService {
     return orderShownTo(this.load(orderId, principal, now), principal);
   }
 
-  /** Staff list every order; a table's phone as for `get`; anyone else (a kiosk included) none. */
-  list(filter: { status?: OrderStatus | 'open'; tableId?: string; limit?: number }, principal: Principal, now = Date.now()): Order[] {
+  /**
+   * Staff list every order; a table's phone as for `get`; anyone else (a kiosk included) none. A business day
+   * (and its order of a number) narrows either list; `before` pages through a day of the staff's.
+   */
+  list(filter: Omit<OrderListFilter, 'limit'> & { limit?: number | undefined }, principal: Principal, now = Date.now()): Order[] {
     const limit = filter.limit ?? 100;
     if (principal.kind === 'table') {
       if (filter.tableId && filter.tableId !== principal.tableId) throw new DomainError('forbidden', 'a table can list only its own orders');
-      return this.tableOrders(principal.tableId, filter.status, limit, now).map((o) => orderShownTo(o, principal));
+      // what a phone may read is one short page: nothing to page through
+      if (filter.before !== undefined) throw new DomainError('bad_request', "a table's list is one page: before is for staff");
+      const { businessDate, number } = filter;
+      return this.tableOrders(principal.tableId, filter.status, limit, now)
+        .filter((o) => (businessDate === undefined || o.businessDate === businessDate) && (number === undefined || o.number === number))
+        .map((o) => orderShownTo(o, principal));
     }
     requireStaff(principal, staffRoles.readOrders, 'listing orders');
+    if (filter.before !== undefined && !this.deps.orders.exists(filter.before)) {
+      throw new DomainError('bad_request', `before names no order (${filter.before}): page on from an order listed`, { before: filter.before });
+    }
     return this.deps.orders.list({ ...filter, limit });
   }
 

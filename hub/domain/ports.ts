@@ -8,6 +8,19 @@ import type { Principal } from './principal.ts';
  * What the rules need from the outside world. The store implements these over SQLite; everything runs
  * synchronously inside one transaction, so a rule sees its own writes and nothing else interleaves.
  */
+/** What the order list filters by (`GET /api/v1/orders`); `number` and `before` come with a `businessDate`. */
+export interface OrderListFilter {
+  status?: OrderStatus | 'open' | undefined;
+  tableId?: string | undefined;
+  /** One business day's orders (`YYYY-MM-DD`). */
+  businessDate?: string | undefined;
+  /** The day's order of that number (numbers restart every business day). */
+  number?: number | undefined;
+  /** The next page: the orders listed after this one (its id). */
+  before?: string | undefined;
+  limit: number;
+}
+
 export interface OrderRepo {
   get(id: string): Order | undefined;
   exists(id: string): boolean;
@@ -22,7 +35,11 @@ export interface OrderRepo {
   /** Re-homes lines (appended, in the given order), payments and their refunds to another order (a merge). */
   moveContents(toOrderId: string, lineIds: readonly string[], paymentIds: readonly string[], firstPosition: number, refundIds: readonly string[]): void;
   nextNumber(businessDate: string): number;
-  list(filter: { status?: OrderStatus | 'open'; tableId?: string; limit: number }): Order[];
+  /**
+   * Newest first (by creation time, then the order they were stored in), at most `limit`. `before`: an
+   * order that exists; the orders listed after it.
+   */
+  list(filter: OrderListFilter): Order[];
   /**
    * A table's done orders (closed, voided, merged; or only `status`, one of those) placed at or after
    * `placedSince` and last changed at or after `changedSince`, newest first (what a table's phone may read).

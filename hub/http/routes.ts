@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { businessDate } from '../domain/business-date.ts';
 import { DomainError } from '../domain/errors.ts';
 import { requireStaff, staffRoles, type Principal } from '../domain/principal.ts';
 import { orderShownTo, requireStoreScreen } from '../domain/public-reads.ts';
@@ -287,11 +288,15 @@ export const routes: Route[] = [
     method: 'get',
     path: '/api/v1/orders',
     tag: 'orders',
-    summary: 'List orders, newest first; status "open" = not closed or voided',
+    summary:
+      'List orders, newest first; status "open" = not closed or voided; businessDate = one business day (with number: that order; with before: the page after that order); answers with the business day it is now',
     access: "staff; table QR token (own table: open orders, and those done in the last 10 min, without payment references or staff)",
     query: listOrdersQuerySchema,
-    responses: { 200: ordersResponseSchema },
-    handle: (req, s) => ok({ orders: s.orders.list(req.query, req.principal, s.clock()) }),
+    responses: { 200: ordersResponseSchema, 400: errorBodySchema },
+    handle: (req, s) => {
+      const now = s.clock();
+      return ok({ orders: s.orders.list(req.query, req.principal, now), businessDate: businessDate(now, s.config.HUB_TIMEZONE) });
+    },
   }),
   read({
     method: 'get',

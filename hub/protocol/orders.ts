@@ -288,15 +288,34 @@ export const mergeResponseSchema = z.object({ order: orderSchema, merged: orderS
 
 export const reopenSchema = voidSchema;
 
-export const listOrdersQuerySchema = z.strictObject({
-  status: z
-    .union([orderStatusSchema, z.literal('open')])
-    .optional()
-    .describe('"open" means neither closed nor voided'),
-  tableId: idSchema.optional(),
-  limit: z.coerce.number().int().min(1).max(500).optional(),
-});
+/** A business day, `YYYY-MM-DD` (a real date): the day an order counts towards (hub/domain/business-date.ts). */
+export const businessDateSchema = z.iso.date('a business day is a date, YYYY-MM-DD');
+
+export const listOrdersQuerySchema = z
+  .strictObject({
+    status: z
+      .union([orderStatusSchema, z.literal('open')])
+      .optional()
+      .describe('"open" means neither closed nor voided'),
+    tableId: idSchema.optional(),
+    businessDate: businessDateSchema.optional().describe("one business day's orders (the answer's `businessDate` is today's)"),
+    number: z.coerce.number().int().min(1).max(1_000_000).optional().describe('the order of this number (with businessDate: numbers restart every day)'),
+    before: idSchema.optional().describe('the next page: the orders listed after this one (with businessDate)'),
+    limit: z.coerce.number().int().min(1).max(500).optional(),
+  })
+  // numbers restart every business day, and a page is of one day's orders: both need the day named
+  .refine((q) => q.number === undefined || q.businessDate !== undefined, { path: ['number'], message: 'number needs businessDate: order numbers restart every business day' })
+  .refine((q) => q.before === undefined || q.businessDate !== undefined, { path: ['before'], message: 'before needs businessDate: pages are of one business day' });
+export type ListOrdersQuery = z.infer<typeof listOrdersQuerySchema>;
 
 export const orderResponseSchema = z.object({ order: orderSchema });
 export const paymentResponseSchema = z.object({ order: orderSchema, payment: paymentSchema });
-export const ordersResponseSchema = z.object({ orders: z.array(orderSchema) });
+export const ordersResponseSchema = z.object({
+  orders: z.array(orderSchema),
+  /**
+   * The business day it is now at the hub (the day an order placed now would count towards), so a tablet
+   * can ask for today's orders without knowing the store's time zone or day start. Optional like the other
+   * fields added after the first release; the hub always sends it.
+   */
+  businessDate: businessDateSchema.optional(),
+});

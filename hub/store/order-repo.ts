@@ -1,4 +1,4 @@
-import type { OrderRepo } from '../domain/ports.ts';
+import type { OrderListFilter, OrderRepo } from '../domain/ports.ts';
 import type { Order, OrderLine, OrderStatus, Payment, Refund } from '../protocol/orders.ts';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.ts';
@@ -47,18 +47,53 @@ const REFUND_COLUMNS = `id, order_id AS orderId, payment_id AS paymentId, amount
  * - `done` (closed, voided, merged): newest first along `orders_status`, or at a table along the table's own
  *   orders in `orders_table` (closed is nearly all of them; a rare status reads one table's history, never
  *   the whole store's closed orders for a table that has few).
+ *
+ * With a business day, whatever the status and table: newest first along that day's part of
+ * `orders_day_created` (a day's orders, a thousand on a busy one, however old the store), from the page's
+ * cursor on (`before`: an order's creation time and rowid, the list's own order); with its order number too,
+ * the one row in `orders_day_number`, the other filters checked on it.
  */
 type ListShape = 'open' | 'live' | 'done' | 'any';
 const LIST_SHAPES: readonly ListShape[] = ['open', 'live', 'done', 'any'];
 const shapeOf = (status: OrderStatus | 'open' | undefined): ListShape =>
   status === undefined ? 'any' : status === 'open' ? 'open' : DONE_STATUSES.includes(status) ? 'done' : 'live';
+/** Which business day the list is of: none (every day), a day, or a day's order of one number. */
+type DayShape = 'all' | 'day' | 'number';
 
-function listSql(shape: ListShape, byTable: boolean): string {
+interface ListKey {
+  shape: ListShape;
+  byTable: boolean;
+  day: DayShape;
+  /** Pages on from a cursor (only with a day). */
+  paged: boolean;
+}
+const LIST_KEYS: readonly ListKey[] = LIST_SHAPES.flatMap((shape) =>
+  [false, true].flatMap((byTable) => [
+    { shape, byTable, day: 'all' as const, paged: false },
+    ...(['day', 'number'] as const).flatMap((day) => [false, true].map((paged) => ({ shape, byTable, day, paged }))),
+  ]),
+);
+const keyOf = (k: ListKey): string => `${k.shape}/${k.byTable}/${k.day}/${k.paged}`;
+
+function listSql({ shape, byTable, day, paged }: ListKey): string {
   const terms = [
+    ...(day === 'all' ? [] : ['business_date = @businessDate']),
+    ...(day === 'number' ? ['number = @number'] : []),
     ...(shape === 'open' ? [OPEN_ORDER] : shape === 'live' ? [OPEN_ORDER, 'status = @status'] : shape === 'done' ? ['status = @status'] : []),
     ...(byTable ? ['table_id = @tableId'] : []),
+    // the list's order is (created_at, rowid) descending: the page after the cursor is what sorts below it
+    ...(paged ? ['(created_at, rowid) < (@beforeAt, @beforeRowid)'] : []),
   ];
-  const index = !byTable ? '' : shape === 'open' || shape === 'live' ? ' INDEXED BY orders_status' : ' INDEXED BY orders_table';
+  const index =
+    day === 'day'
+      ? ' INDEXED BY orders_day_created'
+      : day === 'number'
+        ? ' INDEXED BY orders_day_number'
+        : !byTable
+          ? ''
+          : shape === 'open' || shape === 'live'
+            ? ' INDEXED BY orders_status'
+            : ' INDEXED BY orders_table';
   const where = terms.length ? `WHERE ${terms.join(' AND ')}` : '';
   return `SELECT ${ORDER_COLUMNS} FROM orders${index} ${where} ORDER BY created_at DESC, rowid DESC LIMIT @limit`;
 }
@@ -98,6 +133,8 @@ export class SqliteOrderRepo implements OrderRepo {
       payments: db.prepare(`SELECT ${PAYMENT_COLUMNS} FROM payments WHERE order_id = ? ORDER BY created_at, rowid`),
       refunds: db.prepare(`SELECT ${REFUND_COLUMNS} FROM refunds WHERE order_id = ? ORDER BY created_at, rowid`),
       orderExists: db.prepare('SELECT 1 FROM orders WHERE id = ?').pluck(),
+      /** Where an order sits in the list's order: a page's cursor. */
+      listPosition: db.prepare('SELECT created_at AS createdAt, rowid FROM orders WHERE id = ?'),
       lineExists: db.prepare('SELECT 1 FROM order_lines WHERE id = ?').pluck(),
       paymentExists: db.prepare('SELECT 1 FROM payments WHERE id = ?').pluck(),
       refundExists: db.prepare('SELECT 1 FROM refunds WHERE id = ?').pluck(),
@@ -146,7 +183,7 @@ export class SqliteOrderRepo implements OrderRepo {
              WHERE l.status IN ('fired', 'preparing') OR (l.status = 'ready' AND l.ready_at >= ?))
          ORDER BY created_at, rowid`),
     };
-    this.listBy = new Map(LIST_SHAPES.flatMap((shape) => [false, true].map((t) => [`${shape}/${t}`, db.prepare(listSql(shape, t))])));
+    this.listBy = new Map(LIST_KEYS.map((k) => [keyOf(k), db.prepare(listSql(k))]));
     this.doneAtTable = { any: db.prepare(doneAtTableSql(false)), one: db.prepare(doneAtTableSql(true)) };
   }
 
@@ -194,9 +231,21 @@ export class SqliteOrderRepo implements OrderRepo {
     return this.s.nextNumber.get(businessDate) as number;
   }
 
-  list(filter: { status?: OrderStatus | 'open'; tableId?: string; limit: number }): Order[] {
-    const statement = this.listBy.get(`${shapeOf(filter.status)}/${filter.tableId !== undefined}`)!;
-    const rows = statement.all({ status: filter.status, tableId: filter.tableId, limit: filter.limit }) as OrderRow[];
+  list(filter: OrderListFilter): Order[] {
+    const { status, tableId, businessDate, number, before, limit } = filter;
+    const day: DayShape = businessDate === undefined ? 'all' : number === undefined ? 'day' : 'number';
+    const paged = day !== 'all' && before !== undefined;
+    const cursor = paged ? (this.s.listPosition.get(before) as { createdAt: number; rowid: number } | undefined) : undefined;
+    if (paged && !cursor) return [];
+    const statement = this.listBy.get(keyOf({ shape: shapeOf(status), byTable: tableId !== undefined, day, paged }))!;
+    const rows = statement.all({
+      limit,
+      ...(status !== undefined && status !== 'open' ? { status } : {}),
+      ...(tableId !== undefined ? { tableId } : {}),
+      ...(day !== 'all' ? { businessDate } : {}),
+      ...(day === 'number' ? { number } : {}),
+      ...(cursor ? { beforeAt: cursor.createdAt, beforeRowid: cursor.rowid } : {}),
+    }) as OrderRow[];
     return rows.map((r) => this.hydrate(r));
   }
 

@@ -193,6 +193,22 @@ describe('query plans in a store with a long history', () => {
     expect(problems.map((p) => `${p.step}  ←  ${p.sql.replace(/\s+/g, ' ').slice(0, 300)}`)).toEqual([]);
   });
 
+  it("reads a business day's order list along that day's part of an index, whatever else it filters by", () => {
+    const dayLists = [...prepared].filter((sql) => /^\s*SELECT\b/.test(sql) && /FROM orders\b/.test(sql) && sql.includes('business_date = @businessDate') && /\bLIMIT @limit$/.test(sql));
+    // status (4 shapes) × table or not × the day or its order of a number × a page on from a cursor or the first
+    expect(dayLists).toHaveLength(32);
+    for (const sql of dayLists) {
+      const plan = (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...nullParams(sql)) as { detail: string }[]).map((p) => p.detail);
+      const numbered = sql.includes('number = @number');
+      const paged = sql.includes('(created_at, rowid) <');
+      const expected = numbered
+        ? 'SEARCH orders USING INDEX orders_day_number (business_date=? AND number=?)'
+        : `SEARCH orders USING INDEX orders_day_created (business_date=?${paged ? ' AND created_at<?' : ''})`;
+      // newest first straight off the index (a number's one row needs no order): a page reads its own rows, not the whole day sorted
+      expect(plan, sql).toEqual([expected]);
+    }
+  });
+
   it('flags the shapes that read a whole history (the rule itself can fail)', () => {
     const flagged = (sql: string) => historyReads(db, sql).length > 0;
     // whole tables
@@ -221,5 +237,8 @@ describe('query plans in a store with a long history', () => {
     expect(flagged("SELECT id FROM orders WHERE status IN ('placed', 'fired')")).toBe(false);
     expect(flagged('SELECT id FROM orders WHERE status = ? ORDER BY created_at DESC LIMIT 5')).toBe(false);
     expect(flagged('SELECT id FROM orders ORDER BY created_at DESC LIMIT 5')).toBe(false);
+    // one business day's orders, a page of them on from a cursor; not a run of days
+    expect(flagged('SELECT id FROM orders WHERE business_date = ? AND (created_at, rowid) < (?, ?) ORDER BY created_at DESC, rowid DESC LIMIT 5')).toBe(false);
+    expect(flagged('SELECT id FROM orders WHERE business_date >= ? ORDER BY created_at DESC LIMIT 5')).toBe(true);
   });
 });

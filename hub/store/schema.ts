@@ -222,6 +222,8 @@ export const orders = sqliteTable(
     index('orders_status').on(t.status, t.createdAt),
     index('orders_table').on(t.tableId, t.createdAt).where(sql`${t.tableId} IS NOT NULL`),
     index('orders_created').on(t.createdAt),
+    // one business day's orders newest first, and a page of them on from a cursor (today's bills)
+    index('orders_day_created').on(t.businessDate, t.createdAt),
   ],
 );
 
