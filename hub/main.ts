@@ -6,6 +6,7 @@ import { createHub, DB_FILE } from './hub.ts';
 import { demoSeed } from '../scripts/seed/demo.ts';
 import { isEmpty, loadSeed } from './store/seed.ts';
 import { openDb } from './store/db.ts';
+import { removePidFile, writePidFile } from './pid-file.ts';
 import { SimulatorRegistry, startSimulatedPrinters } from './print/simulated.ts';
 import { join } from 'node:path';
 
@@ -61,6 +62,7 @@ async function main(): Promise<void> {
         })
       : 0;
   const { port, httpsPort, publicPort } = await hub.listen();
+  writePidFile(cfg.HUB_DATA_DIR);
   const pairing = services.pairing.issue(services.clock());
   logger.info({ port, httpsPort, publicPort, host: cfg.HUB_HOST, storeId: services.identity.storeId, epoch: services.identity.epoch, dataDir: cfg.HUB_DATA_DIR }, 'listening');
 
@@ -119,6 +121,7 @@ async function main(): Promise<void> {
       await advertiser?.stop();
       await hub.stop();
       await simulators.stopAll();
+      removePidFile(cfg.HUB_DATA_DIR);
       logger.info('stopped cleanly');
     } catch (err) {
       code = 1;

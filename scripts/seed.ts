@@ -7,6 +7,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../hub/config.ts';
 import { DB_FILE } from '../hub/hub.ts';
+import { runningHub } from '../hub/pid-file.ts';
 import { checkpointAndClose, openDb } from '../hub/store/db.ts';
 import { isEmpty, loadSeed } from '../hub/store/seed.ts';
 import { demoSeed } from './seed/demo.ts';
@@ -14,6 +15,11 @@ import { demoSeed } from './seed/demo.ts';
 const cfg = loadConfig();
 const file = join(cfg.HUB_DATA_DIR, DB_FILE);
 if (process.argv.includes('--reset')) {
+  const hubPid = runningHub(cfg.HUB_DATA_DIR);
+  if (hubPid !== null) {
+    console.error(`the hub (pid ${hubPid}) is running on ${cfg.HUB_DATA_DIR}: stop it before --reset`);
+    process.exit(1);
+  }
   for (const suffix of ['', '-wal', '-shm']) rmSync(file + suffix, { force: true });
   console.log(`removed ${file}`);
 }

@@ -92,6 +92,9 @@ export class Checkpointer {
     this.closing = true;
     if (this.failed) return;
     const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    // unref'd, the thread would not keep the process alive while it closes: with the servers already
+    // closed, the process ended here, in the middle of the hub's shutdown (exit code 0, nothing after run)
+    this.worker.ref();
     this.worker.postMessage('close');
     await exited;
   }

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { removeDir, sampleOrder, signIn, startHub } from './harness.ts';
 
@@ -58,6 +60,20 @@ describe('a fresh store', () => {
 });
 
 describe('SIGTERM', () => {
+  it('runs the whole shutdown on an idle hub too (nothing left to keep the process alive must not end it half-way)', async () => {
+    // with no printers and no requests, the checkpoint thread was the last thing the shutdown waited for, and
+    // unref'd it let the process end there: no last checkpoint, no "stopped cleanly", hub.pid left behind
+    for (let i = 0; i < 3; i++) {
+      const hub = await startHub({ env: { HUB_PRINTERS: 'none' } });
+      dirs.push(hub.dataDir);
+      expect(existsSync(join(hub.dataDir, 'hub.pid'))).toBe(true);
+      expect(await hub.stop()).toBe(0);
+      expect(hub.output()).toContain('stopped cleanly');
+      expect(existsSync(join(hub.dataDir, 'hub.pid'))).toBe(false);
+      expect(existsSync(join(hub.dataDir, 'brigade.db-wal'))).toBe(false);
+    }
+  }, 60_000);
+
   it('finishes in-flight orders, closes the database cleanly and exits 0', async () => {
     const hub = await startHub();
     dirs.push(hub.dataDir);
