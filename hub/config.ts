@@ -81,6 +81,14 @@ export const envSchema = z.object({
     'space held back in the data directory (the file `disk-reserve`) and given up the moment the disk is full, so the service goes on while someone frees space; 0: none',
   ),
   HUB_DISK_CHECK_MS: intVar(100, 3_600_000, 15_000).describe('how often free space is looked at'),
+  HUB_BACKUP_DIR: z
+    .string()
+    .trim()
+    .min(1)
+    .optional()
+    .describe("where the hub copies its store while it changes (default: HUB_DATA_DIR/backups; put it on another disk or a USB stick to survive the hub's disk; off: no backups)"),
+  HUB_BACKUP_EVERY_MS: intVar(1000, 7 * 86_400_000, 3_600_000).describe('how often the store is copied while it changes'),
+  HUB_BACKUP_KEEP: intVar(1, 10_000, 48).describe('backups kept; older ones are removed'),
   HUB_PRINTERS: z
     .enum(['sim', 'none'])
     .default('sim')

@@ -24,6 +24,7 @@ import { allRoutes } from './http/all-routes.ts';
 import type { Services } from './services.ts';
 import { SqliteAuthRepo } from './store/auth-repo.ts';
 import { Checkpointer } from './store/checkpointer.ts';
+import { adoptRestoredBackup, BackupSchedule } from './store/backups.ts';
 import { checkpointAndClose, openDb, readIdentity, type Db } from './store/db.ts';
 import { StorageGuard } from './store/storage-guard.ts';
 import { EventLog } from './store/event-log.ts';
@@ -67,7 +68,15 @@ export interface HubOptions {
 }
 
 export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(join(config.HUB_DATA_DIR, DB_FILE)), opts: HubOptions = {}): Hub {
+  // before anything reads the epoch: a restored backup gets a new one, so every device reloads
+  const { restored, adoptedNow } = adoptRestoredBackup(db, Date.now());
   const identity = readIdentity(db);
+  if (adoptedNow && restored) {
+    logger.warn(
+      { backupTakenAt: new Date(restored.takenAt).toISOString(), epoch: identity.epoch },
+      'this store is a restored backup: new epoch (every device reloads); its unprinted tickets are not printed again',
+    );
+  }
   const storeName =
     config.HUB_STORE_NAME ?? ((db.prepare("SELECT value FROM meta WHERE key = 'store_name'").pluck().get() as string | undefined) ?? 'Brigade');
   const clock = () => Date.now();
@@ -96,12 +105,31 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
     metrics.storageFull.inc();
     storage?.writeFailed();
   };
+  const backupDir = config.HUB_BACKUP_DIR ?? join(config.HUB_DATA_DIR, 'backups');
+  const backups =
+    db.memory || backupDir === 'off'
+      ? undefined
+      : new BackupSchedule({
+          source: db.name,
+          dir: backupDir,
+          everyMs: config.HUB_BACKUP_EVERY_MS,
+          keep: config.HUB_BACKUP_KEEP,
+          clock,
+          headSeq: () => events.head(),
+          epoch: identity.epoch,
+          restored,
+          log: logger.child({ module: 'backup' }),
+        });
+  const backupStatus = db.memory
+    ? undefined
+    : () => backups?.status() ?? { state: 'off' as const, dir: null, everyMs: null, lastAt: null, lastFile: null, lastBytes: null, lastError: null, restoredFrom: restored };
   const metrics = new HubMetrics({
     queueDepth: () => writer?.depth ?? 0,
     streamClients: () => stream?.clientCount ?? 0,
     eventLoopLagMs: lagMs,
     seq: () => events.head(),
     ...(storage ? { storage: () => storage.status() } : {}),
+    ...(backups ? { backups: () => backups.status() } : {}),
   });
   const checkpointer = db.memory
     ? undefined
@@ -195,6 +223,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
     },
     printing,
     ...(storage ? { storage } : {}),
+    ...(backupStatus ? { backupStatus } : {}),
     diskFull,
   };
   const lagReset = setInterval(() => lag.reset(), 10_000);
@@ -335,6 +364,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
       await printing.start();
       // the first look makes the reserve (once per store, 64 MB of writes): after the hub answers, not before
       void storage?.start();
+      backups?.start();
       // start-up (module loading, migrations, seeding) is not load: measure lag from here on
       lag.reset();
       return { port, ...(httpsPort === undefined ? {} : { httpsPort }), ...(publicPort === undefined ? {} : { publicPort }) };
@@ -342,6 +372,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
     stop: async () => {
       await printing.stop();
       storage?.stop();
+      await backups?.stop();
       clearInterval(tlsCheck);
       // the streams first, while the public gate still carries their close frames to phones and kiosks
       await liveStream.close();

@@ -15,6 +15,7 @@ import type { SharpImageStore } from './media/sharp-image-store.ts';
 import type { Writer } from './store/writer.ts';
 import type { PrintService } from './print/print-service.ts';
 import type { StorageGuard } from './store/storage-guard.ts';
+import type { BackupStatus } from './protocol/health.ts';
 
 /** Everything the transports call, built once by main. */
 export interface Services {
@@ -48,6 +49,8 @@ export interface Services {
   printing?: PrintService;
   /** The disk under the store (absent for an in-memory store). */
   storage?: StorageGuard;
+  /** How the store's backups go (absent for an in-memory store). */
+  backupStatus?: () => BackupStatus;
   /** The disk refused a write outside the writer (a photo): counted, and the storage guard told. */
   diskFull(): void;
 }

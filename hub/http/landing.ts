@@ -63,6 +63,24 @@ function storageSection(s: Services): string {
 The store takes ${mb(st.storeBytes)}. Details: <a href="/api/v1/health">health</a> (<code>storage</code>).</p>`;
 }
 
+/** The store's backups: a failing one is an alert (the hub is the only copy of the store), a good one a line. */
+function backupSection(s: Services): string {
+  const b = s.backupStatus?.();
+  if (!b) return '';
+  const when = (ms: number) => new Date(ms).toLocaleString('zh-CN', { timeZone: s.config.HUB_TIMEZONE, hour12: false });
+  if (b.state === 'failed') {
+    return `<p role="alert" data-backup="failed" style="padding:.75rem 1rem;border-radius:.4rem;background:#fde8e4;color:#8a1c0a"><strong>备份失败 · The store's backup failed: ${esc(b.lastError ?? '')}</strong>
+${b.lastAt ? `The last good backup was taken at ${esc(when(b.lastAt))}.` : 'There is no backup of this store yet.'} Details: <a href="/api/v1/health">health</a> (<code>backups</code>).</p>`;
+  }
+  const line =
+    b.state === 'off'
+      ? '备份已关闭 · Backups are off (HUB_BACKUP_DIR=off).'
+      : b.lastAt
+        ? `最近备份 · Last backup: ${esc(when(b.lastAt))}, in <code>${esc(b.dir ?? '')}</code>.`
+        : `尚无备份 · No backup yet: the first is taken within a minute of the start, in <code>${esc(b.dir ?? '')}</code>.`;
+  return `<p data-backup="${b.state}">${line}${b.restoredFrom ? ` 此门店数据已从 ${esc(when(b.restoredFrom.takenAt))} 的备份恢复 · Restored from the backup of ${esc(when(b.restoredFrom.takenAt))}.` : ''}</p>`;
+}
+
 /** What a person sees opening the hub's address: that it is up, and where to go. */
 export function landingPage(s: Services, o: LandingOptions = { secure: false, host: 'localhost' }): string {
   const links = [
@@ -84,6 +102,7 @@ export function landingPage(s: Services, o: LandingOptions = { secure: false, ho
 <body><h1>Brigade hub · ${esc(s.identity.storeName)}</h1>
 <p>门店中枢运行中 · The hub is running. Store <code>${esc(s.identity.storeId)}</code>, version ${esc(s.version)}.</p>
 ${storageSection(s)}
+${backupSection(s)}
 <ul>${links}</ul>
 <p>Pair a device with the code printed in the hub's console (<code>POST /api/v1/devices/pair</code>). Customers order from their
 table's QR code, <code>/t/&lt;table token&gt;</code>; a manager lists the codes at <code>GET /api/v1/tables/qr-codes</code>. See the README.</p>

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { StorageStatus } from '../protocol/health.ts';
+import type { BackupStatus, StorageStatus } from '../protocol/health.ts';
 import type { LoggedEvent } from '../store/event-log.ts';
 
 /** `brigade_storage_state`'s values, worst last. */
@@ -87,6 +87,8 @@ export class HubMetrics {
     seq: () => number;
     /** The disk under the store; absent for an in-memory store. */
     storage?: () => StorageStatus;
+    /** The store's backups; absent when they are off. */
+    backups?: () => BackupStatus;
   }) {
     collectDefaultMetrics({ register: this.registry, prefix: 'brigade_' });
     const gauge = (name: string, help: string, read: () => number) =>
@@ -101,6 +103,12 @@ export class HubMetrics {
       gauge('brigade_store_bytes', 'The database and its write-ahead log', () => storage().storeBytes);
       gauge('brigade_disk_reserve_bytes', 'Space held back for a full disk (0 once given up)', () => storage().reserveBytes);
       gauge('brigade_storage_state', 'The disk under the store: 0 ok, 1 low, 2 critical (no reserve left), 3 full (writes failing)', () => STORAGE_STATES[storage().state]);
+    }
+    const backups = gauges.backups;
+    if (backups) {
+      // alert on age (time() - this), not on a count: a store that did not change is not copied again
+      gauge('brigade_backup_last_timestamp_seconds', 'When the newest backup of the store was taken (0: none yet)', () => (backups().lastAt ?? 0) / 1000);
+      gauge('brigade_backup_failing', '1 while the last backup attempt failed', () => (backups().state === 'failed' ? 1 : 0));
     }
   }
 

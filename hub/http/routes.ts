@@ -63,6 +63,7 @@ export function health(s: Services) {
     eventLoopLagMs: s.stats.eventLoopLagMs(),
     ...(s.printing ? { printers: s.printing.health() } : {}),
     ...(s.storage ? { storage: s.storage.status() } : {}),
+    ...(s.backupStatus ? { backups: s.backupStatus() } : {}),
   };
 }
 
@@ -81,7 +82,7 @@ export const routes: Route[] = [
       // or disk: phones need only the log's head; the kitchen screens read the rest on the staff address
       const all = health(s);
       if (!req.viaPublicAddress) return ok(all);
-      const { printers: _printers, storage: _storage, ...shown } = all;
+      const { printers: _printers, storage: _storage, backups: _backups, ...shown } = all;
       return ok(shown);
     },
   }),

@@ -17,6 +17,7 @@ import type {
 } from '../protocol/printing.ts';
 import type { Order } from '../protocol/orders.ts';
 import type { Db } from '../store/db.ts';
+import { RESTORE_PRINT_PENDING } from '../store/backups.ts';
 import { jobView, queuedJob, SqlitePrintRepo, type JobRow } from '../store/print-repo.ts';
 import { StorageFullError, type Tx } from '../store/writer.ts';
 import { PrintPlanner } from './planner.ts';
@@ -169,6 +170,7 @@ export class PrintService {
   /** Until this has committed, no worker runs: a job left `sending` must be marked before it is sent again. */
   async #recoverInFlight(): Promise<void> {
     await this.deps.submit((tx) => {
+      this.#dropRestoredJobs(tx);
       for (const j of this.repo.inFlightJobs()) {
         const job: JobRow = {
           ...j,
@@ -183,6 +185,21 @@ export class PrintService {
       }
     });
     this.#recovered = true;
+  }
+
+  /**
+   * The store is a restored backup (backups.ts): its unfinished jobs are as old as the backup, and most
+   * printed after it was taken. Printing them all again would bury the kitchen in old tickets, so they fail,
+   * saying why: the screens and tablets show failed tickets, and staff reprint what is still needed.
+   */
+  #dropRestoredJobs(tx: Tx): void {
+    const pending = this.deps.db.prepare('SELECT value FROM meta WHERE key = ?').pluck();
+    const takenAt = pending.get(RESTORE_PRINT_PENDING) as string | undefined;
+    if (takenAt === undefined) return;
+    const when = new Date(Number(takenAt)).toLocaleString('zh-CN', { timeZone: this.deps.timeZone, hour12: false });
+    const error = `the store was restored from a backup taken at ${when}: not printed again, as it may have printed before; reprint it if the kitchen still needs it`;
+    for (const job of this.repo.unfinishedJobs()) this.#failJob(tx, job, error);
+    this.deps.db.prepare('DELETE FROM meta WHERE key = ?').run(RESTORE_PRINT_PENDING);
   }
 
   async stop(): Promise<void> {
@@ -372,11 +389,14 @@ export class PrintService {
         this.#move(tx, job, name, target.id);
         continue;
       }
-      const error = `printer ${name} was removed or disabled and no other printer that is up prints station ${job.stationId ?? '-'}`;
-      const failed: JobRow = { ...job, state: 'failed', nextAttemptAt: null, updatedAt: tx.now, lastError: error };
-      this.repo.updateJob(failed);
-      tx.append({ type: 'print.job_failed', payload: { job: jobView(failed), error }, topics: topicsOf(job.stationId), deviceId: null, staffId: null });
+      this.#failJob(tx, job, `printer ${name} was removed or disabled and no other printer that is up prints station ${job.stationId ?? '-'}`);
     }
+  }
+
+  #failJob(tx: Tx, job: JobRow, error: string): void {
+    const failed: JobRow = { ...job, state: 'failed', nextAttemptAt: null, updatedAt: tx.now, lastError: error };
+    this.repo.updateJob(failed);
+    tx.append({ type: 'print.job_failed', payload: { job: jobView(failed), error }, topics: topicsOf(job.stationId), deviceId: null, staffId: null });
   }
 
   /** The writer rolled a job or a batch back: what the repo kept from its writes is read again. */

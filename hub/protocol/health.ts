@@ -12,6 +12,23 @@ export const storageStatusSchema = z.object({
 });
 export type StorageStatus = z.infer<typeof storageStatusSchema>;
 
+export const backupStatusSchema = z.object({
+  state: z
+    .enum(['ok', 'pending', 'failed', 'off'])
+    .describe('ok: the last backup was made; pending: none yet since the hub started, and none in the directory; failed: the last attempt failed (lastError); off: HUB_BACKUP_DIR=off'),
+  dir: z.string().nullable().describe('where backups are written (null when off)'),
+  everyMs: z.number().int().nullable(),
+  lastAt: z.number().int().nullable().describe('when the newest backup in the directory was taken (epoch ms)'),
+  lastFile: z.string().nullable(),
+  lastBytes: z.number().int().nullable(),
+  lastError: z.string().nullable().describe('why the last attempt failed (null once one succeeds)'),
+  restoredFrom: z
+    .object({ takenAt: z.number().int(), restoredAt: z.number().int() })
+    .nullable()
+    .describe('this store was restored from a backup taken at `takenAt`; the hub renewed its epoch when it first opened it, at `restoredAt`'),
+});
+export type BackupStatus = z.infer<typeof backupStatusSchema>;
+
 export const healthSchema = z.object({
   status: z.literal('ok'),
   storeId: z.string(),
@@ -27,5 +44,7 @@ export const healthSchema = z.object({
   printers: z.array(printerHealthSchema).optional(),
   /** The disk under the store (absent for an in-memory store). */
   storage: storageStatusSchema.optional(),
+  /** Backups of the store (absent for an in-memory store). */
+  backups: backupStatusSchema.optional(),
 });
 export type Health = z.infer<typeof healthSchema>;

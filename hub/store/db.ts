@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { drizzle } from 'drizzle-orm/better-sqlite3';
 import { migrate } from 'drizzle-orm/better-sqlite3/migrator';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -39,11 +39,16 @@ export interface StoreIdentity {
   pinKey: string;
 }
 
+/** A fresh epoch: a store created anew, or a restored backup, gets one (see backups.ts). */
+export function newEpoch(): string {
+  return randomBytes(8).toString('hex');
+}
+
 function ensureIdentity(db: Db): void {
   const insert = db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)');
   db.transaction(() => {
     insert.run('store_id', randomUUID());
-    insert.run('epoch', randomBytes(8).toString('hex'));
+    insert.run('epoch', newEpoch());
     insert.run('pin_key', randomBytes(32).toString('hex'));
     insert.run('menu_version', '1');
   })();
@@ -52,6 +57,12 @@ function ensureIdentity(db: Db): void {
 export function readIdentity(db: Db): StoreIdentity {
   const get = (key: string) => (db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string }).value;
   return { storeId: get('store_id'), epoch: get('epoch'), pinKey: get('pin_key') };
+}
+
+/** The journal time (`when`) of the newest migration this code applies: a store migrated past it is a newer Brigade's. */
+export function newestMigration(): number {
+  const journal = JSON.parse(readFileSync(join(migrationsFolder, 'meta', '_journal.json'), 'utf8')) as { entries: { when: number }[] };
+  return Math.max(0, ...journal.entries.map((e) => e.when));
 }
 
 export function checkpointAndClose(db: Db, onCheckpointFailed: (err: unknown) => void): void {

@@ -172,6 +172,7 @@ export class SqlitePrintRepo {
       sent: db.prepare(`SELECT ${JOB_COLUMNS} FROM ${QUEUE} WHERE printer_id = ? AND state = 'sent' ORDER BY id`),
       sending: db.prepare(`SELECT ${JOB_COLUMNS} FROM ${QUEUE} WHERE printer_id = ? AND state = 'sending' ORDER BY id`),
       inFlight: db.prepare(`SELECT ${JOB_COLUMNS} FROM print_jobs WHERE state IN ('sending', 'sent') ORDER BY id`),
+      unfinished: db.prepare(`SELECT ${JOB_COLUMNS} FROM print_jobs WHERE state IN ${UNFINISHED_SQL} ORDER BY id`),
       waiting: db.prepare(
         `SELECT printer_id AS printerId, COUNT(*) AS n FROM print_jobs WHERE state IN ${UNFINISHED_SQL} AND printer_id IS NOT NULL
          GROUP BY printer_id`,
@@ -289,6 +290,11 @@ export class SqlitePrintRepo {
   /** Jobs that were on their way to a printer: after a crash nobody knows whether they printed. */
   inFlightJobs(): JobRow[] {
     return (this.s.inFlight.all() as RawJob[]).map(toJob);
+  }
+
+  /** Every job not yet printed, failed or moved: a restored backup's, which are as old as the backup. */
+  unfinishedJobs(): JobRow[] {
+    return (this.s.unfinished.all() as RawJob[]).map(toJob);
   }
 
   /**

@@ -148,14 +148,16 @@ describe('security headers', () => {
 });
 
 describe('health on the public address', () => {
-  it('tells the guest network the log head but not the printers or the disk, which the staff address shows', async () => {
+  it('tells the guest network the log head but not the printers, the disk or the backups, which the staff address shows', async () => {
     const staff = await fetch(`${hub.url}/api/v1/health`).then((r) => r.json());
     expect(staff.printers?.length).toBeGreaterThan(0);
     expect(staff.storage).toBeDefined();
+    expect(staff.backups?.dir).toEqual(expect.any(String));
     const guest = await fetch(`${hub.publicUrl}/api/v1/health`).then((r) => r.json());
     expect(guest).toMatchObject({ status: 'ok', epoch: staff.epoch, storeId: staff.storeId });
     expect(typeof guest.seq).toBe('number');
     expect(guest.printers).toBeUndefined();
     expect(guest.storage).toBeUndefined();
+    expect(guest.backups).toBeUndefined();
   });
 });

@@ -101,7 +101,7 @@ async function main(): Promise<void> {
   // before the hub starts: how fast this CPU is now, so that runs on different days compare (cpu-reference.ts)
   const cpuRefMs = cpuReference({ rounds: 5 }).p50Ms;
   const hub = await startHub({
-    env: { HUB_PRINTERS: 'none', ...hubEnv },
+    env: { HUB_PRINTERS: 'none', HUB_BACKUP_DIR: 'off', ...hubEnv },
     root: values.root ? resolve(values.root) : undefined,
     ...(values['data-dir'] ? { dataDir: resolve(values['data-dir']) } : {}),
     cpus: values['hub-cpus'],

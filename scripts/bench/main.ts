@@ -307,7 +307,9 @@ async function main(): Promise<number> {
 
   const runDir = mkdtempSync(join(dir, 'brigade-bench-run-'));
   // printers as in a store: separate devices on TCP 9100 (simulated, each in its own process)
-  const hub: StartedHub = await startHub({ parentDir: dir, env: { HUB_PRINTERS: 'none', ...hubEnv }, cpus: pinning?.hub });
+  // no backups: the first would copy the bench's store a minute in, in the middle of a phase (their cost is
+  // measured on its own: docs/benchmarks.md, round nineteen)
+  const hub: StartedHub = await startHub({ parentDir: dir, env: { HUB_PRINTERS: 'none', HUB_BACKUP_DIR: 'off', ...hubEnv }, cpus: pinning?.hub });
   log(`hub pid ${hub.pid} on ${hub.url}, data ${hub.dataDir}, logs ${runDir}${pinning ? `; hub on CPUs ${pinning.hub}, load on ${pinning.load}` : ''}`);
   let printers: ExternalPrinters | undefined;
   let closed: Measured;

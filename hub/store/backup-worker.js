@@ -1,0 +1,88 @@
+// @ts-check
+/**
+ * Copies the store to a backup file, on a thread of its own (see backups.ts). Plain JavaScript so that
+ * Node loads it as it is, in the hub under tsx and in vitest alike, like checkpoint-worker.js.
+ *
+ * `VACUUM INTO` reads one snapshot of the store through a connection of its own: in WAL mode a reader never
+ * blocks the writer, so orders go on being taken while the copy is made, and the copy is consistent (a
+ * transaction is in it whole or not at all). The copy is then marked as a backup (`backup_taken_at` in
+ * `meta`): a hub that opens a marked file knows it is running on a restored backup and renews its epoch,
+ * so that no device resumes its stream from a seq the restored store handed out again to other events.
+ *
+ * Written aside, checked, synced and renamed: a backup under its real name is whole, and readable only by
+ * the hub's user (it holds the tokens' hashes, the PIN key and every order).
+ */
+import Database from 'better-sqlite3';
+import { closeSync, fsyncSync, openSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { parentPort, workerData } from 'node:worker_threads';
+
+const { source, dest, takenAt } = /** @type {{ source: string; dest: string; takenAt: number }} */ (workerData);
+const port = /** @type {import('node:worker_threads').MessagePort} */ (parentPort);
+
+/** @param {string} path */
+function fsyncPath(path) {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function copy() {
+  const started = performance.now();
+  const aside = `${dest}.partial`;
+  try {
+    unlinkSync(aside);
+  } catch {
+    // nothing left over from an earlier attempt
+  }
+  // VACUUM INTO writes into an empty file that exists; made here so that it is 0600 from the start
+  closeSync(openSync(aside, 'wx', 0o600));
+  try {
+    const from = new Database(source, { readonly: true, fileMustExist: true });
+    let headSeq;
+    let epoch;
+    try {
+      from.pragma('busy_timeout = 5000');
+      from.prepare('VACUUM INTO ?').run(aside);
+    } finally {
+      from.close();
+    }
+    const copy = new Database(aside, { fileMustExist: true });
+    try {
+      copy.pragma('journal_mode = DELETE');
+      copy.pragma('synchronous = FULL');
+      const check = copy.pragma('quick_check', { simple: true });
+      if (check !== 'ok') throw new Error(`the copy failed its check: ${String(check)}`);
+      const set = copy.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
+      epoch = /** @type {string} */ (copy.prepare("SELECT value FROM meta WHERE key = 'epoch'").pluck().get());
+      headSeq = /** @type {number} */ (copy.prepare('SELECT COALESCE(MAX(seq), 0) FROM events').pluck().get());
+      copy.transaction(() => {
+        set.run('backup_taken_at', String(takenAt));
+        set.run('backup_of_epoch', epoch);
+      })();
+    } finally {
+      copy.close();
+    }
+    fsyncPath(aside);
+    renameSync(aside, dest);
+    fsyncPath(dirname(dest));
+    return { bytes: statSync(dest).size, headSeq, epoch, ms: performance.now() - started };
+  } catch (err) {
+    try {
+      unlinkSync(aside);
+    } catch {
+      // already gone
+    }
+    throw err;
+  }
+}
+
+try {
+  port.postMessage({ ok: true, ...copy() });
+} catch (err) {
+  const e = /** @type {{ code?: unknown; message?: unknown }} */ (err);
+  port.postMessage({ ok: false, code: String(e.code ?? ''), message: String(e.message ?? err) });
+}

@@ -1,0 +1,185 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { adoptRestoredBackup, backupFileName, BackupSchedule, inspectStore, listBackups, markAsBackup, runBackup, type BackupScheduleOptions } from './backups.ts';
+import { openDb, readIdentity, type Db } from './db.ts';
+
+const dirs: string[] = [];
+const dbs: Db[] = [];
+afterEach(() => {
+  for (const db of dbs.splice(0)) if (db.open) db.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function store(): { db: Db; dir: string; file: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'brigade-backups-'));
+  dirs.push(dir);
+  const file = join(dir, 'brigade.db');
+  const db = openDb(file);
+  dbs.push(db);
+  return { db, dir, file };
+}
+
+/** An event, as any change of the store appends one. */
+const change = (db: Db) =>
+  db.prepare("INSERT INTO events (type, at, device_id, staff_id, topics, payload) VALUES ('menu.changed', 1, NULL, NULL, 'menu', '{}')").run();
+const head = (db: Db) => db.prepare('SELECT COALESCE(MAX(seq), 0) FROM events').pluck().get() as number;
+const silent = { info() {}, warn() {}, error() {} };
+
+describe('runBackup', () => {
+  it('writes a whole, marked copy readable by the owner only, while the store is being written', async () => {
+    const { db, dir, file } = store();
+    for (let i = 0; i < 200; i++) change(db);
+    const dest = join(dir, 'copy.db');
+    const copying = runBackup(file, dest, 1_700_000_000_000);
+    // the writer goes on: the copy has a consistent snapshot, before or after, never half of this batch
+    db.transaction(() => {
+      for (let i = 0; i < 100; i++) change(db);
+    })();
+    const result = await copying;
+    expect([200, 300]).toContain(result.headSeq);
+    expect(statSync(dest).mode & 0o777).toBe(0o600);
+    const summary = inspectStore(dest);
+    expect(summary).toMatchObject({ takenAt: 1_700_000_000_000, headSeq: result.headSeq, epoch: readIdentity(db).epoch });
+    expect(readdirSync(dir).filter((n) => n.includes('partial'))).toEqual([]);
+  });
+
+  it('fails, leaving nothing under the name, for a source that is not a store', async () => {
+    const { dir } = store();
+    const junk = join(dir, 'junk.db');
+    writeFileSync(junk, 'not a database at all, but long enough to be read as one'.repeat(100));
+    const dest = join(dir, 'copy.db');
+    await expect(runBackup(junk, dest, 1)).rejects.toThrow();
+    expect(readdirSync(dir).filter((n) => n.startsWith('copy'))).toEqual([]);
+  });
+});
+
+describe('inspectStore', () => {
+  it('refuses what is not a Brigade store, and a damaged file', () => {
+    const { dir } = store();
+    const junk = join(dir, 'junk.db');
+    writeFileSync(junk, Buffer.alloc(8192, 7));
+    expect(() => inspectStore(junk)).toThrow(/not an SQLite database/);
+    const plain = join(dir, 'plain.db');
+    const p = new Database(plain);
+    p.exec('CREATE TABLE t (x)');
+    p.close();
+    expect(() => inspectStore(plain)).toThrow(/not a Brigade store/);
+  });
+});
+
+describe('a restored backup', () => {
+  it('gets a new epoch once, when a hub first opens it, and remembers when it was restored', async () => {
+    const { db, dir, file } = store();
+    change(db);
+    const dest = join(dir, 'copy.db');
+    await runBackup(file, dest, 1_700_000_000_000);
+    const restored = openDb(dest);
+    dbs.push(restored);
+    const before = readIdentity(restored).epoch;
+    expect(before).toBe(readIdentity(db).epoch);
+
+    const first = adoptRestoredBackup(restored, 1_800_000_000_000);
+    expect(first).toEqual({ adoptedNow: true, restored: { takenAt: 1_700_000_000_000, restoredAt: 1_800_000_000_000 } });
+    const epoch = readIdentity(restored).epoch;
+    expect(epoch).not.toBe(before);
+    expect(restored.prepare("SELECT value FROM meta WHERE key = 'restore_print_pending'").pluck().get()).toBe('1700000000000');
+
+    const again = adoptRestoredBackup(restored, 1_900_000_000_000);
+    expect(again).toEqual({ adoptedNow: false, restored: { takenAt: 1_700_000_000_000, restoredAt: 1_800_000_000_000 } });
+    expect(readIdentity(restored).epoch).toBe(epoch);
+    // the live store was never a backup
+    expect(adoptRestoredBackup(db, 1)).toEqual({ adoptedNow: false, restored: null });
+  });
+
+  it('a copy made by hand is marked by the restore, and then renewed like a backup', () => {
+    const { db, dir, file } = store();
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    const copy = join(dir, 'by-hand.db');
+    writeFileSync(copy, readFileSync(file));
+    expect(inspectStore(copy).takenAt).toBeNull();
+    markAsBackup(copy, 42);
+    expect(inspectStore(copy).takenAt).toBe(42);
+  });
+});
+
+describe('BackupSchedule', () => {
+  function schedule(db: Db, file: string, over: Partial<BackupScheduleOptions> = {}) {
+    let now = Date.UTC(2026, 10, 26, 12, 0, 0);
+    const backupDir = join(file, '..', 'backups');
+    const s = new BackupSchedule({
+      source: file,
+      dir: backupDir,
+      everyMs: 3_600_000,
+      keep: 3,
+      clock: () => (now += 1000),
+      headSeq: () => head(db),
+      epoch: readIdentity(db).epoch,
+      restored: null,
+      log: silent,
+      ...over,
+    });
+    return { s, backupDir };
+  }
+
+  it('copies only a store that changed since the newest backup, and keeps the newest `keep`', async () => {
+    const { db, file } = store();
+    const { s, backupDir } = schedule(db, file);
+    s.start();
+    expect(s.status().state).toBe('pending');
+    change(db);
+    expect(await s.runOnce()).not.toBeNull();
+    expect(await s.runOnce()).toBeNull(); // nothing new
+    for (let i = 0; i < 4; i++) {
+      change(db);
+      expect(await s.runOnce()).not.toBeNull();
+    }
+    const kept = listBackups(backupDir);
+    expect(kept).toHaveLength(3);
+    expect(s.status()).toMatchObject({ state: 'ok', lastFile: kept[0]!.file, lastError: null });
+    expect(inspectStore(kept[0]!.file).headSeq).toBe(head(db));
+    await s.stop();
+
+    // a new start reads the newest backup on disk: an unchanged store is not copied again
+    const { s: next } = schedule(db, file);
+    next.start();
+    expect(next.status()).toMatchObject({ state: 'ok', lastFile: kept[0]!.file });
+    expect(await next.runOnce()).toBeNull();
+    await next.stop();
+  });
+
+  it('says a backup failed for want of room, and never fills the disk to make one', async () => {
+    const { db, file } = store();
+    const { s, backupDir } = schedule(db, file, { freeBytes: async () => 1000 });
+    s.start();
+    change(db);
+    await expect(s.runOnce()).rejects.toThrow(/not enough free space/);
+    expect(s.status()).toMatchObject({ state: 'failed', lastError: expect.stringMatching(/not enough free space/) });
+    expect(listBackups(backupDir)).toEqual([]);
+    await s.stop();
+  });
+
+  it('removes a copy a power cut left half made, and leaves other files alone', async () => {
+    const { db, file } = store();
+    const { s, backupDir } = schedule(db, file);
+    s.start();
+    const half = join(backupDir, `${backupFileName(1)}.partial`);
+    writeFileSync(half, 'half');
+    writeFileSync(join(backupDir, 'notes.txt'), 'mine');
+    s.start();
+    expect(readdirSync(backupDir).sort()).toEqual(['notes.txt']);
+    await s.stop();
+  });
+
+  it('does not throw on a directory it cannot use: the state says failed', async () => {
+    const { db, file, dir } = store();
+    const blocker = join(dir, 'not-a-dir');
+    writeFileSync(blocker, '');
+    const { s } = schedule(db, file, { dir: join(blocker, 'backups') });
+    expect(() => s.start()).not.toThrow();
+    expect(s.status()).toMatchObject({ state: 'failed', lastError: expect.stringMatching(/cannot be used/) });
+    await s.stop();
+  });
+});

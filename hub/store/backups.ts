@@ -1,0 +1,376 @@
+/**
+ * Backups of the store, and what a hub does when it finds itself running on one.
+ *
+ * The hub is the only copy of the store's orders, payments and kitchen state until a cloud exists, and a
+ * mini PC's disk dies. So the hub copies its store to `HUB_BACKUP_DIR` every `HUB_BACKUP_EVERY_MS` (an hour)
+ * while the store changes, keeps the newest `HUB_BACKUP_KEEP`, and says in health how the last one went.
+ * The copy is made on a thread of its own (backup-worker.js): `VACUUM INTO` from its own connection, which
+ * in WAL mode never holds up an order.
+ *
+ * A restored backup must not be taken for the store it was copied from. Devices remember the last `seq`
+ * they applied; a store put back an hour hands out the seqs of that hour again, to other events, and a
+ * tablet that resumed from its old seq would miss them without knowing. Every backup carries a mark
+ * (`backup_taken_at` in `meta`); a hub that opens a marked store renews its epoch and removes the mark in
+ * one transaction, so every device reloads. `npm run restore` marks a file that lacks it (a copy made by
+ * hand) before putting it in place.
+ */
+import { Worker } from 'node:worker_threads';
+import { mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
+import { statfs } from 'node:fs/promises';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { BackupStatus } from '../protocol/health.ts';
+import { newEpoch, type Db } from './db.ts';
+
+export interface BackupResult {
+  file: string;
+  bytes: number;
+  /** the store's last event in the copy */
+  headSeq: number;
+  epoch: string;
+  takenAt: number;
+  ms: number;
+}
+
+export class BackupError extends Error {
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Copies the store `source` to `dest` on a thread of its own; `dest` appears only once it is whole and synced. */
+export function runBackup(source: string, dest: string, takenAt: number): Promise<BackupResult> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./backup-worker.js', import.meta.url), { workerData: { source, dest, takenAt } });
+    let answered = false;
+    type Reply = { ok: true; bytes: number; headSeq: number; epoch: string; ms: number } | { ok: false; code: string; message: string };
+    worker.once('message', (r: Reply) => {
+      answered = true;
+      if (r.ok) resolve({ file: dest, bytes: r.bytes, headSeq: r.headSeq, epoch: r.epoch, takenAt, ms: r.ms });
+      else reject(new BackupError(r.message, r.code));
+    });
+    worker.once('error', (err) => {
+      answered = true;
+      reject(err);
+    });
+    worker.once('exit', (code) => {
+      if (!answered) reject(new BackupError(`the backup thread exited with code ${code}`, 'EXIT'));
+    });
+  });
+}
+
+const BACKUP_NAME = /^brigade-(\d{8}T\d{6}(?:\d{3})?Z)\.db$/;
+
+/** `brigade-20261126T230000123Z.db`: UTC, so that names sort as the backups were taken. */
+export function backupFileName(takenAt: number): string {
+  return `brigade-${new Date(takenAt).toISOString().replace(/[-:.]/g, '')}.db`;
+}
+
+/** The backups in `dir`, newest first (files named as the hub names them; anything else is left alone). */
+export function listBackups(dir: string): { file: string; bytes: number; mtimeMs: number }[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  return names
+    .filter((n) => BACKUP_NAME.test(n))
+    .sort()
+    .reverse()
+    .map((n) => {
+      const file = join(dir, n);
+      const st = statSync(file);
+      return { file, bytes: st.size, mtimeMs: st.mtimeMs };
+    });
+}
+
+/** What a store file holds, read without changing it: for choosing a backup to restore, and for checking one. */
+export interface StoreSummary {
+  storeId: string;
+  storeName: string | null;
+  epoch: string;
+  /** from the backup's mark; null for a copy made by hand */
+  takenAt: number | null;
+  headSeq: number;
+  orders: number;
+  lastOrderAt: number | null;
+  /** the journal time (`when`) of the newest migration applied to it */
+  migratedTo: number;
+}
+
+/**
+ * Opens `file` read-only and checks it is a Brigade store, and with `check` that it is whole (SQLite's
+ * quick_check reads every page: seconds for a large store); throws BackupError saying why it is not.
+ */
+export function inspectStore(file: string, { check = true }: { check?: boolean } = {}): StoreSummary {
+  let db: Database.Database;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+  } catch (err) {
+    throw new BackupError(`cannot open ${file}: ${(err as Error).message}`, 'UNREADABLE');
+  }
+  try {
+    let result: unknown = 'ok';
+    try {
+      // (also what first reads the file: a file that is not SQLite fails here)
+      result = check ? db.pragma('quick_check', { simple: true }) : db.pragma('schema_version', { simple: true });
+    } catch (err) {
+      throw new BackupError(`${file} is not an SQLite database: ${(err as Error).message}`, 'NOT_A_STORE');
+    }
+    if (check && result !== 'ok') throw new BackupError(`${file} is damaged: ${String(result)}`, 'DAMAGED');
+    const has = (table: string) => db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) !== undefined;
+    if (!has('meta') || !has('events') || !has('orders') || !has('__drizzle_migrations')) {
+      throw new BackupError(`${file} is not a Brigade store`, 'NOT_A_STORE');
+    }
+    const meta = new Map((db.prepare('SELECT key, value FROM meta').all() as { key: string; value: string }[]).map((r) => [r.key, r.value]));
+    const storeId = meta.get('store_id');
+    const epoch = meta.get('epoch');
+    if (!storeId || !epoch) throw new BackupError(`${file} is not a Brigade store (no store id)`, 'NOT_A_STORE');
+    const orders = db.prepare('SELECT COUNT(*) AS n, MAX(created_at) AS last FROM orders').get() as { n: number; last: number | null };
+    const takenAt = meta.get('backup_taken_at');
+    return {
+      storeId,
+      storeName: meta.get('store_name') ?? null,
+      epoch,
+      takenAt: takenAt === undefined ? null : Number(takenAt),
+      headSeq: db.prepare('SELECT COALESCE(MAX(seq), 0) FROM events').pluck().get() as number,
+      orders: orders.n,
+      lastOrderAt: orders.last,
+      migratedTo: Number(db.prepare('SELECT COALESCE(MAX(created_at), 0) FROM __drizzle_migrations').pluck().get()),
+    };
+  } finally {
+    db.close();
+  }
+}
+
+export interface RestoredBackup {
+  /** when the backup was taken */
+  takenAt: number;
+  /** when a hub first opened it */
+  restoredAt: number;
+}
+
+/** Meta keys. The mark travels in backups; the others stay in a restored store. */
+const MARK = 'backup_taken_at';
+const MARK_EPOCH = 'backup_of_epoch';
+const RESTORED_AT = 'restored_at';
+const RESTORED_TAKEN_AT = 'restored_backup_taken_at';
+/** Set with a new epoch, cleared by the print service once it has dealt with the backup's unprinted jobs. */
+export const RESTORE_PRINT_PENDING = 'restore_print_pending';
+
+/**
+ * Called before anything reads the store's identity. A marked store is a restored backup: its epoch is
+ * renewed and the mark removed, in one transaction; the print service is left a note (its jobs are an hour
+ * old). Returns the store's last restore, if it ever was one.
+ */
+export function adoptRestoredBackup(db: Db, now: number): { restored: RestoredBackup | null; adoptedNow: boolean } {
+  const get = db.prepare('SELECT value FROM meta WHERE key = ?').pluck();
+  const mark = get.get(MARK) as string | undefined;
+  if (mark !== undefined) {
+    const set = db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
+    db.transaction(() => {
+      set.run('epoch', newEpoch());
+      set.run(RESTORED_AT, String(now));
+      set.run(RESTORED_TAKEN_AT, mark);
+      set.run(RESTORE_PRINT_PENDING, mark);
+      db.prepare('DELETE FROM meta WHERE key IN (?, ?)').run(MARK, MARK_EPOCH);
+    })();
+  }
+  const restoredAt = get.get(RESTORED_AT) as string | undefined;
+  const takenAt = get.get(RESTORED_TAKEN_AT) as string | undefined;
+  return {
+    restored: restoredAt === undefined || takenAt === undefined ? null : { takenAt: Number(takenAt), restoredAt: Number(restoredAt) },
+    adoptedNow: mark !== undefined,
+  };
+}
+
+/** Marks a store file as a backup taken at `takenAt` (a copy made by hand, before `npm run restore` installs it). */
+export function markAsBackup(file: string, takenAt: number): void {
+  const db = new Database(file, { fileMustExist: true });
+  try {
+    db.pragma('synchronous = FULL');
+    const set = db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
+    db.transaction(() => {
+      set.run(MARK, String(takenAt));
+      set.run(MARK_EPOCH, db.prepare("SELECT value FROM meta WHERE key = 'epoch'").pluck().get() as string);
+    })();
+  } finally {
+    db.close();
+  }
+}
+
+export interface BackupScheduleOptions {
+  /** the store's file */
+  source: string;
+  dir: string;
+  everyMs: number;
+  keep: number;
+  clock: () => number;
+  /** the store's last event now: a store that has not changed since the newest backup is not copied again */
+  headSeq: () => number;
+  epoch: string;
+  restored: RestoredBackup | null;
+  /** free bytes on the backup directory's disk */
+  freeBytes?: (dir: string) => Promise<number>;
+  /** bytes a backup of the store will take, about (the database file and its WAL) */
+  storeBytes?: () => number;
+  log: { info(o: object, msg: string): void; warn(o: object, msg: string): void; error(o: object, msg: string): void };
+  onBackup?: (result: BackupResult) => void;
+}
+
+/** The first backup after a start waits this long (or the interval, if shorter), so a start stays quick. */
+const FIRST_BACKUP_DELAY_MS = 60_000;
+/** Room left on the disk after a backup: a backup must never be what fills the store's disk. */
+const HEADROOM = 1.2;
+
+/** Takes a backup every `everyMs` while the store changes; keeps the newest `keep`. */
+export class BackupSchedule {
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #running: Promise<unknown> | undefined;
+  #stopped = false;
+  #last: { at: number; file: string; bytes: number; headSeq: number; epoch: string } | null = null;
+  #lastError: string | null = null;
+
+  constructor(private readonly o: BackupScheduleOptions) {}
+
+  /** Never throws: a backup directory that cannot be used is a failed backup (health says so), not a hub that cannot start. */
+  start(): void {
+    try {
+      mkdirSync(this.o.dir, { recursive: true, mode: 0o700 });
+      this.#removeLeftovers();
+      this.#last = this.#newestOnDisk();
+    } catch (err) {
+      this.#lastError = `the backup directory cannot be used: ${(err as Error).message}`;
+      this.o.log.error({ err, dir: this.o.dir }, 'backup: the backup directory cannot be used');
+    }
+    const now = this.o.clock();
+    const firstDelay = Math.min(FIRST_BACKUP_DELAY_MS, this.o.everyMs);
+    const due = this.#last ? this.#last.at + this.o.everyMs : now + firstDelay;
+    this.#schedule(Math.max(firstDelay, due - now));
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    await this.#running;
+  }
+
+  status(): BackupStatus {
+    return {
+      state: this.#lastError !== null ? 'failed' : this.#last ? 'ok' : 'pending',
+      dir: this.o.dir,
+      everyMs: this.o.everyMs,
+      lastAt: this.#last?.at ?? null,
+      lastFile: this.#last?.file ?? null,
+      lastBytes: this.#last?.bytes ?? null,
+      lastError: this.#lastError,
+      restoredFrom: this.o.restored,
+    };
+  }
+
+  /** Takes a backup now, unless the store has not changed since the newest one (then null). */
+  async runOnce(): Promise<BackupResult | null> {
+    if (this.#running) await this.#running;
+    const run = this.#take();
+    this.#running = run.catch(() => undefined);
+    try {
+      return await run;
+    } finally {
+      this.#running = undefined;
+    }
+  }
+
+  async #take(): Promise<BackupResult | null> {
+    const head = this.o.headSeq();
+    if (this.#last && this.#last.headSeq === head && this.#last.epoch === this.o.epoch) return null;
+    const takenAt = this.o.clock();
+    try {
+      mkdirSync(this.o.dir, { recursive: true, mode: 0o700 });
+      await this.#checkRoom();
+      const result = await runBackup(this.o.source, join(this.o.dir, backupFileName(takenAt)), takenAt);
+      this.#last = { at: takenAt, file: result.file, bytes: result.bytes, headSeq: result.headSeq, epoch: result.epoch };
+      this.#lastError = null;
+      this.#prune();
+      this.o.log.info({ file: result.file, bytes: result.bytes, ms: Math.round(result.ms) }, 'backup: the store was copied');
+      this.o.onBackup?.(result);
+      return result;
+    } catch (err) {
+      this.#lastError = (err as Error).message;
+      this.o.log.error({ err, dir: this.o.dir }, 'backup: the store could not be copied; the next attempt is at the next interval');
+      throw err;
+    }
+  }
+
+  async #checkRoom(): Promise<void> {
+    const freeBytes = this.o.freeBytes ?? (async (dir: string) => {
+      const s = await statfs(dir);
+      return s.bavail * s.bsize;
+    });
+    const need = Math.ceil((this.o.storeBytes?.() ?? sizeOf(this.o.source) + sizeOf(`${this.o.source}-wal`)) * HEADROOM);
+    const free = await freeBytes(this.o.dir);
+    if (free < need) {
+      throw new BackupError(`not enough free space for a backup in ${this.o.dir}: ${mb(free)} free, about ${mb(need)} needed`, 'NO_ROOM');
+    }
+  }
+
+  #schedule(ms: number): void {
+    if (this.#stopped) return;
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.runOnce()
+        .catch(() => undefined)
+        .finally(() => this.#schedule(this.o.everyMs));
+    }, ms);
+    this.#timer.unref();
+  }
+
+  #prune(): void {
+    for (const old of listBackups(this.o.dir).slice(this.o.keep)) {
+      try {
+        unlinkSync(old.file);
+      } catch (err) {
+        this.o.log.warn({ err, file: old.file }, 'backup: an old backup could not be removed');
+      }
+    }
+  }
+
+  /** A copy cut short by a power cut or a kill (the thread writes aside, then renames). */
+  #removeLeftovers(): void {
+    for (const name of readdirSync(this.o.dir)) {
+      if (name.endsWith('.db.partial') && BACKUP_NAME.test(name.slice(0, -'.partial'.length))) {
+        try {
+          unlinkSync(join(this.o.dir, name));
+        } catch {
+          // someone else's
+        }
+      }
+    }
+  }
+
+  #newestOnDisk(): { at: number; file: string; bytes: number; headSeq: number; epoch: string } | null {
+    for (const b of listBackups(this.o.dir)) {
+      try {
+        const s = inspectStore(b.file, { check: false });
+        // a backup of another store, or from before a restore, does not stand for this one
+        return { at: s.takenAt ?? b.mtimeMs, file: b.file, bytes: b.bytes, headSeq: s.headSeq, epoch: s.epoch };
+      } catch (err) {
+        this.o.log.warn({ err, file: b.file }, 'backup: a backup in the directory cannot be read');
+      }
+    }
+    return null;
+  }
+}
+
+function sizeOf(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+const mb = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MB`;

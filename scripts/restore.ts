@@ -1,0 +1,125 @@
+/**
+ * `npm run restore` lists the backups; `npm run restore -- FILE` says what restoring FILE would do, and
+ * `npm run restore -- FILE --yes` does it: with the hub stopped, the store's files are moved aside (never
+ * deleted) and the backup, checked whole, takes their place. The hub that next opens it renews its epoch,
+ * so every tablet, screen and phone reloads instead of resuming a history that is no longer there, and it
+ * does not print the backup's unprinted tickets again (see hub/store/backups.ts).
+ */
+import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../hub/config.ts';
+import { DB_FILE } from '../hub/hub.ts';
+import { runningHub } from '../hub/pid-file.ts';
+import { BackupError, inspectStore, listBackups, markAsBackup, type StoreSummary } from '../hub/store/backups.ts';
+import { newestMigration } from '../hub/store/db.ts';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { yes: { type: 'boolean', default: false }, 'other-store': { type: 'boolean', default: false } },
+});
+const cfg = loadConfig();
+const store = join(cfg.HUB_DATA_DIR, DB_FILE);
+const backupDir = cfg.HUB_BACKUP_DIR ?? join(cfg.HUB_DATA_DIR, 'backups');
+const local = (ms: number | null) =>
+  ms === null ? '-' : new Date(ms).toLocaleString('zh-CN', { timeZone: cfg.HUB_TIMEZONE, hour12: false });
+const mb = (bytes: number) => `${(bytes / 1048576).toFixed(1)} MB`;
+
+function fail(message: string): never {
+  console.error(`restore: ${message}`);
+  process.exit(1);
+}
+
+function describe(s: StoreSummary): string {
+  return `${s.orders} orders, the last at ${local(s.lastOrderAt)}; events up to #${s.headSeq}${s.storeName ? `; store ${s.storeName}` : ''}`;
+}
+
+function fsyncPath(path: string): void {
+  const fd = openSync(path, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const file = positionals[0];
+if (file === undefined) {
+  const backups = backupDir === 'off' ? [] : listBackups(backupDir);
+  if (backups.length === 0) {
+    console.log(`restore: no backups in ${backupDir}. Name a backup file: npm run restore -- FILE`);
+    process.exit(0);
+  }
+  console.log(`Backups in ${backupDir}, newest first (times in ${cfg.HUB_TIMEZONE}):`);
+  for (const b of backups) {
+    let what: string;
+    try {
+      const s = inspectStore(b.file, { check: false });
+      what = `taken ${local(s.takenAt ?? b.mtimeMs)} · ${describe(s)}`;
+    } catch (err) {
+      what = `cannot be read: ${(err as Error).message}`;
+    }
+    console.log(`  ${b.file}  ${mb(b.bytes)}  ${what}`);
+  }
+  console.log('\nTo restore one: stop the hub, then npm run restore -- FILE --yes');
+  process.exit(0);
+}
+
+const backup = resolve(file);
+let summary: StoreSummary;
+try {
+  summary = inspectStore(backup);
+} catch (err) {
+  fail(err instanceof BackupError ? err.message : String(err));
+}
+if (summary.migratedTo > newestMigration()) {
+  fail(`${backup} was written by a newer Brigade than this one: update the hub first`);
+}
+const current = existsSync(store) ? (() => {
+  try {
+    return inspectStore(store, { check: false });
+  } catch {
+    return null; // a damaged store is often why one restores
+  }
+})() : null;
+if (current && current.storeId !== summary.storeId && !values['other-store']) {
+  fail(`${backup} is a backup of another store (${summary.storeName ?? summary.storeId}); add --other-store if that is what you mean`);
+}
+
+const takenAt = summary.takenAt ?? statSync(backup).mtimeMs;
+console.log(`Backup ${backup}`);
+console.log(`  taken ${local(takenAt)}${summary.takenAt === null ? ' (a copy made by hand: the time of the file)' : ''} · ${describe(summary)}`);
+if (current) console.log(`Store now at ${store}: ${describe(current)}`);
+console.log(
+  [
+    'Restoring it:',
+    `  · moves the store's files aside to ${join(cfg.HUB_DATA_DIR, 'replaced-<time>')} (nothing is deleted);`,
+    '  · orders and payments after the backup was taken are not in the restored store;',
+    '  · every tablet, kitchen screen and phone reloads when the hub starts (a new epoch);',
+    '  · tickets the backup had not printed are not printed again: they show as failed, to reprint if needed;',
+    '  · devices paired after the backup pair again.',
+  ].join('\n'),
+);
+if (!values.yes) {
+  console.log('\nNothing done. Stop the hub, then run again with --yes.');
+  process.exit(0);
+}
+const hubPid = runningHub(cfg.HUB_DATA_DIR);
+if (hubPid !== null) fail(`the hub (pid ${hubPid}) is running on ${cfg.HUB_DATA_DIR}: stop it first`);
+
+const restoring = `${store}.restoring`;
+mkdirSync(cfg.HUB_DATA_DIR, { recursive: true });
+copyFileSync(backup, restoring);
+// a hand-made copy carries no mark: without one, the hub would resume devices from seqs it hands out again
+if (summary.takenAt === null) markAsBackup(restoring, takenAt);
+fsyncPath(restoring);
+if (existsSync(store)) {
+  const aside = join(cfg.HUB_DATA_DIR, `replaced-${new Date().toISOString().replace(/[-:.]/g, '')}`);
+  mkdirSync(aside, { mode: 0o700 });
+  // with its WAL: what the store had committed stays whole in the copy put aside
+  for (const suffix of ['', '-wal', '-shm']) if (existsSync(store + suffix)) renameSync(store + suffix, join(aside, DB_FILE + suffix));
+  console.log(`The store's files are in ${aside}`);
+}
+renameSync(restoring, store);
+fsyncPath(cfg.HUB_DATA_DIR);
+console.log(`Restored. Start the hub (npm start): it renews its epoch and every device reloads.`);
