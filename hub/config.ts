@@ -88,7 +88,7 @@ export const envSchema = z.object({
     .optional()
     .describe("where the hub copies its store while it changes (default: HUB_DATA_DIR/backups; put it on another disk or a USB stick to survive the hub's disk; off: no backups)"),
   HUB_BACKUP_EVERY_MS: intVar(1000, 7 * 86_400_000, 3_600_000).describe('how often the store is copied while it changes'),
-  HUB_BACKUP_KEEP: intVar(1, 10_000, 48).describe('backups kept; older ones are removed'),
+  HUB_BACKUP_KEEP: intVar(1, 10_000, 24).describe('backups kept (fewer when the disk has not the room: a backup never leaves less than HUB_DISK_LOW_MB free); older ones are removed'),
   HUB_PRINTERS: z
     .enum(['sim', 'none'])
     .default('sim')

@@ -118,6 +118,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
           headSeq: () => events.head(),
           epoch: identity.epoch,
           restored,
+          minFreeBytes: config.HUB_DISK_LOW_MB * MB,
           log: logger.child({ module: 'backup' }),
         });
   const backupStatus = db.memory

@@ -118,6 +118,7 @@ describe('BackupSchedule', () => {
       headSeq: () => head(db),
       epoch: readIdentity(db).epoch,
       restored: null,
+      minFreeBytes: 0,
       log: silent,
       ...over,
     });
@@ -150,14 +151,38 @@ describe('BackupSchedule', () => {
     await next.stop();
   });
 
-  it('says a backup failed for want of room, and never fills the disk to make one', async () => {
+  it('makes room by removing the oldest backups, never the newest, and never leaves less than the low mark free', async () => {
     const { db, file } = store();
-    const { s, backupDir } = schedule(db, file, { freeBytes: async () => 1000 });
+    // a disk of 10 units with 1 unit for each backup, 1 for the store, and 6 that must stay free
+    const unit = 1 << 20;
+    let backupDir = '';
+    const free = async () => (10 - 1 - listBackups(backupDir).length) * unit;
+    const sched = schedule(db, file, { keep: 24, freeBytes: free, storeBytes: () => unit, minFreeBytes: 6 * unit });
+    backupDir = sched.backupDir;
+    const { s } = sched;
+    s.start();
+    const taken: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      change(db);
+      taken.push((await s.runOnce())!.file);
+    }
+    // a new one fits while 7 units are free (6 stay free after it): two on the disk, and the new one
+    expect(listBackups(backupDir).map((b) => b.file)).toEqual([taken[3], taken[2], taken[1]]);
+    await s.stop();
+  });
+
+  it('says a backup failed for want of room, keeping the newest backup, and never fills the disk to make one', async () => {
+    const { db, file } = store();
+    let full = false;
+    const { s, backupDir } = schedule(db, file, { freeBytes: async () => (full ? 1000 : 1 << 30), minFreeBytes: 1 << 20 });
     s.start();
     change(db);
+    const kept = (await s.runOnce())!.file;
+    full = true;
+    change(db);
     await expect(s.runOnce()).rejects.toThrow(/not enough free space/);
-    expect(s.status()).toMatchObject({ state: 'failed', lastError: expect.stringMatching(/not enough free space/) });
-    expect(listBackups(backupDir)).toEqual([]);
+    expect(s.status()).toMatchObject({ state: 'failed', lastFile: kept, lastError: expect.stringMatching(/not enough free space/) });
+    expect(listBackups(backupDir).map((b) => b.file)).toEqual([kept]);
     await s.stop();
   });
 

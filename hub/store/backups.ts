@@ -216,16 +216,19 @@ export interface BackupScheduleOptions {
   restored: RestoredBackup | null;
   /** free bytes on the backup directory's disk */
   freeBytes?: (dir: string) => Promise<number>;
-  /** bytes a backup of the store will take, about (the database file and its WAL) */
+  /** bytes a backup of the store will take, at most (the database file and its WAL) */
   storeBytes?: () => number;
+  /**
+   * Free space a backup must leave on its disk (the hub's "low" mark, HUB_DISK_LOW_MB): backups use the room
+   * the store does not need, never the room it grows into. Older backups are removed to make it.
+   */
+  minFreeBytes: number;
   log: { info(o: object, msg: string): void; warn(o: object, msg: string): void; error(o: object, msg: string): void };
   onBackup?: (result: BackupResult) => void;
 }
 
 /** The first backup after a start waits this long (or the interval, if shorter), so a start stays quick. */
 const FIRST_BACKUP_DELAY_MS = 60_000;
-/** Room left on the disk after a backup: a backup must never be what fills the store's disk. */
-const HEADROOM = 1.2;
 
 /** Takes a backup every `everyMs` while the store changes; keeps the newest `keep`. */
 export class BackupSchedule {
@@ -290,7 +293,7 @@ export class BackupSchedule {
     const takenAt = this.o.clock();
     try {
       mkdirSync(this.o.dir, { recursive: true, mode: 0o700 });
-      await this.#checkRoom();
+      await this.#makeRoom();
       const result = await runBackup(this.o.source, join(this.o.dir, backupFileName(takenAt)), takenAt);
       this.#last = { at: takenAt, file: result.file, bytes: result.bytes, headSeq: result.headSeq, epoch: result.epoch };
       this.#lastError = null;
@@ -305,16 +308,28 @@ export class BackupSchedule {
     }
   }
 
-  async #checkRoom(): Promise<void> {
+  /**
+   * A store of a busy year is gigabytes, and so is each of its backups: keeping `keep` of them is not always
+   * possible. The oldest go first, the newest is always kept; without room even then, no backup is taken.
+   */
+  async #makeRoom(): Promise<void> {
     const freeBytes = this.o.freeBytes ?? (async (dir: string) => {
       const s = await statfs(dir);
       return s.bavail * s.bsize;
     });
-    const need = Math.ceil((this.o.storeBytes?.() ?? sizeOf(this.o.source) + sizeOf(`${this.o.source}-wal`)) * HEADROOM);
-    const free = await freeBytes(this.o.dir);
-    if (free < need) {
-      throw new BackupError(`not enough free space for a backup in ${this.o.dir}: ${mb(free)} free, about ${mb(need)} needed`, 'NO_ROOM');
+    const need = this.o.storeBytes?.() ?? sizeOf(this.o.source) + sizeOf(`${this.o.source}-wal`);
+    const enough = async () => (await freeBytes(this.o.dir)) - need >= this.o.minFreeBytes;
+    for (const old of listBackups(this.o.dir).slice(1).reverse()) {
+      if (await enough()) return;
+      this.#remove(old.file);
+      this.o.log.warn({ file: old.file, bytes: old.bytes }, 'backup: an old backup was removed to make room for a new one');
     }
+    if (await enough()) return;
+    const free = await freeBytes(this.o.dir);
+    throw new BackupError(
+      `not enough free space for a backup in ${this.o.dir}: ${mb(free)} free, the copy needs up to ${mb(need)} and ${mb(this.o.minFreeBytes)} must stay free`,
+      'NO_ROOM',
+    );
   }
 
   #schedule(ms: number): void {
@@ -329,12 +344,14 @@ export class BackupSchedule {
   }
 
   #prune(): void {
-    for (const old of listBackups(this.o.dir).slice(this.o.keep)) {
-      try {
-        unlinkSync(old.file);
-      } catch (err) {
-        this.o.log.warn({ err, file: old.file }, 'backup: an old backup could not be removed');
-      }
+    for (const old of listBackups(this.o.dir).slice(this.o.keep)) this.#remove(old.file);
+  }
+
+  #remove(file: string): void {
+    try {
+      unlinkSync(file);
+    } catch (err) {
+      this.o.log.warn({ err, file }, 'backup: an old backup could not be removed');
     }
   }
 

@@ -20,7 +20,8 @@ afterAll(async () => {
   for (const d of dirs) removeDir(d);
 });
 
-const env = { HUB_BACKUP_EVERY_MS: '1000', HUB_PRINTERS: 'none' };
+// backups leave HUB_DISK_LOW_MB free: not a test machine's business here
+const env = { HUB_BACKUP_EVERY_MS: '1000', HUB_PRINTERS: 'none', HUB_DISK_LOW_MB: '1' };
 
 async function hubOn(dataDir: string): Promise<HubProcess> {
   const hub = await startHub({ dataDir, env });
