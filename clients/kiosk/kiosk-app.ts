@@ -88,6 +88,9 @@ export class KioskApp {
   private pollTimer: ReturnType<typeof setInterval> | null = null;
   private started = false;
   private saleAbort: AbortController | null = null;
+  private readonly unsubscribeLanguage: () => void;
+  /** Refused entries already answered by a fresh menu and pacing. */
+  private readonly refusalsSeen = new Set<string>();
 
   constructor(o: { search?: string; storage?: OutboxStorage; baseUrl?: string; terminal?: PaymentTerminal | null } = {}) {
     const setting = terminalSetting(o.search ?? '', load('kiosk.terminal'));
@@ -128,6 +131,9 @@ export class KioskApp {
     this.terminalIdle = new IdleWatch(this.idle.idleMs * TERMINAL_IDLE_FACTOR, () => this.reset());
     // paired again: what waited for a token goes now
     this.session.device.subscribe((d) => d && this.outbox.retryNow());
+    // English chosen on the welcome screen (the shared toggle sets the language itself) holds for the next
+    // customer only until the idle time has passed
+    this.unsubscribeLanguage = language.subscribe(() => this.syncIdle());
   }
 
   private set(patch: Partial<KioskState>): void {
@@ -143,6 +149,7 @@ export class KioskApp {
   start(): void {
     if (this.started || !this.session.device.get()) return;
     this.started = true;
+    this.syncIdle(); // a reload keeps the last customer's language (localStorage): it too goes back in time
     this.outbox.resume(() => this.set({ durable: false }));
     void this.loadAll();
     this.pollTimer = setInterval(() => void this.poll(), POLL_MS);
@@ -189,13 +196,16 @@ export class KioskApp {
   }
 
   /**
-   * The idle timer runs while a customer is past the welcome screen, except while the card sale holds the
-   * screen (the customer is at the terminal, or an approval is not stored yet): it starts again, from
-   * zero, once the sale has its outcome.
+   * The idle timer runs while a customer is past the welcome screen (or left English or large text on it),
+   * except while the card sale holds the screen (the customer is at the terminal, or an approval is not
+   * stored yet): it starts again, from zero, once the sale has its outcome.
    */
   private syncIdle(): void {
-    const { screen, sale } = this.state.get();
-    this.idle.setArmed(screen !== 'welcome' && !saleHoldsScreen(sale));
+    const { screen, sale, largeText } = this.state.get();
+    // on the welcome screen too while a customer's language or text size still shows: one who switched and
+    // walked away without starting would otherwise leave them to every customer after
+    const inUse = screen !== 'welcome' || largeText || language.get() !== 'zh-CN';
+    this.idle.setArmed(inUse && !saleHoldsScreen(sale));
     this.terminalIdle.setArmed(sale?.phase === 'terminal');
   }
 
@@ -216,6 +226,7 @@ export class KioskApp {
 
   toggleLargeText(): void {
     this.set({ largeText: !this.state.get().largeText });
+    this.syncIdle();
   }
 
   setCart(cart: CartLine[]): void {
@@ -378,10 +389,17 @@ export class KioskApp {
       if ((e.state === 'confirmed' || e.state === 'rejected') && now - e.updatedAt > PRUNE_SETTLED_AFTER_MS) void this.outbox.remove(e.id);
     }
     this.set({ submissions: mine.filter((e) => !isPayment(e)) as KioskSubmission[], payments: mine.filter(isPayment) });
+    // the hub refused an order for what the kiosk's menu and pacing (polled every 15 s) may not show yet: a
+    // dish sold out, ordering paused. Fetched now, so that "change the order" shows the customer why,
+    // rather than letting the same order go again and be refused again
+    const refusals = mine.filter((e) => e.state === 'rejected' && !this.refusalsSeen.has(e.id));
+    for (const e of refusals) this.refusalsSeen.add(e.id);
+    if (refusals.length > 0) void this.poll();
     this.startSaleWhenConfirmed();
   }
 
   stop(): void {
+    this.unsubscribeLanguage();
     this.saleAbort?.abort();
     this.outbox.stop();
     this.idle.stop();

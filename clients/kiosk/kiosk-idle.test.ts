@@ -1,4 +1,5 @@
 import { afterEach, expect, it } from 'vitest';
+import { language } from '../shared/i18n.ts';
 import { MemoryOutboxStorage, type OutboxEntry } from '../shared/outbox.ts';
 import { KioskApp, type KioskOrderMeta } from './kiosk-app.ts';
 import type { PaymentTerminal, SaleOutcome, SaleRequest } from './terminal.ts';
@@ -79,5 +80,19 @@ it('gives up on a card prompt nobody answers, after three times the idle time: t
   expect(app.state.get().screen).toBe('done'); // still paying, as far as anyone can tell
   await new Promise((r) => setTimeout(r, 1000));
   expect(terminal.cancelled).toBe(1);
+  expect(app.state.get().screen).toBe('welcome');
+});
+
+it('English and large text chosen on the welcome screen by a customer who then walked away go back to Chinese and normal size', async () => {
+  const app = new KioskApp({ storage: new MemoryOutboxStorage(), baseUrl: 'http://127.0.0.1:9', terminal: null, search: '?idle=1' });
+  apps.push(app);
+  app.session.device.set({ token: 'dev_x', deviceId: 'dev-k1', name: 'kiosk', kind: 'kiosk' });
+  expect(app.state.get().screen).toBe('welcome');
+  // the corner switches of the welcome screen; the customer never taps "start"
+  app.toggleLargeText();
+  language.set('en');
+  await new Promise((r) => setTimeout(r, 1300));
+  expect(app.state.get().largeText).toBe(false);
+  expect(language.get()).toBe('zh-CN');
   expect(app.state.get().screen).toBe('welcome');
 });

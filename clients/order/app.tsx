@@ -34,7 +34,7 @@ export function App({ app }: { app: QrApp }) {
   }
   if (s.phase.name === 'unreachable') {
     return (
-      <Gate title={t('unreachable.title')} body={t('unreachable.body')} kind="unreachable">
+      <Gate title={s.phase.busy ? t('busy.title') : t('unreachable.title')} body={s.phase.busy ? t('busy.body') : t('unreachable.body')} kind={s.phase.busy ? 'busy' : 'unreachable'}>
         <button type="button" class="btn btn--primary btn--big" onClick={() => void app.loadAll()}>
           {t('retry')}
         </button>

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Order } from '../../hub/protocol/index.ts';
-import { tokenFromLocation, withOrder } from './order-app.ts';
+import { MemoryOutboxStorage, type OutboxEntry } from '../shared/outbox.ts';
+import { QrApp, tokenFromLocation, withOrder, type SubmissionMeta } from './order-app.ts';
 
 describe('the QR page address', () => {
   it('reads the table token from /t/<token>', () => {
@@ -27,5 +28,25 @@ describe("the table's order list", () => {
   it('keeps an order moved to another table out, whatever answer from before the move arrives later', () => {
     expect(withOrder([], order('a', 5, 100), new Set(['a']))).toBeNull();
     expect(withOrder([order('b', 1, 50)], order('a', 5, 100), new Set(['a']))).toBeNull();
+  });
+});
+
+describe('what the phone kept from an earlier visit', () => {
+  it('forgets a refusal 12 h old, as it forgets a confirmed order: the page does not open on it, nor offer to send those dishes again', async () => {
+    const storage = new MemoryOutboxStorage();
+    const long = Date.now() - 13 * 3600_000;
+    const refused: OutboxEntry<SubmissionMeta> = {
+      id: 'e-yesterday', seq: 1, scope: 'tbl_token', key: 'k-yesterday', method: 'POST', path: '/api/v1/orders', body: {}, dependsOn: null,
+      meta: { kind: 'create', orderId: 'o-yesterday', lines: [{ id: 'l1', itemId: 'mapo-tofu', qty: 1, optionIds: [], note: '' }] },
+      state: 'rejected', attempts: 1, createdAt: long, updatedAt: long, nextAttemptAt: null, lastProblem: null, result: null,
+      error: { status: 409, code: 'sold_out', message: 'sold out: Mapo tofu (0 left)' },
+    };
+    await storage.put(refused);
+    const app = new QrApp('tbl_token', { storage, baseUrl: 'http://127.0.0.1:9' });
+    await app.outbox.load();
+    app.outbox.stop();
+    await new Promise((r) => setTimeout(r, 10));
+    expect(app.state.get().submissions).toEqual([]);
+    expect(storage.rows.size).toBe(0);
   });
 });

@@ -10,7 +10,7 @@
  * work offline and survive a reload.
  */
 import type { Health, HubEvent, Menu, Order, Pacing, Snapshot } from '../../hub/protocol/index.ts';
-import { HubClient, HubError } from '../shared/hub-client.ts';
+import { backoffDelay, HubClient, HubError } from '../shared/hub-client.ts';
 import { sendEntry } from '../shared/outbox-transport.ts';
 import { newId } from '../shared/ids.ts';
 import { load, save } from '../shared/storage.ts';
@@ -32,7 +32,8 @@ export type Submission = OutboxEntry<SubmissionMeta>;
 export type Phase =
   | { name: 'loading' }
   | { name: 'invalid'; message: string }
-  | { name: 'unreachable'; message: string }
+  /** No answer, or (`busy`) the hub asked the phone to wait (429/503): the page loads again by itself. */
+  | { name: 'unreachable'; message: string; busy: boolean }
   | { name: 'ready' };
 
 export interface QrState {
@@ -74,7 +75,7 @@ export function tokenFromLocation(loc: { pathname: string; search: string }): st
   return new URLSearchParams(loc.search).get('t');
 }
 
-const PRUNE_CONFIRMED_AFTER_MS = 12 * 3600_000;
+const PRUNE_SETTLED_AFTER_MS = 12 * 3600_000;
 
 export class QrApp {
   /** Refused submissions being sent again right now (one tap, one resend). */
@@ -84,11 +85,21 @@ export class QrApp {
   readonly outbox: Outbox;
   private stream: StreamClient | null = null;
   private pollTimer: ReturnType<typeof setInterval> | null = null;
+  /** The next `loadAll` after one that failed, and how many failed in a row. */
+  private loadRetry: ReturnType<typeof setTimeout> | null = null;
+  private loadFailures = 0;
+  private stopped = false;
   /** Menu and pacing events applied from the stream so far (a poll answer that crossed one is stale). */
   private streamChanges = 0;
   private refetch = new Map<string, ReturnType<typeof setTimeout>>();
   /** Orders a waiter moved to another table: this QR code no longer follows them. */
   private readonly movedAwayIds = new Set<string>();
+  /**
+   * Submissions this page saw unsettled: only their answers are news. An answer stored by an earlier page
+   * (kept 12 h) is the order as it was then, "received" even after it was paid, and the hub's own list (open
+   * orders) and stream say what it is now.
+   */
+  private readonly awaitingAnswer = new Set<string>();
   private readonly cartKey: string;
 
   constructor(
@@ -145,24 +156,47 @@ export class QrApp {
 
   /** Table, menu, pacing and orders; then the live stream. Safe to call again ("Try again"). */
   async loadAll(): Promise<void> {
+    if (this.loadRetry !== null) clearTimeout(this.loadRetry);
+    this.loadRetry = null;
     try {
       const { table } = await this.client.request<{ table: { id: string; name: string } }>('GET', '/api/v1/qr/table');
       this.set({ table });
       const [menu, pacing, orders] = await Promise.all([this.client.menu(), this.loadPacing(), this.loadOrders()]);
       save('order.menu', menu);
       this.set({ menu, pacing, orders, phase: { name: 'ready' } });
+      this.loadFailures = 0;
       this.startStream(table.id);
     } catch (err) {
       if (err instanceof HubError && (err.status === 401 || err.status === 404)) return this.invalid(err.message);
+      const busy = err instanceof HubError && (err.status === 429 || err.status === 503);
       const cached = this.state.get().menu;
       // a phone that lost the Wi-Fi after loading once still shows the menu it has (and its outbox)
       if (cached && this.state.get().table) this.set({ phase: { name: 'ready' } });
-      else this.set({ phase: { name: 'unreachable', message: err instanceof Error ? err.message : String(err) } });
+      else this.set({ phase: { name: 'unreachable', message: err instanceof Error ? err.message : String(err), busy } });
+      // and loads again by itself (the stream and the table's orders too, which the cached menu does not
+      // bring): after the hub's Retry-After when it asked to wait — at the peak every table scans at once,
+      // and nobody at the table knows to tap "Try again" — else on a backoff
+      this.retryLoad(err);
     }
+  }
+
+  private retryLoad(err: unknown): void {
+    if (this.stopped || this.loadRetry !== null) return;
+    // never sooner than the hub asked, and spread out beyond that: the tables that scanned together would
+    // otherwise all come back in the same second, and be refused together again
+    const hintedS = err instanceof HubError ? (err.details as { retryAfterS?: number } | undefined)?.retryAfterS : undefined;
+    const delay = Math.min(30_000, Math.max(1000, (hintedS ?? 0) * 1000) + backoffDelay(this.loadFailures, { baseMs: 1000, maxMs: 15_000 }));
+    this.loadFailures++;
+    this.loadRetry = setTimeout(() => {
+      this.loadRetry = null;
+      void this.loadAll();
+    }, delay);
   }
 
   private invalid(message: string): void {
     this.stream?.stop();
+    if (this.loadRetry !== null) clearTimeout(this.loadRetry);
+    this.loadRetry = null;
     this.set({ phase: { name: 'invalid', message } });
   }
 
@@ -413,16 +447,20 @@ export class QrApp {
     // the outbox holds this table's entries only
     const mine = entries as Submission[];
     for (const e of mine) {
+      if (!isSettled(e)) this.awaitingAnswer.add(e.id);
       const order = (e.result as { order?: Order } | null)?.order;
-      if (e.state === 'confirmed' && order) this.upsert(order);
-      if (e.state === 'confirmed' && now - e.updatedAt > PRUNE_CONFIRMED_AFTER_MS) void this.outbox.remove(e.id);
+      if (e.state === 'confirmed' && order && this.awaitingAnswer.delete(e.id)) this.upsert(order);
+      // a refusal too: one from an earlier visit would open the page on "My orders", offering to send those dishes again
+      if (isSettled(e) && now - e.updatedAt > PRUNE_SETTLED_AFTER_MS) void this.outbox.remove(e.id);
     }
     this.set({ submissions: mine });
   }
 
   stop(): void {
+    this.stopped = true;
     this.stream?.stop();
     this.outbox.stop();
     if (this.pollTimer) clearInterval(this.pollTimer);
+    if (this.loadRetry !== null) clearTimeout(this.loadRetry);
   }
 }

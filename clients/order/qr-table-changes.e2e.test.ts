@@ -84,3 +84,39 @@ it('a double tap on send places the dishes once', async () => {
   const r = await hub.request('GET', '/api/v1/orders?tableId=t-a3', { token: waiter });
   expect(r.body.orders.flatMap((o: { lines: unknown[] }) => o.lines)).toHaveLength(1);
 }, 60_000);
+
+it('after a reload, a paid order is not shown as received again, and the next dishes never go to it', async () => {
+  const storage = new MemoryOutboxStorage();
+  const pay = async (orderId: string) => {
+    const o = await hub.request('GET', `/api/v1/orders/${orderId}`, { token: waiter });
+    const r = await hub.request('POST', `/api/v1/orders/${orderId}/payments`, { token: waiter, body: { tender: 'cash', amountMinor: o.body.order.dueMinor } });
+    expect(r.status).toBe(201);
+  };
+  const first = new QrApp(tokens.get('t-a2')!, { storage, baseUrl: hub.url });
+  apps.push(first);
+  await first.start();
+  expect(await first.submit([line()])).toBe(true);
+  const lunch = await settled(first, new Set());
+  expect(lunch.state).toBe('confirmed');
+  await pay(lunch.meta.orderId);
+  first.stop();
+
+  // the guests come back to the page (a reload, or a phone browser bringing a discarded tab back): the hub
+  // lists the table's open orders only, and the paid one is not among them
+  const again = new QrApp(tokens.get('t-a2')!, { storage, baseUrl: hub.url });
+  apps.push(again);
+  await again.start();
+  await eventually('live', async () => (again.state.get().conn.status === 'live' ? true : undefined));
+  expect(await again.submit([line()])).toBe(true);
+  const dessert = await settled(again, new Set([lunch.id]));
+  expect([dessert.state, dessert.meta.kind]).toEqual(['confirmed', 'create']);
+  // what the outbox kept of the paid order's answer ("placed") is not the order as it stands now
+  expect(again.state.get().orders.find((o) => o.id === lunch.meta.orderId && o.status !== 'closed')).toBeUndefined();
+
+  await pay(dessert.meta.orderId);
+  await eventually('page sees it paid', async () => (again.state.get().orders.find((o) => o.id === dessert.meta.orderId)?.status === 'closed' ? true : undefined));
+  expect(again.appending()).toBe(false);
+  expect(await again.submit([line()])).toBe(true);
+  const more = await settled(again, new Set([lunch.id, dessert.id]));
+  expect([more.state, more.meta.kind]).toEqual(['confirmed', 'create']);
+}, 60_000);
