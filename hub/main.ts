@@ -62,7 +62,8 @@ async function main(): Promise<void> {
         })
       : 0;
   const { port, httpsPort, publicPort } = await hub.listen();
-  writePidFile(cfg.HUB_DATA_DIR);
+  const pidFileError = writePidFile(cfg.HUB_DATA_DIR);
+  if (pidFileError) logger.warn({ err: pidFileError }, 'hub.pid could not be written: npm run restore and seed --reset cannot tell the hub runs');
   const pairing = services.pairing.issue(services.clock());
   logger.info({ port, httpsPort, publicPort, host: cfg.HUB_HOST, storeId: services.identity.storeId, epoch: services.identity.epoch, dataDir: cfg.HUB_DATA_DIR }, 'listening');
 

@@ -9,8 +9,17 @@ import { join } from 'node:path';
 
 export const PID_FILE = 'hub.pid';
 
-export function writePidFile(dataDir: string): void {
-  writeFileSync(join(dataDir, PID_FILE), `${process.pid}\n`);
+/**
+ * Never throws: a hub that starts on a full disk (it must: every read still works) cannot write it, and
+ * then only the tools' check is missing. The error is returned for the log.
+ */
+export function writePidFile(dataDir: string): Error | null {
+  try {
+    writeFileSync(join(dataDir, PID_FILE), `${process.pid}\n`);
+    return null;
+  } catch (err) {
+    return err as Error;
+  }
 }
 
 /** Removes the file if it still names this process (a second hub started by mistake must not remove the first's). */
