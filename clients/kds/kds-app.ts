@@ -2,7 +2,7 @@
  * The KDS controller: owns the session, the hub client, the stream and the board, and offers the actions
  * the screen's buttons call. The components only render what it holds.
  */
-import type { Health, Menu, Order } from '../../hub/protocol/index.ts';
+import type { Health, LineStatus, Menu, Order } from '../../hub/protocol/index.ts';
 import type { Printer } from '../../hub/protocol/printing.ts';
 import { READY_FOOD_KEPT_MS } from '../../hub/protocol/kitchen-snapshot.ts';
 import { Clock } from '../shared/clock.ts';
@@ -49,10 +49,12 @@ export class KdsApp {
   readonly printers = new PrinterHealthFeed(() => this.loadPrinters());
   private stream: StreamClient | null = null;
   private readonly fetching = new Set<string>();
+  private tablesLoading = false;
   private noticeSeq = 0;
 
-  constructor(private readonly env: { search: string; socket?: SocketFactory } = { search: '' }) {
-    this.hub = this.session.client();
+  /** `baseUrl`: the hub's address when the app does not run in a page it served (tests in Node). */
+  constructor(private readonly env: { search: string; socket?: SocketFactory; baseUrl?: string } = { search: '' }) {
+    this.hub = this.session.client(env.baseUrl ? { baseUrl: env.baseUrl } : {});
     this.clock = new Clock(() => this.hub.serverOffsetMs);
     this.view = new Store<View | null>(viewFromUrl(env.search) ?? load<View>('kds.view'));
     this.view.subscribe((v) => save('kds.view', v));
@@ -87,11 +89,29 @@ export class KdsApp {
     const view = this.view.get();
     if (!view || lineIds.length === 0) return;
     const status = view.kind === 'expo' ? 'served' : 'ready';
-    await this.act(lineIds, () => this.hub.setLineStatus(order.id, { status, lineIds: [...lineIds] }));
+    const movable: readonly LineStatus[] = status === 'ready' ? ['fired', 'preparing'] : ['ready'];
+    await this.act(lineIds, () => this.whatIsLeft(order.id, lineIds, movable, (ids) => this.hub.setLineStatus(order.id, { status, lineIds: ids })));
   }
 
   async recall(order: Order, lineIds: readonly string[]): Promise<void> {
-    await this.act(lineIds, () => this.hub.recall(order.id, { lineIds: [...lineIds] }));
+    await this.act(lineIds, () => this.whatIsLeft(order.id, lineIds, ['ready'], (ids) => this.hub.recall(order.id, { lineIds: ids })));
+  }
+
+  /**
+   * Sends `call` for the lines; when the hub refuses because some of them had moved already, sends it once
+   * more for those still `movable`, or for none. The hub refuses a whole bump (or recall) when one named line
+   * cannot move, and it cannot when the station's other screen (or a waiter, at expo) moved it a moment
+   * before this screen heard of it: the cook meant "these are done", and that is what the hub then holds.
+   */
+  private async whatIsLeft(orderId: string, lineIds: readonly string[], movable: readonly LineStatus[], call: (ids: string[]) => Promise<Order>): Promise<Order> {
+    try {
+      return await call([...lineIds]);
+    } catch (err) {
+      if (!(err instanceof HubError && err.code === 'invalid_transition')) throw err;
+      const now = await this.hub.order(orderId);
+      const left = now.lines.filter((l) => lineIds.includes(l.id) && movable.includes(l.status)).map((l) => l.id);
+      return left.length === 0 ? now : await call(left);
+    }
   }
 
   async toggleRush(order: Order): Promise<void> {
@@ -124,12 +144,17 @@ export class KdsApp {
 
   private notify(err: unknown): void {
     const t = translator(kdsMessages, language.get());
+    // the hub's own messages are English: the ones a cook can meet during service have their words here
     const text =
       err instanceof HubUnreachableError
         ? t('error.unknown')
         : err instanceof HubError && err.code === 'forbidden'
           ? t('error.role')
-          : t('error.action', { message: err instanceof Error ? err.message : String(err) });
+          : err instanceof HubError && err.code === 'order_closed'
+            ? t('error.orderClosed')
+            : err instanceof HubError && err.code === 'invalid_transition'
+              ? t('error.changed')
+              : t('error.action', { message: err instanceof Error ? err.message : String(err) });
     const id = ++this.noticeSeq;
     this.notices.set([...this.notices.get(), { id, text }]);
     setTimeout(() => this.dropNotice(id), 8000);
@@ -159,12 +184,27 @@ export class KdsApp {
     }
   }
 
+  /**
+   * Table names for the tickets, retried until the hub answers: a screen that comes up before the hub (a
+   * power cut, a reload during a restart) would otherwise show table ids for the rest of the service.
+   */
   private async loadTables(): Promise<void> {
+    if (this.tablesLoading) return;
+    this.tablesLoading = true;
     try {
-      const floor = await this.hub.floor();
-      this.tableNames.set(new Map(floor.tables.map((t) => [t.id, t.name])));
-    } catch {
-      /* table ids still show; names come with the next sign-in */
+      for (let attempt = 0; this.session.staff.get(); attempt++) {
+        try {
+          const floor = await this.hub.floor();
+          this.tableNames.set(new Map(floor.tables.map((t) => [t.id, t.name])));
+          return;
+        } catch (err) {
+          // a definite no (signed out, not allowed) is not worth asking again; the ids still show
+          if (err instanceof HubError && err.status < 500 && err.status !== 429) return;
+          await new Promise((r) => setTimeout(r, Math.min(10_000, 500 * 2 ** attempt)));
+        }
+      }
+    } finally {
+      this.tablesLoading = false;
     }
   }
 

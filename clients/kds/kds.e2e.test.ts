@@ -268,6 +268,46 @@ describe('KDS in a browser', () => {
   }, 60_000);
 });
 
+describe('KDS table names', () => {
+  it('shows the table’s name, not its id, when the floor could not be read as the screen started (the hub still booting)', async () => {
+    const page = await kds('hot');
+    let refused = 0;
+    await page.route('**/api/v1/floor', (route) => (refused++ === 0 ? route.abort('connectionrefused') : route.continue()));
+    await page.reload();
+    await page.locator('[data-conn=live]').waitFor();
+    const order = await place([MAPO()]); // table t-a2, named A2
+    await ticket(page, order.id).waitFor();
+    expect(refused).toBeGreaterThan(0);
+    await eventually('the table name', async () => ((await ticket(page, order.id).locator('.ticket__where').textContent())?.includes('A2 桌') ? true : undefined), 5000);
+    expect(await ticket(page, order.id).locator('.ticket__where').textContent()).not.toContain('t-a2');
+    await hub.request('POST', `/api/v1/orders/${order.id}/status`, { token: kitchen.staff.token, body: { status: 'ready' } });
+    await page.close();
+  });
+});
+
+describe('KDS top bar on a 1280×800 tablet', () => {
+  /** Bar items cut off at the right edge (the bar does not scroll: Lock and the clock would just be gone). */
+  const cutOff = (page: Page) =>
+    page.$$eval('.bar > *', (els) => els.filter((el) => el.getBoundingClientRect().right > innerWidth + 0.5).map((el) => el.className || el.tagName));
+
+  it.each(['en', 'zh-CN'] as const)('keeps every control on screen in %s while the banner says the hub is down', async (lang) => {
+    const page = await kds('hot', { lang, viewport: { width: 1280, height: 800 } });
+    expect(await cutOff(page)).toEqual([]);
+    const dataDir = hub.dataDir;
+    await hub.stop();
+    try {
+      await page.locator('[data-conn=reconnecting] .conn__retry').waitFor();
+      await page.waitForTimeout(1200); // "down 1 s" → the widest the first minute gets is "down 59 s"
+      expect(await cutOff(page)).toEqual([]);
+      expect(await page.locator('.bar__clock').isVisible()).toBe(true);
+    } finally {
+      hub = await startHub({ dataDir, env: { HUB_PORT: String(port) } });
+    }
+    await page.locator('[data-conn=live]').waitFor({ timeout: 20_000 });
+    await page.close();
+  }, 40_000);
+});
+
 describe.runIf(process.env.KDS_SCREENSHOTS)('KDS screenshots (KDS_SCREENSHOTS=1)', () => {
   it('saves the station and expo screens in Chinese and English to docs/screenshots/', async () => {
     const dir = join(ROOT, 'docs/screenshots');

@@ -40,6 +40,8 @@ export const kdsMessages = defineMessages(
     'error.action': '操作未完成：{message}',
     'error.unknown': '中枢暂无响应，操作可能尚未生效',
     'error.role': '需要厨房或经理权限',
+    'error.orderClosed': '此单已整单取消，无需再做',
+    'error.changed': '其他设备已先改动这些菜，请看屏幕上的最新状态',
   },
   {
     title: 'Kitchen display',
@@ -80,6 +82,8 @@ export const kdsMessages = defineMessages(
     'error.action': 'Not done: {message}',
     'error.unknown': 'No answer from the hub; the change may not have been applied yet',
     'error.role': 'Needs the kitchen or manager role',
+    'error.orderClosed': 'This order was voided: nothing more to do on it',
+    'error.changed': 'Another device changed these dishes first; the screen shows where they are now',
   },
 );
 

@@ -59,3 +59,24 @@ describe('HubClient timeout', () => {
     expect(await client(base).request('POST', '/api/v1/orders', { body: {}, key: 'key-12345678' })).toEqual({ order: { id: 'a' } });
   });
 });
+
+describe('HubClient clock offset', () => {
+  const DAY = 86_400_000;
+  /** The hub (its clock right) answers everything; but the menu, with the hub down, came from the service
+   * worker's cache (sw.ts, a reload over HTTPS): stored yesterday, with yesterday's Date header. */
+  const fetchWithCachedMenu: typeof fetch = async (input) => {
+    const url = String(input);
+    const cached = url.endsWith('/api/v1/menu');
+    const date = new Date(Date.now() - (cached ? DAY : 0)).toUTCString();
+    const body = cached ? { menu: { version: 1, stations: [], categories: [], items: [], optionGroups: [] } } : { epoch: 'e', seq: 0, menuVersion: 1, orders: [] };
+    return new Response(JSON.stringify(body), { status: 200, headers: { 'content-type': 'application/json', date, ...(cached ? { etag: '"m1"' } : {}) } });
+  };
+
+  it('is not taken from a menu the service worker answered from its cache, whose Date is the day it was stored', async () => {
+    const hub = new HubClient({ credentials: { device: () => 'dev_test', staff: () => null }, fetch: fetchWithCachedMenu });
+    await hub.menu();
+    await hub.snapshot();
+    // a ticket's age is hub time now − when it was fired: a day off, every ticket shows 0:00 and never turns red
+    expect(Math.abs(hub.serverOffsetMs)).toBeLessThan(1500);
+  });
+});

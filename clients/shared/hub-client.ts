@@ -78,6 +78,11 @@ export interface RequestOptions {
   headers?: Record<string, string>;
   /** Sees the raw answer's headers (ETag, …). */
   onHeaders?: (headers: Headers) => void;
+  /**
+   * false: the answer's `Date` says nothing about the hub's clock now, because it may come from the service
+   * worker's cache (sw-policy.ts: the menu), stamped the day it was stored.
+   */
+  isClockSample?: boolean;
 }
 
 export class HubClient {
@@ -132,7 +137,7 @@ export class HubClient {
       } catch (err) {
         throw unreachable(err);
       }
-      this.observeClock(res.headers.get('date'), sentAt, Date.now());
+      if (o.isClockSample !== false) this.observeClock(res.headers.get('date'), sentAt, Date.now());
       o.onHeaders?.(res.headers);
       if (res.status === 304) return null as T;
       try {
@@ -193,6 +198,9 @@ export class HubClient {
       as: 'none',
       headers: cached ? { 'if-none-match': cached.etag } : {},
       onHeaders: (h) => (etag = h.get('etag')),
+      // over HTTPS a reload with the hub down gets the menu from the service worker's cache, with the Date
+      // of the day it was stored: taken as the hub's clock, every ticket's age would be a day off
+      isClockSample: false,
     });
     if (res === null && cached) return cached.menu;
     if (res === null) throw new HubError(500, 'internal', 'empty menu answer');

@@ -3,7 +3,7 @@
  * and the signed-in staff session (until it expires or the person locks the screen).
  */
 import type { DeviceKind, Staff } from '../../hub/protocol/index.ts';
-import { HubClient, type AuthAs, type HubClientOptions } from './hub-client.ts';
+import { HubClient, type AuthAs, type HubClientOptions, type SessionResponse } from './hub-client.ts';
 import { load, save } from './storage.ts';
 import { Store } from './store.ts';
 
@@ -17,6 +17,11 @@ export interface DeviceCredentials {
 export interface StaffSession {
   token: string;
   staff: Staff;
+  /**
+   * When the hub lets the session go, on THIS DEVICE's clock (the hub's `expiresAt` less the hub's offset
+   * from this device when it signed in): compared with `Date.now()` here, it holds however wrong the
+   * tablet's clock is, and across reloads.
+   */
   expiresAt: number;
 }
 
@@ -43,6 +48,15 @@ export class Session {
       return null;
     }
     return s?.token ?? null;
+  }
+
+  /**
+   * A staff member signed in (`POST /api/v1/staff/sessions` answered `res`). The hub's `expiresAt` is on the
+   * hub's clock: a tablet 8 hours ahead (set by hand to local time with a UTC time zone) would otherwise drop
+   * a 12-hour session after 4, bouncing the cook to the PIN pad mid-service and losing the tap that found out.
+   */
+  signedIn(res: SessionResponse, hubOffsetMs: number): void {
+    this.staff.set({ token: res.token, staff: res.staff, expiresAt: res.expiresAt - hubOffsetMs });
   }
 
   /** The hub refused a token: forget it, so the app asks to pair or sign in again. */

@@ -124,7 +124,7 @@ export function PinScreen({ hub, session, roles }: { hub: HubClient; session: Se
         setPin('');
         return;
       }
-      session.staff.set({ token: res.token, staff: res.staff, expiresAt: res.expiresAt });
+      session.signedIn(res, hub.serverOffsetMs);
     } catch (err) {
       setError(errorText(err, t, 'pin.invalid'));
       setPin('');
