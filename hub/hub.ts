@@ -123,7 +123,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
         });
   const backupStatus = db.memory
     ? undefined
-    : () => backups?.status() ?? { state: 'off' as const, dir: null, everyMs: null, lastAt: null, lastFile: null, lastBytes: null, lastError: null, restoredFrom: restored };
+    : () => backups?.status() ?? { state: 'off' as const, dir: null, everyMs: null, lastAt: null, lastFile: null, lastBytes: null, lastError: null, waitingSince: null, sameDiskAsStore: null, restoredFrom: restored };
   const metrics = new HubMetrics({
     queueDepth: () => writer?.depth ?? 0,
     streamClients: () => stream?.clientCount ?? 0,

@@ -67,6 +67,8 @@ if (file === undefined) {
 
 const backup = resolve(file);
 let summary: StoreSummary;
+// quick_check reads every page: seconds for a store of a busy year
+console.log(`Checking ${backup} …`);
 try {
   summary = inspectStore(backup);
 } catch (err) {

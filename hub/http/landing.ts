@@ -76,7 +76,9 @@ ${b.lastAt ? `The last good backup was taken at ${esc(when(b.lastAt))}.` : 'Ther
     b.state === 'off'
       ? '备份已关闭 · Backups are off (HUB_BACKUP_DIR=off).'
       : b.lastAt
-        ? `最近备份 · Last backup: ${esc(when(b.lastAt))}, in <code>${esc(b.dir ?? '')}</code>.`
+        ? `最近备份 · Last backup: ${esc(when(b.lastAt))}, in <code>${esc(b.dir ?? '')}</code>.${
+            b.sameDiskAsStore ? " That is the hub's own disk: set HUB_BACKUP_DIR to a USB stick or another disk, so that a backup outlives the disk." : ''
+          }`
         : `尚无备份 · No backup yet: the first is taken within a minute of the start, in <code>${esc(b.dir ?? '')}</code>.`;
   return `<p data-backup="${b.state}">${line}${b.restoredFrom ? ` 此门店数据已从 ${esc(when(b.restoredFrom.takenAt))} 的备份恢复 · Restored from the backup of ${esc(when(b.restoredFrom.takenAt))}.` : ''}</p>`;
 }

@@ -22,6 +22,15 @@ export const backupStatusSchema = z.object({
   lastFile: z.string().nullable(),
   lastBytes: z.number().int().nullable(),
   lastError: z.string().nullable().describe('why the last attempt failed (null once one succeeds)'),
+  waitingSince: z
+    .number()
+    .int()
+    .nullable()
+    .describe('a backup is due and waits for a quiet moment (copying a large store at the peak slows the service) since then; null: none waits'),
+  sameDiskAsStore: z
+    .boolean()
+    .nullable()
+    .describe("the backups are on the store's own disk: they survive a damaged file, not the disk dying (null: not known)"),
   restoredFrom: z
     .object({ takenAt: z.number().int(), restoredAt: z.number().int() })
     .nullable()

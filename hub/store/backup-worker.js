@@ -14,8 +14,17 @@
  */
 import Database from 'better-sqlite3';
 import { closeSync, fsyncSync, openSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { dirname } from 'node:path';
 import { parentPort, workerData } from 'node:worker_threads';
+
+// On Linux this thread's alone: the copy takes what CPU the hub's own thread leaves (and, with the CFQ and
+// BFQ disk schedulers, what disk time: their I/O priority follows the nice value)
+try {
+  setPriority(0, 19);
+} catch {
+  // not permitted: the copy runs at the hub's priority
+}
 
 const { source, dest, takenAt } = /** @type {{ source: string; dest: string; takenAt: number }} */ (workerData);
 const port = /** @type {import('node:worker_threads').MessagePort} */ (parentPort);

@@ -139,7 +139,7 @@ describe('BackupSchedule', () => {
     }
     const kept = listBackups(backupDir);
     expect(kept).toHaveLength(3);
-    expect(s.status()).toMatchObject({ state: 'ok', lastFile: kept[0]!.file, lastError: null });
+    expect(s.status()).toMatchObject({ state: 'ok', lastFile: kept[0]!.file, lastError: null, sameDiskAsStore: true });
     expect(inspectStore(kept[0]!.file).headSeq).toBe(head(db));
     await s.stop();
 
@@ -169,6 +169,37 @@ describe('BackupSchedule', () => {
     // a new one fits while 7 units are free (6 stay free after it): two on the disk, and the new one
     expect(listBackups(backupDir).map((b) => b.file)).toEqual([taken[3], taken[2], taken[1]]);
     await s.stop();
+  });
+
+  it('waits for a quiet moment to copy a busy store, and copies it anyway once it is three intervals late', () => {
+    const { db, file } = store();
+    let now = 0;
+    let seq = 0;
+    const { s } = schedule(db, file, { clock: () => now, headSeq: () => seq, everyMs: 3_600_000 });
+    const minute = 60_000;
+    // due at the peak: two orders a second, ~600 changes a minute
+    expect(s.dueNow()).toBe(false); // the first look only starts watching
+    expect(s.status().waitingSince).toBe(0);
+    for (let i = 0; i < 10; i++) {
+      now += minute / 2;
+      seq += 300;
+      expect(s.dueNow()).toBe(false);
+    }
+    // the rush ends: a few changes a minute
+    now += minute / 2;
+    seq += 10;
+    expect(s.dueNow()).toBe(true);
+    expect(s.status().waitingSince).toBeNull();
+
+    // a store that never rests: copied when three intervals late, not never
+    let looks = 0;
+    for (;;) {
+      now += minute / 2;
+      seq += 300;
+      looks++;
+      if (s.dueNow()) break;
+    }
+    expect((looks - 1) * (minute / 2)).toBe(3 * 3_600_000); // from the first look, when it fell due
   });
 
   it('says a backup failed for want of room, keeping the newest backup, and never fills the disk to make one', async () => {

@@ -229,6 +229,17 @@ export interface BackupScheduleOptions {
 
 /** The first backup after a start waits this long (or the interval, if shorter), so a start stays quick. */
 const FIRST_BACKUP_DELAY_MS = 60_000;
+/**
+ * A store's changes per minute under which a due backup runs (an order makes 4–6 events: 60 a minute is
+ * about 700 orders an hour). Copying a busy year's store reads and writes gigabytes on the store's disk and
+ * takes a core: measured during a load run on 2.3 GB, the waiters' p99 went from 120 to 880 ms. So a due
+ * backup waits for a quiet moment, between lunch and dinner or after closing time.
+ */
+export const QUIET_EVENTS_PER_MIN = 60;
+/** How long the store's rate of change is watched before a due backup runs (or the interval, if shorter). */
+const QUIET_WINDOW_MS = 30_000;
+/** A store busy without a break still gets its backup once it is this many intervals late. */
+const MAX_POSTPONED_INTERVALS = 3;
 
 /** Takes a backup every `everyMs` while the store changes; keeps the newest `keep`. */
 export class BackupSchedule {
@@ -237,6 +248,10 @@ export class BackupSchedule {
   #stopped = false;
   #last: { at: number; file: string; bytes: number; headSeq: number; epoch: string } | null = null;
   #lastError: string | null = null;
+  /** When the backup that waits for a quiet moment fell due; null while none is due. */
+  #dueSince: number | null = null;
+  /** The store's head when the current quiet window began. */
+  #window: { at: number; seq: number } | null = null;
 
   constructor(private readonly o: BackupScheduleOptions) {}
 
@@ -271,8 +286,18 @@ export class BackupSchedule {
       lastFile: this.#last?.file ?? null,
       lastBytes: this.#last?.bytes ?? null,
       lastError: this.#lastError,
+      waitingSince: this.#dueSince,
+      sameDiskAsStore: this.#sameDisk(),
       restoredFrom: this.o.restored,
     };
+  }
+
+  #sameDisk(): boolean | null {
+    try {
+      return statSync(this.o.dir).dev === statSync(this.o.source).dev;
+    } catch {
+      return null;
+    }
   }
 
   /** Takes a backup now, unless the store has not changed since the newest one (then null). */
@@ -336,11 +361,36 @@ export class BackupSchedule {
     if (this.#stopped) return;
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => {
+      if (!this.dueNow()) return this.#schedule(this.#quietWindowMs());
       this.runOnce()
         .catch(() => undefined)
         .finally(() => this.#schedule(this.o.everyMs));
     }, ms);
     this.#timer.unref();
+  }
+
+  #quietWindowMs(): number {
+    return Math.min(QUIET_WINDOW_MS, this.o.everyMs);
+  }
+
+  /**
+   * Called when a backup is due, and again after each quiet window while it waits: true once the store
+   * changed fewer than QUIET_EVENTS_PER_MIN times a minute over a whole window, or the backup is
+   * MAX_POSTPONED_INTERVALS intervals late. (Public for the tests, which drive it with their clock.)
+   */
+  dueNow(): boolean {
+    const now = this.o.clock();
+    const seq = this.o.headSeq();
+    this.#dueSince ??= now;
+    const window = this.#window;
+    this.#window = { at: now, seq };
+    const late = now - this.#dueSince >= MAX_POSTPONED_INTERVALS * this.o.everyMs;
+    const quiet = window !== null && now > window.at && ((seq - window.seq) * 60_000) / (now - window.at) < QUIET_EVENTS_PER_MIN;
+    if (!quiet && !late) return false;
+    if (late && !quiet) this.o.log.warn({ dueSince: this.#dueSince }, 'backup: the store has been busy for hours; the backup runs now');
+    this.#dueSince = null;
+    this.#window = null;
+    return true;
   }
 
   #prune(): void {

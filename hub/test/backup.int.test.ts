@@ -76,9 +76,11 @@ describe('backups, and a hub on a restored one', () => {
       return inspectStore(b.lastFile).headSeq >= seqAfterFirst ? (b.lastFile as string) : undefined;
     });
     const health = (await hub.request('GET', '/api/v1/health')).body;
-    expect(health.backups).toMatchObject({ state: 'ok', everyMs: 1000, lastError: null, restoredFrom: null });
+    expect(health.backups).toMatchObject({ state: 'ok', everyMs: 1000, lastError: null, restoredFrom: null, sameDiskAsStore: true });
     expect(backup.startsWith(join(dataDir, 'backups'))).toBe(true);
-    expect(await (await fetch(`${hub.url}/`)).text()).toContain('data-backup="ok"');
+    const page = await (await fetch(`${hub.url}/`)).text();
+    expect(page).toContain('data-backup="ok"');
+    expect(page).toContain("That is the hub's own disk");
     const metrics = await (await fetch(`${hub.url}/metrics`)).text();
     expect(metrics).toMatch(/^brigade_backup_last_timestamp_seconds [1-9]/m);
     expect(metrics).toMatch(/^brigade_backup_failing 0$/m);
