@@ -30,7 +30,11 @@ async function hubOn(dataDir: string): Promise<HubProcess> {
 }
 
 function restore(dataDir: string, ...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/restore.ts', ...args], {
+  return tool('restore', dataDir, ...args);
+}
+
+function tool(name: 'backup' | 'restore', dataDir: string, ...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', `scripts/${name}.ts`, ...args], {
     cwd: ROOT,
     env: { ...process.env, HUB_DATA_DIR: dataDir, HUB_TIMEZONE: 'Asia/Shanghai' },
     encoding: 'utf8',
@@ -155,12 +159,18 @@ describe('backups, and a hub on a restored one', () => {
     await hub.stop();
   });
 
-  it('marks a copy of the store made by hand, so the hub renews its epoch on it too', async () => {
+  it('npm run backup copies a running hub\'s store; a copy made by hand is marked by restore, so the hub renews its epoch on it too', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'brigade-backup-'));
     dirs.push(dataDir);
     let hub = await hubOn(dataDir);
     const waiter = await signIn(hub, PINS.waiter);
     expect((await hub.request('POST', '/api/v1/orders', { token: waiter.staff, body: sampleOrder() })).status).toBe(201);
+    // npm run backup, while the hub runs: a marked copy in the backup directory, which restore lists
+    const made = tool('backup', dataDir);
+    expect(made.code, made.out).toBe(0);
+    const file = /backup: (\S+) \(/.exec(made.out)?.[1];
+    expect(file && inspectStore(file).takenAt).toEqual(expect.any(Number));
+    expect(restore(dataDir).out).toContain(file);
     await hub.stop();
     const copy = join(dataDir, 'by-hand.db');
     copyFileSync(join(dataDir, 'brigade.db'), copy);
