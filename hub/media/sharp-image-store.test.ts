@@ -48,6 +48,23 @@ describe('SharpImageStore', () => {
     expect([meta.width, meta.height, meta.orientation]).toEqual([320, 480, undefined]);
   });
 
+  it('flattens a cut-out PNG onto white: its variants are opaque and its colour is the one they show, not black', async () => {
+    const s = store();
+    // a dish cut out on a transparent background, as product shots often come: the transparent pixels are (0,0,0,0)
+    const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="400" height="300"><circle cx="200" cy="150" r="90" fill="#c0392b"/></svg>';
+    const cutOut = await sharp(Buffer.from(svg)).png().toBuffer();
+    expect((await sharp(cutOut).metadata()).hasAlpha).toBe(true);
+    const image = await s.ingest(cutOut);
+    const variant = sharp(join(s.dir, `${image.hash}-320.webp`));
+    expect((await variant.metadata()).hasAlpha).toBe(false);
+    const { data } = await variant.clone().raw().toBuffer({ resolveWithObject: true });
+    // the corner (transparent in the upload) is white, and so is the placeholder colour: the box a screen
+    // fills with it while the photo loads matches the photo, instead of a black square around the dish
+    expect([...data.subarray(0, 3)].every((v) => v >= 250)).toBe(true);
+    const channels = [1, 3, 5].map((i) => parseInt(image.color.slice(i, i + 2), 16));
+    expect(channels, image.color).toSatisfy((c: number[]) => c.every((v) => v >= 240));
+  });
+
   it('gives the same bytes the same hash and other bytes another', async () => {
     const s = store();
     const a = await solid(300, 300).png().toBuffer();

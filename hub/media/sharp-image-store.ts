@@ -11,8 +11,15 @@ import { isStorageFull, StorageFullError } from '../store/writer.ts';
  * Part of every hash: the URLs are cached for a year as immutable, so output made with other settings
  * (quality, widths) must get other URLs even for the same upload.
  */
-const PROCESSING_VERSION = 'brigade-webp-q78-v1';
+const PROCESSING_VERSION = 'brigade-webp-q78-white-v2';
 const WEBP = { quality: 78, effort: 4 } as const;
+/**
+ * What transparent pixels become. A dish cut out on a transparent background (a common product shot) kept
+ * its alpha, and libvips' dominant colour of it was the black behind the transparency: the screens fill the
+ * picture's box with that colour, so the dish sat in a black square. Flattened, the variant is the dish on
+ * white and the colour is the one it shows.
+ */
+const BACKGROUND = '#ffffff';
 const ACCEPTED_FORMATS: ReadonlySet<string> = new Set(['jpeg', 'png', 'webp']);
 /** `<sha256>-<width>.webp`, the only names the store writes or serves. */
 const VARIANT_NAME = /^([0-9a-f]{64})-(\d{1,5})\.webp$/;
@@ -59,6 +66,7 @@ export class SharpImageStore implements ImageStore {
   private async process(input: Buffer): Promise<MenuImage> {
     const hash = createHash('sha256').update(`${PROCESSING_VERSION}\n`).update(input).digest('hex');
     const open_ = () => sharp(input, { failOn: 'error', limitInputPixels: MAX_IMAGE_PIXELS, autoOrient: true });
+    const opaque = () => open_().flatten({ background: BACKGROUND });
     const meta = await decoding(() => open_().metadata());
     if (!meta.format || !ACCEPTED_FORMATS.has(meta.format)) throw new ImageRejectedError('not_an_image');
     const width = meta.autoOrient?.width ?? meta.width;
@@ -70,9 +78,11 @@ export class SharpImageStore implements ImageStore {
     const widths = variantWidths(width);
     // encode everything before writing anything: a photo that fails to decode half-way leaves no files
     const variants = await decoding(() =>
-      Promise.all(widths.map((w) => open_().resize({ width: w }).toColourspace('srgb').webp(WEBP).toBuffer())),
+      Promise.all(widths.map((w) => opaque().resize({ width: w }).toColourspace('srgb').webp(WEBP).toBuffer())),
     );
-    const { dominant } = await decoding(() => open_().resize({ width: 64 }).stats());
+    // from the smallest variant, as the screens show it (sharp's stats() reads its input and ignores any
+    // operation, so `resize().flatten().stats()` was the dominant of the whole original, transparency and all)
+    const { dominant } = await decoding(() => sharp(variants[0]!).stats());
     // a write that fails (a full disk) takes back the variants this upload wrote: no row will name them
     const written: string[] = [];
     try {
