@@ -25,6 +25,7 @@ import type { Services } from './services.ts';
 import { SqliteAuthRepo } from './store/auth-repo.ts';
 import { Checkpointer } from './store/checkpointer.ts';
 import { adoptRestoredBackup, BackupSchedule } from './store/backups.ts';
+import { AnswerCompactor } from './store/answer-compactor.ts';
 import { checkpointAndClose, openDb, readIdentity, type Db } from './store/db.ts';
 import { StorageGuard } from './store/storage-guard.ts';
 import { EventLog } from './store/event-log.ts';
@@ -177,6 +178,15 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
     onStorageFull: diskFull,
   });
   const theWriter = writer;
+  const compactor = new AnswerCompactor(db, {
+    submit: (job, priority) => theWriter.submit(job, priority),
+    // only while the writer has nothing else to do: the hub's own work always goes first
+    idle: () => theWriter.depth === 0 && lagMs() < COMPACT_MAX_LAG_MS,
+    clock,
+    minAgeMs: config.HUB_COMPACT_ANSWERS_AFTER_MS,
+    everyMs: Math.min(60_000, config.HUB_COMPACT_ANSWERS_AFTER_MS),
+    log: logger.child({ module: 'answers' }),
+  });
   const orderRepo = new SqliteOrderRepo(db);
   const floor = new SqliteFloorRepo(db);
   const pairing = new PairingCodeBook(config.HUB_PAIRING_CODE);
@@ -366,6 +376,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
       // the first look makes the reserve (once per store, 64 MB of writes): after the hub answers, not before
       void storage?.start();
       backups?.start();
+      compactor.start();
       // start-up (module loading, migrations, seeding) is not load: measure lag from here on
       lag.reset();
       return { port, ...(httpsPort === undefined ? {} : { httpsPort }), ...(publicPort === undefined ? {} : { publicPort }) };
@@ -374,6 +385,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
       await printing.stop();
       storage?.stop();
       await backups?.stop();
+      await compactor.stop();
       clearInterval(tlsCheck);
       // the streams first, while the public gate still carries their close frames to phones and kiosks
       await liveStream.close();
@@ -394,6 +406,9 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
 const CHECKPOINT_INTERVAL_MS = 250;
 
 const LISTEN_BACKLOG = 4096;
+
+/** Old answers are compacted only while the event loop lags less than this (and the writer is idle). */
+const COMPACT_MAX_LAG_MS = 50;
 
 const MB = 1 << 20;
 

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
+import { AnswerDictionaries, isPacked, unpackAnswer } from './answer-compactor.ts';
 import type { Db } from './db.ts';
 
 export interface StoredResponse {
@@ -8,11 +9,16 @@ export interface StoredResponse {
   body: string;
 }
 
-/** Mutation keys and the responses they produced, written in the same transaction as the mutation. */
+/**
+ * Mutation keys and the responses they produced, written in the same transaction as the mutation. Old
+ * answers are stored compacted (answer-compactor.ts); `get` gives them back as they were written.
+ */
 export class IdempotencyStore {
   private readonly s;
+  private readonly dictionaries: AnswerDictionaries;
 
   constructor(db: Db) {
+    this.dictionaries = new AnswerDictionaries(db);
     this.s = {
       get: db.prepare(
         `SELECT k.principal, k.request_hash AS requestHash, k.status,
@@ -27,7 +33,9 @@ export class IdempotencyStore {
   }
 
   get(key: string): StoredResponse | undefined {
-    return this.s.get.get(key) as StoredResponse | undefined;
+    const stored = this.s.get.get(key) as StoredResponse | undefined;
+    if (stored && isPacked(stored.body)) stored.body = unpackAnswer(stored.body, (id) => this.dictionaries.get(id));
+    return stored;
   }
 
   /**
