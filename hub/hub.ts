@@ -120,6 +120,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
           epoch: identity.epoch,
           restored,
           minFreeBytes: config.HUB_DISK_LOW_MB * MB,
+          mediaDir: join(config.HUB_DATA_DIR, 'media'),
           log: logger.child({ module: 'backup' }),
         });
   const backupStatus = db.memory

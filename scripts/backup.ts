@@ -5,11 +5,11 @@
  * `npm run restore` lists it and the hub counts it among the ones it keeps.
  */
 import { existsSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../hub/config.ts';
 import { DB_FILE } from '../hub/hub.ts';
-import { backupFileName, runBackup } from '../hub/store/backups.ts';
+import { backupFileName, copyMedia, runBackup } from '../hub/store/backups.ts';
 
 const { values } = parseArgs({ options: { out: { type: 'string' } } });
 const cfg = loadConfig();
@@ -32,7 +32,9 @@ if (existsSync(dest)) {
 if (!values.out) mkdirSync(dir, { recursive: true, mode: 0o700 });
 try {
   const result = await runBackup(source, dest, takenAt);
-  console.log(`backup: ${result.file} (${(result.bytes / 1048576).toFixed(1)} MB, events up to #${result.headSeq}, ${Math.round(result.ms)} ms)`);
+  // the dish photos beside it, as the hub's own backups have them
+  const photos = await copyMedia(join(cfg.HUB_DATA_DIR, 'media'), join(dirname(dest), 'media'));
+  console.log(`backup: ${result.file} (${(result.bytes / 1048576).toFixed(1)} MB, events up to #${result.headSeq}, ${Math.round(result.ms)} ms; ${photos} new photo files in ${join(dirname(dest), 'media')})`);
 } catch (err) {
   console.error(`backup: the store could not be copied: ${(err as Error).message}`);
   process.exit(1);

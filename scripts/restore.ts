@@ -6,12 +6,12 @@
  * does not print the backup's unprinted tickets again (see hub/store/backups.ts).
  */
 import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../hub/config.ts';
 import { DB_FILE } from '../hub/hub.ts';
 import { runningHub } from '../hub/pid-file.ts';
-import { BackupError, inspectStore, listBackups, markAsBackup, type StoreSummary } from '../hub/store/backups.ts';
+import { BackupError, copyMedia, inspectStore, listBackups, markAsBackup, type StoreSummary } from '../hub/store/backups.ts';
 import { newestMigration } from '../hub/store/db.ts';
 
 const { values, positionals } = parseArgs({
@@ -124,4 +124,7 @@ if (existsSync(store)) {
 }
 renameSync(restoring, store);
 fsyncPath(cfg.HUB_DATA_DIR);
+// photos the store names and this disk lacks (a new disk): from beside the backup
+const photos = await copyMedia(join(dirname(backup), 'media'), join(cfg.HUB_DATA_DIR, 'media'));
+if (photos > 0) console.log(`${photos} dish photo files copied back from ${join(dirname(backup), 'media')}`);
 console.log(`Restored. Start the hub (npm start): it renews its epoch and every device reloads.`);

@@ -1,9 +1,9 @@
 import Database from 'better-sqlite3';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { adoptRestoredBackup, backupFileName, BackupSchedule, inspectStore, listBackups, markAsBackup, runBackup, type BackupScheduleOptions } from './backups.ts';
+import { adoptRestoredBackup, backupFileName, BackupSchedule, copyMedia, inspectStore, listBackups, markAsBackup, runBackup, type BackupScheduleOptions } from './backups.ts';
 import { openDb, readIdentity, type Db } from './db.ts';
 
 const dirs: string[] = [];
@@ -102,6 +102,24 @@ describe('a restored backup', () => {
     expect(inspectStore(copy).takenAt).toBeNull();
     markAsBackup(copy, 42);
     expect(inspectStore(copy).takenAt).toBe(42);
+  });
+});
+
+describe('copyMedia', () => {
+  it('copies the dish photos the store names, each once, and nothing else', async () => {
+    const { dir } = store();
+    const from = join(dir, 'media');
+    const to = join(dir, 'backups', 'media');
+    mkdirSync(from, { recursive: true });
+    const photo = (n: number) => `${String(n).repeat(64).slice(0, 64)}-320.webp`;
+    writeFileSync(join(from, photo(1)), 'one');
+    writeFileSync(join(from, 'upload.tmp'), 'half');
+    expect(await copyMedia(from, to)).toBe(1);
+    writeFileSync(join(from, photo(2)), 'two');
+    expect(await copyMedia(from, to)).toBe(1);
+    expect(readdirSync(to).sort()).toEqual([photo(1), photo(2)]);
+    expect(readFileSync(join(to, photo(2)), 'utf8')).toBe('two');
+    expect(await copyMedia(join(dir, 'none'), to)).toBe(0);
   });
 });
 

@@ -16,7 +16,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
-import { statfs } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rename, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { BackupStatus } from '../protocol/health.ts';
@@ -61,6 +61,35 @@ export function runBackup(source: string, dest: string, takenAt: number): Promis
     });
   });
 }
+
+/**
+ * Dish photos live beside the store (`<data dir>/media/`), named by the hash of what they hold: a backup
+ * without them, restored onto a new disk, would name photos that are not there. They are copied to `media/`
+ * beside the backups, once each (a name never changes its content), and back by `npm run restore`.
+ * Returns how many files were copied.
+ */
+export async function copyMedia(from: string, to: string): Promise<number> {
+  let names: string[];
+  try {
+    names = await readdir(from);
+  } catch {
+    return 0; // no photos (yet)
+  }
+  const there = new Set(await readdir(to).catch(() => [] as string[]));
+  let copied = 0;
+  for (const name of names) {
+    if (!MEDIA_NAME.test(name) || there.has(name)) continue;
+    if (copied === 0) await mkdir(to, { recursive: true, mode: 0o700 });
+    const aside = join(to, `${name}.tmp`);
+    await copyFile(join(from, name), aside);
+    await rename(aside, join(to, name));
+    copied++;
+  }
+  return copied;
+}
+
+/** What the photo store writes (hub/media/sharp-image-store.ts): a hash, a width, webp. */
+const MEDIA_NAME = /^[0-9a-f]{64}-\d{1,5}\.webp$/;
 
 const BACKUP_NAME = /^brigade-(\d{8}T\d{6}(?:\d{3})?Z)\.db$/;
 
@@ -214,6 +243,8 @@ export interface BackupScheduleOptions {
   headSeq: () => number;
   epoch: string;
   restored: RestoredBackup | null;
+  /** the dish photos (`<data dir>/media`), copied to `<dir>/media` after each backup */
+  mediaDir?: string;
   /** free bytes on the backup directory's disk */
   freeBytes?: (dir: string) => Promise<number>;
   /** bytes a backup of the store will take, at most (the database file and its WAL) */
@@ -323,7 +354,8 @@ export class BackupSchedule {
       this.#last = { at: takenAt, file: result.file, bytes: result.bytes, headSeq: result.headSeq, epoch: result.epoch };
       this.#lastError = null;
       this.#prune();
-      this.o.log.info({ file: result.file, bytes: result.bytes, ms: Math.round(result.ms) }, 'backup: the store was copied');
+      const photos = this.o.mediaDir ? await copyMedia(this.o.mediaDir, join(this.o.dir, 'media')) : 0;
+      this.o.log.info({ file: result.file, bytes: result.bytes, ms: Math.round(result.ms), photos }, 'backup: the store was copied');
       this.o.onBackup?.(result);
       return result;
     } catch (err) {

@@ -5,7 +5,7 @@
  * does not print the backup's unprinted tickets again.
  */
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -165,13 +165,25 @@ describe('backups, and a hub on a restored one', () => {
     let hub = await hubOn(dataDir);
     const waiter = await signIn(hub, PINS.waiter);
     expect((await hub.request('POST', '/api/v1/orders', { token: waiter.staff, body: sampleOrder() })).status).toBe(201);
-    // npm run backup, while the hub runs: a marked copy in the backup directory, which restore lists
+    // a dish photo, as the photo store names them
+    const photo = `${'ab'.repeat(32)}-320.webp`;
+    writeFileSync(join(dataDir, 'media', photo), 'webp bytes');
+    // npm run backup, while the hub runs: a marked copy in the backup directory (the photos beside it), which restore lists
     const made = tool('backup', dataDir);
     expect(made.code, made.out).toBe(0);
     const file = /backup: (\S+) \(/.exec(made.out)?.[1];
     expect(file && inspectStore(file).takenAt).toEqual(expect.any(Number));
+    expect(readFileSync(join(dataDir, 'backups', 'media', photo), 'utf8')).toBe('webp bytes');
     expect(restore(dataDir).out).toContain(file);
     await hub.stop();
+
+    // the hub's disk died: the backup restored onto a new one brings the photos back too
+    const newDisk = mkdtempSync(join(tmpdir(), 'brigade-backup-'));
+    dirs.push(newDisk);
+    const onNewDisk = restore(newDisk, file!, '--yes');
+    expect(onNewDisk.code, onNewDisk.out).toBe(0);
+    expect(readFileSync(join(newDisk, 'media', photo), 'utf8')).toBe('webp bytes');
+    expect(inspectStore(join(newDisk, 'brigade.db'), { check: false }).storeId).toBe(inspectStore(file!).storeId);
     const copy = join(dataDir, 'by-hand.db');
     copyFileSync(join(dataDir, 'brigade.db'), copy);
 
