@@ -33,16 +33,20 @@ export class KitchenBoard {
   }
 
   /**
-   * Forgets paid orders whose food has all been ready since before `readySince` (now minus
-   * `READY_FOOD_KEPT_MS`), as the hub's snapshot leaves them out: a screen up all day and one that just
-   * loaded show the same tickets.
+   * Forgets what the hub's snapshot leaves out (`since`: now minus `READY_FOOD_KEPT_MS`), so a screen up all
+   * day and one that just loaded show the same tickets: paid orders whose food has all been ready since
+   * before `since`, and voided orders voided before `since` or whose food never was on the screens (nothing
+   * fired, or all of it bumped before the void: no notice to show).
    */
-  forgetCollected(readySince: number): void {
+  forgetCollected(since: number): void {
     for (const [id, o] of this.orders) {
-      if (o.status !== 'closed') continue;
-      const stillCooking = o.lines.some((l) => l.status === 'fired' || l.status === 'preparing');
-      const recentlyReady = o.lines.some((l) => l.status === 'ready' && (l.readyAt ?? readySince) >= readySince);
-      if (stillCooking || recentlyReady) continue;
+      if (o.status === 'closed') {
+        const stillCooking = o.lines.some((l) => l.status === 'fired' || l.status === 'preparing');
+        const recentlyReady = o.lines.some((l) => l.status === 'ready' && (l.readyAt ?? since) >= since);
+        if (stillCooking || recentlyReady) continue;
+      } else if (o.status === 'voided') {
+        if (o.updatedAt >= since && o.lines.some(isVoidedWhileCooking)) continue;
+      } else continue;
       this.orders.delete(id);
       this.partial.delete(id);
     }
@@ -65,6 +69,11 @@ export class KitchenBoard {
 }
 
 const isKitchen = (l: OrderLine) => l.status === 'fired' || l.status === 'preparing' || l.status === 'ready';
+/**
+ * A line voided while the cooks may have been making it: fired and never bumped. The screens show it until a
+ * cook acknowledges it, and the hub's snapshot carries a voided order with one (hub/store/order-repo.ts).
+ */
+export const isVoidedWhileCooking = (l: OrderLine) => l.status === 'voided' && l.firedAt !== null && l.readyAt === null;
 
 function applyEvent(orders: Map<string, Order>, partial: Set<string>, e: HubEvent): Arrival | null {
   if (e.type === 'order.placed') {

@@ -1,12 +1,16 @@
 /**
  * The KDS controller's actions against a real hub process (HTTP only: the screens here have not started their
- * streams, so what each holds is whatever it loaded last, as a screen whose stream is a moment behind).
+ * streams, so what each holds is whatever it loaded last, as a screen whose stream is a moment behind), and a
+ * screen's void notices across a stream reset and a reload (there with its real stream, over `ws`).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import WebSocket from 'ws';
 import type { Order } from '../../hub/protocol/index.ts';
 import { removeDir, signIn, startHub, type HubProcess } from '../../hub/test/harness.ts';
 import { language } from '../shared/i18n.ts';
+import type { SocketFactory } from '../shared/stream-client.ts';
 import { KdsApp } from './kds-app.ts';
+import { buildTickets, menuTargets, type Ticket } from './tickets.ts';
 
 let hub: HubProcess;
 let waiter: string;
@@ -113,5 +117,137 @@ describe('what the cook is told when a bump is refused', () => {
     language.set(lang);
     await mine.bump(mine.board.orders.get(order.id)!, [order.lines[0]!.id]);
     expect(mine.notices.get().map((n) => n.text)).toEqual([expect.stringMatching(text)]);
+  });
+});
+
+/** localStorage as a browser keeps it, so a reloaded screen (a new KdsApp) reads what the last one saved. */
+function memoryStorage(): Storage {
+  const m = new Map<string, string>();
+  return {
+    get length() {
+      return m.size;
+    },
+    clear: () => m.clear(),
+    getItem: (k) => m.get(k) ?? null,
+    key: (i) => [...m.keys()][i] ?? null,
+    removeItem: (k) => void m.delete(k),
+    setItem: (k, v) => void m.set(k, String(v)),
+  };
+}
+
+const wsSocket: SocketFactory = (url, on) => {
+  const ws = new WebSocket(url);
+  ws.on('open', () => on.open());
+  ws.on('message', (data) => on.message(String(data)));
+  ws.on('close', (code, reason) => on.close(code, String(reason)));
+  ws.on('error', () => undefined);
+  return { send: (d) => ws.send(d), close: (code, reason) => ws.close(code, reason) };
+};
+
+async function until(what: string, pred: () => boolean, ms = 8000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** What the screen shows, as the app's view computes it (app.tsx). */
+const ticketsOn = (app: KdsApp): Ticket[] => buildTickets(app.board.orders.values(), menuTargets(app.menu.get()), app.view.get()!, Date.now(), app.dismissed.get());
+const ticketOf = (app: KdsApp, orderId: string) => ticketsOn(app).find((t) => t.order.id === orderId);
+/** What the ticket's Got it (or a tap on a struck-through line) acknowledges: its voided lines (ticket-card.tsx). */
+const voidedOn = (t: Ticket) => t.lines.filter((l) => l.state === 'voided').map((l) => l.line.id);
+
+describe('void notices across a stream reset and a reload', () => {
+  const running: KdsApp[] = [];
+  beforeEach(() => {
+    vi.stubGlobal('localStorage', memoryStorage());
+  });
+  afterEach(() => {
+    for (const app of running.splice(0)) app.stop();
+    vi.unstubAllGlobals();
+  });
+
+  /** The hot screen as a page (re)load starts it: pairing and sign-in from localStorage, then its stream's snapshot. */
+  async function loadPage(): Promise<KdsApp> {
+    const app = new KdsApp({ search: '?station=hot', baseUrl: hub.url, socket: wsSocket });
+    running.push(app);
+    app.start();
+    await until('the stream live', () => app.connection.get().status === 'live');
+    return app;
+  }
+  /** The first visit: paired and signed in (`screen`), which the page keeps in localStorage. */
+  const firstVisit = () => screen('hot');
+
+  it('shows a whole order voided while cooking after a reset and after a reload, until a cook taps Got it; then not after another reload', async () => {
+    await firstVisit();
+    const order = await place([{ itemId: 'mapo-tofu', qty: 1, optionIds: ['spice-medium', 'size-regular'] }]);
+    const live = await loadPage();
+    await until('the ticket', () => ticketOf(live, order.id) !== undefined);
+    const manager = (await signIn(hub, '9999')).staff;
+    expect((await hub.request('POST', `/api/v1/orders/${order.id}/void`, { token: manager, body: { reason: '客人离开' } })).status).toBe(200);
+    await until('the void notice', () => ticketOf(live, order.id)?.isVoided === true);
+
+    // a reset (the screen was away too long, the hub's database was replaced): the stream client replaces the
+    // board with the snapshot, as its onSnapshot does
+    live.board.loadSnapshot(await live.hub.snapshot());
+    expect(ticketOf(live, order.id)).toMatchObject({ isVoided: true });
+    live.stop();
+
+    // a reload: a new page loads the snapshot
+    const reloaded = await loadPage();
+    const notice = ticketOf(reloaded, order.id);
+    expect(notice).toMatchObject({ isVoided: true, bumpLineIds: [] });
+    expect(voidedOn(notice!)).toEqual([order.lines[0]!.id]);
+    reloaded.dismiss(voidedOn(notice!));
+    expect(ticketOf(reloaded, order.id)).toBeUndefined();
+    reloaded.stop();
+
+    const again = await loadPage();
+    expect(again.board.orders.has(order.id)).toBe(true); // still in the hub's snapshot: the screen remembers the Got it
+    expect(ticketOf(again, order.id)).toBeUndefined();
+  });
+
+  it('keeps a voided line acknowledged across a reload, and the rest of the ticket cooking', async () => {
+    await firstVisit();
+    const order = await place([
+      { itemId: 'mapo-tofu', qty: 1, optionIds: ['spice-medium', 'size-regular'] },
+      { itemId: 'kung-pao-chicken', qty: 1, optionIds: ['spice-hot', 'size-large'] },
+    ]);
+    const [tofu, chicken] = order.lines;
+    const manager = (await signIn(hub, '9999')).staff;
+    expect((await hub.request('POST', `/api/v1/orders/${order.id}/lines/${tofu!.id}/void`, { token: manager, body: { reason: '客人不要了' } })).status).toBe(200);
+
+    const first = await loadPage();
+    await until('the ticket', () => ticketOf(first, order.id) !== undefined);
+    expect(voidedOn(ticketOf(first, order.id)!)).toEqual([tofu!.id]);
+    first.dismiss([tofu!.id]);
+    first.stop();
+
+    const reloaded = await loadPage();
+    await until('the ticket', () => ticketOf(reloaded, order.id) !== undefined);
+    const t = ticketOf(reloaded, order.id)!;
+    expect(voidedOn(t)).toEqual([]);
+    expect(t.lines.map((l) => [l.line.id, l.state])).toEqual([[chicken!.id, 'pending']]);
+  });
+
+  it('forgets acknowledgements past a service day, and keeps only the most recent few hundred', () => {
+    const app = new KdsApp({ search: '?station=hot', baseUrl: hub.url });
+    const t0 = Date.now();
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(t0 - 25 * 3_600_000);
+      app.dismiss(['l-yesterday']);
+      vi.setSystemTime(t0);
+      app.dismiss(Array.from({ length: 600 }, (_, i) => `l-${i}`));
+      const reloaded = new KdsApp({ search: '?station=hot', baseUrl: hub.url });
+      const kept = reloaded.dismissed.get();
+      expect(kept.has('l-yesterday')).toBe(false);
+      expect(kept.size).toBe(500);
+      expect(kept.has('l-599')).toBe(true);
+      expect(kept.has('l-0')).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

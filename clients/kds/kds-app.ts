@@ -13,6 +13,7 @@ import { Session } from '../shared/session.ts';
 import { load, save } from '../shared/storage.ts';
 import { Store } from '../shared/store.ts';
 import { StreamClient, type ConnectionState, type SocketFactory } from '../shared/stream-client.ts';
+import { addAcks, loadAcks, type Acks } from './acks.ts';
 import { KitchenBoard, type Arrival } from './board.ts';
 import { kdsMessages } from './messages.ts';
 import { chime } from './sound.ts';
@@ -38,8 +39,8 @@ export class KdsApp {
   readonly tableNames = new Store<ReadonlyMap<string, string>>(new Map());
   readonly view: Store<View | null>;
   readonly muted = new Store<boolean>(load<boolean>('kds.muted') ?? false);
-  /** Voided lines a cook has acknowledged on this screen. */
-  readonly dismissed = new Store<ReadonlySet<string>>(new Set());
+  /** Voided lines a cook has acknowledged on this screen (kept across reloads: acks.ts). */
+  readonly dismissed: Store<ReadonlySet<string>>;
   /** Lines with a bump/recall in flight. */
   readonly sending = new Store<ReadonlySet<string>>(new Set());
   readonly notices = new Store<readonly Notice[]>([]);
@@ -51,12 +52,15 @@ export class KdsApp {
   private readonly fetching = new Set<string>();
   private tablesLoading = false;
   private noticeSeq = 0;
+  private acks: Acks;
 
   /** `baseUrl`: the hub's address when the app does not run in a page it served (tests in Node). */
   constructor(private readonly env: { search: string; socket?: SocketFactory; baseUrl?: string } = { search: '' }) {
     this.hub = this.session.client(env.baseUrl ? { baseUrl: env.baseUrl } : {});
     this.clock = new Clock(() => this.hub.serverOffsetMs);
     this.view = new Store<View | null>(viewFromUrl(env.search) ?? load<View>('kds.view'));
+    this.acks = loadAcks(Date.now());
+    this.dismissed = new Store<ReadonlySet<string>>(new Set(Object.keys(this.acks)));
     this.view.subscribe((v) => save('kds.view', v));
     this.muted.subscribe((m) => save('kds.muted', m));
   }
@@ -68,6 +72,11 @@ export class KdsApp {
     this.session.staff.subscribe((s) => s && void this.loadTables());
     if (this.session.device.get()) this.startStream();
     if (this.session.staff.get()) void this.loadTables();
+  }
+
+  /** Closes the stream (a test's screen going away; a page simply unloads). */
+  stop(): void {
+    this.stopStream();
   }
 
   reconnectNow(): void {
@@ -118,9 +127,14 @@ export class KdsApp {
     await this.act([], () => this.hub.setRush(order.id, !order.rush));
   }
 
-  /** Acknowledges voided lines on this screen (a local matter: the hub already knows they are void). */
+  /**
+   * Acknowledges voided lines on this screen (a local matter: the hub already knows they are void), and
+   * remembers it, so a reload — which loads the hub's snapshot, voided orders and lines included — does not
+   * show the notice again.
+   */
   dismiss(lineIds: readonly string[]): void {
-    this.dismissed.set(new Set([...this.dismissed.get(), ...lineIds]));
+    this.acks = addAcks(this.acks, lineIds, Date.now());
+    this.dismissed.set(new Set(Object.keys(this.acks)));
   }
 
   dropNotice(id: number): void {

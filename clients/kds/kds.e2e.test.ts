@@ -46,20 +46,29 @@ const screen = (page: Page) =>
     })),
   );
 
-/** What the hub says that screen should show (from the snapshot a fresh screen would load). */
+/**
+ * What the hub says that screen should show (from the snapshot a fresh screen would load; these screens have
+ * acknowledged no void).
+ */
 async function expected(view: string): Promise<{ id: string; pending: string[] }[]> {
   const snap = await hub.request('GET', '/api/v1/snapshot', { token: kitchen.device.token });
-  return (snap.body.orders as { id: string; lines: { id: string; stationId: string; status: string }[] }[])
-    .map((o) => ({
-      id: o.id,
-      pending: o.lines
-        .filter((l) => (view === 'expo' || l.stationId === view) && (l.status === 'fired' || l.status === 'preparing'))
-        .map((l) => l.id)
-        .sort(),
-      // expo also keeps a ticket whose food is all ready, until it is served
-      isReadyAtExpo: view === 'expo' && o.lines.some((l) => l.status === 'ready'),
-    }))
-    .filter((t) => t.pending.length > 0 || t.isReadyAtExpo)
+  type Line = { id: string; stationId: string; status: string; firedAt: number | null; readyAt: number | null };
+  return (snap.body.orders as { id: string; lines: Line[] }[])
+    .map((o) => {
+      const here = o.lines.filter((l) => view === 'expo' || l.stationId === view);
+      return {
+        id: o.id,
+        pending: here
+          .filter((l) => l.status === 'fired' || l.status === 'preparing')
+          .map((l) => l.id)
+          .sort(),
+        // expo also keeps a ticket whose food is all ready, until it is served
+        isReadyAtExpo: view === 'expo' && o.lines.some((l) => l.status === 'ready'),
+        // and every screen a line voided while it was cooking (a whole order voided, too), until acknowledged
+        hasVoidNotice: here.some((l) => l.status === 'voided' && l.firedAt !== null && l.readyAt === null),
+      };
+    })
+    .filter((t) => t.pending.length > 0 || t.isReadyAtExpo || t.hasVoidNotice)
     .map(({ id, pending }) => ({ id, pending }));
 }
 
@@ -217,11 +226,21 @@ describe('KDS in a browser', () => {
     expect(await page.locator('.allday__item[data-item="twice-cooked-pork"]').count()).toBe(0);
 
     // the whole order voided: the ticket stays, stamped, until a cook acknowledges it
+    const anotherTicket = await place([MAPO()]); // on the screen after the reload: the board has loaded
     const whole = await hub.request('POST', `/api/v1/orders/${order.id}/void`, { token: manager, body: { reason: '客人离开' } });
     expect(whole.status).toBe(200);
     await page.locator(`.ticket.is-voided[data-order-id="${order.id}"]`).waitFor();
+    // a reload loads the snapshot: the notice is still there, since nobody has acknowledged it
+    await page.reload();
+    await page.locator('[data-conn=live]').waitFor();
+    await page.locator(`.ticket.is-voided[data-order-id="${order.id}"]`).waitFor();
     await ticket(page, order.id).locator('[data-bump]').click();
     await ticket(page, order.id).waitFor({ state: 'detached' });
+    // acknowledged on this screen: another reload does not bring it back
+    await page.reload();
+    await page.locator('[data-conn=live]').waitFor();
+    await ticket(page, anotherTicket.id).waitFor();
+    expect(await ticket(page, order.id).count()).toBe(0);
     await page.close();
   });
 
@@ -338,6 +357,10 @@ describe.runIf(process.env.KDS_SCREENSHOTS)('KDS screenshots (KDS_SCREENSHOTS=1)
     ];
     for (const [file, view, lang, viewport] of shots) {
       const page = await kds(view, { lang, viewport });
+      // orders earlier tests voided while cooking: a fresh screen shows their notices until a cook taps Got it
+      while ((await page.locator('.ticket.is-voided').count()) > 0) {
+        await page.locator('.ticket.is-voided [data-bump]').first().click();
+      }
       await page.evaluate(() => window.__brigadeClock!.set(7.7 * 60_000)); // a lunch rush, some minutes in
       await page.waitForTimeout(300);
       await page.screenshot({ path: join(dir, file) });

@@ -310,6 +310,20 @@ describe('KitchenBoard', () => {
     expect([...board.orders.keys()]).toEqual(['o-cooking', 'o-dine-in']);
   });
 
+  it('keeps a voided order whose food was on the screens two hours after the void, as the hub’s snapshot does, and no other voided order', () => {
+    const board = new KitchenBoard();
+    const HOUR = 3_600_000;
+    const voidedAt = 10 * HOUR;
+    const cooking = makeOrder([makeLine({ status: 'voided', voidReason: 'left' })], { id: 'o-void-cooking', status: 'voided', updatedAt: voidedAt });
+    const neverFired = makeOrder([makeLine({ status: 'voided', voidReason: 'left', firedAt: null })], { id: 'o-void-held', status: 'voided', updatedAt: voidedAt });
+    const allBumped = makeOrder([makeLine({ status: 'voided', voidReason: 'left', readyAt: voidedAt - HOUR })], { id: 'o-void-bumped', status: 'voided', updatedAt: voidedAt });
+    board.loadSnapshot({ epoch: 'e', seq: 1, menuVersion: 1, orders: [cooking, neverFired, allBumped] });
+    board.forgetCollected(voidedAt); // voided at 10:00, asked at noon: the notice is still owed
+    expect([...board.orders.keys()]).toEqual(['o-void-cooking']);
+    board.forgetCollected(voidedAt + 1);
+    expect(board.orders.size).toBe(0);
+  });
+
   it('forgets a paid order once its food has left the kitchen', () => {
     const board = new KitchenBoard();
     const line = makeLine({ status: 'served' });

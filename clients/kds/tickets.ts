@@ -3,6 +3,7 @@
  * colours and order can be tested with any clock.
  */
 import type { Menu, Order, OrderLine } from '../../hub/protocol/index.ts';
+import { isVoidedWhileCooking } from './board.ts';
 
 export type View = { kind: 'station'; stationId: string } | { kind: 'expo' };
 
@@ -68,8 +69,6 @@ export interface Ticket {
 
 const isPending = (l: OrderLine) => l.status === 'fired' || l.status === 'preparing';
 const isDone = (l: OrderLine) => l.status === 'ready' || l.status === 'served';
-/** A voided line the cooks may have started: fired and never bumped. They must see it. */
-const isVoidedInProgress = (l: OrderLine) => l.status === 'voided' && l.firedAt !== null && l.readyAt === null;
 
 export function buildTickets(orders: Iterable<Order>, targets: MenuTargets, view: View, now: number, dismissed: ReadonlySet<string> = new Set()): Ticket[] {
   const tickets: Ticket[] = [];
@@ -83,7 +82,7 @@ export function buildTickets(orders: Iterable<Order>, targets: MenuTargets, view
 function stationTicket(order: Order, stationId: string, targets: MenuTargets, now: number, dismissed: ReadonlySet<string>): Ticket | null {
   const here = order.lines.filter((l) => l.stationId === stationId);
   const pending = here.filter(isPending);
-  const voidedLive = here.filter((l) => isVoidedInProgress(l) && !dismissed.has(l.id));
+  const voidedLive = here.filter((l) => isVoidedWhileCooking(l) && !dismissed.has(l.id));
   if (pending.length === 0 && voidedLive.length === 0) return null;
   const shown = here.filter((l) => l.firedAt !== null && (l.status !== 'voided' || !dismissed.has(l.id)));
   return finish(order, shown, pending, pending, targets, now, { isReady: false, isVoided: order.status === 'voided', heldCount: countHeld(here) });
@@ -92,7 +91,7 @@ function stationTicket(order: Order, stationId: string, targets: MenuTargets, no
 function expoTicket(order: Order, targets: MenuTargets, now: number, dismissed: ReadonlySet<string>): Ticket | null {
   const sent = order.lines.filter((l) => l.firedAt !== null);
   const unserved = sent.filter((l) => isPending(l) || l.status === 'ready');
-  const voidedLive = sent.filter((l) => isVoidedInProgress(l) && !dismissed.has(l.id));
+  const voidedLive = sent.filter((l) => isVoidedWhileCooking(l) && !dismissed.has(l.id));
   if (unserved.length === 0 && voidedLive.length === 0) return null;
   const cooking = unserved.filter(isPending);
   const isReady = unserved.length > 0 && cooking.length === 0;

@@ -416,7 +416,8 @@ export class OrderService {
 
   /**
    * The snapshot a paired screen loads after a stream reset (callers check `requireStoreScreen`): open
-   * orders whatever their age, paid ones while their food is in the kitchen (`READY_FOOD_KEPT_MS`).
+   * orders whatever their age, paid ones while their food is in the kitchen, voided ones whose food was on
+   * the kitchen's screens, for the void notice (both for `READY_FOOD_KEPT_MS`).
    */
   active(now: number): Order[] {
     return this.deps.orders.listActive(now - READY_FOOD_KEPT_MS);

@@ -46,10 +46,11 @@ export interface OrderRepo {
    */
   listDoneAtTable(filter: { tableId: string; status?: OrderStatus; placedSince: number; changedSince: number; limit: number }): Order[];
   /**
-   * Open orders, and closed ones whose food is still in the kitchen (fired, preparing, or ready since
-   * `readySince`): what a KDS or tablet must show.
+   * What a KDS must show, oldest first: open orders; closed ones whose food is still in the kitchen (fired,
+   * preparing, or bumped ready since `since`); and orders voided since `since` with a line voided while the
+   * kitchen may have been cooking it (fired, never bumped), for the screens' void notice.
    */
-  listActive(readySince: number): Order[];
+  listActive(since: number): Order[];
 }
 
 export interface FloorRepo {

@@ -67,8 +67,9 @@ export type ServerMessage = z.infer<typeof serverMessageSchema>;
 
 /**
  * What a client loads after a `reset`, as of `seq` (then it resumes the stream from `seq`): the open orders,
- * and paid ones with food still in the kitchen — fired or preparing, or bumped ready within
- * `READY_FOOD_KEPT_MS` (kitchen-snapshot.ts).
+ * paid ones with food still in the kitchen — fired or preparing, or bumped ready within
+ * `READY_FOOD_KEPT_MS` — and orders voided within `READY_FOOD_KEPT_MS` with a line voided while cooking
+ * (fired, never bumped), for the kitchen's void notice (kitchen-snapshot.ts).
  */
 export const snapshotSchema = z.object({
   epoch: z.string(),

@@ -98,6 +98,12 @@ function listSql({ shape, byTable, day, paged }: ListKey): string {
   return `SELECT ${ORDER_COLUMNS} FROM orders${index} ${where} ORDER BY created_at DESC, rowid DESC LIMIT @limit`;
 }
 
+/**
+ * A line voided while the kitchen may have been cooking it, in SQL: fired and never bumped (the KDS's
+ * `isVoidedWhileCooking`, clients/kds/board.ts). Voiding keeps a line's `fired_at` and `ready_at`.
+ */
+const VOIDED_WHILE_COOKING = (line: string) => `${line}.status = 'voided' AND ${line}.fired_at IS NOT NULL AND ${line}.ready_at IS NULL`;
+
 /** The done statuses, in SQL: a table's orders done lately (see `listDoneAtTable`). */
 const DONE_ORDER = `status IN (${DONE_STATUSES.map((s) => `'${s}'`).join(', ')})`;
 
@@ -176,11 +182,16 @@ export class SqliteOrderRepo implements OrderRepo {
          ON CONFLICT (business_date) DO UPDATE SET last_number = last_number + 1 RETURNING last_number`,
       ).pluck(),
       // rowids, then the rows: each branch reads its own index (the open orders'; the lines still in the
-      // kitchen), where one WHERE with an OR would read every order the store ever had
+      // kitchen; the orders voided since `since`, each checked along its own lines), where one WHERE with an OR
+      // would read every order the store ever had
       listActive: db.prepare(`SELECT ${ORDER_COLUMNS} FROM orders WHERE rowid IN (
            SELECT rowid FROM orders WHERE ${OPEN_ORDER}
            UNION SELECT o.rowid FROM order_lines l JOIN orders o ON o.id = l.order_id
-             WHERE l.status IN ('fired', 'preparing') OR (l.status = 'ready' AND l.ready_at >= ?))
+             WHERE l.status IN ('fired', 'preparing') OR (l.status = 'ready' AND l.ready_at >= @since)
+           UNION SELECT v.rowid FROM orders v INDEXED BY orders_voided
+             WHERE v.status = 'voided' AND v.updated_at >= @since AND EXISTS (
+               SELECT 1 FROM order_lines f INDEXED BY order_lines_order
+                 WHERE f.order_id = v.id AND ${VOIDED_WHILE_COOKING('f')}))
          ORDER BY created_at, rowid`),
     };
     this.listBy = new Map(LIST_KEYS.map((k) => [keyOf(k), db.prepare(listSql(k))]));
@@ -256,8 +267,8 @@ export class SqliteOrderRepo implements OrderRepo {
     return rows.map((r) => this.hydrate(r));
   }
 
-  listActive(readySince: number): Order[] {
-    return (this.s.listActive.all(readySince) as OrderRow[]).map((r) => this.hydrate(r));
+  listActive(since: number): Order[] {
+    return (this.s.listActive.all({ since }) as OrderRow[]).map((r) => this.hydrate(r));
   }
 
   // positional parameters: ten lines an order make this the hottest statement, and named binding costs
