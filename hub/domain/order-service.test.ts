@@ -115,6 +115,18 @@ describe('stock of counted items', () => {
     expect(s.remaining('chopped-chili-fish-head')).toBe(after);
   });
 
+  it('voiding gives back only the portions a line took: not those of a line ordered before its dish was counted', () => {
+    // mapo tofu is not counted when the waiter holds one; the manager then counts it, 5 left
+    const order = place(waiter, posOrder([tofu({ hold: true }), fishHead(1, { hold: true })]));
+    const riceLine = order.lines.find((l) => l.itemId === 'mapo-tofu')!;
+    s.run(() => s.catalog.setRemaining(new Map([['mapo-tofu', 5]])));
+    s.run(() => s.service.voidLine(order.id, riceLine.id, 'changed mind', s.ctx(manager)));
+    expect(s.remaining('mapo-tofu')).toBe(5);
+    // the counted line voided twice over (a whole-order void after a line void) gives back once
+    s.run(() => s.service.voidOrder(order.id, 'guests left', s.ctx(manager)));
+    expect(s.remaining('chopped-chili-fish-head')).toBe(8);
+  });
+
   it('voiding a whole unfired order returns all its counted portions', () => {
     const order = place(waiter, posOrder([fishHead(2), bao(5), tofu()], { fire: false }));
     s.run(() => s.service.voidOrder(order.id, 'guests left', s.ctx(waiter)));

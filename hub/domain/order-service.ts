@@ -527,12 +527,19 @@ export class OrderService {
     const counted = [...demand.keys()].filter((id) => ctx.menu.items.get(id)?.remaining !== null);
     if (counted.length === 0) return; // the common case: nothing counted, no stock query on the hot path
     const updates = reserveStock(demand, this.deps.stock.remaining(counted), (id) => ctx.menu.items.get(id)?.nameEn ?? id);
+    this.deps.stock.recordTaken(lines.filter((l) => updates.has(l.itemId)).map((l) => ({ lineId: l.id, itemId: l.itemId, qty: l.qty })));
     this.writeStock(updates, ctx);
   }
 
-  /** Unfired voided lines go back to stock; fired ones were cooked. */
+  /**
+   * Unfired voided lines give back the portions they took (fired ones were cooked): what the line took when
+   * it was ordered, not its quantity. A line ordered before its dish was counted took none, and a count the
+   * manager stopped since takes nothing back.
+   */
   private releaseStock(voided: readonly OrderLine[], ctx: CommandContext): void {
-    const back = stockDemand(voided.filter((l) => !rules.wasFired(l)));
+    const unfired = voided.filter((l) => !rules.wasFired(l));
+    if (unfired.length === 0) return;
+    const back = stockDemand(this.deps.stock.releaseTaken(unfired.map((l) => l.id)));
     if (back.size === 0) return;
     const current = this.deps.stock.remaining(back.keys());
     const updates = new Map<string, number>();

@@ -64,6 +64,10 @@ export interface StockRepo {
   /** Remaining portions for the given items (null: not counted). */
   remaining(itemIds: Iterable<string>): Map<string, number | null>;
   setRemaining(updates: ReadonlyMap<string, number>): void;
+  /** Records the portions of a counted dish each line took. */
+  recordTaken(taken: readonly { lineId: string; itemId: string; qty: number }[]): void;
+  /** Gives up the record of what these lines took, and returns it (lines that took nothing are not in it). */
+  releaseTaken(lineIds: readonly string[]): { lineId: string; itemId: string; qty: number }[];
 }
 
 export interface MenuRepo {

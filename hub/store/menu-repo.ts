@@ -53,6 +53,8 @@ export class MenuCatalog implements MenuRepo, MenuImageRepo, StockRepo {
       itemGroups: db.prepare('SELECT group_id FROM item_option_groups WHERE item_id = ? ORDER BY sort').pluck(),
       remaining: db.prepare('SELECT remaining FROM items WHERE id = ?').pluck(),
       setRemaining: db.prepare('UPDATE items SET remaining = ? WHERE id = ?'),
+      recordTaken: db.prepare('INSERT INTO stock_taken (line_id, item_id, qty) VALUES (?, ?, ?)'),
+      taken: db.prepare('DELETE FROM stock_taken WHERE line_id = ? RETURNING line_id AS lineId, item_id AS itemId, qty'),
     };
   }
 
@@ -81,6 +83,14 @@ export class MenuCatalog implements MenuRepo, MenuImageRepo, StockRepo {
   setRemaining(updates: ReadonlyMap<string, number>): void {
     for (const [id, remaining] of updates) this.s.setRemaining.run(remaining, id);
     this.changed();
+  }
+
+  recordTaken(taken: readonly { lineId: string; itemId: string; qty: number }[]): void {
+    for (const t of taken) this.s.recordTaken.run(t.lineId, t.itemId, t.qty);
+  }
+
+  releaseTaken(lineIds: readonly string[]): { lineId: string; itemId: string; qty: number }[] {
+    return lineIds.flatMap((id) => this.s.taken.all(id) as { lineId: string; itemId: string; qty: number }[]);
   }
 
   updateItem(id: string, patch: UpdateMenuItem): MenuItem | undefined {

@@ -293,6 +293,17 @@ export const payments = sqliteTable(
  * Money given back on one payment. Payments are never changed: a refund is a row of its own. `order_id`
  * is the order holding the payment now (a merge moves both), so an order reads its refunds as its payments.
  */
+/**
+ * The portions of a counted dish each line took when it was ordered: a void gives back exactly these. A line
+ * ordered while its dish was not counted took none, whatever the count says by the time it is voided.
+ * Lines ordered before this table existed have no row, and give nothing back.
+ */
+export const stockTaken = sqliteTable('stock_taken', {
+  lineId: text('line_id').primaryKey(),
+  itemId: text('item_id').notNull(),
+  qty: integer('qty').notNull(),
+});
+
 export const refunds = sqliteTable(
   'refunds',
   {
