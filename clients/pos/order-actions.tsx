@@ -16,9 +16,11 @@ export function OrderActions({ app, order, t }: { app: PosApp; order: Order; t: 
   const requested = order.billRequestedAt != null;
   return (
     <div class="p-actions" data-actions>
-      <button type="button" class="btn" data-move onClick={() => setSheet('move')}>
-        {t('act.move')}
-      </button>
+      {order.tableId !== null && (
+        <button type="button" class="btn" data-move onClick={() => setSheet('move')}>
+          {t('act.move')}
+        </button>
+      )}
       <button type="button" class="btn" data-merge onClick={() => setSheet('merge')}>
         {t('act.merge')}
       </button>
@@ -35,12 +37,22 @@ export function OrderActions({ app, order, t }: { app: PosApp; order: Order; t: 
   );
 }
 
-/** Free tables to move to, or occupied ones to merge into (never the current one). */
+/**
+ * Free tables to move the whole table to (not one this tablet is opening), or occupied ones to merge into
+ * (never the current one).
+ */
 function TablePicker({ app, mode, t, onClose }: { app: PosApp; mode: 'move' | 'merge'; t: PosT; onClose: () => void }) {
   const s = useStore(app.state);
-  const tables = (s.floor?.tables ?? []).filter((x) => x.id !== s.tableId && (mode === 'move' ? x.status === 'free' : x.openOrderIds.length > 0));
+  const tables = (s.floor?.tables ?? []).filter((x) => x.id !== s.tableId && (mode === 'move' ? x.status === 'free' && !app.pendingOpen(x.id) : x.openOrderIds.length > 0));
+  // the guests' phone orders (a separate check) move too: the waiter is told before choosing
+  const moving = mode === 'move' ? app.ordersAtTable() : 0;
   return (
     <Sheet data={{ 'data-table-picker': mode }} title={mode === 'move' ? t('move.title') : t('merge.title')} cancel={t('cancel')} onClose={onClose}>
+      {moving > 1 && (
+        <p class="p-muted" data-move-count={moving}>
+          {t('move.count', { n: moving })}
+        </p>
+      )}
       {tables.length === 0 && <p class="p-muted">{mode === 'move' ? t('move.none') : t('merge.none')}</p>}
       <div class="p-guests">
         {tables.map((x) => (
@@ -50,7 +62,7 @@ function TablePicker({ app, mode, t, onClose }: { app: PosApp; mode: 'move' | 'm
             class="p-chip"
             {...{ [mode === 'move' ? 'data-move-to' : 'data-merge-into']: x.id }}
             onClick={() => {
-              void (mode === 'move' ? app.transfer(x.id) : app.merge(x.id));
+              void (mode === 'move' ? app.moveTable(x.id) : app.merge(x.id));
               onClose();
             }}
           >

@@ -42,7 +42,10 @@ export type PosAction =
    * on its way counts against what is left to refund; `approvedBy`: the manager whose PIN approved it.
    */
   | { kind: 'refund'; paymentId: string; amountMinor: number; tender: string; lines: { lineId: string; amountMinor: number }[]; approvedBy?: string }
+  /** One order to another table: queued by tablets before "move table" moved the whole table (still sent, and listed). */
   | { kind: 'transfer'; toTableId: string }
+  /** The party: every open order of `fromTableId` (the guests' phone orders too) to the free table `toTableId`. */
+  | { kind: 'moveTable'; fromTableId: string; toTableId: string }
   | { kind: 'merge'; intoOrderId: string; intoTableId: string }
   | { kind: 'billRequest'; requested: boolean }
   | { kind: 'receipt' }
@@ -346,8 +349,24 @@ export class PosApp {
     const cur = this.state.get().order;
     if (order.id !== this.state.get().orderId) return;
     if (cur && cur.id === order.id && cur.revision > order.revision) return;
-    // another tablet may have moved the table: follow the order, not the table
-    this.set({ order, ...(order.tableId && order.tableId !== this.state.get().tableId ? { tableId: order.tableId } : {}) });
+    // another tablet may have moved the table: follow the order, not the table — nor back to where it is
+    // still, at the hub, while this tablet's own move of it waits in the outbox
+    const tableId = order.tableId && this.movingTo(order.tableId);
+    this.set({ order, ...(tableId && tableId !== this.state.get().tableId ? { tableId } : {}) });
+  }
+
+  /**
+   * Where the party at `tableId` is once this tablet's moves of it are made: those on their way, or, for a
+   * table being opened here, every move queued after its opening (`since`) that the hub has not refused.
+   */
+  private movingTo(tableId: string, since?: number): string {
+    let at = tableId;
+    for (const s of this.state.get().submissions) {
+      const a = s.meta.action;
+      if (a.kind !== 'moveTable' || a.fromTableId !== at || s.state === 'rejected') continue;
+      if (since === undefined ? s.state !== 'confirmed' : s.seq > since) at = a.toTableId;
+    }
+    return at;
   }
 
   private onEvents(events: HubEvent[]): void {
@@ -633,9 +652,14 @@ export class PosApp {
     void this.loadOrder();
   }
 
-  /** The order this tablet is opening on a table and the hub has not confirmed (nor refused) yet. */
+  /**
+   * The order this tablet is opening on a table and the hub has not confirmed (nor refused) yet; a table
+   * opened here and then moved (the move waits behind the opening) is being opened at the table moved to.
+   */
   pendingOpen(tableId: string): string | null {
-    const e = this.state.get().submissions.find((s) => s.meta.action.kind === 'open' && s.meta.action.tableId === tableId && s.state !== 'rejected' && s.state !== 'confirmed');
+    const e = this.state.get().submissions.find(
+      (s) => s.meta.action.kind === 'open' && s.state !== 'rejected' && s.state !== 'confirmed' && this.movingTo(s.meta.action.tableId, s.seq) === tableId,
+    );
     return e?.meta.orderId ?? null;
   }
 
@@ -896,12 +920,33 @@ export class PosApp {
     }
   }
 
-  /** Moves the current order to a free table. */
-  async transfer(toTableId: string): Promise<void> {
-    const { orderId } = this.state.get();
-    if (!orderId) return;
-    const entry = await this.enqueue(orderId, `/api/v1/orders/${orderId}/transfer`, { tableId: toTableId }, { kind: 'transfer', toTableId }, this.opening(orderId));
-    if (entry) this.set({ tableId: toTableId });
+  /**
+   * Moves the party at the table shown to a free table: every open order of the table, the guests' phone
+   * orders and a separate check too (`POST /tables/:id/move`), not only the order shown — the others would
+   * stay behind with their food, their bill and the next party's phones. The hub finds the table's orders
+   * when the move arrives, so one a phone placed after this floor was loaded (or while the move waited
+   * offline) goes along. Queued behind the order's opening, if that is still on its way.
+   */
+  async moveTable(toTableId: string): Promise<void> {
+    const { orderId, tableId } = this.state.get();
+    if (!orderId || !tableId || tableId === toTableId) return;
+    const action: PosAction = { kind: 'moveTable', fromTableId: tableId, toTableId };
+    const entry = await this.enqueue(orderId, `/api/v1/tables/${encodeURIComponent(tableId)}/move`, { toTableId }, action, this.opening(orderId));
+    if (!entry) return;
+    // dishes left waiting on the table for its next order (their order closed under the waiter) are the party's
+    const unsent = { ...this.state.get().unsent };
+    const waiting = unsent[tableKey(tableId)];
+    if (waiting) {
+      delete unsent[tableKey(tableId)];
+      unsent[tableKey(toTableId)] = [...(unsent[tableKey(toTableId)] ?? []), ...waiting];
+    }
+    this.set({ tableId: toTableId, unsent });
+  }
+
+  /** How many open orders move with the table shown (the hub's floor: the guests' phone orders count). */
+  ordersAtTable(): number {
+    const { floor, tableId } = this.state.get();
+    return floor?.tables.find((t) => t.id === tableId)?.openOrderIds.length ?? 0;
   }
 
   /** Moves everything of the current order into the open order of another table, and follows it there. */
@@ -1003,11 +1048,21 @@ export class PosApp {
     // the hub's answer first, then the entry's new state: a bill never shows a payment both pending and paid
     for (const e of mine) {
       if (e.state !== 'confirmed' || before.get(e.id) === 'confirmed') continue;
-      const order = (e.result as { order?: Order } | null)?.order;
-      if (order) this.acceptOrder(order);
+      // one order, or a table's orders (a table move)
+      const result = e.result as { order?: Order; orders?: Order[] } | null;
+      for (const order of [...(result?.order ? [result.order] : []), ...(result?.orders ?? [])]) this.acceptOrder(order);
       this.refreshFloor();
     }
     this.set({ submissions: mine });
+    // a move the hub refused (the table taken meanwhile, or nothing left there to move): the order shown is
+    // where the hub has it
+    for (const e of mine) {
+      if (e.meta.action.kind !== 'moveTable' || e.state !== 'rejected' || before.get(e.id) === 'rejected' || !before.has(e.id)) continue;
+      const { order, orderId } = this.state.get();
+      if (order && order.id === orderId && order.id === e.meta.orderId && order.tableId) this.set({ tableId: this.movingTo(order.tableId) });
+      this.refreshFloor();
+      void this.loadOrder();
+    }
   }
 
   stop(): void {

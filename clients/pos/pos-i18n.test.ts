@@ -27,7 +27,7 @@ function textOf(node: unknown): string {
 
 const menu = { currency: 'CNY', items: [], categories: [], optionGroups: [], stations: [], version: 1 } as unknown as Menu;
 
-const refused = (kind: 'payment' | 'transfer' | 'void' | 'refund', code: string, message: string): PosSubmission =>
+const refused = (kind: 'payment' | 'transfer' | 'moveTable' | 'void' | 'refund', code: string, message: string): PosSubmission =>
   ({
     id: 'e-1',
     state: 'rejected',
@@ -41,6 +41,8 @@ const refused = (kind: 'payment' | 'transfer' | 'void' | 'refund', code: string,
           ? { kind, amountMinor: 5000, tender: 'cash' }
           : kind === 'transfer'
             ? { kind, toTableId: 't-b1' }
+            : kind === 'moveTable'
+              ? { kind, fromTableId: 't-a1', toTableId: 't-b1' }
             : kind === 'refund'
               ? { kind, paymentId: 'p-1', amountMinor: 5000, tender: 'card', lines: [] }
               : { kind, lineId: 'l-1' },
@@ -54,6 +56,8 @@ describe('a refused change says why in the waiter’s language', () => {
       ['payment', 'overpayment', 'amount 5000 exceeds the 3000 due'],
       ['payment', 'invalid_order', 'those lines have 2800 open, not 3000'],
       ['transfer', 'conflict', 'table B1 is not free; merge into its order instead'],
+      ['moveTable', 'conflict', 'table B1 is not free; merge into its order instead'],
+      ['moveTable', 'invalid_transition', 'table A1 has no open order to move'],
       ['void', 'order_has_payments', 'line Mapo tofu is paid; refund it before voiding'],
       ['void', 'some_future_code', 'something new'],
       ['refund', 'overpayment', 'refund 5000 exceeds the 3000 left on payment p-1'],
@@ -69,7 +73,7 @@ describe('a refused change says why in the waiter’s language', () => {
 
   it('every error code the hub can answer has words in both languages', () => {
     for (const code of Object.keys(errorStatus)) {
-      for (const kind of ['payment', 'lines', 'void', 'transfer', 'merge', 'receipt', 'refund']) {
+      for (const kind of ['payment', 'lines', 'void', 'transfer', 'moveTable', 'merge', 'receipt', 'refund']) {
         const key = rejectionKey(kind, code) as PosKey;
         expect(posMessages['zh-CN'][key], `${kind} ${code}`).toBeTruthy();
         expect(posMessages.en[key], `${kind} ${code}`).toBeTruthy();

@@ -413,6 +413,7 @@ export type RejectionKey =
   | 'reject.notFound'
   | 'reject.tableBusy'
   | 'reject.changed'
+  | 'reject.nothingToMove'
   | 'reject.noReceiptPrinter'
   | 'reject.printer'
   | 'reject.invalid'
@@ -451,9 +452,10 @@ export function rejectionKey(kind: string, code: string | undefined): RejectionK
     case 'not_found':
       return 'reject.notFound';
     case 'conflict':
-      return kind === 'transfer' ? 'reject.tableBusy' : 'reject.changed';
+      return kind === 'transfer' || kind === 'moveTable' ? 'reject.tableBusy' : 'reject.changed';
     case 'invalid_transition':
-      return 'reject.changed';
+      // a table move: the party is gone from that table (moved or paid on another device)
+      return kind === 'moveTable' ? 'reject.nothingToMove' : 'reject.changed';
     case 'no_receipt_printer':
       return 'reject.noReceiptPrinter';
     case 'printer_unreachable':

@@ -246,6 +246,109 @@ describe('the unsent cart while the waiter answers another table', () => {
   });
 });
 
+describe('moving the table', () => {
+  /** A1 holds the waiter's order o-1 and a guest's phone order o-9; B1 is free. */
+  async function partyAtA1(o: { socket?: SocketFactory } = {}) {
+    const t = await tablet(o);
+    const floor = t.app.state.get().floor!;
+    t.app.state.set({
+      ...t.app.state.get(),
+      floor: {
+        ...floor,
+        tables: [
+          ...floor.tables.map((x) => (x.id === 't-a1' ? { ...x, openOrderIds: ['o-1', 'o-9'] } : x)),
+          { id: 't-b1', name: 'B1', areaId: 'b', seats: 4, status: 'free', openOrderIds: [] },
+        ],
+      } as never,
+    });
+    return t;
+  }
+
+  it("moves the whole table, the guests' phone order too: one change for the table (not the order shown), queued once", async () => {
+    const { app, of } = await partyAtA1();
+    expect(app.ordersAtTable()).toBe(2);
+    await Promise.all([app.moveTable('t-b1'), app.moveTable('t-b1')]);
+    expect(of('transfer')).toEqual([]);
+    expect(of('moveTable').map((e) => [e.method, e.path, e.body, e.meta.orderId, e.meta.action])).toEqual([
+      ['POST', '/api/v1/tables/t-a1/move', { toTableId: 't-b1' }, 'o-1', { kind: 'moveTable', fromTableId: 't-a1', toTableId: 't-b1' }],
+    ]);
+    // the order screen is at the new table at once (offline too), and a reload of the order from before the
+    // move does not take it back while the move waits in the outbox
+    expect(app.state.get().tableId).toBe('t-b1');
+    await app.loadOrder();
+    app.client.request = (async (method: string, path: string) => {
+      if (method === 'GET' && path === '/api/v1/orders/o-1') return { order: order() };
+      throw new HubUnreachableError('the move is not answered in this test');
+    }) as typeof app.client.request;
+    await app.loadOrder();
+    expect(app.state.get().order?.tableId).toBe('t-a1');
+    expect(app.state.get().tableId).toBe('t-b1');
+  });
+
+  it('says what moved in both languages', async () => {
+    const { app, of } = await partyAtA1();
+    await app.moveTable('t-b1');
+    const floor = app.state.get().floor;
+    for (const [lang, words] of [['zh-CN', 'A1 整桌转到 B1'], ['en', 'Table A1 moved to B1']] as const) {
+      const t = translator(posMessages, lang);
+      expect(elements(Submission({ e: of('moveTable')[0]!, menu, floor, t }), (p) => p['data-submission'] === 'moveTable')).toHaveLength(1);
+      expect(JSON.stringify(Submission({ e: of('moveTable')[0]!, menu, floor, t }))).toContain(words);
+    }
+  });
+
+  it('follows the hub: its answer moves the order shown; a refusal (the table taken meanwhile) leaves it where it is, said in words', async () => {
+    const { app, of } = await partyAtA1();
+    let refuse = false;
+    app.client.request = (async (method: string, path: string) => {
+      if (method === 'POST' && path === '/api/v1/tables/t-a1/move') {
+        if (refuse) throw new HubError(409, 'conflict', 'table B1 is not free; merge into its order instead', { tableId: 't-b1', openOrderIds: ['o-7'] });
+        return { orders: [order({ tableId: 't-b1', revision: 4 }), order({ id: 'o-9', channel: 'qr', tableId: 't-b1', revision: 2 })], from: { id: 't-a1', name: 'A1' }, to: { id: 't-b1', name: 'B1' } };
+      }
+      throw new HubUnreachableError('no such route in this test');
+    }) as typeof app.client.request;
+    await app.moveTable('t-b1');
+    expect((await app.outbox.settled(of('moveTable')[0]!.id)).state).toBe('confirmed');
+    expect(app.state.get()).toMatchObject({ tableId: 't-b1', order: { id: 'o-1', tableId: 't-b1', revision: 4 } });
+
+    // back at A1 (another party), moved to a table someone seats before the move arrives
+    app.state.set({ ...app.state.get(), tableId: 't-a1', order: order({ revision: 5 }) });
+    refuse = true;
+    await app.dismiss(of('moveTable')[0]!.id);
+    await app.moveTable('t-b1');
+    expect(app.state.get().tableId).toBe('t-b1');
+    const refused = (await app.outbox.settled(of('moveTable')[0]!.id)).state;
+    expect(refused).toBe('rejected');
+    expect(app.state.get().tableId).toBe('t-a1');
+    for (const lang of ['zh-CN', 'en'] as const) {
+      const t = translator(posMessages, lang);
+      const text = elements(Submission({ e: of('moveTable')[0]!, menu, floor: null, t }), (p) => p.class === 'p-sub__state').map((p) => String(p.children))[0]!;
+      expect(text).toContain(lang === 'en' ? 'merge' : '并台');
+    }
+  });
+
+  it('a table opened here and moved before the hub answered: the move waits behind the opening, and the floor shows the party at the new table', async () => {
+    const { app, of } = await partyAtA1();
+    app.goFloor();
+    expect(await app.openTable('t-a3', 2)).toBe(true);
+    const orderId = app.state.get().orderId!;
+    await app.moveTable('t-b1');
+    const [opening] = of('open');
+    expect(of('moveTable')[0]!).toMatchObject({ path: '/api/v1/tables/t-a3/move', dependsOn: opening!.id });
+    expect([app.pendingOpen('t-a3'), app.pendingOpen('t-b1')]).toEqual([null, orderId]);
+    // A3 is free again for the next party: opening it is a new order, not the one moved away
+    app.goFloor();
+    expect(await app.openTable('t-a3', 4)).toBe(true);
+    expect(app.state.get().orderId).not.toBe(orderId);
+  });
+
+  it("dishes left waiting on the old table for its next order go with the party", async () => {
+    const { app } = await partyAtA1();
+    app.state.set({ ...app.state.get(), unsent: { 'table:t-a1': [cartLine('c-5', 'mapo-tofu')] } });
+    await app.moveTable('t-b1');
+    expect(app.state.get().unsent).toEqual({ 'table:t-b1': [cartLine('c-5', 'mapo-tofu')] });
+  });
+});
+
 describe('reprinting from the printer alert strip', () => {
   it('a failed receipt is queued as a receipt reprint, a kitchen ticket as a kitchen ticket', async () => {
     const { app, of } = await tablet();

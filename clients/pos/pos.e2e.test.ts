@@ -298,18 +298,27 @@ describe('waiter tablet', () => {
 
   it('moves a table to a free one and marks its bill requested; merges another table into it; splits the bill evenly between 2', async () => {
     const a5 = await placed('t-a5', [{ itemId: 'steamed-rice', qty: 3 }]);
+    // a guest at A5 orders a drink from the table's QR code: a second open order at A5
+    const qr = (await hub.request('GET', '/api/v1/tables/qr-codes', { token: manager })).body.tables as { id: string; qrToken: string }[];
+    const phone = await hub.request('POST', '/api/v1/orders', { token: qr.find((t) => t.id === 't-a5')!.qrToken, body: { channel: 'qr', lines: [{ itemId: 'tsingtao-beer', qty: 1 }] } });
+    expect(phone.status).toBe(201);
     const a6 = await placed('t-a6', [{ itemId: 'xiaolongbao', qty: 1 }, { itemId: 'tsingtao-beer', qty: 1 }]);
     const page = await open({ login: waiter, lang: 'en' });
 
-    // transfer: A5's guests move to B1
+    // move table: A5's guests move to B1, the phone's order with them
     await page.click('[data-table="t-a5"]');
     await page.locator('[data-order-line="steamed-rice"]').waitFor();
     await page.click('[data-move]');
+    await page.locator('[data-move-count="2"]').waitFor(); // the waiter is told both orders move
     expect(await page.locator('[data-move-to="t-a6"]').count()).toBe(0); // busy tables are not offered
     await page.click('[data-move-to="t-b1"]');
-    await page.locator('[data-submission=transfer][data-state=confirmed]').waitFor();
-    expect((await openOrder('t-b1'))?.id).toBe(a5.id);
+    await page.locator('[data-submission=moveTable][data-state=confirmed]').waitFor();
+    const atB1 = (await hub.request('GET', '/api/v1/orders?status=open&tableId=t-b1', { token: manager })).body.orders as HubOrder[];
+    expect(atB1.map((o) => o.id).sort()).toEqual([a5.id, phone.body.order.id].sort());
     expect(await tableStatus('t-a5')).toBe('free');
+    // the guest pays the drink at the counter: B1's bill is the waiter's order from here on
+    const drink = phone.body.order as HubOrder;
+    expect((await hub.request('POST', `/api/v1/orders/${drink.id}/payments`, { token: manager, body: { tender: 'cash', amountMinor: drink.dueMinor } })).status).toBe(201);
 
     // bill requested: shown on the floor
     await page.click('[data-bill-request=false]');

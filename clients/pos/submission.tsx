@@ -60,6 +60,8 @@ function describe(a: PosAction, menu: Menu, floor: Floor | null, t: PosT): strin
     }
     case 'transfer':
       return t('sub.transfer', { table: tableName(a.toTableId) });
+    case 'moveTable':
+      return t('sub.moveTable', { from: tableName(a.fromTableId), table: tableName(a.toTableId) });
     case 'merge':
       return t('sub.merge', { table: tableName(a.intoTableId) });
     case 'billRequest':

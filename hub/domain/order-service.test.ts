@@ -631,6 +631,80 @@ describe('moving tables', () => {
     expect(s.orders.get(order.id)?.tableId).toBe('t-a1');
   });
 
+  describe('the whole table (the party moves: every open order of the table)', () => {
+    const tableStatus = (id: string) => s.floor.floor().tables.find((t) => t.id === id)?.status;
+
+    it("moves the waiter's order and a phone's order from A1 to B3 in one command; A1's phone is told where each went", () => {
+      const waiters = open('t-a1');
+      const phones = place(table('t-a1'), { channel: 'qr', lines: [rice()] });
+      const eventsBefore = s.events.length;
+
+      const moved = run((ctx) => s.service.moveTable('t-a1', { toTableId: 't-b3' }, ctx));
+
+      expect(moved.from).toEqual({ id: 't-a1', name: 'A1' });
+      expect(moved.to).toEqual({ id: 't-b3', name: 'B3' });
+      expect(moved.orders.map((o) => [o.id, o.tableId])).toEqual([
+        [waiters.id, 't-b3'],
+        [phones.id, 't-b3'],
+      ]);
+      expect([s.orders.get(waiters.id)?.tableId, s.orders.get(phones.id)?.tableId]).toEqual(['t-b3', 't-b3']);
+      expect([tableStatus('t-a1'), tableStatus('t-b3')]).toEqual(['free', 'in-kitchen']);
+      expect(s.floor.openOrderIds('t-b3')).toEqual([waiters.id, phones.id]);
+      // one event per order, as a single transfer: the KDS, the tablets and both tables' phones follow each
+      const events = s.events.slice(eventsBefore);
+      expect(events.map((e) => e.type)).toEqual(['order.transferred', 'order.transferred']);
+      for (const [i, id] of [waiters.id, phones.id].entries()) {
+        expect(events[i]).toMatchObject({
+          payload: { order: { id, tableId: 't-b3' }, from: { id: 't-a1', name: 'A1' }, to: { id: 't-b3', name: 'B3' } },
+          topics: expect.arrayContaining(['orders', 'table:t-a1', 'table:t-b3', 'floor']),
+        });
+      }
+      // the next party at A1 sees nothing of it on its phones; B3's QR code sees both
+      expect(s.service.list({ status: 'open' }, table('t-a1'))).toEqual([]);
+      expect(outcomeOf(() => s.service.get(phones.id, table('t-a1')))).toBe('not_found');
+      expect(s.service.list({ status: 'open' }, table('t-b3')).map((o) => o.id).sort()).toEqual([waiters.id, phones.id].sort());
+    });
+
+    it('moves a separate check and the kitchen lines of every order; closed bills stay where they were paid', () => {
+      const paid = open('t-a1', [rice()]);
+      run((ctx) => s.service.pay(paid.id, { tender: 'cash', amountMinor: paid.totalMinor }, ctx), cashier);
+      const first = open('t-a1');
+      const second = place(waiter, posOrder([rice()], { tableId: 't-a1', separateCheck: true }));
+      const eventsBefore = s.events.length;
+      run((ctx) => s.service.moveTable('t-a1', { toTableId: 't-b3' }, ctx), cashier);
+      expect(s.floor.openOrderIds('t-b3')).toEqual([first.id, second.id]);
+      expect(s.orders.get(paid.id)).toMatchObject({ tableId: 't-a1', status: 'closed' });
+      // each station with food of a moved order hears of it (its ticket's table changes)
+      expect(s.events.slice(eventsBefore).flatMap((e) => e.topics)).toEqual(expect.arrayContaining(['station:hot', 'station:bar']));
+    });
+
+    it.each<{ what: string; from: string; to: string; code: string; who?: Principal }>([
+      { what: 'to a table with an open order', from: 't-a1', to: 't-a2', code: 'conflict' },
+      { what: 'to a table that does not exist', from: 't-a1', to: 't-zz', code: 'not_found' },
+      { what: 'from a table that does not exist', from: 't-zz', to: 't-b3', code: 'not_found' },
+      { what: 'onto the table it is at', from: 't-a1', to: 't-a1', code: 'invalid_transition' },
+      { what: 'from a table with nothing open', from: 't-a3', to: 't-b3', code: 'invalid_transition' },
+      { what: 'by the kitchen', from: 't-a1', to: 't-b3', code: 'forbidden', who: kitchen },
+      { what: 'by a table’s phone, even its own table', from: 't-a1', to: 't-b3', code: 'forbidden', who: table('t-a1') },
+      { what: 'by a kiosk', from: 't-a1', to: 't-b3', code: 'forbidden', who: kiosk },
+    ])('refuses a move $what with $code, and moves nothing', ({ from, to, code, who }) => {
+      const waiters = open('t-a1');
+      const phones = place(table('t-a1'), { channel: 'qr', lines: [rice()] });
+      const b = open('t-a2');
+      const eventsBefore = s.events.length;
+      expect(outcomeOf(() => run((ctx) => s.service.moveTable(from, { toTableId: to }, ctx), who))).toBe(code);
+      expect([waiters, phones, b].map((o) => s.orders.get(o.id)?.tableId)).toEqual(['t-a1', 't-a1', 't-a2']);
+      expect(s.events.length).toBe(eventsBefore);
+    });
+
+    it('names the orders of a busy table, so the waiter can merge instead', () => {
+      open('t-a1');
+      const b = open('t-a2');
+      const error = domainErrorOf(() => run((ctx) => s.service.moveTable('t-a1', { toTableId: 't-a2' }, ctx)));
+      expect(error).toMatchObject({ code: 'conflict', details: { tableId: 't-a2', openOrderIds: [b.id] } });
+    });
+  });
+
   it('merges one table into another: lines keep their kitchen state, payments follow, nothing is fired again', () => {
     const a = open('t-a1');
     const b = open('t-a2', [rice()]);

@@ -2,6 +2,8 @@ import type {
   AddLines,
   DiscountInput,
   MergeInput,
+  MoveTableInput,
+  MoveTableResponse,
   TransferInput,
   Order,
   OrderLine,
@@ -298,22 +300,54 @@ export class OrderService {
   transfer(orderId: string, input: TransferInput, ctx: CommandContext): Order {
     requireStaff(ctx.principal, staffRoles.floorMoves, 'moving a table');
     const before = this.load(orderId, ctx.principal);
-    const to = this.deps.floor.table(input.tableId);
-    if (!to) throw new DomainError('not_found', `no table ${input.tableId}`, { tableId: input.tableId });
-    const busy = this.deps.floor.openOrderIds(to.id).filter((id) => id !== before.id);
-    if (busy.length > 0) {
-      throw new DomainError('conflict', `table ${to.name} is not free; merge into its order instead`, { tableId: to.id, openOrderIds: busy });
-    }
+    const to = this.tableRef(input.tableId);
+    this.refuseBusyTable(to, [before.id]);
     if (before.tableId === null) throw new DomainError('invalid_order', `order #${before.number} has no table to move from`);
     const from = this.deps.floor.table(before.tableId) ?? { id: before.tableId, name: before.tableId };
     const change = rules.transfer(before, to.id, ctx.now);
-    return this.commit(before, change, ctx, () =>
-      ctx.events.emit(
-        'order.transferred',
-        { order: rules.summarize(change.order), from, to: { id: to.id, name: to.name } },
-        [...orderTopics(change.order, inKitchen(change.order)), `table:${from.id}`, 'floor'],
-      ),
-    );
+    return this.commit(before, change, ctx, () => this.emitTransferred(change.order, from, to, ctx));
+  }
+
+  /**
+   * Moves a party: every open order of a table — the waiter's, its phones', a separate check — to a free
+   * table, in the caller's one transaction (all or none). Moving only the order a tablet shows left the
+   * phones' orders at the old table: their food went there, their bill stayed there, and the next party's
+   * phones read them. The orders are the table's at commit, so one placed by a phone after the tablet last
+   * loaded the floor moves too. Each order gets its own `order.transferred`, as a single transfer does: the
+   * KDS, the tablets and both tables' phones follow each with no new event. Closed bills stay where they
+   * were paid.
+   */
+  moveTable(fromTableId: string, input: MoveTableInput, ctx: CommandContext): MoveTableResponse {
+    requireStaff(ctx.principal, staffRoles.floorMoves, 'moving a table');
+    const from = this.tableRef(fromTableId);
+    const to = this.tableRef(input.toTableId);
+    const open = this.deps.floor
+      .openOrderIds(from.id)
+      .map((id) => this.deps.orders.get(id))
+      .filter((o): o is Order => o !== undefined);
+    const changes = rules.moveTable(open, from, to, ctx.now);
+    this.refuseBusyTable(to, []);
+    const orders = changes.map((change, i) => this.commit(open[i]!, change, ctx, () => this.emitTransferred(change.order, from, to, ctx)));
+    return { orders, from, to };
+  }
+
+  private tableRef(tableId: string): { id: string; name: string } {
+    const table = this.deps.floor.table(tableId);
+    if (!table) throw new DomainError('not_found', `no table ${tableId}`, { tableId });
+    return { id: table.id, name: table.name };
+  }
+
+  /** Only a free table takes a moved order: a second party's order there would share its bill and tickets. */
+  private refuseBusyTable(to: { id: string; name: string }, moving: readonly string[]): void {
+    const busy = this.deps.floor.openOrderIds(to.id).filter((id) => !moving.includes(id));
+    if (busy.length > 0) {
+      throw new DomainError('conflict', `table ${to.name} is not free; merge into its order instead`, { tableId: to.id, openOrderIds: busy });
+    }
+  }
+
+  /** Topics: the order's (its new table, stations with food in the kitchen), the table it left, and the floor. */
+  private emitTransferred(order: Order, from: { id: string; name: string }, to: { id: string; name: string }, ctx: CommandContext): void {
+    ctx.events.emit('order.transferred', { order: rules.summarize(order), from, to }, [...orderTopics(order, inKitchen(order)), `table:${from.id}`, 'floor']);
   }
 
   /** Moves all lines and payments of an open order into another open order; nothing is sent to the kitchen again. */

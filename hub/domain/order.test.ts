@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KitchenStatus, LineStatus, Order, OrderStatus, PaymentInput } from '../protocol/orders.ts';
-import { advanceLines, deriveStatus, discount, fire, isOpen, merge, pay, recallLines, reopen, requestBill, settle, transfer, voidLine, voidOrder } from './order.ts';
+import { advanceLines, deriveStatus, discount, fire, isOpen, merge, moveTable, pay, recallLines, reopen, requestBill, settle, transfer, voidLine, voidOrder } from './order.ts';
 import { domainErrorOf, makeLine, makeOrder, NOON, outcomeOf } from './test-support.ts';
 
 const LATER = NOON + 60_000;
@@ -444,6 +444,30 @@ describe('transfer', () => {
     { what: 'a closed order', order: () => orderPaid(3600), table: 't-b2', code: 'order_closed' },
   ])('refuses $what with $code', ({ order, table, code }) => {
     expect(domainErrorOf(() => transfer(order(), table, LATER)).code).toBe(code);
+  });
+});
+
+describe('moveTable', () => {
+  const A1 = { id: 't-a1', name: 'A1' };
+  const B3 = { id: 't-b3', name: 'B3' };
+
+  it("moves every open order of the table (the waiter's, a phone's) and keeps their lines as they are", () => {
+    const waiters = orderOf('fired', 'ready');
+    const phones = makeOrder([makeLine({ id: 'q1', status: 'preparing' })], { id: 'o-2', channel: 'qr', staffId: null });
+    const changes = moveTable([waiters, phones], A1, B3, LATER);
+    expect(changes.map((c) => [c.order.id, c.order.tableId, c.order.revision])).toEqual([
+      [waiters.id, 't-b3', waiters.revision + 1],
+      [phones.id, 't-b3', phones.revision + 1],
+    ]);
+    expect(changes.map((c) => c.order.lines)).toEqual([waiters.lines, phones.lines]);
+  });
+
+  it.each([
+    { what: 'onto the table it is at', orders: () => [orderOf('fired')], to: A1, code: 'invalid_transition' },
+    { what: 'a table with nothing open', orders: () => [], to: B3, code: 'invalid_transition' },
+    { what: 'a table with a closed order among them', orders: () => [orderOf('fired'), orderPaid(3600)], to: B3, code: 'order_closed' },
+  ])('refuses $what with $code', ({ orders, to, code }) => {
+    expect(domainErrorOf(() => moveTable(orders(), A1, to, LATER)).code).toBe(code);
   });
 });
 

@@ -460,6 +460,17 @@ export function transfer(order: Order, toTableId: string, now: number): Change {
 }
 
 /**
+ * Moves a party: each of `orders` (the open orders of table `from`, oldest first) to table `to`, as
+ * `transfer` moves one. The service checks that `to` exists and is free; a table with nothing open has
+ * nobody to move (another tablet moved or paid it meanwhile).
+ */
+export function moveTable(orders: readonly Order[], from: { id: string; name: string }, to: { id: string; name: string }, now: number): Change[] {
+  if (from.id === to.id) throw new DomainError('invalid_transition', `the party is already at table ${to.name}`, { tableId: to.id });
+  if (orders.length === 0) throw new DomainError('invalid_transition', `table ${from.name} has no open order to move`, { tableId: from.id });
+  return orders.map((o) => transfer(o, to.id, now));
+}
+
+/**
  * Moves every line (with its kitchen progress) and payment of `source` into `target`; `source` ends as
  * `merged`, pointing at `target`. Nothing goes back to the kitchen: the lines keep their status and times.
  */

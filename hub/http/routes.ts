@@ -38,7 +38,16 @@ import {
   updateMenuItemSchema,
   voidSchema,
 } from '../protocol/index.ts';
-import { billRequestSchema, mergeResponseSchema, mergeSchema, refundInputSchema, refundResponseSchema, transferSchema } from '../protocol/orders.ts';
+import {
+  billRequestSchema,
+  mergeResponseSchema,
+  mergeSchema,
+  moveTableResponseSchema,
+  moveTableSchema,
+  refundInputSchema,
+  refundResponseSchema,
+  transferSchema,
+} from '../protocol/orders.ts';
 import type { Services } from '../services.ts';
 import { HttpError } from './errors.ts';
 import type { FailureLimiter } from './pairing-codes.ts';
@@ -47,6 +56,7 @@ import { mutation, ok, read, type Route } from './route.ts';
 const orderParams = z.strictObject({ orderId: idSchema });
 const lineParams = z.strictObject({ orderId: idSchema, lineId: idSchema });
 const itemParams = z.strictObject({ itemId: idSchema });
+const tableParams = z.strictObject({ tableId: idSchema });
 
 
 export function health(s: Services) {
@@ -433,6 +443,21 @@ export const routes: Route[] = [
     body: transferSchema,
     responses: { 200: orderResponseSchema, 404: errorBodySchema, 409: errorBodySchema },
     handle: (req, s) => ok({ order: s.orders.transfer(req.params.orderId, req.body, req.cmd) }),
+  }),
+  // A route of the table, not `transfer` with `{ wholeTable: true }`: what moves is the party, and the hub
+  // finds its orders when it commits. A tablet cannot name them (a phone may order after its floor was
+  // loaded, or while the move waited in its outbox), the answer is a list where transfer's is one order,
+  // and the one order a transfer names would only stand for its table.
+  mutation({
+    method: 'post',
+    path: '/api/v1/tables/:tableId/move',
+    tag: 'floor',
+    summary: "Move a party: every open order of the table (phones' and separate checks included) to a free table, all or none",
+    access: 'waiter/cashier/manager',
+    params: tableParams,
+    body: moveTableSchema,
+    responses: { 200: moveTableResponseSchema, 404: errorBodySchema, 409: errorBodySchema },
+    handle: (req, s) => ok(s.orders.moveTable(req.params.tableId, req.body, req.cmd)),
   }),
   mutation({
     method: 'post',

@@ -276,6 +276,17 @@ export const refundResponseSchema = z.object({ order: orderSchema, refund: refun
 export const transferSchema = z.strictObject({ tableId: idSchema });
 export type TransferInput = z.infer<typeof transferSchema>;
 
+/**
+ * Move a party: every open order of the table in the path (the waiter's, its phones', a separate check) to
+ * a free table, all or none. The answer lists the orders moved, oldest first.
+ */
+export const moveTableSchema = z.strictObject({ toTableId: idSchema });
+export type MoveTableInput = z.infer<typeof moveTableSchema>;
+
+const tableRefSchema = z.object({ id: idSchema, name: z.string() });
+export const moveTableResponseSchema = z.object({ orders: z.array(orderSchema), from: tableRefSchema, to: tableRefSchema });
+export type MoveTableResponse = z.infer<typeof moveTableResponseSchema>;
+
 /** Move everything of this open order into another open order (usually another table's). */
 export const mergeSchema = z.strictObject({ intoOrderId: idSchema });
 export type MergeInput = z.infer<typeof mergeSchema>;

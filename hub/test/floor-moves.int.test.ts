@@ -1,6 +1,6 @@
 /**
- * The waiter tablet's table moves and bill splitting over the real hub process: transfer, merge, bill
- * requested, split payments, and a manager's PIN approving the void of a fired line.
+ * The waiter tablet's table moves and bill splitting over the real hub process: transfer, moving a whole
+ * table, merge, bill requested, split payments, and a manager's PIN approving the void of a fired line.
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -91,6 +91,96 @@ describe('transfer', () => {
     expect((await hub.request('POST', `/api/v1/orders/${orderId}/lines`, { token: tokenA, body: add })).status).toBe(404);
     expect((await hub.request('GET', `/api/v1/orders/${orderId}`, { token: tokenB })).status).toBe(200);
     expect((await hub.request('POST', `/api/v1/orders/${orderId}/lines`, { token: tokenB, body: add })).status).toBe(200);
+  });
+});
+
+describe('moving a whole table', () => {
+  // A9 → B2 here plays "A1 → B3": the transfer tests above seat A1 and B3 of this hub
+  const move = (fromTableId: string, body: unknown, o: { token?: string; key?: string } = {}) =>
+    hub.request('POST', `/api/v1/tables/${fromTableId}/move`, { token: o.token ?? waiter, body, ...(o.key ? { key: o.key } : {}) });
+  const tableOf = async (orderId: string) => (await hub.request('GET', `/api/v1/orders/${orderId}`, { token: waiter })).body.order.tableId as string;
+  const openIds = async (tableId: string) =>
+    ((await hub.request('GET', '/api/v1/floor', { token: waiter })).body.tables as { id: string; openOrderIds: string[] }[]).find((t) => t.id === tableId)!.openOrderIds;
+  const phoneOrder = async (token: string) => {
+    const body = { channel: 'qr', lines: [{ itemId: 'mapo-tofu', qty: 1, optionIds: ['spice-mild', 'size-regular'] }] };
+    const r = await hub.request('POST', '/api/v1/orders', { token, body });
+    expect(r.status).toBe(201);
+    return r.body.order.id as string;
+  };
+
+  it("moves the waiter's order and a phone's to a free table at once, tells the old table's phone, and does it once however often it is resent", async () => {
+    const waiters = (await open('t-a9')).id;
+    const tokenA = await qrToken('t-a9');
+    const tokenB = await qrToken('t-b2');
+    const phones = await phoneOrder(tokenA);
+    expect(await openIds('t-a9')).toEqual([waiters, phones]);
+    const phone = await connectStream(hub, tokenA, { lastSeq: await head() });
+    const kds = await connectStream(hub, kitchen, { lastSeq: await head(), topics: ['station:hot'] });
+
+    const key = randomUUID();
+    const first = await move('t-a9', { toTableId: 't-b2' }, { key });
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ from: { id: 't-a9', name: 'A9' }, to: { id: 't-b2', name: 'B2' } });
+    expect(first.body.orders.map((o: { id: string; tableId: string }) => [o.id, o.tableId])).toEqual([
+      [waiters, 't-b2'],
+      [phones, 't-b2'],
+    ]);
+    expect([await tableStatus('t-a9'), await tableStatus('t-b2')]).toEqual(['free', 'in-kitchen']);
+    expect(await openIds('t-b2')).toEqual([waiters, phones]);
+
+    // the phone on A9 is told where its order went; the KDS shows both tickets at B2
+    await phone.waitFor(() => phone.events().some((e) => e.type === 'order.transferred' && e.payload.order.id === phones));
+    expect(phone.events().find((e) => e.type === 'order.transferred' && e.payload.order.id === phones).payload).toMatchObject({
+      from: { id: 't-a9', name: 'A9' },
+      to: { id: 't-b2', name: 'B2' },
+    });
+    await kds.waitFor(() => kds.events().filter((e) => e.type === 'order.transferred').length === 2);
+    expect(kds.events().filter((e) => e.type === 'order.transferred').map((e) => [e.payload.order.id, e.payload.order.tableId])).toEqual([
+      [waiters, 't-b2'],
+      [phones, 't-b2'],
+    ]);
+    phone.close();
+    kds.close();
+
+    // a tablet resending its queued move (same key): the first answer, nothing moved or told again
+    const seq = await head();
+    const replay = await move('t-a9', { toTableId: 't-b2' }, { key });
+    expect(replay).toMatchObject({ status: 200, body: first.body });
+    expect(await head()).toBe(seq);
+    // another tablet's move of the old table (its own key): nothing is left there to move
+    expect((await move('t-a9', { toTableId: 't-b2' })).body.error.code).toBe('invalid_transition');
+
+    // the next party at A9 sees none of it on its phones; B2's QR code sees both
+    expect((await hub.request('GET', `/api/v1/orders/${phones}`, { token: tokenA })).status).toBe(404);
+    expect((await hub.request('GET', '/api/v1/orders?status=open', { token: tokenA })).body.orders).toEqual([]);
+    const atB = (await hub.request('GET', '/api/v1/orders?status=open', { token: tokenB })).body.orders as { id: string }[];
+    expect(atB.map((o) => o.id).sort()).toEqual([waiters, phones].sort());
+  });
+
+  it('refuses a table with an open order (409, naming it: merge instead) and moves none of the orders', async () => {
+    const waiters = (await open('t-a10')).id;
+    const phones = await phoneOrder(await qrToken('t-a10'));
+    const busy = (await open('t-a11')).id;
+    const seq = await head();
+    const r = await move('t-a10', { toTableId: 't-a11' });
+    expect(r).toMatchObject({ status: 409, body: { error: { code: 'conflict', details: { tableId: 't-a11', openOrderIds: [busy] } } } });
+    expect([await tableOf(waiters), await tableOf(phones), await tableOf(busy)]).toEqual(['t-a10', 't-a10', 't-a11']);
+    expect(await head()).toBe(seq);
+  });
+
+  it.each([
+    { what: 'no target', from: 't-a12', body: {}, status: 400 },
+    { what: 'a malformed target', from: 't-a12', body: { toTableId: 'B 2!' }, status: 400 },
+    { what: 'an unknown field', from: 't-a12', body: { toTableId: 't-b3', orderId: 'x' }, status: 400 },
+    { what: 'a malformed table in the path', from: 't.a12', body: { toTableId: 't-b3' }, status: 400 },
+    { what: 'a target that does not exist', from: 't-a12', body: { toTableId: 't-zz' }, status: 404 },
+    { what: 'a table that does not exist', from: 't-zz', body: { toTableId: 't-a9' }, status: 404 },
+    { what: 'the table it is at', from: 't-a12', body: { toTableId: 't-a12' }, status: 409 },
+    { what: 'the kitchen', from: 't-a12', body: { toTableId: 't-a9' }, status: 403, as: 'kitchen' },
+  ])('answers a move with $what with $status, and the order stays', async ({ from, body, status, as }) => {
+    const order = await open('t-a12');
+    expect((await move(from, body, as === 'kitchen' ? { token: kitchen } : {})).status).toBe(status);
+    expect(await tableOf(order.id)).toBe('t-a12');
   });
 });
 

@@ -230,6 +230,18 @@ const rows: Row[] = [
   { name: 'a refund of a payment the order does not have', as: 'manager', path: fired('/refunds'), body: { paymentId: UNKNOWN, amountMinor: 100, reason: 'x' }, status: 404, code: 'not_found' },
   { name: 'a refund on an unknown order', as: 'manager', path: at(`/api/v1/orders/${UNKNOWN}/refunds`), body: { paymentId: UNKNOWN, amountMinor: 100, reason: 'x' }, status: 404, code: 'not_found' },
 
+  // ---- moving a whole table (the fixtures seat A1 and A2) ----
+  { name: 'no Idempotency-Key on a table move', path: at('/api/v1/tables/t-a1/move'), body: { toTableId: 't-b3' }, key: null, status: 400, code: 'idempotency_key_missing' },
+  { name: 'a table move without a target', path: at('/api/v1/tables/t-a1/move'), body: {}, status: 400, code: 'validation_failed' },
+  { name: 'a table move naming an order instead', path: at('/api/v1/tables/t-a1/move'), body: { toTableId: 't-b3', orderId: '$HELD' }, status: 400, code: 'validation_failed' },
+  { name: 'a table move to a table id with a "!"', path: at('/api/v1/tables/t-a1/move'), body: { toTableId: 't-b3!' }, status: 400, code: 'validation_failed' },
+  { name: 'a table move of a table id with a dot', path: at('/api/v1/tables/t.a1/move'), body: { toTableId: 't-b3' }, status: 400, code: 'validation_failed' },
+  { name: 'a table move of a table that does not exist', path: at('/api/v1/tables/t-zz/move'), body: { toTableId: 't-b3' }, status: 404, code: 'not_found' },
+  { name: 'a table move to a table that does not exist', path: at('/api/v1/tables/t-a1/move'), body: { toTableId: 't-zz' }, status: 404, code: 'not_found' },
+  { name: 'a table move to a table with an open order', path: at('/api/v1/tables/t-a1/move'), body: { toTableId: 't-a2' }, status: 409, code: 'conflict' },
+  { name: 'a table move onto itself', path: at('/api/v1/tables/t-a1/move'), body: { toTableId: 't-a1' }, status: 409, code: 'invalid_transition' },
+  { name: 'a table move of a table with nothing open', path: at('/api/v1/tables/t-b7/move'), body: { toTableId: 't-b3' }, status: 409, code: 'invalid_transition' },
+
   // ---- void, discount, reopen ----
   { name: 'void without a reason', path: order('/void'), body: {}, status: 400, code: 'validation_failed' },
   { name: 'void with an empty reason', path: order('/void'), body: { reason: '' }, status: 400, code: 'validation_failed' },

@@ -102,6 +102,11 @@ async function refundOf(order: Order | Promise<Order>): Promise<Target> {
   return { path: orderPath(o, '/refunds'), body: { paymentId: payment.id, amountMinor: 200, reason: 'cold soup' } };
 }
 const oneMore = { lines: [{ itemId: 'steamed-rice', qty: 1 }] };
+/** Moving a whole table (every open order on it) to B8, which no fixture seats; `order` makes sure the table has one. */
+const moveTable = async (order: Promise<Order>): Promise<Target> => {
+  const o = await order;
+  return { path: `/api/v1/tables/${o.tableId}/move`, body: { toTableId: 't-b8' } };
+};
 
 /** All rows a refusal must leave untouched, plus the head of the log. */
 function storeState() {
@@ -211,6 +216,7 @@ const anonymousTargets: [Method, string, Case['target']][] = [
   ['POST', '/api/v1/orders/:orderId/fire', async (f) => ({ path: orderPath(await f.held(), '/fire'), body: {} })],
   ['POST', '/api/v1/orders/:orderId/payments', async (f) => ({ path: orderPath(await f.fired(), '/payments'), body: { tender: 'cash', amountMinor: 100 } })],
   ['POST', '/api/v1/orders/:orderId/refunds', (f) => refundOf(f.fired())],
+  ['POST', '/api/v1/tables/:tableId/move', (f) => moveTable(f.fired())],
   ['PATCH', '/api/v1/menu/items/:itemId', () => ({ path: '/api/v1/menu/items/mapo-tofu', body: { priceMinor: 1 } })],
   ['POST', '/api/v1/devices/pairing-codes', () => ({ path: '/api/v1/devices/pairing-codes' })],
   ['POST', '/api/v1/staff/sessions', () => ({ path: '/api/v1/staff/sessions', body: { pin: PINS.manager } })],
@@ -275,6 +281,8 @@ const deviceRows: Case[] = [
   { rule: 'a kiosk device cannot void its own order (403)', actor: 'kioskDevice', method: 'POST', target: async (f) => ({ path: orderPath(await f.kiosk(), '/void'), body: { reason: 'changed my mind' } }), status: 403, code: 'forbidden' },
   { rule: 'a paired pos device without a staff sign-in cannot refund (403)', actor: 'posDevice', method: 'POST', target: (f) => refundOf(f.fired()), status: 403, code: 'forbidden' },
   { rule: 'a kiosk device cannot refund, even on its own order (403)', actor: 'kioskDevice', method: 'POST', target: (f) => refundOf(f.kiosk()), status: 403, code: 'forbidden' },
+  { rule: 'a paired pos device without a staff sign-in cannot move a table (403)', actor: 'posDevice', method: 'POST', target: (f) => moveTable(f.fired()), status: 403, code: 'forbidden' },
+  { rule: 'a kiosk device cannot move a table (403)', actor: 'kioskDevice', method: 'POST', target: (f) => moveTable(f.fired()), status: 403, code: 'forbidden' },
   { rule: 'a paired pos device without a staff sign-in cannot record a card payment either (403)', actor: 'posDevice', method: 'POST', target: async (f) => { const o = await f.fired(); return { path: orderPath(o, '/payments'), body: { tender: 'card', amountMinor: o.dueMinor, reference: 'SIM-pos' } }; }, status: 403, code: 'forbidden' },
 ];
 
@@ -294,6 +302,7 @@ const tableRows: Case[] = [
   { rule: 'a QR token cannot void its own order (403)', actor: 'tableA5', method: 'POST', target: async (f) => ({ path: orderPath(await f.ownQr(), '/void'), body: { reason: 'changed my mind' } }), status: 403, code: 'forbidden' },
   { rule: 'a QR token cannot void a line of its own order (403)', actor: 'tableA5', method: 'POST', target: async (f) => { const o = await f.ownQr(); return { path: orderPath(o, `/lines/${firstLine(o).id}/void`), body: { reason: 'changed my mind' } }; }, status: 403, code: 'forbidden' },
   { rule: 'a QR token cannot discount its own order (403)', actor: 'tableA5', method: 'POST', target: async (f) => ({ path: orderPath(await f.ownQr(), '/discount'), body: { percent: 100, reason: 'free' } }), status: 403, code: 'forbidden' },
+  { rule: 'a QR token cannot move its own table, phone orders and all (403)', actor: 'tableA5', method: 'POST', target: (f) => moveTable(f.ownQr()), status: 403, code: 'forbidden' },
   { rule: 'a QR token cannot move kitchen lines (403)', actor: 'tableA5', method: 'POST', target: async (f) => ({ path: orderPath(await f.ownQr(), '/status'), body: { status: 'ready' } }), status: 403, code: 'forbidden' },
   { rule: 'a QR token cannot edit the menu (403)', actor: 'tableA5', method: 'PATCH', target: () => ({ path: '/api/v1/menu/items/mapo-tofu', body: { priceMinor: 1 } }), status: 403, code: 'forbidden' },
 ];
@@ -320,6 +329,7 @@ const kitchenRows: Case[] = [
   { rule: 'the kitchen cannot refund (403)', actor: 'kitchen', method: 'POST', target: (f) => refundOf(f.fired()), status: 403, code: 'forbidden' },
   { rule: 'the kitchen cannot fire held lines (403)', actor: 'kitchen', method: 'POST', target: async (f) => ({ path: orderPath(await f.held(), '/fire'), body: {} }), status: 403, code: 'forbidden' },
   { rule: 'the kitchen cannot void a line, even an unfired one (403)', actor: 'kitchen', method: 'POST', target: async (f) => { const o = await f.held(); return { path: orderPath(o, `/lines/${firstLine(o).id}/void`), body: { reason: 'mistake' } }; }, status: 403, code: 'forbidden' },
+  { rule: 'the kitchen cannot move a table (403)', actor: 'kitchen', method: 'POST', target: (f) => moveTable(f.fired()), status: 403, code: 'forbidden' },
   { rule: 'the kitchen cannot edit the menu (403)', actor: 'kitchen', method: 'PATCH', target: () => ({ path: '/api/v1/menu/items/mapo-tofu', body: { available: false } }), status: 403, code: 'forbidden' },
 ];
 
@@ -459,6 +469,17 @@ const allowed: Case[] = [
   },
   { rule: 'a waiter may void a whole order that was not fired yet', actor: 'waiter', method: 'POST', target: async (f) => ({ path: orderPath(await f.held(), '/void'), body: { reason: 'walked out' } }), status: 200, check: (b) => expect(b.order?.status).toBe('voided') },
   { rule: 'a waiter may read the floor', actor: 'waiter', method: 'GET', target: () => ({ path: '/api/v1/floor' }), status: 200 },
+  {
+    rule: 'a waiter may move a table: every open order on it goes to the free table',
+    actor: 'waiter',
+    method: 'POST',
+    target: (f) => moveTable(f.fired()),
+    status: 200,
+    check: (b) => {
+      expect(b.orders?.length).toBeGreaterThan(0);
+      expect(new Set(b.orders?.map((o) => o.tableId))).toEqual(new Set(['t-b8']));
+    },
+  },
   { rule: 'a cashier may take a payment', actor: 'cashier', method: 'POST', target: async (f) => { const o = await f.fired(); return { path: orderPath(o, '/payments'), body: cash(o) }; }, status: 201 },
 
   // kitchen
