@@ -11,6 +11,7 @@ import { language } from '../shared/i18n.ts';
 import type { SocketFactory } from '../shared/stream-client.ts';
 import { KdsApp } from './kds-app.ts';
 import { buildTickets, menuTargets, type Ticket } from './tickets.ts';
+import { memoryStorage } from '../shared/memory-storage.ts';
 
 let hub: HubProcess;
 let waiter: string;
@@ -120,20 +121,6 @@ describe('what the cook is told when a bump is refused', () => {
   });
 });
 
-/** localStorage as a browser keeps it, so a reloaded screen (a new KdsApp) reads what the last one saved. */
-function memoryStorage(): Storage {
-  const m = new Map<string, string>();
-  return {
-    get length() {
-      return m.size;
-    },
-    clear: () => m.clear(),
-    getItem: (k) => m.get(k) ?? null,
-    key: (i) => [...m.keys()][i] ?? null,
-    removeItem: (k) => void m.delete(k),
-    setItem: (k, v) => void m.set(k, String(v)),
-  };
-}
 
 const wsSocket: SocketFactory = (url, on) => {
   const ws = new WebSocket(url);

@@ -1,25 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { Session } from './session.ts';
+import { memoryStorage } from './memory-storage.ts';
 
 const HOUR = 3_600_000;
 /** The hub's staff session lasts one service day (hub/domain/auth-service.ts, STAFF_SESSION_MS). */
 const SESSION_MS = 12 * HOUR;
 const DEVICE_T0 = Date.UTC(2025, 0, 1, 2, 0, 0); // 10:00 in Shanghai
 
-/** localStorage as a browser keeps it, so a "reload" (a new Session) reads what the last one saved. */
-function memoryStorage(): Storage {
-  const m = new Map<string, string>();
-  return {
-    get length() {
-      return m.size;
-    },
-    clear: () => m.clear(),
-    getItem: (k) => m.get(k) ?? null,
-    key: (i) => [...m.keys()][i] ?? null,
-    removeItem: (k) => void m.delete(k),
-    setItem: (k, v) => void m.set(k, String(v)),
-  };
-}
 
 /** A hub whose clock is `hubAheadMs` ahead of this device's, answering the PIN sign-in as the real one does. */
 function hubFetch(hubAheadMs: number): typeof fetch {
