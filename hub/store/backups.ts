@@ -255,7 +255,6 @@ export interface BackupScheduleOptions {
    */
   minFreeBytes: number;
   log: { info(o: object, msg: string): void; warn(o: object, msg: string): void; error(o: object, msg: string): void };
-  onBackup?: (result: BackupResult) => void;
 }
 
 /** The first backup after a start waits this long (or the interval, if shorter), so a start stays quick. */
@@ -356,7 +355,6 @@ export class BackupSchedule {
       this.#prune();
       const photos = this.o.mediaDir ? await copyMedia(this.o.mediaDir, join(this.o.dir, 'media')) : 0;
       this.o.log.info({ file: result.file, bytes: result.bytes, ms: Math.round(result.ms), photos }, 'backup: the store was copied');
-      this.o.onBackup?.(result);
       return result;
     } catch (err) {
       this.#lastError = (err as Error).message;
