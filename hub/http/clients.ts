@@ -24,7 +24,7 @@ export function mountClients(app: Express, distDir = CLIENTS_DIST, o: QrSheetOpt
       },
     }),
   );
-  const apps = ['kds', 'pos', 'kiosk', 'order', 'manager'].filter((name) => existsSync(join(distDir, name, 'index.html')));
+  const apps = ['kds', 'pos', 'kiosk', 'order'].filter((name) => existsSync(join(distDir, name, 'index.html')));
   for (const name of apps) {
     app.get(`/${name}`, (_req, res) => res.redirect(301, `/${name}/`));
     app.get(new RegExp(`^/${name}/(?!assets/).*`), (_req, res) => {
