@@ -16,10 +16,22 @@ export class KitchenBoard {
   /** Orders known only from an event's summary (their `order.placed` was never seen); fetch them whole. */
   readonly partial = new Set<string>();
 
-  loadSnapshot(snapshot: Snapshot): void {
+  /**
+   * Replaces the board with the hub's snapshot (after a stream reset), and returns what it brought to the
+   * stations that the board did not have: food sent while the screen was away, which would otherwise appear
+   * without the chime and the flash that live arrivals get.
+   */
+  loadSnapshot(snapshot: Snapshot): Arrival[] {
+    const known = new Set([...this.orders.values()].flatMap((o) => o.lines.map((l) => l.id)));
     this.orders.clear();
     this.partial.clear();
-    for (const o of snapshot.orders) this.orders.set(o.id, o);
+    const arrivals: Arrival[] = [];
+    for (const o of snapshot.orders) {
+      this.orders.set(o.id, o);
+      const lines = o.lines.filter((l) => !known.has(l.id) && (l.status === 'fired' || l.status === 'preparing'));
+      if (lines.length > 0) arrivals.push({ orderId: o.id, lines });
+    }
+    return arrivals;
   }
 
   /** Applies events in seq order; returns what arrived at the stations. */

@@ -51,6 +51,7 @@ export class KdsApp {
   private stream: StreamClient | null = null;
   private readonly fetching = new Set<string>();
   private tablesLoading = false;
+  private snapshotsLoaded = 0;
   private noticeSeq = 0;
   private acks: Acks;
 
@@ -234,7 +235,10 @@ export class KdsApp {
       topics: ['orders', 'menu', 'printers'],
       loadSnapshot: () => this.hub.snapshot(),
       onSnapshot: (s) => {
-        this.board.loadSnapshot(s);
+        const arrivals = this.board.loadSnapshot(s);
+        // the first snapshot is the screen's start, not news; a later one follows an outage: what came meanwhile
+        // chimes and flashes as if it had arrived live
+        if (this.snapshotsLoaded++ > 0) this.arrived(arrivals);
         this.changed();
         void this.printers.reload();
       },

@@ -217,6 +217,24 @@ describe('KitchenBoard', () => {
     expect(board.orders.get(order.id)!.lines[0]!.readyAt).toBeNull();
   });
 
+  it('reports what a snapshot brought to the stations that the board did not have (a reset after an outage)', () => {
+    const board = new KitchenBoard();
+    const known = makeLine();
+    const first = makeOrder([known]);
+    board.loadSnapshot({ epoch: 'e', seq: 1, menuVersion: 1, orders: [first] });
+    // while the screen was away: a line added to the known ticket, a new order, one placed and already bumped
+    const added = makeLine({ itemId: 'rice' });
+    const held = makeLine({ itemId: 'bao', status: 'held', firedAt: null });
+    const fresh = makeLine();
+    const second = makeOrder([fresh, held]);
+    const done = makeOrder([makeLine({ status: 'ready', readyAt: T0 + MIN })]);
+    const arrivals = board.loadSnapshot({ epoch: 'e', seq: 9, menuVersion: 1, orders: [makeOrder([known, added], { id: first.id }), second, done] });
+    expect(arrivals).toEqual([
+      { orderId: first.id, lines: [added] },
+      { orderId: second.id, lines: [fresh] },
+    ]);
+  });
+
   it('never steps back to an older revision than an HTTP answer already brought', () => {
     const board = new KitchenBoard();
     const line = makeLine();
