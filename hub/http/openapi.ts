@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { IMAGE_UPLOAD_MAX_BYTES, IMAGE_UPLOAD_TYPES, menuItemResponseSchema } from '../protocol/menu.ts';
 import { helloSchema, serverMessageSchema } from '../protocol/stream.ts';
 import { IDEMPOTENCY_HEADER } from './mutations.ts';
 import type { Route } from './route.ts';
@@ -69,6 +70,35 @@ export function buildOpenApi(routes: readonly Route[], info: { version: string; 
       responses: { '101': { description: 'Switching protocols to WebSocket' }, '401': { description: 'No valid token' } },
       'x-client-message': schemaOf(helloSchema, 'input'),
       'x-server-messages': schemaOf(serverMessageSchema, 'output'),
+    },
+  };
+  // mounted by menu-images.ts, not in the route list: its body is megabytes of image, not JSON
+  paths['/api/v1/menu/items/{itemId}/image'] = {
+    ...paths['/api/v1/menu/items/{itemId}/image'],
+    put: {
+      operationId: 'putMenuItemsItemIdImage',
+      summary: `Upload a photo of an item: the image bytes as the body (at most ${IMAGE_UPLOAD_MAX_BYTES / 1048576} MB); the hub stores resized WebP variants`,
+      description: 'Access: manager.',
+      tags: ['menu'],
+      parameters: [
+        { name: 'itemId', in: 'path', required: true, schema: { type: 'string' } },
+        { name: 'Idempotency-Key', in: 'header', required: true, description: 'Made on the device; a replay returns the original response.', schema: { type: 'string', minLength: 8, maxLength: 255 } },
+      ],
+      requestBody: { required: true, content: Object.fromEntries(IMAGE_UPLOAD_TYPES.map((type) => [type, { schema: { type: 'string', contentMediaType: type } }])) },
+      responses: {
+        '200': { description: 'OK', content: { 'application/json': { schema: schemaOf(menuItemResponseSchema, 'output') } } },
+        ...Object.fromEntries(
+          [
+            ['404', 'no such item'],
+            ['413', 'larger than the limit'],
+            ['415', 'not a JPEG, PNG or WebP'],
+            ['422', 'not an image (or not one the hub can decode)'],
+            ['507', "the hub's disk is critical or full"],
+          ].map(([status, description]) => [status, { description: description!, content: { 'application/json': { schema: errorRef } } }]),
+        ),
+        default: { description: 'Unexpected error', content: { 'application/json': { schema: errorRef } } },
+      },
+      security: [{ bearer: [] }],
     },
   };
   paths['/api/v1/openapi.json'] = {

@@ -72,10 +72,23 @@ describe('GET /api/v1/openapi.json', () => {
     expect(operation(method, path)).toBeDefined();
   });
 
-  it('documents nothing beyond the route list, the stream and itself', () => {
+  it('documents nothing beyond the route list, the photo upload, the stream and itself', () => {
     const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
-    const expected = [...routes.map((r) => `${r.method} ${openApiPath(r.path)}`), 'get /api/v1/stream', 'get /api/v1/openapi.json'];
+    const expected = [
+      ...routes.map((r) => `${r.method} ${openApiPath(r.path)}`),
+      'put /api/v1/menu/items/{itemId}/image',
+      'get /api/v1/stream',
+      'get /api/v1/openapi.json',
+    ];
     expect(documented.sort()).toEqual(expected.sort());
+  });
+
+  it('documents the photo upload, whose body is the image bytes, not JSON (hub/http/menu-images.ts)', () => {
+    const put = operation('put', '/api/v1/menu/items/{itemId}/image')!;
+    expect(put).toBeDefined();
+    expect(Object.keys(put.requestBody?.content ?? {}).sort()).toEqual(['image/jpeg', 'image/png', 'image/webp']);
+    expect(put.parameters?.map((p) => `${p.in} ${p.name} ${p.required}`)).toEqual(['path itemId true', 'header Idempotency-Key true']);
+    expect(Object.keys(put.responses ?? {})).toEqual(expect.arrayContaining(['200', '404', '413', '415', '422', '507']));
   });
 });
 
