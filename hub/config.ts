@@ -48,7 +48,7 @@ export const envSchema = z.object({
     .string()
     .regex(/^\d{4,12}$/, 'must be 4–12 digits')
     .optional()
-    .describe('fixed pairing code for scripted set-up (default: a random 6-digit code valid 15 minutes)'),
+    .describe('fixed pairing code for scripted set-up, no use limit (default: a random 6-digit code valid 15 minutes for up to 10 devices)'),
   HUB_STORE_NAME: z.string().trim().min(1).max(80).optional().describe('store name to advertise and show'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   HUB_MDNS: z.enum(['on', 'off']).default('on').describe('advertise the hub on the LAN by mDNS'),
@@ -61,7 +61,7 @@ export const envSchema = z.object({
   HUB_SEED: z.enum(['demo', 'none']).default('demo').describe('data to load into an empty store'),
   HUB_WRITE_BATCH: intVar(1, 1000, 64).describe('orders committed together per transaction (group commit)'),
   HUB_WRITE_QUEUE: intVar(1, 1_000_000, 2000).describe('mutations allowed to wait before the hub answers 503'),
-  HUB_PUBLIC_RATE: intVar(1, 100_000, 20).describe('requests per second per customer phone (table token) or anonymous address'),
+  HUB_PUBLIC_RATE: intVar(1, 100_000, 20).describe('requests per second per customer phone (table token), kiosk or anonymous address; then 429'),
   HUB_PUBLIC_QUEUE: intVar(0, 1_000_000, 200).describe('public orders are shed (503) once this many writes wait'),
   HUB_PUBLIC_INFLIGHT: intVar(1, 10_000, 16).describe('API requests the public address lets wait on the hub at once; more get 503 + Retry-After'),
   HUB_PUBLIC_NICE: intVar(0, 19, 10).describe("the public address's thread's nice value: when the cores are saturated, the hub's own thread gets them first (0: same priority)"),
