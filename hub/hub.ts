@@ -26,6 +26,8 @@ import { SqliteAuthRepo } from './store/auth-repo.ts';
 import { Checkpointer } from './store/checkpointer.ts';
 import { adoptRestoredBackup, BackupSchedule } from './store/backups.ts';
 import { AnswerCompactor } from './store/answer-compactor.ts';
+import { CardChargeService } from './domain/card-charges.ts';
+import { SqliteCardChargeRepo } from './store/card-charge-repo.ts';
 import { checkpointAndClose, openDb, readIdentity, type Db } from './store/db.ts';
 import { StorageGuard } from './store/storage-guard.ts';
 import { EventLog } from './store/event-log.ts';
@@ -214,6 +216,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
     floor,
     events,
     idempotency: new IdempotencyStore(db),
+    cardCharges: new CardChargeService(new SqliteCardChargeRepo(db)),
     writer: theWriter,
     pairing,
     pinFailures: new FailureLimiter(5, 30_000),

@@ -16,6 +16,7 @@ import type { Writer } from './store/writer.ts';
 import type { PrintService } from './print/print-service.ts';
 import type { StorageGuard } from './store/storage-guard.ts';
 import type { BackupStatus } from './protocol/health.ts';
+import type { CardChargeService } from './domain/card-charges.ts';
 
 /** Everything the transports call, built once by main. */
 export interface Services {
@@ -49,6 +50,8 @@ export interface Services {
   printing?: PrintService;
   /** The disk under the store (absent for an in-memory store). */
   storage?: StorageGuard;
+  /** Card sales a kiosk's terminal approved that the hub refused to record: for a manager to resolve. */
+  cardCharges: CardChargeService;
   /** How the store's backups go (absent for an in-memory store). */
   backupStatus?: () => BackupStatus;
   /** The disk refused a write outside the writer (a photo): counted, and the storage guard told. */

@@ -11,6 +11,7 @@ import { visibleAlerts } from '../shared/printer-health.ts';
 import { OptionGroups } from '../shared/ui/option-groups.tsx';
 import { LanguageToggle, PairScreen, PinScreen } from '../shared/ui/pairing.tsx';
 import { BillScreen } from './bill.tsx';
+import { CardChargeAlerts } from './card-charge-alerts.tsx';
 import { BillsScreen } from './bills.tsx';
 import { posMessages, type PosKey, type PosT } from './messages.ts';
 import { MergedNotice, OrderActions, VoidForm } from './order-actions.tsx';
@@ -92,6 +93,7 @@ function Pos({ app }: { app: PosApp }) {
         onReprint={(f) => void app.reprintFailed(f)}
         onDismiss={(f) => app.printers.dismiss(f.jobId)}
       />
+      <CardChargeAlerts app={app} currency={s.menu?.currency ?? 'CNY'} t={t} />
       {!s.durable && <div class="p-banner">{t('banner.memoryOnly')}</div>}
       {s.storageError && <div class="p-banner">{t('banner.storageError')}</div>}
       {s.phase === 'unreachable' && !s.menu ? (

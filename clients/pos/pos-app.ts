@@ -16,7 +16,7 @@
 import type { Floor, HubEvent, Menu, Order, OrderSummary, Refund } from '../../hub/protocol/index.ts';
 import { cartProblems, toLineInputs, type CartLine } from '../shared/cart.ts';
 import { HubError, HubUnreachableError, type HubClient } from '../shared/hub-client.ts';
-import { newId } from '../shared/ids.ts';
+import { newId, newIdempotencyKey } from '../shared/ids.ts';
 import type { PrintJob, Printer } from '../../hub/protocol/printing.ts';
 import { fromHealth, fromPrinterList, PrinterHealthFeed, slipKind, type FailedTicket, type PrinterSnapshotEntry, type SlipKind } from '../shared/printer-health.ts';
 import { Outbox, outboxStorage, type OutboxEntry, type OutboxStorage, type SendResult } from '../shared/outbox.ts';
@@ -28,6 +28,8 @@ import { StreamClient, type ConnectionState, type SocketFactory } from '../share
 import { IdleWatch } from '../kiosk/kiosk-logic.ts';
 import { BILLS_PAGE, billsPath, lockMsFrom, mergeBills, paymentProblem, refreshLimit, searchedNumber, tableNamed, refundLeft, refundLinesAmount, refundProblem, refusedItemIds, voidBlocked, type RefundLike } from './pos-logic.ts';
 import { withMenuEvents } from '../shared/menu-events.ts';
+import type { UnrecordedCardCharge } from '../../hub/protocol/card-charges.ts';
+import { CardChargeFeed, type ResolveOutcome } from './card-charges.ts';
 import { PacedRefresh } from '../shared/paced-refresh.ts';
 
 export type PosAction =
@@ -163,6 +165,8 @@ export class PosApp {
   readonly idle: IdleWatch;
   /** Printer health (topic `printers`): every printer's alerts and the tickets that could not print. */
   readonly printers = new PrinterHealthFeed(() => this.loadPrinters());
+  /** Cards the kiosk charged that the hub refused to record (topics `orders`, `floor`): until a manager resolves them. */
+  readonly cardCharges = new CardChargeFeed(async () => (await this.client.request<{ charges: UnrecordedCardCharge[] }>('GET', '/api/v1/card-charges/unrecorded', { as: 'staff' })).charges);
   private stream: StreamClient | null = null;
   private started = false;
   /** The floor: at once for this tablet's own changes, at most once a second for everyone else's. */
@@ -246,8 +250,11 @@ export class PosApp {
     this.started = true;
     this.outbox.resume(() => this.set({ durable: false }));
     void this.loadMenu();
-    this.session.staff.subscribe((s) => s && this.refreshFloor());
-    if (this.session.staff.get()) this.refreshFloor();
+    this.session.staff.subscribe((s) => s && (this.refreshFloor(), void this.cardCharges.reload()));
+    if (this.session.staff.get()) {
+      this.refreshFloor();
+      void this.cardCharges.reload();
+    }
     this.stream = new StreamClient({
       url: () => {
         const token = this.session.deviceToken();
@@ -260,11 +267,13 @@ export class PosApp {
       onSnapshot: () => {
         this.refreshFloor();
         void this.printers.reload();
+        void this.cardCharges.reload();
         void this.loadMenu();
         void this.loadOrder();
       },
       onEvents: (events) => {
         this.printers.apply(events);
+        this.cardCharges.apply(events);
         this.onEvents(events);
       },
       onState: (conn) => this.set({ conn }),
@@ -903,6 +912,32 @@ export class PosApp {
     if (this.billReadOnly()) return false;
     if (order && order.id === orderId && voidBlocked(order, lineId) !== null) return false;
     return !submissions.some((x) => x.meta.orderId === orderId && x.meta.action.kind === 'void' && x.meta.action.lineId === lineId && x.state !== 'confirmed' && x.state !== 'rejected');
+  }
+
+  /**
+   * Says what became of a card the kiosk charged and the hub did not record (refunded on the terminal, or
+   * taken for another order: `note`). A manager's: the signed-in one, or `approval` (a manager's PIN typed
+   * here, as for a refund). Sent at once, not through the outbox — the strip stays until the hub has it —
+   * and retried with the same Idempotency-Key while the answer is unknown.
+   */
+  async resolveCardCharge(id: string, note: string, approval?: Approval): Promise<ResolveOutcome> {
+    if (!note.trim()) return 'forbidden';
+    if (!approval && this.refundNeedsApproval()) return 'forbidden';
+    try {
+      const path = `/api/v1/card-charges/${encodeURIComponent(id)}/resolve`;
+      await (approval
+        ? this.client.request('POST', path, { as: 'none', headers: { authorization: `Bearer ${approval.token}` }, body: { note: note.trim() }, key: newIdempotencyKey() })
+        : this.client.mutate('POST', path, { note: note.trim() }));
+      this.cardCharges.resolved(id);
+      return 'resolved';
+    } catch (err) {
+      // resolved meanwhile (another manager, another tablet): it leaves the strip all the same
+      if (err instanceof HubError && (err.code === 'conflict' || err.code === 'not_found')) {
+        this.cardCharges.resolved(id);
+        return 'already_resolved';
+      }
+      return err instanceof HubError ? 'forbidden' : 'unreachable';
+    }
   }
 
   /**

@@ -160,6 +160,8 @@ export function runMutation(
       if (!(err instanceof DomainError) || TRANSIENT.has(err.code)) throw err;
       const e = toErrorReply(err);
       answer = { status: e.status, json: JSON.stringify(e.body), ...(e.headers ? { headers: e.headers } : {}) };
+      // outside the rolled-back savepoint, with the stored answer: a replay of the key never gets here
+      route.onRefused?.({ principal: req.principal, params: req.params, body: req.body, cmd: command(s, tx, req.principal) }, err, s);
     }
     if (req.key !== undefined && route.answerHasSecrets) {
       s.idempotency.put(sealedKey(req.key), { principal: owner, requestHash: sealedHash(req.key, req.hash), status: answer.status, body: seal(req.key, answer.json) }, tx.now);

@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import type { DomainError } from '../domain/errors.ts';
 import type { CommandContext } from '../domain/ports.ts';
 import type { Principal } from '../domain/principal.ts';
 import type { Services } from '../services.ts';
@@ -64,6 +65,14 @@ export interface MutationRoute<P = unknown, B = unknown> extends Base<P, unknown
     },
     s: Services,
   ): Reply;
+  /**
+   * A rule refused the request (a DomainError, stored as the key's answer). Runs after the handler's
+   * savepoint rolled back, in the transaction that stores the refusal, so what it writes — the record of
+   * something outside the hub that already happened, e.g. a card the kiosk's terminal charged — commits
+   * exactly once, with that answer. Not for a replay (answered from the key) nor a transient refusal (not
+   * stored). If it throws, nothing is stored and the request fails as any unexpected error does.
+   */
+  onRefused?(req: { principal: Principal; params: P; body: B; cmd: CommandContext }, refusal: DomainError, s: Services): void;
   /** The answer carries a credential: it is kept with its key sealed (hub/store/idempotency.ts), never in clear. */
   answerHasSecrets?: boolean;
 }

@@ -48,6 +48,7 @@ import {
   refundResponseSchema,
   transferSchema,
 } from '../protocol/orders.ts';
+import { cardChargeResponseSchema, resolveCardChargeSchema, unrecordedCardChargesResponseSchema } from '../protocol/card-charges.ts';
 import type { Services } from '../services.ts';
 import { HttpError } from './errors.ts';
 import type { FailureLimiter } from './pairing-codes.ts';
@@ -57,6 +58,7 @@ const orderParams = z.strictObject({ orderId: idSchema });
 const lineParams = z.strictObject({ orderId: idSchema, lineId: idSchema });
 const itemParams = z.strictObject({ itemId: idSchema });
 const tableParams = z.strictObject({ tableId: idSchema });
+const chargeParams = z.strictObject({ chargeId: idSchema });
 
 
 export function health(s: Services) {
@@ -420,6 +422,29 @@ export const routes: Route[] = [
     body: paymentInputSchema,
     responses: { 201: paymentResponseSchema, 422: errorBodySchema },
     handle: (req, s) => ok(s.orders.pay(req.params.orderId, req.body, req.cmd), 201),
+    // a kiosk posts its card payment after the terminal took the money: a refusal leaves a charged card
+    // the takings do not show, so it is recorded, with the stored refusal, for the staff tablets
+    onRefused: (req, refusal, s) => void s.cardCharges.recordRefusedPayment(req.params.orderId, req.body, refusal, req.cmd),
+  }),
+  read({
+    method: 'get',
+    path: '/api/v1/card-charges/unrecorded',
+    tag: 'payments',
+    summary: "Cards a kiosk's terminal charged that the hub refused to record as payments, not yet resolved (oldest first)",
+    access: 'waiter/cashier/manager',
+    responses: { 200: unrecordedCardChargesResponseSchema },
+    handle: (req, s) => ok({ charges: s.cardCharges.listOpen(req.principal) }),
+  }),
+  mutation({
+    method: 'post',
+    path: '/api/v1/card-charges/:chargeId/resolve',
+    tag: 'payments',
+    summary: 'Resolve an unrecorded card charge: refunded on the terminal, or taken as the payment of another order (the note says which)',
+    access: 'manager',
+    params: chargeParams,
+    body: resolveCardChargeSchema,
+    responses: { 200: cardChargeResponseSchema, 404: errorBodySchema, 409: errorBodySchema },
+    handle: (req, s) => ok({ charge: s.cardCharges.resolve(req.params.chargeId, req.body.note, req.cmd) }),
   }),
   mutation({
     method: 'post',

@@ -3,6 +3,7 @@ import { epochMsSchema, idSchema } from './common.ts';
 import { menuItemSchema } from './menu.ts';
 import { kitchenStatusSchema, orderLineSchema, orderSchema, orderSummarySchema, paymentSchema, refundSchema } from './orders.ts';
 import { printingEventPayloadSchemas } from './printing.ts';
+import { cardChargeEventPayloadSchemas } from './card-charges.ts';
 
 /**
  * Facts, in dotted past tense. Each order event carries the order's summary after the change, so a client
@@ -51,6 +52,7 @@ export const eventPayloadSchemas = {
   'kitchen.pacing_changed': z.object({ publicOrderingPaused: z.boolean(), reason: z.string().nullable() }),
   'device.paired': z.object({ device: z.object({ id: idSchema, name: z.string(), kind: z.string() }) }),
   ...printingEventPayloadSchemas,
+  ...cardChargeEventPayloadSchemas,
 } as const;
 
 export type EventType = keyof typeof eventPayloadSchemas;

@@ -10,3 +10,4 @@ export * from './stream.ts';
 export * from './health.ts';
 export * from './kitchen.ts';
 export * from './printing.ts';
+export * from './card-charges.ts';

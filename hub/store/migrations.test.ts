@@ -34,6 +34,7 @@ const COMMITTED: [tag: string, when: number, sha256: string][] = [
   ['0014_orders_by_business_day', 1795737677413, '6671840ce0e9860c'],
   ['0015_voided_orders_for_the_kitchen', 1795739875095, '08fdadf8de678965'],
   ['0016_stock_taken_per_line', 1795740598971, '03d170357943584f'],
+  ['0017_unrecorded_card_charges', 1795741351942, '1c7a2cb6d0d63aef'],
 ];
 
 const journal = JSON.parse(readFileSync(join(folder, 'meta', '_journal.json'), 'utf8')) as { entries: { idx: number; when: number; tag: string }[] };

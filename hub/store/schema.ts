@@ -390,3 +390,33 @@ export const printJobs = sqliteTable(
     index('print_jobs_printer_id').on(t.printerId, t.id),
   ],
 );
+
+/**
+ * A card the kiosk's terminal charged that the hub refused to record as a payment (the order was voided,
+ * paid at the counter meanwhile, or its amount changed): the customer paid and the takings do not show it.
+ * Written with the refusal's stored answer (hub/http/mutations.ts, `onRefused`), listed on the staff
+ * tablets until a manager resolves it (refunded on the terminal, or taken for another order). No foreign
+ * key on `order_id`: the refusal may be that no such order exists.
+ */
+export const unrecordedCardCharges = sqliteTable(
+  'unrecorded_card_charges',
+  {
+    id: text('id').primaryKey(),
+    orderId: text('order_id').notNull(),
+    /** The order's number, for the strip (null when the order is unknown). */
+    orderNumber: integer('order_number'),
+    amountMinor: integer('amount_minor').notNull(),
+    /** The terminal's reference, as the kiosk sent it. */
+    reference: text('reference'),
+    deviceId: text('device_id'),
+    /** The hub's refusal, as the kiosk was answered. */
+    refusalCode: text('refusal_code').notNull(),
+    refusalMessage: text('refusal_message').notNull(),
+    createdAt: integer('created_at').notNull(),
+    resolvedAt: integer('resolved_at'),
+    resolvedBy: text('resolved_by'),
+    resolutionNote: text('resolution_note'),
+  },
+  // the open ones only: resolved rows leave the index, so the tablets' list never reads the history
+  (t) => [index('unrecorded_card_charges_open').on(t.createdAt).where(sql`${t.resolvedAt} IS NULL`)],
+);

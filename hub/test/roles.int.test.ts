@@ -21,6 +21,8 @@ interface Body {
   tables?: { id: string; qrToken: string }[];
   item?: { id: string };
   error?: { code: string; message: string };
+  charges?: { id: string }[];
+  charge?: { id: string; resolvedAt: number | null };
 }
 
 type Actor =
@@ -55,6 +57,8 @@ interface Fixtures {
   ownQr(): Promise<Order>;
   otherTable(): Promise<Order>;
   kiosk(): Promise<Order>;
+  /** An unrecorded card charge: a kiosk's card payment refused on its order, paid at the counter meanwhile. */
+  charge(): Promise<string>;
 }
 
 interface Case {
@@ -65,6 +69,12 @@ interface Case {
   status: number;
   code?: ErrorCode;
   check?: (body: Body) => void;
+  /**
+   * A kiosk's card payment the rules refuse: the terminal already charged the card, so the refusal records
+   * that charge for the staff (one `unrecorded_card_charges` row and its `payment.unrecorded` event), and
+   * nothing else changes.
+   */
+  recordsCharge?: true;
 }
 
 let hub: HubProcess;
@@ -101,6 +111,7 @@ async function refundOf(order: Order | Promise<Order>): Promise<Target> {
   if (paid.status !== 201 || !payment) throw new Error(`fixture payment refused: ${JSON.stringify(paid.body)}`);
   return { path: orderPath(o, '/refunds'), body: { paymentId: payment.id, amountMinor: 200, reason: 'cold soup' } };
 }
+const resolving = (chargeId: string): Target => ({ path: `/api/v1/card-charges/${chargeId}/resolve`, body: { note: 'refunded on the terminal' } });
 const oneMore = { lines: [{ itemId: 'steamed-rice', qty: 1 }] };
 /** Moving a whole table (every open order on it) to B8, which no fixture seats; `order` makes sure the table has one. */
 const moveTable = async (order: Promise<Order>): Promise<Target> => {
@@ -118,6 +129,7 @@ function storeState() {
     refunds: db.prepare('SELECT * FROM refunds ORDER BY id').all(),
     items: db.prepare('SELECT * FROM items ORDER BY id').all(),
     sessions: db.prepare('SELECT COUNT(*) FROM staff_sessions').pluck().get(),
+    charges: db.prepare('SELECT * FROM unrecorded_card_charges ORDER BY id').all(),
   };
 }
 const idempotencyCount = () => db.prepare('SELECT COUNT(*) FROM idempotency_keys').pluck().get() as number;
@@ -184,6 +196,16 @@ beforeAll(async () => {
     ownQr: () => place('tableA5', sampleOrder({ channel: 'qr', tableId: 't-a5' })),
     otherTable: () => place('waiter', sampleOrder({ tableId: 't-a6' })),
     kiosk: () => place('kioskDevice', sampleOrder({ channel: 'kiosk', tableId: undefined })),
+    charge: async () => {
+      const o = await fixtures.kiosk();
+      const paid = await request('cashier', 'POST', { path: orderPath(o, '/payments'), body: cash(o) });
+      if (paid.status !== 201) throw new Error(`fixture payment refused: ${JSON.stringify(paid.body)}`);
+      const card = await request('kioskDevice', 'POST', { path: orderPath(o, '/payments'), body: { tender: 'card', amountMinor: o.dueMinor, reference: 'SIM-fixture' } });
+      if (card.status !== 403) throw new Error(`fixture card payment not refused: ${JSON.stringify(card.body)}`);
+      const id = db.prepare('SELECT id FROM unrecorded_card_charges WHERE order_id = ?').pluck().get(o.id) as string | undefined;
+      if (!id) throw new Error('fixture charge not recorded');
+      return id;
+    },
   };
   // so that "lists only its own table" has another table's order to leave out
   await fixtures.otherTable();
@@ -216,6 +238,8 @@ const anonymousTargets: [Method, string, Case['target']][] = [
   ['POST', '/api/v1/orders/:orderId/fire', async (f) => ({ path: orderPath(await f.held(), '/fire'), body: {} })],
   ['POST', '/api/v1/orders/:orderId/payments', async (f) => ({ path: orderPath(await f.fired(), '/payments'), body: { tender: 'cash', amountMinor: 100 } })],
   ['POST', '/api/v1/orders/:orderId/refunds', (f) => refundOf(f.fired())],
+  ['GET', '/api/v1/card-charges/unrecorded', () => ({ path: '/api/v1/card-charges/unrecorded' })],
+  ['POST', '/api/v1/card-charges/:chargeId/resolve', async (f) => resolving(await f.charge())],
   ['POST', '/api/v1/tables/:tableId/move', (f) => moveTable(f.fired())],
   ['PATCH', '/api/v1/menu/items/:itemId', () => ({ path: '/api/v1/menu/items/mapo-tofu', body: { priceMinor: 1 } })],
   ['POST', '/api/v1/devices/pairing-codes', () => ({ path: '/api/v1/devices/pairing-codes' })],
@@ -273,9 +297,11 @@ const deviceRows: Case[] = [
   { rule: 'a kiosk device cannot list orders (403)', actor: 'kioskDevice', method: 'GET', target: () => ({ path: '/api/v1/orders' }), status: 403, code: 'forbidden' },
   { rule: 'a kiosk device cannot read an order another device placed (404)', actor: 'kioskDevice', method: 'GET', target: async (f) => ({ path: orderPath(await f.fired()) }), status: 404, code: 'not_found' },
   { rule: 'a kiosk device cannot add lines, even to its own order (403)', actor: 'kioskDevice', method: 'POST', target: async (f) => ({ path: orderPath(await f.kiosk(), '/lines'), body: oneMore }), status: 403, code: 'forbidden' },
+  { rule: 'a kiosk device cannot list unrecorded card charges (403)', actor: 'kioskDevice', method: 'GET', target: () => ({ path: '/api/v1/card-charges/unrecorded' }), status: 403, code: 'forbidden' },
+  { rule: 'a kiosk device cannot resolve an unrecorded card charge, not even one it took (403)', actor: 'kioskDevice', method: 'POST', target: async (f) => resolving(await f.charge()), status: 403, code: 'forbidden' },
   { rule: 'a kiosk device cannot take cash, even for its own order (403)', actor: 'kioskDevice', method: 'POST', target: async (f) => ({ path: orderPath(await f.kiosk(), '/payments'), body: cash(await f.kiosk()) }), status: 403, code: 'forbidden' },
-  { rule: 'a kiosk device cannot record a card payment of part of its own order (403)', actor: 'kioskDevice', method: 'POST', target: async (f) => { const o = await f.kiosk(); return { path: orderPath(o, '/payments'), body: { tender: 'card', amountMinor: o.dueMinor - 1, reference: 'SIM-part' } }; }, status: 403, code: 'forbidden' },
-  { rule: 'a kiosk device cannot record a card payment for an order another device placed (404)', actor: 'kioskDevice', method: 'POST', target: async (f) => { const o = await f.fired(); return { path: orderPath(o, '/payments'), body: { tender: 'card', amountMinor: o.dueMinor, reference: 'SIM-other' } }; }, status: 404, code: 'not_found' },
+  { rule: 'a kiosk device cannot record a card payment of part of its own order (403)', actor: 'kioskDevice', method: 'POST', target: async (f) => { const o = await f.kiosk(); return { path: orderPath(o, '/payments'), body: { tender: 'card', amountMinor: o.dueMinor - 1, reference: 'SIM-part' } }; }, status: 403, code: 'forbidden', recordsCharge: true },
+  { rule: 'a kiosk device cannot record a card payment for an order another device placed (404)', actor: 'kioskDevice', method: 'POST', target: async (f) => { const o = await f.fired(); return { path: orderPath(o, '/payments'), body: { tender: 'card', amountMinor: o.dueMinor, reference: 'SIM-other' } }; }, status: 404, code: 'not_found', recordsCharge: true },
   { rule: 'a kiosk device cannot discount its own order (403)', actor: 'kioskDevice', method: 'POST', target: async (f) => ({ path: orderPath(await f.kiosk(), '/discount'), body: { percent: 100, reason: 'free' } }), status: 403, code: 'forbidden' },
   { rule: 'a kiosk device cannot place a rush order: rush is for staff (403)', actor: 'kioskDevice', method: 'POST', target: placing(sampleOrder({ channel: 'kiosk', tableId: undefined, rush: true })), status: 403, code: 'forbidden' },
   { rule: 'a kiosk device cannot void its own order (403)', actor: 'kioskDevice', method: 'POST', target: async (f) => ({ path: orderPath(await f.kiosk(), '/void'), body: { reason: 'changed my mind' } }), status: 403, code: 'forbidden' },
@@ -287,6 +313,7 @@ const deviceRows: Case[] = [
 ];
 
 const tableRows: Case[] = [
+  { rule: 'a QR token cannot list unrecorded card charges (403)', actor: 'tableA5', method: 'GET', target: () => ({ path: '/api/v1/card-charges/unrecorded' }), status: 403, code: 'forbidden' },
   { rule: 'a t-a5 QR token cannot order for table t-a6 (403)', actor: 'tableA5', method: 'POST', target: placing(sampleOrder({ channel: 'qr', tableId: 't-a6' })), status: 403, code: 'forbidden' },
   { rule: 'a t-a5 QR token cannot place a pos order (403)', actor: 'tableA5', method: 'POST', target: placing(sampleOrder({ channel: 'pos', tableId: 't-a5' })), status: 403, code: 'forbidden' },
   { rule: "a t-a5 QR token cannot read t-a6's order, nor learn that it exists (404)", actor: 'tableA5', method: 'GET', target: async (f) => ({ path: orderPath(await f.otherTable()) }), status: 404, code: 'not_found' },
@@ -308,6 +335,8 @@ const tableRows: Case[] = [
 ];
 
 const waiterRows: Case[] = [
+  { rule: 'a waiter cannot resolve an unrecorded card charge (manager only, 403)', actor: 'waiter', method: 'POST', target: async (f) => resolving(await f.charge()), status: 403, code: 'forbidden' },
+  { rule: 'a cashier cannot resolve an unrecorded card charge, though a cashier takes payments (manager only, 403)', actor: 'cashier', method: 'POST', target: async (f) => resolving(await f.charge()), status: 403, code: 'forbidden' },
   { rule: 'a waiter cannot void a line once it was fired (manager only, 403)', actor: 'waiter', method: 'POST', target: async (f) => { const o = await f.fired(); return { path: orderPath(o, `/lines/${firstLine(o).id}/void`), body: { reason: 'mistake' } }; }, status: 403, code: 'forbidden' },
   { rule: 'a waiter cannot void a whole order once it was fired (manager only, 403)', actor: 'waiter', method: 'POST', target: async (f) => ({ path: orderPath(await f.fired(), '/void'), body: { reason: 'mistake' } }), status: 403, code: 'forbidden' },
   { rule: 'a waiter cannot discount (manager only, 403)', actor: 'waiter', method: 'POST', target: async (f) => ({ path: orderPath(await f.fired(), '/discount'), body: { percent: 10, reason: 'regular' } }), status: 403, code: 'forbidden' },
@@ -323,6 +352,7 @@ const waiterRows: Case[] = [
 ];
 
 const kitchenRows: Case[] = [
+  { rule: 'the kitchen cannot list unrecorded card charges (403)', actor: 'kitchen', method: 'GET', target: () => ({ path: '/api/v1/card-charges/unrecorded' }), status: 403, code: 'forbidden' },
   { rule: 'the kitchen cannot place orders (403)', actor: 'kitchen', method: 'POST', target: placing(), status: 403, code: 'forbidden' },
   { rule: 'the kitchen cannot add lines (403)', actor: 'kitchen', method: 'POST', target: async (f) => ({ path: orderPath(await f.fired(), '/lines'), body: oneMore }), status: 403, code: 'forbidden' },
   { rule: 'the kitchen cannot take payments (403)', actor: 'kitchen', method: 'POST', target: async (f) => ({ path: orderPath(await f.fired(), '/payments'), body: { tender: 'cash', amountMinor: 100 } }), status: 403, code: 'forbidden' },
@@ -347,7 +377,16 @@ describe('refused requests', () => {
     expect(r.status, JSON.stringify(r.body)).toBe(c.status);
     expect(r.body.error?.code).toBe(c.code);
     expect(r.body.error?.message).toEqual(expect.any(String));
-    expect(storeState()).toEqual(before);
+    if (c.recordsCharge) {
+      const { seq, charges, ...after } = storeState();
+      const { seq: seqBefore, charges: chargesBefore, ...rest } = before;
+      expect(after).toEqual(rest);
+      expect(charges).toHaveLength(chargesBefore.length + 1);
+      expect(seq).toBe(Number(seqBefore) + 1);
+      expect(db.prepare('SELECT type FROM events WHERE seq = ?').pluck().get(seq)).toBe('payment.unrecorded');
+    } else {
+      expect(storeState()).toEqual(before);
+    }
     // a refusal may record its own answer under its key, and nothing else
     const stored = storedAnswer(key);
     expect(idempotencyCount() - keysBefore).toBe(stored ? 1 : 0);
@@ -542,6 +581,9 @@ const allowed: Case[] = [
   { rule: 'a manager may edit the menu', actor: 'manager', method: 'PATCH', target: () => ({ path: '/api/v1/menu/items/tsingtao-beer', body: { targetPrepSeconds: 60 } }), status: 200, check: (b) => expect(b.item?.id).toBe('tsingtao-beer') },
   { rule: 'a manager may list the table QR codes', actor: 'manager', method: 'GET', target: () => ({ path: '/api/v1/tables/qr-codes' }), status: 200 },
   { rule: 'a manager may issue pairing codes', actor: 'manager', method: 'POST', target: () => ({ path: '/api/v1/devices/pairing-codes' }), status: 201 },
+  { rule: 'a waiter may list unrecorded card charges (the tablet shows them)', actor: 'waiter', method: 'GET', target: () => ({ path: '/api/v1/card-charges/unrecorded' }), status: 200, check: (b) => expect(b.charges).toEqual(expect.any(Array)) },
+  { rule: 'a cashier may list unrecorded card charges', actor: 'cashier', method: 'GET', target: async (f) => { await f.charge(); return { path: '/api/v1/card-charges/unrecorded' }; }, status: 200, check: (b) => expect(b.charges?.length).toBeGreaterThan(0) },
+  { rule: 'a manager may resolve an unrecorded card charge', actor: 'manager', method: 'POST', target: async (f) => resolving(await f.charge()), status: 200, check: (b) => expect(b.charge?.resolvedAt).toEqual(expect.any(Number)) },
 ];
 
 describe('allowed requests', () => {

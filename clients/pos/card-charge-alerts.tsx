@@ -1,0 +1,112 @@
+import { useRef, useState } from 'preact/hooks';
+import type { UnrecordedCardCharge } from '../../hub/protocol/card-charges.ts';
+import { formatMoney } from '../shared/format.ts';
+import { useStore } from '../shared/store.ts';
+import { chargeFacts } from './card-charges.ts';
+import type { PosKey, PosT } from './messages.ts';
+import type { PosApp } from './pos-app.ts';
+import { Sheet } from './sheet.tsx';
+
+/**
+ * The red strip of cards the kiosk charged that the hub refused to record (clients/pos/card-charges.ts),
+ * under the printer alerts: one line per charge, with a button that opens the resolve sheet. Shown only
+ * while there is one; it has no dismiss (the money is real): a manager resolves it, here or on another tablet.
+ */
+export function CardChargeAlerts({ app, currency, t }: { app: PosApp; currency: string; t: PosT }) {
+  const { charges } = useStore(app.cardCharges.state);
+  const [open, setOpen] = useState<UnrecordedCardCharge | null>(null);
+  if (charges.length === 0) return null;
+  const money = (minor: number) => formatMoney(minor, currency);
+  return (
+    <>
+      <div class="palerts" role="alert" aria-live="assertive" aria-label={t('charge.label')} data-card-charges={charges.length}>
+        {charges.map((c) => (
+          <span class="palert palert--charge" key={c.id} data-card-charge={c.id} data-order-number={c.orderNumber ?? ''} title={c.refusal.message}>
+            <b>{t('charge.alert', chargeFacts(c, money))}</b>
+            <button type="button" class="palert__btn" data-resolve-charge={c.id} onClick={() => setOpen(c)}>
+              {t('charge.resolve')}
+            </button>
+          </span>
+        ))}
+      </div>
+      {open && <ResolveSheet app={app} charge={open} money={money} t={t} onClose={() => setOpen(null)} />}
+    </>
+  );
+}
+
+type Problem = Extract<PosKey, 'void.checking' | 'void.notManager' | 'void.pinInvalid' | 'void.unreachable' | 'charge.unreachable' | 'charge.forbidden'>;
+
+/** A note, and a manager's PIN typed on the spot when the one signed in is not a manager (as for a refund). */
+function ResolveSheet({ app, charge, money, t, onClose }: { app: PosApp; charge: UnrecordedCardCharge; money: (minor: number) => string; t: PosT; onClose: () => void }) {
+  const [note, setNote] = useState('');
+  const [pin, setPin] = useState('');
+  const [problem, setProblem] = useState<Problem | null>(null);
+  const [busy, setBusy] = useState(false);
+  const inFlight = useRef(false);
+  const needsManager = app.refundNeedsApproval();
+  const ok = note.trim() !== '' && (!needsManager || /^\d{4,8}$/.test(pin)) && !busy;
+  const facts = chargeFacts(charge, money);
+  const submit = async () => {
+    if (!ok || inFlight.current) return;
+    inFlight.current = true;
+    setBusy(true);
+    try {
+      let approval;
+      if (needsManager) {
+        setProblem('void.checking');
+        const a = await app.managerApproval(pin);
+        if (typeof a === 'string') {
+          setPin('');
+          return setProblem(a === 'not_manager' ? 'void.notManager' : a === 'pin_invalid' ? 'void.pinInvalid' : 'void.unreachable');
+        }
+        approval = a;
+      }
+      const outcome = await app.resolveCardCharge(charge.id, note, approval);
+      if (outcome === 'resolved' || outcome === 'already_resolved') return onClose();
+      setProblem(outcome === 'unreachable' ? 'charge.unreachable' : 'charge.forbidden');
+    } finally {
+      inFlight.current = false;
+      setBusy(false);
+    }
+  };
+  return (
+    <Sheet
+      data={{ 'data-charge-sheet': charge.id }}
+      title={t('charge.title', { number: facts.number, amount: facts.amount })}
+      cancel={t('cancel')}
+      onClose={onClose}
+      actions={
+        <button type="button" class="btn btn--primary" data-charge-confirm disabled={!ok} onClick={() => void submit()}>
+          {t('charge.go')}
+        </button>
+      }
+    >
+      <p class="p-muted">{t('charge.alert', facts)}</p>
+      <p class="p-muted">{t('charge.why', { message: charge.refusal.message })}</p>
+      <label class="field">
+        <span>{t('charge.note')}</span>
+        <input data-charge-note maxLength={140} value={note} onInput={(e) => setNote(e.currentTarget.value)} required />
+      </label>
+      {needsManager && (
+        <input
+          class="p-note"
+          data-charge-pin
+          type="password"
+          inputMode="numeric"
+          autoComplete="off"
+          placeholder={t('charge.pin')}
+          value={pin}
+          onInput={(e) => {
+            setPin(e.currentTarget.value);
+            setProblem(null);
+          }}
+        />
+      )}
+      {problem && (
+        <p class="p-hint" data-charge-problem={problem}>
+          {t(problem)}
+        </p>
+      )}
+    </Sheet>
+  );
+}

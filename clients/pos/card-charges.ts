@@ -1,0 +1,77 @@
+/**
+ * Cards the kiosk's terminal charged that the hub refused to record (docs/pos.md, "Card charged at the
+ * kiosk, not recorded"): the red strip on the waiter tablet. A pure reducer over the open list
+ * (`GET /api/v1/card-charges/unrecorded`, loaded on start, on sign-in and after a stream reset) and the
+ * `payment.unrecorded` / `payment.unrecorded_resolved` events (topics `orders`, `floor`), plus a small feed
+ * that keeps it in a Store. A charge leaves the strip only when a manager resolves it (here or elsewhere):
+ * there is no dismiss, the money is real.
+ */
+import type { HubEvent } from '../../hub/protocol/index.ts';
+import type { UnrecordedCardCharge } from '../../hub/protocol/card-charges.ts';
+import { Store } from '../shared/store.ts';
+
+export interface CardChargesState {
+  charges: readonly UnrecordedCardCharge[];
+}
+
+export const emptyCardCharges: CardChargesState = { charges: [] };
+
+/**
+ * Applies the stream's events in order, by charge id: a replay (the same events after a reconnect) changes
+ * nothing, and a charge recorded then resolved is added then taken off again.
+ */
+export function applyCardChargeEvents(state: CardChargesState, events: readonly HubEvent[]): CardChargesState {
+  let { charges } = state;
+  for (const e of events) {
+    if (e.type === 'payment.unrecorded') {
+      const c = e.payload.charge;
+      if (c.resolvedAt === null && !charges.some((x) => x.id === c.id)) charges = [...charges, c];
+    } else if (e.type === 'payment.unrecorded_resolved') {
+      const id = e.payload.charge.id;
+      if (charges.some((x) => x.id === id)) charges = charges.filter((x) => x.id !== id);
+    }
+  }
+  return charges === state.charges ? state : { charges };
+}
+
+/** The list from the hub: open ones only, so it replaces what the tablet had. */
+export const fromCardChargeList = (charges: readonly UnrecordedCardCharge[]): CardChargesState => ({ charges: charges.filter((c) => c.resolvedAt === null) });
+
+/** What the strip says about one charge: the order's number (or its id, when the hub did not know it), the amount and the terminal's reference. */
+export const chargeFacts = (c: UnrecordedCardCharge, money: (minor: number) => string) => ({
+  number: c.orderNumber === null ? c.orderId : String(c.orderNumber),
+  amount: money(c.amountMinor),
+  ref: c.reference ?? '—',
+});
+
+/** Whoever is signed in may see the strip; resolving it needs a manager (the hub enforces it). */
+export type ResolveOutcome = 'resolved' | 'already_resolved' | 'forbidden' | 'unreachable';
+
+export class CardChargeFeed {
+  readonly state = new Store<CardChargesState>(emptyCardCharges);
+  /** Lists asked for so far (only the latest answer is applied). */
+  private asked = 0;
+
+  constructor(private readonly load: () => Promise<UnrecordedCardCharge[]>) {}
+
+  async reload(): Promise<void> {
+    const n = ++this.asked;
+    try {
+      const charges = await this.load();
+      if (n === this.asked) this.state.set(fromCardChargeList(charges));
+    } catch {
+      // unreachable, or a role that may not list them: the stream still brings new ones
+    }
+  }
+
+  apply(events: readonly HubEvent[]): void {
+    const next = applyCardChargeEvents(this.state.get(), events);
+    if (next !== this.state.get()) this.state.set(next);
+  }
+
+  /** Takes one off this tablet's strip once the hub has resolved it (its event follows on the stream). */
+  resolved(id: string): void {
+    const { charges } = this.state.get();
+    if (charges.some((c) => c.id === id)) this.state.set({ charges: charges.filter((c) => c.id !== id) });
+  }
+}

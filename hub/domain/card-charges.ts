@@ -1,0 +1,82 @@
+import type { UnrecordedCardCharge } from '../protocol/card-charges.ts';
+import type { PaymentInput } from '../protocol/orders.ts';
+import { DomainError } from './errors.ts';
+import type { CommandContext } from './ports.ts';
+import { requireStaff, staffRoles, type Principal } from './principal.ts';
+
+/** Where unrecorded card charges are kept (hub/store/card-charge-repo.ts). */
+export interface CardChargeRepo {
+  insert(charge: UnrecordedCardCharge): void;
+  get(id: string): UnrecordedCardCharge | undefined;
+  /** Open (unresolved) ones, oldest first. */
+  listOpen(limit: number): UnrecordedCardCharge[];
+  resolve(id: string, at: number, by: string, note: string): void;
+  /** The number of an order, if the hub knows it. */
+  orderNumber(orderId: string): number | null;
+}
+
+/** Staff tablets hear these; kiosks and phones do not (domain/public-reads.ts `streamTopicsFor`). */
+export const CARD_CHARGE_TOPICS = ['orders', 'floor'] as const;
+
+/** More open ones than any shift leaves; the list is a to-do, not a report. */
+const OPEN_LISTED = 200;
+
+/** Who sees the strip: the staff who take payments (the event reaches them on `orders` anyway). */
+const READERS = staffRoles.pay;
+
+/**
+ * A kiosk's card sale the hub refused to record. The kiosk posts a card payment only after its terminal
+ * approved the sale (docs/kiosk.md), so a refusal means a customer was charged with nothing in the takings:
+ * someone must refund it on the terminal or take it for the order at the counter.
+ */
+export class CardChargeService {
+  constructor(private readonly repo: CardChargeRepo) {}
+
+  /**
+   * Called with a payment's refusal, outside the handler's rolled-back savepoint and in the transaction that
+   * stores the refusal as the key's answer. Records only what a kiosk's terminal charged (tender card from a
+   * kiosk device); a waiter whose payment is refused is standing at the tablet that says so.
+   */
+  recordRefusedPayment(orderId: string, input: PaymentInput, refusal: DomainError, ctx: CommandContext): UnrecordedCardCharge | undefined {
+    const p = ctx.principal;
+    if (!(p.kind === 'device' && p.deviceKind === 'kiosk') || input.tender !== 'card') return undefined;
+    const charge: UnrecordedCardCharge = {
+      id: ctx.newId(),
+      orderId,
+      orderNumber: this.repo.orderNumber(orderId),
+      amountMinor: input.amountMinor,
+      reference: input.reference ?? null,
+      deviceId: p.deviceId,
+      refusal: { code: refusal.code, message: refusal.message },
+      createdAt: ctx.now,
+      resolvedAt: null,
+      resolvedBy: null,
+      resolutionNote: null,
+    };
+    this.repo.insert(charge);
+    ctx.events.emit('payment.unrecorded', { charge }, CARD_CHARGE_TOPICS);
+    return charge;
+  }
+
+  listOpen(principal: Principal): UnrecordedCardCharge[] {
+    requireStaff(principal, READERS, 'unrecorded card charges');
+    return this.repo.listOpen(OPEN_LISTED);
+  }
+
+  /** A manager says what became of the money. Once only: a second resolve is refused with who did it. */
+  resolve(id: string, note: string, ctx: CommandContext): UnrecordedCardCharge {
+    const staff = requireStaff(ctx.principal, staffRoles.managerOnly, 'resolving an unrecorded card charge');
+    const before = this.repo.get(id);
+    if (!before) throw new DomainError('not_found', 'no such unrecorded card charge');
+    if (before.resolvedAt !== null) {
+      throw new DomainError('conflict', `this card charge was already resolved: ${before.resolutionNote ?? ''}`, {
+        resolvedAt: before.resolvedAt,
+        resolvedBy: before.resolvedBy,
+      });
+    }
+    this.repo.resolve(id, ctx.now, staff.staffId, note);
+    const charge: UnrecordedCardCharge = { ...before, resolvedAt: ctx.now, resolvedBy: staff.staffId, resolutionNote: note };
+    ctx.events.emit('payment.unrecorded_resolved', { charge }, CARD_CHARGE_TOPICS);
+    return charge;
+  }
+}
