@@ -9,12 +9,14 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FNV_OFFSET, fnv1a, type AckRecord, type RunMeta, type SegmentRecord, type SubscriberRecord } from './records.ts';
 import { verifyRun } from './verify.ts';
+import { packAnswer } from '../../hub/store/answer-compactor.ts';
 
 const SCHEMA = `
 CREATE TABLE orders (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL);
 CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, type TEXT NOT NULL, at INTEGER NOT NULL, topics TEXT NOT NULL, payload TEXT NOT NULL);
 CREATE TABLE idempotency_keys (key TEXT PRIMARY KEY, principal TEXT NOT NULL, request_hash TEXT NOT NULL, status INTEGER NOT NULL,
   body TEXT NOT NULL, body_event_seq INTEGER, created_at INTEGER NOT NULL);
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 `;
 
 const dirs: string[] = [];
@@ -127,6 +129,19 @@ describe('verifyRun on hand-made runs', () => {
   });
 
   // ---- defects it already caught ----
+
+  it('reads stored answers the hub compacted (older than an hour), as a replay does', () => {
+    const f = healthy();
+    // a payment on o1, answered 201, its answer stored compacted with the store's dictionary
+    const dict = Buffer.from(JSON.stringify({ order: { id: 'o0', status: 'closed' } }));
+    f.db.prepare("INSERT INTO meta VALUES ('answer_dict_1', ?)").run(dict.toString('base64'));
+    f.db.prepare("INSERT INTO idempotency_keys VALUES ('kp', 'store', 'h', 201, ?, NULL, 1)").run(packAnswer(JSON.stringify({ order: { id: 'o1' } }), 1, dict));
+    f.db.prepare("INSERT INTO events (type, at, topics, payload) VALUES ('order.payment_taken', 1, 'orders', ?)").run(JSON.stringify({ order: { id: 'o1' } }));
+    f.acks.push(ack('kp', 'o1', { op: 'pay', status: 201 }));
+    f.subs = [f.fullSubscriber()];
+    f.write();
+    expect(f.verify().failures).toEqual([]);
+  });
 
   it('fails a duplicated order (a second row and event no key accounts for)', () => {
     const f = healthy();

@@ -26,6 +26,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FNV_OFFSET, fnv1a, type AckRecord, type DoneRecord, type RunMeta, type SegmentRecord, type SubscriberRecord } from './records.ts';
 import { sealedKey } from '../../hub/store/idempotency.ts';
+import { AnswerDictionaries, isPacked, unpackAnswer } from '../../hub/store/answer-compactor.ts';
 
 export interface VerifyOptions {
   runDir: string;
@@ -185,15 +186,16 @@ function check(db: Database.Database, logs: Logs, meta: RunMeta, accountFor: 'al
   // answers that carry a credential (pairing, sign-in) are sealed, under the hash of their key: no JSON to read
   const storedAnswers = byEvent
     ? `SELECT k.key, k.status, CASE WHEN k.body LIKE 'sealed:%' THEN NULL
-              ELSE json_extract(CASE WHEN k.body_event_seq IS NULL THEN k.body ELSE e.payload END, '$.order.id') END AS orderId
+              WHEN k.body_event_seq IS NULL THEN k.body ELSE e.payload END AS body
          FROM idempotency_keys k LEFT JOIN events e ON e.seq = k.body_event_seq`
-    : "SELECT key, status, CASE WHEN body LIKE 'sealed:%' THEN NULL ELSE json_extract(body, '$.order.id') END AS orderId FROM idempotency_keys";
-  for (const r of db.prepare(storedAnswers).iterate() as Iterable<{
-    key: string;
-    status: number;
-    orderId: string | null;
-  }>) {
-    stored.set(r.key, { status: r.status, orderId: r.orderId });
+    : "SELECT key, status, CASE WHEN body LIKE 'sealed:%' THEN NULL ELSE body END AS body FROM idempotency_keys";
+  // answers older than an hour are stored compacted (hub/store/answer-compactor.ts): read as a replay reads them
+  let dictionaries: AnswerDictionaries | undefined;
+  const answerOf = (body: string) => (isPacked(body) ? unpackAnswer(body, (id) => (dictionaries ??= new AnswerDictionaries(db)).get(id)) : body);
+  for (const r of db.prepare(storedAnswers).iterate() as Iterable<{ key: string; status: number; body: string | null }>) {
+    const answer = r.body === null || r.body === '' ? null : (JSON.parse(answerOf(r.body)) as { order?: { id?: unknown } } | null);
+    const orderId = typeof answer?.order?.id === 'string' ? answer.order.id : null;
+    stored.set(r.key, { status: r.status, orderId });
   }
 
   // ---------- [V1] [V2] acknowledged orders and stored keys ----------
