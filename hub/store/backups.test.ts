@@ -46,6 +46,19 @@ describe('runBackup', () => {
     expect(readdirSync(dir).filter((n) => n.includes('partial'))).toEqual([]);
   });
 
+  it('stops when told (a hub shutting down does not wait for a copy), leaving nothing under the name', async () => {
+    const { db, dir, file } = store();
+    for (let i = 0; i < 200; i++) change(db);
+    const stopped = new AbortController();
+    stopped.abort();
+    await expect(runBackup(file, join(dir, 'copy.db'), 1, stopped.signal)).rejects.toThrow(/stopped/);
+    const running = new AbortController();
+    const copy = runBackup(file, join(dir, 'copy2.db'), 1, running.signal);
+    running.abort();
+    await expect(copy).rejects.toThrow(/stopped/);
+    expect(readdirSync(dir).filter((n) => n === 'copy.db' || n === 'copy2.db')).toEqual([]);
+  });
+
   it('fails, leaving nothing under the name, for a source that is not a store', async () => {
     const { dir } = store();
     const junk = join(dir, 'junk.db');

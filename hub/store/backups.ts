@@ -41,11 +41,23 @@ export class BackupError extends Error {
   }
 }
 
-/** Copies the store `source` to `dest` on a thread of its own; `dest` appears only once it is whole and synced. */
-export function runBackup(source: string, dest: string, takenAt: number): Promise<BackupResult> {
+/**
+ * Copies the store `source` to `dest` on a thread of its own; `dest` appears only once it is whole and synced.
+ * `signal` stops the thread (a hub shutting down does not wait a minute for a copy): what it wrote aside is
+ * removed at the next start.
+ */
+export function runBackup(source: string, dest: string, takenAt: number, signal?: AbortSignal): Promise<BackupResult> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(new URL('./backup-worker.js', import.meta.url), { workerData: { source, dest, takenAt } });
     let answered = false;
+    const stop = () => {
+      if (answered) return;
+      answered = true;
+      void worker.terminate();
+      reject(new BackupError('the backup was stopped (the hub is shutting down)', 'STOPPED'));
+    };
+    if (signal?.aborted) stop();
+    signal?.addEventListener('abort', stop);
     type Reply = { ok: true; bytes: number; headSeq: number; epoch: string; ms: number } | { ok: false; code: string; message: string };
     worker.once('message', (r: Reply) => {
       answered = true;
@@ -276,6 +288,7 @@ export class BackupSchedule {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #running: Promise<unknown> | undefined;
   #stopped = false;
+  readonly #abort = new AbortController();
   #last: { at: number; file: string; bytes: number; headSeq: number; epoch: string } | null = null;
   #lastError: string | null = null;
   /** When the backup that waits for a quiet moment fell due; null while none is due. */
@@ -301,9 +314,11 @@ export class BackupSchedule {
     this.#schedule(Math.max(firstDelay, due - now));
   }
 
+  /** Stops the schedule, and a copy under way (a busy year's store takes a minute to copy). */
   async stop(): Promise<void> {
     this.#stopped = true;
     clearTimeout(this.#timer);
+    this.#abort.abort();
     await this.#running;
   }
 
@@ -349,7 +364,7 @@ export class BackupSchedule {
     try {
       mkdirSync(this.o.dir, { recursive: true, mode: 0o700 });
       await this.#makeRoom();
-      const result = await runBackup(this.o.source, join(this.o.dir, backupFileName(takenAt)), takenAt);
+      const result = await runBackup(this.o.source, join(this.o.dir, backupFileName(takenAt)), takenAt, this.#abort.signal);
       this.#last = { at: takenAt, file: result.file, bytes: result.bytes, headSeq: result.headSeq, epoch: result.epoch };
       this.#lastError = null;
       this.#prune();
@@ -357,6 +372,7 @@ export class BackupSchedule {
       this.o.log.info({ file: result.file, bytes: result.bytes, ms: Math.round(result.ms), photos }, 'backup: the store was copied');
       return result;
     } catch (err) {
+      if (this.#stopped) throw err; // stopped by the hub's shutdown: not a failure to report
       this.#lastError = (err as Error).message;
       this.o.log.error({ err, dir: this.o.dir }, 'backup: the store could not be copied; the next attempt is at the next interval');
       throw err;
