@@ -5,7 +5,7 @@ import { useStore } from '../shared/store.ts';
 import { chargeFacts } from './card-charges.ts';
 import type { PosKey, PosT } from './messages.ts';
 import type { PosApp } from './pos-app.ts';
-import { Sheet } from './sheet.tsx';
+import { ManagerPinInput, Sheet } from './sheet.tsx';
 
 /**
  * The red strip of cards the kiosk charged that the hub refused to record (clients/pos/card-charges.ts),
@@ -88,16 +88,13 @@ function ResolveSheet({ app, charge, money, t, onClose }: { app: PosApp; charge:
         <input data-charge-note maxLength={140} value={note} onInput={(e) => setNote(e.currentTarget.value)} required />
       </label>
       {needsManager && (
-        <input
+        <ManagerPinInput
           class="p-note"
-          data-charge-pin
-          type="password"
-          inputMode="numeric"
-          autoComplete="off"
+          data={{ 'data-charge-pin': true }}
           placeholder={t('charge.pin')}
           value={pin}
-          onInput={(e) => {
-            setPin(e.currentTarget.value);
+          onInput={(v) => {
+            setPin(v);
             setProblem(null);
           }}
         />

@@ -6,7 +6,7 @@ import { nameIn, useTranslate } from '../shared/i18n.ts';
 import { useStore } from '../shared/store.ts';
 import { posMessages, type PosT } from './messages.ts';
 import type { PosApp } from './pos-app.ts';
-import { Sheet } from './sheet.tsx';
+import { ManagerPinInput, Sheet } from './sheet.tsx';
 
 type Sheet = 'move' | 'merge' | 'reprint' | null;
 
@@ -155,15 +155,12 @@ export function VoidForm({ app, lineId, fired, t, onDone }: { app: PosApp; lineI
       {needsManager && <p class="p-hint">{t('void.managerNeeded')}</p>}
       <input data-void-reason placeholder={t('line.voidReason')} value={reason} onInput={(e) => setReason(e.currentTarget.value)} required />
       {needsManager && (
-        <input
-          data-manager-pin
-          type="password"
-          inputMode="numeric"
-          autoComplete="off"
+        <ManagerPinInput
+          data={{ 'data-manager-pin': true }}
           placeholder={t('void.managerPin')}
           value={pin}
-          onInput={(e) => {
-            setPin(e.currentTarget.value);
+          onInput={(v) => {
+            setPin(v);
             setProblem(null);
           }}
           required

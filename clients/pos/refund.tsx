@@ -6,7 +6,7 @@ import { useStore } from '../shared/store.ts';
 import type { PosT } from './messages.ts';
 import type { PosApp } from './pos-app.ts';
 import { moneyText, parseMoney } from './pos-logic.ts';
-import { Sheet } from './sheet.tsx';
+import { ManagerPinInput, Sheet } from './sheet.tsx';
 
 type Payment = Order['payments'][number];
 type Approving = 'void.notManager' | 'void.pinInvalid' | 'void.unreachable' | 'void.checking';
@@ -128,16 +128,13 @@ export function RefundSheet({ app, payment, menu, t, lang, onClose }: { app: Pos
       {needsManager && (
         <>
           <p class="p-hint">{t('refund.managerNeeded')}</p>
-          <input
+          <ManagerPinInput
             class="p-note"
-            data-refund-pin
-            type="password"
-            inputMode="numeric"
-            autoComplete="off"
+            data={{ 'data-refund-pin': true }}
             placeholder={t('void.managerPin')}
             value={pin}
-            onInput={(e) => {
-              setPin(e.currentTarget.value);
+            onInput={(v) => {
+              setPin(v);
               setApproving(null);
             }}
           />

@@ -20,3 +20,23 @@ export function Sheet(p: { data: Record<string, string | boolean>; title: string
     </div>
   );
 }
+
+/**
+ * The manager's PIN typed on the spot, to approve what a waiter may not do alone (a void of cooked food, a
+ * refund, resolving a card charge). `data` names the field for the tests; typing clears the last refusal.
+ */
+export function ManagerPinInput(p: { data: Record<string, boolean>; placeholder: string; value: string; onInput: (pin: string) => void; class?: string; required?: boolean }) {
+  return (
+    <input
+      {...p.data}
+      {...(p.class ? { class: p.class } : {})}
+      type="password"
+      inputMode="numeric"
+      autoComplete="off"
+      placeholder={p.placeholder}
+      value={p.value}
+      onInput={(e) => p.onInput(e.currentTarget.value)}
+      required={p.required ?? false}
+    />
+  );
+}
