@@ -47,15 +47,17 @@ export class KitchenBoard {
   /**
    * Forgets what the hub's snapshot leaves out (`since`: now minus `READY_FOOD_KEPT_MS`), so a screen up all
    * day and one that just loaded show the same tickets: paid orders whose food has all been ready since
-   * before `since`, and voided orders voided before `since` or whose food never was on the screens (nothing
-   * fired, or all of it bumped before the void: no notice to show).
+   * before `since` (and no line voided while cooking since), and voided orders voided before `since` or whose
+   * food never was on the screens (nothing fired, or all of it bumped before the void: no notice to show).
    */
   forgetCollected(since: number): void {
     for (const [id, o] of this.orders) {
       if (o.status === 'closed') {
         const stillCooking = o.lines.some((l) => l.status === 'fired' || l.status === 'preparing');
         const recentlyReady = o.lines.some((l) => l.status === 'ready' && (l.readyAt ?? since) >= since);
-        if (stillCooking || recentlyReady) continue;
+        // a line voided while cooking, the bill then paid: the cooks still owe its notice a look
+        const voidNotice = o.updatedAt >= since && o.lines.some(isVoidedWhileCooking);
+        if (stillCooking || recentlyReady || voidNotice) continue;
       } else if (o.status === 'voided') {
         if (o.updatedAt >= since && o.lines.some(isVoidedWhileCooking)) continue;
       } else continue;

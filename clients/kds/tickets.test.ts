@@ -342,6 +342,24 @@ describe('KitchenBoard', () => {
     expect(board.orders.size).toBe(0);
   });
 
+  it('keeps a paid order with a line voided while cooking for two hours after, as the hub’s snapshot does', () => {
+    const board = new KitchenBoard();
+    const HOUR = 3_600_000;
+    const paidAt = 10 * HOUR;
+    const order = makeOrder([makeLine({ status: 'voided', voidReason: '做错了' }), makeLine({ status: 'served', readyAt: paidAt - HOUR })], {
+      id: 'o-paid-void',
+      status: 'closed',
+      updatedAt: paidAt,
+    });
+    board.loadSnapshot({ epoch: 'e', seq: 1, menuVersion: 1, orders: [order] });
+    board.forgetCollected(paidAt); // paid at 10:00, asked at noon: the void's notice is still owed
+    expect([...board.orders.keys()]).toEqual(['o-paid-void']);
+    const [ticket] = buildTickets([...board.orders.values()], targets, hot, paidAt);
+    expect(ticket?.lines.map((l) => l.state)).toContain('voided');
+    board.forgetCollected(paidAt + 1);
+    expect(board.orders.size).toBe(0);
+  });
+
   it('forgets a paid order once its food has left the kitchen', () => {
     const board = new KitchenBoard();
     const line = makeLine({ status: 'served' });

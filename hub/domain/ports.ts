@@ -47,8 +47,8 @@ export interface OrderRepo {
   listDoneAtTable(filter: { tableId: string; status?: OrderStatus; placedSince: number; changedSince: number; limit: number }): Order[];
   /**
    * What a KDS must show, oldest first: open orders; closed ones whose food is still in the kitchen (fired,
-   * preparing, or bumped ready since `since`); and orders voided since `since` with a line voided while the
-   * kitchen may have been cooking it (fired, never bumped), for the screens' void notice.
+   * preparing, or bumped ready since `since`); and orders voided or closed since `since` with a line voided
+   * while the kitchen may have been cooking it (fired, never bumped), for the screens' void notice.
    */
   listActive(since: number): Order[];
 }

@@ -68,8 +68,8 @@ export type ServerMessage = z.infer<typeof serverMessageSchema>;
 /**
  * What a client loads after a `reset`, as of `seq` (then it resumes the stream from `seq`): the open orders,
  * paid ones with food still in the kitchen — fired or preparing, or bumped ready within
- * `READY_FOOD_KEPT_MS` — and orders voided within `READY_FOOD_KEPT_MS` with a line voided while cooking
- * (fired, never bumped), for the kitchen's void notice (kitchen-snapshot.ts).
+ * `READY_FOOD_KEPT_MS` — and orders voided or paid within `READY_FOOD_KEPT_MS` with a line voided while
+ * cooking (fired, never bumped), for the kitchen's void notice (kitchen-snapshot.ts).
  */
 export const snapshotSchema = z.object({
   epoch: z.string(),

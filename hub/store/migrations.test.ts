@@ -35,6 +35,7 @@ const COMMITTED: [tag: string, when: number, sha256: string][] = [
   ['0015_voided_orders_for_the_kitchen', 1795739875095, '08fdadf8de678965'],
   ['0016_stock_taken_per_line', 1795740598971, '03d170357943584f'],
   ['0017_unrecorded_card_charges', 1795741351942, '1c7a2cb6d0d63aef'],
+  ['0018_kitchen_void_notices_on_paid_orders', 1795743300232, 'f2a45bba2775a76e'],
 ];
 
 const journal = JSON.parse(readFileSync(join(folder, 'meta', '_journal.json'), 'utf8')) as { entries: { idx: number; when: number; tag: string }[] };

@@ -182,14 +182,14 @@ export class SqliteOrderRepo implements OrderRepo {
          ON CONFLICT (business_date) DO UPDATE SET last_number = last_number + 1 RETURNING last_number`,
       ).pluck(),
       // rowids, then the rows: each branch reads its own index (the open orders'; the lines still in the
-      // kitchen; the orders voided since `since`, each checked along its own lines), where one WHERE with an OR
+      // kitchen; the orders voided or closed since `since`, each checked along its own lines), where one WHERE with an OR
       // would read every order the store ever had
       listActive: db.prepare(`SELECT ${ORDER_COLUMNS} FROM orders WHERE rowid IN (
            SELECT rowid FROM orders WHERE ${OPEN_ORDER}
            UNION SELECT o.rowid FROM order_lines l JOIN orders o ON o.id = l.order_id
              WHERE l.status IN ('fired', 'preparing') OR (l.status = 'ready' AND l.ready_at >= @since)
-           UNION SELECT v.rowid FROM orders v INDEXED BY orders_voided
-             WHERE v.status = 'voided' AND v.updated_at >= @since AND EXISTS (
+           UNION SELECT v.rowid FROM orders v INDEXED BY orders_done_updated
+             WHERE v.status IN ('voided', 'closed') AND v.updated_at >= @since AND EXISTS (
                SELECT 1 FROM order_lines f INDEXED BY order_lines_order
                  WHERE f.order_id = v.id AND ${VOIDED_WHILE_COOKING('f')}))
          ORDER BY created_at, rowid`),

@@ -25,7 +25,7 @@ const HISTORY = ['orders', 'order_lines', 'payments', 'refunds', 'events', 'idem
 const RANGE_OK: Record<string, string> = {
   events_at: "bounded below by the order's own creation time: the events of one order's life",
   'INTEGER PRIMARY KEY': 'replays and pages from a seq or job id, with a LIMIT',
-  orders_voided: 'only voided orders, bounded below by the kitchen snapshot\'s window: the last two hours\' voids',
+  orders_done_updated: 'only voided and closed orders, bounded below by the kitchen snapshot\'s window: the last two hours\' of them',
 };
 
 /**

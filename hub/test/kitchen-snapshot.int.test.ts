@@ -100,6 +100,24 @@ describe('a voided order in the kitchen snapshot', () => {
     expect((await snapshotOrders()).map((o) => o.id)).not.toContain(order.id);
   });
 
+  it('carries a paid order whose line was voided while cooking: the bill closed, the cook still owes the notice', async () => {
+    const order = await place([tofu, plum]);
+    // the tofu is taken off while it cooks; the drink is served and the table pays at once and leaves
+    const voided = await hub.request('POST', `/api/v1/orders/${order.id}/lines/${order.lines[0]!.id}/void`, { token: manager, body: { reason: '做错了' } });
+    expect(voided.status, JSON.stringify(voided.body)).toBe(200);
+    expect((await hub.request('POST', `/api/v1/orders/${order.id}/status`, { token: kitchen, body: { status: 'ready', lineIds: [order.lines[1]!.id] } })).status).toBe(200);
+    expect((await hub.request('POST', `/api/v1/orders/${order.id}/status`, { token: waiter, body: { status: 'served', lineIds: [order.lines[1]!.id] } })).status).toBe(200);
+    const due = voided.body.order.dueMinor as number;
+    const paid = await hub.request('POST', `/api/v1/orders/${order.id}/payments`, { token: manager, body: { tender: 'cash', amountMinor: due, tenderedMinor: due } });
+    expect(paid.status, JSON.stringify(paid.body)).toBe(201);
+    expect(paid.body.order.status).toBe('closed');
+    const found = (await snapshotOrders()).find((o) => o.id === order.id);
+    expect(found?.lines.map((l) => l.status)).toEqual(['voided', 'served']);
+    // and not once the window has passed
+    voidedAgo(order.id, READY_FOOD_KEPT_MS + 60_000);
+    expect((await snapshotOrders()).map((o) => o.id)).not.toContain(order.id);
+  });
+
   it('keeps it for READY_FOOD_KEPT_MS after the void, and not a moment longer', async () => {
     const recent = await place([tofu]);
     const old = await place([tofu]);
