@@ -24,7 +24,7 @@ import { allRoutes } from './http/all-routes.ts';
 import type { Services } from './services.ts';
 import { SqliteAuthRepo } from './store/auth-repo.ts';
 import { Checkpointer } from './store/checkpointer.ts';
-import { adoptRestoredBackup, BackupSchedule } from './store/backups.ts';
+import { adoptRestoredBackup, BackupSchedule, backupsOff } from './store/backups.ts';
 import { AnswerCompactor } from './store/answer-compactor.ts';
 import { CardChargeService } from './domain/card-charges.ts';
 import { SqliteCardChargeRepo } from './store/card-charge-repo.ts';
@@ -125,9 +125,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
           mediaDir: join(config.HUB_DATA_DIR, 'media'),
           log: logger.child({ module: 'backup' }),
         });
-  const backupStatus = db.memory
-    ? undefined
-    : () => backups?.status() ?? { state: 'off' as const, dir: null, everyMs: null, lastAt: null, lastFile: null, lastBytes: null, lastError: null, waitingSince: null, sameDiskAsStore: null, restoredFrom: restored };
+  const backupStatus = db.memory ? undefined : () => backups?.status() ?? backupsOff(restored);
   const metrics = new HubMetrics({
     queueDepth: () => writer?.depth ?? 0,
     streamClients: () => stream?.clientCount ?? 0,

@@ -90,6 +90,8 @@ export class AnswerCompactor {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #stopped = false;
   #running: Promise<unknown> = Promise.resolve();
+  /** The dictionary answers are packed with, once known (it never changes). */
+  #dict: { id: number; bytes: Buffer } | undefined;
   /** Answers compacted since the start, and their bytes before and after (for the log). */
   readonly done = { rows: 0, before: 0, after: 0 };
 
@@ -171,8 +173,9 @@ export class AnswerCompactor {
 
   /** The dictionary new answers are packed with: made once, from the oldest answers to compact. */
   #dictionary(cutoff: number, cursor: number): { id: number; bytes: Buffer } | undefined {
+    if (this.#dict) return this.#dict;
     const last = this.#s.lastDict.get() as number | null;
-    if (last !== null) return { id: last, bytes: this.#dicts.get(last)! };
+    if (last !== null) return (this.#dict = { id: last, bytes: this.#dicts.get(last)! });
     const samples = (this.#s.after.all(cursor, DICT_SAMPLES * 4) as Row[])
       .filter((r) => r.createdAt <= cutoff && !r.inEvent && r.body.startsWith('{'))
       .slice(0, DICT_SAMPLES);
@@ -181,6 +184,7 @@ export class AnswerCompactor {
     const bytes = Buffer.from(samples.map((r) => r.body).join(''), 'utf8').subarray(-DICT_BYTES);
     this.#s.putMeta.run(dictKey(1), bytes.toString('base64'));
     this.o.log.info({ samples: samples.length, bytes: bytes.length }, 'answers: made the dictionary old answers are compacted with');
+    // not kept in #dict until committed: a batch rolled back takes its dictionary with it
     return { id: 1, bytes };
   }
 }

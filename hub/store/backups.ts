@@ -244,6 +244,11 @@ export function markAsBackup(file: string, takenAt: number): void {
   }
 }
 
+/** Health's `backups` with HUB_BACKUP_DIR=off: nothing taken, but a restore is still worth saying. */
+export function backupsOff(restored: RestoredBackup | null): BackupStatus {
+  return { state: 'off', dir: null, everyMs: null, lastAt: null, lastFile: null, lastBytes: null, lastError: null, waitingSince: null, sameDiskAsStore: null, restoredFrom: restored };
+}
+
 export interface BackupScheduleOptions {
   /** the store's file */
   source: string;
