@@ -129,6 +129,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
   const metrics = new HubMetrics({
     queueDepth: () => writer?.depth ?? 0,
     streamClients: () => stream?.clientCount ?? 0,
+    streamReplays: () => stream?.replayCount ?? 0,
     eventLoopLagMs: lagMs,
     seq: () => events.head(),
     ...(storage ? { storage: () => storage.status() } : {}),
@@ -232,6 +233,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
     metrics,
     stats: {
       streamClients: () => stream?.clientCount ?? 0,
+      streamReplays: () => stream?.replayCount ?? 0,
       eventLoopLagMs: lagMs,
     },
     printing,

@@ -45,7 +45,7 @@ export interface Services {
   pairGuesses: FailureLimiter;
   admission: Admission;
   metrics: HubMetrics;
-  stats: { streamClients(): number; eventLoopLagMs(): number };
+  stats: { streamClients(): number; streamReplays(): number; eventLoopLagMs(): number };
   /** Kitchen printing (hub/print): planner, printer workers, configuration. */
   printing?: PrintService;
   /** The disk under the store (absent for an in-memory store). */

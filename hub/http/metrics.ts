@@ -83,6 +83,7 @@ export class HubMetrics {
   constructor(gauges: {
     queueDepth: () => number;
     streamClients: () => number;
+    streamReplays: () => number;
     eventLoopLagMs: () => number;
     seq: () => number;
     /** The disk under the store; absent for an in-memory store. */
@@ -95,6 +96,7 @@ export class HubMetrics {
       new Gauge({ name, help, registers: [this.registry], collect() { this.set(read()); } });
     gauge('brigade_write_queue_depth', 'Mutations waiting for the writer', gauges.queueDepth);
     gauge('brigade_stream_clients', 'Connected event-stream sockets', gauges.streamClients);
+    gauge('brigade_stream_replays', 'Event-stream sockets catching up on a gap, page by page', gauges.streamReplays);
     gauge('brigade_event_loop_lag_p99_ms', 'Event-loop delay, p99 over the last 10 s', gauges.eventLoopLagMs);
     gauge('brigade_event_log_head_seq', 'Highest committed event seq', gauges.seq);
     const storage = gauges.storage;

@@ -71,6 +71,7 @@ export function health(s: Services) {
     uptimeS: Math.round((s.clock() - s.startedAt) / 100) / 10,
     version: s.version,
     streamClients: s.stats.streamClients(),
+    streamReplays: s.stats.streamReplays(),
     writeQueueDepth: s.writer.depth,
     eventLoopLagMs: s.stats.eventLoopLagMs(),
     ...(s.printing ? { printers: s.printing.health() } : {}),

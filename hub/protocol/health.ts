@@ -47,6 +47,7 @@ export const healthSchema = z.object({
   uptimeS: z.number(),
   version: z.string(),
   streamClients: z.number().int(),
+  streamReplays: z.number().int().describe('stream sockets catching up on a gap, page by page, at this moment'),
   writeQueueDepth: z.number().int(),
   eventLoopLagMs: z.number(),
   /** Kitchen printers as their workers last saw them (absent when printing is not set up). */

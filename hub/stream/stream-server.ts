@@ -152,6 +152,13 @@ export class StreamServer {
     return this.clients.size;
   }
 
+  /** Sockets whose replay of a gap is under way (a screen back after a while catches up page by page). */
+  get replayCount(): number {
+    let n = 0;
+    for (const c of this.clients) if (c.replay) n++;
+    return n;
+  }
+
   attach(server: Server): void {
     server.on('upgrade', (req, socket, head) => {
       // outside express: a target URL() cannot parse ('//', a bare authority) threw here and ended the hub
