@@ -25,6 +25,7 @@ import type { Services } from './services.ts';
 import { SqliteAuthRepo } from './store/auth-repo.ts';
 import { Checkpointer } from './store/checkpointer.ts';
 import { adoptRestoredBackup, BackupSchedule, backupsOff } from './store/backups.ts';
+import { markIfWentBack, SeenNote } from './store/store-seen.ts';
 import { AnswerCompactor } from './store/answer-compactor.ts';
 import { CardChargeService } from './domain/card-charges.ts';
 import { SqliteCardChargeRepo } from './store/card-charge-repo.ts';
@@ -71,13 +72,21 @@ export interface HubOptions {
 }
 
 export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(join(config.HUB_DATA_DIR, DB_FILE)), opts: HubOptions = {}): Hub {
-  // before anything reads the epoch: a restored backup gets a new one, so every device reloads
+  // before anything reads the epoch: a restored backup gets a new one, so every device reloads; so does a
+  // copy put back by hand, told by its log ending before what this hub last saw of it
+  const behind = db.memory ? null : markIfWentBack(db, dirname(db.name));
   const { restored, adoptedNow } = adoptRestoredBackup(db, Date.now());
   const identity = readIdentity(db);
   if (adoptedNow && restored) {
     logger.warn(
-      { backupTakenAt: new Date(restored.takenAt).toISOString(), epoch: identity.epoch },
-      'this store is a restored backup: new epoch (every device reloads); its unprinted tickets are not printed again',
+      {
+        backupTakenAt: new Date(restored.takenAt).toISOString(),
+        epoch: identity.epoch,
+        ...(behind ? { seqSeenBefore: behind.seq, seenAt: new Date(behind.at).toISOString() } : {}),
+      },
+      behind
+        ? 'this store is older than the one this hub last ran (a copy put back by hand?): treated as a restored backup, new epoch (every device reloads); its unprinted tickets are not printed again'
+        : 'this store is a restored backup: new epoch (every device reloads); its unprinted tickets are not printed again',
     );
   }
   const storeName =
@@ -87,6 +96,18 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
 
   const catalog = new MenuCatalog(db, identity.epoch, config.HUB_CURRENCY);
   const events = new EventLog(db);
+  // noted at once: a crash before the hub listens must not leave the note of an epoch renewed just now
+  const seen = db.memory
+    ? undefined
+    : new SeenNote({
+        dir: dirname(db.name),
+        identity,
+        head: () => events.head(),
+        clock,
+        everyMs: SEEN_NOTE_EVERY_MS,
+        onFailure: (err) => logger.warn({ err }, 'could not note how far the store has gone (store-seen.json); tried again later'),
+      });
+  seen?.note();
   const lag = monitorEventLoopDelay({ resolution: 10 });
   lag.enable();
   let stream: StreamServer | undefined;
@@ -381,6 +402,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
       void storage?.start();
       backups?.start();
       compactor.start();
+      seen?.start();
       // start-up (module loading, migrations, seeding) is not load: measure lag from here on
       lag.reset();
       return { port, ...(httpsPort === undefined ? {} : { httpsPort }), ...(publicPort === undefined ? {} : { publicPort }) };
@@ -396,6 +418,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
       await gate?.stop();
       await Promise.all([closeGracefully(server), httpsServer?.listening ? closeGracefully(httpsServer) : undefined]);
       theWriter.drain();
+      seen?.stop();
       lag.disable();
       await checkpointer?.stop();
       checkpointAndClose(db, (err) => logger.warn({ err }, 'the last checkpoint failed; the WAL is read back at the next start'));
@@ -410,6 +433,12 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
 const CHECKPOINT_INTERVAL_MS = 250;
 
 const LISTEN_BACKLOG = 4096;
+
+/**
+ * How often the log's head is noted beside the store (when it moved): a copy put back by hand is told by
+ * its log ending before the note, so the note may lag the head by this much without harm.
+ */
+const SEEN_NOTE_EVERY_MS = 10_000;
 
 /** Old answers are compacted only while the event loop lags less than this (and the writer is idle). */
 const COMPACT_MAX_LAG_MS = 50;

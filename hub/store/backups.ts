@@ -234,14 +234,23 @@ export function markAsBackup(file: string, takenAt: number): void {
   const db = new Database(file, { fileMustExist: true });
   try {
     db.pragma('synchronous = FULL');
-    const set = db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
-    db.transaction(() => {
-      set.run(MARK, String(takenAt));
-      set.run(MARK_EPOCH, db.prepare("SELECT value FROM meta WHERE key = 'epoch'").pluck().get() as string);
-    })();
+    markStore(db, takenAt);
   } finally {
     db.close();
   }
+}
+
+/**
+ * Marks an open store as a backup taken at `takenAt`, unless it carries a mark already (a real backup's).
+ * Returns whether it marked it.
+ */
+export function markStore(db: Db, takenAt: number): boolean {
+  const set = db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)');
+  return db.transaction(() => {
+    if (set.run(MARK, String(takenAt)).changes === 0) return false;
+    set.run(MARK_EPOCH, db.prepare("SELECT value FROM meta WHERE key = 'epoch'").pluck().get() as string);
+    return true;
+  })();
 }
 
 /** Health's `backups` with HUB_BACKUP_DIR=off: nothing taken, but a restore is still worth saying. */

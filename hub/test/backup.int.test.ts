@@ -199,4 +199,49 @@ describe('backups, and a hub on a restored one', () => {
     expect((await hub.request('GET', '/api/v1/health')).body.epoch).not.toBe(epoch);
     await hub.stop();
   }, 60_000);
+
+  it('a copy of brigade.db put back by hand, without restore, is told by its log ending early: new epoch, devices reload; a hub killed outright keeps its epoch', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'brigade-backup-'));
+    dirs.push(dataDir);
+    let hub = await hubOn(dataDir);
+    const waiter = await signIn(hub, PINS.waiter);
+    const place = async (tableId: string) =>
+      expect((await hub.request('POST', '/api/v1/orders', { token: waiter.staff, body: sampleOrder({ tableId }) })).status).toBe(201);
+    await place('t-a1');
+    await hub.stop();
+    // the owner copies the store aside while the hub is stopped (the WAL is folded in at a clean stop)
+    const copy = join(dataDir, 'by-hand.db');
+    copyFileSync(join(dataDir, 'brigade.db'), copy);
+    const copied = inspectStore(copy);
+
+    // the service goes on; a hub killed outright is no store going back: same epoch after it
+    hub = await hubOn(dataDir);
+    const epoch = (await hub.request('GET', '/api/v1/health')).body.epoch as string;
+    await place('t-a2');
+    await hub.kill9();
+    hub = await hubOn(dataDir);
+    expect((await hub.request('GET', '/api/v1/health')).body.epoch).toBe(epoch);
+    await place('t-a3');
+    const headBefore = (await hub.request('GET', '/api/v1/health')).body.seq as number;
+    await hub.stop();
+
+    // the copy is put back by hand: nothing marks it, but its log ends before what the hub handed out
+    copyFileSync(copy, join(dataDir, 'brigade.db'));
+    hub = await hubOn(dataDir);
+    const health = (await hub.request('GET', '/api/v1/health', { token: waiter.staff })).body;
+    expect(health.epoch).not.toBe(epoch);
+    expect(health.seq).toBe(copied.headSeq);
+    expect(health.seq).toBeLessThan(headBefore);
+    expect(health.backups.restoredFrom).toEqual({ takenAt: expect.any(Number), restoredAt: expect.any(Number) });
+    // a screen that resumes from the seq it last applied is told to reload, not handed the copy's later seqs
+    const kds = await connectStream(hub, waiter.staff, { epoch, lastSeq: headBefore });
+    await kds.waitFor((m) => m.some((x) => x.type === 'reset'));
+    expect(kds.messages.find((m) => m.type === 'reset')).toMatchObject({ reason: 'epoch-changed', epoch: health.epoch });
+    kds.close();
+    await hub.stop();
+    // and only once: the next start keeps the new epoch
+    hub = await hubOn(dataDir);
+    expect((await hub.request('GET', '/api/v1/health')).body.epoch).toBe(health.epoch);
+    await hub.stop();
+  }, 60_000);
 });

@@ -1,0 +1,73 @@
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { readSeen, SEEN_FILE, SeenNote, wentBack, type SeenLog } from './store-seen.ts';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+const tempDir = () => {
+  const d = mkdtempSync(join(tmpdir(), 'brigade-seen-'));
+  dirs.push(d);
+  return d;
+};
+
+const store = { storeId: 's1', epoch: 'e1' };
+const seen = (over: Partial<SeenLog> = {}): SeenLog => ({ ...store, seq: 100, at: 1, ...over });
+
+describe('wentBack', () => {
+  it('is a store of the same id whose log ends before the note, or whose epoch is not the noted one', () => {
+    expect(wentBack(seen(), store, 99)).toBe(true);
+    expect(wentBack(seen(), { ...store, epoch: 'older' }, 100)).toBe(true);
+  });
+
+  it('is not a store at or past its note (a restart, a power cut), another store, or a store never noted', () => {
+    expect(wentBack(seen(), store, 100)).toBe(false);
+    expect(wentBack(seen(), store, 150)).toBe(false);
+    expect(wentBack(seen({ storeId: 'another' }), store, 1)).toBe(false);
+    expect(wentBack(null, store, 0)).toBe(false);
+  });
+});
+
+describe('SeenNote', () => {
+  it('notes the head when it moved, whole, and reads back what it wrote', () => {
+    const dir = tempDir();
+    let head = 5;
+    let writes = 0;
+    const note = new SeenNote({ dir, identity: store, head: () => (writes++, head), clock: () => 42, everyMs: 60_000, onFailure: () => {} });
+    note.note();
+    expect(readSeen(dir)).toEqual({ ...store, seq: 5, at: 42 });
+    const before = readFileSync(join(dir, SEEN_FILE), 'utf8');
+    writeFileSync(join(dir, SEEN_FILE), 'changed behind its back');
+    note.note();
+    // the head did not move: nothing written
+    expect(readFileSync(join(dir, SEEN_FILE), 'utf8')).toBe('changed behind its back');
+    head = 6;
+    note.stop();
+    expect(readSeen(dir)?.seq).toBe(6);
+    expect(before).not.toContain('.tmp');
+    expect(writes).toBe(3);
+  });
+
+  it('reads nothing from a note cut short or of the wrong shape', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, SEEN_FILE), '{"storeId":"s1","epoch":"e1","se');
+    expect(readSeen(dir)).toBeNull();
+    writeFileSync(join(dir, SEEN_FILE), JSON.stringify({ storeId: 's1', epoch: 'e1', seq: '7', at: 1 }));
+    expect(readSeen(dir)).toBeNull();
+  });
+
+  it('never throws when it cannot write; says so once, and writes when it can again', () => {
+    const dir = join(tempDir(), 'gone');
+    const failures: unknown[] = [];
+    const note = new SeenNote({ dir, identity: store, head: () => 1, clock: () => 1, everyMs: 60_000, onFailure: (e) => failures.push(e) });
+    note.note();
+    note.note();
+    expect(failures).toHaveLength(1);
+    mkdirSync(dir);
+    note.note();
+    expect(readSeen(dir)?.seq).toBe(1);
+  });
+});
