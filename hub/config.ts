@@ -88,7 +88,8 @@ export const envSchema = z.object({
     .optional()
     .describe("where the hub copies its store while it changes (default: HUB_DATA_DIR/backups; put it on another disk or a USB stick to survive the hub's disk; off: no backups)"),
   HUB_BACKUP_EVERY_MS: intVar(1000, 7 * 86_400_000, 3_600_000).describe('how often the store is copied while it changes'),
-  HUB_BACKUP_KEEP: intVar(1, 10_000, 24).describe('backups kept (fewer when the disk has not the room: a backup never leaves less than HUB_DISK_LOW_MB free); older ones are removed'),
+  HUB_BACKUP_KEEP: intVar(1, 10_000, 24).describe('the newest backups kept (fewer when the disk has not the room: a backup never leaves less than HUB_DISK_LOW_MB free); older ones are removed'),
+  HUB_BACKUP_KEEP_DAYS: intVar(0, 10_000, 7).describe('besides those, the newest backup of each of the last this many days one was taken on (a mistake found after a weekend); 0: none'),
   HUB_COMPACT_ANSWERS_AFTER_MS: intVar(1000, 30 * 86_400_000, 3_600_000).describe(
     'stored answers (kept for every Idempotency-Key) older than this are compacted in idle moments, about 9 × smaller; a replay gets the same bytes',
   ),

@@ -26,6 +26,7 @@ import { SqliteAuthRepo } from './store/auth-repo.ts';
 import { Checkpointer } from './store/checkpointer.ts';
 import { adoptRestoredBackup, BackupSchedule, backupsOff } from './store/backups.ts';
 import { markIfWentBack, SeenNote } from './store/store-seen.ts';
+import { businessDate } from './domain/business-date.ts';
 import { AnswerCompactor } from './store/answer-compactor.ts';
 import { CardChargeService } from './domain/card-charges.ts';
 import { SqliteCardChargeRepo } from './store/card-charge-repo.ts';
@@ -138,6 +139,8 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
           dir: backupDir,
           everyMs: config.HUB_BACKUP_EVERY_MS,
           keep: config.HUB_BACKUP_KEEP,
+          keepDays: config.HUB_BACKUP_KEEP_DAYS,
+          dayOf: (at) => businessDate(at, config.HUB_TIMEZONE),
           clock,
           headSeq: () => events.head(),
           epoch: identity.epoch,

@@ -3,8 +3,9 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { adoptRestoredBackup, backupFileName, BackupSchedule, copyMedia, inspectStore, listBackups, markAsBackup, runBackup, type BackupScheduleOptions } from './backups.ts';
+import { adoptRestoredBackup, backupFileName, BackupSchedule, backupsToKeep, takenAtOf, copyMedia, inspectStore, listBackups, markAsBackup, runBackup, type BackupScheduleOptions } from './backups.ts';
 import { openDb, readIdentity, type Db } from './db.ts';
+import { businessDate } from '../domain/business-date.ts';
 
 const dirs: string[] = [];
 const dbs: Db[] = [];
@@ -145,6 +146,8 @@ describe('BackupSchedule', () => {
       dir: backupDir,
       everyMs: 3_600_000,
       keep: 3,
+      keepDays: 0,
+      dayOf: (at) => new Date(at).toISOString().slice(0, 10),
       clock: () => (now += 1000),
       headSeq: () => head(db),
       epoch: readIdentity(db).epoch,
@@ -180,6 +183,45 @@ describe('BackupSchedule', () => {
     expect(next.status()).toMatchObject({ state: 'ok', lastFile: kept[0]!.file });
     expect(await next.runOnce()).toBeNull();
     await next.stop();
+  });
+
+  it('keeps the newest of each of the last `keepDays` days besides the newest `keep`, and removes the rest', async () => {
+    const { db, file } = store();
+    const hour = 3_600_000;
+    let now = Date.UTC(2026, 10, 20, 10, 0, 0);
+    // a backup every 4 hours for a week (4:00 is the business day's start in Shanghai)
+    const { s, backupDir } = schedule(db, file, {
+      keep: 3,
+      keepDays: 4,
+      dayOf: (at) => businessDate(at, 'Asia/Shanghai'),
+      clock: () => (now += 4 * hour),
+    });
+    s.start();
+    for (let i = 0; i < 42; i++) {
+      change(db);
+      await s.runOnce();
+    }
+    const kept = listBackups(backupDir).map((b) => takenAtOf(b.file));
+    const days = kept.map((at) => businessDate(at, 'Asia/Shanghai'));
+    // the three newest, and one for each of the four newest days: the newest of its day
+    expect(kept.slice(0, 3)).toEqual([now, now - 4 * hour, now - 8 * hour]);
+    expect(new Set(days).size).toBe(4);
+    for (const day of new Set(days)) {
+      const ofDay = Array.from({ length: 42 }, (_, i) => now - i * 4 * hour).filter((at) => businessDate(at, 'Asia/Shanghai') === day);
+      expect(kept).toContain(Math.max(...ofDay));
+    }
+    expect(kept.length).toBeLessThanOrEqual(3 + 4);
+    await s.stop();
+  });
+
+  it('reads when a backup was taken from its name, and keeps by it', () => {
+    expect(takenAtOf(`/x/${backupFileName(Date.UTC(2026, 10, 26, 23, 0, 0, 123))}`)).toBe(Date.UTC(2026, 10, 26, 23, 0, 0, 123));
+    expect(takenAtOf('/x/brigade-20261126T230000Z.db')).toBe(Date.UTC(2026, 10, 26, 23, 0, 0));
+    const names = [30, 20, 10, 2, 1].map((h) => backupFileName(Date.UTC(2026, 10, 1, 0) + h * 3_600_000));
+    const byDay = (at: number) => new Date(at).toISOString().slice(0, 10);
+    // hours 30 and 20 are Nov 2 and Nov 1, the rest Nov 1
+    expect([...backupsToKeep(names, { keep: 1, keepDays: 2, dayOf: byDay })]).toEqual([names[0], names[1]]);
+    expect(backupsToKeep(names, { keep: 2, keepDays: 0, dayOf: byDay }).size).toBe(2);
   });
 
   it('makes room by removing the oldest backups, never the newest, and never leaves less than the low mark free', async () => {

@@ -17,7 +17,7 @@
 import { Worker } from 'node:worker_threads';
 import { mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { copyFile, mkdir, readdir, rename, statfs } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { BackupStatus } from '../protocol/health.ts';
 import { newEpoch, type Db } from './db.ts';
@@ -108,6 +108,32 @@ const BACKUP_NAME = /^brigade-(\d{8}T\d{6}(?:\d{3})?Z)\.db$/;
 /** `brigade-20261126T230000123Z.db`: UTC, so that names sort as the backups were taken. */
 export function backupFileName(takenAt: number): string {
   return `brigade-${new Date(takenAt).toISOString().replace(/[-:.]/g, '')}.db`;
+}
+
+/** When a backup was taken, from its name (UTC to the millisecond; older names to the second). */
+export function takenAtOf(file: string): number {
+  const stamp = BACKUP_NAME.exec(basename(file))?.[1];
+  if (!stamp) return NaN;
+  const [, y, mo, d, h, mi, sec, ms] = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})?Z$/.exec(stamp)!;
+  return Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec), Number(ms ?? 0));
+}
+
+/**
+ * Which backups to keep, of `newestFirst`: the newest `keep` (one an hour, by default: the last day, hour by
+ * hour), and the newest of each of the last `keepDays` days a backup was taken on. A mistake noticed after
+ * a weekend (a menu deleted on Friday) is in none of the last 24 hours' copies, but in Friday's.
+ */
+export function backupsToKeep(newestFirst: readonly string[], o: { keep: number; keepDays: number; dayOf: (at: number) => string }): Set<string> {
+  const kept = new Set(newestFirst.slice(0, o.keep));
+  const days = new Set<string>();
+  for (const file of newestFirst) {
+    if (days.size >= o.keepDays) break;
+    const day = o.dayOf(takenAtOf(file));
+    if (days.has(day)) continue;
+    days.add(day);
+    kept.add(file);
+  }
+  return kept;
 }
 
 /** The backups in `dir`, newest first (files named as the hub names them; anything else is left alone). */
@@ -263,7 +289,12 @@ export interface BackupScheduleOptions {
   source: string;
   dir: string;
   everyMs: number;
+  /** the newest backups kept */
   keep: number;
+  /** and the newest of each of the last `keepDays` days a backup was taken on */
+  keepDays: number;
+  /** the business day of an instant */
+  dayOf: (at: number) => string;
   clock: () => number;
   /** the store's last event now: a store that has not changed since the newest backup is not copied again */
   headSeq: () => number;
@@ -297,7 +328,7 @@ const QUIET_WINDOW_MS = 30_000;
 /** A store busy without a break still gets its backup once it is this many intervals late. */
 const MAX_POSTPONED_INTERVALS = 3;
 
-/** Takes a backup every `everyMs` while the store changes; keeps the newest `keep`. */
+/** Takes a backup every `everyMs` while the store changes; keeps the newest `keep`, and one a day for `keepDays` days. */
 export class BackupSchedule {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #running: Promise<unknown> | undefined;
@@ -454,7 +485,9 @@ export class BackupSchedule {
   }
 
   #prune(): void {
-    for (const old of listBackups(this.o.dir).slice(this.o.keep)) this.#remove(old.file);
+    const all = listBackups(this.o.dir).map((b) => b.file);
+    const kept = backupsToKeep(all, this.o);
+    for (const file of all) if (!kept.has(file)) this.#remove(file);
   }
 
   #remove(file: string): void {
