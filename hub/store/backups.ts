@@ -3,7 +3,8 @@
  *
  * The hub is the only copy of the store's orders, payments and kitchen state until a cloud exists, and a
  * mini PC's disk dies. So the hub copies its store to `HUB_BACKUP_DIR` every `HUB_BACKUP_EVERY_MS` (an hour)
- * while the store changes, keeps the newest `HUB_BACKUP_KEEP`, and says in health how the last one went.
+ * while the store changes, keeps the newest `HUB_BACKUP_KEEP` and one a day for `HUB_BACKUP_KEEP_DAYS` days,
+ * and says in health how the last one went.
  * The copy is made on a thread of its own (backup-worker.js): `VACUUM INTO` from its own connection, which
  * in WAL mode never holds up an order.
  *
@@ -12,7 +13,7 @@
  * tablet that resumed from its old seq would miss them without knowing. Every backup carries a mark
  * (`backup_taken_at` in `meta`); a hub that opens a marked store renews its epoch and removes the mark in
  * one transaction, so every device reloads. `npm run restore` marks a file that lacks it (a copy made by
- * hand) before putting it in place.
+ * hand) before putting it in place; a copy put back without the tool is told by its log (store-seen.ts).
  */
 import { Worker } from 'node:worker_threads';
 import { mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
