@@ -96,7 +96,7 @@ function BoardScreen({ app, view }: { app: KdsApp; view: View }) {
         <button type="button" class="bar__station" onClick={() => app.setView(null)} title={t('station.switch')}>
           {title} ▾
         </button>
-        <ConnectionBanner state={connection} now={deviceNow} onRetry={() => app.reconnectNow()} />
+        <ConnectionBanner state={connection} now={deviceNow} clockShiftMs={now - deviceNow} onRetry={() => app.reconnectNow()} />
         <span class="bar__count" data-count={tickets.length}>
           {t('tickets.count', { n: tickets.length })}
         </span>
@@ -110,7 +110,7 @@ function BoardScreen({ app, view }: { app: KdsApp; view: View }) {
           {muted ? t('sound.off') : t('sound.on')}
         </button>
         <LanguageToggle />
-        <button type="button" class="btn btn--ghost" onClick={() => app.lock()}>
+        <button type="button" class="btn btn--ghost" onClick={() => void app.lock()}>
           {ts('common.signOut')}
         </button>
         <span class="bar__clock">{formatClock(now)}</span>

@@ -121,6 +121,22 @@ describe('what the cook is told when a bump is refused', () => {
   });
 });
 
+describe('locking the screen', () => {
+  it('ends the kitchen session on the hub: the token the screen held is refused, the screen stays paired', async () => {
+    const own = await signIn(hub, '3333', 'kds');
+    const app = new KdsApp({ search: '?station=hot', baseUrl: hub.url });
+    app.session.device.set({ token: own.device, deviceId: 'kds', name: 'KDS', kind: 'kds' });
+    app.session.staff.set({ token: own.staff, staff: { id: 's-kitchen', name: '张伟 Zhang Wei', role: 'kitchen' }, expiresAt: Date.now() + 3_600_000 });
+    expect((await hub.request('GET', '/api/v1/floor', { token: own.staff })).status).toBe(200);
+
+    await app.lock();
+    expect(app.session.staff.get()).toBeNull();
+    expect((await hub.request('GET', '/api/v1/floor', { token: own.staff })).status).toBe(401);
+    expect((await hub.request('GET', '/api/v1/snapshot', { token: own.device })).status).toBe(200);
+    expect(app.session.device.get()).not.toBeNull();
+  });
+});
+
 
 const wsSocket: SocketFactory = (url, on) => {
   const ws = new WebSocket(url);

@@ -88,8 +88,9 @@ export class KdsApp {
     this.view.set(view);
   }
 
-  lock(): void {
-    this.session.staff.set(null);
+  /** The Lock button: back to the PIN pad at once, and the cook's session ended on the hub. */
+  lock(): Promise<void> {
+    return this.session.signOut();
   }
 
   // ---- actions ----

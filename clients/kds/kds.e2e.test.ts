@@ -35,6 +35,19 @@ async function kds(view: string, o: { lang?: 'zh-CN' | 'en'; viewport?: { width:
   return page;
 }
 
+/** Waiters' staff sessions on kitchen screens: a PIN pad that refuses a waiter must leave none behind. */
+function waiterSessionsOnKitchenScreens(): number {
+  const db = hub.openDb();
+  try {
+    return db
+      .prepare("SELECT COUNT(*) FROM staff_sessions s JOIN devices d ON d.id = s.device_id JOIN staff st ON st.id = s.staff_id WHERE d.kind = 'kds' AND st.role = 'waiter'")
+      .pluck()
+      .get() as number;
+  } finally {
+    db.close();
+  }
+}
+
 const ticket = (page: Page, orderId: string) => page.locator(`.ticket[data-order-id="${orderId}"]`);
 
 /** What a screen shows: each ticket with its lines still to cook. */
@@ -101,6 +114,8 @@ describe('KDS in a browser', () => {
     await page.fill('input[name=pin]', PINS.waiter);
     await page.click('.pin__key--ok');
     await page.locator('.gate__error').waitFor(); // a waiter may not run the kitchen screen
+    expect(await page.locator('.gate__error').textContent()).toContain('王芳'); // named, as the screen did before
+    expect(waiterSessionsOnKitchenScreens()).toBe(0); // and the hub made no session for them there
     await page.fill('input[name=pin]', PINS.kitchen);
     await page.click('.pin__key--ok');
     await page.click('[data-station=hot]');
@@ -285,6 +300,41 @@ describe('KDS in a browser', () => {
     await ticket(hot, next.id).waitFor({ timeout: 2000 });
     await Promise.all([hot.close(), expo.close()]);
   }, 60_000);
+});
+
+describe('KDS sign-out and a tablet clock hours off', () => {
+  it('Lock shows the PIN pad and ends the cook’s session on the hub', async () => {
+    const own = await pairAndSignIn(hub, 'kds', PINS.kitchen); // not the shared login: this one is ended
+    const page = await openApp(browser, `${hub.url}/kds/?station=hot`, { app: 'kds', login: own });
+    pages.push(page);
+    await page.locator('[data-conn=live]').waitFor();
+    await page.getByRole('button', { name: '锁屏' }).click(); // Lock
+    await page.locator('.pin__pad').waitFor();
+    await eventually('the session to be ended', async () => ((await hub.request('GET', '/api/v1/floor', { token: own.staff.token })).status === 401 ? true : undefined));
+    expect((await hub.request('GET', '/api/v1/snapshot', { token: own.device.token })).status).toBe(200); // still paired
+    await page.close();
+  });
+
+  it('says since when it is offline on the hub’s clock, as its top-bar clock does, not on the tablet’s own', async () => {
+    const page = await openApp(browser, 'about:blank', { app: 'kds', login: kitchen });
+    pages.push(page);
+    // the tablet's clock is 5 h 17 min ahead (set by hand); the hub's answers tell the screen its real time
+    await page.clock.install({ time: Date.now() + (5 * 60 + 17) * 60_000 });
+    // and its stream cannot reach the hub (HTTP can: the hub's clock is read off its answers)
+    await page.routeWebSocket(/\/api\/v1\/stream/, (ws) => ws.close());
+    await page.goto(`${hub.url}/kds/?station=hot`);
+    await page.locator('[data-conn=reconnecting]').waitFor();
+    await page.clock.fastForward(31_000);
+    await page.locator('[data-conn=offline]').waitFor();
+    const shown = (await page.locator('.conn__text').textContent()) ?? '';
+    const barClock = (await page.locator('.bar__clock').textContent()) ?? '';
+    const hhmm = (ms: number) => new Date(ms).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', hour12: false });
+    // went offline half a minute before the bar's time: the same hour and minute, or the minute before
+    const bar = /(\d\d):(\d\d)/.exec(barClock)!;
+    const barAt = new Date(2000, 0, 1, Number(bar[1]), Number(bar[2])).getTime();
+    expect([hhmm(barAt), hhmm(barAt - 60_000)], `${shown} | bar ${barClock}`).toContain(/(\d\d:\d\d)/.exec(shown)?.[1]);
+    await page.close();
+  }, 30_000);
 });
 
 describe('KDS table names', () => {

@@ -15,17 +15,20 @@ import type {
   Order,
   PairDevice,
   Recall,
+  Role,
   SetLineStatus,
   Snapshot,
   menuSchema,
   orderResponseSchema,
   pairResponseSchema,
   sessionResponseSchema,
+  signOutResponseSchema,
 } from '../../hub/protocol/index.ts';
 import { newIdempotencyKey } from './ids.ts';
 
 export type PairResponse = z.infer<typeof pairResponseSchema>;
 export type SessionResponse = z.infer<typeof sessionResponseSchema>;
+export type SignOutResponse = z.infer<typeof signOutResponseSchema>;
 type OrderResponse = z.infer<typeof orderResponseSchema>;
 type MenuResponse = { menu: z.infer<typeof menuSchema> };
 
@@ -72,6 +75,8 @@ export interface HubClientOptions {
 
 export interface RequestOptions {
   as?: AuthAs;
+  /** Present this token instead of the one `as` names (a session being ended, already forgotten here). */
+  bearer?: string;
   body?: unknown;
   /** Idempotency-Key; mutations get a fresh one unless given. */
   key?: string;
@@ -107,7 +112,7 @@ export class HubClient {
   async request<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, o: RequestOptions = {}): Promise<T> {
     const as = o.as ?? 'device';
     const headers: Record<string, string> = { accept: 'application/json', ...o.headers };
-    const token = as === 'none' ? null : as === 'device' ? this.opts.credentials.device() : this.opts.credentials.staff();
+    const token = o.bearer ?? (as === 'none' ? null : as === 'device' ? this.opts.credentials.device() : this.opts.credentials.staff());
     if (as !== 'none' && !token) {
       this.opts.onUnauthenticated?.(as);
       throw new HubError(401, 'unauthenticated', as === 'staff' ? 'no staff member is signed in' : 'this device is not paired');
@@ -167,14 +172,14 @@ export class HubClient {
    * A state change. Retries while the outcome is unknown (no answer) or the hub asks to wait (429/503),
    * always with the same Idempotency-Key, so the hub applies it once.
    */
-  async mutate<T>(method: 'POST' | 'PATCH' | 'DELETE', path: string, body: unknown, o: { as?: AuthAs; key?: string; attempts?: number } = {}): Promise<T> {
+  async mutate<T>(method: 'POST' | 'PATCH' | 'DELETE', path: string, body: unknown, o: { as?: AuthAs; bearer?: string; key?: string; attempts?: number } = {}): Promise<T> {
     const key = o.key ?? newIdempotencyKey();
     const attempts = o.attempts ?? 4;
     const sleep = this.opts.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
     const random = this.opts.random ?? Math.random;
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.request<T>(method, path, { as: o.as ?? 'staff', body, key });
+        return await this.request<T>(method, path, { as: o.as ?? 'staff', body, key, ...(o.bearer ? { bearer: o.bearer } : {}) });
       } catch (err) {
         const retriable = err instanceof HubUnreachableError || (err instanceof HubError && (err.status === 429 || err.status === 503));
         if (!retriable || attempt >= attempts) throw err;
@@ -224,8 +229,20 @@ export class HubClient {
     return this.mutate<PairResponse>('POST', '/api/v1/devices/pair', body, { as: 'none', attempts: 1 });
   }
 
-  signIn(pin: string): Promise<SessionResponse> {
-    return this.mutate<SessionResponse>('POST', '/api/v1/staff/sessions', { pin }, { as: 'device', attempts: 1 });
+  /**
+   * `roles`: those the screen lets on. The hub refuses anyone else (403 `forbidden`, the person's name and
+   * role in `details`) without making a session, rather than the screen throwing away a session it got.
+   */
+  signIn(pin: string, roles?: readonly Role[]): Promise<SessionResponse> {
+    return this.mutate<SessionResponse>('POST', '/api/v1/staff/sessions', { pin, ...(roles ? { roles } : {}) }, { as: 'device', attempts: 1 });
+  }
+
+  /**
+   * Ends the staff session `token` on the hub (sign-out, screen lock). Sent as `none` with that token: the
+   * device has forgotten the session already, and a 401 (ended before) must not sign anyone else out here.
+   */
+  signOut(token: string): Promise<SignOutResponse> {
+    return this.mutate<SignOutResponse>('DELETE', '/api/v1/staff/sessions/current', undefined, { as: 'none', bearer: token, attempts: 3 });
   }
 
   async setLineStatus(orderId: string, body: SetLineStatus): Promise<Order> {

@@ -50,3 +50,87 @@ describe('staff session expiry on a tablet whose clock is wrong', () => {
     expect(session.staffToken()).toBeNull();
   });
 });
+
+/** What a fake hub was asked: method, path, bearer token and body. */
+interface Asked {
+  method: string;
+  path: string;
+  bearer: string | null;
+  body: unknown;
+}
+
+/**
+ * A hub that signs anyone in as the kitchen and ends sessions when asked; `reachable` false makes every
+ * request fail as a dead network does.
+ */
+function recordingHub() {
+  const asked: Asked[] = [];
+  const hub = { reachable: true, asked, fetch: (async () => undefined) as unknown as typeof fetch };
+  let n = 0;
+  hub.fetch = async (input, init) => {
+    const url = new URL(String(input), 'http://hub.test');
+    const headers = new Headers(init?.headers);
+    asked.push({ method: init?.method ?? 'GET', path: url.pathname, bearer: headers.get('authorization'), body: init?.body ? JSON.parse(String(init.body)) : undefined });
+    if (!hub.reachable) throw new TypeError('fetch failed');
+    const json = (status: number, body: unknown) =>
+      new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', date: new Date().toUTCString() } });
+    if (url.pathname === '/api/v1/staff/sessions') {
+      return json(201, { token: `stf_${++n}`, staff: { id: 's-kitchen', name: '张伟 Zhang Wei', role: 'kitchen' }, expiresAt: Date.now() + SESSION_MS });
+    }
+    if (url.pathname === '/api/v1/staff/sessions/current') return json(200, { signedOut: true });
+    return json(404, { error: { code: 'not_found', message: 'no' } });
+  };
+  return hub;
+}
+
+const signOuts = (asked: readonly Asked[]) => asked.filter((a) => a.method === 'DELETE' && a.path === '/api/v1/staff/sessions/current').map((a) => a.bearer);
+
+describe('signing in with the roles the screen takes, and out', () => {
+  beforeEach(() => {
+    vi.stubGlobal('localStorage', memoryStorage());
+  });
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  async function signedInSession(hub: ReturnType<typeof recordingHub>, app = 'kds') {
+    const session = new Session(app);
+    session.device.set({ token: 'dev_1', deviceId: 'd1', name: 'KDS-1', kind: 'kds' });
+    const client = session.client({ fetch: hub.fetch, sleep: async () => undefined });
+    session.signedIn(await client.signIn('3333', ['kitchen', 'manager']), client.serverOffsetMs);
+    return { session, client };
+  }
+
+  it('sends the roles the screen takes with the PIN, so the hub refuses a waiter before making a session', async () => {
+    const hub = recordingHub();
+    await signedInSession(hub);
+    expect(hub.asked[0]).toMatchObject({ method: 'POST', path: '/api/v1/staff/sessions', bearer: 'Bearer dev_1', body: { pin: '3333', roles: ['kitchen', 'manager'] } });
+  });
+
+  it('forgets the session at once when the screen locks, and ends it on the hub with its own token', async () => {
+    const hub = recordingHub();
+    const { session } = await signedInSession(hub);
+    const out = session.signOut();
+    expect(session.staff.get()).toBeNull(); // before the hub has answered: the PIN pad shows at once
+    await out;
+    expect(signOuts(hub.asked)).toEqual(['Bearer stf_1']);
+    expect(new Session('kds').staff.get()).toBeNull();
+  });
+
+  it('sends a sign-out the hub did not get (no network) when someone next signs in on the device, once', async () => {
+    const hub = recordingHub();
+    const { session } = await signedInSession(hub);
+    hub.reachable = false;
+    await session.signOut();
+    expect(session.staff.get()).toBeNull();
+    hub.reachable = true;
+    const offline = hub.asked.length;
+    const reloaded = new Session('kds'); // the screen was reloaded meanwhile
+    const again = reloaded.client({ fetch: hub.fetch, sleep: async () => undefined });
+    reloaded.signedIn(await again.signIn('3333', ['kitchen']), again.serverOffsetMs);
+    await vi.waitFor(() => expect(signOuts(hub.asked.slice(offline))).toEqual(['Bearer stf_1']));
+    const sent = signOuts(hub.asked).length;
+    await reloaded.signOut();
+    expect(signOuts(hub.asked).slice(sent)).toEqual(['Bearer stf_2']); // stf_1 is not sent again
+  });
+});

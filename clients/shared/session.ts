@@ -1,9 +1,9 @@
 /**
  * What a device remembers about who it is: its device token (from pairing, kept until the hub refuses it)
- * and the signed-in staff session (until it expires or the person locks the screen).
+ * and the signed-in staff session (until it expires or the person locks the screen, which ends it on the hub).
  */
 import type { DeviceKind, Staff } from '../../hub/protocol/index.ts';
-import { HubClient, type AuthAs, type HubClientOptions, type SessionResponse } from './hub-client.ts';
+import { HubClient, HubError, type AuthAs, type HubClientOptions, type SessionResponse } from './hub-client.ts';
 import { load, save } from './storage.ts';
 import { Store } from './store.ts';
 
@@ -25,14 +25,26 @@ export interface StaffSession {
   expiresAt: number;
 }
 
+/** A session forgotten here whose end the hub has not confirmed yet (`expiresAt` on this device's clock). */
+interface PendingSignOut {
+  token: string;
+  expiresAt: number;
+}
+
 export class Session {
   readonly device: Store<DeviceCredentials | null>;
   readonly staff: Store<StaffSession | null>;
+  /** The client `client()` made: sign-outs go through it. */
+  private hub: HubClient | null = null;
+  /** Sign-outs not yet confirmed by the hub (kept in storage too, when the browser lets it). */
+  private pending: PendingSignOut[];
+  private sending: Promise<void> = Promise.resolve();
 
   constructor(private readonly app: string) {
     this.device = new Store(load<DeviceCredentials>(`${app}.device`));
     const staff = load<StaffSession>(`${app}.staff`);
     this.staff = new Store(staff && staff.expiresAt > Date.now() ? staff : null);
+    this.pending = load<PendingSignOut[]>(`${app}.signouts`) ?? [];
     this.device.subscribe((d) => save(`${app}.device`, d));
     this.staff.subscribe((s) => save(`${app}.staff`, s));
   }
@@ -57,6 +69,47 @@ export class Session {
    */
   signedIn(res: SessionResponse, hubOffsetMs: number): void {
     this.staff.set({ token: res.token, staff: res.staff, expiresAt: res.expiresAt - hubOffsetMs });
+    // the hub is reachable again: end what a sign-out made offline left alive there
+    void this.sendSignOuts();
+  }
+
+  /**
+   * The person signs out or locks the screen: forgotten here at once (the PIN pad shows without waiting for
+   * the network), and the session ended on the hub, so its token is no use to anyone who copies it off this
+   * device for the rest of its 12 hours. Without an answer it is kept and sent again at the next sign-out or
+   * sign-in on this device, until the session would have ended by itself.
+   */
+  async signOut(): Promise<void> {
+    const s = this.staff.get();
+    this.staff.set(null);
+    if (s) this.setPending([...this.pending, { token: s.token, expiresAt: s.expiresAt }]);
+    await this.sendSignOuts();
+  }
+
+  private setPending(list: PendingSignOut[]): void {
+    // a session past its end needs no sign-out: the hub refuses its token already
+    this.pending = list.filter((p) => p.expiresAt > Date.now());
+    save(`${this.app}.signouts`, this.pending.length > 0 ? this.pending : null);
+  }
+
+  /** One round of sign-outs at a time: a second waits for the first, so nothing is sent twice. */
+  private sendSignOuts(): Promise<void> {
+    this.sending = this.sending.then(() => this.sendPending());
+    return this.sending;
+  }
+
+  private async sendPending(): Promise<void> {
+    const hub = this.hub;
+    if (!hub) return;
+    for (const p of [...this.pending]) {
+      try {
+        await hub.signOut(p.token);
+      } catch (err) {
+        // no answer, or "not now": try again later. Any other answer (401: already ended) is final.
+        if (!(err instanceof HubError) || err.status === 429 || err.status >= 500) continue;
+      }
+      this.setPending(this.pending.filter((q) => q.token !== p.token));
+    }
   }
 
   /** The hub refused a token: forget it, so the app asks to pair or sign in again. */
@@ -70,13 +123,13 @@ export class Session {
 
   /** A hub client that presents this session's tokens. */
   client(opts: Omit<HubClientOptions, 'credentials'> = {}): HubClient {
-    return new HubClient({
+    return (this.hub = new HubClient({
       ...opts,
       credentials: { device: () => this.deviceToken(), staff: () => this.staffToken() },
       onUnauthenticated: (as) => {
         this.refused(as);
         opts.onUnauthenticated?.(as);
       },
-    });
+    }));
   }
 }

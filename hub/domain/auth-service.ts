@@ -1,8 +1,8 @@
-import type { DeviceKind, Role } from '../protocol/common.ts';
+import { roleSchema, type DeviceKind, type Role } from '../protocol/common.ts';
 import type { PairDevice, Staff } from '../protocol/auth.ts';
 import { DomainError } from './errors.ts';
 import type { EventSink } from './ports.ts';
-import type { Principal } from './principal.ts';
+import { requireStaff, type Principal } from './principal.ts';
 
 export interface DeviceRecord {
   id: string;
@@ -17,6 +17,8 @@ export interface AuthRepo {
   staffByPinHash(hash: string): Staff | undefined;
   insertSession(session: { tokenHash: string; staffId: string; deviceId: string; createdAt: number; expiresAt: number }): void;
   sessionByTokenHash(hash: string): { staffId: string; staffName: string; deviceId: string; role: Role; expiresAt: number } | undefined;
+  /** Deletes the sessions of one staff member on one device; returns how many there were. */
+  deleteSessions(staffId: string, deviceId: string): number;
   tableIdByQrToken(token: string): string | undefined;
 }
 
@@ -58,7 +60,13 @@ export class AuthService {
     return { deviceToken, device };
   }
 
-  signIn(pin: string, principal: Principal, now: number): { token: string; staff: Staff; expiresAt: number } {
+  /**
+   * `roles`: the roles the app signing in lets on. Checked here, before a session exists: a waiter refused by
+   * the kitchen screen's PIN pad must not leave a 12-hour session behind, usable with that screen's token.
+   * The refusal is `forbidden`, not `pin_invalid`, so it does not count as a wrong guess (the PIN was right:
+   * the lockout budgets wrong guesses, and a right one would have signed in without counting anyway).
+   */
+  signIn(pin: string, principal: Principal, now: number, roles?: readonly Role[]): { token: string; staff: Staff; expiresAt: number } {
     if (principal.kind !== 'device' && principal.kind !== 'staff') {
       throw new DomainError('unauthenticated', 'staff sign in on a paired device: send its device token');
     }
@@ -67,10 +75,28 @@ export class AuthService {
     if (principal.kind === 'device' && principal.deviceKind === 'kiosk') throw new DomainError('forbidden', 'staff do not sign in on a kiosk');
     const staff = this.repo.staffByPinHash(this.secrets.hashPin(pin));
     if (!staff) throw new DomainError('pin_invalid', 'unknown PIN');
+    if (roles && !roles.includes(staff.role)) {
+      throw new DomainError('forbidden', `this screen is for ${roles.join(' or ')}; ${staff.name} is ${staff.role}`, {
+        required: roles,
+        role: staff.role,
+        name: staff.name,
+      });
+    }
     const token = this.secrets.newToken('stf');
     const expiresAt = now + STAFF_SESSION_MS;
     this.repo.insertSession({ tokenHash: this.secrets.hashToken(token), staffId: staff.id, deviceId: principal.deviceId, createdAt: now, expiresAt });
     return { token, staff, expiresAt };
+  }
+
+  /**
+   * Signs the caller out: ends their staff session on this device (and any other they still hold on it, left
+   * by a screen locked before sign-outs existed). Sessions of others on the device, and the device's own
+   * pairing, stay. Not an event: sign-ins are not logged either, and no screen shows who is signed in where.
+   */
+  signOut(principal: Principal): { signedOut: true } {
+    const staff = requireStaff(principal, roleSchema.options, 'signing out');
+    this.repo.deleteSessions(staff.staffId, staff.deviceId);
+    return { signedOut: true };
   }
 
   /** Bearer token → who is asking. Unknown or expired tokens are refused, never downgraded to anonymous. */

@@ -33,6 +33,7 @@ import {
   sessionResponseSchema,
   setLineStatusSchema,
   signInSchema,
+  signOutResponseSchema,
   snapshotSchema,
   tableQrListSchema,
   updateMenuItemSchema,
@@ -156,14 +157,27 @@ export const routes: Route[] = [
     body: signInSchema,
     idempotencyOptional: true,
     answerHasSecrets: true,
-    responses: { 201: sessionResponseSchema, 401: errorBodySchema },
+    responses: { 201: sessionResponseSchema, 401: errorBodySchema, 403: errorBodySchema },
     handle: (req, s) => {
-      // PINs are short: a device that keeps guessing is locked out for a while
+      // PINs are short: a device that keeps guessing is locked out for a while. Only a wrong PIN counts: a
+      // right one whose role the screen does not take (403) is no guess (hub/domain/auth-service.ts)
       const device = req.principal.kind === 'device' || req.principal.kind === 'staff' ? req.principal.deviceId : req.address;
       return limited(s.pinFailures, `pin:${device}`, req.cmd.now, 'pin_invalid', () =>
-        ok(s.auth.signIn(req.body.pin, req.principal, req.cmd.now), 201),
+        ok(s.auth.signIn(req.body.pin, req.principal, req.cmd.now, req.body.roles), 201),
       );
     },
+  }),
+  mutation({
+    method: 'delete',
+    path: '/api/v1/staff/sessions/current',
+    tag: 'auth',
+    summary: "Sign out: end the caller's staff session on this device (its token is refused from then on)",
+    access: 'staff',
+    // a handshake like the sign-in: ending a session twice is ending it once, and a resend could not be
+    // answered from its key anyway, since the token it presents is gone (it gets 401)
+    idempotencyOptional: true,
+    responses: { 200: signOutResponseSchema, 401: errorBodySchema, 403: errorBodySchema },
+    handle: (req, s) => ok(s.auth.signOut(req.principal)),
   }),
 
   // ---- menu and floor ----

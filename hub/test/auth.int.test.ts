@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PAIRING_CODE, removeDir, sampleOrder, signIn, startHub, type HubProcess } from './harness.ts';
+import { PAIRING_CODE, PINS, removeDir, sampleOrder, signIn, startHub, type HubProcess } from './harness.ts';
 
 let hub: HubProcess;
 
@@ -60,6 +60,90 @@ describe('pairing and PIN sign-in', () => {
     const r = await hub.request('POST', '/api/v1/staff/sessions', { token: device, body: { pin: '9999' } });
     expect(r.status).toBe(403);
     expect(r.body.error.code).toBe('forbidden');
+  });
+});
+
+describe('a sign-in that says which roles the screen accepts', () => {
+  const sessions = () => {
+    const db = hub.openDb();
+    try {
+      return db.prepare('SELECT COUNT(*) FROM staff_sessions').pluck().get() as number;
+    } finally {
+      db.close();
+    }
+  };
+  const kitchenScreen = async () => (await signIn(hub, undefined, 'kds')).device;
+  const attempt = (device: string, pin: string, roles?: string[]) =>
+    hub.request('POST', '/api/v1/staff/sessions', { token: device, body: { pin, ...(roles ? { roles } : {}) } });
+
+  it("refuses a waiter's PIN on a kitchen screen (403 forbidden, naming the roles) and makes no session", async () => {
+    const device = await kitchenScreen();
+    const before = sessions();
+    const r = await attempt(device, PINS.waiter, ['kitchen', 'manager']);
+    expect(r.status).toBe(403);
+    expect(r.body.error.code).toBe('forbidden');
+    expect(r.body.error.message).toMatch(/kitchen or manager/);
+    expect(r.body.error.details).toMatchObject({ required: ['kitchen', 'manager'], role: 'waiter' });
+    expect(r.body.token).toBeUndefined();
+    expect(sessions()).toBe(before);
+  });
+
+  it('signs in a staff member who has one of the roles, and anyone when the request names none (older clients)', async () => {
+    const device = await kitchenScreen();
+    const kitchen = await attempt(device, PINS.kitchen, ['kitchen', 'manager']);
+    expect(kitchen.status).toBe(201);
+    expect(kitchen.body.staff.role).toBe('kitchen');
+    expect((await attempt(device, PINS.waiter)).status).toBe(201);
+  });
+
+  it('refuses an empty or unknown role list as malformed (400), before looking at the PIN', async () => {
+    const device = await kitchenScreen();
+    for (const roles of [[], ['chef']]) {
+      const r = await attempt(device, PINS.kitchen, roles);
+      expect(r.status, JSON.stringify(roles)).toBe(400);
+      expect(r.body.error.code).toBe('validation_failed');
+    }
+  });
+
+  it('does not count a right PIN with the wrong role as a wrong PIN: ten of them lock nothing, wrong PINs still do', async () => {
+    const device = await kitchenScreen();
+    for (let i = 0; i < 10; i++) expect((await attempt(device, PINS.waiter, ['kitchen'])).status).toBe(403);
+    expect((await attempt(device, PINS.kitchen, ['kitchen'])).status).toBe(201);
+    for (let i = 0; i < 5; i++) expect((await attempt(device, `000${i}`, ['kitchen'])).status).toBe(401);
+    expect((await attempt(device, PINS.kitchen, ['kitchen'])).status).toBe(429);
+  });
+});
+
+describe('signing out (DELETE /api/v1/staff/sessions/current)', () => {
+  const signOut = (token: string | undefined) => hub.request('DELETE', '/api/v1/staff/sessions/current', { token });
+
+  it("ends the caller's session: its token is refused from then on, the device and other people's sessions on it are not", async () => {
+    const { device, staff: kitchen } = await signIn(hub, PINS.kitchen, 'kds');
+    const manager = (await hub.request('POST', '/api/v1/staff/sessions', { token: device, body: { pin: PINS.manager } })).body.token as string;
+    expect((await hub.request('GET', '/api/v1/floor', { token: kitchen })).status).toBe(200);
+
+    const out = await signOut(kitchen);
+    expect(out.status).toBe(200);
+    expect(out.body).toEqual({ signedOut: true });
+    const after = await hub.request('GET', '/api/v1/floor', { token: kitchen });
+    expect(after.status).toBe(401);
+    expect(after.body.error.code).toBe('unauthenticated');
+    expect((await hub.request('GET', '/api/v1/floor', { token: manager })).status).toBe(200);
+    expect((await hub.request('GET', '/api/v1/snapshot', { token: device })).status).toBe(200);
+  });
+
+  it('answers a second sign-out of the same session (its first answer lost) with 401: the session is gone', async () => {
+    const { staff } = await signIn(hub, PINS.waiter);
+    expect((await signOut(staff)).status).toBe(200);
+    const again = await signOut(staff);
+    expect(again.status).toBe(401);
+    expect(again.body.error.code).toBe('unauthenticated');
+  });
+
+  it('needs a staff token: a device token is refused (403), no token at all 401', async () => {
+    const { device } = await signIn(hub);
+    expect((await signOut(device)).status).toBe(403);
+    expect((await signOut(undefined)).status).toBe(401);
   });
 });
 

@@ -35,6 +35,17 @@ let hub: HubProcess;
 let db: Database.Database;
 const operations: Operation[] = [];
 const callers: Record<string, string | undefined> = {};
+/** A device and PIN per staff caller: a sign-out is sent with a session made for it (below). */
+const staffLogins: Record<string, { device: string; pin: string }> = {};
+/** Sign-out ends the session that sends it: each request gets a fresh one, and its replay presents a token now gone. */
+const endsSession = (op: Operation) => op.method === 'DELETE' && op.path === '/api/v1/staff/sessions/current';
+async function throwawaySession(caller: string): Promise<string | undefined> {
+  const login = staffLogins[caller];
+  if (!login) return callers[caller];
+  const r = await hub.request('POST', '/api/v1/staff/sessions', { token: login.device, body: { pin: login.pin } });
+  expect(r.status, JSON.stringify(r.body)).toBe(201);
+  return r.body.token as string;
+}
 /** The store's real ids by the name fields and path parameters give them. */
 const ids: Record<string, string[]> = { itemId: [], optionId: [], tableId: [], stationId: [], orderId: [], lineId: [], paymentId: [], printerId: [], jobId: [] };
 
@@ -87,6 +98,13 @@ beforeAll(async () => {
     signIn(hub, PINS.kitchen, 'kds'),
     signIn(hub, undefined, 'kiosk'),
   ]);
+  // on devices of their own: a sign-out ends every session its person holds on its device, the callers' too
+  const [managerOut, waiterOut, kitchenOut] = await Promise.all([signIn(hub), signIn(hub), signIn(hub, undefined, 'kds')]);
+  Object.assign(staffLogins, {
+    manager: { device: managerOut.device, pin: PINS.manager },
+    waiter: { device: waiterOut.device, pin: PINS.waiter },
+    kitchen: { device: kitchenOut.device, pin: PINS.kitchen },
+  });
   const qr = await hub.request('GET', '/api/v1/tables/qr-codes', { token: manager.staff });
   Object.assign(callers, {
     manager: manager.staff,
@@ -158,7 +176,7 @@ describe('every route in the OpenAPI document', () => {
         const body = op.body ? (n < FITTING ? maker.make(op.body) : maker.spoil(maker.make(op.body))) : undefined;
         // fitting requests mostly come from the manager, who may do nearly everything, so they reach the rules
         const caller = n < FITTING && random() < 0.7 ? 'manager' : maker.pick(callerNames);
-        const token = callers[caller];
+        const token = endsSession(op) ? await throwawaySession(caller) : callers[caller];
         const key = randomUUID();
         const what = `${op.method} ${url} as ${caller} with ${JSON.stringify(body)?.slice(0, 300)} (seed ${SEED})`;
 
@@ -175,7 +193,9 @@ describe('every route in the OpenAPI document', () => {
           succeeded.add(`${op.method} ${op.path}`);
           const afterFirst = storeState();
           const replay = await hub.request(op.method, url, { token, key, ...(body !== undefined ? { body } : {}) });
-          if (replay.status !== r.status || JSON.stringify(replay.body) !== JSON.stringify(r.body)) {
+          if (endsSession(op)) {
+            if (replay.status !== 401) problems.push(`${what} → ${r.status}, replayed with the ended session → ${replay.status}, not 401`);
+          } else if (replay.status !== r.status || JSON.stringify(replay.body) !== JSON.stringify(r.body)) {
             problems.push(`${what} → ${r.status}, replayed → ${replay.status} ${JSON.stringify(replay.body).slice(0, 200)}`);
           }
           if (JSON.stringify(storeState()) !== JSON.stringify(afterFirst)) problems.push(`${what}: its replay changed the store`);

@@ -5,9 +5,11 @@ import { useTranslate } from '../i18n.ts';
 
 /**
  * The always-visible connection line: live / reconnecting (n s) / offline since hh:mm. `now` is this
- * device's clock, re-rendered every second by the parent.
+ * device's clock, re-rendered every second by the parent. `clockShiftMs`: what the screen adds to this
+ * device's clock to show the time (the hub's offset, `Clock.now() - Date.now()`), so "offline since" is the
+ * time the screen's own clock showed then, not a tablet's clock set hours wrong.
  */
-export function ConnectionBanner({ state, now, onRetry }: { state: ConnectionState; now: number; onRetry?: () => void }) {
+export function ConnectionBanner({ state, now, clockShiftMs = 0, onRetry }: { state: ConnectionState; now: number; clockShiftMs?: number; onRetry?: () => void }) {
   const { t, lang } = useTranslate(sharedMessages);
   let text: string;
   let detail = '';
@@ -23,7 +25,7 @@ export function ConnectionBanner({ state, now, onRetry }: { state: ConnectionSta
       if (state.retryAt !== null && state.retryAt > now) detail = t('conn.retryIn', { n: formatDuration(state.retryAt - now, lang) });
       break;
     case 'offline':
-      text = t('conn.offline', { time: formatClock(state.since) });
+      text = t('conn.offline', { time: formatClock(state.since + clockShiftMs) });
       if (state.retryAt !== null && state.retryAt > now) detail = t('conn.retryIn', { n: formatDuration(state.retryAt - now, lang) });
       break;
     case 'unauthorised':

@@ -107,7 +107,10 @@ export function PairScreen({ hub, session, kind, defaultName }: { hub: HubClient
   );
 }
 
-/** Staff PIN on a paired device. Only the given roles may go on (a waiter's PIN does not open the KDS). */
+/**
+ * Staff PIN on a paired device. Only the given roles may go on (a waiter's PIN does not open the KDS): they
+ * are sent with the PIN and the hub refuses anyone else without making a session.
+ */
 export function PinScreen({ hub, session, roles }: { hub: HubClient; session: Session; roles: readonly Role[] }) {
   const { t } = useTranslate(sharedMessages);
   const [pin, setPin] = useState('');
@@ -118,15 +121,10 @@ export function PinScreen({ hub, session, roles }: { hub: HubClient; session: Se
     setBusy(true);
     setError('');
     try {
-      const res = await hub.signIn(value);
-      if (!roles.includes(res.staff.role)) {
-        setError(t('pin.role', { name: res.staff.name }));
-        setPin('');
-        return;
-      }
-      session.signedIn(res, hub.serverOffsetMs);
+      session.signedIn(await hub.signIn(value, roles), hub.serverOffsetMs);
     } catch (err) {
-      setError(errorText(err, t, 'pin.invalid'));
+      const refused = err instanceof HubError && err.code === 'forbidden' ? (err.details as { name?: string } | undefined)?.name : undefined;
+      setError(refused !== undefined ? t('pin.role', { name: refused }) : errorText(err, t, 'pin.invalid'));
       setPin('');
     } finally {
       setBusy(false);
