@@ -26,6 +26,7 @@ import { SqliteAuthRepo } from './store/auth-repo.ts';
 import { Checkpointer } from './store/checkpointer.ts';
 import { adoptRestoredBackup, BackupSchedule, backupsOff } from './store/backups.ts';
 import { markIfWentBack, SeenNote } from './store/store-seen.ts';
+import { ClockCheck } from './clock-check.ts';
 import { businessDate } from './domain/business-date.ts';
 import { AnswerCompactor } from './store/answer-compactor.ts';
 import { CardChargeService } from './domain/card-charges.ts';
@@ -150,6 +151,15 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
           log: logger.child({ module: 'backup' }),
         });
   const backupStatus = db.memory ? undefined : () => backups?.status() ?? backupsOff(restored);
+  const latestEventAt = db.prepare('SELECT MAX(at) FROM events').pluck();
+  const clockCheck = db.memory
+    ? undefined
+    : new ClockCheck({
+        latestEventAt: () => latestEventAt.get() as number | null,
+        now: clock,
+        everyMs: CLOCK_CHECK_EVERY_MS,
+        log: logger.child({ module: 'clock' }),
+      });
   const metrics = new HubMetrics({
     queueDepth: () => writer?.depth ?? 0,
     streamClients: () => stream?.clientCount ?? 0,
@@ -158,6 +168,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
     seq: () => events.head(),
     ...(storage ? { storage: () => storage.status() } : {}),
     ...(backups ? { backups: () => backups.status() } : {}),
+    ...(clockCheck ? { clock: () => clockCheck.status() } : {}),
   });
   const checkpointer = db.memory
     ? undefined
@@ -263,6 +274,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
     printing,
     ...(storage ? { storage } : {}),
     ...(backupStatus ? { backupStatus } : {}),
+    ...(clockCheck ? { clockCheck } : {}),
     diskFull,
   };
   const lagReset = setInterval(() => lag.reset(), 10_000);
@@ -406,6 +418,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
       backups?.start();
       compactor.start();
       seen?.start();
+      clockCheck?.start();
       // start-up (module loading, migrations, seeding) is not load: measure lag from here on
       lag.reset();
       return { port, ...(httpsPort === undefined ? {} : { httpsPort }), ...(publicPort === undefined ? {} : { publicPort }) };
@@ -413,6 +426,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
     stop: async () => {
       await printing.stop();
       storage?.stop();
+      clockCheck?.stop();
       await backups?.stop();
       await compactor.stop();
       clearInterval(tlsCheck);
@@ -436,6 +450,9 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
 const CHECKPOINT_INTERVAL_MS = 250;
 
 const LISTEN_BACKLOG = 4096;
+
+/** How often the hub's clock is compared with its store's latest event (and a change logged). */
+const CLOCK_CHECK_EVERY_MS = 60_000;
 
 /**
  * How often the log's head is noted beside the store (when it moved): a copy put back by hand is told by

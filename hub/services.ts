@@ -17,6 +17,7 @@ import type { PrintService } from './print/print-service.ts';
 import type { StorageGuard } from './store/storage-guard.ts';
 import type { BackupStatus } from './protocol/health.ts';
 import type { CardChargeService } from './domain/card-charges.ts';
+import type { ClockCheck } from './clock-check.ts';
 
 /** Everything the transports call, built once by main. */
 export interface Services {
@@ -54,6 +55,8 @@ export interface Services {
   cardCharges: CardChargeService;
   /** How the store's backups go (absent for an in-memory store). */
   backupStatus?: () => BackupStatus;
+  /** The hub's clock against its store (absent for an in-memory store). */
+  clockCheck?: ClockCheck;
   /** The disk refused a write outside the writer (a photo): counted, and the storage guard told. */
   diskFull(): void;
 }

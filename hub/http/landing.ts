@@ -83,6 +83,17 @@ ${b.lastAt ? `The last good backup was taken at ${esc(when(b.lastAt))}.` : 'Ther
   return `<p data-backup="${b.state}">${line}${b.restoredFrom ? ` 此门店数据已从 ${esc(when(b.restoredFrom.takenAt))} 的备份恢复 · Restored from the backup of ${esc(when(b.restoredFrom.takenAt))}.` : ''}</p>`;
 }
 
+/** The hub's clock gone back behind its own store: only a person can set it right, and nothing else says so. */
+function clockSection(s: Services): string {
+  const c = s.clockCheck?.status();
+  if (!c || c.state === 'ok' || c.latestEventAt === null) return '';
+  const when = (ms: number) => new Date(ms).toLocaleString('zh-CN', { timeZone: s.config.HUB_TIMEZONE, hour12: false });
+  return `<p role="alert" data-clock="behind" style="padding:.75rem 1rem;border-radius:.4rem;background:#fde8e4;color:#8a1c0a"><strong>中枢时钟错误，请设置日期和时间 · The hub's clock is wrong: set its date and time.</strong>
+It says ${esc(when(c.now))}, before the store's latest order or change (${esc(when(c.latestEventAt))}): a flat clock battery after a power cut?
+Orders go on being taken, stamped with the wrong time and business day (their numbers start again); backups wait until the time is right.
+Details: <a href="/api/v1/health">health</a> (<code>clock</code>).</p>`;
+}
+
 /** What a person sees opening the hub's address: that it is up, and where to go. */
 export function landingPage(s: Services, o: LandingOptions = { secure: false, host: 'localhost' }): string {
   const links = [
@@ -103,6 +114,7 @@ export function landingPage(s: Services, o: LandingOptions = { secure: false, ho
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}code{background:#eee;padding:0 .2em}.fp{word-break:break-all}</style></head>
 <body><h1>Brigade hub · ${esc(s.identity.storeName)}</h1>
 <p>门店中枢运行中 · The hub is running. Store <code>${esc(s.identity.storeId)}</code>, version ${esc(s.version)}.</p>
+${clockSection(s)}
 ${storageSection(s)}
 ${backupSection(s)}
 <ul>${links}</ul>

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { BackupStatus, StorageStatus } from '../protocol/health.ts';
+import type { BackupStatus, ClockStatus, StorageStatus } from '../protocol/health.ts';
 import type { LoggedEvent } from '../store/event-log.ts';
 
 /** `brigade_storage_state`'s values, worst last. */
@@ -90,6 +90,8 @@ export class HubMetrics {
     storage?: () => StorageStatus;
     /** The store's backups; absent when they are off. */
     backups?: () => BackupStatus;
+    /** The hub's clock against its store; absent for an in-memory store. */
+    clock?: () => ClockStatus;
   }) {
     collectDefaultMetrics({ register: this.registry, prefix: 'brigade_' });
     const gauge = (name: string, help: string, read: () => number) =>
@@ -112,6 +114,8 @@ export class HubMetrics {
       gauge('brigade_backup_last_timestamp_seconds', 'When the newest backup of the store was taken (0: none yet)', () => (backups().lastAt ?? 0) / 1000);
       gauge('brigade_backup_failing', '1 while the last backup attempt failed', () => (backups().state === 'failed' ? 1 : 0));
     }
+    const clock = gauges.clock;
+    if (clock) gauge('brigade_clock_behind_store_seconds', "How far the hub's clock is behind the latest time its store holds (over 120: set the time)", () => clock().behindMs / 1000);
   }
 
   /**

@@ -78,6 +78,7 @@ export function health(s: Services) {
     ...(s.printing ? { printers: s.printing.health() } : {}),
     ...(s.storage ? { storage: s.storage.status() } : {}),
     ...(s.backupStatus ? { backups: s.backupStatus() } : {}),
+    ...(s.clockCheck ? { clock: s.clockCheck.status() } : {}),
   };
 }
 
@@ -96,7 +97,7 @@ export const routes: Route[] = [
       // or disk: phones need only the log's head; the kitchen screens read the rest on the staff address
       const all = health(s);
       if (!req.viaPublicAddress) return ok(all);
-      const { printers: _printers, storage: _storage, backups: _backups, ...shown } = all;
+      const { printers: _printers, storage: _storage, backups: _backups, clock: _clock, ...shown } = all;
       return ok(shown);
     },
   }),

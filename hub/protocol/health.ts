@@ -38,6 +38,14 @@ export const backupStatusSchema = z.object({
 });
 export type BackupStatus = z.infer<typeof backupStatusSchema>;
 
+export const clockStatusSchema = z.object({
+  state: z.enum(['ok', 'behind']).describe("behind: the hub's clock is over 2 minutes behind the latest time its store holds (a flat clock battery after a power cut?): set the date and time"),
+  now: z.number().int().describe("the hub's clock, epoch ms"),
+  latestEventAt: z.number().int().nullable().describe('the latest time any event of the store carries (null: none yet)'),
+  behindMs: z.number().int(),
+});
+export type ClockStatus = z.infer<typeof clockStatusSchema>;
+
 export const healthSchema = z.object({
   status: z.literal('ok'),
   storeId: z.string(),
@@ -56,5 +64,7 @@ export const healthSchema = z.object({
   storage: storageStatusSchema.optional(),
   /** Backups of the store (absent for an in-memory store). */
   backups: backupStatusSchema.optional(),
+  /** The hub's clock against its store (absent for an in-memory store). */
+  clock: clockStatusSchema.optional(),
 });
 export type Health = z.infer<typeof healthSchema>;

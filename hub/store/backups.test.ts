@@ -214,6 +214,26 @@ describe('BackupSchedule', () => {
     await s.stop();
   });
 
+  it('takes no backup while the clock is behind the newest one (it would sort as the oldest and go first), and keeps the ones there', async () => {
+    const { db, file } = store();
+    let now = Date.UTC(2026, 10, 26, 12, 0, 0);
+    const { s, backupDir } = schedule(db, file, { clock: () => now });
+    s.start();
+    change(db);
+    const first = (await s.runOnce())!.file;
+    // a power cut, and the clock battery is flat: the PC boots in 2000
+    now = Date.UTC(2000, 0, 1);
+    change(db);
+    await expect(s.runOnce()).rejects.toMatchObject({ code: 'CLOCK_BEHIND' });
+    expect(s.status()).toMatchObject({ state: 'failed', lastError: expect.stringMatching(/clock .* is behind the newest backup/) });
+    expect(listBackups(backupDir).map((b) => b.file)).toEqual([first]);
+    // the time set right: backups go on
+    now = Date.UTC(2026, 10, 26, 14, 0, 0);
+    expect(await s.runOnce()).not.toBeNull();
+    expect(listBackups(backupDir)).toHaveLength(2);
+    await s.stop();
+  });
+
   it('reads when a backup was taken from its name, and keeps by it', () => {
     expect(takenAtOf(`/x/${backupFileName(Date.UTC(2026, 10, 26, 23, 0, 0, 123))}`)).toBe(Date.UTC(2026, 10, 26, 23, 0, 0, 123));
     expect(takenAtOf('/x/brigade-20261126T230000Z.db')).toBe(Date.UTC(2026, 10, 26, 23, 0, 0));

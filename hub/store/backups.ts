@@ -20,6 +20,7 @@ import { mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { copyFile, mkdir, readdir, rename, statfs } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import Database from 'better-sqlite3';
+import { CLOCK_BEHIND_TOLERANCE_MS } from '../clock-check.ts';
 import type { BackupStatus } from '../protocol/health.ts';
 import { newEpoch, type Db } from './db.ts';
 
@@ -409,6 +410,7 @@ export class BackupSchedule {
     const takenAt = this.o.clock();
     try {
       mkdirSync(this.o.dir, { recursive: true, mode: 0o700 });
+      this.#checkClock(takenAt);
       await this.#makeRoom();
       const result = await runBackup(this.o.source, join(this.o.dir, backupFileName(takenAt)), takenAt, this.#abort.signal);
       this.#last = { at: takenAt, file: result.file, bytes: result.bytes, headSeq: result.headSeq, epoch: result.epoch };
@@ -422,6 +424,22 @@ export class BackupSchedule {
       this.#lastError = (err as Error).message;
       this.o.log.error({ err, dir: this.o.dir }, 'backup: the store could not be copied; the next attempt is at the next interval');
       throw err;
+    }
+  }
+
+  /**
+   * Backups are named, kept and removed by when they were taken. With the clock gone back (a flat clock
+   * battery after a power cut), a new backup would sort as the oldest and be the first removed, and the
+   * old ones taken for the newest: none is taken until the time is right.
+   */
+  #checkClock(takenAt: number): void {
+    const newest = listBackups(this.o.dir)[0];
+    const newestAt = newest ? takenAtOf(newest.file) : NaN;
+    if (newestAt > takenAt + CLOCK_BEHIND_TOLERANCE_MS) {
+      throw new BackupError(
+        `the hub's clock (${new Date(takenAt).toISOString()}) is behind the newest backup (${new Date(newestAt).toISOString()}): set the date and time; no backup is taken until then`,
+        'CLOCK_BEHIND',
+      );
     }
   }
 
