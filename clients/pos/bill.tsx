@@ -51,9 +51,9 @@ export function BillScreen({ app, menu, t, lang }: { app: PosApp; menu: Menu; t:
   const readOnly = !isOpenOrder(order);
   const table = s.floor?.tables.find((x) => x.id === s.tableId);
   const unsettled = payments.filter((x) => x.state !== 'confirmed' && x.state !== 'rejected');
-  // payments still on their way count already: the next share is of what will be left
-  const due = Math.max(0, order.dueMinor - unsettled.reduce((sum, x) => sum + (x.meta.action.kind === 'payment' ? x.meta.action.amountMinor : 0), 0));
-  const balances = lineBalances(order);
+  // payments still on their way count already (once: one the hub's bill lists is not taken off again), the
+  // dishes they pay as paid: the next share is of what will be left
+  const { dueMinor: due, balances } = app.billAfterQueued() ?? { dueMinor: order.dueMinor, balances: lineBalances(order) };
   const refundedOf = (paymentId: string) => (order.refunds ?? []).filter((r) => r.paymentId === paymentId).reduce((sum, r) => sum + r.amountMinor, 0);
   const refundedMinor = (order.refunds ?? []).reduce((sum, r) => sum + r.amountMinor, 0);
   const refundingPayment = order.payments.find((p) => p.id === refunding);
@@ -66,7 +66,7 @@ export function BillScreen({ app, menu, t, lang }: { app: PosApp; menu: Menu; t:
       : mode === 'even'
         ? { amountMinor: nextShare(due, waysLeft), split: { ways: waysLeft } }
         : open.length > 0
-          ? { amountMinor: linesAmount(order, open, due), split: { lineIds: open } }
+          ? { amountMinor: linesAmount(order, open, due, balances), split: { lineIds: open } }
           : { amountMinor: 0 };
   const choose = (m: Mode) => {
     setMode(m);
@@ -215,7 +215,7 @@ export function BillScreen({ app, menu, t, lang }: { app: PosApp; menu: Menu; t:
               ))}
             </div>
             {mode === 'items' && <p class="p-muted">{t('split.pickLines')}</p>}
-            {mode === 'seats' && <SeatPicker order={order} picked={picked} onPick={setPicked} t={t} />}
+            {mode === 'seats' && <SeatPicker order={order} balances={balances} picked={picked} onPick={setPicked} t={t} />}
             {mode === 'even' && (
               <div class="p-tenders">
                 {WAYS.map((n) => (
@@ -265,13 +265,13 @@ export function BillScreen({ app, menu, t, lang }: { app: PosApp; menu: Menu; t:
   );
 }
 
-function SeatPicker({ order, picked, onPick, t }: { order: Order; picked: string[]; onPick: (ids: string[]) => void; t: PosT }) {
+function SeatPicker({ order, balances, picked, onPick, t }: { order: Order; balances: ReturnType<typeof lineBalances>; picked: string[]; onPick: (ids: string[]) => void; t: PosT }) {
   const seats = seatsOf(order);
   if (seats.length === 0) return <p class="p-muted">{t('split.noSeats')}</p>;
   return (
     <div class="p-tenders">
       {seats.map((n) => {
-        const ids = seatLineIds(order, n);
+        const ids = seatLineIds(order, n, balances);
         const on = ids.length > 0 && ids.every((id) => picked.includes(id)) && picked.length === ids.length;
         return (
           <button type="button" key={n} class={`p-chip${on ? ' is-on' : ''}`} data-split-seat={n} aria-pressed={on} disabled={ids.length === 0} onClick={() => onPick(ids)}>

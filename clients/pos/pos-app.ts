@@ -26,7 +26,7 @@ import { load, save } from '../shared/storage.ts';
 import { Store } from '../shared/store.ts';
 import { StreamClient, type ConnectionState, type SocketFactory } from '../shared/stream-client.ts';
 import { IdleWatch } from '../kiosk/kiosk-logic.ts';
-import { BILLS_PAGE, billsPath, lockMsFrom, mergeBills, paymentProblem, refreshLimit, searchedNumber, tableNamed, refundLeft, refundLinesAmount, refundProblem, refusedItemIds, voidBlocked, type RefundLike } from './pos-logic.ts';
+import { billAfterQueued, BILLS_PAGE, billsPath, lockMsFrom, mergeBills, paymentProblem, refreshLimit, searchedNumber, splitProblem, tableNamed, refundLeft, refundLinesAmount, refundProblem, refusedItemIds, voidBlocked, withQueuedPayments, type QueuedPayment, type RefundLike } from './pos-logic.ts';
 import { withMenuEvents } from '../shared/menu-events.ts';
 import type { UnrecordedCardCharge } from '../../hub/protocol/card-charges.ts';
 import { CardChargeFeed, type ResolveOutcome } from './card-charges.ts';
@@ -797,6 +797,12 @@ export class PosApp {
     // 0 settles a bill with nothing due (comped, free dishes only, paid and reopened): the hub takes it only then.
     // A closed bill (opened again from today's bills) takes no payment: the hub would refuse it (order_closed)
     if (!orderId || paymentProblem(p) !== null || this.billReadOnly()) return null;
+    // the hub's split rules on the bill as it will be when this payment arrives (those before it stored): a
+    // seat already paid while the hub was out of reach, or a share of a stale amount, would be refused after
+    // the money was taken
+    const { order } = this.state.get();
+    const bill = this.billAfterQueued();
+    if (order && bill && splitProblem(order, bill, p) !== null) return null;
     const body = {
       id: newId(),
       tender: p.tender,
@@ -824,6 +830,25 @@ export class PosApp {
     } finally {
       this.settling.delete(orderId);
     }
+  }
+
+  /** Payments of the order shown on their way from this tablet (neither confirmed nor refused), in queue order. */
+  paymentsOnTheirWay(): QueuedPayment[] {
+    const { orderId, submissions } = this.state.get();
+    return submissions.flatMap((x) => {
+      const a = x.meta.action;
+      if (x.meta.orderId !== orderId || a.kind !== 'payment' || x.state === 'confirmed' || x.state === 'rejected') return [];
+      return [{ id: (x.body as { id?: string }).id, amountMinor: a.amountMinor, ...(a.split && 'lineIds' in a.split ? { lineIds: a.split.lineIds } : {}) }];
+    });
+  }
+
+  /**
+   * The bill shown as it will be once this tablet's payments on their way are stored (`billAfterQueued`):
+   * what is due and each line's balance. Null: no bill shown.
+   */
+  billAfterQueued(): ReturnType<typeof billAfterQueued> | null {
+    const { order, orderId } = this.state.get();
+    return order && order.id === orderId ? billAfterQueued(order, this.paymentsOnTheirWay()) : null;
   }
 
   /** Whether a payment for the order is in the outbox, neither confirmed nor refused yet. */
@@ -910,7 +935,8 @@ export class PosApp {
   canVoid(lineId: string): boolean {
     const { order, orderId, submissions } = this.state.get();
     if (this.billReadOnly()) return false;
-    if (order && order.id === orderId && voidBlocked(order, lineId) !== null) return false;
+    // counting the payments on their way: a dish a queued payment by seat covers is paid, as the hub will say
+    if (order && order.id === orderId && voidBlocked(withQueuedPayments(order, this.paymentsOnTheirWay()), lineId) !== null) return false;
     return !submissions.some((x) => x.meta.orderId === orderId && x.meta.action.kind === 'void' && x.meta.action.lineId === lineId && x.state !== 'confirmed' && x.state !== 'rejected');
   }
 

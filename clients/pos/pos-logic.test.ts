@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Menu, MenuItem, Order } from '../../hub/protocol/index.ts';
-import { BILLS_MAX, BILLS_PAGE, billsPath, cashSuggestions, changeDue, DEFAULT_LOCK_MS, mergeBills, refreshLimit, searchBills, searchedNumber, tableNamed, evenSplitProgress, heldCourses, initialOf, lineBalances, linesAmount, lockMsFrom, moneyText, nextShare, parseMoney, paymentProblem, pinyinInitials, refundLeft, refundLinesAmount, refundProblem, refusedItemIds, searchIndex, searchItems, seatLineIds, voidBlocked } from './pos-logic.ts';
+import { billAfterQueued, splitProblem, BILLS_MAX, BILLS_PAGE, billsPath, cashSuggestions, changeDue, DEFAULT_LOCK_MS, mergeBills, refreshLimit, searchBills, searchedNumber, tableNamed, evenSplitProgress, heldCourses, initialOf, lineBalances, linesAmount, lockMsFrom, moneyText, nextShare, parseMoney, paymentProblem, pinyinInitials, refundLeft, refundLinesAmount, refundProblem, refusedItemIds, searchIndex, searchItems, seatLineIds, voidBlocked } from './pos-logic.ts';
 import { entryView, type OutboxEntry, type OutboxState } from '../shared/outbox.ts';
 
 const item = (id: string, nameZh: string, nameEn: string, sort = 0): MenuItem =>
@@ -78,7 +78,7 @@ describe('lock, money, outbox states', () => {
 
 describe('splitting the bill on the tablet', () => {
   const line = (id: string, lineTotalMinor: number, seat: number | null) => ({ id, lineTotalMinor, seat, status: 'served' as const }) as Order['lines'][number];
-  const order = (payments: Order['payments'] = []) => ({ lines: [line('a', 2800, 1), line('b', 800, 2), line('c', 1200, 1)], payments });
+  const order = (payments: Order['payments'] = []) => ({ lines: [line('a', 2800, 1), line('b', 800, 2), line('c', 1200, 1)], payments, discountMinor: 0 });
   const paid = (lines: { lineId: string; amountMinor: number }[]) =>
     ({ id: 'p', tender: 'cash', amountMinor: lines.reduce((s, l) => s + l.amountMinor, 0), lines, tenderedMinor: null, changeMinor: 0, reference: null, createdAt: 0, staffId: null }) as Order['payments'][number];
 
@@ -97,6 +97,39 @@ describe('splitting the bill on the tablet', () => {
     expect(nextShare(4801, 2)).toBe(2401);
     expect(nextShare(4801 - 2401, 1)).toBe(2400);
     expect(nextShare(1000, 0)).toBe(1000);
+  });
+});
+
+describe('the bill with the payments on their way from the tablet', () => {
+  const line = (id: string, lineTotalMinor: number) => ({ id, lineTotalMinor, seat: null, status: 'served' as const }) as Order['lines'][number];
+  const bill = (payments: Order['payments'] = [], dueMinor = 4000) => ({ lines: [line('a', 2800), line('b', 800), line('c', 1200)], payments, refunds: [], discountMinor: 0, dueMinor, paidMinor: 4800 - dueMinor });
+
+  it('takes them off what is due in queue order, and their dishes off the lines as the hub allocates them', () => {
+    const after = billAfterQueued(bill(), [{ id: 'p-1', amountMinor: 1000 }, { id: 'p-2', amountMinor: 2000, lineIds: ['a', 'b'] }]);
+    expect(after.dueMinor).toBe(1000);
+    expect(Object.fromEntries(after.balances)).toEqual({
+      a: { paidMinor: 2000, openMinor: 800 },
+      b: { paidMinor: 0, openMinor: 800 },
+      c: { paidMinor: 0, openMinor: 1200 },
+    });
+  });
+
+  it("counts one the hub's bill already lists once (by the payment id made on the tablet)", () => {
+    const stored = { id: 'p-1', tender: 'cash', amountMinor: 1000, lines: [], tenderedMinor: null, changeMinor: 0, reference: null, createdAt: 0, staffId: null } as Order['payments'][number];
+    expect(billAfterQueued(bill([stored], 3000), [{ id: 'p-1', amountMinor: 1000 }]).dueMinor).toBe(3000);
+  });
+
+  it("refuses what the hub would: a line already paid, a split's amount that is not the hub's, more than is due", () => {
+    const b = billAfterQueued(bill(), [{ amountMinor: 2800, lineIds: ['a'] }]);
+    expect(splitProblem(bill(), b, { amountMinor: 2800, split: { lineIds: ['a'] } })).toBe('paidLine');
+    expect(splitProblem(bill(), b, { amountMinor: 800, split: { lineIds: ['b'] } })).toBeNull();
+    // b and c have 2000 open, and 1200 is due (a discount made the bill smaller): 1200, as the hub caps it
+    expect(splitProblem(bill(), b, { amountMinor: 1200, split: { lineIds: ['b', 'c'] } })).toBeNull();
+    expect(splitProblem(bill(), b, { amountMinor: 1000, split: { lineIds: ['b', 'c'] } })).toBe('amount');
+    expect(splitProblem(bill(), b, { amountMinor: 600, split: { ways: 2 } })).toBeNull();
+    expect(splitProblem(bill(), b, { amountMinor: 700, split: { ways: 2 } })).toBe('amount');
+    expect(splitProblem(bill(), b, { amountMinor: 1300 })).toBe('overDue');
+    expect(splitProblem(bill(), b, { amountMinor: 0 })).toBeNull();
   });
 });
 
@@ -161,6 +194,7 @@ describe('refunds on the tablet (paid means payments less refunds)', () => {
     lines: [line('a', 2800), line('b', 800), line('c', 1200)],
     payments: [payment('p-1', 3600, [{ lineId: 'a', amountMinor: 2800 }, { lineId: 'b', amountMinor: 800 }]), payment('p-2', 1000), payment('p-3', 500, [], 'card')],
     refunds,
+    discountMinor: 0,
   });
 
   it('a by-line refund gives back what the payment still covers on the chosen lines', () => {

@@ -3,7 +3,7 @@
  * money input and change due, splitting the bill. No DOM, no hub: unit-tested.
  */
 import type { Menu, MenuItem, Order, TableStatus } from '../../hub/protocol/index.ts';
-import { evenShares } from '../../hub/domain/bill.ts';
+import { allocate, evenShares, lineBalances } from '../../hub/domain/bill.ts';
 import { minorDigits } from '../shared/format.ts';
 
 export const DEFAULT_LOCK_MS = 120_000;
@@ -268,34 +268,97 @@ export { evenShares, seatsOf } from '../../hub/domain/bill.ts';
 
 /**
  * What is paid and still open on each live line: what the payments that named it took, less what refunds
- * gave back of it. A refunded line is open again — payable by item, voidable — as the hub counts it.
- * Computed here from both lists, not by wrapping the hub's `lineBalances`: that one predates refunds (and
- * may learn them), so subtracting refunds on top of it could count them twice.
+ * gave back of it, against what the line comes to on the bill (its total less its part of the discount). A
+ * refunded line is open again — payable by item, voidable. The hub's own function: the hub refuses a payment
+ * by item whose amount is not what these say.
  */
-export function lineBalances(order: Pick<Order, 'lines' | 'payments' | 'refunds'>): Map<string, { paidMinor: number; openMinor: number }> {
-  const paid = new Map<string, number>();
-  for (const p of order.payments) for (const l of p.lines) paid.set(l.lineId, (paid.get(l.lineId) ?? 0) + l.amountMinor);
-  for (const r of order.refunds ?? []) for (const l of r.lines) paid.set(l.lineId, (paid.get(l.lineId) ?? 0) - l.amountMinor);
-  const balances = new Map<string, { paidMinor: number; openMinor: number }>();
-  for (const line of order.lines) {
-    if (line.status === 'voided') continue;
-    const paidMinor = Math.max(0, paid.get(line.id) ?? 0);
-    balances.set(line.id, { paidMinor, openMinor: Math.max(0, line.lineTotalMinor - paidMinor) });
-  }
-  return balances;
-}
+export { lineAmounts, lineBalances } from '../../hub/domain/bill.ts';
 
-/** What the chosen lines still have open, capped at what is due (a discount can make the bill smaller). */
-export function linesAmount(order: Pick<Order, 'lines' | 'payments' | 'refunds'>, lineIds: readonly string[], dueMinor: number): number {
-  const balances = lineBalances(order);
-  const open = lineIds.reduce((sum, id) => sum + (balances.get(id)?.openMinor ?? 0), 0);
+type LineBalances = Map<string, { paidMinor: number; openMinor: number }>;
+
+/**
+ * What the chosen lines still have open, capped at what is due (a payment on the whole bill can make it
+ * smaller), as the hub computes a payment by item. `balances`: the lines' balances to go by (default the
+ * order's own; the bill counts the payments on their way, `billAfterQueued`).
+ */
+export function linesAmount(order: Pick<Order, 'lines' | 'payments' | 'refunds' | 'discountMinor'>, lineIds: readonly string[], dueMinor: number, balances: LineBalances = lineBalances(order)): number {
+  const open = [...new Set(lineIds)].reduce((sum, id) => sum + (balances.get(id)?.openMinor ?? 0), 0);
   return Math.min(open, dueMinor);
 }
 
 /** The lines of one seat that still have something open. */
-export function seatLineIds(order: Pick<Order, 'lines' | 'payments' | 'refunds'>, seat: number): string[] {
-  const balances = lineBalances(order);
+export function seatLineIds(order: Pick<Order, 'lines' | 'payments' | 'refunds' | 'discountMinor'>, seat: number, balances: LineBalances = lineBalances(order)): string[] {
   return order.lines.filter((l) => l.seat === seat && (balances.get(l.id)?.openMinor ?? 0) > 0).map((l) => l.id);
+}
+
+/** A payment queued on this tablet that the hub has not answered yet, as the bill counts it. */
+export interface QueuedPayment {
+  /** The payment id made here (the hub keeps it). */
+  id?: string | undefined;
+  amountMinor: number;
+  lineIds?: readonly string[] | undefined;
+}
+
+/**
+ * The order once the payments on their way from this tablet are stored, as the hub will store them: one at
+ * a time in queue order, a payment by item or seat allocated to its lines with the hub's own `allocate`,
+ * each taken off what is due and added to what is paid. So the next even share is of what will be left, a
+ * seat paid while the hub is out of reach is not offered (and charged) again, nor its dish for voiding.
+ *
+ * A payment the hub's order already lists (by the id made here) counts once: the hub stored it and its
+ * answer was lost, or the stream brought the order first; the retry gets the stored answer, not a second
+ * payment. Counted twice, "share 2 of 3" was half of what was left after taking share 1 off twice.
+ */
+export function withQueuedPayments<O extends Pick<Order, 'lines' | 'payments' | 'refunds' | 'discountMinor' | 'dueMinor' | 'paidMinor'>>(order: O, queued: readonly QueuedPayment[]): O {
+  const known = new Set(order.payments.map((p) => p.id));
+  let next = order;
+  queued.forEach((p, i) => {
+    if (p.id !== undefined && known.has(p.id)) return;
+    const balances = lineBalances(next);
+    const open = [...new Set(p.lineIds ?? [])].flatMap((lineId) => {
+      const openMinor = balances.get(lineId)?.openMinor ?? 0;
+      return openMinor > 0 ? [{ lineId, openMinor }] : [];
+    });
+    const payment: Order['payments'][number] = {
+      id: p.id ?? `queued-${i}`,
+      tender: 'cash',
+      amountMinor: p.amountMinor,
+      lines: allocate(p.amountMinor, open),
+      tenderedMinor: null,
+      changeMinor: 0,
+      reference: null,
+      createdAt: 0,
+      staffId: null,
+    };
+    next = { ...next, payments: [...next.payments, payment], paidMinor: next.paidMinor + p.amountMinor, dueMinor: Math.max(0, next.dueMinor - p.amountMinor) };
+  });
+  return next;
+}
+
+/** What is due and each live line's balance once the payments on their way are stored (`withQueuedPayments`). */
+export function billAfterQueued(order: Pick<Order, 'lines' | 'payments' | 'refunds' | 'discountMinor' | 'dueMinor' | 'paidMinor'>, queued: readonly QueuedPayment[]): { dueMinor: number; balances: LineBalances } {
+  const after = withQueuedPayments(order, queued);
+  return { dueMinor: after.dueMinor, balances: lineBalances(after) };
+}
+
+/**
+ * Why the hub would refuse a payment on `bill` (the bill after the payments before it), or null: the amount
+ * of a split must be what the hub will compute (the chosen lines' open amount capped at what is due, or the
+ * next even share), a line already paid cannot be paid again, and no payment is more than is due. A payment
+ * of 0 (settling a bill with nothing due) is the hub's to judge.
+ */
+export function splitProblem(
+  order: Pick<Order, 'lines' | 'payments' | 'refunds' | 'discountMinor'>,
+  bill: { dueMinor: number; balances: LineBalances },
+  p: { amountMinor: number; split?: { lineIds: readonly string[] } | { ways: number } | undefined },
+): 'overDue' | 'paidLine' | 'amount' | null {
+  if (p.amountMinor === 0) return null;
+  const lineIds = p.split && 'lineIds' in p.split ? p.split.lineIds : null;
+  if (lineIds && (lineIds.length === 0 || lineIds.some((id) => (bill.balances.get(id)?.openMinor ?? 0) === 0))) return 'paidLine';
+  if (p.amountMinor > bill.dueMinor) return 'overDue';
+  if (!p.split) return null;
+  if ('ways' in p.split) return p.amountMinor === nextShare(bill.dueMinor, p.split.ways) ? null : 'amount';
+  return p.amountMinor === linesAmount(order, lineIds ?? [], bill.dueMinor, bill.balances) ? null : 'amount';
 }
 
 /**

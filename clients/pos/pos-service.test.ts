@@ -199,6 +199,54 @@ describe('payments the hub would refuse are not queued', () => {
   });
 });
 
+describe('payments on their way from this tablet (the hub out of reach)', () => {
+  const seated = () => order({ lines: [line('l-1', { seat: 1 }), line('l-2', { seat: 2 })] });
+
+  it("a seat paid while the hub is out of reach is not paid again: its dishes count as paid, the hub's rules apply to what is left", async () => {
+    const { app, of } = await tablet();
+    app.state.set({ ...app.state.get(), order: seated() });
+    expect(await app.pay({ tender: 'card', amountMinor: 2800, reference: 'SEAT-1', split: { lineIds: ['l-1'] } })).not.toBeNull();
+    // seat 1 again (a second guest's card, the waiter picked the wrong seat): the hub would refuse it as paid
+    expect(await app.pay({ tender: 'card', amountMinor: 2800, reference: 'SEAT-1b', split: { lineIds: ['l-1'] } })).toBeNull();
+    expect(app.billAfterQueued()).toMatchObject({ dueMinor: 2800 });
+    expect(app.billAfterQueued()?.balances.get('l-1')).toEqual({ paidMinor: 2800, openMinor: 0 });
+    // an even share of the bill as it was, or more than is left: refused at the hub after the money was taken
+    expect(await app.pay({ tender: 'card', amountMinor: 2800, reference: 'HALF', split: { ways: 2 } })).toBeNull();
+    expect(await app.pay({ tender: 'cash', amountMinor: 5600, tenderedMinor: 6000 })).toBeNull();
+    // seat 2 is what is left
+    expect(await app.pay({ tender: 'cash', amountMinor: 2800, tenderedMinor: 3000, split: { lineIds: ['l-2'] } })).not.toBeNull();
+    expect(of('payment').map((x) => x.body)).toMatchObject([{ lineIds: ['l-1'] }, { lineIds: ['l-2'] }]);
+  });
+
+  it('a dish a payment on its way covers is not offered for voiding (the hub would refuse it after the payment: refund first)', async () => {
+    const { app, of } = await tablet();
+    app.state.set({ ...app.state.get(), order: seated() });
+    expect(app.canVoid('l-1')).toBe(true);
+    expect(await app.pay({ tender: 'card', amountMinor: 2800, reference: 'SEAT-1', split: { lineIds: ['l-1'] } })).not.toBeNull();
+    expect(app.canVoid('l-1')).toBe(false);
+    await app.voidLine('l-1', 'guest changed their mind');
+    expect(of('void')).toHaveLength(0);
+    expect(app.canVoid('l-2')).toBe(true);
+    // ¥12 more on the whole bill (¥40 paid): voiding seat 2's ¥28 dish would leave ¥28 of food, overpaid
+    expect(await app.pay({ tender: 'cash', amountMinor: 1200, tenderedMinor: 1200 })).not.toBeNull();
+    expect(app.canVoid('l-2')).toBe(false);
+  });
+
+  it("one the hub's bill already lists (its answer lost, the bill reloaded) is counted once", async () => {
+    const { app } = await tablet();
+    const entry = await app.pay({ tender: 'card', amountMinor: 1867, reference: 'AUTH-1', split: { ways: 3 } });
+    expect(app.billAfterQueued()).toMatchObject({ dueMinor: 5600 - 1867 });
+    const id = (entry!.body as { id: string }).id;
+    const stored = { id, tender: 'card' as const, amountMinor: 1867, lines: [], tenderedMinor: null, changeMinor: 0, reference: 'AUTH-1', createdAt: 0, staffId: null };
+    app.state.set({ ...app.state.get(), order: order({ payments: [stored], paidMinor: 1867, dueMinor: 3733, revision: 4 }) });
+    expect(app.paymentsOnTheirWay()).toHaveLength(1);
+    expect(app.billAfterQueued()).toMatchObject({ dueMinor: 3733 });
+    // share 2 of 3 is half of what is left, 1867 (not of 1866, with share 1 taken off twice: 933)
+    expect(await app.pay({ tender: 'card', amountMinor: 933, reference: 'AUTH-2', split: { ways: 2 } })).toBeNull();
+    expect(await app.pay({ tender: 'card', amountMinor: 1867, reference: 'AUTH-2', split: { ways: 2 } })).not.toBeNull();
+  });
+});
+
 describe('voids the hub would refuse', () => {
   it('a line a payment covered cannot be voided (refund first): not queued', async () => {
     const { app, of } = await tablet();

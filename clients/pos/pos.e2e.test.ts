@@ -7,6 +7,8 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PAIRING_CODE, PINS, startHub, type HubProcess } from '../../hub/test/harness.ts';
 import { buildClients } from '../build.ts';
+import { evenShares, lineAmounts } from '../../hub/domain/bill.ts';
+import { moneyText } from './pos-logic.ts';
 import { closeAll, eventually, freePort, launchLanBrowser, openApp, pairAndSignIn, screenshotter, type DeviceLogin } from '../test/browser.ts';
 
 let hub: HubProcess;
@@ -530,6 +532,98 @@ describe('waiter tablet', () => {
       ['SEAT-1', [total('steamed-rice')]],
       ['SEAT-2', [total('tsingtao-beer')]],
     ]);
+    await page.context().close();
+  });
+
+  it('a discount on the table is shared by seat: each guest pays their dishes less their part, and the parts close the bill', async () => {
+    const r = await hub.request('POST', '/api/v1/orders', {
+      token: waiter.staff.token,
+      body: { channel: 'pos', tableId: 't-b7', guestCount: 2, lines: [{ itemId: 'xiaolongbao', qty: 1, seat: 1 }, { itemId: 'tsingtao-beer', qty: 2, seat: 2 }] },
+    });
+    expect(r.status).toBe(201);
+    const placedOrder = r.body.order as HubOrder;
+    const d = await hub.request('POST', `/api/v1/orders/${placedOrder.id}/discount`, { token: manager, body: { percent: 15, reason: 'regulars' } });
+    expect(d.status).toBe(200);
+    const order = d.body.order as HubOrder & { discountMinor: number };
+    const amounts = lineAmounts({ lines: order.lines as never, discountMinor: order.discountMinor });
+    const seatAmount = (itemId: string) => amounts.get(order.lines.find((l) => l.itemId === itemId)!.id)!;
+    expect(seatAmount('xiaolongbao') + seatAmount('tsingtao-beer')).toBe(order.totalMinor);
+    // the first guest to pay is charged less than their dishes' full price
+    expect(seatAmount('tsingtao-beer')).toBeLessThan(order.lines.find((l) => l.itemId === 'tsingtao-beer')!.lineTotalMinor);
+
+    const page = await open({ login: waiter, lang: 'en' });
+    await page.click('[data-table="t-b7"]');
+    await page.click('[data-to-bill]');
+    await page.locator(`[data-due="${order.totalMinor}"]`).waitFor();
+    await page.click('[data-split-mode=seats]');
+    for (const [seat, itemId] of [['2', 'tsingtao-beer'], ['1', 'xiaolongbao']] as const) {
+      await page.click(`[data-split-seat="${seat}"]`);
+      expect(await page.inputValue('[data-amount]')).toBe(moneyText(seatAmount(itemId)));
+      await page.click('[data-tender=card]');
+      await page.fill('[data-reference]', `SEAT-${seat}`);
+      await page.click('[data-pay]');
+      await page.locator(`[data-bill-line="${itemId}"][data-line-open="0"]`).waitFor();
+    }
+    await page.locator('[data-closed]').waitFor();
+    const paid = (await hub.request('GET', `/api/v1/orders/${order.id}`, { token: manager })).body.order as { status: string; payments: { reference: string; amountMinor: number }[] };
+    expect(paid.status).toBe('closed');
+    expect(paid.payments.map((p) => [p.reference, p.amountMinor])).toEqual([
+      ['SEAT-2', seatAmount('tsingtao-beer')],
+      ['SEAT-1', seatAmount('xiaolongbao')],
+    ]);
+    await page.context().close();
+  });
+
+  it('a payment the hub stored but whose answer was lost: the bill the stream reloaded counts it once (what is left, the next even share), and the shares sum to the bill', async () => {
+    const order = await placed('t-b5', [
+      { itemId: 'xiaolongbao', qty: 1 },
+      { itemId: 'tsingtao-beer', qty: 1 },
+      { itemId: 'steamed-rice', qty: 1 },
+    ]);
+    const shares = evenShares(order.totalMinor, 3);
+    const [first = 0, second = 0] = shares;
+    const page = await open({ login: waiter, lang: 'en' });
+    // the hub stores the payment, and its answer never reaches the tablet (the Wi-Fi drops on the way back):
+    // the payment stays "retrying" here while the stream has already told the tablet the bill changed
+    let losing = true;
+    await page.route('**/api/v1/orders/*/payments', async (route) => {
+      if (!losing) return route.continue();
+      // playwright fetches from Node, which does not know the browser's hub.test name
+      await route.fetch({ url: route.request().url().replace('//hub.test:', '//127.0.0.1:') }).catch(() => undefined);
+      await route.abort('connectionreset');
+    });
+    await page.click('[data-table="t-b5"]');
+    await page.click('[data-to-bill]');
+    await page.locator(`[data-due="${order.totalMinor}"]`).waitFor();
+    await page.click('[data-split-mode=even]');
+    await page.click('[data-split-ways="3"]');
+    await page.locator(`[data-share="1"][data-share-amount="${shares[0]}"]`).waitFor();
+    await page.click('[data-tender=card]');
+    await page.fill('[data-reference]', 'AUTH-31');
+    await page.click('[data-pay]');
+    await page.locator('[data-submission=payment][data-state=retrying]').waitFor();
+    await page.locator(`[data-due="${order.totalMinor - first}"]`).waitFor(); // the hub's bill, reloaded
+    // share 2 of 3 is a third of the bill, not half of what is left after taking share 1 off twice
+    await page.locator(`[data-share="2"][data-share-amount="${second}"]`).waitFor({ timeout: 3000 });
+    await page.click('[data-split-mode=whole]');
+    expect(await page.inputValue('[data-amount]')).toBe(moneyText(order.totalMinor - first));
+
+    // the Wi-Fi is back: the retry gets the hub's stored answer, and the split goes on
+    losing = false;
+    await page.evaluate(() => (window as unknown as { __brigadePos: { outbox: { retryNow(): void } } }).__brigadePos.outbox.retryNow());
+    await page.locator('[data-submission=payment]').waitFor({ state: 'detached' });
+    await page.click('[data-split-mode=even]');
+    for (const [k, reference] of [[1, 'AUTH-32'], [2, 'AUTH-33']] as const) {
+      await page.locator(`[data-share="${k + 1}"][data-share-amount="${shares[k]}"]`).waitFor({ timeout: 3000 });
+      await page.click('[data-tender=card]');
+      await page.fill('[data-reference]', reference);
+      await page.click('[data-pay]');
+      if (k === 1) await page.locator(`[data-due="${order.totalMinor - first - second}"]`).waitFor();
+    }
+    await page.locator('[data-closed]').waitFor();
+    const paid = (await hub.request('GET', `/api/v1/orders/${order.id}`, { token: manager })).body.order as HubOrder;
+    expect(paid.status).toBe('closed');
+    expect(paid.payments.map((p) => p.amountMinor)).toEqual(shares);
     await page.context().close();
   });
 

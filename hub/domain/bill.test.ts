@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { allocate, evenShares, lineBalances, seatsOf } from './bill.ts';
+import { allocate, evenShares, lineAmounts, lineBalances, seatsOf } from './bill.ts';
 import { makeLine, makeOrder, NOON } from './test-support.ts';
 
 describe('evenShares', () => {
@@ -58,6 +58,41 @@ describe('lineBalances', () => {
       a: { paidMinor: 2800, openMinor: 0 },
       b: { paidMinor: 0, openMinor: 800 },
     });
+  });
+});
+
+describe('lineAmounts', () => {
+  const lines = (...totals: number[]) => totals.map((t, i) => makeLine({ id: String.fromCharCode(97 + i), unitPriceMinor: t }));
+
+  it.each([
+    { what: 'no discount: each line its total', totals: [2800, 800], discount: 0, amounts: [2800, 800] },
+    { what: 'in proportion to the lines', totals: [6000, 4000], discount: 2000, amounts: [4800, 3200] },
+    { what: 'the odd fen to the larger remainder', totals: [2800, 800], discount: 600, amounts: [2333, 667] },
+    { what: 'a tie to the earlier line', totals: [100, 100, 100], discount: 100, amounts: [66, 67, 67] },
+    { what: 'the whole subtotal', totals: [2800, 800, 0], discount: 3600, amounts: [0, 0, 0] },
+    { what: 'a free line takes no part', totals: [999, 0, 1], discount: 500, amounts: [499, 0, 1] },
+  ])('$what', ({ totals, discount, amounts }) => {
+    const got = lineAmounts({ lines: lines(...totals), discountMinor: discount });
+    expect([...got.values()]).toEqual(amounts);
+    expect(amounts.reduce((a, b) => a + b, 0)).toBe(totals.reduce((a, b) => a + b, 0) - discount);
+  });
+
+  it('sums exactly to the bill and never takes a line below 0, whatever the amounts', () => {
+    let seed = 7;
+    const next = (n: number) => (seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) % n;
+    for (let run = 0; run < 500; run++) {
+      const totals = Array.from({ length: 1 + next(8) }, () => next(20_000));
+      const subtotal = totals.reduce((a, b) => a + b, 0);
+      const discount = next(subtotal + 1);
+      const got = [...lineAmounts({ lines: lines(...totals), discountMinor: discount }).values()];
+      expect(got.reduce((a, b) => a + b, 0)).toBe(subtotal - discount);
+      for (const [i, amount] of got.entries()) expect(amount >= 0 && amount <= totals[i]!).toBe(true);
+    }
+  });
+
+  it('leaves voided lines out', () => {
+    const order = { lines: [...lines(3000, 1000), makeLine({ id: 'v', unitPriceMinor: 5000, status: 'voided' })], discountMinor: 1000 };
+    expect(Object.fromEntries(lineAmounts(order))).toEqual({ a: 2250, b: 750 });
   });
 });
 

@@ -20,26 +20,56 @@ export function evenShares(totalMinor: number, ways: number): number[] {
 }
 
 /**
- * What is paid and still open on each live line, from the payments that named lines less what refunds gave
- * back of them: a refunded line is open again (it can be paid again, or voided).
+ * What each live line comes to on the bill: its total less its part of the discount applied, the discount
+ * spread over the lines in proportion to their totals (largest remainder; a tie goes to the earlier line),
+ * so the parts sum exactly to the bill's total. A guest paying their seat's dishes pays their share of a
+ * discount on the table, not full price while the last guest to pay gets the whole of it.
+ *
+ * @example lineAmounts({ discountMinor: 2000, lines: [a 6000, b 4000] }) // a 4800, b 3200
  */
-export function lineBalances(order: Pick<Order, 'lines' | 'payments' | 'refunds'>): Map<string, { paidMinor: number; openMinor: number }> {
+export function lineAmounts(order: Pick<Order, 'lines' | 'discountMinor'>): Map<string, number> {
+  const live = order.lines.filter((l) => l.status !== 'voided');
+  const subtotal = live.reduce((sum, l) => sum + l.lineTotalMinor, 0);
+  const discount = Math.min(Math.max(0, order.discountMinor), subtotal);
+  // integer arithmetic: a line's exact part is discount·total/subtotal, its floor and what is left over
+  const parts = live.map((l, i) => {
+    const exact = discount * l.lineTotalMinor;
+    return { l, i, floor: subtotal === 0 ? 0 : Math.floor(exact / subtotal), rest: subtotal === 0 ? 0 : exact % subtotal };
+  });
+  let left = discount - parts.reduce((sum, p) => sum + p.floor, 0);
+  // `left` is less than the number of lines with a remainder: each gets at most one fen, never past its total
+  for (const p of [...parts].sort((a, b) => b.rest - a.rest || a.i - b.i)) {
+    if (left === 0) break;
+    if (p.rest === 0) continue;
+    p.floor += 1;
+    left -= 1;
+  }
+  return new Map(parts.map((p) => [p.l.id, p.l.lineTotalMinor - p.floor]));
+}
+
+/**
+ * What is paid and still open on each live line, from the payments that named lines less what refunds gave
+ * back of them (a refunded line is open again: it can be paid again, or voided), against what the line comes
+ * to on the bill (`lineAmounts`: its total less its part of the discount).
+ */
+export function lineBalances(order: Pick<Order, 'lines' | 'payments' | 'refunds' | 'discountMinor'>): Map<string, { paidMinor: number; openMinor: number }> {
   const paid = new Map<string, number>();
   const add = (lineId: string, amountMinor: number) => paid.set(lineId, (paid.get(lineId) ?? 0) + amountMinor);
   for (const p of order.payments) for (const l of p.lines) add(l.lineId, l.amountMinor);
   for (const r of order.refunds ?? []) for (const l of r.lines) add(l.lineId, -l.amountMinor);
+  const amounts = lineAmounts(order);
   const balances = new Map<string, { paidMinor: number; openMinor: number }>();
-  for (const line of order.lines) {
-    if (line.status === 'voided') continue;
-    const paidMinor = paid.get(line.id) ?? 0;
-    balances.set(line.id, { paidMinor, openMinor: Math.max(0, line.lineTotalMinor - paidMinor) });
+  for (const [lineId, amountMinor] of amounts) {
+    const paidMinor = Math.max(0, paid.get(lineId) ?? 0);
+    balances.set(lineId, { paidMinor, openMinor: Math.max(0, amountMinor - paidMinor) });
   }
   return balances;
 }
 
 /**
- * Spreads `amountMinor` over the given lines' open amounts, in the given order (an order-level discount
- * can make the amount due smaller than the lines' total: the last lines then stay partly open).
+ * Spreads `amountMinor` over the given lines' open amounts, in the given order (a payment on the whole bill
+ * names no lines, and can make the amount due smaller than the lines' open amounts: the last lines then
+ * stay partly open).
  */
 export function allocate(amountMinor: number, open: readonly { lineId: string; openMinor: number }[]): PaymentLine[] {
   let left = amountMinor;

@@ -398,9 +398,20 @@ describe('pay by item or seat (lineIds)', () => {
     });
   });
 
-  it('caps the lines’ amount at what is due when a discount made the bill smaller', () => {
+  it('shares a discount on the table among the dishes: each seat pays its own less its part, and the parts sum to the bill', () => {
+    // ¥6 off ¥36: the tofu's part is 600·2800/3600 = 466.67 (467, the larger remainder), the drink's 133.33 (133)
     const discounted = discount(orderPaid(), { amountMinor: 600, reason: 'regular' }, NOON).order;
-    const { payment, order } = takePayment(discounted, { tender: 'cash', amountMinor: 3000, lineIds: ['tofu', 'plum'] });
+    const drink = takePayment(discounted, { tender: 'cash', amountMinor: 667, lineIds: ['plum'] });
+    expect(drink.payment.lines).toEqual([{ lineId: 'plum', amountMinor: 667 }]);
+    // the first to pay is not charged full price (¥8), leaving the whole discount to the last
+    expect(domainErrorOf(() => takePayment(discounted, { tender: 'cash', amountMinor: 800, lineIds: ['plum'] })).details).toEqual({ expectedMinor: 667 });
+    const tofu = takePayment(drink.order, { tender: 'card', amountMinor: 2333, reference: 'T-1', lineIds: ['tofu'] });
+    expect(tofu.payment.lines).toEqual([{ lineId: 'tofu', amountMinor: 2333 }]);
+    expect(tofu.order).toMatchObject({ status: 'closed', paidMinor: 3000, dueMinor: 0 });
+  });
+
+  it('caps the lines’ amount at what is due when a payment on the whole bill made it smaller', () => {
+    const { payment, order } = takePayment(orderPaid(600), { tender: 'cash', amountMinor: 3000, lineIds: ['tofu', 'plum'] });
     expect(payment.lines).toEqual([
       { lineId: 'tofu', amountMinor: 2800 },
       { lineId: 'plum', amountMinor: 200 },
