@@ -18,16 +18,24 @@ const store = { storeId: 's1', epoch: 'e1' };
 const seen = (over: Partial<SeenLog> = {}): SeenLog => ({ ...store, seq: 100, at: 1, ...over });
 
 describe('wentBack', () => {
+  const at = (head: number, over: { epoch?: string; storeId?: string; restoredAt?: number } = {}) => ({ ...store, restoredAt: null, ...over, head });
+
   it('is a store of the same id whose log ends before the note, or whose epoch is not the noted one', () => {
-    expect(wentBack(seen(), store, 99)).toBe(true);
-    expect(wentBack(seen(), { ...store, epoch: 'older' }, 100)).toBe(true);
+    expect(wentBack(seen(), at(99))).toBe(true);
+    expect(wentBack(seen(), at(100, { epoch: 'older' }))).toBe(true);
+    // adopted as a backup before the note was written: went back again since
+    expect(wentBack(seen({ at: 10 }), at(99, { restoredAt: 5 }))).toBe(true);
   });
 
   it('is not a store at or past its note (a restart, a power cut), another store, or a store never noted', () => {
-    expect(wentBack(seen(), store, 100)).toBe(false);
-    expect(wentBack(seen(), store, 150)).toBe(false);
-    expect(wentBack(seen({ storeId: 'another' }), store, 1)).toBe(false);
-    expect(wentBack(null, store, 0)).toBe(false);
+    expect(wentBack(seen(), at(100))).toBe(false);
+    expect(wentBack(seen(), at(150))).toBe(false);
+    expect(wentBack(seen({ storeId: 'another' }), at(1))).toBe(false);
+    expect(wentBack(null, at(0))).toBe(false);
+  });
+
+  it('is not a store adopted as a restored backup after the note: the note is the stale one', () => {
+    expect(wentBack(seen({ at: 10 }), at(50, { epoch: 'renewed', restoredAt: 20 }))).toBe(false);
   });
 });
 

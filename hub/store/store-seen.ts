@@ -37,9 +37,14 @@ export function readSeen(dir: string): SeenLog | null {
 /**
  * The store went back in time: it is this store (same id) but its log ends before a seq its hub already
  * handed out, or its epoch is not the one the devices last heard (an older copy, from before a renewal).
+ * Unless the store was adopted as a restored backup after the note was written (`restoredAt`): then the
+ * note is the stale one (a hub that renewed the epoch and could not write the note, on a full disk), and
+ * the store must not be taken for a backup again (its tickets would be failed a second time).
  */
-export function wentBack(seen: SeenLog | null, identity: Pick<StoreIdentity, 'storeId' | 'epoch'>, head: number): boolean {
-  return seen !== null && seen.storeId === identity.storeId && (seen.epoch !== identity.epoch || head < seen.seq);
+export function wentBack(seen: SeenLog | null, store: Pick<StoreIdentity, 'storeId' | 'epoch'> & { head: number; restoredAt: number | null }): boolean {
+  if (seen === null || seen.storeId !== store.storeId) return false;
+  if (store.restoredAt !== null && store.restoredAt >= seen.at) return false;
+  return seen.epoch !== store.epoch || store.head < seen.seq;
 }
 
 /**
@@ -50,7 +55,8 @@ export function wentBack(seen: SeenLog | null, identity: Pick<StoreIdentity, 'st
 export function markIfWentBack(db: Db, dir: string): SeenLog | null {
   const seen = readSeen(dir);
   const last = db.prepare('SELECT seq, at FROM events ORDER BY seq DESC LIMIT 1').get() as { seq: number; at: number } | undefined;
-  if (!wentBack(seen, readIdentity(db), last?.seq ?? 0)) return null;
+  const restoredAt = db.prepare("SELECT value FROM meta WHERE key = 'restored_at'").pluck().get() as string | undefined;
+  if (!wentBack(seen, { ...readIdentity(db), head: last?.seq ?? 0, restoredAt: restoredAt === undefined ? null : Number(restoredAt) })) return null;
   // a backup `npm run restore` installed is marked already, and adopted as such
   return markStore(db, last?.at ?? Date.now()) ? seen : null;
 }
