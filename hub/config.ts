@@ -93,6 +93,9 @@ export const envSchema = z.object({
   HUB_COMPACT_ANSWERS_AFTER_MS: intVar(1000, 30 * 86_400_000, 3_600_000).describe(
     'stored answers (kept for every Idempotency-Key) older than this are compacted in idle moments, about 9 × smaller; a replay gets the same bytes',
   ),
+  HUB_COMPACT_EVENTS_AFTER_MS: intVar(1000, 30 * 86_400_000, 86_400_000).describe(
+    "events older than this are compacted in idle moments, about 4 × smaller; a device resuming from an old seq reads the same bytes (a day: the day's events, which screens replay after a drop, stay as written; a compacted page costs twice as much to read)",
+  ),
   HUB_PRINTERS: z
     .enum(['sim', 'none'])
     .default('sim')

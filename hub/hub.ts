@@ -28,7 +28,7 @@ import { adoptRestoredBackup, BackupSchedule, backupsOff } from './store/backups
 import { markIfWentBack, SeenNote } from './store/store-seen.ts';
 import { ClockCheck } from './clock-check.ts';
 import { businessDate } from './domain/business-date.ts';
-import { AnswerCompactor } from './store/answer-compactor.ts';
+import { ANSWERS, Compactor, EVENTS, type CompactorOptions } from './store/compactor.ts';
 import { CardChargeService } from './domain/card-charges.ts';
 import { SqliteCardChargeRepo } from './store/card-charge-repo.ts';
 import { checkpointAndClose, openDb, readIdentity, type Db } from './store/db.ts';
@@ -215,15 +215,19 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
     onStorageFull: diskFull,
   });
   const theWriter = writer;
-  const compactor = new AnswerCompactor(db, {
+  const compacting = (minAgeMs: number, module: string): CompactorOptions => ({
     submit: (job, priority) => theWriter.submit(job, priority),
     // only while the writer has nothing else to do: the hub's own work always goes first
     idle: () => theWriter.depth === 0 && lagMs() < COMPACT_MAX_LAG_MS,
     clock,
-    minAgeMs: config.HUB_COMPACT_ANSWERS_AFTER_MS,
-    everyMs: Math.min(60_000, config.HUB_COMPACT_ANSWERS_AFTER_MS),
-    log: logger.child({ module: 'answers' }),
+    minAgeMs,
+    everyMs: Math.min(60_000, minAgeMs),
+    log: logger.child({ module }),
   });
+  const compactors = [
+    new Compactor(db, ANSWERS, compacting(config.HUB_COMPACT_ANSWERS_AFTER_MS, 'answers')),
+    new Compactor(db, EVENTS, compacting(config.HUB_COMPACT_EVENTS_AFTER_MS, 'events')),
+  ];
   const orderRepo = new SqliteOrderRepo(db);
   const floor = new SqliteFloorRepo(db);
   const pairing = new PairingCodeBook(config.HUB_PAIRING_CODE);
@@ -416,7 +420,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
       // the first look makes the reserve (once per store, 64 MB of writes): after the hub answers, not before
       void storage?.start();
       backups?.start();
-      compactor.start();
+      for (const c of compactors) c.start();
       seen?.start();
       clockCheck?.start();
       // start-up (module loading, migrations, seeding) is not load: measure lag from here on
@@ -428,7 +432,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
       storage?.stop();
       clockCheck?.stop();
       await backups?.stop();
-      await compactor.stop();
+      await Promise.all(compactors.map((c) => c.stop()));
       clearInterval(tlsCheck);
       // the streams first, while the public gate still carries their close frames to phones and kiosks
       await liveStream.close();
@@ -460,7 +464,7 @@ const CLOCK_CHECK_EVERY_MS = 60_000;
  */
 const SEEN_NOTE_EVERY_MS = 10_000;
 
-/** Old answers are compacted only while the event loop lags less than this (and the writer is idle). */
+/** Old answers and events are compacted only while the event loop lags less than this (and the writer is idle). */
 const COMPACT_MAX_LAG_MS = 50;
 
 const MB = 1 << 20;

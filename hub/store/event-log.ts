@@ -1,4 +1,5 @@
 import type { HubEvent } from '../protocol/events.ts';
+import { Dictionaries, isPacked } from './compactor.ts';
 import type { Db } from './db.ts';
 
 /**
@@ -28,12 +29,14 @@ export function logged(row: EventRow): LoggedEvent {
   return { seq: row.seq, type: row.type as HubEvent['type'], topics: row.topics === '' ? [] : row.topics.split(' '), json };
 }
 
-/** Reads the log: the head, and ranges for replay. */
+/** Reads the log: the head, and ranges for replay. Old events are stored compacted (compactor.ts): read back as they were written. */
 export class EventLog {
   private readonly headStmt;
   private readonly rangeStmt;
+  private readonly dictionaries: Dictionaries;
 
   constructor(db: Db) {
+    this.dictionaries = new Dictionaries(db);
     this.headStmt = db.prepare('SELECT COALESCE(MAX(seq), 0) AS seq FROM events');
     this.rangeStmt = db.prepare(
       `SELECT seq, type, at, device_id AS deviceId, staff_id AS staffId, topics, payload AS payloadJson
@@ -47,6 +50,8 @@ export class EventLog {
 
   /** Events after `afterSeq`, oldest first, at most `limit`. */
   after(afterSeq: number, limit: number): LoggedEvent[] {
-    return (this.rangeStmt.all(afterSeq, limit) as EventRow[]).map(logged);
+    const rows = this.rangeStmt.all(afterSeq, limit) as EventRow[];
+    for (const row of rows) if (isPacked(row.payloadJson)) row.payloadJson = this.dictionaries.unpack(row.payloadJson);
+    return rows.map(logged);
   }
 }

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
-import { AnswerDictionaries, isPacked, unpackAnswer } from './answer-compactor.ts';
+import { Dictionaries } from './compactor.ts';
 import type { Db } from './db.ts';
 
 export interface StoredResponse {
@@ -11,14 +11,14 @@ export interface StoredResponse {
 
 /**
  * Mutation keys and the responses they produced, written in the same transaction as the mutation. Old
- * answers are stored compacted (answer-compactor.ts); `get` gives them back as they were written.
+ * answers, and old events that hold one, are stored compacted (compactor.ts); `get` gives them back as they were written.
  */
 export class IdempotencyStore {
   private readonly s;
-  private readonly dictionaries: AnswerDictionaries;
+  private readonly dictionaries: Dictionaries;
 
   constructor(db: Db) {
-    this.dictionaries = new AnswerDictionaries(db);
+    this.dictionaries = new Dictionaries(db);
     this.s = {
       get: db.prepare(
         `SELECT k.principal, k.request_hash AS requestHash, k.status,
@@ -34,7 +34,7 @@ export class IdempotencyStore {
 
   get(key: string): StoredResponse | undefined {
     const stored = this.s.get.get(key) as StoredResponse | undefined;
-    if (stored && isPacked(stored.body)) stored.body = unpackAnswer(stored.body, (id) => this.dictionaries.get(id));
+    if (stored) stored.body = this.dictionaries.unpack(stored.body);
     return stored;
   }
 

@@ -1,6 +1,8 @@
 import type { Channel } from '../protocol/common.ts';
+import type { EventPayload } from '../protocol/events.ts';
 import type { OrderLine } from '../protocol/orders.ts';
 import type { PrintJob, PrintJobKind, PrintJobState, PrinterConfig } from '../protocol/printing.ts';
+import { Dictionaries } from './compactor.ts';
 import type { Db } from './db.ts';
 
 /** States in which a job still waits for its printer; `sending` and `sent` are in flight. */
@@ -136,8 +138,11 @@ export class SqlitePrintRepo {
    * asks for them for every order (~2 % of the hub's time read from SQLite). Frozen: every caller shares them.
    */
   private printers: readonly PrinterConfig[] | undefined;
+  /** For the events a void reads back, old ones stored compacted. */
+  private readonly dictionaries: Dictionaries;
 
   constructor(private readonly db: Db) {
+    this.dictionaries = new Dictionaries(db);
     this.s = {
       printers: db.prepare(`SELECT ${PRINTER_COLUMNS} FROM printers ORDER BY created_at, id`),
       printer: db.prepare(`SELECT ${PRINTER_COLUMNS} FROM printers WHERE id = ?`),
@@ -192,13 +197,16 @@ export class SqlitePrintRepo {
            added_by_staff_id AS addedByStaffId
          FROM order_lines WHERE order_id = ? ORDER BY position`,
       ),
-      // lines voided one by one earlier have had their own void ticket; `events_at` bounds the scan to the order's life
-      voidedBefore: db
-        .prepare(
-          `SELECT json_extract(payload, '$.line.id') FROM events
-           WHERE at >= ? AND type = 'order.line_voided' AND json_extract(payload, '$.order.id') = ?`,
-        )
-        .pluck(),
+      // lines voided one by one earlier have had their own void ticket; `events_at` bounds the scan to the order's life.
+      // An order older than HUB_COMPACT_EVENTS_AFTER_MS meets compacted events (not JSON to SQLite): those come
+      // back whole (`packed`), to be read here
+      voidedBefore: db.prepare(
+        `SELECT CASE WHEN payload GLOB 'z*' THEN payload END AS packed,
+                CASE WHEN payload GLOB 'z*' THEN NULL ELSE json_extract(payload, '$.line.id') END AS lineId
+           FROM events
+          WHERE at >= ? AND type = 'order.line_voided'
+            AND CASE WHEN payload GLOB 'z*' THEN 1 ELSE json_extract(payload, '$.order.id') = ? END`,
+      ),
       stations: db.prepare('SELECT id, name_zh AS nameZh, name_en AS nameEn FROM stations'),
       stationIds: db.prepare('SELECT id FROM stations').pluck(),
       tableName: db.prepare('SELECT name FROM dining_tables WHERE id = ?').pluck(),
@@ -368,7 +376,15 @@ export class SqlitePrintRepo {
 
   /** Ids of the order's lines voided one by one (each had its own void ticket). */
   linesVoidedBefore(orderId: string, orderCreatedAt: number): Set<string> {
-    return new Set(this.s.voidedBefore.all(orderCreatedAt, orderId) as string[]);
+    const ids = new Set<string>();
+    for (const r of this.s.voidedBefore.all(orderCreatedAt, orderId) as { packed: string | null; lineId: string | null }[]) {
+      if (r.packed === null) ids.add(r.lineId!);
+      else {
+        const voided = JSON.parse(this.dictionaries.unpack(r.packed)) as EventPayload<'order.line_voided'>;
+        if (voided.order.id === orderId) ids.add(voided.line.id);
+      }
+    }
+    return ids;
   }
 
   stationNames(): Map<string, { nameZh: string; nameEn: string }> {

@@ -5,10 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_PACING, kiosk, NOON, openDemoStore, waiter } from '../../hub/domain/test-support.ts';
+import { ANSWERS, Compactor, EVENTS, isPacked, type CompactedColumn } from '../../hub/store/compactor.ts';
 import { openDb } from '../../hub/store/db.ts';
 import { SqliteOrderRepo } from '../../hub/store/order-repo.ts';
 import { ulidFactory } from '../../hub/store/ulid.ts';
-import { ageStore, dateMinusDays, shiftUlid, type AgedStore } from './age-store.ts';
+import { agedId, ageStore, dateMinusDays, shiftUlid, type AgedStore } from './age-store.ts';
 
 const DAY = 86_400_000;
 
@@ -110,10 +111,19 @@ describe('age-store: a day of orders, repeated back in time', () => {
   });
 });
 
+/** Runs `test` with a directory of its own, removed afterwards. */
+function inTempDir(test: (dir: string) => void): void {
+  const dir = mkdtempSync(join(tmpdir(), 'brigade-age-'));
+  try {
+    test(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 describe('age-store: a run that crossed the start of a business day', () => {
   it('moves each copy back as many days as the run spans, so no two copies share a date', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'brigade-age-'));
-    try {
+    inTempDir((dir) => {
       const from = join(dir, 'source.db');
       const s = openDemoStore(DEFAULT_PACING, from);
       for (const at of [NOON, NOON + DAY]) {
@@ -129,9 +139,46 @@ describe('age-store: a run that crossed the start of a business day', () => {
       } finally {
         aged.close();
       }
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
+  });
+});
+
+describe('age-store: a source older than an hour, its answers and events compacted', () => {
+  it("copies them as JSON with their ids moved, and leaves the source's dictionaries and cursors behind", () => {
+    inTempDir((dir) => {
+      const from = join(dir, 'source.db');
+      const s = openDemoStore(DEFAULT_PACING, from);
+      const order = s.run(() => s.service.place({ channel: 'kiosk', lines: [{ itemId: 'steamed-rice', qty: 1 }] }, s.ctx(kiosk, NOON)));
+      const event = s.db.prepare("INSERT INTO events (type, at, topics, payload) VALUES ('order.placed', ?, 'orders', ?)");
+      const key = s.db.prepare("INSERT INTO idempotency_keys (key, principal, request_hash, status, body, body_event_seq, created_at) VALUES (?, 'p', 'h', 200, ?, NULL, ?)");
+      for (let i = 0; i < 60; i++) {
+        event.run(NOON + i, JSON.stringify({ order: order, i }));
+        key.run(`k${i}`, JSON.stringify({ order: order, i }), NOON + i);
+      }
+      const log = { info() {}, warn() {}, error() {} };
+      const compact = (column: CompactedColumn) => {
+        const c = new Compactor(s.db, column, { submit: () => Promise.reject(new Error('not here')), idle: () => true, clock: () => 0, minAgeMs: 1000, everyMs: 1000, log });
+        while (s.db.transaction(() => c.compactBatch(NOON + DAY))());
+      };
+      compact(ANSWERS);
+      compact(EVENTS);
+      expect(s.db.prepare('SELECT payload FROM events').pluck().all().every((p) => isPacked(p as string))).toBe(true);
+      s.db.close();
+
+      const out = join(dir, 'aged.db');
+      ageStore({ from, out, days: 2 });
+      const aged = new Database(out, { readonly: true });
+      try {
+        const texts = [...aged.prepare('SELECT payload FROM events').pluck().all(), ...aged.prepare('SELECT body FROM idempotency_keys').pluck().all()] as string[];
+        expect(texts).toHaveLength(240);
+        const ids = texts.map((t) => (JSON.parse(t) as { order: { id: string } }).order.id);
+        expect(new Set(ids)).toEqual(new Set([agedId(order.id, 1), agedId(order.id, 2)]));
+        // the aged store's rows are others: its own compactor starts from its first row, with its own dictionaries
+        expect(aged.prepare("SELECT key FROM meta WHERE key GLOB '*_dict_*' OR key GLOB '*_compacted_*'").pluck().all()).toEqual([]);
+      } finally {
+        aged.close();
+      }
+    });
   });
 });
 

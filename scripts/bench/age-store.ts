@@ -31,6 +31,7 @@ import Database from 'better-sqlite3';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { Dictionaries, isCompactionMeta } from '../../hub/store/compactor.ts';
 import { openDb, type Db } from '../../hub/store/db.ts';
 import { exitWithHelpIfAsked, exitWithUsageError } from './usage.ts';
 
@@ -154,7 +155,11 @@ function copyConfiguration(src: Database.Database, dst: Db): void {
     for (const table of tables) {
       // a hub's embedded simulated printers run only in that hub: the hub measuring the store brings its own
       const rows = src.prepare(`SELECT * FROM "${table}"${table === 'printers' ? ' WHERE simulated = 0' : ''}`).iterate() as Iterable<Row>;
-      for (const row of rows) insert(dst, table, row, 'OR REPLACE');
+      for (const row of rows) {
+        // the source's compaction dictionaries and cursors are of its rows: the aged store's hub makes its own
+        if (table === 'meta' && isCompactionMeta(String(row.key))) continue;
+        insert(dst, table, row, 'OR REPLACE');
+      }
     }
   })();
 }
@@ -165,8 +170,12 @@ function copyDay(src: Database.Database, dst: Db, copiedIds: ReadonlySet<string>
   const id = (v: unknown) => (typeof v === 'string' ? agedId(v, k, daysBack) : v);
   const ms = (v: unknown) => (typeof v === 'number' ? v - shift : v);
   const seq = (v: unknown) => (typeof v === 'number' ? v + seqBase : v);
+  // a source older than an hour holds compacted answers and events (hub/store/compactor.ts): copied as JSON
+  const dictionaries = new Dictionaries(src);
   const idsIn = (text: unknown) =>
-    typeof text === 'string' ? text.replace(JSON_STRING, (m, id: string) => (copiedIds.has(id) ? `"${agedId(id, k, daysBack)}"` : m)) : text;
+    typeof text === 'string'
+      ? dictionaries.unpack(text).replace(JSON_STRING, (m, id: string) => (copiedIds.has(id) ? `"${agedId(id, k, daysBack)}"` : m))
+      : text;
   const key = (v: unknown) => `${String(v)}~${k}`;
   const rows = (sql: string) => src.prepare(sql).iterate() as Iterable<Row>;
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FNV_OFFSET, fnv1a, type AckRecord, type RunMeta, type SegmentRecord, type SubscriberRecord } from './records.ts';
 import { verifyRun } from './verify.ts';
-import { packAnswer } from '../../hub/store/answer-compactor.ts';
+import { pack } from '../../hub/store/compactor.ts';
 
 const SCHEMA = `
 CREATE TABLE orders (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL);
@@ -135,12 +135,34 @@ describe('verifyRun on hand-made runs', () => {
     // a payment on o1, answered 201, its answer stored compacted with the store's dictionary
     const dict = Buffer.from(JSON.stringify({ order: { id: 'o0', status: 'closed' } }));
     f.db.prepare("INSERT INTO meta VALUES ('answer_dict_1', ?)").run(dict.toString('base64'));
-    f.db.prepare("INSERT INTO idempotency_keys VALUES ('kp', 'store', 'h', 201, ?, NULL, 1)").run(packAnswer(JSON.stringify({ order: { id: 'o1' } }), 1, dict));
+    f.db.prepare("INSERT INTO idempotency_keys VALUES ('kp', 'store', 'h', 201, ?, NULL, 1)").run(pack(JSON.stringify({ order: { id: 'o1' } }), 1, dict));
     f.db.prepare("INSERT INTO events (type, at, topics, payload) VALUES ('order.payment_taken', 1, 'orders', ?)").run(JSON.stringify({ order: { id: 'o1' } }));
     f.acks.push(ack('kp', 'o1', { op: 'pay', status: 201 }));
     f.subs = [f.fullSubscriber()];
     f.write();
     expect(f.verify().failures).toEqual([]);
+  });
+
+  it('reads events the hub compacted (older than a day) as a replay does, and still counts them: a payment applied twice is caught', () => {
+    const f = healthy();
+    const pay = (orderId: string) =>
+      f.db.prepare("INSERT INTO events (type, at, topics, payload) VALUES ('order.payment_taken', 1, 'orders', ?)").run(JSON.stringify({ order: { id: orderId } }));
+    pay('o1');
+    pay('o2');
+    pay('o2'); // applied twice: one of the two events stays plain, the other is compacted
+    f.db.prepare("INSERT INTO idempotency_keys VALUES ('kp1', 'store', 'h', 201, ?, NULL, 1)").run(JSON.stringify({ order: { id: 'o1' } }));
+    f.db.prepare("INSERT INTO idempotency_keys VALUES ('kp2', 'store', 'h', 201, ?, NULL, 1)").run(JSON.stringify({ order: { id: 'o2' } }));
+    f.acks.push(ack('kp1', 'o1', { op: 'pay', status: 201 }), ack('kp2', 'o2', { op: 'pay', status: 201 }));
+    // every event but the last compacted with the store's event dictionary; the placed ones are their keys' answers too
+    const dict = Buffer.from(JSON.stringify({ order: { id: 'o0', status: 'placed' } }));
+    f.db.prepare("INSERT INTO meta VALUES ('event_dict_2', ?)").run(dict.toString('base64'));
+    const last = f.head();
+    for (const { seq, payload } of f.db.prepare('SELECT seq, payload FROM events WHERE seq < ?').all(last) as { seq: number; payload: string }[]) {
+      f.db.prepare('UPDATE events SET payload = ? WHERE seq = ?').run(pack(payload, 2, dict), seq);
+    }
+    f.subs = [f.fullSubscriber()];
+    f.write();
+    expect(f.verify().failures).toEqual(['[V3] pay applied more often than asked: 1\n    o2: 1 acked + 0 abandoned, 2 order.payment_taken events']);
   });
 
   it('fails a duplicated order (a second row and event no key accounts for)', () => {

@@ -26,7 +26,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FNV_OFFSET, fnv1a, type AckRecord, type DoneRecord, type RunMeta, type SegmentRecord, type SubscriberRecord } from './records.ts';
 import { sealedKey } from '../../hub/store/idempotency.ts';
-import { AnswerDictionaries, isPacked, unpackAnswer } from '../../hub/store/answer-compactor.ts';
+import { Dictionaries } from '../../hub/store/compactor.ts';
 
 export interface VerifyOptions {
   runDir: string;
@@ -163,23 +163,25 @@ function check(db: Database.Database, logs: Logs, meta: RunMeta, accountFor: 'al
   for (const x of logs.fewerSubscribers) f.add('[V0] subscriber records differ from the sockets the worker was planned to hold', x);
 
   // ---------- the database side ----------
+  // old answers and events are stored compacted (hub/store/compactor.ts): read as a replay reads them
+  const dictionaries = new Dictionaries(db);
   const orderRows = db.prepare('SELECT id, created_at AS createdAt FROM orders').all() as { id: string; createdAt: number }[];
   const orderIds = new Set(orderRows.map((r) => r.id));
-  const placed = new Map<string, number>();
-  for (const r of db
-    .prepare("SELECT json_extract(payload, '$.order.id') AS id, COUNT(*) AS n FROM events WHERE type = 'order.placed' GROUP BY 1")
-    .all() as { id: string; n: number }[]) {
-    placed.set(r.id, r.n);
-  }
+  // events of these types, counted per order: those SQLite can read as JSON counted by SQLite, the compacted
+  // ones (older than HUB_COMPACT_EVENTS_AFTER_MS) inflated and counted here
   const perOrder = new Map<string, number>(); // `${type} ${orderId}` → events
+  const count = (type: string, id: string, n: number) => perOrder.set(`${type} ${id}`, (perOrder.get(`${type} ${id}`) ?? 0) + n);
+  const COUNTED = "type IN ('order.placed', 'order.lines_added', 'order.payment_taken', 'order.lines_status_changed')";
   for (const r of db
-    .prepare(
-      `SELECT type, json_extract(payload, '$.order.id') AS id, COUNT(*) AS n FROM events
-        WHERE type IN ('order.lines_added', 'order.payment_taken', 'order.lines_status_changed') GROUP BY 1, 2`,
-    )
+    .prepare(`SELECT type, json_extract(payload, '$.order.id') AS id, COUNT(*) AS n FROM events WHERE ${COUNTED} AND payload NOT GLOB 'z*' GROUP BY 1, 2`)
     .all() as { type: string; id: string; n: number }[]) {
-    perOrder.set(`${r.type} ${r.id}`, r.n);
+    count(r.type, r.id, r.n);
   }
+  for (const r of db.prepare(`SELECT type, payload FROM events WHERE ${COUNTED} AND payload GLOB 'z*'`).iterate() as Iterable<{ type: string; payload: string }>) {
+    count(r.type, (JSON.parse(dictionaries.unpack(r.payload)) as { order: { id: string } }).order.id, 1);
+  }
+  const placed = new Map<string, number>();
+  for (const [k, n] of perOrder) if (k.startsWith('order.placed ')) placed.set(k.slice('order.placed '.length), n);
   const stored = new Map<string, { status: number; orderId: string | null }>();
   // a placed order's stored answer is its order.placed event's payload (body_event_seq), others are inline
   const byEvent = (db.prepare("SELECT COUNT(*) FROM pragma_table_info('idempotency_keys') WHERE name = 'body_event_seq'").pluck().get() as number) > 0;
@@ -189,11 +191,8 @@ function check(db: Database.Database, logs: Logs, meta: RunMeta, accountFor: 'al
               WHEN k.body_event_seq IS NULL THEN k.body ELSE e.payload END AS body
          FROM idempotency_keys k LEFT JOIN events e ON e.seq = k.body_event_seq`
     : "SELECT key, status, CASE WHEN body LIKE 'sealed:%' THEN NULL ELSE body END AS body FROM idempotency_keys";
-  // answers older than an hour are stored compacted (hub/store/answer-compactor.ts): read as a replay reads them
-  let dictionaries: AnswerDictionaries | undefined;
-  const answerOf = (body: string) => (isPacked(body) ? unpackAnswer(body, (id) => (dictionaries ??= new AnswerDictionaries(db)).get(id)) : body);
   for (const r of db.prepare(storedAnswers).iterate() as Iterable<{ key: string; status: number; body: string | null }>) {
-    const answer = r.body === null || r.body === '' ? null : (JSON.parse(answerOf(r.body)) as { order?: { id?: unknown } } | null);
+    const answer = r.body === null || r.body === '' ? null : (JSON.parse(dictionaries.unpack(r.body)) as { order?: { id?: unknown } } | null);
     const orderId = typeof answer?.order?.id === 'string' ? answer.order.id : null;
     stored.set(r.key, { status: r.status, orderId });
   }

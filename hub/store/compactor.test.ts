@@ -1,0 +1,184 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ANSWERS, Compactor, EVENTS, isPacked, pack, unpack, type CompactedColumn } from './compactor.ts';
+import { openDb, type Db } from './db.ts';
+import { EventLog, type LoggedEvent } from './event-log.ts';
+import { IdempotencyStore, seal, sealedKey } from './idempotency.ts';
+import { SqlitePrintRepo } from './print-repo.ts';
+import { Writer } from './writer.ts';
+
+const dirs: string[] = [];
+const dbs: Db[] = [];
+afterEach(() => {
+  for (const db of dbs.splice(0)) db.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+function store(): { db: Db; answers: IdempotencyStore } {
+  const dir = mkdtempSync(join(tmpdir(), 'brigade-answers-'));
+  dirs.push(dir);
+  const db = openDb(join(dir, 'brigade.db'));
+  dbs.push(db);
+  return { db, answers: new IdempotencyStore(db) };
+}
+
+/** An answer shaped like the hub's: the whole order, bilingual dish names, a different id each time. */
+const answer = (i: number) =>
+  JSON.stringify({
+    order: {
+      id: `01JDZ${String(i).padStart(8, '0')}`,
+      number: i,
+      status: 'fired',
+      lines: [
+        { id: `l-${i}-1`, itemId: 'mapo-tofu', nameZh: '麻婆豆腐', nameEn: 'Mapo tofu', qty: 1, unitPriceMinor: 3800, options: [{ id: 'spice-medium', nameZh: '中辣', nameEn: 'Medium' }] },
+        { id: `l-${i}-2`, itemId: 'sour-plum-drink', nameZh: '酸梅汤', nameEn: 'Sour plum drink', qty: 2, unitPriceMinor: 1200, options: [] },
+      ],
+      totalMinor: 6200 + i,
+      payments: [],
+    },
+  });
+
+const log = { info() {}, warn() {}, error() {} };
+const HOUR = 3_600_000;
+
+function compactor(db: Db, batch = 50, column: CompactedColumn = ANSWERS, minAgeMs = HOUR) {
+  return new Compactor(db, column, { submit: () => Promise.reject(new Error('not here')), idle: () => true, clock: () => 0, minAgeMs, everyMs: 60_000, batch, log });
+}
+
+/** Runs batches, each in its own transaction as the writer would, until the compactor says there is no more. */
+function compactAll(db: Db, c: Compactor, now: number): number {
+  let batches = 0;
+  while (db.transaction(() => c.compactBatch(now))()) batches++;
+  return batches + 1;
+}
+
+describe('packed answers', () => {
+  it('give back the very bytes, Chinese included; JSON and sealed answers are never read as packed', () => {
+    const dict = Buffer.from(answer(1) + answer(2));
+    for (const body of [answer(7), '{}', JSON.stringify({ error: { code: 'sold_out', message: '麻婆豆腐 已售完 sold out' } })]) {
+      const packed = pack(body, 3, dict);
+      expect(isPacked(packed)).toBe(true);
+      expect(unpack(packed, (id) => (id === 3 ? dict : undefined))).toBe(body);
+    }
+    expect(isPacked(answer(1))).toBe(false);
+    expect(isPacked(seal('k', answer(1)))).toBe(false);
+    expect(() => unpack(pack('{}', 9, dict), () => undefined)).toThrow(/dictionary 9/);
+  });
+});
+
+describe('Compactor, answers', () => {
+  it('compacts old answers about 9 × (a replay reads the same bytes), and leaves young, sealed and event-kept ones', () => {
+    const { db, answers } = store();
+    const day = 10 * 24 * HOUR;
+    for (let i = 0; i < 300; i++) answers.put(`k${i}`, { principal: 'p', requestHash: 'h', status: 200, body: answer(i) }, day + i);
+    answers.put(sealedKey('secret'), { principal: 'p', requestHash: 'h', status: 201, body: seal('secret', answer(1000)) }, day + 400);
+    const event = db.prepare("INSERT INTO events (type, at, device_id, staff_id, topics, payload) VALUES ('order.placed', 1, NULL, NULL, 'orders', ?)").run(answer(2000));
+    answers.put('in-event', { principal: 'p', requestHash: 'h', status: 201, body: '' }, day + 401, Number(event.lastInsertRowid));
+    for (let i = 0; i < 10; i++) answers.put(`young${i}`, { principal: 'p', requestHash: 'h', status: 200, body: answer(3000 + i) }, day + 2 * HOUR);
+    const bytes = () => db.prepare('SELECT SUM(length(body)) FROM idempotency_keys').pluck().get() as number;
+    const before = bytes();
+
+    const c = compactor(db);
+    const now = day + 2 * HOUR + 1; // the 300 and the others are two hours old; the young ones a moment
+    expect(compactAll(db, c, now)).toBeGreaterThan(1);
+    expect(c.done.rows).toBe(300);
+    expect(c.done.before / c.done.after).toBeGreaterThan(5);
+    expect(bytes()).toBeLessThan(before / 3);
+
+    const raw = (key: string) => db.prepare('SELECT body FROM idempotency_keys WHERE key = ?').pluck().get(key) as string;
+    for (const i of [0, 149, 299]) {
+      expect(isPacked(raw(`k${i}`))).toBe(true);
+      expect(new IdempotencyStore(db).get(`k${i}`)).toEqual({ principal: 'p', requestHash: 'h', status: 200, body: answer(i) });
+    }
+    expect(raw(sealedKey('secret')).startsWith('sealed:')).toBe(true);
+    expect(answers.get('in-event')!.body).toBe(answer(2000));
+    expect(raw('young3')).toBe(answer(3003));
+
+    // nothing twice; the young ones once they are old, with the same dictionary
+    expect(compactAll(db, c, now)).toBe(1);
+    expect(c.done.rows).toBe(300);
+    const later = compactor(db);
+    compactAll(db, later, now + 2 * HOUR);
+    expect(later.done.rows).toBe(10);
+    expect(isPacked(raw('young3'))).toBe(true);
+    expect(answers.get('young3')!.body).toBe(answer(3003));
+    expect(db.prepare("SELECT COUNT(*) FROM meta WHERE key LIKE 'answer_dict_%'").pluck().get()).toBe(1);
+  });
+
+  it('waits for enough history to make its dictionary from', () => {
+    const { db, answers } = store();
+    for (let i = 0; i < 20; i++) answers.put(`k${i}`, { principal: 'p', requestHash: 'h', status: 200, body: answer(i) }, i);
+    const c = compactor(db);
+    expect(compactAll(db, c, 2 * HOUR)).toBe(1);
+    expect(c.done.rows).toBe(0);
+    expect(answers.get('k3')!.body).toBe(answer(3));
+  });
+});
+
+/** Events as the hub writes them: through the writer, at `clock()`; the JSON the live stream sent, by seq. */
+function eventStore() {
+  const { db, answers } = store();
+  let now = 10 * 24 * HOUR;
+  const live = new Map<number, string>();
+  const writer = new Writer(db, { clock: () => now, maxBatch: 64, maxQueue: 1000, onCommit: (es: LoggedEvent[]) => es.forEach((e) => live.set(e.seq, e.json)) });
+  const append = (type: string, payload: unknown, o: { answerKey?: string; at?: number } = {}) => {
+    if (o.at !== undefined) now = o.at;
+    return writer.submit((tx) => {
+      const seq = tx.append({ type: type as 'order.placed', payload: payload as never, topics: ['orders', 'station:hot'], deviceId: 'dev-1', staffId: null });
+      if (o.answerKey) answers.put(o.answerKey, { principal: 'p', requestHash: 'h', status: 201, body: '' }, tx.now, seq);
+      return seq;
+    });
+  };
+  return { db, answers, live, append, at: () => now };
+}
+
+const placed = (i: number) => JSON.parse(answer(i)) as { order: { id: string; lines: { id: string }[] } };
+
+describe('Compactor, events', () => {
+  it('compacts old events several times smaller, and a replay from seq 0 reads the very JSON the live stream sent, byte for byte', async () => {
+    const { db, live, append, at } = eventStore();
+    for (let i = 0; i < 200; i++) {
+      await append('order.placed', placed(i), { answerKey: `place-${i}` });
+      await append('order.lines_status_changed', { order: { id: placed(i).order.id, revision: 2 }, lineIds: [`l-${i}-1`], status: 'preparing' });
+      await append('order.closed', { order: { id: placed(i).order.id, status: 'closed', note: '不要香菜 "no coriander"\n' } });
+    }
+    const young = await append('order.placed', placed(999), { at: at() + 3 * 24 * HOUR });
+    const bytes = () => db.prepare('SELECT SUM(length(payload)) FROM events').pluck().get() as number;
+    const before = bytes();
+
+    // an answers' dictionary first, as in a store that compacted answers before it compacted events
+    const answers = new IdempotencyStore(db);
+    for (let i = 0; i < 60; i++) answers.put(`a${i}`, { principal: 'p', requestHash: 'h', status: 200, body: answer(5000 + i) }, 10 * 24 * HOUR);
+    compactAll(db, compactor(db), at());
+    const c = compactor(db, 50, EVENTS, 24 * HOUR);
+    expect(compactAll(db, c, at())).toBeGreaterThan(1);
+    expect(c.done.rows).toBe(600);
+    expect(c.done.before / c.done.after).toBeGreaterThan(3);
+    expect(bytes()).toBeLessThan(before / 2);
+    const raw = (seq: number) => db.prepare('SELECT payload FROM events WHERE seq = ?').pluck().get(seq) as string;
+    expect(raw(1)).toMatch(/^z2:/); // the answers' dictionary is 1: the events' one takes the next number
+    expect(raw(young).startsWith('{')).toBe(true);
+
+    const replayed = new EventLog(db).after(0, 1000);
+    expect(replayed.map((e) => e.seq)).toEqual([...live.keys()]);
+    for (const e of replayed) expect(e.json).toBe(live.get(e.seq));
+    // a placed order's answer is its event's payload: a resend reads it back the same
+    expect(new IdempotencyStore(db).get('place-7')!.body).toBe(answer(7));
+    expect(db.prepare("SELECT COUNT(*) FROM meta WHERE key GLOB '*_dict_*'").pluck().get()).toBe(2);
+  });
+
+  it('a whole-order void ticket still leaves out the lines voided one by one once their events are compacted', async () => {
+    const { db, append, at } = eventStore();
+    const orderAt = at();
+    // a table that sat long: its first void a day before the order is voided whole; many others' voids between
+    await append('order.line_voided', { order: { id: 'o-long' }, line: { id: 'line-1', nameZh: '麻婆豆腐' }, wasFired: true });
+    for (let i = 0; i < 80; i++) await append('order.line_voided', { order: { id: `o-${i}` }, line: { id: `x-${i}`, nameZh: '酸梅汤' }, wasFired: true });
+    await append('order.line_voided', { order: { id: 'o-long' }, line: { id: 'line-2', nameZh: '酸梅汤' }, wasFired: false }, { at: at() + 2 * 24 * HOUR });
+    compactAll(db, compactor(db, 50, EVENTS, 24 * HOUR), at());
+    expect(isPacked(db.prepare('SELECT payload FROM events WHERE seq = 1').pluck().get() as string)).toBe(true);
+
+    expect(new SqlitePrintRepo(db).linesVoidedBefore('o-long', orderAt)).toEqual(new Set(['line-1', 'line-2']));
+  });
+});
