@@ -78,7 +78,8 @@ function Pos({ app }: { app: PosApp }) {
           </button>
         )}
         <span class="p-head__fill" />
-        <ConnectionBanner state={s.conn} now={now} onRetry={() => app.wake()} />
+        {/* "offline since" on the hub's clock (from its answers), not a tablet clock set hours wrong */}
+        <ConnectionBanner state={s.conn} now={now} clockShiftMs={app.client.serverOffsetMs} onRetry={() => app.wake()} />
         <span class="p-head__staff" data-staff={staff?.staff.role}>
           {staff?.staff.name}
         </span>

@@ -244,7 +244,8 @@ export function BillScreen({ app, menu, t, lang }: { app: PosApp; menu: Menu; t:
               plan={plan}
               menu={menu}
               t={t}
-              key={`${order.id}:${due}:${mode}:${plan?.amountMinor ?? ''}`}
+              // not the amount due: another device changing the bill must not wipe the cash being counted
+              key={`${order.id}:${mode}`}
               onPaid={() => setPicked([])}
             />
           </>
@@ -283,13 +284,22 @@ function SeatPicker({ order, balances, picked, onPick, t }: { order: Order; bala
   );
 }
 
-/** One tender: cash (with change) or card; a split fixes the amount, otherwise any part of what is due. */
+/**
+ * One tender: cash (with change) or card; a split fixes the amount, otherwise any part of what is due.
+ *
+ * When the bill changes underneath (another device adds a dish or takes a payment) what the cashier typed
+ * stays: the cash handed over and the card reference are about money already in hand. The amount follows
+ * what is due until the cashier types one; a typed amount is kept, and said to be too much when it now is,
+ * rather than changed behind their back. The form starts afresh after its own payment is stored.
+ */
 function PayForm({ app, due, plan, menu, t, onPaid }: { app: PosApp; due: number; plan: { amountMinor: number; split?: PaySplit } | null; menu: Menu; t: PosT; onPaid: () => void }) {
   const [tender, setTender] = useState<'cash' | 'card'>('cash');
   const cur = menu.currency;
-  const [amount, setAmount] = useState(moneyText(plan?.amountMinor ?? due, cur));
+  // null: not typed, the amount due
+  const [typed, setTyped] = useState<string | null>(null);
   const [tendered, setTendered] = useState('');
   const [reference, setReference] = useState('');
+  const amount = typed ?? moneyText(due, cur);
   const amountMinor = plan ? plan.amountMinor : parseMoney(amount, cur);
   const tenderedMinor = parseMoney(tendered, cur);
   const change = amountMinor !== null && tenderedMinor !== null ? changeDue(amountMinor, tenderedMinor) : null;
@@ -312,7 +322,14 @@ function PayForm({ app, due, plan, menu, t, onPaid }: { app: PosApp; due: number
             ...(tender === 'card' ? { reference } : {}),
             ...(split ? { split } : {}),
           })
-          .then((entry) => entry && onPaid());
+          .then((entry) => {
+            if (!entry) return;
+            setTender('cash');
+            setTyped(null);
+            setTendered('');
+            setReference('');
+            onPaid();
+          });
       }}
     >
       <div class="p-tenders">
@@ -324,7 +341,12 @@ function PayForm({ app, due, plan, menu, t, onPaid }: { app: PosApp; due: number
       </div>
       <label class="field">
         <span>{t('bill.amount')}</span>
-        <input data-amount inputMode="decimal" readOnly={plan !== null} value={plan ? moneyText(plan.amountMinor, cur) : amount} onInput={(e) => setAmount(e.currentTarget.value)} />
+        <input data-amount inputMode="decimal" readOnly={plan !== null} value={plan ? moneyText(plan.amountMinor, cur) : amount} onInput={(e) => setTyped(e.currentTarget.value)} />
+        {problem === 'overDue' && (
+          <small class="p-hint" data-pay-problem="overDue">
+            {t('bill.overDue', { amount: formatMoney(due, cur) })}
+          </small>
+        )}
       </label>
       {tender === 'cash' ? (
         <>

@@ -4,8 +4,8 @@ import { formatMoney } from '../shared/format.ts';
 import { useStore } from '../shared/store.ts';
 import { chargeFacts } from './card-charges.ts';
 import type { PosKey, PosT } from './messages.ts';
-import type { PosApp } from './pos-app.ts';
-import { ManagerPinInput, Sheet } from './sheet.tsx';
+import type { ApprovalRefusal, PosApp } from './pos-app.ts';
+import { approvalText, ManagerPinInput, Sheet } from './sheet.tsx';
 
 /**
  * The red strip of cards the kiosk charged that the hub refused to record (clients/pos/card-charges.ts),
@@ -34,7 +34,7 @@ export function CardChargeAlerts({ app, currency, t }: { app: PosApp; currency: 
   );
 }
 
-type Problem = Extract<PosKey, 'void.checking' | 'void.notManager' | 'void.pinInvalid' | 'void.unreachable' | 'charge.unreachable' | 'charge.forbidden'>;
+type Problem = ApprovalRefusal | { problem: Extract<PosKey, 'void.checking' | 'charge.unreachable' | 'charge.forbidden'> };
 
 /** A note, and a manager's PIN typed on the spot when the one signed in is not a manager (as for a refund). */
 function ResolveSheet({ app, charge, money, t, onClose }: { app: PosApp; charge: UnrecordedCardCharge; money: (minor: number) => string; t: PosT; onClose: () => void }) {
@@ -53,17 +53,17 @@ function ResolveSheet({ app, charge, money, t, onClose }: { app: PosApp; charge:
     try {
       let approval;
       if (needsManager) {
-        setProblem('void.checking');
+        setProblem({ problem: 'void.checking' });
         const a = await app.managerApproval(pin);
-        if (typeof a === 'string') {
+        if ('problem' in a) {
           setPin('');
-          return setProblem(a === 'not_manager' ? 'void.notManager' : a === 'pin_invalid' ? 'void.pinInvalid' : 'void.unreachable');
+          return setProblem(a);
         }
         approval = a;
       }
       const outcome = await app.resolveCardCharge(charge.id, note, approval);
       if (outcome === 'resolved' || outcome === 'already_resolved') return onClose();
-      setProblem(outcome === 'unreachable' ? 'charge.unreachable' : 'charge.forbidden');
+      setProblem({ problem: outcome === 'unreachable' ? 'charge.unreachable' : 'charge.forbidden' });
     } finally {
       inFlight.current = false;
       setBusy(false);
@@ -100,8 +100,8 @@ function ResolveSheet({ app, charge, money, t, onClose }: { app: PosApp; charge:
         />
       )}
       {problem && (
-        <p class="p-hint" data-charge-problem={problem}>
-          {t(problem)}
+        <p class="p-hint" data-charge-problem={problem.problem}>
+          {approvalText(t, problem)}
         </p>
       )}
     </Sheet>

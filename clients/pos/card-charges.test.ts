@@ -114,9 +114,9 @@ describe('the waiter tablet', () => {
     const { app, calls, shown } = await tablet('waiter', [charge('a')]);
     expect(await app.resolveCardCharge('a', 'refunded on the terminal')).toBe('forbidden');
     expect(calls.filter((c) => c.method === 'POST')).toEqual([]);
-    expect(await app.managerApproval('1111')).toBe('not_manager');
+    expect(await app.managerApproval('1111')).toMatchObject({ problem: 'void.notManager' });
     const approval = await app.managerApproval('9999');
-    if (typeof approval === 'string') throw new Error(approval);
+    if ('problem' in approval) throw new Error(approval.problem);
     expect(await app.resolveCardCharge('a', '  refunded on the terminal, ref RF9 ', approval)).toBe('resolved');
     const post = calls.find((c) => c.method === 'POST')!;
     expect(post.path).toBe('/api/v1/card-charges/a/resolve');

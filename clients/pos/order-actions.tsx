@@ -5,8 +5,8 @@ import { formatClock } from '../shared/format.ts';
 import { nameIn, useTranslate } from '../shared/i18n.ts';
 import { useStore } from '../shared/store.ts';
 import { posMessages, type PosT } from './messages.ts';
-import type { PosApp } from './pos-app.ts';
-import { ManagerPinInput, Sheet } from './sheet.tsx';
+import type { ApprovalRefusal, PosApp } from './pos-app.ts';
+import { approvalText, ManagerPinInput, Sheet } from './sheet.tsx';
 
 type Sheet = 'move' | 'merge' | 'reprint' | null;
 
@@ -128,17 +128,17 @@ export function VoidForm({ app, lineId, fired, t, onDone }: { app: PosApp; lineI
   const needsManager = fired && staff?.staff.role !== 'manager';
   const [reason, setReason] = useState('');
   const [pin, setPin] = useState('');
-  const [problem, setProblem] = useState<'void.notManager' | 'void.pinInvalid' | 'void.unreachable' | 'void.checking' | null>(null);
+  const [problem, setProblem] = useState<ApprovalRefusal | { problem: 'void.checking' } | null>(null);
   const submit = async () => {
     if (!needsManager) {
       await app.voidLine(lineId, reason);
       return onDone();
     }
-    setProblem('void.checking');
+    setProblem({ problem: 'void.checking' });
     const approval = await app.managerApproval(pin);
-    if (typeof approval === 'string') {
+    if ('problem' in approval) {
       setPin('');
-      return setProblem(approval === 'not_manager' ? 'void.notManager' : approval === 'pin_invalid' ? 'void.pinInvalid' : 'void.unreachable');
+      return setProblem(approval);
     }
     await app.voidLine(lineId, reason, approval);
     onDone();
@@ -167,11 +167,11 @@ export function VoidForm({ app, lineId, fired, t, onDone }: { app: PosApp; lineI
         />
       )}
       {problem && (
-        <p class="p-hint" data-void-problem={problem}>
-          {t(problem)}
+        <p class="p-hint" data-void-problem={problem.problem}>
+          {approvalText(t, problem)}
         </p>
       )}
-      <button type="submit" class="btn" data-void-confirm disabled={!reason.trim() || (needsManager && !/^\d{4,8}$/.test(pin)) || problem === 'void.checking'}>
+      <button type="submit" class="btn" data-void-confirm disabled={!reason.trim() || (needsManager && !/^\d{4,8}$/.test(pin)) || problem?.problem === 'void.checking'}>
         {t('line.void')}
       </button>
       <button type="button" class="btn" onClick={onDone}>

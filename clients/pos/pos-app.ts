@@ -19,7 +19,7 @@ import { HubError, HubUnreachableError, type HubClient } from '../shared/hub-cli
 import { newId, newIdempotencyKey } from '../shared/ids.ts';
 import type { PrintJob, Printer } from '../../hub/protocol/printing.ts';
 import { fromHealth, fromPrinterList, PrinterHealthFeed, slipKind, type FailedTicket, type PrinterSnapshotEntry, type SlipKind } from '../shared/printer-health.ts';
-import { Outbox, outboxStorage, type OutboxEntry, type OutboxStorage, type SendResult } from '../shared/outbox.ts';
+import { isSettled, Outbox, outboxStorage, type OutboxEntry, type OutboxStorage, type SendResult } from '../shared/outbox.ts';
 import { sendEntry } from '../shared/outbox-transport.ts';
 import { Session } from '../shared/session.ts';
 import { load, save } from '../shared/storage.ts';
@@ -61,6 +61,25 @@ export type PaySplit = { lineIds: string[] } | { ways: number };
 export interface Approval {
   token: string;
   name: string;
+}
+
+/**
+ * Why a manager's PIN approved nothing: not a manager's (the hub names whose it was), no one's, too many
+ * wrong PINs on this tablet (the hub locks it for a while), or no answer from the hub.
+ */
+export interface ApprovalRefusal {
+  problem: 'void.notManager' | 'void.pinInvalid' | 'void.locked' | 'void.unreachable';
+  name?: string;
+}
+
+/**
+ * A staff session this tablet is done with (locked, or a manager's approval used), still to be ended on the
+ * hub. `expiresAt` on this device's clock: past it, the hub refuses the token by itself.
+ */
+interface EndingSession {
+  token: string;
+  staffId: string;
+  expiresAt: number;
 }
 
 export interface PosMeta {
@@ -195,6 +214,19 @@ export class PosApp {
   private readonly refusedDishes = new Map<string, string[]>();
   /** Refused batches already put back in a cart on this page (a second tap would add the dishes twice). */
   private readonly putBackDone = new Set<string>();
+  /**
+   * Sessions to end on the hub once nothing queued needs them (see `lock`), kept across reloads like the
+   * outbox entries that hold them back.
+   */
+  private ending: EndingSession[] = (load<EndingSession[]>('pos.endingSessions') ?? []).filter((e) => e.expiresAt > Date.now());
+  /** Approvals handed to a form and not yet used for their change (or given up): not to be ended yet. */
+  private readonly approvalsInUse = new Set<string>();
+  /** The staff tokens of changes being stored in the outbox right now (not in its list yet). */
+  private readonly storingAs: string[] = [];
+  /** The outbox has read what earlier pages left: only then does "nothing of theirs is queued" hold. */
+  private outboxRead = false;
+  private endingNow = false;
+  private endAgain = false;
 
   constructor(private readonly o: { search?: string; storage?: OutboxStorage; baseUrl?: string; socket?: SocketFactory } = {}) {
     this.client = this.session.client({ baseUrl: o.baseUrl ?? '', timeoutMs: 8000 });
@@ -227,8 +259,8 @@ export class PosApp {
     this.idle = new IdleWatch(lockMsFrom(o.search ?? ''), () => this.lock());
     this.session.staff.subscribe((s) => this.idle.setArmed(s !== null));
     this.idle.setArmed(this.session.staff.get() !== null);
-    // someone signed in: changes that waited for a staff token go now
-    this.session.staff.subscribe((s) => s && this.outbox.retryNow());
+    // someone signed in: changes that waited for a staff token go now, and the hub answers again
+    this.session.staff.subscribe((s) => s && (this.outbox.retryNow(), void this.endSessions()));
   }
 
   private set(patch: Partial<PosState>): void {
@@ -240,8 +272,92 @@ export class PosApp {
     return `pos:${this.session.device.get()?.deviceId ?? 'unpaired'}`;
   }
 
+  /**
+   * The Lock button, or idle: the PIN pad at once, and the waiter's session ended on the hub so its token is
+   * no use for the rest of its 12 hours. Not at once, though: each outbox entry is sent with the token of
+   * whoever made it (`bearers`), and a token ended while their changes wait (offline) would leave those
+   * changes to go as whoever signs in next, or to wait for ever. The hub's sign-out ends all of that
+   * person's sessions on this tablet, so it waits until the outbox holds nothing of theirs and they are not
+   * signed in here again (`endSessions`, run again whenever the outbox changes, someone signs in or the
+   * hub is back).
+   */
   lock(): void {
+    const s = this.session.staff.get();
     this.session.staff.set(null);
+    if (s) this.endLater({ token: s.token, staffId: s.staff.id, expiresAt: s.expiresAt });
+  }
+
+  private endLater(e: EndingSession): void {
+    this.setEnding([...this.ending.filter((x) => x.token !== e.token), e]);
+    void this.endSessions();
+  }
+
+  private setEnding(list: EndingSession[]): void {
+    this.ending = list.filter((e) => e.expiresAt > Date.now());
+    save('pos.endingSessions', this.ending.length > 0 ? this.ending : null);
+  }
+
+  /** Whose session a token is, as far as this tablet knows (null: a token of an earlier page it never knew). */
+  private staffOf(token: string): string | null {
+    const current = this.session.staff.get();
+    if (current?.token === token) return current.staff.id;
+    return this.ending.find((e) => e.token === token)?.staffId ?? null;
+  }
+
+  /**
+   * Whether the hub may end `staffId`'s sessions on this tablet now: not signed in here (again), no approval
+   * of theirs waiting for its change, and no change of theirs being stored or queued. A change queued with a
+   * token this tablet cannot place holds every sign-out back (it may be theirs); one the hub already refused
+   * does not (its token is over anyway).
+   */
+  private mayEnd(staffId: string): boolean {
+    if (this.session.staff.get()?.staff.id === staffId) return false;
+    if ([...this.approvalsInUse].some((t) => this.staffOf(t) === staffId)) return false;
+    const theirs = (token: string | null) => token !== null && !this.refusedTokens.has(token) && (this.staffOf(token) ?? staffId) === staffId;
+    if (this.storingAs.some(theirs)) return false;
+    return !this.outbox.list().some((e) => !isSettled(e) && theirs((e as PosSubmission).meta.staffToken));
+  }
+
+  /** Ends on the hub the sessions that may end now; one round at a time. Without an answer, kept for later. */
+  private async endSessions(): Promise<void> {
+    if (this.ending.length === 0) return;
+    if (this.endingNow) {
+      this.endAgain = true;
+      return;
+    }
+    if (!this.outboxRead) {
+      // what an earlier page queued first (shared with the outbox's own first read)
+      this.outbox.load().then(
+        () => {
+          this.outboxRead = true;
+          void this.endSessions();
+        },
+        () => undefined,
+      );
+      return;
+    }
+    this.endingNow = true;
+    try {
+      do {
+        this.endAgain = false;
+        this.setEnding(this.ending);
+        for (const e of [...this.ending]) {
+          if (!this.ending.includes(e) || !this.mayEnd(e.staffId)) continue;
+          try {
+            await this.client.signOut(e.token);
+          } catch (err) {
+            // no answer, or "not now": later. Any other answer (401: ended already) is final, for this token
+            if (!(err instanceof HubError) || err.status === 429 || err.status >= 500) continue;
+            this.setEnding(this.ending.filter((x) => x.token !== e.token));
+            continue;
+          }
+          // the hub ended every session of theirs on this tablet
+          this.setEnding(this.ending.filter((x) => x.staffId !== e.staffId || this.approvalsInUse.has(x.token)));
+        }
+      } while (this.endAgain);
+    } finally {
+      this.endingNow = false;
+    }
   }
 
   /** Once paired: outbox, menu and the stream. The floor loads once someone has signed in. */
@@ -276,7 +392,11 @@ export class PosApp {
         this.cardCharges.apply(events);
         this.onEvents(events);
       },
-      onState: (conn) => this.set({ conn }),
+      onState: (conn) => {
+        this.set({ conn });
+        // the hub is back: a session waiting to be ended may end now
+        if (conn.status === 'live') void this.endSessions();
+      },
       ...(this.o.socket ? { socket: this.o.socket } : {}),
     });
     this.stream.start();
@@ -434,6 +554,7 @@ export class PosApp {
 
   wake(): void {
     this.outbox.retryNow();
+    void this.endSessions();
     this.stream?.reconnectNow();
     void this.loadMenu();
     this.refreshFloor();
@@ -686,6 +807,9 @@ export class PosApp {
   private async enqueue(orderId: string, path: string, body: unknown, action: PosAction, dependsOn: string | null = null, asToken?: string): Promise<PosSubmission | null> {
     if (this.storing.has(path)) return null;
     this.storing.add(path);
+    const staffToken = asToken ?? this.session.staffToken();
+    // a Lock tapped while the change is being stored must not end the session it is to be sent with
+    if (staffToken) this.storingAs.push(staffToken);
     try {
       const entry = await this.outbox.enqueue<PosMeta>({
         scope: this.scope(),
@@ -693,7 +817,7 @@ export class PosApp {
         path,
         body,
         dependsOn,
-        meta: { orderId, action, staffToken: asToken ?? this.session.staffToken() },
+        meta: { orderId, action, staffToken },
       });
       this.set({ storageError: false });
       return entry;
@@ -703,6 +827,10 @@ export class PosApp {
       return null;
     } finally {
       this.storing.delete(path);
+      if (staffToken) {
+        this.storingAs.splice(this.storingAs.indexOf(staffToken), 1);
+        void this.endSessions();
+      }
     }
   }
 
@@ -897,6 +1025,14 @@ export class PosApp {
    * or `approval`, a manager's PIN typed on this tablet (sent with that session, as a void of a fired line).
    */
   async refund(r: { paymentId: string; amountMinor: number; reason: string; reference?: string; lineIds?: string[] }, approval?: Approval): Promise<PosSubmission | null> {
+    try {
+      return await this.queueRefund(r, approval);
+    } finally {
+      this.approvalUsed(approval);
+    }
+  }
+
+  private async queueRefund(r: { paymentId: string; amountMinor: number; reason: string; reference?: string; lineIds?: string[] }, approval?: Approval): Promise<PosSubmission | null> {
     const { orderId, order } = this.state.get();
     if (!orderId || !order || order.id !== orderId) return null;
     if (!approval && this.refundNeedsApproval()) return null;
@@ -921,10 +1057,14 @@ export class PosApp {
 
   /** Voids a line; a line the kitchen already has needs a manager's approval (the hub enforces it). */
   async voidLine(lineId: string, reason: string, approval?: Approval): Promise<void> {
-    const { orderId } = this.state.get();
-    if (!orderId || !reason.trim() || !this.canVoid(lineId)) return;
-    const action: PosAction = { kind: 'void', lineId, ...(approval ? { approvedBy: approval.name } : {}) };
-    await this.enqueue(orderId, `/api/v1/orders/${orderId}/lines/${lineId}/void`, { reason: reason.trim() }, action, null, approval?.token);
+    try {
+      const { orderId } = this.state.get();
+      if (!orderId || !reason.trim() || !this.canVoid(lineId)) return;
+      const action: PosAction = { kind: 'void', lineId, ...(approval ? { approvedBy: approval.name } : {}) };
+      await this.enqueue(orderId, `/api/v1/orders/${orderId}/lines/${lineId}/void`, { reason: reason.trim() }, action, null, approval?.token);
+    } finally {
+      this.approvalUsed(approval);
+    }
   }
 
   /**
@@ -947,6 +1087,14 @@ export class PosApp {
    * and retried with the same Idempotency-Key while the answer is unknown.
    */
   async resolveCardCharge(id: string, note: string, approval?: Approval): Promise<ResolveOutcome> {
+    try {
+      return await this.sendResolve(id, note, approval);
+    } finally {
+      this.approvalUsed(approval);
+    }
+  }
+
+  private async sendResolve(id: string, note: string, approval?: Approval): Promise<ResolveOutcome> {
     if (!note.trim()) return 'forbidden';
     if (!approval && this.refundNeedsApproval()) return 'forbidden';
     try {
@@ -968,17 +1116,41 @@ export class PosApp {
 
   /**
    * A manager's PIN typed on this tablet: the hub signs the manager in on this device (same PIN rules and
-   * lockout as the PIN screen) and the session is used for the one change it approves, then forgotten.
-   * Needs the hub: a PIN is never checked on the tablet.
+   * lockout as the PIN screen) for the one change it approves. Only a manager: anyone else's PIN is refused
+   * by the hub, by name, and leaves no session behind. The approval's session is ended on the hub once that
+   * change is answered (`approvalUsed`, then as for a lock). Needs the hub: a PIN is never checked here.
    */
-  async managerApproval(pin: string): Promise<Approval | 'not_manager' | 'pin_invalid' | 'unreachable'> {
+  async managerApproval(pin: string): Promise<Approval | ApprovalRefusal> {
     try {
-      const session = await this.client.signIn(pin);
-      return session.staff.role === 'manager' ? { token: session.token, name: session.staff.name } : 'not_manager';
+      const session = await this.client.signIn(pin, ['manager']);
+      const ending = { token: session.token, staffId: session.staff.id, expiresAt: session.expiresAt - this.client.serverOffsetMs };
+      if (session.staff.role !== 'manager') {
+        // a hub that let another role in all the same: that session is of no use
+        this.endLater(ending);
+        return { problem: 'void.notManager', name: session.staff.name };
+      }
+      this.approvalsInUse.add(session.token);
+      this.setEnding([...this.ending, ending]);
+      return { token: session.token, name: session.staff.name };
     } catch (err) {
-      if (err instanceof HubError && (err.code === 'pin_invalid' || err.status === 429)) return 'pin_invalid';
-      return 'unreachable';
+      if (err instanceof HubError && err.code === 'forbidden') {
+        const name = (err.details as { name?: unknown } | undefined)?.name;
+        return { problem: 'void.notManager', ...(typeof name === 'string' ? { name } : {}) };
+      }
+      if (err instanceof HubError && err.status === 429) return { problem: 'void.locked' };
+      if (err instanceof HubError && err.code === 'pin_invalid') return { problem: 'void.pinInvalid' };
+      return { problem: 'void.unreachable' };
     }
+  }
+
+  /**
+   * The change an approval was for is queued (or sent, or given up): its session may end once nothing
+   * queued needs it, as a locked waiter's.
+   */
+  private approvalUsed(approval: Approval | undefined): void {
+    if (!approval) return;
+    this.approvalsInUse.delete(approval.token);
+    void this.endSessions();
   }
 
   /**
@@ -1115,6 +1287,8 @@ export class PosApp {
       this.refreshFloor();
     }
     this.set({ submissions: mine });
+    // a change answered may have been the last one holding back the end of a session
+    void this.endSessions();
     // a move the hub refused (the table taken meanwhile, or nothing left there to move): the order shown is
     // where the hub has it
     for (const e of mine) {

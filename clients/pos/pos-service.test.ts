@@ -4,7 +4,7 @@
  * without the terminal's reference, voids the hub would refuse, the cart kept while the waiter answers
  * another table, and the reprint list.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { HubEvent, Menu, Order } from '../../hub/protocol/index.ts';
 import type { PrintJob } from '../../hub/protocol/printing.ts';
 import { orderLine } from '../../hub/print/order-fixtures.ts';
@@ -876,5 +876,154 @@ describe("today's bills: a closed bill found again", () => {
     await app.loadBills();
     expect(asked[4]).toBe('GET /api/v1/orders?businessDate=2024-05-02&limit=122');
     expect(ids()).toHaveLength(122);
+  });
+});
+
+/**
+ * A tablet whose hub can be switched off and on: every request is recorded with the token it presents.
+ * The hub ends a person's sessions on the device with a sign-out, takes every change, and checks PINs.
+ */
+async function hubbed() {
+  const t = await tablet();
+  const { app } = t;
+  const calls: { method: string; path: string; bearer: string | null; body: unknown; answered: boolean }[] = [];
+  const hub = { up: false };
+  app.client.request = (async (method: string, path: string, o: { as?: string; bearer?: string; headers?: Record<string, string>; body?: unknown } = {}) => {
+    const bearer = o.bearer ?? o.headers?.authorization?.replace(/^Bearer /, '') ?? (o.as === 'staff' ? app.session.staffToken() : o.as === 'none' ? null : app.session.deviceToken());
+    calls.push({ method, path, bearer, body: o.body, answered: hub.up });
+    if (!hub.up) throw new HubUnreachableError('the hub is away');
+    if (method === 'DELETE') return { signedOut: true };
+    if (path === '/api/v1/staff/sessions') {
+      const { pin, roles } = o.body as { pin: string; roles?: string[] };
+      const staff = pin === '9999' ? { id: 's-9', name: '张经理', role: 'manager' } : pin === '1112' ? { id: 's-2', name: '李娜', role: 'waiter' } : null;
+      if (!staff) throw new HubError(401, 'pin_invalid', 'unknown PIN');
+      if (roles && !roles.includes(staff.role)) throw new HubError(403, 'forbidden', 'not a manager', { required: roles, role: staff.role, name: staff.name });
+      return { token: `stf_${staff.id}_${calls.length}`, staff, expiresAt: Date.now() + 12 * 3600_000 };
+    }
+    if (method === 'GET') throw new HubUnreachableError('reads are not part of this test');
+    return { order: order() };
+  }) as typeof app.client.request;
+  /** The sign-outs the hub got (not those sent while it was away). */
+  const signOuts = () => calls.filter((c) => c.method === 'DELETE' && c.answered).map((c) => c.bearer);
+  const sends = (pathEnd: string) => calls.filter((c) => c.method === 'POST' && c.path.endsWith(pathEnd)).map((c) => c.bearer);
+  const signIn = (token: string, id: string, name: string) => app.session.staff.set({ token, staff: { id, name, role: 'waiter' } as never, expiresAt: Date.now() + 3600_000 });
+  return { ...t, hub, calls, signOuts, sends, signIn };
+}
+
+const tick = () => new Promise((r) => setTimeout(r, 20));
+
+describe('locking the tablet ends the session on the hub', () => {
+  it('at once, when nothing of the waiter is queued', async () => {
+    const { app, hub, signOuts } = await hubbed();
+    hub.up = true;
+    app.lock();
+    expect(app.session.staff.get()).toBeNull();
+    await vi.waitFor(() => expect(signOuts()).toEqual(['staff_test']));
+  });
+
+  it('locks at once, and ends the session only once the changes the waiter queued are answered, sent as them (not as whoever signs in next)', async () => {
+    const { app, hub, calls, signOuts, sends, signIn } = await hubbed();
+    const entry = (await app.pay({ tender: 'cash', amountMinor: 2000, tenderedMinor: 2000 }))!;
+    app.lock();
+    expect(app.session.staff.get()).toBeNull(); // the PIN pad, at once
+    signIn('staff_b', 's-2', '李娜'); // the next waiter
+    hub.up = true;
+    app.wake(); // the hub is back: anything waiting may go now
+    await tick();
+    // the payment went first, as the waiter who took it; their session ended after its answer
+    expect((await app.outbox.settled(entry.id)).state).toBe('confirmed');
+    await vi.waitFor(() => expect(signOuts()).toEqual(['staff_test']));
+    expect(sends('/payments').every((b) => b === 'staff_test')).toBe(true);
+    const confirmedAt = calls.findLastIndex((c) => c.path.endsWith('/payments'));
+    expect(calls.findIndex((c) => c.method === 'DELETE')).toBeGreaterThan(confirmedAt);
+  });
+
+  it('a Lock tapped while the change is still being stored on the tablet waits for it too', async () => {
+    const { app, hub, calls, signOuts, sends } = await hubbed();
+    hub.up = true;
+    // the tablet's storage takes its time (IndexedDB under load): the entry is not in the outbox yet
+    let store!: () => void;
+    const storage = (app.outbox as unknown as { opts: { storage: MemoryOutboxStorage } }).opts.storage;
+    const put = storage.put.bind(storage);
+    storage.put = async (e) => {
+      if (!store) await new Promise<void>((r) => (store = r));
+      return put(e);
+    };
+    const paying = app.pay({ tender: 'cash', amountMinor: 2000, tenderedMinor: 2000 });
+    app.lock();
+    await tick();
+    expect(calls.filter((c) => c.method === 'DELETE')).toEqual([]);
+    store();
+    const entry = (await paying)!;
+    expect((await app.outbox.settled(entry.id)).state).toBe('confirmed');
+    await vi.waitFor(() => expect(signOuts()).toEqual(['staff_test']));
+    expect(sends('/payments')).toEqual(['staff_test']);
+  });
+
+  it('no sign-out while the hub is away with the change still queued, and none of a session still in use', async () => {
+    const { app, hub, calls, signOuts } = await hubbed();
+    await app.pay({ tender: 'cash', amountMinor: 2000, tenderedMinor: 2000 });
+    app.lock();
+    await tick();
+    // the hub cannot be reached: the payment waits, and so does the sign-out (not even tried: sent before
+    // the payment, the hub would refuse the payment's token and it would go as someone else)
+    expect(calls.filter((c) => c.method === 'DELETE')).toEqual([]);
+    hub.up = true;
+    app.outbox.retryNow();
+    await vi.waitFor(() => expect(signOuts()).toEqual(['staff_test']));
+  });
+
+  it("the same waiter back on the tablet: their old session's end waits until they leave again (the hub ends all of a person's sessions on a device)", async () => {
+    const { app, hub, signOuts, signIn } = await hubbed();
+    app.lock(); // the hub is away: the sign-out is kept
+    await tick();
+    signIn('staff_test2', 's-1', '王芳');
+    hub.up = true;
+    app.wake();
+    await tick();
+    expect(signOuts()).toEqual([]); // it would sign 王芳 out of the session she is using now
+    app.lock();
+    // one sign-out ends both of her sessions here (the hub ends all of a person's sessions on the device)
+    await vi.waitFor(() => expect(signOuts()).toHaveLength(1));
+    await tick();
+    expect(signOuts()).toHaveLength(1);
+    expect(app.session.staff.get()).toBeNull();
+  });
+});
+
+describe("a manager's approval", () => {
+  it('asks the hub for a manager only: anyone else is refused by name and no session is made', async () => {
+    const { app, hub, calls } = await hubbed();
+    hub.up = true;
+    expect(await app.managerApproval('1112')).toEqual({ problem: 'void.notManager', name: '李娜' });
+    expect(calls.find((c) => c.path === '/api/v1/staff/sessions')?.body).toEqual({ pin: '1112', roles: ['manager'] });
+    expect(await app.managerApproval('0000')).toEqual({ problem: 'void.pinInvalid' });
+  });
+
+  it('its session ends on the hub once the void it approved is answered, not before', async () => {
+    const { app, hub, signOuts, sends } = await hubbed();
+    hub.up = true;
+    const approval = await app.managerApproval('9999');
+    if (!('token' in approval)) throw new Error('no approval');
+    hub.up = false;
+    await app.voidLine('l-1', 'guest allergic', approval);
+    const entry = app.state.get().submissions.find((x) => x.meta.action.kind === 'void')!;
+    await tick();
+    expect(signOuts()).toEqual([]); // the void waits with the manager's session
+    hub.up = true;
+    app.outbox.retryNow();
+    expect((await app.outbox.settled(entry.id)).state).toBe('confirmed');
+    expect(sends('/void').every((b) => b === approval.token)).toBe(true);
+    await vi.waitFor(() => expect(signOuts()).toEqual([approval.token]));
+    expect(app.session.staff.get()?.token).toBe('staff_test'); // the waiter is still signed in
+  });
+
+  it('said in both languages, the name of whoever typed a PIN that is not a manager’s', () => {
+    for (const lang of ['zh-CN', 'en'] as const) {
+      const t = translator(posMessages, lang);
+      expect(t('void.notManagerNamed', { name: '李娜' })).toContain('李娜');
+      expect(t('void.locked')).not.toBe('void.locked');
+      expect(t('bill.overDue', { amount: '¥10.00' })).toContain('¥10.00');
+    }
   });
 });

@@ -251,7 +251,9 @@ describe('waiter tablet', () => {
   });
 
   it('English: floor, order with a held course, split tender (card + cash); auto-lock to the PIN screen', async () => {
-    const page = await open({ login: waiter, lang: 'en', query: '?lock=4' });
+    // its own sign-in: locking ends the session on the hub
+    const own = await pairAndSignIn(hub, 'pos', PINS.waiter);
+    const page = await open({ login: own, lang: 'en', query: '?lock=4' });
     await page.locator('[data-table="t-a1"][data-status=free]').waitFor();
     await shot(page, 'pos-floor-en-1280x800.png');
     await page.click('[data-table="t-a1"]');
@@ -690,6 +692,143 @@ describe('waiter tablet', () => {
     await page.fill('[data-bills-search]', '');
     await page.click('[data-bills-more]');
     await eventually('the next page', async () => ((await page.locator('[data-bill-row]').count()) > 51 ? true : undefined));
+    await page.context().close();
+  });
+});
+
+/** Staff sessions at the hub on one device: of one staff member, or of everyone but one. */
+function sessionsOn(deviceId: string, o: { staffId?: string; notStaffId?: string }): number {
+  const db = hub.openDb();
+  try {
+    if (o.staffId) return db.prepare('SELECT COUNT(*) FROM staff_sessions WHERE device_id = ? AND staff_id = ?').pluck().get(deviceId, o.staffId) as number;
+    return db.prepare('SELECT COUNT(*) FROM staff_sessions WHERE device_id = ? AND staff_id != ?').pluck().get(deviceId, o.notStaffId ?? '') as number;
+  } finally {
+    db.close();
+  }
+}
+
+const retryOutbox = (page: Page) => page.evaluate(() => (window as unknown as { __brigadePos: { outbox: { retryNow(): void } } }).__brigadePos.outbox.retryNow());
+
+describe('signing out, manager approvals, the clock, the payment form', () => {
+  it("Lock shows the PIN pad at once; the waiter's session ends on the hub once the payment they queued has gone, as theirs", async () => {
+    const own = await pairAndSignIn(hub, 'pos', PINS.waiter); // not the shared login: this one is ended
+    const order = await placed('t-a11', [{ itemId: 'steamed-rice', qty: 1 }]);
+    const page = await open({ login: own, lang: 'en' });
+    // the payment cannot reach the hub yet: it waits in the tablet's outbox with this waiter's token
+    let away = true;
+    await page.route('**/api/v1/orders/*/payments', (route) => (away ? route.abort('connectionrefused') : route.continue()));
+    await page.click('[data-table="t-a11"]');
+    await page.click('[data-to-bill]');
+    await page.locator(`[data-due="${order.totalMinor}"]`).waitFor();
+    await page.click('[data-tender=card]');
+    await page.fill('[data-reference]', 'AUTH-LOCK');
+    await page.click('[data-pay]');
+    await page.locator('[data-submission=payment][data-state=retrying]').waitFor();
+    await page.click('[data-lock]');
+    await page.locator('input[name=pin]').waitFor(); // locked at once, whatever the outbox holds
+    // the session lives on at the hub while its payment is queued: ended now, the payment would go as
+    // whoever signs in next, or wait for ever
+    expect((await hub.request('GET', '/api/v1/floor', { token: own.staff.token })).status).toBe(200);
+    away = false;
+    await retryOutbox(page);
+    const paid = await eventually('the payment stored', async () => {
+      const o = (await hub.request('GET', `/api/v1/orders/${order.id}`, { token: manager })).body.order as Omit<HubOrder, 'payments'> & { payments: { staffId: string | null }[] };
+      return o.status === 'closed' ? o : undefined;
+    });
+    expect(paid.payments.map((p) => p.staffId)).toEqual([own.staff.staff.id]); // as the waiter who took it
+    await eventually('the session ended', async () => ((await hub.request('GET', '/api/v1/floor', { token: own.staff.token })).status === 401 ? true : undefined));
+    expect((await hub.request('GET', '/api/v1/snapshot', { token: own.device.token })).status).toBe(200); // still paired
+    await page.context().close();
+  });
+
+  it("a manager's approval: a waiter's PIN is refused by name and leaves no session; the manager's ends once the void it approved is stored", async () => {
+    const own = await pairAndSignIn(hub, 'pos', PINS.waiter);
+    const other = await pairAndSignIn(hub, 'pos', PINS.waiter2); // who the second waiter is (another device)
+    const order = await placed('t-a11', [{ itemId: 'xiaolongbao', qty: 1 }, { itemId: 'steamed-rice', qty: 1 }]);
+    const bao = order.lines.find((l) => l.itemId === 'xiaolongbao')!;
+    const page = await open({ login: own, lang: 'en' });
+    let away = true;
+    await page.route('**/api/v1/orders/*/lines/*/void', (route) => (away ? route.abort('connectionrefused') : route.continue()));
+    await page.click('[data-table="t-a11"]');
+    await page.locator('[data-order-line="xiaolongbao"][data-line-status=fired]').waitFor();
+    await page.click(`[data-void="${bao.id}"]`);
+    await page.fill('[data-void-reason]', 'guest allergic');
+    await page.fill('[data-manager-pin]', PINS.waiter2);
+    await page.click('[data-void-confirm]');
+    await page.locator('[data-void-problem="void.notManager"]').waitFor();
+    expect(await page.locator('[data-void-problem]').textContent()).toContain(other.staff.staff.name);
+    // the hub made no session for the second waiter on this tablet
+    expect(sessionsOn(own.device.deviceId, { notStaffId: own.staff.staff.id })).toBe(0);
+
+    const managerId = managerLogin.staff.staff.id;
+    await page.fill('[data-manager-pin]', PINS.manager);
+    await page.click('[data-void-confirm]');
+    await page.locator('[data-submission=void][data-state=retrying]').waitFor();
+    // the void waits with the manager's session: it must still be good when the void goes
+    expect(sessionsOn(own.device.deviceId, { staffId: managerId })).toBe(1);
+    away = false;
+    await retryOutbox(page);
+    await page.locator('[data-submission=void][data-state=confirmed]').waitFor();
+    await page.locator('[data-order-line="xiaolongbao"][data-line-status=voided]').waitFor();
+    await eventually('the approval session ended', async () => (sessionsOn(own.device.deviceId, { staffId: managerId }) === 0 ? true : undefined));
+    // the waiter is still signed in, on the tablet and at the hub
+    expect(await page.locator('[data-staff]').getAttribute('data-staff')).toBe('waiter');
+    expect((await hub.request('GET', '/api/v1/floor', { token: own.staff.token })).status).toBe(200);
+    await page.context().close();
+  });
+
+  it("says since when it is offline on the hub's clock, not on a tablet clock set hours wrong", async () => {
+    const page = await openApp(browser, 'about:blank', { app: 'pos', login: waiter, lang: 'en' });
+    pages.push(page);
+    // the tablet's clock is 5 h 17 min ahead (set by hand); the hub's answers say what time it is
+    await page.clock.install({ time: Date.now() + (5 * 60 + 17) * 60_000 });
+    await page.routeWebSocket(/\/api\/v1\/stream/, (ws) => ws.close());
+    await page.goto(posUrl());
+    await page.locator('[data-table="t-a1"]').waitFor(); // the floor answered: the hub's clock is known
+    await page.locator('[data-conn=reconnecting]').waitFor();
+    const since = Date.now();
+    await page.clock.fastForward(31_000);
+    await page.locator('[data-conn=offline]').waitFor();
+    const shown = (await page.locator('.conn__text').textContent()) ?? '';
+    const hhmm = (ms: number) => new Date(ms).toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', hour12: false });
+    expect([hhmm(since - 60_000), hhmm(since), hhmm(since + 60_000)], shown).toContain(/(\d\d:\d\d)/.exec(shown)?.[1]);
+    await page.context().close();
+  }, 30_000);
+
+  it('the payment form keeps the cash typed when another device changes the bill, and says why an amount above the due cannot be paid', async () => {
+    const order = await placed('t-a12', [{ itemId: 'steamed-rice', qty: 1 }, { itemId: 'tsingtao-beer', qty: 1 }]);
+    const page = await open({ login: waiter, lang: 'en' });
+    await page.click('[data-table="t-a12"]');
+    await page.click('[data-to-bill]');
+    await page.locator(`[data-due="${order.totalMinor}"]`).waitFor();
+    await page.fill('[data-tendered]', '500');
+    // another tablet adds a dish while the cashier counts the cash
+    const added = await hub.request('POST', `/api/v1/orders/${order.id}/lines`, { token: waiter.staff.token, body: { lines: [{ itemId: 'steamed-rice', qty: 1 }] } });
+    expect(added.status).toBe(200);
+    const due = (added.body.order as HubOrder).dueMinor;
+    await page.locator(`[data-due="${due}"]`).waitFor();
+    expect(await page.inputValue('[data-tendered]')).toBe('500');
+    expect(await page.inputValue('[data-amount]')).toBe(moneyText(due)); // not typed: it follows the bill
+
+    // part of the bill, typed: kept when the bill changes again
+    await page.fill('[data-amount]', '10');
+    const again = await hub.request('POST', `/api/v1/orders/${order.id}/lines`, { token: waiter.staff.token, body: { lines: [{ itemId: 'steamed-rice', qty: 1 }] } });
+    const due2 = (again.body.order as HubOrder).dueMinor;
+    await page.locator(`[data-due="${due2}"]`).waitFor();
+    expect({ amount: await page.inputValue('[data-amount]'), tendered: await page.inputValue('[data-tendered]') }).toEqual({ amount: '10', tendered: '500' });
+
+    // more than is due: Pay is greyed out, and the form says why
+    await page.fill('[data-amount]', moneyText(due2 + 100));
+    await page.locator('[data-pay-problem=overDue]').waitFor();
+    expect(await page.locator('[data-pay-problem]').textContent()).toContain(moneyText(due2));
+    expect(await page.locator('[data-pay]').isDisabled()).toBe(true);
+    // back within the due: the message goes, and the payment is taken
+    await page.fill('[data-amount]', moneyText(due2));
+    expect(await page.locator('[data-pay-problem]').count()).toBe(0);
+    await page.click('[data-pay]');
+    await page.locator('[data-closed]').waitFor();
+    const paid = (await hub.request('GET', `/api/v1/orders/${order.id}`, { token: manager })).body.order as HubOrder;
+    expect(paid.payments).toMatchObject([{ tender: 'cash', amountMinor: due2, tenderedMinor: 50_000 }]);
     await page.context().close();
   });
 });

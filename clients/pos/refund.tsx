@@ -4,12 +4,12 @@ import { formatMoney } from '../shared/format.ts';
 import { nameIn, type Lang } from '../shared/i18n.ts';
 import { useStore } from '../shared/store.ts';
 import type { PosT } from './messages.ts';
-import type { PosApp } from './pos-app.ts';
+import type { ApprovalRefusal, PosApp } from './pos-app.ts';
 import { moneyText, parseMoney } from './pos-logic.ts';
-import { ManagerPinInput, Sheet } from './sheet.tsx';
+import { approvalText, ManagerPinInput, Sheet } from './sheet.tsx';
 
 type Payment = Order['payments'][number];
-type Approving = 'void.notManager' | 'void.pinInvalid' | 'void.unreachable' | 'void.checking';
+type Approving = ApprovalRefusal | { problem: 'void.checking' };
 
 export const tenderName = (tender: string, t: PosT): string => (tender === 'cash' ? t('bill.cash') : tender === 'card' ? t('bill.card') : tender);
 
@@ -57,11 +57,11 @@ export function RefundSheet({ app, payment, menu, t, lang, onClose }: { app: Pos
         if (await app.refund(r)) onClose();
         return;
       }
-      setApproving('void.checking');
+      setApproving({ problem: 'void.checking' });
       const approval = await app.managerApproval(pin);
-      if (typeof approval === 'string') {
+      if ('problem' in approval) {
         setPin('');
-        return setApproving(approval === 'not_manager' ? 'void.notManager' : approval === 'pin_invalid' ? 'void.pinInvalid' : 'void.unreachable');
+        return setApproving(approval);
       }
       setApproving(null);
       if (await app.refund(r, approval)) onClose();
@@ -141,8 +141,8 @@ export function RefundSheet({ app, payment, menu, t, lang, onClose }: { app: Pos
         </>
       )}
       {approving && (
-        <p class="p-hint" data-refund-problem={approving}>
-          {t(approving)}
+        <p class="p-hint" data-refund-problem={approving.problem}>
+          {approvalText(t, approving)}
         </p>
       )}
     </Sheet>

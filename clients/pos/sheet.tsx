@@ -1,4 +1,5 @@
 import type { ComponentChildren } from 'preact';
+import type { PosKey, PosT } from './messages.ts';
 
 /**
  * A modal card over the tablet's screen: a tap outside or Cancel closes it. `data` names the card for the
@@ -19,6 +20,11 @@ export function Sheet(p: { data: Record<string, string | boolean>; title: string
       </div>
     </div>
   );
+}
+
+/** What a form says about a manager's PIN: checking, or why it approved nothing (whose PIN, when the hub named them). */
+export function approvalText(t: PosT, note: { problem: PosKey; name?: string }): string {
+  return note.problem === 'void.notManager' && note.name !== undefined ? t('void.notManagerNamed', { name: note.name }) : t(note.problem);
 }
 
 /**
