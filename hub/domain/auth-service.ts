@@ -17,8 +17,8 @@ export interface AuthRepo {
   staffByPinHash(hash: string): Staff | undefined;
   insertSession(session: { tokenHash: string; staffId: string; deviceId: string; createdAt: number; expiresAt: number }): void;
   sessionByTokenHash(hash: string): { staffId: string; staffName: string; deviceId: string; role: Role; expiresAt: number } | undefined;
-  /** Deletes the sessions of one staff member on one device; returns how many there were. */
-  deleteSessions(staffId: string, deviceId: string): number;
+  /** Deletes one session (by its token's hash); returns how many there were (0 or 1). */
+  deleteSession(tokenHash: string): number;
   tableIdByQrToken(token: string): string | undefined;
 }
 
@@ -89,13 +89,15 @@ export class AuthService {
   }
 
   /**
-   * Signs the caller out: ends their staff session on this device (and any other they still hold on it, left
-   * by a screen locked before sign-outs existed). Sessions of others on the device, and the device's own
-   * pairing, stay. Not an event: sign-ins are not logged either, and no screen shows who is signed in where.
+   * Signs the caller out: ends the staff session the request came with. The person's other sessions (the
+   * same waiter signed in again on this tablet since, whose pending sign-out a device resends late), others'
+   * sessions on the device, and the device's own pairing stay. Not an event: sign-ins are not logged either,
+   * and no screen shows who is signed in where.
    */
   signOut(principal: Principal): { signedOut: true } {
     const staff = requireStaff(principal, roleSchema.options, 'signing out');
-    this.repo.deleteSessions(staff.staffId, staff.deviceId);
+    if (staff.sessionId === undefined) throw new DomainError('unauthenticated', 'sign out with the session to end');
+    this.repo.deleteSession(staff.sessionId);
     return { signedOut: true };
   }
 
@@ -103,9 +105,10 @@ export class AuthService {
   resolve(token: string | undefined, now: number): Principal {
     if (!token) return { kind: 'anonymous' };
     if (token.startsWith('stf_')) {
-      const s = this.repo.sessionByTokenHash(this.secrets.hashToken(token));
+      const hash = this.secrets.hashToken(token);
+      const s = this.repo.sessionByTokenHash(hash);
       if (!s || s.expiresAt <= now) throw new DomainError('unauthenticated', 'staff session expired or unknown; sign in again');
-      return { kind: 'staff', staffId: s.staffId, staffName: s.staffName, deviceId: s.deviceId, role: s.role };
+      return { kind: 'staff', staffId: s.staffId, staffName: s.staffName, deviceId: s.deviceId, role: s.role, sessionId: hash };
     }
     if (token.startsWith('dev_')) {
       const d = this.repo.deviceByTokenHash(this.secrets.hashToken(token));

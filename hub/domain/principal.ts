@@ -4,7 +4,15 @@ import { DomainError } from './errors.ts';
 
 /** Who is asking. Resolved from the bearer token by the transport; rules only look at this. */
 export type Principal =
-  | { kind: 'staff'; deviceId: string; staffId: string; staffName: string; role: Role }
+  | {
+      kind: 'staff';
+      deviceId: string;
+      staffId: string;
+      staffName: string;
+      role: Role;
+      /** The session the request came with (its token's hash): what a sign-out ends. */
+      sessionId?: string;
+    }
   | { kind: 'device'; deviceId: string; deviceKind: DeviceKind }
   | { kind: 'table'; tableId: string }
   | { kind: 'anonymous' };

@@ -24,7 +24,7 @@ export class SqliteAuthRepo implements AuthRepo {
            JOIN devices d ON d.id = s.device_id
           WHERE s.token_hash = ? AND st.active = 1 AND d.revoked_at IS NULL`,
       ),
-      deleteSessions: db.prepare('DELETE FROM staff_sessions WHERE staff_id = ? AND device_id = ?'),
+      deleteSession: db.prepare('DELETE FROM staff_sessions WHERE token_hash = ?'),
       table: db.prepare('SELECT id FROM dining_tables WHERE qr_token = ?').pluck(),
     };
   }
@@ -44,8 +44,8 @@ export class SqliteAuthRepo implements AuthRepo {
   sessionByTokenHash(hash: string): { staffId: string; staffName: string; deviceId: string; role: Role; expiresAt: number } | undefined {
     return this.s.session.get(hash) as { staffId: string; staffName: string; deviceId: string; role: Role; expiresAt: number } | undefined;
   }
-  deleteSessions(staffId: string, deviceId: string): number {
-    return this.s.deleteSessions.run(staffId, deviceId).changes;
+  deleteSession(tokenHash: string): number {
+    return this.s.deleteSession.run(tokenHash).changes;
   }
   /**
    * A table's QR token is set when the floor is seeded and never changes, so a hit is kept: every request

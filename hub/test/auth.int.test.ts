@@ -132,6 +132,15 @@ describe('signing out (DELETE /api/v1/staff/sessions/current)', () => {
     expect((await hub.request('GET', '/api/v1/snapshot', { token: device })).status).toBe(200);
   });
 
+  it('ends only the session it came with: the same person signed in again on the device stays signed in', async () => {
+    // a tablet that signed a waiter out while the hub was away sends that sign-out late, after she is back
+    const { device, staff: first } = await signIn(hub, PINS.kitchen, 'kds');
+    const second = (await hub.request('POST', '/api/v1/staff/sessions', { token: device, body: { pin: PINS.kitchen } })).body.token as string;
+    expect((await signOut(first)).status).toBe(200);
+    expect((await hub.request('GET', '/api/v1/floor', { token: first })).status).toBe(401);
+    expect((await hub.request('GET', '/api/v1/floor', { token: second })).status).toBe(200);
+  });
+
   it('answers a second sign-out of the same session (its first answer lost) with 401: the session is gone', async () => {
     const { staff } = await signIn(hub, PINS.waiter);
     expect((await signOut(staff)).status).toBe(200);
