@@ -1,15 +1,18 @@
 /**
  * What the hub's own manager pages (`/tables/qr`, `/menu/photos`) share: the pairing and PIN forms, their
- * CSS, and the inline script that signs a manager in. Each page is a static shell with no secret in it; the
- * script pairs the browser once (`POST /api/v1/devices/pair`, kind `manager`; the device token is kept in
- * localStorage `brigade.<key>.device`), signs in with a PIN (`POST /api/v1/staff/sessions`; the staff
- * session is kept in sessionStorage only, so closing the tab signs the manager out), then calls the page's
- * own `start()`.
+ * CSS, and the inline script that signs a manager in and out. Each page is a static shell with no secret in
+ * it; the script pairs the browser once (`POST /api/v1/devices/pair`, kind `manager`; the device token is kept
+ * in localStorage `brigade.<key>.device`), signs in with a PIN (`POST /api/v1/staff/sessions` with
+ * `roles: ['manager']`, so the hub refuses anyone else without making a session; the staff session is kept in
+ * sessionStorage only), then calls the page's own `start()`. Sign out (`#signout`) ends the session on the hub
+ * (`DELETE /api/v1/staff/sessions/current`, with the session's own token) as well as in the tab.
  *
  * The script is a fragment for the page's IIFE (plain ES2017, no build step, no secure context needed). It
- * defines `$`, `load`, `save`, `show`, `error`, `hubMessage`, `api`, `el`, `DEVICE`, `STAFF` and wires the
- * forms and `#signout`; the page defines `async function start()` (hoisted) and calls it.
+ * defines `$`, `load`, `save`, `show`, `error`, `hubMessage`, `api`, `el`, `signOut`, `DEVICE`, `STAFF` and wires
+ * the forms and `#signout`; the page defines `async function start()` (hoisted) and calls it.
  */
+
+import type { Role } from '../protocol/common.ts';
 
 /** JSON safe inside a `<script>` element. */
 export const scriptJson = (value: unknown) => JSON.stringify(value).replace(/</g, '\\u003c');
@@ -45,15 +48,27 @@ export function managerGates(pinHint: string): string {
 </form>`;
 }
 
+/** How the refusal names a role, in Chinese and English. */
+const ROLE_NAMES: Record<Role, readonly [zh: string, en: string]> = {
+  waiter: ['服务员', 'a waiter'],
+  cashier: ['收银员', 'a cashier'],
+  kitchen: ['厨房员工', 'kitchen staff'],
+  manager: ['经理', 'a manager'],
+};
+
 /**
- * `key`: the storage namespace (`brigade.<key>.device|staff`); `deviceName`: what the hub lists the browser
- * as; `main`: the id of the section shown once signed in (with the `#actions` toolbar).
+ * `key`: the storage namespace (`brigade.<key>.device|staff|signouts`); `deviceName`: what the hub lists the
+ * browser as; `main`: the id of the section shown once signed in (with the `#actions` toolbar); `managerOnly`:
+ * the page's own "only a manager can …" in Chinese and English, which begins the refusal of anyone else.
  */
-export function managerAuthScript(o: { key: string; deviceName: string; main: string }): string {
+export function managerAuthScript(o: { key: string; deviceName: string; main: string; managerOnly: readonly [zh: string, en: string] }): string {
   return `
   var DEVICE = ${scriptJson(`brigade.${o.key}.device`)};
   var STAFF = ${scriptJson(`brigade.${o.key}.staff`)};
+  var SIGNOUTS = ${scriptJson(`brigade.${o.key}.signouts`)};
   var MAIN = ${scriptJson(o.main)};
+  var MANAGER_ONLY = ${scriptJson(o.managerOnly)};
+  var ROLE_NAMES = ${scriptJson(ROLE_NAMES)};
   var $ = function (id) { return document.getElementById(id); };
 
   function load(store, key) { try { var v = store.getItem(key); return v ? JSON.parse(v) : null; } catch (e) { return null; } }
@@ -93,13 +108,73 @@ export function managerAuthScript(o: { key: string; deviceName: string; main: st
     show('pin');
   });
 
+  /** The hub's 403 to a sign-in whose role this page does not take: who was refused, and why, in both languages. */
+  function refusal(r) {
+    var d = r.body && r.body.error && r.body.error.details;
+    if (!d || !d.role) return '登录被拒绝 Sign-in refused: ' + hubMessage(r);
+    var role = ROLE_NAMES[d.role] || [d.role, d.role];
+    var who = d.name || '';
+    return MANAGER_ONLY[0] + '：' + who + ' 是' + role[0] + '，中枢拒绝了登录。' +
+      MANAGER_ONLY[1] + ': ' + who + ' is ' + role[1] + ', so the hub refused the sign-in.';
+  }
+
+  /*
+   * Sign-outs the hub has not confirmed: { token, expiresAt }. Kept in sessionStorage, like the session
+   * itself, so a staff token never outlives the tab in this browser; a tab closed before the hub answered leaves
+   * that session to end by itself (12 hours at most).
+   */
+  var turn = Promise.resolve();
+  var retry = null;
+  /** Runs fn after whatever sign-out or sign-in is under way: a sign-out never crosses a sign-in on the wire. */
+  function inTurn(fn) {
+    var done = turn.then(fn);
+    turn = done.then(function () {}, function () {});
+    return done;
+  }
+  function pendingSignOuts() {
+    var now = Date.now();
+    return (load(sessionStorage, SIGNOUTS) || []).filter(function (p) { return p && p.token && p.expiresAt > now; });
+  }
+  function setPending(list) { save(sessionStorage, SIGNOUTS, list.length ? list : null); }
+  /** One round of the pending sign-outs; no answer (or 429, 5xx) keeps one for the next round, in 30 s. */
+  async function sendRound() {
+    var list = pendingSignOuts();
+    for (var i = 0; i < list.length; i++) {
+      var r = await api('DELETE', '/api/v1/staff/sessions/current', list[i].token);
+      // 200: ended; 401: ended already (or expired); any other answer would not change on a resend
+      if (r.status !== 0 && r.status !== 429 && r.status < 500) {
+        var sent = list[i].token;
+        setPending(pendingSignOuts().filter(function (p) { return p.token !== sent; }));
+      }
+    }
+    if (retry) clearTimeout(retry);
+    retry = pendingSignOuts().length ? setTimeout(function () { retry = null; sendSignOuts(); }, 30000) : null;
+  }
+  function sendSignOuts() { return inTurn(sendRound); }
+  /**
+   * Forgets the tab's session at once (the page shows the PIN form without waiting for the network) and ends it
+   * on the hub, so its token is no use to anyone who copied it; unanswered, the sign-out is sent again (every
+   * 30 s, when the browser is back online, before the next sign-in and on the next load of this tab).
+   */
+  function signOut() {
+    var staff = load(sessionStorage, STAFF);
+    save(sessionStorage, STAFF, null);
+    if (staff && staff.token) setPending(pendingSignOuts().concat([{ token: staff.token, expiresAt: staff.expiresAt }]));
+    return sendSignOuts();
+  }
+
   $('pin').addEventListener('submit', async function (ev) {
     ev.preventDefault();
     var device = load(localStorage, DEVICE);
     if (!device) return show('pair');
     var pin = String(new FormData(ev.target).get('pin') || '');
     ev.target.reset(); // a PIN never stays on the screen
-    var r = await api('POST', '/api/v1/staff/sessions', device.token, { pin: pin });
+    var r = await inTurn(async function () {
+      // first what an earlier sign-out left unsent (each ends only the session it names: one still
+      // unanswered stays pending and goes in a later round, whoever signs in now)
+      await sendRound();
+      return api('POST', '/api/v1/staff/sessions', device.token, { pin: pin, roles: ['manager'] });
+    });
     if (r.status === 201) { save(sessionStorage, STAFF, r.body); return start(); }
     if (r.status === 401 && r.body && r.body.error && r.body.error.code === 'unauthenticated') {
       save(localStorage, DEVICE, null); // the hub no longer knows this computer: pair again
@@ -107,10 +182,13 @@ export function managerAuthScript(o: { key: string; deviceName: string; main: st
       return error('请重新配对 Please pair this computer again: ' + hubMessage(r));
     }
     show('pin');
+    if (r.status === 403) return error(refusal(r));
     error('登录失败 Sign-in failed: ' + hubMessage(r));
   });
 
-  $('signout').addEventListener('click', function () { save(sessionStorage, STAFF, null); error(''); show('pin'); });
+  $('signout').addEventListener('click', function () { void signOut(); error(''); show('pin'); });
+  window.addEventListener('online', function () { void sendSignOuts(); });
+  void sendSignOuts(); // a reload of this tab: what an earlier sign-out left unsent
 
   api('GET', '/api/v1/health').then(function (r) { if (r.body && r.body.storeName) $('store').textContent = '· ' + r.body.storeName; });
 `;

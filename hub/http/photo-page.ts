@@ -1,7 +1,8 @@
 /**
  * The manager's dish photo page: `GET /menu/photos`. A static shell with no secret in it, like the QR sheet:
- * its inline script pairs the browser and signs a manager in (hub/http/manager-page.ts; a waiter's PIN is
- * refused on the page, and the hub refuses a waiter's upload anyway), then lists the menu
+ * its inline script pairs the browser and signs a manager in (hub/http/manager-page.ts: the sign-in takes
+ * managers only, so the hub refuses a waiter's PIN without making a session, and refuses a waiter's upload
+ * anyway; Sign out ends the session on the hub), then lists the menu
  * (`GET /api/v1/menu`) by category: each dish with its current picture (the smallest variant,
  * `/media/<hash>-<width>.webp`) or "no photo", a file input that uploads the chosen file
  * (`PUT /api/v1/menu/items/:itemId/image`, its bytes as the body, the file's own Content-Type) and a remove
@@ -43,7 +44,7 @@ export function photoPage(): string {
     <button type="button" id="signout">退出 Sign out</button>
   </div>
 </header>
-${managerGates('只有经理可以更改菜品照片 Only a manager can change dish photos.')}
+${managerGates(`${MANAGER_ONLY.join(' ')}.`)}
 <section id="photos" data-photos hidden>
   <p class="hint">JPEG / PNG / WebP, ≤ ${IMAGE_UPLOAD_MAX_BYTES / 1024 / 1024} MB, ≥ 64 px</p>
   <div id="menu"></div>
@@ -53,6 +54,8 @@ ${managerGates('只有经理可以更改菜品照片 Only a manager can change d
 </body>
 </html>`;
 }
+
+const MANAGER_ONLY = ['只有经理可以更改菜品照片', 'Only a manager can change dish photos'] as const;
 
 const CSS = `${MANAGER_PAGE_CSS}
 .hint{max-width:60rem;margin:1rem auto 0;padding:0 1rem;color:#555}
@@ -75,7 +78,7 @@ const CSS = `${MANAGER_PAGE_CSS}
 const SCRIPT = `
 (function () {
   'use strict';
-  ${managerAuthScript({ key: 'menu-photos', deviceName: '菜品照片 Dish photos', main: 'photos' })}
+  ${managerAuthScript({ key: 'menu-photos', deviceName: '菜品照片 Dish photos', main: 'photos', managerOnly: MANAGER_ONLY })}
   var limits = JSON.parse(document.getElementById('limits').textContent || '{}');
 
   /** An Idempotency-Key: 128 random bits as hex (crypto.getRandomValues works without a secure context). */
@@ -207,10 +210,11 @@ const SCRIPT = `
     if (!device) return show('pair');
     var staff = load(sessionStorage, STAFF);
     if (!staff || staff.expiresAt <= Date.now()) return show('pin');
+    // the hub refuses anyone else's PIN here (roles: ['manager']); a session from before that is ended on the hub
     if (!staff.staff || staff.staff.role !== 'manager') {
-      save(sessionStorage, STAFF, null);
+      void signOut();
       show('pin');
-      return error('只有经理可以更改菜品照片 Only a manager can change dish photos (' + (staff.staff && staff.staff.name || '') + ')');
+      return error(MANAGER_ONLY[0] + ' ' + MANAGER_ONLY[1] + ' (' + (staff.staff && staff.staff.name || '') + ')');
     }
     var r = await api('GET', '/api/v1/menu', null);
     if (r.status === 200 && r.body && r.body.menu) { error(''); return render(r.body.menu); }

@@ -4,11 +4,12 @@
  * The page itself is a static shell with no secret in it. Its small inline script (the sign-in part shared
  * with the other manager pages, hub/http/manager-page.ts) does what the other apps do to become a manager:
  * pair the browser once (`POST /api/v1/devices/pair`, kind `manager`; the device
- * token is kept in localStorage `brigade.qr-sheet.device`), sign in with a PIN (`POST /api/v1/staff/sessions`;
- * the staff session is kept in sessionStorage only, so closing the tab signs the manager out), then read
- * `GET /api/v1/tables/qr-codes` — which the hub answers for a manager only (a waiter gets 403, shown on the
- * page). Each table becomes a card: its name big, the QR code (drawn in the browser as SVG by the
- * `qrcode-generator` package, served at `/tables/qr/qrcode.js`), "扫码点餐 Scan to order" and the URL.
+ * token is kept in localStorage `brigade.qr-sheet.device`), sign in with a PIN (`POST /api/v1/staff/sessions`
+ * with `roles: ['manager']`: the hub refuses a waiter's PIN, and the page says who and why; the staff session
+ * is kept in sessionStorage only; Sign out ends it on the hub too), then read `GET /api/v1/tables/qr-codes` —
+ * which the hub answers for a manager only. Each table becomes a card: its name big, the QR code (drawn in the
+ * browser as SVG by the `qrcode-generator` package, served at `/tables/qr/qrcode.js`), "扫码点餐 Scan to
+ * order" and the URL.
  *
  * The URL a code opens must be one the customers' phones can reach: the page's own address unless that is
  * loopback (a manager at the hub's own keyboard on `localhost`), then the hub's first LAN address, which the
@@ -82,7 +83,7 @@ export function qrSheetPage(hub: { httpPort: number | null; publicPort?: number 
     <button type="button" id="signout">退出 Sign out</button>
   </div>
 </header>
-${managerGates('只有经理可以打印桌码 Only a manager can print the table codes.')}
+${managerGates(`${MANAGER_ONLY.join(' ')}.`)}
 <section id="sheet" data-sheet hidden>
   <p class="base" id="base"></p>
   <div class="cards" id="cards"></div>
@@ -93,6 +94,8 @@ ${managerGates('只有经理可以打印桌码 Only a manager can print the tabl
 </body>
 </html>`;
 }
+
+const MANAGER_ONLY = ['只有经理可以打印桌码', 'Only a manager can print the table QR codes'] as const;
 
 const CSS = `${MANAGER_PAGE_CSS}
 .base{max-width:60rem;margin:1rem auto;padding:0 1rem;color:#444}.base a{margin-right:.75rem}
@@ -116,7 +119,7 @@ const CSS = `${MANAGER_PAGE_CSS}
 const SCRIPT = `
 (function () {
   'use strict';
-  ${managerAuthScript({ key: 'qr-sheet', deviceName: '桌码打印 QR sheet', main: 'sheet' })}
+  ${managerAuthScript({ key: 'qr-sheet', deviceName: '桌码打印 QR sheet', main: 'sheet', managerOnly: MANAGER_ONLY })}
   var hub = JSON.parse(document.getElementById('hub').textContent || '{}');
   var lan = hub.lan || [];
 
@@ -204,7 +207,9 @@ const SCRIPT = `
     if (!staff || staff.expiresAt <= Date.now()) return show('pin');
     var r = await api('GET', '/api/v1/tables/qr-codes', staff.token);
     if (r.status === 200) { error(''); return render(r.body.tables); }
-    save(sessionStorage, STAFF, null);
+    // a session this page will not use is ended on the hub, not only forgotten here (a 401: it has ended)
+    if (r.status === 401) save(sessionStorage, STAFF, null);
+    else void signOut();
     show('pin');
     if (r.status === 403) error('只有经理可以打印桌码 Only a manager can print the table QR codes (' + (staff.staff && staff.staff.name || '') + '): ' + hubMessage(r));
     else if (r.status === 401) error('请重新登录 Please sign in again: ' + hubMessage(r));
