@@ -78,7 +78,6 @@ export interface ApprovalRefusal {
  */
 interface EndingSession {
   token: string;
-  staffId: string;
   expiresAt: number;
 }
 
@@ -223,7 +222,7 @@ export class PosApp {
   private readonly approvalsInUse = new Set<string>();
   /** The staff tokens of changes being stored in the outbox right now (not in its list yet). */
   private readonly storingAs: string[] = [];
-  /** The outbox has read what earlier pages left: only then does "nothing of theirs is queued" hold. */
+  /** The outbox has read what earlier pages left: only then does "nothing made with this token is queued" hold. */
   private outboxRead = false;
   private endingNow = false;
   private endAgain = false;
@@ -275,16 +274,16 @@ export class PosApp {
   /**
    * The Lock button, or idle: the PIN pad at once, and the waiter's session ended on the hub so its token is
    * no use for the rest of its 12 hours. Not at once, though: each outbox entry is sent with the token of
-   * whoever made it (`bearers`), and a token ended while their changes wait (offline) would leave those
-   * changes to go as whoever signs in next, or to wait for ever. The hub's sign-out ends all of that
-   * person's sessions on this tablet, so it waits until the outbox holds nothing of theirs and they are not
-   * signed in here again (`endSessions`, run again whenever the outbox changes, someone signs in or the
-   * hub is back).
+   * whoever made it (`bearers`), and a token ended while changes made with it wait (offline) would leave
+   * them to go as whoever signs in next, or to wait for ever. So it waits until nothing made with that token
+   * is being stored or queued (`endSessions`, run again whenever the outbox changes, someone signs in or
+   * the hub is back). The hub's sign-out ends only the session it comes with: the same waiter signed in
+   * again keeps her new session.
    */
   lock(): void {
     const s = this.session.staff.get();
     this.session.staff.set(null);
-    if (s) this.endLater({ token: s.token, staffId: s.staff.id, expiresAt: s.expiresAt });
+    if (s) this.endLater({ token: s.token, expiresAt: s.expiresAt });
   }
 
   private endLater(e: EndingSession): void {
@@ -297,25 +296,17 @@ export class PosApp {
     save('pos.endingSessions', this.ending.length > 0 ? this.ending : null);
   }
 
-  /** Whose session a token is, as far as this tablet knows (null: a token of an earlier page it never knew). */
-  private staffOf(token: string): string | null {
-    const current = this.session.staff.get();
-    if (current?.token === token) return current.staff.id;
-    return this.ending.find((e) => e.token === token)?.staffId ?? null;
-  }
-
   /**
-   * Whether the hub may end `staffId`'s sessions on this tablet now: not signed in here (again), no approval
-   * of theirs waiting for its change, and no change of theirs being stored or queued. A change queued with a
-   * token this tablet cannot place holds every sign-out back (it may be theirs); one the hub already refused
-   * does not (its token is over anyway).
+   * Whether the hub may end `token`'s session now: not the session signed in here, not an approval still
+   * waiting for its change, and no change made with it being stored or queued unsettled. Only this token
+   * counts: the hub's sign-out ends no other session, the same person's included. One the hub already
+   * refused holds nothing back (its session is over anyway).
    */
-  private mayEnd(staffId: string): boolean {
-    if (this.session.staff.get()?.staff.id === staffId) return false;
-    if ([...this.approvalsInUse].some((t) => this.staffOf(t) === staffId)) return false;
-    const theirs = (token: string | null) => token !== null && !this.refusedTokens.has(token) && (this.staffOf(token) ?? staffId) === staffId;
-    if (this.storingAs.some(theirs)) return false;
-    return !this.outbox.list().some((e) => !isSettled(e) && theirs((e as PosSubmission).meta.staffToken));
+  private mayEnd(token: string): boolean {
+    if (this.session.staffToken() === token || this.approvalsInUse.has(token)) return false;
+    if (this.refusedTokens.has(token)) return true;
+    if (this.storingAs.includes(token)) return false;
+    return !this.outbox.list().some((e) => !isSettled(e) && (e as PosSubmission).meta.staffToken === token);
   }
 
   /** Ends on the hub the sessions that may end now; one round at a time. Without an answer, kept for later. */
@@ -342,17 +333,15 @@ export class PosApp {
         this.endAgain = false;
         this.setEnding(this.ending);
         for (const e of [...this.ending]) {
-          if (!this.ending.includes(e) || !this.mayEnd(e.staffId)) continue;
+          if (!this.ending.includes(e) || !this.mayEnd(e.token)) continue;
           try {
             await this.client.signOut(e.token);
           } catch (err) {
-            // no answer, or "not now": later. Any other answer (401: ended already) is final, for this token
+            // no answer, or "not now": later. Any other answer (401: ended already) is final
             if (!(err instanceof HubError) || err.status === 429 || err.status >= 500) continue;
-            this.setEnding(this.ending.filter((x) => x.token !== e.token));
-            continue;
           }
-          // the hub ended every session of theirs on this tablet
-          this.setEnding(this.ending.filter((x) => x.staffId !== e.staffId || this.approvalsInUse.has(x.token)));
+          // ended, now or before: this token only (the hub ended no other session)
+          this.setEnding(this.ending.filter((x) => x.token !== e.token));
         }
       } while (this.endAgain);
     } finally {
@@ -1123,7 +1112,7 @@ export class PosApp {
   async managerApproval(pin: string): Promise<Approval | ApprovalRefusal> {
     try {
       const session = await this.client.signIn(pin, ['manager']);
-      const ending = { token: session.token, staffId: session.staff.id, expiresAt: session.expiresAt - this.client.serverOffsetMs };
+      const ending = { token: session.token, expiresAt: session.expiresAt - this.client.serverOffsetMs };
       if (session.staff.role !== 'manager') {
         // a hub that let another role in all the same: that session is of no use
         this.endLater(ending);

@@ -881,24 +881,35 @@ describe("today's bills: a closed bill found again", () => {
 
 /**
  * A tablet whose hub can be switched off and on: every request is recorded with the token it presents.
- * The hub ends a person's sessions on the device with a sign-out, takes every change, and checks PINs.
+ * As the real hub: a sign-out ends the one session it came with (the same person's other sessions stay), a
+ * request with an ended session's token is answered 401, every change is taken, and PINs are checked.
  */
 async function hubbed() {
   const t = await tablet();
   const { app } = t;
   const calls: { method: string; path: string; bearer: string | null; body: unknown; answered: boolean }[] = [];
-  const hub = { up: false };
+  /** `sessions`: the staff tokens the hub takes (the first waiter's to begin with); `away`: paths it is not reached on. */
+  const hub = { up: false, sessions: new Set(['staff_test']), away: [] as string[] };
+  // a request's tries follow each other at once (their backoff is the client's, tested with it): a sign-out
+  // tried while the hub is away is over, and kept for later, by the next tick
+  (app.client as unknown as { opts: { sleep?: () => Promise<void> } }).opts.sleep = async () => undefined;
   app.client.request = (async (method: string, path: string, o: { as?: string; bearer?: string; headers?: Record<string, string>; body?: unknown } = {}) => {
     const bearer = o.bearer ?? o.headers?.authorization?.replace(/^Bearer /, '') ?? (o.as === 'staff' ? app.session.staffToken() : o.as === 'none' ? null : app.session.deviceToken());
     calls.push({ method, path, bearer, body: o.body, answered: hub.up });
-    if (!hub.up) throw new HubUnreachableError('the hub is away');
-    if (method === 'DELETE') return { signedOut: true };
+    if (!hub.up || hub.away.some((p) => path.endsWith(p))) throw new HubUnreachableError('the hub is away');
+    if (bearer !== null && bearer !== app.session.deviceToken() && !hub.sessions.has(bearer)) throw new HubError(401, 'unauthenticated', 'staff session expired or unknown; sign in again');
+    if (method === 'DELETE') {
+      hub.sessions.delete(bearer!);
+      return { signedOut: true };
+    }
     if (path === '/api/v1/staff/sessions') {
       const { pin, roles } = o.body as { pin: string; roles?: string[] };
       const staff = pin === '9999' ? { id: 's-9', name: '张经理', role: 'manager' } : pin === '1112' ? { id: 's-2', name: '李娜', role: 'waiter' } : null;
       if (!staff) throw new HubError(401, 'pin_invalid', 'unknown PIN');
       if (roles && !roles.includes(staff.role)) throw new HubError(403, 'forbidden', 'not a manager', { required: roles, role: staff.role, name: staff.name });
-      return { token: `stf_${staff.id}_${calls.length}`, staff, expiresAt: Date.now() + 12 * 3600_000 };
+      const token = `stf_${staff.id}_${calls.length}`;
+      hub.sessions.add(token);
+      return { token, staff, expiresAt: Date.now() + 12 * 3600_000 };
     }
     if (method === 'GET') throw new HubUnreachableError('reads are not part of this test');
     return { order: order() };
@@ -906,7 +917,11 @@ async function hubbed() {
   /** The sign-outs the hub got (not those sent while it was away). */
   const signOuts = () => calls.filter((c) => c.method === 'DELETE' && c.answered).map((c) => c.bearer);
   const sends = (pathEnd: string) => calls.filter((c) => c.method === 'POST' && c.path.endsWith(pathEnd)).map((c) => c.bearer);
-  const signIn = (token: string, id: string, name: string) => app.session.staff.set({ token, staff: { id, name, role: 'waiter' } as never, expiresAt: Date.now() + 3600_000 });
+  /** Someone signs in on the tablet's PIN pad (the hub makes the session). */
+  const signIn = (token: string, id: string, name: string) => {
+    hub.sessions.add(token);
+    app.session.staff.set({ token, staff: { id, name, role: 'waiter' } as never, expiresAt: Date.now() + 3600_000 });
+  };
   return { ...t, hub, calls, signOuts, sends, signIn };
 }
 
@@ -973,21 +988,44 @@ describe('locking the tablet ends the session on the hub', () => {
     await vi.waitFor(() => expect(signOuts()).toEqual(['staff_test']));
   });
 
-  it("the same waiter back on the tablet: their old session's end waits until they leave again (the hub ends all of a person's sessions on a device)", async () => {
-    const { app, hub, signOuts, signIn } = await hubbed();
+  it("the same waiter back on the tablet: her old session is ended while she works under her new one, which stays valid", async () => {
+    const { app, hub, signOuts, sends, signIn } = await hubbed();
     app.lock(); // the hub is away: the sign-out is kept
     await tick();
     signIn('staff_test2', 's-1', '王芳');
     hub.up = true;
     app.wake();
-    await tick();
-    expect(signOuts()).toEqual([]); // it would sign 王芳 out of the session she is using now
+    // the hub ends the session the sign-out came with, not hers now
+    await vi.waitFor(() => expect(signOuts()).toEqual(['staff_test']));
+    expect(hub.sessions.has('staff_test')).toBe(false);
+    expect(hub.sessions.has('staff_test2')).toBe(true);
+    const entry = (await app.pay({ tender: 'cash', amountMinor: 2000, tenderedMinor: 2000 }))!;
+    expect((await app.outbox.settled(entry.id)).state).toBe('confirmed');
+    expect(sends('/payments')).toEqual(['staff_test2']);
+    expect(app.session.staff.get()?.token).toBe('staff_test2');
+    // she leaves again: that session ends too, on its own
     app.lock();
-    // one sign-out ends both of her sessions here (the hub ends all of a person's sessions on the device)
-    await vi.waitFor(() => expect(signOuts()).toHaveLength(1));
+    await vi.waitFor(() => expect(signOuts()).toEqual(['staff_test', 'staff_test2']));
+    expect(hub.sessions.has('staff_test2')).toBe(false);
+  });
+
+  it("a change queued under her old session holds back that session's end only, not her new one's", async () => {
+    const { app, hub, signOuts, sends, signIn } = await hubbed();
+    const entry = (await app.pay({ tender: 'cash', amountMinor: 2000, tenderedMinor: 2000 }))!;
+    app.lock();
+    signIn('staff_test2', 's-1', '王芳');
+    app.lock(); // nothing was made under her new session
+    hub.up = true;
+    hub.away = ['/payments']; // the hub is back, the payment not through yet
+    app.wake();
+    await vi.waitFor(() => expect(signOuts()).toEqual(['staff_test2']));
     await tick();
-    expect(signOuts()).toHaveLength(1);
-    expect(app.session.staff.get()).toBeNull();
+    expect(signOuts()).toEqual(['staff_test2']); // the old session waits for its payment
+    hub.away = [];
+    app.outbox.retryNow();
+    expect((await app.outbox.settled(entry.id)).state).toBe('confirmed');
+    await vi.waitFor(() => expect(signOuts()).toEqual(['staff_test2', 'staff_test']));
+    expect(sends('/payments').every((b) => b === 'staff_test')).toBe(true);
   });
 });
 
@@ -1016,6 +1054,7 @@ describe("a manager's approval", () => {
     expect(sends('/void').every((b) => b === approval.token)).toBe(true);
     await vi.waitFor(() => expect(signOuts()).toEqual([approval.token]));
     expect(app.session.staff.get()?.token).toBe('staff_test'); // the waiter is still signed in
+    expect(hub.sessions.has('staff_test')).toBe(true);
   });
 
   it('said in both languages, the name of whoever typed a PIN that is not a manager’s', () => {
