@@ -51,8 +51,9 @@ export function BillScreen({ app, menu, t, lang }: { app: PosApp; menu: Menu; t:
   const readOnly = !isOpenOrder(order);
   const table = s.floor?.tables.find((x) => x.id === s.tableId);
   const unsettled = payments.filter((x) => x.state !== 'confirmed' && x.state !== 'rejected');
-  // payments still on their way count already (once: one the hub's bill lists is not taken off again), the
-  // dishes they pay as paid: the next share is of what will be left
+  // payments, voids and refunds still on their way count already (once: one the hub's bill shows is not
+  // counted again), the dishes they pay as paid, those they void as gone, those they refund as open again:
+  // the next share is of what will be left
   const { dueMinor: due, balances } = app.billAfterQueued() ?? { dueMinor: order.dueMinor, balances: lineBalances(order) };
   const refundedOf = (paymentId: string) => (order.refunds ?? []).filter((r) => r.paymentId === paymentId).reduce((sum, r) => sum + r.amountMinor, 0);
   const refundedMinor = (order.refunds ?? []).reduce((sum, r) => sum + r.amountMinor, 0);
@@ -81,7 +82,8 @@ export function BillScreen({ app, menu, t, lang }: { app: PosApp; menu: Menu; t:
           const b = balances.get(l.id);
           const paid = b !== undefined && b.openMinor === 0;
           const on = picked.includes(l.id);
-          const pickable = mode === 'items' && !paid;
+          // a dish whose void is on its way has no balance: not offered (the hub would find no live line)
+          const pickable = mode === 'items' && b !== undefined && !paid;
           return (
             <div
               key={l.id}
@@ -188,9 +190,10 @@ export function BillScreen({ app, menu, t, lang }: { app: PosApp; menu: Menu; t:
               {s.fromBills ? t('bills.back') : t('bill.done')}
             </button>
           </div>
-        ) : order.dueMinor === 0 && order.lines.some((l) => l.status !== 'voided') ? (
+        ) : order.dueMinor === 0 && due === 0 && order.lines.some((l) => l.status !== 'voided') ? (
           // comped, free dishes only, or paid in full and reopened: nothing to pay, but the bill is still closed
-          // by someone. While its payment of 0 is on its way the button is gone (a second would be refused)
+          // by someone. While its payment of 0 is on its way the button is gone (a second would be refused); a
+          // refund on its way makes something due again (a payment of 0 would be refused after it)
           <div class="p-closed" data-nothing-due>
             {order.lines.some((l) => l.status === 'held') ? (
               <p>{t('bill.nothingDueHeld')}</p>
@@ -345,6 +348,14 @@ function PayForm({ app, due, plan, menu, t, onPaid }: { app: PosApp; due: number
         {problem === 'overDue' && (
           <small class="p-hint" data-pay-problem="overDue">
             {t('bill.overDue', { amount: formatMoney(due, cur) })}
+          </small>
+        )}
+        {/* 0 or not an amount (letters, a third decimal): said, as an amount above the due is; with nothing
+            due once this tablet's changes on their way are stored, that is what is said. A split with no dish
+            or seat picked yet has its own hint (split.pickLines) */}
+        {problem === 'amount' && (plan === null || due === 0) && (
+          <small class="p-hint" data-pay-problem="amount">
+            {due === 0 ? t('bill.nothingDueQueued') : t('bill.badAmount', { amount: formatMoney(due, cur) })}
           </small>
         )}
       </label>

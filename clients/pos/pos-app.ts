@@ -26,7 +26,7 @@ import { load, save } from '../shared/storage.ts';
 import { Store } from '../shared/store.ts';
 import { StreamClient, type ConnectionState, type SocketFactory } from '../shared/stream-client.ts';
 import { IdleWatch } from '../kiosk/kiosk-logic.ts';
-import { billAfterQueued, BILLS_PAGE, billsPath, lockMsFrom, mergeBills, paymentProblem, refreshLimit, searchedNumber, splitProblem, tableNamed, refundLeft, refundLinesAmount, refundProblem, refusedItemIds, voidBlocked, withQueuedPayments, type QueuedPayment, type RefundLike } from './pos-logic.ts';
+import { billAfterQueued, BILLS_PAGE, billsPath, lockMsFrom, mergeBills, paymentProblem, refreshLimit, searchedNumber, splitProblem, tableNamed, refundLeft, refundLinesAmount, refundProblem, refusedItemIds, voidBlocked, withQueued, type QueuedChange, type QueuedPayment, type RefundLike } from './pos-logic.ts';
 import { withMenuEvents } from '../shared/menu-events.ts';
 import type { UnrecordedCardCharge } from '../../hub/protocol/card-charges.ts';
 import { CardChargeFeed, type ResolveOutcome } from './card-charges.ts';
@@ -955,17 +955,34 @@ export class PosApp {
     return submissions.flatMap((x) => {
       const a = x.meta.action;
       if (x.meta.orderId !== orderId || a.kind !== 'payment' || x.state === 'confirmed' || x.state === 'rejected') return [];
-      return [{ id: (x.body as { id?: string }).id, amountMinor: a.amountMinor, ...(a.split && 'lineIds' in a.split ? { lineIds: a.split.lineIds } : {}) }];
+      return [{ kind: 'payment' as const, id: (x.body as { id?: string }).id, amountMinor: a.amountMinor, ...(a.split && 'lineIds' in a.split ? { lineIds: a.split.lineIds } : {}) }];
     });
   }
 
   /**
-   * The bill shown as it will be once this tablet's payments on their way are stored (`billAfterQueued`):
-   * what is due and each line's balance. Null: no bill shown.
+   * The changes of the order shown on their way from this tablet that move its money (payments, voids,
+   * refunds; neither confirmed nor refused), in queue order: the order the hub stores them in.
+   */
+  changesOnTheirWay(): QueuedChange[] {
+    const { orderId, submissions } = this.state.get();
+    return submissions.flatMap((x): QueuedChange[] => {
+      const a = x.meta.action;
+      if (x.meta.orderId !== orderId || x.state === 'confirmed' || x.state === 'rejected') return [];
+      const id = (x.body as { id?: string }).id;
+      if (a.kind === 'payment') return [{ kind: 'payment', id, amountMinor: a.amountMinor, ...(a.split && 'lineIds' in a.split ? { lineIds: a.split.lineIds } : {}) }];
+      if (a.kind === 'void') return [{ kind: 'void', lineId: a.lineId }];
+      if (a.kind === 'refund') return [{ kind: 'refund', id, paymentId: a.paymentId, amountMinor: a.amountMinor, lines: a.lines }];
+      return [];
+    });
+  }
+
+  /**
+   * The bill shown as it will be once this tablet's changes on their way are stored (`billAfterQueued`:
+   * payments, voids and refunds, in queue order): what is due and each line's balance. Null: no bill shown.
    */
   billAfterQueued(): ReturnType<typeof billAfterQueued> | null {
     const { order, orderId } = this.state.get();
-    return order && order.id === orderId ? billAfterQueued(order, this.paymentsOnTheirWay()) : null;
+    return order && order.id === orderId ? billAfterQueued(order, this.changesOnTheirWay()) : null;
   }
 
   /** Whether a payment for the order is in the outbox, neither confirmed nor refused yet. */
@@ -1064,8 +1081,9 @@ export class PosApp {
   canVoid(lineId: string): boolean {
     const { order, orderId, submissions } = this.state.get();
     if (this.billReadOnly()) return false;
-    // counting the payments on their way: a dish a queued payment by seat covers is paid, as the hub will say
-    if (order && order.id === orderId && voidBlocked(withQueuedPayments(order, this.paymentsOnTheirWay()), lineId) !== null) return false;
+    // counting the changes on their way: a dish a queued payment by seat covers is paid, as the hub will say;
+    // one a queued refund gave back is open again; a void queued before this one leaves less food to pay for
+    if (order && order.id === orderId && voidBlocked(withQueued(order, this.changesOnTheirWay()), lineId) !== null) return false;
     return !submissions.some((x) => x.meta.orderId === orderId && x.meta.action.kind === 'void' && x.meta.action.lineId === lineId && x.state !== 'confirmed' && x.state !== 'rejected');
   }
 

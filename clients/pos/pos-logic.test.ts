@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Menu, MenuItem, Order } from '../../hub/protocol/index.ts';
-import { billAfterQueued, splitProblem, BILLS_MAX, BILLS_PAGE, billsPath, cashSuggestions, changeDue, DEFAULT_LOCK_MS, mergeBills, refreshLimit, searchBills, searchedNumber, tableNamed, evenSplitProgress, heldCourses, initialOf, lineBalances, linesAmount, lockMsFrom, moneyText, nextShare, parseMoney, paymentProblem, pinyinInitials, refundLeft, refundLinesAmount, refundProblem, refusedItemIds, searchIndex, searchItems, seatLineIds, voidBlocked } from './pos-logic.ts';
+import { billAfterQueued, withQueued, splitProblem, BILLS_MAX, BILLS_PAGE, billsPath, cashSuggestions, changeDue, DEFAULT_LOCK_MS, mergeBills, refreshLimit, searchBills, searchedNumber, tableNamed, evenSplitProgress, heldCourses, initialOf, lineBalances, linesAmount, lockMsFrom, moneyText, nextShare, parseMoney, paymentProblem, pinyinInitials, refundLeft, refundLinesAmount, refundProblem, refusedItemIds, searchIndex, searchItems, seatLineIds, voidBlocked } from './pos-logic.ts';
 import { entryView, type OutboxEntry, type OutboxState } from '../shared/outbox.ts';
 
 const item = (id: string, nameZh: string, nameEn: string, sort = 0): MenuItem =>
@@ -102,10 +102,20 @@ describe('splitting the bill on the tablet', () => {
 
 describe('the bill with the payments on their way from the tablet', () => {
   const line = (id: string, lineTotalMinor: number) => ({ id, lineTotalMinor, seat: null, status: 'served' as const }) as Order['lines'][number];
-  const bill = (payments: Order['payments'] = [], dueMinor = 4000) => ({ lines: [line('a', 2800), line('b', 800), line('c', 1200)], payments, refunds: [], discountMinor: 0, dueMinor, paidMinor: 4800 - dueMinor });
+  const bill = (payments: Order['payments'] = [], dueMinor = 4000) => ({
+    lines: [line('a', 2800), line('b', 800), line('c', 1200)],
+    payments,
+    refunds: [] as NonNullable<Order['refunds']>,
+    subtotalMinor: 4800,
+    discountMinor: 0,
+    discountGrantedMinor: 0,
+    totalMinor: 4800,
+    dueMinor,
+    paidMinor: 4800 - dueMinor,
+  });
 
   it('takes them off what is due in queue order, and their dishes off the lines as the hub allocates them', () => {
-    const after = billAfterQueued(bill(), [{ id: 'p-1', amountMinor: 1000 }, { id: 'p-2', amountMinor: 2000, lineIds: ['a', 'b'] }]);
+    const after = billAfterQueued(bill(), [{ kind: 'payment', id: 'p-1', amountMinor: 1000 }, { kind: 'payment', id: 'p-2', amountMinor: 2000, lineIds: ['a', 'b'] }]);
     expect(after.dueMinor).toBe(1000);
     expect(Object.fromEntries(after.balances)).toEqual({
       a: { paidMinor: 2000, openMinor: 800 },
@@ -116,11 +126,11 @@ describe('the bill with the payments on their way from the tablet', () => {
 
   it("counts one the hub's bill already lists once (by the payment id made on the tablet)", () => {
     const stored = { id: 'p-1', tender: 'cash', amountMinor: 1000, lines: [], tenderedMinor: null, changeMinor: 0, reference: null, createdAt: 0, staffId: null } as Order['payments'][number];
-    expect(billAfterQueued(bill([stored], 3000), [{ id: 'p-1', amountMinor: 1000 }]).dueMinor).toBe(3000);
+    expect(billAfterQueued(bill([stored], 3000), [{ kind: 'payment', id: 'p-1', amountMinor: 1000 }]).dueMinor).toBe(3000);
   });
 
   it("refuses what the hub would: a line already paid, a split's amount that is not the hub's, more than is due", () => {
-    const b = billAfterQueued(bill(), [{ amountMinor: 2800, lineIds: ['a'] }]);
+    const b = billAfterQueued(bill(), [{ kind: 'payment', amountMinor: 2800, lineIds: ['a'] }]);
     expect(splitProblem(bill(), b, { amountMinor: 2800, split: { lineIds: ['a'] } })).toBe('paidLine');
     expect(splitProblem(bill(), b, { amountMinor: 800, split: { lineIds: ['b'] } })).toBeNull();
     // b and c have 2000 open, and 1200 is due (a discount made the bill smaller): 1200, as the hub caps it
@@ -130,6 +140,37 @@ describe('the bill with the payments on their way from the tablet', () => {
     expect(splitProblem(bill(), b, { amountMinor: 700, split: { ways: 2 } })).toBe('amount');
     expect(splitProblem(bill(), b, { amountMinor: 1300 })).toBe('overDue');
     expect(splitProblem(bill(), b, { amountMinor: 0 })).toBeNull();
+  });
+
+  it('takes a dish voided on the tablet off the subtotal, the discount capped at what is left, before the payments queued after it', () => {
+    // ¥10 off (granted) a ¥48 bill, ¥8 paid: voiding the ¥28 dish leaves ¥20 of food, ¥10 of total, ¥2 due
+    const discounted = { ...bill([], 3000), discountMinor: 1000, discountGrantedMinor: 1000, totalMinor: 3800, paidMinor: 800 };
+    const after = withQueued(discounted, [{ kind: 'void', lineId: 'a' }]);
+    expect(after).toMatchObject({ subtotalMinor: 2000, discountMinor: 1000, totalMinor: 1000, paidMinor: 800, dueMinor: 200 });
+    expect([...lineBalances(after).keys()]).toEqual(['b', 'c']);
+    // ¥8 paid of ¥48, the ¥28 dish voided: ¥12 due; a share is of that (the hub stores the void first)
+    const b = billAfterQueued(bill(), [{ kind: 'void', lineId: 'a' }]);
+    expect(b.dueMinor).toBe(1200);
+    expect(splitProblem(bill(), b, { amountMinor: 600, split: { ways: 2 } })).toBeNull();
+    expect(splitProblem(bill(), b, { amountMinor: 2000, split: { ways: 2 } })).toBe('overDue');
+    expect(splitProblem(bill(), b, { amountMinor: 2800, split: { lineIds: ['a'] } })).toBe('paidLine');
+    // a payment queued after the void: taken off what the void left
+    expect(billAfterQueued(bill(), [{ kind: 'void', lineId: 'a' }, { kind: 'payment', amountMinor: 600 }]).dueMinor).toBe(600);
+    // a void the hub's order already shows is not taken off twice
+    const stored = { ...bill([], 2000), lines: [line('a', 2800), line('b', 800), line('c', 1200)].map((l) => (l.id === 'a' ? { ...l, status: 'voided' as const } : l)), subtotalMinor: 2000, totalMinor: 2000 };
+    expect(billAfterQueued(stored, [{ kind: 'void', lineId: 'a' }]).dueMinor).toBe(2000);
+  });
+
+  it('adds a refund on its way to what is due, and opens again what it gave back of a line', () => {
+    const byItem = { id: 'p-1', tender: 'cash', amountMinor: 3600, lines: [{ lineId: 'a', amountMinor: 2800 }, { lineId: 'b', amountMinor: 800 }], tenderedMinor: null, changeMinor: 0, reference: null, createdAt: 0, staffId: null } as Order['payments'][number];
+    const paid = bill([byItem], 1200);
+    const after = billAfterQueued(paid, [{ kind: 'refund', id: 'r-1', paymentId: 'p-1', amountMinor: 800, lines: [{ lineId: 'b', amountMinor: 800 }] }]);
+    expect(after.dueMinor).toBe(2000);
+    expect(after.balances.get('b')).toEqual({ paidMinor: 0, openMinor: 800 });
+    expect(after.balances.get('a')).toEqual({ paidMinor: 2800, openMinor: 0 });
+    // one the hub already lists (by the refund id made here) counts once
+    const listed = { ...paid, refunds: [{ id: 'r-1', paymentId: 'p-1', amountMinor: 800, lines: [{ lineId: 'b', amountMinor: 800 }], reference: null, reason: 'cold', createdAt: 1, staffId: null }], paidMinor: 2800, dueMinor: 2000 };
+    expect(billAfterQueued(listed, [{ kind: 'refund', id: 'r-1', paymentId: 'p-1', amountMinor: 800, lines: [{ lineId: 'b', amountMinor: 800 }] }]).dueMinor).toBe(2000);
   });
 });
 

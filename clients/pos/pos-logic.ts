@@ -293,51 +293,102 @@ export function seatLineIds(order: Pick<Order, 'lines' | 'payments' | 'refunds' 
 
 /** A payment queued on this tablet that the hub has not answered yet, as the bill counts it. */
 export interface QueuedPayment {
+  kind: 'payment';
   /** The payment id made here (the hub keeps it). */
   id?: string | undefined;
   amountMinor: number;
   lineIds?: readonly string[] | undefined;
 }
 
+/** A line voided on this tablet, the void not answered yet. */
+export interface QueuedVoid {
+  kind: 'void';
+  lineId: string;
+}
+
+/** A refund queued on this tablet and not answered yet: what it gives back, and of which lines. */
+export interface QueuedRefund extends RefundLike {
+  kind: 'refund';
+}
+
+/** A change on its way from this tablet that moves the bill's money: the hub stores them in queue order. */
+export type QueuedChange = QueuedPayment | QueuedVoid | QueuedRefund;
+
+type QueuedBill = Pick<Order, 'lines' | 'payments' | 'refunds' | 'subtotalMinor' | 'discountMinor' | 'discountGrantedMinor' | 'totalMinor' | 'dueMinor' | 'paidMinor'>;
+
 /**
- * The order once the payments on their way from this tablet are stored, as the hub will store them: one at
- * a time in queue order, a payment by item or seat allocated to its lines with the hub's own `allocate`,
- * each taken off what is due and added to what is paid. So the next even share is of what will be left, a
- * seat paid while the hub is out of reach is not offered (and charged) again, nor its dish for voiding.
+ * The order once the changes on their way from this tablet are stored, as the hub will store them: one at a
+ * time in queue order (the outbox sends them so), each followed by the hub's `settle()` arithmetic (what is
+ * paid is payments less refunds; what is due, the total less that, never below 0).
+ * - A payment by item or seat is allocated to its lines with the hub's own `allocate`, and added to what is
+ *   paid: the next even share is of what will be left, a seat paid while the hub is out of reach is not
+ *   offered (and charged) again, nor its dish for voiding.
+ * - A void takes the line off the subtotal (and the discount applied, capped at the subtotal, with it): the
+ *   hub stores it before any payment queued after it, and refuses a share of the bill as it was.
+ * - A refund is taken off what is paid, and what it gave back of a line opens the line again.
  *
- * A payment the hub's order already lists (by the id made here) counts once: the hub stored it and its
- * answer was lost, or the stream brought the order first; the retry gets the stored answer, not a second
- * payment. Counted twice, "share 2 of 3" was half of what was left after taking share 1 off twice.
+ * A change the hub's order already shows counts once: a payment or refund it lists (by the id made here), a
+ * line it shows voided. The hub stored it and its answer was lost, or the stream brought the order first;
+ * the retry gets the stored answer, not a second change. Counted twice, "share 2 of 3" was half of what was
+ * left after taking share 1 off twice.
  */
-export function withQueuedPayments<O extends Pick<Order, 'lines' | 'payments' | 'refunds' | 'discountMinor' | 'dueMinor' | 'paidMinor'>>(order: O, queued: readonly QueuedPayment[]): O {
-  const known = new Set(order.payments.map((p) => p.id));
+export function withQueued<O extends QueuedBill>(order: O, queued: readonly QueuedChange[]): O {
+  const knownPayments = new Set(order.payments.map((p) => p.id));
+  const knownRefunds = new Set((order.refunds ?? []).map((r) => r.id));
   let next = order;
-  queued.forEach((p, i) => {
-    if (p.id !== undefined && known.has(p.id)) return;
+  // the hub's settle(), on the fields a change here moves (totalMinor via billTotalMinor, as voidBlocked)
+  const settled = (o: O, paidMinor: number): O => {
+    const totalMinor = billTotalMinor(o);
+    return { ...o, discountMinor: o.subtotalMinor - totalMinor, totalMinor, paidMinor, dueMinor: Math.max(0, totalMinor - paidMinor) };
+  };
+  queued.forEach((c, i) => {
+    if (c.kind === 'void') {
+      const line = next.lines.find((l) => l.id === c.lineId);
+      if (!line || line.status === 'voided') return;
+      const lines = next.lines.map((l) => (l.id === c.lineId ? { ...l, status: 'voided' as const } : l));
+      next = settled({ ...next, lines, subtotalMinor: next.subtotalMinor - line.lineTotalMinor }, next.paidMinor);
+      return;
+    }
+    if (c.kind === 'refund') {
+      if (c.id !== undefined && knownRefunds.has(c.id)) return;
+      const refund: NonNullable<Order['refunds']>[number] = {
+        id: c.id ?? `queued-${i}`,
+        paymentId: c.paymentId,
+        amountMinor: c.amountMinor,
+        lines: [...c.lines],
+        reference: null,
+        reason: '',
+        createdAt: 0,
+        staffId: null,
+      };
+      next = settled({ ...next, refunds: [...(next.refunds ?? []), refund] }, next.paidMinor - c.amountMinor);
+      return;
+    }
+    if (c.id !== undefined && knownPayments.has(c.id)) return;
     const balances = lineBalances(next);
-    const open = [...new Set(p.lineIds ?? [])].flatMap((lineId) => {
+    const open = [...new Set(c.lineIds ?? [])].flatMap((lineId) => {
       const openMinor = balances.get(lineId)?.openMinor ?? 0;
       return openMinor > 0 ? [{ lineId, openMinor }] : [];
     });
     const payment: Order['payments'][number] = {
-      id: p.id ?? `queued-${i}`,
+      id: c.id ?? `queued-${i}`,
       tender: 'cash',
-      amountMinor: p.amountMinor,
-      lines: allocate(p.amountMinor, open),
+      amountMinor: c.amountMinor,
+      lines: allocate(c.amountMinor, open),
       tenderedMinor: null,
       changeMinor: 0,
       reference: null,
       createdAt: 0,
       staffId: null,
     };
-    next = { ...next, payments: [...next.payments, payment], paidMinor: next.paidMinor + p.amountMinor, dueMinor: Math.max(0, next.dueMinor - p.amountMinor) };
+    next = settled({ ...next, payments: [...next.payments, payment] }, next.paidMinor + c.amountMinor);
   });
   return next;
 }
 
-/** What is due and each live line's balance once the payments on their way are stored (`withQueuedPayments`). */
-export function billAfterQueued(order: Pick<Order, 'lines' | 'payments' | 'refunds' | 'discountMinor' | 'dueMinor' | 'paidMinor'>, queued: readonly QueuedPayment[]): { dueMinor: number; balances: LineBalances } {
-  const after = withQueuedPayments(order, queued);
+/** What is due and each live line's balance once the changes on their way are stored (`withQueued`). */
+export function billAfterQueued(order: QueuedBill, queued: readonly QueuedChange[]): { dueMinor: number; balances: LineBalances } {
+  const after = withQueued(order, queued);
   return { dueMinor: after.dueMinor, balances: lineBalances(after) };
 }
 

@@ -247,6 +247,84 @@ describe('payments on their way from this tablet (the hub out of reach)', () => 
   });
 });
 
+describe('voids and refunds on their way from this tablet count on the bill as the hub will store them', () => {
+  type Payment = Order['payments'][number];
+  type Refund = NonNullable<Order['refunds']>[number];
+  const payment = (id: string, amountMinor: number, o: Partial<Payment> = {}): Payment => ({ id, tender: 'cash', amountMinor, lines: [], tenderedMinor: amountMinor, changeMinor: 0, reference: null, createdAt: 0, staffId: null, ...o });
+  const signIn = (app: PosApp, role: 'manager' | 'waiter') =>
+    app.session.staff.set({ token: `staff_${role}`, staff: { id: `s-${role}`, name: role, role } as never, expiresAt: Date.now() + 3600_000 });
+
+  it('a dish voided while the hub is out of reach is off what is due: the next even share is of what will be left (the hub refused the old one as "bill changed")', async () => {
+    const { app, of } = await tablet();
+    await app.voidLine('l-2', 'guest changed their mind');
+    expect(of('void')).toHaveLength(1);
+    expect(app.billAfterQueued()).toMatchObject({ dueMinor: 2800 });
+    expect(app.billAfterQueued()?.balances.has('l-2')).toBe(false);
+    // half of ¥56 is what the hub refuses once the void is stored before it; half of ¥28 is what it takes
+    expect(await app.pay({ tender: 'card', amountMinor: 2800, reference: 'HALF-OLD', split: { ways: 2 } })).toBeNull();
+    expect(await app.pay({ tender: 'cash', amountMinor: 5600, tenderedMinor: 6000 })).toBeNull();
+    expect(await app.pay({ tender: 'card', amountMinor: 1400, reference: 'HALF', split: { ways: 2 } })).not.toBeNull();
+    // the voided dish is not paid by item either (the hub: no live line)
+    expect(await app.pay({ tender: 'card', amountMinor: 1400, reference: 'ITEM', split: { lineIds: ['l-2'] } })).toBeNull();
+    expect(of('payment').map((x) => x.body)).toMatchObject([{ amountMinor: 1400, splitWays: 2 }]);
+  });
+
+  it('a second void is checked against the bill after the first (the hub would find it overpaid)', async () => {
+    const { app } = await tablet();
+    // ¥20 paid on the whole bill of ¥56: voiding one ¥28 dish leaves ¥28 (fine), voiding both leaves 0
+    app.state.set({ ...app.state.get(), order: order({ payments: [payment('p-1', 2000)], refunds: [], paidMinor: 2000, dueMinor: 3600 }) });
+    expect(app.canVoid('l-1')).toBe(true);
+    await app.voidLine('l-2', 'sent back');
+    expect(app.billAfterQueued()).toMatchObject({ dueMinor: 800 });
+    expect(app.canVoid('l-1')).toBe(false);
+  });
+
+  it("a void the hub's bill already shows (its answer lost) is counted once", async () => {
+    const { app } = await tablet();
+    await app.voidLine('l-2', 'sent back');
+    app.state.set({ ...app.state.get(), order: order({ lines: [line('l-1'), line('l-2', { status: 'voided' })], subtotalMinor: 2800, totalMinor: 2800, dueMinor: 2800, revision: 4 }) });
+    expect(app.billAfterQueued()).toMatchObject({ dueMinor: 2800 });
+  });
+
+  it('a refund on its way adds to what is due at once: the whole of it, or an even share of it, is taken as the hub will count it', async () => {
+    const { app, of } = await tablet();
+    signIn(app, 'manager');
+    // ¥40 paid on the whole bill of ¥56; ¥12 of it given back
+    app.state.set({ ...app.state.get(), screen: 'bill', order: order({ payments: [payment('p-1', 4000)], refunds: [], paidMinor: 4000, dueMinor: 1600 }) });
+    expect(await app.refund({ paymentId: 'p-1', amountMinor: 1200, reason: 'overcharged' })).not.toBeNull();
+    expect(app.billAfterQueued()).toMatchObject({ dueMinor: 2800 });
+    // a share of the old ¥16 would be refused by the hub (the refund is stored first)
+    expect(await app.pay({ tender: 'card', amountMinor: 800, reference: 'HALF-OLD', split: { ways: 2 } })).toBeNull();
+    expect(await app.pay({ tender: 'card', amountMinor: 1400, reference: 'HALF', split: { ways: 2 } })).not.toBeNull();
+    expect(of('payment').map((x) => x.body)).toMatchObject([{ amountMinor: 1400, splitWays: 2 }]);
+  });
+
+  it('a dish whose payment is being refunded is open again: payable by item, and voidable', async () => {
+    const { app, of } = await tablet();
+    signIn(app, 'manager');
+    const p1 = payment('p-1', 5600, { lines: [{ lineId: 'l-1', amountMinor: 2800 }, { lineId: 'l-2', amountMinor: 2800 }] });
+    app.state.set({ ...app.state.get(), screen: 'bill', order: order({ payments: [p1], refunds: [], paidMinor: 5600, dueMinor: 0 }) });
+    expect(app.canVoid('l-1')).toBe(false);
+    expect(await app.refund({ paymentId: 'p-1', amountMinor: 2800, reason: 'wrong dish', lineIds: ['l-1'] })).not.toBeNull();
+    expect(app.billAfterQueued()).toMatchObject({ dueMinor: 2800 });
+    expect(app.billAfterQueued()?.balances.get('l-1')).toEqual({ paidMinor: 0, openMinor: 2800 });
+    expect(app.canVoid('l-1')).toBe(true);
+    expect(await app.pay({ tender: 'cash', amountMinor: 2800, tenderedMinor: 3000, split: { lineIds: ['l-1'] } })).not.toBeNull();
+    expect(of('payment')).toHaveLength(1);
+  });
+
+  it("a refund the hub's bill already lists (by the id made here) is counted once", async () => {
+    const { app } = await tablet();
+    signIn(app, 'manager');
+    app.state.set({ ...app.state.get(), screen: 'bill', order: order({ payments: [payment('p-1', 4000)], refunds: [], paidMinor: 4000, dueMinor: 1600 }) });
+    const entry = await app.refund({ paymentId: 'p-1', amountMinor: 1200, reason: 'overcharged' });
+    const id = (entry!.body as { id: string }).id;
+    const stored: Refund = { id, paymentId: 'p-1', amountMinor: 1200, lines: [], reference: null, reason: 'overcharged', createdAt: 1, staffId: 's-manager' };
+    app.state.set({ ...app.state.get(), order: order({ payments: [payment('p-1', 4000)], refunds: [stored], paidMinor: 2800, dueMinor: 2800, revision: 4 }) });
+    expect(app.billAfterQueued()).toMatchObject({ dueMinor: 2800 });
+  });
+});
+
 describe('voids the hub would refuse', () => {
   it('a line a payment covered cannot be voided (refund first): not queued', async () => {
     const { app, of } = await tablet();

@@ -6,10 +6,10 @@
  * the same answers, so a change to the hub's discount rule fails here, not on a cashier's screen.
  */
 import { describe, expect, it } from 'vitest';
-import { settle, voidLine } from '../../hub/domain/order.ts';
+import { pay, settle, voidLine } from '../../hub/domain/order.ts';
 import { orderLine } from '../../hub/print/order-fixtures.ts';
 import type { Order, OrderLine, Payment, Refund } from '../../hub/protocol/index.ts';
-import { billTotalMinor, voidBlocked } from './pos-logic.ts';
+import { billAfterQueued, billTotalMinor, nextShare, voidBlocked, withQueued } from './pos-logic.ts';
 
 /** A fired dish at `totalMinor`, as the print tests' fixture (hub/print/order-fixtures.ts) makes it. */
 const line = (id: string, totalMinor: number, o: Partial<OrderLine> = {}): OrderLine =>
@@ -88,6 +88,7 @@ const cases: [string, Order][] = [
   ['a refund makes room for the void', order({ lines: [line('a', 2800), line('b', 2800)], payments: [payment('p-1', 5000)], refunds: [refund('r-1', 'p-1', 2200)] })],
   ['a refund short of the room needed', order({ lines: [line('a', 2800), line('b', 2800)], payments: [payment('p-1', 5000)], refunds: [refund('r-1', 'p-1', 2100)] })],
   ['a line paid by item', order({ lines: [line('a', 2800), line('b', 2800)], payments: [payment('p-1', 2800, [{ lineId: 'a', amountMinor: 2800 }])] })],
+  ['nothing paid yet, a discount, an odd fen', order({ lines: [line('a', 2800), line('b', 1200), line('c', 801)], discountGrantedMinor: 500 })],
   ['a voided line beside it', order({ lines: [line('a', 2800), line('b', 2800), line('v', 900, { status: 'voided', voidReason: 'x' })], payments: [payment('p-1', 2000)], discountGrantedMinor: 900 })],
 ];
 
@@ -107,6 +108,28 @@ describe('billTotalMinor is settle()’s total', () => {
     for (const l of o.lines.filter((x) => x.status !== 'voided')) {
       const hub = settle({ ...o, lines: o.lines.map((x) => (x.id === l.id ? { ...x, status: 'voided' as const } : x)) }, 1);
       expect(billTotalMinor({ ...o, subtotalMinor: o.subtotalMinor - l.lineTotalMinor }), `without ${l.id}`).toBe(hub.totalMinor);
+    }
+  });
+});
+
+describe('a void on its way counts on the tablet as the hub will store it', () => {
+  it('takes the share after a void where one is due (not only bills a void leaves settled)', () => {
+    const [, o] = cases.find(([name]) => name.startsWith('nothing paid yet'))!;
+    expect(billAfterQueued(o, [{ kind: 'void', lineId: 'c' }]).dueMinor).toBe(3500);
+  });
+
+  it.each(cases)('%s', (_, o) => {
+    for (const l of o.lines.filter((x) => x.status !== 'voided')) {
+      if (hubVoid(o, l.id) !== 'ok') continue;
+      const hub = voidLine(o, l.id, 'test', 1).order;
+      const tablet = withQueued(o, [{ kind: 'void', lineId: l.id }]);
+      const money = (x: Order) => ({ subtotalMinor: x.subtotalMinor, discountMinor: x.discountMinor, totalMinor: x.totalMinor, paidMinor: x.paidMinor, dueMinor: x.dueMinor });
+      expect(money(tablet), `without ${l.id}`).toEqual(money(hub));
+      // the next of 2 even shares the tablet offers after the void is the one the hub takes after it
+      const { dueMinor } = billAfterQueued(o, [{ kind: 'void', lineId: l.id }]);
+      if (dueMinor === 0) continue;
+      const share = nextShare(dueMinor, 2);
+      expect(() => pay(hub, { tender: 'card', amountMinor: share, reference: 'AUTH', splitWays: 2 } as never, { id: 'p-2', now: 2, staffId: null }), `share after voiding ${l.id}`).not.toThrow();
     }
   });
 });

@@ -822,6 +822,12 @@ describe('signing out, manager approvals, the clock, the payment form', () => {
     await page.locator('[data-pay-problem=overDue]').waitFor();
     expect(await page.locator('[data-pay-problem]').textContent()).toContain(moneyText(due2));
     expect(await page.locator('[data-pay]').isDisabled()).toBe(true);
+    // nothing, or not an amount (three decimals, letters): greyed out too, and said why, not left to guess
+    for (const typed of ['0', '12.345', 'abc']) {
+      await page.fill('[data-amount]', typed);
+      await page.locator('[data-pay-problem=amount]').waitFor({ timeout: 3000 });
+      expect(await page.locator('[data-pay]').isDisabled()).toBe(true);
+    }
     // back within the due: the message goes, and the payment is taken
     await page.fill('[data-amount]', moneyText(due2));
     expect(await page.locator('[data-pay-problem]').count()).toBe(0);

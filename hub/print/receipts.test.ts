@@ -140,6 +140,40 @@ describe('receiptDocument', () => {
     expect(text).toMatch(/Due 待付 +￥32\.00/);
     for (const l of text.split('\n')) expect(displayWidth(l, 'gb18030')).toBeLessThanOrEqual(32);
   });
+
+  it('shows what is due on a bill whose only payment was given back in full: the tenders net to nothing, the whole bill is due', () => {
+    const givenBack = order({
+      paidMinor: 0,
+      dueMinor: 5200,
+      payments: [payment({ id: 'p1', tender: 'cash', amountMinor: 5200 })],
+      refunds: [{ id: 'r1', paymentId: 'p1', amountMinor: 5200, lines: [], reference: null, reason: 'wrong table', createdAt: AT, staffId: 's-9' }],
+    });
+    const text = previewTicket(receiptDocument(givenBack, ctx), GB32);
+    expect(text).toContain('BILL / 账单');
+    expect(text).toMatch(/Refund 退款 +-￥52\.00\n.*Due 待付 +￥52\.00/);
+  });
+
+  it('on a bill printed mid-payment, each payment shows what it took off the bill (not the cash handed over), so total less payments is what is due', () => {
+    const part = order({
+      paidMinor: 2000,
+      dueMinor: 3200,
+      payments: [payment({ id: 'p1', tender: 'cash', amountMinor: 2000, tenderedMinor: 5000, changeMinor: 3000 })],
+    });
+    const text = previewTicket(receiptDocument(part, ctx), GB32);
+    expect(text).toContain('BILL / 账单');
+    expect(text).toMatch(/Cash 现金 +￥20\.00\n.*Due 待付 +￥32\.00/);
+    expect(text).not.toContain('Change');
+    // once paid, the receipt shows the cash as handed over and the change, as the till does
+    const paid = order({
+      status: 'closed',
+      paidMinor: 5200,
+      dueMinor: 0,
+      payments: [part.payments[0]!, payment({ id: 'p2', tender: 'card', amountMinor: 3200, reference: 'VISA 4242' })],
+    });
+    const receipt = previewTicket(receiptDocument(paid, ctx), GB32);
+    expect(receipt).toMatch(/Cash 现金 +￥50\.00/);
+    expect(receipt).toMatch(/Change 找零 +￥30\.00/);
+  });
 });
 
 describe('pickupSlip', () => {

@@ -38,13 +38,17 @@ export function receiptDocument(order: Order, ctx: CustomerPaperContext): Ticket
   // without one (a manager comped it in full)
   const isPaid = order.status === 'closed' || (order.dueMinor <= 0 && hasStandingPayment(order));
   const lines = order.lines.filter((l) => l.status !== 'voided');
+  // the receipt shows cash as handed over, and the change (as the till does); a bill still being paid shows
+  // what each payment took off it, so total less the payments and refunds is the "Due" under them (cash
+  // handed over above "Due", with the change under it, did not add up to it on paper)
   const tenders = order.payments.map((p) => ({
     label: p.reference ? `${TENDER_LABELS[p.tender]} ${p.reference}` : TENDER_LABELS[p.tender],
-    amountMinor: p.tenderedMinor ?? p.amountMinor,
+    amountMinor: isPaid ? (p.tenderedMinor ?? p.amountMinor) : p.amountMinor,
   }));
   // money given back, as a negative amount under the tenders: a receipt reprinted after a refund is true
   for (const r of order.refunds ?? []) tenders.push({ label: r.reference ? `Refund 退款 ${r.reference}` : 'Refund 退款', amountMinor: -r.amountMinor });
-  if (!isPaid && order.dueMinor > 0 && order.paidMinor > 0) tenders.push({ label: 'Due 待付', amountMinor: order.dueMinor });
+  // under any payment or refund, what is still due: also when refunds gave back all that was paid (paid 0)
+  if (!isPaid && order.dueMinor > 0 && tenders.length > 0) tenders.push({ label: 'Due 待付', amountMinor: order.dueMinor });
   return {
     kind: 'receipt',
     headerLines: [ctx.storeName, isPaid ? 'RECEIPT / 收据' : 'BILL / 账单'],
@@ -65,7 +69,7 @@ export function receiptDocument(order: Order, ctx: CustomerPaperContext): Ticket
       discountMinor: order.discountMinor,
       totalMinor: order.totalMinor,
       tenders,
-      changeMinor: order.payments.reduce((sum, p) => sum + p.changeMinor, 0),
+      changeMinor: isPaid ? order.payments.reduce((sum, p) => sum + p.changeMinor, 0) : 0,
       // a scanner at the counter finds the order again (refunds, a second copy)
       qrText: `brigade:order:${order.id}`,
     },
