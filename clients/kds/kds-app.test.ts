@@ -161,6 +161,61 @@ const ticketOf = (app: KdsApp, orderId: string) => ticketsOn(app).find((t) => t.
 /** What the ticket's Got it (or a tap on a struck-through line) acknowledges: its voided lines (ticket-card.tsx). */
 const voidedOn = (t: Ticket) => t.lines.filter((l) => l.state === 'voided').map((l) => l.line.id);
 
+describe('a Lock the hub did not hear', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  it('ends the session on the hub once the screen is back in touch with it, with nobody signing in', async () => {
+    vi.stubGlobal('localStorage', memoryStorage());
+    // the screen's network: while `away`, no socket and no sign-out reaches the hub
+    let away = false;
+    const open: WebSocket[] = [];
+    const socket: SocketFactory = (url, on) => {
+      if (away) {
+        setTimeout(() => on.close(1006, ''), 10);
+        return { send: () => undefined, close: () => undefined };
+      }
+      const ws = new WebSocket(url);
+      open.push(ws);
+      ws.on('open', () => on.open());
+      ws.on('message', (data) => on.message(String(data)));
+      ws.on('close', (code, reason) => on.close(code, String(reason)));
+      ws.on('error', () => undefined);
+      return { send: (d) => ws.send(d), close: (code, reason) => ws.close(code, reason) };
+    };
+    const realFetch = globalThis.fetch;
+    // (of its requests, the sign-out is the one this test watches; the test's own checks still reach the hub)
+    const signOut = (input: RequestInfo | URL) => String(input).endsWith('/api/v1/staff/sessions/current');
+    vi.stubGlobal('fetch', (input: RequestInfo | URL, init?: RequestInit) => (away && signOut(input) ? Promise.reject(new TypeError('fetch failed')) : realFetch(input, init)));
+
+    const own = await signIn(hub, '3333', 'kds'); // a session of its own: this one is ended
+    const app = new KdsApp({ search: '?station=hot', baseUrl: hub.url, socket });
+    app.session.device.set({ token: own.device, deviceId: 'kds', name: 'KDS', kind: 'kds' });
+    app.session.staff.set({ token: own.staff, staff: { id: 's-kitchen', name: '张伟 Zhang Wei', role: 'kitchen' }, expiresAt: Date.now() + 3_600_000 });
+    app.start();
+    try {
+      await until('the stream live', () => app.connection.get().status === 'live');
+      // the Wi-Fi drops as the cook taps Lock at closing time: the sign-out gets no answer
+      away = true;
+      for (const ws of open.splice(0)) ws.terminate();
+      await until('the stream lost', () => app.connection.get().status !== 'live');
+      await app.lock();
+      expect(app.session.staff.get()).toBeNull();
+      expect((await hub.request('GET', '/api/v1/floor', { token: own.staff })).status).toBe(200);
+
+      // the network is back and the screen's stream with it; nobody signs in here until the morning
+      away = false;
+      app.reconnectNow();
+      await until('the stream live again', () => app.connection.get().status === 'live');
+      await vi.waitFor(async () => expect((await hub.request('GET', '/api/v1/floor', { token: own.staff })).status).toBe(401), { timeout: 5000, interval: 100 });
+    } finally {
+      app.stop();
+      for (const ws of open) ws.terminate();
+    }
+  });
+});
+
 describe('void notices across a stream reset and a reload', () => {
   const running: KdsApp[] = [];
   beforeEach(() => {

@@ -255,6 +255,8 @@ export class KdsApp {
       onState: (s) => {
         this.connection.set(s);
         if (s.status === 'unauthorised') this.session.refused('device');
+        // the hub is back: a Lock it did not hear ends that session now, whether or not a cook signs in
+        if (s.status === 'live') void this.session.sendSignOuts();
       },
       ...(this.env.socket ? { socket: this.env.socket } : {}),
       log: (m, d) => console.warn(`[stream] ${m}`, d ?? ''),

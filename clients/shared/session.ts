@@ -77,7 +77,8 @@ export class Session {
    * The person signs out or locks the screen: forgotten here at once (the PIN pad shows without waiting for
    * the network), and the session ended on the hub, so its token is no use to anyone who copies it off this
    * device for the rest of its 12 hours. Without an answer it is kept and sent again at the next sign-out or
-   * sign-in on this device, until the session would have ended by itself.
+   * sign-in on this device, or when the hub is back (`sendSignOuts`), until the session would have ended by
+   * itself.
    */
   async signOut(): Promise<void> {
     const s = this.staff.get();
@@ -92,8 +93,13 @@ export class Session {
     save(`${this.app}.signouts`, this.pending.length > 0 ? this.pending : null);
   }
 
-  /** One round of sign-outs at a time: a second waits for the first, so nothing is sent twice. */
-  private sendSignOuts(): Promise<void> {
+  /**
+   * Sends the sign-outs the hub has not confirmed. Besides a sign-in or sign-out here, the app calls it when
+   * the hub is back (its stream live again): a screen locked while the hub was away, and no one signing in
+   * after (the kitchen closed), would otherwise leave that session usable on the hub for the rest of its 12
+   * hours. One round at a time: a second waits for the first, so nothing is sent twice.
+   */
+  sendSignOuts(): Promise<void> {
     this.sending = this.sending.then(() => this.sendPending());
     return this.sending;
   }

@@ -4,9 +4,11 @@
  * - the sign-in says the page takes managers only (`roles: ['manager']`), so a waiter's PIN is refused by the
  *   hub and leaves no session there; the page says who was refused and why, in Chinese and English;
  * - Sign out ends the session on the hub (`DELETE /api/v1/staff/sessions/current`): its token gets 401;
- * - a sign-out the hub does not answer still clears the page, and is sent again (before the next sign-in in
+ * - a sign-out the hub does not answer still clears the page, and is sent again (at the next sign-in in
  *   the tab, or at its next load);
- * - a session the page will not use (a waiter's, left in the tab by an older page) is ended, not just dropped.
+ * - a session the page will not use (a waiter's, left in the tab by an older page) is ended, not just dropped;
+ * - on a computer whose clock is a day ahead of the hub's, sign-in, sign-out and its resend all still work
+ *   (the session's end is kept on the computer's clock).
  * One suite, run against both pages.
  */
 import type { Browser, Page } from 'playwright-core';
@@ -149,6 +151,29 @@ describe.each(managerPages)('the manager page $path and its staff sessions', (p)
     await page.locator('[data-gate=pin]').waitFor();
     await eventually('the session to be ended on the hub', async () => ((await tokenStatus(token)) === 401 ? true : undefined));
     expect(await page.evaluate((k) => sessionStorage.getItem(`brigade.${k}.signouts`), p.key)).toBeNull();
+    await page.context().close();
+  });
+
+  it("works on a computer whose clock is a day ahead of the hub's (the hub's clock behind after a power cut), and its unanswered sign-out is still sent", async () => {
+    // the hub's expiresAt is on the hub's clock: taken as this computer's, the session looked over before it began
+    const page = await freshPage();
+    await page.clock.install({ time: Date.now() + 86_400_000 });
+    await signInManagerPage(page, url(), PINS.manager);
+    await page.locator(p.main).waitFor();
+    const token = (await staffToken(page))!;
+    expect(await tokenStatus(token)).toBe(200);
+
+    await page.route('**/api/v1/staff/sessions/current', (route) => route.abort('internetdisconnected'));
+    const tried = page.waitForEvent('requestfailed', (r) => new URL(r.url()).pathname === '/api/v1/staff/sessions/current');
+    await page.click('#signout');
+    await tried;
+    await page.locator('[data-gate=pin]').waitFor();
+    expect(await tokenStatus(token)).toBe(200);
+
+    await page.unroute('**/api/v1/staff/sessions/current');
+    await page.reload();
+    await page.locator('[data-gate=pin]').waitFor();
+    await eventually('the session to be ended on the hub', async () => ((await tokenStatus(token)) === 401 ? true : undefined));
     await page.context().close();
   });
 

@@ -4,8 +4,9 @@
  * it; the script pairs the browser once (`POST /api/v1/devices/pair`, kind `manager`; the device token is kept
  * in localStorage `brigade.<key>.device`), signs in with a PIN (`POST /api/v1/staff/sessions` with
  * `roles: ['manager']`, so the hub refuses anyone else without making a session; the staff session is kept in
- * sessionStorage only), then calls the page's own `start()`. Sign out (`#signout`) ends the session on the hub
- * (`DELETE /api/v1/staff/sessions/current`, with the session's own token) as well as in the tab.
+ * sessionStorage only, its `expiresAt` moved onto this computer's clock), then calls the page's own `start()`.
+ * Sign out (`#signout`) ends the session on the hub (`DELETE /api/v1/staff/sessions/current`, with the
+ * session's own token) as well as in the tab.
  *
  * The script is a fragment for the page's IIFE (plain ES2017, no build step, no secure context needed). It
  * defines `$`, `load`, `save`, `show`, `error`, `hubMessage`, `api`, `el`, `signOut`, `DEVICE`, `STAFF` and wires
@@ -89,10 +90,14 @@ export function managerAuthScript(o: { key: string; deviceName: string; main: st
     if (token) headers.authorization = 'Bearer ' + token;
     if (body !== undefined) headers['content-type'] = 'application/json';
     try {
+      var sentAt = Date.now();
       var res = await fetch(path, { method: method, headers: headers, body: body === undefined ? undefined : JSON.stringify(body), cache: 'no-store' });
+      // the hub's clock minus this computer's, from the answer's Date (whole seconds: its middle, at mid-trip)
+      var hubAt = Date.parse(res.headers.get('date') || '');
+      var offsetMs = isNaN(hubAt) ? 0 : hubAt + 500 - (sentAt + Date.now()) / 2;
       var json = null;
       try { json = await res.json(); } catch (e) { /* not JSON */ }
-      return { status: res.status, body: json };
+      return { status: res.status, body: json, offsetMs: offsetMs };
     } catch (e) {
       return { status: 0, body: null };
     }
@@ -119,13 +124,13 @@ export function managerAuthScript(o: { key: string; deviceName: string; main: st
   }
 
   /*
-   * Sign-outs the hub has not confirmed: { token, expiresAt }. Kept in sessionStorage, like the session
-   * itself, so a staff token never outlives the tab in this browser; a tab closed before the hub answered leaves
-   * that session to end by itself (12 hours at most).
+   * Sign-outs the hub has not confirmed: { token, expiresAt } (on this computer's clock, as the session's).
+   * Kept in sessionStorage, like the session itself, so a staff token never outlives the tab in this browser; a
+   * tab closed before the hub answered leaves that session to end by itself (12 hours at most).
    */
   var turn = Promise.resolve();
   var retry = null;
-  /** Runs fn after whatever sign-out or sign-in is under way: a sign-out never crosses a sign-in on the wire. */
+  /** Runs fn after the round of sign-outs under way: one round at a time, so none is sent twice. */
   function inTurn(fn) {
     var done = turn.then(fn);
     turn = done.then(function () {}, function () {});
@@ -154,7 +159,7 @@ export function managerAuthScript(o: { key: string; deviceName: string; main: st
   /**
    * Forgets the tab's session at once (the page shows the PIN form without waiting for the network) and ends it
    * on the hub, so its token is no use to anyone who copied it; unanswered, the sign-out is sent again (every
-   * 30 s, when the browser is back online, before the next sign-in and on the next load of this tab).
+   * 30 s, when the browser is back online, at the next sign-in and on the next load of this tab).
    */
   function signOut() {
     var staff = load(sessionStorage, STAFF);
@@ -169,13 +174,17 @@ export function managerAuthScript(o: { key: string; deviceName: string; main: st
     if (!device) return show('pair');
     var pin = String(new FormData(ev.target).get('pin') || '');
     ev.target.reset(); // a PIN never stays on the screen
-    var r = await inTurn(async function () {
-      // first what an earlier sign-out left unsent (each ends only the session it names: one still
-      // unanswered stays pending and goes in a later round, whoever signs in now)
-      await sendRound();
-      return api('POST', '/api/v1/staff/sessions', device.token, { pin: pin, roles: ['manager'] });
-    });
-    if (r.status === 201) { save(sessionStorage, STAFF, r.body); return start(); }
+    var r = await api('POST', '/api/v1/staff/sessions', device.token, { pin: pin, roles: ['manager'] });
+    // the hub answers again: what an earlier sign-out left unsent goes now. Not before the sign-in, nor in its
+    // way: each sign-out ends only the session it names, and one that hangs must not hold a manager out
+    void sendSignOuts();
+    if (r.status === 201) {
+      // expiresAt is on the hub's clock: kept on this computer's, which every check here reads (Date.now()). A
+      // hub whose clock is behind (a flat clock battery after a power cut) otherwise gave a session that looked
+      // over at once (the PIN form again, the session left on the hub) and a sign-out dropped unsent
+      save(sessionStorage, STAFF, Object.assign({}, r.body, { expiresAt: r.body.expiresAt - r.offsetMs }));
+      return start();
+    }
     if (r.status === 401 && r.body && r.body.error && r.body.error.code === 'unauthenticated') {
       save(localStorage, DEVICE, null); // the hub no longer knows this computer: pair again
       show('pair');
