@@ -5,7 +5,8 @@
  * so every tablet, screen and phone reloads instead of resuming a history that is no longer there, and it
  * does not print the backup's unprinted tickets again (see hub/store/backups.ts).
  */
-import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, statSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../hub/config.ts';
@@ -111,7 +112,21 @@ if (hubPid !== null) fail(`the hub (pid ${hubPid}) is running on ${cfg.HUB_DATA_
 
 const restoring = `${store}.restoring`;
 mkdirSync(cfg.HUB_DATA_DIR, { recursive: true });
-copyFileSync(backup, restoring);
+// an earlier attempt cut short: its WAL would be read into this copy
+for (const suffix of ['', '-wal', '-shm']) rmSync(restoring + suffix, { force: true });
+if (existsSync(`${backup}-wal`)) {
+  // a copy made by hand with its WAL beside it (the hub killed, or running, when it was made): the store is
+  // the file and its WAL together, as the check above read it. The file alone lacks the WAL's transactions,
+  // or holds a checkpoint half done; SQLite's own copy takes both.
+  const from = new Database(backup, { readonly: true, fileMustExist: true });
+  try {
+    from.prepare('VACUUM INTO ?').run(restoring);
+  } finally {
+    from.close();
+  }
+} else {
+  copyFileSync(backup, restoring);
+}
 // a hand-made copy carries no mark: without one, the hub would resume devices from seqs it hands out again
 if (summary.takenAt === null) markAsBackup(restoring, takenAt);
 fsyncPath(restoring);

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { adoptRestoredBackup, backupFileName, BackupSchedule, backupsToKeep, takenAtOf, copyMedia, inspectStore, listBackups, markAsBackup, runBackup, type BackupScheduleOptions } from './backups.ts';
 import { openDb, readIdentity, type Db } from './db.ts';
 import { businessDate } from '../domain/business-date.ts';
@@ -232,6 +232,29 @@ describe('BackupSchedule', () => {
     expect(await s.runOnce()).not.toBeNull();
     expect(listBackups(backupDir)).toHaveLength(2);
     await s.stop();
+  });
+
+  it('started with its clock behind the newest backup, says so within an interval instead of waiting silently for the clock to pass it', async () => {
+    const { db, file } = store();
+    let now = Date.UTC(2026, 10, 26, 12, 0, 0);
+    const { s } = schedule(db, file, { clock: () => now });
+    change(db);
+    await s.runOnce();
+    await s.stop();
+    // the hub restarts with its clock ten days behind that backup (set by hand a month wrong, then back)
+    now -= 10 * 86_400_000;
+    change(db);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'], now });
+    try {
+      const { s: next } = schedule(db, file, { clock: () => Date.now() });
+      next.start();
+      // an interval, and the quiet moment a due backup waits for
+      await vi.advanceTimersByTimeAsync(3_600_000 + 2 * 60_000);
+      expect(next.status()).toMatchObject({ state: 'failed', lastError: expect.stringMatching(/clock .* is behind the newest backup/) });
+      await next.stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('reads when a backup was taken from its name, and keeps by it', () => {

@@ -358,7 +358,9 @@ export class BackupSchedule {
     const now = this.o.clock();
     const firstDelay = Math.min(FIRST_BACKUP_DELAY_MS, this.o.everyMs);
     const due = this.#last ? this.#last.at + this.o.everyMs : now + firstDelay;
-    this.#schedule(Math.max(firstDelay, due - now));
+    // never more than an interval away: with the clock behind the newest backup, `due` is days ahead (and
+    // a timer runs on its own clock, whatever the date is set to later); the attempt says what is wrong
+    this.#schedule(Math.max(firstDelay, Math.min(due - now, this.o.everyMs)));
   }
 
   /** Stops the schedule, and a copy under way (a busy year's store takes a minute to copy). */

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../clients/test/ports.ts';
 import { inspectStore } from '../store/backups.ts';
+import { openDb } from '../store/db.ts';
 import { connectStream, PINS, removeDir, ROOT, sampleOrder, signIn, startHub, type HubProcess } from './harness.ts';
 
 const dirs: string[] = [];
@@ -198,6 +199,30 @@ describe('backups, and a hub on a restored one', () => {
     hub = await hubOn(dataDir);
     expect((await hub.request('GET', '/api/v1/health')).body.epoch).not.toBe(epoch);
     await hub.stop();
+  }, 60_000);
+
+  it('npm run restore of a copy made by hand with its WAL beside it (the hub killed, or running, when it was made) installs what the check read, not the file alone', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'brigade-backup-'));
+    const oldDisk = mkdtempSync(join(tmpdir(), 'brigade-backup-'));
+    const usb = mkdtempSync(join(tmpdir(), 'brigade-backup-'));
+    dirs.push(dataDir, oldDisk, usb);
+    // a store whose last transactions are still in its WAL, as a hub killed outright (or still running) leaves it
+    const db = openDb(join(oldDisk, 'brigade.db'));
+    db.pragma('wal_checkpoint(TRUNCATE)');
+    db.pragma('wal_autocheckpoint = 0');
+    const append = db.prepare("INSERT INTO events (type, at, device_id, staff_id, topics, payload) VALUES ('menu.changed', ?, NULL, NULL, 'menu', '{}')");
+    for (let i = 0; i < 20; i++) append.run(Date.now());
+    // the owner copies the data directory to a USB stick as it is: the store's file and its WAL
+    for (const suffix of ['', '-wal']) copyFileSync(join(oldDisk, `brigade.db${suffix}`), join(usb, `brigade.db${suffix}`));
+    db.close();
+    const copied = inspectStore(join(usb, 'brigade.db'));
+    expect(copied.headSeq).toBe(20);
+
+    const done = restore(dataDir, join(usb, 'brigade.db'), '--yes');
+    expect(done.code, done.out).toBe(0);
+    expect(done.out).toContain('events up to #20');
+    const installed = inspectStore(join(dataDir, 'brigade.db'));
+    expect(installed).toMatchObject({ storeId: copied.storeId, headSeq: 20, takenAt: expect.any(Number) });
   }, 60_000);
 
   it('a copy of brigade.db put back by hand, without restore, is told by its log ending early: new epoch, devices reload; a hub killed outright keeps its epoch', async () => {
