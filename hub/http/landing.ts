@@ -90,7 +90,8 @@ function clockSection(s: Services): string {
   const when = (ms: number) => new Date(ms).toLocaleString('zh-CN', { timeZone: s.config.HUB_TIMEZONE, hour12: false });
   return `<p role="alert" data-clock="behind" style="padding:.75rem 1rem;border-radius:.4rem;background:#fde8e4;color:#8a1c0a"><strong>中枢时钟错误，请设置日期和时间 · The hub's clock is wrong: set its date and time.</strong>
 It says ${esc(when(c.now))}, before the store's latest order or change (${esc(when(c.latestEventAt))}): a flat clock battery after a power cut?
-Orders go on being taken, stamped with the wrong time and business day (their numbers start again); backups wait until the time is right.
+Orders go on being taken, stamped with the wrong time and business day (their numbers start again). If the time shown here is right, the clock
+was ahead earlier (the changes stamped then are in the future) and this line goes by itself at ${esc(when(c.latestEventAt))}.
 Details: <a href="/api/v1/health">health</a> (<code>clock</code>).</p>`;
 }
 

@@ -20,7 +20,6 @@ import { mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { copyFile, mkdir, readdir, rename, statfs } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import Database from 'better-sqlite3';
-import { CLOCK_BEHIND_TOLERANCE_MS } from '../clock-check.ts';
 import type { BackupStatus } from '../protocol/health.ts';
 import { newEpoch, type Db } from './db.ts';
 
@@ -409,10 +408,10 @@ export class BackupSchedule {
   async #take(): Promise<BackupResult | null> {
     const head = this.o.headSeq();
     if (this.#last && this.#last.headSeq === head && this.#last.epoch === this.o.epoch) return null;
-    const takenAt = this.o.clock();
+    let takenAt = this.o.clock();
     try {
       mkdirSync(this.o.dir, { recursive: true, mode: 0o700 });
-      this.#checkClock(takenAt);
+      takenAt = this.#stampAfterNewest(takenAt);
       await this.#makeRoom();
       const result = await runBackup(this.o.source, join(this.o.dir, backupFileName(takenAt)), takenAt, this.#abort.signal);
       this.#last = { at: takenAt, file: result.file, bytes: result.bytes, headSeq: result.headSeq, epoch: result.epoch };
@@ -430,19 +429,22 @@ export class BackupSchedule {
   }
 
   /**
-   * Backups are named, kept and removed by when they were taken. With the clock gone back (a flat clock
-   * battery after a power cut), a new backup would sort as the oldest and be the first removed, and the
-   * old ones taken for the newest: none is taken until the time is right.
+   * Backups are named, kept and removed by when they were taken, newest first. With the clock behind the
+   * newest backup (a flat clock battery after a power cut; or a clock that was ahead, a PC keeping local
+   * time in its hardware clock until NTP set it, and is right again), a backup stamped with it would sort
+   * as the oldest and be the first removed, and the old ones would stand for the newest. So it is stamped
+   * just after the newest instead: its name keeps the order backups were taken in, and backups never stop
+   * for a clock (the hub's page says when the clock is behind its store).
    */
-  #checkClock(takenAt: number): void {
+  #stampAfterNewest(now: number): number {
     const newest = listBackups(this.o.dir)[0];
     const newestAt = newest ? takenAtOf(newest.file) : NaN;
-    if (newestAt > takenAt + CLOCK_BEHIND_TOLERANCE_MS) {
-      throw new BackupError(
-        `the hub's clock (${new Date(takenAt).toISOString()}) is behind the newest backup (${new Date(newestAt).toISOString()}): set the date and time; no backup is taken until then`,
-        'CLOCK_BEHIND',
-      );
-    }
+    if (!(newestAt >= now)) return now;
+    this.o.log.warn(
+      { now: new Date(now).toISOString(), newestBackup: newest!.file },
+      "backup: the hub's clock is behind the newest backup; this one is named just after it, to keep their order",
+    );
+    return newestAt + 1;
   }
 
   /**
