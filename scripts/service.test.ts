@@ -4,7 +4,7 @@
  * on the unit's data directory and stop it cleanly within the unit's stop timeout.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -44,6 +44,8 @@ describe('npm run service', () => {
     expect(r.error, 'systemd-analyze (Debian package systemd) is needed; .ci/run installs it').toBeUndefined();
     expect(r.stderr + r.stdout).toBe('');
     expect(r.status).toBe(0);
+    // the store holds the PIN hashes and their key: what the hub writes is its account's alone
+    expect(serviceSettings(unit).get('UMask')).toEqual(['0077']);
     // and the script prints the same unit for this checkout
     const printed = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/service.ts', '--user', 'brigade', '--data-dir', join(dir, 'data')], { cwd: ROOT, encoding: 'utf8' });
     expect(printed.status, printed.stderr).toBe(0);
@@ -66,7 +68,9 @@ describe('npm run service', () => {
     expect(pre.status, pre.stderr).toBe(0);
 
     const [cmd, ...args] = words(s.get('ExecStart')![0]!);
-    const hub = spawn(cmd!, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    // under the unit's UMask, as systemd sets it before it runs the command
+    const umask = s.get('UMask')![0]!;
+    const hub = spawn('sh', ['-c', `umask ${umask} && exec "$0" "$@"`, cmd!, ...args], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     hub.stdout.on('data', (d) => (out += String(d)));
     hub.stderr.on('data', (d) => (out += String(d)));
@@ -79,6 +83,8 @@ describe('npm run service', () => {
       }
       expect(health?.status, out).toBe(200);
       expect(existsSync(join(dir, 'data', 'brigade.db'))).toBe(true);
+      // made under the unit's UMask, as systemd applies it: the store is no other account's to read
+      expect(statSync(join(dir, 'data', 'brigade.db')).mode & 0o077).toBe(0);
 
       const signal = s.get('KillSignal')![0]! as NodeJS.Signals;
       const timeoutS = Number(s.get('TimeoutStopSec')![0]);

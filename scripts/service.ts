@@ -7,6 +7,7 @@
  * The unit runs what `npm start` runs (the apps' build, then the hub) without npm in between, so that
  * systemd's SIGTERM reaches the hub itself and its shutdown (a checkpoint, the last answers) is waited for.
  */
+import { spawnSync } from 'node:child_process';
 import { userInfo } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -59,6 +60,8 @@ export function unitFile(o: UnitOptions): string {
     'LimitNOFILE=65536',
     // when memory runs out, the kernel picks something else than the store's only writer
     'OOMScoreAdjust=-500',
+    // the store holds the PIN hashes and their key, and the TLS key: files the hub makes are its account's alone
+    'UMask=0077',
     '',
     '[Install]',
     'WantedBy=multi-user.target',
@@ -85,8 +88,11 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === import.meta.fi
     );
     process.exit(0);
   }
-  const user = values.user ?? process.env.SUDO_USER ?? userInfo().username;
+  // `sudo npm run …` names the administrator who ran sudo; `sudo -u brigade …` names brigade
+  const me = userInfo().username;
+  const user = values.user ?? (me === 'root' ? (process.env.SUDO_USER ?? me) : me);
   if (user === 'root') console.error('service: the unit runs the hub as root; --user NAME runs it as an account of its own');
+  else if (spawnSync('id', ['-u', user]).status !== 0) console.error(`service: there is no account ${user} on this machine (yet?): the unit will not start until there is`);
   process.stdout.write(
     unitFile({
       root: ROOT,
