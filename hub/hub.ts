@@ -30,6 +30,8 @@ import { ClockCheck } from './clock-check.ts';
 import { businessDate } from './domain/business-date.ts';
 import { ANSWERS, Compactor, EVENTS, type CompactorOptions } from './store/compactor.ts';
 import { CardChargeService } from './domain/card-charges.ts';
+import { DayReportService } from './domain/day-report.ts';
+import { SqliteReportRepo } from './store/report-repo.ts';
 import { SqliteCardChargeRepo } from './store/card-charge-repo.ts';
 import { checkpointAndClose, openDb, readIdentity, type Db } from './store/db.ts';
 import { StorageGuard } from './store/storage-guard.ts';
@@ -255,6 +257,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
     events,
     idempotency: new IdempotencyStore(db),
     cardCharges: new CardChargeService(new SqliteCardChargeRepo(db)),
+    dayReports: new DayReportService(new SqliteReportRepo(db)),
     writer: theWriter,
     pairing,
     pinFailures: new FailureLimiter(5, 30_000),

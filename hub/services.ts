@@ -17,6 +17,7 @@ import type { PrintService } from './print/print-service.ts';
 import type { StorageGuard } from './store/storage-guard.ts';
 import type { BackupStatus } from './protocol/health.ts';
 import type { CardChargeService } from './domain/card-charges.ts';
+import type { DayReportService } from './domain/day-report.ts';
 import type { ClockCheck } from './clock-check.ts';
 
 /** Everything the transports call, built once by main. */
@@ -53,6 +54,8 @@ export interface Services {
   storage?: StorageGuard;
   /** Card sales a kiosk's terminal approved that the hub refused to record: for a manager to resolve. */
   cardCharges: CardChargeService;
+  /** The day's takings (a Z report), for closing the till. */
+  dayReports: DayReportService;
   /** How the store's backups go (absent for an in-memory store). */
   backupStatus?: () => BackupStatus;
   /** The hub's clock against its store (absent for an in-memory store). */

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Menu, Order } from '../../hub/protocol/index.ts';
 import { formatClock, formatMoney } from '../shared/format.ts';
 import { useStore } from '../shared/store.ts';
+import { hasMoneyDue, readsTakings, type DayReportState } from './day-report.ts';
 import type { PosKey, PosT } from './messages.ts';
 import { isOpenOrder, type PosApp } from './pos-app.ts';
 import { searchBills, searchedNumber, tableNamed } from './pos-logic.ts';
@@ -17,6 +18,8 @@ export const billStatusKey = (o: Pick<Order, 'status'>): PosKey => (isOpenOrder(
  */
 export function BillsScreen({ app, menu, t }: { app: PosApp; menu: Menu; t: PosT }) {
   const s = useStore(app.state);
+  const staff = useStore(app.session.staff);
+  const takings = useStore(app.dayReport.state);
   const [query, setQuery] = useState('');
   const b = s.bills;
   const tables = s.floor?.tables ?? [];
@@ -40,6 +43,7 @@ export function BillsScreen({ app, menu, t }: { app: PosApp; menu: Menu; t: PosT
           {b.loadedAt === null ? t('bills.failed') : t('bills.failedKept', { time: formatClock(b.loadedAt) })}
         </p>
       )}
+      {readsTakings(staff?.staff.role) && <DaySummary state={takings} currency={menu.currency} t={t} />}
       {b.date && <p class="p-muted">{t('bills.day', { date: b.date, n: b.orders.length })}</p>}
       {b.loading && b.orders.length === 0 && <p class="p-muted">{t('bills.loading')}</p>}
       {!b.loading && !b.failed && b.orders.length === 0 && <p class="p-muted">{t('bills.none')}</p>}
@@ -71,5 +75,85 @@ export function BillsScreen({ app, menu, t }: { app: PosApp; menu: Menu; t: PosT
         </button>
       )}
     </main>
+  );
+}
+
+/**
+ * 营业日结 Day summary, above today's bills for a cashier or a manager: the day's orders and sales, the money
+ * taken and refunded by tender, the cash the drawer should hold, and the orders still open with what is due
+ * on them (a till should not close with money due). Hook-free: the figures are the hub's (`DayReport`).
+ */
+export function DaySummary({ state, currency, t }: { state: DayReportState; currency: string; t: PosT }) {
+  const r = state.report;
+  const money = (minor: number) => formatMoney(minor, currency);
+  if (!r) {
+    return (
+      <section class="p-takings" data-takings="">
+        <p class={state.failed ? 'p-hint' : 'p-muted'}>{state.failed ? t('takings.failed') : t('takings.loading')}</p>
+      </section>
+    );
+  }
+  const tenders = (['cash', 'card', 'other'] as const).filter((k) => r.payments.byTender[k].count > 0 || r.refunds.byTender[k].count > 0);
+  const due = hasMoneyDue(r);
+  return (
+    <section class={`p-takings${due ? ' has-due' : ''}`} data-takings={r.businessDate} data-takings-cash={r.cashExpectedMinor} data-takings-due={r.openOrders.dueMinor}>
+      <header class="p-takings__head">
+        <strong>{t('takings.title', { date: r.businessDate })}</strong>
+        <small class="p-muted">{t('takings.asOf', { time: formatClock(r.asOf) })}</small>
+      </header>
+      {state.failed && <p class="p-hint" data-takings-failed>{t('takings.failedKept', { time: formatClock(r.asOf) })}</p>}
+      <div class="p-takings__grid">
+        <dl class="p-takings__box">
+          <dt>{t('takings.orders', { n: r.orders.count })}</dt>
+          <dd class="p-muted">{t('takings.byChannel', r.orders.byChannel)}</dd>
+          {r.orders.voided > 0 && <dd class="p-muted">{t('takings.voidedOrders', { n: r.orders.voided })}</dd>}
+          {r.orders.firstAt !== null && r.orders.lastAt !== null && (
+            <dd class="p-muted">{t('takings.hours', { first: formatClock(r.orders.firstAt), last: formatClock(r.orders.lastAt) })}</dd>
+          )}
+        </dl>
+        <dl class="p-takings__box">
+          <div class="p-takings__row"><dt>{t('takings.gross')}</dt><dd>{money(r.grossMinor)}</dd></div>
+          <div class="p-takings__row"><dt>{t('takings.discounts')}</dt><dd>{money(-r.discountsMinor)}</dd></div>
+          <div class="p-takings__row p-takings__total" data-takings-net={r.netSalesMinor}><dt>{t('takings.net')}</dt><dd>{money(r.netSalesMinor)}</dd></div>
+          <div class="p-takings__row p-muted"><dt>{t('takings.voidedLines', { n: r.voidedLines.count })}</dt><dd>{money(r.voidedLines.amountMinor)}</dd></div>
+        </dl>
+        <dl class="p-takings__box">
+          <div class="p-takings__row"><dt>{t('takings.payments', { n: r.payments.count })}</dt><dd>{money(r.payments.amountMinor)}</dd></div>
+          {tenders.map((k) => (
+            <div class="p-takings__row p-muted" key={k} data-takings-tender={k}>
+              <dt>{t(`takings.tender.${k}`)} {t('takings.tenderCount', { n: r.payments.byTender[k].count })}</dt>
+              <dd>
+                {money(r.payments.byTender[k].amountMinor)}
+                {r.refunds.byTender[k].count > 0 && <small> {money(-r.refunds.byTender[k].amountMinor)}</small>}
+              </dd>
+            </div>
+          ))}
+          {r.refunds.count > 0 && <div class="p-takings__row"><dt>{t('takings.refunds', { n: r.refunds.count })}</dt><dd>{money(-r.refunds.amountMinor)}</dd></div>}
+          {r.payments.forOtherDaysMinor !== 0 && <dd class="p-muted">{t('takings.otherDays', { amount: money(r.payments.forOtherDaysMinor) })}</dd>}
+        </dl>
+        <div class="p-takings__box p-takings__cash" data-takings-cash-box>
+          <span>{t('takings.cashExpected')}</span>
+          <strong>{money(r.cashExpectedMinor)}</strong>
+          <small class="p-muted">{t('takings.cashNote')}</small>
+        </div>
+      </div>
+      {r.openOrders.count === 0 ? (
+        <p class="p-muted" data-takings-open="0">{t('takings.allClosed')}</p>
+      ) : (
+        <div class="p-takings__open" data-takings-open={r.openOrders.count}>
+          <p class={due ? 'p-hint' : 'p-muted'}>
+            {due ? t('takings.openDue', { n: r.openOrders.count, amount: money(r.openOrders.dueMinor) }) : t('takings.openNoDue', { n: r.openOrders.count })}
+          </p>
+          <ul class="p-takings__list">
+            {r.openOrders.orders.map((o) => (
+              <li key={o.id} data-takings-open-order={o.id}>
+                <strong>{t('order.number', { n: o.number })}</strong> {o.tableName ? t('order.table', { table: o.tableName }) : t(`bills.channel.${o.channel}`)}{' '}
+                <span class={o.dueMinor > 0 ? 'p-tag' : 'p-muted'}>{t('takings.due', { amount: money(o.dueMinor) })}</span>
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </section>
   );
 }

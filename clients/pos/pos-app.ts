@@ -30,6 +30,8 @@ import { billAfterQueued, BILLS_PAGE, billsPath, lockMsFrom, mergeBills, payment
 import { withMenuEvents } from '../shared/menu-events.ts';
 import type { UnrecordedCardCharge } from '../../hub/protocol/card-charges.ts';
 import { CardChargeFeed, type ResolveOutcome } from './card-charges.ts';
+import type { DayReport } from '../../hub/protocol/reports.ts';
+import { DayReportFeed, readsTakings } from './day-report.ts';
 import { PacedRefresh } from '../shared/paced-refresh.ts';
 
 export type PosAction =
@@ -185,6 +187,10 @@ export class PosApp {
   readonly printers = new PrinterHealthFeed(() => this.loadPrinters());
   /** Cards the kiosk charged that the hub refused to record (topics `orders`, `floor`): until a manager resolves them. */
   readonly cardCharges = new CardChargeFeed(async () => (await this.client.request<{ charges: UnrecordedCardCharge[] }>('GET', '/api/v1/card-charges/unrecorded', { as: 'staff' })).charges);
+  /** The day's takings above today's bills, for a cashier or a manager (`GET /api/v1/reports/day`). */
+  readonly dayReport = new DayReportFeed(async (date) =>
+    (await this.client.request<{ report: DayReport }>('GET', `/api/v1/reports/day?businessDate=${encodeURIComponent(date)}`, { as: 'staff' })).report,
+  );
   private stream: StreamClient | null = null;
   private started = false;
   /** The floor: at once for this tablet's own changes, at most once a second for everyone else's. */
@@ -634,6 +640,9 @@ export class PosApp {
       const { orders } = answer;
       // a search is asked again of the list as it is now (bills.tsx asks on every load)
       this.setBills({ orders, date, cursor: orders.at(-1)?.id ?? null, paged: orders.length, complete: orders.length < limit, loading: false, failed: false, loadedAt: Date.now(), lookup: null });
+      // the day's takings with the list, for the day it is of (a waiter's tablet never asks: the hub refuses them)
+      if (readsTakings(this.session.staff.get()?.staff.role)) void this.dayReport.load(date);
+      else this.dayReport.clear();
     } catch (err) {
       if (asked !== this.billsAsked) return;
       this.setBills({ loading: false, failed: true });

@@ -815,8 +815,10 @@ describe("today's bills: a closed bill found again", () => {
     let reachable = true;
     app.client.request = (async (method: string, path: string) => {
       if (!reachable) throw new HubUnreachableError('Wi-Fi down');
-      asked.push(`${method} ${path}`);
       const url = new URL(path, 'http://hub');
+      // the day summary a manager's list asks for with it: its requests are held by day-report.test.ts
+      if (url.pathname === '/api/v1/reports/day') throw new HubUnreachableError('not in this test');
+      asked.push(`${method} ${path}`);
       if (method === 'GET' && url.pathname === '/api/v1/orders') {
         const q = (name: string) => url.searchParams.get(name);
         const cursor = orders.find((x) => x.id === q('before'));

@@ -50,6 +50,7 @@ import {
   transferSchema,
 } from '../protocol/orders.ts';
 import { cardChargeResponseSchema, resolveCardChargeSchema, unrecordedCardChargesResponseSchema } from '../protocol/card-charges.ts';
+import { dayReportQuerySchema, dayReportResponseSchema } from '../protocol/reports.ts';
 import type { Services } from '../services.ts';
 import { HttpError } from './errors.ts';
 import type { FailureLimiter } from './pairing-codes.ts';
@@ -450,6 +451,17 @@ export const routes: Route[] = [
     access: 'waiter/cashier/manager',
     responses: { 200: unrecordedCardChargesResponseSchema },
     handle: (req, s) => ok({ charges: s.cardCharges.listOpen(req.principal) }),
+  }),
+  read({
+    method: 'get',
+    path: '/api/v1/reports/day',
+    tag: 'reports',
+    summary:
+      "The day's takings for closing the till: the business day's orders (by channel, gross, discounts, voids, net, those still open with what is due) and the money moved during it (payments and refunds by tender, cash expected in the drawer)",
+    access: 'cashier/manager',
+    query: dayReportQuerySchema,
+    responses: { 200: dayReportResponseSchema, 400: errorBodySchema, 403: errorBodySchema },
+    handle: (req, s) => ok({ report: s.dayReports.read(req.principal, req.query.businessDate, s.clock(), s.config.HUB_TIMEZONE) }),
   }),
   mutation({
     method: 'post',

@@ -11,3 +11,4 @@ export * from './health.ts';
 export * from './kitchen.ts';
 export * from './printing.ts';
 export * from './card-charges.ts';
+export * from './reports.ts';

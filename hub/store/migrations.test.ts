@@ -36,6 +36,7 @@ const COMMITTED: [tag: string, when: number, sha256: string][] = [
   ['0016_stock_taken_per_line', 1795740598971, '03d170357943584f'],
   ['0017_unrecorded_card_charges', 1795741351942, '1c7a2cb6d0d63aef'],
   ['0018_kitchen_void_notices_on_paid_orders', 1795743300232, 'f2a45bba2775a76e'],
+  ['0019_takings_by_day', 1795751330947, '4b6f65f2ad38e7c9'],
 ];
 
 const journal = JSON.parse(readFileSync(join(folder, 'meta', '_journal.json'), 'utf8')) as { entries: { idx: number; when: number; tag: string }[] };

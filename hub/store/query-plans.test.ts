@@ -26,6 +26,9 @@ const RANGE_OK: Record<string, string> = {
   events_at: "bounded below by the order's own creation time: the events of one order's life",
   'INTEGER PRIMARY KEY': 'replays and pages from a seq or job id, with a LIMIT',
   orders_done_updated: 'only voided and closed orders, bounded below by the kitchen snapshot\'s window: the last two hours\' of them',
+  // held to both bounds below ("reads the day's takings …")
+  payments_created: "bounded on both sides by one business day: the payments of the day's takings",
+  refunds_created: "bounded on both sides by one business day: the refunds of the day's takings",
 };
 
 /**
@@ -207,6 +210,39 @@ describe('query plans in a store with a long history', () => {
         : `SEARCH orders USING INDEX orders_day_created (business_date=?${paged ? ' AND created_at<?' : ''})`;
       // newest first straight off the index (a number's one row needs no order): a page reads its own rows, not the whole day sorted
       expect(plan, sql).toEqual([expected]);
+    }
+  });
+
+  it("reads the day's takings within one business day: its orders and their lines by the day, its money by a range bounded on both sides", () => {
+    const plan = (sql: string) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...nullParams(sql)) as { detail: string }[]).map((p) => p.detail);
+    const reads = [...prepared].filter((sql) => /^\s*SELECT\b/.test(sql));
+    const one = (fragment: string) => {
+      const found = reads.filter((sql) => sql.includes(fragment));
+      expect(found, fragment).toHaveLength(1);
+      return plan(found[0]!);
+    };
+    expect(one('FROM orders o INDEXED BY orders_day_created LEFT JOIN dining_tables')).toEqual([
+      'SEARCH o USING INDEX orders_day_created (business_date=?)',
+      'SEARCH t USING INDEX sqlite_autoindex_dining_tables_1 (id=?) LEFT-JOIN',
+    ]);
+    expect(one('CROSS JOIN order_lines l INDEXED BY order_lines_order')).toEqual([
+      'SEARCH o USING INDEX orders_day_created (business_date=?)',
+      'SEARCH l USING INDEX order_lines_order (order_id=?)',
+    ]);
+    expect(one('FROM payments p INDEXED BY payments_created')).toEqual([
+      'SEARCH p USING INDEX payments_created (created_at>? AND created_at<?)',
+      'SEARCH o USING INDEX sqlite_autoindex_orders_1 (id=?)',
+    ]);
+    expect(one('FROM refunds r INDEXED BY refunds_created')).toEqual([
+      'SEARCH r USING INDEX refunds_created (created_at>? AND created_at<?)',
+      'SEARCH p USING INDEX sqlite_autoindex_payments_1 (id=?)',
+      'SEARCH o USING INDEX sqlite_autoindex_orders_1 (id=?)',
+    ]);
+    // RANGE_OK lets these two indexes take a range: every statement of the hub that does bounds it on both sides
+    for (const sql of reads) {
+      for (const step of plan(sql).filter((d) => /USING (?:COVERING )?INDEX (payments|refunds)_created/.test(d))) {
+        expect(step, sql).toMatch(/\(created_at>\? AND created_at<\?\)$/);
+      }
     }
   });
 

@@ -287,7 +287,8 @@ export const payments = sqliteTable(
     /** JSON `[{ lineId, amountMinor }]`: the lines this payment covers (split by item or seat). */
     lines: text('lines').notNull().default('[]'),
   },
-  (t) => [index('payments_order').on(t.orderId)],
+  // payments_created: the payments of one business day, a range bounded on both sides (the day's takings)
+  (t) => [index('payments_order').on(t.orderId), index('payments_created').on(t.createdAt)],
 );
 
 /**
@@ -323,7 +324,8 @@ export const refunds = sqliteTable(
     createdAt: integer('created_at').notNull(),
     staffId: text('staff_id'),
   },
-  (t) => [index('refunds_order').on(t.orderId)],
+  // refunds_created: the refunds of one business day (the day's takings), a range bounded on both sides
+  (t) => [index('refunds_order').on(t.orderId), index('refunds_created').on(t.createdAt)],
 );
 
 /** Kitchen printers (port 9100). `stations` is a JSON array of station ids; config changes apply live. */

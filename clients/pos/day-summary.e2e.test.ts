@@ -1,0 +1,97 @@
+/**
+ * The day summary (营业日结) above today's bills, in a real browser (Debian chromium via playwright-core)
+ * against the real hub process: a cashier sees the cash expected in the drawer and the order still open with
+ * money due, in Chinese and in English; a waiter's tablet shows no summary and never asks the hub for one.
+ * Also writes docs/screenshots/pos-day-summary-zh-1280x800.png.
+ */
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PINS, sampleOrder, startHub, type HubProcess } from '../../hub/test/harness.ts';
+import { buildClients } from '../build.ts';
+import { closeAll, freePort, launchLanBrowser, openApp, pairAndSignIn, screenshotter, type DeviceLogin } from '../test/browser.ts';
+
+let hub: HubProcess;
+let port: number;
+let browser: Browser;
+let cashier: DeviceLogin;
+let manager: DeviceLogin;
+let waiter: DeviceLogin;
+let openOrderId: string;
+const pages: Page[] = [];
+const shot = screenshotter('POS_SCREENSHOTS');
+
+/** A zone where it is midday now: the test's orders never straddle the 04:00 start of a business day. */
+function middayZone(): string {
+  const offset = ((12 - new Date().getUTCHours() + 36) % 24) - 12;
+  return offset === 0 ? 'Etc/GMT' : `Etc/GMT${offset > 0 ? '-' : '+'}${Math.abs(offset)}`;
+}
+
+async function open(login: DeviceLogin, lang: 'zh-CN' | 'en'): Promise<Page> {
+  const page = await openApp(browser, `http://hub.test:${port}/pos/`, { app: 'pos', login, lang });
+  page.context().setDefaultTimeout(8000);
+  pages.push(page);
+  return page;
+}
+
+beforeAll(async () => {
+  await buildClients({ quiet: true });
+  port = await freePort();
+  [hub, browser] = await Promise.all([startHub({ env: { HUB_PORT: String(port), HUB_TIMEZONE: middayZone() } }), launchLanBrowser()]);
+  [cashier, manager, waiter] = await Promise.all([pairAndSignIn(hub, 'pos', PINS.cashier), pairAndSignIn(hub, 'pos', PINS.manager), pairAndSignIn(hub, 'pos', PINS.waiter)]);
+  const place = async (tableId: string) => {
+    const r = await hub.request('POST', '/api/v1/orders', { token: waiter.staff.token, body: sampleOrder({ tableId }) });
+    expect(r.status).toBe(201);
+    return r.body.order as { id: string; totalMinor: number };
+  };
+  const pay = async (orderId: string, body: Record<string, unknown>) =>
+    expect((await hub.request('POST', `/api/v1/orders/${orderId}/payments`, { token: cashier.staff.token, body })).status).toBe(201);
+  // A1: ¥44 in cash from a ¥50 note (closed); A2: ¥10 in cash of ¥44, ¥34 still due
+  const a1 = await place('t-a1');
+  await pay(a1.id, { tender: 'cash', amountMinor: 4400, tenderedMinor: 5000 });
+  const a2 = await place('t-a2');
+  await pay(a2.id, { tender: 'cash', amountMinor: 1000, tenderedMinor: 1000 });
+  openOrderId = a2.id;
+}, 60_000);
+
+afterAll(async () => {
+  await closeAll(pages, browser, hub);
+});
+
+describe("the day summary above today's bills", () => {
+  it('a cashier sees the cash expected in the drawer (¥54: ¥44 + ¥10, not the ¥50 note) and the order with ¥34 due, in Chinese', async () => {
+    const page = await open(cashier, 'zh-CN');
+    await page.click('[data-bills-open]');
+    const summary = page.locator('[data-screen=bills] [data-takings][data-takings-cash="5400"][data-takings-due="3400"]');
+    await summary.waitFor();
+    const text = await summary.innerText();
+    expect(text).toContain('钱箱应有现金');
+    expect(text).toContain('¥54.00');
+    expect(text).toContain('还有 1 张单未结，待收 ¥34.00');
+    expect(await page.locator(`[data-takings-open-order="${openOrderId}"]`).innerText()).toMatch(/A2 桌[\s\S]*待收 ¥34\.00/);
+    expect(text).not.toMatch(/[A-Za-z]{3,}/);
+    await shot(page, 'pos-day-summary-zh-1280x800.png');
+  });
+
+  it('a manager sees it in English, and a payment taken since shows after Refresh', async () => {
+    const page = await open(manager, 'en');
+    await page.click('[data-bills-open]');
+    await page.locator('[data-takings][data-takings-cash="5400"]').waitFor();
+    expect(await page.locator('[data-takings]').innerText()).toContain('Cash expected in the drawer');
+    const r = await hub.request('POST', `/api/v1/orders/${openOrderId}/payments`, { token: cashier.staff.token, body: { tender: 'card', amountMinor: 3400, reference: 'T-9' } });
+    expect(r.status).toBe(201);
+    await page.click('[data-bills-refresh]');
+    // the card adds nothing to the drawer; nothing is due any more
+    await page.locator('[data-takings][data-takings-cash="5400"][data-takings-due="0"] [data-takings-open="0"]').waitFor();
+    expect(await page.locator('[data-takings]').innerText()).toContain('Every order of the day is settled');
+  });
+
+  it("a waiter's tablet lists the bills without a summary, and never asks the hub for one", async () => {
+    const page = await open(waiter, 'en');
+    const asked: string[] = [];
+    page.on('request', (req) => asked.push(req.url()));
+    await page.click('[data-bills-open]');
+    await page.locator(`[data-screen=bills] [data-bill-row="${openOrderId}"]`).waitFor();
+    expect(await page.locator('[data-takings]').count()).toBe(0);
+    expect(asked.filter((u) => u.includes('/api/v1/reports/'))).toEqual([]);
+  });
+});

@@ -1,0 +1,162 @@
+/**
+ * The day's takings on the demo store over real SQLite (Asia/Shanghai, a business day runs 04:00–04:00):
+ * orders placed, discounted, voided, paid in split tenders, refunded in part, and paid or refunded on
+ * another business day than the one they were placed on, then the report read through the store's own
+ * statements (hub/store/report-repo.ts). Every sum is asserted to the fen.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { LineInput, Order, PaymentInput, PlaceOrder } from '../protocol/orders.ts';
+import { SqliteReportRepo } from '../store/report-repo.ts';
+import { businessDate } from './business-date.ts';
+import { businessDayBounds, DayReportService, summarizeDay } from './day-report.ts';
+import type { Principal } from './principal.ts';
+import { cashier, type DemoStore, domainErrorOf, kiosk, kitchen, manager, openDemoStore, plum, rice, shanghai, tofu, waiter } from './test-support.ts';
+
+const TZ = 'Asia/Shanghai';
+let s: DemoStore;
+let reports: DayReportService;
+beforeEach(() => {
+  s = openDemoStore();
+  reports = new DayReportService(new SqliteReportRepo(s.db));
+});
+afterEach(() => {
+  s.db.close();
+});
+
+// demo prices: mapo tofu ¥28.00, steamed rice ¥3.00, sour plum drink ¥8.00
+const place = (at: number, lines: LineInput[], extra: Partial<PlaceOrder> = {}, who: Principal = waiter): Order =>
+  s.run(() => s.service.place({ channel: 'pos', tableId: 't-a1', lines, ...extra }, s.ctx(who, at)));
+const pay = (o: Order, at: number, input: PaymentInput, who: Principal = cashier) => s.run(() => s.service.pay(o.id, input, s.ctx(who, at))).payment;
+const refund = (o: Order, at: number, paymentId: string, amountMinor: number, reference?: string) =>
+  s.run(() => s.service.refund(o.id, { paymentId, amountMinor, reason: 'test', ...(reference ? { reference } : {}) }, s.ctx(manager, at)));
+const report = (date: string, who: Principal = cashier) => reports.read(who, date, shanghai(2024, 5, 3, 12), TZ);
+const tenders = (cash: [number, number], card: [number, number], other: [number, number] = [0, 0]) => ({
+  cash: { count: cash[0], amountMinor: cash[1] },
+  card: { count: card[0], amountMinor: card[1] },
+  other: { count: other[0], amountMinor: other[1] },
+});
+
+/**
+ * 30 April: #1 at A3 (tofu ¥28), placed at 22:00, paid in cash on 1 May at 11:00.
+ * 1 May: A at A1 (tofu, rice, plum ¥39; ¥5 off; the rice voided: ¥31), paid ¥10 card and ¥21 cash (¥25 handed
+ * over, ¥4 change), then ¥3 of the cash refunded; B at the kiosk (two plums ¥16), its card; E at A2 (tofu ¥28)
+ * ¥10 paid in cash, still open; F at B1 (plum ¥8) voided whole; L at A3, a late supper at 02:30 on 2 May
+ * (rice ¥3), paid at 05:00 — the next business day — and ¥2 of A's card refunded on 2 May.
+ */
+function aDayOfService() {
+  const c = place(shanghai(2024, 4, 30, 22), [tofu()], { tableId: 't-a3' });
+  const cPay = pay(c, shanghai(2024, 5, 1, 11), { tender: 'cash', amountMinor: 2800, tenderedMinor: 3000 });
+
+  let a = place(shanghai(2024, 5, 1, 12), [tofu(), rice(), plum()]);
+  a = s.run(() => s.service.discount(a.id, { amountMinor: 500, reason: 'regular' }, s.ctx(manager, shanghai(2024, 5, 1, 12, 10))));
+  const riceLine = a.lines.find((l) => l.itemId === 'steamed-rice')!;
+  a = s.run(() => s.service.voidLine(a.id, riceLine.id, 'not wanted', s.ctx(manager, shanghai(2024, 5, 1, 12, 15))));
+  expect(a.totalMinor).toBe(3100);
+  const aCard = pay(a, shanghai(2024, 5, 1, 12, 50), { tender: 'card', amountMinor: 1000, reference: 'T-1' });
+  const aCash = pay(a, shanghai(2024, 5, 1, 12, 51), { tender: 'cash', amountMinor: 2100, tenderedMinor: 2500 });
+  refund(a, shanghai(2024, 5, 1, 13), aCash.id, 300);
+
+  const b = place(shanghai(2024, 5, 1, 12, 30), [plum({ qty: 2 })], { channel: 'kiosk', tableId: undefined }, kiosk);
+  pay(b, shanghai(2024, 5, 1, 12, 31), { tender: 'card', amountMinor: 1600, reference: 'K-1' }, kiosk);
+
+  const e = place(shanghai(2024, 5, 1, 18), [tofu()], { tableId: 't-a2' });
+  pay(e, shanghai(2024, 5, 1, 19), { tender: 'cash', amountMinor: 1000, tenderedMinor: 1000 });
+
+  const f = place(shanghai(2024, 5, 1, 19), [plum()], { tableId: 't-b1' });
+  s.run(() => s.service.voidOrder(f.id, 'walked out', s.ctx(manager, shanghai(2024, 5, 1, 19, 5))));
+
+  const l = place(shanghai(2024, 5, 2, 2, 30), [rice()], { tableId: 't-a3' });
+  pay(l, shanghai(2024, 5, 2, 5), { tender: 'cash', amountMinor: 300, tenderedMinor: 300 });
+  refund(a, shanghai(2024, 5, 2, 10), aCard.id, 200, 'R-1');
+  return { a, b, c, cPay, e, f, l };
+}
+
+describe("the day's takings", () => {
+  it('sums the day exactly: orders and sales of the orders placed on it, money as it moved during it', () => {
+    const { a, e, l } = aDayOfService();
+    expect([a, e, l].map((o) => o.businessDate)).toEqual(['2024-05-01', '2024-05-01', '2024-05-01']);
+    const r = report('2024-05-01');
+    expect(r).toMatchObject({
+      businessDate: '2024-05-01',
+      timeZone: TZ,
+      from: shanghai(2024, 5, 1, 4),
+      to: shanghai(2024, 5, 2, 4),
+      // A, B, E and the late supper L; F was voided whole; #1 of 30 April is that day's
+      orders: { count: 4, byChannel: { pos: 3, kiosk: 1, qr: 0, preorder: 0 }, voided: 1, firstAt: shanghai(2024, 5, 1, 12), lastAt: shanghai(2024, 5, 2, 2, 30) },
+      // A 36 (39 less the voided rice) + B 16 + E 28 + L 3
+      grossMinor: 8300,
+      discountsMinor: 500,
+      netSalesMinor: 7800,
+      // A's rice and F's plum
+      voidedLines: { count: 2, amountMinor: 1100 },
+      // 30 April's bill paid this morning (28 cash), A's split (10 card + 21 cash: not the 25 handed over),
+      // B's card (16) and E's part (10 cash); L's rice was paid after 04:00 on 2 May: not today's money
+      payments: { count: 5, amountMinor: 8500, byTender: tenders([3, 5900], [2, 2600]), forOtherDaysMinor: 2800 },
+      // the 3 of A's cash given back today; the 2 of its card on 2 May is not
+      refunds: { count: 1, amountMinor: 300, byTender: tenders([1, 300], [0, 0]), forOtherDaysMinor: 0 },
+      cashExpectedMinor: 5900 - 300,
+      openOrders: {
+        count: 1,
+        dueMinor: 1800,
+        orders: [{ id: e.id, number: e.number, tableId: 't-a2', tableName: 'A2', channel: 'pos', totalMinor: 2800, dueMinor: 1800, createdAt: shanghai(2024, 5, 1, 18) }],
+      },
+    });
+  });
+
+  it('counts a payment or a refund on the day it was made, not on its order’s day', () => {
+    aDayOfService();
+    // 30 April: its order, no money (paid on 1 May)
+    expect(report('2024-04-30')).toMatchObject({
+      orders: { count: 1, voided: 0 },
+      grossMinor: 2800,
+      netSalesMinor: 2800,
+      payments: { count: 0, amountMinor: 0, forOtherDaysMinor: 0 },
+      cashExpectedMinor: 0,
+      openOrders: { count: 0, dueMinor: 0, orders: [] },
+    });
+    // 2 May: no order of its own, L's rice paid in cash and ¥2 of A's card refunded, both for 1 May's orders
+    expect(report('2024-05-02')).toMatchObject({
+      orders: { count: 0, byChannel: { pos: 0, kiosk: 0, qr: 0, preorder: 0 }, voided: 0, firstAt: null, lastAt: null },
+      grossMinor: 0,
+      netSalesMinor: 0,
+      payments: { count: 1, amountMinor: 300, byTender: tenders([1, 300], [0, 0]), forOtherDaysMinor: 300 },
+      refunds: { count: 1, amountMinor: 200, byTender: tenders([0, 0], [1, 200]), forOtherDaysMinor: 200 },
+      // a card refund takes nothing from the drawer
+      cashExpectedMinor: 300,
+    });
+  });
+
+  it('is for a cashier or a manager; a waiter, the kitchen and devices are refused', () => {
+    expect(report('2024-05-01', manager).businessDate).toBe('2024-05-01');
+    for (const who of [waiter, kitchen, kiosk]) expect(domainErrorOf(() => report('2024-05-01', who)).code).toBe('forbidden');
+  });
+
+  it('reads the business day it is now when none is named (before 04:00 it is still yesterday)', () => {
+    expect(reports.read(cashier, undefined, shanghai(2024, 5, 2, 3, 59), TZ).businessDate).toBe('2024-05-01');
+    expect(reports.read(cashier, undefined, shanghai(2024, 5, 2, 4), TZ).businessDate).toBe('2024-05-02');
+  });
+
+  it('keeps an open order with nothing due in the list, and an empty day at zero', () => {
+    const empty = summarizeDay({ businessDate: '2024-05-01', timeZone: TZ, from: 0, to: 1, asOf: 1, orders: [], voidedLines: { count: 0, amountMinor: 0 }, payments: [], refunds: [] });
+    expect(empty).toMatchObject({ grossMinor: 0, netSalesMinor: 0, cashExpectedMinor: 0, openOrders: { count: 0, dueMinor: 0, orders: [] }, orders: { firstAt: null, lastAt: null } });
+    const opened = place(shanghai(2024, 5, 1, 12), []);
+    expect(report('2024-05-01').openOrders).toEqual({ count: 1, dueMinor: 0, orders: [expect.objectContaining({ id: opened.id, dueMinor: 0, tableName: 'A1' })] });
+  });
+});
+
+describe('businessDayBounds', () => {
+  it.each([
+    ['2024-05-01', 'Asia/Shanghai', Date.UTC(2024, 3, 30, 20), Date.UTC(2024, 4, 1, 20)],
+    // New York springs forward at 02:00 on 10 March: 9 March is a 23-hour business day
+    ['2024-03-09', 'America/New_York', Date.UTC(2024, 2, 9, 9), Date.UTC(2024, 2, 10, 8)],
+    // and falls back on 3 November: 2 November runs 25 hours
+    ['2024-11-02', 'America/New_York', Date.UTC(2024, 10, 2, 8), Date.UTC(2024, 10, 3, 9)],
+    ['2024-12-31', 'Pacific/Kiritimati', Date.UTC(2024, 11, 30, 14), Date.UTC(2024, 11, 31, 14)],
+  ])('%s in %s runs from its 04:00 to the next day’s', (date, zone, from, to) => {
+    expect(businessDayBounds(date, zone)).toEqual({ from, to });
+    expect(businessDate(from, zone)).toBe(date);
+    expect(businessDate(from - 1, zone)).not.toBe(date);
+    expect(businessDate(to - 1, zone)).toBe(date);
+    expect(businessDate(to, zone)).not.toBe(date);
+  });
+});

@@ -1,0 +1,174 @@
+/**
+ * The day's takings, for closing the till (a Z report): pure sums over what the store reads for one business
+ * day. Sales are of the orders placed on the day; money is what moved during it, whatever day its order is
+ * of — the drawer holds the cash taken today, also for a bill placed before 04:00 and paid after, and is
+ * short the cash refunded today, also for last week's bill (see `dayReportSchema` in protocol/reports.ts).
+ */
+import type { Channel, Role } from '../protocol/common.ts';
+import type { OrderStatus, Tender } from '../protocol/orders.ts';
+import type { ByTender, DayReport, MoneyMoved, OpenOrderDue } from '../protocol/reports.ts';
+import { businessDate } from './business-date.ts';
+import { DONE_STATUSES } from './order.ts';
+import { requireStaff, type Principal } from './principal.ts';
+
+/** Who reads the takings: the cashier who counts the drawer and the manager who checks the day. */
+export const DAY_REPORT_ROLES = ['cashier', 'manager'] as const satisfies readonly Role[];
+
+/** One order placed on the day, as the report needs it. */
+export interface DayOrderRow {
+  id: string;
+  number: number;
+  channel: Channel;
+  status: OrderStatus;
+  tableId: string | null;
+  tableName: string | null;
+  subtotalMinor: number;
+  discountMinor: number;
+  totalMinor: number;
+  dueMinor: number;
+  createdAt: number;
+}
+
+/** A payment taken, or a refund given (in its payment's tender), during the day, with its order's business day. */
+export interface MoneyRow {
+  tender: Tender;
+  amountMinor: number;
+  orderBusinessDate: string;
+}
+
+/** What the report reads from the store (hub/store/report-repo.ts). */
+export interface DayReportRepo {
+  /** The orders placed on the business day, whatever became of them. */
+  ordersOfDay(businessDate: string): DayOrderRow[];
+  /** The voided lines of those orders: how many, and what they came to. */
+  voidedLinesOfDay(businessDate: string): { count: number; amountMinor: number };
+  /** Payments taken at or after `from` and before `to`. */
+  paymentsBetween(from: number, to: number): MoneyRow[];
+  /** Refunds given at or after `from` and before `to`, each in the tender of the payment it gave back. */
+  refundsBetween(from: number, to: number): MoneyRow[];
+}
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+/**
+ * The instants a business day runs between: its first (04:00 local, as `businessDate` counts it) and the next
+ * day's. Found by asking `businessDate` itself (a binary search over the minutes around the day's start), so
+ * the bounds agree with the day every order was stamped with, daylight saving included.
+ */
+export function businessDayBounds(date: string, timeZone: string): { from: number; to: number } {
+  const next = new Date(Date.parse(`${date}T00:00:00Z`) + 24 * HOUR).toISOString().slice(0, 10);
+  return { from: firstInstantOf(date, timeZone), to: firstInstantOf(next, timeZone) };
+}
+
+function firstInstantOf(date: string, timeZone: string): number {
+  // 04:00 on that date, in any zone: UTC offsets lie within ±14 h
+  const utc0400 = Date.parse(`${date}T04:00:00Z`);
+  let lo = Math.floor((utc0400 - 15 * HOUR) / MINUTE); // a minute of the day before
+  let hi = Math.floor((utc0400 + 15 * HOUR) / MINUTE); // a minute of the day itself
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (businessDate(mid * MINUTE, timeZone) >= date) hi = mid;
+    else lo = mid;
+  }
+  return hi * MINUTE;
+}
+
+const noTenders = (): ByTender => ({ cash: { count: 0, amountMinor: 0 }, card: { count: 0, amountMinor: 0 }, other: { count: 0, amountMinor: 0 } });
+
+function moneyMoved(rows: readonly MoneyRow[], day: string): MoneyMoved {
+  const byTender = noTenders();
+  let amountMinor = 0;
+  let forOtherDaysMinor = 0;
+  for (const r of rows) {
+    byTender[r.tender].count += 1;
+    byTender[r.tender].amountMinor += r.amountMinor;
+    amountMinor += r.amountMinor;
+    if (r.orderBusinessDate !== day) forOtherDaysMinor += r.amountMinor;
+  }
+  return { count: rows.length, amountMinor, byTender, forOtherDaysMinor };
+}
+
+export interface DayFacts {
+  businessDate: string;
+  timeZone: string;
+  from: number;
+  to: number;
+  asOf: number;
+  orders: readonly DayOrderRow[];
+  voidedLines: { count: number; amountMinor: number };
+  payments: readonly MoneyRow[];
+  refunds: readonly MoneyRow[];
+}
+
+/** The report from what was read: integer sums, nothing rounded. */
+export function summarizeDay(f: DayFacts): DayReport {
+  const byChannel: Record<Channel, number> = { pos: 0, kiosk: 0, qr: 0, preorder: 0 };
+  let count = 0;
+  let voided = 0;
+  let grossMinor = 0;
+  let discountsMinor = 0;
+  let netSalesMinor = 0;
+  const open: OpenOrderDue[] = [];
+  for (const o of f.orders) {
+    if (o.status === 'voided') voided += 1;
+    // a merged order's dishes and payments are on the order it went into: counted there
+    if (o.status === 'voided' || o.status === 'merged') continue;
+    count += 1;
+    byChannel[o.channel] += 1;
+    grossMinor += o.subtotalMinor;
+    discountsMinor += o.discountMinor;
+    netSalesMinor += o.totalMinor;
+    if (!DONE_STATUSES.includes(o.status)) {
+      open.push({ id: o.id, number: o.number, tableId: o.tableId, tableName: o.tableName, channel: o.channel, totalMinor: o.totalMinor, dueMinor: o.dueMinor, createdAt: o.createdAt });
+    }
+  }
+  open.sort((a, b) => a.createdAt - b.createdAt || a.number - b.number);
+  const times = f.orders.map((o) => o.createdAt);
+  const payments = moneyMoved(f.payments, f.businessDate);
+  const refunds = moneyMoved(f.refunds, f.businessDate);
+  return {
+    businessDate: f.businessDate,
+    timeZone: f.timeZone,
+    from: f.from,
+    to: f.to,
+    asOf: f.asOf,
+    orders: {
+      count,
+      byChannel,
+      voided,
+      firstAt: times.length > 0 ? Math.min(...times) : null,
+      lastAt: times.length > 0 ? Math.max(...times) : null,
+    },
+    grossMinor,
+    discountsMinor,
+    netSalesMinor,
+    voidedLines: { ...f.voidedLines },
+    payments,
+    refunds,
+    cashExpectedMinor: payments.byTender.cash.amountMinor - refunds.byTender.cash.amountMinor,
+    openOrders: { count: open.length, dueMinor: open.reduce((sum, o) => sum + o.dueMinor, 0), orders: open },
+  };
+}
+
+/** Reads a business day's report (`date` absent: the day it is at `now`), for a cashier or a manager. */
+export class DayReportService {
+  constructor(private readonly repo: DayReportRepo) {}
+
+  read(principal: Principal, date: string | undefined, now: number, timeZone: string): DayReport {
+    requireStaff(principal, DAY_REPORT_ROLES, "the day's takings");
+    const day = date ?? businessDate(now, timeZone);
+    const { from, to } = businessDayBounds(day, timeZone);
+    return summarizeDay({
+      businessDate: day,
+      timeZone,
+      from,
+      to,
+      asOf: now,
+      orders: this.repo.ordersOfDay(day),
+      voidedLines: this.repo.voidedLinesOfDay(day),
+      payments: this.repo.paymentsBetween(from, to),
+      refunds: this.repo.refundsBetween(from, to),
+    });
+  }
+}

@@ -1,0 +1,60 @@
+import type { DayOrderRow, DayReportRepo, MoneyRow } from '../domain/day-report.ts';
+import type { Db } from './db.ts';
+
+/**
+ * What the day's takings read (hub/domain/day-report.ts). Each statement reads one business day and no more
+ * (hub/store/query-plans.test.ts): the day's orders along `orders_day_created`, their lines by order, and
+ * the payments and refunds made between the day's first instant and the next day's along `payments_created`
+ * and `refunds_created` (migration 0019), each order they belong to by its key.
+ */
+export class SqliteReportRepo implements DayReportRepo {
+  private readonly s;
+
+  constructor(db: Db) {
+    this.s = {
+      orders: db.prepare(
+        `SELECT o.id, o.number, o.channel, o.status, o.table_id AS tableId, t.name AS tableName,
+                o.subtotal_minor AS subtotalMinor, o.discount_minor AS discountMinor, o.total_minor AS totalMinor,
+                o.due_minor AS dueMinor, o.created_at AS createdAt
+           FROM orders o INDEXED BY orders_day_created LEFT JOIN dining_tables t ON t.id = o.table_id
+          WHERE o.business_date = @businessDate
+          ORDER BY o.created_at, o.rowid`,
+      ),
+      // the day's orders first (CROSS JOIN keeps that order): the voided lines of all time are not the way in
+      voidedLines: db.prepare(
+        `SELECT COUNT(*) AS count, COALESCE(SUM(l.line_total_minor), 0) AS amountMinor
+           FROM orders o CROSS JOIN order_lines l INDEXED BY order_lines_order
+          WHERE o.business_date = @businessDate AND l.order_id = o.id AND l.status = 'voided'`,
+      ),
+      payments: db.prepare(
+        `SELECT p.tender, p.amount_minor AS amountMinor, o.business_date AS orderBusinessDate
+           FROM payments p INDEXED BY payments_created CROSS JOIN orders o
+          WHERE p.created_at >= @from AND p.created_at < @to AND o.id = p.order_id
+          ORDER BY p.created_at, p.rowid`,
+      ),
+      // a refund is in the tender of the payment it gives back (cash from the drawer, a card on the terminal)
+      refunds: db.prepare(
+        `SELECT p.tender, r.amount_minor AS amountMinor, o.business_date AS orderBusinessDate
+           FROM refunds r INDEXED BY refunds_created CROSS JOIN payments p CROSS JOIN orders o
+          WHERE r.created_at >= @from AND r.created_at < @to AND p.id = r.payment_id AND o.id = r.order_id
+          ORDER BY r.created_at, r.rowid`,
+      ),
+    };
+  }
+
+  ordersOfDay(businessDate: string): DayOrderRow[] {
+    return this.s.orders.all({ businessDate }) as DayOrderRow[];
+  }
+
+  voidedLinesOfDay(businessDate: string): { count: number; amountMinor: number } {
+    return this.s.voidedLines.get({ businessDate }) as { count: number; amountMinor: number };
+  }
+
+  paymentsBetween(from: number, to: number): MoneyRow[] {
+    return this.s.payments.all({ from, to }) as MoneyRow[];
+  }
+
+  refundsBetween(from: number, to: number): MoneyRow[] {
+    return this.s.refunds.all({ from, to }) as MoneyRow[];
+  }
+}
