@@ -2,7 +2,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Menu, Order } from '../../hub/protocol/index.ts';
 import { formatClock, formatMoney } from '../shared/format.ts';
 import { useStore } from '../shared/store.ts';
-import { hasMoneyDue, readsTakings, type DayReportState } from './day-report.ts';
+import { hasMoneyDue, readsTakings, type DayPrintState, type DayReportState } from './day-report.ts';
 import type { PosKey, PosT } from './messages.ts';
 import { isOpenOrder, type PosApp } from './pos-app.ts';
 import { searchBills, searchedNumber, tableNamed } from './pos-logic.ts';
@@ -43,7 +43,9 @@ export function BillsScreen({ app, menu, t }: { app: PosApp; menu: Menu; t: PosT
           {b.loadedAt === null ? t('bills.failed') : t('bills.failedKept', { time: formatClock(b.loadedAt) })}
         </p>
       )}
-      {readsTakings(staff?.staff.role) && <DaySummary state={takings} currency={menu.currency} t={t} />}
+      {readsTakings(staff?.staff.role) && (
+        <DaySummary state={takings} currency={menu.currency} t={t} online={s.conn.status === 'live'} onPrint={(date) => void app.dayReport.print(date)} />
+      )}
       {b.date && <p class="p-muted">{t('bills.day', { date: b.date, n: b.orders.length })}</p>}
       {b.loading && b.orders.length === 0 && <p class="p-muted">{t('bills.loading')}</p>}
       {!b.loading && !b.failed && b.orders.length === 0 && <p class="p-muted">{t('bills.none')}</p>}
@@ -83,7 +85,21 @@ export function BillsScreen({ app, menu, t }: { app: PosApp; menu: Menu; t: PosT
  * taken and refunded by tender, the cash the drawer should hold, and the orders still open with what is due
  * on them (a till should not close with money due). Hook-free: the figures are the hub's (`DayReport`).
  */
-export function DaySummary({ state, currency, t }: { state: DayReportState; currency: string; t: PosT }) {
+export function DaySummary({
+  state,
+  currency,
+  t,
+  online = false,
+  onPrint,
+}: {
+  state: DayReportState;
+  currency: string;
+  t: PosT;
+  /** The hub answers now (the stream is live): printing needs it, the figures on paper are the hub's of the moment. */
+  online?: boolean;
+  /** Print the day's takings on the receipt printer (a Z report for closing the till). */
+  onPrint?: (businessDate: string) => void;
+}) {
   const r = state.report;
   const money = (minor: number) => formatMoney(minor, currency);
   if (!r) {
@@ -100,7 +116,9 @@ export function DaySummary({ state, currency, t }: { state: DayReportState; curr
       <header class="p-takings__head">
         <strong>{t('takings.title', { date: r.businessDate })}</strong>
         <small class="p-muted">{t('takings.asOf', { time: formatClock(r.asOf) })}</small>
+        {onPrint && <PrintDay date={r.businessDate} print={state.print} online={online} onPrint={onPrint} t={t} />}
       </header>
+      {onPrint && <PrintDayNote date={r.businessDate} print={state.print} online={online} t={t} />}
       {state.failed && <p class="p-hint" data-takings-failed>{t('takings.failedKept', { time: formatClock(r.asOf) })}</p>}
       <div class="p-takings__grid">
         <dl class="p-takings__box">
@@ -156,4 +174,35 @@ export function DaySummary({ state, currency, t }: { state: DayReportState; curr
       )}
     </section>
   );
+}
+
+const printFor = (print: DayPrintState | undefined, date: string): DayPrintState => (print && print.status !== 'idle' && print.date === date ? print : { status: 'idle' });
+
+/** 打印日结单: off while the hub is out of reach (the slip is the hub's figures of the moment) or a press is on its way. */
+function PrintDay({ date, print, online, onPrint, t }: { date: string; print: DayPrintState | undefined; online: boolean; onPrint: (date: string) => void; t: PosT }) {
+  const p = printFor(print, date);
+  const sending = p.status === 'sending';
+  return (
+    <button type="button" class="btn p-takings__print" data-takings-print={p.status} disabled={!online || sending} onClick={() => onPrint(date)}>
+      {sending ? t('takings.printing') : t('takings.print')}
+    </button>
+  );
+}
+
+/** What the last Print came to, or why the button is off. */
+function PrintDayNote({ date, print, online, t }: { date: string; print: DayPrintState | undefined; online: boolean; t: PosT }) {
+  const p = printFor(print, date);
+  if (!online && p.status !== 'unknown') return <p class="p-muted" data-takings-print-note="offline">{t('takings.printOffline')}</p>;
+  switch (p.status) {
+    case 'queued':
+      return <p class="p-muted" data-takings-print-note="queued" data-takings-print-job={p.jobId}>{t('takings.printed', { time: formatClock(p.at) })}</p>;
+    case 'no_printer':
+      return <p class="p-hint" data-takings-print-note="no_printer">{t('takings.printNoPrinter')}</p>;
+    case 'unknown':
+      return <p class="p-hint" data-takings-print-note="unknown">{t('takings.printUnknown')}</p>;
+    case 'refused':
+      return <p class="p-hint" data-takings-print-note="refused">{t('takings.printRefused')}</p>;
+    default:
+      return null;
+  }
 }

@@ -11,7 +11,9 @@ import { translator, type Lang } from '../shared/i18n.ts';
 import { HubUnreachableError } from '../shared/hub-client.ts';
 import { MemoryOutboxStorage } from '../shared/outbox.ts';
 import { DaySummary } from './bills.tsx';
-import { readsTakings, type DayReportState } from './day-report.ts';
+import { DayReportFeed, readsTakings, type DayPrinted, type DayReportState } from './day-report.ts';
+import { HubError } from '../shared/hub-client.ts';
+import type { PrintJob } from '../../hub/protocol/printing.ts';
 import { posMessages } from './messages.ts';
 import { PosApp } from './pos-app.ts';
 
@@ -23,6 +25,22 @@ function textOf(node: unknown): string {
   const v = node as VNode<{ children?: unknown }>;
   if (typeof v.type === 'function') return textOf((v.type as (p: unknown) => unknown)(v.props));
   return textOf(v.props?.children);
+}
+
+/** The first element (function components expanded) whose props match `test`. */
+function findNode(node: unknown, test: (props: Record<string, unknown>) => boolean): VNode<Record<string, unknown>> | null {
+  if (node === null || node === undefined || typeof node !== 'object') return null;
+  if (Array.isArray(node)) {
+    for (const n of node) {
+      const found = findNode(n, test);
+      if (found) return found;
+    }
+    return null;
+  }
+  const v = node as VNode<Record<string, unknown>>;
+  if (typeof v.type === 'function') return findNode((v.type as (p: unknown) => unknown)(v.props), test);
+  if (v.props && test(v.props)) return v;
+  return findNode(v.props?.children, test);
 }
 
 const tenders = (cash: [number, number], card: [number, number]) => ({
@@ -125,5 +143,114 @@ describe("the tablet's day summary, loaded with today's bills", () => {
     await pos.loadBills();
     await vi.waitFor(() => expect(pos.dayReport.state.get().failed).toBe(true));
     expect(pos.dayReport.state.get().report?.cashExpectedMinor).toBe(6700);
+  });
+});
+
+const job = (id: number): PrintJob =>
+  ({ id, kind: 'day-report', orderId: null, orderNumber: null, stationId: 'receipts', printerId: 'p-counter', state: 'queued' }) as PrintJob;
+
+describe('printing the day report (打印日结单)', () => {
+  const summary = (state: DayReportState, online: boolean, lang: Lang = 'en') => {
+    const printed: string[] = [];
+    const node = DaySummary({ state, currency: 'CNY', t: translator(posMessages, lang), online, onPrint: (d) => printed.push(d) });
+    const button = findNode(node, (p) => 'data-takings-print' in p);
+    return { text: textOf(node), button, printed };
+  };
+
+  it('offers Print while the hub answers, and prints the day shown', () => {
+    const { button, printed, text } = summary({ report: report(), loading: false, failed: false }, true);
+    expect(button?.props.disabled).toBe(false);
+    expect(textOf(button)).toBe('Print');
+    (button?.props.onClick as () => void)();
+    expect(printed).toEqual(['2024-05-02']);
+    expect(text).not.toContain('needs the hub');
+  });
+
+  it.each([
+    ['en', 'Printing the day report needs the hub'],
+    ['zh-CN', '连不上中枢时不能打印日结单'],
+  ] as const)('%s: turns Print off and says why while the hub is out of reach', (lang, why) => {
+    const { button, text } = summary({ report: report(), loading: false, failed: true }, false, lang);
+    expect(button?.props.disabled).toBe(true);
+    expect(text).toContain(why);
+    if (lang === 'zh-CN') expect(text).not.toMatch(/[A-Za-z]{3,}/);
+  });
+
+  it('turns Print off while a press is on its way, and says what came of it: queued, no receipt printer, no answer', () => {
+    const sending = summary({ report: report(), loading: false, failed: false, print: { status: 'sending', date: '2024-05-02' } }, true);
+    expect(sending.button?.props.disabled).toBe(true);
+    expect(textOf(sending.button)).toBe('Sending…');
+    const queued = summary({ report: report(), loading: false, failed: false, print: { status: 'queued', date: '2024-05-02', jobId: 7, at: report().asOf } }, true, 'zh-CN');
+    expect(queued.text).toContain('日结单已送到前台打印机');
+    expect(queued.button?.props.disabled).toBe(false);
+    expect(summary({ report: report(), loading: false, failed: false, print: { status: 'no_printer', date: '2024-05-02' } }, true).text).toContain('No printer prints receipts');
+    expect(summary({ report: report(), loading: false, failed: false, print: { status: 'unknown', date: '2024-05-02' } }, false).text).toContain('may not have printed');
+    // what another day's Print came to is not said under this day
+    expect(summary({ report: report(), loading: false, failed: false, print: { status: 'no_printer', date: '2024-05-01' } }, true).text).not.toContain('No printer');
+  });
+
+  it('the feed: one request per press (a second press on its way is ignored), the printed figures shown, the refusals told apart', async () => {
+    let calls = 0;
+    let answer: () => Promise<DayPrinted> = async () => ({ job: job(7), report: report({ cashExpectedMinor: 9900, asOf: report().asOf + 60_000 }) });
+    const feed = new DayReportFeed(async () => report(), async () => {
+      calls++;
+      return answer();
+    });
+    await feed.load('2024-05-02');
+    await Promise.all([feed.print('2024-05-02'), feed.print('2024-05-02')]);
+    expect(calls).toBe(1);
+    expect(feed.state.get().print).toEqual({ status: 'queued', date: '2024-05-02', jobId: 7, at: report().asOf + 60_000 });
+    expect(feed.state.get().report?.cashExpectedMinor).toBe(9900);
+
+    answer = async () => {
+      throw new HubError(422, 'no_receipt_printer', 'no printer prints receipts');
+    };
+    await feed.print('2024-05-02');
+    expect(feed.state.get().print?.status).toBe('no_printer');
+    answer = async () => {
+      throw new HubUnreachableError('Wi-Fi down');
+    };
+    await feed.print('2024-05-02');
+    expect(feed.state.get().print?.status).toBe('unknown');
+    answer = async () => {
+      throw new HubError(403, 'forbidden', 'a waiter');
+    };
+    await feed.print('2024-05-02');
+    expect(feed.state.get().print?.status).toBe('refused');
+    // refreshing the same day keeps what the last press came to; another day does not show it
+    await feed.load('2024-05-02');
+    expect(feed.state.get().print?.status).toBe('refused');
+    await feed.load('2024-05-01');
+    expect(feed.state.get().print).toBeUndefined();
+  });
+
+  it('the tablet sends POST /api/v1/reports/day/print with the day, and retries a lost answer with the same Idempotency-Key', async () => {
+    const pos = new PosApp({ storage: new MemoryOutboxStorage() });
+    try {
+      pos.session.device.set({ token: 'dev_test', deviceId: 'd-1', name: 'test-pos', kind: 'pos' });
+      pos.session.staff.set({ token: 'staff_cashier', staff: { id: 's-c', name: 'cashier', role: 'cashier' } as never, expiresAt: Date.now() + 3600_000 });
+      const sent: { method: string; path: string; body: unknown; key: string | undefined }[] = [];
+      pos.client.request = (async (method: string, path: string, o: { body?: unknown; key?: string } = {}) => {
+        const url = new URL(path, 'http://hub');
+        if (url.pathname === '/api/v1/reports/day/print') {
+          sent.push({ method, path, body: o.body, key: o.key });
+          if (sent.length === 1) throw new HubUnreachableError('the answer was lost');
+          return { job: job(11), report: report() };
+        }
+        if (url.pathname === '/api/v1/reports/day') return { report: report() };
+        throw new HubUnreachableError('not in this test');
+      }) as typeof pos.client.request;
+      await pos.dayReport.load('2024-05-02');
+      await pos.dayReport.print('2024-05-02');
+      expect(sent.map((x) => [x.method, x.path, x.body])).toEqual([
+        ['POST', '/api/v1/reports/day/print', { businessDate: '2024-05-02' }],
+        ['POST', '/api/v1/reports/day/print', { businessDate: '2024-05-02' }],
+      ]);
+      expect(sent[0]!.key).toBeTruthy();
+      expect(sent[1]!.key).toBe(sent[0]!.key);
+      expect(pos.dayReport.state.get().print).toMatchObject({ status: 'queued', jobId: 11 });
+    } finally {
+      pos.stop();
+    }
   });
 });

@@ -1,9 +1,22 @@
 import type { Role } from '../../hub/protocol/common.ts';
+import type { PrintJob } from '../../hub/protocol/printing.ts';
 import type { DayReport } from '../../hub/protocol/reports.ts';
+import { HubError } from '../shared/hub-client.ts';
 import { Store } from '../shared/store.ts';
 
 /** The day's takings are the cashier's and the manager's (the hub refuses a waiter: 403). */
 export const readsTakings = (role: Role | null | undefined): boolean => role === 'cashier' || role === 'manager';
+
+/**
+ * The Print button's last press (`POST /api/v1/reports/day/print`): on its way, queued on the receipt printer
+ * (the printer-alert strip tells if it then waits for paper), or not queued and why. `unknown`: no answer,
+ * the hub may have queued it — the cashier looks at the printer before pressing again.
+ */
+export type DayPrintState =
+  | { status: 'idle' }
+  | { status: 'sending'; date: string }
+  | { status: 'queued'; date: string; jobId: number; at: number }
+  | { status: 'no_printer' | 'unknown' | 'refused'; date: string; message?: string };
 
 export interface DayReportState {
   /** The hub's report of `date`, as last loaded; null until one came. */
@@ -11,6 +24,14 @@ export interface DayReportState {
   loading: boolean;
   /** The last load got no answer: what is shown is from `report.asOf`. */
   failed: boolean;
+  /** What became of the last Print of the shown day; absent: not pressed. */
+  print?: DayPrintState;
+}
+
+/** What printing a day answers: the job queued and the figures on the paper. */
+export interface DayPrinted {
+  job: PrintJob;
+  report: DayReport;
 }
 
 /**
@@ -21,19 +42,50 @@ export class DayReportFeed {
   readonly state = new Store<DayReportState>({ report: null, loading: false, failed: false });
   private asked = 0;
 
-  constructor(private readonly fetchDay: (date: string) => Promise<DayReport>) {}
+  constructor(
+    private readonly fetchDay: (date: string) => Promise<DayReport>,
+    /** Sends the print with one Idempotency-Key, retried with it while the answer is unknown (`HubClient.mutate`). */
+    private readonly printDay?: (date: string) => Promise<DayPrinted>,
+  ) {}
 
   async load(date: string): Promise<void> {
     const asked = ++this.asked;
     const now = this.state.get();
-    // another day's report is not shown as this one's while it loads
-    this.state.set({ report: now.report?.businessDate === date ? now.report : null, loading: true, failed: false });
+    // another day's report is not shown as this one's while it loads (nor what its Print came to)
+    const sameDay = now.report?.businessDate === date;
+    this.state.set({ report: sameDay ? now.report : null, loading: true, failed: false, ...(sameDay && now.print ? { print: now.print } : {}) });
     try {
       const report = await this.fetchDay(date);
-      if (asked === this.asked) this.state.set({ report, loading: false, failed: false });
+      if (asked === this.asked) this.state.set({ ...this.state.get(), report, loading: false, failed: false });
     } catch {
       if (asked === this.asked) this.state.set({ ...this.state.get(), loading: false, failed: true });
     }
+  }
+
+  /**
+   * Prints the day's takings on the receipt printer, as the hub has them when it takes the request. Not
+   * through the outbox: a Z report queued offline would print figures of whenever the tablet got back, so the
+   * button is off while the hub is out of reach (bills.tsx), and a press without an answer says so.
+   */
+  async print(date: string): Promise<void> {
+    const printing = this.state.get().print;
+    if (!this.printDay || (printing?.status === 'sending' && printing.date === date)) return;
+    this.setPrint({ status: 'sending', date });
+    try {
+      const { job, report } = await this.printDay(date);
+      const now = this.state.get();
+      // the figures on the paper are the newest the hub has: shown as such
+      this.state.set({ ...now, ...(now.report === null || now.report.businessDate === report.businessDate ? { report, failed: false } : {}) });
+      this.setPrint({ status: 'queued', date, jobId: job.id, at: report.asOf });
+    } catch (err) {
+      if (err instanceof HubError && err.code === 'no_receipt_printer') this.setPrint({ status: 'no_printer', date });
+      else if (err instanceof HubError && err.status < 500) this.setPrint({ status: 'refused', date, message: err.message });
+      else this.setPrint({ status: 'unknown', date });
+    }
+  }
+
+  private setPrint(print: DayPrintState): void {
+    this.state.set({ ...this.state.get(), print });
   }
 
   /** Signed out, or a waiter now: nothing of the takings stays on screen. */

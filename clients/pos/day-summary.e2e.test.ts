@@ -2,11 +2,13 @@
  * The day summary (营业日结) above today's bills, in a real browser (Debian chromium via playwright-core)
  * against the real hub process: a cashier sees the cash expected in the drawer and the order still open with
  * money due, in Chinese and in English; a waiter's tablet shows no summary and never asks the hub for one.
+ * Print (打印日结单) queues the day report on the receipt printer once, and is off while the hub is out of reach.
  * Also writes docs/screenshots/pos-day-summary-zh-1280x800.png.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PINS, sampleOrder, startHub, type HubProcess } from '../../hub/test/harness.ts';
+import { addPrinters, waitUntil, type TestPrinters } from '../../hub/print/test-support.ts';
 import { buildClients } from '../build.ts';
 import { closeAll, freePort, launchLanBrowser, openApp, pairAndSignIn, screenshotter, type DeviceLogin } from '../test/browser.ts';
 
@@ -53,7 +55,10 @@ beforeAll(async () => {
   openOrderId = a2.id;
 }, 60_000);
 
+let printers: TestPrinters | undefined;
+
 afterAll(async () => {
+  await printers?.remove();
   await closeAll(pages, browser, hub);
 });
 
@@ -84,6 +89,42 @@ describe("the day summary above today's bills", () => {
     await page.locator('[data-takings][data-takings-cash="5400"][data-takings-due="0"] [data-takings-open="0"]').waitFor();
     expect(await page.locator('[data-takings]').innerText()).toContain('Every order of the day is settled');
   });
+
+  it('a cashier prints the day report: one slip queued on the receipt printer, with the figures shown', async () => {
+    printers = await addPrinters(hub, manager.staff.token, [{ name: 'Counter 前台', stations: ['receipts'] }]);
+    const page = await open(cashier, 'zh-CN');
+    await page.click('[data-bills-open]');
+    const button = page.locator('[data-takings] [data-takings-print]');
+    await button.waitFor();
+    await page.waitForFunction(() => !(document.querySelector('[data-takings-print]') as HTMLButtonElement | null)?.disabled);
+    expect(await button.innerText()).toBe('打印日结单');
+    await button.click();
+    const note = page.locator('[data-takings-print-note=queued]');
+    await note.waitFor();
+    expect(await note.innerText()).toContain('日结单已送到前台打印机');
+    const jobId = Number(await note.getAttribute('data-takings-print-job'));
+    const jobs = (await hub.request('GET', '/api/v1/print-jobs?limit=100', { token: manager.staff.token })).body.jobs as { id: number; kind: string; state: string }[];
+    expect(jobs.filter((j) => j.kind === 'day-report').map((j) => j.id)).toEqual([jobId]);
+    const preview = (await hub.request('GET', `/api/v1/print-jobs/${jobId}/preview`, { token: manager.staff.token })).body.preview as string;
+    expect(preview).toContain('DAY REPORT / 日结单');
+    expect(preview).toMatch(/Cash in drawer 钱箱应有现金 +￥\d+\.\d\d/);
+    await waitUntil(async () => (await hub.request('GET', `/api/v1/print-jobs?limit=100`, { token: manager.staff.token })).body.jobs.some((j: { id: number; state: string }) => j.id === jobId && j.state === 'confirmed'), 'the slip printed');
+  }, 30_000);
+
+  it('turns Print off, and says why, while the hub is out of reach', async () => {
+    const page = await openApp(browser, 'about:blank', { app: 'pos', login: manager, lang: 'en' });
+    page.context().setDefaultTimeout(8000);
+    pages.push(page);
+    // the hub's stream never answers: the tablet is not live (the bills and the report still load over HTTP)
+    await page.routeWebSocket(/\/api\/v1\/stream/, (ws) => ws.close());
+    await page.goto(`http://hub.test:${port}/pos/`);
+    await page.click('[data-bills-open]');
+    await page.locator('[data-takings][data-takings-cash]').waitFor();
+    await page.locator('[data-conn=reconnecting], [data-conn=offline]').first().waitFor();
+    const button = page.locator('[data-takings-print]');
+    expect(await button.isDisabled()).toBe(true);
+    expect(await page.locator('[data-takings-print-note=offline]').innerText()).toContain('Printing the day report needs the hub');
+  }, 30_000);
 
   it("a waiter's tablet lists the bills without a summary, and never asks the hub for one", async () => {
     const page = await open(waiter, 'en');

@@ -273,6 +273,13 @@ export const posMessages = defineMessages(
     'takings.openNoDue': '还有 {n} 张单未结，无待收款',
     'takings.allClosed': '今日的单都已结清',
     'takings.due': '待收 {amount}',
+    'takings.print': '打印日结单',
+    'takings.printing': '正在发送…',
+    'takings.printed': '日结单已送到前台打印机（截至 {time} 的数字）',
+    'takings.printOffline': '连不上中枢时不能打印日结单：日结单打印的是中枢此刻的数字',
+    'takings.printNoPrinter': '没有打印收据的打印机：请经理给前台打印机加上“收据”工位',
+    'takings.printUnknown': '中枢没有回应：日结单可能没有打印。请先看一下前台打印机，再决定是否重打',
+    'takings.printRefused': '中枢拒绝打印日结单',
   },
   {
     title: 'Waiter tablet',
@@ -546,6 +553,13 @@ export const posMessages = defineMessages(
     'takings.openNoDue': '{n} orders still open, nothing due',
     'takings.allClosed': "Every order of the day is settled",
     'takings.due': '{amount} due',
+    'takings.print': 'Print',
+    'takings.printing': 'Sending…',
+    'takings.printed': 'Sent to the receipt printer (the figures as of {time})',
+    'takings.printOffline': 'Printing the day report needs the hub: it prints the figures the hub has at that moment',
+    'takings.printNoPrinter': 'No printer prints receipts: a manager can give the counter printer the "receipts" station',
+    'takings.printUnknown': 'No answer from the hub: the day report may not have printed. Look at the receipt printer before printing again',
+    'takings.printRefused': 'The hub refused to print the day report',
   },
 );
 

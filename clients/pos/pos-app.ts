@@ -31,7 +31,7 @@ import { withMenuEvents } from '../shared/menu-events.ts';
 import type { UnrecordedCardCharge } from '../../hub/protocol/card-charges.ts';
 import { CardChargeFeed, type ResolveOutcome } from './card-charges.ts';
 import type { DayReport } from '../../hub/protocol/reports.ts';
-import { DayReportFeed, readsTakings } from './day-report.ts';
+import { DayReportFeed, readsTakings, type DayPrinted } from './day-report.ts';
 import { PacedRefresh } from '../shared/paced-refresh.ts';
 
 export type PosAction =
@@ -188,8 +188,9 @@ export class PosApp {
   /** Cards the kiosk charged that the hub refused to record (topics `orders`, `floor`): until a manager resolves them. */
   readonly cardCharges = new CardChargeFeed(async () => (await this.client.request<{ charges: UnrecordedCardCharge[] }>('GET', '/api/v1/card-charges/unrecorded', { as: 'staff' })).charges);
   /** The day's takings above today's bills, for a cashier or a manager (`GET /api/v1/reports/day`). */
-  readonly dayReport = new DayReportFeed(async (date) =>
-    (await this.client.request<{ report: DayReport }>('GET', `/api/v1/reports/day?businessDate=${encodeURIComponent(date)}`, { as: 'staff' })).report,
+  readonly dayReport = new DayReportFeed(
+    async (date) => (await this.client.request<{ report: DayReport }>('GET', `/api/v1/reports/day?businessDate=${encodeURIComponent(date)}`, { as: 'staff' })).report,
+    (date) => this.client.mutate<DayPrinted>('POST', '/api/v1/reports/day/print', { businessDate: date }),
   );
   private stream: StreamClient | null = null;
   private started = false;

@@ -9,6 +9,7 @@ import type {
   PrintJob,
   Printer,
   PrinterConfig,
+  PrintDayReportInput,
   PrinterHealth,
   PrinterState,
   ReceiptInput,
@@ -16,10 +17,12 @@ import type {
   UpdatePrinter,
 } from '../protocol/printing.ts';
 import type { Order } from '../protocol/orders.ts';
+import type { DayReport } from '../protocol/reports.ts';
 import type { Db } from '../store/db.ts';
 import { RESTORE_PRINT_PENDING } from '../store/backups.ts';
 import { jobView, queuedJob, SqlitePrintRepo, type JobRow } from '../store/print-repo.ts';
 import { StorageFullError, type Tx } from '../store/writer.ts';
+import { dayReportSlip } from './day-report-slip.ts';
 import { PrintPlanner } from './planner.ts';
 import { RECEIPT_STATION, receiptDocument } from './receipts.ts';
 import { failoverTarget, isUsableState, printersForStation } from './routing.ts';
@@ -557,15 +560,7 @@ export class PrintService {
    * given, else the first printer listing the `receipts` station.
    */
   receipt(order: Order, input: ReceiptInput, cmd: CommandContext): PrintJob {
-    const runnable = this.repo.listPrinters().filter((p) => this.#isRunnable(p));
-    const printer = input.printerId ? runnable.find((p) => p.id === input.printerId) : printersForStation(RECEIPT_STATION, runnable)[0];
-    if (!printer) {
-      throw input.printerId
-        ? new DomainError('not_found', `no usable printer ${input.printerId}`, { printerId: input.printerId })
-        : new DomainError('no_receipt_printer', `no printer prints receipts: give a printer the station "${RECEIPT_STATION}"`);
-    }
-    const moved = this.#redirect(printer.id);
-    const printerId = moved?.printerId ?? printer.id;
+    const { printerId, moved } = this.#receiptPrinter(input.printerId);
     const tableName = order.tableId ? this.repo.tableName(order.tableId) : null;
     const document = receiptDocument(order, { storeName: this.deps.storeName ?? 'Brigade', tableName, timeZone: this.deps.timeZone, at: cmd.now });
     const id = this.repo.insertJob(
@@ -584,6 +579,47 @@ export class PrintService {
     );
     this.wake(printerId);
     return jobView(this.job(id!));
+  }
+
+  /**
+   * Queues the day's takings (a Z report) on a receipt printer, as `report` says them: the document stored
+   * in the job is what prints, also after a failover, a reprint or a restart.
+   */
+  dayReport(report: DayReport, input: Pick<PrintDayReportInput, 'printerId'>, cmd: CommandContext): PrintJob {
+    const { printerId, moved } = this.#receiptPrinter(input.printerId);
+    const document = dayReportSlip(report, { storeName: this.deps.storeName ?? 'Brigade' });
+    const id = this.repo.insertJob(
+      queuedJob({
+        idempotencyKey: `day-report:${report.businessDate}:${cmd.newId()}`,
+        kind: 'day-report',
+        orderId: null,
+        orderNumber: null,
+        stationId: RECEIPT_STATION,
+        printerId,
+        document: JSON.stringify(document),
+        sourceSeq: null,
+        movedFromPrinter: moved?.fromName ?? null,
+        createdAt: cmd.now,
+      }),
+    );
+    this.wake(printerId);
+    return jobView(this.job(id!));
+  }
+
+  /**
+   * Where customer paper asked for now goes: the printer given, else the first printer listing the
+   * `receipts` station; its backup while it is failed over (`moved`: the banner MOVED FROM says so).
+   */
+  #receiptPrinter(givenId: string | undefined): { printerId: string; moved: { printerId: string; fromName: string } | null } {
+    const runnable = this.repo.listPrinters().filter((p) => this.#isRunnable(p));
+    const printer = givenId ? runnable.find((p) => p.id === givenId) : printersForStation(RECEIPT_STATION, runnable)[0];
+    if (!printer) {
+      throw givenId
+        ? new DomainError('not_found', `no usable printer ${givenId}`, { printerId: givenId })
+        : new DomainError('no_receipt_printer', `no printer prints receipts: give a printer the station "${RECEIPT_STATION}"`);
+    }
+    const moved = this.#redirect(printer.id);
+    return { printerId: moved?.printerId ?? printer.id, moved };
   }
 
   /** Queues a test page on a printer (to check an installation). */

@@ -1,9 +1,11 @@
 import { z } from 'zod';
+import { DAY_REPORT_ROLES } from '../domain/day-report.ts';
 import { DomainError } from '../domain/errors.ts';
 import { requireStaff, staffRoles, type Principal } from '../domain/principal.ts';
 import { requireStoreScreen } from '../domain/public-reads.ts';
 import {
   createPrinterSchema,
+  dayReportPrintResponseSchema,
   errorBodySchema,
   listPrintJobsQuerySchema,
   printJobParamsSchema,
@@ -14,11 +16,13 @@ import {
   printerResponseSchema,
   printersResponseSchema,
   idSchema,
+  printDayReportSchema,
   receiptSchema,
   reprintSchema,
   updatePrinterSchema,
   type CreatePrinter,
   type ListPrintJobsQuery,
+  type PrintDayReportInput,
   type ReceiptInput,
   type ReprintInput,
   type UpdatePrinter,
@@ -178,6 +182,23 @@ export const printRoutes: Route[] = [
       requireStaff(req.principal, staffRoles.pay, 'printing a receipt');
       const order = s.orders.get((req.params as { orderId: string }).orderId, req.principal);
       return ok({ job: printingOf(s).receipt(order, req.body as ReceiptInput, req.cmd) }, 201);
+    },
+  }),
+  mutation({
+    method: 'post',
+    path: '/api/v1/reports/day/print',
+    tag: 'printing',
+    summary:
+      "Print the day's takings (a Z report: orders, sales, payments and refunds by tender, cash expected in the drawer, orders still open) on the receipt printer, as they stand now",
+    access: 'cashier/manager',
+    body: printDayReportSchema,
+    responses: { 201: dayReportPrintResponseSchema, 400: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema, 422: errorBodySchema },
+    handle: (req, s) => {
+      requireStaff(req.principal, DAY_REPORT_ROLES, "printing the day's takings");
+      const { businessDate, printerId } = req.body as PrintDayReportInput;
+      // read in the job's own transaction: the paper says what the store held when the job was queued
+      const report = s.dayReports.read(req.principal, businessDate, req.cmd.now, s.config.HUB_TIMEZONE);
+      return ok({ job: printingOf(s).dayReport(report, { printerId }, req.cmd), report }, 201);
     },
   }),
 ];

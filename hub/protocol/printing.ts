@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { epochMsSchema, idSchema, shortText } from './common.ts';
+import { businessDateSchema } from './orders.ts';
+import { dayReportSchema } from './reports.ts';
 
 /**
  * Kitchen printing: printer configuration, the durable print queue and printer health. The field names of
@@ -141,8 +143,11 @@ export const PRINT_JOB_STATES = ['queued', 'sending', 'sent', 'confirmed', 'retr
 export const printJobStateSchema = z.enum(PRINT_JOB_STATES);
 export type PrintJobState = z.infer<typeof printJobStateSchema>;
 
-/** Kitchen-side tickets (kitchen, addon, void), customer paper (receipt, pickup slip) and test pages. */
-export const printJobKindSchema = z.enum(['kitchen', 'addon', 'void', 'receipt', 'pickup', 'test']);
+/**
+ * Kitchen-side tickets (kitchen, addon, void), customer paper (receipt, pickup slip), the day's takings for
+ * closing the till (`day-report`, on the receipt printer; of no order) and test pages.
+ */
+export const printJobKindSchema = z.enum(['kitchen', 'addon', 'void', 'receipt', 'pickup', 'day-report', 'test']);
 export type PrintJobKind = z.infer<typeof printJobKindSchema>;
 
 export const printJobSchema = z.object({
@@ -195,6 +200,19 @@ export const receiptSchema = z.strictObject({
   printerId: idSchema.optional(),
 });
 export type ReceiptInput = z.infer<typeof receiptSchema>;
+
+/**
+ * `POST /api/v1/reports/day/print`: the day's takings on the receipt printer (unless one is named), as they
+ * stand when the hub takes the request. No day named: the day it is now.
+ */
+export const printDayReportSchema = z.strictObject({
+  businessDate: businessDateSchema.optional(),
+  printerId: idSchema.optional(),
+});
+export type PrintDayReportInput = z.infer<typeof printDayReportSchema>;
+
+/** The job queued, and the report it prints (the figures on the paper, as of `report.asOf`). */
+export const dayReportPrintResponseSchema = z.object({ job: printJobSchema, report: dayReportSchema });
 
 export const printerParamsSchema = z.strictObject({ printerId: idSchema });
 export const printJobParamsSchema = z.strictObject({ jobId: z.coerce.number().int().positive() });

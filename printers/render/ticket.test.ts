@@ -102,6 +102,26 @@ describe('renderTicket → simulated printer', () => {
     ['addon', kitchen({ kind: 'addon' })],
     ['pickup', kitchen({ kind: 'pickup', tableLabel: undefined })],
     ['receipt', receipt()],
+    [
+      'report',
+      {
+        kind: 'report',
+        headerLines: ['川味小馆 Sichuan House', 'DAY REPORT / 日结单'],
+        orderNumber: '',
+        time: { epochMs: Date.UTC(2024, 4, 2, 13, 30), timeZone: 'Asia/Shanghai' },
+        station: 'Printed 打印',
+        lines: [],
+        report: {
+          title: 'Day 营业日 2024-05-02',
+          sections: [
+            { heading: 'Payments 收款 (4)', rows: [{ label: 'Cash 现金 x3', amountMinor: 7200, indent: true }, { label: 'Payments total 收款合计', amountMinor: 8200, bold: true }] },
+            { rows: [{ label: 'Cash in drawer 钱箱应有现金', amountMinor: -12_345, bold: true, tall: true }, { label: 'cash taken less cash refunded, float not included 现金收款减现金退款，不含备用金' }] },
+            { heading: 'Open orders 未结订单 (1)', rows: [{ label: '#1234 花园露台靠窗大圆桌 Garden terrace round table by the window', amountMinor: 1_234_567 }] },
+          ],
+        },
+        buzz: false,
+      },
+    ],
   ];
   it.each(docs.flatMap(([name, doc]) => [GB32, GB48].map((p) => [name, p.widthChars, doc, p] as const)))(
     '%s ticket at %i columns: the paper shows exactly the preview, no line overflows',

@@ -58,6 +58,35 @@ export interface ReceiptDetails {
   currencySymbol?: string;
 }
 
+/**
+ * One line of a report (the day's takings): a label and, flush right, an amount in integer minor units
+ * (printed as receipts print money) or a value ('12'); neither: the label alone.
+ */
+export interface ReportRow {
+  label: string;
+  amountMinor?: number;
+  value?: string;
+  bold?: boolean;
+  /** printed double height (the figure the reader is looking for) */
+  tall?: boolean;
+  /** a part of the row above (a tender of the payments): indented two columns */
+  indent?: boolean;
+}
+
+/** A block of rows under an optional heading, ruled off from the block before it. */
+export interface ReportSection {
+  heading?: string;
+  rows: ReportRow[];
+}
+
+/** A paper report: its title printed big instead of an order number, then its sections. */
+export interface ReportDetails {
+  title: string;
+  sections: ReportSection[];
+  /** printed before amounts; default '¥' (printed as '￥' on GB printers) */
+  currencySymbol?: string;
+}
+
 /** A loud line at the very top of the ticket. */
 export type TicketBanner =
   | { type: 'possible-duplicate' }
@@ -68,7 +97,7 @@ export type TicketBanner =
 interface TicketCommon {
   /** restaurant name, address… centred at the top */
   headerLines?: string[];
-  /** printed big: '42', 'A017' */
+  /** printed big: '42', 'A017' (not on a report, whose title is printed big instead) */
   orderNumber: string;
   /** printed big beside the order number: 'T12', '外卖' */
   tableLabel?: string;
@@ -86,11 +115,15 @@ interface TicketCommon {
   buzz?: boolean;
 }
 
-export type TicketKind = 'kitchen' | 'addon' | 'void' | 'receipt' | 'pickup';
+export type TicketKind = 'kitchen' | 'addon' | 'void' | 'receipt' | 'pickup' | 'report';
 
 /** Everything a printer needs to print one ticket. Knows tickets, not orders. */
 export type TicketDocument = TicketCommon &
-  ({ kind: 'kitchen' | 'addon' | 'void' | 'pickup'; receipt?: undefined } | { kind: 'receipt'; receipt: ReceiptDetails });
+  (
+    | { kind: 'kitchen' | 'addon' | 'void' | 'pickup'; receipt?: undefined; report?: undefined }
+    | { kind: 'receipt'; receipt: ReceiptDetails; report?: undefined }
+    | { kind: 'report'; report: ReportDetails; receipt?: undefined }
+  );
 
 /** A run of text in one style. `width`/`height` are the character multipliers. */
 export interface Span {
@@ -126,6 +159,7 @@ const TITLES: Record<TicketKind, string | null> = {
   void: 'VOID 退菜',
   receipt: null,
   pickup: 'PICKUP 取餐',
+  report: null,
 };
 
 /** Building a formatter costs more than formatting (1–2 % of an order's CPU): one per time zone. */
@@ -197,7 +231,10 @@ export function layoutTicket(doc: TicketDocument, profile: PrinterProfile): Row[
   const half = W / 2;
   const number = g(`#${doc.orderNumber}`);
   const big: Omit<Span, 'text'> = { bold: true, width: 2, height: 2 };
-  if (doc.tableLabel) {
+  if (doc.kind === 'report') {
+    // a report is of no order: its title is what prints big
+    centred(doc.report.title, big);
+  } else if (doc.tableLabel) {
     for (const line of stacked(number, g(doc.tableLabel), half, enc)) row({ ...big, text: line });
   } else {
     centred(number, big);
@@ -216,6 +253,7 @@ export function layoutTicket(doc: TicketDocument, profile: PrinterProfile): Row[
     if (doc.lines.length > 0) rule();
     layoutReceipt(doc.receipt, profile, rows, g);
   }
+  if (doc.kind === 'report') layoutReport(doc.report, profile, rows, g);
 
   if ((doc.footerLines ?? []).length > 0) {
     rule();
@@ -226,6 +264,26 @@ export function layoutTicket(doc: TicketDocument, profile: PrinterProfile): Row[
     centred(title, { bold: true, inverse: true, width: 2, height: 2 }, true);
   }
   return rows;
+}
+
+/** A report's sections: each ruled off, its heading bold, its rows label left and figure right. */
+function layoutReport(r: ReportDetails, profile: PrinterProfile, rows: Row[], g: (s: string) => string): void {
+  const enc = profile.encoding;
+  const W = profile.widthChars;
+  const sym = r.currencySymbol ?? '¥';
+  r.sections.forEach((section, i) => {
+    // the first section is ruled off by the header's rule
+    if (i > 0) rows.push({ kind: 'text', spans: [{ text: '-'.repeat(W) }] });
+    if (section.heading) for (const t of wrap(g(section.heading), W, enc)) rows.push({ kind: 'text', spans: [{ text: t, bold: true }] });
+    for (const item of section.rows) {
+      const right = item.amountMinor !== undefined ? g(formatMinor(item.amountMinor, sym)) : g(item.value ?? '');
+      const style: Omit<Span, 'text'> = { ...(item.bold ? { bold: true } : {}), ...(item.tall ? { height: 2 as const } : {}) };
+      const pad = item.indent ? '  ' : '';
+      const cols = W - pad.length;
+      const lines = right === '' ? wrap(g(item.label), cols, enc) : leftRight(g(item.label), right, cols, enc);
+      for (const t of lines) rows.push({ kind: 'text', spans: [{ ...style, text: pad + t }] });
+    }
+  });
 }
 
 function layoutLines(

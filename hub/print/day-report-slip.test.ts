@@ -1,0 +1,170 @@
+/**
+ * The day's takings on paper (DAY REPORT / 日结单): every figure of the report on its line, sums as the hub
+ * computed them, money as receipts print it, both languages, nothing past the paper's edge.
+ */
+import { describe, expect, it } from 'vitest';
+import { displayWidth, previewTicket, renderTicket, type PrinterProfile } from '../../printers/index.ts';
+import { decodeEscPos, ticketText } from '../../printers/sim/escpos-decoder.ts';
+import type { DayReport } from '../protocol/reports.ts';
+import { dayReportSlip } from './day-report-slip.ts';
+
+const GB48 = { encoding: 'gb18030', widthChars: 48, buzzer: 'epson' } as const;
+const GB32 = { encoding: 'gb18030', widthChars: 32, buzzer: 'epson' } as const;
+const ctx = { storeName: '川味小馆 Sichuan House' };
+
+const tenders = (cash: [number, number], card: [number, number], other: [number, number] = [0, 0]) => ({
+  cash: { count: cash[0], amountMinor: cash[1] },
+  card: { count: card[0], amountMinor: card[1] },
+  other: { count: other[0], amountMinor: other[1] },
+});
+
+/** 2 May 2024 in Shanghai, printed at 21:30: ¥72 cash and ¥10 card taken, ¥5 cash refunded; #3 at A2 open, ¥30 due. */
+const report = (o: Partial<DayReport> = {}): DayReport => ({
+  businessDate: '2024-05-02',
+  timeZone: 'Asia/Shanghai',
+  from: Date.UTC(2024, 4, 1, 20),
+  to: Date.UTC(2024, 4, 2, 20),
+  asOf: Date.UTC(2024, 4, 2, 13, 30),
+  orders: { count: 3, byChannel: { pos: 2, kiosk: 1, qr: 0, preorder: 0 }, voided: 1, firstAt: Date.UTC(2024, 4, 2, 3, 5), lastAt: Date.UTC(2024, 4, 2, 11, 40) },
+  grossMinor: 11600,
+  discountsMinor: 400,
+  netSalesMinor: 11200,
+  voidedLines: { count: 2, amountMinor: 1600 },
+  payments: { count: 4, amountMinor: 8200, byTender: tenders([3, 7200], [1, 1000]), forOtherDaysMinor: 4400 },
+  refunds: { count: 1, amountMinor: 500, byTender: tenders([1, 500], [0, 0]), forOtherDaysMinor: 0 },
+  cashExpectedMinor: 6700,
+  openOrders: {
+    count: 1,
+    dueMinor: 3000,
+    orders: [{ id: 'o-3', number: 3, tableId: 't-a2', tableName: 'A2', channel: 'pos', totalMinor: 4400, dueMinor: 3000, createdAt: Date.UTC(2024, 4, 2, 11) }],
+  },
+  ...o,
+});
+
+const paper = (r: DayReport, profile: PrinterProfile = GB48) => previewTicket(dayReportSlip(r, ctx), profile);
+/** The line of the slip that starts with `label` (leading spaces ignored). */
+const lineOf = (text: string, label: string) => text.split('\n').find((l) => l.trimStart().startsWith(label));
+
+describe('dayReportSlip', () => {
+  it('heads the slip with the title, the store, the business day and the time it was printed (store time zone)', () => {
+    const lines = paper(report()).split('\n').map((l) => l.trim());
+    expect(lines.slice(0, 3)).toEqual(['川味小馆 Sichuan House', 'DAY REPORT / 日结单', 'Day 营业日 2024-05-02']);
+    expect(lines[3]).toMatch(/^2024-05-02 21:30 +Printed 打印$/);
+    // a report is of no order: no "#" number on it
+    expect(paper(report())).not.toMatch(/^\s*#\s*$/m);
+  });
+
+  it('prints every figure on its own line, right-aligned to the paper edge: orders by channel, sales, money by tender, the drawer', () => {
+    const text = paper(report());
+    const expected: [string, string][] = [
+      ['Orders 订单数', '3'],
+      ['POS 点单', '2'],
+      ['Kiosk 自助', '1'],
+      ['QR 扫码', '0'],
+      ['Preorder 预订', '0'],
+      ['Voided orders 整单作废', '1'],
+      ['First - last order 首单 - 末单', '11:05 - 19:40'],
+      ['Gross 菜品合计', '￥116.00'],
+      ['Discounts 折扣', '-￥4.00'],
+      ['Net sales 净销售额', '￥112.00'],
+      ['Voided dishes 作废菜品 (2)', '￥16.00'],
+      ['Cash 现金 x3', '￥72.00'],
+      ['Card 刷卡 x1', '￥10.00'],
+      ['Other 其他 x0', '￥0.00'],
+      ['Payments total 收款合计', '￥82.00'],
+      ['of it, other days 其中其他营业日', '￥44.00'],
+      ['Cash 现金 x1', '-￥5.00'],
+      ['Refunds total 退款合计', '-￥5.00'],
+      ['Cash in drawer 钱箱应有现金', '￥67.00'],
+      ['#3 A2', '￥30.00'],
+      ['Due total 待收合计', '￥30.00'],
+    ];
+    for (const [label, figure] of expected) {
+      const line = text.split('\n').find((l) => l.trimStart().startsWith(label) && l.endsWith(figure));
+      expect(line, `${label} … ${figure}\n${text}`).toBeDefined();
+      expect(displayWidth(line!, 'gb18030'), line).toBe(48);
+    }
+    expect(text).toContain('Payments 收款 (4)');
+    expect(text).toContain('Refunds 退款 (1)');
+    expect(text).toContain('Open orders 未结订单 (1)');
+    expect(text).not.toContain('All settled');
+    // the refunds' other-days line only when there is some
+    expect(text.split('\n').filter((l) => l.includes('other days'))).toHaveLength(1);
+  });
+
+  it('says "all settled" when no order of the day is open, and prints an empty day as zeros', () => {
+    const empty = report({
+      orders: { count: 0, byChannel: { pos: 0, kiosk: 0, qr: 0, preorder: 0 }, voided: 0, firstAt: null, lastAt: null },
+      grossMinor: 0,
+      discountsMinor: 0,
+      netSalesMinor: 0,
+      voidedLines: { count: 0, amountMinor: 0 },
+      payments: { count: 0, amountMinor: 0, byTender: tenders([0, 0], [0, 0]), forOtherDaysMinor: 0 },
+      refunds: { count: 0, amountMinor: 0, byTender: tenders([0, 0], [0, 0]), forOtherDaysMinor: 0 },
+      cashExpectedMinor: 0,
+      openOrders: { count: 0, dueMinor: 0, orders: [] },
+    });
+    const text = paper(empty);
+    expect(text).toContain('Open orders 未结订单 (0)');
+    expect(text).toContain('All settled 全部已结清');
+    expect(lineOf(text, 'Discounts 折扣')).toMatch(/ ￥0\.00$/);
+    expect(lineOf(text, 'Cash in drawer')).toMatch(/ ￥0\.00$/);
+    expect(text).not.toContain('First - last');
+    expect(text).not.toContain('-￥0.00');
+  });
+
+  it('prints negative sums as negative (a day whose refunds were of earlier days), never rounded', () => {
+    const text = paper(
+      report({
+        payments: { count: 1, amountMinor: 1, byTender: tenders([1, 1], [0, 0]), forOtherDaysMinor: 0 },
+        refunds: { count: 1, amountMinor: 12_345, byTender: tenders([1, 12_345], [0, 0]), forOtherDaysMinor: 12_345 },
+        cashExpectedMinor: -12_344,
+      }),
+    );
+    expect(lineOf(text, 'Payments total')).toMatch(/ ￥0\.01$/);
+    expect(lineOf(text, 'Cash in drawer')).toMatch(/ -￥123\.44$/);
+  });
+
+  it('keeps long table names and every line within 32 columns, each open order with its amount', () => {
+    const long = '花园露台靠窗大圆桌 Garden terrace round table by the window';
+    const r = report({
+      openOrders: {
+        count: 2,
+        dueMinor: 1_234_567,
+        orders: [
+          { id: 'o-7', number: 1234, tableId: 't-g', tableName: long, channel: 'pos', totalMinor: 1_234_567, dueMinor: 1_234_567, createdAt: 0 },
+          { id: 'o-8', number: 1235, tableId: null, tableName: null, channel: 'kiosk', totalMinor: 800, dueMinor: 0, createdAt: 1 },
+        ],
+      },
+    });
+    const text = paper(r, GB32);
+    for (const l of text.split('\n')) expect(displayWidth(l, 'gb18030'), l).toBeLessThanOrEqual(32);
+    const lines = text.split('\n');
+    const at = lines.findIndex((l) => l.startsWith('#1234 花园露台'));
+    expect(at, text).toBeGreaterThan(0);
+    // the name wraps; the amount ends its last line, nothing of the name is lost
+    const block = lines.slice(at, lines.findIndex((l, i) => i > at && l.startsWith('#1235'))).join(' ');
+    expect(block.replace(/\s+/g, '')).toContain(long.replace(/\s+/g, ''));
+    expect(block).toMatch(/￥12345\.67$/);
+    expect(lines.find((l) => l.startsWith('#1235'))).toMatch(/^#1235 Kiosk 自助 +￥0\.00$/);
+    expect(lineOf(text, 'Due total 待收合计')).toMatch(/￥12345\.67$/);
+  });
+
+  it('goes to the printer as GB18030 the simulated printer reads back: Chinese intact, ￥ not garbled, no buzzer', () => {
+    const doc = dayReportSlip(report(), ctx);
+    const decoded = decodeEscPos(renderTicket(doc, GB48), { encoding: 'gb18030' });
+    expect(decoded.tickets).toHaveLength(1);
+    const text = ticketText(decoded.tickets[0]!);
+    expect(text).toContain('钱箱应有现金');
+    expect(text).toMatch(/Cash in drawer 钱箱应有现金 +￥67\.00/);
+    expect(text).not.toContain('\uFFFD');
+    // the paper is the preview: what the staff see in /print-jobs/:id/preview is what printed
+    expect(text).toBe(previewTicket(doc, GB48).replace(/[ ]+$/gm, '').replace(/\n+$/, ''));
+    expect(decoded.events.some((e) => e.type === 'beep')).toBe(false);
+  });
+
+  it('is stored as JSON and prints the same after a round trip (what a reprint or a restart prints)', () => {
+    const doc = dayReportSlip(report(), ctx);
+    expect(previewTicket(JSON.parse(JSON.stringify(doc)), GB48)).toBe(previewTicket(doc, GB48));
+  });
+});

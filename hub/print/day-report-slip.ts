@@ -1,0 +1,98 @@
+/**
+ * The day's takings on paper (a Z report, 日结单), for the cashier closing the till: a pure function of the
+ * report as the hub computed it when the print was asked for. The route stores what this returns in the job,
+ * so a reprint, a failover or a restart prints the same figures.
+ */
+import { formatTicketTime, type ReportRow, type ReportSection, type TicketDocument } from '../../printers/index.ts';
+import type { Tender } from '../protocol/orders.ts';
+import type { DayReport, MoneyMoved } from '../protocol/reports.ts';
+import { CHANNEL_LABELS } from './tickets.ts';
+
+export interface DayReportSlipContext {
+  storeName: string;
+}
+
+const TENDERS: readonly Tender[] = ['cash', 'card', 'other'];
+const TENDER_LABELS: Record<Tender, string> = { cash: 'Cash 现金', card: 'Card 刷卡', other: 'Other 其他' };
+
+/** 'HH:mm' of a time in the store's zone. */
+const clock = (at: number, timeZone: string): string => formatTicketTime(at, timeZone).slice(-5);
+
+/**
+ * DAY REPORT / 日结单: the store, the business day (big), when it was printed (the figures are as of then), then the
+ * day's orders by channel; gross, discounts, net sales and voided dishes; payments and refunds by tender;
+ * the cash the drawer should hold; the orders still open with what is due on each (or "all settled").
+ * Refunds print as negative amounts, as on a receipt: the money went out.
+ */
+export function dayReportSlip(r: DayReport, ctx: DayReportSlipContext): TicketDocument {
+  const o = r.orders;
+  const orders: ReportSection = {
+    heading: 'Orders 订单',
+    rows: [
+      { label: 'Orders 订单数', value: String(o.count), bold: true },
+      ...(['pos', 'kiosk', 'qr', 'preorder'] as const).map((c): ReportRow => ({ label: CHANNEL_LABELS[c], value: String(o.byChannel[c]), indent: true })),
+      { label: 'Voided orders 整单作废', value: String(o.voided) },
+      ...(o.firstAt !== null && o.lastAt !== null
+        ? [{ label: 'First - last order 首单 - 末单', value: `${clock(o.firstAt, r.timeZone)} - ${clock(o.lastAt, r.timeZone)}` }]
+        : []),
+    ],
+  };
+  const sales: ReportSection = {
+    heading: 'Sales 销售',
+    rows: [
+      { label: 'Gross 菜品合计', amountMinor: r.grossMinor },
+      { label: 'Discounts 折扣', amountMinor: -r.discountsMinor },
+      { label: 'Net sales 净销售额', amountMinor: r.netSalesMinor, bold: true },
+      { label: `Voided dishes 作废菜品 (${r.voidedLines.count})`, amountMinor: r.voidedLines.amountMinor },
+    ],
+  };
+  const open = r.openOrders;
+  return {
+    kind: 'report',
+    headerLines: [ctx.storeName, 'DAY REPORT / 日结单'],
+    orderNumber: '',
+    time: { epochMs: r.asOf, timeZone: r.timeZone },
+    station: 'Printed 打印',
+    lines: [],
+    report: {
+      // printed big where an order's number would be: the day this is of
+      title: `Day 营业日 ${r.businessDate}`,
+      sections: [
+        orders,
+        sales,
+        moneySection('Payments 收款', 'Payments total 收款合计', r.payments, 1),
+        moneySection('Refunds 退款', 'Refunds total 退款合计', r.refunds, -1),
+        {
+          rows: [
+            { label: 'Cash in drawer 钱箱应有现金', amountMinor: r.cashExpectedMinor, bold: true, tall: true },
+            { label: 'cash taken less cash refunded, float not included 现金收款减现金退款，不含备用金' },
+          ],
+        },
+        {
+          heading: `Open orders 未结订单 (${open.count})`,
+          rows:
+            open.count === 0
+              ? [{ label: 'All settled 全部已结清' }]
+              : [
+                  ...open.orders.map((x): ReportRow => ({ label: `#${x.number} ${x.tableName ?? CHANNEL_LABELS[x.channel]}`, amountMinor: x.dueMinor })),
+                  { label: 'Due total 待收合计', amountMinor: open.dueMinor, bold: true },
+                ],
+        },
+      ],
+    },
+    footerLines: ['Counted by 清点人: ______________'],
+    buzz: false,
+  };
+}
+
+/** Payments (sign 1) or refunds (sign -1: money out) by tender, every tender listed, with their total. */
+function moneySection(heading: string, totalLabel: string, m: MoneyMoved, sign: 1 | -1): ReportSection {
+  return {
+    heading: `${heading} (${m.count})`,
+    rows: [
+      ...TENDERS.map((t): ReportRow => ({ label: `${TENDER_LABELS[t]} x${m.byTender[t].count}`, amountMinor: sign * m.byTender[t].amountMinor, indent: true })),
+      { label: totalLabel, amountMinor: sign * m.amountMinor, bold: true },
+      ...(m.forOtherDaysMinor !== 0 ? [{ label: 'of it, other days 其中其他营业日', amountMinor: sign * m.forOtherDaysMinor, indent: true }] : []),
+    ],
+  };
+}
