@@ -11,6 +11,7 @@ import type {
   PrinterConfig,
   PrintDayReportInput,
   PrinterHealth,
+  PrintJobKind,
   PrinterState,
   ReceiptInput,
   ReprintInput,
@@ -560,25 +561,9 @@ export class PrintService {
    * given, else the first printer listing the `receipts` station.
    */
   receipt(order: Order, input: ReceiptInput, cmd: CommandContext): PrintJob {
-    const { printerId, moved } = this.#receiptPrinter(input.printerId);
     const tableName = order.tableId ? this.repo.tableName(order.tableId) : null;
     const document = receiptDocument(order, { storeName: this.deps.storeName ?? 'Brigade', tableName, timeZone: this.deps.timeZone, at: cmd.now });
-    const id = this.repo.insertJob(
-      queuedJob({
-        idempotencyKey: `receipt:${order.id}:${cmd.newId()}`,
-        kind: 'receipt',
-        orderId: order.id,
-        orderNumber: String(order.number),
-        stationId: RECEIPT_STATION,
-        printerId,
-        document: JSON.stringify(document),
-        sourceSeq: null,
-        movedFromPrinter: moved?.fromName ?? null,
-        createdAt: cmd.now,
-      }),
-    );
-    this.wake(printerId);
-    return jobView(this.job(id!));
+    return this.#queueCustomerPaper(input.printerId, { key: `receipt:${order.id}`, kind: 'receipt', orderId: order.id, orderNumber: String(order.number), document }, cmd);
   }
 
   /**
@@ -586,17 +571,26 @@ export class PrintService {
    * in the job is what prints, also after a failover, a reprint or a restart.
    */
   dayReport(report: DayReport, input: Pick<PrintDayReportInput, 'printerId'>, cmd: CommandContext): PrintJob {
-    const { printerId, moved } = this.#receiptPrinter(input.printerId);
     const document = dayReportSlip(report, { storeName: this.deps.storeName ?? 'Brigade' });
+    return this.#queueCustomerPaper(input.printerId, { key: `day-report:${report.businessDate}`, kind: 'day-report', orderId: null, orderNumber: null, document }, cmd);
+  }
+
+  /** A receipt printer's job, its document rendered already (what prints, whenever and wherever it prints). */
+  #queueCustomerPaper(
+    givenPrinterId: string | undefined,
+    job: { key: string; kind: PrintJobKind; orderId: string | null; orderNumber: string | null; document: unknown },
+    cmd: CommandContext,
+  ): PrintJob {
+    const { printerId, moved } = this.#receiptPrinter(givenPrinterId);
     const id = this.repo.insertJob(
       queuedJob({
-        idempotencyKey: `day-report:${report.businessDate}:${cmd.newId()}`,
-        kind: 'day-report',
-        orderId: null,
-        orderNumber: null,
+        idempotencyKey: `${job.key}:${cmd.newId()}`,
+        kind: job.kind,
+        orderId: job.orderId,
+        orderNumber: job.orderNumber,
         stationId: RECEIPT_STATION,
         printerId,
-        document: JSON.stringify(document),
+        document: JSON.stringify(job.document),
         sourceSeq: null,
         movedFromPrinter: moved?.fromName ?? null,
         createdAt: cmd.now,
