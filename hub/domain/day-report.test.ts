@@ -137,7 +137,7 @@ describe("the day's takings", () => {
   });
 
   it('keeps an open order with nothing due in the list, and an empty day at zero', () => {
-    const empty = summarizeDay({ businessDate: '2024-05-01', timeZone: TZ, from: 0, to: 1, asOf: 1, orders: [], voidedLines: { count: 0, amountMinor: 0 }, payments: [], refunds: [] });
+    const empty = summarizeDay({ businessDate: '2024-05-01', timeZone: TZ, from: 0, to: 1, asOf: 1, orders: [], openOrders: [], voidedLines: { count: 0, amountMinor: 0 }, payments: [], refunds: [] });
     expect(empty).toMatchObject({ grossMinor: 0, netSalesMinor: 0, cashExpectedMinor: 0, openOrders: { count: 0, dueMinor: 0, orders: [] }, orders: { firstAt: null, lastAt: null } });
     const opened = place(shanghai(2024, 5, 1, 12), []);
     expect(report('2024-05-01').openOrders).toEqual({ count: 1, dueMinor: 0, orders: [expect.objectContaining({ id: opened.id, dueMinor: 0, tableName: 'A1' })] });
@@ -158,5 +158,40 @@ describe('businessDayBounds', () => {
     expect(businessDate(from - 1, zone)).not.toBe(date);
     expect(businessDate(to - 1, zone)).toBe(date);
     expect(businessDate(to, zone)).not.toBe(date);
+  });
+});
+
+describe("the day's open orders: every bill still open when the till closes, whatever day it was placed on", () => {
+  it("lists an earlier day's open order that one of the day's orders was merged into, with what is due on it", () => {
+    // a late supper at A3 placed at 03:30 on 2 May (business day 1 May), still at the table after 04:00
+    const p = place(shanghai(2024, 5, 2, 3, 30), [tofu()], { tableId: 't-a3' });
+    // friends come at 04:30 (business day 2 May), order at A1 and join the table: their bill goes onto #P
+    const q = place(shanghai(2024, 5, 2, 4, 30), [rice()], { tableId: 't-a1' });
+    s.run(() => s.service.merge(q.id, { intoOrderId: p.id }, s.ctx(waiter, shanghai(2024, 5, 2, 5))));
+    pay(p, shanghai(2024, 5, 2, 5, 10), { tender: 'cash', amountMinor: 1000, tenderedMinor: 1000 });
+    expect([p.businessDate, q.businessDate]).toEqual(['2024-05-01', '2024-05-02']);
+
+    const r = report('2024-05-02');
+    // the ¥10 taken today is in the drawer; the ¥21 still due on the table is not settled
+    expect(r.payments.amountMinor).toBe(1000);
+    expect(r.openOrders).toEqual({
+      count: 1,
+      dueMinor: 2100,
+      orders: [{ id: p.id, number: p.number, tableId: 't-a3', tableName: 'A3', channel: 'pos', totalMinor: 3100, dueMinor: 2100, createdAt: shanghai(2024, 5, 2, 3, 30) }],
+    });
+  });
+
+  it("lists an earlier day's bill a manager reopened today, and not an order placed after the day", () => {
+    const y = place(shanghai(2024, 5, 1, 20), [tofu()], { tableId: 't-a2' });
+    pay(y, shanghai(2024, 5, 1, 21), { tender: 'cash', amountMinor: 2800, tenderedMinor: 3000 });
+    // 2 May: the table is reopened for a forgotten drink, not paid yet
+    s.run(() => s.service.reopen(y.id, 'forgot the drink', s.ctx(manager, shanghai(2024, 5, 2, 12))));
+    const added = s.run(() => s.service.addLines(y.id, { lines: [plum()] }, s.ctx(waiter, shanghai(2024, 5, 2, 12, 1))));
+    expect(added.dueMinor).toBe(800);
+    // 3 May's order is not 2 May's business
+    place(shanghai(2024, 5, 3, 11), [rice()], { tableId: 't-b1' });
+
+    const r = report('2024-05-02');
+    expect(r.openOrders).toMatchObject({ count: 1, dueMinor: 800, orders: [{ id: y.id, number: y.number, tableName: 'A2', dueMinor: 800 }] });
   });
 });

@@ -2,13 +2,13 @@
  * The day's takings, for closing the till (a Z report): pure sums over what the store reads for one business
  * day. Sales are of the orders placed on the day; money is what moved during it, whatever day its order is
  * of — the drawer holds the cash taken today, also for a bill placed before 04:00 and paid after, and is
- * short the cash refunded today, also for last week's bill (see `dayReportSchema` in protocol/reports.ts).
+ * short the cash refunded today, also for last week's bill; the open orders are every one open now placed by
+ * the day's end, also an earlier day's (see `dayReportSchema` in protocol/reports.ts).
  */
 import type { Channel, Role } from '../protocol/common.ts';
 import type { OrderStatus, Tender } from '../protocol/orders.ts';
 import type { ByTender, DayReport, MoneyMoved, OpenOrderDue } from '../protocol/reports.ts';
 import { businessDate } from './business-date.ts';
-import { DONE_STATUSES } from './order.ts';
 import { requireStaff, type Principal } from './principal.ts';
 
 /** Who reads the takings: the cashier who counts the drawer and the manager who checks the day. */
@@ -29,6 +29,9 @@ export interface DayOrderRow {
   createdAt: number;
 }
 
+/** An order open now, as the report lists it with what is due on it. */
+export type OpenOrderRow = Omit<DayOrderRow, 'status' | 'subtotalMinor' | 'discountMinor'>;
+
 /** A payment taken, or a refund given (in its payment's tender), during the day, with its order's business day. */
 export interface MoneyRow {
   tender: Tender;
@@ -40,6 +43,12 @@ export interface MoneyRow {
 export interface DayReportRepo {
   /** The orders placed on the business day, whatever became of them. */
   ordersOfDay(businessDate: string): DayOrderRow[];
+  /**
+   * The orders open now that were placed before `to`, whatever business day: the day's own, and an earlier
+   * day's still open (a bill from before 04:00 not paid yet, one reopened today, or one the day's orders were
+   * merged into).
+   */
+  openOrdersPlacedBefore(to: number): OpenOrderRow[];
   /** The voided lines of those orders: how many, and what they came to. */
   voidedLinesOfDay(businessDate: string): { count: number; amountMinor: number };
   /** Payments taken at or after `from` and before `to`. */
@@ -96,6 +105,8 @@ export interface DayFacts {
   to: number;
   asOf: number;
   orders: readonly DayOrderRow[];
+  /** The orders open now placed before `to` (`DayReportRepo.openOrdersPlacedBefore`). */
+  openOrders: readonly OpenOrderRow[];
   voidedLines: { count: number; amountMinor: number };
   payments: readonly MoneyRow[];
   refunds: readonly MoneyRow[];
@@ -109,7 +120,6 @@ export function summarizeDay(f: DayFacts): DayReport {
   let grossMinor = 0;
   let discountsMinor = 0;
   let netSalesMinor = 0;
-  const open: OpenOrderDue[] = [];
   for (const o of f.orders) {
     if (o.status === 'voided') voided += 1;
     // a merged order's dishes and payments are on the order it went into: counted there
@@ -119,10 +129,18 @@ export function summarizeDay(f: DayFacts): DayReport {
     grossMinor += o.subtotalMinor;
     discountsMinor += o.discountMinor;
     netSalesMinor += o.totalMinor;
-    if (!DONE_STATUSES.includes(o.status)) {
-      open.push({ id: o.id, number: o.number, tableId: o.tableId, tableName: o.tableName, channel: o.channel, totalMinor: o.totalMinor, dueMinor: o.dueMinor, createdAt: o.createdAt });
-    }
   }
+  // not only the day's own orders: the till must not close on an earlier day's bill with money due either
+  const open: OpenOrderDue[] = f.openOrders.map((o) => ({
+    id: o.id,
+    number: o.number,
+    tableId: o.tableId,
+    tableName: o.tableName,
+    channel: o.channel,
+    totalMinor: o.totalMinor,
+    dueMinor: o.dueMinor,
+    createdAt: o.createdAt,
+  }));
   open.sort((a, b) => a.createdAt - b.createdAt || a.number - b.number);
   const times = f.orders.map((o) => o.createdAt);
   const payments = moneyMoved(f.payments, f.businessDate);
@@ -166,6 +184,7 @@ export class DayReportService {
       to,
       asOf: now,
       orders: this.repo.ordersOfDay(day),
+      openOrders: this.repo.openOrdersPlacedBefore(to),
       voidedLines: this.repo.voidedLinesOfDay(day),
       payments: this.repo.paymentsBetween(from, to),
       refunds: this.repo.refundsBetween(from, to),

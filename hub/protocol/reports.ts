@@ -30,7 +30,7 @@ export const moneyMovedSchema = z.object({
 });
 export type MoneyMoved = z.infer<typeof moneyMovedSchema>;
 
-/** An order of the day still open, and what is still due on it: a till should not close with money due. */
+/** An order still open, and what is still due on it: a till should not close with money due. */
 export const openOrderDueSchema = z.object({
   id: idSchema,
   number: z.number().int(),
@@ -46,8 +46,9 @@ export type OpenOrderDue = z.infer<typeof openOrderDueSchema>;
 
 /**
  * The day's takings, for closing the till (a Z report). Two clocks, on purpose:
- * - **sales** (`orders`, `grossMinor` … `netSalesMinor`, `voidedLines`, `openOrders`) are of the orders
- *   placed on the business day, as they stand now;
+ * - **sales** (`orders`, `grossMinor` … `netSalesMinor`, `voidedLines`) are of the orders placed on the
+ *   business day, as they stand now; `openOrders` are the orders open now that were placed by the day's end,
+ *   whatever day (an earlier day's bill still open is money due at this till too);
  * - **money** (`payments`, `refunds`, `cashExpectedMinor`) is what moved between `from` and `to`, whatever
  *   day its order was placed on: the drawer holds the cash taken today, also for yesterday's late bill, and
  *   is short the cash given back today, also for last week's bill. `forOtherDaysMinor` says how much of it
@@ -86,7 +87,11 @@ export const dayReportSchema = z.object({
   refunds: moneyMovedSchema,
   /** Cash taken less cash refunded on the day: what the drawer should hold on top of its float. */
   cashExpectedMinor: sumMinor,
-  /** The day's orders not closed, voided or merged, oldest first, with what is due on each. */
+  /**
+   * The orders not closed, voided or merged now that were placed before `to`, oldest first, with what is due
+   * on each: the day's own, and an earlier day's still open (a bill from before 04:00 not paid yet, one
+   * reopened today, the one a day's order was merged into).
+   */
   openOrders: z.object({ count, dueMinor: sumMinor, orders: z.array(openOrderDueSchema) }),
 });
 export type DayReport = z.infer<typeof dayReportSchema>;

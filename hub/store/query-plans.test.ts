@@ -225,6 +225,12 @@ describe('query plans in a store with a long history', () => {
       'SEARCH o USING INDEX orders_day_created (business_date=?)',
       'SEARCH t USING INDEX sqlite_autoindex_dining_tables_1 (id=?) LEFT-JOIN',
     ]);
+    // the orders open now, of whatever day: one open status at a time, bounded above by the day's end
+    expect(one('FROM orders o INDEXED BY orders_status LEFT JOIN dining_tables')).toEqual([
+      'SEARCH o USING INDEX orders_status (status=? AND created_at<?)',
+      'SEARCH t USING INDEX sqlite_autoindex_dining_tables_1 (id=?) LEFT-JOIN',
+      'USE TEMP B-TREE FOR ORDER BY',
+    ]);
     expect(one('CROSS JOIN order_lines l INDEXED BY order_lines_order')).toEqual([
       'SEARCH o USING INDEX orders_day_created (business_date=?)',
       'SEARCH l USING INDEX order_lines_order (order_id=?)',

@@ -1,11 +1,13 @@
-import type { DayOrderRow, DayReportRepo, MoneyRow } from '../domain/day-report.ts';
+import type { DayOrderRow, DayReportRepo, MoneyRow, OpenOrderRow } from '../domain/day-report.ts';
 import type { Db } from './db.ts';
+import { OPEN_ORDER } from './order-repo.ts';
 
 /**
  * What the day's takings read (hub/domain/day-report.ts). Each statement reads one business day and no more
  * (hub/store/query-plans.test.ts): the day's orders along `orders_day_created`, their lines by order, and
  * the payments and refunds made between the day's first instant and the next day's along `payments_created`
- * and `refunds_created` (migration 0019), each order they belong to by its key.
+ * and `refunds_created` (migration 0019), each order they belong to by its key; the orders open now through
+ * the open statuses of `orders_status` (open orders are few, whatever day they were placed on).
  */
 export class SqliteReportRepo implements DayReportRepo {
   private readonly s;
@@ -18,6 +20,15 @@ export class SqliteReportRepo implements DayReportRepo {
                 o.due_minor AS dueMinor, o.created_at AS createdAt
            FROM orders o INDEXED BY orders_day_created LEFT JOIN dining_tables t ON t.id = o.table_id
           WHERE o.business_date = @businessDate
+          ORDER BY o.created_at, o.rowid`,
+      ),
+      // every open order placed before the day's end, not only the day's: an earlier day's bill still open
+      // (reopened, paid after 04:00, or the one a day's order was merged into) is money due all the same
+      openOrders: db.prepare(
+        `SELECT o.id, o.number, o.channel, o.table_id AS tableId, t.name AS tableName, o.total_minor AS totalMinor,
+                o.due_minor AS dueMinor, o.created_at AS createdAt
+           FROM orders o INDEXED BY orders_status LEFT JOIN dining_tables t ON t.id = o.table_id
+          WHERE o.${OPEN_ORDER} AND o.created_at < @to
           ORDER BY o.created_at, o.rowid`,
       ),
       // the day's orders first (CROSS JOIN keeps that order): the voided lines of all time are not the way in
@@ -44,6 +55,10 @@ export class SqliteReportRepo implements DayReportRepo {
 
   ordersOfDay(businessDate: string): DayOrderRow[] {
     return this.s.orders.all({ businessDate }) as DayOrderRow[];
+  }
+
+  openOrdersPlacedBefore(to: number): OpenOrderRow[] {
+    return this.s.openOrders.all({ to }) as OpenOrderRow[];
   }
 
   voidedLinesOfDay(businessDate: string): { count: number; amountMinor: number } {
