@@ -200,7 +200,8 @@ export function BillScreen({ app, menu, t, lang }: { app: PosApp; menu: Menu; t:
             ) : (
               <>
                 <p>{t('bill.nothingDue')}</p>
-                {unsettled.length === 0 && (
+                {/* no dish left once the voids on their way are stored: the hub settles no order without food */}
+                {unsettled.length === 0 && balances.size > 0 && (
                   <button type="button" class="btn btn--primary btn--big" data-settle onClick={() => void app.settle()}>
                     {t('bill.settle')}
                   </button>

@@ -161,10 +161,15 @@ export const TABLE_STATUSES: readonly TableStatus[] = ['free', 'seated', 'ordere
 
 /**
  * Why a line cannot be voided, or null (the hub decides; this only keeps the tablet from offering what it
- * would refuse): already voided, paid by a payment that named it, or its void would leave the bill overpaid
- * (both "refund first").
+ * would refuse): the order done (closed: paid in full, voided, merged), the line already voided, paid by a
+ * payment that named it, or its void would leave the bill overpaid (both "refund first").
  */
-export function voidBlocked(order: Pick<Order, 'lines' | 'payments' | 'refunds' | 'subtotalMinor' | 'discountMinor' | 'discountGrantedMinor' | 'paidMinor'>, lineId: string): 'missing' | 'voided' | 'paid' | 'overpaid' | null {
+export function voidBlocked(
+  order: Pick<Order, 'lines' | 'payments' | 'refunds' | 'subtotalMinor' | 'discountMinor' | 'discountGrantedMinor' | 'paidMinor'> & Partial<Pick<Order, 'status'>>,
+  lineId: string,
+): 'closed' | 'missing' | 'voided' | 'paid' | 'overpaid' | null {
+  // closed (paid in full, also by a payment on its way: withQueued), voided or merged: the hub's requireOpen()
+  if (!isOpenBill(order)) return 'closed';
   const line = order.lines.find((l) => l.id === lineId);
   if (!line) return 'missing';
   if (line.status === 'voided') return 'voided';
@@ -314,7 +319,27 @@ export interface QueuedRefund extends RefundLike {
 /** A change on its way from this tablet that moves the bill's money: the hub stores them in queue order. */
 export type QueuedChange = QueuedPayment | QueuedVoid | QueuedRefund;
 
-type QueuedBill = Pick<Order, 'lines' | 'payments' | 'refunds' | 'subtotalMinor' | 'discountMinor' | 'discountGrantedMinor' | 'totalMinor' | 'dueMinor' | 'paidMinor'>;
+type QueuedBill = Pick<Order, 'lines' | 'payments' | 'refunds' | 'subtotalMinor' | 'discountMinor' | 'discountGrantedMinor' | 'totalMinor' | 'dueMinor' | 'paidMinor'> & Partial<Pick<Order, 'status'>>;
+
+const DONE: readonly Order['status'][] = ['closed', 'voided', 'merged'];
+/** Whether the hub still takes payments and voids on the order (no status: an open bill, as tests build it). */
+export const isOpenBill = (o: Partial<Pick<Order, 'status'>>): boolean => o.status === undefined || !DONE.includes(o.status);
+
+/**
+ * Whether the hub closes the order once a payment or a void is stored: paid in full (a payment not wholly
+ * refunded, or one of 0, stands), with food, none of it held, nothing due.
+ *
+ * A COPY of the closing rule in `settle()` (hub/domain/order.ts: `hasStandingPayment(next) && nothingLeft(next)`)
+ * and MUST MATCH it, for the same reason as `billTotalMinor`; `pos-queue-parity.test.ts` pins the two (random
+ * bills paid, voided and refunded through the hub's own rules). A closed order takes refunds (and stays
+ * closed) but no payment and no void (409 order_closed).
+ */
+export function closesBill(o: Pick<Order, 'lines' | 'payments' | 'refunds' | 'dueMinor'>): boolean {
+  const refunds = o.refunds ?? [];
+  const standing = o.payments.some((p) => p.amountMinor === 0 || refunds.filter((r) => r.paymentId === p.id).reduce((sum, r) => sum + r.amountMinor, 0) < p.amountMinor);
+  const live = o.lines.filter((l) => l.status !== 'voided');
+  return standing && o.dueMinor === 0 && live.length > 0 && !live.some((l) => l.status === 'held');
+}
 
 /**
  * The order once the changes on their way from this tablet are stored, as the hub will store them: one at a
@@ -326,6 +351,9 @@ type QueuedBill = Pick<Order, 'lines' | 'payments' | 'refunds' | 'subtotalMinor'
  * - A void takes the line off the subtotal (and the discount applied, capped at the subtotal, with it): the
  *   hub stores it before any payment queued after it, and refuses a share of the bill as it was.
  * - A refund is taken off what is paid, and what it gave back of a line opens the line again.
+ * - A payment or a void that leaves nothing due closes the order (`closesBill`, settle()'s rule): the hub
+ *   refuses the payments and voids queued after it (order_closed), and takes the refunds — a refund of the
+ *   cash after the card paid the rest leaves money "due" on a closed bill that nobody can pay.
  *
  * A change the hub's order already shows counts once: a payment or refund it lists (by the id made here), a
  * line it shows voided. The hub stored it and its answer was lost, or the stream brought the order first;
@@ -341,12 +369,17 @@ export function withQueued<O extends QueuedBill>(order: O, queued: readonly Queu
     const totalMinor = billTotalMinor(o);
     return { ...o, discountMinor: o.subtotalMinor - totalMinor, totalMinor, paidMinor, dueMinor: Math.max(0, totalMinor - paidMinor) };
   };
+  // a payment or a void that leaves the bill paid in full closes it, as the hub's settle() does (a refund never
+  // closes an open order, nor opens a closed one: hub/domain/order.ts refund())
+  const closing = (o: O): O => (isOpenBill(o) && closesBill(o) ? { ...o, status: 'closed' } : o);
   queued.forEach((c, i) => {
+    // closed (paid in full by a change before this one): the hub refuses a payment or a void, takes a refund
+    if (c.kind !== 'refund' && !isOpenBill(next)) return;
     if (c.kind === 'void') {
       const line = next.lines.find((l) => l.id === c.lineId);
       if (!line || line.status === 'voided') return;
       const lines = next.lines.map((l) => (l.id === c.lineId ? { ...l, status: 'voided' as const } : l));
-      next = settled({ ...next, lines, subtotalMinor: next.subtotalMinor - line.lineTotalMinor }, next.paidMinor);
+      next = closing(settled({ ...next, lines, subtotalMinor: next.subtotalMinor - line.lineTotalMinor }, next.paidMinor));
       return;
     }
     if (c.kind === 'refund') {
@@ -381,29 +414,36 @@ export function withQueued<O extends QueuedBill>(order: O, queued: readonly Queu
       createdAt: 0,
       staffId: null,
     };
-    next = settled({ ...next, payments: [...next.payments, payment] }, next.paidMinor + c.amountMinor);
+    next = closing(settled({ ...next, payments: [...next.payments, payment] }, next.paidMinor + c.amountMinor));
   });
   return next;
 }
 
-/** What is due and each live line's balance once the changes on their way are stored (`withQueued`). */
+/**
+ * What is due and each live line's balance once the changes on their way are stored (`withQueued`). A bill
+ * they leave closed (paid in full) has nothing to pay, even with a refund queued after: the hub takes the
+ * refund and refuses any payment (order_closed).
+ */
 export function billAfterQueued(order: QueuedBill, queued: readonly QueuedChange[]): { dueMinor: number; balances: LineBalances } {
   const after = withQueued(order, queued);
-  return { dueMinor: after.dueMinor, balances: lineBalances(after) };
+  return { dueMinor: isOpenBill(after) ? after.dueMinor : 0, balances: lineBalances(after) };
 }
 
 /**
  * Why the hub would refuse a payment on `bill` (the bill after the payments before it), or null: the amount
  * of a split must be what the hub will compute (the chosen lines' open amount capped at what is due, or the
  * next even share), a line already paid cannot be paid again, and no payment is more than is due. A payment
- * of 0 (settling a bill with nothing due) is the hub's to judge.
+ * of 0 (settling a bill with nothing due) is the hub's to judge, unless no dish is left once the voids on
+ * their way are stored.
  */
 export function splitProblem(
   order: Pick<Order, 'lines' | 'payments' | 'refunds' | 'discountMinor'>,
   bill: { dueMinor: number; balances: LineBalances },
   p: { amountMinor: number; split?: { lineIds: readonly string[] } | { ways: number } | undefined },
 ): 'overDue' | 'paidLine' | 'amount' | null {
-  if (p.amountMinor === 0) return null;
+  // 0 settles a bill with nothing due, and an order with no dish is not settled (the hub: void it instead):
+  // one whose dishes are all voided on their way from here has no live line left
+  if (p.amountMinor === 0) return bill.balances.size === 0 ? 'amount' : null;
   const lineIds = p.split && 'lineIds' in p.split ? p.split.lineIds : null;
   if (lineIds && (lineIds.length === 0 || lineIds.some((id) => (bill.balances.get(id)?.openMinor ?? 0) === 0))) return 'paidLine';
   if (p.amountMinor > bill.dueMinor) return 'overDue';

@@ -313,6 +313,48 @@ describe('voids and refunds on their way from this tablet count on the bill as t
     expect(of('payment')).toHaveLength(1);
   });
 
+  // the hub closes an order paid in full with nothing held (settle() in hub/domain/order.ts); a closed order
+  // takes refunds (and stays closed) but no payment and no void (409 order_closed)
+  const closing = (app: PosApp) =>
+    app.state.set({
+      ...app.state.get(),
+      screen: 'bill',
+      // ¥20 cash of ¥56 paid; a free tea beside the dishes
+      order: order({ lines: [line('l-1'), line('l-2'), line('l-tea', { unitPriceMinor: 0, lineTotalMinor: 0 })], payments: [payment('p-1', 2000)], refunds: [], paidMinor: 2000, dueMinor: 3600 }),
+    });
+
+  it('a bill a payment on its way pays in full is closed by the hub: no dish is offered for voiding, not even a free one', async () => {
+    const { app, of } = await tablet();
+    closing(app);
+    expect(app.canVoid('l-tea')).toBe(true);
+    expect(await app.pay({ tender: 'card', amountMinor: 3600, reference: 'AUTH-1' })).not.toBeNull();
+    expect(app.canVoid('l-tea')).toBe(false);
+    await app.voidLine('l-tea', 'not wanted');
+    expect(of('void')).toHaveLength(0);
+  });
+
+  it('a refund queued after a payment that closes the bill asks no payment: the hub takes the refund and refuses any payment after it', async () => {
+    const { app, of } = await tablet();
+    signIn(app, 'manager');
+    closing(app);
+    expect(await app.pay({ tender: 'card', amountMinor: 3600, reference: 'AUTH-1' })).not.toBeNull();
+    // the guest would rather have paid it all by card: the ¥20 cash goes back
+    expect(await app.refund({ paymentId: 'p-1', amountMinor: 2000, reason: 'all on the card' })).not.toBeNull();
+    expect(app.billAfterQueued()).toMatchObject({ dueMinor: 0 });
+    expect(await app.pay({ tender: 'card', amountMinor: 2000, reference: 'AUTH-2' })).toBeNull();
+    expect(of('payment')).toHaveLength(1);
+  });
+
+  it('a bill with nothing due whose dishes are all voided on their way is not settled: the hub refuses a payment of 0 on an order with no dish', async () => {
+    const { app, of } = await tablet();
+    // free tea only (nothing due): Close the bill is a payment of 0; the tea voided first leaves no dish
+    app.state.set({ ...app.state.get(), screen: 'bill', order: order({ lines: [line('l-tea', { unitPriceMinor: 0, lineTotalMinor: 0 })], subtotalMinor: 0, totalMinor: 0, dueMinor: 0 }) });
+    await app.voidLine('l-tea', 'not wanted');
+    expect(of('void')).toHaveLength(1);
+    expect(await app.settle()).toBeNull();
+    expect(of('payment')).toHaveLength(0);
+  });
+
   it("a refund the hub's bill already lists (by the id made here) is counted once", async () => {
     const { app } = await tablet();
     signIn(app, 'manager');
