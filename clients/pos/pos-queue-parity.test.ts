@@ -12,7 +12,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { discount, isOpen, pay, refund, settle, voidLine } from '../../hub/domain/order.ts';
-import { orderLine } from '../../hub/print/order-fixtures.ts';
+import { blankOrder, orderLine } from '../../hub/print/order-fixtures.ts';
 import type { Order, OrderLine, PaymentInput, RefundInput } from '../../hub/protocol/index.ts';
 import { billAfterQueued, lineBalances, linesAmount, nextShare, refundLeft, refundProblem, seatLineIds, seatsOf, splitProblem, voidBlocked, withQueued, type QueuedChange, type QueuedRefund } from './pos-logic.ts';
 
@@ -61,37 +61,7 @@ function makeOrder(p: Pick): Order {
       ...(held ? { status: 'held' as const, firedAt: null, course: 2 } : { firedAt: 0 }),
     });
   });
-  const raw: Order = {
-    id: 'o-1',
-    number: 7,
-    businessDate: '2024-05-01',
-    channel: 'pos',
-    tableId: 't-a1',
-    guestCount: 3,
-    note: null,
-    status: 'fired',
-    lines,
-    payments: [],
-    refunds: [],
-    subtotalMinor: 0,
-    discountMinor: 0,
-    discountGrantedMinor: 0,
-    discountReason: null,
-    totalMinor: 0,
-    paidMinor: 0,
-    dueMinor: 0,
-    revision: 1,
-    createdAt: 0,
-    updatedAt: 0,
-    closedAt: null,
-    quotedReadyAt: null,
-    rush: false,
-    deviceId: null,
-    staffId: null,
-    staffName: null,
-    mergedIntoOrderId: null,
-    billRequestedAt: null,
-  };
+  const raw = blankOrder({ guestCount: 3, lines, discountGrantedMinor: 0 });
   let o = settle(raw, 0);
   if (p.chance(0.5)) {
     const amountMinor = p.chance(0.2) ? o.subtotalMinor : p.int(0, o.subtotalMinor);

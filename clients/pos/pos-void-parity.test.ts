@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { pay, settle, voidLine } from '../../hub/domain/order.ts';
-import { orderLine } from '../../hub/print/order-fixtures.ts';
+import { blankOrder, orderLine } from '../../hub/print/order-fixtures.ts';
 import type { Order, OrderLine, Payment, Refund } from '../../hub/protocol/index.ts';
 import { billAfterQueued, billTotalMinor, nextShare, voidBlocked, withQueued } from './pos-logic.ts';
 
@@ -31,38 +31,14 @@ const refund = (id: string, paymentId: string, amountMinor: number): Refund => (
 
 /** An open order as the hub stores it: totals from `settle` itself, never typed in by hand. */
 function order(o: { lines: OrderLine[]; payments?: Payment[]; refunds?: Refund[]; discountGrantedMinor?: number; legacyDiscountMinor?: number }): Order {
-  const raw: Order = {
-    id: 'o-1',
-    number: 7,
-    businessDate: '2024-05-01',
-    channel: 'pos',
-    tableId: 't-a1',
-    guestCount: 2,
-    note: null,
-    status: 'fired',
+  const raw = blankOrder({
     lines: o.lines,
     payments: o.payments ?? [],
     refunds: o.refunds ?? [],
-    subtotalMinor: 0,
     discountMinor: o.legacyDiscountMinor ?? 0,
-    discountReason: null,
-    totalMinor: 0,
-    paidMinor: 0,
-    dueMinor: 0,
-    revision: 1,
-    createdAt: 0,
-    updatedAt: 0,
-    closedAt: null,
-    quotedReadyAt: null,
-    rush: false,
-    deviceId: null,
-    staffId: null,
-    staffName: null,
-    mergedIntoOrderId: null,
-    billRequestedAt: null,
     // an order stored before the grant was kept apart has only `discountMinor` (what applied)
     ...(o.discountGrantedMinor === undefined ? {} : { discountGrantedMinor: o.discountGrantedMinor }),
-  };
+  });
   const settled = settle(raw, 0);
   if (o.legacyDiscountMinor !== undefined) delete (settled as Partial<Order>).discountGrantedMinor;
   return settled;

@@ -1,5 +1,5 @@
-/** Order fixtures for the print tests (tickets, receipts): pure data, no I/O. */
-import type { OrderLine } from '../protocol/orders.ts';
+/** Order fixtures for the print tests (tickets, receipts) and the tablet's bill tests: pure data, no I/O. */
+import type { Order, OrderLine } from '../protocol/orders.ts';
 
 /** 2024-05-01 12:34 in Asia/Shanghai. */
 export const AT = Date.UTC(2024, 4, 1, 4, 34);
@@ -25,6 +25,41 @@ export function orderLine(id: string, over: Partial<OrderLine> = {}): OrderLine 
     readyAt: null,
     servedAt: null,
     addedByStaffId: 's-waiter',
+    ...over,
+  };
+}
+
+/** Order o-1, number 7 at table A1, fired, with no lines, payments or totals: callers add theirs and `settle` it. */
+export function blankOrder(over: Partial<Order> = {}): Order {
+  return {
+    id: 'o-1',
+    number: 7,
+    businessDate: '2024-05-01',
+    channel: 'pos',
+    tableId: 't-a1',
+    guestCount: 2,
+    note: null,
+    status: 'fired',
+    lines: [],
+    payments: [],
+    refunds: [],
+    subtotalMinor: 0,
+    discountMinor: 0,
+    discountReason: null,
+    totalMinor: 0,
+    paidMinor: 0,
+    dueMinor: 0,
+    revision: 1,
+    createdAt: 0,
+    updatedAt: 0,
+    closedAt: null,
+    quotedReadyAt: null,
+    rush: false,
+    deviceId: null,
+    staffId: null,
+    staffName: null,
+    mergedIntoOrderId: null,
+    billRequestedAt: null,
     ...over,
   };
 }
