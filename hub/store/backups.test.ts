@@ -135,6 +135,18 @@ describe('copyMedia', () => {
     expect(readFileSync(join(to, photo(2)), 'utf8')).toBe('two');
     expect(await copyMedia(join(dir, 'none'), to)).toBe(0);
   });
+
+  it("copes with another copier at the same time (the hub's schedule and npm run backup): both succeed, every photo whole", async () => {
+    const { dir } = store();
+    const from = join(dir, 'media');
+    const to = join(dir, 'backups', 'media');
+    mkdirSync(from, { recursive: true });
+    const photos = Array.from({ length: 20 }, (_, n) => `${n.toString(16).padStart(64, 'a')}-320.webp`);
+    for (const p of photos) writeFileSync(join(from, p), `bytes of ${p}`);
+    await Promise.all([copyMedia(from, to), copyMedia(from, to), copyMedia(from, to)]);
+    expect(readdirSync(to).sort()).toEqual([...photos].sort());
+    for (const p of photos) expect(readFileSync(join(to, p), 'utf8')).toBe(`bytes of ${p}`);
+  });
 });
 
 describe('BackupSchedule', () => {

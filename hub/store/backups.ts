@@ -15,6 +15,7 @@
  * one transaction, so every device reloads. `npm run restore` marks a file that lacks it (a copy made by
  * hand) before putting it in place; a copy put back without the tool is told by its log (store-seen.ts).
  */
+import { randomBytes } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { copyFile, mkdir, readdir, rename, statfs } from 'node:fs/promises';
@@ -93,7 +94,9 @@ export async function copyMedia(from: string, to: string): Promise<number> {
   for (const name of names) {
     if (!MEDIA_NAME.test(name) || there.has(name)) continue;
     if (copied === 0) await mkdir(to, { recursive: true, mode: 0o700 });
-    const aside = join(to, `${name}.tmp`);
+    // an aside of its own: the hub's schedule and `npm run backup` may copy the same photo at once. A photo's
+    // name is the hash of its content, so whichever rename lands last puts the same bytes in place
+    const aside = join(to, `${name}.${randomBytes(6).toString('hex')}.tmp`);
     await copyFile(join(from, name), aside);
     await rename(aside, join(to, name));
     copied++;
