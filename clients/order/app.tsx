@@ -12,7 +12,7 @@ import { PublicBanners } from '../shared/ui/public-banners.tsx';
 import { LanguageToggle } from '../shared/ui/pairing.tsx';
 import { cartCount, cartProblems, cartTotal, chosenOptions, customerStatus, defaultOptions, isSoldOut, lineStatus, optionProblems, unitPrice, type CartLine } from '../shared/cart.ts';
 import { orderMessages, type OrderKey } from './messages.ts';
-import type { QrApp, Submission } from './order-app.ts';
+import { movedNotes, type QrApp, type Submission } from './order-app.ts';
 
 type T = Translate<OrderKey>;
 
@@ -111,11 +111,11 @@ function Main({ app, menu }: { app: QrApp; menu: Menu }) {
       </header>
 
       <PublicBanners prefix="q" pacing={s.pacing} offline={offline ? t('conn.offline') : null} durable={s.durable} lang={lang} t={t} />
-      {s.moved && (
-        <div class="q-banner q-banner--busy" data-moved={s.moved.orderId} role="status">
-          {t('moved.note', { table: s.moved.tableName })}
+      {movedNotes(s.moved).map((n) => (
+        <div key={n.tableName} class="q-banner q-banner--busy" data-moved={n.orderIds.join(' ')} role="status">
+          {t('moved.note', { table: n.tableName })}
         </div>
-      )}
+      ))}
 
       <nav class="q-tabs">
         <button type="button" class={tab === 'menu' ? 'is-on' : ''} data-tab="menu" onClick={() => setTab('menu')}>

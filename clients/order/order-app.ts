@@ -46,13 +46,28 @@ export interface QrState {
   submissions: Submission[];
   cart: CartLine[];
   conn: ConnectionState;
-  /** A waiter moved this table's order to another table: this QR code no longer follows it. */
-  moved: { orderId: string; tableName: string } | null;
+  /** Orders a waiter moved from this table to another, oldest move first: this QR code no longer follows them. */
+  moved: readonly MovedOrder[];
   /** False when the browser has no IndexedDB: submissions then live only in memory (the UI warns). */
   durable: boolean;
   storageError: boolean;
   /** A submit() is storing the cart: one at a time, so a double tap cannot send the dishes twice. */
   submitting: boolean;
+}
+
+export interface MovedOrder {
+  orderId: string;
+  tableName: string;
+}
+
+/**
+ * Where this table's moved orders went: one note per table, naming the orders that went there (a party split
+ * over two tables gets two notes, not only the last move's).
+ */
+export function movedNotes(moved: readonly MovedOrder[]): { tableName: string; orderIds: string[] }[] {
+  const byTable = new Map<string, string[]>();
+  for (const m of moved) byTable.set(m.tableName, [...(byTable.get(m.tableName) ?? []), m.orderId]);
+  return [...byTable].map(([tableName, orderIds]) => ({ tableName, orderIds }));
 }
 
 /**
@@ -120,7 +135,7 @@ export class QrApp {
       menu: load<Menu>('order.menu'),
       pacing: null,
       orders: [],
-      moved: null,
+      moved: [],
       submissions: [],
       cart: load<CartLine[]>(this.cartKey) ?? [],
       conn: { status: 'stopped', since: Date.now() },
@@ -301,13 +316,15 @@ export class QrApp {
     if (!orders.some((o) => o.id === orderId)) return;
     // remembered, so that a refetch, snapshot or outbox answer from before the move cannot bring it back
     this.movedAwayIds.add(orderId);
-    this.set({ orders: orders.filter((o) => o.id !== orderId), moved: { orderId, tableName } });
+    const moved = [...this.state.get().moved.filter((m) => m.orderId !== orderId), { orderId, tableName }];
+    this.set({ orders: orders.filter((o) => o.id !== orderId), moved });
   }
 
   /** A waiter moved another table's order onto this one: the hub shows it to this QR code now, so the page does too. */
   private movedHere(orderId: string): void {
     this.movedAwayIds.delete(orderId);
-    if (this.state.get().moved?.orderId === orderId) this.set({ moved: null });
+    const { moved } = this.state.get();
+    if (moved.some((m) => m.orderId === orderId)) this.set({ moved: moved.filter((m) => m.orderId !== orderId) });
     this.scheduleRefetch(orderId);
   }
 

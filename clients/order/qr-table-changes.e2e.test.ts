@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { PINS, startHub, type HubProcess } from '../../hub/test/harness.ts';
 import { eventually, pairAndSignIn } from '../test/browser.ts';
 import { MemoryOutboxStorage } from '../shared/outbox.ts';
-import { QrApp } from './order-app.ts';
+import { movedNotes, QrApp } from './order-app.ts';
 
 (globalThis as { WebSocket?: unknown }).WebSocket ??= WS;
 let hub: HubProcess;
@@ -119,4 +119,20 @@ it('after a reload, a paid order is not shown as received again, and the next di
   expect(await again.submit([line()])).toBe(true);
   const more = await settled(again, new Set([lunch.id, dessert.id]));
   expect([more.state, more.meta.kind]).toEqual(['confirmed', 'create']);
+}, 60_000);
+
+it('a party split over two tables gets a note for each table its orders went to', async () => {
+  const app = await page('t-a9');
+  const [first, second] = [await posOrder('t-a9'), await posOrder('t-a9')];
+  await eventually('both shown', async () => (app.state.get().orders.filter((o) => o.id === first || o.id === second).length === 2 ? true : undefined));
+  for (const [orderId, tableId] of [[first, 't-a10'], [second, 't-a11']] as const) {
+    const tr = await hub.request('POST', `/api/v1/orders/${orderId}/transfer`, { token: waiter, body: { tableId } });
+    expect(tr.status).toBe(200);
+  }
+  await eventually('both moved', async () => (app.state.get().moved.length === 2 ? true : undefined));
+  expect(app.state.get().orders.map((o) => o.id)).not.toContain(first);
+  expect(movedNotes(app.state.get().moved)).toEqual([
+    { tableName: 'A10', orderIds: [first] },
+    { tableName: 'A11', orderIds: [second] },
+  ]);
 }, 60_000);
