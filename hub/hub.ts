@@ -27,6 +27,7 @@ import { Checkpointer } from './store/checkpointer.ts';
 import { adoptRestoredBackup, BackupSchedule, backupsOff } from './store/backups.ts';
 import { markIfWentBack, SeenNote } from './store/store-seen.ts';
 import { ClockCheck } from './clock-check.ts';
+import { StoreIntegrity } from './store/integrity.ts';
 import { businessDate } from './domain/business-date.ts';
 import { ANSWERS, Compactor, EVENTS, type CompactorOptions } from './store/compactor.ts';
 import { CardChargeService } from './domain/card-charges.ts';
@@ -133,6 +134,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
     metrics.storageFull.inc();
     storage?.writeFailed();
   };
+  const integrity = db.memory ? undefined : new StoreIntegrity({ file: db.name, clock, log: logger.child({ module: 'integrity' }) });
   const backupDir = config.HUB_BACKUP_DIR ?? join(config.HUB_DATA_DIR, 'backups');
   const backups =
     db.memory || backupDir === 'off'
@@ -150,6 +152,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
           restored,
           minFreeBytes: config.HUB_DISK_LOW_MB * MB,
           mediaDir: join(config.HUB_DATA_DIR, 'media'),
+          onFailure: (err) => integrity?.noteError(err, 'backup'),
           log: logger.child({ module: 'backup' }),
         });
   const backupStatus = db.memory ? undefined : () => backups?.status() ?? backupsOff(restored);
@@ -171,6 +174,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
     ...(storage ? { storage: () => storage.status() } : {}),
     ...(backups ? { backups: () => backups.status() } : {}),
     ...(clockCheck ? { clock: () => clockCheck.status() } : {}),
+    ...(integrity ? { integrity: () => integrity.status() } : {}),
   });
   const checkpointer = db.memory
     ? undefined
@@ -179,7 +183,11 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
         onCheckpoint: (where, ms) => metrics.checkpoint.labels({ where }).observe(ms / 1000),
         onFailure: (err) => logger.error({ err }, 'the WAL checkpoint thread failed; SQLite checkpoints in the writer\'s commits again'),
         // the database file could not grow: the same as a write refused for space (the reserve goes)
-        onCheckpointError: (err) => (isStorageFull(err) ? diskFull() : logger.error({ err }, 'a WAL checkpoint failed; the next one tries again')),
+        onCheckpointError: (err) => {
+          if (isStorageFull(err)) return diskFull();
+          logger.error({ err }, 'a WAL checkpoint failed; the next one tries again');
+          integrity?.noteError(err, 'checkpoint');
+        },
       });
   const printSettings = printSettingsFrom(config);
   const printing = new PrintService({
@@ -282,6 +290,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
     ...(storage ? { storage } : {}),
     ...(backupStatus ? { backupStatus } : {}),
     ...(clockCheck ? { clockCheck } : {}),
+    ...(integrity ? { integrity } : {}),
     diskFull,
   };
   const lagReset = setInterval(() => lag.reset(), 10_000);
@@ -426,6 +435,8 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
       for (const c of compactors) c.start();
       seen?.start();
       clockCheck?.start();
+      // a whole read of the store after every start: a power cut that damaged it is said before a waiter meets it
+      void integrity?.start();
       // start-up (module loading, migrations, seeding) is not load: measure lag from here on
       lag.reset();
       return { port, ...(httpsPort === undefined ? {} : { httpsPort }), ...(publicPort === undefined ? {} : { publicPort }) };
@@ -434,6 +445,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
       await printing.stop();
       storage?.stop();
       clockCheck?.stop();
+      integrity?.stop();
       await backups?.stop();
       await Promise.all(compactors.map((c) => c.stop()));
       clearInterval(tlsCheck);

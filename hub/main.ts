@@ -6,6 +6,7 @@ import { createHub, DB_FILE } from './hub.ts';
 import { demoSeed } from '../scripts/seed/demo.ts';
 import { isEmpty, loadSeed } from './store/seed.ts';
 import { openDb } from './store/db.ts';
+import { isStoreDamage, RESTORE_ADVICE } from './store/integrity.ts';
 import { removePidFile, writePidFile } from './pid-file.ts';
 import { SimulatorRegistry, startSimulatedPrinters } from './print/simulated.ts';
 import { join } from 'node:path';
@@ -136,6 +137,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`brigade: failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
+  const why = err instanceof Error ? err.message : String(err);
+  // a store damaged past opening (a power cut on a disk that lies about its writes): say the cure, not just the error
+  if (isStoreDamage(err)) process.stderr.write(`brigade: failed to start: the store file (${DB_FILE} in HUB_DATA_DIR) is damaged: ${why}.\nTo go on, ${RESTORE_ADVICE}.\n`);
+  else process.stderr.write(`brigade: failed to start: ${why}\n`);
   process.exit(1);
 });

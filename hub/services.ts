@@ -19,6 +19,7 @@ import type { BackupStatus } from './protocol/health.ts';
 import type { CardChargeService } from './domain/card-charges.ts';
 import type { DayReportService } from './domain/day-report.ts';
 import type { ClockCheck } from './clock-check.ts';
+import type { StoreIntegrity } from './store/integrity.ts';
 
 /** Everything the transports call, built once by main. */
 export interface Services {
@@ -60,6 +61,8 @@ export interface Services {
   backupStatus?: () => BackupStatus;
   /** The hub's clock against its store (absent for an in-memory store). */
   clockCheck?: ClockCheck;
+  /** Whether the store file is whole (absent for an in-memory store). */
+  integrity?: StoreIntegrity;
   /** The disk refused a write outside the writer (a photo): counted, and the storage guard told. */
   diskFull(): void;
 }

@@ -101,7 +101,10 @@ export function createApp(s: Services, routes: readonly Route[], log: Logger, ex
   // express recognises an error handler by its four parameters
   app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const reply = toErrorReply(err);
-    if (reply.unexpected) log.error({ err, method: req.method, path: req.path }, 'request failed');
+    if (reply.unexpected) {
+      log.error({ err, method: req.method, path: req.path }, 'request failed');
+      s.integrity?.noteError(err, 'request');
+    }
     send(res, { status: reply.status, json: JSON.stringify(reply.body), headers: reply.headers });
   });
   return app;

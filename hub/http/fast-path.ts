@@ -171,7 +171,10 @@ export function createFastPath(s: Services, routes: readonly Route[], log: Logge
       reply(res, a.status, a.json, a.replayed ? { ...a.headers, 'Idempotent-Replayed': 'true' } : a.headers);
     } catch (err) {
       const e = toErrorReply(err);
-      if (e.unexpected) log.error({ err, method: req.method, path }, 'request failed');
+      if (e.unexpected) {
+        log.error({ err, method: req.method, path }, 'request failed');
+        s.integrity?.noteError(err, 'request');
+      }
       reply(res, e.status, JSON.stringify(e.body), e.headers);
     }
   }

@@ -95,6 +95,18 @@ was ahead earlier (the changes stamped then are in the future) and this line goe
 Details: <a href="/api/v1/health">health</a> (<code>clock</code>).</p>`;
 }
 
+/** A damaged store file: orders may go on, but only a person can choose to put a backup back. */
+function integritySection(s: Services): string {
+  const i = s.integrity?.status();
+  if (!i || i.state !== 'damaged') return '';
+  const when = (ms: number) => new Date(ms).toLocaleString('zh-CN', { timeZone: s.config.HUB_TIMEZONE, hour12: false });
+  return `<p role="alert" data-integrity="damaged" style="padding:.75rem 1rem;border-radius:.4rem;background:#fde8e4;color:#8a1c0a"><strong>门店数据文件已损坏，请恢复最近的备份 · The store file is damaged: put the newest backup back.</strong>
+Found ${esc(when(i.damagedSince ?? 0))} (${esc(i.foundBy ?? '')}): ${esc(i.detail ?? '')}.
+Some screens and reports will fail where they read the damaged part, and the hourly backups fail too. Print or note the open bills,
+stop the hub and run <code>npm run restore</code>: it puts back the newest backup that is whole (orders taken since it are lost with the damaged file).
+Details: <a href="/api/v1/health">health</a> (<code>integrity</code>).</p>`;
+}
+
 /** What a person sees opening the hub's address: that it is up, and where to go. */
 export function landingPage(s: Services, o: LandingOptions = { secure: false, host: 'localhost' }): string {
   const links = [
@@ -115,7 +127,7 @@ export function landingPage(s: Services, o: LandingOptions = { secure: false, ho
 <style>body{font:16px/1.5 system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem}code{background:#eee;padding:0 .2em}.fp{word-break:break-all}</style></head>
 <body><h1>Brigade hub · ${esc(s.identity.storeName)}</h1>
 <p>门店中枢运行中 · The hub is running. Store <code>${esc(s.identity.storeId)}</code>, version ${esc(s.version)}.</p>
-${clockSection(s)}
+${integritySection(s)}${clockSection(s)}
 ${storageSection(s)}
 ${backupSection(s)}
 <ul>${links}</ul>

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { BackupStatus, ClockStatus, StorageStatus } from '../protocol/health.ts';
+import type { BackupStatus, ClockStatus, IntegrityStatus, StorageStatus } from '../protocol/health.ts';
 import type { LoggedEvent } from '../store/event-log.ts';
 
 /** `brigade_storage_state`'s values, worst last. */
@@ -92,6 +92,8 @@ export class HubMetrics {
     backups?: () => BackupStatus;
     /** The hub's clock against its store; absent for an in-memory store. */
     clock?: () => ClockStatus;
+    /** Whether the store file is whole; absent for an in-memory store. */
+    integrity?: () => IntegrityStatus;
   }) {
     collectDefaultMetrics({ register: this.registry, prefix: 'brigade_' });
     const gauge = (name: string, help: string, read: () => number) =>
@@ -116,6 +118,8 @@ export class HubMetrics {
     }
     const clock = gauges.clock;
     if (clock) gauge('brigade_clock_behind_store_seconds', "How far the hub's clock is behind the latest time its store holds (over 120: set the time)", () => clock().behindMs / 1000);
+    const integrity = gauges.integrity;
+    if (integrity) gauge('brigade_store_damaged', '1 once the store file was found damaged (put the newest backup back: npm run restore)', () => (integrity().state === 'damaged' ? 1 : 0));
   }
 
   /**

@@ -80,6 +80,7 @@ export function health(s: Services) {
     ...(s.storage ? { storage: s.storage.status() } : {}),
     ...(s.backupStatus ? { backups: s.backupStatus() } : {}),
     ...(s.clockCheck ? { clock: s.clockCheck.status() } : {}),
+    ...(s.integrity ? { integrity: s.integrity.status() } : {}),
   };
 }
 
@@ -98,7 +99,7 @@ export const routes: Route[] = [
       // or disk: phones need only the log's head; the kitchen screens read the rest on the staff address
       const all = health(s);
       if (!req.viaPublicAddress) return ok(all);
-      const { printers: _printers, storage: _storage, backups: _backups, clock: _clock, ...shown } = all;
+      const { printers: _printers, storage: _storage, backups: _backups, clock: _clock, integrity: _integrity, ...shown } = all;
       return ok(shown);
     },
   }),

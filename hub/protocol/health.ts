@@ -46,6 +46,21 @@ export const clockStatusSchema = z.object({
 });
 export type ClockStatus = z.infer<typeof clockStatusSchema>;
 
+export const integrityStatusSchema = z.object({
+  state: z
+    .enum(['unchecked', 'checking', 'ok', 'damaged'])
+    .describe(
+      'checking: the hub is reading the whole store file (after each start, on a thread of its own); ok: it read it all and it is whole; damaged: the check, a request, a backup or a checkpoint met a damaged page: stop the hub and put the newest backup back (npm run restore); unchecked: the check could not run (checkError)',
+    ),
+  checkedAt: z.number().int().nullable().describe('when the last whole-file check finished (epoch ms)'),
+  checkMs: z.number().int().nullable().describe('how long it took'),
+  damagedSince: z.number().int().nullable().describe('when the damage was first met (epoch ms)'),
+  foundBy: z.enum(['check', 'request', 'backup', 'checkpoint']).nullable(),
+  detail: z.string().nullable().describe("SQLite's words for the damage (which pages, which table)"),
+  checkError: z.string().nullable().describe('why the last check could not run'),
+});
+export type IntegrityStatus = z.infer<typeof integrityStatusSchema>;
+
 export const healthSchema = z.object({
   status: z.literal('ok'),
   storeId: z.string(),
@@ -66,5 +81,7 @@ export const healthSchema = z.object({
   backups: backupStatusSchema.optional(),
   /** The hub's clock against its store (absent for an in-memory store). */
   clock: clockStatusSchema.optional(),
+  /** Whether the store file is whole (absent for an in-memory store). */
+  integrity: integrityStatusSchema.optional(),
 });
 export type Health = z.infer<typeof healthSchema>;

@@ -315,6 +315,8 @@ export interface BackupScheduleOptions {
    * the store does not need, never the room it grows into. Older backups are removed to make it.
    */
   minFreeBytes: number;
+  /** An attempt failed (after it was logged): the hub hears of a store file too damaged to copy. */
+  onFailure?: (err: unknown) => void;
   log: { info(o: object, msg: string): void; warn(o: object, msg: string): void; error(o: object, msg: string): void };
 }
 
@@ -427,6 +429,7 @@ export class BackupSchedule {
       if (this.#stopped) throw err; // stopped by the hub's shutdown: not a failure to report
       this.#lastError = (err as Error).message;
       this.o.log.error({ err, dir: this.o.dir }, 'backup: the store could not be copied; the next attempt is at the next interval');
+      this.o.onFailure?.(err);
       throw err;
     }
   }

@@ -148,16 +148,20 @@ describe('security headers', () => {
 });
 
 describe('health on the public address', () => {
-  it('tells the guest network the log head but not the printers, the disk or the backups, which the staff address shows', async () => {
+  it("tells the guest network the log head but not the printers, the disk, the backups, the clock or the store's state, which the staff address shows", async () => {
     const staff = await fetch(`${hub.url}/api/v1/health`).then((r) => r.json());
     expect(staff.printers?.length).toBeGreaterThan(0);
     expect(staff.storage).toBeDefined();
     expect(staff.backups?.dir).toEqual(expect.any(String));
+    expect(staff.clock).toBeDefined();
+    expect(staff.integrity).toBeDefined();
     const guest = await fetch(`${hub.publicUrl}/api/v1/health`).then((r) => r.json());
     expect(guest).toMatchObject({ status: 'ok', epoch: staff.epoch, storeId: staff.storeId });
     expect(typeof guest.seq).toBe('number');
     expect(guest.printers).toBeUndefined();
     expect(guest.storage).toBeUndefined();
     expect(guest.backups).toBeUndefined();
+    expect(guest.clock).toBeUndefined();
+    expect(guest.integrity).toBeUndefined();
   });
 });
