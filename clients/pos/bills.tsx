@@ -2,10 +2,11 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Menu, Order } from '../../hub/protocol/index.ts';
 import { formatClock, formatMoney } from '../shared/format.ts';
 import { useStore } from '../shared/store.ts';
-import { hasMoneyDue, readsTakings, type DayPrintState, type DayReportState } from './day-report.ts';
+import type { DayReport } from '../../hub/protocol/reports.ts';
+import { FLOAT_MAX_MINOR, floatProblem, hasMoneyDue, isEarlierDay, queuedFloat, readsTakings, type DayPrintState, type DayReportState, type QueuedFloat } from './day-report.ts';
 import type { PosKey, PosT } from './messages.ts';
 import { isOpenOrder, type PosApp } from './pos-app.ts';
-import { searchBills, searchedNumber, tableNamed } from './pos-logic.ts';
+import { moneyText, parseMoney, rejectionKey, searchBills, searchedNumber, tableNamed } from './pos-logic.ts';
 
 /** The word for where an order is in its life, as the list of bills shows it. */
 export const billStatusKey = (o: Pick<Order, 'status'>): PosKey => (isOpenOrder(o) ? 'bills.status.open' : (`bills.status.${o.status}` as PosKey));
@@ -44,7 +45,16 @@ export function BillsScreen({ app, menu, t }: { app: PosApp; menu: Menu; t: PosT
         </p>
       )}
       {readsTakings(staff?.staff.role) && (
-        <DaySummary state={takings} currency={menu.currency} t={t} online={s.conn.status === 'live'} onPrint={(date) => void app.dayReport.print(date)} />
+        <DaySummary
+          state={takings}
+          currency={menu.currency}
+          t={t}
+          online={s.conn.status === 'live'}
+          onPrint={(date) => void app.dayReport.print(date)}
+          queued={takings.report ? queuedFloat(s.submissions, takings.report.businessDate) : null}
+          onEditFloat={(date, text) => app.dayReport.editFloat(date, text)}
+          onSaveFloat={(date, amountMinor) => void app.setFloat(date, amountMinor)}
+        />
       )}
       {b.date && <p class="p-muted">{t('bills.day', { date: b.date, n: b.orders.length })}</p>}
       {b.loading && b.orders.length === 0 && <p class="p-muted">{t('bills.loading')}</p>}
@@ -82,8 +92,10 @@ export function BillsScreen({ app, menu, t }: { app: PosApp; menu: Menu; t: PosT
 
 /**
  * 营业日结 Day summary, above today's bills for a cashier or a manager: the day's orders and sales, the money
- * taken and refunded by tender, the cash the drawer should hold, and the orders still open with what is due
- * on them (a till should not close with money due). Hook-free: the figures are the hub's (`DayReport`).
+ * taken and refunded by tender, the cash the drawer should hold, the opening float (entered here) and the
+ * drawer's total, the kiosks' card charges the hub did not record (the card terminal has them), and the
+ * orders still open with what is due on them (a till should not close with money due). Hook-free: the
+ * figures are the hub's (`DayReport`), what is typed is the feed's (`DayReportState.floatDraft`).
  */
 export function DaySummary({
   state,
@@ -91,6 +103,9 @@ export function DaySummary({
   t,
   online = false,
   onPrint,
+  queued = null,
+  onEditFloat,
+  onSaveFloat,
 }: {
   state: DayReportState;
   currency: string;
@@ -99,6 +114,12 @@ export function DaySummary({
   online?: boolean;
   /** Print the day's takings on the receipt printer (a Z report for closing the till). */
   onPrint?: (businessDate: string) => void;
+  /** The float this tablet queued for the day shown and the hub has not confirmed. */
+  queued?: QueuedFloat | null;
+  /** Opens the float form with `text`, follows what is typed, or (null) closes it. */
+  onEditFloat?: (businessDate: string, text: string | null) => void;
+  /** Queues the float typed (checked: `floatProblem`). */
+  onSaveFloat?: (businessDate: string, amountMinor: number) => void;
 }) {
   const r = state.report;
   const money = (minor: number) => formatMoney(minor, currency);
@@ -112,7 +133,14 @@ export function DaySummary({
   const tenders = (['cash', 'card', 'other'] as const).filter((k) => r.payments.byTender[k].count > 0 || r.refunds.byTender[k].count > 0);
   const due = hasMoneyDue(r);
   return (
-    <section class={`p-takings${due ? ' has-due' : ''}`} data-takings={r.businessDate} data-takings-cash={r.cashExpectedMinor} data-takings-due={r.openOrders.dueMinor}>
+    <section
+      class={`p-takings${due ? ' has-due' : ''}`}
+      data-takings={r.businessDate}
+      data-takings-cash={r.cashExpectedMinor}
+      data-takings-float={r.floatMinor ?? ''}
+      data-takings-drawer={r.drawerExpectedMinor ?? ''}
+      data-takings-due={r.openOrders.dueMinor}
+    >
       <header class="p-takings__head">
         <strong>{t('takings.title', { date: r.businessDate })}</strong>
         <small class="p-muted">{t('takings.asOf', { time: formatClock(r.asOf) })}</small>
@@ -153,8 +181,10 @@ export function DaySummary({
           <span>{t('takings.cashExpected')}</span>
           <strong>{money(r.cashExpectedMinor)}</strong>
           <small class="p-muted">{t('takings.cashNote')}</small>
+          <DrawerFloat r={r} currency={currency} t={t} draft={state.floatDraft?.date === r.businessDate ? state.floatDraft.text : null} queued={queued} onEdit={onEditFloat} onSave={onSaveFloat} />
         </div>
       </div>
+      <CardChargesOfDay r={r} currency={currency} t={t} />
       {r.openOrders.count === 0 ? (
         <p class="p-muted" data-takings-open="0">{t('takings.allClosed')}</p>
       ) : (
@@ -164,8 +194,10 @@ export function DaySummary({
           </p>
           <ul class="p-takings__list">
             {r.openOrders.orders.map((o) => (
-              <li key={o.id} data-takings-open-order={o.id}>
-                <strong>{t('order.number', { n: o.number })}</strong> {o.tableName ? t('order.table', { table: o.tableName }) : t(`bills.channel.${o.channel}`)}{' '}
+              <li key={o.id} data-takings-open-order={o.id} data-takings-open-day={o.businessDate}>
+                {/* numbers restart every business day: an earlier day's "12" is told apart by its day */}
+                <strong>{isEarlierDay(o, r) ? t('takings.openOfDay', { n: o.number, date: o.businessDate }) : t('order.number', { n: o.number })}</strong>{' '}
+                {o.tableName ? t('order.table', { table: o.tableName }) : t(`bills.channel.${o.channel}`)}{' '}
                 <span class={o.dueMinor > 0 ? 'p-tag' : 'p-muted'}>{t('takings.due', { amount: money(o.dueMinor) })}</span>
               </li>
             ))}
@@ -173,6 +205,140 @@ export function DaySummary({
         </div>
       )}
     </section>
+  );
+}
+
+/**
+ * 备用金 The opening float under the cash expected: as the hub has it, the drawer's total with it (what the
+ * cashier counts against), and a form to enter or change it, checked as it is typed (as the payment form
+ * checks its amount); what this tablet queued and the hub has not confirmed is said under it.
+ */
+function DrawerFloat({
+  r,
+  currency,
+  t,
+  draft,
+  queued,
+  onEdit,
+  onSave,
+}: {
+  r: DayReport;
+  currency: string;
+  t: PosT;
+  draft: string | null;
+  queued: QueuedFloat | null;
+  onEdit: ((businessDate: string, text: string | null) => void) | undefined;
+  onSave: ((businessDate: string, amountMinor: number) => void) | undefined;
+}) {
+  const money = (minor: number) => formatMoney(minor, currency);
+  const date = r.businessDate;
+  const problem = draft === null ? null : floatProblem(draft, currency);
+  const amountMinor = draft === null ? null : parseMoney(draft, currency);
+  return (
+    <div class="p-takings__float" data-takings-float-box>
+      <div class="p-takings__row" data-float-shown={r.floatMinor ?? ''}>
+        <span>{r.floatMinor === null ? t('takings.floatNone') : t('takings.float')}</span>
+        <span>
+          {r.floatMinor !== null && money(r.floatMinor)}{' '}
+          {draft === null && onEdit && (
+            <button type="button" class="btn btn--small" data-float-edit onClick={() => onEdit(date, r.floatMinor === null ? '' : moneyText(r.floatMinor, currency))}>
+              {r.floatMinor === null ? t('takings.floatEnter') : t('takings.floatChange')}
+            </button>
+          )}
+        </span>
+      </div>
+      {r.floatSetAt !== null && <small class="p-muted">{t('takings.floatSetAt', { time: formatClock(r.floatSetAt) })}</small>}
+      {draft !== null && onEdit && onSave && (
+        <form
+          class="p-takings__float-form"
+          data-float-form
+          onSubmit={(e) => {
+            e.preventDefault();
+            if (problem === null && amountMinor !== null) onSave(date, amountMinor);
+          }}
+        >
+          <label class="field">
+            <span>{t('takings.floatAmount')}</span>
+            <input data-float-amount inputMode="decimal" value={draft} onInput={(e) => onEdit(date, e.currentTarget.value)} />
+            {/* empty says nothing yet: the button is off until there is an amount */}
+            {problem === 'amount' && draft.trim() !== '' && (
+              <small class="p-hint" data-float-problem="amount">
+                {t('takings.floatBad')}
+              </small>
+            )}
+            {problem === 'tooMuch' && (
+              <small class="p-hint" data-float-problem="tooMuch">
+                {t('takings.floatTooMuch', { amount: money(FLOAT_MAX_MINOR) })}
+              </small>
+            )}
+          </label>
+          <button type="submit" class="btn btn--primary" data-float-save disabled={problem !== null}>
+            {t('takings.floatSave')}
+          </button>{' '}
+          <button type="button" class="btn" data-float-cancel onClick={() => onEdit(date, null)}>
+            {t('takings.floatCancel')}
+          </button>
+        </form>
+      )}
+      {queued && <QueuedFloatNote queued={queued} currency={currency} t={t} />}
+      {r.drawerExpectedMinor !== null ? (
+        <div class="p-takings__row p-takings__total" data-takings-drawer-total={r.drawerExpectedMinor}>
+          <span>{t('takings.drawer')}</span>
+          <span>{money(r.drawerExpectedMinor)}</span>
+        </div>
+      ) : (
+        <small class="p-muted">{t('takings.drawerNeedsFloat')}</small>
+      )}
+      {r.drawerExpectedMinor !== null && <small class="p-muted">{t('takings.drawerNote')}</small>}
+    </div>
+  );
+}
+
+/** A float on its way to the hub (saved here, sending) or refused by it, in words: never the hub's code. */
+function QueuedFloatNote({ queued, currency, t }: { queued: QueuedFloat; currency: string; t: PosT }) {
+  const amount = formatMoney(queued.amountMinor, currency);
+  if (queued.state === 'rejected') {
+    return (
+      <p class="p-hint" data-float-queued="rejected">
+        {t('takings.floatRefused', { amount, message: t(rejectionKey('float', queued.error?.code)) })}
+      </p>
+    );
+  }
+  return (
+    <p class="p-muted" data-float-queued={queued.state}>
+      {queued.state === 'sending' ? t('takings.floatSending', { amount }) : t('takings.floatQueued', { amount })}
+    </p>
+  );
+}
+
+/**
+ * The kiosks' card charges of the day the hub did not record: the card terminal's total has them and the
+ * payments do not, so the cashier reconciles the terminal with them. Each with its order, time and terminal
+ * reference, and what a manager noted became of it; amber while one is unresolved. Nothing when there are none.
+ */
+function CardChargesOfDay({ r, currency, t }: { r: DayReport; currency: string; t: PosT }) {
+  const c = r.unrecordedCardCharges;
+  if (c.count === 0) return null;
+  const money = (minor: number) => formatMoney(minor, currency);
+  const open = c.unresolved.count > 0;
+  return (
+    <div class="p-takings__open" data-takings-unrecorded={c.count} data-takings-unresolved={c.unresolved.count}>
+      <p class={open ? 'p-hint' : 'p-muted'}>
+        {t('takings.cards', { n: c.count, amount: money(c.amountMinor) })}{' '}
+        {open ? t('takings.cardsUnresolved', { n: c.unresolved.count, amount: money(c.unresolved.amountMinor) }) : t('takings.cardsResolved')}
+      </p>
+      <ul class="p-takings__list">
+        {c.charges.map((x) => (
+          <li key={x.id} data-takings-card-charge={x.id}>
+            <strong>{x.orderNumber === null ? t('takings.cardOrderUnknown') : t('order.number', { n: x.orderNumber })}</strong> {formatClock(x.createdAt)}
+            {x.reference ? ` ${x.reference}` : ''} {money(x.amountMinor)}{' '}
+            <span class={x.resolvedAt === null ? 'p-tag' : 'p-muted'}>
+              {x.resolvedAt === null ? t('takings.cardUnresolved') : t('takings.cardResolved', { note: x.resolutionNote ?? '' })}
+            </span>
+          </li>
+        ))}
+      </ul>
+    </div>
   );
 }
 

@@ -11,11 +11,13 @@ import { translator, type Lang } from '../shared/i18n.ts';
 import { HubUnreachableError } from '../shared/hub-client.ts';
 import { MemoryOutboxStorage } from '../shared/outbox.ts';
 import { DaySummary } from './bills.tsx';
-import { DayReportFeed, readsTakings, type DayPrinted, type DayReportState } from './day-report.ts';
+import { minorSchema } from '../../hub/protocol/common.ts';
+import { DayReportFeed, FLOAT_MAX_MINOR, floatProblem, queuedFloat, readsTakings, type DayPrinted, type DayReportState, type QueuedFloat } from './day-report.ts';
+import { moneyText, parseMoney } from './pos-logic.ts';
 import { HubError } from '../shared/hub-client.ts';
 import type { PrintJob } from '../../hub/protocol/printing.ts';
 import { posMessages } from './messages.ts';
-import { PosApp } from './pos-app.ts';
+import { PosApp, type PosSubmission } from './pos-app.ts';
 
 /** The text a (hook-free) component renders. */
 function textOf(node: unknown): string {
@@ -64,7 +66,11 @@ const report = (o: Partial<DayReport> = {}): DayReport => ({
   payments: { count: 4, amountMinor: 8200, byTender: tenders([3, 7200], [1, 1000]), forOtherDaysMinor: 4400 },
   refunds: { count: 1, amountMinor: 500, byTender: tenders([1, 500], [0, 0]), forOtherDaysMinor: 0 },
   cashExpectedMinor: 6700,
-  openOrders: { count: 1, dueMinor: 3000, orders: [{ id: 'o-3', number: 3, tableId: 't-a2', tableName: 'A2', channel: 'pos', totalMinor: 4400, dueMinor: 3000, createdAt: 0 }] },
+  floatMinor: null,
+  floatSetAt: null,
+  drawerExpectedMinor: null,
+  unrecordedCardCharges: { count: 0, amountMinor: 0, unresolved: { count: 0, amountMinor: 0 }, charges: [] },
+  openOrders: { count: 1, dueMinor: 3000, orders: [{ id: 'o-3', number: 3, businessDate: '2024-05-02', tableId: 't-a2', tableName: 'A2', channel: 'pos', totalMinor: 4400, dueMinor: 3000, createdAt: 0 }] },
   ...o,
 });
 
@@ -252,5 +258,267 @@ describe('printing the day report (打印日结单)', () => {
     } finally {
       pos.stop();
     }
+  });
+});
+
+describe('the opening float and the drawer total (备用金)', () => {
+  const floated = (o: Partial<DayReport> = {}) => report({ floatMinor: 50_000, floatSetAt: Date.UTC(2024, 4, 2, 1), drawerExpectedMinor: 56_700, ...o });
+  /** The summary with its float handlers recorded. */
+  const summary = (state: DayReportState, lang: Lang = 'en', queued: QueuedFloat | null = null) => {
+    const edits: [string, string | null][] = [];
+    const saves: [string, number][] = [];
+    const node = DaySummary({
+      state,
+      currency: 'CNY',
+      t: translator(posMessages, lang),
+      queued,
+      onEditFloat: (d, text) => edits.push([d, text]),
+      onSaveFloat: (d, minor) => saves.push([d, minor]),
+    });
+    const find = (attr: string) => findNode(node, (p) => attr in p);
+    return { text: textOf(node), find, edits, saves };
+  };
+
+  it.each([
+    ['zh-CN', ['钱箱应有现金', '¥67.00', '备用金', '¥500.00', '钱箱合计（备用金 + 现金）', '¥567.00', '按这个金额清点钱箱', '修改']],
+    ['en', ['Cash expected in the drawer', '¥67.00', 'Opening float', '¥500.00', 'Drawer total (float + cash)', '¥567.00', 'count the drawer against this', 'Change']],
+  ] as const)('%s: the float recorded, and the drawer total to count against (float + cash), the cash expected as before', (lang, words) => {
+    const { text } = summary({ report: floated(), loading: false, failed: false }, lang);
+    for (const w of words) expect(text).toContain(w);
+    if (lang === 'zh-CN') expect(text).not.toMatch(/[A-Za-z]{3,}/);
+  });
+
+  it('without a float says none is recorded, offers to enter one, and gives no drawer total', () => {
+    const { text, find, edits } = summary({ report: report(), loading: false, failed: false });
+    expect(text).toContain('No float recorded');
+    expect(text).toContain('Enter the float to get the drawer total');
+    expect(text).not.toContain('Drawer total');
+    const edit = find('data-float-edit');
+    expect(textOf(edit)).toBe('Enter the float');
+    (edit?.props.onClick as () => void)();
+    expect(edits).toEqual([['2024-05-02', '']]);
+    // a recorded one opens the form with its amount to change
+    const change = summary({ report: floated(), loading: false, failed: false });
+    (change.find('data-float-edit')?.props.onClick as () => void)();
+    expect(change.edits).toEqual([['2024-05-02', '500.00']]);
+  });
+
+  it.each([
+    ['', null, true],
+    ['abc', 'amount', true],
+    ['500.123', 'amount', true],
+    ['-5', 'amount', true],
+    ['2000000', 'tooMuch', true],
+    ['0', null, false],
+    ['500', null, false],
+    ['500.5', null, false],
+  ] as const)('the form, typed %j: problem %s, Save off %s', (typed, problem, off) => {
+    const { find, saves } = summary({ report: report(), loading: false, failed: false, floatDraft: { date: '2024-05-02', text: typed } });
+    const hint = find('data-float-problem');
+    expect(hint?.props['data-float-problem'] ?? null).toBe(problem);
+    const save = find('data-float-save');
+    expect(save?.props.disabled).toBe(off);
+    const form = find('data-float-form');
+    (form?.props.onSubmit as (e: { preventDefault(): void }) => void)({ preventDefault: () => undefined });
+    expect(saves).toEqual(off ? [] : [['2024-05-02', parseMoney(typed)]]);
+  });
+
+  it.each([
+    ['en', 'Not an amount: enter 0 or more', 'Too much: a float cannot be more than ¥1,000,000.00'],
+    ['zh-CN', '金额无效：请输入 0 或以上的金额', '金额太大：备用金不能超过 ¥1,000,000.00'],
+  ] as const)('%s: says why an amount cannot be the float, as the payment form does', (lang, bad, tooMuch) => {
+    const bad1 = summary({ report: report(), loading: false, failed: false, floatDraft: { date: '2024-05-02', text: '5o0' } }, lang);
+    expect(bad1.text).toContain(bad);
+    const big = summary({ report: report(), loading: false, failed: false, floatDraft: { date: '2024-05-02', text: '1000000.01' } }, lang);
+    expect(big.text).toContain(tooMuch);
+    // another day's draft is not this day's form
+    const other = summary({ report: report(), loading: false, failed: false, floatDraft: { date: '2024-05-01', text: 'abc' } }, lang);
+    expect(other.find('data-float-form')).toBeNull();
+  });
+
+  it("the form's input follows what is typed, Cancel closes it", () => {
+    const { find, edits } = summary({ report: report(), loading: false, failed: false, floatDraft: { date: '2024-05-02', text: '5' } });
+    (find('data-float-amount')?.props.onInput as (e: { currentTarget: { value: string } }) => void)({ currentTarget: { value: '50' } });
+    (find('data-float-cancel')?.props.onClick as () => void)();
+    expect(edits).toEqual([
+      ['2024-05-02', '50'],
+      ['2024-05-02', null],
+    ]);
+  });
+
+  it.each([
+    ['saved', 'en', 'Float of ¥450.00 saved on this tablet'],
+    ['sending', 'en', 'Sending the float of ¥450.00'],
+    ['unknown', 'zh-CN', '备用金 ¥450.00 已保存在本机'],
+    ['rejected', 'en', 'The hub did not take the float of ¥450.00: Not allowed for your role'],
+    ['rejected', 'zh-CN', '中枢没有接受备用金 ¥450.00：没有权限做这个操作'],
+  ] as const)('a float queued here and %s is said under the hub’s (%s)', (state, lang, words) => {
+    const queued: QueuedFloat = { amountMinor: 45_000, state, error: state === 'rejected' ? { status: 403, code: 'forbidden', message: "recording the day's float needs the cashier role" } : null };
+    const { text } = summary({ report: floated(), loading: false, failed: false }, lang, queued);
+    expect(text).toContain(words);
+    expect(text).not.toContain('needs the cashier role');
+  });
+
+  it('the hub takes any amount it allows: the tablet’s bound is the hub’s', () => {
+    expect(FLOAT_MAX_MINOR).toBe(minorSchema.maxValue);
+    expect(floatProblem(moneyText(FLOAT_MAX_MINOR), 'CNY')).toBeNull();
+    expect(floatProblem(moneyText(FLOAT_MAX_MINOR + 1), 'CNY')).toBe('tooMuch');
+    // a currency without minor units takes whole numbers only
+    expect(floatProblem('30000', 'JPY')).toBeNull();
+    expect(floatProblem('300.5', 'JPY')).toBe('amount');
+  });
+
+  it('the latest float queued for the day is the one said; one the hub confirmed is not', () => {
+    const sub = (seq: number, date: string, amountMinor: number, state: PosSubmission['state']): PosSubmission =>
+      ({ id: `e-${seq}`, seq, state, error: null, meta: { orderId: `day:${date}`, staffToken: null, action: { kind: 'float', businessDate: date, amountMinor } } }) as unknown as PosSubmission;
+    const pay = { id: 'e-9', seq: 9, state: 'saved', error: null, meta: { orderId: 'o-1', staffToken: null, action: { kind: 'payment', amountMinor: 100, tender: 'cash' } } } as unknown as PosSubmission;
+    expect(queuedFloat([sub(1, '2024-05-02', 40_000, 'saved'), sub(2, '2024-05-02', 45_000, 'unknown'), sub(3, '2024-05-01', 1, 'saved'), pay], '2024-05-02')).toEqual({ amountMinor: 45_000, state: 'unknown', error: null });
+    expect(queuedFloat([sub(1, '2024-05-02', 40_000, 'saved'), sub(2, '2024-05-02', 45_000, 'confirmed')], '2024-05-02')).toBeNull();
+    expect(queuedFloat([pay], '2024-05-02')).toBeNull();
+  });
+
+  it('the feed keeps a float half typed while the same day refreshes, not when another day loads', async () => {
+    const feed = new DayReportFeed(async () => report());
+    await feed.load('2024-05-02');
+    feed.editFloat('2024-05-02', '48');
+    await feed.load('2024-05-02');
+    expect(feed.state.get().floatDraft).toEqual({ date: '2024-05-02', text: '48' });
+    expect(feed.state.get().report?.businessDate).toBe('2024-05-02');
+    feed.editFloat('2024-05-02', null);
+    expect(feed.state.get().floatDraft).toBeUndefined();
+    feed.editFloat('2024-05-02', '48');
+    await feed.load('2024-05-03');
+    expect(feed.state.get().floatDraft).toBeUndefined();
+  });
+});
+
+describe('the tablet records the float through its outbox', () => {
+  let app: PosApp | null = null;
+  afterEach(() => app?.stop());
+
+  /** A cashier's tablet whose hub answers the day's report with `reported()` and the float with `floatAnswer`. */
+  function tablet(floatAnswer: (n: number) => unknown) {
+    const pos = (app = new PosApp({ storage: new MemoryOutboxStorage() }));
+    pos.session.device.set({ token: 'dev_test', deviceId: 'd-1', name: 'test-pos', kind: 'pos' });
+    pos.session.staff.set({ token: 'staff_cashier', staff: { id: 's-c', name: 'cashier', role: 'cashier' } as never, expiresAt: Date.now() + 3600_000 });
+    let float: number | null = null;
+    const sent: { method: string; path: string; body: unknown; key: string | undefined; auth: string | undefined }[] = [];
+    const reads: string[] = [];
+    pos.client.request = (async (method: string, path: string, o: { body?: unknown; key?: string; headers?: Record<string, string> } = {}) => {
+      const url = new URL(path, 'http://hub');
+      if (url.pathname === '/api/v1/reports/day/float') {
+        sent.push({ method, path, body: o.body, key: o.key, auth: o.headers?.authorization });
+        const answer = floatAnswer(sent.length);
+        float = (o.body as { amountMinor: number }).amountMinor;
+        return answer;
+      }
+      if (url.pathname === '/api/v1/reports/day') {
+        reads.push(path);
+        return { report: report(float === null ? {} : { floatMinor: float, floatSetAt: 1, drawerExpectedMinor: float + 6700 }) };
+      }
+      throw new HubUnreachableError('not in this test');
+    }) as typeof pos.client.request;
+    return { pos, sent, reads };
+  }
+  const answered = { float: { businessDate: '2024-05-02', amountMinor: 50_000, setAt: 1, staffId: 's-c' } };
+
+  it('queues POST /api/v1/reports/day/float with the day shown, as the cashier, retries a lost answer with the same key, and shows the drawer total once the hub has it', async () => {
+    const { pos, sent, reads } = tablet((n) => {
+      if (n === 1) throw new HubUnreachableError('the answer was lost');
+      return answered;
+    });
+    await pos.outbox.load();
+    await pos.dayReport.load('2024-05-02');
+    pos.dayReport.editFloat('2024-05-02', '500');
+    // a double tap: one change stored
+    const [first, second] = await Promise.all([pos.setFloat('2024-05-02', 50_000), pos.setFloat('2024-05-02', 50_000)]);
+    expect(first).not.toBeNull();
+    expect(second).toBeNull();
+    // stored here: the form closes, the summary says it is on its way
+    expect(pos.dayReport.state.get().floatDraft).toBeUndefined();
+    expect(queuedFloat(pos.outbox.list() as PosSubmission[], '2024-05-02')).toMatchObject({ amountMinor: 50_000 });
+
+    // the first answer is lost: the outcome is unknown, and the change is sent again with its key
+    await vi.waitFor(() => expect(queuedFloat(pos.state.get().submissions, '2024-05-02')?.state).toBe('unknown'), { timeout: 5000 });
+    expect(pos.dayReport.state.get().report?.floatMinor).toBeNull();
+    pos.outbox.retryNow();
+    await vi.waitFor(() => expect(pos.dayReport.state.get().report?.drawerExpectedMinor).toBe(56_700), { timeout: 5000 });
+    expect(sent.length).toBe(2);
+    expect(sent.map((x) => [x.method, x.path, x.body, x.auth])).toEqual([
+      ['POST', '/api/v1/reports/day/float', { businessDate: '2024-05-02', amountMinor: 50_000 }, 'Bearer staff_cashier'],
+      ['POST', '/api/v1/reports/day/float', { businessDate: '2024-05-02', amountMinor: 50_000 }, 'Bearer staff_cashier'],
+    ]);
+    expect(sent[0]!.key).toBeTruthy();
+    expect(sent[1]!.key).toBe(sent[0]!.key);
+    // the report was asked again once the hub confirmed it
+    expect(reads.length).toBe(2);
+    expect(queuedFloat(pos.state.get().submissions, '2024-05-02')).toBeNull();
+  });
+
+  it('a float the hub refuses stays said, in words, under the summary', async () => {
+    const { pos } = tablet(() => {
+      throw new HubError(403, 'forbidden', "recording the day's float needs the cashier or manager role");
+    });
+    await pos.outbox.load();
+    await pos.dayReport.load('2024-05-02');
+    await pos.setFloat('2024-05-02', 50_000);
+    await vi.waitFor(() => expect(queuedFloat(pos.state.get().submissions, '2024-05-02')?.state).toBe('rejected'), { timeout: 5000 });
+    const text = textOf(DaySummary({ state: pos.dayReport.state.get(), currency: 'CNY', t: translator(posMessages, 'en'), queued: queuedFloat(pos.state.get().submissions, '2024-05-02') }));
+    expect(text).toContain('The hub did not take the float of ¥500.00: Not allowed for your role');
+    expect(pos.dayReport.state.get().report?.floatMinor).toBeNull();
+  });
+});
+
+describe("an earlier day's open order, and the kiosks' card charges not recorded", () => {
+  it.each([
+    ['zh-CN', '单号 12（2024-05-01）', '单号 12 A2'],
+    ['en', 'Order 12 of 2024-05-01', 'Order 12Table A2'],
+  ] as const)('%s: an open order of an earlier business day is named with its day (numbers restart every day)', (lang, earlier, today) => {
+    const r = report({
+      openOrders: {
+        count: 2,
+        dueMinor: 5100,
+        orders: [
+          { id: 'o-y', number: 12, businessDate: '2024-05-01', tableId: 't-a3', tableName: 'A3', channel: 'pos', totalMinor: 2800, dueMinor: 2100, createdAt: 0 },
+          { id: 'o-t', number: 12, businessDate: '2024-05-02', tableId: 't-a2', tableName: 'A2', channel: 'pos', totalMinor: 4400, dueMinor: 3000, createdAt: 1 },
+        ],
+      },
+    });
+    const node = DaySummary({ state: { report: r, loading: false, failed: false }, currency: 'CNY', t: translator(posMessages, lang) });
+    expect(textOf(findNode(node, (p) => p['data-takings-open-order'] === 'o-y'))).toContain(earlier);
+    const own = textOf(findNode(node, (p) => p['data-takings-open-order'] === 'o-t'));
+    expect(own.replace(/\s+/g, '')).toContain(today.replace(/\s+/g, ''));
+    expect(own).not.toContain('2024-05-01');
+  });
+
+  const charges = {
+    count: 2,
+    amountMinor: 7200,
+    unresolved: { count: 1, amountMinor: 4400 },
+    charges: [
+      { id: 'c-1', orderId: 'o-5', orderNumber: 5, amountMinor: 2800, reference: 'T-881', createdAt: Date.UTC(2024, 4, 2, 4, 5), resolvedAt: Date.UTC(2024, 4, 2, 5), resolutionNote: '已在终端退款' },
+      { id: 'c-2', orderId: 'o-9', orderNumber: null, amountMinor: 4400, reference: 'T-902', createdAt: Date.UTC(2024, 4, 2, 10, 40), resolvedAt: null, resolutionNote: null },
+    ],
+  };
+
+  it.each([
+    ['zh-CN', ['自助机刷卡未入账 2 笔，共 ¥72.00：刷卡终端已扣款，收款里没有', '其中 1 笔（¥44.00）还没有经理处理', '单号 5', 'T-881', '¥28.00', '已处理：已在终端退款', '未知订单', '¥44.00', '未处理']],
+    ['en', ['2 kiosk card charges not recorded, ¥72.00: charged on the card terminal, not in the payments', '1 of them (¥44.00) not resolved by a manager yet', 'Order 5', 'T-881', 'resolved: 已在终端退款', 'unknown order', 'not resolved']],
+  ] as const)("%s: the day's card charges the hub did not record, each with what became of it", (lang, words) => {
+    const node = DaySummary({ state: { report: report({ unrecordedCardCharges: charges }), loading: false, failed: false }, currency: 'CNY', t: translator(posMessages, lang) });
+    const text = textOf(node);
+    for (const w of words) expect(text).toContain(w);
+    if (lang === 'zh-CN') expect(text).not.toMatch(/[A-Za-z]{3,}/);
+    expect(findNode(node, (p) => 'data-takings-unrecorded' in p)?.props['data-takings-unresolved']).toBe(1);
+  });
+
+  it('says they are all resolved when none is left, and nothing at all when there were none', () => {
+    const resolved = { ...charges, unresolved: { count: 0, amountMinor: 0 }, charges: charges.charges.map((c) => ({ ...c, resolvedAt: 1, resolutionNote: '已退款' })) };
+    expect(textOf(DaySummary({ state: { report: report({ unrecordedCardCharges: resolved }), loading: false, failed: false }, currency: 'CNY', t: translator(posMessages, 'en') }))).toContain(
+      'All resolved by a manager: see each note',
+    );
+    const none = DaySummary({ state: { report: report(), loading: false, failed: false }, currency: 'CNY', t: translator(posMessages, 'en') });
+    expect(findNode(none, (p) => 'data-takings-unrecorded' in p)).toBeNull();
+    expect(textOf(none)).not.toContain('kiosk card');
   });
 });

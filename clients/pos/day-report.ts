@@ -2,7 +2,10 @@ import type { Role } from '../../hub/protocol/common.ts';
 import type { PrintJob } from '../../hub/protocol/printing.ts';
 import type { DayReport } from '../../hub/protocol/reports.ts';
 import { HubError } from '../shared/hub-client.ts';
+import type { OutboxError, OutboxState } from '../shared/outbox.ts';
 import { Store } from '../shared/store.ts';
+import type { PosSubmission } from './pos-app.ts';
+import { parseMoney } from './pos-logic.ts';
 
 /** The day's takings are the cashier's and the manager's (the hub refuses a waiter: 403). */
 export const readsTakings = (role: Role | null | undefined): boolean => role === 'cashier' || role === 'manager';
@@ -26,6 +29,8 @@ export interface DayReportState {
   failed: boolean;
   /** What became of the last Print of the shown day; absent: not pressed. */
   print?: DayPrintState;
+  /** The float being typed for `date` (the form open); absent: closed. */
+  floatDraft?: { date: string; text: string };
 }
 
 /** What printing a day answers: the job queued and the figures on the paper. */
@@ -53,7 +58,14 @@ export class DayReportFeed {
     const now = this.state.get();
     // another day's report is not shown as this one's while it loads (nor what its Print came to)
     const sameDay = now.report?.businessDate === date;
-    this.state.set({ report: sameDay ? now.report : null, loading: true, failed: false, ...(sameDay && now.print ? { print: now.print } : {}) });
+    this.state.set({
+      report: sameDay ? now.report : null,
+      loading: true,
+      failed: false,
+      ...(sameDay && now.print ? { print: now.print } : {}),
+      // a float half typed stays while the figures refresh under it
+      ...(now.floatDraft?.date === date ? { floatDraft: now.floatDraft } : {}),
+    });
     try {
       const report = await this.fetchDay(date);
       if (asked === this.asked) this.state.set({ ...this.state.get(), report, loading: false, failed: false });
@@ -88,6 +100,12 @@ export class DayReportFeed {
     this.state.set({ ...this.state.get(), print });
   }
 
+  /** The float form of `date`, with what is typed in it; null closes it. Kept here so the view stays hook-free. */
+  editFloat(date: string, text: string | null): void {
+    const { floatDraft: _closed, ...rest } = this.state.get();
+    this.state.set(text === null ? rest : { ...rest, floatDraft: { date, text } });
+  }
+
   /** Signed out, or a waiter now: nothing of the takings stays on screen. */
   clear(): void {
     this.asked++;
@@ -97,3 +115,46 @@ export class DayReportFeed {
 
 /** The drawer is not ready to close: an order of the day still has money due on it. */
 export const hasMoneyDue = (r: Pick<DayReport, 'openOrders'>): boolean => r.openOrders.dueMinor > 0;
+
+/**
+ * The hub's upper bound on an amount (`minorSchema` in hub/protocol/common.ts, pinned by day-report.test.ts):
+ * the tablet's bundle does not take the zod schemas at run time.
+ */
+export const FLOAT_MAX_MINOR = 100_000_000;
+
+export type FloatProblem = 'amount' | 'tooMuch';
+
+/**
+ * Why the float typed cannot be recorded, or null, checked before it is queued (a refusal after the tap reads
+ * as "failed" once the cashier has moved on): an amount in the currency's minor units, 0 allowed (a drawer
+ * opened empty), no more than the hub takes.
+ */
+export function floatProblem(text: string, currency: string): FloatProblem | null {
+  const minor = parseMoney(text, currency);
+  if (minor === null) return 'amount';
+  return minor > FLOAT_MAX_MINOR ? 'tooMuch' : null;
+}
+
+/** A float this tablet queued for a day and the hub has not confirmed: on its way, or refused and why. */
+export interface QueuedFloat {
+  amountMinor: number;
+  state: Exclude<OutboxState, 'confirmed'>;
+  error: OutboxError | null;
+}
+
+/**
+ * The latest float queued here for `date`, unless the hub confirmed it (the report, loaded again, then has
+ * it). An earlier one still on its way is behind the latest in the outbox: the latest is what the day gets.
+ */
+export function queuedFloat(submissions: readonly PosSubmission[], date: string): QueuedFloat | null {
+  let latest: PosSubmission | null = null;
+  for (const e of submissions) {
+    const a = e.meta.action;
+    if (a.kind === 'float' && a.businessDate === date && (latest === null || e.seq > latest.seq)) latest = e;
+  }
+  if (latest === null || latest.state === 'confirmed' || latest.meta.action.kind !== 'float') return null;
+  return { amountMinor: latest.meta.action.amountMinor, state: latest.state, error: latest.error };
+}
+
+/** An open order placed on an earlier business day than the report's: named with its day, as numbers restart every day. */
+export const isEarlierDay = (o: { businessDate: string }, r: Pick<DayReport, 'businessDate'>): boolean => o.businessDate !== r.businessDate;

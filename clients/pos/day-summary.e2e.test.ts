@@ -2,6 +2,7 @@
  * The day summary (营业日结) above today's bills, in a real browser (Debian chromium via playwright-core)
  * against the real hub process: a cashier sees the cash expected in the drawer and the order still open with
  * money due, in Chinese and in English; a waiter's tablet shows no summary and never asks the hub for one.
+ * A cashier enters the opening float (a typo said, the amount sent through the outbox) and gets the drawer's total.
  * Print (打印日结单) queues the day report on the receipt printer once, and is off while the hub is out of reach.
  * Also writes docs/screenshots/pos-day-summary-zh-1280x800.png.
  */
@@ -76,6 +77,26 @@ describe("the day summary above today's bills", () => {
     expect(text).not.toMatch(/[A-Za-z]{3,}/);
     await shot(page, 'pos-day-summary-zh-1280x800.png');
   });
+
+  it('a cashier enters the float: a typo is said, then ¥500 goes through the outbox and the drawer total is ¥554 (float + cash)', async () => {
+    const page = await open(cashier, 'en');
+    await page.click('[data-bills-open]');
+    await page.locator('[data-takings][data-takings-cash="5400"][data-takings-float=""]').waitFor();
+    expect(await page.locator('[data-takings-float-box]').innerText()).toContain('No float recorded');
+    await page.click('[data-float-edit]');
+    await page.fill('[data-float-amount]', '5o0');
+    expect(await page.locator('[data-float-problem=amount]').innerText()).toContain('Not an amount');
+    expect(await page.locator('[data-float-save]').isDisabled()).toBe(true);
+    await page.fill('[data-float-amount]', '500');
+    await page.click('[data-float-save]');
+    await page.locator('[data-takings][data-takings-float="50000"][data-takings-drawer="55400"]').waitFor();
+    expect(await page.locator('[data-takings-drawer-total]').innerText()).toMatch(/Drawer total \(float \+ cash\)\s*¥554\.00/);
+    expect(await page.locator('[data-float-form]').count()).toBe(0);
+    // the hub has it: the report any tablet reads says so
+    const day = await page.locator('[data-takings]').getAttribute('data-takings');
+    const r = await hub.request('GET', `/api/v1/reports/day?businessDate=${day}`, { token: manager.staff.token });
+    expect(r.body.report).toMatchObject({ floatMinor: 50_000, cashExpectedMinor: 5400, drawerExpectedMinor: 55_400 });
+  }, 30_000);
 
   it('a manager sees it in English, and a payment taken since shows after Refresh', async () => {
     const page = await open(manager, 'en');

@@ -54,7 +54,9 @@ export type PosAction =
   | { kind: 'billRequest'; requested: boolean }
   | { kind: 'receipt' }
   /** `slip`: what is reprinted, when not a kitchen ticket (a failed receipt reprinted from the alert strip). */
-  | { kind: 'reprint'; jobId: number; slip?: SlipKind };
+  | { kind: 'reprint'; jobId: number; slip?: SlipKind }
+  /** A business day's opening float, counted into the drawer (the day summary): of no order (`orderId` is `day:<date>`). */
+  | { kind: 'float'; businessDate: string; amountMinor: number };
 
 /** How one payment splits the bill: some lines (by item or by seat), or one of `ways` even shares. */
 export type PaySplit = { lineIds: string[] } | { ways: number };
@@ -1242,6 +1244,18 @@ export class PosApp {
     await this.enqueue(orderId, `/api/v1/print-jobs/${jobId}/reprint`, {}, { kind: 'reprint', jobId });
   }
 
+  /**
+   * Records the opening float of the day the summary shows, through the outbox like every other change: the
+   * cashier counts the drawer before the first sale, when the Wi-Fi may not be up yet, and the hub gets it
+   * when it answers. The day goes with it, so a float queued before 04:00 is still that day's. The form
+   * closes once the change is stored here; the summary says it is on its way until the hub confirms it.
+   */
+  async setFloat(businessDate: string, amountMinor: number): Promise<PosSubmission | null> {
+    const entry = await this.enqueue(`day:${businessDate}`, '/api/v1/reports/day/float', { businessDate, amountMinor }, { kind: 'float', businessDate, amountMinor });
+    if (entry) this.dayReport.editFloat(businessDate, null);
+    return entry;
+  }
+
   async fireCourse(course: number): Promise<void> {
     const { orderId } = this.state.get();
     if (!orderId) return;
@@ -1298,6 +1312,12 @@ export class PosApp {
     // the hub's answer first, then the entry's new state: a bill never shows a payment both pending and paid
     for (const e of mine) {
       if (e.state !== 'confirmed' || before.get(e.id) === 'confirmed') continue;
+      const a = e.meta.action;
+      // a float the hub took: the summary shows the day's figures with it (the drawer's total)
+      if (a.kind === 'float') {
+        if (this.dayReport.state.get().report?.businessDate === a.businessDate && readsTakings(this.session.staff.get()?.staff.role)) void this.dayReport.load(a.businessDate);
+        continue;
+      }
       // one order, or a table's orders (a table move)
       const result = e.result as { order?: Order; orders?: Order[] } | null;
       for (const order of [...(result?.order ? [result.order] : []), ...(result?.orders ?? [])]) this.acceptOrder(order);

@@ -70,5 +70,7 @@ function describe(a: PosAction, menu: Menu, floor: Floor | null, t: PosT): strin
       return t('sub.receipt');
     case 'reprint':
       return a.slip === 'receipt' ? t('sub.reprintReceipt', { n: a.jobId }) : a.slip === 'pickup' || a.slip === 'other' ? t('sub.reprintSlip', { n: a.jobId }) : t('sub.reprint', { n: a.jobId });
+    case 'float':
+      return t('sub.float', { amount: formatMoney(a.amountMinor, menu.currency), date: a.businessDate });
   }
 }

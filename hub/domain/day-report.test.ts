@@ -6,11 +6,14 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LineInput, Order, PaymentInput, PlaceOrder } from '../protocol/orders.ts';
+import type { UnrecordedCardCharge } from '../protocol/card-charges.ts';
+import { SqliteCardChargeRepo } from '../store/card-charge-repo.ts';
 import { SqliteReportRepo } from '../store/report-repo.ts';
 import { businessDate } from './business-date.ts';
+import { CardChargeService } from './card-charges.ts';
 import { businessDayBounds, DayReportService, summarizeDay } from './day-report.ts';
 import type { Principal } from './principal.ts';
-import { cashier, type DemoStore, domainErrorOf, kiosk, kitchen, manager, openDemoStore, plum, rice, shanghai, tofu, waiter } from './test-support.ts';
+import { cashier, type DemoStore, domainErrorOf, kiosk, kitchen, manager, openDemoStore, plum, posDevice, rice, shanghai, tofu, waiter } from './test-support.ts';
 
 const TZ = 'Asia/Shanghai';
 let s: DemoStore;
@@ -98,7 +101,7 @@ describe("the day's takings", () => {
       openOrders: {
         count: 1,
         dueMinor: 1800,
-        orders: [{ id: e.id, number: e.number, tableId: 't-a2', tableName: 'A2', channel: 'pos', totalMinor: 2800, dueMinor: 1800, createdAt: shanghai(2024, 5, 1, 18) }],
+        orders: [{ id: e.id, number: e.number, businessDate: '2024-05-01', tableId: 't-a2', tableName: 'A2', channel: 'pos', totalMinor: 2800, dueMinor: 1800, createdAt: shanghai(2024, 5, 1, 18) }],
       },
     });
   });
@@ -137,8 +140,17 @@ describe("the day's takings", () => {
   });
 
   it('keeps an open order with nothing due in the list, and an empty day at zero', () => {
-    const empty = summarizeDay({ businessDate: '2024-05-01', timeZone: TZ, from: 0, to: 1, asOf: 1, orders: [], openOrders: [], voidedLines: { count: 0, amountMinor: 0 }, payments: [], refunds: [] });
-    expect(empty).toMatchObject({ grossMinor: 0, netSalesMinor: 0, cashExpectedMinor: 0, openOrders: { count: 0, dueMinor: 0, orders: [] }, orders: { firstAt: null, lastAt: null } });
+    const empty = summarizeDay({ businessDate: '2024-05-01', timeZone: TZ, from: 0, to: 1, asOf: 1, orders: [], openOrders: [], voidedLines: { count: 0, amountMinor: 0 }, payments: [], refunds: [], cardCharges: [], float: null });
+    expect(empty).toMatchObject({
+      grossMinor: 0,
+      netSalesMinor: 0,
+      cashExpectedMinor: 0,
+      floatMinor: null,
+      drawerExpectedMinor: null,
+      unrecordedCardCharges: { count: 0, amountMinor: 0, unresolved: { count: 0, amountMinor: 0 }, charges: [] },
+      openOrders: { count: 0, dueMinor: 0, orders: [] },
+      orders: { firstAt: null, lastAt: null },
+    });
     const opened = place(shanghai(2024, 5, 1, 12), []);
     expect(report('2024-05-01').openOrders).toEqual({ count: 1, dueMinor: 0, orders: [expect.objectContaining({ id: opened.id, dueMinor: 0, tableName: 'A1' })] });
   });
@@ -177,7 +189,8 @@ describe("the day's open orders: every bill still open when the till closes, wha
     expect(r.openOrders).toEqual({
       count: 1,
       dueMinor: 2100,
-      orders: [{ id: p.id, number: p.number, tableId: 't-a3', tableName: 'A3', channel: 'pos', totalMinor: 3100, dueMinor: 2100, createdAt: shanghai(2024, 5, 2, 3, 30) }],
+      // with its own business day: its number is 1 May's, not today's
+      orders: [{ id: p.id, number: p.number, businessDate: '2024-05-01', tableId: 't-a3', tableName: 'A3', channel: 'pos', totalMinor: 3100, dueMinor: 2100, createdAt: shanghai(2024, 5, 2, 3, 30) }],
     });
   });
 
@@ -192,6 +205,116 @@ describe("the day's open orders: every bill still open when the till closes, wha
     place(shanghai(2024, 5, 3, 11), [rice()], { tableId: 't-b1' });
 
     const r = report('2024-05-02');
-    expect(r.openOrders).toMatchObject({ count: 1, dueMinor: 800, orders: [{ id: y.id, number: y.number, tableName: 'A2', dueMinor: 800 }] });
+    expect(r.openOrders).toMatchObject({ count: 1, dueMinor: 800, orders: [{ id: y.id, number: y.number, businessDate: '2024-05-01', tableName: 'A2', dueMinor: 800 }] });
+  });
+});
+
+describe("the day's opening float", () => {
+  const setFloat = (date: string, amountMinor: number, who: Principal, at: number) => s.run(() => reports.setFloat({ businessDate: date, amountMinor }, s.ctx(who, at)));
+
+  it('is not in the cash expected: the drawer total is the float plus it, and null until a float is recorded', () => {
+    const o = place(shanghai(2024, 5, 1, 12), [tofu()]);
+    pay(o, shanghai(2024, 5, 1, 12, 30), { tender: 'cash', amountMinor: 2800, tenderedMinor: 3000 });
+    expect(report('2024-05-01')).toMatchObject({ cashExpectedMinor: 2800, floatMinor: null, floatSetAt: null, drawerExpectedMinor: null });
+
+    setFloat('2024-05-01', 50_000, cashier, shanghai(2024, 5, 1, 9));
+    expect(report('2024-05-01')).toMatchObject({ cashExpectedMinor: 2800, floatMinor: 50_000, floatSetAt: shanghai(2024, 5, 1, 9), drawerExpectedMinor: 52_800 });
+    // a drawer opened empty: a float of 0 recorded, and a total to count against
+    setFloat('2024-05-02', 0, manager, shanghai(2024, 5, 2, 9));
+    expect(report('2024-05-02')).toMatchObject({ floatMinor: 0, drawerExpectedMinor: 0 });
+    // each day its own
+    expect(report('2024-04-30').floatMinor).toBeNull();
+  });
+
+  it('is replaced by a later one, each kept in the log with the amount it replaced', () => {
+    const first = setFloat('2024-05-01', 50_000, cashier, shanghai(2024, 5, 1, 9));
+    expect(first).toEqual({ businessDate: '2024-05-01', amountMinor: 50_000, setAt: shanghai(2024, 5, 1, 9), staffId: 's-cashier' });
+    setFloat('2024-05-01', 45_000, manager, shanghai(2024, 5, 1, 21));
+    expect(report('2024-05-01')).toMatchObject({ floatMinor: 45_000, floatSetAt: shanghai(2024, 5, 1, 21) });
+    expect(s.db.prepare('SELECT COUNT(*) FROM day_floats').pluck().get()).toBe(1);
+    expect(s.events.filter((e) => e.type === 'day.float_set')).toEqual([
+      { type: 'day.float_set', payload: { float: first, previousMinor: null }, topics: ['floor'] },
+      {
+        type: 'day.float_set',
+        payload: { float: { businessDate: '2024-05-01', amountMinor: 45_000, setAt: shanghai(2024, 5, 1, 21), staffId: 's-manager' }, previousMinor: 50_000 },
+        topics: ['floor'],
+      },
+    ]);
+  });
+
+  it('is recorded by a cashier or a manager only: a waiter, the kitchen and devices are refused and nothing is written', () => {
+    for (const who of [waiter, kitchen, kiosk, posDevice]) expect(domainErrorOf(() => setFloat('2024-05-01', 50_000, who, shanghai(2024, 5, 1, 9))).code).toBe('forbidden');
+    expect(s.db.prepare('SELECT COUNT(*) FROM day_floats').pluck().get()).toBe(0);
+    expect(s.events.filter((e) => e.type === 'day.float_set')).toEqual([]);
+  });
+});
+
+describe("the day's unrecorded card charges", () => {
+  const charges = () => new SqliteCardChargeRepo(s.db);
+  const charge = (id: string, at: number, amountMinor: number, orderNumber: number | null = 7): UnrecordedCardCharge => {
+    const c: UnrecordedCardCharge = {
+      id,
+      orderId: `o-${id}`,
+      orderNumber,
+      amountMinor,
+      reference: `T-${id}`,
+      deviceId: 'dev-kiosk-1',
+      refusal: { code: 'forbidden', message: 'nothing is due' },
+      createdAt: at,
+      resolvedAt: null,
+      resolvedBy: null,
+      resolutionNote: null,
+    };
+    charges().insert(c);
+    return c;
+  };
+
+  it('counts every charge the terminal made in [from, to), resolved or not, and how many are still unresolved', () => {
+    const { from, to } = businessDayBounds('2024-05-01', TZ);
+    charge('before', from - 1, 1_000);
+    charge('first', from, 2_800);
+    charge('resolved', shanghai(2024, 5, 1, 12), 4_400);
+    charge('late', to - 1, 1_600, null);
+    charge('next', to, 900);
+    charges().resolve('resolved', shanghai(2024, 5, 1, 13), 's-manager', 'refunded on the terminal, ref R-9');
+
+    const r = report('2024-05-01').unrecordedCardCharges;
+    expect(r).toEqual({
+      count: 3,
+      amountMinor: 2_800 + 4_400 + 1_600,
+      unresolved: { count: 2, amountMinor: 2_800 + 1_600 },
+      charges: [
+        { id: 'first', orderId: 'o-first', orderNumber: 7, amountMinor: 2_800, reference: 'T-first', createdAt: from, resolvedAt: null, resolutionNote: null },
+        {
+          id: 'resolved',
+          orderId: 'o-resolved',
+          orderNumber: 7,
+          amountMinor: 4_400,
+          reference: 'T-resolved',
+          createdAt: shanghai(2024, 5, 1, 12),
+          resolvedAt: shanghai(2024, 5, 1, 13),
+          resolutionNote: 'refunded on the terminal, ref R-9',
+        },
+        { id: 'late', orderId: 'o-late', orderNumber: null, amountMinor: 1_600, reference: 'T-late', createdAt: to - 1, resolvedAt: null, resolutionNote: null },
+      ],
+    });
+    // not in the payments: the hub never took them
+    expect(report('2024-05-01').payments.count).toBe(0);
+    // the ones either side are their own days'
+    expect(report('2024-04-30').unrecordedCardCharges).toMatchObject({ count: 1, amountMinor: 1_000 });
+    expect(report('2024-05-02').unrecordedCardCharges).toMatchObject({ count: 1, amountMinor: 900, unresolved: { count: 1, amountMinor: 900 } });
+  });
+
+  it("records a kiosk's refused card payment as it happens, and the day's report has it", () => {
+    const o = place(shanghai(2024, 5, 1, 12), [plum({ qty: 2 })], { channel: 'kiosk', tableId: undefined }, kiosk);
+    pay(o, shanghai(2024, 5, 1, 12, 1), { tender: 'cash', amountMinor: 1600, tenderedMinor: 2000 });
+    const service = new CardChargeService(charges());
+    const ctx = s.ctx(kiosk, shanghai(2024, 5, 1, 12, 2));
+    const refusal = domainErrorOf(() => s.run(() => s.service.pay(o.id, { tender: 'card', amountMinor: 1600, reference: 'K-7' }, ctx)));
+    s.run(() => service.recordRefusedPayment(o.id, { tender: 'card', amountMinor: 1600, reference: 'K-7' }, refusal, ctx));
+    expect(report('2024-05-01')).toMatchObject({
+      payments: { count: 1, byTender: tenders([1, 1600], [0, 0]) },
+      unrecordedCardCharges: { count: 1, amountMinor: 1600, unresolved: { count: 1, amountMinor: 1600 }, charges: [{ orderId: o.id, orderNumber: o.number, reference: 'K-7' }] },
+    });
   });
 });

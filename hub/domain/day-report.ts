@@ -3,21 +3,29 @@
  * day. Sales are of the orders placed on the day; money is what moved during it, whatever day its order is
  * of — the drawer holds the cash taken today, also for a bill placed before 04:00 and paid after, and is
  * short the cash refunded today, also for last week's bill; the open orders are every one open now placed by
- * the day's end, also an earlier day's (see `dayReportSchema` in protocol/reports.ts).
+ * the day's end, also an earlier day's (see `dayReportSchema` in protocol/reports.ts). The drawer is counted
+ * against the day's opening float (recorded by the cashier, `setFloat`) plus the cash expected; the card
+ * terminal against the card payments plus the kiosks' card charges the hub refused to record.
  */
 import type { Channel, Role } from '../protocol/common.ts';
 import type { OrderStatus, Tender } from '../protocol/orders.ts';
-import type { ByTender, DayReport, MoneyMoved, OpenOrderDue } from '../protocol/reports.ts';
+import type { ByTender, DayCardCharge, DayFloat, DayReport, MoneyMoved, OpenOrderDue, SetDayFloat, UnrecordedCardChargesOfDay } from '../protocol/reports.ts';
 import { businessDate } from './business-date.ts';
+import type { CommandContext } from './ports.ts';
 import { requireStaff, type Principal } from './principal.ts';
 
-/** Who reads the takings: the cashier who counts the drawer and the manager who checks the day. */
+/** Who reads the takings, and records the float: the cashier who counts the drawer and the manager who checks the day. */
 export const DAY_REPORT_ROLES = ['cashier', 'manager'] as const satisfies readonly Role[];
+
+/** The staff tablets hear a float recorded (a cashier's other tablet); the kitchen screens, on `orders`, do not. */
+export const DAY_FLOAT_TOPICS = ['floor'] as const;
 
 /** One order placed on the day, as the report needs it. */
 export interface DayOrderRow {
   id: string;
   number: number;
+  /** The business day it was placed on (`orders.business_date`). */
+  businessDate: string;
   channel: Channel;
   status: OrderStatus;
   tableId: string | null;
@@ -55,6 +63,12 @@ export interface DayReportRepo {
   paymentsBetween(from: number, to: number): MoneyRow[];
   /** Refunds given at or after `from` and before `to`, each in the tender of the payment it gave back. */
   refundsBetween(from: number, to: number): MoneyRow[];
+  /** The kiosks' card charges the hub refused to record, made at or after `from` and before `to`, resolved or not, oldest first. */
+  cardChargesBetween(from: number, to: number): DayCardCharge[];
+  /** The day's opening float, as last recorded. */
+  floatOf(businessDate: string): DayFloat | undefined;
+  /** Records the day's float, replacing the one before (the log keeps both). */
+  setFloat(float: DayFloat): void;
 }
 
 const MINUTE = 60_000;
@@ -110,6 +124,23 @@ export interface DayFacts {
   voidedLines: { count: number; amountMinor: number };
   payments: readonly MoneyRow[];
   refunds: readonly MoneyRow[];
+  /** The kiosks' card charges the hub refused to record, made during the day (`DayReportRepo.cardChargesBetween`). */
+  cardCharges: readonly DayCardCharge[];
+  /** The day's opening float; null: none recorded. */
+  float: DayFloat | null;
+}
+
+/** The day's unrecorded card charges: all of them count as charged on the terminal, resolved or not. */
+function cardChargesOfDay(charges: readonly DayCardCharge[]): UnrecordedCardChargesOfDay {
+  const sorted = [...charges].sort((a, b) => a.createdAt - b.createdAt);
+  const unresolved = sorted.filter((c) => c.resolvedAt === null);
+  const sum = (list: readonly DayCardCharge[]) => list.reduce((total, c) => total + c.amountMinor, 0);
+  return {
+    count: sorted.length,
+    amountMinor: sum(sorted),
+    unresolved: { count: unresolved.length, amountMinor: sum(unresolved) },
+    charges: sorted.map((c) => ({ ...c })),
+  };
 }
 
 /** The report from what was read: integer sums, nothing rounded. */
@@ -134,6 +165,7 @@ export function summarizeDay(f: DayFacts): DayReport {
   const open: OpenOrderDue[] = f.openOrders.map((o) => ({
     id: o.id,
     number: o.number,
+    businessDate: o.businessDate,
     tableId: o.tableId,
     tableName: o.tableName,
     channel: o.channel,
@@ -145,6 +177,8 @@ export function summarizeDay(f: DayFacts): DayReport {
   const times = f.orders.map((o) => o.createdAt);
   const payments = moneyMoved(f.payments, f.businessDate);
   const refunds = moneyMoved(f.refunds, f.businessDate);
+  const cashExpectedMinor = payments.byTender.cash.amountMinor - refunds.byTender.cash.amountMinor;
+  const float = f.float;
   return {
     businessDate: f.businessDate,
     timeZone: f.timeZone,
@@ -164,7 +198,11 @@ export function summarizeDay(f: DayFacts): DayReport {
     voidedLines: { ...f.voidedLines },
     payments,
     refunds,
-    cashExpectedMinor: payments.byTender.cash.amountMinor - refunds.byTender.cash.amountMinor,
+    cashExpectedMinor,
+    floatMinor: float?.amountMinor ?? null,
+    floatSetAt: float?.setAt ?? null,
+    drawerExpectedMinor: float ? float.amountMinor + cashExpectedMinor : null,
+    unrecordedCardCharges: cardChargesOfDay(f.cardCharges),
     openOrders: { count: open.length, dueMinor: open.reduce((sum, o) => sum + o.dueMinor, 0), orders: open },
   };
 }
@@ -188,6 +226,23 @@ export class DayReportService {
       voidedLines: this.repo.voidedLinesOfDay(day),
       payments: this.repo.paymentsBetween(from, to),
       refunds: this.repo.refundsBetween(from, to),
+      cardCharges: this.repo.cardChargesBetween(from, to),
+      float: this.repo.floatOf(day) ?? null,
     });
+  }
+
+  /**
+   * Records the day's opening float, counted into the drawer before the first sale, for a cashier or a
+   * manager. Any day may be named: the float is corrected after the fact (a cashier closing yesterday's
+   * till after 04:00) as often as it is entered in the morning. A later one replaces the earlier; the log
+   * keeps each, with the amount it replaced.
+   */
+  setFloat(input: SetDayFloat, ctx: CommandContext): DayFloat {
+    const staff = requireStaff(ctx.principal, DAY_REPORT_ROLES, "recording the day's float");
+    const previous = this.repo.floatOf(input.businessDate);
+    const float: DayFloat = { businessDate: input.businessDate, amountMinor: input.amountMinor, setAt: ctx.now, staffId: staff.staffId };
+    this.repo.setFloat(float);
+    ctx.events.emit('day.float_set', { float, previousMinor: previous?.amountMinor ?? null }, DAY_FLOAT_TOPICS);
+    return float;
   }
 }

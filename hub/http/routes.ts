@@ -50,7 +50,7 @@ import {
   transferSchema,
 } from '../protocol/orders.ts';
 import { cardChargeResponseSchema, resolveCardChargeSchema, unrecordedCardChargesResponseSchema } from '../protocol/card-charges.ts';
-import { dayReportQuerySchema, dayReportResponseSchema } from '../protocol/reports.ts';
+import { dayFloatResponseSchema, dayReportQuerySchema, dayReportResponseSchema, setDayFloatSchema } from '../protocol/reports.ts';
 import type { Services } from '../services.ts';
 import { HttpError } from './errors.ts';
 import type { FailureLimiter } from './pairing-codes.ts';
@@ -458,11 +458,21 @@ export const routes: Route[] = [
     path: '/api/v1/reports/day',
     tag: 'reports',
     summary:
-      "The day's takings for closing the till: the business day's orders (by channel, gross, discounts, voids, net, those still open with what is due) and the money moved during it (payments and refunds by tender, cash expected in the drawer)",
+      "The day's takings for closing the till: the business day's orders (by channel, gross, discounts, voids, net, those still open with what is due) and the money moved during it (payments and refunds by tender, cash expected in the drawer, the opening float and the drawer's total, kiosk card charges not recorded)",
     access: 'cashier/manager',
     query: dayReportQuerySchema,
     responses: { 200: dayReportResponseSchema, 400: errorBodySchema, 403: errorBodySchema },
     handle: (req, s) => ok({ report: s.dayReports.read(req.principal, req.query.businessDate, s.clock(), s.config.HUB_TIMEZONE) }),
+  }),
+  mutation({
+    method: 'post',
+    path: '/api/v1/reports/day/float',
+    tag: 'reports',
+    summary: "Record a business day's opening float (the cash counted into the drawer before the first sale); a later one replaces it, the event log keeps both",
+    access: 'cashier/manager',
+    body: setDayFloatSchema,
+    responses: { 200: dayFloatResponseSchema, 400: errorBodySchema, 403: errorBodySchema },
+    handle: (req, s) => ok({ float: s.dayReports.setFloat(req.body, req.cmd) }),
   }),
   mutation({
     method: 'post',

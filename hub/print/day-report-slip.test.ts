@@ -33,15 +33,21 @@ const report = (o: Partial<DayReport> = {}): DayReport => ({
   payments: { count: 4, amountMinor: 8200, byTender: tenders([3, 7200], [1, 1000]), forOtherDaysMinor: 4400 },
   refunds: { count: 1, amountMinor: 500, byTender: tenders([1, 500], [0, 0]), forOtherDaysMinor: 0 },
   cashExpectedMinor: 6700,
+  floatMinor: null,
+  floatSetAt: null,
+  drawerExpectedMinor: null,
+  unrecordedCardCharges: { count: 0, amountMinor: 0, unresolved: { count: 0, amountMinor: 0 }, charges: [] },
   openOrders: {
     count: 1,
     dueMinor: 3000,
-    orders: [{ id: 'o-3', number: 3, tableId: 't-a2', tableName: 'A2', channel: 'pos', totalMinor: 4400, dueMinor: 3000, createdAt: Date.UTC(2024, 4, 2, 11) }],
+    orders: [{ id: 'o-3', number: 3, businessDate: '2024-05-02', tableId: 't-a2', tableName: 'A2', channel: 'pos', totalMinor: 4400, dueMinor: 3000, createdAt: Date.UTC(2024, 4, 2, 11) }],
   },
   ...o,
 });
 
 const paper = (r: DayReport, profile: PrinterProfile = GB48) => previewTicket(dayReportSlip(r, ctx), profile);
+/** Whether the slip says `words`, wrapped over lines or not. */
+const says = (text: string, words: string) => text.replace(/\s+/g, '').includes(words.replace(/\s+/g, ''));
 /** The line of the slip that starts with `label` (leading spaces ignored). */
 const lineOf = (text: string, label: string) => text.split('\n').find((l) => l.trimStart().startsWith(label));
 
@@ -132,8 +138,8 @@ describe('dayReportSlip', () => {
         count: 2,
         dueMinor: 1_234_567,
         orders: [
-          { id: 'o-7', number: 1234, tableId: 't-g', tableName: long, channel: 'pos', totalMinor: 1_234_567, dueMinor: 1_234_567, createdAt: 0 },
-          { id: 'o-8', number: 1235, tableId: null, tableName: null, channel: 'kiosk', totalMinor: 800, dueMinor: 0, createdAt: 1 },
+          { id: 'o-7', number: 1234, businessDate: '2024-05-02', tableId: 't-g', tableName: long, channel: 'pos', totalMinor: 1_234_567, dueMinor: 1_234_567, createdAt: 0 },
+          { id: 'o-8', number: 1235, businessDate: '2024-05-02', tableId: null, tableName: null, channel: 'kiosk', totalMinor: 800, dueMinor: 0, createdAt: 1 },
         ],
       },
     });
@@ -161,6 +167,70 @@ describe('dayReportSlip', () => {
     // the paper is the preview: what the staff see in /print-jobs/:id/preview is what printed
     expect(text).toBe(previewTicket(doc, GB48).replace(/[ ]+$/gm, '').replace(/\n+$/, ''));
     expect(decoded.events.some((e) => e.type === 'beep')).toBe(false);
+  });
+
+  it('prints the opening float and the drawer total to count against (float + cash); without a float, says it is not recorded and gives no total', () => {
+    const floated = paper(report({ floatMinor: 50_000, floatSetAt: Date.UTC(2024, 4, 2, 1), drawerExpectedMinor: 56_700 }));
+    expect(lineOf(floated, 'Cash in drawer 钱箱应有现金')).toMatch(/ ￥67\.00$/);
+    expect(lineOf(floated, 'Opening float 备用金')).toMatch(/ ￥500\.00$/);
+    expect(lineOf(floated, 'Drawer total 钱箱合计')).toMatch(/ ￥567\.00$/);
+    expect(displayWidth(lineOf(floated, 'Drawer total 钱箱合计')!, 'gb18030')).toBe(48);
+    // a drawer opened empty is a float of 0, and a total all the same
+    expect(lineOf(paper(report({ floatMinor: 0, floatSetAt: 1, drawerExpectedMinor: 6700 })), 'Drawer total 钱箱合计')).toMatch(/ ￥67\.00$/);
+
+    const none = paper(report());
+    expect(lineOf(none, 'Opening float 备用金')).toMatch(/ not recorded 未登记$/);
+    expect(none).not.toContain('Drawer total');
+    expect(says(none, '登记备用金后才有钱箱合计'), none).toBe(true);
+  });
+
+  it("prints the day's unrecorded card charges: each with its order, time, terminal reference and what became of it; the terminal's total and what is unresolved", () => {
+    const at = (h: number, m: number) => Date.UTC(2024, 4, 2, h - 8, m);
+    const text = paper(
+      report({
+        unrecordedCardCharges: {
+          count: 2,
+          amountMinor: 7200,
+          unresolved: { count: 1, amountMinor: 4400 },
+          charges: [
+            { id: 'c-1', orderId: 'o-5', orderNumber: 5, amountMinor: 2800, reference: 'T-881', createdAt: at(12, 5), resolvedAt: at(13, 0), resolutionNote: 'refunded on the terminal 已在终端退款' },
+            { id: 'c-2', orderId: 'o-9', orderNumber: 9, amountMinor: 4400, reference: 'T-902', createdAt: at(18, 40), resolvedAt: null, resolutionNote: null },
+          ],
+        },
+      }),
+    );
+    expect(text).toContain('Card charges not recorded 未入账刷卡 (2)');
+    expect(lineOf(text, '#5 12:05 T-881')).toMatch(/ ￥28\.00$/);
+    expect(says(text, 'resolved 已处理: refunded on the terminal 已在终端退款'), text).toBe(true);
+    expect(lineOf(text, '#9 18:40 T-902')).toMatch(/ ￥44\.00$/);
+    expect(text).toContain('NOT RESOLVED 未处理');
+    // resolved or not, the terminal charged both: its total has them
+    expect(lineOf(text, 'Charged on the terminal 终端已扣款')).toMatch(/ ￥72\.00$/);
+    expect(lineOf(text, 'of it not resolved 其中未处理 (1)')).toMatch(/ ￥44\.00$/);
+    for (const l of text.split('\n')) expect(displayWidth(l, 'gb18030'), l).toBeLessThanOrEqual(48);
+    // none: said so, with no totals
+    const none = paper(report());
+    expect(none).toContain('Card charges not recorded 未入账刷卡 (0)');
+    expect(none).toContain('None 无');
+    expect(none).not.toContain('Charged on the terminal');
+  });
+
+  it("labels an earlier day's open order with its business day: order numbers restart every day", () => {
+    const text = paper(
+      report({
+        openOrders: {
+          count: 2,
+          dueMinor: 5100,
+          orders: [
+            { id: 'o-12y', number: 12, businessDate: '2024-05-01', tableId: 't-a3', tableName: 'A3', channel: 'pos', totalMinor: 2800, dueMinor: 2100, createdAt: Date.UTC(2024, 4, 1, 19) },
+            { id: 'o-12', number: 12, businessDate: '2024-05-02', tableId: 't-a2', tableName: 'A2', channel: 'pos', totalMinor: 4400, dueMinor: 3000, createdAt: Date.UTC(2024, 4, 2, 11) },
+          ],
+        },
+      }),
+    );
+    expect(lineOf(text, '#12 (2024-05-01) A3')).toMatch(/ ￥21\.00$/);
+    // the day's own keeps its number alone
+    expect(lineOf(text, '#12 A2')).toMatch(/ ￥30\.00$/);
   });
 
   it('is stored as JSON and prints the same after a round trip (what a reprint or a restart prints)', () => {

@@ -5,7 +5,7 @@
  */
 import { formatTicketTime, type ReportRow, type ReportSection, type TicketDocument } from '../../printers/index.ts';
 import type { Tender } from '../protocol/orders.ts';
-import type { DayReport, MoneyMoved } from '../protocol/reports.ts';
+import type { DayReport, MoneyMoved, OpenOrderDue, UnrecordedCardChargesOfDay } from '../protocol/reports.ts';
 import { CHANNEL_LABELS } from './tickets.ts';
 
 export interface DayReportSlipContext {
@@ -21,7 +21,9 @@ const clock = (at: number, timeZone: string): string => formatTicketTime(at, tim
 /**
  * DAY REPORT / 日结单: the store, the business day (big), when it was printed (the figures are as of then), then the
  * day's orders by channel; gross, discounts, net sales and voided dishes; payments and refunds by tender;
- * the cash the drawer should hold; the orders still open with what is due on each (or "all settled").
+ * the cash the drawer should hold, the opening float and the drawer's total (float + cash); the kiosks' card
+ * charges the hub did not record (in the card terminal's total, not in the payments); the orders still open
+ * with what is due on each (or "all settled"), an earlier day's with its day (numbers restart every day).
  * Refunds print as negative amounts, as on a receipt: the money went out.
  */
 export function dayReportSlip(r: DayReport, ctx: DayReportSlipContext): TicketDocument {
@@ -66,15 +68,17 @@ export function dayReportSlip(r: DayReport, ctx: DayReportSlipContext): TicketDo
           rows: [
             { label: 'Cash in drawer 钱箱应有现金', amountMinor: r.cashExpectedMinor, bold: true, tall: true },
             { label: 'cash taken less cash refunded, float not included 现金收款减现金退款，不含备用金' },
+            ...drawerRows(r),
           ],
         },
+        cardChargesSection(r.unrecordedCardCharges, r.timeZone),
         {
           heading: `Open orders 未结订单 (${open.count})`,
           rows:
             open.count === 0
               ? [{ label: 'All settled 全部已结清' }]
               : [
-                  ...open.orders.map((x): ReportRow => ({ label: `#${x.number} ${x.tableName ?? CHANNEL_LABELS[x.channel]}`, amountMinor: x.dueMinor })),
+                  ...open.orders.map((x): ReportRow => ({ label: openOrderLabel(x, r.businessDate), amountMinor: x.dueMinor })),
                   { label: 'Due total 待收合计', amountMinor: open.dueMinor, bold: true },
                 ],
         },
@@ -83,6 +87,49 @@ export function dayReportSlip(r: DayReport, ctx: DayReportSlipContext): TicketDo
     footerLines: ['Counted by 清点人: ______________'],
     buzz: false,
   };
+}
+
+/** The float and what the drawer should hold with it; without a float, no total to count against. */
+function drawerRows(r: DayReport): ReportRow[] {
+  if (r.floatMinor === null || r.drawerExpectedMinor === null) {
+    return [
+      { label: 'Opening float 备用金', value: 'not recorded 未登记' },
+      { label: 'no drawer total until the float is recorded 登记备用金后才有钱箱合计' },
+    ];
+  }
+  return [
+    { label: 'Opening float 备用金', amountMinor: r.floatMinor },
+    { label: 'Drawer total 钱箱合计', amountMinor: r.drawerExpectedMinor, bold: true, tall: true },
+    { label: 'float + cash in drawer: count against this 备用金加应有现金，按此清点' },
+  ];
+}
+
+/**
+ * The cards a kiosk's terminal charged that are not in the payments: each with its order, time and terminal
+ * reference to find it in the terminal's journal, and what a manager noted became of it. All of them are
+ * in the terminal's total for the day, resolved or not.
+ */
+function cardChargesSection(c: UnrecordedCardChargesOfDay, timeZone: string): ReportSection {
+  const heading = `Card charges not recorded 未入账刷卡 (${c.count})`;
+  if (c.count === 0) return { heading, rows: [{ label: 'None 无' }] };
+  return {
+    heading,
+    rows: [
+      ...c.charges.flatMap((x): ReportRow[] => [
+        { label: `#${x.orderNumber ?? '?'} ${clock(x.createdAt, timeZone)}${x.reference ? ` ${x.reference}` : ''}`, amountMinor: x.amountMinor },
+        x.resolvedAt === null ? { label: 'NOT RESOLVED 未处理', bold: true, indent: true } : { label: `resolved 已处理: ${x.resolutionNote ?? ''}`, indent: true },
+      ]),
+      { label: 'Charged on the terminal 终端已扣款', amountMinor: c.amountMinor, bold: true },
+      ...(c.unresolved.count > 0 ? [{ label: `of it not resolved 其中未处理 (${c.unresolved.count})`, amountMinor: c.unresolved.amountMinor, indent: true }] : []),
+      { label: "in the terminal's total, not in payments 已计入刷卡终端，未计入收款" },
+    ],
+  };
+}
+
+/** '#12 A2'; an earlier day's open order with its day, since numbers restart every business day: '#12 (2024-05-01) A2'. */
+function openOrderLabel(x: OpenOrderDue, day: string): string {
+  const where = x.tableName ?? CHANNEL_LABELS[x.channel];
+  return x.businessDate === day ? `#${x.number} ${where}` : `#${x.number} (${x.businessDate}) ${where}`;
 }
 
 /** Payments (sign 1) or refunds (sign -1: money out) by tender, every tender listed, with their total. */

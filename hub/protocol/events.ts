@@ -4,6 +4,7 @@ import { menuItemSchema } from './menu.ts';
 import { kitchenStatusSchema, orderLineSchema, orderSchema, orderSummarySchema, paymentSchema, refundSchema } from './orders.ts';
 import { printingEventPayloadSchemas } from './printing.ts';
 import { cardChargeEventPayloadSchemas } from './card-charges.ts';
+import { reportEventPayloadSchemas } from './reports.ts';
 
 /**
  * Facts, in dotted past tense. Each order event carries the order's summary after the change, so a client
@@ -53,6 +54,7 @@ export const eventPayloadSchemas = {
   'device.paired': z.object({ device: z.object({ id: idSchema, name: z.string(), kind: z.string() }) }),
   ...printingEventPayloadSchemas,
   ...cardChargeEventPayloadSchemas,
+  ...reportEventPayloadSchemas,
 } as const;
 
 export type EventType = keyof typeof eventPayloadSchemas;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { channelSchema, epochMsSchema, idSchema, type Channel } from './common.ts';
+import { unrecordedCardChargeSchema } from './card-charges.ts';
+import { channelSchema, epochMsSchema, idSchema, minorSchema, type Channel } from './common.ts';
 import { businessDateSchema, type Tender } from './orders.ts';
 
 /** `GET /api/v1/reports/day`: one business day; none named, the hub's day now. */
@@ -34,6 +35,11 @@ export type MoneyMoved = z.infer<typeof moneyMovedSchema>;
 export const openOrderDueSchema = z.object({
   id: idSchema,
   number: z.number().int(),
+  /**
+   * The business day the order was placed on: numbers restart every day, so an earlier day's open order is
+   * told apart by it ("#12 of 2024-05-01"), not by its number alone.
+   */
+  businessDate: businessDateSchema,
   tableId: idSchema.nullable(),
   /** The table's name ('A1'); null for a takeaway or kiosk order. */
   tableName: z.string().nullable(),
@@ -45,6 +51,39 @@ export const openOrderDueSchema = z.object({
 export type OpenOrderDue = z.infer<typeof openOrderDueSchema>;
 
 /**
+ * A card a kiosk's terminal charged during the day that the hub refused to record as a payment
+ * (protocol/card-charges.ts), as the report lists it: what the cashier needs to find it in the terminal's
+ * journal, and what a manager said became of it.
+ */
+export const dayCardChargeSchema = unrecordedCardChargeSchema.pick({
+  id: true,
+  orderId: true,
+  orderNumber: true,
+  amountMinor: true,
+  reference: true,
+  createdAt: true,
+  resolvedAt: true,
+  resolutionNote: true,
+});
+export type DayCardCharge = z.infer<typeof dayCardChargeSchema>;
+
+/**
+ * The day's cards charged on a kiosk's terminal and not in the takings. Counted on the day the terminal
+ * charged them (created in [`from`, `to`), the window the money is counted in), resolved or not: a charge a
+ * manager resolved was still made on the terminal, and stays in its total for the day; what became of it
+ * (refunded on the terminal, taken as another order's payment) is the manager's note (`resolutionNote`).
+ */
+export const unrecordedCardChargesOfDaySchema = z.object({
+  count,
+  amountMinor: sumMinor,
+  /** Of them, the ones no manager has resolved yet: money someone still has to give back or account for. */
+  unresolved: z.object({ count, amountMinor: sumMinor }),
+  /** Every one of them, oldest first. */
+  charges: z.array(dayCardChargeSchema),
+});
+export type UnrecordedCardChargesOfDay = z.infer<typeof unrecordedCardChargesOfDaySchema>;
+
+/**
  * The day's takings, for closing the till (a Z report). Two clocks, on purpose:
  * - **sales** (`orders`, `grossMinor` … `netSalesMinor`, `voidedLines`) are of the orders placed on the
  *   business day, as they stand now; `openOrders` are the orders open now that were placed by the day's end,
@@ -52,7 +91,11 @@ export type OpenOrderDue = z.infer<typeof openOrderDueSchema>;
  * - **money** (`payments`, `refunds`, `cashExpectedMinor`) is what moved between `from` and `to`, whatever
  *   day its order was placed on: the drawer holds the cash taken today, also for yesterday's late bill, and
  *   is short the cash given back today, also for last week's bill. `forOtherDaysMinor` says how much of it
- *   was for orders of other days, so the two halves can be reconciled.
+ *   was for orders of other days, so the two halves can be reconciled. The kiosks' card charges the hub did
+ *   not record (`unrecordedCardCharges`) are counted on this clock too: the card terminal's day is when it
+ *   charged the card.
+ * The drawer is counted against `drawerExpectedMinor`: the opening float the cashier recorded for the day
+ * plus the cash expected.
  */
 export const dayReportSchema = z.object({
   businessDate: businessDateSchema,
@@ -88,6 +131,19 @@ export const dayReportSchema = z.object({
   /** Cash taken less cash refunded on the day: what the drawer should hold on top of its float. */
   cashExpectedMinor: sumMinor,
   /**
+   * The opening float recorded for the day (`POST /api/v1/reports/day/float`, the latest one), and when it was
+   * recorded; null: none recorded.
+   */
+  floatMinor: minorSchema.nullable(),
+  floatSetAt: epochMsSchema.nullable(),
+  /**
+   * What the drawer should hold when counted: the float plus `cashExpectedMinor`. Null while no float is
+   * recorded (a drawer opened empty is a float of 0, recorded as such).
+   */
+  drawerExpectedMinor: sumMinor.nullable(),
+  /** Cards a kiosk's terminal charged during the day that are not in `payments`: the terminal's total has them. */
+  unrecordedCardCharges: unrecordedCardChargesOfDaySchema,
+  /**
    * The orders not closed, voided or merged now that were placed before `to`, oldest first, with what is due
    * on each: the day's own, and an earlier day's still open (a bill from before 04:00 not paid yet, one
    * reopened today, the one a day's order was merged into).
@@ -97,3 +153,30 @@ export const dayReportSchema = z.object({
 export type DayReport = z.infer<typeof dayReportSchema>;
 
 export const dayReportResponseSchema = z.object({ report: dayReportSchema });
+
+/**
+ * `POST /api/v1/reports/day/float`: the cash put in the drawer before the day's first sale. The day is named,
+ * never "today": a change a tablet queued offline before 04:00 still lands on the day it was meant for.
+ */
+export const setDayFloatSchema = z.strictObject({
+  businessDate: businessDateSchema.describe('the business day whose drawer the float opened (YYYY-MM-DD, store time zone)'),
+  amountMinor: minorSchema.describe('the cash counted into the drawer at opening, in minor units; 0 for a drawer opened empty'),
+});
+export type SetDayFloat = z.infer<typeof setDayFloatSchema>;
+
+/** A day's opening float as the hub holds it: the latest one recorded replaces the one before. */
+export const dayFloatSchema = z.object({
+  businessDate: businessDateSchema,
+  amountMinor: minorSchema,
+  setAt: epochMsSchema,
+  /** The cashier or manager (staff id) who recorded it. */
+  staffId: idSchema.nullable(),
+});
+export type DayFloat = z.infer<typeof dayFloatSchema>;
+
+export const dayFloatResponseSchema = z.object({ float: dayFloatSchema });
+
+/** Topic `floor` (the staff tablets, not the kitchen screens). Each one is kept in the log, with the amount it replaced. */
+export const reportEventPayloadSchemas = {
+  'day.float_set': z.object({ float: dayFloatSchema, previousMinor: minorSchema.nullable() }),
+} as const;

@@ -37,6 +37,7 @@ const COMMITTED: [tag: string, when: number, sha256: string][] = [
   ['0017_unrecorded_card_charges', 1795741351942, '1c7a2cb6d0d63aef'],
   ['0018_kitchen_void_notices_on_paid_orders', 1795743300232, 'f2a45bba2775a76e'],
   ['0019_takings_by_day', 1795751330947, '4b6f65f2ad38e7c9'],
+  ['0020_day_float_and_card_charges_by_day', 1795757430708, '34b60afd5f1f1c8d'],
 ];
 
 const journal = JSON.parse(readFileSync(join(folder, 'meta', '_journal.json'), 'utf8')) as { entries: { idx: number; when: number; tag: string }[] };
@@ -110,6 +111,28 @@ describe('0012_refunds', () => {
     expect(() => db.prepare("INSERT INTO refunds (id, order_id, payment_id, amount_minor, reason, created_at) VALUES ('r2', 'o1', 'nope', 1, 'x', 1)").run()).toThrow(/FOREIGN KEY/);
     const plan = db.prepare("EXPLAIN QUERY PLAN SELECT * FROM refunds WHERE order_id = 'o1'").all() as { detail: string }[];
     expect(plan.map((p) => p.detail).join(' ')).toMatch(/USING INDEX refunds_order/);
+    db.close();
+  });
+});
+
+describe('0020_day_float_and_card_charges_by_day', () => {
+  it("adds one float a business day, and reads a day's card charges, resolved or not, along their creation time", () => {
+    const db = new Database(':memory:');
+    db.exec(readFileSync(join(folder, '0017_unrecorded_card_charges.sql'), 'utf8'));
+    const charge = db.prepare(
+      "INSERT INTO unrecorded_card_charges (id, order_id, amount_minor, refusal_code, refusal_message, created_at, resolved_at) VALUES (?, 'o1', 4400, 'forbidden', 'paid', ?, ?)",
+    );
+    charge.run('c1', 10, null);
+    charge.run('c2', 20, 25);
+    db.exec(readFileSync(join(folder, '0020_day_float_and_card_charges_by_day.sql'), 'utf8'));
+    expect(db.prepare('SELECT id FROM unrecorded_card_charges ORDER BY id').pluck().all()).toEqual(['c1', 'c2']);
+    const plan = db.prepare('EXPLAIN QUERY PLAN SELECT id FROM unrecorded_card_charges WHERE created_at >= 0 AND created_at < 30').all() as { detail: string }[];
+    expect(plan.map((p) => p.detail).join(' ')).toMatch(/USING INDEX unrecorded_card_charges_created/);
+
+    db.prepare("INSERT INTO day_floats (business_date, amount_minor, set_at, staff_id) VALUES ('2026-11-27', 50000, 1, 's-cashier')").run();
+    // one row a day: a second float replaces the first (the repository upserts), never sits beside it
+    expect(() => db.prepare("INSERT INTO day_floats (business_date, amount_minor, set_at) VALUES ('2026-11-27', 30000, 2)").run()).toThrow(/UNIQUE/);
+    expect(() => db.prepare("INSERT INTO day_floats (business_date, set_at) VALUES ('2026-11-28', 2)").run()).toThrow(/NOT NULL/);
     db.close();
   });
 });

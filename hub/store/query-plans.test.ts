@@ -244,6 +244,12 @@ describe('query plans in a store with a long history', () => {
       'SEARCH p USING INDEX sqlite_autoindex_payments_1 (id=?)',
       'SEARCH o USING INDEX sqlite_autoindex_orders_1 (id=?)',
     ]);
+    // the kiosks' unrecorded card charges of the same window, resolved or not (migration 0020), in their order
+    expect(one('FROM unrecorded_card_charges INDEXED BY unrecorded_card_charges_created')).toEqual([
+      'SEARCH unrecorded_card_charges USING INDEX unrecorded_card_charges_created (created_at>? AND created_at<?)',
+    ]);
+    // the day's float by its day, and the one recorded replacing it there
+    expect(one('FROM day_floats WHERE business_date = ?')).toEqual(['SEARCH day_floats USING INDEX sqlite_autoindex_day_floats_1 (business_date=?)']);
     // RANGE_OK lets these two indexes take a range: every statement of the hub that does bounds it on both sides
     for (const sql of reads) {
       for (const step of plan(sql).filter((d) => /USING (?:COVERING )?INDEX (payments|refunds)_created/.test(d))) {

@@ -1,4 +1,5 @@
 import type { DayOrderRow, DayReportRepo, MoneyRow, OpenOrderRow } from '../domain/day-report.ts';
+import type { DayCardCharge, DayFloat } from '../protocol/reports.ts';
 import type { Db } from './db.ts';
 import { OPEN_ORDER } from './order-repo.ts';
 
@@ -7,7 +8,9 @@ import { OPEN_ORDER } from './order-repo.ts';
  * (hub/store/query-plans.test.ts): the day's orders along `orders_day_created`, their lines by order, and
  * the payments and refunds made between the day's first instant and the next day's along `payments_created`
  * and `refunds_created` (migration 0019), each order they belong to by its key; the orders open now through
- * the open statuses of `orders_status` (open orders are few, whatever day they were placed on).
+ * the open statuses of `orders_status` (open orders are few, whatever day they were placed on); the kiosks'
+ * unrecorded card charges of the same window along `unrecorded_card_charges_created`, and the day's float by
+ * its day (migration 0020).
  */
 export class SqliteReportRepo implements DayReportRepo {
   private readonly s;
@@ -15,7 +18,7 @@ export class SqliteReportRepo implements DayReportRepo {
   constructor(db: Db) {
     this.s = {
       orders: db.prepare(
-        `SELECT o.id, o.number, o.channel, o.status, o.table_id AS tableId, t.name AS tableName,
+        `SELECT o.id, o.number, o.business_date AS businessDate, o.channel, o.status, o.table_id AS tableId, t.name AS tableName,
                 o.subtotal_minor AS subtotalMinor, o.discount_minor AS discountMinor, o.total_minor AS totalMinor,
                 o.due_minor AS dueMinor, o.created_at AS createdAt
            FROM orders o INDEXED BY orders_day_created LEFT JOIN dining_tables t ON t.id = o.table_id
@@ -25,7 +28,7 @@ export class SqliteReportRepo implements DayReportRepo {
       // every open order placed before the day's end, not only the day's: an earlier day's bill still open
       // (reopened, paid after 04:00, or the one a day's order was merged into) is money due all the same
       openOrders: db.prepare(
-        `SELECT o.id, o.number, o.channel, o.table_id AS tableId, t.name AS tableName, o.total_minor AS totalMinor,
+        `SELECT o.id, o.number, o.business_date AS businessDate, o.channel, o.table_id AS tableId, t.name AS tableName, o.total_minor AS totalMinor,
                 o.due_minor AS dueMinor, o.created_at AS createdAt
            FROM orders o INDEXED BY orders_status LEFT JOIN dining_tables t ON t.id = o.table_id
           WHERE o.${OPEN_ORDER} AND o.created_at < @to
@@ -50,6 +53,19 @@ export class SqliteReportRepo implements DayReportRepo {
           WHERE r.created_at >= @from AND r.created_at < @to AND p.id = r.payment_id AND o.id = r.order_id
           ORDER BY r.created_at, r.rowid`,
       ),
+      // resolved ones too: the terminal charged them on the day, whatever a manager did about them since
+      cardCharges: db.prepare(
+        `SELECT id, order_id AS orderId, order_number AS orderNumber, amount_minor AS amountMinor, reference,
+                created_at AS createdAt, resolved_at AS resolvedAt, resolution_note AS resolutionNote
+           FROM unrecorded_card_charges INDEXED BY unrecorded_card_charges_created
+          WHERE created_at >= @from AND created_at < @to
+          ORDER BY created_at, rowid`,
+      ),
+      floatOf: db.prepare('SELECT business_date AS businessDate, amount_minor AS amountMinor, set_at AS setAt, staff_id AS staffId FROM day_floats WHERE business_date = ?'),
+      setFloat: db.prepare(
+        `INSERT INTO day_floats (business_date, amount_minor, set_at, staff_id) VALUES (@businessDate, @amountMinor, @setAt, @staffId)
+         ON CONFLICT (business_date) DO UPDATE SET amount_minor = excluded.amount_minor, set_at = excluded.set_at, staff_id = excluded.staff_id`,
+      ),
     };
   }
 
@@ -71,5 +87,17 @@ export class SqliteReportRepo implements DayReportRepo {
 
   refundsBetween(from: number, to: number): MoneyRow[] {
     return this.s.refunds.all({ from, to }) as MoneyRow[];
+  }
+
+  cardChargesBetween(from: number, to: number): DayCardCharge[] {
+    return this.s.cardCharges.all({ from, to }) as DayCardCharge[];
+  }
+
+  floatOf(businessDate: string): DayFloat | undefined {
+    return this.s.floatOf.get(businessDate) as DayFloat | undefined;
+  }
+
+  setFloat(float: DayFloat): void {
+    this.s.setFloat.run(float);
   }
 }

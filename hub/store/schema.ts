@@ -420,6 +420,23 @@ export const unrecordedCardCharges = sqliteTable(
     resolvedBy: text('resolved_by'),
     resolutionNote: text('resolution_note'),
   },
-  // the open ones only: resolved rows leave the index, so the tablets' list never reads the history
-  (t) => [index('unrecorded_card_charges_open').on(t.createdAt).where(sql`${t.resolvedAt} IS NULL`)],
+  (t) => [
+    // the open ones only: resolved rows leave the index, so the tablets' list never reads the history
+    index('unrecorded_card_charges_open').on(t.createdAt).where(sql`${t.resolvedAt} IS NULL`),
+    // every one, resolved or not: the day's takings read one business day of them, a range bounded on both sides
+    index('unrecorded_card_charges_created').on(t.createdAt),
+  ],
 );
+
+/**
+ * The opening float of each business day: the cash counted into the drawer before the first sale, which the
+ * drawer holds on top of the day's cash takings. One row a day, the latest recorded (a later one replaces
+ * it); each one recorded is in the event log too (`day.float_set`, with the amount it replaced).
+ */
+export const dayFloats = sqliteTable('day_floats', {
+  businessDate: text('business_date').primaryKey(),
+  amountMinor: integer('amount_minor').notNull(),
+  setAt: integer('set_at').notNull(),
+  /** The cashier or manager who recorded it. */
+  staffId: text('staff_id'),
+});

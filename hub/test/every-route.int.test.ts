@@ -63,6 +63,7 @@ function storeState() {
     refunds: db.prepare('SELECT * FROM refunds ORDER BY id').all(),
     items: db.prepare('SELECT * FROM items ORDER BY id').all(),
     sessions: db.prepare('SELECT COUNT(*) FROM staff_sessions').pluck().get(),
+    floats: db.prepare('SELECT * FROM day_floats ORDER BY business_date').all(),
   };
 }
 

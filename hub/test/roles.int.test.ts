@@ -23,6 +23,7 @@ interface Body {
   error?: { code: string; message: string };
   charges?: { id: string }[];
   charge?: { id: string; resolvedAt: number | null };
+  float?: { amountMinor: number; staffId: string | null };
 }
 
 type Actor =
@@ -112,6 +113,8 @@ async function refundOf(order: Order | Promise<Order>): Promise<Target> {
   return { path: orderPath(o, '/refunds'), body: { paymentId: payment.id, amountMinor: 200, reason: 'cold soup' } };
 }
 const resolving = (chargeId: string): Target => ({ path: `/api/v1/card-charges/${chargeId}/resolve`, body: { note: 'refunded on the terminal' } });
+/** The day's opening float: any real day may be named (a till closed after 04:00 records yesterday's). */
+const recordingFloat = (amountMinor = 50_000): Target => ({ path: '/api/v1/reports/day/float', body: { businessDate: '2026-01-02', amountMinor } });
 const oneMore = { lines: [{ itemId: 'steamed-rice', qty: 1 }] };
 /** Moving a whole table (every open order on it) to B8, which no fixture seats; `order` makes sure the table has one. */
 const moveTable = async (order: Promise<Order>): Promise<Target> => {
@@ -130,6 +133,7 @@ function storeState() {
     items: db.prepare('SELECT * FROM items ORDER BY id').all(),
     sessions: db.prepare('SELECT COUNT(*) FROM staff_sessions').pluck().get(),
     charges: db.prepare('SELECT * FROM unrecorded_card_charges ORDER BY id').all(),
+    floats: db.prepare('SELECT * FROM day_floats ORDER BY business_date').all(),
   };
 }
 const idempotencyCount = () => db.prepare('SELECT COUNT(*) FROM idempotency_keys').pluck().get() as number;
@@ -240,6 +244,7 @@ const anonymousTargets: [Method, string, Case['target']][] = [
   ['POST', '/api/v1/orders/:orderId/refunds', (f) => refundOf(f.fired())],
   ['GET', '/api/v1/card-charges/unrecorded', () => ({ path: '/api/v1/card-charges/unrecorded' })],
   ['POST', '/api/v1/card-charges/:chargeId/resolve', async (f) => resolving(await f.charge())],
+  ['POST', '/api/v1/reports/day/float', () => recordingFloat()],
   ['POST', '/api/v1/tables/:tableId/move', (f) => moveTable(f.fired())],
   ['PATCH', '/api/v1/menu/items/:itemId', () => ({ path: '/api/v1/menu/items/mapo-tofu', body: { priceMinor: 1 } })],
   ['POST', '/api/v1/devices/pairing-codes', () => ({ path: '/api/v1/devices/pairing-codes' })],
@@ -298,6 +303,8 @@ const deviceRows: Case[] = [
   { rule: 'a kiosk device cannot read an order another device placed (404)', actor: 'kioskDevice', method: 'GET', target: async (f) => ({ path: orderPath(await f.fired()) }), status: 404, code: 'not_found' },
   { rule: 'a kiosk device cannot add lines, even to its own order (403)', actor: 'kioskDevice', method: 'POST', target: async (f) => ({ path: orderPath(await f.kiosk(), '/lines'), body: oneMore }), status: 403, code: 'forbidden' },
   { rule: 'a kiosk device cannot list unrecorded card charges (403)', actor: 'kioskDevice', method: 'GET', target: () => ({ path: '/api/v1/card-charges/unrecorded' }), status: 403, code: 'forbidden' },
+  { rule: "a kiosk device cannot record the day's float (403)", actor: 'kioskDevice', method: 'POST', target: () => recordingFloat(), status: 403, code: 'forbidden' },
+  { rule: "a paired pos device without a staff sign-in cannot record the day's float (403)", actor: 'posDevice', method: 'POST', target: () => recordingFloat(), status: 403, code: 'forbidden' },
   { rule: 'a kiosk device cannot resolve an unrecorded card charge, not even one it took (403)', actor: 'kioskDevice', method: 'POST', target: async (f) => resolving(await f.charge()), status: 403, code: 'forbidden' },
   { rule: 'a kiosk device cannot take cash, even for its own order (403)', actor: 'kioskDevice', method: 'POST', target: async (f) => ({ path: orderPath(await f.kiosk(), '/payments'), body: cash(await f.kiosk()) }), status: 403, code: 'forbidden' },
   { rule: 'a kiosk device cannot record a card payment of part of its own order (403)', actor: 'kioskDevice', method: 'POST', target: async (f) => { const o = await f.kiosk(); return { path: orderPath(o, '/payments'), body: { tender: 'card', amountMinor: o.dueMinor - 1, reference: 'SIM-part' } }; }, status: 403, code: 'forbidden', recordsCharge: true },
@@ -314,6 +321,7 @@ const deviceRows: Case[] = [
 
 const tableRows: Case[] = [
   { rule: 'a QR token cannot list unrecorded card charges (403)', actor: 'tableA5', method: 'GET', target: () => ({ path: '/api/v1/card-charges/unrecorded' }), status: 403, code: 'forbidden' },
+  { rule: "a QR token cannot record the day's float (403)", actor: 'tableA5', method: 'POST', target: () => recordingFloat(), status: 403, code: 'forbidden' },
   { rule: 'a t-a5 QR token cannot order for table t-a6 (403)', actor: 'tableA5', method: 'POST', target: placing(sampleOrder({ channel: 'qr', tableId: 't-a6' })), status: 403, code: 'forbidden' },
   { rule: 'a t-a5 QR token cannot place a pos order (403)', actor: 'tableA5', method: 'POST', target: placing(sampleOrder({ channel: 'pos', tableId: 't-a5' })), status: 403, code: 'forbidden' },
   { rule: "a t-a5 QR token cannot read t-a6's order, nor learn that it exists (404)", actor: 'tableA5', method: 'GET', target: async (f) => ({ path: orderPath(await f.otherTable()) }), status: 404, code: 'not_found' },
@@ -335,6 +343,7 @@ const tableRows: Case[] = [
 ];
 
 const waiterRows: Case[] = [
+  { rule: "a waiter cannot record the day's float (cashier/manager, 403)", actor: 'waiter', method: 'POST', target: () => recordingFloat(), status: 403, code: 'forbidden' },
   { rule: 'a waiter cannot resolve an unrecorded card charge (manager only, 403)', actor: 'waiter', method: 'POST', target: async (f) => resolving(await f.charge()), status: 403, code: 'forbidden' },
   { rule: 'a cashier cannot resolve an unrecorded card charge, though a cashier takes payments (manager only, 403)', actor: 'cashier', method: 'POST', target: async (f) => resolving(await f.charge()), status: 403, code: 'forbidden' },
   { rule: 'a waiter cannot void a line once it was fired (manager only, 403)', actor: 'waiter', method: 'POST', target: async (f) => { const o = await f.fired(); return { path: orderPath(o, `/lines/${firstLine(o).id}/void`), body: { reason: 'mistake' } }; }, status: 403, code: 'forbidden' },
@@ -352,6 +361,7 @@ const waiterRows: Case[] = [
 ];
 
 const kitchenRows: Case[] = [
+  { rule: "the kitchen cannot record the day's float (403)", actor: 'kitchen', method: 'POST', target: () => recordingFloat(), status: 403, code: 'forbidden' },
   { rule: 'the kitchen cannot list unrecorded card charges (403)', actor: 'kitchen', method: 'GET', target: () => ({ path: '/api/v1/card-charges/unrecorded' }), status: 403, code: 'forbidden' },
   { rule: 'the kitchen cannot place orders (403)', actor: 'kitchen', method: 'POST', target: placing(), status: 403, code: 'forbidden' },
   { rule: 'the kitchen cannot add lines (403)', actor: 'kitchen', method: 'POST', target: async (f) => ({ path: orderPath(await f.fired(), '/lines'), body: oneMore }), status: 403, code: 'forbidden' },
@@ -584,6 +594,8 @@ const allowed: Case[] = [
   { rule: 'a waiter may list unrecorded card charges (the tablet shows them)', actor: 'waiter', method: 'GET', target: () => ({ path: '/api/v1/card-charges/unrecorded' }), status: 200, check: (b) => expect(b.charges).toEqual(expect.any(Array)) },
   { rule: 'a cashier may list unrecorded card charges', actor: 'cashier', method: 'GET', target: async (f) => { await f.charge(); return { path: '/api/v1/card-charges/unrecorded' }; }, status: 200, check: (b) => expect(b.charges?.length).toBeGreaterThan(0) },
   { rule: 'a manager may resolve an unrecorded card charge', actor: 'manager', method: 'POST', target: async (f) => resolving(await f.charge()), status: 200, check: (b) => expect(b.charge?.resolvedAt).toEqual(expect.any(Number)) },
+  { rule: "a cashier may record the day's float", actor: 'cashier', method: 'POST', target: () => recordingFloat(40_000), status: 200, check: (b) => expect(b.float).toMatchObject({ amountMinor: 40_000, staffId: 's-cashier' }) },
+  { rule: "a manager may record the day's float", actor: 'manager', method: 'POST', target: () => recordingFloat(45_000), status: 200, check: (b) => expect(b.float).toMatchObject({ amountMinor: 45_000, staffId: 's-manager' }) },
 ];
 
 describe('allowed requests', () => {
