@@ -246,6 +246,12 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
     secondsPerTicket: config.HUB_PACING_SECONDS_PER_TICKET,
   });
   const auth = new AuthService(new SqliteAuthRepo(db), nodeSecrets(identity.pinKey), pairing);
+  // a row per sign-in: those ended a day ago go a batch at a time, while the writer has nothing else to do
+  let sessionPrune: ReturnType<typeof setInterval> | undefined;
+  const pruneSessions = (): void => {
+    if (theWriter.depth > 0 || lagMs() >= COMPACT_MAX_LAG_MS) return;
+    void theWriter.submit((tx) => auth.pruneSessions(tx.now), 'low').catch((err: unknown) => logger.warn({ err }, 'deleting ended staff sessions failed; tried again later'));
+  };
 
   const services: Services = {
     config,
@@ -432,6 +438,8 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
       // the first look makes the reserve (once per store, 64 MB of writes): after the hub answers, not before
       void storage?.start();
       backups?.start();
+      sessionPrune = setInterval(pruneSessions, SESSION_PRUNE_EVERY_MS);
+      sessionPrune.unref();
       for (const c of compactors) c.start();
       seen?.start();
       clockCheck?.start();
@@ -449,6 +457,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
       await backups?.stop();
       await Promise.all(compactors.map((c) => c.stop()));
       clearInterval(tlsCheck);
+      clearInterval(sessionPrune);
       // the streams first, while the public gate still carries their close frames to phones and kiosks
       await liveStream.close();
       await gate?.stop();
@@ -481,6 +490,9 @@ const SEEN_NOTE_EVERY_MS = 10_000;
 
 /** Old answers and events are compacted only while the event loop lags less than this (and the writer is idle). */
 const COMPACT_MAX_LAG_MS = 50;
+
+/** How often ended staff sessions are looked for (hub/domain/auth-service.ts, `pruneSessions`). */
+const SESSION_PRUNE_EVERY_MS = 10 * 60_000;
 
 const MB = 1 << 20;
 

@@ -6,7 +6,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import type { Order } from '../../hub/protocol/index.ts';
-import { removeDir, signIn, startHub, type HubProcess } from '../../hub/test/harness.ts';
+import { PINS, removeDir, signIn, startHub, type HubProcess } from '../../hub/test/harness.ts';
 import { language } from '../shared/i18n.ts';
 import type { SocketFactory } from '../shared/stream-client.ts';
 import { KdsApp } from './kds-app.ts';
@@ -42,6 +42,19 @@ async function place(lines: unknown[]): Promise<Order> {
   expect(r.status, JSON.stringify(r.body)).toBe(201);
   return r.body.order as Order;
 }
+
+/** A screen of its own at the hot station with the kitchen signed in (a session the test may end). */
+async function ownScreen(): Promise<{ app: KdsApp; own: { device: string; staff: string } }> {
+  const own = await signIn(hub, '3333', 'kds');
+  const app = new KdsApp({ search: '?station=hot', baseUrl: hub.url });
+  app.session.device.set({ token: own.device, deviceId: 'kds', name: 'KDS', kind: 'kds' });
+  app.session.staff.set({ token: own.staff, staff: { id: 's-kitchen', name: '张伟 Zhang Wei', role: 'kitchen' }, expiresAt: Date.now() + 3_600_000 });
+  app.board.loadSnapshot(await app.hub.snapshot());
+  return { app, own };
+}
+
+/** The status of a read with `token` (200 while its session lasts, 401 once ended). */
+const floorWith = async (token: string) => (await hub.request('GET', '/api/v1/floor', { token })).status;
 
 const statuses = async (orderId: string) =>
   ((await hub.request('GET', `/api/v1/orders/${orderId}`, { token: waiter })).body.order as Order).lines.map((l) => l.status);
@@ -121,6 +134,19 @@ describe('what the cook is told when a bump is refused', () => {
   });
 });
 
+describe('a cook whose session the hub no longer takes', () => {
+  it('is sent back to the PIN pad by a refused bump, and told it did not go', async () => {
+    const { app, own } = await ownScreen();
+    const order = await place([{ itemId: 'mapo-tofu', qty: 1, optionIds: ['spice-medium', 'size-regular'] }]);
+    // ended elsewhere (a manager, the 12 hours): the screen still thinks the cook is signed in
+    expect((await hub.request('DELETE', '/api/v1/staff/sessions/current', { token: own.staff })).status).toBe(200);
+    await app.bump(order, [order.lines[0]!.id]);
+    expect(app.session.staff.get()).toBeNull();
+    expect(app.notices.get()).toHaveLength(1);
+    expect(await statuses(order.id)).toEqual(['fired']);
+  });
+});
+
 describe('locking the screen', () => {
   it('ends the kitchen session on the hub: the token the screen held is refused, the screen stays paired', async () => {
     const own = await signIn(hub, '3333', 'kds');
@@ -134,6 +160,106 @@ describe('locking the screen', () => {
     expect((await hub.request('GET', '/api/v1/floor', { token: own.staff })).status).toBe(401);
     expect((await hub.request('GET', '/api/v1/snapshot', { token: own.device })).status).toBe(200);
     expect(app.session.device.get()).not.toBeNull();
+  });
+});
+
+
+/** What the screen's requests looked like on the way out (the test's own checks are left out by `path`). */
+interface Sent {
+  method: string;
+  path: string;
+  bearer: string | null;
+}
+
+/**
+ * The screen's network, in which the first bump (or recall) it sends waits for `drop()` and then fails as a
+ * dropped connection does (no answer: the hub client tries again, with the same Idempotency-Key).
+ */
+function droppingFirstBump() {
+  const realFetch = globalThis.fetch;
+  const sent: Sent[] = [];
+  let release!: () => void;
+  const dropped = new Promise<void>((r) => (release = r));
+  let isHeld = false;
+  vi.stubGlobal('fetch', async (input: RequestInfo | URL, init?: RequestInit) => {
+    const path = new URL(String(input)).pathname;
+    sent.push({ method: init?.method ?? 'GET', path, bearer: new Headers(init?.headers).get('authorization') });
+    if (!isHeld && /\/(status|recall)$/.test(path)) {
+      isHeld = true;
+      await dropped;
+      throw new TypeError('fetch failed');
+    }
+    return realFetch(input, init);
+  });
+  return { sent, isHeld: () => isHeld, drop: release };
+}
+
+/** Who the hub recorded as moving the order's lines (the staff of each status event, oldest first). */
+function bumpedBy(orderId: string): (string | null)[] {
+  const db = hub.openDb();
+  try {
+    return db
+      .prepare("SELECT staff_id FROM events WHERE type = 'order.lines_status_changed' AND json_extract(payload, '$.order.id') = ? ORDER BY seq")
+      .pluck()
+      .all(orderId) as (string | null)[];
+  } finally {
+    db.close();
+  }
+}
+
+describe('a bump still on its way when the cook locks the screen', () => {
+  beforeEach(() => {
+    vi.stubGlobal('localStorage', memoryStorage());
+  });
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  it('goes as the cook who bumped, not as the manager who signed in on the screen before it was sent again', async () => {
+    const { app, own } = await ownScreen();
+    const order = await place([{ itemId: 'mapo-tofu', qty: 1, optionIds: ['spice-medium', 'size-regular'] }]);
+    app.board.upsert(order);
+    const net = droppingFirstBump();
+    const bumping = app.bump(order, [order.lines[0]!.id]);
+    await until('the bump on its way', net.isHeld);
+    const locking = app.lock();
+    expect(app.session.staff.get()).toBeNull(); // the PIN pad at once
+    await locking;
+    const res = await app.hub.signIn(PINS.manager, ['kitchen', 'manager']);
+    app.session.signedIn(res, app.hub.serverOffsetMs);
+
+    net.drop(); // no answer to the first try: the hub client sends it again
+    await bumping;
+    expect(await statuses(order.id)).toEqual(['ready']);
+    expect(bumpedBy(order.id)).toEqual(['s-kitchen']);
+    expect(app.notices.get()).toEqual([]);
+    expect(app.session.staff.get()?.staff.id).toBe('s-manager'); // the manager is still signed in here
+    // and the cook's session ends on the hub once the bump made with it was answered, not before
+    await vi.waitFor(async () => expect(await floorWith(own.staff)).toBe(401), { timeout: 5000, interval: 50 });
+    const lastBump = net.sent.findLastIndex((s) => s.path.endsWith('/status'));
+    const signOut = net.sent.findIndex((s) => s.method === 'DELETE' && s.bearer === `Bearer ${own.staff}`);
+    expect(signOut).toBeGreaterThan(lastBump);
+    expect(await floorWith(res.token)).toBe(200);
+  });
+
+  it('goes when nobody signs in after the Lock, and the session ends on the hub once it was answered', async () => {
+    const { app, own } = await ownScreen();
+    const order = await place([{ itemId: 'mapo-tofu', qty: 1, optionIds: ['spice-medium', 'size-regular'] }]);
+    app.board.upsert(order);
+    const net = droppingFirstBump();
+    const bumping = app.bump(order, [order.lines[0]!.id]);
+    await until('the bump on its way', net.isHeld);
+    await app.lock();
+    expect(app.session.staff.get()).toBeNull();
+    // the sign-out waits for the bump: the session still works on the hub meanwhile
+    expect(net.sent.some((s) => s.method === 'DELETE')).toBe(false);
+
+    net.drop();
+    await bumping;
+    expect(app.notices.get()).toEqual([]);
+    expect(await statuses(order.id)).toEqual(['ready']);
+    expect(bumpedBy(order.id)).toEqual(['s-kitchen']);
+    await vi.waitFor(async () => expect(await floorWith(own.staff)).toBe(401), { timeout: 5000, interval: 50 });
   });
 });
 
@@ -161,58 +287,104 @@ const ticketOf = (app: KdsApp, orderId: string) => ticketsOn(app).find((t) => t.
 /** What the ticket's Got it (or a tap on a struck-through line) acknowledges: its voided lines (ticket-card.tsx). */
 const voidedOn = (t: Ticket) => t.lines.filter((l) => l.state === 'voided').map((l) => l.line.id);
 
+/**
+ * The screen's network: while `away`, no socket, no sign-out and no bump (recall, rush) reaches the hub (the
+ * test's own checks, other requests, still do). `sent` lists the screen's sign-outs and order actions.
+ */
+function screenNetwork() {
+  const net = {
+    away: false,
+    open: [] as WebSocket[],
+    sent: [] as Sent[],
+    socket: null as unknown as SocketFactory,
+    /** The Wi-Fi drops: the stream is cut, and what the screen sends gets no answer. */
+    async drop(app: KdsApp): Promise<void> {
+      net.away = true;
+      for (const ws of net.open.splice(0)) ws.terminate();
+      await until('the stream lost', () => app.connection.get().status !== 'live');
+    },
+  };
+  net.socket = (url, on) => {
+    if (net.away) {
+      setTimeout(() => on.close(1006, ''), 10);
+      return { send: () => undefined, close: () => undefined };
+    }
+    const ws = new WebSocket(url);
+    net.open.push(ws);
+    ws.on('open', () => on.open());
+    ws.on('message', (data) => on.message(String(data)));
+    ws.on('close', (code, reason) => on.close(code, String(reason)));
+    ws.on('error', () => undefined);
+    return { send: (d) => ws.send(d), close: (code, reason) => ws.close(code, reason) };
+  };
+  const realFetch = globalThis.fetch;
+  vi.stubGlobal('fetch', (input: RequestInfo | URL, init?: RequestInit) => {
+    const path = new URL(String(input)).pathname;
+    if (path === '/api/v1/staff/sessions/current' || /\/(status|recall|rush)$/.test(path)) {
+      net.sent.push({ method: init?.method ?? 'GET', path, bearer: new Headers(init?.headers).get('authorization') });
+      if (net.away) return Promise.reject(new TypeError('fetch failed'));
+    }
+    return realFetch(input, init);
+  });
+  return net;
+}
+
 describe('a Lock the hub did not hear', () => {
+  let net: ReturnType<typeof screenNetwork>;
+  let app: KdsApp;
+  let own: { device: string; staff: string };
+  beforeEach(async () => {
+    vi.stubGlobal('localStorage', memoryStorage());
+    net = screenNetwork();
+    own = await signIn(hub, '3333', 'kds'); // a session of its own: this one is ended
+    app = new KdsApp({ search: '?station=hot', baseUrl: hub.url, socket: net.socket });
+    app.session.device.set({ token: own.device, deviceId: 'kds', name: 'KDS', kind: 'kds' });
+    app.session.staff.set({ token: own.staff, staff: { id: 's-kitchen', name: '张伟 Zhang Wei', role: 'kitchen' }, expiresAt: Date.now() + 3_600_000 });
+    app.start();
+    await until('the stream live', () => app.connection.get().status === 'live');
+  });
   afterEach(() => {
+    app.stop();
+    for (const ws of net.open) ws.terminate();
     vi.unstubAllGlobals();
   });
 
   it('ends the session on the hub once the screen is back in touch with it, with nobody signing in', async () => {
-    vi.stubGlobal('localStorage', memoryStorage());
-    // the screen's network: while `away`, no socket and no sign-out reaches the hub
-    let away = false;
-    const open: WebSocket[] = [];
-    const socket: SocketFactory = (url, on) => {
-      if (away) {
-        setTimeout(() => on.close(1006, ''), 10);
-        return { send: () => undefined, close: () => undefined };
-      }
-      const ws = new WebSocket(url);
-      open.push(ws);
-      ws.on('open', () => on.open());
-      ws.on('message', (data) => on.message(String(data)));
-      ws.on('close', (code, reason) => on.close(code, String(reason)));
-      ws.on('error', () => undefined);
-      return { send: (d) => ws.send(d), close: (code, reason) => ws.close(code, reason) };
-    };
-    const realFetch = globalThis.fetch;
-    // (of its requests, the sign-out is the one this test watches; the test's own checks still reach the hub)
-    const signOut = (input: RequestInfo | URL) => String(input).endsWith('/api/v1/staff/sessions/current');
-    vi.stubGlobal('fetch', (input: RequestInfo | URL, init?: RequestInit) => (away && signOut(input) ? Promise.reject(new TypeError('fetch failed')) : realFetch(input, init)));
+    // the Wi-Fi drops as the cook taps Lock at closing time: the sign-out gets no answer
+    await net.drop(app);
+    await app.lock();
+    expect(app.session.staff.get()).toBeNull();
+    expect(await floorWith(own.staff)).toBe(200);
 
-    const own = await signIn(hub, '3333', 'kds'); // a session of its own: this one is ended
-    const app = new KdsApp({ search: '?station=hot', baseUrl: hub.url, socket });
-    app.session.device.set({ token: own.device, deviceId: 'kds', name: 'KDS', kind: 'kds' });
-    app.session.staff.set({ token: own.staff, staff: { id: 's-kitchen', name: '张伟 Zhang Wei', role: 'kitchen' }, expiresAt: Date.now() + 3_600_000 });
-    app.start();
-    try {
-      await until('the stream live', () => app.connection.get().status === 'live');
-      // the Wi-Fi drops as the cook taps Lock at closing time: the sign-out gets no answer
-      away = true;
-      for (const ws of open.splice(0)) ws.terminate();
-      await until('the stream lost', () => app.connection.get().status !== 'live');
-      await app.lock();
-      expect(app.session.staff.get()).toBeNull();
-      expect((await hub.request('GET', '/api/v1/floor', { token: own.staff })).status).toBe(200);
+    // the network is back and the screen's stream with it; nobody signs in here until the morning
+    net.away = false;
+    app.reconnectNow();
+    await until('the stream live again', () => app.connection.get().status === 'live');
+    await vi.waitFor(async () => expect(await floorWith(own.staff)).toBe(401), { timeout: 5000, interval: 100 });
+  });
 
-      // the network is back and the screen's stream with it; nobody signs in here until the morning
-      away = false;
-      app.reconnectNow();
-      await until('the stream live again', () => app.connection.get().status === 'live');
-      await vi.waitFor(async () => expect((await hub.request('GET', '/api/v1/floor', { token: own.staff })).status).toBe(401), { timeout: 5000, interval: 100 });
-    } finally {
-      app.stop();
-      for (const ws of open) ws.terminate();
-    }
+  it('tries the sign-out only once a bump made before the Lock was given up, and sends it again when the hub is back', async () => {
+    const order = await place([{ itemId: 'mapo-tofu', qty: 1, optionIds: ['spice-medium', 'size-regular'] }]);
+    await until('the ticket', () => app.board.orders.has(order.id));
+    await net.drop(app);
+    const bumping = app.bump(app.board.orders.get(order.id)!, [order.lines[0]!.id]);
+    await app.lock();
+    expect(net.sent.filter((s) => s.method === 'DELETE')).toEqual([]); // the bump is still being tried
+
+    await bumping; // given up: no answer to any of its tries
+    const bumps = net.sent.filter((s) => s.path.endsWith('/status'));
+    expect(bumps.length).toBeGreaterThan(1);
+    expect(bumps.every((s) => s.bearer === `Bearer ${own.staff}`)).toBe(true);
+    expect(app.notices.get()).toHaveLength(1); // the cook is told it did not go
+    await until('the sign-out tried', () => net.sent.some((s) => s.method === 'DELETE'));
+    expect(net.sent.findIndex((s) => s.method === 'DELETE')).toBeGreaterThan(net.sent.lastIndexOf(bumps.at(-1)!));
+    expect(await floorWith(own.staff)).toBe(200);
+
+    net.away = false;
+    app.reconnectNow();
+    await until('the stream live again', () => app.connection.get().status === 'live');
+    await vi.waitFor(async () => expect(await floorWith(own.staff)).toBe(401), { timeout: 8000, interval: 100 });
+    expect(await statuses(order.id)).toEqual(['fired']);
   });
 });
 

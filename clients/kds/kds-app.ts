@@ -2,7 +2,7 @@
  * The KDS controller: owns the session, the hub client, the stream and the board, and offers the actions
  * the screen's buttons call. The components only render what it holds.
  */
-import type { Health, LineStatus, Menu, Order } from '../../hub/protocol/index.ts';
+import type { Health, LineStatus, Menu, Order, Recall, SetLineStatus } from '../../hub/protocol/index.ts';
 import type { Printer } from '../../hub/protocol/printing.ts';
 import { READY_FOOD_KEPT_MS } from '../../hub/protocol/kitchen-snapshot.ts';
 import { Clock } from '../shared/clock.ts';
@@ -88,7 +88,10 @@ export class KdsApp {
     this.view.set(view);
   }
 
-  /** The Lock button: back to the PIN pad at once, and the cook's session ended on the hub. */
+  /**
+   * The Lock button: back to the PIN pad at once, and the cook's session ended on the hub once what they
+   * bumped is answered (`act`).
+   */
   lock(): Promise<void> {
     return this.session.signOut();
   }
@@ -101,11 +104,13 @@ export class KdsApp {
     if (!view || lineIds.length === 0) return;
     const status = view.kind === 'expo' ? 'served' : 'ready';
     const movable: readonly LineStatus[] = status === 'ready' ? ['fired', 'preparing'] : ['ready'];
-    await this.act(lineIds, () => this.whatIsLeft(order.id, lineIds, movable, (ids) => this.hub.setLineStatus(order.id, { status, lineIds: ids })));
+    const body = (ids: string[]): SetLineStatus => ({ status, lineIds: ids });
+    await this.act(lineIds, (cook) => this.whatIsLeft(cook, order.id, lineIds, movable, (ids) => cook.post(orderPath(order.id, 'status'), body(ids))));
   }
 
   async recall(order: Order, lineIds: readonly string[]): Promise<void> {
-    await this.act(lineIds, () => this.whatIsLeft(order.id, lineIds, ['ready'], (ids) => this.hub.recall(order.id, { lineIds: ids })));
+    const body = (ids: string[]): Recall => ({ lineIds: ids });
+    await this.act(lineIds, (cook) => this.whatIsLeft(cook, order.id, lineIds, ['ready'], (ids) => cook.post(orderPath(order.id, 'recall'), body(ids))));
   }
 
   /**
@@ -114,19 +119,25 @@ export class KdsApp {
    * cannot move, and it cannot when the station's other screen (or a waiter, at expo) moved it a moment
    * before this screen heard of it: the cook meant "these are done", and that is what the hub then holds.
    */
-  private async whatIsLeft(orderId: string, lineIds: readonly string[], movable: readonly LineStatus[], call: (ids: string[]) => Promise<Order>): Promise<Order> {
+  private async whatIsLeft(
+    cook: AsCook,
+    orderId: string,
+    lineIds: readonly string[],
+    movable: readonly LineStatus[],
+    call: (ids: string[]) => Promise<Order>,
+  ): Promise<Order> {
     try {
       return await call([...lineIds]);
     } catch (err) {
       if (!(err instanceof HubError && err.code === 'invalid_transition')) throw err;
-      const now = await this.hub.order(orderId);
+      const now = await cook.order(orderId);
       const left = now.lines.filter((l) => lineIds.includes(l.id) && movable.includes(l.status)).map((l) => l.id);
       return left.length === 0 ? now : await call(left);
     }
   }
 
   async toggleRush(order: Order): Promise<void> {
-    await this.act([], () => this.hub.setRush(order.id, !order.rush));
+    await this.act([], (cook) => cook.post(orderPath(order.id, 'rush'), { rush: !order.rush }));
   }
 
   /**
@@ -143,19 +154,49 @@ export class KdsApp {
     this.notices.set(this.notices.get().filter((n) => n.id !== id));
   }
 
-  private async act(lineIds: readonly string[], call: () => Promise<Order>): Promise<void> {
+  /**
+   * Sends an action as the cook who tapped it, to its end: the hub client tries again while the hub is away
+   * (hub-client.ts, `mutate`), and a cook may lock the screen and another sign in meanwhile. Sent with
+   * whoever is signed in by then, a bump would count as theirs, or be refused with nobody signed in; so every
+   * call of the action carries the token it was made with, and that session's sign-out waits until the
+   * action is answered or given up (`Session.inUse`).
+   */
+  private async act(lineIds: readonly string[], call: (cook: AsCook) => Promise<Order>): Promise<void> {
+    const token = this.session.staffToken();
+    if (!token) {
+      this.notify(new HubError(401, 'unauthenticated', 'no staff member is signed in'));
+      return;
+    }
+    const done = this.session.inUse(token);
     this.sending.set(new Set([...this.sending.get(), ...lineIds]));
     try {
       // the answer carries the order after the change: show it now, whatever the stream is doing (the board
       // ignores it if the order has left meanwhile: a retry's answer can predate that)
-      if (this.board.upsert(await call())) this.changed();
+      if (this.board.upsert(await call(this.asCook(token)))) this.changed();
     } catch (err) {
+      // the hub refused the session of the cook still signed in here (it expired, a manager ended it): back
+      // to the PIN pad, as for any refused token. A cook who locked since is no one's business here.
+      if (err instanceof HubError && err.status === 401 && token === this.session.staffToken()) this.session.refused('staff');
       this.notify(err);
     } finally {
+      done();
       const left = new Set(this.sending.get());
       for (const id of lineIds) left.delete(id);
       this.sending.set(left);
     }
+  }
+
+  /**
+   * The hub calls of one action, as the cook `token` belongs to. Presented as `none` with that token: a 401
+   * for it (the cook's session ended) must not sign out whoever is at the screen now (`act` sees to the
+   * cook still signed in). Through the app's one client, whose answers keep the hub's clock offset current.
+   */
+  private asCook(token: string): AsCook {
+    const as = { as: 'none', bearer: token } as const;
+    return {
+      post: async (path, body) => (await this.hub.mutate<{ order: Order }>('POST', path, body, as)).order,
+      order: async (orderId) => (await this.hub.request<{ order: Order }>('GET', orderPath(orderId), as)).order,
+    };
   }
 
   private notify(err: unknown): void {
@@ -295,6 +336,18 @@ export class KdsApp {
   private changed(): void {
     this.version.set(this.version.get() + 1);
   }
+}
+
+/** What an action asks the hub, made as one cook (`KdsApp.asCook`). */
+interface AsCook {
+  /** A change to the order (retried with the same Idempotency-Key while there is no answer); its answer. */
+  post(path: string, body: unknown): Promise<Order>;
+  order(orderId: string): Promise<Order>;
+}
+
+/** `/api/v1/orders/:id`, or one of its actions (the paths hub-client.ts's own order calls use). */
+function orderPath(orderId: string, action?: 'status' | 'recall' | 'rush'): string {
+  return `/api/v1/orders/${encodeURIComponent(orderId)}${action ? `/${action}` : ''}`;
 }
 
 function viewFromUrl(search: string): View | null {

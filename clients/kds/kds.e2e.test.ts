@@ -303,13 +303,31 @@ describe('KDS in a browser', () => {
 });
 
 describe('KDS sign-out and a tablet clock hours off', () => {
-  it('Lock shows the PIN pad and ends the cook’s session on the hub', async () => {
+  it('Lock shows the PIN pad at once and ends the cook’s session on the hub, after the bump still on its way went as that cook', async () => {
     const own = await pairAndSignIn(hub, 'kds', PINS.kitchen); // not the shared login: this one is ended
     const page = await openApp(browser, `${hub.url}/kds/?station=hot`, { app: 'kds', login: own });
     pages.push(page);
     await page.locator('[data-conn=live]').waitFor();
+    // the cook's last bump gets no answer (the Wi-Fi drops it once the cook has tapped Lock): the screen sends it again
+    let drop!: () => void;
+    const dropped = new Promise<void>((r) => (drop = r));
+    let bumpsSeen = 0;
+    await page.route('**/api/v1/orders/*/status', async (route) => (++bumpsSeen === 1 ? (await dropped, route.abort('connectionreset')) : route.continue()));
+    const order = await place([MAPO()]);
+    await ticket(page, order.id).locator('[data-bump]').click();
+    await eventually('the bump on its way', async () => (bumpsSeen > 0 ? true : undefined));
     await page.getByRole('button', { name: '锁屏' }).click(); // Lock
     await page.locator('.pin__pad').waitFor();
+    drop();
+    const bumped = async () => (await hub.request('GET', `/api/v1/orders/${order.id}`, { token: waiter })).body.order.lines[0].status;
+    await eventually('the bump to reach the hub', async () => ((await bumped()) === 'ready' ? true : undefined));
+    const db = hub.openDb();
+    try {
+      const by = db.prepare("SELECT staff_id FROM events WHERE type = 'order.lines_status_changed' AND json_extract(payload, '$.order.id') = ?").pluck().all(order.id);
+      expect(by).toEqual(['s-kitchen']);
+    } finally {
+      db.close();
+    }
     await eventually('the session to be ended', async () => ((await hub.request('GET', '/api/v1/floor', { token: own.staff.token })).status === 401 ? true : undefined));
     expect((await hub.request('GET', '/api/v1/snapshot', { token: own.device.token })).status).toBe(200); // still paired
     await page.close();

@@ -133,4 +133,24 @@ describe('signing in with the roles the screen takes, and out', () => {
     await reloaded.signOut();
     expect(signOuts(hub.asked).slice(sent)).toEqual(['Bearer stf_2']); // stf_1 is not sent again
   });
+
+  it('ends a locked session on the hub only once every change made with it was answered or given up', async () => {
+    const hub = recordingHub();
+    const { session, client } = await signedInSession(hub);
+    const bump = session.inUse('stf_1');
+    const recall = session.inUse('stf_1');
+    await session.signOut();
+    expect(signOuts(hub.asked)).toEqual([]);
+    // the next cook signs in: their sign-in sends what may go, and the locked session may not yet
+    session.signedIn(await client.signIn('3333', ['kitchen']), client.serverOffsetMs);
+    await session.sendSignOuts();
+    expect(signOuts(hub.asked)).toEqual([]);
+    bump();
+    bump(); // said twice: still one change
+    await session.sendSignOuts();
+    expect(signOuts(hub.asked)).toEqual([]);
+    recall();
+    await vi.waitFor(() => expect(signOuts(hub.asked)).toEqual(['Bearer stf_1']));
+    expect(session.staffToken()).toBe('stf_2');
+  });
 });

@@ -39,6 +39,8 @@ export class Session {
   /** Sign-outs not yet confirmed by the hub (kept in storage too, when the browser lets it). */
   private pending: PendingSignOut[];
   private sending: Promise<void> = Promise.resolve();
+  /** Staff tokens changes are on their way with (token → how many): their sign-out waits (`inUse`). */
+  private readonly using = new Map<string, number>();
 
   constructor(private readonly app: string) {
     this.device = new Store(load<DeviceCredentials>(`${app}.device`));
@@ -76,15 +78,34 @@ export class Session {
   /**
    * The person signs out or locks the screen: forgotten here at once (the PIN pad shows without waiting for
    * the network), and the session ended on the hub, so its token is no use to anyone who copies it off this
-   * device for the rest of its 12 hours. Without an answer it is kept and sent again at the next sign-out or
-   * sign-in on this device, or when the hub is back (`sendSignOuts`), until the session would have ended by
-   * itself.
+   * device for the rest of its 12 hours. Not before the changes made with it are answered, though (`inUse`).
+   * Without an answer it is kept and sent again at the next sign-out or sign-in on this device, or when the
+   * hub is back (`sendSignOuts`), until the session would have ended by itself.
    */
   async signOut(): Promise<void> {
     const s = this.staff.get();
     this.staff.set(null);
     if (s) this.setPending([...this.pending, { token: s.token, expiresAt: s.expiresAt }]);
     await this.sendSignOuts();
+  }
+
+  /**
+   * A change made as `token`'s person is on its way (sent, or tried again while the hub is away) with that
+   * token; the returned function says it was answered or given up. Meanwhile a sign-out of that session
+   * waits: ended first, the session would get the change refused. A page reload forgets these (its changes
+   * went with it), and a waiting sign-out goes at the next round.
+   */
+  inUse(token: string): () => void {
+    this.using.set(token, (this.using.get(token) ?? 0) + 1);
+    let isDone = false;
+    return () => {
+      if (isDone) return;
+      isDone = true;
+      const left = (this.using.get(token) ?? 1) - 1;
+      if (left > 0) return void this.using.set(token, left);
+      this.using.delete(token);
+      if (this.pending.some((p) => p.token === token)) void this.sendSignOuts();
+    };
   }
 
   private setPending(list: PendingSignOut[]): void {
@@ -108,6 +129,7 @@ export class Session {
     const hub = this.hub;
     if (!hub) return;
     for (const p of [...this.pending]) {
+      if (this.using.has(p.token)) continue;
       try {
         await hub.signOut(p.token);
       } catch (err) {

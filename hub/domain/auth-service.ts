@@ -19,6 +19,8 @@ export interface AuthRepo {
   sessionByTokenHash(hash: string): { staffId: string; staffName: string; deviceId: string; role: Role; expiresAt: number } | undefined;
   /** Deletes one session (by its token's hash); returns how many there were (0 or 1). */
   deleteSession(tokenHash: string): number;
+  /** Deletes up to `limit` sessions that ended before `before`, oldest first; returns how many. */
+  deleteSessionsEndedBefore(before: number, limit: number): number;
   tableIdByQrToken(token: string): string | undefined;
 }
 
@@ -33,6 +35,16 @@ export interface Secrets {
 }
 
 export const STAFF_SESSION_MS = 12 * 3_600_000; // one service day
+
+/**
+ * How long a session's row outlives its end. Refused either way once ended (`resolve`), so nothing needs it;
+ * but a hub clock that ran ahead and was set right (README, "When the hub's clock is wrong") would otherwise
+ * have deleted sessions that are live again on the right clock, and a margin this wide leaves no check of a
+ * session near its end racing the delete.
+ */
+export const ENDED_SESSION_KEPT_MS = 24 * 3_600_000;
+/** Sessions deleted per `pruneSessions`: a few milliseconds of the writer; a backlog goes over the next rounds. */
+export const SESSIONS_PRUNED_PER_ROUND = 2_000;
 
 /** Short-lived codes a manager reads off the hub to pair a new tablet. */
 export interface PairingCodes {
@@ -99,6 +111,15 @@ export class AuthService {
     if (staff.sessionId === undefined) throw new DomainError('unauthenticated', 'sign out with the session to end');
     this.repo.deleteSession(staff.sessionId);
     return { signedOut: true };
+  }
+
+  /**
+   * Deletes sessions that ended more than a day ago (a row per sign-in, about 130 bytes with its index,
+   * which would otherwise stay for ever), a batch at a time; returns how many went. Not an event, as a
+   * sign-out is not.
+   */
+  pruneSessions(now: number): number {
+    return this.repo.deleteSessionsEndedBefore(now - ENDED_SESSION_KEPT_MS, SESSIONS_PRUNED_PER_ROUND);
   }
 
   /** Bearer token → who is asking. Unknown or expired tokens are refused, never downgraded to anonymous. */

@@ -1,9 +1,20 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { AuthService, ENDED_SESSION_KEPT_MS, STAFF_SESSION_MS } from '../domain/auth-service.ts';
+import { DomainError } from '../domain/errors.ts';
+import type { Principal } from '../domain/principal.ts';
 import { SqliteAuthRepo } from './auth-repo.ts';
-import { openDb, type Db } from './db.ts';
+import { openDb, readIdentity, type Db } from './db.ts';
+import { nodeSecrets } from './secrets.ts';
 
 const dbs: Db[] = [];
-afterEach(() => dbs.splice(0).forEach((db) => db.close()));
+const dirs: string[] = [];
+afterEach(() => {
+  dbs.splice(0).forEach((db) => db.close());
+  dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true }));
+});
 
 function store() {
   const db = openDb(':memory:');
@@ -28,5 +39,62 @@ describe('SqliteAuthRepo.tableIdByQrToken', () => {
     db.prepare("INSERT INTO dining_tables (id, area_id, name, seats, qr_token) VALUES ('t-a2', 'hall', 'A2', 2, 'tbl_later')").run();
     expect(repo.tableIdByQrToken('tbl_later')).toBe('t-a2');
     expect(repo.tableIdByQrToken('tbl_forged')).toBeUndefined();
+  });
+});
+
+const HOUR = 3_600_000;
+const T0 = Date.UTC(2025, 5, 1, 14, 0, 0);
+
+/** A store in a real SQLite file with the kitchen's PIN and a paired screen, and the hub's auth rules over it. */
+function fileStore() {
+  const dir = mkdtempSync(join(tmpdir(), 'brigade-auth-'));
+  dirs.push(dir);
+  const db = openDb(join(dir, 'brigade.db'));
+  dbs.push(db);
+  const secrets = nodeSecrets(readIdentity(db).pinKey);
+  db.prepare("INSERT INTO staff (id, name, role, pin_hash) VALUES ('s-kitchen', '张伟 Zhang Wei', 'kitchen', ?)").run(secrets.hashPin('3333'));
+  db.prepare("INSERT INTO devices (id, name, kind, token_hash, paired_at) VALUES ('d-kds', 'KDS', 'kds', 'dev_hash', 0)").run();
+  const repo = new SqliteAuthRepo(db);
+  const auth = new AuthService(repo, secrets, { isValid: () => false, redeemed: () => undefined });
+  const screen: Principal = { kind: 'device', deviceId: 'd-kds', deviceKind: 'kds' };
+  const signInAt = (at: number) => auth.signIn('3333', screen, at).token;
+  const sessions = () => db.prepare('SELECT COUNT(*) FROM staff_sessions').pluck().get() as number;
+  return { db, repo, auth, signInAt, sessions };
+}
+
+describe('deleting ended staff sessions', () => {
+  it('deletes the sessions that ended more than a day ago, keeps the others, and every live session still signs in', () => {
+    const { auth, signInAt, sessions } = fileStore();
+    const endedAgo = (ms: number) => signInAt(T0 - STAFF_SESSION_MS - ms);
+    endedAgo(3 * 24 * HOUR);
+    endedAgo(ENDED_SESSION_KEPT_MS + 1);
+    const endedADayAgo = endedAgo(ENDED_SESSION_KEPT_MS - 60_000);
+    const endedJustNow = endedAgo(1);
+    const live = [signInAt(T0 - STAFF_SESSION_MS + 1), signInAt(T0 - HOUR), signInAt(T0)];
+    expect(sessions()).toBe(7);
+
+    expect(auth.pruneSessions(T0)).toBe(2);
+    expect(sessions()).toBe(5);
+    expect(auth.pruneSessions(T0)).toBe(0);
+    for (const token of live) expect(auth.resolve(token, T0)).toMatchObject({ kind: 'staff', staffId: 's-kitchen' });
+    // ended, kept or not: refused the same way
+    for (const token of [endedADayAgo, endedJustNow]) expect(() => auth.resolve(token, T0)).toThrow(DomainError);
+  });
+
+  it('takes a backlog a batch at a time, oldest first, and leaves the session that has not ended', () => {
+    const { db, repo, signInAt, sessions } = fileStore();
+    const DAY = 24 * HOUR;
+    for (let i = 0; i < 7; i++) signInAt(T0 - 10 * DAY + i * HOUR);
+    const live = signInAt(T0 - 2 * HOUR); // ends at T0 + 10 h
+    const signedInAt = () => db.prepare('SELECT created_at FROM staff_sessions ORDER BY created_at').pluck().all() as number[];
+
+    expect(repo.deleteSessionsEndedBefore(T0, 3)).toBe(3);
+    expect(signedInAt()[0]).toBe(T0 - 10 * DAY + 3 * HOUR); // the three oldest went
+    expect(repo.deleteSessionsEndedBefore(T0, 3)).toBe(3);
+    expect(repo.deleteSessionsEndedBefore(T0, 3)).toBe(1);
+    expect(repo.deleteSessionsEndedBefore(T0, 3)).toBe(0);
+    expect(sessions()).toBe(1);
+    const hash = nodeSecrets(readIdentity(db).pinKey).hashToken(live);
+    expect(repo.sessionByTokenHash(hash)).toMatchObject({ staffId: 's-kitchen', expiresAt: T0 + 10 * HOUR });
   });
 });

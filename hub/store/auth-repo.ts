@@ -25,6 +25,12 @@ export class SqliteAuthRepo implements AuthRepo {
           WHERE s.token_hash = ? AND st.active = 1 AND d.revoked_at IS NULL`,
       ),
       deleteSession: db.prepare('DELETE FROM staff_sessions WHERE token_hash = ?'),
+      // no index on expires_at: the scan is over the sessions of the last day and a half once the backlog is
+      // gone (a few thousand rows, well under a millisecond), and rowid order is sign-in order, so a backlog
+      // is found at the start of the scan, oldest first
+      deleteEnded: db.prepare(
+        'DELETE FROM staff_sessions WHERE rowid IN (SELECT rowid FROM staff_sessions WHERE expires_at < ? ORDER BY rowid LIMIT ?)',
+      ),
       table: db.prepare('SELECT id FROM dining_tables WHERE qr_token = ?').pluck(),
     };
   }
@@ -46,6 +52,9 @@ export class SqliteAuthRepo implements AuthRepo {
   }
   deleteSession(tokenHash: string): number {
     return this.s.deleteSession.run(tokenHash).changes;
+  }
+  deleteSessionsEndedBefore(before: number, limit: number): number {
+    return this.s.deleteEnded.run(before, limit).changes;
   }
   /**
    * A table's QR token is set when the floor is seeded and never changes, so a hit is kept: every request
