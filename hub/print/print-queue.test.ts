@@ -502,6 +502,39 @@ describe('a printer worker', () => {
     expect(s.printing.health().find((p) => p.id === 'hot')?.queued).toBe(0);
   });
 
+  it('keeps a test page on its own printer while that printer is failed over: it prints there once the printer is back', async () => {
+    // a test page says whether this printer works: printed by the backup ("MOVED FROM …") it says the wrong thing
+    const s = await store([{ id: 'spare', stations: [] }, { id: 'hot', stations: ['hot'], backupPrinterId: 'spare' }]);
+    s.printer('hot').printer.set({ isPoweredOff: true });
+    await s.printing.start();
+    await s.place(MAPO);
+    await until(() => s.printing.health().find((p) => p.id === 'hot')?.state === 'failed-over', 'hot failed over');
+    await until(() => s.printed('spare').length === 1, 'the ticket on the backup');
+    const test = await s.run((c) => s.printing.testPrint('hot', c), manager);
+    await sleep(5 * FAST.retryMaxMs); // several probes and failover checks while the printer is still off
+    expect(s.printed('spare')).toHaveLength(1);
+    expect(s.printing.job(test.id)).toMatchObject({ printerId: 'hot', state: expect.stringMatching(/queued|retry-wait/) });
+
+    s.printer('hot').printer.set({ isPoweredOff: false });
+    await until(() => s.printed('hot').length === 1, 'the test page on the repaired printer');
+    expect(s.printed('hot')[0]).toContain('TEST PAGE / 测试页');
+    expect(s.printed('hot')[0]).not.toContain('MOVED FROM');
+    expect(s.printed('spare')).toHaveLength(1);
+  });
+
+  it('fails a test page, rather than print it elsewhere, when its printer is disabled', async () => {
+    const s = await store([{ id: 'spare', stations: ['hot'] }, { id: 'hot', stations: ['hot'], backupPrinterId: 'spare' }]);
+    s.printer('hot').printer.set({ isPaperOut: true });
+    await s.printing.start();
+    const test = await s.run((c) => s.printing.testPrint('hot', c), manager);
+    await until(() => s.printing.job(test.id).state === 'held', 'the test page held');
+    await s.run((c) => s.printing.updatePrinter('hot', { enabled: false }, c), manager);
+    await until(() => s.printing.job(test.id).state === 'failed', 'the test page failed');
+    await sleep(100);
+    expect(s.printed('spare')).toEqual([]);
+    expect(s.jobs().filter((j) => j.kind === 'test').map((j) => [j.printerId, j.state])).toEqual([['hot', 'failed']]);
+  });
+
   it('numbers reprints per ticket, not per moved copy', async () => {
     const s = await store([{ id: 'spare', stations: [] }, { id: 'hot', stations: ['hot'], backupPrinterId: 'spare' }]);
     await s.printing.start();

@@ -105,6 +105,13 @@ export class PrintService {
   #startRetry: ReturnType<typeof setTimeout> | undefined;
   #stopped = false;
   #configs: readonly PrinterConfig[] = [];
+  /**
+   * One TCP transport per address. Two printers configured at one address (one physical printer for the
+   * kitchen and the bar, or the bar's printer pointed at the kitchen's when it broke) share the device, which
+   * serves one connection at a time: through one transport their jobs and probes take turns. Each with its
+   * own, the second connection went unread while the first printed, and was taken for a dead printer.
+   */
+  readonly #tcpByAddress = new Map<string, PrinterTransport>();
   readonly #host: WorkerHost;
 
   constructor(private readonly deps: PrintServiceDeps) {
@@ -185,6 +192,9 @@ export class PrintService {
           lastError: `the hub stopped while the job was ${j.state === 'sending' ? 'being sent' : 'held by the printer'}; printing again marked POSSIBLE DUPLICATE`,
         };
         this.repo.updateJob(job);
+        // the screens list it as waiting on its printer until a printer.up says the printer is back (a removed
+        // printer's jobs move on at the first reconcile, and printer.removed took it off the screens)
+        if (job.printerId !== null && this.repo.printer(job.printerId)) this.repo.setPrinterAlerted(job.printerId, true);
         tx.append({ type: 'print.job_state_changed', payload: { job: jobView(job) }, topics: topicsOf(job.stationId), deviceId: null, staffId: null });
       }
     });
@@ -246,6 +256,9 @@ export class PrintService {
 
   async #reconcile(): Promise<void> {
     this.#configs = this.repo.listPrinters();
+    // addresses no printer has any more (a job still on its way there keeps its transport until it is done)
+    const addresses = new Set(this.#configs.map(addressOf));
+    for (const key of this.#tcpByAddress.keys()) if (!addresses.has(key)) this.#tcpByAddress.delete(key);
     if (this.#stopped || !this.#recovered) return;
     const runnable = new Set(this.#configs.filter((p) => this.#isRunnable(p)).map((p) => p.id));
     const retired: PrinterWorker[] = [];
@@ -316,8 +329,14 @@ export class PrintService {
   }
 
   #tcp(p: PrinterConfig): PrinterTransport {
-    const t = this.deps.transportSettings;
-    return new TcpPrinterTransport({ host: p.host, port: p.port, ...t, ...(p.simulated ? { recoveryNulBytes: SIM_RECOVERY_NUL_BYTES } : {}) });
+    const key = addressOf(p);
+    let transport = this.#tcpByAddress.get(key);
+    if (!transport) {
+      const t = this.deps.transportSettings;
+      transport = new TcpPrinterTransport({ host: p.host, port: p.port, ...t, ...(p.simulated ? { recoveryNulBytes: SIM_RECOVERY_NUL_BYTES } : {}) });
+      this.#tcpByAddress.set(key, transport);
+    }
+    return transport;
   }
 
   #stateOf(id: string): PrinterState {
@@ -333,7 +352,8 @@ export class PrintService {
     const target = failoverTarget(printer, runnable, (id) => this.#stateOf(id));
     if (target === null) return null;
     await this.deps.submit((tx) => {
-      const jobs = [...this.repo.sentJobs(printer.id), ...this.repo.activeJobs(printer.id)].sort((a, b) => a.id - b.id);
+      // a test page stays: it is asked of this printer, and prints there when the printer is back
+      const jobs = [...this.repo.sentJobs(printer.id), ...this.repo.activeJobs(printer.id)].filter((j) => j.kind !== 'test').sort((a, b) => a.id - b.id);
       const moved = jobs.map((j) => this.#move(tx, j, printer.name, target.id)).filter((id): id is number => id !== null);
       if (worker.markFailedOver(target.id, tx.now) || moved.length > 0) {
         tx.append({
@@ -387,6 +407,11 @@ export class PrintService {
     const backupId = this.#configs.find((p) => p.id === printerId)?.backupPrinterId ?? null;
     const jobs = [...this.repo.sentJobs(printerId), ...this.repo.activeJobs(printerId)].sort((a, b) => a.id - b.id);
     for (const job of jobs) {
+      if (job.kind === 'test') {
+        // printed by another printer it would say that one works, not this one
+        this.#failJob(tx, job, `printer ${name} was removed or disabled before its test page printed`);
+        continue;
+      }
       const target =
         runnable.find((p) => p.id === backupId) ?? (job.stationId ? printersForStation(job.stationId, runnable)[0] : undefined);
       if (target) {
@@ -671,5 +696,8 @@ export class PrintService {
     this.scheduleReconcile();
   }
 }
+
+/** Where a printer is reached; an embedded simulator's transport differs (a smaller recovery flush). */
+const addressOf = (p: PrinterConfig): string => `${p.host}|${p.port}|${p.simulated ? 'sim' : 'tcp'}`;
 
 const topicsOf = (stationId: string | null): string[] => (stationId ? ['printers', `station:${stationId}`] : ['printers']);

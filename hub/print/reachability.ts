@@ -1,7 +1,10 @@
 import { connect } from 'node:net';
 import { HttpError } from '../http/errors.ts';
 
-/** Whether something accepts a TCP connection at host:port within the timeout (closed politely at once). */
+/**
+ * Whether something accepts a TCP connection at host:port within the timeout. Closed politely at once (FIN),
+ * and for good after `timeoutMs` more: a hung device that never closes its side would hold the socket forever.
+ */
 export function canConnect(host: string, port: number, timeoutMs: number): Promise<{ ok: true } | { ok: false; reason: string }> {
   return new Promise((resolve) => {
     const socket = connect({ host, port });
@@ -9,8 +12,12 @@ export function canConnect(host: string, port: number, timeoutMs: number): Promi
       clearTimeout(timer);
       socket.removeAllListeners();
       socket.on('error', () => undefined);
-      if (result.ok) socket.end();
-      else socket.destroy();
+      if (result.ok) {
+        socket.end();
+        const hangUp = setTimeout(() => socket.destroy(), timeoutMs);
+        hangUp.unref();
+        socket.once('close', () => clearTimeout(hangUp));
+      } else socket.destroy();
       resolve(result);
     };
     const timer = setTimeout(() => done({ ok: false, reason: `no answer within ${timeoutMs} ms` }), timeoutMs);

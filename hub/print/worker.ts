@@ -72,6 +72,11 @@ export class PrinterWorker {
   /** name as last seen, for "moved from" after the printer is deleted */
   lastName: string;
   #downSince: number | null = null;
+  /**
+   * The screens were told this printer is down or has tickets waiting on it, in this run or before a restart
+   * (the repo keeps it): the next contact that finds it up must announce `printer.up`, even from `unknown`.
+   */
+  #isAlerted: boolean;
   #lastContact = 0;
   #probeAttempts = 0;
   #stopped = false;
@@ -86,6 +91,7 @@ export class PrinterWorker {
     private readonly host: WorkerHost,
   ) {
     this.lastName = host.config(printerId)?.name ?? printerId;
+    this.#isAlerted = host.repo.isPrinterAlerted(printerId);
   }
 
   get isStopped(): boolean {
@@ -368,6 +374,7 @@ export class PrinterWorker {
   #jobChanged(tx: Tx, jobId: number, printer: PrinterConfig): void {
     const job = this.host.repo.job(jobId);
     if (!job) return;
+    this.#alert(); // the screens list the job as waiting on this printer until printer.up
     tx.append({ type: 'print.job_state_changed', payload: { job: jobView(job) }, topics: this.#topics(job.stationId, printer), deviceId: null, staffId: null });
   }
 
@@ -399,8 +406,15 @@ export class PrinterWorker {
     }
   }
 
+  #alert(): void {
+    if (this.#isAlerted) return;
+    this.#isAlerted = true;
+    this.host.repo.setPrinterAlerted(this.printerId, true);
+  }
+
   #down(tx: Tx, printer: PrinterConfig, state: 'offline' | 'held', reason: string): void {
     const now = tx.now;
+    this.#alert();
     this.#downSince ??= now;
     this.#lastContact = now;
     const was = this.status;
@@ -428,9 +442,14 @@ export class PrinterWorker {
     const was = this.status;
     const downSince = this.#downSince;
     this.#downSince = null;
-    if (was.state === 'online') return;
+    // from `unknown` (a start) it is no news, unless the screens were last told it was down: they resume their
+    // stream across a restart and keep what they were told
+    const mustTell = isDown(was.state) || this.#isAlerted;
+    if (was.state === 'online' && !mustTell) return;
     this.status = { state: 'online', reason: null, since: now, lastError: null, warnings: was.warnings, failedOverTo: null };
-    if (isDown(was.state)) {
+    if (mustTell) {
+      this.#isAlerted = false;
+      this.host.repo.setPrinterAlerted(this.printerId, false);
       tx.append({
         type: 'printer.up',
         payload: { printerId: printer.id, name: printer.name, downMs: downSince === null ? 0 : now - downSince },

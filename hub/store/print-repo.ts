@@ -212,6 +212,9 @@ export class SqlitePrintRepo {
       tableName: db.prepare('SELECT name FROM dining_tables WHERE id = ?').pluck(),
       staffName: db.prepare('SELECT name FROM staff WHERE id = ?').pluck(),
       anyPrinter: db.prepare('SELECT 1 FROM printers LIMIT 1').pluck(),
+      isAlerted: db.prepare('SELECT 1 FROM meta WHERE key = ?').pluck(),
+      setAlerted: db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES (?, '1')"),
+      clearAlerted: db.prepare('DELETE FROM meta WHERE key = ?'),
     };
   }
 
@@ -244,6 +247,21 @@ export class SqlitePrintRepo {
   deletePrinter(id: string): void {
     this.printers = undefined;
     this.s.deletePrinter.run(id);
+    this.s.clearAlerted.run(alertKey(id)); // printer.removed takes it off the screens
+  }
+
+  /**
+   * Whether the screens were last told that this printer is down or has tickets waiting on it. Kept across
+   * restarts (screens resume their stream, they do not reload): a hub that finds the printer up again must say
+   * so with `printer.up`, or the alert stays on every screen.
+   */
+  isPrinterAlerted(printerId: string): boolean {
+    return this.s.isAlerted.get(alertKey(printerId)) !== undefined;
+  }
+
+  setPrinterAlerted(printerId: string, isAlerted: boolean): void {
+    if (isAlerted) this.s.setAlerted.run(alertKey(printerId));
+    else this.s.clearAlerted.run(alertKey(printerId));
   }
 
   // ---- jobs ----
@@ -403,6 +421,9 @@ export class SqlitePrintRepo {
     return (this.s.staffName.get(id) as string | undefined) ?? null;
   }
 }
+
+/** The `meta` row that says the screens were told a printer is down (see isPrinterAlerted). */
+const alertKey = (printerId: string): string => `print.alerted:${printerId}`;
 
 function printerParams(p: PrinterConfig) {
   return { ...p, stations: JSON.stringify(p.stations), enabled: p.enabled ? 1 : 0, simulated: p.simulated ? 1 : 0 };

@@ -6,7 +6,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { addPrinters, FAST_PRINT_ENV, numbersOn, waitUntil } from '../print/test-support.ts';
-import { removeDir, signIn, startHub, type HubProcess } from './harness.ts';
+import { connectStream, removeDir, signIn, startHub, type HubProcess } from './harness.ts';
 
 // the slow head prints a ticket in ~2 s: the barrier wait must cover that (docs/printers.md, "Timeouts")
 const ENV = { ...FAST_PRINT_ENV, HUB_PRINT_BARRIER_TIMEOUT_MS: '15000' };
@@ -22,12 +22,21 @@ const jobState = (hub: HubProcess, orderId: string): string | undefined => {
   }
 };
 
+const headSeq = (hub: HubProcess): number => {
+  const db = hub.openDb();
+  try {
+    return db.prepare('SELECT MAX(seq) FROM events').pluck().get() as number;
+  } finally {
+    db.close();
+  }
+};
+
 describe('kill -9 while a ticket is being sent', () => {
-  it('prints the ticket in flight again marked POSSIBLE DUPLICATE, and the queued one once, unmarked', async () => {
+  it('prints the ticket in flight again marked POSSIBLE DUPLICATE, and the queued one once, unmarked; resumed screens hear the printer is up', async () => {
     let hub = await startHub({ env: ENV });
     dirs.push(hub.dataDir);
     const manager = (await signIn(hub, '9999')).staff;
-    const { staff: waiter } = await signIn(hub, '1111');
+    const { device, staff: waiter } = await signIn(hub, '1111');
     const printers = await addPrinters(hub, manager, [
       { name: 'Kitchen', stations: ['hot', 'bar'], sim: { msPerLine: 150, receiveBufferBytes: 1 << 16 } },
     ]);
@@ -44,10 +53,18 @@ describe('kill -9 while a ticket is being sent', () => {
       const queued = await place([{ itemId: 'tsingtao-beer', qty: 2 }]);
       expect(jobState(hub, queued.id)).toBe('queued');
       expect(sim.tickets).toHaveLength(0);
+      const lastSeq = headSeq(hub); // where a kitchen screen stands when the hub dies
       await hub.kill9();
 
       hub = await startHub({ dataDir: hub.dataDir, env: ENV });
+      // the screen resumes its stream: it hears that the ticket is waiting again, then that the printer is fine
+      const screen = await connectStream(hub, device, { topics: ['printers'], lastSeq });
       await waitUntil(() => sim.tickets.length >= 3, 'three tickets', 20_000);
+      const kitchenId = printers.id('Kitchen');
+      await screen.waitFor(() => screen.events().some((e) => e.type === 'printer.up' && e.payload.printerId === kitchenId));
+      const told = screen.events().map((e) => (e.type === 'print.job_state_changed' ? `${e.type}:${e.payload.job.state}` : e.type));
+      expect(told.indexOf('print.job_state_changed:uncertain')).toBeLessThan(told.lastIndexOf('printer.up'));
+      screen.close();
       await new Promise((r) => setTimeout(r, 500)); // and no more
       const texts = printers.texts('Kitchen');
       expect(texts).toHaveLength(3);
