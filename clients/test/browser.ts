@@ -154,7 +154,7 @@ export async function seededPage(
 }
 
 /**
- * The sign-in of the hub's manager pages (/tables/qr, /menu/photos; hub/http/manager-page.ts): open `url`,
+ * The sign-in of the hub's manager pages (/tables/qr, /menu/photos, /printers; hub/http/manager-page.ts): open `url`,
  * pair the browser with the hub's code, then type `pin`. One step at a time: the PIN form shows only after
  * pairing.
  */

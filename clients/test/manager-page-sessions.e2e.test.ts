@@ -33,6 +33,7 @@ afterAll(async () => {
 const managerPages = [
   { path: '/tables/qr', key: 'qr-sheet', main: '[data-sheet]', refusal: 'Only a manager can print the table QR codes' },
   { path: '/menu/photos', key: 'menu-photos', main: '[data-photos]', refusal: 'Only a manager can change dish photos' },
+  { path: '/printers', key: 'printers', main: '[data-printers]', refusal: 'Only a manager can set up the printers' },
 ] as const;
 
 /** The staff sessions the hub holds for `staffId` on `deviceId`. */

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import express, { type Express } from 'express';
 import { mountPhotoPage } from './photo-page.ts';
+import { mountPrintersPage } from './printers-page.ts';
 import { mountQrSheet, type QrSheetOptions } from './qr-sheet.ts';
 
 /** Where `vite build` puts the browser apps (one folder per app: kds/, pos/, …). */
@@ -15,6 +16,7 @@ export const CLIENTS_DIST = resolve(import.meta.dirname, '../../clients/dist');
 export function mountClients(app: Express, distDir = CLIENTS_DIST, o: QrSheetOptions = {}): string[] {
   mountQrSheet(app, o); // the manager's printable table QR codes: a page of its own, not a built app
   mountPhotoPage(app); // the manager's dish photo uploads, likewise
+  mountPrintersPage(app); // the manager's kitchen printers: status, add, change, remove, test page
   if (!existsSync(distDir)) return [];
   app.use(
     express.static(distDir, {

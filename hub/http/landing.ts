@@ -116,6 +116,7 @@ export function landingPage(s: Services, o: LandingOptions = { secure: false, ho
     ['/printers/sim', '模拟打印机 Simulated printers (tickets printed)'],
     ['/tables/qr', '桌码打印 Table QR codes to print (manager)'],
     ['/menu/photos', '菜品照片 Dish photos (manager)'],
+    ['/printers', '打印机 Kitchen printers: status and set-up (manager)'],
     ['/api/v1/health', '健康状态 Health'],
     ['/api/v1/menu', '菜单 Menu (JSON)'],
     ['/api/v1/openapi.json', 'API (OpenAPI 3.1)'],

@@ -1,5 +1,5 @@
 /**
- * What the hub's own manager pages (`/tables/qr`, `/menu/photos`) share: the pairing and PIN forms, their
+ * What the hub's own manager pages (`/tables/qr`, `/menu/photos`, `/printers`) share: the pairing and PIN forms, their
  * CSS, and the inline script that signs a manager in and out. Each page is a static shell with no secret in
  * it; the script pairs the browser once (`POST /api/v1/devices/pair`, kind `manager`; the device token is kept
  * in localStorage `brigade.<key>.device`), signs in with a PIN (`POST /api/v1/staff/sessions` with

@@ -117,6 +117,7 @@ describe('security headers', () => {
     ['the landing page', '/'],
     ['the QR sheet', '/tables/qr'],
     ['the photo page', '/menu/photos'],
+    ['the printer page', '/printers'],
     ['a JSON read', '/api/v1/health'],
     ['an unknown path', '/nope'],
   ])('%s may not be framed or sniffed', async (_name, path) => {
