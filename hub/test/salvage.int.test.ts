@@ -1,0 +1,147 @@
+/**
+ * A damaged store salvaged, end to end: the real hub takes orders, some after its newest backup; it is
+ * stopped and a page of its orders is spoilt, as a power cut on a lying disk leaves it; `npm run salvage`
+ * writes a salvaged store among the backups, `npm run restore` installs it, and the hub started on it renews
+ * its epoch, finds its store whole, and has every order but the spoilt page's, those taken after the backup
+ * included (which restoring the backup would have lost).
+ */
+import Database from 'better-sqlite3';
+import { spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readdirSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { inspectStore, listBackups } from '../store/backups.ts';
+import { PINS, removeDir, ROOT, sampleOrder, signIn, startHub, type HubProcess } from './harness.ts';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'brigade-salvage-'));
+const file = join(dataDir, 'brigade.db');
+const hubs: HubProcess[] = [];
+afterAll(async () => {
+  for (const h of hubs) if (h.proc.exitCode === null && h.proc.signalCode === null) await h.kill9();
+  removeDir(dataDir);
+});
+
+// backups by hand only (npm run backup): the schedule's first one would come a minute after the start
+const env = { HUB_PRINTERS: 'none', HUB_BACKUP_EVERY_MS: '3600000', HUB_DISK_LOW_MB: '1' };
+
+async function hubOn(): Promise<HubProcess> {
+  const hub = await startHub({ dataDir, env });
+  hubs.push(hub);
+  return hub;
+}
+
+function tool(name: 'backup' | 'restore' | 'salvage', ...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', `scripts/${name}.ts`, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, HUB_DATA_DIR: dataDir, HUB_TIMEZONE: 'Asia/Shanghai' },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { code: r.status, out: r.stdout + r.stderr };
+}
+
+async function integrityOf(hub: HubProcess): Promise<{ state: string }> {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const i = (await hub.request('GET', '/api/v1/health')).body.integrity;
+    if ((i.state !== 'checking' && i.state !== 'unchecked') || Date.now() > deadline) return i;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * The orders on one leaf page of the orders table, all placed after the backup, and that page's number: a
+ * table's b-tree keeps its rows in its leaves, in rowid order, so the leaves in key order (dbstat's path)
+ * hold the rows in rowid order, page by page.
+ */
+function leafOfOrders(after: ReadonlySet<string>): { pageno: number; ids: string[] } {
+  const db = new Database(file, { readonly: true });
+  try {
+    const ids = db.prepare('SELECT id FROM orders ORDER BY rowid').pluck().all() as string[];
+    const leaves = db.prepare("SELECT pageno, ncell FROM dbstat WHERE name = 'orders' AND pagetype = 'leaf' ORDER BY path").all() as { pageno: number; ncell: number }[];
+    let at = 0;
+    const pages = leaves.map((l) => ({ pageno: l.pageno, ids: ids.slice(at, (at += l.ncell)) }));
+    expect(at).toBe(ids.length);
+    // one in the middle of the later orders: neither the first nor the last page of them
+    const later = pages.filter((p) => p.ids.every((id) => after.has(id)));
+    expect(later.length).toBeGreaterThanOrEqual(3);
+    return later[Math.floor(later.length / 2)]!;
+  } finally {
+    db.close();
+  }
+}
+
+function spoilPage(page: number): void {
+  const db = new Database(file, { readonly: true });
+  const size = db.pragma('page_size', { simple: true }) as number;
+  db.close();
+  const fd = openSync(file, 'r+');
+  writeSync(fd, Buffer.alloc(size, 0xa5), 0, size, (page - 1) * size);
+  closeSync(fd);
+}
+
+describe('npm run salvage', () => {
+  it('keeps the orders a damaged store still holds, those after the newest backup too; restored, the hub runs on it with a new epoch', async () => {
+    let hub = await hubOn();
+    const waiter = await signIn(hub, PINS.waiter);
+    const place = async () => {
+      const r = await hub.request('POST', '/api/v1/orders', { token: waiter.staff, body: sampleOrder({ tableId: undefined }) });
+      expect(r.status).toBe(201);
+      return r.body.order.id as string;
+    };
+    const before: string[] = [];
+    for (let i = 0; i < 20; i++) before.push(await place());
+    const made = tool('backup');
+    expect(made.code, made.out).toBe(0);
+    const after: string[] = [];
+    for (let i = 0; i < 80; i++) after.push(await place());
+    const epoch = (await hub.request('GET', '/api/v1/health')).body.epoch as string;
+
+    // not while the hub runs: it goes on changing the store
+    const refused = tool('salvage');
+    expect(refused.code, refused.out).toBe(1);
+    expect(refused.out).toMatch(/the hub \(pid \d+\) is running/);
+    expect(await hub.stop()).toBe(0);
+
+    const spoilt = leafOfOrders(new Set(after));
+    spoilPage(spoilt.pageno);
+
+    const salvage = tool('salvage');
+    expect(salvage.code, salvage.out).toBe(0);
+    const candidate = /To use the salvaged store: +npm run restore -- (\S+) --yes/.exec(salvage.out)?.[1];
+    expect(candidate, salvage.out).toBeDefined();
+    // among the backups, as the newest, beside the one it is compared with
+    const backups = listBackups(join(dataDir, 'backups')).map((b) => b.file);
+    expect(backups).toHaveLength(2);
+    expect(backups[0]).toBe(candidate);
+    expect(dirname(candidate!)).toBe(join(dataDir, 'backups'));
+    expect(salvage.out).toMatch(new RegExp(`^ +orders +${100 - spoilt.ids.length} +${spoilt.ids.length} +0 +20$`, 'm'));
+    expect(salvage.out).toContain(`To use the newest backup:   npm run restore -- ${backups[1]} --yes`);
+    expect(inspectStore(candidate!)).toMatchObject({ orders: 100 - spoilt.ids.length, takenAt: expect.any(Number) });
+
+    const restored = tool('restore', candidate!, '--yes');
+    expect(restored.code, restored.out).toBe(0);
+    expect(readdirSync(dataDir).some((n) => n.startsWith('replaced-'))).toBe(true);
+
+    hub = await hubOn();
+    const health = (await hub.request('GET', '/api/v1/health')).body;
+    expect(health.epoch).not.toBe(epoch);
+    expect(await integrityOf(hub)).toMatchObject({ state: 'ok' });
+    const manager = (await signIn(hub, PINS.manager)).staff;
+    const found = async (ids: string[]) => {
+      let n = 0;
+      for (const id of ids) if ((await hub.request('GET', `/api/v1/orders/${id}`, { token: manager })).status === 200) n++;
+      return n;
+    };
+    expect(await found(before)).toBe(20);
+    const lost = new Set(spoilt.ids);
+    expect(await found(after.filter((id) => !lost.has(id)))).toBe(80 - spoilt.ids.length);
+    expect(await found(spoilt.ids)).toBe(0);
+    // and it takes orders, numbered after the highest kept
+    const next = await hub.request('POST', '/api/v1/orders', { token: (await signIn(hub, PINS.waiter)).staff, body: sampleOrder({ tableId: undefined }) });
+    expect(next.status).toBe(201);
+    expect(next.body.order.number).toBe(101);
+    await hub.stop();
+  }, 120_000);
+});

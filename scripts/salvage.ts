@@ -1,0 +1,132 @@
+/**
+ * `npm run salvage [-- --out FILE]`, with the hub stopped: copies every row the damaged store still holds into
+ * a new store, written into the backup directory as a backup of now (hub/store/salvage.ts), and says what it
+ * kept and lost beside what the newest backup holds, so the manager can choose which to restore. The damaged
+ * store is only read; `npm run restore -- FILE --yes` installs the choice and moves the damaged store aside.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from '../hub/config.ts';
+import { DB_FILE } from '../hub/hub.ts';
+import { runningHub } from '../hub/pid-file.ts';
+import { backupFileName, inspectStore, listBackups, takenAtOf } from '../hub/store/backups.ts';
+import { SalvageError, salvageStore, storeFigures, type SalvageResult, type StoreFigures, type TableSalvage } from '../hub/store/salvage.ts';
+
+const { values } = parseArgs({ options: { out: { type: 'string' } } });
+const cfg = loadConfig();
+const store = join(cfg.HUB_DATA_DIR, DB_FILE);
+const backupDir = cfg.HUB_BACKUP_DIR ?? join(cfg.HUB_DATA_DIR, 'backups');
+const local = (ms: number | null | undefined) =>
+  ms == null ? '-' : new Date(ms).toLocaleString('zh-CN', { timeZone: cfg.HUB_TIMEZONE, hour12: false });
+
+function fail(message: string): never {
+  console.error(`salvage: ${message}`);
+  process.exit(1);
+}
+
+if (!existsSync(store)) fail(`there is no store at ${store} (HUB_DATA_DIR)`);
+const hubPid = runningHub(cfg.HUB_DATA_DIR);
+// the hub goes on writing the store (and its WAL) while it runs: a copy of a moving file is no copy
+if (hubPid !== null) fail(`the hub (pid ${hubPid}) is running on ${cfg.HUB_DATA_DIR}: stop it first`);
+if (!values.out && backupDir === 'off') fail('HUB_BACKUP_DIR is off; say where the salvaged store goes with --out FILE');
+
+const backups = backupDir === 'off' ? [] : listBackups(backupDir);
+const takenAt = stampAfter(Date.now(), backups[0]?.file);
+const dest = resolve(values.out ?? join(backupDir, backupFileName(takenAt)));
+if (existsSync(dest)) fail(`${dest} exists; it is not overwritten`);
+
+console.log(`Reading ${store} table by table (the damaged store is not changed) …`);
+let result: SalvageResult;
+try {
+  result = salvageStore({
+    source: store,
+    dest,
+    takenAt,
+    onTable: (t) => {
+      if (t.skipped.length > 0 || t.rejected > 0) console.log(`  ${t.table}: damaged pages skipped (${lostText(t)} rows lost)`);
+    },
+  });
+} catch (err) {
+  fail(err instanceof SalvageError ? err.message : `the store could not be salvaged: ${(err as Error).message}`);
+}
+
+/**
+ * Named as a backup of now, so `npm run restore` lists it and the hub's retention keeps it as the newest;
+ * with the clock behind the newest backup, just after that one (as the hub names its own: backups.ts).
+ */
+function stampAfter(now: number, newest: string | undefined): number {
+  const newestAt = newest ? takenAtOf(newest) : NaN;
+  return newestAt >= now ? newestAt + 1 : now;
+}
+
+function lostText(t: TableSalvage): string {
+  const n = t.lostRowids + t.rejected;
+  return t.lostTail ? `${n} + the table's end` : String(n);
+}
+
+const salvaged = storeFigures(result.file, result.tables.map((t) => t.table));
+const newestBackup = backups[0];
+let backup: (StoreFigures & { file: string; takenAt: number | null }) | null = null;
+let backupError: string | null = null;
+if (newestBackup) {
+  try {
+    backup = { ...storeFigures(newestBackup.file, result.tables.map((t) => t.table)), file: newestBackup.file, takenAt: inspectStore(newestBackup.file, { check: false }).takenAt };
+  } catch (err) {
+    backupError = (err as Error).message;
+  }
+}
+
+const MAIN = new Set(['orders', 'order_lines', 'payments', 'refunds', 'events', 'print_jobs']);
+const shown = result.tables.filter((t) => MAIN.has(t.table) || t.skipped.length > 0 || t.rejected > 0 || t.removed > 0 || t.cleared > 0);
+const header = ['table', 'kept', 'lost (damaged pages)', 'removed (parent lost)', backup ? 'newest backup' : ''];
+const lines = shown.map((t) => [
+  t.table,
+  String(t.kept),
+  lostText(t),
+  t.cleared > 0 ? `${t.removed} (+${t.cleared} references cleared)` : String(t.removed),
+  backup ? String(backup.rows.get(t.table) ?? '-') : '',
+]);
+const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+const row = (cells: string[]) => `  ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')}`.trimEnd();
+
+console.log(`\nSalvaged into ${result.file} (${(result.ms / 1000).toFixed(1)} s)`);
+console.log(row(header));
+for (const l of lines) console.log(row(l));
+console.log(`  (and ${result.tables.length - shown.length} more tables, kept whole)`);
+console.log('  lost: rowids skipped on damaged pages (at most that many rows: a row deleted long ago counts too)');
+
+const order = (f: StoreFigures) => (f.newestOrder ? `#${f.newestOrder.number} of ${f.newestOrder.businessDate}, placed ${local(f.newestOrder.createdAt)}` : 'none');
+const event = (f: StoreFigures) => (f.newestEvent ? `#${f.newestEvent.seq} at ${local(f.newestEvent.at)}` : 'none');
+console.log(`\nNewest order kept: ${order(salvaged)}; newest event kept: ${event(salvaged)}`);
+if (backup) {
+  console.log(`Newest backup ${backup.file}, taken ${local(backup.takenAt ?? takenAtOf(backup.file))}:`);
+  console.log(`  its newest order: ${order(backup)}; its newest event: ${event(backup)}`);
+} else if (backupError) {
+  console.log(`The newest backup ${newestBackup!.file} cannot be read: ${backupError}`);
+} else {
+  console.log(`There is no backup${backupDir === 'off' ? '' : ` in ${backupDir}`} to compare with.`);
+}
+
+if (result.ordersToCheck.length > 0) {
+  const named = result.ordersToCheck.slice(0, 20).map((o) => `#${o.number} (${o.businessDate})`);
+  const more = result.ordersToCheck.length > named.length ? ` and ${result.ordersToCheck.length - named.length} more` : '';
+  console.log(`\nOrders kept whose lines or payments were on a damaged page (their totals are as stored; check them against the bills): ${named.join(', ')}${more}`);
+}
+if (result.countersRaised > 0) console.log(`\nOrder numbers: ${result.countersRaised} day counters were lost or behind and go on after the highest order kept.`);
+for (const w of result.warnings) console.log(`\nWarning: ${w}.`);
+
+const lostAny = result.tables.some((t) => t.skipped.length > 0 || t.rejected > 0);
+console.log(
+  [
+    '',
+    lostAny
+      ? 'Rows on the damaged pages are lost in this copy; the newest backup lacks everything after it was taken. Choose the one that keeps more of what matters.'
+      : 'Nothing was lost: every row could be read (the damage was where the copy needs nothing: an index, which it builds anew, or free pages).',
+    `To use the salvaged store:  npm run restore -- ${result.file} --yes`,
+    backup ? `To use the newest backup:   npm run restore -- ${backup.file} --yes` : '',
+    'Either way the damaged store is moved aside (not deleted), every device reloads when the hub starts, and tickets not printed yet are not printed again.',
+  ]
+    .filter((l, i) => i === 0 || l !== '')
+    .join('\n'),
+);
