@@ -3,7 +3,7 @@ import type { Menu, Order } from '../../hub/protocol/index.ts';
 import { formatClock, formatMoney } from '../shared/format.ts';
 import { useStore } from '../shared/store.ts';
 import type { DayReport } from '../../hub/protocol/reports.ts';
-import { FLOAT_MAX_MINOR, floatProblem, hasMoneyDue, isEarlierDay, queuedFloat, readsTakings, type DayPrintState, type DayReportState, type QueuedFloat } from './day-report.ts';
+import { dayHasEnded, FLOAT_MAX_MINOR, floatProblem, hasMoneyDue, isEarlierDay, queuedFloat, readsTakings, type DayPrintState, type DayReportState, type QueuedFloat } from './day-report.ts';
 import type { PosKey, PosT } from './messages.ts';
 import { isOpenOrder, type PosApp } from './pos-app.ts';
 import { moneyText, parseMoney, rejectionKey, searchBills, searchedNumber, tableNamed } from './pos-logic.ts';
@@ -50,6 +50,7 @@ export function BillsScreen({ app, menu, t }: { app: PosApp; menu: Menu; t: PosT
           currency={menu.currency}
           t={t}
           online={s.conn.status === 'live'}
+          hubNow={() => Date.now() + app.client.serverOffsetMs}
           onPrint={(date) => void app.dayReport.print(date)}
           queued={takings.report ? queuedFloat(s.submissions, takings.report.businessDate) : null}
           onEditFloat={(date, text) => app.dayReport.editFloat(date, text)}
@@ -102,6 +103,7 @@ export function DaySummary({
   currency,
   t,
   online = false,
+  hubNow,
   onPrint,
   queued = null,
   onEditFloat,
@@ -112,6 +114,8 @@ export function DaySummary({
   t: PosT;
   /** The hub answers now (the stream is live): printing needs it, the figures on paper are the hub's of the moment. */
   online?: boolean;
+  /** The hub's clock now (this device's, shifted by the hub's offset); absent: the day shown is taken as not over. */
+  hubNow?: () => number;
   /** Print the day's takings on the receipt printer (a Z report for closing the till). */
   onPrint?: (businessDate: string) => void;
   /** The float this tablet queued for the day shown and the hub has not confirmed. */
@@ -181,7 +185,7 @@ export function DaySummary({
           <span>{t('takings.cashExpected')}</span>
           <strong>{money(r.cashExpectedMinor)}</strong>
           <small class="p-muted">{t('takings.cashNote')}</small>
-          <DrawerFloat r={r} currency={currency} t={t} draft={state.floatDraft?.date === r.businessDate ? state.floatDraft.text : null} queued={queued} onEdit={onEditFloat} onSave={onSaveFloat} />
+          <DrawerFloat r={r} currency={currency} t={t} draft={state.floatDraft?.date === r.businessDate ? state.floatDraft.text : null} queued={queued} hubNow={hubNow} onEdit={onEditFloat} onSave={onSaveFloat} />
         </div>
       </div>
       <CardChargesOfDay r={r} currency={currency} t={t} />
@@ -219,6 +223,7 @@ function DrawerFloat({
   t,
   draft,
   queued,
+  hubNow,
   onEdit,
   onSave,
 }: {
@@ -227,6 +232,7 @@ function DrawerFloat({
   t: PosT;
   draft: string | null;
   queued: QueuedFloat | null;
+  hubNow: (() => number) | undefined;
   onEdit: ((businessDate: string, text: string | null) => void) | undefined;
   onSave: ((businessDate: string, amountMinor: number) => void) | undefined;
 }) {
@@ -234,13 +240,17 @@ function DrawerFloat({
   const date = r.businessDate;
   const problem = draft === null ? null : floatProblem(draft, currency);
   const amountMinor = draft === null ? null : parseMoney(draft, currency);
+  // past the day's 04:00 the summary is last night's (the list not loaded since): the float typed is today's,
+  // and saved under this day it would replace the float yesterday's till was counted against
+  const ended = () => hubNow !== undefined && dayHasEnded(r, hubNow());
+  const isEnded = ended();
   return (
     <div class="p-takings__float" data-takings-float-box>
       <div class="p-takings__row" data-float-shown={r.floatMinor ?? ''}>
         <span>{r.floatMinor === null ? t('takings.floatNone') : t('takings.float')}</span>
         <span>
           {r.floatMinor !== null && money(r.floatMinor)}{' '}
-          {draft === null && onEdit && (
+          {draft === null && onEdit && !isEnded && (
             <button type="button" class="btn btn--small" data-float-edit onClick={() => onEdit(date, r.floatMinor === null ? '' : moneyText(r.floatMinor, currency))}>
               {r.floatMinor === null ? t('takings.floatEnter') : t('takings.floatChange')}
             </button>
@@ -248,13 +258,20 @@ function DrawerFloat({
         </span>
       </div>
       {r.floatSetAt !== null && <small class="p-muted">{t('takings.floatSetAt', { time: formatClock(r.floatSetAt) })}</small>}
-      {draft !== null && onEdit && onSave && (
+      {isEnded && onEdit && (
+        <small class="p-hint" data-float-day-ended>
+          {t('takings.floatDayEnded', { date })}
+        </small>
+      )}
+      {draft !== null && onEdit && onSave && !isEnded && (
         <form
           class="p-takings__float-form"
           data-float-form
           onSubmit={(e) => {
             e.preventDefault();
-            if (problem === null && amountMinor !== null) onSave(date, amountMinor);
+            // the form may have been on screen since before the day's end: drawn again, it says so instead
+            if (ended()) onEdit(date, draft);
+            else if (problem === null && amountMinor !== null) onSave(date, amountMinor);
           }}
         >
           <label class="field">

@@ -359,6 +359,61 @@ describe('the opening float and the drawer total (备用金)', () => {
     expect(text).not.toContain('needs the cashier role');
   });
 
+  it.each([
+    ['en', '2024-05-02 has ended: Refresh for today'],
+    ['zh-CN', '2024-05-02 营业日已结束：请刷新'],
+  ] as const)("%s: a day that has ended on the hub's clock (last night's summary still on screen) takes no float: today's would land on it", (lang, words) => {
+    // the tablet left on the summary overnight, or offline in the morning: what it shows is yesterday's
+    const day = floated({ from: Date.UTC(2024, 4, 1, 20), to: Date.UTC(2024, 4, 2, 20) });
+    const at = (hubNow: number, draft?: string) => {
+      const edits: [string, string | null][] = [];
+      const saves: [string, number][] = [];
+      const node = DaySummary({
+        state: { report: day, loading: false, failed: true, ...(draft === undefined ? {} : { floatDraft: { date: '2024-05-02', text: draft } }) },
+        currency: 'CNY',
+        t: translator(posMessages, lang),
+        hubNow: () => hubNow,
+        onEditFloat: (d, text) => edits.push([d, text]),
+        onSaveFloat: (d, minor) => saves.push([d, minor]),
+      });
+      return { node, text: textOf(node), find: (attr: string) => findNode(node, (p) => attr in p), edits, saves };
+    };
+    // before the day's end: the float can be changed
+    expect(at(day.to - 1).find('data-float-edit')).not.toBeNull();
+    // after it: the figures stay, the float of that day is not offered, and why is said
+    const ended = at(day.to + 5 * 3600_000);
+    expect(ended.find('data-float-edit')).toBeNull();
+    expect(ended.text).toContain(words);
+    expect(ended.find('data-takings-drawer-total')?.props['data-takings-drawer-total']).toBe(56_700);
+    // a form opened before 04:00 and saved after it saves nothing
+    const open = at(day.to - 1, '600');
+    expect(open.find('data-float-form')).not.toBeNull();
+    const late = at(day.to + 60_000, '600');
+    expect(late.find('data-float-form')).toBeNull();
+    // the form on screen since before the end (not drawn again), submitted after it
+    let hubNow = day.to - 1;
+    const redrawn: [string, string | null][] = [];
+    const stale = DaySummary({
+      state: { report: day, loading: false, failed: false, floatDraft: { date: '2024-05-02', text: '600' } },
+      currency: 'CNY',
+      t: translator(posMessages, lang),
+      hubNow: () => hubNow,
+      onEditFloat: (d, text) => redrawn.push([d, text]),
+      onSaveFloat: (d, minor) => open.saves.push([d, minor]),
+    });
+    const drawn = findNode(stale, (p) => 'data-float-form' in p);
+    expect(drawn).not.toBeNull();
+    hubNow = day.to + 60_000;
+    (drawn?.props.onSubmit as (e: { preventDefault(): void }) => void)({ preventDefault: () => undefined });
+    expect(open.saves).toEqual([]);
+    // the draft set again as it was: the summary is drawn again, saying the day has ended
+    expect(redrawn).toEqual([['2024-05-02', '600']]);
+    // the same form submitted before the end saves the float
+    hubNow = day.to - 1;
+    (drawn?.props.onSubmit as (e: { preventDefault(): void }) => void)({ preventDefault: () => undefined });
+    expect(open.saves).toEqual([['2024-05-02', 60_000]]);
+  });
+
   it('the hub takes any amount it allows: the tablet’s bound is the hub’s', () => {
     expect(FLOAT_MAX_MINOR).toBe(minorSchema.maxValue);
     expect(floatProblem(moneyText(FLOAT_MAX_MINOR), 'CNY')).toBeNull();

@@ -156,5 +156,11 @@ export function queuedFloat(submissions: readonly PosSubmission[], date: string)
   return { amountMinor: latest.meta.action.amountMinor, state: latest.state, error: latest.error };
 }
 
+/**
+ * The day shown has ended on the hub's clock (`to`, its 04:00): the tablet still shows last night's summary
+ * (left on it overnight, or out of reach of the hub since), so a float typed now is today's, not that day's.
+ */
+export const dayHasEnded = (r: Pick<DayReport, 'to'>, hubNow: number): boolean => hubNow >= r.to;
+
 /** An open order placed on an earlier business day than the report's: named with its day, as numbers restart every day. */
 export const isEarlierDay = (o: { businessDate: string }, r: Pick<DayReport, 'businessDate'>): boolean => o.businessDate !== r.businessDate;
