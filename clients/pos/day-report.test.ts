@@ -129,6 +129,28 @@ describe("the tablet's day summary, loaded with today's bills", () => {
     expect(pos.dayReport.state.get()).toMatchObject({ loading: false, failed: false });
   });
 
+  it("a sign-in on Today's bills reads them again: locked there overnight, the morning's cashier gets today's day", async () => {
+    let today = '2024-05-02';
+    const { pos, asked } = tablet('cashier', () => report({ businessDate: today }));
+    pos.client.request = ((orig) =>
+      (async (method: string, path: string, o?: unknown) => {
+        if (new URL(path, 'http://hub').pathname === '/api/v1/orders') {
+          asked.push(`${method} ${path}`);
+          return { orders: [] as Order[], businessDate: today };
+        }
+        return (orig as (m: string, p: string, o?: unknown) => Promise<unknown>)(method, path, o);
+      }) as typeof pos.client.request)(pos.client.request);
+    await pos.showBills();
+    await vi.waitFor(() => expect(pos.dayReport.state.get().report?.businessDate).toBe('2024-05-02'));
+    const staff = pos.session.staff.get();
+    pos.session.staff.set(null); // Lock, and the night goes by
+    today = '2024-05-03';
+    pos.session.staff.set(staff);
+    await vi.waitFor(() => expect(pos.dayReport.state.get().report?.businessDate).toBe('2024-05-03'), { timeout: 5000 });
+    expect(pos.state.get().bills.date).toBe('2024-05-03');
+    expect(asked).toContain('GET /api/v1/reports/day?businessDate=2024-05-03');
+  });
+
   it("a waiter's tablet never asks (the hub would refuse it)", async () => {
     const { pos, asked } = tablet('waiter');
     await pos.showBills();

@@ -98,12 +98,19 @@ Details: <a href="/api/v1/health">health</a> (<code>clock</code>).</p>`;
 /** A damaged store file: orders may go on, but only a person can choose to put a backup back. */
 function integritySection(s: Services): string {
   const i = s.integrity?.status();
+  if (i?.state === 'unchecked' && i.checkError) {
+    // an unreadable sector answers SQLITE_IOERR, not "corrupt": the disk itself may be going
+    return `<p role="alert" data-integrity="unchecked" style="padding:.75rem 1rem;border-radius:.4rem;background:#fff4d6;color:#6b4a00"><strong>无法完整读取门店数据文件 · The hub could not read its store file through.</strong>
+${esc(i.checkError)}. If that is an I/O error, the disk may be failing: make sure the backups are on another disk (HUB_BACKUP_DIR) and that the last one is recent.
+Details: <a href="/api/v1/health">health</a> (<code>integrity</code>).</p>`;
+  }
   if (!i || i.state !== 'damaged') return '';
   const when = (ms: number) => new Date(ms).toLocaleString('zh-CN', { timeZone: s.config.HUB_TIMEZONE, hour12: false });
   return `<p role="alert" data-integrity="damaged" style="padding:.75rem 1rem;border-radius:.4rem;background:#fde8e4;color:#8a1c0a"><strong>门店数据文件已损坏，请恢复最近的备份 · The store file is damaged: put the newest backup back.</strong>
 Found ${esc(when(i.damagedSince ?? 0))} (${esc(i.foundBy ?? '')}): ${esc(i.detail ?? '')}.
-Some screens and reports will fail where they read the damaged part, and the hourly backups fail too. Print or note the open bills,
-stop the hub and run <code>npm run restore</code>: it puts back the newest backup that is whole (orders taken since it are lost with the damaged file).
+Some screens and reports will fail where they read the damaged part, and the hourly backups usually fail too. Print or note the open bills,
+stop the hub and run <code>npm run salvage</code> (a new store of every row the file still holds) or <code>npm run restore</code> (the newest
+backup that is whole: what was taken since is lost), then <code>npm run restore -- &lt;file&gt; --yes</code> for the one chosen.
 Details: <a href="/api/v1/health">health</a> (<code>integrity</code>).</p>`;
 }
 

@@ -50,7 +50,7 @@ export const integrityStatusSchema = z.object({
   state: z
     .enum(['unchecked', 'checking', 'ok', 'damaged'])
     .describe(
-      'checking: the hub is reading the whole store file (after each start, on a thread of its own); ok: it read it all and it is whole; damaged: the check, a request, a backup or a checkpoint met a damaged page: stop the hub and put the newest backup back (npm run restore); unchecked: the check could not run (checkError)',
+      'checking: the hub is reading the whole store file (after each start, in a process of its own); ok: it read it all and it is whole; damaged: the check, a request, a backup or a checkpoint met a damaged page: stop the hub, then npm run salvage or npm run restore; unchecked: the check could not run or read the file through (checkError: an I/O error may be a failing disk)',
     ),
   checkedAt: z.number().int().nullable().describe('when the last whole-file check finished (epoch ms)'),
   checkMs: z.number().int().nullable().describe('how long it took'),

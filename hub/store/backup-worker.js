@@ -39,6 +39,40 @@ function fsyncPath(path) {
   }
 }
 
+/**
+ * Makes the copy a backup of its own: whole (checked), its journal its own, marked with when it was taken.
+ * @param {import('better-sqlite3').Database} copy
+ */
+function finishCopy(copy) {
+  copy.pragma('journal_mode = DELETE');
+  copy.pragma('synchronous = FULL');
+  const check = copy.pragma('quick_check', { simple: true });
+  if (check !== 'ok') throw new Error(`the copy failed its check: ${String(check)}`);
+  const set = copy.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
+  const epoch = /** @type {string} */ (copy.prepare("SELECT value FROM meta WHERE key = 'epoch'").pluck().get());
+  const headSeq = /** @type {number} */ (copy.prepare('SELECT COALESCE(MAX(seq), 0) FROM events').pluck().get());
+  copy.transaction(() => {
+    set.run('backup_taken_at', String(takenAt));
+    set.run('backup_of_epoch', epoch);
+  })();
+  return { headSeq, epoch };
+}
+
+/**
+ * Runs a step on the copy, giving SQLite's errors there a code of their own (`COPY_<code>`).
+ * @template T
+ * @param {() => T} step
+ * @returns {T}
+ */
+function copyStep(step) {
+  try {
+    return step();
+  } catch (err) {
+    const e = /** @type {{ code?: unknown; message?: unknown }} */ (err);
+    throw Object.assign(new Error(`the copy could not be finished: ${String(e.message ?? err)}`), { code: e.code ? `COPY_${String(e.code)}` : 'COPY' });
+  }
+}
+
 function copy() {
   const started = performance.now();
   const aside = `${dest}.partial`;
@@ -51,30 +85,22 @@ function copy() {
   closeSync(openSync(aside, 'wx', 0o600));
   try {
     const from = new Database(source, { readonly: true, fileMustExist: true });
-    let headSeq;
-    let epoch;
     try {
       from.pragma('busy_timeout = 5000');
       from.prepare('VACUUM INTO ?').run(aside);
     } finally {
       from.close();
     }
-    const copy = new Database(aside, { fileMustExist: true });
-    try {
-      copy.pragma('journal_mode = DELETE');
-      copy.pragma('synchronous = FULL');
-      const check = copy.pragma('quick_check', { simple: true });
-      if (check !== 'ok') throw new Error(`the copy failed its check: ${String(check)}`);
-      const set = copy.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
-      epoch = /** @type {string} */ (copy.prepare("SELECT value FROM meta WHERE key = 'epoch'").pluck().get());
-      headSeq = /** @type {number} */ (copy.prepare('SELECT COALESCE(MAX(seq), 0) FROM events').pluck().get());
-      copy.transaction(() => {
-        set.run('backup_taken_at', String(takenAt));
-        set.run('backup_of_epoch', epoch);
-      })();
-    } finally {
-      copy.close();
-    }
+    // SQLite's errors from here on are the copy's, not the store's: a code saying "corrupt" must not be taken
+    // for the store's own damage (the hub's integrity check listens to backup failures)
+    const { headSeq, epoch } = copyStep(() => {
+      const copy = new Database(aside, { fileMustExist: true });
+      try {
+        return finishCopy(copy);
+      } finally {
+        copy.close();
+      }
+    });
     fsyncPath(aside);
     renameSync(aside, dest);
     fsyncPath(dirname(dest));

@@ -81,6 +81,16 @@ describe('quickCheck', () => {
   });
 });
 
+describe('quickCheck, stopped', () => {
+  it('is killed at once when the hub stops, and says so', async () => {
+    const file = aStore();
+    const stop = new AbortController();
+    const checking = quickCheck(file, stop.signal);
+    stop.abort();
+    await expect(checking).rejects.toThrow(/stopped/);
+  });
+});
+
 describe('StoreIntegrity', () => {
   it('is checking while the read runs, then ok, and logs that once', async () => {
     const { lines, log } = logged();
@@ -151,5 +161,7 @@ describe('isStoreDamage', () => {
     const e = (code: unknown) => Object.assign(new Error('x'), { code });
     expect([e('SQLITE_CORRUPT'), e('SQLITE_CORRUPT_VTAB'), e('SQLITE_NOTADB')].map(isStoreDamage)).toEqual([true, true, true]);
     expect([e('SQLITE_FULL'), e('SQLITE_IOERR'), e('ENOENT'), e(11), null, undefined, 'SQLITE_CORRUPT'].map(isStoreDamage)).toEqual([false, false, false, false, false, false, false]);
+    // a backup's own copy failing (backup-worker.js) is the copy's damage, not the store's
+    expect(isStoreDamage(e('COPY_SQLITE_CORRUPT'))).toBe(false);
   });
 });

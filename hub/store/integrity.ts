@@ -6,12 +6,13 @@
  * manager that the cure is to put the newest backup back (`npm run restore`) before the damage spreads
  * into the day's work.
  *
- * So the hub reads the whole file once after each start (`quick_check`, on a thread of its own, while
+ * So the hub reads the whole file once after each start (`quick_check`, in a process of its own, while
  * orders are taken), and takes SQLite's word for it whenever a request, a backup or a checkpoint meets a
  * damaged page. Either way health says `damaged`, `/metrics` and the hub's page show it, and the log says
  * what to do, once. Damage is never repaired here: which orders a backup lacks is a person's call.
  */
-import { Worker } from 'node:worker_threads';
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import type { IntegrityStatus } from '../protocol/health.ts';
 
 /** SQLite's result codes for a file that is not whole (every SQLITE_CORRUPT_* extended code too). */
@@ -25,41 +26,46 @@ export type CheckResult = { ok: true; ms: number } | { ok: false; problems: stri
 /** How many of quick_check's findings are kept: the first says it is damaged, the rest only where. */
 const MAX_PROBLEMS = 10;
 
-/** Reads the whole of `file` with quick_check on a thread of its own; `signal` stops it (the hub is stopping). */
+/** Reads the whole of `file` with quick_check in a process of its own; `signal` kills it (the hub is stopping). */
 export function quickCheck(file: string, signal?: AbortSignal): Promise<CheckResult> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./integrity-worker.js', import.meta.url), { workerData: { file, maxErrors: MAX_PROBLEMS } });
+    // plain node, not the hub's own flags (tsx's loader): the script is JavaScript
+    const child = fork(fileURLToPath(new URL('./integrity-check.js', import.meta.url)), [file, String(MAX_PROBLEMS)], { execArgv: [], stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
     let answered = false;
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => void (stderr = (stderr + d.toString()).slice(-2000)));
     const stop = () => {
       if (answered) return;
       answered = true;
-      void worker.terminate();
+      child.kill('SIGKILL');
       reject(new Error('the check was stopped'));
     };
     if (signal?.aborted) stop();
-    signal?.addEventListener('abort', stop);
-    worker.once('message', (r: { ok?: boolean; problems?: string[]; error?: { code: string; message: string }; ms: number }) => {
+    signal?.addEventListener('abort', stop, { once: true });
+    child.once('message', (r: { ok?: boolean; problems?: string[]; error?: { code: string; message: string }; ms: number }) => {
       answered = true;
       if (r.error) resolve({ error: r.error, ms: r.ms });
       else if (r.ok) resolve({ ok: true, ms: r.ms });
       else resolve({ ok: false, problems: r.problems ?? [], ms: r.ms });
     });
-    worker.once('error', (err) => {
+    child.once('error', (err) => {
       if (answered) return;
       answered = true;
       reject(err);
     });
-    worker.once('exit', (code) => {
+    child.once('exit', (code, sig) => {
+      signal?.removeEventListener('abort', stop);
       if (answered) return;
       answered = true;
-      reject(new Error(`the check's thread exited with code ${code}`));
+      reject(new Error(`the check's process exited (${sig ?? code}) without an answer${stderr ? `: ${stderr.trim()}` : ''}`));
     });
   });
 }
 
 type Log = { error(o: object, msg: string): void; warn(o: object, msg: string): void; info(o: object, msg: string): void };
 
-export const RESTORE_ADVICE = 'put the newest whole backup back (npm run restore, with the hub stopped; README "Backups and restoring one")';
+export const RESTORE_ADVICE =
+  'with the hub stopped, keep what the file still holds (npm run salvage) or put the newest whole backup back (npm run restore); README "When the store file is damaged"';
 
 export class StoreIntegrity {
   #state: IntegrityStatus['state'] = 'unchecked';
@@ -150,7 +156,7 @@ export class StoreIntegrity {
     this.#detail = detail.slice(0, 1000);
     this.o.log.error(
       { file: this.o.file, foundBy, detail: this.#detail },
-      `the store file is damaged: note the open bills while the screens still show them, then ${RESTORE_ADVICE}; what was taken since that backup is lost with the damaged file`,
+      `the store file is damaged: note the open bills while the screens still show them, then ${RESTORE_ADVICE}`,
     );
   }
 }
