@@ -97,7 +97,8 @@ console.log(
   [
     'Restoring it:',
     `  · moves the store's files aside to ${join(cfg.HUB_DATA_DIR, 'replaced-<time>')} (nothing is deleted);`,
-    '  · orders and payments after the backup was taken are not in the restored store;',
+    '  · orders and payments after the backup was taken are not in the restored store (a copy made by',
+    '    npm run salvage lacks only the rows that were on the damaged pages: it printed which);',
     '  · every tablet, kitchen screen and phone reloads when the hub starts (a new epoch);',
     '  · tickets the backup had not printed are not printed again: they show as failed, to reprint if needed;',
     '  · devices paired after the backup pair again.',

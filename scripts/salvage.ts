@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../hub/config.ts';
 import { DB_FILE } from '../hub/hub.ts';
 import { runningHub } from '../hub/pid-file.ts';
-import { backupFileName, inspectStore, listBackups, takenAtOf } from '../hub/store/backups.ts';
+import { backupFileName, inspectStore, listBackups, stampAfterNewest, takenAtOf } from '../hub/store/backups.ts';
 import { SalvageError, salvageStore, storeFigures, type SalvageResult, type StoreFigures, type TableSalvage } from '../hub/store/salvage.ts';
 
 const { values } = parseArgs({ options: { out: { type: 'string' } } });
@@ -32,7 +32,8 @@ if (hubPid !== null) fail(`the hub (pid ${hubPid}) is running on ${cfg.HUB_DATA_
 if (!values.out && backupDir === 'off') fail('HUB_BACKUP_DIR is off; say where the salvaged store goes with --out FILE');
 
 const backups = backupDir === 'off' ? [] : listBackups(backupDir);
-const takenAt = stampAfter(Date.now(), backups[0]?.file);
+// named as a backup of now, so `npm run restore` lists it and the hub's retention keeps it as the newest
+const takenAt = backupDir === 'off' ? Date.now() : stampAfterNewest(backupDir, Date.now());
 const dest = resolve(values.out ?? join(backupDir, backupFileName(takenAt)));
 if (existsSync(dest)) fail(`${dest} exists; it is not overwritten`);
 
@@ -51,14 +52,6 @@ try {
   fail(err instanceof SalvageError ? err.message : `the store could not be salvaged: ${(err as Error).message}`);
 }
 
-/**
- * Named as a backup of now, so `npm run restore` lists it and the hub's retention keeps it as the newest;
- * with the clock behind the newest backup, just after that one (as the hub names its own: backups.ts).
- */
-function stampAfter(now: number, newest: string | undefined): number {
-  const newestAt = newest ? takenAtOf(newest) : NaN;
-  return newestAt >= now ? newestAt + 1 : now;
-}
 
 function lostText(t: TableSalvage): string {
   const n = t.lostRowids + t.rejected;

@@ -283,6 +283,21 @@ export function markStore(db: Db, takenAt: number): boolean {
   })();
 }
 
+/**
+ * When a backup taken `now` is stamped: `now`, or just after the newest backup in `dir` when the clock is
+ * behind it, so that names keep the order backups were taken in (see BackupSchedule's #stampAfterNewest).
+ */
+export function stampAfterNewest(dir: string, now: number): number {
+  const newest = listBackups(dir)[0];
+  const newestAt = newest ? takenAtOf(newest.file) : NaN;
+  return newestAt >= now ? newestAt + 1 : now;
+}
+
+/** Takes a backup's mark off an open store (a copy of a marked store that is to carry a mark of its own). */
+export function unmarkStore(db: Pick<Db, 'prepare'>): void {
+  db.prepare('DELETE FROM meta WHERE key IN (?, ?)').run(MARK, MARK_EPOCH);
+}
+
 /** Health's `backups` with HUB_BACKUP_DIR=off: nothing taken, but a restore is still worth saying. */
 export function backupsOff(restored: RestoredBackup | null): BackupStatus {
   return { state: 'off', dir: null, everyMs: null, lastAt: null, lastFile: null, lastBytes: null, lastError: null, waitingSince: null, sameDiskAsStore: null, restoredFrom: restored };
@@ -443,14 +458,14 @@ export class BackupSchedule {
    * for a clock (the hub's page says when the clock is behind its store).
    */
   #stampAfterNewest(now: number): number {
-    const newest = listBackups(this.o.dir)[0];
-    const newestAt = newest ? takenAtOf(newest.file) : NaN;
-    if (!(newestAt >= now)) return now;
-    this.o.log.warn(
-      { now: new Date(now).toISOString(), newestBackup: newest!.file },
-      "backup: the hub's clock is behind the newest backup; this one is named just after it, to keep their order",
-    );
-    return newestAt + 1;
+    const at = stampAfterNewest(this.o.dir, now);
+    if (at !== now) {
+      this.o.log.warn(
+        { now: new Date(now).toISOString(), newestBackupAt: new Date(at - 1).toISOString() },
+        "backup: the hub's clock is behind the newest backup; this one is named just after it, to keep their order",
+      );
+    }
+    return at;
   }
 
   /**

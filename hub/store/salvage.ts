@@ -19,7 +19,7 @@
 import Database from 'better-sqlite3';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { inspectStore, markAsBackup, type StoreSummary } from './backups.ts';
+import { inspectStore, markAsBackup, unmarkStore, type StoreSummary } from './backups.ts';
 import { newestMigration, openDb, type Db } from './db.ts';
 import { isStoreDamage } from './integrity.ts';
 
@@ -118,7 +118,7 @@ export function salvageStore(o: SalvageOptions): SalvageResult {
       );
     }
     // a mark the damaged store carried would be taken for this copy's own
-    dest.prepare('DELETE FROM meta WHERE key IN (?, ?)').run(MARK, MARK_EPOCH);
+    unmarkStore(dest);
     tables.push(meta);
     o.onTable?.(meta);
     for (const table of tablesOf(dest)) {
@@ -155,10 +155,6 @@ export function salvageStore(o: SalvageOptions): SalvageResult {
     src.close();
   }
 }
-
-/** Meta keys of a backup's mark (backups.ts keeps them private). */
-const MARK = 'backup_taken_at';
-const MARK_EPOCH = 'backup_of_epoch';
 
 const q = (name: string) => `"${name.replace(/"/g, '""')}"`;
 const unreadable = (t: TableSalvage | undefined) => t !== undefined && (t.skipped.length > 0 || t.rejected > 0);
