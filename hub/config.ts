@@ -96,6 +96,9 @@ export const envSchema = z.object({
   HUB_COMPACT_EVENTS_AFTER_MS: intVar(1000, 30 * 86_400_000, 86_400_000).describe(
     "events older than this are compacted in idle moments, about 4 × smaller; a device resuming from an old seq reads the same bytes (a day: the day's events, which screens replay after a drop, stay as written; a compacted page costs twice as much to read)",
   ),
+  HUB_COMPACT_PRINT_AFTER_MS: intVar(1000, 30 * 86_400_000, 86_400_000).describe(
+    'the ticket documents of print jobs finished (printed, failed, moved) longer ago than this are compacted in idle moments, about 7 × smaller; a preview or a reprint reads the same ticket (a day: reprints and previews of the day read them as written)',
+  ),
   HUB_PRINTERS: z
     .enum(['sim', 'none'])
     .default('sim')

@@ -29,7 +29,7 @@ import { markIfWentBack, SeenNote } from './store/store-seen.ts';
 import { ClockCheck } from './clock-check.ts';
 import { StoreIntegrity } from './store/integrity.ts';
 import { businessDate } from './domain/business-date.ts';
-import { ANSWERS, Compactor, EVENTS, type CompactorOptions } from './store/compactor.ts';
+import { ANSWERS, Compactor, EVENTS, PRINT_JOBS, type CompactorOptions } from './store/compactor.ts';
 import { CardChargeService } from './domain/card-charges.ts';
 import { DayReportService } from './domain/day-report.ts';
 import { SqliteReportRepo } from './store/report-repo.ts';
@@ -237,6 +237,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
   const compactors = [
     new Compactor(db, ANSWERS, compacting(config.HUB_COMPACT_ANSWERS_AFTER_MS, 'answers')),
     new Compactor(db, EVENTS, compacting(config.HUB_COMPACT_EVENTS_AFTER_MS, 'events')),
+    new Compactor(db, PRINT_JOBS, compacting(config.HUB_COMPACT_PRINT_AFTER_MS, 'print-documents')),
   ];
   const orderRepo = new SqliteOrderRepo(db);
   const floor = new SqliteFloorRepo(db);

@@ -6,7 +6,7 @@
 import pino from 'pino';
 import { monotonicFactory } from 'ulidx';
 import { afterEach, describe, expect, it } from 'vitest';
-import { InMemoryTransport } from '../../printers/index.ts';
+import { InMemoryTransport, renderTicket, type TicketDocument } from '../../printers/index.ts';
 import { decodeEscPos, ticketText } from '../../printers/sim/escpos-decoder.ts';
 import { demoSeed } from '../../scripts/seed/demo.ts';
 import { OrderService } from '../domain/order-service.ts';
@@ -15,6 +15,7 @@ import type { CommandContext } from '../domain/ports.ts';
 import type { Principal } from '../domain/principal.ts';
 import type { PlaceOrder } from '../protocol/orders.ts';
 import type { CreatePrinter } from '../protocol/printing.ts';
+import { Compactor, isPacked, PRINT_JOBS } from '../store/compactor.ts';
 import { openDb, readIdentity, type Db } from '../store/db.ts';
 import type { LoggedEvent } from '../store/event-log.ts';
 import { SqliteFloorRepo } from '../store/floor-repo.ts';
@@ -25,7 +26,8 @@ import type { JobRow } from '../store/print-repo.ts';
 import { loadSeed } from '../store/seed.ts';
 import { OverloadedError, StorageFullError, Writer, type Tx } from '../store/writer.ts';
 import { PrintService } from './print-service.ts';
-import type { PrintSettings } from './worker.ts';
+import { markedDocument } from './tickets.ts';
+import { profileOf, type PrintSettings } from './worker.ts';
 
 const FAST: PrintSettings = {
   failoverMs: 300,
@@ -56,7 +58,7 @@ interface RefuseAfterSend {
   error: () => Error;
 }
 
-async function store(printers: PrinterSpec[], settings: Partial<PrintSettings> = {}, refuse?: RefuseAfterSend) {
+async function store(printers: PrinterSpec[], settings: Partial<PrintSettings> = {}, refuse?: RefuseAfterSend, clock: () => number = Date.now) {
   const db: Db = openDb(':memory:');
   loadSeed(db, demoSeed);
   const ulid = monotonicFactory();
@@ -64,7 +66,7 @@ async function store(printers: PrinterSpec[], settings: Partial<PrintSettings> =
   const transports = new Map<string, InMemoryTransport>();
   let printing: PrintService | undefined;
   const writer = new Writer(db, {
-    clock: Date.now,
+    clock,
     maxBatch: 64,
     maxQueue: 10_000,
     onCommit: (events) => committed.push(...events),
@@ -80,7 +82,7 @@ async function store(printers: PrinterSpec[], settings: Partial<PrintSettings> =
       }
       return writer.submit(job);
     },
-    clock: Date.now,
+    clock,
     timeZone: 'Asia/Shanghai',
     settings: { ...FAST, ...settings },
     transportFor: (p) => transports.get(p.id)!,
@@ -563,5 +565,67 @@ describe('a printer worker', () => {
     expect(s.printed('hot')[1]).toContain('REPRINT #1 / 重打');
     expect(s.printed('hot')[2]).toContain('REPRINT #2 / 重打');
     expect(s.printing.preview(second.id).preview).toContain('REPRINT #2 / 重打');
+  });
+});
+
+describe('a printer down across a restart', () => {
+  it('moves its queue to the backup at its first failed contact when it was down a failover time before the start', async () => {
+    const s = await store([{ id: 'spare', stations: [] }, { id: 'hot', stations: ['hot'], backupPrinterId: 'spare' }], { failoverMs: 60_000 });
+    // what the hub that stopped left: the printer down (and failed over) since two minutes ago
+    s.printing.repo.setPrinterDownSince('hot', Date.now() - 120_000);
+    s.printer('hot').printer.set({ isPoweredOff: true });
+    await s.printing.start();
+    await s.place(MAPO);
+    await until(() => s.printed('spare').length === 1, 'the ticket on the backup', 5000);
+    expect(s.printed('spare')[0]).toContain('MOVED FROM HOT');
+    const down = s.committed.find((e) => e.type === 'printer.down');
+    expect((JSON.parse(down!.json) as { payload: { since: number } }).payload.since).toBeLessThan(Date.now() - 100_000);
+  });
+
+  it('forgets the time once the printer answers: down again later, it waits the whole failover time', async () => {
+    const s = await store([{ id: 'spare', stations: [] }, { id: 'hot', stations: ['hot'], backupPrinterId: 'spare' }], { failoverMs: 1000 });
+    s.printing.repo.setPrinterDownSince('hot', Date.now() - 120_000);
+    await s.printing.start();
+    await until(() => !s.printing.repo.isPrinterAlerted('hot'), 'hot announced up');
+    expect(s.printing.repo.printerDownSince('hot')).toBeNull();
+    s.printer('hot').printer.set({ isPoweredOff: true });
+    await s.place(MAPO);
+    await sleep(500);
+    expect(s.printed('spare')).toEqual([]);
+    await until(() => s.printed('spare').length === 1, 'the ticket on the backup after the failover time');
+  });
+});
+
+describe('old tickets, their documents compacted', () => {
+  const DAY = 86_400_000;
+
+  it('reprints a month-old ticket byte for byte as it first printed (but for its REPRINT banner), and previews every old ticket as before', async () => {
+    let now = Date.now();
+    const s = await store([{ id: 'hot', stations: ['hot'] }, { id: 'bar', stations: ['bar'] }], {}, undefined, () => now);
+    await s.printing.start();
+    // enough tickets for the compactor to learn its dictionary from (50), each a little different
+    for (let i = 0; i < 30; i++) await s.place({ note: `第${i}桌 不要香菜 "no coriander"` });
+    await until(() => s.jobs().length === 60 && s.jobs().every((j) => j.state === 'confirmed'), 'every ticket printed', 10_000);
+    const raw = (id: number) => s.db.prepare('SELECT document FROM print_jobs WHERE id = ?').pluck().get(id) as string;
+    const first = s.jobs().find((j) => j.printerId === 'hot')!;
+    const written = raw(first.id);
+    const hot = s.printer('hot').printer;
+    const profile = profileOf(s.printing.repo.printer('hot')!);
+    // the reference: what the printer received the first time is the stored document rendered
+    expect(hot.jobs[0]).toEqual(renderTicket(JSON.parse(written) as TicketDocument, profile));
+    const previews = s.jobs().map((j) => s.printing.preview(j.id).preview);
+
+    now += 30 * DAY;
+    const compactor = new Compactor(s.db, PRINT_JOBS, { submit: () => Promise.reject(new Error('not here')), idle: () => true, clock: () => now, minAgeMs: DAY, everyMs: DAY, log: pino({ level: 'silent' }) });
+    for (let batches = 0; batches < 10 && (await s.writer.submit((tx) => compactor.compactBatch(tx.now))); batches++);
+    expect(s.jobs().every((j) => isPacked(raw(j.id)))).toBe(true);
+    expect(compactor.done.before / compactor.done.after).toBeGreaterThan(3);
+
+    expect(s.jobs().map((j) => s.printing.preview(j.id).preview)).toEqual(previews);
+    const reprint = await s.run((c) => s.printing.reprint(first.id, {}, c));
+    await until(() => hot.jobs.length === 31, 'the reprint');
+    expect(hot.jobs[30]).toEqual(renderTicket(markedDocument(JSON.parse(written) as TicketDocument, { possibleDuplicate: false, reprintNumber: 1, movedFromPrinter: null }), profile));
+    // the reprint's own row holds the ticket as JSON again (it is packed a day after it printed)
+    expect(raw(reprint.id)).toBe(written);
   });
 });

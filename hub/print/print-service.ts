@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { TcpPrinterTransport, previewTicket, warmEncoding, type PrinterTransport, type TicketDocument } from '../../printers/index.ts';
+import { sharedHostResolver, TcpPrinterTransport, previewTicket, warmEncoding, type HostResolver, type PrinterTransport, type TicketDocument } from '../../printers/index.ts';
 import type { HubConfig } from '../config.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { CommandContext } from '../domain/ports.ts';
@@ -75,6 +75,8 @@ export interface PrintServiceDeps {
   /** how to reach a printer; default: TCP port 9100 with `transportSettings` */
   transportFor?: (printer: PrinterConfig) => PrinterTransport;
   transportSettings?: TransportSettings;
+  /** printers' host names to addresses (default: the process's one; tests give theirs a fake lookup) */
+  resolver?: HostResolver;
   /** embedded simulators that are running now (`HUB_PRINTERS=sim`); others' simulated printers are idle */
   isSimulatorRunning?: (printerId: string) => boolean;
   log: Logger;
@@ -94,6 +96,8 @@ const SIM_RECOVERY_NUL_BYTES = 512;
 export class PrintService {
   readonly repo: SqlitePrintRepo;
   readonly planner: PrintPlanner;
+  /** Every printer's name lookups go through it (the address check when one is configured too): bounded, remembered. */
+  readonly resolver: HostResolver;
   readonly #workers = new Map<string, PrinterWorker>();
   readonly #toWake = new Set<string>();
   #wakeScheduled = false;
@@ -116,6 +120,7 @@ export class PrintService {
 
   constructor(private readonly deps: PrintServiceDeps) {
     this.repo = new SqlitePrintRepo(deps.db);
+    this.resolver = deps.resolver ?? sharedHostResolver;
     this.#configs = this.repo.listPrinters();
     this.planner = new PrintPlanner({
       repo: this.repo,
@@ -333,7 +338,13 @@ export class PrintService {
     let transport = this.#tcpByAddress.get(key);
     if (!transport) {
       const t = this.deps.transportSettings;
-      transport = new TcpPrinterTransport({ host: p.host, port: p.port, ...t, ...(p.simulated ? { recoveryNulBytes: SIM_RECOVERY_NUL_BYTES } : {}) });
+      transport = new TcpPrinterTransport({
+        host: p.host,
+        port: p.port,
+        ...t,
+        resolver: this.resolver,
+        ...(p.simulated ? { recoveryNulBytes: SIM_RECOVERY_NUL_BYTES } : {}),
+      });
       this.#tcpByAddress.set(key, transport);
     }
     return transport;
@@ -462,9 +473,12 @@ export class PrintService {
   }
 
   jobs(q: ListPrintJobsQuery): PrintJob[] {
-    return this.repo
-      .listJobs({ limit: q.limit ?? 100, ...(q.state ? { state: q.state } : {}), ...(q.printerId ? { printerId: q.printerId } : {}), ...(q.orderId ? { orderId: q.orderId } : {}) })
-      .map(jobView);
+    return this.repo.listJobs({
+      limit: q.limit ?? 100,
+      ...(q.state ? { state: q.state } : {}),
+      ...(q.printerId ? { printerId: q.printerId } : {}),
+      ...(q.orderId ? { orderId: q.orderId } : {}),
+    });
   }
 
   job(id: number): JobRow {

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { HostResolver } from '../../printers/index.ts';
 import { canConnect } from './reachability.ts';
 
 const servers: net.Server[] = [];
@@ -56,5 +57,16 @@ describe('canConnect (the address check when a printer is configured)', () => {
     await new Promise((r) => servers.pop()!.close(r));
     const r = await canConnect('127.0.0.1', port, 300);
     expect(r).toMatchObject({ ok: false, reason: 'ECONNREFUSED' });
+  });
+
+  it('checks a printer by host name through the resolver it is given, and answers within its timeout while DNS hangs', async () => {
+    const device = await silentDevice();
+    const names = new HostResolver({ lookup: async () => ({ address: '127.0.0.1' }) });
+    expect(await canConnect('kitchen-printer.lan', device.port, 300, names)).toEqual({ ok: true });
+    const hung = new HostResolver({ lookup: () => new Promise(() => undefined) });
+    const started = performance.now();
+    expect(await canConnect('kitchen-printer.lan', device.port, 300, hung)).toMatchObject({ ok: false, reason: expect.stringContaining('name lookup') });
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(device.sockets).toHaveLength(1);
   });
 });

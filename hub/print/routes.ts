@@ -71,7 +71,7 @@ export const printRoutes: Route[] = [
       requireStaff(req.principal, staffRoles.managerOnly, 'configuring printers');
       const { host, port, allowOffline, stations, backupPrinterId } = req.body as CreatePrinter;
       printingOf(s).checkReferences({ stations, backupPrinterId }); // a wrong config is told before an absent printer
-      if (!allowOffline) await requireReachable(host, port, s.config.HUB_PRINT_CONNECT_TIMEOUT_MS);
+      if (!allowOffline) await requireReachable(host, port, s.config.HUB_PRINT_CONNECT_TIMEOUT_MS, printingOf(s).resolver);
     },
     handle: (req, s) => {
       requireStaff(req.principal, staffRoles.managerOnly, 'configuring printers');
@@ -95,7 +95,7 @@ export const printRoutes: Route[] = [
       if (patch.allowOffline || (patch.host === undefined && patch.port === undefined)) return;
       const current = printingOf(s).printers().find((p) => p.id === printerId(req.params));
       if (!current) return; // the handler answers 404
-      await requireReachable(patch.host ?? current.host, patch.port ?? current.port, s.config.HUB_PRINT_CONNECT_TIMEOUT_MS);
+      await requireReachable(patch.host ?? current.host, patch.port ?? current.port, s.config.HUB_PRINT_CONNECT_TIMEOUT_MS, printingOf(s).resolver);
     },
     handle: (req, s) => {
       requireStaff(req.principal, staffRoles.managerOnly, 'configuring printers');

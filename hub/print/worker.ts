@@ -73,6 +73,13 @@ export class PrinterWorker {
   lastName: string;
   #downSince: number | null = null;
   /**
+   * Since when the printer was down before this worker started (a hub restart), as the repo kept it: the first
+   * failed contact carries the failover clock on from there, rather than giving a printer that was failed over
+   * before the restart, and is still dead, another whole `failoverMs` of new tickets. Forgotten at the first
+   * contact that finds it up.
+   */
+  #downBeforeStart: number | null;
+  /**
    * The screens were told this printer is down or has tickets waiting on it, in this run or before a restart
    * (the repo keeps it): the next contact that finds it up must announce `printer.up`, even from `unknown`.
    */
@@ -92,6 +99,7 @@ export class PrinterWorker {
   ) {
     this.lastName = host.config(printerId)?.name ?? printerId;
     this.#isAlerted = host.repo.isPrinterAlerted(printerId);
+    this.#downBeforeStart = host.repo.printerDownSince(printerId);
   }
 
   get isStopped(): boolean {
@@ -415,7 +423,12 @@ export class PrinterWorker {
   #down(tx: Tx, printer: PrinterConfig, state: 'offline' | 'held', reason: string): void {
     const now = tx.now;
     this.#alert();
-    this.#downSince ??= now;
+    if (this.#downSince === null) {
+      // a clock stepped back since it was written must not make the printer down in the future
+      this.#downSince = Math.min(this.#downBeforeStart ?? now, now);
+      this.#downBeforeStart = null;
+      this.host.repo.setPrinterDownSince(this.printerId, this.#downSince);
+    }
     this.#lastContact = now;
     const was = this.status;
     if (was.state === 'failed-over') {
@@ -437,6 +450,7 @@ export class PrinterWorker {
 
   #up(tx: Tx, printer: PrinterConfig): void {
     const now = tx.now;
+    this.#downBeforeStart = null;
     this.#lastContact = now;
     this.#probeAttempts = 0;
     const was = this.status;

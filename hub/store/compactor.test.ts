@@ -2,11 +2,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ANSWERS, Compactor, EVENTS, isPacked, pack, unpack, type CompactedColumn } from './compactor.ts';
+import { ANSWERS, Compactor, EVENTS, isPacked, pack, PRINT_JOBS, unpack, type CompactedColumn } from './compactor.ts';
 import { openDb, type Db } from './db.ts';
 import { EventLog, type LoggedEvent } from './event-log.ts';
 import { IdempotencyStore, seal, sealedKey } from './idempotency.ts';
-import { SqlitePrintRepo } from './print-repo.ts';
+import { queuedJob, SqlitePrintRepo } from './print-repo.ts';
+import type { PrintJobState } from '../protocol/printing.ts';
 import { Writer } from './writer.ts';
 
 const dirs: string[] = [];
@@ -180,5 +181,76 @@ describe('Compactor, events', () => {
     expect(isPacked(db.prepare('SELECT payload FROM events WHERE seq = 1').pluck().get() as string)).toBe(true);
 
     expect(new SqlitePrintRepo(db).linesVoidedBefore('o-long', orderAt)).toEqual(new Set(['line-1', 'line-2']));
+  });
+});
+
+/** A kitchen ticket's document as the planner stores it: bilingual dishes, options, the store's time zone. */
+const ticket = (i: number) =>
+  JSON.stringify({
+    kind: 'kitchen',
+    orderNumber: String(100 + i),
+    tableLabel: `A${i % 12}`,
+    time: { epochMs: 1_714_538_040_000 + i * 60_000, timeZone: 'Asia/Shanghai' },
+    server: '王芳 Wang Fang',
+    channel: 'POS 收银',
+    station: '热菜 Hot kitchen',
+    lines: [
+      { qty: 1 + (i % 3), nameZh: '麻婆豆腐', nameEn: 'Mapo tofu', options: ['中辣 Medium', '大份 Large'], note: i % 5 === 0 ? '不要花生 no peanuts' : undefined },
+      { qty: 2, nameZh: '宫保鸡丁', nameEn: 'Kung pao chicken', options: ['微辣 Mild'] },
+      { qty: 1, nameZh: '米饭', nameEn: 'Steamed rice', options: [] },
+    ],
+    footerLines: i % 4 === 0 ? ['Note 备注: 过敏 allergy'] : undefined,
+  });
+
+describe('Compactor, print job documents', () => {
+  /** A job that was queued at `createdAt` and reached `state` at `updatedAt` (a job's last change is its end). */
+  function job(db: Db, i: number, state: PrintJobState, createdAt: number, updatedAt: number): number {
+    const repo = new SqlitePrintRepo(db);
+    const id = repo.insertJob(
+      queuedJob({ idempotencyKey: `o-${i}:hot`, kind: 'kitchen', orderId: null, orderNumber: String(100 + i), stationId: 'hot', printerId: 'hot', document: ticket(i), sourceSeq: null, createdAt }),
+    )!;
+    db.prepare('UPDATE print_jobs SET state = ?, updated_at = ? WHERE id = ?').run(state, updatedAt, id);
+    return id;
+  }
+
+  it('packs the documents of jobs finished a day ago, in the order they finished, and every job read gives the document back', () => {
+    const { db } = store();
+    const day = 24 * HOUR;
+    const t0 = 40 * day;
+    db.prepare("INSERT INTO printers (id, name, host, port, encoding, width_chars, stations, buzzer, created_at, updated_at) VALUES ('hot', 'Hot', '10.0.0.9', 9100, 'gb18030', 48, '[\"hot\"]', 'none', 0, 0)").run();
+    const finished = ['confirmed', 'failed', 'rerouted'] as const;
+    const old = Array.from({ length: 120 }, (_, i) => job(db, i, finished[i % 3]!, t0 + i * 1000, t0 + i * 1000 + 500));
+    // held behind a dead printer for two days: created first, finished after all the others
+    const late = job(db, 500, 'confirmed', t0 - 2 * day, t0 + 3 * day);
+    // old, but still waiting: its document is read at every attempt
+    const waiting = (['queued', 'retry-wait', 'held', 'uncertain', 'sending', 'sent'] as const).map((st, k) => job(db, 600 + k, st, t0 - 5 * day, t0 - 5 * day));
+    const young = job(db, 700, 'confirmed', t0 + 3 * day, t0 + 3 * day + 10);
+    const documentOf = (id: number) => db.prepare('SELECT document FROM print_jobs WHERE id = ?').pluck().get(id) as string;
+    const bytes = () => db.prepare('SELECT SUM(length(document)) FROM print_jobs').pluck().get() as number;
+    const before = bytes();
+
+    const c = compactor(db, 50, PRINT_JOBS, day);
+    expect(compactAll(db, c, t0 + 2 * day)).toBeGreaterThan(1);
+    expect(c.done.rows).toBe(120);
+    expect(c.done.before / c.done.after).toBeGreaterThan(4);
+    expect(bytes()).toBeLessThan(before / 2);
+    for (const id of old) expect(isPacked(documentOf(id))).toBe(true);
+    expect(documentOf(late)).toBe(ticket(500));
+    for (const [k, id] of waiting.entries()) expect(documentOf(id)).toBe(ticket(600 + k));
+
+    // a day after it finished the late one goes too, with the same dictionary; the young one a day after its end
+    const later = compactor(db, 50, PRINT_JOBS, day);
+    compactAll(db, later, t0 + 4 * day + 1);
+    expect(later.done.rows).toBe(1);
+    expect(isPacked(documentOf(late))).toBe(true);
+    expect(documentOf(young)).toBe(ticket(700));
+    expect(db.prepare("SELECT COUNT(*) FROM meta WHERE key GLOB 'print_dict_*'").pluck().get()).toBe(1);
+    // nothing left to do: the index the compactor reads holds the young one only
+    expect(db.prepare("SELECT COUNT(*) FROM print_jobs INDEXED BY print_jobs_to_compact WHERE state IN ('confirmed', 'failed', 'rerouted') AND document GLOB '{*' AND updated_at <= ?").pluck().get(t0 + 10 * day)).toBe(1);
+
+    const repo = new SqlitePrintRepo(db);
+    for (const [n, id] of [...old.entries()].filter(([n]) => n % 17 === 0)) expect(repo.job(id)!.document).toBe(ticket(n));
+    expect(repo.job(late)!.document).toBe(ticket(500));
+    expect(repo.listJobs({ limit: 500 })).toHaveLength(128);
   });
 });

@@ -1,5 +1,6 @@
 /**
- * Stored JSON, compacted once it is old: the answers kept for every Idempotency-Key, and the event log.
+ * Stored JSON, compacted once it is old: the answers kept for every Idempotency-Key, the event log, and the
+ * ticket documents of finished print jobs.
  *
  * Every mutation's answer is kept with its Idempotency-Key, forever, so that a device that resends after any
  * outage gets the very answer it missed; every event is kept, forever, so that a device can resume from the
@@ -17,19 +18,27 @@
  * (`sealed:…`, encrypted) and answers kept in their event are left as they are.
  *
  * The work goes through the writer as low-priority jobs of `batch` rows (a few milliseconds each) while the
- * writer has nothing else queued; a cursor in `meta` remembers where it got to.
+ * writer has nothing else queued; a cursor in `meta` remembers where it got to. Print jobs have no cursor:
+ * they finish in any order (a ticket held for hours behind a dead printer finishes after thousands of later
+ * ones), so a partial index (migration 0021) lists the finished ones not yet packed, by when they finished.
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import type { Db } from './db.ts';
 import type { Job, Priority } from './writer.ts';
 
-/** A column of JSON the compactor may pack: its rows are written in time order (rowid order). */
+/** A column of JSON the compactor may pack. */
 export interface CompactedColumn {
   /** names the dictionary in `meta` (`<kind>_dict_<n>`) and the log lines */
-  kind: 'answer' | 'event';
-  /** the `meta` key of the cursor: the last rowid looked at */
-  cursorKey: string;
-  /** `rowid`, `at` (ms), `text`, `isKept` (never packed) of the rows after a rowid, oldest first, at most a number */
+  kind: 'answer' | 'event' | 'print';
+  /**
+   * The `meta` key of the cursor, the last rowid looked at, for a column whose rows are written in time order
+   * (rowid order) and never change once old. Null: `rowsAfter` itself finds the rows still to pack.
+   */
+  cursorKey: string | null;
+  /**
+   * `rowid`, `at` (ms), `text`, `isKept` (never packed) of at most `@limit` rows, oldest first: those after
+   * rowid `@cursor`, or (no cursor) those at or before `@cutoff` not packed yet
+   */
   rowsAfter: string;
   /** sets `text` (first parameter) of a rowid (second) */
   update: string;
@@ -40,7 +49,7 @@ export const ANSWERS: CompactedColumn = {
   kind: 'answer',
   cursorKey: 'answers_compacted_rowid',
   rowsAfter: `SELECT rowid, created_at AS at, body AS text, (body_event_seq IS NOT NULL OR body LIKE 'sealed:%') AS isKept
-                FROM idempotency_keys WHERE rowid > ? ORDER BY rowid LIMIT ?`,
+                FROM idempotency_keys WHERE rowid > @cursor ORDER BY rowid LIMIT @limit`,
   update: 'UPDATE idempotency_keys SET body = ? WHERE rowid = ?',
 };
 
@@ -48,11 +57,26 @@ export const ANSWERS: CompactedColumn = {
 export const EVENTS: CompactedColumn = {
   kind: 'event',
   cursorKey: 'events_compacted_seq',
-  rowsAfter: 'SELECT seq AS rowid, at, payload AS text, 0 AS isKept FROM events WHERE seq > ? ORDER BY seq LIMIT ?',
+  rowsAfter: 'SELECT seq AS rowid, at, payload AS text, 0 AS isKept FROM events WHERE seq > @cursor ORDER BY seq LIMIT @limit',
   update: 'UPDATE events SET payload = ? WHERE seq = ?',
 };
 
-const COLUMNS = [ANSWERS, EVENTS];
+/**
+ * The ticket documents of print jobs finished (printed, failed, moved to another printer) before `@cutoff`:
+ * a job still waiting reads its document at every attempt, and a reprint or a preview of a ticket of the day
+ * is common. The partial index holds a job from its end until it is packed, so it stays a day's jobs long.
+ * Its WHERE must be the index's, term for term, for SQLite to use it.
+ */
+export const PRINT_JOBS: CompactedColumn = {
+  kind: 'print',
+  cursorKey: null,
+  rowsAfter: `SELECT id AS rowid, updated_at AS at, document AS text, 0 AS isKept FROM print_jobs INDEXED BY print_jobs_to_compact
+                WHERE state IN ('confirmed', 'failed', 'rerouted') AND document GLOB '{*' AND updated_at <= @cutoff
+                ORDER BY updated_at LIMIT @limit`,
+  update: 'UPDATE print_jobs SET document = ? WHERE id = ?',
+};
+
+const COLUMNS = [ANSWERS, EVENTS, PRINT_JOBS];
 const PACKED = /^z(\d+):/;
 const dictPrefix = (kind: CompactedColumn['kind']) => `${kind}_dict_`;
 /** zlib uses at most the last 32 KiB of a dictionary. */
@@ -132,7 +156,7 @@ interface Row {
   isKept: number;
 }
 
-/** Compacts one column (ANSWERS, EVENTS) in idle moments. */
+/** Compacts one column (ANSWERS, EVENTS, PRINT_JOBS) in idle moments. */
 export class Compactor {
   readonly #s;
   readonly #dicts: Dictionaries;
@@ -151,7 +175,7 @@ export class Compactor {
     private readonly o: CompactorOptions,
   ) {
     this.#dicts = new Dictionaries(db);
-    this.#kind = `${column.kind}s`;
+    this.#kind = column.kind === 'print' ? 'print documents' : `${column.kind}s`;
     const prefix = dictPrefix(column.kind);
     const anyDict = COLUMNS.map((c) => `key GLOB '${dictPrefix(c.kind)}*'`).join(' OR ');
     this.#s = {
@@ -199,9 +223,10 @@ export class Compactor {
    */
   compactBatch(now: number): boolean {
     const cutoff = now - this.o.minAgeMs;
-    const batch = this.o.batch ?? DEFAULT_BATCH;
-    let cursor = Number(this.#s.meta.get(this.column.cursorKey) ?? 0);
-    const rows = this.#s.after.all(cursor, batch) as Row[];
+    const limit = this.o.batch ?? DEFAULT_BATCH;
+    const { cursorKey } = this.column;
+    let cursor = cursorKey === null ? 0 : Number(this.#s.meta.get(cursorKey) ?? 0);
+    const rows = this.#s.after.all({ cursor, cutoff, limit }) as Row[];
     const dict = this.#dictionary(cutoff, cursor);
     if (!dict) return false;
     let reachedYoung = false;
@@ -214,14 +239,15 @@ export class Compactor {
       cursor = row.rowid;
       if (row.isKept || row.text === '' || isPacked(row.text)) continue;
       const packed = pack(row.text, dict.id, dict.bytes);
-      if (packed.length >= row.text.length) continue;
+      // without a cursor a row stays in the list to do until it is packed: left as it is, it came back in every batch
+      if (packed.length >= row.text.length && cursorKey !== null) continue;
       this.#s.set.run(packed, row.rowid);
       this.done.rows++;
       this.done.before += row.text.length;
       this.done.after += packed.length;
     }
-    this.#s.putMeta.run(this.column.cursorKey, String(cursor));
-    return !reachedYoung && rows.length === batch;
+    if (cursorKey !== null) this.#s.putMeta.run(cursorKey, String(cursor));
+    return !reachedYoung && rows.length === limit;
   }
 
   /** The dictionary new values are packed with: made once, from the oldest values to compact. */
@@ -233,7 +259,7 @@ export class Compactor {
       if (!bytes) throw new Error(`${this.#kind}: dictionary ${last} cannot be read`);
       return (this.#dict = { id: last, bytes });
     }
-    const samples = (this.#s.after.all(cursor, DICT_SAMPLES * 4) as Row[])
+    const samples = (this.#s.after.all({ cursor, cutoff, limit: DICT_SAMPLES * 4 }) as Row[])
       .filter((r) => r.at <= cutoff && !r.isKept && r.text.startsWith('{'))
       .slice(0, DICT_SAMPLES);
     if (samples.length < MIN_DICT_SAMPLES) return undefined;

@@ -38,6 +38,7 @@ const COMMITTED: [tag: string, when: number, sha256: string][] = [
   ['0018_kitchen_void_notices_on_paid_orders', 1795743300232, 'f2a45bba2775a76e'],
   ['0019_takings_by_day', 1795751330947, '4b6f65f2ad38e7c9'],
   ['0020_day_float_and_card_charges_by_day', 1795757430708, '34b60afd5f1f1c8d'],
+  ['0021_print_jobs_to_compact', 1795759359847, '89098b2b3a77d349'],
 ];
 
 const journal = JSON.parse(readFileSync(join(folder, 'meta', '_journal.json'), 'utf8')) as { entries: { idx: number; when: number; tag: string }[] };

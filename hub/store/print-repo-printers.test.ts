@@ -83,3 +83,19 @@ describe('SqlitePrintRepo printers kept in memory', () => {
     expect(repo.listPrinters()[0]!.enabled).toBe(true);
   });
 });
+
+describe('SqlitePrintRepo, a printer down across a restart (meta print.alerted:<id>)', () => {
+  it('keeps since when the printer is down, reads a row written before the time was kept as alerted with no time, and forgets both when cleared', () => {
+    const db = openDb(':memory:');
+    dbs.push(db);
+    const repo = new SqlitePrintRepo(db);
+    repo.setPrinterAlerted('legacy', true); // what a hub of before wrote: '1'
+    expect([repo.isPrinterAlerted('legacy'), repo.printerDownSince('legacy')]).toEqual([true, null]);
+    repo.setPrinterDownSince('legacy', 1_700_000_000_000);
+    repo.setPrinterAlerted('legacy', true); // alerted again for a job: the time stays
+    expect(new SqlitePrintRepo(db).printerDownSince('legacy')).toBe(1_700_000_000_000);
+    repo.setPrinterAlerted('legacy', false);
+    expect([repo.isPrinterAlerted('legacy'), repo.printerDownSince('legacy')]).toEqual([false, null]);
+    expect(repo.printerDownSince('never')).toBeNull();
+  });
+});

@@ -13,7 +13,7 @@ const sqlList = (states: Iterable<string>): string => `(${[...states].map((st) =
 const ACTIVE_SQL = sqlList(ACTIVE_STATES);
 export const UNFINISHED_SQL = sqlList(UNFINISHED_STATES);
 
-/** A print job as stored, the ticket document still JSON. */
+/** A print job as stored, the ticket document as JSON (inflated if the compactor packed it). */
 export interface JobRow {
   id: number;
   idempotencyKey: string;
@@ -79,6 +79,7 @@ const toPrinter = (r: PrinterRow): PrinterConfig => ({
   enabled: r.enabled === 1,
   simulated: r.simulated === 1,
 });
+/** The row with its flags; its document as stored (perhaps packed): for views, which leave the document out. */
 const toJob = (r: RawJob): JobRow => ({ ...r, possibleDuplicate: r.possibleDuplicate === 1 });
 
 /** The job as the API shows it (no document, no key). */
@@ -138,7 +139,7 @@ export class SqlitePrintRepo {
    * asks for them for every order (~2 % of the hub's time read from SQLite). Frozen: every caller shares them.
    */
   private printers: readonly PrinterConfig[] | undefined;
-  /** For the events a void reads back, old ones stored compacted. */
+  /** For the events a void reads back and the documents of old jobs, stored compacted (compactor.ts). */
   private readonly dictionaries: Dictionaries;
 
   constructor(private readonly db: Db) {
@@ -212,8 +213,9 @@ export class SqlitePrintRepo {
       tableName: db.prepare('SELECT name FROM dining_tables WHERE id = ?').pluck(),
       staffName: db.prepare('SELECT name FROM staff WHERE id = ?').pluck(),
       anyPrinter: db.prepare('SELECT 1 FROM printers LIMIT 1').pluck(),
-      isAlerted: db.prepare('SELECT 1 FROM meta WHERE key = ?').pluck(),
+      alerted: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
       setAlerted: db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES (?, '1')"),
+      setDownSince: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
       clearAlerted: db.prepare('DELETE FROM meta WHERE key = ?'),
     };
   }
@@ -256,12 +258,28 @@ export class SqlitePrintRepo {
    * so with `printer.up`, or the alert stays on every screen.
    */
   isPrinterAlerted(printerId: string): boolean {
-    return this.s.isAlerted.get(alertKey(printerId)) !== undefined;
+    return this.s.alerted.get(alertKey(printerId)) !== undefined;
+  }
+
+  /**
+   * Since when the printer has been down, as last recorded (before a restart too); null when it is not known
+   * to be down or the time was not kept (a row written before the time was, or alerted only for a job).
+   */
+  printerDownSince(printerId: string): number | null {
+    const value = this.s.alerted.get(alertKey(printerId)) as string | undefined;
+    if (value === undefined || !value.startsWith('{')) return null;
+    const since = (JSON.parse(value) as { downSince?: unknown }).downSince;
+    return typeof since === 'number' && Number.isFinite(since) ? since : null;
   }
 
   setPrinterAlerted(printerId: string, isAlerted: boolean): void {
     if (isAlerted) this.s.setAlerted.run(alertKey(printerId));
     else this.s.clearAlerted.run(alertKey(printerId));
+  }
+
+  /** The printer went down at `since`: alerted, and its failover clock kept across a restart. */
+  setPrinterDownSince(printerId: string, since: number): void {
+    this.s.setDownSince.run(alertKey(printerId), JSON.stringify({ downSince: since }));
   }
 
   // ---- jobs ----
@@ -288,39 +306,45 @@ export class SqlitePrintRepo {
     this.waiting.set(printerId, (this.waiting.get(printerId) ?? 0) + delta);
   }
 
+  /**
+   * A job with its document as JSON: a finished job's is packed a day after it finished (a preview, a reprint
+   * of an old ticket), and every job read from here is inflated, so no reader meets a packed one.
+   */
+  private readonly withDocument = (r: RawJob): JobRow => ({ ...toJob(r), document: this.dictionaries.unpack(r.document) });
+
   job(id: number): JobRow | undefined {
     const r = this.s.job.get(id) as RawJob | undefined;
-    return r ? toJob(r) : undefined;
+    return r ? this.withDocument(r) : undefined;
   }
 
   /** The oldest job waiting for the printer: FIFO, one at a time. */
   headJob(printerId: string): JobRow | undefined {
     const r = this.s.head.get(printerId) as RawJob | undefined;
-    return r ? toJob(r) : undefined;
+    return r ? this.withDocument(r) : undefined;
   }
 
   activeJobs(printerId: string): JobRow[] {
-    return (this.s.active.all(printerId) as RawJob[]).map(toJob);
+    return (this.s.active.all(printerId) as RawJob[]).map(this.withDocument);
   }
 
   /** Jobs the printer took but stopped on (paper ran out mid-job), oldest first. */
   sentJobs(printerId: string): JobRow[] {
-    return (this.s.sent.all(printerId) as RawJob[]).map(toJob);
+    return (this.s.sent.all(printerId) as RawJob[]).map(this.withDocument);
   }
 
   /** Jobs a printer's worker marked `sending` (at most one while the worker runs). */
   sendingJobs(printerId: string): JobRow[] {
-    return (this.s.sending.all(printerId) as RawJob[]).map(toJob);
+    return (this.s.sending.all(printerId) as RawJob[]).map(this.withDocument);
   }
 
   /** Jobs that were on their way to a printer: after a crash nobody knows whether they printed. */
   inFlightJobs(): JobRow[] {
-    return (this.s.inFlight.all() as RawJob[]).map(toJob);
+    return (this.s.inFlight.all() as RawJob[]).map(this.withDocument);
   }
 
   /** Every job not yet printed, failed or moved: a restored backup's, which are as old as the backup. */
   unfinishedJobs(): JobRow[] {
-    return (this.s.unfinished.all() as RawJob[]).map(toJob);
+    return (this.s.unfinished.all() as RawJob[]).map(this.withDocument);
   }
 
   /**
@@ -365,7 +389,8 @@ export class SqlitePrintRepo {
     return this.s.lastReprint.get(jobId) as number;
   }
 
-  listJobs(f: { state?: PrintJobState | 'active'; printerId?: string; orderId?: string; limit: number }): JobRow[] {
+  /** The jobs as the API lists them (their documents, perhaps packed, are not read). */
+  listJobs(f: { state?: PrintJobState | 'active'; printerId?: string; orderId?: string; limit: number }): PrintJob[] {
     const where: string[] = [];
     const params: unknown[] = [];
     if (f.state === 'active') where.push(`state IN ${UNFINISHED_SQL}`);
@@ -375,7 +400,7 @@ export class SqlitePrintRepo {
     // an order's few tickets through the order; a printer's in one state through that state
     const from = f.orderId ? 'print_jobs INDEXED BY print_jobs_order' : f.printerId && f.state ? QUEUE : 'print_jobs';
     const sql = `SELECT ${JOB_COLUMNS} FROM ${from} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`;
-    return (this.db.prepare(sql).all(...params, f.limit) as RawJob[]).map(toJob);
+    return (this.db.prepare(sql).all(...params, f.limit) as RawJob[]).map((r) => jobView(toJob(r)));
   }
 
   // ---- what tickets are made of ----

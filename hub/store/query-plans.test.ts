@@ -29,6 +29,7 @@ const RANGE_OK: Record<string, string> = {
   // held to both bounds below ("reads the day's takings …")
   payments_created: "bounded on both sides by one business day: the payments of the day's takings",
   refunds_created: "bounded on both sides by one business day: the refunds of the day's takings",
+  print_jobs_to_compact: 'only finished jobs whose document is not compacted yet (a day of them), with a LIMIT (compactor.ts, PRINT_JOBS)',
 };
 
 /**

@@ -391,6 +391,13 @@ export const printJobs = sqliteTable(
     index('print_jobs_reprint').on(t.reprintOf).where(sql`${t.reprintOf} IS NOT NULL`),
     /** One printer's tickets, newest first, for a manager's list: a page without sorting the printer's year. */
     index('print_jobs_printer_id').on(t.printerId, t.id),
+    /**
+     * Finished jobs whose document is not compacted yet, by when they finished (hub/store/compactor.ts,
+     * PRINT_JOBS): a job enters when it finishes and leaves when its document is packed, a day later.
+     */
+    index('print_jobs_to_compact')
+      .on(t.updatedAt)
+      .where(sql`${t.state} IN ('confirmed', 'failed', 'rerouted') AND ${t.document} GLOB '{*'`),
   ],
 );
 

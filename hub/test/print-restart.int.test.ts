@@ -5,7 +5,7 @@
  * out, offline, moved to the backup) and its list of waiting tickets stay on every screen for good.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { addPrinters, FAST_PRINT_ENV, numbersOn, waitUntil } from '../print/test-support.ts';
+import { addPrinters, FAST_PRINT_ENV, numbersOn, printersInHealth, waitUntil } from '../print/test-support.ts';
 import { connectStream, removeDir, signIn, startHub, type HubProcess } from './harness.ts';
 
 const dirs: string[] = [];
@@ -64,4 +64,58 @@ describe('a hub restarted while a printer is down', () => {
       await sim.stop();
     }
   }, 45_000);
+
+  it('keeps a printer failed over while it is still dead after the restart: new tickets go to the backup at its first failed contact, not a failover time later', async () => {
+    // long enough that waiting it out again after the restart is told apart from carrying it over
+    const FAILOVER_MS = 5000;
+    const env = { ...FAST_PRINT_ENV, HUB_PRINT_FAILOVER_MS: String(FAILOVER_MS) };
+    let hub = await startHub({ env });
+    dirs.push(hub.dataDir);
+    const manager = (await signIn(hub, '9999')).staff;
+    const { device, staff: waiter } = await signIn(hub, '1111');
+    const printers = await addPrinters(hub, manager, [
+      { name: 'Pass', stations: [] },
+      { name: 'Hot', stations: ['hot'], backup: 'Pass' },
+    ]);
+    const hotId = printers.id('Hot');
+    const place = async (qty: number) => {
+      const r = await hub.request('POST', '/api/v1/orders', {
+        token: waiter,
+        body: { channel: 'pos', tableId: 't-a3', lines: [{ itemId: 'mapo-tofu', qty, optionIds: ['spice-medium', 'size-regular'] }] },
+      });
+      expect(r.status).toBe(201);
+      return r.body.order as { id: string; number: number };
+    };
+    try {
+      printers.sim('Hot').powerOff();
+      const before = await place(1);
+      await waitUntil(() => printers.texts('Pass').length === 1, 'the ticket moved to the backup', FAILOVER_MS + 8000);
+      await waitUntil(async () => (await printersInHealth(hub, waiter)).find((p) => p.id === hotId)?.state === 'failed-over', 'Hot failed over');
+      const lastSeq = read<number>(hub, 'SELECT MAX(seq) FROM events');
+      await hub.stop();
+
+      hub = await startHub({ dataDir: hub.dataDir, env });
+      const screen = await connectStream(hub, device, { topics: ['printers'], lastSeq });
+      try {
+        const t0 = Date.now();
+        const after = await place(2);
+        await waitUntil(() => printers.texts('Pass').length === 2, 'the new ticket on the backup', FAILOVER_MS + 8000);
+        // the first contact after the start fails (no status reply: 400 ms), and the queue moves at once
+        expect(Date.now() - t0).toBeLessThan(FAILOVER_MS - 1500);
+        expect(numbersOn(printers.texts('Pass'))).toEqual([before.number, after.number]);
+        expect(printers.texts('Pass')[1]!.split('\n')[0]).toContain('MOVED FROM Hot');
+        expect((await printersInHealth(hub, waiter)).find((p) => p.id === hotId)?.state).toBe('failed-over');
+        // the screens, resumed, hear it is still down since before the restart, and failed over again
+        await screen.waitFor((msgs) => msgs.some((m) => m.type === 'events' && m.events.some((e: { type: string }) => e.type === 'printer.failed_over')));
+        const down = screen.events().find((e) => e.type === 'printer.down' && e.payload.printerId === hotId);
+        expect(down?.payload.since).toBeLessThan(t0);
+        expect(printers.texts('Hot')).toEqual([]);
+      } finally {
+        screen.close();
+      }
+    } finally {
+      await hub.stop();
+      for (const name of ['Pass', 'Hot']) await printers.sim(name).stop();
+    }
+  }, 60_000);
 });

@@ -1,6 +1,7 @@
 import { BARRIER, recoveryFlush } from '../protocol/commands.ts';
 import { holdReasonOf, type PrinterStatus } from '../protocol/status.ts';
-import { PrinterConnection, TIMED_OUT, withTimeout } from './printer-connection.ts';
+import { sharedHostResolver, type HostResolver } from './host-resolver.ts';
+import { PrinterConnection, TIMED_OUT, withTimeout, type OpenResult } from './printer-connection.ts';
 import type { PrintResult, PrintWarning, PrinterTransport, ProbeResult } from './types.ts';
 
 export interface TcpTransportOptions {
@@ -21,6 +22,8 @@ export interface TcpTransportOptions {
   closeTimeoutMs?: number;
   /** NUL bytes sent before each job to complete a command a dropped connection left half-sent; 0 = none */
   recoveryNulBytes?: number;
+  /** turns a host name into an address (default: the process's shared one); an IP address is used as it is */
+  resolver?: HostResolver;
 }
 
 const DEFAULTS = {
@@ -31,7 +34,13 @@ const DEFAULTS = {
   pollIntervalMs: 1000,
   closeTimeoutMs: 2000,
   recoveryNulBytes: 8192,
-} satisfies Omit<Required<TcpTransportOptions>, 'host' | 'port'>;
+} satisfies Omit<Required<TcpTransportOptions>, 'host' | 'port' | 'resolver'>;
+
+/**
+ * The part of the connect timeout a name lookup may take: the connection gets the rest. Lookups are answered
+ * from the resolver's memory nearly always; one that is slow falls back to the last address it gave.
+ */
+const LOOKUP_SHARE = 0.5;
 
 /**
  * Raw ESC/POS over TCP port 9100, one connection per job:
@@ -40,11 +49,14 @@ const DEFAULTS = {
  * Jobs run one at a time, in call order: printers serve one connection at a time.
  */
 export class TcpPrinterTransport implements PrinterTransport {
-  readonly #opts: Required<TcpTransportOptions>;
+  readonly #opts: Required<Omit<TcpTransportOptions, 'resolver'>>;
+  readonly #resolver: HostResolver;
   #tail: Promise<unknown> = Promise.resolve();
 
   constructor(opts: TcpTransportOptions) {
-    this.#opts = { ...DEFAULTS, ...withoutUndefined(opts), host: opts.host, port: opts.port };
+    const { resolver, ...rest } = opts;
+    this.#opts = { ...DEFAULTS, ...withoutUndefined(rest), host: opts.host, port: opts.port };
+    this.#resolver = resolver ?? sharedHostResolver;
   }
 
   send(job: Uint8Array): Promise<PrintResult> {
@@ -65,9 +77,24 @@ export class TcpPrinterTransport implements PrinterTransport {
     return run;
   }
 
+  /**
+   * A connection within the connect timeout, name lookup included: a printer by name is reached at the address
+   * the resolver gives (bounded, remembered); one that does not answer there makes it ask the name again.
+   */
+  async #open(): Promise<OpenResult> {
+    const o = this.#opts;
+    const started = performance.now();
+    const resolved = await this.#resolver.resolve(o.host, o.connectTimeoutMs * LOOKUP_SHARE);
+    if (!resolved.ok) return { ok: false, reason: 'connect-timeout', detail: resolved.detail };
+    const left = Math.max(1, o.connectTimeoutMs - (performance.now() - started));
+    const opened = await PrinterConnection.open(resolved.address, o.port, left);
+    if (!opened.ok) this.#resolver.suspect(o.host);
+    return opened;
+  }
+
   async #probe(): Promise<ProbeResult> {
     const o = this.#opts;
-    const opened = await PrinterConnection.open(o.host, o.port, o.connectTimeoutMs);
+    const opened = await this.#open();
     if (!opened.ok) return { reachable: false, reason: opened.reason, detail: opened.detail };
     const conn = opened.connection;
     try {
@@ -89,7 +116,7 @@ export class TcpPrinterTransport implements PrinterTransport {
     // NTP syncs, which would end the barrier wait at once (a false 'uncertain', a duplicate ticket) or
     // stretch it by the size of the step.
     const started = performance.now();
-    const opened = await PrinterConnection.open(o.host, o.port, o.connectTimeoutMs);
+    const opened = await this.#open();
     if (!opened.ok) return { status: 'not-sent', reason: opened.reason, detail: opened.detail };
     const conn = opened.connection;
     try {

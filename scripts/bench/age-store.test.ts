@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_PACING, kiosk, NOON, openDemoStore, waiter } from '../../hub/domain/test-support.ts';
-import { ANSWERS, Compactor, EVENTS, isPacked, type CompactedColumn } from '../../hub/store/compactor.ts';
+import { ANSWERS, Compactor, EVENTS, isPacked, PRINT_JOBS, type CompactedColumn } from '../../hub/store/compactor.ts';
 import { openDb } from '../../hub/store/db.ts';
 import { SqliteOrderRepo } from '../../hub/store/order-repo.ts';
 import { ulidFactory } from '../../hub/store/ulid.ts';
@@ -143,7 +143,7 @@ describe('age-store: a run that crossed the start of a business day', () => {
   });
 });
 
-describe('age-store: a source older than an hour, its answers and events compacted', () => {
+describe('age-store: a source older than an hour, its answers, events and print documents compacted', () => {
   it("copies them as JSON with their ids moved, and leaves the source's dictionaries and cursors behind", () => {
     inTempDir((dir) => {
       const from = join(dir, 'source.db');
@@ -151,9 +151,13 @@ describe('age-store: a source older than an hour, its answers and events compact
       const order = s.run(() => s.service.place({ channel: 'kiosk', lines: [{ itemId: 'steamed-rice', qty: 1 }] }, s.ctx(kiosk, NOON)));
       const event = s.db.prepare("INSERT INTO events (type, at, topics, payload) VALUES ('order.placed', ?, 'orders', ?)");
       const key = s.db.prepare("INSERT INTO idempotency_keys (key, principal, request_hash, status, body, body_event_seq, created_at) VALUES (?, 'p', 'h', 200, ?, NULL, ?)");
+      const job = s.db.prepare(
+        "INSERT INTO print_jobs (idempotency_key, kind, order_id, station_id, printer_id, state, document, created_at, updated_at) VALUES (?, 'kitchen', ?, 'hot', NULL, 'confirmed', ?, ?, ?)",
+      );
       for (let i = 0; i < 60; i++) {
         event.run(NOON + i, JSON.stringify({ order: order, i }));
         key.run(`k${i}`, JSON.stringify({ order: order, i }), NOON + i);
+        job.run(`j${i}`, order.id, JSON.stringify({ kind: 'kitchen', orderNumber: String(order.number), footerLines: [order.id], i }), NOON + i, NOON + i);
       }
       const log = { info() {}, warn() {}, error() {} };
       const compact = (column: CompactedColumn) => {
@@ -162,7 +166,9 @@ describe('age-store: a source older than an hour, its answers and events compact
       };
       compact(ANSWERS);
       compact(EVENTS);
+      compact(PRINT_JOBS);
       expect(s.db.prepare('SELECT payload FROM events').pluck().all().every((p) => isPacked(p as string))).toBe(true);
+      expect(s.db.prepare('SELECT document FROM print_jobs').pluck().all().every((d) => isPacked(d as string))).toBe(true);
       s.db.close();
 
       const out = join(dir, 'aged.db');
@@ -173,6 +179,9 @@ describe('age-store: a source older than an hour, its answers and events compact
         expect(texts).toHaveLength(240);
         const ids = texts.map((t) => (JSON.parse(t) as { order: { id: string } }).order.id);
         expect(new Set(ids)).toEqual(new Set([agedId(order.id, 1), agedId(order.id, 2)]));
+        const documents = aged.prepare('SELECT document FROM print_jobs').pluck().all() as string[];
+        expect(documents).toHaveLength(120);
+        expect(new Set(documents.map((d) => (JSON.parse(d) as { footerLines: string[] }).footerLines[0]))).toEqual(new Set([agedId(order.id, 1), agedId(order.id, 2)]));
         // the aged store's rows are others: its own compactor starts from its first row, with its own dictionaries
         expect(aged.prepare("SELECT key FROM meta WHERE key GLOB '*_dict_*' OR key GLOB '*_compacted_*'").pluck().all()).toEqual([]);
       } finally {

@@ -1,0 +1,1 @@
+CREATE INDEX `print_jobs_to_compact` ON `print_jobs` (`updated_at`) WHERE "print_jobs"."state" IN ('confirmed', 'failed', 'rerouted') AND "print_jobs"."document" GLOB '{*';
