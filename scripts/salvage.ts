@@ -11,6 +11,7 @@ import { loadConfig } from '../hub/config.ts';
 import { DB_FILE } from '../hub/hub.ts';
 import { runningHub } from '../hub/pid-file.ts';
 import { backupFileName, inspectStore, listBackups, stampAfterNewest, takenAtOf } from '../hub/store/backups.ts';
+import type { LostOrder } from '../hub/store/salvage-rebuild.ts';
 import { SalvageError, salvageStore, storeFigures, type SalvageResult, type StoreFigures, type TableSalvage } from '../hub/store/salvage.ts';
 
 const { values } = parseArgs({ options: { out: { type: 'string' } } });
@@ -53,6 +54,26 @@ try {
 }
 
 
+/** 1234 → '12.34' (the hub's money is in minor units of a 2-decimal currency) */
+const money = (minor: number) => `${minor < 0 ? '-' : ''}${Math.floor(Math.abs(minor) / 100)}.${String(Math.abs(minor) % 100).padStart(2, '0')}`;
+
+function lostOrderText(o: LostOrder): string {
+  const s = o.lastSeen;
+  if (!s) return `order ${o.id}: none of its events could be read`;
+  const day = s.businessDate ? ` of ${s.businessDate}` : '';
+  const table = s.tableId === null ? 'no table' : `table ${s.tableName ?? s.tableId}`;
+  const amounts = `total ${money(s.totalMinor)}, paid ${money(s.paidMinor)}, due ${money(s.dueMinor)}`;
+  return `#${s.number}${day}, ${table}, ${amounts}, ${s.status} (as of ${local(s.at)}; order ${o.id}): ${WHY[o.why]}`;
+}
+
+const WHY: Record<LostOrder['why'], string> = {
+  'placing-lost': 'its placing is not in the log',
+  'history-gap': 'a change of it is not in the log',
+  'later-events-lost': 'events after its last one are lost, and may have been its',
+  unreadable: 'an event of it cannot be read',
+  inconsistent: 'its events do not add up',
+};
+
 function lostText(t: TableSalvage): string {
   const n = t.lostRowids + t.rejected;
   return t.lostTail ? `${n} + the table's end` : String(n);
@@ -72,11 +93,12 @@ if (newestBackup) {
 
 const MAIN = new Set(['orders', 'order_lines', 'payments', 'refunds', 'events', 'print_jobs']);
 const shown = result.tables.filter((t) => MAIN.has(t.table) || t.skipped.length > 0 || t.rejected > 0 || t.removed > 0 || t.cleared > 0);
-const header = ['table', 'kept', 'lost (damaged pages)', 'removed (parent lost)', backup ? 'newest backup' : ''];
+const header = ['table', 'kept', 'lost (damaged pages)', 'rebuilt (event log)', 'removed (parent lost)', backup ? 'newest backup' : ''];
 const lines = shown.map((t) => [
   t.table,
   String(t.kept),
   lostText(t),
+  String(t.rebuilt),
   t.cleared > 0 ? `${t.removed} (+${t.cleared} references cleared)` : String(t.removed),
   backup ? String(backup.rows.get(t.table) ?? '-') : '',
 ]);
@@ -88,6 +110,7 @@ console.log(row(header));
 for (const l of lines) console.log(row(l));
 console.log(`  (and ${result.tables.length - shown.length} more tables, kept whole)`);
 console.log('  lost: rowids skipped on damaged pages (at most that many rows: a row deleted long ago counts too)');
+console.log('  rebuilt: rows of those made again from the event log (counted in kept)');
 
 const order = (f: StoreFigures) => (f.newestOrder ? `#${f.newestOrder.number} of ${f.newestOrder.businessDate}, placed ${local(f.newestOrder.createdAt)}` : 'none');
 const event = (f: StoreFigures) => (f.newestEvent ? `#${f.newestEvent.seq} at ${local(f.newestEvent.at)}` : 'none');
@@ -101,12 +124,27 @@ if (backup) {
   console.log(`There is no backup${backupDir === 'off' ? '' : ` in ${backupDir}`} to compare with.`);
 }
 
+const rowLost = result.rebuilt.filter((o) => o.rowLost).length;
+if (result.rebuilt.length > 0) {
+  const kept = result.rebuilt.length - rowLost;
+  console.log(
+    `\nRebuilt from the event log: ${rowLost} orders whose rows were on a damaged page${kept > 0 ? `, and the lost lines, payments or refunds of ${kept} orders kept` : ''}. The log holds their whole history: they read as before the damage.`,
+  );
+}
+if (result.lostOrders.length > 0) {
+  console.log(`\nOrders lost for good (${result.lostOrders.length}): their rows were on a damaged page and the event log lacks part of their history. What the log last said of each; check them against the bills:`);
+  for (const o of result.lostOrders.slice(0, 100)) console.log(`  ${lostOrderText(o)}`);
+  if (result.lostOrders.length > 100) console.log(`  and ${result.lostOrders.length - 100} more`);
+}
+
 if (result.ordersToCheck.length > 0) {
   const named = result.ordersToCheck.slice(0, 20).map((o) => `#${o.number} (${o.businessDate})`);
   const more = result.ordersToCheck.length > named.length ? ` and ${result.ordersToCheck.length - named.length} more` : '';
-  console.log(`\nOrders kept whose lines or payments were on a damaged page (their totals are as stored; check them against the bills): ${named.join(', ')}${more}`);
+  console.log(
+    `\nOrders kept whose lines or payments were on a damaged page, and which the event log could not complete (their totals are as stored; check them against the bills): ${named.join(', ')}${more}`,
+  );
 }
-if (result.countersRaised > 0) console.log(`\nOrder numbers: ${result.countersRaised} day counters were lost or behind and go on after the highest order kept.`);
+if (result.countersRaised > 0) console.log(`\nOrder numbers: ${result.countersRaised} day counters were lost or behind and go on after the highest order kept or lost for good.`);
 for (const w of result.warnings) console.log(`\nWarning: ${w}.`);
 
 const lostAny = result.tables.some((t) => t.skipped.length > 0 || t.rejected > 0);

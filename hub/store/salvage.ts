@@ -10,8 +10,10 @@
  * sqlite3 shell, which a mini PC may not have, and better-sqlite3 does not expose its recovery API.
  *
  * The rows go into a store made by `openDb` (this Brigade's migrations, so the damaged store must be of this
- * version too), with foreign keys off; then what a lost row leaves dangling is removed or cleared, so that
- * the hub's readers never meet an order line without its order. The copy is marked as a backup (a hub that
+ * version too), with foreign keys off; then the orders whose rows (or lines, payments, refunds) were lost are
+ * made again from the event log where it holds their whole history (salvage-rebuild.ts), and what a lost row
+ * still leaves dangling is removed or cleared, so that the hub's readers never meet an order line without its
+ * order. The copy is marked as a backup (a hub that
  * opens it renews its epoch: every device reloads, and its unprinted tickets are not printed again), checked
  * whole, synced, and named as a backup; `npm run restore` installs it like one. Nothing here writes to the
  * damaged store.
@@ -22,6 +24,7 @@ import { dirname } from 'node:path';
 import { inspectStore, markAsBackup, unmarkStore, type StoreSummary } from './backups.ts';
 import { newestMigration, openDb, type Db } from './db.ts';
 import { isStoreDamage } from './integrity.ts';
+import { rebuildFromLog, type LostOrder, type RebuiltOrder } from './salvage-rebuild.ts';
 
 export class SalvageError extends Error {
   constructor(
@@ -55,14 +58,30 @@ export interface TableSalvage {
   removed: number;
   /** references set to NULL because what they named was lost (an order's dining table, a dish's photo) */
   cleared: number;
+  /** rows made again from the event log (orders, their lines, payments and refunds), counted in `kept` */
+  rebuilt: number;
 }
 
 export interface SalvageResult {
   file: string;
   tables: TableSalvage[];
-  /** Orders kept whose lines or payments were partly lost: their totals are the ones stored, to check by hand. */
+  /**
+   * Orders whose rows (or lines, payments, refunds) were on a spoilt page, made again from the event log,
+   * which holds their whole history: they read as the hub held them.
+   */
+  rebuilt: RebuiltOrder[];
+  /**
+   * Orders the event log names whose rows were lost and whose history it does not hold whole (a spoilt page
+   * of the log took some of it): not in the salvaged store; what the log last said of each, to check
+   * against the bills.
+   */
+  lostOrders: LostOrder[];
+  /**
+   * Orders kept whose lines, payments or refunds were partly lost and could not be made again from the log:
+   * their totals are the ones stored, to check by hand.
+   */
   ordersToCheck: { id: string; number: number; businessDate: string }[];
-  /** Days whose order counter was lost or behind the orders kept, set to the highest number kept. */
+  /** Days whose order counter was lost or behind the orders kept, set to the highest number kept or lost for good. */
   countersRaised: number;
   /** What makes the salvaged store hard to use, in words for the manager. */
   warnings: string[];
@@ -128,11 +147,13 @@ export function salvageStore(o: SalvageOptions): SalvageResult {
       o.onTable?.(t);
     }
     const byName = new Map(tables.map((t) => [t.table, t]));
+    const headKnown = keepSequences(src, dest);
+    // before what a lost order leaves dangling is removed: its kept lines and payments are its own again
+    const rebuilt = rebuildOrders(dest, byName, headKnown);
     removeDangling(dest, byName);
-    keepSequences(src, dest);
-    const countersRaised = raiseOrderCounters(dest);
+    const countersRaised = raiseOrderCounters(dest, rebuilt.lost);
     // an order kept whose lines or payments were on a damaged page: lines removed with their lost order are not that
-    const ordersToCheck = ['order_lines', 'payments', 'refunds'].some((n) => unreadable(byName.get(n))) ? incompleteOrders(dest) : [];
+    const ordersToCheck = ['order_lines', 'payments', 'refunds'].some((n) => unreadable(byName.get(n))) ? incompleteOrders(dest, rebuilt.incomplete) : [];
     for (const t of tables) t.kept = dest.prepare(`SELECT COUNT(*) FROM ${q(t.table)}`).pluck().get() as number;
     const warnings = warningsOf(dest);
 
@@ -146,7 +167,17 @@ export function salvageStore(o: SalvageOptions): SalvageResult {
     fsyncPath(partial);
     renameSync(partial, o.dest);
     fsyncPath(dirname(o.dest));
-    return { file: o.dest, tables, ordersToCheck, countersRaised, warnings, summary, ms: performance.now() - started };
+    return {
+      file: o.dest,
+      tables,
+      rebuilt: rebuilt.rebuilt,
+      lostOrders: rebuilt.lost,
+      ordersToCheck,
+      countersRaised,
+      warnings,
+      summary,
+      ms: performance.now() - started,
+    };
   } catch (err) {
     if (dest?.open) dest.close();
     for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(partial + suffix, { force: true });
@@ -253,7 +284,7 @@ function copyTable(src: Database.Database, dest: Db, table: string, batch: numbe
   const insert = dest.prepare(
     `INSERT INTO ${q(table)} (${isAlias ? '' : '_rowid_, '}${columns}) VALUES (${isAlias ? '' : '?, '}${marks})`,
   );
-  const t: TableSalvage = { table, kept: 0, skipped: [], lostRowids: 0, lostTail: false, rejected: 0, removed: 0, cleared: 0 };
+  const t: TableSalvage = { table, kept: 0, skipped: [], lostRowids: 0, lostTail: false, rejected: 0, removed: 0, cleared: 0, rebuilt: 0 };
   const write = dest.transaction((rows: Row[]) => {
     for (const row of rows) {
       try {
@@ -391,40 +422,68 @@ function removeDangling(dest: Db, tables: Map<string, TableSalvage>): void {
 /**
  * Keeps AUTOINCREMENT where the damaged store had it: events lost at the head of the log must not have their
  * seqs handed out again (a device or HQ may have seen them), nor print jobs their ids (a reprint names one).
- * Read defensively: without it, SQLite's own (the highest rowid kept) stands.
+ * Read defensively: without it, SQLite's own (the highest rowid kept) stands, and false says so.
  */
-function keepSequences(src: Database.Database, dest: Db): void {
+function keepSequences(src: Database.Database, dest: Db): boolean {
   let theirs: { name: string; seq: number }[];
   try {
     theirs = src.prepare('SELECT name, seq FROM sqlite_sequence').all() as { name: string; seq: number }[];
   } catch (err) {
     if (!isUnreadable(err)) throw err;
-    return;
+    return false;
   }
   const update = dest.prepare('UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = ?');
   const insert = dest.prepare('INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)');
   dest.transaction(() => {
     for (const s of theirs) if (update.run(s.seq, s.name).changes === 0) insert.run(s.name, s.seq);
   })();
+  return true;
+}
+
+const ORDER_TABLES = ['orders', 'order_lines', 'payments', 'refunds'] as const;
+
+/** The orders (and lines, payments, refunds) lost on spoilt pages, made again from the event log where it holds them whole. */
+function rebuildOrders(dest: Db, tables: Map<string, TableSalvage>, headKnown: boolean): ReturnType<typeof rebuildFromLog> {
+  const damaged = ORDER_TABLES.filter((name) => unreadable(tables.get(name)));
+  if (damaged.length === 0) return { rebuilt: [], lost: [], incomplete: [], rows: { orders: 0, order_lines: 0, payments: 0, refunds: 0 } };
+  const events = tables.get('events');
+  // the log's last seq handed out: the store's AUTOINCREMENT, or the last event read when the log's end was
+  const headSeq = headKnown || !events?.lostTail ? (dest.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'events'").pluck().get() as number | undefined) ?? 0 : null;
+  const r = rebuildFromLog(dest, { damage: new Map(damaged.map((name) => [name, tables.get(name)!])), headSeq });
+  for (const name of ORDER_TABLES) {
+    const t = tables.get(name);
+    if (t) t.rebuilt = r.rows[name];
+  }
+  return r;
 }
 
 /**
  * An order's number is its day's counter plus one; a lost counter (or one behind a kept order) would hand
  * out a number the day already has, and the unique (business_date, number) would refuse every new order.
+ * The numbers of orders lost for good count too: a new order under the number of a bill on the counter
+ * would be taken for it.
  */
-function raiseOrderCounters(dest: Db): number {
+function raiseOrderCounters(dest: Db, lost: readonly LostOrder[]): number {
+  const numbers = lost.flatMap((o) => (o.lastSeen?.businessDate ? [{ day: o.lastSeen.businessDate, number: o.lastSeen.number }] : []));
   return dest
     .prepare(
       `INSERT INTO order_counters (business_date, last_number)
-         SELECT business_date, MAX(number) FROM orders WHERE true GROUP BY business_date
+         SELECT day, MAX(number) FROM (
+           SELECT business_date AS day, number FROM orders
+           UNION ALL SELECT value ->> '$.day', value ->> '$.number' FROM json_each(?)
+         ) WHERE true GROUP BY day
        ON CONFLICT (business_date) DO UPDATE SET last_number = excluded.last_number WHERE excluded.last_number > last_number`,
     )
-    .run().changes;
+    .run(JSON.stringify(numbers)).changes;
 }
 
-/** Orders whose stored totals the lines and payments kept no longer add up to (what settle() in hub/domain/order.ts keeps). */
-function incompleteOrders(dest: Db): { id: string; number: number; businessDate: string }[] {
-  return dest
+/**
+ * Orders whose stored totals the lines and payments kept no longer add up to (what settle() in
+ * hub/domain/order.ts keeps), and `known`: those the log showed lacking a line, payment or refund.
+ */
+function incompleteOrders(dest: Db, known: readonly string[]): { id: string; number: number; businessDate: string }[] {
+  const named = new Set(known);
+  const byTotals = dest
     .prepare(
       `SELECT o.id, o.number, o.business_date AS businessDate FROM orders o
         WHERE o.status <> 'merged' AND (
@@ -434,6 +493,10 @@ function incompleteOrders(dest: Db): { id: string; number: number; businessDate:
         ORDER BY o.created_at`,
     )
     .all() as { id: string; number: number; businessDate: string }[];
+  for (const o of byTotals) named.delete(o.id);
+  const get = dest.prepare('SELECT id, number, business_date AS businessDate FROM orders WHERE id = ?');
+  const more = [...named].flatMap((id) => (get.all(id) as { id: string; number: number; businessDate: string }[]));
+  return [...byTotals, ...more];
 }
 
 function warningsOf(dest: Db): string[] {
