@@ -29,6 +29,7 @@ export { HOLD_REASONS, holdReasonOf, type HoldReason, type PrinterStatus } from 
 export {
   NOT_SENT_REASONS,
   UNCERTAIN_REASONS,
+  type CallOptions,
   type NotSentReason,
   type PrintResult,
   type PrintWarning,

@@ -470,6 +470,43 @@ describe('a printer worker', () => {
     ]);
   });
 
+  it('moves the waiting tickets of a removed printer to its backup, as when it is disabled', async () => {
+    const s = await store([{ id: 'spare', stations: [] }, { id: 'hot', stations: ['hot'], backupPrinterId: 'spare' }]);
+    s.printer('hot').printer.set({ isPaperOut: true });
+    await s.printing.start();
+    await s.place(MAPO);
+    await until(() => s.jobs()[0]?.state === 'held', 'the ticket held');
+    await s.run((c) => s.printing.deletePrinter('hot', c), manager);
+    await until(() => s.printed('spare').length === 1, 'the ticket on the backup');
+    expect(s.printed('spare')[0]).toContain('MOVED FROM HOT');
+    expect(eventTypes(s.committed)).not.toContain('print.job_failed');
+  });
+
+  it.each(['removed', 'disabled'] as const)(
+    'tells the screens nothing more about a printer %s while a contact with it was on its way, and keeps no alert for it',
+    async (change) => {
+      const s = await store([{ id: 'spare', stations: [] }, { id: 'hot', stations: ['hot'], backupPrinterId: 'spare' }]);
+      await s.printing.start();
+      await until(() => s.printing.health().every((p) => p.state === 'online'), 'both printers up');
+      // the printer is unplugged as it is taken out: the send on its way finds nobody, within the stop timeout
+      s.printer('hot').send = async () => {
+        await sleep(FAST.stopTimeoutMs / 2);
+        return { status: 'not-sent', reason: 'connect-refused' };
+      };
+      await s.place(MAPO);
+      await until(() => s.jobs()[0]?.state === 'sending', 'the ticket on its way');
+      if (change === 'removed') await s.run((c) => s.printing.deletePrinter('hot', c), manager);
+      else await s.run((c) => s.printing.updatePrinter('hot', { enabled: false }, c), manager);
+      await until(() => s.printed('spare').length === 1, 'the ticket on the backup');
+      await sleep(50);
+      const told = eventTypes(s.committed);
+      const gone = told.lastIndexOf(change === 'removed' ? 'printer.removed' : 'printer.configured');
+      // a printer.down after it, for a printer the screens no longer list as printing, stayed on them for good
+      expect(told.slice(gone)).not.toContain('printer.down');
+      expect(s.printing.repo.isPrinterAlerted('hot')).toBe(false);
+    },
+  );
+
   it('alerts and fails over when a job held before a restart finds the paper still out', async () => {
     const s = await store([{ id: 'spare', stations: [] }, { id: 'hot', stations: ['hot'], backupPrinterId: 'spare' }]);
     await s.place(MAPO);
@@ -580,6 +617,24 @@ describe('a printer down across a restart', () => {
     expect(s.printed('spare')[0]).toContain('MOVED FROM HOT');
     const down = s.committed.find((e) => e.type === 'printer.down');
     expect((JSON.parse(down!.json) as { payload: { since: number } }).payload.since).toBeLessThan(Date.now() - 100_000);
+  });
+
+  it('gives a printer enabled again the whole failover time, not what ran before it was disabled; found up, it is announced up', async () => {
+    const s = await store([{ id: 'spare', stations: [] }, { id: 'hot', stations: ['hot'], backupPrinterId: 'spare' }], { failoverMs: 1000 });
+    s.printer('hot').printer.set({ isPoweredOff: true });
+    await s.printing.start();
+    await s.place(MAPO);
+    await until(() => s.printed('spare').length === 1, 'the ticket on the backup after the failover time');
+    await s.run((c) => s.printing.updatePrinter('hot', { enabled: false }, c), manager);
+    // repaired, enabled again while it still boots
+    await s.run((c) => s.printing.updatePrinter('hot', { enabled: true }, c), manager);
+    await s.place(MAPO);
+    await sleep(500);
+    expect(s.printed('spare')).toHaveLength(1);
+    s.printer('hot').printer.set({ isPoweredOff: false });
+    await until(() => s.printed('hot').length === 1, 'the ticket on the printer once it answers');
+    expect(s.printed('spare')).toHaveLength(1);
+    await until(() => eventTypes(s.committed).at(-1) === 'printer.up', 'the screens told it is up');
   });
 
   it('forgets the time once the printer answers: down again later, it waits the whole failover time', async () => {

@@ -260,6 +260,7 @@ export class PrintService {
   }
 
   async #reconcile(): Promise<void> {
+    const before = this.#configs;
     this.#configs = this.repo.listPrinters();
     // addresses no printer has any more (a job still on its way there keeps its transport until it is done)
     const addresses = new Set(this.#configs.map(addressOf));
@@ -306,10 +307,11 @@ export class PrintService {
         this.#workers.set(id, w);
         w.start();
       } else {
-        w.wake();
+        w.configChanged();
       }
     }
-    // jobs left on deleted or disabled printers go to another printer of their station
+    // jobs left on deleted or disabled printers go to their backup or another printer of their station; a
+    // deleted one is no longer in the table, so its backup is the one it had before
     const names = new Map(retired.map((w) => [w.printerId, w.lastName]));
     const orphaned = [...this.repo.waitingCounts().keys()].filter((id) => {
       const p = this.#configs.find((c) => c.id === id);
@@ -317,7 +319,10 @@ export class PrintService {
     });
     if (orphaned.length > 0) {
       await this.deps.submit((tx) => {
-        for (const id of orphaned) this.#rehome(tx, id, this.#configs.find((c) => c.id === id)?.name ?? names.get(id) ?? id);
+        for (const id of orphaned) {
+          const was = this.#configs.find((c) => c.id === id) ?? before.find((c) => c.id === id);
+          this.#rehome(tx, id, was?.name ?? names.get(id) ?? id, was?.backupPrinterId ?? null);
+        }
       });
     }
   }
@@ -413,9 +418,8 @@ export class PrintService {
    * print now, else failed with an alert. Never to a printer that is down: one failed over (to the printer
    * being disabled, perhaps) would only hold them, with nobody told.
    */
-  #rehome(tx: Tx, printerId: string, name: string): void {
+  #rehome(tx: Tx, printerId: string, name: string, backupId: string | null): void {
     const runnable = this.#configs.filter((p) => this.#isRunnable(p) && p.id !== printerId && isUsableState(this.#stateOf(p.id)));
-    const backupId = this.#configs.find((p) => p.id === printerId)?.backupPrinterId ?? null;
     const jobs = [...this.repo.sentJobs(printerId), ...this.repo.activeJobs(printerId)].sort((a, b) => a.id - b.id);
     for (const job of jobs) {
       if (job.kind === 'test') {
@@ -534,6 +538,9 @@ export class PrintService {
     };
     this.#validate(printer);
     this.repo.updatePrinter(printer);
+    // the screens show it disabled, not down; enabled again, it is given a whole failover time, not one that
+    // ran before it was disabled (the alert kept: found up, it is announced up and leaves "disabled")
+    if (current.enabled && !printer.enabled) this.repo.forgetPrinterDownSince(id);
     this.#configured(printer, cmd);
     // inside the write batch: counted now, not from the counts kept for health (see waitingCounts)
     return this.#view(printer, new Map([[printer.id, this.repo.waitingOn(printer.id)]]));

@@ -46,6 +46,8 @@ export interface WorkerStatus {
 }
 
 const MIN_DELAY_MS = 20;
+/** A call to the printer withdrawn before it started: nothing of it reached the printer. */
+const WITHDRAWN = Symbol('withdrawn');
 const isDown = (s: PrinterState): boolean => s === 'offline' || s === 'held' || s === 'failed-over';
 const EMPTY = new Uint8Array(0);
 
@@ -92,6 +94,13 @@ export class PrinterWorker {
   #wake: (() => void) | null = null;
   #woken = false;
   #loop: Promise<void> = Promise.resolve();
+  /**
+   * The call to the printer under way, and the transport it was made on. It may wait its turn behind another
+   * printer entry's ticket (entries at one address share a transport): withdrawn, before it starts, when this
+   * worker stops (its entry disabled or removed) or its entry is pointed at another address; else the ticket
+   * would print later on a printer this entry no longer uses, its job moved or sent elsewhere meanwhile.
+   */
+  #call: { transport: PrinterTransport; controller: AbortController } | null = null;
 
   constructor(
     readonly printerId: string,
@@ -116,6 +125,13 @@ export class PrinterWorker {
     this.#wake?.();
   }
 
+  /** The printer's configuration changed: a call still waiting to reach its old address is withdrawn. */
+  configChanged(): void {
+    const printer = this.host.config(this.printerId);
+    if (this.#call && printer && this.host.transport(printer) !== this.#call.transport) this.#call.controller.abort();
+    this.wake();
+  }
+
   /**
    * Stops after the current step. A job still on its way after `stopTimeoutMs` stays `sending` on disk and its
    * result is ignored: at shutdown the next start prints it marked POSSIBLE DUPLICATE; when the printer is
@@ -123,6 +139,7 @@ export class PrinterWorker {
    */
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.#call?.controller.abort();
     this.wake();
     let timer: NodeJS.Timeout | undefined;
     const gaveUp = new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), this.host.settings.stopTimeoutMs)));
@@ -198,8 +215,8 @@ export class PrinterWorker {
     }
     if (job.state === 'held') {
       // paper changes take minutes: ask the printer, and write nothing, until it can print again
-      const probe = await this.host.transport(printer).probe();
-      if (this.#abandoned) return 0;
+      const probe = await this.#contact(printer, (t, signal) => t.probe({ signal }));
+      if (this.#abandoned || probe === WITHDRAWN) return 0;
       if (probe.reachable && probe.hold !== null) {
         const hold = probe.hold;
         if (this.status.state === 'held' || this.status.state === 'failed-over') {
@@ -232,8 +249,17 @@ export class PrinterWorker {
       return { before: current, sending };
     });
     if (job === null) return 0;
-    const result = await this.host.transport(printer).send(bytes);
+    const result = await this.#contact(printer, (t, signal) => t.send(bytes, { signal }));
     if (this.#abandoned) return 0;
+    if (result === WITHDRAWN) {
+      // nothing of it left: back as it was, with no news for anyone (a `sending` job is never announced)
+      await this.#record((tx) => {
+        const current = this.host.repo.job(job.sending.id);
+        if (!current || current.state !== 'sending' || current.attempts !== job.sending.attempts) return;
+        this.host.repo.updateJob({ ...job.before, updatedAt: tx.now });
+      });
+      return 0;
+    }
     await this.#record((tx) => {
       // the job may have been taken from this send meanwhile (its printer was disabled while the send was
       // slow: it was marked uncertain and moved); the result then belongs to nobody
@@ -309,8 +335,8 @@ export class PrinterWorker {
 
   /** The queue is empty but the printer holds jobs it stopped on: an empty job's barrier tells when they are done. */
   async #confirmSent(printer: PrinterConfig): Promise<number> {
-    const result = await this.host.transport(printer).send(EMPTY);
-    if (this.#abandoned) return 0;
+    const result = await this.#contact(printer, (t, signal) => t.send(EMPTY, { signal }));
+    if (this.#abandoned || result === WITHDRAWN) return 0;
     const s = this.host.settings;
     return this.host.submit((tx) => {
       switch (result.status) {
@@ -333,8 +359,8 @@ export class PrinterWorker {
   }
 
   async #probe(printer: PrinterConfig): Promise<number> {
-    const probe = await this.host.transport(printer).probe();
-    if (this.#abandoned) return 0;
+    const probe = await this.#contact(printer, (t, signal) => t.probe({ signal }));
+    if (this.#abandoned || probe === WITHDRAWN) return 0;
     const s = this.host.settings;
     if (probe.reachable && probe.hold === null) {
       this.status.warnings = probe.printer.isPaperNearEnd ? ['paper-near-end'] : [];
@@ -353,6 +379,21 @@ export class PrinterWorker {
       }
     });
     return probe.reachable ? s.heldPollMs : this.#retryDelay(this.#probeAttempts++);
+  }
+
+  /** One call to the printer, withdrawable while it waits for its turn (see #call); WITHDRAWN if it was. */
+  async #contact<T>(printer: PrinterConfig, call: (t: PrinterTransport, signal: AbortSignal) => Promise<T>): Promise<T | typeof WITHDRAWN> {
+    const transport = this.host.transport(printer);
+    const controller = new AbortController();
+    this.#call = { transport, controller };
+    try {
+      return await call(transport, controller.signal);
+    } catch (err) {
+      if (controller.signal.aborted) return WITHDRAWN;
+      throw err;
+    } finally {
+      if (this.#call?.controller === controller) this.#call = null;
+    }
   }
 
   #longestWait(): number {
@@ -414,13 +455,23 @@ export class PrinterWorker {
     }
   }
 
+  /**
+   * Removed or disabled (read in the transaction: the service stops this worker only after the change has
+   * committed). Its state is no news any more: `printer.removed` took it off the screens, `printer.configured`
+   * shows it disabled, and a `printer.down` after those would stay on every screen for good.
+   */
+  #isRetired(): boolean {
+    return this.host.repo.printer(this.printerId)?.enabled !== true;
+  }
+
   #alert(): void {
-    if (this.#isAlerted) return;
+    if (this.#isAlerted || this.#isRetired()) return;
     this.#isAlerted = true;
     this.host.repo.setPrinterAlerted(this.printerId, true);
   }
 
   #down(tx: Tx, printer: PrinterConfig, state: 'offline' | 'held', reason: string): void {
+    if (this.#isRetired()) return;
     const now = tx.now;
     this.#alert();
     if (this.#downSince === null) {
@@ -449,6 +500,7 @@ export class PrinterWorker {
   }
 
   #up(tx: Tx, printer: PrinterConfig): void {
+    if (this.#isRetired()) return;
     const now = tx.now;
     this.#downBeforeStart = null;
     this.#lastContact = now;

@@ -216,6 +216,7 @@ export class SqlitePrintRepo {
       alerted: db.prepare('SELECT value FROM meta WHERE key = ?').pluck(),
       setAlerted: db.prepare("INSERT OR IGNORE INTO meta (key, value) VALUES (?, '1')"),
       setDownSince: db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)'),
+      forgetDownSince: db.prepare("UPDATE meta SET value = '1' WHERE key = ?"),
       clearAlerted: db.prepare('DELETE FROM meta WHERE key = ?'),
     };
   }
@@ -280,6 +281,11 @@ export class SqlitePrintRepo {
   /** The printer went down at `since`: alerted, and its failover clock kept across a restart. */
   setPrinterDownSince(printerId: string, since: number): void {
     this.s.setDownSince.run(alertKey(printerId), JSON.stringify({ downSince: since }));
+  }
+
+  /** The printer's failover clock forgotten (it was disabled); whether the screens were told it is down, kept. */
+  forgetPrinterDownSince(printerId: string): void {
+    this.s.forgetDownSince.run(alertKey(printerId));
   }
 
   // ---- jobs ----

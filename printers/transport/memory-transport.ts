@@ -1,5 +1,6 @@
 import { encodeStatus, decodeStatus, holdReasonOf, type PrinterStatus } from '../protocol/status.ts';
-import type { PrintResult, PrinterTransport, ProbeResult } from './types.ts';
+import { CallQueue } from './call-queue.ts';
+import type { CallOptions, PrintResult, PrinterTransport, ProbeResult } from './types.ts';
 
 export interface InMemoryPrinterState {
   isPaperOut: boolean;
@@ -39,7 +40,7 @@ export class InMemoryPrinter {
 export class InMemoryTransport implements PrinterTransport {
   readonly printer: InMemoryPrinter;
   #scripted: { result: PrintResult; isJobKept: boolean }[] = [];
-  #tail: Promise<unknown> = Promise.resolve();
+  readonly #calls = new CallQueue();
 
   constructor(printer = new InMemoryPrinter()) {
     this.printer = printer;
@@ -50,8 +51,8 @@ export class InMemoryTransport implements PrinterTransport {
     this.#scripted.push({ result, isJobKept: opts.isJobKept ?? false });
   }
 
-  send(job: Uint8Array): Promise<PrintResult> {
-    return this.#serialised(async () => {
+  send(job: Uint8Array, opts: CallOptions = {}): Promise<PrintResult> {
+    return this.#calls.run(async () => {
       const scripted = this.#scripted.shift();
       if (scripted !== undefined) {
         if (scripted.isJobKept) this.printer.jobs.push(Buffer.from(job));
@@ -63,24 +64,18 @@ export class InMemoryTransport implements PrinterTransport {
       if (hold !== null) return { status: 'held', reason: hold, printer: status };
       this.printer.jobs.push(Buffer.from(job));
       return { status: 'printed', warnings: status.isPaperNearEnd ? ['paper-near-end'] : [], elapsedMs: 0 };
-    });
+    }, opts.signal);
   }
 
-  probe(): Promise<ProbeResult> {
-    return this.#serialised(async () => {
+  probe(opts: CallOptions = {}): Promise<ProbeResult> {
+    return this.#calls.run(async () => {
       if (this.printer.state.isPoweredOff) return { reachable: false, reason: 'no-status-reply' };
       const status = this.printer.status();
       return { reachable: true, printer: status, hold: holdReasonOf(status) };
-    });
+    }, opts.signal);
   }
 
-  async close(): Promise<void> {
-    await this.#tail;
-  }
-
-  #serialised<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.#tail.then(fn, fn);
-    this.#tail = run.catch(() => undefined);
-    return run;
+  close(): Promise<void> {
+    return this.#calls.idle();
   }
 }

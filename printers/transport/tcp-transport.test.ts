@@ -49,6 +49,18 @@ describe('TcpPrinterTransport against the simulator', () => {
     expect(h.printedTexts()).toEqual([preview(doc)]);
   });
 
+  it('does not cut short a job already on its way when its call is withdrawn: it prints whole, and is confirmed', async () => {
+    h = await startSimHarness({ msPerLine: 20 });
+    const doc = longTicket(4, 15);
+    const call = new AbortController();
+    const sending = h.transport.send(render(doc), { signal: call.signal });
+    await sleep(150); // connected, status asked, the job written: the printer is printing it
+    expect(h.sim.stats.connections).toBe(1);
+    call.abort(new Error('withdrawn too late'));
+    expect((await sending).status).toBe('printed');
+    expect(h.printedTexts()).toEqual([preview(doc)]);
+  });
+
   it('waits for a slow print head: printed comes only after the last line printed', async () => {
     h = await startSimHarness({ msPerLine: 10, receiveBufferBytes: 256 });
     const doc = longTicket(3, 25); // ~80 printed lines

@@ -1,8 +1,9 @@
 import { BARRIER, recoveryFlush } from '../protocol/commands.ts';
 import { holdReasonOf, type PrinterStatus } from '../protocol/status.ts';
+import { CallQueue } from './call-queue.ts';
 import { sharedHostResolver, type HostResolver } from './host-resolver.ts';
 import { PrinterConnection, TIMED_OUT, withTimeout, type OpenResult } from './printer-connection.ts';
-import type { PrintResult, PrintWarning, PrinterTransport, ProbeResult } from './types.ts';
+import type { CallOptions, PrintResult, PrintWarning, PrinterTransport, ProbeResult } from './types.ts';
 
 export interface TcpTransportOptions {
   host: string;
@@ -46,12 +47,14 @@ const LOOKUP_SHARE = 0.5;
  * Raw ESC/POS over TCP port 9100, one connection per job:
  * connect → `DLE EOT 1/2/4` (held if the printer cannot print) → NUL flush + `ESC @` → job → `GS r 1`
  * → wait for its reply (printed) while polling status → `end()`.
- * Jobs run one at a time, in call order: printers serve one connection at a time.
+ * Jobs run one at a time, in call order: printers serve one connection at a time. The hub shares one
+ * transport between printer entries at one address, so a call may wait for another entry's ticket: one still
+ * waiting can be withdrawn (`CallOptions.signal`).
  */
 export class TcpPrinterTransport implements PrinterTransport {
   readonly #opts: Required<Omit<TcpTransportOptions, 'resolver'>>;
   readonly #resolver: HostResolver;
-  #tail: Promise<unknown> = Promise.resolve();
+  readonly #calls = new CallQueue();
 
   constructor(opts: TcpTransportOptions) {
     const { resolver, ...rest } = opts;
@@ -59,22 +62,16 @@ export class TcpPrinterTransport implements PrinterTransport {
     this.#resolver = resolver ?? sharedHostResolver;
   }
 
-  send(job: Uint8Array): Promise<PrintResult> {
-    return this.#serialised(() => this.#send(job));
+  send(job: Uint8Array, opts: CallOptions = {}): Promise<PrintResult> {
+    return this.#calls.run(() => this.#send(job), opts.signal);
   }
 
-  probe(): Promise<ProbeResult> {
-    return this.#serialised(() => this.#probe());
+  probe(opts: CallOptions = {}): Promise<ProbeResult> {
+    return this.#calls.run(() => this.#probe(), opts.signal);
   }
 
-  async close(): Promise<void> {
-    await this.#tail;
-  }
-
-  #serialised<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.#tail.then(fn, fn);
-    this.#tail = run.catch(() => undefined);
-    return run;
+  close(): Promise<void> {
+    return this.#calls.idle();
   }
 
   /**

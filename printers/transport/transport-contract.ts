@@ -89,6 +89,22 @@ export function registerTransportContractTests(name: string, makeHarness: () => 
       expect(h.printedTexts()).toEqual([text(1), text(2), text(3)]);
     });
 
+    it('[T8] withdraws a call still waiting for its turn: it rejects at once and never reaches the printer', async () => {
+      const waiting = new AbortController();
+      const first = h.transport.send(job(1));
+      const second = h.transport.send(job(2), { signal: waiting.signal });
+      const probe = h.transport.probe({ signal: waiting.signal });
+      const third = h.transport.send(job(3));
+      waiting.abort(new Error('withdrawn'));
+      await expect(second).rejects.toThrow('withdrawn');
+      await expect(probe).rejects.toThrow('withdrawn');
+      expect((await first).status).toBe('printed');
+      expect((await third).status).toBe('printed');
+      expect(h.printedTexts()).toEqual([text(1), text(3)]);
+      await expect(h.transport.send(job(4), { signal: waiting.signal })).rejects.toThrow('withdrawn');
+      expect(h.printedTexts()).toEqual([text(1), text(3)]);
+    });
+
     it('[T7] reports a silent printer as not sent, within the timeout', async () => {
       h.powerOff();
       const started = Date.now();

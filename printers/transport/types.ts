@@ -41,15 +41,24 @@ export type ProbeResult =
   | { reachable: true; printer: PrinterStatus; hold: HoldReason | null }
   | { reachable: false; reason: NotSentReason; detail?: string };
 
+/** Options of one `send` or `probe`. */
+export interface CallOptions {
+  /**
+   * Withdraws the call while it waits for its turn (another call to the printer is running): it rejects at once
+   * with the signal's reason, and nothing of it reaches the printer. A call that has started is not cut short.
+   */
+  signal?: AbortSignal;
+}
+
 /**
  * One printer. Implementations send at most one job at a time (printers serve one connection), so concurrent
- * `send` calls run one after the other, in call order.
+ * `send` calls run one after the other, in call order; one still waiting may be withdrawn (`CallOptions`).
  */
 export interface PrinterTransport {
   /** Send one job (complete ESC/POS bytes, e.g. from `renderTicket`) and wait until it is printed or not. */
-  send(job: Uint8Array): Promise<PrintResult>;
+  send(job: Uint8Array, opts?: CallOptions): Promise<PrintResult>;
   /** Ask the printer for its status without printing. */
-  probe(): Promise<ProbeResult>;
+  probe(opts?: CallOptions): Promise<ProbeResult>;
   /** Wait for running jobs, then release resources. */
   close(): Promise<void>;
 }
