@@ -2,7 +2,6 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import { dirname, join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { HubConfig } from './config.ts';
 import { AuthService } from './domain/auth-service.ts';
@@ -17,7 +16,7 @@ import { landingPage } from './http/landing.ts';
 import { mountClients } from './http/clients.ts';
 import { mountMenuImages } from './http/menu-images.ts';
 import { SharpImageStore } from './media/sharp-image-store.ts';
-import { Admission } from './http/admission.ts';
+import { Admission, EventLoopLag } from './http/admission.ts';
 import { toErrorReply } from './http/errors.ts';
 import { HubMetrics } from './http/metrics.ts';
 import { allRoutes } from './http/all-routes.ts';
@@ -113,10 +112,10 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
         onFailure: (err) => logger.warn({ err }, 'could not note how far the store has gone (store-seen.json); tried again later'),
       });
   seen?.note();
-  const lag = monitorEventLoopDelay({ resolution: 10 });
-  lag.enable();
+  // two histograms taking turns: one reset every 10 s read 0 just after each reset, whatever the real lag
+  const lag = new EventLoopLag();
   let stream: StreamServer | undefined;
-  const lagMs = () => Math.round(lag.percentile(99) / 1e4) / 100;
+  const lagMs = () => lag.p99Ms();
   let writer: Writer | undefined;
   const storage = db.memory
     ? undefined
@@ -300,9 +299,6 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
     ...(integrity ? { integrity } : {}),
     diskFull,
   };
-  const lagReset = setInterval(() => lag.reset(), 10_000);
-  lagReset.unref();
-
   let tls: HubTls | null = null;
   let httpsPort: number | undefined;
   let publicPort: number | undefined;
@@ -465,7 +461,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
       await Promise.all([closeGracefully(server), httpsServer?.listening ? closeGracefully(httpsServer) : undefined]);
       theWriter.drain();
       seen?.stop();
-      lag.disable();
+      lag.stop();
       await checkpointer?.stop();
       checkpointAndClose(db, (err) => logger.warn({ err }, 'the last checkpoint failed; the WAL is read back at the next start'));
     },

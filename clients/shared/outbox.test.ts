@@ -188,7 +188,8 @@ describe('Outbox', () => {
   });
 
   it('honours Retry-After on 429 and 503 (busy, still retrying)', async () => {
-    const { outbox, timers, sent } = setup([err(429, 'too_many_requests', 'slow down', 3), err(503, 'overloaded', 'busy', 2), ok()]);
+    // random 0: the earliest of the spread below, exactly the Retry-After
+    const { outbox, timers, sent } = setup([err(429, 'too_many_requests', 'slow down', 3), err(503, 'overloaded', 'busy', 2), ok()], undefined, () => 0);
     await outbox.load();
     const e = await outbox.enqueue(createOrder());
     await timers.advance(0);
@@ -199,6 +200,24 @@ describe('Outbox', () => {
     expect(outbox.get(e.id)).toMatchObject({ state: 'unknown', nextAttemptAt: timers.now + 2000, lastProblem: 'HTTP 503 overloaded' });
     await timers.advance(2000);
     expect(outbox.get(e.id)!.state).toBe('confirmed');
+  });
+
+  it('spreads the retries of devices told the same Retry-After over the interval after it: never sooner, not all at once', async () => {
+    // phones refused in the same second are told the same Retry-After: came back together, they were a
+    // flood of their own, refused together again
+    const waits: number[] = [];
+    for (const r of [0, 0.2, 0.4, 0.6, 0.8, 0.999]) {
+      const { outbox, timers } = setup([err(503, 'overloaded', 'busy', 2), ok()], undefined, () => r);
+      await outbox.load();
+      const e = await outbox.enqueue(createOrder());
+      await timers.advance(0);
+      waits.push(outbox.get(e.id)!.nextAttemptAt! - timers.now);
+    }
+    for (const w of waits) {
+      expect(w).toBeGreaterThanOrEqual(2000);
+      expect(w).toBeLessThan(4000);
+    }
+    expect(new Set(waits).size).toBe(waits.length);
   });
 
   it('a rule refusal is rejected with the hub\'s message, and is not retried', async () => {

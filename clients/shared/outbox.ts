@@ -15,7 +15,8 @@
  *   state that counts as placed) | `rejected` (the hub's rules said no: a 4xx, needs a human) |
  *   `unknown` (no answer, a timeout, a 5xx, 429/503: the outcome is not known, and the entry is retried
  *   with the same key — never shown as failed). Retries use exponential backoff with full jitter and honour
- *   `Retry-After`. A 401 is not the answer to the change (the hub refused the credentials, and may have
+ *   `Retry-After`: never sooner, and spread over as long again, so the devices refused together do not
+ *   all come back together. A 401 is not the answer to the change (the hub refused the credentials, and may have
  *   committed the change before an answer was lost): the entry is held as `unknown` and resent with the
  *   same key once the app has credentials again, unless the app says nothing can renew them.
  * - On load, unsettled entries resume. An entry that was `sending` when the page died is `unknown`: the hub
@@ -121,7 +122,10 @@ export interface OutboxOptions {
   timers?: OutboxTimers;
   /** Backoff for unknown outcomes: random(0, min(maxMs, baseMs·2ⁿ)). */
   backoff?: { baseMs: number; maxMs: number };
-  /** Longest Retry-After honoured (a hub asking for 60 s is still re-asked within this). */
+  /**
+   * Longest Retry-After honoured (a hub asking for 60 s is still re-asked after this, spread over as long
+   * again: see the send loop).
+   */
   maxRetryAfterMs?: number;
   /**
    * Which scopes this outbox loads and sends. Every app on the hub's origin shares one IndexedDB database,
@@ -386,7 +390,10 @@ export class Outbox {
           const retryAfterS = verdict.outcome === 'unknown' ? verdict.retryAfterS : undefined;
           const problem = verdict.outcome === 'unknown' ? verdict.problem : `HTTP 401 ${verdict.error.code}: ${verdict.error.message}`;
           const hinted = retryAfterS !== undefined && retryAfterS > 0 ? Math.min(retryAfterS * 1000, this.opts.maxRetryAfterMs ?? 30_000) : null;
-          const delay = hinted ?? backoffDelay(head.attempts - 1, this.backoff, this.random);
+          // never sooner than the hub asked, and spread over as long again: the hub tells every device it
+          // refused within a second the same Retry-After, and all of them back in one instant were a flood of
+          // their own, refused together again
+          const delay = hinted !== null ? hinted + Math.floor(this.random() * hinted) : backoffDelay(head.attempts - 1, this.backoff, this.random);
           head.state = 'unknown';
           head.lastProblem = problem;
           head.nextAttemptAt = this.now() + delay;

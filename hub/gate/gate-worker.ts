@@ -12,7 +12,9 @@ import { PublicLimiter } from '../http/admission.ts';
 import { FailureLimiter } from '../http/pairing-codes.ts';
 import { toErrorReply, HttpError } from '../http/errors.ts';
 import { SECURITY_HEADERS } from '../http/security-headers.ts';
+import { MAX_BODY_BYTES } from '../http/fast-path.ts';
 import { GATE_SIGNAL, isPublicPath, type GateSettings, type GateToHub, type HubToGate } from './protocol.ts';
+import { BodyBudget, hasBody, readBody } from './request-body.ts';
 
 const settings = workerData as GateSettings;
 
@@ -34,13 +36,21 @@ const pageAgent = new Agent({ keepAlive: true, maxSockets: 16, maxFreeSockets: 1
 /** Page and asset requests allowed to wait for those connections; more get 503 (a flood of page loads). */
 const MAX_PAGES_WAITING = 512;
 const waiting = { api: 0, pages: 0 };
+/**
+ * An API request's body is read whole before the request takes a place on the hub (request-body.ts),
+ * within this long of its headers; all the bodies on their way together hold at most this many bytes.
+ */
+const BODY_DEADLINE_MS = 10_000;
+const bodies = new BodyBudget(16 * 1024 * 1024);
+const tooLarge = new HttpError('payload_too_large', 'the body is too large');
 
 const post = (m: GateToHub) => parentPort!.postMessage(m);
 
-function refuse(res: ServerResponse, err: unknown): void {
+/** `close`: the request's body was left unread, so the connection cannot carry another request. */
+function refuse(res: ServerResponse, err: unknown, close = false): void {
   const reply = toErrorReply(err);
   // what the hub's own answers carry (hub/http/security-headers.ts): these never reach the hub
-  res.writeHead(reply.status, { ...SECURITY_HEADERS, 'Content-Type': 'application/json; charset=utf-8', ...reply.headers });
+  res.writeHead(reply.status, { ...SECURITY_HEADERS, 'Content-Type': 'application/json; charset=utf-8', ...reply.headers, ...(close ? { Connection: 'close' } : {}) });
   res.end(JSON.stringify(reply.body));
 }
 
@@ -133,10 +143,38 @@ const server = createServer((req, res) => {
       return refuse(res, limited);
     }
   }
-  if (kind === 'api' ? hubBusy() : waiting.pages >= MAX_PAGES_WAITING) {
-    Atomics.add(signals, GATE_SIGNAL.shedBusy, 1);
-    return refuse(res, limiter.overloaded());
-  }
+  if (kind === 'api' ? hubBusy() : waiting.pages >= MAX_PAGES_WAITING) return shed(res);
+  if (kind === 'pages' || !hasBody(req)) return pass(req, res, kind, caller);
+  readBody(req, { maxBytes: MAX_BODY_BYTES, deadlineMs: BODY_DEADLINE_MS, budget: bodies }, (outcome) => {
+    switch (outcome.kind) {
+      case 'read':
+        // the hub may have got busy while the body came
+        return hubBusy() ? shed(res) : pass(req, res, kind, caller, outcome.body);
+      case 'too-large':
+        return refuse(res, tooLarge, true);
+      case 'too-many':
+        return shed(res, true);
+      case 'too-slow':
+        // nobody may be left to read it: the connection goes with it
+        res.writeHead(408, { ...SECURITY_HEADERS, Connection: 'close', 'Content-Length': 0 });
+        return void res.end();
+      case 'gone':
+        return;
+    }
+  });
+});
+
+/** Refused because the hub (or the gate) is busy: 503 + Retry-After. `close`: the body was left unread. */
+function shed(res: ServerResponse, close = false): void {
+  Atomics.add(signals, GATE_SIGNAL.shedBusy, 1);
+  refuse(res, limiter.overloaded(), close);
+}
+
+/**
+ * Passes the request on to the hub's thread and its answer back: an API request with its `body` read
+ * whole (and then in one piece, with its length), a page as it arrives.
+ */
+function pass(req: IncomingMessage, res: ServerResponse, kind: 'api' | 'pages', caller: string, body?: Buffer): void {
   waiting[kind]++;
   let done = false;
   const finish = () => {
@@ -144,8 +182,13 @@ const server = createServer((req, res) => {
     done = true;
     waiting[kind]--;
   };
+  const headers = forwardedHeaders(req);
+  if (body) {
+    delete headers['transfer-encoding'];
+    headers['content-length'] = body.length;
+  }
   const upstream = request(
-    { socketPath: settings.hubSocket, method: req.method, path, headers: forwardedHeaders(req), agent: kind === 'api' ? apiAgent : pageAgent },
+    { socketPath: settings.hubSocket, method: req.method, path: req.url ?? '/', headers, agent: kind === 'api' ? apiAgent : pageAgent },
     (answer) => {
       const headers = { ...answer.headers };
       // hop-by-hop: this connection to the phone has its own
@@ -169,8 +212,9 @@ const server = createServer((req, res) => {
     if (!res.writableFinished) upstream.destroy();
     finish();
   });
-  req.pipe(upstream);
-});
+  if (body) upstream.end(body);
+  else req.pipe(upstream);
+}
 
 // the order page's live stream: the same checks, then the bytes are passed through both ways
 server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {

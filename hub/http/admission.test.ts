@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Principal } from '../domain/principal.ts';
-import { Admission, type AdmissionOptions } from './admission.ts';
+import { Admission, EventLoopLag, type AdmissionOptions } from './admission.ts';
 import { HttpError } from './errors.ts';
 
 const phone = (tableId: string): Principal => ({ kind: 'table', tableId });
@@ -84,5 +84,49 @@ describe('Admission', () => {
     // and never more than 15 s
     for (let i = 0; i < 10_000; i++) retryAfter();
     expect(retryAfter()).toBe(15);
+  });
+});
+
+describe('EventLoopLag', () => {
+  const stall = (ms: number) => {
+    const end = performance.now() + ms;
+    while (performance.now() < end) {
+      /* the loop held up */
+    }
+  };
+  const tick = () => new Promise((r) => setTimeout(r, 40));
+
+  it('reads a stall that came just after a half was reset (one histogram reset then read ~0)', async () => {
+    const lag = new EventLoopLag(60_000);
+    try {
+      await tick();
+      lag.turn();
+      stall(300);
+      await tick();
+      expect(lag.p99Ms()).toBeGreaterThanOrEqual(250);
+      lag.turn();
+      stall(300);
+      await tick();
+      expect(lag.p99Ms()).toBeGreaterThanOrEqual(250);
+    } finally {
+      lag.stop();
+    }
+  });
+
+  it('forgets a stall two halves later', async () => {
+    const lag = new EventLoopLag(60_000);
+    try {
+      await tick();
+      stall(300);
+      await tick();
+      expect(lag.p99Ms()).toBeGreaterThanOrEqual(250);
+      lag.turn();
+      await tick();
+      lag.turn();
+      await tick();
+      expect(lag.p99Ms()).toBeLessThan(250);
+    } finally {
+      lag.stop();
+    }
   });
 });

@@ -101,7 +101,7 @@ export class HubMetrics {
     gauge('brigade_write_queue_depth', 'Mutations waiting for the writer', gauges.queueDepth);
     gauge('brigade_stream_clients', 'Connected event-stream sockets', gauges.streamClients);
     gauge('brigade_stream_replays', 'Event-stream sockets catching up on a gap, page by page', gauges.streamReplays);
-    gauge('brigade_event_loop_lag_p99_ms', 'Event-loop delay, p99 over the last 10 s', gauges.eventLoopLagMs);
+    gauge('brigade_event_loop_lag_p99_ms', 'Event-loop delay, p99 over the last 5–10 s', gauges.eventLoopLagMs);
     gauge('brigade_event_log_head_seq', 'Highest committed event seq', gauges.seq);
     const storage = gauges.storage;
     if (storage) {

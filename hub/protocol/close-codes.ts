@@ -12,6 +12,6 @@ export const streamCloseCodes = {
   noHello: 4002,
   /** The socket could not keep up: reconnect at once and resume from the last applied seq. */
   slowConsumer: 4008,
-  /** The socket said hello too often (each hello may replay the log): reconnect after the longest back-off. */
+  /** The socket said hello too often (each hello may replay the log), or sent too many messages: reconnect after the longest back-off. */
   tooManyHellos: 4029,
 } as const;

@@ -2,6 +2,10 @@
  * The single writer on a real SQLite store: batches bounded in time, refusals by expected wait, and the
  * JSON it shares between an event and the answer of the same job.
  */
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDb, type Db } from './db.ts';
 import type { LoggedEvent } from './event-log.ts';
@@ -79,6 +83,35 @@ describe('Writer', () => {
   it.each([null, 1, 'text', [1, { a: 2 }], {}, { a: undefined }, { toJSON: () => 'custom' }])('stringifies %j exactly as JSON.stringify', async (value) => {
     const { w } = writer();
     await expect(w.submit((tx) => tx.stringify(value))).resolves.toBe(JSON.stringify(value) ?? 'null');
+  });
+
+  it('answers the jobs waiting when a transaction cannot even begin, instead of holding them and spinning', async () => {
+    // another process holds the store's write lock (a sqlite3 shell left in a transaction, a tool): BEGIN
+    // IMMEDIATE fails before any job is taken. The writer tried again every turn of the event loop, at full
+    // CPU, and never answered them; at shutdown, drain() looped for ever
+    const dir = mkdtempSync(join(tmpdir(), 'brigade-writer-'));
+    try {
+      const db = openDb(join(dir, 'store.db'));
+      dbs.push(db);
+      db.pragma('busy_timeout = 0');
+      const other = new Database(join(dir, 'store.db'));
+      other.exec('BEGIN IMMEDIATE');
+      let flushes = 0;
+      const w = new Writer(db, { clock: Date.now, maxBatch: 2, maxQueue: 100, onCommit: () => undefined, onRollback: () => flushes++ });
+      const jobs = Array.from({ length: 5 }, (_, i) => w.submit(() => i));
+      const settled = await Promise.race([Promise.allSettled(jobs), new Promise<'pending'>((r) => setTimeout(() => r('pending'), 1000))]);
+      expect(settled).not.toBe('pending');
+      for (const o of settled as PromiseSettledResult<number>[]) expect(o.status === 'rejected' && (o.reason as { code?: string }).code).toBe('SQLITE_BUSY');
+      expect(w.depth).toBe(0);
+      expect(flushes).toBeLessThanOrEqual(5);
+      other.exec('ROLLBACK');
+      other.close();
+      // the lock gone, the next job commits
+      await expect(w.submit(() => 'after')).resolves.toBe('after');
+      w.drain();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   describe('when the disk fills up in the middle of a batch', () => {

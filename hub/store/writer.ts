@@ -214,6 +214,12 @@ export class Writer {
       const full = cause === lastError ? isStorageFull(cause) : this.storageFull(cause);
       const refusal = full ? new StorageFullError(cause) : cause;
       this.opts.onRollback?.();
+      // the transaction could not even begin (another process holds the write lock, an I/O error): the jobs
+      // that would have made this batch are answered with why, or they would wait for ever while the writer
+      // tried again every turn at full CPU (and drain() at shutdown looped for ever)
+      if (batch.length === 0) {
+        for (let pending = this.take(); pending; pending = batch.length < this.opts.maxBatch ? this.take() : undefined) batch.push(pending);
+      }
       for (const pending of batch) pending.reject(refusal);
       return;
     }

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { HELLO_BURST, HELLO_REFILL_MS, takeHello, type HelloAllowance } from './stream-server.ts';
+import { HELLO_BURST, HELLO_REFILL_MS, MESSAGE_BURST, MESSAGE_REFILL_MS, takeAllowance, takeHello, type Allowance } from './stream-server.ts';
 
-const fresh = (at = 0): HelloAllowance => ({ left: HELLO_BURST, at });
-const take = (a: HelloAllowance, now: number, n: number) => Array.from({ length: n }, () => takeHello(a, now));
+const fresh = (at = 0): Allowance => ({ left: HELLO_BURST, at });
+const take = (a: Allowance, now: number, n: number) => Array.from({ length: n }, () => takeHello(a, now));
 
 describe("a socket's hello allowance", () => {
   it(`grants ${HELLO_BURST} at once, then none`, () => {
@@ -24,5 +24,14 @@ describe("a socket's hello allowance", () => {
     const a = fresh();
     takeHello(a, 0);
     expect(take(a, 100 * HELLO_REFILL_MS, HELLO_BURST + 1)).toEqual([...Array(HELLO_BURST).fill(true), false]);
+  });
+});
+
+describe("a socket's message allowance", () => {
+  it(`grants ${MESSAGE_BURST} messages at once, then ${1000 / MESSAGE_REFILL_MS} a second`, () => {
+    const a: Allowance = { left: MESSAGE_BURST, at: 0 };
+    const spend = (now: number, n: number) => Array.from({ length: n }, () => takeAllowance(a, now, MESSAGE_BURST, MESSAGE_REFILL_MS));
+    expect(spend(0, MESSAGE_BURST + 1)).toEqual([...Array(MESSAGE_BURST).fill(true), false]);
+    expect(spend(1000, 1000 / MESSAGE_REFILL_MS + 1)).toEqual([...Array(1000 / MESSAGE_REFILL_MS).fill(true), false]);
   });
 });

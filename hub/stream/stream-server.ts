@@ -30,6 +30,29 @@ const CLOSE_GRACE_MS = 1000;
  */
 export const HELLO_BURST = 5;
 export const HELLO_REFILL_MS = 10_000;
+/**
+ * Messages of any kind (hellos, syncs, anything unreadable) and pings one socket may send at once, and how
+ * fast that allowance comes back. A client says hello once per connection and sends a sync after 20 s of
+ * quiet; but each message costs the hub's thread a parse and most an answer, and nothing else limited them:
+ * one phone sending syncs as fast as its socket carried them (~100,000 a second) held the waiters' orders
+ * for seconds, through the public address too (it passes a stream's bytes on unread). A socket past its
+ * allowance is closed (4029, the client's longest back-off) and read no further. Five a second leaves room
+ * for the load generator's subscribers, which sync every 200 ms while they catch up at the end of a run.
+ */
+export const MESSAGE_BURST = 30;
+export const MESSAGE_REFILL_MS = 200;
+/**
+ * Sockets one table's QR token (all the phones at the table) or one kiosk may hold open at once; past it an
+ * upgrade is refused (429). Its rate limit bounds how fast a phone opens sockets, not how many it keeps: one
+ * phone within its rate held 600 after half a minute, 12,000 after ten, every one of them written each event
+ * of its table (a few hundred ms of the hub's thread per event at that count), pinged and kept in memory.
+ * A party of a dozen phones, each with a socket and a reconnect overlapping it, fits.
+ */
+export const MAX_PUBLIC_SOCKETS = 32;
+/** Seconds a phone refused for holding too many sockets is told to wait. */
+const PUBLIC_SOCKETS_RETRY_AFTER_S = 5;
+/** How long a socket closed for flooding has to take its close frame before it is cut. */
+const FLOOD_CLOSE_GRACE_MS = 1000;
 /** How long a replay waits for a socket holding over half its buffer bound to drain before the next page. */
 const REPLAY_DRAIN_WAIT_MS = 20;
 /** Below this a frame goes out as it is: deflating it would save less than it costs. */
@@ -77,7 +100,8 @@ export interface StreamOptions {
   admit?(principal: Principal, address: string): { status: number; retryAfter?: string } | undefined;
 }
 
-export interface HelloAllowance {
+/** What a socket may still send now, and when that was last topped up (see takeAllowance). */
+export interface Allowance {
   left: number;
   at: number;
 }
@@ -99,7 +123,11 @@ interface Client {
   cursor: number;
   alive: boolean;
   /** Hellos this socket may still send now (see HELLO_BURST), and when that was last topped up. */
-  hellos: HelloAllowance;
+  hellos: Allowance;
+  /** Messages and pings it may still send now (see MESSAGE_BURST). */
+  messages: Allowance;
+  /** Closed for sending too much: whatever else arrives is dropped unread. */
+  flooded: boolean;
   /** It said a valid hello (so the hello timeout does not close it, whatever its cursor). */
   greeted: boolean;
   /** The replay of the gap its last hello asked for, while it runs (see replayPage). */
@@ -125,6 +153,8 @@ export class StreamServer {
   /** What each upgrade's answer said about permessage-deflate, read when the socket is accepted. */
   private readonly deflateAnswered = new WeakMap<IncomingMessage, boolean>();
   private readonly clients = new Set<Client>();
+  /** Open sockets per public caller (see MAX_PUBLIC_SOCKETS). */
+  private readonly publicSockets = new Map<string, number>();
   private pending: LoggedEvent[] = [];
   /** When each commit in `pending` was published, and how many of its events it holds. */
   private pendingCommits: { at: number; events: number }[] = [];
@@ -193,7 +223,13 @@ export class StreamServer {
         refuseUpgrade(socket, `HTTP/1.1 ${refused.status} ${refused.status === 429 ? 'Too Many Requests' : 'Service Unavailable'}\r\nConnection: close\r\n${retry}Content-Length: 0\r\n\r\n`);
         return;
       }
-      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, socket, this.deflateAnswered.get(req) === true, principal, token));
+      const caller = publicCaller(principal);
+      if (caller !== undefined && (this.publicSockets.get(caller) ?? 0) >= MAX_PUBLIC_SOCKETS) {
+        refuseUpgrade(socket, `HTTP/1.1 429 Too Many Requests\r\nConnection: close\r\nRetry-After: ${PUBLIC_SOCKETS_RETRY_AFTER_S}\r\nContent-Length: 0\r\n\r\n`);
+        return;
+      }
+      // ws completes an upgrade synchronously: the socket is counted before the next upgrade is judged
+      this.wss.handleUpgrade(req, socket, head, (ws) => this.accept(ws, socket, this.deflateAnswered.get(req) === true, principal, token, caller));
     });
   }
 
@@ -235,17 +271,42 @@ export class StreamServer {
     });
   }
 
-  private accept(ws: WebSocket, socket: Duplex, deflate: boolean, principal: Principal, token: string | undefined): void {
-    const client: Client = { ws, socket, deflate, principal, token, topics: null, topicsKey: '*', cursor: -1, alive: true, hellos: { left: HELLO_BURST, at: performance.now() }, greeted: false, replay: null };
+  private accept(ws: WebSocket, socket: Duplex, deflate: boolean, principal: Principal, token: string | undefined, caller: string | undefined): void {
+    const now = performance.now();
+    const client: Client = {
+      ws,
+      socket,
+      deflate,
+      principal,
+      token,
+      topics: null,
+      topicsKey: '*',
+      cursor: -1,
+      alive: true,
+      hellos: { left: HELLO_BURST, at: now },
+      messages: { left: MESSAGE_BURST, at: now },
+      flooded: false,
+      greeted: false,
+      replay: null,
+    };
     this.clients.add(client);
+    if (caller !== undefined) this.publicSockets.set(caller, (this.publicSockets.get(caller) ?? 0) + 1);
     const helloTimer = setTimeout(() => !client.greeted && ws.close(CLOSE_NO_HELLO, 'send hello first'), HELLO_TIMEOUT_MS);
     ws.on('pong', () => (client.alive = true));
     ws.on('close', () => {
       clearTimeout(helloTimer);
       this.clients.delete(client);
+      if (caller !== undefined) {
+        const left = (this.publicSockets.get(caller) ?? 1) - 1;
+        if (left > 0) this.publicSockets.set(caller, left);
+        else this.publicSockets.delete(caller);
+      }
     });
     ws.on('error', () => ws.terminate());
+    // ws has answered it already (a pong each): counted like a message, so a ping flood is cut off too
+    ws.on('ping', () => void this.withinAllowance(client));
     ws.on('message', (data) => {
+      if (!this.withinAllowance(client)) return;
       let msg;
       try {
         msg = clientMessageSchema.parse(JSON.parse(String(data)));
@@ -268,6 +329,21 @@ export class StreamServer {
       }
       if (this.stillAuthorised(client)) this.hello(client, msg);
     });
+  }
+
+  /** Spends one of the socket's messages; false (and the socket closed) once it has sent too many. */
+  private withinAllowance(client: Client): boolean {
+    if (client.flooded) return false;
+    if (takeAllowance(client.messages, performance.now(), MESSAGE_BURST, MESSAGE_REFILL_MS)) return true;
+    client.flooded = true;
+    client.cursor = -1;
+    client.replay = null;
+    this.send(client, { type: 'error', code: 'too_many_messages', message: `at most ${MESSAGE_BURST} messages at once, then ${1000 / MESSAGE_REFILL_MS} a second` });
+    client.ws.close(CLOSE_TOO_MANY_HELLOS, 'too many messages');
+    // read no further: ws would go on parsing what it sends until the close handshake ends (30 s)
+    client.socket.pause();
+    setTimeout(() => client.ws.terminate(), FLOOD_CLOSE_GRACE_MS).unref();
+    return false;
   }
 
   /**
@@ -486,14 +562,17 @@ export class StreamServer {
 }
 
 /** Spends one hello of a socket's allowance (`now`: a monotonic clock, ms); false when none is left. */
-export function takeHello(hellos: HelloAllowance, now: number): boolean {
-  const refilled = Math.floor((now - hellos.at) / HELLO_REFILL_MS);
+export const takeHello = (hellos: Allowance, now: number): boolean => takeAllowance(hellos, now, HELLO_BURST, HELLO_REFILL_MS);
+
+/** Spends one of an allowance of `burst` that gives one back every `refillMs`; false when none is left. */
+export function takeAllowance(a: Allowance, now: number, burst: number, refillMs: number): boolean {
+  const refilled = Math.floor((now - a.at) / refillMs);
   if (refilled > 0) {
-    hellos.left = Math.min(HELLO_BURST, hellos.left + refilled);
-    hellos.at += refilled * HELLO_REFILL_MS;
+    a.left = Math.min(burst, a.left + refilled);
+    a.at += refilled * refillMs;
   }
-  if (hellos.left === 0) return false;
-  hellos.left--;
+  if (a.left === 0) return false;
+  a.left--;
   return true;
 }
 
@@ -505,6 +584,12 @@ export function takeHello(hellos: HelloAllowance, now: number): boolean {
 function refuseUpgrade(socket: Duplex, response: string): void {
   socket.on('error', () => socket.destroy());
   socket.end(response);
+}
+
+/** Whom a public socket counts against: its table (every phone there shares the QR token) or its kiosk. */
+function publicCaller(p: Principal): string | undefined {
+  if (!isPublic(p)) return undefined;
+  return p.kind === 'table' ? `table:${p.tableId}` : p.kind === 'device' ? `device:${p.deviceId}` : 'anonymous';
 }
 
 function tokenOf(req: IncomingMessage, url: URL): string | undefined {

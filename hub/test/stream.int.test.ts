@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { MAX_PUBLIC_SOCKETS, MESSAGE_BURST } from '../stream/stream-server.ts';
 import { connectStream, removeDir, sampleOrder, signIn, startHub, type HubProcess, type StreamClient } from './harness.ts';
 
 let hub: HubProcess;
@@ -352,6 +353,67 @@ describe("event stream: a phone's sockets on the staff address", () => {
       for (const r of refused) expect(r).toEqual({ status: 429, retryAfter: expect.stringMatching(/^\d+$/) });
       const staff = await Promise.all(Array.from({ length: 10 }, () => open(kds)));
       expect(staff.map((r) => r.status)).toEqual(Array(10).fill(101));
+    });
+  });
+});
+
+describe("event stream: how many sockets one phone's token may hold open", () => {
+  it('refuses a table’s sockets past MAX_PUBLIC_SOCKETS (429 + Retry-After) until one closes; staff sockets are not counted', async () => {
+    // within its rate a phone opened 20 sockets a second and kept them all: 12,000 after ten minutes, each
+    // written every event of its table (a few hundred ms of the hub's thread per event), pinged, and held
+    await withQuietHub({ HUB_PUBLIC_RATE: '1000' }, async ({ hub: own, kds }) => {
+      const manager = (await signIn(own, '9999')).staff;
+      const table = ((await own.request('GET', '/api/v1/tables/qr-codes', { token: manager })).body.tables as { qrToken: string }[])[0]!;
+      const opened: WebSocket[] = [];
+      const open = (token: string) =>
+        new Promise<{ status: number; retryAfter?: string }>((resolve) => {
+          const ws = new WebSocket(`ws://127.0.0.1:${own.port}/api/v1/stream?token=${encodeURIComponent(token)}`);
+          ws.once('open', () => (opened.push(ws), resolve({ status: 101 })));
+          ws.once('unexpected-response', (_req, res) => resolve({ status: res.statusCode ?? 0, ...(res.headers['retry-after'] ? { retryAfter: String(res.headers['retry-after']) } : {}) }));
+          ws.once('error', () => undefined);
+        });
+      try {
+        const first = await Promise.all(Array.from({ length: MAX_PUBLIC_SOCKETS }, () => open(table.qrToken)));
+        expect(first.map((r) => r.status)).toEqual(Array(MAX_PUBLIC_SOCKETS).fill(101));
+        const more = await Promise.all(Array.from({ length: 5 }, () => open(table.qrToken)));
+        for (const r of more) expect(r).toEqual({ status: 429, retryAfter: expect.stringMatching(/^\d+$/) });
+        // one closes: its place is free again
+        const closing = opened.shift()!;
+        await new Promise((r) => (closing.once('close', r), closing.close()));
+        await expect.poll(async () => (await open(table.qrToken)).status, { timeout: 5000 }).toBe(101);
+        const staff = await Promise.all(Array.from({ length: MAX_PUBLIC_SOCKETS + 5 }, () => open(kds)));
+        expect(staff.map((r) => r.status)).toEqual(Array(MAX_PUBLIC_SOCKETS + 5).fill(101));
+      } finally {
+        for (const ws of opened) ws.terminate();
+      }
+    });
+  });
+});
+
+describe('event stream: a socket that floods the hub with messages', () => {
+  it('closes a phone’s socket (4029) once past its message allowance, reads it no further, and serves the others', async () => {
+    await withQuietHub({}, async ({ hub: own, kds, place }) => {
+      const manager = (await signIn(own, '9999')).staff;
+      const table = ((await own.request('GET', '/api/v1/tables/qr-codes', { token: manager })).body.tables as { qrToken: string }[])[0]!;
+      const screen = await connectStream(own, kds, {});
+      const phone = await connectStream(own, table.qrToken, {});
+      await phone.waitFor((m) => m.some((x) => x.type === 'welcome'));
+      // each sync cost the hub's thread a parse and an answer, and nothing limited them: a phone sending them
+      // as fast as its socket carried them (~100,000 a second) held every waiter's order for seconds
+      const sync = JSON.stringify({ type: 'sync' });
+      for (let i = 0; i < 5000; i++) phone.ws.send(sync);
+      const code = await new Promise<number>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`still open after 5 s; ${phone.messages.length} answers`)), 5000);
+        phone.ws.once('close', (closeCode) => (clearTimeout(t), resolve(closeCode)));
+      });
+      expect(code).toBe(4029);
+      const answered = phone.messages.filter((m) => m.type === 'events').length;
+      expect(answered).toBeLessThanOrEqual(MESSAGE_BURST);
+      expect(phone.messages.filter((m) => m.type === 'error').map((m) => m.code)).toEqual(['too_many_messages']);
+      // the kitchen's screen streams on
+      await place();
+      await screen.waitFor((m) => m.some((x) => x.type === 'events' && x.events.some((e: { type: string }) => e.type === 'order.placed')));
+      screen.close();
     });
   });
 });
