@@ -80,3 +80,32 @@ describe('HubClient clock offset', () => {
     expect(Math.abs(hub.serverOffsetMs)).toBeLessThan(1500);
   });
 });
+
+describe('HubClient.mutate and Retry-After', () => {
+  it('waits at least what the hub asked and a random share as long again, so devices refused together come back apart', async () => {
+    let calls = 0;
+    const base = await serve((res) => {
+      calls++;
+      if (calls === 1) {
+        res.writeHead(503, { 'content-type': 'application/json', 'retry-after': '2' });
+        res.end(JSON.stringify({ error: { code: 'overloaded', message: 'busy' } }));
+      } else {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"ok":true}');
+      }
+    });
+    const waits: number[] = [];
+    for (const r of [0, 0.5, 0.99]) {
+      calls = 0;
+      const c = new HubClient({
+        baseUrl: base,
+        credentials: { device: () => 'dev_test', staff: () => null },
+        timeoutMs: 1000,
+        random: () => r,
+        sleep: async (ms: number) => void waits.push(ms),
+      });
+      expect(await c.mutate('POST', '/api/v1/x', {}, { as: 'device' })).toEqual({ ok: true });
+    }
+    expect(waits).toEqual([2000, 3000, 3980]);
+  });
+});

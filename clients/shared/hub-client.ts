@@ -184,7 +184,10 @@ export class HubClient {
         const retriable = err instanceof HubUnreachableError || (err instanceof HubError && (err.status === 429 || err.status === 503));
         if (!retriable || attempt >= attempts) throw err;
         const hinted = err instanceof HubError ? (err.details as { retryAfterS?: number } | undefined)?.retryAfterS : undefined;
-        await sleep(hinted !== undefined ? Math.min(hinted, 5) * 1000 : backoffDelay(attempt - 1, { baseMs: 250, maxMs: 4000 }, random));
+        // never sooner than the hub asked, and spread over as long again, as the outbox does: every device the
+        // hub refused in one second was told the same Retry-After, and back in one instant they are refused again
+        const hintedMs = hinted !== undefined ? Math.min(hinted, 5) * 1000 : undefined;
+        await sleep(hintedMs !== undefined ? hintedMs + Math.floor(random() * hintedMs) : backoffDelay(attempt - 1, { baseMs: 250, maxMs: 4000 }, random));
       }
     }
   }
