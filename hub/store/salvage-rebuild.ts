@@ -66,13 +66,17 @@ export interface RebuildResult {
   /** Kept orders whose lines, payments or refunds were lost and could not be made again. */
   incomplete: string[];
   /** Rows written, by table. */
-  rows: Record<'orders' | 'order_lines' | 'payments' | 'refunds', number>;
+  rows: Record<OrderTable, number>;
 }
+
+/** The tables an order's rows are in. */
+export type OrderTable = 'orders' | 'order_lines' | 'payments' | 'refunds';
+export const ORDER_TABLES: readonly OrderTable[] = ['orders', 'order_lines', 'payments', 'refunds'];
 
 /** Where the tables of orders lost rows, and what the log's own damage was. */
 export interface RebuildInput {
   /** per table of orders: the stretches of rowids skipped (`after`: the last row read before), and whether rows were refused */
-  damage: Map<'orders' | 'order_lines' | 'payments' | 'refunds', { skipped: readonly { after: number | null }[]; rejected: number }>;
+  damage: Map<OrderTable, { skipped: readonly { after: number | null; before: number | null }[]; rejected: number }>;
   /**
    * The highest seq the damaged store had handed out (its AUTOINCREMENT), or null when not known: then events
    * lost at the head of the log cannot be told from none.
@@ -82,6 +86,7 @@ export interface RebuildInput {
 
 const TIME_OF = { orders: 'created_at', order_lines: 'added_at', payments: 'created_at', refunds: 'created_at' } as const;
 const BATCH = 2000;
+const EVENT_COLUMNS = 'seq, type, at, device_id AS deviceId, staff_id AS staffId, payload';
 
 interface RawEvent {
   seq: number;
@@ -128,31 +133,95 @@ export function rebuildFromLog(dest: Db, input: RebuildInput): RebuildResult {
   const log = new LogReader(dest);
   const repo = new SqliteOrderRepo(dest);
   const from = firstSeqToRead(dest, input);
-  const found = findLost(log, repo, input, from);
+  const ends = lostEnds(dest, input);
+  const found = findLost(log, repo, input, from, ends);
   const needed = neededFor(found);
   if (from > 1) readBack(log, found, needed, from);
   const replay = replayOf(log, found, needed);
-  return settle(dest, repo, replay, found, lastMissingSeq(dest, input.headSeq, found.lastUnreadable));
+  // rows lost at a table's end that no event kept names were written by events the log lost: at its end
+  const endUnnamed = [...ends].some(([table, seq]) => seq === null || !found.endsNamed.has(table));
+  return settle(dest, repo, replay, found, endUnnamed ? Number.POSITIVE_INFINITY : lastMissingSeq(dest, input.headSeq, found.lastUnreadable));
+}
+
+/**
+ * The tables of orders whose last rows are missing though every page of them read. A leaf the disk said it
+ * wrote and never did comes back as it last was, whole: the rows appended to it since are not there, and no
+ * read fails. The log names each row in the event that wrote it (its placing, its lines added, its payment,
+ * its refund), so read from the moment of a table's newest row on, a row it names that the store lacks was at
+ * that table's end. `known`: tables whose end is known lost already (not looked for); `checkedUpTo`: the
+ * log's last seq when the store was salvaged before (what it lacked then was told then). An empty table is not
+ * looked at: its newest row, and so where to start reading, is not known (a store that never refunded reads no
+ * log for its refunds).
+ */
+export function shortAtEnd(dest: Db, known: ReadonlySet<OrderTable>, checkedUpTo: number): Set<OrderTable> {
+  const log = new LogReader(dest);
+  const repo = new SqliteOrderRepo(dest);
+  // the first event of the newest row's moment (its own event, or one in the same millisecond), else the first after
+  const firstOf = dest.prepare('SELECT COALESCE((SELECT MIN(seq) FROM events WHERE at = @at), (SELECT MIN(seq) FROM events WHERE at > @at))').pluck();
+  const since = new Map<OrderTable, number>();
+  for (const table of ORDER_TABLES) {
+    if (known.has(table)) continue;
+    const at = newestWritten(dest, table);
+    const seq = at === null ? null : (firstOf.get({ at }) as number | null);
+    if (seq !== null) since.set(table, Math.max(seq, checkedUpTo + 1));
+  }
+  const lacks: Record<OrderTable, (n: Named) => boolean> = {
+    orders: (n) => n.placed !== null && !repo.exists(n.placed),
+    order_lines: (n) => n.lines.some((id) => !repo.lineExists(id)),
+    payments: (n) => n.payment !== null && !repo.paymentExists(n.payment),
+    refunds: (n) => n.refund !== null && !repo.refundExists(n.refund),
+  };
+  const short = new Set<OrderTable>();
+  for (const [table, seq] of since) {
+    // only the events that write its rows are read whole: since a month-old refund, a month of the log's types
+    log.forward(seq, (e) => {
+      const p = log.payload(e);
+      if (!p || !lacks[table](named(e.type, p))) return;
+      short.add(table);
+      return false;
+    }, WRITES[table]);
+  }
+  return short;
+}
+
+/** The events that write rows of each table of orders. */
+const WRITES: Record<OrderTable, readonly OrderEventType[]> = {
+  orders: ['order.placed'],
+  order_lines: ['order.placed', 'order.lines_added'],
+  payments: ['order.payment_taken'],
+  refunds: ['order.refunded'],
+};
+
+/**
+ * When the newest row of `table` was written (null: it has none). Its time column, not its rowid: a store
+ * salvaged before holds the rows its salvage made again after every other, with the times they first had.
+ */
+function newestWritten(dest: Db, table: OrderTable): number | null {
+  return (dest.prepare(`SELECT MAX(${TIME_OF[table]}) FROM ${table}`).pluck().get() as number | null) ?? null;
 }
 
 /** The event log of the salvaged store, its compacted payloads inflated as the hub reads them (event-log.ts). */
 class LogReader {
+  readonly #dest: Db;
   readonly #dicts: Dictionaries;
   readonly #ascending;
   readonly #descending;
   readonly #bySeq;
 
   constructor(dest: Db) {
+    this.#dest = dest;
     this.#dicts = new Dictionaries(dest);
-    const columns = 'seq, type, at, device_id AS deviceId, staff_id AS staffId, payload';
-    this.#ascending = dest.prepare(`SELECT ${columns} FROM events WHERE seq >= ? AND type GLOB 'order.*' ORDER BY seq LIMIT ${BATCH}`);
-    this.#descending = dest.prepare(`SELECT ${columns} FROM events WHERE seq <= ? AND type GLOB 'order.*' ORDER BY seq DESC LIMIT ${BATCH}`);
-    this.#bySeq = dest.prepare(`SELECT ${columns} FROM events WHERE seq = ?`);
+    this.#ascending = dest.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq >= ? AND type GLOB 'order.*' ORDER BY seq LIMIT ${BATCH}`);
+    this.#descending = dest.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq <= ? AND type GLOB 'order.*' ORDER BY seq DESC LIMIT ${BATCH}`);
+    this.#bySeq = dest.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq = ?`);
   }
 
-  /** The order events from `seq` on, oldest first; return false to stop. */
-  forward(seq: number, each: (e: RawEvent) => boolean | void): void {
-    this.#walk(this.#ascending, seq, 1, each);
+  /** The order events (or those of `types`) from `seq` on, oldest first; return false to stop. */
+  forward(seq: number, each: (e: RawEvent) => boolean | void, types?: readonly OrderEventType[]): void {
+    const statement = types
+      ? this.#dest.prepare(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq >= ? AND type IN (${types.map((t) => `'${t}'`).join(', ')}) ORDER BY seq LIMIT ${BATCH}`)
+      : this.#ascending;
+    this.#walk(statement, seq, 1, each);
   }
 
   /** The order events up to `seq`, newest first; return false to stop. */
@@ -198,6 +267,8 @@ interface Found {
   missingChildren: Set<string>;
   /** the last seq read whose payload could not be: it may have been any order's */
   lastUnreadable: number;
+  /** tables whose lost end the log names a row of (written by an event from `lostEnds`' seq on) */
+  endsNamed: Set<OrderTable>;
 }
 
 function note(found: Found, seq: number, id: string): void {
@@ -213,8 +284,17 @@ function noteMerge(found: Found, m: { source: string; target: string }): void {
 }
 
 /** 1. The stretch of the log the lost rows' events are in: every order it names, and which of them lost rows. */
-function findLost(log: LogReader, repo: SqliteOrderRepo, input: RebuildInput, from: number): Found {
-  const found: Found = { seqsOf: new Map(), placed: new Set(), sources: new Map(), targetOf: new Map(), rowLost: new Set(), missingChildren: new Set(), lastUnreadable: 0 };
+function findLost(log: LogReader, repo: SqliteOrderRepo, input: RebuildInput, from: number, ends: ReadonlyMap<OrderTable, number | null>): Found {
+  const found: Found = {
+    seqsOf: new Map(),
+    placed: new Set(),
+    sources: new Map(),
+    targetOf: new Map(),
+    rowLost: new Set(),
+    missingChildren: new Set(),
+    lastUnreadable: 0,
+    endsNamed: new Set(),
+  };
   const lostLines = input.damage.has('order_lines');
   const lostPayments = input.damage.has('payments');
   const lostRefunds = input.damage.has('refunds');
@@ -238,11 +318,14 @@ function findLost(log: LogReader, repo: SqliteOrderRepo, input: RebuildInput, fr
     if (n.placed) found.placed.add(n.placed);
     if (n.merge) noteMerge(found, n.merge);
     const creator = n.orders.at(-1);
-    const missing =
-      (lostLines && n.lines.some((id) => !repo.lineExists(id))) ||
-      (lostPayments && n.payment !== null && !repo.paymentExists(n.payment)) ||
-      (lostRefunds && n.refund !== null && !repo.refundExists(n.refund));
-    if (missing && creator !== undefined) found.missingChildren.add(creator);
+    // the tables this event wrote a row of that the store lacks
+    const lacking: OrderTable[] = [];
+    if (n.placed !== null && !isKept(n.placed)) lacking.push('orders');
+    if (lostLines && n.lines.some((id) => !repo.lineExists(id))) lacking.push('order_lines');
+    if (lostPayments && n.payment !== null && !repo.paymentExists(n.payment)) lacking.push('payments');
+    if (lostRefunds && n.refund !== null && !repo.refundExists(n.refund)) lacking.push('refunds');
+    if (creator !== undefined && lacking.some((t) => t !== 'orders')) found.missingChildren.add(creator);
+    for (const t of lacking) if (e.seq >= (ends.get(t) ?? Number.POSITIVE_INFINITY)) found.endsNamed.add(t);
   });
   return found;
 }
@@ -375,6 +458,22 @@ function firstSeqToRead(dest: Db, input: RebuildInput): number {
     }
   }
   return from === Number.MAX_SAFE_INTEGER ? 1 : from;
+}
+
+/**
+ * The tables whose end was lost after a row kept (a stretch skipped to the table's end: at least one row, since
+ * a read failed past the newest one kept), each with the first seq the events that wrote those rows can have:
+ * the first event of the moment the newest row kept was written (null when that moment is not in the log,
+ * whose end may be what lost it). A table of which no row was kept may have had none.
+ */
+function lostEnds(dest: Db, input: RebuildInput): Map<OrderTable, number | null> {
+  const firstAt = dest.prepare('SELECT MIN(seq) FROM events WHERE at = ?').pluck();
+  const ends = new Map<OrderTable, number | null>();
+  for (const [table, damage] of input.damage) {
+    const at = damage.skipped.some((s) => s.before === null) ? newestWritten(dest, table) : null;
+    if (at !== null) ends.set(table, (firstAt.get(at) as number | null) ?? null);
+  }
+  return ends;
 }
 
 /**

@@ -1,9 +1,10 @@
 /**
  * Damage as a power cut on a lying disk leaves it, for the salvage tests: whole pages of a closed store
- * overwritten, found with SQLite's `dbstat`. Not imported by anything but tests.
+ * overwritten, or left as they were before their last write, found with SQLite's `dbstat`. Not imported by
+ * anything but tests.
  */
 import Database from 'better-sqlite3';
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 
 export type PageRow = { pageno: number; ncell: number; path: string; pagetype: string };
 
@@ -51,6 +52,32 @@ export function spoil(file: string, ...pages: number[]): void {
   const fd = openSync(file, 'r+');
   try {
     for (const page of pages) writeSync(fd, Buffer.alloc(size, 0xa5), 0, size, (page - 1) * size);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * A leaf of a rowid table as the disk last wrote it before rows were appended to it: a write acknowledged and
+ * never made leaves the page's older content, which reads whole (no error) and holds only its first `keep`
+ * rows. Made by cutting the page's cell count (its header, 8 bytes from the start of any page but the first),
+ * the rows after `keep` left where they were as bytes no cell points at.
+ */
+export function withOnlyFirstRows(file: string, pageno: number, keep: number): void {
+  if (pageno === 1) throw new Error('page 1 holds the file header first');
+  const db = new Database(file, { readonly: true });
+  const size = db.pragma('page_size', { simple: true }) as number;
+  db.close();
+  const fd = openSync(file, 'r+');
+  try {
+    const page = Buffer.alloc(size);
+    readSync(fd, page, 0, size, (pageno - 1) * size);
+    if (page[0] !== 0x0d) throw new Error(`page ${pageno} is not a leaf of a rowid table`);
+    const cells = page.readUInt16BE(3);
+    if (keep < 1 || keep >= cells) throw new Error(`page ${pageno} has ${cells} rows: keep 1 to ${cells - 1}`);
+    page.writeUInt16BE(keep, 3);
+    page.fill(0, 8 + 2 * keep, 8 + 2 * cells);
+    writeSync(fd, page, 0, size, (pageno - 1) * size);
   } finally {
     closeSync(fd);
   }

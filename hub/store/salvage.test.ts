@@ -226,6 +226,41 @@ describe('salvageStore', () => {
     expect(inspectStore(dest).storeId).toBe(inspectStore(source, { check: false }).storeId);
   });
 
+  it('copies the store as it was when it began, though a hub started meanwhile writes to it (systemd restarts one killed by hand before its pid file is back)', () => {
+    const { dir, file } = makeStore();
+    const hub = new Database(file);
+    const at = 1_795_000_000_000 + (ORDERS + 1) * 1000;
+    // after the first table is copied: an order placed, with its line, payment and event, in one transaction
+    const place = hub.transaction(() => {
+      hub.prepare("INSERT INTO orders (id, number, business_date, channel, status, subtotal_minor, discount_minor, total_minor, paid_minor, due_minor, revision, created_at, updated_at) VALUES ('o-late', ?, ?, 'pos', 'closed', 1000, 0, 1000, 1000, 0, 1, ?, ?)").run(ORDERS + 1, DAY, at, at);
+      hub.prepare("INSERT INTO order_lines (id, order_id, position, item_id, name_zh, name_en, station_id, qty, unit_price_minor, line_total_minor, options, course, status, added_at) VALUES ('l-late', 'o-late', 0, 'mapo', '麻婆豆腐', 'Mapo tofu', 'hot', 1, 1000, 1000, '[]', 1, 'fired', ?)").run(at);
+      hub.prepare("INSERT INTO payments (id, order_id, tender, amount_minor, change_minor, created_at) VALUES ('p-late', 'o-late', 'cash', 1000, 0, ?)").run(at);
+      hub.prepare("INSERT INTO events (type, at, device_id, staff_id, topics, payload) VALUES ('order.placed', ?, NULL, NULL, 'orders', ?)").run(at, JSON.stringify({ order: { id: 'o-late', number: ORDERS + 1 } }));
+      hub.prepare('UPDATE order_counters SET last_number = ? WHERE business_date = ?').run(ORDERS + 1, DAY);
+    });
+    let placed = false;
+    const dest = join(dir, 'salvaged.db');
+    try {
+      salvageStore({
+        source: file,
+        dest,
+        takenAt: TAKEN_AT,
+        onTable: () => {
+          if (!placed) place();
+          placed = true;
+        },
+      });
+    } finally {
+      hub.close();
+    }
+    expect(rows(file, "SELECT id FROM orders WHERE id = 'o-late'")).toHaveLength(1);
+
+    // none of that order: not its row, nor its line, payment or event (nor a counter that says it was placed)
+    for (const [table, id] of [['orders', 'o-late'], ['order_lines', 'l-late'], ['payments', 'p-late']] as const) expect(rows(dest, `SELECT id FROM ${table} WHERE id = ?`, id), table).toEqual([]);
+    expect(rows(dest, 'SELECT COUNT(*) AS n FROM events')[0].n).toBe(2 * ORDERS);
+    expect(rows(dest, 'SELECT last_number AS n FROM order_counters')[0].n).toBe(ORDERS);
+  });
+
   it.each([
     ['newer', (db: Database.Database) => db.prepare("INSERT INTO __drizzle_migrations (hash, created_at) VALUES ('next', ?)").run(newestMigration() + 1), /newer Brigade/],
     ['older', (db: Database.Database) => db.prepare('DELETE FROM __drizzle_migrations WHERE created_at = ?').run(newestMigration()), /older Brigade/],

@@ -6,8 +6,10 @@
  * moment, so at dinner that is one to three hours of orders and payments, acknowledged and cooked. A spoilt
  * page holds a few dozen rows. So each table is read through its own b-tree by rowid, never through an index
  * (an index page may be what is spoilt; the new store builds its indexes anew), and where SQLite says a page
- * is damaged the read skips ahead to the first rowid it can read again. SQLite's own `.recover` is in the
- * sqlite3 shell, which a mini PC may not have, and better-sqlite3 does not expose its recovery API.
+ * is damaged the read skips ahead to the first rowid it can read again. A page the disk never wrote reads
+ * whole, as it was: the rows of orders missing from it are found by their rowids and the log (noteSilentLoss).
+ * SQLite's own `.recover` is in the sqlite3 shell, which a mini PC may not have, and better-sqlite3 does not
+ * expose its recovery API.
  *
  * The rows go into a store made by `openDb` (this Brigade's migrations, so the damaged store must be of this
  * version too), with foreign keys off; then the orders whose rows (or lines, payments, refunds) were lost are
@@ -24,7 +26,7 @@ import { dirname } from 'node:path';
 import { inspectStore, markAsBackup, unmarkStore, type StoreSummary } from './backups.ts';
 import { newestMigration, openDb, type Db } from './db.ts';
 import { isStoreDamage } from './integrity.ts';
-import { rebuildFromLog, type LostOrder, type RebuiltOrder } from './salvage-rebuild.ts';
+import { ORDER_TABLES, rebuildFromLog, shortAtEnd, type LostOrder, type OrderTable, type RebuiltOrder } from './salvage-rebuild.ts';
 
 export class SalvageError extends Error {
   constructor(
@@ -112,6 +114,10 @@ export function salvageStore(o: SalvageOptions): SalvageResult {
   const src = openSource(o.source);
   let dest: Db | undefined;
   try {
+    // every table read in one snapshot: a hub started meanwhile goes on writing (systemd restarts one killed by
+    // hand, and it writes its pid file only once it listens), and tables copied at different moments would
+    // hold an order's lines without the order. The salvage is a copy of the store as it was when it began
+    src.exec('BEGIN');
     checkIsStore(src);
     mkdirSync(dirname(o.dest), { recursive: true, mode: 0o700 });
     for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(partial + suffix, { force: true });
@@ -147,11 +153,13 @@ export function salvageStore(o: SalvageOptions): SalvageResult {
       o.onTable?.(t);
     }
     const byName = new Map(tables.map((t) => [t.table, t]));
-    const headKnown = keepSequences(src, dest);
+    keepSequences(src, dest);
+    noteSilentLoss(dest, byName);
     // before what a lost order leaves dangling is removed: its kept lines and payments are its own again
-    const rebuilt = rebuildOrders(dest, byName, headKnown);
+    const rebuilt = rebuildOrders(dest, byName);
     removeDangling(dest, byName);
     const countersRaised = raiseOrderCounters(dest, rebuilt.lost);
+    noteKnownLost(dest, byName);
     // an order kept whose lines or payments were on a damaged page: lines removed with their lost order are not that
     const ordersToCheck = ['order_lines', 'payments', 'refunds'].some((n) => unreadable(byName.get(n))) ? incompleteOrders(dest, rebuilt.incomplete) : [];
     for (const t of tables) t.kept = dest.prepare(`SELECT COUNT(*) FROM ${q(t.table)}`).pluck().get() as number;
@@ -422,39 +430,125 @@ function removeDangling(dest: Db, tables: Map<string, TableSalvage>): void {
 /**
  * Keeps AUTOINCREMENT where the damaged store had it: events lost at the head of the log must not have their
  * seqs handed out again (a device or HQ may have seen them), nor print jobs their ids (a reprint names one).
- * Read defensively: without it, SQLite's own (the highest rowid kept) stands, and false says so.
+ * Read defensively: without it, SQLite's own (the highest rowid kept) stands.
  */
-function keepSequences(src: Database.Database, dest: Db): boolean {
+function keepSequences(src: Database.Database, dest: Db): void {
   let theirs: { name: string; seq: number }[];
   try {
     theirs = src.prepare('SELECT name, seq FROM sqlite_sequence').all() as { name: string; seq: number }[];
   } catch (err) {
     if (!isUnreadable(err)) throw err;
-    return false;
+    return;
   }
   const update = dest.prepare('UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = ?');
   const insert = dest.prepare('INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)');
   dest.transaction(() => {
     for (const s of theirs) if (update.run(s.seq, s.name).changes === 0) insert.run(s.name, s.seq);
   })();
-  return true;
 }
 
-const ORDER_TABLES = ['orders', 'order_lines', 'payments', 'refunds'] as const;
+/**
+ * Rows of orders missing though every page read. A leaf whose last write the disk acknowledged and never made
+ * reads whole, as it was before: the rows written to it since are not there, and no read fails. Orders, their
+ * lines, payments and refunds are never deleted and take rowids one after the other, so rows missing between
+ * two rows read leave a hole in the rowids; rows missing at a table's end are named by the log (shortAtEnd).
+ * Each is counted as a stretch skipped, as a page that failed to read is, and made again from the log alike.
+ */
+function noteSilentLoss(dest: Db, tables: Map<string, TableSalvage>): void {
+  const endKnown = new Set<OrderTable>();
+  const before = knownLost(dest);
+  for (const name of ORDER_TABLES) {
+    const t = tables.get(name);
+    if (!t) continue;
+    if (t.lostTail) endKnown.add(name);
+    // a row refused leaves a hole its count has already, and sends the rebuild through the whole log
+    if (t.rejected > 0) continue;
+    const known = new Set([...t.skipped.map((s) => `${s.after ?? 0}:${s.before}`), ...(before.holes[name] ?? []).map(([lo, hi]) => `${lo}:${hi}`)]);
+    for (const { lo, hi } of holesIn(dest, name)) {
+      if (known.has(`${lo}:${hi}`)) continue;
+      t.skipped.push({ after: lo === 0 ? null : lo, before: hi });
+      t.lostRowids += hi - lo - 1;
+    }
+    t.skipped.sort((a, b) => (a.after ?? 0) - (b.after ?? 0));
+  }
+  for (const name of shortAtEnd(dest, endKnown, before.seq)) {
+    const t = tables.get(name)!;
+    t.skipped.push({ after: dest.prepare(`SELECT MAX(_rowid_) FROM ${q(name)}`).pluck().get() as number, before: null });
+    t.lostTail = true;
+  }
+}
+
+/** Rowids missing between two rows of a table (`lo` 0: from its start). */
+function holesIn(dest: Db, table: OrderTable): { lo: number; hi: number }[] {
+  return dest
+    .prepare(`SELECT lo, hi FROM (SELECT LAG(_rowid_, 1, 0) OVER (ORDER BY _rowid_) AS lo, _rowid_ AS hi FROM ${q(table)}) WHERE hi > lo + 1`)
+    .all() as { lo: number; hi: number }[];
+}
+
+/**
+ * What a salvaged store lacks for good, in its `meta`, so that a later salvage of it (or of a backup of it)
+ * does not count it as lost again: the holes its tables of orders were left with (rows lost for good, those
+ * removed with them, and the rows made again, which take rowids after every other), and the last seq of its
+ * log then (the rows the log names up to there and the store lacks were lost then). Nothing else reads it.
+ */
+const KNOWN_LOST = 'salvage_known_lost';
+
+interface KnownLost {
+  seq: number;
+  holes: Partial<Record<OrderTable, [number, number][]>>;
+}
+
+function knownLost(dest: Db): KnownLost {
+  const stored = dest.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(KNOWN_LOST) as string | undefined;
+  try {
+    if (stored !== undefined) return JSON.parse(stored) as KnownLost;
+  } catch {
+    // not ours to read: as if never salvaged
+  }
+  return { seq: 0, holes: {} };
+}
+
+function noteKnownLost(dest: Db, tables: Map<string, TableSalvage>): void {
+  // a salvage that lost nothing of orders leaves the store as it found it (an earlier salvage's note included)
+  if (!ORDER_TABLES.some((name) => unreadable(tables.get(name)) || (tables.get(name)?.removed ?? 0) > 0)) return;
+  const known: KnownLost = { seq: (dest.prepare('SELECT MAX(seq) FROM events').pluck().get() as number | null) ?? 0, holes: {} };
+  for (const table of ORDER_TABLES) {
+    const holes = holesIn(dest, table);
+    if (holes.length > 0) known.holes[table] = holes.map(({ lo, hi }) => [lo, hi]);
+  }
+  dest.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(KNOWN_LOST, JSON.stringify(known));
+}
 
 /** The orders (and lines, payments, refunds) lost on spoilt pages, made again from the event log where it holds them whole. */
-function rebuildOrders(dest: Db, tables: Map<string, TableSalvage>, headKnown: boolean): ReturnType<typeof rebuildFromLog> {
+function rebuildOrders(dest: Db, tables: Map<string, TableSalvage>): ReturnType<typeof rebuildFromLog> {
   const damaged = ORDER_TABLES.filter((name) => unreadable(tables.get(name)));
   if (damaged.length === 0) return { rebuilt: [], lost: [], incomplete: [], rows: { orders: 0, order_lines: 0, payments: 0, refunds: 0 } };
-  const events = tables.get('events');
-  // the log's last seq handed out: the store's AUTOINCREMENT, or the last event read when the log's end was
-  const headSeq = headKnown || !events?.lostTail ? (dest.prepare("SELECT seq FROM sqlite_sequence WHERE name = 'events'").pluck().get() as number | undefined) ?? 0 : null;
+  const headSeq = logHead(dest, tables.get('events'));
   const r = rebuildFromLog(dest, { damage: new Map(damaged.map((name) => [name, tables.get(name)!])), headSeq });
   for (const name of ORDER_TABLES) {
     const t = tables.get(name);
     if (t) t.rebuilt = r.rows[name];
   }
   return r;
+}
+
+/**
+ * The last seq the damaged store handed out (its AUTOINCREMENT, kept by keepSequences), or null when the
+ * log's end is lost and how far the log went is not known. A log that lost its end went beyond its last seq
+ * kept, so a sequence that says no further is no witness: its page, rewritten with every event, read whole but
+ * as it was before (or failed, and SQLite's own stands). The log lost its end when its last page failed, or
+ * when rows of orders were written after its last event: each is written with its event, at the same time.
+ */
+function logHead(dest: Db, events: TableSalvage | undefined): number | null {
+  const one = (sql: string) => (dest.prepare(sql).pluck().get() as number | null | undefined) ?? 0;
+  const head = one("SELECT seq FROM sqlite_sequence WHERE name = 'events'");
+  if (head > one('SELECT MAX(seq) FROM events')) return head;
+  // a refund of an old bill keeps the order's change time: its own time counts
+  const newestRow = one(
+    `SELECT MAX(t) FROM (SELECT MAX(updated_at) AS t FROM orders UNION ALL SELECT MAX(created_at) FROM payments
+       UNION ALL SELECT MAX(created_at) FROM refunds UNION ALL SELECT MAX(added_at) FROM order_lines)`,
+  );
+  return events?.lostTail || newestRow > one('SELECT MAX(at) FROM events') ? null : head;
 }
 
 /**

@@ -3,8 +3,9 @@
  * mix of orders through its API (options, dishes added later, courses fired, the kitchen's statuses, a recall,
  * voids, a discount, split payments, refunds, a transfer, a merge, bills closed and one reopened); each order is
  * read back before the damage. The hub is stopped, pages of `orders`, `order_lines` and `payments` are spoilt
- * as a power cut on a lying disk leaves them, `npm run salvage` and `npm run restore` run, and the hub started
- * on the salvaged store reads every order exactly as before, and the day's report says what it said.
+ * as a power cut on a lying disk leaves them (and the page of refunds reads whole but without its newest rows,
+ * as a write the disk never made leaves it), `npm run salvage` and `npm run restore` run, and the hub
+ * started on the salvaged store reads every order exactly as before, and the day's report says what it said.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
@@ -12,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Order, Payment } from '../protocol/orders.ts';
-import { leavesOf, quickCheck, rowsOf, spoil } from '../store/salvage-test-support.ts';
+import { leavesOf, quickCheck, rowsOf, spoil, withOnlyFirstRows } from '../store/salvage-test-support.ts';
 import { PINS, removeDir, ROOT, signIn, startHub, type HubProcess } from './harness.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'brigade-salvage-replay-'));
@@ -210,7 +211,7 @@ async function dayReport(hub: HubProcess, token: string, businessDate: string): 
 }
 
 describe('npm run salvage rebuilds from the event log', () => {
-  it('gives back every order of spoilt pages of orders, lines and payments exactly as the hub held it, and the day report as it was', async () => {
+  it('gives back every order of spoilt pages of orders, lines and payments, and of a page of refunds read whole but short, exactly as the hub held it, and the day report as it was', async () => {
     let hub = await hubOn();
     const [waiter, cashier, kitchen, manager, kiosk] = await Promise.all([
       signIn(hub, PINS.waiter),
@@ -232,7 +233,12 @@ describe('npm run salvage rebuilds from the event log', () => {
     expect(orderLeaves.length).toBeGreaterThanOrEqual(4);
     const spoilt = { orders: [mid(orderLeaves), orderLeaves[1]!], lines: [mid(leavesOf(file, 'order_lines'))], payments: [mid(leavesOf(file, 'payments'))] };
     const lostIds = rowsOf(file, `SELECT id FROM orders WHERE _rowid_ IN (${spoilt.orders.flatMap((l) => l.rowids).join(', ')})`).map((r) => r.id as string);
+    // and the page of refunds as the disk left it when it never wrote the refunds given after the first: it
+    // reads whole, without them
+    const refunds = leavesOf(file, 'refunds').at(-1)!;
+    expect(refunds.rowids.length).toBeGreaterThan(1);
     spoil(file, ...[...spoilt.orders, ...spoilt.lines, ...spoilt.payments].map((l) => l.pageno));
+    withOnlyFirstRows(file, refunds.pageno, 1);
     expect(quickCheck(file)).not.toBe('ok');
 
     const salvage = tool('salvage');
@@ -252,6 +258,7 @@ describe('npm run salvage rebuilds from the event log', () => {
 
     // what the manager was told: every order of the spoilt pages rebuilt, none lost for good, none to check
     expect(salvage.out).toMatch(new RegExp(`^ +orders +${ids.length} +${lostIds.length} +${lostIds.length} +0$`, 'm'));
+    expect(salvage.out).toMatch(new RegExp(`^ +refunds +${refunds.rowids.length} +0 \\+ the table's end +${refunds.rowids.length - 1} +0$`, 'm'));
     expect(salvage.out).toMatch(new RegExp(`^Rebuilt from the event log: ${lostIds.length} orders whose rows were on a damaged page, and the lost lines, payments or refunds of \\d+ orders kept\\.`, 'm'));
     expect(salvage.out).not.toMatch(/lost for good|could not complete/);
   }, 240_000);
