@@ -195,6 +195,22 @@ export function managerAuthScript(o: { key: string; deviceName: string; main: st
     error('登录失败 Sign-in failed: ' + hubMessage(r));
   });
 
+  /**
+   * The manager signed in on this browser, or null once the pairing or PIN form is shown instead. The hub
+   * refuses anyone else's PIN here (roles: ['manager']); a session from before that is ended on the hub.
+   */
+  function signedInManager() {
+    if (!load(localStorage, DEVICE)) { show('pair'); return null; }
+    var staff = load(sessionStorage, STAFF);
+    if (!staff || staff.expiresAt <= Date.now()) { show('pin'); return null; }
+    if (!staff.staff || staff.staff.role !== 'manager') {
+      void signOut();
+      show('pin');
+      error(MANAGER_ONLY[0] + ' ' + MANAGER_ONLY[1] + ' (' + (staff.staff && staff.staff.name || '') + ')');
+      return null;
+    }
+    return staff;
+  }
   $('signout').addEventListener('click', function () { void signOut(); error(''); show('pin'); });
   window.addEventListener('online', function () { void sendSignOuts(); });
   void sendSignOuts(); // a reload of this tab: what an earlier sign-out left unsent

@@ -206,16 +206,8 @@ const SCRIPT = `
   }
 
   async function start() {
-    var device = load(localStorage, DEVICE);
-    if (!device) return show('pair');
-    var staff = load(sessionStorage, STAFF);
-    if (!staff || staff.expiresAt <= Date.now()) return show('pin');
-    // the hub refuses anyone else's PIN here (roles: ['manager']); a session from before that is ended on the hub
-    if (!staff.staff || staff.staff.role !== 'manager') {
-      void signOut();
-      show('pin');
-      return error(MANAGER_ONLY[0] + ' ' + MANAGER_ONLY[1] + ' (' + (staff.staff && staff.staff.name || '') + ')');
-    }
+    var staff = signedInManager();
+    if (!staff) return;
     var r = await api('GET', '/api/v1/menu', null);
     if (r.status === 200 && r.body && r.body.menu) { error(''); return render(r.body.menu); }
     show('pin');

@@ -577,16 +577,8 @@ export function printersPageScript(o: {
   $('add').addEventListener('click', function () { openEditor(null); });
 
   async function start() {
-    var device = load(localStorage, DEVICE);
-    if (!device) return show('pair');
-    var staff = load(sessionStorage, STAFF);
-    if (!staff || staff.expiresAt <= Date.now()) return show('pin');
-    // the hub refuses anyone else's PIN here (roles: ['manager']); a session from before that is ended on the hub
-    if (!staff.staff || staff.staff.role !== 'manager') {
-      void signOut();
-      show('pin');
-      return error(MANAGER_ONLY[0] + ' ' + MANAGER_ONLY[1] + ' (' + (staff.staff && staff.staff.name || '') + ')');
-    }
+    var staff = signedInManager();
+    if (!staff) return;
     var answers = await Promise.all([api('GET', '/api/v1/printers', staff.token), api('GET', '/api/v1/menu', staff.token)]);
     var r = answers[0];
     var menu = answers[1];
