@@ -6,13 +6,13 @@
  * does not print the backup's unprinted tickets again (see hub/store/backups.ts).
  */
 import Database from 'better-sqlite3';
-import { closeSync, copyFileSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../hub/config.ts';
 import { DB_FILE } from '../hub/hub.ts';
 import { runningHub } from '../hub/pid-file.ts';
-import { BackupError, copyMedia, inspectStore, listBackups, markAsBackup, type StoreSummary } from '../hub/store/backups.ts';
+import { BackupError, copyMedia, fsyncPath, inspectStore, listBackups, markAsBackup, type StoreSummary } from '../hub/store/backups.ts';
 import { newestMigration } from '../hub/store/db.ts';
 
 const { values, positionals } = parseArgs({
@@ -33,15 +33,6 @@ function fail(message: string): never {
 
 function describe(s: StoreSummary): string {
   return `${s.orders} orders, the last at ${local(s.lastOrderAt)}; events up to #${s.headSeq}${s.storeName ? `; store ${s.storeName}` : ''}`;
-}
-
-function fsyncPath(path: string): void {
-  const fd = openSync(path, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 const file = positionals[0];

@@ -21,9 +21,9 @@
  * damaged store.
  */
 import Database from 'better-sqlite3';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { inspectStore, markAsBackup, unmarkStore, type StoreSummary } from './backups.ts';
+import { fsyncPath, inspectStore, markAsBackup, unmarkStore, type StoreSummary } from './backups.ts';
 import { newestMigration, openDb, type Db } from './db.ts';
 import { isStoreDamage } from './integrity.ts';
 import { ORDER_TABLES, rebuildFromLog, shortAtEnd, type LostOrder, type OrderTable, type RebuiltOrder } from './salvage-rebuild.ts';
@@ -605,15 +605,6 @@ function warningsOf(dest: Db): string[] {
     warnings.push('no manager could be kept: nobody could sign in to add staff. Restore the newest backup instead');
   }
   return warnings;
-}
-
-function fsyncPath(path: string): void {
-  const fd = openSync(path, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
 }
 
 /** What a store holds, for comparing a salvaged copy with a backup: rows per table, its newest order and event. */
