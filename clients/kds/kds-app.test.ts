@@ -207,6 +207,17 @@ function bumpedBy(orderId: string): (string | null)[] {
   }
 }
 
+/** A cook's screen with a dish bumped whose first try the network holds (droppingFirstBump): the bump is on its way. */
+async function bumpHeldOnItsWay() {
+  const { app, own } = await ownScreen();
+  const order = await place([{ itemId: 'mapo-tofu', qty: 1, optionIds: ['spice-medium', 'size-regular'] }]);
+  app.board.upsert(order);
+  const net = droppingFirstBump();
+  const bumping = app.bump(order, [order.lines[0]!.id]);
+  await until('the bump on its way', net.isHeld);
+  return { app, own, order, net, bumping };
+}
+
 describe('a bump still on its way when the cook locks the screen', () => {
   beforeEach(() => {
     vi.stubGlobal('localStorage', memoryStorage());
@@ -216,12 +227,7 @@ describe('a bump still on its way when the cook locks the screen', () => {
   });
 
   it('goes as the cook who bumped, not as the manager who signed in on the screen before it was sent again', async () => {
-    const { app, own } = await ownScreen();
-    const order = await place([{ itemId: 'mapo-tofu', qty: 1, optionIds: ['spice-medium', 'size-regular'] }]);
-    app.board.upsert(order);
-    const net = droppingFirstBump();
-    const bumping = app.bump(order, [order.lines[0]!.id]);
-    await until('the bump on its way', net.isHeld);
+    const { app, own, order, net, bumping } = await bumpHeldOnItsWay();
     const locking = app.lock();
     expect(app.session.staff.get()).toBeNull(); // the PIN pad at once
     await locking;
@@ -243,12 +249,7 @@ describe('a bump still on its way when the cook locks the screen', () => {
   });
 
   it('goes when nobody signs in after the Lock, and the session ends on the hub once it was answered', async () => {
-    const { app, own } = await ownScreen();
-    const order = await place([{ itemId: 'mapo-tofu', qty: 1, optionIds: ['spice-medium', 'size-regular'] }]);
-    app.board.upsert(order);
-    const net = droppingFirstBump();
-    const bumping = app.bump(order, [order.lines[0]!.id]);
-    await until('the bump on its way', net.isHeld);
+    const { app, own, order, net, bumping } = await bumpHeldOnItsWay();
     await app.lock();
     expect(app.session.staff.get()).toBeNull();
     // the sign-out waits for the bump: the session still works on the hub meanwhile
