@@ -11,7 +11,7 @@ import { loadConfig } from '../hub/config.ts';
 import { DB_FILE } from '../hub/hub.ts';
 import { runningHub } from '../hub/pid-file.ts';
 import { backupFileName, inspectStore, listBackups, stampAfterNewest, takenAtOf } from '../hub/store/backups.ts';
-import type { LostOrder } from '../hub/store/salvage-rebuild.ts';
+import { ORDER_TABLES, type LostOrder } from '../hub/store/salvage-rebuild.ts';
 import { SalvageError, salvageStore, storeFigures, type SalvageResult, type StoreFigures, type TableSalvage } from '../hub/store/salvage.ts';
 
 const { values } = parseArgs({ options: { out: { type: 'string' } } });
@@ -147,13 +147,10 @@ if (result.ordersToCheck.length > 0) {
 if (result.countersRaised > 0) console.log(`\nOrder numbers: ${result.countersRaised} day counters were lost or behind and go on after the highest order kept or lost for good.`);
 for (const w of result.warnings) console.log(`\nWarning: ${w}.`);
 
-const lostAny = result.tables.some((t) => t.skipped.length > 0 || t.rejected > 0);
 console.log(
   [
     '',
-    lostAny
-      ? 'Rows on the damaged pages are lost in this copy; the newest backup lacks everything after it was taken. Choose the one that keeps more of what matters.'
-      : 'Nothing was lost: every row could be read (the damage was where the copy needs nothing: an index, which it builds anew, or free pages).',
+    verdict(),
     `To use the salvaged store:  npm run restore -- ${result.file} --yes`,
     backup ? `To use the newest backup:   npm run restore -- ${backup.file} --yes` : '',
     'Either way the damaged store is moved aside (not deleted), every device reloads when the hub starts, and tickets not printed yet are not printed again.',
@@ -161,3 +158,20 @@ console.log(
     .filter((l, i) => i === 0 || l !== '')
     .join('\n'),
 );
+
+/**
+ * The last word: whether this copy lacks anything. An order table's lost rows are not a loss when the log rebuilt
+ * every order they held (none lost for good, none left to check); any other table's are.
+ */
+function verdict(): string {
+  const damaged = result.tables.filter((t) => t.skipped.length > 0 || t.rejected > 0);
+  const completeOrders = result.lostOrders.length === 0 && result.ordersToCheck.length === 0;
+  const lost = damaged.filter((t) => !(completeOrders && (ORDER_TABLES as readonly string[]).includes(t.table)));
+  if (lost.length > 0) {
+    return `Rows on the damaged pages of ${lost.map((t) => t.table).join(', ')} are lost in this copy; the newest backup lacks everything after it was taken. Choose the one that keeps more of what matters.`;
+  }
+  if (damaged.length > 0) {
+    return 'Nothing was lost: the orders, lines, payments and refunds on the damaged pages were all rebuilt from the event log, and every other row could be read.';
+  }
+  return 'Nothing was lost: every row could be read (the damage was where the copy needs nothing: an index, which it builds anew, or free pages).';
+}

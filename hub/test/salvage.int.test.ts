@@ -119,6 +119,8 @@ describe('npm run salvage', () => {
     expect(dirname(candidate!)).toBe(join(dataDir, 'backups'));
     expect(salvage.out).toMatch(new RegExp(`^ +orders +100 +${spoilt.ids.length} +${spoilt.ids.length} +0 +20$`, 'm'));
     expect(salvage.out).toContain(`Rebuilt from the event log: ${spoilt.ids.length} orders whose rows were on a damaged page.`);
+    // every order of the spoilt page rebuilt: the copy lacks nothing, and says so rather than that rows are lost
+    expect(salvage.out).toContain('Nothing was lost: the orders, lines, payments and refunds on the damaged pages were all rebuilt');
     expect(salvage.out).toContain(`To use the newest backup:   npm run restore -- ${backups[1]} --yes`);
     expect(inspectStore(candidate!)).toMatchObject({ orders: 100, takenAt: expect.any(Number) });
 
