@@ -643,6 +643,9 @@ describe('a printer down across a restart', () => {
     await s.printing.start();
     await until(() => !s.printing.repo.isPrinterAlerted('hot'), 'hot announced up');
     expect(s.printing.repo.printerDownSince('hot')).toBeNull();
+    // how long it was down counts from before the restart, not from nothing
+    const up = s.committed.find((e) => e.type === 'printer.up');
+    expect((JSON.parse(up!.json) as { payload: { downMs: number } }).payload.downMs).toBeGreaterThanOrEqual(120_000);
     s.printer('hot').printer.set({ isPoweredOff: true });
     await s.place(MAPO);
     await sleep(500);

@@ -502,11 +502,12 @@ export class PrinterWorker {
   #up(tx: Tx, printer: PrinterConfig): void {
     if (this.#isRetired()) return;
     const now = tx.now;
+    // found up at the first contact after a restart: it was down since before the restart
+    const downSince = this.#downSince ?? this.#downBeforeStart;
     this.#downBeforeStart = null;
     this.#lastContact = now;
     this.#probeAttempts = 0;
     const was = this.status;
-    const downSince = this.#downSince;
     this.#downSince = null;
     // from `unknown` (a start) it is no news, unless the screens were last told it was down: they resume their
     // stream across a restart and keep what they were told
@@ -518,7 +519,7 @@ export class PrinterWorker {
       this.host.repo.setPrinterAlerted(this.printerId, false);
       tx.append({
         type: 'printer.up',
-        payload: { printerId: printer.id, name: printer.name, downMs: downSince === null ? 0 : now - downSince },
+        payload: { printerId: printer.id, name: printer.name, downMs: downSince === null ? 0 : Math.max(0, now - downSince) },
         topics: this.#topics(null, printer),
         deviceId: null,
         staffId: null,
