@@ -8,6 +8,7 @@ import type { Order, PlaceOrder } from '../protocol/orders.ts';
 import { discount, merge, pay, voidLine } from './order.ts';
 import type { Principal } from './principal.ts';
 import {
+  cashier,
   DEFAULT_PACING,
   type DemoStore,
   domainErrorOf,
@@ -189,5 +190,36 @@ describe("the kitchen's load, as kiosk and QR customers are quoted", () => {
     expect(s.kitchen.status().openTickets).toBe(1);
     s.run(() => s.service.setLineStatus(o.id, { status: 'ready' }, s.ctx(manager)));
     expect(s.kitchen.status().openTickets).toBe(0);
+  });
+});
+
+describe('a rush on a bill closed long ago, its food still cooking', () => {
+  const HOUR = 3_600_000;
+  const paidAt = (at: number): Order => {
+    const o = place(waiter, { channel: 'pos', tableId: 't-a1', lines: [tofu()] }, at);
+    s.run(() => s.service.pay(o.id, { tender: 'cash', amountMinor: o.totalMinor }, s.ctx(cashier, at)));
+    return o;
+  };
+
+  it("is not the next party's news: their phones neither hear it nor read that bill again; the kitchen hears it", () => {
+    const o = paidAt(NOON);
+    const nextParty = place(waiter, { channel: 'pos', tableId: 't-a1', lines: [plum()] }, NOON + HOUR);
+    const rushed = s.run(() => s.service.setRush(o.id, true, s.ctx(waiter, NOON + 2 * HOUR)));
+    expect(rushed).toMatchObject({ rush: true, status: 'closed' });
+
+    const e = s.events.at(-1)!;
+    expect(e.type).toBe('order.rush_changed');
+    expect(e.topics).not.toContain('table:t-a1');
+    expect(e.topics).toEqual(expect.arrayContaining(['orders', `station:${o.lines[0]!.stationId}`]));
+    const phone = table('t-a1');
+    expect(outcomeOf(() => s.service.get(o.id, phone, NOON + 2 * HOUR + 60_000))).toBe('not_found');
+    expect(s.service.list({}, phone, NOON + 2 * HOUR + 60_000).map((x) => x.id)).toEqual([nextParty.id]);
+  });
+
+  it("a moment after it closed is its party's: the table's phones hear it and read it", () => {
+    const o = paidAt(NOON);
+    s.run(() => s.service.setRush(o.id, true, s.ctx(waiter, NOON + 60_000)));
+    expect(s.events.at(-1)!.topics).toContain('table:t-a1');
+    expect(s.service.get(o.id, table('t-a1'), NOON + 2 * 60_000)).toMatchObject({ rush: true });
   });
 });

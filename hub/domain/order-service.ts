@@ -34,6 +34,18 @@ export interface OrderDeps {
 }
 
 /** The topics an order event concerns: every order watcher, its table, and each station with touched lines. */
+/**
+ * A change to a bill the table's phones can no longer read (done, and closed over `TABLE_DONE_VISIBLE_MS` ago:
+ * the next party may sit there) is not the table's news. Their phones hear the table's topic and read the
+ * table's orders changed in the last minutes (`visibleToTable`, by `updatedAt`), and fetch any order they hear
+ * of: such a change neither goes on the table's topic nor makes the bill "lately changed" again. The salvage's
+ * replay (store/salvage-replay.ts) applies the same rule.
+ */
+export function quietForLaterParty(before: Order, after: Order, now: number): { order: Order; tableTopic: Pick<Order, 'tableId'> } {
+  if (before.tableId === null || visibleToTable(before, before.tableId, now)) return { order: after, tableTopic: after };
+  return { order: { ...after, updatedAt: before.updatedAt }, tableTopic: { tableId: null } };
+}
+
 export function orderTopics(order: Pick<Order, 'tableId'>, lines: readonly Pick<OrderLine, 'stationId'>[]): string[] {
   const topics = new Set<string>(['orders']);
   if (order.tableId) topics.add(`table:${order.tableId}`);
@@ -174,14 +186,19 @@ export class OrderService {
     );
   }
 
-  /** Rush / VIP flag: floor staff or the kitchen may set it; screens sort rushed tickets first. */
+  /**
+   * Rush / VIP flag: floor staff or the kitchen may set it; screens sort rushed tickets first. A paid bill's
+   * food may still cook (a rush is allowed on a closed order), hours later with the next party at the table:
+   * their phones are then not told, as of a refund (`quietForLaterParty`).
+   */
   setRush(orderId: string, rush: boolean, ctx: CommandContext): Order {
     requireStaff(ctx.principal, staffRoles.readOrders, 'flagging a rush');
     const before = this.load(orderId, ctx.principal);
     if (before.status === 'voided') throw new DomainError('order_closed', `order #${before.number} is voided`);
-    const change: Change = { order: rules.settle({ ...before, rush }, ctx.now), lines: [] };
+    const { order, tableTopic } = quietForLaterParty(before, rules.settle({ ...before, rush }, ctx.now), ctx.now);
+    const change: Change = { order, lines: [] };
     return this.commit(before, change, ctx, () =>
-      ctx.events.emit('order.rush_changed', { order: rules.summarize(change.order) }, orderTopics(change.order, change.order.lines)),
+      ctx.events.emit('order.rush_changed', { order: rules.summarize(order) }, orderTopics(tableTopic, order.lines)),
     );
   }
 
@@ -265,14 +282,10 @@ export class OrderService {
     const before = this.load(orderId, ctx.principal);
     if (before.status === 'merged') this.refuseMergedAway(before);
     const change = rules.refund(before, input, { id: input.id ?? ctx.newId(), now: ctx.now, staffId: staffIdOf(ctx.principal) });
-    // A complaint is often refunded hours after the bill closed, with the next party at the table. Their
-    // phones hear the table's topic and read the table's orders changed in the last minutes (`visibleToTable`,
-    // by `updatedAt`), and their page fetches any order it hears of: a refund of a bill they can no longer
-    // read must neither be announced to the table nor make that bill "lately changed" again.
-    const tableParty = before.tableId !== null && visibleToTable(before, before.tableId, ctx.now);
-    const order = before.tableId === null || tableParty ? change.order : { ...change.order, updatedAt: before.updatedAt };
+    // a complaint is often refunded hours after the bill closed, with the next party at the table
+    const { order, tableTopic } = quietForLaterParty(before, change.order, ctx.now);
     this.deps.orders.saveRefund(order, change.refund);
-    ctx.events.emit('order.refunded', { order: rules.summarize(order), refund: change.refund }, orderTopics(tableParty ? order : { tableId: null }, []));
+    ctx.events.emit('order.refunded', { order: rules.summarize(order), refund: change.refund }, orderTopics(tableTopic, []));
     return { order, refund: change.refund };
   }
 

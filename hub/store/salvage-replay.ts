@@ -15,8 +15,8 @@
  * order's): an order that does not is not rebuilt. Whether changes came after its last event surviving is
  * not the replay's to say (see `wholeUpTo`).
  */
+import { quietForLaterParty } from '../domain/order-service.ts';
 import { deriveStatus, grantedDiscount, isOpen, liveLines } from '../domain/order.ts';
-import { visibleToTable } from '../domain/public-reads.ts';
 import type { EventType, HubEvent } from '../protocol/events.ts';
 import type { Order, OrderLine, OrderSummary } from '../protocol/orders.ts';
 
@@ -170,19 +170,19 @@ export class OrderReplay {
       case 'order.payment_taken':
         next = { ...next, payments: [...before.payments, e.payload.payment] };
         break;
-      case 'order.refunded': {
+      case 'order.refunded':
         // as OrderService.refund: a bill the table's phones can no longer read keeps its last change time
-        const tableParty = before.tableId !== null && visibleToTable(before, before.tableId, e.at);
-        next = { ...next, refunds: [...(before.refunds ?? []), e.payload.refund], updatedAt: before.tableId === null || tableParty ? e.at : before.updatedAt };
+        next = quietForLaterParty(before, { ...next, refunds: [...(before.refunds ?? []), e.payload.refund] }, e.at).order;
         break;
-      }
+      case 'order.rush_changed':
+        next = quietForLaterParty(before, next, e.at).order;
+        break;
       case 'order.reopened':
         next = { ...next, closedAt: null };
         break;
       case 'order.bill_requested':
         next = { ...next, billRequestedAt: e.payload.requested ? (before.billRequestedAt ?? e.at) : null };
         break;
-      case 'order.rush_changed':
       case 'order.closed':
       case 'order.transferred':
         break;
