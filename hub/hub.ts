@@ -166,6 +166,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
       });
   const metrics = new HubMetrics({
     queueDepth: () => writer?.depth ?? 0,
+    storeBusyRefusals: () => writer?.busyRefusals ?? 0,
     streamClients: () => stream?.clientCount ?? 0,
     streamReplays: () => stream?.replayCount ?? 0,
     eventLoopLagMs: lagMs,
@@ -222,6 +223,14 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
       storage?.committed();
     },
     onStorageFull: diskFull,
+    // a warning a few seconds apart, not an error per refused request: the devices resend by themselves
+    onStoreBusy: (note) =>
+      logger.warn(
+        note,
+        note.state === 'busy'
+          ? "another program holds the store's write lock (never open brigade.db while the hub runs): writes are refused with 503 store_busy"
+          : 'the store is free again: writes are taken',
+      ),
   });
   const theWriter = writer;
   const compacting = (minAgeMs: number, module: string): CompactorOptions => ({

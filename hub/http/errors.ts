@@ -1,7 +1,7 @@
 import { ZodError } from 'zod';
 import { DomainError } from '../domain/errors.ts';
 import { errorStatus, type ErrorBody, type ErrorCode } from '../protocol/errors.ts';
-import { OverloadedError, StorageFullError } from '../store/writer.ts';
+import { isStoreBusy, OverloadedError, StorageFullError, StoreBusyError } from '../store/writer.ts';
 
 export class HttpError extends Error {
   constructor(
@@ -66,6 +66,17 @@ export function toErrorReply(err: unknown): ErrorReply {
       status: 503,
       body: body('overloaded', 'the hub is busy; retry shortly'),
       headers: { 'Retry-After': '1' },
+      unexpected: false,
+    };
+  }
+  if (err instanceof StoreBusyError || isStoreBusy(err)) {
+    // another program holds the store's lock (a writer's refusal, or a read that met it): nothing was written,
+    // and the device resends with the same key; not a bug of the hub's, so not logged per request (writer.ts
+    // says it in the log, a few seconds apart)
+    return {
+      status: 503,
+      body: body('store_busy', "another program holds the hub's store file: nothing was saved; the device retries, and whoever opened the store must close it"),
+      headers: { 'Retry-After': '2' },
       unexpected: false,
     };
   }

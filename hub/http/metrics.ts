@@ -82,6 +82,8 @@ export class HubMetrics {
 
   constructor(gauges: {
     queueDepth: () => number;
+    /** Writes refused since the start because another program held the store's write lock. */
+    storeBusyRefusals: () => number;
     streamClients: () => number;
     streamReplays: () => number;
     eventLoopLagMs: () => number;
@@ -103,6 +105,16 @@ export class HubMetrics {
     gauge('brigade_stream_replays', 'Event-stream sockets catching up on a gap, page by page', gauges.streamReplays);
     gauge('brigade_event_loop_lag_p99_ms', 'Event-loop delay, p99 over the last 5–10 s', gauges.eventLoopLagMs);
     gauge('brigade_event_log_head_seq', 'Highest committed event seq', gauges.seq);
+    const busyRefusals = gauges.storeBusyRefusals;
+    new Counter({
+      name: 'brigade_store_busy_refusals_total',
+      help: "Writes refused (503 store_busy) because another program held the store's write lock: anything above 0 means something opened brigade.db beside the hub",
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(busyRefusals());
+      },
+    });
     const storage = gauges.storage;
     if (storage) {
       gauge('brigade_disk_free_bytes', "Free space the hub can write on the data directory's disk, its reserve not counted", () => storage().freeBytes);

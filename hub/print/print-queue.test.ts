@@ -24,7 +24,7 @@ import { MenuCatalog } from '../store/menu-repo.ts';
 import { SqliteOrderRepo } from '../store/order-repo.ts';
 import type { JobRow } from '../store/print-repo.ts';
 import { loadSeed } from '../store/seed.ts';
-import { OverloadedError, StorageFullError, Writer, type Tx } from '../store/writer.ts';
+import { OverloadedError, StorageFullError, StoreBusyError, Writer, type Tx } from '../store/writer.ts';
 import { PrintService } from './print-service.ts';
 import { markedDocument } from './tickets.ts';
 import { profileOf, type PrintSettings } from './worker.ts';
@@ -294,6 +294,7 @@ describe('a printer worker', () => {
   it.each([
     ['the write queue is full', () => new OverloadedError(2000)],
     ['the disk is full', () => new StorageFullError(Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }))],
+    ['another program holds the store', () => new StoreBusyError(Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }))],
   ])('records a printed ticket once the writer takes it again, when %s', async (_why, error) => {
     // the ticket has printed: its record must wait and go in, not leave the job "sending" until a restart
     // reprints it marked POSSIBLE DUPLICATE

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { holdReasonOf, renderTicket, type NotSentReason, type PrintResult, type PrinterProfile, type PrinterTransport, type TicketDocument } from '../../printers/index.ts';
 import type { PrinterConfig, PrinterState } from '../protocol/printing.ts';
 import { ACTIVE_STATES, jobView, type JobRow, type SqlitePrintRepo } from '../store/print-repo.ts';
-import { OverloadedError, StorageFullError, type Tx } from '../store/writer.ts';
+import { isPassingRefusal, type Tx } from '../store/writer.ts';
 import { fullJitterDelay } from './routing.ts';
 import { markedDocument } from './tickets.ts';
 
@@ -155,9 +155,9 @@ export class PrinterWorker {
         waitMs = await this.#step();
       } catch (err) {
         if (this.#abandoned) return;
-        // a full disk (the storage guard reports it, once) or a full write queue (shedding is counted) passes:
-        // not an error of every printer at every step
-        if (err instanceof StorageFullError || err instanceof OverloadedError) this.host.log.debug({ printerId: this.printerId, err }, 'print worker: the writer is refusing, waiting');
+        // a full disk (the storage guard reports it, once), a full write queue (shedding is counted) or a store
+        // held by another program (the writer logs it) passes: not an error of every printer at every step
+        if (isPassingRefusal(err)) this.host.log.debug({ printerId: this.printerId, err }, 'print worker: the writer is refusing, waiting');
         else this.host.log.error({ err, printerId: this.printerId }, 'print worker step failed');
         waitMs = this.host.settings.retryMaxMs;
       }
@@ -272,7 +272,7 @@ export class PrinterWorker {
 
   /**
    * Writes what a send did. The ticket has gone (or not) whatever the writer says now, so a refusal that
-   * passes (a full write queue, a full disk) is waited out: dropped, it would leave the job `sending` until
+   * passes (a full write queue, a full disk, a store held by another program) is waited out: dropped, it would leave the job `sending` until
    * a restart printed it again marked POSSIBLE DUPLICATE.
    */
   async #record(write: (tx: Tx) => void): Promise<void> {
@@ -280,7 +280,7 @@ export class PrinterWorker {
       try {
         return await this.host.submit(write);
       } catch (err) {
-        if (!(err instanceof OverloadedError || err instanceof StorageFullError) || this.#stopped || this.#abandoned) throw err;
+        if (!isPassingRefusal(err) || this.#stopped || this.#abandoned) throw err;
         await new Promise((r) => setTimeout(r, this.#retryDelay(attempt)));
         if (this.#abandoned) throw err;
       }

@@ -30,6 +30,7 @@ export const errorStatus = {
   internal: 500,
   overloaded: 503,
   ordering_paused: 503,
+  store_busy: 503,
   unavailable: 503,
   storage_full: 507,
 } as const;

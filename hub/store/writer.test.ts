@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDb, type Db } from './db.ts';
 import type { LoggedEvent } from './event-log.ts';
-import { OverloadedError, StorageFullError, Writer, type WriterOptions } from './writer.ts';
+import { OverloadedError, StorageFullError, StoreBusyError, Writer, type StoreBusyNote, type WriterOptions } from './writer.ts';
 
 const dbs: Db[] = [];
 afterEach(() => dbs.splice(0).forEach((db) => db.close()));
@@ -85,33 +85,122 @@ describe('Writer', () => {
     await expect(w.submit((tx) => tx.stringify(value))).resolves.toBe(JSON.stringify(value) ?? 'null');
   });
 
-  it('answers the jobs waiting when a transaction cannot even begin, instead of holding them and spinning', async () => {
-    // another process holds the store's write lock (a sqlite3 shell left in a transaction, a tool): BEGIN
-    // IMMEDIATE fails before any job is taken. The writer tried again every turn of the event loop, at full
-    // CPU, and never answered them; at shutdown, drain() looped for ever
-    const dir = mkdtempSync(join(tmpdir(), 'brigade-writer-'));
-    try {
+  describe('when another program holds the store\'s write lock', () => {
+    // a sqlite3 shell left in a transaction, a tool run against the live store: BEGIN IMMEDIATE fails (after
+    // the connection's busy_timeout) before any job is taken
+    const dirs: string[] = [];
+    const holders: (() => void)[] = [];
+    afterEach(() => {
+      holders.splice(0).forEach((release) => release());
+      dirs.splice(0).forEach((dir) => rmSync(dir, { recursive: true, force: true }));
+    });
+
+    function heldStore(o: Partial<WriterOptions> = {}) {
+      const dir = mkdtempSync(join(tmpdir(), 'brigade-writer-'));
+      dirs.push(dir);
       const db = openDb(join(dir, 'store.db'));
       dbs.push(db);
-      db.pragma('busy_timeout = 0');
       const other = new Database(join(dir, 'store.db'));
       other.exec('BEGIN IMMEDIATE');
-      let flushes = 0;
-      const w = new Writer(db, { clock: Date.now, maxBatch: 2, maxQueue: 100, onCommit: () => undefined, onRollback: () => flushes++ });
+      const release = () => {
+        if (!other.open) return;
+        if (other.inTransaction) other.exec('ROLLBACK');
+        other.close();
+      };
+      holders.push(release);
+      let rollbacks = 0;
+      const notes: StoreBusyNote[] = [];
+      const w = new Writer(db, {
+        clock: Date.now,
+        maxBatch: 2,
+        maxQueue: 100,
+        onCommit: () => undefined,
+        onRollback: () => rollbacks++,
+        onStoreBusy: (n) => notes.push(n),
+        ...o,
+      });
+      return { w, db, release, rollbacks: () => rollbacks, notes };
+    }
+
+    const timed = async (p: Promise<unknown>) => {
+      const started = performance.now();
+      const outcome = await p.then(
+        () => 'committed',
+        (err: unknown) => err,
+      );
+      return { outcome, ms: performance.now() - started };
+    };
+
+    it('answers every job waiting "store busy" in one try, instead of holding them and spinning', async () => {
+      // it tried again every turn of the event loop, at full CPU, and never answered them; at shutdown,
+      // drain() looped for ever. Then it answered a batch at a time, each after its own busy_timeout.
+      const { w, release, rollbacks } = heldStore({ busyBackoffMs: 50 });
       const jobs = Array.from({ length: 5 }, (_, i) => w.submit(() => i));
-      const settled = await Promise.race([Promise.allSettled(jobs), new Promise<'pending'>((r) => setTimeout(() => r('pending'), 1000))]);
+      const settled = await Promise.race([Promise.allSettled(jobs), new Promise<'pending'>((r) => setTimeout(() => r('pending'), 2000))]);
       expect(settled).not.toBe('pending');
-      for (const o of settled as PromiseSettledResult<number>[]) expect(o.status === 'rejected' && (o.reason as { code?: string }).code).toBe('SQLITE_BUSY');
+      for (const o of settled as PromiseSettledResult<number>[]) {
+        expect(o.status === 'rejected' && o.reason).toBeInstanceOf(StoreBusyError);
+        expect(((o as PromiseRejectedResult).reason as StoreBusyError).cause).toMatchObject({ code: 'SQLITE_BUSY' });
+      }
       expect(w.depth).toBe(0);
-      expect(flushes).toBeLessThanOrEqual(5);
-      other.exec('ROLLBACK');
-      other.close();
-      // the lock gone, the next job commits
+      expect(rollbacks()).toBe(1);
+      expect(w.busyRefusals).toBe(5);
+      release();
+      // the lock gone and the back-off over, the next job commits
+      await new Promise((r) => setTimeout(r, 60));
       await expect(w.submit(() => 'after')).resolves.toBe('after');
       w.drain();
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
+    });
+
+    it('refuses at once for a while after, so each write does not hold the thread for the busy_timeout again', async () => {
+      const { w, db, release } = heldStore({ busyBackoffMs: 600 });
+      db.pragma('busy_timeout = 250');
+      const first = await timed(w.submit(() => 1));
+      expect(first.outcome).toBeInstanceOf(StoreBusyError);
+      expect(first.ms).toBeGreaterThanOrEqual(240);
+      // within the back-off: refused without asking SQLite
+      const second = await timed(w.submit(() => 2));
+      expect(second.outcome).toBeInstanceOf(StoreBusyError);
+      expect(second.ms).toBeLessThan(100);
+      expect(w.busyRefusals).toBe(2);
+      // after it, the writer asks SQLite again: still held, refused after the wait
+      await new Promise((r) => setTimeout(r, 620));
+      const third = await timed(w.submit(() => 3));
+      expect(third.outcome).toBeInstanceOf(StoreBusyError);
+      expect(third.ms).toBeGreaterThanOrEqual(240);
+      release();
+      await new Promise((r) => setTimeout(r, 620));
+      await expect(w.submit(() => 4)).resolves.toBe(4);
+      // once it committed again, nothing is refused any more
+      await expect(w.submit(() => 5)).resolves.toBe(5);
+      expect(w.busyRefusals).toBe(3);
+    });
+
+    it('says so once, then at most every busyNoteEveryMs with the refusals since, and once when it is free again', async () => {
+      const { w, db, release, notes } = heldStore({ busyBackoffMs: 0, busyNoteEveryMs: 1000 });
+      // each round asks SQLite (no back-off): without a wait, rounds take no time of their own
+      db.pragma('busy_timeout = 0');
+      const refusedRound = async (n: number) => {
+        const outcomes = await Promise.allSettled(Array.from({ length: n }, (_, i) => w.submit(() => i)));
+        expect(outcomes.every((o) => o.status === 'rejected' && o.reason instanceof StoreBusyError)).toBe(true);
+      };
+      await refusedRound(3);
+      expect(notes).toMatchObject([{ state: 'busy', refused: 3, busyForMs: 0 }]);
+      await refusedRound(2);
+      await refusedRound(2);
+      expect(notes).toHaveLength(1);
+      await new Promise((r) => setTimeout(r, 1020));
+      await refusedRound(1);
+      expect(notes).toHaveLength(2);
+      expect(notes[1]).toMatchObject({ state: 'busy', refused: 5 });
+      expect(notes[1]!.busyForMs).toBeGreaterThanOrEqual(1000);
+      release();
+      await expect(w.submit(() => 'after')).resolves.toBe('after');
+      await expect(w.submit(() => 'again')).resolves.toBe('again');
+      expect(notes).toHaveLength(3);
+      expect(notes[2]).toMatchObject({ state: 'free', refused: 8 });
+      expect(w.busyRefusals).toBe(8);
+    });
   });
 
   describe('when the disk fills up in the middle of a batch', () => {

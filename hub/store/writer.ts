@@ -25,6 +25,8 @@ export type Job<R> = (tx: Tx) => R;
 export type Priority = 'high' | 'low';
 
 const DEFAULT_MAX_BATCH_MS = 25;
+const DEFAULT_BUSY_BACKOFF_MS = 1000;
+const DEFAULT_BUSY_NOTE_EVERY_MS = 5000;
 
 export class OverloadedError extends Error {
   constructor(readonly depth: number) {
@@ -43,6 +45,39 @@ export const isStorageFull = (err: unknown): boolean => {
   const code = (err as { code?: unknown } | null)?.code;
   return code === 'SQLITE_FULL' || code === 'ENOSPC';
 };
+
+/**
+ * Another program holds the store's write lock (SQLITE_BUSY: a `sqlite3` shell left in a transaction, a tool
+ * run against the live store): nothing of the job was written, and a retry once it lets go succeeds.
+ */
+export class StoreBusyError extends Error {
+  constructor(override readonly cause: unknown) {
+    super("another program holds the store's write lock: the write was not saved");
+  }
+}
+
+/**
+ * A refusal that passes by itself (a full write queue, a full disk, a store held by another program): what
+ * was refused is retried later, and is not an error of every step that meets it.
+ */
+export const isPassingRefusal = (err: unknown): boolean =>
+  err instanceof OverloadedError || err instanceof StorageFullError || err instanceof StoreBusyError;
+
+/** SQLITE_BUSY and its extended codes (SQLITE_BUSY_RECOVERY, SQLITE_BUSY_SNAPSHOT, SQLITE_BUSY_TIMEOUT). */
+export const isStoreBusy = (err: unknown): boolean => {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+};
+
+/**
+ * What `onStoreBusy` is told: the store found busy (`refused`: jobs refused since the last note), or free once
+ * more (`refused`: all the jobs refused while it was busy). `busyForMs`: since the first refusal.
+ */
+export interface StoreBusyNote {
+  state: 'busy' | 'free';
+  refused: number;
+  busyForMs: number;
+}
 
 /**
  * SQLite rolled the whole transaction back on its own after an error (SQLITE_FULL, SQLITE_IOERR…), not just
@@ -76,6 +111,20 @@ export interface WriterOptions {
   onFlush?: (jobs: number, ms: number) => void;
   /** Called when a write failed for want of disk space (the jobs it hit are refused with StorageFullError). */
   onStorageFull?: () => void;
+  /**
+   * Once a transaction could not begin because another program holds the write lock, jobs are refused at
+   * once (StoreBusyError) for this long, default 1 s, before the next batch tries again: each try holds the
+   * hub's thread for the connection's busy_timeout, and twenty tablets resending at their own moments would
+   * otherwise hold it most of every second.
+   */
+  busyBackoffMs?: number;
+  /**
+   * Told when the store is found busy — at once, then at most every `busyNoteEveryMs` (default 5 s) with the
+   * jobs refused since the last note — and once when a batch commits again: for a warning in the log, not an
+   * error per refused request.
+   */
+  onStoreBusy?: (note: StoreBusyNote) => void;
+  busyNoteEveryMs?: number;
 }
 
 interface Pending {
@@ -100,6 +149,7 @@ export class Writer {
   private readonly insertEvent;
   private readonly runBatch;
   private readonly runSavepoint;
+  private readonly busy: BusySpell;
 
   constructor(
     private readonly db: Db,
@@ -111,10 +161,16 @@ export class Writer {
     this.runBatch = db.transaction((fn: () => void) => fn()).immediate;
     // better-sqlite3 turns a transaction function called inside another into a SAVEPOINT
     this.runSavepoint = db.transaction((fn: () => unknown) => fn());
+    this.busy = new BusySpell(opts.busyBackoffMs ?? DEFAULT_BUSY_BACKOFF_MS, opts.busyNoteEveryMs ?? DEFAULT_BUSY_NOTE_EVERY_MS, opts.onStoreBusy);
   }
 
   get depth(): number {
     return this.lanes.high.length + this.lanes.low.length;
+  }
+
+  /** Jobs refused because another program held the store's write lock, since the start (for /metrics). */
+  get busyRefusals(): number {
+    return this.busy.refusals;
   }
 
   /**
@@ -134,6 +190,8 @@ export class Writer {
    * slow commit inflating the estimate) from being refused.
    */
   submit<R>(job: Job<R>, priority: Priority = 'high', o: { maxWaitMs?: number; minAhead?: number } = {}): Promise<R> {
+    const busy = this.busy.refusal(performance.now());
+    if (busy) return Promise.reject(busy);
     if (this.depth >= this.opts.maxQueue || (o.maxWaitMs !== undefined && this.tooLong(priority, o.maxWaitMs, o.minAhead ?? 0))) {
       return Promise.reject(new OverloadedError(this.depth));
     }
@@ -212,15 +270,18 @@ export class Writer {
       const cause = error instanceof TransactionLostError ? (error.cause ?? error) : error;
       // (a job's own SQLITE_FULL was already reported when it failed)
       const full = cause === lastError ? isStorageFull(cause) : this.storageFull(cause);
-      const refusal = full ? new StorageFullError(cause) : cause;
+      const busy = isStoreBusy(cause);
+      const refusal = full ? new StorageFullError(cause) : busy ? new StoreBusyError(cause) : cause;
       this.opts.onRollback?.();
       // the transaction could not even begin (another process holds the write lock, an I/O error): the jobs
       // that would have made this batch are answered with why, or they would wait for ever while the writer
-      // tried again every turn at full CPU (and drain() at shutdown looped for ever)
+      // tried again every turn at full CPU (and drain() at shutdown looped for ever). A held lock refuses
+      // every job waiting: each would wait out the busy_timeout again, on the hub's thread
       if (batch.length === 0) {
-        for (let pending = this.take(); pending; pending = batch.length < this.opts.maxBatch ? this.take() : undefined) batch.push(pending);
+        for (let pending = this.take(); pending; pending = busy || batch.length < this.opts.maxBatch ? this.take() : undefined) batch.push(pending);
       }
       for (const pending of batch) pending.reject(refusal);
+      if (busy) this.busy.found(performance.now(), batch.length, cause);
       return;
     }
     if (anyRolledBack) this.opts.onRollback?.();
@@ -233,6 +294,7 @@ export class Writer {
       else pending.reject(outcome.error);
     });
     if (committed.length > 0) this.opts.onCommit(committed);
+    this.busy.over(performance.now());
   }
 
   private assertInTransaction(): void {
@@ -279,6 +341,66 @@ export class Writer {
       },
     };
     return tx;
+  }
+}
+
+/**
+ * A spell of the store being held by another program: from the first batch refused for SQLITE_BUSY until one
+ * commits again. Keeps the back-off, the count of refused jobs, and the notes that say so without flooding.
+ */
+class BusySpell {
+  #refusals = 0;
+  #since: number | undefined;
+  #until = -Infinity;
+  #lastNoteAt = -Infinity;
+  #unnoted = 0;
+  #inSpell = 0;
+  #cause: unknown;
+
+  constructor(
+    private readonly backoffMs: number,
+    private readonly noteEveryMs: number,
+    private readonly onNote: ((note: StoreBusyNote) => void) | undefined,
+  ) {}
+
+  get refusals(): number {
+    return this.#refusals;
+  }
+
+  /** The refusal for a job submitted at `now`, while the writer waits out the back-off; else undefined. */
+  refusal(now: number): StoreBusyError | undefined {
+    if (now >= this.#until) return undefined;
+    this.#refused(now, 1);
+    return new StoreBusyError(this.#cause);
+  }
+
+  /** A batch could not begin for SQLITE_BUSY (`cause`): `jobs` were refused, and the next ones are for a while. */
+  found(now: number, jobs: number, cause: unknown): void {
+    this.#since ??= now;
+    this.#cause = cause;
+    this.#until = now + this.backoffMs;
+    this.#refused(now, jobs);
+  }
+
+  /** A batch committed: the spell, if any, is over. */
+  over(now: number): void {
+    if (this.#since === undefined) return;
+    this.onNote?.({ state: 'free', refused: this.#inSpell, busyForMs: Math.round(now - this.#since) });
+    this.#since = undefined;
+    this.#until = -Infinity;
+    this.#lastNoteAt = -Infinity;
+    this.#unnoted = 0;
+    this.#inSpell = 0;
+  }
+
+  #refused(now: number, jobs: number): void {
+    this.#refusals += jobs;
+    this.#inSpell += jobs;
+    this.#unnoted += jobs;
+    if (now - this.#lastNoteAt < this.noteEveryMs) return;
+    this.#lastNoteAt = now;
+    this.onNote?.({ state: 'busy', refused: this.#unnoted, busyForMs: Math.round(now - (this.#since ?? now)) });
+    this.#unnoted = 0;
   }
 }
 
