@@ -48,7 +48,7 @@ import { PrintService, printSettingsFrom } from './print/print-service.ts';
 import { mountSimPage } from './print/sim-page.ts';
 import type { SimulatorRegistry } from './print/simulated.ts';
 import { HubTls } from './tls/hub-tls.ts';
-import { PublicGate } from './gate/public-gate.ts';
+import { PUBLIC_GATE_OFF, PublicGate } from './gate/public-gate.ts';
 
 export const DB_FILE = 'brigade.db';
 export const version: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -115,6 +115,9 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
   // two histograms taking turns: one reset every 10 s read 0 just after each reset, whatever the real lag
   const lag = new EventLoopLag();
   let stream: StreamServer | undefined;
+  // made once the app it serves is (below); health and /metrics read it only when asked
+  let gate: PublicGate | undefined;
+  const publicGateStatus = () => gate?.status() ?? PUBLIC_GATE_OFF;
   const lagMs = () => lag.p99Ms();
   let writer: Writer | undefined;
   const storage = db.memory
@@ -175,6 +178,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
     ...(backups ? { backups: () => backups.status() } : {}),
     ...(clockCheck ? { clock: () => clockCheck.status() } : {}),
     ...(integrity ? { integrity: () => integrity.status() } : {}),
+    ...(config.HUB_PUBLIC_PORT === 'off' ? {} : { publicGate: publicGateStatus }),
   });
   const checkpointer = db.memory
     ? undefined
@@ -300,6 +304,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
       streamClients: () => stream?.clientCount ?? 0,
       streamReplays: () => stream?.replayCount ?? 0,
       eventLoopLagMs: lagMs,
+      publicGate: publicGateStatus,
     },
     printing,
     ...(storage ? { storage } : {}),
@@ -381,7 +386,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
     stream.attach(tls.server);
   }
   const liveStream = stream;
-  const gate =
+  gate =
     config.HUB_PUBLIC_PORT === 'off'
       ? undefined
       : new PublicGate({

@@ -15,7 +15,7 @@ import type { SharpImageStore } from './media/sharp-image-store.ts';
 import type { Writer } from './store/writer.ts';
 import type { PrintService } from './print/print-service.ts';
 import type { StorageGuard } from './store/storage-guard.ts';
-import type { BackupStatus } from './protocol/health.ts';
+import type { BackupStatus, PublicGateStatus } from './protocol/health.ts';
 import type { CardChargeService } from './domain/card-charges.ts';
 import type { DayReportService } from './domain/day-report.ts';
 import type { ClockCheck } from './clock-check.ts';
@@ -48,7 +48,7 @@ export interface Services {
   pairGuesses: FailureLimiter;
   admission: Admission;
   metrics: HubMetrics;
-  stats: { streamClients(): number; streamReplays(): number; eventLoopLagMs(): number };
+  stats: { streamClients(): number; streamReplays(): number; eventLoopLagMs(): number; publicGate(): PublicGateStatus };
   /** Kitchen printing (hub/print): planner, printer workers, configuration. */
   printing?: PrintService;
   /** The disk under the store (absent for an in-memory store). */

@@ -13,7 +13,7 @@ import { FailureLimiter } from '../http/pairing-codes.ts';
 import { toErrorReply, HttpError } from '../http/errors.ts';
 import { SECURITY_HEADERS } from '../http/security-headers.ts';
 import { MAX_BODY_BYTES } from '../http/fast-path.ts';
-import { GATE_SIGNAL, isPublicPath, type GateSettings, type GateToHub, type HubToGate } from './protocol.ts';
+import { GATE_SIGNAL, gateSignals, isPublicPath, type GateSettings, type GateToHub, type HubToGate } from './protocol.ts';
 import { BodyBudget, hasBody, readBody } from './request-body.ts';
 
 const settings = workerData as GateSettings;
@@ -26,7 +26,10 @@ try {
 } catch {
   // not permitted (or not supported): same priority as the hub
 }
-const signals = new Int32Array(settings.signals);
+const { ints: signals, oldestApiAt } = gateSignals(settings.signals);
+// a thread started again after one died: what waited in the dead one is not waiting in this one
+for (const slot of [GATE_SIGNAL.apiInFlight, GATE_SIGNAL.pagesInFlight, GATE_SIGNAL.bodiesArriving]) Atomics.store(signals, slot, 0);
+Atomics.store(oldestApiAt, 0, 0n);
 const limiter = new PublicLimiter(() => Date.now(), settings.ratePerSec);
 const notFound = new HttpError('not_found', 'not found on the public address; staff apps use the hub\'s staff address');
 // the hub's thread is reached over keep-alive connections; at most `maxInFlight` API requests wait on it,
@@ -36,6 +39,32 @@ const pageAgent = new Agent({ keepAlive: true, maxSockets: 16, maxFreeSockets: 1
 /** Page and asset requests allowed to wait for those connections; more get 503 (a flood of page loads). */
 const MAX_PAGES_WAITING = 512;
 const waiting = { api: 0, pages: 0 };
+/**
+ * When each API request now on the hub was passed on, oldest first (a Set keeps insertion order): health
+ * says how long the oldest has waited, read from the shared memory whenever it asks.
+ */
+const apiPassedAt = new Set<{ at: number }>();
+const IN_FLIGHT_SLOT = { api: GATE_SIGNAL.apiInFlight, pages: GATE_SIGNAL.pagesInFlight } as const;
+
+/** Counts a request passed on to the hub; returns what to call once it is answered (or given up). */
+function onTheHub(kind: 'api' | 'pages'): () => void {
+  waiting[kind]++;
+  Atomics.store(signals, IN_FLIGHT_SLOT[kind], waiting[kind]);
+  const passed = kind === 'api' ? { at: Date.now() } : undefined;
+  if (passed) {
+    apiPassedAt.add(passed);
+    if (apiPassedAt.size === 1) Atomics.store(oldestApiAt, 0, BigInt(passed.at));
+  }
+  return () => {
+    waiting[kind]--;
+    Atomics.store(signals, IN_FLIGHT_SLOT[kind], waiting[kind]);
+    if (!passed) return;
+    const wasOldest = apiPassedAt.values().next().value === passed;
+    apiPassedAt.delete(passed);
+    if (wasOldest) Atomics.store(oldestApiAt, 0, BigInt(apiPassedAt.values().next().value?.at ?? 0));
+  };
+}
+
 /**
  * An API request's body is read whole before the request takes a place on the hub (request-body.ts),
  * within this long of its headers; all the bodies on their way together hold at most this many bytes.
@@ -66,12 +95,17 @@ function hubBusy(): boolean {
 /** Tokens are a few dozen characters; a longer header is cut, so a flood of huge ones cannot bloat the buckets. */
 const MAX_CALLER_CHARS = 128;
 
-/** The caller a rate limit applies to: the token it sends (a table's QR token, a kiosk's device token), else its address. */
-function callerOf(req: IncomingMessage): string {
+/**
+ * The caller a rate limit applies to: the token it sends (a table's QR token, a kiosk's device token), else
+ * its address. `?token=` counts only where the hub reads it (`stream`: the WebSocket's upgrade): on any other
+ * request a new made-up one each time was a fresh allowance each time, and all the refusals fell on the
+ * hub's thread, which rate-limits that request by its address.
+ */
+function callerOf(req: IncomingMessage, stream = false): string {
   const auth = req.headers.authorization;
   if (auth) return `token:${auth.slice(0, MAX_CALLER_CHARS)}`;
   const url = req.url ?? '';
-  const t = url.indexOf('token=');
+  const t = stream ? url.indexOf('token=') : -1;
   return t >= 0 ? `token:${url.slice(t + 6, t + 6 + MAX_CALLER_CHARS)}` : `ip:${req.socket.remoteAddress ?? 'unknown'}`;
 }
 
@@ -145,7 +179,9 @@ const server = createServer((req, res) => {
   }
   if (kind === 'api' ? hubBusy() : waiting.pages >= MAX_PAGES_WAITING) return shed(res);
   if (kind === 'pages' || !hasBody(req)) return pass(req, res, kind, caller);
+  Atomics.add(signals, GATE_SIGNAL.bodiesArriving, 1);
   readBody(req, { maxBytes: MAX_BODY_BYTES, deadlineMs: BODY_DEADLINE_MS, budget: bodies }, (outcome) => {
+    Atomics.sub(signals, GATE_SIGNAL.bodiesArriving, 1);
     switch (outcome.kind) {
       case 'read':
         // the hub may have got busy while the body came
@@ -175,12 +211,12 @@ function shed(res: ServerResponse, close = false): void {
  * whole (and then in one piece, with its length), a page as it arrives.
  */
 function pass(req: IncomingMessage, res: ServerResponse, kind: 'api' | 'pages', caller: string, body?: Buffer): void {
-  waiting[kind]++;
+  const offTheHub = onTheHub(kind);
   let done = false;
   const finish = () => {
     if (done) return;
     done = true;
-    waiting[kind]--;
+    offTheHub();
   };
   const headers = forwardedHeaders(req);
   if (body) {
@@ -219,7 +255,7 @@ function pass(req: IncomingMessage, res: ServerResponse, kind: 'api' | 'pages', 
 // the order page's live stream: the same checks, then the bytes are passed through both ways
 server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
   const path = req.url ?? '/';
-  const caller = callerOf(req);
+  const caller = callerOf(req, true);
   const refusal = !isPublicPath(path) ? notFound : (madeUpTokens(req, caller) ?? limiter.take(caller));
   if (refusal) {
     if (refusal !== notFound) Atomics.add(signals, GATE_SIGNAL.shedRate, 1);

@@ -2,18 +2,42 @@
 
 /**
  * Slots of the shared Int32Array: the hub's thread keeps the first two current and the gate reads them
- * before it admits an order; the gate counts its refusals in the others, and the hub's metrics read them
- * (no message per refusal: in a flood that alone would keep the hub's thread busy).
+ * before it admits an order; the gate counts its refusals in the next two, and keeps the last three current
+ * (what waits in it now), and the hub's metrics and health read them (no message per refusal or per request:
+ * in a flood that alone would keep the hub's thread busy, and health is polled).
  */
-export const GATE_SIGNAL = { queueDepth: 0, lagMs: 1, shedRate: 2, shedBusy: 3 } as const;
-export const GATE_SIGNAL_SLOTS = 4;
+export const GATE_SIGNAL = {
+  queueDepth: 0,
+  lagMs: 1,
+  shedRate: 2,
+  shedBusy: 3,
+  /** API requests passed to the hub and not yet answered: each holds one of `maxInFlight` places. */
+  apiInFlight: 4,
+  /** Pages, assets and photos passed to the hub and not yet answered (they wait for one of 16 connections). */
+  pagesInFlight: 5,
+  /** API requests admitted whose bodies are still arriving (no place held yet). */
+  bodiesArriving: 6,
+} as const;
+/** Int32 slots, rounded up to whole 8 bytes: the 64-bit clock slot follows them. */
+const INT_SLOTS = 8;
+
+/** The shared memory behind GateSettings.signals. */
+export const newGateSignals = (): SharedArrayBuffer => new SharedArrayBuffer(INT_SLOTS * 4 + 8);
+
+/**
+ * The views both threads read the shared memory through: `ints` by GATE_SIGNAL, and `oldestApiAt`, when the
+ * oldest API request still on the hub was passed on (epoch ms; 0: none), which needs 64 bits.
+ */
+export function gateSignals(buffer: SharedArrayBuffer): { ints: Int32Array; oldestApiAt: BigInt64Array } {
+  return { ints: new Int32Array(buffer, 0, INT_SLOTS), oldestApiAt: new BigInt64Array(buffer, INT_SLOTS * 4, 1) };
+}
 
 export interface GateSettings {
   port: number;
   host: string;
   /** The hub's internal listener (a Unix socket): only the gate connects to it. */
   hubSocket: string;
-  /** SharedArrayBuffer behind GATE_SIGNAL. */
+  /** Shared memory (newGateSignals), read through gateSignals(). */
   signals: SharedArrayBuffer;
   /** Requests per second per caller, burst twice that (HUB_PUBLIC_RATE). */
   ratePerSec: number;

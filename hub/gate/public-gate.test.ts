@@ -1,5 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import type { RequestListener, ServerResponse } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
@@ -13,18 +15,20 @@ afterEach(async () => {
   gate = undefined;
 });
 
-function start(failures: unknown[]): PublicGate {
+// the hub's app, reduced to saying what it was told about the caller
+const sayWhatCame: RequestListener = (req, res) => {
+  res.setHeader('content-type', 'application/json');
+  res.end(JSON.stringify({ via: viaGate(req) ?? null, path: req.url, connection: req.headers.connection }));
+};
+
+function start(failures: unknown[], app = sayWhatCame, maxInFlight = 8): PublicGate {
   return new PublicGate({
     port: 0,
     host: '127.0.0.1',
-    // the hub's app, reduced to saying what it was told about the caller
-    app: (req, res) => {
-      res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ via: viaGate(req) ?? null, path: req.url, connection: req.headers.connection }));
-    },
+    app,
     attachUpgrades: () => undefined,
     signals: () => ({ queueDepth: 0, lagMs: 0 }),
-    settings: { ratePerSec: 1000, maxInFlight: 8, publicQueueLimit: 100, maxLagMs: 1000, keepAliveMs: 5000, niceness: 0 },
+    settings: { ratePerSec: 1000, maxInFlight, publicQueueLimit: 100, maxLagMs: 1000, keepAliveMs: 5000, niceness: 0 },
     onShed: () => undefined,
     onFailure: (err) => failures.push(err),
   });
@@ -79,9 +83,44 @@ describe('PublicGate', () => {
     gate = start(failures);
     const port = await gate.listen();
     await (gate as unknown as { worker: Worker }).worker.terminate();
+    // the dead thread's figures are not given as if they were measured
+    expect(gate.status()).toMatchObject({ state: 'restarting', apiInFlight: null, oldestApiWaitMs: null });
     await expect
       .poll(async () => (await fetch(`http://127.0.0.1:${port}/api/v1/menu`).catch(() => undefined))?.status, { timeout: 10_000, interval: 200 })
       .toBe(200);
     expect(failures).toHaveLength(1);
+    await expect.poll(() => gate!.status().state).toBe('running');
+  });
+
+  it('says what waits in it: API requests on the hub and the oldest one\'s wait, pages, bodies still arriving; then that none do', async () => {
+    // the hub's app holds what it is sent until the test answers it
+    const held: ServerResponse[] = [];
+    gate = start([], (_req, res) => void held.push(res), 3);
+    expect(gate.status().state).toBe('starting');
+    const port = await gate.listen();
+    const none = { state: 'running', apiPlaces: 3, apiInFlight: 0, oldestApiWaitMs: 0, pagesInFlight: 0, bodiesArriving: 0 };
+    expect(gate.status()).toEqual(none);
+
+    // a phone sends its order's headers and only part of its body (it takes no place until the rest comes)
+    const slow = connect(port, '127.0.0.1');
+    slow.on('error', () => undefined);
+    slow.write('POST /api/v1/orders HTTP/1.1\r\nHost: hub\r\nContent-Type: application/json\r\nContent-Length: 20\r\n\r\n{"chan');
+    await expect.poll(() => gate!.status().bodiesArriving, { timeout: 5000 }).toBe(1);
+    const api = Array.from({ length: 3 }, () => fetch(`http://127.0.0.1:${port}/api/v1/menu`));
+    const page = fetch(`http://127.0.0.1:${port}/order/`);
+    await expect.poll(() => held.length, { timeout: 5000 }).toBe(4);
+    await pause(300);
+    const busy = gate.status();
+    expect(busy).toMatchObject({ apiInFlight: 3, pagesInFlight: 1, bodiesArriving: 1 });
+    expect(busy.oldestApiWaitMs).toBeGreaterThanOrEqual(250);
+    // every place is taken: one more is refused at once
+    expect((await fetch(`http://127.0.0.1:${port}/api/v1/menu`)).status).toBe(503);
+
+    slow.destroy();
+    for (const res of held.splice(0)) res.end('{}');
+    await Promise.all([...api, page].map(async (r) => (await r).text()));
+    await expect.poll(() => gate!.status(), { timeout: 5000 }).toEqual(none);
   });
 });
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -22,7 +22,8 @@ import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { markViaGate } from './mark.ts';
-import { GATE_SIGNAL, GATE_SIGNAL_SLOTS, type GateSettings, type GateToHub, type HubToGate } from './protocol.ts';
+import type { PublicGateStatus } from '../protocol/health.ts';
+import { GATE_SIGNAL, gateSignals, newGateSignals, type GateSettings, type GateToHub, type HubToGate } from './protocol.ts';
 
 export interface PublicGateOptions {
   port: number;
@@ -40,6 +41,16 @@ export interface PublicGateOptions {
 }
 
 const DIR_PREFIX = 'brigade-gate-';
+
+/** Health's answer when HUB_PUBLIC_PORT=off: nothing measured, rather than zeros that look measured. */
+export const PUBLIC_GATE_OFF: PublicGateStatus = {
+  state: 'off',
+  apiPlaces: null,
+  apiInFlight: null,
+  oldestApiWaitMs: null,
+  pagesInFlight: null,
+  bodiesArriving: null,
+};
 
 /**
  * A hub killed with -9 (or a power cut, where /tmp is on disk) leaves its socket directory behind; the next
@@ -72,7 +83,9 @@ export class PublicGate {
   /** A private directory (mode 0700) holds the internal socket: only this machine's hub user can connect. */
   private dir: string | undefined;
   private readonly internal: Server;
-  private readonly shared = new SharedArrayBuffer(4 * GATE_SIGNAL_SLOTS);
+  private readonly shared = newGateSignals();
+  private readonly signals = gateSignals(this.shared);
+  private state: PublicGateStatus['state'] = 'starting';
   private worker: Worker | undefined;
   private ticker: ReturnType<typeof setInterval> | undefined;
   private restart: ReturnType<typeof setTimeout> | undefined;
@@ -92,6 +105,34 @@ export class PublicGate {
 
   /** Starts the internal listener and the gate's thread; resolves the public port. */
   async listen(): Promise<number> {
+    try {
+      return await this.start();
+    } catch (err) {
+      this.state = 'failed';
+      throw err;
+    }
+  }
+
+  /**
+   * What waits in the gate now, read from the shared memory its thread keeps current (a few atomic reads:
+   * health is polled). Only a running thread's figures are given; `now` is the clock its thread stamps with.
+   */
+  status(now = Date.now()): PublicGateStatus {
+    const measured = this.state === 'running';
+    const read = (slot: number) => (measured ? Atomics.load(this.signals.ints, slot) : null);
+    const oldestAt = Number(Atomics.load(this.signals.oldestApiAt, 0));
+    return {
+      state: this.state,
+      apiPlaces: this.o.settings.maxInFlight,
+      apiInFlight: read(GATE_SIGNAL.apiInFlight),
+      // a clock set back meanwhile: it has waited, but not a negative time
+      oldestApiWaitMs: measured ? (oldestAt === 0 ? 0 : Math.max(0, now - oldestAt)) : null,
+      pagesInFlight: read(GATE_SIGNAL.pagesInFlight),
+      bodiesArriving: read(GATE_SIGNAL.bodiesArriving),
+    };
+  }
+
+  private async start(): Promise<number> {
     removeDirsOfDeadHubs();
     this.dir = mkdtempSync(join(tmpdir(), `${DIR_PREFIX}${process.pid}-`));
     const hubSocket = join(this.dir, 'hub.sock');
@@ -99,7 +140,7 @@ export class PublicGate {
       this.internal.once('error', reject);
       this.internal.listen({ path: hubSocket, backlog: 4096 }, () => resolve());
     });
-    const signals = new Int32Array(this.shared);
+    const signals = this.signals.ints;
     const counted = { rate: 0, gate: 0 };
     const publish = () => {
       const s = this.o.signals();
@@ -130,16 +171,22 @@ export class PublicGate {
     return new Promise<number>((resolve, reject) => {
       let port: number | undefined;
       worker.on('message', (m: GateToHub) => {
-        if (m.type === 'listening') resolve((port = m.port));
-        else if (m.type === 'error') reject(new Error(`public gate: ${m.message}`));
+        if (m.type === 'listening') {
+          if (!this.stopping) this.state = 'running';
+          resolve((port = m.port));
+        } else if (m.type === 'error') reject(new Error(`public gate: ${m.message}`));
       });
       worker.on('error', (err) => (port === undefined ? reject(err) : this.o.onFailure(err)));
       worker.once('exit', (code) => {
         if (port === undefined) return reject(new Error(`public gate exited (${code}) before it listened`));
         if (this.stopping) return;
+        this.state = 'restarting';
         this.o.onFailure(new Error(`the public gate's thread exited (${code}); starting it again`));
         this.restart = setTimeout(() => {
-          this.startThread({ ...settings, port: port! }).catch((err: unknown) => this.o.onFailure(err));
+          this.startThread({ ...settings, port: port! }).catch((err: unknown) => {
+            this.state = 'failed';
+            this.o.onFailure(err);
+          });
         }, 1000);
       });
     });
@@ -148,6 +195,7 @@ export class PublicGate {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    if (this.state !== 'failed') this.state = 'stopped';
     clearTimeout(this.restart);
     clearInterval(this.ticker);
     const worker = this.worker;

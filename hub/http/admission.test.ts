@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Principal } from '../domain/principal.ts';
-import { Admission, EventLoopLag, type AdmissionOptions } from './admission.ts';
+import { Admission, EventLoopLag, MAX_CALLERS, PublicLimiter, type AdmissionOptions } from './admission.ts';
 import { HttpError } from './errors.ts';
 
 const phone = (tableId: string): Principal => ({ kind: 'table', tableId });
@@ -84,6 +84,66 @@ describe('Admission', () => {
     // and never more than 15 s
     for (let i = 0; i < 10_000; i++) retryAfter();
     expect(retryAfter()).toBe(15);
+  });
+});
+
+describe('PublicLimiter: bounded memory that forgets no caller being limited', () => {
+  const RATE = 5; // burst 10, full again 2 s after its last take
+  /** Requests of `caller` let through, out of `n` taken now. */
+  const allowed = (l: PublicLimiter, caller: string, n: number) => Array.from({ length: n }, () => l.take(caller)).filter((e) => e === undefined).length;
+
+  it('keeps a limited caller limited after 50,000 others came (it got a fresh burst when the map was cleared)', () => {
+    const now = { ms: 1_000_000 };
+    const l = new PublicLimiter(() => now.ms, RATE);
+    expect(allowed(l, 'ip:phone', 11)).toBe(10);
+    // a flood of distinct addresses within the next second
+    for (let i = 0; i < MAX_CALLERS; i++) {
+      now.ms += 1000 / MAX_CALLERS;
+      l.take(`ip:flood-${i}`);
+    }
+    expect(l.callers).toBeLessThanOrEqual(MAX_CALLERS);
+    // a second at 5/s gave it 5 back, not 10
+    expect(allowed(l, 'ip:phone', 10)).toBe(5);
+  });
+
+  it('past the bound, with every caller seen in the last 2 s, refuses a new caller as rate-limited until one goes quiet', () => {
+    const now = { ms: 1_000_000 };
+    const l = new PublicLimiter(() => now.ms, RATE, 100);
+    for (let i = 0; i < 100; i++) expect(l.take(`ip:${i}`)).toBeUndefined();
+    const refused = l.take('ip:new');
+    expect([refused?.code, refused?.headers?.['Retry-After']]).toEqual(['too_many_requests', '1']);
+    expect(l.callers).toBe(100);
+    // those already known are served as before
+    expect(l.take('ip:42')).toBeUndefined();
+    // once the oldest has been quiet for 2 s its bucket is full again, the same as none: the new caller gets in
+    now.ms += 2000;
+    expect(l.take('ip:new')).toBeUndefined();
+  });
+
+  it('drops buckets full again a few at a time on each take (no scan of the map on one request)', () => {
+    const now = { ms: 1_000_000 };
+    const l = new PublicLimiter(() => now.ms, RATE, 2000);
+    for (let i = 0; i < 1000; i++) l.take(`ip:${i}`);
+    now.ms += 1000;
+    // one caller limited: it is kept while the others, full again, go
+    expect(allowed(l, 'ip:limited', 11)).toBe(10);
+    now.ms += 1000;
+    const before = l.callers;
+    l.take('ip:other');
+    expect(l.callers).toBeGreaterThanOrEqual(before - 4);
+    for (let i = 0; i < 1000; i++) l.take('ip:other');
+    expect(l.callers).toBe(2);
+    // the limited one still has only what a second gave back (5), not a fresh burst
+    expect(allowed(l, 'ip:limited', 10)).toBe(5);
+  });
+
+  it('refuses no caller for longer when the clock is set back (an hour back refused them for an hour)', () => {
+    const now = { ms: 10_000_000 };
+    const l = new PublicLimiter(() => now.ms, RATE);
+    expect(allowed(l, 'ip:phone', 11)).toBe(10);
+    now.ms -= 3_600_000;
+    now.ms += 1000;
+    expect(allowed(l, 'ip:phone', 1)).toBe(1);
   });
 });
 

@@ -69,19 +69,51 @@ interface Bucket {
 }
 
 /**
+ * Callers whose buckets are kept at most (about 20 MB with the gate's longest keys, measured). A restaurant
+ * has a few hundred phones at its peak; only a flood of made-up callers comes near (IPv6 addresses on the
+ * guest Wi-Fi are free, and the gate keys a caller by the token it sends, before the hub has checked it).
+ */
+export const MAX_CALLERS = 50_000;
+
+/**
+ * Buckets the sweep looks at per take, and at most before it turns a new caller away at the bound: constants,
+ * so no request ever scans the map.
+ */
+const SWEEP_PER_TAKE = 2;
+const SWEEP_AT_BOUND = 64;
+
+/**
  * Per-caller token buckets and the refusals they lead to, with a Retry-After that grows while refusals
  * flood. Used by the hub's own admission and by the public gate (hub/gate), which refuses on its own
  * thread before a request reaches the hub.
+ *
+ * Memory is bounded without forgetting a caller that is being limited. A bucket full again is the same as
+ * no bucket: a sweep goes round the map a couple of buckets per take and drops those (a caller idle for
+ * burst / rate, 2 s, is always one). (The map was cleared whole at 50,000 callers: a flood of distinct
+ * addresses gave every phone being limited a fresh burst each time.) At `maxCallers`, a new caller is let
+ * in once the sweep finds one full bucket among the next 64; when none is (every caller seen in the last
+ * 2 s: a flood), it is refused as rate-limited (429, Retry-After) until some go quiet, and the callers
+ * already known keep their buckets.
  */
 export class PublicLimiter {
   private readonly buckets = new Map<string, Bucket>();
+  /**
+   * Where the sweep is in the map: a Map's iterator carries on through later sets and deletes. (Keeping the
+   * map least recently used first and looking at its front instead cost 40 µs a take at 40,000 callers,
+   * measured: V8 walks past every deleted entry there on each new iterator.)
+   */
+  private sweep: MapIterator<[string, Bucket]> | undefined;
   /** Public refusals in the current and the previous whole second of the clock. */
   private readonly refusals = { second: 0, current: 0, previous: 0 };
+  private readonly burst: number;
 
   constructor(
     private readonly clock: () => number,
     private readonly ratePerSec: number,
-  ) {}
+    private readonly maxCallers = MAX_CALLERS,
+  ) {
+    this.burst = ratePerSec * 2;
+  }
 
   /** Takes one request from `caller`'s bucket; the 429 to throw when it is empty. */
   take(caller: string): HttpError | undefined {
@@ -91,6 +123,11 @@ export class PublicLimiter {
   /** The 503 for a request shed because the hub is busy. */
   overloaded(): HttpError {
     return overloaded(this.retryAfterS(2));
+  }
+
+  /** Callers with a bucket now (for tests). */
+  get callers(): number {
+    return this.buckets.size;
   }
 
   /** Counts a refusal and says how long its caller should wait: `base`, or longer while refusals flood. */
@@ -109,19 +146,42 @@ export class PublicLimiter {
 
   private takeToken(caller: string): boolean {
     const now = this.clock();
-    const rate = this.ratePerSec;
-    const burst = rate * 2;
+    this.forgetFull(now, SWEEP_PER_TAKE);
     let b = this.buckets.get(caller);
     if (!b) {
-      if (this.buckets.size >= 50_000) this.buckets.clear(); // bounded memory under a flood of addresses
-      b = { tokens: burst, at: now };
+      if (this.buckets.size >= this.maxCallers) this.forgetFull(now, SWEEP_AT_BOUND, true);
+      if (this.buckets.size >= this.maxCallers) return false;
+      b = { tokens: this.burst, at: now };
       this.buckets.set(caller, b);
     }
-    b.tokens = Math.min(burst, b.tokens + ((now - b.at) / 1000) * rate);
+    // a clock set back gives nothing back, and takes nothing either: an hour back had refused every caller for an hour
+    b.tokens = Math.min(this.burst, b.tokens + (Math.max(0, now - b.at) / 1000) * this.ratePerSec);
     b.at = now;
     if (b.tokens < 1) return false;
     b.tokens -= 1;
     return true;
+  }
+
+  /**
+   * Looks at up to `steps` buckets from where the sweep stopped (starting a new round at the end) and drops
+   * those full again; `one`: stops after the first dropped. Each bucket is looked at once a round, so this
+   * is O(1) per take. A bucket last used "after now" (the clock was set back) has been idle for an unknown
+   * time: it goes too (one burst, once).
+   */
+  private forgetFull(now: number, steps: number, one = false): void {
+    for (let i = 0; i < steps; i++) {
+      let next = this.sweep?.next();
+      if (!next || next.done) {
+        this.sweep = this.buckets.entries();
+        next = this.sweep.next();
+        if (next.done) return;
+      }
+      const [caller, b] = next.value;
+      if (now < b.at || b.tokens + ((now - b.at) / 1000) * this.ratePerSec >= this.burst) {
+        this.buckets.delete(caller);
+        if (one) return;
+      }
+    }
   }
 }
 

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { BackupStatus, ClockStatus, IntegrityStatus, StorageStatus } from '../protocol/health.ts';
+import type { BackupStatus, ClockStatus, IntegrityStatus, PublicGateStatus, StorageStatus } from '../protocol/health.ts';
 import type { LoggedEvent } from '../store/event-log.ts';
 
 /** `brigade_storage_state`'s values, worst last. */
@@ -96,6 +96,8 @@ export class HubMetrics {
     clock?: () => ClockStatus;
     /** Whether the store file is whole; absent for an in-memory store. */
     integrity?: () => IntegrityStatus;
+    /** What waits in the public address's thread; absent when HUB_PUBLIC_PORT=off. */
+    publicGate?: () => PublicGateStatus;
   }) {
     collectDefaultMetrics({ register: this.registry, prefix: 'brigade_' });
     const gauge = (name: string, help: string, read: () => number) =>
@@ -132,6 +134,56 @@ export class HubMetrics {
     if (clock) gauge('brigade_clock_behind_store_seconds', "How far the hub's clock is behind the latest time its store holds (over 120: set the time)", () => clock().behindMs / 1000);
     const integrity = gauges.integrity;
     if (integrity) gauge('brigade_store_damaged', '1 once the store file was found damaged (put the newest backup back: npm run restore)', () => (integrity().state === 'damaged' ? 1 : 0));
+    const publicGate = gauges.publicGate;
+    if (publicGate) this.publicGateGauges(publicGate);
+  }
+
+  /**
+   * The public address's thread: what waits in it now. Its figures are labelled by `stage`, so that while
+   * the thread is not running they have no sample at all, rather than zeros that look measured.
+   */
+  private publicGateGauges(status: () => PublicGateStatus): void {
+    const registers = [this.registry];
+    new Gauge({
+      name: 'brigade_public_gate_up',
+      help: "1 while the public address's thread serves phones and kiosks; 0 while it starts, restarts after dying, or could not start (phones then use the staff port)",
+      registers,
+      collect() {
+        this.set(status().state === 'running' ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'brigade_public_gate_api_places',
+      help: 'HUB_PUBLIC_INFLIGHT: API requests the public address lets wait on the hub at once; past that, phones get 503 + Retry-After',
+      registers,
+      collect() {
+        this.set(status().apiPlaces ?? 0);
+      },
+    });
+    new Gauge({
+      name: 'brigade_public_gate_requests',
+      help: 'Requests waiting in the public address: api passed to the hub, each holding one of brigade_public_gate_api_places; pages (pages, assets, photos) passed to the hub, over 16 waiting for a connection; body, API requests whose bodies are still arriving',
+      labelNames: ['stage'] as const,
+      registers,
+      collect() {
+        this.reset();
+        const s = status();
+        if (s.apiInFlight !== null) this.set({ stage: 'api' }, s.apiInFlight);
+        if (s.pagesInFlight !== null) this.set({ stage: 'pages' }, s.pagesInFlight);
+        if (s.bodiesArriving !== null) this.set({ stage: 'body' }, s.bodiesArriving);
+      },
+    });
+    new Gauge({
+      name: 'brigade_public_gate_oldest_wait_seconds',
+      help: 'How long the oldest API request the public address passed to the hub has waited for its answer so far (0: none waiting)',
+      labelNames: ['stage'] as const,
+      registers,
+      collect() {
+        this.reset();
+        const ms = status().oldestApiWaitMs;
+        if (ms !== null) this.set({ stage: 'api' }, ms / 1000);
+      },
+    });
   }
 
   /**

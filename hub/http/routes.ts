@@ -81,6 +81,7 @@ export function health(s: Services) {
     ...(s.backupStatus ? { backups: s.backupStatus() } : {}),
     ...(s.clockCheck ? { clock: s.clockCheck.status() } : {}),
     ...(s.integrity ? { integrity: s.integrity.status() } : {}),
+    publicGate: s.stats.publicGate(),
   };
 }
 
@@ -96,10 +97,11 @@ export const routes: Route[] = [
     responses: { 200: healthSchema },
     handle: (req, s) => {
       // the guest network learns nothing of the store's printers (names, addresses in their last errors)
-      // or disk: phones need only the log's head; the kitchen screens read the rest on the staff address
+      // or disk, nor how well a flood of it is doing at the gate: phones need only the log's head; the kitchen
+      // screens and the manager read the rest on the staff address
       const all = health(s);
       if (!req.viaPublicAddress) return ok(all);
-      const { printers: _printers, storage: _storage, backups: _backups, clock: _clock, integrity: _integrity, ...shown } = all;
+      const { printers: _printers, storage: _storage, backups: _backups, clock: _clock, integrity: _integrity, publicGate: _gate, ...shown } = all;
       return ok(shown);
     },
   }),

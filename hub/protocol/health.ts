@@ -61,6 +61,22 @@ export const integrityStatusSchema = z.object({
 });
 export type IntegrityStatus = z.infer<typeof integrityStatusSchema>;
 
+const gateFigure = (meaning: string) => z.number().int().nullable().describe(`${meaning} (null unless running)`);
+
+export const publicGateStatusSchema = z.object({
+  state: z
+    .enum(['off', 'starting', 'running', 'restarting', 'failed', 'stopped'])
+    .describe(
+      "the public address's thread (HUB_PUBLIC_PORT), which serves phones and kiosks: off: HUB_PUBLIC_PORT=off; failed: it could not start (its port taken?) and phones use the staff port; restarting: its thread died and starts again within a second; stopped: the hub is shutting down",
+    ),
+  apiPlaces: z.number().int().nullable().describe('HUB_PUBLIC_INFLIGHT: API requests it lets wait on the hub at once; past that, phones get 503 + Retry-After (null when off)'),
+  apiInFlight: gateFigure('API requests it passed to the hub and is waiting on, each holding one of those places: at apiPlaces, phones are being refused'),
+  oldestApiWaitMs: gateFigure('how long the oldest of them has waited for the hub so far (0: none waiting)'),
+  pagesInFlight: gateFigure('pages, their assets and dish photos passed to the hub and not yet answered (over 16 wait in the gate for a connection; over 512 are refused)'),
+  bodiesArriving: gateFigure('API requests admitted whose bodies are still arriving from the phone (they hold no place yet)'),
+});
+export type PublicGateStatus = z.infer<typeof publicGateStatusSchema>;
+
 export const healthSchema = z.object({
   status: z.literal('ok'),
   storeId: z.string(),
@@ -83,5 +99,7 @@ export const healthSchema = z.object({
   clock: clockStatusSchema.optional(),
   /** Whether the store file is whole (absent for an in-memory store). */
   integrity: integrityStatusSchema.optional(),
+  /** What waits in the public address's thread (absent on the public address itself). */
+  publicGate: publicGateStatusSchema.optional(),
 });
 export type Health = z.infer<typeof healthSchema>;

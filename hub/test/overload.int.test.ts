@@ -125,4 +125,12 @@ describe('overload', () => {
       agent.destroy();
     }
   });
+
+  it('says the public address is off (HUB_PUBLIC_PORT=off) rather than report its queue as zeros', async () => {
+    const health = await hub.request('GET', '/api/v1/health');
+    expect(health.body.publicGate).toEqual({ state: 'off', apiPlaces: null, apiInFlight: null, oldestApiWaitMs: null, pagesInFlight: null, bodiesArriving: null });
+    const metrics = await fetch(`${hub.url}/metrics`).then((r) => r.text());
+    expect(metrics).toContain('brigade_write_queue_depth');
+    expect(metrics).not.toContain('brigade_public_gate_');
+  });
 });

@@ -172,6 +172,20 @@ describe('the public address (customers’ phones and kiosks)', () => {
     expect((await hub.request('GET', '/api/v1/menu', { base: pub, token: tableToken })).status).toBe(200);
   });
 
+  it('rate-limits a phone by its address when it varies a ?token= the hub never reads, before the hub sees it', async () => {
+    await pause(2000); // the address's bucket refills
+    const refusedByHub = async () => {
+      const text = await fetch(`${hub.url}/metrics`).then((r) => r.text());
+      return [...text.matchAll(/^brigade_http_requests_total\{route="\/api\/v1\/menu",method="GET",status="429"\} (\d+)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+    };
+    const before = await refusedByHub();
+    const statuses: number[] = [];
+    for (let i = 0; i < 30; i++) statuses.push((await fetch(`${pub}/api/v1/menu?token=tbl_varied${i}`)).status);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(15);
+    // each made-up ?token= was a fresh allowance at the gate: the hub's thread refused them all itself
+    expect(await refusedByHub()).toBe(before);
+  });
+
   it('when its port is taken, the hub starts anyway on the staff port and says so', async () => {
     const busy = createServer();
     await new Promise<void>((r) => busy.listen(0, '127.0.0.1', () => r()));
@@ -180,11 +194,77 @@ describe('the public address (customers’ phones and kiosks)', () => {
     try {
       expect(other.publicUrl).toBeUndefined();
       expect(other.output()).toContain('the public address did not start');
-      expect((await other.request('GET', '/api/v1/health')).status).toBe(200);
+      const health = await other.request('GET', '/api/v1/health');
+      expect(health.status).toBe(200);
+      // it says so, rather than zeros as if it had measured them
+      expect(health.body.publicGate).toEqual({ state: 'failed', apiPlaces: 16, apiInFlight: null, oldestApiWaitMs: null, pagesInFlight: null, bodiesArriving: null });
+      const metrics = await fetch(`${other.url}/metrics`).then((r) => r.text());
+      expect(metrics).toMatch(/^brigade_public_gate_up 0$/m);
+      expect(metrics).not.toMatch(/^brigade_public_gate_(requests|oldest_wait_seconds)\{/m);
     } finally {
       await other.stop();
       removeDir(other.dataDir);
       busy.close();
+    }
+  });
+});
+
+describe('what waits in the public address, in health and /metrics', () => {
+  /** The gate's line of /metrics for `stage`, or undefined when it has none. */
+  const gateMetric = (text: string, stage: string) => text.match(new RegExp(`^brigade_public_gate_requests\\{stage="${stage}"\\} (\\d+)$`, 'm'))?.[1];
+
+  it('shows the API requests holding its places while phones crowd it, then draining to 0', async () => {
+    // two places on the hub, and no rate limit to speak of: every phone below competes for those places
+    const busy = await startHub({ env: { HUB_PUBLIC_PORT: '0', HUB_PUBLIC_INFLIGHT: '2', HUB_PUBLIC_RATE: '100000' } });
+    try {
+      const staffToken = (await signIn(busy, '1111')).staff;
+      const idle = await busy.request('GET', '/api/v1/health');
+      expect(idle.body.publicGate).toEqual({ state: 'running', apiPlaces: 2, apiInFlight: 0, oldestApiWaitMs: 0, pagesInFlight: 0, bodiesArriving: 0 });
+      // the phones are not told how the gate is doing
+      expect((await busy.request('GET', '/api/v1/health', { base: busy.publicUrl })).body.publicGate).toBeUndefined();
+
+      let crowding = true;
+      const phone = async () => {
+        for (let i = 0; crowding && i < 100_000; i++) await fetch(`${busy.publicUrl}/api/v1/menu`).then((r) => r.arrayBuffer()).catch(() => undefined);
+      };
+      // the waiters keep the hub's thread busy meanwhile: the phones' requests wait for it
+      const waiters = async () => {
+        for (let i = 0; crowding && i < 10_000; i++) await busy.request('POST', '/api/v1/orders', { token: staffToken, body: sampleOrder() });
+      };
+      const crowd = [...Array.from({ length: 8 }, phone), waiters(), waiters()];
+      const seen: { apiInFlight: number; oldestApiWaitMs: number }[] = [];
+      let metricSeen: string | undefined;
+      try {
+        const until = Date.now() + 15_000;
+        while (Date.now() < until && (seen.filter((s) => s.apiInFlight > 0).length < 3 || metricSeen === undefined)) {
+          const gate = (await busy.request('GET', '/api/v1/health')).body.publicGate;
+          expect(gate.state).toBe('running');
+          expect(gate.apiInFlight).toBeLessThanOrEqual(2);
+          seen.push(gate);
+          const api = gateMetric(await fetch(`${busy.url}/metrics`).then((r) => r.text()), 'api');
+          if (Number(api) > 0) metricSeen = api;
+        }
+      } finally {
+        crowding = false;
+        await Promise.all(crowd);
+      }
+      const holding = seen.filter((s) => s.apiInFlight > 0);
+      expect(holding.length).toBeGreaterThanOrEqual(3);
+      expect(Math.max(...holding.map((s) => s.oldestApiWaitMs))).toBeGreaterThan(0);
+      expect(Number(metricSeen)).toBeGreaterThan(0);
+
+      // once the phones have their answers, nothing waits
+      await expect
+        .poll(async () => (await busy.request('GET', '/api/v1/health')).body.publicGate, { timeout: 5000 })
+        .toEqual({ state: 'running', apiPlaces: 2, apiInFlight: 0, oldestApiWaitMs: 0, pagesInFlight: 0, bodiesArriving: 0 });
+      const metrics = await fetch(`${busy.url}/metrics`).then((r) => r.text());
+      expect(metrics).toMatch(/^brigade_public_gate_up 1$/m);
+      expect(metrics).toMatch(/^brigade_public_gate_api_places 2$/m);
+      expect([gateMetric(metrics, 'api'), gateMetric(metrics, 'pages'), gateMetric(metrics, 'body')]).toEqual(['0', '0', '0']);
+      expect(metrics).toMatch(/^brigade_public_gate_oldest_wait_seconds\{stage="api"\} 0$/m);
+    } finally {
+      await busy.stop();
+      removeDir(busy.dataDir);
     }
   });
 });
