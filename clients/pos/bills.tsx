@@ -2,8 +2,8 @@ import { useEffect, useState } from 'preact/hooks';
 import type { Menu, Order } from '../../hub/protocol/index.ts';
 import { formatClock, formatMoney } from '../shared/format.ts';
 import { useStore } from '../shared/store.ts';
-import type { DayReport } from '../../hub/protocol/reports.ts';
-import { dayHasEnded, FLOAT_MAX_MINOR, floatProblem, hasMoneyDue, isEarlierDay, queuedFloat, readsTakings, type DayPrintState, type DayReportState, type QueuedFloat } from './day-report.ts';
+import type { DayCardCharge, DayReport } from '../../hub/protocol/reports.ts';
+import { dayHasEnded, FLOAT_MAX_MINOR, floatInTheWay, floatProblem, hasMoneyDue, isEarlierDay, isSuperseded, queuedFloat, readsTakings, type DayPrintState, type DayReportState, type QueuedFloat } from './day-report.ts';
 import type { PosKey, PosT } from './messages.ts';
 import { isOpenOrder, type PosApp } from './pos-app.ts';
 import { moneyText, parseMoney, rejectionKey, searchBills, searchedNumber, tableNamed } from './pos-logic.ts';
@@ -55,6 +55,7 @@ export function BillsScreen({ app, menu, t }: { app: PosApp; menu: Menu; t: PosT
           queued={takings.report ? queuedFloat(s.submissions, takings.report.businessDate) : null}
           onEditFloat={(date, text) => app.dayReport.editFloat(date, text)}
           onSaveFloat={(date, amountMinor) => void app.setFloat(date, amountMinor)}
+          onSettleFloat={(date, replaceWith) => void app.settleFloat(date, replaceWith)}
         />
       )}
       {b.date && <p class="p-muted">{t('bills.day', { date: b.date, n: b.orders.length })}</p>}
@@ -108,6 +109,7 @@ export function DaySummary({
   queued = null,
   onEditFloat,
   onSaveFloat,
+  onSettleFloat,
 }: {
   state: DayReportState;
   currency: string;
@@ -124,6 +126,8 @@ export function DaySummary({
   onEditFloat?: (businessDate: string, text: string | null) => void;
   /** Queues the float typed (checked: `floatProblem`). */
   onSaveFloat?: (businessDate: string, amountMinor: number) => void;
+  /** A float refused for another recorded meanwhile: keep that one (null), or replace it with this amount. */
+  onSettleFloat?: (businessDate: string, replaceWith: number | null) => void;
 }) {
   const r = state.report;
   const money = (minor: number) => formatMoney(minor, currency);
@@ -180,12 +184,29 @@ export function DaySummary({
           ))}
           {r.refunds.count > 0 && <div class="p-takings__row"><dt>{t('takings.refunds', { n: r.refunds.count })}</dt><dd>{money(-r.refunds.amountMinor)}</dd></div>}
           {r.payments.forOtherDaysMinor !== 0 && <dd class="p-muted">{t('takings.otherDays', { amount: money(r.payments.forOtherDaysMinor) })}</dd>}
+          {(r.cardTerminalExpectedMinor !== 0 || tenders.includes('card') || r.unrecordedCardCharges.count > 0) && (
+            <div class="p-takings__row p-takings__total" data-takings-terminal={r.cardTerminalExpectedMinor}>
+              <dt>{t('takings.cardTerminal')}</dt>
+              <dd>{money(r.cardTerminalExpectedMinor)}</dd>
+            </div>
+          )}
+          {(r.cardTerminalExpectedMinor !== 0 || tenders.includes('card') || r.unrecordedCardCharges.count > 0) && <dd class="p-muted">{t('takings.cardTerminalNote')}</dd>}
         </dl>
         <div class="p-takings__box p-takings__cash" data-takings-cash-box>
           <span>{t('takings.cashExpected')}</span>
           <strong>{money(r.cashExpectedMinor)}</strong>
           <small class="p-muted">{t('takings.cashNote')}</small>
-          <DrawerFloat r={r} currency={currency} t={t} draft={state.floatDraft?.date === r.businessDate ? state.floatDraft.text : null} queued={queued} hubNow={hubNow} onEdit={onEditFloat} onSave={onSaveFloat} />
+          <DrawerFloat
+            r={r}
+            currency={currency}
+            t={t}
+            draft={state.floatDraft?.date === r.businessDate ? state.floatDraft.text : null}
+            queued={queued}
+            hubNow={hubNow}
+            onEdit={onEditFloat}
+            onSave={onSaveFloat}
+            onSettle={onSettleFloat}
+          />
         </div>
       </div>
       <CardChargesOfDay r={r} currency={currency} t={t} />
@@ -226,6 +247,7 @@ function DrawerFloat({
   hubNow,
   onEdit,
   onSave,
+  onSettle,
 }: {
   r: DayReport;
   currency: string;
@@ -235,6 +257,7 @@ function DrawerFloat({
   hubNow: (() => number) | undefined;
   onEdit: ((businessDate: string, text: string | null) => void) | undefined;
   onSave: ((businessDate: string, amountMinor: number) => void) | undefined;
+  onSettle: ((businessDate: string, replaceWith: number | null) => void) | undefined;
 }) {
   const money = (minor: number) => formatMoney(minor, currency);
   const date = r.businessDate;
@@ -297,7 +320,7 @@ function DrawerFloat({
           </button>
         </form>
       )}
-      {queued && <QueuedFloatNote queued={queued} currency={currency} t={t} />}
+      {queued && (isSuperseded(queued) ? <SupersededFloat r={r} queued={queued} currency={currency} t={t} onSettle={onSettle} /> : <QueuedFloatNote queued={queued} currency={currency} t={t} />)}
       {r.drawerExpectedMinor !== null ? (
         <div class="p-takings__row p-takings__total" data-takings-drawer-total={r.drawerExpectedMinor}>
           <span>{t('takings.drawer')}</span>
@@ -307,6 +330,40 @@ function DrawerFloat({
         <small class="p-muted">{t('takings.drawerNeedsFloat')}</small>
       )}
       {r.drawerExpectedMinor !== null && <small class="p-muted">{t('takings.drawerNote')}</small>}
+    </div>
+  );
+}
+
+/**
+ * This tablet's float, refused: another was recorded for the day meanwhile (on another tablet, or while this
+ * one was offline), and the till is counted against that one now. Said with whose it is and when, once the
+ * summary has read it; the cashier keeps it, or replaces it with this tablet's amount (a new change naming it).
+ */
+function SupersededFloat({ r, queued, currency, t, onSettle }: { r: DayReport; queued: QueuedFloat; currency: string; t: PosT; onSettle: ((businessDate: string, replaceWith: number | null) => void) | undefined }) {
+  const money = (minor: number) => formatMoney(minor, currency);
+  const amount = money(queued.amountMinor);
+  const other = floatInTheWay(r, queued);
+  if (!other) {
+    return (
+      <p class="p-hint" data-float-queued="superseded" data-float-in-the-way="">
+        {t('takings.floatSupersededReading', { amount })}
+      </p>
+    );
+  }
+  const current = money(other.amountMinor);
+  return (
+    <div class="p-hint" data-float-queued="superseded" data-float-in-the-way={other.amountMinor}>
+      <p>{t('takings.floatSuperseded', { amount, current, by: other.by ?? t('takings.floatSomeone'), time: formatClock(other.setAt) })}</p>
+      {onSettle && (
+        <p>
+          <button type="button" class="btn btn--small" data-float-keep onClick={() => onSettle(r.businessDate, null)}>
+            {t('takings.floatKeep', { amount: current })}
+          </button>{' '}
+          <button type="button" class="btn btn--small" data-float-replace onClick={() => onSettle(r.businessDate, queued.amountMinor)}>
+            {t('takings.floatReplace', { amount })}
+          </button>
+        </p>
+      )}
     </div>
   );
 }
@@ -331,32 +388,64 @@ function QueuedFloatNote({ queued, currency, t }: { queued: QueuedFloat; currenc
 /**
  * The kiosks' card charges of the day the hub did not record: the card terminal's total has them and the
  * payments do not, so the cashier reconciles the terminal with them. Each with its order, time and terminal
- * reference, and what a manager noted became of it; amber while one is unresolved. Nothing when there are none.
+ * reference, and what a manager said became of it; amber while one is unresolved. Those refunded on the
+ * terminal or recorded as a payment during the day are no longer extra on the terminal (said with how much
+ * still is), and earlier days' charges settled so today are listed after. Nothing when there are none.
  */
 function CardChargesOfDay({ r, currency, t }: { r: DayReport; currency: string; t: PosT }) {
   const c = r.unrecordedCardCharges;
-  if (c.count === 0) return null;
+  const earlier = c.settledOfEarlierDays;
+  if (c.count === 0 && earlier.count === 0) return null;
   const money = (minor: number) => formatMoney(minor, currency);
   const open = c.unresolved.count > 0;
+  const item = (x: DayCardCharge, sign: 1 | -1, data: Record<string, string>) => (
+    <li key={x.id} {...data}>
+      <strong>{x.orderNumber === null ? t('takings.cardOrderUnknown') : t('order.number', { n: x.orderNumber })}</strong> {formatClock(x.createdAt)}
+      {x.reference ? ` ${x.reference}` : ''} {money(sign * x.amountMinor)}{' '}
+      <span class={x.resolvedAt === null ? 'p-tag' : 'p-muted'} data-takings-card-kind={x.resolutionKind ?? ''}>
+        {resolutionText(x, t)}
+      </span>
+    </li>
+  );
   return (
-    <div class="p-takings__open" data-takings-unrecorded={c.count} data-takings-unresolved={c.unresolved.count}>
-      <p class={open ? 'p-hint' : 'p-muted'}>
-        {t('takings.cards', { n: c.count, amount: money(c.amountMinor) })}{' '}
-        {open ? t('takings.cardsUnresolved', { n: c.unresolved.count, amount: money(c.unresolved.amountMinor) }) : t('takings.cardsResolved')}
-      </p>
-      <ul class="p-takings__list">
-        {c.charges.map((x) => (
-          <li key={x.id} data-takings-card-charge={x.id}>
-            <strong>{x.orderNumber === null ? t('takings.cardOrderUnknown') : t('order.number', { n: x.orderNumber })}</strong> {formatClock(x.createdAt)}
-            {x.reference ? ` ${x.reference}` : ''} {money(x.amountMinor)}{' '}
-            <span class={x.resolvedAt === null ? 'p-tag' : 'p-muted'}>
-              {x.resolvedAt === null ? t('takings.cardUnresolved') : t('takings.cardResolved', { note: x.resolutionNote ?? '' })}
-            </span>
-          </li>
-        ))}
-      </ul>
+    <div class="p-takings__open" data-takings-unrecorded={c.count} data-takings-unresolved={c.unresolved.count} data-takings-on-terminal={c.onTerminalMinor}>
+      {c.count > 0 && (
+        <p class={open ? 'p-hint' : 'p-muted'}>
+          {t('takings.cards', { n: c.count, amount: money(c.amountMinor) })}{' '}
+          {open ? t('takings.cardsUnresolved', { n: c.unresolved.count, amount: money(c.unresolved.amountMinor) }) : t('takings.cardsResolved')}
+        </p>
+      )}
+      <ul class="p-takings__list">{c.charges.map((x) => item(x, 1, { 'data-takings-card-charge': x.id }))}</ul>
+      {earlier.count > 0 && (
+        <>
+          <p class="p-muted" data-takings-cards-earlier={earlier.count}>
+            {t('takings.cardsEarlier', { n: earlier.count, amount: money(earlier.amountMinor) })}
+          </p>
+          <ul class="p-takings__list">{earlier.charges.map((x) => item(x, -1, { 'data-takings-card-charge-earlier': x.id }))}</ul>
+        </>
+      )}
+      {c.onTerminalMinor !== c.amountMinor && (
+        <p class="p-muted" data-takings-cards-settled={c.settled.count}>
+          {t('takings.cardsOnTerminal', { amount: money(c.onTerminalMinor) })}
+        </p>
+      )}
     </div>
   );
+}
+
+/** What a manager said became of a charge: its kind in words, and the note when there is one. */
+function resolutionText(x: DayCardCharge, t: PosT): string {
+  if (x.resolvedAt === null) return t('takings.cardUnresolved');
+  const note = x.resolutionNote ?? '';
+  switch (x.resolutionKind) {
+    case 'refunded_on_terminal':
+      return t('takings.cardRefunded') + (note ? t('takings.cardNote', { note }) : '');
+    case 'recorded_as_payment':
+      return t('takings.cardRecorded', { n: x.resolutionOrderNumber ?? '?' }) + (note ? t('takings.cardNote', { note }) : '');
+    default:
+      // other, and those resolved before there were kinds: the note is all there is
+      return t('takings.cardResolved', { note });
+  }
 }
 
 const printFor = (print: DayPrintState | undefined, date: string): DayPrintState => (print && print.status !== 'idle' && print.date === date ? print : { status: 'idle' });

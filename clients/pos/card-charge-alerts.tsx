@@ -2,7 +2,7 @@ import { useRef, useState } from 'preact/hooks';
 import type { UnrecordedCardCharge } from '../../hub/protocol/card-charges.ts';
 import { formatMoney } from '../shared/format.ts';
 import { useStore } from '../shared/store.ts';
-import { chargeFacts } from './card-charges.ts';
+import { chargeFacts, resolutionBody, resolutionDraft, type ResolutionDraft } from './card-charges.ts';
 import type { PosKey, PosT } from './messages.ts';
 import type { ApprovalRefusal, PosApp } from './pos-app.ts';
 import { approvalText, ManagerPinInput, Sheet } from './sheet.tsx';
@@ -34,20 +34,37 @@ export function CardChargeAlerts({ app, currency, t }: { app: PosApp; currency: 
   );
 }
 
-type Problem = ApprovalRefusal | { problem: Extract<PosKey, 'void.checking' | 'charge.unreachable' | 'charge.forbidden'> };
+type Problem = ApprovalRefusal | { problem: Extract<PosKey, 'void.checking' | 'charge.unreachable' | 'charge.forbidden' | 'charge.noOrder'> };
 
-/** A note, and a manager's PIN typed on the spot when the one signed in is not a manager (as for a refund). */
+const KINDS = ['refunded_on_terminal', 'recorded_as_payment', 'other'] as const;
+const KIND_KEYS: Record<(typeof KINDS)[number], PosKey> = {
+  refunded_on_terminal: 'charge.kind.refunded_on_terminal',
+  recorded_as_payment: 'charge.kind.recorded_as_payment',
+  other: 'charge.kind.other',
+};
+const PROBLEM_KEYS = { unreachable: 'charge.unreachable', no_order: 'charge.noOrder', forbidden: 'charge.forbidden' } as const;
+
+/**
+ * What became of the money — refunded on the terminal, recorded as an order's card payment (the kiosk's own
+ * order unless another is typed), or something else said in a note — and a manager's PIN typed on the spot
+ * when the one signed in is not a manager (as for a refund). The day's takings count the charge by the kind.
+ */
 function ResolveSheet({ app, charge, money, t, onClose }: { app: PosApp; charge: UnrecordedCardCharge; money: (minor: number) => string; t: PosT; onClose: () => void }) {
-  const [note, setNote] = useState('');
+  const [draft, setDraft] = useState<ResolutionDraft>(() => resolutionDraft(charge));
   const [pin, setPin] = useState('');
   const [problem, setProblem] = useState<Problem | null>(null);
   const [busy, setBusy] = useState(false);
   const inFlight = useRef(false);
   const needsManager = app.refundNeedsApproval();
-  const ok = note.trim() !== '' && (!needsManager || /^\d{4,8}$/.test(pin)) && !busy;
+  const body = resolutionBody(draft);
+  const ok = body !== null && (!needsManager || /^\d{4,8}$/.test(pin)) && !busy;
   const facts = chargeFacts(charge, money);
+  const edit = (patch: Partial<ResolutionDraft>) => {
+    setDraft({ ...draft, ...patch });
+    setProblem(null);
+  };
   const submit = async () => {
-    if (!ok || inFlight.current) return;
+    if (!ok || !body || inFlight.current) return;
     inFlight.current = true;
     setBusy(true);
     try {
@@ -61,9 +78,9 @@ function ResolveSheet({ app, charge, money, t, onClose }: { app: PosApp; charge:
         }
         approval = a;
       }
-      const outcome = await app.resolveCardCharge(charge.id, note, approval);
+      const outcome = await app.resolveCardCharge(charge.id, body, approval);
       if (outcome === 'resolved' || outcome === 'already_resolved') return onClose();
-      setProblem({ problem: outcome === 'unreachable' ? 'charge.unreachable' : 'charge.forbidden' });
+      setProblem({ problem: PROBLEM_KEYS[outcome] });
     } finally {
       inFlight.current = false;
       setBusy(false);
@@ -83,10 +100,27 @@ function ResolveSheet({ app, charge, money, t, onClose }: { app: PosApp; charge:
     >
       <p class="p-muted">{t('charge.alert', facts)}</p>
       <p class="p-muted">{t('charge.why', { message: charge.refusal.message })}</p>
-      <label class="field">
-        <span>{t('charge.note')}</span>
-        <input data-charge-note maxLength={140} value={note} onInput={(e) => setNote(e.currentTarget.value)} required />
-      </label>
+      <p>{t('charge.kindLabel')}</p>
+      <div class="p-tenders" role="radiogroup">
+        {KINDS.map((k) => (
+          <button type="button" key={k} class={`p-chip${draft.kind === k ? ' is-on' : ''}`} role="radio" aria-checked={draft.kind === k} data-charge-kind={k} onClick={() => edit({ kind: k })}>
+            {t(KIND_KEYS[k])}
+          </button>
+        ))}
+      </div>
+      {draft.kind === 'recorded_as_payment' && (
+        <label class="field">
+          <span>{t('charge.orderNumber')}</span>
+          <input data-charge-order inputMode="numeric" value={draft.orderNumber} onInput={(e) => edit({ orderNumber: e.currentTarget.value })} />
+          <small class="p-muted">{t('charge.orderNumberHint', { ref: facts.ref })}</small>
+        </label>
+      )}
+      {draft.kind !== null && (
+        <label class="field">
+          <span>{draft.kind === 'other' ? t('charge.note') : t('charge.noteOptional')}</span>
+          <input data-charge-note maxLength={140} value={draft.note} onInput={(e) => edit({ note: e.currentTarget.value })} required={draft.kind === 'other'} />
+        </label>
+      )}
       {needsManager && (
         <ManagerPinInput
           class="p-note"

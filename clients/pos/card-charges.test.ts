@@ -10,7 +10,7 @@ import { HubError, HubUnreachableError } from '../shared/hub-client.ts';
 import { translator } from '../shared/i18n.ts';
 import { MemoryOutboxStorage } from '../shared/outbox.ts';
 import type { SocketFactory, SocketHandlers } from '../shared/stream-client.ts';
-import { applyCardChargeEvents, chargeFacts, emptyCardCharges } from './card-charges.ts';
+import { applyCardChargeEvents, chargeFacts, emptyCardCharges, resolutionBody, resolutionDraft } from './card-charges.ts';
 import { posMessages } from './messages.ts';
 import { PosApp } from './pos-app.ts';
 
@@ -25,6 +25,9 @@ const charge = (id: string, o: Partial<UnrecordedCardCharge> = {}): UnrecordedCa
   createdAt: 1,
   resolvedAt: null,
   resolvedBy: null,
+  resolutionKind: null,
+  resolutionOrderId: null,
+  resolutionOrderNumber: null,
   resolutionNote: null,
   ...o,
 });
@@ -112,24 +115,34 @@ describe('the waiter tablet', () => {
 
   it('does not send a waiter\'s resolve: a manager\'s PIN typed on the spot resolves it, sent with that manager\'s session', async () => {
     const { app, calls, shown } = await tablet('waiter', [charge('a')]);
-    expect(await app.resolveCardCharge('a', 'refunded on the terminal')).toBe('forbidden');
+    expect(await app.resolveCardCharge('a', { kind: 'refunded_on_terminal' })).toBe('forbidden');
     expect(calls.filter((c) => c.method === 'POST')).toEqual([]);
     expect(await app.managerApproval('1111')).toMatchObject({ problem: 'void.notManager' });
     const approval = await app.managerApproval('9999');
     if ('problem' in approval) throw new Error(approval.problem);
-    expect(await app.resolveCardCharge('a', '  refunded on the terminal, ref RF9 ', approval)).toBe('resolved');
+    expect(await app.resolveCardCharge('a', resolutionBody({ kind: 'refunded_on_terminal', orderNumber: '', note: '  ref RF9 ' })!, approval)).toBe('resolved');
     const post = calls.find((c) => c.method === 'POST')!;
     expect(post.path).toBe('/api/v1/card-charges/a/resolve');
-    expect(post.o).toMatchObject({ as: 'none', headers: { authorization: 'Bearer staff_pin_manager' }, body: { note: 'refunded on the terminal, ref RF9' }, key: expect.any(String) });
+    expect(post.o).toMatchObject({ as: 'none', headers: { authorization: 'Bearer staff_pin_manager' }, body: { kind: 'refunded_on_terminal', note: 'ref RF9' }, key: expect.any(String) });
     expect(shown()).toEqual([]);
   });
 
-  it('a signed-in manager resolves with a note; a blank note is not sent', async () => {
+  it('a signed-in manager resolves it as what became of it; "other" without a note is not sent', async () => {
     const { app, calls, shown } = await tablet('manager', [charge('a'), charge('b')]);
-    expect(await app.resolveCardCharge('a', '   ')).toBe('forbidden');
+    expect(await app.resolveCardCharge('a', { kind: 'other', note: '   ' })).toBe('forbidden');
     expect(calls.filter((c) => c.method === 'POST')).toEqual([]);
-    expect(await app.resolveCardCharge('a', 'taken as payment of order #14')).toBe('resolved');
+    expect(await app.resolveCardCharge('a', { kind: 'recorded_as_payment', orderNumber: 14 })).toBe('resolved');
+    expect(calls.find((c) => c.method === 'POST')?.o.body).toEqual({ kind: 'recorded_as_payment', orderNumber: 14 });
     expect(shown()).toEqual(['b']);
+  });
+
+  it('keeps a charge on the strip, saying why, when the order named has no card payment (422 invalid_order)', async () => {
+    const { app, shown } = await tablet('manager', [charge('a')], () => {
+      throw new HubError(422, 'invalid_order', 'order #14 has no card payment');
+    });
+    app.client.mutate = (async (method: 'POST', path: string, body: unknown) => app.client.request(method, path, { as: 'staff', body, key: 'k-1' })) as typeof app.client.mutate;
+    expect(await app.resolveCardCharge('a', { kind: 'recorded_as_payment', orderNumber: 14 })).toBe('no_order');
+    expect(shown()).toEqual(['a']);
   });
 
   it('takes a charge another manager resolved meanwhile off the strip; keeps it when the hub is out of reach', async () => {
@@ -138,8 +151,29 @@ describe('the waiter tablet', () => {
       throw new HubUnreachableError('gone');
     });
     app.client.mutate = (async (method: 'POST', path: string, body: unknown) => app.client.request(method, path, { as: 'staff', body, key: 'k-1' })) as typeof app.client.mutate;
-    expect(await app.resolveCardCharge('a', 'refunded')).toBe('already_resolved');
-    expect(await app.resolveCardCharge('b', 'refunded')).toBe('unreachable');
+    expect(await app.resolveCardCharge('a', { kind: 'refunded_on_terminal' })).toBe('already_resolved');
+    expect(await app.resolveCardCharge('b', { kind: 'refunded_on_terminal' })).toBe('unreachable');
     expect(shown()).toEqual(['b']);
+  });
+});
+
+describe('the resolve sheet: what became of the money', () => {
+  it('opens with nothing chosen and the kiosk order\'s own number ready for "recorded as its payment"', () => {
+    expect(resolutionDraft(charge('a'))).toEqual({ kind: null, orderNumber: '12', note: '' });
+    expect(resolutionDraft(charge('a', { orderNumber: null }))).toEqual({ kind: null, orderNumber: '', note: '' });
+  });
+
+  it.each([
+    ['nothing chosen', { kind: null, orderNumber: '12', note: 'x' }, null],
+    ['refunded on the terminal, no note', { kind: 'refunded_on_terminal', orderNumber: '12', note: ' ' }, { kind: 'refunded_on_terminal' }],
+    ['refunded on the terminal, its reference', { kind: 'refunded_on_terminal', orderNumber: '', note: ' RF-9 ' }, { kind: 'refunded_on_terminal', note: 'RF-9' }],
+    ['recorded as a payment of #14', { kind: 'recorded_as_payment', orderNumber: ' 14 ', note: '' }, { kind: 'recorded_as_payment', orderNumber: 14 }],
+    ['recorded as a payment, no number', { kind: 'recorded_as_payment', orderNumber: '', note: '' }, null],
+    ['recorded as a payment, not a number', { kind: 'recorded_as_payment', orderNumber: '1a', note: '' }, null],
+    ['recorded as a payment of #0', { kind: 'recorded_as_payment', orderNumber: '0', note: '' }, null],
+    ['other, no note', { kind: 'other', orderNumber: '12', note: '  ' }, null],
+    ['other, a note', { kind: 'other', orderNumber: '12', note: 'guest took a voucher' }, { kind: 'other', note: 'guest took a voucher' }],
+  ] as const)('%s → %j', (_what, draft, body) => {
+    expect(resolutionBody(draft)).toEqual(body);
   });
 });

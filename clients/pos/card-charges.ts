@@ -7,7 +7,8 @@
  * there is no dismiss, the money is real.
  */
 import type { HubEvent } from '../../hub/protocol/index.ts';
-import type { UnrecordedCardCharge } from '../../hub/protocol/card-charges.ts';
+import type { CardChargeResolutionKind, ResolveCardChargeInput, UnrecordedCardCharge } from '../../hub/protocol/card-charges.ts';
+import { HubError } from '../shared/hub-client.ts';
 import { Store } from '../shared/store.ts';
 
 export interface CardChargesState {
@@ -44,8 +45,50 @@ export const chargeFacts = (c: UnrecordedCardCharge, money: (minor: number) => s
   ref: c.reference ?? '—',
 });
 
-/** Whoever is signed in may see the strip; resolving it needs a manager (the hub enforces it). */
-export type ResolveOutcome = 'resolved' | 'already_resolved' | 'forbidden' | 'unreachable';
+/**
+ * Whoever is signed in may see the strip; resolving it needs a manager (the hub enforces it). `no_order`: the
+ * order named as the one it was recorded on has no card payment, or there is no such order that day.
+ */
+export type ResolveOutcome = 'resolved' | 'already_resolved' | 'no_order' | 'forbidden' | 'unreachable';
+
+/** What a refused resolve came to: resolved meanwhile (another manager, another tablet), the order named wrong, or not allowed. */
+export function resolveOutcome(err: unknown): Exclude<ResolveOutcome, 'resolved'> {
+  if (!(err instanceof HubError)) return 'unreachable';
+  if (err.code === 'conflict' || err.code === 'not_found') return 'already_resolved';
+  return err.code === 'invalid_order' ? 'no_order' : 'forbidden';
+}
+
+/** The resolve sheet as filled in: the kind chosen, the order's number typed (recorded as a payment), the note. */
+export interface ResolutionDraft {
+  kind: CardChargeResolutionKind | null;
+  orderNumber: string;
+  note: string;
+}
+
+/** The sheet when it opens: nothing chosen; the order is the kiosk's own (the usual one to take it for). */
+export const resolutionDraft = (c: Pick<UnrecordedCardCharge, 'orderNumber'>): ResolutionDraft => ({ kind: null, orderNumber: c.orderNumber === null ? '' : String(c.orderNumber), note: '' });
+
+/**
+ * The body to send for a draft, or null while it cannot be sent: no kind chosen, no order number for a
+ * payment, no note for `other` (the note is all a manager will have to read). The hub's rules, checked here
+ * so the button is off rather than the sheet refused.
+ */
+export function resolutionBody(d: ResolutionDraft): ResolveCardChargeInput | null {
+  const note = d.note.trim();
+  const withNote = note === '' ? {} : { note };
+  switch (d.kind) {
+    case 'refunded_on_terminal':
+      return { kind: d.kind, ...withNote };
+    case 'recorded_as_payment': {
+      const n = /^\d{1,7}$/.test(d.orderNumber.trim()) ? Number(d.orderNumber.trim()) : 0;
+      return n >= 1 && n <= 1_000_000 ? { kind: d.kind, orderNumber: n, ...withNote } : null;
+    }
+    case 'other':
+      return note === '' ? null : { kind: d.kind, note };
+    default:
+      return null;
+  }
+}
 
 export class CardChargeFeed {
   readonly state = new Store<CardChargesState>(emptyCardCharges);

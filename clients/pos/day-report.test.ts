@@ -12,7 +12,7 @@ import { HubUnreachableError } from '../shared/hub-client.ts';
 import { MemoryOutboxStorage } from '../shared/outbox.ts';
 import { DaySummary } from './bills.tsx';
 import { minorSchema } from '../../hub/protocol/common.ts';
-import { DayReportFeed, FLOAT_MAX_MINOR, floatProblem, queuedFloat, readsTakings, type DayPrinted, type DayReportState, type QueuedFloat } from './day-report.ts';
+import { DayReportFeed, FLOAT_MAX_MINOR, floatProblem, floatRequest, queuedFloat, readsTakings, type DayPrinted, type DayReportState, type QueuedFloat } from './day-report.ts';
 import { moneyText, parseMoney } from './pos-logic.ts';
 import { HubError } from '../shared/hub-client.ts';
 import type { PrintJob } from '../../hub/protocol/printing.ts';
@@ -51,6 +51,16 @@ const tenders = (cash: [number, number], card: [number, number]) => ({
   other: { count: 0, amountMinor: 0 },
 });
 
+const noCharges = {
+  count: 0,
+  amountMinor: 0,
+  unresolved: { count: 0, amountMinor: 0 },
+  charges: [],
+  settled: { count: 0, amountMinor: 0 },
+  settledOfEarlierDays: { count: 0, amountMinor: 0, charges: [] },
+  onTerminalMinor: 0,
+};
+
 /** 2 May: ¥72 cash and ¥10 card taken, ¥5 cash refunded; #3 at A2 still open with ¥30 due. */
 const report = (o: Partial<DayReport> = {}): DayReport => ({
   businessDate: '2024-05-02',
@@ -68,8 +78,11 @@ const report = (o: Partial<DayReport> = {}): DayReport => ({
   cashExpectedMinor: 6700,
   floatMinor: null,
   floatSetAt: null,
+  floatId: null,
+  floatSetBy: null,
   drawerExpectedMinor: null,
-  unrecordedCardCharges: { count: 0, amountMinor: 0, unresolved: { count: 0, amountMinor: 0 }, charges: [] },
+  unrecordedCardCharges: noCharges,
+  cardTerminalExpectedMinor: 1000,
   openOrders: { count: 1, dueMinor: 3000, orders: [{ id: 'o-3', number: 3, businessDate: '2024-05-02', tableId: 't-a2', tableName: 'A2', channel: 'pos', totalMinor: 4400, dueMinor: 3000, createdAt: 0 }] },
   ...o,
 });
@@ -375,7 +388,7 @@ describe('the opening float and the drawer total (备用金)', () => {
     ['rejected', 'en', 'The hub did not take the float of ¥450.00: Not allowed for your role'],
     ['rejected', 'zh-CN', '中枢没有接受备用金 ¥450.00：没有权限做这个操作'],
   ] as const)('a float queued here and %s is said under the hub’s (%s)', (state, lang, words) => {
-    const queued: QueuedFloat = { amountMinor: 45_000, state, error: state === 'rejected' ? { status: 403, code: 'forbidden', message: "recording the day's float needs the cashier role" } : null };
+    const queued: QueuedFloat = { amountMinor: 45_000, state, error: state === 'rejected' ? { status: 403, code: 'forbidden', message: "recording the day's float needs the cashier role" } : null, replaces: null };
     const { text } = summary({ report: floated(), loading: false, failed: false }, lang, queued);
     expect(text).toContain(words);
     expect(text).not.toContain('needs the cashier role');
@@ -449,7 +462,7 @@ describe('the opening float and the drawer total (备用金)', () => {
     const sub = (seq: number, date: string, amountMinor: number, state: PosSubmission['state']): PosSubmission =>
       ({ id: `e-${seq}`, seq, state, error: null, meta: { orderId: `day:${date}`, staffToken: null, action: { kind: 'float', businessDate: date, amountMinor } } }) as unknown as PosSubmission;
     const pay = { id: 'e-9', seq: 9, state: 'saved', error: null, meta: { orderId: 'o-1', staffToken: null, action: { kind: 'payment', amountMinor: 100, tender: 'cash' } } } as unknown as PosSubmission;
-    expect(queuedFloat([sub(1, '2024-05-02', 40_000, 'saved'), sub(2, '2024-05-02', 45_000, 'unknown'), sub(3, '2024-05-01', 1, 'saved'), pay], '2024-05-02')).toEqual({ amountMinor: 45_000, state: 'unknown', error: null });
+    expect(queuedFloat([sub(1, '2024-05-02', 40_000, 'saved'), sub(2, '2024-05-02', 45_000, 'unknown'), sub(3, '2024-05-01', 1, 'saved'), pay], '2024-05-02')).toEqual({ amountMinor: 45_000, state: 'unknown', error: null, replaces: null });
     expect(queuedFloat([sub(1, '2024-05-02', 40_000, 'saved'), sub(2, '2024-05-02', 45_000, 'confirmed')], '2024-05-02')).toBeNull();
     expect(queuedFloat([pay], '2024-05-02')).toBeNull();
   });
@@ -519,10 +532,13 @@ describe('the tablet records the float through its outbox', () => {
     // itself, after a jittered pause that may be a few milliseconds: the 'unknown' state between is not waited for)
     await vi.waitFor(() => expect(pos.dayReport.state.get().report?.drawerExpectedMinor).toBe(56_700), { timeout: 10_000 });
     expect(sent.length).toBe(2);
+    // with an id made here, naming the float the summary showed: none
+    const body = { businessDate: '2024-05-02', amountMinor: 50_000, id: expect.any(String), replaces: null };
     expect(sent.map((x) => [x.method, x.path, x.body, x.auth])).toEqual([
-      ['POST', '/api/v1/reports/day/float', { businessDate: '2024-05-02', amountMinor: 50_000 }, 'Bearer staff_cashier'],
-      ['POST', '/api/v1/reports/day/float', { businessDate: '2024-05-02', amountMinor: 50_000 }, 'Bearer staff_cashier'],
+      ['POST', '/api/v1/reports/day/float', body, 'Bearer staff_cashier'],
+      ['POST', '/api/v1/reports/day/float', body, 'Bearer staff_cashier'],
     ]);
+    expect((sent[1]!.body as { id: string }).id).toBe((sent[0]!.body as { id: string }).id);
     expect(sent[0]!.key).toBeTruthy();
     expect(sent[1]!.key).toBe(sent[0]!.key);
     // the report was asked again once the hub confirmed it
@@ -541,6 +557,133 @@ describe('the tablet records the float through its outbox', () => {
     const text = textOf(DaySummary({ state: pos.dayReport.state.get(), currency: 'CNY', t: translator(posMessages, 'en'), queued: queuedFloat(pos.state.get().submissions, '2024-05-02') }));
     expect(text).toContain('The hub did not take the float of ¥500.00: Not allowed for your role');
     expect(pos.dayReport.state.get().report?.floatMinor).toBeNull();
+  });
+});
+
+describe('a float refused because another tablet recorded one meanwhile (备用金冲突)', () => {
+  const sub = (seq: number, state: PosSubmission['state'], action: Record<string, unknown>, error: PosSubmission['error'] = null): PosSubmission =>
+    ({ id: `e-${seq}`, seq, state, error, meta: { orderId: 'day:2024-05-02', staffToken: null, action: { kind: 'float', businessDate: '2024-05-02', amountMinor: 1, ...action } } }) as unknown as PosSubmission;
+  const superseded = { status: 409, code: 'float_superseded', message: 'another float was recorded for 2024-05-02' };
+
+  it('a float names the one it replaces: the latest queued here and not answered yet, else the one the summary shows; never one the hub refused', () => {
+    const shown = { businessDate: '2024-05-02', floatId: 'f-shown' };
+    expect(floatRequest([], shown, '2024-05-02', 50_000, 'f-new')).toEqual({ businessDate: '2024-05-02', amountMinor: 50_000, id: 'f-new', replaces: 'f-shown' });
+    expect(floatRequest([], { ...shown, floatId: null }, '2024-05-02', 1, 'f-new').replaces).toBeNull();
+    // another day's summary names nothing of this day
+    expect(floatRequest([], { ...shown, businessDate: '2024-05-01' }, '2024-05-02', 1, 'f-new').replaces).toBeNull();
+    // queued offline, twice: the second names the first, which the hub gets before it
+    expect(floatRequest([sub(1, 'saved', { id: 'f-1' }), sub(2, 'unknown', { id: 'f-2' })], shown, '2024-05-02', 1, 'f-3').replaces).toBe('f-2');
+    // answered: the summary has what the day has now
+    expect(floatRequest([sub(1, 'confirmed', { id: 'f-1' }), sub(2, 'rejected', { id: 'f-2' }, superseded)], shown, '2024-05-02', 1, 'f-3').replaces).toBe('f-shown');
+  });
+
+  /** The summary showing `r`, with this tablet's float `queued`, its Keep and Replace recorded. */
+  const conflict = (r: DayReport, queued: QueuedFloat, lang: Lang = 'en') => {
+    const settled: [string, number | null][] = [];
+    const node = DaySummary({ state: { report: r, loading: false, failed: false }, currency: 'CNY', t: translator(posMessages, lang), queued, onSettleFloat: (d, amount) => settled.push([d, amount]) });
+    return { node, text: textOf(node), find: (attr: string) => findNode(node, (p) => attr in p), settled };
+  };
+  const mine: QueuedFloat = { amountMinor: 50_000, state: 'rejected', error: superseded, replaces: null };
+  const recordedByB = (o: Partial<DayReport> = {}) =>
+    report({ floatMinor: 80_000, floatSetAt: Date.UTC(2024, 4, 2, 2, 5), floatId: 'f-b', floatSetBy: '刘洋 Liu Yang', drawerExpectedMinor: 86_700, ...o });
+
+  it.each([
+    ['en', 'The float of ¥500.00 was not recorded: 刘洋 Liu Yang recorded a float of ¥800.00 at', 'Keep ¥800.00', 'Replace it with ¥500.00'],
+    ['zh-CN', '备用金 ¥500.00 没有记入：刘洋 Liu Yang 已在', '保留 ¥800.00', '改为 ¥500.00'],
+  ] as const)('%s: says whose float is in the way and when, and offers to keep it or replace it with this tablet’s', (lang, says, keep, replace) => {
+    const { text, find, settled } = conflict(recordedByB(), mine, lang);
+    expect(text).toContain(says);
+    expect(text).toContain('¥800.00');
+    expect(text).not.toContain('float_superseded');
+    expect(textOf(find('data-float-keep'))).toBe(keep);
+    expect(textOf(find('data-float-replace'))).toBe(replace);
+    (find('data-float-keep')?.props.onClick as () => void)();
+    (find('data-float-replace')?.props.onClick as () => void)();
+    expect(settled).toEqual([
+      ['2024-05-02', null],
+      ['2024-05-02', 50_000],
+    ]);
+  });
+
+  it('offers nothing to choose until the summary has read the float in the way (it still shows the one this float named)', () => {
+    for (const r of [report(), recordedByB({ floatId: 'f-seen' })]) {
+      const { text, find } = conflict(r, { ...mine, replaces: r.floatId });
+      expect(text).toContain('another float was recorded for the day; reading it');
+      expect(find('data-float-replace')).toBeNull();
+      expect(find('data-float-keep')).toBeNull();
+    }
+  });
+
+  /** A cashier's tablet whose hub has had tablet B's 800.00 since 10:05, and answers floats as a hub would. */
+  function tablet() {
+    const pos = new PosApp({ storage: new MemoryOutboxStorage() });
+    pos.session.device.set({ token: 'dev_test', deviceId: 'd-a', name: 'tablet A', kind: 'pos' });
+    pos.session.staff.set({ token: 'staff_cashier', staff: { id: 's-c', name: 'cashier', role: 'cashier' } as never, expiresAt: Date.now() + 3600_000 });
+    let float = { id: 'f-b', amountMinor: 80_000, setAt: Date.UTC(2024, 4, 2, 2, 5), staffName: '刘洋 Liu Yang' };
+    let reachable = false;
+    const sent: { body: { amountMinor: number; id: string; replaces: string | null }; key: string | undefined }[] = [];
+    pos.client.request = (async (_method: string, path: string, o: { body?: unknown; key?: string } = {}) => {
+      if (!reachable) throw new HubUnreachableError('offline');
+      const url = new URL(path, 'http://hub');
+      if (url.pathname === '/api/v1/reports/day/float') {
+        const body = o.body as (typeof sent)[number]['body'];
+        sent.push({ body, key: o.key });
+        if (body.replaces !== float.id) throw new HubError(409, 'float_superseded', 'another float was recorded for 2024-05-02', { current: float });
+        float = { id: body.id, amountMinor: body.amountMinor, setAt: Date.UTC(2024, 4, 2, 2, 15), staffName: 'cashier' };
+        return { float };
+      }
+      if (url.pathname === '/api/v1/reports/day') {
+        return { report: report({ floatMinor: float.amountMinor, floatSetAt: float.setAt, floatId: float.id, floatSetBy: float.staffName, drawerExpectedMinor: float.amountMinor + 6700 }) };
+      }
+      throw new HubUnreachableError('not in this test');
+    }) as typeof pos.client.request;
+    return { pos, sent, online: () => (reachable = true) };
+  }
+  let app: PosApp | null = null;
+  afterEach(() => app?.stop());
+
+  it('the float queued offline is refused when it reaches the hub, the summary shows the one in the way, and Replace sends a new change naming it', async () => {
+    const t = tablet();
+    const pos = (app = t.pos);
+    await pos.outbox.load();
+    // 10:00, offline: the summary was loaded before B's float (none shown), and the cashier saves 500.00
+    pos.dayReport.state.set({ report: report(), loading: false, failed: false });
+    const first = await pos.setFloat('2024-05-02', 50_000);
+    expect(first?.body).toMatchObject({ amountMinor: 50_000, replaces: null });
+    // 10:10, back: the outbox sends it, the hub refuses it, the summary reads the day again
+    t.online();
+    pos.outbox.retryNow();
+    await vi.waitFor(() => expect(pos.dayReport.state.get().report?.floatId).toBe('f-b'), { timeout: 10_000 });
+    const queued = queuedFloat(pos.state.get().submissions, '2024-05-02');
+    expect(queued).toMatchObject({ state: 'rejected', error: { code: 'float_superseded' }, amountMinor: 50_000 });
+    expect(conflict(pos.dayReport.state.get().report!, queued!).text).toContain('刘洋 Liu Yang recorded a float of ¥800.00');
+
+    // Replace: a new change with a new key and id, naming B's float; the refused one is put away
+    await pos.settleFloat('2024-05-02', 50_000);
+    await vi.waitFor(() => expect(pos.dayReport.state.get().report?.floatMinor).toBe(50_000), { timeout: 10_000 });
+    expect(t.sent.map((x) => [x.body.amountMinor, x.body.replaces])).toEqual([
+      [50_000, null],
+      [50_000, 'f-b'],
+    ]);
+    expect(t.sent[1]!.key).not.toBe(t.sent[0]!.key);
+    expect(t.sent[1]!.body.id).not.toBe(t.sent[0]!.body.id);
+    expect(pos.state.get().submissions.filter((e) => e.state === 'rejected')).toEqual([]);
+    expect(queuedFloat(pos.state.get().submissions, '2024-05-02')).toBeNull();
+  });
+
+  it('Keep puts the refused float away and sends nothing: the day keeps the float the till is counted against', async () => {
+    const t = tablet();
+    const pos = (app = t.pos);
+    await pos.outbox.load();
+    pos.dayReport.state.set({ report: report(), loading: false, failed: false });
+    await pos.setFloat('2024-05-02', 50_000);
+    t.online();
+    pos.outbox.retryNow();
+    await vi.waitFor(() => expect(queuedFloat(pos.state.get().submissions, '2024-05-02')?.state).toBe('rejected'), { timeout: 10_000 });
+    await pos.settleFloat('2024-05-02', null);
+    await vi.waitFor(() => expect(queuedFloat(pos.state.get().submissions, '2024-05-02')).toBeNull());
+    expect(t.sent).toHaveLength(1);
+    expect(pos.dayReport.state.get().report).toMatchObject({ floatMinor: 80_000, floatId: 'f-b' });
   });
 });
 
@@ -566,14 +709,18 @@ describe("an earlier day's open order, and the kiosks' card charges not recorded
     expect(own).not.toContain('2024-05-01');
   });
 
+  const open = { resolvedAt: null, resolutionKind: null, resolutionOrderNumber: null, resolutionNote: null };
   const charges = {
+    ...noCharges,
     count: 2,
     amountMinor: 7200,
     unresolved: { count: 1, amountMinor: 4400 },
     charges: [
-      { id: 'c-1', orderId: 'o-5', orderNumber: 5, amountMinor: 2800, reference: 'T-881', createdAt: Date.UTC(2024, 4, 2, 4, 5), resolvedAt: Date.UTC(2024, 4, 2, 5), resolutionNote: '已在终端退款' },
-      { id: 'c-2', orderId: 'o-9', orderNumber: null, amountMinor: 4400, reference: 'T-902', createdAt: Date.UTC(2024, 4, 2, 10, 40), resolvedAt: null, resolutionNote: null },
+      // resolved before there were kinds: a note, read as other
+      { ...open, id: 'c-1', orderId: 'o-5', orderNumber: 5, amountMinor: 2800, reference: 'T-881', createdAt: Date.UTC(2024, 4, 2, 4, 5), resolvedAt: Date.UTC(2024, 4, 2, 5), resolutionKind: 'other' as const, resolutionNote: '已在终端退款' },
+      { ...open, id: 'c-2', orderId: 'o-9', orderNumber: null, amountMinor: 4400, reference: 'T-902', createdAt: Date.UTC(2024, 4, 2, 10, 40) },
     ],
+    onTerminalMinor: 7200,
   };
 
   it.each([
@@ -585,6 +732,35 @@ describe("an earlier day's open order, and the kiosks' card charges not recorded
     for (const w of words) expect(text).toContain(w);
     if (lang === 'zh-CN') expect(text).not.toMatch(/[A-Za-z]{3,}/);
     expect(findNode(node, (p) => 'data-takings-unrecorded' in p)?.props['data-takings-unresolved']).toBe(1);
+  });
+
+  it.each([
+    ['en', ['refunded on the terminal (RF-1)', 'recorded as the card payment of order 14', "1 of earlier days' unrecorded charges refunded or recorded as payments today, ¥9.00", 'Still on the terminal and not in the payments: ¥35.00', 'Card terminals should total', '¥45.00']],
+    ['zh-CN', ['已在终端退款（RF-1）', '已收作单号 14 的刷卡付款', '之前营业日未入账的刷卡，今天已退款或已收作付款 1 笔，共 ¥9.00', '终端上仍有、收款里没有的：¥35.00', '刷卡终端应有合计', '¥45.00']],
+  ] as const)("%s: what became of each charge, what is still on the terminal, and what the card terminals should total", (lang, words) => {
+    const settledCharges = {
+      ...noCharges,
+      count: 3,
+      amountMinor: 4400 + 2800 + 1600,
+      unresolved: { count: 1, amountMinor: 4400 },
+      charges: [
+        { ...open, id: 'c-1', orderId: 'o-5', orderNumber: 5, amountMinor: 2800, reference: 'T-881', createdAt: 1, resolvedAt: 2, resolutionKind: 'refunded_on_terminal' as const, resolutionNote: 'RF-1' },
+        { ...open, id: 'c-2', orderId: 'o-9', orderNumber: 9, amountMinor: 4400, reference: 'T-902', createdAt: 3 },
+        { ...open, id: 'c-3', orderId: 'o-11', orderNumber: 11, amountMinor: 1600, reference: 'T-911', createdAt: 4, resolvedAt: 5, resolutionKind: 'recorded_as_payment' as const, resolutionOrderNumber: 14 },
+      ],
+      settled: { count: 2, amountMinor: 4400 },
+      settledOfEarlierDays: { count: 1, amountMinor: 900, charges: [{ ...open, id: 'c-0', orderId: 'o-88', orderNumber: 88, amountMinor: 900, reference: 'T-700', createdAt: 0, resolvedAt: 2, resolutionKind: 'refunded_on_terminal' as const }] },
+      // ¥88 charged, ¥44 of it refunded or recorded as a payment, and ¥9 of an earlier day's refunded today
+      onTerminalMinor: 8800 - 4400 - 900,
+    };
+    // ¥10 of card payments, plus the ¥35 still on the terminal
+    const r = report({ unrecordedCardCharges: settledCharges, cardTerminalExpectedMinor: 1000 + 3500 });
+    const node = DaySummary({ state: { report: r, loading: false, failed: false }, currency: 'CNY', t: translator(posMessages, lang) });
+    const text = textOf(node);
+    for (const w of words) expect(text).toContain(w);
+    if (lang === 'zh-CN') expect(text).not.toMatch(/[A-Za-z]{3,}/);
+    expect(findNode(node, (p) => 'data-takings-terminal' in p)?.props['data-takings-terminal']).toBe(4500);
+    expect(findNode(node, (p) => p['data-takings-card-charge-earlier'] === 'c-0')).not.toBeNull();
   });
 
   it('says they are all resolved when none is left, and nothing at all when there were none', () => {

@@ -140,7 +140,18 @@ export interface QueuedFloat {
   amountMinor: number;
   state: Exclude<OutboxState, 'confirmed'>;
   error: OutboxError | null;
+  /** The float it named as the one it replaces (null: none; entries queued before floats had ids: null). */
+  replaces: string | null;
 }
+
+/** The hub refused a float because another one was recorded for the day, which this one did not name. */
+export const isSuperseded = (q: Pick<QueuedFloat, 'state' | 'error'>): boolean => q.state === 'rejected' && q.error?.code === 'float_superseded';
+
+type FloatAction = Extract<PosSubmission['meta']['action'], { kind: 'float' }>;
+const floatOf = (e: PosSubmission, date: string): FloatAction | null => {
+  const a = e.meta.action;
+  return a.kind === 'float' && a.businessDate === date ? a : null;
+};
 
 /**
  * The latest float queued here for `date`, unless the hub confirmed it (the report, loaded again, then has
@@ -148,12 +159,47 @@ export interface QueuedFloat {
  */
 export function queuedFloat(submissions: readonly PosSubmission[], date: string): QueuedFloat | null {
   let latest: PosSubmission | null = null;
+  for (const e of submissions) if (floatOf(e, date) && (latest === null || e.seq > latest.seq)) latest = e;
+  const a = latest && floatOf(latest, date);
+  if (latest === null || latest.state === 'confirmed' || !a) return null;
+  return { amountMinor: a.amountMinor, state: latest.state, error: latest.error, replaces: a.replaces ?? null };
+}
+
+/** What `POST /api/v1/reports/day/float` is sent with: the float, its id, and the float it replaces. */
+export interface FloatRequest {
+  businessDate: string;
+  amountMinor: number;
+  id: string;
+  replaces: string | null;
+}
+
+/**
+ * A float to queue for `date`, naming the one it replaces: the latest float queued here for the day and not
+ * answered yet (the hub will have it first, or refuse it, and then this one too: never a float no one saw
+ * replaced), else the float of the day as the summary shows it (`report.floatId`, null: none).
+ */
+export function floatRequest(submissions: readonly PosSubmission[], report: Pick<DayReport, 'businessDate' | 'floatId'> | null, date: string, amountMinor: number, id: string): FloatRequest {
+  let pending: FloatAction | null = null;
+  let seq = -1;
   for (const e of submissions) {
-    const a = e.meta.action;
-    if (a.kind === 'float' && a.businessDate === date && (latest === null || e.seq > latest.seq)) latest = e;
+    const a = floatOf(e, date);
+    if (a && e.state !== 'confirmed' && e.state !== 'rejected' && e.seq > seq) [pending, seq] = [a, e.seq];
   }
-  if (latest === null || latest.state === 'confirmed' || latest.meta.action.kind !== 'float') return null;
-  return { amountMinor: latest.meta.action.amountMinor, state: latest.state, error: latest.error };
+  const replaces = pending ? (pending.id ?? null) : report?.businessDate === date ? (report.floatId ?? null) : null;
+  return { businessDate: date, amountMinor, id, replaces };
+}
+
+/** This tablet's floats of `date` the hub refused: put away once the cashier has chosen (kept the other, or replaced it). */
+export const refusedFloats = (submissions: readonly PosSubmission[], date: string): PosSubmission[] =>
+  submissions.filter((e) => floatOf(e, date) !== null && e.state === 'rejected');
+
+/**
+ * The float recorded for the day that a refused one of this tablet's was up against, as the summary shows it
+ * — once the summary has read the day again (it still shows the float the refused one named, or none: not yet).
+ */
+export function floatInTheWay(r: Pick<DayReport, 'floatId' | 'floatMinor' | 'floatSetAt' | 'floatSetBy'>, queued: QueuedFloat): { amountMinor: number; setAt: number; by: string | null } | null {
+  if (!isSuperseded(queued) || r.floatId === null || r.floatId === queued.replaces || r.floatMinor === null || r.floatSetAt === null) return null;
+  return { amountMinor: r.floatMinor, setAt: r.floatSetAt, by: r.floatSetBy };
 }
 
 /**

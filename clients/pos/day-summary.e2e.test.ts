@@ -2,13 +2,17 @@
  * The day summary (营业日结) above today's bills, in a real browser (Debian chromium via playwright-core)
  * against the real hub process: a cashier sees the cash expected in the drawer and the order still open with
  * money due, in Chinese and in English; a waiter's tablet shows no summary and never asks the hub for one.
- * A cashier enters the opening float (a typo said, the amount sent through the outbox) and gets the drawer's total.
+ * A cashier enters the opening float (a typo said, the amount sent through the outbox) and gets the drawer's total;
+ * a float that waited on the tablet while a manager recorded another is refused, shown with that one, and
+ * replaced only when the cashier says so.
  * Print (打印日结单) queues the day report on the receipt printer once, and is off while the hub is out of reach.
+ * A manager resolves a kiosk's unrecorded card charge as another order's card payment, and the summary
+ * counts it once against the card terminals.
  * Also writes docs/screenshots/pos-day-summary-zh-1280x800.png.
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PINS, sampleOrder, startHub, type HubProcess } from '../../hub/test/harness.ts';
+import { PINS, sampleOrder, signIn, startHub, type HubProcess } from '../../hub/test/harness.ts';
 import { addPrinters, waitUntil, type TestPrinters } from '../../hub/print/test-support.ts';
 import { buildClients } from '../build.ts';
 import { closeAll, freePort, launchLanBrowser, openApp, pairAndSignIn, screenshotter, type DeviceLogin } from '../test/browser.ts';
@@ -98,6 +102,39 @@ describe("the day summary above today's bills", () => {
     expect(r.body.report).toMatchObject({ floatMinor: 50_000, cashExpectedMinor: 5400, drawerExpectedMinor: 55_400 });
   }, 30_000);
 
+  it("a float that waited on the tablet while a manager recorded another is refused, shown with the manager's, and replaced on purpose", async () => {
+    const page = await open(cashier, 'en');
+    await page.click('[data-bills-open]');
+    await page.locator('[data-takings][data-takings-float="50000"]').waitFor();
+    const day = await page.locator('[data-takings]').getAttribute('data-takings');
+    // the float does not get through (the Wi-Fi at the counter is down): it waits in the outbox
+    let cut = true;
+    await page.route('**/api/v1/reports/day/float', (route) => (cut ? route.abort('internetdisconnected') : route.continue()));
+    await page.click('[data-float-edit]');
+    await page.fill('[data-float-amount]', '600');
+    await page.click('[data-float-save]');
+    await page.locator('[data-float-queued=unknown], [data-float-queued=saved]').first().waitFor();
+    // meanwhile the manager records ¥800.00 on another tablet, naming the float it showed
+    const shown = (await hub.request('GET', `/api/v1/reports/day?businessDate=${day}`, { token: manager.staff.token })).body.report;
+    const theirs = await hub.request('POST', '/api/v1/reports/day/float', { token: manager.staff.token, body: { businessDate: day, amountMinor: 80_000, replaces: shown.floatId } });
+    expect(theirs.status, JSON.stringify(theirs.body)).toBe(200);
+
+    // back: the waiting ¥600 goes out, is refused, and the summary shows the ¥800 in its way with whose it is
+    cut = false;
+    await page.evaluate(() => (window as unknown as { __brigadePos: { outbox: { retryNow(): void } } }).__brigadePos.outbox.retryNow());
+    const note = page.locator('[data-float-queued=superseded][data-float-in-the-way="80000"]');
+    await note.waitFor();
+    expect(await note.innerText()).toContain('The float of ¥600.00 was not recorded: 刘洋 Liu Yang recorded a float of ¥800.00');
+    expect(await page.locator('[data-takings]').getAttribute('data-takings-float')).toBe('80000');
+    expect((await hub.request('GET', `/api/v1/reports/day?businessDate=${day}`, { token: manager.staff.token })).body.report.floatMinor).toBe(80_000);
+
+    // the cashier counted ¥600 into the drawer: Replace sends it again, naming the manager's
+    await page.click('[data-float-replace]');
+    await page.locator('[data-takings][data-takings-float="60000"][data-takings-drawer="65400"]').waitFor();
+    expect(await page.locator('[data-float-queued]').count()).toBe(0);
+    expect((await hub.request('GET', `/api/v1/reports/day?businessDate=${day}`, { token: manager.staff.token })).body.report).toMatchObject({ floatMinor: 60_000, floatSetBy: '陈静 Chen Jing' });
+  }, 30_000);
+
   it('a manager sees it in English, and a payment taken since shows after Refresh', async () => {
     const page = await open(manager, 'en');
     await page.click('[data-bills-open]');
@@ -156,4 +193,44 @@ describe("the day summary above today's bills", () => {
     expect(await page.locator('[data-takings]').count()).toBe(0);
     expect(asked.filter((u) => u.includes('/api/v1/reports/'))).toEqual([]);
   });
+
+  it("a manager resolves a kiosk card charge as another order's card payment: the summary counts it once against the card terminals", async () => {
+    const kiosk = (await signIn(hub, undefined, 'kiosk')).device;
+    // the guest paid cash at the counter for the kiosk order, then the kiosk's card went through: refused, recorded
+    const k = await hub.request('POST', '/api/v1/orders', { token: kiosk, body: sampleOrder({ channel: 'kiosk', tableId: undefined }) });
+    expect(k.status).toBe(201);
+    const kioskOrder = k.body.order as { id: string; number: number; totalMinor: number };
+    expect((await hub.request('POST', `/api/v1/orders/${kioskOrder.id}/void`, { token: manager.staff.token, body: { reason: 'ordered again at the counter' } })).status).toBe(200);
+    expect((await hub.request('POST', `/api/v1/orders/${kioskOrder.id}/payments`, { token: kiosk, body: { tender: 'card', amountMinor: kioskOrder.totalMinor, reference: 'SIM-E2E' } })).status).toBe(403);
+    // the order placed instead at the counter, its card payment recorded with the kiosk terminal's reference
+    const o = await hub.request('POST', '/api/v1/orders', { token: waiter.staff.token, body: sampleOrder({ tableId: 't-a6' }) });
+    const instead = o.body.order as { id: string; number: number; totalMinor: number };
+    expect((await hub.request('POST', `/api/v1/orders/${instead.id}/payments`, { token: cashier.staff.token, body: { tender: 'card', amountMinor: instead.totalMinor, reference: 'SIM-E2E' } })).status).toBe(201);
+
+    const page = await open(manager, 'en');
+    const strip = page.locator(`[data-card-charge][data-order-number="${kioskOrder.number}"]`);
+    await strip.waitFor();
+    await strip.locator('[data-resolve-charge]').click();
+    const sheet = page.locator('[data-charge-sheet]');
+    await sheet.waitFor();
+    expect(await sheet.locator('[data-charge-confirm]').isDisabled()).toBe(true);
+    await sheet.locator('[data-charge-kind=recorded_as_payment]').click();
+    // the kiosk order's own number is filled in: this time it was another order
+    expect(await sheet.locator('[data-charge-order]').inputValue()).toBe(String(kioskOrder.number));
+    await sheet.locator('[data-charge-order]').fill(String(instead.number));
+    await sheet.locator('[data-charge-confirm]').click();
+    await sheet.waitFor({ state: 'detached' });
+    await strip.waitFor({ state: 'detached' });
+
+    await page.click('[data-bills-open]');
+    const listed = page.locator('[data-takings-card-charge]').filter({ hasText: 'SIM-E2E' });
+    await listed.waitFor();
+    expect(await listed.innerText()).toContain(`recorded as the card payment of order ${instead.number}`);
+    const day = await page.locator('[data-takings]').getAttribute('data-takings');
+    const r = (await hub.request('GET', `/api/v1/reports/day?businessDate=${day}`, { token: manager.staff.token })).body.report;
+    // the card terminals have the kiosk's charge once: as the counter's card payment, not again as unrecorded
+    expect(r.unrecordedCardCharges).toMatchObject({ onTerminalMinor: 0, settled: { count: 1, amountMinor: kioskOrder.totalMinor } });
+    expect(r.cardTerminalExpectedMinor).toBe(r.payments.byTender.card.amountMinor - r.refunds.byTender.card.amountMinor);
+    expect(await page.locator('[data-takings-terminal]').getAttribute('data-takings-terminal')).toBe(String(r.cardTerminalExpectedMinor));
+  }, 30_000);
 });

@@ -28,10 +28,10 @@ import { StreamClient, type ConnectionState, type SocketFactory } from '../share
 import { IdleWatch } from '../kiosk/kiosk-logic.ts';
 import { billAfterQueued, BILLS_PAGE, billsPath, lockMsFrom, mergeBills, paymentProblem, refreshLimit, searchedNumber, splitProblem, tableNamed, refundLeft, refundLinesAmount, refundProblem, refusedItemIds, voidBlocked, withQueued, type QueuedChange, type QueuedPayment, type RefundLike } from './pos-logic.ts';
 import { withMenuEvents } from '../shared/menu-events.ts';
-import type { UnrecordedCardCharge } from '../../hub/protocol/card-charges.ts';
-import { CardChargeFeed, type ResolveOutcome } from './card-charges.ts';
+import type { ResolveCardChargeInput, UnrecordedCardCharge } from '../../hub/protocol/card-charges.ts';
+import { CardChargeFeed, resolveOutcome, type ResolveOutcome } from './card-charges.ts';
 import type { DayReport } from '../../hub/protocol/reports.ts';
-import { DayReportFeed, readsTakings, type DayPrinted } from './day-report.ts';
+import { DayReportFeed, floatRequest, readsTakings, refusedFloats, type DayPrinted } from './day-report.ts';
 import { PacedRefresh } from '../shared/paced-refresh.ts';
 
 export type PosAction =
@@ -55,8 +55,12 @@ export type PosAction =
   | { kind: 'receipt' }
   /** `slip`: what is reprinted, when not a kitchen ticket (a failed receipt reprinted from the alert strip). */
   | { kind: 'reprint'; jobId: number; slip?: SlipKind }
-  /** A business day's opening float, counted into the drawer (the day summary): of no order (`orderId` is `day:<date>`). */
-  | { kind: 'float'; businessDate: string; amountMinor: number };
+  /**
+   * A business day's opening float, counted into the drawer (the day summary): of no order (`orderId` is
+   * `day:<date>`). `id`: the float's, made here; `replaces`: the float it names as the one it replaces (both
+   * absent on floats queued before floats had ids).
+   */
+  | { kind: 'float'; businessDate: string; amountMinor: number; id?: string; replaces?: string | null };
 
 /** How one payment splits the bill: some lines (by item or by seat), or one of `ways` even shares. */
 export type PaySplit = { lineIds: string[] } | { ways: number };
@@ -1103,36 +1107,35 @@ export class PosApp {
   }
 
   /**
-   * Says what became of a card the kiosk charged and the hub did not record (refunded on the terminal, or
-   * taken for another order: `note`). A manager's: the signed-in one, or `approval` (a manager's PIN typed
-   * here, as for a refund). Sent at once, not through the outbox — the strip stays until the hub has it —
-   * and retried with the same Idempotency-Key while the answer is unknown.
+   * Says what became of a card the kiosk charged and the hub did not record (`resolution`: refunded on the
+   * terminal, recorded as an order's card payment, or other with a note; `resolutionBody` checks it). A
+   * manager's: the signed-in one, or `approval` (a manager's PIN typed here, as for a refund). Sent at once,
+   * not through the outbox — the strip stays until the hub has it — and retried with the same
+   * Idempotency-Key while the answer is unknown.
    */
-  async resolveCardCharge(id: string, note: string, approval?: Approval): Promise<ResolveOutcome> {
+  async resolveCardCharge(id: string, resolution: ResolveCardChargeInput, approval?: Approval): Promise<ResolveOutcome> {
     try {
-      return await this.sendResolve(id, note, approval);
+      return await this.sendResolve(id, resolution, approval);
     } finally {
       this.approvalUsed(approval);
     }
   }
 
-  private async sendResolve(id: string, note: string, approval?: Approval): Promise<ResolveOutcome> {
-    if (!note.trim()) return 'forbidden';
+  private async sendResolve(id: string, body: ResolveCardChargeInput, approval?: Approval): Promise<ResolveOutcome> {
+    if ((body.kind ?? 'other') === 'other' && !body.note?.trim()) return 'forbidden';
     if (!approval && this.refundNeedsApproval()) return 'forbidden';
     try {
       const path = `/api/v1/card-charges/${encodeURIComponent(id)}/resolve`;
       await (approval
-        ? this.client.request('POST', path, { as: 'none', headers: { authorization: `Bearer ${approval.token}` }, body: { note: note.trim() }, key: newIdempotencyKey() })
-        : this.client.mutate('POST', path, { note: note.trim() }));
+        ? this.client.request('POST', path, { as: 'none', headers: { authorization: `Bearer ${approval.token}` }, body, key: newIdempotencyKey() })
+        : this.client.mutate('POST', path, body));
       this.cardCharges.resolved(id);
       return 'resolved';
     } catch (err) {
+      const outcome = resolveOutcome(err);
       // resolved meanwhile (another manager, another tablet): it leaves the strip all the same
-      if (err instanceof HubError && (err.code === 'conflict' || err.code === 'not_found')) {
-        this.cardCharges.resolved(id);
-        return 'already_resolved';
-      }
-      return err instanceof HubError ? 'forbidden' : 'unreachable';
+      if (outcome === 'already_resolved') this.cardCharges.resolved(id);
+      return outcome;
     }
   }
 
@@ -1254,9 +1257,20 @@ export class PosApp {
    * closes once the change is stored here; the summary says it is on its way until the hub confirms it.
    */
   async setFloat(businessDate: string, amountMinor: number): Promise<PosSubmission | null> {
-    const entry = await this.enqueue(`day:${businessDate}`, '/api/v1/reports/day/float', { businessDate, amountMinor }, { kind: 'float', businessDate, amountMinor });
+    const body = floatRequest(this.outbox.list() as PosSubmission[], this.dayReport.state.get().report, businessDate, amountMinor, newId());
+    const entry = await this.enqueue(`day:${businessDate}`, '/api/v1/reports/day/float', body, { kind: 'float', ...body });
     if (entry) this.dayReport.editFloat(businessDate, null);
     return entry;
+  }
+
+  /**
+   * A float of this tablet's the hub refused, another having been recorded for the day meanwhile: the
+   * cashier keeps that one (`replaceWith` null) or replaces it with `replaceWith` — a new change, with a new
+   * key, naming the float the summary now shows. Either way this tablet's refused floats of the day go.
+   */
+  async settleFloat(businessDate: string, replaceWith: number | null): Promise<void> {
+    if (replaceWith !== null && !(await this.setFloat(businessDate, replaceWith))) return;
+    for (const e of refusedFloats(this.outbox.list() as PosSubmission[], businessDate)) await this.outbox.remove(e.id);
   }
 
   async fireCourse(course: number): Promise<void> {
@@ -1318,7 +1332,7 @@ export class PosApp {
       const a = e.meta.action;
       // a float the hub took: the summary shows the day's figures with it (the drawer's total)
       if (a.kind === 'float') {
-        if (this.dayReport.state.get().report?.businessDate === a.businessDate && readsTakings(this.session.staff.get()?.staff.role)) void this.dayReport.load(a.businessDate);
+        this.reloadTakings(a.businessDate);
         continue;
       }
       // one order, or a table's orders (a table move)
@@ -1329,6 +1343,11 @@ export class PosApp {
     this.set({ submissions: mine });
     // a change answered may have been the last one holding back the end of a session
     void this.endSessions();
+    // a float refused (another recorded meanwhile): the summary reads the day again, to show the one in its way
+    for (const e of mine) {
+      const a = e.meta.action;
+      if (a.kind === 'float' && e.state === 'rejected' && before.get(e.id) !== 'rejected') this.reloadTakings(a.businessDate);
+    }
     // a move the hub refused (the table taken meanwhile, or nothing left there to move): the order shown is
     // where the hub has it
     for (const e of mine) {
@@ -1338,6 +1357,11 @@ export class PosApp {
       this.refreshFloor();
       void this.loadOrder();
     }
+  }
+
+  /** The day's takings read again, if they are the ones shown and whoever is signed in reads them. */
+  private reloadTakings(businessDate: string): void {
+    if (this.dayReport.state.get().report?.businessDate === businessDate && readsTakings(this.session.staff.get()?.staff.role)) void this.dayReport.load(businessDate);
   }
 
   stop(): void {

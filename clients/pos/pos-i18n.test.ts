@@ -27,7 +27,7 @@ function textOf(node: unknown): string {
 
 const menu = { currency: 'CNY', items: [], categories: [], optionGroups: [], stations: [], version: 1 } as unknown as Menu;
 
-const refused = (kind: 'payment' | 'transfer' | 'moveTable' | 'void' | 'refund', code: string, message: string): PosSubmission =>
+const refused = (kind: 'payment' | 'transfer' | 'moveTable' | 'void' | 'refund' | 'float', code: string, message: string): PosSubmission =>
   ({
     id: 'e-1',
     state: 'rejected',
@@ -45,7 +45,9 @@ const refused = (kind: 'payment' | 'transfer' | 'moveTable' | 'void' | 'refund',
               ? { kind, fromTableId: 't-a1', toTableId: 't-b1' }
             : kind === 'refund'
               ? { kind, paymentId: 'p-1', amountMinor: 5000, tender: 'card', lines: [] }
-              : { kind, lineId: 'l-1' },
+              : kind === 'float'
+                ? { kind, businessDate: '2026-01-02', amountMinor: 50_000 }
+                : { kind, lineId: 'l-1' },
     },
   }) as unknown as PosSubmission;
 
@@ -63,12 +65,17 @@ describe('a refused change says why in the waiter’s language', () => {
       ['refund', 'overpayment', 'refund 5000 exceeds the 3000 left on payment p-1'],
       ['refund', 'invalid_order', 'a card refund needs the terminal reference'],
       ['refund', 'forbidden', 'refunds need the manager role'],
+      ['float', 'float_superseded', 'the float of 2026-01-02 is f-2, not f-1'],
     ] as const) {
       const text = textOf(Submission({ e: refused(kind, code, message), menu, floor: null, t }));
       expect(text).not.toContain(message);
       expect(text).not.toContain(code);
       if (lang === 'zh-CN') expect(text).not.toMatch(/[A-Za-z]{3,}/);
     }
+  });
+
+  it("a float refused because another was recorded meanwhile says so, not that the hub refused it", () => {
+    expect(rejectionKey('float', 'float_superseded')).toBe('reject.floatSuperseded');
   });
 
   it('every error code the hub can answer has words in both languages', () => {

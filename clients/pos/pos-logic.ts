@@ -574,6 +574,7 @@ export type RejectionKey =
   | 'reject.overRefund'
   | 'reject.refundMismatch'
   | 'reject.refundManager'
+  | 'reject.floatSuperseded'
   | 'reject.other';
 
 /**
@@ -614,6 +615,8 @@ export function rejectionKey(kind: string, code: string | undefined): RejectionK
       return 'reject.noReceiptPrinter';
     case 'printer_unreachable':
       return 'reject.printer';
+    case 'float_superseded':
+      return 'reject.floatSuperseded';
     case 'validation_failed':
     case 'bad_request':
     case 'malformed_json':

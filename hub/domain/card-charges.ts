@@ -1,5 +1,6 @@
-import type { UnrecordedCardCharge } from '../protocol/card-charges.ts';
+import type { CardChargeResolutionKind, ResolveCardCharge, UnrecordedCardCharge } from '../protocol/card-charges.ts';
 import type { PaymentInput } from '../protocol/orders.ts';
+import { businessDate } from './business-date.ts';
 import { DomainError } from './errors.ts';
 import type { CommandContext } from './ports.ts';
 import { requireStaff, staffRoles, type Principal } from './principal.ts';
@@ -10,9 +11,21 @@ export interface CardChargeRepo {
   get(id: string): UnrecordedCardCharge | undefined;
   /** Open (unresolved) ones, oldest first. */
   listOpen(limit: number): UnrecordedCardCharge[];
-  resolve(id: string, at: number, by: string, note: string): void;
+  resolve(id: string, at: number, by: string, resolution: Resolution): void;
   /** The number of an order, if the hub knows it. */
   orderNumber(orderId: string): number | null;
+  /** The order of `number` on a business day, if there is one. */
+  orderOfDay(businessDate: string, number: number): { id: string; number: number } | undefined;
+  /** How many card payments an order has. */
+  cardPayments(orderId: string): number;
+}
+
+/** What a manager said became of a charge, as it is stored. */
+export interface Resolution {
+  kind: CardChargeResolutionKind;
+  orderId: string | null;
+  orderNumber: number | null;
+  note: string | null;
 }
 
 /** Staff tablets hear these; kiosks and phones do not (domain/public-reads.ts `streamTopicsFor`). */
@@ -51,6 +64,9 @@ export class CardChargeService {
       createdAt: ctx.now,
       resolvedAt: null,
       resolvedBy: null,
+      resolutionKind: null,
+      resolutionOrderId: null,
+      resolutionOrderNumber: null,
       resolutionNote: null,
     };
     this.repo.insert(charge);
@@ -63,20 +79,49 @@ export class CardChargeService {
     return this.repo.listOpen(OPEN_LISTED);
   }
 
-  /** A manager says what became of the money. Once only: a second resolve is refused with who did it. */
-  resolve(id: string, note: string, ctx: CommandContext): UnrecordedCardCharge {
+  /**
+   * A manager says what became of the money. Once only: a second resolve is refused with who did it.
+   * `recorded_as_payment` names the order by its number on the business day the card was charged (the
+   * kiosk's own order first, whatever its day), and that order must have a card payment: the day's report
+   * takes the charge out of what the terminal holds beyond the payments on the strength of it.
+   */
+  resolve(id: string, input: ResolveCardCharge, ctx: CommandContext): UnrecordedCardCharge {
     const staff = requireStaff(ctx.principal, staffRoles.managerOnly, 'resolving an unrecorded card charge');
     const before = this.repo.get(id);
     if (!before) throw new DomainError('not_found', 'no such unrecorded card charge');
     if (before.resolvedAt !== null) {
-      throw new DomainError('conflict', `this card charge was already resolved: ${before.resolutionNote ?? ''}`, {
+      throw new DomainError('conflict', `this card charge was already resolved: ${before.resolutionKind ?? 'other'} ${before.resolutionNote ?? ''}`.trim(), {
         resolvedAt: before.resolvedAt,
         resolvedBy: before.resolvedBy,
       });
     }
-    this.repo.resolve(id, ctx.now, staff.staffId, note);
-    const charge: UnrecordedCardCharge = { ...before, resolvedAt: ctx.now, resolvedBy: staff.staffId, resolutionNote: note };
+    const order = input.kind === 'recorded_as_payment' && input.orderNumber !== undefined ? this.paidOrder(before, input.orderNumber, ctx.timeZone) : null;
+    const resolution: Resolution = { kind: input.kind, orderId: order?.id ?? null, orderNumber: order?.number ?? null, note: input.note || null };
+    this.repo.resolve(id, ctx.now, staff.staffId, resolution);
+    const charge: UnrecordedCardCharge = {
+      ...before,
+      resolvedAt: ctx.now,
+      resolvedBy: staff.staffId,
+      resolutionKind: resolution.kind,
+      resolutionOrderId: resolution.orderId,
+      resolutionOrderNumber: resolution.orderNumber,
+      resolutionNote: resolution.note,
+    };
     ctx.events.emit('payment.unrecorded_resolved', { charge }, CARD_CHARGE_TOPICS);
     return charge;
+  }
+
+  /** The order a charge was recorded on as a card payment, by its number; refused if none, or if it has no card payment. */
+  private paidOrder(charge: UnrecordedCardCharge, number: number, timeZone: string): { id: string; number: number } {
+    const day = businessDate(charge.createdAt, timeZone);
+    const order = charge.orderNumber === number ? { id: charge.orderId, number } : this.repo.orderOfDay(day, number);
+    if (!order) throw new DomainError('invalid_order', `there is no order #${number} on ${day}, the day the card was charged`, { orderNumber: number, businessDate: day });
+    if (this.repo.cardPayments(order.id) === 0) {
+      throw new DomainError('invalid_order', `order #${number} has no card payment: record it there first (tender card, the terminal's reference), then resolve`, {
+        orderNumber: number,
+        orderId: order.id,
+      });
+    }
+    return order;
   }
 }

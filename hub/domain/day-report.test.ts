@@ -210,7 +210,9 @@ describe("the day's open orders: every bill still open when the till closes, wha
 });
 
 describe("the day's opening float", () => {
-  const setFloat = (date: string, amountMinor: number, who: Principal, at: number) => s.run(() => reports.setFloat({ businessDate: date, amountMinor }, s.ctx(who, at)));
+  /** A float naming the one it replaces: `replaces` given, or the day's as the store has it now (what a tablet showing the day would name). */
+  const setFloat = (date: string, amountMinor: number, who: Principal, at: number, o: { id?: string; replaces?: string | null } = {}) =>
+    s.run(() => reports.setFloat({ businessDate: date, amountMinor, ...o, replaces: 'replaces' in o ? o.replaces : (report(date).floatId ?? null) }, s.ctx(who, at)));
 
   it('is not in the cash expected: the drawer total is the float plus it, and null until a float is recorded', () => {
     const o = place(shanghai(2024, 5, 1, 12), [tofu()]);
@@ -226,20 +228,40 @@ describe("the day's opening float", () => {
     expect(report('2024-04-30').floatMinor).toBeNull();
   });
 
-  it('is replaced by a later one, each kept in the log with the amount it replaced', () => {
-    const first = setFloat('2024-05-01', 50_000, cashier, shanghai(2024, 5, 1, 9));
-    expect(first).toEqual({ businessDate: '2024-05-01', amountMinor: 50_000, setAt: shanghai(2024, 5, 1, 9), staffId: 's-cashier' });
-    setFloat('2024-05-01', 45_000, manager, shanghai(2024, 5, 1, 21));
-    expect(report('2024-05-01')).toMatchObject({ floatMinor: 45_000, floatSetAt: shanghai(2024, 5, 1, 21) });
+  it('is replaced by a later one that names it, each kept in the log with the float it replaced, on a topic no tablet hears', () => {
+    const first = setFloat('2024-05-01', 50_000, cashier, shanghai(2024, 5, 1, 9), { id: 'f-morning', replaces: null });
+    expect(first).toEqual({ id: 'f-morning', businessDate: '2024-05-01', amountMinor: 50_000, setAt: shanghai(2024, 5, 1, 9), staffId: 's-cashier', staffName: 'Staff s-cashier' });
+    // the report names it, and who recorded it (the staff member's name as the store has it)
+    expect(report('2024-05-01')).toMatchObject({ floatId: 'f-morning', floatSetBy: '陈静 Chen Jing' });
+    const second = setFloat('2024-05-01', 45_000, manager, shanghai(2024, 5, 1, 21), { replaces: 'f-morning' });
+    // no id sent: the hub makes one
+    expect(second.id).toMatch(/^id-\d+$/);
+    expect(report('2024-05-01')).toMatchObject({ floatMinor: 45_000, floatSetAt: shanghai(2024, 5, 1, 21), floatId: second.id, floatSetBy: '刘洋 Liu Yang' });
     expect(s.db.prepare('SELECT COUNT(*) FROM day_floats').pluck().get()).toBe(1);
     expect(s.events.filter((e) => e.type === 'day.float_set')).toEqual([
-      { type: 'day.float_set', payload: { float: first, previousMinor: null }, topics: ['floor'] },
-      {
-        type: 'day.float_set',
-        payload: { float: { businessDate: '2024-05-01', amountMinor: 45_000, setAt: shanghai(2024, 5, 1, 21), staffId: 's-manager' }, previousMinor: 50_000 },
-        topics: ['floor'],
-      },
+      { type: 'day.float_set', payload: { float: first, previousMinor: null, previousId: null }, topics: ['till'] },
+      { type: 'day.float_set', payload: { float: second, previousMinor: 50_000, previousId: 'f-morning' }, topics: ['till'] },
     ]);
+  });
+
+  it('refuses a float that does not name the one recorded meanwhile (queued offline, sent late), with that one, and writes nothing', () => {
+    // tablet A saw no float at 10:00 (offline); tablet B recorded 800.00 at 10:05; A's 500.00 arrives at 10:10
+    const b = setFloat('2024-05-01', 80_000, manager, shanghai(2024, 5, 1, 10, 5), { id: 'f-b', replaces: null });
+    const stale = domainErrorOf(() => setFloat('2024-05-01', 50_000, cashier, shanghai(2024, 5, 1, 10, 10), { id: 'f-a', replaces: null }));
+    expect(stale.code).toBe('float_superseded');
+    expect(stale.details).toEqual({ current: { ...b, staffName: '刘洋 Liu Yang' } });
+    // a request from a tablet before floats had ids names nothing: it saw none, and is refused the same way
+    expect(domainErrorOf(() => s.run(() => reports.setFloat({ businessDate: '2024-05-01', amountMinor: 50_000 }, s.ctx(cashier, shanghai(2024, 5, 1, 10, 11))))).code).toBe('float_superseded');
+    // nor does naming an older float than the one recorded replace it
+    expect(domainErrorOf(() => setFloat('2024-05-01', 50_000, cashier, shanghai(2024, 5, 1, 10, 12), { replaces: 'f-older' })).code).toBe('float_superseded');
+    expect(report('2024-05-01')).toMatchObject({ floatMinor: 80_000, floatId: 'f-b' });
+    expect(s.events.filter((e) => e.type === 'day.float_set')).toHaveLength(1);
+    // replaced knowingly: a new request naming it
+    expect(setFloat('2024-05-01', 50_000, cashier, shanghai(2024, 5, 1, 10, 15), { id: 'f-a2', replaces: 'f-b' }).amountMinor).toBe(50_000);
+    expect(report('2024-05-01')).toMatchObject({ floatMinor: 50_000, floatId: 'f-a2' });
+    // the first float of a day needs no name, and a float cannot replace itself
+    expect(s.run(() => reports.setFloat({ businessDate: '2024-05-02', amountMinor: 1 }, s.ctx(cashier, shanghai(2024, 5, 2, 9)))).amountMinor).toBe(1);
+    expect(domainErrorOf(() => setFloat('2024-05-01', 1, cashier, shanghai(2024, 5, 1, 11), { id: 'f-a2', replaces: 'f-a2' })).code).toBe('conflict');
   });
 
   it('is recorded by a cashier or a manager only: a waiter, the kitchen and devices are refused and nothing is written', () => {
@@ -263,11 +285,29 @@ describe("the day's unrecorded card charges", () => {
       createdAt: at,
       resolvedAt: null,
       resolvedBy: null,
+      resolutionKind: null,
+      resolutionOrderId: null,
+      resolutionOrderNumber: null,
       resolutionNote: null,
     };
     charges().insert(c);
     return c;
   };
+  const resolve = (id: string, at: number, kind: 'refunded_on_terminal' | 'recorded_as_payment' | 'other', note: string | null = null) =>
+    charges().resolve(id, at, 's-manager', { kind, orderId: kind === 'recorded_as_payment' ? 'o-paid' : null, orderNumber: kind === 'recorded_as_payment' ? 14 : null, note });
+  const dayCharge = (id: string, at: number, amountMinor: number, o: Record<string, unknown> = {}) => ({
+    id,
+    orderId: `o-${id}`,
+    orderNumber: 7,
+    amountMinor,
+    reference: `T-${id}`,
+    createdAt: at,
+    resolvedAt: null,
+    resolutionKind: null,
+    resolutionOrderNumber: null,
+    resolutionNote: null,
+    ...o,
+  });
 
   it('counts every charge the terminal made in [from, to), resolved or not, and how many are still unresolved', () => {
     const { from, to } = businessDayBounds('2024-05-01', TZ);
@@ -276,7 +316,7 @@ describe("the day's unrecorded card charges", () => {
     charge('resolved', shanghai(2024, 5, 1, 12), 4_400);
     charge('late', to - 1, 1_600, null);
     charge('next', to, 900);
-    charges().resolve('resolved', shanghai(2024, 5, 1, 13), 's-manager', 'refunded on the terminal, ref R-9');
+    resolve('resolved', shanghai(2024, 5, 1, 13), 'other', 'customer took it as credit for next week');
 
     const r = report('2024-05-01').unrecordedCardCharges;
     expect(r).toEqual({
@@ -284,25 +324,105 @@ describe("the day's unrecorded card charges", () => {
       amountMinor: 2_800 + 4_400 + 1_600,
       unresolved: { count: 2, amountMinor: 2_800 + 1_600 },
       charges: [
-        { id: 'first', orderId: 'o-first', orderNumber: 7, amountMinor: 2_800, reference: 'T-first', createdAt: from, resolvedAt: null, resolutionNote: null },
-        {
-          id: 'resolved',
-          orderId: 'o-resolved',
-          orderNumber: 7,
-          amountMinor: 4_400,
-          reference: 'T-resolved',
-          createdAt: shanghai(2024, 5, 1, 12),
-          resolvedAt: shanghai(2024, 5, 1, 13),
-          resolutionNote: 'refunded on the terminal, ref R-9',
-        },
-        { id: 'late', orderId: 'o-late', orderNumber: null, amountMinor: 1_600, reference: 'T-late', createdAt: to - 1, resolvedAt: null, resolutionNote: null },
+        dayCharge('first', from, 2_800),
+        dayCharge('resolved', shanghai(2024, 5, 1, 12), 4_400, { resolvedAt: shanghai(2024, 5, 1, 13), resolutionKind: 'other', resolutionNote: 'customer took it as credit for next week' }),
+        dayCharge('late', to - 1, 1_600, { orderNumber: null }),
       ],
+      // resolved as something else, the money is still on the terminal and not in the payments
+      settled: { count: 0, amountMinor: 0 },
+      settledOfEarlierDays: { count: 0, amountMinor: 0, charges: [] },
+      onTerminalMinor: 2_800 + 4_400 + 1_600,
     });
     // not in the payments: the hub never took them
     expect(report('2024-05-01').payments.count).toBe(0);
     // the ones either side are their own days'
     expect(report('2024-04-30').unrecordedCardCharges).toMatchObject({ count: 1, amountMinor: 1_000 });
     expect(report('2024-05-02').unrecordedCardCharges).toMatchObject({ count: 1, amountMinor: 900, unresolved: { count: 1, amountMinor: 900 } });
+  });
+
+  /** A kiosk's card payment of `o` the hub refuses (paid at the counter meanwhile, or voided): the charge recorded. */
+  const refusedAtKiosk = (o: Order, at: number, reference: string): UnrecordedCardCharge => {
+    const input: PaymentInput = { tender: 'card', amountMinor: o.totalMinor, reference };
+    const ctx = s.ctx(kiosk, at);
+    const refusal = domainErrorOf(() => s.run(() => s.service.pay(o.id, input, ctx)));
+    return s.run(() => new CardChargeService(charges()).recordRefusedPayment(o.id, input, refusal, ctx))!;
+  };
+  const kioskOrder = (at: number, lines: LineInput[]) => place(at, lines, { channel: 'kiosk', tableId: undefined }, kiosk);
+
+  it("counts what the card terminal's total really has: a charge refunded on it or recorded as another order's payment not again, on the day it was settled", () => {
+    const service = new CardChargeService(charges());
+    const resolveAs = (c: UnrecordedCardCharge, at: number, input: Parameters<CardChargeService['resolve']>[1]) => s.run(() => service.resolve(c.id, input, s.ctx(manager, at)));
+    // 12:00 a kiosk order paid in cash at the counter meanwhile: its card charge refunded on the terminal
+    const k1 = kioskOrder(shanghai(2024, 5, 1, 12), [plum({ qty: 2 })]);
+    pay(k1, shanghai(2024, 5, 1, 12, 1), { tender: 'cash', amountMinor: 1600, tenderedMinor: 2000 });
+    const c1 = refusedAtKiosk(k1, shanghai(2024, 5, 1, 12, 2), 'K-1');
+    resolveAs(c1, shanghai(2024, 5, 1, 12, 10), { kind: 'refunded_on_terminal', note: 'ref R-1' });
+    // 13:00 a kiosk order voided (the guest changed their mind at the counter): the charge is recorded as the
+    // card payment of the order placed instead, with the kiosk terminal's reference, no second swipe
+    const k2 = kioskOrder(shanghai(2024, 5, 1, 13), [tofu()]);
+    s.run(() => s.service.voidOrder(k2.id, 'changed at the counter', s.ctx(manager, shanghai(2024, 5, 1, 13, 1))));
+    const c2 = refusedAtKiosk(k2, shanghai(2024, 5, 1, 13, 2), 'K-2');
+    const instead = place(shanghai(2024, 5, 1, 13, 5), [tofu()]);
+    pay(instead, shanghai(2024, 5, 1, 13, 6), { tender: 'card', amountMinor: 2800, reference: 'K-2' });
+    expect(resolveAs(c2, shanghai(2024, 5, 1, 13, 7), { kind: 'recorded_as_payment', orderNumber: instead.number })).toMatchObject({
+      resolutionKind: 'recorded_as_payment',
+      resolutionOrderId: instead.id,
+      resolutionOrderNumber: instead.number,
+      resolutionNote: null,
+    });
+    // 21:00 a third, still unresolved when the till closes; refunded on the terminal the next morning
+    const k3 = kioskOrder(shanghai(2024, 5, 1, 20, 59), [rice()]);
+    pay(k3, shanghai(2024, 5, 1, 20, 59) + 30_000, { tender: 'cash', amountMinor: 300, tenderedMinor: 300 });
+    const c3 = refusedAtKiosk(k3, shanghai(2024, 5, 1, 21), 'K-3');
+    // and one card payment taken on the counter terminal
+    const counter = place(shanghai(2024, 5, 1, 18), [plum()]);
+    pay(counter, shanghai(2024, 5, 1, 18, 30), { tender: 'card', amountMinor: 800, reference: 'T-9' });
+    // the terminals' journal for 1 May: K-1 +16 −16, K-2 +28, K-3 +3, T-9 +8
+    const terminalOn1May = 1600 - 1600 + 2800 + 300 + 800;
+
+    const closing = report('2024-05-01');
+    expect(closing.payments.byTender.card).toEqual({ count: 2, amountMinor: 2800 + 800 });
+    expect(closing.unrecordedCardCharges).toMatchObject({
+      count: 3,
+      amountMinor: 1600 + 2800 + 300,
+      unresolved: { count: 1, amountMinor: 300 },
+      settled: { count: 2, amountMinor: 1600 + 2800 },
+      onTerminalMinor: 300,
+    });
+    expect(closing.unrecordedCardCharges.charges.map((c) => [c.reference, c.resolutionKind, c.resolutionOrderNumber])).toEqual([
+      ['K-1', 'refunded_on_terminal', null],
+      ['K-2', 'recorded_as_payment', instead.number],
+      ['K-3', null, null],
+    ]);
+    expect(closing.cardTerminalExpectedMinor).toBe(terminalOn1May);
+
+    // the next morning K-3 is refunded on the terminal: 1 May's figures stay, 2 May's terminal has the refund
+    resolveAs(c3, shanghai(2024, 5, 2, 10), { kind: 'refunded_on_terminal' });
+    expect(report('2024-05-01').cardTerminalExpectedMinor).toBe(terminalOn1May);
+    const next = report('2024-05-02');
+    expect(next.unrecordedCardCharges).toMatchObject({
+      count: 0,
+      amountMinor: 0,
+      settledOfEarlierDays: { count: 1, amountMinor: 300, charges: [{ id: c3.id, reference: 'K-3', resolutionKind: 'refunded_on_terminal' }] },
+      onTerminalMinor: -300,
+    });
+    expect(next.cardTerminalExpectedMinor).toBe(-300);
+  });
+
+  it('takes a charge as an order’s payment only when the order of that number has a card payment, on the day the card was charged', () => {
+    const service = new CardChargeService(charges());
+    const k = kioskOrder(shanghai(2024, 5, 1, 12), [tofu()]);
+    s.run(() => s.service.voidOrder(k.id, 'changed at the counter', s.ctx(manager, shanghai(2024, 5, 1, 12, 1))));
+    const c = refusedAtKiosk(k, shanghai(2024, 5, 1, 12, 2), 'K-9');
+    const cashOnly = place(shanghai(2024, 5, 1, 12, 5), [tofu()]);
+    pay(cashOnly, shanghai(2024, 5, 1, 12, 6), { tender: 'cash', amountMinor: 2800, tenderedMinor: 3000 });
+    const resolveAs = (input: Parameters<CardChargeService['resolve']>[1]) => domainErrorOf(() => s.run(() => service.resolve(c.id, input, s.ctx(manager, shanghai(2024, 5, 1, 13)))));
+    expect(resolveAs({ kind: 'recorded_as_payment', orderNumber: cashOnly.number })).toMatchObject({ code: 'invalid_order', details: { orderId: cashOnly.id } });
+    expect(resolveAs({ kind: 'recorded_as_payment', orderNumber: 999 })).toMatchObject({ code: 'invalid_order', details: { orderNumber: 999, businessDate: '2024-05-01' } });
+    // the voided kiosk order itself has no card payment either
+    expect(resolveAs({ kind: 'recorded_as_payment', orderNumber: k.number }).code).toBe('invalid_order');
+    expect(charges().get(c.id)).toMatchObject({ resolvedAt: null, resolutionKind: null });
+    expect(s.events.filter((e) => e.type === 'payment.unrecorded_resolved')).toEqual([]);
   });
 
   it("records a kiosk's refused card payment as it happens, and the day's report has it", () => {

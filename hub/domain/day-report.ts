@@ -5,20 +5,25 @@
  * short the cash refunded today, also for last week's bill; the open orders are every one open now placed by
  * the day's end, also an earlier day's (see `dayReportSchema` in protocol/reports.ts). The drawer is counted
  * against the day's opening float (recorded by the cashier, `setFloat`) plus the cash expected; the card
- * terminal against the card payments plus the kiosks' card charges the hub refused to record.
+ * terminal against the card payments plus what it holds of the kiosks' card charges the hub refused to record.
  */
+import type { CardChargeResolutionKind } from '../protocol/card-charges.ts';
 import type { Channel, Role } from '../protocol/common.ts';
 import type { OrderStatus, Tender } from '../protocol/orders.ts';
-import type { ByTender, DayCardCharge, DayFloat, DayReport, MoneyMoved, OpenOrderDue, SetDayFloat, UnrecordedCardChargesOfDay } from '../protocol/reports.ts';
+import type { ByTender, DayCardCharge, DayFloat, DayReport, FloatSupersededDetails, MoneyMoved, OpenOrderDue, SetDayFloat, UnrecordedCardChargesOfDay } from '../protocol/reports.ts';
 import { businessDate } from './business-date.ts';
+import { DomainError } from './errors.ts';
 import type { CommandContext } from './ports.ts';
 import { requireStaff, type Principal } from './principal.ts';
 
 /** Who reads the takings, and records the float: the cashier who counts the drawer and the manager who checks the day. */
 export const DAY_REPORT_ROLES = ['cashier', 'manager'] as const satisfies readonly Role[];
 
-/** The staff tablets hear a float recorded (a cashier's other tablet); the kitchen screens, on `orders`, do not. */
-export const DAY_FLOAT_TOPICS = ['floor'] as const;
+/**
+ * Not a topic the tablets hear: the stream is the device's, whoever is signed in at it, and the amount in the
+ * drawer is no waiter's business. No screen follows a float live; a tablet reads it with the report.
+ */
+export const DAY_FLOAT_TOPICS = ['till'] as const;
 
 /** One order placed on the day, as the report needs it. */
 export interface DayOrderRow {
@@ -65,10 +70,15 @@ export interface DayReportRepo {
   refundsBetween(from: number, to: number): MoneyRow[];
   /** The kiosks' card charges the hub refused to record, made at or after `from` and before `to`, resolved or not, oldest first. */
   cardChargesBetween(from: number, to: number): DayCardCharge[];
+  /**
+   * Those made before `from` that a manager resolved as refunded on the terminal or recorded as a payment at
+   * or after `from` and before `to`, oldest first.
+   */
+  cardChargesSettledBetween(from: number, to: number): DayCardCharge[];
   /** The day's opening float, as last recorded. */
   floatOf(businessDate: string): DayFloat | undefined;
   /** Records the day's float, replacing the one before (the log keeps both). */
-  setFloat(float: DayFloat): void;
+  setFloat(float: Omit<DayFloat, 'staffName'>): void;
 }
 
 const MINUTE = 60_000;
@@ -126,20 +136,41 @@ export interface DayFacts {
   refunds: readonly MoneyRow[];
   /** The kiosks' card charges the hub refused to record, made during the day (`DayReportRepo.cardChargesBetween`). */
   cardCharges: readonly DayCardCharge[];
+  /** Earlier days' charges settled during the day (`DayReportRepo.cardChargesSettledBetween`); absent: none. */
+  settledCardCharges?: readonly DayCardCharge[];
   /** The day's opening float; null: none recorded. */
   float: DayFloat | null;
 }
 
-/** The day's unrecorded card charges: all of them count as charged on the terminal, resolved or not. */
-function cardChargesOfDay(charges: readonly DayCardCharge[]): UnrecordedCardChargesOfDay {
-  const sorted = [...charges].sort((a, b) => a.createdAt - b.createdAt);
-  const unresolved = sorted.filter((c) => c.resolvedAt === null);
+/** The resolutions that take a charge off what the terminal holds beyond the payments (protocol/card-charges.ts). */
+const SETTLING: ReadonlySet<CardChargeResolutionKind> = new Set(['refunded_on_terminal', 'recorded_as_payment']);
+
+/** Refunded on the terminal, or recorded as a payment, in [from, to): dated by the manager's resolve. */
+const settledWithin = (c: DayCardCharge, from: number, to: number): boolean =>
+  c.resolvedAt !== null && c.resolvedAt >= from && c.resolvedAt < to && c.resolutionKind !== null && SETTLING.has(c.resolutionKind);
+
+/**
+ * The day's unrecorded card charges as the terminal's total has them: every one made during the day, less
+ * those refunded on the terminal or recorded as a payment during it, less earlier days' charges settled so
+ * during it (their refund is on today's terminal total, or their payment in today's payments). A charge
+ * settled after the day ended stays on that day's: the terminal had it when the day closed.
+ */
+function cardChargesOfDay(charges: readonly DayCardCharge[], earlier: readonly DayCardCharge[], from: number, to: number): UnrecordedCardChargesOfDay {
+  const byTime = (list: readonly DayCardCharge[]) => [...list].sort((a, b) => a.createdAt - b.createdAt);
   const sum = (list: readonly DayCardCharge[]) => list.reduce((total, c) => total + c.amountMinor, 0);
+  const sorted = byTime(charges);
+  const unresolved = sorted.filter((c) => c.resolvedAt === null);
+  const settled = sorted.filter((c) => settledWithin(c, from, to));
+  const ofEarlierDays = byTime(earlier.filter((c) => c.createdAt < from && settledWithin(c, from, to)));
+  const amountMinor = sum(sorted);
   return {
     count: sorted.length,
-    amountMinor: sum(sorted),
+    amountMinor,
     unresolved: { count: unresolved.length, amountMinor: sum(unresolved) },
     charges: sorted.map((c) => ({ ...c })),
+    settled: { count: settled.length, amountMinor: sum(settled) },
+    settledOfEarlierDays: { count: ofEarlierDays.length, amountMinor: sum(ofEarlierDays), charges: ofEarlierDays.map((c) => ({ ...c })) },
+    onTerminalMinor: amountMinor - sum(settled) - sum(ofEarlierDays),
   };
 }
 
@@ -179,6 +210,7 @@ export function summarizeDay(f: DayFacts): DayReport {
   const refunds = moneyMoved(f.refunds, f.businessDate);
   const cashExpectedMinor = payments.byTender.cash.amountMinor - refunds.byTender.cash.amountMinor;
   const float = f.float;
+  const cards = cardChargesOfDay(f.cardCharges, f.settledCardCharges ?? [], f.from, f.to);
   return {
     businessDate: f.businessDate,
     timeZone: f.timeZone,
@@ -201,8 +233,11 @@ export function summarizeDay(f: DayFacts): DayReport {
     cashExpectedMinor,
     floatMinor: float?.amountMinor ?? null,
     floatSetAt: float?.setAt ?? null,
+    floatId: float?.id ?? null,
+    floatSetBy: float?.staffName ?? null,
     drawerExpectedMinor: float ? float.amountMinor + cashExpectedMinor : null,
-    unrecordedCardCharges: cardChargesOfDay(f.cardCharges),
+    unrecordedCardCharges: cards,
+    cardTerminalExpectedMinor: payments.byTender.card.amountMinor - refunds.byTender.card.amountMinor + cards.onTerminalMinor,
     openOrders: { count: open.length, dueMinor: open.reduce((sum, o) => sum + o.dueMinor, 0), orders: open },
   };
 }
@@ -227,6 +262,7 @@ export class DayReportService {
       payments: this.repo.paymentsBetween(from, to),
       refunds: this.repo.refundsBetween(from, to),
       cardCharges: this.repo.cardChargesBetween(from, to),
+      settledCardCharges: this.repo.cardChargesSettledBetween(from, to),
       float: this.repo.floatOf(day) ?? null,
     });
   }
@@ -234,15 +270,30 @@ export class DayReportService {
   /**
    * Records the day's opening float, counted into the drawer before the first sale, for a cashier or a
    * manager. Any day may be named: the float is corrected after the fact (a cashier closing yesterday's
-   * till after 04:00) as often as it is entered in the morning. A later one replaces the earlier; the log
-   * keeps each, with the amount it replaced.
+   * till after 04:00) as often as it is entered in the morning. A later one replaces the earlier only if it
+   * names it (`replaces`, the float its tablet showed): a float queued offline on one tablet must not
+   * silently replace the one another recorded meanwhile, which the till is now counted against. Refused
+   * with the float recorded (`float_superseded`), the cashier keeps it or replaces it knowingly, with a new
+   * request naming it. The log keeps each, with the float it replaced.
    */
   setFloat(input: SetDayFloat, ctx: CommandContext): DayFloat {
     const staff = requireStaff(ctx.principal, DAY_REPORT_ROLES, "recording the day's float");
     const previous = this.repo.floatOf(input.businessDate);
-    const float: DayFloat = { businessDate: input.businessDate, amountMinor: input.amountMinor, setAt: ctx.now, staffId: staff.staffId };
+    // a request without `replaces` (a tablet from before it) saw no float: it may record the first one only
+    const replaces = input.replaces ?? null;
+    if (previous && previous.id !== replaces) {
+      const by = previous.staffName ? ` by ${previous.staffName}` : '';
+      throw new DomainError(
+        'float_superseded',
+        `another float was recorded for ${input.businessDate} (${previous.amountMinor} minor units${by}, float ${previous.id}) that this one does not name in replaces: keep it, or send a new request naming it`,
+        { current: previous } satisfies FloatSupersededDetails,
+      );
+    }
+    const id = input.id ?? ctx.newId();
+    if (id === previous?.id) throw new DomainError('conflict', `float ${id} is the one recorded for ${input.businessDate}: a float cannot replace itself`);
+    const float: DayFloat = { id, businessDate: input.businessDate, amountMinor: input.amountMinor, setAt: ctx.now, staffId: staff.staffId, staffName: staff.staffName };
     this.repo.setFloat(float);
-    ctx.events.emit('day.float_set', { float, previousMinor: previous?.amountMinor ?? null }, DAY_FLOAT_TOPICS);
+    ctx.events.emit('day.float_set', { float, previousMinor: previous?.amountMinor ?? null, previousId: previous?.id ?? null }, DAY_FLOAT_TOPICS);
     return float;
   }
 }

@@ -460,7 +460,7 @@ export const routes: Route[] = [
     path: '/api/v1/reports/day',
     tag: 'reports',
     summary:
-      "The day's takings for closing the till: the business day's orders (by channel, gross, discounts, voids, net, those still open with what is due) and the money moved during it (payments and refunds by tender, cash expected in the drawer, the opening float and the drawer's total, kiosk card charges not recorded)",
+      "The day's takings for closing the till: the business day's orders (by channel, gross, discounts, voids, net, those still open with what is due) and the money moved during it (payments and refunds by tender, cash expected in the drawer, the opening float and the drawer's total, kiosk card charges not recorded and what the card terminals should total)",
     access: 'cashier/manager',
     query: dayReportQuerySchema,
     responses: { 200: dayReportResponseSchema, 400: errorBodySchema, 403: errorBodySchema },
@@ -470,22 +470,24 @@ export const routes: Route[] = [
     method: 'post',
     path: '/api/v1/reports/day/float',
     tag: 'reports',
-    summary: "Record a business day's opening float (the cash counted into the drawer before the first sale); a later one replaces it, the event log keeps both",
+    summary:
+      "Record a business day's opening float (the cash counted into the drawer before the first sale), naming the float it replaces as the device last saw the day; another float recorded meanwhile: 409 float_superseded with it (details.current). The event log keeps each",
     access: 'cashier/manager',
     body: setDayFloatSchema,
-    responses: { 200: dayFloatResponseSchema, 400: errorBodySchema, 403: errorBodySchema },
+    responses: { 200: dayFloatResponseSchema, 400: errorBodySchema, 403: errorBodySchema, 409: errorBodySchema },
     handle: (req, s) => ok({ float: s.dayReports.setFloat(req.body, req.cmd) }),
   }),
   mutation({
     method: 'post',
     path: '/api/v1/card-charges/:chargeId/resolve',
     tag: 'payments',
-    summary: 'Resolve an unrecorded card charge: refunded on the terminal, or taken as the payment of another order (the note says which)',
+    summary:
+      "Resolve an unrecorded card charge: refunded on the terminal, recorded as the card payment of an order (its number; the order must have one), or other (a note). The day's takings count it by its kind",
     access: 'manager',
     params: chargeParams,
     body: resolveCardChargeSchema,
-    responses: { 200: cardChargeResponseSchema, 404: errorBodySchema, 409: errorBodySchema },
-    handle: (req, s) => ok({ charge: s.cardCharges.resolve(req.params.chargeId, req.body.note, req.cmd) }),
+    responses: { 200: cardChargeResponseSchema, 404: errorBodySchema, 409: errorBodySchema, 422: errorBodySchema },
+    handle: (req, s) => ok({ charge: s.cardCharges.resolve(req.params.chargeId, req.body, req.cmd) }),
   }),
   mutation({
     method: 'post',

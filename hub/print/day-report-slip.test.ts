@@ -18,6 +18,16 @@ const tenders = (cash: [number, number], card: [number, number], other: [number,
   other: { count: other[0], amountMinor: other[1] },
 });
 
+const noCharges = {
+  count: 0,
+  amountMinor: 0,
+  unresolved: { count: 0, amountMinor: 0 },
+  charges: [],
+  settled: { count: 0, amountMinor: 0 },
+  settledOfEarlierDays: { count: 0, amountMinor: 0, charges: [] },
+  onTerminalMinor: 0,
+};
+
 /** 2 May 2024 in Shanghai, printed at 21:30: ¥72 cash and ¥10 card taken, ¥5 cash refunded; #3 at A2 open, ¥30 due. */
 const report = (o: Partial<DayReport> = {}): DayReport => ({
   businessDate: '2024-05-02',
@@ -35,8 +45,11 @@ const report = (o: Partial<DayReport> = {}): DayReport => ({
   cashExpectedMinor: 6700,
   floatMinor: null,
   floatSetAt: null,
+  floatId: null,
+  floatSetBy: null,
   drawerExpectedMinor: null,
-  unrecordedCardCharges: { count: 0, amountMinor: 0, unresolved: { count: 0, amountMinor: 0 }, charges: [] },
+  unrecordedCardCharges: noCharges,
+  cardTerminalExpectedMinor: 1000,
   openOrders: {
     count: 1,
     dueMinor: 3000,
@@ -184,29 +197,47 @@ describe('dayReportSlip', () => {
     expect(says(none, '登记备用金后才有钱箱合计'), none).toBe(true);
   });
 
-  it("prints the day's unrecorded card charges: each with its order, time, terminal reference and what became of it; the terminal's total and what is unresolved", () => {
+  it("prints the day's unrecorded card charges: each with its order, time, terminal reference and what became of it; what is still on the terminal, and the terminals' total", () => {
     const at = (h: number, m: number) => Date.UTC(2024, 4, 2, h - 8, m);
+    const charge = { resolvedAt: null, resolutionKind: null, resolutionOrderNumber: null, resolutionNote: null };
     const text = paper(
       report({
         unrecordedCardCharges: {
-          count: 2,
-          amountMinor: 7200,
+          count: 4,
+          amountMinor: 11_500,
           unresolved: { count: 1, amountMinor: 4400 },
           charges: [
-            { id: 'c-1', orderId: 'o-5', orderNumber: 5, amountMinor: 2800, reference: 'T-881', createdAt: at(12, 5), resolvedAt: at(13, 0), resolutionNote: 'refunded on the terminal 已在终端退款' },
-            { id: 'c-2', orderId: 'o-9', orderNumber: 9, amountMinor: 4400, reference: 'T-902', createdAt: at(18, 40), resolvedAt: null, resolutionNote: null },
+            { ...charge, id: 'c-1', orderId: 'o-5', orderNumber: 5, amountMinor: 2800, reference: 'T-881', createdAt: at(12, 5), resolvedAt: at(13, 0), resolutionKind: 'other', resolutionNote: 'customer took a voucher 顾客收了代金券' },
+            { ...charge, id: 'c-2', orderId: 'o-9', orderNumber: 9, amountMinor: 4400, reference: 'T-902', createdAt: at(18, 40) },
+            { ...charge, id: 'c-3', orderId: 'o-10', orderNumber: 10, amountMinor: 1600, reference: 'T-910', createdAt: at(19, 0), resolvedAt: at(19, 5), resolutionKind: 'refunded_on_terminal', resolutionNote: 'RF-3' },
+            { ...charge, id: 'c-4', orderId: 'o-11', orderNumber: 11, amountMinor: 2700, reference: 'T-911', createdAt: at(19, 10), resolvedAt: at(19, 20), resolutionKind: 'recorded_as_payment', resolutionOrderNumber: 14 },
           ],
+          settled: { count: 2, amountMinor: 4300 },
+          settledOfEarlierDays: {
+            count: 1,
+            amountMinor: 900,
+            charges: [{ ...charge, id: 'c-0', orderId: 'o-88', orderNumber: 88, amountMinor: 900, reference: 'T-700', createdAt: at(21, 0) - 86_400_000, resolvedAt: at(10, 0), resolutionKind: 'refunded_on_terminal' }],
+          },
+          onTerminalMinor: 11_500 - 4300 - 900,
         },
+        cardTerminalExpectedMinor: 1000 + 11_500 - 4300 - 900,
       }),
     );
-    expect(text).toContain('Card charges not recorded 未入账刷卡 (2)');
+    expect(text).toContain('Card charges not recorded 未入账刷卡 (4)');
     expect(lineOf(text, '#5 12:05 T-881')).toMatch(/ ￥28\.00$/);
-    expect(says(text, 'resolved 已处理: refunded on the terminal 已在终端退款'), text).toBe(true);
+    expect(says(text, 'resolved 已处理: customer took a voucher 顾客收了代金券'), text).toBe(true);
     expect(lineOf(text, '#9 18:40 T-902')).toMatch(/ ￥44\.00$/);
     expect(text).toContain('NOT RESOLVED 未处理');
-    // resolved or not, the terminal charged both: its total has them
-    expect(lineOf(text, 'Charged on the terminal 终端已扣款')).toMatch(/ ￥72\.00$/);
+    expect(says(text, 'refunded on terminal 已在终端退款: RF-3'), text).toBe(true);
+    expect(says(text, 'paid as #14 收作该单付款'), text).toBe(true);
+    // the terminal charged them all: its total has them, less what it gave back and what the payments have now
+    expect(lineOf(text, 'Charged on the terminal 终端已扣款')).toMatch(/ ￥115\.00$/);
     expect(lineOf(text, 'of it not resolved 其中未处理 (1)')).toMatch(/ ￥44\.00$/);
+    expect(lineOf(text, 'refunded or paid 已退或已收 (2)')).toMatch(/ -￥43\.00$/);
+    expect(text).toContain('Earlier days 往日未入账 (1)');
+    expect(lineOf(text, '#88 21:00 T-700')).toMatch(/ -￥9\.00$/);
+    expect(lineOf(text, 'Still on the terminal 终端上仍有')).toMatch(/ ￥63\.00$/);
+    expect(lineOf(text, 'Card terminal total 刷卡终端合计')).toMatch(/ ￥73\.00$/);
     for (const l of text.split('\n')) expect(displayWidth(l, 'gb18030'), l).toBeLessThanOrEqual(48);
     // none: said so, with no totals
     const none = paper(report());

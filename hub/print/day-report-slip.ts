@@ -5,7 +5,7 @@
  */
 import { formatTicketTime, type ReportRow, type ReportSection, type TicketDocument } from '../../printers/index.ts';
 import type { Tender } from '../protocol/orders.ts';
-import type { DayReport, MoneyMoved, OpenOrderDue, UnrecordedCardChargesOfDay } from '../protocol/reports.ts';
+import type { DayCardCharge, DayReport, MoneyMoved, OpenOrderDue, UnrecordedCardChargesOfDay } from '../protocol/reports.ts';
 import { CHANNEL_LABELS } from './tickets.ts';
 
 export interface DayReportSlipContext {
@@ -22,7 +22,8 @@ const clock = (at: number, timeZone: string): string => formatTicketTime(at, tim
  * DAY REPORT / 日结单: the store, the business day (big), when it was printed (the figures are as of then), then the
  * day's orders by channel; gross, discounts, net sales and voided dishes; payments and refunds by tender;
  * the cash the drawer should hold, the opening float and the drawer's total (float + cash); the kiosks' card
- * charges the hub did not record (in the card terminal's total, not in the payments); the orders still open
+ * charges the hub did not record (in the card terminal's total, not in the payments, unless refunded on it or
+ * recorded as a payment since) and what the card terminals should total; the orders still open
  * with what is due on each (or "all settled"), an earlier day's with its day (numbers restart every day).
  * Refunds print as negative amounts, as on a receipt: the money went out.
  */
@@ -73,6 +74,12 @@ export function dayReportSlip(r: DayReport, ctx: DayReportSlipContext): TicketDo
         },
         cardChargesSection(r.unrecordedCardCharges, r.timeZone),
         {
+          rows: [
+            { label: 'Card terminal total 刷卡终端合计', amountMinor: r.cardTerminalExpectedMinor, bold: true },
+            { label: 'card payments less card refunds, plus the charges still on the terminal: check the terminal against this 刷卡收款减刷卡退款，加终端上仍有的未入账刷卡，按此核对刷卡终端' },
+          ],
+        },
+        {
           heading: `Open orders 未结订单 (${open.count})`,
           rows:
             open.count === 0
@@ -106,24 +113,45 @@ function drawerRows(r: DayReport): ReportRow[] {
 
 /**
  * The cards a kiosk's terminal charged that are not in the payments: each with its order, time and terminal
- * reference to find it in the terminal's journal, and what a manager noted became of it. All of them are
- * in the terminal's total for the day, resolved or not.
+ * reference to find it in the terminal's journal, and what a manager said became of it. Those refunded on the
+ * terminal or recorded as a payment during the day are off the terminal's extra; earlier days' charges
+ * settled so during the day come off it too (listed negative, as a refund is).
  */
 function cardChargesSection(c: UnrecordedCardChargesOfDay, timeZone: string): ReportSection {
   const heading = `Card charges not recorded 未入账刷卡 (${c.count})`;
-  if (c.count === 0) return { heading, rows: [{ label: 'None 无' }] };
+  const earlier = c.settledOfEarlierDays;
+  if (c.count === 0 && earlier.count === 0) return { heading, rows: [{ label: 'None 无' }] };
+  const charge = (x: DayCardCharge, sign: 1 | -1): ReportRow[] => [
+    { label: `#${x.orderNumber ?? '?'} ${clock(x.createdAt, timeZone)}${x.reference ? ` ${x.reference}` : ''}`, amountMinor: sign * x.amountMinor },
+    x.resolvedAt === null ? { label: 'NOT RESOLVED 未处理', bold: true, indent: true } : { label: resolutionLabel(x), indent: true },
+  ];
   return {
     heading,
     rows: [
-      ...c.charges.flatMap((x): ReportRow[] => [
-        { label: `#${x.orderNumber ?? '?'} ${clock(x.createdAt, timeZone)}${x.reference ? ` ${x.reference}` : ''}`, amountMinor: x.amountMinor },
-        x.resolvedAt === null ? { label: 'NOT RESOLVED 未处理', bold: true, indent: true } : { label: `resolved 已处理: ${x.resolutionNote ?? ''}`, indent: true },
-      ]),
+      ...c.charges.flatMap((x) => charge(x, 1)),
       { label: 'Charged on the terminal 终端已扣款', amountMinor: c.amountMinor, bold: true },
       ...(c.unresolved.count > 0 ? [{ label: `of it not resolved 其中未处理 (${c.unresolved.count})`, amountMinor: c.unresolved.amountMinor, indent: true }] : []),
+      ...(c.settled.count > 0 ? [{ label: `refunded or paid 已退或已收 (${c.settled.count})`, amountMinor: -c.settled.amountMinor, indent: true }] : []),
+      ...(earlier.count > 0
+        ? [{ label: `Earlier days 往日未入账 (${earlier.count})` }, ...earlier.charges.flatMap((x) => charge(x, -1))]
+        : []),
+      { label: 'Still on the terminal 终端上仍有', amountMinor: c.onTerminalMinor, bold: true },
       { label: "in the terminal's total, not in payments 已计入刷卡终端，未计入收款" },
     ],
   };
+}
+
+/** What became of a charge, in both languages; the manager's note after it. */
+function resolutionLabel(x: DayCardCharge): string {
+  const note = x.resolutionNote ? `: ${x.resolutionNote}` : '';
+  switch (x.resolutionKind) {
+    case 'refunded_on_terminal':
+      return `refunded on terminal 已在终端退款${note}`;
+    case 'recorded_as_payment':
+      return `paid as #${x.resolutionOrderNumber ?? '?'} 收作该单付款${note}`;
+    default:
+      return `resolved 已处理${note}`;
+  }
 }
 
 /** '#12 A2'; an earlier day's open order with its day, since numbers restart every business day: '#12 (2024-05-01) A2'. */

@@ -17,6 +17,8 @@ export const errorStatus = {
   item_unavailable: 409,
   order_closed: 409,
   order_has_payments: 409,
+  /** A day's float recorded that the request did not name as the one it replaces (`details.current`). */
+  float_superseded: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   idempotency_key_reused: 422,

@@ -51,7 +51,7 @@ export const openOrderDueSchema = z.object({
 export type OpenOrderDue = z.infer<typeof openOrderDueSchema>;
 
 /**
- * A card a kiosk's terminal charged during the day that the hub refused to record as a payment
+ * A card a kiosk's terminal charged that the hub refused to record as a payment
  * (protocol/card-charges.ts), as the report lists it: what the cashier needs to find it in the terminal's
  * journal, and what a manager said became of it.
  */
@@ -63,15 +63,24 @@ export const dayCardChargeSchema = unrecordedCardChargeSchema.pick({
   reference: true,
   createdAt: true,
   resolvedAt: true,
+  resolutionKind: true,
+  resolutionOrderNumber: true,
   resolutionNote: true,
 });
 export type DayCardCharge = z.infer<typeof dayCardChargeSchema>;
 
 /**
- * The day's cards charged on a kiosk's terminal and not in the takings. Counted on the day the terminal
- * charged them (created in [`from`, `to`), the window the money is counted in), resolved or not: a charge a
- * manager resolved was still made on the terminal, and stays in its total for the day; what became of it
- * (refunded on the terminal, taken as another order's payment) is the manager's note (`resolutionNote`).
+ * The kiosks' card charges the hub did not record, as the card terminal's total for the day has them. The
+ * terminal counts a charge on the day it made it, and a refund on the day it gave it back; the payments have
+ * a charge recorded as an order's card payment from when it was recorded. So, on the money clock ([`from`,
+ * `to`)):
+ * - `count`, `amountMinor`, `charges`: the charges made during the day, resolved or not;
+ * - `settled`: of them, those refunded on the terminal or recorded as a payment during the day (the
+ *   manager's `resolvedAt`): they add nothing to the terminal's total beyond the payments;
+ * - `settledOfEarlierDays`: earlier days' charges refunded on the terminal or recorded as a payment during
+ *   this day: the terminal's total has the refund, or the payments have money the terminal took on its day;
+ * - `onTerminalMinor`: what the terminal's total has that the payments do not: `amountMinor` less both.
+ * A charge resolved `other` (or before there were kinds) stays on the terminal, whatever the note says.
  */
 export const unrecordedCardChargesOfDaySchema = z.object({
   count,
@@ -80,6 +89,9 @@ export const unrecordedCardChargesOfDaySchema = z.object({
   unresolved: z.object({ count, amountMinor: sumMinor }),
   /** Every one of them, oldest first. */
   charges: z.array(dayCardChargeSchema),
+  settled: z.object({ count, amountMinor: sumMinor }),
+  settledOfEarlierDays: z.object({ count, amountMinor: sumMinor, charges: z.array(dayCardChargeSchema) }),
+  onTerminalMinor: sumMinor,
 });
 export type UnrecordedCardChargesOfDay = z.infer<typeof unrecordedCardChargesOfDaySchema>;
 
@@ -93,9 +105,9 @@ export type UnrecordedCardChargesOfDay = z.infer<typeof unrecordedCardChargesOfD
  *   is short the cash given back today, also for last week's bill. `forOtherDaysMinor` says how much of it
  *   was for orders of other days, so the two halves can be reconciled. The kiosks' card charges the hub did
  *   not record (`unrecordedCardCharges`) are counted on this clock too: the card terminal's day is when it
- *   charged the card.
+ *   charged the card, or gave it back.
  * The drawer is counted against `drawerExpectedMinor`: the opening float the cashier recorded for the day
- * plus the cash expected.
+ * plus the cash expected; the card terminals' totals against `cardTerminalExpectedMinor`.
  */
 export const dayReportSchema = z.object({
   businessDate: businessDateSchema,
@@ -136,13 +148,22 @@ export const dayReportSchema = z.object({
    */
   floatMinor: minorSchema.nullable(),
   floatSetAt: epochMsSchema.nullable(),
+  /** The float's id, which a float recorded to replace it names (`replaces`); null: none recorded. */
+  floatId: idSchema.nullable(),
+  /** Who recorded it (the staff member's name); null: none recorded, or not known. */
+  floatSetBy: z.string().nullable(),
   /**
    * What the drawer should hold when counted: the float plus `cashExpectedMinor`. Null while no float is
    * recorded (a drawer opened empty is a float of 0, recorded as such).
    */
   drawerExpectedMinor: sumMinor.nullable(),
-  /** Cards a kiosk's terminal charged during the day that are not in `payments`: the terminal's total has them. */
+  /** Cards a kiosk's terminal charged that are not in `payments`, as the terminal's total for the day has them. */
   unrecordedCardCharges: unrecordedCardChargesOfDaySchema,
+  /**
+   * What the card terminals' totals for the day should come to: card payments less card refunds, plus what
+   * they have of the unrecorded charges (`unrecordedCardCharges.onTerminalMinor`).
+   */
+  cardTerminalExpectedMinor: sumMinor,
   /**
    * The orders not closed, voided or merged now that were placed before `to`, oldest first, with what is due
    * on each: the day's own, and an earlier day's still open (a bill from before 04:00 not paid yet, one
@@ -156,27 +177,53 @@ export const dayReportResponseSchema = z.object({ report: dayReportSchema });
 
 /**
  * `POST /api/v1/reports/day/float`: the cash put in the drawer before the day's first sale. The day is named,
- * never "today": a change a tablet queued offline before 04:00 still lands on the day it was meant for.
+ * never "today": a change a tablet queued offline before 04:00 still lands on the day it was meant for. It
+ * names the float it replaces, as the tablet last saw the day (`replaces`): a float recorded meanwhile on
+ * another tablet is not replaced by one that never saw it (409 `float_superseded`, with the float recorded).
  */
 export const setDayFloatSchema = z.strictObject({
   businessDate: businessDateSchema.describe('the business day whose drawer the float opened (YYYY-MM-DD, store time zone)'),
   amountMinor: minorSchema.describe('the cash counted into the drawer at opening, in minor units; 0 for a drawer opened empty'),
+  id: idSchema
+    .optional()
+    .describe("this float's id, made on the device, so a float queued after it on the same device can name it; absent: the hub makes one"),
+  replaces: idSchema
+    .nullable()
+    .optional()
+    .describe(
+      "the id of the day's float this one replaces, as the device last saw it (the report's floatId); null: it saw none. Absent (tablets from before) is null. Another float recorded: 409 float_superseded",
+    ),
 });
 export type SetDayFloat = z.infer<typeof setDayFloatSchema>;
 
 /** A day's opening float as the hub holds it: the latest one recorded replaces the one before. */
 export const dayFloatSchema = z.object({
+  /** Made by the device that recorded it (or the hub); floats recorded before there were ids have `float-<day>`. */
+  id: idSchema,
   businessDate: businessDateSchema,
   amountMinor: minorSchema,
   setAt: epochMsSchema,
-  /** The cashier or manager (staff id) who recorded it. */
+  /** The cashier or manager (staff id) who recorded it, and their name. */
   staffId: idSchema.nullable(),
+  staffName: z.string().nullable(),
 });
 export type DayFloat = z.infer<typeof dayFloatSchema>;
 
 export const dayFloatResponseSchema = z.object({ float: dayFloatSchema });
 
-/** Topic `floor` (the staff tablets, not the kitchen screens). Each one is kept in the log, with the amount it replaced. */
+/** The 409 `float_superseded` answer's `error.details`: the float recorded for the day, which the request did not name. */
+export const floatSupersededDetailsSchema = z.object({ current: dayFloatSchema });
+export type FloatSupersededDetails = z.infer<typeof floatSupersededDetailsSchema>;
+
+/**
+ * Topic `till`, which no screen asks for: the amount in the drawer is the cashier's and the manager's, and a
+ * tablet's stream is the device's, the same whoever is signed in at it (a waiter's too). Each one is kept in
+ * the log, with the float it replaced. Logged before floats had ids: no `id`, `staffName` or `previousId`.
+ */
 export const reportEventPayloadSchemas = {
-  'day.float_set': z.object({ float: dayFloatSchema, previousMinor: minorSchema.nullable() }),
+  'day.float_set': z.object({
+    float: dayFloatSchema.partial({ id: true, staffName: true }),
+    previousMinor: minorSchema.nullable(),
+    previousId: idSchema.nullable().optional(),
+  }),
 } as const;

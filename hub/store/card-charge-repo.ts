@@ -1,4 +1,4 @@
-import type { CardChargeRepo } from '../domain/card-charges.ts';
+import type { CardChargeRepo, Resolution } from '../domain/card-charges.ts';
 import type { UnrecordedCardCharge } from '../protocol/card-charges.ts';
 import type { Db } from './db.ts';
 
@@ -14,12 +14,16 @@ interface Row {
   createdAt: number;
   resolvedAt: number | null;
   resolvedBy: string | null;
+  resolutionKind: UnrecordedCardCharge['resolutionKind'];
+  resolutionOrderId: string | null;
+  resolutionOrderNumber: number | null;
   resolutionNote: string | null;
 }
 
 const COLUMNS = `id, order_id AS orderId, order_number AS orderNumber, amount_minor AS amountMinor, reference,
   device_id AS deviceId, refusal_code AS refusalCode, refusal_message AS refusalMessage, created_at AS createdAt,
-  resolved_at AS resolvedAt, resolved_by AS resolvedBy, resolution_note AS resolutionNote`;
+  resolved_at AS resolvedAt, resolved_by AS resolvedBy, resolution_kind AS resolutionKind, resolution_order_id AS resolutionOrderId,
+  resolution_order_number AS resolutionOrderNumber, resolution_note AS resolutionNote`;
 
 const fromRow = ({ refusalCode, refusalMessage, ...r }: Row): UnrecordedCardCharge => ({ ...r, refusal: { code: refusalCode, message: refusalMessage } });
 
@@ -35,14 +39,21 @@ export class SqliteCardChargeRepo implements CardChargeRepo {
       get: db.prepare(`SELECT ${COLUMNS} FROM unrecorded_card_charges WHERE id = ?`),
       // along unrecorded_card_charges_open: resolved rows are not in it
       open: db.prepare(`SELECT ${COLUMNS} FROM unrecorded_card_charges WHERE resolved_at IS NULL ORDER BY created_at, id LIMIT ?`),
-      resolve: db.prepare('UPDATE unrecorded_card_charges SET resolved_at = ?, resolved_by = ?, resolution_note = ? WHERE id = ? AND resolved_at IS NULL'),
+      resolve: db.prepare(
+        `UPDATE unrecorded_card_charges SET resolved_at = @at, resolved_by = @by, resolution_kind = @kind, resolution_order_id = @orderId,
+                resolution_order_number = @orderNumber, resolution_note = @note
+          WHERE id = @id AND resolved_at IS NULL`,
+      ),
       number: db.prepare('SELECT number FROM orders WHERE id = ?').pluck(),
+      // along orders_day_number: numbers restart every business day
+      ofDay: db.prepare('SELECT id, number FROM orders WHERE business_date = ? AND number = ?'),
+      cardPayments: db.prepare("SELECT COUNT(*) FROM payments WHERE order_id = ? AND tender = 'card'").pluck(),
     };
   }
 
   insert(c: UnrecordedCardCharge): void {
-    const { refusal, resolvedAt: _a, resolvedBy: _b, resolutionNote: _c, ...rest } = c;
-    this.s.insert.run({ ...rest, refusalCode: refusal.code, refusalMessage: refusal.message });
+    const { id, orderId, orderNumber, amountMinor, reference, deviceId, refusal, createdAt } = c;
+    this.s.insert.run({ id, orderId, orderNumber, amountMinor, reference, deviceId, refusalCode: refusal.code, refusalMessage: refusal.message, createdAt });
   }
 
   get(id: string): UnrecordedCardCharge | undefined {
@@ -54,11 +65,19 @@ export class SqliteCardChargeRepo implements CardChargeRepo {
     return (this.s.open.all(limit) as Row[]).map(fromRow);
   }
 
-  resolve(id: string, at: number, by: string, note: string): void {
-    this.s.resolve.run(at, by, note, id);
+  resolve(id: string, at: number, by: string, r: Resolution): void {
+    this.s.resolve.run({ id, at, by, kind: r.kind, orderId: r.orderId, orderNumber: r.orderNumber, note: r.note });
   }
 
   orderNumber(orderId: string): number | null {
     return (this.s.number.get(orderId) as number | undefined) ?? null;
+  }
+
+  orderOfDay(businessDate: string, number: number): { id: string; number: number } | undefined {
+    return this.s.ofDay.get(businessDate, number) as { id: string; number: number } | undefined;
+  }
+
+  cardPayments(orderId: string): number {
+    return this.s.cardPayments.get(orderId) as number;
   }
 }

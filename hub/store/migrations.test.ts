@@ -39,6 +39,7 @@ const COMMITTED: [tag: string, when: number, sha256: string][] = [
   ['0019_takings_by_day', 1795751330947, '4b6f65f2ad38e7c9'],
   ['0020_day_float_and_card_charges_by_day', 1795757430708, '34b60afd5f1f1c8d'],
   ['0021_print_jobs_to_compact', 1795759359847, '89098b2b3a77d349'],
+  ['0022_day_float_ids_and_card_charge_resolutions', 1795768054879, 'c458e158790272e2'],
 ];
 
 const journal = JSON.parse(readFileSync(join(folder, 'meta', '_journal.json'), 'utf8')) as { entries: { idx: number; when: number; tag: string }[] };
@@ -134,6 +135,28 @@ describe('0020_day_float_and_card_charges_by_day', () => {
     // one row a day: a second float replaces the first (the repository upserts), never sits beside it
     expect(() => db.prepare("INSERT INTO day_floats (business_date, amount_minor, set_at) VALUES ('2026-11-27', 30000, 2)").run()).toThrow(/UNIQUE/);
     expect(() => db.prepare("INSERT INTO day_floats (business_date, set_at) VALUES ('2026-11-28', 2)").run()).toThrow(/NOT NULL/);
+    db.close();
+  });
+});
+
+describe('0022_day_float_ids_and_card_charge_resolutions', () => {
+  it('gives the floats recorded before an id of their day, and the charges resolved before with a note the kind other', () => {
+    const db = new Database(':memory:');
+    for (const tag of ['0017_unrecorded_card_charges', '0020_day_float_and_card_charges_by_day']) db.exec(readFileSync(join(folder, `${tag}.sql`), 'utf8'));
+    db.prepare("INSERT INTO day_floats (business_date, amount_minor, set_at, staff_id) VALUES ('2026-11-27', 50000, 1, 's-cashier')").run();
+    const charge = db.prepare(
+      "INSERT INTO unrecorded_card_charges (id, order_id, amount_minor, refusal_code, refusal_message, created_at, resolved_at, resolution_note) VALUES (?, 'o1', 4400, 'forbidden', 'paid', ?, ?, ?)",
+    );
+    charge.run('open', 10, null, null);
+    charge.run('noted', 20, 25, 'refunded on the terminal');
+    db.exec(readFileSync(join(folder, '0022_day_float_ids_and_card_charge_resolutions.sql'), 'utf8'));
+    expect(db.prepare('SELECT id, amount_minor AS amountMinor FROM day_floats').all()).toEqual([{ id: 'float-2026-11-27', amountMinor: 50000 }]);
+    expect(db.prepare('SELECT id, resolution_kind AS kind, resolution_note AS note, resolution_order_id AS orderId FROM unrecorded_card_charges ORDER BY id').all()).toEqual([
+      { id: 'noted', kind: 'other', note: 'refunded on the terminal', orderId: null },
+      { id: 'open', kind: null, note: null, orderId: null },
+    ]);
+    const plan = db.prepare('EXPLAIN QUERY PLAN SELECT id FROM unrecorded_card_charges WHERE resolved_at >= 0 AND resolved_at < 30').all() as { detail: string }[];
+    expect(plan.map((p) => p.detail).join(' ')).toMatch(/USING INDEX unrecorded_card_charges_resolved/);
     db.close();
   });
 });

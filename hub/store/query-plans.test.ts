@@ -249,8 +249,16 @@ describe('query plans in a store with a long history', () => {
     expect(one('FROM unrecorded_card_charges INDEXED BY unrecorded_card_charges_created')).toEqual([
       'SEARCH unrecorded_card_charges USING INDEX unrecorded_card_charges_created (created_at>? AND created_at<?)',
     ]);
-    // the day's float by its day, and the one recorded replacing it there
-    expect(one('FROM day_floats WHERE business_date = ?')).toEqual(['SEARCH day_floats USING INDEX sqlite_autoindex_day_floats_1 (business_date=?)']);
+    // and the earlier days' ones settled in the window (refunded on its terminal, recorded in its payments: migration 0022)
+    expect(one('FROM unrecorded_card_charges INDEXED BY unrecorded_card_charges_resolved')).toEqual([
+      'SEARCH unrecorded_card_charges USING INDEX unrecorded_card_charges_resolved (resolved_at>? AND resolved_at<?)',
+      'USE TEMP B-TREE FOR ORDER BY',
+    ]);
+    // the day's float by its day, with who recorded it, and the one recorded replacing it there
+    expect(one('FROM day_floats f LEFT JOIN staff s')).toEqual([
+      'SEARCH f USING INDEX sqlite_autoindex_day_floats_1 (business_date=?)',
+      'SEARCH s USING INDEX sqlite_autoindex_staff_1 (id=?) LEFT-JOIN',
+    ]);
     // RANGE_OK lets these two indexes take a range: every statement of the hub that does bounds it on both sides
     for (const sql of reads) {
       for (const step of plan(sql).filter((d) => /USING (?:COVERING )?INDEX (payments|refunds)_created/.test(d))) {

@@ -3,14 +3,18 @@ import type { DayCardCharge, DayFloat } from '../protocol/reports.ts';
 import type { Db } from './db.ts';
 import { OPEN_ORDER } from './order-repo.ts';
 
+const CHARGE_COLUMNS = `id, order_id AS orderId, order_number AS orderNumber, amount_minor AS amountMinor, reference, created_at AS createdAt,
+  resolved_at AS resolvedAt, resolution_kind AS resolutionKind, resolution_order_number AS resolutionOrderNumber, resolution_note AS resolutionNote`;
+
 /**
  * What the day's takings read (hub/domain/day-report.ts). Each statement reads one business day and no more
  * (hub/store/query-plans.test.ts): the day's orders along `orders_day_created`, their lines by order, and
  * the payments and refunds made between the day's first instant and the next day's along `payments_created`
  * and `refunds_created` (migration 0019), each order they belong to by its key; the orders open now through
  * the open statuses of `orders_status` (open orders are few, whatever day they were placed on); the kiosks'
- * unrecorded card charges of the same window along `unrecorded_card_charges_created`, and the day's float by
- * its day (migration 0020).
+ * unrecorded card charges of the same window along `unrecorded_card_charges_created`, and those of earlier
+ * days settled in it along `unrecorded_card_charges_resolved` (migration 0022); the day's float by its day
+ * (migration 0020), with the name of who recorded it.
  */
 export class SqliteReportRepo implements DayReportRepo {
   private readonly s;
@@ -55,16 +59,27 @@ export class SqliteReportRepo implements DayReportRepo {
       ),
       // resolved ones too: the terminal charged them on the day, whatever a manager did about them since
       cardCharges: db.prepare(
-        `SELECT id, order_id AS orderId, order_number AS orderNumber, amount_minor AS amountMinor, reference,
-                created_at AS createdAt, resolved_at AS resolvedAt, resolution_note AS resolutionNote
+        `SELECT ${CHARGE_COLUMNS}
            FROM unrecorded_card_charges INDEXED BY unrecorded_card_charges_created
           WHERE created_at >= @from AND created_at < @to
           ORDER BY created_at, rowid`,
       ),
-      floatOf: db.prepare('SELECT business_date AS businessDate, amount_minor AS amountMinor, set_at AS setAt, staff_id AS staffId FROM day_floats WHERE business_date = ?'),
+      // an earlier day's charge refunded on the day's terminal, or recorded in the day's payments
+      settledCharges: db.prepare(
+        `SELECT ${CHARGE_COLUMNS}
+           FROM unrecorded_card_charges INDEXED BY unrecorded_card_charges_resolved
+          WHERE resolved_at >= @from AND resolved_at < @to AND created_at < @from
+            AND resolution_kind IN ('refunded_on_terminal', 'recorded_as_payment')
+          ORDER BY created_at, rowid`,
+      ),
+      floatOf: db.prepare(
+        `SELECT f.id, f.business_date AS businessDate, f.amount_minor AS amountMinor, f.set_at AS setAt, f.staff_id AS staffId, s.name AS staffName
+           FROM day_floats f LEFT JOIN staff s ON s.id = f.staff_id
+          WHERE f.business_date = ?`,
+      ),
       setFloat: db.prepare(
-        `INSERT INTO day_floats (business_date, amount_minor, set_at, staff_id) VALUES (@businessDate, @amountMinor, @setAt, @staffId)
-         ON CONFLICT (business_date) DO UPDATE SET amount_minor = excluded.amount_minor, set_at = excluded.set_at, staff_id = excluded.staff_id`,
+        `INSERT INTO day_floats (business_date, id, amount_minor, set_at, staff_id) VALUES (@businessDate, @id, @amountMinor, @setAt, @staffId)
+         ON CONFLICT (business_date) DO UPDATE SET id = excluded.id, amount_minor = excluded.amount_minor, set_at = excluded.set_at, staff_id = excluded.staff_id`,
       ),
     };
   }
@@ -93,11 +108,16 @@ export class SqliteReportRepo implements DayReportRepo {
     return this.s.cardCharges.all({ from, to }) as DayCardCharge[];
   }
 
+  cardChargesSettledBetween(from: number, to: number): DayCardCharge[] {
+    return this.s.settledCharges.all({ from, to }) as DayCardCharge[];
+  }
+
   floatOf(businessDate: string): DayFloat | undefined {
     return this.s.floatOf.get(businessDate) as DayFloat | undefined;
   }
 
-  setFloat(float: DayFloat): void {
-    this.s.setFloat.run(float);
+  setFloat(float: Omit<DayFloat, 'staffName'>): void {
+    const { businessDate, id, amountMinor, setAt, staffId } = float;
+    this.s.setFloat.run({ businessDate, id, amountMinor, setAt, staffId });
   }
 }

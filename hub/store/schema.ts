@@ -405,8 +405,9 @@ export const printJobs = sqliteTable(
  * A card the kiosk's terminal charged that the hub refused to record as a payment (the order was voided,
  * paid at the counter meanwhile, or its amount changed): the customer paid and the takings do not show it.
  * Written with the refusal's stored answer (hub/http/mutations.ts, `onRefused`), listed on the staff
- * tablets until a manager resolves it (refunded on the terminal, or taken for another order). No foreign
- * key on `order_id`: the refusal may be that no such order exists.
+ * tablets until a manager resolves it (refunded on the terminal, recorded as an order's card payment, or
+ * other: `resolution_kind`, migration 0022). No foreign key on `order_id`: the refusal may be that no such
+ * order exists.
  */
 export const unrecordedCardCharges = sqliteTable(
   'unrecorded_card_charges',
@@ -425,6 +426,11 @@ export const unrecordedCardCharges = sqliteTable(
     createdAt: integer('created_at').notNull(),
     resolvedAt: integer('resolved_at'),
     resolvedBy: text('resolved_by'),
+    /** What became of it (null while unresolved); rows resolved before there were kinds were set to `other`. */
+    resolutionKind: text('resolution_kind', { enum: ['refunded_on_terminal', 'recorded_as_payment', 'other'] }),
+    /** `recorded_as_payment`: the order whose card payment it became, and its number. */
+    resolutionOrderId: text('resolution_order_id'),
+    resolutionOrderNumber: integer('resolution_order_number'),
     resolutionNote: text('resolution_note'),
   },
   (t) => [
@@ -432,16 +438,20 @@ export const unrecordedCardCharges = sqliteTable(
     index('unrecorded_card_charges_open').on(t.createdAt).where(sql`${t.resolvedAt} IS NULL`),
     // every one, resolved or not: the day's takings read one business day of them, a range bounded on both sides
     index('unrecorded_card_charges_created').on(t.createdAt),
+    // and the earlier days' ones resolved during the day (refunded on its terminal, recorded in its payments)
+    index('unrecorded_card_charges_resolved').on(t.resolvedAt),
   ],
 );
 
 /**
  * The opening float of each business day: the cash counted into the drawer before the first sale, which the
  * drawer holds on top of the day's cash takings. One row a day, the latest recorded (a later one replaces
- * it); each one recorded is in the event log too (`day.float_set`, with the amount it replaced).
+ * it, naming it by `id`); each one recorded is in the event log too (`day.float_set`, with the one it replaced).
  */
 export const dayFloats = sqliteTable('day_floats', {
   businessDate: text('business_date').primaryKey(),
+  /** Made by the device that recorded it (migration 0022 gave the floats before it `float-<day>`); always set. */
+  id: text('id'),
   amountMinor: integer('amount_minor').notNull(),
   setAt: integer('set_at').notNull(),
   /** The cashier or manager who recorded it. */

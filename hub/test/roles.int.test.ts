@@ -114,7 +114,8 @@ async function refundOf(order: Order | Promise<Order>): Promise<Target> {
 }
 const resolving = (chargeId: string): Target => ({ path: `/api/v1/card-charges/${chargeId}/resolve`, body: { note: 'refunded on the terminal' } });
 /** The day's opening float: any real day may be named (a till closed after 04:00 records yesterday's). */
-const recordingFloat = (amountMinor = 50_000): Target => ({ path: '/api/v1/reports/day/float', body: { businessDate: '2026-01-02', amountMinor } });
+/** The first float of `businessDate`: a float names the one it replaces, so each row that records one takes a day of its own. */
+const recordingFloat = (amountMinor = 50_000, businessDate = '2026-01-02'): Target => ({ path: '/api/v1/reports/day/float', body: { businessDate, amountMinor } });
 const oneMore = { lines: [{ itemId: 'steamed-rice', qty: 1 }] };
 /** Moving a whole table (every open order on it) to B8, which no fixture seats; `order` makes sure the table has one. */
 const moveTable = async (order: Promise<Order>): Promise<Target> => {
@@ -595,7 +596,7 @@ const allowed: Case[] = [
   { rule: 'a cashier may list unrecorded card charges', actor: 'cashier', method: 'GET', target: async (f) => { await f.charge(); return { path: '/api/v1/card-charges/unrecorded' }; }, status: 200, check: (b) => expect(b.charges?.length).toBeGreaterThan(0) },
   { rule: 'a manager may resolve an unrecorded card charge', actor: 'manager', method: 'POST', target: async (f) => resolving(await f.charge()), status: 200, check: (b) => expect(b.charge?.resolvedAt).toEqual(expect.any(Number)) },
   { rule: "a cashier may record the day's float", actor: 'cashier', method: 'POST', target: () => recordingFloat(40_000), status: 200, check: (b) => expect(b.float).toMatchObject({ amountMinor: 40_000, staffId: 's-cashier' }) },
-  { rule: "a manager may record the day's float", actor: 'manager', method: 'POST', target: () => recordingFloat(45_000), status: 200, check: (b) => expect(b.float).toMatchObject({ amountMinor: 45_000, staffId: 's-manager' }) },
+  { rule: "a manager may record the day's float", actor: 'manager', method: 'POST', target: () => recordingFloat(45_000, '2026-01-03'), status: 200, check: (b) => expect(b.float).toMatchObject({ amountMinor: 45_000, staffId: 's-manager' }) },
 ];
 
 describe('allowed requests', () => {
