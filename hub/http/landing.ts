@@ -114,6 +114,25 @@ backup that is whole: what was taken since is lost), then <code>npm run restore 
 Details: <a href="/api/v1/health">health</a> (<code>integrity</code>).</p>`;
 }
 
+/**
+ * The customers' address not serving: the table QR codes and the kiosks name it, so they fail while waiters
+ * and the kitchen, on the staff address, notice nothing. Only configured addresses: off is a choice.
+ */
+function publicGateSection(s: Services): string {
+  const g = s.stats.publicGate();
+  if (g.state === 'failed') {
+    return `<p role="alert" data-public-gate="failed" style="padding:.75rem 1rem;border-radius:.4rem;background:#fde8e4;color:#8a1c0a"><strong>顾客地址没有运行：扫桌码的手机和自助机无法点餐 · The customers' address is not serving: phones scanning the table QR codes and the kiosks cannot order.</strong>
+It could not start on port ${esc(String(s.config.HUB_PUBLIC_PORT))} (another program holds the port?) or stopped and could not start again.
+The reason is in the hub's log ("the public address"). Free the port or set HUB_PUBLIC_PORT, then restart the hub.
+Details: <a href="/api/v1/health">health</a> (<code>publicGate</code>).</p>`;
+  }
+  if (g.state === 'restarting') {
+    return `<p role="alert" data-public-gate="restarting" style="padding:.75rem 1rem;border-radius:.4rem;background:#fff4d6;color:#6b4a00"><strong>顾客地址正在重新启动 · The customers' address is starting again.</strong>
+Its thread stopped; phones and kiosks are refused for a few seconds. If this line stays, see the hub's log.</p>`;
+  }
+  return '';
+}
+
 /** What a person sees opening the hub's address: that it is up, and where to go. */
 export function landingPage(s: Services, o: LandingOptions = { secure: false, host: 'localhost' }): string {
   const links = [
@@ -136,7 +155,7 @@ export function landingPage(s: Services, o: LandingOptions = { secure: false, ho
 <body><h1>Brigade hub · ${esc(s.identity.storeName)}</h1>
 <p>门店中枢运行中 · The hub is running. Store <code>${esc(s.identity.storeId)}</code>, version ${esc(s.version)}.</p>
 ${integritySection(s)}${clockSection(s)}
-${storageSection(s)}
+${storageSection(s)}${publicGateSection(s)}
 ${backupSection(s)}
 <ul>${links}</ul>
 <p>Pair a device with the code printed in the hub's console (<code>POST /api/v1/devices/pair</code>). Customers order from their

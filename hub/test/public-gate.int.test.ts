@@ -72,6 +72,7 @@ describe('the public address (customers’ phones and kiosks)', () => {
     // the staff address's landing page says where phones and kiosks go
     const landing = await (await fetch(`${hub.url}/`)).text();
     expect(landing).toContain(`http://127.0.0.1:${new URL(pub).port}/kiosk/`);
+    expect(landing).not.toContain('data-public-gate'); // serving: nothing to say
   });
 
   it('rate-limits one phone with 429 + Retry-After before the hub sees the requests', async () => {
@@ -201,6 +202,10 @@ describe('the public address (customers’ phones and kiosks)', () => {
       const metrics = await fetch(`${other.url}/metrics`).then((r) => r.text());
       expect(metrics).toMatch(/^brigade_public_gate_up 0$/m);
       expect(metrics).not.toMatch(/^brigade_public_gate_(requests|oldest_wait_seconds)\{/m);
+      // where the manager looks first: the QR codes name that address, and nothing else there tells them
+      const landing = await fetch(`${other.url}/`).then((r) => r.text());
+      expect(landing).toContain('data-public-gate="failed"');
+      expect(landing).toContain(`port ${port}`);
     } finally {
       await other.stop();
       removeDir(other.dataDir);
