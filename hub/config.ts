@@ -75,7 +75,7 @@ export const envSchema = z.object({
   ),
   HUB_STREAM_MAX_REPLAY: intVar(1, 10_000_000, 50_000).describe('events a reconnecting client may replay before it must reload'),
   HUB_STREAM_REPLAY_PAGE: intVar(1, 100_000, 250).describe("events a reconnecting client's replay reads and sends per turn of the hub's event loop; orders are taken between pages"),
-  HUB_STREAM_MAX_PUBLIC_REPLAY: intVar(1, 10_000_000, 1_000).describe("the same for customers' phones and kiosks: each replayed event is read whoever it concerns, so this bounds what one reconnect from the public channel costs the hub"),
+  HUB_STREAM_MAX_PUBLIC_REPLAY: intVar(1, 10_000_000, 1_000).describe("the same for customers' phones and kiosks, and how many of the latest events the hub keeps in memory to replay to them from (at most 10,000)"),
   HUB_DISK_LOW_MB: intVar(0, 100_000_000, 1024).describe("free space on the data directory's disk under which the hub warns (health `storage.state` low)"),
   HUB_DISK_RESERVE_MB: intVar(0, 1_000_000, 64).describe(
     'space held back in the data directory (the file `disk-reserve`) and given up the moment the disk is full, so the service goes on while someone frees space; 0: none',

@@ -33,6 +33,7 @@ export function logged(row: EventRow): LoggedEvent {
 export class EventLog {
   private readonly headStmt;
   private readonly rangeStmt;
+  private readonly firstAtStmt;
   private readonly dictionaries: Dictionaries;
 
   constructor(db: Db) {
@@ -42,6 +43,7 @@ export class EventLog {
       `SELECT seq, type, at, device_id AS deviceId, staff_id AS staffId, topics, payload AS payloadJson
          FROM events WHERE seq > ? ORDER BY seq LIMIT ?`,
     );
+    this.firstAtStmt = db.prepare('SELECT at FROM events WHERE seq > ? ORDER BY seq LIMIT 1').pluck();
   }
 
   head(): number {
@@ -53,5 +55,10 @@ export class EventLog {
     const rows = this.rangeStmt.all(afterSeq, limit) as EventRow[];
     for (const row of rows) if (isPacked(row.payloadJson)) row.payloadJson = this.dictionaries.unpack(row.payloadJson);
     return rows.map(logged);
+  }
+
+  /** When the first event after `afterSeq` was committed (one row, its payload unread); undefined when none is. */
+  firstAtAfter(afterSeq: number): number | undefined {
+    return this.firstAtStmt.get(afterSeq) as number | undefined;
   }
 }

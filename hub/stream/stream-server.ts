@@ -9,6 +9,7 @@ import { clientAddress, viaGate } from '../gate/mark.ts';
 import { streamCloseCodes } from '../protocol/close-codes.ts';
 import { clientMessageSchema, type Hello, type ServerMessage } from '../protocol/stream.ts';
 import type { EventLog, LoggedEvent } from '../store/event-log.ts';
+import { RecentEvents } from './recent-events.ts';
 import { acceptsSharedDeflate, SharedMessage } from './ws-frame.ts';
 
 export const STREAM_PATH = '/api/v1/stream';
@@ -57,6 +58,12 @@ const FLOOD_CLOSE_GRACE_MS = 1000;
 const REPLAY_DRAIN_WAIT_MS = 20;
 /** Below this a frame goes out as it is: deflating it would save less than it costs. */
 const DEFLATE_MIN_BYTES = 1024;
+/**
+ * The most events kept in memory for replays (see RecentEvents), whatever `maxPublicReplay` says: 1,000 of a
+ * busy night's events held 6 MB of the heap, and up to 3 MB more of their guest form; a phone further behind
+ * reloads over HTTP anyway.
+ */
+export const RECENT_EVENTS_MAX = 10_000;
 
 export interface StreamOptions {
   epoch: string;
@@ -66,10 +73,10 @@ export interface StreamOptions {
   maxBufferBytes: number;
   maxReplay: number;
   /**
-   * The same for the public channel (customers' phones, kiosks), lower: a replay reads every event of the
-   * gap on the hub's thread, whoever it concerns, and a phone can reconnect as often as the public address
-   * lets it. Further behind, a public client reloads its state over HTTP, where floods are rate-limited and
-   * shed.
+   * The same for the public channel (customers' phones, kiosks), lower; also how many of the latest events
+   * the hub keeps in memory (at most RECENT_EVENTS_MAX). A public client's replay is served from those alone,
+   * not read from the log: a phone can reconnect as often as the public address lets it. Further behind, a
+   * public client reloads its state over HTTP, where floods are rate-limited and shed.
    */
   maxPublicReplay: number;
   /** Events a replay reads and sends per turn of the event loop (see replayPage). */
@@ -142,10 +149,11 @@ interface Replay {
 }
 
 /**
- * The live event stream. A client says hello with the last seq it applied; the hub replays the gap from the
- * log, then streams. Live events are coalesced per turn of the event loop and each frame is serialised once
- * per distinct subscription, not once per socket; when many sockets of a subscription accept compression,
- * it is also compressed once for all of them. A slow socket is closed rather than buffered without bound;
+ * The live event stream. A client says hello with the last seq it applied; the hub replays the gap (from the
+ * latest events it keeps in memory, or the log for a staff screen further behind), then streams. Live events
+ * are coalesced per turn of the event loop and each frame is serialised once per distinct subscription, not
+ * once per socket; when many sockets of a subscription accept compression, it is also compressed once for
+ * all of them. A slow socket is closed rather than buffered without bound;
  * it resumes from its seq on reconnect.
  */
 export class StreamServer {
@@ -155,6 +163,14 @@ export class StreamServer {
   private readonly clients = new Set<Client>();
   /** Open sockets per public caller (see MAX_PUBLIC_SOCKETS). */
   private readonly publicSockets = new Map<string, number>();
+  /** The latest events, for replays: a public client's whole replay, and a staff screen's pages while they reach. */
+  private readonly recent: RecentEvents;
+  /**
+   * Each event as a guest hears it (`guestBytes`), made once for its live frame and every phone's replay of
+   * it: a table's phones reconnecting replay the same events, and clearing the staff's names from one
+   * costs a parse and a stringify. Dropped with the event.
+   */
+  private readonly guestEncoded = new WeakMap<LoggedEvent, Buffer>();
   private pending: LoggedEvent[] = [];
   /** When each commit in `pending` was published, and how many of its events it holds. */
   private pendingCommits: { at: number; events: number }[] = [];
@@ -176,6 +192,7 @@ export class StreamServer {
     });
     this.pinger = setInterval(() => this.heartbeat(), opts.pingMs);
     this.pinger.unref();
+    this.recent = new RecentEvents(Math.min(opts.maxPublicReplay, opts.maxReplay, RECENT_EVENTS_MAX), opts.log);
   }
 
   get clientCount(): number {
@@ -235,6 +252,7 @@ export class StreamServer {
 
   /** Called after each commit, with the events it made durable. */
   publish(events: readonly LoggedEvent[]): void {
+    this.recent.push(events);
     for (const e of events) this.pending.push(e);
     if (events.length > 0) this.pendingCommits.push({ at: performance.now(), events: events.length });
     if (!this.flushScheduled) {
@@ -402,13 +420,21 @@ export class StreamServer {
     }
     if (hello.epoch !== undefined && hello.epoch !== epoch) return reset('epoch-changed');
     if (hello.lastSeq > head) return reset('ahead-of-hub');
-    const maxReplay = isPublic(client.principal) ? Math.min(this.opts.maxPublicReplay, this.opts.maxReplay) : this.opts.maxReplay;
+    const guest = isPublic(client.principal);
+    const maxReplay = guest ? Math.min(this.opts.maxPublicReplay, this.opts.maxReplay) : this.opts.maxReplay;
     if (head - hello.lastSeq > maxReplay) return reset('too-far-behind');
     // a phone replays only as far back as it may read its table's done orders over HTTP: an earlier party's
     // orders are not replayed to the next party's phone, which reloads its table's open orders instead
     if (client.principal.kind === 'table' && hello.lastSeq < head) {
-      const [first] = this.opts.log.after(hello.lastSeq, 1);
-      if (first && (JSON.parse(first.json) as { at: number }).at < Date.now() - tableReplayReachMs) return reset('too-far-behind');
+      const firstAt = this.opts.log.firstAtAfter(hello.lastSeq);
+      if (firstAt !== undefined && firstAt < Date.now() - tableReplayReachMs) return reset('too-far-behind');
+    }
+    if (guest) {
+      // served from memory or not at all: a phone's reconnect reads no row of its gap (see RecentEvents)
+      if (!this.recent.reaches(hello.lastSeq, head)) return reset('too-far-behind');
+      this.send(client, { type: 'welcome', epoch, headSeq: head, fromSeq: hello.lastSeq });
+      this.replayRecent(client, hello.lastSeq, head);
+      return;
     }
 
     this.send(client, { type: 'welcome', epoch, headSeq: head, fromSeq: hello.lastSeq });
@@ -421,9 +447,10 @@ export class StreamServer {
    * One page of a client's replay, then the next on a later turn of the event loop, so that a long gap (a
    * screen back after hours) never holds the hub's thread: orders keep being taken between pages. Until the
    * replay has caught up with the log, live flushes skip the client (cursor -1) and the next page reads what
-   * they carried from the log instead. A page reads only committed events and no commit can interleave with
-   * it, so when a page comes back short the client has everything up to the head: nothing missed, nothing
-   * sent twice. A socket slow to drain is waited for between pages rather than cut off.
+   * they carried instead. A page is taken from the recent events while they reach back to it (no row read),
+   * else from the log. It holds only committed events and no commit can interleave with it, so when a page
+   * comes back short the client has everything up to the head: nothing missed, nothing sent twice. A socket
+   * slow to drain is waited for between pages rather than cut off.
    */
   private replayPage(client: Client, replay: Replay): void {
     if (client.replay !== replay || client.ws.readyState !== client.ws.OPEN) return;
@@ -431,12 +458,14 @@ export class StreamServer {
       setTimeout(() => this.replayPage(client, replay), REPLAY_DRAIN_WAIT_MS).unref();
       return;
     }
-    const page = this.opts.log.after(replay.from, this.opts.replayPage);
+    const page = this.recent.reaches(replay.from, this.opts.log.head())
+      ? this.recent.after(replay.from, this.opts.replayPage)
+      : this.opts.log.after(replay.from, this.opts.replayPage);
     if (page.length > 0) {
       const upTo = page[page.length - 1]!.seq;
       const mine = page.filter((e) => matches(client.topics, e));
       if (mine.length > 0) {
-        this.sendMessage(client, new SharedMessage(frame(mine, upTo, isPublic(client.principal) ? guestBytes : utf8)));
+        this.sendMessage(client, new SharedMessage(frame(mine, upTo, isPublic(client.principal) ? this.guestBytesOf : utf8)));
         replay.sentUpTo = upTo;
       }
       replay.from = upTo;
@@ -451,6 +480,25 @@ export class StreamServer {
     client.replay = null;
     client.cursor = replay.from;
   }
+
+  /**
+   * A public client's replay of the gap after `from` up to `head`, all held in memory (the caller checked):
+   * its own events among at most `maxPublicReplay`, in one frame, in this turn of the loop — so, as for a
+   * page, no commit can come between and nothing is missed or sent twice. It ends, like a replay, with how
+   * far it went.
+   */
+  private replayRecent(client: Client, from: number, head: number): void {
+    const mine = this.recent.after(from, head - from).filter((e) => matches(client.topics, e));
+    if (mine.length > 0) this.sendMessage(client, new SharedMessage(frame(mine, head, this.guestBytesOf)));
+    else if (from < head) this.send(client, { type: 'events', events: [], upToSeq: head });
+    client.cursor = head;
+  }
+
+  private readonly guestBytesOf = (e: LoggedEvent): Buffer => {
+    let b = this.guestEncoded.get(e);
+    if (!b) this.guestEncoded.set(e, (b = guestBytes(e)));
+    return b;
+  };
 
   private flush(): void {
     this.flushScheduled = false;
@@ -469,12 +517,6 @@ export class StreamServer {
       if (!b) encoded.set(e, (b = utf8(e)));
       return b;
     };
-    const guestEncoded = new Map<LoggedEvent, Buffer>();
-    const guestBytesOf = (e: LoggedEvent): Buffer => {
-      let b = guestEncoded.get(e);
-      if (!b) guestEncoded.set(e, (b = guestBytes(e)));
-      return b;
-    };
     // one message per distinct subscription, framed (and deflated) once for all its sockets
     const bySubscription = new Map<string, Client[]>();
     for (const client of this.clients) {
@@ -483,7 +525,7 @@ export class StreamServer {
         // joined mid-batch: its replay already covered part of it
         const mine = batch.filter((e) => e.seq > client.cursor && matches(client.topics, e));
         if (mine.length > 0) {
-          this.sendMessage(client, new SharedMessage(frame(mine, upTo, isPublic(client.principal) ? guestBytesOf : bytesOf)));
+          this.sendMessage(client, new SharedMessage(frame(mine, upTo, isPublic(client.principal) ? this.guestBytesOf : bytesOf)));
           wrote = true;
         }
         client.cursor = upTo;
@@ -497,7 +539,7 @@ export class StreamServer {
       const mine = batch.filter((e) => matches(group[0]!.topics, e));
       // nothing for this subscription: no send (its next frame's upToSeq covers the gap)
       if (mine.length > 0) {
-        const message = new SharedMessage(frame(mine, upTo, isPublic(group[0]!.principal) ? guestBytesOf : bytesOf));
+        const message = new SharedMessage(frame(mine, upTo, isPublic(group[0]!.principal) ? this.guestBytesOf : bytesOf));
         const deflate = this.worthDeflating(message, group);
         for (const client of group) this.sendMessage(client, message, deflate);
         wrote = true;
