@@ -388,7 +388,7 @@ describe('the opening float and the drawer total (备用金)', () => {
     ['rejected', 'en', 'The hub did not take the float of ¥450.00: Not allowed for your role'],
     ['rejected', 'zh-CN', '中枢没有接受备用金 ¥450.00：没有权限做这个操作'],
   ] as const)('a float queued here and %s is said under the hub’s (%s)', (state, lang, words) => {
-    const queued: QueuedFloat = { amountMinor: 45_000, state, error: state === 'rejected' ? { status: 403, code: 'forbidden', message: "recording the day's float needs the cashier role" } : null, replaces: null };
+    const queued: QueuedFloat = { amountMinor: 45_000, state, error: state === 'rejected' ? { status: 403, code: 'forbidden', message: "recording the day's float needs the cashier role" } : null, replaces: null, named: [] };
     const { text } = summary({ report: floated(), loading: false, failed: false }, lang, queued);
     expect(text).toContain(words);
     expect(text).not.toContain('needs the cashier role');
@@ -462,7 +462,7 @@ describe('the opening float and the drawer total (备用金)', () => {
     const sub = (seq: number, date: string, amountMinor: number, state: PosSubmission['state']): PosSubmission =>
       ({ id: `e-${seq}`, seq, state, error: null, meta: { orderId: `day:${date}`, staffToken: null, action: { kind: 'float', businessDate: date, amountMinor } } }) as unknown as PosSubmission;
     const pay = { id: 'e-9', seq: 9, state: 'saved', error: null, meta: { orderId: 'o-1', staffToken: null, action: { kind: 'payment', amountMinor: 100, tender: 'cash' } } } as unknown as PosSubmission;
-    expect(queuedFloat([sub(1, '2024-05-02', 40_000, 'saved'), sub(2, '2024-05-02', 45_000, 'unknown'), sub(3, '2024-05-01', 1, 'saved'), pay], '2024-05-02')).toEqual({ amountMinor: 45_000, state: 'unknown', error: null, replaces: null });
+    expect(queuedFloat([sub(1, '2024-05-02', 40_000, 'saved'), sub(2, '2024-05-02', 45_000, 'unknown'), sub(3, '2024-05-01', 1, 'saved'), pay], '2024-05-02')).toEqual({ amountMinor: 45_000, state: 'unknown', error: null, replaces: null, named: [] });
     expect(queuedFloat([sub(1, '2024-05-02', 40_000, 'saved'), sub(2, '2024-05-02', 45_000, 'confirmed')], '2024-05-02')).toBeNull();
     expect(queuedFloat([pay], '2024-05-02')).toBeNull();
   });
@@ -566,7 +566,7 @@ describe('a float refused because another tablet recorded one meanwhile (备用�
   const superseded = { status: 409, code: 'float_superseded', message: 'another float was recorded for 2024-05-02' };
 
   it('a float names the one it replaces: the latest queued here and not answered yet, else the one the summary shows; never one the hub refused', () => {
-    const shown = { businessDate: '2024-05-02', floatId: 'f-shown' };
+    const shown = { businessDate: '2024-05-02', floatId: 'f-shown', floatSetAt: 100 };
     expect(floatRequest([], shown, '2024-05-02', 50_000, 'f-new')).toEqual({ businessDate: '2024-05-02', amountMinor: 50_000, id: 'f-new', replaces: 'f-shown' });
     expect(floatRequest([], { ...shown, floatId: null }, '2024-05-02', 1, 'f-new').replaces).toBeNull();
     // another day's summary names nothing of this day
@@ -575,6 +575,12 @@ describe('a float refused because another tablet recorded one meanwhile (备用�
     expect(floatRequest([sub(1, 'saved', { id: 'f-1' }), sub(2, 'unknown', { id: 'f-2' })], shown, '2024-05-02', 1, 'f-3').replaces).toBe('f-2');
     // answered: the summary has what the day has now
     expect(floatRequest([sub(1, 'confirmed', { id: 'f-1' }), sub(2, 'rejected', { id: 'f-2' }, superseded)], shown, '2024-05-02', 1, 'f-3').replaces).toBe('f-shown');
+    // taken by the hub after the summary was read (its answer's time is the hub's, as the summary's): that one
+    const took = (setAt: number) => ({ ...sub(1, 'confirmed', { id: 'f-1' }), result: { float: { id: 'f-1', setAt } } });
+    expect(floatRequest([took(200)], shown, '2024-05-02', 1, 'f-3').replaces).toBe('f-1');
+    expect(floatRequest([took(200)], null, '2024-05-02', 1, 'f-3').replaces).toBe('f-1');
+    // the summary read since has a later one (another tablet's): that one
+    expect(floatRequest([took(50)], shown, '2024-05-02', 1, 'f-3').replaces).toBe('f-shown');
   });
 
   /** The summary showing `r`, with this tablet's float `queued`, its Keep and Replace recorded. */
@@ -583,7 +589,7 @@ describe('a float refused because another tablet recorded one meanwhile (备用�
     const node = DaySummary({ state: { report: r, loading: false, failed: false }, currency: 'CNY', t: translator(posMessages, lang), queued, onSettleFloat: (d, amount) => settled.push([d, amount]) });
     return { node, text: textOf(node), find: (attr: string) => findNode(node, (p) => attr in p), settled };
   };
-  const mine: QueuedFloat = { amountMinor: 50_000, state: 'rejected', error: superseded, replaces: null };
+  const mine: QueuedFloat = { amountMinor: 50_000, state: 'rejected', error: superseded, replaces: null, named: [] };
   const recordedByB = (o: Partial<DayReport> = {}) =>
     report({ floatMinor: 80_000, floatSetAt: Date.UTC(2024, 4, 2, 2, 5), floatId: 'f-b', floatSetBy: '刘洋 Liu Yang', drawerExpectedMinor: 86_700, ...o });
 
@@ -614,8 +620,19 @@ describe('a float refused because another tablet recorded one meanwhile (备用�
     }
   });
 
-  /** A cashier's tablet whose hub has had tablet B's 800.00 since 10:05, and answers floats as a hub would. */
-  function tablet() {
+  it('takes only a superseded refusal for a sign the day has another float: one refused for something else named the float that may still be the day’s', () => {
+    // queued offline twice; the first refused for the session (403), the second, naming it, superseded by the float the first named
+    const subs = [sub(1, 'rejected', { id: 'f-1', replaces: 'f-b', amountMinor: 40_000 }, { status: 403, code: 'forbidden', message: 'no' }), sub(2, 'rejected', { id: 'f-2', replaces: 'f-1', amountMinor: 50_000 }, superseded)];
+    const queued = queuedFloat(subs, '2024-05-02')!;
+    expect(queued).toMatchObject({ amountMinor: 50_000, replaces: 'f-1', named: ['f-1'] });
+    expect(conflict(recordedByB(), queued).text).toContain('刘洋 Liu Yang recorded a float of ¥800.00');
+  });
+
+  /**
+   * A cashier's tablet whose hub has had tablet B's 800.00 since 10:05, and answers floats as a hub would;
+   * `reads()` false: the day's report gets no answer (the Wi-Fi drops between the float's answer and the read).
+   */
+  function tablet(reads: () => boolean = () => true) {
     const pos = new PosApp({ storage: new MemoryOutboxStorage() });
     pos.session.device.set({ token: 'dev_test', deviceId: 'd-a', name: 'tablet A', kind: 'pos' });
     pos.session.staff.set({ token: 'staff_cashier', staff: { id: 's-c', name: 'cashier', role: 'cashier' } as never, expiresAt: Date.now() + 3600_000 });
@@ -633,6 +650,7 @@ describe('a float refused because another tablet recorded one meanwhile (备用�
         return { float };
       }
       if (url.pathname === '/api/v1/reports/day') {
+        if (!reads()) throw new HubUnreachableError('the read got no answer');
         return { report: report({ floatMinor: float.amountMinor, floatSetAt: float.setAt, floatId: float.id, floatSetBy: float.staffName, drawerExpectedMinor: float.amountMinor + 6700 }) };
       }
       throw new HubUnreachableError('not in this test');
@@ -669,6 +687,56 @@ describe('a float refused because another tablet recorded one meanwhile (备用�
     expect(t.sent[1]!.body.id).not.toBe(t.sent[0]!.body.id);
     expect(pos.state.get().submissions.filter((e) => e.state === 'rejected')).toEqual([]);
     expect(queuedFloat(pos.state.get().submissions, '2024-05-02')).toBeNull();
+  });
+
+  it('two floats queued offline and both refused: nothing to choose while the summary still shows the float the first one named', async () => {
+    let readable = true;
+    const t = tablet(() => readable);
+    const pos = (app = t.pos);
+    await pos.outbox.load();
+    // 09:00 the summary showed the morning's float; offline at 10:00 the cashier saves 500.00, then corrects it to 550.00
+    pos.dayReport.state.set({ report: report({ floatMinor: 30_000, floatSetAt: Date.UTC(2024, 4, 2, 1), floatId: 'f-morning', floatSetBy: 'cashier', drawerExpectedMinor: 36_700 }), loading: false, failed: false });
+    await pos.setFloat('2024-05-02', 50_000);
+    await pos.setFloat('2024-05-02', 55_000);
+    // back at 10:10, but the day's report gets no answer: both floats are refused for B's 800.00
+    readable = false;
+    t.online();
+    pos.outbox.retryNow();
+    await vi.waitFor(() => expect(pos.state.get().submissions.filter((e) => e.state === 'rejected')).toHaveLength(2), { timeout: 10_000 });
+    const queued = queuedFloat(pos.state.get().submissions, '2024-05-02')!;
+    expect(queued).toMatchObject({ amountMinor: 55_000, state: 'rejected', error: { code: 'float_superseded' } });
+    // the summary still shows the morning's float, which the first one named: not the one in the way
+    const stale = conflict(pos.dayReport.state.get().report!, queued);
+    expect(stale.text).toContain('another float was recorded for the day; reading it');
+    expect(stale.text).not.toContain('¥300.00 at');
+    expect(stale.find('data-float-replace')).toBeNull();
+    // read again: B's 800.00 is the one in the way, and Replace names it
+    readable = true;
+    await pos.dayReport.load('2024-05-02');
+    expect(conflict(pos.dayReport.state.get().report!, queuedFloat(pos.state.get().submissions, '2024-05-02')!).text).toContain('刘洋 Liu Yang recorded a float of ¥800.00');
+    await pos.settleFloat('2024-05-02', 55_000);
+    await vi.waitFor(() => expect(pos.dayReport.state.get().report?.floatMinor).toBe(55_000), { timeout: 10_000 });
+    expect(t.sent.map((x) => x.body.replaces)).toEqual(['f-morning', t.sent[0]!.body.id, 'f-b']);
+  });
+
+  it('a float corrected after the hub took the first, before the summary read it again, names the one the hub took', async () => {
+    let readable = true;
+    const t = tablet(() => readable);
+    const pos = (app = t.pos);
+    t.online();
+    await pos.outbox.load();
+    await pos.dayReport.load('2024-05-02');
+    expect(pos.dayReport.state.get().report?.floatId).toBe('f-b');
+    // 10:10 the cashier replaces B's 800.00 with 500.00: the hub takes it, and the read after it gets no answer
+    readable = false;
+    const first = await pos.setFloat('2024-05-02', 50_000);
+    await vi.waitFor(() => expect(pos.state.get().submissions.find((e) => e.id === first!.id)?.state).toBe('confirmed'), { timeout: 10_000 });
+    await vi.waitFor(() => expect(pos.dayReport.state.get().loading).toBe(false));
+    expect(pos.dayReport.state.get().report?.floatId).toBe('f-b');
+    // a typo: 550.00. It replaces the 500.00 this tablet recorded, not the 800.00 the summary still shows
+    const second = await pos.setFloat('2024-05-02', 55_000);
+    expect(second?.body).toMatchObject({ amountMinor: 55_000, replaces: (first!.body as { id: string }).id });
+    await vi.waitFor(() => expect(pos.state.get().submissions.find((e) => e.id === second!.id)?.state).toBe('confirmed'), { timeout: 10_000 });
   });
 
   it('Keep puts the refused float away and sends nothing: the day keeps the float the till is counted against', async () => {

@@ -142,10 +142,15 @@ export interface QueuedFloat {
   error: OutboxError | null;
   /** The float it named as the one it replaces (null: none; entries queued before floats had ids: null). */
   replaces: string | null;
+  /**
+   * The floats this tablet's floats of the day refused as superseded named: none of them is the day's float
+   * now (ids are never recorded twice), so a summary still showing one was read before the refusal.
+   */
+  named: readonly string[];
 }
 
 /** The hub refused a float because another one was recorded for the day, which this one did not name. */
-export const isSuperseded = (q: Pick<QueuedFloat, 'state' | 'error'>): boolean => q.state === 'rejected' && q.error?.code === 'float_superseded';
+export const isSuperseded = (q: { state: OutboxState; error: OutboxError | null }): boolean => q.state === 'rejected' && q.error?.code === 'float_superseded';
 
 type FloatAction = Extract<PosSubmission['meta']['action'], { kind: 'float' }>;
 const floatOf = (e: PosSubmission, date: string): FloatAction | null => {
@@ -162,7 +167,8 @@ export function queuedFloat(submissions: readonly PosSubmission[], date: string)
   for (const e of submissions) if (floatOf(e, date) && (latest === null || e.seq > latest.seq)) latest = e;
   const a = latest && floatOf(latest, date);
   if (latest === null || latest.state === 'confirmed' || !a) return null;
-  return { amountMinor: a.amountMinor, state: latest.state, error: latest.error, replaces: a.replaces ?? null };
+  const named = refusedFloats(submissions, date).flatMap((e) => (isSuperseded(e) ? (floatOf(e, date)?.replaces ?? []) : []));
+  return { amountMinor: a.amountMinor, state: latest.state, error: latest.error, replaces: a.replaces ?? null, named };
 }
 
 /** What `POST /api/v1/reports/day/float` is sent with: the float, its id, and the float it replaces. */
@@ -176,17 +182,36 @@ export interface FloatRequest {
 /**
  * A float to queue for `date`, naming the one it replaces: the latest float queued here for the day and not
  * answered yet (the hub will have it first, or refuse it, and then this one too: never a float no one saw
- * replaced), else the float of the day as the summary shows it (`report.floatId`, null: none).
+ * replaced), else the newest float of the day this tablet knows the hub has: the summary's
+ * (`report.floatId`, null: none), or one the hub took from this tablet after it (its answer in the outbox)
+ * while the summary has not been read again — the read after it may have got no answer, and a correction
+ * naming the float the summary still shows would be refused for the tablet's own float.
  */
-export function floatRequest(submissions: readonly PosSubmission[], report: Pick<DayReport, 'businessDate' | 'floatId'> | null, date: string, amountMinor: number, id: string): FloatRequest {
+export function floatRequest(
+  submissions: readonly PosSubmission[],
+  report: Pick<DayReport, 'businessDate' | 'floatId' | 'floatSetAt'> | null,
+  date: string,
+  amountMinor: number,
+  id: string,
+): FloatRequest {
   let pending: FloatAction | null = null;
   let seq = -1;
+  let known = report?.businessDate === date && report.floatId !== null ? { id: report.floatId, setAt: report.floatSetAt ?? -Infinity } : null;
   for (const e of submissions) {
     const a = floatOf(e, date);
     if (a && e.state !== 'confirmed' && e.state !== 'rejected' && e.seq > seq) [pending, seq] = [a, e.seq];
+    const took = a && e.state === 'confirmed' ? tookFloat(e.result) : null;
+    // both times are the hub's
+    if (took && (known === null || took.setAt > known.setAt)) known = took;
   }
-  const replaces = pending ? (pending.id ?? null) : report?.businessDate === date ? (report.floatId ?? null) : null;
+  const replaces = pending ? (pending.id ?? null) : (known?.id ?? null);
   return { businessDate: date, amountMinor, id, replaces };
+}
+
+/** The float in the hub's answer to a float (`{ float }`), when it has one. */
+function tookFloat(result: unknown): { id: string; setAt: number } | null {
+  const f = (result as { float?: { id?: unknown; setAt?: unknown } } | null)?.float;
+  return typeof f?.id === 'string' && typeof f.setAt === 'number' ? { id: f.id, setAt: f.setAt } : null;
 }
 
 /** This tablet's floats of `date` the hub refused: put away once the cashier has chosen (kept the other, or replaced it). */
@@ -195,10 +220,11 @@ export const refusedFloats = (submissions: readonly PosSubmission[], date: strin
 
 /**
  * The float recorded for the day that a refused one of this tablet's was up against, as the summary shows it
- * — once the summary has read the day again (it still shows the float the refused one named, or none: not yet).
+ * — once the summary has read the day again (it still shows the float the refused one named, or one an
+ * earlier refused one named — two queued offline, the second naming the first —, or none: not yet).
  */
 export function floatInTheWay(r: Pick<DayReport, 'floatId' | 'floatMinor' | 'floatSetAt' | 'floatSetBy'>, queued: QueuedFloat): { amountMinor: number; setAt: number; by: string | null } | null {
-  if (!isSuperseded(queued) || r.floatId === null || r.floatId === queued.replaces || r.floatMinor === null || r.floatSetAt === null) return null;
+  if (!isSuperseded(queued) || r.floatId === null || r.floatId === queued.replaces || queued.named.includes(r.floatId) || r.floatMinor === null || r.floatSetAt === null) return null;
   return { amountMinor: r.floatMinor, setAt: r.floatSetAt, by: r.floatSetBy };
 }
 

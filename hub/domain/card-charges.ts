@@ -16,8 +16,10 @@ export interface CardChargeRepo {
   orderNumber(orderId: string): number | null;
   /** The order of `number` on a business day, if there is one. */
   orderOfDay(businessDate: string, number: number): { id: string; number: number } | undefined;
-  /** How many card payments an order has. */
-  cardPayments(orderId: string): number;
+  /** When each card payment the order holds was taken, oldest first. */
+  cardPaymentTimes(orderId: string): number[];
+  /** How many charges were resolved as a card payment of the order. */
+  chargesRecordedOn(orderId: string): number;
 }
 
 /** What a manager said became of a charge, as it is stored. */
@@ -82,8 +84,9 @@ export class CardChargeService {
   /**
    * A manager says what became of the money. Once only: a second resolve is refused with who did it.
    * `recorded_as_payment` names the order by its number on the business day the card was charged (the
-   * kiosk's own order first, whatever its day), and that order must have a card payment: the day's report
-   * takes the charge out of what the terminal holds beyond the payments on the strength of it.
+   * kiosk's own order first, whatever its day), and that order must have a card payment that can be this
+   * charge (`paidOrder`): the day's report takes the charge out of what the terminal holds beyond the
+   * payments on the strength of it.
    */
   resolve(id: string, input: ResolveCardCharge, ctx: CommandContext): UnrecordedCardCharge {
     const staff = requireStaff(ctx.principal, staffRoles.managerOnly, 'resolving an unrecorded card charge');
@@ -111,16 +114,27 @@ export class CardChargeService {
     return charge;
   }
 
-  /** The order a charge was recorded on as a card payment, by its number; refused if none, or if it has no card payment. */
+  /**
+   * The order a charge was recorded on as a card payment, by its number. Refused if there is none, or if no
+   * card payment of it can be this charge: one taken before the hub refused the charge was taken before
+   * anyone knew of it (the guest paid at the counter with a swipe of its own, then the kiosk charged again:
+   * that charge is to be refunded), and each payment is one charge's at most (two charges taken off the
+   * terminal on the strength of one payment would take one off that the payments never had).
+   */
   private paidOrder(charge: UnrecordedCardCharge, number: number, timeZone: string): { id: string; number: number } {
     const day = businessDate(charge.createdAt, timeZone);
     const order = charge.orderNumber === number ? { id: charge.orderId, number } : this.repo.orderOfDay(day, number);
     if (!order) throw new DomainError('invalid_order', `there is no order #${number} on ${day}, the day the card was charged`, { orderNumber: number, businessDate: day });
-    if (this.repo.cardPayments(order.id) === 0) {
-      throw new DomainError('invalid_order', `order #${number} has no card payment: record it there first (tender card, the terminal's reference), then resolve`, {
-        orderNumber: number,
-        orderId: order.id,
-      });
+    const details = { orderNumber: number, orderId: order.id };
+    const times = this.repo.cardPaymentTimes(order.id);
+    if (times.length === 0) {
+      throw new DomainError('invalid_order', `order #${number} has no card payment: record it there first (tender card, the terminal's reference), then resolve`, details);
+    }
+    if (!times.some((at) => at >= charge.createdAt)) {
+      throw new DomainError('invalid_order', `order #${number}'s card payments were all taken before this card was charged, so none of them is this charge: a second charge is refunded on the terminal`, details);
+    }
+    if (times.length <= this.repo.chargesRecordedOn(order.id)) {
+      throw new DomainError('invalid_order', `each card payment of order #${number} is already another unrecorded charge's: record this one there too (tender card, the terminal's reference), then resolve`, details);
     }
     return order;
   }

@@ -425,6 +425,42 @@ describe("the day's unrecorded card charges", () => {
     expect(s.events.filter((e) => e.type === 'payment.unrecorded_resolved')).toEqual([]);
   });
 
+  it('does not take a charge as a card payment the order had before the card was charged, nor one another charge was already recorded as', () => {
+    const service = new CardChargeService(charges());
+    const resolveAs = (c: UnrecordedCardCharge, at: number, input: Parameters<CardChargeService['resolve']>[1]) => s.run(() => service.resolve(c.id, input, s.ctx(manager, at)));
+    // 12:00 the guest pays the kiosk order by card at the counter (a swipe of its own), then the kiosk's card
+    // goes through too: the hub refuses it, and the guest was charged twice
+    const k = kioskOrder(shanghai(2024, 5, 1, 12), [tofu()]);
+    pay(k, shanghai(2024, 5, 1, 12, 1), { tender: 'card', amountMinor: 2800, reference: 'T-COUNTER' });
+    const twice = refusedAtKiosk(k, shanghai(2024, 5, 1, 12, 2), 'K-TWICE');
+    // the sheet fills in the kiosk order's number: its card payment is the counter's swipe, not this charge
+    expect(domainErrorOf(() => resolveAs(twice, shanghai(2024, 5, 1, 12, 10), { kind: 'recorded_as_payment', orderNumber: k.number }))).toMatchObject({
+      code: 'invalid_order',
+      details: { orderId: k.id },
+    });
+    expect(charges().get(twice.id)).toMatchObject({ resolvedAt: null });
+    // 13:00 two kiosk orders voided, the guest's two cards recorded at the counter as one order's card payment:
+    // one payment, so only one of them is in the payments
+    const v1 = kioskOrder(shanghai(2024, 5, 1, 13), [tofu()]);
+    const v2 = kioskOrder(shanghai(2024, 5, 1, 13), [tofu()]);
+    for (const v of [v1, v2]) s.run(() => s.service.voidOrder(v.id, 'changed at the counter', s.ctx(manager, shanghai(2024, 5, 1, 13, 1))));
+    const c1 = refusedAtKiosk(v1, shanghai(2024, 5, 1, 13, 2), 'K-V1');
+    const c2 = refusedAtKiosk(v2, shanghai(2024, 5, 1, 13, 3), 'K-V2');
+    const instead = place(shanghai(2024, 5, 1, 13, 5), [tofu({ qty: 2 })]);
+    pay(instead, shanghai(2024, 5, 1, 13, 6), { tender: 'card', amountMinor: 2800, reference: 'K-V1' });
+    resolveAs(c1, shanghai(2024, 5, 1, 13, 7), { kind: 'recorded_as_payment', orderNumber: instead.number });
+    expect(domainErrorOf(() => resolveAs(c2, shanghai(2024, 5, 1, 13, 8), { kind: 'recorded_as_payment', orderNumber: instead.number }))).toMatchObject({
+      code: 'invalid_order',
+      details: { orderId: instead.id },
+    });
+    // the second charge's own card payment recorded there too: now it is
+    pay(instead, shanghai(2024, 5, 1, 13, 10), { tender: 'card', amountMinor: 2800, reference: 'K-V2' });
+    expect(resolveAs(c2, shanghai(2024, 5, 1, 13, 11), { kind: 'recorded_as_payment', orderNumber: instead.number }).resolutionOrderId).toBe(instead.id);
+
+    // the terminals' journal: T-COUNTER and K-TWICE (not refunded yet), K-V1 and K-V2
+    expect(report('2024-05-01').cardTerminalExpectedMinor).toBe(2800 * 4);
+  });
+
   it("records a kiosk's refused card payment as it happens, and the day's report has it", () => {
     const o = place(shanghai(2024, 5, 1, 12), [plum({ qty: 2 })], { channel: 'kiosk', tableId: undefined }, kiosk);
     pay(o, shanghai(2024, 5, 1, 12, 1), { tender: 'cash', amountMinor: 1600, tenderedMinor: 2000 });

@@ -482,7 +482,7 @@ export const routes: Route[] = [
     path: '/api/v1/card-charges/:chargeId/resolve',
     tag: 'payments',
     summary:
-      "Resolve an unrecorded card charge: refunded on the terminal, recorded as the card payment of an order (its number; the order must have one), or other (a note). The day's takings count it by its kind",
+      "Resolve an unrecorded card charge: refunded on the terminal, recorded as the card payment of an order (its number; the order must have one taken after the charge and not already another charge's), or other (a note). The day's takings count it by its kind",
     access: 'manager',
     params: chargeParams,
     body: resolveCardChargeSchema,

@@ -47,7 +47,10 @@ export class SqliteCardChargeRepo implements CardChargeRepo {
       number: db.prepare('SELECT number FROM orders WHERE id = ?').pluck(),
       // along orders_day_number: numbers restart every business day
       ofDay: db.prepare('SELECT id, number FROM orders WHERE business_date = ? AND number = ?'),
-      cardPayments: db.prepare("SELECT COUNT(*) FROM payments WHERE order_id = ? AND tender = 'card'").pluck(),
+      // along payments_order
+      cardPaymentTimes: db.prepare("SELECT created_at FROM payments WHERE order_id = ? AND tender = 'card' ORDER BY created_at").pluck(),
+      // a manager's resolve, a few a week: the table is the refused charges only, read whole
+      recordedOn: db.prepare("SELECT COUNT(*) FROM unrecorded_card_charges WHERE resolution_order_id = ? AND resolution_kind = 'recorded_as_payment'").pluck(),
     };
   }
 
@@ -77,7 +80,11 @@ export class SqliteCardChargeRepo implements CardChargeRepo {
     return this.s.ofDay.get(businessDate, number) as { id: string; number: number } | undefined;
   }
 
-  cardPayments(orderId: string): number {
-    return this.s.cardPayments.get(orderId) as number;
+  cardPaymentTimes(orderId: string): number[] {
+    return this.s.cardPaymentTimes.all(orderId) as number[];
+  }
+
+  chargesRecordedOn(orderId: string): number {
+    return this.s.recordedOn.get(orderId) as number;
   }
 }
