@@ -29,6 +29,7 @@ const charge = (id: string, o: Partial<UnrecordedCardCharge> = {}): UnrecordedCa
   resolutionOrderId: null,
   resolutionOrderNumber: null,
   resolutionNote: null,
+  settledAt: null,
   ...o,
 });
 const recorded = (seq: number, c: UnrecordedCardCharge) => ({ seq, type: 'payment.unrecorded', at: 0, deviceId: 'd-kiosk', staffId: null, payload: { charge: c } }) as HubEvent;

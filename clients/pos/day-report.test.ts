@@ -777,7 +777,7 @@ describe("an earlier day's open order, and the kiosks' card charges not recorded
     expect(own).not.toContain('2024-05-01');
   });
 
-  const open = { resolvedAt: null, resolutionKind: null, resolutionOrderNumber: null, resolutionNote: null };
+  const open = { resolvedAt: null, resolutionKind: null, resolutionOrderNumber: null, resolutionNote: null, settledAt: null };
   const charges = {
     ...noCharges,
     count: 2,
@@ -812,12 +812,12 @@ describe("an earlier day's open order, and the kiosks' card charges not recorded
       amountMinor: 4400 + 2800 + 1600,
       unresolved: { count: 1, amountMinor: 4400 },
       charges: [
-        { ...open, id: 'c-1', orderId: 'o-5', orderNumber: 5, amountMinor: 2800, reference: 'T-881', createdAt: 1, resolvedAt: 2, resolutionKind: 'refunded_on_terminal' as const, resolutionNote: 'RF-1' },
+        { ...open, id: 'c-1', orderId: 'o-5', orderNumber: 5, amountMinor: 2800, reference: 'T-881', createdAt: 1, resolvedAt: 2, resolutionKind: 'refunded_on_terminal' as const, resolutionNote: 'RF-1', settledAt: 2 },
         { ...open, id: 'c-2', orderId: 'o-9', orderNumber: 9, amountMinor: 4400, reference: 'T-902', createdAt: 3 },
-        { ...open, id: 'c-3', orderId: 'o-11', orderNumber: 11, amountMinor: 1600, reference: 'T-911', createdAt: 4, resolvedAt: 5, resolutionKind: 'recorded_as_payment' as const, resolutionOrderNumber: 14 },
+        { ...open, id: 'c-3', orderId: 'o-11', orderNumber: 11, amountMinor: 1600, reference: 'T-911', createdAt: 4, resolvedAt: 5, resolutionKind: 'recorded_as_payment' as const, resolutionOrderNumber: 14, settledAt: 4 },
       ],
       settled: { count: 2, amountMinor: 4400 },
-      settledOfEarlierDays: { count: 1, amountMinor: 900, charges: [{ ...open, id: 'c-0', orderId: 'o-88', orderNumber: 88, amountMinor: 900, reference: 'T-700', createdAt: 0, resolvedAt: 2, resolutionKind: 'refunded_on_terminal' as const }] },
+      settledOfEarlierDays: { count: 1, amountMinor: 900, charges: [{ ...open, id: 'c-0', orderId: 'o-88', orderNumber: 88, amountMinor: 900, reference: 'T-700', createdAt: 0, resolvedAt: 2, resolutionKind: 'refunded_on_terminal' as const, settledAt: 2 }] },
       // ¥88 charged, ¥44 of it refunded or recorded as a payment, and ¥9 of an earlier day's refunded today
       onTerminalMinor: 8800 - 4400 - 900,
     };

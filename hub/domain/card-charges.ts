@@ -16,10 +16,10 @@ export interface CardChargeRepo {
   orderNumber(orderId: string): number | null;
   /** The order of `number` on a business day, if there is one. */
   orderOfDay(businessDate: string, number: number): { id: string; number: number } | undefined;
-  /** When each card payment the order holds was taken, oldest first. */
-  cardPaymentTimes(orderId: string): number[];
-  /** How many charges were resolved as a card payment of the order. */
-  chargesRecordedOn(orderId: string): number;
+  /** The order's card payments, oldest first. */
+  cardPayments(orderId: string): { id: string; createdAt: number }[];
+  /** The payments of the order charges were resolved as (null: one resolved before payments were named). */
+  paymentsClaimed(orderId: string): (string | null)[];
 }
 
 /** What a manager said became of a charge, as it is stored. */
@@ -27,7 +27,11 @@ export interface Resolution {
   kind: CardChargeResolutionKind;
   orderId: string | null;
   orderNumber: number | null;
+  /** `recorded_as_payment`: the card payment it became. */
+  paymentId: string | null;
   note: string | null;
+  /** See `UnrecordedCardCharge.settledAt`. */
+  settledAt: number | null;
 }
 
 /** Staff tablets hear these; kiosks and phones do not (domain/public-reads.ts `streamTopicsFor`). */
@@ -70,6 +74,7 @@ export class CardChargeService {
       resolutionOrderId: null,
       resolutionOrderNumber: null,
       resolutionNote: null,
+      settledAt: null,
     };
     this.repo.insert(charge);
     ctx.events.emit('payment.unrecorded', { charge }, CARD_CHARGE_TOPICS);
@@ -86,7 +91,7 @@ export class CardChargeService {
    * `recorded_as_payment` names the order by its number on the business day the card was charged (the
    * kiosk's own order first, whatever its day), and that order must have a card payment that can be this
    * charge (`paidOrder`): the day's report takes the charge out of what the terminal holds beyond the
-   * payments on the strength of it.
+   * payments on the strength of it, on the day that payment was taken (it is in that day's payments).
    */
   resolve(id: string, input: ResolveCardCharge, ctx: CommandContext): UnrecordedCardCharge {
     const staff = requireStaff(ctx.principal, staffRoles.managerOnly, 'resolving an unrecorded card charge');
@@ -98,8 +103,15 @@ export class CardChargeService {
         resolvedBy: before.resolvedBy,
       });
     }
-    const order = input.kind === 'recorded_as_payment' && input.orderNumber !== undefined ? this.paidOrder(before, input.orderNumber, ctx.timeZone) : null;
-    const resolution: Resolution = { kind: input.kind, orderId: order?.id ?? null, orderNumber: order?.number ?? null, note: input.note || null };
+    const paid = input.kind === 'recorded_as_payment' && input.orderNumber !== undefined ? this.paidOrder(before, input.orderNumber, ctx.timeZone) : null;
+    const resolution: Resolution = {
+      kind: input.kind,
+      orderId: paid?.order.id ?? null,
+      orderNumber: paid?.order.number ?? null,
+      paymentId: paid?.payment.id ?? null,
+      note: input.note || null,
+      settledAt: paid ? paid.payment.createdAt : input.kind === 'refunded_on_terminal' ? ctx.now : null,
+    };
     this.repo.resolve(id, ctx.now, staff.staffId, resolution);
     const charge: UnrecordedCardCharge = {
       ...before,
@@ -109,33 +121,39 @@ export class CardChargeService {
       resolutionOrderId: resolution.orderId,
       resolutionOrderNumber: resolution.orderNumber,
       resolutionNote: resolution.note,
+      settledAt: resolution.settledAt,
     };
     ctx.events.emit('payment.unrecorded_resolved', { charge }, CARD_CHARGE_TOPICS);
     return charge;
   }
 
   /**
-   * The order a charge was recorded on as a card payment, by its number. Refused if there is none, or if no
-   * card payment of it can be this charge: one taken before the hub refused the charge was taken before
-   * anyone knew of it (the guest paid at the counter with a swipe of its own, then the kiosk charged again:
-   * that charge is to be refunded), and each payment is one charge's at most (two charges taken off the
-   * terminal on the strength of one payment would take one off that the payments never had).
+   * The order a charge was recorded on as a card payment, by its number, and the payment: the oldest of its
+   * card payments that can be this charge. Refused if there is none: one taken before the hub refused the
+   * charge was taken before anyone knew of it (the guest paid at the counter with a swipe of its own, then the
+   * kiosk charged again: that charge is to be refunded), and each payment is one charge's at most (two
+   * charges taken off the terminal on the strength of one payment would take one off that the payments never had).
    */
-  private paidOrder(charge: UnrecordedCardCharge, number: number, timeZone: string): { id: string; number: number } {
+  private paidOrder(charge: UnrecordedCardCharge, number: number, timeZone: string): { order: { id: string; number: number }; payment: { id: string; createdAt: number } } {
     const day = businessDate(charge.createdAt, timeZone);
     const order = charge.orderNumber === number ? { id: charge.orderId, number } : this.repo.orderOfDay(day, number);
     if (!order) throw new DomainError('invalid_order', `there is no order #${number} on ${day}, the day the card was charged`, { orderNumber: number, businessDate: day });
     const details = { orderNumber: number, orderId: order.id };
-    const times = this.repo.cardPaymentTimes(order.id);
-    if (times.length === 0) {
+    const payments = this.repo.cardPayments(order.id);
+    if (payments.length === 0) {
       throw new DomainError('invalid_order', `order #${number} has no card payment: record it there first (tender card, the terminal's reference), then resolve`, details);
     }
-    if (!times.some((at) => at >= charge.createdAt)) {
+    const after = payments.filter((p) => p.createdAt >= charge.createdAt);
+    if (after.length === 0) {
       throw new DomainError('invalid_order', `order #${number}'s card payments were all taken before this card was charged, so none of them is this charge: a second charge is refunded on the terminal`, details);
     }
-    if (times.length <= this.repo.chargesRecordedOn(order.id)) {
+    const claimed = this.repo.paymentsClaimed(order.id);
+    // a charge resolved before payments were named claimed one without saying which: the oldest free ones go
+    const unnamed = claimed.filter((id) => id === null).length;
+    const free = after.filter((p) => !claimed.includes(p.id)).slice(unnamed);
+    if (free.length === 0) {
       throw new DomainError('invalid_order', `each card payment of order #${number} is already another unrecorded charge's: record this one there too (tender card, the terminal's reference), then resolve`, details);
     }
-    return order;
+    return { order, payment: free[0]! };
   }
 }

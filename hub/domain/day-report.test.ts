@@ -289,12 +289,20 @@ describe("the day's unrecorded card charges", () => {
       resolutionOrderId: null,
       resolutionOrderNumber: null,
       resolutionNote: null,
+      settledAt: null,
     };
     charges().insert(c);
     return c;
   };
   const resolve = (id: string, at: number, kind: 'refunded_on_terminal' | 'recorded_as_payment' | 'other', note: string | null = null) =>
-    charges().resolve(id, at, 's-manager', { kind, orderId: kind === 'recorded_as_payment' ? 'o-paid' : null, orderNumber: kind === 'recorded_as_payment' ? 14 : null, note });
+    charges().resolve(id, at, 's-manager', {
+      kind,
+      orderId: kind === 'recorded_as_payment' ? 'o-paid' : null,
+      orderNumber: kind === 'recorded_as_payment' ? 14 : null,
+      paymentId: kind === 'recorded_as_payment' ? 'p-paid' : null,
+      note,
+      settledAt: kind === 'other' ? null : at,
+    });
   const dayCharge = (id: string, at: number, amountMinor: number, o: Record<string, unknown> = {}) => ({
     id,
     orderId: `o-${id}`,
@@ -306,6 +314,7 @@ describe("the day's unrecorded card charges", () => {
     resolutionKind: null,
     resolutionOrderNumber: null,
     resolutionNote: null,
+    settledAt: null,
     ...o,
   });
 
@@ -407,6 +416,30 @@ describe("the day's unrecorded card charges", () => {
       onTerminalMinor: -300,
     });
     expect(next.cardTerminalExpectedMinor).toBe(-300);
+  });
+
+  it("counts a charge recorded as a payment off the day that payment was taken, however late the manager says so: neither that day twice nor the next short", () => {
+    const service = new CardChargeService(charges());
+    // 19:00 a kiosk order voided at the counter; its card charge refused, and taken as the card payment of
+    // the order placed instead at 20:05 (the kiosk terminal's reference); the manager says so the next morning
+    const k = kioskOrder(shanghai(2024, 5, 1, 19), [tofu()]);
+    s.run(() => s.service.voidOrder(k.id, 'changed at the counter', s.ctx(manager, shanghai(2024, 5, 1, 19, 1))));
+    const c = refusedAtKiosk(k, shanghai(2024, 5, 1, 19, 2), 'K-7');
+    const instead = place(shanghai(2024, 5, 1, 20), [tofu()]);
+    pay(instead, shanghai(2024, 5, 1, 20, 5), { tender: 'card', amountMinor: 2800, reference: 'K-7' });
+    // the terminal's journal for 1 May: K-7 +28, once
+    const terminalOn1May = 2800;
+    // before the manager's word, the charge is listed unresolved beside the payment (the cashier sees why)
+    expect(report('2024-05-01').unrecordedCardCharges.unresolved).toEqual({ count: 1, amountMinor: 2800 });
+
+    const resolved = s.run(() => service.resolve(c.id, { kind: 'recorded_as_payment', orderNumber: instead.number }, s.ctx(manager, shanghai(2024, 5, 2, 9))));
+    expect(resolved.settledAt).toBe(shanghai(2024, 5, 1, 20, 5));
+    const first = report('2024-05-01');
+    expect(first.unrecordedCardCharges).toMatchObject({ settled: { count: 1, amountMinor: 2800 }, onTerminalMinor: 0 });
+    expect(first.cardTerminalExpectedMinor).toBe(terminalOn1May);
+    const second = report('2024-05-02');
+    expect(second.unrecordedCardCharges.settledOfEarlierDays).toEqual({ count: 0, amountMinor: 0, charges: [] });
+    expect(second.cardTerminalExpectedMinor).toBe(0);
   });
 
   it('takes a charge as an order’s payment only when the order of that number has a card payment, on the day the card was charged', () => {

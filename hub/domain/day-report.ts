@@ -7,7 +7,6 @@
  * against the day's opening float (recorded by the cashier, `setFloat`) plus the cash expected; the card
  * terminal against the card payments plus what it holds of the kiosks' card charges the hub refused to record.
  */
-import type { CardChargeResolutionKind } from '../protocol/card-charges.ts';
 import type { Channel, Role } from '../protocol/common.ts';
 import type { OrderStatus, Tender } from '../protocol/orders.ts';
 import type { ByTender, DayCardCharge, DayFloat, DayReport, FloatSupersededDetails, MoneyMoved, OpenOrderDue, SetDayFloat, UnrecordedCardChargesOfDay } from '../protocol/reports.ts';
@@ -142,18 +141,18 @@ export interface DayFacts {
   float: DayFloat | null;
 }
 
-/** The resolutions that take a charge off what the terminal holds beyond the payments (protocol/card-charges.ts). */
-const SETTLING: ReadonlySet<CardChargeResolutionKind> = new Set(['refunded_on_terminal', 'recorded_as_payment']);
-
-/** Refunded on the terminal, or recorded as a payment, in [from, to): dated by the manager's resolve. */
-const settledWithin = (c: DayCardCharge, from: number, to: number): boolean =>
-  c.resolvedAt !== null && c.resolvedAt >= from && c.resolvedAt < to && c.resolutionKind !== null && SETTLING.has(c.resolutionKind);
+/**
+ * Refunded on the terminal, or recorded as a payment, in [from, to): the refund dated by the manager's resolve,
+ * the payment by when it was taken (`settledAt`: it is in that day's payments, whenever the manager said so).
+ */
+const settledWithin = (c: DayCardCharge, from: number, to: number): boolean => c.settledAt !== null && c.settledAt >= from && c.settledAt < to;
 
 /**
  * The day's unrecorded card charges as the terminal's total has them: every one made during the day, less
  * those refunded on the terminal or recorded as a payment during it, less earlier days' charges settled so
  * during it (their refund is on today's terminal total, or their payment in today's payments). A charge
- * settled after the day ended stays on that day's: the terminal had it when the day closed.
+ * refunded after the day ended stays on that day's: the terminal had it when the day closed. One recorded as
+ * a payment taken that day comes off that day's, however late the manager says so: the payment is in them.
  */
 function cardChargesOfDay(charges: readonly DayCardCharge[], earlier: readonly DayCardCharge[], from: number, to: number): UnrecordedCardChargesOfDay {
   const byTime = (list: readonly DayCardCharge[]) => [...list].sort((a, b) => a.createdAt - b.createdAt);

@@ -199,7 +199,7 @@ describe('dayReportSlip', () => {
 
   it("prints the day's unrecorded card charges: each with its order, time, terminal reference and what became of it; what is still on the terminal, and the terminals' total", () => {
     const at = (h: number, m: number) => Date.UTC(2024, 4, 2, h - 8, m);
-    const charge = { resolvedAt: null, resolutionKind: null, resolutionOrderNumber: null, resolutionNote: null };
+    const charge = { resolvedAt: null, resolutionKind: null, resolutionOrderNumber: null, resolutionNote: null, settledAt: null };
     const text = paper(
       report({
         unrecordedCardCharges: {
@@ -209,14 +209,14 @@ describe('dayReportSlip', () => {
           charges: [
             { ...charge, id: 'c-1', orderId: 'o-5', orderNumber: 5, amountMinor: 2800, reference: 'T-881', createdAt: at(12, 5), resolvedAt: at(13, 0), resolutionKind: 'other', resolutionNote: 'customer took a voucher 顾客收了代金券' },
             { ...charge, id: 'c-2', orderId: 'o-9', orderNumber: 9, amountMinor: 4400, reference: 'T-902', createdAt: at(18, 40) },
-            { ...charge, id: 'c-3', orderId: 'o-10', orderNumber: 10, amountMinor: 1600, reference: 'T-910', createdAt: at(19, 0), resolvedAt: at(19, 5), resolutionKind: 'refunded_on_terminal', resolutionNote: 'RF-3' },
-            { ...charge, id: 'c-4', orderId: 'o-11', orderNumber: 11, amountMinor: 2700, reference: 'T-911', createdAt: at(19, 10), resolvedAt: at(19, 20), resolutionKind: 'recorded_as_payment', resolutionOrderNumber: 14 },
+            { ...charge, id: 'c-3', orderId: 'o-10', orderNumber: 10, amountMinor: 1600, reference: 'T-910', createdAt: at(19, 0), resolvedAt: at(19, 5), resolutionKind: 'refunded_on_terminal', resolutionNote: 'RF-3', settledAt: at(19, 5) },
+            { ...charge, id: 'c-4', orderId: 'o-11', orderNumber: 11, amountMinor: 2700, reference: 'T-911', createdAt: at(19, 10), resolvedAt: at(19, 20), resolutionKind: 'recorded_as_payment', resolutionOrderNumber: 14, settledAt: at(19, 15) },
           ],
           settled: { count: 2, amountMinor: 4300 },
           settledOfEarlierDays: {
             count: 1,
             amountMinor: 900,
-            charges: [{ ...charge, id: 'c-0', orderId: 'o-88', orderNumber: 88, amountMinor: 900, reference: 'T-700', createdAt: at(21, 0) - 86_400_000, resolvedAt: at(10, 0), resolutionKind: 'refunded_on_terminal' }],
+            charges: [{ ...charge, id: 'c-0', orderId: 'o-88', orderNumber: 88, amountMinor: 900, reference: 'T-700', createdAt: at(21, 0) - 86_400_000, resolvedAt: at(10, 0), resolutionKind: 'refunded_on_terminal', settledAt: at(10, 0) }],
           },
           onTerminalMinor: 11_500 - 4300 - 900,
         },

@@ -43,6 +43,11 @@ export const unrecordedCardChargeSchema = z.object({
   resolutionOrderNumber: z.number().int().nullable(),
   /** The manager's words (the terminal's refund reference, what else was done); null when none were typed. */
   resolutionNote: z.string().nullable(),
+  /**
+   * When it left what the card terminal holds beyond the payments: refunded on the terminal, when the manager
+   * said so; recorded as a payment, when that payment was taken. Null while unresolved and for `other`.
+   */
+  settledAt: epochMsSchema.nullable(),
 });
 export type UnrecordedCardCharge = z.infer<typeof unrecordedCardChargeSchema>;
 

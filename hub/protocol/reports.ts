@@ -66,6 +66,7 @@ export const dayCardChargeSchema = unrecordedCardChargeSchema.pick({
   resolutionKind: true,
   resolutionOrderNumber: true,
   resolutionNote: true,
+  settledAt: true,
 });
 export type DayCardCharge = z.infer<typeof dayCardChargeSchema>;
 

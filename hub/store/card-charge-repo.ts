@@ -18,12 +18,13 @@ interface Row {
   resolutionOrderId: string | null;
   resolutionOrderNumber: number | null;
   resolutionNote: string | null;
+  settledAt: number | null;
 }
 
 const COLUMNS = `id, order_id AS orderId, order_number AS orderNumber, amount_minor AS amountMinor, reference,
   device_id AS deviceId, refusal_code AS refusalCode, refusal_message AS refusalMessage, created_at AS createdAt,
   resolved_at AS resolvedAt, resolved_by AS resolvedBy, resolution_kind AS resolutionKind, resolution_order_id AS resolutionOrderId,
-  resolution_order_number AS resolutionOrderNumber, resolution_note AS resolutionNote`;
+  resolution_order_number AS resolutionOrderNumber, resolution_note AS resolutionNote, settled_at AS settledAt`;
 
 const fromRow = ({ refusalCode, refusalMessage, ...r }: Row): UnrecordedCardCharge => ({ ...r, refusal: { code: refusalCode, message: refusalMessage } });
 
@@ -41,16 +42,18 @@ export class SqliteCardChargeRepo implements CardChargeRepo {
       open: db.prepare(`SELECT ${COLUMNS} FROM unrecorded_card_charges WHERE resolved_at IS NULL ORDER BY created_at, id LIMIT ?`),
       resolve: db.prepare(
         `UPDATE unrecorded_card_charges SET resolved_at = @at, resolved_by = @by, resolution_kind = @kind, resolution_order_id = @orderId,
-                resolution_order_number = @orderNumber, resolution_note = @note
+                resolution_order_number = @orderNumber, resolution_note = @note, resolution_payment_id = @paymentId, settled_at = @settledAt
           WHERE id = @id AND resolved_at IS NULL`,
       ),
       number: db.prepare('SELECT number FROM orders WHERE id = ?').pluck(),
       // along orders_day_number: numbers restart every business day
       ofDay: db.prepare('SELECT id, number FROM orders WHERE business_date = ? AND number = ?'),
       // along payments_order
-      cardPaymentTimes: db.prepare("SELECT created_at FROM payments WHERE order_id = ? AND tender = 'card' ORDER BY created_at").pluck(),
+      cardPayments: db.prepare("SELECT id, created_at AS createdAt FROM payments WHERE order_id = ? AND tender = 'card' ORDER BY created_at, id"),
       // a manager's resolve, a few a week: the table is the refused charges only, read whole
-      recordedOn: db.prepare("SELECT COUNT(*) FROM unrecorded_card_charges WHERE resolution_order_id = ? AND resolution_kind = 'recorded_as_payment'").pluck(),
+      claimed: db
+        .prepare("SELECT resolution_payment_id FROM unrecorded_card_charges WHERE resolution_order_id = ? AND resolution_kind = 'recorded_as_payment'")
+        .pluck(),
     };
   }
 
@@ -69,7 +72,7 @@ export class SqliteCardChargeRepo implements CardChargeRepo {
   }
 
   resolve(id: string, at: number, by: string, r: Resolution): void {
-    this.s.resolve.run({ id, at, by, kind: r.kind, orderId: r.orderId, orderNumber: r.orderNumber, note: r.note });
+    this.s.resolve.run({ id, at, by, kind: r.kind, orderId: r.orderId, orderNumber: r.orderNumber, note: r.note, paymentId: r.paymentId, settledAt: r.settledAt });
   }
 
   orderNumber(orderId: string): number | null {
@@ -80,11 +83,11 @@ export class SqliteCardChargeRepo implements CardChargeRepo {
     return this.s.ofDay.get(businessDate, number) as { id: string; number: number } | undefined;
   }
 
-  cardPaymentTimes(orderId: string): number[] {
-    return this.s.cardPaymentTimes.all(orderId) as number[];
+  cardPayments(orderId: string): { id: string; createdAt: number }[] {
+    return this.s.cardPayments.all(orderId) as { id: string; createdAt: number }[];
   }
 
-  chargesRecordedOn(orderId: string): number {
-    return this.s.recordedOn.get(orderId) as number;
+  paymentsClaimed(orderId: string): (string | null)[] {
+    return this.s.claimed.all(orderId) as (string | null)[];
   }
 }

@@ -40,6 +40,7 @@ const COMMITTED: [tag: string, when: number, sha256: string][] = [
   ['0020_day_float_and_card_charges_by_day', 1795757430708, '34b60afd5f1f1c8d'],
   ['0021_print_jobs_to_compact', 1795759359847, '89098b2b3a77d349'],
   ['0022_day_float_ids_and_card_charge_resolutions', 1795768054879, 'c458e158790272e2'],
+  ['0023_card_charges_settled_at', 1795770986108, '76750ea1880630e8'],
 ];
 
 const journal = JSON.parse(readFileSync(join(folder, 'meta', '_journal.json'), 'utf8')) as { entries: { idx: number; when: number; tag: string }[] };
@@ -157,6 +158,32 @@ describe('0022_day_float_ids_and_card_charge_resolutions', () => {
     ]);
     const plan = db.prepare('EXPLAIN QUERY PLAN SELECT id FROM unrecorded_card_charges WHERE resolved_at >= 0 AND resolved_at < 30').all() as { detail: string }[];
     expect(plan.map((p) => p.detail).join(' ')).toMatch(/USING INDEX unrecorded_card_charges_resolved/);
+    db.close();
+  });
+});
+
+describe('0023_card_charges_settled_at', () => {
+  it('dates the charges settled before by their resolve, leaves the others unsettled, and reads them along the new date', () => {
+    const db = new Database(':memory:');
+    for (const tag of ['0017_unrecorded_card_charges', '0020_day_float_and_card_charges_by_day', '0022_day_float_ids_and_card_charge_resolutions']) {
+      db.exec(readFileSync(join(folder, `${tag}.sql`), 'utf8'));
+    }
+    const charge = db.prepare(
+      "INSERT INTO unrecorded_card_charges (id, order_id, amount_minor, refusal_code, refusal_message, created_at, resolved_at, resolution_kind) VALUES (?, 'o1', 4400, 'forbidden', 'paid', ?, ?, ?)",
+    );
+    charge.run('open', 10, null, null);
+    charge.run('refunded', 20, 25, 'refunded_on_terminal');
+    charge.run('recorded', 30, 35, 'recorded_as_payment');
+    charge.run('other', 40, 45, 'other');
+    db.exec(readFileSync(join(folder, '0023_card_charges_settled_at.sql'), 'utf8'));
+    expect(db.prepare('SELECT id, settled_at AS settledAt, resolution_payment_id AS paymentId FROM unrecorded_card_charges ORDER BY created_at').all()).toEqual([
+      { id: 'open', settledAt: null, paymentId: null },
+      { id: 'refunded', settledAt: 25, paymentId: null },
+      { id: 'recorded', settledAt: 35, paymentId: null },
+      { id: 'other', settledAt: null, paymentId: null },
+    ]);
+    const plan = db.prepare('EXPLAIN QUERY PLAN SELECT id FROM unrecorded_card_charges WHERE settled_at >= 0 AND settled_at < 30').all() as { detail: string }[];
+    expect(plan.map((p) => p.detail).join(' ')).toMatch(/USING INDEX unrecorded_card_charges_settled/);
     db.close();
   });
 });

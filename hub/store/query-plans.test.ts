@@ -249,9 +249,9 @@ describe('query plans in a store with a long history', () => {
     expect(one('FROM unrecorded_card_charges INDEXED BY unrecorded_card_charges_created')).toEqual([
       'SEARCH unrecorded_card_charges USING INDEX unrecorded_card_charges_created (created_at>? AND created_at<?)',
     ]);
-    // and the earlier days' ones settled in the window (refunded on its terminal, recorded in its payments: migration 0022)
-    expect(one('FROM unrecorded_card_charges INDEXED BY unrecorded_card_charges_resolved')).toEqual([
-      'SEARCH unrecorded_card_charges USING INDEX unrecorded_card_charges_resolved (resolved_at>? AND resolved_at<?)',
+    // and the earlier days' ones settled in the window (refunded on its terminal, recorded in its payments: migration 0023)
+    expect(one('FROM unrecorded_card_charges INDEXED BY unrecorded_card_charges_settled')).toEqual([
+      'SEARCH unrecorded_card_charges USING INDEX unrecorded_card_charges_settled (settled_at>? AND settled_at<?)',
       'USE TEMP B-TREE FOR ORDER BY',
     ]);
     // the day's float by its day, with who recorded it, and the one recorded replacing it there

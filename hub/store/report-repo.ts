@@ -4,7 +4,8 @@ import type { Db } from './db.ts';
 import { OPEN_ORDER } from './order-repo.ts';
 
 const CHARGE_COLUMNS = `id, order_id AS orderId, order_number AS orderNumber, amount_minor AS amountMinor, reference, created_at AS createdAt,
-  resolved_at AS resolvedAt, resolution_kind AS resolutionKind, resolution_order_number AS resolutionOrderNumber, resolution_note AS resolutionNote`;
+  resolved_at AS resolvedAt, resolution_kind AS resolutionKind, resolution_order_number AS resolutionOrderNumber, resolution_note AS resolutionNote,
+  settled_at AS settledAt`;
 
 /**
  * What the day's takings read (hub/domain/day-report.ts). Each statement reads one business day and no more
@@ -67,9 +68,8 @@ export class SqliteReportRepo implements DayReportRepo {
       // an earlier day's charge refunded on the day's terminal, or recorded in the day's payments
       settledCharges: db.prepare(
         `SELECT ${CHARGE_COLUMNS}
-           FROM unrecorded_card_charges INDEXED BY unrecorded_card_charges_resolved
-          WHERE resolved_at >= @from AND resolved_at < @to AND created_at < @from
-            AND resolution_kind IN ('refunded_on_terminal', 'recorded_as_payment')
+           FROM unrecorded_card_charges INDEXED BY unrecorded_card_charges_settled
+          WHERE settled_at >= @from AND settled_at < @to AND created_at < @from
           ORDER BY created_at, rowid`,
       ),
       floatOf: db.prepare(

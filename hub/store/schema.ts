@@ -432,14 +432,22 @@ export const unrecordedCardCharges = sqliteTable(
     resolutionOrderId: text('resolution_order_id'),
     resolutionOrderNumber: integer('resolution_order_number'),
     resolutionNote: text('resolution_note'),
+    /** `recorded_as_payment`: the card payment it became (each payment is one charge's at most). */
+    resolutionPaymentId: text('resolution_payment_id'),
+    /**
+     * When it left what the terminal holds beyond the payments: refunded on the terminal, when the manager said
+     * so; recorded as a payment, when that payment was taken (it is in that day's payments from then on). Null
+     * for other resolutions and while unresolved.
+     */
+    settledAt: integer('settled_at'),
   },
   (t) => [
     // the open ones only: resolved rows leave the index, so the tablets' list never reads the history
     index('unrecorded_card_charges_open').on(t.createdAt).where(sql`${t.resolvedAt} IS NULL`),
     // every one, resolved or not: the day's takings read one business day of them, a range bounded on both sides
     index('unrecorded_card_charges_created').on(t.createdAt),
-    // and the earlier days' ones resolved during the day (refunded on its terminal, recorded in its payments)
-    index('unrecorded_card_charges_resolved').on(t.resolvedAt),
+    // and the earlier days' ones settled during the day (refunded on its terminal, recorded in its payments)
+    index('unrecorded_card_charges_settled').on(t.settledAt),
   ],
 );
 
