@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { FailureLimiter, PAIRING_CODE_USES, PairingCodeBook, pairingGuessLimiter } from './pairing-codes.ts';
+import { FailureLimiter, MAX_FAILURE_KEYS, PAIRING_CODE_USES, PairingCodeBook, pairingGuessLimiter } from './pairing-codes.ts';
 
 const S = 1000;
+const HOUR = 3600 * S;
+const DAY = 24 * HOUR;
 
 describe('FailureLimiter', () => {
   it('locks a key after the fifth wrong guess, each lockout twice as long as the last, up to the cap', () => {
@@ -51,6 +53,90 @@ describe('FailureLimiter', () => {
       }
     }
     expect(guesses).toBeLessThan(80); // 384 without the daily count
+  });
+
+  it(`keeps a locked-out key locked while ${MAX_FAILURE_KEYS.toLocaleString('en')} others fail, and its next lockout is twice as long`, () => {
+    // a guesser locked out pauses while its other addresses (or a crowd) fail: it must not come back with a fresh allowance
+    const l = new FailureLimiter(5, 30 * S);
+    for (let i = 0; i < 5; i++) l.fail('guesser', 0);
+    for (let i = 0; i < MAX_FAILURE_KEYS; i++) l.fail(`other-${i}`, 1 * S);
+    expect(l.lockedFor('guesser', 2 * S)).toBe(28);
+    for (let i = 0; i < 5; i++) l.fail('guesser', 30 * S);
+    expect(l.lockedFor('guesser', 30 * S)).toBe(60);
+  });
+
+  it('keeps at most its bound of keys; at the bound, the keys it has no room for share one count: five wrong guesses among them lock them all', () => {
+    const l = new FailureLimiter(5, 30 * S, HOUR, HOUR, 15 * 60 * S, 50, 100);
+    for (let i = 0; i < 100; i++) l.fail(`known-${i}`, 0);
+    for (let i = 0; i < 4; i++) l.fail(`new-${i}`, 1 * S);
+    expect(l.lockedFor('new-4', 1 * S)).toBe(0);
+    l.fail('new-4', 1 * S);
+    // refused: a caller it cannot count gets no fresh allowance, so one never seen is held up with them
+    expect(l.lockedFor('new-0', 1 * S)).toBe(30);
+    expect(l.lockedFor('never-seen', 1 * S)).toBe(30);
+    // the keys it knows keep their own counts: one wrong guess each so far, the fifth locks
+    for (let i = 0; i < 3; i++) l.fail('known-7', 2 * S);
+    expect(l.lockedFor('known-7', 2 * S)).toBe(0);
+    l.fail('known-7', 2 * S);
+    expect(l.lockedFor('known-7', 2 * S)).toBe(30);
+    expect(l.lockedFor('known-8', 2 * S)).toBe(0);
+    expect(l.keyCount).toBe(100);
+  });
+
+  it('makes room only from keys that are the same as none: failures a day old, the last lockout over an hour ago', () => {
+    const l = new FailureLimiter(5, 30 * S, HOUR, HOUR, 15 * 60 * S, 50, 100);
+    for (let i = 0; i < 5; i++) l.fail('locked', 0);
+    for (let i = 0; i < 99; i++) l.fail(`known-${i}`, 0);
+    // a moment short of a day: nothing can go, so new keys share the one count
+    for (let i = 0; i < 5; i++) l.fail(`early-${i}`, DAY - 1);
+    expect(l.lockedFor('later', DAY - 1)).toBe(30);
+    // a day on, each new key is counted on its own again: five keys' single guesses lock none of them
+    for (let i = 0; i < 5; i++) l.fail(`late-${i}`, DAY);
+    expect([0, 1, 2, 3, 4].map((i) => l.lockedFor(`late-${i}`, DAY))).toEqual([0, 0, 0, 0, 0]);
+    expect(l.lockedFor('later', DAY)).toBe(0);
+    expect(l.keyCount).toBeLessThanOrEqual(100);
+  });
+
+  it(`still holds a slow guesser to its daily count after ${MAX_FAILURE_KEYS.toLocaleString('en')} others failed: none of its guesses that day is forgotten`, () => {
+    const l = new FailureLimiter(5, 30 * S);
+    // one wrong guess every 20 minutes (never five within 15 minutes), 49 of them
+    const every = 20 * 60 * S;
+    for (let g = 0; g < 49; g++) {
+      expect(l.lockedFor('slow', g * every)).toBe(0);
+      l.fail('slow', g * every);
+    }
+    for (let i = 0; i < MAX_FAILURE_KEYS; i++) l.fail(`crowd-${i}`, 49 * every - 1);
+    l.fail('slow', 49 * every);
+    expect(l.lockedFor('slow', 49 * every)).toBe(30); // the 50th within a day locks
+  });
+
+  it('holds no more keys than its bound while 30,000 callers fail over three days, and forgets the quiet ones as others fail', () => {
+    const l = new FailureLimiter(20, 10 * S, 600 * S, 600 * S, 15 * 60 * S, 50, 1000);
+    let most = 0;
+    for (let i = 0; i < 30_000; i++) {
+      l.fail(`caller-${i}`, Math.floor((i * 3 * DAY) / 30_000));
+      most = Math.max(most, l.keyCount);
+    }
+    expect(most).toBe(1000);
+    // two quiet days later, one caller's failures sweep the rest away a couple at a time
+    for (let i = 0; i < 600; i++) l.fail('one', 5 * DAY + i);
+    expect(l.keyCount).toBe(1);
+  });
+
+  it('costs about the same per failure with a thousand or fifty thousand callers churning through (prints the timing, asserts none)', () => {
+    // a flood of distinct addresses on the gate's limiter: it runs on the public gate's thread for every refused token
+    const perFailureUs = (distinct: number) => {
+      const l = new FailureLimiter(20, 10 * S, 600 * S, 600 * S);
+      const n = 50_000;
+      // one failure every 10 s: a caller comes back every `distinct` × 10 s, after its day has passed at 50,000
+      for (let i = 0; i < n; i++) l.fail(`caller-${i % distinct}`, i * 10 * S);
+      const t0 = performance.now();
+      for (let i = n; i < 2 * n; i++) l.fail(`caller-${i % distinct}`, i * 10 * S);
+      const us = ((performance.now() - t0) * 1000) / n;
+      expect(l.keyCount).toBeLessThanOrEqual(MAX_FAILURE_KEYS);
+      return us.toFixed(2);
+    };
+    console.log(`FailureLimiter.fail: ${perFailureUs(1000)} µs at 1,000 callers, ${perFailureUs(50_000)} µs at 50,000`);
   });
 });
 

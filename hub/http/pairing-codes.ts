@@ -63,6 +63,32 @@ const DAY_MS = 24 * 3600_000;
 export const pairingGuessLimiter = (): FailureLimiter => new FailureLimiter(20, 60_000, 3_600_000, 3_600_000, 15 * 60_000, 100);
 
 /**
+ * Keys (devices, addresses) a limiter keeps counts for at most: about 5 MB when each has failed once, 12 MB
+ * when each holds a full day's count of a hundred (measured, IPv6 addresses as keys). A store has tens of
+ * devices; only a flood of addresses comes near (the public gate counts refused tokens per address, and
+ * IPv6 addresses on the guest Wi-Fi are free).
+ */
+export const MAX_FAILURE_KEYS = 10_000;
+
+/**
+ * Records the sweep looks at per failure, and at most before a key it has no room for shares the crowd's
+ * count: constants, so no call ever scans the map.
+ */
+const SWEEP_PER_FAIL = 2;
+const SWEEP_AT_BOUND = 64;
+
+interface Failures {
+  /** Within `windowMs`, since the last lockout. */
+  recent: number[];
+  /** Within a day, the latest last (at most `maxPerDay`). */
+  day: number[];
+  lockouts: number;
+  until: number;
+}
+
+const noFailures = (): Failures => ({ recent: [], day: [], lockouts: 0, until: 0 });
+
+/**
  * Counts wrong guesses per key (a device, an address) and locks the key out for a while: PINs are short.
  *
  * - `maxFailures` wrong guesses within `windowMs` lock the key. A success does not wipe them: a waiter
@@ -72,9 +98,29 @@ export const pairingGuessLimiter = (): FailureLimiter => new FailureLimiter(20, 
  * - Past `maxPerDay` wrong guesses in 24 hours, every further one locks: four guesses every quarter of an
  *   hour would otherwise never lock at all (384 a day). So a device gets at most ~70 guesses a day instead
  *   of ~14,000 (weeks for a 4-digit PIN space), and a tablet with a typo every quarter hour is never held up.
+ *
+ * Memory is bounded without forgetting a key before its count is over. A key's record is dropped only once
+ * it is the same as none (its last failure a day old, and its last lockout over `quietMs` ago), found by a
+ * sweep that goes round the map a couple of records per failure. (The map used to drop the least recently failed
+ * key past 10,000: a guesser locked out that paused while 10,000 other addresses failed came back with a
+ * fresh allowance and a forgotten daily count.) At `maxKeys`, a key it has no room for — none of the next 64
+ * records can go — is counted with every other such key on one shared record, and locked with them: so
+ * while more than `maxKeys` keys have failed within a day, callers it does not know get `maxFailures` wrong
+ * guesses in all, not each, and are all refused (429) while that record is locked, even one never seen
+ * before. The keys it knows keep their own counts.
  */
 export class FailureLimiter {
-  private readonly keys = new Map<string, { recent: number[]; day: number[]; lockouts: number; until: number }>();
+  private readonly keys = new Map<string, Failures>();
+  /** The keys there was no room for, counted together. */
+  private readonly crowd = noFailures();
+  /**
+   * Where the sweep is in the map: a Map's iterator carries on through later sets and deletes. (Keeping the
+   * map least recently failed first and dropping from its front cost 10–24 µs a failure past 10,000 keys,
+   * measured: V8 walks past every deleted entry there on each new iterator.)
+   */
+  private sweep: MapIterator<[string, Failures]> | undefined;
+  /** How long after its last failure a record is the same as none. */
+  private readonly spentAfterMs: number;
 
   constructor(
     private readonly maxFailures: number,
@@ -83,16 +129,25 @@ export class FailureLimiter {
     private readonly quietMs = 3_600_000,
     private readonly windowMs = 15 * 60_000,
     private readonly maxPerDay = 50,
-  ) {}
+    private readonly maxKeys = MAX_FAILURE_KEYS,
+  ) {
+    // a lockout ends at most maxLockMs after the failure that started it, and stops doubling quietMs later
+    this.spentAfterMs = Math.max(DAY_MS, windowMs, maxLockMs + quietMs);
+  }
 
   /** Seconds until the key may try again, or 0. */
   lockedFor(key: string, now: number): number {
-    const k = this.keys.get(key);
+    const k = this.keys.get(key) ?? (this.hasRoom(now) ? undefined : this.crowd);
     return k && k.until > now ? Math.ceil((k.until - now) / 1000) : 0;
   }
 
   fail(key: string, now: number): void {
-    const k = this.keys.get(key) ?? { recent: [], day: [], lockouts: 0, until: 0 };
+    this.forgetSpent(now, SWEEP_PER_FAIL);
+    let k = this.keys.get(key);
+    if (!k) {
+      if (this.hasRoom(now)) this.keys.set(key, (k = noFailures()));
+      else k = this.crowd;
+    }
     k.recent = [...k.recent.filter((at) => at > now - this.windowMs), now];
     k.day = [...k.day.filter((at) => at > now - DAY_MS), now].slice(-this.maxPerDay);
     if (k.recent.length >= this.maxFailures || k.day.length >= this.maxPerDay) {
@@ -102,8 +157,47 @@ export class FailureLimiter {
       k.lockouts += 1;
       k.recent = [];
     }
-    this.keys.delete(key); // re-inserted last: the oldest key is the first one dropped below
-    this.keys.set(key, k);
-    if (this.keys.size > 10_000) this.keys.delete(this.keys.keys().next().value!);
+  }
+
+  /** Keys with a record of their own now (for tests). */
+  get keyCount(): number {
+    return this.keys.size;
+  }
+
+  /** Whether a key without a record may have one: below the bound, or once the sweep has dropped one. */
+  private hasRoom(now: number): boolean {
+    if (this.keys.size >= this.maxKeys) this.forgetSpent(now, SWEEP_AT_BOUND, true);
+    return this.keys.size < this.maxKeys;
+  }
+
+  /**
+   * A record the same as none: every failure it counts has left the day and the window, its lockout is over
+   * and the next would not double. Failures "after now" (the wall clock was set back) are kept: forgetting
+   * them is the unsafe way round.
+   */
+  private isSpent(k: Failures, now: number): boolean {
+    const last = k.day.at(-1);
+    return last === undefined || now - last >= this.spentAfterMs;
+  }
+
+  /**
+   * Looks at up to `steps` records from where the sweep stopped (starting a new round at the end) and drops
+   * the spent ones; `one`: stops after the first dropped. Each record is looked at once a round, so this is
+   * O(1) per call.
+   */
+  private forgetSpent(now: number, steps: number, one = false): void {
+    for (let i = 0; i < steps; i++) {
+      let next = this.sweep?.next();
+      if (!next || next.done) {
+        this.sweep = this.keys.entries();
+        next = this.sweep.next();
+        if (next.done) return;
+      }
+      const [key, k] = next.value;
+      if (this.isSpent(k, now)) {
+        this.keys.delete(key);
+        if (one) return;
+      }
+    }
   }
 }

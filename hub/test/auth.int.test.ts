@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MAX_FAILURE_KEYS } from '../http/pairing-codes.ts';
 import { PAIRING_CODE, PINS, removeDir, sampleOrder, signIn, startHub, type HubProcess } from './harness.ts';
 
 let hub: HubProcess;
@@ -61,6 +62,52 @@ describe('pairing and PIN sign-in', () => {
     expect(r.status).toBe(403);
     expect(r.body.error.code).toBe('forbidden');
   });
+});
+
+describe(`the PIN lockout after ${MAX_FAILURE_KEYS.toLocaleString('en')} other devices got a PIN wrong`, () => {
+  // a hub of its own: the flood fills the hub's count of failing devices for a day, which the tests above must not meet
+  let flooded: HubProcess;
+  beforeAll(async () => {
+    flooded = await startHub({ env: { HUB_PUBLIC_RATE: '100000' } }); // the pairings below all come from one address
+  });
+  afterAll(async () => {
+    await flooded?.stop();
+    if (flooded) removeDir(flooded.dataDir);
+  });
+
+  /** Runs `task(0 … n-1)` on `lanes` requests at a time (a bounded count: the loop ends with `n`). */
+  async function inLanes(n: number, lanes: number, task: (i: number) => Promise<void>): Promise<void> {
+    let next = 0;
+    const lane = async () => {
+      while (next < n) await task(next++);
+    };
+    await Promise.all(Array.from({ length: lanes }, lane));
+  }
+
+  it('still locks a device at its fifth wrong PIN when the other four came before the flood, and the flooding devices still sign in', async () => {
+    // the count, not a lockout, straddles the flood: guesses count for 15 minutes, a lockout lasts 30 s, and
+    // the flood may take longer than that on a busy machine
+    const signInWith = (device: string, pin: string) => flooded.request('POST', '/api/v1/staff/sessions', { token: device, body: { pin }, key: null });
+    const { device: guesser } = await signIn(flooded);
+    for (let i = 0; i < 4; i++) expect((await signInWith(guesser, `000${i}`)).status).toBe(401);
+
+    const others: string[] = [];
+    await inLanes(MAX_FAILURE_KEYS, 8, async () => {
+      const paired = await flooded.request('POST', '/api/v1/devices/pair', { body: { code: PAIRING_CODE, name: 'Flood', kind: 'pos' }, key: null });
+      expect(paired.status).toBe(201);
+      others.push(paired.body.deviceToken as string);
+    });
+    await inLanes(others.length, 8, async (i) => {
+      expect((await signInWith(others[i]!, '0000')).status).toBe(401);
+    });
+
+    expect((await signInWith(guesser, '0004')).status).toBe(401);
+    const locked = await signInWith(guesser, PINS.waiter);
+    expect(locked.status).toBe(429);
+    expect(Number(locked.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect((await signInWith(others[0]!, PINS.waiter)).status).toBe(201);
+    expect((await signInWith(others.at(-1)!, PINS.waiter)).status).toBe(201);
+  }, 120_000);
 });
 
 describe('a sign-in that says which roles the screen accepts', () => {
