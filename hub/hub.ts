@@ -33,7 +33,7 @@ import { CardChargeService } from './domain/card-charges.ts';
 import { DayReportService } from './domain/day-report.ts';
 import { SqliteReportRepo } from './store/report-repo.ts';
 import { SqliteCardChargeRepo } from './store/card-charge-repo.ts';
-import { checkpointAndClose, openDb, readIdentity, type Db } from './store/db.ts';
+import { checkpointAndClose, openDb, readIdentity, waitBrieflyForLocks, type Db } from './store/db.ts';
 import { StorageGuard } from './store/storage-guard.ts';
 import { EventLog } from './store/event-log.ts';
 import { SqliteFloorRepo } from './store/floor-repo.ts';
@@ -446,6 +446,8 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
       if (tls && config.HUB_HTTPS_PORT !== 'off') httpsPort = await listenHttps(tls, config.HUB_HTTPS_PORT);
       if (gate) publicPort = await listenPublic(gate);
       await printing.start();
+      // started: from here on a wait for another program's lock holds up requests, so it is short (db.ts)
+      waitBrieflyForLocks(db);
       // the first look makes the reserve (once per store, 64 MB of writes): after the hub answers, not before
       void storage?.start();
       backups?.start();

@@ -91,9 +91,12 @@ const SWEEP_AT_BOUND = 64;
  * no bucket: a sweep goes round the map a couple of buckets per take and drops those (a caller idle for
  * burst / rate, 2 s, is always one). (The map was cleared whole at 50,000 callers: a flood of distinct
  * addresses gave every phone being limited a fresh burst each time.) At `maxCallers`, a new caller is let
- * in once the sweep finds one full bucket among the next 64; when none is (every caller seen in the last
- * 2 s: a flood), it is refused as rate-limited (429, Retry-After) until some go quiet, and the callers
- * already known keep their buckets.
+ * in once the sweep finds one full bucket among the next 64; when none is (each of their callers sending at
+ * about its rate or faster: one request is made up in 1 / rate s), it is refused as rate-limited (429,
+ * Retry-After) until some go quiet, and the callers already known keep their buckets. Keeping 50,000 buckets
+ * short of full takes about 50,000 × rate requests a second (a million at the default 20/s, simulated), far
+ * past what the gate's thread parses (~0.2 ms a refusal): a flood of made-up callers sending a request or two
+ * each is swept as it comes, and no new phone is refused for it.
  */
 export class PublicLimiter {
   private readonly buckets = new Map<string, Bucket>();

@@ -19,12 +19,22 @@ const migrationsFolder = join(dirname(fileURLToPath(import.meta.url)), 'migratio
  * this machine (a 100–200 MB store, 100 batches of 10 × 3 kB a second): with busy_timeout 0, 5,700 batches
  * beside 39 backups, 116 quick_checks and 480 checkpoints met no SQLITE_BUSY; with 5 s, BEGIN IMMEDIATE never
  * took over 0.2 ms. So the wait is only for another program's short write (a commit and its fsync); a lock held
- * longer is refused as `store_busy` (503 + Retry-After), see writer.ts.
+ * longer is refused as `store_busy` (503 + Retry-After), see writer.ts. Set once the hub's start is done
+ * (`waitBrieflyForLocks`).
  */
 export const BUSY_TIMEOUT_MS = 100;
 
-/** Before the hub serves anything (migrations) and after it stopped (the last checkpoint), a wait stops nothing. */
+/**
+ * Before the hub serves anything and after it stopped (the last checkpoint), a wait stops nothing. Its start
+ * writes (the migrations, a restored backup adopted, the print queue's recovery): at 100 ms, another program
+ * writing for a second as the hub started made it exit "failed to start", its ports already bound.
+ */
 const IDLE_BUSY_TIMEOUT_MS = 5000;
+
+/** The hub serves from now on (its start is done): a lock another program holds is waited for briefly. */
+export function waitBrieflyForLocks(db: Db): void {
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+}
 
 /**
  * Opens the store's single connection. Durability first: WAL with `synchronous=FULL`, because
@@ -37,7 +47,7 @@ export function openDb(file: string): Db {
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
-  // nothing is served yet: waiting out another connection's lock here holds up no request
+  // nothing is served yet: waiting out another connection's lock holds up no request (until waitBrieflyForLocks)
   db.pragma(`busy_timeout = ${IDLE_BUSY_TIMEOUT_MS}`);
   // Every job in a group commit runs in its own savepoint, and SQLite copies each page a savepoint changes
   // into a statement journal first. Past 64 KiB (a 10-line order) that journal spills into a temp file in
@@ -45,7 +55,6 @@ export function openDb(file: string): Db {
   db.pragma('temp_store = MEMORY');
   migrate(drizzle(db), { migrationsFolder });
   ensureIdentity(db);
-  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   return db;
 }
 

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { openDb, type Db } from './db.ts';
+import { openDb, waitBrieflyForLocks, type Db } from './db.ts';
 import type { LoggedEvent } from './event-log.ts';
 import { OverloadedError, StorageFullError, StoreBusyError, Writer, type StoreBusyNote, type WriterOptions } from './writer.ts';
 
@@ -100,6 +100,8 @@ describe('Writer', () => {
       dirs.push(dir);
       const db = openDb(join(dir, 'store.db'));
       dbs.push(db);
+      // as the hub once it serves
+      waitBrieflyForLocks(db);
       const other = new Database(join(dir, 'store.db'));
       other.exec('BEGIN IMMEDIATE');
       const release = () => {
