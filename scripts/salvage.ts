@@ -12,6 +12,7 @@ import { DB_FILE } from '../hub/hub.ts';
 import { runningHub } from '../hub/pid-file.ts';
 import { backupFileName, inspectStore, listBackups, stampAfterNewest, takenAtOf } from '../hub/store/backups.ts';
 import { ORDER_TABLES, type LostOrder } from '../hub/store/salvage-rebuild.ts';
+import type { PackedSalvage, SameStoreBy } from '../hub/store/salvage-meta.ts';
 import { SalvageError, salvageStore, storeFigures, type SalvageResult, type StoreFigures, type TableSalvage } from '../hub/store/salvage.ts';
 
 const { values } = parseArgs({ options: { out: { type: 'string' } } });
@@ -45,6 +46,8 @@ try {
     source: store,
     dest,
     takenAt,
+    // what a spoilt page of the store's own settings took comes from the newest of these of the same store
+    backups: backups.map((b) => b.file),
     onTable: (t) => {
       if (t.skipped.length > 0 || t.rejected > 0) console.log(`  ${t.table}: damaged pages skipped (${lostText(t)} rows lost)`);
     },
@@ -72,6 +75,40 @@ const WHY: Record<LostOrder['why'], string> = {
   'later-events-lost': 'events after its last one are lost, and may have been its',
   unreadable: 'an event of it cannot be read',
   inconsistent: 'its events do not add up',
+};
+
+const SAME_BY: Record<SameStoreBy, string> = {
+  'store-id': 'its store id is the one the damaged store still holds',
+  'pin-key': 'its PIN key is the one the damaged store still holds',
+  'pin-hash': 'a staff PIN hash kept is the one its PIN key makes',
+  order: 'an order kept is in it, with the same id and time',
+};
+
+const PACKED_NAME: Record<PackedSalvage['table'], string> = {
+  events: 'events',
+  idempotency_keys: 'stored answers',
+  print_jobs: 'printed tickets',
+};
+
+const PACKED_LOSS: Record<PackedSalvage['table'], string> = {
+  events: 'their orders are kept, every device reloads anyway',
+  idempotency_keys: 'a device resending one of those requests has it done again',
+  print_jobs: 'they can no longer be reprinted',
+};
+
+const SETTINGS: Record<string, string> = {
+  store_id: "the store's id",
+  epoch: 'its epoch (renewed anyway when the hub opens the copy)',
+  pin_key: 'the key of the staff PINs (they sign in as before)',
+  menu_version: "the menu's version number (every device reloads the menu anyway)",
+  store_name: "the store's name",
+  public_ordering_paused: 'whether ordering by phone and kiosk is paused',
+  events_compacted_seq: 'how far old events were compacted (the hub goes over the newer ones again)',
+  answers_compacted_rowid: 'how far old answers were compacted (the hub goes over the newer ones again)',
+  salvage_known_lost: 'what an earlier salvage lost for good',
+  restored_at: 'when the store was last restored from a backup',
+  restored_backup_taken_at: 'when the backup it was last restored from was taken',
+  restore_print_pending: 'tickets of a restored backup not printed again',
 };
 
 function lostText(t: TableSalvage): string {
@@ -124,6 +161,8 @@ if (backup) {
   console.log(`There is no backup${backupDir === 'off' ? '' : ` in ${backupDir}`} to compare with.`);
 }
 
+for (const line of metaText()) console.log(line);
+
 const rowLost = result.rebuilt.filter((o) => o.rowLost).length;
 if (result.rebuilt.length > 0) {
   const kept = result.rebuilt.length - rowLost;
@@ -159,6 +198,46 @@ console.log(
     .join('\n'),
 );
 
+/** What became of the store's own settings (`meta`), when a damaged page took some, and of the values they unpack. */
+function metaText(): string[] {
+  const m = result.meta;
+  const out: string[] = [];
+  if (m.backup) {
+    const b = m.backup;
+    const why = m.damaged
+      ? "The store's own settings (meta) were on a damaged page."
+      : "The store's own settings (meta) lacked dictionaries its old values are packed with (a page the disk never wrote).";
+    out.push(
+      '',
+      `${why} What the store no longer held of them was taken from the backup ${b.file}, taken ${local(b.takenAt ?? takenAtOf(b.file))} (of this store: ${SAME_BY[b.sameBy]}):`,
+      ...b.keys.map((k) => `  ${settingText(k)}`),
+    );
+    if (m.damaged) {
+      out.push("  Settings changed after that backup was taken are as they were then: check the store's name, and whether ordering by phone and kiosk is paused, on the hub's page.");
+    }
+  }
+  for (const p of m.passedOver) out.push(`  (not used: ${p.file}: ${p.why})`);
+  if (m.packed.length > 0) {
+    const dicts = m.lostDictionaries.map((n) => `#${n}`).join(', ');
+    out.push('', `Old values packed with a dictionary the store no longer holds (${dicts}${m.backup ? ', made after the backup was taken' : ''}):`);
+    for (const p of m.packed) {
+      const taken = p.fromBackup > 0 ? `${p.fromBackup} taken from the backup as written` : '';
+      const removed = p.removed > 0 ? `${p.removed} lost (${m.backup ? 'written after the backup; ' : ''}${PACKED_LOSS[p.table]})` : '';
+      out.push(`  ${PACKED_NAME[p.table]}: ${[taken, removed].filter((x) => x !== '').join('; ')}`);
+    }
+  }
+  return out;
+}
+
+/** A `meta` key in words. */
+function settingText(key: string): string {
+  const dict = /^(answer|event|print)_dict_(\d+)$/.exec(key);
+  if (dict) return `dictionary #${dict[2]} of old ${dict[1] === 'print' ? 'ticket documents' : `${dict[1]}s`}`;
+  const alerted = /^print\.alerted:(.+)$/.exec(key);
+  if (alerted) return `that the screens were told printer ${alerted[1]} is down`;
+  return SETTINGS[key] ?? key;
+}
+
 /**
  * The last word: whether this copy lacks anything. An order table's lost rows are not a loss when the log rebuilt
  * every order they held (none lost for good, none left to check); any other table's are.
@@ -166,12 +245,18 @@ console.log(
 function verdict(): string {
   const damaged = result.tables.filter((t) => t.skipped.length > 0 || t.rejected > 0);
   const completeOrders = result.lostOrders.length === 0 && result.ordersToCheck.length === 0;
-  const lost = damaged.filter((t) => !(completeOrders && (ORDER_TABLES as readonly string[]).includes(t.table)));
-  if (lost.length > 0) {
-    return `Rows on the damaged pages of ${lost.map((t) => t.table).join(', ')} are lost in this copy; the newest backup lacks everything after it was taken. Choose the one that keeps more of what matters.`;
+  const isOrders = (t: TableSalvage) => (ORDER_TABLES as readonly string[]).includes(t.table);
+  // settings taken from a backup are told above: not rows lost, but possibly older than they were
+  const lost = damaged.filter((t) => !(completeOrders && isOrders(t)) && !(t.table === 'meta' && result.meta.backup));
+  const unpacked = result.meta.packed.filter((p) => p.removed > 0).map((p) => p.table);
+  if (lost.length > 0 || unpacked.length > 0) {
+    const where = [lost.length > 0 ? `on the damaged pages of ${lost.map((t) => t.table).join(', ')}` : '', unpacked.length > 0 ? `of ${unpacked.join(', ')} packed with a lost dictionary` : ''];
+    return `Rows ${where.filter((w) => w !== '').join(' and rows ')} are lost in this copy; the newest backup lacks everything after it was taken. Choose the one that keeps more of what matters.`;
   }
-  if (damaged.length > 0) {
-    return 'Nothing was lost: the orders, lines, payments and refunds on the damaged pages were all rebuilt from the event log, and every other row could be read.';
+  const settings = result.meta.backup ? " The store's settings the damaged page held are the backup's (above)." : '';
+  if (damaged.some(isOrders)) {
+    return `Nothing was lost: the orders, lines, payments and refunds on the damaged pages were all rebuilt from the event log, and every other row could be read.${settings}`;
   }
+  if (damaged.length > 0 && settings !== '') return `Nothing else was lost: every other row could be read.${settings}`;
   return 'Nothing was lost: every row could be read (the damage was where the copy needs nothing: an index, which it builds anew, or free pages).';
 }

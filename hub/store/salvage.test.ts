@@ -174,7 +174,7 @@ describe('salvageStore', () => {
     expect(rows(dest, "SELECT seq FROM sqlite_sequence WHERE name = 'events'")[0].seq).toBe(head);
   });
 
-  it('refuses a store whose own settings (meta: its id, epoch, PIN key) are on a spoilt page, and leaves nothing behind', () => {
+  it('refuses a store whose own settings (meta: its id, epoch, PIN key) are on a spoilt page when there is no backup to take them from, and leaves nothing behind', () => {
     const { dir, file } = makeStore();
     spoil(file, pagesOf(file, 'meta')[0]!.pageno);
     const dest = join(dir, 'backups', 'salvaged.db');

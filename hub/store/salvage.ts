@@ -18,14 +18,16 @@
  * order. The copy is marked as a backup (a hub that
  * opens it renews its epoch: every device reloads, and its unprinted tickets are not printed again), checked
  * whole, synced, and named as a backup; `npm run restore` installs it like one. Nothing here writes to the
- * damaged store.
+ * damaged store. What a spoilt page took of the store's own settings (`meta`: its id, its PIN key, the
+ * dictionaries its old rows are packed with) comes from the newest backup of the same store (salvage-meta.ts).
  */
 import Database from 'better-sqlite3';
 import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { fsyncPath, inspectStore, markAsBackup, unmarkStore, type StoreSummary } from './backups.ts';
+import { fsyncPath, inspectStore, markAsBackup, type StoreSummary } from './backups.ts';
 import { newestMigration, openDb, type Db } from './db.ts';
 import { isStoreDamage } from './integrity.ts';
+import { hasIdentity, MetaUnusable, settleMeta, type MetaSalvage } from './salvage-meta.ts';
 import { ORDER_TABLES, rebuildFromLog, shortAtEnd, type LostOrder, type OrderTable, type RebuiltOrder } from './salvage-rebuild.ts';
 
 export class SalvageError extends Error {
@@ -67,6 +69,8 @@ export interface TableSalvage {
 export interface SalvageResult {
   file: string;
   tables: TableSalvage[];
+  /** What became of the store's own settings, and of the values packed with a dictionary the copy lacked. */
+  meta: MetaSalvage;
   /**
    * Orders whose rows (or lines, payments, refunds) were on a spoilt page, made again from the event log,
    * which holds their whole history: they read as the hub held them.
@@ -99,6 +103,11 @@ export interface SalvageOptions {
   dest: string;
   /** the mark's time: the copy is taken for a backup taken then */
   takenAt: number;
+  /**
+   * Backups, newest first: what a spoilt page took of the store's own settings (`meta`) is taken from the
+   * newest of them that is of this store (salvage-meta.ts). Without one, such a store is refused.
+   */
+  backups?: readonly string[];
   /** called after each table, for progress */
   onTable?: (t: TableSalvage) => void;
   /** rows per read and per write transaction */
@@ -135,15 +144,10 @@ export function salvageStore(o: SalvageOptions): SalvageResult {
     dest.exec('DELETE FROM meta');
     const meta = copyTable(src, dest, 'meta', batch);
     // the store's id, epoch, PIN key and the dictionaries its old rows are packed with: without all of them
-    // the rows cannot be used (no PIN would sign in, old answers and events could not be read)
-    if (meta.skipped.length > 0 || meta.rejected > 0 || !hasIdentity(dest)) {
-      throw new SalvageError(
-        "the store's own settings (its id, epoch, the key of the staff PINs) are on a damaged page: without them nothing in it can be used. Restore the newest backup instead (npm run restore)",
-        'META_DAMAGED',
-      );
-    }
-    // a mark the damaged store carried would be taken for this copy's own
-    unmarkStore(dest);
+    // the rows cannot be used (no PIN would sign in, old answers and events could not be read). What a spoilt
+    // page took of them comes from a backup of the store (salvage-meta.ts); told at once when there is none
+    const metaDamaged = meta.skipped.length > 0 || meta.rejected > 0;
+    if ((metaDamaged || !hasIdentity(dest)) && (o.backups ?? []).length === 0) throw metaDamagedError('there is no backup to take them from');
     tables.push(meta);
     o.onTable?.(meta);
     for (const table of tablesOf(dest)) {
@@ -151,6 +155,14 @@ export function salvageStore(o: SalvageOptions): SalvageResult {
       const t = copyTable(src, dest, table, batch);
       tables.push(t);
       o.onTable?.(t);
+    }
+    // before anything reads the log: its old events are packed with the dictionaries in meta
+    let metaSalvage: MetaSalvage;
+    try {
+      metaSalvage = settleMeta(dest, { damaged: metaDamaged, backups: o.backups ?? [] });
+    } catch (err) {
+      if (err instanceof MetaUnusable) throw metaDamagedError(err.message);
+      throw err;
     }
     const byName = new Map(tables.map((t) => [t.table, t]));
     keepSequences(src, dest);
@@ -178,6 +190,7 @@ export function salvageStore(o: SalvageOptions): SalvageResult {
     return {
       file: o.dest,
       tables,
+      meta: metaSalvage,
       rebuilt: rebuilt.rebuilt,
       lostOrders: rebuilt.lost,
       ordersToCheck,
@@ -264,9 +277,11 @@ function tablesOf(dest: Db): string[] {
   return ours.map((t) => t.name).sort((a, b) => (order.get(a) ?? 0) - (order.get(b) ?? 0));
 }
 
-function hasIdentity(dest: Db): boolean {
-  const n = dest.prepare("SELECT COUNT(*) FROM meta WHERE key IN ('store_id', 'epoch', 'pin_key') AND value <> ''").pluck().get() as number;
-  return n === 3;
+function metaDamagedError(why: string): SalvageError {
+  return new SalvageError(
+    `the store's own settings (its id, epoch, the key of the staff PINs, the dictionaries its old rows are packed with) are on a damaged page, and ${why}: without them nothing in it can be used. Put a backup of this store in the backup directory and salvage again, or restore a backup instead (npm run restore lists them)`,
+    'META_DAMAGED',
+  );
 }
 
 type Row = unknown[];
