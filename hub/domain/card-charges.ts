@@ -18,7 +18,10 @@ export interface CardChargeRepo {
   orderOfDay(businessDate: string, number: number): { id: string; number: number } | undefined;
   /** The order's card payments, oldest first. */
   cardPayments(orderId: string): { id: string; createdAt: number }[];
-  /** The payments of the order charges were resolved as (null: one resolved before payments were named). */
+  /**
+   * The order's payments charges were resolved as, on whichever order they were resolved (a merge moves a
+   * payment), and null for each charge resolved on this order before payments were named.
+   */
   paymentsClaimed(orderId: string): (string | null)[];
 }
 

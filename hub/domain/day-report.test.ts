@@ -494,6 +494,32 @@ describe("the day's unrecorded card charges", () => {
     expect(report('2024-05-01').cardTerminalExpectedMinor).toBe(2800 * 4);
   });
 
+  it('keeps a payment one charge’s when its order is merged into another: the payment moves, the claim on it too', () => {
+    const service = new CardChargeService(charges());
+    const resolveAs = (c: UnrecordedCardCharge, at: number, input: Parameters<CardChargeService['resolve']>[1]) => s.run(() => service.resolve(c.id, input, s.ctx(manager, at)));
+    // two kiosk orders voided at the counter, both charges refused; the first one's card taken as the card
+    // payment of the order at A1 (its reference), and the charge resolved so
+    const v1 = kioskOrder(shanghai(2024, 5, 1, 13), [tofu()]);
+    const v2 = kioskOrder(shanghai(2024, 5, 1, 13), [tofu()]);
+    for (const v of [v1, v2]) s.run(() => s.service.voidOrder(v.id, 'changed at the counter', s.ctx(manager, shanghai(2024, 5, 1, 13, 1))));
+    const c1 = refusedAtKiosk(v1, shanghai(2024, 5, 1, 13, 2), 'K-V1');
+    const c2 = refusedAtKiosk(v2, shanghai(2024, 5, 1, 13, 3), 'K-V2');
+    const a1 = place(shanghai(2024, 5, 1, 13, 5), [tofu({ qty: 2 })]);
+    const paid = pay(a1, shanghai(2024, 5, 1, 13, 6), { tender: 'card', amountMinor: 2800, reference: 'K-V1' });
+    expect(resolveAs(c1, shanghai(2024, 5, 1, 13, 7), { kind: 'recorded_as_payment', orderNumber: a1.number })).toMatchObject({ settledAt: paid.createdAt });
+    // the party moves to A2 and the bills are merged: the payment goes with them
+    const a2 = place(shanghai(2024, 5, 1, 13, 10), [rice()], { tableId: 't-a2' });
+    s.run(() => s.service.merge(a1.id, { intoOrderId: a2.id }, s.ctx(waiter, shanghai(2024, 5, 1, 13, 20))));
+    // the one payment is still the first charge's: the second is refused there until its own is recorded
+    expect(domainErrorOf(() => resolveAs(c2, shanghai(2024, 5, 1, 13, 30), { kind: 'recorded_as_payment', orderNumber: a2.number }))).toMatchObject({
+      code: 'invalid_order',
+      details: { orderId: a2.id },
+    });
+    expect(charges().get(c2.id)).toMatchObject({ resolvedAt: null });
+    // the terminal's journal: K-V1 and K-V2; the payments have K-V1 only
+    expect(report('2024-05-01').cardTerminalExpectedMinor).toBe(2800 * 2);
+  });
+
   it("records a kiosk's refused card payment as it happens, and the day's report has it", () => {
     const o = place(shanghai(2024, 5, 1, 12), [plum({ qty: 2 })], { channel: 'kiosk', tableId: undefined }, kiosk);
     pay(o, shanghai(2024, 5, 1, 12, 1), { tender: 'cash', amountMinor: 1600, tenderedMinor: 2000 });

@@ -110,6 +110,26 @@ describe('FailureLimiter', () => {
     expect(l.lockedFor('slow', 49 * every)).toBe(30); // the 50th within a day locks
   });
 
+  it('keeps a lockout as long as it was when the wall clock is set back (NTP correcting a clock that ran ahead), for a key and for the crowd', () => {
+    const l = new FailureLimiter(5, 30 * S, HOUR, HOUR, 15 * 60 * S, 50, 100);
+    const t = 10 * HOUR;
+    for (let i = 0; i < 5; i++) l.fail('tablet', t);
+    for (let i = 0; i < 100; i++) l.fail(`known-${i}`, t);
+    for (let i = 0; i < 5; i++) l.fail(`new-${i}`, t);
+    expect(l.lockedFor('tablet', t)).toBe(30);
+    expect(l.lockedFor('never-seen', t)).toBe(30);
+    // the clock goes back an hour 10 s later: a 30 s lockout lasts 30 s at most from then, not an hour and 20 s
+    const back = t + 10 * S - HOUR;
+    expect(l.lockedFor('tablet', back)).toBe(30);
+    expect(l.lockedFor('never-seen', back)).toBe(30);
+    expect(l.lockedFor('tablet', back + 20 * S)).toBe(10);
+    expect(l.lockedFor('tablet', back + 30 * S)).toBe(0);
+    expect(l.lockedFor('never-seen', back + 30 * S)).toBe(0);
+    // and the next lockout doubles as before
+    for (let i = 0; i < 5; i++) l.fail('tablet', back + 30 * S);
+    expect(l.lockedFor('tablet', back + 30 * S)).toBe(60);
+  });
+
   it('holds no more keys than its bound while 30,000 callers fail over three days, and forgets the quiet ones as others fail', () => {
     const l = new FailureLimiter(20, 10 * S, 600 * S, 600 * S, 15 * 60 * S, 50, 1000);
     let most = 0;

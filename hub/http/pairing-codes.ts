@@ -84,9 +84,11 @@ interface Failures {
   day: number[];
   lockouts: number;
   until: number;
+  /** When the lockout ending at `until` began. */
+  lockedAt: number;
 }
 
-const noFailures = (): Failures => ({ recent: [], day: [], lockouts: 0, until: 0 });
+const noFailures = (): Failures => ({ recent: [], day: [], lockouts: 0, until: 0, lockedAt: 0 });
 
 /**
  * Counts wrong guesses per key (a device, an address) and locks the key out for a while: PINs are short.
@@ -138,7 +140,15 @@ export class FailureLimiter {
   /** Seconds until the key may try again, or 0. */
   lockedFor(key: string, now: number): number {
     const k = this.keys.get(key) ?? (this.hasRoom(now) ? undefined : this.crowd);
-    return k && k.until > now ? Math.ceil((k.until - now) / 1000) : 0;
+    if (!k || k.until <= now) return 0;
+    // the wall clock went back since the lockout began (NTP correcting a clock that ran ahead): it lasts at
+    // most its own length from now, not that plus however far the clock went back (an hour's lockout for a
+    // typo, and every caller the crowd's record holds refused as long). When the clock moved is not known
+    if (k.lockedAt > now) {
+      k.until -= k.lockedAt - now;
+      k.lockedAt = now;
+    }
+    return Math.ceil((k.until - now) / 1000);
   }
 
   fail(key: string, now: number): void {
@@ -154,6 +164,7 @@ export class FailureLimiter {
       // a quiet hour since the last lockout ended: this one starts the doubling afresh
       if (k.until !== 0 && now - k.until >= this.quietMs) k.lockouts = 0;
       k.until = now + Math.min(this.maxLockMs, this.lockMs * 2 ** k.lockouts);
+      k.lockedAt = now;
       k.lockouts += 1;
       k.recent = [];
     }

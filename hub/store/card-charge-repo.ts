@@ -50,9 +50,16 @@ export class SqliteCardChargeRepo implements CardChargeRepo {
       ofDay: db.prepare('SELECT id, number FROM orders WHERE business_date = ? AND number = ?'),
       // along payments_order
       cardPayments: db.prepare("SELECT id, created_at AS createdAt FROM payments WHERE order_id = ? AND tender = 'card' ORDER BY created_at, id"),
-      // a manager's resolve, a few a week: the table is the refused charges only, read whole
+      // a manager's resolve, a few a week: the table is the refused charges only, read whole. A claim goes by
+      // the payment, not the order it was resolved on: a merge moves the payment to another order, the claim
+      // with it (by the order, the payment was free again there and a second charge was taken off on it)
       claimed: db
-        .prepare("SELECT resolution_payment_id FROM unrecorded_card_charges WHERE resolution_order_id = ? AND resolution_kind = 'recorded_as_payment'")
+        .prepare(
+          `SELECT resolution_payment_id FROM unrecorded_card_charges
+            WHERE resolution_kind = 'recorded_as_payment'
+              AND (resolution_payment_id IN (SELECT id FROM payments WHERE order_id = @orderId)
+                   OR (resolution_payment_id IS NULL AND resolution_order_id = @orderId))`,
+        )
         .pluck(),
     };
   }
@@ -88,6 +95,6 @@ export class SqliteCardChargeRepo implements CardChargeRepo {
   }
 
   paymentsClaimed(orderId: string): (string | null)[] {
-    return this.s.claimed.all(orderId) as (string | null)[];
+    return this.s.claimed.all({ orderId }) as (string | null)[];
   }
 }
