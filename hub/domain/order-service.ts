@@ -33,7 +33,6 @@ export interface OrderDeps {
   kitchen: KitchenService;
 }
 
-/** The topics an order event concerns: every order watcher, its table, and each station with touched lines. */
 /**
  * A change to a bill the table's phones can no longer read (done, and closed over `TABLE_DONE_VISIBLE_MS` ago:
  * the next party may sit there) is not the table's news. Their phones hear the table's topic and read the
@@ -46,6 +45,7 @@ export function quietForLaterParty(before: Order, after: Order, now: number): { 
   return { order: { ...after, updatedAt: before.updatedAt }, tableTopic: { tableId: null } };
 }
 
+/** The topics an order event concerns: every order watcher, its table, and each station with touched lines. */
 export function orderTopics(order: Pick<Order, 'tableId'>, lines: readonly Pick<OrderLine, 'stationId'>[]): string[] {
   const topics = new Set<string>(['orders']);
   if (order.tableId) topics.add(`table:${order.tableId}`);

@@ -1,5 +1,8 @@
 import type { LoggedEvent } from '../store/event-log.ts';
 
+/** Events read from the log per statement when the recent events are read again (see reload). */
+const RELOAD_PAGE = 250;
+
 /** What the recent events are read from: the log (hub/store/event-log.ts). */
 export interface LogTail {
   head(): number;
@@ -16,16 +19,24 @@ export interface LogTail {
  * as each commit is published, in the same turn of the event loop as its COMMIT. `reaches` still compares
  * with the log's head rather than trust that: an event written and never published (nothing does so today)
  * is read from the log once, instead of being skipped by every replay.
+ *
+ * Bounded in size as well as in count (`maxChars` of JSON, all held events together): the schema lets one
+ * order.placed carry 100 lines of 20 options and a 140-character note each, several hundred kB of JSON, and a
+ * phone may place such orders; 1,000 of them held by count alone were gigabytes. The oldest go first, as for
+ * the count: a replay from further back is a phone's reset or a staff screen's read of the log.
  */
 export class RecentEvents {
   private events: LoggedEvent[] = [];
   /** Every event after this seq, up to `lastSeq`, is held. */
   private fromSeq = 0;
   private lastSeq = 0;
+  /** The JSON length (UTF-16 code units) of the events held, together. */
+  private chars = 0;
 
   constructor(
     private readonly capacity: number,
     private readonly log: LogTail,
+    private readonly maxChars = Number.POSITIVE_INFINITY,
   ) {
     this.reload(log.head());
   }
@@ -35,17 +46,28 @@ export class RecentEvents {
     return this.fromSeq;
   }
 
-  /** Takes a commit's events (in seq order); the oldest go once more than `capacity` are held. */
+  /** The JSON held, in UTF-16 code units (the bound is `maxChars`). */
+  get heldChars(): number {
+    return this.chars;
+  }
+
+  /**
+   * Takes a commit's events (in seq order); the oldest go once more than `capacity` are held, or more than
+   * `maxChars` of JSON.
+   */
   push(events: readonly LoggedEvent[]): void {
     for (const e of events) {
       if (e.seq <= this.lastSeq) continue; // read from the log already
       this.events.push(e);
+      this.chars += e.json.length;
       this.lastSeq = e.seq;
     }
     const over = this.events.length - this.capacity;
-    if (over > 0) {
-      this.fromSeq = this.events[over - 1]!.seq;
-      this.events.splice(0, over);
+    let drop = 0;
+    while (drop < this.events.length && (drop < over || this.chars > this.maxChars)) this.chars -= this.events[drop++]!.json.length;
+    if (drop > 0) {
+      this.fromSeq = this.events[drop - 1]!.seq;
+      this.events.splice(0, drop);
     }
   }
 
@@ -74,9 +96,16 @@ export class RecentEvents {
   }
 
   private reload(head: number): void {
+    this.events = [];
+    this.chars = 0;
+    // at most `capacity` seqs lie in (fromSeq, head]; read a page at a time and trimmed as it comes, so that a
+    // log of huge events never has more than the bound and a page of them in memory at once
+    this.fromSeq = this.lastSeq = Math.max(0, head - this.capacity);
+    while (this.lastSeq < head) {
+      const page = this.log.after(this.lastSeq, Math.min(RELOAD_PAGE, head - this.lastSeq));
+      if (page.length === 0) break;
+      this.push(page);
+    }
     this.lastSeq = head;
-    this.fromSeq = Math.max(0, head - this.capacity);
-    // at most `capacity` seqs lie in (fromSeq, head]: one read of that many takes all there are
-    this.events = this.capacity > 0 ? this.log.after(this.fromSeq, this.capacity) : [];
   }
 }

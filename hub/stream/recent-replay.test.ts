@@ -19,7 +19,7 @@ import { eventForPublic } from '../domain/public-reads.ts';
 import { openDb, type Db } from '../store/db.ts';
 import { EventLog, type LoggedEvent } from '../store/event-log.ts';
 import { Writer } from '../store/writer.ts';
-import { StreamServer } from './stream-server.ts';
+import { RECENT_EVENTS_MAX_CHARS, StreamServer, type StreamOptions } from './stream-server.ts';
 
 /** The log, counting the rows a replay reads from it. */
 class CountingLog extends EventLog {
@@ -53,7 +53,7 @@ let stream: StreamServer;
 let committed: LoggedEvent[];
 const sockets: WebSocket[] = [];
 
-function startStream(): Promise<void> {
+function startStream(options: Partial<StreamOptions> = {}): Promise<void> {
   stream = new StreamServer({
     epoch: 'e1',
     log,
@@ -65,6 +65,7 @@ function startStream(): Promise<void> {
     replayPage: 100,
     deflateMinSockets: 0,
     authenticate: (token): Principal => principals[token ?? ''] ?? { kind: 'anonymous' },
+    ...options,
   });
   server = createServer();
   stream.attach(server);
@@ -98,6 +99,9 @@ const seqs = (events: { seq: number }[]) => events.map((e) => e.seq);
 const hears = (topics: readonly string[]) => (e: LoggedEvent) => e.topics.some((t) => topics.includes(t));
 
 interface Socket {
+  ws: WebSocket;
+  /** The close code, once closed. */
+  closed: Promise<number>;
   messages: any[];
   events(): any[];
   hello(lastSeq: number): void;
@@ -115,6 +119,8 @@ function open(token: string): Promise<Socket> {
     for (const w of waiters) w();
   });
   const socket: Socket = {
+    ws,
+    closed: Promise.resolve(0),
     messages,
     events: () => messages.filter((m) => m.type === 'events').flatMap((m) => m.events),
     hello: (lastSeq) => ws.send(JSON.stringify({ type: 'hello', lastSeq, epoch: 'e1' })),
@@ -134,6 +140,10 @@ function open(token: string): Promise<Socket> {
         check();
       }),
   };
+  socket.ws = ws;
+  socket.closed = new Promise((r) => ws.once('close', (code) => r(code)));
+  // a waiter may be waiting for the close too
+  ws.once('close', () => setImmediate(() => [...waiters].forEach((w) => w())));
   return new Promise((resolve, reject) => {
     ws.once('open', () => resolve(socket));
     ws.once('error', reject);
@@ -255,5 +265,67 @@ describe("a staff screen's reconnect", () => {
     expect(seqs(far.events())).toEqual(seqs(committed.filter((e) => e.seq > to - 1500)));
     // the 500 events older than those held, from the log
     expect(log.rowsRead).toBe(500);
+  });
+});
+
+/** `n` events of one table, each with `chars` of note (ASCII: as many bytes on the wire). */
+async function commitBig(n: number, tableId: string, chars: number): Promise<void> {
+  const jobs: Promise<number>[] = [];
+  for (let k = 0; k < n; k++) {
+    const i = committed.length + k;
+    const payload = { order: { id: `o-big-${i}`, tableId, note: 'x'.repeat(chars), lines: [] } };
+    jobs.push(writer.submit((tx) => tx.append({ type: 'order.placed', payload: payload as never, topics: ['orders', `table:${tableId}`], deviceId: 'd-pos', staffId: null })));
+  }
+  await Promise.all(jobs);
+}
+
+describe('a replay larger than the socket may hold', () => {
+  it("of a phone that reads slowly is sent as the socket drains, not closed as too slow by the next live event (and replayed again on its reconnect, in a loop)", async () => {
+    await stopStream();
+    const maxBufferBytes = 256 << 10;
+    await startStream({ maxBufferBytes });
+    const from = head();
+    // 6 MB of its table's orders, 24 times the bound: pages of 100, the last one short and still 2 MB
+    await commitBig(150, 't-3', 40_000);
+    const phone = await open('phone-t-3');
+    phone.ws.pause(); // a phone on a slow link: the hub's writes pile up in its buffer
+    let code: number | undefined;
+    void phone.closed.then((c) => (code = c));
+    phone.hello(from);
+    await new Promise((r) => setTimeout(r, 200));
+    await commitBig(1, 't-3', 100); // live, while the replay is still in the buffer
+    await new Promise((r) => setTimeout(r, 200));
+    phone.ws.resume();
+    const to = head();
+    await phone.waitFor(() => seqs(phone.events()).includes(to) || code !== undefined);
+    expect(code).toBeUndefined();
+    expect(seqs(phone.events())).toEqual(seqs(committed.filter((e) => e.seq > from)));
+  });
+});
+
+describe('the events held in memory', () => {
+  it('are bounded in size, not only in count: a phone further back than that is told to reload, a staff screen reads it from the log', async () => {
+    const chars = 100_000; // an order.placed of 100 lines with options and notes is of this order
+    const n = Math.ceil((1.5 * RECENT_EVENTS_MAX_CHARS) / chars); // well within PUBLIC_REPLAY by count
+    await commitBig(n, 't-3', chars);
+    const to = head();
+    const heldFor = (s: StreamServer) => (s as unknown as { recent: { heldChars: number } }).recent.heldChars;
+    for (const restarted of [false, true]) {
+      if (restarted) {
+        await stopStream();
+        await startStream(); // read again from the log: no more held, nor read at once, than the bound
+      }
+      expect(heldFor(stream)).toBeLessThanOrEqual(RECENT_EVENTS_MAX_CHARS);
+      expect(heldFor(stream)).toBeGreaterThan(RECENT_EVENTS_MAX_CHARS - 2 * chars);
+      const phone = await open('phone-t-3');
+      await replay(phone, to - n, to);
+      expect(phone.messages.at(-1)).toMatchObject({ type: 'reset', reason: 'too-far-behind' });
+      const near = Math.floor(RECENT_EVENTS_MAX_CHARS / chars / 2);
+      await replay(phone, to - near, to);
+      expect(seqs(phone.events())).toEqual(seqs(committed.slice(-near)));
+      const kds = await open('kds');
+      await replay(kds, to - n, to);
+      expect(seqs(kds.events())).toEqual(seqs(committed.slice(-n)));
+    }
   });
 });

@@ -64,6 +64,12 @@ const DEFLATE_MIN_BYTES = 1024;
  * reloads over HTTP anyway.
  */
 export const RECENT_EVENTS_MAX = 10_000;
+/**
+ * And at most this much of their JSON (UTF-16 code units; up to twice as many bytes of the heap, and their guest
+ * form up to three times as many more): a busy night's 1,000 events are 2–3 M, but the schema lets one placed
+ * order be several hundred k, and 1,000 of those held by count alone were gigabytes.
+ */
+export const RECENT_EVENTS_MAX_CHARS = 8 << 20;
 
 export interface StreamOptions {
   epoch: string;
@@ -192,7 +198,7 @@ export class StreamServer {
     });
     this.pinger = setInterval(() => this.heartbeat(), opts.pingMs);
     this.pinger.unref();
-    this.recent = new RecentEvents(Math.min(opts.maxPublicReplay, opts.maxReplay, RECENT_EVENTS_MAX), opts.log);
+    this.recent = new RecentEvents(Math.min(opts.maxPublicReplay, opts.maxReplay, RECENT_EVENTS_MAX), opts.log, RECENT_EVENTS_MAX_CHARS);
   }
 
   get clientCount(): number {
@@ -433,7 +439,11 @@ export class StreamServer {
       // served from memory or not at all: a phone's reconnect reads no row of its gap (see RecentEvents)
       if (!this.recent.reaches(hello.lastSeq, head)) return reset('too-far-behind');
       this.send(client, { type: 'welcome', epoch, headSeq: head, fromSeq: hello.lastSeq });
-      this.replayRecent(client, hello.lastSeq, head);
+      if (this.replayRecent(client, hello.lastSeq, head)) return;
+      // too much for one frame: in pages, as a staff screen's, waiting for the socket to drain between them
+      const replay: Replay = { from: hello.lastSeq, sentUpTo: hello.lastSeq };
+      client.replay = replay;
+      this.replayPage(client, replay);
       return;
     }
 
@@ -448,9 +458,10 @@ export class StreamServer {
    * screen back after hours) never holds the hub's thread: orders keep being taken between pages. Until the
    * replay has caught up with the log, live flushes skip the client (cursor -1) and the next page reads what
    * they carried instead. A page is taken from the recent events while they reach back to it (no row read),
-   * else from the log. It holds only committed events and no commit can interleave with it, so when a page
-   * comes back short the client has everything up to the head: nothing missed, nothing sent twice. A socket
-   * slow to drain is waited for between pages rather than cut off.
+   * else from the log (a phone's replay too big for one frame comes here, and reads the log only if more
+   * than the events held were committed while its socket drained). It holds only committed events and no
+   * commit can interleave with it, so when a page comes back short the client has everything up to the head:
+   * nothing missed, nothing sent twice. A socket slow to drain is waited for between pages rather than cut off.
    */
   private replayPage(client: Client, replay: Replay): void {
     if (client.replay !== replay || client.ws.readyState !== client.ws.OPEN) return;
@@ -485,13 +496,19 @@ export class StreamServer {
    * A public client's replay of the gap after `from` up to `head`, all held in memory (the caller checked):
    * its own events among at most `maxPublicReplay`, in one frame, in this turn of the loop — so, as for a
    * page, no commit can come between and nothing is missed or sent twice. It ends, like a replay, with how
-   * far it went.
+   * far it went. False, and nothing sent, when that frame would fill over half the socket's buffer bound (a
+   * table's big orders, a phone on a slow link): sent at once, the next live frame would find the buffer
+   * over its bound and close the socket, whose reconnect would replay the same frame again.
    */
-  private replayRecent(client: Client, from: number, head: number): void {
+  private replayRecent(client: Client, from: number, head: number): boolean {
     const mine = this.recent.after(from, head - from).filter((e) => matches(client.topics, e));
-    if (mine.length > 0) this.sendMessage(client, new SharedMessage(frame(mine, head, this.guestBytesOf)));
-    else if (from < head) this.send(client, { type: 'events', events: [], upToSeq: head });
+    if (mine.length > 0) {
+      const message = frame(mine, head, this.guestBytesOf);
+      if (client.ws.bufferedAmount + message.length > this.opts.maxBufferBytes / 2) return false;
+      this.sendMessage(client, new SharedMessage(message));
+    } else if (from < head) this.send(client, { type: 'events', events: [], upToSeq: head });
     client.cursor = head;
+    return true;
   }
 
   private readonly guestBytesOf = (e: LoggedEvent): Buffer => {
