@@ -1,15 +1,17 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { CLOCK_BEHIND_TOLERANCE_MS, ClockCheck } from './clock-check.ts';
 
 function check(latest: () => number | null, now: () => number) {
   const logged: string[] = [];
+  const readErrors: unknown[] = [];
   const c = new ClockCheck({
     latestEventAt: latest,
     now,
     everyMs: 60_000,
     log: { error: (_o, msg) => logged.push(`error: ${msg}`), info: (_o, msg) => logged.push(`info: ${msg}`) },
+    onReadError: (err) => readErrors.push(err),
   });
-  return { c, logged };
+  return { c, logged, readErrors };
 }
 
 describe('ClockCheck', () => {
@@ -34,5 +36,29 @@ describe('ClockCheck', () => {
     c.check();
     expect(logged).toHaveLength(2);
     expect(logged[1]).toMatch(/^info: .*caught up/);
+  });
+
+  it('goes on checking on its timer when a read of the store fails (a damaged page): says so once, and checks once it reads again', () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const at = Date.UTC(2026, 10, 27, 12);
+      let latest: () => number | null = () => {
+        throw Object.assign(new Error('database disk image is malformed'), { code: 'SQLITE_CORRUPT' });
+      };
+      const { c, logged, readErrors } = check(() => latest(), () => Date.UTC(2000, 0, 1));
+      c.start();
+      vi.advanceTimersByTime(3 * 60_000);
+      expect(logged).toEqual(['error: clock check: the store could not be read; tried again later']);
+      // every failed read goes to the integrity tracker, which keeps the first finding
+      expect(readErrors).toHaveLength(4);
+      expect(readErrors[0]).toMatchObject({ code: 'SQLITE_CORRUPT' });
+      latest = () => at;
+      vi.advanceTimersByTime(60_000);
+      expect(logged).toHaveLength(2);
+      expect(logged[1]).toMatch(/^error: the hub's clock is behind its own store/);
+      c.stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -17,6 +17,7 @@ export const CLOCK_BEHIND_TOLERANCE_MS = 2 * 60_000;
 export class ClockCheck {
   #behind = false;
   #timer: ReturnType<typeof setInterval> | undefined;
+  #readFailing = false;
 
   constructor(
     private readonly o: {
@@ -25,6 +26,8 @@ export class ClockCheck {
       now: () => number;
       everyMs: number;
       log: { error(o: object, msg: string): void; info(o: object, msg: string): void };
+      /** the store could not be read on the timer (for the integrity tracker: a damaged page says so) */
+      onReadError?: (err: unknown) => void;
     },
   ) {}
 
@@ -37,9 +40,25 @@ export class ClockCheck {
 
   /** Checks now (a start on a flat clock battery says so at once) and every `everyMs`, logging each change. */
   start(): void {
-    this.check();
-    this.#timer = setInterval(() => this.check(), this.o.everyMs);
+    this.#checkOnTimer();
+    this.#timer = setInterval(() => this.#checkOnTimer(), this.o.everyMs);
     this.#timer.unref();
+  }
+
+  /**
+   * A read of the store can fail (SQLITE_IOERR on a failing disk, SQLITE_CORRUPT on a damaged page): thrown
+   * from a timer, that was an uncaught exception, and the hub ended with every screen and tablet. Said once,
+   * and tried again at the next turn.
+   */
+  #checkOnTimer(): void {
+    try {
+      this.check();
+      this.#readFailing = false;
+    } catch (err) {
+      this.o.onReadError?.(err);
+      if (!this.#readFailing) this.o.log.error({ err }, 'clock check: the store could not be read; tried again later');
+      this.#readFailing = true;
+    }
   }
 
   stop(): void {

@@ -109,6 +109,7 @@ const SETTINGS: Record<string, string> = {
   restored_at: 'when the store was last restored from a backup',
   restored_backup_taken_at: 'when the backup it was last restored from was taken',
   restore_print_pending: 'tickets of a restored backup not printed again',
+  dict_last_given: 'the highest number the compactor gave a dictionary (so none is given twice)',
 };
 
 function lostText(t: TableSalvage): string {

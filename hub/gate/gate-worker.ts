@@ -116,6 +116,13 @@ function callerOf(req: IncomingMessage, stream = false): string {
  * the hub has taken from anyone: a real phone behind the same router as the flood still gets through.
  */
 const refusedTokens = new FailureLimiter(20, 10_000, 600_000, 600_000);
+/**
+ * Least recently used first out, by a delete and an add (PublicLimiter and FailureLimiter sweep instead: V8
+ * walks past the deleted entries at a Map's front on each new iterator, slow past ~10,000 churned). Kept
+ * here: it grows only with tokens the hub took (a store's tables and kiosks, a few hundred), so the bound is
+ * not reached and nothing leaves the front. Measured: 0.4 µs a request at 300 tokens; 10 µs at the bound with
+ * every request a new token, which would take 10,000 real tokens in turn.
+ */
 const knownTokens = new Set<string>();
 const MAX_KNOWN_TOKENS = 10_000;
 

@@ -3,6 +3,7 @@
  * (`InMemoryTransport` can script the outcomes a simulator cannot produce on demand, such as "uncertain").
  * The TCP + simulator behaviour is covered end to end in hub/test/print*.int.test.ts.
  */
+import Database from 'better-sqlite3';
 import pino from 'pino';
 import { monotonicFactory } from 'ulidx';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -295,6 +296,8 @@ describe('a printer worker', () => {
     ['the write queue is full', () => new OverloadedError(2000)],
     ['the disk is full', () => new StorageFullError(Object.assign(new Error('database or disk is full'), { code: 'SQLITE_FULL' }))],
     ['another program holds the store', () => new StoreBusyError(Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }))],
+    // as SQLite itself throws it, not wrapped by the writer (a statement run outside a batch meets it so)
+    ['SQLite says the store is busy', () => new Database.SqliteError('database is locked', 'SQLITE_BUSY_RECOVERY')],
   ])('records a printed ticket once the writer takes it again, when %s', async (_why, error) => {
     // the ticket has printed: its record must wait and go in, not leave the job "sending" until a restart
     // reprints it marked POSSIBLE DUPLICATE

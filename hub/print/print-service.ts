@@ -22,7 +22,7 @@ import type { DayReport } from '../protocol/reports.ts';
 import type { Db } from '../store/db.ts';
 import { RESTORE_PRINT_PENDING } from '../store/backups.ts';
 import { jobView, queuedJob, SqlitePrintRepo, type JobRow } from '../store/print-repo.ts';
-import { StorageFullError, type Tx } from '../store/writer.ts';
+import { isPassingRefusal, StorageFullError, type Tx } from '../store/writer.ts';
 import { dayReportSlip } from './day-report-slip.ts';
 import { PrintPlanner } from './planner.ts';
 import { RECEIPT_STATION, receiptDocument } from './receipts.ts';
@@ -82,7 +82,7 @@ export interface PrintServiceDeps {
   log: Logger;
 }
 
-/** How often printing tries to start again on a full disk. */
+/** How often printing tries to start again while the store refuses its first write (a full disk, a held lock). */
 const START_RETRY_MS = 5_000;
 
 /** Recovery flush for embedded simulators: they never hold half a command as large as a real printer's. */
@@ -159,10 +159,12 @@ export class PrintService {
     try {
       await this.#recoverInFlight();
     } catch (err) {
-      // On a full disk the hub must still start (the kitchen screens, the menu, the bill all read): printing
+      // On a full disk, or a store another program holds past the hub's start wait (a `sqlite3` shell left in
+      // a transaction), the hub must still start (the kitchen screens, the menu, the bill all read): printing
       // waits, since it cannot record what it prints. Its jobs stay queued; the planner keeps adding to them.
-      if (!(err instanceof StorageFullError)) throw err;
-      this.deps.log.error('disk full: printing starts once there is room to record what it prints');
+      if (!isPassingRefusal(err)) throw err;
+      if (err instanceof StorageFullError) this.deps.log.error('disk full: printing starts once there is room to record what it prints');
+      else this.deps.log.warn({ err }, 'the store refused the print queue its first write: printing starts once it takes it');
       this.#retryStart();
       return;
     }
@@ -175,7 +177,7 @@ export class PrintService {
       this.#recoverInFlight().then(
         () => this.reconcile().catch((err: unknown) => this.deps.log.error({ err }, 'starting the printers failed')),
         (err: unknown) => {
-          if (err instanceof StorageFullError) this.#retryStart();
+          if (isPassingRefusal(err)) this.#retryStart();
           else this.deps.log.error({ err }, 'starting the printers failed');
         },
       );

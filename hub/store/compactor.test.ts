@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ANSWERS, Compactor, EVENTS, isPacked, pack, PRINT_JOBS, unpack, type CompactedColumn } from './compactor.ts';
+import { ANSWERS, Compactor, EVENTS, isPacked, noteDictionariesGiven, pack, PRINT_JOBS, unpack, type CompactedColumn } from './compactor.ts';
 import { openDb, type Db } from './db.ts';
 import { EventLog, type LoggedEvent } from './event-log.ts';
 import { IdempotencyStore, seal, sealedKey } from './idempotency.ts';
@@ -115,6 +115,50 @@ describe('Compactor, answers', () => {
     expect(compactAll(db, c, 2 * HOUR)).toBe(1);
     expect(c.done.rows).toBe(0);
     expect(answers.get('k3')!.body).toBe(answer(3));
+  });
+});
+
+describe('Compactor, a dictionary lost by a salvage', () => {
+  const dictKeys = (db: Db) => db.prepare("SELECT key FROM meta WHERE key GLOB '*_dict_[0-9]*' ORDER BY key").pluck().all();
+
+  // raw deflate has no checksum: a number handed out again would let an older backup's dictionary under it
+  // read the new values as other bytes, without an error
+  it.each([
+    ['noted when it was made', (_db: Db) => undefined],
+    [
+      'made before the note was kept: noted at the next start, while the store still held it',
+      (db: Db) => {
+        db.prepare("DELETE FROM meta WHERE key = 'dict_last_given'").run();
+        db.transaction(() => compactor(db).compactBatch(2 * HOUR))();
+      },
+    ],
+    [
+      'its note lost with it, and noted again by the salvage that found values naming it',
+      (db: Db) => {
+        db.prepare("DELETE FROM meta WHERE key = 'dict_last_given'").run();
+        noteDictionariesGiven(db, [1]);
+      },
+    ],
+  ])('never hands its number out again (%s)', (_how, remember) => {
+    const { db, answers } = store();
+    for (let i = 0; i < 60; i++) answers.put(`old${i}`, { principal: 'p', requestHash: 'h', status: 200, body: answer(i) }, i);
+    // too young to pack yet: the salvage leaves it (and the rowids go on after it)
+    answers.put('young', { principal: 'p', requestHash: 'h', status: 200, body: answer(999) }, 1.5 * HOUR);
+    compactAll(db, compactor(db), 2 * HOUR);
+    expect(dictKeys(db)).toEqual(['answer_dict_1']);
+    remember(db);
+
+    // what a salvage leaves when the dictionary's page was spoilt and the backup predates it
+    db.prepare("DELETE FROM meta WHERE key = 'answer_dict_1'").run();
+    db.prepare("DELETE FROM idempotency_keys WHERE body GLOB 'z1:*'").run();
+    for (let i = 0; i < 60; i++) answers.put(`new${i}`, { principal: 'p', requestHash: 'h', status: 200, body: answer(1000 + i) }, 3 * HOUR + i);
+    const after = compactor(db);
+    compactAll(db, after, 5 * HOUR);
+
+    expect(after.done.rows).toBe(61);
+    expect(dictKeys(db)).toEqual(['answer_dict_2']);
+    expect(db.prepare("SELECT body FROM idempotency_keys WHERE key = 'new0'").pluck().get()).toMatch(/^z2:/);
+    expect(answers.get('new0')!.body).toBe(answer(1000));
   });
 });
 

@@ -77,6 +77,29 @@ export const PRINT_JOBS: CompactedColumn = {
 };
 
 const COLUMNS = [ANSWERS, EVENTS, PRINT_JOBS];
+
+/**
+ * `meta` key: the highest dictionary number ever handed out, of any kind. A number is never handed out twice:
+ * raw deflate has no checksum, so a value read with another dictionary than it was packed with comes out as
+ * other bytes, not as an error. A salvage that lost a dictionary removes every value naming it, and the next
+ * free number was then the lost one's: a backup older than that salvage holds the lost dictionary under the
+ * number the new one took, and a later salvage taking keys from it could read values with the wrong one.
+ */
+const DICT_LAST_GIVEN = 'dict_last_given';
+
+/**
+ * Notes dictionary numbers as handed out, so that none of them is handed out again: the compactor's own, and
+ * those a salvage found values naming but no dictionary for (`lostDictionaries`, salvage-meta.ts), whose
+ * `meta` row may have gone with the dictionary's page. Inside the caller's transaction, if any.
+ */
+export function noteDictionariesGiven(db: Pick<Db, 'prepare'>, ids: readonly number[]): void {
+  if (ids.length === 0) return;
+  db.prepare(
+    `INSERT INTO meta (key, value) VALUES (@key, @id)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE CAST(value AS INTEGER) < CAST(excluded.value AS INTEGER)`,
+  ).run({ key: DICT_LAST_GIVEN, id: String(Math.max(...ids)) });
+}
+
 const PACKED = /^z(\d+):/;
 const dictPrefix = (kind: CompactedColumn['kind']) => `${kind}_dict_`;
 /** zlib uses at most the last 32 KiB of a dictionary. */
@@ -104,7 +127,7 @@ export function unpack(stored: string, dictionary: (id: number) => Buffer | unde
 
 /** True for the `meta` keys the compactor keeps (its dictionaries and cursors): a store's own, never copied to another. */
 export function isCompactionMeta(key: string): boolean {
-  return COLUMNS.some((c) => key === c.cursorKey || key.startsWith(dictPrefix(c.kind)));
+  return key === DICT_LAST_GIVEN || COLUMNS.some((c) => key === c.cursorKey || key.startsWith(dictPrefix(c.kind)));
 }
 
 /**
@@ -159,6 +182,7 @@ interface Row {
 /** Compacts one column (ANSWERS, EVENTS, PRINT_JOBS) in idle moments. */
 export class Compactor {
   readonly #s;
+  readonly #db: Db;
   readonly #dicts: Dictionaries;
   readonly #kind: string;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -186,7 +210,9 @@ export class Compactor {
       lastDict: db.prepare(`SELECT MAX(CAST(substr(key, ${prefix.length + 1}) AS INTEGER)) FROM meta WHERE key GLOB '${prefix}*'`).pluck(),
       // numbers are shared by the kinds: a new dictionary takes the next
       lastAnyDict: db.prepare(`SELECT MAX(CAST(substr(key, instr(key, '_dict_') + 6) AS INTEGER)) FROM meta WHERE ${anyDict}`).pluck(),
+      lastGiven: db.prepare(`SELECT CAST(value AS INTEGER) FROM meta WHERE key = '${DICT_LAST_GIVEN}'`).pluck(),
     };
+    this.#db = db;
   }
 
   start(): void {
@@ -257,6 +283,9 @@ export class Compactor {
     if (last !== null) {
       const bytes = this.#dicts.get(last);
       if (!bytes) throw new Error(`${this.#kind}: dictionary ${last} cannot be read`);
+      // made before the note was kept (once a start): noted while the store holds it, a lost page of it no
+      // longer frees its number
+      noteDictionariesGiven(this.#db, [last]);
       return (this.#dict = { id: last, bytes });
     }
     const samples = (this.#s.after.all({ cursor, cutoff, limit: DICT_SAMPLES * 4 }) as Row[])
@@ -265,8 +294,10 @@ export class Compactor {
     if (samples.length < MIN_DICT_SAMPLES) return undefined;
     // the end of a dictionary weighs most: the newest samples last
     const bytes = Buffer.from(samples.map((r) => r.text).join(''), 'utf8').subarray(-DICT_BYTES);
-    const id = ((this.#s.lastAnyDict.get() as number | null) ?? 0) + 1;
+    // above every number handed out before, not just those `meta` still holds (DICT_LAST_GIVEN)
+    const id = Math.max((this.#s.lastAnyDict.get() as number | null) ?? 0, (this.#s.lastGiven.get() as number | undefined) ?? 0) + 1;
     this.#s.putMeta.run(`${dictPrefix(this.column.kind)}${id}`, bytes.toString('base64'));
+    noteDictionariesGiven(this.#db, [id]);
     this.o.log.info({ id, samples: samples.length, bytes: bytes.length }, `${this.#kind}: made the dictionary old ${this.#kind} are compacted with`);
     // not kept in #dict until committed: a batch rolled back takes its dictionary with it
     return { id, bytes };

@@ -195,14 +195,17 @@ describe('salvage of a store whose own settings (meta) are on a spoilt page', ()
     expect(quickCheck(r.file)).toBe('ok');
 
     // the compactors, from the first row again (their cursors were on the page, the backup had none), pack the
-    // values taken again with dictionaries of their own (number 1 again: no value names the lost one any more),
-    // and every value reads as written
+    // values taken again with dictionaries of their own, never numbered as a lost one (a value of an older
+    // backup packed with it would read as garbage with another of its number), and every value reads as written
     const db = openDb(r.file);
     try {
       compactAll(db, TAKEN_AT + 3_600_000);
     } finally {
       db.close();
     }
+    const made = [...meta(r.file).keys()].filter((k) => k.includes('_dict_')).map((k) => Number(k.slice(k.lastIndexOf('_') + 1)));
+    expect(made.length).toBeGreaterThan(0);
+    expect(Math.min(...made)).toBeGreaterThan(3);
     expect(rowsOf(r.file, 'SELECT payload FROM events').every((e) => isPacked(e.payload))).toBe(true);
     expect(readBack(r.file)).toEqual(back);
   });
@@ -238,12 +241,13 @@ describe('salvage of a store whose own settings (meta) are on a spoilt page', ()
     orders(s, db, 1, BEFORE);
     compactAll(db, BACKUP_AT, [EVENTS]);
     const backup = backUp(s, db, BACKUP_AT);
-    // as a salvage that lost dictionary 1 leaves the store: no value names it, and its number is free again;
-    // the compactor, its cursor further on, makes another dictionary 1 of other events
+    // as a salvage that lost dictionary 1 and the compactor's note of the numbers it gave (on the same page)
+    // leaves the store: no value names it, and its number is free again; the compactor, its cursor further
+    // on, makes another dictionary 1 of other events
     const dicts = new Dictionaries(db);
     db.transaction(() => {
       for (const e of db.prepare('SELECT seq, payload FROM events').all() as { seq: number; payload: string }[]) db.prepare('UPDATE events SET payload = ? WHERE seq = ?').run(dicts.unpack(e.payload), e.seq);
-      db.prepare("DELETE FROM meta WHERE key = 'event_dict_1'").run();
+      db.prepare("DELETE FROM meta WHERE key IN ('event_dict_1', 'dict_last_given')").run();
       db.prepare("UPDATE meta SET value = '60' WHERE key = 'events_compacted_seq'").run();
     })();
     orders(s, db, BEFORE + 1, BEFORE + AFTER);

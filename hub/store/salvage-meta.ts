@@ -34,7 +34,7 @@
  */
 import Database from 'better-sqlite3';
 import { unmarkStore } from './backups.ts';
-import { ANSWERS, Dictionaries, EVENTS } from './compactor.ts';
+import { ANSWERS, Dictionaries, EVENTS, noteDictionariesGiven } from './compactor.ts';
 import type { Db } from './db.ts';
 
 /** How a backup was told to be of the damaged store. */
@@ -139,6 +139,10 @@ export function settleMeta(dest: Db, o: { damaged: boolean; backups: readonly st
     // a `meta` read whole that lacks a dictionary (a page the disk never wrote) and no backup of the store
     ({ packed: result.packed, lost: result.lostDictionaries } = settlePacked(dest, used, null));
   }
+  // the compactor's note of the numbers it gave may have gone with the page, or come back older from the
+  // backup: no number a value named, lost or kept, is given again (a value of an older backup packed with the
+  // lost dictionary would read as garbage with a new one of the same number)
+  noteDictionariesGiven(dest, [...used]);
   return result;
 }
 

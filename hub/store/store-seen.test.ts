@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { readSeen, SEEN_FILE, SeenNote, wentBack, type SeenLog } from './store-seen.ts';
 
 const dirs: string[] = [];
@@ -65,6 +65,27 @@ describe('SeenNote', () => {
     expect(readSeen(dir)).toBeNull();
     writeFileSync(join(dir, SEEN_FILE), JSON.stringify({ storeId: 's1', epoch: 'e1', seq: '7', at: 1 }));
     expect(readSeen(dir)).toBeNull();
+  });
+
+  it('goes on noting on its timer when a read of the store fails (a failing disk): says so once, and notes once it reads again', () => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    try {
+      const dir = tempDir();
+      const failures: unknown[] = [];
+      let head: () => number = () => {
+        throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
+      };
+      const note = new SeenNote({ dir, identity: store, head: () => head(), clock: () => 1, everyMs: 10_000, onFailure: (e) => failures.push(e) });
+      note.start();
+      vi.advanceTimersByTime(30_000);
+      expect(failures).toMatchObject([{ code: 'SQLITE_IOERR' }]);
+      head = () => 9;
+      vi.advanceTimersByTime(10_000);
+      expect(readSeen(dir)?.seq).toBe(9);
+      note.stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('never throws when it cannot write; says so once, and writes when it can again', () => {

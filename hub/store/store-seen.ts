@@ -90,18 +90,20 @@ export class SeenNote {
   }
 
   note(): void {
-    const seq = this.o.head();
-    if (seq === this.#noted) return;
-    const file = join(this.o.dir, SEEN_FILE);
-    const body: SeenLog = { storeId: this.o.identity.storeId, epoch: this.o.identity.epoch, seq, at: this.o.clock() };
     try {
+      // the head is a read of the store, which can fail too (a failing disk, a damaged page): thrown from the
+      // timer, that ended the hub (an uncaught exception)
+      const seq = this.o.head();
+      if (seq === this.#noted) return;
+      const file = join(this.o.dir, SEEN_FILE);
+      const body: SeenLog = { storeId: this.o.identity.storeId, epoch: this.o.identity.epoch, seq, at: this.o.clock() };
       // written aside and renamed: a cut leaves the old note or the new one, never half of one
       writeFileSync(`${file}.tmp`, `${JSON.stringify(body)}\n`);
       renameSync(`${file}.tmp`, file);
       this.#noted = seq;
       this.#failed = false;
     } catch (err) {
-      // a full disk: said once, tried again at the next turn
+      // a full disk, a read refused: said once, tried again at the next turn
       if (!this.#failed) this.o.onFailure(err);
       this.#failed = true;
     }

@@ -56,18 +56,20 @@ export class StoreBusyError extends Error {
   }
 }
 
-/**
- * A refusal that passes by itself (a full write queue, a full disk, a store held by another program): what
- * was refused is retried later, and is not an error of every step that meets it.
- */
-export const isPassingRefusal = (err: unknown): boolean =>
-  err instanceof OverloadedError || err instanceof StorageFullError || err instanceof StoreBusyError;
-
 /** SQLITE_BUSY and its extended codes (SQLITE_BUSY_RECOVERY, SQLITE_BUSY_SNAPSHOT, SQLITE_BUSY_TIMEOUT). */
 export const isStoreBusy = (err: unknown): boolean => {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
 };
+
+/**
+ * A refusal that passes by itself (a full write queue, a full disk, a store held by another program): what
+ * was refused is retried later, and is not an error of every step that meets it. SQLite's own SQLITE_BUSY
+ * counts too: a read outside the writer (a print worker's step) meets it raw, not as a StoreBusyError, when
+ * another connection holds a lock a reader needs (a WAL being recovered), and it passes like the writer's.
+ */
+export const isPassingRefusal = (err: unknown): boolean =>
+  err instanceof OverloadedError || err instanceof StorageFullError || err instanceof StoreBusyError || isStoreBusy(err);
 
 /**
  * What `onStoreBusy` is told: the store found busy (`refused`: jobs refused since the last note), or free once
