@@ -37,6 +37,8 @@ export class RecentEvents {
     private readonly capacity: number,
     private readonly log: LogTail,
     private readonly maxChars = Number.POSITIVE_INFINITY,
+    /** The log could not be read (a damaged page): none are held before the head, and replays go without. */
+    private readonly onReadError: (err: unknown) => void = () => {},
   ) {
     this.reload(log.head());
   }
@@ -78,7 +80,7 @@ export class RecentEvents {
   reaches(afterSeq: number, head: number): boolean {
     if (head > this.lastSeq) {
       if (head - this.lastSeq >= this.capacity) this.reload(head);
-      else this.push(this.log.after(this.lastSeq, head - this.lastSeq));
+      else this.readOrForget(head, () => this.push(this.log.after(this.lastSeq, head - this.lastSeq)));
     } else if (head < this.lastSeq) this.reload(head); // cannot happen short of the file being replaced
     return afterSeq >= this.fromSeq;
   }
@@ -101,11 +103,30 @@ export class RecentEvents {
     // at most `capacity` seqs lie in (fromSeq, head]; read a page at a time and trimmed as it comes, so that a
     // log of huge events never has more than the bound and a page of them in memory at once
     this.fromSeq = this.lastSeq = Math.max(0, head - this.capacity);
-    while (this.lastSeq < head) {
-      const page = this.log.after(this.lastSeq, Math.min(RELOAD_PAGE, head - this.lastSeq));
-      if (page.length === 0) break;
-      this.push(page);
-    }
+    this.readOrForget(head, () => {
+      while (this.lastSeq < head) {
+        const page = this.log.after(this.lastSeq, Math.min(RELOAD_PAGE, head - this.lastSeq));
+        if (page.length === 0) break;
+        this.push(page);
+      }
+    });
     this.lastSeq = head;
+  }
+
+  /**
+   * Reads from the log, or, when SQLite cannot (a damaged page of the store), holds nothing before `head`: a
+   * replay from before it is a phone's reset or a staff screen's read of the log, which says so for itself.
+   * Thrown out of here, the error had stopped the hub's start (the stream reads the log as it is made) over a
+   * page of old events.
+   */
+  private readOrForget(head: number, read: () => void): void {
+    try {
+      read();
+    } catch (err) {
+      this.events = [];
+      this.chars = 0;
+      this.fromSeq = this.lastSeq = head;
+      this.onReadError(err);
+    }
   }
 }

@@ -198,7 +198,9 @@ export class StreamServer {
     });
     this.pinger = setInterval(() => this.heartbeat(), opts.pingMs);
     this.pinger.unref();
-    this.recent = new RecentEvents(Math.min(opts.maxPublicReplay, opts.maxReplay, RECENT_EVENTS_MAX), opts.log, RECENT_EVENTS_MAX_CHARS);
+    this.recent = new RecentEvents(Math.min(opts.maxPublicReplay, opts.maxReplay, RECENT_EVENTS_MAX), opts.log, RECENT_EVENTS_MAX_CHARS, (err) =>
+      opts.logger.error({ err }, 'could not read the latest events from the log; replays further back read it themselves or reload'),
+    );
   }
 
   get clientCount(): number {
@@ -351,7 +353,12 @@ export class StreamServer {
         ws.close(CLOSE_TOO_MANY_HELLOS, 'too many hellos');
         return;
       }
-      if (this.stillAuthorised(client)) this.hello(client, msg);
+      if (!this.stillAuthorised(client)) return;
+      try {
+        this.hello(client, msg);
+      } catch (err) {
+        this.replayFailed(client, err);
+      }
     });
   }
 
@@ -454,6 +461,23 @@ export class StreamServer {
   }
 
   /**
+   * The log could not be read for a client's hello or replay (SQLite's error: a damaged page of the store).
+   * The client is told to reload (`reset`, as one too far behind) and resumes from the head: a replay across a
+   * spoilt page cannot be made, and the error thrown on had ended the hub (out of a socket's handler or a
+   * timer) each time a screen came back from before it. Without even the head, the socket is closed.
+   */
+  private replayFailed(client: Client, err: unknown): void {
+    this.opts.logger.error({ err }, "could not read the event log for a stream client's replay; it reloads instead");
+    client.replay = null;
+    client.cursor = -1;
+    try {
+      this.send(client, { type: 'reset', reason: 'too-far-behind', epoch: this.opts.epoch, headSeq: this.opts.log.head() });
+    } catch {
+      client.ws.close(1011, 'the event log cannot be read');
+    }
+  }
+
+  /**
    * One page of a client's replay, then the next on a later turn of the event loop, so that a long gap (a
    * screen back after hours) never holds the hub's thread: orders keep being taken between pages. Until the
    * replay has caught up with the log, live flushes skip the client (cursor -1) and the next page reads what
@@ -469,9 +493,14 @@ export class StreamServer {
       setTimeout(() => this.replayPage(client, replay), REPLAY_DRAIN_WAIT_MS).unref();
       return;
     }
-    const page = this.recent.reaches(replay.from, this.opts.log.head())
-      ? this.recent.after(replay.from, this.opts.replayPage)
-      : this.opts.log.after(replay.from, this.opts.replayPage);
+    let page: LoggedEvent[];
+    try {
+      page = this.recent.reaches(replay.from, this.opts.log.head())
+        ? this.recent.after(replay.from, this.opts.replayPage)
+        : this.opts.log.after(replay.from, this.opts.replayPage);
+    } catch (err) {
+      return this.replayFailed(client, err);
+    }
     if (page.length > 0) {
       const upTo = page[page.length - 1]!.seq;
       const mine = page.filter((e) => matches(client.topics, e));

@@ -9,7 +9,7 @@ import { closeSync, mkdtempSync, openSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PINS, removeDir, sampleOrder, signIn, startHub, type HubProcess } from './harness.ts';
+import { connectStream, PINS, removeDir, sampleOrder, signIn, startHub, type HubProcess } from './harness.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'brigade-integrity-'));
 const file = join(dataDir, 'brigade.db');
@@ -72,6 +72,16 @@ describe('a damaged store file', () => {
     expect(hub.output()).toMatch(/the store file is damaged.*npm run restore/);
     // the service does not stop for it: what does not read the damaged page works
     expect((await hub.request('POST', '/api/v1/orders', { token: waiter.staff, body: sampleOrder({ tableId: undefined }) })).status).toBe(201);
+    // a screen back from before the spoilt page cannot have it replayed: it is told to reload, and the hub
+    // goes on (the error out of the socket's handler had ended it)
+    const screen = await connectStream(hub, waiter.device, { lastSeq: 0 });
+    try {
+      await screen.waitFor((msgs) => msgs.some((m) => m.type === 'reset' || m.type === 'closed'), 10_000);
+      expect(screen.messages.find((m) => m.type === 'reset' || m.type === 'closed')).toMatchObject({ type: 'reset', reason: 'too-far-behind' });
+    } finally {
+      screen.close();
+    }
+    expect((await hub.request('GET', '/api/v1/health')).status).toBe(200);
     await hub.stop();
   }, 90_000);
 
