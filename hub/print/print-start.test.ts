@@ -2,7 +2,7 @@
  * Printing's start while the store refuses its first write: on a real store file and the real writer, with the
  * write lock held by another connection (a `sqlite3` shell left in a transaction). The hub must start and
  * serve; printing waits and starts once the store takes its write. The whole hub meeting the same is in
- * hub/test/store-busy-print-start.test.ts.
+ * hub/test/store-busy-start.test.ts.
  */
 import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';

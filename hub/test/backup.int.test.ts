@@ -4,7 +4,6 @@
  * resumes from its old seq is told to reload), has the orders of the backup and not the later ones, and
  * does not print the backup's unprinted tickets again.
  */
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../clients/test/ports.ts';
 import { inspectStore } from '../store/backups.ts';
 import { openDb } from '../store/db.ts';
-import { connectStream, PINS, removeDir, ROOT, sampleOrder, signIn, startHub, type HubProcess } from './harness.ts';
+import { connectStream, PINS, removeDir, sampleOrder, signIn, startHub, storeTool, type HubProcess } from './harness.ts';
 
 const dirs: string[] = [];
 const hubs: HubProcess[] = [];
@@ -34,14 +33,7 @@ function restore(dataDir: string, ...args: string[]) {
   return tool('restore', dataDir, ...args);
 }
 
-function tool(name: 'backup' | 'restore', dataDir: string, ...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', `scripts/${name}.ts`, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, HUB_DATA_DIR: dataDir, HUB_TIMEZONE: 'Asia/Shanghai' },
-    encoding: 'utf8',
-  });
-  return { code: r.status, out: r.stdout + r.stderr };
-}
+const tool = (name: 'backup' | 'restore', dataDir: string, ...args: string[]) => storeTool(name, dataDir, args);
 
 type Job = { id: number; stationId: string | null; state: string; lastError: string | null };
 const jobsOf = async (hub: HubProcess, token: string, orderId: string) =>

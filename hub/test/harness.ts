@@ -3,12 +3,12 @@
  * and gives tests a small client for it. No mocks: real sockets, real SQLite files.
  */
 import Database from 'better-sqlite3';
-import type { ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import WebSocket from 'ws';
-import { PAIRING_CODE, startHub as startHubProcess } from '../../scripts/load/hub-process.ts';
+import { PAIRING_CODE, ROOT, startHub as startHubProcess } from '../../scripts/load/hub-process.ts';
 
 export { PAIRING_CODE, PINS, ROOT } from '../../scripts/load/hub-process.ts';
 
@@ -174,4 +174,18 @@ export function connectStream(hub: HubProcess, token: string, hello: Record<stri
     });
     ws.once('error', rej);
   });
+}
+
+/**
+ * Runs one of the store's command-line tools (`npm run backup | restore | salvage`) on `dataDir`, as an
+ * operator would, and returns its exit code and everything it printed.
+ */
+export function storeTool(name: 'backup' | 'restore' | 'salvage', dataDir: string, args: readonly string[] = [], timeZone = 'Asia/Shanghai'): { code: number | null; out: string } {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', `scripts/${name}.ts`, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, HUB_DATA_DIR: dataDir, HUB_TIMEZONE: timeZone },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { code: r.status, out: r.stdout + r.stderr };
 }

@@ -8,14 +8,14 @@
  * log to a screen resuming from the start.
  */
 import Database from 'better-sqlite3';
-import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, writeSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { isPacked } from '../store/compactor.ts';
 import { listBackups } from '../store/backups.ts';
-import { connectStream, PINS, removeDir, ROOT, sampleOrder, signIn, startHub, type HubProcess } from './harness.ts';
+import { spoil } from '../store/salvage-test-support.ts';
+import { connectStream, PINS, removeDir, sampleOrder, signIn, startHub, storeTool, type HubProcess } from './harness.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'brigade-salvage-meta-'));
 const file = join(dataDir, 'brigade.db');
@@ -34,15 +34,7 @@ async function hubOn(more: Record<string, string> = {}): Promise<HubProcess> {
   return hub;
 }
 
-function tool(name: 'backup' | 'restore' | 'salvage', ...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', `scripts/${name}.ts`, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, HUB_DATA_DIR: dataDir, HUB_TIMEZONE: 'Asia/Shanghai' },
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { code: r.status, out: r.stdout + r.stderr };
-}
+const tool = (name: 'backup' | 'restore' | 'salvage', ...args: string[]) => storeTool(name, dataDir, args);
 
 function read<T>(path: string, q: (db: Database.Database) => T): T {
   const db = new Database(path, { readonly: true });
@@ -61,13 +53,9 @@ async function until(cond: () => boolean, timeoutMs = 20_000): Promise<void> {
 /** Overwrites the page of `meta` that holds its rows (its dictionaries spill onto overflow pages of their own). */
 function spoilMeta(): void {
   const db = new Database(file, { readonly: true });
-  const size = db.pragma('page_size', { simple: true }) as number;
   const pages = db.prepare("SELECT pageno, pagetype FROM dbstat WHERE name = 'meta' ORDER BY path").all() as { pageno: number; pagetype: string }[];
   db.close();
-  const page = (pages.find((p) => p.pagetype === 'leaf') ?? pages[0]!).pageno;
-  const fd = openSync(file, 'r+');
-  writeSync(fd, Buffer.alloc(size, 0xa5), 0, size, (page - 1) * size);
-  closeSync(fd);
+  spoil(file, (pages.find((p) => p.pagetype === 'leaf') ?? pages[0]!).pageno);
 }
 
 describe('npm run salvage, the store\'s own settings on a spoilt page', () => {

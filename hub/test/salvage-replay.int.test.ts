@@ -7,14 +7,13 @@
  * as a write the disk never made leaves it), `npm run salvage` and `npm run restore` run, and the hub
  * started on the salvaged store reads every order exactly as before, and the day's report says what it said.
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Order, Payment } from '../protocol/orders.ts';
 import { leavesOf, quickCheck, rowsOf, spoil, withOnlyFirstRows } from '../store/salvage-test-support.ts';
-import { PINS, removeDir, ROOT, signIn, startHub, type HubProcess } from './harness.ts';
+import { PINS, removeDir, signIn, startHub, storeTool, type HubProcess } from './harness.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'brigade-salvage-replay-'));
 const file = join(dataDir, 'brigade.db');
@@ -40,15 +39,7 @@ async function hubOn(): Promise<HubProcess> {
   return hub;
 }
 
-function tool(name: 'restore' | 'salvage', ...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', `scripts/${name}.ts`, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, HUB_DATA_DIR: dataDir, HUB_TIMEZONE: zone },
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { code: r.status, out: r.stdout + r.stderr };
-}
+const tool = (name: 'restore' | 'salvage', ...args: string[]) => storeTool(name, dataDir, args, zone);
 
 type Tokens = Record<'waiter' | 'cashier' | 'kitchen' | 'manager' | 'kiosk', string>;
 

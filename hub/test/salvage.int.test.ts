@@ -7,13 +7,13 @@
  * pages are whole here; hub/test/salvage-replay.int.test.ts compares each order with what it was).
  */
 import Database from 'better-sqlite3';
-import { spawnSync } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readdirSync, writeSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inspectStore, listBackups } from '../store/backups.ts';
-import { PINS, removeDir, ROOT, sampleOrder, signIn, startHub, type HubProcess } from './harness.ts';
+import { spoil } from '../store/salvage-test-support.ts';
+import { PINS, removeDir, sampleOrder, signIn, startHub, storeTool, type HubProcess } from './harness.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'brigade-salvage-'));
 const file = join(dataDir, 'brigade.db');
@@ -32,15 +32,7 @@ async function hubOn(): Promise<HubProcess> {
   return hub;
 }
 
-function tool(name: 'backup' | 'restore' | 'salvage', ...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', `scripts/${name}.ts`, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, HUB_DATA_DIR: dataDir, HUB_TIMEZONE: 'Asia/Shanghai' },
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { code: r.status, out: r.stdout + r.stderr };
-}
+const tool = (name: 'backup' | 'restore' | 'salvage', ...args: string[]) => storeTool(name, dataDir, args);
 
 async function integrityOf(hub: HubProcess): Promise<{ state: string }> {
   const deadline = Date.now() + 20_000;
@@ -73,14 +65,7 @@ function leafOfOrders(after: ReadonlySet<string>): { pageno: number; ids: string
   }
 }
 
-function spoilPage(page: number): void {
-  const db = new Database(file, { readonly: true });
-  const size = db.pragma('page_size', { simple: true }) as number;
-  db.close();
-  const fd = openSync(file, 'r+');
-  writeSync(fd, Buffer.alloc(size, 0xa5), 0, size, (page - 1) * size);
-  closeSync(fd);
-}
+const spoilPage = (page: number) => spoil(file, page);
 
 describe('npm run salvage', () => {
   it('keeps the orders a damaged store still holds, those after the newest backup too, and rebuilds the spoilt page\'s from the log; restored, the hub runs on it with a new epoch', async () => {

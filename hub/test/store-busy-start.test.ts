@@ -1,5 +1,6 @@
 /**
- * Another program writing to the store for a moment (under a second here) while the hub starts. The hub waits
+ * Another program writing to the store while the hub starts: for a moment (under a second), then past the
+ * hub's start wait. For a moment: The hub waits
  * a long time for a lock only while it serves nothing: its start-up writes (a restored backup adopted, the
  * print queue's recovery) waited 100 ms, the busy_timeout meant for serving, and the hub exited "failed to
  * start" after binding its ports. In-process, unlike its neighbours: the lock must be taken after the
@@ -17,9 +18,12 @@ import { loadConfig } from '../config.ts';
 import { createHub, DB_FILE, type Hub } from '../hub.ts';
 import { markStore } from '../store/backups.ts';
 import { BUSY_TIMEOUT_MS, openDb, readIdentity } from '../store/db.ts';
+import { queuedJob, SqlitePrintRepo } from '../store/print-repo.ts';
 import { removeDir } from './harness.ts';
 
 const HOLD_MS = 800;
+/** Past the hub's start wait (IDLE_BUSY_TIMEOUT_MS, 5 s), with room for a slow machine. */
+const HOLD_PAST_START_WAIT_MS = 7_000;
 
 let hub: Hub | undefined;
 let dir: string | undefined;
@@ -88,5 +92,32 @@ describe('a hub starting while another program writes to its store for a moment'
     expect(db.pragma('busy_timeout', { simple: true })).toBe(BUSY_TIMEOUT_MS);
     const { port } = hub.server.address() as { port: number };
     expect((await fetch(`http://127.0.0.1:${port}/api/v1/health`)).status).toBe(200);
+  });
+});
+
+/**
+ * Held past the start wait: the print queue's first write is refused. The hub must start and serve all the
+ * same (the kitchen screens, the menu, the bill read); printing starts once the store takes its write
+ * (hub/print/print-start.test.ts). It exited "failed to start" instead, its ports already bound.
+ */
+describe('a hub starting while another program holds its store past the start wait', () => {
+  it('starts and serves; its print queue waits for the store', { timeout: 30_000 }, async () => {
+    dir = mkdtempSync(join(tmpdir(), 'brigade-busy-print-start-'));
+    const file = join(dir, DB_FILE);
+    const db = openDb(file);
+    const repo = new SqlitePrintRepo(db);
+    const id = repo.insertJob(
+      queuedJob({ idempotencyKey: 'left-sending', kind: 'test', orderId: null, orderNumber: null, stationId: null, printerId: null, document: '{}', sourceSeq: null, createdAt: 1 }),
+    )!;
+    db.prepare("UPDATE print_jobs SET state = 'sending' WHERE id = ?").run(id);
+    const lock = await holdLock(file, HOLD_PAST_START_WAIT_MS);
+
+    hub = createHub(config(dir), pino({ level: 'silent' }), db);
+    await expect(hub.listen()).resolves.toMatchObject({ port: expect.any(Number) });
+    const { port } = hub.server.address() as { port: number };
+    expect((await fetch(`http://127.0.0.1:${port}/api/v1/health`)).status).toBe(200);
+    // not marked: the job left sending waits for printing's start (not printed again unmarked)
+    expect(repo.job(id)!.state).toBe('sending');
+    await lock.released;
   });
 });
