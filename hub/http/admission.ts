@@ -2,6 +2,7 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { isPublic, type Principal } from '../domain/principal.ts';
 import type { Priority } from '../store/writer.ts';
 import { HttpError } from './errors.ts';
+import { MapSweep } from './map-sweep.ts';
 
 /** Kitchen and staff first: the public channel waits in the writer's low lane. */
 export const priorityOf = (p: Principal): Priority => (isPublic(p) ? 'low' : 'high');
@@ -100,12 +101,7 @@ const SWEEP_AT_BOUND = 64;
  */
 export class PublicLimiter {
   private readonly buckets = new Map<string, Bucket>();
-  /**
-   * Where the sweep is in the map: a Map's iterator carries on through later sets and deletes. (Keeping the
-   * map least recently used first and looking at its front instead cost 40 µs a take at 40,000 callers,
-   * measured: V8 walks past every deleted entry there on each new iterator.)
-   */
-  private sweep: MapIterator<[string, Bucket]> | undefined;
+  private readonly sweep = new MapSweep(this.buckets);
   /** Public refusals in the current and the previous whole second of the clock. */
   private readonly refusals = { second: 0, current: 0, previous: 0 };
   private readonly burst: number;
@@ -166,25 +162,11 @@ export class PublicLimiter {
   }
 
   /**
-   * Looks at up to `steps` buckets from where the sweep stopped (starting a new round at the end) and drops
-   * those full again; `one`: stops after the first dropped. Each bucket is looked at once a round, so this
-   * is O(1) per take. A bucket last used "after now" (the clock was set back) has been idle for an unknown
-   * time: it goes too (one burst, once).
+   * Drops buckets full again among the next `steps` (MapSweep). A bucket last used "after now" (the clock was
+   * set back) has been idle for an unknown time: it goes too (one burst, once).
    */
   private forgetFull(now: number, steps: number, one = false): void {
-    for (let i = 0; i < steps; i++) {
-      let next = this.sweep?.next();
-      if (!next || next.done) {
-        this.sweep = this.buckets.entries();
-        next = this.sweep.next();
-        if (next.done) return;
-      }
-      const [caller, b] = next.value;
-      if (now < b.at || b.tokens + ((now - b.at) / 1000) * this.ratePerSec >= this.burst) {
-        this.buckets.delete(caller);
-        if (one) return;
-      }
-    }
+    this.sweep.drop(steps, (b) => now < b.at || b.tokens + ((now - b.at) / 1000) * this.ratePerSec >= this.burst, one);
   }
 }
 

@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { PairingCodes } from '../domain/auth-service.ts';
+import { MapSweep } from './map-sweep.ts';
 
 const CODE_TTL_MS = 15 * 60_000;
 /**
@@ -115,12 +116,8 @@ export class FailureLimiter {
   private readonly keys = new Map<string, Failures>();
   /** The keys there was no room for, counted together. */
   private readonly crowd = noFailures();
-  /**
-   * Where the sweep is in the map: a Map's iterator carries on through later sets and deletes. (Keeping the
-   * map least recently failed first and dropping from its front cost 10–24 µs a failure past 10,000 keys,
-   * measured: V8 walks past every deleted entry there on each new iterator.)
-   */
-  private sweep: MapIterator<[string, Failures]> | undefined;
+  /** (Keeping the map least recently failed first and dropping from its front cost 10–24 µs a failure past 10,000 keys.) */
+  private readonly sweep = new MapSweep(this.keys);
   /** How long after its last failure a record is the same as none. */
   private readonly spentAfterMs: number;
 
@@ -191,24 +188,8 @@ export class FailureLimiter {
     return last === undefined || now - last >= this.spentAfterMs;
   }
 
-  /**
-   * Looks at up to `steps` records from where the sweep stopped (starting a new round at the end) and drops
-   * the spent ones; `one`: stops after the first dropped. Each record is looked at once a round, so this is
-   * O(1) per call.
-   */
+  /** Drops spent records among the next `steps` (MapSweep). */
   private forgetSpent(now: number, steps: number, one = false): void {
-    for (let i = 0; i < steps; i++) {
-      let next = this.sweep?.next();
-      if (!next || next.done) {
-        this.sweep = this.keys.entries();
-        next = this.sweep.next();
-        if (next.done) return;
-      }
-      const [key, k] = next.value;
-      if (this.isSpent(k, now)) {
-        this.keys.delete(key);
-        if (one) return;
-      }
-    }
+    this.sweep.drop(steps, (k) => this.isSpent(k, now), one);
   }
 }
