@@ -1,4 +1,5 @@
 import type { LoggedEvent } from '../store/event-log.ts';
+import { streamEvent, type StreamEvent } from './stream-event.ts';
 
 /** Events read from the log per statement when the recent events are read again (see reload). */
 const RELOAD_PAGE = 250;
@@ -13,30 +14,31 @@ export interface LogTail {
  * The latest `capacity` events the hub committed, in seq order, in memory: what a reconnecting client's
  * replay reads instead of the log. A replay read from the log costs the hub's thread every row of the gap,
  * whoever it concerns (20–30 ms for 1,000 rows of a busy night, for the few dozen of one phone's table),
- * and a phone may reconnect several times a second; these are the same events, already parsed.
+ * and a phone may reconnect several times a second; these are the same events, already encoded (StreamEvent:
+ * as bytes, which a flood's churn through them does not leave on the heap).
  *
  * Read from the log when the hub starts (events committed before the stream existed included), then added
  * as each commit is published, in the same turn of the event loop as its COMMIT. `reaches` still compares
  * with the log's head rather than trust that: an event written and never published (nothing does so today)
  * is read from the log once, instead of being skipped by every replay.
  *
- * Bounded in size as well as in count (`maxChars` of JSON, all held events together): the schema lets one
+ * Bounded in size as well as in count (`maxBytes` of JSON, all held events together): the schema lets one
  * order.placed carry 100 lines of 20 options and a 140-character note each, several hundred kB of JSON, and a
  * phone may place such orders; 1,000 of them held by count alone were gigabytes. The oldest go first, as for
  * the count: a replay from further back is a phone's reset or a staff screen's read of the log.
  */
 export class RecentEvents {
-  private events: LoggedEvent[] = [];
+  private events: StreamEvent[] = [];
   /** Every event after this seq, up to `lastSeq`, is held. */
   private fromSeq = 0;
   private lastSeq = 0;
-  /** The JSON length (UTF-16 code units) of the events held, together. */
-  private chars = 0;
+  /** The JSON of the events held, together, in bytes. */
+  private bytes = 0;
 
   constructor(
     private readonly capacity: number,
     private readonly log: LogTail,
-    private readonly maxChars = Number.POSITIVE_INFINITY,
+    private readonly maxBytes = Number.POSITIVE_INFINITY,
     /** The log could not be read (a damaged page): none are held before the head, and replays go without. */
     private readonly onReadError: (err: unknown) => void = () => {},
   ) {
@@ -48,25 +50,25 @@ export class RecentEvents {
     return this.fromSeq;
   }
 
-  /** The JSON held, in UTF-16 code units (the bound is `maxChars`). */
-  get heldChars(): number {
-    return this.chars;
+  /** The JSON held, in bytes (the bound is `maxBytes`; their guest form, once asked for, is not counted). */
+  get heldBytes(): number {
+    return this.bytes;
   }
 
   /**
    * Takes a commit's events (in seq order); the oldest go once more than `capacity` are held, or more than
-   * `maxChars` of JSON.
+   * `maxBytes` of JSON.
    */
-  push(events: readonly LoggedEvent[]): void {
+  push(events: readonly StreamEvent[]): void {
     for (const e of events) {
       if (e.seq <= this.lastSeq) continue; // read from the log already
       this.events.push(e);
-      this.chars += e.json.length;
+      this.bytes += e.bytes.length;
       this.lastSeq = e.seq;
     }
     const over = this.events.length - this.capacity;
     let drop = 0;
-    while (drop < this.events.length && (drop < over || this.chars > this.maxChars)) this.chars -= this.events[drop++]!.json.length;
+    while (drop < this.events.length && (drop < over || this.bytes > this.maxBytes)) this.bytes -= this.events[drop++]!.bytes.length;
     if (drop > 0) {
       this.fromSeq = this.events[drop - 1]!.seq;
       this.events.splice(0, drop);
@@ -80,13 +82,13 @@ export class RecentEvents {
   reaches(afterSeq: number, head: number): boolean {
     if (head > this.lastSeq) {
       if (head - this.lastSeq >= this.capacity) this.reload(head);
-      else this.readOrForget(head, () => this.push(this.log.after(this.lastSeq, head - this.lastSeq)));
+      else this.readOrForget(head, () => this.push(this.log.after(this.lastSeq, head - this.lastSeq).map(streamEvent)));
     } else if (head < this.lastSeq) this.reload(head); // cannot happen short of the file being replaced
     return afterSeq >= this.fromSeq;
   }
 
   /** Held events after `afterSeq`, oldest first, at most `limit` (as EventLog.after, for a seq `reaches`). */
-  after(afterSeq: number, limit: number): LoggedEvent[] {
+  after(afterSeq: number, limit: number): StreamEvent[] {
     let lo = 0;
     let hi = this.events.length;
     while (lo < hi) {
@@ -99,7 +101,7 @@ export class RecentEvents {
 
   private reload(head: number): void {
     this.events = [];
-    this.chars = 0;
+    this.bytes = 0;
     // at most `capacity` seqs lie in (fromSeq, head]; read a page at a time and trimmed as it comes, so that a
     // log of huge events never has more than the bound and a page of them in memory at once
     this.fromSeq = this.lastSeq = Math.max(0, head - this.capacity);
@@ -107,7 +109,7 @@ export class RecentEvents {
       while (this.lastSeq < head) {
         const page = this.log.after(this.lastSeq, Math.min(RELOAD_PAGE, head - this.lastSeq));
         if (page.length === 0) break;
-        this.push(page);
+        this.push(page.map(streamEvent));
       }
     });
     this.lastSeq = head;
@@ -124,7 +126,7 @@ export class RecentEvents {
       read();
     } catch (err) {
       this.events = [];
-      this.chars = 0;
+      this.bytes = 0;
       this.fromSeq = this.lastSeq = head;
       this.onReadError(err);
     }

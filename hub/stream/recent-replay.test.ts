@@ -19,7 +19,7 @@ import { eventForPublic } from '../domain/public-reads.ts';
 import { openDb, type Db } from '../store/db.ts';
 import { EventLog, type LoggedEvent } from '../store/event-log.ts';
 import { Writer } from '../store/writer.ts';
-import { RECENT_EVENTS_MAX_CHARS, StreamServer, type StreamOptions } from './stream-server.ts';
+import { RECENT_EVENTS_MAX_BYTES, StreamServer, type StreamOptions } from './stream-server.ts';
 
 /** The log, counting the rows a replay reads from it. */
 class CountingLog extends EventLog {
@@ -306,21 +306,21 @@ describe('a replay larger than the socket may hold', () => {
 describe('the events held in memory', () => {
   it('are bounded in size, not only in count: a phone further back than that is told to reload, a staff screen reads it from the log', async () => {
     const chars = 100_000; // an order.placed of 100 lines with options and notes is of this order
-    const n = Math.ceil((1.5 * RECENT_EVENTS_MAX_CHARS) / chars); // well within PUBLIC_REPLAY by count
+    const n = Math.ceil((1.5 * RECENT_EVENTS_MAX_BYTES) / chars); // well within PUBLIC_REPLAY by count
     await commitBig(n, 't-3', chars);
     const to = head();
-    const heldFor = (s: StreamServer) => (s as unknown as { recent: { heldChars: number } }).recent.heldChars;
+    const heldFor = (s: StreamServer) => (s as unknown as { recent: { heldBytes: number } }).recent.heldBytes;
     for (const restarted of [false, true]) {
       if (restarted) {
         await stopStream();
         await startStream(); // read again from the log: no more held, nor read at once, than the bound
       }
-      expect(heldFor(stream)).toBeLessThanOrEqual(RECENT_EVENTS_MAX_CHARS);
-      expect(heldFor(stream)).toBeGreaterThan(RECENT_EVENTS_MAX_CHARS - 2 * chars);
+      expect(heldFor(stream)).toBeLessThanOrEqual(RECENT_EVENTS_MAX_BYTES);
+      expect(heldFor(stream)).toBeGreaterThan(RECENT_EVENTS_MAX_BYTES - 2 * chars);
       const phone = await open('phone-t-3');
       await replay(phone, to - n, to);
       expect(phone.messages.at(-1)).toMatchObject({ type: 'reset', reason: 'too-far-behind' });
-      const near = Math.floor(RECENT_EVENTS_MAX_CHARS / chars / 2);
+      const near = Math.floor(RECENT_EVENTS_MAX_BYTES / chars / 2);
       await replay(phone, to - near, to);
       expect(seqs(phone.events())).toEqual(seqs(committed.slice(-near)));
       const kds = await open('kds');

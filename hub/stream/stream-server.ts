@@ -4,12 +4,13 @@ import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { DomainError } from '../domain/errors.ts';
 import { isPublic, type Principal } from '../domain/principal.ts';
-import { eventForPublic, streamTopicsFor, tableReplayReachMs } from '../domain/public-reads.ts';
+import { streamTopicsFor, tableReplayReachMs } from '../domain/public-reads.ts';
 import { clientAddress, viaGate } from '../gate/mark.ts';
 import { streamCloseCodes } from '../protocol/close-codes.ts';
 import { clientMessageSchema, type Hello, type ServerMessage } from '../protocol/stream.ts';
 import type { EventLog, LoggedEvent } from '../store/event-log.ts';
 import { RecentEvents } from './recent-events.ts';
+import { guestBytes, streamEvent, type StreamEvent } from './stream-event.ts';
 import { acceptsSharedDeflate, SharedMessage } from './ws-frame.ts';
 
 export const STREAM_PATH = '/api/v1/stream';
@@ -60,16 +61,16 @@ const REPLAY_DRAIN_WAIT_MS = 20;
 const DEFLATE_MIN_BYTES = 1024;
 /**
  * The most events kept in memory for replays (see RecentEvents), whatever `maxPublicReplay` says: 1,000 of a
- * busy night's events held 6 MB of the heap, and up to 3 MB more of their guest form; a phone further behind
- * reloads over HTTP anyway.
+ * busy night's events are 3–5 MB of bytes, and up to as much again of their guest form; a phone further
+ * behind reloads over HTTP anyway.
  */
 export const RECENT_EVENTS_MAX = 10_000;
 /**
- * And at most this much of their JSON (UTF-16 code units; up to twice as many bytes of the heap, and their guest
- * form up to three times as many more): a busy night's 1,000 events are 2–3 M, but the schema lets one placed
- * order be several hundred k, and 1,000 of those held by count alone were gigabytes.
+ * And at most this many bytes of their JSON (their guest form, up to as many more, not counted): a busy
+ * night's 1,000 events are 3–5 MB, but the schema lets one placed order be several hundred kB, and 1,000 of
+ * those held by count alone were gigabytes.
  */
-export const RECENT_EVENTS_MAX_CHARS = 8 << 20;
+export const RECENT_EVENTS_MAX_BYTES = 16 << 20;
 
 export interface StreamOptions {
   epoch: string;
@@ -171,13 +172,7 @@ export class StreamServer {
   private readonly publicSockets = new Map<string, number>();
   /** The latest events, for replays: a public client's whole replay, and a staff screen's pages while they reach. */
   private readonly recent: RecentEvents;
-  /**
-   * Each event as a guest hears it (`guestBytes`), made once for its live frame and every phone's replay of
-   * it: a table's phones reconnecting replay the same events, and clearing the staff's names from one
-   * costs a parse and a stringify. Dropped with the event.
-   */
-  private readonly guestEncoded = new WeakMap<LoggedEvent, Buffer>();
-  private pending: LoggedEvent[] = [];
+  private pending: StreamEvent[] = [];
   /** When each commit in `pending` was published, and how many of its events it holds. */
   private pendingCommits: { at: number; events: number }[] = [];
   private flushScheduled = false;
@@ -198,7 +193,7 @@ export class StreamServer {
     });
     this.pinger = setInterval(() => this.heartbeat(), opts.pingMs);
     this.pinger.unref();
-    this.recent = new RecentEvents(Math.min(opts.maxPublicReplay, opts.maxReplay, RECENT_EVENTS_MAX), opts.log, RECENT_EVENTS_MAX_CHARS, (err) =>
+    this.recent = new RecentEvents(Math.min(opts.maxPublicReplay, opts.maxReplay, RECENT_EVENTS_MAX), opts.log, RECENT_EVENTS_MAX_BYTES, (err) =>
       opts.logger.error({ err }, 'could not read the latest events from the log; replays further back read it themselves or reload'),
     );
   }
@@ -260,8 +255,9 @@ export class StreamServer {
 
   /** Called after each commit, with the events it made durable. */
   publish(events: readonly LoggedEvent[]): void {
-    this.recent.push(events);
-    for (const e of events) this.pending.push(e);
+    const encoded = events.map(streamEvent);
+    this.recent.push(encoded);
+    for (const e of encoded) this.pending.push(e);
     if (events.length > 0) this.pendingCommits.push({ at: performance.now(), events: events.length });
     if (!this.flushScheduled) {
       this.flushScheduled = true;
@@ -493,11 +489,11 @@ export class StreamServer {
       setTimeout(() => this.replayPage(client, replay), REPLAY_DRAIN_WAIT_MS).unref();
       return;
     }
-    let page: LoggedEvent[];
+    let page: StreamEvent[];
     try {
       page = this.recent.reaches(replay.from, this.opts.log.head())
         ? this.recent.after(replay.from, this.opts.replayPage)
-        : this.opts.log.after(replay.from, this.opts.replayPage);
+        : this.opts.log.after(replay.from, this.opts.replayPage).map(streamEvent);
     } catch (err) {
       return this.replayFailed(client, err);
     }
@@ -505,7 +501,7 @@ export class StreamServer {
       const upTo = page[page.length - 1]!.seq;
       const mine = page.filter((e) => matches(client.topics, e));
       if (mine.length > 0) {
-        this.sendMessage(client, new SharedMessage(frame(mine, upTo, isPublic(client.principal) ? this.guestBytesOf : utf8)));
+        this.sendMessage(client, new SharedMessage(frame(mine, upTo, isPublic(client.principal) ? guestBytes : plainBytes)));
         replay.sentUpTo = upTo;
       }
       replay.from = upTo;
@@ -532,19 +528,13 @@ export class StreamServer {
   private replayRecent(client: Client, from: number, head: number): boolean {
     const mine = this.recent.after(from, head - from).filter((e) => matches(client.topics, e));
     if (mine.length > 0) {
-      const message = frame(mine, head, this.guestBytesOf);
+      const message = frame(mine, head, guestBytes);
       if (client.ws.bufferedAmount + message.length > this.opts.maxBufferBytes / 2) return false;
       this.sendMessage(client, new SharedMessage(message));
     } else if (from < head) this.send(client, { type: 'events', events: [], upToSeq: head });
     client.cursor = head;
     return true;
   }
-
-  private readonly guestBytesOf = (e: LoggedEvent): Buffer => {
-    let b = this.guestEncoded.get(e);
-    if (!b) this.guestEncoded.set(e, (b = guestBytes(e)));
-    return b;
-  };
 
   private flush(): void {
     this.flushScheduled = false;
@@ -556,13 +546,6 @@ export class StreamServer {
     let wrote = false;
     const upTo = batch[batch.length - 1]!.seq;
     const firstSeq = batch[0]!.seq;
-    // each event is encoded once, however many subscriptions' frames carry it
-    const encoded = new Map<LoggedEvent, Buffer>();
-    const bytesOf = (e: LoggedEvent): Buffer => {
-      let b = encoded.get(e);
-      if (!b) encoded.set(e, (b = utf8(e)));
-      return b;
-    };
     // one message per distinct subscription, framed (and deflated) once for all its sockets
     const bySubscription = new Map<string, Client[]>();
     for (const client of this.clients) {
@@ -571,7 +554,7 @@ export class StreamServer {
         // joined mid-batch: its replay already covered part of it
         const mine = batch.filter((e) => e.seq > client.cursor && matches(client.topics, e));
         if (mine.length > 0) {
-          this.sendMessage(client, new SharedMessage(frame(mine, upTo, isPublic(client.principal) ? this.guestBytesOf : bytesOf)));
+          this.sendMessage(client, new SharedMessage(frame(mine, upTo, isPublic(client.principal) ? guestBytes : plainBytes)));
           wrote = true;
         }
         client.cursor = upTo;
@@ -585,7 +568,7 @@ export class StreamServer {
       const mine = batch.filter((e) => matches(group[0]!.topics, e));
       // nothing for this subscription: no send (its next frame's upToSeq covers the gap)
       if (mine.length > 0) {
-        const message = new SharedMessage(frame(mine, upTo, isPublic(group[0]!.principal) ? this.guestBytesOf : bytesOf));
+        const message = new SharedMessage(frame(mine, upTo, isPublic(group[0]!.principal) ? guestBytes : plainBytes));
         const deflate = this.worthDeflating(message, group);
         for (const client of group) this.sendMessage(client, message, deflate);
         wrote = true;
@@ -687,24 +670,19 @@ function tokenOf(req: IncomingMessage, url: URL): string | undefined {
   return m?.[1];
 }
 
-const matches = (topics: ReadonlySet<string> | null, e: LoggedEvent): boolean =>
+const matches = (topics: ReadonlySet<string> | null, e: StreamEvent): boolean =>
   topics === null || e.topics.some((t) => topics.has(t));
 
 const FRAME_HEAD = Buffer.from('{"type":"events","events":[');
 const COMMA = Buffer.from(',');
-const utf8 = (e: LoggedEvent): Buffer => Buffer.from(e.json);
-/** A value of a key the public channel may not hear (a staff id or name, a payment reference); `null` is fine. */
-const STAFF_ONLY_VALUE = /"(?:staffId|staffName|addedByStaffId|reference)":(?!null)/;
-/** The event as a customer's phone or a kiosk may hear it (`eventForPublic`); as it is when nothing is to clear. */
-const guestBytes = (e: LoggedEvent): Buffer =>
-  STAFF_ONLY_VALUE.test(e.json) ? Buffer.from(JSON.stringify(eventForPublic(JSON.parse(e.json) as unknown))) : utf8(e);
+const plainBytes = (e: StreamEvent): Buffer => e.bytes;
 
 /**
  * `{"type":"events","events":[…],"upToSeq":n}` from the events' UTF-8 bytes. Encoding is what costs here (a
  * placed order is ~6 kB of JSON with Chinese names, and it is in the frame of every subscription that
- * sees it), so a flush encodes each event once and joins bytes.
+ * sees it), so each event is encoded once, when it is published (StreamEvent), and frames join bytes.
  */
-function frame(events: readonly LoggedEvent[], upToSeq: number, bytesOf: (e: LoggedEvent) => Buffer): Buffer {
+function frame(events: readonly StreamEvent[], upToSeq: number, bytesOf: (e: StreamEvent) => Buffer): Buffer {
   const parts: Buffer[] = [FRAME_HEAD];
   events.forEach((e, i) => {
     if (i > 0) parts.push(COMMA);
