@@ -110,11 +110,15 @@ describe('the public address (customers’ phones and kiosks)', () => {
         }),
     );
     // all eight reach the gate's thread in one turn of its loop, however busy the machine: the hub's process is
-    // stopped while they are written (they wait in the kernel), so none can be answered, freeing the place,
-    // before the next is read (on a loaded machine the test's own writes came tens of ms apart: no 503 at all)
+    // stopped while their requests are completed (the bytes wait in the kernel), so none can be answered,
+    // freeing the place, before the next is read (on a loaded machine the test's own writes came tens of ms
+    // apart: no 503 at all). Each has sent the start of its request before: a connection the gate had not yet
+    // accepted when the process stopped was read a turn after the others, once the first had been answered
+    for (const s of sockets) s.write('GET /api/v1/menu HTTP/1.1\r\nHost: hub\r\n');
+    await pause(300);
     hub.proc.kill('SIGSTOP');
     try {
-      for (const s of sockets) s.write('GET /api/v1/menu HTTP/1.1\r\nHost: hub\r\nConnection: close\r\n\r\n');
+      for (const s of sockets) s.write('Connection: close\r\n\r\n');
       await pause(200);
     } finally {
       hub.proc.kill('SIGCONT');
