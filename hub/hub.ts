@@ -109,7 +109,10 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
         head: () => events.head(),
         clock,
         everyMs: SEEN_NOTE_EVERY_MS,
-        onFailure: (err) => logger.warn({ err }, 'could not note how far the store has gone (store-seen.json); tried again later'),
+        onFailure: (err) => {
+          logger.warn({ err }, 'could not note how far the store has gone (store-seen.json); tried again later');
+          integrity?.noteError(err, 'housekeeping');
+        },
       });
   seen?.note();
   // two histograms taking turns: one reset every 10 s read 0 just after each reset, whatever the real lag
@@ -166,6 +169,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
         now: clock,
         everyMs: CLOCK_CHECK_EVERY_MS,
         log: logger.child({ module: 'clock' }),
+        onReadError: (err) => integrity?.noteError(err, 'housekeeping'),
       });
   const metrics = new HubMetrics({
     queueDepth: () => writer?.depth ?? 0,
@@ -361,6 +365,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
     deflateMinSockets: config.HUB_STREAM_DEFLATE_SOCKETS,
     onSent: (form, bytes) => metrics.countStreamBytes(form, bytes),
     onDelivered: (ms, events) => metrics.observeStreamDelivery(ms, events),
+    onStoreError: (err) => integrity?.noteError(err, 'request'),
     authenticate: (token) => auth.resolve(token, clock()),
     admit: (principal, address) => {
       try {

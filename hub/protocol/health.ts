@@ -50,12 +50,12 @@ export const integrityStatusSchema = z.object({
   state: z
     .enum(['unchecked', 'checking', 'ok', 'damaged'])
     .describe(
-      'checking: the hub is reading the whole store file (after each start, in a process of its own); ok: it read it all and it is whole; damaged: the check, a request, a backup or a checkpoint met a damaged page: stop the hub, then npm run salvage or npm run restore; unchecked: the check could not run or read the file through (checkError: an I/O error may be a failing disk)',
+      'checking: the hub is reading the whole store file (after each start, in a process of its own); ok: it read it all and it is whole; damaged: the check, a request, a backup, a checkpoint or the hub\'s own housekeeping (a timed read of the store) met a damaged page: stop the hub, then npm run salvage or npm run restore; unchecked: the check could not run or read the file through (checkError: an I/O error may be a failing disk)',
     ),
   checkedAt: z.number().int().nullable().describe('when the last whole-file check finished (epoch ms)'),
   checkMs: z.number().int().nullable().describe('how long it took'),
   damagedSince: z.number().int().nullable().describe('when the damage was first met (epoch ms)'),
-  foundBy: z.enum(['check', 'request', 'backup', 'checkpoint']).nullable(),
+  foundBy: z.enum(['check', 'request', 'backup', 'checkpoint', 'housekeeping']).nullable(),
   detail: z.string().nullable().describe("SQLite's words for the damage (which pages, which table)"),
   checkError: z.string().nullable().describe('why the last check could not run'),
 });

@@ -362,6 +362,33 @@ describe('BackupSchedule', () => {
     await s.stop();
   });
 
+  it("does not end the hub when the store cannot be read on its timer (a damaged page): it says so and looks again an interval later", async () => {
+    const { db, file } = store();
+    const failures: unknown[] = [];
+    let reads = 0;
+    const { s } = schedule(db, file, {
+      headSeq: () => {
+        reads++;
+        throw Object.assign(new Error('database disk image is malformed'), { code: 'SQLITE_CORRUPT' });
+      },
+      onFailure: (err) => failures.push(err),
+    });
+    vi.useFakeTimers();
+    try {
+      s.start();
+      // thrown out of the timer, this was an uncaught exception: here, out of advanceTimersByTime
+      expect(() => vi.advanceTimersByTime(60_000)).not.toThrow();
+      expect(reads).toBe(1);
+      expect(failures).toHaveLength(1);
+      expect(vi.getTimerCount()).toBe(1);
+      vi.advanceTimersByTime(3_600_000);
+      expect(reads).toBe(2);
+    } finally {
+      vi.useRealTimers();
+      await s.stop();
+    }
+  });
+
   it('does not throw on a directory it cannot use: the state says failed', async () => {
     const { db, file, dir } = store();
     const blocker = join(dir, 'not-a-dir');

@@ -506,7 +506,18 @@ export class BackupSchedule {
     if (this.#stopped) return;
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => {
-      if (!this.dueNow()) return this.#schedule(this.#quietWindowMs());
+      let due: boolean;
+      try {
+        due = this.dueNow();
+      } catch (err) {
+        // dueNow reads the log's head: a read error (a damaged page, a failing disk) thrown from the timer was
+        // an uncaught exception that ended the hub. The backup's own attempt says it too when it runs; here it
+        // waits for the next interval, as a failed backup does
+        this.o.log.error({ err }, 'backup: the store could not be read to tell whether a backup is due; looked at again at the next interval');
+        this.o.onFailure?.(err);
+        return this.#schedule(this.o.everyMs);
+      }
+      if (!due) return this.#schedule(this.#quietWindowMs());
       this.runOnce()
         .catch(() => undefined)
         .finally(() => this.#schedule(this.o.everyMs));

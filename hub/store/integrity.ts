@@ -121,9 +121,10 @@ export class StoreIntegrity {
 
   /**
    * SQLite's error from anywhere the hub reads or writes the store: true (and health says damaged) when it
-   * says the file is not whole. `where` says who met it: a request, a backup, a checkpoint.
+   * says the file is not whole. `where` says who met it: a request, a backup, a checkpoint, or the hub's own
+   * housekeeping on a timer (the clock check, the store-seen note, the backup schedule's look at the log).
    */
-  noteError(err: unknown, where: 'request' | 'backup' | 'checkpoint'): boolean {
+  noteError(err: unknown, where: 'request' | 'backup' | 'checkpoint' | 'housekeeping'): boolean {
     if (!isStoreDamage(err)) return false;
     this.#damaged(where, (err as Error).message ?? String(err));
     return true;

@@ -24,7 +24,10 @@ import { RECENT_EVENTS_MAX_BYTES, StreamServer, type StreamOptions } from './str
 /** The log, counting the rows a replay reads from it. */
 class CountingLog extends EventLog {
   rowsRead = 0;
+  /** Reads of rows throw SQLite's error for a damaged page. */
+  spoilt = false;
   override after(afterSeq: number, limit: number): LoggedEvent[] {
+    if (this.spoilt) throw Object.assign(new Error('database disk image is malformed'), { code: 'SQLITE_CORRUPT' });
     const rows = super.after(afterSeq, limit);
     this.rowsRead += rows.length;
     return rows;
@@ -300,6 +303,23 @@ describe('a replay larger than the socket may hold', () => {
     await phone.waitFor(() => seqs(phone.events()).includes(to) || code !== undefined);
     expect(code).toBeUndefined();
     expect(seqs(phone.events())).toEqual(seqs(committed.filter((e) => e.seq > from)));
+  });
+});
+
+describe('a log that cannot be read', () => {
+  it('tells a screen whose replay crosses it to reload, and tells the hub (whose health then says the store is damaged)', async () => {
+    await commit(5);
+    await stopStream();
+    const storeErrors: unknown[] = [];
+    log.spoilt = true;
+    await startStream({ onStoreError: (err) => storeErrors.push(err) });
+    expect(storeErrors).toHaveLength(1); // the latest events could not be read as the stream was made
+    const kds = await open('kds');
+    await replay(kds, 0, head());
+    expect(kds.messages.at(-1)).toMatchObject({ type: 'reset', reason: 'too-far-behind' });
+    expect(storeErrors).toHaveLength(2);
+    expect(storeErrors[1]).toMatchObject({ code: 'SQLITE_CORRUPT' });
+    log.spoilt = false;
   });
 });
 

@@ -100,6 +100,8 @@ export interface StreamOptions {
    * commit to the last socket's write, and how many events that commit made (for metrics).
    */
   onDelivered?: (ms: number, events: number) => void;
+  /** The log could not be read for a replay or for the latest events (for the integrity tracker: a damaged page says so). */
+  onStoreError?: (err: unknown) => void;
   /**
    * Resolves the token a socket presents (query `token` or Authorization header). Throws when refused (a
    * `DomainError` 'unauthenticated' for a token that is unknown, expired or revoked). Asked again with every
@@ -193,9 +195,10 @@ export class StreamServer {
     });
     this.pinger = setInterval(() => this.heartbeat(), opts.pingMs);
     this.pinger.unref();
-    this.recent = new RecentEvents(Math.min(opts.maxPublicReplay, opts.maxReplay, RECENT_EVENTS_MAX), opts.log, RECENT_EVENTS_MAX_BYTES, (err) =>
-      opts.logger.error({ err }, 'could not read the latest events from the log; replays further back read it themselves or reload'),
-    );
+    this.recent = new RecentEvents(Math.min(opts.maxPublicReplay, opts.maxReplay, RECENT_EVENTS_MAX), opts.log, RECENT_EVENTS_MAX_BYTES, (err) => {
+      opts.logger.error({ err }, 'could not read the latest events from the log; replays further back read it themselves or reload');
+      opts.onStoreError?.(err);
+    });
   }
 
   get clientCount(): number {
@@ -464,6 +467,7 @@ export class StreamServer {
    */
   private replayFailed(client: Client, err: unknown): void {
     this.opts.logger.error({ err }, "could not read the event log for a stream client's replay; it reloads instead");
+    this.opts.onStoreError?.(err);
     client.replay = null;
     client.cursor = -1;
     try {
