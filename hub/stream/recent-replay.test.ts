@@ -304,6 +304,29 @@ describe('a replay larger than the socket may hold', () => {
     expect(code).toBeUndefined();
     expect(seqs(phone.events())).toEqual(seqs(committed.filter((e) => e.seq > from)));
   });
+
+  it('ending in a page that fills the socket is not closed as too slow by the next live event: the replay waits for it to drain', async () => {
+    await stopStream();
+    const maxBufferBytes = 256 << 10;
+    await startStream({ maxBufferBytes, replayPage: 200 });
+    const from = head();
+    // a kitchen screen back after a while on a slow link: one page, the last, of 12 MB (more than the kernel's
+    // buffers on loopback take), sent while its buffer was empty
+    await commitBig(120, 't-3', 100_000);
+    const kds = await open('kds');
+    kds.ws.pause();
+    let code: number | undefined;
+    void kds.closed.then((c) => (code = c));
+    kds.hello(from);
+    await new Promise((r) => setTimeout(r, 300));
+    await commitBig(1, 't-3', 100); // live, with the replay's last page still in the buffer
+    await new Promise((r) => setTimeout(r, 300));
+    kds.ws.resume();
+    const to = head();
+    await kds.waitFor(() => seqs(kds.events()).includes(to) || code !== undefined);
+    expect(code).toBeUndefined();
+    expect(seqs(kds.events())).toEqual(seqs(committed.filter((e) => e.seq > from)));
+  });
 });
 
 describe('a log that cannot be read', () => {

@@ -485,7 +485,8 @@ export class StreamServer {
    * else from the log (a phone's replay too big for one frame comes here, and reads the log only if more
    * than the events held were committed while its socket drained). It holds only committed events and no
    * commit can interleave with it, so when a page comes back short the client has everything up to the head:
-   * nothing missed, nothing sent twice. A socket slow to drain is waited for between pages rather than cut off.
+   * nothing missed, nothing sent twice. A socket slow to drain is waited for between pages, and after the last,
+   * rather than cut off.
    */
   private replayPage(client: Client, replay: Replay): void {
     if (client.replay !== replay || client.ws.readyState !== client.ws.OPEN) return;
@@ -512,6 +513,14 @@ export class StreamServer {
     }
     if (page.length === this.opts.replayPage) {
       setImmediate(() => this.replayPage(client, replay));
+      return;
+    }
+    // the last page may have filled the socket (a page goes out whole once the buffer is under half its
+    // bound): caught up now, the next live frame would find it over the bound and close it as too slow, and
+    // its reconnect replay the same pages. The replay waits for it to drain instead, and takes what was
+    // committed meanwhile as one more page
+    if (client.ws.bufferedAmount > this.opts.maxBufferBytes / 2) {
+      setTimeout(() => this.replayPage(client, replay), REPLAY_DRAIN_WAIT_MS).unref();
       return;
     }
     // caught up: `from` is the head now. A filtered client whose topics were quiet would otherwise keep its
