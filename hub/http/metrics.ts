@@ -110,7 +110,7 @@ export class HubMetrics {
     const busyRefusals = gauges.storeBusyRefusals;
     new Counter({
       name: 'brigade_store_busy_refusals_total',
-      help: "Writes refused (503 store_busy) because another program held the store's write lock: anything above 0 means something opened brigade.db beside the hub",
+      help: "Writes refused because another program held the store's write lock (devices' requests answered 503 store_busy, and the hub's own writes, printing's included, which it tries again): anything above 0 means something opened brigade.db beside the hub",
       registers: [this.registry],
       collect() {
         this.reset();
