@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { eventForPublic } from '../domain/public-reads.ts';
 import { logged } from '../store/event-log.ts';
 import { guestBytes, streamEvent } from './stream-event.ts';
 
@@ -20,6 +21,39 @@ describe('an event as the stream holds it', () => {
     expect(heard.staffId).toBeNull();
     expect(heard.payload.order.staffName).toBeNull();
     expect(guestBytes(e)).toBe(guest);
+  });
+
+  it("reaches it as eventForPublic says, whatever the text of its strings (cleared in the JSON's text, not parsed)", () => {
+    const tricky = [
+      'plain',
+      '"staffName":"王伟"', // a note quoting the keys: text, not a key
+      'ends with a backslash \\',
+      '\\","staffName":"x',
+      '引号 \u201c"\u201d 和 \\" 反斜杠',
+      '',
+    ];
+    for (const note of tricky) {
+      const payload = {
+        order: {
+          id: 'o-1',
+          staffId: 's-1',
+          staffName: note,
+          note,
+          lines: [{ id: 'l-1', name: note, addedByStaffId: 's-2', options: [{ name: note }] }],
+          payments: [{ id: 'p-1', reference: `ref ${note}`, staffId: null, tender: 'card' }],
+          meta: { reference: 'staffName', [note]: note },
+        },
+      };
+      const e = event(payload);
+      const json = e.bytes.toString('utf8');
+      expect(JSON.parse(guestBytes(e).toString('utf8')), note).toEqual(eventForPublic(JSON.parse(json)));
+    }
+  });
+
+  it('takes the parse for a value under those keys that is not a string', () => {
+    const e = event({ order: { id: 'o-1', staffId: 42, payments: [{ reference: { terminal: 'T1' } }] } });
+    expect(JSON.parse(guestBytes(e).toString('utf8'))).toEqual(eventForPublic(JSON.parse(e.bytes.toString('utf8'))));
+    expect(guestBytes(e).toString('utf8')).not.toMatch(/T1|42/);
   });
 
   it('reaches it as the same bytes when it holds nothing only the staff may hear', () => {
