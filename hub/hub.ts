@@ -100,6 +100,8 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
 
   const catalog = new MenuCatalog(db, identity.epoch, config.HUB_CURRENCY);
   const events = new EventLog(db);
+  // before the store-seen note below, which may tell it of a read error at once
+  const integrity = db.memory ? undefined : new StoreIntegrity({ file: db.name, clock, log: logger.child({ module: 'integrity' }) });
   // noted at once: a crash before the hub listens must not leave the note of an epoch renewed just now
   const seen = db.memory
     ? undefined
@@ -139,7 +141,6 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
     metrics.storageFull.inc();
     storage?.writeFailed();
   };
-  const integrity = db.memory ? undefined : new StoreIntegrity({ file: db.name, clock, log: logger.child({ module: 'integrity' }) });
   const backupDir = config.HUB_BACKUP_DIR ?? join(config.HUB_DATA_DIR, 'backups');
   const backups =
     db.memory || backupDir === 'off'
