@@ -389,6 +389,21 @@ describe('BackupSchedule', () => {
     }
   });
 
+  it('says an attempt whose read of the head failed, as any failed attempt', async () => {
+    const { db, file } = store();
+    const failures: unknown[] = [];
+    const { s } = schedule(db, file, {
+      headSeq: () => {
+        throw Object.assign(new Error('database disk image is malformed'), { code: 'SQLITE_CORRUPT' });
+      },
+      onFailure: (err) => failures.push(err),
+    });
+    await expect(s.runOnce()).rejects.toThrow(/malformed/);
+    expect(failures).toHaveLength(1);
+    expect(s.status()).toMatchObject({ state: 'failed', lastError: expect.stringMatching(/malformed/) });
+    await s.stop();
+  });
+
   it('does not throw on a directory it cannot use: the state says failed', async () => {
     const { db, file, dir } = store();
     const blocker = join(dir, 'not-a-dir');

@@ -436,10 +436,11 @@ export class BackupSchedule {
   }
 
   async #take(): Promise<BackupResult | null> {
-    const head = this.o.headSeq();
-    if (this.#last && this.#last.headSeq === head && this.#last.epoch === this.o.epoch) return null;
     let takenAt = this.o.clock();
     try {
+      // inside: a head that cannot be read is this attempt's failure, said and counted as any other
+      const head = this.o.headSeq();
+      if (this.#last && this.#last.headSeq === head && this.#last.epoch === this.o.epoch) return null;
       mkdirSync(this.o.dir, { recursive: true, mode: 0o700 });
       takenAt = this.#stampAfterNewest(takenAt);
       await this.#makeRoom();
@@ -511,11 +512,11 @@ export class BackupSchedule {
         due = this.dueNow();
       } catch (err) {
         // dueNow reads the log's head: a read error (a damaged page, a failing disk) thrown from the timer was
-        // an uncaught exception that ended the hub. The backup's own attempt says it too when it runs; here it
-        // waits for the next interval, as a failed backup does
+        // an uncaught exception that ended the hub. It waits for the next interval, as a failed backup does
+        this.#schedule(this.o.everyMs);
         this.o.log.error({ err }, 'backup: the store could not be read to tell whether a backup is due; looked at again at the next interval');
         this.o.onFailure?.(err);
-        return this.#schedule(this.o.everyMs);
+        return;
       }
       if (!due) return this.#schedule(this.#quietWindowMs());
       this.runOnce()

@@ -329,6 +329,33 @@ describe('a replay larger than the socket may hold', () => {
   });
 });
 
+describe('a screen that speaks while its replay waits for its socket to drain', () => {
+  for (const what of ['sync', 'hello'] as const) {
+    it(`is answered its ${what}, not closed as too slow (its reconnect would replay the same pages)`, async () => {
+      await stopStream();
+      await startStream({ maxBufferBytes: 256 << 10, replayPage: 200 });
+      const from = head();
+      await commitBig(120, 't-3', 100_000);
+      const kds = await open('kds');
+      kds.ws.pause();
+      let code: number | undefined;
+      void kds.closed.then((c) => (code = c));
+      kds.hello(from);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(stream.replayCount).toBe(1); // its last (only) page sent, the replay waits for the drain
+      // the client heard no whole message for a while (a 12 MB frame on a slow link): it asks how far it is
+      if (what === 'sync') kds.ws.send(JSON.stringify({ type: 'sync' }));
+      else kds.hello(from);
+      await new Promise((r) => setTimeout(r, 300));
+      kds.ws.resume();
+      const to = head();
+      await kds.waitFor(() => (what === 'hello' ? kds.messages.filter((m) => m.type === 'welcome').length === 2 : true) && (seqs(kds.events()).at(-1) === to || code !== undefined));
+      await new Promise((r) => setTimeout(r, 200)); // a close frame behind the events is read after them
+      expect(code).toBeUndefined();
+    });
+  }
+});
+
 describe('a log that cannot be read', () => {
   it('tells a screen whose replay crosses it to reload, and tells the hub (whose health then says the store is damaged)', async () => {
     await commit(5);

@@ -14,6 +14,13 @@ describe('an event as the stream holds it', () => {
     expect(JSON.parse(e.bytes.toString('utf8'))).toMatchObject({ seq: 7, type: 'order.placed', payload: { order: { lines: [{ name: '宫保鸡丁' }] } } });
   });
 
+  it('holds its bytes in memory of its own, not a slice of a shared block a held event would keep alive', () => {
+    const e = event({ order: { id: 'o-1', staffName: '王伟', lines: [] } });
+    expect(e.bytes.length).toBeLessThan(1000);
+    expect(e.bytes.buffer.byteLength).toBe(e.bytes.length);
+    expect(guestBytes(e).buffer.byteLength).toBe(guestBytes(e).length);
+  });
+
   it("reaches the public channel without the staff's names, made once and kept with the event", () => {
     const e = event({ order: { id: 'o-1', staffName: '王伟', lines: [] } });
     const guest = guestBytes(e);

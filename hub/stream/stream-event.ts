@@ -20,14 +20,26 @@ export interface StreamEvent {
   guest?: Buffer;
 }
 
-export const streamEvent = (e: LoggedEvent): StreamEvent => ({ seq: e.seq, topics: e.topics, bytes: Buffer.from(e.json) });
+export const streamEvent = (e: LoggedEvent): StreamEvent => ({ seq: e.seq, topics: e.topics, bytes: ownBytes(e.json) });
+
+/**
+ * The string's UTF-8 in memory of its own. Buffer.from gives a string under 4 kB a slice of an 8 kB block it
+ * shares with whatever was encoded next (frames, other events): one held event kept its whole block alive,
+ * so 1,000 small events counted at 170 kB held 2.4 MB (up to 8 kB an event, whatever the bound counts).
+ */
+function ownBytes(s: string): Buffer {
+  const b = Buffer.allocUnsafeSlow(Buffer.byteLength(s));
+  b.write(s);
+  return b;
+}
 
 /** A value of a key the public channel may not hear (a staff id or name, a payment reference); `null` is fine. */
 const STAFF_ONLY_VALUE = /"(?:staffId|staffName|addedByStaffId|reference)":(?!null)/;
 /**
  * The same keys with a string value, the string whole (escapes included). In JSON text every quote inside a
- * string is escaped, so a match can only start at a key: a note that reads `"staffName":"x"` is
- * `\"staffName\":\"x\"` in the text, and does not match.
+ * string is escaped, so a note that reads `"staffName":"x"` is `\"staffName\":\"x\"` in the text and does
+ * not match. A key ending in an escaped quote and `staffName` would have its value cleared (more than
+ * eventForPublic clears, never less): no key of the protocol is made of anyone's text.
  */
 const STAFF_ONLY_STRING = /"(staffId|staffName|addedByStaffId|reference)":"(?:[^"\\]|\\.)*"/g;
 
@@ -43,6 +55,6 @@ export function guestBytes(e: StreamEvent): Buffer {
   const json = e.bytes.toString();
   if (!STAFF_ONLY_VALUE.test(json)) return (e.guest = e.bytes);
   const cleared = json.replace(STAFF_ONLY_STRING, '"$1":null');
-  e.guest = Buffer.from(STAFF_ONLY_VALUE.test(cleared) ? JSON.stringify(eventForPublic(JSON.parse(json) as unknown)) : cleared);
+  e.guest = ownBytes(STAFF_ONLY_VALUE.test(cleared) ? JSON.stringify(eventForPublic(JSON.parse(json) as unknown)) : cleared);
   return e.guest;
 }

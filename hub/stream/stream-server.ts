@@ -494,17 +494,18 @@ export class StreamServer {
       setTimeout(() => this.replayPage(client, replay), REPLAY_DRAIN_WAIT_MS).unref();
       return;
     }
-    let page: StreamEvent[];
+    let page: (StreamEvent | LoggedEvent)[];
     try {
       page = this.recent.reaches(replay.from, this.opts.log.head())
         ? this.recent.after(replay.from, this.opts.replayPage)
-        : this.opts.log.after(replay.from, this.opts.replayPage).map(streamEvent);
+        : this.opts.log.after(replay.from, this.opts.replayPage);
     } catch (err) {
       return this.replayFailed(client, err);
     }
     if (page.length > 0) {
       const upTo = page[page.length - 1]!.seq;
-      const mine = page.filter((e) => matches(client.topics, e));
+      // a page read from the log is encoded for the client's own events only (a station's screen hears few)
+      const mine = page.filter((e) => matches(client.topics, e)).map((e) => ('bytes' in e ? e : streamEvent(e)));
       if (mine.length > 0) {
         this.sendMessage(client, new SharedMessage(frame(mine, upTo, isPublic(client.principal) ? guestBytes : plainBytes)));
         replay.sentUpTo = upTo;
@@ -567,7 +568,7 @@ export class StreamServer {
         // joined mid-batch: its replay already covered part of it
         const mine = batch.filter((e) => e.seq > client.cursor && matches(client.topics, e));
         if (mine.length > 0) {
-          this.sendMessage(client, new SharedMessage(frame(mine, upTo, isPublic(client.principal) ? guestBytes : plainBytes)));
+          this.sendLive(client, new SharedMessage(frame(mine, upTo, isPublic(client.principal) ? guestBytes : plainBytes)), false);
           wrote = true;
         }
         client.cursor = upTo;
@@ -583,7 +584,7 @@ export class StreamServer {
       if (mine.length > 0) {
         const message = new SharedMessage(frame(mine, upTo, isPublic(group[0]!.principal) ? guestBytes : plainBytes));
         const deflate = this.worthDeflating(message, group);
-        for (const client of group) this.sendMessage(client, message, deflate);
+        for (const client of group) this.sendLive(client, message, deflate);
         wrote = true;
       }
       for (const client of group) client.cursor = upTo;
@@ -607,13 +608,14 @@ export class StreamServer {
   }
 
   /**
-   * Every message goes out as a WebSocket frame built once (UTF-8 encoded once, deflated once when
-   * `deflate`) and written straight to the socket: ws cannot send bytes compressed elsewhere, and would frame
-   * the message again for every socket. This is safe with ws because the hub never hands it a message to
-   * send: its sender then never queues (it queues only while compressing), and its own writes (pings, the
-   * close frame) go out synchronously, in order with these. `bufferedAmount` counts both.
+   * A live frame: to a socket that holds more than its bound unsent, not at all — it is closed as too slow
+   * (it resumes from its seq on reconnect). Live frames are the only writes that do not wait for the socket:
+   * a replay waits for it to drain before each page and after the last, and the hub's other messages
+   * (welcome, an answer to a sync, an error) are small. Those go out whatever the buffer holds: a sync
+   * answered while a replay's last page drained over a slow link had the socket closed, and its reconnect
+   * replayed the same pages.
    */
-  private sendMessage(client: Client, message: SharedMessage, deflate = false): void {
+  private sendLive(client: Client, message: SharedMessage, deflate: boolean): void {
     const { ws } = client;
     if (ws.readyState !== ws.OPEN) return;
     if (ws.bufferedAmount > this.opts.maxBufferBytes) {
@@ -624,6 +626,19 @@ export class StreamServer {
       setTimeout(() => ws.terminate(), 2000).unref();
       return;
     }
+    this.sendMessage(client, message, deflate);
+  }
+
+  /**
+   * Every message goes out as a WebSocket frame built once (UTF-8 encoded once, deflated once when
+   * `deflate`) and written straight to the socket: ws cannot send bytes compressed elsewhere, and would frame
+   * the message again for every socket. This is safe with ws because the hub never hands it a message to
+   * send: its sender then never queues (it queues only while compressing), and its own writes (pings, the
+   * close frame) go out synchronously, in order with these. `bufferedAmount` counts both.
+   */
+  private sendMessage(client: Client, message: SharedMessage, deflate = false): void {
+    const { ws } = client;
+    if (ws.readyState !== ws.OPEN) return;
     const form = deflate && client.deflate ? 'deflated' : 'plain';
     const frame = form === 'deflated' ? message.deflated() : message.plain();
     client.socket.write(frame);
@@ -683,7 +698,7 @@ function tokenOf(req: IncomingMessage, url: URL): string | undefined {
   return m?.[1];
 }
 
-const matches = (topics: ReadonlySet<string> | null, e: StreamEvent): boolean =>
+const matches = (topics: ReadonlySet<string> | null, e: { readonly topics: readonly string[] }): boolean =>
   topics === null || e.topics.some((t) => topics.has(t));
 
 const FRAME_HEAD = Buffer.from('{"type":"events","events":[');
