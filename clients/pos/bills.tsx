@@ -3,7 +3,7 @@ import type { Menu, Order } from '../../hub/protocol/index.ts';
 import { formatClock, formatMoney } from '../shared/format.ts';
 import { useStore } from '../shared/store.ts';
 import type { DayCardCharge, DayReport } from '../../hub/protocol/reports.ts';
-import { dayHasEnded, FLOAT_MAX_MINOR, floatInTheWay, floatProblem, hasMoneyDue, isEarlierDay, isSuperseded, queuedFloat, readsTakings, type DayPrintState, type DayReportState, type QueuedFloat } from './day-report.ts';
+import { dayHasEnded, earlierChargeDay, FLOAT_MAX_MINOR, floatInTheWay, floatProblem, hasMoneyDue, isEarlierDay, isSuperseded, queuedFloat, readsTakings, type DayPrintState, type DayReportState, type QueuedFloat } from './day-report.ts';
 import type { PosKey, PosT } from './messages.ts';
 import { isOpenOrder, type PosApp } from './pos-app.ts';
 import { moneyText, parseMoney, rejectionKey, searchBills, searchedNumber, tableNamed } from './pos-logic.ts';
@@ -390,7 +390,8 @@ function QueuedFloatNote({ queued, currency, t }: { queued: QueuedFloat; currenc
  * payments do not, so the cashier reconciles the terminal with them. Each with its order, time and terminal
  * reference, and what a manager said became of it; amber while one is unresolved. Those refunded on the
  * terminal or recorded as a payment during the day are no longer extra on the terminal (said with how much
- * still is), and earlier days' charges settled so today are listed after. Nothing when there are none.
+ * still is), and earlier days' charges settled so today are listed after, each with its day. Nothing when
+ * there are none.
  */
 function CardChargesOfDay({ r, currency, t }: { r: DayReport; currency: string; t: PosT }) {
   const c = r.unrecordedCardCharges;
@@ -400,7 +401,7 @@ function CardChargesOfDay({ r, currency, t }: { r: DayReport; currency: string; 
   const open = c.unresolved.count > 0;
   const item = (x: DayCardCharge, sign: 1 | -1, data: Record<string, string>) => (
     <li key={x.id} {...data}>
-      <strong>{x.orderNumber === null ? t('takings.cardOrderUnknown') : t('order.number', { n: x.orderNumber })}</strong> {formatClock(x.createdAt)}
+      <strong>{chargeOrderText(x, earlierChargeDay(x, r), t)}</strong> {formatClock(x.createdAt)}
       {x.reference ? ` ${x.reference}` : ''} {money(sign * x.amountMinor)}{' '}
       <span class={x.resolvedAt === null ? 'p-tag' : 'p-muted'} data-takings-card-kind={x.resolutionKind ?? ''}>
         {resolutionText(x, t)}
@@ -431,6 +432,12 @@ function CardChargesOfDay({ r, currency, t }: { r: DayReport; currency: string; 
       )}
     </div>
   );
+}
+
+/** A charge's order (its number, or that the hub did not know it), with the charge's day when it is an earlier day's. */
+function chargeOrderText(x: DayCardCharge, day: string | null, t: PosT): string {
+  if (x.orderNumber === null) return day === null ? t('takings.cardOrderUnknown') : t('takings.cardOrderUnknownOfDay', { date: day });
+  return day === null ? t('order.number', { n: x.orderNumber }) : t('takings.openOfDay', { n: x.orderNumber, date: day });
 }
 
 /** What a manager said became of a charge: its kind in words, and the note when there is one. */

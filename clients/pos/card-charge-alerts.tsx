@@ -1,8 +1,8 @@
 import { useRef, useState } from 'preact/hooks';
 import type { UnrecordedCardCharge } from '../../hub/protocol/card-charges.ts';
-import { formatMoney } from '../shared/format.ts';
+import { formatClock, formatMoney } from '../shared/format.ts';
 import { useStore } from '../shared/store.ts';
-import { chargeFacts, resolutionBody, resolutionDraft, type ResolutionDraft } from './card-charges.ts';
+import { chargedOnEarlierDay, chargeFacts, resolutionBody, resolutionDraft, type ResolutionDraft } from './card-charges.ts';
 import type { PosKey, PosT } from './messages.ts';
 import type { ApprovalRefusal, PosApp } from './pos-app.ts';
 import { approvalText, ManagerPinInput, Sheet } from './sheet.tsx';
@@ -17,20 +17,45 @@ export function CardChargeAlerts({ app, currency, t }: { app: PosApp; currency: 
   const [open, setOpen] = useState<UnrecordedCardCharge | null>(null);
   if (charges.length === 0) return null;
   const money = (minor: number) => formatMoney(minor, currency);
+  const when = chargedWhen(app);
   return (
     <>
       <div class="palerts" role="alert" aria-live="assertive" aria-label={t('charge.label')} data-card-charges={charges.length}>
         {charges.map((c) => (
           <span class="palert palert--charge" key={c.id} data-card-charge={c.id} data-order-number={c.orderNumber ?? ''} title={c.refusal.message}>
             <b>{t('charge.alert', chargeFacts(c, money))}</b>
+            <ChargedOn charge={c} when={when} t={t} />
             <button type="button" class="palert__btn" data-resolve-charge={c.id} onClick={() => setOpen(c)}>
               {t('charge.resolve')}
             </button>
           </span>
         ))}
       </div>
-      {open && <ResolveSheet app={app} charge={open} money={money} t={t} onClose={() => setOpen(null)} />}
+      {open && <ResolveSheet app={app} charge={open} money={money} when={when} t={t} onClose={() => setOpen(null)} />}
     </>
+  );
+}
+
+/**
+ * When the charge was made, as the strip reads it now: the hub's clock (the tablet's corrected by the hub's
+ * answers) in the tablet's time zone, the store's, as every time on it is (`formatClock`).
+ */
+function chargedWhen(app: PosApp): (c: UnrecordedCardCharge) => { date: string; time: string } | null {
+  const now = Date.now() + app.client.serverOffsetMs;
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  return (c) => {
+    const date = chargedOnEarlierDay(c, now, zone);
+    return date === null ? null : { date, time: formatClock(c.createdAt) };
+  };
+}
+
+/** An earlier business day's charge, still unresolved: its day and time (today's say none, as before). */
+function ChargedOn({ charge, when, t }: { charge: UnrecordedCardCharge; when: ReturnType<typeof chargedWhen>; t: PosT }) {
+  const w = when(charge);
+  return w === null ? null : (
+    <span class="palert__detail" data-charge-day={w.date}>
+      {t('charge.when', w)}
+    </span>
   );
 }
 
@@ -49,7 +74,21 @@ const PROBLEM_KEYS = { unreachable: 'charge.unreachable', no_order: 'charge.noOr
  * order unless another is typed), or something else said in a note — and a manager's PIN typed on the spot
  * when the one signed in is not a manager (as for a refund). The day's takings count the charge by the kind.
  */
-function ResolveSheet({ app, charge, money, t, onClose }: { app: PosApp; charge: UnrecordedCardCharge; money: (minor: number) => string; t: PosT; onClose: () => void }) {
+function ResolveSheet({
+  app,
+  charge,
+  money,
+  when,
+  t,
+  onClose,
+}: {
+  app: PosApp;
+  charge: UnrecordedCardCharge;
+  money: (minor: number) => string;
+  when: ReturnType<typeof chargedWhen>;
+  t: PosT;
+  onClose: () => void;
+}) {
   const [draft, setDraft] = useState<ResolutionDraft>(() => resolutionDraft(charge));
   const [pin, setPin] = useState('');
   const [problem, setProblem] = useState<Problem | null>(null);
@@ -98,7 +137,9 @@ function ResolveSheet({ app, charge, money, t, onClose }: { app: PosApp; charge:
         </button>
       }
     >
-      <p class="p-muted">{t('charge.alert', facts)}</p>
+      <p class="p-muted">
+        {t('charge.alert', facts)} <ChargedOn charge={charge} when={when} t={t} />
+      </p>
       <p class="p-muted">{t('charge.why', { message: charge.refusal.message })}</p>
       <p>{t('charge.kindLabel')}</p>
       <div class="p-tenders" role="radiogroup">

@@ -10,7 +10,7 @@ import { HubError, HubUnreachableError } from '../shared/hub-client.ts';
 import { translator } from '../shared/i18n.ts';
 import { MemoryOutboxStorage } from '../shared/outbox.ts';
 import type { SocketFactory, SocketHandlers } from '../shared/stream-client.ts';
-import { applyCardChargeEvents, chargeFacts, emptyCardCharges, resolutionBody, resolutionDraft } from './card-charges.ts';
+import { applyCardChargeEvents, chargedOnEarlierDay, chargeFacts, emptyCardCharges, resolutionBody, resolutionDraft } from './card-charges.ts';
 import { posMessages } from './messages.ts';
 import { PosApp } from './pos-app.ts';
 
@@ -57,6 +57,20 @@ describe('the strip from the stream', () => {
     expect(zh).toContain('¥44.00');
     expect(zh).toContain('SIM-7Q2K');
     expect(zh).toContain('退款');
+  });
+
+  it("says when a charge left on the strip from an earlier business day was made, with its day; today's as they were", () => {
+    const at = (month: number, d: number, h: number, m: number) => Date.UTC(2024, month - 1, d, h - 8, m);
+    const zone = 'Asia/Shanghai';
+    // 21:43 on 1 May, read the next morning and a week on
+    expect(chargedOnEarlierDay(charge('a', { createdAt: at(5, 1, 21, 43) }), at(5, 2, 10, 0), zone)).toBe('2024-05-01');
+    expect(chargedOnEarlierDay(charge('a', { createdAt: at(5, 1, 21, 43) }), at(5, 8, 12, 0), zone)).toBe('2024-05-01');
+    // 01:30 on 2 May is still 1 May's business day: today's until 04:00, an earlier day's from then on
+    expect(chargedOnEarlierDay(charge('b', { createdAt: at(5, 2, 1, 30) }), at(5, 2, 3, 59), zone)).toBeNull();
+    expect(chargedOnEarlierDay(charge('b', { createdAt: at(5, 2, 1, 30) }), at(5, 2, 4, 0), zone)).toBe('2024-05-01');
+    // in both languages, the day as the tablet names a business day
+    expect(translator(posMessages, 'en')('charge.when', { date: '2024-05-01', time: '21:43' })).toBe('Business day 2024-05-01, 21:43');
+    expect(translator(posMessages, 'zh-CN')('charge.when', { date: '2024-05-01', time: '21:43' })).toBe('营业日 2024-05-01 21:43');
   });
 });
 

@@ -6,6 +6,7 @@
  * that keeps it in a Store. A charge leaves the strip only when a manager resolves it (here or elsewhere):
  * there is no dismiss, the money is real.
  */
+import { businessDate } from '../../hub/domain/business-date.ts';
 import type { HubEvent } from '../../hub/protocol/index.ts';
 import type { CardChargeResolutionKind, ResolveCardChargeInput, UnrecordedCardCharge } from '../../hub/protocol/card-charges.ts';
 import { HubError } from '../shared/hub-client.ts';
@@ -46,8 +47,18 @@ export const chargeFacts = (c: UnrecordedCardCharge, money: (minor: number) => s
 });
 
 /**
+ * The business day a charge still on the strip was made on, when it is not the day it is `now` (04:00 to
+ * 04:00 in `timeZone`, the store's), else null: one left unresolved overnight, or for a week, is read with its
+ * day and time; today's are said as they were, without.
+ */
+export function chargedOnEarlierDay(c: Pick<UnrecordedCardCharge, 'createdAt'>, now: number, timeZone: string): string | null {
+  const day = businessDate(c.createdAt, timeZone);
+  return day === businessDate(now, timeZone) ? null : day;
+}
+
+/**
  * Whoever is signed in may see the strip; resolving it needs a manager (the hub enforces it). `no_order`: the
- * order named as the one it was recorded on has no card payment, or there is no such order that day.
+ * order named as the one it was recorded on has no card payment, or there is no such order that day nor the next.
  */
 export type ResolveOutcome = 'resolved' | 'already_resolved' | 'no_order' | 'forbidden' | 'unreachable';
 

@@ -7,6 +7,7 @@ import type { VNode } from 'preact';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Order } from '../../hub/protocol/orders.ts';
 import type { DayReport } from '../../hub/protocol/reports.ts';
+import { formatClock } from '../shared/format.ts';
 import { translator, type Lang } from '../shared/i18n.ts';
 import { HubUnreachableError } from '../shared/hub-client.ts';
 import { MemoryOutboxStorage } from '../shared/outbox.ts';
@@ -829,6 +830,36 @@ describe("an earlier day's open order, and the kiosks' card charges not recorded
     if (lang === 'zh-CN') expect(text).not.toMatch(/[A-Za-z]{3,}/);
     expect(findNode(node, (p) => 'data-takings-terminal' in p)?.props['data-takings-terminal']).toBe(4500);
     expect(findNode(node, (p) => p['data-takings-card-charge-earlier'] === 'c-0')).not.toBeNull();
+  });
+
+  it.each([
+    ['zh-CN', '单号 88（2024-04-25）', '单号 61（2024-05-01）', '单号 9'],
+    ['en', 'Order 88 of 2024-04-25', 'Order 61 of 2024-05-01', 'Order 9'],
+  ] as const)("%s: an earlier day's charge is named with its business day, as an earlier day's open order is; the day's own with its time alone", (lang, weekAgo, lastNight, own) => {
+    const at = (month: number, d: number, h: number, m: number) => Date.UTC(2024, month - 1, d, h - 8, m);
+    const c = (id: string, orderNumber: number, createdAt: number, o: Record<string, unknown> = {}) => ({ ...open, id, orderId: `o-${id}`, orderNumber, amountMinor: 900, reference: `T-${id}`, createdAt, ...o });
+    const refunded = { resolvedAt: at(5, 2, 10, 0), resolutionKind: 'refunded_on_terminal' as const, settledAt: at(5, 2, 10, 0) };
+    const r = report({
+      // 2 May in Shanghai: 04:00 to 04:00
+      from: at(5, 2, 4, 0),
+      to: at(5, 3, 4, 0),
+      unrecordedCardCharges: {
+        ...noCharges,
+        count: 1,
+        amountMinor: 900,
+        unresolved: { count: 1, amountMinor: 900 },
+        charges: [c('c-9', 9, at(5, 2, 18, 40))],
+        // a week before, and 01:30 on 2 May: still 1 May's business day
+        settledOfEarlierDays: { count: 2, amountMinor: 1800, charges: [c('c-88', 88, at(4, 25, 21, 43), refunded), c('c-61', 61, at(5, 2, 1, 30), refunded)] },
+        onTerminalMinor: 900 - 1800,
+      },
+    });
+    const node = DaySummary({ state: { report: r, loading: false, failed: false }, currency: 'CNY', t: translator(posMessages, lang) });
+    const line = (id: string) => textOf(findNode(node, (p) => p['data-takings-card-charge-earlier'] === id || p['data-takings-card-charge'] === id));
+    expect(line('c-88')).toContain(`${weekAgo} ${formatClock(at(4, 25, 21, 43))}`);
+    expect(line('c-61')).toContain(`${lastNight} ${formatClock(at(5, 2, 1, 30))}`);
+    expect(line('c-9')).toContain(`${own} ${formatClock(at(5, 2, 18, 40))}`);
+    expect(line('c-9')).not.toContain('2024-');
   });
 
   it('says they are all resolved when none is left, and nothing at all when there were none', () => {

@@ -1,6 +1,7 @@
+import { businessDate } from '../../hub/domain/business-date.ts';
 import type { Role } from '../../hub/protocol/common.ts';
 import type { PrintJob } from '../../hub/protocol/printing.ts';
-import type { DayReport } from '../../hub/protocol/reports.ts';
+import type { DayCardCharge, DayReport } from '../../hub/protocol/reports.ts';
 import { HubError } from '../shared/hub-client.ts';
 import type { OutboxError, OutboxState } from '../shared/outbox.ts';
 import { Store } from '../shared/store.ts';
@@ -236,3 +237,11 @@ export const dayHasEnded = (r: Pick<DayReport, 'to'>, hubNow: number): boolean =
 
 /** An open order placed on an earlier business day than the report's: named with its day, as numbers restart every day. */
 export const isEarlierDay = (o: { businessDate: string }, r: Pick<DayReport, 'businessDate'>): boolean => o.businessDate !== r.businessDate;
+
+/**
+ * The business day of a card charge made before the report's day (an earlier day's, settled during this one),
+ * in the hub's zone; null for the day's own. Named with it, as an earlier day's open order is: read a week on,
+ * a time alone does not say which night, nor which day's order of that number.
+ */
+export const earlierChargeDay = (c: Pick<DayCardCharge, 'createdAt'>, r: Pick<DayReport, 'from' | 'timeZone'>): string | null =>
+  c.createdAt < r.from ? businessDate(c.createdAt, r.timeZone) : null;

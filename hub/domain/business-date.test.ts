@@ -1,9 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { BUSINESS_DAY_STARTS_AT_HOUR, businessDate } from './business-date.ts';
+import { BUSINESS_DAY_STARTS_AT_HOUR, businessDate, dayAfter } from './business-date.ts';
 
 describe('businessDate', () => {
   it('starts the business day at 04:00', () => {
     expect(BUSINESS_DAY_STARTS_AT_HOUR).toBe(4);
+  });
+
+  it('names the next business day across months, years and 29 February', () => {
+    expect(['2024-05-01', '2024-04-30', '2023-12-31', '2024-02-28', '2024-02-29', '2023-02-28'].map(dayAfter)).toEqual([
+      '2024-05-02',
+      '2024-05-01',
+      '2024-01-01',
+      '2024-02-29',
+      '2024-03-01',
+      '2023-03-01',
+    ]);
   });
 
   it.each([

@@ -29,3 +29,6 @@ export function businessDate(epochMs: number, timeZone: string): string {
   last = { minute, timeZone, date };
   return date;
 }
+
+/** The business day after `date` ('2024-05-01' → '2024-05-02'): calendar arithmetic on the date alone. */
+export const dayAfter = (date: string): string => new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);

@@ -1,6 +1,6 @@
 import type { CardChargeResolutionKind, ResolveCardCharge, UnrecordedCardCharge } from '../protocol/card-charges.ts';
 import type { PaymentInput } from '../protocol/orders.ts';
-import { businessDate } from './business-date.ts';
+import { businessDate, dayAfter } from './business-date.ts';
 import { DomainError } from './errors.ts';
 import type { CommandContext } from './ports.ts';
 import { requireStaff, staffRoles, type Principal } from './principal.ts';
@@ -91,10 +91,10 @@ export class CardChargeService {
 
   /**
    * A manager says what became of the money. Once only: a second resolve is refused with who did it.
-   * `recorded_as_payment` names the order by its number on the business day the card was charged (the
-   * kiosk's own order first, whatever its day), and that order must have a card payment that can be this
-   * charge (`paidOrder`): the day's report takes the charge out of what the terminal holds beyond the
-   * payments on the strength of it, on the day that payment was taken (it is in that day's payments).
+   * `recorded_as_payment` names the order by its number on the business day the card was charged or the
+   * next (the kiosk's own order first, whatever its day), and that order must have a card payment that can
+   * be this charge (`paidOrder`): the day's report takes the charge out of what the terminal holds beyond
+   * the payments on the strength of it, on the day that payment was taken (it is in that day's payments).
    */
   resolve(id: string, input: ResolveCardCharge, ctx: CommandContext): UnrecordedCardCharge {
     const staff = requireStaff(ctx.principal, staffRoles.managerOnly, 'resolving an unrecorded card charge');
@@ -136,27 +136,56 @@ export class CardChargeService {
    * charge was taken before anyone knew of it (the guest paid at the counter with a swipe of its own, then the
    * kiosk charged again: that charge is to be refunded), and each payment is one charge's at most (two
    * charges taken off the terminal on the strength of one payment would take one off that the payments never had).
+   *
+   * The number is looked for on the charge's business day and on the next: a card charged at 03:55 and
+   * refused is taken at the counter on the order the guest placed instead at 04:05, the next day's, and
+   * numbers restart every day (the charge's day has a #3 as well, long paid). The first of the kiosk's own
+   * order, the charge's day's and the next day's that has a payment that can be this charge is the one: a
+   * card payment taken after the charge and not yet another charge's tells the two days' orders apart, and
+   * when both have one (both paid by card since) the charge's own day's is taken, as before the next day was
+   * looked at. Days further on are not: a week's numbers would name a week of orders.
    */
   private paidOrder(charge: UnrecordedCardCharge, number: number, timeZone: string): { order: { id: string; number: number }; payment: { id: string; createdAt: number } } {
     const day = businessDate(charge.createdAt, timeZone);
-    const order = charge.orderNumber === number ? { id: charge.orderId, number } : this.repo.orderOfDay(day, number);
-    if (!order) throw new DomainError('invalid_order', `there is no order #${number} on ${day}, the day the card was charged`, { orderNumber: number, businessDate: day });
-    const details = { orderNumber: number, orderId: order.id };
+    const next = dayAfter(day);
+    const candidates: { order: { id: string; number: number }; of: string }[] = [];
+    const consider = (order: { id: string; number: number } | undefined, of: string) => {
+      if (order && !candidates.some((c) => c.order.id === order.id)) candidates.push({ order, of });
+    };
+    if (charge.orderNumber === number) consider({ id: charge.orderId, number }, "the kiosk's order");
+    consider(this.repo.orderOfDay(day, number), `the order of ${day}`);
+    consider(this.repo.orderOfDay(next, number), `the order of ${next}`);
+    if (candidates.length === 0) {
+      throw new DomainError('invalid_order', `there is no order #${number} on ${day}, the day the card was charged, nor on ${next}`, { orderNumber: number, businessDate: day });
+    }
+    const refusals: string[] = [];
+    for (const { order } of candidates) {
+      const found = this.paymentThatCanBe(charge, order);
+      if (typeof found !== 'string') return { order, payment: found };
+      refusals.push(found);
+    }
+    const details = { orderNumber: number, orderId: candidates[0]!.order.id };
+    if (candidates.length === 1) throw new DomainError('invalid_order', refusals[0]!, details);
+    throw new DomainError('invalid_order', `no order #${number} has a card payment that can be this charge: ${candidates.map((c, i) => `${c.of}: ${refusals[i]}`).join('; ')}`, details);
+  }
+
+  /** The order's oldest card payment that can be this charge, or why none can. */
+  private paymentThatCanBe(charge: UnrecordedCardCharge, order: { id: string; number: number }): { id: string; createdAt: number } | string {
     const payments = this.repo.cardPayments(order.id);
     if (payments.length === 0) {
-      throw new DomainError('invalid_order', `order #${number} has no card payment: record it there first (tender card, the terminal's reference), then resolve`, details);
+      return `order #${order.number} has no card payment: record it there first (tender card, the terminal's reference), then resolve`;
     }
     const after = payments.filter((p) => p.createdAt >= charge.createdAt);
     if (after.length === 0) {
-      throw new DomainError('invalid_order', `order #${number}'s card payments were all taken before this card was charged, so none of them is this charge: a second charge is refunded on the terminal`, details);
+      return `order #${order.number}'s card payments were all taken before this card was charged, so none of them is this charge: a second charge is refunded on the terminal`;
     }
     const claimed = this.repo.paymentsClaimed(order.id);
     // a charge resolved before payments were named claimed one without saying which: the oldest free ones go
     const unnamed = claimed.filter((id) => id === null).length;
     const free = after.filter((p) => !claimed.includes(p.id)).slice(unnamed);
     if (free.length === 0) {
-      throw new DomainError('invalid_order', `each card payment of order #${number} is already another unrecorded charge's: record this one there too (tender card, the terminal's reference), then resolve`, details);
+      return `each card payment of order #${order.number} is already another unrecorded charge's: record this one there too (tender card, the terminal's reference), then resolve`;
     }
-    return { order, payment: free[0]! };
+    return free[0]!;
   }
 }

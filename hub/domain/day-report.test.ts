@@ -494,6 +494,65 @@ describe("the day's unrecorded card charges", () => {
     expect(report('2024-05-01').cardTerminalExpectedMinor).toBe(2800 * 4);
   });
 
+  it("takes a charge made just before 04:00 as the card payment of the order placed instead just after, the next business day's, though the charge's day has an order of that number", () => {
+    const service = new CardChargeService(charges());
+    const resolveAs = (c: UnrecordedCardCharge, at: number, input: Parameters<CardChargeService['resolve']>[1]) => s.run(() => service.resolve(c.id, input, s.ctx(manager, at)));
+    // 1 May at 19:00 the day's #1, paid by card at the counter: long before the kiosk's charge
+    const early = place(shanghai(2024, 5, 1, 19), [tofu()]);
+    pay(early, shanghai(2024, 5, 1, 19, 30), { tender: 'card', amountMinor: 2800, reference: 'T-EARLY' });
+    // 03:50 (still 1 May's business day) a kiosk order, voided at the counter: its card charged at 03:55 is refused
+    const k = kioskOrder(shanghai(2024, 5, 2, 3, 50), [tofu()]);
+    s.run(() => s.service.voidOrder(k.id, 'changed at the counter', s.ctx(manager, shanghai(2024, 5, 2, 3, 52))));
+    const c = refusedAtKiosk(k, shanghai(2024, 5, 2, 3, 55), 'K-LATE');
+    // 04:05 the guest orders again at the counter: 2 May's #1, its card payment the kiosk terminal's charge
+    const instead = place(shanghai(2024, 5, 2, 4, 5), [tofu()]);
+    expect([instead.businessDate, instead.number]).toEqual(['2024-05-02', early.number]);
+    const paid = pay(instead, shanghai(2024, 5, 2, 4, 6), { tender: 'card', amountMinor: 2800, reference: 'K-LATE' });
+
+    // 1 May's #1 was paid before the card was charged: 2 May's #1 is the one whose payment can be this charge
+    expect(resolveAs(c, shanghai(2024, 5, 2, 4, 10), { kind: 'recorded_as_payment', orderNumber: instead.number })).toMatchObject({
+      resolutionOrderId: instead.id,
+      resolutionOrderNumber: instead.number,
+      settledAt: paid.createdAt,
+    });
+    // 1 May's terminal has T-EARLY and K-LATE (settled the next day); 2 May's payments have K-LATE, its terminal nothing
+    expect(report('2024-05-01').cardTerminalExpectedMinor).toBe(2800 + 2800);
+    expect(report('2024-05-02').unrecordedCardCharges.settledOfEarlierDays).toMatchObject({ count: 1, amountMinor: 2800 });
+    expect(report('2024-05-02').cardTerminalExpectedMinor).toBe(0);
+  });
+
+  it('prefers the order of the charge’s own business day when both days have one of that number that can take it, and says why neither can', () => {
+    const service = new CardChargeService(charges());
+    const resolveAs = (c: UnrecordedCardCharge, at: number, input: Parameters<CardChargeService['resolve']>[1]) => s.run(() => service.resolve(c.id, input, s.ctx(manager, at)));
+    // 1 May's #1 at the kiosk, voided; two charges at 03:55 and 03:56 refused
+    const k = kioskOrder(shanghai(2024, 5, 2, 3, 40), [tofu()]);
+    s.run(() => s.service.voidOrder(k.id, 'changed at the counter', s.ctx(manager, shanghai(2024, 5, 2, 3, 41))));
+    const c1 = refusedAtKiosk(k, shanghai(2024, 5, 2, 3, 55), 'K-1');
+    const c2 = refusedAtKiosk(k, shanghai(2024, 5, 2, 3, 56), 'K-2');
+    // 1 May's #2 placed at 03:57 and paid by card; 2 May's #1 and #2 placed after 04:00, #2 paid by card
+    const sameDay = place(shanghai(2024, 5, 2, 3, 57), [tofu()]);
+    pay(sameDay, shanghai(2024, 5, 2, 3, 58), { tender: 'card', amountMinor: 2800, reference: 'K-1' });
+    place(shanghai(2024, 5, 2, 4, 5), [rice()]);
+    const nextDay = place(shanghai(2024, 5, 2, 4, 6), [tofu()]);
+    pay(nextDay, shanghai(2024, 5, 2, 4, 7), { tender: 'card', amountMinor: 2800, reference: 'K-2' });
+    expect([sameDay.number, nextDay.number, nextDay.businessDate]).toEqual([2, 2, '2024-05-02']);
+    // #2 for the first: both can take it, the charge's own day's is it
+    expect(resolveAs(c1, shanghai(2024, 5, 2, 4, 10), { kind: 'recorded_as_payment', orderNumber: 2 })).toMatchObject({ resolutionOrderId: sameDay.id });
+    // #2 for the second: 1 May's payment is the first charge's now, 2 May's is free
+    expect(resolveAs(c2, shanghai(2024, 5, 2, 4, 11), { kind: 'recorded_as_payment', orderNumber: 2 })).toMatchObject({ resolutionOrderId: nextDay.id });
+    // a third charge: neither #2 has a free payment, and the refusal names both days
+    const c3 = refusedAtKiosk(k, shanghai(2024, 5, 2, 3, 59), 'K-3');
+    const refused = domainErrorOf(() => resolveAs(c3, shanghai(2024, 5, 2, 4, 12), { kind: 'recorded_as_payment', orderNumber: 2 }));
+    expect(refused).toMatchObject({ code: 'invalid_order', details: { orderNumber: 2, orderId: sameDay.id } });
+    expect(refused.message).toContain('2024-05-01');
+    expect(refused.message).toContain('2024-05-02');
+    // no #99 either day
+    expect(domainErrorOf(() => resolveAs(c3, shanghai(2024, 5, 2, 4, 12), { kind: 'recorded_as_payment', orderNumber: 99 }))).toMatchObject({
+      code: 'invalid_order',
+      details: { orderNumber: 99, businessDate: '2024-05-01' },
+    });
+  });
+
   it('keeps a payment one charge’s when its order is merged into another: the payment moves, the claim on it too', () => {
     const service = new CardChargeService(charges());
     const resolveAs = (c: UnrecordedCardCharge, at: number, input: Parameters<CardChargeService['resolve']>[1]) => s.run(() => service.resolve(c.id, input, s.ctx(manager, at)));

@@ -10,7 +10,7 @@
 import type { Channel, Role } from '../protocol/common.ts';
 import type { OrderStatus, Tender } from '../protocol/orders.ts';
 import type { ByTender, DayCardCharge, DayFloat, DayReport, FloatSupersededDetails, MoneyMoved, OpenOrderDue, SetDayFloat, UnrecordedCardChargesOfDay } from '../protocol/reports.ts';
-import { businessDate } from './business-date.ts';
+import { businessDate, dayAfter } from './business-date.ts';
 import { DomainError } from './errors.ts';
 import type { CommandContext } from './ports.ts';
 import { requireStaff, type Principal } from './principal.ts';
@@ -89,8 +89,7 @@ const HOUR = 60 * MINUTE;
  * the bounds agree with the day every order was stamped with, daylight saving included.
  */
 export function businessDayBounds(date: string, timeZone: string): { from: number; to: number } {
-  const next = new Date(Date.parse(`${date}T00:00:00Z`) + 24 * HOUR).toISOString().slice(0, 10);
-  return { from: firstInstantOf(date, timeZone), to: firstInstantOf(next, timeZone) };
+  return { from: firstInstantOf(date, timeZone), to: firstInstantOf(dayAfter(date), timeZone) };
 }
 
 function firstInstantOf(date: string, timeZone: string): number {

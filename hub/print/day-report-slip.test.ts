@@ -235,7 +235,7 @@ describe('dayReportSlip', () => {
     expect(lineOf(text, 'of it not resolved 其中未处理 (1)')).toMatch(/ ￥44\.00$/);
     expect(lineOf(text, 'refunded or paid 已退或已收 (2)')).toMatch(/ -￥43\.00$/);
     expect(text).toContain('Earlier days 往日未入账 (1)');
-    expect(lineOf(text, '#88 21:00 T-700')).toMatch(/ -￥9\.00$/);
+    expect(lineOf(text, '#88 (2024-05-01) 21:00 T-700')).toMatch(/ -￥9\.00$/);
     expect(lineOf(text, 'Still on the terminal 终端上仍有')).toMatch(/ ￥63\.00$/);
     expect(lineOf(text, 'Card terminal total 刷卡终端合计')).toMatch(/ ￥73\.00$/);
     for (const l of text.split('\n')) expect(displayWidth(l, 'gb18030'), l).toBeLessThanOrEqual(48);
@@ -244,6 +244,37 @@ describe('dayReportSlip', () => {
     expect(none).toContain('Card charges not recorded 未入账刷卡 (0)');
     expect(none).toContain('None 无');
     expect(none).not.toContain('Charged on the terminal');
+  });
+
+  it("prints an earlier day's card charge with its business day, as an earlier day's open order is; the day's own with the time alone", () => {
+    const at = (month: number, d: number, h: number, m: number) => Date.UTC(2024, month - 1, d, h - 8, m);
+    const charge = { resolvedAt: null, resolutionKind: null, resolutionOrderNumber: null, resolutionNote: null, settledAt: null };
+    const r = report({
+      unrecordedCardCharges: {
+        count: 1,
+        amountMinor: 4400,
+        unresolved: { count: 1, amountMinor: 4400 },
+        charges: [{ ...charge, id: 'c-9', orderId: 'o-9', orderNumber: 9, amountMinor: 4400, reference: 'T-902', createdAt: at(5, 2, 18, 40) }],
+        settled: { count: 0, amountMinor: 0 },
+        settledOfEarlierDays: {
+          count: 2,
+          amountMinor: 2500,
+          charges: [
+            // a week before, and 01:30 on 2 May, which is still 1 May's business day (it ends at 04:00)
+            { ...charge, id: 'c-0', orderId: 'o-88', orderNumber: 88, amountMinor: 900, reference: 'T-700', createdAt: at(4, 25, 21, 43), resolvedAt: at(5, 2, 10, 0), resolutionKind: 'refunded_on_terminal', settledAt: at(5, 2, 10, 0) },
+            { ...charge, id: 'c-1', orderId: 'o-61', orderNumber: 61, amountMinor: 1600, reference: null, createdAt: at(5, 2, 1, 30), resolvedAt: at(5, 2, 10, 5), resolutionKind: 'refunded_on_terminal', settledAt: at(5, 2, 10, 5) },
+          ],
+        },
+        onTerminalMinor: 4400 - 2500,
+      },
+      cardTerminalExpectedMinor: 1000 + 4400 - 2500,
+    });
+    const text = paper(r);
+    expect(lineOf(text, '#88 (2024-04-25) 21:43 T-700')).toMatch(/ -￥9\.00$/);
+    expect(lineOf(text, '#61 (2024-05-01) 01:30')).toMatch(/ -￥16\.00$/);
+    // the day's own: the slip is of that day
+    expect(lineOf(text, '#9 18:40 T-902')).toMatch(/ ￥44\.00$/);
+    for (const profile of [GB48, GB32]) for (const l of paper(r, profile).split('\n')) expect(displayWidth(l, 'gb18030'), l).toBeLessThanOrEqual(profile.widthChars);
   });
 
   it("labels an earlier day's open order with its business day: order numbers restart every day", () => {

@@ -4,6 +4,7 @@
  * so a reprint, a failover or a restart prints the same figures.
  */
 import { formatTicketTime, type ReportRow, type ReportSection, type TicketDocument } from '../../printers/index.ts';
+import { businessDate } from '../domain/business-date.ts';
 import type { Tender } from '../protocol/orders.ts';
 import type { DayCardCharge, DayReport, MoneyMoved, OpenOrderDue, UnrecordedCardChargesOfDay } from '../protocol/reports.ts';
 import { CHANNEL_LABELS } from './tickets.ts';
@@ -72,7 +73,7 @@ export function dayReportSlip(r: DayReport, ctx: DayReportSlipContext): TicketDo
             ...drawerRows(r),
           ],
         },
-        cardChargesSection(r.unrecordedCardCharges, r.timeZone),
+        cardChargesSection(r),
         {
           rows: [
             { label: 'Card terminal total 刷卡终端合计', amountMinor: r.cardTerminalExpectedMinor, bold: true },
@@ -117,12 +118,13 @@ function drawerRows(r: DayReport): ReportRow[] {
  * terminal or recorded as a payment during the day are off the terminal's extra; earlier days' charges
  * settled so during the day come off it too (listed negative, as a refund is).
  */
-function cardChargesSection(c: UnrecordedCardChargesOfDay, timeZone: string): ReportSection {
+function cardChargesSection(r: DayReport): ReportSection {
+  const c: UnrecordedCardChargesOfDay = r.unrecordedCardCharges;
   const heading = `Card charges not recorded 未入账刷卡 (${c.count})`;
   const earlier = c.settledOfEarlierDays;
   if (c.count === 0 && earlier.count === 0) return { heading, rows: [{ label: 'None 无' }] };
   const charge = (x: DayCardCharge, sign: 1 | -1): ReportRow[] => [
-    { label: `#${x.orderNumber ?? '?'} ${clock(x.createdAt, timeZone)}${x.reference ? ` ${x.reference}` : ''}`, amountMinor: sign * x.amountMinor },
+    { label: `${chargedLabel(x, r)}${x.reference ? ` ${x.reference}` : ''}`, amountMinor: sign * x.amountMinor },
     x.resolvedAt === null ? { label: 'NOT RESOLVED 未处理', bold: true, indent: true } : { label: resolutionLabel(x), indent: true },
   ];
   return {
@@ -139,6 +141,16 @@ function cardChargesSection(c: UnrecordedCardChargesOfDay, timeZone: string): Re
       { label: "in the terminal's total, not in payments 已计入刷卡终端，未计入收款" },
     ],
   };
+}
+
+/**
+ * '#5 12:05' for a charge of the day; an earlier day's with its business day, as an earlier day's open order
+ * is ('#88 (2024-05-01) 21:43'): read a week on, a time alone does not say which night, nor which day's #88.
+ */
+function chargedLabel(x: DayCardCharge, r: DayReport): string {
+  const day = businessDate(x.createdAt, r.timeZone);
+  const time = clock(x.createdAt, r.timeZone);
+  return day === r.businessDate ? `#${x.orderNumber ?? '?'} ${time}` : `#${x.orderNumber ?? '?'} (${day}) ${time}`;
 }
 
 /** What became of a charge, in both languages; the manager's note after it. */

@@ -69,7 +69,7 @@ export const resolveCardChargeSchema = z
       .min(1)
       .max(1_000_000)
       .optional()
-      .describe('recorded_as_payment only: the number of the order whose card payment it was recorded as, of the business day the card was charged'),
+      .describe('recorded_as_payment only: the number of the order whose card payment it was recorded as, of the business day the card was charged or the next (that day first)'),
     note: shortText(140).optional().describe('what was done: the terminal refund reference, or (other, required) what became of the money'),
   })
   .refine((r) => r.kind !== 'other' || (r.note ?? '') !== '', { path: ['note'], message: 'other needs a note: say what became of the money' })
