@@ -366,7 +366,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
     deflateMinSockets: config.HUB_STREAM_DEFLATE_SOCKETS,
     onSent: (form, bytes) => metrics.countStreamBytes(form, bytes),
     onDelivered: (ms, events) => metrics.observeStreamDelivery(ms, events),
-    onStoreError: (err) => integrity?.noteError(err, 'request'),
+    onStoreError: (err, where) => integrity?.noteError(err, where),
     authenticate: (token) => auth.resolve(token, clock()),
     admit: (principal, address) => {
       try {

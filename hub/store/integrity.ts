@@ -122,7 +122,8 @@ export class StoreIntegrity {
   /**
    * SQLite's error from anywhere the hub reads or writes the store: true (and health says damaged) when it
    * says the file is not whole. `where` says who met it: a request, a backup, a checkpoint, or the hub's own
-   * housekeeping on a timer (the clock check, the store-seen note).
+   * housekeeping (the clock check and the store-seen note on their timers, the stream's read of the latest
+   * events as it starts).
    */
   noteError(err: unknown, where: 'request' | 'backup' | 'checkpoint' | 'housekeeping'): boolean {
     if (!isStoreDamage(err)) return false;

@@ -210,7 +210,9 @@ describe('Writer', () => {
     // SQLITE_FULL it may roll the whole transaction back, not just the failing statement.
     function fullAfter(extraPages: number) {
       let full = 0;
-      const t = writer({ onStorageFull: () => full++ });
+      // one batch however slow the machine (a batch also ends once its jobs ran 25 ms: on a loaded machine the
+      // first job alone took that, and committed on its own)
+      const t = writer({ onStorageFull: () => full++, maxBatchMs: 60_000 });
       const db = dbs.at(-1)!;
       db.exec('CREATE TABLE probe (name TEXT, filler TEXT)');
       const insert = db.prepare('INSERT INTO probe VALUES (?, ?)');

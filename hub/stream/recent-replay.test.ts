@@ -343,15 +343,14 @@ describe('a log that cannot be read', () => {
   it('tells a screen whose replay crosses it to reload, and tells the hub (whose health then says the store is damaged)', async () => {
     await commit(5);
     await stopStream();
-    const storeErrors: unknown[] = [];
+    const storeErrors: { err: unknown; where: string }[] = [];
     log.spoilt = true;
-    await startStream({ onStoreError: (err) => storeErrors.push(err) });
-    expect(storeErrors).toHaveLength(1); // the latest events could not be read as the stream was made
+    await startStream({ onStoreError: (err, where) => storeErrors.push({ err, where }) });
+    expect(storeErrors).toMatchObject([{ where: 'housekeeping' }]); // the latest events could not be read as the stream was made
     const kds = await open('kds');
     await replay(kds, 0, head());
     expect(kds.messages.at(-1)).toMatchObject({ type: 'reset', reason: 'too-far-behind' });
-    expect(storeErrors).toHaveLength(2);
-    expect(storeErrors[1]).toMatchObject({ code: 'SQLITE_CORRUPT' });
+    expect(storeErrors).toMatchObject([{ where: 'housekeeping' }, { where: 'request', err: { code: 'SQLITE_CORRUPT' } }]);
     log.spoilt = false;
   });
 });

@@ -100,8 +100,11 @@ export interface StreamOptions {
    * commit to the last socket's write, and how many events that commit made (for metrics).
    */
   onDelivered?: (ms: number, events: number) => void;
-  /** The log could not be read for a replay or for the latest events (for the integrity tracker: a damaged page says so). */
-  onStoreError?: (err: unknown) => void;
+  /**
+   * The log could not be read (for the integrity tracker: a damaged page says so): for a client's replay
+   * (`request`), or for the latest events, as the stream is made or catches up with the log (`housekeeping`).
+   */
+  onStoreError?: (err: unknown, where: 'request' | 'housekeeping') => void;
   /**
    * Resolves the token a socket presents (query `token` or Authorization header). Throws when refused (a
    * `DomainError` 'unauthenticated' for a token that is unknown, expired or revoked). Asked again with every
@@ -197,7 +200,7 @@ export class StreamServer {
     this.pinger.unref();
     this.recent = new RecentEvents(Math.min(opts.maxPublicReplay, opts.maxReplay, RECENT_EVENTS_MAX), opts.log, RECENT_EVENTS_MAX_BYTES, (err) => {
       opts.logger.error({ err }, 'could not read the latest events from the log; replays further back read it themselves or reload');
-      opts.onStoreError?.(err);
+      opts.onStoreError?.(err, 'housekeeping');
     });
   }
 
@@ -467,7 +470,7 @@ export class StreamServer {
    */
   private replayFailed(client: Client, err: unknown): void {
     this.opts.logger.error({ err }, "could not read the event log for a stream client's replay; it reloads instead");
-    this.opts.onStoreError?.(err);
+    this.opts.onStoreError?.(err, 'request');
     client.replay = null;
     client.cursor = -1;
     try {
