@@ -51,17 +51,44 @@ export const keyScope = (p: Principal): string =>
  */
 const MAX_BODY_DEPTH = 64;
 
-/** Canonical JSON (sorted keys) so a retry that re-serialises the same body still matches. */
+/** Printable ASCII without the double quote and the backslash: JSON.stringify gives such a string back just quoted. */
+const NEEDS_NO_ESCAPE = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
+const quoted = (s: string): string => (NEEDS_NO_ESCAPE.test(s) ? `"${s}"` : JSON.stringify(s));
+
+/**
+ * Canonical JSON (sorted keys) so a retry that re-serialises the same body still matches. Every mutation
+ * hashes its body, so this builds the string in place, and leaves JSON.stringify (a call into the runtime
+ * for each key and value) to the strings that need escaping: the very same string as before, which the
+ * stored request hashes depend on.
+ */
 function canonical(value: unknown, depth = 0): string {
   if (depth > MAX_BODY_DEPTH) throw new HttpError('bad_request', `the JSON body is nested more than ${MAX_BODY_DEPTH} levels deep`);
-  if (Array.isArray(value)) return `[${value.map((v) => canonical(v, depth + 1)).join(',')}]`;
-  if (value && typeof value === 'object') {
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k], depth + 1)}`)
-      .join(',')}}`;
+  switch (typeof value) {
+    case 'string':
+      return quoted(value);
+    case 'number':
+      return Number.isFinite(value) ? String(value) : 'null';
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object':
+      break;
+    default:
+      return JSON.stringify(value) ?? 'null';
   }
-  return JSON.stringify(value) ?? 'null';
+  if (value === null) return 'null';
+  let out: string;
+  if (Array.isArray(value)) {
+    out = '[';
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + canonical(value[i], depth + 1);
+    return `${out}]`;
+  }
+  const keys = Object.keys(value).sort();
+  out = '{';
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    out += `${i === 0 ? '' : ','}${quoted(k)}:${canonical((value as Record<string, unknown>)[k], depth + 1)}`;
+  }
+  return `${out}}`;
 }
 
 export const requestHash = (method: string, path: string, body: unknown): string =>
