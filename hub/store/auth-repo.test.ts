@@ -98,3 +98,63 @@ describe('deleting ended staff sessions', () => {
     expect(repo.sessionByTokenHash(hash)).toMatchObject({ staffId: 's-kitchen', expiresAt: T0 + 10 * HOUR });
   });
 });
+
+describe('staff sessions kept in memory', () => {
+  /** Another program's connection to the store (an operator's `sqlite3` shell), as the hub never changes these itself. */
+  function otherConnection(db: Db): Db {
+    const other = openDb(db.name);
+    dbs.push(other);
+    return other;
+  }
+
+  it('answers a session from memory, yet refuses it once another connection revoked its device or retired its staff', () => {
+    const { db, auth, signInAt } = fileStore();
+    const token = signInAt(T0);
+    expect(auth.resolve(token, T0)).toMatchObject({ kind: 'staff', staffId: 's-kitchen', staffName: '张伟 Zhang Wei' });
+    const other = otherConnection(db);
+    other.prepare("UPDATE devices SET revoked_at = ? WHERE id = 'd-kds'").run(T0);
+    expect(() => auth.resolve(token, T0)).toThrow(DomainError);
+
+    other.prepare("UPDATE devices SET revoked_at = NULL WHERE id = 'd-kds'").run();
+    expect(auth.resolve(token, T0)).toMatchObject({ kind: 'staff', staffId: 's-kitchen' });
+    other.prepare("UPDATE staff SET active = 0 WHERE id = 's-kitchen'").run();
+    expect(() => auth.resolve(token, T0)).toThrow(DomainError);
+  });
+
+  it('sees a rename and a session ended by another connection', () => {
+    const { db, auth, signInAt } = fileStore();
+    const token = signInAt(T0);
+    expect(auth.resolve(token, T0)).toMatchObject({ staffName: '张伟 Zhang Wei' });
+    const other = otherConnection(db);
+    other.prepare("UPDATE staff SET name = 'Wei' WHERE id = 's-kitchen'").run();
+    expect(auth.resolve(token, T0)).toMatchObject({ staffName: 'Wei' });
+    other.prepare('UPDATE staff_sessions SET expires_at = 1').run();
+    expect(() => auth.resolve(token, T0)).toThrow(DomainError);
+  });
+
+  it('refuses a session at once once it is signed out or deleted as ended, and one that expires while kept', () => {
+    const { auth, repo, signInAt } = fileStore();
+    const token = signInAt(T0);
+    const principal = auth.resolve(token, T0);
+    auth.signOut(principal);
+    expect(() => auth.resolve(token, T0)).toThrow(DomainError);
+
+    const ending = signInAt(T0 - STAFF_SESSION_MS + HOUR);
+    expect(auth.resolve(ending, T0)).toMatchObject({ kind: 'staff' });
+    expect(() => auth.resolve(ending, T0 + HOUR)).toThrow(DomainError); // expired while kept
+    expect(repo.deleteSessionsEndedBefore(T0 + 2 * HOUR, 10)).toBe(1);
+    expect(() => auth.resolve(ending, T0)).toThrow(DomainError); // its row is gone, not kept
+  });
+
+  it('does not keep a session read inside a write that rolls back', () => {
+    const { db, repo } = fileStore();
+    const hash = nodeSecrets(readIdentity(db).pinKey).hashToken('stf_never-committed');
+    const signInThenFail = db.transaction(() => {
+      repo.insertSession({ tokenHash: hash, staffId: 's-kitchen', deviceId: 'd-kds', createdAt: T0, expiresAt: T0 + HOUR });
+      expect(repo.sessionByTokenHash(hash)).toMatchObject({ staffId: 's-kitchen' });
+      throw new Error('rolled back');
+    });
+    expect(() => signInThenFail()).toThrow('rolled back');
+    expect(repo.sessionByTokenHash(hash)).toBeUndefined();
+  });
+});

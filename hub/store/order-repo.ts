@@ -148,9 +148,7 @@ export class SqliteOrderRepo implements OrderRepo {
         `INSERT INTO orders (id, number, business_date, channel, table_id, guest_count, note, status, subtotal_minor,
            discount_minor, discount_granted_minor, discount_reason, total_minor, paid_minor, due_minor, revision, created_at, updated_at, closed_at,
            quoted_ready_at, rush, device_id, staff_id, staff_name, merged_into_order_id, bill_requested_at)
-         VALUES (@id, @number, @businessDate, @channel, @tableId, @guestCount, @note, @status, @subtotalMinor,
-           @discountMinor, @discountGrantedMinor, @discountReason, @totalMinor, @paidMinor, @dueMinor, @revision, @createdAt, @updatedAt, @closedAt,
-           @quotedReadyAt, @rush, @deviceId, @staffId, @staffName, @mergedIntoOrderId, @billRequestedAt)`,
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       updateOrder: db.prepare(
         `UPDATE orders SET status = @status, subtotal_minor = @subtotalMinor, discount_minor = @discountMinor,
@@ -216,8 +214,15 @@ export class SqliteOrderRepo implements OrderRepo {
     return this.s.refundExists.get(id) !== undefined;
   }
 
+  // positional parameters, as writeLine: every placed order runs this, and 26 named ones (bound from the copy
+  // orderParams makes) took ~8 µs of the ~24 µs this statement cost in the hub
   insert(order: Order): void {
-    this.s.insertOrder.run(orderParams(order));
+    const o = order;
+    this.s.insertOrder.run(
+      o.id, o.number, o.businessDate, o.channel, o.tableId, o.guestCount, o.note, o.status, o.subtotalMinor,
+      o.discountMinor, grantedDiscount(o), o.discountReason, o.totalMinor, o.paidMinor, o.dueMinor, o.revision, o.createdAt, o.updatedAt, o.closedAt,
+      o.quotedReadyAt, Number(o.rush), o.deviceId, o.staffId, o.staffName, o.mergedIntoOrderId ?? null, o.billRequestedAt ?? null,
+    );
     order.lines.forEach((line, position) => this.writeLine(order.id, line, position));
   }
 
