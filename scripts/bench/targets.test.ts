@@ -23,7 +23,7 @@ const meeting = (over: Partial<BenchResults['overload']> = {}, rest: Partial<Ben
     hubAlive: true,
     hubRssMaxMBPer10s: [230, 250, 252, 251, 250, 262],
     staffP99Ms: 200,
-    statusCounts: { 'staff:201': 10, 'qr:429': 5, 'kiosk:503': 5, 'qr:201': 3 },
+    statusCounts: { 'staff:201': 10, 'qr:429': 5, 'kiosk:503:overloaded': 5, 'qr:201': 3 },
     ...over,
   },
   verifier: { ok: true, failures: [] },
@@ -48,6 +48,8 @@ describe('judgeTargets', () => {
     expect(verdict(meeting({ hubRssMaxMBPer10s: [230, 250, 270, 290, 310, 330] }), 'overload: RSS').met).toBe(false);
     expect(verdict(meeting({ staffP99Ms: 251 }), 'overload: staff').met).toBe(false);
     expect(verdict(meeting({ statusCounts: { 'qr:429': 5, 'qr:timeout': 1 } }), 'overload: shed').met).toBe(false);
+    // a 5xx is counted with its error code: still a refusal
+    expect(verdict(meeting({ statusCounts: { 'kiosk:503:overloaded': 3, 'staff:201': 1 } }), 'overload: shed').measured).toMatch(/^3 refused/);
     expect(verdict(meeting({}, { verifier: { ok: false, failures: ['lost'] } }), 'every acknowledged order').met).toBe(false);
   });
 

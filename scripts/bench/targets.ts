@@ -24,7 +24,7 @@ export function judgeTargets(r: Omit<BenchResults, 'targets'>): TargetVerdict[] 
   const v = r.overload;
   const rss = v.hubRssMaxMBPer10s.filter((mb): mb is number => mb !== null);
   const timeouts = sum(v.statusCounts, (k) => k.endsWith(':timeout'));
-  const shed = sum(v.statusCounts, (k) => /^(qr|kiosk):(429|503)$/.test(k));
+  const shed = sum(v.statusCounts, (k) => /^(qr|kiosk):(429|503)(:[a-z_]+)?$/.test(k));
   const atRate = o.ratePerSec >= t.openLoopRate;
   // A percentile of no samples is 0 ms, and arrivals the generator never sent (its in-flight bound) or gave
   // up on have no latency in the histogram: the open loop's figures count only when every arrival was

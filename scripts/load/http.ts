@@ -99,7 +99,16 @@ export interface AttemptRecord {
   status: number;
   /** Why there was no HTTP answer, when there was none. */
   failure?: NoAnswerError['reason'];
+  /**
+   * A 5xx answer's error code (`overloaded`, `store_busy`, …): which refusal it was. A waiter's order answered
+   * 503 in a flood is resent and taken, but the code says why it was refused (round twenty-three's 32 were
+   * not traced for want of it).
+   */
+  code?: string;
 }
+
+/** The `error.code` of a hub's error answer, read without parsing the body. */
+const errorCodeOf = (text: string): string | undefined => /"code":"([a-z_]+)"/.exec(text)?.[1];
 
 export interface MutationOutcome {
   key: string;
@@ -145,7 +154,8 @@ export async function mutate(
     let wait: number;
     try {
       const reply = await httpCall(base, pool, method, path, { token, body, key, timeoutMs: policy.timeoutMs });
-      policy.onAttempt?.({ ms: reply.wireMs, status: reply.status });
+      const code = reply.status >= 500 ? errorCodeOf(reply.text) : undefined;
+      policy.onAttempt?.({ ms: reply.wireMs, status: reply.status, ...(code === undefined ? {} : { code }) });
       if (!isRetryable(reply.status, reply.text)) return { key, reply, attempts: attempt, totalMs: nowMs() - start };
       wait = retryAfterMs(reply.headers) ?? backoff;
     } catch (err) {

@@ -309,7 +309,8 @@ class LoadWorker {
     if (nowMs() < this.endAt) this.counters.attemptsInPhase++;
     if (a.failure === 'timeout') this.counters.timeouts++;
     else if (a.failure === 'network') this.counters.networkErrors++;
-    const k = `${cls}:${a.status || a.failure}`;
+    // a 5xx with its error code ('staff:503:overloaded'): which refusal it was
+    const k = `${cls}:${a.status || a.failure}${a.code === undefined ? '' : `:${a.code}`}`;
     this.counters.status[k] = (this.counters.status[k] ?? 0) + 1;
     if (a.status) recordMs(this.hist[cls], a.ms);
   }
