@@ -109,6 +109,20 @@ describe('StorageGuard', () => {
     expect(fills).toHaveLength(2);
   });
 
+  it('is no longer full once there is room for the reserve again, before any write goes through', async () => {
+    const { fs } = fakeFs(2048 * MB);
+    const { g } = guard(fs);
+    await g.check();
+    fs.free = 0;
+    g.writeFailed(); // the reserve is given back; and every write after it fails (a restart on the full disk)
+    await settle();
+    await g.check();
+    expect(g.status()).toMatchObject({ state: 'full', reserveBytes: 0 });
+    fs.free = 3000 * MB; // the manager cleared old backups
+    await g.check();
+    expect(g.status()).toMatchObject({ state: 'ok', reserveBytes: 64 * MB });
+  });
+
   it('keeps the reserve an earlier run made, without writing it again', async () => {
     const { fs, fills } = fakeFs(4096 * MB, { [`/data/${RESERVE_FILE}`]: 64 * MB });
     const { g } = guard(fs);

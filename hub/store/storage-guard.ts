@@ -10,8 +10,8 @@
  * Once there is room again, the reserve is made anew.
  *
  * States: `ok`; `low` (free space under `lowBytes`); `critical` (the reserve is given back or could not be
- * made: what is left is all there is); `full` (writes are failing now: a write failed for space and none
- * has been committed since).
+ * made: what is left is all there is); `full` (writes are failing now: a write failed for space, and neither
+ * has one been committed since nor has the reserve been made again).
  */
 import { constants } from 'node:fs';
 import { open, rename, stat, statfs, unlink } from 'node:fs/promises';
@@ -90,6 +90,8 @@ export class StorageGuard {
   private reserveHeld = 0;
   /** A write failed for space and nothing has been committed since. */
   private failing = false;
+  /** Writes refused for want of space so far (a look that made the reserve meanwhile does not end `full`). */
+  private writeFailures = 0;
   private state: StorageState = 'ok';
   private since: number | null = null;
   private timer: ReturnType<typeof setInterval> | undefined;
@@ -124,6 +126,7 @@ export class StorageGuard {
 
   /** A write failed for want of space: give the reserve back, so that the retry finds room. */
   writeFailed(): void {
+    this.writeFailures += 1;
     if (!this.failing) this.o.log.error({ reserveBytes: this.reserveHeld }, "disk full: a write failed; devices keep their orders and resend them");
     this.failing = true;
     this.update();
@@ -168,8 +171,13 @@ export class StorageGuard {
         else if ((await this.fs.freeBytes(this.o.dir)) + existing >= 2 * this.o.reserveBytes) {
           // room for the reserve and as much again besides: taking it cannot cause what it guards against, and
           // just after it was given back (free space ≈ the reserve) it is not taken again until someone makes room
+          const failuresBefore = this.writeFailures;
           await this.fs.fill(this.reserveFile, this.o.reserveBytes);
           this.reserveHeld = this.o.reserveBytes;
+          // room for the reserve twice over is room for the store's writes: `full` ends here, not at the next
+          // write that happens to come (a manager who cleared space saw the page say full until a waiter
+          // ordered), unless a write failed while the reserve was written; one failing later says so again
+          if (this.writeFailures === failuresBefore) this.failing = false;
           this.o.log.info({ reserveBytes: this.reserveHeld }, 'disk: reserve in place');
         } else if (existing > 0) {
           // a smaller one (an older, lower HUB_DISK_RESERVE_MB) and no room to grow it: it is what there is
