@@ -8,33 +8,15 @@
  * log to a screen resuming from the start.
  */
 import Database from 'better-sqlite3';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isPacked } from '../store/compactor.ts';
 import { listBackups } from '../store/backups.ts';
 import { spoil } from '../store/salvage-test-support.ts';
-import { connectStream, PINS, removeDir, sampleOrder, signIn, startHub, storeTool, type HubProcess } from './harness.ts';
+import { connectStream, PINS, sampleOrder, signIn } from './harness.ts';
+import { placeOrders, salvageStore } from './salvage-store.ts';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'brigade-salvage-meta-'));
-const file = join(dataDir, 'brigade.db');
-const hubs: HubProcess[] = [];
-afterAll(async () => {
-  for (const h of hubs) if (h.proc.exitCode === null && h.proc.signalCode === null) await h.kill9();
-  removeDir(dataDir);
-});
-
-// backups by hand only (npm run backup): the schedule's first one would come a minute after the start
-const env = { HUB_PRINTERS: 'none', HUB_BACKUP_EVERY_MS: '3600000', HUB_DISK_LOW_MB: '1' };
-
-async function hubOn(more: Record<string, string> = {}): Promise<HubProcess> {
-  const hub = await startHub({ dataDir, env: { ...env, ...more } });
-  hubs.push(hub);
-  return hub;
-}
-
-const tool = (name: 'backup' | 'restore' | 'salvage', ...args: string[]) => storeTool(name, dataDir, args);
+const { dataDir, file, hubOn, tool } = salvageStore('brigade-salvage-meta-');
 
 function read<T>(path: string, q: (db: Database.Database) => T): T {
   const db = new Database(path, { readonly: true });
@@ -63,13 +45,7 @@ describe('npm run salvage, the store\'s own settings on a spoilt page', () => {
     // events compacted after a day (the default): nothing is packed before the backup
     let hub = await hubOn();
     let waiter = await signIn(hub, PINS.waiter);
-    const place = async () => {
-      const r = await hub.request('POST', '/api/v1/orders', { token: waiter.staff, body: sampleOrder({ tableId: undefined }) });
-      expect(r.status).toBe(201);
-      return r.body.order.id as string;
-    };
-    const before: string[] = [];
-    for (let i = 0; i < 20; i++) before.push(await place());
+    const before = await placeOrders(hub, waiter.staff, 20);
     const made = tool('backup');
     expect(made.code, made.out).toBe(0);
     const backup = listBackups(join(dataDir, 'backups'))[0]!.file;
@@ -80,8 +56,7 @@ describe('npm run salvage, the store\'s own settings on a spoilt page', () => {
     // then events a second old are compacted: the dictionary is made after the backup, of events it holds
     hub = await hubOn({ HUB_COMPACT_EVENTS_AFTER_MS: '1000' });
     waiter = await signIn(hub, PINS.waiter);
-    const after: string[] = [];
-    for (let i = 0; i < 80; i++) after.push(await place());
+    const after = await placeOrders(hub, waiter.staff, 80);
     const head = read(file, (db) => db.prepare('SELECT MAX(seq) FROM events').pluck().get() as number);
     await until(() => read(file, (db) => Number(db.prepare("SELECT value FROM meta WHERE key = 'events_compacted_seq'").pluck().get() ?? 0)) >= head);
     expect(await hub.stop()).toBe(0);

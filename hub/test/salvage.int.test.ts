@@ -7,32 +7,15 @@
  * pages are whole here; hub/test/salvage-replay.int.test.ts compares each order with what it was).
  */
 import Database from 'better-sqlite3';
-import { mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { inspectStore, listBackups } from '../store/backups.ts';
 import { spoil } from '../store/salvage-test-support.ts';
-import { PINS, removeDir, sampleOrder, signIn, startHub, storeTool, type HubProcess } from './harness.ts';
+import { PINS, sampleOrder, signIn, type HubProcess } from './harness.ts';
+import { placeOrders, salvageStore } from './salvage-store.ts';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'brigade-salvage-'));
-const file = join(dataDir, 'brigade.db');
-const hubs: HubProcess[] = [];
-afterAll(async () => {
-  for (const h of hubs) if (h.proc.exitCode === null && h.proc.signalCode === null) await h.kill9();
-  removeDir(dataDir);
-});
-
-// backups by hand only (npm run backup): the schedule's first one would come a minute after the start
-const env = { HUB_PRINTERS: 'none', HUB_BACKUP_EVERY_MS: '3600000', HUB_DISK_LOW_MB: '1' };
-
-async function hubOn(): Promise<HubProcess> {
-  const hub = await startHub({ dataDir, env });
-  hubs.push(hub);
-  return hub;
-}
-
-const tool = (name: 'backup' | 'restore' | 'salvage', ...args: string[]) => storeTool(name, dataDir, args);
+const { dataDir, file, hubOn, tool } = salvageStore('brigade-salvage-');
 
 async function integrityOf(hub: HubProcess): Promise<{ state: string }> {
   const deadline = Date.now() + 20_000;
@@ -71,17 +54,10 @@ describe('npm run salvage', () => {
   it('keeps the orders a damaged store still holds, those after the newest backup too, and rebuilds the spoilt page\'s from the log; restored, the hub runs on it with a new epoch', async () => {
     let hub = await hubOn();
     const waiter = await signIn(hub, PINS.waiter);
-    const place = async () => {
-      const r = await hub.request('POST', '/api/v1/orders', { token: waiter.staff, body: sampleOrder({ tableId: undefined }) });
-      expect(r.status).toBe(201);
-      return r.body.order.id as string;
-    };
-    const before: string[] = [];
-    for (let i = 0; i < 20; i++) before.push(await place());
+    const before = await placeOrders(hub, waiter.staff, 20);
     const made = tool('backup');
     expect(made.code, made.out).toBe(0);
-    const after: string[] = [];
-    for (let i = 0; i < 80; i++) after.push(await place());
+    const after = await placeOrders(hub, waiter.staff, 80);
     const epoch = (await hub.request('GET', '/api/v1/health')).body.epoch as string;
 
     // not while the hub runs: it goes on changing the store
