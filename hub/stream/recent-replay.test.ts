@@ -108,7 +108,7 @@ interface Socket {
   messages: any[];
   events(): any[];
   hello(lastSeq: number): void;
-  waitFor(pred: (m: any[]) => boolean): Promise<void>;
+  waitFor(pred: (m: any[]) => boolean, timeoutMs?: number): Promise<void>;
 }
 
 function open(token: string): Promise<Socket> {
@@ -127,7 +127,7 @@ function open(token: string): Promise<Socket> {
     messages,
     events: () => messages.filter((m) => m.type === 'events').flatMap((m) => m.events),
     hello: (lastSeq) => ws.send(JSON.stringify({ type: 'hello', lastSeq, epoch: 'e1' })),
-    waitFor: (pred) =>
+    waitFor: (pred, timeoutMs = 5000) =>
       new Promise((resolve, reject) => {
         const check = () => {
           if (!pred(messages)) return;
@@ -138,7 +138,7 @@ function open(token: string): Promise<Socket> {
         const timer = setTimeout(() => {
           waiters.delete(check);
           reject(new Error(`not met; got ${JSON.stringify(messages).slice(0, 1000)}`));
-        }, 5000);
+        }, timeoutMs);
         waiters.add(check);
         check();
       }),
@@ -337,6 +337,52 @@ describe('a replay whose last page filled the socket (a kitchen screen back afte
       if (meanwhile !== 'a hello') expect(seqs(kds.events())).toEqual(seqs(committed.filter((e) => e.seq > from)));
     });
   }
+});
+
+describe('a screen that takes a long replay slowly (a kitchen screen back on a slow link)', () => {
+  /** Lets the socket read `bytesPerSec` at most, in tenths of a second; the rest waits in the kernel's buffers. */
+  function readSlowly(ws: WebSocket, bytesPerSec: number): { stop(): void } {
+    const raw = (ws as unknown as { _socket: import('node:net').Socket })._socket;
+    let read = 0;
+    let allowed = 0;
+    raw.on('data', (chunk: Buffer) => {
+      read += chunk.length;
+      if (read >= allowed) raw.pause();
+    });
+    raw.pause();
+    const tick = setInterval(() => {
+      allowed += bytesPerSec / 10;
+      if (read < allowed) raw.resume();
+    }, 100);
+    return { stop: () => (clearInterval(tick), raw.pause()) };
+  }
+
+  it('is not cut by the heartbeat while it reads (its pongs wait behind megabytes), and is when it stops', async () => {
+    await stopStream();
+    const pingMs = 800;
+    await startStream({ pingMs, maxBufferBytes: 16 << 20, replayPage: 20 });
+    const from = head();
+    // 30 MB: a ping goes out behind up to 8 MB the hub holds and the kernel's buffers, seconds at 6 MB/s
+    await commitBig(300, 't-3', 100_000);
+    const kds = await open('kds');
+    const reader = readSlowly(kds.ws, 6 << 20);
+    let code: number | undefined;
+    void kds.closed.then((c) => (code = c));
+    kds.hello(from);
+    const to = head();
+    await kds.waitFor(() => code !== undefined || seqs(kds.events()).at(-1) === to, 30_000);
+    expect(code).toBeUndefined();
+    expect(seqs(kds.events())).toEqual(seqs(committed.filter((e) => e.seq > from)));
+    expect(stream.replayCount).toBe(0);
+
+    // it stops reading with a backlog the hub still holds (under the bound): its kernel takes nothing more, and it is cut
+    reader.stop();
+    expect(stream.clientCount).toBe(1);
+    await commitBig(100, 't-3', 100_000);
+    const cut = Date.now() + 6 * pingMs;
+    while (stream.clientCount > 0 && Date.now() < cut) await new Promise((r) => setTimeout(r, 50));
+    expect(stream.clientCount).toBe(0);
+  });
 });
 
 describe('a log that cannot be read', () => {

@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -141,6 +142,11 @@ interface Client {
   /** Everything up to this seq has been sent (or was not for this client). -1 until hello. */
   cursor: number;
   alive: boolean;
+  /** At the last ping round: what the kernel had taken of its writes, and what the socket still held (see heartbeat). */
+  taken: number;
+  held: number;
+  /** Ping rounds it may still miss after it stopped taking its backlog (see heartbeat). */
+  grace: number;
   /** Hellos this socket may still send now (see HELLO_BURST), and when that was last topped up. */
   hellos: Allowance;
   /** Messages and pings it may still send now (see MESSAGE_BURST). */
@@ -311,6 +317,9 @@ export class StreamServer {
       topicsKey: '*',
       cursor: -1,
       alive: true,
+      taken: 0,
+      held: 0,
+      grace: 0,
       hellos: { left: HELLO_BURST, at: now },
       messages: { left: MESSAGE_BURST, at: now },
       flooded: false,
@@ -648,10 +657,25 @@ export class StreamServer {
     this.opts.onSent?.(form, frame.length);
   }
 
+  /**
+   * A socket that did not answer the last ping is cut, unless it is still taking a backlog: its pong is
+   * queued behind that, and a kitchen screen on a slow link catching up on a replay of megabytes took longer
+   * than a ping interval to read it (it was cut, reconnected, and replayed the same pages). A socket that
+   * held writes the kernel had no room for, and whose kernel took more since the last round, is reading; once
+   * its backlog is gone it has one more round for what the kernel still holds to reach it. A dead peer's
+   * kernel takes nothing once its buffer is full, and one with no backlog is judged as before.
+   */
   private heartbeat(): void {
     const round = new Map<string | undefined, boolean>();
     for (const c of this.clients) {
-      if (!c.alive) {
+      const held = c.socket.writableLength;
+      const taken = takenByKernel(c.socket);
+      const reading = taken !== c.taken && (held > 0 || c.held > 0);
+      c.taken = taken;
+      c.held = held;
+      if (reading) c.grace = 1;
+      else if (c.alive) c.grace = 0;
+      else if (c.grace-- <= 0) {
         c.ws.terminate();
         continue;
       }
@@ -661,6 +685,11 @@ export class StreamServer {
       c.ws.ping();
     }
   }
+}
+
+/** The bytes of its writes the socket has handed to the kernel (net.Socket's count includes what it still holds). */
+function takenByKernel(socket: Duplex): number {
+  return ((socket as Socket).bytesWritten ?? 0) - socket.writableLength;
 }
 
 /** Spends one hello of a socket's allowance (`now`: a monotonic clock, ms); false when none is left. */
