@@ -68,7 +68,7 @@ export const envSchema = z.object({
   HUB_SHED_LAG_MS: intVar(1, 60_000, 200).describe('public orders are shed while the event loop lags more than this'),
   HUB_PACING_THRESHOLD: intVar(1, 100_000, 30).describe('open kitchen tickets past which kiosk/QR orders are quoted a ready time'),
   HUB_PACING_SECONDS_PER_TICKET: intVar(0, 3600, 60).describe('extra quoted wait per open ticket past the threshold'),
-  HUB_STREAM_PING_MS: intVar(100, 600_000, 30_000).describe('WebSocket ping interval; a socket missing a pong is dropped'),
+  HUB_STREAM_PING_MS: intVar(100, 600_000, 30_000).describe('WebSocket ping interval; a socket missing a pong is dropped, unless it is still taking a backlog'),
   HUB_STREAM_MAX_BUFFER: intVar(1024, 1 << 30, 4 << 20).describe('bytes a slow socket may have unsent before it is closed'),
   HUB_STREAM_DEFLATE_SOCKETS: intVar(0, 1_000_000, 8).describe(
     'a live frame is compressed once for all the sockets of a subscription that accept compression, when at least this many get it; 0: never',
