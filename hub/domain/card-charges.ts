@@ -14,8 +14,8 @@ export interface CardChargeRepo {
   resolve(id: string, at: number, by: string, resolution: Resolution): void;
   /** The number of an order, if the hub knows it. */
   orderNumber(orderId: string): number | null;
-  /** The order of `number` on a business day, if there is one. */
-  orderOfDay(businessDate: string, number: number): { id: string; number: number } | undefined;
+  /** The order of `number` on a business day, if there is one, with when it was placed. */
+  orderOfDay(businessDate: string, number: number): { id: string; number: number; createdAt: number } | undefined;
   /** The order's card payments, oldest first. */
   cardPayments(orderId: string): { id: string; createdAt: number }[];
   /**
@@ -42,6 +42,12 @@ export const CARD_CHARGE_TOPICS = ['orders', 'floor'] as const;
 
 /** More open ones than any shift leaves; the list is a to-do, not a report. */
 const OPEN_LISTED = 200;
+
+/**
+ * How soon after the charge the next business day's order must have been placed to be the one the guest
+ * ordered instead (`paidOrder`): at the counter, minutes after the kiosk's card was refused.
+ */
+export const NEXT_DAY_ORDER_WITHIN_MS = 60 * 60_000;
 
 /** Who sees the strip: the staff who take payments (the event reaches them on `orders` anyway). */
 const READERS = staffRoles.pay;
@@ -143,20 +149,25 @@ export class CardChargeService {
    * order, the charge's day's and the next day's that has a payment that can be this charge is the one: a
    * card payment taken after the charge and not yet another charge's tells the two days' orders apart, and
    * when both have one (both paid by card since) the charge's own day's is taken, as before the next day was
-   * looked at. Days further on are not: a week's numbers would name a week of orders.
+   * looked at. The next day's counts only if it was placed within NEXT_DAY_ORDER_WITHIN_MS of the charge:
+   * every order of the next day comes after the charge, and most are paid by card, so a number typed for the
+   * charge's day (the sheet fills in the kiosk order's, paid in cash) found the next day's lunch of that
+   * number and took its card payment off the terminal's extra, the double charge never refunded. Days
+   * further on are not looked at: a week's numbers would name a week of orders.
    */
   private paidOrder(charge: UnrecordedCardCharge, number: number, timeZone: string): { order: { id: string; number: number }; payment: { id: string; createdAt: number } } {
     const day = businessDate(charge.createdAt, timeZone);
     const next = dayAfter(day);
     const candidates: { order: { id: string; number: number }; of: string }[] = [];
     const consider = (order: { id: string; number: number } | undefined, of: string) => {
-      if (order && !candidates.some((c) => c.order.id === order.id)) candidates.push({ order, of });
+      if (order && !candidates.some((c) => c.order.id === order.id)) candidates.push({ order: { id: order.id, number: order.number }, of });
     };
     if (charge.orderNumber === number) consider({ id: charge.orderId, number }, "the kiosk's order");
     consider(this.repo.orderOfDay(day, number), `the order of ${day}`);
-    consider(this.repo.orderOfDay(next, number), `the order of ${next}`);
+    const nextDays = this.repo.orderOfDay(next, number);
+    if (nextDays && nextDays.createdAt - charge.createdAt <= NEXT_DAY_ORDER_WITHIN_MS) consider(nextDays, `the order of ${next}`);
     if (candidates.length === 0) {
-      throw new DomainError('invalid_order', `there is no order #${number} on ${day}, the day the card was charged, nor on ${next}`, { orderNumber: number, businessDate: day });
+      throw new DomainError('invalid_order', `there is no order #${number} on ${day}, the day the card was charged, nor one placed on ${next} within ${NEXT_DAY_ORDER_WITHIN_MS / 60_000} minutes of the charge`, { orderNumber: number, businessDate: day });
     }
     const refusals: string[] = [];
     for (const { order } of candidates) {

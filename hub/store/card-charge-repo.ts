@@ -47,7 +47,7 @@ export class SqliteCardChargeRepo implements CardChargeRepo {
       ),
       number: db.prepare('SELECT number FROM orders WHERE id = ?').pluck(),
       // along orders_day_number: numbers restart every business day
-      ofDay: db.prepare('SELECT id, number FROM orders WHERE business_date = ? AND number = ?'),
+      ofDay: db.prepare('SELECT id, number, created_at AS createdAt FROM orders WHERE business_date = ? AND number = ?'),
       // along payments_order
       cardPayments: db.prepare("SELECT id, created_at AS createdAt FROM payments WHERE order_id = ? AND tender = 'card' ORDER BY created_at, id"),
       // a manager's resolve, a few a week: the table is the refused charges only, read whole. A claim goes by
@@ -86,8 +86,8 @@ export class SqliteCardChargeRepo implements CardChargeRepo {
     return (this.s.number.get(orderId) as number | undefined) ?? null;
   }
 
-  orderOfDay(businessDate: string, number: number): { id: string; number: number } | undefined {
-    return this.s.ofDay.get(businessDate, number) as { id: string; number: number } | undefined;
+  orderOfDay(businessDate: string, number: number): { id: string; number: number; createdAt: number } | undefined {
+    return this.s.ofDay.get(businessDate, number) as { id: string; number: number; createdAt: number } | undefined;
   }
 
   cardPayments(orderId: string): { id: string; createdAt: number }[] {
