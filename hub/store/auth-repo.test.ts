@@ -158,3 +158,38 @@ describe('staff sessions kept in memory', () => {
     expect(repo.sessionByTokenHash(hash)).toBeUndefined();
   });
 });
+
+describe('table QR tokens kept in memory', () => {
+  /** A store in a real file with one table, and another program's connection to it (an operator's `sqlite3` shell). */
+  function withShell() {
+    const dir = mkdtempSync(join(tmpdir(), 'brigade-auth-qr-'));
+    dirs.push(dir);
+    const db = openDb(join(dir, 'brigade.db'));
+    const shell = openDb(join(dir, 'brigade.db'));
+    dbs.push(db, shell);
+    db.prepare("INSERT INTO areas (id, name_zh, name_en, sort) VALUES ('hall', '大厅', 'Hall', 0)").run();
+    db.prepare("INSERT INTO dining_tables (id, area_id, name, seats, qr_token) VALUES ('t-a1', 'hall', 'A1', 4, 'tbl_leaked')").run();
+    return { shell, repo: new SqliteAuthRepo(db) };
+  }
+
+  it('refuses a table code replaced by another connection at once (README: a leaked store, new table codes printed)', () => {
+    const { shell, repo } = withShell();
+    expect(repo.tableIdByQrToken('tbl_leaked')).toBe('t-a1');
+    shell.prepare("UPDATE dining_tables SET qr_token = 'tbl_new' WHERE id = 't-a1'").run();
+    expect(repo.tableIdByQrToken('tbl_leaked')).toBeUndefined();
+    expect(repo.tableIdByQrToken('tbl_new')).toBe('t-a1');
+  });
+
+  it('keeps staff sessions honest when a table lookup was the first to see another connection commit', () => {
+    const { db, auth, repo, signInAt } = fileStore();
+    db.prepare("INSERT INTO areas (id, name_zh, name_en, sort) VALUES ('hall', '大厅', 'Hall', 0)").run();
+    db.prepare("INSERT INTO dining_tables (id, area_id, name, seats, qr_token) VALUES ('t-a1', 'hall', 'A1', 4, 'tbl_a1')").run();
+    const token = signInAt(T0);
+    expect(auth.resolve(token, T0)).toMatchObject({ kind: 'staff' });
+    const shell = openDb(db.name);
+    dbs.push(shell);
+    shell.prepare("UPDATE devices SET revoked_at = ? WHERE id = 'd-kds'").run(T0);
+    expect(repo.tableIdByQrToken('tbl_a1')).toBe('t-a1'); // a phone's request comes first
+    expect(() => auth.resolve(token, T0)).toThrow(DomainError);
+  });
+});

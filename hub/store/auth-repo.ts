@@ -55,7 +55,7 @@ export class SqliteAuthRepo implements AuthRepo {
     this.s.insertSession.run(session);
   }
   sessionByTokenHash(hash: string): SessionRow | undefined {
-    if (this.external.since()) this.sessions.clear();
+    this.dropKeptIfChangedElsewhere();
     const kept = this.sessions.get(hash);
     if (kept !== undefined) return kept;
     const row = this.s.session.get(hash) as SessionRow | undefined;
@@ -85,11 +85,14 @@ export class SqliteAuthRepo implements AuthRepo {
    */
   private readonly sessions = new Map<string, SessionRow>();
   /**
-   * A table's QR token is set when the floor is seeded and never changes, so a hit is kept: every request
-   * from a phone (and every refusal in a flood of them) looks it up. Misses are not kept, so unknown tokens
-   * cannot grow the map. Whoever adds token rotation clears this.
+   * A table's QR token is set when the floor is seeded, so a hit is kept: every request from a phone (and
+   * every refusal in a flood of them) looks it up. Misses are not kept, so unknown tokens cannot grow the map.
+   * The hub never changes a token; another connection may (new table codes printed after a copy of the
+   * store leaked, README "Secrets at rest"), and then the leaked ones must stop working at once, not at the
+   * next restart. Whoever adds token rotation to the hub clears this.
    */
   tableIdByQrToken(token: string): string | undefined {
+    this.dropKeptIfChangedElsewhere();
     const hit = this.tableByQrToken.get(token);
     if (hit !== undefined) return hit;
     const id = this.s.table.get(token) as string | undefined;
@@ -97,4 +100,11 @@ export class SqliteAuthRepo implements AuthRepo {
     return id;
   }
   private readonly tableByQrToken = new Map<string, string>();
+
+  /** One look at data_version for both maps: whichever lookup sees another connection's commit first drops both. */
+  private dropKeptIfChangedElsewhere(): void {
+    if (!this.external.since()) return;
+    this.sessions.clear();
+    this.tableByQrToken.clear();
+  }
 }
