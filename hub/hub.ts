@@ -225,11 +225,12 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
     },
     // print jobs are planned in the transaction of the order change that needs them
     onAppend: printing.onAppend,
-    onFlush: (jobs, ms) => {
+    onFlush: (jobs, ms, wrote) => {
       metrics.batch.observe(jobs);
       metrics.commit.observe(ms / 1000);
       checkpointer?.committed();
-      storage?.committed();
+      // a batch that only read (replays of answered keys) commits on a full disk too
+      if (wrote) storage?.committed();
     },
     onStorageFull: diskFull,
     // a warning a few seconds apart, not an error per refused request: the devices resend by themselves

@@ -45,6 +45,14 @@ describe('Writer', () => {
     expect(Math.max(...batches)).toBeLessThanOrEqual(3);
   });
 
+  it('says after each batch whether it changed any row (a batch of replays only reads, and commits on a full disk too)', async () => {
+    const wrote: boolean[] = [];
+    const { w } = writer({ onFlush: (_jobs, _ms, changed) => wrote.push(changed) });
+    await w.submit((tx) => tx.append({ type: 'order.rush_changed', payload: { order: 'o-1' } as never, topics: ['orders'], deviceId: null, staffId: null }));
+    await w.submit(() => 'a stored answer, read');
+    expect(wrote).toEqual([true, false]);
+  });
+
   it('still groups quick jobs that arrive in one turn into one transaction', async () => {
     const { w, batches } = writer();
     await Promise.all(Array.from({ length: 20 }, () => w.submit(() => 1)));

@@ -109,8 +109,12 @@ export interface WriterOptions {
    * lines, …) written here commit — or roll back — together with the change that caused them.
    */
   onAppend?: (event: HubEvent, tx: Tx) => void;
-  /** Called after each batch with its size and the time it took, COMMIT included (for metrics). */
-  onFlush?: (jobs: number, ms: number) => void;
+  /**
+   * Called after each batch with its size, the time it took, COMMIT included (for metrics), and whether it
+   * changed any row: a batch of replays (a key already answered is read, not written) commits on a full disk
+   * too, and says nothing about whether writes go through again.
+   */
+  onFlush?: (jobs: number, ms: number, wrote: boolean) => void;
   /** Called when a write failed for want of disk space (the jobs it hit are refused with StorageFullError). */
   onStorageFull?: () => void;
   /**
@@ -151,6 +155,7 @@ export class Writer {
   private readonly insertEvent;
   private readonly runBatch;
   private readonly runSavepoint;
+  private readonly totalChanges;
   private readonly busy: BusySpell;
 
   constructor(
@@ -163,6 +168,8 @@ export class Writer {
     this.runBatch = db.transaction((fn: () => void) => fn()).immediate;
     // better-sqlite3 turns a transaction function called inside another into a SAVEPOINT
     this.runSavepoint = db.transaction((fn: () => unknown) => fn());
+    // rows inserted, updated or deleted on this connection since it opened (a rolled-back savepoint's too)
+    this.totalChanges = db.prepare('SELECT total_changes()').pluck();
     this.busy = new BusySpell(opts.busyBackoffMs ?? DEFAULT_BUSY_BACKOFF_MS, opts.busyNoteEveryMs ?? DEFAULT_BUSY_NOTE_EVERY_MS, opts.onStoreBusy);
   }
 
@@ -240,6 +247,7 @@ export class Writer {
    */
   private flush(maxMs: number): void {
     const started = performance.now();
+    const changesBefore = this.totalChanges.get() as number;
     const batch: Pending[] = [];
     const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
     const committed: LoggedEvent[] = [];
@@ -289,7 +297,7 @@ export class Writer {
     if (anyRolledBack) this.opts.onRollback?.();
     const ms = performance.now() - started;
     this.msPerJob = this.msPerJob * 0.8 + (ms / Math.max(1, batch.length)) * 0.2;
-    this.opts.onFlush?.(batch.length, ms);
+    this.opts.onFlush?.(batch.length, ms, this.totalChanges.get() !== changesBefore);
     batch.forEach((pending, i) => {
       const outcome = outcomes[i]!;
       if (outcome.ok) pending.resolve(outcome.value);
