@@ -1,10 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import type { TableStatus } from '../protocol/floor.ts';
 import type { OrderStatus } from '../protocol/orders.ts';
-import { tableStatus } from './floor.ts';
+import { tableStatus, type OpenOrderLines } from './floor.ts';
 import { cashier, openDemoStore, waiter } from './test-support.ts';
 
 type Open = [OrderStatus, number];
+
+/** An open order of `status` with `live` lines, as its lines stand (an order's status is derived from them). */
+const linesOf = (status: OrderStatus, live: number): OpenOrderLines => ({
+  live,
+  held: status === 'placed' ? live : 0,
+  cooking: status === 'fired' || status === 'preparing' ? live : 0,
+  ready: status === 'ready' ? live : 0,
+});
 
 describe('tableStatus', () => {
   it.each<{ open: Open[]; status: TableStatus }>([
@@ -23,7 +31,7 @@ describe('tableStatus', () => {
     { open: [['placed', 0], ['placed', 2]], status: 'ordered' },
     { open: [['served', 2], ['placed', 1]], status: 'ordered' },
   ])('open orders $open (status, live lines) make the table $status', ({ open, status }) => {
-    expect(tableStatus(open.map(([s, lineCount]) => ({ status: s, lineCount })))).toBe(status);
+    expect(tableStatus(open.map(([s, live]) => linesOf(s, live)))).toBe(status);
   });
 
   it.each<{ open: [OrderStatus, boolean][]; status: TableStatus }>([
@@ -33,7 +41,7 @@ describe('tableStatus', () => {
     { open: [['ready', true]], status: 'food-ready' },
     { open: [['served', false]], status: 'served' },
   ])('open orders $open (status, bill requested) make the table $status', ({ open, status }) => {
-    expect(tableStatus(open.map(([s, billRequested]) => ({ status: s, lineCount: 1, billRequested })))).toBe(status);
+    expect(tableStatus(open.map(([s, billRequested]) => ({ ...linesOf(s, 1), billRequested })))).toBe(status);
   });
 });
 

@@ -1,7 +1,6 @@
 import { tableStatus } from '../domain/floor.ts';
 import type { FloorRepo } from '../domain/ports.ts';
 import type { Floor } from '../protocol/floor.ts';
-import type { OrderStatus } from '../protocol/orders.ts';
 import type { Db } from './db.ts';
 import { OPEN_ORDER } from './order-repo.ts';
 
@@ -13,9 +12,13 @@ export class SqliteFloorRepo implements FloorRepo {
       exists: db.prepare('SELECT 1 FROM dining_tables WHERE id = ?').pluck(),
       areas: db.prepare('SELECT id, name_zh AS nameZh, name_en AS nameEn, sort FROM areas ORDER BY sort'),
       tables: db.prepare('SELECT id, area_id AS areaId, name, seats FROM dining_tables ORDER BY area_id, rowid'),
+      // each open order's lines by where they are (floor.ts), in one pass along that order's lines: a join
+      // grouped by order sorts every line again (about twice as long, for 400 open orders of 10 lines)
       open: db.prepare(
-        `SELECT o.id, o.table_id AS tableId, o.status, o.bill_requested_at IS NOT NULL AS billRequested,
-                (SELECT COUNT(*) FROM order_lines l WHERE l.order_id = o.id AND l.status <> 'voided') AS lineCount
+        `SELECT o.id, o.table_id AS tableId, o.bill_requested_at IS NOT NULL AS billRequested,
+                (SELECT json_array(COUNT(*) FILTER (WHERE l.status <> 'voided'), COUNT(*) FILTER (WHERE l.status = 'held'),
+                                   COUNT(*) FILTER (WHERE l.status IN ('fired', 'preparing')), COUNT(*) FILTER (WHERE l.status = 'ready'))
+                   FROM order_lines l WHERE l.order_id = o.id) AS lines
            FROM orders o WHERE o.table_id IS NOT NULL AND o.${OPEN_ORDER}
            ORDER BY o.created_at, o.rowid`,
       ),
@@ -31,9 +34,10 @@ export class SqliteFloorRepo implements FloorRepo {
   }
 
   floor(): Floor {
-    const open = (this.s.open.all() as { id: string; tableId: string; status: OrderStatus; lineCount: number; billRequested: number }[]).map(
-      (o) => ({ ...o, billRequested: o.billRequested === 1 }),
-    );
+    const open = (this.s.open.all() as { id: string; tableId: string; billRequested: number; lines: string }[]).map((o) => {
+      const [live, held, cooking, ready] = JSON.parse(o.lines) as number[];
+      return { id: o.id, tableId: o.tableId, billRequested: o.billRequested === 1, live: live!, held: held!, cooking: cooking!, ready: ready! };
+    });
     const tables = this.s.tables.all() as { id: string; areaId: string; name: string; seats: number }[];
     return {
       areas: this.s.areas.all() as Floor['areas'],
