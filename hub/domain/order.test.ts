@@ -508,6 +508,14 @@ describe('merge', () => {
     expect(isOpen(merged)).toBe(false);
   });
 
+  it("keeps both orders' notes (an allergy noted on the source still reaches the kitchen with its held course)", () => {
+    const withNote = (o: ReturnType<typeof target>, note: string | null) => ({ ...o, note });
+    expect(merge(withNote(source(), '花生过敏 peanut allergy'), withNote(target(), null), LATER).into.note).toBe('花生过敏 peanut allergy');
+    expect(merge(withNote(source(), 'peanut allergy'), withNote(target(), 'window seat'), LATER).into.note).toBe('window seat / peanut allergy');
+    expect(merge(withNote(source(), 'no coriander'), withNote(target(), 'no coriander'), LATER).into.note).toBe('no coriander');
+    expect(merge(withNote(source(), null), withNote(target(), null), LATER).into.note).toBeNull();
+  });
+
   it.each([
     { what: 'an order into itself', a: () => target(), b: () => target(), code: 'invalid_transition' },
     { what: 'into a closed order', a: () => source(), b: () => orderPaid(3600), code: 'order_closed' },

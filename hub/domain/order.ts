@@ -470,6 +470,8 @@ export function moveTable(orders: readonly Order[], from: { id: string; name: st
   return orders.map((o) => transfer(o, to.id, now));
 }
 
+const joinNotes = (a: string | null, b: string | null): string | null => (a && b && a !== b ? `${a} / ${b}` : a || b || null);
+
 /**
  * Moves every line (with its kitchen progress) and payment of `source` into `target`; `source` ends as
  * `merged`, pointing at `target`. Nothing goes back to the kitchen: the lines keep their status and times.
@@ -491,6 +493,9 @@ export function merge(source: Order, target: Order, now: number): { merged: Orde
       guestCount: target.guestCount === null && source.guestCount === null ? null : (target.guestCount ?? 0) + (source.guestCount ?? 0),
       rush: target.rush || source.rush,
       billRequestedAt: target.billRequestedAt ?? source.billRequestedAt,
+      // the kitchen prints the order's note under every ticket: an allergy noted on the source must reach
+      // the tickets of its course still held
+      note: joinNotes(target.note, source.note),
     },
     now,
   );
