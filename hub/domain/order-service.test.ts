@@ -343,6 +343,22 @@ describe('kitchen pacing of kiosk and QR orders', () => {
     expect(order.quotedReadyAt).toBe(waitSeconds === null ? null : NOON + waitSeconds * 1000);
   });
 
+  it("quotes a phone's next round as a new order is quoted, kept with the order (it kept the first round's time, by then long past)", () => {
+    s.db.close();
+    s = openDemoStore({ ...DEFAULT_PACING, threshold: 2 });
+    const guest = table('t-a9');
+    const first = place(guest, { channel: 'qr', lines: [plum()] });
+    expect(first.quotedReadyAt).toBeNull(); // a quiet kitchen: no quote
+    for (let i = 1; i <= 3; i++) place(waiter, posOrder([tofu()], { tableId: `t-a${i}` }));
+    const anHourOn = NOON + 3_600_000;
+    const added = s.run(() => s.service.addLines(first.id, { lines: [plum()] }, s.ctx(guest, anHourOn)));
+    // the drink's 240 s at the bar and two tickets of backlog beyond the threshold (four open, with the phone's own)
+    expect(added.quotedReadyAt).toBe(anHourOn + (240 + 180) * 1000);
+    expect(s.orders.get(first.id)?.quotedReadyAt).toBe(added.quotedReadyAt);
+    // a waiter adding to it changes no quote
+    expect(s.run(() => s.service.addLines(first.id, { lines: [plum()] }, s.ctx(waiter, anHourOn + 60_000))).quotedReadyAt).toBe(added.quotedReadyAt);
+  });
+
   it('never quotes a staff order, however busy the kitchen', () => {
     s.db.close();
     s = openDemoStore({ ...DEFAULT_PACING, threshold: 1 });

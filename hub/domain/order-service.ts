@@ -123,17 +123,16 @@ export class OrderService {
 
   addLines(orderId: string, input: AddLines, ctx: CommandContext): Order {
     const current = this.load(orderId, ctx.principal);
-    if (ctx.principal.kind === 'table') {
-      // a customer adding to the table is public ordering: a manager's pause applies to it too
-      this.deps.kitchen.admitPublicOrder(current, ctx.menu, ctx.now);
-    } else {
-      requireStaff(ctx.principal, staffRoles.placeOrder, 'adding to an order');
-    }
+    const byGuest = ctx.principal.kind === 'table';
+    if (!byGuest) requireStaff(ctx.principal, staffRoles.placeOrder, 'adding to an order');
     rules.requireOpen(current, 'add lines');
     refusePublicHold(input, ctx.principal);
     const lines = this.priceLines(input.lines, ctx);
+    // a customer adding to the table is public ordering: a manager's pause applies to it too, and the new
+    // dishes are quoted as a new order's are (the order kept its first round's time, by then long past)
+    const quotedReadyAt = byGuest ? later(current.quotedReadyAt, this.deps.kitchen.admitPublicOrder({ lines }, ctx.menu, ctx.now)) : current.quotedReadyAt;
     this.reserve(lines, ctx);
-    const withLines = rules.settle({ ...current, lines: [...current.lines, ...lines] }, ctx.now);
+    const withLines = rules.settle({ ...current, lines: [...current.lines, ...lines], quotedReadyAt }, ctx.now);
     const newIds = new Set(lines.map((l) => l.id));
     const { order } = this.fireUnlessHeld(withLines, input, ctx.now, newIds);
     const added = order.lines.filter((l) => newIds.has(l.id));
@@ -644,3 +643,6 @@ function refusePublicHold(input: { fire?: boolean | undefined; lines: { hold?: b
 const inKitchen = (o: Order): OrderLine[] => o.lines.filter((l) => l.status === 'fired' || l.status === 'preparing' || l.status === 'ready');
 
 const notFound = (orderId: string) => new DomainError('not_found', `no order ${orderId}`, { orderId });
+
+/** The later of two quoted ready times, either of which may be none. */
+const later = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.max(a, b));

@@ -154,7 +154,8 @@ export class SqliteOrderRepo implements OrderRepo {
         `UPDATE orders SET status = @status, subtotal_minor = @subtotalMinor, discount_minor = @discountMinor,
            discount_granted_minor = @discountGrantedMinor, discount_reason = @discountReason, total_minor = @totalMinor, paid_minor = @paidMinor, due_minor = @dueMinor,
            revision = @revision, updated_at = @updatedAt, closed_at = @closedAt, guest_count = @guestCount, note = @note,
-           rush = @rush, table_id = @tableId, merged_into_order_id = @mergedIntoOrderId, bill_requested_at = @billRequestedAt
+           rush = @rush, table_id = @tableId, merged_into_order_id = @mergedIntoOrderId, bill_requested_at = @billRequestedAt,
+           quoted_ready_at = @quotedReadyAt
          WHERE id = @id`,
       ),
       upsertLine: db.prepare(
