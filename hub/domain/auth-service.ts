@@ -60,7 +60,21 @@ export class AuthService {
     private readonly codes: PairingCodes,
   ) {}
 
-  pair(input: PairDevice, ctx: { now: number; newId: () => string; events: EventSink }): { deviceToken: string; device: DeviceRecord } {
+  /**
+   * `kinds`: the device kinds the address asked on pairs (the public address: kiosks only). Checked before the
+   * code, so a refusal tells nothing of it and is no guess: a staff tablet's token made on the guest network
+   * would be refused there anyway, and on the staff address, should the guest network reach it, reads every
+   * order and tries PINs — with a code read off a kiosk being set up in the dining room.
+   */
+  pair(
+    input: PairDevice,
+    ctx: { now: number; newId: () => string; events: EventSink; kinds?: readonly DeviceKind[] | undefined },
+  ): { deviceToken: string; device: DeviceRecord } {
+    if (ctx.kinds && !ctx.kinds.includes(input.kind)) {
+      throw new DomainError('forbidden', `only ${ctx.kinds.join(' or ')} devices pair on this address; pair a ${input.kind} device on the hub's staff address`, {
+        kinds: ctx.kinds,
+      });
+    }
     if (!this.codes.isValid(input.code, ctx.now)) {
       throw new DomainError('pairing_code_invalid', 'that pairing code is wrong, used up or has expired; read the current one off the hub or ask a manager for a new one');
     }

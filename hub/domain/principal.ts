@@ -19,9 +19,12 @@ export type Principal =
 
 export const deviceIdOf = (p: Principal): string | null =>
   p.kind === 'staff' || p.kind === 'device' ? p.deviceId : null;
+/** Devices that stand in public: the only kind the public address serves, and so the only kind it pairs. */
+export const PUBLIC_DEVICE_KINDS: readonly DeviceKind[] = ['kiosk'];
+
 /** Customers' phones, self-order kiosks and anonymous callers are the public channel; staff and kitchen are not. */
 export const isPublic = (p: Principal): boolean =>
-  p.kind === 'table' || p.kind === 'anonymous' || (p.kind === 'device' && p.deviceKind === 'kiosk');
+  p.kind === 'table' || p.kind === 'anonymous' || (p.kind === 'device' && PUBLIC_DEVICE_KINDS.includes(p.deviceKind));
 
 export const staffIdOf = (p: Principal): string | null => (p.kind === 'staff' ? p.staffId : null);
 

@@ -9,6 +9,7 @@ import { connect, type Socket } from 'node:net';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PublicLimiter } from '../http/admission.ts';
+import { BEARER_HEADER } from '../http/auth-header.ts';
 import { FailureLimiter } from '../http/pairing-codes.ts';
 import { toErrorReply, HttpError } from '../http/errors.ts';
 import { SECURITY_HEADERS } from '../http/security-headers.ts';
@@ -97,16 +98,30 @@ const MAX_CALLER_CHARS = 128;
 
 /**
  * The caller a rate limit applies to: the token it sends (a table's QR token, a kiosk's device token), else
- * its address. `?token=` counts only where the hub reads it (`stream`: the WebSocket's upgrade): on any other
- * request a new made-up one each time was a fresh allowance each time, and all the refusals fell on the
- * hub's thread, which rate-limits that request by its address.
+ * its address. The token is the one the hub reads, as the hub reads it: `?token=` only where the hub reads
+ * it (`stream`: the WebSocket's upgrade, before the header, as the stream does), and the header's token
+ * without its scheme. Keyed by what was sent instead, every spelling the hub reads as the same token
+ * (`bearer`, more spaces, another query parameter beside it, and made-up ones on any other request) was a
+ * fresh allowance, and all the refusals fell on the hub's thread. A header the hub cannot read is no token:
+ * the address is the caller.
  */
 function callerOf(req: IncomingMessage, stream = false): string {
-  const auth = req.headers.authorization;
-  if (auth) return `token:${auth.slice(0, MAX_CALLER_CHARS)}`;
-  const url = req.url ?? '';
-  const t = stream ? url.indexOf('token=') : -1;
-  return t >= 0 ? `token:${url.slice(t + 6, t + 6 + MAX_CALLER_CHARS)}` : `ip:${req.socket.remoteAddress ?? 'unknown'}`;
+  const token = (stream ? queryToken(req.url ?? '') : undefined) ?? headerToken(req.headers.authorization);
+  return token === undefined ? `ip:${req.socket.remoteAddress ?? 'unknown'}` : `token:${token.slice(0, MAX_CALLER_CHARS)}`;
+}
+
+/** The header's token as the hub reads it (`bearerToken`). */
+function headerToken(header: string | undefined): string | undefined {
+  return header === undefined ? undefined : BEARER_HEADER.exec(header)?.[1];
+}
+
+/** The upgrade's `?token=` as the stream reads it (hub/stream/stream-server.ts `tokenOf`); empty is none. */
+function queryToken(url: string): string | undefined {
+  try {
+    return new URL(url, 'http://gate').searchParams.get('token') || undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

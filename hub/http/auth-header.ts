@@ -4,9 +4,12 @@ import { viaGate } from '../gate/mark.ts';
 import type { Services } from '../services.ts';
 import { HttpError } from './errors.ts';
 
+/** `Authorization: Bearer <token>`, the scheme in any case: as the hub reads it, and so the public gate. */
+export const BEARER_HEADER = /^Bearer\s+(\S+)$/i;
+
 export function bearerToken(header: string | undefined): string | undefined {
   if (!header) return undefined;
-  const m = /^Bearer\s+(\S+)$/i.exec(header);
+  const m = BEARER_HEADER.exec(header);
   if (!m) throw new HttpError('unauthenticated', 'send the token as "Authorization: Bearer <token>"');
   return m[1];
 }

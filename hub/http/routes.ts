@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { businessDate } from '../domain/business-date.ts';
 import { DomainError } from '../domain/errors.ts';
-import { requireStaff, staffRoles, type Principal } from '../domain/principal.ts';
+import { PUBLIC_DEVICE_KINDS, requireStaff, staffRoles, type Principal } from '../domain/principal.ts';
 import { orderShownTo, requireStoreScreen } from '../domain/public-reads.ts';
 import {
   addLinesSchema,
@@ -129,7 +129,7 @@ export const routes: Route[] = [
     path: '/api/v1/devices/pair',
     tag: 'auth',
     summary: 'Pair a device with the code shown by the hub; returns its device token',
-    access: 'public (with a valid pairing code)',
+    access: 'public (with a valid pairing code); on the public address, kiosks only',
     body: pairDeviceSchema,
     idempotencyOptional: true,
     answerHasSecrets: true,
@@ -137,7 +137,7 @@ export const routes: Route[] = [
     handle: (req, s) =>
       limited(s.pairGuesses, req.viaPublicAddress ? 'public' : 'staff', req.cmd.now, 'pairing_code_invalid', () =>
         limited(s.pairFailures, `pair:${req.address}`, req.cmd.now, 'pairing_code_invalid', () =>
-          ok(s.auth.pair(req.body, { now: req.cmd.now, newId: s.newId, events: req.cmd.events }), 201),
+          ok(s.auth.pair(req.body, { now: req.cmd.now, newId: s.newId, events: req.cmd.events, kinds: req.viaPublicAddress ? PUBLIC_DEVICE_KINDS : undefined }), 201),
         ),
       ),
   }),

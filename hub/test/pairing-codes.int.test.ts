@@ -69,7 +69,7 @@ describe('random pairing codes', () => {
 /** POST a pairing from a loopback address of our choosing (127.0.0.x), as many phones on the guest Wi-Fi would. */
 function pairFrom(base: string, localAddress: string, code: string): Promise<{ status: number; retryAfter?: string }> {
   const url = new URL('/api/v1/devices/pair', base);
-  const body = JSON.stringify({ code, name: 'Guest', kind: 'pos' });
+  const body = JSON.stringify({ code, name: 'Guest', kind: 'kiosk' }); // the public address pairs kiosks only
   return new Promise((resolve, reject) => {
     const req = request(
       { host: url.hostname, port: url.port, path: url.pathname, method: 'POST', localAddress, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
