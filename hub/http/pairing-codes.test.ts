@@ -182,6 +182,15 @@ describe('PairingCodeBook', () => {
     expect(codes.isValid(next, WALL)).toBe(true);
   });
 
+  it('takes a fixed code (HUB_PAIRING_CODE) exactly, for ever and for any number of devices, and nothing close to it', () => {
+    const { t, codes } = book('424242');
+    expect(codes.issue(WALL)).toEqual({ code: '424242', expiresAt: null });
+    for (let i = 0; i < PAIRING_CODE_USES * 2; i++) codes.redeemed('424242');
+    t.mono = 24 * 60 * MIN;
+    expect(codes.isValid('424242', WALL)).toBe(true);
+    for (const near of ['42424', '4242420', '424243', '524242', '', '424242 ']) expect(codes.isValid(near, WALL), near).toBe(false);
+  });
+
   it('expires 15 minutes after it was issued by the monotonic clock, whatever the wall clock does (NTP setting it back a day)', () => {
     const { t, codes } = book();
     const { code } = codes.issue(WALL);

@@ -1,4 +1,4 @@
-import { randomInt } from 'node:crypto';
+import { createHash, randomInt, timingSafeEqual } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { PairingCodes } from '../domain/auth-service.ts';
 import { MapSweep } from './map-sweep.ts';
@@ -39,7 +39,7 @@ export class PairingCodeBook implements PairingCodes {
 
   /** Whether `code` may pair a device now. */
   isValid(code: string, _now: number): boolean {
-    if (this.fixed) return code === this.fixed;
+    if (this.fixed) return sameSecret(code, this.fixed);
     const c = this.codes.get(code);
     return c !== undefined && this.monotonic() - c.bornAt < CODE_TTL_MS && c.uses < PAIRING_CODE_USES;
   }
@@ -50,6 +50,14 @@ export class PairingCodeBook implements PairingCodes {
     if (c) c.uses += 1;
   }
 }
+
+/**
+ * A fixed code compared in constant time: `===` returns at the first digit that differs, and the fixed code
+ * does not expire, so its digits could be timed one by one. Hashed first, so the lengths are equal too.
+ * (Random codes are looked up in a Map by their hash, which says nothing of how close a guess came.)
+ */
+const sameSecret = (a: string, b: string): boolean =>
+  timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
 
 const DAY_MS = 24 * 3600_000;
 
