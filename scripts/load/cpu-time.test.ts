@@ -34,14 +34,31 @@ describe.runIf(process.platform === 'linux')('mainThreadSchedMs', () => {
   });
 
   it('counts the time the main thread was ready to run but another process had its only CPU', async () => {
-    // two processes spinning on one CPU: each runs about half the time and waits the other half
-    const spin = (ms: number) => spawn('taskset', ['-c', '0', process.execPath, '-e', `const end = Date.now() + ${ms}; while (Date.now() < end) {}; setTimeout(() => {}, 20000);`], { stdio: 'ignore' });
-    const rival = spin(1500);
-    const child = spin(1000);
+    // two processes spinning on one CPU: each runs about half the time and waits the other half. The child
+    // spins until it has used 400 ms of CPU (CPU time, not wall time: on a busy machine more than these two
+    // share the CPU), the rival for as long as the test lasts
+    const spin = (cpuMs: number) =>
+      spawn(
+        'taskset',
+        ['-c', '0', process.execPath, '-e', `const s = process.cpuUsage(); const cap = Date.now() + 15000;
+          while (Date.now() < cap) { const u = process.cpuUsage(s); if (u.user + u.system >= ${cpuMs * 1000}) break; }
+          process.stdout.write('done\\n'); setTimeout(() => {}, 20000);`],
+        { stdio: ['ignore', 'pipe', 'ignore'] },
+      );
+    const rival = spin(60_000);
+    const child = spin(400);
     try {
-      await settle(1300);
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('the child did not finish spinning within 20 s')), 20_000);
+        child.stdout!.on('data', (chunk: Buffer) => {
+          if (chunk.toString().includes('done')) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
       const main = mainThreadSchedMs(child.pid!)!;
-      expect(main.runMs).toBeGreaterThan(150);
+      expect(main.runMs).toBeGreaterThan(300);
       expect(main.waitMs).toBeGreaterThan(150);
     } finally {
       child.kill('SIGKILL');
