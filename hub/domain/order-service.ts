@@ -132,7 +132,9 @@ export class OrderService {
     // dishes are quoted as a new order's are (the order kept its first round's time, by then long past)
     const quotedReadyAt = byGuest ? later(current.quotedReadyAt, this.deps.kitchen.admitPublicOrder({ lines }, ctx.menu, ctx.now)) : current.quotedReadyAt;
     this.reserve(lines, ctx);
-    const withLines = rules.settle({ ...current, lines: [...current.lines, ...lines], quotedReadyAt }, ctx.now);
+    // more food never closes a bill (a reopened one paid in full would close before its dish was fired); firing
+    // it may, as firing a held course does
+    const withLines = rules.restate({ ...current, lines: [...current.lines, ...lines], quotedReadyAt }, ctx.now);
     const newIds = new Set(lines.map((l) => l.id));
     const { order } = this.fireUnlessHeld(withLines, input, ctx.now, newIds);
     const added = order.lines.filter((l) => newIds.has(l.id));
@@ -162,12 +164,15 @@ export class OrderService {
     const roles = input.status === 'served' ? staffRoles.serve : staffRoles.kitchenProgress;
     requireStaff(ctx.principal, roles, `marking lines ${input.status}`);
     const before = this.load(orderId, ctx.principal);
-    const change = rules.advanceLines(before, input.status, input.lineIds, ctx.now);
+    const moved = rules.advanceLines(before, input.status, input.lineIds, ctx.now);
+    // a paid bill's food leaves expo up to two hours after it was bumped ready, with the next party at the table
+    const { order, tableTopic } = quietForLaterParty(before, moved.order, ctx.now);
+    const change: Change = { order, lines: moved.lines };
     return this.commit(before, change, ctx, () =>
       ctx.events.emit(
         'order.lines_status_changed',
-        { order: rules.summarize(change.order), lineIds: change.lines.map((l) => l.id), status: input.status, at: ctx.now },
-        orderTopics(change.order, change.lines),
+        { order: rules.summarize(order), lineIds: change.lines.map((l) => l.id), status: input.status, at: ctx.now },
+        orderTopics(tableTopic, change.lines),
       ),
     );
   }
@@ -175,12 +180,14 @@ export class OrderService {
   recall(orderId: string, lineIds: string[] | undefined, ctx: CommandContext): Order {
     requireStaff(ctx.principal, staffRoles.kitchenProgress, 'recalling lines');
     const before = this.load(orderId, ctx.principal);
-    const change = rules.recallLines(before, lineIds, ctx.now);
+    const recalled = rules.recallLines(before, lineIds, ctx.now);
+    const { order, tableTopic } = quietForLaterParty(before, recalled.order, ctx.now);
+    const change: Change = { order, lines: recalled.lines };
     return this.commit(before, change, ctx, () =>
       ctx.events.emit(
         'order.lines_recalled',
-        { order: rules.summarize(change.order), lineIds: change.lines.map((l) => l.id), at: ctx.now },
-        orderTopics(change.order, change.lines),
+        { order: rules.summarize(order), lineIds: change.lines.map((l) => l.id), at: ctx.now },
+        orderTopics(tableTopic, change.lines),
       ),
     );
   }
@@ -194,7 +201,7 @@ export class OrderService {
     requireStaff(ctx.principal, staffRoles.readOrders, 'flagging a rush');
     const before = this.load(orderId, ctx.principal);
     if (before.status === 'voided') throw new DomainError('order_closed', `order #${before.number} is voided`);
-    const { order, tableTopic } = quietForLaterParty(before, rules.settle({ ...before, rush }, ctx.now), ctx.now);
+    const { order, tableTopic } = quietForLaterParty(before, rules.restate({ ...before, rush }, ctx.now), ctx.now);
     const change: Change = { order, lines: [] };
     return this.commit(before, change, ctx, () =>
       ctx.events.emit('order.rush_changed', { order: rules.summarize(order) }, orderTopics(tableTopic, order.lines)),

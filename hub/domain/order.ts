@@ -73,8 +73,14 @@ export function deriveStatus(order: Pick<Order, 'status' | 'lines'>): OrderStatu
   return 'placed';
 }
 
-/** Recomputes totals and status after any change; bumps revision and the change time. */
-export function settle(order: Order, now: number): Order {
+/**
+ * Recomputes totals and status (bumping the revision and the change time) as `settle` does, but never closes
+ * the order: for a change that moves no money and leaves nothing more to cook (the kitchen's progress, a rush,
+ * a bill request, a move, a refund, a reopen). The only open bill such a change would close is one a manager
+ * reopened paid in full: it stays open for what it was reopened for until a payment, a void, a discount or a
+ * fired course settles it.
+ */
+export function restate(order: Order, now: number): Order {
   const subtotalMinor = liveLines(order).reduce((sum, l) => sum + l.lineTotalMinor, 0);
   // the grant is kept whole: a void that leaves less food than it does not cut it for good
   const discountGrantedMinor = grantedDiscount(order);
@@ -83,7 +89,7 @@ export function settle(order: Order, now: number): Order {
   // what the payments took less what refunds gave back: every "refund first" rule (void, discount, merge)
   // compares against this, so a refund is what lets them through
   const paidMinor = sumMinor(order.payments) - sumMinor(refundsOf(order));
-  let next: Order = {
+  const next: Order = {
     ...order,
     subtotalMinor,
     discountMinor,
@@ -94,11 +100,15 @@ export function settle(order: Order, now: number): Order {
     revision: order.revision + 1,
     updatedAt: now,
   };
-  next = { ...next, status: deriveStatus(next) };
+  return { ...next, status: deriveStatus(next) };
+}
+
+/** Recomputes totals and status after any change, closing the order once it is done; bumps revision and the change time. */
+export function settle(order: Order, now: number): Order {
+  const next = restate(order, now);
   // paid in full (a payment of 0 settles a bill with nothing due); a total of 0 alone never closes: a
   // table opened with free tea still orders its dishes, and a void never closes an order nobody paid
-  if (isOpen(next) && hasStandingPayment(next) && nothingLeft(next)) next = close(next, now);
-  return next;
+  return isOpen(next) && hasStandingPayment(next) && nothingLeft(next) ? close(next, now) : next;
 }
 
 export const summarize = (o: Order): OrderSummary => ({
@@ -190,7 +200,7 @@ export function advanceLines(order: Order, status: KitchenStatus, lineIds: strin
       servedAt: status === 'served' ? now : l.servedAt,
     }),
   );
-  return { order: settle(replaceLines(order, moved), now), lines: moved };
+  return { order: restate(replaceLines(order, moved), now), lines: moved };
 }
 
 /** Puts bumped (ready) lines back on the kitchen screens: a cook bumped the wrong ticket. */
@@ -212,7 +222,7 @@ export function recallLines(order: Order, lineIds: string[] | undefined, now: nu
     : order.lines.filter(ready);
   if (targets.length === 0) throw new DomainError('invalid_transition', `order #${order.number} has no ready lines to recall`);
   const recalled = targets.map((l): OrderLine => ({ ...l, status: 'preparing', readyAt: null }));
-  return { order: settle(replaceLines(order, recalled), now), lines: recalled };
+  return { order: restate(replaceLines(order, recalled), now), lines: recalled };
 }
 
 export const wasFired = (l: OrderLine): boolean => l.firedAt !== null;
@@ -406,11 +416,9 @@ export function refund(order: Order, input: RefundInput, made: { id: string; now
     createdAt: made.now,
     staffId: made.staffId,
   };
-  const settled = settle({ ...order, refunds: [...refundsOf(order), given] }, made.now);
-  // settle closes an open order with nothing due; a refund only adds to what is due, but an open order must
-  // never be closed by one (nor a closed one reopened: settle leaves done orders' status alone)
-  const next = isOpen(order) && !isOpen(settled) ? { ...settled, status: deriveStatus({ ...settled, status: 'placed' }), closedAt: null } : settled;
-  return { order: next, lines: [], refund: given };
+  // a refund only adds to what is due: it never closes an open order (nor reopens a closed one: done orders
+  // keep their status)
+  return { order: restate({ ...order, refunds: [...refundsOf(order), given] }, made.now), lines: [], refund: given };
 }
 
 /**
@@ -456,7 +464,7 @@ function refundedLines(payment: Payment, earlier: readonly Refund[], input: Refu
 export function transfer(order: Order, toTableId: string, now: number): Change {
   requireOpen(order, 'move it');
   if (order.tableId === toTableId) throw new DomainError('invalid_transition', `order #${order.number} is already at that table`);
-  return { order: settle({ ...order, tableId: toTableId }, now), lines: [] };
+  return { order: restate({ ...order, tableId: toTableId }, now), lines: [] };
 }
 
 /**
@@ -517,15 +525,13 @@ export function merge(source: Order, target: Order, now: number): { merged: Orde
 /** "Bill please": shown on the floor plan until the order closes (or a waiter clears it). */
 export function requestBill(order: Order, requested: boolean, now: number): Change {
   requireOpen(order, requested ? 'ask for its bill' : 'clear its bill request');
-  return { order: settle({ ...order, billRequestedAt: requested ? (order.billRequestedAt ?? now) : null }, now), lines: [] };
+  return { order: restate({ ...order, billRequestedAt: requested ? (order.billRequestedAt ?? now) : null }, now), lines: [] };
 }
 
 export function reopen(order: Order, now: number): Change {
   if (order.status !== 'closed') {
     throw new DomainError('invalid_transition', `order #${order.number} is ${order.status}; only closed orders reopen`);
   }
-  // reopening must not close again at once, so settle sees it open with whatever is paid
-  const reopened: Order = { ...order, status: 'placed', closedAt: null };
-  const next = settle(reopened, now);
-  return { order: next.status === 'closed' ? { ...next, status: deriveStatus({ ...next, status: 'placed' }), closedAt: null } : next, lines: [] };
+  // open again with whatever is paid: not closed again at once, nor by the next change that moves no money
+  return { order: restate({ ...order, status: 'placed', closedAt: null }, now), lines: [] };
 }

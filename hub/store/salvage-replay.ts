@@ -152,10 +152,13 @@ export class OrderReplay {
           readyAt: status === 'ready' || status === 'served' ? (l.readyAt ?? at) : l.readyAt,
           servedAt: status === 'served' ? at : l.servedAt,
         }));
+        // as OrderService: the kitchen finishing a bill the table's phones can no longer read keeps its last change time
+        next = quietForLaterParty(before, next, e.at).order;
         break;
       }
       case 'order.lines_recalled':
         changed = lines(e.payload.lineIds, (l) => ({ ...l, status: 'preparing', readyAt: null }));
+        next = quietForLaterParty(before, next, e.at).order;
         break;
       case 'order.line_voided':
         changed = lines([e.payload.line.id], () => lineOf(e.payload.line));
