@@ -190,6 +190,12 @@ export class Outbox {
   private stopped = false;
   /** Resolvers waiting for an entry to settle. */
   private readonly waiters = new Map<string, ((e: OutboxEntry) => void)[]>();
+  /**
+   * Entry id → the earliest time the hub's last answer to it (Retry-After) lets it go again. `retryNow` skips
+   * backoff, not this: at a peak every refused phone whose page becomes visible or whose stream comes back
+   * would otherwise knock again at once. Kept on this page only: a reload tries at once, as before.
+   */
+  private readonly hubAskedToWait = new Map<string, number>();
 
   constructor(private readonly opts: OutboxOptions) {
     this.now = opts.now ?? (() => Date.now());
@@ -306,10 +312,14 @@ export class Outbox {
     });
   }
 
-  /** Skip the backoff wait: the browser says it is online again, or someone tapped "retry now". */
+  /**
+   * Skip the backoff wait: the browser says it is online again, or someone tapped "retry now". Not the wait
+   * the hub itself asked for (Retry-After): that one is never cut short.
+   */
   retryNow(): void {
     if (this.loaded && !this.readOnce) void this.load().catch(() => undefined); // the first read failed
-    for (const e of this.entries) if (e.state === 'unknown') e.nextAttemptAt = this.now();
+    const now = this.now();
+    for (const e of this.entries) if (e.state === 'unknown') e.nextAttemptAt = Math.max(now, this.hubAskedToWait.get(e.id) ?? now);
     this.kick();
   }
 
@@ -397,6 +407,8 @@ export class Outbox {
           head.state = 'unknown';
           head.lastProblem = problem;
           head.nextAttemptAt = this.now() + delay;
+          if (hinted !== null) this.hubAskedToWait.set(head.id, this.now() + hinted);
+          else this.hubAskedToWait.delete(head.id);
           head.updatedAt = this.now();
           await this.persist(head);
           this.changed();
@@ -433,6 +445,7 @@ export class Outbox {
     e.error = o.error ?? null;
     e.nextAttemptAt = null;
     e.updatedAt = this.now();
+    this.hubAskedToWait.delete(e.id);
     await this.persist(e);
     this.changed();
     const list = this.waiters.get(e.id);
@@ -495,23 +508,53 @@ export class IdbOutboxStorage implements OutboxStorage {
   }
 
   private open(): Promise<IDBDatabase> {
-    this.db ??= new Promise<IDBDatabase>((resolve, reject) => {
+    const opening = (this.db ??= new Promise<IDBDatabase>((resolve, reject) => {
       const req = this.idb.open(this.name, 1);
       req.onupgradeneeded = () => {
         if (!req.result.objectStoreNames.contains('entries')) req.result.createObjectStore('entries', { keyPath: 'id' });
       };
-      req.onsuccess = () => resolve(req.result);
+      req.onsuccess = () => {
+        const db = req.result;
+        // the browser may close the connection under the page (Safari when a phone puts it in the
+        // background, "clear site data"), and another tab deleting the database asks it to close: the next
+        // write opens a new one instead of failing until the page is reloaded
+        db.onclose = () => this.forget(opening);
+        db.onversionchange = () => {
+          db.close();
+          this.forget(opening);
+        };
+        resolve(db);
+      };
       req.onerror = () => reject(req.error ?? new Error('IndexedDB open failed'));
       req.onblocked = () => reject(new Error('IndexedDB open blocked'));
     }).catch((err: unknown) => {
-      this.db = null;
+      this.forget(opening);
       throw err;
-    });
-    return this.db;
+    }));
+    return opening;
   }
 
+  private forget(connection: Promise<IDBDatabase>): void {
+    if (this.db === connection) this.db = null;
+  }
+
+  /**
+   * One transaction; when it fails, once more on a new connection. A connection the browser closed without
+   * telling (no `close` event) refuses every transaction, and the page would store nothing more until it was
+   * reloaded. Trying twice is safe: a failed transaction committed nothing, and put, delete and getAll
+   * come out the same when repeated.
+   */
   private async tx<T>(mode: IDBTransactionMode, fn: (store: IDBObjectStore) => IDBRequest<T> | void): Promise<T | undefined> {
-    const db = await this.open();
+    const connection = this.open();
+    try {
+      return await this.tryTx(await connection, mode, fn);
+    } catch {
+      this.forget(connection);
+      return this.tryTx(await this.open(), mode, fn);
+    }
+  }
+
+  private tryTx<T>(db: IDBDatabase, mode: IDBTransactionMode, fn: (store: IDBObjectStore) => IDBRequest<T> | void): Promise<T | undefined> {
     return new Promise<T | undefined>((resolve, reject) => {
       // `durability` is a hint some browsers know; older typings and browsers ignore it
       const t = (db.transaction as (names: string, mode: IDBTransactionMode, o?: { durability: string }) => IDBTransaction)('entries', mode, { durability: 'strict' });
