@@ -3,6 +3,7 @@ import type { PairDevice, Staff } from '../protocol/auth.ts';
 import { DomainError } from './errors.ts';
 import type { EventSink } from './ports.ts';
 import { requireStaff, type Principal } from './principal.ts';
+import { StaffAdmin, type StaffRepo, type TableCodeRepo } from './staff-admin.ts';
 
 export interface DeviceRecord {
   id: string;
@@ -11,7 +12,8 @@ export interface DeviceRecord {
   pairedAt: number;
 }
 
-export interface AuthRepo {
+/** Staff and table codes too: the repo keeps sessions and QR tokens in memory, and their changes drop what it keeps. */
+export interface AuthRepo extends StaffRepo, TableCodeRepo {
   insertDevice(device: DeviceRecord & { tokenHash: string }): void;
   deviceByTokenHash(hash: string): DeviceRecord | undefined;
   staffByPinHash(hash: string): Staff | undefined;
@@ -54,11 +56,16 @@ export interface PairingCodes {
 }
 
 export class AuthService {
+  /** Managers' changes to staff and to the tables' QR codes (hub/domain/staff-admin.ts). */
+  readonly staff: StaffAdmin;
+
   constructor(
     private readonly repo: AuthRepo,
     private readonly secrets: Secrets,
     private readonly codes: PairingCodes,
-  ) {}
+  ) {
+    this.staff = new StaffAdmin(repo, (pin) => secrets.hashPin(pin));
+  }
 
   /**
    * `kinds`: the device kinds the address asked on pairs (the public address: kiosks only). Checked before the

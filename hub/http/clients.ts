@@ -4,6 +4,7 @@ import express, { type Express } from 'express';
 import { mountPhotoPage } from './photo-page.ts';
 import { mountPrintersPage } from './printers-page.ts';
 import { mountQrSheet, type QrSheetOptions } from './qr-sheet.ts';
+import { mountStaffPage } from './staff-page.ts';
 
 /** Where `vite build` puts the browser apps (one folder per app: kds/, pos/, …). */
 export const CLIENTS_DIST = resolve(import.meta.dirname, '../../clients/dist');
@@ -17,6 +18,7 @@ export function mountClients(app: Express, distDir = CLIENTS_DIST, o: QrSheetOpt
   mountQrSheet(app, o); // the manager's printable table QR codes: a page of its own, not a built app
   mountPhotoPage(app); // the manager's dish photo uploads, likewise
   mountPrintersPage(app); // the manager's kitchen printers: status, add, change, remove, test page
+  mountStaffPage(app); // the manager's staff list: add, new PIN, deactivate
   if (!existsSync(distDir)) return [];
   app.use(
     express.static(distDir, {

@@ -143,6 +143,7 @@ export function landingPage(s: Services, o: LandingOptions = { secure: false, ho
     ['/tables/qr', '桌码打印 Table QR codes to print (manager)'],
     ['/menu/photos', '菜品照片 Dish photos (manager)'],
     ['/printers', '打印机 Kitchen printers: status and set-up (manager)'],
+    ['/staff', '员工 Staff: add, new PINs, deactivate (manager)'],
     ['/api/v1/health', '健康状态 Health'],
     ['/api/v1/menu', '菜单 Menu (JSON)'],
     ['/api/v1/openapi.json', 'API (OpenAPI 3.1)'],

@@ -9,8 +9,8 @@
  * session's own token) as well as in the tab.
  *
  * The script is a fragment for the page's IIFE (plain ES2017, no build step, no secure context needed). It
- * defines `$`, `load`, `save`, `show`, `error`, `hubMessage`, `api`, `el`, `signOut`, `DEVICE`, `STAFF` and wires
- * the forms and `#signout`; the page defines `async function start()` (hoisted) and calls it.
+ * defines `$`, `load`, `save`, `show`, `error`, `hubMessage`, `api`, `el`, `signOut`, `mutate`, `DEVICE`, `STAFF`
+ * and wires the forms and `#signout`; the page defines `async function start()` (hoisted) and calls it.
  */
 
 import type { Role } from '../protocol/common.ts';
@@ -211,6 +211,28 @@ export function managerAuthScript(o: { key: string; deviceName: string; main: st
     }
     return staff;
   }
+  /*
+   * A change sent with the tab's staff session and an Idempotency-Key made here (crypto.getRandomValues: no
+   * secure context needed). One the hub did not answer (no answer, 429, 5xx) keeps its key: the manager's
+   * retry of the same action with the same body is the same request, so nothing is done twice; any answer
+   * ends the key. \`action\`: what the button does ('add', 'pin:<id>', …).
+   */
+  var unanswered = {};
+  function mutationKey() {
+    var b = crypto.getRandomValues(new Uint8Array(16));
+    return Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join('');
+  }
+  async function mutate(action, method, path, body) {
+    var sig = method + ' ' + path + ' ' + JSON.stringify(body === undefined ? null : body);
+    var was = unanswered[action];
+    var key = was && was.sig === sig ? was.key : mutationKey();
+    unanswered[action] = { sig: sig, key: key };
+    var staff = load(sessionStorage, STAFF);
+    var r = await api(method, path, staff ? staff.token : null, body, { 'Idempotency-Key': key });
+    if (r.status !== 0 && r.status !== 429 && r.status < 500) delete unanswered[action];
+    return r;
+  }
+
   $('signout').addEventListener('click', function () { void signOut(); error(''); show('pin'); });
   window.addEventListener('online', function () { void sendSignOuts(); });
   void sendSignOuts(); // a reload of this tab: what an earlier sign-out left unsent

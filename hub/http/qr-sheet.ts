@@ -11,6 +11,10 @@
  * browser as SVG by the `qrcode-generator` package, served at `/tables/qr/qrcode.js`), "扫码点餐 Scan to
  * order" and the URL.
  *
+ * "新桌码 New QR codes" (after a copy of the store leaked, README "Secrets at rest") asks for a confirmation on
+ * the page, then `POST /api/v1/tables/qr-codes` `{ tables: "all" }`: every printed code stops working at once,
+ * and the sheet is read again and shows the new ones to print.
+ *
  * The URL a code opens must be one the customers' phones can reach: the page's own address unless that is
  * loopback (a manager at the hub's own keyboard on `localhost`), then the hub's first LAN address, which the
  * shell carries; `?base=http://…` overrides both. Opened over HTTPS, the codes still use plain HTTP (a
@@ -80,11 +84,20 @@ export function qrSheetPage(hub: { httpPort: number | null; publicPort?: number 
   <h1>桌码打印 Table QR codes <small id="store"></small></h1>
   <div class="bar__actions" id="actions" hidden>
     <button type="button" id="print">打印 Print</button>
+    <button type="button" id="replace">新桌码 New QR codes</button>
     <button type="button" id="signout">退出 Sign out</button>
   </div>
 </header>
 ${managerGates(`${MANAGER_ONLY.join(' ')}.`)}
 <section id="sheet" data-sheet hidden>
+  <div class="replace" id="replace-confirm" data-replace-confirm hidden>
+    <p><strong>换新全部桌码？ Give every table a new QR code?</strong></p>
+    <p>现在桌上的二维码会立刻失效，顾客扫码会看到“二维码无效”；请打印新桌码并换上。
+      Every code on the tables stops working at once (phones scanning one are told it is no longer valid): print the new ones and put them on the tables.</p>
+    <div><button type="button" id="replace-yes" class="danger">确认换新 Replace every code</button>
+      <button type="button" id="replace-no">取消 Cancel</button></div>
+  </div>
+  <p class="notice" id="notice" role="status" hidden></p>
   <p class="base" id="base"></p>
   <div class="cards" id="cards"></div>
 </section>
@@ -100,6 +113,12 @@ const MANAGER_ONLY = ['只有经理可以打印桌码', 'Only a manager can prin
 const CSS = `${MANAGER_PAGE_CSS}
 .base{max-width:60rem;margin:1rem auto;padding:0 1rem;color:#444}.base a{margin-right:.75rem}
 .base .warn{color:#8a1c0a;font-weight:600}
+.bar__actions{display:flex;gap:.5rem;flex-wrap:wrap}.bar button#replace{background:#b3261e}
+.replace,.notice{max-width:60rem;margin:1rem auto;padding:.75rem 1rem;border-radius:.4rem}
+.replace{background:#fde8e4;color:#5c1306;display:grid;gap:.5rem}.replace p{margin:0}.replace div{display:flex;gap:.5rem;flex-wrap:wrap}
+.replace button{font:inherit;padding:.5rem 1rem;border-radius:.4rem;border:0;background:#51606b;color:#fff;cursor:pointer;min-height:44px}
+.replace button.danger{background:#b3261e}
+.notice{background:#e6f2ea;color:#1d4d2c}.notice.bad{background:#fde8e4;color:#8a1c0a}
 .cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(62mm,1fr));gap:6mm;padding:0 1rem 2rem;max-width:210mm;margin:0 auto}
 .card{background:#fff;border:1px dashed #888;border-radius:3mm;padding:5mm 4mm;text-align:center;display:flex;flex-direction:column;align-items:center;gap:2mm;break-inside:avoid;page-break-inside:avoid}
 .card__table{font-size:30pt;font-weight:800;line-height:1;letter-spacing:.02em}
@@ -109,7 +128,7 @@ const CSS = `${MANAGER_PAGE_CSS}
 @page{size:A4;margin:10mm}
 @media print{
   body{background:#fff}
-  .bar,.gate,.error,.base{display:none!important}
+  .bar,.gate,.error,.base,.replace,.notice{display:none!important}
   .cards{grid-template-columns:repeat(3,1fr);gap:5mm;padding:0;max-width:none}
   .card{height:86mm;justify-content:center;border-color:#999}
 }
@@ -216,7 +235,24 @@ const SCRIPT = `
     else error('无法读取桌码 Could not read the table codes: ' + hubMessage(r));
   }
 
+  function notice(text, bad) {
+    $('notice').textContent = text || '';
+    $('notice').className = 'notice' + (bad ? ' bad' : '');
+    $('notice').hidden = !text;
+  }
   $('print').addEventListener('click', function () { window.print(); });
+  $('replace').addEventListener('click', function () { notice(''); $('replace-confirm').hidden = false; $('replace-yes').focus(); });
+  $('replace-no').addEventListener('click', function () { $('replace-confirm').hidden = true; });
+  $('replace-yes').addEventListener('click', async function () {
+    $('replace-yes').disabled = true;
+    var r = await mutate('replace', 'POST', '/api/v1/tables/qr-codes', { tables: 'all' });
+    $('replace-yes').disabled = false;
+    if (r.status === 401) { save(sessionStorage, STAFF, null); show('pin'); return error('请重新登录 Please sign in again: ' + hubMessage(r)); }
+    if (r.status !== 200) return notice('未能换新桌码 The codes were not replaced: ' + hubMessage(r) + (r.status ? '' : ' — 请重试 try again'), true);
+    $('replace-confirm').hidden = true;
+    await start();
+    notice('已换新 ' + r.body.tables.length + ' 张桌码，旧桌码已失效：请打印并换上。' + r.body.tables.length + ' tables have new codes and the old ones no longer work: print these and put them on the tables.');
+  });
   start();
 })();
 `;

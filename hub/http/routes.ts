@@ -51,6 +51,16 @@ import {
 } from '../protocol/orders.ts';
 import { cardChargeResponseSchema, resolveCardChargeSchema, unrecordedCardChargesResponseSchema } from '../protocol/card-charges.ts';
 import { dayFloatResponseSchema, dayReportQuerySchema, dayReportResponseSchema, setDayFloatSchema } from '../protocol/reports.ts';
+import {
+  addStaffSchema,
+  changePinSchema,
+  replaceQrCodesSchema,
+  replacedQrCodesResponseSchema,
+  setStaffActiveSchema,
+  staffChangeResponseSchema,
+  staffListResponseSchema,
+  staffMemberSchema,
+} from '../protocol/staff.ts';
 import type { Services } from '../services.ts';
 import { HttpError } from './errors.ts';
 import type { FailureLimiter } from './pairing-codes.ts';
@@ -61,6 +71,7 @@ const lineParams = z.strictObject({ orderId: idSchema, lineId: idSchema });
 const itemParams = z.strictObject({ itemId: idSchema });
 const tableParams = z.strictObject({ tableId: idSchema });
 const chargeParams = z.strictObject({ chargeId: idSchema });
+const staffParams = z.strictObject({ staffId: idSchema });
 
 
 export function health(s: Services) {
@@ -185,6 +196,55 @@ export const routes: Route[] = [
     handle: (req, s) => ok(s.auth.signOut(req.principal)),
   }),
 
+  // a manager's, on the staff address only (the public one refuses every staff token, auth-header.ts)
+  read({
+    method: 'get',
+    path: '/api/v1/staff',
+    tag: 'staff',
+    summary: 'The staff list: names, roles and who is active (never a PIN or its hash)',
+    access: 'manager',
+    responses: { 200: staffListResponseSchema, 403: errorBodySchema },
+    handle: (req, s) => ok({ staff: s.auth.staff.list(req.principal) }),
+  }),
+  // the requests below carry a PIN: `answerHasSecrets` keeps their request hash keyed by the Idempotency-Key,
+  // since a plain SHA-256 of `{"pin":"1234"}` gives the PIN back to anyone who tries all 10,000
+  mutation({
+    method: 'post',
+    path: '/api/v1/staff',
+    tag: 'staff',
+    summary: 'Add a staff member: name, role and a PIN (4–8 digits) nobody on the list has (409 pin_in_use)',
+    access: 'manager',
+    body: addStaffSchema,
+    answerHasSecrets: true,
+    responses: { 201: z.object({ staff: staffMemberSchema }), 403: errorBodySchema, 409: errorBodySchema },
+    handle: (req, s) => ok({ staff: s.auth.staff.add(req.body, req.cmd) }, 201),
+  }),
+  mutation({
+    method: 'post',
+    path: '/api/v1/staff/:staffId/pin',
+    tag: 'staff',
+    summary:
+      "Set a staff member's PIN: the old one signs nobody in and their sessions end at once (a manager's own PIN: all but the session used); a PIN someone else has: 409 pin_in_use",
+    access: 'manager',
+    params: staffParams,
+    body: changePinSchema,
+    answerHasSecrets: true,
+    responses: { 200: staffChangeResponseSchema, 403: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema },
+    handle: (req, s) => ok(s.auth.staff.changePin(req.params.staffId, req.body.pin, req.cmd)),
+  }),
+  mutation({
+    method: 'patch',
+    path: '/api/v1/staff/:staffId',
+    tag: 'staff',
+    summary:
+      'Deactivate (active: false; their PIN signs nobody in and their sessions end at once) or re-activate a staff member; not oneself, nor the last active manager (409)',
+    access: 'manager',
+    params: staffParams,
+    body: setStaffActiveSchema,
+    responses: { 200: staffChangeResponseSchema, 403: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema },
+    handle: (req, s) => ok(s.auth.staff.setActive(req.params.staffId, req.body.active, req.cmd)),
+  }),
+
   // ---- menu and floor ----
   read({
     method: 'get',
@@ -246,6 +306,17 @@ export const routes: Route[] = [
       requireStaff(req.principal, staffRoles.managerOnly, 'table QR codes');
       return ok({ tables: s.floor.qrCodes() });
     },
+  }),
+  mutation({
+    method: 'post',
+    path: '/api/v1/tables/qr-codes',
+    tag: 'floor',
+    summary:
+      'New secret QR codes for some tables or all ("all"): the old codes stop working at once (phones holding one are refused, 401); print the new ones from GET /api/v1/tables/qr-codes (/tables/qr)',
+    access: 'manager',
+    body: replaceQrCodesSchema,
+    responses: { 200: replacedQrCodesResponseSchema, 403: errorBodySchema, 404: errorBodySchema },
+    handle: (req, s) => ok(s.auth.staff.replaceTableCodes(req.body, req.cmd)),
   }),
   read({
     method: 'get',

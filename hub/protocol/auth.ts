@@ -14,8 +14,11 @@ export const pairResponseSchema = z.object({ deviceToken: z.string(), device: de
 export const staffSchema = z.object({ id: idSchema, name: z.string(), role: roleSchema });
 export type Staff = z.infer<typeof staffSchema>;
 
+/** A staff PIN: what the PIN pads take, and what a manager may set (hub/protocol/staff.ts). */
+export const pinSchema = z.string().regex(/^\d{4,8}$/, 'a PIN is 4–8 digits');
+
 export const signInSchema = z.strictObject({
-  pin: z.string().regex(/^\d{4,8}$/, 'a PIN is 4–8 digits'),
+  pin: pinSchema,
   /**
    * The roles the signing-in app lets on (the kitchen screen: kitchen, manager). A staff member with none of
    * them is refused (403) and no session is made; left out, any role signs in (clients before this field).

@@ -5,6 +5,7 @@ import { kitchenStatusSchema, orderLineSchema, orderSchema, orderSummarySchema, 
 import { printingEventPayloadSchemas } from './printing.ts';
 import { cardChargeEventPayloadSchemas } from './card-charges.ts';
 import { reportEventPayloadSchemas } from './reports.ts';
+import { staffEventPayloadSchemas } from './staff.ts';
 
 /**
  * Facts, in dotted past tense. Each order event carries the order's summary after the change, so a client
@@ -55,6 +56,7 @@ export const eventPayloadSchemas = {
   ...printingEventPayloadSchemas,
   ...cardChargeEventPayloadSchemas,
   ...reportEventPayloadSchemas,
+  ...staffEventPayloadSchemas,
 } as const;
 
 export type EventType = keyof typeof eventPayloadSchemas;

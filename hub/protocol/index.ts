@@ -12,3 +12,4 @@ export * from './kitchen.ts';
 export * from './printing.ts';
 export * from './card-charges.ts';
 export * from './reports.ts';
+export * from './staff.ts';

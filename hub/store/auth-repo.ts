@@ -1,8 +1,10 @@
 import type { AuthRepo, DeviceRecord } from '../domain/auth-service.ts';
 import type { DeviceKind, Role } from '../protocol/common.ts';
 import type { Staff } from '../protocol/auth.ts';
+import type { StaffMember } from '../protocol/staff.ts';
 import type { Db } from './db.ts';
 import { ExternalCommits } from './external-commits.ts';
+import { newQrToken } from './secrets.ts';
 
 const MAX_CACHED_TABLES = 10_000;
 
@@ -39,6 +41,18 @@ export class SqliteAuthRepo implements AuthRepo {
         'DELETE FROM staff_sessions WHERE rowid IN (SELECT rowid FROM staff_sessions WHERE expires_at < ? ORDER BY rowid LIMIT ?)',
       ),
       table: db.prepare('SELECT id FROM dining_tables WHERE qr_token = ?').pluck(),
+      // staff and table codes, as a manager changes them (hub/domain/staff-admin.ts)
+      listStaff: db.prepare('SELECT id, name, role, active FROM staff ORDER BY active DESC, name, id'),
+      staffMember: db.prepare('SELECT id, name, role, active FROM staff WHERE id = ?'),
+      staffIdByPin: db.prepare('SELECT id FROM staff WHERE pin_hash = ?').pluck(),
+      insertStaff: db.prepare('INSERT INTO staff (id, name, role, pin_hash, active) VALUES (@id, @name, @role, @pinHash, 1)'),
+      setPin: db.prepare('UPDATE staff SET pin_hash = ? WHERE id = ?'),
+      setActive: db.prepare('UPDATE staff SET active = ? WHERE id = ?'),
+      endSessions: db.prepare('DELETE FROM staff_sessions WHERE staff_id = ? AND token_hash IS NOT ?'),
+      countActive: db.prepare('SELECT COUNT(*) FROM staff WHERE role = ? AND active = 1').pluck(),
+      tableName: db.prepare('SELECT name FROM dining_tables WHERE id = ?').pluck(),
+      allTables: db.prepare('SELECT id, name FROM dining_tables ORDER BY area_id, rowid'),
+      setQrToken: db.prepare('UPDATE dining_tables SET qr_token = ? WHERE id = ?'),
     };
   }
 
@@ -77,19 +91,19 @@ export class SqliteAuthRepo implements AuthRepo {
   /**
    * Sessions found, by token hash: every staff request looks its session up before its body is read, a
    * join of three tables that cost ~13 µs a request in the hub (~5 µs kept, most of it the look at
-   * data_version, which begins a read transaction). Kept as SQLite has them: this repo drops them
-   * all when it deletes sessions, and so does a commit by another connection (a `sqlite3` shell revoking a
-   * device or retiring a PIN: the hub itself never changes staff or devices while it runs). Whoever adds a
-   * way for the hub to revoke a device or deactivate staff clears this too. Expiry is checked on each use
-   * (AuthService.resolve), kept or not.
+   * data_version, which begins a read transaction). Kept as SQLite has them: this repo drops them all when
+   * it deletes sessions or changes staff (a manager's new PIN or deactivation, below), and so does a commit
+   * by another connection (a `sqlite3` shell revoking a device or retiring a PIN), which data_version shows
+   * while the hub's own commits it does not. Whoever adds a way for the hub to revoke a device clears this
+   * too. Expiry is checked on each use (AuthService.resolve), kept or not.
    */
   private readonly sessions = new Map<string, SessionRow>();
   /**
-   * A table's QR token is set when the floor is seeded, so a hit is kept: every request from a phone (and
-   * every refusal in a flood of them) looks it up. Misses are not kept, so unknown tokens cannot grow the map.
-   * The hub never changes a token; another connection may (new table codes printed after a copy of the
-   * store leaked, README "Secrets at rest"), and then the leaked ones must stop working at once, not at the
-   * next restart. Whoever adds token rotation to the hub clears this.
+   * A table's QR token changes seldom (set when the floor is seeded, replaced by a manager), so a hit is
+   * kept: every request from a phone (and every refusal in a flood of them) looks it up. Misses are not
+   * kept, so unknown tokens cannot grow the map. When codes are replaced (after a copy of the store leaked,
+   * README "Secrets at rest") the old ones must stop working at once, not at the next restart: the hub's own
+   * replacement drops the map (`replaceQrTokens`), and another connection's commit does too.
    */
   tableIdByQrToken(token: string): string | undefined {
     this.dropKeptIfChangedElsewhere();
@@ -101,6 +115,47 @@ export class SqliteAuthRepo implements AuthRepo {
   }
   private readonly tableByQrToken = new Map<string, string>();
 
+  listStaff(): StaffMember[] {
+    return (this.s.listStaff.all() as StaffRow[]).map(staffMemberOf);
+  }
+  staffMember(id: string): StaffMember | undefined {
+    const row = this.s.staffMember.get(id) as StaffRow | undefined;
+    return row && staffMemberOf(row);
+  }
+  staffIdByPinHash(hash: string): string | undefined {
+    return this.s.staffIdByPin.get(hash) as string | undefined;
+  }
+  insertStaff(member: StaffMember & { pinHash: string }): void {
+    this.s.insertStaff.run({ id: member.id, name: member.name, role: member.role, pinHash: member.pinHash });
+  }
+  // a kept session carries its person's name and role: any change to staff drops them all (a rollback
+  // after this only means they are read again)
+  setStaffPinHash(id: string, pinHash: string): void {
+    this.sessions.clear();
+    this.s.setPin.run(pinHash, id);
+  }
+  setStaffActive(id: string, active: boolean): void {
+    this.sessions.clear();
+    this.s.setActive.run(active ? 1 : 0, id);
+  }
+  endSessionsOf(staffId: string, keep?: string): number {
+    this.sessions.clear();
+    return this.s.endSessions.run(staffId, keep ?? null).changes;
+  }
+  countActive(role: Role): number {
+    return this.s.countActive.get(role) as number;
+  }
+
+  tableName(id: string): string | undefined {
+    return this.s.tableName.get(id) as string | undefined;
+  }
+  replaceQrTokens(tableIds: readonly string[] | 'all'): { id: string; name: string }[] {
+    this.tableByQrToken.clear();
+    const tables = (this.s.allTables.all() as { id: string; name: string }[]).filter((t) => tableIds === 'all' || tableIds.includes(t.id));
+    for (const t of tables) this.s.setQrToken.run(newQrToken(), t.id);
+    return tables;
+  }
+
   /** One look at data_version for both maps: whichever lookup sees another connection's commit first drops both. */
   private dropKeptIfChangedElsewhere(): void {
     if (!this.external.since()) return;
@@ -108,3 +163,6 @@ export class SqliteAuthRepo implements AuthRepo {
     this.tableByQrToken.clear();
   }
 }
+
+type StaffRow = { id: string; name: string; role: Role; active: number };
+const staffMemberOf = (r: StaffRow): StaffMember => ({ id: r.id, name: r.name, role: r.role, active: r.active === 1 });

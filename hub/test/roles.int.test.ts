@@ -135,6 +135,8 @@ function storeState() {
     sessions: db.prepare('SELECT COUNT(*) FROM staff_sessions').pluck().get(),
     charges: db.prepare('SELECT * FROM unrecorded_card_charges ORDER BY id').all(),
     floats: db.prepare('SELECT * FROM day_floats ORDER BY business_date').all(),
+    staff: db.prepare('SELECT * FROM staff ORDER BY id').all(),
+    qrTokens: db.prepare('SELECT id, qr_token FROM dining_tables ORDER BY id').all(),
   };
 }
 const idempotencyCount = () => db.prepare('SELECT COUNT(*) FROM idempotency_keys').pluck().get() as number;
@@ -231,6 +233,27 @@ const named = (cases: Case[]) => cases.map((c) => [c.rule, c] as const);
 
 const placing = (body: unknown = sampleOrder()) => (): Target => ({ path: '/api/v1/orders', body });
 
+/** A manager's staff and table-code routes (hub/test/staff-admin.int.test.ts has them succeed). */
+function staffAdminTargets(): [Method, string, Case['target']][] {
+  return [
+    ['GET', '/api/v1/staff', () => ({ path: '/api/v1/staff' })],
+    ['POST', '/api/v1/staff', () => ({ path: '/api/v1/staff', body: { name: 'Me Too', role: 'manager', pin: '7777' } })],
+    ['POST', '/api/v1/staff/:staffId/pin', () => ({ path: '/api/v1/staff/s-manager/pin', body: { pin: '7777' } })],
+    ['PATCH', '/api/v1/staff/:staffId', () => ({ path: '/api/v1/staff/s-manager', body: { active: false } })],
+    ['POST', '/api/v1/tables/qr-codes', () => ({ path: '/api/v1/tables/qr-codes', body: { tables: 'all' } })],
+  ];
+}
+/** Anyone but a manager is refused every one of them, 403, and nothing changes (no PIN, no session, no code). */
+const staffAdminRows = (actor: Actor, who: string): Case[] =>
+  staffAdminTargets().map(([method, route, target]) => ({
+    rule: `${who} cannot ${method} ${route} (manager only, 403)`,
+    actor,
+    method,
+    target,
+    status: 403,
+    code: 'forbidden' as const,
+  }));
+
 const anonymousTargets: [Method, string, Case['target']][] = [
   ['GET', '/api/v1/floor', () => ({ path: '/api/v1/floor' })],
   ['GET', '/api/v1/orders', () => ({ path: '/api/v1/orders' })],
@@ -250,6 +273,7 @@ const anonymousTargets: [Method, string, Case['target']][] = [
   ['PATCH', '/api/v1/menu/items/:itemId', () => ({ path: '/api/v1/menu/items/mapo-tofu', body: { priceMinor: 1 } })],
   ['POST', '/api/v1/devices/pairing-codes', () => ({ path: '/api/v1/devices/pairing-codes' })],
   ['POST', '/api/v1/staff/sessions', () => ({ path: '/api/v1/staff/sessions', body: { pin: PINS.manager } })],
+  ...staffAdminTargets(),
 ];
 const anonymousRows: Case[] = anonymousTargets.map(([method, route, target]) => ({
   rule: `without a token, ${method} ${route} is refused with 401 unauthenticated`,
@@ -374,7 +398,19 @@ const kitchenRows: Case[] = [
   { rule: 'the kitchen cannot edit the menu (403)', actor: 'kitchen', method: 'PATCH', target: () => ({ path: '/api/v1/menu/items/mapo-tofu', body: { available: false } }), status: 403, code: 'forbidden' },
 ];
 
-const refused: Case[] = [...anonymousRows, ...badCredentialRows, ...deviceRows, ...tableRows, ...waiterRows, ...kitchenRows];
+const refused: Case[] = [
+  ...anonymousRows,
+  ...badCredentialRows,
+  ...deviceRows,
+  ...tableRows,
+  ...waiterRows,
+  ...kitchenRows,
+  ...staffAdminRows('posDevice', 'a paired pos device without a staff sign-in'),
+  ...staffAdminRows('tableA5', 'a QR token'),
+  ...staffAdminRows('waiter', 'a waiter'),
+  ...staffAdminRows('cashier', 'a cashier'),
+  ...staffAdminRows('kitchen', 'the kitchen'),
+];
 
 describe('refused requests', () => {
   it.each(named(refused))('%s', async (_rule, c) => {
@@ -591,6 +627,7 @@ const allowed: Case[] = [
   { rule: 'a manager may reopen a closed order', actor: 'manager', method: 'POST', target: async (f) => ({ path: orderPath(await f.closed(), '/reopen'), body: { reason: 'wrong tender' } }), status: 200, check: (b) => expect(b.order?.status).not.toBe('closed') },
   { rule: 'a manager may edit the menu', actor: 'manager', method: 'PATCH', target: () => ({ path: '/api/v1/menu/items/tsingtao-beer', body: { targetPrepSeconds: 60 } }), status: 200, check: (b) => expect(b.item?.id).toBe('tsingtao-beer') },
   { rule: 'a manager may list the table QR codes', actor: 'manager', method: 'GET', target: () => ({ path: '/api/v1/tables/qr-codes' }), status: 200 },
+  { rule: 'a manager may list the staff', actor: 'manager', method: 'GET', target: () => ({ path: '/api/v1/staff' }), status: 200 },
   { rule: 'a manager may issue pairing codes', actor: 'manager', method: 'POST', target: () => ({ path: '/api/v1/devices/pairing-codes' }), status: 201 },
   { rule: 'a waiter may list unrecorded card charges (the tablet shows them)', actor: 'waiter', method: 'GET', target: () => ({ path: '/api/v1/card-charges/unrecorded' }), status: 200, check: (b) => expect(b.charges).toEqual(expect.any(Array)) },
   { rule: 'a cashier may list unrecorded card charges', actor: 'cashier', method: 'GET', target: async (f) => { await f.charge(); return { path: '/api/v1/card-charges/unrecorded' }; }, status: 200, check: (b) => expect(b.charges?.length).toBeGreaterThan(0) },

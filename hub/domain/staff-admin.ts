@@ -1,0 +1,140 @@
+import type { Role } from '../protocol/common.ts';
+import type { AddStaff, ReplaceQrCodes, StaffMember } from '../protocol/staff.ts';
+import { DomainError } from './errors.ts';
+import type { CommandContext } from './ports.ts';
+import { requireStaff, staffRoles, type Principal } from './principal.ts';
+
+/** The staff list as a manager changes it. PINs arrive here hashed; no method gives a hash back. */
+export interface StaffRepo {
+  listStaff(): StaffMember[];
+  staffMember(id: string): StaffMember | undefined;
+  /** Whoever has the PIN of this hash, active or not (the store keeps PIN hashes unique over everyone). */
+  staffIdByPinHash(hash: string): string | undefined;
+  insertStaff(member: StaffMember & { pinHash: string }): void;
+  setStaffPinHash(id: string, pinHash: string): void;
+  setStaffActive(id: string, active: boolean): void;
+  /**
+   * Ends the person's sessions at once, those the hub keeps in memory too, but the one whose token has the
+   * hash `keep`; returns how many ended.
+   */
+  endSessionsOf(staffId: string, keep?: string): number;
+  countActive(role: Role): number;
+}
+
+/** The tables' QR secrets (the printed codes). */
+export interface TableCodeRepo {
+  tableName(id: string): string | undefined;
+  /** Gives each table (every one, or these) a new QR token; the old ones stop working at once. */
+  replaceQrTokens(tableIds: readonly string[] | 'all'): { id: string; name: string }[];
+}
+
+/** Why a deactivation is refused. */
+export type DeactivationRefusal =
+  /** a manager's own: they would end the session they are using, and could lock the store out */
+  | 'deactivating-self'
+  /** nobody would be left to add staff, change PINs or void fired food */
+  | 'last-active-manager';
+
+export function deactivationRefusal(target: StaffMember, callerStaffId: string, activeManagers: number): DeactivationRefusal | undefined {
+  if (target.id === callerStaffId) return 'deactivating-self';
+  if (target.active && target.role === 'manager' && activeManagers <= 1) return 'last-active-manager';
+  return undefined;
+}
+
+const REFUSALS: Record<DeactivationRefusal, string> = {
+  'deactivating-self': 'a manager cannot deactivate themselves; ask another manager',
+  'last-active-manager': 'this is the last active manager: add or re-activate another manager first',
+};
+
+/**
+ * Managers' changes to the staff list and to the tables' QR codes: after a copy of the store leaked (README,
+ * "Secrets at rest") and as people join and leave. Sign-in is by PIN alone, so a PIN names one person:
+ * one already held by anyone on the list, active or not, is refused (a deactivated person keeps theirs, so
+ * re-activating them can never make two people share one). A change of PIN and a deactivation end the
+ * person's sessions in the same transaction.
+ */
+export class StaffAdmin {
+  constructor(
+    private readonly repo: StaffRepo & TableCodeRepo,
+    private readonly hashPin: (pin: string) => string,
+  ) {}
+
+  list(principal: Principal): StaffMember[] {
+    requireStaff(principal, staffRoles.managerOnly, 'the staff list');
+    return this.repo.listStaff();
+  }
+
+  add(input: AddStaff, cmd: CommandContext): StaffMember {
+    requireStaff(cmd.principal, staffRoles.managerOnly, 'adding staff');
+    const pinHash = this.freePinHash(input.pin, undefined);
+    const staff: StaffMember = { id: cmd.newId(), name: input.name, role: input.role, active: true };
+    this.repo.insertStaff({ ...staff, pinHash });
+    cmd.events.emit('staff.added', { staff }, ['staff']);
+    return staff;
+  }
+
+  /**
+   * Sets a new PIN; the old one signs nobody in from now on, and every session the person holds ends — but
+   * the one a manager changing their own PIN is using: they stay signed in where they did it.
+   */
+  changePin(staffId: string, pin: string, cmd: CommandContext): { staff: StaffMember; sessionsEnded: number } {
+    const manager = requireStaff(cmd.principal, staffRoles.managerOnly, 'changing PINs');
+    const staff = this.found(staffId);
+    this.repo.setStaffPinHash(staffId, this.freePinHash(pin, staffId));
+    const sessionsEnded = this.repo.endSessionsOf(staffId, staffId === manager.staffId ? manager.sessionId : undefined);
+    cmd.events.emit('staff.pin_changed', { staff, sessionsEnded }, ['staff']);
+    return { staff, sessionsEnded };
+  }
+
+  /** Deactivates (their sessions end, their PIN signs nobody in) or re-activates someone; as they are already: no change. */
+  setActive(staffId: string, active: boolean, cmd: CommandContext): { staff: StaffMember; sessionsEnded: number } {
+    const manager = requireStaff(cmd.principal, staffRoles.managerOnly, active ? 're-activating staff' : 'deactivating staff');
+    const before = this.found(staffId);
+    if (!active) {
+      const refusal = deactivationRefusal(before, manager.staffId, this.repo.countActive('manager'));
+      if (refusal) throw new DomainError('conflict', REFUSALS[refusal], { reason: refusal });
+    }
+    if (before.active === active) return { staff: before, sessionsEnded: 0 };
+    this.repo.setStaffActive(staffId, active);
+    const staff = { ...before, active };
+    if (active) {
+      cmd.events.emit('staff.reactivated', { staff }, ['staff']);
+      return { staff, sessionsEnded: 0 };
+    }
+    const sessionsEnded = this.repo.endSessionsOf(staffId);
+    cmd.events.emit('staff.deactivated', { staff, sessionsEnded }, ['staff']);
+    return { staff, sessionsEnded };
+  }
+
+  /**
+   * New QR codes for some tables or all: each old code stops working at once (a phone holding one gets the
+   * invalid-code page), and the sheet (`/tables/qr`) prints the new ones. All or none: an unknown table
+   * refuses the whole request.
+   */
+  replaceTableCodes(input: ReplaceQrCodes, cmd: CommandContext): { tables: { id: string; name: string }[]; replacedAt: number } {
+    requireStaff(cmd.principal, staffRoles.managerOnly, 'new table QR codes');
+    const ids = input.tables === 'all' ? 'all' : [...new Set(input.tables)];
+    if (ids !== 'all') {
+      const unknown = ids.filter((id) => this.repo.tableName(id) === undefined);
+      if (unknown.length > 0) throw new DomainError('not_found', `no such table: ${unknown.join(', ')}`, { tableIds: unknown });
+    }
+    const tables = this.repo.replaceQrTokens(ids);
+    cmd.events.emit('table.qr_codes_replaced', { tables }, ['floor']);
+    return { tables, replacedAt: cmd.now };
+  }
+
+  private found(staffId: string): StaffMember {
+    const staff = this.repo.staffMember(staffId);
+    if (!staff) throw new DomainError('not_found', `no staff member ${staffId}`);
+    return staff;
+  }
+
+  /** The PIN's hash, unless someone else already has that PIN. */
+  private freePinHash(pin: string, forStaffId: string | undefined): string {
+    const pinHash = this.hashPin(pin);
+    const holder = this.repo.staffIdByPinHash(pinHash);
+    // whose it is stays unsaid: a manager learns only to pick another
+    if (holder !== undefined && holder !== forStaffId) throw new DomainError('pin_in_use', 'someone on the staff list has that PIN already; choose another');
+    return pinHash;
+  }
+}
