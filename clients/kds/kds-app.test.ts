@@ -482,3 +482,33 @@ describe('void notices across a stream reset and a reload', () => {
     }
   });
 });
+
+describe("a screen's stream reset", () => {
+  beforeEach(() => vi.stubGlobal('localStorage', memoryStorage()));
+  afterEach(() => vi.unstubAllGlobals());
+
+  it('reads the menu again: edits made in the gap the reset skipped (target times, sold out) would stay wrong until a reload', async () => {
+    const sockets: Parameters<SocketFactory>[1][] = [];
+    const app = new KdsApp({ search: '?station=hot', baseUrl: 'http://127.0.0.1:9', socket: (_url, on) => (sockets.push(on), { send: () => undefined, close: () => undefined }) });
+    let menuReads = 0;
+    app.hub.menu = (async () => (menuReads++, { version: menuReads, currency: 'CNY', stations: [], categories: [], optionGroups: [], items: [] })) as typeof app.hub.menu;
+    app.hub.snapshot = async () => ({ epoch: 'e', seq: 5, menuVersion: 1, orders: [] });
+    app.session.device.set({ token: 'dev_test', deviceId: 'd-1', name: 'kds', kind: 'kds' });
+    const flush = () => new Promise((r) => setTimeout(r, 0));
+    app.start();
+    try {
+      sockets.at(-1)!.open();
+      await flush();
+      sockets.at(-1)!.message(JSON.stringify({ type: 'welcome', epoch: 'e', headSeq: 5, fromSeq: 5 }));
+      await flush();
+      const before = menuReads;
+      // the screen was away too long (or the store was restored): the hub asks for a snapshot
+      sockets.at(-1)!.message(JSON.stringify({ type: 'reset', reason: 'too-far-behind', epoch: 'e', headSeq: 900 }));
+      await flush();
+      await flush();
+      expect(menuReads).toBe(before + 1);
+    } finally {
+      app.stop();
+    }
+  });
+});

@@ -279,8 +279,12 @@ export class KdsApp {
       onSnapshot: (s) => {
         const arrivals = this.board.loadSnapshot(s);
         // the first snapshot is the screen's start, not news; a later one follows an outage: what came meanwhile
-        // chimes and flashes as if it had arrived live
-        if (this.snapshotsLoaded++ > 0) this.arrived(arrivals);
+        // chimes and flashes as if it had arrived live, and the menu is read again (its edits were in the gap the
+        // reset skipped: target times and colours would stay wrong until a reload)
+        if (this.snapshotsLoaded++ > 0) {
+          this.arrived(arrivals);
+          void this.loadMenu();
+        }
         this.changed();
         void this.printers.reload();
       },
