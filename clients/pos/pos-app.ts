@@ -376,6 +376,14 @@ export class PosApp {
       this.refreshFloor();
       void this.cardCharges.reload();
     }
+    // a tablet paired again (the hub refused its token: a store restored from before its pairing) streams on
+    // its new token: the stream it had stopped for good, and the floor and other tablets' orders never moved
+    this.session.device.subscribe((d) => (d ? this.startStream() : this.stopStream()));
+    this.startStream();
+  }
+
+  private startStream(): void {
+    this.stopStream();
     this.stream = new StreamClient({
       url: () => {
         const token = this.session.deviceToken();
@@ -399,12 +407,19 @@ export class PosApp {
       },
       onState: (conn) => {
         this.set({ conn });
+        // the device token refused (4001): pair again, as an HTTP 401 asks
+        if (conn.status === 'unauthorised') this.session.refused('device');
         // the hub is back: a session waiting to be ended may end now
         if (conn.status === 'live') void this.endSessions();
       },
       ...(this.o.socket ? { socket: this.o.socket } : {}),
     });
     this.stream.start();
+  }
+
+  private stopStream(): void {
+    this.stream?.stop();
+    this.stream = null;
   }
 
   /** The printer list with stations and reasons; the public health endpoint if this device may not read it. */
@@ -1367,7 +1382,7 @@ export class PosApp {
   stop(): void {
     this.outbox.stop();
     this.idle.stop();
-    this.stream?.stop();
+    this.stopStream();
     this.floorRefresh.stop();
   }
 }

@@ -816,6 +816,28 @@ describe('refunds', () => {
     expect(app.state.get().order!.refunds).toEqual([r]);
   });
 
+  it('a device token the stream refuses (4001) sends the tablet to pairing, and once paired again it streams on the new token', async () => {
+    const sockets: { url: string; on: SocketHandlers }[] = [];
+    const { app } = await tablet({ socket: (url, on) => (sockets.push({ url, on }), { send: () => undefined, close: () => undefined }) });
+    app.client.menu = async () => menu;
+    app.client.snapshot = async () => ({ epoch: 'e', seq: 5, menuVersion: 1, orders: [] });
+    app.client.health = async () => ({ status: 'ok', printers: [] }) as unknown as Awaited<ReturnType<typeof app.client.health>>;
+    const flush = () => new Promise((r) => setTimeout(r, 0));
+    app.start();
+    sockets.at(-1)!.on.open();
+    await flush();
+    // the hub's store was restored from before this tablet was paired: its token is unknown there
+    sockets.at(-1)!.on.close(4001, 'unauthorised');
+    await flush();
+    expect(app.session.device.get()).toBeNull();
+    const before = sockets.length;
+    app.session.device.set({ token: 'dev_again', deviceId: 'd-2', name: 'test-pos', kind: 'pos' });
+    app.start(); // what the page does once paired (it had started before)
+    await flush();
+    expect(sockets.length).toBe(before + 1);
+    expect(sockets.at(-1)!.url).toContain('dev_again');
+  });
+
   it('refused by the hub says why in both languages: over-refund, a card reference missing, not a manager', () => {
     for (const lang of ['zh-CN', 'en'] as const) {
       const t = translator(posMessages, lang);
