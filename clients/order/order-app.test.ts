@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Order } from '../../hub/protocol/index.ts';
+import type { Menu, Order } from '../../hub/protocol/index.ts';
+import { menuItem } from '../shared/menu-fixtures.ts';
 import { MemoryOutboxStorage, type OutboxEntry } from '../shared/outbox.ts';
 import { QrApp, tokenFromLocation, withOrder, type SubmissionMeta } from './order-app.ts';
 
@@ -48,5 +49,36 @@ describe('what the phone kept from an earlier visit', () => {
     await new Promise((r) => setTimeout(r, 10));
     expect(app.state.get().submissions).toEqual([]);
     expect(storage.rows.size).toBe(0);
+  });
+});
+
+describe('sending a refused order again', () => {
+  it('sends it once, even when the refused entry cannot be removed (a second tap ordered the same dishes twice)', async () => {
+    // storage that refuses deletes (IndexedDB failing a transaction): the refused entry stays listed
+    class NoDeletes extends MemoryOutboxStorage {
+      override async delete(): Promise<void> {
+        throw new Error('the transaction failed');
+      }
+    }
+    const storage = new NoDeletes();
+    const now = Date.now();
+    const refused: OutboxEntry<SubmissionMeta> = {
+      id: 'e-refused', seq: 1, scope: 'tbl_token', key: 'k-refused', method: 'POST', path: '/api/v1/orders', body: {}, dependsOn: null,
+      meta: { kind: 'create', orderId: 'o-refused', lines: [{ id: 'l1', itemId: 'mapo-tofu', qty: 1, optionIds: [], note: '' }] },
+      state: 'rejected', attempts: 1, createdAt: now, updatedAt: now, nextAttemptAt: null, lastProblem: null, result: null,
+      error: { status: 409, code: 'sold_out', message: 'sold out: Mapo tofu (0 left)' },
+    };
+    await storage.put(refused);
+    const app = new QrApp('tbl_token', { storage, baseUrl: 'http://127.0.0.1:9' });
+    await app.outbox.load();
+    app.outbox.stop();
+    await new Promise((r) => setTimeout(r, 10));
+    const menu: Menu = { version: 1, currency: 'CNY', stations: [], categories: [], optionGroups: [], items: [menuItem({ id: 'mapo-tofu' })] };
+    app.state.set({ ...app.state.get(), menu, table: { id: 't-a1', name: 'A1' } });
+    expect(app.state.get().submissions.map((x) => x.id)).toEqual(['e-refused']);
+    await app.sendAgain('e-refused').catch(() => undefined);
+    await app.sendAgain('e-refused').catch(() => undefined);
+    const sentAgain = [...storage.rows.values()].filter((e) => e.id !== 'e-refused');
+    expect(sentAgain).toHaveLength(1);
   });
 });

@@ -440,12 +440,16 @@ export class QrApp {
     // a second tap while the first is stored, or while the refused entry is being removed, sends nothing
     if (!s || this.resending.has(id)) return;
     this.resending.add(id);
+    let sent = false;
     try {
       // fresh line ids: the refused ones may not be reused
       const lines = s.meta.lines.map((l) => ({ ...l, id: newId() }));
-      if (await this.submit(lines)) await this.outbox.remove(id);
+      sent = await this.submit(lines);
+      if (sent) await this.outbox.remove(id);
     } finally {
-      this.resending.delete(id);
+      // once sent again, never again: a refused entry whose removal failed stays listed, and a second tap on
+      // it would order the same dishes twice
+      if (!sent) this.resending.delete(id);
     }
   }
 
