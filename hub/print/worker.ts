@@ -101,6 +101,14 @@ export class PrinterWorker {
    * would print later on a printer this entry no longer uses, its job moved or sent elsewhere meanwhile.
    */
   #call: { transport: PrinterTransport; controller: AbortController } | null = null;
+  /** The transport (the device at an address) the last call of this worker went through. */
+  #lastTransport: PrinterTransport | null = null;
+  /**
+   * The device holding this printer's `sent` jobs (it stopped in the middle of them). Only its own barrier
+   * says it printed them: the entry pointed at another address, the new device's barrier proves nothing
+   * about them, and the old one, swapped out, may never print them.
+   */
+  #heldBy: PrinterTransport | null = null;
 
   constructor(
     readonly printerId: string,
@@ -313,7 +321,10 @@ export class PrinterWorker {
       case 'uncertain': {
         if (result.reason === 'held-after-send') {
           // the printer has the job and prints it once it recovers: resending would print it twice
+          // jobs an earlier device of this entry holds are not this one's to print
+          if (this.#heldBy !== null && this.#heldBy !== this.#lastTransport) this.#resendHeldElsewhere(tx);
           repo.updateJob({ ...at, state: 'sent', sentAt: now, lastError: 'the printer stopped during the job; it prints it after recovery' });
+          this.#heldBy = this.#lastTransport;
           this.#jobChanged(tx, job.id, printer);
           const hold = result.printer ? holdReasonOf(result.printer) : null;
           this.#down(tx, printer, 'held', hold ?? 'held-after-send');
@@ -386,6 +397,7 @@ export class PrinterWorker {
     const transport = this.host.transport(printer);
     const controller = new AbortController();
     this.#call = { transport, controller };
+    this.#lastTransport = transport;
     try {
       return await call(transport, controller.signal);
     } catch (err) {
@@ -428,8 +440,27 @@ export class PrinterWorker {
   }
 
   #confirmAllSent(tx: Tx): void {
+    // a barrier from the device at the printer's new address says nothing of the jobs the old one holds
+    if (this.#heldBy !== null && this.#heldBy !== this.#lastTransport) this.#resendHeldElsewhere(tx);
+    this.#heldBy = null;
     for (const j of this.host.repo.sentJobs(this.printerId)) {
       this.host.repo.updateJob({ ...j, state: 'confirmed', confirmedAt: tx.now, updatedAt: tx.now, lastError: null });
+    }
+  }
+
+  /** The `sent` jobs are in a device this entry no longer uses (its address changed): printed again, marked. */
+  #resendHeldElsewhere(tx: Tx): void {
+    const printer = this.host.config(this.printerId);
+    for (const j of this.host.repo.sentJobs(this.printerId)) {
+      this.host.repo.updateJob({
+        ...j,
+        state: 'uncertain',
+        possibleDuplicate: true,
+        nextAttemptAt: null,
+        updatedAt: tx.now,
+        lastError: 'the printer was given another address while the old one held the job; printing again marked POSSIBLE DUPLICATE',
+      });
+      if (printer) this.#jobChanged(tx, j.id, printer);
     }
   }
 

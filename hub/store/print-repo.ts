@@ -211,16 +211,21 @@ export class SqlitePrintRepo {
            added_by_staff_id AS addedByStaffId
          FROM order_lines WHERE order_id = ? ORDER BY position`,
       ),
-      // lines voided one by one earlier have had their own void ticket; `events_at` bounds the scan to the order's life.
-      // An order older than HUB_COMPACT_EVENTS_AFTER_MS meets compacted events (not JSON to SQLite): those come
-      // back whole (`packed`), to be read here
+      // lines voided one by one earlier have had their own void ticket; `events_at` bounds the scan to the order's life
+      // (and its lines': a line merged in from another order was perhaps voided there, before this order began).
+      // A line merged in was voided under its first order's id: it is found by its own id. An order older than
+      // HUB_COMPACT_EVENTS_AFTER_MS meets compacted events (not JSON to SQLite): those come back whole
+      // (`packed`), to be read here
       voidedBefore: db.prepare(
         `SELECT CASE WHEN payload GLOB 'z*' THEN payload END AS packed,
                 CASE WHEN payload GLOB 'z*' THEN NULL ELSE json_extract(payload, '$.line.id') END AS lineId
            FROM events
-          WHERE at >= ? AND type = 'order.line_voided'
-            AND CASE WHEN payload GLOB 'z*' THEN 1 ELSE json_extract(payload, '$.order.id') = ? END`,
+          WHERE at >= @since AND type = 'order.line_voided'
+            AND CASE WHEN payload GLOB 'z*' THEN 1
+                     ELSE json_extract(payload, '$.order.id') = @orderId OR json_extract(payload, '$.line.id') IN (SELECT value FROM json_each(@lineIds))
+                END`,
       ),
+      lineIdsAdded: db.prepare('SELECT id, added_at AS addedAt FROM order_lines WHERE order_id = ?'),
       stations: db.prepare('SELECT id, name_zh AS nameZh, name_en AS nameEn FROM stations'),
       stationIds: db.prepare('SELECT id FROM stations').pluck(),
       tableName: db.prepare('SELECT name FROM dining_tables WHERE id = ?').pluck(),
@@ -444,14 +449,21 @@ export class SqlitePrintRepo {
     }));
   }
 
-  /** Ids of the order's lines voided one by one (each had its own void ticket). */
+  /**
+   * Ids of the order's lines voided one by one (each had its own void ticket), also those voided on an order
+   * merged into this one before the merge.
+   */
   linesVoidedBefore(orderId: string, orderCreatedAt: number): Set<string> {
+    const lines = this.s.lineIdsAdded.all(orderId) as { id: string; addedAt: number }[];
+    const lineIds = new Set(lines.map((l) => l.id));
+    const since = lines.reduce((min, l) => Math.min(min, l.addedAt), orderCreatedAt);
     const ids = new Set<string>();
-    for (const r of this.s.voidedBefore.all(orderCreatedAt, orderId) as { packed: string | null; lineId: string | null }[]) {
+    const rows = this.s.voidedBefore.all({ since, orderId, lineIds: JSON.stringify([...lineIds]) }) as { packed: string | null; lineId: string | null }[];
+    for (const r of rows) {
       if (r.packed === null) ids.add(r.lineId!);
       else {
         const voided = JSON.parse(this.dictionaries.unpack(r.packed)) as EventPayload<'order.line_voided'>;
-        if (voided.order.id === orderId) ids.add(voided.line.id);
+        if (voided.order.id === orderId || lineIds.has(voided.line.id)) ids.add(voided.line.id);
       }
     }
     return ids;

@@ -38,6 +38,20 @@ const SUBSTITUTES: Readonly<Record<string, readonly string[]>> = {
   '…': ['...'],
 };
 
+/**
+ * The hub's own labels are bilingual, their Chinese simplified (账单, 合计, 服务员, 转单…): a Big5 printer
+ * (traditional) or a Shift_JIS one has no glyph for many of their characters and printed '?' in them on
+ * every ticket. There they print in the traditional form (or the Japanese one where Shift_JIS lacks it).
+ * Only characters the labels use: a dish name in simplified Chinese on such a printer is the store's choice.
+ */
+const TRADITIONAL: Readonly<Record<string, readonly string[]>> = {
+  单: ['單', '単'], 扫: ['掃'], 码: ['碼'], 预: ['預'], 订: ['訂'], 测: ['測'], 试: ['試'], 现: ['現'], 账: ['帳', '賬'],
+  谢: ['謝'], 临: ['臨'], 请: ['請'], 员: ['員'], 计: ['計'], 数: ['數'], 废: ['廢', '廃'], 销: ['銷'], 净: ['淨', '浄'],
+  额: ['額'], 结: ['結'], 营: ['營', '営'], 钱: ['錢', '銭'], 应: ['應', '応'], 终: ['終'], 对: ['對', '対'], 记: ['記'],
+  该: ['該'], 转: ['轉', '転'], 备: ['備'], 页: ['頁'], 务: ['務'], 业: ['業'], 减: ['減'], 处: ['處', '処'], 复: ['複'],
+  优: ['優'], 点: ['點'],
+};
+
 /** Per encoding, each character's bytes (null: not printable safely), worked out once. */
 const caches = new Map<PrinterEncoding, Map<string, Buffer | null>>();
 
@@ -89,7 +103,7 @@ export function guardText(text: string, encoding: PrinterEncoding): string {
       out += ' ';
       continue;
     }
-    const candidates = [...(SUBSTITUTES[ch] ?? []), ch.normalize('NFKC')];
+    const candidates = [...(SUBSTITUTES[ch] ?? TRADITIONAL[ch] ?? []), ch.normalize('NFKC')];
     const sub = candidates.find((c) => c !== ch && [...c].every((x) => safeBytes(x, encoding) !== null));
     out += sub ?? '?';
   }
