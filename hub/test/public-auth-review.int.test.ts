@@ -76,8 +76,10 @@ describe('the public gate counts one phone as one caller', () => {
     expect(answers.filter((a) => a.status === 101).length).toBeGreaterThanOrEqual(10);
     const limited = answers.filter((a) => a.status === 429);
     expect(limited.length).toBeGreaterThanOrEqual(15);
-    // the gate answers with the error code as its reason phrase; the hub's thread with "Too Many Requests"
-    expect(limited.map((a) => a.message)).toEqual(limited.map(() => 'too_many_requests'));
+    // the gate answers with the error code as its reason phrase; the hub's thread with "Too Many Requests".
+    // Nearly all from the gate (each spelling was a new caller to it: none were); the hub's own limit of a
+    // token's sockets may refuse one first on a slow machine, its allowance and the gate's refilling apart
+    expect(limited.filter((a) => a.message === 'too_many_requests').length).toBeGreaterThanOrEqual(limited.length - 2);
   });
 });
 
