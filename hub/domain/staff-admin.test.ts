@@ -63,6 +63,18 @@ describe('StaffAdmin', () => {
     expect(h.auth.staff.list(manager)).toHaveLength(5);
   });
 
+  it("a new PIN the person already has is refused as another's is: the answer never says whose a PIN is", () => {
+    const h = hub();
+    const session = h.signIn('2222');
+    h.resolve(session.token);
+    // 2222 is the cashier's: answered as 1111 (the waiter's) is, so trying PINs on each person names no holder
+    const own = domainErrorOf(() => h.run(() => h.auth.staff.changePin('s-cashier', '2222', h.as(manager))));
+    const others = domainErrorOf(() => h.run(() => h.auth.staff.changePin('s-cashier', '1111', h.as(manager))));
+    expect([own.code, own.message]).toEqual([others.code, others.message]);
+    expect(h.resolve(session.token).kind).toBe('staff'); // and refused, it ended nobody's session
+    expect(h.events).toEqual([]);
+  });
+
   it('ends the sessions of someone whose PIN changes at once, those kept in memory too; the old PIN signs nobody in, the new one does', () => {
     const h = hub();
     const session = h.signIn('1111');
@@ -110,6 +122,50 @@ describe('StaffAdmin', () => {
     expect([last.code, last.details]).toEqual(['conflict', { reason: 'last-active-manager' }]);
     expect(h.auth.staff.list(manager).find((m) => m.id === 's-manager')?.active).toBe(true);
     expect(h.events).toEqual([]);
+  });
+
+  it("a manager deactivated earlier in the same writer batch changes nothing after it: their request, resolved before, is refused", () => {
+    const h = hub();
+    const b = h.run(() => h.auth.staff.add({ name: 'B', role: 'manager', pin: '7777' }, h.as(manager)));
+    const a = h.resolve(h.signIn('9999').token);
+    const fired = h.resolve(h.signIn('7777').token);
+    // one batch: A's deactivation of B runs first; B's change of A's PIN, authenticated before it, runs after.
+    // Both passing is no serial order (B deactivated could not; A's session ended could not have): B alone
+    // would know the PIN of the only active manager
+    const refused = h.run(() => {
+      h.auth.staff.setActive(b.id, false, h.as(a));
+      return [
+        domainErrorOf(() => h.auth.staff.changePin('s-manager', '1234', h.as(fired))).code,
+        domainErrorOf(() => h.auth.staff.add({ name: 'B2', role: 'manager', pin: '2345' }, h.as(fired))).code,
+        domainErrorOf(() => h.auth.staff.replaceTableCodes({ tables: 'all' }, h.as(fired))).code,
+      ];
+    });
+    expect(refused).toEqual(['unauthenticated', 'unauthenticated', 'unauthenticated']);
+    expect(h.signIn('9999').staff.id).toBe('s-manager');
+    expect(h.events.map((e) => e.type)).toEqual(['staff.added', 'staff.deactivated']);
+  });
+
+  it("a manager whose PIN another manager changed in the same batch changes nothing after it", () => {
+    const h = hub();
+    const b = h.run(() => h.auth.staff.add({ name: 'B', role: 'manager', pin: '7777' }, h.as(manager)));
+    const a = h.resolve(h.signIn('9999').token);
+    const other = h.resolve(h.signIn('7777').token);
+    const refused = h.run(() => {
+      h.auth.staff.changePin(b.id, '7778', h.as(a));
+      return domainErrorOf(() => h.auth.staff.setActive('s-waiter', false, h.as(other))).code;
+    });
+    expect(refused).toBe('unauthenticated');
+    expect(h.auth.staff.list(manager).find((m) => m.id === 's-waiter')?.active).toBe(true);
+  });
+
+  it('re-activating someone deactivated outside the hub (a sqlite3 shell) brings none of their old sessions back', () => {
+    const h = hub();
+    const session = h.signIn('1111');
+    h.db.prepare("UPDATE staff SET active = 0 WHERE id = 's-waiter'").run();
+    expect(domainErrorOf(() => h.resolve(session.token)).code).toBe('unauthenticated');
+    expect(h.run(() => h.auth.staff.setActive('s-waiter', true, h.as(manager))).staff.active).toBe(true);
+    expect(domainErrorOf(() => h.resolve(session.token)).code).toBe('unauthenticated');
+    expect(h.signIn('1111').staff.id).toBe('s-waiter');
   });
 
   it('refuses every change to anyone but a manager', () => {

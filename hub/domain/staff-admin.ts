@@ -4,6 +4,8 @@ import { DomainError } from './errors.ts';
 import type { CommandContext } from './ports.ts';
 import { requireStaff, staffRoles, type Principal } from './principal.ts';
 
+type StaffPrincipal = Extract<Principal, { kind: 'staff' }>;
+
 /** The staff list as a manager changes it. PINs arrive here hashed; no method gives a hash back. */
 export interface StaffRepo {
   listStaff(): StaffMember[];
@@ -19,6 +21,8 @@ export interface StaffRepo {
    */
   endSessionsOf(staffId: string, keep?: string): number;
   countActive(role: Role): number;
+  /** The live session of this token hash (its person active, its device paired), as the store has it now. */
+  sessionByTokenHash(hash: string): { staffId: string; role: Role; expiresAt: number } | undefined;
 }
 
 /** The tables' QR secrets (the printed codes). */
@@ -65,8 +69,8 @@ export class StaffAdmin {
   }
 
   add(input: AddStaff, cmd: CommandContext): StaffMember {
-    requireStaff(cmd.principal, staffRoles.managerOnly, 'adding staff');
-    const pinHash = this.freePinHash(input.pin, undefined);
+    this.managerAsking(cmd, 'adding staff');
+    const pinHash = this.freePinHash(input.pin);
     const staff: StaffMember = { id: cmd.newId(), name: input.name, role: input.role, active: true };
     this.repo.insertStaff({ ...staff, pinHash });
     cmd.events.emit('staff.added', { staff }, ['staff']);
@@ -78,9 +82,9 @@ export class StaffAdmin {
    * the one a manager changing their own PIN is using: they stay signed in where they did it.
    */
   changePin(staffId: string, pin: string, cmd: CommandContext): { staff: StaffMember; sessionsEnded: number } {
-    const manager = requireStaff(cmd.principal, staffRoles.managerOnly, 'changing PINs');
+    const manager = this.managerAsking(cmd, 'changing PINs');
     const staff = this.found(staffId);
-    this.repo.setStaffPinHash(staffId, this.freePinHash(pin, staffId));
+    this.repo.setStaffPinHash(staffId, this.freePinHash(pin));
     const sessionsEnded = this.repo.endSessionsOf(staffId, staffId === manager.staffId ? manager.sessionId : undefined);
     cmd.events.emit('staff.pin_changed', { staff, sessionsEnded }, ['staff']);
     return { staff, sessionsEnded };
@@ -88,7 +92,7 @@ export class StaffAdmin {
 
   /** Deactivates (their sessions end, their PIN signs nobody in) or re-activates someone; as they are already: no change. */
   setActive(staffId: string, active: boolean, cmd: CommandContext): { staff: StaffMember; sessionsEnded: number } {
-    const manager = requireStaff(cmd.principal, staffRoles.managerOnly, active ? 're-activating staff' : 'deactivating staff');
+    const manager = this.managerAsking(cmd, active ? 're-activating staff' : 'deactivating staff');
     const before = this.found(staffId);
     if (!active) {
       const refusal = deactivationRefusal(before, manager.staffId, this.repo.countActive('manager'));
@@ -97,11 +101,13 @@ export class StaffAdmin {
     if (before.active === active) return { staff: before, sessionsEnded: 0 };
     this.repo.setStaffActive(staffId, active);
     const staff = { ...before, active };
+    // a re-activated person starts signed out: a deactivation made outside the hub (a sqlite3 shell) left
+    // their sessions in the store, which re-activation would otherwise bring back to work
+    const sessionsEnded = this.repo.endSessionsOf(staffId);
     if (active) {
       cmd.events.emit('staff.reactivated', { staff }, ['staff']);
-      return { staff, sessionsEnded: 0 };
+      return { staff, sessionsEnded };
     }
-    const sessionsEnded = this.repo.endSessionsOf(staffId);
     cmd.events.emit('staff.deactivated', { staff, sessionsEnded }, ['staff']);
     return { staff, sessionsEnded };
   }
@@ -112,7 +118,7 @@ export class StaffAdmin {
    * refuses the whole request.
    */
   replaceTableCodes(input: ReplaceQrCodes, cmd: CommandContext): { tables: { id: string; name: string }[]; replacedAt: number } {
-    requireStaff(cmd.principal, staffRoles.managerOnly, 'new table QR codes');
+    this.managerAsking(cmd, 'new table QR codes');
     const ids = input.tables === 'all' ? 'all' : [...new Set(input.tables)];
     if (ids !== 'all') {
       const unknown = ids.filter((id) => this.repo.tableName(id) === undefined);
@@ -123,18 +129,39 @@ export class StaffAdmin {
     return { tables, replacedAt: cmd.now };
   }
 
+  /**
+   * The manager asking, whose session must still be live in this transaction. It was looked up before the
+   * writer ran the request: a deactivation or new PIN earlier in the same batch (or while it waited in the
+   * queue) ended it since. Without this, a manager being deactivated whose request was on its way changed the
+   * other manager's PIN after it — both passing, which no order of the two allows — and was left the only one
+   * knowing an active manager's PIN.
+   */
+  private managerAsking(cmd: CommandContext, action: string): StaffPrincipal {
+    const manager = requireStaff(cmd.principal, staffRoles.managerOnly, action);
+    if (manager.sessionId === undefined) return manager;
+    const session = this.repo.sessionByTokenHash(manager.sessionId);
+    if (!session || session.staffId !== manager.staffId || session.expiresAt <= cmd.now) {
+      throw new DomainError('unauthenticated', 'your session has ended (a new PIN or a deactivation); sign in again');
+    }
+    if (session.role !== 'manager') throw new DomainError('forbidden', `${action} needs the role manager; you are ${session.role}`, { required: staffRoles.managerOnly });
+    return manager;
+  }
+
   private found(staffId: string): StaffMember {
     const staff = this.repo.staffMember(staffId);
     if (!staff) throw new DomainError('not_found', `no staff member ${staffId}`);
     return staff;
   }
 
-  /** The PIN's hash, unless someone else already has that PIN. */
-  private freePinHash(pin: string, forStaffId: string | undefined): string {
+  /**
+   * The PIN's hash, unless anyone on the list has that PIN already — the person whose PIN is being changed too:
+   * had their own been taken, "set X's PIN to 2222" answered 200 for X's PIN and 409 for anyone else's, naming
+   * its holder to a manager trying PINs person by person (and a new PIN the same as the leaked one is no change).
+   */
+  private freePinHash(pin: string): string {
     const pinHash = this.hashPin(pin);
-    const holder = this.repo.staffIdByPinHash(pinHash);
     // whose it is stays unsaid: a manager learns only to pick another
-    if (holder !== undefined && holder !== forStaffId) throw new DomainError('pin_in_use', 'someone on the staff list has that PIN already; choose another');
+    if (this.repo.staffIdByPinHash(pinHash) !== undefined) throw new DomainError('pin_in_use', 'someone on the staff list has that PIN already; choose another');
     return pinHash;
   }
 }

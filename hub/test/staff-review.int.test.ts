@@ -1,0 +1,63 @@
+/**
+ * Review of the staff and table-code changes (77494ad) against the real hub process: a request whose caller was
+ * signed in when it arrived but whose session a manager's change ended before the writer ran it. The hub reads
+ * the token as soon as the headers are in (before the body, so a flood is refused cheaply), so the body of a
+ * request can come well after its caller was deactivated.
+ */
+import { randomUUID } from 'node:crypto';
+import { connect, type Socket } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PINS, removeDir, signIn, startHub, type HubProcess } from './harness.ts';
+
+let hub: HubProcess;
+let owner: string;
+
+beforeAll(async () => {
+  hub = await startHub();
+  owner = (await signIn(hub, PINS.manager)).staff;
+}, 60_000);
+
+afterAll(async () => {
+  if (hub) {
+    await hub.stop();
+    removeDir(hub.dataDir);
+  }
+});
+
+/** A request whose headers go now and whose body goes when `send` is called; resolves the status line's code. */
+function headersFirst(method: string, path: string, token: string, body: unknown): { send: () => Promise<number>; socket: Socket } {
+  const json = Buffer.from(JSON.stringify(body));
+  const socket = connect(hub.port, '127.0.0.1');
+  socket.write(
+    `${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\n` +
+      `Idempotency-Key: ${randomUUID()}\r\nContent-Length: ${json.length}\r\nConnection: close\r\n\r\n`,
+  );
+  let answer = '';
+  const status = new Promise<number>((resolve, reject) => {
+    socket.on('data', (b: Buffer) => (answer += b.toString('latin1')));
+    socket.on('end', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0)));
+    socket.on('error', reject);
+  });
+  return { socket, send: () => (socket.write(json), status) };
+}
+
+const pinSignIn = async (pin: string) => hub.request('POST', '/api/v1/staff/sessions', { token: (await signIn(hub)).device, body: { pin } });
+
+describe('a manager deactivated while their request is on its way', () => {
+  it("cannot change the other manager's PIN with it: 401, and the owner's PIN still signs in", async () => {
+    const added = await hub.request('POST', '/api/v1/staff', { token: owner, body: { name: 'Leaving Manager', role: 'manager', pin: '7531' } });
+    expect(added.status, JSON.stringify(added.body)).toBe(201);
+    const leaving = (await pinSignIn('7531')).body.token as string;
+    // their change of the owner's PIN is read up to its headers ...
+    const takeover = headersFirst('POST', '/api/v1/staff/s-manager/pin', leaving, { pin: '8642' });
+    await new Promise((r) => setTimeout(r, 300));
+    // ... the owner deactivates them ...
+    const off = await hub.request('PATCH', `/api/v1/staff/${added.body.staff.id}`, { token: owner, body: { active: false } });
+    expect([off.status, off.body.sessionsEnded]).toEqual([200, 1]);
+    // ... and then its body arrives
+    expect(await takeover.send()).toBe(401);
+    expect((await pinSignIn(PINS.manager)).status).toBe(201);
+    expect((await pinSignIn('8642')).status).toBe(401);
+    expect((await hub.request('GET', '/api/v1/floor', { token: owner })).status).toBe(200);
+  });
+});
