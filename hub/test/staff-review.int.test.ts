@@ -61,3 +61,27 @@ describe('a manager deactivated while their request is on its way', () => {
     expect((await hub.request('GET', '/api/v1/floor', { token: owner })).status).toBe(200);
   });
 });
+
+describe('any request whose token was refused while its body was on its way', () => {
+  it("is judged again with its body: a phone's order trickled in with the table's old QR code after new codes were given, and a deactivated waiter's, get 401 and nothing is placed", async () => {
+    const qr = await hub.request('GET', '/api/v1/tables/qr-codes', { token: owner });
+    const oldCode = qr.body.tables.find((t: { id: string }) => t.id === 't-a7').qrToken as string;
+    const added = await hub.request('POST', '/api/v1/staff', { token: owner, body: { name: 'Leaving Waiter', role: 'waiter', pin: '6420' } });
+    expect(added.status, JSON.stringify(added.body)).toBe(201);
+    const waiter = (await pinSignIn('6420')).body.token as string;
+    const dish = [{ itemId: 'mapo-tofu', qty: 1, optionIds: ['spice-medium', 'size-regular'] }];
+    const phoneOrder = headersFirst('POST', '/api/v1/orders', oldCode, { channel: 'qr', lines: dish });
+    const waiterOrder = headersFirst('POST', '/api/v1/orders', waiter, { channel: 'pos', tableId: 't-a8', guestCount: 2, lines: dish });
+    await new Promise((r) => setTimeout(r, 300));
+    expect((await hub.request('POST', '/api/v1/tables/qr-codes', { token: owner, body: { tables: ['t-a7'] } })).status).toBe(200);
+    expect((await hub.request('PATCH', `/api/v1/staff/${added.body.staff.id}`, { token: owner, body: { active: false } })).status).toBe(200);
+    expect(await phoneOrder.send()).toBe(401);
+    expect(await waiterOrder.send()).toBe(401);
+    const db = hub.openDb();
+    try {
+      expect(db.prepare("SELECT COUNT(*) FROM orders WHERE table_id IN ('t-a7', 't-a8')").pluck().get()).toBe(0);
+    } finally {
+      db.close();
+    }
+  });
+});
