@@ -154,7 +154,12 @@ function madeUpTokens(req: IncomingMessage, caller: string): HttpError | undefin
  */
 function answered(req: IncomingMessage, caller: string, status: number, tokenRead: boolean): void {
   if (!caller.startsWith('token:')) return;
-  if (status === 401) return refusedTokens.fail(addressOf(req), Date.now());
+  if (status === 401) {
+    // a token the hub took before and refuses now (a table's code replaced after a leak, a kiosk unpaired) is
+    // no longer let past its address's hold-up for refused tokens
+    knownTokens.delete(caller);
+    return refusedTokens.fail(addressOf(req), Date.now());
+  }
   const took = status === 101 || (status >= 200 && status < 300);
   if (!tokenRead || !took) return;
   // least recently used first out: a phone in use is never the one dropped

@@ -5,9 +5,10 @@ import { orderSchema } from './orders.ts';
 /**
  * Topics a stream subscriber can ask for. Every event is tagged with the topics it concerns:
  * `orders` (every order event), `floor` (table calls), `station:<id>` (events touching that station's lines), `table:<id>`,
- * `menu`, `kitchen`, `devices`, `printers` (printer health and print jobs). `*` means everything.
+ * `menu`, `kitchen`, `devices`, `printers` (printer health and print jobs), `staff` (added, a new PIN,
+ * deactivated: never a PIN). `*` means everything.
  */
-export const topicSchema = z.string().regex(/^(\*|orders|floor|menu|kitchen|devices|printers|station:[A-Za-z0-9_-]+|table:[A-Za-z0-9_-]+)$/);
+export const topicSchema = z.string().regex(/^(\*|orders|floor|menu|kitchen|devices|printers|staff|station:[A-Za-z0-9_-]+|table:[A-Za-z0-9_-]+)$/);
 
 /** Client → hub. The first message after the socket opens. */
 export const helloSchema = z.strictObject({

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PINS, removeDir, signIn, startHub, type HubProcess } from './harness.ts';
+import { connectStream, PINS, removeDir, signIn, startHub, type HubProcess } from './harness.ts';
 
 let hub: HubProcess;
 let owner: string;
@@ -82,6 +82,43 @@ describe('any request whose token was refused while its body was on its way', ()
       expect(db.prepare("SELECT COUNT(*) FROM orders WHERE table_id IN ('t-a7', 't-a8')").pluck().get()).toBe(0);
     } finally {
       db.close();
+    }
+  });
+});
+
+describe("the stream's staff topic", () => {
+  it('can be asked for, as the README lists it: a screen subscribed to it hears a person added, and never a PIN', async () => {
+    const screen = await connectStream(hub, owner, { topics: ['staff'] });
+    await screen.waitFor((m) => m.some((x) => x.type === 'welcome'));
+    const added = await hub.request('POST', '/api/v1/staff', { token: owner, body: { name: 'New Cook', role: 'kitchen', pin: '2468' } });
+    expect(added.status).toBe(201);
+    await screen.waitFor(() => screen.events().some((e) => e.type === 'staff.added'));
+    expect(JSON.stringify(screen.messages)).not.toContain('2468');
+    screen.close();
+  });
+});
+
+describe("a table's old QR code at the public address", () => {
+  it("loses the gate's trust once the hub refuses it: its refusals count against the address like a made-up token's", async () => {
+    const own = await startHub({ env: { HUB_PUBLIC_PORT: '0', HUB_PRINTERS: 'none' } });
+    try {
+      const manager = (await signIn(own, PINS.manager)).staff;
+      const qr = await own.request('GET', '/api/v1/tables/qr-codes', { token: manager });
+      const oldCode = qr.body.tables.find((t: { id: string }) => t.id === 't-a9').qrToken as string;
+      const read = () => fetch(`${own.publicUrl}/api/v1/qr/table`, { headers: { authorization: `Bearer ${oldCode}` } });
+      expect((await read()).status).toBe(200); // the gate learns the code is good
+      expect((await own.request('POST', '/api/v1/tables/qr-codes', { token: manager, body: { tables: ['t-a9'] } })).status).toBe(200);
+      const answers: string[] = [];
+      for (let i = 0; i < 30; i++) {
+        const r = await read();
+        answers.push(r.status === 429 ? `429 ${((await r.json()) as { error: { message: string } }).error.message}` : String(r.status));
+      }
+      // refused by the hub at first, then held up by the gate once the address has failed 20 times
+      expect(answers.slice(0, 10)).toEqual(Array(10).fill('401'));
+      expect(answers.slice(-5)).toEqual(Array(5).fill('429 too many refused tokens from this address; retry later'));
+    } finally {
+      await own.stop();
+      removeDir(own.dataDir);
     }
   });
 });
