@@ -177,10 +177,7 @@ export const routes: Route[] = [
     handle: (req, s) => {
       // PINs are short: a device that keeps guessing is locked out for a while. Only a wrong PIN counts: a
       // right one whose role the screen does not take (403) is no guess (hub/domain/auth-service.ts)
-      const device = req.principal.kind === 'device' || req.principal.kind === 'staff' ? req.principal.deviceId : req.address;
-      return limited(s.pinFailures, `pin:${device}`, req.cmd.now, 'pin_invalid', () =>
-        ok(s.auth.signIn(req.body.pin, req.principal, req.cmd.now, req.body.roles), 201),
-      );
+      return limited(s.pinFailures, pinKey(req), req.cmd.now, 'pin_invalid', () => ok(s.auth.signIn(req.body.pin, req.principal, req.cmd.now, req.body.roles), 201));
     },
   }),
   mutation({
@@ -217,20 +214,20 @@ export const routes: Route[] = [
     body: addStaffSchema,
     answerHasSecrets: true,
     responses: { 201: z.object({ staff: staffMemberSchema }), 403: errorBodySchema, 409: errorBodySchema },
-    handle: (req, s) => ok({ staff: s.auth.staff.add(req.body, req.cmd) }, 201),
+    handle: (req, s) => limited(s.pinFailures, pinKey(req), req.cmd.now, 'pin_in_use', () => ok({ staff: s.auth.staff.add(req.body, req.cmd) }, 201)),
   }),
   mutation({
     method: 'post',
     path: '/api/v1/staff/:staffId/pin',
     tag: 'staff',
     summary:
-      "Set a staff member's PIN: the old one signs nobody in and their sessions end at once (a manager's own PIN: all but the session used); a PIN someone else has: 409 pin_in_use",
+      "Set a staff member's PIN: the old one signs nobody in and their sessions end at once (a manager's own PIN: all but the session used); a PIN anyone on the list has, theirs included: 409 pin_in_use",
     access: 'manager',
     params: staffParams,
     body: changePinSchema,
     answerHasSecrets: true,
     responses: { 200: staffChangeResponseSchema, 403: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema },
-    handle: (req, s) => ok(s.auth.staff.changePin(req.params.staffId, req.body.pin, req.cmd)),
+    handle: (req, s) => limited(s.pinFailures, pinKey(req), req.cmd.now, 'pin_in_use', () => ok(s.auth.staff.changePin(req.params.staffId, req.body.pin, req.cmd))),
   }),
   mutation({
     method: 'patch',
@@ -632,6 +629,15 @@ export const routes: Route[] = [
     handle: (req, s) => ok({ order: s.orders.reopen(req.params.orderId, req.body.reason, req.cmd) }),
   }),
 ];
+
+/**
+ * Whose wrong PINs a request counts as: its device's. A manager choosing a PIN for someone counts too: "409
+ * pin_in_use" says a PIN is someone's, and signing in with it then names whom (a right PIN is never counted
+ * as a guess), so finding the store's PINs that way is as slow as guessing them at sign-in.
+ */
+function pinKey(req: { principal: Principal; address: string }): string {
+  return `pin:${req.principal.kind === 'device' || req.principal.kind === 'staff' ? req.principal.deviceId : req.address}`;
+}
 
 /** Runs an attempt guarded by a failure limiter: locked keys get 429; a refusal with `code` counts. */
 function limited<T>(limiter: FailureLimiter, key: string, now: number, code: string, attempt: () => T): T {

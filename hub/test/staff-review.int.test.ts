@@ -122,3 +122,13 @@ describe("a table's old QR code at the public address", () => {
     }
   });
 });
+
+describe("a manager trying PINs on someone's PIN change", () => {
+  it('is counted as wrong PINs on the device: after five PINs already in use, 429 for a while, as at sign-in', async () => {
+    const manager = (await signIn(hub, PINS.manager)).staff; // a device of its own
+    const taken = [PINS.waiter, PINS.kitchen, PINS.manager, PINS.waiter, PINS.kitchen];
+    const statuses: number[] = [];
+    for (const pin of [...taken, PINS.waiter]) statuses.push((await hub.request('POST', '/api/v1/staff/s-waiter/pin', { token: manager, body: { pin } })).status);
+    expect(statuses).toEqual([409, 409, 409, 409, 409, 429]);
+  });
+});
