@@ -217,6 +217,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
     onCommit: (committed) => {
       if (committed.some((e) => e.type.startsWith('menu.'))) catalog.invalidate();
       stream?.publish(committed);
+      if (committed.some((e) => REFUSES_TOKENS.has(e.type))) stream?.recheckTokens();
       metrics.countEvents(committed);
     },
     onRollback: () => {
@@ -495,6 +496,9 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
  * How often, at most, the WAL is checkpointed on its own thread: at the peak, a quarter of a second of
  * orders (~1,000 pages); the writer's thread then copies only what arrived while that ran.
  */
+/** Events after which some tokens are refused: the stream's open sockets are judged again at once. */
+const REFUSES_TOKENS: ReadonlySet<string> = new Set(['staff.deactivated', 'staff.pin_changed', 'table.qr_codes_replaced']);
+
 const CHECKPOINT_INTERVAL_MS = 250;
 
 const LISTEN_BACKLOG = 4096;

@@ -394,6 +394,16 @@ export class StreamServer {
    * closed with 4001, which tells the app to sign in or pair again, instead of streaming every order on. Only a refusal closes it: a store error is no reason to send a screen to its
    * pairing page.
    */
+  /**
+   * Every open socket's token judged again now, not at the next ping round (up to HUB_STREAM_PING_MS away):
+   * after a change that refuses tokens (a person deactivated or given a new PIN, new table codes), whose
+   * sockets would otherwise go on hearing the store for that long.
+   */
+  recheckTokens(): void {
+    const round = new Map<string | undefined, boolean>();
+    for (const c of this.clients) if (c.ws.readyState === c.ws.OPEN) this.stillAuthorised(c, round);
+  }
+
   private stillAuthorised(client: Client, round?: Map<string | undefined, boolean>): boolean {
     // a ping round asks once per token: many sockets share one (a table's phones, a kitchen's screens)
     let good = round?.get(client.token);

@@ -132,3 +132,33 @@ describe("a manager trying PINs on someone's PIN change", () => {
     expect(statuses).toEqual([409, 409, 409, 409, 409, 429]);
   });
 });
+
+describe('open stream sockets of refused tokens', () => {
+  it("are closed (4001) as the change commits, not at the next ping 30 s on: a deactivated waiter's, and a phone's on a replaced code", async () => {
+    const added = await hub.request('POST', '/api/v1/staff', { token: owner, body: { name: 'Night Waiter', role: 'waiter', pin: '8024' } });
+    expect(added.status).toBe(201);
+    const waiter = (await pinSignIn('8024')).body.token as string;
+    const qr = await hub.request('GET', '/api/v1/tables/qr-codes', { token: owner });
+    const code = qr.body.tables.find((t: { id: string }) => t.id === 't-b1').qrToken as string;
+    const waiterScreen = await connectStream(hub, waiter, {});
+    const phone = await connectStream(hub, code, {});
+    const kitchen = await connectStream(hub, owner, {});
+    for (const s of [waiterScreen, phone, kitchen]) await s.waitFor((m) => m.some((x) => x.type === 'welcome'));
+    const closed = (s: typeof phone) => s.messages.find((x) => x.type === 'closed')?.code as number | undefined;
+    // well within the ping interval (30 s)
+    const closing = (s: typeof phone) =>
+      new Promise<number | undefined>((resolve) => {
+        const t = setTimeout(() => resolve(undefined), 5000);
+        if (closed(s) !== undefined) resolve(closed(s));
+        s.ws.once('close', (code) => (clearTimeout(t), resolve(code)));
+      });
+    const waiterClosed = closing(waiterScreen);
+    expect((await hub.request('PATCH', `/api/v1/staff/${added.body.staff.id}`, { token: owner, body: { active: false } })).status).toBe(200);
+    expect(await waiterClosed).toBe(4001);
+    const phoneClosed = closing(phone);
+    expect((await hub.request('POST', '/api/v1/tables/qr-codes', { token: owner, body: { tables: ['t-b1'] } })).status).toBe(200);
+    expect(await phoneClosed).toBe(4001);
+    expect(closed(kitchen)).toBeUndefined();
+    kitchen.close();
+  });
+});
