@@ -83,6 +83,14 @@ export function managerAuthScript(o: { key: string; deviceName: string; main: st
   }
   function error(message) { $('error').textContent = message || ''; $('error').hidden = !message; }
   function hubMessage(r) { return r.body && r.body.error && r.body.error.message ? r.body.error.message : (r.status ? 'HTTP ' + r.status : '中枢无应答 The hub did not answer'); }
+  // a 401 on the page's own request: the session ended (signed out elsewhere, a new PIN): back to the PIN form
+  function signedOut(r) {
+    if (r.status !== 401) return false;
+    save(sessionStorage, STAFF, null);
+    show('pin');
+    error('请重新登录 Please sign in again: ' + hubMessage(r));
+    return true;
+  }
   function el(tag, cls, text) { var e = document.createElement(tag); if (cls) e.className = cls; if (text != null) e.textContent = text; return e; }
 
   async function api(method, path, token, body, headers) {

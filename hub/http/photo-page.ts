@@ -93,13 +93,6 @@ const SCRIPT = `
     return what + ' (' + (r.status || '—') + (reason ? ', ' + reason : '') + '): ' + hubMessage(r);
   }
   function staffToken() { var staff = load(sessionStorage, STAFF); return staff ? staff.token : null; }
-  function signedOut(r) {
-    if (r.status !== 401) return false;
-    save(sessionStorage, STAFF, null);
-    show('pin');
-    error('请重新登录 Please sign in again: ' + hubMessage(r));
-    return true;
-  }
 
   function upload(itemId, file, onProgress) {
     return new Promise(function (resolve) {

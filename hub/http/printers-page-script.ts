@@ -110,13 +110,6 @@ export function printersPageScript(o: {
     var e = r.body && r.body.error;
     return (e && e.message ? e.message : 'HTTP ' + r.status) + ' (' + r.status + (e && e.code ? ' ' + e.code : '') + ')';
   }
-  function signedOut(r) {
-    if (r.status !== 401) return false;
-    save(sessionStorage, STAFF, null);
-    show('pin');
-    error('请重新登录 Please sign in again: ' + hubMessage(r));
-    return true;
-  }
   function notice(text, bad) {
     var n = $('notice');
     n.textContent = text || '';

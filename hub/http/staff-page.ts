@@ -93,13 +93,6 @@ const SCRIPT = `
     $('notice').hidden = !text;
   }
   function problem(r) { return hubMessage(r) + (r.status ? '' : ' — 请检查网络后重试 check the network and try again'); }
-  function signedOut(r) {
-    if (r.status !== 401) return false;
-    save(sessionStorage, STAFF, null);
-    show('pin');
-    error('请重新登录 Please sign in again: ' + hubMessage(r));
-    return true;
-  }
   function button(text, cls, onClick) {
     var b = el('button', 'btn' + (cls ? ' ' + cls : ''), text);
     b.type = 'button';
