@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, unlinkSync } from 'node:fs';
 import { access, open, rename, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import { checkDimensions, ImageRejectedError, MAX_IMAGE_PIXELS, variantWidths, type ImageStore } from '../domain/menu-images.ts';
 import type { MenuImage } from '../protocol/menu.ts';
@@ -39,13 +39,18 @@ export class SharpImageStore implements ImageStore {
   /** One upload at a time: each decode of a phone photo takes tens of MB and a core. */
   private tail: Promise<unknown> = Promise.resolve();
 
-  constructor(readonly dir: string) {
-    mkdirSync(dir, { recursive: true });
+  readonly dir: string;
+
+  constructor(dir: string) {
+    // absolute: the files are served with express's sendFile, which refuses a relative path (a hub started
+    // with the default HUB_DATA_DIR, ./data, answered 500 for every photo)
+    this.dir = resolve(dir);
+    mkdirSync(this.dir, { recursive: true });
     // a hub stopped mid-upload (killed, power cut) leaves its half-written variants: nothing names them
-    for (const name of readdirSync(dir)) {
+    for (const name of readdirSync(this.dir)) {
       if (!TMP_NAME.test(name)) continue;
       try {
-        unlinkSync(join(dir, name));
+        unlinkSync(join(this.dir, name));
       } catch {
         // not ours to insist on (a directory so named, a permission): it is only space
       }

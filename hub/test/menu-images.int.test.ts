@@ -4,11 +4,13 @@
  * a replayed upload answers the same; removal restores the placeholder.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mediaPath, type Menu, type MenuImage, type MenuItem } from '../protocol/menu.ts';
+import { ROOT } from '../../scripts/load/hub-process.ts';
 import { PINS, removeDir, signIn, startHub, type HubProcess } from './harness.ts';
 
 let hub: HubProcess;
@@ -49,7 +51,10 @@ async function menuItem(id: string): Promise<{ item: MenuItem; etag: string }> {
 const mediaFiles = () => (existsSync(join(hub.dataDir, 'media')) ? readdirSync(join(hub.dataDir, 'media')) : []);
 
 beforeAll(async () => {
-  hub = await startHub();
+  // its data dir named relative to the checkout, as `npm start` runs it (./data): the photos were written
+  // there and every one answered 500 (express's sendFile takes absolute paths only)
+  const dataDir = mkdtempSync(join(tmpdir(), 'brigade-images-'));
+  hub = await startHub({ dataDir, env: { HUB_DATA_DIR: relative(ROOT, dataDir) } });
   manager = (await signIn(hub, PINS.manager)).staff;
   waiter = (await signIn(hub, PINS.waiter)).staff;
 });
