@@ -105,6 +105,7 @@ async function main(): Promise<void> {
         ? [`  Table QR codes 桌码: ${urls[urls.length - 1]}/tables/qr (manager PIN 9999) · table ${firstTable.name}: ${publicAt}${firstTable.path}`]
         : []),
       `  Printers 打印机: ${at('/printers')}  (manager PIN 9999)`,
+      `  Staff and PINs 员工: ${at('/staff')} · dish photos 菜品照片: ${at('/menu/photos')}  (manager PIN 9999)`,
       `  API: ${urls[0]}/api/v1/openapi.json · stream: ws://…/api/v1/stream${secureUrls.length > 0 ? ' (wss:// on the HTTPS port)' : ''}`,
       ...(simulated > 0 ? [`  Simulated printers 模拟打印机: ${urls[0]}/printers/sim`] : []),
       '',
