@@ -13,7 +13,7 @@
  * (`POST /orders/:id/payments`, tender card, the terminal's reference), so it survives a dead network and a
  * reload like an order does; the hub lets a kiosk record exactly that payment and nothing else.
  */
-import type { Menu, Pacing } from '../../hub/protocol/index.ts';
+import type { Menu, Order, Pacing } from '../../hub/protocol/index.ts';
 import { cartProblems, toLineInputs, type CartLine } from '../shared/cart.ts';
 import { HubUnreachableError, type HubClient } from '../shared/hub-client.ts';
 import { language } from '../shared/i18n.ts';
@@ -37,6 +37,7 @@ export interface KioskOrderMeta {
 
 export type KioskSubmission = OutboxEntry<KioskOrderMeta>;
 export type KioskPayment = OutboxEntry<CardApproval>;
+type PlacedOrder = NonNullable<ReturnType<typeof confirmedOrder>>;
 
 const isPayment = (e: OutboxEntry): e is KioskPayment => (e.meta as { kind?: unknown } | null)?.kind === 'payment';
 
@@ -72,6 +73,7 @@ export interface KioskState {
 
 const PRUNE_SETTLED_AFTER_MS = 12 * 3600_000;
 const POLL_MS = 15_000;
+const ORDER_READ_MS = 3000;
 
 /** A card prompt is given this many times the screen's idle time before the kiosk gives up on it. */
 const TERMINAL_IDLE_FACTOR = 3;
@@ -79,6 +81,8 @@ const TERMINAL_IDLE_FACTOR = 3;
 export class KioskApp {
   readonly session = new Session('kiosk');
   readonly client: HubClient;
+  /** Reads the order before a card sale: a customer waits at the terminal meanwhile, so not for long. */
+  private readonly orderReader: HubClient;
   readonly outbox: Outbox;
   readonly state: Store<KioskState>;
   readonly idle: IdleWatch;
@@ -96,6 +100,8 @@ export class KioskApp {
     const setting = terminalSetting(o.search ?? '', load('kiosk.terminal'));
     save('kiosk.terminal', setting);
     this.terminal = o.terminal !== undefined ? o.terminal : createTerminal(setting);
+    // the session keeps the last client it made as its own: the main one
+    this.orderReader = this.session.client({ baseUrl: o.baseUrl ?? '', timeoutMs: ORDER_READ_MS });
     this.client = this.session.client({ baseUrl: o.baseUrl ?? '', timeoutMs: 8000 });
     const { storage, durable } = outboxStorage(o.storage);
     this.state = new Store<KioskState>({
@@ -287,22 +293,30 @@ export class KioskApp {
   async payByCard(): Promise<void> {
     const { current, submissions, sale, menu } = this.state.get();
     const entry = submissions.find((e) => e.id === current);
-    const order = confirmedOrder(entry);
+    const placed = confirmedOrder(entry);
     const busy = sale !== null && (sale.phase === 'terminal' || sale.approval !== null);
-    if (!this.terminal || !entry || !order || order.dueMinor <= 0 || busy) return;
+    if (!this.terminal || !entry || !placed || placed.dueMinor <= 0 || busy) return;
     this.set({ sale: { entryId: entry.id, phase: 'terminal', reason: null, approval: null, paymentEntryId: null, storeFailed: false } });
     this.syncIdle();
     const abort = new AbortController();
     this.saleAbort = abort;
-    let outcome: SaleOutcome;
+    let order = placed;
+    let outcome: SaleOutcome | 'nothing due';
     try {
-      outcome = await this.terminal.sale({ amountMinor: order.dueMinor, currency: menu?.currency ?? 'CNY', merchantReference: String(order.number) }, abort.signal);
+      order = await this.owedNow(placed);
+      if (order.dueMinor <= 0) outcome = 'nothing due';
+      else if (abort.signal.aborted) outcome = { kind: 'cancelled' }; // "new order" or cancel while it was read
+      else {
+        this.patchSale(entry.id, { amountMinor: order.dueMinor });
+        outcome = await this.terminal.sale({ amountMinor: order.dueMinor, currency: menu?.currency ?? 'CNY', merchantReference: String(order.number) }, abort.signal);
+      }
     } catch (err) {
       // the interface says never reject; a terminal SDK that does anyway is treated as "no outcome"
       outcome = { kind: 'error', message: String(err) };
     } finally {
       if (this.saleAbort === abort) this.saleAbort = null;
     }
+    if (outcome === 'nothing due') return this.patchSale(entry.id, { phase: 'settled' });
     if (outcome.kind !== 'approved') {
       this.patchSale(entry.id, { phase: outcome.kind, reason: outcome.kind === 'declined' ? outcome.reason : outcome.kind === 'error' ? outcome.message : null });
       return;
@@ -319,6 +333,23 @@ export class KioskApp {
     };
     this.patchSale(entry.id, { phase: 'approved', approval });
     await this.storeApproval(entry.id, approval);
+  }
+
+  /**
+   * What the order owes now. The confirmation is the order as it was placed (a resend is answered with that
+   * same stored answer, minutes later), and the counter may have discounted it, voided a dish or taken the
+   * money since: charging the old amount took money the hub then refused to record, and a paid order's
+   * customer was charged twice. No answer in a few seconds: the confirmation's amount (should it be wrong,
+   * the hub refuses it and the staff's strip shows the charge).
+   */
+  private async owedNow(placed: PlacedOrder): Promise<PlacedOrder> {
+    try {
+      const { order } = await this.orderReader.request<{ order: Order }>('GET', `/api/v1/orders/${encodeURIComponent(placed.id)}`, { as: 'device' });
+      const open = order.status !== 'closed' && order.status !== 'voided' && order.status !== 'merged';
+      return { id: order.id, number: order.number, dueMinor: open ? order.dueMinor : 0 };
+    } catch {
+      return placed;
+    }
   }
 
   /** Ask the terminal to stop waiting for a card. */

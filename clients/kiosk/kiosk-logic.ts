@@ -160,8 +160,11 @@ export interface CardApproval {
 export interface CardSale {
   /** The order's outbox entry. */
   entryId: string;
-  phase: 'terminal' | 'declined' | 'cancelled' | 'error' | 'approved' | 'counter';
+  /** `settled`: nothing was owed by the time the sale would start (the counter took the money meanwhile). */
+  phase: 'terminal' | 'declined' | 'cancelled' | 'error' | 'approved' | 'counter' | 'settled';
   reason: string | null;
+  /** What the terminal is asked for: what the order owed when the sale started, not when it was placed. */
+  amountMinor?: number;
   /** What the terminal approved (phase `approved`). */
   approval: CardApproval | null;
   /** The payment's outbox entry, once the approval is stored. */
@@ -187,6 +190,8 @@ export function approvalUnstored(sale: CardSale | null): boolean {
 /** What the confirmation screen says about paying. Only `paid` means the hub has the payment. */
 export type PaymentView =
   | { kind: 'counter' }
+  /** Nothing is owed on the order any more: no card is charged. */
+  | { kind: 'settled' }
   | { kind: 'terminal' }
   | { kind: 'failed'; outcome: 'declined' | 'cancelled' | 'error'; reason: string | null }
   /** Approved by the terminal, not yet confirmed by the hub: the outbox keeps sending it. */
@@ -217,6 +222,8 @@ export function paymentView(sale: CardSale | null, payment: Pick<OutboxEntry<Car
     case 'cancelled':
     case 'error':
       return { kind: 'failed', outcome: sale.phase, reason: sale.reason };
+    case 'settled':
+      return { kind: 'settled' };
     default:
       return { kind: 'counter' };
   }

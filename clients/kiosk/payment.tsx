@@ -49,8 +49,11 @@ export function PaymentPanel({ app, menu, orderId, totalMinor, t }: { app: Kiosk
   switch (view.kind) {
     case 'counter':
       return wrap('counter', <p class="k-done__pay">{t('done.payAtCounter', { amount: money(totalMinor) })}</p>);
+    case 'settled':
+      return wrap('settled', <p class="k-done__pay">{t('card.settled')}</p>);
     case 'terminal':
-      return wrap('terminal', <TerminalPrompt app={app} t={t} amount={money(totalMinor)} />);
+      // what the terminal asks for: what the order owes now (the counter may have changed it since it was placed)
+      return wrap('terminal', <TerminalPrompt app={app} t={t} amount={money(sale?.amountMinor ?? totalMinor)} />);
     case 'failed':
       return wrap(
         view.outcome,
