@@ -22,13 +22,15 @@ export class KitchenBoard {
    * without the chime and the flash that live arrivals get.
    */
   loadSnapshot(snapshot: Snapshot): Arrival[] {
-    const known = new Set([...this.orders.values()].flatMap((o) => o.lines.map((l) => l.id)));
+    // food already cooking on this screen is not news; a line it held (a course fired since) or had bumped
+    // (recalled since) is, as a new line is
+    const cooking = new Set([...this.orders.values()].flatMap((o) => o.lines.filter(isCooking).map((l) => l.id)));
     this.orders.clear();
     this.partial.clear();
     const arrivals: Arrival[] = [];
     for (const o of snapshot.orders) {
       this.orders.set(o.id, o);
-      const lines = o.lines.filter((l) => !known.has(l.id) && (l.status === 'fired' || l.status === 'preparing'));
+      const lines = o.lines.filter((l) => isCooking(l) && !cooking.has(l.id));
       if (lines.length > 0) arrivals.push({ orderId: o.id, lines });
     }
     return arrivals;
@@ -82,7 +84,8 @@ export class KitchenBoard {
   }
 }
 
-const isKitchen = (l: OrderLine) => l.status === 'fired' || l.status === 'preparing' || l.status === 'ready';
+const isCooking = (l: OrderLine) => l.status === 'fired' || l.status === 'preparing';
+const isKitchen = (l: OrderLine) => isCooking(l) || l.status === 'ready';
 /**
  * A line voided while the cooks may have been making it: fired and never bumped. The screens show it until a
  * cook acknowledges it, and the hub's snapshot carries a voided order with one (hub/store/order-repo.ts).
@@ -106,8 +109,9 @@ function applyEvent(orders: Map<string, Order>, partial: Set<string>, e: HubEven
   }
   const summary = (e.payload as { order: OrderSummary }).order;
   const current = orders.get(summary.id);
-  // an HTTP answer may already have brought a newer copy: never step back
-  if (current && summary.revision < current.revision) return null;
+  // an HTTP answer may already have brought a newer copy: never step back. The answer put the food on the
+  // screen without a chime (a waiter's add-on landing in the answer to this screen's bump): it arrives now
+  if (current && summary.revision < current.revision) return e.type === 'order.merged' ? null : { orderId: current.id, lines: cookingNamedBy(e, current) };
 
   const merge = (lines: (ls: OrderLine[]) => OrderLine[]): Order => {
     const base = current ?? placeholder(summary, e.at, partial);
@@ -166,18 +170,24 @@ function applyEvent(orders: Map<string, Order>, partial: Set<string>, e: HubEven
       const from = mergedFrom;
       const ids = new Set(e.payload.lineIds);
       const moved = from?.lines.filter((l) => ids.has(l.id)) ?? [];
-      next = merge((ls) => [...ls.filter((l) => !ids.has(l.id)), ...moved]);
+      next = { ...merge((ls) => [...ls.filter((l) => !ids.has(l.id)), ...moved]), note: joinNotes(current?.note ?? null, from?.note ?? null) };
       // lines the board never had (it did not know the merged order): fetch the whole order
       if (moved.length < ids.size) partial.add(next.id);
       break;
     }
+    case 'order.reopened':
+      // a bill the board let go (its food served, or left ready for hours) is an open order again, which the
+      // hub's snapshot holds whatever its age: fetched whole (the event carries no lines)
+      next = merge((ls) => ls);
+      break;
     default:
-      // rush, payments, discounts, close, reopen: the header changes, the lines do not
+      // rush, payments, discounts, close: the header changes, the lines do not
       if (!current) return null; // nothing on a screen depends on an order the board never had
       next = { ...current, ...summary, updatedAt: e.at };
   }
-  // a paid order whose food has all left the kitchen is history
-  if (next.status === 'closed' && !next.lines.some(isKitchen)) {
+  // a paid order whose food has all left the kitchen is history, unless a cook still owes a void on it a look
+  // (a line voided while cooking: `forgetCollected` lets it go when the hub's snapshot does)
+  if (next.status === 'closed' && !next.lines.some(isKitchen) && !next.lines.some(isVoidedWhileCooking)) {
     orders.delete(next.id);
     partial.delete(next.id);
     return null;
@@ -185,6 +195,23 @@ function applyEvent(orders: Map<string, Order>, partial: Set<string>, e: HubEven
   orders.set(next.id, next);
   return { orderId: next.id, lines: arrived };
 }
+
+/** The lines a skipped (older) event sent to the kitchen that are still cooking in the board's newer copy. */
+function cookingNamedBy(e: HubEvent, current: Order): OrderLine[] {
+  const ids =
+    e.type === 'order.lines_added'
+      ? e.payload.lines.filter((l) => l.status === 'fired').map((l) => l.id)
+      : e.type === 'order.lines_fired' || e.type === 'order.lines_recalled'
+        ? e.payload.lineIds
+        : [];
+  return current.lines.filter((l) => ids.includes(l.id) && isCooking(l));
+}
+
+/**
+ * The joined order's note after a merge, as the hub writes it (hub/domain/order.ts `merge`): both, when they
+ * differ. Events carry no note, and the kitchen prints and shows it (an allergy noted on the merged-away order).
+ */
+const joinNotes = (a: string | null, b: string | null): string | null => (a && b && a !== b ? `${a} / ${b}` : a || b || null);
 
 /** An order seen first through a later event: enough to show its lines until the whole order is fetched. */
 function placeholder(summary: OrderSummary, at: number, partial: Set<string>): Order {
