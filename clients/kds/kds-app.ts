@@ -104,13 +104,14 @@ export class KdsApp {
     if (!view || lineIds.length === 0) return;
     const status = view.kind === 'expo' ? 'served' : 'ready';
     const movable: readonly LineStatus[] = status === 'ready' ? ['fired', 'preparing'] : ['ready'];
-    const body = (ids: string[]): SetLineStatus => ({ status, lineIds: ids });
-    await this.act(lineIds, (cook) => this.whatIsLeft(cook, order.id, lineIds, movable, (ids) => cook.post(orderPath(order.id, 'status'), body(ids))));
+    // only what this screen saw it in: expo serves what it saw ready, not a dish the station recalled meanwhile
+    const body = (ids: string[]): SetLineStatus => ({ status, lineIds: ids, from: [...movable] });
+    await this.act(lineIds, (cook) => this.whatIsLeft(cook, order.id, lineIds, movable, (id, ids) => cook.post(orderPath(id, 'status'), body(ids))));
   }
 
   async recall(order: Order, lineIds: readonly string[]): Promise<void> {
     const body = (ids: string[]): Recall => ({ lineIds: ids });
-    await this.act(lineIds, (cook) => this.whatIsLeft(cook, order.id, lineIds, ['ready'], (ids) => cook.post(orderPath(order.id, 'recall'), body(ids))));
+    await this.act(lineIds, (cook) => this.whatIsLeft(cook, order.id, lineIds, ['ready'], (id, ids) => cook.post(orderPath(id, 'recall'), body(ids))));
   }
 
   /**
@@ -118,21 +119,25 @@ export class KdsApp {
    * more for those still `movable`, or for none. The hub refuses a whole bump (or recall) when one named line
    * cannot move, and it cannot when the station's other screen (or a waiter, at expo) moved it a moment
    * before this screen heard of it: the cook meant "these are done", and that is what the hub then holds.
+   * An order merged into another a moment before (its lines are there now, with their progress) has no
+   * such lines any more (404): the call goes to the order they joined.
    */
   private async whatIsLeft(
     cook: AsCook,
     orderId: string,
     lineIds: readonly string[],
     movable: readonly LineStatus[],
-    call: (ids: string[]) => Promise<Order>,
+    call: (orderId: string, ids: string[]) => Promise<Order>,
   ): Promise<Order> {
     try {
-      return await call([...lineIds]);
+      return await call(orderId, [...lineIds]);
     } catch (err) {
-      if (!(err instanceof HubError && err.code === 'invalid_transition')) throw err;
-      const now = await cook.order(orderId);
+      if (!(err instanceof HubError && (err.code === 'invalid_transition' || err.code === 'not_found'))) throw err;
+      let now = await cook.order(orderId);
+      if (now.status === 'merged' && now.mergedIntoOrderId) now = await cook.order(now.mergedIntoOrderId);
+      else if (err.code === 'not_found') throw err;
       const left = now.lines.filter((l) => lineIds.includes(l.id) && movable.includes(l.status)).map((l) => l.id);
-      return left.length === 0 ? now : await call(left);
+      return left.length === 0 ? now : await call(now.id, left);
     }
   }
 

@@ -164,7 +164,7 @@ export class OrderService {
     const roles = input.status === 'served' ? staffRoles.serve : staffRoles.kitchenProgress;
     requireStaff(ctx.principal, roles, `marking lines ${input.status}`);
     const before = this.load(orderId, ctx.principal);
-    const moved = rules.advanceLines(before, input.status, input.lineIds, ctx.now);
+    const moved = rules.advanceLines(before, input.status, input.lineIds, ctx.now, input.from);
     // a paid bill's food leaves expo up to two hours after it was bumped ready, with the next party at the table
     const { order, tableTopic } = quietForLaterParty(before, moved.order, ctx.now);
     const change: Change = { order, lines: moved.lines };

@@ -169,9 +169,9 @@ const kitchenNext: Record<KitchenStatus, readonly LineStatus[]> = {
  * Moves lines forward in the kitchen. With explicit line ids, every named line must be able to move;
  * without, every line that can move does (at least one must).
  */
-export function advanceLines(order: Order, status: KitchenStatus, lineIds: string[] | undefined, now: number): Change {
+export function advanceLines(order: Order, status: KitchenStatus, lineIds: string[] | undefined, now: number, seenIn?: readonly LineStatus[]): Change {
   if (order.status === 'voided') throw new DomainError('order_closed', `order #${order.number} is voided`);
-  const allowedFrom = kitchenNext[status];
+  const allowedFrom = seenIn ? kitchenNext[status].filter((s) => seenIn.includes(s)) : kitchenNext[status];
   let targets: OrderLine[];
   if (lineIds) {
     targets = lineIds.map((id) => {

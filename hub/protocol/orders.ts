@@ -200,6 +200,12 @@ export const setLineStatusSchema = z.strictObject({
   status: kitchenStatusSchema,
   /** Default: every line of the order that can take this status. */
   lineIds: z.array(idSchema).min(1).max(100).optional(),
+  /**
+   * The statuses the screen saw the lines in: a named line in another is refused (409 invalid_transition), as
+   * one that cannot take the status is. Expo serves what it saw ready; a dish the station recalled a moment
+   * before (being made again) is not served with it.
+   */
+  from: z.array(lineStatusSchema).min(1).max(6).optional(),
 });
 export type SetLineStatus = z.infer<typeof setLineStatusSchema>;
 
