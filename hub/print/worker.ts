@@ -450,16 +450,14 @@ export class PrinterWorker {
 
   /** The `sent` jobs are in a device this entry no longer uses (its address changed): printed again, marked. */
   #resendHeldElsewhere(tx: Tx): void {
+    this.#printSentAgain(tx, 'the printer was given another address while the old one held the job; printing again marked POSSIBLE DUPLICATE');
+  }
+
+  /** Every `sent` job back to `uncertain`: printed again, marked POSSIBLE DUPLICATE, saying why. */
+  #printSentAgain(tx: Tx, why: string): void {
     const printer = this.host.config(this.printerId);
     for (const j of this.host.repo.sentJobs(this.printerId)) {
-      this.host.repo.updateJob({
-        ...j,
-        state: 'uncertain',
-        possibleDuplicate: true,
-        nextAttemptAt: null,
-        updatedAt: tx.now,
-        lastError: 'the printer was given another address while the old one held the job; printing again marked POSSIBLE DUPLICATE',
-      });
+      this.host.repo.updateJob({ ...j, state: 'uncertain', possibleDuplicate: true, nextAttemptAt: null, updatedAt: tx.now, lastError: why });
       if (printer) this.#jobChanged(tx, j.id, printer);
     }
   }
@@ -472,18 +470,7 @@ export class PrinterWorker {
    */
   #suspectSent(tx: Tx, reason: NotSentReason): void {
     if (reason === 'no-status-reply') return;
-    const printer = this.host.config(this.printerId);
-    for (const j of this.host.repo.sentJobs(this.printerId)) {
-      this.host.repo.updateJob({
-        ...j,
-        state: 'uncertain',
-        possibleDuplicate: true,
-        nextAttemptAt: null,
-        updatedAt: tx.now,
-        lastError: 'the printer went away while holding the job; printing again marked POSSIBLE DUPLICATE',
-      });
-      if (printer) this.#jobChanged(tx, j.id, printer);
-    }
+    this.#printSentAgain(tx, 'the printer went away while holding the job; printing again marked POSSIBLE DUPLICATE');
   }
 
   /**
