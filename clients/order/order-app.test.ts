@@ -32,17 +32,18 @@ describe("the table's order list", () => {
   });
 });
 
+/** An order the hub refused (sold out), as the phone's outbox keeps it. */
+const refusedEntry = (id: string, at: number): OutboxEntry<SubmissionMeta> => ({
+  id, seq: 1, scope: 'tbl_token', key: `k-${id}`, method: 'POST', path: '/api/v1/orders', body: {}, dependsOn: null,
+  meta: { kind: 'create', orderId: `o-${id}`, lines: [{ id: 'l1', itemId: 'mapo-tofu', qty: 1, optionIds: [], note: '' }] },
+  state: 'rejected', attempts: 1, createdAt: at, updatedAt: at, nextAttemptAt: null, lastProblem: null, result: null,
+  error: { status: 409, code: 'sold_out', message: 'sold out: Mapo tofu (0 left)' },
+});
+
 describe('what the phone kept from an earlier visit', () => {
   it('forgets a refusal 12 h old, as it forgets a confirmed order: the page does not open on it, nor offer to send those dishes again', async () => {
     const storage = new MemoryOutboxStorage();
-    const long = Date.now() - 13 * 3600_000;
-    const refused: OutboxEntry<SubmissionMeta> = {
-      id: 'e-yesterday', seq: 1, scope: 'tbl_token', key: 'k-yesterday', method: 'POST', path: '/api/v1/orders', body: {}, dependsOn: null,
-      meta: { kind: 'create', orderId: 'o-yesterday', lines: [{ id: 'l1', itemId: 'mapo-tofu', qty: 1, optionIds: [], note: '' }] },
-      state: 'rejected', attempts: 1, createdAt: long, updatedAt: long, nextAttemptAt: null, lastProblem: null, result: null,
-      error: { status: 409, code: 'sold_out', message: 'sold out: Mapo tofu (0 left)' },
-    };
-    await storage.put(refused);
+    await storage.put(refusedEntry('e-yesterday', Date.now() - 13 * 3600_000));
     const app = new QrApp('tbl_token', { storage, baseUrl: 'http://127.0.0.1:9' });
     await app.outbox.load();
     app.outbox.stop();
@@ -61,14 +62,7 @@ describe('sending a refused order again', () => {
       }
     }
     const storage = new NoDeletes();
-    const now = Date.now();
-    const refused: OutboxEntry<SubmissionMeta> = {
-      id: 'e-refused', seq: 1, scope: 'tbl_token', key: 'k-refused', method: 'POST', path: '/api/v1/orders', body: {}, dependsOn: null,
-      meta: { kind: 'create', orderId: 'o-refused', lines: [{ id: 'l1', itemId: 'mapo-tofu', qty: 1, optionIds: [], note: '' }] },
-      state: 'rejected', attempts: 1, createdAt: now, updatedAt: now, nextAttemptAt: null, lastProblem: null, result: null,
-      error: { status: 409, code: 'sold_out', message: 'sold out: Mapo tofu (0 left)' },
-    };
-    await storage.put(refused);
+    await storage.put(refusedEntry('e-refused', Date.now()));
     const app = new QrApp('tbl_token', { storage, baseUrl: 'http://127.0.0.1:9' });
     await app.outbox.load();
     app.outbox.stop();
