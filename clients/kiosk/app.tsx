@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Menu, MenuItem } from '../../hub/protocol/index.ts';
-import { cartCount, cartProblems, cartTotal, chosenOptions, defaultOptions, isSoldOut, optionProblems, unitPrice, type CartLine } from '../shared/cart.ts';
+import { cartCount, cartTotal, chosenOptions, defaultOptions, isSoldOut, optionProblems, unitPrice, type CartLine } from '../shared/cart.ts';
 import { formatClock, formatMoney } from '../shared/format.ts';
 import { nameIn, useTranslate, type Lang, type Translate } from '../shared/i18n.ts';
 import { newId } from '../shared/ids.ts';
@@ -10,7 +10,7 @@ import { DishImage } from '../shared/ui/dish-image.tsx';
 import { PublicBanners } from '../shared/ui/public-banners.tsx';
 import { LanguageToggle, PairScreen } from '../shared/ui/pairing.tsx';
 import type { KioskApp } from './kiosk-app.ts';
-import { approvalUnstored, categoryColour, orderView, recentPickups } from './kiosk-logic.ts';
+import { approvalUnstored, categoryColour, checkoutRows, maxQty, orderView, recentPickups, refusalView, type LineProblem } from './kiosk-logic.ts';
 import { kioskMessages, type KioskKey } from './messages.ts';
 import { PayChoice, PaymentPanel, PendingPayments } from './payment.tsx';
 
@@ -72,7 +72,7 @@ function Kiosk({ app }: { app: KioskApp }) {
           <Banners app={app} t={t} lang={lang} />
           {s.screen === 'menu' && <MenuScreen app={app} menu={menu} t={t} lang={lang} />}
           {s.screen === 'checkout' && <Checkout app={app} menu={menu} t={t} lang={lang} />}
-          {s.screen === 'done' && <Done app={app} menu={menu} t={t} />}
+          {s.screen === 'done' && <Done app={app} menu={menu} t={t} lang={lang} />}
         </>
       )}
     </div>
@@ -251,8 +251,13 @@ function ItemSheet({ app, menu, item, line, lang, t, onClose }: { app: KioskApp;
   const [options, setOptions] = useState<string[]>(line?.optionIds ?? defaultOptions(menu, item));
   const [qty, setQty] = useState(line?.qty ?? 1);
   const problems = optionProblems(menu, item, options);
+  const cart = useStore(app.state).cart;
+  // the menu as polled now, not as it was when the sheet opened: what is left changes meanwhile
+  const fresh = menu.items.find((i) => i.id === item.id) ?? item;
+  const most = maxQty(fresh, cart, line?.id ?? null);
+  const tooMany = qty > most;
   const save = () => {
-    if (problems.length > 0) return;
+    if (problems.length > 0 || tooMany) return;
     const cart = app.state.get().cart;
     const next: CartLine = { id: line?.id ?? newId(), itemId: item.id, qty, optionIds: options, note: line?.note ?? '' };
     app.setCart(line ? cart.map((l) => (l.id === line.id ? next : l)) : [...cart, next]);
@@ -276,12 +281,17 @@ function ItemSheet({ app, menu, item, line, lang, t, onClose }: { app: KioskApp;
             −
           </button>
           <span data-qty-value>{qty}</span>
-          <button type="button" data-qty="+" disabled={qty >= 99} onClick={() => setQty(qty + 1)}>
+          <button type="button" data-qty="+" disabled={qty >= most} onClick={() => setQty(qty + 1)}>
             +
           </button>
         </div>
         {problems.length > 0 && <p class="k-hint">{t('item.choose', { groups: problems.map((p) => nameIn(lang, p.group)).join(lang === 'en' ? ', ' : '、') })}</p>}
-        <button type="button" class="btn btn--primary btn--big" data-add disabled={problems.length > 0} onClick={save}>
+        {tooMany && fresh.remaining !== null && (
+          <p class="k-hint" data-qty-limit={most}>
+            {fresh.remaining === 0 ? t('item.soldOut') : most > 0 ? t('problem.short', { n: fresh.remaining }) : t('item.allInCart', { n: fresh.remaining })}
+          </p>
+        )}
+        <button type="button" class="btn btn--primary btn--big" data-add disabled={problems.length > 0 || tooMany} onClick={save}>
           {line ? t('item.update') : t('item.add')} · {formatMoney(unitPrice(menu, item, options) * qty, menu.currency)}
         </button>
       </div>
@@ -293,29 +303,34 @@ function Checkout({ app, menu, t, lang }: { app: KioskApp; menu: Menu; t: T; lan
   const s = useStore(app.state);
   const [sheet, setSheet] = useState<{ item: MenuItem; line: CartLine } | null>(null);
   const [busy, setBusy] = useState(false);
-  const bad = cartProblems(menu, s.cart);
+  const rows = checkoutRows(menu, s.cart);
+  const bad = rows.filter((r) => r.problem !== null);
   const paused = s.pacing?.publicOrderingPaused ?? false;
   return (
     <main class="k-checkout" data-checkout-screen>
       <h1>{t('cart.title')}</h1>
       {s.cart.length === 0 && <p class="k-empty">{t('cart.empty')}</p>}
       <div class="k-lines">
-        {s.cart.map((l) => {
-          const item = menu.items.find((i) => i.id === l.itemId);
-          if (!item) return null;
-          const opts = chosenOptions(menu, item, l.optionIds).map((o) => nameIn(lang, o));
+        {rows.map(({ line: l, item, problem }) => {
+          const opts = item ? chosenOptions(menu, item, l.optionIds).map((o) => nameIn(lang, o)) : [];
           return (
-            <div key={l.id} class={`k-line${bad.includes(l.id) ? ' is-bad' : ''}`} data-cart-line={l.itemId}>
+            <div key={l.id} class={`k-line${problem ? ' is-bad' : ''}`} data-cart-line={l.itemId} data-problem={problem?.kind}>
               <div class="k-line__main">
                 <strong>
-                  {nameIn(lang, item)} × {l.qty}
+                  {item ? nameIn(lang, item) : t('cart.goneDish')} × {l.qty}
                 </strong>
                 {opts.length > 0 && <small>{opts.join(' · ')}</small>}
+                {problem && <small class="k-line__why">{problemText(t, problem)}</small>}
               </div>
-              <span class="k-line__price">{formatMoney(unitPrice(menu, item, l.optionIds) * l.qty, menu.currency)}</span>
-              <button type="button" class="btn" data-edit onClick={() => setSheet({ item, line: l })}>
-                {t('cart.edit')}
-              </button>
+              {/* a dish gone from the menu has no price here (the hub would refuse it): remove is all it offers */}
+              <span class="k-line__price">{item ? formatMoney(unitPrice(menu, item, l.optionIds) * l.qty, menu.currency) : ''}</span>
+              {item ? (
+                <button type="button" class="btn" data-edit onClick={() => setSheet({ item, line: l })}>
+                  {t('cart.edit')}
+                </button>
+              ) : (
+                <span />
+              )}
               <button type="button" class="btn" data-remove onClick={() => app.setCart(s.cart.filter((x) => x.id !== l.id))}>
                 {t('cart.remove')}
               </button>
@@ -353,7 +368,53 @@ function Checkout({ app, menu, t, lang }: { app: KioskApp; menu: Menu; t: T; lan
   );
 }
 
-function Done({ app, menu, t }: { app: KioskApp; menu: Menu; t: T }) {
+/** Why a cart row cannot go, in the customer's language. */
+function problemText(t: T, p: LineProblem): string {
+  switch (p.kind) {
+    case 'gone':
+      return t('problem.gone');
+    case 'soldOut':
+      return t('problem.soldOut');
+    case 'options':
+      return t('problem.options');
+    case 'short':
+      return t('problem.short', { n: p.left });
+  }
+}
+
+/**
+ * A refused order in the customer's words, from the error code and the lines as sent, checked against the
+ * menu the kiosk re-read on the refusal. The hub's own message (English, for staff) stays as a small detail.
+ */
+function Refusal({ code, message, lines, menu, t, lang }: { code: string; message: string; lines: readonly CartLine[]; menu: Menu; t: T; lang: Lang }) {
+  const view = refusalView(code, lines, menu);
+  const said =
+    view.kind === 'paused'
+      ? t('done.paused')
+      : view.kind === 'dishes'
+        ? t('done.refusedDishes', {
+            dishes: view.dishes
+              .map((d) => t('done.refusedDish', { name: d.nameZh !== null && d.nameEn !== null ? nameIn(lang, { nameZh: d.nameZh, nameEn: d.nameEn }) : t('cart.goneDish'), problem: problemText(t, d.problem) }))
+              .join(lang === 'en' ? '; ' : '；'),
+          })
+        : view.kind === 'changed'
+          ? t('done.refusedChanged')
+          : t('done.refusedOther');
+  return (
+    <>
+      <p class="k-done__problem" role="alert" data-refusal={view.kind}>
+        {said}
+      </p>
+      {view.kind !== 'paused' && message && (
+        <p class="k-done__detail" data-hub-message>
+          {t('done.refusedDetail', { message })}
+        </p>
+      )}
+    </>
+  );
+}
+
+function Done({ app, menu, t, lang }: { app: KioskApp; menu: Menu; t: T; lang: Lang }) {
   useTick();
   const s = useStore(app.state);
   const entry = s.submissions.find((x) => x.id === s.current);
@@ -378,9 +439,7 @@ function Done({ app, menu, t }: { app: KioskApp; menu: Menu; t: T }) {
         </>
       ) : view.kind === 'rejected' ? (
         <>
-          <p class="k-done__problem" role="alert">
-            {view.code === 'ordering_paused' ? t('done.paused') : t('done.rejected', { message: view.message })}
-          </p>
+          <Refusal code={view.code} message={view.message} lines={entry?.meta.lines ?? []} menu={menu} t={t} lang={lang} />
           <button type="button" class="btn btn--primary btn--big k-done__btn" data-edit-refused onClick={() => entry && void app.editRefused(entry.id)}>
             {t('done.edit')}
           </button>

@@ -1,9 +1,10 @@
 /**
  * The kiosk's pure rules, without the view or the hub: how long until an untouched kiosk starts over, what
- * the customer is told about an order in the outbox, which pickup numbers to keep showing, and the colour
- * of a category's badge.
+ * the customer is told about an order in the outbox, which pickup numbers to keep showing, the colour
+ * of a category's badge, and why a cart row or a refused order cannot go.
  */
-import type { Order } from '../../hub/protocol/index.ts';
+import type { Menu, MenuItem, Order } from '../../hub/protocol/index.ts';
+import { isSoldOut, optionProblems, type CartLine } from '../shared/cart.ts';
 import type { OutboxEntry } from '../shared/outbox.ts';
 
 export const DEFAULT_IDLE_MS = 90_000;
@@ -132,6 +133,87 @@ export function recentPickups(entries: readonly Pick<OutboxEntry, 'state' | 'res
 export const CATEGORY_COLOURS = ['#c0392b', '#d35400', '#1e8449', '#2471a3', '#7d3c98', '#b7950b', '#117a65', '#a04000'] as const;
 
 export const categoryColour = (index: number): string => CATEGORY_COLOURS[((index % CATEGORY_COLOURS.length) + CATEGORY_COLOURS.length) % CATEGORY_COLOURS.length]!;
+
+// ---- what is wrong with a cart row, in words a customer can act on ----
+
+/** Why a cart row cannot be sent now. */
+export type LineProblem = { kind: 'gone' } | { kind: 'soldOut' } | { kind: 'options' } | { kind: 'short'; left: number };
+
+const MAX_QTY = 99;
+
+/**
+ * The rows the shared `cartProblems` blocks "place order" for, each with its reason (that function says
+ * only which): the same checks in the same order, so a red row always has its own words.
+ */
+export function lineProblems(menu: Menu, lines: readonly CartLine[]): Map<string, LineProblem> {
+  const wanted = new Map<string, number>();
+  for (const l of lines) wanted.set(l.itemId, (wanted.get(l.itemId) ?? 0) + l.qty);
+  const problems = new Map<string, LineProblem>();
+  for (const l of lines) {
+    const item = menu.items.find((i) => i.id === l.itemId);
+    if (!item) problems.set(l.id, { kind: 'gone' });
+    else if (isSoldOut(item)) problems.set(l.id, { kind: 'soldOut' });
+    else if (optionProblems(menu, item, l.optionIds).length > 0) problems.set(l.id, { kind: 'options' });
+    // the hub reserves a dish's quantity over all rows at once, so every row of a short dish is the problem
+    else if (item.remaining !== null && (wanted.get(l.itemId) ?? 0) > item.remaining) problems.set(l.id, { kind: 'short', left: item.remaining });
+  }
+  return problems;
+}
+
+/**
+ * How many of a dish the item sheet may put on one row (`lineId`: the row being edited, null for a new one):
+ * what is left of a counted dish less its other rows, so a card saying "only 3 left" cannot take 5. 0: the
+ * cart already holds all that is left.
+ */
+export function maxQty(item: Pick<MenuItem, 'id' | 'remaining'>, cart: readonly CartLine[], lineId: string | null): number {
+  if (item.remaining === null) return MAX_QTY;
+  const others = cart.filter((l) => l.itemId === item.id && l.id !== lineId).reduce((n, l) => n + l.qty, 0);
+  return Math.max(0, Math.min(MAX_QTY, item.remaining - others));
+}
+
+/** A checkout row: `item` null when the dish left the menu (the row still shows, to be removed). */
+export interface CheckoutRow {
+  line: CartLine;
+  item: MenuItem | null;
+  problem: LineProblem | null;
+}
+
+export function checkoutRows(menu: Menu, cart: readonly CartLine[]): CheckoutRow[] {
+  const problems = lineProblems(menu, cart);
+  return cart.map((line) => ({ line, item: menu.items.find((i) => i.id === line.itemId) ?? null, problem: problems.get(line.id) ?? null }));
+}
+
+/**
+ * What a refused order's screen says. The hub's message is a developer's English sentence and the outbox
+ * keeps no details, but the kiosk kept the lines it sent and re-reads the menu on a refusal: the dishes
+ * that fail against it are named in both languages (names null: the dish left the menu). Until that menu
+ * shows why (or when it cannot), "the menu has changed".
+ */
+export type RefusalView =
+  | { kind: 'paused' }
+  | { kind: 'dishes'; dishes: { nameZh: string | null; nameEn: string | null; problem: LineProblem }[] }
+  | { kind: 'changed' }
+  | { kind: 'other' };
+
+const MENU_REFUSALS = new Set(['sold_out', 'item_unavailable', 'invalid_order']);
+
+export function refusalView(code: string, lines: readonly CartLine[], menu: Menu | null): RefusalView {
+  if (code === 'ordering_paused') return { kind: 'paused' };
+  if (!MENU_REFUSALS.has(code)) return { kind: 'other' };
+  if (!menu) return { kind: 'changed' };
+  const problems = lineProblems(menu, lines);
+  const dishes: Extract<RefusalView, { kind: 'dishes' }>['dishes'] = [];
+  const named = new Set<string>();
+  for (const l of lines) {
+    const problem = problems.get(l.id);
+    // two rows of one dish are one dish to the customer
+    if (!problem || named.has(l.itemId)) continue;
+    named.add(l.itemId);
+    const item = menu.items.find((i) => i.id === l.itemId);
+    dishes.push({ nameZh: item?.nameZh ?? null, nameEn: item?.nameEn ?? null, problem });
+  }
+  return dishes.length > 0 ? { kind: 'dishes', dishes } : { kind: 'changed' };
+}
 
 // ---- card payment at the kiosk (issue #6) ----
 
