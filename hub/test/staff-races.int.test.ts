@@ -1,6 +1,7 @@
 /**
- * Review of the staff and table-code changes (77494ad) against the real hub process: a request whose caller was
- * signed in when it arrived but whose session a manager's change ended before the writer ran it. The hub reads
+ * Staff and table-code changes against the real hub process: a request whose caller was signed in when it
+ * arrived but whose session a manager's change ended before the writer ran it (and the other tokens such a
+ * change refuses: the gate's trust, open stream sockets, PINs tried on a PIN change). The hub reads
  * the token as soon as the headers are in (before the body, so a flood is refused cheaply), so the body of a
  * request can come well after its caller was deactivated.
  */

@@ -1,6 +1,6 @@
 /**
- * Who the public address takes for one caller, and what it lets the guest network do, against the real hub
- * (review of session 24). A customer's phone holds its table's QR token; the gate rate-limits each caller
+ * Who the public address takes for one caller, and what it lets the guest network do, against the real
+ * hub. A customer's phone holds its table's QR token; the gate rate-limits each caller
  * before the hub's thread sees the request, so one phone must not be many callers by spelling its token
  * differently, and nothing but a kiosk is paired from the guest network.
  */

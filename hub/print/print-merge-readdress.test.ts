@@ -1,5 +1,5 @@
 /**
- * Review findings in kitchen printing (session 24): each test failed before its fix. The queue runs on a
+ * Kitchen printing after a merge and after a printer is given another address. The queue runs on a
  * real SQLite store and the real single writer, with in-memory printers (as in print-queue.test.ts).
  */
 import pino from 'pino';

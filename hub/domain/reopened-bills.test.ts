@@ -1,5 +1,5 @@
 /**
- * Found by review (session 24), on the demo store over real SQLite: a reopened bill closed again under the
+ * On the demo store over real SQLite: a reopened bill closed again under the
  * manager by changes that move no money, and the kitchen's late bumps of a paid bill showing it to the next
  * party's phones.
  */

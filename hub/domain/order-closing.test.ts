@@ -1,5 +1,5 @@
 /**
- * Found by review (session 24): the rules that move no money never close a bill a manager reopened paid in
+ * The rules that move no money never close a bill a manager reopened paid in
  * full; the rules that settle it (a payment of 0, a fired course) still do.
  */
 import { describe, expect, it } from 'vitest';

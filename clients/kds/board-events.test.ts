@@ -1,5 +1,5 @@
 /**
- * Review (session 24): the board against events built by hand in the shapes hub/protocol/events.ts gives, as
+ * The board against events built by hand in the shapes hub/protocol/events.ts gives, as
  * hub/domain/order-service.ts emits them.
  */
 import { describe, expect, it } from 'vitest';
