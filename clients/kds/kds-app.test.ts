@@ -37,8 +37,8 @@ async function screen(station: string): Promise<KdsApp> {
   return app;
 }
 
-async function place(lines: unknown[]): Promise<Order> {
-  const r = await hub.request('POST', '/api/v1/orders', { token: waiter, body: { channel: 'pos', tableId: 't-a3', lines } });
+async function place(lines: unknown[], tableId = 't-a3'): Promise<Order> {
+  const r = await hub.request('POST', '/api/v1/orders', { token: waiter, body: { channel: 'pos', tableId, lines } });
   expect(r.status, JSON.stringify(r.body)).toBe(201);
   return r.body.order as Order;
 }
@@ -510,5 +510,38 @@ describe("a screen's stream reset", () => {
     } finally {
       app.stop();
     }
+  });
+});
+
+// races between screens (and a waiter): the screens here have not started their streams, so each holds what
+// it loaded last, as a screen whose stream is a moment behind
+const tofu = { itemId: 'mapo-tofu', qty: 1, optionIds: ['spice-medium', 'size-regular'] };
+
+describe('expo serving a ticket the station recalled a moment before', () => {
+  it('leaves the recalled dish on the station (it is being made again), and serves the rest', async () => {
+    const order = await place([tofu, { itemId: 'sour-plum-drink', qty: 1, optionIds: ['ice-less'] }], 't-a5');
+    await hub.request('POST', `/api/v1/orders/${order.id}/status`, { token: kitchen.staff, body: { status: 'ready' } });
+    const expo = await screen('expo');
+    // the hot station's cook recalls the tofu (wrong garnish); expo has not heard yet and taps Served
+    const hot = await screen('hot');
+    await hot.recall(hot.board.orders.get(order.id)!, [order.lines[0]!.id]);
+    await expo.bump(expo.board.orders.get(order.id)!, order.lines.map((l) => l.id));
+    // the hub served a 'preparing' line, and the dish being remade left the screens
+    expect(await statuses(order.id)).toEqual(['preparing', 'served']);
+  });
+});
+
+describe('a bump racing a merge', () => {
+  it('bumps the dish on the order it was merged into, without an error', async () => {
+    const from = await place([tofu], 't-a6');
+    const into = await place([tofu], 't-a7');
+    const hot = await screen('hot');
+    // a waiter merges table A6 into A7 as the cook taps A6's ticket (the screen has not heard of the merge)
+    const merged = await hub.request('POST', `/api/v1/orders/${from.id}/merge`, { token: waiter, body: { intoOrderId: into.id } });
+    expect(merged.status, JSON.stringify(merged.body)).toBe(200);
+    await hot.bump(hot.board.orders.get(from.id)!, [from.lines[0]!.id]);
+    // the hub answered 404 ("order #n has no line …", in English), and the dish stayed to cook on A7's ticket
+    expect(hot.notices.get()).toEqual([]);
+    expect(await statuses(into.id)).toEqual(['fired', 'ready']);
   });
 });
