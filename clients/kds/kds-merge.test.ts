@@ -1,21 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { HubEvent, Order, OrderLine } from '../../hub/protocol/index.ts';
+import { ev, line, order, T0 } from './board-fixtures.ts';
 import { KitchenBoard } from './board.ts';
 import { buildTickets, type MenuTargets } from './tickets.ts';
 
-const T0 = Date.UTC(2025, 0, 1, 4, 0, 0);
-let seq = 0;
-const line = (over: Partial<OrderLine> = {}): OrderLine => ({
-  id: `l${++seq}`, itemId: 'mapo', nameZh: 'm', nameEn: 'm', stationId: 'hot', qty: 1, unitPriceMinor: 1000, lineTotalMinor: 1000,
-  options: [], note: null, course: 1, status: 'fired', voidReason: null, addedAt: T0, firedAt: T0, readyAt: null, servedAt: null,
-  addedByStaffId: null, ...over,
-});
-const order = (lines: OrderLine[], over: Partial<Order> = {}): Order => ({
-  id: `o${++seq}`, number: seq, businessDate: '2025-01-01', channel: 'pos', tableId: 't', guestCount: null, note: null, status: 'fired',
-  lines, payments: [], subtotalMinor: 0, discountMinor: 0, discountReason: null, totalMinor: 0, paidMinor: 0, dueMinor: 0, revision: 1,
-  createdAt: T0, updatedAt: T0, closedAt: null, quotedReadyAt: null, rush: false, deviceId: null, staffId: null, staffName: null, ...over,
-});
-const ev = (type: HubEvent['type'], payload: unknown): HubEvent => ({ seq: ++seq, type, at: T0, deviceId: null, staffId: null, payload }) as HubEvent;
 const sum = (o: Order) => ({ id: o.id, number: o.number, status: o.status, tableId: o.tableId, subtotalMinor: 0, discountMinor: 0, totalMinor: 0, paidMinor: 0, dueMinor: 0, revision: o.revision, rush: o.rush });
 const targets: MenuTargets = { item: new Map(), station: new Map() };
 
