@@ -37,7 +37,7 @@ afterEach(() => {
   s.db.close();
 });
 
-const place = (principal: Principal, input: PlaceOrder, now = NOON): Order => s.run(() => s.service.place(input, s.ctx(principal, now)));
+const place = (principal: Principal, input: PlaceOrder, now = NOON): Order => s.place(principal, input, now);
 const seat = (tableId: string, extra: Partial<PlaceOrder> = {}): PlaceOrder => ({ channel: 'pos', tableId, guestCount: 2, lines: [], ...extra });
 const openAt = (tableId: string) => s.floor.openOrderIds(tableId);
 

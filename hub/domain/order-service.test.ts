@@ -15,6 +15,7 @@ import {
   outcomeOf,
   plum,
   posDevice,
+  posOrder,
   rice,
   shanghai,
   table,
@@ -40,8 +41,7 @@ afterEach(() => {
   s.db.close();
 });
 
-const place = (principal: Principal, input: PlaceOrder, now = NOON): Order => s.run(() => s.service.place(input, s.ctx(principal, now)));
-const posOrder = (lines: LineInput[], extra: Partial<PlaceOrder> = {}): PlaceOrder => ({ channel: 'pos', tableId: 't-a1', lines, ...extra });
+const place = (principal: Principal, input: PlaceOrder, now = NOON): Order => s.place(principal, input, now);
 const lineOf = (order: Order, itemId: string) => {
   const line = order.lines.find((l) => l.itemId === itemId);
   if (!line) throw new Error(`order has no ${itemId} line`);

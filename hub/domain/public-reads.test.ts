@@ -13,7 +13,7 @@ afterEach(() => {
 });
 
 const MIN = 60_000;
-const place = (principal: Principal, input: PlaceOrder, now = NOON): Order => s.run(() => s.service.place(input, s.ctx(principal, now)));
+const place = (principal: Principal, input: PlaceOrder, now = NOON): Order => s.place(principal, input, now);
 const atTable = (tableId: string, now = NOON) => place(waiter, { channel: 'pos', tableId, lines: [{ itemId: 'steamed-rice', qty: 1 }] }, now);
 const payByCard = (o: Order, reference: string, now: number) =>
   s.run(() => s.service.pay(o.id, { tender: 'card', amountMinor: o.dueMinor, reference }, s.ctx(cashier, now))).order;

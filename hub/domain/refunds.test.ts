@@ -3,7 +3,7 @@
  * paid amount net of it everywhere, and the "refund first" refusals of void, discount and merge lifted by it.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { LineInput, Order, PaymentInput, PlaceOrder, RefundInput } from '../protocol/orders.ts';
+import type { Order, PaymentInput, PlaceOrder, RefundInput } from '../protocol/orders.ts';
 import { lineBalances } from './bill.ts';
 import type { Principal } from './principal.ts';
 import {
@@ -16,6 +16,7 @@ import {
   NOON,
   openDemoStore,
   outcomeOf,
+  posOrder,
   rice,
   table,
   tofu,
@@ -33,7 +34,6 @@ afterEach(() => {
 
 const MIN = 60_000;
 const place = (input: PlaceOrder, principal: Principal = waiter): Order => s.run(() => s.service.place(input, s.ctx(principal)));
-const posOrder = (lines: LineInput[], extra: Partial<PlaceOrder> = {}): PlaceOrder => ({ channel: 'pos', tableId: 't-a1', lines, ...extra });
 const pay = (orderId: string, input: PaymentInput, now = NOON) => s.run(() => s.service.pay(orderId, input, s.ctx(cashier, now)));
 const refund = (orderId: string, input: RefundInput, principal: Principal = manager, now = NOON + MIN) =>
   s.run(() => s.service.refund(orderId, input, s.ctx(principal, now)));

@@ -4,9 +4,9 @@
  * party's phones.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { LineInput, Order, PlaceOrder } from '../protocol/orders.ts';
+import type { Order, PlaceOrder } from '../protocol/orders.ts';
 import type { Principal } from './principal.ts';
-import { cashier, type DemoStore, kitchen, manager, NOON, openDemoStore, outcomeOf, plum, rice, table, tofu, waiter } from './test-support.ts';
+import { cashier, type DemoStore, kitchen, manager, NOON, openDemoStore, outcomeOf, plum, posOrder, rice, table, tofu, waiter } from './test-support.ts';
 
 let s: DemoStore;
 beforeEach(() => {
@@ -17,8 +17,7 @@ afterEach(() => {
 });
 
 const MIN = 60_000;
-const place = (principal: Principal, input: PlaceOrder, now = NOON): Order => s.run(() => s.service.place(input, s.ctx(principal, now)));
-const posOrder = (lines: LineInput[], extra: Partial<PlaceOrder> = {}): PlaceOrder => ({ channel: 'pos', tableId: 't-a1', lines, ...extra });
+const place = (principal: Principal, input: PlaceOrder, now = NOON): Order => s.place(principal, input, now);
 const paidInFull = (o: Order, now = NOON) => s.run(() => s.service.pay(o.id, { tender: 'cash', amountMinor: o.dueMinor }, s.ctx(cashier, now))).order;
 
 describe('a bill a manager reopened, paid in full', () => {

@@ -12,7 +12,7 @@ import { loadSeed } from '../store/seed.ts';
 import type { Role } from '../protocol/common.ts';
 import type { ErrorCode } from '../protocol/errors.ts';
 import type { EventType } from '../protocol/events.ts';
-import type { LineInput, LineStatus, Order, OrderLine } from '../protocol/orders.ts';
+import type { LineInput, LineStatus, Order, OrderLine, PlaceOrder } from '../protocol/orders.ts';
 import { DomainError } from './errors.ts';
 import { OrderService } from './order-service.ts';
 import { settle } from './order.ts';
@@ -166,6 +166,8 @@ export interface DemoStore {
   ctx(principal: Principal, now?: number): CommandContext;
   /** Runs a command in one transaction, as the writer does: a throw rolls back its writes and its events. */
   run<R>(fn: () => R): R;
+  /** Places an order as `principal` at `now` (default NOON), in a transaction of its own. */
+  place(principal: Principal, input: PlaceOrder, now?: number): Order;
   /** Remaining portions of a counted item, read from the store. */
   remaining(itemId: string): number | null;
 }
@@ -220,5 +222,11 @@ export function openDemoStore(pacing: PacingPolicy = DEFAULT_PACING, file = ':me
       }
     },
     remaining: (itemId) => catalog.remaining([itemId]).get(itemId) ?? null,
+    place(principal, input, now = NOON) {
+      return this.run(() => service.place(input, this.ctx(principal, now)));
+    },
   };
 }
+
+/** A waiter's order at table A1 (or as `extra` says). */
+export const posOrder = (lines: LineInput[], extra: Partial<PlaceOrder> = {}): PlaceOrder => ({ channel: 'pos', tableId: 't-a1', lines, ...extra });
