@@ -3,25 +3,18 @@
  * real SQLite store and the real single writer, with in-memory printers (as in print-queue.test.ts).
  */
 import pino from 'pino';
-import { monotonicFactory } from 'ulidx';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InMemoryTransport } from '../../printers/index.ts';
 import { decodeEscPos, ticketText } from '../../printers/sim/escpos-decoder.ts';
 import { demoSeed } from '../../scripts/seed/demo.ts';
-import { OrderService } from '../domain/order-service.ts';
-import { KitchenService } from '../domain/pacing.ts';
-import type { CommandContext } from '../domain/ports.ts';
 import type { Principal } from '../domain/principal.ts';
 import type { PlaceOrder } from '../protocol/orders.ts';
 import type { CreatePrinter } from '../protocol/printing.ts';
-import { openDb, readIdentity } from '../store/db.ts';
-import { SqliteFloorRepo } from '../store/floor-repo.ts';
-import { SqliteKitchenRepo } from '../store/kitchen-repo.ts';
-import { MenuCatalog } from '../store/menu-repo.ts';
-import { SqliteOrderRepo } from '../store/order-repo.ts';
+import { openDb } from '../store/db.ts';
 import { loadSeed } from '../store/seed.ts';
-import { Writer, type Tx } from '../store/writer.ts';
+import { Writer } from '../store/writer.ts';
 import { PrintService } from './print-service.ts';
+import { ordersOnWriter } from './test-orders.ts';
 import type { PrintSettings } from './worker.ts';
 
 const FAST: PrintSettings = { failoverMs: 300, retryBaseMs: 10, retryMaxMs: 40, heldPollMs: 20, probeIntervalMs: 5000, maxUncertain: 2, stopTimeoutMs: 500 };
@@ -36,7 +29,6 @@ afterEach(async () => {
 async function store(printers: { id: string; stations: string[]; backupPrinterId?: string }[]) {
   const db = openDb(':memory:');
   loadSeed(db, demoSeed);
-  const ulid = monotonicFactory();
   let printing: PrintService | undefined;
   const writer = new Writer(db, { clock: Date.now, maxBatch: 64, maxQueue: 10_000, onCommit: () => {}, onAppend: (e, tx) => printing?.onAppend(e, tx) });
   const transports = new Map<string, InMemoryTransport>();
@@ -58,25 +50,7 @@ async function store(printers: { id: string; stations: string[]; backupPrinterId
   });
   const service = printing;
   open.push({ stop: () => service.stop() });
-  const catalog = new MenuCatalog(db, readIdentity(db).epoch, 'CNY');
-  const orders = new OrderService({
-    orders: new SqliteOrderRepo(db),
-    floor: new SqliteFloorRepo(db),
-    stock: catalog,
-    kitchen: new KitchenService(new SqliteKitchenRepo(db), { threshold: 1000, secondsPerTicket: 60 }),
-  });
-  const ctx = (tx: Tx, principal: Principal): CommandContext => ({
-    principal,
-    now: tx.now,
-    newId: () => ulid(),
-    menu: catalog.current().index,
-    timeZone: 'Asia/Shanghai',
-    events: {
-      emit: (type, payload, topics) =>
-        void tx.append({ type, payload, topics, deviceId: 'dev-1', staffId: principal.kind === 'staff' ? principal.staffId : null }),
-    },
-  });
-  const run = <R>(fn: (c: CommandContext) => R, principal: Principal = waiter) => writer.submit((tx) => fn(ctx(tx, principal)));
+  const { orders, run } = ordersOnWriter(db, writer, waiter);
   for (const p of printers) {
     const input: CreatePrinter = {
       id: p.id,

@@ -5,28 +5,21 @@
  */
 import Database from 'better-sqlite3';
 import pino from 'pino';
-import { monotonicFactory } from 'ulidx';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InMemoryTransport, renderTicket, type TicketDocument } from '../../printers/index.ts';
 import { decodeEscPos, ticketText } from '../../printers/sim/escpos-decoder.ts';
 import { demoSeed } from '../../scripts/seed/demo.ts';
-import { OrderService } from '../domain/order-service.ts';
-import { KitchenService } from '../domain/pacing.ts';
-import type { CommandContext } from '../domain/ports.ts';
 import type { Principal } from '../domain/principal.ts';
 import type { PlaceOrder } from '../protocol/orders.ts';
 import type { CreatePrinter } from '../protocol/printing.ts';
 import { Compactor, isPacked, PRINT_JOBS } from '../store/compactor.ts';
-import { openDb, readIdentity, type Db } from '../store/db.ts';
+import { openDb, type Db } from '../store/db.ts';
 import type { LoggedEvent } from '../store/event-log.ts';
-import { SqliteFloorRepo } from '../store/floor-repo.ts';
-import { SqliteKitchenRepo } from '../store/kitchen-repo.ts';
-import { MenuCatalog } from '../store/menu-repo.ts';
-import { SqliteOrderRepo } from '../store/order-repo.ts';
 import type { JobRow } from '../store/print-repo.ts';
 import { loadSeed } from '../store/seed.ts';
-import { OverloadedError, StorageFullError, StoreBusyError, Writer, type Tx } from '../store/writer.ts';
+import { OverloadedError, StorageFullError, StoreBusyError, Writer } from '../store/writer.ts';
 import { PrintService } from './print-service.ts';
+import { ordersOnWriter } from './test-orders.ts';
 import { markedDocument } from './tickets.ts';
 import { profileOf, type PrintSettings } from './worker.ts';
 
@@ -62,7 +55,6 @@ interface RefuseAfterSend {
 async function store(printers: PrinterSpec[], settings: Partial<PrintSettings> = {}, refuse?: RefuseAfterSend, clock: () => number = Date.now) {
   const db: Db = openDb(':memory:');
   loadSeed(db, demoSeed);
-  const ulid = monotonicFactory();
   const committed: LoggedEvent[] = [];
   const transports = new Map<string, InMemoryTransport>();
   let printing: PrintService | undefined;
@@ -91,25 +83,7 @@ async function store(printers: PrinterSpec[], settings: Partial<PrintSettings> =
   });
   const service = printing;
   open.push({ stop: () => service.stop() });
-  const catalog = new MenuCatalog(db, readIdentity(db).epoch, 'CNY');
-  const orders = new OrderService({
-    orders: new SqliteOrderRepo(db),
-    floor: new SqliteFloorRepo(db),
-    stock: catalog,
-    kitchen: new KitchenService(new SqliteKitchenRepo(db), { threshold: 1000, secondsPerTicket: 60 }),
-  });
-  const ctx = (tx: Tx, principal: Principal): CommandContext => ({
-    principal,
-    now: tx.now,
-    newId: () => ulid(),
-    menu: catalog.current().index,
-    timeZone: 'Asia/Shanghai',
-    events: {
-      emit: (type, payload, topics) =>
-        void tx.append({ type, payload, topics, deviceId: 'dev-1', staffId: principal.kind === 'staff' ? principal.staffId : null }),
-    },
-  });
-  const run = <R>(fn: (c: CommandContext) => R, principal: Principal = waiter) => writer.submit((tx) => fn(ctx(tx, principal)));
+  const { orders, run } = ordersOnWriter(db, writer, waiter);
   for (const p of printers) {
     const t = new InMemoryTransport();
     const send = t.send.bind(t);

@@ -5,24 +5,17 @@
  * print on the old device later anyway. Real sockets to simulated printers, the real store and writer.
  */
 import pino from 'pino';
-import { monotonicFactory } from 'ulidx';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SimPrinter } from '../../printers/sim/sim-printer.ts';
 import { TEST_TIMEOUTS } from '../../printers/sim/sim-harness.ts';
 import { demoSeed } from '../../scripts/seed/demo.ts';
-import { OrderService } from '../domain/order-service.ts';
-import { KitchenService } from '../domain/pacing.ts';
-import type { CommandContext } from '../domain/ports.ts';
 import type { Principal } from '../domain/principal.ts';
 import type { PlaceOrder } from '../protocol/orders.ts';
-import { openDb, readIdentity } from '../store/db.ts';
-import { SqliteFloorRepo } from '../store/floor-repo.ts';
-import { SqliteKitchenRepo } from '../store/kitchen-repo.ts';
-import { MenuCatalog } from '../store/menu-repo.ts';
-import { SqliteOrderRepo } from '../store/order-repo.ts';
+import { openDb } from '../store/db.ts';
 import { loadSeed } from '../store/seed.ts';
-import { Writer, type Tx } from '../store/writer.ts';
+import { Writer } from '../store/writer.ts';
 import { PrintService } from './print-service.ts';
+import { ordersOnWriter } from './test-orders.ts';
 import type { PrintSettings } from './worker.ts';
 
 const SETTINGS: PrintSettings = {
@@ -52,7 +45,6 @@ async function sim(msPerLine = 0): Promise<SimPrinter> {
 async function hubPrinting(printers: { id: string; stations: string[]; at: SimPrinter; backupPrinterId?: string }[]) {
   const db = openDb(':memory:');
   loadSeed(db, demoSeed);
-  const ulid = monotonicFactory();
   let printing: PrintService | undefined;
   const writer = new Writer(db, { clock: Date.now, maxBatch: 64, maxQueue: 10_000, onCommit: () => undefined, onAppend: (e, tx) => printing?.onAppend(e, tx) });
   const service = new PrintService({
@@ -67,22 +59,7 @@ async function hubPrinting(printers: { id: string; stations: string[]; at: SimPr
   });
   printing = service;
   cleanups.push(() => service.stop());
-  const catalog = new MenuCatalog(db, readIdentity(db).epoch, 'CNY');
-  const orders = new OrderService({
-    orders: new SqliteOrderRepo(db),
-    floor: new SqliteFloorRepo(db),
-    stock: catalog,
-    kitchen: new KitchenService(new SqliteKitchenRepo(db), { threshold: 1000, secondsPerTicket: 60 }),
-  });
-  const ctx = (tx: Tx): CommandContext => ({
-    principal: manager,
-    now: tx.now,
-    newId: () => ulid(),
-    menu: catalog.current().index,
-    timeZone: 'Asia/Shanghai',
-    events: { emit: (type, payload, topics) => void tx.append({ type, payload, topics, deviceId: 'dev-1', staffId: manager.staffId }) },
-  });
-  const run = <R>(fn: (c: CommandContext) => R) => writer.submit((tx) => fn(ctx(tx)));
+  const { orders, run } = ordersOnWriter(db, writer, manager);
   for (const p of printers) {
     const input = { id: p.id, name: p.id.toUpperCase(), host: p.at.host, port: p.at.port, encoding: 'gb18030', widthChars: 48, buzzer: 'none', enabled: true } as const;
     await run((c) => service.createPrinter({ ...input, stations: p.stations, backupPrinterId: p.backupPrinterId ?? null }, c));
