@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Menu, MenuItem } from '../../hub/protocol/index.ts';
-import { cartCount, cartTotal, chosenOptions, defaultOptions, isSoldOut, optionProblems, unitPrice, type CartLine } from '../shared/cart.ts';
+import { cartCount, cartTotal, chosenOptions, defaultOptions, isSoldOut, optionProblems, unitPrice, unknownOptions, type CartLine } from '../shared/cart.ts';
 import { formatClock, formatMoney } from '../shared/format.ts';
 import { nameIn, useTranslate, type Lang, type Translate } from '../shared/i18n.ts';
 import { newId } from '../shared/ids.ts';
@@ -10,7 +10,7 @@ import { DishImage } from '../shared/ui/dish-image.tsx';
 import { PublicBanners } from '../shared/ui/public-banners.tsx';
 import { LanguageToggle, PairScreen } from '../shared/ui/pairing.tsx';
 import type { KioskApp } from './kiosk-app.ts';
-import { approvalUnstored, categoryColour, checkoutRows, maxQty, orderView, recentPickups, refusalView, type LineProblem } from './kiosk-logic.ts';
+import { approvalUnstored, categoryColour, checkoutRows, orderView, recentPickups, refusalView, sheetLimit, waitingToSend, type LineProblem } from './kiosk-logic.ts';
 import { kioskMessages, type KioskKey } from './messages.ts';
 import { PayChoice, PaymentPanel, PendingPayments } from './payment.tsx';
 
@@ -19,14 +19,38 @@ type T = Translate<KioskKey>;
 export function App({ app }: { app: KioskApp }) {
   const device = useStore(app.session.device);
   const s = useStore(app.state);
+  const { t } = useTranslate(kioskMessages);
   useEffect(() => {
     document.documentElement.classList.toggle('k-large', s.largeText);
   }, [s.largeText]);
   useEffect(() => {
     if (device) app.start();
   }, [device]);
-  if (!device) return <PairScreen hub={app.client} session={app.session} kind="kiosk" defaultName="kiosk" />;
+  if (!device) {
+    return (
+      <>
+        <UnsentNotice waiting={waitingToSend(s)} t={t} />
+        <PairScreen hub={app.client} session={app.session} kind="kiosk" defaultName="kiosk" />
+      </>
+    );
+  }
   return <Kiosk app={app} />;
+}
+
+/**
+ * On the pairing screen: what this kiosk has not sent yet. Whoever pairs it again (or would wipe or swap it)
+ * must know that a charged card's payment, or an order, is still only on this kiosk.
+ */
+export function UnsentNotice({ waiting, t }: { waiting: { orders: number; payments: number }; t: T }) {
+  if (waiting.orders === 0 && waiting.payments === 0) return null;
+  return (
+    <div class="k-banner k-banner--paused" role="alert" data-unsent-payments={waiting.payments} data-unsent-orders={waiting.orders}>
+      <p>{t('unpaired.title')}</p>
+      {waiting.payments > 0 && <p>{t('unpaired.payments', { n: waiting.payments })}</p>}
+      {waiting.orders > 0 && <p>{t('unpaired.orders', { n: waiting.orders })}</p>}
+      <p>{t('unpaired.help')}</p>
+    </div>
+  );
 }
 
 /** Re-renders every second (retry countdowns, recent numbers). */
@@ -247,17 +271,21 @@ function MenuScreen({ app, menu, t, lang }: { app: KioskApp; menu: Menu; t: T; l
   );
 }
 
-function ItemSheet({ app, menu, item, line, lang, t, onClose }: { app: KioskApp; menu: Menu; item: MenuItem; line: CartLine | null; lang: Lang; t: T; onClose: () => void }) {
-  const [options, setOptions] = useState<string[]>(line?.optionIds ?? defaultOptions(menu, item));
+function ItemSheet({ app, menu, item: opened, line, lang, t, onClose }: { app: KioskApp; menu: Menu; item: MenuItem; line: CartLine | null; lang: Lang; t: T; onClose: () => void }) {
+  // the menu as polled now, not as it was when the sheet opened: the dish, its options and what is left
+  // change meanwhile (the dish as opened only while it is off the menu, to show what it was)
+  const item = menu.items.find((i) => i.id === opened.id) ?? opened;
+  const [picked, setOptions] = useState<string[]>(line?.optionIds ?? defaultOptions(menu, item));
+  // an option taken off the dish is dropped (it cannot be shown, so it could not be untapped either)
+  const gone = unknownOptions(menu, item, picked);
+  const options = gone.length > 0 ? picked.filter((id) => !gone.includes(id)) : picked;
   const [qty, setQty] = useState(line?.qty ?? 1);
   const problems = optionProblems(menu, item, options);
   const cart = useStore(app.state).cart;
-  // the menu as polled now, not as it was when the sheet opened: what is left changes meanwhile
-  const fresh = menu.items.find((i) => i.id === item.id) ?? item;
-  const most = maxQty(fresh, cart, line?.id ?? null);
+  const { most, blocked } = sheetLimit(menu, item.id, cart, line?.id ?? null);
   const tooMany = qty > most;
   const save = () => {
-    if (problems.length > 0 || tooMany) return;
+    if (problems.length > 0 || tooMany || blocked) return;
     const cart = app.state.get().cart;
     const next: CartLine = { id: line?.id ?? newId(), itemId: item.id, qty, optionIds: options, note: line?.note ?? '' };
     app.setCart(line ? cart.map((l) => (l.id === line.id ? next : l)) : [...cart, next]);
@@ -286,12 +314,19 @@ function ItemSheet({ app, menu, item, line, lang, t, onClose }: { app: KioskApp;
           </button>
         </div>
         {problems.length > 0 && <p class="k-hint">{t('item.choose', { groups: problems.map((p) => nameIn(lang, p.group)).join(lang === 'en' ? ', ' : '、') })}</p>}
-        {tooMany && fresh.remaining !== null && (
-          <p class="k-hint" data-qty-limit={most}>
-            {fresh.remaining === 0 ? t('item.soldOut') : most > 0 ? t('problem.short', { n: fresh.remaining }) : t('item.allInCart', { n: fresh.remaining })}
+        {blocked ? (
+          <p class="k-hint" role="alert" data-qty-limit={0} data-blocked={blocked}>
+            {blocked === 'gone' ? t('problem.gone') : t('item.soldOut')}
           </p>
+        ) : (
+          tooMany &&
+          item.remaining !== null && (
+            <p class="k-hint" data-qty-limit={most}>
+              {most > 0 ? t('problem.short', { n: item.remaining }) : t('item.allInCart', { n: item.remaining })}
+            </p>
+          )
         )}
-        <button type="button" class="btn btn--primary btn--big" data-add disabled={problems.length > 0 || tooMany} onClick={save}>
+        <button type="button" class="btn btn--primary btn--big" data-add disabled={problems.length > 0 || tooMany || blocked !== null} onClick={save}>
           {line ? t('item.update') : t('item.add')} · {formatMoney(unitPrice(menu, item, options) * qty, menu.currency)}
         </button>
       </div>
@@ -375,6 +410,8 @@ function problemText(t: T, p: LineProblem): string {
       return t('problem.gone');
     case 'soldOut':
       return t('problem.soldOut');
+    case 'optionGone':
+      return t('problem.optionGone');
     case 'options':
       return t('problem.options');
     case 'short':

@@ -4,6 +4,7 @@
  * are covered by kiosk-card.e2e.test.ts against the real hub).
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { paymentInputSchema } from '../../hub/protocol/orders.ts';
 import { MemoryOutboxStorage, type OutboxEntry } from '../shared/outbox.ts';
 import { KioskApp, type KioskOrderMeta } from './kiosk-app.ts';
 import { paymentView } from './kiosk-logic.ts';
@@ -160,6 +161,20 @@ describe('paying by card at the kiosk', () => {
     const [payment] = storedPayments(storage);
     expect((payment?.body as { id: string } | undefined)?.id).toBe(app.state.get().sale?.approval?.paymentId);
     expect(view(app)).toMatchObject({ kind: 'saving' });
+  });
+
+  it('a terminal reference longer than the hub takes (80) is cut to what it takes, so the payment records rather than being a 400 no strip shows', async () => {
+    const { app, terminal, storage } = await kioskShowing('card');
+    const long = `  TXN-${'0123456789'.repeat(11)}  `;
+    (terminal as ScriptedTerminal).respond({ kind: 'approved', reference: long });
+    await settle();
+    const [payment] = storedPayments(storage);
+    expect(paymentInputSchema.safeParse(payment!.body).success).toBe(true);
+    const sent = (payment!.body as { reference: string }).reference;
+    expect(sent).toBe(long.trim().slice(0, 80));
+    // the screen shows the customer the reference the staff's strip and the payments have
+    expect((payment!.meta as { reference: string }).reference).toBe(sent);
+    expect(view(app)).toMatchObject({ kind: 'saving', approval: { reference: sent } });
   });
 
   it('offers no card payment when the kiosk has no terminal', async () => {

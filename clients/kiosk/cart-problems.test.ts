@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { Menu } from '../../hub/protocol/index.ts';
 import { cartProblems, type CartLine } from '../shared/cart.ts';
 import { menuItem } from '../shared/menu-fixtures.ts';
-import { checkoutRows, lineProblems, maxQty, refusalView } from './kiosk-logic.ts';
+import { translator } from '../shared/i18n.ts';
+import { checkoutRows, lineProblems, maxQty, refusalView, sheetLimit } from './kiosk-logic.ts';
+import { kioskMessages } from './messages.ts';
 
 const menu: Menu = {
   version: 1,
@@ -36,6 +38,17 @@ describe('the item sheet stops at what is left of a counted dish', () => {
     expect(maxQty(plum, [line('a', 'plum', 3)], null)).toBe(0); // all of it is in the cart already
     expect(maxQty(plum, [line('a', 'plum', 5)], null)).toBe(0); // never negative
   });
+
+  it('a dish switched off while its sheet is open (no stock count: remaining stays null) can no longer be added', () => {
+    expect(maxQty(menuItem({ id: 'x', available: false }), [], null)).toBe(0);
+    // the sheet reads the live menu by the dish's id: switched off, counted out, or taken off the menu
+    expect(sheetLimit(menu, 'rice', [], null)).toEqual({ most: 99, blocked: null });
+    expect(sheetLimit(menu, 'off', [], null)).toEqual({ most: 0, blocked: 'soldOut' });
+    expect(sheetLimit(menu, 'none', [], null)).toEqual({ most: 0, blocked: 'soldOut' });
+    expect(sheetLimit(menu, 'left-the-menu', [], null)).toEqual({ most: 0, blocked: 'gone' });
+    // all that is left is in the cart already: not blocked, the sheet says so itself
+    expect(sheetLimit(menu, 'plum', [line('a', 'plum', 3)], null)).toEqual({ most: 0, blocked: null });
+  });
 });
 
 describe('each problem cart row says why', () => {
@@ -61,8 +74,16 @@ describe('each problem cart row says why', () => {
     });
   });
 
+  it('a chosen option taken off the menu: the row says so in the customer\'s language and is blocked', () => {
+    const c = [line('ok', 'tofu', 1, ['mild']), line('truffle', 'tofu', 1, ['mild', 'truffle'])];
+    expect(Object.fromEntries(lineProblems(menu, c))).toEqual({ truffle: { kind: 'optionGone' } });
+    expect(cartProblems(menu, c)).toEqual(['truffle']);
+    expect(translator(kioskMessages, 'zh-CN')('problem.optionGone')).toMatch(/选项/);
+    expect(translator(kioskMessages, 'en')('problem.optionGone')).toMatch(/option/);
+  });
+
   it('flags exactly the rows the shared cartProblems blocks "place order" for', () => {
-    const carts = [cart, [line('p', 'plum', 3)], [line('p', 'plum', 4)], [line('a', 'plum', 1), line('b', 'plum', 1), line('c', 'plum', 1)], [line('t', 'tofu', 1, ['mild'])], []];
+    const carts = [cart, [line('o', 'tofu', 1, ['mild', 'truffle'])], [line('p', 'plum', 3)], [line('p', 'plum', 4)], [line('a', 'plum', 1), line('b', 'plum', 1), line('c', 'plum', 1)], [line('t', 'tofu', 1, ['mild'])], []];
     for (const c of carts) expect([...lineProblems(menu, c).keys()].sort()).toEqual([...cartProblems(menu, c)].sort());
   });
 });

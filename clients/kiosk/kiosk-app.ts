@@ -23,7 +23,7 @@ import { sendEntry } from '../shared/outbox-transport.ts';
 import { Session } from '../shared/session.ts';
 import { load, save } from '../shared/storage.ts';
 import { Store } from '../shared/store.ts';
-import { approvalUnstored, confirmedOrder, IdleWatch, idleMsFrom, saleHoldsScreen, type CardApproval, type CardSale } from './kiosk-logic.ts';
+import { approvalUnstored, confirmedOrder, hubReference, IdleWatch, idleMsFrom, saleHoldsScreen, type CardApproval, type CardSale } from './kiosk-logic.ts';
 import { createTerminal, terminalSetting, type PaymentTerminal, type SaleOutcome } from './terminal.ts';
 
 export type PayChoice = 'card' | 'counter';
@@ -137,6 +137,9 @@ export class KioskApp {
     this.terminalIdle = new IdleWatch(this.idle.idleMs * TERMINAL_IDLE_FACTOR, () => this.reset());
     // paired again: what waited for a token goes now
     this.session.device.subscribe((d) => d && this.outbox.retryNow());
+    // unpaired (a reload after the hub refused the token): the pairing screen must still show what this kiosk
+    // has not sent — above all a card the terminal charged — so the outbox is read now, not at start()
+    if (!this.session.device.get()) this.outbox.resume(() => this.set({ durable: false }));
     // English chosen on the welcome screen (the shared toggle sets the language itself) holds for the next
     // customer only until the idle time has passed
     this.unsubscribeLanguage = language.subscribe(() => this.syncIdle());
@@ -327,7 +330,8 @@ export class KioskApp {
       paymentId: newId(),
       number: order.number,
       amountMinor: order.dueMinor,
-      reference: outcome.reference,
+      // what the hub records: the screen, the payment and the staff's strip then show the same reference
+      reference: hubReference(outcome.reference),
       cardLast4: outcome.cardLast4 ?? null,
       scheme: outcome.scheme ?? null,
     };

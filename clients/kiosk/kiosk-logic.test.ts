@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CATEGORY_COLOURS, categoryColour, confirmedOrder, DEFAULT_IDLE_MS, IdleWatch, idleMsFrom, orderView, paymentView, recentPickups, type CardApproval, type CardSale, type IdleTimers } from './kiosk-logic.ts';
+import { translator } from '../shared/i18n.ts';
+import { CATEGORY_COLOURS, categoryColour, confirmedOrder, DEFAULT_IDLE_MS, hubReference, IdleWatch, idleMsFrom, orderView, paymentView, recentPickups, type CardApproval, type CardSale, type IdleTimers } from './kiosk-logic.ts';
+import { kioskMessages } from './messages.ts';
 
 function fakeTimers(): IdleTimers & { advance(ms: number): void } {
   let now = 0;
@@ -131,8 +133,27 @@ describe('what the confirmation screen says about paying by card', () => {
   });
 
   it('sends an approval the hub refused, or the kiosk could not store, to the counter with its reference', () => {
-    expect(paymentView(null, payment('rejected', { status: 403, code: 'forbidden', message: 'has 0 due' }))).toEqual({ kind: 'unrecorded', approval, message: 'has 0 due' });
+    expect(paymentView(null, payment('rejected', { status: 403, code: 'forbidden', message: 'has 0 due' }))).toEqual({ kind: 'unrecorded', approval });
     expect(paymentView(sale({ phase: 'approved', approval, storeFailed: true }), undefined)).toEqual({ kind: 'unsaved', approval });
+  });
+
+  it('tells a customer whose charge the hub refused in their own language only: the hub\'s English refusal is for the staff strip', () => {
+    const refusal = "a kiosk without a staff sign-in may only record its terminal's card payment of the whole amount due: order #17 has 0 due";
+    const view = paymentView(null, payment('rejected', { status: 403, code: 'forbidden', message: refusal }));
+    expect(JSON.stringify(view)).not.toContain(refusal);
+    for (const lang of ['zh-CN', 'en'] as const) {
+      const said = translator(kioskMessages, lang)('card.unrecorded', { ref: 'SIM-1', message: refusal });
+      expect(said).toContain('SIM-1');
+      expect(said).not.toContain(refusal);
+      expect(said).not.toMatch(/\{\w+\}/);
+    }
+  });
+
+  it('cuts a terminal reference to the 80 characters the hub takes, the same way every time, never inside a character', () => {
+    expect(hubReference('  T-1 ')).toBe('T-1');
+    expect(hubReference('x'.repeat(80))).toBe('x'.repeat(80));
+    expect(hubReference(`${'x'.repeat(80)}-tail`)).toBe('x'.repeat(80));
+    expect(hubReference(`${'x'.repeat(79)}😀yz`)).toBe('x'.repeat(79));
   });
 
   it('takes the amount for the terminal from the hub’s confirmed order only', () => {

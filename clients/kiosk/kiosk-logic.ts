@@ -4,8 +4,8 @@
  * of a category's badge, and why a cart row or a refused order cannot go.
  */
 import type { Menu, MenuItem, Order } from '../../hub/protocol/index.ts';
-import { isSoldOut, optionProblems, type CartLine } from '../shared/cart.ts';
-import type { OutboxEntry } from '../shared/outbox.ts';
+import { isSoldOut, optionProblems, unknownOptions, type CartLine } from '../shared/cart.ts';
+import { isSettled, type OutboxEntry } from '../shared/outbox.ts';
 
 export const DEFAULT_IDLE_MS = 90_000;
 
@@ -137,7 +137,7 @@ export const categoryColour = (index: number): string => CATEGORY_COLOURS[((inde
 // ---- what is wrong with a cart row, in words a customer can act on ----
 
 /** Why a cart row cannot be sent now. */
-export type LineProblem = { kind: 'gone' } | { kind: 'soldOut' } | { kind: 'options' } | { kind: 'short'; left: number };
+export type LineProblem = { kind: 'gone' } | { kind: 'soldOut' } | { kind: 'optionGone' } | { kind: 'options' } | { kind: 'short'; left: number };
 
 const MAX_QTY = 99;
 
@@ -153,6 +153,7 @@ export function lineProblems(menu: Menu, lines: readonly CartLine[]): Map<string
     const item = menu.items.find((i) => i.id === l.itemId);
     if (!item) problems.set(l.id, { kind: 'gone' });
     else if (isSoldOut(item)) problems.set(l.id, { kind: 'soldOut' });
+    else if (unknownOptions(menu, item, l.optionIds).length > 0) problems.set(l.id, { kind: 'optionGone' });
     else if (optionProblems(menu, item, l.optionIds).length > 0) problems.set(l.id, { kind: 'options' });
     // the hub reserves a dish's quantity over all rows at once, so every row of a short dish is the problem
     else if (item.remaining !== null && (wanted.get(l.itemId) ?? 0) > item.remaining) problems.set(l.id, { kind: 'short', left: item.remaining });
@@ -163,12 +164,24 @@ export function lineProblems(menu: Menu, lines: readonly CartLine[]): Map<string
 /**
  * How many of a dish the item sheet may put on one row (`lineId`: the row being edited, null for a new one):
  * what is left of a counted dish less its other rows, so a card saying "only 3 left" cannot take 5. 0: the
- * cart already holds all that is left.
+ * cart already holds all that is left, or the dish is sold out (switched off with no count: remaining null).
  */
-export function maxQty(item: Pick<MenuItem, 'id' | 'remaining'>, cart: readonly CartLine[], lineId: string | null): number {
+export function maxQty(item: Pick<MenuItem, 'id' | 'available' | 'remaining'>, cart: readonly CartLine[], lineId: string | null): number {
+  if (isSoldOut(item)) return 0;
   if (item.remaining === null) return MAX_QTY;
   const others = cart.filter((l) => l.itemId === item.id && l.id !== lineId).reduce((n, l) => n + l.qty, 0);
   return Math.max(0, Math.min(MAX_QTY, item.remaining - others));
+}
+
+/**
+ * What the open item sheet may add, from the menu as polled now (the sheet opened on an older one): the dish
+ * switched off or counted out meanwhile is `soldOut`, taken off the menu `gone`; either way nothing is added.
+ */
+export function sheetLimit(menu: Menu, itemId: string, cart: readonly CartLine[], lineId: string | null): { most: number; blocked: 'soldOut' | 'gone' | null } {
+  const item = menu.items.find((i) => i.id === itemId);
+  if (!item) return { most: 0, blocked: 'gone' };
+  if (isSoldOut(item)) return { most: 0, blocked: 'soldOut' };
+  return { most: maxQty(item, cart, lineId), blocked: null };
 }
 
 /** A checkout row: `item` null when the dish left the menu (the row still shows, to be removed). */
@@ -238,6 +251,22 @@ export interface CardApproval {
   scheme: string | null;
 }
 
+/** The longest terminal reference the hub records (`paymentInputSchema.reference`: trimmed, then at most 80). */
+export const MAX_REFERENCE = 80;
+
+/**
+ * The terminal's reference as the hub takes it. Longer is a 400 before the hub looks at the payment, so the
+ * charge would be neither recorded nor put on the staff's strip: cut it, the same way on every resend, and
+ * never between the two halves of a character.
+ */
+export function hubReference(reference: string): string {
+  const trimmed = reference.trim();
+  if (trimmed.length <= MAX_REFERENCE) return trimmed;
+  const last = trimmed.charCodeAt(MAX_REFERENCE - 1);
+  const cut = last >= 0xd800 && last <= 0xdbff ? MAX_REFERENCE - 1 : MAX_REFERENCE;
+  return trimmed.slice(0, cut).trimEnd();
+}
+
 /** The card sale of the order on the confirmation screen (not stored: a reload starts a new screen). */
 export interface CardSale {
   /** The order's outbox entry. */
@@ -279,8 +308,11 @@ export type PaymentView =
   /** Approved by the terminal, not yet confirmed by the hub: the outbox keeps sending it. */
   | { kind: 'saving'; approval: CardApproval; retrying: boolean }
   | { kind: 'paid'; approval: CardApproval }
-  /** The hub refused to record an approved payment: a person at the counter must sort it out. */
-  | { kind: 'unrecorded'; approval: CardApproval; message: string }
+  /**
+   * The hub refused to record an approved payment: a person at the counter must sort it out. The hub's
+   * refusal (English, for staff) is on the staff's unrecorded-charges strip, not on the customer's screen.
+   */
+  | { kind: 'unrecorded'; approval: CardApproval }
   | { kind: 'unsaved'; approval: CardApproval };
 
 export function paymentView(sale: CardSale | null, payment: Pick<OutboxEntry<CardApproval>, 'state' | 'error' | 'meta'> | undefined): PaymentView {
@@ -291,7 +323,7 @@ export function paymentView(sale: CardSale | null, payment: Pick<OutboxEntry<Car
       case 'confirmed':
         return { kind: 'paid', approval };
       case 'rejected':
-        return { kind: 'unrecorded', approval, message: payment.error?.message ?? '' };
+        return { kind: 'unrecorded', approval };
       default:
         return { kind: 'saving', approval, retrying: payment.state === 'unknown' };
     }
@@ -309,4 +341,12 @@ export function paymentView(sale: CardSale | null, payment: Pick<OutboxEntry<Car
     default:
       return { kind: 'counter' };
   }
+}
+
+/**
+ * What this kiosk's outbox has not had answered: orders, and card payments the terminal already charged. An
+ * unpaired kiosk shows them on its pairing screen (they go once it is paired again).
+ */
+export function waitingToSend(s: { submissions: readonly Pick<OutboxEntry, 'state'>[]; payments: readonly Pick<OutboxEntry, 'state'>[] }): { orders: number; payments: number } {
+  return { orders: s.submissions.filter((e) => !isSettled(e)).length, payments: s.payments.filter((e) => !isSettled(e)).length };
 }

@@ -90,7 +90,7 @@ export function PaymentPanel({ app, menu, orderId, totalMinor, t }: { app: Kiosk
         </>,
       );
     case 'unrecorded':
-      return wrap('unrecorded', <p class="k-done__problem" role="alert">{t('card.unrecorded', { ref: view.approval.reference, message: view.message })}</p>);
+      return wrap('unrecorded', <p class="k-done__problem" role="alert">{t('card.unrecorded', { ref: view.approval.reference })}</p>);
     case 'unsaved':
       return wrap(
         'unsaved',

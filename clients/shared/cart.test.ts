@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Menu } from '../../hub/protocol/index.ts';
 import { menuItem } from './menu-fixtures.ts';
-import { cartProblems, cartTotal, chosenOptions, customerStatus, defaultOptions, isSoldOut, optionProblems, toggleOption, toLineInputs, unitPrice, type CartLine } from './cart.ts';
+import { cartProblems, cartTotal, unknownOptions, chosenOptions, customerStatus, defaultOptions, isSoldOut, optionProblems, toggleOption, toLineInputs, unitPrice, type CartLine } from './cart.ts';
 
 const item = menuItem;
 
@@ -88,6 +88,19 @@ describe('sold out and cart problems', () => {
     expect(cartProblems(menu, [line('a', few)])).toEqual([]);
     expect(cartProblems(menu, [line('a', few), line('b', 1)])).toEqual(['a', 'b']);
     expect(cartProblems(menu, [line('a', few + 1)])).toEqual(['a']);
+  });
+
+  it('a chosen option taken off the menu, or off the dish, blocks sending like a dish taken off (the hub refuses it)', () => {
+    const line = (id: string, optionIds: string[]) => ({ id, itemId: 'tofu', qty: 1, optionIds, note: '' });
+    // the optional add-on "truffle" is gone: the required groups are still satisfied, so only its absence tells
+    const cart = [line('ok', ['large', 'mild', 'egg']), line('truffle', ['large', 'mild', 'truffle']), line('moved', ['large', 'mild', 'salt'])];
+    const changed: Menu = {
+      ...menu,
+      optionGroups: [...menu.optionGroups, { id: 'seasoning', nameZh: '调味', nameEn: 'Seasoning', minChoices: 0, maxChoices: 1, options: [{ id: 'salt', nameZh: '加盐', nameEn: 'Salt', priceDeltaMinor: 0 }] }],
+    };
+    // "salt" exists on the menu, in a group the dish does not have
+    expect(cartProblems(changed, cart)).toEqual(['truffle', 'moved']);
+    expect(unknownOptions(changed, tofu, ['large', 'truffle', 'salt', 'mild'])).toEqual(['truffle', 'salt']);
   });
 });
 

@@ -41,6 +41,15 @@ export function optionProblems(menu: Menu, item: MenuItem, optionIds: readonly s
 }
 
 /**
+ * Chosen options the dish no longer offers: taken off the menu, or their group taken off the dish. The
+ * min/max count cannot see them (they are in no group), and the hub refuses the whole order for them.
+ */
+export function unknownOptions(menu: Menu, item: MenuItem, optionIds: readonly string[]): string[] {
+  const offered = new Set(groupsOf(menu, item).flatMap((g) => g.options.map((o) => o.id)));
+  return optionIds.filter((id) => !offered.has(id));
+}
+
+/**
  * Tapping an option: a one-choice group swaps its choice; a many-choice group toggles, refusing a choice
  * past its max (the sheet disables those).
  */
@@ -82,9 +91,9 @@ export function cartTotal(menu: Menu, lines: readonly CartLine[]): number {
 export const cartCount = (lines: readonly CartLine[]): number => lines.reduce((n, l) => n + l.qty, 0);
 
 /**
- * Cart rows that cannot be sent now: sold out or gone from the menu since they were added, options no longer
- * valid, or more of a counted dish than is left (over all its rows: the hub reserves the whole order's
- * quantity at once and refuses the whole order, sold out, when it is short).
+ * Cart rows that cannot be sent now: sold out or gone from the menu since they were added, an option gone
+ * from the dish or choices no longer valid, or more of a counted dish than is left (over all its rows: the
+ * hub reserves the whole order's quantity at once and refuses the whole order, sold out, when it is short).
  */
 export function cartProblems(menu: Menu, lines: readonly CartLine[]): string[] {
   const wanted = new Map<string, number>();
@@ -92,7 +101,7 @@ export function cartProblems(menu: Menu, lines: readonly CartLine[]): string[] {
   return lines
     .filter((l) => {
       const item = menu.items.find((i) => i.id === l.itemId);
-      if (!item || isSoldOut(item) || optionProblems(menu, item, l.optionIds).length > 0) return true;
+      if (!item || isSoldOut(item) || unknownOptions(menu, item, l.optionIds).length > 0 || optionProblems(menu, item, l.optionIds).length > 0) return true;
       return item.remaining !== null && (wanted.get(l.itemId) ?? 0) > item.remaining;
     })
     .map((l) => l.id);
