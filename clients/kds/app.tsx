@@ -73,7 +73,7 @@ function BoardScreen({ app, view }: { app: KdsApp; view: View }) {
   const targets = useMemo(() => menuTargets(menu), [menu]);
   const now = app.clock.now();
   const deviceNow = Date.now();
-  const tickets = buildTickets(app.board.orders.values(), targets, view, now, dismissed);
+  const tickets = buildTickets(app.board.orders.values(), targets, view, now, dismissed, app.board.mergedFrom);
   const counts = allDayCounts(tickets);
   const stationName = (id: string) => {
     const s = menu?.stations.find((x) => x.id === id);
@@ -132,6 +132,7 @@ function BoardScreen({ app, view }: { app: KdsApp; view: View }) {
             isNew={deviceNow - (app.arrivedAt.get(ticket.order.id) ?? 0) < NEW_FOR_MS}
             sending={sending}
             tableName={ticket.order.tableId ? (tables.get(ticket.order.tableId) ?? null) : null}
+            tableNameOf={(id) => tables.get(id) ?? id}
             stationName={stationName}
             serverName={serverName}
             lang={lang}

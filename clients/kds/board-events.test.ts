@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import type { HubEvent, Order, OrderLine, OrderSummary } from '../../hub/protocol/index.ts';
 import { ev, line, order, T0 } from './board-fixtures.ts';
-import { KitchenBoard } from './board.ts';
+import * as hubReads from '../../hub/domain/public-reads.ts';
+import { KitchenBoard, TABLE_DONE_VISIBLE_MS, TABLE_PARTY_MAX_MS } from './board.ts';
 import { buildTickets, type MenuTargets } from './tickets.ts';
 
 const MIN = 60_000;
@@ -65,6 +66,52 @@ describe('a void notice on a bill that closes', () => {
     ]);
     board.forgetCollected(paidAt - 2 * HOUR);
     expect(shown(board, hot, paidAt)).toEqual([[o.id, [[served.id, 'done'], [voided.id, 'voided']]]]);
+  });
+
+  it('goes at the same time on a live screen as on a reloaded one after a late change the hub keeps quiet (refund, rush, served)', () => {
+    const board = new KitchenBoard();
+    const ready = line({ status: 'ready', readyAt: T0 + 5 * MIN });
+    const cooking = line();
+    const o = order([ready, cooking], { status: 'preparing' });
+    board.apply([ev('order.placed', { order: o })]);
+    const voided: OrderLine = { ...cooking, status: 'voided', voidReason: 'wrong table' };
+    const closedAt = T0 + 20 * MIN;
+    board.apply([
+      ev('order.line_voided', { order: sum(o, { status: 'ready', revision: 2 }), line: voided, wasFired: true }, closedAt - MIN),
+      ev('order.payment_taken', { order: sum(o, { status: 'closed', revision: 3, paidMinor: 1000 }), payment }, closedAt),
+      ev('order.closed', { order: sum(o, { status: 'closed', revision: 3, paidMinor: 1000 }) }, closedAt),
+    ]);
+    // an hour on, with the next party at the table, expo serves the dish left ready, a cook flags a rush and a
+    // manager refunds: the hub keeps the bill's last change at the close (quietForLaterParty, order-service.ts)
+    const late = closedAt + HOUR;
+    const refund = { id: 'r1', orderId: o.id, paymentId: 'p1', amountMinor: 100, lines: [], reference: null, reason: 'cold', createdAt: late, staffId: null };
+    board.apply([
+      ev('order.lines_status_changed', { order: sum(o, { status: 'closed', revision: 4 }), lineIds: [ready.id], status: 'served', at: late }, late),
+      ev('order.rush_changed', { order: sum(o, { status: 'closed', revision: 5, rush: true }) }, late),
+      ev('order.refunded', { order: sum(o, { status: 'closed', revision: 6, rush: true }), refund }, late),
+    ]);
+    expect(board.orders.get(o.id)?.updatedAt).toBe(closedAt);
+    // two hours after the close a reloaded screen's snapshot has let the notice go: so does the live one
+    const now = closedAt + 2 * HOUR + MIN;
+    board.forgetCollected(now - 2 * HOUR);
+    expect(board.orders.has(o.id)).toBe(false);
+  });
+
+  it("judges a bill's last change with the hub's own limits", () => {
+    expect([TABLE_DONE_VISIBLE_MS, TABLE_PARTY_MAX_MS]).toEqual([hubReads.TABLE_DONE_VISIBLE_MS, hubReads.TABLE_PARTY_MAX_MS]);
+  });
+
+  it('moves the last change on for a change the hub does not keep quiet (a bill closed minutes ago, or a takeaway)', () => {
+    const board = new KitchenBoard();
+    const cooking = line();
+    const o = order([cooking], { status: 'closed', tableId: null, updatedAt: T0 });
+    board.loadSnapshot({ epoch: 'e', seq: 1, menuVersion: 1, orders: [o] });
+    board.apply([ev('order.rush_changed', { order: sum(o, { revision: 2, rush: true }) }, T0 + HOUR)]);
+    expect(board.orders.get(o.id)?.updatedAt).toBe(T0 + HOUR);
+    const seated = order([line()], { status: 'closed', updatedAt: T0 });
+    board.loadSnapshot({ epoch: 'e', seq: 2, menuVersion: 1, orders: [seated] });
+    board.apply([ev('order.rush_changed', { order: sum(seated, { revision: 2, rush: true }) }, T0 + 5 * MIN)]);
+    expect(board.orders.get(seated.id)?.updatedAt).toBe(T0 + 5 * MIN);
   });
 
   it('still forgets a paid bill whose food has all left the kitchen with no void owed', () => {

@@ -11,10 +11,23 @@ export interface Arrival {
   lines: OrderLine[];
 }
 
+/** Where a line moved in by a merge was ordered: the merged-away order's number and table. */
+export interface MergeOrigin {
+  orderNumber: number;
+  tableId: string | null;
+}
+
 export class KitchenBoard {
   readonly orders = new Map<string, Order>();
   /** Orders known only from an event's summary (their `order.placed` was never seen); fetch them whole. */
   readonly partial = new Set<string>();
+  /**
+   * Line id → the order it was ordered on, for lines a merge moved: on the joined ticket they are food the
+   * cooks already have, not an add-on. Only the `order.merged` event says so (a moved line keeps its own
+   * `addedAt`, and the hub's orders hold no trace of the move), so it outlives snapshots while the line is on
+   * the board; a screen that loads afresh does not know it.
+   */
+  readonly mergedFrom = new Map<string, MergeOrigin>();
 
   /**
    * Replaces the board with the hub's snapshot (after a stream reset), and returns what it brought to the
@@ -33,6 +46,7 @@ export class KitchenBoard {
       const lines = o.lines.filter((l) => isCooking(l) && !cooking.has(l.id));
       if (lines.length > 0) arrivals.push({ orderId: o.id, lines });
     }
+    this.pruneMergedFrom();
     return arrivals;
   }
 
@@ -40,6 +54,11 @@ export class KitchenBoard {
   apply(events: readonly HubEvent[]): Arrival[] {
     const arrivals: Arrival[] = [];
     for (const e of events) {
+      if (e.type === 'order.merged') {
+        const { merged } = e.payload;
+        // a line merged on again keeps the table it was ordered at
+        for (const id of e.payload.lineIds) if (!this.mergedFrom.has(id)) this.mergedFrom.set(id, { orderNumber: merged.number, tableId: merged.tableId });
+      }
       const a = applyEvent(this.orders, this.partial, e);
       if (a && a.lines.length > 0) arrivals.push(a);
     }
@@ -66,6 +85,14 @@ export class KitchenBoard {
       this.orders.delete(id);
       this.partial.delete(id);
     }
+    this.pruneMergedFrom();
+  }
+
+  /** Keeps the merge marks of lines still on the board only. */
+  private pruneMergedFrom(): void {
+    if (this.mergedFrom.size === 0) return;
+    const onBoard = new Set([...this.orders.values()].flatMap((o) => o.lines.map((l) => l.id)));
+    for (const id of this.mergedFrom.keys()) if (!onBoard.has(id)) this.mergedFrom.delete(id);
   }
 
   /**
@@ -113,9 +140,10 @@ function applyEvent(orders: Map<string, Order>, partial: Set<string>, e: HubEven
   // screen without a chime (a waiter's add-on landing in the answer to this screen's bump): it arrives now
   if (current && summary.revision < current.revision) return e.type === 'order.merged' ? null : { orderId: current.id, lines: cookingNamedBy(e, current) };
 
+  const updatedAt = current && keptQuiet(e, current) ? current.updatedAt : e.at;
   const merge = (lines: (ls: OrderLine[]) => OrderLine[]): Order => {
     const base = current ?? placeholder(summary, e.at, partial);
-    return { ...base, ...summary, lines: lines(base.lines), updatedAt: e.at };
+    return { ...base, ...summary, lines: lines(base.lines), updatedAt };
   };
   const patchLines = (ids: readonly string[], patch: (l: OrderLine) => OrderLine) => {
     const set = new Set(ids);
@@ -183,7 +211,7 @@ function applyEvent(orders: Map<string, Order>, partial: Set<string>, e: HubEven
     default:
       // rush, payments, discounts, close: the header changes, the lines do not
       if (!current) return null; // nothing on a screen depends on an order the board never had
-      next = { ...current, ...summary, updatedAt: e.at };
+      next = { ...current, ...summary, updatedAt };
   }
   // a paid order whose food has all left the kitchen is history, unless a cook still owes a void on it a look
   // (a line voided while cooking: `forgetCollected` lets it go when the hub's snapshot does)
@@ -194,6 +222,26 @@ function applyEvent(orders: Map<string, Order>, partial: Set<string>, e: HubEven
   }
   orders.set(next.id, next);
   return { orderId: next.id, lines: arrived };
+}
+
+/**
+ * The hub's `TABLE_DONE_VISIBLE_MS` and `TABLE_PARTY_MAX_MS` (hub/domain/public-reads.ts; that module pulls zod
+ * into a bundle, so they are repeated here and board-events.test.ts checks they agree).
+ */
+export const TABLE_DONE_VISIBLE_MS = 10 * 60_000;
+export const TABLE_PARTY_MAX_MS = 24 * 3600_000;
+const QUIET_EVENTS: ReadonlySet<HubEvent['type']> = new Set(['order.lines_status_changed', 'order.lines_recalled', 'order.rush_changed', 'order.refunded']);
+
+/**
+ * Whether the hub left the order's last change where it was for this event (`quietForLaterParty`,
+ * hub/domain/order-service.ts): a change to a done bill its table's phones no longer read. The hub's snapshot
+ * keeps a void notice for `READY_FOOD_KEPT_MS` from that last change; were the board to move it on, a live
+ * screen would show the notice for hours after a reloaded one had let it go.
+ */
+function keptQuiet(e: HubEvent, before: Order): boolean {
+  if (!QUIET_EVENTS.has(e.type) || before.tableId === null) return false;
+  const open = before.status !== 'closed' && before.status !== 'voided' && before.status !== 'merged';
+  return !open && (before.updatedAt < e.at - TABLE_DONE_VISIBLE_MS || before.createdAt < e.at - TABLE_PARTY_MAX_MS);
 }
 
 /** The lines a skipped (older) event sent to the kitchen that are still cooking in the board's newer copy. */

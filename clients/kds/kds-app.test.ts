@@ -119,6 +119,39 @@ describe('two screens recalling the same ticket', () => {
   });
 });
 
+describe('a recall of a dish expo served a moment before', () => {
+  it.each([
+    ['zh-CN', /^[^A-Za-z]*$/],
+    ['en', /served/],
+  ] as const)('tells the cook in %s that the dish has gone out and was not recalled', async (lang, text) => {
+    const order = await place([{ itemId: 'mapo-tofu', qty: 1, optionIds: ['spice-medium', 'size-regular'] }]);
+    await hub.request('POST', `/api/v1/orders/${order.id}/status`, { token: kitchen.staff, body: { status: 'ready' } });
+    const mine = await screen('hot');
+    // the cook sees the garnish was wrong and recalls the dish; expo served it a moment before (not heard yet)
+    await hub.request('POST', `/api/v1/orders/${order.id}/status`, { token: waiter, body: { status: 'served' } });
+    language.set(lang);
+    await mine.recall(mine.board.orders.get(order.id)!, [order.lines[0]!.id]);
+    expect(await statuses(order.id)).toEqual(['served']);
+    expect(mine.notices.get().map((n) => n.text)).toEqual([expect.stringMatching(text)]);
+  });
+
+  it('recalls the dishes still at the pass and names only the one served', async () => {
+    const order = await place([
+      { itemId: 'mapo-tofu', qty: 1, optionIds: ['spice-medium', 'size-regular'] },
+      { itemId: 'kung-pao-chicken', qty: 1, optionIds: ['spice-hot', 'size-large'] },
+    ]);
+    const [tofu, chicken] = order.lines;
+    await hub.request('POST', `/api/v1/orders/${order.id}/status`, { token: kitchen.staff, body: { status: 'ready' } });
+    const mine = await screen('hot');
+    await hub.request('POST', `/api/v1/orders/${order.id}/status`, { token: waiter, body: { status: 'served', lineIds: [tofu!.id] } });
+    language.set('en');
+    await mine.recall(mine.board.orders.get(order.id)!, [tofu!.id, chicken!.id]);
+    expect(await statuses(order.id)).toEqual(['served', 'preparing']);
+    expect(mine.notices.get().map((n) => n.text)).toEqual([expect.stringContaining(tofu!.nameEn)]);
+    expect(mine.notices.get()[0]!.text).not.toContain(chicken!.nameEn);
+  });
+});
+
 describe('what the cook is told when a bump is refused', () => {
   it.each([
     ['zh-CN', /^[^A-Za-z]*$/],
@@ -543,5 +576,23 @@ describe('a bump racing a merge', () => {
     // the hub answered 404 ("order #n has no line …", in English), and the dish stayed to cook on A7's ticket
     expect(hot.notices.get()).toEqual([]);
     expect(await statuses(into.id)).toEqual(['fired', 'ready']);
+  });
+});
+
+describe('a bump racing two merges', () => {
+  it('bumps the dish on the order it ended on when its table was merged on twice', async () => {
+    const a = await place([tofu], 't-a10');
+    const b = await place([tofu], 't-a11');
+    const c = await place([tofu], 't-a12');
+    const hot = await screen('hot');
+    // the waiter joins A10 to A11, then A11 to A12, as the cook taps A10's ticket (not heard of either yet)
+    for (const [from, into] of [[a, b], [b, c]] as const) {
+      const r = await hub.request('POST', `/api/v1/orders/${from.id}/merge`, { token: waiter, body: { intoOrderId: into.id } });
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+    }
+    await hot.bump(hot.board.orders.get(a.id)!, [a.lines[0]!.id]);
+    expect(hot.notices.get()).toEqual([]);
+    const onC = ((await hub.request('GET', `/api/v1/orders/${c.id}`, { token: waiter })).body.order as Order).lines;
+    expect(onC.find((l) => l.id === a.lines[0]!.id)?.status).toBe('ready');
   });
 });

@@ -7,7 +7,7 @@ import type { Printer } from '../../hub/protocol/printing.ts';
 import { READY_FOOD_KEPT_MS } from '../../hub/protocol/kitchen-snapshot.ts';
 import { Clock } from '../shared/clock.ts';
 import { HubError, HubUnreachableError, type HubClient } from '../shared/hub-client.ts';
-import { translator, language } from '../shared/i18n.ts';
+import { language, nameIn, translator } from '../shared/i18n.ts';
 import { fromHealth, fromPrinterList, PrinterHealthFeed } from '../shared/printer-health.ts';
 import { Session } from '../shared/session.ts';
 import { load, save } from '../shared/storage.ts';
@@ -111,7 +111,18 @@ export class KdsApp {
 
   async recall(order: Order, lineIds: readonly string[]): Promise<void> {
     const body = (ids: string[]): Recall => ({ lineIds: ids });
-    await this.act(lineIds, (cook) => this.whatIsLeft(cook, order.id, lineIds, ['ready'], (id, ids) => cook.post(orderPath(id, 'recall'), body(ids))));
+    await this.act(lineIds, async (cook) => {
+      const after = await this.whatIsLeft(cook, order.id, lineIds, ['ready'], (id, ids) => cook.post(orderPath(id, 'recall'), body(ids)));
+      // unlike a bump (the cook meant "done", and done it is), a recall means "that plate must not go out": one
+      // expo served a moment before went out all the same, and the cook has to tell the floor to fetch it
+      const served = after.lines.filter((l) => lineIds.includes(l.id) && l.status === 'served');
+      if (served.length > 0) {
+        const t = translator(kdsMessages, language.get());
+        this.say(t('recall.alreadyServed', { names: served.map((l) => nameIn(language.get(), l)).join(', ') }));
+        if (!this.muted.get()) chime();
+      }
+      return after;
+    });
   }
 
   /**
@@ -134,8 +145,10 @@ export class KdsApp {
     } catch (err) {
       if (!(err instanceof HubError && (err.code === 'invalid_transition' || err.code === 'not_found'))) throw err;
       let now = await cook.order(orderId);
-      if (now.status === 'merged' && now.mergedIntoOrderId) now = await cook.order(now.mergedIntoOrderId);
-      else if (err.code === 'not_found') throw err;
+      if (err.code === 'not_found' && !(now.status === 'merged' && now.mergedIntoOrderId)) throw err;
+      // a table merged on again meanwhile: the lines are on the order at the end of the chain (the hub follows
+      // it as far, `refuseMergedAway`); stopping at the first hop sent nothing and said nothing
+      for (let hops = 0; now.status === 'merged' && now.mergedIntoOrderId && hops < 20; hops++) now = await cook.order(now.mergedIntoOrderId);
       const left = now.lines.filter((l) => lineIds.includes(l.id) && movable.includes(l.status)).map((l) => l.id);
       return left.length === 0 ? now : await call(now.id, left);
     }
@@ -217,6 +230,10 @@ export class KdsApp {
             : err instanceof HubError && err.code === 'invalid_transition'
               ? t('error.changed')
               : t('error.action', { message: err instanceof Error ? err.message : String(err) });
+    this.say(text);
+  }
+
+  private say(text: string): void {
     const id = ++this.noticeSeq;
     this.notices.set([...this.notices.get(), { id, text }]);
     setTimeout(() => this.dropNotice(id), 8000);

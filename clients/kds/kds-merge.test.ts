@@ -24,3 +24,79 @@ describe('a merge while the board holds a newer copy of the order it joined', ()
     expect(board.orders.has(from.id)).toBe(false);
   });
 });
+
+describe('lines moved in by a merge of two tables', () => {
+  const MIN = 60_000;
+  const hot = { kind: 'station', stationId: 'hot' } as const;
+  /** Table A1 ordered first; table A2 sat down ten minutes later, and the waiter merges A2 into A1. */
+  function merged() {
+    const board = new KitchenBoard();
+    const first = line();
+    const later = line({ addedAt: T0 + 10 * MIN, firedAt: T0 + 10 * MIN });
+    const into = order([first], { tableId: 't-a1' });
+    const from = order([later], { tableId: 't-a2', createdAt: T0 + 10 * MIN });
+    board.apply([ev('order.placed', { order: into }), ev('order.placed', { order: from })]);
+    board.apply([
+      ev('order.merged', { merged: { ...sum(from), status: 'merged', revision: 2 }, order: { ...sum(into), revision: 2 }, lineIds: [later.id], paymentIds: [] }, T0 + 15 * MIN),
+    ]);
+    return { board, first, later, into, from };
+  }
+  const marks = (board: KitchenBoard, now: number) =>
+    buildTickets(board.orders.values(), targets, hot, now, new Set(), board.mergedFrom).flatMap((t) =>
+      t.lines.map((l) => [l.line.id, l.isAddOn, l.mergedFrom?.tableId ?? null]),
+    );
+
+  it('shows them as part of the ticket, marked with the table they came from, not as dishes the guests added', () => {
+    const { board, first, later, from } = merged();
+    expect(marks(board, T0 + 16 * MIN)).toEqual([
+      [first.id, false, null],
+      [later.id, false, 't-a2'],
+    ]);
+    expect(board.mergedFrom.get(later.id)).toEqual({ orderNumber: from.number, tableId: 't-a2' });
+  });
+
+  it('still shows a dish added to the joined order afterwards as an add-on', () => {
+    const { board, into } = merged();
+    const more = line({ addedAt: T0 + 20 * MIN, firedAt: T0 + 20 * MIN });
+    board.apply([ev('order.lines_added', { order: { ...sum(into), revision: 3 }, lines: [more] }, T0 + 20 * MIN)]);
+    expect(marks(board, T0 + 21 * MIN).find(([id]) => id === more.id)).toEqual([more.id, true, null]);
+  });
+
+  it('lists them with the ticket, ahead of an add-on made before the merge (the add-on heading would cover them)', () => {
+    const board = new KitchenBoard();
+    const first = line();
+    const addOn = line({ addedAt: T0 + 5 * MIN, firedAt: T0 + 5 * MIN });
+    const later = line({ addedAt: T0 + 10 * MIN, firedAt: T0 + 10 * MIN });
+    const into = order([first, addOn], { tableId: 't-a1' });
+    const from = order([later], { tableId: 't-a2', createdAt: T0 + 10 * MIN });
+    board.apply([ev('order.placed', { order: into }), ev('order.placed', { order: from })]);
+    board.apply([
+      ev('order.merged', { merged: { ...sum(from), status: 'merged', revision: 2 }, order: { ...sum(into), revision: 2 }, lineIds: [later.id], paymentIds: [] }, T0 + 15 * MIN),
+    ]);
+    expect(marks(board, T0 + 16 * MIN)).toEqual([
+      [first.id, false, null],
+      [later.id, false, 't-a2'],
+      [addOn.id, true, null],
+    ]);
+  });
+
+  it('keeps the mark across a stream reset (the snapshot has the joined order, not where its lines came from)', () => {
+    const { board, first, later, into } = merged();
+    board.loadSnapshot({ epoch: 'e', seq: 9, menuVersion: 1, orders: [{ ...into, revision: 2, lines: [first, later] }] });
+    expect(marks(board, T0 + 16 * MIN)).toEqual([
+      [first.id, false, null],
+      [later.id, false, 't-a2'],
+    ]);
+  });
+
+  it('marks lines of an order the board never had, from the event alone', () => {
+    const board = new KitchenBoard();
+    const first = line();
+    const into = order([first], { tableId: 't-a1' });
+    board.apply([ev('order.placed', { order: into })]);
+    board.apply([
+      ev('order.merged', { merged: { ...sum(order([], { tableId: 't-a9' })), status: 'merged', revision: 2 }, order: { ...sum(into), revision: 2 }, lineIds: ['l-unknown'], paymentIds: [] }),
+    ]);
+    expect(board.mergedFrom.get('l-unknown')?.tableId).toBe('t-a9');
+  });
+});

@@ -259,6 +259,20 @@ describe('KDS in a browser', () => {
     await page.close();
   });
 
+  it('shows dishes a merge of two tables brought as part of the ticket, marked with their table, not as add-ons', async () => {
+    const page = await kds('hot');
+    const into = await place([MAPO()], { tableId: 't-a8' });
+    await ticket(page, into.id).waitFor();
+    const from = await place([line('hunan-beef', 1, ['spice-hot'])], { tableId: 't-a9' }); // placed later
+    const merged = await hub.request('POST', `/api/v1/orders/${from.id}/merge`, { token: waiter, body: { intoOrderId: into.id } });
+    expect(merged.status, JSON.stringify(merged.body)).toBe(200);
+    const beef = from.lines[0]!.id;
+    await ticket(page, into.id).locator(`.line--merged[data-line-id="${beef}"]`).waitFor();
+    expect(await ticket(page, into.id).locator(`[data-line-id="${beef}"] .line__merged`).textContent()).toMatch(/A9/);
+    expect(await ticket(page, into.id).locator('.line--addon, .ticket__sep--addon').count()).toBe(0);
+    await page.close();
+  });
+
   it('shows the outage on the banner while the hub is down, then converges to exactly the hub state after a restart', async () => {
     const [hot, expo] = await Promise.all([kds('hot'), kds('expo')]);
     const keep = await place([MAPO(), PLUM()]);

@@ -16,6 +16,8 @@ interface Props {
   isNew: boolean;
   sending: ReadonlySet<string>;
   tableName: string | null;
+  /** Any table's name (a line merged in from another table says which). */
+  tableNameOf: (tableId: string) => string;
   stationName: (id: string) => string;
   serverName: (staffId: string) => string;
   lang: Lang;
@@ -23,7 +25,7 @@ interface Props {
   actions: TicketActions;
 }
 
-export function TicketCard({ ticket, isExpo, isNew, sending, tableName, stationName, serverName, lang, t, actions }: Props) {
+export function TicketCard({ ticket, isExpo, isNew, sending, tableName, tableNameOf, stationName, serverName, lang, t, actions }: Props) {
   const { order } = ticket;
   const voidedIds = ticket.lines.filter((l) => l.state === 'voided').map((l) => l.line.id);
   const courses = new Set(ticket.lines.map((l) => l.line.course));
@@ -94,6 +96,12 @@ export function TicketCard({ ticket, isExpo, isNew, sending, tableName, stationN
               t={t}
               isSending={sending.has(tl.line.id)}
               stationLabel={isExpo ? stationName(tl.line.stationId) : null}
+              mergedLabel={
+                tl.mergedFrom &&
+                t('ticket.mergedFrom', {
+                  where: tl.mergedFrom.tableId ? t('ticket.table', { name: tableNameOf(tl.mergedFrom.tableId) }) : `#${tl.mergedFrom.orderNumber}`,
+                })
+              }
               onTap={() => {
                 if (tl.state === 'voided') actions.dismiss([tl.line.id]);
                 else if (!isExpo && tl.state === 'pending') actions.bump(order, [tl.line.id]);
@@ -132,6 +140,7 @@ function Line({
   t,
   isSending,
   stationLabel,
+  mergedLabel,
   onTap,
 }: {
   tl: TicketLine;
@@ -139,13 +148,14 @@ function Line({
   t: Translate<KdsKey>;
   isSending: boolean;
   stationLabel: string | null;
+  mergedLabel: string | null;
   onTap: () => void;
 }) {
   const { line, state } = tl;
   const options = line.options.map((o) => nameIn(lang, o)).join(' · ');
   return (
     <li
-      class={`line line--${state}${tl.isAddOn ? ' line--addon' : ''}${tl.isLate ? ' line--late' : ''}${isSending ? ' is-sending' : ''}`}
+      class={`line line--${state}${tl.isAddOn ? ' line--addon' : ''}${tl.mergedFrom ? ' line--merged' : ''}${tl.isLate ? ' line--late' : ''}${isSending ? ' is-sending' : ''}`}
       data-line-id={line.id}
       data-state={state}
       data-status={line.status}
@@ -154,6 +164,7 @@ function Line({
       <div class="line__main">
         <span class="line__qty">{line.qty}×</span>
         <span class="line__name">{nameIn(lang, line)}</span>
+        {mergedLabel && <span class="line__merged">{mergedLabel}</span>}
         {stationLabel && <span class="line__station">{stationLabel}</span>}
         {state === 'voided' && <span class="badge badge--void">{t('ticket.void')}</span>}
       </div>
