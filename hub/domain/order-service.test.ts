@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { LineInput, Order, PaymentInput, PlaceOrder } from '../protocol/orders.ts';
 import type { Principal } from './principal.ts';
+import { lineBalances, seatsOf } from './bill.ts';
 import {
   anonymous,
   cashier,
@@ -824,6 +825,70 @@ describe('seats', () => {
   it('keeps the seat a line was ordered for', () => {
     const order = place(waiter, posOrder([tofu({ seat: 2 }), rice()]));
     expect(s.orders.get(order.id)!.lines.map((l) => l.seat)).toEqual([2, null]);
+  });
+});
+
+describe('a bump naming a line twice', () => {
+  it('tells the screens of the line once', () => {
+    const o = place(waiter, posOrder([tofu(), plum()]));
+    const [dish] = o.lines;
+    const eventsBefore = s.events.length;
+    s.run(() => s.service.setLineStatus(o.id, { status: 'ready', lineIds: [dish!.id, dish!.id] }, s.ctx(kitchen)));
+    s.run(() => s.service.recall(o.id, [dish!.id, dish!.id], s.ctx(kitchen)));
+    const named = s.events.slice(eventsBefore).map((e) => [e.type, (e.payload as { lineIds: string[] }).lineIds]);
+    expect(named).toEqual([
+      ['order.lines_status_changed', [dish!.id]],
+      ['order.lines_recalled', [dish!.id]],
+    ]);
+  });
+});
+
+describe('merging two tables with seats', () => {
+  it("numbers the joined table's seats after the target's, stored as answered; payments by seat keep their lines", () => {
+    const a = place(waiter, posOrder([tofu({ seat: 1 }), plum({ seat: 2 })], { tableId: 't-a1' }));
+    const b = place(waiter, posOrder([rice({ seat: 1 }), tofu({ seat: 2 }), plum()], { tableId: 't-a2' }));
+    const [bRice, bTofu] = b.lines;
+    // B's seat 1 pays their rice before the tables are joined
+    s.run(() => s.service.pay(b.id, { tender: 'cash', amountMinor: bRice!.lineTotalMinor, lineIds: [bRice!.id] }, s.ctx(cashier)));
+
+    const { order } = s.run(() => s.service.merge(b.id, { intoOrderId: a.id }, s.ctx(waiter, NOON + 60_000)));
+    expect(order.lines.map((l) => l.seat)).toEqual([1, 2, 3, 4, null]);
+    expect(s.orders.get(a.id)).toEqual(order);
+    expect(seatsOf(order)).toEqual([1, 2, 3, 4]);
+    const balances = lineBalances(order);
+    expect(balances.get(bRice!.id)).toEqual({ paidMinor: bRice!.lineTotalMinor, openMinor: 0 });
+    // A's seat 1 pays only their own dish: B's seat 1 is seat 3 now
+    const seat1 = order.lines.filter((l) => l.seat === 1).map((l) => l.id);
+    expect(seat1).toEqual([a.lines[0]!.id]);
+    const paid = s.run(() => s.service.pay(a.id, { tender: 'cash', amountMinor: a.lines[0]!.lineTotalMinor, lineIds: seat1 }, s.ctx(cashier))).order;
+    expect(paid.dueMinor).toBe(a.totalMinor + b.totalMinor - bRice!.lineTotalMinor - a.lines[0]!.lineTotalMinor);
+    expect(order.lines.find((l) => l.id === bTofu!.id)?.seat).toBe(4);
+  });
+
+  it("keeps the phone order's quoted ready time on the order it is merged into", () => {
+    s.db.close();
+    s = openDemoStore({ ...DEFAULT_PACING, threshold: 2 });
+    for (let i = 3; i <= 5; i++) place(waiter, posOrder([tofu()], { tableId: `t-a${i}` }));
+    const waiters = place(waiter, posOrder([tofu()], { tableId: 't-a1' }));
+    const phones = place(table('t-a1'), { channel: 'qr', lines: [plum()] });
+    expect(phones.quotedReadyAt).not.toBeNull();
+    const { order } = s.run(() => s.service.merge(phones.id, { intoOrderId: waiters.id }, s.ctx(waiter, NOON + 60_000)));
+    expect(order.quotedReadyAt).toBe(phones.quotedReadyAt);
+    expect(s.orders.get(waiters.id)?.quotedReadyAt).toBe(phones.quotedReadyAt);
+  });
+});
+
+describe("the hub's clock, not the wall clock", () => {
+  it("judges what a table's phone may act on at the command's time: a bill paid a minute ago is closed, not unknown", () => {
+    const guest = table('t-a1');
+    const o = place(guest, { channel: 'qr', lines: [plum()] });
+    s.run(() => s.service.pay(o.id, { tender: 'cash', amountMinor: o.dueMinor }, s.ctx(cashier, NOON + 60_000)));
+    // the store's clock says two minutes after noon on 1 May 2024, whatever the machine's says
+    const add = () => s.run(() => s.service.addLines(o.id, { lines: [plum()] }, s.ctx(guest, NOON + 2 * 60_000)));
+    expect(outcomeOf(add)).toBe('order_closed');
+    // and an hour later the next party's phone is not told the order exists
+    const later = () => s.run(() => s.service.addLines(o.id, { lines: [plum()] }, s.ctx(guest, NOON + 3_600_000)));
+    expect(outcomeOf(later)).toBe('not_found');
   });
 });
 

@@ -122,7 +122,7 @@ export class OrderService {
   }
 
   addLines(orderId: string, input: AddLines, ctx: CommandContext): Order {
-    const current = this.load(orderId, ctx.principal);
+    const current = this.load(orderId, ctx.principal, ctx.now);
     const byGuest = ctx.principal.kind === 'table';
     if (!byGuest) requireStaff(ctx.principal, staffRoles.placeOrder, 'adding to an order');
     rules.requireOpen(current, 'add lines');
@@ -130,7 +130,7 @@ export class OrderService {
     const lines = this.priceLines(input.lines, ctx);
     // a customer adding to the table is public ordering: a manager's pause applies to it too, and the new
     // dishes are quoted as a new order's are (the order kept its first round's time, by then long past)
-    const quotedReadyAt = byGuest ? later(current.quotedReadyAt, this.deps.kitchen.admitPublicOrder({ lines }, ctx.menu, ctx.now)) : current.quotedReadyAt;
+    const quotedReadyAt = byGuest ? rules.laterQuote(current.quotedReadyAt, this.deps.kitchen.admitPublicOrder({ lines }, ctx.menu, ctx.now)) : current.quotedReadyAt;
     this.reserve(lines, ctx);
     // more food never closes a bill (a reopened one paid in full would close before its dish was fired); firing
     // it may, as firing a held course does
@@ -146,7 +146,7 @@ export class OrderService {
 
   fire(orderId: string, course: number | undefined, ctx: CommandContext): Order {
     requireStaff(ctx.principal, staffRoles.fire, 'firing');
-    const before = this.load(orderId, ctx.principal);
+    const before = this.load(orderId, ctx.principal, ctx.now);
     const change = rules.fire(before, course, ctx.now);
     if (change.lines.length === 0) {
       throw new DomainError('invalid_transition', course ? `course ${course} has no held lines` : 'no held lines to fire');
@@ -163,7 +163,7 @@ export class OrderService {
   setLineStatus(orderId: string, input: SetLineStatus, ctx: CommandContext): Order {
     const roles = input.status === 'served' ? staffRoles.serve : staffRoles.kitchenProgress;
     requireStaff(ctx.principal, roles, `marking lines ${input.status}`);
-    const before = this.load(orderId, ctx.principal);
+    const before = this.load(orderId, ctx.principal, ctx.now);
     const moved = rules.advanceLines(before, input.status, input.lineIds, ctx.now, input.from);
     // a paid bill's food leaves expo up to two hours after it was bumped ready, with the next party at the table
     const { order, tableTopic } = quietForLaterParty(before, moved.order, ctx.now);
@@ -179,7 +179,7 @@ export class OrderService {
 
   recall(orderId: string, lineIds: string[] | undefined, ctx: CommandContext): Order {
     requireStaff(ctx.principal, staffRoles.kitchenProgress, 'recalling lines');
-    const before = this.load(orderId, ctx.principal);
+    const before = this.load(orderId, ctx.principal, ctx.now);
     const recalled = rules.recallLines(before, lineIds, ctx.now);
     const { order, tableTopic } = quietForLaterParty(before, recalled.order, ctx.now);
     const change: Change = { order, lines: recalled.lines };
@@ -199,7 +199,7 @@ export class OrderService {
    */
   setRush(orderId: string, rush: boolean, ctx: CommandContext): Order {
     requireStaff(ctx.principal, staffRoles.readOrders, 'flagging a rush');
-    const before = this.load(orderId, ctx.principal);
+    const before = this.load(orderId, ctx.principal, ctx.now);
     if (before.status === 'voided') throw new DomainError('order_closed', `order #${before.number} is voided`);
     const { order, tableTopic } = quietForLaterParty(before, rules.restate({ ...before, rush }, ctx.now), ctx.now);
     const change: Change = { order, lines: [] };
@@ -209,7 +209,7 @@ export class OrderService {
   }
 
   voidLine(orderId: string, lineId: string, reason: string, ctx: CommandContext): Order {
-    const current = this.load(orderId, ctx.principal);
+    const current = this.load(orderId, ctx.principal, ctx.now);
     const line = current.lines.find((l) => l.id === lineId);
     const fired = line !== undefined && rules.wasFired(line);
     // food already cooking costs money: only a manager may void it
@@ -230,7 +230,7 @@ export class OrderService {
   }
 
   voidOrder(orderId: string, reason: string, ctx: CommandContext): Order {
-    const current = this.load(orderId, ctx.principal);
+    const current = this.load(orderId, ctx.principal, ctx.now);
     const anyFired = rules.liveLines(current).some(rules.wasFired);
     requireStaff(ctx.principal, anyFired ? staffRoles.managerOnly : staffRoles.voidUnfired, anyFired ? 'voiding a fired order' : 'voiding an order');
     const before = current;
@@ -243,7 +243,7 @@ export class OrderService {
 
   discount(orderId: string, input: DiscountInput, ctx: CommandContext): Order {
     requireStaff(ctx.principal, staffRoles.managerOnly, 'discounting');
-    const before = this.load(orderId, ctx.principal);
+    const before = this.load(orderId, ctx.principal, ctx.now);
     const change = rules.discount(before, input, ctx.now);
     return this.commit(before, change, ctx, () =>
       ctx.events.emit('order.discounted', { order: rules.summarize(change.order), reason: input.reason }, orderTopics(change.order, [])),
@@ -258,7 +258,7 @@ export class OrderService {
     if (input.id && this.deps.orders.paymentExists(input.id)) {
       throw new DomainError('conflict', `a payment with id ${input.id} already exists`, { id: input.id });
     }
-    const before = this.load(orderId, p);
+    const before = this.load(orderId, p, ctx.now);
     requirePaymentTaker(p, before, input);
     const change = rules.pay(before, input, {
       id: input.id ?? ctx.newId(),
@@ -285,7 +285,7 @@ export class OrderService {
     if (input.id && this.deps.orders.refundExists(input.id)) {
       throw new DomainError('conflict', `a refund with id ${input.id} already exists`, { id: input.id });
     }
-    const before = this.load(orderId, ctx.principal);
+    const before = this.load(orderId, ctx.principal, ctx.now);
     if (before.status === 'merged') this.refuseMergedAway(before);
     const change = rules.refund(before, input, { id: input.id ?? ctx.newId(), now: ctx.now, staffId: staffIdOf(ctx.principal) });
     // a complaint is often refunded hours after the bill closed, with the next party at the table
@@ -307,7 +307,7 @@ export class OrderService {
 
   reopen(orderId: string, reason: string, ctx: CommandContext): Order {
     requireStaff(ctx.principal, staffRoles.managerOnly, 'reopening an order');
-    const before = this.load(orderId, ctx.principal);
+    const before = this.load(orderId, ctx.principal, ctx.now);
     const change = rules.reopen(before, ctx.now);
     this.refuseReseatedTable(before);
     return this.commit(before, change, ctx, () =>
@@ -318,7 +318,7 @@ export class OrderService {
   /** Moves an open order to a free table; phones on the old table stop seeing it (their token names that table). */
   transfer(orderId: string, input: TransferInput, ctx: CommandContext): Order {
     requireStaff(ctx.principal, staffRoles.floorMoves, 'moving a table');
-    const before = this.load(orderId, ctx.principal);
+    const before = this.load(orderId, ctx.principal, ctx.now);
     const to = this.tableRef(input.tableId);
     this.refuseBusyTable(to, [before.id]);
     if (before.tableId === null) throw new DomainError('invalid_order', `order #${before.number} has no table to move from`);
@@ -372,13 +372,13 @@ export class OrderService {
   /** Moves all lines and payments of an open order into another open order; nothing is sent to the kitchen again. */
   merge(orderId: string, input: MergeInput, ctx: CommandContext): { order: Order; merged: Order } {
     requireStaff(ctx.principal, staffRoles.floorMoves, 'merging tables');
-    const source = this.load(orderId, ctx.principal);
-    const target = this.load(input.intoOrderId, ctx.principal);
+    const source = this.load(orderId, ctx.principal, ctx.now);
+    const target = this.load(input.intoOrderId, ctx.principal, ctx.now);
     const { merged, into } = rules.merge(source, target, ctx.now);
     const { orders } = this.deps;
     orders.moveContents(
       target.id,
-      source.lines.map((l) => l.id),
+      into.lines.slice(target.lines.length),
       source.payments.map((p) => p.id),
       target.lines.length,
       rules.refundsOf(source).map((r) => r.id),
@@ -403,7 +403,7 @@ export class OrderService {
   /** A waiter marks (or clears) "bill requested" on an order. */
   requestBill(orderId: string, requested: boolean, ctx: CommandContext): Order {
     requireStaff(ctx.principal, staffRoles.floorMoves, 'marking a bill request');
-    const before = this.load(orderId, ctx.principal);
+    const before = this.load(orderId, ctx.principal, ctx.now);
     return this.markBill(before, requested, 'staff', ctx);
   }
 
@@ -545,8 +545,11 @@ export class OrderService {
     });
   }
 
-  /** The order if `principal` may read it (a table's phone: `visibleToTable` at `now`), else not found. */
-  private load(orderId: string, principal: Principal, now = Date.now()): Order {
+  /**
+   * The order if `principal` may read it (a table's phone: `visibleToTable` at `now`, the hub's clock: a
+   * command's `ctx.now`, never the machine's), else not found.
+   */
+  private load(orderId: string, principal: Principal, now: number): Order {
     const order = this.deps.orders.get(orderId);
     if (!order) throw notFound(orderId);
     switch (principal.kind) {
@@ -650,6 +653,3 @@ function refusePublicHold(input: { fire?: boolean | undefined; lines: { hold?: b
 const inKitchen = (o: Order): OrderLine[] => o.lines.filter((l) => l.status === 'fired' || l.status === 'preparing' || l.status === 'ready');
 
 const notFound = (orderId: string) => new DomainError('not_found', `no order ${orderId}`, { orderId });
-
-/** The later of two quoted ready times, either of which may be none. */
-const later = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.max(a, b));

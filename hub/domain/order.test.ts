@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { KitchenStatus, LineStatus, Order, OrderStatus, PaymentInput } from '../protocol/orders.ts';
 import { advanceLines, deriveStatus, discount, fire, isOpen, merge, moveTable, pay, recallLines, reopen, requestBill, settle, transfer, voidLine, voidOrder } from './order.ts';
+import { seatsOf } from './bill.ts';
 import { domainErrorOf, makeLine, makeOrder, NOON, outcomeOf } from './test-support.ts';
 
 const LATER = NOON + 60_000;
@@ -181,6 +182,12 @@ describe('advanceLines', () => {
     expect(domainErrorOf(() => advanceLines(voided, 'served', undefined, LATER)).code).toBe('order_closed');
   });
 
+  it('moves a line named twice once: the event lists it once, so no screen counts it twice', () => {
+    const { order, lines } = advanceLines(orderOf('fired', 'fired'), 'ready', ['l1', 'l1', 'l2', 'l1'], LATER);
+    expect(lines.map((l) => l.id)).toEqual(['l1', 'l2']);
+    expect(order.lines.map((l) => l.status)).toEqual(['ready', 'ready']);
+  });
+
   it('still moves lines of a closed (paid) order, which stays closed', () => {
     const paid = pay(orderOf('fired'), { tender: 'other', amountMinor: 1000 }, { id: 'p1', now: NOON, staffId: null }).order;
     const { order } = advanceLines(paid, 'served', undefined, LATER);
@@ -210,6 +217,11 @@ describe('recallLines', () => {
     const { order, lines } = recallLines(orderOf('ready', 'served', 'ready'), undefined, LATER);
     expect(lines.map((l) => l.id)).toEqual(['l1', 'l3']);
     expect(order.status).toBe('preparing');
+  });
+
+  it('recalls a line named twice once', () => {
+    const { lines } = recallLines(orderOf('ready', 'ready'), ['l2', 'l2'], LATER);
+    expect(lines.map((l) => l.id)).toEqual(['l2']);
   });
 
   it.each([
@@ -514,6 +526,37 @@ describe('merge', () => {
     expect(merge(withNote(source(), 'peanut allergy'), withNote(target(), 'window seat'), LATER).into.note).toBe('window seat / peanut allergy');
     expect(merge(withNote(source(), 'no coriander'), withNote(target(), 'no coriander'), LATER).into.note).toBe('no coriander');
     expect(merge(withNote(source(), null), withNote(target(), null), LATER).into.note).toBeNull();
+  });
+
+  it("renumbers the source's seats after the target's highest: seat 1 of each table stays two guests", () => {
+    const src = makeOrder([makeLine({ id: 's1', seat: 1 }), makeLine({ id: 's2', seat: 2 }), makeLine({ id: 's3', seat: null })], { id: 'o-src' });
+    const dst = makeOrder([makeLine({ id: 't1', seat: 1 }), makeLine({ id: 't2', seat: 3, status: 'voided' }), makeLine({ id: 't3' })], {
+      id: 'o-dst',
+      tableId: 't-a2',
+    });
+    const { into } = merge(src, dst, LATER);
+    expect(into.lines.map((l) => [l.id, l.seat])).toEqual([
+      ['t1', 1],
+      ['t2', 3],
+      ['t3', null],
+      ['s1', 4],
+      ['s2', 5],
+      ['s3', null],
+    ]);
+    expect(seatsOf(into)).toEqual([1, 4, 5]);
+    // a target without seats keeps the source's numbers as they were
+    expect(merge(src, makeOrder([makeLine({ id: 't1' })], { id: 'o-dst' }), LATER).into.lines.map((l) => l.seat)).toEqual([null, 1, 2, null]);
+  });
+
+  it.each([
+    { source: NOON + 20 * 60_000, target: NOON + 10 * 60_000, kept: NOON + 20 * 60_000 },
+    { source: NOON + 10 * 60_000, target: NOON + 20 * 60_000, kept: NOON + 20 * 60_000 },
+    { source: NOON + 10 * 60_000, target: null, kept: NOON + 10 * 60_000 },
+    { source: null, target: NOON + 10 * 60_000, kept: NOON + 10 * 60_000 },
+    { source: null, target: null, kept: null },
+  ])('keeps the later quoted ready time (source $source, target $target): a customer was promised it', ({ source: s, target: t, kept }) => {
+    const { into } = merge({ ...source(), quotedReadyAt: s }, { ...target(), quotedReadyAt: t }, LATER);
+    expect(into.quotedReadyAt).toBe(kept);
   });
 
   it.each([

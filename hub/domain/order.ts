@@ -174,7 +174,8 @@ export function advanceLines(order: Order, status: KitchenStatus, lineIds: strin
   const allowedFrom = seenIn ? kitchenNext[status].filter((s) => seenIn.includes(s)) : kitchenNext[status];
   let targets: OrderLine[];
   if (lineIds) {
-    targets = lineIds.map((id) => {
+    // a line named twice moves once: listed twice, the event would count it twice on every screen
+    targets = [...new Set(lineIds)].map((id) => {
       const line = order.lines.find((l) => l.id === id);
       if (!line) throw new DomainError('not_found', `order #${order.number} has no line ${id}`, { lineId: id });
       if (!allowedFrom.includes(line.status)) {
@@ -208,7 +209,7 @@ export function recallLines(order: Order, lineIds: string[] | undefined, now: nu
   if (order.status === 'voided') throw new DomainError('order_closed', `order #${order.number} is voided`);
   const ready = (l: OrderLine) => l.status === 'ready';
   const targets = lineIds
-    ? lineIds.map((id) => {
+    ? [...new Set(lineIds)].map((id) => {
         const line = order.lines.find((l) => l.id === id);
         if (!line) throw new DomainError('not_found', `order #${order.number} has no line ${id}`, { lineId: id });
         if (!ready(line)) {
@@ -480,9 +481,24 @@ export function moveTable(orders: readonly Order[], from: { id: string; name: st
 
 const joinNotes = (a: string | null, b: string | null): string | null => (a && b && a !== b ? `${a} / ${b}` : a || b || null);
 
+/** The later of two quoted ready times, either of which may be none: a customer keeps the time promised. */
+export const laterQuote = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.max(a, b));
+
 /**
- * Moves every line (with its kitchen progress) and payment of `source` into `target`; `source` ends as
- * `merged`, pointing at `target`. Nothing goes back to the kitchen: the lines keep their status and times.
+ * The source's lines as they join the target: their seats numbered on after the target's highest (voided
+ * lines' seats included), so seat 1 of each table stays two guests, each paying their own dishes. Payments
+ * name lines, not seats: what a seat paid before the merge stays on its lines.
+ */
+export function joiningLines(source: Pick<Order, 'lines'>, target: Pick<Order, 'lines'>): OrderLine[] {
+  const highest = target.lines.reduce((max, l) => Math.max(max, l.seat ?? 0), 0);
+  if (highest === 0) return source.lines;
+  return source.lines.map((l) => (l.seat == null ? l : { ...l, seat: l.seat + highest }));
+}
+
+/**
+ * Moves every line (with its kitchen progress, its seat numbered on after the target's: `joiningLines`) and
+ * payment of `source` into `target`; `source` ends as `merged`, pointing at `target`. Nothing goes back to
+ * the kitchen: the lines keep their status and times.
  */
 export function merge(source: Order, target: Order, now: number): { merged: Order; into: Order } {
   requireOpen(source, 'merge it');
@@ -491,7 +507,7 @@ export function merge(source: Order, target: Order, now: number): { merged: Orde
   const into = settle(
     {
       ...target,
-      lines: [...target.lines, ...source.lines],
+      lines: [...target.lines, ...joiningLines(source, target)],
       payments: [...target.payments, ...source.payments],
       // a refund belongs with its payment: the merged bill's paid amount stays net of it
       refunds: [...refundsOf(target), ...refundsOf(source)],
@@ -500,6 +516,8 @@ export function merge(source: Order, target: Order, now: number): { merged: Orde
       discountReason: target.discountReason ?? source.discountReason,
       guestCount: target.guestCount === null && source.guestCount === null ? null : (target.guestCount ?? 0) + (source.guestCount ?? 0),
       rush: target.rush || source.rush,
+      // a phone's or kiosk's order was quoted a ready time: joined to the waiter's, the promise still stands
+      quotedReadyAt: laterQuote(target.quotedReadyAt, source.quotedReadyAt),
       billRequestedAt: target.billRequestedAt ?? source.billRequestedAt,
       // the kitchen prints the order's note under every ticket: an allergy noted on the source must reach
       // the tickets of its course still held

@@ -32,8 +32,11 @@ export interface OrderRepo {
   save(order: Order, lines: readonly OrderLine[], payment?: Payment): void;
   /** Writes the header and inserts the refund (payments are never changed). */
   saveRefund(order: Order, refund: Refund): void;
-  /** Re-homes lines (appended, in the given order), payments and their refunds to another order (a merge). */
-  moveContents(toOrderId: string, lineIds: readonly string[], paymentIds: readonly string[], firstPosition: number, refundIds: readonly string[]): void;
+  /**
+   * Re-homes lines (appended, in the given order, with the seat given: a merge numbers them on after the
+   * target's), payments and their refunds to another order (a merge).
+   */
+  moveContents(toOrderId: string, lines: readonly Pick<OrderLine, 'id' | 'seat'>[], paymentIds: readonly string[], firstPosition: number, refundIds: readonly string[]): void;
   nextNumber(businessDate: string): number;
   /**
    * Newest first (by creation time, then the order they were stored in), at most `limit`. `before`: an

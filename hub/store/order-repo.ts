@@ -173,7 +173,7 @@ export class SqliteOrderRepo implements OrderRepo {
         `INSERT INTO refunds (id, order_id, payment_id, amount_minor, lines, reference, reason, created_at, staff_id)
          VALUES (@id, @orderId, @paymentId, @amountMinor, @lines, @reference, @reason, @createdAt, @staffId)`,
       ),
-      moveLine: db.prepare('UPDATE order_lines SET order_id = ?, position = ? WHERE id = ?'),
+      moveLine: db.prepare('UPDATE order_lines SET order_id = ?, position = ?, seat = ? WHERE id = ?'),
       movePayment: db.prepare('UPDATE payments SET order_id = ? WHERE id = ?'),
       moveRefund: db.prepare('UPDATE refunds SET order_id = ? WHERE id = ?'),
       nextNumber: db.prepare(
@@ -238,8 +238,8 @@ export class SqliteOrderRepo implements OrderRepo {
     this.s.insertRefund.run({ ...refund, orderId: order.id, lines: JSON.stringify(refund.lines) });
   }
 
-  moveContents(toOrderId: string, lineIds: readonly string[], paymentIds: readonly string[], firstPosition: number, refundIds: readonly string[]): void {
-    lineIds.forEach((id, i) => this.s.moveLine.run(toOrderId, firstPosition + i, id));
+  moveContents(toOrderId: string, lines: readonly Pick<OrderLine, 'id' | 'seat'>[], paymentIds: readonly string[], firstPosition: number, refundIds: readonly string[]): void {
+    lines.forEach((l, i) => this.s.moveLine.run(toOrderId, firstPosition + i, l.seat ?? null, l.id));
     for (const id of paymentIds) this.s.movePayment.run(toOrderId, id);
     for (const id of refundIds) this.s.moveRefund.run(toOrderId, id);
   }
