@@ -52,15 +52,44 @@ describe('StaffAdmin', () => {
     expect(JSON.stringify([h.auth.staff.list(manager), h.events])).not.toMatch(new RegExp(`4321|${hash}`));
   });
 
-  it("refuses a PIN someone on the list has, active or deactivated, and names no one", () => {
+  it('refuses a PIN someone active has, and names no one', () => {
     const h = hub();
-    expect(domainErrorOf(() => h.run(() => h.auth.staff.add({ name: 'Y', role: 'waiter', pin: '1111' }, h.as(manager)))).code).toBe('pin_in_use');
-    h.run(() => h.auth.staff.setActive('s-waiter2', false, h.as(manager)));
-    const e = domainErrorOf(() => h.run(() => h.auth.staff.add({ name: 'Y', role: 'waiter', pin: '1112' }, h.as(manager))));
+    const e = domainErrorOf(() => h.run(() => h.auth.staff.add({ name: 'Y', role: 'waiter', pin: '1111' }, h.as(manager))));
     expect(e.code).toBe('pin_in_use');
-    expect(e.message).not.toMatch(/Li Ming|s-waiter2/);
+    expect(e.message).not.toMatch(/Wang Fang|s-waiter/);
     expect(domainErrorOf(() => h.run(() => h.auth.staff.changePin('s-cashier', '9999', h.as(manager)))).code).toBe('pin_in_use');
+    // a deactivated person's own PIN is no one's: refused only because someone active has it
+    h.run(() => h.auth.staff.setActive('s-waiter2', false, h.as(manager)));
+    expect(domainErrorOf(() => h.run(() => h.auth.staff.changePin('s-waiter2', '2222', h.as(manager)))).code).toBe('pin_in_use');
     expect(h.auth.staff.list(manager)).toHaveLength(5);
+  });
+
+  it("gives a departed waiter's PIN to someone new, who signs in with it; the departed one stays signed out", () => {
+    const h = hub();
+    h.run(() => h.auth.staff.setActive('s-waiter2', false, h.as(manager)));
+    const added = h.run(() => h.auth.staff.add({ name: 'Y', role: 'waiter', pin: '1112' }, h.as(manager)));
+    expect(h.signIn('1112').staff.id).toBe(added.id);
+    // and to a person already on the list, as a new PIN
+    h.run(() => h.auth.staff.setActive(added.id, false, h.as(manager)));
+    h.run(() => h.auth.staff.changePin('s-waiter', '1112', h.as(manager)));
+    expect(h.signIn('1112').staff.id).toBe('s-waiter');
+  });
+
+  it("refuses to re-activate someone whose PIN was given to another since (409), until they have a new PIN: a PIN never signs in two people", () => {
+    const h = hub();
+    h.run(() => h.auth.staff.setActive('s-waiter2', false, h.as(manager)));
+    const added = h.run(() => h.auth.staff.add({ name: 'Y', role: 'waiter', pin: '1112' }, h.as(manager)));
+    h.events.length = 0;
+    const refused = domainErrorOf(() => h.run(() => h.auth.staff.setActive('s-waiter2', true, h.as(manager))));
+    expect([refused.code, refused.details]).toEqual(['conflict', { reason: 'pin-in-use' }]);
+    expect(refused.message).not.toMatch(/\bY\b|1112/);
+    expect(h.auth.staff.list(manager).find((m) => m.id === 's-waiter2')?.active).toBe(false);
+    expect(h.signIn('1112').staff.id).toBe(added.id);
+    expect(h.events).toEqual([]);
+    h.run(() => h.auth.staff.changePin('s-waiter2', '6543', h.as(manager)));
+    expect(h.run(() => h.auth.staff.setActive('s-waiter2', true, h.as(manager))).staff.active).toBe(true);
+    expect(h.signIn('6543').staff.id).toBe('s-waiter2');
+    expect(h.signIn('1112').staff.id).toBe(added.id);
   });
 
   it("a new PIN the person already has is refused as another's is: the answer never says whose a PIN is", () => {

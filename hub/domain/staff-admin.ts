@@ -10,8 +10,10 @@ type StaffPrincipal = Extract<Principal, { kind: 'staff' }>;
 export interface StaffRepo {
   listStaff(): StaffMember[];
   staffMember(id: string): StaffMember | undefined;
-  /** Whoever has the PIN of this hash, active or not (the store keeps PIN hashes unique over everyone). */
-  staffIdByPinHash(hash: string): string | undefined;
+  /** The active person who has the PIN of this hash (the store keeps PIN hashes unique over active staff). */
+  activeStaffIdByPinHash(hash: string): string | undefined;
+  /** Whether someone else, active, has this person's PIN now (given to them while this one was deactivated). */
+  pinInUseByAnother(staffId: string): boolean;
   insertStaff(member: StaffMember & { pinHash: string }): void;
   setStaffPinHash(id: string, pinHash: string): void;
   setStaffActive(id: string, active: boolean): void;
@@ -31,6 +33,9 @@ export interface TableCodeRepo {
   /** Gives each table (every one, or these) a new QR token; the old ones stop working at once. */
   replaceQrTokens(tableIds: readonly string[] | 'all'): { id: string; name: string }[];
 }
+
+/** Why a re-activation is refused: their PIN was given to someone active while they were away. */
+const PIN_IN_USE_ON_REACTIVATION = 'their PIN has been given to someone else since they were deactivated: set them a new PIN, then re-activate them';
 
 /** Why a deactivation is refused. */
 export type DeactivationRefusal =
@@ -52,10 +57,11 @@ const REFUSALS: Record<DeactivationRefusal, string> = {
 
 /**
  * Managers' changes to the staff list and to the tables' QR codes: after a copy of the store leaked (README,
- * "Secrets at rest") and as people join and leave. Sign-in is by PIN alone, so a PIN names one person:
- * one already held by anyone on the list, active or not, is refused (a deactivated person keeps theirs, so
- * re-activating them can never make two people share one). A change of PIN and a deactivation end the
- * person's sessions in the same transaction.
+ * "Secrets at rest") and as people join and leave. Sign-in is by PIN alone, so a PIN names one active person:
+ * one already held by anyone active is refused, while a departed person's PIN may be given to someone else
+ * (a store with staff turnover runs out of memorable PINs otherwise). Re-activating someone whose PIN was
+ * given away meanwhile is refused until they have a new one, so no two active people ever share a PIN. A
+ * change of PIN and a deactivation end the person's sessions in the same transaction.
  */
 export class StaffAdmin {
   constructor(
@@ -99,6 +105,8 @@ export class StaffAdmin {
       if (refusal) throw new DomainError('conflict', REFUSALS[refusal], { reason: refusal });
     }
     if (before.active === active) return { staff: before, sessionsEnded: 0 };
+    // whose PIN it now is stays unsaid, as for a PIN in use on a change
+    if (active && this.repo.pinInUseByAnother(staffId)) throw new DomainError('conflict', PIN_IN_USE_ON_REACTIVATION, { reason: 'pin-in-use' });
     this.repo.setStaffActive(staffId, active);
     const staff = { ...before, active };
     // a re-activated person starts signed out: a deactivation made outside the hub (a sqlite3 shell) left
@@ -154,14 +162,15 @@ export class StaffAdmin {
   }
 
   /**
-   * The PIN's hash, unless anyone on the list has that PIN already — the person whose PIN is being changed too:
+   * The PIN's hash, unless someone active has that PIN already — the person whose PIN is being changed too:
    * had their own been taken, "set X's PIN to 2222" answered 200 for X's PIN and 409 for anyone else's, naming
    * its holder to a manager trying PINs person by person (and a new PIN the same as the leaked one is no change).
+   * A PIN only deactivated people have is free: it signs nobody in.
    */
   private freePinHash(pin: string): string {
     const pinHash = this.hashPin(pin);
     // whose it is stays unsaid: a manager learns only to pick another
-    if (this.repo.staffIdByPinHash(pinHash) !== undefined) throw new DomainError('pin_in_use', 'someone on the staff list has that PIN already; choose another');
+    if (this.repo.activeStaffIdByPinHash(pinHash) !== undefined) throw new DomainError('pin_in_use', 'someone on the staff list has that PIN already; choose another');
     return pinHash;
   }
 }

@@ -128,7 +128,9 @@ export async function handleMutation(s: Services, route: MutationRoute, r: Mutat
   // no body at all means "no fields"; an explicit JSON null is a body, and the schema refuses it
   const raw: unknown = r.body === undefined ? {} : r.body;
   const body: unknown = route.body ? route.body.parse(raw) : {};
-  if (route.precheck && !(key !== undefined && s.idempotency.get(storedUnder(route, key)))) await route.precheck({ principal: r.principal, params, body }, s);
+  if (route.precheck && !(key !== undefined && (s.idempotency.get(storedUnder(route, key)) || usedOnTheOtherKind(s, route, key)))) {
+    await route.precheck({ principal: r.principal, params, body }, s);
+  }
   return runMutation(s, route, {
     principal: r.principal,
     params,
@@ -174,6 +176,7 @@ export function runMutation(
         }
         return { status: stored.status, json: route.answerHasSecrets ? unseal(req.key, stored.body) : stored.body, replayed: true };
       }
+      if (usedOnTheOtherKind(s, route, req.key)) throw new HttpError('idempotency_key_reused', 'this Idempotency-Key was already used for a different request');
     }
     let answer: Omit<Answer, 'replayed'>;
     try {
@@ -204,6 +207,13 @@ export function runMutation(
 
 /** Where a key's answer is kept: under the key, or sealed under its hash (answers with credentials). */
 const storedUnder = (route: MutationRoute, key: string): string => (route.answerHasSecrets ? sealedKey(key) : key);
+
+/**
+ * Whether the key answered a request on a route of the other kind (sealed where this one is plain, or the
+ * other way round): kept under another name, it is not found where this route looks, and the request would
+ * run as new — a key sent with a PIN, then with an order, did both.
+ */
+const usedOnTheOtherKind = (s: Services, route: MutationRoute, key: string): boolean => s.idempotency.has(route.answerHasSecrets ? key : sealedKey(key));
 
 function command(s: Services, tx: Tx, principal: Principal): CommandContext {
   const deviceId = deviceIdOf(principal);

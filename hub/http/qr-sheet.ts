@@ -13,7 +13,8 @@
  *
  * "新桌码 New QR codes" (after a copy of the store leaked, README "Secrets at rest") asks for a confirmation on
  * the page, then `POST /api/v1/tables/qr-codes` `{ tables: "all" }`: every printed code stops working at once,
- * and the sheet is read again and shows the new ones to print.
+ * and the sheet is read again and shows the new ones to print. Print reads the codes again first too: another
+ * manager may have replaced them since the sheet was drawn.
  *
  * The URL a code opens must be one the customers' phones can reach: the page's own address unless that is
  * loopback (a manager at the hub's own keyboard on `localhost`), then the hub's first LAN address, which the
@@ -181,7 +182,8 @@ const SCRIPT = `
     $('cards').textContent = '';
     if (!base) {
       show('sheet');
-      return error('此页面经 HTTPS 打开，但顾客手机需要中枢的 HTTP 地址 This page came over HTTPS, but customers\\' phones need the hub\\'s plain HTTP address: open it at http://<hub>:<port>/tables/qr, or add ?base=http://<hub>:<port>');
+      error('此页面经 HTTPS 打开，但顾客手机需要中枢的 HTTP 地址 This page came over HTTPS, but customers\\' phones need the hub\\'s plain HTTP address: open it at http://<hub>:<port>/tables/qr, or add ?base=http://<hub>:<port>');
+      return false;
     }
     note.appendChild(document.createTextNode('二维码指向 The codes open: '));
     note.appendChild(el('strong', null, base));
@@ -217,6 +219,7 @@ const SCRIPT = `
       cards.appendChild(card);
     });
     show('sheet');
+    return true;
   }
 
   async function start() {
@@ -226,6 +229,13 @@ const SCRIPT = `
     if (!staff || staff.expiresAt <= Date.now()) return show('pin');
     var r = await api('GET', '/api/v1/tables/qr-codes', staff.token);
     if (r.status === 200) { error(''); return render(r.body.tables); }
+    // a hub busy or out of reach for a moment is no reason to sign out: the manager reloads and goes on
+    if (r.status === 0 || r.status === 429 || r.status >= 500) {
+      $('cards').textContent = ''; // what was drawn may be codes replaced since
+      show('sheet');
+      error('无法读取桌码，请稍后重新载入 Could not read the table codes; reload the page in a moment: ' + hubMessage(r));
+      return false;
+    }
     // a session this page will not use is ended on the hub, not only forgotten here (a 401: it has ended)
     if (r.status === 401) save(sessionStorage, STAFF, null);
     else void signOut();
@@ -240,7 +250,20 @@ const SCRIPT = `
     $('notice').className = 'notice' + (bad ? ' bad' : '');
     $('notice').hidden = !text;
   }
-  $('print').addEventListener('click', function () { window.print(); });
+  // read again before printing: another manager may have replaced the codes since this sheet was drawn, and
+  // a sheet printed from what the page held would put codes on the tables that the hub refuses
+  $('print').addEventListener('click', async function () {
+    var button = $('print');
+    if (button.disabled) return;
+    button.disabled = true;
+    notice('');
+    var staff = load(sessionStorage, STAFF);
+    var r = await api('GET', '/api/v1/tables/qr-codes', staff && staff.token);
+    button.disabled = false;
+    if (r.status === 200) { error(''); if (render(r.body.tables)) window.print(); return; }
+    if (r.status === 401) { save(sessionStorage, STAFF, null); show('pin'); return error('请重新登录 Please sign in again: ' + hubMessage(r)); }
+    notice('未能读取当前桌码，未打印 Could not read the current codes, so nothing was printed: ' + hubMessage(r) + (r.status ? '' : ' — 请重试 try again'), true);
+  });
   $('replace').addEventListener('click', function () { notice(''); $('replace-confirm').hidden = false; $('replace-yes').focus(); });
   $('replace-no').addEventListener('click', function () { $('replace-confirm').hidden = true; });
   $('replace-yes').addEventListener('click', async function () {

@@ -101,14 +101,29 @@ const SCRIPT = `
   }
   function staffPath(id) { return '/api/v1/staff/' + encodeURIComponent(id); }
 
-  function pinForm(m, cell, msg) {
+  /**
+   * What a row's button opens (the PIN form, the deactivation question) goes in the row's one slot, in place of
+   * whatever was open there: clicks repeated on a slow tablet stacked forms, each sending on its own.
+   */
+  function openIn(slot, kind, build) {
+    if (slot.getAttribute('data-open') === kind) return;
+    slot.textContent = '';
+    slot.setAttribute('data-open', kind);
+    build();
+  }
+  function closeSlot(slot) { slot.textContent = ''; slot.removeAttribute('data-open'); }
+
+  function pinForm(m, slot, msg) {
+    openIn(slot, 'pin', function () { buildPinForm(m, slot, msg); });
+  }
+  function buildPinForm(m, slot, msg) {
     var form = el('form', 'inline');
     var input = el('input');
     input.type = 'password'; input.inputMode = 'numeric'; input.autocomplete = 'new-password';
     input.pattern = '[0-9]{4,8}'; input.required = true; input.placeholder = '新 PIN New PIN';
     form.appendChild(input);
     form.appendChild(el('button', 'btn btn--primary', '保存 Save'));
-    form.appendChild(button('取消 Cancel', null, function () { form.remove(); }));
+    form.appendChild(button('取消 Cancel', null, function () { closeSlot(slot); }));
     form.addEventListener('submit', async function (ev) {
       ev.preventDefault();
       var pin = input.value;
@@ -116,14 +131,18 @@ const SCRIPT = `
       var r = await mutate('pin:' + m.id, 'POST', staffPath(m.id) + '/pin', { pin: pin });
       if (signedOut(r)) return;
       if (r.status !== 200) { msg.className = 'msg bad'; msg.textContent = problem(r); return; }
-      form.remove();
+      closeSlot(slot);
+      msg.textContent = '';
       notice(m.name + '：PIN 已更改，' + r.body.sessionsEnded + ' 个登录已结束。PIN changed; ' + r.body.sessionsEnded + ' sign-in(s) ended.');
     });
-    cell.appendChild(form);
+    slot.appendChild(form);
     input.focus();
   }
 
-  function confirmDeactivate(m, cell, msg) {
+  function confirmDeactivate(m, slot, msg) {
+    openIn(slot, 'deactivate', function () { buildConfirmDeactivate(m, slot, msg); });
+  }
+  function buildConfirmDeactivate(m, slot, msg) {
     var box = el('div', 'inline');
     box.appendChild(el('span', null, '停用 ' + m.name + '？此人将立即退出登录。Deactivate ' + m.name + '? They are signed out at once.'));
     box.appendChild(button('确认停用 Deactivate', 'btn--danger', async function () {
@@ -133,8 +152,8 @@ const SCRIPT = `
       notice(m.name + ' 已停用 is deactivated (' + r.body.sessionsEnded + ' 个登录已结束 sign-in(s) ended).');
       await refresh();
     }));
-    box.appendChild(button('取消 Cancel', null, function () { box.remove(); }));
-    cell.appendChild(box);
+    box.appendChild(button('取消 Cancel', null, function () { closeSlot(slot); }));
+    slot.appendChild(box);
   }
 
   function render(staff) {
@@ -149,18 +168,26 @@ const SCRIPT = `
       var cell = el('td');
       var tools = el('div', 'tools');
       var msg = el('p', 'msg');
-      tools.appendChild(button('改 PIN Change PIN', null, function () { msg.textContent = ''; pinForm(m, cell, msg); }));
-      if (m.active && !(me && me.id === m.id)) tools.appendChild(button('停用 Deactivate', 'btn--danger', function () { msg.textContent = ''; confirmDeactivate(m, cell, msg); }));
+      var slot = el('div');
+      tools.appendChild(button('改 PIN Change PIN', null, function () { msg.textContent = ''; pinForm(m, slot, msg); }));
+      if (m.active && !(me && me.id === m.id)) tools.appendChild(button('停用 Deactivate', 'btn--danger', function () { msg.textContent = ''; confirmDeactivate(m, slot, msg); }));
       if (!m.active) {
         tools.appendChild(button('启用 Re-activate', null, async function () {
           var r = await mutate('active:' + m.id, 'PATCH', staffPath(m.id), { active: true });
           if (signedOut(r)) return;
-          if (r.status !== 200) { msg.className = 'msg bad'; msg.textContent = problem(r); return; }
+          if (r.status !== 200) {
+            msg.className = 'msg bad';
+            msg.textContent = problem(r);
+            // their PIN was given to someone else meanwhile: the way on is a new PIN, so the form is opened
+            if (r.body && r.body.error && r.body.error.details && r.body.error.details.reason === 'pin-in-use') pinForm(m, slot, msg);
+            return;
+          }
           notice(m.name + ' 已启用 is active again.');
           await refresh();
         }));
       }
       cell.appendChild(tools);
+      cell.appendChild(slot);
       cell.appendChild(msg);
       row.appendChild(cell);
       list.appendChild(row);

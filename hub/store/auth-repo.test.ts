@@ -99,6 +99,25 @@ describe('deleting ended staff sessions', () => {
   });
 });
 
+describe('a PIN a departed person had', () => {
+  it('signs in the active person given it since, and the store refuses a second active person with it', () => {
+    const { db, auth, repo } = fileStore();
+    const hash = nodeSecrets(readIdentity(db).pinKey).hashPin('3333');
+    const kds: Principal = { kind: 'device', deviceId: 'd-kds', deviceKind: 'kds' };
+    db.prepare("UPDATE staff SET active = 0 WHERE id = 's-kitchen'").run();
+    repo.insertStaff({ id: 's-new', name: 'New cook', role: 'kitchen', active: true, pinHash: hash });
+    expect(auth.signIn('3333', kds, T0).staff.id).toBe('s-new');
+    expect(repo.activeStaffIdByPinHash(hash)).toBe('s-new');
+    expect(repo.pinInUseByAnother('s-kitchen')).toBe(true);
+    expect(repo.pinInUseByAnother('s-new')).toBe(false);
+    // the store itself keeps a PIN to one active person, whatever a caller forgot to check
+    expect(() => repo.setStaffActive('s-kitchen', true)).toThrow(/UNIQUE/);
+    expect(() => repo.insertStaff({ id: 's-copy', name: 'Copy', role: 'manager', active: true, pinHash: hash })).toThrow(/UNIQUE/);
+    repo.setStaffActive('s-new', false);
+    expect(repo.pinInUseByAnother('s-kitchen')).toBe(false);
+  });
+});
+
 describe('staff sessions kept in memory', () => {
   /** Another program's connection to the store (an operator's `sqlite3` shell), as the hub never changes these itself. */
   function otherConnection(db: Db): Db {

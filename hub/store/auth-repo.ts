@@ -44,7 +44,8 @@ export class SqliteAuthRepo implements AuthRepo {
       // staff and table codes, as a manager changes them (hub/domain/staff-admin.ts)
       listStaff: db.prepare('SELECT id, name, role, active FROM staff ORDER BY active DESC, name, id'),
       staffMember: db.prepare('SELECT id, name, role, active FROM staff WHERE id = ?'),
-      staffIdByPin: db.prepare('SELECT id FROM staff WHERE pin_hash = ?').pluck(),
+      activeStaffIdByPin: db.prepare('SELECT id FROM staff WHERE pin_hash = ? AND active = 1').pluck(),
+      pinHashOf: db.prepare('SELECT pin_hash FROM staff WHERE id = ?').pluck(),
       insertStaff: db.prepare('INSERT INTO staff (id, name, role, pin_hash, active) VALUES (@id, @name, @role, @pinHash, 1)'),
       setPin: db.prepare('UPDATE staff SET pin_hash = ? WHERE id = ?'),
       setActive: db.prepare('UPDATE staff SET active = ? WHERE id = ?'),
@@ -122,8 +123,13 @@ export class SqliteAuthRepo implements AuthRepo {
     const row = this.s.staffMember.get(id) as StaffRow | undefined;
     return row && staffMemberOf(row);
   }
-  staffIdByPinHash(hash: string): string | undefined {
-    return this.s.staffIdByPin.get(hash) as string | undefined;
+  activeStaffIdByPinHash(hash: string): string | undefined {
+    return this.s.activeStaffIdByPin.get(hash) as string | undefined;
+  }
+  pinInUseByAnother(staffId: string): boolean {
+    const hash = this.s.pinHashOf.get(staffId) as string | undefined;
+    const holder = hash === undefined ? undefined : this.activeStaffIdByPinHash(hash);
+    return holder !== undefined && holder !== staffId;
   }
   insertStaff(member: StaffMember & { pinHash: string }): void {
     this.s.insertStaff.run({ id: member.id, name: member.name, role: member.role, pinHash: member.pinHash });

@@ -26,6 +26,7 @@ export class IdempotencyStore {
            FROM idempotency_keys k LEFT JOIN events e ON e.seq = k.body_event_seq
           WHERE k.key = ?`,
       ),
+      has: db.prepare('SELECT 1 FROM idempotency_keys WHERE key = ?').pluck(),
       put: db.prepare(
         'INSERT INTO idempotency_keys (key, principal, request_hash, status, body, body_event_seq, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
@@ -36,6 +37,11 @@ export class IdempotencyStore {
     const stored = this.s.get.get(key) as StoredResponse | undefined;
     if (stored) stored.body = this.dictionaries.unpack(stored.body);
     return stored;
+  }
+
+  /** Whether the key is stored, its answer left unread. */
+  has(key: string): boolean {
+    return this.s.has.get(key) !== undefined;
   }
 
   /**

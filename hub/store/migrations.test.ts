@@ -41,6 +41,7 @@ const COMMITTED: [tag: string, when: number, sha256: string][] = [
   ['0021_print_jobs_to_compact', 1795759359847, '89098b2b3a77d349'],
   ['0022_day_float_ids_and_card_charge_resolutions', 1795768054879, 'c458e158790272e2'],
   ['0023_card_charges_settled_at', 1795770986108, '76750ea1880630e8'],
+  ['0024_pins_unique_among_active_staff', 1795796224606, '37a9ec20c025726f'],
 ];
 
 const journal = JSON.parse(readFileSync(join(folder, 'meta', '_journal.json'), 'utf8')) as { entries: { idx: number; when: number; tag: string }[] };
@@ -184,6 +185,27 @@ describe('0023_card_charges_settled_at', () => {
     ]);
     const plan = db.prepare('EXPLAIN QUERY PLAN SELECT id FROM unrecorded_card_charges WHERE settled_at >= 0 AND settled_at < 30').all() as { detail: string }[];
     expect(plan.map((p) => p.detail).join(' ')).toMatch(/USING INDEX unrecorded_card_charges_settled/);
+    db.close();
+  });
+});
+
+describe('0024_pins_unique_among_active_staff', () => {
+  it("lets a deactivated person's PIN be given to someone else, never to two active people, and signs in along the new index", () => {
+    const db = new Database(':memory:');
+    db.exec(
+      "CREATE TABLE `staff` (`id` text PRIMARY KEY NOT NULL, `name` text NOT NULL, `role` text NOT NULL, `pin_hash` text NOT NULL, `active` integer DEFAULT true NOT NULL)",
+    );
+    db.exec('CREATE UNIQUE INDEX `staff_pin_hash_unique` ON `staff` (`pin_hash`)');
+    db.exec("INSERT INTO staff (id, name, role, pin_hash, active) VALUES ('s-left', 'Left', 'waiter', 'h1112', 0), ('s-here', 'Here', 'waiter', 'h1111', 1)");
+    const add = db.prepare("INSERT INTO staff (id, name, role, pin_hash, active) VALUES (?, 'New', 'waiter', ?, ?)");
+    expect(() => add.run('s-new', 'h1112', 1)).toThrow(/UNIQUE/); // before: a departed person's PIN was theirs for ever
+    db.exec(readFileSync(join(folder, '0024_pins_unique_among_active_staff.sql'), 'utf8'));
+    add.run('s-new', 'h1112', 1);
+    add.run('s-left2', 'h1112', 0);
+    expect(() => add.run('s-copy', 'h1111', 1)).toThrow(/UNIQUE/);
+    expect(() => db.prepare("UPDATE staff SET active = 1 WHERE id = 's-left'").run()).toThrow(/UNIQUE/);
+    const plan = db.prepare("EXPLAIN QUERY PLAN SELECT id, name, role FROM staff WHERE pin_hash = 'h1112' AND active = 1").all() as { detail: string }[];
+    expect(plan.map((p) => p.detail).join(' ')).toMatch(/USING INDEX staff_active_pin/);
     db.close();
   });
 });

@@ -144,13 +144,21 @@ export const diningTables = sqliteTable('dining_tables', {
   qrToken: text('qr_token').notNull().unique(),
 });
 
-export const staff = sqliteTable('staff', {
-  id: text('id').primaryKey(),
-  name: text('name').notNull(),
-  role: text('role', { enum: ['waiter', 'cashier', 'kitchen', 'manager'] }).notNull(),
-  pinHash: text('pin_hash').notNull().unique(),
-  active: integer('active', { mode: 'boolean' }).notNull().default(true),
-});
+export const staff = sqliteTable(
+  'staff',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    role: text('role', { enum: ['waiter', 'cashier', 'kitchen', 'manager'] }).notNull(),
+    pinHash: text('pin_hash').notNull(),
+    active: integer('active', { mode: 'boolean' }).notNull().default(true),
+  },
+  (t) => [
+    // sign-in is by PIN alone, so an active PIN names one person; a departed person's PIN can be given to
+    // someone else (their re-activation is then refused until they have a new one, hub/domain/staff-admin.ts)
+    uniqueIndex('staff_active_pin').on(t.pinHash).where(sql`${t.active} = 1`),
+  ],
+);
 
 export const devices = sqliteTable('devices', {
   id: text('id').primaryKey(),

@@ -102,6 +102,28 @@ describe('staff management', () => {
     expect((await pinSignIn(PINS.kitchen)).status).toBe(201);
   });
 
+  it("gives a departed person's PIN to someone new; re-activating the departed one is refused (409) until they have a new PIN", async () => {
+    const left = await asManager('POST', '/api/v1/staff', { name: '周八 Zhou Ba', role: 'waiter', pin: '7531' });
+    expect((await asManager('PATCH', `/api/v1/staff/${left.body.staff.id}`, { active: false })).status).toBe(200);
+    const successor = await asManager('POST', '/api/v1/staff', { name: '吴九 Wu Jiu', role: 'waiter', pin: '7531' });
+    expect(successor.status, JSON.stringify(successor.body)).toBe(201);
+    expect((await pinSignIn('7531')).body.staff?.id).toBe(successor.body.staff.id);
+    // an active person's PIN is still refused, the departed one's own included once it is someone's again
+    expect((await asManager('POST', `/api/v1/staff/${left.body.staff.id}/pin`, { pin: '7531' })).body.error?.code).toBe('pin_in_use');
+
+    const before = storeState();
+    const back = await asManager('PATCH', `/api/v1/staff/${left.body.staff.id}`, { active: true });
+    expect([back.status, back.body.error?.code, back.body.error?.details]).toEqual([409, 'conflict', { reason: 'pin-in-use' }]);
+    expect(back.body.error.message).not.toMatch(/Wu Jiu|7531/);
+    expect(storeState()).toEqual(before);
+    expect((await pinSignIn('7531')).body.staff?.id).toBe(successor.body.staff.id);
+
+    expect((await asManager('POST', `/api/v1/staff/${left.body.staff.id}/pin`, { pin: '7532' })).status).toBe(200);
+    expect((await asManager('PATCH', `/api/v1/staff/${left.body.staff.id}`, { active: true })).status).toBe(200);
+    expect((await pinSignIn('7532')).body.staff?.id).toBe(left.body.staff.id);
+    expect((await pinSignIn('7531')).body.staff?.id).toBe(successor.body.staff.id);
+  });
+
   it('a manager cannot deactivate themselves (409; the last active manager: staff-admin.test.ts); nothing changes', async () => {
     const before = storeState();
     const self = await asManager('PATCH', '/api/v1/staff/s-manager', { active: false });
@@ -174,6 +196,19 @@ describe('staff management', () => {
     const replayed = await asManager('POST', `/api/v1/staff/${first.body.staff.id}/pin`, { pin: '8642' }, pinKey);
     expect([replayed.status, replayed.body]).toEqual([200, changed.body]);
     expect((await floorWith(session.body.token)).status).toBe(200); // the replay ended no session
+
+    // a key is one request whatever the route: one used where a PIN was sent (its answer kept sealed) and
+    // then on a plain route, or the other way round, is refused like any other key used again
+    const sealedFirst = randomUUID();
+    expect((await asManager('POST', '/api/v1/staff', { name: '郑十 Zheng Shi', role: 'waiter', pin: '3579' }, sealedFirst)).status).toBe(201);
+    const beforeReuse = storeState();
+    const plainAfter = await asManager('POST', '/api/v1/tables/qr-codes', { tables: ['t-b2'] }, sealedFirst);
+    expect([plainAfter.status, plainAfter.body.error?.code]).toEqual([422, 'idempotency_key_reused']);
+    const plainFirst = randomUUID();
+    expect((await asManager('PATCH', '/api/v1/staff/s-waiter', { active: true }, plainFirst)).status).toBe(200);
+    const sealedAfter = await asManager('POST', '/api/v1/staff', { name: '钱十一 Qian', role: 'waiter', pin: '3580' }, plainFirst);
+    expect([sealedAfter.status, sealedAfter.body.error?.code]).toEqual([422, 'idempotency_key_reused']);
+    expect(storeState()).toEqual(beforeReuse);
 
     const tableKey = randomUUID();
     const replaced = await asManager('POST', '/api/v1/tables/qr-codes', { tables: ['t-b1'] }, tableKey);
