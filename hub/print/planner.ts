@@ -67,8 +67,40 @@ export class PrintPlanner {
     if (printers.length === 0) return; // printing is not set up: no lookups on the order path
     const found = this.change(event);
     if (found === null || found.change.lines.length === 0) return;
+    const { revision } = found;
+    for (const { order, change, label } of this.underTicketNumbers(found.order, found.change)) {
+      this.planTickets(order, change, `${found.order.id}:r${revision}:e${event.seq}`, label, event, tx, printers);
+    }
+  }
+
+  /**
+   * A void's lines split by the number their kitchen ticket was printed under: a dish fired on an order later
+   * merged into this one is looked for in the kitchen by its first order's number (and table), not this one's.
+   * Other changes print under the order as it is.
+   */
+  private underTicketNumbers(order: TicketOrder, change: TicketChange): { order: TicketOrder; change: TicketChange; label: string }[] {
+    const whole = [{ order, change, label: '' }];
+    if (change.kind !== 'void') return whole;
+    const firedIn = this.deps.repo.ordersFiredIn(change.lines);
+    if (firedIn.size === 0) return whole;
+    const groups = new Map<string, { order: TicketOrder; lines: OrderLine[]; label: string }>();
+    for (const line of change.lines) {
+      const from = firedIn.get(line.id);
+      const key = from ? from.id : order.id;
+      let group = groups.get(key);
+      if (!group) {
+        const under: TicketOrder = from
+          ? { ...order, number: from.number, tableName: from.tableId ? this.deps.repo.tableName(from.tableId) : null, mergedInto: order.number }
+          : order;
+        groups.set(key, (group = { order: under, lines: [], label: from ? `:n${from.number}` : '' }));
+      }
+      group.lines.push(line);
+    }
+    return [...groups.values()].map((g) => ({ order: g.order, change: { ...change, lines: g.lines }, label: g.label }));
+  }
+
+  private planTickets(order: TicketOrder, change: TicketChange, keyBase: string, label: string, event: HubEvent, tx: Tx, printers: PrinterConfig[]): void {
     const { repo } = this.deps;
-    const { order, change, revision } = found;
     const tickets = buildStationTickets(order, change, { stations: repo.stationNames(), timeZone: this.deps.timeZone });
     for (const ticket of tickets) {
       const targets = printersForStation(ticket.stationId, printers);
@@ -86,7 +118,7 @@ export class PrintPlanner {
         movedFromPrinter: null,
         createdAt: tx.now,
       };
-      const key = `${order.id}:r${revision}:e${event.seq}:${ticket.stationId}:${change.kind}`;
+      const key = `${keyBase}:${ticket.stationId}:${change.kind}${label}`;
       if (targets.length === 0) {
         const id = repo.insertJob({ ...base, idempotencyKey: `${key}:-`, printerId: null, state: 'failed', lastError: `no printer prints station ${ticket.stationId}` });
         const job = id === null ? undefined : repo.job(id);

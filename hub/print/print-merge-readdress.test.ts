@@ -112,6 +112,63 @@ describe('void tickets after a merge', () => {
   });
 });
 
+
+/** The big order number at the top of a ticket ("#42"). */
+const numberOn = (text: string) => /^\s*#(\d+)/m.exec(text)?.[1];
+
+describe('void tickets of dishes merged in from another order', () => {
+  it('print the number the dish was cooked under (its first order), so the kitchen finds its ticket', async () => {
+    const s = await store([{ id: 'hot', stations: ['hot'] }]);
+    await s.printing.start();
+    const a = await s.place({ tableId: 't-a1', lines: [{ itemId: 'mapo-tofu', qty: 3, optionIds: ['spice-medium', 'size-regular'] }] });
+    const b = await s.place({ tableId: 't-a2', lines: [{ itemId: 'mapo-tofu', qty: 1, optionIds: ['spice-medium', 'size-regular'] }] });
+    await s.run((c) => s.orders.merge(a.id, { intoOrderId: b.id }, c), manager);
+    // one of A's dishes taken back on the merged order, then the whole order
+    await s.run((c) => s.orders.voidLine(b.id, a.lines[0]!.id, '点错了 wrong item', c), manager);
+    await until(() => s.printed('hot').length >= 3, 'the void of the merged dish');
+    const lineVoid = s.printed('hot')[2]!;
+    expect(lineVoid).toContain('VOID 退菜');
+    expect(lineVoid).toContain('3x 麻婆豆腐');
+    expect(numberOn(lineVoid)).toBe(String(a.number));
+    // the job says so too: screens list the slip under the number on paper
+    expect(s.jobs()[2]!.orderNumber).toBe(String(a.number));
+    expect(s.jobs()[2]!.orderId).toBe(b.id);
+  });
+
+  it("splits a whole-order void into one slip per number the dishes were cooked under", async () => {
+    const s = await store([{ id: 'hot', stations: ['hot'] }]);
+    await s.printing.start();
+    const a = await s.place({ tableId: 't-a1', lines: [{ itemId: 'mapo-tofu', qty: 3, optionIds: ['spice-medium', 'size-regular'] }] });
+    const b = await s.place({ tableId: 't-a2', lines: [{ itemId: 'mapo-tofu', qty: 1, optionIds: ['spice-medium', 'size-regular'] }] });
+    await s.run((c) => s.orders.merge(a.id, { intoOrderId: b.id }, c), manager);
+    await s.run((c) => s.orders.voidOrder(b.id, '客人走了 guest left', c), manager);
+    await until(() => s.printed('hot').length >= 4, 'the voids');
+    await sleep(100);
+    const voids = s.printed('hot').filter((t) => t.includes('VOID 退菜'));
+    expect(voids).toHaveLength(2);
+    const byNumber = new Map(voids.map((t) => [numberOn(t), t]));
+    expect(byNumber.get(String(a.number))).toContain('3x 麻婆豆腐');
+    expect(byNumber.get(String(a.number))).not.toContain('1x');
+    expect(byNumber.get(String(b.number))).toContain('1x 麻婆豆腐');
+    expect(byNumber.get(String(b.number))).not.toContain('3x');
+  });
+
+  it('prints a held dish fired after the merge, and its void, under the order it joined', async () => {
+    const s = await store([{ id: 'hot', stations: ['hot'] }]);
+    await s.printing.start();
+    const a = await s.place({ tableId: 't-a1', lines: [{ itemId: 'mapo-tofu', qty: 2, optionIds: ['spice-medium', 'size-regular'], hold: true }] });
+    const b = await s.place({ tableId: 't-a2', lines: [{ itemId: 'mapo-tofu', qty: 1, optionIds: ['spice-medium', 'size-regular'] }] });
+    await s.run((c) => s.orders.merge(a.id, { intoOrderId: b.id }, c), manager);
+    await s.run((c) => s.orders.fire(b.id, undefined, c), manager);
+    await s.run((c) => s.orders.voidLine(b.id, a.lines[0]!.id, '点错了 wrong item', c), manager);
+    await until(() => s.printed('hot').length >= 3, 'the void');
+    const [, fired, voided] = s.printed('hot');
+    expect(numberOn(fired!)).toBe(String(b.number));
+    expect(voided).toContain('VOID 退菜');
+    expect(numberOn(voided!)).toBe(String(b.number));
+  });
+});
+
 const PAPER_OUT = { isOnline: false, isCoverOpen: false, isPaperOut: true, isPaperNearEnd: false, hasError: false, raw: { printer: 0x1a, offline: 0x32, paper: 0x72 } };
 
 describe('a printer given another address', () => {

@@ -583,6 +583,62 @@ describe('a printer worker', () => {
   });
 });
 
+describe('a printer whose stations change while its tickets wait', () => {
+  it('moves a waiting ticket of a station it no longer prints to the printer that prints it now, once', async () => {
+    const s = await store([{ id: 'hot', stations: ['hot'] }, { id: 'grill', stations: [] }]);
+    s.printer('hot').printer.set({ isPaperOut: true });
+    await s.printing.start();
+    await s.place(MAPO);
+    await until(() => s.jobs()[0]?.state === 'held', 'the ticket held (paper out)');
+    // the hot station's tickets go to the grill's printer from now on
+    await s.run((c) => s.printing.updatePrinter('grill', { stations: ['hot'] }, c), manager);
+    await s.run((c) => s.printing.updatePrinter('hot', { stations: [] }, c), manager);
+    await until(() => s.printed('grill').length === 1, 'the ticket on the grill printer');
+    expect(s.printed('grill')[0]).toContain('1x 麻婆豆腐');
+    s.printer('hot').printer.set({ isPaperOut: false });
+    await sleep(150);
+    expect(s.printed('hot')).toEqual([]);
+    expect(s.printed('grill')).toHaveLength(1);
+    expect(s.jobs().map((j) => [j.printerId, j.state])).toEqual([
+      ['hot', 'rerouted'],
+      ['grill', 'confirmed'],
+    ]);
+  });
+
+  it('fails a waiting ticket with an alert saying why when no printer prints its station any more', async () => {
+    const s = await store([{ id: 'hot', stations: ['hot'] }]);
+    s.printer('hot').printer.set({ isPaperOut: true });
+    await s.printing.start();
+    await s.place(MAPO);
+    await until(() => s.jobs()[0]?.state === 'held', 'the ticket held (paper out)');
+    await s.run((c) => s.printing.updatePrinter('hot', { stations: [] }, c), manager);
+    await until(() => s.jobs()[0]?.state === 'failed', 'the ticket failed');
+    expect(s.jobs()[0]!.lastError).toContain('station hot');
+    expect(eventTypes(s.committed)).toContain('print.job_failed');
+    s.printer('hot').printer.set({ isPaperOut: false });
+    await sleep(150);
+    expect(s.printed('hot')).toEqual([]);
+  });
+
+  it("does not print a second copy on a station's printer that printed its own, when the expo copy's printer leaves the station", async () => {
+    const s = await store([{ id: 'hot', stations: ['hot'] }, { id: 'expo', stations: ['hot'] }]);
+    s.printer('expo').printer.set({ isPaperOut: true });
+    await s.printing.start();
+    await s.place(MAPO);
+    await until(() => s.printed('hot').length === 1 && s.jobs()[1]?.state === 'held', "the kitchen's copy printed, expo's held");
+    await s.run((c) => s.printing.updatePrinter('expo', { stations: [] }, c), manager);
+    await until(() => s.jobs()[1]?.state !== 'held', "expo's copy taken off it");
+    s.printer('expo').printer.set({ isPaperOut: false });
+    await sleep(150);
+    expect(s.printed('hot')).toHaveLength(1);
+    expect(s.printed('expo')).toEqual([]);
+    expect(s.jobs().map((j) => [j.printerId, j.state])).toEqual([
+      ['hot', 'confirmed'],
+      ['expo', 'rerouted'],
+    ]);
+  });
+});
+
 describe('a printer down across a restart', () => {
   it('moves its queue to the backup at its first failed contact when it was down a failover time before the start', async () => {
     const s = await store([{ id: 'spare', stations: [] }, { id: 'hot', stations: ['hot'], backupPrinterId: 'spare' }], { failoverMs: 60_000 });

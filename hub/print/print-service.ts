@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import { sharedHostResolver, TcpPrinterTransport, previewTicket, warmEncoding, type HostResolver, type PrinterTransport, type TicketDocument } from '../../printers/index.ts';
 import type { HubConfig } from '../config.ts';
@@ -21,7 +22,7 @@ import type { Order } from '../protocol/orders.ts';
 import type { DayReport } from '../protocol/reports.ts';
 import type { Db } from '../store/db.ts';
 import { RESTORE_PRINT_PENDING } from '../store/backups.ts';
-import { jobView, queuedJob, SqlitePrintRepo, type JobRow } from '../store/print-repo.ts';
+import { ACTIVE_STATES, jobView, queuedJob, SqlitePrintRepo, type JobRow } from '../store/print-repo.ts';
 import { isPassingRefusal, StorageFullError, type Tx } from '../store/writer.ts';
 import { dayReportSlip } from './day-report-slip.ts';
 import { PrintPlanner } from './planner.ts';
@@ -312,6 +313,18 @@ export class PrintService {
         w.configChanged();
       }
     }
+    // a printer that no longer lists a station: its tickets of that station still waiting go where the station
+    // prints now (else it would print them, and the kitchen would look for them at the station's new printer)
+    const restationed = this.#configs.flatMap((p) => {
+      const was = before.find((b) => b.id === p.id);
+      const dropped = was ? was.stations.filter((st) => !p.stations.includes(st)) : [];
+      return p.enabled && dropped.length > 0 ? [{ printer: p, dropped }] : [];
+    });
+    if (restationed.length > 0) {
+      await this.deps.submit((tx) => {
+        for (const { printer, dropped } of restationed) this.#restation(tx, printer, new Set(dropped));
+      });
+    }
     // jobs left on deleted or disabled printers go to their backup or another printer of their station; a
     // deleted one is no longer in the table, so its backup is the one it had before
     const names = new Map(retired.map((w) => [w.printerId, w.lastName]));
@@ -436,6 +449,43 @@ export class PrintService {
         continue;
       }
       this.#failJob(tx, job, `printer ${name} was removed or disabled and no other printer that is up prints station ${job.stationId ?? '-'}`);
+    }
+  }
+
+  /**
+   * The waiting jobs of stations a printer no longer prints: to each printer of the station that has no copy of
+   * the ticket yet (one that printed its own, as an expo copy, takes none: the job is done), else failed with an
+   * alert saying why, for a reprint once a printer prints the station. Jobs on their way (`sending`) or held in
+   * the printer (`sent`) stay: the printer has them.
+   */
+  #restation(tx: Tx, printer: PrinterConfig, dropped: ReadonlySet<string>): void {
+    const others = this.#configs.filter((p) => this.#isRunnable(p) && p.id !== printer.id);
+    for (const job of this.repo.activeJobs(printer.id)) {
+      if (job.stationId === null || !dropped.has(job.stationId)) continue;
+      const current = this.repo.job(job.id);
+      if (!current || current.printerId !== printer.id || !(ACTIVE_STATES as readonly string[]).includes(current.state)) continue;
+      const station = printersForStation(job.stationId, others);
+      if (station.length === 0) {
+        this.#failJob(tx, current, `printer ${printer.name} no longer prints station ${job.stationId} and no other printer does: reprint it once one does`);
+        continue;
+      }
+      const holding = current.reprintOf === null ? this.repo.printersWithCopy(current) : new Set<string>();
+      const targets = current.reprintOf === null ? station.filter((p) => !holding.has(p.id)) : station.slice(0, 1);
+      if (targets.length === 0) {
+        const done: JobRow = {
+          ...current,
+          state: 'rerouted',
+          nextAttemptAt: null,
+          updatedAt: tx.now,
+          lastError: `station ${job.stationId} prints on ${station.map((p) => p.name).join(', ')} now, which has this ticket`,
+        };
+        this.repo.updateJob(done);
+        tx.append({ type: 'print.job_state_changed', payload: { job: jobView(done) }, topics: topicsOf(done.stationId), deviceId: null, staffId: null });
+        continue;
+      }
+      for (const target of targets) this.#move(tx, current, printer.name, target.id);
+      const moved = this.repo.job(current.id);
+      if (moved) tx.append({ type: 'print.job_state_changed', payload: { job: jobView(moved) }, topics: topicsOf(moved.stationId), deviceId: null, staffId: null });
     }
   }
 
@@ -720,7 +770,27 @@ export class PrintService {
   }
 }
 
-/** Where a printer is reached; an embedded simulator's transport differs (a smaller recovery flush). */
-const addressOf = (p: PrinterConfig): string => `${p.host}|${p.port}|${p.simulated ? 'sim' : 'tcp'}`;
+/**
+ * Where a printer is reached; an embedded simulator's transport differs (a smaller recovery flush). Spellings of
+ * one host are one address ('PRINTER.local', 'printer.local.'; '::ffff:192.168.1.50', '192.168.1.50'): as two,
+ * two transports would open two connections to the one printer at once.
+ */
+const addressOf = (p: PrinterConfig): string => `${hostKey(p.host)}|${p.port}|${p.simulated ? 'sim' : 'tcp'}`;
+
+function hostKey(host: string): string {
+  const h = host.trim().toLowerCase().replace(/\.$/, '');
+  if (isIP(h) !== 6) return h;
+  let canonical: string;
+  try {
+    canonical = new URL(`http://[${h}]`).hostname.slice(1, -1); // compressed, lower case
+  } catch {
+    return h; // with a zone (fe80::1%eth0): as written
+  }
+  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(canonical);
+  if (!mapped) return canonical;
+  const hi = parseInt(mapped[1]!, 16);
+  const lo = parseInt(mapped[2]!, 16);
+  return [hi >> 8, hi & 255, lo >> 8, lo & 255].join('.');
+}
 
 const topicsOf = (stationId: string | null): string[] => (stationId ? ['printers', `station:${stationId}`] : ['printers']);

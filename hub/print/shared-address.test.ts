@@ -6,6 +6,7 @@
  */
 import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { HostResolver } from '../../printers/index.ts';
 import { SimPrinter } from '../../printers/sim/sim-printer.ts';
 import { TEST_TIMEOUTS } from '../../printers/sim/sim-harness.ts';
 import { demoSeed } from '../../scripts/seed/demo.ts';
@@ -35,14 +36,14 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function sim(msPerLine = 0): Promise<SimPrinter> {
-  const s = await SimPrinter.start({ encoding: 'gb18030', widthChars: 48, msPerLine });
+async function sim(msPerLine = 0, encoding: 'gb18030' | 'big5' = 'gb18030'): Promise<SimPrinter> {
+  const s = await SimPrinter.start({ encoding, widthChars: 48, msPerLine });
   cleanups.push(() => s.stop());
   return s;
 }
 
 /** A hub's printing on a fresh store, its printers at the given simulators' addresses (TCP, as configured). */
-async function hubPrinting(printers: { id: string; stations: string[]; at: SimPrinter; backupPrinterId?: string }[]) {
+async function hubPrinting(printers: { id: string; stations: string[]; at: SimPrinter; backupPrinterId?: string; host?: string }[], resolver?: HostResolver) {
   const db = openDb(':memory:');
   loadSeed(db, demoSeed);
   let printing: PrintService | undefined;
@@ -55,13 +56,14 @@ async function hubPrinting(printers: { id: string; stations: string[]; at: SimPr
     settings: SETTINGS,
     // a ticket on the slow head takes seconds: the barrier wait covers it
     transportSettings: { ...TEST_TIMEOUTS, barrierTimeoutMs: 15_000 },
+    ...(resolver ? { resolver } : {}),
     log: pino({ level: 'silent' }),
   });
   printing = service;
   cleanups.push(() => service.stop());
   const { orders, run } = ordersOnWriter(db, writer, manager);
   for (const p of printers) {
-    const input = { id: p.id, name: p.id.toUpperCase(), host: p.at.host, port: p.at.port, encoding: 'gb18030', widthChars: 48, buzzer: 'none', enabled: true } as const;
+    const input = { id: p.id, name: p.id.toUpperCase(), host: p.host ?? p.at.host, port: p.at.port, encoding: 'gb18030', widthChars: 48, buzzer: 'none', enabled: true } as const;
     await run((c) => service.createPrinter({ ...input, stations: p.stations, backupPrinterId: p.backupPrinterId ?? null }, c));
   }
   await service.start();
@@ -124,6 +126,45 @@ describe('two printer entries at one address', () => {
     },
     30_000,
   );
+
+  it("prints a waiting bar ticket in the encoding the bar entry was changed to while it waited, not the one it had", async () => {
+    const device = await sim(120, 'big5'); // a Big5 printer, entered as GB18030 by mistake
+    const h = await hubPrinting([
+      { id: 'hot', stations: ['hot'], at: device },
+      { id: 'bar', stations: ['bar'], at: device },
+    ]);
+    await kitchenTicketThenBarTicket(h);
+    await h.run((c) => h.printing.updatePrinter('bar', { encoding: 'big5' }, c));
+
+    await until(() => h.state('bar') === 'confirmed', 'the bar ticket printed', 15_000);
+    const bar = texts(device).filter((t) => t.includes('Tsingtao'));
+    expect(bar).toHaveLength(1);
+    // the dish's name as a Big5 printer prints it (the GB18030 bytes come out as other characters)
+    expect(bar[0]).toContain('啤酒');
+  }, 30_000);
+
+  it.each([
+    ['PRINTER.local', 'printer.local'],
+    ['printer.local.', 'printer.local'],
+    ['::ffff:127.0.0.1', '127.0.0.1'],
+  ])('takes entries at %s and %s for one printer: one connection at a time, neither taken for a dead printer', async (hot, bar) => {
+    // a printer that refuses a second connection while it prints (as several clones do)
+    const device = await SimPrinter.start({ encoding: 'gb18030', widthChars: 48, msPerLine: 60, busyConnections: 'refuse' });
+    cleanups.push(() => device.stop());
+    const resolver = new HostResolver({ lookup: async () => ({ address: device.host }) });
+    const h = await hubPrinting(
+      [
+        { id: 'hot', stations: ['hot'], at: device, host: hot },
+        { id: 'bar', stations: ['bar'], at: device, host: bar },
+      ],
+      resolver,
+    );
+    await h.place([MAPO]);
+    await h.place([BEER]);
+    await until(() => h.state('hot') === 'confirmed' && h.state('bar') === 'confirmed', 'both tickets printed', 15_000);
+    expect(device.stats.refused).toBe(0);
+    expect(h.printing.health().map((p) => p.state)).toEqual(['online', 'online']);
+  }, 30_000);
 
   it('prints a waiting bar ticket at the address the bar entry was changed to, not on the printer it left', async () => {
     const device = await sim(120);

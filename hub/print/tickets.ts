@@ -18,6 +18,11 @@ export interface TicketOrder {
   rush: boolean;
   /** who sent this change (or placed the order) */
   serverName: string | null;
+  /**
+   * A void of dishes fired on another order, since merged: `number` is that order's (their kitchen ticket's),
+   * this the number of the order they are on now.
+   */
+  mergedInto?: number;
 }
 
 /** What changed: the lines a station must cook (kitchen, addon) or stop cooking (void). */
@@ -95,6 +100,7 @@ export function buildStationTickets(order: TicketOrder, change: TicketChange, ct
       })),
       ...(order.rush ? { banners: [{ type: 'custom', text: 'RUSH / 加急' }] } : {}),
       ...(order.note && change.kind !== 'void' ? { footerLines: [`Note 备注: ${order.note}`] } : {}),
+      ...(order.mergedInto !== undefined ? { footerLines: [`Now on #${order.mergedInto} / 已并入 #${order.mergedInto}`] } : {}),
       ...(change.kind === 'void' && change.reason ? { voidReason: change.reason } : {}),
     };
     return { stationId, lineIds: lines.map((l) => l.id), document };

@@ -100,7 +100,7 @@ export class PrinterWorker {
    * worker stops (its entry disabled or removed) or its entry is pointed at another address; else the ticket
    * would print later on a printer this entry no longer uses, its job moved or sent elsewhere meanwhile.
    */
-  #call: { transport: PrinterTransport; controller: AbortController } | null = null;
+  #call: { transport: PrinterTransport; controller: AbortController; rendered: PrinterConfig | null } | null = null;
   /** The transport (the device at an address) the last call of this worker went through. */
   #lastTransport: PrinterTransport | null = null;
   /**
@@ -133,11 +133,21 @@ export class PrinterWorker {
     this.#wake?.();
   }
 
-  /** The printer's configuration changed: a call still waiting to reach its old address is withdrawn. */
+  /**
+   * The printer's configuration changed: a call still waiting to reach its old address is withdrawn, and so is
+   * a ticket rendered for its old encoding, width or buzzer (rendered again at the next step).
+   */
   configChanged(): void {
     const printer = this.host.config(this.printerId);
-    if (this.#call && printer && this.host.transport(printer) !== this.#call.transport) this.#call.controller.abort();
+    if (this.#call && printer && this.#isStale(printer, this.#call.transport, this.#call.rendered)) this.#call.controller.abort();
     this.wake();
+  }
+
+  /** Whether a call made on `transport`, with bytes rendered for `rendered` (a send), no longer fits `printer`. */
+  #isStale(printer: PrinterConfig, transport: PrinterTransport, rendered: PrinterConfig | null): boolean {
+    if (this.host.transport(printer) !== transport) return true;
+    if (rendered === null) return false;
+    return rendered.encoding !== printer.encoding || rendered.widthChars !== printer.widthChars || rendered.buzzer !== printer.buzzer;
   }
 
   /**
@@ -257,7 +267,7 @@ export class PrinterWorker {
       return { before: current, sending };
     });
     if (job === null) return 0;
-    const result = await this.#contact(printer, (t, signal) => t.send(bytes, { signal }));
+    const result = await this.#contact(printer, (t, signal) => t.send(bytes, { signal }), printer);
     if (this.#abandoned) return 0;
     if (result === WITHDRAWN) {
       // nothing of it left: back as it was, with no news for anyone (a `sending` job is never announced)
@@ -392,11 +402,21 @@ export class PrinterWorker {
     return probe.reachable ? s.heldPollMs : this.#retryDelay(this.#probeAttempts++);
   }
 
-  /** One call to the printer, withdrawable while it waits for its turn (see #call); WITHDRAWN if it was. */
-  async #contact<T>(printer: PrinterConfig, call: (t: PrinterTransport, signal: AbortSignal) => Promise<T>): Promise<T | typeof WITHDRAWN> {
+  /**
+   * One call to the printer, withdrawable while it waits for its turn (see #call); WITHDRAWN if it was. `rendered`:
+   * the config a send's bytes were rendered for. Withdrawn at once when the config changed since the step read it
+   * (while the job was being marked `sending`): the call would go to the old address, or in the old encoding.
+   */
+  async #contact<T>(
+    printer: PrinterConfig,
+    call: (t: PrinterTransport, signal: AbortSignal) => Promise<T>,
+    rendered: PrinterConfig | null = null,
+  ): Promise<T | typeof WITHDRAWN> {
     const transport = this.host.transport(printer);
+    const now = this.host.config(this.printerId);
+    if (now && now !== printer && this.#isStale(now, transport, rendered)) return WITHDRAWN;
     const controller = new AbortController();
-    this.#call = { transport, controller };
+    this.#call = { transport, controller, rendered };
     this.#lastTransport = transport;
     try {
       return await call(transport, controller.signal);

@@ -197,6 +197,11 @@ export class SqlitePrintRepo {
          GROUP BY printer_id`,
       ),
       waitingOn: db.prepare(`SELECT COUNT(*) FROM ${QUEUE} WHERE printer_id = ? AND state IN ${UNFINISHED_SQL}`).pluck(),
+      // the copies of a planned ticket: the jobs its change made (and their moved copies) on every printer
+      sameChange: db.prepare(
+        `SELECT printer_id AS printerId, state, station_id AS stationId, kind, document FROM print_jobs INDEXED BY print_jobs_order
+          WHERE order_id = ? AND source_seq = ? AND reprint_of IS NULL`,
+      ),
       placeOf: db.prepare('SELECT state, printer_id AS printerId FROM print_jobs WHERE id = ?'),
       // a reprint moved to another printer keeps its number: its copies are not further reprints
       lastReprint: db.prepare('SELECT COALESCE(MAX(reprint_number), 0) FROM print_jobs WHERE reprint_of = ?').pluck(),
@@ -224,6 +229,21 @@ export class SqlitePrintRepo {
             AND CASE WHEN payload GLOB 'z*' THEN 1
                      ELSE json_extract(payload, '$.order.id') = @orderId OR json_extract(payload, '$.line.id') IN (SELECT value FROM json_each(@lineIds))
                 END`,
+      ),
+      // merges that moved any of the lines, oldest first (compacted events come back whole, as above)
+      mergesOf: db.prepare(
+        `SELECT seq, at, CASE WHEN payload GLOB 'z*' THEN payload END AS packed, CASE WHEN payload GLOB 'z*' THEN NULL ELSE payload END AS json
+           FROM events INDEXED BY events_at
+          WHERE at >= @since AND type = 'order.merged'
+            AND CASE WHEN payload GLOB 'z*' THEN 1
+                     ELSE EXISTS (SELECT 1 FROM json_each(payload, '$.lineIds') WHERE value IN (SELECT value FROM json_each(@lineIds)))
+                END
+          ORDER BY seq`,
+      ),
+      // a held line fired in the millisecond of a merge: the event that fired it, to tell which came first
+      firedAtMs: db.prepare(
+        `SELECT seq, CASE WHEN payload GLOB 'z*' THEN payload END AS packed FROM events
+          WHERE at = @at AND type = 'order.lines_fired' AND (payload GLOB 'z*' OR instr(payload, @lineId) > 0) ORDER BY seq`,
       ),
       lineIdsAdded: db.prepare('SELECT id, added_at AS addedAt FROM order_lines WHERE order_id = ?'),
       stations: db.prepare('SELECT id, name_zh AS nameZh, name_en AS nameEn FROM stations'),
@@ -416,6 +436,17 @@ export class SqlitePrintRepo {
     }
   }
 
+  /** The printers that have a copy of a planned ticket (the same change, station and document), failed ones left out. */
+  printersWithCopy(job: Pick<JobRow, 'orderId' | 'sourceSeq' | 'stationId' | 'kind' | 'document'>): Set<string> {
+    const holding = new Set<string>();
+    if (job.orderId === null || job.sourceSeq === null) return holding;
+    for (const r of this.s.sameChange.all(job.orderId, job.sourceSeq) as { printerId: string | null; state: string; stationId: string | null; kind: string; document: string }[]) {
+      if (r.printerId === null || r.state === 'failed' || r.stationId !== job.stationId || r.kind !== job.kind) continue;
+      if (this.dictionaries.unpack(r.document) === job.document) holding.add(r.printerId);
+    }
+    return holding;
+  }
+
   /** The number of the latest reprint of a ticket (0: none); moved copies of a reprint keep its number. */
   lastReprintNumber(jobId: number): number {
     return this.s.lastReprint.get(jobId) as number;
@@ -467,6 +498,41 @@ export class SqlitePrintRepo {
       }
     }
     return ids;
+  }
+
+  /**
+   * For lines fired before a merge moved them: the order they were fired in (its kitchen ticket carried that
+   * order's number and table), as the first merge after their firing names it. Lines fired in the order
+   * that holds them now are left out.
+   */
+  ordersFiredIn(lines: readonly { id: string; firedAt: number | null }[]): Map<string, { id: string; number: number; tableId: string | null }> {
+    const fired = lines.filter((l): l is { id: string; firedAt: number } => l.firedAt !== null);
+    const found = new Map<string, { id: string; number: number; tableId: string | null }>();
+    if (fired.length === 0) return found;
+    const since = Math.min(...fired.map((l) => l.firedAt));
+    const rows = this.s.mergesOf.all({ since, lineIds: JSON.stringify(fired.map((l) => l.id)) }) as { seq: number; at: number; packed: string | null; json: string | null }[];
+    for (const r of rows) {
+      const merge = JSON.parse(r.json ?? this.dictionaries.unpack(r.packed!)) as EventPayload<'order.merged'>;
+      const moved = new Set(merge.lineIds);
+      for (const l of fired) {
+        if (found.has(l.id) || !moved.has(l.id) || r.at < l.firedAt) continue;
+        // the first merge after the firing names the order of its ticket; a line fired after every merge that
+        // moved it (a held course fired on the order it joined) printed under the order it is on now
+        if (r.at === l.firedAt && this.firedAfter(l.id, l.firedAt, r.seq)) continue;
+        found.set(l.id, { id: merge.merged.id, number: merge.merged.number, tableId: merge.merged.tableId });
+      }
+    }
+    return found;
+  }
+
+  /** Whether a held line fired at `at` was fired by an event after `seq` (lines fired as placed or added were fired before any merge). */
+  private firedAfter(lineId: string, at: number, seq: number): boolean {
+    const rows = this.s.firedAtMs.all({ at, lineId }) as { seq: number; packed: string | null }[];
+    for (const r of rows) {
+      if (r.packed !== null && !(JSON.parse(this.dictionaries.unpack(r.packed)) as EventPayload<'order.lines_fired'>).lineIds.includes(lineId)) continue;
+      return r.seq > seq;
+    }
+    return false;
   }
 
   stationNames(): ReadonlyMap<string, { nameZh: string; nameEn: string }> {
