@@ -140,7 +140,10 @@ function applyEvent(orders: Map<string, Order>, partial: Set<string>, e: HubEven
   // screen without a chime (a waiter's add-on landing in the answer to this screen's bump): it arrives now
   if (current && summary.revision < current.revision) return e.type === 'order.merged' ? null : { orderId: current.id, lines: cookingNamedBy(e, current) };
 
-  const updatedAt = current && keptQuiet(e, current) ? current.updatedAt : e.at;
+  // the hub's own last change (a kitchen change to a bill closed long ago leaves it where it was, and the
+  // snapshot keeps a void notice by it): a live board that moved it on would show the notice for hours after a
+  // reloaded one let it go. Events logged before summaries carried it: the event's time.
+  const updatedAt = summary.updatedAt ?? e.at;
   const merge = (lines: (ls: OrderLine[]) => OrderLine[]): Order => {
     const base = current ?? placeholder(summary, e.at, partial);
     return { ...base, ...summary, lines: lines(base.lines), updatedAt };
@@ -222,26 +225,6 @@ function applyEvent(orders: Map<string, Order>, partial: Set<string>, e: HubEven
   }
   orders.set(next.id, next);
   return { orderId: next.id, lines: arrived };
-}
-
-/**
- * The hub's `TABLE_DONE_VISIBLE_MS` and `TABLE_PARTY_MAX_MS` (hub/domain/public-reads.ts; that module pulls zod
- * into a bundle, so they are repeated here and board-events.test.ts checks they agree).
- */
-export const TABLE_DONE_VISIBLE_MS = 10 * 60_000;
-export const TABLE_PARTY_MAX_MS = 24 * 3600_000;
-const QUIET_EVENTS: ReadonlySet<HubEvent['type']> = new Set(['order.lines_status_changed', 'order.lines_recalled', 'order.rush_changed', 'order.refunded']);
-
-/**
- * Whether the hub left the order's last change where it was for this event (`quietForLaterParty`,
- * hub/domain/order-service.ts): a change to a done bill its table's phones no longer read. The hub's snapshot
- * keeps a void notice for `READY_FOOD_KEPT_MS` from that last change; were the board to move it on, a live
- * screen would show the notice for hours after a reloaded one had let it go.
- */
-function keptQuiet(e: HubEvent, before: Order): boolean {
-  if (!QUIET_EVENTS.has(e.type) || before.tableId === null) return false;
-  const open = before.status !== 'closed' && before.status !== 'voided' && before.status !== 'merged';
-  return !open && (before.updatedAt < e.at - TABLE_DONE_VISIBLE_MS || before.createdAt < e.at - TABLE_PARTY_MAX_MS);
 }
 
 /** The lines a skipped (older) event sent to the kitchen that are still cooking in the board's newer copy. */

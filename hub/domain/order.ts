@@ -123,6 +123,7 @@ export const summarize = (o: Order): OrderSummary => ({
   dueMinor: o.dueMinor,
   revision: o.revision,
   rush: o.rush,
+  updatedAt: o.updatedAt,
 });
 
 export function requireOpen(order: Order, action: string): void {

@@ -147,6 +147,13 @@ export const orderSummarySchema = orderSchema.pick({
   dueMinor: true,
   revision: true,
   rush: true,
+}).extend({
+  /**
+   * The order's last change as the hub stores it (absent from events logged before it was added): not always
+   * the event's time, since a kitchen change to a bill closed long ago leaves it where it was (a screen that
+   * keeps its own copy follows this, and agrees with one that reloads).
+   */
+  updatedAt: epochMsSchema.optional(),
 });
 export type OrderSummary = z.infer<typeof orderSummarySchema>;
 
