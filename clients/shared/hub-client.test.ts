@@ -109,3 +109,25 @@ describe('HubClient.mutate and Retry-After', () => {
     expect(waits).toEqual([2000, 3000, 3980]);
   });
 });
+
+describe('HubClient.mutate and a hub whose disk is full', () => {
+  it('a 507 (storage_full, nothing saved) is "not now": sent again with the same key after the Retry-After, not shown as refused', async () => {
+    const keys: (string | undefined)[] = [];
+    const base = await serve((res) => {
+      if (keys.length === 1) {
+        res.writeHead(507, { 'content-type': 'application/json', 'retry-after': '5' });
+        res.end(JSON.stringify({ error: { code: 'storage_full', message: "the hub's disk is full: nothing was saved" } }));
+      } else {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end('{"order":{"id":"a"}}');
+      }
+    });
+    server!.prependListener('request', (req) => void keys.push(req.headers['idempotency-key'] as string | undefined));
+    const waits: number[] = [];
+    const c = new HubClient({ baseUrl: base, credentials: { device: () => 'dev_test', staff: () => 'stf_test' }, timeoutMs: 1000, random: () => 0, sleep: async (ms) => void waits.push(ms) });
+    expect(await c.mutate('POST', '/api/v1/orders/a/status', { status: 'ready', lineIds: ['l1'] })).toEqual({ order: { id: 'a' } });
+    expect(waits).toEqual([5000]);
+    expect(keys).toHaveLength(2);
+    expect(keys[1]).toBe(keys[0]);
+  });
+});

@@ -40,7 +40,7 @@ export interface HubCredentials {
   staff(): string | null;
 }
 
-/** The hub answered with an error body: a definite "no" (or "not now" for 429/503). */
+/** The hub answered with an error body: a definite "no" (or "not now": `askedToWait`). */
 export class HubError extends Error {
   constructor(
     readonly status: number,
@@ -51,6 +51,14 @@ export class HubError extends Error {
     super(message);
     this.name = 'HubError';
   }
+}
+
+/**
+ * 429 (too many), 503 (overloaded, store busy) and 507 (the hub's disk is full): the hub saved nothing and
+ * asks to be asked again later (Retry-After), with the same key. Not a refusal of the change.
+ */
+export function askedToWait(err: unknown): err is HubError {
+  return err instanceof HubError && (err.status === 429 || err.status === 503 || err.status === 507);
 }
 
 /** No answer (network down, hub stopped, timeout). For a mutation the outcome is unknown, never "failed". */
@@ -169,7 +177,7 @@ export class HubClient {
   }
 
   /**
-   * A state change. Retries while the outcome is unknown (no answer) or the hub asks to wait (429/503),
+   * A state change. Retries while the outcome is unknown (no answer) or the hub asks to wait (`askedToWait`),
    * always with the same Idempotency-Key, so the hub applies it once.
    */
   async mutate<T>(method: 'POST' | 'PATCH' | 'DELETE', path: string, body: unknown, o: { as?: AuthAs; bearer?: string; key?: string; attempts?: number } = {}): Promise<T> {
@@ -181,7 +189,7 @@ export class HubClient {
       try {
         return await this.request<T>(method, path, { as: o.as ?? 'staff', body, key, ...(o.bearer ? { bearer: o.bearer } : {}) });
       } catch (err) {
-        const retriable = err instanceof HubUnreachableError || (err instanceof HubError && (err.status === 429 || err.status === 503));
+        const retriable = err instanceof HubUnreachableError || askedToWait(err);
         if (!retriable || attempt >= attempts) throw err;
         const hinted = err instanceof HubError ? (err.details as { retryAfterS?: number } | undefined)?.retryAfterS : undefined;
         // never sooner than the hub asked, and spread over as long again, as the outbox does: every device the

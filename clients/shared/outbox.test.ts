@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classify, entryView, IdbOutboxStorage, MemoryOutboxStorage, Outbox, type OutboxEntry, type OutboxOptions, type OutboxTimers, type SendResult } from './outbox.ts';
+import { classify, entryView, IdbOutboxStorage, MemoryOutboxStorage, Outbox, outboxStorage, type OutboxEntry, type OutboxOptions, type OutboxStorage, type OutboxTimers, type SendResult } from './outbox.ts';
 
 /** Timers driven by the test: `advance(ms)` runs what falls due. */
 class FakeTimers implements OutboxTimers {
@@ -547,10 +547,20 @@ class FakeIdb {
   opens = 0;
   /** The disk is full: every readwrite transaction aborts with QuotaExceededError. */
   full = false;
+  /**
+   * Private browsing: `open` fails (Firefox), or `transaction` throws on every connection (Safari); or `open`
+   * never answers at all (a WebKit bug).
+   */
+  unusable: 'open' | 'transaction' | 'hang' | null = null;
   open(_name: string, _version: number) {
     this.opens++;
     const req: { result?: FakeConnection; error?: unknown; onupgradeneeded?: () => void; onsuccess?: () => void; onerror?: () => void; onblocked?: () => void } = {};
     setImmediate(() => {
+      if (this.unusable === 'hang') return;
+      if (this.unusable === 'open') {
+        req.error = new DOMException('A mutation operation was attempted on a database that did not allow mutations.', 'InvalidStateError');
+        return req.onerror?.();
+      }
       const fresh = this.data.size === 0;
       const conn = new FakeConnection(this);
       this.connections.push(conn);
@@ -586,12 +596,21 @@ class FakeConnection {
   }
   transaction(name: string) {
     if (this.closed) throw new DOMException('The database connection is closing.', 'InvalidStateError');
+    if (this.idb.unusable === 'transaction') throw new DOMException('An internal error was encountered in the Indexed Database server', 'UnknownError');
     const rows = this.idb.data.get(name)!;
     const t: { oncomplete?: () => void; onerror?: () => void; onabort?: () => void; error: unknown; objectStore: () => unknown } = {
       error: null,
       objectStore: () => ({
         put: (v: { id: string }) => void rows.set(v.id, structuredClone(v)),
         delete: (id: string) => void rows.delete(id),
+        get: (id: string) => {
+          const req: { result: unknown; onsuccess?: () => void } = { result: undefined };
+          queueMicrotask(() => {
+            req.result = structuredClone(rows.get(id));
+            req.onsuccess?.();
+          });
+          return req;
+        },
         getAll: () => {
           const req = { result: [] as unknown[] };
           req.result = [...rows.values()].map((v) => structuredClone(v));
@@ -685,5 +704,148 @@ describe('IdbOutboxStorage when the browser closes its connection', () => {
     for (const c of idb.connections) c.close(); // no close event: only transaction() says so
     await storage.put(entry('b', 2));
     expect((await storage.all()).map((e) => e.id)).toEqual(['a', 'b']);
+  });
+});
+
+describe('IndexedDB present but unusable (private browsing)', () => {
+  /** An app's outbox as the apps make it (`outboxStorage()`, then `resume`), on this browser's IndexedDB. */
+  function appOutbox(idb: FakeIdb) {
+    const had = Object.getOwnPropertyDescriptor(globalThis, 'indexedDB');
+    Object.defineProperty(globalThis, 'indexedDB', { value: idb, configurable: true });
+    let made: ReturnType<typeof outboxStorage>;
+    try {
+      made = outboxStorage();
+    } finally {
+      if (had) Object.defineProperty(globalThis, 'indexedDB', had);
+      else delete (globalThis as { indexedDB?: unknown }).indexedDB;
+    }
+    const sent: string[] = [];
+    const warned: string[] = [];
+    const outbox = new Outbox({ storage: made.storage, transport: async (e) => (sent.push(e.key), { kind: 'answer', status: 201, body: {} }) });
+    outbox.resume(() => warned.push('orders are kept on this page only'));
+    return { outbox, sent, warned, durable: made.durable };
+  }
+
+  it.each(['open', 'transaction'] as const)('IndexedDB that fails on %s still takes the order: kept in memory, sent, and the app told it would not survive a reload', async (how) => {
+    const idb = new FakeIdb();
+    idb.unusable = how;
+    const { outbox, sent, warned } = appOutbox(idb);
+    const e = await outbox.enqueue(createOrder());
+    expect((await outbox.settled(e.id)).state).toBe('confirmed');
+    expect(sent).toEqual([e.key]);
+    expect(warned.length).toBeGreaterThan(0);
+  });
+
+  it('an IndexedDB that never answers the open does not leave the order hanging: taken in memory, with the warning', async () => {
+    const idb = new FakeIdb();
+    idb.unusable = 'hang';
+    const was = IdbOutboxStorage.openTimeoutMs;
+    IdbOutboxStorage.openTimeoutMs = 200;
+    try {
+      const { outbox, sent, warned } = appOutbox(idb);
+      const stored = await Promise.race([outbox.enqueue(createOrder()), new Promise<'still waiting'>((r) => setTimeout(() => r('still waiting'), 3000))]);
+      expect(stored).not.toBe('still waiting');
+      const e = stored as OutboxEntry;
+      expect((await outbox.settled(e.id)).state).toBe('confirmed');
+      expect(sent).toEqual([e.key]);
+      expect(warned.length).toBeGreaterThan(0);
+    } finally {
+      IdbOutboxStorage.openTimeoutMs = was;
+    }
+  });
+
+  it('falls back only once IndexedDB refuses: a working one keeps every entry, and says nothing', async () => {
+    const idb = new FakeIdb();
+    const { outbox, warned, durable } = appOutbox(idb);
+    const e = await outbox.enqueue(createOrder());
+    await outbox.settled(e.id);
+    expect(durable).toBe(true);
+    expect(warned).toEqual([]);
+    expect([...idb.data.get('entries')!.keys()]).toEqual([e.id]);
+  });
+
+  it('a disk that fills mid-service: what was stored stays stored, later orders are taken in memory with the warning', async () => {
+    const idb = new FakeIdb();
+    const storage = new IdbOutboxStorage('brigade-outbox', idb as unknown as IDBFactory);
+    await storage.put(entry('earlier', 1));
+    const { outbox, sent, warned } = appOutbox(idb);
+    await outbox.load();
+    idb.full = true;
+    const e = await outbox.enqueue(createOrder());
+    expect((await outbox.settled(e.id)).state).toBe('confirmed');
+    expect(outbox.get('earlier')!.state).toBe('confirmed');
+    expect(sent).toEqual(['key-earlier', e.key]);
+    expect(warned.length).toBeGreaterThan(0);
+    // a reload still finds (and resends with its key) the one IndexedDB holds
+    idb.full = false;
+    expect((await storage.all()).map((x) => x.id)).toEqual(['earlier']);
+  });
+});
+
+describe('two tabs of one app on the same storage', () => {
+  /** An answer the test gives when it likes. */
+  function held() {
+    let answer!: (r: SendResult) => void;
+    const sent = new Promise<void>((r) => (answer = (res) => (r(), release(res))));
+    let release!: (r: SendResult) => void;
+    const result = new Promise<SendResult>((r) => (release = r));
+    return { transport: () => result, answer: (r: SendResult) => answer(r), sent };
+  }
+
+  /** Tab A and tab B, each with its own connection (`tabB`) to the storage the browser shares. */
+  async function race(storage: OutboxStorage, tabB: OutboxStorage = storage) {
+    // the hub was away: both tabs find the same order, and both send it (same key: one order on the hub)
+    await storage.put(stored({ id: 'x', seq: 10, scope: 'tbl', path: '/api/v1/orders', state: 'unknown', body: { id: 'order-1' } }));
+    const slowTab = held();
+    const b = new Outbox({ storage: tabB, transport: slowTab.transport });
+    await b.load();
+    const a = new Outbox({ storage, transport: async () => err(409, 'sold_out', 'mapo tofu is sold out') });
+    await a.load();
+    expect((await a.settled('x')).state).toBe('rejected');
+    // the customer, in tab A, sends the dishes again: a new entry, and the refused one is dismissed
+    await a.remove('x');
+    expect((await storage.all()).map((e) => e.id)).toEqual([]);
+    // tab B's send of the same entry comes back only now
+    slowTab.answer(err(409, 'sold_out', 'mapo tofu is sold out'));
+    await settle();
+    return { a, b };
+  }
+
+  it('an entry dismissed in one tab is not written back by the other tab still sending it (memory storage)', async () => {
+    const storage = new MemoryOutboxStorage();
+    await race(storage);
+    // after a reload the refused order would be back, with its "send again": the dishes ordered twice
+    expect((await storage.all()).map((e) => e.id)).toEqual([]);
+  });
+
+  it('an entry dismissed in one tab is not written back by the other tab still sending it (IndexedDB)', async () => {
+    const idb = new FakeIdb();
+    const storage = new IdbOutboxStorage('brigade-outbox', idb as unknown as IDBFactory);
+    const tabB = new IdbOutboxStorage('brigade-outbox', idb as unknown as IDBFactory);
+    await race(storage, tabB);
+    expect((await storage.all()).map((e) => e.id)).toEqual([]);
+    expect((await tabB.all()).map((e) => e.id)).toEqual([]);
+  });
+
+  it('an entry gone without a removal (site data cleared under the page) is written again by its next state, not dropped', async () => {
+    const idb = new FakeIdb();
+    const storage = new IdbOutboxStorage('brigade-outbox', idb as unknown as IDBFactory);
+    const outbox = new Outbox({ storage, transport: async () => ({ kind: 'unreachable', reason: 'offline' }), backoff: { baseMs: 60_000, maxMs: 60_000 } });
+    const e = await outbox.enqueue(createOrder());
+    await settle();
+    idb.data.get('entries')!.clear();
+    outbox.retryNow();
+    await settle();
+    outbox.stop();
+    expect(outbox.get(e.id)!.state).toBe('unknown');
+    expect((await storage.all()).map((x) => [x.id, x.state])).toEqual([[e.id, 'unknown']]);
+  });
+
+  it('the tab that kept sending forgets the entry too, and a new entry under another id is stored as usual', async () => {
+    const storage = new MemoryOutboxStorage();
+    const { b } = await race(storage);
+    expect(b.get('x')).toBeUndefined();
+    const e = await b.enqueue(createOrder('order-2'));
+    expect((await storage.all()).map((x) => x.id)).toEqual([e.id]);
   });
 });

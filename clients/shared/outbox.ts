@@ -24,9 +24,10 @@
  * - An entry may depend on an earlier one (`dependsOn`): when that one is rejected, so is this one (adding
  *   lines to an order the hub refused to create cannot succeed).
  *
- * Storage is a three-method interface: `MemoryOutboxStorage` for unit tests, `IdbOutboxStorage` for the
- * browser (a dozen lines over IndexedDB, which works on plain-HTTP LAN pages, unlike most storage APIs
- * that need a secure context).
+ * Storage is a four-method interface: `MemoryOutboxStorage` for unit tests, `IdbOutboxStorage` for the
+ * browser (a few dozen lines over IndexedDB, which works on plain-HTTP LAN pages, unlike most storage APIs
+ * that need a secure context), with memory behind it when the browser's IndexedDB refuses to store
+ * (`FallbackOutboxStorage`). A removed entry stays removed, whichever tab still holds it (`update`).
  */
 import { backoffDelay } from './hub-client.ts';
 import { newId, newIdempotencyKey } from './ids.ts';
@@ -68,8 +69,18 @@ export interface OutboxEntry<M = unknown> {
 
 export interface OutboxStorage {
   all(): Promise<OutboxEntry[]>;
+  /** Stores a new entry. */
   put(entry: OutboxEntry): Promise<void>;
+  /**
+   * Stores a later state of an entry, unless it was removed meanwhile (false: nothing written). Two tabs of
+   * an app share the storage: one still sending an entry the other has dismissed must not bring it back,
+   * where a reload would show a refused order, with its "send again", that the customer already sent again.
+   */
+  update(entry: OutboxEntry): Promise<boolean>;
+  /** Removes an entry for good: a later `update` of it writes nothing. */
   delete(id: string): Promise<void>;
+  /** false once entries are kept in this page's memory only (they would not survive a reload). Absent: true. */
+  readonly durable?: boolean;
 }
 
 /** What one attempt got back: an HTTP answer, or nothing at all. */
@@ -189,7 +200,9 @@ export class Outbox {
   private timer: unknown = null;
   private stopped = false;
   /** Resolvers waiting for an entry to settle. */
-  private readonly waiters = new Map<string, ((e: OutboxEntry) => void)[]>();
+  private readonly waiters = new Map<string, { resolve: (e: OutboxEntry) => void; reject: (err: Error) => void }[]>();
+  /** Told when storage turns out not to keep entries across a reload (`resume`). */
+  private onUnavailable: (() => void) | null = null;
   /**
    * Entry id → the earliest time the hub's last answer to it (Retry-After) lets it go again. `retryNow` skips
    * backoff, not this: at a peak every refused phone whose page becomes visible or whose stream comes back
@@ -223,6 +236,9 @@ export class Outbox {
    * not stop the app, but it means unsent orders would not survive a reload, which `onUnavailable` shows.
    */
   resume(onUnavailable: () => void): void {
+    // also when storage takes an entry into memory only, later (`FallbackOutboxStorage`): the order is taken,
+    // and the app says it would not survive a reload
+    this.onUnavailable = onUnavailable;
     void this.load().catch((err: unknown) => {
       console.error('outbox unavailable', err);
       onUnavailable();
@@ -292,6 +308,7 @@ export class Outbox {
       error: null,
     };
     await this.opts.storage.put(entry);
+    if (this.opts.storage.durable === false) this.onUnavailable?.();
     this.entries.push(entry);
     this.entries.sort((a, b) => a.seq - b.seq);
     const saved = { ...entry };
@@ -305,9 +322,9 @@ export class Outbox {
     const e = this.entries.find((x) => x.id === id);
     if (!e) return Promise.reject(new Error(`no outbox entry ${id}`));
     if (isSettled(e)) return Promise.resolve({ ...e });
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       const list = this.waiters.get(id) ?? [];
-      list.push(resolve);
+      list.push({ resolve, reject });
       this.waiters.set(id, list);
     });
   }
@@ -381,7 +398,7 @@ export class Outbox {
         head.state = 'sending';
         head.attempts += 1;
         head.updatedAt = this.now();
-        await this.persist(head);
+        if (!(await this.persist(head))) continue;
         this.changed();
         let result: SendResult;
         try {
@@ -410,7 +427,7 @@ export class Outbox {
           if (hinted !== null) this.hubAskedToWait.set(head.id, this.now() + hinted);
           else this.hubAskedToWait.delete(head.id);
           head.updatedAt = this.now();
-          await this.persist(head);
+          if (!(await this.persist(head))) continue;
           this.changed();
           this.opts.log?.(`outbox: ${head.method} ${head.path} unknown (${problem}); retry in ${delay} ms`);
         }
@@ -446,20 +463,36 @@ export class Outbox {
     e.nextAttemptAt = null;
     e.updatedAt = this.now();
     this.hubAskedToWait.delete(e.id);
-    await this.persist(e);
-    this.changed();
     const list = this.waiters.get(e.id);
     this.waiters.delete(e.id);
-    for (const w of list ?? []) w({ ...e });
+    if (await this.persist(e)) this.changed();
+    for (const w of list ?? []) w.resolve({ ...e });
   }
 
-  private async persist(e: OutboxEntry): Promise<void> {
+  /**
+   * Stores the entry's new state. False: another tab removed it meanwhile (it settled there, and was
+   * dismissed or pruned), and this outbox forgets it too rather than send it on or write it back.
+   */
+  private async persist(e: OutboxEntry): Promise<boolean> {
+    let kept = true;
     try {
-      await this.opts.storage.put({ ...e });
+      kept = await this.opts.storage.update({ ...e });
     } catch (err) {
       // the entry is already stored from enqueue; a failed state update only costs a re-send (same key)
       this.opts.log?.('outbox: could not store a state change', err);
     }
+    if (!kept) this.forget(e.id);
+    return kept;
+  }
+
+  private forget(id: string): void {
+    this.opts.log?.(`outbox: entry ${id} was removed in another tab`);
+    this.entries = this.entries.filter((x) => x.id !== id);
+    this.hubAskedToWait.delete(id);
+    const list = this.waiters.get(id);
+    this.waiters.delete(id);
+    for (const w of list ?? []) w.reject(new Error(`outbox entry ${id} was removed in another tab`));
+    this.changed();
   }
 
   private changed(): void {
@@ -470,25 +503,94 @@ export class Outbox {
 /** For unit tests, and as the fallback when a browser has no IndexedDB (then the UI says so). */
 export class MemoryOutboxStorage implements OutboxStorage {
   readonly rows = new Map<string, OutboxEntry>();
+  private readonly removed = new Set<string>();
   async all(): Promise<OutboxEntry[]> {
     return [...this.rows.values()].map((e) => structuredClone(e));
   }
   async put(entry: OutboxEntry): Promise<void> {
+    this.removed.delete(entry.id);
     this.rows.set(entry.id, structuredClone(entry));
+  }
+  async update(entry: OutboxEntry): Promise<boolean> {
+    if (this.removed.has(entry.id)) return false;
+    this.rows.set(entry.id, structuredClone(entry));
+    return true;
   }
   async delete(id: string): Promise<void> {
     this.rows.delete(id);
+    this.removed.add(id);
   }
 }
 
 /**
- * Where an app's outbox lives: the storage a caller gives (tests), else IndexedDB, else memory (a browser
- * without IndexedDB: the app says unsent orders would not survive a reload). `durable`: they would survive.
+ * IndexedDB, and this page's memory once IndexedDB refuses to store an entry: private browsing in Safari
+ * and Firefox offers an IndexedDB that cannot be opened or written, and a full disk refuses writes. Every
+ * order would be refused; here it is taken and sent, and `durable` turns false so the app says that unsent
+ * orders would not survive a reload. What IndexedDB already holds stays there for the next page.
+ */
+export class FallbackOutboxStorage implements OutboxStorage {
+  private memory: MemoryOutboxStorage | null = null;
+
+  constructor(private readonly browser: OutboxStorage) {}
+
+  get durable(): boolean {
+    return this.memory === null;
+  }
+
+  all(): Promise<OutboxEntry[]> {
+    // once in memory, IndexedDB is not asked again: one that never answers would hold up every order. What
+    // earlier pages left there is sent by the next page that can read it
+    return this.memory ? this.memory.all() : this.browser.all();
+  }
+
+  async put(entry: OutboxEntry): Promise<void> {
+    if (!this.memory) {
+      try {
+        return await this.browser.put(entry);
+      } catch (err) {
+        console.error('IndexedDB refused an outbox entry; keeping entries in memory on this page', err);
+        this.memory = new MemoryOutboxStorage();
+      }
+    }
+    await this.memory.put(entry);
+  }
+
+  update(entry: OutboxEntry): Promise<boolean> {
+    // an entry IndexedDB holds goes on in memory from here: resent after a reload, with its key, at worst
+    return this.memory ? this.memory.update(entry) : this.browser.update(entry);
+  }
+
+  async delete(id: string): Promise<void> {
+    if (!this.memory) return this.browser.delete(id);
+    await this.memory.delete(id);
+    // the entry may be one IndexedDB held before: removed there too if it can be, without waiting on it
+    void this.browser.delete(id).catch(() => undefined);
+  }
+}
+
+/**
+ * Where an app's outbox lives: the storage a caller gives (tests), else IndexedDB (with memory behind it:
+ * `FallbackOutboxStorage`), else memory (a browser without IndexedDB: the app says unsent orders would not
+ * survive a reload). `durable`: they would survive, as far as can be known before the first write.
  */
 export function outboxStorage(given?: OutboxStorage): { storage: OutboxStorage; durable: boolean } {
   if (given) return { storage: given, durable: true };
-  return IdbOutboxStorage.available() ? { storage: new IdbOutboxStorage(), durable: true } : { storage: new MemoryOutboxStorage(), durable: false };
+  return IdbOutboxStorage.available() ? { storage: new FallbackOutboxStorage(new IdbOutboxStorage()), durable: true } : { storage: new MemoryOutboxStorage(), durable: false };
 }
+
+/**
+ * What `delete` leaves in IndexedDB: the entry's id, so that another tab's `update` of it writes nothing (it
+ * checks in the same transaction). Under a scope no app owns and at position 0, so that a page of an older
+ * version, which knows nothing of these, skips it. Cleared after a day: by then no tab is still sending it.
+ */
+interface Removed {
+  id: string;
+  scope: '';
+  seq: 0;
+  removedAt: number;
+}
+const REMOVED_KEPT_MS = 24 * 3600_000;
+const isRemoved = (row: unknown): row is Removed => typeof (row as Partial<Removed> | undefined)?.removedAt === 'number';
 
 /**
  * IndexedDB: one database, one object store keyed by entry id. Each put is its own readwrite transaction
@@ -496,6 +598,11 @@ export function outboxStorage(given?: OutboxStorage): { storage: OutboxStorage; 
  * `enqueue` returns only after the browser has committed the entry.
  */
 export class IdbOutboxStorage implements OutboxStorage {
+  /**
+   * An open that has not answered by then never will (a WebKit bug leaves it pending for ever): without a
+   * limit the first order would wait on it for ever, neither taken nor refused. Opening takes milliseconds.
+   */
+  static openTimeoutMs = 3000;
   private db: Promise<IDBDatabase> | null = null;
 
   constructor(
@@ -510,11 +617,20 @@ export class IdbOutboxStorage implements OutboxStorage {
   private open(): Promise<IDBDatabase> {
     const opening = (this.db ??= new Promise<IDBDatabase>((resolve, reject) => {
       const req = this.idb.open(this.name, 1);
+      const ms = IdbOutboxStorage.openTimeoutMs;
+      let timedOut = false;
+      const timer = setTimeout(() => {
+        timedOut = true;
+        reject(new Error(`IndexedDB did not open in ${ms} ms`));
+      }, ms);
       req.onupgradeneeded = () => {
         if (!req.result.objectStoreNames.contains('entries')) req.result.createObjectStore('entries', { keyPath: 'id' });
       };
       req.onsuccess = () => {
         const db = req.result;
+        clearTimeout(timer);
+        // given up on already: a connection nobody uses would only hold up another tab's upgrade
+        if (timedOut) return db.close();
         // the browser may close the connection under the page (Safari when a phone puts it in the
         // background, "clear site data"), and another tab deleting the database asks it to close: the next
         // write opens a new one instead of failing until the page is reloaded
@@ -525,8 +641,14 @@ export class IdbOutboxStorage implements OutboxStorage {
         };
         resolve(db);
       };
-      req.onerror = () => reject(req.error ?? new Error('IndexedDB open failed'));
-      req.onblocked = () => reject(new Error('IndexedDB open blocked'));
+      req.onerror = () => {
+        clearTimeout(timer);
+        reject(req.error ?? new Error('IndexedDB open failed'));
+      };
+      req.onblocked = () => {
+        clearTimeout(timer);
+        reject(new Error('IndexedDB open blocked'));
+      };
     }).catch((err: unknown) => {
       this.forget(opening);
       throw err;
@@ -541,13 +663,15 @@ export class IdbOutboxStorage implements OutboxStorage {
   /**
    * One transaction; when it fails, once more on a new connection. A connection the browser closed without
    * telling (no `close` event) refuses every transaction, and the page would store nothing more until it was
-   * reloaded. Trying twice is safe: a failed transaction committed nothing, and put, delete and getAll
-   * come out the same when repeated.
+   * reloaded. Trying twice is safe: a failed transaction committed nothing, and every one here comes out
+   * the same when repeated. A failed open is not tried again here: the next call opens anew, and an
+   * IndexedDB that cannot be opened (private browsing) would only make the order wait twice as long.
    */
   private async tx<T>(mode: IDBTransactionMode, fn: (store: IDBObjectStore) => IDBRequest<T> | void): Promise<T | undefined> {
     const connection = this.open();
+    const db = await connection;
     try {
-      return await this.tryTx(await connection, mode, fn);
+      return await this.tryTx(db, mode, fn);
     } catch {
       this.forget(connection);
       return this.tryTx(await this.open(), mode, fn);
@@ -566,14 +690,36 @@ export class IdbOutboxStorage implements OutboxStorage {
   }
 
   async all(): Promise<OutboxEntry[]> {
-    return ((await this.tx<OutboxEntry[]>('readonly', (s) => s.getAll() as IDBRequest<OutboxEntry[]>)) ?? []).sort((a, b) => a.seq - b.seq);
+    const rows = (await this.tx<(OutboxEntry | Removed)[]>('readonly', (s) => s.getAll() as IDBRequest<(OutboxEntry | Removed)[]>)) ?? [];
+    const expired = rows.filter((r) => isRemoved(r) && r.removedAt < Date.now() - REMOVED_KEPT_MS).map((r) => r.id);
+    if (expired.length > 0) void this.tx('readwrite', (s) => expired.forEach((id) => s.delete(id))).catch(() => undefined);
+    return rows.filter((r): r is OutboxEntry => !isRemoved(r)).sort((a, b) => a.seq - b.seq);
   }
 
   async put(entry: OutboxEntry): Promise<void> {
     await this.tx('readwrite', (s) => void s.put(entry));
   }
 
+  async update(entry: OutboxEntry): Promise<boolean> {
+    let removed = false;
+    await this.tx('readwrite', (s) => {
+      removed = false;
+      const row = s.get(entry.id);
+      row.onsuccess = () => {
+        if (isRemoved(row.result)) removed = true;
+        else s.put(entry);
+      };
+    });
+    return !removed;
+  }
+
   async delete(id: string): Promise<void> {
-    await this.tx('readwrite', (s) => void s.delete(id));
+    const removed: Removed = { id, scope: '', seq: 0, removedAt: Date.now() };
+    try {
+      await this.tx('readwrite', (s) => void s.put(removed));
+    } catch {
+      // no room even for that (a full disk): removed all the same, without the guard against another tab
+      await this.tx('readwrite', (s) => void s.delete(id));
+    }
   }
 }
