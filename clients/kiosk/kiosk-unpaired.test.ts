@@ -4,23 +4,14 @@
  * has not acknowledged, an order not yet answered — must show there too: whoever pairs it (or unplugs it)
  * has to know that something is still waiting to be sent from this kiosk.
  */
-import type { VNode } from 'preact';
 import { afterEach, expect, it } from 'vitest';
 import { translator } from '../shared/i18n.ts';
+import { textOf } from '../shared/ui/text-of.ts';
 import { MemoryOutboxStorage, type OutboxEntry } from '../shared/outbox.ts';
 import { UnsentNotice } from './app.tsx';
 import { KioskApp } from './kiosk-app.ts';
 import { waitingToSend, type CardApproval } from './kiosk-logic.ts';
 import { kioskMessages } from './messages.ts';
-
-function textOf(node: unknown): string {
-  if (node === null || node === undefined || typeof node === 'boolean') return '';
-  if (typeof node === 'string' || typeof node === 'number') return String(node);
-  if (Array.isArray(node)) return node.map(textOf).join('');
-  const v = node as VNode<{ children?: unknown }>;
-  if (typeof v.type === 'function') return textOf((v.type as (p: unknown) => unknown)(v.props));
-  return textOf(v.props?.children);
-}
 
 const base = { scope: 'kiosk:dev-old', dependsOn: null, attempts: 3, createdAt: 1, updatedAt: 1, nextAttemptAt: 1, lastProblem: 'HTTP 401 unauthenticated', result: null, error: null };
 const order: OutboxEntry = {

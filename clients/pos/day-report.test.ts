@@ -19,16 +19,9 @@ import { HubError } from '../shared/hub-client.ts';
 import type { PrintJob } from '../../hub/protocol/printing.ts';
 import { posMessages } from './messages.ts';
 import { PosApp, type PosSubmission } from './pos-app.ts';
+import { textOf } from '../shared/ui/text-of.ts';
 
 /** The text a (hook-free) component renders. */
-function textOf(node: unknown): string {
-  if (node === null || node === undefined || typeof node === 'boolean') return '';
-  if (typeof node === 'string' || typeof node === 'number') return String(node);
-  if (Array.isArray(node)) return node.map(textOf).join('');
-  const v = node as VNode<{ children?: unknown }>;
-  if (typeof v.type === 'function') return textOf((v.type as (p: unknown) => unknown)(v.props));
-  return textOf(v.props?.children);
-}
 
 /** The first element (function components expanded) whose props match `test`. */
 function findNode(node: unknown, test: (props: Record<string, unknown>) => boolean): VNode<Record<string, unknown>> | null {

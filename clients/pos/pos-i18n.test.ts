@@ -4,7 +4,6 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { VNode } from 'preact';
 import { describe, expect, it } from 'vitest';
 import { errorStatus } from '../../hub/protocol/errors.ts';
 import type { Menu } from '../../hub/protocol/index.ts';
@@ -14,16 +13,9 @@ import { posMessages, type PosKey } from './messages.ts';
 import type { PosSubmission } from './pos-app.ts';
 import { rejectionKey } from './pos-logic.ts';
 import { Submission } from './submission.tsx';
+import { textOf } from '../shared/ui/text-of.ts';
 
 /** The text a (hook-free) component renders. */
-function textOf(node: unknown): string {
-  if (node === null || node === undefined || typeof node === 'boolean') return '';
-  if (typeof node === 'string' || typeof node === 'number') return String(node);
-  if (Array.isArray(node)) return node.map(textOf).join('');
-  const v = node as VNode<{ children?: unknown }>;
-  if (typeof v.type === 'function') return textOf((v.type as (p: unknown) => unknown)(v.props));
-  return textOf(v.props?.children);
-}
 
 const menu = { currency: 'CNY', items: [], categories: [], optionGroups: [], stations: [], version: 1 } as unknown as Menu;
 

@@ -4,7 +4,7 @@ import type { Lang, Translate } from '../i18n.ts';
 
 /**
  * What a customer-facing screen (kiosk, QR phone) must say before anything else: the kitchen paused
- * ordering, the kitchen is busy (with the quoted wait), no connection, or no storage for the outbox.
+ * ordering, the kitchen is busy (with the quoted wait), no connection, or no lasting storage for the outbox (orders then wait in memory).
  */
 export function PublicBanners(p: {
   prefix: 'k' | 'q';
@@ -12,7 +12,7 @@ export function PublicBanners(p: {
   offline: string | null;
   durable: boolean;
   lang: Lang;
-  t: Translate<'pacing.paused' | 'pacing.busy' | 'cart.storageFailed'>;
+  t: Translate<'pacing.paused' | 'pacing.busy' | 'cart.memoryOnly'>;
 }) {
   const { prefix: x, pacing, lang, t } = p;
   return (
@@ -32,7 +32,8 @@ export function PublicBanners(p: {
           {p.offline}
         </div>
       )}
-      {!p.durable && <div class={`${x}-banner ${x}-banner--paused`}>{t('cart.storageFailed')}</div>}
+      {/* orders are still taken, kept in the page's memory until the hub has them: a reload before then loses them */}
+      {!p.durable && <div class={`${x}-banner ${x}-banner--busy`} data-memory-only>{t('cart.memoryOnly')}</div>}
     </>
   );
 }
