@@ -39,7 +39,7 @@ const takenAt = backupDir === 'off' ? Date.now() : stampAfterNewest(backupDir, D
 const dest = resolve(values.out ?? join(backupDir, backupFileName(takenAt)));
 if (existsSync(dest)) fail(`${dest} exists; it is not overwritten`);
 
-console.log(`Reading ${store} table by table (the damaged store is not changed) …`);
+console.log(`Reading ${store} table by table (it is only read, never changed) …`);
 let result: SalvageResult;
 try {
   result = salvageStore({
@@ -56,6 +56,28 @@ try {
   fail(err instanceof SalvageError ? err.message : `the store could not be salvaged: ${(err as Error).message}`);
 }
 
+// nothing to salvage: the table of losses below would speak of damaged pages, rebuilt rows and a choice to make
+if (isWhole(result)) {
+  const f = storeFigures(result.file, ['orders', 'events']);
+  const newest = f.newestOrder ? `, the newest #${f.newestOrder.number} of ${f.newestOrder.businessDate}, placed ${local(f.newestOrder.createdAt)}` : '';
+  console.log(
+    [
+      '',
+      `The store is whole: SQLite's check read every page of it and found nothing wrong, and every row was copied (${f.rows.get('orders') ?? 0} orders${newest}).`,
+      'So it needs no salvage: start the hub on it as it is (nothing is to be restored).',
+      `A copy of it was written all the same, as a backup of now: ${result.file}`,
+      `To use the copy:  npm run restore -- ${result.file} --yes   (only to come back to this moment later)`,
+    ].join('\n'),
+  );
+  process.exit(0);
+}
+
+/** Whether the store needed nothing: SQLite found it whole, every table read to its end, nothing taken from elsewhere. */
+function isWhole(r: SalvageResult): boolean {
+  const tablesWhole = r.tables.every((t) => t.skipped.length === 0 && t.rejected === 0 && t.removed === 0 && t.cleared === 0 && t.rebuilt === 0);
+  const nothingElse = r.meta.backup === null && r.meta.packed.length === 0 && r.lostOrders.length === 0 && r.ordersToCheck.length === 0 && r.countersRaised === 0;
+  return r.checkedWhole && tablesWhole && nothingElse;
+}
 
 /** 1234 → '12.34' (the hub's money is in minor units of a 2-decimal currency) */
 const money = (minor: number) => `${minor < 0 ? '-' : ''}${Math.floor(Math.abs(minor) / 100)}.${String(Math.abs(minor) % 100).padStart(2, '0')}`;

@@ -52,6 +52,17 @@ describe('npm run service', () => {
     expect(printed.stdout).toBe(unitFile({ root: ROOT, node: process.execPath, user: 'brigade', dataDir: join(dir, 'data'), envFile: '/etc/brigade/hub.env' }));
   });
 
+  it("starts the hub even when the apps' build fails (a full disk, a broken update): the store and the API matter more", () => {
+    // systemd's `-` before a command: its failure does not fail the unit. Without it a build that cannot finish
+    // kept the hub down for good, restarted every RestartSec only to fail the build again, while the tablets'
+    // cached apps could have gone on taking orders
+    const pre = serviceSettings(unit).get('ExecStartPre') ?? [];
+    expect(pre).toHaveLength(1);
+    expect(pre[0]).toMatch(/^-"[^"]+" --import tsx clients\/build\.ts$/);
+    // the hub itself is the unit's one command that must succeed
+    expect(serviceSettings(unit).get('ExecStart')![0]).not.toMatch(/^-/);
+  });
+
   it('runs the hub on its data directory as systemd would, and the stop signal stops it cleanly within its timeout', async () => {
     const s = serviceSettings(unit);
     const cwd = s.get('WorkingDirectory')![0]!;
@@ -63,7 +74,8 @@ describe('npm run service', () => {
     const port = await freePort();
     Object.assign(env, { HUB_HOST: '127.0.0.1', HUB_PORT: String(port), HUB_MDNS: 'off', HUB_HTTPS_PORT: 'off', HUB_PUBLIC_PORT: 'off', HUB_PRINTERS: 'none', HUB_DISK_RESERVE_MB: '0' });
 
-    const [preCmd, ...preArgs] = words(s.get('ExecStartPre')![0]!);
+    // (systemd's `-`: the command's failure is ignored, see the test below)
+    const [preCmd, ...preArgs] = words(s.get('ExecStartPre')![0]!.replace(/^-/, ''));
     const pre = spawnSync(preCmd!, preArgs, { cwd, env, encoding: 'utf8' });
     expect(pre.status, pre.stderr).toBe(0);
 

@@ -48,8 +48,10 @@ export function unitFile(o: UnitOptions): string {
     `Environment=${q(literal(`HUB_DATA_DIR=${o.dataDir}`))}`,
     // the owner's settings (HUB_BACKUP_DIR on a USB stick, HUB_TIMEZONE, printers...); optional
     `EnvironmentFile=-${literal(o.envFile)}`,
-    // the apps are built if their sources are newer than the last build, as `npm start` does
-    `ExecStartPre=${q(node)} --import tsx clients/build.ts`,
+    // the apps are built if their sources are newer than the last build, as `npm start` does; `-`: a build
+    // that fails (a full disk, a broken update) must not keep the hub down, restarted for ever to fail the
+    // build again: the store and the API come first, and the tablets' cached apps go on taking orders
+    `ExecStartPre=-${q(node)} --import tsx clients/build.ts`,
     `ExecStart=${q(node)} --import tsx hub/main.ts`,
     'Restart=always',
     'RestartSec=2',

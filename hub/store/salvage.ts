@@ -28,6 +28,7 @@ import { fsyncPath, inspectStore, markAsBackup, type StoreSummary } from './back
 import { newestMigration, openDb, type Db } from './db.ts';
 import { isStoreDamage } from './integrity.ts';
 import { hasIdentity, MetaUnusable, settleMeta, type MetaSalvage } from './salvage-meta.ts';
+import { rebuildStaff } from './salvage-staff.ts';
 import { ORDER_TABLES, rebuildFromLog, shortAtEnd, type LostOrder, type OrderTable, type RebuiltOrder } from './salvage-rebuild.ts';
 
 export class SalvageError extends Error {
@@ -91,6 +92,11 @@ export interface SalvageResult {
   countersRaised: number;
   /** What makes the salvaged store hard to use, in words for the manager. */
   warnings: string[];
+  /**
+   * SQLite's quick_check of the store, in the snapshot the rows were read in, found nothing wrong: with no
+   * table short of rows either, the store was whole and needed no salvage (the copy is then a plain backup).
+   */
+  checkedWhole: boolean;
   /** The salvaged store, as `npm run restore` describes it. */
   summary: StoreSummary;
   ms: number;
@@ -128,6 +134,7 @@ export function salvageStore(o: SalvageOptions): SalvageResult {
     // hold an order's lines without the order. The salvage is a copy of the store as it was when it began
     src.exec('BEGIN');
     checkIsStore(src);
+    const checkedWhole = quickCheckOk(src);
     mkdirSync(dirname(o.dest), { recursive: true, mode: 0o700 });
     for (const suffix of ['', '-wal', '-shm', '-journal']) rmSync(partial + suffix, { force: true });
     // made here so that it is the hub's user's only from the start: it holds the tokens' hashes and the PIN key
@@ -169,6 +176,9 @@ export function salvageStore(o: SalvageOptions): SalvageResult {
     noteSilentLoss(dest, byName);
     // before what a lost order leaves dangling is removed: its kept lines and payments are its own again
     const rebuilt = rebuildOrders(dest, byName);
+    // before what a lost person leaves dangling (their sign-ins) is removed
+    const staff = unreadable(byName.get('staff')) ? rebuildStaff(dest, o.backups ?? []) : { rows: 0, needPin: [] };
+    byName.get('staff')!.rebuilt = staff.rows;
     removeDangling(dest, byName);
     const countersRaised = raiseOrderCounters(dest, rebuilt.lost);
     noteKnownLost(dest, byName);
@@ -176,6 +186,11 @@ export function salvageStore(o: SalvageOptions): SalvageResult {
     const ordersToCheck = ['order_lines', 'payments', 'refunds'].some((n) => unreadable(byName.get(n))) ? incompleteOrders(dest, rebuilt.incomplete) : [];
     for (const t of tables) t.kept = dest.prepare(`SELECT COUNT(*) FROM ${q(t.table)}`).pluck().get() as number;
     const warnings = warningsOf(dest);
+    if (staff.needPin.length > 0) {
+      warnings.unshift(
+        `staff who came or changed their PIN after the newest backup are kept without a PIN, inactive (${staff.needPin.join(', ')}): on the staff page, give each a new PIN and re-activate them`,
+      );
+    }
 
     dest.pragma('wal_checkpoint(TRUNCATE)');
     // one file, as a backup is: restore copies the file alone
@@ -196,6 +211,7 @@ export function salvageStore(o: SalvageOptions): SalvageResult {
       ordersToCheck,
       countersRaised,
       warnings,
+      checkedWhole,
       summary,
       ms: performance.now() - started,
     };
@@ -238,6 +254,16 @@ function checkIsStore(src: Database.Database): void {
   }
   for (const t of ['meta', 'orders', 'events', '__drizzle_migrations']) {
     if (!names.includes(t)) throw new SalvageError(`${src.name} is not a Brigade store (it has no ${t} table)`, 'NOT_A_STORE');
+  }
+}
+
+/** Whether SQLite's quick_check reads every page of the store and finds nothing wrong. */
+function quickCheckOk(src: Database.Database): boolean {
+  try {
+    return src.pragma('quick_check(1)', { simple: true }) === 'ok';
+  } catch (err) {
+    if (!isUnreadable(err)) throw err;
+    return false;
   }
 }
 

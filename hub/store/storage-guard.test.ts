@@ -150,6 +150,22 @@ describe('StorageGuard', () => {
     expect(g.status().state).toBe('ok');
   });
 
+  it('without a reserve (0) is no longer full once free space is back over the low mark, before any write goes through', async () => {
+    const { fs } = fakeFs(4096 * MB);
+    const { g } = guard(fs, { reserveBytes: 0, lowBytes: 1024 * MB });
+    await g.check();
+    fs.free = 0;
+    g.writeFailed(); // and every write after it fails
+    await g.check();
+    expect(g.status().state).toBe('full');
+    fs.free = 3 * MB; // a few pages freed (a log rotated): not room for a peak's writes
+    await g.check();
+    expect(g.status().state).toBe('full');
+    fs.free = 3000 * MB; // the manager cleared old backups
+    await g.check();
+    expect(g.status()).toMatchObject({ state: 'ok', since: null });
+  });
+
   it('gives back a reserve file of any size on the first failed write: one cut short, or made smaller before', async () => {
     const { fs, sizes } = fakeFs(20 * MB, { [`/data/${RESERVE_FILE}`]: 40 * MB });
     const { g } = guard(fs);

@@ -31,6 +31,8 @@ export interface StorageFs {
 }
 
 export const RESERVE_FILE = 'disk-reserve';
+/** Without a reserve, the least free space taken for room again after a write failed for want of it (the default reserve). */
+const ROOM_WITHOUT_RESERVE = 64 << 20;
 const CHUNK = 1 << 20;
 
 export const nodeStorageFs: StorageFs = {
@@ -164,6 +166,7 @@ export class StorageGuard {
 
   private async look(): Promise<void> {
     const releasesBefore = this.releases;
+    const failuresBeforeLook = this.writeFailures;
     try {
       if (this.reserveHeld === 0 && this.o.reserveBytes > 0 && !this.releasing) {
         const existing = await this.fs.size(this.reserveFile);
@@ -194,6 +197,12 @@ export class StorageGuard {
       let store = 0;
       for (const f of this.o.storeFiles) store += await this.fs.size(f);
       this.storeBytes = store;
+      // without a reserve, nothing above ends `full` but a write going through: the page said full for as long
+      // as nobody ordered after the manager cleared space. Free space over the low mark (and a reserve's worth
+      // at least) is room for the store's writes, unless one failed while this looked
+      if (this.o.reserveBytes === 0 && this.failing && this.writeFailures === failuresBeforeLook && this.free >= Math.max(this.o.lowBytes, ROOM_WITHOUT_RESERVE)) {
+        this.failing = false;
+      }
     } catch (err) {
       this.o.log.warn({ err }, 'disk: free space could not be read');
     }

@@ -108,3 +108,22 @@ describe('npm run salvage', () => {
     await hub.stop();
   }, 120_000);
 });
+
+describe('npm run salvage on a store that is whole', () => {
+  const whole = salvageStore('brigade-salvage-whole-');
+
+  it('says the store is whole and needs no salvage, not that damage was found', async () => {
+    const hub = await whole.hubOn();
+    await placeOrders(hub, (await signIn(hub, PINS.waiter)).staff, 3);
+    expect(await hub.stop()).toBe(0);
+
+    const salvage = whole.tool('salvage');
+    expect(salvage.code, salvage.out).toBe(0);
+    expect(salvage.out).toContain('The store is whole');
+    expect(salvage.out).toContain('it needs no salvage');
+    // no word of damage where there is none
+    expect(salvage.out).not.toMatch(/damage/i);
+    // the copy is still written, and restorable like any backup
+    expect(salvage.out).toMatch(/To use the copy: +npm run restore -- \S+ --yes/);
+  }, 60_000);
+});
