@@ -209,7 +209,7 @@ export const routes: Route[] = [
     method: 'post',
     path: '/api/v1/staff',
     tag: 'staff',
-    summary: 'Add a staff member: name, role and a PIN (4–8 digits) nobody on the list has (409 pin_in_use)',
+    summary: 'Add a staff member: name, role and a PIN (4–8 digits) no active person has (409 pin_in_use; a departed person’s PIN may be given again)',
     access: 'manager',
     body: addStaffSchema,
     answerHasSecrets: true,
@@ -221,7 +221,7 @@ export const routes: Route[] = [
     path: '/api/v1/staff/:staffId/pin',
     tag: 'staff',
     summary:
-      "Set a staff member's PIN: the old one signs nobody in and their sessions end at once (a manager's own PIN: all but the session used); a PIN anyone on the list has, theirs included: 409 pin_in_use",
+      "Set a staff member's PIN: the old one signs nobody in and their sessions end at once (a manager's own PIN: all but the session used); a PIN any active person has, theirs included: 409 pin_in_use",
     access: 'manager',
     params: staffParams,
     body: changePinSchema,
@@ -234,7 +234,7 @@ export const routes: Route[] = [
     path: '/api/v1/staff/:staffId',
     tag: 'staff',
     summary:
-      'Deactivate (active: false; their PIN signs nobody in and their sessions end at once) or re-activate a staff member; not oneself, nor the last active manager (409)',
+      'Deactivate (active: false; their PIN signs nobody in and their sessions end at once) or re-activate a staff member; not oneself, nor the last active manager (409); re-activating someone whose PIN was given to another since: 409 until they get a new PIN',
     access: 'manager',
     params: staffParams,
     body: setStaffActiveSchema,
