@@ -1,5 +1,5 @@
 import type { CardChargeResolutionKind, ResolveCardCharge, UnrecordedCardCharge } from '../protocol/card-charges.ts';
-import type { PaymentInput } from '../protocol/orders.ts';
+import type { PaymentInput, Tender } from '../protocol/orders.ts';
 import { businessDate, dayAfter } from './business-date.ts';
 import { DomainError } from './errors.ts';
 import type { CommandContext } from './ports.ts';
@@ -18,6 +18,10 @@ export interface CardChargeRepo {
   orderOfDay(businessDate: string, number: number): { id: string; number: number; createdAt: number } | undefined;
   /** The order's card payments, oldest first. */
   cardPayments(orderId: string): { id: string; createdAt: number }[];
+  /** Whether a charge of this kiosk's terminal sale (its order, amount and terminal reference) is recorded already. */
+  hasChargeOf(sale: { deviceId: string; orderId: string; amountMinor: number; reference: string }): boolean;
+  /** The payment recorded under `id`, on whichever order it is now (a merge moves it), if there is one. */
+  payment(id: string): { tender: Tender; amountMinor: number; reference: string | null } | undefined;
   /**
    * The order's payments charges were resolved as, on whichever order they were resolved (a merge moves a
    * payment), and null for each charge resolved on this order before payments were named.
@@ -68,6 +72,9 @@ export class CardChargeService {
   recordRefusedPayment(orderId: string, input: PaymentInput, refusal: DomainError, ctx: CommandContext): UnrecordedCardCharge | undefined {
     const p = ctx.principal;
     if (!(p.kind === 'device' && p.deviceKind === 'kiosk') || input.tender !== 'card') return undefined;
+    if (this.isRecordedAlready(input)) return undefined;
+    // the same sale refused again under another key: one card charged, so one charge to refund or take
+    if (input.reference && this.repo.hasChargeOf({ deviceId: p.deviceId, orderId, amountMinor: input.amountMinor, reference: input.reference })) return undefined;
     const charge: UnrecordedCardCharge = {
       id: ctx.newId(),
       orderId,
@@ -88,6 +95,17 @@ export class CardChargeService {
     this.repo.insert(charge);
     ctx.events.emit('payment.unrecorded', { charge }, CARD_CHARGE_TOPICS);
     return charge;
+  }
+
+  /**
+   * The kiosk sent, under another key, a card payment the hub recorded: the same approval stored twice on it
+   * (its outbox entries each have their own key), refused as a payment id the hub has. That card is in the
+   * takings: recorded as unrecorded, the strip asked for a refund of money the bill holds, and the report
+   * counted it on the terminal twice. The same id with another amount or reference is another sale.
+   */
+  private isRecordedAlready(input: PaymentInput): boolean {
+    const recorded = input.id === undefined ? undefined : this.repo.payment(input.id);
+    return recorded !== undefined && recorded.tender === 'card' && recorded.amountMinor === input.amountMinor && recorded.reference === (input.reference ?? null);
   }
 
   listOpen(principal: Principal): UnrecordedCardCharge[] {

@@ -1,5 +1,6 @@
 import type { CardChargeRepo, Resolution } from '../domain/card-charges.ts';
 import type { UnrecordedCardCharge } from '../protocol/card-charges.ts';
+import type { Tender } from '../protocol/orders.ts';
 import type { Db } from './db.ts';
 
 interface Row {
@@ -49,6 +50,12 @@ export class SqliteCardChargeRepo implements CardChargeRepo {
       // along orders_day_number: numbers restart every business day
       ofDay: db.prepare('SELECT id, number, created_at AS createdAt FROM orders WHERE business_date = ? AND number = ?'),
       // along payments_order
+      // a few rows a week: read whole, as `claimed` is
+      chargeOf: db
+        .prepare('SELECT 1 FROM unrecorded_card_charges WHERE order_id = @orderId AND reference = @reference AND amount_minor = @amountMinor AND device_id = @deviceId LIMIT 1')
+        .pluck(),
+      // by its key, wherever a merge moved it
+      payment: db.prepare('SELECT tender, amount_minor AS amountMinor, reference FROM payments WHERE id = ?'),
       cardPayments: db.prepare("SELECT id, created_at AS createdAt FROM payments WHERE order_id = ? AND tender = 'card' ORDER BY created_at, id"),
       // a manager's resolve, a few a week: the table is the refused charges only, read whole. A claim goes by
       // the payment, not the order it was resolved on: a merge moves the payment to another order, the claim
@@ -92,6 +99,14 @@ export class SqliteCardChargeRepo implements CardChargeRepo {
 
   cardPayments(orderId: string): { id: string; createdAt: number }[] {
     return this.s.cardPayments.all(orderId) as { id: string; createdAt: number }[];
+  }
+
+  hasChargeOf(sale: { deviceId: string; orderId: string; amountMinor: number; reference: string }): boolean {
+    return this.s.chargeOf.get(sale) !== undefined;
+  }
+
+  payment(id: string): { tender: Tender; amountMinor: number; reference: string | null } | undefined {
+    return this.s.payment.get(id) as { tender: Tender; amountMinor: number; reference: string | null } | undefined;
   }
 
   paymentsClaimed(orderId: string): (string | null)[] {

@@ -126,6 +126,42 @@ describe("a kiosk's card payment the hub refuses", () => {
     expect(chargeRows(order.id)).toBe(0);
   });
 
+  it('records nothing when the kiosk sends a payment the hub already recorded again, under another key: the money is in the takings', async () => {
+    const placed = await hub.request<{ order: Order }>('POST', '/api/v1/orders', { token: kiosk, body: sampleOrder({ channel: 'kiosk', tableId: undefined }) });
+    const order = placed.body.order;
+    const body = { id: randomUUID(), tender: 'card', amountMinor: order.dueMinor, reference: 'SIM-TWICE' };
+    const paid = await hub.request('POST', `/api/v1/orders/${order.id}/payments`, { token: kiosk, body, key: randomUUID() });
+    expect(paid.status).toBe(201);
+    // the same approval stored twice on the kiosk (each entry with its own key): the second is refused, as a
+    // payment the hub has, and no card was charged that the takings lack
+    const again = await hub.request('POST', `/api/v1/orders/${order.id}/payments`, { token: kiosk, body, key: randomUUID() });
+    expect(again.status).toBe(409);
+    expect(chargeRows(order.id)).toBe(0);
+    expect((await unrecorded(cashier)).body.charges.map((c) => c.orderId)).not.toContain(order.id);
+  });
+
+  it('records a refused card sale once when the kiosk sends it again under another key: one charge on the terminal, one to refund', async () => {
+    const order = await paidAtTheCounter();
+    const body = { id: randomUUID(), tender: 'card', amountMinor: order.dueMinor, reference: 'SIM-DUP' };
+    for (let i = 0; i < 2; i++) {
+      const refused = await hub.request('POST', `/api/v1/orders/${order.id}/payments`, { token: kiosk, body, key: randomUUID() });
+      expect(refused.status).toBe(403);
+    }
+    expect(chargeRows(order.id)).toBe(1);
+    expect((await unrecorded(cashier)).body.charges.filter((c) => c.orderId === order.id)).toHaveLength(1);
+  });
+
+  it('still records a second card charge the kiosk sends under a payment id the hub holds for another amount', async () => {
+    const placed = await hub.request<{ order: Order }>('POST', '/api/v1/orders', { token: kiosk, body: sampleOrder({ channel: 'kiosk', tableId: undefined }) });
+    const order = placed.body.order;
+    const id = randomUUID();
+    const paid = await hub.request('POST', `/api/v1/orders/${order.id}/payments`, { token: kiosk, body: { id, tender: 'card', amountMinor: order.dueMinor, reference: 'SIM-A' }, key: randomUUID() });
+    expect(paid.status).toBe(201);
+    const other = await hub.request('POST', `/api/v1/orders/${order.id}/payments`, { token: kiosk, body: { id, tender: 'card', amountMinor: 100, reference: 'SIM-B' }, key: randomUUID() });
+    expect(other.status).toBe(409);
+    expect(chargeRows(order.id)).toBe(1);
+  });
+
   it('is refused to a kiosk and to the kitchen, and resolving an unknown charge is 404', async () => {
     expect((await unrecorded(kiosk)).status).toBe(403);
     const kitchen = (await signIn(hub, PINS.kitchen)).staff;
