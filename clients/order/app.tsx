@@ -11,7 +11,7 @@ import { OptionGroups } from '../shared/ui/option-groups.tsx';
 import { PublicBanners } from '../shared/ui/public-banners.tsx';
 import { LanguageToggle } from '../shared/ui/pairing.tsx';
 import { cartCount, cartProblems, cartTotal, chosenOptions, customerStatus, defaultOptions, isSoldOut, lineStatus, optionProblems, unitPrice, type CartLine } from '../shared/cart.ts';
-import { orderMessages, type OrderKey } from './messages.ts';
+import { orderMessages, refusalText, type OrderKey } from './messages.ts';
 import { movedNotes, type QrApp, type Submission } from './order-app.ts';
 
 type T = Translate<OrderKey>;
@@ -319,7 +319,7 @@ function Submissions({ app, subs, t }: { app: QrApp; subs: Submission[]; t: T })
       {list.some((s) => s.state !== 'confirmed' && s.state !== 'rejected') && <p class="q-subs__note">{t('sub.keepOpen')}</p>}
       {list.map((s) => {
         const view = entryView(s);
-        const text = view === 'rejected' ? t('sub.rejected', { message: s.error?.message ?? '' }) : t(`sub.${view}`);
+        const text = view === 'rejected' ? refusalText(s.error, s.meta.lines, menu, lang, t) : t(`sub.${view}`);
         const names = s.meta.lines.map((l) => {
           const item = menu?.items.find((i) => i.id === l.itemId);
           return `${item ? nameIn(lang, item) : l.itemId} × ${l.qty}`;

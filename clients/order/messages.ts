@@ -1,4 +1,7 @@
-import { defineMessages } from '../shared/i18n.ts';
+import type { Menu } from '../../hub/protocol/index.ts';
+import { cartProblems, type CartLine } from '../shared/cart.ts';
+import { defineMessages, nameIn, type Lang, type Translate } from '../shared/i18n.ts';
+import type { OutboxError } from '../shared/outbox.ts';
 
 export const orderMessages = defineMessages(
   {
@@ -44,6 +47,9 @@ export const orderMessages = defineMessages(
     'sub.retryNow': '立即重试',
     'sub.confirmed': '餐厅已收到',
     'sub.rejected': '未下单：{message}',
+    'sub.soldOut': '未下单：{items} 已售罄或剩余份数不够，请修改后再下单。',
+    'sub.unavailable': '未下单：有菜品已售罄或暂不供应，请修改后再下单。',
+    'sub.closed': '未下单：这张单已结账、已关闭或已转到别的桌。点「再次发送」会下一张新单。',
     'sub.paused': '厨房暂停接单，未下单。恢复后请再次发送。',
     'sub.dependency': '未下单：之前的订单被拒绝',
     'sub.again': '再次发送',
@@ -114,6 +120,9 @@ export const orderMessages = defineMessages(
     'sub.retryNow': 'Retry now',
     'sub.confirmed': 'Received by the restaurant',
     'sub.rejected': 'Not ordered: {message}',
+    'sub.soldOut': 'Not ordered: {items} sold out, or not enough left; change the order, then send it.',
+    'sub.unavailable': 'Not ordered: a dish is sold out or not available now; change the order, then send it.',
+    'sub.closed': 'Not ordered: that order is already paid, closed or moved to another table. "Send again" places a new order.',
     'sub.paused': 'The kitchen has paused ordering; not ordered. Send it again when it reopens.',
     'sub.dependency': 'Not ordered: an earlier order was refused',
     'sub.again': 'Send again',
@@ -144,3 +153,25 @@ export const orderMessages = defineMessages(
 );
 
 export type OrderKey = keyof (typeof orderMessages)['zh-CN'];
+
+/**
+ * Why the hub refused a submission, in the page's language. The hub's own message is English and written for
+ * staff ("a manager can reopen it"); the refusals a guest can meet get words of their own, the rest keep it.
+ * The sold-out dishes are named from the menu as the page has it now (the refusal's details are not kept).
+ */
+export function refusalText(error: OutboxError | null, lines: readonly CartLine[], menu: Menu | null, lang: Lang, t: Translate<OrderKey>): string {
+  switch (error?.code) {
+    case 'sold_out': {
+      const bad = new Set(menu ? cartProblems(menu, lines) : []);
+      const names = lines.filter((l) => bad.has(l.id)).map((l) => menu!.items.find((i) => i.id === l.itemId)).filter((i) => i !== undefined);
+      return names.length > 0 ? t('sub.soldOut', { items: [...new Set(names)].map((i) => nameIn(lang, i)).join(lang === 'en' ? ', ' : '、') }) : t('sub.unavailable');
+    }
+    case 'item_unavailable':
+      return t('sub.unavailable');
+    case 'order_closed':
+    case 'not_found':
+      return t('sub.closed');
+    default:
+      return t('sub.rejected', { message: error?.message ?? '' });
+  }
+}

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Menu, Order } from '../../hub/protocol/index.ts';
 import { menuItem } from '../shared/menu-fixtures.ts';
 import { MemoryOutboxStorage, type OutboxEntry } from '../shared/outbox.ts';
+import { translator } from '../shared/i18n.ts';
+import { orderMessages, refusalText } from './messages.ts';
 import { QrApp, tokenFromLocation, withOrder, type SubmissionMeta } from './order-app.ts';
 
 describe('the QR page address', () => {
@@ -74,5 +76,59 @@ describe('sending a refused order again', () => {
     await app.sendAgain('e-refused').catch(() => undefined);
     const sentAgain = [...storage.rows.values()].filter((e) => e.id !== 'e-refused');
     expect(sentAgain).toHaveLength(1);
+  });
+});
+
+describe('why an order was not placed, in the language the page is in', () => {
+  const menu: Menu = {
+    version: 1, currency: 'CNY', stations: [], categories: [], optionGroups: [],
+    items: [menuItem({ id: 'mapo-tofu', nameZh: '麻婆豆腐', nameEn: 'Mapo tofu', remaining: 0 }), menuItem({ id: 'sprouts', nameZh: '炒豆芽', nameEn: 'Sprouts' })],
+  };
+  const lines = [
+    { id: 'l1', itemId: 'mapo-tofu', qty: 1, optionIds: [], note: '' },
+    { id: 'l2', itemId: 'sprouts', qty: 1, optionIds: [], note: '' },
+  ];
+  const zh = translator(orderMessages, 'zh-CN');
+  const en = translator(orderMessages, 'en');
+
+  it("names the sold-out dish in the customer's language, not in the hub's English", () => {
+    const error = { status: 409, code: 'sold_out', message: 'sold out: Mapo tofu (0 left)' };
+    const text = refusalText(error, lines, menu, 'zh-CN', zh);
+    expect(text).toContain('麻婆豆腐');
+    expect(text).not.toContain('sold out');
+    expect(text).not.toContain('豆芽');
+    expect(refusalText(error, lines, menu, 'en', en)).toContain('Mapo tofu');
+  });
+
+  it('says a paid order takes no more dishes without telling the guest to find a manager to reopen it', () => {
+    const error = { status: 409, code: 'order_closed', message: 'order #12 is closed; a manager can reopen it to add lines' };
+    for (const [lang, t] of [['zh-CN', zh], ['en', en]] as const) {
+      const text = refusalText(error, lines, menu, lang, t);
+      expect(text).not.toContain('manager');
+      expect(text).not.toBe(t('sub.rejected', { message: error.message }));
+    }
+  });
+
+  it("keeps the hub's words for a refusal it has no text of its own for", () => {
+    const error = { status: 422, code: 'invalid_order', message: 'option x does not belong to y' };
+    expect(refusalText(error, lines, menu, 'en', en)).toBe(en('sub.rejected', { message: error.message }));
+  });
+});
+
+describe('sending a sold-out order again', () => {
+  it('puts its dishes back in the cart, where the sold-out one is marked, rather than doing nothing', async () => {
+    const storage = new MemoryOutboxStorage();
+    await storage.put(refusedEntry('e-sold-out', Date.now()));
+    const app = new QrApp('tbl_token', { storage, baseUrl: 'http://127.0.0.1:9' });
+    await app.outbox.load();
+    app.outbox.stop();
+    await new Promise((r) => setTimeout(r, 10));
+    // the stream has told the page the dish is sold out
+    const menu: Menu = { version: 1, currency: 'CNY', stations: [], categories: [], optionGroups: [], items: [menuItem({ id: 'mapo-tofu', remaining: 0 })] };
+    app.state.set({ ...app.state.get(), menu, table: { id: 't-a1', name: 'A1' } });
+    await app.sendAgain('e-sold-out');
+    expect(app.state.get().cart.map((l) => l.itemId)).toEqual(['mapo-tofu']);
+    expect([...storage.rows.keys()]).toEqual([]);
+    expect(app.state.get().submissions).toEqual([]);
   });
 });

@@ -90,6 +90,15 @@ export function tokenFromLocation(loc: { pathname: string; search: string }): st
   return new URLSearchParams(loc.search).get('t');
 }
 
+/**
+ * Open: not paid, voided or merged (a merged order lives on inside another one, maybe another table's). As the
+ * hub's `isOpen` (hub/domain/order.ts), which the page does not import: it would bring the hub's schemas along.
+ */
+const takesLines = (o: Pick<Order, 'status'>): boolean => o.status !== 'closed' && o.status !== 'voided' && o.status !== 'merged';
+
+/** Refusals of added dishes that mean their order takes no more: it is done, or no longer this table's. */
+const ORDER_GONE: ReadonlySet<string> = new Set(['order_closed', 'not_found']);
+
 const PRUNE_SETTLED_AFTER_MS = 12 * 3600_000;
 
 export class QrApp {
@@ -333,6 +342,16 @@ export class QrApp {
     if (next) this.set({ orders: next });
   }
 
+  /**
+   * An order refetched because the table's topic spoke of it. A done one the page does not list is an earlier
+   * party's: the hub still shows a bill to its table for minutes after its last change (public-reads.ts), and
+   * its food served or refunded after paying would otherwise appear on the next party's phone, paid.
+   */
+  private upsertHeardOf(order: Order): void {
+    if (!takesLines(order) && !this.state.get().orders.some((o) => o.id === order.id)) return;
+    this.upsert(order);
+  }
+
   private patchSummary(s: { id: string; revision: number; status: Order['status'] }): void {
     const orders = this.state.get().orders;
     const cur = orders.find((o) => o.id === s.id);
@@ -350,8 +369,11 @@ export class QrApp {
         this.refetch.delete(orderId);
         this.client
           .request<{ order: Order }>('GET', `/api/v1/orders/${encodeURIComponent(orderId)}`)
-          .then((r) => this.upsert(r.order))
-          .catch(() => undefined);
+          .then((r) => this.upsertHeardOf(r.order))
+          .catch((err: unknown) => {
+            // the table may no longer read it (done long ago, or moved): it is not the table's open order
+            if (err instanceof HubError && err.status === 404) this.set({ orders: this.state.get().orders.filter((o) => o.id !== orderId) });
+          });
       }, 150),
     );
   }
@@ -366,9 +388,7 @@ export class QrApp {
   /** Which order new lines go to: this phone's own (maybe still queued) order, else the table's open one. */
   private target(): { orderId: string; dependsOn: string | null } | null {
     const { submissions, orders } = this.state.get();
-    // a merged order lives on inside another one (maybe another table's): it takes no more lines either
-    const isOpen = (id: string) =>
-      orders.some((o) => o.id === id && o.status !== 'closed' && o.status !== 'voided' && o.status !== 'merged');
+    const isOpen = (id: string) => orders.some((o) => o.id === id && takesLines(o));
     for (let i = submissions.length - 1; i >= 0; i--) {
       const s = submissions[i]!;
       if (s.meta.kind !== 'create' || s.state === 'rejected') continue;
@@ -444,7 +464,13 @@ export class QrApp {
     try {
       // fresh line ids: the refused ones may not be reused
       const lines = s.meta.lines.map((l) => ({ ...l, id: newId() }));
-      sent = await this.submit(lines);
+      const { menu, cart } = this.state.get();
+      if (menu && cartProblems(menu, lines).length > 0) {
+        // a dish sold out (or changed) since: sent as it is, it would be refused again, and submit() refuses to
+        // send it at all, so the tap did nothing. Back in the cart, the dish is marked and the rest can go.
+        this.setCart([...cart, ...lines]);
+        sent = true;
+      } else sent = await this.submit(lines);
       if (sent) await this.outbox.remove(id);
     } finally {
       // once sent again, never again: a refused entry whose removal failed stays listed, and a second tap on
@@ -471,6 +497,12 @@ export class QrApp {
       if (!isSettled(e)) this.awaitingAnswer.add(e.id);
       const order = (e.result as { order?: Order } | null)?.order;
       if (e.state === 'confirmed' && order && this.awaitingAnswer.delete(e.id)) this.upsert(order);
+      // dishes refused because their order was paid, voided or moved meanwhile (its event missed: the stream was
+      // away): the page learns where the order stands, so that "send again" starts a new order and does not
+      // go to the same one, to be refused again
+      if (e.state === 'rejected' && this.awaitingAnswer.delete(e.id) && e.meta.kind === 'add' && ORDER_GONE.has(e.error?.code ?? '')) {
+        this.scheduleRefetch(e.meta.orderId);
+      }
       // a refusal too: one from an earlier visit would open the page on "My orders", offering to send those dishes again
       if (isSettled(e) && now - e.updatedAt > PRUNE_SETTLED_AFTER_MS) void this.outbox.remove(e.id);
     }

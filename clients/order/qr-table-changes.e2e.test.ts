@@ -136,3 +136,41 @@ it('a party split over two tables gets a note for each table its orders went to'
     { tableName: 'A11', orderIds: [second] },
   ]);
 }, 60_000);
+
+it("the next party's page never shows the last party's paid bill, when its food is served after paying", async () => {
+  // the last party paid at the counter while their food was still cooking, and left
+  const lastParty = await posOrder('t-a12');
+  const o = await hub.request('GET', `/api/v1/orders/${lastParty}`, { token: waiter });
+  const paid = await hub.request('POST', `/api/v1/orders/${lastParty}/payments`, { token: waiter, body: { tender: 'cash', amountMinor: o.body.order.dueMinor } });
+  expect(paid.status).toBe(201);
+  // the next party sits down and scans the code
+  const app = await page('t-a12');
+  expect(app.state.get().orders).toEqual([]);
+  // the kitchen finishes the paid order's food, and a waiter clears it: the table's topic hears it
+  const served = await hub.request('POST', `/api/v1/orders/${lastParty}/status`, { token: waiter, body: { status: 'served' } });
+  expect(served.status).toBe(200);
+  // the page refetches an order it hears of ~150 ms later: give it time to (wrongly) show it
+  await new Promise((r) => setTimeout(r, 1000));
+  expect(app.state.get().orders.map((x) => x.id)).not.toContain(lastParty);
+  expect(app.appending()).toBe(false);
+}, 60_000);
+
+it('dishes refused because the bill was paid meanwhile go, sent again, to a new order (the stream was away)', async () => {
+  const app = await page('t-a4');
+  expect(await app.submit([line()])).toBe(true);
+  const first = await settled(app, new Set());
+  expect(first.state).toBe('confirmed');
+  // the phone's stream is away (a locked screen) while the bill is paid at the counter
+  (app as unknown as { stream: { stop(): void } }).stream.stop();
+  const o = await hub.request('GET', `/api/v1/orders/${first.meta.orderId}`, { token: waiter });
+  const paid = await hub.request('POST', `/api/v1/orders/${first.meta.orderId}/payments`, { token: waiter, body: { tender: 'cash', amountMinor: o.body.order.dueMinor } });
+  expect(paid.status).toBe(201);
+  expect(await app.submit([line()])).toBe(true);
+  const refused = await settled(app, new Set([first.id]));
+  expect([refused.state, refused.error?.code]).toEqual(['rejected', 'order_closed']);
+  // a guest reads the refusal before tapping again
+  await new Promise((r) => setTimeout(r, 500));
+  await app.sendAgain(refused.id);
+  const again = await settled(app, new Set([first.id, refused.id]));
+  expect([again.state, again.meta.kind]).toEqual(['confirmed', 'create']);
+}, 60_000);

@@ -73,6 +73,7 @@ function onTheHub(kind: 'api' | 'pages'): () => void {
 const BODY_DEADLINE_MS = 10_000;
 const bodies = new BodyBudget(16 * 1024 * 1024);
 const tooLarge = new HttpError('payload_too_large', 'the body is too large');
+const pageWithBody = new HttpError('bad_request', 'pages, assets and photos take no request body');
 
 const post = (m: GateToHub) => parentPort!.postMessage(m);
 
@@ -170,6 +171,17 @@ function answered(req: IncomingMessage, caller: string, status: number, tokenRea
 
 const addressOf = (req: IncomingMessage): string => req.socket.remoteAddress ?? 'unknown';
 
+/**
+ * Bodies still arriving from callers whose token the hub has not taken (none, or made up), by address. A
+ * made-up token is a fresh rate allowance, and a stalled body never reaches the hub to be refused (so its
+ * address is never held up as `madeUpTokens` would): one address sending 256 stalled 64 KB uploads, each with
+ * a token of its own, held the whole `bodies` budget, and every phone's order was refused 503 while it
+ * lasted. A phone or kiosk the hub has served is not counted, however many share the address (a router).
+ */
+const unprovenBodies = new Map<string, number>();
+const MAX_UNPROVEN_BODIES = 16;
+const tooManyBodies = new HttpError('too_many_requests', 'too many uploads on their way from this address; retry shortly', undefined, { 'Retry-After': '1' });
+
 /** Hop-by-hop: about the phone's connection to the gate, not the gate's kept connections to the hub. */
 const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'expect'];
 
@@ -204,11 +216,26 @@ const server = createServer((req, res) => {
       return refuse(res, limited);
     }
   }
+  // a page is passed on as it arrives: one that came with a body held one of the 16 page connections for as
+  // long as its sender trickled it (the hub answers at once but drains the body first), and 16 such phones shut
+  // every page and photo out. No page, asset or photo takes a body.
+  if (kind === 'pages' && hasBody(req)) return refuse(res, pageWithBody, true);
   if (kind === 'api' ? hubBusy() : waiting.pages >= MAX_PAGES_WAITING) return shed(res);
   if (kind === 'pages' || !hasBody(req)) return pass(req, res, kind, caller);
+  const unproven = knownTokens.has(caller) ? undefined : addressOf(req);
+  if (unproven !== undefined && (unprovenBodies.get(unproven) ?? 0) >= MAX_UNPROVEN_BODIES) {
+    Atomics.add(signals, GATE_SIGNAL.shedRate, 1);
+    return refuse(res, tooManyBodies, true);
+  }
+  if (unproven !== undefined) unprovenBodies.set(unproven, (unprovenBodies.get(unproven) ?? 0) + 1);
   Atomics.add(signals, GATE_SIGNAL.bodiesArriving, 1);
   readBody(req, { maxBytes: MAX_BODY_BYTES, deadlineMs: BODY_DEADLINE_MS, budget: bodies }, (outcome) => {
     Atomics.sub(signals, GATE_SIGNAL.bodiesArriving, 1);
+    if (unproven !== undefined) {
+      const left = unprovenBodies.get(unproven)! - 1;
+      if (left > 0) unprovenBodies.set(unproven, left);
+      else unprovenBodies.delete(unproven);
+    }
     switch (outcome.kind) {
       case 'read':
         // the hub may have got busy while the body came

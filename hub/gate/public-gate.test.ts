@@ -124,3 +124,50 @@ describe('PublicGate', () => {
 });
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('pages on the public address', () => {
+  it('are not held up by phones that send a page request with a body and stall in it (16 such shut every page out)', async () => {
+    // the hub serves pages as static files: it answers at once, whatever the request carries
+    gate = start([], (_req, res) => res.end('<html></html>'));
+    const port = await gate.listen();
+    const stalled = Array.from({ length: 20 }, () => {
+      const s = connect(port, '127.0.0.1');
+      s.on('error', () => undefined);
+      s.write('POST /order/ HTTP/1.1\r\nHost: hub\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n\r\nabc');
+      return s;
+    });
+    try {
+      await pause(300);
+      const started = Date.now();
+      const r = await fetch(`http://127.0.0.1:${port}/order/`, { signal: AbortSignal.timeout(5000) });
+      expect(r.status).toBe(200);
+      expect(Date.now() - started).toBeLessThan(2000);
+    } finally {
+      for (const s of stalled) s.destroy();
+    }
+  });
+});
+
+describe('bodies on their way through the public address', () => {
+  it("are not all held by one address sending made-up tokens, shutting every phone's order out with 503", async () => {
+    gate = start([], sayWhatCame);
+    const port = await gate.listen();
+    const phone = { authorization: 'Bearer tbl_real_phone', 'content-type': 'application/json' };
+    // the real phone loaded its page: the hub took its token
+    expect((await fetch(`http://127.0.0.1:${port}/api/v1/qr/table`, { headers: phone })).status).toBe(200);
+    // each stalled upload with a token of its own: a fresh allowance each, and none reaches the hub to be refused
+    const stalled = Array.from({ length: 320 }, (_, i) => {
+      const s = connect(port, '127.0.0.1');
+      s.on('error', () => undefined);
+      s.write(`POST /api/v1/orders HTTP/1.1\r\nHost: hub\r\nAuthorization: Bearer made-up-${i}\r\nContent-Type: application/json\r\nContent-Length: 65536\r\n\r\n{"ch`);
+      return s;
+    });
+    try {
+      await pause(500);
+      const r = await fetch(`http://127.0.0.1:${port}/api/v1/orders`, { method: 'POST', headers: phone, body: '{"channel":"qr"}' });
+      expect(r.status).toBe(200);
+    } finally {
+      for (const s of stalled) s.destroy();
+    }
+  });
+});
