@@ -72,6 +72,8 @@ const itemParams = z.strictObject({ itemId: idSchema });
 const tableParams = z.strictObject({ tableId: idSchema });
 const chargeParams = z.strictObject({ chargeId: idSchema });
 const staffParams = z.strictObject({ staffId: idSchema });
+/** A table's call for a waiter repeated within this is the call already made (the waiter is on the way). */
+const WAITER_CALL_REPEAT_MS = 30_000;
 
 
 export function health(s: Services) {
@@ -344,12 +346,13 @@ export const routes: Route[] = [
       if (!table) throw new HttpError('not_found', 'table not found');
       const { reason } = req.body;
       const call = { table: { id: table.id, name: table.name }, note: req.body.note ?? null, ...(reason ? { reason } : {}) };
-      req.cmd.events.emit('table.waiter_called', call, [
-        `table:${table.id}`,
-        'floor',
-      ]);
+      // the same call again within WAITER_CALL_REPEAT_MS is the one already made: a guest tapping on (or a
+      // script at the token's rate) must not ring every tablet and fill the log; the bill is asked for again
+      // all the same (a waiter may have set it aside meanwhile)
+      const earlier = s.events.lastWaiterCall({ tableId: table.id, reason: reason ?? null, note: call.note }, req.cmd.now - WAITER_CALL_REPEAT_MS);
+      if (earlier === undefined) req.cmd.events.emit('table.waiter_called', call, [`table:${table.id}`, 'floor']);
       if (reason === 'bill') s.orders.requestBillFromTable(req.cmd);
-      return ok({ called: true, at: req.cmd.now }, 201);
+      return ok({ called: true, at: earlier ?? req.cmd.now }, 201);
     },
   }),
 

@@ -34,6 +34,7 @@ export class EventLog {
   private readonly headStmt;
   private readonly rangeStmt;
   private readonly firstAtStmt;
+  private readonly waiterCallStmt;
   private readonly dictionaries: Dictionaries;
 
   constructor(db: Db) {
@@ -44,6 +45,16 @@ export class EventLog {
          FROM events WHERE seq > ? ORDER BY seq LIMIT ?`,
     );
     this.firstAtStmt = db.prepare('SELECT at FROM events WHERE seq > ? ORDER BY seq LIMIT 1').pluck();
+    // the last few seconds only (events_at), and never packed yet: the compactor packs values hours old
+    this.waiterCallStmt = db
+      .prepare(
+        `SELECT at FROM events INDEXED BY events_at
+          WHERE at >= @since AND type = 'table.waiter_called' AND payload NOT GLOB 'z*'
+            AND json_extract(payload, '$.table.id') = @tableId AND json_extract(payload, '$.reason') IS @reason
+            AND json_extract(payload, '$.note') IS @note
+          ORDER BY at DESC LIMIT 1`,
+      )
+      .pluck();
   }
 
   head(): number {
@@ -55,6 +66,11 @@ export class EventLog {
     const rows = this.rangeStmt.all(afterSeq, limit) as EventRow[];
     for (const row of rows) if (isPacked(row.payloadJson)) row.payloadJson = this.dictionaries.unpack(row.payloadJson);
     return rows.map(logged);
+  }
+
+  /** When the same call (table, reason, note) was last made at or after `since`; undefined when it was not. */
+  lastWaiterCall(call: { tableId: string; reason: string | null; note: string | null }, since: number): number | undefined {
+    return this.waiterCallStmt.get({ since, ...call }) as number | undefined;
   }
 
   /** When the first event after `afterSeq` was committed (one row, its payload unread); undefined when none is. */

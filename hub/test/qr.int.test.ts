@@ -37,6 +37,29 @@ describe("a customer's phone", () => {
     phone.close();
   });
 
+  it('rings the tablets once for a call repeated at once, and again for another reason', async () => {
+    const qr = await hub.request('GET', '/api/v1/tables/qr-codes', { token: manager });
+    const phone = qr.body.tables.find((t: { id: string }) => t.id === 't-a9').qrToken;
+    const floor = await connectStream(hub, tablet, { lastSeq: await head(), topics: ['floor'] });
+    const call = (body: object) => hub.request('POST', '/api/v1/qr/waiter-call', { token: phone, body });
+    const first = await call({});
+    for (let i = 0; i < 5; i++) {
+      const again = await call({});
+      expect(again.status).toBe(201);
+      expect(again.body.at).toBe(first.body.at);
+    }
+    expect((await call({ reason: 'bill' })).status).toBe(201);
+    const marker = await call({ note: 'last' });
+    await floor.waitFor(() => floor.events().some((e) => e.type === 'table.waiter_called' && e.payload.note === 'last'));
+    expect(floor.events().filter((e) => e.type === 'table.waiter_called').map((e) => [e.payload.reason ?? null, e.payload.note])).toEqual([
+      [null, null],
+      ['bill', null],
+      [null, 'last'],
+    ]);
+    expect(marker.body.at).toBeGreaterThanOrEqual(first.body.at);
+    floor.close();
+  });
+
   it('hears about sold-out dishes and pacing on its stream, but never about other tables', async () => {
     const phone = await connectStream(hub, tableToken, { lastSeq: await head(), topics: ['*'] });
     const waiter = (await signIn(hub, '1111')).staff;
