@@ -16,7 +16,7 @@ import { BillsScreen } from './bills.tsx';
 import { posMessages, type PosKey, type PosT } from './messages.ts';
 import { MergedNotice, OrderActions, VoidForm } from './order-actions.tsx';
 import { isOpenOrder, type PosApp, type PosCartLine } from './pos-app.ts';
-import { guestChoices, heldCourses, pinyinAvailable, searchIndex, searchItems, TABLE_STATUSES } from './pos-logic.ts';
+import { guestChoices, heldCourses, pinyinAvailable, searchIndex, searchItems, seatChoices, TABLE_STATUSES } from './pos-logic.ts';
 import { Sheet } from './sheet.tsx';
 import { SubmissionList } from './submission.tsx';
 
@@ -394,7 +394,9 @@ function Ticket({ app, menu, t, lang }: { app: PosApp; menu: Menu; t: T; lang: L
 }
 
 function ItemSheet({ app, menu, item, t, lang, onClose }: { app: PosApp; menu: Menu; item: MenuItem; t: T; lang: Lang; onClose: () => void }) {
-  const guests = useStore(app.state).order?.guestCount ?? 4;
+  const { order, orderId, cart } = useStore(app.state);
+  // after a merge the joining guests' seats are numbered on past the guest count: every seat in use is offered
+  const seats = seatChoices(orderId ? app.guestsFor(orderId) : null, [...(order?.lines ?? []), ...cart]);
   const [seat, setSeat] = useState<number | null>(null);
   const [options, setOptions] = useState<string[]>(defaultOptions(menu, item));
   const [qty, setQty] = useState(1);
@@ -433,7 +435,7 @@ function ItemSheet({ app, menu, item, t, lang, onClose }: { app: PosApp; menu: M
         </fieldset>
         <fieldset class="p-group">
           <legend>{t('item.seat')}</legend>
-          {[null, ...Array.from({ length: Math.min(12, Math.max(guests, 1)) }, (_, i) => i + 1)].map((n) => (
+          {[null, ...seats].map((n) => (
             <button type="button" key={n ?? 0} class={`p-chip${n === seat ? ' is-on' : ''}`} data-seat={n ?? 'shared'} aria-pressed={n === seat} onClick={() => setSeat(n)}>
               {n === null ? t('item.seatShared') : t('item.seatN', { n })}
             </button>

@@ -380,7 +380,7 @@ function QueuedFloatNote({ queued, currency, t }: { queued: QueuedFloat; currenc
   }
   return (
     <p class="p-muted" data-float-queued={queued.state}>
-      {queued.state === 'sending' ? t('takings.floatSending', { amount }) : t('takings.floatQueued', { amount })}
+      {queued.diskFull ? t('takings.floatDiskFull', { amount }) : queued.state === 'sending' ? t('takings.floatSending', { amount }) : t('takings.floatQueued', { amount })}
     </p>
   );
 }
@@ -481,6 +481,8 @@ function PrintDayNote({ date, print, online, t }: { date: string; print: DayPrin
       return <p class="p-hint" data-takings-print-note="unknown">{t('takings.printUnknown')}</p>;
     case 'refused':
       return <p class="p-hint" data-takings-print-note="refused">{t('takings.printRefused')}</p>;
+    case 'storage_full':
+      return <p class="p-hint" data-takings-print-note="storage_full">{t('takings.printStorageFull')}</p>;
     default:
       return null;
   }

@@ -2,7 +2,7 @@ import { useRef, useState } from 'preact/hooks';
 import type { UnrecordedCardCharge } from '../../hub/protocol/card-charges.ts';
 import { formatClock, formatMoney } from '../shared/format.ts';
 import { useStore } from '../shared/store.ts';
-import { chargedOnEarlierDay, chargeFacts, resolutionBody, resolutionDraft, type ResolutionDraft } from './card-charges.ts';
+import { chargedOnEarlierDay, chargeFacts, chargeRefusalText, resolutionBody, resolutionDraft, type ResolutionDraft } from './card-charges.ts';
 import type { PosKey, PosT } from './messages.ts';
 import type { ApprovalRefusal, PosApp } from './pos-app.ts';
 import { approvalText, ManagerPinInput, Sheet } from './sheet.tsx';
@@ -59,7 +59,7 @@ function ChargedOn({ charge, when, t }: { charge: UnrecordedCardCharge; when: Re
   );
 }
 
-type Problem = ApprovalRefusal | { problem: Extract<PosKey, 'void.checking' | 'charge.unreachable' | 'charge.forbidden' | 'charge.noOrder'> };
+type Problem = ApprovalRefusal | { problem: Extract<PosKey, 'void.checking' | 'charge.unreachable' | 'charge.forbidden' | 'charge.noOrder' | 'charge.storageFull'> };
 
 const KINDS = ['refunded_on_terminal', 'recorded_as_payment', 'other'] as const;
 const KIND_KEYS: Record<(typeof KINDS)[number], PosKey> = {
@@ -67,7 +67,7 @@ const KIND_KEYS: Record<(typeof KINDS)[number], PosKey> = {
   recorded_as_payment: 'charge.kind.recorded_as_payment',
   other: 'charge.kind.other',
 };
-const PROBLEM_KEYS = { unreachable: 'charge.unreachable', no_order: 'charge.noOrder', forbidden: 'charge.forbidden' } as const;
+const PROBLEM_KEYS = { unreachable: 'charge.unreachable', no_order: 'charge.noOrder', forbidden: 'charge.forbidden', storage_full: 'charge.storageFull' } as const;
 
 /**
  * What became of the money — refunded on the terminal, recorded as an order's card payment (the kiosk's own
@@ -140,7 +140,9 @@ function ResolveSheet({
       <p class="p-muted">
         {t('charge.alert', facts)} <ChargedOn charge={charge} when={when} t={t} />
       </p>
-      <p class="p-muted">{t('charge.why', { message: charge.refusal.message })}</p>
+      <p class="p-muted" title={charge.refusal.message}>
+        {chargeRefusalText(charge, t)}
+      </p>
       <p>{t('charge.kindLabel')}</p>
       <div class="p-tenders" role="radiogroup">
         {KINDS.map((k) => (

@@ -11,6 +11,7 @@ import type { HubEvent } from '../../hub/protocol/index.ts';
 import type { CardChargeResolutionKind, ResolveCardChargeInput, UnrecordedCardCharge } from '../../hub/protocol/card-charges.ts';
 import { HubError } from '../shared/hub-client.ts';
 import { Store } from '../shared/store.ts';
+import type { PosKey, PosT } from './messages.ts';
 
 export interface CardChargesState {
   charges: readonly UnrecordedCardCharge[];
@@ -39,6 +40,20 @@ export function applyCardChargeEvents(state: CardChargesState, events: readonly 
 /** The list from the hub: open ones only, so it replaces what the tablet had. */
 export const fromCardChargeList = (charges: readonly UnrecordedCardCharge[]): CardChargesState => ({ charges: charges.filter((c) => c.resolvedAt === null) });
 
+const REFUSAL_KEYS: Record<string, PosKey> = {
+  order_closed: 'charge.whyClosed',
+  // a kiosk may pay only its own open order: one voided (or paid at the counter) meanwhile
+  forbidden: 'charge.whyClosed',
+  overpayment: 'charge.whyOverpaid',
+  not_found: 'charge.whyNotFound',
+};
+
+/**
+ * Why the hub did not record the charge, in the staff's words: its refusal's `message` is English for
+ * developers ("order #12 is voided"), shown to a Chinese-speaking manager it read as noise. The code says it.
+ */
+export const chargeRefusalText = (c: Pick<UnrecordedCardCharge, 'refusal'>, t: PosT): string => t('charge.why', { message: t(REFUSAL_KEYS[c.refusal.code] ?? 'charge.whyOther') });
+
 /** What the strip says about one charge: the order's number (or its id, when the hub did not know it), the amount and the terminal's reference. */
 export const chargeFacts = (c: UnrecordedCardCharge, money: (minor: number) => string) => ({
   number: c.orderNumber === null ? c.orderId : String(c.orderNumber),
@@ -60,11 +75,15 @@ export function chargedOnEarlierDay(c: Pick<UnrecordedCardCharge, 'createdAt'>, 
  * Whoever is signed in may see the strip; resolving it needs a manager (the hub enforces it). `no_order`: the
  * order named as the one it was recorded on has no card payment, or there is no such order that day nor the next.
  */
-export type ResolveOutcome = 'resolved' | 'already_resolved' | 'no_order' | 'forbidden' | 'unreachable';
+export type ResolveOutcome = 'resolved' | 'already_resolved' | 'no_order' | 'forbidden' | 'storage_full' | 'unreachable';
 
 /** What a refused resolve came to: resolved meanwhile (another manager, another tablet), the order named wrong, or not allowed. */
 export function resolveOutcome(err: unknown): Exclude<ResolveOutcome, 'resolved'> {
   if (!(err instanceof HubError)) return 'unreachable';
+  // not a refusal of the resolve: the hub saved nothing (its disk full; busy or failed through the retries),
+  // and "a manager must resolve it" to the manager who just did would have them give up on it
+  if (err.status === 507) return 'storage_full';
+  if (err.status === 429 || err.status >= 500) return 'unreachable';
   if (err.code === 'conflict' || err.code === 'not_found') return 'already_resolved';
   return err.code === 'invalid_order' ? 'no_order' : 'forbidden';
 }

@@ -389,6 +389,19 @@ describe('the opening float and the drawer total (备用金)', () => {
   });
 
   it.each([
+    ['en', "the hub's disk is full", 'sent once the hub answers'],
+    ['zh-CN', '中枢磁盘已满', '连上中枢后发送'],
+  ] as const)('%s: a float the hub answers 507 (its disk full) is said to wait for room, not for the hub to answer', (lang, words, not) => {
+    const sub = { id: 'e-1', seq: 1, state: 'unknown', lastProblem: 'HTTP 507 storage_full', error: null, meta: { orderId: 'day:2024-05-02', staffToken: null, action: { kind: 'float', businessDate: '2024-05-02', amountMinor: 45_000 } } } as unknown as PosSubmission;
+    const queued = queuedFloat([sub], '2024-05-02');
+    expect(queued).toMatchObject({ amountMinor: 45_000, diskFull: true });
+    const { text } = summary({ report: floated(), loading: false, failed: false }, lang, queued);
+    expect(text).toContain(words);
+    expect(text).toContain('¥450.00');
+    expect(text).not.toContain(not);
+  });
+
+  it.each([
     ['en', '2024-05-02 has ended: Refresh for today'],
     ['zh-CN', '2024-05-02 营业日已结束：请刷新'],
   ] as const)("%s: a day that has ended on the hub's clock (last night's summary still on screen) takes no float: today's would land on it", (lang, words) => {

@@ -3,7 +3,7 @@ import type { Role } from '../../hub/protocol/common.ts';
 import type { PrintJob } from '../../hub/protocol/printing.ts';
 import type { DayCardCharge, DayReport } from '../../hub/protocol/reports.ts';
 import { HubError } from '../shared/hub-client.ts';
-import type { OutboxError, OutboxState } from '../shared/outbox.ts';
+import { entryView, type OutboxError, type OutboxState } from '../shared/outbox.ts';
 import { Store } from '../shared/store.ts';
 import type { PosSubmission } from './pos-app.ts';
 import { parseMoney } from './pos-logic.ts';
@@ -20,7 +20,7 @@ export type DayPrintState =
   | { status: 'idle' }
   | { status: 'sending'; date: string }
   | { status: 'queued'; date: string; jobId: number; at: number }
-  | { status: 'no_printer' | 'unknown' | 'refused'; date: string; message?: string };
+  | { status: 'no_printer' | 'unknown' | 'refused' | 'storage_full'; date: string; message?: string };
 
 export interface DayReportState {
   /** The hub's report of `date`, as last loaded; null until one came. */
@@ -92,6 +92,8 @@ export class DayReportFeed {
       this.setPrint({ status: 'queued', date, jobId: job.id, at: report.asOf });
     } catch (err) {
       if (err instanceof HubError && err.code === 'no_receipt_printer') this.setPrint({ status: 'no_printer', date });
+      // the hub answered that it saved nothing (no print job): not "may have printed, check the printer"
+      else if (err instanceof HubError && err.status === 507) this.setPrint({ status: 'storage_full', date });
       else if (err instanceof HubError && err.status < 500) this.setPrint({ status: 'refused', date, message: err.message });
       else this.setPrint({ status: 'unknown', date });
     }
@@ -148,6 +150,8 @@ export interface QueuedFloat {
    * now (ids are never recorded twice), so a summary still showing one was read before the refusal.
    */
   named: readonly string[];
+  /** The hub answers it 507 (its disk full): kept here and resent, but waiting for room, not for the hub. */
+  diskFull?: true;
 }
 
 /** The hub refused a float because another one was recorded for the day, which this one did not name. */
@@ -169,7 +173,7 @@ export function queuedFloat(submissions: readonly PosSubmission[], date: string)
   const a = latest && floatOf(latest, date);
   if (latest === null || latest.state === 'confirmed' || !a) return null;
   const named = refusedFloats(submissions, date).flatMap((e) => (isSuperseded(e) ? (floatOf(e, date)?.replaces ?? []) : []));
-  return { amountMinor: a.amountMinor, state: latest.state, error: latest.error, replaces: a.replaces ?? null, named };
+  return { amountMinor: a.amountMinor, state: latest.state, error: latest.error, replaces: a.replaces ?? null, named, ...(entryView(latest) === 'storage' ? { diskFull: true as const } : {}) };
 }
 
 /** What `POST /api/v1/reports/day/float` is sent with: the float, its id, and the float it replaces. */

@@ -73,10 +73,10 @@ export interface Approval {
 
 /**
  * Why a manager's PIN approved nothing: not a manager's (the hub names whose it was), no one's, too many
- * wrong PINs on this tablet (the hub locks it for a while), or no answer from the hub.
+ * wrong PINs on this tablet (the hub locks it for a while), the hub's disk full, or no answer from the hub.
  */
 export interface ApprovalRefusal {
-  problem: 'void.notManager' | 'void.pinInvalid' | 'void.locked' | 'void.unreachable';
+  problem: 'void.notManager' | 'void.pinInvalid' | 'void.locked' | 'void.storageFull' | 'void.unreachable';
   name?: string;
 }
 
@@ -1179,6 +1179,8 @@ export class PosApp {
       }
       if (err instanceof HubError && err.status === 429) return { problem: 'void.locked' };
       if (err instanceof HubError && err.code === 'pin_invalid') return { problem: 'void.pinInvalid' };
+      // the hub answered: a session is a write, refused while its disk is full (not "cannot reach the hub")
+      if (err instanceof HubError && err.status === 507) return { problem: 'void.storageFull' };
       return { problem: 'void.unreachable' };
     }
   }
@@ -1371,6 +1373,21 @@ export class PosApp {
       if (order && order.id === orderId && order.id === e.meta.orderId && order.tableId) this.set({ tableId: this.movingTo(order.tableId) });
       this.refreshFloor();
       void this.loadOrder();
+    }
+    // a merge the hub refused (the other table's bill paid or closed meanwhile, or the merge would overpay it):
+    // the tablet went on to the other order at once, as if the lines had joined it. They did not: this order
+    // is still open at its table, and the dishes chosen for it (carried along) would be sent to the other
+    // party's bill. Back to it, unless the waiter has gone on elsewhere
+    for (const e of mine) {
+      const a = e.meta.action;
+      if (a.kind !== 'merge' || e.state !== 'rejected' || before.get(e.id) === 'rejected' || !before.has(e.id)) continue;
+      if (this.state.get().orderId === a.intoOrderId) {
+        const source = e.meta.orderId;
+        const tableId = this.state.get().floor?.tables.find((x) => x.openOrderIds.includes(source))?.id ?? null;
+        this.set({ ...this.cartsFor(source, true), orderId: source, order: null, tableId });
+        void this.loadOrder();
+      }
+      this.refreshFloor();
     }
   }
 

@@ -200,6 +200,23 @@ export function heldCourses(order: Pick<Order, 'lines'>): number[] {
 
 export const guestChoices = (seats: number): number[] => Array.from({ length: Math.max(8, seats + 2) }, (_, i) => i + 1);
 
+/** Seats the item sheet offers by the guest count alone (a chip each; a count not known yet: 4). */
+const SEATS_BY_GUESTS = 12;
+/** The hub's highest seat on a line it is sent (addLinesSchema). */
+const MAX_SEAT = 99;
+
+/**
+ * The seats a dish can be put on: one per guest (up to 12), and every seat the order's lines (and the cart's)
+ * use. A merge numbers the joining table's seats on after the target's highest (hub/domain/order.ts
+ * joiningLines): a 4-top merged into a table whose guests sat at seats 5 and 6 is seats 7–10, more than
+ * its guest count; offered only seats by the count, those guests' next dishes could not go on their seat.
+ */
+export function seatChoices(guestCount: number | null, lines: readonly { seat?: number | null | undefined }[]): number[] {
+  const used = lines.reduce((max, l) => Math.max(max, l.seat ?? 0), 0);
+  const n = Math.min(MAX_SEAT, Math.max(Math.min(SEATS_BY_GUESTS, Math.max(guestCount ?? 4, 1)), used));
+  return Array.from({ length: n }, (_, i) => i + 1);
+}
+
 // ---- today's bills ----
 // The hub lists one business day's orders (`GET /api/v1/orders?businessDate=`, listOrdersQuerySchema) newest
 // first, a page at a time (`before`: the last order of the page before), finds the day's order of a number

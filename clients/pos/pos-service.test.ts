@@ -412,6 +412,27 @@ describe('the unsent cart while the waiter answers another table', () => {
     expect(app.state.get().orderId).toBe('o-2');
     expect(app.state.get().cart.map((l) => l.id)).toEqual(['c-1']);
   });
+
+  it('a merge the hub refused (the other bill paid meanwhile) takes the tablet back to the order, with its dishes: it is still open at its table', async () => {
+    const { app, of } = await tablet();
+    refusing(app, (m, path) => (path === '/api/v1/orders/o-1/merge' ? new HubError(409, 'order_closed', 'order #8 is closed') : null));
+    app.setCart([cartLine('c-1', 'mapo-tofu')]);
+    await app.merge('t-a2');
+    expect(app.state.get()).toMatchObject({ orderId: 'o-2', tableId: 't-a2' });
+    expect((await app.outbox.settled(of('merge')[0]!.id)).state).toBe('rejected');
+    // not left on A2's order as if A1 had joined it: the next dishes sent would land on the other party's bill
+    expect(app.state.get()).toMatchObject({ orderId: 'o-1', tableId: 't-a1' });
+    expect(app.state.get().cart.map((l) => l.id)).toEqual(['c-1']);
+  });
+
+  it('a merge refused after the waiter went on to another table leaves the screen where it is', async () => {
+    const { app, of } = await tablet();
+    refusing(app, (m, path) => (path === '/api/v1/orders/o-1/merge' ? new HubError(409, 'order_closed', 'order #8 is closed') : null));
+    await app.merge('t-a2');
+    app.goFloor();
+    expect((await app.outbox.settled(of('merge')[0]!.id)).state).toBe('rejected');
+    expect(app.state.get()).toMatchObject({ screen: 'floor', orderId: null, tableId: null });
+  });
 });
 
 describe('moving the table', () => {

@@ -11,7 +11,15 @@ import { approvalText, ManagerPinInput, Sheet } from './sheet.tsx';
 type Payment = Order['payments'][number];
 type Approving = ApprovalRefusal | { problem: 'void.checking' };
 
-export const tenderName = (tender: string, t: PosT): string => (tender === 'cash' ? t('bill.cash') : tender === 'card' ? t('bill.card') : tender);
+/** A payment's tender in words: 'other' (a voucher, taken on the manager page or by the API) is one too. */
+export const tenderName = (tender: string, t: PosT): string => (tender === 'cash' ? t('bill.cash') : tender === 'card' ? t('bill.card') : t('takings.tender.other'));
+
+/**
+ * How the money goes back: cash from the drawer, a card on the terminal, anything else (a voucher) as it was
+ * paid — the day counts that refund as "other", so cash handed over for it leaves the drawer short.
+ */
+export const refundHint = (tender: string, amount: string, t: PosT): string =>
+  tender === 'cash' ? t('refund.cashBack', { amount }) : tender === 'card' ? t('refund.cardBack', { amount }) : t('refund.otherBack', { amount });
 
 /**
  * Giving back money of one payment. A payment by item or seat is refunded by line: the waiter picks which of
@@ -124,7 +132,7 @@ export function RefundSheet({ app, payment, menu, t, lang, onClose }: { app: Pos
           {!reference.trim() && <small class="p-muted">{t('refund.needReference')}</small>}
         </label>
       )}
-      {back && <p class="p-hint">{payment.tender === 'card' ? t('refund.cardBack', { amount: back }) : t('refund.cashBack', { amount: back })}</p>}
+      {back && <p class="p-hint">{refundHint(payment.tender, back, t)}</p>}
       {needsManager && (
         <>
           <p class="p-hint">{t('refund.managerNeeded')}</p>
