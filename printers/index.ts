@@ -38,5 +38,6 @@ export {
   type UncertainReason,
 } from './transport/types.ts';
 export { TcpPrinterTransport, type TcpTransportOptions } from './transport/tcp-transport.ts';
+export { DeviceLocks, hostKey, sharedDeviceLocks } from './transport/device-locks.ts';
 export { HostResolver, sharedHostResolver, type HostResolverOptions, type LookupFn, type Resolved } from './transport/host-resolver.ts';
 export { InMemoryPrinter, InMemoryTransport } from './transport/memory-transport.ts';

@@ -583,6 +583,51 @@ describe('a printer worker', () => {
   });
 });
 
+describe('reprinting a ticket whose printer no longer prints its station', () => {
+  it("reprints on the station's printer now, not on the printer that left the station (a printer given still wins)", async () => {
+    const s = await store([{ id: 'hot', stations: ['hot'] }, { id: 'grill', stations: [] }]);
+    await s.printing.start();
+    await s.place(MAPO);
+    await until(() => s.jobs()[0]?.state === 'confirmed', 'the ticket');
+    // the hot station prints on the grill's printer from now on; the old one stays, for another use
+    await s.run((c) => s.printing.updatePrinter('grill', { stations: ['hot'] }, c), manager);
+    await s.run((c) => s.printing.updatePrinter('hot', { stations: [] }, c), manager);
+    const again = await s.run((c) => s.printing.reprint(1, {}, c));
+    expect(again.printerId).toBe('grill');
+    await until(() => s.printed('grill').length === 1, 'the reprint on the grill printer');
+    expect(s.printed('grill')[0]).toContain('REPRINT #1 / 重打');
+    expect(s.printed('hot')).toHaveLength(1); // the first ticket only
+    const asked = await s.run((c) => s.printing.reprint(1, { printerId: 'hot' }, c));
+    expect(asked.printerId).toBe('hot');
+    await until(() => s.printed('hot').length === 2, 'the reprint asked of the old printer');
+  });
+
+  it('refuses a reprint, saying so, when no printer prints its station any more (a printer given still prints it)', async () => {
+    const s = await store([{ id: 'hot', stations: ['hot'] }]);
+    await s.printing.start();
+    await s.place(MAPO);
+    await until(() => s.jobs()[0]?.state === 'confirmed', 'the ticket');
+    await s.run((c) => s.printing.updatePrinter('hot', { stations: [] }, c), manager);
+    await expect(s.run((c) => s.printing.reprint(1, {}, c))).rejects.toMatchObject({ code: 'conflict', message: expect.stringContaining('station hot') });
+    expect(s.jobs()).toHaveLength(1);
+    const asked = await s.run((c) => s.printing.reprint(1, { printerId: 'hot' }, c));
+    expect(asked.printerId).toBe('hot');
+  });
+
+  it("reprints a receipt on the receipt printer now, and a test page on its own printer", async () => {
+    const s = await store([{ id: 'counter', stations: ['receipts'] }, { id: 'bar', stations: [] }]);
+    await s.printing.start();
+    const order = await s.place(MAPO);
+    const receipt = await s.run((c) => s.printing.receipt(order, {}, c));
+    const test = await s.run((c) => s.printing.testPrint('bar', c), manager);
+    await until(() => s.printing.job(receipt.id).state === 'confirmed' && s.printing.job(test.id).state === 'confirmed', 'the receipt and the test page');
+    await s.run((c) => s.printing.updatePrinter('bar', { stations: ['receipts'] }, c), manager);
+    await s.run((c) => s.printing.updatePrinter('counter', { stations: [] }, c), manager);
+    expect((await s.run((c) => s.printing.reprint(receipt.id, {}, c))).printerId).toBe('bar');
+    expect((await s.run((c) => s.printing.reprint(test.id, {}, c))).printerId).toBe('bar');
+  });
+});
+
 describe('a printer whose stations change while its tickets wait', () => {
   it('moves a waiting ticket of a station it no longer prints to the printer that prints it now, once', async () => {
     const s = await store([{ id: 'hot', stations: ['hot'] }, { id: 'grill', stations: [] }]);

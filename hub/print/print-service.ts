@@ -1,6 +1,5 @@
-import { isIP } from 'node:net';
 import type { Logger } from 'pino';
-import { sharedHostResolver, TcpPrinterTransport, previewTicket, warmEncoding, type HostResolver, type PrinterTransport, type TicketDocument } from '../../printers/index.ts';
+import { hostKey, sharedHostResolver, TcpPrinterTransport, previewTicket, warmEncoding, type HostResolver, type PrinterTransport, type TicketDocument } from '../../printers/index.ts';
 import type { HubConfig } from '../config.ts';
 import { DomainError } from '../domain/errors.ts';
 import type { CommandContext } from '../domain/ports.ts';
@@ -365,7 +364,9 @@ export class PrintService {
         resolver: this.resolver,
         ...(p.simulated ? { recoveryNulBytes: SIM_RECOVERY_NUL_BYTES } : {}),
       });
-      this.#tcpByAddress.set(key, transport);
+      // asked with a config read before its printer moved (a worker mid-step): not this printer's transport now
+      // (the worker sees that and withdraws), and kept it would stay until the next config change
+      if (this.#configs.some((c) => addressOf(c) === key)) this.#tcpByAddress.set(key, transport);
     }
     return transport;
   }
@@ -613,7 +614,10 @@ export class PrintService {
     return { printerId: id };
   }
 
-  /** Prints a job's ticket again with "REPRINT #n / 重打": on the given printer, its own, or its station's. */
+  /**
+   * Prints a job's ticket again with "REPRINT #n / 重打": on the printer given, else where its station prints now
+   * (its own printer if that still prints the station), a test page on its own printer.
+   */
   reprint(jobId: number, input: ReprintInput, cmd: CommandContext): PrintJob {
     const job = this.job(jobId);
     // a moved copy (moved once or more) is the ticket it was moved from; a reprint counts for its original
@@ -629,8 +633,16 @@ export class PrintService {
     if (input.printerId) {
       printer = runnable.find((p) => p.id === input.printerId);
       if (!printer) throw new DomainError('not_found', `no usable printer ${input.printerId}`, { printerId: input.printerId });
+    } else if (job.stationId === null) {
+      printer = runnable.find((p) => p.id === job.printerId); // a test page: it tests its own printer
     } else {
-      printer = runnable.find((p) => p.id === job.printerId) ?? (job.stationId ? printersForStation(job.stationId, runnable)[0] : undefined);
+      // where the station prints now: its printer may have left the station since (the kitchen would look for the
+      // ticket at the station's new printer), its own printer first if it still prints it (an expo copy stays on expo)
+      const station = printersForStation(job.stationId, runnable);
+      printer = station.find((p) => p.id === job.printerId) ?? station[0];
+      if (!printer) {
+        throw new DomainError('conflict', `no printer prints station ${job.stationId} now: give it to a printer, or give a printerId`, { stationId: job.stationId });
+      }
     }
     if (!printer) throw new DomainError('conflict', 'no printer can print this ticket now; give a printerId', { stationId: job.stationId });
     const n = this.repo.lastReprintNumber(root) + 1;
@@ -772,25 +784,9 @@ export class PrintService {
 
 /**
  * Where a printer is reached; an embedded simulator's transport differs (a smaller recovery flush). Spellings of
- * one host are one address ('PRINTER.local', 'printer.local.'; '::ffff:192.168.1.50', '192.168.1.50'): as two,
- * two transports would open two connections to the one printer at once.
+ * one host are one address ('PRINTER.local', 'printer.local.'; '::ffff:192.168.1.50', '192.168.1.50'), so one
+ * transport. A name and its address stay two: their calls take turns on the device in the transport (DeviceLocks).
  */
 const addressOf = (p: PrinterConfig): string => `${hostKey(p.host)}|${p.port}|${p.simulated ? 'sim' : 'tcp'}`;
-
-function hostKey(host: string): string {
-  const h = host.trim().toLowerCase().replace(/\.$/, '');
-  if (isIP(h) !== 6) return h;
-  let canonical: string;
-  try {
-    canonical = new URL(`http://[${h}]`).hostname.slice(1, -1); // compressed, lower case
-  } catch {
-    return h; // with a zone (fe80::1%eth0): as written
-  }
-  const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(canonical);
-  if (!mapped) return canonical;
-  const hi = parseInt(mapped[1]!, 16);
-  const lo = parseInt(mapped[2]!, 16);
-  return [hi >> 8, hi & 255, lo >> 8, lo & 255].join('.');
-}
 
 const topicsOf = (stationId: string | null): string[] => (stationId ? ['printers', `station:${stationId}`] : ['printers']);

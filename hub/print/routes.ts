@@ -28,6 +28,7 @@ import {
   type UpdatePrinter,
 } from '../protocol/index.ts';
 import { mutation, ok, read, type Route } from '../http/route.ts';
+import type { Order } from '../protocol/orders.ts';
 import type { Services } from '../services.ts';
 import type { PrintService } from './print-service.ts';
 import { requireReachable } from './reachability.ts';
@@ -38,6 +39,24 @@ function printingOf(s: Services): PrintService {
   if (!s.printing) throw new DomainError('unavailable', 'printing is not running on this hub');
   return s.printing;
 }
+
+/**
+ * The order whose bill a request for `orderId` prints: a merged-away order holds no dishes or payments (they went
+ * to the order it was merged into, followed if that one merged on too). A cashier whose screen still shows it
+ * wants what its guests now pay, not an empty bill; the job and the paper carry the other order's number.
+ */
+function billedOrder(s: Services, orderId: string, principal: Principal, now: number): Order {
+  let order = s.orders.get(orderId, principal, now);
+  for (let hops = 0; order.status === 'merged' && order.mergedIntoOrderId && hops < MAX_MERGE_HOPS; hops++) {
+    order = s.orders.get(order.mergedIntoOrderId, principal, now);
+  }
+  if (order.status === 'merged') {
+    throw new DomainError('conflict', `order #${order.number} was merged into another order: print that order's bill`, { mergedIntoOrderId: order.mergedIntoOrderId ?? null });
+  }
+  return order;
+}
+/** Merges chain (A into B, B into C); a chain longer than this is a broken store, refused rather than followed. */
+const MAX_MERGE_HOPS = 20;
 
 const printerId = (params: unknown) => (params as { printerId: string }).printerId;
 const jobId = (params: unknown) => (params as { jobId: number }).jobId;
@@ -159,7 +178,7 @@ export const printRoutes: Route[] = [
     method: 'post',
     path: '/api/v1/print-jobs/:jobId/reprint',
     tag: 'printing',
-    summary: 'Print a ticket again, marked "REPRINT #n / 重打" (on its printer, or the one given)',
+    summary: 'Print a ticket again, marked "REPRINT #n / 重打" (on the printer given, else where its station prints now)',
     access: 'staff',
     params: printJobParamsSchema,
     body: reprintSchema,
@@ -173,14 +192,15 @@ export const printRoutes: Route[] = [
     method: 'post',
     path: '/api/v1/orders/:orderId/receipt',
     tag: 'printing',
-    summary: 'Print the bill (something still due) or the receipt (paid) on the receipt printer (station "receipts")',
+    summary:
+      'Print the bill (something still due) or the receipt (paid) on the receipt printer (station "receipts"); for an order merged into another, that order\'s',
     access: 'waiter/cashier/manager',
     params: z.strictObject({ orderId: idSchema }),
     body: receiptSchema,
     responses: { 201: printJobResponseSchema, 404: errorBodySchema, 422: errorBodySchema },
     handle: (req, s) => {
       requireStaff(req.principal, staffRoles.pay, 'printing a receipt');
-      const order = s.orders.get((req.params as { orderId: string }).orderId, req.principal);
+      const order = billedOrder(s, (req.params as { orderId: string }).orderId, req.principal, req.cmd.now);
       return ok({ job: printingOf(s).receipt(order, req.body as ReceiptInput, req.cmd) }, 201);
     },
   }),

@@ -147,6 +147,8 @@ describe('two printer entries at one address', () => {
     ['PRINTER.local', 'printer.local'],
     ['printer.local.', 'printer.local'],
     ['::ffff:127.0.0.1', '127.0.0.1'],
+    // a name and the address it resolves to: two transports, one device lock
+    ['printer.local', '127.0.0.1'],
   ])('takes entries at %s and %s for one printer: one connection at a time, neither taken for a dead printer', async (hot, bar) => {
     // a printer that refuses a second connection while it prints (as several clones do)
     const device = await SimPrinter.start({ encoding: 'gb18030', widthChars: 48, msPerLine: 60, busyConnections: 'refuse' });

@@ -405,13 +405,16 @@ export class PrinterWorker {
   /**
    * One call to the printer, withdrawable while it waits for its turn (see #call); WITHDRAWN if it was. `rendered`:
    * the config a send's bytes were rendered for. Withdrawn at once when the config changed since the step read it
-   * (while the job was being marked `sending`): the call would go to the old address, or in the old encoding.
+   * (while the job was being marked `sending`): the call would go to the old address, or in the old encoding; and
+   * when the worker was stopped meanwhile (its entry disabled or removed).
    */
   async #contact<T>(
     printer: PrinterConfig,
     call: (t: PrinterTransport, signal: AbortSignal) => Promise<T>,
     rendered: PrinterConfig | null = null,
   ): Promise<T | typeof WITHDRAWN> {
+    // the ticket moves on with the queue, rather than printing on a printer the manager just took out of use
+    if (this.#stopped) return WITHDRAWN;
     const transport = this.host.transport(printer);
     const now = this.host.config(this.printerId);
     if (now && now !== printer && this.#isStale(now, transport, rendered)) return WITHDRAWN;

@@ -39,8 +39,8 @@ const withCounter = () =>
     { name: 'Counter 前台', stations: ['receipts'] },
   ]);
 
-async function placeAtTable(lines: unknown[]): Promise<{ id: string; number: number; totalMinor: number }> {
-  const r = await hub.request('POST', '/api/v1/orders', { token: waiter, body: { channel: 'pos', tableId: 't-a3', lines } });
+async function placeAtTable(lines: unknown[], tableId = 't-a3'): Promise<{ id: string; number: number; totalMinor: number }> {
+  const r = await hub.request('POST', '/api/v1/orders', { token: waiter, body: { channel: 'pos', tableId, lines } });
   expect(r.status, JSON.stringify(r.body)).toBe(201);
   return r.body.order;
 }
@@ -107,6 +107,27 @@ describe('bills and receipts', () => {
     expect(text).toContain(`￥${(cash - order.totalMinor) / 100}.`);
     expect(text).toContain(`￥${Math.floor(order.totalMinor / 100)}.${String(order.totalMinor % 100).padStart(2, '0')}`);
     expect(text).toContain('A3');
+  });
+
+  it('prints the bill of the order a merged-away order went to (its dishes and total), not an empty one', async () => {
+    printers = await withCounter();
+    const from = await placeAtTable([TOFU], 't-a8');
+    const into = await placeAtTable([BEER], 't-a9');
+    const merged = await hub.request('POST', `/api/v1/orders/${from.id}/merge`, { token: waiter, body: { intoOrderId: into.id } });
+    expect(merged.status, JSON.stringify(merged.body)).toBe(200);
+
+    // the cashier's screen still shows the first order: its guests want to pay what is now on the second
+    const bill = await receipt(from.id);
+    expect(bill.status, JSON.stringify(bill.body)).toBe(201);
+    expect(bill.body.job).toMatchObject({ kind: 'receipt', orderId: into.id, orderNumber: String(into.number) });
+    await waitUntil(() => printers!.texts('Counter 前台').length === 1, 'the bill');
+    const text = printers.texts('Counter 前台')[0]!;
+    expect(text).toContain('BILL / 账单');
+    expect(text).toContain(`#${into.number}`);
+    expect(text).toContain('麻婆豆腐');
+    expect(text).toContain('青岛啤酒');
+    const total = from.totalMinor + into.totalMinor;
+    expect(text).toContain(`￥${Math.floor(total / 100)}.${String(total % 100).padStart(2, '0')}`);
   });
 
   it('answers 422 no_receipt_printer when no printer prints receipts, 404 for an unknown order, 403 for the kitchen', async () => {

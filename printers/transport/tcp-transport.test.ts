@@ -3,6 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { INIT, asb } from '../protocol/commands.ts';
 import { previewTicket, renderTicket, type TicketDocument } from '../render/ticket.ts';
 import { startSimHarness, TEST_PROFILE, TEST_TIMEOUTS, type SimHarness } from '../sim/sim-harness.ts';
+import { DeviceLocks } from './device-locks.ts';
+import { HostResolver } from './host-resolver.ts';
 import { contractTicket } from './transport-contract.ts';
 
 function longTicket(n: number, lines: number): TicketDocument {
@@ -47,6 +49,37 @@ describe('TcpPrinterTransport against the simulator', () => {
     h.sim.setPaperOut(false);
     await h.sim.waitForTickets(1, 2000);
     expect(h.printedTexts()).toEqual([preview(doc)]);
+  });
+
+  it('sends to one printer one connection at a time through two transports, one by name and one by its address', async () => {
+    // a printer that refuses a second connection while it prints (as several clones do)
+    h = await startSimHarness({ msPerLine: 20, busyConnections: 'refuse' });
+    const byName = h.newTransport({ host: 'printer.local', resolver: new HostResolver({ lookup: async () => ({ address: h!.sim.host }) }) });
+    const results = await Promise.all([
+      h.transport.send(render(longTicket(1, 6))),
+      byName.send(render(longTicket(2, 6))),
+      byName.probe(),
+      h.transport.probe(),
+    ]);
+    expect(results.map((r) => ('status' in r ? r.status : r.reachable))).toEqual(['printed', 'printed', true, true]);
+    expect(h.sim.stats.refused).toBe(0);
+    expect(h.sim.tickets).toHaveLength(2);
+  });
+
+  it('withdraws a call waiting for the printer behind another transport to it: it never connects', async () => {
+    h = await startSimHarness({ msPerLine: 20 });
+    const byName = h.newTransport({ host: 'printer.local', resolver: new HostResolver({ lookup: async () => ({ address: h!.sim.host }) }) });
+    const first = h.transport.send(render(longTicket(1, 15)));
+    await sleep(100); // connected and printing
+    const call = new AbortController();
+    const waiting = byName.send(render(longTicket(2, 6)), { signal: call.signal });
+    await sleep(50);
+    call.abort(new Error('withdrawn'));
+    await expect(waiting).rejects.toThrow('withdrawn');
+    expect((await first).status).toBe('printed');
+    await sleep(100);
+    expect(h.sim.stats.connections).toBe(1);
+    expect(h.sim.tickets).toHaveLength(1);
   });
 
   it('does not cut short a job already on its way when its call is withdrawn: it prints whole, and is confirmed', async () => {
@@ -176,7 +209,7 @@ describe('TcpPrinterTransport against the simulator', () => {
     'serves one connection at a time (busy connections: %s): the second client is not sent, never mixed',
     async (busyConnections) => {
       h = await startSimHarness({ msPerLine: 20, busyConnections });
-      const other = h.newTransport();
+      const other = h.newTransport({ devices: new DeviceLocks() }); // another program's connection
       const a = h.transport.send(render(longTicket(13, 10)));
       await sleep(80);
       const b = await other.send(render(contractTicket(14)));

@@ -1,6 +1,7 @@
 import { BARRIER, recoveryFlush } from '../protocol/commands.ts';
 import { holdReasonOf, type PrinterStatus } from '../protocol/status.ts';
 import { CallQueue } from './call-queue.ts';
+import { sharedDeviceLocks, type DeviceLocks } from './device-locks.ts';
 import { sharedHostResolver, type HostResolver } from './host-resolver.ts';
 import { PrinterConnection, TIMED_OUT, withTimeout, type OpenResult } from './printer-connection.ts';
 import type { CallOptions, PrintResult, PrintWarning, PrinterTransport, ProbeResult } from './types.ts';
@@ -25,6 +26,11 @@ export interface TcpTransportOptions {
   recoveryNulBytes?: number;
   /** turns a host name into an address (default: the process's shared one); an IP address is used as it is */
   resolver?: HostResolver;
+  /**
+   * one connection at a time per device, whatever transport asks (default: the process's); another client of
+   * the printer (a second program) is a transport with its own
+   */
+  devices?: DeviceLocks;
 }
 
 const DEFAULTS = {
@@ -35,7 +41,7 @@ const DEFAULTS = {
   pollIntervalMs: 1000,
   closeTimeoutMs: 2000,
   recoveryNulBytes: 8192,
-} satisfies Omit<Required<TcpTransportOptions>, 'host' | 'port' | 'resolver'>;
+} satisfies Omit<Required<TcpTransportOptions>, 'host' | 'port' | 'resolver' | 'devices'>;
 
 /**
  * The part of the connect timeout a name lookup may take: the connection gets the rest. Lookups are answered
@@ -49,25 +55,34 @@ const LOOKUP_SHARE = 0.5;
  * → wait for its reply (printed) while polling status → `end()`.
  * Jobs run one at a time, in call order: printers serve one connection at a time. The hub shares one
  * transport between printer entries at one address, so a call may wait for another entry's ticket: one still
- * waiting can be withdrawn (`CallOptions.signal`).
+ * waiting can be withdrawn (`CallOptions.signal`). Entries that spell one device two ways (a name and its
+ * address) have two transports: their calls take turns on the device too, once the name is resolved.
  */
 export class TcpPrinterTransport implements PrinterTransport {
-  readonly #opts: Required<Omit<TcpTransportOptions, 'resolver'>>;
+  readonly #opts: Required<Omit<TcpTransportOptions, 'resolver' | 'devices'>>;
   readonly #resolver: HostResolver;
+  readonly #devices: DeviceLocks;
   readonly #calls = new CallQueue();
 
   constructor(opts: TcpTransportOptions) {
-    const { resolver, ...rest } = opts;
+    const { resolver, devices, ...rest } = opts;
     this.#opts = { ...DEFAULTS, ...withoutUndefined(rest), host: opts.host, port: opts.port };
     this.#resolver = resolver ?? sharedHostResolver;
+    this.#devices = devices ?? sharedDeviceLocks;
   }
 
   send(job: Uint8Array, opts: CallOptions = {}): Promise<PrintResult> {
-    return this.#calls.run(() => this.#send(job), opts.signal);
+    return this.#calls.run(
+      () => this.#onDevice(opts.signal, (detail) => ({ status: 'not-sent', reason: 'connect-timeout', detail }), (open) => this.#send(job, open)),
+      opts.signal,
+    );
   }
 
   probe(opts: CallOptions = {}): Promise<ProbeResult> {
-    return this.#calls.run(() => this.#probe(), opts.signal);
+    return this.#calls.run(
+      () => this.#onDevice(opts.signal, (detail) => ({ reachable: false, reason: 'connect-timeout', detail }), (open) => this.#probe(open)),
+      opts.signal,
+    );
   }
 
   close(): Promise<void> {
@@ -75,23 +90,28 @@ export class TcpPrinterTransport implements PrinterTransport {
   }
 
   /**
-   * A connection within the connect timeout, name lookup included: a printer by name is reached at the address
-   * the resolver gives (bounded, remembered); one that does not answer there makes it ask the name again.
+   * A call with the device to itself: a printer by name is reached at the address the resolver gives (bounded,
+   * remembered), and the call waits there for any other transport's call to that device (withdrawable by
+   * `signal` until it starts). `open` connects within what the lookup left of the connect timeout (the wait
+   * for the device is not the printer's slowness); one that does not answer makes the resolver ask the name again.
    */
-  async #open(): Promise<OpenResult> {
+  async #onDevice<T>(signal: AbortSignal | undefined, unresolved: (detail: string) => T, call: (open: () => Promise<OpenResult>) => Promise<T>): Promise<T> {
     const o = this.#opts;
     const started = performance.now();
     const resolved = await this.#resolver.resolve(o.host, o.connectTimeoutMs * LOOKUP_SHARE);
-    if (!resolved.ok) return { ok: false, reason: 'connect-timeout', detail: resolved.detail };
+    if (!resolved.ok) return unresolved(resolved.detail);
     const left = Math.max(1, o.connectTimeoutMs - (performance.now() - started));
-    const opened = await PrinterConnection.open(resolved.address, o.port, left);
-    if (!opened.ok) this.#resolver.suspect(o.host);
-    return opened;
+    const open = async (): Promise<OpenResult> => {
+      const opened = await PrinterConnection.open(resolved.address, o.port, left);
+      if (!opened.ok) this.#resolver.suspect(o.host);
+      return opened;
+    };
+    return this.#devices.run(resolved.address, o.port, () => call(open), signal);
   }
 
-  async #probe(): Promise<ProbeResult> {
+  async #probe(open: () => Promise<OpenResult>): Promise<ProbeResult> {
     const o = this.#opts;
-    const opened = await this.#open();
+    const opened = await open();
     if (!opened.ok) return { reachable: false, reason: opened.reason, detail: opened.detail };
     const conn = opened.connection;
     try {
@@ -107,13 +127,13 @@ export class TcpPrinterTransport implements PrinterTransport {
     }
   }
 
-  async #send(job: Uint8Array): Promise<PrintResult> {
+  async #send(job: Uint8Array, open: () => Promise<OpenResult>): Promise<PrintResult> {
     const o = this.#opts;
     // Monotonic time, not Date.now(): a hub without a real-time clock has its wall clock stepped by hours when
     // NTP syncs, which would end the barrier wait at once (a false 'uncertain', a duplicate ticket) or
     // stretch it by the size of the step.
     const started = performance.now();
-    const opened = await this.#open();
+    const opened = await open();
     if (!opened.ok) return { status: 'not-sent', reason: opened.reason, detail: opened.detail };
     const conn = opened.connection;
     try {
