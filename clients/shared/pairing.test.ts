@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { HubClient, HubUnreachableError } from './hub-client.ts';
-import { pairDevice } from './ui/pairing.tsx';
+import { HubClient, HubError, HubUnreachableError } from './hub-client.ts';
+import { translator } from './i18n.ts';
+import { sharedMessages } from './messages.ts';
+import { errorText, pairDevice } from './ui/pairing.tsx';
 
 /**
  * A hub behind a flaky link: it pairs (and remembers the answer under the Idempotency-Key, as the real hub
@@ -54,5 +56,15 @@ describe('pairing from the pair screen', () => {
     await pair({ code: '123456', name: 'B', kind: 'pos' });
     await pair({ code: '123456', name: 'B', kind: 'pos' });
     expect(new Set(f.keys).size).toBe(4);
+  });
+});
+
+describe('what a refused sign-in says', () => {
+  it.each(['zh-CN', 'en'] as const)('names a full disk and a busy hub in %s, not with the hub’s English', (lang) => {
+    const t = translator(sharedMessages, lang);
+    const full = errorText(new HubError(507, 'storage_full', 'the hub has no room to store this change'), t, 'pin.invalid');
+    const busy = errorText(new HubError(503, 'overloaded', 'the hub is overloaded; retry'), t, 'pin.invalid');
+    expect(full).toBe(sharedMessages[lang]['common.diskFull']);
+    expect(busy).toBe(sharedMessages[lang]['common.busy']);
   });
 });

@@ -6,10 +6,14 @@ import { useTranslate, language, type Translate } from '../i18n.ts';
 import { sharedMessages, type SharedKey } from '../messages.ts';
 import type { Session } from '../session.ts';
 
-function errorText(err: unknown, t: Translate<SharedKey>, invalid: 'pair.invalid' | 'pin.invalid'): string {
+/** What a refused pairing or sign-in says, in the screen's language (the hub's own messages are English). */
+export function errorText(err: unknown, t: Translate<SharedKey>, invalid: 'pair.invalid' | 'pin.invalid'): string {
   if (err instanceof HubUnreachableError) return t('pair.unreachable');
   if (err instanceof HubError) {
     if (err.status === 429) return t('pair.tooMany', { n: (err.details as { retryAfterS?: number } | undefined)?.retryAfterS ?? 30 });
+    // a sign-in or a pairing writes a session: refused while the disk is full, or the hub too busy to take it
+    if (err.status === 507) return t('common.diskFull');
+    if (err.status === 503) return t('common.busy');
     if (err.code === 'pairing_code_invalid' || err.code === 'pin_invalid' || err.status === 400) return t(invalid);
     return t('common.error', { message: err.message });
   }
