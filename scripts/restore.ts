@@ -6,7 +6,7 @@
  * does not print the backup's unprinted tickets again (see hub/store/backups.ts).
  */
 import Database from 'better-sqlite3';
-import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../hub/config.ts';
@@ -14,6 +14,7 @@ import { DB_FILE } from '../hub/hub.ts';
 import { runningHub } from '../hub/pid-file.ts';
 import { BackupError, copyMedia, fsyncPath, inspectStore, listBackups, markAsBackup, type StoreSummary } from '../hub/store/backups.ts';
 import { newestMigration } from '../hub/store/db.ts';
+import { finishSwap, incomingOf, swapIn } from '../hub/store/store-swap.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -102,9 +103,12 @@ if (!values.yes) {
 const hubPid = runningHub(cfg.HUB_DATA_DIR);
 if (hubPid !== null) fail(`the hub (pid ${hubPid}) is running on ${cfg.HUB_DATA_DIR}: stop it first`);
 
-const restoring = `${store}.restoring`;
+const restoring = incomingOf(store);
 mkdirSync(cfg.HUB_DATA_DIR, { recursive: true });
-// an earlier attempt cut short: its WAL would be read into this copy
+// an earlier restore cut short after it began to swap (a power cut): finished first, as the hub would at its start
+const earlier = finishSwap(store);
+if (earlier) console.log(`An earlier restore was cut short: finished it${earlier.aside ? ` (the store it replaced is in ${earlier.aside})` : ''}`);
+// an earlier attempt cut short before it swapped anything: its WAL would be read into this copy
 for (const suffix of ['', '-wal', '-shm']) rmSync(restoring + suffix, { force: true });
 if (existsSync(`${backup}-wal`)) {
   // a copy made by hand with its WAL beside it (the hub killed, or running, when it was made): the store is
@@ -122,15 +126,10 @@ if (existsSync(`${backup}-wal`)) {
 // a hand-made copy carries no mark: without one, the hub would resume devices from seqs it hands out again
 if (summary.takenAt === null) markAsBackup(restoring, takenAt);
 fsyncPath(restoring);
-if (existsSync(store)) {
-  const aside = join(cfg.HUB_DATA_DIR, `replaced-${new Date().toISOString().replace(/[-:.]/g, '')}`);
-  mkdirSync(aside, { mode: 0o700 });
-  // with its WAL: what the store had committed stays whole in the copy put aside
-  for (const suffix of ['', '-wal', '-shm']) if (existsSync(store + suffix)) renameSync(store + suffix, join(aside, DB_FILE + suffix));
-  console.log(`The store's files are in ${aside}`);
-}
-renameSync(restoring, store);
-fsyncPath(cfg.HUB_DATA_DIR);
+// with its WAL: what the store had committed stays whole in the copy put aside. A cut from here on is finished
+// by the hub's next start (store-swap.ts): it never finds the store's name empty and creates a new store there
+const { aside } = swapIn(store, `replaced-${new Date().toISOString().replace(/[-:.]/g, '')}`);
+if (aside) console.log(`The store's files are in ${aside}`);
 // photos the store names and this disk lacks (a new disk): from beside the backup
 const photos = await copyMedia(join(dirname(backup), 'media'), join(cfg.HUB_DATA_DIR, 'media'));
 if (photos > 0) console.log(`${photos} dish photo files copied back from ${join(dirname(backup), 'media')}`);

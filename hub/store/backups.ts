@@ -17,7 +17,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, statSync, unlinkSync } from 'node:fs';
+import { mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { copyFile, mkdir, readdir, rename, statfs } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -293,15 +293,7 @@ export function stampAfterNewest(dir: string, now: number): number {
   return newestAt >= now ? newestAt + 1 : now;
 }
 
-/** Syncs a file or a directory (after a rename into it) to the disk. */
-export function fsyncPath(path: string): void {
-  const fd = openSync(path, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
+export { fsyncPath } from './store-swap.ts';
 
 /** Takes a backup's mark off an open store (a copy of a marked store that is to carry a mark of its own). */
 export function unmarkStore(db: Pick<Db, 'prepare'>): void {

@@ -3,13 +3,14 @@
  * committing (without the checkpointer, and with SQLite's own checkpoints turned off, it only grows), and
  * when the thread dies the writer's connection goes back to checkpointing on its own.
  */
+import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { Checkpointer } from './checkpointer.ts';
-import { openDb, type Db } from './db.ts';
+import { openDb, WAL_SIZE_LIMIT, type Db } from './db.ts';
 import { canMountTmpfs, mountTmpfs } from '../test/tmpfs.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -17,12 +18,13 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-function store(): { db: Db; wal: () => number } {
+function store(): { db: Db; file: string; wal: () => number } {
   const dir = mkdtempSync(join(tmpdir(), 'brigade-ckpt-'));
-  const db = openDb(join(dir, 'store.db'));
+  const file = join(dir, 'store.db');
+  const db = openDb(file);
   db.exec('CREATE TABLE scratch (body BLOB NOT NULL)');
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }), () => void db.close());
-  return { db, wal: () => statSync(join(dir, 'store.db-wal')).size };
+  return { db, file, wal: () => statSync(join(dir, 'store.db-wal')).size };
 }
 
 const BODY = Buffer.alloc(16 * 1024, 7);
@@ -88,6 +90,28 @@ describe('Checkpointer', () => {
     // the WAL is bounded all the same: finishAtFrames, plus what a checkpoint of the thread lets through
     expect(wal() - before).toBeLessThan(finishAtFrames * 4096 + 2 * 1024 * 1024);
     expect(db.prepare('SELECT count(*) FROM scratch').pluck().get()).toBe(committedBefore + COMMITS);
+  });
+
+  it('gives back the disk a long read let the WAL take (a backup at the peak), once the reader is done', async () => {
+    const { db, file, wal } = store();
+    const seen = { thread: 0, writer: 0 };
+    const checkpointer = new Checkpointer(db, { intervalMs: 0, onCheckpoint: (where) => seen[where]++ });
+    cleanups.push(() => checkpointer.stop());
+    await untilTheThreadCheckpointed(db, checkpointer, seen);
+    // a backup's VACUUM INTO, or the start-up integrity check: one read transaction holding its snapshot, during
+    // which no checkpoint can start the WAL over, and every commit makes it longer
+    const reader = new Database(file, { readonly: true });
+    cleanups.push(() => void reader.close());
+    reader.exec('BEGIN');
+    reader.prepare('SELECT count(*) FROM scratch').get();
+    const grownTo = WAL_SIZE_LIMIT + 8 * 1024 * 1024;
+    while (wal() < grownTo) await commitMany(db, () => checkpointer.committed(), 50);
+    reader.exec('COMMIT');
+
+    // the peak goes on: checkpoints catch up and the WAL starts over from its beginning
+    await commitMany(db, () => checkpointer.committed());
+    // without a limit the file kept the size it grew to until the hub stopped, however little it held
+    expect(wal()).toBeLessThanOrEqual(WAL_SIZE_LIMIT);
   });
 
   it('(control) without it, and with SQLite not checkpointing either, the same commits grow the WAL', async () => {

@@ -5,6 +5,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { finishSwap } from './store-swap.ts';
 
 export type Db = Database.Database;
 
@@ -31,6 +32,17 @@ export const BUSY_TIMEOUT_MS = 100;
  */
 const IDLE_BUSY_TIMEOUT_MS = 5000;
 
+/**
+ * The most disk the WAL keeps once a checkpoint has started it over. SQLite never shrinks the WAL file by
+ * itself: it writes over it from the beginning, and a WAL that one long read made grow (a backup's VACUUM
+ * INTO, the start-up integrity check, each holding its snapshot while orders keep coming: no checkpoint may
+ * start the WAL over under a reader) kept its size until the hub stopped. With a limit, the first commit after
+ * the WAL starts over truncates the file to it. Well above what the WAL needs at the peak (the checkpointer
+ * keeps it near 1,000 pages, ~4 MB), so in ordinary running nothing is ever truncated, and the WAL is written
+ * over, not grown again (a file that grows has its size synced with every commit too).
+ */
+export const WAL_SIZE_LIMIT = 16 * 1024 * 1024;
+
 /** The hub serves from now on (its start is done): a lock another program holds is waited for briefly. */
 export function waitBrieflyForLocks(db: Db): void {
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
@@ -42,10 +54,16 @@ export function waitBrieflyForLocks(db: Db): void {
  * power loss (sqlite.org/wal.html §2.3). Applies committed migrations before anything else runs.
  */
 export function openDb(file: string): Db {
-  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  if (file !== ':memory:') {
+    mkdirSync(dirname(file), { recursive: true });
+    // a restore cut short (a power cut between its renames) is finished first: opened now, the store's name
+    // might hold no file, and SQLite would create a new empty store there
+    finishSwap(file);
+  }
   const db = new Database(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
+  db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT}`);
   db.pragma('foreign_keys = ON');
   // nothing is served yet: waiting out another connection's lock holds up no request (until waitBrieflyForLocks)
   db.pragma(`busy_timeout = ${IDLE_BUSY_TIMEOUT_MS}`);

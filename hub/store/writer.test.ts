@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { canMountTmpfs, mountTmpfs } from '../test/tmpfs.ts';
 import { openDb, waitBrieflyForLocks, type Db } from './db.ts';
 import type { LoggedEvent } from './event-log.ts';
 import { OverloadedError, StorageFullError, StoreBusyError, Writer, type StoreBusyNote, type WriterOptions } from './writer.ts';
@@ -252,6 +253,95 @@ describe('Writer', () => {
       await expect(Promise.all([w.submit(job('before', 10)), w.submit(job('after', 10))])).resolves.toEqual(['before', 'after']);
       expect(names()).toEqual(['before', 'after']);
       expect(committed.map((e) => e.type)).toEqual(['order.rush_changed', 'order.rush_changed']);
+    });
+  });
+
+  describe('when the COMMIT itself fails, or one job of the batch', () => {
+    const event = (tx: Parameters<Parameters<Writer['submit']>[0]>[0], name: string) =>
+      tx.append({ type: 'order.rush_changed', payload: { name } as never, topics: ['orders'], deviceId: null, staffId: null });
+
+    it('answers no job of a batch whose COMMIT failed, keeps none of it, and commits the next batch (a check SQLite defers to COMMIT)', async () => {
+      const { w, committed } = writer({ maxBatchMs: 60_000 });
+      const db = dbs.at(-1)!;
+      db.exec('CREATE TABLE parent (id INTEGER PRIMARY KEY); CREATE TABLE child (name TEXT, parent INTEGER REFERENCES parent (id) DEFERRABLE INITIALLY DEFERRED)');
+      const insert = db.prepare('INSERT INTO child VALUES (?, ?)');
+      const ran: string[] = [];
+      const job = (name: string, parent: number) => (tx: Parameters<Parameters<Writer['submit']>[0]>[0]) => {
+        insert.run(name, parent);
+        event(tx, name);
+        ran.push(name);
+        return name;
+      };
+      db.prepare('INSERT INTO parent VALUES (1)').run();
+      // the middle job breaks a deferred rule: every job runs to its end, and the COMMIT is what fails
+      const outcomes = await Promise.allSettled([w.submit(job('a', 1)), w.submit(job('orphan', 99)), w.submit(job('c', 1))]);
+      expect(ran).toEqual(['a', 'orphan', 'c']);
+      for (const o of outcomes) expect(o.status === 'rejected' && (o.reason as { code?: string }).code).toBe('SQLITE_CONSTRAINT_FOREIGNKEY');
+      expect(db.prepare('SELECT name FROM child').pluck().all()).toEqual([]);
+      expect(db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(0);
+      expect(committed).toEqual([]);
+      expect(db.inTransaction).toBe(false);
+      await expect(Promise.all([w.submit(job('a', 1)), w.submit(job('c', 1))])).resolves.toEqual(['a', 'c']);
+      expect(db.prepare('SELECT name FROM child').pluck().all()).toEqual(['a', 'c']);
+      expect(committed.map((e) => e.seq)).toEqual([1, 2]);
+    });
+
+    // a tmpfs of its own (root only, as CI runs): the WAL cannot take the batch's pages at COMMIT
+    it.skipIf(!canMountTmpfs().ok)('answers every job "storage full" when the COMMIT cannot write the WAL, keeps none, and commits once there is room', async () => {
+      const disk = mountTmpfs(8, 'brigade-commit-full-');
+      const db = openDb(join(disk.dir, 'store.db'));
+      let full = 0;
+      const committed: LoggedEvent[] = [];
+      try {
+        const w = new Writer(db, { clock: Date.now, maxBatch: 64, maxBatchMs: 60_000, maxQueue: 100, onCommit: (e) => committed.push(...e), onStorageFull: () => full++ });
+        db.exec('CREATE TABLE probe (name TEXT, filler BLOB)');
+        db.pragma('wal_checkpoint(TRUNCATE)');
+        const insert = db.prepare('INSERT INTO probe VALUES (?, ?)');
+        const ran: string[] = [];
+        // ~300 kB of new pages: they stay in the page cache until COMMIT writes them to the WAL
+        const job = (name: string) => (tx: Parameters<Parameters<Writer['submit']>[0]>[0]) => {
+          insert.run(name, Buffer.alloc(100_000, 1));
+          event(tx, name);
+          ran.push(name);
+          return name;
+        };
+        disk.fill('ballast', 64 * 1024);
+        const outcomes = await Promise.allSettled([w.submit(job('a')), w.submit(job('b')), w.submit(job('c'))]);
+        expect(ran).toEqual(['a', 'b', 'c']);
+        for (const o of outcomes) expect(o.status === 'rejected' && o.reason).toBeInstanceOf(StorageFullError);
+        expect(full).toBe(1);
+        expect(committed).toEqual([]);
+        expect(db.inTransaction).toBe(false);
+        expect(db.prepare('SELECT count(*) FROM probe').pluck().get()).toBe(0);
+        expect(db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(0);
+        rmSync(join(disk.dir, 'ballast'));
+        await expect(Promise.all([w.submit(job('a')), w.submit(job('b')), w.submit(job('c'))])).resolves.toEqual(['a', 'b', 'c']);
+        expect(db.prepare('SELECT name FROM probe ORDER BY rowid').pluck().all()).toEqual(['a', 'b', 'c']);
+        expect(committed.map((e) => e.seq)).toEqual([1, 2, 3]);
+      } finally {
+        db.close();
+        disk.remove();
+      }
+    });
+
+    it('undoes only the job that failed in its savepoint, its rows and events; its neighbours commit and are published', async () => {
+      let rolledBack = 0;
+      const { w, committed } = writer({ maxBatchMs: 60_000, onRollback: () => rolledBack++ });
+      const db = dbs.at(-1)!;
+      db.exec('CREATE TABLE probe (name TEXT)');
+      const insert = db.prepare('INSERT INTO probe VALUES (?)');
+      const job = (name: string, fails = false) => (tx: Parameters<Parameters<Writer['submit']>[0]>[0]) => {
+        insert.run(name);
+        event(tx, name);
+        if (fails) throw new Error(`${name} failed after writing`);
+        return name;
+      };
+      const outcomes = await Promise.allSettled([w.submit(job('a')), w.submit(job('b', true)), w.submit(job('c'))]);
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect(db.prepare('SELECT name FROM probe ORDER BY rowid').pluck().all()).toEqual(['a', 'c']);
+      expect(committed.map((e) => (JSON.parse(e.json) as { payload: { name: string } }).payload.name)).toEqual(['a', 'c']);
+      expect(db.prepare('SELECT count(*) FROM events').pluck().get()).toBe(2);
+      expect(rolledBack).toBe(1);
     });
   });
 });
