@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { MenuImage } from '../protocol/menu.ts';
+import type { Order } from '../protocol/orders.ts';
 import { MenuService } from './menu-service.ts';
-import { domainErrorOf, kiosk, manager, openDemoStore, waiter } from './test-support.ts';
+import { type DemoStore, domainErrorOf, kiosk, manager, openDemoStore, posOrder, waiter } from './test-support.ts';
 
 const image: MenuImage = { hash: 'a'.repeat(64), widths: [160, 320], width: 400, height: 300, color: '#b0302a' };
 
@@ -47,5 +48,66 @@ describe('MenuService.setItemImage', () => {
   it('answers not_found for an unknown item', () => {
     const { store, menu } = setup();
     expect(domainErrorOf(() => store.run(() => menu.setItemImage('no-such-dish', image, store.ctx(manager)))).code).toBe('not_found');
+  });
+});
+
+describe('MenuService.updateItem: a manager counting a dish', () => {
+  const fishHead = (qty: number, hold = true) => ({ itemId: 'chopped-chili-fish-head', qty, optionIds: ['spice-medium'], hold });
+  const lineOf = (order: Order) => order.lines.find((l) => l.itemId === 'chopped-chili-fish-head')!.id;
+  const voidLine = (store: DemoStore, order: Order) =>
+    store.run(() => store.service.voidLine(order.id, lineOf(order), 'changed mind', store.ctx(manager)));
+
+  // a count is what is left to sell when the manager takes it, after the orders already placed: a line ordered
+  // before it took its portions from the old count. Given back on top of the new one, the dish would be sold
+  // beyond what the kitchen has (the count may well have been taken from the fridge, that portion in it).
+  it('is what is left to sell: a line ordered before it gives nothing back when voided', () => {
+    const { store, menu } = setup();
+    const held = store.place(waiter, posOrder([fishHead(2)]));
+    expect(store.remaining('chopped-chili-fish-head')).toBe(6);
+    store.run(() => menu.updateItem('chopped-chili-fish-head', { remaining: 10 }, store.ctx(manager)));
+
+    voidLine(store, held);
+    expect(store.remaining('chopped-chili-fish-head')).toBe(10);
+    expect(store.events.filter((e) => e.type === 'menu.stock_changed')).toHaveLength(1); // the order's, none for the void
+  });
+
+  it('a line ordered after the count gives its portions back to it', () => {
+    const { store, menu } = setup();
+    store.place(waiter, posOrder([fishHead(2)]));
+    store.run(() => menu.updateItem('chopped-chili-fish-head', { remaining: 10 }, store.ctx(manager)));
+    const after = store.place(waiter, posOrder([fishHead(3)], { tableId: 't-a2' }));
+    expect(store.remaining('chopped-chili-fish-head')).toBe(7);
+
+    voidLine(store, after);
+    expect(store.remaining('chopped-chili-fish-head')).toBe(10);
+  });
+
+  it('counting stopped and started again: a line ordered under the first count gives nothing to the second', () => {
+    const { store, menu } = setup();
+    const held = store.place(waiter, posOrder([fishHead(2)]));
+    store.run(() => menu.updateItem('chopped-chili-fish-head', { remaining: null }, store.ctx(manager)));
+    store.run(() => menu.updateItem('chopped-chili-fish-head', { remaining: 4 }, store.ctx(manager)));
+
+    voidLine(store, held);
+    expect(store.remaining('chopped-chili-fish-head')).toBe(4);
+  });
+
+  it('switching a dish off or renaming it is no count: lines ordered before still give back', () => {
+    const { store, menu } = setup();
+    const held = store.place(waiter, posOrder([fishHead(2)]));
+    store.run(() => menu.updateItem('chopped-chili-fish-head', { available: false, nameEn: 'Fish head' }, store.ctx(manager)));
+    store.run(() => menu.updateItem('chopped-chili-fish-head', { available: true }, store.ctx(manager)));
+
+    voidLine(store, held);
+    expect(store.remaining('chopped-chili-fish-head')).toBe(8);
+  });
+
+  it('a count refused (a waiter) forgets nothing', () => {
+    const { store, menu } = setup();
+    const held = store.place(waiter, posOrder([fishHead(2)]));
+    expect(domainErrorOf(() => store.run(() => menu.updateItem('chopped-chili-fish-head', { remaining: 10 }, store.ctx(waiter)))).code).toBe('forbidden');
+
+    voidLine(store, held);
+    expect(store.remaining('chopped-chili-fish-head')).toBe(8);
   });
 });

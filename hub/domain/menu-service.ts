@@ -4,14 +4,24 @@ import type { MenuImageRepo } from './menu-images.ts';
 import type { CommandContext, MenuRepo } from './ports.ts';
 import { requireStaff, staffRoles } from './principal.ts';
 
+/** The record of the portions lines took from a dish's count (`StockRepo.recordTaken`), as a new count sees it. */
+export interface StockCountRepo {
+  /** Forgets what every line took from the item's count: voiding those lines gives none back. */
+  forgetTaken(itemId: string): void;
+}
+
 export class MenuService {
-  constructor(private readonly repo: MenuRepo & MenuImageRepo) {}
+  constructor(private readonly repo: MenuRepo & MenuImageRepo & StockCountRepo) {}
 
   /** Manager edits: names, price, availability, remaining count, target prep time. */
   updateItem(id: string, patch: UpdateMenuItem, ctx: CommandContext): MenuItem {
     requireStaff(ctx.principal, staffRoles.managerOnly, 'editing the menu');
     const item = this.repo.updateItem(id, patch);
     if (!item) throw new DomainError('not_found', `no menu item ${id}`, { itemId: id });
+    // a count (or its end) is what is left to sell as the manager takes it, after the orders already placed:
+    // their portions are not in it. A line ordered before, voided, giving its portions back on top would have
+    // the dish sold beyond what the kitchen has (the count may well include that portion, still in the fridge)
+    if (patch.remaining !== undefined) this.repo.forgetTaken(id);
     ctx.events.emit('menu.item_updated', { item }, ['menu']);
     return item;
   }

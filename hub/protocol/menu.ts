@@ -93,6 +93,10 @@ export const updateMenuItemSchema = z
     nameEn: shortText(80).min(1),
     priceMinor: minorSchema,
     available: z.boolean(),
+    /**
+     * A count: the portions left to sell now, after the orders already placed (null: stop counting). Lines
+     * ordered before it took from the count it replaces: voided, they give none back to this one.
+     */
     remaining: z.number().int().min(0).max(1_000_000).nullable(),
     targetPrepSeconds: z.number().int().positive().max(86_400).nullable(),
   })

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { indexMenu, type MenuIndex } from '../domain/menu-index.ts';
 import type { MenuImageRepo } from '../domain/menu-images.ts';
+import type { StockCountRepo } from '../domain/menu-service.ts';
 import type { MenuRepo, StockRepo } from '../domain/ports.ts';
 import type { Menu, MenuImage, MenuItem, UpdateMenuItem } from '../protocol/menu.ts';
 import type { Db } from './db.ts';
@@ -33,7 +34,7 @@ function itemOf(row: ItemRow, optionGroupIds: string[]): MenuItem {
  * The menu as the order path and the public endpoint need it: an index for pricing and one serialised JSON
  * body with its ETag, rebuilt only when a menu write marks it stale — not per request.
  */
-export class MenuCatalog implements MenuRepo, MenuImageRepo, StockRepo {
+export class MenuCatalog implements MenuRepo, MenuImageRepo, StockRepo, StockCountRepo {
   private cached: { index: MenuIndex; json: string; etag: string } | undefined;
   private readonly s;
 
@@ -55,6 +56,8 @@ export class MenuCatalog implements MenuRepo, MenuImageRepo, StockRepo {
       setRemaining: db.prepare('UPDATE items SET remaining = ? WHERE id = ?'),
       recordTaken: db.prepare('INSERT INTO stock_taken (line_id, item_id, qty) VALUES (?, ?, ?)'),
       taken: db.prepare('DELETE FROM stock_taken WHERE line_id = ? RETURNING line_id AS lineId, item_id AS itemId, qty'),
+      // no index on item_id: a scan, once per manager's count (and each count leaves the table smaller)
+      forgetTaken: db.prepare('DELETE FROM stock_taken WHERE item_id = ?'),
     };
   }
 
@@ -91,6 +94,10 @@ export class MenuCatalog implements MenuRepo, MenuImageRepo, StockRepo {
 
   releaseTaken(lineIds: readonly string[]): { lineId: string; itemId: string; qty: number }[] {
     return lineIds.flatMap((id) => this.s.taken.all(id) as { lineId: string; itemId: string; qty: number }[]);
+  }
+
+  forgetTaken(itemId: string): void {
+    this.s.forgetTaken.run(itemId);
   }
 
   updateItem(id: string, patch: UpdateMenuItem): MenuItem | undefined {
