@@ -157,15 +157,16 @@ export async function mutate(
       const code = reply.status >= 500 ? errorCodeOf(reply.text) : undefined;
       policy.onAttempt?.({ ms: reply.wireMs, status: reply.status, ...(code === undefined ? {} : { code }) });
       if (!isRetryable(reply.status, reply.text)) return { key, reply, attempts: attempt, totalMs: nowMs() - start };
-      wait = retryAfterMs(reply.headers) ?? backoff;
+      const asked = retryAfterMs(reply.headers);
+      // jitter so that a crowd told "Retry-After: 1" does not come back in one instant, but only later: the
+      // hub's wait is a floor (spread below it, a quarter of the crowd came back early and was refused again)
+      wait = asked === undefined ? backoff * (0.75 + Math.random() * 0.5) : asked * (1 + Math.random() * 0.25);
     } catch (err) {
       if (!(err instanceof NoAnswerError)) throw err;
       policy.onAttempt?.({ ms: err.wireMs, status: 0, failure: err.reason });
-      wait = backoff;
+      wait = backoff * (0.75 + Math.random() * 0.5);
     }
     backoff = Math.min(backoff * 2, 2000);
-    // jitter so that a crowd told "Retry-After: 1" does not come back in one instant
-    wait = wait * (0.75 + Math.random() * 0.5);
     if (nowMs() + wait >= policy.giveUpAt()) break;
     await sleep(wait);
   }

@@ -52,4 +52,13 @@ describe('Subscriber', () => {
     expect(rec.violationCount).toBeGreaterThan(0);
     expect(rec.violations.join('\n')).toContain('asked for events after 10 but welcome says fromSeq 15');
   });
+
+  it('records a violation for an event out of seq order and for one received twice, and keeps both in its runs', async () => {
+    const url = await scripted((last) => last ?? 0, [[11, 'order.placed'], [13, 'order.placed'], [12, 'order.placed'], [13, 'order.placed']], 20);
+    const rec = await subscribeFrom(url, 10);
+    expect(rec.violations.filter((v) => v.includes('duplicate or out of order'))).toHaveLength(2);
+    // what the verifier compares with the events table: 12 after 13, and 13 twice
+    expect(rec.segments[0]).toMatchObject({ ranges: [[11, 11], [13, 13], [12, 13]], count: 4 });
+  });
 });
+

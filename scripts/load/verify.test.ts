@@ -260,6 +260,44 @@ describe('verifyRun on hand-made runs', () => {
     expect(r.text).toContain('order.placed');
   });
 
+  it('fails an abandoned waiter order stored twice: its own id, and another order its Idempotency-Key names', () => {
+    const f = healthy();
+    // the tablet chose o-x and gave up (no answer); the first attempt made o-x, the retry under the same key
+    // made o-y and stored the key for it: two orders in the kitchen for one intent
+    f.db.prepare('INSERT INTO orders (id, created_at) VALUES (?, ?)').run('o-x', Date.now());
+    f.db.prepare("INSERT INTO events (type, at, topics, payload) VALUES ('order.placed', ?, 'orders', ?)").run(Date.now(), JSON.stringify({ order: { id: 'o-x' } }));
+    f.store('k-gave-up', 'o-y');
+    f.acks.push(ack('k-gave-up', 'o-x', { status: 0, abandoned: true, attempts: 8 }));
+    f.subs = [f.fullSubscriber()];
+    f.write();
+    const r = failuresOf(f);
+    expect(r.ok).toBe(false);
+    expect(r.text).toContain('[V2] the key is stored for another order');
+  });
+
+  it('fails an abandoned order the hub applied without storing its Idempotency-Key (a resend would apply it again)', () => {
+    const f = healthy();
+    f.db.prepare('INSERT INTO orders (id, created_at) VALUES (?, ?)').run('o-keyless', Date.now());
+    f.db.prepare("INSERT INTO events (type, at, topics, payload) VALUES ('order.placed', ?, 'orders', ?)").run(Date.now(), JSON.stringify({ order: { id: 'o-keyless' } }));
+    f.acks.push(ack('k-keyless', 'o-keyless', { status: 0, abandoned: true, attempts: 8 }));
+    f.subs = [f.fullSubscriber()];
+    f.write();
+    const r = failuresOf(f);
+    expect(r.ok).toBe(false);
+    expect(r.text).toContain('[V2] an order the hub applied has no stored Idempotency-Key');
+  });
+
+  it('fails a payment on an order the generator sent no payment for (applied to the wrong order, or made up)', () => {
+    const f = healthy();
+    // o2 was never paid by a device of the run: its payment event has no logged mutation to answer for it
+    f.db.prepare("INSERT INTO events (type, at, topics, payload) VALUES ('order.payment_taken', 1, 'orders', ?)").run(JSON.stringify({ order: { id: 'o2' } }));
+    f.subs = [f.fullSubscriber()];
+    f.write();
+    const r = failuresOf(f);
+    expect(r.ok).toBe(false);
+    expect(r.text).toContain('[V3] pay applied more often than asked');
+  });
+
   it('on a store given with --data-dir, still fails a duplicate made during the run, not orders from before it', () => {
     const f = healthy();
     // history: an order from yesterday no key of this run accounts for

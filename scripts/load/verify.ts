@@ -7,7 +7,8 @@
  *       place, the same order): a retry could only ever have been answered from it
  *  [V3] no mutation applied twice: per order, `order.lines_added` / `order.payment_taken` /
  *       `order.lines_status_changed` events number between the acknowledged successes and those plus the
- *       abandoned attempts (an abandoned mutation may have been applied, at most once)
+ *       abandoned attempts (an abandoned mutation may have been applied, at most once); and none on an
+ *       order of the run that no logged mutation named
  *  [V4] no phantom orders: every order in the database is accounted for by a logged key (strict mode)
  *  [V5] every stream subscriber received every event of its topics, in strictly increasing seq order, with
  *       no gap and no duplicate, from its welcome's fromSeq to its last upToSeq (seqs, types and count
@@ -216,6 +217,11 @@ function check(db: Database.Database, logs: Logs, meta: RunMeta, accountFor: 'al
       if (a.op === 'place') {
         if (a.orderId) accounted.add(a.orderId);
         if (st?.orderId) accounted.add(st.orderId);
+        // the order's id chosen on the device and the one its key's answer names are one intent: two ids are
+        // two orders for it, both accounted for above, so said here
+        if (a.orderId && st?.orderId && a.orderId !== st.orderId) f.add('[V2] the key is stored for another order', `${a.key} (abandoned): sent as ${a.orderId}, stored ${st.orderId}`);
+        // the key is written in the order's own transaction: an order without it would be made again by a resend
+        if (a.orderId && !st && orderIds.has(a.orderId)) f.add('[V2] an order the hub applied has no stored Idempotency-Key', `${a.orderId} (abandoned key ${a.key}, ${a.dev})`);
         const id = a.orderId ?? st?.orderId;
         if (id && (placed.get(id) ?? 0) > 1) f.add('[V1] an abandoned order was placed more than once', `${id}: ${placed.get(id)} order.placed events`);
         // applied after all (it is in the database): then like any order, with the event the screens get
@@ -262,11 +268,22 @@ function check(db: Database.Database, logs: Logs, meta: RunMeta, accountFor: 'al
     }
   }
 
-  // ---------- [V4] phantom orders ----------
   // A store that held orders before the run still owes an account of every order made since the run
   // started: the hub's clock is this machine's, and history is older (aged stores: days older).
   const started = Date.parse(meta.startedAt);
   const since = accountFor === 'none' ? Infinity : accountFor === 'run' && Number.isFinite(started) ? started : -Infinity;
+  const createdAt = new Map(orderRows.map((r) => [r.id, r.createdAt]));
+  // [V3] the other way round: such an event on an order of the run that no logged mutation named (applied
+  // to the wrong order, or made up) is counted above against no one
+  const mutationEvents = new Set(Object.values(eventOf));
+  for (const [k, n] of perOrder) {
+    const [type, orderId] = [k.slice(0, k.indexOf(' ')), k.slice(k.indexOf(' ') + 1)];
+    if (!mutationEvents.has(type) || expected.has(k) || !((createdAt.get(orderId) ?? -Infinity) >= since)) continue;
+    const op = Object.keys(eventOf).find((o) => eventOf[o] === type)!;
+    f.add(`[V3] ${op} applied more often than asked`, `${orderId}: none asked, ${n} ${type} events`);
+  }
+
+  // ---------- [V4] phantom orders ----------
   for (const { id, createdAt } of orderRows) {
     if (createdAt >= since && !accounted.has(id)) f.add('[V4] an order in the database that no logged key accounts for (a duplicate?)', id);
   }
