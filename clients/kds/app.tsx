@@ -73,7 +73,7 @@ function BoardScreen({ app, view }: { app: KdsApp; view: View }) {
   const targets = useMemo(() => menuTargets(menu), [menu]);
   const now = app.clock.now();
   const deviceNow = Date.now();
-  const tickets = buildTickets(app.board.orders.values(), targets, view, now, dismissed, app.board.mergedFrom);
+  const tickets = buildTickets(app.board.orders.values(), targets, view, now, dismissed);
   const counts = allDayCounts(tickets);
   const stationName = (id: string) => {
     const s = menu?.stations.find((x) => x.id === id);

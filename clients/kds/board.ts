@@ -11,23 +11,10 @@ export interface Arrival {
   lines: OrderLine[];
 }
 
-/** Where a line moved in by a merge was ordered: the merged-away order's number and table. */
-export interface MergeOrigin {
-  orderNumber: number;
-  tableId: string | null;
-}
-
 export class KitchenBoard {
   readonly orders = new Map<string, Order>();
   /** Orders known only from an event's summary (their `order.placed` was never seen); fetch them whole. */
   readonly partial = new Set<string>();
-  /**
-   * Line id → the order it was ordered on, for lines a merge moved: on the joined ticket they are food the
-   * cooks already have, not an add-on. Only the `order.merged` event says so (a moved line keeps its own
-   * `addedAt`, and the hub's orders hold no trace of the move), so it outlives snapshots while the line is on
-   * the board; a screen that loads afresh does not know it.
-   */
-  readonly mergedFrom = new Map<string, MergeOrigin>();
 
   /**
    * Replaces the board with the hub's snapshot (after a stream reset), and returns what it brought to the
@@ -46,7 +33,6 @@ export class KitchenBoard {
       const lines = o.lines.filter((l) => isCooking(l) && !cooking.has(l.id));
       if (lines.length > 0) arrivals.push({ orderId: o.id, lines });
     }
-    this.pruneMergedFrom();
     return arrivals;
   }
 
@@ -54,11 +40,6 @@ export class KitchenBoard {
   apply(events: readonly HubEvent[]): Arrival[] {
     const arrivals: Arrival[] = [];
     for (const e of events) {
-      if (e.type === 'order.merged') {
-        const { merged } = e.payload;
-        // a line merged on again keeps the table it was ordered at
-        for (const id of e.payload.lineIds) if (!this.mergedFrom.has(id)) this.mergedFrom.set(id, { orderNumber: merged.number, tableId: merged.tableId });
-      }
       const a = applyEvent(this.orders, this.partial, e);
       if (a && a.lines.length > 0) arrivals.push(a);
     }
@@ -85,14 +66,6 @@ export class KitchenBoard {
       this.orders.delete(id);
       this.partial.delete(id);
     }
-    this.pruneMergedFrom();
-  }
-
-  /** Keeps the merge marks of lines still on the board only. */
-  private pruneMergedFrom(): void {
-    if (this.mergedFrom.size === 0) return;
-    const onBoard = new Set([...this.orders.values()].flatMap((o) => o.lines.map((l) => l.id)));
-    for (const id of this.mergedFrom.keys()) if (!onBoard.has(id)) this.mergedFrom.delete(id);
   }
 
   /**
@@ -129,7 +102,7 @@ function applyEvent(orders: Map<string, Order>, partial: Set<string>, e: HubEven
   if (!e.type.startsWith('order.')) return null;
   // the merged-away order leaves the board whatever copy of the order it joined the board holds (a newer one
   // from an HTTP answer already has the moved lines, and the check below then skips the rest of the event)
-  const mergedFrom = e.type === 'order.merged' ? orders.get(e.payload.merged.id) : undefined;
+  const mergedAway = e.type === 'order.merged' ? orders.get(e.payload.merged.id) : undefined;
   if (e.type === 'order.merged') {
     orders.delete(e.payload.merged.id);
     partial.delete(e.payload.merged.id);
@@ -198,9 +171,10 @@ function applyEvent(orders: Map<string, Order>, partial: Set<string>, e: HubEven
     }
     case 'order.merged': {
       // a table merged into another: its lines (kitchen progress kept) now belong to the other order
-      const from = mergedFrom;
+      const from = mergedAway;
       const ids = new Set(e.payload.lineIds);
-      const moved = from?.lines.filter((l) => ids.has(l.id)) ?? [];
+      const { merged } = e.payload;
+      const moved = (from?.lines.filter((l) => ids.has(l.id)) ?? []).map((l) => ({ ...l, mergedFrom: mergedFromOf(merged, l) }));
       next = { ...merge((ls) => [...ls.filter((l) => !ids.has(l.id)), ...moved]), note: joinNotes(current?.note ?? null, from?.note ?? null) };
       // lines the board never had (it did not know the merged order): fetch the whole order
       if (moved.length < ids.size) partial.add(next.id);
@@ -237,6 +211,14 @@ function cookingNamedBy(e: HubEvent, current: Order): OrderLine[] {
         : [];
   return current.lines.filter((l) => ids.includes(l.id) && isCooking(l));
 }
+
+/**
+ * Where a moved line was fired, as the hub marks it (hub/domain/order.ts `mergedFromOf`, which the screens do not
+ * bundle): the order it was fired on; one merged on again keeps its first, one still held gets none. On the
+ * joined ticket such food is what the cooks already have, not an add-on.
+ */
+const mergedFromOf = (merged: OrderSummary, l: OrderLine): OrderLine['mergedFrom'] =>
+  l.mergedFrom ?? (l.firedAt !== null ? { orderId: merged.id, number: merged.number, tableId: merged.tableId } : null);
 
 /**
  * The joined order's note after a merge, as the hub writes it (hub/domain/order.ts `merge`): both, when they

@@ -270,6 +270,12 @@ describe('KDS in a browser', () => {
     await ticket(page, into.id).locator(`.line--merged[data-line-id="${beef}"]`).waitFor();
     expect(await ticket(page, into.id).locator(`[data-line-id="${beef}"] .line__merged`).textContent()).toMatch(/A9/);
     expect(await ticket(page, into.id).locator('.line--addon, .ticket__sep--addon').count()).toBe(0);
+    // a screen that loads afresh never saw the merge: the hub's lines say where the dish came from
+    await page.reload();
+    await page.locator('[data-conn=live]').waitFor();
+    await ticket(page, into.id).locator(`.line--merged[data-line-id="${beef}"]`).waitFor();
+    expect(await ticket(page, into.id).locator(`[data-line-id="${beef}"] .line__merged`).textContent()).toMatch(/A9/);
+    expect(await ticket(page, into.id).locator('.line--addon, .ticket__sep--addon').count()).toBe(0);
     await page.close();
   });
 

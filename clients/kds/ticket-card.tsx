@@ -99,7 +99,7 @@ export function TicketCard({ ticket, isExpo, isNew, sending, tableName, tableNam
               mergedLabel={
                 tl.mergedFrom &&
                 t('ticket.mergedFrom', {
-                  where: tl.mergedFrom.tableId ? t('ticket.table', { name: tableNameOf(tl.mergedFrom.tableId) }) : `#${tl.mergedFrom.orderNumber}`,
+                  where: tl.mergedFrom.tableId ? t('ticket.table', { name: tableNameOf(tl.mergedFrom.tableId) }) : `#${tl.mergedFrom.number}`,
                 })
               }
               onTap={() => {

@@ -303,7 +303,8 @@ describe('KitchenBoard', () => {
       }),
     ]);
     expect(board.orders.has(from.id)).toBe(false);
-    expect(board.orders.get(into.id)!.lines).toEqual([kept, cooking]);
+    // marked as the hub marks it: fired on the table it came from
+    expect(board.orders.get(into.id)!.lines).toEqual([kept, { ...cooking, mergedFrom: { orderId: from.id, number: from.number, tableId: 't-a2' } }]);
     expect(board.partial.size).toBe(0);
   });
 

@@ -2,8 +2,8 @@
  * What a kitchen screen shows, derived from the board: pure functions of (orders, menu, view, now), so
  * colours and order can be tested with any clock.
  */
-import type { Menu, Order, OrderLine } from '../../hub/protocol/index.ts';
-import { isVoidedWhileCooking, type MergeOrigin } from './board.ts';
+import type { Menu, MergedFrom, Order, OrderLine } from '../../hub/protocol/index.ts';
+import { isVoidedWhileCooking } from './board.ts';
 
 export type View = { kind: 'station'; stationId: string } | { kind: 'expo' };
 
@@ -41,8 +41,8 @@ export interface TicketLine {
   state: LineState;
   /** Added to the order after it was placed (an add-on to a ticket already in the kitchen). */
   isAddOn: boolean;
-  /** Moved onto this order by a merge of two tables' orders: ordered at that table, not an add-on. */
-  mergedFrom: MergeOrigin | null;
+  /** Fired on another table's order, then moved onto this one by a merge: food the cooks have, not an add-on. */
+  mergedFrom: MergedFrom | null;
   /** Still cooking past its own target prep time. */
   isLate: boolean;
 }
@@ -78,11 +78,10 @@ export function buildTickets(
   view: View,
   now: number,
   dismissed: ReadonlySet<string> = new Set(),
-  mergedFrom: ReadonlyMap<string, MergeOrigin> = new Map(),
 ): Ticket[] {
   const tickets: Ticket[] = [];
   for (const order of orders) {
-    const t = view.kind === 'expo' ? expoTicket(order, targets, now, dismissed, mergedFrom) : stationTicket(order, view.stationId, targets, now, dismissed, mergedFrom);
+    const t = view.kind === 'expo' ? expoTicket(order, targets, now, dismissed) : stationTicket(order, view.stationId, targets, now, dismissed);
     if (t) tickets.push(t);
   }
   return tickets.sort(compareTickets);
@@ -94,17 +93,16 @@ function stationTicket(
   targets: MenuTargets,
   now: number,
   dismissed: ReadonlySet<string>,
-  mergedFrom: ReadonlyMap<string, MergeOrigin>,
 ): Ticket | null {
   const here = order.lines.filter((l) => l.stationId === stationId);
   const pending = here.filter(isPending);
   const voidedLive = here.filter((l) => isVoidedWhileCooking(l) && !dismissed.has(l.id));
   if (pending.length === 0 && voidedLive.length === 0) return null;
   const shown = here.filter((l) => l.firedAt !== null && (l.status !== 'voided' || !dismissed.has(l.id)));
-  return finish(order, shown, pending, pending, targets, now, mergedFrom, { isReady: false, isVoided: order.status === 'voided', heldCount: countHeld(here) });
+  return finish(order, shown, pending, pending, targets, now, { isReady: false, isVoided: order.status === 'voided', heldCount: countHeld(here) });
 }
 
-function expoTicket(order: Order, targets: MenuTargets, now: number, dismissed: ReadonlySet<string>, mergedFrom: ReadonlyMap<string, MergeOrigin>): Ticket | null {
+function expoTicket(order: Order, targets: MenuTargets, now: number, dismissed: ReadonlySet<string>): Ticket | null {
   const sent = order.lines.filter((l) => l.firedAt !== null);
   const unserved = sent.filter((l) => isPending(l) || l.status === 'ready');
   const voidedLive = sent.filter((l) => isVoidedWhileCooking(l) && !dismissed.has(l.id));
@@ -113,7 +111,7 @@ function expoTicket(order: Order, targets: MenuTargets, now: number, dismissed: 
   const isReady = unserved.length > 0 && cooking.length === 0;
   const shown = sent.filter((l) => l.status !== 'voided' || !dismissed.has(l.id));
   const ready = unserved.filter((l) => l.status === 'ready');
-  const t = finish(order, shown, unserved, cooking.length > 0 ? cooking : unserved, targets, now, mergedFrom, {
+  const t = finish(order, shown, unserved, cooking.length > 0 ? cooking : unserved, targets, now, {
     isReady,
     isVoided: order.status === 'voided',
     heldCount: countHeld(order.lines),
@@ -138,7 +136,6 @@ function finish(
   timed: OrderLine[],
   targets: MenuTargets,
   now: number,
-  mergedFrom: ReadonlyMap<string, MergeOrigin>,
   extra: Pick<Ticket, 'isReady' | 'isVoided' | 'heldCount'>,
 ): Ticket {
   const clocked = (timed.length > 0 ? timed : shown).filter((l) => l.firedAt !== null);
@@ -146,7 +143,7 @@ function finish(
   const dueOf = (l: OrderLine) => l.firedAt! + targetSeconds(l, targets) * 1000;
   const dueAt = Math.min(...clocked.map(dueOf), Number.MAX_SAFE_INTEGER);
   const worst = clocked.reduce<Urgency>((u, l) => max(u, urgencyOf(now - l.firedAt!, targetSeconds(l, targets) * 1000)), 'ok');
-  const isAddOn = (l: OrderLine) => l.addedAt > order.createdAt && !mergedFrom.has(l.id);
+  const isAddOn = (l: OrderLine) => l.addedAt > order.createdAt && !l.mergedFrom;
   // within a course the add-ons come last, under their own heading (ticket-card.tsx): lines a merge brought,
   // ordered after an add-on, are part of the ticket all the same
   const sorted = [...shown].sort((a, b) => a.course - b.course || Number(isAddOn(a)) - Number(isAddOn(b)) || a.addedAt - b.addedAt);
@@ -156,7 +153,7 @@ function finish(
       line,
       state: line.status === 'voided' ? 'voided' : isDone(line) ? 'done' : 'pending',
       isAddOn: isAddOn(line),
-      mergedFrom: mergedFrom.get(line.id) ?? null,
+      mergedFrom: line.mergedFrom ?? null,
       isLate: isPending(line) && line.firedAt !== null && now >= dueOf(line),
     })),
     bumpLineIds: open.filter(isPending).map((l) => l.id),

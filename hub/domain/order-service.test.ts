@@ -876,6 +876,19 @@ describe('merging two tables with seats', () => {
     expect(order.quotedReadyAt).toBe(phones.quotedReadyAt);
     expect(s.orders.get(waiters.id)?.quotedReadyAt).toBe(phones.quotedReadyAt);
   });
+
+  it('stores on each dish the kitchen already had the order it was fired on, read back as answered (a screen that reloads still knows)', () => {
+    const a = place(waiter, posOrder([tofu(), rice({ course: 2, hold: true })], { tableId: 't-a1' }));
+    const b = place(waiter, posOrder([plum()], { tableId: 't-a2' }));
+    const { order } = s.run(() => s.service.merge(a.id, { intoOrderId: b.id }, s.ctx(waiter, NOON + 60_000)));
+    expect(order.lines.map((l) => l.mergedFrom)).toEqual([null, { orderId: a.id, number: a.number, tableId: 't-a1' }, null]);
+    expect(s.orders.get(b.id)).toEqual(order);
+    // more dishes, and the held course fired on the joined order: none of them came from elsewhere
+    s.run(() => s.service.addLines(b.id, { lines: [plum()] }, s.ctx(waiter, NOON + 120_000)));
+    const fired = s.run(() => s.service.fire(b.id, undefined, s.ctx(waiter, NOON + 180_000)));
+    expect(fired.lines.map((l) => l.mergedFrom?.number ?? null)).toEqual([null, a.number, null, null]);
+    expect(s.orders.get(b.id)).toEqual(fired);
+  });
 });
 
 describe("the hub's clock, not the wall clock", () => {

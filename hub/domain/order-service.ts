@@ -574,7 +574,8 @@ export class OrderService {
         throw new DomainError('conflict', `a line with id ${id} already exists`, { lineId: id });
       }
       seen.add(id);
-      return priceLine(ctx.menu, input, { id, now: ctx.now, staffId: staffIdOf(ctx.principal) });
+      // ordered here: a line says where it came from only once a merge moves it (rules.mergedFromOf)
+      return { ...priceLine(ctx.menu, input, { id, now: ctx.now, staffId: staffIdOf(ctx.principal) }), mergedFrom: null };
     });
   }
 

@@ -548,6 +548,31 @@ describe('merge', () => {
     expect(merge(src, makeOrder([makeLine({ id: 't1' })], { id: 'o-dst' }), LATER).into.lines.map((l) => l.seat)).toEqual([null, 1, 2, null]);
   });
 
+  it('marks each line the kitchen already had with the order it was fired on; a held line joins unmarked (it is fired under the target)', () => {
+    const { into } = merge({ ...source(), number: 7 }, target(), LATER);
+    expect(into.lines.map((l) => [l.id, l.mergedFrom ?? null])).toEqual([
+      ['t1', null],
+      ['s1', { orderId: 'o-src', number: 7, tableId: 't-a1' }],
+      ['s2', null],
+    ]);
+  });
+
+  it('keeps the first origin of a line merged on again (its ticket still carries that number)', () => {
+    const a = makeOrder([makeLine({ id: 'a1', status: 'fired' }), makeLine({ id: 'a2', status: 'held' })], { id: 'o-a', number: 1, tableId: 't-a1' });
+    const b = makeOrder([makeLine({ id: 'b1', status: 'fired' })], { id: 'o-b', number: 2, tableId: 't-a2' });
+    const c = makeOrder([makeLine({ id: 'c1', status: 'fired' })], { id: 'o-c', number: 3, tableId: 't-a3' });
+    // A joins B; B's course (A's held dish among it) is fired there; then B joins C
+    const ab = merge(a, b, LATER).into;
+    const fired = fire(ab, undefined, LATER + 1).order;
+    const { into } = merge(fired, c, LATER + 2);
+    expect(into.lines.map((l) => [l.id, l.mergedFrom?.number ?? null])).toEqual([
+      ['c1', null],
+      ['b1', 2],
+      ['a1', 1],
+      ['a2', 2],
+    ]);
+  });
+
   it.each([
     { source: NOON + 20 * 60_000, target: NOON + 10 * 60_000, kept: NOON + 20 * 60_000 },
     { source: NOON + 10 * 60_000, target: NOON + 20 * 60_000, kept: NOON + 20 * 60_000 },

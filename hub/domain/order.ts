@@ -124,6 +124,7 @@ export const summarize = (o: Order): OrderSummary => ({
   revision: o.revision,
   rush: o.rush,
   updatedAt: o.updatedAt,
+  quotedReadyAt: o.quotedReadyAt,
 });
 
 export function requireOpen(order: Order, action: string): void {
@@ -497,35 +498,51 @@ export function joiningLines(source: Pick<Order, 'lines'>, target: Pick<Order, '
 }
 
 /**
- * Moves every line (with its kitchen progress, its seat numbered on after the target's: `joiningLines`) and
- * payment of `source` into `target`; `source` ends as `merged`, pointing at `target`. Nothing goes back to
- * the kitchen: the lines keep their status and times.
+ * Where a line of `source` comes from once a merge moves it: the order it was fired on, whose number and
+ * table its kitchen ticket carried (`OrderLine.mergedFrom`). A line merged on again keeps its first; one still
+ * held gets none: it will be fired under the order it joined, and its ticket will carry that number.
+ */
+export function mergedFromOf(source: Pick<Order, 'id' | 'number' | 'tableId'>, line: OrderLine): OrderLine['mergedFrom'] {
+  return line.mergedFrom ?? (wasFired(line) ? { orderId: source.id, number: source.number, tableId: source.tableId } : null);
+}
+
+/**
+ * `target` with everything of `source` joined to it, its totals not yet worked out again: the lines (seats
+ * numbered on, `joiningLines`; each marked with where it was fired, `mergedFromOf`), payments, refunds,
+ * grants and promises. `merge` settles it; the salvage's replay (store/salvage-replay.ts) takes the totals
+ * from the event, so both join orders by these rules.
+ */
+export function joined(source: Order, target: Order): Order {
+  const lines = joiningLines(source, target).map((l): OrderLine => ({ ...l, mergedFrom: mergedFromOf(source, l) }));
+  return {
+    ...target,
+    lines: [...target.lines, ...lines],
+    payments: [...target.payments, ...source.payments],
+    // a refund belongs with its payment: the merged bill's paid amount stays net of it
+    refunds: [...refundsOf(target), ...refundsOf(source)],
+    // the grants follow the food: the merged bill applies both, capped at its subtotal
+    discountGrantedMinor: grantedDiscount(target) + grantedDiscount(source),
+    discountReason: target.discountReason ?? source.discountReason,
+    guestCount: target.guestCount === null && source.guestCount === null ? null : (target.guestCount ?? 0) + (source.guestCount ?? 0),
+    rush: target.rush || source.rush,
+    // a phone's or kiosk's order was quoted a ready time: joined to the waiter's, the promise still stands
+    quotedReadyAt: laterQuote(target.quotedReadyAt, source.quotedReadyAt),
+    billRequestedAt: target.billRequestedAt ?? source.billRequestedAt,
+    // the kitchen prints the order's note under every ticket: an allergy noted on the source must reach
+    // the tickets of its course still held
+    note: joinNotes(target.note, source.note),
+  };
+}
+
+/**
+ * Moves every line (with its kitchen progress: `joined`) and payment of `source` into `target`; `source` ends
+ * as `merged`, pointing at `target`. Nothing goes back to the kitchen: the lines keep their status and times.
  */
 export function merge(source: Order, target: Order, now: number): { merged: Order; into: Order } {
   requireOpen(source, 'merge it');
   requireOpen(target, 'merge into it');
   if (source.id === target.id) throw new DomainError('invalid_transition', 'an order cannot be merged into itself');
-  const into = settle(
-    {
-      ...target,
-      lines: [...target.lines, ...joiningLines(source, target)],
-      payments: [...target.payments, ...source.payments],
-      // a refund belongs with its payment: the merged bill's paid amount stays net of it
-      refunds: [...refundsOf(target), ...refundsOf(source)],
-      // the grants follow the food: the merged bill applies both, capped at its subtotal
-      discountGrantedMinor: grantedDiscount(target) + grantedDiscount(source),
-      discountReason: target.discountReason ?? source.discountReason,
-      guestCount: target.guestCount === null && source.guestCount === null ? null : (target.guestCount ?? 0) + (source.guestCount ?? 0),
-      rush: target.rush || source.rush,
-      // a phone's or kiosk's order was quoted a ready time: joined to the waiter's, the promise still stands
-      quotedReadyAt: laterQuote(target.quotedReadyAt, source.quotedReadyAt),
-      billRequestedAt: target.billRequestedAt ?? source.billRequestedAt,
-      // the kitchen prints the order's note under every ticket: an allergy noted on the source must reach
-      // the tickets of its course still held
-      note: joinNotes(target.note, source.note),
-    },
-    now,
-  );
+  const into = settle(joined(source, target), now);
   // a grant left unused on one side (a void left it less food) applies to the other side's food too: with
   // payments taken, that can make the merged bill paid beyond its total, which would close it overpaid
   if (into.paidMinor > into.totalMinor) {

@@ -33,10 +33,11 @@ export interface OrderRepo {
   /** Writes the header and inserts the refund (payments are never changed). */
   saveRefund(order: Order, refund: Refund): void;
   /**
-   * Re-homes lines (appended, in the given order, with the seat given: a merge numbers them on after the
-   * target's), payments and their refunds to another order (a merge).
+   * Re-homes lines (appended, in the given order, with the seat and origin given: a merge numbers them on
+   * after the target's, and marks those fired with the order they were fired on), payments and their refunds
+   * to another order (a merge).
    */
-  moveContents(toOrderId: string, lines: readonly Pick<OrderLine, 'id' | 'seat'>[], paymentIds: readonly string[], firstPosition: number, refundIds: readonly string[]): void;
+  moveContents(toOrderId: string, lines: readonly Pick<OrderLine, 'id' | 'seat' | 'mergedFrom'>[], paymentIds: readonly string[], firstPosition: number, refundIds: readonly string[]): void;
   nextNumber(businessDate: string): number;
   /**
    * Newest first (by creation time, then the order they were stored in), at most `limit`. `before`: an

@@ -75,18 +75,16 @@ export class PrintPlanner {
 
   /**
    * A void's lines split by the number their kitchen ticket was printed under: a dish fired on an order later
-   * merged into this one is looked for in the kitchen by its first order's number (and table), not this one's.
-   * Other changes print under the order as it is.
+   * merged into this one (`OrderLine.mergedFrom`) is looked for in the kitchen by its first order's number
+   * (and table), not this one's. Other changes print under the order as it is.
    */
   private underTicketNumbers(order: TicketOrder, change: TicketChange): { order: TicketOrder; change: TicketChange; label: string }[] {
     const whole = [{ order, change, label: '' }];
-    if (change.kind !== 'void') return whole;
-    const firedIn = this.deps.repo.ordersFiredIn(change.lines);
-    if (firedIn.size === 0) return whole;
+    if (change.kind !== 'void' || !change.lines.some((l) => l.mergedFrom)) return whole;
     const groups = new Map<string, { order: TicketOrder; lines: OrderLine[]; label: string }>();
     for (const line of change.lines) {
-      const from = firedIn.get(line.id);
-      const key = from ? from.id : order.id;
+      const from = line.mergedFrom ?? null;
+      const key = from ? from.orderId : order.id;
       let group = groups.get(key);
       if (!group) {
         const under: TicketOrder = from

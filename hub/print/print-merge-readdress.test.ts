@@ -26,11 +26,11 @@ afterEach(async () => {
   await Promise.all(open.splice(0).map((s) => s.stop()));
 });
 
-async function store(printers: { id: string; stations: string[]; backupPrinterId?: string }[]) {
+async function store(printers: { id: string; stations: string[]; backupPrinterId?: string }[], clock: () => number = Date.now) {
   const db = openDb(':memory:');
   loadSeed(db, demoSeed);
   let printing: PrintService | undefined;
-  const writer = new Writer(db, { clock: Date.now, maxBatch: 64, maxQueue: 10_000, onCommit: () => {}, onAppend: (e, tx) => printing?.onAppend(e, tx) });
+  const writer = new Writer(db, { clock, maxBatch: 64, maxQueue: 10_000, onCommit: () => {}, onAppend: (e, tx) => printing?.onAppend(e, tx) });
   const transports = new Map<string, InMemoryTransport>();
   const device = (address: string): InMemoryTransport => {
     let t = transports.get(address);
@@ -151,6 +151,22 @@ describe('void tickets of dishes merged in from another order', () => {
     expect(byNumber.get(String(a.number))).not.toContain('1x');
     expect(byNumber.get(String(b.number))).toContain('1x 麻婆豆腐');
     expect(byNumber.get(String(b.number))).not.toContain('3x');
+  });
+
+  it("prints the first order's number after the hub's clock was set back between the firing and the merge", async () => {
+    // a hub that booted with its clock an hour fast (no clock battery) until the network time set it right
+    let skew = 3_600_000;
+    const s = await store([{ id: 'hot', stations: ['hot'] }], () => Date.now() + skew);
+    await s.printing.start();
+    const a = await s.place({ tableId: 't-a1', lines: [{ itemId: 'mapo-tofu', qty: 3, optionIds: ['spice-medium', 'size-regular'] }] });
+    const b = await s.place({ tableId: 't-a2', lines: [{ itemId: 'mapo-tofu', qty: 1, optionIds: ['spice-medium', 'size-regular'] }] });
+    skew = 0;
+    await s.run((c) => s.orders.merge(a.id, { intoOrderId: b.id }, c), manager);
+    await s.run((c) => s.orders.voidLine(b.id, a.lines[0]!.id, '点错了 wrong item', c), manager);
+    await until(() => s.printed('hot').length >= 3, 'the void of the merged dish');
+    const lineVoid = s.printed('hot')[2]!;
+    expect(lineVoid).toContain('VOID 退菜');
+    expect(numberOn(lineVoid)).toBe(String(a.number));
   });
 
   it('prints a held dish fired after the merge, and its void, under the order it joined', async () => {

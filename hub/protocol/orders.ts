@@ -23,6 +23,13 @@ export const chosenOptionSchema = z.object({
 });
 export type ChosenOption = z.infer<typeof chosenOptionSchema>;
 
+/**
+ * The order a line was fired on, when a merge has since moved it onto another: the kitchen's ticket carried
+ * that order's number and table, and the cooks know the dish by them.
+ */
+export const mergedFromSchema = z.object({ orderId: idSchema, number: z.number().int(), tableId: idSchema.nullable() });
+export type MergedFrom = z.infer<typeof mergedFromSchema>;
+
 export const orderLineSchema = z.object({
   id: idSchema,
   itemId: idSchema,
@@ -48,6 +55,12 @@ export const orderLineSchema = z.object({
   readyAt: epochMsSchema.nullable(),
   servedAt: epochMsSchema.nullable(),
   addedByStaffId: idSchema.nullable(),
+  /**
+   * Set by a merge that moved the line after it was fired: the order it was fired on (a line merged on again
+   * keeps its first). Null for a line ordered on this order, and for one moved while still held (it is fired
+   * under this order, and its ticket carries this order's number). Optional like `seat`.
+   */
+  mergedFrom: mergedFromSchema.nullable().optional(),
 });
 export type OrderLine = z.infer<typeof orderLineSchema>;
 
@@ -154,6 +167,12 @@ export const orderSummarySchema = orderSchema.pick({
    * keeps its own copy follows this, and agrees with one that reloads).
    */
   updatedAt: epochMsSchema.optional(),
+  /**
+   * The ready time quoted to the customer (absent from events logged before it was added): a guest's phone
+   * adding dishes is quoted again, and the salvage's replay (hub/store/salvage-replay.ts) has only the
+   * events to learn it from.
+   */
+  quotedReadyAt: epochMsSchema.nullable().optional(),
 });
 export type OrderSummary = z.infer<typeof orderSummarySchema>;
 

@@ -42,6 +42,7 @@ const COMMITTED: [tag: string, when: number, sha256: string][] = [
   ['0022_day_float_ids_and_card_charge_resolutions', 1795768054879, 'c458e158790272e2'],
   ['0023_card_charges_settled_at', 1795770986108, '76750ea1880630e8'],
   ['0024_pins_unique_among_active_staff', 1795796224606, '37a9ec20c025726f'],
+  ['0025_merged_lines_remember_their_ticket', 1795797701516, 'f16cb5f2b6fa8567'],
 ];
 
 const journal = JSON.parse(readFileSync(join(folder, 'meta', '_journal.json'), 'utf8')) as { entries: { idx: number; when: number; tag: string }[] };

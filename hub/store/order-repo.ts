@@ -1,5 +1,5 @@
 import type { OrderListFilter, OrderRepo } from '../domain/ports.ts';
-import type { Order, OrderLine, OrderStatus, Payment, Refund } from '../protocol/orders.ts';
+import type { MergedFrom, Order, OrderLine, OrderStatus, Payment, Refund } from '../protocol/orders.ts';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.ts';
 import { DONE_STATUSES, grantedDiscount, OPEN_STATUSES } from '../domain/order.ts';
@@ -11,7 +11,21 @@ import { DONE_STATUSES, grantedDiscount, OPEN_STATUSES } from '../domain/order.t
 export const OPEN_ORDER = `status IN (${OPEN_STATUSES.map((s) => `'${s}'`).join(', ')})`;
 
 interface OrderRow extends Omit<Order, 'lines' | 'payments' | 'refunds'> {}
-interface LineRow extends Omit<OrderLine, 'options'> {
+/** A line's origin (`OrderLine.mergedFrom`) as stored: three columns, all set or all null. */
+export interface MergedFromRow {
+  mergedFromOrderId: string | null;
+  mergedFromNumber: number | null;
+  mergedFromTableId: string | null;
+}
+export const MERGED_FROM_COLUMNS = 'merged_from_order_id AS mergedFromOrderId, merged_from_number AS mergedFromNumber, merged_from_table_id AS mergedFromTableId';
+
+/** A line read from `order_lines` (any of its columns), its JSON and its origin made whole. */
+export function lineOfRow<R extends MergedFromRow & { options: string }>({ options, mergedFromOrderId, mergedFromNumber, mergedFromTableId, ...line }: R) {
+  const mergedFrom: MergedFrom | null = mergedFromOrderId === null ? null : { orderId: mergedFromOrderId, number: mergedFromNumber!, tableId: mergedFromTableId };
+  return { ...line, options: JSON.parse(options) as OrderLine['options'], mergedFrom };
+}
+
+interface LineRow extends Omit<OrderLine, 'options' | 'mergedFrom'>, MergedFromRow {
   orderId: string;
   options: string;
 }
@@ -32,7 +46,7 @@ const ORDER_COLUMNS = `id, number, business_date AS businessDate, channel, table
 const LINE_COLUMNS = `id, order_id AS orderId, item_id AS itemId, name_zh AS nameZh, name_en AS nameEn, station_id AS stationId,
   qty, unit_price_minor AS unitPriceMinor, line_total_minor AS lineTotalMinor, options, note, course, seat, status,
   void_reason AS voidReason, added_at AS addedAt, fired_at AS firedAt, ready_at AS readyAt, served_at AS servedAt,
-  added_by_staff_id AS addedByStaffId`;
+  added_by_staff_id AS addedByStaffId, ${MERGED_FROM_COLUMNS}`;
 const PAYMENT_COLUMNS = `id, order_id AS orderId, tender, amount_minor AS amountMinor, tendered_minor AS tenderedMinor,
   change_minor AS changeMinor, reference, created_at AS createdAt, staff_id AS staffId, lines`;
 const REFUND_COLUMNS = `id, order_id AS orderId, payment_id AS paymentId, amount_minor AS amountMinor, lines, reference, reason,
@@ -160,8 +174,9 @@ export class SqliteOrderRepo implements OrderRepo {
       ),
       upsertLine: db.prepare(
         `INSERT INTO order_lines (id, order_id, position, item_id, name_zh, name_en, station_id, qty, unit_price_minor,
-           line_total_minor, options, note, course, seat, status, void_reason, added_at, fired_at, ready_at, served_at, added_by_staff_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+           line_total_minor, options, note, course, seat, status, void_reason, added_at, fired_at, ready_at, served_at, added_by_staff_id,
+           merged_from_order_id, merged_from_number, merged_from_table_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET status = excluded.status, void_reason = excluded.void_reason,
            fired_at = excluded.fired_at, ready_at = excluded.ready_at, served_at = excluded.served_at`,
       ),
@@ -173,7 +188,9 @@ export class SqliteOrderRepo implements OrderRepo {
         `INSERT INTO refunds (id, order_id, payment_id, amount_minor, lines, reference, reason, created_at, staff_id)
          VALUES (@id, @orderId, @paymentId, @amountMinor, @lines, @reference, @reason, @createdAt, @staffId)`,
       ),
-      moveLine: db.prepare('UPDATE order_lines SET order_id = ?, position = ?, seat = ? WHERE id = ?'),
+      moveLine: db.prepare(
+        'UPDATE order_lines SET order_id = ?, position = ?, seat = ?, merged_from_order_id = ?, merged_from_number = ?, merged_from_table_id = ? WHERE id = ?',
+      ),
       movePayment: db.prepare('UPDATE payments SET order_id = ? WHERE id = ?'),
       moveRefund: db.prepare('UPDATE refunds SET order_id = ? WHERE id = ?'),
       nextNumber: db.prepare(
@@ -238,8 +255,11 @@ export class SqliteOrderRepo implements OrderRepo {
     this.s.insertRefund.run({ ...refund, orderId: order.id, lines: JSON.stringify(refund.lines) });
   }
 
-  moveContents(toOrderId: string, lines: readonly Pick<OrderLine, 'id' | 'seat'>[], paymentIds: readonly string[], firstPosition: number, refundIds: readonly string[]): void {
-    lines.forEach((l, i) => this.s.moveLine.run(toOrderId, firstPosition + i, l.seat ?? null, l.id));
+  moveContents(toOrderId: string, lines: readonly Pick<OrderLine, 'id' | 'seat' | 'mergedFrom'>[], paymentIds: readonly string[], firstPosition: number, refundIds: readonly string[]): void {
+    lines.forEach((l, i) => {
+      const from = l.mergedFrom ?? null;
+      this.s.moveLine.run(toOrderId, firstPosition + i, l.seat ?? null, from?.orderId ?? null, from?.number ?? null, from?.tableId ?? null, l.id);
+    });
     for (const id of paymentIds) this.s.movePayment.run(toOrderId, id);
     for (const id of refundIds) this.s.moveRefund.run(toOrderId, id);
   }
@@ -282,15 +302,12 @@ export class SqliteOrderRepo implements OrderRepo {
     this.s.upsertLine.run(
       l.id, orderId, position, l.itemId, l.nameZh, l.nameEn, l.stationId, l.qty, l.unitPriceMinor, l.lineTotalMinor,
       JSON.stringify(l.options), l.note, l.course, l.seat ?? null, l.status, l.voidReason, l.addedAt, l.firedAt, l.readyAt, l.servedAt,
-      l.addedByStaffId,
+      l.addedByStaffId, l.mergedFrom?.orderId ?? null, l.mergedFrom?.number ?? null, l.mergedFrom?.tableId ?? null,
     );
   }
 
   private hydrate(row: OrderRow): Order {
-    const lines = (this.s.lines.all(row.id) as LineRow[]).map(({ orderId: _, options, ...l }) => ({
-      ...l,
-      options: JSON.parse(options) as OrderLine['options'],
-    }));
+    const lines = (this.s.lines.all(row.id) as LineRow[]).map(({ orderId: _, ...l }): OrderLine => lineOfRow(l));
     const payments = (this.s.payments.all(row.id) as PaymentRow[]).map(({ orderId: _, lines, ...p }) => ({
       ...p,
       lines: JSON.parse(lines) as Payment['lines'],

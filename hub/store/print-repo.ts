@@ -5,6 +5,7 @@ import type { PrintJob, PrintJobKind, PrintJobState, PrinterConfig } from '../pr
 import { Dictionaries } from './compactor.ts';
 import type { Db } from './db.ts';
 import { ExternalCommits } from './external-commits.ts';
+import { lineOfRow, MERGED_FROM_COLUMNS, type MergedFromRow } from './order-repo.ts';
 
 /** Table names kept at most (a floor has tens; ids come from stored orders, so this only bounds the map). */
 const MAX_KEPT_TABLE_NAMES = 10_000;
@@ -213,7 +214,7 @@ export class SqlitePrintRepo {
         `SELECT id, item_id AS itemId, name_zh AS nameZh, name_en AS nameEn, station_id AS stationId, qty,
            unit_price_minor AS unitPriceMinor, line_total_minor AS lineTotalMinor, options, note, course, status,
            void_reason AS voidReason, added_at AS addedAt, fired_at AS firedAt, ready_at AS readyAt, served_at AS servedAt,
-           added_by_staff_id AS addedByStaffId
+           added_by_staff_id AS addedByStaffId, ${MERGED_FROM_COLUMNS}
          FROM order_lines WHERE order_id = ? ORDER BY position`,
       ),
       // lines voided one by one earlier have had their own void ticket; `events_at` bounds the scan to the order's life
@@ -229,21 +230,6 @@ export class SqlitePrintRepo {
             AND CASE WHEN payload GLOB 'z*' THEN 1
                      ELSE json_extract(payload, '$.order.id') = @orderId OR json_extract(payload, '$.line.id') IN (SELECT value FROM json_each(@lineIds))
                 END`,
-      ),
-      // merges that moved any of the lines, oldest first (compacted events come back whole, as above)
-      mergesOf: db.prepare(
-        `SELECT seq, at, CASE WHEN payload GLOB 'z*' THEN payload END AS packed, CASE WHEN payload GLOB 'z*' THEN NULL ELSE payload END AS json
-           FROM events INDEXED BY events_at
-          WHERE at >= @since AND type = 'order.merged'
-            AND CASE WHEN payload GLOB 'z*' THEN 1
-                     ELSE EXISTS (SELECT 1 FROM json_each(payload, '$.lineIds') WHERE value IN (SELECT value FROM json_each(@lineIds)))
-                END
-          ORDER BY seq`,
-      ),
-      // a held line fired in the millisecond of a merge: the event that fired it, to tell which came first
-      firedAtMs: db.prepare(
-        `SELECT seq, CASE WHEN payload GLOB 'z*' THEN payload END AS packed FROM events
-          WHERE at = @at AND type = 'order.lines_fired' AND (payload GLOB 'z*' OR instr(payload, @lineId) > 0) ORDER BY seq`,
       ),
       lineIdsAdded: db.prepare('SELECT id, added_at AS addedAt FROM order_lines WHERE order_id = ?'),
       stations: db.prepare('SELECT id, name_zh AS nameZh, name_en AS nameEn FROM stations'),
@@ -474,10 +460,7 @@ export class SqlitePrintRepo {
   }
 
   orderLines(orderId: string): OrderLine[] {
-    return (this.s.lines.all(orderId) as (Omit<OrderLine, 'options'> & { options: string })[]).map((l) => ({
-      ...l,
-      options: JSON.parse(l.options) as OrderLine['options'],
-    }));
+    return (this.s.lines.all(orderId) as (Omit<OrderLine, 'options' | 'mergedFrom'> & MergedFromRow & { options: string })[]).map((l): OrderLine => lineOfRow(l));
   }
 
   /**
@@ -498,41 +481,6 @@ export class SqlitePrintRepo {
       }
     }
     return ids;
-  }
-
-  /**
-   * For lines fired before a merge moved them: the order they were fired in (its kitchen ticket carried that
-   * order's number and table), as the first merge after their firing names it. Lines fired in the order
-   * that holds them now are left out.
-   */
-  ordersFiredIn(lines: readonly { id: string; firedAt: number | null }[]): Map<string, { id: string; number: number; tableId: string | null }> {
-    const fired = lines.filter((l): l is { id: string; firedAt: number } => l.firedAt !== null);
-    const found = new Map<string, { id: string; number: number; tableId: string | null }>();
-    if (fired.length === 0) return found;
-    const since = Math.min(...fired.map((l) => l.firedAt));
-    const rows = this.s.mergesOf.all({ since, lineIds: JSON.stringify(fired.map((l) => l.id)) }) as { seq: number; at: number; packed: string | null; json: string | null }[];
-    for (const r of rows) {
-      const merge = JSON.parse(r.json ?? this.dictionaries.unpack(r.packed!)) as EventPayload<'order.merged'>;
-      const moved = new Set(merge.lineIds);
-      for (const l of fired) {
-        if (found.has(l.id) || !moved.has(l.id) || r.at < l.firedAt) continue;
-        // the first merge after the firing names the order of its ticket; a line fired after every merge that
-        // moved it (a held course fired on the order it joined) printed under the order it is on now
-        if (r.at === l.firedAt && this.firedAfter(l.id, l.firedAt, r.seq)) continue;
-        found.set(l.id, { id: merge.merged.id, number: merge.merged.number, tableId: merge.merged.tableId });
-      }
-    }
-    return found;
-  }
-
-  /** Whether a held line fired at `at` was fired by an event after `seq` (lines fired as placed or added were fired before any merge). */
-  private firedAfter(lineId: string, at: number, seq: number): boolean {
-    const rows = this.s.firedAtMs.all({ at, lineId }) as { seq: number; packed: string | null }[];
-    for (const r of rows) {
-      if (r.packed !== null && !(JSON.parse(this.dictionaries.unpack(r.packed)) as EventPayload<'order.lines_fired'>).lineIds.includes(lineId)) continue;
-      return r.seq > seq;
-    }
-    return false;
   }
 
   stationNames(): ReadonlyMap<string, { nameZh: string; nameEn: string }> {

@@ -16,7 +16,7 @@
  * not the replay's to say (see `wholeUpTo`).
  */
 import { quietForLaterParty } from '../domain/order-service.ts';
-import { deriveStatus, grantedDiscount, isOpen, liveLines } from '../domain/order.ts';
+import { deriveStatus, grantedDiscount, isOpen, joined, liveLines } from '../domain/order.ts';
 import type { EventType, HubEvent } from '../protocol/events.ts';
 import type { Order, OrderLine, OrderSummary } from '../protocol/orders.ts';
 
@@ -46,8 +46,8 @@ export interface Seen {
 
 const sum = (xs: readonly { amountMinor: number }[]) => xs.reduce((n, x) => n + x.amountMinor, 0);
 
-/** An order line as the store reads it back: `seat` was added after the first release. */
-const lineOf = (l: OrderLine): OrderLine => ({ ...l, seat: l.seat ?? null });
+/** An order line as the store reads it back: `seat` and `mergedFrom` were added after the first release. */
+const lineOf = (l: OrderLine): OrderLine => ({ ...l, seat: l.seat ?? null, mergedFrom: l.mergedFrom ?? null });
 
 /** The placed order as the store reads it back (fields added after the first release default as the store's columns do). */
 function placedOrder(o: Order): Order {
@@ -61,15 +61,30 @@ function placedOrder(o: Order): Order {
   };
 }
 
-/** The header fields an event's summary carries, and the change time (every change's `settle` sets it). */
+/**
+ * The header fields an event's summary carries, and the change time (every change's `settle` sets it). The
+ * quoted ready time is one since a guest's phone adding dishes is quoted again; an event logged before says
+ * nothing of it.
+ */
 function summarised(o: Order, s: OrderSummary, at: number): Order {
   const { status, tableId, subtotalMinor, discountMinor, totalMinor, paidMinor, dueMinor, revision, rush } = s;
-  return { ...o, status, tableId, subtotalMinor, discountMinor, totalMinor, paidMinor, dueMinor, revision, rush, updatedAt: at };
+  const quotedReadyAt = s.quotedReadyAt === undefined ? o.quotedReadyAt : s.quotedReadyAt;
+  return { ...o, status, tableId, subtotalMinor, discountMinor, totalMinor, paidMinor, dueMinor, revision, rush, quotedReadyAt, updatedAt: at };
 }
 
 /** A bill that closed with this change (`close` in order.ts): closed now, no longer asking for its bill. */
 function closedBy(before: Order, next: Order, at: number): Order {
   return next.status === 'closed' && before.status !== 'closed' ? { ...next, closedAt: at, billRequestedAt: null } : next;
+}
+
+/**
+ * The joined order as a hub from before lines said where they were fired left it: the moved lines as they
+ * were (the store holds them so). Its events tell: their summaries carry no quoted ready time, which came in
+ * the same release as the marks.
+ */
+function unmarked(into: Order, source: Order): Order {
+  const was = new Map(source.lines.map((l) => [l.id, l.mergedFrom ?? null]));
+  return { ...into, lines: into.lines.map((l) => (was.has(l.id) ? { ...l, mergedFrom: was.get(l.id)! } : l)) };
 }
 
 /** What in `o` does not add up as `settle` keeps an order, or null. */
@@ -195,7 +210,7 @@ export class OrderReplay {
     this.#set(closedBy(before, { ...next, lines: changed }, e.at), e.seq);
   }
 
-  /** As `merge` in order.ts: the source's lines, payments and refunds go to the target, kitchen progress kept. */
+  /** As `merge` in order.ts (`joined`): the source's lines, payments and refunds go to the target, kitchen progress kept. */
   #merge(e: Extract<OrderEvent, { type: 'order.merged' }>): void {
     const { merged: ms, order: ts, lineIds, paymentIds } = e.payload;
     this.#seen(ms.id, e, ms);
@@ -228,17 +243,9 @@ export class OrderReplay {
     if (!source) return this.#break(ts.id, 'inconsistent', `event ${e.seq} merges into it an order whose placing is not in the log`);
     const sourceBroken = this.broken.get(ms.id);
     if (sourceBroken) this.#break(ts.id, sourceBroken.why, `the order merged into it by event ${e.seq}: ${sourceBroken.detail}`);
-    const into: Order = {
-      ...summarised(target, ts, e.at),
-      lines: [...target.lines, ...source.lines],
-      payments: [...target.payments, ...source.payments],
-      refunds: [...(target.refunds ?? []), ...(source.refunds ?? [])],
-      discountGrantedMinor: grantedDiscount(target) + grantedDiscount(source),
-      discountReason: target.discountReason ?? source.discountReason,
-      guestCount: target.guestCount === null && source.guestCount === null ? null : (target.guestCount ?? 0) + (source.guestCount ?? 0),
-      billRequestedAt: target.billRequestedAt ?? source.billRequestedAt ?? null,
-    };
-    this.#set(closedBy(target, into, e.at), e.seq);
+    // the totals, the status and the revision as the event says; the joining by the hub's own rules
+    const into = summarised(joined(source, target), ts, e.at);
+    this.#set(closedBy(target, ts.quotedReadyAt === undefined ? unmarked(into, source) : into, e.at), e.seq);
   }
 
   /**

@@ -267,6 +267,13 @@ export const orderLines = sqliteTable(
     readyAt: integer('ready_at'),
     servedAt: integer('served_at'),
     addedByStaffId: text('added_by_staff_id'),
+    /**
+     * The order the line was fired on, when a merge has since moved it (OrderLine.mergedFrom): its kitchen
+     * ticket carried that order's number and table. Null for lines ordered here and lines moved while held.
+     */
+    mergedFromOrderId: text('merged_from_order_id'),
+    mergedFromNumber: integer('merged_from_number'),
+    mergedFromTableId: text('merged_from_table_id'),
   },
   (t) => [
     index('order_lines_order').on(t.orderId, t.position),
