@@ -21,7 +21,7 @@ describe('seatChoices', () => {
   it("offers every seat a merge renumbered: a 4-top joining a table whose 2 guests sat at seats 5 and 6 is seats 7-10", () => {
     const target = [line('t1', 5), line('t2', 6)];
     const source = [line('s1', 1), line('s2', 2), line('s3', 3), line('s4', 4)];
-    const merged = [...target, ...joiningLines({ lines: source }, { lines: target })];
+    const merged = [...target, ...joiningLines({ lines: source }, { lines: target, guestCount: 2 })];
     expect(merged.map((l) => l.seat)).toEqual([5, 6, 7, 8, 9, 10]);
     // the merged order's guest count is 2 + 4 = 6: seats by the count alone stop at 6
     expect(seatChoices(6, merged)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
@@ -33,7 +33,7 @@ describe('seatChoices', () => {
 
   it('two parties of 8 merged: seats up to 16, past the 12 a guest count alone offers; never past the hub\'s 99', () => {
     const eight = Array.from({ length: 8 }, (_, i) => line(`l${i}`, i + 1));
-    const merged = [...eight, ...joiningLines({ lines: eight.map((l) => ({ ...l, id: `s${l.id}` })) }, { lines: eight })];
+    const merged = [...eight, ...joiningLines({ lines: eight.map((l) => ({ ...l, id: `s${l.id}` })) }, { lines: eight, guestCount: 8 })];
     expect(seatChoices(16, merged).at(-1)).toBe(16);
     expect(seatChoices(2, [line('x', 120)]).at(-1)).toBe(99);
   });

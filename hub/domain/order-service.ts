@@ -591,7 +591,8 @@ export class OrderService {
   /**
    * Unfired voided lines give back the portions they took (fired ones were cooked): what the line took when
    * it was ordered, not its quantity. A line ordered before its dish was counted took none, and a count the
-   * manager stopped since takes nothing back.
+   * manager took again, or stopped, since takes nothing back (the new count is what is left to sell, those
+   * portions included: MenuService.updateItem forgets what earlier lines took).
    */
   private releaseStock(voided: readonly OrderLine[], ctx: CommandContext): void {
     const unfired = voided.filter((l) => !rules.wasFired(l));

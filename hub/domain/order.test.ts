@@ -548,6 +548,17 @@ describe('merge', () => {
     expect(merge(src, makeOrder([makeLine({ id: 't1' })], { id: 'o-dst' }), LATER).into.lines.map((l) => l.seat)).toEqual([null, 1, 2, null]);
   });
 
+  it('numbers the joining seats after the target\'s guests too: a guest of the target who has not ordered yet keeps their seat', () => {
+    const src = makeOrder([makeLine({ id: 's1', seat: 1 }), makeLine({ id: 's2', seat: 2 })], { id: 'o-src', guestCount: 2 });
+    const dst = makeOrder([makeLine({ id: 't1', seat: 1 }), makeLine({ id: 't2', seat: 2 })], { id: 'o-dst', tableId: 't-a2', guestCount: 6 });
+    expect(merge(src, dst, LATER).into.lines.map((l) => [l.id, l.seat])).toEqual([
+      ['t1', 1],
+      ['t2', 2],
+      ['s1', 7],
+      ['s2', 8],
+    ]);
+  });
+
   it('marks each line the kitchen already had with the order it was fired on; a held line joins unmarked (it is fired under the target)', () => {
     const { into } = merge({ ...source(), number: 7 }, target(), LATER);
     expect(into.lines.map((l) => [l.id, l.mergedFrom ?? null])).toEqual([

@@ -488,12 +488,14 @@ export const laterQuote = (a: number | null, b: number | null): number | null =>
 
 /**
  * The source's lines as they join the target: their seats numbered on after the target's highest (voided
- * lines' seats included), so seat 1 of each table stays two guests, each paying their own dishes. Payments
- * name lines, not seats: what a seat paid before the merge stays on its lines.
+ * lines' seats included) or its guest count, whichever is more, so seat 1 of each table stays two guests,
+ * each paying their own dishes, and a target guest who has not ordered yet keeps a seat of their own.
+ * Payments name lines, not seats: what a seat paid before the merge stays on its lines.
  */
-export function joiningLines(source: Pick<Order, 'lines'>, target: Pick<Order, 'lines'>): OrderLine[] {
-  const highest = target.lines.reduce((max, l) => Math.max(max, l.seat ?? 0), 0);
-  if (highest === 0) return source.lines;
+export function joiningLines(source: Pick<Order, 'lines'>, target: Pick<Order, 'lines' | 'guestCount'>): OrderLine[] {
+  const highestUsed = target.lines.reduce((max, l) => Math.max(max, l.seat ?? 0), 0);
+  if (highestUsed === 0) return source.lines;
+  const highest = Math.max(highestUsed, target.guestCount ?? 0);
   return source.lines.map((l) => (l.seat == null ? l : { ...l, seat: l.seat + highest }));
 }
 

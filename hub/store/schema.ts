@@ -312,8 +312,9 @@ export const payments = sqliteTable(
  */
 /**
  * The portions of a counted dish each line took when it was ordered: a void gives back exactly these. A line
- * ordered while its dish was not counted took none, whatever the count says by the time it is voided.
- * Lines ordered before this table existed have no row, and give nothing back.
+ * ordered while its dish was not counted took none, whatever the count says by the time it is voided. A new
+ * count (or ending one) removes the dish's rows: the count is what is left to sell, and earlier lines' portions
+ * are in it. Lines ordered before this table existed have no row, and give nothing back.
  */
 export const stockTaken = sqliteTable('stock_taken', {
   lineId: text('line_id').primaryKey(),
