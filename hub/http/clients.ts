@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve, sep } from 'node:path';
 import express, { type Express } from 'express';
 import { mountPhotoPage } from './photo-page.ts';
 import { mountPrintersPage } from './printers-page.ts';
@@ -23,17 +23,20 @@ export function mountClients(app: Express, distDir = CLIENTS_DIST, o: QrSheetOpt
   app.use(
     express.static(distDir, {
       index: 'index.html',
+      // `path` is the file's absolute path: only its part inside the apps' folder says whether it is a hashed asset
       setHeaders: (res, path) => {
-        res.setHeader('Cache-Control', /[/\\]assets[/\\]/.test(path) ? 'public, max-age=31536000, immutable' : 'no-cache');
+        res.setHeader('Cache-Control', relative(distDir, path).split(sep).slice(0, -1).includes('assets') ? 'public, max-age=31536000, immutable' : 'no-cache');
       },
     }),
   );
   const apps = ['kds', 'pos', 'kiosk', 'order'].filter((name) => existsSync(join(distDir, name, 'index.html')));
+  // index.html named under its `root`: given whole, a path through a hidden directory (a checkout under ~/.local)
+  // is refused by `send` as a dotfile, and every table's QR page answered 404
   for (const name of apps) {
     app.get(`/${name}`, (_req, res) => res.redirect(301, `/${name}/`));
     app.get(new RegExp(`^/${name}/(?!assets/).*`), (_req, res) => {
       res.setHeader('Cache-Control', 'no-cache');
-      res.sendFile(join(distDir, name, 'index.html'));
+      res.sendFile('index.html', { root: join(distDir, name) });
     });
   }
   // a table's QR code opens the customer ordering page at /t/<table token>; the page reads the token from the path
@@ -41,7 +44,7 @@ export function mountClients(app: Express, distDir = CLIENTS_DIST, o: QrSheetOpt
     app.get(/^\/t\/[A-Za-z0-9_-]+\/?$/, (_req, res) => {
       res.setHeader('Cache-Control', 'no-cache');
       res.setHeader('Referrer-Policy', 'no-referrer');
-      res.sendFile(join(distDir, 'order', 'index.html'));
+      res.sendFile('index.html', { root: join(distDir, 'order') });
     });
   }
   return apps;
