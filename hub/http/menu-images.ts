@@ -104,7 +104,9 @@ export function mountMenuImages(app: Express, s: Services): void {
   app.get('/media/:name', (req: Request, res: Response, next: NextFunction) => {
     const file = s.media.fileOf(String(req.params.name));
     if (!file) return next();
-    res.sendFile(file, { headers: { 'Cache-Control': IMMUTABLE, 'X-Content-Type-Options': 'nosniff' }, cacheControl: false }, (err) => {
+    // `dotfiles: 'allow'`: the data dir may sit under a hidden directory (~/.brigade); the name itself is a
+    // variant's (fileOf), never a dotfile
+    res.sendFile(file, { headers: { 'Cache-Control': IMMUTABLE, 'X-Content-Type-Options': 'nosniff' }, cacheControl: false, dotfiles: 'allow' }, (err) => {
       if (err && !res.headersSent) next(new HttpError('not_found', 'no such image'));
     });
   });

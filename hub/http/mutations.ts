@@ -22,8 +22,12 @@ export interface Answer {
 /** The IETF httpapi draft's header; Stripe's convention. Made on the device, unique per intended mutation. */
 export const IDEMPOTENCY_HEADER = 'idempotency-key';
 
-/** Rule refusals that are about the moment, not the request: answered, never stored with the key. */
-const TRANSIENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['ordering_paused']);
+/**
+ * Rule refusals that are about the moment, not the request: answered, never stored with the key. A 401 is
+ * about who sent it (no one signed in), and the apps' outboxes send the same change again with the same key
+ * once someone is: stored, it would answer 422 for a key "used for another request" and lose the change.
+ */
+const TRANSIENT: ReadonlySet<ErrorCode> = new Set<ErrorCode>(['ordering_paused', 'unauthenticated']);
 const KEY_PATTERN = /^[\x21-\x7e]{8,255}$/;
 
 export function readIdempotencyKey(header: string | string[] | undefined, optional: boolean): string | undefined {

@@ -63,7 +63,8 @@ export function mountQrSheet(app: Express, o: QrSheetOptions = {}): void {
     res.type('html').send(qrSheetPage({ httpPort, publicPort: publicPort ?? null, lan: httpPort === null ? [] : lanOrigins(httpPort) }));
   });
   app.get(QR_SCRIPT_PATH, (_req, res) => {
-    res.sendFile(QR_SCRIPT_FILE, { headers: { 'Cache-Control': 'public, max-age=86400', 'Content-Type': 'text/javascript; charset=utf-8' } });
+    // one fixed file of node_modules, which may sit under a hidden directory (a checkout in ~/.local/...)
+    res.sendFile(QR_SCRIPT_FILE, { headers: { 'Cache-Control': 'public, max-age=86400', 'Content-Type': 'text/javascript; charset=utf-8' }, dotfiles: 'allow' });
   });
 }
 

@@ -89,6 +89,16 @@ describe('Idempotency-Key', () => {
     expect(again.body).toEqual(first.body);
   });
 
+  it('does not keep a 401 as the answer: the same change sent again signed in is taken (the outbox resends with the key)', async () => {
+    const key = randomUUID();
+    const body = sampleOrder({ tableId: 't-a8' });
+    const anonymous = await hub.request('POST', '/api/v1/orders', { body, key });
+    expect(anonymous.status).toBe(401);
+    const signedIn = await hub.request('POST', '/api/v1/orders', { token: waiter, body, key });
+    expect(signedIn.status).toBe(201);
+    expect(signedIn.headers.get('idempotent-replayed')).toBeNull();
+  });
+
   it('lets a device queue dependent mutations offline with its own ids: create, then add to it', async () => {
     const orderId = `ord-${randomUUID()}`;
     const lineId = `line-${randomUUID()}`;

@@ -52,8 +52,9 @@ const mediaFiles = () => (existsSync(join(hub.dataDir, 'media')) ? readdirSync(j
 
 beforeAll(async () => {
   // its data dir named relative to the checkout, as `npm start` runs it (./data): the photos were written
-  // there and every one answered 500 (express's sendFile takes absolute paths only)
-  const dataDir = mkdtempSync(join(tmpdir(), 'brigade-images-'));
+  // there and every one answered 500 (express's sendFile takes absolute paths only). And under a hidden
+  // directory (an owner's ~/.brigade): sendFile refuses a path through one as a dotfile, and every photo was a 404
+  const dataDir = mkdtempSync(join(tmpdir(), '.brigade-images-'));
   hub = await startHub({ dataDir, env: { HUB_DATA_DIR: relative(ROOT, dataDir) } });
   manager = (await signIn(hub, PINS.manager)).staff;
   waiter = (await signIn(hub, PINS.waiter)).staff;
