@@ -38,7 +38,10 @@ export const feedLines = (n: number): Buffer => bytes(ESC, 0x64, n & 0xff);
 /** `GS V 1`: partial cut. */
 export const PARTIAL_CUT = bytes(GS, 0x56, 0x01);
 
-/** Epson buzzer `ESC ( A pL pH fn=48 n c t`: pattern n (A..J = 0x31..), count c, t × 100 ms. */
+/**
+ * Epson buzzer `ESC ( A pL pH fn=48 n c t`: pattern n (A..J = 0x31..), c beeps, each in a cycle of t × 100 ms.
+ * Ranges n 0x30–0x3A, c 1–63, t 10–255: a printer ignores the command outside them (a 1 s cycle at least).
+ */
 export const beepEpson = (pattern: number, count: number, tenthsOfSecond: number): Buffer =>
   bytes(ESC, 0x28, 0x41, 0x04, 0x00, 0x30, pattern, count, tenthsOfSecond);
 /** Clone buzzer `ESC B n t`: n beeps of t × 50 ms (Xprinter, Gprinter, Rongta…). */

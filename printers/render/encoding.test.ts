@@ -6,7 +6,10 @@ describe('guardText', () => {
     ['gb18030', '¥12', '￥12'],
     ['gbk', '¥12', '￥12'],
     ['big5', '¥12', '￥12'],
-    ['shift_jis', '¥12', '¥12'], // 0x5C is the yen sign in JIS-Roman
+    // iconv's Shift_JIS sends ¥ as 0x5C and ‾ as 0x7E, which print '\' and '~' unless the printer's
+    // international character set is Japan: the full-width forms print the same everywhere
+    ['shift_jis', '¥12', '￥12'],
+    ['shift_jis', 'a‾b', 'a￣b'],
     ['cp437', '¥12', '¥12'],
     ['cp437', '￥12', '¥12'], // NFKC fallback
     ['cp437', '宫保鸡丁', '????'],
@@ -24,6 +27,29 @@ describe('guardText', () => {
     ['cp437', 'cafe\u0301', 'café'],
     ['gb18030', 'cafe\u0301', 'café'],
     ['cp437', 'Cre\u0300me bru\u0302le\u0301e', 'Crème brûlée'],
+  ] as const)('%s: %j → %j', (enc, input, expected) => {
+    expect(guardText(input, enc)).toBe(expected);
+  });
+
+  it.each([
+    // what does not show on a phone does not print as '?' (pasted menu names, a guest's QR note)
+    ['gb18030', 'Kung\u200bPao', 'KungPao'], // zero-width space
+    ['cp437', 'Ca\u00adprese', 'Caprese'], // soft hyphen
+    ['gb18030', '\ufeff宫保', '宫保'], // byte-order mark
+    ['big5', '\u202e辣\u202c', '辣'], // right-to-left override: nothing to reorder on a thermal printer
+    ['gb18030', '辣\ufe0f', '辣'], // variation selector
+    // an emoji is one '?', however many code points make it
+    ['gb18030', '辣🌶️', '辣?'], // + variation selector 16, as phones type it
+    ['shift_jis', 'ok 👍🏽', 'ok ?'], // + skin tone
+    ['gb18030', '👨\u200d👩\u200d👧 3', '? 3'], // family: three emoji joined by ZWJ
+    ['cp437', '❤️‍🔥!', '?!'],
+    ['gb18030', '🏃\u200d♀️ go', '? go'], // woman running: ♀ is in GB2312, but here it is part of the emoji
+    ['gb18030', '🇨🇳', '?'], // flag: two regional indicators
+    ['gb18030', '🇨🇳🇯🇵', '??'],
+    ['gb18030', 'a\u2028b', 'a b'], // line separator, as a newline
+    // a letter the code page lacks prints without its accent rather than as '?' (Shift_JIS has no é)
+    ['shift_jis', 'Crème brûlée', 'Creme brulee'],
+    ['cp437', 'Łódź Żurek', '?ódz Zurek'], // Ł has no base letter to fall back on
   ] as const)('%s: %j → %j', (enc, input, expected) => {
     expect(guardText(input, enc)).toBe(expected);
   });

@@ -23,10 +23,11 @@ export const isDoubleByteEncoding = (e: PrinterEncoding): boolean => e !== 'cp43
 
 /**
  * Substitutes tried, in order, for a character the printer cannot print safely. After these, the NFKC form
- * is tried (fullwidth ↔ halfwidth), then '?'.
+ * is tried (fullwidth ↔ halfwidth), then the letter without its accents, then '?'.
  */
 const SUBSTITUTES: Readonly<Record<string, readonly string[]>> = {
   '¥': ['￥', 'Y'], // GB18030 makes ¥ a 4-byte sequence (81 30 84 36) that 2-byte printers print as garbage
+  '‾': ['￣'],
   '\u00a0': [' '],
   '€': ['EUR'],
   '–': ['-'],
@@ -67,6 +68,9 @@ function safeBytes(ch: string, encoding: PrinterEncoding): Buffer | null {
   // iconv's "unencodable": one '?', or two for a character outside the BMP in a single-byte code page (cp437)
   else if (ch !== '?' && result.every((b) => b === 0x3f)) result = null;
   else if (result.length > 2) result = null; // GB18030 4-byte sequences: most printers only do 2 bytes
+  // Bytes that stand for another character: iconv's Shift_JIS sends ¥ as 0x5C and ‾ as 0x7E, which print
+  // '\' and '~' unless the printer's international character set happens to be Japan
+  else if (iconv.decode(result, encoding) !== ch) result = null;
   else if (isDoubleByteEncoding(encoding) && result.length === 1 && (result[0] ?? 0) >= 0x80) {
     // A lone high byte would start a double-byte character in Kanji mode (gbk '€' = 0x80).
     // Shift_JIS half-width katakana (A1–DF) are real single-byte characters.
@@ -86,26 +90,63 @@ export function warmEncoding(encoding: PrinterEncoding): void {
 }
 
 /**
+ * Unprintable characters that show nothing on a phone either: zero-width spaces and joiners, soft hyphens,
+ * byte-order marks, bidi controls, variation selectors, combining marks left over, skin tones. Dropped, not
+ * printed as '?': "Kung Pao?Chicken" for a pasted zero-width space, "辣??" for 🌶️ as phones type it.
+ */
+const INVISIBLE = /^[\p{Default_Ignorable_Code_Point}\p{M}\p{Emoji_Modifier}]$/u;
+const ZWJ = '\u200d';
+const LINE_BREAKS = new Set(['\u0085', '\u2028', '\u2029']);
+const isRegionalIndicator = (cp: number): boolean => cp >= 0x1f1e6 && cp <= 0x1f1ff;
+
+/**
  * Replace what the printer cannot print: '¥' → '￥' on GB printers, control characters → ' ', unknown → '?'
- * (one '?', one column, whatever the character). Combining marks are composed first (NFC: 'e' + U+0301 →
- * 'é'), since code pages have the composed letters but not the marks. Everything measured or encoded for a
- * printer goes through this first.
+ * (one '?', one column, whatever the character; one for an emoji sequence joined by ZWJ or a flag, the
+ * invisible characters above dropped). Combining marks are composed first (NFC: 'e' + U+0301 → 'é'), since
+ * code pages have the composed letters but not the marks. Everything measured or encoded for a printer goes
+ * through this first.
  */
 export function guardText(text: string, encoding: PrinterEncoding): string {
   let out = '';
+  /** the last character out is a '?' for an unprintable one… */
+  let replaced = false;
+  /** …followed by a ZWJ, which makes the next character part of the same emoji */
+  let joining = false;
+  /** …and it stands for the first half of a flag (two regional indicators) */
+  let isHalfFlag = false;
+  const emit = (s: string, isReplacement = false, isFlag = false): void => {
+    out += s;
+    replaced = isReplacement;
+    isHalfFlag = isFlag;
+    joining = false;
+  };
   for (const ch of text.normalize('NFC')) {
-    if (safeBytes(ch, encoding) !== null) {
-      out += ch;
-      continue;
-    }
     const cp = ch.codePointAt(0) ?? 0;
-    if (cp < 0x20 || cp === 0x7f) {
-      out += ' ';
+    const isFlag = isRegionalIndicator(cp);
+    const isBreak = cp < 0x20 || cp === 0x7f || LINE_BREAKS.has(ch);
+    if ((joining && !isBreak && !INVISIBLE.test(ch)) || (isFlag && isHalfFlag)) {
+      // the rest of the emoji the last '?' stands for, printable or not (the ♀ of 🏃‍♀️ is in GB2312)
+      joining = false;
+      isHalfFlag = false;
       continue;
     }
-    const candidates = [...(SUBSTITUTES[ch] ?? TRADITIONAL[ch] ?? []), ch.normalize('NFKC')];
-    const sub = candidates.find((c) => c !== ch && [...c].every((x) => safeBytes(x, encoding) !== null));
-    out += sub ?? '?';
+    if (safeBytes(ch, encoding) !== null) {
+      emit(ch);
+      continue;
+    }
+    if (isBreak) {
+      emit(' ');
+      continue;
+    }
+    if (INVISIBLE.test(ch)) {
+      if (ch === ZWJ && replaced) joining = true;
+      continue;
+    }
+    // last, the letter without its accents: 'Creme brulee' reads better than 'Cr?me br?l?e' (Shift_JIS)
+    const candidates = [...(SUBSTITUTES[ch] ?? TRADITIONAL[ch] ?? []), ch.normalize('NFKC'), ch.normalize('NFD').replace(/\p{M}/gu, '')];
+    const sub = candidates.find((c) => c !== ch && c !== '' && [...c].every((x) => safeBytes(x, encoding) !== null));
+    if (sub !== undefined) emit(sub);
+    else emit('?', true, isFlag);
   }
   return out;
 }

@@ -215,6 +215,14 @@ describe('renderTicket → simulated printer', () => {
     expect(text).not.toContain('\uFFFD');
   });
 
+  it('prints ￥ amounts on a Shift_JIS printer, not \\ (0x5C is a backslash in the USA character set)', () => {
+    const profile: PrinterProfile = { encoding: 'shift_jis', widthChars: 48, buzzer: 'none' };
+    const { text, lines } = paper(receipt(), profile);
+    expect(text).toContain('￥190.00');
+    expect(text).not.toContain('\\');
+    for (const l of lines.filter((x) => x.text.includes('￥'))) expect(l.columns, l.text).toBe(48);
+  });
+
   it('control: an unguarded ¥ prints as garbage on the simulated 2-byte printer', () => {
     const raw = Buffer.concat([iconv.encode('¥12\n', 'gb18030'), Buffer.from([0x1d, 0x56, 0x01])]);
     const { tickets } = decodeEscPos(raw, GB48);

@@ -401,7 +401,8 @@ export function renderTicket(doc: TicketDocument, profile: PrinterProfile): Buff
   }
   setStyle({});
   if (shouldBuzz(doc)) {
-    if (profile.buzzer === 'epson') out.push(beepEpson(0x31, 2, 2));
+    // two beeps of pattern A, a 1 s cycle each: t is 10 at least, a shorter cycle is ignored (no beep at all)
+    if (profile.buzzer === 'epson') out.push(beepEpson(0x31, 2, 10));
     else if (profile.buzzer === 'esc-b') out.push(beepEscB(2, 2));
   }
   out.push(feedLines(4), PARTIAL_CUT);

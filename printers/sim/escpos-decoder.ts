@@ -193,11 +193,15 @@ export class EscPosDecoder {
             for (let i = 1; i < n; i++) this.#emitLine(out);
           } else for (let i = 0; i < n; i++) this.#emitLine(out);
           return;
-        case 0x42: // ESC B n t
-          out.push({ type: 'beep', model: 'esc-b' });
+        case 0x42: // ESC B n t: n beeps of t × 50 ms, both 1–9 (clone manuals)
+          if (inRange(c[2], 1, 9) && inRange(c[3], 1, 9)) out.push({ type: 'beep', model: 'esc-b' });
           return;
-        case 0x28: // ESC ( A
-          if (c[2] === 0x41) out.push({ type: 'beep', model: 'epson' });
+        case 0x28: // ESC ( A pL pH fn n c t
+          // fn 48 beeps; out of range it does nothing, as any ESC/POS command: n 0x30–0x3A, c 1–63, and t, the
+          // beep cycle in 100 ms, 10–255 (download4.epson.biz esc_lparen_ca_fn48.html; kunif EscPosUtils)
+          if (c[2] === 0x41 && c[5] === 0x30 && inRange(c[6], 0x30, 0x3a) && inRange(c[7], 1, 63) && inRange(c[8], 10, 255)) {
+            out.push({ type: 'beep', model: 'epson' });
+          }
           return;
         default:
           if (!KNOWN_ESC.has(x ?? -1)) out.push({ type: 'unknown', bytes: c });
@@ -244,6 +248,8 @@ export class EscPosDecoder {
     // DLE EOT / DLE DC4: answered in real time on reception, nothing to do in the print path
   }
 }
+
+const inRange = (b: number | undefined, min: number, max: number): boolean => b !== undefined && b >= min && b <= max;
 
 const KNOWN_ESC = new Set([0x2d, 0x32, 0x33, 0x4a, 0x4d, 0x52, 0x61, 0x74, 0x47, 0x70, 0x20, 0x24]);
 const KNOWN_GS = new Set([0x4c, 0x57, 0x68, 0x77, 0x48, 0x66, 0x6b, 0x76]);
