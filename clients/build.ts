@@ -5,14 +5,15 @@
  *
  *   tsx clients/build.ts [--force]
  */
-import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { Plugin } from 'vite';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const CLIENTS = join(ROOT, 'clients');
 const DIST = join(CLIENTS, 'dist');
-const STAMP = join(DIST, '.build-stamp');
+const STAMP = '.build-stamp';
 const LOCK = join(CLIENTS, '.build-lock');
 
 function newestSource(dir: string): number {
@@ -26,6 +27,7 @@ function newestSource(dir: string): number {
   return newest;
 }
 
+/** 0 for a file that is not there. */
 const mtime = (path: string): number => {
   try {
     return statSync(path).mtimeMs;
@@ -34,13 +36,46 @@ const mtime = (path: string): number => {
   }
 };
 
-export function isStale(): boolean {
-  const built = mtime(STAMP);
-  if (built === 0) return true;
-  // the apps import hub/protocol types only, which leave no trace in the bundle; the config and the
-  // installed packages do
-  const inputs = Math.max(newestSource(CLIENTS), mtime(join(ROOT, 'vite.config.ts')), mtime(join(ROOT, 'package-lock.json')));
-  return inputs > built;
+/**
+ * The stamp lists the checkout's files the last build was made from (relative to the checkout). The apps
+ * bundle modules of the hub too (hub/domain/bill.ts, business dates, the protocol's constants): judged by
+ * clients/ alone, an update that changed only those left every tablet on the old code.
+ */
+function inputsOf(stampFile: string): string[] | null {
+  try {
+    const { inputs } = JSON.parse(readFileSync(stampFile, 'utf8')) as { inputs?: unknown };
+    return Array.isArray(inputs) && inputs.every((i) => typeof i === 'string') ? inputs : null;
+  } catch {
+    return null; // none yet, or of the earlier form (a date): built again
+  }
+}
+
+export function isStale(outDir = DIST): boolean {
+  const stampFile = join(outDir, STAMP);
+  const built = mtime(stampFile);
+  const inputs = inputsOf(stampFile);
+  if (built === 0 || !inputs) return true;
+  const times = inputs.map((i) => mtime(join(ROOT, i)));
+  // an input gone (moved, deleted) is a change too; a new file in clients/ may be one the next build takes;
+  // the installed packages stand for every module under node_modules
+  if (times.includes(0)) return true;
+  const newest = Math.max(...times, newestSource(CLIENTS), mtime(join(ROOT, 'vite.config.ts')), mtime(join(ROOT, 'package-lock.json')));
+  return newest > built;
+}
+
+/** Notes every file of the checkout the build reads (outside node_modules), for the stamp. */
+function inputsCollector(into: Set<string>): Plugin {
+  return {
+    name: 'brigade-build-inputs',
+    apply: 'build',
+    buildEnd() {
+      for (const id of this.getModuleIds()) {
+        const file = id.split('?')[0] ?? '';
+        if (!file.startsWith(`${ROOT}/`) || file.includes('/node_modules/')) continue;
+        into.add(relative(ROOT, file));
+      }
+    },
+  };
 }
 
 /** One build at a time across processes (parallel test workers): a lock directory, given up after 2 min. */
@@ -63,14 +98,21 @@ async function withLock<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Builds when stale (or forced); resolves whether it built. */
-export async function buildClients(opts: { force?: boolean; quiet?: boolean } = {}): Promise<boolean> {
-  if (!opts.force && !isStale()) return false;
+/** Builds when stale (or forced); resolves whether it built. `outDir`: elsewhere than clients/dist (tests). */
+export async function buildClients(opts: { force?: boolean; quiet?: boolean; outDir?: string } = {}): Promise<boolean> {
+  const outDir = opts.outDir ?? DIST;
+  if (!opts.force && !isStale(outDir)) return false;
   return withLock(async () => {
-    if (!opts.force && !isStale()) return false; // another process built it while we waited
+    if (!opts.force && !isStale(outDir)) return false; // another process built it while we waited
     const { build } = await import('vite');
-    await build({ configFile: join(ROOT, 'vite.config.ts'), logLevel: opts.quiet ? 'warn' : 'info' });
-    writeFileSync(STAMP, new Date().toISOString());
+    const inputs = new Set<string>();
+    await build({
+      configFile: join(ROOT, 'vite.config.ts'),
+      logLevel: opts.quiet ? 'warn' : 'info',
+      plugins: [inputsCollector(inputs)],
+      ...(opts.outDir ? { build: { outDir } } : {}),
+    });
+    writeFileSync(join(outDir, STAMP), JSON.stringify({ builtAt: new Date().toISOString(), inputs: [...inputs].sort() }));
     return true;
   });
 }

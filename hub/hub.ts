@@ -389,6 +389,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
       extraNames: config.HUB_TLS_NAMES,
       caName: `Brigade hub CA · ${storeName} · ${identity.storeId.slice(-6)}`,
       clock,
+      storeTime: () => latestEventAt.get() as number | null,
       logger,
     });
     stream.attach(tls.server);

@@ -1,13 +1,16 @@
+import { isIPv6 } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import pino from 'pino';
 import { ConfigError, loadConfig, type HubConfig } from './config.ts';
 import { startAdvertising } from './discovery/advertise.ts';
+import { outgoingAddress } from './discovery/lan-address.ts';
 import { createHub, DB_FILE } from './hub.ts';
 import { demoSeed } from '../scripts/seed/demo.ts';
 import { isEmpty, loadSeed } from './store/seed.ts';
 import { openDb } from './store/db.ts';
+import { finishedSwapText, finishSwap } from './store/store-swap.ts';
 import { isStoreDamage, RESTORE_ADVICE } from './store/integrity.ts';
-import { removePidFile, writePidFile } from './pid-file.ts';
+import { claimDataDir, removePidFile, writePidFile } from './pid-file.ts';
 import { SimulatorRegistry, startSimulatedPrinters } from './print/simulated.ts';
 import { join } from 'node:path';
 
@@ -23,13 +26,17 @@ function config(): HubConfig {
   }
 }
 
-function lanUrls(port: number, host: string, scheme: 'http' | 'https' = 'http'): string[] {
-  if (host !== '0.0.0.0' && host !== '::') return [`${scheme}://${host}:${port}`];
-  const urls = [`${scheme}://localhost:${port}`];
+/** The hub's addresses, the LAN one last (what the banner tells tablets to type): `lan`, when known. */
+function lanUrls(port: number, host: string, scheme: 'http' | 'https' = 'http', lan: string | null = null): string[] {
+  // an IPv6 address is written in brackets in a URL (HUB_HOST=::1 printed http://::1:8080, which no browser opens)
+  if (host !== '0.0.0.0' && host !== '::') return [`${scheme}://${isIPv6(host) ? `[${host}]` : host}:${port}`];
+  const addresses: string[] = [];
   for (const addrs of Object.values(networkInterfaces())) {
-    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) urls.push(`${scheme}://${a.address}:${port}`);
+    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) addresses.push(a.address);
   }
-  return urls;
+  // the machine's order puts a Docker or VM bridge made after the LAN interface last
+  const ordered = lan !== null && addresses.includes(lan) ? [...addresses.filter((a) => a !== lan), lan] : addresses;
+  return [`${scheme}://localhost:${port}`, ...ordered.map((a) => `${scheme}://${a}:${port}`)];
 }
 
 async function main(): Promise<void> {
@@ -40,6 +47,21 @@ async function main(): Promise<void> {
     ...(process.stdout.isTTY ? { transport: { target: 'pino-pretty', options: { ignore: 'pid,hostname' } } } : {}),
   });
 
+  // before the store is opened (its migrations, a restore's swap): a second hub on it must change nothing
+  const claim = claimDataDir(cfg.HUB_DATA_DIR);
+  if (!claim.ok && !claim.err) {
+    const who = claim.heldBy === null ? 'another hub' : `another hub (pid ${claim.heldBy})`;
+    process.stderr.write(`brigade: ${who} is running on ${cfg.HUB_DATA_DIR}: stop it first, or give this one its own HUB_DATA_DIR\n`);
+    process.exit(1);
+  }
+  if (!claim.ok) logger.warn({ err: claim.err }, 'hub.lock could not be taken: a second hub started on this data directory would not be refused');
+  const pidFileError = writePidFile(cfg.HUB_DATA_DIR);
+  if (pidFileError) logger.warn({ err: pidFileError }, 'hub.pid could not be written: npm run restore and seed --reset cannot tell the hub runs');
+
+  // a restore cut short (a power cut between its renames) is finished before the store is opened (openDb would
+  // too, unsaid): the store changed under everyone, and the one it replaced is somewhere to be found
+  const swapped = finishSwap(join(cfg.HUB_DATA_DIR, DB_FILE));
+  if (swapped) logger.warn({ aside: swapped.aside }, finishedSwapText(swapped));
   const db = openDb(join(cfg.HUB_DATA_DIR, DB_FILE));
   if (cfg.HUB_SEED === 'demo' && isEmpty(db)) {
     loadSeed(db, demoSeed);
@@ -63,20 +85,19 @@ async function main(): Promise<void> {
         })
       : 0;
   const { port, httpsPort, publicPort } = await hub.listen();
-  const pidFileError = writePidFile(cfg.HUB_DATA_DIR);
-  if (pidFileError) logger.warn({ err: pidFileError }, 'hub.pid could not be written: npm run restore and seed --reset cannot tell the hub runs');
   const pairing = services.pairing.issue(services.clock());
   logger.info({ port, httpsPort, publicPort, host: cfg.HUB_HOST, storeId: services.identity.storeId, epoch: services.identity.epoch, dataDir: cfg.HUB_DATA_DIR }, 'listening');
 
   const advertiser =
     cfg.HUB_MDNS === 'on'
-      ? startAdvertising({ port, publicPort, storeId: services.identity.storeId, storeName: services.identity.storeName, apiVersion: 'v1', log: logger })
+      ? startAdvertising({ port, publicPort, storeId: services.identity.storeId, storeName: services.identity.storeName, apiVersion: 'v1', listenHost: cfg.HUB_HOST, log: logger })
       : undefined;
 
-  const urls = lanUrls(port, cfg.HUB_HOST);
-  const secureUrls = httpsPort === undefined ? [] : lanUrls(httpsPort, cfg.HUB_HOST, 'https');
+  const lan = await outgoingAddress();
+  const urls = lanUrls(port, cfg.HUB_HOST, 'http', lan);
+  const secureUrls = httpsPort === undefined ? [] : lanUrls(httpsPort, cfg.HUB_HOST, 'https', lan);
   // customers' phones and kiosks: the public address when it runs, else the staff one
-  const publicUrls = publicPort === undefined ? urls : lanUrls(publicPort, cfg.HUB_HOST);
+  const publicUrls = publicPort === undefined ? urls : lanUrls(publicPort, cfg.HUB_HOST, 'http', lan);
   const publicAt = publicUrls[publicUrls.length - 1];
   const ca = hub.tls?.identity?.ca;
   // the LAN address (the last one) is what a tablet types; with HTTPS, staff apps also get their https:// address
@@ -126,6 +147,7 @@ async function main(): Promise<void> {
       await hub.stop();
       await simulators.stopAll();
       removePidFile(cfg.HUB_DATA_DIR);
+      if (claim.ok) claim.release();
       logger.info('stopped cleanly');
     } catch (err) {
       code = 1;

@@ -6,8 +6,11 @@
  * container without multicast, port clash, ...) we log ONE warning and carry on:
  * the hub stays reachable by address, discovery is just unavailable.
  */
+import { isIP } from 'node:net';
 import os from 'node:os';
 import Bonjour from 'bonjour-service';
+import { mdnsHostName } from '../tls/host-names.ts';
+import { addressesOfInterfaceWith, outgoingAddress } from './lan-address.ts';
 
 /** DNS-SD service type (bonjour-service adds the leading `_` and `._tcp`). */
 export const SERVICE_TYPE = 'brigade';
@@ -39,6 +42,12 @@ export interface AdvertiseOptions {
   log: DiscoveryLog;
   /** How often to look for a change of the machine's addresses (default 30 s). */
   recheckMs?: number;
+  /**
+   * The address the hub listens on (HUB_HOST). One address: only it is advertised (the others of the machine
+   * answer nothing). Loopback: nothing is (the LAN cannot reach it). Default, `0.0.0.0`, `::` or a host name:
+   * every address of the machine.
+   */
+  listenHost?: string;
 }
 
 /**
@@ -217,27 +226,64 @@ function probeName(mdns: MdnsInternals, fqdn: string, own: { host: string; port:
   };
 }
 
-/** `<hostname>.local`, the conventional mDNS SRV target (first label only, ≤63 bytes). */
-function localHostName(): string {
-  const first = (os.hostname().split('.')[0] ?? '').replace(/[^0-9A-Za-z-]/g, '-');
-  return `${truncateUtf8(first || 'brigade-hub', MAX_LABEL_BYTES)}.local`;
+/** The one address the hub listens on, 'loopback', or undefined for every address (or a name we cannot tell). */
+function listeningOn(host: string | undefined): string | 'loopback' | undefined {
+  const h = host?.trim().toLowerCase().replace(/^\[(.*)\]$/, '$1');
+  if (!h || h === '0.0.0.0' || h === '::') return undefined;
+  if (h === 'localhost' || h === '::1' || h.startsWith('127.')) return 'loopback';
+  return isIP(h) ? h : undefined;
 }
 
 /**
- * The addresses bonjour puts in the A/AAAA records (it reads them once, when it announces): non-internal
- * interfaces with a MAC address.
+ * Drops from what bonjour sends the address records (A/AAAA) of addresses not in `allowed()` (undefined: all
+ * are kept). bonjour puts every address of the machine in them; see `addressesToAdvertise`.
  */
-function advertisedAddresses(): string {
+function advertiseOnly(mdns: MdnsInternals, allowed: () => ReadonlySet<string> | undefined): void {
+  const send = mdns.send.bind(mdns);
+  mdns.send = (value, rinfo, cb) => {
+    const keepers = allowed();
+    const packet = value as MdnsPacket | null;
+    if (!keepers || !packet || typeof packet !== 'object') return send(value, rinfo, cb);
+    const keep = (records: MdnsRecord[]) => records.filter((rr) => (rr.type !== 'A' && rr.type !== 'AAAA') || keepers.has(String(rr.data).toLowerCase()));
+    send({ ...packet, ...(packet.answers ? { answers: keep(packet.answers) } : {}), ...(packet.additionals ? { additionals: keep(packet.additionals) } : {}) }, rinfo, cb);
+  };
+}
+
+/**
+ * The addresses the hub may be advertised at: the one it listens on (HUB_HOST); otherwise those of the
+ * interface its multicast leaves from, IPv4 and IPv6 (RFC 6762 §6.2: the addresses valid on the interface the
+ * answer is sent on). bonjour would add every address of the machine: a Docker or VM bridge's, a second NIC's,
+ * which a tablet resolving `<host>.local` may pick and wait on a connection that never comes. Undefined:
+ * the route is unknown, every address is advertised as before.
+ */
+async function addressesToAdvertise(listening: string | undefined): Promise<ReadonlySet<string> | undefined> {
+  if (listening !== undefined) return new Set([listening]);
+  const source = await outgoingAddress();
+  return source ? addressesOfInterfaceWith(source) : undefined;
+}
+
+/**
+ * The addresses the A/AAAA records carry (bonjour reads them once, when it announces): non-internal
+ * interfaces with a MAC address, of those `allowed`.
+ */
+function advertisedAddresses(allowed: ReadonlySet<string> | undefined): string {
   return Object.values(os.networkInterfaces())
-    .flatMap((addrs) => (addrs ?? []).filter((a) => !a.internal && a.mac !== '00:00:00:00:00:00').map((a) => a.address))
+    .flatMap((addrs) => (addrs ?? []).filter((a) => !a.internal && a.mac !== '00:00:00:00:00:00').map((a) => a.address.toLowerCase()))
+    .filter((a) => !allowed || allowed.has(a))
     .sort()
     .join();
 }
 
 export function startAdvertising(opts: AdvertiseOptions): { stop(): Promise<void> } {
   const { port, publicPort, storeId, storeName, apiVersion, log } = opts;
+  const only = listeningOn(opts.listenHost);
+  if (only === 'loopback') {
+    log.info({ host: opts.listenHost, port }, 'mDNS: not advertising: the hub listens on loopback only (HUB_HOST), out of reach of the LAN');
+    return { stop: () => Promise.resolve() };
+  }
   const baseName = instanceName(storeName, storeId);
-  const host = localHostName();
+  // the SRV target, the name the HTTPS certificate names too
+  const host = mdnsHostName(os.hostname());
   /** The instance name we advertise: `baseName`, or "<baseName> (n)" after a conflict. */
   let name = baseName;
 
@@ -254,9 +300,11 @@ export function startAdvertising(opts: AdvertiseOptions): { stop(): Promise<void
 
   let bonjour: Bonjour | undefined;
   let service: ReturnType<Bonjour['publish']> | undefined;
-  let addresses = advertisedAddresses();
+  /** Which addresses the A/AAAA records may carry (undefined: all); looked at again at every recheck. */
+  let allowed: ReadonlySet<string> | undefined = only === undefined ? undefined : new Set([only]);
+  let addresses = advertisedAddresses(allowed);
   const publish = (b: Bonjour, probe: boolean) => {
-    addresses = advertisedAddresses(); // what this announcement will carry
+    addresses = advertisedAddresses(allowed); // what this announcement will carry
     service = b.publish({
       name,
       type: SERVICE_TYPE,
@@ -313,8 +361,14 @@ export function startAdvertising(opts: AdvertiseOptions): { stop(): Promise<void
   try {
     bonjour = createSafeBonjour({}, warnOnce);
     const mdns = mdnsOf(bonjour);
-    if (mdns && typeof mdns.query === 'function' && typeof mdns.removeListener === 'function') claim(bonjour, mdns, 1, []);
-    else announce(bonjour, true); // bonjour's internals changed: its own probe (no rename) is the best left
+    if (mdns && typeof mdns.send === 'function') advertiseOnly(mdns, () => allowed);
+    if (mdns && typeof mdns.query === 'function' && typeof mdns.removeListener === 'function') {
+      const b = bonjour;
+      void addressesToAdvertise(only).then((set) => {
+        allowed = set;
+        if (!stopped) claim(b, mdns, 1, []);
+      });
+    } else announce(bonjour, true); // bonjour's internals changed: its own probe (no rename) is the best left
   } catch (err) {
     warnOnce(toError(err), 'publish');
   }
@@ -326,25 +380,32 @@ export function startAdvertising(opts: AdvertiseOptions): { stop(): Promise<void
   // probe. While still probing (no service yet) there is nothing to redo: the announcement reads the addresses.
   let republishing = false;
   const recheck = setInterval(() => {
-    const b = bonjour;
-    if (!b || !service || stopped || republishing || advertisedAddresses() === addresses) return;
+    if (!bonjour || !service || stopped || republishing) return;
     republishing = true;
-    const again = () => {
-      republishing = false;
-      if (stopped) return;
+    void addressesToAdvertise(only).then((next) => {
+      const b = bonjour;
+      if (!b || stopped || advertisedAddresses(next) === addresses) {
+        republishing = false;
+        return;
+      }
+      const again = () => {
+        republishing = false;
+        if (stopped) return;
+        allowed = next; // after the goodbye, which withdraws the old addresses
+        try {
+          publish(b, false);
+        } catch (err) {
+          warnOnce(toError(err), 'publish');
+        }
+      };
       try {
-        publish(b, false);
+        if (service) service.stop(again);
+        else again();
       } catch (err) {
         warnOnce(toError(err), 'publish');
+        again();
       }
-    };
-    try {
-      if (service) service.stop(again);
-      else again();
-    } catch (err) {
-      warnOnce(toError(err), 'publish');
-      again();
-    }
+    });
   }, opts.recheckMs ?? RECHECK_MS);
   recheck.unref();
 

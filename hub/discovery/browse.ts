@@ -60,10 +60,12 @@ export async function browseHubs(opts: BrowseOptions): Promise<DiscoveredHub[]> 
   }
   const b = bonjour;
 
+  // by name and port: two hubs claiming one name (a conflict an older hub did not resolve) are both listed
+  const keyOf = (name: string, port: number) => `${name.toLowerCase()}|${port}`;
   const record = (svc: Service): void => {
     const hub = toHub(svc);
     if (!hub) return;
-    const key = `${hub.name.toLowerCase()}|${hub.port}`;
+    const key = keyOf(hub.name, hub.port);
     const prev = found.get(key);
     if (prev) {
       const addresses = [...new Set([...prev.addresses, ...hub.addresses])];
@@ -79,8 +81,15 @@ export async function browseHubs(opts: BrowseOptions): Promise<DiscoveredHub[]> 
     try {
       browser = b.find({ type: SERVICE_TYPE, protocol: 'tcp' });
       browser.on('up', record);
-      browser.on('srv-update', record);
+      // what a hub withdrew while we listened is gone: a hub stopped (its goodbye), or restarted on another port
+      browser.on('srv-update', (svc: Service, old?: Service) => {
+        if (old?.name && old.port !== svc.port) found.delete(keyOf(old.name, old.port));
+        record(svc);
+      });
       browser.on('txt-update', record);
+      browser.on('down', (svc: Service) => {
+        if (svc.name) found.delete(keyOf(svc.name, svc.port));
+      });
       for (let t = FIRST_REQUERY_MS; t < timeoutMs; t *= 2) {
         timers.push(
           setTimeout(() => {

@@ -12,20 +12,24 @@
  *
  * The veth pair's two ends live only in A and B, so 224.0.0.251 traffic has
  * no path to any host interface. Nothing in this file calls startAdvertising
- * or browseHubs in-process (the vitest worker runs in the host namespace).
+ * or browseHubs in-process (the vitest worker runs in the host namespace); the
+ * one test of the hub itself (its start-up banner) runs hub/main.ts in ns A.
  *
  * Needs root + iproute2 (`ip netns`). Otherwise the tests are skipped with a
  * printed reason.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path, { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const FIXTURE = path.join(ROOT, 'hub/discovery/fixtures/advertise-fixture.ts');
 const DISCOVER = path.join(ROOT, 'scripts/discover.ts');
+const MAIN = path.join(ROOT, 'hub/main.ts');
 // Node itself with tsx's loader, not the tsx CLI: the CLI runs the script in a second process and relays
 // signals to it; on a loaded machine a SIGTERM could end the wrapper with 143 instead of the script's 0.
 const TSX: string[] = [process.execPath, '--import', 'tsx'];
@@ -323,6 +327,99 @@ describe('LAN discovery over mDNS (isolated network namespaces)', () => {
       ip(['-n', NS_A, 'addr', 'add', `${ADDR_A}/24`, 'dev', VETH_A]);
       ip(['-n', NS_A, 'addr', 'del', `${moved}/24`, 'dev', VETH_A]);
       ip(['-n', NS_A, 'route', 'replace', '224.0.0.0/4', 'dev', VETH_A]);
+    }
+  });
+
+  it.skipIf(!avail.ok)('a hub listening on one address (HUB_HOST) is advertised at that address only, not at another of the machine\'s where nothing answers', async () => {
+    const other = `${SUBNET}.4`;
+    mustIp(['-n', NS_A, 'addr', 'add', `${other}/24`, 'dev', VETH_A]); // a second address on the link (a second NIC, an alias)
+    try {
+      const adv = runInNs(NS_A, FIXTURE, { FIXTURE_PORT: '8781', FIXTURE_STORE_ID: HUB.storeId, FIXTURE_STORE_NAME: 'Bound', FIXTURE_HOST: other });
+      await waitFor(adv, (s) => s.includes('mDNS: advertising hub'), 10_000, 'advertiser');
+      const json = runInNs(NS_B, DISCOVER, { DISCOVER_SECONDS: '1.5', DISCOVER_JSON: '1' });
+      expect(await json.exited).toBe(0);
+      const hub = (JSON.parse(json.stdout) as Array<{ name: string; url: string; addresses: string[] }>).find((h) => h.name.startsWith('Bound'));
+      // the packets leave from the link's first address: that one was the URL, and the hub does not listen there
+      expect(hub?.url).toBe(`http://${other}:8781/api/v1`);
+      expect(hub?.addresses).toEqual([other]);
+      expect(await terminate(adv)).toBe(0);
+
+      // bound to loopback, the hub cannot be reached from the LAN at all: it says so and does not advertise
+      const local = runInNs(NS_A, FIXTURE, { FIXTURE_PORT: '8782', FIXTURE_STORE_ID: HUB.storeId, FIXTURE_STORE_NAME: 'Loopback', FIXTURE_HOST: '127.0.0.1' });
+      await waitFor(local, (s) => s.includes('mDNS: not advertising'), 10_000, 'advertiser');
+      const none = runInNs(NS_B, DISCOVER, { DISCOVER_SECONDS: '1.5', DISCOVER_JSON: '1' });
+      expect(await none.exited).toBe(0);
+      expect((JSON.parse(none.stdout) as Array<{ name: string }>).filter((h) => h.name.startsWith('Loopback'))).toEqual([]);
+      expect(await terminate(local)).toBe(0);
+    } finally {
+      ip(['-n', NS_A, 'addr', 'del', `${other}/24`, 'dev', VETH_A]);
+    }
+  });
+
+  it.skipIf(!avail.ok)('advertises the addresses of the interface its packets leave from, not those of a container bridge on the same machine', async () => {
+    // a Docker-like bridge in ns A: up, with a MAC and an address, that no tablet can reach
+    const bridge = `bgt${PID % 10_000_000}d`;
+    const bridgeAddr = `172.31.${(PID % 250) + 1}.1`;
+    mustIp(['-n', NS_A, 'link', 'add', bridge, 'type', 'bridge']);
+    try {
+      mustIp(['-n', NS_A, 'addr', 'add', `${bridgeAddr}/24`, 'dev', bridge]);
+      mustIp(['-n', NS_A, 'link', 'set', bridge, 'up']);
+      const adv = runInNs(NS_A, FIXTURE, { FIXTURE_PORT: '8783', FIXTURE_STORE_ID: HUB.storeId, FIXTURE_STORE_NAME: 'Docker' });
+      await waitFor(adv, (s) => s.includes('mDNS: advertising hub'), 10_000, 'advertiser');
+      const json = runInNs(NS_B, DISCOVER, { DISCOVER_SECONDS: '1.5', DISCOVER_JSON: '1' });
+      expect(await json.exited).toBe(0);
+      const hub = (JSON.parse(json.stdout) as Array<{ name: string; url: string; addresses: string[] }>).find((h) => h.name.startsWith('Docker'));
+      expect(hub?.url).toBe(`http://${ADDR_A}:8783/api/v1`);
+      // what a tablet resolving <host>.local gets: only addresses it can reach, IPv4 and IPv6, of the veth
+      expect(hub?.addresses).toContain(ADDR_A);
+      expect(hub?.addresses).not.toContain(bridgeAddr);
+      expect(await terminate(adv)).toBe(0);
+    } finally {
+      ip(['-n', NS_A, 'link', 'del', bridge]);
+    }
+  });
+
+  it.skipIf(!avail.ok)('does not list a hub that said goodbye while it listened, nor the old port of a hub restarted on another one', async () => {
+    const first = runInNs(NS_A, FIXTURE, { FIXTURE_PORT: '8791', FIXTURE_STORE_ID: HUB.storeId, FIXTURE_STORE_NAME: 'Restarted' });
+    await waitFor(first, (s) => s.includes('mDNS: advertising hub'), 10_000, 'advertiser');
+    const json = runInNs(NS_B, DISCOVER, { DISCOVER_SECONDS: '8', DISCOVER_JSON: '1' });
+    await new Promise((r) => setTimeout(r, 3_500)); // the browser has started (tsx) and heard it by now
+    expect(await terminate(first)).toBe(0); // goodbye
+    const again = runInNs(NS_A, FIXTURE, { FIXTURE_PORT: '8792', FIXTURE_STORE_ID: HUB.storeId, FIXTURE_STORE_NAME: 'Restarted' });
+    await waitFor(again, (s) => s.includes('mDNS: advertising hub'), 10_000, 'restarted advertiser');
+    expect(await json.exited).toBe(0);
+    const hubs = (JSON.parse(json.stdout) as Array<{ name: string; port: number }>).filter((h) => h.name.startsWith('Restarted'));
+    expect(hubs.map((h) => h.port)).toEqual([8792]);
+    expect(await terminate(again)).toBe(0);
+  });
+
+  it.skipIf(!avail.ok)("the hub's start-up banner tells tablets its LAN address, not a container bridge's", async () => {
+    const bridge = `bgt${PID % 10_000_000}e`;
+    const bridgeAddr = `172.30.${(PID % 250) + 1}.1`;
+    mustIp(['-n', NS_A, 'link', 'add', bridge, 'type', 'bridge']);
+    const dataDir = mkdtempSync(join(tmpdir(), 'brigade-banner-'));
+    try {
+      mustIp(['-n', NS_A, 'addr', 'add', `${bridgeAddr}/24`, 'dev', bridge]);
+      mustIp(['-n', NS_A, 'link', 'set', bridge, 'up']);
+      const hub = runInNs(NS_A, MAIN, {
+        HUB_DATA_DIR: dataDir,
+        HUB_PORT: '8795',
+        HUB_HTTPS_PORT: 'off',
+        HUB_PUBLIC_PORT: 'off',
+        HUB_MDNS: 'off',
+        HUB_PRINTERS: 'none',
+        HUB_BACKUP_DIR: 'off',
+        HUB_DISK_RESERVE_MB: '0',
+      });
+      await waitFor(hub, (s) => s.includes('Waiter tablet'), 30_000, 'hub banner');
+      // the machine's interfaces in order: lo, the veth (the LAN), the bridge last: the banner took the last
+      const waiter = hub.stdout.split('\n').find((l) => l.includes('Waiter tablet'));
+      expect(waiter).toContain(`http://${ADDR_A}:8795/pos/`);
+      expect(hub.stdout).toContain(`http://${bridgeAddr}:8795`); // still listed among the addresses
+      expect(await terminate(hub)).toBe(0);
+    } finally {
+      ip(['-n', NS_A, 'link', 'del', bridge]);
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 

@@ -9,6 +9,15 @@ export interface CertNames {
 const IPV4 = /^\d{1,3}(\.\d{1,3}){3}$/;
 
 /**
+ * `<host>.local`, the name the hub answers to by mDNS and advertises as its SRV target: the first label of the
+ * host name, with what a DNS label cannot have made a dash (as Avahi does), at most 63 bytes.
+ */
+export function mdnsHostName(hostname: string): string {
+  const first = (hostname.split('.')[0] ?? '').replace(/[^0-9A-Za-z-]/g, '-').slice(0, 63);
+  return `${first || 'brigade-hub'}.local`;
+}
+
+/**
  * The names staff devices may use to reach this hub: `localhost`, the machine's host name and its mDNS
  * `.local` form, every non-internal IPv4 address, the address it is bound to, and any configured extras.
  * A tablet that types one of these gets a certificate that matches; any other name gets a warning.
@@ -27,10 +36,10 @@ export function certNames(o: {
     if (IPV4.test(n)) ips.add(n);
     else if (/^[a-z0-9.-]+$/.test(n)) dns.add(n);
   };
-  const host = o.hostname.toLowerCase();
-  add(host);
-  // bonjour names the machine <host>.local on the LAN, which is what iPads resolve
-  if (host && !host.includes('.')) add(`${host}.local`);
+  add(o.hostname);
+  // the hub advertises the machine as <host>.local on the LAN (advertise.ts), which is what iPads resolve;
+  // judged from the host name alone, a host named as a whole domain name or with an underscore lacked it
+  add(mdnsHostName(o.hostname));
   for (const addrs of Object.values(o.interfaces)) for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) add(a.address);
   add(o.bindHost);
   for (const n of o.extra) add(n);

@@ -14,6 +14,12 @@ export interface HubTlsOptions {
   extraNames: readonly string[];
   caName: string;
   clock: () => number;
+  /**
+   * The latest time the store has seen (its newest event), or null: a clock behind it has gone back (a flat
+   * clock battery), and certificates are judged and issued by the store's time, as the tablets' right clocks
+   * see them (see clock-check.ts).
+   */
+  storeTime?: () => number | null;
   logger: Logger;
 }
 
@@ -35,6 +41,21 @@ export class HubTls {
     this.server = createServer({}, app);
   }
 
+  /**
+   * Judged by the clock alone, a certificate "not valid yet" after the clock went back years was replaced by
+   * one that ended years before the tablets' today: HTTPS refused by every staff device.
+   */
+  private now(): number {
+    const clock = this.o.clock();
+    let store: number | null = null;
+    try {
+      store = this.o.storeTime?.() ?? null;
+    } catch {
+      /* a store that cannot be read now (a failing disk) leaves the clock to judge; its own checks say so */
+    }
+    return store === null ? clock : Math.max(clock, store);
+  }
+
   get identity(): TlsIdentity | null {
     return this.current;
   }
@@ -45,7 +66,7 @@ export class HubTls {
 
   async load(): Promise<TlsIdentity> {
     const names = this.wantedNames();
-    const { identity, change, reason, outside } = await loadTlsIdentity(this.o.dir, { names, now: this.o.clock(), caName: this.o.caName });
+    const { identity, change, reason, outside } = await loadTlsIdentity(this.o.dir, { names, now: this.now(), caName: this.o.caName });
     this.server.setSecureContext({ key: identity.server.keyPem, cert: identity.server.certPem });
     this.current = identity;
     const changedOutside = outside && (!this.asked || !sameNames(this.asked, names));
@@ -60,7 +81,7 @@ export class HubTls {
   /** Re-issues when needed; a no-op (and no disk access) while the names match and the certificate is young. */
   async refresh(): Promise<void> {
     const cur = this.current;
-    if (cur && this.asked && sameNames(this.asked, this.wantedNames()) && cur.server.validTo - this.o.clock() > RENEW_BEFORE_DAYS * DAY) return;
+    if (cur && this.asked && sameNames(this.asked, this.wantedNames()) && cur.server.validTo - this.now() > RENEW_BEFORE_DAYS * DAY) return;
     await this.load();
   }
 }

@@ -1,10 +1,10 @@
 import { X509Certificate } from 'node:crypto';
-import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { connect as tlsConnect, createSecureContext, createServer as createTlsServer } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { certNames } from './host-names.ts';
+import { certNames, mdnsHostName } from './host-names.ts';
 import { loadTlsIdentity, RENEW_BEFORE_DAYS, SERVER_VALID_DAYS } from './local-ca.ts';
 
 const DAY = 86_400_000;
@@ -35,6 +35,17 @@ describe('certNames', () => {
       extra: ['hub.test', '172.16.0.9'],
     });
     expect(n).toEqual({ dns: ['hub.test', 'kitchen-pc', 'kitchen-pc.local', 'localhost'], ips: ['10.0.0.5', '127.0.0.1', '172.16.0.9', '192.168.1.20'] });
+  });
+});
+
+describe('certNames and the name the hub is advertised under', () => {
+  it.each([
+    ['hub.example.lan', 'hub.local'], // a host name set as a whole domain name: mDNS uses its first label
+    ['kitchen_pc', 'kitchen-pc.local'], // a character a DNS name cannot have: mDNS has a dash there
+    ['Kitchen-PC', 'kitchen-pc.local'],
+  ])('names the .local name the hub is advertised under (host %j: %s)', (hostname, local) => {
+    expect(certNames({ hostname, interfaces: lan('192.168.1.20'), bindHost: '0.0.0.0', extra: [] }).dns).toContain(local);
+    expect(mdnsHostName(hostname).toLowerCase()).toBe(local);
   });
 });
 
@@ -144,6 +155,29 @@ describe('loadTlsIdentity after a power cut or a careless copy', () => {
     expect(r.reason).toMatch(/CA/);
     expect(servable(r.identity)).not.toThrow();
     expect(new X509Certificate(r.identity.server.certPem).checkIP('192.168.1.77')).toBe('192.168.1.77');
+  });
+
+  it('keeps the CA when its key is there but cannot be read (another owner: the hub once run as root; a read error), and says which file', async () => {
+    const dir = tmp();
+    await loadTlsIdentity(dir, { names: names('192.168.1.20'), now: NOW, caName });
+    const caCert = readFileSync(join(dir, 'ca.crt'), 'utf8');
+    const key = readFileSync(join(dir, 'ca.key'), 'utf8');
+    // a read that fails for another reason than "no such file" (tests run as root: EACCES cannot be had, ELOOP can)
+    rmSync(join(dir, 'ca.key'));
+    symlinkSync('ca.key', join(dir, 'ca.key'));
+    // a new CA would have every tablet install it again; one chown (or the next start) puts this one back
+    await expect(loadTlsIdentity(dir, { names: names('192.168.1.20'), now: NOW, caName })).rejects.toThrow(/ca\.key.*ELOOP/);
+    expect(readFileSync(join(dir, 'ca.crt'), 'utf8')).toBe(caCert);
+    rmSync(join(dir, 'ca.key'));
+    writeFileSync(join(dir, 'ca.key'), key, { mode: 0o600 });
+    expect((await loadTlsIdentity(dir, { names: names('192.168.1.20'), now: NOW, caName })).change).toBe('reused');
+
+    // the server's key unreadable: a new one (same CA) serves, as for a damaged one
+    rmSync(join(dir, 'server.key'));
+    symlinkSync('server.key', join(dir, 'server.key'));
+    const r = await loadTlsIdentity(dir, { names: names('192.168.1.20'), now: NOW, caName });
+    expect(r).toMatchObject({ change: 'issued', reason: expect.stringMatching(/server\.key.*ELOOP/) });
+    expect(r.identity.ca.certPem).toBe(caCert);
   });
 
   it('makes key files that others can read (a restored backup) 0600 again', async () => {

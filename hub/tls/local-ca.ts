@@ -60,11 +60,17 @@ function writeAtomic(path: string, data: string, mode: number): void {
 function readIssued(dir: string, keyFile: string, certFile: string): { ok: Issued & { x509: X509Certificate } } | { missing: boolean; problem: string } {
   let keyPem: string;
   let certPem: string;
+  let reading = keyFile;
   try {
     keyPem = readFileSync(join(dir, keyFile), 'utf8');
+    reading = certFile;
     certPem = readFileSync(join(dir, certFile), 'utf8');
-  } catch {
-    return { missing: true, problem: 'none yet' };
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { missing: true, problem: 'none yet' };
+    // there but unreadable (EACCES: another owner, the hub once run as root; EIO): counted as missing, a new CA
+    // replaced the one every tablet had installed. HTTPS not starting this once keeps it: a chown puts it back.
+    throw new Error(`${join(dir, reading)} cannot be read (${code ?? String(err)}); HTTPS starts once it can (a file of another owner: give it to the hub's user)`, { cause: err });
   }
   try {
     const cert = new X509Certificate(certPem);
@@ -114,7 +120,13 @@ export async function loadTlsIdentity(
     ca = { ...made, x509: new X509Certificate(made.certPem) };
     change = 'created-ca';
   }
-  const serverOnDisk = readIssued(dir, FILES.key, FILES.cert);
+  let serverOnDisk: ReturnType<typeof readIssued>;
+  try {
+    serverOnDisk = readIssued(dir, FILES.key, FILES.cert);
+  } catch (err) {
+    // the server's pair, unlike the CA's, is replaced with no one the wiser
+    serverOnDisk = { missing: false, problem: (err as Error).message };
+  }
   let server = 'ok' in serverOnDisk ? serverOnDisk.ok : null;
   let wanted = o.names;
   let outside: string[] = [];
