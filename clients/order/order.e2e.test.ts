@@ -242,7 +242,8 @@ describe('QR table ordering on a phone', () => {
     expect(text).toContain('no longer valid');
     await shot(page, 'qr-invalid-390x844.png');
     await context.close();
-  });
+    // two phones' pages one after the other: past 30 s on a loaded machine (a mid-session full run)
+  }, 60_000);
 
   it('shows a dish sold out, and a kitchen pause, as they happen (the stream), not at the next 30 s poll', async () => {
     const { page, context } = await phone('t-b3', 'en');
