@@ -9,11 +9,28 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../hub/config.ts';
 import { DB_FILE } from '../hub/hub.ts';
+import { runningHub } from '../hub/pid-file.ts';
 import { backupFileName, copyMedia, runBackup } from '../hub/store/backups.ts';
+import { finishedSwapText, finishSwap, swapPending } from '../hub/store/store-swap.ts';
 
 const { values } = parseArgs({ options: { out: { type: 'string' } } });
 const cfg = loadConfig();
 const source = join(cfg.HUB_DATA_DIR, DB_FILE);
+if (swapPending(source)) {
+  // a restore cut short left the store's name empty: finished first, as the hub's start or the next restore would
+  const hubPid = runningHub(cfg.HUB_DATA_DIR);
+  if (hubPid !== null) {
+    console.error(`backup: the hub (pid ${hubPid}) is starting and finishing a restore that was cut short: run the backup again in a moment`);
+    process.exit(1);
+  }
+  try {
+    const done = finishSwap(source);
+    if (done) console.log(`backup: ${finishedSwapText(done)}`);
+  } catch (err) {
+    console.error(`backup: ${(err as Error).message}`);
+    process.exit(1);
+  }
+}
 if (!existsSync(source)) {
   console.error(`backup: there is no store at ${source} (HUB_DATA_DIR)`);
   process.exit(1);

@@ -13,6 +13,7 @@ import { runningHub } from '../hub/pid-file.ts';
 import { backupFileName, inspectStore, listBackups, stampAfterNewest, takenAtOf } from '../hub/store/backups.ts';
 import { ORDER_TABLES, type LostOrder } from '../hub/store/salvage-rebuild.ts';
 import type { PackedSalvage, SameStoreBy } from '../hub/store/salvage-meta.ts';
+import { finishedSwapText, finishSwap } from '../hub/store/store-swap.ts';
 import { SalvageError, salvageStore, storeFigures, type SalvageResult, type StoreFigures, type TableSalvage } from '../hub/store/salvage.ts';
 
 const { values } = parseArgs({ options: { out: { type: 'string' } } });
@@ -27,10 +28,17 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-if (!existsSync(store)) fail(`there is no store at ${store} (HUB_DATA_DIR)`);
 const hubPid = runningHub(cfg.HUB_DATA_DIR);
 // the hub goes on writing the store (and its WAL) while it runs: a copy of a moving file is no copy
 if (hubPid !== null) fail(`the hub (pid ${hubPid}) is running on ${cfg.HUB_DATA_DIR}: stop it first`);
+// a restore cut short left the store's name empty: finished first, as the hub's start or the next restore would
+try {
+  const done = finishSwap(store);
+  if (done) console.log(`salvage: ${finishedSwapText(done)}`);
+} catch (err) {
+  fail((err as Error).message);
+}
+if (!existsSync(store)) fail(`there is no store at ${store} (HUB_DATA_DIR)`);
 if (!values.out && backupDir === 'off') fail('HUB_BACKUP_DIR is off; say where the salvaged store goes with --out FILE');
 
 const backups = backupDir === 'off' ? [] : listBackups(backupDir);

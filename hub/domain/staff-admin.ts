@@ -170,7 +170,7 @@ export class StaffAdmin {
   private freePinHash(pin: string): string {
     const pinHash = this.hashPin(pin);
     // whose it is stays unsaid: a manager learns only to pick another
-    if (this.repo.activeStaffIdByPinHash(pinHash) !== undefined) throw new DomainError('pin_in_use', 'someone on the staff list has that PIN already; choose another');
+    if (this.repo.activeStaffIdByPinHash(pinHash) !== undefined) throw new DomainError('pin_in_use', 'someone active on the staff list has that PIN already; choose another');
     return pinHash;
   }
 }

@@ -274,6 +274,35 @@ describe('BackupSchedule', () => {
     }
   });
 
+  it('after a restore, takes the first backup of the new epoch within a minute or two of the start, not an hour after the old epoch\'s newest', async () => {
+    const { db, dir, file } = store();
+    const now = Date.UTC(2026, 10, 26, 12, 0, 0);
+    const { s, backupDir } = schedule(db, file, { clock: () => now });
+    change(db);
+    const taken = (await s.runOnce())!;
+    await s.stop();
+    // restored from it five minutes later (npm run restore, then the hub's start renews the epoch)
+    const restoredFile = join(dir, 'restored', 'brigade.db');
+    mkdirSync(join(dir, 'restored'));
+    writeFileSync(restoredFile, readFileSync(taken.file));
+    const restored = openDb(restoredFile);
+    dbs.push(restored);
+    const { restored: from } = adoptRestoredBackup(restored, now + 300_000);
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'], now: now + 300_000 });
+    try {
+      const { s: next } = schedule(restored, restoredFile, { clock: () => Date.now(), epoch: readIdentity(restored).epoch, restored: from, dir: backupDir });
+      next.start();
+      // the first-backup delay, and the quiet moment a due backup waits for
+      await vi.advanceTimersByTimeAsync(60_000 + 2 * 30_000);
+      vi.useRealTimers();
+      await vi.waitFor(() => expect(listBackups(backupDir)).toHaveLength(2), { timeout: 10_000 });
+      expect(inspectStore(listBackups(backupDir)[0]!.file).epoch).toBe(readIdentity(restored).epoch);
+      await next.stop();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
   it('reads when a backup was taken from its name, and keeps by it', () => {
     expect(takenAtOf(`/x/${backupFileName(Date.UTC(2026, 10, 26, 23, 0, 0, 123))}`)).toBe(Date.UTC(2026, 10, 26, 23, 0, 0, 123));
     expect(takenAtOf('/x/brigade-20261126T230000Z.db')).toBe(Date.UTC(2026, 10, 26, 23, 0, 0));

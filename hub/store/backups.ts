@@ -226,10 +226,11 @@ export interface RestoredBackup {
 }
 
 /** Meta keys. The mark travels in backups; the others stay in a restored store. */
-const MARK = 'backup_taken_at';
-const MARK_EPOCH = 'backup_of_epoch';
+export const MARK = 'backup_taken_at';
+export const MARK_EPOCH = 'backup_of_epoch';
 const RESTORED_AT = 'restored_at';
-const RESTORED_TAKEN_AT = 'restored_backup_taken_at';
+/** The mark of the backup the store was restored from: its history up to the restore is that backup's. */
+export const RESTORED_TAKEN_AT = 'restored_backup_taken_at';
 /** Set with a new epoch, cleared by the print service once it has dealt with the backup's unprinted jobs. */
 export const RESTORE_PRINT_PENDING = 'restore_print_pending';
 
@@ -378,7 +379,9 @@ export class BackupSchedule {
     }
     const now = this.o.clock();
     const firstDelay = Math.min(FIRST_BACKUP_DELAY_MS, this.o.everyMs);
-    const due = this.#last ? this.#last.at + this.o.everyMs : now + firstDelay;
+    // the newest backup of another epoch (the store was restored since) is not this store's: until its first
+    // backup, a spoilt page would cost everything since the restore, and the salvage the staff's PINs too
+    const due = this.#last && this.#last.epoch === this.o.epoch ? this.#last.at + this.o.everyMs : now + firstDelay;
     // never more than an interval away: with the clock behind the newest backup, `due` is days ahead (and
     // a timer runs on its own clock, whatever the date is set to later); the attempt says what is wrong
     this.#schedule(Math.max(firstDelay, Math.min(due - now, this.o.everyMs)));
@@ -573,7 +576,8 @@ export class BackupSchedule {
     for (const b of listBackups(this.o.dir)) {
       try {
         const s = inspectStore(b.file, { check: false });
-        // a backup of another store, or from before a restore, does not stand for this one
+        // a backup of another store, or from before a restore, does not stand for this one: start() and
+        // #take() compare its epoch
         return { at: s.takenAt ?? b.mtimeMs, file: b.file, bytes: b.bytes, headSeq: s.headSeq, epoch: s.epoch };
       } catch (err) {
         this.o.log.warn({ err, file: b.file }, 'backup: a backup in the directory cannot be read');

@@ -177,7 +177,7 @@ export function salvageStore(o: SalvageOptions): SalvageResult {
     // before what a lost order leaves dangling is removed: its kept lines and payments are its own again
     const rebuilt = rebuildOrders(dest, byName);
     // before what a lost person leaves dangling (their sign-ins) is removed
-    const staff = unreadable(byName.get('staff')) ? rebuildStaff(dest, o.backups ?? []) : { rows: 0, needPin: [] };
+    const staff = unreadable(byName.get('staff')) ? rebuildStaff(dest, o.backups ?? []) : { rows: 0, needPin: [], lost: [] };
     byName.get('staff')!.rebuilt = staff.rows;
     removeDangling(dest, byName);
     const countersRaised = raiseOrderCounters(dest, rebuilt.lost);
@@ -186,6 +186,11 @@ export function salvageStore(o: SalvageOptions): SalvageResult {
     const ordersToCheck = ['order_lines', 'payments', 'refunds'].some((n) => unreadable(byName.get(n))) ? incompleteOrders(dest, rebuilt.incomplete) : [];
     for (const t of tables) t.kept = dest.prepare(`SELECT COUNT(*) FROM ${q(t.table)}`).pluck().get() as number;
     const warnings = warningsOf(dest);
+    if (staff.lost.length > 0) {
+      warnings.unshift(
+        `staff who signed in or worked here could not be made again: no backup of the store holds them, and the event log has no word of them (${staff.lost.join(', ')}): on the staff page, add each again with a new PIN`,
+      );
+    }
     if (staff.needPin.length > 0) {
       warnings.unshift(
         `staff who came or changed their PIN after the newest backup are kept without a PIN, inactive (${staff.needPin.join(', ')}): on the staff page, give each a new PIN and re-activate them`,

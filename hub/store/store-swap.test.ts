@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { openDb, readIdentity, type Db } from './db.ts';
-import { finishSwap, incomingOf, swapIn } from './store-swap.ts';
+import { finishedSwapText, finishSwap, incomingOf, swapIn, swapPending } from './store-swap.ts';
 
 const crash = vi.hoisted(() => ({ at: Infinity, steps: 0 }));
 class Crash extends Error {}
@@ -128,5 +128,23 @@ describe('a restore cut short between its steps', () => {
     // every step was cut in turn, and the restore, once it got far enough, is finished by the hub's start
     expect(outcomes).toEqual(new Set(['old', 'backup']));
     expect(finishSwap(join(tempDir(), 'brigade.db'))).toBeNull();
+  });
+});
+
+describe('a restore cut short, as the tools that read the store see it', () => {
+  it('is pending from its note until finished, and says where the store it replaced went', () => {
+    const f = fixtures();
+    const dir = tempDir();
+    const store = join(dir, 'brigade.db');
+    copyFileSync(join(f.dir, 'old.db'), store);
+    copyFileSync(join(f.dir, 'backup.db'), incomingOf(store));
+    expect(swapPending(store)).toBe(false);
+    // cut once the note is there, before the store is moved aside
+    expect(crashingAt(3, () => swapIn(store, 'replaced-1'))).toBe(true);
+    expect(swapPending(store)).toBe(true);
+    const done = finishSwap(store)!;
+    expect(done.aside).toBe(join(dir, 'replaced-1'));
+    expect(swapPending(store)).toBe(false);
+    expect(finishedSwapText(done)).toContain(join(dir, 'replaced-1'));
   });
 });

@@ -75,6 +75,17 @@ export function finishSwap(store: string): { aside: string | null } | null {
   return { aside: existsSync(aside) ? aside : null };
 }
 
+/** Whether a swap was announced and not finished (a restore cut short): `finishSwap` finishes it. */
+export function swapPending(store: string): boolean {
+  return existsSync(noteOf(store));
+}
+
+/** A finished swap (what `finishSwap` returned), in words for the hub's log and the tools that finish one. */
+export function finishedSwapText(done: { aside: string | null }): string {
+  const replaced = done.aside ? `the store it replaced is in ${done.aside}` : 'there was no store before it';
+  return `a restore that was cut short was finished: the backup it was putting in place is the store now (${replaced})`;
+}
+
 function readNote(store: string): SwapNote | null {
   let text: string;
   try {
