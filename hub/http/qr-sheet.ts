@@ -27,6 +27,7 @@ import { createRequire } from 'node:module';
 import { networkInterfaces } from 'node:os';
 import type { Express, Request } from 'express';
 import { MANAGER_PAGE_CSS, managerAuthScript, managerGates, scriptJson } from './manager-page.ts';
+import { outgoingAddress } from '../discovery/lan-address.ts';
 import { pageCsp } from './security-headers.ts';
 
 export const QR_SHEET_PATH = '/tables/qr';
@@ -34,13 +35,19 @@ const QR_SCRIPT_PATH = '/tables/qr/qrcode.js';
 /** A classic browser script that defines the global `qrcode` (MIT, Kazuhiko Arase). */
 const QR_SCRIPT_FILE = createRequire(import.meta.url).resolve('qrcode-generator');
 
-/** `http://<address>:<port>` for each non-internal IPv4 address of this machine: where phones can reach the hub. */
-export function lanOrigins(port: number): string[] {
+/**
+ * `http://<address>:<port>` for each non-internal IPv4 address of this machine: where phones can reach the hub.
+ * `routed` (the address the kernel sends to the LAN from: discovery/lan-address.ts) comes first, since a
+ * sheet opened on the hub machine itself prints the first: a Docker or VM bridge's address is listed too, and
+ * no phone can reach it.
+ */
+export function lanOrigins(port: number, routed: string | null = null, interfaces = networkInterfaces()): string[] {
   const out: string[] = [];
-  for (const addrs of Object.values(networkInterfaces())) {
+  for (const addrs of Object.values(interfaces)) {
     for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) out.push(`http://${a.address}:${port}`);
   }
-  return out;
+  const first = routed === null ? -1 : out.indexOf(`http://${routed}:${port}`);
+  return first <= 0 ? out : [out[first]!, ...out.slice(0, first), ...out.slice(first + 1)];
 }
 
 export interface QrSheetOptions {
@@ -54,13 +61,14 @@ export interface QrSheetOptions {
 }
 
 export function mountQrSheet(app: Express, o: QrSheetOptions = {}): void {
-  app.get(QR_SHEET_PATH, (req: Request, res) => {
+  app.get(QR_SHEET_PATH, async (req: Request, res) => {
     res.setHeader('Cache-Control', 'no-store');
     res.setHeader('Referrer-Policy', 'no-referrer');
     res.setHeader('Content-Security-Policy', CSP);
     const publicPort = o.publicPort?.();
     const httpPort = publicPort ?? (req.secure ? (o.plainHttpPort?.() ?? null) : (req.socket.localPort ?? null));
-    res.type('html').send(qrSheetPage({ httpPort, publicPort: publicPort ?? null, lan: httpPort === null ? [] : lanOrigins(httpPort) }));
+    const lan = httpPort === null ? [] : lanOrigins(httpPort, await outgoingAddress());
+    res.type('html').send(qrSheetPage({ httpPort, publicPort: publicPort ?? null, lan }));
   });
   app.get(QR_SCRIPT_PATH, (_req, res) => {
     // one fixed file of node_modules, which may sit under a hidden directory (a checkout in ~/.local/...)
