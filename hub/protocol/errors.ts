@@ -19,7 +19,7 @@ export const errorStatus = {
   order_has_payments: 409,
   /** A day's float recorded that the request did not name as the one it replaces (`details.current`). */
   float_superseded: 409,
-  /** Someone on the staff list (active or not) has that PIN already: sign-in is by PIN alone. */
+  /** Someone active on the staff list has that PIN already: sign-in is by PIN alone. */
   pin_in_use: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
