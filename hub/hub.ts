@@ -333,6 +333,8 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
         .type('html')
         .send(landingPage(services, { secure: req.secure, host: req.hostname, ...(https ? { https } : {}), ...(publicPort === undefined ? {} : { publicPort }) }));
     });
+    // the hub has no icon: every page's browser asks, and a 404 is an error in its console
+    a.get('/favicon.ico', (_req, res) => void res.setHeader('Cache-Control', 'public, max-age=86400').status(204).end());
     // staff devices install the hub's CA from here; only the certificate, never its key
     a.get(['/ca.crt', '/ca.pem'], (req, res, next) => {
       const ca = tls?.identity?.ca;

@@ -57,6 +57,10 @@ describe('the landing page', () => {
     expect(reply).toContain(`href="http://[::1]:${publicPort}/kiosk/"`);
     expect(reply).not.toContain('[[');
   });
+
+  it("answers the browser's icon request with no content, not a 404 its console shows as an error", async () => {
+    expect((await hub.request('GET', '/favicon.ico')).status).toBe(204);
+  });
 });
 
 describe('/metrics', () => {
