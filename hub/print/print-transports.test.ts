@@ -42,52 +42,64 @@ async function until(cond: () => boolean, what: string, timeoutMs = 8000): Promi
   }
 }
 
+/**
+ * A print service on a real store and writer whose worker's writes can be held at the door: `holdNextWrite()`
+ * catches the next one (the worker marking a ticket `sending`), so a config change lands inside that step.
+ */
+function heldService(stopTimeoutMs: number) {
+  const db = openDb(':memory:');
+  loadSeed(db, demoSeed);
+  let printing: PrintService | undefined;
+  const writer = new Writer(db, { clock: Date.now, maxBatch: 64, maxQueue: 10_000, onCommit: () => undefined, onAppend: (e, tx) => printing?.onAppend(e, tx) });
+  let gate: { caught: boolean; opened: Promise<void> } | null = null;
+  const submit = async <R>(job: (tx: Tx) => R): Promise<R> => {
+    const g = gate;
+    if (g && !g.caught) {
+      g.caught = true;
+      await g.opened;
+    }
+    return writer.submit(job);
+  };
+  const service = new PrintService({
+    db,
+    submit,
+    clock: Date.now,
+    timeZone: 'Asia/Shanghai',
+    settings: { failoverMs: 60_000, retryBaseMs: 10, retryMaxMs: 40, heldPollMs: 20, probeIntervalMs: 60_000, maxUncertain: 2, stopTimeoutMs },
+    transportSettings: TEST_TIMEOUTS,
+    log: pino({ level: 'silent' }),
+  });
+  printing = service;
+  cleanups.push(() => service.stop());
+  const { orders, run } = ordersOnWriter(db, writer, manager);
+  const holdNextWrite = () => {
+    let open!: () => void;
+    const g = { caught: false, opened: new Promise<void>((r) => (open = r)) };
+    gate = g;
+    return { caught: () => g.caught, open: () => open() };
+  };
+  const place = () => run((c) => orders.place({ channel: 'pos', tableId: 't-a1', lines: [{ itemId: 'mapo-tofu', qty: 1, optionIds: ['spice-medium', 'size-regular'] }] }, c));
+  return { service, run, place, holdNextWrite };
+}
+
 describe('a printer given another address while its worker marks a ticket sending', () => {
   // the service keeps one TCP transport per address its printers have; asked with the old config, it kept one for
   // the old address too (unused, until the next config change; reused if a printer went back there)
   it('does not keep a transport for an address no printer has, asked for with a config read before the change', async () => {
     const [a, b] = await Promise.all([SimPrinter.start({ encoding: 'gb18030', widthChars: 48 }), SimPrinter.start({ encoding: 'gb18030', widthChars: 48 })]);
     cleanups.push(() => a.stop(), () => b.stop());
-    const db = openDb(':memory:');
-    loadSeed(db, demoSeed);
-    let printing: PrintService | undefined;
-    const writer = new Writer(db, { clock: Date.now, maxBatch: 64, maxQueue: 10_000, onCommit: () => undefined, onAppend: (e, tx) => printing?.onAppend(e, tx) });
-    // the worker's writes can be held at the door: a config change then lands while it marks a job `sending`
-    let gate: { caught: boolean; open: () => void; opened: Promise<void> } | null = null;
-    const submit = async <R>(job: (tx: Tx) => R): Promise<R> => {
-      const g = gate;
-      if (g && !g.caught) {
-        g.caught = true;
-        await g.opened;
-      }
-      return writer.submit(job);
-    };
-    const service = new PrintService({
-      db,
-      submit,
-      clock: Date.now,
-      timeZone: 'Asia/Shanghai',
-      settings: { failoverMs: 60_000, retryBaseMs: 10, retryMaxMs: 40, heldPollMs: 20, probeIntervalMs: 60_000, maxUncertain: 2, stopTimeoutMs: 300 },
-      transportSettings: TEST_TIMEOUTS,
-      log: pino({ level: 'silent' }),
-    });
-    printing = service;
-    cleanups.push(() => service.stop());
-    const { orders, run } = ordersOnWriter(db, writer, manager);
+    const { service, run, place, holdNextWrite } = heldService(300);
     const at = (p: SimPrinter) => ({ host: p.host, port: p.port });
     await run((c) => service.createPrinter({ id: 'hot', name: 'HOT', ...at(a), encoding: 'gb18030', widthChars: 48, buzzer: 'none', enabled: true, stations: ['hot'], backupPrinterId: null }, c));
     await service.start();
     await until(() => service.health()[0]?.state === 'online', 'the printer up');
-    const place = () => run((c) => orders.place({ channel: 'pos', tableId: 't-a1', lines: [{ itemId: 'mapo-tofu', qty: 1, optionIds: ['spice-medium', 'size-regular'] }] }, c));
 
-    let open!: () => void;
-    const g = { caught: false, open: () => open(), opened: new Promise<void>((r) => (open = r)) };
-    gate = g;
+    const held = holdNextWrite();
     await place();
-    await until(() => g.caught, 'the worker marking the ticket sending');
+    await until(held.caught, 'the worker marking the ticket sending');
     await run((c) => service.updatePrinter('hot', at(b), c));
     await service.reconcile();
-    g.open();
+    held.open();
     await until(() => b.tickets.length === 1, 'the ticket at the new address');
     expect(a.tickets).toHaveLength(0);
 
@@ -105,31 +117,7 @@ describe('a printer disabled while its worker marks a ticket sending', () => {
   it('prints the ticket on the backup only, not on the printer the manager just disabled', async () => {
     const [hot, spare] = await Promise.all([SimPrinter.start({ encoding: 'gb18030', widthChars: 48 }), SimPrinter.start({ encoding: 'gb18030', widthChars: 48 })]);
     cleanups.push(() => hot.stop(), () => spare.stop());
-    const db = openDb(':memory:');
-    loadSeed(db, demoSeed);
-    let printing: PrintService | undefined;
-    const writer = new Writer(db, { clock: Date.now, maxBatch: 64, maxQueue: 10_000, onCommit: () => undefined, onAppend: (e, tx) => printing?.onAppend(e, tx) });
-    let gate: { caught: boolean; opened: Promise<void> } | null = null;
-    const submit = async <R>(job: (tx: Tx) => R): Promise<R> => {
-      const g = gate;
-      if (g && !g.caught) {
-        g.caught = true;
-        await g.opened;
-      }
-      return writer.submit(job);
-    };
-    const service = new PrintService({
-      db,
-      submit,
-      clock: Date.now,
-      timeZone: 'Asia/Shanghai',
-      settings: { failoverMs: 60_000, retryBaseMs: 10, retryMaxMs: 40, heldPollMs: 20, probeIntervalMs: 60_000, maxUncertain: 2, stopTimeoutMs: 2000 },
-      transportSettings: TEST_TIMEOUTS,
-      log: pino({ level: 'silent' }),
-    });
-    printing = service;
-    cleanups.push(() => service.stop());
-    const { orders, run } = ordersOnWriter(db, writer, manager);
+    const { service, run, place, holdNextWrite } = heldService(2000);
     const printer = (id: string, p: SimPrinter, backupPrinterId: string | null) =>
       run((c) => service.createPrinter({ id, name: id.toUpperCase(), host: p.host, port: p.port, encoding: 'gb18030', widthChars: 48, buzzer: 'none', enabled: true, stations: id === 'hot' ? ['hot'] : [], backupPrinterId }, c));
     await printer('spare', spare, null);
@@ -137,15 +125,13 @@ describe('a printer disabled while its worker marks a ticket sending', () => {
     await service.start();
     await until(() => service.health().every((p) => p.state === 'online'), 'the printers up');
 
-    let open!: () => void;
-    const g = { caught: false, opened: new Promise<void>((r) => (open = r)) };
-    gate = g;
-    await run((c) => orders.place({ channel: 'pos', tableId: 't-a1', lines: [{ itemId: 'mapo-tofu', qty: 1, optionIds: ['spice-medium', 'size-regular'] }] }, c));
-    await until(() => g.caught, 'the worker marking the ticket sending');
+    const held = holdNextWrite();
+    await place();
+    await until(held.caught, 'the worker marking the ticket sending');
     await run((c) => service.updatePrinter('hot', { enabled: false }, c));
     const applied = service.reconcile(); // stops the worker: it waits for the step under way
     await new Promise((r) => setTimeout(r, 50));
-    open();
+    held.open();
     await applied;
     await until(() => spare.tickets.length === 1, 'the ticket on the backup');
     await new Promise((r) => setTimeout(r, 300));
