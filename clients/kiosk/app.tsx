@@ -337,7 +337,6 @@ function ItemSheet({ app, menu, item: opened, line, lang, t, onClose }: { app: K
 function Checkout({ app, menu, t, lang }: { app: KioskApp; menu: Menu; t: T; lang: Lang }) {
   const s = useStore(app.state);
   const [sheet, setSheet] = useState<{ item: MenuItem; line: CartLine } | null>(null);
-  const [busy, setBusy] = useState(false);
   const rows = checkoutRows(menu, s.cart);
   const bad = rows.filter((r) => r.problem !== null);
   const paused = s.pacing?.publicOrderingPaused ?? false;
@@ -389,11 +388,8 @@ function Checkout({ app, menu, t, lang }: { app: KioskApp; menu: Menu; t: T; lan
           type="button"
           class="btn btn--primary btn--big"
           data-place
-          disabled={busy || s.cart.length === 0 || bad.length > 0 || paused}
-          onClick={() => {
-            setBusy(true);
-            void app.submit().finally(() => setBusy(false));
-          }}
+          disabled={s.submitting || s.cart.length === 0 || bad.length > 0 || paused}
+          onClick={() => void app.submit()}
         >
           {t('pay.place')} · {formatMoney(cartTotal(menu, s.cart), menu.currency)}
         </button>

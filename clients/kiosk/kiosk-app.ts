@@ -64,6 +64,8 @@ export interface KioskState {
   /** How the customer chose to pay at checkout; card only when a terminal is set up. */
   payChoice: PayChoice;
   sale: CardSale | null;
+  /** An order is being stored: "place order" does nothing meanwhile. */
+  submitting: boolean;
   /** Last poll of the hub answered. */
   reachable: boolean;
   largeText: boolean;
@@ -115,6 +117,7 @@ export class KioskApp {
       payments: [],
       payChoice: 'counter',
       sale: null,
+      submitting: false,
       reachable: true,
       largeText: false,
       durable,
@@ -253,11 +256,23 @@ export class KioskApp {
 
   /**
    * Places the cart as a kiosk order (paid as chosen): stored in the outbox first, then the cart is
-   * emptied and the confirmation screen follows that entry. False (cart kept) when nothing could be stored.
+   * emptied and the confirmation screen follows that entry. False (cart kept) when nothing could be stored,
+   * and while another submit is still storing: a double tap (or Enter) racing the button's re-render would
+   * otherwise store the same cart twice, two orders and two pickup numbers for one customer.
    */
   async submit(): Promise<boolean> {
-    const { menu, cart, payChoice } = this.state.get();
-    if (!menu || cart.length === 0 || cartProblems(menu, cart).length > 0 || this.orderingPaused()) return false;
+    const { menu, cart, submitting } = this.state.get();
+    if (submitting || !menu || cart.length === 0 || cartProblems(menu, cart).length > 0 || this.orderingPaused()) return false;
+    this.set({ submitting: true });
+    try {
+      return await this.store();
+    } finally {
+      this.set({ submitting: false });
+    }
+  }
+
+  private async store(): Promise<boolean> {
+    const { cart, payChoice } = this.state.get();
     const orderId = newId();
     let entry: KioskSubmission;
     try {
@@ -321,6 +336,8 @@ export class KioskApp {
     }
     if (outcome === 'nothing due') return this.patchSale(entry.id, { phase: 'settled' });
     if (outcome.kind !== 'approved') {
+      // the screen says it in the customer's words only: the terminal's raw error is for whoever looks into it
+      if (outcome.kind === 'error') console.warn('the card terminal reported a problem', outcome.message);
       this.patchSale(entry.id, { phase: outcome.kind, reason: outcome.kind === 'declined' ? outcome.reason : outcome.kind === 'error' ? outcome.message : null });
       return;
     }

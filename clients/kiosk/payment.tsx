@@ -58,9 +58,7 @@ export function PaymentPanel({ app, menu, orderId, totalMinor, t }: { app: Kiosk
       return wrap(
         view.outcome,
         <>
-          <p class="k-done__problem" role="alert">
-            {view.outcome === 'cancelled' ? t('card.cancelled') : t(view.outcome === 'declined' ? 'card.declined' : 'card.error', { reason: view.reason ?? '' })}
-          </p>
+          <SaleFailed outcome={view.outcome} reason={view.reason} t={t} />
           <p class="k-done__wait">{t('card.unpaid')}</p>
           <div class="k-paid__actions">
             <button type="button" class="btn btn--primary btn--big" data-card-retry onClick={() => void app.payByCard()}>
@@ -102,6 +100,27 @@ export function PaymentPanel({ app, menu, orderId, totalMinor, t }: { app: Kiosk
         </>,
       );
   }
+}
+
+/**
+ * Why the card sale did not go through, wholly in the customer's language. The terminal's own words are its
+ * SDK's (English, codes): a decline's reason stays as a small detail the counter can read; an error's text is
+ * a raw exception, for the log (payByCard), not for a customer.
+ */
+export function SaleFailed({ outcome, reason, t }: { outcome: 'declined' | 'cancelled' | 'error'; reason: string | null; t: T }) {
+  const said = reason?.trim();
+  return (
+    <>
+      <p class="k-done__problem" role="alert">
+        {t(outcome === 'cancelled' ? 'card.cancelled' : outcome === 'declined' ? 'card.declined' : 'card.error')}
+      </p>
+      {outcome === 'declined' && said && (
+        <p class="k-done__detail" data-terminal-reason>
+          {t('card.terminalSaid', { reason: said })}
+        </p>
+      )}
+    </>
+  );
 }
 
 function CardLine({ approval, t }: { approval: CardApproval; t: T }) {

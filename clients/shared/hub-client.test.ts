@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HubClient, HubUnreachableError } from './hub-client.ts';
 import { sendEntry } from './outbox-transport.ts';
+import { Session } from './session.ts';
 import type { OutboxEntry } from './outbox.ts';
 
 /** A loopback server whose answers the test writes by hand (headers now, the body maybe never). */
@@ -110,6 +111,25 @@ describe('HubClient.mutate and Retry-After', () => {
   });
 });
 
+describe('HubClient.mutate and a Retry-After longer than it holds its caller', () => {
+  it('is never sent again sooner than the hub asked: a wait longer than a tap should hang is the caller\'s "busy", at once', async () => {
+    let calls = 0;
+    const base = await serve((res) => {
+      calls++;
+      // the hub's admission, refusals flooding: Retry-After grows up to 15 s so the callers spread out
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '15' });
+      res.end(JSON.stringify({ error: { code: 'too_many_requests', message: 'too many requests from this device; slow down' } }));
+    });
+    const waits: number[] = [];
+    const c = new HubClient({ baseUrl: base, credentials: { device: () => 'dev_test', staff: () => null }, timeoutMs: 1000, random: () => 0.5, sleep: async (ms) => void waits.push(ms) });
+    const out = await c.mutate('POST', '/api/v1/qr/waiter-call', {}, { as: 'device', attempts: 2 }).catch((e: unknown) => e);
+    expect(out).toMatchObject({ status: 429, details: { retryAfterS: 15 } });
+    // what it used to do: 5 s (+ jitter) later, again, into the same flood
+    expect(waits.filter((w) => w < 15_000)).toEqual([]);
+    expect(calls).toBe(1);
+  });
+});
+
 describe('HubClient.mutate and a hub whose disk is full', () => {
   it('a 507 (storage_full, nothing saved) is "not now": sent again with the same key after the Retry-After, not shown as refused', async () => {
     const keys: (string | undefined)[] = [];
@@ -129,5 +149,60 @@ describe('HubClient.mutate and a hub whose disk is full', () => {
     expect(waits).toEqual([5000]);
     expect(keys).toHaveLength(2);
     expect(keys[1]).toBe(keys[0]);
+  });
+});
+
+describe('HubClient and a 401 for a token no longer in use', () => {
+  /** A hub that answers each request only when the test says, with a 401 for whatever token it was sent. */
+  function slowRefusingHub() {
+    const waiting: { token: string | null; answer: () => void }[] = [];
+    const fetchFn: typeof fetch = (_input, init) =>
+      new Promise((resolve) => {
+        const token = new Headers(init?.headers).get('authorization')?.replace(/^Bearer /, '') ?? null;
+        waiting.push({
+          token,
+          answer: () => resolve(new Response(JSON.stringify({ error: { code: 'unauthenticated', message: 'token refused' } }), { status: 401, headers: { 'content-type': 'application/json' } })),
+        });
+      });
+    return { fetchFn, waiting };
+  }
+  const until = async (ok: () => boolean) => {
+    for (let end = Date.now() + 2000; !ok(); await new Promise((r) => setTimeout(r, 2))) if (Date.now() > end) throw new Error('timed out');
+  };
+
+  it('a device re-paired while a request with its old token was out keeps the new pairing when that request is refused', async () => {
+    let deviceToken = 'dev_old';
+    const told: string[] = [];
+    const { fetchFn, waiting } = slowRefusingHub();
+    const c = new HubClient({ credentials: { device: () => deviceToken, staff: () => null }, fetch: fetchFn, onUnauthenticated: (as) => void told.push(as) });
+    const old = c.snapshot().catch((e: unknown) => e);
+    await until(() => waiting.length === 1);
+    deviceToken = 'dev_new'; // the manager unpaired it, the kiosk was paired again meanwhile
+    waiting[0]!.answer();
+    expect(await old).toMatchObject({ status: 401 });
+    expect(told).toEqual([]);
+
+    // the token in use refused: that one does end the pairing
+    const current = c.snapshot().catch((e: unknown) => e);
+    await until(() => waiting.length === 2);
+    expect(waiting[1]!.token).toBe('dev_new');
+    waiting[1]!.answer();
+    await current;
+    expect(told).toEqual(['device']);
+  });
+
+  it('a staff member who signed in again keeps the new session when a request sent with the old one is refused (through Session)', async () => {
+    const { fetchFn, waiting } = slowRefusingHub();
+    const session = new Session('w-client-test');
+    session.device.set({ token: 'dev_1', deviceId: 'd1', name: 'pos', kind: 'pos' });
+    session.staff.set({ token: 'stf_old', staff: { id: 's1', name: 'Li', role: 'waiter' }, expiresAt: Date.now() + 3_600_000 });
+    const c = session.client({ fetch: fetchFn });
+    const old = c.floor().catch((e: unknown) => e);
+    await until(() => waiting.length === 1);
+    session.staff.set({ token: 'stf_new', staff: { id: 's1', name: 'Li', role: 'waiter' }, expiresAt: Date.now() + 3_600_000 });
+    waiting[0]!.answer();
+    expect(await old).toMatchObject({ status: 401 });
+    expect(session.staffToken()).toBe('stf_new');
+    expect(session.deviceToken()).toBe('dev_1');
   });
 });

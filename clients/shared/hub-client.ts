@@ -98,6 +98,9 @@ export interface RequestOptions {
   isClockSample?: boolean;
 }
 
+/** The longest Retry-After `mutate` waits out itself, holding its caller (a tap showing "sending"). */
+const MAX_HELD_RETRY_AFTER_S = 5;
+
 export class HubClient {
   readonly baseUrl: string;
   private readonly fetchFn: typeof fetch;
@@ -120,7 +123,7 @@ export class HubClient {
   async request<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, o: RequestOptions = {}): Promise<T> {
     const as = o.as ?? 'device';
     const headers: Record<string, string> = { accept: 'application/json', ...o.headers };
-    const token = o.bearer ?? (as === 'none' ? null : as === 'device' ? this.opts.credentials.device() : this.opts.credentials.staff());
+    const token = o.bearer ?? this.tokenFor(as);
     if (as !== 'none' && !token) {
       this.opts.onUnauthenticated?.(as);
       throw new HubError(401, 'unauthenticated', as === 'staff' ? 'no staff member is signed in' : 'this device is not paired');
@@ -169,16 +172,18 @@ export class HubClient {
     }
     if (!res.ok) {
       const error = (json as Partial<ErrorBody> | null)?.error;
-      // a wrong PIN is a 401 too, but the device's token was fine: only a refused token signs anyone out
-      if (res.status === 401 && error?.code !== 'pin_invalid') this.opts.onUnauthenticated?.(as);
+      // a wrong PIN is a 401 too, but the device's token was fine: only a refused token signs anyone out, and
+      // only the one in use now. A refusal of a token replaced while the request was out (re-paired, signed
+      // in again) is about the old one: ending the pairing or session made since would throw away a good one
+      if (res.status === 401 && error?.code !== 'pin_invalid' && as !== 'none' && token === this.tokenFor(as)) this.opts.onUnauthenticated?.(as);
       throw new HubError(res.status, error?.code ?? 'internal', error?.message ?? `HTTP ${res.status}`, error?.details ?? retryAfter(res));
     }
     return json as T;
   }
 
   /**
-   * A state change. Retries while the outcome is unknown (no answer) or the hub asks to wait (`askedToWait`),
-   * always with the same Idempotency-Key, so the hub applies it once.
+   * A state change. Retries while the outcome is unknown (no answer) or the hub asks to wait (`askedToWait`)
+   * no longer than `MAX_HELD_RETRY_AFTER_S`, always with the same Idempotency-Key, so the hub applies it once.
    */
   async mutate<T>(method: 'POST' | 'PATCH' | 'DELETE', path: string, body: unknown, o: { as?: AuthAs; bearer?: string; key?: string; attempts?: number } = {}): Promise<T> {
     const key = o.key ?? newIdempotencyKey();
@@ -192,9 +197,13 @@ export class HubClient {
         const retriable = err instanceof HubUnreachableError || askedToWait(err);
         if (!retriable || attempt >= attempts) throw err;
         const hinted = err instanceof HubError ? (err.details as { retryAfterS?: number } | undefined)?.retryAfterS : undefined;
-        // never sooner than the hub asked, and spread over as long again, as the outbox does: every device the
-        // hub refused in one second was told the same Retry-After, and back in one instant they are refused again
-        const hintedMs = hinted !== undefined ? Math.min(hinted, 5) * 1000 : undefined;
+        // never sooner than the hub asked (its Retry-After grows while refusals flood, to spread the callers
+        // out); longer than a tap should hang, and the caller gets the "not now" at once rather than a resend
+        // into the same flood
+        if (hinted !== undefined && hinted > MAX_HELD_RETRY_AFTER_S) throw err;
+        // spread over as long again, as the outbox does: every device the hub refused in one second was told
+        // the same Retry-After, and back in one instant they are refused again
+        const hintedMs = hinted !== undefined ? hinted * 1000 : undefined;
         await sleep(hintedMs !== undefined ? hintedMs + Math.floor(random() * hintedMs) : backoffDelay(attempt - 1, { baseMs: 250, maxMs: 4000 }, random));
       }
     }
@@ -272,6 +281,11 @@ export class HubClient {
   streamUrl(token: string): string {
     const base = this.baseUrl || (typeof location !== 'undefined' ? location.origin : 'http://localhost');
     return `${base.replace(/^http/, 'ws')}/api/v1/stream?token=${encodeURIComponent(token)}`;
+  }
+
+  /** The token `as` presents now (the credentials may change while a request is out). */
+  private tokenFor(as: AuthAs): string | null {
+    return as === 'none' ? null : as === 'device' ? this.opts.credentials.device() : this.opts.credentials.staff();
   }
 
   private observeClock(date: string | null, sentAt: number, receivedAt: number): void {
