@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { TableStatus } from '../protocol/floor.ts';
 import type { OrderStatus } from '../protocol/orders.ts';
 import { tableStatus, type OpenOrderLines } from './floor.ts';
-import { cashier, openDemoStore, waiter } from './test-support.ts';
+import { cashier, kitchen, openDemoStore, table, tofu, waiter } from './test-support.ts';
 
 type Open = [OrderStatus, number];
 
@@ -30,6 +30,9 @@ describe('tableStatus', () => {
     { open: [['placed', 1], ['fired', 1]], status: 'in-kitchen' },
     { open: [['placed', 0], ['placed', 2]], status: 'ordered' },
     { open: [['served', 2], ['placed', 1]], status: 'ordered' },
+    // the host opened the table empty and the guests ordered on their phones: their food is served
+    { open: [['placed', 0], ['served', 2]], status: 'served' },
+    { open: [['served', 1], ['placed', 0]], status: 'served' },
   ])('open orders $open (status, live lines) make the table $status', ({ open, status }) => {
     expect(tableStatus(open.map(([s, live]) => linesOf(s, live)))).toBe(status);
   });
@@ -42,6 +45,12 @@ describe('tableStatus', () => {
     { open: [['served', false]], status: 'served' },
   ])('open orders $open (status, bill requested) make the table $status', ({ open, status }) => {
     expect(tableStatus(open.map(([s, billRequested]) => ({ ...linesOf(s, 1), billRequested })))).toBe(status);
+  });
+
+  it('does not say bill requested for a bill paid in full (a held course keeps it open), but does for another bill beside it', () => {
+    const paidHeld = { ...linesOf('placed', 1), billRequested: true, paidInFull: true };
+    expect(tableStatus([paidHeld])).toBe('ordered');
+    expect(tableStatus([paidHeld, { ...linesOf('served', 1), billRequested: true }])).toBe('bill-requested');
   });
 });
 
@@ -66,6 +75,54 @@ describe('the floor derived from stored orders', () => {
       't-a4': ['free', 0],
       't-a5': ['free', 0],
     });
+    s.db.close();
+  });
+});
+
+describe('a table the host opened and the guests ordered at on their phones', () => {
+  it("says served once the phones' food is served, not seated (the host's opening order stays empty)", () => {
+    const s = openDemoStore();
+    s.place(waiter, { channel: 'pos', tableId: 't-a1', guestCount: 2, lines: [] });
+    const phone = s.place(table('t-a1'), { channel: 'qr', lines: [tofu()] });
+    const statusOfA1 = () => s.floor.floor().tables.find((t) => t.id === 't-a1')!.status;
+    s.run(() => s.service.setLineStatus(phone.id, { status: 'ready' }, s.ctx(kitchen)));
+    expect(statusOfA1()).toBe('food-ready');
+    s.run(() => s.service.setLineStatus(phone.id, { status: 'served' }, s.ctx(waiter)));
+    expect(statusOfA1()).toBe('served');
+    s.db.close();
+  });
+});
+
+describe('a bill asked for and then paid in full while a course is held', () => {
+  it('no longer says bill requested (nothing is left to pay): the table waits for its held course', () => {
+    const s = openDemoStore();
+    const order = s.place(waiter, { channel: 'pos', tableId: 't-a2', lines: [tofu(), tofu({ course: 2, hold: true })] });
+    const statusOfA2 = () => s.floor.floor().tables.find((t) => t.id === 't-a2')!.status;
+    s.run(() => s.service.setLineStatus(order.id, { status: 'ready' }, s.ctx(kitchen)));
+    s.run(() => s.service.setLineStatus(order.id, { status: 'served' }, s.ctx(waiter)));
+    s.run(() => s.service.requestBill(order.id, true, s.ctx(waiter)));
+    expect(statusOfA2()).toBe('bill-requested');
+    const paid = s.run(() => s.service.pay(order.id, { tender: 'cash', amountMinor: order.totalMinor }, s.ctx(cashier))).order;
+    expect([paid.status, paid.dueMinor]).toEqual(['preparing', 0]); // open: its course 2 is still to cook
+    expect(statusOfA2()).toBe('ordered');
+    s.db.close();
+  });
+});
+
+describe("a phone's bill request at a table the host opened empty", () => {
+  it('leaves no "bill requested" on the empty opening order once the food is paid: it has no bill', () => {
+    const s = openDemoStore();
+    s.place(waiter, { channel: 'pos', tableId: 't-a3', guestCount: 2, lines: [] });
+    const phone = s.place(table('t-a3'), { channel: 'qr', lines: [tofu()] });
+    const statusOfA3 = () => s.floor.floor().tables.find((t) => t.id === 't-a3')!.status;
+    s.run(() => s.service.setLineStatus(phone.id, { status: 'ready' }, s.ctx(kitchen)));
+    s.run(() => s.service.setLineStatus(phone.id, { status: 'served' }, s.ctx(waiter)));
+    expect(s.run(() => s.service.requestBillFromTable(s.ctx(table('t-a3'))))).toHaveLength(2);
+    expect(statusOfA3()).toBe('bill-requested');
+    s.run(() => s.service.pay(phone.id, { tender: 'cash', amountMinor: phone.totalMinor }, s.ctx(cashier)));
+    // the empty order is still open (a waiter voids it): the table is opened, with nothing ordered or asked for
+    expect(s.floor.floor().tables.find((t) => t.id === 't-a3')!.openOrderIds).toHaveLength(1);
+    expect(statusOfA3()).toBe('seated');
     s.db.close();
   });
 });

@@ -15,7 +15,7 @@ export class SqliteFloorRepo implements FloorRepo {
       // each open order's lines by where they are (floor.ts), in one pass along that order's lines: a join
       // grouped by order sorts every line again (about twice as long, for 400 open orders of 10 lines)
       open: db.prepare(
-        `SELECT o.id, o.table_id AS tableId, o.bill_requested_at IS NOT NULL AS billRequested,
+        `SELECT o.id, o.table_id AS tableId, o.bill_requested_at IS NOT NULL AS billRequested, o.due_minor = 0 AND o.paid_minor > 0 AS paidInFull,
                 (SELECT json_array(COUNT(*) FILTER (WHERE l.status <> 'voided'), COUNT(*) FILTER (WHERE l.status = 'held'),
                                    COUNT(*) FILTER (WHERE l.status IN ('fired', 'preparing')), COUNT(*) FILTER (WHERE l.status = 'ready'))
                    FROM order_lines l WHERE l.order_id = o.id) AS lines
@@ -34,9 +34,9 @@ export class SqliteFloorRepo implements FloorRepo {
   }
 
   floor(): Floor {
-    const open = (this.s.open.all() as { id: string; tableId: string; billRequested: number; lines: string }[]).map((o) => {
+    const open = (this.s.open.all() as { id: string; tableId: string; billRequested: number; paidInFull: number; lines: string }[]).map((o) => {
       const [live, held, cooking, ready] = JSON.parse(o.lines) as number[];
-      return { id: o.id, tableId: o.tableId, billRequested: o.billRequested === 1, live: live!, held: held!, cooking: cooking!, ready: ready! };
+      return { id: o.id, tableId: o.tableId, billRequested: o.billRequested === 1, paidInFull: o.paidInFull === 1, live: live!, held: held!, cooking: cooking!, ready: ready! };
     });
     const tables = this.s.tables.all() as { id: string; areaId: string; name: string; seats: number }[];
     return {
