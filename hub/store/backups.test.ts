@@ -1,3 +1,4 @@
+import { getEventListeners } from 'node:events';
 import Database from 'better-sqlite3';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -58,6 +59,15 @@ describe('runBackup', () => {
     running.abort();
     await expect(copy).rejects.toThrow(/stopped/);
     expect(readdirSync(dir).filter((n) => n === 'copy.db' || n === 'copy2.db')).toEqual([]);
+  });
+
+  it("leaves no listener on the hub's long-lived stop signal once a copy is done (one an hour piled up)", async () => {
+    const { db, dir, file } = store();
+    change(db);
+    const hubStopping = new AbortController();
+    for (let i = 0; i < 3; i++) await runBackup(file, join(dir, `copy-${i}.db`), 1, hubStopping.signal);
+    await new Promise((r) => setTimeout(r, 50)); // the threads' exits
+    expect(getEventListeners(hubStopping.signal, 'abort')).toHaveLength(0);
   });
 
   it('fails, leaving nothing under the name, for a source that is not a store', async () => {

@@ -60,6 +60,8 @@ export function runBackup(source: string, dest: string, takenAt: number, signal?
     };
     if (signal?.aborted) stop();
     signal?.addEventListener('abort', stop);
+    // the schedule's signal lives as long as the hub: a listener left on it per backup piles up, one an hour
+    worker.once('exit', () => signal?.removeEventListener('abort', stop));
     type Reply = { ok: true; bytes: number; headSeq: number; epoch: string; ms: number } | { ok: false; code: string; message: string };
     worker.once('message', (r: Reply) => {
       answered = true;
