@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classify, entryView, IdbOutboxStorage, MemoryOutboxStorage, Outbox, outboxStorage, type OutboxEntry, type OutboxOptions, type OutboxStorage, type OutboxTimers, type SendResult } from './outbox.ts';
+import { classify, entryView, IdbOutboxStorage, madeForAnotherStore, MemoryOutboxStorage, Outbox, outboxStorage, type OutboxEntry, type OutboxOptions, type OutboxStorage, type OutboxTimers, type SendResult } from './outbox.ts';
 
 /** Timers driven by the test: `advance(ms)` runs what falls due. */
 class FakeTimers implements OutboxTimers {
@@ -417,6 +417,84 @@ describe('Outbox: whose entries it sends', () => {
     await page.outbox.load();
     expect((await page.outbox.settled(a5.id)).state).toBe('confirmed');
     expect(page.sent).toEqual([{ path: '/api/v1/orders', key: a5.key, storedBeforeSend: true, body: a5.body }]);
+  });
+});
+
+describe("Outbox: an entry goes only to the store it was made for", () => {
+  // two stores' hubs on one LAN (a food court) that swap addresses, or a tablet moved to another store and
+  // paired there: the origin is the same, the credentials new, and the old store's queue must not go with them
+  const payment = (orderId: string) => ({ scope: 'pos:d1', method: 'POST' as const, path: `/api/v1/orders/${orderId}/payments`, body: { amountMinor: 4200, tender: 'cash' }, meta: { label: 'pay' } });
+
+  it("an order and a payment queued for store A are not sent once the tablet is paired with store B: they wait, saying why, and B's own changes go past them; paired with A again, they go with their keys", async () => {
+    let store: string | null = 'store-a';
+    const { outbox, timers, sent } = setup([down], undefined, undefined, { store: () => store });
+    await outbox.load();
+    const order = await outbox.enqueue(createOrder('order-a'));
+    const paid = await outbox.enqueue({ ...payment('order-a'), dependsOn: order.id });
+    await timers.advance(0);
+    expect(outbox.get(order.id)!.state).toBe('unknown'); // the Wi-Fi dropped before A answered
+
+    store = 'store-b'; // paired with store B's hub, at the same address
+    outbox.retryNow();
+    const own = await outbox.enqueue(createOrder('order-b'));
+    await timers.advance(10 * 60_000);
+    expect(outbox.get(own.id)!.state).toBe('confirmed');
+    expect(sent.map((s) => (s.body as { id?: string }).id ?? s.path)).toEqual(['order-a', 'order-b']);
+    for (const e of [order, paid]) {
+      expect(outbox.get(e.id)).toMatchObject({ storeId: 'store-a', error: null, lastProblem: expect.stringMatching(/^other_store: .*store-a/) });
+      expect(madeForAnotherStore(outbox.get(e.id)!)).toBe(true);
+    }
+    expect(outbox.get(order.id)!.state).toBe('unknown');
+    expect(outbox.get(paid.id)!.state).toBe('saved');
+    expect(outbox.get(own.id)).toMatchObject({ storeId: 'store-b' });
+
+    store = 'store-a'; // paired with its own store again
+    outbox.retryNow();
+    expect((await outbox.settled(paid.id)).state).toBe('confirmed');
+    expect(outbox.get(order.id)).toMatchObject({ state: 'confirmed', key: order.key });
+    expect(sent.slice(2).map((s) => s.key)).toEqual([order.key, paid.key]); // nothing of B's sent again
+    expect(madeForAnotherStore(outbox.get(paid.id)!)).toBe(false);
+  });
+
+  it('the store an entry was made for survives a reload: the next page, paired elsewhere, does not send it either', async () => {
+    const storage = new MemoryOutboxStorage();
+    const first = setup([down], storage, undefined, { store: () => 'store-a' });
+    await first.outbox.load();
+    const e = await first.outbox.enqueue(createOrder('order-a'));
+    await first.timers.advance(0);
+    first.outbox.stop();
+    expect(storage.rows.get(e.id)).toMatchObject({ storeId: 'store-a' });
+
+    const next = setup([], storage, undefined, { store: () => 'store-b' });
+    await next.outbox.load();
+    await next.timers.advance(60_000);
+    expect(next.sent).toEqual([]);
+    expect(madeForAnotherStore(next.outbox.get(e.id)!)).toBe(true);
+    expect(storage.rows.get(e.id)).toMatchObject({ state: 'unknown', lastProblem: expect.stringMatching(/^other_store/) });
+  });
+
+  it("while the device's store is not known (not paired), a tagged entry waits; an entry stored before entries said their store goes as before", async () => {
+    const storage = new MemoryOutboxStorage();
+    const old = stored({ id: 'old', seq: 1, scope: 'tbl', path: '/api/v1/orders', state: 'unknown', attempts: 1, body: { id: 'order-old' } });
+    const tagged = stored({ id: 'tagged', seq: 2, scope: 'tbl', path: '/api/v1/orders', state: 'unknown', attempts: 1, body: { id: 'order-tagged' }, storeId: 'store-a' });
+    for (const e of [old, tagged]) storage.rows.set(e.id, structuredClone(e));
+    let store: string | null = null;
+    const { outbox, timers, sent } = setup([], storage, undefined, { store: () => store });
+    await outbox.load();
+    await timers.advance(60_000);
+    expect(sent.map((s) => (s.body as { id: string }).id)).toEqual(['order-old']);
+    expect(outbox.get('tagged')).toMatchObject({ state: 'unknown', lastProblem: expect.stringMatching(/^other_store/) });
+    store = 'store-a';
+    outbox.retryNow();
+    expect((await outbox.settled('tagged')).state).toBe('confirmed');
+  });
+
+  it('an app that does not say its store tags nothing and sends everything (as before)', async () => {
+    const { outbox } = setup([]);
+    await outbox.load();
+    const e = await outbox.enqueue(createOrder());
+    expect((await outbox.settled(e.id)).state).toBe('confirmed');
+    expect(outbox.get(e.id)!.storeId).toBeUndefined();
   });
 });
 

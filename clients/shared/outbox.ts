@@ -23,6 +23,11 @@
  *   may have committed it; resending with the same key returns the stored answer instead of a second order.
  * - An entry may depend on an earlier one (`dependsOn`): when that one is rejected, so is this one (adding
  *   lines to an order the hub refused to create cannot succeed).
+ * - An entry goes only to the store it was made for (`storeId`, when the app says its store: `store`). Two
+ *   stores' hubs on one LAN (a food court) may swap addresses, a tablet may be moved to another store and
+ *   paired there: the origin stays the same, and the old store's orders and payments must not go to the new
+ *   one. Such an entry waits, saying why (`madeForAnotherStore`), and the new store's entries go past it; the
+ *   device paired with its store again, it goes with its key.
  *
  * Storage is a four-method interface: `MemoryOutboxStorage` for unit tests, `IdbOutboxStorage` for the
  * browser (a few dozen lines over IndexedDB, which works on plain-HTTP LAN pages, unlike most storage APIs
@@ -52,6 +57,11 @@ export interface OutboxEntry<M = unknown> {
   path: string;
   body: unknown;
   dependsOn: string | null;
+  /**
+   * The store whose hub this entry is for (its storeId), sent to no other. Null: the app did not know it when
+   * the entry was made; absent: stored before entries said it. Both go as they always did.
+   */
+  storeId?: string | null;
   /** What the app needs to show this entry (e.g. the cart it came from). Never sent. */
   meta: M;
   state: OutboxState;
@@ -152,6 +162,12 @@ export interface OutboxOptions {
    * `reject`: the app's credential can never be renewed (a table's QR token), so the 401 is final.
    */
   unauthenticated?: 'hold' | 'reject';
+  /**
+   * The store the app's credentials are for now (the session's storeId), null when not known (not paired).
+   * Each entry is tagged with it when queued, and one tagged for another store is not sent (it waits: see
+   * `madeForAnotherStore`). Absent: entries are not tagged, and every one is sent.
+   */
+  store?: () => string | null;
   /** Called after every state change with the entries of its scopes (queue order). */
   onChange?: (entries: readonly OutboxEntry[]) => void;
   log?: (message: string, detail?: unknown) => void;
@@ -177,6 +193,17 @@ export function entryView(e: Pick<OutboxEntry, 'state' | 'lastProblem' | 'error'
       return e.error?.code === 'ordering_paused' ? 'paused' : e.error?.code === 'depends_on_rejected' ? 'dependency' : 'rejected';
   }
 }
+
+/** How `lastProblem` begins for an entry waiting because it was made for another store than the device's now. */
+const OTHER_STORE = 'other_store';
+
+/**
+ * The entry waits because it was made for another store than the one this device is paired with now: staff
+ * are to pair it with that store's hub again (it is not retrying, and no one can dismiss it: it may be an
+ * order or a payment the other store never got).
+ */
+export const madeForAnotherStore = (e: Pick<OutboxEntry, 'state' | 'lastProblem'>): boolean =>
+  !isSettled(e) && e.lastProblem !== null && e.lastProblem.startsWith(OTHER_STORE);
 
 const UNSETTLED: ReadonlySet<OutboxState> = new Set(['saved', 'sending', 'unknown']);
 export const isSettled = (e: Pick<OutboxEntry, 'state'>): boolean => !UNSETTLED.has(e.state);
@@ -297,6 +324,7 @@ export class Outbox {
       path: m.path,
       body: m.body,
       dependsOn: m.dependsOn ?? null,
+      ...(this.opts.store ? { storeId: this.opts.store() } : {}),
       meta: m.meta,
       state: 'saved',
       attempts: 0,
@@ -378,6 +406,7 @@ export class Outbox {
       for (;;) {
         this.again = false;
         if (this.stopped) return;
+        await this.sayWhoWaits();
         const head = this.next();
         if (!head) return;
         const parent = head.dependsOn ? this.entries.find((e) => e.id === head.dependsOn) : undefined;
@@ -444,16 +473,44 @@ export class Outbox {
    * before the one it depends on has its answer.
    */
   private next(): OutboxEntry | undefined {
-    let head = this.entries.find((e) => !isSettled(e));
-    const seen = new Set<string>();
-    while (head?.dependsOn && !seen.has(head.id)) {
-      seen.add(head.id);
-      const parentId = head.dependsOn;
-      const parent = this.entries.find((e) => e.id === parentId);
-      if (!parent || isSettled(parent)) break;
-      head = parent;
+    // an entry for another store holds up nothing here: its queue is that store's
+    candidates: for (const first of this.entries) {
+      if (isSettled(first) || this.otherStore(first) !== null) continue;
+      let head = first;
+      const seen = new Set<string>();
+      while (head.dependsOn && !seen.has(head.id)) {
+        seen.add(head.id);
+        const parentId = head.dependsOn;
+        const parent = this.entries.find((e) => e.id === parentId);
+        if (!parent || isSettled(parent)) break;
+        if (this.otherStore(parent) !== null) continue candidates; // waits with the entry it depends on
+        head = parent;
+      }
+      return head;
     }
-    return head;
+    return undefined;
+  }
+
+  /** Why the entry may not be sent to the store the device is paired with now; null: it may. */
+  private otherStore(e: OutboxEntry): string | null {
+    if (!this.opts.store || e.storeId === undefined || e.storeId === null) return null;
+    const here = this.opts.store();
+    if (here === e.storeId) return null;
+    const paired = here === null ? 'is paired with no store it knows' : `is paired with store ${here}`;
+    return `${OTHER_STORE}: made for store ${e.storeId}; this device ${paired}: pair it with that store's hub to send it`;
+  }
+
+  /** Entries waiting for their store say so (and stop saying it once the device is paired with it again). */
+  private async sayWhoWaits(): Promise<void> {
+    for (const e of [...this.entries]) {
+      if (isSettled(e)) continue;
+      const why = this.otherStore(e);
+      const said = madeForAnotherStore(e);
+      if (why === null ? !said : e.lastProblem === why) continue;
+      e.lastProblem = why;
+      e.updatedAt = this.now();
+      if (await this.persist(e)) this.changed();
+    }
   }
 
   private async settle(e: OutboxEntry, state: 'confirmed' | 'rejected', o: { result?: unknown; error?: OutboxError }): Promise<void> {

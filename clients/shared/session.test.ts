@@ -154,3 +154,73 @@ describe('signing in with the roles the screen takes, and out', () => {
     expect(session.staffToken()).toBe('stf_2');
   });
 });
+
+/** A hub of store `storeId` that answers its health and signs anyone in; `reachable` false: a dead network. */
+function storeHub(storeId: string) {
+  const hub = { storeId, reachable: true, asked: [] as string[], fetch: (async () => undefined) as unknown as typeof fetch };
+  hub.fetch = async (input) => {
+    const path = new URL(String(input), 'http://hub.test').pathname;
+    hub.asked.push(path);
+    if (!hub.reachable) throw new TypeError('fetch failed');
+    const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', date: new Date().toUTCString() } });
+    if (path === '/api/v1/health') return json(200, { status: 'ok', storeId: hub.storeId, storeName: `Store ${hub.storeId}`, epoch: 'e1', seq: 1 });
+    if (path === '/api/v1/staff/sessions') return json(201, { token: 'stf_1', staff: { id: 's-waiter', name: 'Li', role: 'waiter' }, expiresAt: Date.now() + SESSION_MS });
+    return json(404, { error: { code: 'not_found', message: 'no' } });
+  };
+  return hub;
+}
+const pairAnswer = (id: string) => ({ deviceToken: `dev_${id}`, device: { id, name: `POS-${id}`, kind: 'pos' as const, pairedAt: 1 } });
+
+describe('the store a device is paired with (its outbox sends each change only to the store it was made for)', () => {
+  beforeEach(() => {
+    vi.stubGlobal('localStorage', memoryStorage());
+  });
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  it("pairing records the store of the hub that paired the device, across a reload; a pairing with another store's hub records that one", async () => {
+    const a = storeHub('store-a');
+    const session = new Session('pos');
+    await session.paired(pairAnswer('d1'), 'pos', session.client({ fetch: a.fetch }));
+    expect(session.device.get()).toEqual({ token: 'dev_d1', deviceId: 'd1', name: 'POS-d1', kind: 'pos' });
+    expect(session.storeId()).toBe('store-a');
+    expect(new Session('pos').storeId()).toBe('store-a');
+
+    session.refused('device'); // the hub at this address does not know the tablet (store B's, since the swap)
+    expect(session.storeId()).toBeNull();
+    await session.paired(pairAnswer('d9'), 'pos', session.client({ fetch: storeHub('store-b').fetch }));
+    expect(session.storeId()).toBe('store-b');
+  });
+
+  it('a hub that cannot be asked right after pairing: paired all the same, its store not known until the next sign-in there', async () => {
+    const a = storeHub('store-a');
+    const session = new Session('pos');
+    const client = session.client({ fetch: a.fetch, sleep: async () => undefined });
+    a.reachable = false;
+    await session.paired(pairAnswer('d1'), 'pos', client);
+    expect(session.deviceToken()).toBe('dev_d1');
+    expect(session.storeId()).toBeNull();
+    a.reachable = true;
+    session.signedIn(await client.signIn('1111'), client.serverOffsetMs);
+    await vi.waitFor(() => expect(session.storeId()).toBe('store-a'));
+  });
+
+  it('a device paired before devices recorded their store learns it when someone signs in (that hub just took its token), without setting the device again', async () => {
+    const a = storeHub('store-a');
+    const session = new Session('pos');
+    session.device.set({ token: 'dev_old', deviceId: 'd-old', name: 'POS-old', kind: 'pos' }); // what an older page saved
+    let deviceChanges = 0;
+    session.device.subscribe(() => deviceChanges++); // the apps restart their stream on every change of it
+    const client = session.client({ fetch: a.fetch, sleep: async () => undefined });
+    expect(session.storeId()).toBeNull();
+    session.signedIn(await client.signIn('1111'), client.serverOffsetMs);
+    await vi.waitFor(() => expect(session.storeId()).toBe('store-a'));
+    expect(deviceChanges).toBe(0);
+    // known now: the next sign-in does not ask again
+    const asked = a.asked.length;
+    session.signedIn(await client.signIn('1111'), client.serverOffsetMs);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(a.asked.slice(asked)).toEqual(['/api/v1/staff/sessions']);
+  });
+});

@@ -1,9 +1,10 @@
 /**
- * What a device remembers about who it is: its device token (from pairing, kept until the hub refuses it)
- * and the signed-in staff session (until it expires or the person locks the screen, which ends it on the hub).
+ * What a device remembers about who it is: its device token (from pairing, kept until the hub refuses it),
+ * the store whose hub paired it, and the signed-in staff session (until it expires or the person locks the
+ * screen, which ends it on the hub).
  */
 import type { DeviceKind, Staff } from '../../hub/protocol/index.ts';
-import { HubClient, HubError, type AuthAs, type HubClientOptions, type SessionResponse } from './hub-client.ts';
+import { HubClient, HubError, type AuthAs, type HubClientOptions, type PairResponse, type SessionResponse } from './hub-client.ts';
 import { load, save } from './storage.ts';
 import { Store } from './store.ts';
 
@@ -25,6 +26,16 @@ export interface StaffSession {
   expiresAt: number;
 }
 
+/**
+ * The store whose hub gave a pairing (its storeId, from GET /health: the pairing answer does not say it).
+ * Kept apart from the credentials, which the apps watch (a change restarts their stream), and for one
+ * pairing: a device paired again, with whichever store, is not taken to be in the old one.
+ */
+interface PairedStore {
+  deviceId: string;
+  storeId: string;
+}
+
 /** A session forgotten here whose end the hub has not confirmed yet (`expiresAt` on this device's clock). */
 interface PendingSignOut {
   token: string;
@@ -41,8 +52,10 @@ export class Session {
   private sending: Promise<void> = Promise.resolve();
   /** Staff tokens changes are on their way with (token → how many): their sign-out waits (`inUse`). */
   private readonly using = new Map<string, number>();
+  private pairedStore: PairedStore | null;
 
   constructor(private readonly app: string) {
+    this.pairedStore = load<PairedStore>(`${app}.store`);
     this.device = new Store(load<DeviceCredentials>(`${app}.device`));
     const staff = load<StaffSession>(`${app}.staff`);
     this.staff = new Store(staff && staff.expiresAt > Date.now() ? staff : null);
@@ -53,6 +66,44 @@ export class Session {
 
   deviceToken(): string | null {
     return this.device.get()?.token ?? null;
+  }
+
+  /**
+   * The store this device's credentials are for (their tokens work on that store's hub only), null when not
+   * known: not paired, or paired before devices recorded it and no one signed in since. The outbox tags each
+   * change with it, and sends none to another store.
+   */
+  storeId(): string | null {
+    const d = this.device.get();
+    return d && this.pairedStore?.deviceId === d.deviceId ? this.pairedStore.storeId : null;
+  }
+
+  /**
+   * The pair screen's hub paired this device: its credentials, and the store of that hub, asked at once
+   * (milliseconds after it answered, it is the same hub). Unanswered, the device is paired all the same and
+   * learns its store at the next sign-in.
+   */
+  async paired(res: PairResponse, kind: DeviceKind, hub: HubClient): Promise<void> {
+    const storeId = await storeOf(hub);
+    if (storeId !== null) this.setPairedStore({ deviceId: res.device.id, storeId });
+    this.device.set({ token: res.deviceToken, deviceId: res.device.id, name: res.device.name, kind });
+  }
+
+  /**
+   * The store of a device that does not know it yet (paired before devices recorded it, or its hub did not
+   * answer then), asked right after that hub took its token for a sign-in. Never at any other moment: a hub
+   * that does not know this device may be answering at its address (two stores on one LAN).
+   */
+  private async learnStore(): Promise<void> {
+    const d = this.device.get();
+    if (!this.hub || !d || this.storeId() !== null) return;
+    const storeId = await storeOf(this.hub);
+    if (storeId !== null && this.device.get()?.deviceId === d.deviceId) this.setPairedStore({ deviceId: d.deviceId, storeId });
+  }
+
+  private setPairedStore(store: PairedStore): void {
+    this.pairedStore = store;
+    save(`${this.app}.store`, store);
   }
 
   staffToken(): string | null {
@@ -73,6 +124,7 @@ export class Session {
     this.staff.set({ token: res.token, staff: res.staff, expiresAt: res.expiresAt - hubOffsetMs });
     // the hub is reachable again: end what a sign-out made offline left alive there
     void this.sendSignOuts();
+    void this.learnStore();
   }
 
   /**
@@ -159,5 +211,15 @@ export class Session {
         opts.onUnauthenticated?.(as);
       },
     }));
+  }
+}
+
+/** The storeId the hub says it serves; null when it does not answer (or answers something else). */
+async function storeOf(hub: HubClient): Promise<string | null> {
+  try {
+    const { storeId } = await hub.health();
+    return typeof storeId === 'string' && storeId !== '' ? storeId : null;
+  } catch {
+    return null;
   }
 }

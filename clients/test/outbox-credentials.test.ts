@@ -7,14 +7,20 @@
  * - A refused credential (401) is not the answer to a change: the waiter tablet resends with the same key as
  *   whoever is signed in now (the hub replays the answer it stored), or holds the change until someone signs
  *   in; a kiosk holds its orders until it is paired again.
+ * - A change goes only to the store it was made for: two stores' hubs behind one address (a food court's LAN
+ *   swapping their addresses, a tablet moved and paired again), the other store's queue waits, saying why.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Menu } from '../../hub/protocol/index.ts';
-import { PAIRING_CODE, PINS, removeDir, startHub, type HubProcess } from '../../hub/test/harness.ts';
+import { PAIRING_CODE, PINS, removeDir, sampleOrder, startHub, type HubProcess } from '../../hub/test/harness.ts';
 import type { CartLine } from '../shared/cart.ts';
 import { newId } from '../shared/ids.ts';
-import { MemoryOutboxStorage, type OutboxEntry } from '../shared/outbox.ts';
-import type { DeviceCredentials, StaffSession } from '../shared/session.ts';
+import { HubClient } from '../shared/hub-client.ts';
+import { madeForAnotherStore, MemoryOutboxStorage, Outbox, type OutboxEntry } from '../shared/outbox.ts';
+import { sendEntry } from '../shared/outbox-transport.ts';
+import { Session, type DeviceCredentials, type StaffSession } from '../shared/session.ts';
+import { pairDevice } from '../shared/ui/pairing.tsx';
+import { memoryStorage } from '../shared/memory-storage.ts';
 import { KioskApp } from '../kiosk/kiosk-app.ts';
 import { QrApp } from '../order/order-app.ts';
 import { PosApp, type PosMeta } from '../pos/pos-app.ts';
@@ -198,5 +204,121 @@ describe('a refused credential (401) is not the answer to a change', () => {
     kiosk.session.device.set(await pair('kiosk'));
     expect(await kiosk.outbox.settled(entry.id)).toMatchObject({ state: 'confirmed', key: entry.key });
     expect(hub.eventCount('order.placed', entry.meta.orderId)).toBe(1);
+  });
+});
+
+describe("a 401 from the hub's own rules (a change that reached it with no token)", () => {
+  it('is held, and the same key places the change once someone signs in: the hub kept nothing under the key, so the resend is not refused as a reused key', async () => {
+    // the apps never send a change without a token (the client refuses to, and a refused token is answered
+    // before the key is looked at); a page that did — an older one — meets the rule's 401 instead
+    const device = await pair('pos');
+    let staff: string | null = null;
+    const answers: number[] = [];
+    const outbox = track(
+      new Outbox({
+        storage: new MemoryOutboxStorage(),
+        backoff: { baseMs: 50, maxMs: 200 },
+        transport: async (e) => {
+          const r = await hub.request(e.method, e.path, { body: e.body, key: e.key, ...(staff ? { token: staff } : {}) });
+          answers.push(r.status);
+          return { kind: 'answer', status: r.status, body: r.body };
+        },
+      }),
+    );
+    await outbox.load();
+    const orderId = newId();
+    const e = await outbox.enqueue({ scope: 'pos:x', method: 'POST', path: '/api/v1/orders', body: sampleOrder({ id: orderId, tableId: 't-b7' }), meta: {} });
+    await until('two refused attempts', () => answers.length >= 2 && outbox.get(e.id)?.state === 'unknown');
+    expect(outbox.get(e.id)).toMatchObject({ state: 'unknown', error: null, lastProblem: expect.stringContaining('401 unauthenticated') });
+
+    staff = (await signIn(device, PINS.waiter)).token;
+    outbox.retryNow(); // what the app does when someone signs in
+    expect(await outbox.settled(e.id)).toMatchObject({ state: 'confirmed', key: e.key });
+    expect(answers.filter((s) => s !== 401)).toEqual([201]);
+    expect(hub.eventCount('order.placed', orderId)).toBe(1);
+  });
+});
+
+describe('a change goes only to the store it was made for', () => {
+  let other: HubProcess;
+  beforeAll(async () => {
+    other = await startHub();
+  }, 60_000);
+  afterAll(async () => {
+    await other.stop();
+    removeDir(other.dataDir);
+  });
+  beforeEach(() => {
+    vi.stubGlobal('localStorage', memoryStorage());
+  });
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  /**
+   * A waiter tablet as the apps make one: its session (paired on the pair screen, signed in on the PIN pad),
+   * an outbox tagging each change with the session's store, sent as whoever is signed in to whichever hub
+   * answers at `at` (the tablet's one address). `at` changes hub: the LAN gave the address to the other one.
+   */
+  function tablet(storage: MemoryOutboxStorage) {
+    const session = new Session('pos-tag');
+    const t = { session, at: session.client({ baseUrl: nowhere, timeoutMs: 2000 }) };
+    const outbox = new Outbox({
+      storage,
+      owns: (scope) => scope.startsWith('pos:'),
+      store: () => session.storeId(),
+      transport: (e) => sendEntry(t.at, e, session.staffToken() ?? undefined),
+      backoff: { baseMs: 50, maxMs: 200 },
+    });
+    const reach = (base: string): HubClient => (t.at = session.client({ baseUrl: base, timeoutMs: 4000 }));
+    const pairWith = async (base: string) => {
+      const hubClient = reach(base);
+      session.refused('device');
+      await session.paired(await pairDevice(hubClient)({ code: PAIRING_CODE, name: 'pos-moved', kind: 'pos' }), 'pos', hubClient);
+      session.signedIn(await hubClient.signIn(PINS.waiter), hubClient.serverOffsetMs);
+      outbox.retryNow(); // what the app does when someone signs in
+    };
+    apps.push(outbox);
+    return Object.assign(t, { outbox, reach, pairWith });
+  }
+
+  it("an order and its payment queued for store A, the tablet paired with store B at the same address: not sent to B (they wait, saying why), B's own order goes; paired with A again, they go to A with their keys, once", async () => {
+    const storage = new MemoryOutboxStorage();
+    const pos = tablet(storage);
+    await pos.pairWith(hub.url);
+    const storeA = pos.session.storeId();
+    expect(storeA).toMatch(/./);
+    await pos.outbox.load();
+
+    // the Wi-Fi drops: an order and its payment wait for store A
+    pos.reach(nowhere);
+    const orderId = newId();
+    const placed = await pos.outbox.enqueue({ scope: 'pos:d', method: 'POST', path: '/api/v1/orders', body: sampleOrder({ id: orderId, tableId: 't-b5' }), meta: {} });
+    const paid = await pos.outbox.enqueue({ scope: 'pos:d', method: 'POST', path: `/api/v1/orders/${orderId}/payments`, body: { id: newId(), tender: 'cash', amountMinor: 100 }, meta: {}, dependsOn: placed.id });
+    await until('the order to be unknown', () => pos.outbox.get(placed.id)?.state === 'unknown');
+
+    // back on the network, the address now reaches store B's hub: A's tokens are refused there, and the
+    // tablet is paired with B (the staff thought it had been unpaired)
+    await pos.pairWith(other.url);
+    expect(pos.session.storeId()).not.toBe(storeA);
+    const ownId = newId();
+    const own = await pos.outbox.enqueue({ scope: 'pos:d', method: 'POST', path: '/api/v1/orders', body: sampleOrder({ id: ownId, tableId: 't-b6' }), meta: {} });
+    expect((await pos.outbox.settled(own.id)).state).toBe('confirmed');
+    await pause(500);
+    expect(other.eventCount('order.placed', orderId)).toBe(0);
+    expect(other.eventCount('order.placed', ownId)).toBe(1);
+    for (const e of [placed, paid]) {
+      expect(pos.outbox.get(e.id)).toMatchObject({ storeId: storeA, error: null });
+      expect(madeForAnotherStore(pos.outbox.get(e.id)!)).toBe(true);
+    }
+
+    // paired with store A again (the right hub found): A's order and payment go there with their keys
+    await pos.pairWith(hub.url);
+    expect(await pos.outbox.settled(paid.id)).toMatchObject({ state: 'confirmed', key: paid.key });
+    expect(pos.outbox.get(placed.id)).toMatchObject({ state: 'confirmed', key: placed.key });
+    expect(hub.eventCount('order.placed', orderId)).toBe(1);
+    expect(other.eventCount('order.placed', orderId)).toBe(0);
+    const order = await hub.request('GET', `/api/v1/orders/${orderId}`, { token: manager });
+    expect(order.body.order.payments).toHaveLength(1);
   });
 });

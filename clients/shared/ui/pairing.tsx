@@ -67,7 +67,8 @@ export function PairScreen({ hub, session, kind, defaultName }: { hub: HubClient
     setError('');
     try {
       const res = await pair({ code: code.trim(), name: name.trim() || defaultName, kind });
-      session.device.set({ token: res.deviceToken, deviceId: res.device.id, name: res.device.name, kind });
+      // with the store of the hub that paired it: the outbox sends no change made here to another store
+      await session.paired(res, kind, hub);
     } catch (err) {
       setError(errorText(err, t, 'pair.invalid'));
     } finally {
