@@ -133,6 +133,8 @@ export class KioskApp {
       transport: (e) => this.send(e),
       onChange: (entries) => this.onOutbox(entries),
       log: (m) => console.info(m),
+      // an order or card payment made for one store never goes to another's hub (the kiosk moved, or re-paired)
+      store: () => this.session.storeId(),
     });
     this.idle = new IdleWatch(idleMsFrom(o.search ?? ''), () => this.reset());
     // a card prompt nobody answers: the customer walked away from the terminal too (its own prompt may never
