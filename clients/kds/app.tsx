@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { ConnectionBanner } from '../shared/ui/connection-banner.tsx';
 import { PrinterAlerts } from '../shared/ui/printer-alerts.tsx';
 import { visibleAlerts } from '../shared/printer-health.ts';
@@ -9,6 +9,7 @@ import { sharedMessages } from '../shared/messages.ts';
 import { useStore } from '../shared/store.ts';
 import { NEW_FOR_MS, type KdsApp } from './kds-app.ts';
 import { kdsMessages } from './messages.ts';
+import { audio as audioState } from './sound.ts';
 import { TicketCard, type TicketActions } from './ticket-card.tsx';
 import { allDayCounts, buildTickets, menuTargets, recentlyBumped, type View } from './tickets.ts';
 
@@ -54,6 +55,43 @@ function useTick(ms = 1000): void {
   }, [ms]);
 }
 
+/**
+ * A tap that comes this soon after the previous one, on a ticket that took another place on the screen in
+ * between, is the second tap of a double tap, not meant for that ticket. A bumped ticket leaves as soon as the
+ * hub answers and the next one slides into its place, under the finger: the second tap of a double tap (wet
+ * hands, a tap that seemed not to take) bumped a ticket nobody had looked at. Longer than a double tap,
+ * shorter than a look at the ticket that moved in.
+ */
+export const DOUBLE_TAP_MS = 700;
+/** Calls this close together come from one tap. */
+const SAME_TAP_MS = 50;
+
+/**
+ * Whether a tap on a ticket now is the second of a double tap landing on a ticket that moved under it. Keeps,
+ * per ticket, where it was in the last render and since when (device time); a new ticket added after the
+ * last one took nobody's place.
+ */
+function useDoubleTapGuard(orderIds: readonly string[], deviceNow: number): (orderId: string) => boolean {
+  const places = useRef(new Map<string, { index: number; since: number }>()).current;
+  const lastTap = useRef({ at: 0, ignored: false });
+  const before = places.size;
+  const shown = new Set(orderIds);
+  for (const id of places.keys()) if (!shown.has(id)) places.delete(id);
+  orderIds.forEach((id, index) => {
+    const place = places.get(id);
+    if (!place) places.set(id, { index, since: index < before ? deviceNow : 0 });
+    else if (place.index !== index) places.set(id, { index, since: deviceNow });
+  });
+  return (orderId) => {
+    const now = Date.now();
+    // one tap may make two calls (a ticket's button acknowledges its voided lines and bumps the rest): one answer
+    if (now - lastTap.current.at < SAME_TAP_MS) return lastTap.current.ignored;
+    const ignored = now - lastTap.current.at < DOUBLE_TAP_MS && now - (places.get(orderId)?.since ?? 0) < DOUBLE_TAP_MS;
+    lastTap.current = { at: now, ignored };
+    return ignored;
+  };
+}
+
 function BoardScreen({ app, view }: { app: KdsApp; view: View }) {
   useTick();
   useStore(app.version);
@@ -66,6 +104,7 @@ function BoardScreen({ app, view }: { app: KdsApp; view: View }) {
   const dismissed = useStore(app.dismissed);
   const sending = useStore(app.sending);
   const muted = useStore(app.muted);
+  const audio = useStore(audioState);
   const notices = useStore(app.notices);
   const printers = useStore(app.printers.state);
   const [recallOpen, setRecallOpen] = useState(false);
@@ -83,11 +122,15 @@ function BoardScreen({ app, view }: { app: KdsApp; view: View }) {
   const me = app.session.staff.get()?.staff;
   const serverName = (id: string) => (me && me.id === id ? me.name : id);
   const title = view.kind === 'expo' ? t('station.expoShort') : stationName(view.stationId);
-  const actions: TicketActions = {
-    bump: (order, lineIds) => void app.bump(order, lineIds),
-    dismiss: (lineIds) => app.dismiss(lineIds),
-    toggleRush: (order) => void app.toggleRush(order),
-  };
+  const isSecondTapOnMoved = useDoubleTapGuard(
+    tickets.map((tk) => tk.order.id),
+    deviceNow,
+  );
+  const actionsOf = (orderId: string): TicketActions => ({
+    bump: (order, lineIds) => isSecondTapOnMoved(orderId) || void app.bump(order, lineIds),
+    dismiss: (lineIds) => isSecondTapOnMoved(orderId) || app.dismiss(lineIds),
+    toggleRush: (order) => isSecondTapOnMoved(orderId) || void app.toggleRush(order),
+  });
   const isLive = connection.status === 'live';
 
   return (
@@ -106,9 +149,17 @@ function BoardScreen({ app, view }: { app: KdsApp; view: View }) {
             ↶ {t('recall.title')}
           </button>
         )}
-        <button type="button" class="btn" aria-pressed={muted} onClick={() => app.muted.set(!muted)}>
-          {muted ? t('sound.off') : t('sound.on')}
-        </button>
+        {/* after a (re)load the browser keeps the chime silent until a tap: say so rather than "Sound on" (the
+            tap on this button is the one that unlocks it, main.tsx) */}
+        {!muted && audio === 'locked' ? (
+          <button type="button" class="btn btn--warn" data-sound="locked">
+            {t('sound.locked')}
+          </button>
+        ) : (
+          <button type="button" class="btn" data-sound={muted ? 'off' : 'on'} aria-pressed={muted} onClick={() => app.muted.set(!muted)}>
+            {muted ? t('sound.off') : t('sound.on')}
+          </button>
+        )}
         <LanguageToggle />
         <button type="button" class="btn btn--ghost" onClick={() => void app.lock()}>
           {ts('common.signOut')}
@@ -137,7 +188,7 @@ function BoardScreen({ app, view }: { app: KdsApp; view: View }) {
             serverName={serverName}
             lang={lang}
             t={t}
-            actions={actions}
+            actions={actionsOf(ticket.order.id)}
           />
         ))}
       </main>

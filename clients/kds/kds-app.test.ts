@@ -167,6 +167,36 @@ describe('what the cook is told when a bump is refused', () => {
   });
 });
 
+describe('what the cook is told when the hub kept asking to wait', () => {
+  afterEach(() => vi.unstubAllGlobals());
+
+  /** The hub answers every bump with `status`/`code` (no Retry-After: the client's own short backoff), and saves nothing. */
+  function hubAnswering(status: number, code: string, message: string) {
+    const realFetch = globalThis.fetch;
+    vi.stubGlobal('fetch', (input: RequestInfo | URL, init?: RequestInit) =>
+      /\/status$/.test(new URL(String(input)).pathname)
+        ? Promise.resolve(new Response(JSON.stringify({ error: { code, message } }), { status, headers: { 'content-type': 'application/json' } }))
+        : realFetch(input, init),
+    );
+  }
+
+  it.each([
+    ['zh-CN', 507, 'storage_full', /^[^A-Za-z]*$/],
+    ['en', 507, 'storage_full', /disk is full.*tap again/i],
+    ['zh-CN', 503, 'overloaded', /^[^A-Za-z]*$/],
+    ['en', 503, 'overloaded', /busy.*tap again/i],
+  ] as const)('says in %s, in its own words, that a %i %s left the dish where it was', async (lang, status, code, text) => {
+    const order = await place([{ itemId: 'mapo-tofu', qty: 1, optionIds: ['spice-medium', 'size-regular'] }]);
+    const mine = await screen('hot');
+    hubAnswering(status, code, code === 'storage_full' ? "the hub's disk is full: nothing was saved" : 'the hub is busy; retry shortly');
+    language.set(lang);
+    await mine.bump(mine.board.orders.get(order.id)!, [order.lines[0]!.id]);
+    vi.unstubAllGlobals();
+    expect(mine.notices.get().map((n) => n.text)).toEqual([expect.stringMatching(text)]);
+    expect(await statuses(order.id)).toEqual(['fired']);
+  });
+});
+
 describe('a cook whose session the hub no longer takes', () => {
   it('is sent back to the PIN pad by a refused bump, and told it did not go', async () => {
     const { app, own } = await ownScreen();

@@ -6,7 +6,7 @@ import type { Health, LineStatus, Menu, Order, Recall, SetLineStatus } from '../
 import type { Printer } from '../../hub/protocol/printing.ts';
 import { READY_FOOD_KEPT_MS } from '../../hub/protocol/kitchen-snapshot.ts';
 import { Clock } from '../shared/clock.ts';
-import { HubError, HubUnreachableError, type HubClient } from '../shared/hub-client.ts';
+import { askedToWait, HubError, HubUnreachableError, type HubClient } from '../shared/hub-client.ts';
 import { language, nameIn, translator } from '../shared/i18n.ts';
 import { fromHealth, fromPrinterList, PrinterHealthFeed } from '../shared/printer-health.ts';
 import { Session } from '../shared/session.ts';
@@ -229,7 +229,10 @@ export class KdsApp {
             ? t('error.orderClosed')
             : err instanceof HubError && err.code === 'invalid_transition'
               ? t('error.changed')
-              : t('error.action', { message: err instanceof Error ? err.message : String(err) });
+              : // the hub client waited these out already (`mutate`): the bump did not happen, and the cook must know why
+                askedToWait(err)
+                ? t(err.status === 507 ? 'error.storageFull' : 'error.busy')
+                : t('error.action', { message: err instanceof Error ? err.message : String(err) });
     this.say(text);
   }
 

@@ -392,6 +392,53 @@ describe('KDS table names', () => {
   });
 });
 
+describe('KDS double tap on Bump', () => {
+  it('does not bump the ticket that slid under the finger when the bumped one left, and bumps it on a later tap', async () => {
+    // the tickets earlier tests left at the hot station go, so that these three are at the top of the screen
+    const snap = await hub.request('GET', '/api/v1/snapshot', { token: kitchen.device.token });
+    for (const o of snap.body.orders as { id: string; lines: { id: string; stationId: string; status: string }[] }[]) {
+      const cooking = o.lines.filter((l) => l.stationId === 'hot' && (l.status === 'fired' || l.status === 'preparing')).map((l) => l.id);
+      if (cooking.length > 0) await hub.request('POST', `/api/v1/orders/${o.id}/status`, { token: kitchen.staff.token, body: { status: 'ready', lineIds: cooking } });
+    }
+    const page = await kds('hot', { lang: 'en' });
+    const first = await place([MAPO()]);
+    await place([MAPO()]);
+    await place([MAPO()]);
+    await ticket(page, first.id).waitFor();
+    await page.waitForTimeout(1000); // the cook reads the new tickets
+    const box = (await ticket(page, first.id).locator('[data-bump]').boundingBox())!;
+    const [x, y] = [box.x + box.width / 2, box.y + box.height / 2];
+    // a wet hand's double tap: the first bumps the ticket, whose answer comes back before the second lands
+    await page.mouse.click(x, y);
+    await ticket(page, first.id).waitFor({ state: 'detached' });
+    const slid = await page.evaluate(([px, py]) => document.elementFromPoint(px!, py!)?.closest('.ticket')?.getAttribute('data-order-id') ?? null, [x, y]);
+    expect(slid).not.toBeNull();
+    await page.mouse.click(x, y);
+    await page.waitForTimeout(1200);
+    const lines = async (id: string) => ((await hub.request('GET', `/api/v1/orders/${id}`, { token: waiter })).body.order.lines as { stationId: string; status: string }[]).filter((l) => l.stationId === 'hot');
+    expect((await lines(slid!)).map((l) => l.status)).not.toContain('ready');
+    expect(await ticket(page, slid!).isVisible()).toBe(true);
+
+    // the cook sees the next ticket and means it
+    await page.mouse.click(x, y);
+    await ticket(page, slid!).waitFor({ state: 'detached' });
+    expect((await lines(slid!)).every((l) => l.status === 'ready')).toBe(true);
+    await page.close();
+  });
+});
+
+describe('KDS chime after a (re)load', () => {
+  it('says the sound needs a tap, not "Sound on", until someone touches the screen', async () => {
+    const page = await kds('hot', { lang: 'en' });
+    // the browser keeps a page silent until a gesture: a ticket arriving now would not chime
+    await expect.poll(() => page.locator('[data-sound]').getAttribute('data-sound')).toBe('locked');
+    expect(await page.locator('[data-sound]').textContent()).toBe('Tap for sound');
+    await page.mouse.click(640, 400); // any tap on the screen, a bump say
+    await expect.poll(() => page.locator('[data-sound]').getAttribute('data-sound')).toBe('on');
+    await page.close();
+  });
+});
+
 describe('KDS top bar on a 1280×800 tablet', () => {
   /** Bar items cut off at the right edge (the bar does not scroll: Lock and the clock would just be gone). */
   const cutOff = (page: Page) =>
