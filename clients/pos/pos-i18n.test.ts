@@ -129,3 +129,16 @@ describe("today's bills", () => {
     }
   });
 });
+
+describe('a change made for another store', () => {
+  it.each(['zh-CN', 'en'] as Lang[])('%s: says it waits for that store, not that the network is retrying', (lang) => {
+    const t = translator(posMessages, lang);
+    const e = {
+      id: 'e-3', state: 'unknown', lastProblem: 'other_store: made for store s-a, this device is paired with s-b', error: null,
+      meta: { orderId: 'o-1', staffToken: null, action: { kind: 'reprint', jobId: 9, slip: 'receipt' } },
+    } as unknown as PosSubmission;
+    const text = textOf(Submission({ e, menu, floor: null, t }));
+    expect(text).toContain(posMessages[lang]['sub.otherStore']);
+    expect(text).not.toContain(posMessages[lang]['sub.retrying']);
+  });
+});

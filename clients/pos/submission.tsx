@@ -1,6 +1,6 @@
 import type { Floor, Menu } from '../../hub/protocol/index.ts';
 import { formatMoney } from '../shared/format.ts';
-import { entryView } from '../shared/outbox.ts';
+import { entryView, madeForAnotherStore } from '../shared/outbox.ts';
 import type { PosT } from './messages.ts';
 import type { PosAction, PosApp, PosSubmission } from './pos-app.ts';
 import { rejectionKey } from './pos-logic.ts';
@@ -30,7 +30,7 @@ export function Submission({ e, menu, floor, t, onPutBack }: { e: PosSubmission;
     <li class={`p-sub p-sub--${view}`} data-submission={a.kind} data-state={view} data-error-code={e.error?.code}>
       <span>{describe(a, menu, floor, t)}</span>
       <span class="p-sub__state" title={view === 'rejected' ? (e.error?.message ?? '') : undefined}>
-        {why !== null ? t('sub.rejected', { message: why }) : t(`sub.${view}`)}
+        {why !== null ? t('sub.rejected', { message: why }) : madeForAnotherStore(e) ? t('sub.otherStore') : t(`sub.${view}`)}
       </span>
       {onPutBack && (
         <button type="button" class="btn btn--small" data-put-back onClick={onPutBack}>
