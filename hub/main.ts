@@ -10,7 +10,7 @@ import { isEmpty, loadSeed } from './store/seed.ts';
 import { openDb } from './store/db.ts';
 import { finishedSwapText, finishSwap } from './store/store-swap.ts';
 import { isStoreDamage, RESTORE_ADVICE } from './store/integrity.ts';
-import { claimDataDir, removePidFile, writePidFile } from './pid-file.ts';
+import { claimDataDir, holderText, removePidFile, writePidFile } from './pid-file.ts';
 import { SimulatorRegistry, startSimulatedPrinters } from './print/simulated.ts';
 import { join } from 'node:path';
 
@@ -49,6 +49,11 @@ async function main(): Promise<void> {
 
   // before the store is opened (its migrations, a restore's swap): a second hub on it must change nothing
   const claim = claimDataDir(cfg.HUB_DATA_DIR);
+  if (!claim.ok && claim.tool) {
+    // a restore swapping the store's files, a salvage reading them: systemd starts the hub again 2 s after this
+    process.stderr.write(`brigade: ${holderText(claim)} is in progress on ${cfg.HUB_DATA_DIR}: start the hub once it is done (systemd does, by itself)\n`);
+    process.exit(1);
+  }
   if (!claim.ok && !claim.err) {
     const who = claim.heldBy === null ? 'another hub' : `another hub (pid ${claim.heldBy})`;
     process.stderr.write(`brigade: ${who} is running on ${cfg.HUB_DATA_DIR}: stop it first, or give this one its own HUB_DATA_DIR\n`);

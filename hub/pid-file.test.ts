@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { claimDataDir, LOCK_FILE, PID_FILE, runningHub } from './pid-file.ts';
+import { claimDataDir, claimForTool, holderText, LOCK_FILE, PID_FILE, runningHub, TOOL_FILE } from './pid-file.ts';
 import { removeDir } from './test/harness.ts';
 
 const dirs: string[] = [];
@@ -50,4 +50,68 @@ describe('which hub runs on a data directory', () => {
   it('is none with no hub.pid', () => {
     expect(runningHub(dataDir())).toBeNull();
   });
+});
+
+/** Another process (a lock is per process) running `code` with the module as `m`; resolves once it printed. */
+async function otherProcess(code: string) {
+  const child = spawn(process.execPath, ['--import', 'tsx', '-e', `import('${join(import.meta.dirname, 'pid-file.ts')}').then((m) => { ${code}; console.log('ready'); setInterval(() => {}, 1000); })`], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+  return {
+    pid: child.pid!,
+    kill: async () => {
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('close', r));
+    },
+  };
+}
+
+describe('a tool holding the data directory (restore, seed, salvage, backup finishing a swap)', () => {
+  it('refuses the hub and other tools, naming itself; a hub started after it was killed outright no longer names it', async () => {
+    const dir = dataDir();
+    const restore = await otherProcess(`m.claimForTool(${JSON.stringify(dir)}, 'restore')`);
+    try {
+      const refused = claimDataDir(dir);
+      expect(refused).toMatchObject({ ok: false, heldBy: restore.pid, tool: 'restore' });
+      if (!refused.ok) expect(holderText(refused)).toBe(`a restore (npm run restore, pid ${restore.pid})`);
+      const salvage = claimForTool(dir, 'salvage');
+      expect(salvage).toMatchObject({ ok: false, why: `a restore (npm run restore, pid ${restore.pid}) is in progress on ${dir}: run this again once it is done` });
+    } finally {
+      await restore.kill();
+    }
+    expect(existsSync(join(dir, TOOL_FILE))).toBe(true); // killed outright: it removed nothing
+    const hub = await otherProcess(`m.claimDataDir(${JSON.stringify(dir)}); m.writePidFile(${JSON.stringify(dir)})`);
+    try {
+      expect(claimForTool(dir, 'restore')).toMatchObject({ ok: false, heldBy: hub.pid, tool: null, why: `the hub (pid ${hub.pid}) is running on ${dir}: stop it first` });
+    } finally {
+      await hub.kill();
+    }
+  }, 30_000);
+
+  it('lets go at release, and leaves no tool.pid naming it', () => {
+    const dir = dataDir();
+    const claim = claimForTool(dir, 'seed');
+    expect(claim).toMatchObject({ ok: true });
+    expect(existsSync(join(dir, TOOL_FILE))).toBe(true);
+    if (claim.ok) claim.release();
+    expect(existsSync(join(dir, TOOL_FILE))).toBe(false);
+    const again = claimDataDir(dir);
+    expect(again.ok).toBe(true);
+    if (again.ok) again.release();
+  });
+
+  it('is refused by a hub of a version before the lock, which has only hub.pid', async () => {
+    const dir = dataDir();
+    const oldHub = await otherProcess(`require('node:fs').writeFileSync(${JSON.stringify(join(dir, PID_FILE))}, process.pid + '\\n')`);
+    try {
+      expect(claimForTool(dir, 'restore')).toMatchObject({ ok: false, heldBy: oldHub.pid, tool: null });
+    } finally {
+      await oldHub.kill();
+    }
+    // gone (after a reboot, say): the pid it left is no hub
+    const claim = claimForTool(dir, 'restore');
+    expect(claim.ok).toBe(true);
+    if (claim.ok) claim.release();
+  }, 30_000);
 });

@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../hub/config.ts';
 import { DB_FILE } from '../hub/hub.ts';
-import { runningHub } from '../hub/pid-file.ts';
+import { claimForTool } from '../hub/pid-file.ts';
 import { backupFileName, copyMedia, runBackup } from '../hub/store/backups.ts';
 import { finishedSwapText, finishSwap, swapPending } from '../hub/store/store-swap.ts';
 
@@ -17,12 +17,15 @@ const { values } = parseArgs({ options: { out: { type: 'string' } } });
 const cfg = loadConfig();
 const source = join(cfg.HUB_DATA_DIR, DB_FILE);
 if (swapPending(source)) {
-  // a restore cut short left the store's name empty: finished first, as the hub's start or the next restore would
-  const hubPid = runningHub(cfg.HUB_DATA_DIR);
-  if (hubPid !== null) {
-    console.error(`backup: the hub (pid ${hubPid}) is starting and finishing a restore that was cut short: run the backup again in a moment`);
+  // a restore cut short left the store's name empty: finished first, as the hub's start or the next restore would.
+  // Its renames are the backup's alone: a hub started meanwhile refuses (and the hub's own copy needs no lock)
+  const claim = claimForTool(cfg.HUB_DATA_DIR, 'backup');
+  if (!claim.ok) {
+    const why = claim.tool ? claim.why : `the hub (pid ${claim.heldBy ?? 'unknown'}) is starting and finishing a restore that was cut short: run the backup again in a moment`;
+    console.error(`backup: ${why}`);
     process.exit(1);
   }
+  if (claim.warning) console.warn(`backup: ${claim.warning}`);
   try {
     const done = finishSwap(source);
     if (done) console.log(`backup: ${finishedSwapText(done)}`);
@@ -30,6 +33,7 @@ if (swapPending(source)) {
     console.error(`backup: ${(err as Error).message}`);
     process.exit(1);
   }
+  claim.release();
 }
 if (!existsSync(source)) {
   console.error(`backup: there is no store at ${source} (HUB_DATA_DIR)`);

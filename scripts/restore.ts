@@ -11,7 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../hub/config.ts';
 import { DB_FILE } from '../hub/hub.ts';
-import { runningHub } from '../hub/pid-file.ts';
+import { claimForTool } from '../hub/pid-file.ts';
 import { BackupError, copyMedia, fsyncPath, inspectStore, listBackups, markAsBackup, type StoreSummary } from '../hub/store/backups.ts';
 import { newestMigration } from '../hub/store/db.ts';
 import { finishSwap, incomingOf, swapIn } from '../hub/store/store-swap.ts';
@@ -59,6 +59,11 @@ if (file === undefined) {
 }
 
 const backup = resolve(file);
+// with --yes the store is the restore's from before it is read until the backup is in its place: a hub started
+// meanwhile (systemd starts it again 2 s after it stops) refuses, rather than open a store half swapped
+const claim = values.yes ? claimForTool(cfg.HUB_DATA_DIR, 'restore') : null;
+if (claim && !claim.ok) fail(claim.why);
+if (claim?.warning) console.warn(`restore: ${claim.warning}`);
 let summary: StoreSummary;
 // quick_check reads every page: seconds for a store of a busy year
 console.log(`Checking ${backup} …`);
@@ -100,9 +105,6 @@ if (!values.yes) {
   console.log('\nNothing done. Stop the hub, then run again with --yes.');
   process.exit(0);
 }
-const hubPid = runningHub(cfg.HUB_DATA_DIR);
-if (hubPid !== null) fail(`the hub (pid ${hubPid}) is running on ${cfg.HUB_DATA_DIR}: stop it first`);
-
 const restoring = incomingOf(store);
 mkdirSync(cfg.HUB_DATA_DIR, { recursive: true });
 // an earlier restore cut short after it began to swap (a power cut): finished first, as the hub would at its start
@@ -133,4 +135,5 @@ if (aside) console.log(`The store's files are in ${aside}`);
 // photos the store names and this disk lacks (a new disk): from beside the backup
 const photos = await copyMedia(join(dirname(backup), 'media'), join(cfg.HUB_DATA_DIR, 'media'));
 if (photos > 0) console.log(`${photos} dish photo files copied back from ${join(dirname(backup), 'media')}`);
+claim?.release();
 console.log(`Restored. Start the hub (npm start): it renews its epoch and every device reloads.`);

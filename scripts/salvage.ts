@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../hub/config.ts';
 import { DB_FILE } from '../hub/hub.ts';
-import { runningHub } from '../hub/pid-file.ts';
+import { claimForTool } from '../hub/pid-file.ts';
 import { backupFileName, inspectStore, listBackups, stampAfterNewest, takenAtOf } from '../hub/store/backups.ts';
 import { ORDER_TABLES, type LostOrder } from '../hub/store/salvage-rebuild.ts';
 import type { PackedSalvage, SameStoreBy } from '../hub/store/salvage-meta.ts';
@@ -28,9 +28,11 @@ function fail(message: string): never {
   process.exit(1);
 }
 
-const hubPid = runningHub(cfg.HUB_DATA_DIR);
-// the hub goes on writing the store (and its WAL) while it runs: a copy of a moving file is no copy
-if (hubPid !== null) fail(`the hub (pid ${hubPid}) is running on ${cfg.HUB_DATA_DIR}: stop it first`);
+// the hub goes on writing the store (and its WAL) while it runs: a copy of a moving file is no copy. Held until
+// the store is read: a hub started meanwhile (systemd, 2 s after a stop) refuses
+const claim = claimForTool(cfg.HUB_DATA_DIR, 'salvage');
+if (!claim.ok) fail(claim.why);
+if (claim.warning) console.warn(`salvage: ${claim.warning}`);
 // a restore cut short left the store's name empty: finished first, as the hub's start or the next restore would
 try {
   const done = finishSwap(store);
@@ -63,6 +65,8 @@ try {
 } catch (err) {
   fail(err instanceof SalvageError ? err.message : `the store could not be salvaged: ${(err as Error).message}`);
 }
+// what follows reads only the copy and the backups: the hub may start
+claim.release();
 
 // nothing to salvage: the table of losses below would speak of damaged pages, rebuilt rows and a choice to make
 if (isWhole(result)) {
