@@ -61,7 +61,7 @@ async function main(): Promise<void> {
   }
   if (!claim.ok) logger.warn({ err: claim.err }, 'hub.lock could not be taken: a second hub started on this data directory would not be refused');
   const pidFileError = writePidFile(cfg.HUB_DATA_DIR);
-  if (pidFileError) logger.warn({ err: pidFileError }, 'hub.pid could not be written: npm run restore and seed --reset cannot tell the hub runs');
+  if (pidFileError) logger.warn({ err: pidFileError }, 'hub.pid could not be written: the maintenance scripts still see the hub by its lock (hub.lock), but cannot name its pid');
 
   // a restore cut short (a power cut between its renames) is finished before the store is opened (openDb would
   // too, unsaid): the store changed under everyone, and the one it replaced is somewhere to be found
