@@ -50,7 +50,12 @@ export type PosAction =
   | { kind: 'transfer'; toTableId: string }
   /** The party: every open order of `fromTableId` (the guests' phone orders too) to the free table `toTableId`. */
   | { kind: 'moveTable'; fromTableId: string; toTableId: string }
-  | { kind: 'merge'; intoOrderId: string; intoTableId: string }
+  /**
+   * Into the open order `intoOrderId` of table `intoTableId`: the party, every open order of `fromTableId`
+   * (the guests' phone orders too); without `fromTableId` (queued before merges took the table, or an order
+   * of no table) only the order shown.
+   */
+  | { kind: 'merge'; intoOrderId: string; intoTableId: string; fromTableId?: string }
   | { kind: 'billRequest'; requested: boolean }
   | { kind: 'receipt' }
   /** `slip`: what is reprinted, when not a kitchen ticket (a failed receipt reprinted from the alert strip). */
@@ -1224,12 +1229,21 @@ export class PosApp {
     return floor?.tables.find((t) => t.id === tableId)?.openOrderIds.length ?? 0;
   }
 
-  /** Moves everything of the current order into the open order of another table, and follows it there. */
+  /**
+   * Merges the party at the table shown into the open order of another table, and follows it there: every
+   * open order of the table, the guests' phone orders and a separate check too (`POST /tables/:id/merge`),
+   * not only the order shown — the others would stay behind, the table busy, their bill readable by the next
+   * party's phones. The hub finds the table's orders when the merge arrives, as it does for a move. An order
+   * of no table merges alone.
+   */
   async merge(intoTableId: string): Promise<void> {
-    const { orderId, floor } = this.state.get();
+    const { orderId, tableId, floor } = this.state.get();
     const intoOrderId = floor?.tables.find((t) => t.id === intoTableId)?.openOrderIds[0];
-    if (!orderId || !intoOrderId) return;
-    const entry = await this.enqueue(orderId, `/api/v1/orders/${orderId}/merge`, { intoOrderId }, { kind: 'merge', intoOrderId, intoTableId }, this.opening(orderId));
+    if (!orderId || !intoOrderId || tableId === intoTableId) return;
+    const [path, action]: [string, PosAction] = tableId
+      ? [`/api/v1/tables/${encodeURIComponent(tableId)}/merge`, { kind: 'merge', intoOrderId, intoTableId, fromTableId: tableId }]
+      : [`/api/v1/orders/${orderId}/merge`, { kind: 'merge', intoOrderId, intoTableId }];
+    const entry = await this.enqueue(orderId, path, { intoOrderId }, action, this.opening(orderId));
     if (!entry) return;
     this.set({ ...this.cartsFor(intoOrderId, true), tableId: intoTableId, orderId: intoOrderId, order: null });
     void this.loadOrder();

@@ -413,9 +413,17 @@ describe('the unsent cart while the waiter answers another table', () => {
     expect(app.state.get().cart.map((l) => l.id)).toEqual(['c-1']);
   });
 
+  it("merges the whole table, the guests' phone orders too: one change for the table (not the order shown)", async () => {
+    const { app, of } = await tablet();
+    await app.merge('t-a2');
+    expect(of('merge').map((e) => [e.method, e.path, e.body, e.meta.orderId, e.meta.action])).toEqual([
+      ['POST', '/api/v1/tables/t-a1/merge', { intoOrderId: 'o-2' }, 'o-1', { kind: 'merge', intoOrderId: 'o-2', intoTableId: 't-a2', fromTableId: 't-a1' }],
+    ]);
+  });
+
   it('a merge the hub refused (the other bill paid meanwhile) takes the tablet back to the order, with its dishes: it is still open at its table', async () => {
     const { app, of } = await tablet();
-    refusing(app, (m, path) => (path === '/api/v1/orders/o-1/merge' ? new HubError(409, 'order_closed', 'order #8 is closed') : null));
+    refusing(app, (m, path) => (path === '/api/v1/tables/t-a1/merge' ? new HubError(409, 'order_closed', 'order #8 is closed') : null));
     app.setCart([cartLine('c-1', 'mapo-tofu')]);
     await app.merge('t-a2');
     expect(app.state.get()).toMatchObject({ orderId: 'o-2', tableId: 't-a2' });
@@ -427,7 +435,7 @@ describe('the unsent cart while the waiter answers another table', () => {
 
   it('a merge refused after the waiter went on to another table leaves the screen where it is', async () => {
     const { app, of } = await tablet();
-    refusing(app, (m, path) => (path === '/api/v1/orders/o-1/merge' ? new HubError(409, 'order_closed', 'order #8 is closed') : null));
+    refusing(app, (m, path) => (path === '/api/v1/tables/t-a1/merge' ? new HubError(409, 'order_closed', 'order #8 is closed') : null));
     await app.merge('t-a2');
     app.goFloor();
     expect((await app.outbox.settled(of('merge')[0]!.id)).state).toBe('rejected');

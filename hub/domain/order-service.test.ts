@@ -746,6 +746,56 @@ describe('moving tables', () => {
     expect(s.service.active(Date.now()).map((o) => o.id)).not.toContain(a.id);
   });
 
+  describe('the whole table (the party joins the other bill: every open order of the table)', () => {
+    it("merges the waiter's order and a phone's order at A1 into B3's bill in one command; A1 is free and its phones read nothing", () => {
+      const waiters = open('t-a1');
+      const phones = place(table('t-a1'), { channel: 'qr', lines: [rice()] });
+      const b = open('t-b3', [rice()]);
+      const eventsBefore = s.events.length;
+
+      const { order, merged, from } = run((ctx) => s.service.mergeTable('t-a1', { intoOrderId: b.id }, ctx));
+
+      expect(from).toEqual({ id: 't-a1', name: 'A1' });
+      expect(merged.map((o) => [o.id, o.status, o.mergedIntoOrderId])).toEqual([
+        [waiters.id, 'merged', b.id],
+        [phones.id, 'merged', b.id],
+      ]);
+      expect(s.orders.get(b.id)).toEqual(order);
+      expect(order.lines.map((l) => l.id)).toEqual([...b.lines, ...waiters.lines, ...phones.lines].map((l) => l.id));
+      expect(order.totalMinor).toBe(b.totalMinor + waiters.totalMinor + phones.totalMinor);
+      expect(s.floor.openOrderIds('t-a1')).toEqual([]);
+      expect(s.floor.openOrderIds('t-b3')).toEqual([b.id]);
+      // one event per order, as a single merge: nothing new for the KDS, printing or the phones
+      const events = s.events.slice(eventsBefore);
+      expect(events.map((e) => e.type)).toEqual(['order.merged', 'order.merged']);
+      for (const [i, source] of [waiters, phones].entries()) {
+        expect(events[i]).toMatchObject({
+          payload: { merged: { id: source.id, status: 'merged' }, order: { id: b.id }, lineIds: source.lines.map((l) => l.id) },
+          topics: expect.arrayContaining(['orders', 'table:t-a1', 'table:t-b3', 'floor']),
+        });
+      }
+      expect(s.service.list({ status: 'open' }, table('t-a1'))).toEqual([]);
+    });
+
+    it.each<{ what: string; from: string; into: 'b' | 'a' | 'gone'; code: string; who?: Principal }>([
+      { what: 'from a table that does not exist', from: 't-zz', into: 'b', code: 'not_found' },
+      { what: 'into an order that is gone', from: 't-a1', into: 'gone', code: 'not_found' },
+      { what: "into the table's own bill", from: 't-a1', into: 'a', code: 'invalid_transition' },
+      { what: 'from a table with nothing open', from: 't-a3', into: 'b', code: 'invalid_transition' },
+      { what: 'by the kitchen', from: 't-a1', into: 'b', code: 'forbidden', who: kitchen },
+      { what: 'by a table’s phone, even its own table', from: 't-a1', into: 'b', code: 'forbidden', who: table('t-a1') },
+    ])('refuses a table merge $what with $code, and merges nothing', ({ from, into, code, who }) => {
+      const waiters = open('t-a1');
+      const phones = place(table('t-a1'), { channel: 'qr', lines: [rice()] });
+      const b = open('t-b3', [rice()]);
+      const intoOrderId = { a: phones.id, b: b.id, gone: 'nope' }[into];
+      const eventsBefore = s.events.length;
+      expect(outcomeOf(() => run((ctx) => s.service.mergeTable(from, { intoOrderId }, ctx), who))).toBe(code);
+      expect([waiters, phones, b].map((o) => s.orders.get(o.id)?.status)).not.toContain('merged');
+      expect(s.events.length).toBe(eventsBefore);
+    });
+  });
+
   it('refuses to merge into an order that is gone', () => {
     const a = open('t-a1');
     expect(outcomeOf(() => run((ctx) => s.service.merge(a.id, { intoOrderId: 'nope' }, ctx)))).toBe('not_found');

@@ -2,6 +2,7 @@ import type {
   AddLines,
   DiscountInput,
   MergeInput,
+  MergeTableResponse,
   MoveTableInput,
   MoveTableResponse,
   TransferInput,
@@ -340,10 +341,7 @@ export class OrderService {
     requireStaff(ctx.principal, staffRoles.floorMoves, 'moving a table');
     const from = this.tableRef(fromTableId);
     const to = this.tableRef(input.toTableId);
-    const open = this.deps.floor
-      .openOrderIds(from.id)
-      .map((id) => this.deps.orders.get(id))
-      .filter((o): o is Order => o !== undefined);
+    const open = this.openOrdersAt(from.id);
     const changes = rules.moveTable(open, from, to, ctx.now);
     this.refuseBusyTable(to, []);
     const orders = changes.map((change, i) => this.commit(open[i]!, change, ctx, () => this.emitTransferred(change.order, from, to, ctx)));
@@ -375,6 +373,35 @@ export class OrderService {
     const source = this.load(orderId, ctx.principal, ctx.now);
     const target = this.load(input.intoOrderId, ctx.principal, ctx.now);
     const { merged, into } = rules.merge(source, target, ctx.now);
+    this.commitMerge(source, target, merged, into, ctx);
+    return { order: into, merged };
+  }
+
+  /**
+   * Merges a party: every open order of a table — the waiter's, its phones', a separate check — into another
+   * table's open order, in the caller's one transaction (all or none). Merging only the order a tablet shows
+   * left the phones' orders at the old table: it stayed busy, their food and bill stayed there, and the next
+   * party's phones read them. The orders are the table's at commit, as `moveTable`'s are. Each gets its own
+   * `order.merged`, as a single merge does: the KDS, printing and the phones follow each with no new event.
+   */
+  mergeTable(fromTableId: string, input: MergeInput, ctx: CommandContext): MergeTableResponse {
+    requireStaff(ctx.principal, staffRoles.floorMoves, 'merging tables');
+    const from = this.tableRef(fromTableId);
+    const target = this.load(input.intoOrderId, ctx.principal, ctx.now);
+    const open = this.openOrdersAt(from.id);
+    const steps = rules.mergeTable(open, from, target, ctx.now);
+    steps.forEach((step, i) => this.commitMerge(open[i]!, step.target, step.merged, step.into, ctx));
+    return { order: steps.at(-1)!.into, merged: steps.map((step) => step.merged), from };
+  }
+
+  private openOrdersAt(tableId: string): Order[] {
+    return this.deps.floor
+      .openOrderIds(tableId)
+      .map((id) => this.deps.orders.get(id))
+      .filter((o): o is Order => o !== undefined);
+  }
+
+  private commitMerge(source: Order, target: Order, merged: Order, into: Order, ctx: CommandContext): void {
     const { orders } = this.deps;
     orders.moveContents(
       target.id,
@@ -397,7 +424,6 @@ export class OrderService {
       [...topics],
     );
     this.emitIfClosed(target, into, ctx);
-    return { order: into, merged };
   }
 
   /** A waiter marks (or clears) "bill requested" on an order. */

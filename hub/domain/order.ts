@@ -560,6 +560,27 @@ export function merge(source: Order, target: Order, now: number): { merged: Orde
   return { merged, into };
 }
 
+/**
+ * Joins a party to another table's bill: each of `orders` (the open orders of table `from`, oldest first)
+ * merged, one after the other, into `target`, as `merge` merges one. Each step names the target as it was
+ * before it (what the store appends to). The service checks that `from` exists; a table with nothing open
+ * has nobody to merge (another tablet merged or paid it meanwhile), and a bill of the table itself is not
+ * another table's.
+ */
+export function mergeTable(orders: readonly Order[], from: { id: string; name: string }, target: Order, now: number): { target: Order; merged: Order; into: Order }[] {
+  if (target.tableId === from.id) {
+    throw new DomainError('invalid_transition', `order #${target.number} is at table ${from.name} already`, { tableId: from.id, intoOrderId: target.id });
+  }
+  if (orders.length === 0) throw new DomainError('invalid_transition', `table ${from.name} has no open order to merge`, { tableId: from.id });
+  let into = target;
+  return orders.map((source) => {
+    const before = into;
+    const step = merge(source, before, now);
+    into = step.into;
+    return { target: before, ...step };
+  });
+}
+
 /** "Bill please": shown on the floor plan until the order closes (or a waiter clears it). */
 export function requestBill(order: Order, requested: boolean, now: number): Change {
   requireOpen(order, requested ? 'ask for its bill' : 'clear its bill request');

@@ -43,6 +43,7 @@ import {
   billRequestSchema,
   mergeResponseSchema,
   mergeSchema,
+  mergeTableResponseSchema,
   moveTableResponseSchema,
   moveTableSchema,
   refundInputSchema,
@@ -597,6 +598,18 @@ export const routes: Route[] = [
     body: moveTableSchema,
     responses: { 200: moveTableResponseSchema, 404: errorBodySchema, 409: errorBodySchema },
     handle: (req, s) => ok(s.orders.moveTable(req.params.tableId, req.body, req.cmd)),
+  }),
+  // A route of the table, as `move` is: what joins the other bill is the party, found when the hub commits
+  mutation({
+    method: 'post',
+    path: '/api/v1/tables/:tableId/merge',
+    tag: 'floor',
+    summary: "Merge a party: every open order of the table (phones' and separate checks included) into another table's open order, all or none",
+    access: 'waiter/cashier/manager',
+    params: tableParams,
+    body: mergeSchema,
+    responses: { 200: mergeTableResponseSchema, 404: errorBodySchema, 409: errorBodySchema },
+    handle: (req, s) => ok(s.orders.mergeTable(req.params.tableId, req.body, req.cmd)),
   }),
   mutation({
     method: 'post',

@@ -329,6 +329,14 @@ export type BillRequestInput = z.infer<typeof billRequestSchema>;
 
 export const mergeResponseSchema = z.object({ order: orderSchema, merged: orderSchema });
 
+/**
+ * Merge a party (`POST /tables/:tableId/merge`, the body a `mergeSchema`): every open order of the table in
+ * the path (the waiter's, its phones', a separate check) into another table's open order, all or none. The
+ * answer: that order as it ends, and the orders merged into it, oldest first.
+ */
+export const mergeTableResponseSchema = z.object({ order: orderSchema, merged: z.array(orderSchema), from: tableRefSchema });
+export type MergeTableResponse = z.infer<typeof mergeTableResponseSchema>;
+
 export const reopenSchema = voidSchema;
 
 /** A business day, `YYYY-MM-DD` (a real date): the day an order counts towards (hub/domain/business-date.ts). */

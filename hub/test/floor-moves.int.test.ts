@@ -34,6 +34,14 @@ const tableStatus = async (id: string) =>
 const qrToken = async (tableId: string) =>
   ((await hub.request('GET', '/api/v1/tables/qr-codes', { token: manager })).body.tables as { id: string; qrToken: string }[]).find((t) => t.id === tableId)!.qrToken;
 const printJobs = async (orderId: string) => (await hub.request('GET', `/api/v1/print-jobs?orderId=${orderId}`, { token: waiter })).body.jobs as unknown[];
+const openIds = async (tableId: string) =>
+  ((await hub.request('GET', '/api/v1/floor', { token: waiter })).body.tables as { id: string; openOrderIds: string[] }[]).find((t) => t.id === tableId)!.openOrderIds;
+const phoneOrder = async (token: string) => {
+  const body = { channel: 'qr', lines: [{ itemId: 'mapo-tofu', qty: 1, optionIds: ['spice-mild', 'size-regular'] }] };
+  const r = await hub.request('POST', '/api/v1/orders', { token, body });
+  expect(r.status).toBe(201);
+  return r.body.order.id as string;
+};
 
 describe('transfer', () => {
   it('moves an order to a free table once, however often the tablet resends it', async () => {
@@ -99,14 +107,6 @@ describe('moving a whole table', () => {
   const move = (fromTableId: string, body: unknown, o: { token?: string; key?: string } = {}) =>
     hub.request('POST', `/api/v1/tables/${fromTableId}/move`, { token: o.token ?? waiter, body, ...(o.key ? { key: o.key } : {}) });
   const tableOf = async (orderId: string) => (await hub.request('GET', `/api/v1/orders/${orderId}`, { token: waiter })).body.order.tableId as string;
-  const openIds = async (tableId: string) =>
-    ((await hub.request('GET', '/api/v1/floor', { token: waiter })).body.tables as { id: string; openOrderIds: string[] }[]).find((t) => t.id === tableId)!.openOrderIds;
-  const phoneOrder = async (token: string) => {
-    const body = { channel: 'qr', lines: [{ itemId: 'mapo-tofu', qty: 1, optionIds: ['spice-mild', 'size-regular'] }] };
-    const r = await hub.request('POST', '/api/v1/orders', { token, body });
-    expect(r.status).toBe(201);
-    return r.body.order.id as string;
-  };
 
   it("moves the waiter's order and a phone's to a free table at once, tells the old table's phone, and does it once however often it is resent", async () => {
     const waiters = (await open('t-a9')).id;
@@ -218,6 +218,66 @@ describe('merge', () => {
     const a = await open('t-a8');
     expect((await hub.request('POST', `/api/v1/orders/${a.id}/merge`, { token: waiter, body: { tableId: 't-a7' } })).status).toBe(400);
     expect((await hub.request('POST', `/api/v1/orders/${a.id}/merge`, { token: kitchen, body: { intoOrderId: a.id } })).status).toBe(403);
+  });
+});
+
+describe('merging a whole table', () => {
+  // A6 is free again (merged above) and A8 holds an open order
+  const mergeTable = (fromTableId: string, body: unknown, o: { token?: string; key?: string } = {}) =>
+    hub.request('POST', `/api/v1/tables/${fromTableId}/merge`, { token: o.token ?? waiter, body, ...(o.key ? { key: o.key } : {}) });
+
+  it("merges the waiter's order and a phone's into the other table's bill at once, frees the table, tells its phone, and does it once", async () => {
+    const waiters = await open('t-a6');
+    const tokenA = await qrToken('t-a6');
+    const phones = await phoneOrder(tokenA);
+    const [into] = await openIds('t-a8');
+    const target = (await hub.request('GET', `/api/v1/orders/${into}`, { token: waiter })).body.order as { id: string; lines: { id: string }[]; totalMinor: number };
+    const phone = await connectStream(hub, tokenA, { lastSeq: await head() });
+
+    const key = randomUUID();
+    const first = await mergeTable('t-a6', { intoOrderId: into }, { key });
+    expect(first.status).toBe(200);
+    expect(first.body.from).toEqual({ id: 't-a6', name: 'A6' });
+    expect(first.body.merged.map((o: { id: string; status: string }) => [o.id, o.status])).toEqual([
+      [waiters.id, 'merged'],
+      [phones, 'merged'],
+    ]);
+    expect(first.body.order.id).toBe(into);
+    expect(first.body.order.lines.slice(0, target.lines.length + waiters.lines.length).map((l: { id: string }) => l.id)).toEqual([
+      ...target.lines.map((l) => l.id),
+      ...waiters.lines.map((l) => l.id),
+    ]);
+    expect(await openIds('t-a6')).toEqual([]);
+    expect(await tableStatus('t-a6')).toBe('free');
+
+    // one order.merged per order, as a single merge: the phone at A6 hears where its order went
+    await phone.waitFor(() => phone.events().some((e) => e.type === 'order.merged' && e.payload.merged.id === phones));
+    expect(phone.events().find((e) => e.type === 'order.merged' && e.payload.merged.id === phones).payload.order.id).toBe(into);
+    phone.close();
+
+    const seq = await head();
+    expect(await mergeTable('t-a6', { intoOrderId: into }, { key })).toMatchObject({ status: 200, body: first.body });
+    expect(await head()).toBe(seq);
+    expect((await mergeTable('t-a6', { intoOrderId: into })).body.error.code).toBe('invalid_transition');
+    // nothing open at A6 for its phones to order onto; the guests' own order reads as merged (for minutes, as any done bill)
+    expect((await hub.request('GET', `/api/v1/orders/${phones}`, { token: tokenA })).body.order).toMatchObject({ status: 'merged', mergedIntoOrderId: into });
+    expect((await hub.request('GET', '/api/v1/orders?status=open', { token: tokenA })).body.orders).toEqual([]);
+  });
+
+  it.each([
+    { what: 'no target', from: 't-a9', body: {}, status: 400 },
+    { what: 'an unknown field', from: 't-a9', body: { intoOrderId: 'x', toTableId: 't-a8' }, status: 400 },
+    { what: 'a malformed table in the path', from: 't.a9', body: { intoOrderId: 'x' }, status: 400 },
+    { what: 'a target that does not exist', from: 't-a9', body: { intoOrderId: 'nope' }, status: 404 },
+    { what: 'a table that does not exist', from: 't-zz', body: 'a8', status: 404 },
+    { what: "the table's own order", from: 't-a9', body: 'own', status: 409 },
+    { what: 'the kitchen', from: 't-a9', body: 'a8', status: 403, as: 'kitchen' },
+  ])('answers a table merge with $what with $status, and merges nothing', async ({ from, body, status, as }) => {
+    const order = await open('t-a9');
+    const [a8] = await openIds('t-a8');
+    const sent = body === 'a8' ? { intoOrderId: a8 } : body === 'own' ? { intoOrderId: order.id } : body;
+    expect((await mergeTable(from, sent, as === 'kitchen' ? { token: kitchen } : {})).status).toBe(status);
+    expect((await hub.request('GET', `/api/v1/orders/${order.id}`, { token: waiter })).body.order.status).not.toBe('merged');
   });
 });
 
