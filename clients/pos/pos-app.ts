@@ -272,6 +272,8 @@ export class PosApp {
       transport: (e) => this.send(e as PosSubmission),
       onChange: (entries) => this.onOutbox(entries),
       log: (m) => console.info(m),
+      // an order or payment made for one store never goes to another's hub (the tablet moved, or re-paired)
+      store: () => this.session.storeId(),
     });
     this.idle = new IdleWatch(lockMsFrom(o.search ?? ''), () => this.lock());
     this.session.staff.subscribe((s) => this.idle.setArmed(s !== null));
