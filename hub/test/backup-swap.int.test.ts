@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectStore } from '../store/backups.ts';
 import { incomingOf } from '../store/store-swap.ts';
-import { removeDir, startHub, storeTool, type HubProcess } from './harness.ts';
+import { removeDir, startHub, storeTool, storeWithBackup, type HubProcess } from './harness.ts';
 
 const dirs: string[] = [];
 const hubs: HubProcess[] = [];
@@ -26,13 +26,7 @@ let made: { dataDir: string; backup: string; storeId: string };
 beforeAll(async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'brigade-backup-swap-'));
   dirs.push(dataDir);
-  const hub = await startHub({ dataDir, env });
-  hubs.push(hub);
-  const storeId = (await hub.request('GET', '/api/v1/health')).body.storeId as string;
-  expect(await hub.stop()).toBe(0);
-  const b = storeTool('backup', dataDir);
-  expect(b.code, b.out).toBe(0);
-  made = { dataDir, backup: /backup: (\S+) \(/.exec(b.out)![1]!, storeId };
+  made = await storeWithBackup(dataDir, env, hubs);
 }, 60_000);
 
 /** A data dir as a restore cut short after its first rename leaves it: the store aside, the backup not yet in. */

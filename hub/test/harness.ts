@@ -189,3 +189,17 @@ export function storeTool(name: 'backup' | 'restore' | 'salvage', dataDir: strin
   });
   return { code: r.status, out: r.stdout + r.stderr };
 }
+
+/**
+ * The demo store in `dataDir`, made by a hub run once and stopped (kept in `hubs`, for the caller to kill should
+ * a test fail before it stops), and a backup of it by `npm run backup`.
+ */
+export async function storeWithBackup(dataDir: string, env: Record<string, string>, hubs: HubProcess[]): Promise<{ dataDir: string; backup: string; storeId: string }> {
+  const hub = await startHub({ dataDir, env });
+  hubs.push(hub);
+  const storeId = (await hub.request('GET', '/api/v1/health')).body.storeId as string;
+  if ((await hub.stop()) !== 0) throw new Error(`the hub did not stop cleanly:\n${hub.output()}`);
+  const b = storeTool('backup', dataDir);
+  if (b.code !== 0) throw new Error(`npm run backup failed:\n${b.out}`);
+  return { dataDir, backup: /backup: (\S+) \(/.exec(b.out)![1]!, storeId };
+}

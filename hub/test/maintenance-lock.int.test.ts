@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inspectStore } from '../store/backups.ts';
 import { incomingOf } from '../store/store-swap.ts';
-import { removeDir, ROOT, startHub, storeTool, type HubProcess } from './harness.ts';
+import { removeDir, ROOT, startHub, storeTool, storeWithBackup, type HubProcess } from './harness.ts';
 
 const dirs: string[] = [];
 const hubs: HubProcess[] = [];
@@ -116,14 +116,7 @@ async function tryHub(dataDir: string): Promise<{ started: true } | { started: f
 /** A stopped hub's demo store and a backup of it, copied into a new data directory for each test. */
 let made: { dataDir: string; backup: string; storeId: string };
 beforeAll(async () => {
-  const dataDir = tempDir();
-  const hub = await startHub({ dataDir, env });
-  hubs.push(hub);
-  const storeId = (await hub.request('GET', '/api/v1/health')).body.storeId as string;
-  expect(await hub.stop()).toBe(0);
-  const b = storeTool('backup', dataDir);
-  expect(b.code, b.out).toBe(0);
-  made = { dataDir, backup: /backup: (\S+) \(/.exec(b.out)![1]!, storeId };
+  made = await storeWithBackup(tempDir(), env, hubs);
 }, 60_000);
 
 function storeCopy(): { dataDir: string; store: string } {
