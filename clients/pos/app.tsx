@@ -278,6 +278,33 @@ function optionNames(lang: Lang, menu: Menu, item: MenuItem | undefined, ids: re
     .join(' · ');
 }
 
+/**
+ * The table's open orders when it has more than one (the host's empty opening order and the guests' phone
+ * orders, a separate check): each with its number, who placed it and its total, to switch to.
+ */
+function TableOrders({ app, menu, t }: { app: PosApp; menu: Menu; t: T }) {
+  const s = useStore(app.state);
+  if (s.tableOrders.length < 2 || !s.tableOrders.some((o) => o.id === s.orderId)) return null;
+  return (
+    <nav class="p-table-orders" data-table-orders={s.tableOrders.length}>
+      <h3>{t('order.tableOrders', { n: s.tableOrders.length })}</h3>
+      {s.tableOrders.map((o) => (
+        <button
+          type="button"
+          key={o.id}
+          class={`p-chip${o.id === s.orderId ? ' is-on' : ''}`}
+          data-table-order={o.id}
+          data-channel={o.channel}
+          aria-pressed={o.id === s.orderId}
+          onClick={() => app.chooseOrder(o.id)}
+        >
+          {t('order.number', { n: o.number })} · {t(`order.by.${o.channel}`)} · {formatMoney(o.totalMinor, menu.currency)}
+        </button>
+      ))}
+    </nav>
+  );
+}
+
 function Ticket({ app, menu, t, lang }: { app: PosApp; menu: Menu; t: T; lang: Lang }) {
   const s = useStore(app.state);
   // a merge is this order's news too: it brought the lines here
@@ -300,6 +327,7 @@ function Ticket({ app, menu, t, lang }: { app: PosApp; menu: Menu; t: T; lang: L
   const gone = app.orderGone();
   return (
     <div class="p-ticket">
+      <TableOrders app={app} menu={menu} t={t} />
       <h3>{t('order.cart')}</h3>
       {s.cart.length === 0 && <p class="p-muted">{t('order.cartEmpty')}</p>}
       {s.cart.map((l) => {

@@ -169,6 +169,11 @@ export interface PosState {
   unsent: Record<string, PosCartLine[]>;
   submissions: PosSubmission[];
   bills: BillsState;
+  /**
+   * The open orders of the table shown when it has more than one (the host's empty opening order beside the
+   * guests' phone orders, a separate check): the order screen lists each, to switch to.
+   */
+  tableOrders: Order[];
   /** The bill shown was opened from today's bills: going back returns there, not to the floor. */
   fromBills: boolean;
   conn: ConnectionState;
@@ -181,6 +186,8 @@ const PRUNE_SETTLED_AFTER_MS = 12 * 3600_000;
 const tableKey = (tableId: string): string => `table:${tableId}`;
 /** Whether an order still takes dishes and payments (not closed, voided or merged away). */
 export const isOpenOrder = (order: Pick<Order, 'status'>): boolean => order.status !== 'closed' && order.status !== 'voided' && order.status !== 'merged';
+/** Whether an order has a dish on it (not voided): the host's empty opening order has none. */
+const hasFood = (order: Order): boolean => order.lines.some((l) => l.status !== 'voided');
 const KITCHEN_KINDS: ReadonlySet<string> = new Set(['kitchen', 'addon', 'void']);
 /**
  * Another device's change shows on this tablet's floor within a second. Refetching on every order event kept
@@ -261,6 +268,7 @@ export class PosApp {
       unsent: {},
       submissions: [],
       bills: { orders: [], date: null, cursor: null, paged: 0, complete: true, loading: false, failed: false, loadedAt: null, lookup: null },
+      tableOrders: [],
       fromBills: false,
       conn: { status: 'stopped', since: Date.now() },
       durable,
@@ -483,6 +491,12 @@ export class PosApp {
     try {
       const floor = await this.client.floor();
       this.set({ floor });
+      // an order opened at the table shown since (a phone's; or this tablet's own, opened on a floor that did
+      // not show the phone's yet: the hub takes a waiter's order beside a phone's): list it to switch to
+      const { tableId, screen, tableOrders } = this.state.get();
+      const ids = floor.tables.find((t) => t.id === tableId)?.openOrderIds ?? [];
+      const listed = tableOrders.map((o) => o.id);
+      if (tableId && screen !== 'floor' && (ids.length > 1 || listed.length > 0) && ids.join() !== listed.join()) void this.loadTableOrders(tableId);
     } catch (err) {
       if (!(err instanceof HubUnreachableError) && !(err instanceof HubError && err.status === 401)) console.error('loading the floor failed', err);
     }
@@ -505,6 +519,7 @@ export class PosApp {
     const cur = this.state.get().order;
     if (order.id !== this.state.get().orderId) return;
     if (cur && cur.id === order.id && cur.revision > order.revision) return;
+    this.keepTableOrder(order);
     // another tablet may have moved the table: follow the order, not the table — nor back to where it is
     // still, at the hub, while this tablet's own move of it waits in the outbox
     const tableId = order.tableId && this.movingTo(order.tableId);
@@ -536,6 +551,8 @@ export class PosApp {
         floor = true;
         const id = (e.payload as { order?: { id?: string } }).order?.id;
         if (id && id === current) order = true;
+        const changed = (e.payload as { order?: Order }).order;
+        if (changed?.id && changed.id !== current) this.keepTableOrder(changed);
         // another tablet merged the order shown here away: reload it to say where it went
         if (e.type === 'order.merged' && e.payload.merged.id === current) order = true;
         // money given back (on another tablet, or this one's refund answered on the stream first): the bill
@@ -590,7 +607,7 @@ export class PosApp {
   // ---- screens ----
 
   goFloor(): void {
-    this.set({ screen: 'floor', tableId: null, orderId: null, order: null, fromBills: false, ...this.cartsFor(null) });
+    this.set({ screen: 'floor', tableId: null, orderId: null, order: null, tableOrders: [], fromBills: false, ...this.cartsFor(null) });
     this.refreshFloor();
   }
 
@@ -802,14 +819,62 @@ export class PosApp {
     void this.loadOrder();
   }
 
-  /** An occupied table (or one this tablet is opening): its order, with the dishes that waited for it. */
+  /**
+   * An occupied table (or one this tablet is opening): its order, with the dishes that waited for it. A table
+   * with several open orders opens on the newest with food once they are loaded (the host's opening order
+   * stays empty when the guests order by phone: nothing to add to or bill there), and lists them all.
+   */
   openExisting(tableId: string): void {
     const table = this.state.get().floor?.tables.find((t) => t.id === tableId);
     const orderId = table?.openOrderIds[0] ?? this.pendingOpen(tableId);
     if (!orderId) return;
     this.acknowledgeCall(tableId);
-    this.set({ ...this.cartsFor(orderId, false, tableId), screen: 'order', tableId, orderId, order: this.state.get().orderId === orderId ? this.state.get().order : null, fromBills: false });
+    this.set({ ...this.cartsFor(orderId, false, tableId), screen: 'order', tableId, orderId, order: this.state.get().orderId === orderId ? this.state.get().order : null, tableOrders: [], fromBills: false });
     void this.loadOrder();
+    if ((table?.openOrderIds.length ?? 0) > 1) void this.loadTableOrders(tableId, { toFood: true });
+  }
+
+  /** Switches to another open order of the table shown (its dishes not sent yet wait for it here). */
+  chooseOrder(orderId: string): void {
+    const { orderId: shown, tableId, tableOrders, screen } = this.state.get();
+    if (orderId === shown) return;
+    const known = tableOrders.find((o) => o.id === orderId) ?? null;
+    this.set({ ...this.cartsFor(orderId, false, tableId), orderId, order: known, screen: screen === 'bill' ? 'bill' : 'order' });
+    void this.loadOrder();
+  }
+
+  /**
+   * The open orders of a table, for the list on the order screen. `toFood`: the waiter has just tapped the
+   * table and the order shown has nothing on it nor in the cart: go to the newest with food.
+   */
+  private async loadTableOrders(tableId: string, o: { toFood?: boolean } = {}): Promise<void> {
+    const ids = this.state.get().floor?.tables.find((t) => t.id === tableId)?.openOrderIds ?? [];
+    // one still in an outbox (not created yet) answers 404: the others are listed
+    const got = await Promise.allSettled(ids.map((id) => this.client.order(id)));
+    for (const r of got) {
+      const err: unknown = r.status === 'rejected' ? r.reason : null;
+      if (err && !(err instanceof HubUnreachableError) && !(err instanceof HubError && (err.status === 404 || err.status === 401))) console.error('loading the orders of the table failed', err);
+    }
+    const s = this.state.get();
+    if (s.tableId !== tableId || s.screen === 'floor') return;
+    const fetched = got.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+    // the order shown, not created at the hub yet, is listed with the others
+    const orders = ids.flatMap((id) => fetched.find((x) => x.id === id) ?? (id === s.orderId && s.order ? [s.order] : []));
+    const open = orders.filter(isOpenOrder);
+    this.set({ tableOrders: open.length > 1 ? open : [] });
+    if (!o.toFood || s.cart.length > 0) return;
+    const shown = open.find((x) => x.id === s.orderId);
+    if (!shown || hasFood(shown)) return;
+    const newest = [...open].reverse().find(hasFood);
+    if (newest) this.chooseOrder(newest.id);
+  }
+
+  /** A newer copy of an order listed for the table shown. */
+  private keepTableOrder(order: Order): void {
+    const { tableOrders } = this.state.get();
+    const i = tableOrders.findIndex((o) => o.id === order.id);
+    if (i < 0 || tableOrders[i]!.revision > order.revision) return;
+    this.set({ tableOrders: tableOrders.map((o, j) => (j === i ? order : o)) });
   }
 
   /**
@@ -888,7 +953,7 @@ export class PosApp {
     const entry = await this.enqueue(orderId, '/api/v1/orders', { id: orderId, channel: 'pos', tableId, guestCount: guests, lines: [] }, { kind: 'open', tableId, guests });
     if (!entry) return false;
     this.acknowledgeCall(tableId);
-    this.set({ ...this.cartsFor(orderId, o.carryCart === true, tableId), screen: 'order', tableId, orderId, order: null, fromBills: false });
+    this.set({ ...this.cartsFor(orderId, o.carryCart === true, tableId), screen: 'order', tableId, orderId, order: null, tableOrders: [], fromBills: false });
     return true;
   }
 

@@ -1239,3 +1239,60 @@ describe("a manager's approval", () => {
     }
   });
 });
+
+describe('a table with several open orders (the host opened it empty, the guests ordered by phone)', () => {
+  /** A4 with the host's empty opening order and a phone's order with food; the hub answers both. */
+  async function tableOfTwo() {
+    const t = await tablet();
+    const { app } = t;
+    const host = order({ id: 'o-host', number: 11, tableId: 't-a4', lines: [], subtotalMinor: 0, totalMinor: 0, dueMinor: 0 });
+    const phone = order({ id: 'o-phone', number: 12, tableId: 't-a4', channel: 'qr', guestCount: null });
+    const orders: Record<string, Order> = { 'o-host': host, 'o-phone': phone };
+    app.client.order = (async (id: string) => {
+      const o = orders[id];
+      if (!o) throw new HubError(404, 'not_found', 'no such order');
+      return o;
+    }) as typeof app.client.order;
+    const floor = app.state.get().floor!;
+    const a4 = { id: 't-a4', name: 'A4', areaId: 'a', seats: 4, status: 'ordered' as const, openOrderIds: ['o-host', 'o-phone'] };
+    app.state.set({ ...app.state.get(), screen: 'floor', tableId: null, orderId: null, order: null, floor: { ...floor, tables: [...floor.tables, a4] } });
+    return { ...t, orders };
+  }
+
+  it("opens the order with the food (the phone's), not the host's empty one, and lists both to choose", async () => {
+    const { app } = await tableOfTwo();
+    app.openExisting('t-a4');
+    await vi.waitFor(() => expect(app.state.get().tableOrders.map((o) => o.id)).toEqual(['o-host', 'o-phone']));
+    expect(app.state.get().orderId).toBe('o-phone');
+    expect(app.state.get().order?.id).toBe('o-phone');
+    app.chooseOrder('o-host');
+    expect(app.state.get()).toMatchObject({ orderId: 'o-host', tableId: 't-a4', screen: 'order' });
+    expect(app.state.get().order?.id).toBe('o-host');
+  });
+
+  it('keeps the unsent dishes with the order they were chosen for when the waiter switches', async () => {
+    const { app } = await tableOfTwo();
+    app.openExisting('t-a4');
+    await vi.waitFor(() => expect(app.state.get().orderId).toBe('o-phone'));
+    app.setCart([cartLine('c-1', 'mapo-tofu')]);
+    app.chooseOrder('o-host');
+    expect(app.state.get().cart).toEqual([]);
+    app.chooseOrder('o-phone');
+    expect(app.state.get().cart.map((l) => l.id)).toEqual(['c-1']);
+  });
+
+  it("a tablet whose floor was stale opened a second order beside the phone's (the hub takes it): the phone's order is listed beside it", async () => {
+    const { app, orders } = await tableOfTwo();
+    const floor = app.state.get().floor!;
+    // A3 still free on this tablet; the guests have ordered by phone meanwhile
+    expect(await app.openTable('t-a3', 2)).toBe(true);
+    const mine = app.state.get().orderId!;
+    orders['o-phone'] = { ...orders['o-phone']!, tableId: 't-a3' };
+    orders[mine] = order({ id: mine, number: 13, tableId: 't-a3', lines: [], totalMinor: 0 });
+    app.client.floor = (async () => ({ ...floor, tables: floor.tables.map((x) => (x.id === 't-a3' ? { ...x, status: 'ordered', openOrderIds: ['o-phone', mine] } : x)) })) as typeof app.client.floor;
+    app.refreshFloor();
+    await vi.waitFor(() => expect(app.state.get().tableOrders.map((o) => o.id)).toEqual(['o-phone', mine]));
+    // the waiter stays on the order they opened (they may be entering dishes), and sees the phone's
+    expect(app.state.get().orderId).toBe(mine);
+  });
+});
