@@ -99,6 +99,35 @@ describe('reopening a bill whose table has new guests', () => {
     expect(openAt('t-a6')).toEqual([separate.id, old.id]);
   });
 
+  it('refuses it when a party moved to the table after it closed (their order was placed earlier, at another table)', () => {
+    const old = closedAt('t-a7');
+    const moved = place(waiter2, seat('t-b3', { lines: [tofu()] }), NOON + 500);
+    s.run(() => s.service.transfer(moved.id, { tableId: 't-a7' }, s.ctx(waiter2, NOON + 60_000)));
+
+    const error = domainErrorOf(() => s.run(() => s.service.reopen(old.id, 'forgot the rice', s.ctx(manager, NOON + 120_000))));
+    expect(error).toMatchObject({ code: 'conflict', details: { tableId: 't-a7', openOrderIds: [moved.id] } });
+    expect(s.orders.get(old.id)?.status).toBe('closed');
+  });
+
+  it('refuses it when a whole party was moved to the table after it closed', () => {
+    const old = closedAt('t-a7');
+    const moved = place(waiter2, seat('t-b3', { lines: [tofu()] }), NOON + 500);
+    const phone = place(table('t-b3'), { channel: 'qr', lines: [plum()] }, NOON + 700);
+    s.run(() => s.service.moveTable('t-b3', { toTableId: 't-a7' }, s.ctx(waiter2, NOON + 60_000)));
+
+    const error = domainErrorOf(() => s.run(() => s.service.reopen(old.id, 'forgot the rice', s.ctx(manager, NOON + 120_000))));
+    expect(error).toMatchObject({ code: 'conflict', details: { tableId: 't-a7', openOrderIds: [moved.id, phone.id] } });
+  });
+
+  it('reopens it beside the same party’s separate check given a dish after the close', () => {
+    const separate = place(waiter, seat('t-a6', { lines: [tofu()] }));
+    const old = closedAt('t-a6');
+    s.run(() => s.service.addLines(separate.id, { lines: [plum()] }, s.ctx(waiter, NOON + 60_000)));
+
+    expect(s.run(() => s.service.reopen(old.id, 'forgot the rice', s.ctx(manager, NOON + 120_000))).status).not.toBe('closed');
+    expect(openAt('t-a6')).toEqual([separate.id, old.id]);
+  });
+
   it('reopens it while the table is still free', () => {
     const old = closedAt('t-a5');
     expect(s.run(() => s.service.reopen(old.id, 'forgot the rice', s.ctx(manager))).status).not.toBe('closed');

@@ -105,6 +105,7 @@ export class OrderService {
       createdAt: ctx.now,
       updatedAt: ctx.now,
       closedAt: null,
+      seatedAt: ctx.now,
       quotedReadyAt: null,
       rush: input.rush ?? false,
       deviceId: deviceIdOf(ctx.principal),
@@ -551,7 +552,8 @@ export class OrderService {
   }
 
   /**
-   * Reopening a bill whose table has been opened again since it closed: back on the table, the last party's
+   * Reopening a bill whose table has been seated again since it closed (a party placed there, or moved there:
+   * `seatedSince`, not when its order was placed): back on the table, the last party's
    * bill would be the one every tablet opens there (the oldest), and the new guests' phones would read it and
    * order onto it. Orders that were open beside it when it closed (a separate check, a phone's order) are the
    * same party's and do not count.
@@ -559,10 +561,11 @@ export class OrderService {
   private refuseReseatedTable(closed: Order): void {
     if (closed.tableId === null || closed.closedAt === null) return;
     const since = closed.closedAt;
+    // seated, not placed, since the close: a party moved here afterwards placed its order at another table
     const newer = this.deps.floor
       .openOrderIds(closed.tableId)
       .map((id) => this.deps.orders.get(id))
-      .filter((o): o is Order => o !== undefined && o.id !== closed.id && o.createdAt >= since);
+      .filter((o): o is Order => o !== undefined && o.id !== closed.id && rules.seatedSince(o) >= since);
     if (newer.length === 0) return;
     const name = this.deps.floor.table(closed.tableId)?.name ?? closed.tableId;
     throw new DomainError('conflict', `table ${name} has new guests (order #${newer[0]!.number}); reopen order #${closed.number} once the table is free`, {

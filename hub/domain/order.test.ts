@@ -455,10 +455,10 @@ describe('pay evenly (splitWays)', () => {
 });
 
 describe('transfer', () => {
-  it('moves an open order to another table and keeps its lines as they are', () => {
+  it('moves an open order to another table, its party seated there now, and keeps its lines as they are', () => {
     const before = orderOf('fired', 'ready');
     const { order } = transfer(before, 't-b2', LATER);
-    expect(order).toMatchObject({ tableId: 't-b2', status: before.status, revision: before.revision + 1 });
+    expect(order).toMatchObject({ tableId: 't-b2', status: before.status, revision: before.revision + 1, seatedAt: LATER });
     expect(order.lines).toEqual(before.lines);
   });
 
@@ -478,9 +478,9 @@ describe('moveTable', () => {
     const waiters = orderOf('fired', 'ready');
     const phones = makeOrder([makeLine({ id: 'q1', status: 'preparing' })], { id: 'o-2', channel: 'qr', staffId: null });
     const changes = moveTable([waiters, phones], A1, B3, LATER);
-    expect(changes.map((c) => [c.order.id, c.order.tableId, c.order.revision])).toEqual([
-      [waiters.id, 't-b3', waiters.revision + 1],
-      [phones.id, 't-b3', phones.revision + 1],
+    expect(changes.map((c) => [c.order.id, c.order.tableId, c.order.revision, c.order.seatedAt])).toEqual([
+      [waiters.id, 't-b3', waiters.revision + 1, LATER],
+      [phones.id, 't-b3', phones.revision + 1, LATER],
     ]);
     expect(changes.map((c) => c.order.lines)).toEqual([waiters.lines, phones.lines]);
   });

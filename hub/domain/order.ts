@@ -467,8 +467,11 @@ function refundedLines(payment: Payment, earlier: readonly Refund[], input: Refu
 export function transfer(order: Order, toTableId: string, now: number): Change {
   requireOpen(order, 'move it');
   if (order.tableId === toTableId) throw new DomainError('invalid_transition', `order #${order.number} is already at that table`);
-  return { order: restate({ ...order, tableId: toTableId }, now), lines: [] };
+  return { order: restate({ ...order, tableId: toTableId, seatedAt: now }, now), lines: [] };
 }
+
+/** When the party holding `order` sat down at its table: placed there, or moved there (an order from before the field: placed). */
+export const seatedSince = (order: Pick<Order, 'createdAt' | 'seatedAt'>): number => order.seatedAt ?? order.createdAt;
 
 /**
  * Moves a party: each of `orders` (the open orders of table `from`, oldest first) to table `to`, as

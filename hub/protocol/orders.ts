@@ -144,6 +144,11 @@ export const orderSchema = z.object({
   mergedIntoOrderId: idSchema.nullable().optional(),
   /** The table asked for the bill (the waiter marked it, or the customer's phone asked); cleared on close. */
   billRequestedAt: epochMsSchema.nullable().optional(),
+  /**
+   * When the party now holding it sat down at its table: when it was placed, or last moved (`seatedSince`
+   * reads it). Optional like the other fields added after the first release; the hub always sends it.
+   */
+  seatedAt: epochMsSchema.optional(),
 });
 export type Order = z.infer<typeof orderSchema>;
 

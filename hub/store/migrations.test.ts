@@ -43,6 +43,7 @@ const COMMITTED: [tag: string, when: number, sha256: string][] = [
   ['0023_card_charges_settled_at', 1795770986108, '76750ea1880630e8'],
   ['0024_pins_unique_among_active_staff', 1795796224606, '37a9ec20c025726f'],
   ['0025_merged_lines_remember_their_ticket', 1795797701516, 'f16cb5f2b6fa8567'],
+  ['0026_orders_remember_when_their_party_sat', 1795802156685, '8d7c2b3003578337'],
 ];
 
 const journal = JSON.parse(readFileSync(join(folder, 'meta', '_journal.json'), 'utf8')) as { entries: { idx: number; when: number; tag: string }[] };
@@ -207,6 +208,20 @@ describe('0024_pins_unique_among_active_staff', () => {
     expect(() => db.prepare("UPDATE staff SET active = 1 WHERE id = 's-left'").run()).toThrow(/UNIQUE/);
     const plan = db.prepare("EXPLAIN QUERY PLAN SELECT id, name, role FROM staff WHERE pin_hash = 'h1112' AND active = 1").all() as { detail: string }[];
     expect(plan.map((p) => p.detail).join(' ')).toMatch(/USING INDEX staff_active_pin/);
+    db.close();
+  });
+});
+
+describe('0026_orders_remember_when_their_party_sat', () => {
+  it('takes an order stored before as seated when it was placed (whether it moved since, the store never kept)', () => {
+    const db = new Database(':memory:');
+    db.exec('CREATE TABLE orders (id TEXT PRIMARY KEY, created_at INTEGER NOT NULL)');
+    db.exec("INSERT INTO orders VALUES ('lunch', 1000), ('dinner', 9000)");
+    db.exec(readFileSync(join(folder, '0026_orders_remember_when_their_party_sat.sql'), 'utf8'));
+    expect(db.prepare('SELECT id, seated_at AS seatedAt FROM orders ORDER BY created_at').all()).toEqual([
+      { id: 'lunch', seatedAt: 1000 },
+      { id: 'dinner', seatedAt: 9000 },
+    ]);
     db.close();
   });
 });

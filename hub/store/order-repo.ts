@@ -2,7 +2,7 @@ import type { OrderListFilter, OrderRepo } from '../domain/ports.ts';
 import type { MergedFrom, Order, OrderLine, OrderStatus, Payment, Refund } from '../protocol/orders.ts';
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './db.ts';
-import { DONE_STATUSES, grantedDiscount, OPEN_STATUSES } from '../domain/order.ts';
+import { DONE_STATUSES, grantedDiscount, OPEN_STATUSES, seatedSince } from '../domain/order.ts';
 
 /**
  * An open order, in SQL: a list of statuses (not `NOT IN` the done ones), so that `orders_status` finds the
@@ -42,7 +42,7 @@ const ORDER_COLUMNS = `id, number, business_date AS businessDate, channel, table
   note, status, subtotal_minor AS subtotalMinor, discount_minor AS discountMinor, discount_granted_minor AS discountGrantedMinor, discount_reason AS discountReason,
   total_minor AS totalMinor, paid_minor AS paidMinor, due_minor AS dueMinor, revision, created_at AS createdAt,
   updated_at AS updatedAt, closed_at AS closedAt, quoted_ready_at AS quotedReadyAt, rush, device_id AS deviceId, staff_id AS staffId, staff_name AS staffName,
-  merged_into_order_id AS mergedIntoOrderId, bill_requested_at AS billRequestedAt`;
+  merged_into_order_id AS mergedIntoOrderId, bill_requested_at AS billRequestedAt, COALESCE(seated_at, created_at) AS seatedAt`;
 const LINE_COLUMNS = `id, order_id AS orderId, item_id AS itemId, name_zh AS nameZh, name_en AS nameEn, station_id AS stationId,
   qty, unit_price_minor AS unitPriceMinor, line_total_minor AS lineTotalMinor, options, note, course, seat, status,
   void_reason AS voidReason, added_at AS addedAt, fired_at AS firedAt, ready_at AS readyAt, served_at AS servedAt,
@@ -138,6 +138,7 @@ const orderParams = (o: Order) => ({
   mergedIntoOrderId: o.mergedIntoOrderId ?? null,
   billRequestedAt: o.billRequestedAt ?? null,
   discountGrantedMinor: grantedDiscount(o),
+  seatedAt: seatedSince(o),
 });
 
 /** Orders with their lines, payments and refunds. All statements prepared once; the order path runs no ad-hoc SQL. */
@@ -161,15 +162,15 @@ export class SqliteOrderRepo implements OrderRepo {
       insertOrder: db.prepare(
         `INSERT INTO orders (id, number, business_date, channel, table_id, guest_count, note, status, subtotal_minor,
            discount_minor, discount_granted_minor, discount_reason, total_minor, paid_minor, due_minor, revision, created_at, updated_at, closed_at,
-           quoted_ready_at, rush, device_id, staff_id, staff_name, merged_into_order_id, bill_requested_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           quoted_ready_at, rush, device_id, staff_id, staff_name, merged_into_order_id, bill_requested_at, seated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       updateOrder: db.prepare(
         `UPDATE orders SET status = @status, subtotal_minor = @subtotalMinor, discount_minor = @discountMinor,
            discount_granted_minor = @discountGrantedMinor, discount_reason = @discountReason, total_minor = @totalMinor, paid_minor = @paidMinor, due_minor = @dueMinor,
            revision = @revision, updated_at = @updatedAt, closed_at = @closedAt, guest_count = @guestCount, note = @note,
            rush = @rush, table_id = @tableId, merged_into_order_id = @mergedIntoOrderId, bill_requested_at = @billRequestedAt,
-           quoted_ready_at = @quotedReadyAt
+           quoted_ready_at = @quotedReadyAt, seated_at = @seatedAt
          WHERE id = @id`,
       ),
       upsertLine: db.prepare(
@@ -232,14 +233,14 @@ export class SqliteOrderRepo implements OrderRepo {
     return this.s.refundExists.get(id) !== undefined;
   }
 
-  // positional parameters, as writeLine: every placed order runs this, and 26 named ones (bound from the copy
+  // positional parameters, as writeLine: every placed order runs this, and 27 named ones (bound from the copy
   // orderParams makes) took ~8 µs of the ~24 µs this statement cost in the hub
   insert(order: Order): void {
     const o = order;
     this.s.insertOrder.run(
       o.id, o.number, o.businessDate, o.channel, o.tableId, o.guestCount, o.note, o.status, o.subtotalMinor,
       o.discountMinor, grantedDiscount(o), o.discountReason, o.totalMinor, o.paidMinor, o.dueMinor, o.revision, o.createdAt, o.updatedAt, o.closedAt,
-      o.quotedReadyAt, Number(o.rush), o.deviceId, o.staffId, o.staffName, o.mergedIntoOrderId ?? null, o.billRequestedAt ?? null,
+      o.quotedReadyAt, Number(o.rush), o.deviceId, o.staffId, o.staffName, o.mergedIntoOrderId ?? null, o.billRequestedAt ?? null, seatedSince(o),
     );
     order.lines.forEach((line, position) => this.writeLine(order.id, line, position));
   }

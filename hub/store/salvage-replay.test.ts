@@ -416,10 +416,15 @@ describe('salvage rebuilds lost orders from the event log', () => {
   });
 
   it.each([
-    // orders lost for good and rows removed with them, rows made again after every other: holes in the rowids
-    ['pages in the middle', (file: string) => [leafAt(file, 'events', 0.5), leafAt(file, 'orders', 0.5), leafAt(file, 'order_lines', 0.3)]],
-    // orders lost for good at the end of their tables, their payments' refunds removed: the log names them after the newest rows
-    ['the ends of its tables', (file: string) => ['orders', 'order_lines', 'payments', 'events'].map((t) => leavesOf(file, t).at(-1)!)],
+    // orders lost for good and rows removed with them, rows made again after every other: holes in the rowids.
+    // Which pages hold bills with refunds follows the rows' width (a column added moves them): the test says so
+    ['pages in the middle', (file: string) => [leafAt(file, 'events', 0.55), leafAt(file, 'orders', 0.5), leafAt(file, 'order_lines', 0.3)]],
+    // orders lost for good at the end of their tables, their payments' refunds removed: the log names them after
+    // the newest rows. The orders' last two leaves: the last alone may hold only a few orders, none refunded
+    [
+      'the ends of its tables',
+      (file: string) => [leavesOf(file, 'orders').at(-2)!, ...['orders', 'order_lines', 'payments', 'events'].map((t) => leavesOf(file, t).at(-1)!)],
+    ],
   ] as const)('counts nothing as lost again in a store salvaged before (%s spoilt): what it lacks for good was told then', (_, pages) => {
     const { dir, file } = makeDay();
     spoil(file, ...pages(file).map((l) => l.pageno));

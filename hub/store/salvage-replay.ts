@@ -16,7 +16,7 @@
  * not the replay's to say (see `wholeUpTo`).
  */
 import { quietForLaterParty } from '../domain/order-service.ts';
-import { deriveStatus, grantedDiscount, isOpen, joined, liveLines } from '../domain/order.ts';
+import { deriveStatus, grantedDiscount, isOpen, joined, liveLines, seatedSince } from '../domain/order.ts';
 import type { EventType, HubEvent } from '../protocol/events.ts';
 import type { Order, OrderLine, OrderSummary } from '../protocol/orders.ts';
 
@@ -58,6 +58,7 @@ function placedOrder(o: Order): Order {
     discountGrantedMinor: grantedDiscount(o),
     mergedIntoOrderId: o.mergedIntoOrderId ?? null,
     billRequestedAt: o.billRequestedAt ?? null,
+    seatedAt: seatedSince(o),
   };
 }
 
@@ -201,8 +202,11 @@ export class OrderReplay {
       case 'order.bill_requested':
         next = { ...next, billRequestedAt: e.payload.requested ? (before.billRequestedAt ?? e.at) : null };
         break;
-      case 'order.closed':
       case 'order.transferred':
+        // as `transfer`: the party sat down at the new table when it moved
+        next = { ...next, seatedAt: e.at };
+        break;
+      case 'order.closed':
         break;
     }
     if (changed === null) return this.#break(s.id, 'inconsistent', `event ${e.seq} names a line the order does not have`);

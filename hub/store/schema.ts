@@ -210,6 +210,12 @@ export const orders = sqliteTable(
     createdAt: integer('created_at').notNull(),
     updatedAt: integer('updated_at').notNull(),
     closedAt: integer('closed_at'),
+    /**
+     * When the party now holding it sat down at its table: placed, or moved there. A reopen asks it whether
+     * an open order at the table is a later party's (one moved in was placed earlier, at another table).
+     * Null only on a row from before the column, which the migration fills; read as its creation.
+     */
+    seatedAt: integer('seated_at'),
     /** Kitchen-aware pacing: when the kitchen was busy, the ready time quoted to a kiosk/QR customer. */
     quotedReadyAt: integer('quoted_ready_at'),
     /** Rush / VIP: kitchen screens sort it first. */
