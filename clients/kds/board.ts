@@ -4,6 +4,7 @@
  * the board equals the hub's orders (the e2e tests compare the two).
  */
 import type { HubEvent, Order, OrderLine, OrderSummary, Snapshot } from '../../hub/protocol/index.ts';
+import { mergedFromOf } from '../../hub/domain/merge-origin.ts';
 
 /** Lines that just reached a station (new ticket, add-on, fired course, recall): the screen beeps. */
 export interface Arrival {
@@ -211,14 +212,6 @@ function cookingNamedBy(e: HubEvent, current: Order): OrderLine[] {
         : [];
   return current.lines.filter((l) => ids.includes(l.id) && isCooking(l));
 }
-
-/**
- * Where a moved line was fired, as the hub marks it (hub/domain/order.ts `mergedFromOf`, which the screens do not
- * bundle): the order it was fired on; one merged on again keeps its first, one still held gets none. On the
- * joined ticket such food is what the cooks already have, not an add-on.
- */
-const mergedFromOf = (merged: OrderSummary, l: OrderLine): OrderLine['mergedFrom'] =>
-  l.mergedFrom ?? (l.firedAt !== null ? { orderId: merged.id, number: merged.number, tableId: merged.tableId } : null);
 
 /**
  * The joined order's note after a merge, as the hub writes it (hub/domain/order.ts `merge`): both, when they

@@ -50,7 +50,7 @@ describe('lines moved in by a merge of two tables', () => {
       [first.id, false, null],
       [later.id, false, 't-a2'],
     ]);
-    // as the hub marks the line (hub/domain/order.ts mergedFromOf)
+    // as the hub marks the line (hub/domain/merge-origin.ts mergedFromOf)
     const moved = [...board.orders.values()].flatMap((o) => o.lines).find((l) => l.id === later.id);
     expect(moved?.mergedFrom).toEqual({ orderId: from.id, number: from.number, tableId: 't-a2' });
   });

@@ -603,7 +603,7 @@ export class OrderService {
         throw new DomainError('conflict', `a line with id ${id} already exists`, { lineId: id });
       }
       seen.add(id);
-      // ordered here: a line says where it came from only once a merge moves it (rules.mergedFromOf)
+      // ordered here: a line says where it came from only once a merge moves it (mergedFromOf, domain/merge-origin.ts)
       return { ...priceLine(ctx.menu, input, { id, now: ctx.now, staffId: staffIdOf(ctx.principal) }), mergedFrom: null };
     });
   }

@@ -15,6 +15,7 @@ import type {
 import { orderStatusSchema } from '../protocol/orders.ts';
 import { allocate, evenShares, lineBalances } from './bill.ts';
 import { DomainError } from './errors.ts';
+import { mergedFromOf } from './merge-origin.ts';
 
 /**
  * Rules of one order, as pure functions: each takes the current order and returns the next one plus the
@@ -500,15 +501,6 @@ export function joiningLines(source: Pick<Order, 'lines'>, target: Pick<Order, '
   if (highestUsed === 0) return source.lines;
   const highest = Math.max(highestUsed, target.guestCount ?? 0);
   return source.lines.map((l) => (l.seat == null ? l : { ...l, seat: l.seat + highest }));
-}
-
-/**
- * Where a line of `source` comes from once a merge moves it: the order it was fired on, whose number and
- * table its kitchen ticket carried (`OrderLine.mergedFrom`). A line merged on again keeps its first; one still
- * held gets none: it will be fired under the order it joined, and its ticket will carry that number.
- */
-export function mergedFromOf(source: Pick<Order, 'id' | 'number' | 'tableId'>, line: OrderLine): OrderLine['mergedFrom'] {
-  return line.mergedFrom ?? (wasFired(line) ? { orderId: source.id, number: source.number, tableId: source.tableId } : null);
 }
 
 /**
