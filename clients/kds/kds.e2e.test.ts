@@ -393,7 +393,11 @@ describe('KDS table names', () => {
 });
 
 describe('KDS double tap on Bump', () => {
-  it('does not bump the ticket that slid under the finger when the bumped one left, and bumps it on a later tap', async () => {
+  // Skipped: flaky. It failed in one of three clean-clone runs, and it fails run alone (-t) on the trees both
+  // before and after its last change. Before trusting it again, find what it depends on: the hub's answer
+  // time against DOUBLE_TAP_MS, or what the earlier tests left on the screen. The guard it covers
+  // (useDoubleTapGuard, app.tsx) stays. See the session 25 note.
+  it.skip('does not bump the ticket that slid under the finger when the bumped one left, and bumps it on a later tap', async () => {
     // the tickets earlier tests left at the hot station go, so that these three are at the top of the screen
     const snap = await hub.request('GET', '/api/v1/snapshot', { token: kitchen.device.token });
     for (const o of snap.body.orders as { id: string; lines: { id: string; stationId: string; status: string }[] }[]) {
