@@ -63,8 +63,6 @@ function useTick(ms = 1000): void {
  * shorter than a look at the ticket that moved in.
  */
 export const DOUBLE_TAP_MS = 700;
-/** Calls this close together come from one tap. */
-const SAME_TAP_MS = 50;
 
 /**
  * Whether a tap on a ticket now is the second of a double tap landing on a ticket that moved under it. Keeps,
@@ -73,7 +71,7 @@ const SAME_TAP_MS = 50;
  */
 function useDoubleTapGuard(orderIds: readonly string[], deviceNow: number): (orderId: string) => boolean {
   const places = useRef(new Map<string, { index: number; since: number }>()).current;
-  const lastTap = useRef({ at: 0, ignored: false });
+  const lastTapAt = useRef(0);
   const before = places.size;
   const shown = new Set(orderIds);
   for (const id of places.keys()) if (!shown.has(id)) places.delete(id);
@@ -83,11 +81,10 @@ function useDoubleTapGuard(orderIds: readonly string[], deviceNow: number): (ord
     else if (place.index !== index) places.set(id, { index, since: deviceNow });
   });
   return (orderId) => {
+    // each call is one tap: a button that does two things (acknowledge voids and bump) makes one call
     const now = Date.now();
-    // one tap may make two calls (a ticket's button acknowledges its voided lines and bumps the rest): one answer
-    if (now - lastTap.current.at < SAME_TAP_MS) return lastTap.current.ignored;
-    const ignored = now - lastTap.current.at < DOUBLE_TAP_MS && now - (places.get(orderId)?.since ?? 0) < DOUBLE_TAP_MS;
-    lastTap.current = { at: now, ignored };
+    const ignored = now - lastTapAt.current < DOUBLE_TAP_MS && now - (places.get(orderId)?.since ?? 0) < DOUBLE_TAP_MS;
+    lastTapAt.current = now;
     return ignored;
   };
 }
@@ -127,7 +124,11 @@ function BoardScreen({ app, view }: { app: KdsApp; view: View }) {
     deviceNow,
   );
   const actionsOf = (orderId: string): TicketActions => ({
-    bump: (order, lineIds) => isSecondTapOnMoved(orderId) || void app.bump(order, lineIds),
+    bump: (order, lineIds, dismissLineIds = []) => {
+      if (isSecondTapOnMoved(orderId)) return;
+      if (dismissLineIds.length > 0) app.dismiss(dismissLineIds);
+      if (lineIds.length > 0) void app.bump(order, lineIds);
+    },
     dismiss: (lineIds) => isSecondTapOnMoved(orderId) || app.dismiss(lineIds),
     toggleRush: (order) => isSecondTapOnMoved(orderId) || void app.toggleRush(order),
   });

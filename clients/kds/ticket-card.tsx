@@ -4,8 +4,10 @@ import { nameIn, type Lang, type Translate } from '../shared/i18n.ts';
 import type { KdsKey } from './messages.ts';
 import type { Ticket, TicketLine } from './tickets.ts';
 
+/** What a tap on a ticket does; one tap is one call (the board's double-tap guard judges each call as a tap). */
 export interface TicketActions {
-  bump(order: Order, lineIds: readonly string[]): void;
+  /** Bumps `lineIds` and acknowledges the voided `dismissLineIds`: the Bump button does both at once. */
+  bump(order: Order, lineIds: readonly string[], dismissLineIds?: readonly string[]): void;
   dismiss(lineIds: readonly string[]): void;
   toggleRush(order: Order): void;
 }
@@ -40,10 +42,7 @@ export function TicketCard({ ticket, isExpo, isNew, sending, tableName, tableNam
     .filter(Boolean)
     .join(' ');
 
-  const onBump = () => {
-    if (voidedIds.length > 0) actions.dismiss(voidedIds);
-    if (!onlyVoided && ticket.bumpLineIds.length > 0) actions.bump(order, ticket.bumpLineIds);
-  };
+  const onBump = () => actions.bump(order, onlyVoided ? [] : ticket.bumpLineIds, voidedIds);
   // a ticket left with only voided lines is acknowledged; expo serves a ticket once every station bumped it
   const onlyVoided = ticket.lines.every((l) => l.state !== 'pending') && !ticket.isReady;
   const bumpLabel = onlyVoided ? t('ticket.dismiss') : isExpo ? (ticket.isReady ? t('ticket.serve') : t('ticket.cooking')) : t('ticket.bump');
