@@ -4,7 +4,8 @@
  * leave a bill paid beyond its total, and the kitchen's load counted with food already paid for.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Order, PlaceOrder } from '../protocol/orders.ts';
+import { addLinesSchema, type Order, type PlaceOrder } from '../protocol/orders.ts';
+import { seatsOf } from './bill.ts';
 import { discount, merge, pay, voidLine } from './order.ts';
 import type { Principal } from './principal.ts';
 import {
@@ -20,6 +21,7 @@ import {
   openDemoStore,
   outcomeOf,
   plum,
+  rice,
   table,
   tofu,
   waiter,
@@ -196,6 +198,49 @@ describe('merging into a bill already partly paid', () => {
     ).order;
     const { into } = merge(a, b, LATER);
     expect(into).toMatchObject({ totalMinor: 6000, paidMinor: 3000, dueMinor: 3000, status: 'fired' });
+  });
+});
+
+describe('seats on a merged bill (a line names seats 1 to 99: lineInputSchema)', () => {
+  /** Every seat on the bill is one a waiter can put the guest's next dish on. */
+  const nameable = (o: Order) => seatsOf(o).filter((n) => !addLinesSchema.safeParse({ lines: [{ itemId: 'steamed-rice', qty: 1, seat: n }] }).success);
+
+  it("refuses the tenth 10-top of a banquet (409): seat 100 could never get another dish; nothing is merged", () => {
+    const tables = Array.from({ length: 10 }, (_, i) => `t-a${i + 1}`);
+    const [host, ...others] = tables.map((tableId) =>
+      place(waiter, seat(tableId, { guestCount: 10, lines: Array.from({ length: 10 }, (_, i) => rice({ seat: i + 1 })) })),
+    );
+    const mergeTable = (from: string) => s.run(() => s.service.mergeTable(from, { intoOrderId: host!.id }, s.ctx(waiter, LATER)));
+    for (const from of tables.slice(1, 9)) mergeTable(from);
+    const nine = s.orders.get(host!.id)!;
+    expect(seatsOf(nine)).toEqual(Array.from({ length: 90 }, (_, i) => i + 1));
+
+    const error = domainErrorOf(() => mergeTable('t-a10'));
+    expect(error).toMatchObject({ code: 'conflict', message: expect.stringMatching(/seat/) });
+    expect(s.orders.get(host!.id)).toEqual(nine);
+    expect(openAt('t-a10')).toEqual([others.at(-1)!.id]);
+    expect(nameable(nine)).toEqual([]);
+  });
+
+  it("numbers the joining seats on with no gaps when numbering on as they were would pass seat 99", () => {
+    // a 90-guest function; joining it, a party that used seats 1 and 12 (numbered on: 91 and 102)
+    const target = makeOrder([makeLine({ id: 't1', seat: 90 })], { id: 'o-dst', guestCount: 90 });
+    const source = makeOrder([makeLine({ id: 's1', seat: 1 }), makeLine({ id: 's2', seat: 12 }), makeLine({ id: 's3', seat: 12, status: 'voided' })], {
+      id: 'o-src',
+      tableId: 't-a2',
+      guestCount: 12,
+    });
+    const { into } = merge(source, target, LATER);
+    expect(into.lines.map((l) => [l.id, l.seat])).toEqual([
+      ['t1', 90],
+      ['s1', 91],
+      ['s2', 92],
+      ['s3', 92],
+    ]);
+    expect(nameable(into)).toEqual([]);
+    // numbered on as before whenever that fits: the joining seat 1 is still the first after the target's guests
+    const smaller = makeOrder([makeLine({ id: 't1', seat: 80 })], { id: 'o-dst', guestCount: 80 });
+    expect(merge(source, smaller, LATER).into.lines.map((l) => l.seat)).toEqual([80, 81, 92, 92]);
   });
 });
 

@@ -188,7 +188,7 @@ describe('who may act on an existing order', () => {
     'mark preparing': (p: Principal) => s.service.setLineStatus(order.id, { status: 'preparing' }, s.ctx(p)),
     'mark served': (p: Principal) => s.service.setLineStatus(order.id, { status: 'served' }, s.ctx(p)),
     'add lines': (p: Principal) => s.service.addLines(order.id, { lines: [rice()] }, s.ctx(p)),
-    'read it': (p: Principal) => s.service.get(order.id, p),
+    'read it': (p: Principal) => s.service.get(order.id, p, NOON),
   } as const;
 
   it.each<{ action: keyof typeof actions; who: string; principal: Principal; outcome: string }>([
@@ -226,7 +226,7 @@ describe('who may act on an existing order', () => {
   });
 
   it('answers not_found, not forbidden, for an order id that does not exist', () => {
-    expect(outcomeOf(() => s.service.get('no-such-order', kitchen))).toBe('not_found');
+    expect(outcomeOf(() => s.service.get('no-such-order', kitchen, NOON))).toBe('not_found');
   });
 
   it.each<{ who: string; principal: Principal; outcome: string }>([
@@ -243,7 +243,7 @@ describe('who may act on an existing order', () => {
 
   it('lets a kiosk read the orders it placed', () => {
     const mine = place(kiosk, { channel: 'kiosk', lines: [plum()] });
-    expect(s.service.get(mine.id, kiosk).id).toBe(mine.id);
+    expect(s.service.get(mine.id, kiosk, NOON).id).toBe(mine.id);
   });
 });
 
@@ -372,14 +372,14 @@ describe('several devices on one order', () => {
   it('keeps the lines two waiters add to the same order, each under their own name', () => {
     const order = place(waiter, posOrder([tofu()], { tableId: 't-a3' }));
     // both waiters look at the same revision, then add
-    const seenBy1 = s.service.get(order.id, waiter);
-    const seenBy2 = s.service.get(order.id, waiter2);
+    const seenBy1 = s.service.get(order.id, waiter, NOON);
+    const seenBy2 = s.service.get(order.id, waiter2, NOON);
     expect(seenBy1.revision).toBe(seenBy2.revision);
 
     s.run(() => s.service.addLines(order.id, { lines: [plum()] }, s.ctx(waiter2)));
     s.run(() => s.service.addLines(order.id, { lines: [rice({ qty: 2 })] }, s.ctx(waiter)));
 
-    const after = s.service.get(order.id, manager);
+    const after = s.service.get(order.id, manager, NOON);
     expect(after.lines.map((l) => [l.itemId, l.addedByStaffId])).toEqual([
       ['mapo-tofu', 's-waiter'],
       ['sour-plum-drink', 's-waiter2'],
@@ -486,7 +486,7 @@ describe('holding and firing by course', () => {
       'sour-plum-drink': 'fired',
       'steamed-rice': 'held',
     });
-    expect(statuses(s.service.get(order.id, waiter))).toEqual(statuses(after));
+    expect(statuses(s.service.get(order.id, waiter, NOON))).toEqual(statuses(after));
   });
 
   it('refuses to fire a course that has no held lines left', () => {
@@ -631,9 +631,9 @@ describe('moving tables', () => {
       payload: { from: { id: 't-a1' }, to: { id: 't-b2' } },
       topics: expect.arrayContaining(['table:t-a1', 'table:t-b2', 'floor', 'station:hot']),
     });
-    expect(outcomeOf(() => s.service.get(moved.id, table('t-a1')))).toBe('not_found');
-    expect(s.service.list({ status: 'open' }, table('t-a1'))).toEqual([]);
-    expect(s.service.get(moved.id, table('t-b2')).id).toBe(order.id);
+    expect(outcomeOf(() => s.service.get(moved.id, table('t-a1'), NOON))).toBe('not_found');
+    expect(s.service.list({ status: 'open' }, table('t-a1'), NOON)).toEqual([]);
+    expect(s.service.get(moved.id, table('t-b2'), NOON).id).toBe(order.id);
   });
 
   it.each<{ what: string; to: string; code: string; who?: Principal }>([
@@ -677,9 +677,9 @@ describe('moving tables', () => {
         });
       }
       // the next party at A1 sees nothing of it on its phones; B3's QR code sees both
-      expect(s.service.list({ status: 'open' }, table('t-a1'))).toEqual([]);
-      expect(outcomeOf(() => s.service.get(phones.id, table('t-a1')))).toBe('not_found');
-      expect(s.service.list({ status: 'open' }, table('t-b3')).map((o) => o.id).sort()).toEqual([waiters.id, phones.id].sort());
+      expect(s.service.list({ status: 'open' }, table('t-a1'), NOON)).toEqual([]);
+      expect(outcomeOf(() => s.service.get(phones.id, table('t-a1'), NOON))).toBe('not_found');
+      expect(s.service.list({ status: 'open' }, table('t-b3'), NOON).map((o) => o.id).sort()).toEqual([waiters.id, phones.id].sort());
     });
 
     it('moves a separate check and the kitchen lines of every order; closed bills stay where they were paid', () => {
@@ -774,7 +774,7 @@ describe('moving tables', () => {
           topics: expect.arrayContaining(['orders', 'table:t-a1', 'table:t-b3', 'floor']),
         });
       }
-      expect(s.service.list({ status: 'open' }, table('t-a1'))).toEqual([]);
+      expect(s.service.list({ status: 'open' }, table('t-a1'), NOON)).toEqual([]);
     });
 
     it.each<{ what: string; from: string; into: 'b' | 'a' | 'gone'; code: string; who?: Principal }>([
@@ -824,7 +824,7 @@ describe('listing orders', () => {
     const a2Paid = place(waiter, posOrder([rice()], { tableId: 't-a2' }), at(4));
     s.run(() => s.service.pay(a2Paid.id, { tender: 'cash', amountMinor: a2Paid.totalMinor }, s.ctx(cashier, at(5))));
     const counter = place(kiosk, { channel: 'kiosk', lines: [plum()] }, at(6));
-    const ids = (filter: Parameters<typeof s.service.list>[0]) => s.service.list(filter, manager).map((o) => o.id);
+    const ids = (filter: Parameters<typeof s.service.list>[0]) => s.service.list(filter, manager, at(6)).map((o) => o.id);
 
     expect(ids({})).toEqual([counter.id, a2Paid.id, a2Open.id, a1Open.id, a1Paid.id]);
     expect(ids({ limit: 2 })).toEqual([counter.id, a2Paid.id]);

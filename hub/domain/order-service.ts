@@ -454,9 +454,9 @@ export class OrderService {
   /**
    * Reading: staff see every order; a kiosk its own; a table's phone its table's open orders and those done
    * in the last minutes (`visibleToTable`), as a guest sees them (`orderForPublic`: no card reference, no
-   * staff). `now`: the hub's clock.
+   * staff). `now`: the hub's clock, from the caller, as a command's `ctx.now` is: the domain never reads the machine's.
    */
-  get(orderId: string, principal: Principal, now = Date.now()): Order {
+  get(orderId: string, principal: Principal, now: number): Order {
     return orderShownTo(this.load(orderId, principal, now), principal);
   }
 
@@ -464,7 +464,7 @@ export class OrderService {
    * Staff list every order; a table's phone as for `get`; anyone else (a kiosk included) none. A business day
    * (and its order of a number) narrows either list; `before` pages through a day of the staff's.
    */
-  list(filter: Omit<OrderListFilter, 'limit'> & { limit?: number | undefined }, principal: Principal, now = Date.now()): Order[] {
+  list(filter: Omit<OrderListFilter, 'limit'> & { limit?: number | undefined }, principal: Principal, now: number): Order[] {
     const limit = filter.limit ?? 100;
     if (principal.kind === 'table') {
       if (filter.tableId && filter.tableId !== principal.tableId) throw new DomainError('forbidden', 'a table can list only its own orders');

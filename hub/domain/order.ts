@@ -12,7 +12,7 @@ import type {
   Refund,
   RefundInput,
 } from '../protocol/orders.ts';
-import { orderStatusSchema } from '../protocol/orders.ts';
+import { MAX_SEAT, orderStatusSchema } from '../protocol/orders.ts';
 import { allocate, evenShares, lineBalances } from './bill.ts';
 import { DomainError } from './errors.ts';
 import { mergedFromOf } from './merge-origin.ts';
@@ -490,17 +490,31 @@ const joinNotes = (a: string | null, b: string | null): string | null => (a && b
 /** The later of two quoted ready times, either of which may be none: a customer keeps the time promised. */
 export const laterQuote = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.max(a, b));
 
+const highestSeat = (lines: readonly OrderLine[]): number => lines.reduce((max, l) => Math.max(max, l.seat ?? 0), 0);
+
 /**
  * The source's lines as they join the target: their seats numbered on after the target's highest (voided
  * lines' seats included) or its guest count, whichever is more, so seat 1 of each table stays two guests,
  * each paying their own dishes, and a target guest who has not ordered yet keeps a seat of their own.
  * Payments name lines, not seats: what a seat paid before the merge stays on its lines.
+ *
+ * A seat past MAX_SEAT could never be given another dish (no line can name it), so where numbering on would
+ * pass it (a big party: a banquet's tables merged one by one) the source's seats are numbered on with their
+ * gaps closed; past it even so, `merge` refuses.
  */
 export function joiningLines(source: Pick<Order, 'lines'>, target: Pick<Order, 'lines' | 'guestCount'>): OrderLine[] {
-  const highestUsed = target.lines.reduce((max, l) => Math.max(max, l.seat ?? 0), 0);
+  const highestUsed = highestSeat(target.lines);
   if (highestUsed === 0) return source.lines;
   const highest = Math.max(highestUsed, target.guestCount ?? 0);
-  return source.lines.map((l) => (l.seat == null ? l : { ...l, seat: l.seat + highest }));
+  const seatOf = highest + highestSeat(source.lines) <= MAX_SEAT ? (seat: number) => seat + highest : closingGaps(source.lines, highest);
+  return source.lines.map((l) => (l.seat == null ? l : { ...l, seat: seatOf(l.seat) }));
+}
+
+/** The seats of `lines` renumbered `after` + 1, `after` + 2, … in their order: seats 1 and 12 become two seats side by side. */
+function closingGaps(lines: readonly OrderLine[], after: number): (seat: number) => number {
+  const seats = [...new Set(lines.flatMap((l) => (l.seat == null ? [] : [l.seat])))].sort((a, b) => a - b);
+  const renumbered = new Map(seats.map((seat, i) => [seat, after + 1 + i]));
+  return (seat) => renumbered.get(seat)!;
 }
 
 /**
@@ -540,6 +554,14 @@ export function merge(source: Order, target: Order, now: number): { merged: Orde
   requireOpen(target, 'merge into it');
   if (source.id === target.id) throw new DomainError('invalid_transition', 'an order cannot be merged into itself');
   const into = settle(joined(source, target), now);
+  const seated = highestSeat(into.lines.slice(target.lines.length));
+  if (seated > MAX_SEAT) {
+    throw new DomainError('conflict', `order #${target.number} has no seats left for order #${source.number}'s guests: seats go up to ${MAX_SEAT}, and theirs would reach ${seated}; keep them on a bill of their own`, {
+      intoOrderId: target.id,
+      maxSeat: MAX_SEAT,
+      seatNeeded: seated,
+    });
+  }
   // a grant left unused on one side (a void left it less food) applies to the other side's food too: with
   // payments taken, that can make the merged bill paid beyond its total, which would close it overpaid
   if (into.paidMinor > into.totalMinor) {

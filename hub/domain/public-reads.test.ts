@@ -47,7 +47,7 @@ describe("a table's phone reads", () => {
     expect(seen).toMatchObject({ staffId: null, staffName: null, totalMinor: paid.totalMinor, paidMinor: paid.paidMinor });
     expect(seen.lines.map((l) => l.addedByStaffId)).toEqual([null]);
     expect(seen.payments).toEqual([{ ...paid.payments[0], reference: null, staffId: null }]);
-    expect(s.service.get(paid.id, waiter).payments[0]).toMatchObject({ reference: 'AUTH-2', staffId: 's-cashier' });
+    expect(s.service.get(paid.id, waiter, NOON + 2 * MIN).payments[0]).toMatchObject({ reference: 'AUTH-2', staffId: 's-cashier' });
     expect(orderForPublic(paid)).toEqual(seen);
   });
 
@@ -59,7 +59,7 @@ describe("a table's phone reads", () => {
     expect(seen.refunds).toEqual([{ ...refund, reference: null, staffId: null }]);
     expect(seen.paidMinor).toBe(paid.paidMinor - 100);
     expect(JSON.stringify(s.service.list({}, table('t-a4'), NOON + 3 * MIN))).not.toMatch(/RFND-4|s-manager/);
-    expect(s.service.get(paid.id, waiter).refunds?.[0]).toMatchObject({ reference: 'RFND-4', staffId: 's-manager' });
+    expect(s.service.get(paid.id, waiter, NOON + 3 * MIN).refunds?.[0]).toMatchObject({ reference: 'RFND-4', staffId: 's-manager' });
     // the event phones hear, as the stream clears it
     const event = s.events.find((e) => e.type === 'order.refunded')!;
     expect(JSON.stringify(eventForPublic({ staffId: 's-manager', payload: event.payload }))).not.toMatch(/RFND-4|s-manager/);

@@ -273,7 +273,7 @@ describe("a refund and the table's phones", () => {
     expect(outcomeOf(() => s.service.get(o.id, phone, NOON + 2 * HOUR + MIN))).toBe('not_found');
     expect(s.service.list({}, phone, NOON + 2 * HOUR + MIN).map((x) => x.id)).toEqual([nextParty.id]);
     // staff read the refund as given
-    expect(s.service.get(o.id, manager)).toEqual(r.order);
+    expect(s.service.get(o.id, manager, NOON + 2 * HOUR + MIN)).toEqual(r.order);
     expect(r.order).toMatchObject({ status: 'closed', paidMinor: o.totalMinor - 300, revision: paid.revision + 1 });
   });
 

@@ -183,6 +183,9 @@ export type OrderSummary = z.infer<typeof orderSummarySchema>;
 
 // ---- requests ----
 
+/** The highest seat a line can be put on (lineInputSchema): a merge numbers a joining party's seats within it. */
+export const MAX_SEAT = 99;
+
 export const lineInputSchema = z.strictObject({
   id: idSchema.optional(),
   itemId: idSchema,
@@ -190,7 +193,7 @@ export const lineInputSchema = z.strictObject({
   optionIds: z.array(idSchema).max(20).optional(),
   note: shortText(140).optional(),
   course: z.number().int().min(1).max(9).optional(),
-  seat: z.number().int().min(1).max(99).optional(),
+  seat: z.number().int().min(1).max(MAX_SEAT).optional(),
   /** Held lines wait for an explicit fire (course by course). */
   hold: z.boolean().optional(),
 });
