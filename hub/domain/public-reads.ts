@@ -36,20 +36,32 @@ export function visibleToTable(order: Pick<Order, 'tableId' | 'status' | 'create
   return order.updatedAt >= now - TABLE_DONE_VISIBLE_MS && order.createdAt >= now - TABLE_PARTY_MAX_MS;
 }
 
-const publicLine = (l: OrderLine): OrderLine => (l.addedByStaffId === null ? l : { ...l, addedByStaffId: null });
+/**
+ * What the staff wrote for the staff: a note on an order a waiter placed or on a line a waiter added (the
+ * guest's own notes stay), and a refund's reason. Why a dish was voided or the bill discounted is theirs
+ * whoever added the dish. A guest sees that a dish was voided or the bill discounted, and the amounts.
+ */
+const byStaff = (written: { staffId?: unknown; addedByStaffId?: unknown }): boolean =>
+  typeof written.staffId === 'string' || typeof written.addedByStaffId === 'string';
+
+const publicLine = (l: OrderLine): OrderLine =>
+  l.addedByStaffId === null && l.voidReason === null ? l : { ...l, addedByStaffId: null, voidReason: null, note: byStaff(l) ? null : l.note };
 const publicPayment = (p: Payment): Payment => ({ ...p, reference: null, staffId: null });
-// the terminal's refund reference and the manager who gave it, as a payment's: amounts and the reason stay
-const publicRefund = (r: Refund): Refund => ({ ...r, reference: null, staffId: null });
+// the terminal's refund reference, the manager who gave it and why: the amounts stay
+const publicRefund = (r: Refund): Refund => ({ ...r, reference: null, staffId: null, reason: byStaff(r) ? '' : r.reason });
 
 /**
- * An order as a guest sees it: no card (or other tender's) reference on its payments or refunds, and no
- * staff id or staff name anywhere (who placed it, who added a line, who took a payment or gave a refund).
- * Tender and amounts stay: the page shows what is paid and due.
+ * An order as a guest sees it: no card (or other tender's) reference on its payments or refunds, no staff
+ * id or staff name anywhere (who placed it, who added a line, who took a payment or gave a refund), and
+ * nothing the staff typed for the staff (reasons, their notes). Tender and amounts stay: the page shows what
+ * is paid and due, and which dishes were voided.
  */
 export const orderForPublic = (o: Order): Order => ({
   ...o,
   staffId: null,
   staffName: null,
+  note: byStaff(o) ? null : o.note,
+  discountReason: null,
   lines: o.lines.map(publicLine),
   payments: o.payments.map(publicPayment),
   ...(o.refunds ? { refunds: o.refunds.map(publicRefund) } : {}),
@@ -58,24 +70,44 @@ export const orderForPublic = (o: Order): Order => ({
 /** `order` as `principal` may be shown it: staff and the kiosk that placed it see all of it; a table's phone, a guest's view. */
 export const orderShownTo = (order: Order, principal: Principal): Order => (principal.kind === 'table' ? orderForPublic(order) : order);
 
-/** What an event may not tell the public channel, wherever in it it sits (an order, a line, a payment, the envelope). */
-const STAFF_ONLY_KEYS = new Set(['staffId', 'staffName', 'addedByStaffId', 'reference']);
+/**
+ * What an event may not tell the public channel, wherever in it it sits (an order, a line, a payment, the
+ * envelope): cleared to null. `voidReason` and `discountReason` are the staff's words, not who they are.
+ */
+export const STAFF_ONLY_KEYS: ReadonlySet<string> = new Set(['staffId', 'staffName', 'addedByStaffId', 'reference', 'voidReason', 'discountReason']);
+
+/** Events whose payload `reason` a manager or waiter typed (a string in the protocol: heard empty). */
+const STAFF_REASON_EVENTS = new Set(['order.voided', 'order.discounted', 'order.reopened']);
 
 function strip(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(strip);
   if (value === null || typeof value !== 'object') return value;
+  // read before its keys are cleared: an order or line a waiter wrote, a refund a manager gave
+  const staffWrote = byStaff(value);
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) out[k] = STAFF_ONLY_KEYS.has(k) ? null : strip(v);
+  for (const [k, v] of Object.entries(value)) {
+    if (STAFF_ONLY_KEYS.has(k)) out[k] = null;
+    else if (staffWrote && k === 'note') out[k] = null;
+    else if (staffWrote && k === 'reason' && typeof v === 'string') out[k] = '';
+    else out[k] = strip(v);
+  }
   return out;
 }
 
 /**
  * An event (envelope and payload) as a guest's phone may hear it: `orderForPublic` for the orders, lines,
  * payments and refunds it carries (order.placed's whole order, added and voided lines, order.payment_taken's
- * payment, order.refunded's refund: the same keys), and no staff id on the envelope. Every field it clears
- * is nullable in the protocol.
+ * payment, order.refunded's refund: the same rules), no staff id on the envelope, and no reason typed for
+ * a void, a discount or a reopened bill. The kitchen's reason for pausing online orders is for the guests
+ * (the page shows it), as is what a phone said calling the waiter. Every field it clears to null is
+ * nullable in the protocol; a required string is cleared to ''.
  */
-export const eventForPublic = <E>(event: E): E => strip(event) as E;
+export function eventForPublic<E>(event: E): E {
+  const out = strip(event) as { type?: unknown; payload?: unknown };
+  const payload = out.payload as { reason?: unknown } | null | undefined;
+  if (STAFF_REASON_EVENTS.has(out.type as string) && typeof payload?.reason === 'string') payload.reason = '';
+  return out as E;
+}
 
 /**
  * The stream topics `principal` may hear, or null for any. A customer's phone: its own table, the menu

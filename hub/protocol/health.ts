@@ -83,12 +83,13 @@ export const healthSchema = z.object({
   storeName: z.string(),
   epoch: z.string(),
   seq: z.number().int(),
-  uptimeS: z.number(),
-  version: z.string(),
-  streamClients: z.number().int(),
-  streamReplays: z.number().int().describe('stream sockets catching up on a gap, page by page, at this moment'),
-  writeQueueDepth: z.number().int(),
-  eventLoopLagMs: z.number(),
+  // the rest is absent on the public address: phones read the store and the log's head only
+  uptimeS: z.number().optional(),
+  version: z.string().optional(),
+  streamClients: z.number().int().optional(),
+  streamReplays: z.number().int().optional().describe('stream sockets catching up on a gap, page by page, at this moment'),
+  writeQueueDepth: z.number().int().optional(),
+  eventLoopLagMs: z.number().optional(),
   /** Kitchen printers as their workers last saw them (absent when printing is not set up). */
   printers: z.array(printerHealthSchema).optional(),
   /** The disk under the store (absent for an in-memory store). */

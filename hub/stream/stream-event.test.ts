@@ -63,6 +63,28 @@ describe('an event as the stream holds it', () => {
     expect(guestBytes(e).toString('utf8')).not.toMatch(/T1|42/);
   });
 
+  it("reaches it without the reasons and notes the staff typed, the guest's own note kept", () => {
+    const typed = (type: string, payload: unknown, staffId: string | null = 's-manager') =>
+      streamEvent(logged({ seq: 8, type, at: 1, deviceId: 'd-pos', staffId, topics: 'table:t-1', payloadJson: JSON.stringify(payload) }));
+    const events = [
+      typed('order.line_voided', { order: { id: 'o-1' }, line: { id: 'l-1', status: 'voided', voidReason: 'guest was rude', note: 'no chili', addedByStaffId: null }, wasFired: true }),
+      typed('order.voided', { order: { id: 'o-1' }, reason: 'guest was rude' }),
+      typed('order.discounted', { order: { id: 'o-1' }, reason: 'guest was rude' }),
+      typed('order.refunded', { order: { id: 'o-1' }, refund: { id: 'r-1', amountMinor: 50, reason: 'guest was rude', reference: null, staffId: 's-manager' } }),
+      typed('order.placed', { order: { id: 'o-1', note: 'guest was rude', staffId: 's-waiter', discountReason: 'guest was rude', lines: [{ id: 'l-1', note: 'guest was rude', addedByStaffId: 's-waiter' }] } }, 's-waiter'),
+      typed('order.lines_added', { order: { id: 'o-1' }, lines: [{ id: 'l-2', note: 'no chili', addedByStaffId: null, voidReason: null }] }, null),
+    ];
+    for (const e of events) {
+      const heard = guestBytes(e).toString('utf8');
+      expect(heard).not.toContain('guest was rude');
+      expect(JSON.parse(heard)).toEqual(eventForPublic(JSON.parse(e.bytes.toString('utf8'))));
+    }
+    expect(guestBytes(events[0]!).toString('utf8')).toContain('no chili');
+    expect(guestBytes(events[5]!).toString('utf8')).toContain('no chili');
+    const paused = typed('kitchen.pacing_changed', { publicOrderingPaused: true, reason: 'back at 7' });
+    expect(JSON.parse(guestBytes(paused).toString('utf8')).payload.reason).toBe('back at 7');
+  });
+
   it('reaches it as the same bytes when it holds nothing only the staff may hear', () => {
     const e = event({ order: { id: 'o-1', staffName: null, lines: [] } }, null);
     expect(guestBytes(e)).toBe(e.bytes);

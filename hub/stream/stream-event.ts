@@ -1,4 +1,4 @@
-import { eventForPublic } from '../domain/public-reads.ts';
+import { eventForPublic, STAFF_ONLY_KEYS } from '../domain/public-reads.ts';
 import type { LoggedEvent } from '../store/event-log.ts';
 
 /**
@@ -33,28 +33,39 @@ function ownBytes(s: string): Buffer {
   return b;
 }
 
-/** A value of a key the public channel may not hear (a staff id or name, a payment reference); `null` is fine. */
-const STAFF_ONLY_VALUE = /"(?:staffId|staffName|addedByStaffId|reference)":(?!null)/;
+/**
+ * A value of a key the public channel may not hear (a staff id or name, a payment reference, a void or
+ * discount reason: STAFF_ONLY_KEYS); `null` is fine.
+ */
+const STAFF_ONLY = [...STAFF_ONLY_KEYS].join('|');
+const STAFF_ONLY_VALUE = new RegExp(`"(?:${STAFF_ONLY})":(?!null)`);
 /**
  * The same keys with a string value, the string whole (escapes included). In JSON text every quote inside a
  * string is escaped, so a note that reads `"staffName":"x"` is `\"staffName\":\"x\"` in the text and does
  * not match. A key ending in an escaped quote and `staffName` would have its value cleared (more than
  * eventForPublic clears, never less): no key of the protocol is made of anyone's text.
  */
-const STAFF_ONLY_STRING = /"(staffId|staffName|addedByStaffId|reference)":"(?:[^"\\]|\\.)*"/g;
+const STAFF_ONLY_STRING = new RegExp(`"(${STAFF_ONLY})":"(?:[^"\\\\]|\\\\.)*"`, 'g');
+/**
+ * A note or a reason: whether the staff wrote it depends on what sits beside it (an order's or a line's
+ * writer, the event's type), which the text does not tell; such an event takes the parse. Notes are on a
+ * few orders, reasons on voids, discounts and refunds: the common waiter's order keeps the text path.
+ */
+const TYPED_TEXT = /"(?:note|reason)":"/;
 
 /**
  * The event as a customer's phone or a kiosk may hear it (`eventForPublic`): the same bytes when nothing is to
  * clear. Made once for its live frame and every phone's replay of it, and made on the text: every waiter's
  * order names its waiter, and a parse and a stringify of a placed order cost the hub's thread ~120 µs where
  * clearing the values in its text costs ~15 (a seventh of what the hub spends on the whole order). Any other
- * kind of value under those keys (none is written today) takes the parse.
+ * kind of value under those keys (none is written today), and any note or reason, takes the parse.
  */
 export function guestBytes(e: StreamEvent): Buffer {
   if (e.guest) return e.guest;
   const json = e.bytes.toString();
-  if (!STAFF_ONLY_VALUE.test(json)) return (e.guest = e.bytes);
-  const cleared = json.replace(STAFF_ONLY_STRING, '"$1":null');
-  e.guest = ownBytes(STAFF_ONLY_VALUE.test(cleared) ? JSON.stringify(eventForPublic(JSON.parse(json) as unknown)) : cleared);
+  const typed = TYPED_TEXT.test(json);
+  if (!typed && !STAFF_ONLY_VALUE.test(json)) return (e.guest = e.bytes);
+  const cleared = typed ? json : json.replace(STAFF_ONLY_STRING, '"$1":null');
+  e.guest = ownBytes(typed || STAFF_ONLY_VALUE.test(cleared) ? JSON.stringify(eventForPublic(JSON.parse(json) as unknown)) : cleared);
   return e.guest;
 }
