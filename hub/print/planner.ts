@@ -6,6 +6,7 @@ import { jobView, queuedJob, type OrderHeaderRow, type SqlitePrintRepo } from '.
 import { isStorageFull, TransactionLostError, type Tx } from '../store/writer.ts';
 import { RECEIPT_STATION, pickupSlip } from './receipts.ts';
 import { printersForStation } from './routing.ts';
+import { heldForStationReason, type StationHolds } from './station-holds.ts';
 import { buildStationTickets, type TicketChange, type TicketOrder } from './tickets.ts';
 
 /** The order events that can put something on paper; every other event costs the order path nothing. */
@@ -23,6 +24,8 @@ export interface PlannerDeps {
   /** Printers that can take jobs now (enabled; simulated ones only while their simulator runs). */
   printers: () => PrinterConfig[];
   storeName: string;
+  /** Tickets held for stations no printer prints (counted for the alert). */
+  holds: Pick<StationHolds, 'waitingFor'>;
   /** Where a printer's tickets go while it is failed over (its backup), or null when it prints itself. */
   redirect?: (printerId: string) => { printerId: string; fromName: string } | null;
   /** A job was queued for this printer (called inside the transaction; wake the worker after it). */
@@ -43,7 +46,8 @@ export interface PlannerDeps {
  * - `order.placed` at a kiosk → a pickup slip on the receipt printer(s) (stations: ['receipts'])
  *
  * Printing is never on the order path: if planning fails, the order still commits (the error is logged);
- * with no printer configured at all, nothing is planned.
+ * with no printer configured at all, nothing is planned; a ticket of a station no printer prints is held
+ * (no printer, `held`) with an alert, until a printer is given the station.
  */
 export class PrintPlanner {
   constructor(private readonly deps: PlannerDeps) {}
@@ -118,7 +122,10 @@ export class PrintPlanner {
       };
       const key = `${keyBase}:${ticket.stationId}:${change.kind}${label}`;
       if (targets.length === 0) {
-        const id = repo.insertJob({ ...base, idempotencyKey: `${key}:-`, printerId: null, state: 'failed', lastError: `no printer prints station ${ticket.stationId}` });
+        // held, not failed: it prints once a printer is given the station (PrintService releases it); the alert
+        // tells the staff meanwhile
+        const lastError = heldForStationReason(ticket.stationId, this.deps.holds.waitingFor(ticket.stationId) + 1);
+        const id = repo.insertJob({ ...base, idempotencyKey: `${key}:-`, printerId: null, state: 'held', lastError });
         const job = id === null ? undefined : repo.job(id);
         if (job) {
           tx.append({

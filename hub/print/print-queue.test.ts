@@ -18,7 +18,7 @@ import type { LoggedEvent } from '../store/event-log.ts';
 import type { JobRow } from '../store/print-repo.ts';
 import { loadSeed } from '../store/seed.ts';
 import { OverloadedError, StorageFullError, StoreBusyError, Writer } from '../store/writer.ts';
-import { PrintService } from './print-service.ts';
+import { HELD_FOR_STATION_MAX_AGE_MS, PrintService } from './print-service.ts';
 import { ordersOnWriter } from './test-orders.ts';
 import { markedDocument } from './tickets.ts';
 import { profileOf, type PrintSettings } from './worker.ts';
@@ -118,6 +118,8 @@ async function store(printers: PrinterSpec[], settings: Partial<PrintSettings> =
     committed,
     jobs,
     printer: (id: string) => transports.get(id)!,
+    /** a printer to add later (createPrinter) */
+    addTransport: (id: string) => void transports.set(id, new InMemoryTransport()),
     /** tickets a printer has printed, as text */
     printed: (id: string) =>
       transports
@@ -224,7 +226,7 @@ describe('planning print jobs in the order transaction', () => {
     expect(s.printed('hot')[1]).toContain('VOID 退菜');
   });
 
-  it('plans nothing when no printer is configured, and a failed job with an alert when none prints the station', async () => {
+  it('plans nothing when no printer is configured, and a ticket held with an alert when none prints the station', async () => {
     const none = await store([]);
     await none.place();
     expect(none.jobs()).toEqual([]);
@@ -233,8 +235,10 @@ describe('planning print jobs in the order transaction', () => {
     await hotOnly.place();
     const [hot, bar] = hotOnly.jobs();
     expect(hot).toMatchObject({ printerId: 'hot', state: expect.stringMatching(/queued|sending|confirmed/) });
-    expect(bar).toMatchObject({ printerId: null, stationId: 'bar', state: 'failed', lastError: 'no printer prints station bar' });
-    expect(eventTypes(hotOnly.committed)).toContain('print.job_failed');
+    expect(bar).toMatchObject({ printerId: null, stationId: 'bar', state: 'held', lastError: 'no printer prints station bar: 1 ticket waiting for one' });
+    // the staff's alert is kept (the screens list it until the ticket prints), the job is not failed
+    const alert = hotOnly.committed.find((e) => e.type === 'print.job_failed');
+    expect(JSON.parse(alert!.json).payload).toMatchObject({ job: { id: bar!.id, state: 'held' }, error: 'no printer prints station bar: 1 ticket waiting for one' });
   });
 
   it('keeps the waiting counts true when planning fails and the order commits without its tickets', async () => {
@@ -650,20 +654,124 @@ describe('a printer whose stations change while its tickets wait', () => {
     ]);
   });
 
-  it('fails a waiting ticket with an alert saying why when no printer prints its station any more', async () => {
+  it('holds a waiting ticket, with an alert saying why, when no printer prints its station any more; it prints once the station has one again', async () => {
     const s = await store([{ id: 'hot', stations: ['hot'] }]);
     s.printer('hot').printer.set({ isPaperOut: true });
     await s.printing.start();
     await s.place(MAPO);
     await until(() => s.jobs()[0]?.state === 'held', 'the ticket held (paper out)');
     await s.run((c) => s.printing.updatePrinter('hot', { stations: [] }, c), manager);
-    await until(() => s.jobs()[0]?.state === 'failed', 'the ticket failed');
-    expect(s.jobs()[0]!.lastError).toContain('station hot');
+    await until(() => s.jobs().length === 2, 'the ticket taken off the printer');
+    expect(s.jobs().map((j) => [j.printerId, j.state])).toEqual([
+      ['hot', 'rerouted'],
+      [null, 'held'],
+    ]);
+    expect(s.jobs()[1]!.lastError).toBe('no printer prints station hot: 1 ticket waiting for one');
     expect(eventTypes(s.committed)).toContain('print.job_failed');
+    expect(s.jobs().map((j) => j.state)).not.toContain('failed');
+    // the manager sees it waiting
+    expect(s.printing.jobs({ state: 'active' }).map((j) => [j.printerId, j.stationId, j.state])).toEqual([[null, 'hot', 'held']]);
+    expect(s.printing.stationsWithoutPrinter()).toEqual([{ stationId: 'hot', waiting: 1 }]);
     s.printer('hot').printer.set({ isPaperOut: false });
     await sleep(150);
     expect(s.printed('hot')).toEqual([]);
+
+    // the manager gives the station back to the printer (it had been taken off it by mistake): the ticket prints
+    // there, once, although that printer once held it
+    await s.run((c) => s.printing.updatePrinter('hot', { stations: ['hot'] }, c), manager);
+    await until(() => s.printed('hot').length === 1, 'the held ticket printed');
+    await s.run((c) => s.printing.updatePrinter('hot', { name: 'HOT 2' }, c), manager);
+    await sleep(150);
+    expect(s.printed('hot')).toHaveLength(1);
+    expect(s.printed('hot')[0]).toContain('1x 麻婆豆腐');
+    expect(s.jobs().map((j) => [j.printerId, j.state])).toEqual([
+      ['hot', 'rerouted'],
+      [null, 'rerouted'],
+      ['hot', 'confirmed'],
+    ]);
+    expect(s.printing.stationsWithoutPrinter()).toEqual([]);
+    // the screens hear that it is no longer waiting (their alert for it goes)
+    const last = s.committed.filter((e) => e.type === 'print.job_state_changed').map((e) => JSON.parse(e.json).payload.job).at(-1);
+    expect(last).toMatchObject({ id: s.jobs()[1]!.id, state: 'rerouted' });
   });
+
+  it('holds the tickets planned for a station no printer prints, and prints each once on the printer then given the station', async () => {
+    const s = await store([{ id: 'hot', stations: ['hot'] }, { id: 'bar', stations: [] }, { id: 'expo', stations: [] }]);
+    await s.printing.start();
+    await s.place({ lines: [{ itemId: 'tsingtao-beer', qty: 2 }] });
+    await s.place({ lines: [{ itemId: 'tsingtao-beer', qty: 1 }] });
+    expect(s.jobs().map((j) => [j.printerId, j.stationId, j.state])).toEqual([
+      [null, 'bar', 'held'],
+      [null, 'bar', 'held'],
+    ]);
+    expect(s.jobs()[1]!.lastError).toBe('no printer prints station bar: 2 tickets waiting for one');
+    await s.run((c) => s.printing.updatePrinter('bar', { stations: ['bar'] }, c), manager);
+    await until(() => s.printed('bar').length === 2, 'both tickets on the bar printer');
+    // an expo copy given the station afterwards prints the tickets from then on, not the old ones a second time
+    await s.run((c) => s.printing.updatePrinter('expo', { stations: ['bar'] }, c), manager);
+    await sleep(150);
+    expect(s.printed('bar')).toHaveLength(2);
+    expect(s.printed('expo')).toHaveLength(0);
+    expect(s.printed('bar')[0]).toContain('2x 青岛啤酒');
+    expect(s.printed('bar')[0]).not.toContain('MOVED FROM');
+    expect(s.jobs().map((j) => [j.printerId, j.state])).toEqual([
+      [null, 'rerouted'],
+      [null, 'rerouted'],
+      ['bar', 'confirmed'],
+      ['bar', 'confirmed'],
+    ]);
+  });
+
+  it('does not print a ticket held over an hour when the station gets a printer: it fails with an alert, and the recent ones print', async () => {
+    let now = Date.now();
+    const s = await store([{ id: 'hot', stations: ['hot'] }, { id: 'bar', stations: [] }], {}, undefined, () => now);
+    await s.printing.start();
+    await s.place({ lines: [{ itemId: 'tsingtao-beer', qty: 2 }] });
+    now += HELD_FOR_STATION_MAX_AGE_MS + 60_000;
+    await s.place({ lines: [{ itemId: 'tsingtao-beer', qty: 1 }] });
+    await s.run((c) => s.printing.updatePrinter('bar', { stations: ['bar'] }, c), manager);
+    await until(() => s.printed('bar').length === 1, 'the recent ticket on the bar printer');
+    await sleep(150);
+    expect(s.printed('bar')).toHaveLength(1);
+    expect(s.printed('bar')[0]).toContain('1x 青岛啤酒');
+    const [old] = s.jobs();
+    expect(old).toMatchObject({ printerId: null, state: 'failed', lastError: expect.stringContaining('waited over 60 min for a printer of station bar') });
+    const failed = s.committed.filter((e) => e.type === 'print.job_failed').map((e) => JSON.parse(e.json).payload.job);
+    expect(failed.at(-1)).toMatchObject({ id: old!.id, state: 'failed' });
+  });
+
+  it.each(['removed', 'disabled'] as const)(
+    'holds the tickets of a printer %s when no other prints its station, and prints them on a printer added for it',
+    async (change) => {
+      const s = await store([{ id: 'hot', stations: ['hot'] }]);
+      s.printer('hot').printer.set({ isPaperOut: true });
+      await s.printing.start();
+      await s.place(MAPO);
+      await until(() => s.jobs()[0]?.state === 'held', 'the ticket held (paper out)');
+      if (change === 'removed') await s.run((c) => s.printing.deletePrinter('hot', c), manager);
+      else await s.run((c) => s.printing.updatePrinter('hot', { enabled: false }, c), manager);
+      await until(() => s.jobs().length === 2, 'the ticket taken off the printer');
+      expect(s.jobs().map((j) => [j.printerId, j.state])).toEqual([
+        ['hot', 'rerouted'],
+        [null, 'held'],
+      ]);
+      expect(eventTypes(s.committed)).toContain('print.job_failed');
+      s.addTransport('grill');
+      await s.run(
+        (c) => s.printing.createPrinter({ id: 'grill', name: 'GRILL', host: '127.0.0.1', port: 9100, encoding: 'gb18030', widthChars: 48, stations: ['hot'], backupPrinterId: null, buzzer: 'none', enabled: true }, c),
+        manager,
+      );
+      await until(() => s.printed('grill').length === 1, 'the ticket on the new printer');
+      await sleep(150);
+      expect(s.printed('grill')).toHaveLength(1);
+      expect(s.printed('grill')[0]).toContain('MOVED FROM HOT');
+      expect(s.jobs().map((j) => [j.printerId, j.state])).toEqual([
+        ['hot', 'rerouted'],
+        [null, 'rerouted'],
+        ['grill', 'confirmed'],
+      ]);
+    },
+  );
 
   it("does not print a second copy on a station's printer that printed its own, when the expo copy's printer leaves the station", async () => {
     const s = await store([{ id: 'hot', stations: ['hot'] }, { id: 'expo', stations: ['hot'] }]);

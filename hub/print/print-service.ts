@@ -27,6 +27,7 @@ import { dayReportSlip } from './day-report-slip.ts';
 import { PrintPlanner } from './planner.ts';
 import { RECEIPT_STATION, receiptDocument } from './receipts.ts';
 import { failoverTarget, isUsableState, printersForStation } from './routing.ts';
+import { heldForStationReason, StationHolds } from './station-holds.ts';
 import { markedDocument, testTicket } from './tickets.ts';
 import { PrinterWorker, profileOf, type PrintSettings, type WorkerHost } from './worker.ts';
 
@@ -84,6 +85,12 @@ export interface PrintServiceDeps {
 
 /** How often printing tries to start again while the store refuses its first write (a full disk, a held lock). */
 const START_RETRY_MS = 5_000;
+/**
+ * A ticket held for a station with no printer older than this is not printed when a printer is given the
+ * station: the food was cooked off the screens long ago, and a pile of old tickets would bury the new ones.
+ * It fails instead, with an alert the staff can reprint from.
+ */
+export const HELD_FOR_STATION_MAX_AGE_MS = 60 * 60_000;
 
 /** Recovery flush for embedded simulators: they never hold half a command as large as a real printer's. */
 const SIM_RECOVERY_NUL_BYTES = 512;
@@ -117,9 +124,12 @@ export class PrintService {
    */
   readonly #tcpByAddress = new Map<string, PrinterTransport>();
   readonly #host: WorkerHost;
+  /** Tickets waiting for a printer to be given their station. */
+  readonly #holds: StationHolds;
 
   constructor(private readonly deps: PrintServiceDeps) {
     this.repo = new SqlitePrintRepo(deps.db);
+    this.#holds = new StationHolds(deps.db);
     this.resolver = deps.resolver ?? sharedHostResolver;
     this.#configs = this.repo.listPrinters();
     this.planner = new PrintPlanner({
@@ -128,6 +138,7 @@ export class PrintService {
       storeName: deps.storeName ?? 'Brigade',
       printers: () => this.repo.listPrinters().filter((p) => this.#isRunnable(p)),
       onQueued: (id) => this.wake(id),
+      holds: this.#holds,
       redirect: (id) => this.#redirect(id),
       log: deps.log,
     });
@@ -339,6 +350,11 @@ export class PrintService {
         }
       });
     }
+    // tickets held for a station no printer printed: a printer given the station (added, enabled, edited) prints them
+    const runnableNow = this.#configs.filter((p) => this.#isRunnable(p));
+    if (this.#holds.waiting().some((h) => printersForStation(h.stationId, runnableNow).length > 0)) {
+      await this.deps.submit((tx) => this.#releaseHeld(tx));
+    }
   }
 
   /** Where a printer's new jobs go while it is failed over: its backup, if that can print. */
@@ -449,6 +465,13 @@ export class PrintService {
         this.#move(tx, job, name, target.id);
         continue;
       }
+      // no printer prints the station any more: the ticket waits for one (a printer of it that is down would
+      // only hold it, unseen, so then it fails as before)
+      const station = job.stationId;
+      if (station !== null && printersForStation(station, this.#configs.filter((p) => this.#isRunnable(p) && p.id !== printerId)).length === 0) {
+        this.#holdForStation(tx, job, name, station);
+        continue;
+      }
       this.#failJob(tx, job, `printer ${name} was removed or disabled and no other printer that is up prints station ${job.stationId ?? '-'}`);
     }
   }
@@ -467,7 +490,7 @@ export class PrintService {
       if (!current || current.printerId !== printer.id || !(ACTIVE_STATES as readonly string[]).includes(current.state)) continue;
       const station = printersForStation(job.stationId, others);
       if (station.length === 0) {
-        this.#failJob(tx, current, `printer ${printer.name} no longer prints station ${job.stationId} and no other printer does: reprint it once one does`);
+        this.#holdForStation(tx, current, printer.name, job.stationId);
         continue;
       }
       const holding = current.reprintOf === null ? this.repo.printersWithCopy(current) : new Set<string>();
@@ -488,6 +511,119 @@ export class PrintService {
       const moved = this.repo.job(current.id);
       if (moved) tx.append({ type: 'print.job_state_changed', payload: { job: jobView(moved) }, topics: topicsOf(moved.stationId), deviceId: null, staffId: null });
     }
+  }
+
+  /**
+   * A waiting job whose station no printer prints now: a copy of it waits with no printer, `held`, and the staff
+   * are alerted (`print.job_failed`, the job not failed); #releaseHeld prints it once a printer takes the station.
+   * Possibly printed already (`sent`, `uncertain`), it will print marked POSSIBLE DUPLICATE, as a moved job does.
+   */
+  #holdForStation(tx: Tx, job: JobRow, fromName: string, stationId: string): void {
+    const reason = heldForStationReason(stationId, this.#holds.waitingFor(stationId) + 1);
+    const left: JobRow = { ...job, state: 'rerouted', nextAttemptAt: null, updatedAt: tx.now, lastError: reason };
+    this.repo.updateJob(left);
+    tx.append({ type: 'print.job_state_changed', payload: { job: jobView(left) }, topics: topicsOf(stationId), deviceId: null, staffId: null });
+    const id = this.repo.insertJob({
+      idempotencyKey: `${job.idempotencyKey}>-`,
+      kind: job.kind,
+      orderId: job.orderId,
+      orderNumber: job.orderNumber,
+      stationId,
+      printerId: null,
+      state: 'held',
+      document: job.document,
+      sourceSeq: job.sourceSeq,
+      possibleDuplicate: job.possibleDuplicate || job.state === 'sent' || job.state === 'uncertain',
+      reprintOf: job.reprintOf,
+      reprintNumber: job.reprintNumber,
+      movedFromJobId: job.id,
+      movedFromPrinter: fromName,
+      lastError: reason,
+      createdAt: tx.now,
+    });
+    const held = id === null ? undefined : this.repo.job(id);
+    if (held) tx.append({ type: 'print.job_failed', payload: { job: jobView(held), error: reason }, topics: topicsOf(stationId), deviceId: null, staffId: null });
+  }
+
+  /**
+   * Prints the tickets held for stations that a printer prints now: on each printer of the station that has no
+   * copy of the ticket yet (an expo printer's own copy counts; one the ticket was taken off does not), customer
+   * paper and reprints on one. The held job is then `rerouted`, in the same transaction: it is released once.
+   */
+  #releaseHeld(tx: Tx): void {
+    const runnable = this.#configs.filter((p) => this.#isRunnable(p));
+    for (const id of this.#holds.jobIds()) {
+      const job = this.repo.job(id);
+      if (!job || job.stationId === null || job.printerId !== null || job.state !== 'held') continue;
+      const station = printersForStation(job.stationId, runnable);
+      if (station.length === 0) continue;
+      // the ticket's age, from when it was first planned (a held copy of a moved job is made at the move)
+      const since = (job.movedFromJobId !== null && this.repo.job(job.movedFromJobId)?.createdAt) || job.createdAt;
+      if (tx.now - since > HELD_FOR_STATION_MAX_AGE_MS) {
+        this.#failJob(tx, job, `waited over ${HELD_FOR_STATION_MAX_AGE_MS / 60_000} min for a printer of station ${job.stationId}: not printed (reprint it if it is still wanted)`);
+        continue;
+      }
+      const onePrinter = job.reprintOf !== null || job.stationId === RECEIPT_STATION;
+      const holding = onePrinter ? new Set<string>() : this.#printersWithLiveCopy(job);
+      const targets = onePrinter ? station.slice(0, 1) : station.filter((p) => !holding.has(p.id));
+      const names: string[] = [];
+      for (const p of targets) {
+        // a printer failed over sends its tickets to its backup, as the planner does
+        const moved = this.#redirect(p.id);
+        const printerId = moved?.printerId ?? p.id;
+        const copy = this.repo.insertJob({
+          idempotencyKey: `${job.idempotencyKey}>${p.id}`,
+          kind: job.kind,
+          orderId: job.orderId,
+          orderNumber: job.orderNumber,
+          stationId: job.stationId,
+          printerId,
+          state: 'queued',
+          document: job.document,
+          sourceSeq: job.sourceSeq,
+          possibleDuplicate: job.possibleDuplicate,
+          reprintOf: job.reprintOf,
+          reprintNumber: job.reprintNumber,
+          movedFromJobId: job.id,
+          movedFromPrinter: moved?.fromName ?? job.movedFromPrinter,
+          lastError: null,
+          createdAt: tx.now,
+        });
+        if (copy !== null) this.wake(printerId);
+        names.push(p.name);
+      }
+      const done: JobRow = {
+        ...job,
+        state: 'rerouted',
+        nextAttemptAt: null,
+        updatedAt: tx.now,
+        lastError: names.length > 0 ? `printed by ${names.join(', ')}, now given station ${job.stationId}` : `station ${job.stationId} prints on ${station.map((p) => p.name).join(', ')} now, which has this ticket`,
+      };
+      this.repo.updateJob(done);
+      // the screens' alert for it goes
+      tx.append({ type: 'print.job_state_changed', payload: { job: jobView(done) }, topics: topicsOf(done.stationId), deviceId: null, staffId: null });
+    }
+  }
+
+  /**
+   * The printers that have a copy of a held ticket (the same change, station, kind and document) that printed
+   * or will: not one failed, nor one moved off the printer (a printer the ticket was taken off does not have it).
+   */
+  #printersWithLiveCopy(job: JobRow): Set<string> {
+    const holding = new Set<string>();
+    if (job.orderId === null || job.sourceSeq === null) return holding;
+    for (const j of this.repo.listJobs({ orderId: job.orderId, limit: 500 })) {
+      if (j.printerId === null || j.reprintOf !== null || j.stationId !== job.stationId || j.kind !== job.kind) continue;
+      if (j.state === 'failed' || j.state === 'rerouted' || holding.has(j.printerId)) continue;
+      const copy = this.repo.job(j.id);
+      if (copy && copy.sourceSeq === job.sourceSeq && copy.document === job.document) holding.add(j.printerId);
+    }
+    return holding;
+  }
+
+  /** Stations no printer prints, with how many of their tickets wait for one (for the printer list). */
+  stationsWithoutPrinter(): { stationId: string; waiting: number }[] {
+    return this.#holds.waiting();
   }
 
   #failJob(tx: Tx, job: JobRow, error: string): void {

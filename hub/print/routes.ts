@@ -53,6 +53,8 @@ function billedOrder(s: Services, orderId: string, principal: Principal, now: nu
   if (order.status === 'merged') {
     throw new DomainError('conflict', `order #${order.number} was merged into another order: print that order's bill`, { mergedIntoOrderId: order.mergedIntoOrderId ?? null });
   }
+  // every dish voided: the paper would be a bill of ￥0 (a cashier whose screen had not yet heard of the void)
+  if (order.status === 'voided') throw new DomainError('order_closed', `order #${order.number} is voided: it has no bill to print`, { status: order.status });
   return order;
 }
 /** Merges chain (A into B, B into C); a chain longer than this is a broken store, refused rather than followed. */
@@ -70,12 +72,12 @@ export const printRoutes: Route[] = [
     method: 'get',
     path: '/api/v1/printers',
     tag: 'printing',
-    summary: 'Configured printers with their live status (online, offline, held, failed-over…) and queue length',
+    summary: 'Configured printers with their live status (online, offline, held, failed-over…) and queue length; stations no printer prints, with their tickets waiting',
     access: 'paired device (not a kiosk)',
     responses: { 200: printersResponseSchema },
     handle: (req, s) => {
       requireStoreScreen(req.principal, 'the printer list');
-      return ok({ printers: printingOf(s).printers() });
+      return ok({ printers: printingOf(s).printers(), stationsWithoutPrinter: printingOf(s).stationsWithoutPrinter() });
     },
   }),
   mutation({
@@ -197,7 +199,7 @@ export const printRoutes: Route[] = [
     access: 'waiter/cashier/manager',
     params: z.strictObject({ orderId: idSchema }),
     body: receiptSchema,
-    responses: { 201: printJobResponseSchema, 404: errorBodySchema, 422: errorBodySchema },
+    responses: { 201: printJobResponseSchema, 404: errorBodySchema, 409: errorBodySchema, 422: errorBodySchema },
     handle: (req, s) => {
       requireStaff(req.principal, staffRoles.pay, 'printing a receipt');
       const order = billedOrder(s, (req.params as { orderId: string }).orderId, req.principal, req.cmd.now);

@@ -119,7 +119,11 @@ export const printerSchema = printerConfigSchema.extend({ status: printerStatusS
 export type Printer = z.infer<typeof printerSchema>;
 
 export const printerResponseSchema = z.object({ printer: printerSchema });
-export const printersResponseSchema = z.object({ printers: z.array(printerSchema) });
+export const printersResponseSchema = z.object({
+  printers: z.array(printerSchema),
+  /** Stations no printer prints whose tickets wait (held, no printer) until one is given the station. */
+  stationsWithoutPrinter: z.array(z.object({ stationId: idSchema, waiting: z.number().int() })),
+});
 
 /** One line of `GET /api/v1/health`. */
 export const printerHealthSchema = z.object({

@@ -25,6 +25,7 @@ import {
   wrap,
   type PrinterProfile,
 } from './encoding.ts';
+import { dishName, englishLabel, englishOfPair } from './english-only.ts';
 
 /** One dish on a kitchen-side ticket. */
 export interface TicketLine {
@@ -198,6 +199,8 @@ export function layoutTicket(doc: TicketDocument, profile: PrinterProfile): Row[
   const enc = profile.encoding;
   const W = profile.widthChars;
   const g = (s: string): string => guardText(s, enc);
+  /** the hub's bilingual labels, in English only on a printer without Chinese */
+  const L = (s: string): string => englishLabel(s, enc);
   const rows: Row[] = [];
   const row = (...spans: Span[]): void => {
     rows.push({ kind: 'text', spans });
@@ -214,9 +217,10 @@ export function layoutTicket(doc: TicketDocument, profile: PrinterProfile): Row[
     }
   };
 
-  for (const b of doc.banners ?? []) centred(bannerText(b), { bold: true, inverse: true }, true);
+  for (const b of doc.banners ?? []) centred(L(bannerText(b)), { bold: true, inverse: true }, true);
 
-  const title = TITLES[doc.kind];
+  const kindTitle = TITLES[doc.kind];
+  const title = kindTitle === null ? null : L(kindTitle);
   if (doc.kind === 'void' && title !== null) {
     centred(title, { bold: true, inverse: true, width: 2, height: 2 }, true);
     if (doc.voidReason) centred(doc.voidReason, { bold: true });
@@ -224,7 +228,7 @@ export function layoutTicket(doc: TicketDocument, profile: PrinterProfile): Row[
     centred(title, { bold: true, width: 2, height: 2 });
   }
 
-  for (const h of doc.headerLines ?? []) centred(h);
+  for (const h of (doc.headerLines ?? []).map(L)) if (h !== '') centred(h);
 
   // Big order number and table label, at double size: half the columns. The number is never split (a cook
   // reading "#1" of "#1234" makes the wrong order): a label that does not fit beside it goes under it.
@@ -233,7 +237,7 @@ export function layoutTicket(doc: TicketDocument, profile: PrinterProfile): Row[
   const big: Omit<Span, 'text'> = { bold: true, width: 2, height: 2 };
   if (doc.kind === 'report') {
     // a report is of no order: its title is what prints big
-    centred(doc.report.title, big);
+    centred(L(doc.report.title), big);
   } else if (doc.tableLabel) {
     for (const line of stacked(number, g(doc.tableLabel), half, enc)) row({ ...big, text: line });
   } else {
@@ -241,23 +245,23 @@ export function layoutTicket(doc: TicketDocument, profile: PrinterProfile): Row[
   }
 
   const time = formatTicketTime(doc.time.epochMs, doc.time.timeZone);
-  for (const line of leftRight(time, g(doc.station ?? ''), W, enc)) row({ text: line });
-  const server = doc.server ? g(`Server 服务员: ${doc.server}`) : '';
-  const channel = g(doc.channel ?? '');
+  for (const line of leftRight(time, g(englishOfPair(doc.station ?? '', enc)), W, enc)) row({ text: line });
+  const server = doc.server ? g(`${L('Server 服务员')}: ${doc.server}`) : '';
+  const channel = g(L(doc.channel ?? ''));
   if (server || channel) for (const line of leftRight(server, channel, W, enc)) row({ text: line });
   rule();
 
-  if (doc.lines.length > 0) layoutLines(doc.lines, profile, row, g);
+  if (doc.lines.length > 0) layoutLines(doc.lines, profile, row, g, L);
 
   if (doc.kind === 'receipt') {
     if (doc.lines.length > 0) rule();
-    layoutReceipt(doc.receipt, profile, rows, g);
+    layoutReceipt(doc.receipt, profile, rows, g, L);
   }
-  if (doc.kind === 'report') layoutReport(doc.report, profile, rows, g);
+  if (doc.kind === 'report') layoutReport(doc.report, profile, rows, g, L);
 
   if ((doc.footerLines ?? []).length > 0) {
     rule();
-    for (const f of doc.footerLines ?? []) centred(f);
+    for (const f of (doc.footerLines ?? []).map(L)) if (f !== '') centred(f);
   }
   if (doc.kind === 'void' && title !== null) {
     blank();
@@ -267,20 +271,20 @@ export function layoutTicket(doc: TicketDocument, profile: PrinterProfile): Row[
 }
 
 /** A report's sections: each ruled off, its heading bold, its rows label left and figure right. */
-function layoutReport(r: ReportDetails, profile: PrinterProfile, rows: Row[], g: (s: string) => string): void {
+function layoutReport(r: ReportDetails, profile: PrinterProfile, rows: Row[], g: (s: string) => string, L: (s: string) => string): void {
   const enc = profile.encoding;
   const W = profile.widthChars;
   const sym = r.currencySymbol ?? '¥';
   r.sections.forEach((section, i) => {
     // the first section is ruled off by the header's rule
     if (i > 0) rows.push({ kind: 'text', spans: [{ text: '-'.repeat(W) }] });
-    if (section.heading) for (const t of wrap(g(section.heading), W, enc)) rows.push({ kind: 'text', spans: [{ text: t, bold: true }] });
+    if (section.heading) for (const t of wrap(g(L(section.heading)), W, enc)) rows.push({ kind: 'text', spans: [{ text: t, bold: true }] });
     for (const item of section.rows) {
-      const right = item.amountMinor !== undefined ? g(formatMinor(item.amountMinor, sym)) : g(item.value ?? '');
+      const right = item.amountMinor !== undefined ? g(formatMinor(item.amountMinor, sym)) : g(L(item.value ?? ''));
       const style: Omit<Span, 'text'> = { ...(item.bold ? { bold: true } : {}), ...(item.tall ? { height: 2 as const } : {}) };
       const pad = item.indent ? '  ' : '';
       const cols = W - pad.length;
-      const lines = right === '' ? wrap(g(item.label), cols, enc) : leftRight(g(item.label), right, cols, enc);
+      const lines = right === '' ? wrap(g(L(item.label)), cols, enc) : leftRight(g(L(item.label)), right, cols, enc);
       for (const t of lines) rows.push({ kind: 'text', spans: [{ ...style, text: pad + t }] });
     }
   });
@@ -291,6 +295,7 @@ function layoutLines(
   profile: PrinterProfile,
   row: (...spans: Span[]) => void,
   g: (s: string) => string,
+  L: (s: string) => string,
 ): void {
   const enc = profile.encoding;
   const W = profile.widthChars;
@@ -304,22 +309,23 @@ function layoutLines(
     if (line.course !== undefined && line.course !== course) {
       course = line.course;
       // wrapped like every other row: a printer folds an overlong line on its own, and the preview would not
-      for (const t of wrap(g(`-- ${line.course} --`), W, enc)) row({ text: center(t, W, enc), bold: true });
+      for (const t of wrap(g(`-- ${L(line.course)} --`), W, enc)) row({ text: center(t, W, enc), bold: true });
     }
-    const names = wrap(g(line.nameZh), textCols, enc);
+    const dish = dishName(line.nameZh, line.nameEn, enc);
+    const names = wrap(g(dish.main), textCols, enc);
     names.forEach((name, j) => {
       const qty = j === 0 ? padEnd(qtyTexts[i] ?? '', qtyChars, enc) : ' '.repeat(qtyChars);
       row({ text: qty, bold: true, width: 2, height: 2 }, { text: name, bold: true, height: 2 });
     });
-    if (line.nameEn) for (const t of wrap(g(line.nameEn), textCols, enc)) row({ text: pad + t });
-    for (const o of line.options) for (const t of wrap(g(`+ ${o}`), textCols, enc)) row({ text: pad + t });
+    if (dish.second) for (const t of wrap(g(dish.second), textCols, enc)) row({ text: pad + t });
+    for (const o of line.options) for (const t of wrap(g(`+ ${englishOfPair(o, enc)}`), textCols, enc)) row({ text: pad + t });
     if (line.note) {
       for (const t of wrap(g(`! ${line.note}`), textCols, enc)) row({ text: pad }, { text: t, bold: true, inverse: true });
     }
   });
 }
 
-function layoutReceipt(r: ReceiptDetails, profile: PrinterProfile, rows: Row[], g: (s: string) => string): void {
+function layoutReceipt(r: ReceiptDetails, profile: PrinterProfile, rows: Row[], g: (s: string) => string, L: (s: string) => string): void {
   const enc = profile.encoding;
   const W = profile.widthChars;
   const sym = r.currencySymbol ?? '¥';
@@ -328,15 +334,16 @@ function layoutReceipt(r: ReceiptDetails, profile: PrinterProfile, rows: Row[], 
     for (const t of leftRight(g(left), right, W, enc)) rows.push({ kind: 'text', spans: [{ ...style, text: t }] });
   };
   for (const item of r.items) {
-    lr(`${item.qty} ${item.nameZh}`, money(item.amountMinor));
-    if (item.nameEn) for (const t of wrap(g(item.nameEn), W - 2, enc)) rows.push({ kind: 'text', spans: [{ text: `  ${t}` }] });
+    const dish = dishName(item.nameZh, item.nameEn, enc);
+    lr(`${item.qty} ${dish.main}`, money(item.amountMinor));
+    if (dish.second) for (const t of wrap(g(dish.second), W - 2, enc)) rows.push({ kind: 'text', spans: [{ text: `  ${t}` }] });
   }
   rows.push({ kind: 'text', spans: [{ text: '-'.repeat(W) }] });
-  lr('Subtotal 小计', money(r.subtotalMinor));
-  if (r.discountMinor !== 0) lr('Discount 优惠', money(-Math.abs(r.discountMinor)));
-  lr('Total 合计', money(r.totalMinor), { bold: true, height: 2 });
-  for (const t of r.tenders) lr(t.label, money(t.amountMinor));
-  if (r.changeMinor !== 0) lr('Change 找零', money(r.changeMinor));
+  lr(L('Subtotal 小计'), money(r.subtotalMinor));
+  if (r.discountMinor !== 0) lr(L('Discount 优惠'), money(-Math.abs(r.discountMinor)));
+  lr(L('Total 合计'), money(r.totalMinor), { bold: true, height: 2 });
+  for (const t of r.tenders) lr(L(t.label), money(t.amountMinor));
+  if (r.changeMinor !== 0) lr(L('Change 找零'), money(r.changeMinor));
   // Control characters are dropped from the QR data: it goes out raw inside `GS ( k`, and printers act on
   // real-time commands (`DLE EOT`, `DLE ENQ 2` = clear buffers) even inside another command's data.
   const qrData = (r.qrText ?? '').replace(/[\u0000-\u001f\u007f]/g, '');
