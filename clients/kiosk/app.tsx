@@ -53,6 +53,58 @@ export function UnsentNotice({ waiting, t }: { waiting: { orders: number; paymen
   );
 }
 
+/**
+ * For the staff, on the welcome screen: what this kiosk still holds for another store (it was moved), with
+ * "Discard…", whose confirmation says which store, how many, and the charged cards that store must record by
+ * hand. Small and two taps deep: a customer has no reason to go there. No hooks: tested without a browser.
+ */
+export function OtherStoreNotice({ app, t }: { app: KioskApp; t: T }) {
+  const { otherStores, discarding, menu } = app.state.get();
+  if (otherStores.length === 0) return null;
+  const stop = (e: Event) => e.stopPropagation(); // a tap here is not "start ordering"
+  return (
+    <div class="k-other-store" data-other-store onClick={stop}>
+      {otherStores.map((w) => {
+        const params = { store: w.storeName ?? w.storeId, orders: w.orders, payments: w.payments.length };
+        if (discarding !== w.storeId) {
+          return (
+            <p key={w.storeId} data-waiting-for={w.storeId}>
+              {t('otherStore.notice', params)}{' '}
+              <button type="button" class="btn btn--ghost" data-discard-ask onClick={() => app.askDiscard(w.storeId)}>
+                {t('otherStore.discard')}
+              </button>
+            </p>
+          );
+        }
+        return (
+          <div key={w.storeId} role="alertdialog" data-discard-confirm={w.storeId}>
+            <p>{t('otherStore.confirm', params)}</p>
+            {w.payments.length > 0 && (
+              <>
+                <p>{t('otherStore.payments', params)}</p>
+                <ul>
+                  {w.payments.map((p, i) => (
+                    <li key={i}>
+                      {formatMoney(p.amountMinor, menu?.currency ?? 'CNY')}
+                      {p.reference ? ` · ${p.reference}` : ''}
+                    </li>
+                  ))}
+                </ul>
+              </>
+            )}
+            <button type="button" class="btn" data-discard-keep onClick={() => app.cancelDiscard()}>
+              {t('otherStore.keep')}
+            </button>{' '}
+            <button type="button" class="btn btn--primary" data-discard-yes onClick={() => void app.confirmDiscard()}>
+              {t('otherStore.yes')}
+            </button>
+          </div>
+        );
+      })}
+    </div>
+  );
+}
+
 /** Re-renders every second (retry countdowns, recent numbers). */
 function useTick(ms = 1000): number {
   const [n, setN] = useState(0);
@@ -173,6 +225,7 @@ function Welcome({ app, t, lang }: { app: KioskApp; t: T; lang: Lang }) {
           <p data-pending={recent.pending}>{t('welcome.pending', { n: recent.pending })}</p>
         )}
         <PendingPayments app={app} t={t} />
+        <OtherStoreNotice app={app} t={t} />
         {recent.numbers.length > 0 && (
           <p data-recent>
             {t('welcome.recent')}:{' '}

@@ -23,7 +23,7 @@ import { sendEntry } from '../shared/outbox-transport.ts';
 import { Session } from '../shared/session.ts';
 import { load, save } from '../shared/storage.ts';
 import { Store } from '../shared/store.ts';
-import { approvalUnstored, confirmedOrder, hubReference, IdleWatch, idleMsFrom, saleHoldsScreen, type CardApproval, type CardSale } from './kiosk-logic.ts';
+import { approvalUnstored, confirmedOrder, hubReference, IdleWatch, idleMsFrom, saleHoldsScreen, type CardApproval, type CardSale, type OtherStoreWait } from './kiosk-logic.ts';
 import { createTerminal, terminalSetting, type PaymentTerminal, type SaleOutcome } from './terminal.ts';
 
 export type PayChoice = 'card' | 'counter';
@@ -71,6 +71,13 @@ export interface KioskState {
   largeText: boolean;
   durable: boolean;
   storageError: boolean;
+  /**
+   * What waits for another store than this kiosk's (it was moved): not in `submissions` or `payments`, which
+   * customers see ("still sending"), but told to the staff, who may discard it.
+   */
+  otherStores: OtherStoreWait[];
+  /** The store whose waiting entries the staff asked to discard: the confirmation shows. */
+  discarding: string | null;
 }
 
 const PRUNE_SETTLED_AFTER_MS = 12 * 3600_000;
@@ -122,6 +129,8 @@ export class KioskApp {
       largeText: false,
       durable,
       storageError: false,
+      otherStores: [],
+      discarding: null,
     });
     this.outbox = new Outbox({
       storage,
@@ -165,6 +174,7 @@ export class KioskApp {
     this.started = true;
     this.syncIdle(); // a reload keeps the last customer's language (localStorage): it too goes back in time
     this.outbox.resume(() => this.set({ durable: false }));
+    void this.learnStore();
     void this.loadAll();
     this.pollTimer = setInterval(() => void this.poll(), POLL_MS);
   }
@@ -174,6 +184,7 @@ export class KioskApp {
       const [menu, pacing] = await Promise.all([this.client.menu(), this.loadPacing()]);
       save('kiosk.menu', menu);
       this.set({ menu, pacing, phase: 'ready', reachable: true });
+      void this.learnStore();
     } catch (err) {
       if (this.state.get().menu) this.set({ phase: 'ready', reachable: false });
       else this.set({ phase: 'unreachable', reachable: false });
@@ -192,9 +203,20 @@ export class KioskApp {
       const [menu, pacing] = await Promise.all([this.client.menu(), this.loadPacing()]);
       if (menu !== this.state.get().menu) save('kiosk.menu', menu);
       this.set({ menu, pacing, reachable: true });
+      void this.learnStore();
     } catch {
       this.set({ reachable: false });
     }
+  }
+
+  /**
+   * A kiosk paired before devices recorded their store learns it from its hub (no one signs in on a kiosk,
+   * which is when the tablets learn it): at start and whenever the hub answers, until it has. Asks nothing
+   * once known. What waited for that store goes then.
+   */
+  private async learnStore(): Promise<void> {
+    if (this.session.storeId() !== null) return;
+    if ((await this.session.learnStore()) !== null) this.outbox.retryNow();
   }
 
   wake(): void {
@@ -232,7 +254,7 @@ export class KioskApp {
     // a sale still on the terminal is cancelled (a tap on "new order"; the idle reset waits for the terminal);
     // should the card be approved anyway, it is still recorded
     this.saleAbort?.abort();
-    this.set({ screen: 'welcome', cart: [], current: null, largeText: false, storageError: false, payChoice: 'counter', sale: null });
+    this.set({ screen: 'welcome', cart: [], current: null, largeText: false, storageError: false, payChoice: 'counter', sale: null, discarding: null });
     this.idle.setArmed(false);
     this.terminalIdle.setArmed(false);
     language.set('zh-CN');
@@ -302,6 +324,26 @@ export class KioskApp {
     await this.outbox.remove(id);
     this.set({ cart: s.meta.lines.map((l) => ({ ...l, id: newId() })), current: null });
     this.go('checkout');
+  }
+
+  // ---- what waits for another store (staff) ----
+
+  /** "Discard…": shows the confirmation, which says which store, how many and which card payments. */
+  askDiscard(storeId: string): void {
+    if (this.state.get().otherStores.some((w) => w.storeId === storeId)) this.set({ discarding: storeId });
+  }
+
+  cancelDiscard(): void {
+    this.set({ discarding: null });
+  }
+
+  /** Confirmed: that store's waiting orders and payments are removed from this kiosk, unsent. */
+  async confirmDiscard(): Promise<void> {
+    const storeId = this.state.get().discarding;
+    if (storeId === null) return;
+    this.set({ discarding: null });
+    const n = await this.outbox.discardWaitingFor(storeId);
+    console.warn(`discarded ${n} unsent entries made for store ${storeId}`);
   }
 
   // ---- card payment ----
@@ -438,11 +480,26 @@ export class KioskApp {
   private onOutbox(entries: readonly OutboxEntry[]): void {
     const now = Date.now();
     // the outbox holds this kiosk's entries only (from this pairing or an earlier one)
-    const mine = entries;
-    for (const e of mine) {
+    for (const e of entries) {
       if ((e.state === 'confirmed' || e.state === 'rejected') && now - e.updatedAt > PRUNE_SETTLED_AFTER_MS) void this.outbox.remove(e.id);
     }
-    this.set({ submissions: mine.filter((e) => !isPayment(e)) as KioskSubmission[], payments: mine.filter(isPayment) });
+    // another store's are not the customers' business: "still sending" would be a promise never kept here
+    const elsewhere = this.outbox.waitingForOtherStores();
+    const waitsElsewhere = new Set(elsewhere.flatMap((w) => w.entries.map((e) => e.id)));
+    const mine = entries.filter((e) => !waitsElsewhere.has(e.id));
+    const otherStores = elsewhere.map(({ storeId, entries: waiting }): OtherStoreWait => ({
+      storeId,
+      storeName: this.session.storeName(storeId),
+      orders: waiting.filter((e) => !isPayment(e)).length,
+      payments: waiting.filter(isPayment).map((e) => ({ amountMinor: e.meta.amountMinor, reference: e.meta.reference })),
+    }));
+    const { discarding } = this.state.get();
+    this.set({
+      submissions: mine.filter((e) => !isPayment(e)) as KioskSubmission[],
+      payments: mine.filter(isPayment),
+      otherStores,
+      discarding: otherStores.some((w) => w.storeId === discarding) ? discarding : null,
+    });
     // the hub refused an order for what the kiosk's menu and pacing (polled every 15 s) may not show yet: a
     // dish sold out, ordering paused. Fetched now, so that "change the order" shows the customer why,
     // rather than letting the same order go again and be refused again

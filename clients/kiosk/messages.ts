@@ -95,6 +95,12 @@ export const kioskMessages = defineMessages(
     'unpaired.payments': '{n} 笔已刷卡的付款尚未送达餐厅系统',
     'unpaired.orders': '{n} 个订单尚未送达餐厅系统',
     'unpaired.help': '请重新配对本机，配对后会自动发送。配对前请勿清除本机数据或换用其他设备。',
+    'otherStore.notice': '店员请注意：本机还存有为「{store}」下的 {orders} 个订单、{payments} 笔刷卡付款，不会发往本店。',
+    'otherStore.discard': '丢弃…',
+    'otherStore.confirm': '丢弃为「{store}」保存的 {orders} 个订单和 {payments} 笔刷卡付款？丢弃后不再发送，「{store}」可能从未收到。',
+    'otherStore.payments': '以下刷卡已扣款，请在「{store}」手工入账：',
+    'otherStore.keep': '保留',
+    'otherStore.yes': '确认丢弃',
   },
   {
     title: 'Self-order',
@@ -190,6 +196,12 @@ export const kioskMessages = defineMessages(
     'unpaired.payments': '{n} charged card payment(s) not yet received by the restaurant system',
     'unpaired.orders': '{n} order(s) not yet received by the restaurant system',
     'unpaired.help': 'Pair this kiosk again: they are sent once it is paired. Do not clear this kiosk’s data or swap it for another before then.',
+    'otherStore.notice': 'Staff: this kiosk still holds {orders} order(s) and {payments} card payment(s) made for “{store}”; they are not sent to this store.',
+    'otherStore.discard': 'Discard…',
+    'otherStore.confirm': 'Discard {orders} order(s) and {payments} card payment(s) saved for “{store}”? They will not be sent, and “{store}” may never have received them.',
+    'otherStore.payments': 'These cards were charged: record them by hand at “{store}”:',
+    'otherStore.keep': 'Keep',
+    'otherStore.yes': 'Discard',
   },
 );
 

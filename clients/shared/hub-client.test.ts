@@ -1,10 +1,10 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { HubClient, HubUnreachableError } from './hub-client.ts';
 import { sendEntry } from './outbox-transport.ts';
 import { Session } from './session.ts';
-import type { OutboxEntry } from './outbox.ts';
+import { MemoryOutboxStorage, Outbox, type OutboxEntry } from './outbox.ts';
 
 /** A loopback server whose answers the test writes by hand (headers now, the body maybe never). */
 let server: Server | null = null;
@@ -204,5 +204,57 @@ describe('HubClient and a 401 for a token no longer in use', () => {
     expect(await old).toMatchObject({ status: 401 });
     expect(session.staffToken()).toBe('stf_new');
     expect(session.deviceToken()).toBe('dev_1');
+  });
+});
+
+describe('HubClient and an answer that is not the hub\'s (a captive portal, a proxy\'s login page)', () => {
+  const portalPage = (status = 200) => new Response('<html><body>Welcome to Guest Wi-Fi: accept the terms</body></html>', { status, headers: { 'content-type': 'text/html' } });
+  const hubAnswer = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+  const placed = { order: { id: 'o-1', number: 17 } };
+
+  it('an outbox order answered 200 text/html is not confirmed: it stays unknown and goes again with its key until the hub\'s JSON answer comes', async () => {
+    const keys: (string | null)[] = [];
+    let portal = true;
+    const fetchFn: typeof fetch = async (_input, init) => {
+      keys.push(new Headers(init?.headers).get('idempotency-key'));
+      return portal ? portalPage() : hubAnswer(201, placed);
+    };
+    const c = new HubClient({ credentials: { device: () => 'dev_test', staff: () => null }, fetch: fetchFn });
+    const outbox = new Outbox({ storage: new MemoryOutboxStorage(), transport: (e) => sendEntry(c, e), backoff: { baseMs: 10, maxMs: 10 }, random: () => 0.5 });
+    const entry = await outbox.enqueue({ scope: 'kiosk:d', method: 'POST', path: '/api/v1/orders', body: { id: 'o-1' }, meta: {} });
+    await vi.waitFor(() => expect(keys.length).toBeGreaterThanOrEqual(2));
+    expect(outbox.get(entry.id)).toMatchObject({ state: expect.stringMatching(/^(unknown|sending)$/), result: null });
+    portal = false; // the portal's terms accepted: the hub is reached
+    outbox.retryNow();
+    expect(await outbox.settled(entry.id)).toMatchObject({ state: 'confirmed', result: placed });
+    outbox.stop();
+    expect(new Set(keys)).toEqual(new Set([entry.key]));
+  });
+
+  it('mutate() resends with the same key after a non-JSON 200, and returns the hub\'s answer, not null', async () => {
+    const keys: (string | null)[] = [];
+    const answers = [portalPage(), hubAnswer(201, placed)];
+    const fetchFn: typeof fetch = async (_input, init) => {
+      keys.push(new Headers(init?.headers).get('idempotency-key'));
+      return answers.shift()!;
+    };
+    const c = new HubClient({ credentials: { device: () => null, staff: () => 'stf_test' }, fetch: fetchFn, sleep: async () => undefined });
+    expect(await c.mutate('POST', '/api/v1/orders', { id: 'o-1' })).toEqual(placed);
+    expect(keys).toHaveLength(2);
+    expect(keys[1]).toBe(keys[0]);
+  });
+
+  it('a read answered 200 text/html (or an empty 200) is an error, not null', async () => {
+    for (const page of [portalPage(), new Response('', { status: 200 })]) {
+      const c = new HubClient({ credentials: { device: () => 'dev_test', staff: () => null }, fetch: async () => page });
+      await expect(c.snapshot()).rejects.toBeInstanceOf(HubUnreachableError);
+    }
+  });
+
+  it('a portal answering 401 with its own page does not unpair the device: only the hub refuses tokens', async () => {
+    const told: string[] = [];
+    const c = new HubClient({ credentials: { device: () => 'dev_test', staff: () => null }, fetch: async () => portalPage(401), onUnauthenticated: (as) => void told.push(as) });
+    await expect(c.snapshot()).rejects.toThrow();
+    expect(told).toEqual([]);
   });
 });

@@ -164,18 +164,20 @@ export class HubClient {
     } finally {
       clearTimeout(timer);
     }
-    let json: unknown = null;
-    try {
-      json = text ? JSON.parse(text) : null;
-    } catch {
-      /* not JSON: handled below */
+    const json = parseJson(text);
+    if (res.ok && json === NOT_JSON) {
+      // the hub answers everything in JSON: a 2xx page is someone else's (a captive portal, a proxy's login
+      // page). Taken for the hub's answer, an order never sent would count as placed: it is no answer at all,
+      // so a mutation stays unknown and goes again with its key
+      throw new HubUnreachableError(`not the hub's answer: HTTP ${res.status} ${res.headers.get('content-type') ?? 'without a type'} (a captive portal or proxy?)`);
     }
     if (!res.ok) {
-      const error = (json as Partial<ErrorBody> | null)?.error;
+      const error = json === NOT_JSON ? undefined : (json as Partial<ErrorBody> | null)?.error;
       // a wrong PIN is a 401 too, but the device's token was fine: only a refused token signs anyone out, and
       // only the one in use now. A refusal of a token replaced while the request was out (re-paired, signed
-      // in again) is about the old one: ending the pairing or session made since would throw away a good one
-      if (res.status === 401 && error?.code !== 'pin_invalid' && as !== 'none' && token === this.tokenFor(as)) this.opts.onUnauthenticated?.(as);
+      // in again) is about the old one: ending the pairing or session made since would throw away a good one.
+      // Nor a 401 without the hub's error body: a portal's or proxy's, which never saw the token
+      if (res.status === 401 && error !== undefined && error.code !== 'pin_invalid' && as !== 'none' && token === this.tokenFor(as)) this.opts.onUnauthenticated?.(as);
       throw new HubError(res.status, error?.code ?? 'internal', error?.message ?? `HTTP ${res.status}`, error?.details ?? retryAfter(res));
     }
     return json as T;
@@ -295,6 +297,17 @@ export class HubClient {
     // the header has 1 s resolution: the true hub time lies in [hub, hub + 1000); aim for the middle
     const sample = hub + 500 - (sentAt + receivedAt) / 2;
     this.skew = this.skew === null ? sample : this.skew + (sample - this.skew) / 4;
+  }
+}
+
+const NOT_JSON: unique symbol = Symbol('not JSON');
+
+/** The answer's JSON, or `NOT_JSON` (an empty body included: every answer of the hub but a 304 has one). */
+function parseJson(text: string): unknown {
+  try {
+    return text ? (JSON.parse(text) as unknown) : NOT_JSON;
+  } catch {
+    return NOT_JSON;
   }
 }
 

@@ -489,6 +489,38 @@ describe("Outbox: an entry goes only to the store it was made for", () => {
     expect((await outbox.settled('tagged')).state).toBe('confirmed');
   });
 
+  it("staff can discard what waits for another store (a device moved for good): those entries go, from storage too, and this store's do not", async () => {
+    const storage = new MemoryOutboxStorage();
+    let store: string | null = 'store-a';
+    const { outbox, timers, sent } = setup([down, ok()], storage, undefined, { store: () => store });
+    await outbox.load();
+    const order = await outbox.enqueue(createOrder('order-a'));
+    const paid = await outbox.enqueue({ ...payment('order-a'), dependsOn: order.id });
+    await timers.advance(0);
+    store = 'store-b';
+    outbox.retryNow();
+    await timers.advance(0);
+    expect(outbox.waitingForOtherStores()).toEqual([{ storeId: 'store-a', entries: [expect.objectContaining({ id: order.id }), expect.objectContaining({ id: paid.id })] }]);
+
+    // the device's own store is never discarded this way, nor anything while it is not known
+    expect(await outbox.discardWaitingFor('store-b')).toBe(0);
+    store = null;
+    expect(outbox.waitingForOtherStores()).toEqual([]);
+    expect(await outbox.discardWaitingFor('store-a')).toBe(0);
+    store = 'store-b';
+    expect(await outbox.discardWaitingFor('store-a')).toBe(2);
+    expect(outbox.list()).toEqual([]);
+    expect(outbox.waitingForOtherStores()).toEqual([]);
+    expect(storage.rows.size).toBe(0);
+    const own = await outbox.enqueue(createOrder('order-b'));
+    expect((await outbox.settled(own.id)).state).toBe('confirmed');
+    // paired with A again: nothing of A's goes any more
+    store = 'store-a';
+    outbox.retryNow();
+    await timers.advance(60_000);
+    expect(sent.map((s) => (s.body as { id?: string }).id ?? s.path)).toEqual(['order-a', 'order-b']);
+  });
+
   it('an app that does not say its store tags nothing and sends everything (as before)', async () => {
     const { outbox } = setup([]);
     await outbox.load();

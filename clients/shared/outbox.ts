@@ -27,7 +27,7 @@
  *   stores' hubs on one LAN (a food court) may swap addresses, a tablet may be moved to another store and
  *   paired there: the origin stays the same, and the old store's orders and payments must not go to the new
  *   one. Such an entry waits, saying why (`madeForAnotherStore`), and the new store's entries go past it; the
- *   device paired with its store again, it goes with its key.
+ *   device paired with its store again, it goes with its key. Staff may discard them instead (`discardWaitingFor`).
  *
  * Storage is a four-method interface: `MemoryOutboxStorage` for unit tests, `IdbOutboxStorage` for the
  * browser (a few dozen lines over IndexedDB, which works on plain-HTTP LAN pages, unlike most storage APIs
@@ -199,8 +199,8 @@ const OTHER_STORE = 'other_store';
 
 /**
  * The entry waits because it was made for another store than the one this device is paired with now: staff
- * are to pair it with that store's hub again (it is not retrying, and no one can dismiss it: it may be an
- * order or a payment the other store never got).
+ * are to pair it with that store's hub again (it is not retrying), or, the device moved for good, discard it
+ * with the others of that store (`discardWaitingFor`) once told what that store may never get.
  */
 export const madeForAnotherStore = (e: Pick<OutboxEntry, 'state' | 'lastProblem'>): boolean =>
   !isSettled(e) && e.lastProblem !== null && e.lastProblem.startsWith(OTHER_STORE);
@@ -376,6 +376,51 @@ export class Outbox {
     await this.opts.storage.delete(id);
     this.entries = this.entries.filter((x) => x.id !== id);
     this.changed();
+  }
+
+  /**
+   * What waits for another store than the device's now (`madeForAnotherStore`), by store, in queue order:
+   * for the staff to see, and discard when the device will not go back there.
+   */
+  waitingForOtherStores(): { storeId: string; entries: OutboxEntry[] }[] {
+    // while the device's own store is not known (paired, its hub not asked yet), an entry may be for it
+    if ((this.opts.store?.() ?? null) === null) return [];
+    const byStore = new Map<string, OutboxEntry[]>();
+    for (const e of this.entries) {
+      if (isSettled(e) || this.otherStore(e) === null) continue;
+      const storeId = e.storeId!;
+      byStore.set(storeId, [...(byStore.get(storeId) ?? []), { ...e }]);
+    }
+    return [...byStore].map(([storeId, entries]) => ({ storeId, entries }));
+  }
+
+  /**
+   * Staff give up on what waits for `storeId` (the device was moved for good): those entries are removed
+   * unsent, as are the entries that depend on them (they could not succeed). Unsettled, so `remove` refuses
+   * them: whether that store's hub got one whose answer was lost is not known, which the app's confirmation
+   * says. Never an entry for the store the device is paired with now. Resolves with how many went.
+   */
+  async discardWaitingFor(storeId: string): Promise<number> {
+    const gone = new Set(this.waitingForOtherStores().find((w) => w.storeId === storeId)?.entries.map((e) => e.id) ?? []);
+    if (gone.size === 0) return 0;
+    for (let more = true; more; ) {
+      more = false;
+      for (const e of this.entries) {
+        if (!gone.has(e.id) && !isSettled(e) && e.state !== 'sending' && e.dependsOn !== null && gone.has(e.dependsOn)) more = gone.add(e.id) !== undefined;
+      }
+    }
+    for (const id of gone) {
+      await this.opts.storage.delete(id);
+      this.entries = this.entries.filter((x) => x.id !== id);
+      this.hubAskedToWait.delete(id);
+      const list = this.waiters.get(id);
+      this.waiters.delete(id);
+      for (const w of list ?? []) w.reject(new Error(`outbox entry ${id} was discarded: made for store ${storeId}`));
+    }
+    this.opts.log?.(`outbox: ${gone.size} entries made for store ${storeId} discarded unsent`);
+    this.changed();
+    this.kick();
+    return gone.size;
   }
 
   /** Stop sending (tests, page teardown). Stored entries stay for the next load. */

@@ -223,4 +223,44 @@ describe('the store a device is paired with (its outbox sends each change only t
     await new Promise((r) => setTimeout(r, 10));
     expect(a.asked.slice(asked)).toEqual(['/api/v1/staff/sessions']);
   });
+
+  it('a device no one signs in on (a kiosk) paired before devices recorded their store learns it from a hub that takes its token, when it asks (start, hub back)', async () => {
+    const a = storeHub('store-a');
+    const bearers: (string | null)[] = [];
+    const fetchFn: typeof fetch = async (input, init) => {
+      bearers.push(new Headers(init?.headers).get('authorization'));
+      return a.fetch(input, init);
+    };
+    const session = new Session('kiosk');
+    session.device.set({ token: 'dev_old', deviceId: 'd-old', name: 'kiosk', kind: 'kiosk' });
+    session.client({ fetch: fetchFn, sleep: async () => undefined });
+    expect(await session.learnStore()).toBe('store-a');
+    expect(session.storeId()).toBe('store-a');
+    expect(new Session('kiosk').storeId()).toBe('store-a');
+    // asked with the device's token: the hub answering is one that knows this device, not another store's
+    expect(bearers).toEqual(['Bearer dev_old']);
+    expect(session.storeName('store-a')).toBe('Store store-a');
+    // known: not asked again
+    expect(await session.learnStore()).toBe('store-a');
+    expect(a.asked).toEqual(['/api/v1/health']);
+  });
+
+  it("a hub that refuses the device's token teaches it no store, and does not unpair it by that", async () => {
+    const session = new Session('kiosk');
+    session.device.set({ token: 'dev_old', deviceId: 'd-old', name: 'kiosk', kind: 'kiosk' });
+    const refusing: typeof fetch = async () => new Response(JSON.stringify({ error: { code: 'unauthenticated', message: 'unknown device token' } }), { status: 401, headers: { 'content-type': 'application/json' } });
+    session.client({ fetch: refusing, sleep: async () => undefined });
+    expect(await session.learnStore()).toBeNull();
+    expect(session.storeId()).toBeNull();
+    expect(session.deviceToken()).toBe('dev_old');
+  });
+
+  it('remembers the names of the stores it was paired with, for saying which store waiting changes were made for', async () => {
+    const session = new Session('pos');
+    await session.paired(pairAnswer('d1'), 'pos', session.client({ fetch: storeHub('store-a').fetch }));
+    session.refused('device');
+    await session.paired(pairAnswer('d9'), 'pos', session.client({ fetch: storeHub('store-b').fetch }));
+    const reloaded = new Session('pos');
+    expect([reloaded.storeName('store-a'), reloaded.storeName('store-b'), reloaded.storeName('store-x')]).toEqual(['Store store-a', 'Store store-b', null]);
+  });
 });

@@ -3,7 +3,7 @@
  * the store whose hub paired it, and the signed-in staff session (until it expires or the person locks the
  * screen, which ends it on the hub).
  */
-import type { DeviceKind, Staff } from '../../hub/protocol/index.ts';
+import type { DeviceKind, Health, Staff } from '../../hub/protocol/index.ts';
 import { HubClient, HubError, type AuthAs, type HubClientOptions, type PairResponse, type SessionResponse } from './hub-client.ts';
 import { load, save } from './storage.ts';
 import { Store } from './store.ts';
@@ -53,9 +53,13 @@ export class Session {
   /** Staff tokens changes are on their way with (token → how many): their sign-out waits (`inUse`). */
   private readonly using = new Map<string, number>();
   private pairedStore: PairedStore | null;
+  /** The names of the stores this device was paired with (storeId → name), to say which one a change waits for. */
+  private storeNames: Record<string, string>;
+  private learning: Promise<string | null> | null = null;
 
   constructor(private readonly app: string) {
     this.pairedStore = load<PairedStore>(`${app}.store`);
+    this.storeNames = load<Record<string, string>>(`${app}.storeNames`) ?? {};
     this.device = new Store(load<DeviceCredentials>(`${app}.device`));
     const staff = load<StaffSession>(`${app}.staff`);
     this.staff = new Store(staff && staff.expiresAt > Date.now() ? staff : null);
@@ -84,26 +88,43 @@ export class Session {
    * learns its store at the next sign-in.
    */
   async paired(res: PairResponse, kind: DeviceKind, hub: HubClient): Promise<void> {
-    const storeId = await storeOf(hub);
-    if (storeId !== null) this.setPairedStore({ deviceId: res.device.id, storeId });
+    const store = await storeOf(hub, res.deviceToken);
+    if (store !== null) this.setPairedStore({ deviceId: res.device.id, storeId: store.storeId }, store.storeName);
     this.device.set({ token: res.deviceToken, deviceId: res.device.id, name: res.device.name, kind });
   }
 
   /**
    * The store of a device that does not know it yet (paired before devices recorded it, or its hub did not
-   * answer then), asked right after that hub took its token for a sign-in. Never at any other moment: a hub
-   * that does not know this device may be answering at its address (two stores on one LAN).
+   * answer then): resolves with the store it knows then, null while no hub has said. Asked with the device's
+   * token, so the answer comes from a hub that takes it (another store's hub may be answering at the address:
+   * two stores on one LAN) — a refusal teaches nothing here, and is left to the app's own requests. Asked
+   * after a sign-in, and by an app no one signs in on (the kiosk) when it starts and when the hub is back.
    */
-  private async learnStore(): Promise<void> {
+  learnStore(): Promise<string | null> {
     const d = this.device.get();
-    if (!this.hub || !d || this.storeId() !== null) return;
-    const storeId = await storeOf(this.hub);
-    if (storeId !== null && this.device.get()?.deviceId === d.deviceId) this.setPairedStore({ deviceId: d.deviceId, storeId });
+    if (!this.hub || !d || this.storeId() !== null) return Promise.resolve(this.storeId());
+    const hub = this.hub;
+    this.learning ??= storeOf(hub, d.token)
+      .then((store) => {
+        if (store !== null && this.device.get()?.deviceId === d.deviceId && this.storeId() === null) this.setPairedStore({ deviceId: d.deviceId, storeId: store.storeId }, store.storeName);
+        return this.storeId();
+      })
+      .finally(() => (this.learning = null));
+    return this.learning;
   }
 
-  private setPairedStore(store: PairedStore): void {
+  /** The name of a store this device was paired with (its hub said it), null when it never was. */
+  storeName(storeId: string): string | null {
+    return this.storeNames[storeId] ?? null;
+  }
+
+  private setPairedStore(store: PairedStore, name: string | null): void {
     this.pairedStore = store;
     save(`${this.app}.store`, store);
+    if (name !== null && this.storeNames[store.storeId] !== name) {
+      this.storeNames = { ...this.storeNames, [store.storeId]: name };
+      save(`${this.app}.storeNames`, this.storeNames);
+    }
   }
 
   staffToken(): string | null {
@@ -214,11 +235,16 @@ export class Session {
   }
 }
 
-/** The storeId the hub says it serves; null when it does not answer (or answers something else). */
-async function storeOf(hub: HubClient): Promise<string | null> {
+/**
+ * The store the hub says it serves, asked with `deviceToken` (a hub that does not know it refuses); null
+ * when it does not answer, refuses, or answers something else.
+ */
+async function storeOf(hub: HubClient, deviceToken: string): Promise<{ storeId: string; storeName: string | null } | null> {
   try {
-    const { storeId } = await hub.health();
-    return typeof storeId === 'string' && storeId !== '' ? storeId : null;
+    // as no one, with the token by hand: a refusal here is not the app's to act on (it unpairs nobody)
+    const { storeId, storeName } = await hub.request<Partial<Health>>('GET', '/api/v1/health', { as: 'none', headers: { authorization: `Bearer ${deviceToken}` } });
+    if (typeof storeId !== 'string' || storeId === '') return null;
+    return { storeId, storeName: typeof storeName === 'string' && storeName !== '' ? storeName : null };
   } catch {
     return null;
   }
