@@ -8,6 +8,8 @@ import { AuthService } from './domain/auth-service.ts';
 import { MenuService } from './domain/menu-service.ts';
 import { OrderService } from './domain/order-service.ts';
 import { KitchenService } from './domain/pacing.ts';
+import { resetStockDay, stockResetDue } from './domain/stock-day.ts';
+import { StockDayTimer } from './stock-day-timer.ts';
 import { SqliteKitchenRepo } from './store/kitchen-repo.ts';
 import { createApp } from './http/app.ts';
 import { buildOpenApi } from './http/openapi.ts';
@@ -261,6 +263,27 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
   const orderRepo = new SqliteOrderRepo(db);
   const floor = new SqliteFloorRepo(db);
   const pairing = new PairingCodeBook(config.HUB_PAIRING_CODE);
+  // the day's counts and sold-out switches end at the next business day's start: an event per dish, by the hub itself
+  const stockDay = new StockDayTimer({
+    clock,
+    timeZone: config.HUB_TIMEZONE,
+    // a read first: most days nothing is due, and a start asks the writer for nothing
+    apply: async () =>
+      stockResetDue(catalog, clock(), config.HUB_TIMEZONE) &&
+      theWriter
+        .submit((tx) =>
+          resetStockDay(catalog, {
+            now: tx.now,
+            timeZone: config.HUB_TIMEZONE,
+            events: { emit: (type, payload, topics) => void tx.append({ type, payload, topics, deviceId: null, staffId: null }) },
+          }),
+        )
+        .then((items) => {
+          if (items.length > 0) logger.info({ items: items.map((i) => i.id) }, "a new business day: the day's sold-out dishes and counts are back on sale");
+        }),
+    log: logger.child({ module: 'stock-day' }),
+    checkEveryMs: 60_000,
+  });
   const kitchen = new KitchenService(new SqliteKitchenRepo(db), {
     threshold: config.HUB_PACING_THRESHOLD,
     secondsPerTicket: config.HUB_PACING_SECONDS_PER_TICKET,
@@ -453,6 +476,9 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
     stream: liveStream,
     printing,
     listen: async () => {
+      // before the first answer: a hub that was off at 04:00 serves no menu of the day before
+      await stockDay.check();
+      stockDay.start();
       const port = await listenOn(server, config.HUB_PORT, config.HUB_HOST);
       if (tls && config.HUB_HTTPS_PORT !== 'off') httpsPort = await listenHttps(tls, config.HUB_HTTPS_PORT);
       if (gate) publicPort = await listenPublic(gate);
@@ -475,6 +501,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
     },
     stop: async () => {
       await printing.stop();
+      stockDay.stop();
       storage?.stop();
       clockCheck?.stop();
       integrity?.stop();

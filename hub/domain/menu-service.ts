@@ -1,4 +1,5 @@
 import type { MenuImage, MenuItem, UpdateMenuItem } from '../protocol/menu.ts';
+import { businessDate } from './business-date.ts';
 import { DomainError } from './errors.ts';
 import type { MenuImageRepo } from './menu-images.ts';
 import type { CommandContext, MenuRepo } from './ports.ts';
@@ -13,10 +14,11 @@ export interface StockCountRepo {
 export class MenuService {
   constructor(private readonly repo: MenuRepo & MenuImageRepo & StockCountRepo) {}
 
-  /** Manager edits: names, price, availability, remaining count, target prep time. */
+  /** Manager edits: names, price, availability, remaining count (for today or until changed), target prep time. */
   updateItem(id: string, patch: UpdateMenuItem, ctx: CommandContext): MenuItem {
     requireStaff(ctx.principal, staffRoles.managerOnly, 'editing the menu');
-    const item = this.repo.updateItem(id, patch);
+    // the day a count or switch is for: the next business day's start resets it (stock-day.ts)
+    const item = this.repo.updateItem(id, patch, businessDate(ctx.now, ctx.timeZone));
     if (!item) throw new DomainError('not_found', `no menu item ${id}`, { itemId: id });
     // a count (or its end) is what is left to sell as the manager takes it, after the orders already placed:
     // their portions are not in it. A line ordered before, voided, giving its portions back on top would have

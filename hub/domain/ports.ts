@@ -75,7 +75,8 @@ export interface StockRepo {
 }
 
 export interface MenuRepo {
-  updateItem(id: string, patch: UpdateMenuItem): MenuItem | undefined;
+  /** `businessDay`: the day a change of the count, the switch or `stockFor` is set on (the reset's `stock_set_on`). */
+  updateItem(id: string, patch: UpdateMenuItem, businessDay: string): MenuItem | undefined;
 }
 
 export interface EventSink {

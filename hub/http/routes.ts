@@ -272,7 +272,7 @@ export const routes: Route[] = [
     method: 'patch',
     path: '/api/v1/menu/items/:itemId',
     tag: 'menu',
-    summary: 'Edit an item: names, price, availability, remaining count, target prep time',
+    summary: 'Edit an item: names, price, availability, remaining count and whether those two are for today only, target prep time',
     access: 'manager',
     params: itemParams,
     body: updateMenuItemSchema,

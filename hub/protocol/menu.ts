@@ -53,6 +53,9 @@ export const menuImageSchema = z.object({
 });
 export type MenuImage = z.infer<typeof menuImageSchema>;
 
+export const stockForSchema = z.enum(['today', 'until_changed']);
+export type StockFor = z.infer<typeof stockForSchema>;
+
 export const menuItemSchema = z.object({
   id: idSchema,
   categoryId: idSchema,
@@ -73,6 +76,12 @@ export const menuItemSchema = z.object({
    * menu a service worker cached from an older hub has no such field.
    */
   image: menuImageSchema.nullable().optional(),
+  /**
+   * How long the count and `available: false` hold: `today` (the default), the business day; the dish is back
+   * on sale, not counted, when the next one starts (04:00). `until_changed`: until a manager changes them. Optional as
+   * `image` is (a menu cached from an older hub); the hub always sends it.
+   */
+  stockFor: stockForSchema.optional(),
 });
 export type MenuItem = z.infer<typeof menuItemSchema>;
 
@@ -99,6 +108,8 @@ export const updateMenuItemSchema = z
      */
     remaining: z.number().int().min(0).max(1_000_000).nullable(),
     targetPrepSeconds: z.number().int().positive().max(86_400).nullable(),
+    /** Whether this count and switch, and those set later, reset when the next business day starts. */
+    stockFor: stockForSchema,
   })
   .partial()
   .refine((v) => Object.keys(v).length > 0, { message: 'give at least one field to change' });

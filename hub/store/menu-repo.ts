@@ -3,11 +3,13 @@ import { indexMenu, type MenuIndex } from '../domain/menu-index.ts';
 import type { MenuImageRepo } from '../domain/menu-images.ts';
 import type { StockCountRepo } from '../domain/menu-service.ts';
 import type { MenuRepo, StockRepo } from '../domain/ports.ts';
-import type { Menu, MenuImage, MenuItem, UpdateMenuItem } from '../protocol/menu.ts';
+import type { StockDayRepo } from '../domain/stock-day.ts';
+import type { Menu, MenuImage, MenuItem, StockFor, UpdateMenuItem } from '../protocol/menu.ts';
 import type { Db } from './db.ts';
 
-interface ItemRow extends Omit<MenuItem, 'optionGroupIds' | 'available' | 'image'> {
+interface ItemRow extends Omit<MenuItem, 'optionGroupIds' | 'available' | 'image' | 'stockFor'> {
   available: number;
+  stockFor: StockFor;
   imageHash: string | null;
   imageWidths: string | null;
   imageWidth: number | null;
@@ -17,9 +19,11 @@ interface ItemRow extends Omit<MenuItem, 'optionGroupIds' | 'available' | 'image
 
 const ITEM_COLUMNS = `i.id, i.category_id AS categoryId, i.name_zh AS nameZh, i.name_en AS nameEn, i.description_zh AS descriptionZh,
   i.description_en AS descriptionEn, i.price_minor AS priceMinor, i.station_id AS stationId, i.available, i.remaining,
-  i.target_prep_seconds AS targetPrepSeconds, i.sort, i.image_hash AS imageHash, m.widths AS imageWidths,
+  i.target_prep_seconds AS targetPrepSeconds, i.sort, i.stock_for AS stockFor, i.image_hash AS imageHash, m.widths AS imageWidths,
   m.width AS imageWidth, m.height AS imageHeight, m.color AS imageColor`;
 const ITEM_FROM = 'items i LEFT JOIN media_images m ON m.hash = i.image_hash';
+/** The items whose count or switch was for a business day before `?` and are not back to normal yet. */
+const DAY_OVER = "stock_for = 'today' AND stock_set_on < ? AND (available = 0 OR remaining IS NOT NULL)";
 
 function itemOf(row: ItemRow, optionGroupIds: string[]): MenuItem {
   const { imageHash, imageWidths, imageWidth, imageHeight, imageColor, available, ...rest } = row;
@@ -34,7 +38,7 @@ function itemOf(row: ItemRow, optionGroupIds: string[]): MenuItem {
  * The menu as the order path and the public endpoint need it: an index for pricing and one serialised JSON
  * body with its ETag, rebuilt only when a menu write marks it stale — not per request.
  */
-export class MenuCatalog implements MenuRepo, MenuImageRepo, StockRepo, StockCountRepo {
+export class MenuCatalog implements MenuRepo, MenuImageRepo, StockRepo, StockCountRepo, StockDayRepo {
   private cached: { index: MenuIndex; json: string; etag: string } | undefined;
   private readonly s;
 
@@ -56,8 +60,10 @@ export class MenuCatalog implements MenuRepo, MenuImageRepo, StockRepo, StockCou
       setRemaining: db.prepare('UPDATE items SET remaining = ? WHERE id = ?'),
       recordTaken: db.prepare('INSERT INTO stock_taken (line_id, item_id, qty) VALUES (?, ?, ?)'),
       taken: db.prepare('DELETE FROM stock_taken WHERE line_id = ? RETURNING line_id AS lineId, item_id AS itemId, qty'),
-      // no index on item_id: a scan, once per manager's count (and each count leaves the table smaller)
       forgetTaken: db.prepare('DELETE FROM stock_taken WHERE item_id = ?'),
+      // few rows (the dishes set for an earlier day): a scan of the menu once a day, and a cheap one
+      dayOver: db.prepare(`UPDATE items SET available = 1, remaining = NULL, stock_set_on = NULL WHERE ${DAY_OVER} RETURNING id`).pluck(),
+      anyDayOver: db.prepare(`SELECT 1 FROM items WHERE ${DAY_OVER} LIMIT 1`).pluck(),
     };
   }
 
@@ -96,11 +102,24 @@ export class MenuCatalog implements MenuRepo, MenuImageRepo, StockRepo, StockCou
     return lineIds.flatMap((id) => this.s.taken.all(id) as { lineId: string; itemId: string; qty: number }[]);
   }
 
+  anyBefore(today: string): boolean {
+    return this.s.anyDayOver.get(today) !== undefined;
+  }
+
   forgetTaken(itemId: string): void {
     this.s.forgetTaken.run(itemId);
   }
 
-  updateItem(id: string, patch: UpdateMenuItem): MenuItem | undefined {
+  resetBefore(today: string): MenuItem[] {
+    const ids = this.s.dayOver.all(today) as string[];
+    if (ids.length === 0) return [];
+    for (const id of ids) this.s.forgetTaken.run(id);
+    this.changed();
+    return ids.map((id) => this.item(id)!);
+  }
+
+  /** Without `businessDay` (tests setting up a menu), a count or switch set here is kept until changed. */
+  updateItem(id: string, patch: UpdateMenuItem, businessDay?: string): MenuItem | undefined {
     if (!this.s.item.get(id)) return undefined;
     const columns: Record<keyof UpdateMenuItem, string> = {
       nameZh: 'name_zh',
@@ -109,10 +128,12 @@ export class MenuCatalog implements MenuRepo, MenuImageRepo, StockRepo, StockCou
       available: 'available',
       remaining: 'remaining',
       targetPrepSeconds: 'target_prep_seconds',
+      stockFor: 'stock_for',
     };
     const entries = Object.entries(patch).filter(([, v]) => v !== undefined) as [keyof UpdateMenuItem, unknown][];
-    const set = entries.map(([k]) => `${columns[k]} = ?`).join(', ');
-    const values = entries.map(([, v]) => (typeof v === 'boolean' ? Number(v) : v));
+    const setsStock = entries.some(([k]) => k === 'available' || k === 'remaining' || k === 'stockFor');
+    const set = [...entries.map(([k]) => `${columns[k]} = ?`), ...(setsStock ? ['stock_set_on = ?'] : [])].join(', ');
+    const values = [...entries.map(([, v]) => (typeof v === 'boolean' ? Number(v) : v)), ...(setsStock ? [businessDay ?? null] : [])];
     this.db.prepare(`UPDATE items SET ${set} WHERE id = ?`).run(...values, id);
     this.changed();
     return this.item(id);

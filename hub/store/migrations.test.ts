@@ -44,6 +44,7 @@ const COMMITTED: [tag: string, when: number, sha256: string][] = [
   ['0024_pins_unique_among_active_staff', 1795796224606, '37a9ec20c025726f'],
   ['0025_merged_lines_remember_their_ticket', 1795797701516, 'f16cb5f2b6fa8567'],
   ['0026_orders_remember_when_their_party_sat', 1795802156685, '8d7c2b3003578337'],
+  ['0027_stock_for_the_day', 1795807952928, 'dd542b6e1cd3a9a9'],
 ];
 
 const journal = JSON.parse(readFileSync(join(folder, 'meta', '_journal.json'), 'utf8')) as { entries: { idx: number; when: number; tag: string }[] };

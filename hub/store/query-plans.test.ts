@@ -19,7 +19,8 @@ import { loadSeed } from './seed.ts';
  * this fresh database are the ones a year-old store would run.
  */
 
-const HISTORY = ['orders', 'order_lines', 'payments', 'refunds', 'events', 'idempotency_keys', 'print_jobs'];
+// stock_taken: a row per line of a counted dish, kept until the dish is counted again (a dish counted for good)
+const HISTORY = ['orders', 'order_lines', 'payments', 'refunds', 'events', 'idempotency_keys', 'print_jobs', 'stock_taken'];
 
 /** Indexes a range may run along: each holds only rows that leave it, or a range the caller bounds. */
 const RANGE_OK: Record<string, string> = {
