@@ -62,6 +62,18 @@ async function main(): Promise<void> {
   if (!claim.ok) logger.warn({ err: claim.err }, 'hub.lock could not be taken: a second hub started on this data directory would not be refused');
   const pidFileError = writePidFile(cfg.HUB_DATA_DIR);
   if (pidFileError) logger.warn({ err: pidFileError }, 'hub.pid could not be written: the maintenance scripts still see the hub by its lock (hub.lock), but cannot name its pid');
+  // A stop asked for while the hub starts (systemd's stop, a test's) ends it at once, its files let go: without a
+  // handler until the banner, the signal's default killed it with hub.pid left behind. Nothing is acknowledged
+  // yet, and what the store was writing rolls back at the next open. Replaced by the whole shutdown below.
+  let shutdown = (signal: string): void => {
+    logger.info({ signal }, 'stopped while starting');
+    removePidFile(cfg.HUB_DATA_DIR);
+    if (claim.ok) claim.release();
+    logger.flush?.();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
 
   // a restore cut short (a power cut between its renames) is finished before the store is opened (openDb would
   // too, unsaid): the store changed under everyone, and the one it replaced is somewhere to be found
@@ -97,6 +109,30 @@ async function main(): Promise<void> {
     cfg.HUB_MDNS === 'on'
       ? startAdvertising({ port, publicPort, storeId: services.identity.storeId, storeName: services.identity.storeName, apiVersion: 'v1', listenHost: cfg.HUB_HOST, log: logger })
       : undefined;
+
+  // whoever started us may have gone away (a closed pipe): logging must never stop a shutdown
+  process.stdout.on('error', () => undefined);
+  process.stderr.on('error', () => undefined);
+  let stopping = false;
+  shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    let code = 0;
+    try {
+      await advertiser?.stop();
+      await hub.stop();
+      await simulators.stopAll();
+      removePidFile(cfg.HUB_DATA_DIR);
+      if (claim.ok) claim.release();
+      logger.info('stopped cleanly');
+    } catch (err) {
+      code = 1;
+      logger.error({ err }, 'shutdown failed');
+    }
+    logger.flush?.();
+    process.exit(code);
+  };
 
   const lan = await outgoingAddress();
   const urls = lanUrls(port, cfg.HUB_HOST, 'http', lan);
@@ -137,32 +173,6 @@ async function main(): Promise<void> {
       '',
     ].join('\n') + '\n',
   );
-
-  // whoever started us may have gone away (a closed pipe): logging must never stop a shutdown
-  process.stdout.on('error', () => undefined);
-  process.stderr.on('error', () => undefined);
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    let code = 0;
-    try {
-      await advertiser?.stop();
-      await hub.stop();
-      await simulators.stopAll();
-      removePidFile(cfg.HUB_DATA_DIR);
-      if (claim.ok) claim.release();
-      logger.info('stopped cleanly');
-    } catch (err) {
-      code = 1;
-      logger.error({ err }, 'shutdown failed');
-    }
-    logger.flush?.();
-    process.exit(code);
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
 }
 
 main().catch((err: unknown) => {

@@ -1,7 +1,9 @@
-import { existsSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { removeDir, sampleOrder, signIn, startHub } from './harness.ts';
+import { ROOT, removeDir, sampleOrder, signIn, startHub } from './harness.ts';
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach(removeDir));
@@ -72,6 +74,30 @@ describe('SIGTERM', () => {
       expect(existsSync(join(hub.dataDir, 'hub.pid'))).toBe(false);
       expect(existsSync(join(hub.dataDir, 'brigade.db-wal'))).toBe(false);
     }
+  }, 60_000);
+
+  it('stops at once, its files let go, when the signal comes while it is still starting', async () => {
+    // systemd's stop (or a test's) right as the hub starts: the signal's default killed it, hub.pid left behind
+    const dataDir = mkdtempSync(join(tmpdir(), 'brigade-starting-'));
+    dirs.push(dataDir);
+    const proc = spawn(process.execPath, ['--import', 'tsx', 'hub/main.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, HUB_PORT: '0', HUB_HOST: '127.0.0.1', HUB_DATA_DIR: dataDir, HUB_PUBLIC_PORT: 'off', HUB_HTTPS_PORT: 'off', HUB_MDNS: 'off', LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    // its first words (the demo menu loaded into the new store): the store is open, the hub not yet listening
+    proc.stdout.on('data', (chunk: Buffer) => {
+      if (out === '') proc.kill('SIGTERM');
+      out += chunk.toString();
+    });
+    const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => proc.once('exit', (c, s) => resolve([c, s])));
+    expect({ code, signal }).toEqual({ code: 0, signal: null });
+    expect(out).toContain('stopped while starting');
+    expect(existsSync(join(dataDir, 'hub.pid'))).toBe(false);
+    // and the next start finds its store, not a second hub
+    const hub = await startHub({ dataDir, env: { HUB_PRINTERS: 'none' } });
+    expect(await hub.stop()).toBe(0);
   }, 60_000);
 
   it('finishes in-flight orders, closes the database cleanly and exits 0', async () => {
