@@ -91,6 +91,10 @@ function Pos({ app }: { app: PosApp }) {
       <PrinterAlerts
         alerts={visibleAlerts(printers, null)}
         printerName={(id) => printers.printers.find((p) => p.id === id)?.name ?? id}
+        stationName={(id) => {
+          const station = s.menu?.stations.find((x) => x.id === id);
+          return station ? nameIn(lang, station) : id;
+        }}
         onReprint={(f) => void app.reprintFailed(f)}
         onDismiss={(f) => app.printers.dismiss(f.jobId)}
       />
@@ -134,6 +138,15 @@ function FloorScreen({ app, t, lang }: { app: PosApp; t: T; lang: Lang }) {
       {calls > 0 && (
         <div class="p-calls" data-calls={calls}>
           {t('floor.calls', { n: calls })}
+          {/* seen to without opening the table (the guests had left, or only wanted water): off every tablet */}
+          {Object.keys(s.calls).map((tableId) => (
+            <span key={tableId}>
+              {' '}
+              <button type="button" class="btn btn--small btn--ghost" data-call-ack={tableId} onClick={() => app.acknowledgeCall(tableId)}>
+                {s.floor!.tables.find((x) => x.id === tableId)?.name ?? tableId} {t('floor.callAck')}
+              </button>
+            </span>
+          ))}
         </div>
       )}
       {areas.map((area) => (
@@ -160,7 +173,7 @@ function FloorScreen({ app, t, lang }: { app: PosApp; t: T; lang: Lang }) {
                     <small>{t('floor.seats', { n: table.seats })}</small>
                     {call && (
                       <span class="p-table__call" data-waiter-call title={call.note ?? ''}>
-                        {call.note ?? t('floor.call')}
+                        {call.note ?? t(call.reason === 'bill' ? 'floor.callBill' : 'floor.call')}
                       </span>
                     )}
                     {unsent.includes(table.id) && (

@@ -343,6 +343,7 @@ export const posMessages = defineMessages(
     'takings.cardTerminal': '刷卡终端应有合计',
     'takings.cardTerminalNote': '刷卡收款减刷卡退款，加上终端上仍有的未入账刷卡：按这个金额核对刷卡终端',
     'takings.openOfDay': '单号 {n}（{date}）',
+    'floor.callBill': '要买单',
   },
   {
     title: 'Waiter tablet',
@@ -686,6 +687,7 @@ export const posMessages = defineMessages(
     'takings.cardTerminal': 'Card terminals should total',
     'takings.cardTerminalNote': 'card payments less card refunds, plus the unrecorded charges still on the terminal: check the terminal against this',
     'takings.openOfDay': 'Order {n} of {date}',
+    'floor.callBill': 'Bill, please',
   },
 );
 

@@ -4,8 +4,9 @@
  * Identity: the tablet is paired once (kind `pos`), then a staff member signs in with a PIN; idle for
  * `?lock=` seconds (default 120) locks back to the PIN screen. The floor comes from `GET /api/v1/floor`; it
  * is refetched at once after this tablet's own changes and at most once a second when the stream (`orders`,
- * `floor`, `menu` topics) says another device changed an order; waiter calls (`table.waiter_called`) are
- * badges until acknowledged.
+ * `floor`, `menu` topics) says another device changed an order; waiter calls (`table.waiter_called`, and
+ * those still open in the floor's answer) are badges until a waiter opens the table on any tablet
+ * (`table.waiter_call_acknowledged`).
  *
  * Every change — open a table, add lines, take a payment, void a line, fire a course — goes through the
  * IndexedDB outbox with an id made here and an Idempotency-Key, stored before the first send and retried
@@ -13,7 +14,7 @@
  * table merge. Each entry carries the token of the staff member who made it, so a change queued before the
  * screen locked is still sent as that person.
  */
-import type { Floor, HubEvent, Menu, Order, OrderSummary, Refund } from '../../hub/protocol/index.ts';
+import type { Floor, HubEvent, Menu, OpenWaiterCall, Order, OrderSummary, Refund } from '../../hub/protocol/index.ts';
 import { cartProblems, toLineInputs, type CartLine } from '../shared/cart.ts';
 import { HubError, HubUnreachableError, type HubClient } from '../shared/hub-client.ts';
 import { newId, newIdempotencyKey } from '../shared/ids.ts';
@@ -144,9 +145,12 @@ export interface PosCartLine extends CartLine {
   refused?: boolean;
 }
 
+/** A table's newest open call (the badge): `seq` names it, and an acknowledgement clears it and those before. */
 export interface WaiterCall {
   at: number;
   note: string | null;
+  seq: number;
+  reason?: 'bill' | 'other';
 }
 
 export interface PosState {
@@ -218,6 +222,13 @@ export class PosApp {
   private readonly menuCrossing = new Set<HubEvent[]>();
   /** Menu requests sent so far, and the latest one whose answer is shown (an older answer coming later is not). */
   private menuAsked = 0;
+  /**
+   * The open calls this tablet knows (the floor's and the stream's), and per table the newest call seq
+   * acknowledged (heard on the stream, or acknowledged here and on its way): a floor answer read before an
+   * acknowledgement must not bring its calls back.
+   */
+  private openCalls: OpenWaiterCall[] = [];
+  private readonly callsAcknowledged = new Map<string, number>();
   private menuShownFrom = 0;
   /** Bill lists asked for so far (only the latest answer is shown). */
   private billsAsked = 0;
@@ -438,10 +449,11 @@ export class PosApp {
   }
 
   /** The printer list with stations and reasons; the public health endpoint if this device may not read it. */
-  private async loadPrinters(): Promise<{ entries: PrinterSnapshotEntry[] }> {
+  private async loadPrinters(): Promise<{ entries: PrinterSnapshotEntry[]; stationsWithoutPrinter?: { stationId: string; waiting: number }[] }> {
     try {
-      const { printers } = await this.client.request<{ printers: Printer[] }>('GET', '/api/v1/printers', { as: 'device' });
-      return { entries: fromPrinterList(printers) };
+      // with the stations no printer prints: the alert of their waiting tickets is back after a reload
+      const { printers, stationsWithoutPrinter } = await this.client.request<{ printers: Printer[]; stationsWithoutPrinter?: { stationId: string; waiting: number }[] }>('GET', '/api/v1/printers', { as: 'device' });
+      return { entries: fromPrinterList(printers), stationsWithoutPrinter };
     } catch (err) {
       if (err instanceof HubUnreachableError) throw err;
       return { entries: fromHealth(await this.client.health()) };
@@ -491,6 +503,7 @@ export class PosApp {
     try {
       const floor = await this.client.floor();
       this.set({ floor });
+      if (floor.waiterCalls) this.takeCalls(floor.waiterCalls, floor.seq);
       // an order opened at the table shown since (a phone's; or this tablet's own, opened on a floor that did
       // not show the phone's yet: the hub takes a waiter's order beside a phone's): list it to switch to
       const { tableId, screen, tableOrders } = this.state.get();
@@ -543,7 +556,7 @@ export class PosApp {
   private onEvents(events: HubEvent[]): void {
     let floor = false;
     let order = false;
-    const calls = { ...this.state.get().calls };
+    const calls = [...this.openCalls];
     let called = false;
     const current = this.state.get().orderId;
     for (const e of events) {
@@ -559,11 +572,15 @@ export class PosApp {
         // shows it at once, without waiting for the reload (which may not come back: offline)
         if (e.type === 'order.refunded') this.applyRefund(e.payload.order, e.payload.refund);
       } else if (e.type === 'table.waiter_called') {
-        calls[e.payload.table.id] = { at: e.at, note: e.payload.note };
+        const { table, note, reason } = e.payload;
+        calls.push({ seq: e.seq, at: e.at, table, note, ...(reason ? { reason } : {}) });
+        called = true;
+      } else if (e.type === 'table.waiter_call_acknowledged') {
+        this.noteAcknowledged(e.payload.table.id, e.payload.throughSeq);
         called = true;
       }
     }
-    if (called) this.set({ calls });
+    if (called) this.showCalls(calls);
     if (floor) this.floorRefresh.paced();
     if (order) void this.loadOrder();
     // sold-out counts and item edits come whole in the events: a counted dish selling must not send every
@@ -590,10 +607,48 @@ export class PosApp {
     this.set({ order: { ...cur, ...summary, refunds } });
   }
 
-  acknowledgeCall(tableId: string): void {
-    const calls = { ...this.state.get().calls };
-    delete calls[tableId];
+  /**
+   * The floor's open calls (as of its `seq`, the log's head it was read at), with the calls heard on the
+   * stream since: those after `seq` are not in it yet. Without a seq (an older hub) the floor's stand alone.
+   */
+  private takeCalls(fromFloor: readonly OpenWaiterCall[], seq: number | undefined): void {
+    const since = seq === undefined ? [] : this.openCalls.filter((c) => c.seq > seq);
+    this.showCalls([...fromFloor, ...since.filter((c) => !fromFloor.some((f) => f.seq === c.seq))]);
+  }
+
+  private noteAcknowledged(tableId: string, throughSeq: number): void {
+    this.callsAcknowledged.set(tableId, Math.max(throughSeq, this.callsAcknowledged.get(tableId) ?? 0));
+  }
+
+  /** Keeps the calls not acknowledged, and badges each table with its newest. */
+  private showCalls(list: readonly OpenWaiterCall[]): void {
+    this.openCalls = list.filter((c) => c.seq > (this.callsAcknowledged.get(c.table.id) ?? 0)).sort((a, b) => a.seq - b.seq);
+    const calls: Record<string, WaiterCall> = {};
+    for (const c of this.openCalls) calls[c.table.id] = { seq: c.seq, at: c.at, note: c.note, ...(c.reason ? { reason: c.reason } : {}) };
     this.set({ calls });
+  }
+
+  /**
+   * The waiter has seen to the table (opened it): its calls, up to the newest this tablet shows, stop showing
+   * here at once and on every tablet once the hub has it. Sent as itself, not through the outbox: nothing
+   * is lost if it never arrives (the hub keeps the call open, and the floor shows it again), and, naming the
+   * newest call seen, a late one never clears a call made after it.
+   */
+  acknowledgeCall(tableId: string): void {
+    const call = this.state.get().calls[tableId];
+    if (!call) return;
+    const before = this.callsAcknowledged.get(tableId);
+    this.noteAcknowledged(tableId, call.seq);
+    this.showCalls(this.openCalls);
+    if (!this.session.staffToken()) return;
+    this.client.mutate('POST', `/api/v1/tables/${encodeURIComponent(tableId)}/waiter-calls/acknowledge`, { throughSeq: call.seq }).catch((err: unknown) => {
+      // not taken: the call is open at the hub, and the next floor shows it again here (unless heard acknowledged meanwhile)
+      if (this.callsAcknowledged.get(tableId) === call.seq) {
+        if (before === undefined) this.callsAcknowledged.delete(tableId);
+        else this.callsAcknowledged.set(tableId, before);
+      }
+      if (!(err instanceof HubUnreachableError)) console.error('acknowledging the waiter call failed', err);
+    });
   }
 
   wake(): void {
@@ -945,7 +1000,11 @@ export class PosApp {
     const table = floor?.tables.find((t) => t.id === tableId);
     // a floor drawn before the order shown was closed still lists it: that one does not count
     const closed = order && !isOpenOrder(order) ? order.id : null;
-    if (this.pendingOpen(tableId) || (table && table.openOrderIds.some((id) => id !== closed))) {
+    const open = table?.openOrderIds.filter((id) => id !== closed) ?? [];
+    // the guests' phone orders do not seat the table (the hub takes a waiter's order beside them): the waiter
+    // opens it with the guest count picked, which was lost when the tablet went to the phone's order instead
+    // (pending asked again after the hub's answer: a second tap may have opened the table meanwhile)
+    if (this.pendingOpen(tableId) || (open.length > 0 && !(await this.onlyGuestOrders(open))) || this.pendingOpen(tableId)) {
       this.openExisting(tableId);
       return false;
     }
@@ -955,6 +1014,21 @@ export class PosApp {
     this.acknowledgeCall(tableId);
     this.set({ ...this.cartsFor(orderId, o.carryCart === true, tableId), screen: 'order', tableId, orderId, order: null, tableOrders: [], fromBills: false });
     return true;
+  }
+
+  /**
+   * Whether the table's open orders are all the guests' own (phone, kiosk), asked of the hub. Not when it
+   * cannot say (out of reach, an order not created yet): the table may have a waiter's order, and a second
+   * would split its bill and tickets in two.
+   */
+  private async onlyGuestOrders(orderIds: readonly string[]): Promise<boolean> {
+    try {
+      const orders = await Promise.all(orderIds.map((id) => this.client.order(id)));
+      return orders.every((o) => o.channel === 'qr' || o.channel === 'kiosk');
+    } catch (err) {
+      if (!(err instanceof HubUnreachableError) && !(err instanceof HubError && (err.status === 404 || err.status === 401))) console.error("reading the table's orders failed", err);
+      return false;
+    }
   }
 
   /** Sends the cart: one line-level add (never replaces what another tablet added); held courses wait. */

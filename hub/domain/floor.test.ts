@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { TableStatus } from '../protocol/floor.ts';
 import type { OrderStatus } from '../protocol/orders.ts';
-import { tableStatus, type OpenOrderLines } from './floor.ts';
+import { openWaiterCalls, tableStatus, type OpenOrderLines } from './floor.ts';
 import { cashier, kitchen, openDemoStore, table, tofu, waiter } from './test-support.ts';
 
 type Open = [OrderStatus, number];
@@ -124,5 +124,29 @@ describe("a phone's bill request at a table the host opened empty", () => {
     expect(s.floor.floor().tables.find((t) => t.id === 't-a3')!.openOrderIds).toHaveLength(1);
     expect(statusOfA3()).toBe('seated');
     s.db.close();
+  });
+});
+
+describe('openWaiterCalls', () => {
+  const call = (seq: number, tableId: string, at = seq * 1000, reason?: 'bill') =>
+    ({ kind: 'called', call: { seq, at, table: { id: tableId, name: tableId }, note: null, ...(reason ? { reason } : {}) } }) as const;
+  const ack = (tableId: string, throughSeq: number) => ({ kind: 'acknowledged', tableId, throughSeq }) as const;
+  const seqs = (calls: { seq: number }[]) => calls.map((c) => c.seq);
+
+  it("clears a table's calls up to the seq acknowledged, not a later call nor another table's", () => {
+    const open = openWaiterCalls([], [call(1, 't-a1'), call(2, 't-a2'), call(3, 't-a1', 3000, 'bill'), ack('t-a1', 1), call(5, 't-a1')], 0);
+    expect(seqs(open)).toEqual([2, 3, 5]);
+    expect(seqs(openWaiterCalls(open, [ack('t-a1', 5)], 0))).toEqual([2]);
+  });
+
+  it('folds the facts after what it derived before as if it had read them all at once', () => {
+    const facts = [call(1, 't-a1'), call(2, 't-a2'), ack('t-a2', 2), call(4, 't-a2'), ack('t-a1', 1)];
+    for (let cut = 0; cut <= facts.length; cut++) {
+      expect(openWaiterCalls(openWaiterCalls([], facts.slice(0, cut), 0), facts.slice(cut), 0)).toEqual(openWaiterCalls([], facts, 0));
+    }
+  });
+
+  it('leaves out calls made before the look-back', () => {
+    expect(seqs(openWaiterCalls([], [call(1, 't-a1', 100), call(2, 't-a2', 5000)], 1000))).toEqual([2]);
   });
 });

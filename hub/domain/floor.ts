@@ -1,4 +1,4 @@
-import type { TableStatus } from '../protocol/floor.ts';
+import type { OpenWaiterCall, TableStatus } from '../protocol/floor.ts';
 
 /** What the floor needs of one open order: how many of its lines are where (voided lines not counted). */
 export interface OpenOrderLines {
@@ -42,3 +42,29 @@ export function tableStatus(openOrders: readonly OpenOrderLines[]): TableStatus 
  * stays open once the phones' orders are paid.
  */
 const waitsForBill = (o: OpenOrderLines): boolean => o.billRequested === true && !o.paidInFull && o.live > 0;
+
+/**
+ * How far back the open calls are looked for: a call no one acknowledged in three hours is from a party long
+ * seen to (or gone), and a tablet loading the floor should not ring for it.
+ */
+export const WAITER_CALL_LOOKBACK_MS = 3 * 3600_000;
+
+/** A call's or an acknowledgement's event, as the open calls are derived from the log. */
+export type WaiterCallFact =
+  | { kind: 'called'; call: OpenWaiterCall }
+  | { kind: 'acknowledged'; tableId: string; throughSeq: number };
+
+/**
+ * The calls no one has acknowledged, derived from the log (never stored, so no tablet and no table can
+ * disagree): `open` (those known up to some seq) then the facts after it, oldest first. An acknowledgement
+ * clears its table's calls up to the seq it names, and no later one. Calls made before `since` are left out:
+ * the look-back is bounded, and a call that old is from a party long seen to or gone.
+ */
+export function openWaiterCalls(open: readonly OpenWaiterCall[], facts: readonly WaiterCallFact[], since: number): OpenWaiterCall[] {
+  let calls = [...open];
+  for (const f of facts) {
+    if (f.kind === 'called') calls.push(f.call);
+    else calls = calls.filter((c) => c.table.id !== f.tableId || c.seq > f.throughSeq);
+  }
+  return calls.filter((c) => c.at >= since);
+}

@@ -22,6 +22,8 @@ import {
   pacingSchema,
   waiterCallSchema,
   waiterCallResponseSchema,
+  acknowledgeWaiterCallsSchema,
+  acknowledgeWaiterCallsResponseSchema,
   setPacingSchema,
   paymentInputSchema,
   paymentResponseSchema,
@@ -299,7 +301,8 @@ export const routes: Route[] = [
     responses: { 200: floorSchema },
     handle: (req, s) => {
       requireStaff(req.principal, staffRoles.readOrders, 'the floor plan');
-      return ok(s.floor.floor());
+      // the open waiter calls with it: a tablet loading the floor (reloaded, back online) rings for them too
+      return ok({ ...s.floor.floor(), waiterCalls: s.events.openWaiterCalls(s.clock()), seq: s.events.head() });
     },
   }),
   read({
@@ -361,6 +364,31 @@ export const routes: Route[] = [
       if (earlier === undefined) req.cmd.events.emit('table.waiter_called', call, [`table:${table.id}`, 'floor']);
       if (reason === 'bill') s.orders.requestBillFromTable(req.cmd);
       return ok({ called: true, at: earlier ?? req.cmd.now }, 201);
+    },
+  }),
+  // The call only: a bill asked for stays "bill requested" on the floor plan (the guests still wait for it)
+  // until the order closes or a waiter clears it (POST /orders/:orderId/bill-request)
+  mutation({
+    method: 'post',
+    path: '/api/v1/tables/:tableId/waiter-calls/acknowledge',
+    tag: 'floor',
+    summary: "A waiter has seen to the table's call(s) up to throughSeq: every tablet stops showing them (table.waiter_call_acknowledged on the floor topic)",
+    access: 'waiter/cashier/manager',
+    params: tableParams,
+    body: acknowledgeWaiterCallsSchema,
+    responses: { 200: acknowledgeWaiterCallsResponseSchema, 404: errorBodySchema },
+    handle: (req, s) => {
+      const staff = requireStaff(req.principal, staffRoles.floorMoves, 'acknowledging a waiter call');
+      const table = s.floor.table(req.params.tableId);
+      if (!table) throw new DomainError('not_found', `no table ${req.params.tableId}`, { tableId: req.params.tableId });
+      const seen = s.events.openWaiterCalls(req.cmd.now).filter((c) => c.table.id === table.id && c.seq <= req.body.throughSeq);
+      // nothing open up to there (another tablet acknowledged it first): nothing to tell the others
+      if (seen.length === 0) return ok({ acknowledged: 0 });
+      // the newest call it clears, not the seq sent: a seq past the log's head would clear calls not made yet
+      const throughSeq = Math.max(...seen.map((c) => c.seq));
+      const payload = { table: { id: table.id, name: table.name }, throughSeq, calls: seen.length, staffId: staff.staffId, staffName: staff.staffName };
+      req.cmd.events.emit('table.waiter_call_acknowledged', payload, [`table:${table.id}`, 'floor']);
+      return ok({ acknowledged: seen.length });
     },
   }),
 

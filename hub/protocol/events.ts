@@ -51,6 +51,17 @@ export const eventPayloadSchemas = {
     note: z.string().nullable(),
     reason: z.enum(['bill', 'other']).optional(),
   }),
+  /**
+   * Every call of the table up to `throughSeq` (a call's seq) is seen to; `calls`: how many were open. Topics
+   * `floor` and the table's: its phones hear it without who (staffId and staffName null on their stream).
+   */
+  'table.waiter_call_acknowledged': z.object({
+    table: z.object({ id: idSchema, name: z.string() }),
+    throughSeq: z.number().int().positive(),
+    calls: z.number().int().positive(),
+    staffId: idSchema.nullable(),
+    staffName: z.string().nullable(),
+  }),
   'kitchen.pacing_changed': z.object({ publicOrderingPaused: z.boolean(), reason: z.string().nullable() }),
   'device.paired': z.object({ device: z.object({ id: idSchema, name: z.string(), kind: z.string() }) }),
   ...printingEventPayloadSchemas,

@@ -18,7 +18,31 @@ export const tableSchema = z.object({
 });
 export type Table = z.infer<typeof tableSchema>;
 
-export const floorSchema = z.object({ areas: z.array(areaSchema), tables: z.array(tableSchema) });
+/**
+ * A phone's call for a waiter that no one has acknowledged yet (calls are events: `seq` names the call, and
+ * an acknowledgement clears every call of its table up to the seq it names).
+ */
+export const openWaiterCallSchema = z.object({
+  seq: z.number().int().positive(),
+  at: z.number().int(),
+  table: z.object({ id: idSchema, name: z.string() }),
+  note: z.string().nullable(),
+  reason: z.enum(['bill', 'other']).optional(),
+});
+export type OpenWaiterCall = z.infer<typeof openWaiterCallSchema>;
+
+export const floorSchema = z.object({
+  areas: z.array(areaSchema),
+  tables: z.array(tableSchema),
+  /**
+   * Calls not acknowledged yet, oldest first (those of the last hours): a tablet that loads the floor (started,
+   * reloaded, back online) shows them, and clears one when `table.waiter_call_acknowledged` arrives. Always
+   * sent by GET /api/v1/floor; optional only because the plan alone (areas and tables) is a Floor too.
+   */
+  waiterCalls: z.array(openWaiterCallSchema).optional(),
+  /** The log's head the floor was read at: the calls (and acknowledgements) after it come on the stream. */
+  seq: z.number().int().min(0).optional(),
+});
 export type Floor = z.infer<typeof floorSchema>;
 
 /** What a customer's phone learns from its QR token: its own table, nothing else. */
@@ -33,6 +57,15 @@ export const waiterCallSchema = z.strictObject({
   reason: z.enum(['bill', 'other']).optional(),
 });
 export const waiterCallResponseSchema = z.object({ called: z.literal(true), at: z.number().int() });
+
+/**
+ * A waiter has seen to a table's call(s). `throughSeq`: the newest call the tablet showed (its seq); a call
+ * made after it stays open, so an acknowledgement waiting in a tablet's outbox never clears a call its waiter
+ * never saw.
+ */
+export const acknowledgeWaiterCallsSchema = z.strictObject({ throughSeq: z.number().int().positive().max(Number.MAX_SAFE_INTEGER) });
+/** How many open calls it cleared (0: none was open up to that seq, another tablet got there first: no event). */
+export const acknowledgeWaiterCallsResponseSchema = z.object({ acknowledged: z.number().int().min(0) });
 
 /** Manager-only view with the secret QR tokens (to print the table cards). */
 export const tableQrListSchema = z.object({

@@ -1,6 +1,8 @@
 import type { HubEvent } from '../protocol/events.ts';
 import { Dictionaries, isPacked } from './compactor.ts';
 import type { Db } from './db.ts';
+import { WaiterCallLog } from './waiter-call-log.ts';
+import type { OpenWaiterCall } from '../protocol/floor.ts';
 
 /**
  * An event as the hub holds it after commit: its topics for routing, and its wire JSON built once, so the
@@ -35,6 +37,7 @@ export class EventLog {
   private readonly rangeStmt;
   private readonly firstAtStmt;
   private readonly waiterCallStmt;
+  private readonly waiterCalls: WaiterCallLog;
   private readonly dictionaries: Dictionaries;
 
   constructor(db: Db) {
@@ -45,16 +48,22 @@ export class EventLog {
          FROM events WHERE seq > ? ORDER BY seq LIMIT ?`,
     );
     this.firstAtStmt = db.prepare('SELECT at FROM events WHERE seq > ? ORDER BY seq LIMIT 1').pluck();
-    // the last few seconds only (events_at), and never packed yet: the compactor packs values hours old
+    // the last few seconds only (events_at), and never packed yet: the compactor packs values hours old. A call
+    // a waiter has acknowledged since is not the call made again: the guests call anew (its acknowledgement
+    // came after it, so it is in those seconds too)
     this.waiterCallStmt = db
       .prepare(
-        `SELECT at FROM events INDEXED BY events_at
+        `SELECT at FROM events c INDEXED BY events_at
           WHERE at >= @since AND type = 'table.waiter_called' AND payload NOT GLOB 'z*'
             AND json_extract(payload, '$.table.id') = @tableId AND json_extract(payload, '$.reason') IS @reason
             AND json_extract(payload, '$.note') IS @note
+            AND NOT EXISTS (SELECT 1 FROM events a INDEXED BY events_at
+                             WHERE a.at >= @since AND a.type = 'table.waiter_call_acknowledged' AND a.payload NOT GLOB 'z*'
+                               AND json_extract(a.payload, '$.table.id') = @tableId AND json_extract(a.payload, '$.throughSeq') >= c.seq)
           ORDER BY at DESC LIMIT 1`,
       )
       .pluck();
+    this.waiterCalls = new WaiterCallLog(db, this.dictionaries);
   }
 
   head(): number {
@@ -68,7 +77,12 @@ export class EventLog {
     return rows.map(logged);
   }
 
-  /** When the same call (table, reason, note) was last made at or after `since`; undefined when it was not. */
+  /** The waiter calls no one has acknowledged (waiter-call-log.ts), oldest first. */
+  openWaiterCalls(now: number): OpenWaiterCall[] {
+    return this.waiterCalls.open(now);
+  }
+
+  /** When the same call (table, reason, note) was last made at or after `since`, and not acknowledged since; undefined when it was not. */
   lastWaiterCall(call: { tableId: string; reason: string | null; note: string | null }, since: number): number | undefined {
     return this.waiterCallStmt.get({ since, ...call }) as number | undefined;
   }
