@@ -171,6 +171,7 @@ function BoardScreen({ app, view }: { app: KdsApp; view: View }) {
       <PrinterAlerts
         alerts={visibleAlerts(printers, view.kind === 'expo' ? null : [view.stationId])}
         printerName={(id) => printers.printers.find((p) => p.id === id)?.name ?? id}
+        stationName={stationName}
         onDismiss={(f) => app.printers.dismiss(f.jobId)}
       />
 

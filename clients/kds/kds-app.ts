@@ -256,10 +256,11 @@ export class KdsApp {
   }
 
   /** The printer list with stations and reasons; the public health endpoint if this device may not read it. */
-  private async loadPrinters(): Promise<{ entries: ReturnType<typeof fromHealth> }> {
+  private async loadPrinters(): Promise<{ entries: ReturnType<typeof fromHealth>; stationsWithoutPrinter?: { stationId: string; waiting: number }[] }> {
     try {
-      const { printers } = await this.hub.request<{ printers: Printer[] }>('GET', '/api/v1/printers', { as: 'device' });
-      return { entries: fromPrinterList(printers) };
+      // with the stations no printer prints: the alert of their waiting tickets is back after a reload
+      const { printers, stationsWithoutPrinter } = await this.hub.request<{ printers: Printer[]; stationsWithoutPrinter?: { stationId: string; waiting: number }[] }>('GET', '/api/v1/printers', { as: 'device' });
+      return { entries: fromPrinterList(printers), stationsWithoutPrinter };
     } catch (err) {
       if (err instanceof HubUnreachableError) throw err;
       return { entries: fromHealth(await this.hub.request<Health>('GET', '/api/v1/health', { as: 'none' })) };

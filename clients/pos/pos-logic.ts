@@ -591,6 +591,7 @@ export type RejectionKey =
   | 'reject.overRefund'
   | 'reject.refundMismatch'
   | 'reject.refundManager'
+  | 'reject.receiptVoided'
   | 'reject.floatSuperseded'
   | 'reject.other';
 
@@ -607,6 +608,8 @@ export function rejectionKey(kind: string, code: string | undefined): RejectionK
     if (code === 'invalid_order') return 'reject.refundMismatch';
     if (code === 'forbidden') return 'reject.refundManager';
   }
+  // the hub's only closed order without a bill: every dish voided (a paid or closed order still prints its bill)
+  if (kind === 'receipt' && code === 'order_closed') return 'reject.receiptVoided';
   switch (code) {
     case 'sold_out':
       return 'reject.soldOut';

@@ -91,6 +91,9 @@ export const printerMessages = defineMessages(
     'printer.failedNoNumber.other': '一张单据未能打印',
     'printer.reprint': '重打',
     'printer.dismiss': '知道了',
+    'printer.noPrinter.one': '没有打印机打印 {station}：{count} 张单在等',
+    'printer.noPrinter.many': '没有打印机打印 {station}：{count} 张单在等',
+    'printer.noPrinter.hint': '给这个档口设置打印机后，这些单会自动打印',
   },
   {
     'printer.label': 'Printer alerts',
@@ -111,5 +114,8 @@ export const printerMessages = defineMessages(
     'printer.failedNoNumber.other': 'A slip could not print',
     'printer.reprint': 'Reprint',
     'printer.dismiss': 'Dismiss',
+    'printer.noPrinter.one': 'No printer prints {station}: {count} ticket waiting',
+    'printer.noPrinter.many': 'No printer prints {station}: {count} tickets waiting',
+    'printer.noPrinter.hint': 'They print by themselves once a printer is given this station',
   },
 );

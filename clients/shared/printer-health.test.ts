@@ -3,6 +3,7 @@ import { translator, type Lang } from './i18n.ts';
 import { printerMessages } from './messages.ts';
 import type { HubEvent } from '../../hub/protocol/index.ts';
 import type { PrintJob } from '../../hub/protocol/printing.ts';
+import { heldForStationReason } from '../../hub/print/station-holds.ts';
 import {
   applyPrinterEvents,
   downReasonKey,
@@ -12,6 +13,8 @@ import {
   loadPrinterSnapshot,
   PrinterHealthFeed,
   visibleAlerts,
+  withoutPrinterKey,
+  type PrinterSnapshot,
   type PrinterSnapshotEntry,
 } from './printer-health.ts';
 
@@ -142,5 +145,73 @@ describe('a ticket that could not print says what it was', () => {
         expect(printerMessages.en[key], key).toBeTruthy();
       }
     }
+  });
+});
+
+describe('a ticket held for a station no printer prints', () => {
+  // as the hub announces it (hub/print/planner.ts, print-service.ts): no printer, held, alerted with job_failed
+  const heldEv = (id: number, waiting: number, stationId = 'cold') =>
+    ev('print.job_failed', { job: job({ id, stationId, printerId: null, state: 'held' }), error: heldForStationReason(stationId, waiting) });
+  const released = (id: number, stationId = 'cold') => ev('print.job_state_changed', { job: job({ id, stationId, printerId: null, state: 'rerouted' }) });
+  const tooOld = (id: number, stationId = 'cold') =>
+    ev('print.job_failed', { job: job({ id, stationId, printerId: null, state: 'failed' }), error: 'waited over 60 min for a printer of station cold' });
+  const counts = (s: ReturnType<typeof base>) => s.withoutPrinter.map((w) => [w.stationId, w.waiting]);
+
+  it('is not a ticket that could not print (a reprint would be refused): it counts under its station', () => {
+    const s = applyPrinterEvents(base(), [heldEv(40, 1), heldEv(41, 2), heldEv(41, 2), heldEv(50, 1, 'bar')]);
+    expect(s.failed).toEqual([]);
+    expect(counts(s)).toEqual([
+      ['cold', 2],
+      ['bar', 1],
+    ]);
+    // a station screen sees its own station's only; the waiter tablet (null) all
+    expect(visibleAlerts(s, ['bar']).withoutPrinter.map((w) => w.stationId)).toEqual(['bar']);
+    expect(visibleAlerts(s, null).withoutPrinter).toHaveLength(2);
+    expect(visibleAlerts(s, null).failed).toEqual([]);
+  });
+
+  it('goes when the hub prints them on a printer given the station', () => {
+    let s = applyPrinterEvents(base(), [heldEv(40, 1), heldEv(41, 2), heldEv(50, 1, 'bar')]);
+    s = applyPrinterEvents(s, [released(40), released(41)]);
+    expect(counts(s)).toEqual([['bar', 1]]);
+    expect(s.failed).toEqual([]);
+  });
+
+  it('held over an hour it fails: then it is an ordinary failed ticket (with its reprint), and the station alert goes', () => {
+    const s = applyPrinterEvents(base(), [heldEv(40, 1), tooOld(40)]);
+    expect(s.withoutPrinter).toEqual([]);
+    expect(s.failed.map((f) => [f.jobId, f.stationId])).toEqual([[40, 'cold']]);
+  });
+
+  it('a reload shows it from the printer list, and an alert it already counted is not counted twice', async () => {
+    let answer!: (v: PrinterSnapshot) => void;
+    const feed = new PrinterHealthFeed(() => new Promise((r) => (answer = r)));
+    const loading = feed.reload();
+    // the alert of the third ticket reaches the screen while the list (which counts it) is on its way
+    feed.apply([heldEv(42, 3)]);
+    answer({ entries: [], stationsWithoutPrinter: [{ stationId: 'cold', waiting: 3 }] });
+    await loading;
+    expect(counts(feed.state.get())).toEqual([['cold', 3]]);
+    expect(feed.state.get().failed).toEqual([]);
+    feed.apply([heldEv(43, 4)]);
+    expect(counts(feed.state.get())).toEqual([['cold', 4]]);
+    // the hub releases them all at once: the first of them printed ends the alert
+    feed.apply([released(40)]);
+    expect(feed.state.get().withoutPrinter).toEqual([]);
+  });
+
+  it('a snapshot that lists no such station clears it; one that cannot say (the health endpoint) keeps it', () => {
+    const s = applyPrinterEvents(base(), [heldEv(40, 1)]);
+    expect(counts(loadPrinterSnapshot(s, SNAP, [], undefined))).toEqual([['cold', 1]]);
+    expect(loadPrinterSnapshot(s, SNAP, [], []).withoutPrinter).toEqual([]);
+  });
+
+  it.each([
+    ['zh-CN', 3, '没有打印机打印 冷菜：3 张单在等'],
+    ['en', 3, 'No printer prints Cold: 3 tickets waiting'],
+    ['zh-CN', 1, '没有打印机打印 冷菜：1 张单在等'],
+    ['en', 1, 'No printer prints Cold: 1 ticket waiting'],
+  ] as [Lang, number, string][])('%s, %i waiting', (lang, waiting, text) => {
+    expect(translator(printerMessages, lang)(withoutPrinterKey({ waiting }), { station: lang === 'en' ? 'Cold' : '冷菜', count: waiting })).toBe(text);
   });
 });

@@ -12,6 +12,12 @@
  * - Tickets waiting behind a down printer (`print.job_state_changed` to held / sent / retry-wait / uncertain)
  *   are listed under that printer and cleared when it comes back up or fails over (the hub sends no event
  *   when a held job is finally confirmed).
+ * - A ticket for a station no printer prints is not a failure: the hub holds it (no printer, `held`) and
+ *   prints it once a printer is given the station, so a reprint would be refused. It is announced with
+ *   `print.job_failed` all the same (the alert); here it counts under its station ("no printer prints hot:
+ *   3 tickets waiting"), one alert per station, until the hub releases the station's tickets (a
+ *   `print.job_state_changed` of a held job, or its `print.job_failed` once it waited too long: then it is
+ *   an ordinary failed ticket). A reload starts from the printer list's `stationsWithoutPrinter`.
  */
 import type { HubEvent } from '../../hub/protocol/index.ts';
 import type { Health } from '../../hub/protocol/health.ts';
@@ -49,9 +55,18 @@ export interface FailedTicket {
   at: number;
 }
 
+/** A station no printer prints, whose tickets wait on the hub (held, with no printer) until one is given it. */
+export interface StationWithoutPrinter {
+  stationId: string;
+  waiting: number;
+  /** the held tickets this screen heard of (a snapshot gives only the count) */
+  jobIds: readonly number[];
+}
+
 export interface PrinterHealthState {
   printers: readonly PrinterView[];
   failed: readonly FailedTicket[];
+  withoutPrinter: readonly StationWithoutPrinter[];
 }
 
 /** One printer as a snapshot source reports it. */
@@ -65,7 +80,20 @@ export interface PrinterSnapshotEntry {
   stations?: readonly string[] | null;
 }
 
-export const emptyPrinterHealth: PrinterHealthState = { printers: [], failed: [] };
+/** What `GET /api/v1/printers` says of the stations no printer prints. */
+export interface StationWaitingEntry {
+  stationId: string;
+  waiting: number;
+}
+
+/** A snapshot as the feed loads it; `stationsWithoutPrinter` only from a source that knows it (the printer list). */
+export interface PrinterSnapshot {
+  entries: PrinterSnapshotEntry[];
+  failedJobs?: PrintJob[];
+  stationsWithoutPrinter?: readonly StationWaitingEntry[];
+}
+
+export const emptyPrinterHealth: PrinterHealthState = { printers: [], failed: [], withoutPrinter: [] };
 
 export const fromPrinterList = (printers: readonly Printer[]): PrinterSnapshotEntry[] =>
   printers.map((p) => ({
@@ -86,8 +114,16 @@ export function isDownState(state: PrinterState): boolean {
   return state === 'offline' || state === 'held' || state === 'failed-over';
 }
 
-/** Replaces the printers with a fresh snapshot; failed tickets (not in any snapshot) are kept. */
-export function loadPrinterSnapshot(state: PrinterHealthState, entries: readonly PrinterSnapshotEntry[], failedJobs: readonly PrintJob[] = []): PrinterHealthState {
+/**
+ * Replaces the printers with a fresh snapshot; failed tickets (not in any snapshot) are kept. The stations
+ * without a printer are replaced when the snapshot says (`stationsWithoutPrinter`), kept otherwise.
+ */
+export function loadPrinterSnapshot(
+  state: PrinterHealthState,
+  entries: readonly PrinterSnapshotEntry[],
+  failedJobs: readonly PrintJob[] = [],
+  stationsWithoutPrinter?: readonly StationWaitingEntry[],
+): PrinterHealthState {
   const printers = entries.map(
     (e): PrinterView => ({
       id: e.id,
@@ -102,14 +138,54 @@ export function loadPrinterSnapshot(state: PrinterHealthState, entries: readonly
   );
   let failed = state.failed;
   for (const job of failedJobs) if (job.state === 'failed') failed = addFailed(failed, job, job.lastError ?? 'failed', job.updatedAt);
-  return { printers, failed };
+  const withoutPrinter = stationsWithoutPrinter
+    ? stationsWithoutPrinter.filter((s) => s.waiting > 0).map((s): StationWithoutPrinter => ({ stationId: s.stationId, waiting: s.waiting, jobIds: [] }))
+    : state.withoutPrinter;
+  return { printers, failed, withoutPrinter };
+}
+
+/** A ticket the hub holds for its station, which no printer prints: it has no printer. */
+const heldForStation = (job: PrintJob): job is PrintJob & { stationId: string } => job.printerId === null && job.state === 'held' && job.stationId !== null;
+/** A job that was held for its station (no printer) and is not any more: released to a printer, or failed. */
+const leftStationHold = (job: PrintJob): job is PrintJob & { stationId: string } => job.printerId === null && job.state !== 'held' && job.stationId !== null;
+
+/**
+ * How many tickets of the station wait, as the hub's alert says it ("no printer prints station hot: 3 tickets
+ * waiting for one", hub/print/station-holds.ts): the hub's own count, exact whatever this screen heard before
+ * (an event applied again on top of a snapshot that already counted it must not count twice).
+ */
+function waitingInAlert(error: string): number | null {
+  const m = /: (\d+) tickets? waiting/.exec(error);
+  return m ? Number(m[1]) : null;
+}
+
+/**
+ * One more held ticket for its station. The station's count only grows until the hub releases them all at
+ * once (when a printer is given the station), so the larger of the two counts is the newer.
+ */
+function addHeld(list: readonly StationWithoutPrinter[], job: PrintJob & { stationId: string }, error: string): readonly StationWithoutPrinter[] {
+  const i = list.findIndex((s) => s.stationId === job.stationId);
+  const was = list[i];
+  if (was?.jobIds.includes(job.id)) return list;
+  const said = waitingInAlert(error);
+  const next: StationWithoutPrinter = {
+    stationId: job.stationId,
+    waiting: said !== null ? Math.max(said, was?.waiting ?? 0) : (was?.waiting ?? 0) + 1,
+    jobIds: [...(was?.jobIds ?? []), job.id],
+  };
+  return was ? list.map((s, j) => (j === i ? next : s)) : [...list, next];
+}
+
+/** The hub releases (or fails) every held ticket of a station in one go: one of them leaving ends the station's alert. */
+function dropStation(list: readonly StationWithoutPrinter[], stationId: string): readonly StationWithoutPrinter[] {
+  return list.some((s) => s.stationId === stationId) ? list.filter((s) => s.stationId !== stationId) : list;
 }
 
 const WAITING_STATES: readonly string[] = ['held', 'sent', 'retry-wait', 'uncertain'];
 
 /** Applies events in seq order; events of other kinds are ignored. */
 export function applyPrinterEvents(state: PrinterHealthState, events: readonly HubEvent[]): PrinterHealthState {
-  let { printers, failed } = state;
+  let { printers, failed, withoutPrinter } = state;
   const update = (id: string, name: string | null, fn: (p: PrinterView) => PrinterView) => {
     const i = printers.findIndex((p) => p.id === id);
     const base: PrinterView = i >= 0 ? printers[i]! : { id, name: name ?? id, state: 'unknown', reason: null, since: null, failedOverTo: null, stations: null, waiting: [] };
@@ -135,12 +211,20 @@ export function applyPrinterEvents(state: PrinterHealthState, events: readonly H
       case 'printer.failed_over':
         update(e.payload.printerId, e.payload.name, (p) => ({ ...p, state: 'failed-over', failedOverTo: e.payload.backupPrinterId, since: p.since ?? e.at, waiting: [] }));
         break;
-      case 'print.job_failed':
-        failed = addFailed(failed, e.payload.job, e.payload.error, e.at);
-        printers = printers.map((p) => dropWaiting(p, e.payload.job.id));
+      case 'print.job_failed': {
+        const job = e.payload.job;
+        if (heldForStation(job)) {
+          withoutPrinter = addHeld(withoutPrinter, job, e.payload.error);
+          break;
+        }
+        if (leftStationHold(job)) withoutPrinter = dropStation(withoutPrinter, job.stationId);
+        failed = addFailed(failed, job, e.payload.error, e.at);
+        printers = printers.map((p) => dropWaiting(p, job.id));
         break;
+      }
       case 'print.job_state_changed': {
         const job = e.payload.job;
+        if (leftStationHold(job)) withoutPrinter = dropStation(withoutPrinter, job.stationId);
         if (job.state !== 'failed') failed = failed.filter((f) => f.jobId !== job.id && f.jobId !== job.reprintOf);
         printers = printers.map((p) => dropWaiting(p, job.id));
         if (job.printerId && WAITING_STATES.includes(job.state)) {
@@ -152,7 +236,7 @@ export function applyPrinterEvents(state: PrinterHealthState, events: readonly H
         break;
     }
   }
-  return printers === state.printers && failed === state.failed ? state : { printers, failed };
+  return printers === state.printers && failed === state.failed && withoutPrinter === state.withoutPrinter ? state : { printers, failed, withoutPrinter };
 }
 
 function addFailed(failed: readonly FailedTicket[], job: PrintJob, error: string, at: number): readonly FailedTicket[] {
@@ -171,6 +255,7 @@ export function dismissFailed(state: PrinterHealthState, jobId: number): Printer
 export interface PrinterAlertsView {
   down: readonly PrinterView[];
   failed: readonly FailedTicket[];
+  withoutPrinter: readonly StationWithoutPrinter[];
 }
 
 /**
@@ -182,8 +267,13 @@ export function visibleAlerts(state: PrinterHealthState, stations: readonly stri
   return {
     down: state.printers.filter((p) => isDownState(p.state) && mine(p.stations)),
     failed: state.failed.filter((f) => mine(f.stationId === null ? null : [f.stationId])),
+    withoutPrinter: state.withoutPrinter.filter((s) => mine([s.stationId])),
   };
 }
+
+/** The words for a station whose tickets wait for a printer (English counts one ticket apart). */
+export const withoutPrinterKey = (s: Pick<StationWithoutPrinter, 'waiting'>): 'printer.noPrinter.one' | 'printer.noPrinter.many' =>
+  s.waiting === 1 ? 'printer.noPrinter.one' : 'printer.noPrinter.many';
 
 /** The message key for why a printer is down. */
 export type DownReasonKey = 'printer.paperOut' | 'printer.coverOpen' | 'printer.offline' | 'printer.failedOver' | 'printer.error';
@@ -225,16 +315,16 @@ export class PrinterHealthFeed {
   private buffered: HubEvent[] | null = null;
   private generation = 0;
 
-  constructor(private readonly load: () => Promise<{ entries: PrinterSnapshotEntry[]; failedJobs?: PrintJob[] }>) {}
+  constructor(private readonly load: () => Promise<PrinterSnapshot>) {}
 
   async reload(): Promise<void> {
     const gen = ++this.generation;
     this.buffered = [];
     try {
-      const { entries, failedJobs } = await this.load();
+      const { entries, failedJobs, stationsWithoutPrinter } = await this.load();
       if (gen !== this.generation) return;
       const events = this.buffered;
-      this.state.set(applyPrinterEvents(loadPrinterSnapshot(this.state.get(), entries, failedJobs), events));
+      this.state.set(applyPrinterEvents(loadPrinterSnapshot(this.state.get(), entries, failedJobs, stationsWithoutPrinter), events));
     } catch {
       /* keep what the events built; the next snapshot tries again */
     } finally {

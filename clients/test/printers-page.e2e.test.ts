@@ -12,7 +12,7 @@ import type { Browser, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SimPrinter } from '../../printers/sim/sim-printer.ts';
 import { FAST_PRINT_ENV } from '../../hub/print/test-support.ts';
-import { PINS, signIn, startHub, type HubProcess } from '../../hub/test/harness.ts';
+import { PINS, sampleOrder, signIn, startHub, type HubProcess } from '../../hub/test/harness.ts';
 import { closeAll, eventually, freePort, LAN_HOST, launchLanBrowser, screenshotter, seededPage, signInManagerPage } from './browser.ts';
 
 let hub: HubProcess;
@@ -287,5 +287,39 @@ describe('printer page', () => {
     expect(await page.locator('[data-printers]').isVisible()).toBe(false);
     expect(await page.locator('[data-printer]').count()).toBe(0);
     await page.context().close();
+  });
+
+  it('a station no printer prints: a warning with how many tickets wait, gone once a printer prints them', async () => {
+    const waiter = (await signIn(hub, PINS.waiter, 'pos')).staff;
+    const menu = (await hub.request('GET', '/api/v1/menu')).body.menu as { stations: { id: string; nameZh: string; nameEn: string }[] };
+    const bar = menu.stations.find((s) => s.id === 'bar')!;
+    const barPrinters = (await hubPrinters()).filter((p) => p.stations.includes('bar'));
+    expect(barPrinters.length).toBeGreaterThan(0);
+    const setEnabled = async (enabled: boolean) => {
+      for (const p of barPrinters) expect((await hub.request('PATCH', `/api/v1/printers/${p.id}`, { token: manager, body: { enabled } })).status).toBe(200);
+    };
+    await setEnabled(false);
+    try {
+      // two orders with a drink each: two bar tickets held on the hub, waiting for a printer
+      for (const tableId of ['t-a1', 't-a2']) {
+        const placed = await hub.request('POST', '/api/v1/orders', { token: waiter, body: sampleOrder({ tableId }) });
+        expect(placed.status, JSON.stringify(placed.body)).toBe(201);
+      }
+      const page = await freshPage();
+      await signInManagerPage(page, url(), PINS.manager);
+      const warning = page.locator('[data-station-without-printer=bar]');
+      await warning.waitFor();
+      expect(await warning.getAttribute('data-waiting')).toBe('2');
+      expect(await warning.textContent()).toContain(`没有打印机打印 ${bar.nameZh}：2 张单在等`);
+      expect(await warning.textContent()).toContain(`No printer prints ${bar.nameEn}: 2 tickets waiting`);
+      expect(await page.locator('[data-station-without-printer]').count()).toBe(1);
+
+      await setEnabled(true);
+      await page.locator('[data-unprinted]').waitFor({ state: 'hidden' });
+      expect(await page.locator('[data-station-without-printer]').count()).toBe(0);
+      await page.context().close();
+    } finally {
+      await setEnabled(true);
+    }
   });
 });

@@ -46,7 +46,9 @@ export function printersPageScript(o: {
   var FOLLOW_TRIES = ${FOLLOW_TRIES};
 
   var printers = []; // as GET /api/v1/printers last answered
-  var stations = []; // [{ id, label }]: the menu's, then the receipt station
+  var stations = []; // [{ id, label, zh, en }]: the menu's, then the receipt station
+  var unprinted = []; // [{ stationId, waiting }]: stations no printer prints, their tickets held on the hub
+  var unprintedShown = null; // what the warnings show (redrawn only when it changes)
   var cards = {}; // printer id -> { card, live, msg, confirm, jobs }
   var editing = null; // the form: null closed; { id: null, newId } adding; { id } changing
   var saving = false;
@@ -89,6 +91,10 @@ export function printersPageScript(o: {
   function stationLabel(id) {
     for (var i = 0; i < stations.length; i++) if (stations[i].id === id) return stations[i].label;
     return id;
+  }
+  function stationNames(id) {
+    for (var i = 0; i < stations.length; i++) if (stations[i].id === id) return stations[i];
+    return { zh: id, en: id };
   }
   /** A reason in both languages; a job's error ('printer held: paper-out') by the reason it ends with. */
   function reasonText(r) {
@@ -246,6 +252,27 @@ export function printersPageScript(o: {
     }
   }
 
+  /**
+   * A warning per station no printer prints: its tickets are not lost but wait on the hub, and print by
+   * themselves once a printer is given the station (here, with Edit or Add printer).
+   */
+  function renderUnprinted() {
+    var box = $('unprinted');
+    var sig = JSON.stringify(unprinted);
+    if (sig === unprintedShown) return;
+    unprintedShown = sig;
+    box.textContent = '';
+    unprinted.forEach(function (s) {
+      var n = stationNames(s.stationId);
+      var line = el('p', 'notice bad', '没有打印机打印 ' + n.zh + '：' + s.waiting + ' 张单在等，给它设置打印机后自动打印 · No printer prints ' + n.en + ': ' +
+        s.waiting + (s.waiting === 1 ? ' ticket' : ' tickets') + ' waiting; they print once a printer is given the station');
+      line.setAttribute('data-station-without-printer', s.stationId);
+      line.setAttribute('data-waiting', String(s.waiting));
+      box.appendChild(line);
+    });
+    box.hidden = !unprinted.length;
+  }
+
   function setStale(r) {
     if (r) {
       stale = true;
@@ -280,8 +307,10 @@ export function printersPageScript(o: {
     if (signedOut(r)) return;
     if (r.status === 200 && r.body && r.body.printers) {
       printers = r.body.printers;
+      unprinted = r.body.stationsWithoutPrinter || [];
       setStale(null);
       render();
+      renderUnprinted();
     } else {
       setStale(r);
     }
@@ -587,12 +616,15 @@ export function printersPageScript(o: {
     Object.keys(cards).forEach(function (id) { $('list').removeChild(cards[id].card); });
     cards = {};
     stations = (menu.status === 200 && menu.body && menu.body.menu ? menu.body.menu.stations : []).map(function (s) {
-      return { id: s.id, label: s.nameZh + ' ' + s.nameEn };
-    }).concat([{ id: RECEIPTS, label: '前台小票 Receipts & pickup slips' }]);
+      return { id: s.id, label: s.nameZh + ' ' + s.nameEn, zh: s.nameZh || s.nameEn, en: s.nameEn || s.nameZh };
+    }).concat([{ id: RECEIPTS, label: '前台小票 Receipts & pickup slips', zh: '前台小票', en: 'Receipts & pickup slips' }]);
     printers = r.body.printers;
+    unprinted = r.body.stationsWithoutPrinter || [];
+    unprintedShown = null;
     error(menu.status === 200 ? '' : '无法读取菜单的档口 Could not read the stations of the menu: ' + hubMessage(menu));
     show(MAIN);
     render();
+    renderUnprinted();
     schedule();
   }
 

@@ -133,6 +133,7 @@ ${managerGates(`${MANAGER_ONLY.join(' ')}.`)}
       <button type="button" class="btn" id="cancel" data-cancel>取消 Cancel</button>
     </div>
   </form>
+  <div id="unprinted" data-unprinted hidden></div>
   <div class="list" id="list" data-list aria-live="off"></div>
 </section>
 <script>${SCRIPT}</script>

@@ -1,7 +1,7 @@
 import { formatClock } from '../format.ts';
-import { useTranslate } from '../i18n.ts';
+import { useTranslate, type Translate } from '../i18n.ts';
 import { printerMessages } from '../messages.ts';
-import { downReasonKey, failedTicketKey, type FailedTicket, type PrinterAlertsView, type PrinterView } from '../printer-health.ts';
+import { downReasonKey, failedTicketKey, withoutPrinterKey, type FailedTicket, type PrinterAlertsView, type PrinterView } from '../printer-health.ts';
 import './printer-alerts.css';
 
 /**
@@ -9,21 +9,33 @@ import './printer-alerts.css';
  * offline, moved to its backup) and per ticket that could not print, named for what it was (kitchen ticket,
  * receipt, pickup slip). The strip is always there at one line's height (several alerts scroll sideways), so
  * nothing on the screen moves when an alert comes or goes. `printerName` resolves a backup printer id to its name. `onReprint` (the waiter tablet) adds a
- * reprint button to failed tickets; `onDismiss` a dismiss button.
+ * reprint button to failed tickets; `onDismiss` a dismiss button. A station no printer prints gets one line
+ * with how many of its tickets wait: they print by themselves once a printer is given the station, so there
+ * is nothing to reprint or dismiss (`stationName` names the station; its id otherwise).
  */
-export function PrinterAlerts({
-  alerts,
-  printerName,
-  onReprint,
-  onDismiss,
-}: {
+export function PrinterAlerts(props: PrinterAlertsProps) {
+  const { t } = useTranslate(printerMessages);
+  return <PrinterAlertStrip {...props} t={t} />;
+}
+
+export interface PrinterAlertsProps {
   alerts: PrinterAlertsView;
   printerName: (id: string) => string;
+  stationName?: (id: string) => string;
   onReprint?: (ticket: FailedTicket) => void;
   onDismiss?: (ticket: FailedTicket) => void;
-}) {
-  const { t } = useTranslate(printerMessages);
-  const empty = alerts.down.length === 0 && alerts.failed.length === 0;
+}
+
+/** The strip in the given language (a plain function of its props: the tests read it without a DOM). */
+export function PrinterAlertStrip({
+  alerts,
+  printerName,
+  stationName = (id) => id,
+  onReprint,
+  onDismiss,
+  t,
+}: PrinterAlertsProps & { t: Translate<keyof (typeof printerMessages)['en']> }) {
+  const empty = alerts.down.length === 0 && alerts.failed.length === 0 && alerts.withoutPrinter.length === 0;
   const downText = (p: PrinterView) => t(downReasonKey(p), { name: p.name, backup: p.failedOverTo ? printerName(p.failedOverTo) : '' });
   return (
     <div class={`palerts${empty ? ' palerts--empty' : ''}`} role="alert" aria-live="assertive" aria-label={t('printer.label')} data-printer-alerts={empty ? 'none' : 'some'}>
@@ -39,6 +51,14 @@ export function PrinterAlerts({
               {t('printer.waiting', { orders: p.waiting.map((w) => (w.orderNumber ? `#${w.orderNumber}` : '…')).join(' ') })}
             </span>
           )}
+        </span>
+      ))}
+      {alerts.withoutPrinter.map((s) => (
+        <span class="palert palert--station" key={`s-${s.stationId}`} data-no-printer-station={s.stationId} data-waiting={s.waiting} title={t('printer.noPrinter.hint')}>
+          <span class="palert__icon" aria-hidden="true">
+            ⎙
+          </span>
+          <b>{t(withoutPrinterKey(s), { station: stationName(s.stationId), count: s.waiting })}</b>
         </span>
       ))}
       {alerts.failed.map((f) => (
