@@ -297,8 +297,9 @@ export class PosApp {
     this.idle = new IdleWatch(lockMsFrom(o.search ?? ''), () => this.lock());
     this.session.staff.subscribe((s) => this.idle.setArmed(s !== null));
     this.idle.setArmed(this.session.staff.get() !== null);
-    // someone signed in: changes that waited for a staff token go now, and the hub answers again
-    this.session.staff.subscribe((s) => s && (this.outbox.retryNow(), void this.endSessions()));
+    // someone signed in: changes that waited for a staff token go now, and the hub answers again. After the
+    // store is known (asked at the sign-in, answered at once when known): those that waited to learn it go too
+    this.session.staff.subscribe((s) => s && (void this.session.learnStore().then(() => this.outbox.retryNow()), void this.endSessions()));
     // a sign-in on Today's bills reads them again: locked there overnight, the list and the day's takings shown
     // are last night's (and their Print, yesterday's report); another person may read less or more of them
     this.session.staff.subscribe((s) => s && this.state.get().screen === 'bills' && void this.loadBills());
