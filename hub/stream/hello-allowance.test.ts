@@ -34,4 +34,15 @@ describe("a socket's message allowance", () => {
     expect(spend(0, MESSAGE_BURST + 1)).toEqual([...Array(MESSAGE_BURST).fill(true), false]);
     expect(spend(1000, 1000 / MESSAGE_REFILL_MS + 1)).toEqual([...Array(1000 / MESSAGE_REFILL_MS).fill(true), false]);
   });
+
+  it(`grants no more than ${MESSAGE_BURST} at once after a quiet spell, whatever part of an interval it ended in`, () => {
+    // full for a second, then spent 199 ms into an interval: the next one comes a whole interval later, not 2 ms
+    const a: Allowance = { left: MESSAGE_BURST - 1, at: 0 };
+    const spend = (now: number, n: number) => Array.from({ length: n }, () => takeAllowance(a, now, MESSAGE_BURST, MESSAGE_REFILL_MS));
+    const at = 5 * MESSAGE_REFILL_MS + MESSAGE_REFILL_MS - 1;
+    expect(spend(at, MESSAGE_BURST)).toEqual(Array(MESSAGE_BURST).fill(true));
+    expect(spend(at + 2, 1)).toEqual([false]);
+    expect(spend(at + MESSAGE_REFILL_MS - 1, 1)).toEqual([false]);
+    expect(spend(at + MESSAGE_REFILL_MS, 2)).toEqual([true, false]);
+  });
 });

@@ -55,7 +55,7 @@ export const MAX_PUBLIC_SOCKETS = 32;
 /** Seconds a phone refused for holding too many sockets is told to wait. */
 const PUBLIC_SOCKETS_RETRY_AFTER_S = 5;
 /** How long a socket closed for flooding has to take its close frame before it is cut. */
-const FLOOD_CLOSE_GRACE_MS = 1000;
+export const FLOOD_CLOSE_GRACE_MS = 1000;
 /** How long a replay waits for a socket holding over half its buffer bound to drain before the next page. */
 const REPLAY_DRAIN_WAIT_MS = 20;
 /** Below this a frame goes out as it is: deflating it would save less than it costs. */
@@ -712,6 +712,9 @@ export function takeAllowance(a: Allowance, now: number, burst: number, refillMs
     a.left = Math.min(burst, a.left + refilled);
     a.at += refilled * refillMs;
   }
+  // a full allowance gains nothing while it waits: the next one comes a whole interval after this one is spent
+  // (kept, the part of an interval waited while full granted burst + 1 at once, 2 ms apart)
+  if (a.left === burst) a.at = now;
   if (a.left === 0) return false;
   a.left--;
   return true;
