@@ -13,6 +13,7 @@ import { LanguageToggle } from '../shared/ui/pairing.tsx';
 import { cartCount, cartProblems, cartTotal, chosenOptions, customerStatus, defaultOptions, isSoldOut, lineStatus, optionProblems, unitPrice, type CartLine } from '../shared/cart.ts';
 import { orderMessages, refusalText, type OrderKey } from './messages.ts';
 import { movedNotes, type QrApp, type Submission } from './order-app.ts';
+import type { CallReason, WaiterCall } from './waiter-call.ts';
 
 type T = Translate<OrderKey>;
 
@@ -76,7 +77,6 @@ function Main({ app, menu }: { app: QrApp; menu: Menu }) {
   const [tab, setTab] = useState<'menu' | 'orders'>(() => (s.submissions.some((x) => x.state !== 'confirmed') ? 'orders' : 'menu'));
   const [sheet, setSheet] = useState<{ item: MenuItem; line: CartLine | null } | null>(null);
   const [cartOpen, setCartOpen] = useState(false);
-  const [waiter, setWaiter] = useState<false | 'calling' | 'called' | 'failed'>(false);
   const open = s.submissions.filter((x) => x.state !== 'confirmed').length;
   const offline = s.conn.status === 'offline' || (typeof navigator !== 'undefined' && navigator.onLine === false);
 
@@ -93,19 +93,9 @@ function Main({ app, menu }: { app: QrApp; menu: Menu }) {
         <div class="q-head__table" data-table={s.table?.id}>
           {s.table ? t('table', { name: s.table.name }) : t('title')}
         </div>
-        <button type="button" class="q-head__waiter" data-call-waiter onClick={() => {
-            setWaiter('calling');
-            void app.callWaiter().then((ok) => setWaiter(ok ? 'called' : 'failed'));
-          }}>
-          {t('waiter.call')}
-        </button>
+        <CallButton app={app} call={s.waiterCall} reason={null} t={t} />
         {s.orders.some((o) => o.status !== 'closed' && o.status !== 'voided' && o.status !== 'merged') && (
-          <button type="button" class="q-head__waiter" data-ask-bill onClick={() => {
-              setWaiter('calling');
-              void app.callWaiter('bill').then((ok) => setWaiter(ok ? 'called' : 'failed'));
-            }}>
-            {t('waiter.bill')}
-          </button>
+          <CallButton app={app} call={s.waiterCall} reason="bill" t={t} />
         )}
         <LanguageToggle />
       </header>
@@ -161,17 +151,46 @@ function Main({ app, menu }: { app: QrApp; menu: Menu }) {
 
       {sheet && <ItemSheet app={app} menu={menu} item={sheet.item} line={sheet.line} lang={lang} t={t} onClose={() => setSheet(null)} />}
 
-      {waiter && (
-        <div class="q-sheet" role="dialog" onClick={() => setWaiter(false)}>
+      {s.waiterCall?.phase === 'failed' && (
+        <div class="q-sheet" role="dialog" onClick={() => app.dismissWaiterCall()}>
           <div class="q-sheet__card" data-waiter-sheet onClick={(e) => e.stopPropagation()}>
-            <p data-waiter-state={waiter}>{t(waiter === 'calling' ? 'waiter.calling' : waiter === 'called' ? 'waiter.called' : 'waiter.failed')}</p>
-            <button type="button" class="btn btn--primary btn--big" onClick={() => setWaiter(false)}>
+            <p data-waiter-state="failed">{t('waiter.failed')}</p>
+            <button type="button" class="btn btn--primary btn--big" onClick={() => app.dismissWaiterCall()}>
               {t('waiter.ok')}
             </button>
           </div>
         </div>
       )}
     </div>
+  );
+}
+
+/**
+ * "Call a waiter" or "Ask for the bill", or where that call stands: sent, waiting for a waiter (tapping again
+ * within 30 s is the same call; after that it rings again), then for a while after a waiter's tablet
+ * acknowledged it, "on the way".
+ */
+function CallButton({ app, call, reason, t }: { app: QrApp; call: WaiterCall | null; reason: CallReason; t: T }) {
+  const mine = call && call.reason === reason && call.phase !== 'failed' ? call : null;
+  const label = !mine
+    ? t(reason === 'bill' ? 'waiter.bill' : 'waiter.call')
+    : mine.phase === 'calling'
+      ? t('waiter.calling')
+      : mine.phase === 'coming'
+        ? t('waiter.coming')
+        : t(reason === 'bill' ? 'waiter.billWaiting' : 'waiter.waiting');
+  return (
+    <button
+      type="button"
+      class={`q-head__waiter${mine ? ` q-head__waiter--${mine.phase}` : ''}`}
+      {...(reason === 'bill' ? { 'data-ask-bill': true } : { 'data-call-waiter': true })}
+      data-waiter-state={mine?.phase ?? 'idle'}
+      disabled={call?.phase === 'calling'}
+      aria-live="polite"
+      onClick={() => void app.callWaiter(reason ?? undefined)}
+    >
+      {label}
+    </button>
   );
 }
 

@@ -19,6 +19,7 @@ import { StreamClient, type ConnectionState } from '../shared/stream-client.ts';
 import { isSettled, Outbox, outboxStorage, type OutboxEntry, type OutboxStorage, type SendResult } from '../shared/outbox.ts';
 import { cartProblems, toLineInputs, type CartLine } from '../shared/cart.ts';
 import { touchesMenuOrPacing, withMenuEvents, withPacingEvents } from '../shared/menu-events.ts';
+import { WaiterCallTracker, type CallReason, type WaiterCall } from './waiter-call.ts';
 
 export interface SubmissionMeta {
   /** create: a new order for the table; add: lines added to an open order. */
@@ -53,6 +54,8 @@ export interface QrState {
   storageError: boolean;
   /** A submit() is storing the cart: one at a time, so a double tap cannot send the dishes twice. */
   submitting: boolean;
+  /** The guest's latest call for a waiter (or for the bill), until a waiter has seen to it and a while after. */
+  waiterCall: WaiterCall | null;
 }
 
 export interface MovedOrder {
@@ -125,13 +128,17 @@ export class QrApp {
    */
   private readonly awaitingAnswer = new Set<string>();
   private readonly cartKey: string;
+  private readonly waiterCalls = new WaiterCallTracker(() => this.state.get().table?.id);
+  /** Puts "a waiter is on the way" away. */
+  private comingTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     readonly token: string,
-    o: { storage?: OutboxStorage; baseUrl?: string } = {},
+    o: { storage?: OutboxStorage; baseUrl?: string; fetch?: typeof fetch } = {},
   ) {
     this.client = new HubClient({
       baseUrl: o.baseUrl ?? '',
+      ...(o.fetch ? { fetch: o.fetch } : {}),
       credentials: { device: () => token, staff: () => null },
       timeoutMs: 8000,
       onUnauthenticated: () => this.invalid('unauthenticated'),
@@ -151,6 +158,7 @@ export class QrApp {
       durable,
       storageError: false,
       submitting: false,
+      waiterCall: null,
     });
     this.outbox = new Outbox({
       storage,
@@ -275,28 +283,7 @@ export class QrApp {
         return { epoch: health.epoch, seq: health.seq, menuVersion: this.state.get().menu?.version ?? 0, orders };
       },
       onSnapshot: (snap) => this.set({ orders: snap.orders.filter((o) => !this.movedAwayIds.has(o.id)) }),
-      onEvents: (events) => {
-        this.applyMenuAndPacing(events);
-        for (const e of events) {
-          if (e.type === 'order.placed') this.upsert(e.payload.order);
-          else if (e.type === 'order.transferred') {
-            if (e.payload.to.id === this.state.get().table?.id) this.movedHere(e.payload.order.id);
-            else this.movedAway(e.payload.order.id, e.payload.to.name);
-          }
-          else if (e.type === 'order.merged') {
-            // each side refetches what it may read: the merged order (old table), the order it joined (new table)
-            for (const o of [e.payload.merged, e.payload.order]) {
-              if (!this.state.get().orders.some((x) => x.id === o.id)) continue;
-              this.patchSummary(o);
-              this.scheduleRefetch(o.id);
-            }
-          } else if (e.type.startsWith('order.')) {
-            const summary = (e.payload as { order: { id: string; revision: number; status: Order['status'] } }).order;
-            this.patchSummary(summary);
-            this.scheduleRefetch(summary.id);
-          }
-        }
-      },
+      onEvents: (events) => this.applyStreamEvents(events),
       onState: (conn) => {
         this.set({ conn });
         if (conn.status === 'live') {
@@ -306,6 +293,31 @@ export class QrApp {
       },
     });
     this.stream.start();
+  }
+
+  /** What the table's, the menu's and the kitchen's topics bring (public: the tests feed the page this way). */
+  applyStreamEvents(events: readonly HubEvent[]): void {
+    this.applyMenuAndPacing(events);
+    this.setWaiterCall(this.waiterCalls.heard(this.state.get().waiterCall, events, Date.now()));
+    for (const e of events) {
+      if (e.type === 'order.placed') this.upsert(e.payload.order);
+      else if (e.type === 'order.transferred') {
+        if (e.payload.to.id === this.state.get().table?.id) this.movedHere(e.payload.order.id);
+        else this.movedAway(e.payload.order.id, e.payload.to.name);
+      }
+      else if (e.type === 'order.merged') {
+        // each side refetches what it may read: the merged order (old table), the order it joined (new table)
+        for (const o of [e.payload.merged, e.payload.order]) {
+          if (!this.state.get().orders.some((x) => x.id === o.id)) continue;
+          this.patchSummary(o);
+          this.scheduleRefetch(o.id);
+        }
+      } else if (e.type.startsWith('order.')) {
+        const summary = (e.payload as { order: { id: string; revision: number; status: Order['status'] } }).order;
+        this.patchSummary(summary);
+        this.scheduleRefetch(summary.id);
+      }
+    }
   }
 
   /** The browser is online again, or the page is visible again: do not wait for the backoff. */
@@ -406,14 +418,39 @@ export class QrApp {
     return this.target() !== null;
   }
 
-  /** Asks for a waiter now. Not queued: a call delivered an hour late helps nobody, so the page says if it failed. */
+  /**
+   * Asks for a waiter now. Not queued: a call delivered an hour late helps nobody, so the page says if it failed.
+   * Then `waiterCall` says it waits until a waiter's tablet acknowledges it (heard on the stream): the hub
+   * having the call is not a waiter on the way.
+   */
   async callWaiter(reason?: 'bill'): Promise<boolean> {
+    const why: CallReason = reason ?? null;
+    this.setWaiterCall({ phase: 'calling', reason: why });
     try {
-      await this.client.mutate('POST', '/api/v1/qr/waiter-call', reason ? { reason } : {}, { as: 'device', attempts: 2 });
+      const { at } = await this.client.mutate<{ called: true; at: number }>('POST', '/api/v1/qr/waiter-call', reason ? { reason } : {}, { as: 'device', attempts: 2 });
+      this.setWaiterCall(this.waiterCalls.answered(why, at, Date.now()));
       return true;
     } catch {
+      this.setWaiterCall({ phase: 'failed', reason: why });
       return false;
     }
+  }
+
+  /** The guest put the "did not get through" away. */
+  dismissWaiterCall(): void {
+    if (this.state.get().waiterCall?.phase === 'failed') this.setWaiterCall(null);
+  }
+
+  private setWaiterCall(call: WaiterCall | null): void {
+    if (call === this.state.get().waiterCall) return;
+    if (this.comingTimer !== null) clearTimeout(this.comingTimer);
+    this.comingTimer = null;
+    this.set({ waiterCall: call });
+    if (call?.phase !== 'coming') return;
+    this.comingTimer = setTimeout(() => {
+      this.comingTimer = null;
+      if (this.state.get().waiterCall === call) this.set({ waiterCall: null });
+    }, Math.max(0, call.until - Date.now()));
   }
 
   /**
@@ -515,5 +552,6 @@ export class QrApp {
     this.outbox.stop();
     if (this.pollTimer) clearInterval(this.pollTimer);
     if (this.loadRetry !== null) clearTimeout(this.loadRetry);
+    if (this.comingTimer !== null) clearTimeout(this.comingTimer);
   }
 }

@@ -270,18 +270,28 @@ describe('QR table ordering on a phone', () => {
     }
   });
 
-  it('calls a waiter from the phone: the page confirms, and the call is an event for the floor', async () => {
+  it('calls a waiter from the phone: the call is an event for the floor, and the page says it waits until a waiter acknowledges it', async () => {
     const { page, context } = await phone('t-b2', 'en');
     await page.click('[data-call-waiter]');
-    await page.locator('[data-waiter-state=called]').waitFor();
-    expect(await page.locator('[data-waiter-state=called]').textContent()).toContain('on the way');
+    await page.locator('[data-call-waiter][data-waiter-state=waiting]').waitFor();
+    expect(await page.locator('[data-call-waiter]').textContent()).toBe('Waiter called');
     const db = hub.openDb();
+    let seq: number;
     try {
-      const calls = db.prepare("SELECT COUNT(*) FROM events WHERE type = 'table.waiter_called' AND json_extract(payload, '$.table.id') = 't-b2'").pluck().get();
-      expect(calls).toBe(1);
+      const calls = db.prepare("SELECT seq FROM events WHERE type = 'table.waiter_called' AND json_extract(payload, '$.table.id') = 't-b2'").pluck().all() as number[];
+      expect(calls).toHaveLength(1);
+      seq = calls[0]!;
     } finally {
       db.close();
     }
+    // a second tap within 30 s is the same call: nobody saw to it yet
+    await page.click('[data-call-waiter]');
+    await page.locator('[data-call-waiter][data-waiter-state=waiting]').waitFor();
+    const ack = await hub.request('POST', '/api/v1/tables/t-b2/waiter-calls/acknowledge', { token: waiter, body: { throughSeq: seq } });
+    expect(ack.body).toEqual({ acknowledged: 1 });
+    await page.locator('[data-call-waiter][data-waiter-state=coming]').waitFor({ timeout: 5000 });
+    expect(await page.locator('[data-call-waiter]').textContent()).toBe('A waiter is on the way');
+    expect(pageErrors.get(page)).toEqual([]);
     await context.close();
   });
 
@@ -312,10 +322,9 @@ describe('QR table ordering on a phone', () => {
     const [order] = await hubOrders('t-b3');
 
     await page.click('[data-ask-bill]');
-    await page.locator('[data-waiter-state=called]').waitFor();
+    await page.locator('[data-ask-bill][data-waiter-state=waiting]').waitFor();
     const floor = await hub.request('GET', '/api/v1/floor', { token: waiter });
     expect((floor.body.tables as { id: string; status: string }[]).find((t) => t.id === 't-b3')!.status).toBe('bill-requested');
-    await page.click('[data-waiter-sheet] button');
 
     await page.click('[data-tab=orders]');
     await page.locator(`[data-order="${order!.id}"]`).waitFor();
