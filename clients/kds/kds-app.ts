@@ -3,12 +3,11 @@
  * the screen's buttons call. The components only render what it holds.
  */
 import type { Health, LineStatus, Menu, Order, Recall, SetLineStatus } from '../../hub/protocol/index.ts';
-import type { Printer } from '../../hub/protocol/printing.ts';
 import { READY_FOOD_KEPT_MS } from '../../hub/protocol/kitchen-snapshot.ts';
 import { Clock } from '../shared/clock.ts';
 import { askedToWait, HubError, HubUnreachableError, type HubClient } from '../shared/hub-client.ts';
 import { language, nameIn, translator } from '../shared/i18n.ts';
-import { fromHealth, fromPrinterList, PrinterHealthFeed } from '../shared/printer-health.ts';
+import { fromHealth, fromPrintersResponse, PrinterHealthFeed, type PrintersAnswer, type PrinterSnapshot } from '../shared/printer-health.ts';
 import { Session } from '../shared/session.ts';
 import { load, save } from '../shared/storage.ts';
 import { Store } from '../shared/store.ts';
@@ -47,7 +46,7 @@ export class KdsApp {
   /** Ticket (order id) → when new food last reached it on this screen (device time). */
   readonly arrivedAt = new Map<string, number>();
   /** Printer health (topic `printers`): the alert strip under the bar. */
-  readonly printers = new PrinterHealthFeed(() => this.loadPrinters());
+  readonly printers = new PrinterHealthFeed(() => this.loadPrinters(), { dismissedKey: 'kds.printerDismissed' });
   private stream: StreamClient | null = null;
   private readonly fetching = new Set<string>();
   private tablesLoading = false;
@@ -256,11 +255,10 @@ export class KdsApp {
   }
 
   /** The printer list with stations and reasons; the public health endpoint if this device may not read it. */
-  private async loadPrinters(): Promise<{ entries: ReturnType<typeof fromHealth>; stationsWithoutPrinter?: { stationId: string; waiting: number }[] }> {
+  private async loadPrinters(): Promise<PrinterSnapshot> {
     try {
-      // with the stations no printer prints: the alert of their waiting tickets is back after a reload
-      const { printers, stationsWithoutPrinter } = await this.hub.request<{ printers: Printer[]; stationsWithoutPrinter?: { stationId: string; waiting: number }[] }>('GET', '/api/v1/printers', { as: 'device' });
-      return { entries: fromPrinterList(printers), stationsWithoutPrinter };
+      // with the stations no printer prints and the tickets that could not print: their alerts are back after a reload
+      return fromPrintersResponse(await this.hub.request<PrintersAnswer>('GET', '/api/v1/printers', { as: 'device' }));
     } catch (err) {
       if (err instanceof HubUnreachableError) throw err;
       return { entries: fromHealth(await this.hub.request<Health>('GET', '/api/v1/health', { as: 'none' })) };

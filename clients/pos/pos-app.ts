@@ -18,8 +18,8 @@ import type { Floor, HubEvent, Menu, OpenWaiterCall, Order, OrderSummary, Refund
 import { cartProblems, toLineInputs, type CartLine } from '../shared/cart.ts';
 import { HubError, HubUnreachableError, type HubClient } from '../shared/hub-client.ts';
 import { newId, newIdempotencyKey } from '../shared/ids.ts';
-import type { PrintJob, Printer } from '../../hub/protocol/printing.ts';
-import { fromHealth, fromPrinterList, PrinterHealthFeed, slipKind, type FailedTicket, type PrinterSnapshotEntry, type SlipKind } from '../shared/printer-health.ts';
+import type { PrintJob } from '../../hub/protocol/printing.ts';
+import { fromHealth, fromPrintersResponse, PrinterHealthFeed, slipKind, type FailedTicket, type PrintersAnswer, type PrinterSnapshot, type SlipKind } from '../shared/printer-health.ts';
 import { isSettled, Outbox, outboxStorage, type OutboxEntry, type OutboxStorage, type SendResult } from '../shared/outbox.ts';
 import { sendEntry } from '../shared/outbox-transport.ts';
 import { Session } from '../shared/session.ts';
@@ -206,7 +206,7 @@ export class PosApp {
   readonly state: Store<PosState>;
   readonly idle: IdleWatch;
   /** Printer health (topic `printers`): every printer's alerts and the tickets that could not print. */
-  readonly printers = new PrinterHealthFeed(() => this.loadPrinters());
+  readonly printers = new PrinterHealthFeed(() => this.loadPrinters(), { dismissedKey: 'pos.printerDismissed' });
   /** Cards the kiosk charged that the hub refused to record (topics `orders`, `floor`): until a manager resolves them. */
   readonly cardCharges = new CardChargeFeed(async () => (await this.client.request<{ charges: UnrecordedCardCharge[] }>('GET', '/api/v1/card-charges/unrecorded', { as: 'staff' })).charges);
   /** The day's takings above today's bills, for a cashier or a manager (`GET /api/v1/reports/day`). */
@@ -450,11 +450,10 @@ export class PosApp {
   }
 
   /** The printer list with stations and reasons; the public health endpoint if this device may not read it. */
-  private async loadPrinters(): Promise<{ entries: PrinterSnapshotEntry[]; stationsWithoutPrinter?: { stationId: string; waiting: number }[] }> {
+  private async loadPrinters(): Promise<PrinterSnapshot> {
     try {
-      // with the stations no printer prints: the alert of their waiting tickets is back after a reload
-      const { printers, stationsWithoutPrinter } = await this.client.request<{ printers: Printer[]; stationsWithoutPrinter?: { stationId: string; waiting: number }[] }>('GET', '/api/v1/printers', { as: 'device' });
-      return { entries: fromPrinterList(printers), stationsWithoutPrinter };
+      // with the stations no printer prints and the tickets that could not print: their alerts are back after a reload
+      return fromPrintersResponse(await this.client.request<PrintersAnswer>('GET', '/api/v1/printers', { as: 'device' }));
     } catch (err) {
       if (err instanceof HubUnreachableError) throw err;
       return { entries: fromHealth(await this.client.health()) };

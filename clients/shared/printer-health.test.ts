@@ -1,15 +1,17 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { translator, type Lang } from './i18n.ts';
 import { printerMessages } from './messages.ts';
 import type { HubEvent } from '../../hub/protocol/index.ts';
 import type { PrintJob } from '../../hub/protocol/printing.ts';
 import { heldForStationReason } from '../../hub/print/station-holds.ts';
+import { memoryStorage } from './memory-storage.ts';
 import {
   applyPrinterEvents,
   downReasonKey,
   emptyPrinterHealth,
   failedTicketKey,
   fromHealth,
+  fromPrintersResponse,
   loadPrinterSnapshot,
   PrinterHealthFeed,
   visibleAlerts,
@@ -213,5 +215,91 @@ describe('a ticket held for a station no printer prints', () => {
     ['en', 1, 'No printer prints Cold: 1 ticket waiting'],
   ] as [Lang, number, string][])('%s, %i waiting', (lang, waiting, text) => {
     expect(translator(printerMessages, lang)(withoutPrinterKey({ waiting }), { station: lang === 'en' ? 'Cold' : '冷菜', count: waiting })).toBe(text);
+  });
+});
+
+describe('tickets that could not print, after a reload', () => {
+  afterEach(() => vi.unstubAllGlobals());
+  const failedJob = (id: number, over: Partial<PrintJob> = {}) => job({ id, state: 'failed', lastError: 'gave up after 2 unconfirmed attempts', updatedAt: 5000 + id, ...over });
+  const shown = (feed: PrinterHealthFeed) => feed.state.get().failed.map((f) => f.jobId);
+  /** A screen loading the printer list, as GET /api/v1/printers answers it. */
+  const screen = (answer: () => { failedJobs: PrintJob[] }, opts?: ConstructorParameters<typeof PrinterHealthFeed>[1]) =>
+    new PrinterHealthFeed(async () => fromPrintersResponse({ printers: [], stationsWithoutPrinter: [], ...answer() }), opts);
+
+  it('shows the failed tickets the printer list carries, with what the hub said of them', async () => {
+    const feed = screen(() => ({ failedJobs: [failedJob(31, { kind: 'receipt', stationId: 'receipts' }), failedJob(30)] }));
+    await feed.reload();
+    expect(feed.state.get().failed.map((f) => [f.jobId, f.kind, f.orderNumber, f.stationId, f.error, f.at])).toEqual([
+      [31, 'receipt', '12', 'receipts', 'gave up after 2 unconfirmed attempts', 5031],
+      [30, 'kitchen', '12', 'hot', 'gave up after 2 unconfirmed attempts', 5030],
+    ]);
+    expect(visibleAlerts(feed.state.get(), ['hot']).failed.map((f) => f.jobId)).toEqual([30]);
+  });
+
+  it('a reload takes the hub\'s list: a ticket reprinted from another screen meanwhile goes; one that fails during the load stays', async () => {
+    let failedJobs = [failedJob(30), failedJob(31)];
+    let answer!: () => void;
+    const feed = new PrinterHealthFeed(
+      () => new Promise((r) => (answer = () => r({ entries: [], failedJobs, stationsWithoutPrinter: [] }))),
+    );
+    let loading = feed.reload();
+    answer();
+    await loading;
+    expect(shown(feed)).toEqual([30, 31]);
+    // the stream dropped; meanwhile 30 was reprinted on the waiter tablet and printed (the hub sends no event)
+    failedJobs = [failedJob(31)];
+    loading = feed.reload();
+    feed.apply([ev('print.job_failed', { job: failedJob(32), error: 'paper' })]);
+    answer();
+    await loading;
+    expect(shown(feed)).toEqual([31, 32]);
+  });
+
+  it('the health endpoint (no failed tickets in it) keeps the ones the screen knows', () => {
+    const s = applyPrinterEvents(base(), [ev('print.job_failed', { job: failedJob(30), error: 'paper' })]);
+    expect(loadPrinterSnapshot(s, SNAP).failed.map((f) => f.jobId)).toEqual([30]);
+  });
+
+  it('one dismissed on this screen stays dismissed after a reload, whatever brings it back', async () => {
+    vi.stubGlobal('localStorage', memoryStorage());
+    const answer = () => ({ failedJobs: [failedJob(30), failedJob(31)] });
+    const before = screen(answer, { dismissedKey: 'test.printerDismissed' });
+    await before.reload();
+    before.dismiss(30);
+    expect(shown(before)).toEqual([31]);
+
+    const after = screen(answer, { dismissedKey: 'test.printerDismissed' });
+    await after.reload();
+    expect(shown(after)).toEqual([31]);
+    // its alert again (a stream replay): still dismissed
+    after.apply([ev('print.job_failed', { job: failedJob(30), error: 'paper' })]);
+    expect(shown(after)).toEqual([31]);
+    // another device (its own storage) dismissed nothing
+    vi.stubGlobal('localStorage', memoryStorage());
+    const other = screen(answer, { dismissedKey: 'test.printerDismissed' });
+    await other.reload();
+    expect(shown(other)).toEqual([30, 31]);
+  });
+
+  it('remembers a bounded number of dismissals, for a day', async () => {
+    vi.stubGlobal('localStorage', memoryStorage());
+    let now = 1_000_000;
+    const opts = { dismissedKey: 'test.printerDismissed', now: () => now };
+    const feed = screen(() => ({ failedJobs: [] }), opts);
+    for (let id = 1; id <= 500; id++) feed.dismiss(id);
+    const kept = JSON.parse(localStorage.getItem('brigade.test.printerDismissed')!) as unknown[];
+    expect(kept.length).toBeLessThanOrEqual(200);
+    // the newest are the ones kept
+    const answer = () => ({ failedJobs: [failedJob(1), failedJob(500)] });
+    const reloaded = screen(answer, opts);
+    await reloaded.reload();
+    expect(shown(reloaded)).toEqual([1]);
+    // a day on, today's list holds none of them: they are forgotten
+    now += 25 * 3_600_000;
+    const nextDay = screen(answer, opts);
+    await nextDay.reload();
+    expect(shown(nextDay)).toEqual([1, 500]);
+    nextDay.dismiss(1);
+    expect(JSON.parse(localStorage.getItem('brigade.test.printerDismissed')!)).toHaveLength(1);
   });
 });

@@ -8,7 +8,9 @@
  * - A ticket the hub gave up on (`print.job_failed`) stays listed until someone dismisses it on this device,
  *   or until an event says that job is no longer failed (a `print.job_state_changed` for the same job, or for
  *   a job that reprints it: `reprintOf`). The hub sends no event when a reprint is confirmed, so a reprint
- *   made elsewhere that never changes state does not clear it: dismiss does.
+ *   made elsewhere that never changes state does not clear it: dismiss does, or the next printer list (a reload,
+ *   a reconnect), whose `failedJobs` are the hub's word on the tickets still failed. A dismissal is kept on the
+ *   device (localStorage, a day): a reload brings back the tickets it missed, not the ones its staff dismissed.
  * - Tickets waiting behind a down printer (`print.job_state_changed` to held / sent / retry-wait / uncertain)
  *   are listed under that printer and cleared when it comes back up or fails over (the hub sends no event
  *   when a held job is finally confirmed).
@@ -22,6 +24,7 @@
 import type { HubEvent } from '../../hub/protocol/index.ts';
 import type { Health } from '../../hub/protocol/health.ts';
 import type { PrintJob, PrintJobKind, Printer, PrinterState } from '../../hub/protocol/printing.ts';
+import { load as loadSaved, save } from './storage.ts';
 import { Store } from './store.ts';
 
 export interface WaitingTicket {
@@ -86,12 +89,29 @@ export interface StationWaitingEntry {
   waiting: number;
 }
 
-/** A snapshot as the feed loads it; `stationsWithoutPrinter` only from a source that knows it (the printer list). */
+/**
+ * A snapshot as the feed loads it; `failedJobs` and `stationsWithoutPrinter` only from a source that knows them
+ * (the printer list).
+ */
 export interface PrinterSnapshot {
   entries: PrinterSnapshotEntry[];
-  failedJobs?: PrintJob[];
+  failedJobs?: readonly PrintJob[];
   stationsWithoutPrinter?: readonly StationWaitingEntry[];
 }
+
+/** `GET /api/v1/printers` as a screen reads it (a hub older than a field leaves it out). */
+export interface PrintersAnswer {
+  printers: Printer[];
+  stationsWithoutPrinter?: StationWaitingEntry[];
+  failedJobs?: PrintJob[];
+}
+
+/** The printer list as a snapshot: the printers, the stations no printer prints, the tickets that could not print. */
+export const fromPrintersResponse = (answer: PrintersAnswer): PrinterSnapshot => ({
+  entries: fromPrinterList(answer.printers),
+  ...(answer.failedJobs ? { failedJobs: answer.failedJobs } : {}),
+  ...(answer.stationsWithoutPrinter ? { stationsWithoutPrinter: answer.stationsWithoutPrinter } : {}),
+});
 
 export const emptyPrinterHealth: PrinterHealthState = { printers: [], failed: [], withoutPrinter: [] };
 
@@ -115,13 +135,14 @@ export function isDownState(state: PrinterState): boolean {
 }
 
 /**
- * Replaces the printers with a fresh snapshot; failed tickets (not in any snapshot) are kept. The stations
- * without a printer are replaced when the snapshot says (`stationsWithoutPrinter`), kept otherwise.
+ * Replaces the printers with a fresh snapshot. The failed tickets and the stations without a printer are
+ * replaced when the snapshot says (`failedJobs`, `stationsWithoutPrinter`: the hub's list is the truth, a
+ * ticket reprinted from another screen meanwhile is not in it), kept otherwise (the health endpoint).
  */
 export function loadPrinterSnapshot(
   state: PrinterHealthState,
   entries: readonly PrinterSnapshotEntry[],
-  failedJobs: readonly PrintJob[] = [],
+  failedJobs?: readonly PrintJob[],
   stationsWithoutPrinter?: readonly StationWaitingEntry[],
 ): PrinterHealthState {
   const printers = entries.map(
@@ -136,8 +157,8 @@ export function loadPrinterSnapshot(
       waiting: state.printers.find((p) => p.id === e.id && isDownState(e.state))?.waiting ?? [],
     }),
   );
-  let failed = state.failed;
-  for (const job of failedJobs) if (job.state === 'failed') failed = addFailed(failed, job, job.lastError ?? 'failed', job.updatedAt);
+  let failed = failedJobs ? [] : state.failed;
+  for (const job of failedJobs ?? []) if (job.state === 'failed') failed = addFailed(failed, job, job.lastError ?? 'failed', job.updatedAt);
   const withoutPrinter = stationsWithoutPrinter
     ? stationsWithoutPrinter.filter((s) => s.waiting > 0).map((s): StationWithoutPrinter => ({ stationId: s.stationId, waiting: s.waiting, jobIds: [] }))
     : state.withoutPrinter;
@@ -305,17 +326,48 @@ export function failedTicketKey(f: Pick<FailedTicket, 'kind' | 'orderNumber'>): 
   return f.orderNumber ? `printer.failed.${slipKind(f.kind)}` : `printer.failedNoNumber.${slipKind(f.kind)}`;
 }
 
+/** Where a screen remembers the failed tickets dismissed on it; without a key, only while the page lives. */
+export interface DismissalOptions {
+  /** storage.ts key (the app's own: each device remembers what its staff dismissed) */
+  dismissedKey?: string;
+  now?: () => number;
+}
+
+/**
+ * The printer list brings back the failed tickets of the business day, 50 at most: the dismissals of the last
+ * day, the newest few hundred of them, cover every one it can bring back, and localStorage stays small.
+ */
+const DISMISSED_KEPT = 200;
+const DISMISSED_KEPT_MS = 24 * 60 * 60_000;
+
+/** [job id, when dismissed] pairs, oldest first, as stored. */
+type StoredDismissals = [number, number][];
+
 /**
  * Keeps the state in a Store: `reload()` on every stream snapshot (first start, reset), `apply()` with the
  * stream's events. Events that arrive while a reload is in flight are applied again on top of its answer,
- * so the newest event wins whatever order the two come back in.
+ * so the newest event wins whatever order the two come back in. A ticket dismissed on this screen stays
+ * dismissed: the printer list (a reload) and the stream (a replay) would otherwise bring it back.
  */
 export class PrinterHealthFeed {
   readonly state = new Store<PrinterHealthState>(emptyPrinterHealth);
   private buffered: HubEvent[] | null = null;
   private generation = 0;
+  /** job id → when it was dismissed here, oldest first */
+  private readonly dismissed: Map<number, number>;
+  private readonly now: () => number;
 
-  constructor(private readonly load: () => Promise<PrinterSnapshot>) {}
+  constructor(
+    private readonly load: () => Promise<PrinterSnapshot>,
+    private readonly opts: DismissalOptions = {},
+  ) {
+    this.now = opts.now ?? Date.now;
+    const saved = opts.dismissedKey ? loadSaved<unknown>(opts.dismissedKey) : null;
+    // whatever the storage holds (another version's, a hand edit), only well-formed pairs count
+    const pairs = Array.isArray(saved) ? saved.filter((p): p is [number, number] => Array.isArray(p) && Number.isInteger(p[0]) && Number.isFinite(p[1])) : [];
+    this.dismissed = new Map(pairs);
+    this.forgetOldDismissals();
+  }
 
   async reload(): Promise<void> {
     const gen = ++this.generation;
@@ -324,7 +376,7 @@ export class PrinterHealthFeed {
       const { entries, failedJobs, stationsWithoutPrinter } = await this.load();
       if (gen !== this.generation) return;
       const events = this.buffered;
-      this.state.set(applyPrinterEvents(loadPrinterSnapshot(this.state.get(), entries, failedJobs, stationsWithoutPrinter), events));
+      this.show(applyPrinterEvents(loadPrinterSnapshot(this.state.get(), entries, failedJobs, stationsWithoutPrinter), events));
     } catch {
       /* keep what the events built; the next snapshot tries again */
     } finally {
@@ -334,10 +386,26 @@ export class PrinterHealthFeed {
 
   apply(events: readonly HubEvent[]): void {
     this.buffered?.push(...events);
-    this.state.set(applyPrinterEvents(this.state.get(), events));
+    this.show(applyPrinterEvents(this.state.get(), events));
   }
 
   dismiss(jobId: number): void {
+    this.dismissed.delete(jobId); // newest last
+    this.dismissed.set(jobId, this.now());
+    this.forgetOldDismissals();
+    if (this.opts.dismissedKey) save(this.opts.dismissedKey, [...this.dismissed] satisfies StoredDismissals);
     this.state.set(dismissFailed(this.state.get(), jobId));
+  }
+
+  private show(state: PrinterHealthState): void {
+    const { dismissed } = this;
+    this.state.set(state.failed.some((f) => dismissed.has(f.jobId)) ? { ...state, failed: state.failed.filter((f) => !dismissed.has(f.jobId)) } : state);
+  }
+
+  private forgetOldDismissals(): void {
+    const since = this.now() - DISMISSED_KEPT_MS;
+    // one stamped a day ahead was stamped by a clock since set back: it would otherwise outlive the bound
+    for (const [jobId, at] of this.dismissed) if (at < since || at > this.now() + DISMISSED_KEPT_MS) this.dismissed.delete(jobId);
+    for (const jobId of [...this.dismissed.keys()].slice(0, Math.max(0, this.dismissed.size - DISMISSED_KEPT))) this.dismissed.delete(jobId);
   }
 }

@@ -31,6 +31,7 @@ import { mutation, ok, read, type Route } from '../http/route.ts';
 import type { Order } from '../protocol/orders.ts';
 import type { Services } from '../services.ts';
 import type { PrintService } from './print-service.ts';
+import { failedTicketsToShow } from './failed-tickets.ts';
 import { requireReachable } from './reachability.ts';
 
 
@@ -72,12 +73,18 @@ export const printRoutes: Route[] = [
     method: 'get',
     path: '/api/v1/printers',
     tag: 'printing',
-    summary: 'Configured printers with their live status (online, offline, held, failed-over…) and queue length; stations no printer prints, with their tickets waiting',
+    summary:
+      "Configured printers with their live status (online, offline, held, failed-over…) and queue length; stations no printer prints, with their tickets waiting; today's tickets that could not print and no reprint has printed since",
     access: 'paired device (not a kiosk)',
     responses: { 200: printersResponseSchema },
     handle: (req, s) => {
       requireStoreScreen(req.principal, 'the printer list');
-      return ok({ printers: printingOf(s).printers(), stationsWithoutPrinter: printingOf(s).stationsWithoutPrinter() });
+      const printing = printingOf(s);
+      return ok({
+        printers: printing.printers(),
+        stationsWithoutPrinter: printing.stationsWithoutPrinter(),
+        failedJobs: failedTicketsToShow(printing.repo, s.clock(), s.config.HUB_TIMEZONE),
+      });
     },
   }),
   mutation({

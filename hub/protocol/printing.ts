@@ -119,11 +119,6 @@ export const printerSchema = printerConfigSchema.extend({ status: printerStatusS
 export type Printer = z.infer<typeof printerSchema>;
 
 export const printerResponseSchema = z.object({ printer: printerSchema });
-export const printersResponseSchema = z.object({
-  printers: z.array(printerSchema),
-  /** Stations no printer prints whose tickets wait (held, no printer) until one is given the station. */
-  stationsWithoutPrinter: z.array(z.object({ stationId: idSchema, waiting: z.number().int() })),
-});
 
 /** One line of `GET /api/v1/health`. */
 export const printerHealthSchema = z.object({
@@ -180,6 +175,16 @@ export type PrintJob = z.infer<typeof printJobSchema>;
 
 export const printJobResponseSchema = z.object({ job: printJobSchema });
 export const printJobsResponseSchema = z.object({ jobs: z.array(printJobSchema) });
+export const printersResponseSchema = z.object({
+  printers: z.array(printerSchema),
+  /** Stations no printer prints whose tickets wait (held, no printer) until one is given the station. */
+  stationsWithoutPrinter: z.array(z.object({ stationId: idSchema, waiting: z.number().int() })),
+  /**
+   * Tickets the hub gave up printing today that no reprint has printed since, newest first (at most 50, one per
+   * ticket, no test pages): the alerts a screen shows after a reload (hub/print/failed-tickets.ts).
+   */
+  failedJobs: z.array(printJobSchema),
+});
 export const printJobPreviewSchema = z.object({ job: printJobSchema, preview: z.string(), widthChars: z.number().int() });
 
 export const listPrintJobsQuerySchema = z.strictObject({

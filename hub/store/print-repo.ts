@@ -206,6 +206,12 @@ export class SqlitePrintRepo {
       placeOf: db.prepare('SELECT state, printer_id AS printerId FROM print_jobs WHERE id = ?'),
       // a reprint moved to another printer keeps its number: its copies are not further reprints
       lastReprint: db.prepare('SELECT COALESCE(MAX(reprint_number), 0) FROM print_jobs WHERE reprint_of = ?').pluck(),
+      // the screens' failed-ticket alerts after a reload: newest first along the state index, so the LIMIT ends the read
+      recentFailed: db.prepare(`SELECT ${JOB_COLUMNS} FROM print_jobs INDEXED BY print_jobs_state WHERE state = 'failed' ORDER BY id DESC LIMIT ?`),
+      // a reprint (or its moved copy) made after a job, printed or on its way
+      reprintedAfter: db
+        .prepare(`SELECT 1 FROM print_jobs INDEXED BY print_jobs_reprint WHERE reprint_of = ? AND id > ? AND state NOT IN ('failed', 'rerouted') LIMIT 1`)
+        .pluck(),
       // order data for tickets (the planner runs inside the order's transaction, so these see its writes)
       orderHeader: db.prepare(
         `SELECT id, number, channel, table_id AS tableId, note, rush, staff_id AS staffId, created_at AS createdAt FROM orders WHERE id = ?`,
@@ -436,6 +442,16 @@ export class SqlitePrintRepo {
   /** The number of the latest reprint of a ticket (0: none); moved copies of a reprint keep its number. */
   lastReprintNumber(jobId: number): number {
     return this.s.lastReprint.get(jobId) as number;
+  }
+
+  /** The newest failed jobs, newest first (their documents, perhaps packed, are not read). */
+  recentFailedJobs(limit: number): JobRow[] {
+    return (this.s.recentFailed.all(limit) as RawJob[]).map(toJob);
+  }
+
+  /** Whether a reprint of the ticket `ticketId` made after job `afterId` printed or is on its way. */
+  reprintedAfter(ticketId: number, afterId: number): boolean {
+    return this.s.reprintedAfter.get(ticketId, afterId) !== undefined;
   }
 
   /** The jobs as the API lists them (their documents, perhaps packed, are not read). */
