@@ -151,7 +151,7 @@ function BoardScreen({ app, view }: { app: KdsApp; view: View }) {
           </button>
         )}
         {/* after a (re)load the browser keeps the chime silent until a tap: say so rather than "Sound on" (the
-            tap on this button is the one that unlocks it, main.tsx) */}
+            lift of the tap on this button is the one that unlocks it, main.tsx) */}
         {!muted && audio === 'locked' ? (
           <button type="button" class="btn btn--warn" data-sound="locked">
             {t('sound.locked')}

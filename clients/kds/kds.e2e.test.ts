@@ -452,6 +452,17 @@ describe('KDS chime after a (re)load', () => {
     await expect.poll(() => page.locator('[data-sound]').getAttribute('data-sound')).toBe('on');
     await page.close();
   });
+
+  it.each(['en', 'zh-CN'] as const)('takes the first tap after a (re)load on Recall in %s, though that tap is what turns the sound on', async (lang) => {
+    // the tap that unlocks the sound shortens "Tap for sound" to "Sound on": done on the press, it shifted the
+    // bar's buttons under the finger before it lifted, and the cook's first tap on Recall did nothing
+    const page = await kds('hot', { lang });
+    expect(await page.locator('[data-sound]').getAttribute('data-sound')).toBe('locked');
+    await page.locator('[data-recall]').click();
+    await page.locator('.panel').waitFor({ timeout: 5000 });
+    await expect.poll(() => page.locator('[data-sound]').getAttribute('data-sound')).toBe('on');
+    await page.close();
+  });
 });
 
 describe('KDS top bar on a 1280×800 tablet', () => {
