@@ -21,7 +21,7 @@ import type { Order } from '../protocol/orders.ts';
 import type { DayReport } from '../protocol/reports.ts';
 import type { Db } from '../store/db.ts';
 import { RESTORE_PRINT_PENDING } from '../store/backups.ts';
-import { ACTIVE_STATES, jobView, queuedJob, SqlitePrintRepo, type JobRow } from '../store/print-repo.ts';
+import { ACTIVE_STATES, jobView, queuedJob, SqlitePrintRepo, type JobRow, type NewJob } from '../store/print-repo.ts';
 import { isPassingRefusal, StorageFullError, type Tx } from '../store/writer.ts';
 import { dayReportSlip } from './day-report-slip.ts';
 import { PrintPlanner } from './planner.ts';
@@ -100,6 +100,36 @@ const SIM_RECOVERY_NUL_BYTES = 512;
  * reprints, printer configuration and health. Printing is never on the order path: workers run beside the
  * writer and only submit their own state changes to it.
  */
+/**
+ * A new job carrying `job`'s ticket elsewhere (moved to another printer, held for a station with no printer,
+ * released from that hold), marked as moved from it. Keyed by where it goes (`key`, default its printer, '-'
+ * for none), so the same move made twice is one job. A ticket that may have printed where it was (`sent`,
+ * `uncertain`) prints marked POSSIBLE DUPLICATE.
+ */
+function movedCopy(
+  job: JobRow,
+  to: { printerId: string | null; state: 'queued' | 'held'; fromName: string | null; lastError: string | null; now: number; key?: string },
+): NewJob {
+  return {
+    idempotencyKey: `${job.idempotencyKey}>${to.key ?? to.printerId ?? '-'}`,
+    kind: job.kind,
+    orderId: job.orderId,
+    orderNumber: job.orderNumber,
+    stationId: job.stationId,
+    printerId: to.printerId,
+    state: to.state,
+    document: job.document,
+    sourceSeq: job.sourceSeq,
+    possibleDuplicate: job.possibleDuplicate || job.state === 'sent' || job.state === 'uncertain',
+    reprintOf: job.reprintOf,
+    reprintNumber: job.reprintNumber,
+    movedFromJobId: job.id,
+    movedFromPrinter: to.fromName,
+    lastError: to.lastError,
+    createdAt: to.now,
+  };
+}
+
 export class PrintService {
   readonly repo: SqlitePrintRepo;
   readonly planner: PrintPlanner;
@@ -423,24 +453,7 @@ export class PrintService {
    */
   #move(tx: Tx, job: JobRow, fromName: string, toPrinterId: string): number | null {
     this.repo.updateJob({ ...job, state: 'rerouted', nextAttemptAt: null, updatedAt: tx.now, lastError: `moved to printer ${toPrinterId}` });
-    const id = this.repo.insertJob({
-      idempotencyKey: `${job.idempotencyKey}>${toPrinterId}`,
-      kind: job.kind,
-      orderId: job.orderId,
-      orderNumber: job.orderNumber,
-      stationId: job.stationId,
-      printerId: toPrinterId,
-      state: 'queued',
-      document: job.document,
-      sourceSeq: job.sourceSeq,
-      possibleDuplicate: job.possibleDuplicate || job.state === 'sent' || job.state === 'uncertain',
-      reprintOf: job.reprintOf,
-      reprintNumber: job.reprintNumber,
-      movedFromJobId: job.id,
-      movedFromPrinter: fromName,
-      lastError: null,
-      createdAt: tx.now,
-    });
+    const id = this.repo.insertJob(movedCopy(job, { printerId: toPrinterId, state: 'queued', fromName, lastError: null, now: tx.now }));
     if (id !== null) this.wake(toPrinterId);
     return id;
   }
@@ -523,24 +536,7 @@ export class PrintService {
     const left: JobRow = { ...job, state: 'rerouted', nextAttemptAt: null, updatedAt: tx.now, lastError: reason };
     this.repo.updateJob(left);
     tx.append({ type: 'print.job_state_changed', payload: { job: jobView(left) }, topics: topicsOf(stationId), deviceId: null, staffId: null });
-    const id = this.repo.insertJob({
-      idempotencyKey: `${job.idempotencyKey}>-`,
-      kind: job.kind,
-      orderId: job.orderId,
-      orderNumber: job.orderNumber,
-      stationId,
-      printerId: null,
-      state: 'held',
-      document: job.document,
-      sourceSeq: job.sourceSeq,
-      possibleDuplicate: job.possibleDuplicate || job.state === 'sent' || job.state === 'uncertain',
-      reprintOf: job.reprintOf,
-      reprintNumber: job.reprintNumber,
-      movedFromJobId: job.id,
-      movedFromPrinter: fromName,
-      lastError: reason,
-      createdAt: tx.now,
-    });
+    const id = this.repo.insertJob(movedCopy(job, { printerId: null, state: 'held', fromName, lastError: reason, now: tx.now }));
     const held = id === null ? undefined : this.repo.job(id);
     if (held) tx.append({ type: 'print.job_failed', payload: { job: jobView(held), error: reason }, topics: topicsOf(stationId), deviceId: null, staffId: null });
   }
@@ -571,24 +567,10 @@ export class PrintService {
         // a printer failed over sends its tickets to its backup, as the planner does
         const moved = this.#redirect(p.id);
         const printerId = moved?.printerId ?? p.id;
-        const copy = this.repo.insertJob({
-          idempotencyKey: `${job.idempotencyKey}>${p.id}`,
-          kind: job.kind,
-          orderId: job.orderId,
-          orderNumber: job.orderNumber,
-          stationId: job.stationId,
-          printerId,
-          state: 'queued',
-          document: job.document,
-          sourceSeq: job.sourceSeq,
-          possibleDuplicate: job.possibleDuplicate,
-          reprintOf: job.reprintOf,
-          reprintNumber: job.reprintNumber,
-          movedFromJobId: job.id,
-          movedFromPrinter: moved?.fromName ?? job.movedFromPrinter,
-          lastError: null,
-          createdAt: tx.now,
-        });
+        // keyed by the station's printer, not the backup it went to: one copy per printer of the station
+        const copy = this.repo.insertJob(
+          movedCopy(job, { key: p.id, printerId, state: 'queued', fromName: moved?.fromName ?? job.movedFromPrinter, lastError: null, now: tx.now }),
+        );
         if (copy !== null) this.wake(printerId);
         names.push(p.name);
       }
