@@ -96,7 +96,7 @@ describe('POST /api/v1/orders/:orderId/refunds', () => {
     expect(hub.eventCount('order.refunded', o.id)).toBe(0);
   });
 
-  it("keeps a closed bill closed; the table's phone sees the refund without its reference or the manager, over HTTP and on the stream", async () => {
+  it("keeps a closed bill closed; the table's phone sees the refund without its reference, the manager or the reason typed, over HTTP and on the stream", async () => {
     const from = await head();
     const phone = await connectStream(hub, phoneA8, { lastSeq: from });
     const staffScreen = await connectStream(hub, waiter, { lastSeq: from, topics: ['table:t-a8'] });
@@ -111,23 +111,25 @@ describe('POST /api/v1/orders/:orderId/refunds', () => {
 
     const seen = await hub.request('GET', `/api/v1/orders/${o.id}`, { token: phoneA8 });
     expect(seen.status).toBe(200);
-    expect(seen.body.order.refunds).toEqual([{ ...r.body.refund, reference: null, staffId: null }]);
+    // nor the reason the manager typed (staff text): the phone sees the amount
+    expect(seen.body.order.refunds).toEqual([{ ...r.body.refund, reference: null, staffId: null, reason: '' }]);
     expect(seen.body.order.paidMinor).toBe(o.totalMinor - 300);
     const listed = await hub.request('GET', '/api/v1/orders', { token: phoneA8 });
     for (const text of [JSON.stringify(seen.body), JSON.stringify(listed.body)]) {
       expect(text).not.toContain('RFND-33');
       expect(text).not.toContain('s-manager');
+      expect(text).not.toContain('cold soup');
     }
 
     for (const s of [phone, staffScreen]) await s.waitFor(() => s.events().some((e) => e.type === 'order.refunded' && e.payload.order.id === o.id));
     const heard = phone.events().find((e) => e.type === 'order.refunded' && e.payload.order.id === o.id);
     expect(heard.staffId).toBeNull();
-    expect(heard.payload.refund).toMatchObject({ amountMinor: 300, reason: 'cold soup', reference: null, staffId: null });
+    expect(heard.payload.refund).toMatchObject({ amountMinor: 300, reason: '', reference: null, staffId: null });
     expect(heard.payload.order).toMatchObject({ id: o.id, status: 'closed', paidMinor: o.totalMinor - 300 });
     expect(JSON.stringify(phone.events())).not.toMatch(/RFND-33|s-manager/);
     // staff screens hear all of it
     const staffHeard = staffScreen.events().find((e) => e.type === 'order.refunded' && e.payload.order.id === o.id);
-    expect(staffHeard.payload.refund).toMatchObject({ reference: 'RFND-33', staffId: 's-manager' });
+    expect(staffHeard.payload.refund).toMatchObject({ reference: 'RFND-33', staffId: 's-manager', reason: 'cold soup' });
     phone.close();
     staffScreen.close();
   });
