@@ -275,7 +275,7 @@ export function createHub(config: HubConfig, logger: Logger, db: Db = openDb(joi
           resetStockDay(catalog, {
             now: tx.now,
             timeZone: config.HUB_TIMEZONE,
-            events: { emit: (type, payload, topics) => void tx.append({ type, payload, topics, deviceId: null, staffId: null }) },
+            events: { emit: (type, payload, topics) => tx.append({ type, payload, topics, deviceId: null, staffId: null }) },
           }),
         )
         .then((items) => {

@@ -427,8 +427,8 @@ export class QrApp {
     const why: CallReason = reason ?? null;
     this.setWaiterCall({ phase: 'calling', reason: why });
     try {
-      const { at } = await this.client.mutate<{ called: true; at: number }>('POST', '/api/v1/qr/waiter-call', reason ? { reason } : {}, { as: 'device', attempts: 2 });
-      this.setWaiterCall(this.waiterCalls.answered(why, at, Date.now()));
+      const answer = await this.client.mutate<{ called: true; at: number; seq?: number }>('POST', '/api/v1/qr/waiter-call', reason ? { reason } : {}, { as: 'device', attempts: 2 });
+      this.setWaiterCall(this.waiterCalls.answered(why, answer, Date.now()));
       return true;
     } catch {
       this.setWaiterCall({ phase: 'failed', reason: why });

@@ -80,7 +80,8 @@ export interface MenuRepo {
 }
 
 export interface EventSink {
-  emit<T extends EventType>(type: T, payload: EventPayload<T>, topics: readonly string[]): void;
+  /** Logs the event with the command's write; answers its seq. */
+  emit<T extends EventType>(type: T, payload: EventPayload<T>, topics: readonly string[]): number;
 }
 
 /** Everything one command runs with: who asks, when, the menu of the moment, and where facts go. */

@@ -187,9 +187,8 @@ export function openDemoStore(pacing: PacingPolicy = DEFAULT_PACING, file = ':me
   const events: RecordedEvent[] = [];
   let pending: RecordedEvent[] = [];
   const sink: EventSink = {
-    emit: (type, payload, topics) => {
-      pending.push({ type, payload, topics });
-    },
+    // seqs as a log would give them: one after every event recorded or waiting
+    emit: (type, payload, topics) => pending.push({ type, payload, topics }) + events.length,
   };
   let nextId = 0;
   return {

@@ -228,6 +228,6 @@ function command(s: Services, tx: Tx, principal: Principal): CommandContext {
     newId: s.newId,
     menu: s.catalog.current().index,
     timeZone: s.config.HUB_TIMEZONE,
-    events: { emit: (type, payload, topics) => void tx.append({ type, payload, topics, deviceId, staffId }) },
+    events: { emit: (type, payload, topics) => tx.append({ type, payload, topics, deviceId, staffId }) },
   };
 }

@@ -360,10 +360,11 @@ export const routes: Route[] = [
       // the same call again within WAITER_CALL_REPEAT_MS is the one already made: a guest tapping on (or a
       // script at the token's rate) must not ring every tablet and fill the log; the bill is asked for again
       // all the same (a waiter may have set it aside meanwhile)
-      const earlier = s.events.lastWaiterCall({ tableId: table.id, reason: reason ?? null, note: call.note }, req.cmd.now - WAITER_CALL_REPEAT_MS);
-      if (earlier === undefined) req.cmd.events.emit('table.waiter_called', call, [`table:${table.id}`, 'floor']);
+      const same = { tableId: table.id, reason: reason ?? null, note: call.note };
+      const since = req.cmd.now - WAITER_CALL_REPEAT_MS;
+      const made = s.events.lastWaiterCall(same, since) ?? { seq: req.cmd.events.emit('table.waiter_called', call, [`table:${table.id}`, 'floor']), at: req.cmd.now };
       if (reason === 'bill') s.orders.requestBillFromTable(req.cmd);
-      return ok({ called: true, at: earlier ?? req.cmd.now }, 201);
+      return ok({ called: true, at: made.at, seq: made.seq }, 201);
     },
   }),
   // The call only: a bill asked for stays "bill requested" on the floor plan (the guests still wait for it)

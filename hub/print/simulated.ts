@@ -63,7 +63,7 @@ export async function startSimulatedPrinters(deps: {
     await deps.submit((tx) =>
       printing.createPrinter(
         { id, name, host: sim.host, port: sim.port, encoding: 'gb18030', widthChars: 48, stations, buzzer: 'epson', enabled: true },
-        { now: tx.now, newId: deps.newId, events: { emit: (type, payload, topics) => void tx.append({ type, payload, topics, deviceId: null, staffId: null }) } },
+        { now: tx.now, newId: deps.newId, events: { emit: (type, payload, topics) => tx.append({ type, payload, topics, deviceId: null, staffId: null }) } },
         { simulated: true },
       ),
     );

@@ -32,7 +32,7 @@ export function ordersOnWriter(db: Db, writer: Writer, asWho: Principal) {
     timeZone: 'Asia/Shanghai',
     events: {
       emit: (type, payload, topics) =>
-        void tx.append({ type, payload, topics, deviceId: 'dev-1', staffId: principal.kind === 'staff' ? principal.staffId : null }),
+        tx.append({ type, payload, topics, deviceId: 'dev-1', staffId: principal.kind === 'staff' ? principal.staffId : null }),
     },
   });
   /** Runs a command as `principal` (default `asWho`) through the writer. */

@@ -56,7 +56,11 @@ export const waiterCallSchema = z.strictObject({
   note: z.string().trim().max(140).optional(),
   reason: z.enum(['bill', 'other']).optional(),
 });
-export const waiterCallResponseSchema = z.object({ called: z.literal(true), at: z.number().int() });
+/**
+ * `at` and `seq`: the `table.waiter_called` event of this call, or of the call it repeats (the same call within
+ * 30 s, not acknowledged since). `seq` is what an acknowledgement's `throughSeq` is compared with.
+ */
+export const waiterCallResponseSchema = z.object({ called: z.literal(true), at: z.number().int(), seq: z.number().int().positive() });
 
 /**
  * A waiter has seen to a table's call(s). `throughSeq`: the newest call the tablet showed (its seq); a call

@@ -53,16 +53,15 @@ export class EventLog {
     // came after it, so it is in those seconds too)
     this.waiterCallStmt = db
       .prepare(
-        `SELECT at FROM events c INDEXED BY events_at
+        `SELECT seq, at FROM events c INDEXED BY events_at
           WHERE at >= @since AND type = 'table.waiter_called' AND payload NOT GLOB 'z*'
             AND json_extract(payload, '$.table.id') = @tableId AND json_extract(payload, '$.reason') IS @reason
             AND json_extract(payload, '$.note') IS @note
             AND NOT EXISTS (SELECT 1 FROM events a INDEXED BY events_at
                              WHERE a.at >= @since AND a.type = 'table.waiter_call_acknowledged' AND a.payload NOT GLOB 'z*'
                                AND json_extract(a.payload, '$.table.id') = @tableId AND json_extract(a.payload, '$.throughSeq') >= c.seq)
-          ORDER BY at DESC LIMIT 1`,
-      )
-      .pluck();
+          ORDER BY seq DESC LIMIT 1`,
+      );
     this.waiterCalls = new WaiterCallLog(db, this.dictionaries);
   }
 
@@ -82,9 +81,9 @@ export class EventLog {
     return this.waiterCalls.open(now);
   }
 
-  /** When the same call (table, reason, note) was last made at or after `since`, and not acknowledged since; undefined when it was not. */
-  lastWaiterCall(call: { tableId: string; reason: string | null; note: string | null }, since: number): number | undefined {
-    return this.waiterCallStmt.get({ since, ...call }) as number | undefined;
+  /** The same call (table, reason, note) last made at or after `since`, and not acknowledged since; undefined when it was not. */
+  lastWaiterCall(call: { tableId: string; reason: string | null; note: string | null }, since: number): { seq: number; at: number } | undefined {
+    return this.waiterCallStmt.get({ since, ...call }) as { seq: number; at: number } | undefined;
   }
 
   /** When the first event after `afterSeq` was committed (one row, its payload unread); undefined when none is. */

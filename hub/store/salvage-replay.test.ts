@@ -51,7 +51,7 @@ function makeDay({ lateRushes: withLateRushes = false } = {}): { dir: string; fi
     const ctx: CommandContext = {
       ...store.ctx(p, at),
       // as the writer appends them: in the command's transaction, stamped with its time
-      events: { emit: (type, payload, topics) => void append.run(type, at, deviceIdOf(p), staffIdOf(p), topics.join(' '), JSON.stringify(payload)) },
+      events: { emit: (type, payload, topics) => Number(append.run(type, at, deviceIdOf(p), staffIdOf(p), topics.join(' '), JSON.stringify(payload)).lastInsertRowid) },
     };
     return store.run(() => fn(ctx));
   };
@@ -522,7 +522,7 @@ describe('the replay of an order, as the hub changed it', () => {
     let now = NOON;
     const act = <R>(p: Principal, fn: (ctx: CommandContext) => R): R => {
       const at = (now += 1000);
-      const events = { emit: (type: string, payload: unknown) => void log.push({ seq: log.length + 1, type, at, deviceId: null, staffId: null, payload: JSON.parse(JSON.stringify(payload)) } as OrderEvent) };
+      const events = { emit: (type: string, payload: unknown) => log.push({ seq: log.length + 1, type, at, deviceId: null, staffId: null, payload: JSON.parse(JSON.stringify(payload)) } as OrderEvent) };
       return store.run(() => fn({ ...store.ctx(p, at), events }));
     };
     const replayed = (id: string) => {

@@ -111,6 +111,33 @@ describe('a waiter call', () => {
     tablet.close();
   });
 
+  it("answers with the call's seq (the page matches acknowledgements by it): a repeat and a replay give the first call's", async () => {
+    const key = randomUUID();
+    const first = await hub.request('POST', '/api/v1/qr/waiter-call', { token: phones['t-a4'], body: { note: 'seq' }, key });
+    expect(first.status).toBe(201);
+    const db = hub.openDb();
+    let logged: { seq: number; at: number }[];
+    try {
+      logged = db.prepare("SELECT seq, at FROM events WHERE type = 'table.waiter_called' AND json_extract(payload, '$.table.id') = 't-a4'").all() as typeof logged;
+    } finally {
+      db.close();
+    }
+    expect(logged).toHaveLength(1);
+    expect(first.body).toEqual({ called: true, at: logged[0]!.at, seq: logged[0]!.seq });
+    expect(await onlyCall('t-a4')).toBe(first.body.seq);
+
+    const repeat = await callFrom('t-a4', { note: 'seq' });
+    expect([repeat.status, repeat.body]).toEqual([201, first.body]);
+    const replay = await hub.request('POST', '/api/v1/qr/waiter-call', { token: phones['t-a4'], body: { note: 'seq' }, key });
+    expect([replay.status, replay.body, replay.headers.get('idempotent-replayed')]).toEqual([201, first.body, 'true']);
+
+    // once acknowledged, the same words are a new call, with its own seq
+    await acknowledge('t-a4', first.body.seq);
+    const anew = await callFrom('t-a4', { note: 'seq' });
+    expect(anew.body.seq).toBe(await onlyCall('t-a4'));
+    expect(anew.body.seq).toBeGreaterThan(first.body.seq);
+  });
+
   it('a bill call: acknowledging it clears the call, and the table stays "bill requested" until the bill is paid', async () => {
     const order = await hub.request('POST', '/api/v1/orders', { token: phones['t-a5'], body: { channel: 'qr', lines: [{ itemId: 'xiaolongbao', qty: 1 }] } });
     expect(order.status).toBe(201);
