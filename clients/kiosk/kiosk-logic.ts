@@ -343,22 +343,13 @@ export function paymentView(sale: CardSale | null, payment: Pick<OutboxEntry<Car
   }
 }
 
+/** What this kiosk holds for another store (it was moved): shared with the waiter tablet. */
+export type { OtherStoreWait } from '../shared/other-store.ts';
+
 /**
  * What this kiosk's outbox has not had answered: orders, and card payments the terminal already charged. An
  * unpaired kiosk shows them on its pairing screen (they go once it is paired again).
  */
-/**
- * What this kiosk holds for another store than the one it is paired with now (it was moved): for the staff,
- * who may discard it. The card payments one by one: money was taken for each, which that store must record.
- */
-export interface OtherStoreWait {
-  storeId: string;
-  /** As its hub said when the kiosk was paired there; null if it never said. */
-  storeName: string | null;
-  orders: number;
-  payments: { amountMinor: number; reference: string | null }[];
-}
-
 export function waitingToSend(s: { submissions: readonly Pick<OutboxEntry, 'state'>[]; payments: readonly Pick<OutboxEntry, 'state'>[] }): { orders: number; payments: number } {
   return { orders: s.submissions.filter((e) => !isSettled(e)).length, payments: s.payments.filter((e) => !isSettled(e)).length };
 }

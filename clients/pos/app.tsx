@@ -15,6 +15,7 @@ import { CardChargeAlerts } from './card-charge-alerts.tsx';
 import { BillsScreen } from './bills.tsx';
 import { posMessages, type PosKey, type PosT } from './messages.ts';
 import { MergedNotice, OrderActions, VoidForm } from './order-actions.tsx';
+import { OtherStoreAlerts } from './other-store.tsx';
 import { isOpenOrder, type PosApp, type PosCartLine } from './pos-app.ts';
 import { guestChoices, heldCourses, pinyinAvailable, searchIndex, searchItems, seatChoices, TABLE_STATUSES } from './pos-logic.ts';
 import { Sheet } from './sheet.tsx';
@@ -99,6 +100,7 @@ function Pos({ app }: { app: PosApp }) {
         onDismiss={(f) => app.printers.dismiss(f.jobId)}
       />
       <CardChargeAlerts app={app} currency={s.menu?.currency ?? 'CNY'} t={t} />
+      <OtherStoreAlerts app={app} currency={s.menu?.currency ?? 'CNY'} t={t} />
       {!s.durable && <div class="p-banner">{t('banner.memoryOnly')}</div>}
       {s.storageError && <div class="p-banner">{t('banner.storageError')}</div>}
       {s.phase === 'unreachable' && !s.menu ? (

@@ -345,6 +345,12 @@ export const posMessages = defineMessages(
     'takings.cardTerminalNote': '刷卡收款减刷卡退款，加上终端上仍有的未入账刷卡：按这个金额核对刷卡终端',
     'takings.openOfDay': '单号 {n}（{date}）',
     'floor.callBill': '要买单',
+    'otherStore.notice': '{n} 项是为「{store}」记录的，不会发到本店',
+    'otherStore.discard': '丢弃…',
+    'otherStore.title': '丢弃为「{store}」记录的内容',
+    'otherStore.confirm': '丢弃为「{store}」记录的 {n} 项（{orders} 个订单、{payments} 笔收款）？丢弃后不再发送，「{store}」可能从未收到。',
+    'otherStore.payments': '以下款项已收取，请在「{store}」手工入账：',
+    'otherStore.yes': '确认丢弃',
   },
   {
     title: 'Waiter tablet',
@@ -690,6 +696,12 @@ export const posMessages = defineMessages(
     'takings.cardTerminalNote': 'card payments less card refunds, plus the unrecorded charges still on the terminal: check the terminal against this',
     'takings.openOfDay': 'Order {n} of {date}',
     'floor.callBill': 'Bill, please',
+    'otherStore.notice': '{n} changes were made for “{store}” and will not be sent here',
+    'otherStore.discard': 'Discard…',
+    'otherStore.title': 'Discard what was made for “{store}”',
+    'otherStore.confirm': 'Discard {n} change(s) made for “{store}” ({orders} order(s), {payments} payment(s))? They will not be sent, and “{store}” may never have received them.',
+    'otherStore.payments': 'This money was taken: record it by hand at “{store}”:',
+    'otherStore.yes': 'Discard',
   },
 );
 

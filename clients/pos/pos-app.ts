@@ -22,6 +22,7 @@ import type { PrintJob } from '../../hub/protocol/printing.ts';
 import { fromHealth, fromPrintersResponse, PrinterHealthFeed, slipKind, type FailedTicket, type PrintersAnswer, type PrinterSnapshot, type SlipKind } from '../shared/printer-health.ts';
 import { isSettled, Outbox, outboxStorage, type OutboxEntry, type OutboxStorage, type SendResult } from '../shared/outbox.ts';
 import { sendEntry } from '../shared/outbox-transport.ts';
+import { otherStoreWaits, type OtherStoreWait } from '../shared/other-store.ts';
 import { Session } from '../shared/session.ts';
 import { load, save } from '../shared/storage.ts';
 import { Store } from '../shared/store.ts';
@@ -104,6 +105,9 @@ export interface PosMeta {
 
 export type PosSubmission = OutboxEntry<PosMeta>;
 
+/** What this tablet holds for another store (it was moved): `changes` of any kind, for `orders` orders. */
+export type PosOtherStoreWait = OtherStoreWait & { changes: number };
+
 export type Screen = 'floor' | 'order' | 'bill' | 'bills';
 
 /**
@@ -172,6 +176,11 @@ export interface PosState {
    */
   unsent: Record<string, PosCartLine[]>;
   submissions: PosSubmission[];
+  /**
+   * What waits for another store than this tablet's (it was moved): not in `submissions`, whose tables and
+   * orders are this store's (the same table id in both stores), but told to the staff, who may discard it.
+   */
+  otherStores: PosOtherStoreWait[];
   bills: BillsState;
   /**
    * The open orders of the table shown when it has more than one (the host's empty opening order beside the
@@ -278,6 +287,7 @@ export class PosApp {
       cart: [],
       unsent: {},
       submissions: [],
+      otherStores: [],
       bills: { orders: [], date: null, cursor: null, paged: 0, complete: true, loading: false, failed: false, loadedAt: null, lookup: null },
       tableOrders: [],
       fromBills: false,
@@ -1267,6 +1277,27 @@ export class PosApp {
     return !submissions.some((x) => x.meta.orderId === orderId && x.meta.action.kind === 'void' && x.meta.action.lineId === lineId && x.state !== 'confirmed' && x.state !== 'rejected');
   }
 
+  /** Giving up what waits for another store loses orders and money taken: a manager's call (as a refund). */
+  discardNeedsApproval(): boolean {
+    return this.refundNeedsApproval();
+  }
+
+  /**
+   * The tablet moved for good: what waits for `storeId` (another store than this tablet's) is removed unsent,
+   * once the staff were told what that store may never get. A manager's: the signed-in one, or `approval`
+   * (a manager's PIN typed here, as for a refund). Resolves with how many changes went.
+   */
+  async discardOtherStore(storeId: string, approval?: Approval): Promise<number | 'forbidden'> {
+    try {
+      if (!approval && this.discardNeedsApproval()) return 'forbidden';
+      const n = await this.outbox.discardWaitingFor(storeId);
+      if (n > 0) console.warn(`discarded ${n} unsent changes made for store ${storeId}${approval ? `, approved by ${approval.name}` : ''}`);
+      return n;
+    } finally {
+      this.approvalUsed(approval);
+    }
+  }
+
   /**
    * Says what became of a card the kiosk charged and the hub did not record (`resolution`: refunded on the
    * terminal, recorded as an order's card payment, or other with a note; `resolutionBody` checks it). A
@@ -1429,7 +1460,7 @@ export class PosApp {
    * closes once the change is stored here; the summary says it is on its way until the hub confirms it.
    */
   async setFloat(businessDate: string, amountMinor: number): Promise<PosSubmission | null> {
-    const body = floatRequest(this.outbox.list() as PosSubmission[], this.dayReport.state.get().report, businessDate, amountMinor, newId());
+    const body = floatRequest(this.ownEntries(), this.dayReport.state.get().report, businessDate, amountMinor, newId());
     const entry = await this.enqueue(`day:${businessDate}`, '/api/v1/reports/day/float', body, { kind: 'float', ...body });
     if (entry) this.dayReport.editFloat(businessDate, null);
     return entry;
@@ -1442,7 +1473,7 @@ export class PosApp {
    */
   async settleFloat(businessDate: string, replaceWith: number | null): Promise<void> {
     if (replaceWith !== null && !(await this.setFloat(businessDate, replaceWith))) return;
-    for (const e of refusedFloats(this.outbox.list() as PosSubmission[], businessDate)) await this.outbox.remove(e.id);
+    for (const e of refusedFloats(this.ownEntries(), businessDate)) await this.outbox.remove(e.id);
   }
 
   async fireCourse(course: number): Promise<void> {
@@ -1456,6 +1487,15 @@ export class PosApp {
   }
 
   // ---- outbox plumbing ----
+
+  /**
+   * The outbox's entries for this tablet's store, as they are now (`submissions` follows a moment later):
+   * another store's unsent float of the day is not this store's float to replace.
+   */
+  private ownEntries(entries: readonly OutboxEntry[] = this.outbox.list()): PosSubmission[] {
+    const elsewhere = new Set(this.outbox.waitingForOtherStores().flatMap((w) => w.entries.map((e) => e.id)));
+    return (entries as PosSubmission[]).filter((e) => !elsewhere.has(e.id));
+  }
 
   /**
    * Sends a change as whoever made it, or, when the hub no longer takes that session (expired after 12 h,
@@ -1492,8 +1532,13 @@ export class PosApp {
 
   private onOutbox(entries: readonly OutboxEntry[]): void {
     const now = Date.now();
-    // the outbox holds this tablet's entries only (from this pairing or an earlier one)
-    const mine = entries as PosSubmission[];
+    // the outbox holds this tablet's entries only (from this pairing or an earlier one); another store's are
+    // not this floor's: its "open table A1" is not this store's A1 being opened
+    const mine = this.ownEntries(entries);
+    const otherStores = otherStoreWaits<PosSubmission>(this.outbox.waitingForOtherStores(), (id) => this.session.storeName(id), (e) => ({
+      orderId: e.meta.action.kind === 'float' ? null : e.meta.orderId,
+      payment: e.meta.action.kind === 'payment' ? { amountMinor: e.meta.action.amountMinor, reference: (e.body as { reference?: string } | null)?.reference ?? null, tender: e.meta.action.tender } : null,
+    }));
     const before = new Map(this.state.get().submissions.map((s) => [s.id, s.state]));
     for (const e of mine) {
       if ((e.state === 'confirmed' || e.state === 'rejected') && now - e.updatedAt > PRUNE_SETTLED_AFTER_MS) void this.outbox.remove(e.id);
@@ -1512,7 +1557,7 @@ export class PosApp {
       for (const order of [...(result?.order ? [result.order] : []), ...(result?.orders ?? [])]) this.acceptOrder(order);
       this.refreshFloor();
     }
-    this.set({ submissions: mine });
+    this.set({ submissions: mine, otherStores });
     // a change answered may have been the last one holding back the end of a session
     void this.endSessions();
     // a float refused (another recorded meanwhile): the summary reads the day again, to show the one in its way
