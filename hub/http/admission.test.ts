@@ -45,6 +45,27 @@ describe('Admission', () => {
     expect(refusal(a, phone('t-1'))?.code).toBe('too_many_requests');
   });
 
+  it("takes nothing more from the bucket of a caller the public address's gate already rate-limited, and still sheds its orders when busy", () => {
+    const now = { ms: 1_000_000 };
+    let depth = 0;
+    const a = admission({ now, publicRatePerSec: 5, publicQueueLimit: 10, queueDepth: () => depth });
+    const viaGate = (isMutation: boolean) => {
+      try {
+        a.admit(phone('t-1'), '10.0.0.9', isMutation, true);
+        return undefined;
+      } catch (err) {
+        if (err instanceof HttpError) return err.code;
+        throw err;
+      }
+    };
+    // the gate's requests reach a busy hub bunched together: more in a moment than the hub's own bucket holds
+    expect(Array.from({ length: 30 }, () => viaGate(false)).filter((e) => e !== undefined)).toEqual([]);
+    // the same caller on the staff address still meets the hub's bucket, full as it was
+    expect(Array.from({ length: 12 }, () => refusal(a, phone('t-1'))).filter((e) => e !== undefined)).toHaveLength(2);
+    depth = 11;
+    expect(viaGate(true)).toBe('overloaded');
+  });
+
   it('never sheds staff, however busy', () => {
     const now = { ms: 1_000_000 };
     const a = admission({ now, publicRatePerSec: 1, queueDepth: () => 10_000, eventLoopLagMs: () => 10_000 });

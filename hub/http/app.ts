@@ -62,7 +62,7 @@ export function createApp(s: Services, routes: readonly Route[], log: Logger, ex
         const principal = resolvePrincipal(s, req);
         if (route.kind === 'mutation' && !isPublic(principal)) res.locals.staffMutation = true;
         const address = clientAddress(req);
-        s.admission.admit(principal, address, route.kind === 'mutation');
+        s.admission.admit(principal, address, route.kind === 'mutation', viaGate(req) !== undefined);
         if (route.kind === 'read') {
           const params = route.params ? route.params.parse(req.params) : {};
           const query = route.query ? parseQuery(route.query, req.query) : {};

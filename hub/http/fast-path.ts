@@ -107,7 +107,7 @@ export function createFastPath(s: Services, routes: readonly Route[], log: Logge
     staff = principal !== undefined && !isPublic(principal);
     if (principal !== undefined) {
       try {
-        s.admission.admit(principal, address, true);
+        s.admission.admit(principal, address, true, viaGate(req) !== undefined);
       } catch (err) {
         const e = toErrorReply(err);
         reply(res, e.status, JSON.stringify(e.body), e.headers);
@@ -159,7 +159,7 @@ export function createFastPath(s: Services, routes: readonly Route[], log: Logge
       let principal = admitted;
       if (principal === undefined) {
         principal = resolvePrincipal(s, req);
-        if (!admittedBefore) s.admission.admit(principal, address, true);
+        if (!admittedBefore) s.admission.admit(principal, address, true, viaGate(req) !== undefined);
       }
       const a = await handleMutation(s, route, {
         principal,

@@ -51,7 +51,7 @@ const mediaTypeOf = (req: Request): string => (req.headers['content-type'] ?? ''
 export function mountMenuImages(app: Express, s: Services): void {
   const check = (req: Request, _res: Response, next: NextFunction) => {
     const principal = resolvePrincipal(s, req);
-    s.admission.admit(principal, clientAddress(req), true);
+    s.admission.admit(principal, clientAddress(req), true, viaGate(req) !== undefined);
     const { itemId } = itemParams.parse(req.params);
     s.menu.checkMayChangeImages({ principal });
     // before a byte is read or decoded: a photo for no item would be processed and written for nothing
