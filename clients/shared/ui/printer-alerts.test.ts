@@ -76,4 +76,12 @@ describe('printer alert strip', () => {
     expect(props.filter((p) => 'data-reprint-job' in p).map((p) => p['data-reprint-job'])).toEqual([9]);
     expect(props.filter((p) => 'data-no-printer-station' in p)).toHaveLength(1);
   });
+
+  it("offers no reprint of a slip of no order (a day report): the tablet reprints through an order's changes, and the report prints again from the day summary", () => {
+    const report = ev('print.job_failed', { job: job({ id: 11, kind: 'day-report', orderId: null, orderNumber: null, stationId: 'receipts', printerId: 'p-front', state: 'failed' }), error: 'paper out' });
+    const props = propsIn(strip('en', [report, failed]));
+    expect(props.filter((p) => 'data-failed-job' in p).map((p) => p['data-failed-job'])).toEqual([11, 9]);
+    expect(props.filter((p) => 'data-reprint-job' in p).map((p) => p['data-reprint-job'])).toEqual([9]);
+    expect(props.filter((p) => 'data-dismiss-job' in p).map((p) => p['data-dismiss-job'])).toEqual([11, 9]);
+  });
 });

@@ -64,7 +64,8 @@ export function PrinterAlertStrip({
       {alerts.failed.map((f) => (
         <span class="palert palert--job" key={`j-${f.jobId}`} data-failed-job={f.jobId} data-job-kind={f.kind} data-order-number={f.orderNumber ?? ''} title={f.error}>
           <b>{t(failedTicketKey(f), { number: f.orderNumber ?? '' })}</b>
-          {onReprint && (
+          {/* a slip of no order (a day report) is printed again from where it was asked for, not reprinted here */}
+          {onReprint && f.orderId !== null && (
             <button type="button" class="palert__btn" data-reprint-job={f.jobId} onClick={() => onReprint(f)}>
               {t('printer.reprint')}
             </button>
