@@ -5,7 +5,7 @@ import { useStore } from '../shared/store.ts';
 import { chargedOnEarlierDay, chargeFacts, chargeRefusalText, resolutionBody, resolutionDraft, type ResolutionDraft } from './card-charges.ts';
 import type { PosKey, PosT } from './messages.ts';
 import type { ApprovalRefusal, PosApp } from './pos-app.ts';
-import { approvalText, ManagerPinInput, Sheet } from './sheet.tsx';
+import { ManagerApproval, Sheet } from './sheet.tsx';
 
 /**
  * The red strip of cards the kiosk charged that the hub refused to record (clients/pos/card-charges.ts),
@@ -164,23 +164,19 @@ function ResolveSheet({
           <input data-charge-note maxLength={140} value={draft.note} onInput={(e) => edit({ note: e.currentTarget.value })} required={draft.kind === 'other'} />
         </label>
       )}
-      {needsManager && (
-        <ManagerPinInput
-          class="p-note"
-          data={{ 'data-charge-pin': true }}
-          placeholder={t('charge.pin')}
-          value={pin}
-          onInput={(v) => {
-            setPin(v);
-            setProblem(null);
-          }}
-        />
-      )}
-      {problem && (
-        <p class="p-hint" data-charge-problem={problem.problem}>
-          {approvalText(t, problem)}
-        </p>
-      )}
+      <ManagerApproval
+        pinData={{ 'data-charge-pin': true }}
+        problemAttr="data-charge-problem"
+        askPin={needsManager}
+        pin={pin}
+        onPin={(v) => {
+          setPin(v);
+          setProblem(null);
+        }}
+        problem={problem}
+        placeholder={t('charge.pin')}
+        t={t}
+      />
     </Sheet>
   );
 }

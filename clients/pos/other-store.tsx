@@ -3,7 +3,7 @@ import { formatMoney } from '../shared/format.ts';
 import { useStore } from '../shared/store.ts';
 import type { PosT } from './messages.ts';
 import type { ApprovalRefusal, PosApp, PosOtherStoreWait } from './pos-app.ts';
-import { approvalText, ManagerPinInput, Sheet } from './sheet.tsx';
+import { ManagerApproval, Sheet } from './sheet.tsx';
 
 const storeOf = (w: PosOtherStoreWait): string => w.storeName ?? w.storeId;
 
@@ -107,23 +107,19 @@ function DiscardSheet({ app, w, currency, t, onClose }: { app: PosApp; w: PosOth
       }
     >
       <OtherStoreFacts w={w} currency={currency} t={t} />
-      {needsManager && (
-        <ManagerPinInput
-          class="p-note"
-          data={{ 'data-discard-pin': true }}
-          placeholder={t('charge.pin')}
-          value={pin}
-          onInput={(v) => {
-            setPin(v);
-            setProblem(null);
-          }}
-        />
-      )}
-      {problem && (
-        <p class="p-hint" data-discard-problem={problem.problem}>
-          {approvalText(t, problem)}
-        </p>
-      )}
+      <ManagerApproval
+        pinData={{ 'data-discard-pin': true }}
+        problemAttr="data-discard-problem"
+        askPin={needsManager}
+        pin={pin}
+        onPin={(v) => {
+          setPin(v);
+          setProblem(null);
+        }}
+        problem={problem}
+        placeholder={t('charge.pin')}
+        t={t}
+      />
     </Sheet>
   );
 }

@@ -6,7 +6,7 @@ import { useStore } from '../shared/store.ts';
 import type { PosT } from './messages.ts';
 import type { ApprovalRefusal, PosApp } from './pos-app.ts';
 import { moneyText, parseMoney } from './pos-logic.ts';
-import { approvalText, ManagerPinInput, Sheet } from './sheet.tsx';
+import { ManagerApproval, Sheet } from './sheet.tsx';
 
 type Payment = Order['payments'][number];
 type Approving = ApprovalRefusal | { problem: 'void.checking' };
@@ -133,26 +133,20 @@ export function RefundSheet({ app, payment, menu, t, lang, onClose }: { app: Pos
         </label>
       )}
       {back && <p class="p-hint">{refundHint(payment.tender, back, t)}</p>}
-      {needsManager && (
-        <>
-          <p class="p-hint">{t('refund.managerNeeded')}</p>
-          <ManagerPinInput
-            class="p-note"
-            data={{ 'data-refund-pin': true }}
-            placeholder={t('void.managerPin')}
-            value={pin}
-            onInput={(v) => {
-              setPin(v);
-              setApproving(null);
-            }}
-          />
-        </>
-      )}
-      {approving && (
-        <p class="p-hint" data-refund-problem={approving.problem}>
-          {approvalText(t, approving)}
-        </p>
-      )}
+      {needsManager && <p class="p-hint">{t('refund.managerNeeded')}</p>}
+      <ManagerApproval
+        pinData={{ 'data-refund-pin': true }}
+        problemAttr="data-refund-problem"
+        askPin={needsManager}
+        pin={pin}
+        onPin={(v) => {
+          setPin(v);
+          setApproving(null);
+        }}
+        problem={approving}
+        placeholder={t('void.managerPin')}
+        t={t}
+      />
     </Sheet>
   );
 }

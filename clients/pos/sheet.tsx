@@ -28,6 +28,33 @@ export function approvalText(t: PosT, note: { problem: PosKey; name?: string }):
 }
 
 /**
+ * A manager's approval in a sheet: the PIN field while one is asked for (`askPin`), and why the last try
+ * approved nothing. `pinData` and `problemAttr` name both for the tests; typing goes to `onPin`, which
+ * clears the last refusal.
+ */
+export function ManagerApproval(p: {
+  pinData: Record<string, boolean>;
+  problemAttr: string;
+  askPin: boolean;
+  pin: string;
+  onPin: (pin: string) => void;
+  problem: { problem: PosKey; name?: string } | null;
+  placeholder: string;
+  t: PosT;
+}) {
+  return (
+    <>
+      {p.askPin && <ManagerPinInput class="p-note" data={p.pinData} placeholder={p.placeholder} value={p.pin} onInput={p.onPin} />}
+      {p.problem && (
+        <p class="p-hint" {...{ [p.problemAttr]: p.problem.problem }}>
+          {approvalText(p.t, p.problem)}
+        </p>
+      )}
+    </>
+  );
+}
+
+/**
  * The manager's PIN typed on the spot, to approve what a waiter may not do alone (a void of cooked food, a
  * refund, resolving a card charge). `data` names the field for the tests; typing clears the last refusal.
  */
