@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PINS, startHub, type HubProcess } from '../../hub/test/harness.ts';
 import { buildClients } from '../build.ts';
-import { closeAll, freePort, launchLanBrowser, openApp, pageErrors, pairAndSignIn, type DeviceLogin } from '../test/browser.ts';
+import { closeAll, freePort, launchLanBrowser, openApp, pageErrors, pairAndSignIn, tableQrTokens, type DeviceLogin } from '../test/browser.ts';
 
 let hub: HubProcess;
 let port: number;
@@ -21,9 +21,7 @@ beforeAll(async () => {
   port = await freePort();
   [hub, browser] = await Promise.all([startHub({ env: { HUB_PORT: String(port) } }), launchLanBrowser()]);
   waiters = [await pairAndSignIn(hub, 'pos', PINS.waiter), await pairAndSignIn(hub, 'pos', PINS.waiter2)];
-  const manager = await pairAndSignIn(hub, 'pos', PINS.manager);
-  const qr = (await hub.request('GET', '/api/v1/tables/qr-codes', { token: manager.staff.token })).body.tables as { id: string; qrToken: string }[];
-  qrTokens = new Map(qr.map((t) => [t.id, t.qrToken]));
+  qrTokens = await tableQrTokens(hub, (await pairAndSignIn(hub, 'pos', PINS.manager)).staff.token);
 }, 60_000);
 
 afterAll(async () => {

@@ -48,6 +48,12 @@ export async function pairAndSignIn(hub: HubProcess, kind: string, pin: string):
   };
 }
 
+/** Each table's QR token (what its phones hold), as a manager reads them off the hub. */
+export async function tableQrTokens(hub: HubProcess, managerToken: string): Promise<Map<string, string>> {
+  const qr = (await hub.request('GET', '/api/v1/tables/qr-codes', { token: managerToken })).body.tables as { id: string; qrToken: string }[];
+  return new Map(qr.map((t) => [t.id, t.qrToken]));
+}
+
 /** Opens `path` in a fresh browser context (its own localStorage) already paired and signed in as `app`. */
 export async function openApp(
   browser: Browser,
